@@ -1,0 +1,1 @@
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]

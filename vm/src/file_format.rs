@@ -1,0 +1,337 @@
+//! The in-memory form of a Resin module: what the compiler emits, the verifier
+//! checks, the encoder writes and the loader links.
+//!
+//! The layout follows Move's file format: a module names everything it uses
+//! through *handle* tables (modules, structs, functions), so a cross-module
+//! reference is an index resolved once at load time, never a name looked up
+//! per instruction. Index 0 of the module handle table is the module itself.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::opcodes::Instr;
+
+/// A 32-byte account address. Printed in Move's short form (`0x1`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct AccountAddress(pub [u8; 32]);
+
+impl AccountAddress {
+    pub const ZERO: AccountAddress = AccountAddress([0; 32]);
+
+    /// The address whose last eight bytes hold `n` big-endian (so `0x1` is `from_u64(1)`).
+    pub fn from_u64(n: u64) -> Self {
+        let mut bytes = [0u8; 32];
+        bytes[24..].copy_from_slice(&n.to_be_bytes());
+        AccountAddress(bytes)
+    }
+
+    /// Parses `0x` followed by 1 to 64 hex digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits = text.strip_prefix("0x")?;
+        if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let padded = format!("{digits:0>64}");
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(padded, &mut bytes).ok()?;
+        Some(AccountAddress(bytes))
+    }
+}
+
+impl fmt::Display for AccountAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = hex::encode(self.0);
+        let short = full.trim_start_matches('0');
+        write!(f, "0x{}", if short.is_empty() { "0" } else { short })
+    }
+}
+
+impl fmt::Debug for AccountAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A module's global name: `0x1::coin`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct ModuleId {
+    pub address: AccountAddress,
+    pub name: String,
+}
+
+impl ModuleId {
+    pub fn new(address: AccountAddress, name: impl Into<String>) -> Self {
+        ModuleId { address, name: name.into() }
+    }
+}
+
+impl fmt::Display for ModuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}::{}", self.address, self.name)
+    }
+}
+
+/// A set of abilities, as bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Abilities(pub u8);
+
+impl Abilities {
+    pub const EMPTY: Abilities = Abilities(0);
+    pub const COPY: Abilities = Abilities(1);
+    pub const DROP: Abilities = Abilities(2);
+    pub const STORE: Abilities = Abilities(4);
+    pub const KEY: Abilities = Abilities(8);
+    /// Every ability: what primitive types have (but `signer`, which has only `drop`).
+    pub const PRIMITIVE: Abilities = Abilities(1 | 2 | 4);
+    const ALL_BITS: u8 = 1 | 2 | 4 | 8;
+
+    pub fn has(self, other: Abilities) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn union(self, other: Abilities) -> Abilities {
+        Abilities(self.0 | other.0)
+    }
+    pub fn intersect(self, other: Abilities) -> Abilities {
+        Abilities(self.0 & other.0)
+    }
+    /// False when bits outside the four abilities are set (only possible from bad bytes).
+    pub fn is_valid(self) -> bool {
+        self.0 & !Self::ALL_BITS == 0
+    }
+}
+
+impl fmt::Display for Abilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [(Self::COPY, "copy"), (Self::DROP, "drop"), (Self::STORE, "store"), (Self::KEY, "key")];
+        let present: Vec<&str> = names.iter().filter(|(a, _)| self.has(*a)).map(|(_, n)| *n).collect();
+        f.write_str(&present.join(", "))
+    }
+}
+
+impl fmt::Debug for Abilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Abilities({self})")
+    }
+}
+
+macro_rules! index_types {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
+        pub struct $name(pub u16);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+index_types! {
+    /// Into [`Module::module_handles`]; 0 is the module itself.
+    ModuleHandleIdx;
+    /// Into [`Module::struct_handles`].
+    StructHandleIdx;
+    /// Into [`Module::function_handles`].
+    FunctionHandleIdx;
+    /// Into [`Module::structs`] (this module's own struct definitions).
+    StructDefIdx;
+    /// Into [`Module::constants`].
+    ConstIdx;
+    /// Into [`Module::signatures`], the pool of types named by vector instructions.
+    SignatureIdx;
+    /// A code offset: the index of an instruction in its function's code.
+    CodeOffset;
+}
+
+/// A local variable slot; parameters come first.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct LocalIdx(pub u8);
+
+/// A field of one of this module's structs.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct FieldRef {
+    pub owner: StructDefIdx,
+    pub field: u16,
+}
+
+/// A value type. References appear only in parameters and locals: never in
+/// fields, vectors, return types or storage.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum Type {
+    Bool,
+    U8,
+    U64,
+    U128,
+    Address,
+    Signer,
+    Vector(Box<Type>),
+    Struct(StructHandleIdx),
+    Ref(Box<Type>),
+    MutRef(Box<Type>),
+}
+
+impl Type {
+    pub fn is_reference(&self) -> bool {
+        matches!(self, Type::Ref(_) | Type::MutRef(_))
+    }
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Type::U8 | Type::U64 | Type::U128)
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct StructHandle {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    /// Declared abilities; the loader checks they match the defining module.
+    pub abilities: Abilities,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Type,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct StructDef {
+    /// Must be a handle whose module is 0 (this module).
+    pub handle: StructHandleIdx,
+    pub fields: Vec<FieldDef>,
+}
+
+/// Read or write. `borrow_global`/`exists` read; `borrow_global_mut`,
+/// `move_from` and `move_to` write.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum AccessMode {
+    Read,
+    Write,
+}
+
+impl AccessMode {
+    /// True when an access of mode `self` is allowed by a declaration of mode `declared`.
+    pub fn covered_by(self, declared: AccessMode) -> bool {
+        declared == AccessMode::Write || self == AccessMode::Read
+    }
+}
+
+/// Where the address of a symbolic access comes from.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum AddressSource {
+    /// Parameter `i`, of type `address`.
+    Param(u8),
+    /// The address of parameter `i`, of type `signer` or `&signer`.
+    SignerOf(u8),
+    /// A fixed address.
+    Const(AccountAddress),
+    /// Any address: conflicts with every access to the type.
+    Any,
+}
+
+/// One symbolic access of a function's access spec.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct Access {
+    pub mode: AccessMode,
+    pub resource: StructHandleIdx,
+    pub address: AddressSource,
+}
+
+/// The resources a call may touch. Part of the bytecode: the VM enforces it,
+/// the scheduler trusts it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct AccessSpec(pub Vec<Access>);
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct FunctionHandle {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    pub params: Vec<Type>,
+    pub returns: Vec<Type>,
+    /// The callee's access spec; the loader checks it equals the definition's.
+    pub access: AccessSpec,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum Visibility {
+    Private,
+    Public,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct FunctionDef {
+    /// Must be a handle whose module is 0 (this module).
+    pub handle: FunctionHandleIdx,
+    pub visibility: Visibility,
+    /// Callable by a transaction.
+    pub is_entry: bool,
+    /// Local slots after the parameters.
+    pub locals: Vec<Type>,
+    pub code: Vec<Instr>,
+}
+
+/// The value of a constant. Only copyable primitive data can be a constant.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum ConstValue {
+    Bool(bool),
+    U8(u8),
+    U64(u64),
+    U128(u128),
+    Address(AccountAddress),
+    Vector(Vec<ConstValue>),
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Constant {
+    pub ty: Type,
+    pub value: ConstValue,
+}
+
+/// A compiled module.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Module {
+    /// Index 0 is this module's own id; the others are its dependencies.
+    pub module_handles: Vec<ModuleId>,
+    pub struct_handles: Vec<StructHandle>,
+    pub function_handles: Vec<FunctionHandle>,
+    /// Types named by vector instructions.
+    pub signatures: Vec<Type>,
+    pub constants: Vec<Constant>,
+    pub structs: Vec<StructDef>,
+    pub functions: Vec<FunctionDef>,
+}
+
+impl Module {
+    /// This module's id, or `None` for a malformed module with no handles.
+    pub fn self_id(&self) -> Option<&ModuleId> {
+        self.module_handles.first()
+    }
+
+    pub fn struct_handle(&self, idx: StructHandleIdx) -> Option<&StructHandle> {
+        self.struct_handles.get(idx.index())
+    }
+
+    pub fn function_handle(&self, idx: FunctionHandleIdx) -> Option<&FunctionHandle> {
+        self.function_handles.get(idx.index())
+    }
+
+    /// The name of a function definition, through its handle.
+    pub fn function_name(&self, def: &FunctionDef) -> Option<&str> {
+        self.function_handle(def.handle).map(|h| h.name.as_str())
+    }
+
+    /// The name of a struct definition, through its handle.
+    pub fn struct_name(&self, def: &StructDef) -> Option<&str> {
+        self.struct_handle(def.handle).map(|h| h.name.as_str())
+    }
+
+    pub fn find_function(&self, name: &str) -> Option<(usize, &FunctionDef)> {
+        self.functions.iter().enumerate().find(|(_, f)| self.function_name(f) == Some(name))
+    }
+
+    pub fn find_struct(&self, name: &str) -> Option<(usize, &StructDef)> {
+        self.structs.iter().enumerate().find(|(_, s)| self.struct_name(s) == Some(name))
+    }
+}

@@ -1,0 +1,280 @@
+//! The opcode table. One macro invocation defines every instruction: its wire
+//! byte, its mnemonic, its operands, its stack transition and its base gas
+//! cost. The enum, the encoder, the decoder, the disassembler's mnemonics and
+//! the gas schedule are all generated from it, and a test checks that every
+//! opcode round-trips and has an interpreter handler.
+
+use serde::{Deserialize, Serialize};
+
+use crate::file_format::{CodeOffset, ConstIdx, FieldRef, FunctionHandleIdx, LocalIdx, SignatureIdx, StructDefIdx};
+
+/// Static facts about one opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpInfo {
+    pub byte: u8,
+    pub mnemonic: &'static str,
+    /// The stack transition, in Move's notation: `..., a, b -> ..., c`.
+    pub stack: &'static str,
+    /// Base gas charged before the instruction runs.
+    pub gas: u64,
+}
+
+/// An operand of an instruction: how it is written as bytes.
+pub trait Operand: Sized + Default {
+    fn encode(&self, out: &mut Vec<u8>);
+    fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self>;
+}
+
+fn take<const N: usize>(bytes: &[u8], pos: &mut usize) -> Option<[u8; N]> {
+    let end = pos.checked_add(N)?;
+    let chunk: [u8; N] = bytes.get(*pos..end)?.try_into().ok()?;
+    *pos = end;
+    Some(chunk)
+}
+
+macro_rules! int_operand {
+    ($($ty:ty),*) => {$(
+        impl Operand for $ty {
+            fn encode(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
+                take(bytes, pos).map(<$ty>::from_le_bytes)
+            }
+        }
+    )*};
+}
+int_operand!(u8, u16, u64, u128);
+
+macro_rules! newtype_operand {
+    ($($ty:ident($inner:ty)),*) => {$(
+        impl Operand for $ty {
+            fn encode(&self, out: &mut Vec<u8>) {
+                self.0.encode(out)
+            }
+            fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
+                <$inner>::decode(bytes, pos).map($ty)
+            }
+        }
+    )*};
+}
+newtype_operand!(
+    CodeOffset(u16),
+    ConstIdx(u16),
+    FunctionHandleIdx(u16),
+    LocalIdx(u8),
+    SignatureIdx(u16),
+    StructDefIdx(u16)
+);
+
+impl Operand for FieldRef {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.owner.encode(out);
+        self.field.encode(out);
+    }
+    fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
+        Some(FieldRef { owner: StructDefIdx::decode(bytes, pos)?, field: u16::decode(bytes, pos)? })
+    }
+}
+
+macro_rules! opcodes {
+    ($(
+        $(#[doc = $doc:literal])*
+        $byte:literal $name:ident $(($($arg:ident: $ty:ty),+))? => $mnemonic:literal, $stack:literal, gas $gas:literal;
+    )*) => {
+        /// One bytecode instruction.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+        pub enum Instr {
+            $(
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = concat!("Stack transition: `", $stack, "`")]
+                $name $(($($ty),+))?,
+            )*
+        }
+
+        /// Every opcode, in wire-byte order.
+        pub const OPCODES: &[OpInfo] = &[
+            $(OpInfo { byte: $byte, mnemonic: $mnemonic, stack: $stack, gas: $gas },)*
+        ];
+
+        impl Instr {
+            /// The static facts of this instruction's opcode.
+            pub fn info(&self) -> &'static OpInfo {
+                match self {
+                    $(Instr::$name $(($($arg),+))? => {
+                        $($(let _ = $arg;)+)?
+                        const INFO: OpInfo = OpInfo { byte: $byte, mnemonic: $mnemonic, stack: $stack, gas: $gas };
+                        &INFO
+                    })*
+                }
+            }
+
+            /// Appends the wire form: the opcode byte, then each operand little-endian.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                match self {
+                    $(Instr::$name $(($($arg),+))? => {
+                        out.push($byte);
+                        $($($arg.encode(out);)+)?
+                    })*
+                }
+            }
+
+            /// Reads one instruction at `*pos`, advancing it. `None` on an
+            /// unknown opcode or truncated operands.
+            pub fn decode(bytes: &[u8], pos: &mut usize) -> Option<Instr> {
+                let byte = *bytes.get(*pos)?;
+                *pos += 1;
+                match byte {
+                    $($byte => Some(Instr::$name $(($(<$ty as Operand>::decode(bytes, pos)?),+))?),)*
+                    _ => None,
+                }
+            }
+
+            /// One instance of every opcode, with default operands: lets tests
+            /// check that each opcode encodes, decodes, disassembles and runs.
+            pub fn samples() -> Vec<Instr> {
+                vec![$(Instr::$name $(($(<$ty as Default>::default()),+))?,)*]
+            }
+
+            /// The operands, for the disassembler: raw numbers in table order.
+            pub fn operands(&self) -> Vec<u128> {
+                match self {
+                    $(Instr::$name $(($($arg),+))? => {
+                        vec![$($(OperandValue::value($arg)),+)?]
+                    })*
+                }
+            }
+        }
+    };
+}
+
+/// The raw number an operand holds, for uniform printing.
+pub trait OperandValue {
+    fn value(&self) -> u128;
+}
+macro_rules! operand_value {
+    ($($ty:ty => |$v:ident| $e:expr),* $(,)?) => {$(
+        impl OperandValue for $ty {
+            fn value(&self) -> u128 {
+                let $v = self;
+                $e
+            }
+        }
+    )*};
+}
+operand_value!(
+    u8 => |v| u128::from(*v),
+    u16 => |v| u128::from(*v),
+    u64 => |v| u128::from(*v),
+    u128 => |v| *v,
+    CodeOffset => |v| u128::from(v.0),
+    ConstIdx => |v| u128::from(v.0),
+    FunctionHandleIdx => |v| u128::from(v.0),
+    LocalIdx => |v| u128::from(v.0),
+    SignatureIdx => |v| u128::from(v.0),
+    StructDefIdx => |v| u128::from(v.0),
+    FieldRef => |v| (u128::from(v.owner.0) << 16) | u128::from(v.field),
+);
+
+opcodes! {
+    /// Discard the top value; its type must have `drop`.
+    0x01 Pop => "pop", "..., v -> ...", gas 1;
+    /// Return from the function with its declared return values on top.
+    0x02 Ret => "ret", "..., r1, .., rn -> (caller) ..., r1, .., rn", gas 2;
+    /// Jump to the offset when the value is true.
+    0x03 BrTrue(target: CodeOffset) => "br_true", "..., bool -> ...", gas 1;
+    /// Jump to the offset when the value is false.
+    0x04 BrFalse(target: CodeOffset) => "br_false", "..., bool -> ...", gas 1;
+    /// Jump to the offset.
+    0x05 Branch(target: CodeOffset) => "branch", "... -> ...", gas 1;
+    0x06 LdU8(value: u8) => "ld_u8", "... -> ..., u8", gas 1;
+    0x07 LdU64(value: u64) => "ld_u64", "... -> ..., u64", gas 1;
+    0x08 LdU128(value: u128) => "ld_u128", "... -> ..., u128", gas 1;
+    0x09 LdTrue => "ld_true", "... -> ..., true", gas 1;
+    0x0A LdFalse => "ld_false", "... -> ..., false", gas 1;
+    /// Push a copy of a constant.
+    0x0B LdConst(idx: ConstIdx) => "ld_const", "... -> ..., value", gas 2;
+    /// Push a copy of a local; its type must have `copy`.
+    0x0C CopyLoc(local: LocalIdx) => "copy_loc", "... -> ..., value", gas 1;
+    /// Move a local's value to the stack, leaving the local empty.
+    0x0D MoveLoc(local: LocalIdx) => "move_loc", "... -> ..., value", gas 1;
+    /// Store into a local; an old value there must have `drop`.
+    0x0E StLoc(local: LocalIdx) => "st_loc", "..., value -> ...", gas 1;
+    0x0F ImmBorrowLoc(local: LocalIdx) => "imm_borrow_loc", "... -> ..., &T", gas 1;
+    0x10 MutBorrowLoc(local: LocalIdx) => "mut_borrow_loc", "... -> ..., &mut T", gas 1;
+    0x11 ImmBorrowField(field: FieldRef) => "imm_borrow_field", "..., &S -> ..., &F", gas 1;
+    0x12 MutBorrowField(field: FieldRef) => "mut_borrow_field", "..., &mut S -> ..., &mut F", gas 1;
+    /// Copy the referenced value; its type must have `copy`.
+    0x13 ReadRef => "read_ref", "..., &T -> ..., T", gas 1;
+    /// Overwrite the referenced value; the old one must have `drop`.
+    0x14 WriteRef => "write_ref", "..., T, &mut T -> ...", gas 1;
+    0x15 FreezeRef => "freeze_ref", "..., &mut T -> ..., &T", gas 1;
+    /// Call a function through its handle; arguments are popped, results pushed.
+    0x16 Call(func: FunctionHandleIdx) => "call", "..., a1, .., an -> ..., r1, .., rm", gas 4;
+    /// Build a struct from its fields, first field deepest.
+    0x17 Pack(def: StructDefIdx) => "pack", "..., f1, .., fn -> ..., S", gas 2;
+    /// Destroy a struct into its fields.
+    0x18 Unpack(def: StructDefIdx) => "unpack", "..., S -> ..., f1, .., fn", gas 2;
+    /// Checked addition: overflow aborts.
+    0x19 Add => "add", "..., a, b -> ..., a + b", gas 1;
+    0x1A Sub => "sub", "..., a, b -> ..., a - b", gas 1;
+    0x1B Mul => "mul", "..., a, b -> ..., a * b", gas 1;
+    /// Division by zero aborts.
+    0x1C Div => "div", "..., a, b -> ..., a / b", gas 1;
+    0x1D Mod => "mod", "..., a, b -> ..., a % b", gas 1;
+    0x1E BitAnd => "bit_and", "..., a, b -> ..., a & b", gas 1;
+    0x1F BitOr => "bit_or", "..., a, b -> ..., a | b", gas 1;
+    0x20 Xor => "xor", "..., a, b -> ..., a ^ b", gas 1;
+    /// Shift by a `u8`; shifting by the bit width or more aborts.
+    0x21 Shl => "shl", "..., a, u8 -> ..., a << n", gas 1;
+    0x22 Shr => "shr", "..., a, u8 -> ..., a >> n", gas 1;
+    0x23 And => "and", "..., bool, bool -> ..., bool", gas 1;
+    0x24 Or => "or", "..., bool, bool -> ..., bool", gas 1;
+    0x25 Not => "not", "..., bool -> ..., bool", gas 1;
+    /// Equality of two values of one type with `drop`.
+    0x26 Eq => "eq", "..., a, b -> ..., bool", gas 1;
+    0x27 Neq => "neq", "..., a, b -> ..., bool", gas 1;
+    0x28 Lt => "lt", "..., a, b -> ..., bool", gas 1;
+    0x29 Gt => "gt", "..., a, b -> ..., bool", gas 1;
+    0x2A Le => "le", "..., a, b -> ..., bool", gas 1;
+    0x2B Ge => "ge", "..., a, b -> ..., bool", gas 1;
+    /// A value out of range aborts.
+    0x2C CastU8 => "cast_u8", "..., int -> ..., u8", gas 1;
+    0x2D CastU64 => "cast_u64", "..., int -> ..., u64", gas 1;
+    0x2E CastU128 => "cast_u128", "..., int -> ..., u128", gas 1;
+    /// Abort the transaction with a code; nothing it wrote survives.
+    0x2F Abort => "abort", "..., u64 -> (aborted)", gas 1;
+    0x30 Nop => "nop", "... -> ...", gas 1;
+    /// Whether a resource of this module's type exists at the address (a read).
+    0x31 Exists(def: StructDefIdx) => "exists", "..., address -> ..., bool", gas 4;
+    /// Borrow a resource (a read); a missing one aborts.
+    0x32 ImmBorrowGlobal(def: StructDefIdx) => "imm_borrow_global", "..., address -> ..., &T", gas 4;
+    /// Borrow a resource mutably (a write); a missing one aborts.
+    0x33 MutBorrowGlobal(def: StructDefIdx) => "mut_borrow_global", "..., address -> ..., &mut T", gas 4;
+    /// Remove a resource from storage (a write); a missing one aborts.
+    0x34 MoveFrom(def: StructDefIdx) => "move_from", "..., address -> ..., T", gas 4;
+    /// Publish a resource under the signer's address (a write); an existing one aborts.
+    0x35 MoveTo(def: StructDefIdx) => "move_to", "..., &signer, T -> ...", gas 4;
+    /// The address of a signer.
+    0x36 SignerAddress => "signer_address", "..., &signer -> ..., address", gas 1;
+    /// Record an event; the struct must have `drop` and `store`.
+    0x37 Emit(def: StructDefIdx) => "emit", "..., S -> ...", gas 4;
+    /// Build a vector of `count` elements, first element deepest.
+    0x38 VecPack(elem: SignatureIdx, count: u64) => "vec_pack", "..., e1, .., en -> ..., vector<T>", gas 2;
+    /// Destroy a vector that must hold exactly `count` elements.
+    0x39 VecUnpack(elem: SignatureIdx, count: u64) => "vec_unpack", "..., vector<T> -> ..., e1, .., en", gas 2;
+    0x3A VecLen(elem: SignatureIdx) => "vec_len", "..., &vector<T> -> ..., u64", gas 1;
+    /// An index out of range aborts.
+    0x3B VecImmBorrow(elem: SignatureIdx) => "vec_imm_borrow", "..., &vector<T>, u64 -> ..., &T", gas 1;
+    0x3C VecMutBorrow(elem: SignatureIdx) => "vec_mut_borrow", "..., &mut vector<T>, u64 -> ..., &mut T", gas 1;
+    0x3D VecPushBack(elem: SignatureIdx) => "vec_push_back", "..., &mut vector<T>, T -> ...", gas 2;
+    /// Popping an empty vector aborts.
+    0x3E VecPopBack(elem: SignatureIdx) => "vec_pop_back", "..., &mut vector<T> -> ..., T", gas 2;
+    0x3F VecSwap(elem: SignatureIdx) => "vec_swap", "..., &mut vector<T>, u64, u64 -> ...", gas 1;
+}
+
+/// The opcode with a given mnemonic, for the assembler.
+pub fn by_mnemonic(mnemonic: &str) -> Option<&'static OpInfo> {
+    OPCODES.iter().find(|op| op.mnemonic == mnemonic)
+}

@@ -1,0 +1,115 @@
+//! Transactions and their receipts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::{AccessKey, ResourceKey};
+use crate::file_format::{AccessMode, AccountAddress, ModuleId};
+use crate::value::Value;
+
+/// A call of an entry function. Leading `signer`/`&signer` parameters are
+/// filled with the sender; `args` supply the rest.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Transaction {
+    pub sender: AccountAddress,
+    pub module: ModuleId,
+    pub function: String,
+    pub args: Vec<Value>,
+    pub gas_limit: u64,
+}
+
+/// Where execution stopped: module, function and code offset.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Location {
+    pub module: ModuleId,
+    pub function: String,
+    pub offset: u16,
+}
+
+/// A runtime failure that is not an explicit `abort`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum RuntimeErrorKind {
+    ArithmeticOverflow,
+    DivisionByZero,
+    CastOutOfRange,
+    ShiftTooLarge,
+    IndexOutOfBounds,
+    PopEmptyVector,
+    VectorLengthMismatch,
+    ResourceMissing,
+    ResourceAlreadyExists,
+    /// A reference whose target was moved away, or an empty local read.
+    DanglingReference,
+    CallDepthExceeded,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum Status {
+    Success,
+    /// `abort code` or a failed `assert!`.
+    Aborted {
+        code: u64,
+        location: Location,
+    },
+    RuntimeError {
+        kind: RuntimeErrorKind,
+        location: Location,
+    },
+    /// The gas limit was reached; the whole limit is charged.
+    OutOfGas {
+        location: Location,
+    },
+    /// A global access outside the transaction's declared keys.
+    AccessViolation {
+        mode: AccessMode,
+        key: ResourceKey,
+        location: Location,
+    },
+    /// The transaction could not start: unknown function, not an entry
+    /// function, wrong argument count or types.
+    InvalidArguments {
+        reason: String,
+    },
+}
+
+impl Status {
+    pub fn is_success(&self) -> bool {
+        matches!(self, Status::Success)
+    }
+}
+
+/// An event emitted by a transaction.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Event {
+    pub module: ModuleId,
+    pub name: String,
+    pub value: Value,
+}
+
+/// One change to storage: `None` deletes.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct WriteOp {
+    pub key: ResourceKey,
+    pub value: Option<Value>,
+}
+
+/// A transaction's writes, sorted by key, each key once. Empty unless the
+/// transaction succeeded.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct WriteSet(pub Vec<WriteOp>);
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Receipt {
+    pub status: Status,
+    pub gas_used: u64,
+    /// Empty unless the transaction succeeded.
+    pub events: Vec<Event>,
+    pub write_set: WriteSet,
+}
+
+/// An instantiated key that the VM or scheduler may print.
+pub fn describe_key(key: &AccessKey) -> String {
+    match key {
+        AccessKey::Exact(k) => format!("{:?}@{}", k.ty, k.address),
+        AccessKey::AnyOf(ty) => format!("{ty:?}@*"),
+    }
+}
