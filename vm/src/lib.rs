@@ -4,6 +4,7 @@
 pub mod access;
 pub mod file_format;
 pub mod opcodes;
+pub mod state;
 pub mod transaction;
 pub mod value;
 
