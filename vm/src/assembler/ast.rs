@@ -1,0 +1,123 @@
+//! The parsed, not yet resolved, form of an assembly file. Names stay names
+//! here; `build.rs` turns them into table indexes.
+
+use crate::file_format::{Abilities, AccessMode, AccountAddress, ConstValue};
+use crate::opcodes::OpInfo;
+
+use super::lexer::Pos;
+
+/// A module written as `alias` (from a `use`) or `0x1::name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ModulePath {
+    Alias(String),
+    Full(AccountAddress, String),
+}
+
+/// A reference to a struct or function handle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NameRef {
+    /// `Name`: this module's.
+    Local(String),
+    /// `alias::Name` or `0x1::m::Name`.
+    Qualified(ModulePath, String),
+    /// `#7`: a raw index, taken as is (for modules that are wrong on purpose).
+    Raw(u16),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Located<T> {
+    pub node: T,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TypeAst {
+    Bool,
+    U8,
+    U64,
+    U128,
+    Address,
+    Signer,
+    Vector(Box<TypeAst>),
+    Ref(Box<TypeAst>),
+    MutRef(Box<TypeAst>),
+    Struct(Located<NameRef>),
+}
+
+/// A local slot, a constant or a field, named or numbered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Name(String),
+    Index(u128),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AddressAst {
+    Param(Located<Slot>),
+    SignerOf(Located<Slot>),
+    Const(AccountAddress),
+    Any,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AccessAst {
+    pub mode: AccessMode,
+    pub resource: Located<NameRef>,
+    pub address: AddressAst,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Param {
+    pub name: Option<String>,
+    pub ty: TypeAst,
+    pub pos: Pos,
+}
+
+/// An instruction operand, parsed according to its kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OperandAst {
+    /// A label name or, for raw offsets, a number.
+    Offset(Slot),
+    Local(Slot),
+    Const(Slot),
+    Function(NameRef),
+    StructDef(NameRef),
+    Field(NameRef, Slot),
+    Signature(TypeAst),
+    RawSignature(u16),
+    Immediate(u128),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum BodyLine {
+    Label(String),
+    Local(Param),
+    Instr { op: &'static OpInfo, operands: Vec<Located<OperandAst>> },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct FunAst {
+    pub public: bool,
+    pub entry: bool,
+    pub name: Located<NameRef>,
+    pub params: Vec<Param>,
+    pub returns: Vec<TypeAst>,
+    pub access: Vec<Located<AccessAst>>,
+    pub body: Option<Vec<Located<BodyLine>>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct FieldAst {
+    pub name: String,
+    pub ty: TypeAst,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    Module(AccountAddress, String),
+    Use { address: AccountAddress, name: String, alias: Option<String> },
+    Struct { name: Located<NameRef>, abilities: Abilities, fields: Option<Vec<FieldAst>> },
+    Const { name: String, ty: TypeAst, value: ConstValue },
+    Signature(TypeAst),
+    Fun(FunAst),
+}

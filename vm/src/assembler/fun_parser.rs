@@ -1,0 +1,202 @@
+//! Parsing of `fun` items: header, access spec and body.
+
+use crate::file_format::AccessMode;
+use crate::opcodes::by_mnemonic;
+
+use super::ast::*;
+use super::lexer::Tok;
+use super::operands::{operand_kinds_of_byte, OperandKind};
+use super::parser::Parser;
+use super::AsmError;
+
+type Result<T> = std::result::Result<T, AsmError>;
+
+impl Parser {
+    fn param(&mut self) -> Result<Param> {
+        let pos = self.peek().pos;
+        let named = matches!(self.peek().tok, Tok::Ident(_)) && self.peek_nth(1).tok == Tok::Punct(':');
+        let name = if named {
+            let name = self.ident("a name")?.0;
+            self.bump(); // the colon
+            Some(name)
+        } else {
+            None
+        };
+        Ok(Param { name, ty: self.ty()?, pos })
+    }
+
+    pub(super) fn function(&mut self) -> Result<FunAst> {
+        let (mut public, mut entry) = (false, false);
+        loop {
+            let pos = self.peek().pos;
+            let flag = if self.eat_ident("public") {
+                &mut public
+            } else if self.eat_ident("entry") {
+                &mut entry
+            } else {
+                break;
+            };
+            if *flag {
+                return Err(pos.error("modifier given twice"));
+            }
+            *flag = true;
+        }
+        if !self.eat_ident("fun") {
+            return self.unexpected("`fun`");
+        }
+        let name = self.name_ref(false)?;
+        self.expect_punct('(')?;
+        let mut params = Vec::new();
+        while !self.eat_punct(')') {
+            params.push(self.param()?);
+            if !self.eat_punct(',') {
+                self.expect_punct(')')?;
+                break;
+            }
+        }
+        let mut returns = Vec::new();
+        if self.eat_punct(':') {
+            if self.eat_punct('(') {
+                while !self.eat_punct(')') {
+                    returns.push(self.ty()?);
+                    if !self.eat_punct(',') {
+                        self.expect_punct(')')?;
+                        break;
+                    }
+                }
+            } else {
+                returns.push(self.ty()?);
+            }
+        }
+        let mut access = Vec::new();
+        if self.eat_ident("acquires") {
+            loop {
+                access.push(self.access()?);
+                if !self.eat_punct(',') {
+                    break;
+                }
+            }
+        }
+        let body = if self.at_punct('{') { Some(self.body()?) } else { None };
+        Ok(FunAst { public, entry, name, params, returns, access, body })
+    }
+
+    /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`, `read Balance(0x5)`.
+    fn access(&mut self) -> Result<Located<AccessAst>> {
+        let (word, pos) = self.ident("`read` or `write`")?;
+        let mode = match word.as_str() {
+            "read" => AccessMode::Read,
+            "write" => AccessMode::Write,
+            _ => return Err(pos.error(format!("expected `read` or `write`, found `{word}`"))),
+        };
+        let resource = self.name_ref(true)?;
+        self.expect_punct('(')?;
+        let address = if self.eat_punct('*') {
+            AddressAst::Any
+        } else if self.eat_punct('@') || matches!(self.peek().tok, Tok::Number(_)) {
+            AddressAst::Const(self.address()?)
+        } else if self.eat_ident("signer") {
+            AddressAst::SignerOf(self.slot("a parameter name or number")?)
+        } else if self.eat_ident("param") {
+            AddressAst::Param(self.slot("a parameter name or number")?)
+        } else {
+            return self.unexpected("`signer N`, `param N`, `*` or an address");
+        };
+        self.expect_punct(')')?;
+        Ok(Located { node: AccessAst { mode, resource, address }, pos })
+    }
+
+    /// A name, a number or `#N`.
+    fn slot(&mut self, what: &str) -> Result<Located<Slot>> {
+        let pos = self.peek().pos;
+        let node = match &self.peek().tok {
+            Tok::Ident(name) => {
+                let name = name.clone();
+                self.bump();
+                Slot::Name(name)
+            }
+            Tok::Punct('#') => Slot::Index(self.raw_index(u128::from(u32::MAX), what)?),
+            _ => Slot::Index(self.integer(u128::from(u32::MAX), what)?),
+        };
+        Ok(Located { node, pos })
+    }
+
+    fn body(&mut self) -> Result<Vec<Located<BodyLine>>> {
+        self.expect_punct('{')?;
+        self.skip_newlines = false;
+        let lines = self.body_lines();
+        self.skip_newlines = true;
+        let lines = lines?;
+        self.expect_punct('}')?;
+        Ok(lines)
+    }
+
+    fn body_lines(&mut self) -> Result<Vec<Located<BodyLine>>> {
+        let mut lines = Vec::new();
+        loop {
+            let token = self.peek().clone();
+            let Tok::Ident(word) = &token.tok else {
+                match token.tok {
+                    Tok::Newline => {
+                        self.bump();
+                        continue;
+                    }
+                    Tok::Punct('}') => return Ok(lines),
+                    _ => return self.unexpected("an instruction, a label, `local` or `}`"),
+                }
+            };
+            if self.peek_nth(1).tok == Tok::Punct(':') {
+                self.bump();
+                self.bump();
+                lines.push(Located { node: BodyLine::Label(word.clone()), pos: token.pos });
+                continue;
+            }
+            self.bump();
+            let line = if word == "local" {
+                BodyLine::Local(self.param()?)
+            } else {
+                let op = by_mnemonic(word).ok_or_else(|| token.pos.error(format!("unknown instruction `{word}`")))?;
+                let kinds = operand_kinds_of_byte(op.byte).unwrap_or(&[]);
+                let mut operands = Vec::new();
+                for (i, kind) in kinds.iter().enumerate() {
+                    if i > 0 {
+                        self.expect_punct(',')?;
+                    }
+                    let pos = self.peek().pos;
+                    operands.push(Located { node: self.operand(*kind)?, pos });
+                }
+                BodyLine::Instr { op, operands }
+            };
+            self.end_of_line()?;
+            lines.push(Located { node: line, pos: token.pos });
+        }
+    }
+
+    fn operand(&mut self, kind: OperandKind) -> Result<OperandAst> {
+        let what = match kind {
+            OperandKind::CodeOffset => "a label or code offset",
+            OperandKind::Local => "a local name or number",
+            OperandKind::Const => "a constant name or number",
+            _ => "an index",
+        };
+        Ok(match kind {
+            OperandKind::CodeOffset => OperandAst::Offset(self.slot(what)?.node),
+            OperandKind::Local => OperandAst::Local(self.slot(what)?.node),
+            OperandKind::Const => OperandAst::Const(self.slot(what)?.node),
+            OperandKind::Function => OperandAst::Function(self.name_ref(true)?.node),
+            OperandKind::StructDef => OperandAst::StructDef(self.name_ref(true)?.node),
+            OperandKind::Field => {
+                let owner = self.name_ref(true)?.node;
+                self.expect_punct('.')?;
+                OperandAst::Field(owner, self.slot("a field name or number")?.node)
+            }
+            OperandKind::Signature if self.at_punct('#') => {
+                OperandAst::RawSignature(self.raw_index(u128::from(u16::MAX), "a signature index")? as u16)
+            }
+            OperandKind::Signature => OperandAst::Signature(self.ty()?),
+            OperandKind::U8 => OperandAst::Immediate(self.integer(kind.max_value(), "a u8")?),
+            OperandKind::U64 => OperandAst::Immediate(self.integer(kind.max_value(), "a u64")?),
+            OperandKind::U128 => OperandAst::Immediate(self.integer(kind.max_value(), "a u128")?),
+        })
+    }
+}

@@ -1,0 +1,446 @@
+//! The disassembler: prints a [`Module`] as the text [`crate::assembler`]
+//! reads, so `assemble(&disassemble(&m)) == Ok(m)` for every well-formed
+//! module (indexes in range, identifier names, no duplicate handles).
+//!
+//! It never panics, whatever the module holds: an index out of range prints as
+//! `#7?`, and a name that would not read back as the same index prints as its
+//! raw index `#7`. Declarations come in the order that rebuilds every table
+//! exactly: when a table's order differs from what plain declarations would
+//! give, a handle is declared ahead of its definition (`struct Name has key`),
+//! and the signature pool is listed explicitly.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use crate::assembler::operands::{operand_kinds, OperandKind};
+use crate::encoding::limits::{MAX_CONST_DEPTH, MAX_TYPE_DEPTH};
+use crate::file_format::*;
+
+/// Prints the whole module.
+pub fn disassemble(m: &Module) -> String {
+    let names = Names::new(m);
+    let mut items: Vec<String> = Vec::new();
+    match m.module_handles.first() {
+        Some(id) => items.push(format!("module {}::{}", id.address, ident(&id.name))),
+        None => items.push("// malformed: the module has no module handle\nmodule #0?".to_string()),
+    }
+    items.extend(m.module_handles.iter().skip(1).map(|id| format!("use {}::{}", id.address, ident(&id.name))));
+
+    let struct_defs = m.structs.iter().map(|d| d.handle.index());
+    for step in merge_order(m.struct_handles.len(), struct_defs) {
+        items.push(match step {
+            Step::Handle(h) => names.struct_decl(h),
+            Step::Def(d) => m.structs.get(d).map_or_else(String::new, |def| names.struct_def(def)),
+        });
+    }
+    for (i, constant) in m.constants.iter().enumerate() {
+        let value = const_value(&constant.value, Some(&constant.ty), 0);
+        items.push(format!("const C{i}: {} = {value}", names.ty(&constant.ty)));
+    }
+    if !names.inline_signatures {
+        items.extend(m.signatures.iter().map(|ty| format!("signature {}", names.ty(ty))));
+    }
+    let function_defs = m.functions.iter().map(|d| d.handle.index());
+    for step in merge_order(m.function_handles.len(), function_defs) {
+        items.push(match step {
+            Step::Handle(h) => names.function_head(h),
+            Step::Def(d) => m.functions.get(d).map_or_else(String::new, |def| names.function_def(def)),
+        });
+    }
+
+    // Multi-line items stand apart; one-line items sit together.
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let multi = |s: &String| s.contains('\n');
+        if i > 0 && (multi(item) || multi(&items[i - 1]) || item_kind(item) != item_kind(&items[i - 1])) {
+            out.push('\n');
+        }
+        out.push_str(item);
+        out.push('\n');
+    }
+    out
+}
+
+fn item_kind(item: &str) -> &str {
+    item.split(' ').next().unwrap_or_default()
+}
+
+/// One instruction as a line of assembly, with the names of `m` and `def`.
+pub fn format_instr(m: &Module, def: &FunctionDef, instr: &Instr) -> String {
+    Names::new(m).instr(def, instr)
+}
+
+enum Step {
+    Handle(usize),
+    Def(usize),
+}
+
+/// Interleaves handle-only declarations with definitions (which create their
+/// handle when it is the next one) so both tables come back in their order.
+fn merge_order(handles: usize, def_handles: impl Iterator<Item = usize>) -> Vec<Step> {
+    let def_handles: Vec<usize> = def_handles.collect();
+    let (mut next_handle, mut next_def) = (0, 0);
+    let mut steps = Vec::new();
+    while next_handle < handles || next_def < def_handles.len() {
+        match def_handles.get(next_def) {
+            Some(&h) if h <= next_handle || h >= handles => {
+                steps.push(Step::Def(next_def));
+                next_def += 1;
+                if h == next_handle {
+                    next_handle += 1;
+                }
+            }
+            _ => {
+                steps.push(Step::Handle(next_handle));
+                next_handle += 1;
+            }
+        }
+    }
+    steps
+}
+
+fn is_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A name as written in a declaration; a malformed one is quoted (and will not assemble).
+fn ident(name: &str) -> String {
+    if is_ident(name) {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
+}
+
+/// Words that the type grammar reads as itself, not as a struct name.
+const TYPE_WORDS: [&str; 8] = ["bool", "u8", "u64", "u128", "address", "signer", "vector", "mut"];
+
+fn const_value(value: &ConstValue, ty: Option<&Type>, depth: usize) -> String {
+    let suffixed = |text: String, suffix: &str, matches: bool| if matches { text } else { text + suffix };
+    match value {
+        ConstValue::Bool(b) => b.to_string(),
+        ConstValue::U8(n) => suffixed(n.to_string(), "u8", ty == Some(&Type::U8)),
+        ConstValue::U64(n) => suffixed(n.to_string(), "u64", ty == Some(&Type::U64)),
+        ConstValue::U128(n) => suffixed(n.to_string(), "u128", ty == Some(&Type::U128)),
+        ConstValue::Address(a) => format!("@{a}"),
+        ConstValue::Vector(_) if depth >= MAX_CONST_DEPTH => "[..]?".to_string(),
+        ConstValue::Vector(items) => {
+            let element = match ty {
+                Some(Type::Vector(inner)) => Some(&**inner),
+                _ => None,
+            };
+            let bytes: Option<Vec<u8>> =
+                items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect();
+            match bytes {
+                Some(bytes) if element == Some(&Type::U8) && !bytes.is_empty() => {
+                    format!("x\"{}\"", hex::encode(bytes))
+                }
+                _ => {
+                    let items: Vec<String> = items.iter().map(|v| const_value(v, element, depth + 1)).collect();
+                    format!("[{}]", items.join(", "))
+                }
+            }
+        }
+    }
+}
+
+/// Printable names for a module's indexes, computed once.
+struct Names<'a> {
+    m: &'a Module,
+    modules: HashMap<(AccountAddress, &'a str), usize>,
+    structs: HashMap<(u16, &'a str), usize>,
+    functions: HashMap<(u16, &'a str), usize>,
+    struct_defs: HashMap<usize, usize>,
+    /// Whether naming element types inline rebuilds the signature pool as it is.
+    inline_signatures: bool,
+}
+
+fn first_index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> HashMap<K, usize> {
+    let mut map = HashMap::new();
+    for (i, key) in keys.enumerate() {
+        map.entry(key).or_insert(i);
+    }
+    map
+}
+
+impl<'a> Names<'a> {
+    fn new(m: &'a Module) -> Self {
+        let mut names = Names {
+            m,
+            modules: first_index(m.module_handles.iter().map(|id| (id.address, id.name.as_str()))),
+            structs: first_index(m.struct_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
+            functions: first_index(m.function_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
+            struct_defs: first_index(m.structs.iter().map(|d| d.handle.index())),
+            inline_signatures: false,
+        };
+        names.inline_signatures = names.signatures_rebuild_inline();
+        names
+    }
+
+    /// Replays what the assembler does with inline element types: look the
+    /// type up in the pool built so far, else append it.
+    fn signatures_rebuild_inline(&self) -> bool {
+        let pool = &self.m.signatures;
+        let mut built: Vec<&Type> = Vec::new();
+        for def in &self.m.functions {
+            for instr in &def.code {
+                let kinds = operand_kinds(instr);
+                for (kind, value) in kinds.iter().zip(instr.operands()) {
+                    let Some(ty) = (*kind == OperandKind::Signature).then(|| pool.get(value as usize)).flatten() else {
+                        continue;
+                    };
+                    if pool.iter().position(|t| t == ty) != Some(value as usize) {
+                        continue; // printed as `#N`: the assembler takes it as is
+                    }
+                    let at = built.iter().position(|t| *t == ty).unwrap_or_else(|| {
+                        built.push(ty);
+                        built.len() - 1
+                    });
+                    if at as u128 != value {
+                        return false;
+                    }
+                }
+            }
+        }
+        built.len() == pool.len()
+    }
+
+    fn module_path(&self, index: u16) -> Option<String> {
+        let id = self.m.module_handles.get(usize::from(index))?;
+        let unique = self.modules.get(&(id.address, id.name.as_str())) == Some(&usize::from(index));
+        (unique && is_ident(&id.name)).then(|| format!("{}::{}", id.address, id.name))
+    }
+
+    /// A handle's name where an operand or type names it.
+    fn handle_ref(&self, index: usize, module: u16, name: &str, first: Option<&usize>, reserved: &[&str]) -> String {
+        if first != Some(&index) || !is_ident(name) {
+            return format!("#{index}");
+        }
+        if module == 0 {
+            return if reserved.contains(&name) { format!("#{index}") } else { name.to_string() };
+        }
+        self.module_path(module).map_or_else(|| format!("#{index}"), |path| format!("{path}::{name}"))
+    }
+
+    fn struct_ref(&self, index: StructHandleIdx) -> String {
+        match self.m.struct_handles.get(index.index()) {
+            None => format!("#{}?", index.0),
+            Some(h) => {
+                let first = self.structs.get(&(h.module.0, h.name.as_str()));
+                self.handle_ref(index.index(), h.module.0, &h.name, first, &TYPE_WORDS)
+            }
+        }
+    }
+
+    fn function_ref(&self, index: usize) -> String {
+        match self.m.function_handles.get(index) {
+            None => format!("#{index}?"),
+            Some(h) => {
+                let first = self.functions.get(&(h.module.0, h.name.as_str()));
+                self.handle_ref(index, h.module.0, &h.name, first, &[])
+            }
+        }
+    }
+
+    /// A handle's name where it is declared: bare for this module's, qualified for others'.
+    fn decl_name(&self, module: ModuleHandleIdx, name: &str) -> String {
+        if module.0 == 0 {
+            return ident(name);
+        }
+        let path = self.module_path(module.0).unwrap_or_else(|| format!("#{}?", module.0));
+        format!("{path}::{}", ident(name))
+    }
+
+    fn ty(&self, ty: &Type) -> String {
+        self.ty_at(ty, 0)
+    }
+
+    fn ty_at(&self, ty: &Type, depth: usize) -> String {
+        if depth > MAX_TYPE_DEPTH {
+            return "..?".to_string();
+        }
+        match ty {
+            Type::Bool => "bool".to_string(),
+            Type::U8 => "u8".to_string(),
+            Type::U64 => "u64".to_string(),
+            Type::U128 => "u128".to_string(),
+            Type::Address => "address".to_string(),
+            Type::Signer => "signer".to_string(),
+            Type::Vector(inner) => format!("vector<{}>", self.ty_at(inner, depth + 1)),
+            Type::Ref(inner) => format!("&{}", self.ty_at(inner, depth + 1)),
+            Type::MutRef(inner) => format!("&mut {}", self.ty_at(inner, depth + 1)),
+            Type::Struct(index) => self.struct_ref(*index),
+        }
+    }
+
+    fn types(&self, types: &[Type]) -> String {
+        types.iter().map(|t| self.ty(t)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn abilities(abilities: Abilities) -> String {
+        if abilities == Abilities::EMPTY {
+            return String::new();
+        }
+        let mut text = format!(" has {abilities}");
+        if !abilities.is_valid() {
+            let _ = write!(
+                text,
+                "{}#{:#x}?",
+                if abilities.intersect(Abilities(15)).0 == 0 { "" } else { ", " },
+                abilities.0
+            );
+        }
+        text
+    }
+
+    fn struct_decl(&self, index: usize) -> String {
+        match self.m.struct_handles.get(index) {
+            Some(h) => format!("struct {}{}", self.decl_name(h.module, &h.name), Self::abilities(h.abilities)),
+            None => String::new(),
+        }
+    }
+
+    fn struct_def(&self, def: &StructDef) -> String {
+        let mut text = match self.m.struct_handle(def.handle) {
+            Some(h) => format!("struct {}{}", self.decl_name(h.module, &h.name), Self::abilities(h.abilities)),
+            None => format!("struct #{}?", def.handle.0),
+        };
+        if def.fields.is_empty() {
+            text.push_str(" {}");
+            return text;
+        }
+        text.push_str(" {\n");
+        for field in &def.fields {
+            let _ = writeln!(text, "    {}: {},", ident(&field.name), self.ty(&field.ty));
+        }
+        text.push('}');
+        text
+    }
+
+    fn function_head(&self, index: usize) -> String {
+        let Some(h) = self.m.function_handles.get(index) else { return format!("fun #{index}?()") };
+        let mut text = format!("fun {}({})", self.decl_name(h.module, &h.name), self.types(&h.params));
+        match h.returns.as_slice() {
+            [] => {}
+            [one] => text += &format!(": {}", self.ty(one)),
+            many => text += &format!(": ({})", self.types(many)),
+        }
+        if !h.access.0.is_empty() {
+            let accesses: Vec<String> = h.access.0.iter().map(|a| self.access(a)).collect();
+            text += &format!(" acquires {}", accesses.join(", "));
+        }
+        text
+    }
+
+    fn access(&self, access: &Access) -> String {
+        let mode = match access.mode {
+            AccessMode::Read => "read",
+            AccessMode::Write => "write",
+        };
+        let address = match access.address {
+            AddressSource::Param(i) => format!("param {i}"),
+            AddressSource::SignerOf(i) => format!("signer {i}"),
+            AddressSource::Const(a) => a.to_string(),
+            AddressSource::Any => "*".to_string(),
+        };
+        format!("{mode} {}({address})", self.struct_ref(access.resource))
+    }
+
+    fn function_def(&self, def: &FunctionDef) -> String {
+        let mut text = String::new();
+        if def.visibility == Visibility::Public {
+            text.push_str("public ");
+        }
+        if def.is_entry {
+            text.push_str("entry ");
+        }
+        text += &self.function_head(def.handle.index());
+        text.push_str(" {\n");
+        for ty in &def.locals {
+            let _ = writeln!(text, "    local {}", self.ty(ty));
+        }
+        let kinds_and_values =
+            |instr: &Instr| operand_kinds(instr).iter().copied().zip(instr.operands()).collect::<Vec<_>>();
+        let mut labels = vec![false; def.code.len()];
+        for instr in &def.code {
+            for (kind, value) in kinds_and_values(instr) {
+                if let (OperandKind::CodeOffset, Some(label)) = (kind, labels.get_mut(value as usize)) {
+                    *label = true;
+                }
+            }
+        }
+        for (offset, instr) in def.code.iter().enumerate() {
+            if labels.get(offset) == Some(&true) {
+                let _ = writeln!(text, "L{offset}:");
+            }
+            let _ = writeln!(text, "    {}", self.instr(def, instr));
+        }
+        text.push('}');
+        text
+    }
+
+    fn instr(&self, def: &FunctionDef, instr: &Instr) -> String {
+        let operands: Vec<String> = operand_kinds(instr)
+            .iter()
+            .zip(instr.operands())
+            .map(|(kind, value)| self.operand(def, *kind, value))
+            .collect();
+        let mnemonic = instr.info().mnemonic;
+        if operands.is_empty() {
+            mnemonic.to_string()
+        } else {
+            format!("{mnemonic} {}", operands.join(", "))
+        }
+    }
+
+    fn operand(&self, def: &FunctionDef, kind: OperandKind, value: u128) -> String {
+        let index = usize::try_from(value).unwrap_or(usize::MAX);
+        let raw = |len: usize| if index < len { format!("#{value}") } else { format!("#{value}?") };
+        match kind {
+            OperandKind::CodeOffset if index < def.code.len() => format!("L{value}"),
+            OperandKind::CodeOffset => raw(0),
+            OperandKind::Local => {
+                let params = self.m.function_handle(def.handle).map_or(0, |h| h.params.len());
+                if index < params + def.locals.len() {
+                    value.to_string()
+                } else {
+                    raw(0)
+                }
+            }
+            OperandKind::Const if index < self.m.constants.len() => format!("C{value}"),
+            OperandKind::Const => raw(0),
+            OperandKind::Function => self.function_ref(index),
+            OperandKind::StructDef => self.struct_def_ref(index),
+            OperandKind::Field => {
+                let (owner, field) = ((value >> 16) as usize, (value & 0xFFFF) as usize);
+                let fields = self.m.structs.get(owner).map_or(&[][..], |d| d.fields.as_slice());
+                let field = match fields.get(field) {
+                    Some(f) if is_ident(&f.name) && fields.iter().position(|g| g.name == f.name) == Some(field) => {
+                        f.name.clone()
+                    }
+                    Some(_) => field.to_string(),
+                    None => format!("#{field}?"),
+                };
+                format!("{}.{field}", self.struct_def_ref(owner))
+            }
+            OperandKind::Signature => match self.m.signatures.get(index) {
+                Some(ty) if self.m.signatures.iter().position(|t| t == ty) == Some(index) => self.ty(ty),
+                _ => raw(self.m.signatures.len()),
+            },
+            OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),
+        }
+    }
+
+    fn struct_def_ref(&self, index: usize) -> String {
+        let Some(def) = self.m.structs.get(index) else { return format!("#{index}?") };
+        let local = self.m.struct_handle(def.handle).is_some_and(|h| h.module.0 == 0);
+        let name = self.struct_ref(def.handle);
+        if local && !name.starts_with('#') && self.struct_defs.get(&def.handle.index()) == Some(&index) {
+            name
+        } else {
+            format!("#{index}")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Size limits of a module. Indexes are `u16` (locals `u8`), so a table that
+//! outgrows them cannot be addressed; the nesting limits keep every recursive
+//! walk over a decoded type or constant (drop, clone, equality, the verifier)
+//! far from the stack's end. The decoder enforces them on every input; the
+//! assembler and the compiler can check a module before writing it.
+
+use thiserror::Error;
+
+use crate::file_format::{ConstValue, Module, Type};
+
+/// Entries in any one table (module, struct and function handles, signatures, constants, definitions).
+pub const MAX_TABLE_LEN: usize = 65535;
+/// Instructions in one function: branch targets are `u16`.
+pub const MAX_CODE_LEN: usize = 65535;
+/// Parameters plus locals of one function: local indexes are `u8`.
+pub const MAX_LOCALS: usize = 256;
+/// Fields of one struct: field indexes are `u16`.
+pub const MAX_FIELDS: usize = 65535;
+/// Parameters, or returns, of one function handle.
+pub const MAX_SIGNATURE_LEN: usize = 255;
+/// Accesses in one access spec.
+pub const MAX_ACCESSES: usize = 65535;
+/// Nested type constructors (`vector<..>`, `&`, `&mut`) around a leaf type.
+pub const MAX_TYPE_DEPTH: usize = 64;
+/// Nested vectors in a constant value.
+pub const MAX_CONST_DEPTH: usize = 64;
+/// Bytes in a module, struct, function or field name.
+pub const MAX_IDENTIFIER_LEN: usize = 255;
+
+/// A module over one of the limits above.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{location}: {what} is {found}, over the limit of {max}")]
+pub struct LimitError {
+    /// Where, e.g. `function definition 3`.
+    pub location: String,
+    pub what: &'static str,
+    pub found: usize,
+    pub max: usize,
+}
+
+fn check(location: impl FnOnce() -> String, what: &'static str, found: usize, max: usize) -> Result<(), LimitError> {
+    if found > max {
+        return Err(LimitError { location: location(), what, found, max });
+    }
+    Ok(())
+}
+
+/// The number of constructors wrapped around the type's leaf (`u64` is 0, `&vector<u64>` is 2).
+pub fn type_depth(ty: &Type) -> usize {
+    let mut depth = 0;
+    let mut current = ty;
+    while let Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) = current {
+        depth += 1;
+        current = inner;
+    }
+    depth
+}
+
+/// The deepest nesting of vectors in a constant (a scalar is 0), computed without recursion.
+pub fn const_depth(value: &ConstValue) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        if let ConstValue::Vector(items) = value {
+            deepest = deepest.max(depth + 1);
+            stack.extend(items.iter().map(|item| (item, depth + 1)));
+        }
+    }
+    deepest
+}
+
+fn check_type(location: &dyn Fn() -> String, ty: &Type) -> Result<(), LimitError> {
+    check(location, "type nesting depth", type_depth(ty), MAX_TYPE_DEPTH)
+}
+
+fn check_name(location: &dyn Fn() -> String, name: &str) -> Result<(), LimitError> {
+    check(location, "name length", name.len(), MAX_IDENTIFIER_LEN)
+}
+
+/// Checks every limit of this module.
+pub fn check_limits(m: &Module) -> Result<(), LimitError> {
+    let tables = [
+        ("module handles", m.module_handles.len()),
+        ("struct handles", m.struct_handles.len()),
+        ("function handles", m.function_handles.len()),
+        ("signatures", m.signatures.len()),
+        ("constants", m.constants.len()),
+        ("struct definitions", m.structs.len()),
+        ("function definitions", m.functions.len()),
+    ];
+    for (what, len) in tables {
+        check(|| "module".to_string(), what, len, MAX_TABLE_LEN)?;
+    }
+    for (i, id) in m.module_handles.iter().enumerate() {
+        check_name(&|| format!("module handle {i}"), &id.name)?;
+    }
+    for (i, handle) in m.struct_handles.iter().enumerate() {
+        check_name(&|| format!("struct handle {i}"), &handle.name)?;
+    }
+    for (i, handle) in m.function_handles.iter().enumerate() {
+        let location = || format!("function handle {i}");
+        check_name(&location, &handle.name)?;
+        check(location, "parameter count", handle.params.len(), MAX_SIGNATURE_LEN)?;
+        check(location, "return count", handle.returns.len(), MAX_SIGNATURE_LEN)?;
+        check(location, "access count", handle.access.0.len(), MAX_ACCESSES)?;
+        for ty in handle.params.iter().chain(&handle.returns) {
+            check_type(&location, ty)?;
+        }
+    }
+    for (i, ty) in m.signatures.iter().enumerate() {
+        check_type(&|| format!("signature {i}"), ty)?;
+    }
+    for (i, constant) in m.constants.iter().enumerate() {
+        let location = || format!("constant {i}");
+        check_type(&location, &constant.ty)?;
+        check(location, "value nesting depth", const_depth(&constant.value), MAX_CONST_DEPTH)?;
+    }
+    for (i, def) in m.structs.iter().enumerate() {
+        let location = || format!("struct definition {i}");
+        check(location, "field count", def.fields.len(), MAX_FIELDS)?;
+        for field in &def.fields {
+            check_name(&location, &field.name)?;
+            check_type(&location, &field.ty)?;
+        }
+    }
+    for (i, def) in m.functions.iter().enumerate() {
+        let location = || format!("function definition {i}");
+        check(location, "code length", def.code.len(), MAX_CODE_LEN)?;
+        let params = m.function_handle(def.handle).map_or(0, |h| h.params.len());
+        check(location, "parameter and local count", params.saturating_add(def.locals.len()), MAX_LOCALS)?;
+        for ty in &def.locals {
+            check_type(&location, ty)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! The serde structs that postcard writes: the module's layout on the wire.
+//!
+//! They mirror `Module` but hold types as flat byte strings, constant values
+//! as token lists and code as the opcode table's bytes, so nothing on the
+//! wire is recursive and the opcode table, not serde's enum derive, decides
+//! how instructions look. Non-recursive leaves (module ids, struct handles,
+//! access specs, index newtypes) use their own serde derives; a golden test
+//! pins the result, so changing them means a new `FORMAT_VERSION`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::flat::ConstToken;
+use crate::file_format::{
+    AccessSpec, FunctionHandleIdx, ModuleHandleIdx, ModuleId, StructHandle, StructHandleIdx, Visibility,
+};
+
+/// A byte string, borrowed from the input when decoding (so errors can name its offset).
+#[derive(Debug)]
+pub(super) struct Bytes<'a>(pub Cow<'a, [u8]>);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BytesVisitor;
+        impl<'de> Visitor<'de> for BytesVisitor {
+            type Value = Bytes<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(Bytes(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(Bytes(Cow::Owned(v.to_vec())))
+            }
+            fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+                Ok(Bytes(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_bytes(BytesVisitor)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireFunctionHandle<'a> {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    #[serde(borrow)]
+    pub params: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub returns: Vec<Bytes<'a>>,
+    pub access: AccessSpec,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireConstant<'a> {
+    #[serde(borrow)]
+    pub ty: Bytes<'a>,
+    pub value: Vec<ConstToken>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireField<'a> {
+    pub name: String,
+    #[serde(borrow)]
+    pub ty: Bytes<'a>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireStructDef<'a> {
+    pub handle: StructHandleIdx,
+    #[serde(borrow)]
+    pub fields: Vec<WireField<'a>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireFunctionDef<'a> {
+    pub handle: FunctionHandleIdx,
+    pub visibility: Visibility,
+    pub is_entry: bool,
+    #[serde(borrow)]
+    pub locals: Vec<Bytes<'a>>,
+    /// The instructions, each as `Instr::encode` writes it.
+    #[serde(borrow)]
+    pub code: Bytes<'a>,
+}
+
+/// The body after the header, in `Module`'s field order.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireModule<'a> {
+    pub module_handles: Vec<ModuleId>,
+    pub struct_handles: Vec<StructHandle>,
+    #[serde(borrow)]
+    pub function_handles: Vec<WireFunctionHandle<'a>>,
+    #[serde(borrow)]
+    pub signatures: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub constants: Vec<WireConstant<'a>>,
+    #[serde(borrow)]
+    pub structs: Vec<WireStructDef<'a>>,
+    #[serde(borrow)]
+    pub functions: Vec<WireFunctionDef<'a>>,
+}

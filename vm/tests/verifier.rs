@@ -1,0 +1,17 @@
+//! Verifier tests: the coin module verifies, its access specs infer back, and
+//! every named failure is rejected with its kind, function and offset.
+
+#[path = "verifier/access.rs"]
+mod access;
+#[path = "verifier/assembled.rs"]
+mod assembled;
+#[path = "verifier/builder.rs"]
+mod builder;
+#[path = "verifier/code.rs"]
+mod code;
+#[path = "verifier/coin.rs"]
+mod coin;
+#[path = "verifier/fuzz.rs"]
+mod fuzz;
+#[path = "verifier/tables.rs"]
+mod tables;
