@@ -1,1 +1,46 @@
-fn main() {}
+//! `resin`: compile, run, schedule and benchmark Resin contracts.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod bench;
+mod cli;
+mod commands;
+mod compiler;
+mod error;
+mod render;
+mod repl;
+mod script;
+mod session;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", e.report());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// A panic is a bug in resin, never the user's fault: print one clean line
+/// instead of a backtrace dump and exit 101, the code Rust uses for panics.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        eprintln!("error: internal error in resin{location}: {payload}");
+        eprintln!("note: this is a bug; please report it with the command that triggered it");
+        std::process::exit(101);
+    }));
+}

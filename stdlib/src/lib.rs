@@ -1,1 +1,113 @@
+//! `resin-stdlib`: Resin's standard modules, written in Resin (`modules/*.rsn`)
+//! and shipped inside the binary. They are compiled on first use through
+//! `resin-lang` and kept for the life of the process.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::sync::OnceLock;
+
+use resin_lang::SourceFile;
+use resin_vm::Module;
+
+/// One standard module's source.
+#[derive(Clone, Copy, Debug)]
+pub struct StdSource {
+    /// The module's name (its address is in the source).
+    pub name: &'static str,
+    /// The file under `stdlib/modules/`, for diagnostics.
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// Every standard module, in dependency order.
+pub const SOURCES: &[StdSource] =
+    &[StdSource { name: "coin", file: "stdlib/modules/coin.rsn", text: include_str!("../modules/coin.rsn") }];
+
+/// Why the standard library did not build: a bug in this crate, reported
+/// with the compiler's rendered diagnostics.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the standard library does not compile:\n{0}")]
+pub struct StdlibError(pub String);
+
+/// The sources as compiler input.
+pub fn source_files() -> Vec<SourceFile> {
+    SOURCES.iter().map(|s| SourceFile::new(s.file, s.text)).collect()
+}
+
+/// Compiles the standard library (without caching).
+pub fn compile() -> Result<Vec<Module>, StdlibError> {
+    let files = source_files();
+    let result = resin_lang::compile(&files, &[]);
+    if result.diagnostics.has_errors() {
+        return Err(StdlibError(result.diagnostics.render(&files)));
+    }
+    Ok(result.modules.into_iter().map(|m| m.module).collect())
+}
+
+/// The compiled standard library, compiled once per process on first use.
+pub fn modules() -> Result<&'static [Module], &'static StdlibError> {
+    static COMPILED: OnceLock<Result<Vec<Module>, StdlibError>> = OnceLock::new();
+    COMPILED.get_or_init(compile).as_ref().map(Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resin_vm::CodeCache;
+
+    #[test]
+    fn every_module_compiles_without_warnings_and_verifies() {
+        let files = source_files();
+        let result = resin_lang::compile(&files, &[]);
+        assert!(result.diagnostics.is_empty(), "{}", result.diagnostics.render(&files));
+        assert_eq!(result.modules.len(), SOURCES.len());
+        let mut code = CodeCache::new();
+        for module in modules().unwrap() {
+            resin_vm::verifier::verify_module(module).unwrap();
+            code.publish(module.clone()).unwrap();
+        }
+    }
+
+    #[test]
+    fn coin_has_the_entry_functions_the_bench_calls() {
+        let coin = modules().unwrap().iter().find(|m| m.self_id().is_some_and(|id| id.name == "coin")).unwrap();
+        for name in ["register", "mint", "transfer"] {
+            let (_, f) = coin.find_function(name).unwrap();
+            assert!(f.is_entry, "{name}");
+        }
+        assert!(coin.find_struct("Balance").is_some());
+    }
+
+    #[test]
+    fn coins_move_and_overdrafts_abort() {
+        use resin_vm::{AccountAddress, ModuleId, Status, Transaction, Value, World};
+        let mut world = World::new();
+        for m in modules().unwrap() {
+            world.publish(m.clone()).unwrap();
+        }
+        let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
+        let (a, b) = (AccountAddress::from_u64(0xA), AccountAddress::from_u64(0xB));
+        let tx = |sender, function: &str, args| Transaction {
+            sender,
+            module: coin.clone(),
+            function: function.into(),
+            args,
+            gas_limit: 100_000,
+        };
+        for who in [a, b] {
+            assert_eq!(world.execute(&tx(who, "register", vec![])).status, Status::Success);
+        }
+        let minted = world.execute(&tx(a, "mint", vec![Value::U64(100)]));
+        assert_eq!(minted.status, Status::Success);
+        assert_eq!(minted.events.len(), 1);
+        assert_eq!(world.execute(&tx(a, "transfer", vec![Value::Address(b), Value::U64(40)])).status, Status::Success);
+        let overdraft = world.execute(&tx(b, "transfer", vec![Value::Address(a), Value::U64(41)]));
+        assert!(matches!(overdraft.status, Status::Aborted { code: 1, .. }), "{:?}", overdraft.status);
+        assert!(overdraft.write_set.0.is_empty());
+        let balance = |who| {
+            let out = world.call(&tx(who, "balance", vec![Value::Address(who)]));
+            out.returns
+        };
+        assert_eq!(balance(a), vec![Value::U64(60)]);
+        assert_eq!(balance(b), vec![Value::U64(40)]);
+    }
+}

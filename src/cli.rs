@@ -1,0 +1,149 @@
+//! The command line, declared with clap's derive API. Every subcommand has
+//! `--help`; clap's own usage errors exit with code 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "resin",
+    version,
+    about = "Compile, run, schedule and benchmark Resin contracts",
+    long_about = "Compile, run, schedule and benchmark Resin contracts.\n\n\
+                  Exit codes: 0 success, 1 user error (bad source, bytecode, script or state file, \
+                  a failed `expect`), 2 bad usage.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Type-check Resin sources and print their diagnostics.
+    Check(CheckArgs),
+    /// Compile Resin sources to `.rbc` bytecode modules, or print an intermediate form.
+    Compile(CompileArgs),
+    /// Print the disassembly of a `.rbc` bytecode module.
+    Disasm(DisasmArgs),
+    /// Run a transaction script (`.rsx`) and print its receipts.
+    Run(RunArgs),
+    /// Print the lane plan of every block of a script, without committing anything.
+    Schedule(ScheduleArgs),
+    /// Start an interactive session that speaks the script language.
+    Repl(ReplArgs),
+    /// Benchmark a generated block of coin transfers, sequential against parallel.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Resin source files (`.rsn`), checked together so they may use each other.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+}
+
+/// What `resin compile` produces.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Emit {
+    /// Binary `.rbc` modules written to the output directory.
+    #[default]
+    Bytecode,
+    /// The disassembly of every module, printed.
+    Asm,
+    /// Every function's access set, printed.
+    Access,
+    /// The parsed syntax tree, printed.
+    Ast,
+    /// The token stream, printed.
+    Tokens,
+}
+
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// Resin source files (`.rsn`), compiled together.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Directory for the `.rbc` files (created if missing).
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// The form to produce.
+    #[arg(long, value_enum, default_value_t = Emit::Bytecode)]
+    pub emit: Emit,
+}
+
+#[derive(Args, Debug)]
+pub struct DisasmArgs {
+    /// A bytecode module written by `resin compile`.
+    #[arg(value_name = "FILE.rbc")]
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct StateArg {
+    /// Keep modules, resources and account names in this database file
+    /// (created if missing). Without it, state lives in memory.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The script to run (`.rsx`).
+    #[arg(value_name = "SCRIPT")]
+    pub script: PathBuf,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Worker threads of the parallel executor (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScheduleArgs {
+    /// The script whose blocks are planned (`.rsx`).
+    #[arg(value_name = "SCRIPT")]
+    pub script: PathBuf,
+    /// Print the plans as Graphviz DOT instead of text.
+    #[arg(long)]
+    pub dot: bool,
+    /// Start from the state in this file (read only: nothing is written).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Lanes to plan for (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplArgs {
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Worker threads of the parallel executor (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Number of accounts the transfers move coins between.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+    pub accounts: u64,
+    /// Transactions in the generated block.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub txs: u64,
+    /// Worker threads of the parallel executor (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Seed of the transfer generator.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Timed repetitions of each executor; the best is reported.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Print one JSON object per workload instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

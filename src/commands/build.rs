@@ -1,0 +1,139 @@
+//! `resin check`, `resin compile` and `resin disasm`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use resin_lang::SourceFile;
+use resin_vm::{Module, ModuleId};
+
+use super::stdout_error;
+use crate::cli::{CheckArgs, CompileArgs, DisasmArgs, Emit};
+use crate::compiler;
+use crate::error::{read_to_string, CliError, CliResult};
+
+fn load_sources(paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
+    paths.iter().map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?))).collect()
+}
+
+/// The standard library modules the sources may use: all of them except
+/// those the sources define themselves (an edited copy of `0x1::coin`).
+fn stdlib_deps(files: &[SourceFile]) -> CliResult<Vec<Module>> {
+    let (program, _) = resin_lang::parse(files);
+    let defined: BTreeSet<ModuleId> =
+        program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone())).collect();
+    let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
+    Ok(stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect())
+}
+
+fn stdout() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+pub fn check(args: &CheckArgs) -> CliResult<()> {
+    let files = load_sources(&args.files)?;
+    let deps = stdlib_deps(&files)?;
+    let compiled = compiler::compile(&files, &deps)?;
+    let mut out = stdout();
+    write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
+    let n = compiled.modules.len();
+    writeln!(out, "ok: {n} module{} checked", if n == 1 { "" } else { "s" }).map_err(stdout_error)
+}
+
+pub fn compile(args: &CompileArgs) -> CliResult<()> {
+    let files = load_sources(&args.files)?;
+    let mut out = stdout();
+    match args.emit {
+        Emit::Tokens => return emit_tokens(&files, &mut out),
+        Emit::Ast => return emit_ast(&files, &mut out),
+        _ => {}
+    }
+    let deps = stdlib_deps(&files)?;
+    let compiled = compiler::compile(&files, &deps)?;
+    write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
+    match args.emit {
+        Emit::Bytecode => write_rbc(&compiled.modules, &args.out_dir, &mut out),
+        Emit::Asm => {
+            for m in &compiled.modules {
+                writeln!(out, "{}", resin_vm::disasm::disassemble(m)).map_err(stdout_error)?;
+            }
+            Ok(())
+        }
+        Emit::Access => write!(out, "{}", compiled.access).map_err(stdout_error),
+        Emit::Tokens | Emit::Ast => Ok(()),
+    }
+}
+
+/// `coin.rbc`, or `0x2_coin.rbc` when two modules share a name.
+fn rbc_names(modules: &[Module]) -> Vec<String> {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in modules.iter().filter_map(Module::self_id) {
+        *count.entry(id.name.as_str()).or_default() += 1;
+    }
+    modules
+        .iter()
+        .map(|m| match m.self_id() {
+            Some(id) if count.get(id.name.as_str()) == Some(&1) => format!("{}.rbc", id.name),
+            Some(id) => format!("{}_{}.rbc", id.address, id.name),
+            None => "module.rbc".to_string(),
+        })
+        .collect()
+}
+
+fn write_rbc(modules: &[Module], dir: &Path, out: &mut dyn Write) -> CliResult<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
+    for (m, name) in modules.iter().zip(rbc_names(modules)) {
+        let path = dir.join(name);
+        std::fs::write(&path, compiler::encode(m)).map_err(|e| CliError::io(&path, e))?;
+        let id = m.self_id().map(ToString::to_string).unwrap_or_default();
+        writeln!(out, "wrote {} ({id})", path.display()).map_err(stdout_error)?;
+    }
+    Ok(())
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn emit_tokens(files: &[SourceFile], out: &mut dyn Write) -> CliResult<()> {
+    let mut errors = resin_lang::Diagnostics::new();
+    for (index, file) in files.iter().enumerate() {
+        let (tokens, diags) = resin_lang::lex(index as u32, &file.text);
+        errors.extend(diags);
+        for (token, span) in tokens {
+            let (line, col) = line_col(&file.text, span.start as usize);
+            writeln!(out, "{}:{line}:{col} {}", file.name, token.describe()).map_err(stdout_error)?;
+        }
+    }
+    diagnostics_result(errors, files)
+}
+
+fn emit_ast(files: &[SourceFile], out: &mut dyn Write) -> CliResult<()> {
+    let (program, diags) = resin_lang::parse(files);
+    writeln!(out, "{program:#?}").map_err(stdout_error)?;
+    diagnostics_result(diags, files)
+}
+
+fn diagnostics_result(diags: resin_lang::Diagnostics, files: &[SourceFile]) -> CliResult<()> {
+    if diags.has_errors() {
+        return Err(CliError::Diagnostics { rendered: diags.render(files), errors: diags.error_count() });
+    }
+    if !diags.is_empty() {
+        eprint!("{}", diags.render(files));
+    }
+    Ok(())
+}
+
+pub fn disasm(args: &DisasmArgs) -> CliResult<()> {
+    let module = compiler::read_rbc(&args.file)?;
+    let mut out = stdout();
+    write!(out, "{}", resin_vm::disasm::disassemble(&module)).map_err(stdout_error)?;
+    if let Err(e) = resin_vm::verifier::verify_module(&module) {
+        eprintln!("warning: {}: the module does not verify: {e}", args.file.display());
+    }
+    Ok(())
+}

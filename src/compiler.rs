@@ -1,0 +1,58 @@
+//! The CLI's one door to the compiler and the bytecode format: compiling
+//! sources (with the standard library as dependencies), assembling `.rasm`,
+//! and reading and writing `.rbc`.
+
+use std::path::Path;
+
+use resin_lang::SourceFile;
+use resin_vm::encoding::{decode_module, encode_module};
+use resin_vm::Module;
+
+use crate::error::{read_bytes, CliError, CliResult};
+
+/// What a successful compilation gives.
+pub struct Compiled {
+    /// In dependency order.
+    pub modules: Vec<Module>,
+    /// Rendered warnings (empty when there are none).
+    pub warnings: String,
+    /// Every function's access set in source notation.
+    pub access: String,
+}
+
+/// Compiles `files` together against already-compiled `deps`. Errors come
+/// back as rendered diagnostics with file:line:col.
+pub fn compile(files: &[SourceFile], deps: &[Module]) -> CliResult<Compiled> {
+    let result = resin_lang::compile(files, deps);
+    let rendered = result.diagnostics.render(files);
+    if result.diagnostics.has_errors() {
+        return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
+    }
+    let access = result.access_report();
+    Ok(Compiled { modules: result.modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
+}
+
+pub fn encode(module: &Module) -> Vec<u8> {
+    encode_module(module)
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Module, String> {
+    decode_module(bytes).map_err(|e| e.to_string())
+}
+
+/// Reads and decodes a `.rbc` file (verification happens when it is published).
+pub fn read_rbc(path: &Path) -> CliResult<Module> {
+    let bytes = read_bytes(path)?;
+    decode_module(&bytes).map_err(|e| CliError::Bytecode { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// Assembles a `.rasm` file written in the disassembler's syntax.
+pub fn read_rasm(path: &Path) -> CliResult<Module> {
+    let text = crate::error::read_to_string(path)?;
+    resin_vm::assembler::assemble(&text).map_err(|e| {
+        CliError::script(
+            crate::error::SourceLoc { file: path.display().to_string(), line: e.line, col: e.col },
+            e.message,
+        )
+    })
+}

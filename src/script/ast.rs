@@ -1,0 +1,142 @@
+//! The syntax tree of the command language shared by scripts and the REPL.
+
+use resin_vm::{AccountAddress, ModuleId};
+
+/// A 1-based line and column in the script text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+/// One command and where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub kind: CommandKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandKind {
+    Publish(PublishSource),
+    Account { name: String, address: Option<AccountAddress> },
+    Accounts,
+    Call(CallSpec),
+    Block(Vec<CallSpec>),
+    Transfers(TransfersSpec),
+    Show(Spanned<AddressRef>),
+    Access(Spanned<FunctionRef>),
+    Modules,
+    Events { all: bool },
+    Root,
+    Snapshot(String),
+    Restore(String),
+    Undo,
+    Expect(Expectation),
+    Help(Option<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublishSource {
+    /// A `.rsn` source or `.rbc` bytecode file, relative to the script's folder.
+    Path(String),
+    /// The standard library, or one module of it by name.
+    Stdlib(Option<String>),
+    /// A `module ... { }` written in the script; `span` is where `module` starts.
+    Inline { text: String },
+}
+
+/// An account written as a name bound by `account`, or as an address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddressRef {
+    Name(String),
+    Literal(AccountAddress),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleRef {
+    /// `0x1::coin`
+    Qualified(ModuleId),
+    /// `coin`: the only published module of that name.
+    Short(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionRef {
+    pub module: ModuleRef,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntSuffix {
+    U8,
+    U64,
+    U128,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Literal {
+    Int { value: u128, suffix: Option<IntSuffix> },
+    Bool(bool),
+    Address(AddressRef),
+    Vector(Vec<Spanned<Literal>>),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSpec {
+    pub sender: Spanned<AddressRef>,
+    pub function: Spanned<FunctionRef>,
+    pub args: Vec<Spanned<Literal>>,
+    pub gas: Option<u64>,
+    pub span: Span,
+}
+
+/// `transfers N between M accounts [amount A] [seed S] [hot] [module M]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransfersSpec {
+    pub txs: u64,
+    pub accounts: u64,
+    pub amount: u64,
+    pub seed: u64,
+    /// Every transfer pays the first account: one hot key.
+    pub hot: bool,
+    pub module: Option<Spanned<ModuleRef>>,
+}
+
+/// A check on the receipts of the previous `call`, `block` or `transfers`,
+/// or on a stored value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    Success,
+    Abort(u64),
+    Failure,
+    OutOfGas,
+    AccessViolation,
+    /// `expect field alice 0x1::coin::Balance.coin.value == 990`
+    Field {
+        address: Spanned<AddressRef>,
+        module: ModuleRef,
+        resource: String,
+        path: Vec<String>,
+        value: Spanned<Literal>,
+    },
+    /// `expect missing alice 0x1::coin::Balance`
+    Missing {
+        address: Spanned<AddressRef>,
+        module: ModuleRef,
+        resource: String,
+    },
+}

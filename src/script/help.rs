@@ -1,0 +1,107 @@
+//! `help`: one line per command, and a longer text per command.
+
+/// Every command word, for `help` and tab completion.
+pub const COMMANDS: &[&str] = &[
+    "publish",
+    "module",
+    "account",
+    "accounts",
+    "call",
+    "block",
+    "transfers",
+    "show",
+    "access",
+    "modules",
+    "events",
+    "root",
+    "snapshot",
+    "restore",
+    "undo",
+    "expect",
+    "help",
+];
+
+const TOPICS: &[(&str, &str, &str)] = &[
+    ("publish", "publish PATH | publish stdlib [NAME]", "Publish the modules of a Resin source file (.rsn) or a bytecode file (.rbc), \
+      relative to the script's folder, or the standard library (all of it, or one module by name). Publishing the same code \
+      again is a no-op; other code under a published id is refused."),
+    ("module", "module 0xADDR::name { ... }", "Compile and publish a module written inline; it may span many lines."),
+    ("account", "account NAME [@0xADDR]", "Bind a name to an address. Without an address the name's own address is used \
+      (derived from the name, the same in every session)."),
+    ("accounts", "accounts", "List the named accounts."),
+    ("call", "call SENDER MODULE::FUNCTION ARGS... [gas N]", "Execute one transaction: SENDER (a name or @0x...) signs, \
+      the entry function gets ARGS: integers (1_000, 0xff, 7u8, 9u128), true/false, account names, @0x... addresses, \
+      vectors [1, 2] and byte strings b\"..\" or x\"0a0b\". MODULE is 0x1::coin or just coin. Prints the receipt; a failed \
+      transaction is a receipt, not an error."),
+    ("block", "block { call ... \n call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
+      plan, every receipt, and the throughput."),
+    ("transfers", "transfers N between M accounts [amount A] [seed S] [hot] [module MOD]", "Generate and execute a block \
+      of N random coin transfers between M accounts user0..user(M-1), creating, registering and funding them first. \
+      `hot` sends every transfer to user0 (one hot key). MOD defaults to 0x1::coin and needs entry functions \
+      register(&signer), mint(&signer, u64) and transfer(&signer, address, u64)."),
+    ("show", "show NAME | show @0xADDR", "Print the resources stored at an account, with field names."),
+    ("access", "access MODULE::FUNCTION", "Print a function's access set: which resources it reads and writes, at which address."),
+    ("modules", "modules", "List the published modules and their entry functions."),
+    ("events", "events [all]", "Print the events of the last call or block, or every event of this session."),
+    ("root", "root", "Print the state root (resources and code)."),
+    ("snapshot", "snapshot NAME", "Remember the current state under NAME (in memory, O(1))."),
+    ("restore", "restore NAME", "Go back to a snapshot (undoable)."),
+    ("undo", "undo", "Revert the last command that changed the state."),
+    ("expect", "expect success | abort CODE | failure | out-of-gas | access-violation\n       expect field ACCOUNT MODULE::Resource.field.path == VALUE\n       expect missing ACCOUNT MODULE::Resource",
+      "Check the receipts of the previous call, block or transfers (every receipt must match), or a stored value. \
+      A failed expectation is an error: `resin run` stops with exit code 1."),
+    ("help", "help [COMMAND]", "This text."),
+];
+
+/// The help text for `topic`, or the overview.
+pub fn help(topic: Option<&str>) -> Result<String, String> {
+    match topic {
+        None => {
+            let mut out = String::from("commands (one per line, or separated by `;`; `#` starts a comment):\n");
+            for (_, usage, _) in TOPICS {
+                let first = usage.lines().next().unwrap_or(usage);
+                out.push_str("  ");
+                out.push_str(first);
+                out.push('\n');
+            }
+            out.push_str("`help COMMAND` explains one command. In the REPL, `quit` leaves.\n");
+            Ok(out)
+        }
+        Some(t) => match TOPICS.iter().find(|(name, _, _)| *name == t) {
+            Some((_, usage, text)) => Ok(format!("{usage}\n\n{}\n", wrap(text, 88))),
+            None => Err(format!("no command `{t}` (try `help`)")),
+        },
+    }
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_has_help() {
+        for c in COMMANDS {
+            assert!(help(Some(c)).is_ok(), "{c}");
+        }
+        assert_eq!(TOPICS.len(), COMMANDS.len());
+        assert!(help(Some("nope")).is_err());
+        assert!(help(None).unwrap().contains("call SENDER MODULE::FUNCTION"));
+    }
+}

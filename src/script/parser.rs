@@ -1,0 +1,345 @@
+//! The parser of the command language: one command per line (or per `;`),
+//! `block { ... }` groups calls, `module ... { }` is taken raw.
+
+use super::ast::*;
+use super::lexer::{Lexer, Tok, Token};
+use super::words::{address_ref, check_name, describe, module_ref, parse_address, parse_int, split_item, word_literal};
+use super::ScriptError;
+
+pub struct Parser<'a> {
+    lexer: Lexer<'a>,
+    peeked: Option<Token>,
+    /// Open `block {`: the end of input inside one means the input is
+    /// incomplete (the REPL reads another line) rather than wrong.
+    depth: usize,
+}
+
+/// Parses a whole script or REPL input.
+pub fn parse_script(text: &str) -> Result<Vec<Command>, ScriptError> {
+    let mut parser = Parser { lexer: Lexer::new(text), peeked: None, depth: 0 };
+    let mut commands = Vec::new();
+    loop {
+        let tok = parser.next()?;
+        match tok.tok {
+            Tok::Eof => return Ok(commands),
+            Tok::Newline => continue,
+            _ => commands.push(parser.command(tok)?),
+        }
+    }
+}
+
+const DEFAULT_TRANSFER_AMOUNT: u64 = 1;
+
+impl Parser<'_> {
+    fn next(&mut self) -> Result<Token, ScriptError> {
+        match self.peeked.take() {
+            Some(t) => Ok(t),
+            None => self.lexer.next_token(),
+        }
+    }
+
+    fn peek(&mut self) -> Result<&Token, ScriptError> {
+        if self.peeked.is_none() {
+            self.peeked = Some(self.lexer.next_token()?);
+        }
+        match &self.peeked {
+            Some(t) => Ok(t),
+            None => Err(ScriptError::at(Span::default(), "internal: lost a token")),
+        }
+    }
+
+    fn at_end_of_command(&mut self) -> Result<bool, ScriptError> {
+        Ok(matches!(self.peek()?.tok, Tok::Newline | Tok::Eof | Tok::RBrace))
+    }
+
+    /// Requires the end of the command (line break, `;`, end of input, or a
+    /// block's closing `}` which is left for the block to take).
+    fn end_command(&mut self, what: &str) -> Result<(), ScriptError> {
+        let tok = self.peek()?.clone();
+        match tok.tok {
+            Tok::Newline => {
+                self.next()?;
+                Ok(())
+            }
+            Tok::Eof | Tok::RBrace => Ok(()),
+            other => Err(ScriptError::at(tok.span, format!("unexpected {} after `{what}`", describe(&other)))),
+        }
+    }
+
+    fn word(&mut self, expected: &str) -> Result<(String, Span), ScriptError> {
+        let tok = self.next()?;
+        match tok.tok {
+            Tok::Word(w) => Ok((w, tok.span)),
+            Tok::Eof if self.depth > 0 => {
+                Err(ScriptError::incomplete(tok.span, format!("expected {expected}, found end of input")))
+            }
+            other => Err(ScriptError::at(tok.span, format!("expected {expected}, found {}", describe(&other)))),
+        }
+    }
+
+    fn keyword(&mut self, kw: &str) -> Result<(), ScriptError> {
+        let (w, span) = self.word(&format!("`{kw}`"))?;
+        if w == kw {
+            Ok(())
+        } else {
+            Err(ScriptError::at(span, format!("expected `{kw}`, found `{w}`")))
+        }
+    }
+
+    fn integer(&mut self, what: &str) -> Result<u64, ScriptError> {
+        let (w, span) = self.word(what)?;
+        match parse_int(&w) {
+            Some((v, None | Some(IntSuffix::U64))) => {
+                u64::try_from(v).map_err(|_| ScriptError::at(span, format!("{what} `{w}` does not fit in u64")))
+            }
+            _ => Err(ScriptError::at(span, format!("expected {what}, found `{w}`"))),
+        }
+    }
+
+    fn command(&mut self, first: Token) -> Result<Command, ScriptError> {
+        let span = first.span;
+        let Tok::Word(word) = &first.tok else {
+            return Err(ScriptError::at(span, format!("expected a command, found {}", describe(&first.tok))));
+        };
+        let kind = match word.as_str() {
+            "module" => {
+                let text = self.lexer.raw_module(&first)?;
+                CommandKind::Publish(PublishSource::Inline { text })
+            }
+            "publish" => self.publish()?,
+            "account" => {
+                let (name, name_span) = self.word("an account name")?;
+                check_name(&name, name_span)?;
+                let address = if self.at_end_of_command()? {
+                    None
+                } else {
+                    let (w, s) = self.word("an address")?;
+                    Some(parse_address(&w).ok_or_else(|| ScriptError::at(s, format!("expected @0x..., found `{w}`")))?)
+                };
+                CommandKind::Account { name, address }
+            }
+            "accounts" => CommandKind::Accounts,
+            "call" => CommandKind::Call(self.call(span)?),
+            "block" => return self.block(span),
+            "transfers" => CommandKind::Transfers(self.transfers()?),
+            "show" => CommandKind::Show(self.address_ref()?),
+            "access" => CommandKind::Access(self.function_ref()?),
+            "modules" => CommandKind::Modules,
+            "events" => {
+                let all = if self.at_end_of_command()? {
+                    false
+                } else {
+                    self.keyword("all")?;
+                    true
+                };
+                CommandKind::Events { all }
+            }
+            "root" => CommandKind::Root,
+            "snapshot" => CommandKind::Snapshot(self.word("a snapshot name")?.0),
+            "restore" => CommandKind::Restore(self.word("a snapshot name")?.0),
+            "undo" => CommandKind::Undo,
+            "expect" => CommandKind::Expect(self.expectation()?),
+            "help" => {
+                let topic = if self.at_end_of_command()? { None } else { Some(self.word("a command name")?.0) };
+                CommandKind::Help(topic)
+            }
+            other => {
+                return Err(ScriptError::at(span, format!("unknown command `{other}` (try `help`)")));
+            }
+        };
+        self.end_command(word)?;
+        Ok(Command { kind, span })
+    }
+
+    fn publish(&mut self) -> Result<CommandKind, ScriptError> {
+        let tok = self.next()?;
+        let path = match tok.tok {
+            Tok::Word(w) if w == "stdlib" => {
+                let name = if self.at_end_of_command()? { None } else { Some(self.word("a module name")?.0) };
+                return Ok(CommandKind::Publish(PublishSource::Stdlib(name)));
+            }
+            Tok::Word(w) | Tok::Str(w) => w,
+            other => {
+                return Err(ScriptError::at(tok.span, format!("expected a file path, found {}", describe(&other))));
+            }
+        };
+        Ok(CommandKind::Publish(PublishSource::Path(path)))
+    }
+
+    fn address_ref(&mut self) -> Result<Spanned<AddressRef>, ScriptError> {
+        let (w, span) = self.word("an account name or @address")?;
+        address_ref(&w, span).map(|r| Spanned::new(r, span))
+    }
+
+    fn function_ref(&mut self) -> Result<Spanned<FunctionRef>, ScriptError> {
+        let (w, span) = self.word("MODULE::FUNCTION")?;
+        let (module, name) = split_item(&w, span, "MODULE::FUNCTION")?;
+        Ok(Spanned::new(FunctionRef { module, name }, span))
+    }
+
+    fn call(&mut self, span: Span) -> Result<CallSpec, ScriptError> {
+        let sender = self.address_ref()?;
+        let function = self.function_ref()?;
+        let mut args = Vec::new();
+        let mut gas = None;
+        while !self.at_end_of_command()? {
+            if matches!(&self.peek()?.tok, Tok::Word(w) if w == "gas") {
+                let gas_tok = self.next()?;
+                // `gas N` only at the very end; otherwise `gas` is an account name.
+                if !self.at_end_of_command()? {
+                    let limit = self.integer("a gas limit")?;
+                    if self.at_end_of_command()? {
+                        gas = Some(limit);
+                        break;
+                    }
+                    return Err(ScriptError::at(gas_tok.span, "`gas N` must come last in a call"));
+                }
+                args.push(Spanned::new(Literal::Address(AddressRef::Name("gas".into())), gas_tok.span));
+                continue;
+            }
+            args.push(self.literal()?);
+        }
+        Ok(CallSpec { sender, function, args, gas, span })
+    }
+
+    fn literal(&mut self) -> Result<Spanned<Literal>, ScriptError> {
+        let tok = self.next()?;
+        let span = tok.span;
+        let lit = match tok.tok {
+            Tok::Word(w) => word_literal(&w, span)?,
+            Tok::Bytes(b) => Literal::Bytes(b),
+            Tok::LBracket => {
+                let mut items = Vec::new();
+                loop {
+                    if matches!(self.peek()?.tok, Tok::RBracket) {
+                        self.next()?;
+                        break;
+                    }
+                    if matches!(self.peek()?.tok, Tok::Newline | Tok::Eof) {
+                        return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"));
+                    }
+                    items.push(self.literal()?);
+                    let sep = self.next()?;
+                    match sep.tok {
+                        Tok::Comma => {}
+                        Tok::RBracket => break,
+                        Tok::Newline | Tok::Eof => {
+                            return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"))
+                        }
+                        other => {
+                            return Err(ScriptError::at(
+                                sep.span,
+                                format!("expected `,` or `]`, found {}", describe(&other)),
+                            ))
+                        }
+                    }
+                }
+                Literal::Vector(items)
+            }
+            Tok::Str(_) => return Err(ScriptError::at(span, "strings are not values: write bytes as b\"...\"")),
+            other => return Err(ScriptError::at(span, format!("expected an argument, found {}", describe(&other)))),
+        };
+        Ok(Spanned::new(lit, span))
+    }
+
+    fn block(&mut self, span: Span) -> Result<Command, ScriptError> {
+        let open = self.next()?;
+        match open.tok {
+            Tok::LBrace => {}
+            Tok::Eof => return Err(ScriptError::incomplete(open.span, "expected `{` after `block`")),
+            other => {
+                return Err(ScriptError::at(
+                    open.span,
+                    format!("expected `{{` after `block`, found {}", describe(&other)),
+                ))
+            }
+        }
+        let mut calls = Vec::new();
+        self.depth += 1;
+        loop {
+            let tok = self.next()?;
+            match &tok.tok {
+                Tok::Newline => continue,
+                Tok::RBrace => break,
+                Tok::Eof => return Err(ScriptError::incomplete(open.span, "unclosed block: missing `}`")),
+                Tok::Word(w) if w == "call" => {
+                    calls.push(self.call(tok.span)?);
+                    self.end_command("call")?;
+                }
+                other => {
+                    return Err(ScriptError::at(
+                        tok.span,
+                        format!("a block holds only `call`s, found {}", describe(other)),
+                    ));
+                }
+            }
+        }
+        self.depth -= 1;
+        self.end_command("block")?;
+        Ok(Command { kind: CommandKind::Block(calls), span })
+    }
+
+    fn transfers(&mut self) -> Result<TransfersSpec, ScriptError> {
+        let txs = self.integer("the number of transfers")?;
+        self.keyword("between")?;
+        let accounts_span = self.peek()?.span;
+        let accounts = self.integer("the number of accounts")?;
+        self.keyword("accounts")?;
+        let mut spec =
+            TransfersSpec { txs, accounts, amount: DEFAULT_TRANSFER_AMOUNT, seed: 0, hot: false, module: None };
+        while !self.at_end_of_command()? {
+            let (opt, span) = self.word("an option")?;
+            match opt.as_str() {
+                "amount" => spec.amount = self.integer("an amount")?,
+                "seed" => spec.seed = self.integer("a seed")?,
+                "hot" => spec.hot = true,
+                "module" => {
+                    let (w, s) = self.word("a module")?;
+                    spec.module = Some(Spanned::new(module_ref(&w, s)?, s));
+                }
+                other => {
+                    return Err(ScriptError::at(
+                        span,
+                        format!("unknown option `{other}` (expected amount, seed, hot or module)"),
+                    ))
+                }
+            }
+        }
+        if spec.accounts < 2 {
+            return Err(ScriptError::at(accounts_span, "transfers need at least 2 accounts"));
+        }
+        Ok(spec)
+    }
+
+    fn expectation(&mut self) -> Result<Expectation, ScriptError> {
+        let (w, span) = self.word("success, abort CODE, failure, out-of-gas, access-violation, field or missing")?;
+        Ok(match w.as_str() {
+            "success" => Expectation::Success,
+            "abort" => Expectation::Abort(self.integer("an abort code")?),
+            "failure" => Expectation::Failure,
+            "out-of-gas" => Expectation::OutOfGas,
+            "access-violation" => Expectation::AccessViolation,
+            "field" | "missing" => {
+                let address = self.address_ref()?;
+                let (path_word, path_span) = self.word("MODULE::Resource.field")?;
+                let mut parts = path_word.split('.');
+                let item = parts.next().unwrap_or_default();
+                let (module, resource) = split_item(item, path_span, "MODULE::Resource")?;
+                let path: Vec<String> = parts.map(str::to_string).collect();
+                if w == "missing" {
+                    if !path.is_empty() {
+                        return Err(ScriptError::at(path_span, "`expect missing` takes a resource, not a field"));
+                    }
+                    return Ok(Expectation::Missing { address, module, resource });
+                }
+                let (eq, eq_span) = self.word("`==`")?;
+                if eq != "==" {
+                    return Err(ScriptError::at(eq_span, format!("expected `==`, found `{eq}`")));
+                }
+                let value = self.literal()?;
+                Expectation::Field { address, module, resource, path, value }
+            }
+            other => return Err(ScriptError::at(span, format!("unknown expectation `{other}`"))),
+        })
+    }
+}

@@ -1,0 +1,200 @@
+use resin_vm::{AccountAddress, ModuleId};
+
+use super::ast::*;
+use super::parse_script;
+
+fn one(src: &str) -> CommandKind {
+    let mut cmds = parse_script(src).unwrap();
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    cmds.remove(0).kind
+}
+
+fn err(src: &str) -> (u32, u32, String) {
+    let e = parse_script(src).unwrap_err();
+    (e.span.line, e.span.col, e.message)
+}
+
+#[test]
+fn call_with_every_kind_of_literal() {
+    let CommandKind::Call(call) = one("call alice 0x1::coin::transfer bob @0xB0B 10 7u8 true [1, 2] b\"ab\" gas 500")
+    else {
+        panic!("not a call")
+    };
+    assert_eq!(call.sender.node, AddressRef::Name("alice".into()));
+    assert_eq!(call.function.node.module, ModuleRef::Qualified(ModuleId::new(AccountAddress::from_u64(1), "coin")));
+    assert_eq!(call.function.node.name, "transfer");
+    let args: Vec<Literal> = call.args.into_iter().map(|a| a.node).collect();
+    assert_eq!(
+        args,
+        vec![
+            Literal::Address(AddressRef::Name("bob".into())),
+            Literal::Address(AddressRef::Literal(AccountAddress::from_u64(0xB0B))),
+            Literal::Int { value: 10, suffix: None },
+            Literal::Int { value: 7, suffix: Some(IntSuffix::U8) },
+            Literal::Bool(true),
+            Literal::Vector(vec![
+                Spanned::new(Literal::Int { value: 1, suffix: None }, Span { line: 1, col: 56 }),
+                Spanned::new(Literal::Int { value: 2, suffix: None }, Span { line: 1, col: 59 }),
+            ]),
+            Literal::Bytes(b"ab".to_vec()),
+        ]
+    );
+    assert_eq!(call.gas, Some(500));
+}
+
+#[test]
+fn short_module_names_and_gas_as_an_account() {
+    let CommandKind::Call(call) = one("call alice coin::transfer gas 5") else { panic!() };
+    assert_eq!(call.function.node.module, ModuleRef::Short("coin".into()));
+    assert_eq!(call.gas, Some(5));
+    let CommandKind::Call(call) = one("call alice coin::transfer gas") else { panic!() };
+    assert_eq!(call.args[0].node, Literal::Address(AddressRef::Name("gas".into())));
+    assert_eq!(err("call alice coin::f gas 5 6").2, "`gas N` must come last in a call");
+}
+
+#[test]
+fn blocks_hold_calls_on_lines_or_after_semicolons() {
+    let cmds = parse_script("block {\n  call a m::f 1\n  call b m::f 2; call c m::g\n}\nundo").unwrap();
+    assert_eq!(cmds.len(), 2);
+    let CommandKind::Block(calls) = &cmds[0].kind else { panic!() };
+    assert_eq!(calls.len(), 3);
+    assert_eq!(calls[2].span, Span { line: 3, col: 18 });
+    assert_eq!(cmds[1].span, Span { line: 5, col: 1 });
+    assert_eq!(
+        one("block { call a m::f }"),
+        CommandKind::Block(vec![match one("call a m::f") {
+            CommandKind::Call(mut c) => {
+                c.span.col = 9;
+                c.sender.span.col = 14;
+                c.function.span.col = 16;
+                c
+            }
+            _ => panic!(),
+        }])
+    );
+}
+
+#[test]
+fn inline_modules_are_raw_text() {
+    let cmds = parse_script("account a\nmodule 0x1::m {\n  fun f() { }\n}\nshow a").unwrap();
+    assert_eq!(cmds.len(), 3);
+    assert_eq!(
+        cmds[1].kind,
+        CommandKind::Publish(PublishSource::Inline { text: "module 0x1::m {\n  fun f() { }\n}".into() })
+    );
+    assert_eq!(cmds[1].span, Span { line: 2, col: 1 });
+}
+
+#[test]
+fn other_commands() {
+    assert_eq!(one("publish examples/coin.rsn"), CommandKind::Publish(PublishSource::Path("examples/coin.rsn".into())));
+    assert_eq!(one("publish \"my dir/x.rbc\""), CommandKind::Publish(PublishSource::Path("my dir/x.rbc".into())));
+    assert_eq!(one("publish stdlib"), CommandKind::Publish(PublishSource::Stdlib(None)));
+    assert_eq!(one("publish stdlib coin"), CommandKind::Publish(PublishSource::Stdlib(Some("coin".into()))));
+    assert_eq!(
+        one("account bob @0xB0B"),
+        CommandKind::Account { name: "bob".into(), address: Some(AccountAddress::from_u64(0xB0B)) }
+    );
+    assert_eq!(one("events all"), CommandKind::Events { all: true });
+    assert_eq!(one("snapshot s1 # comment"), CommandKind::Snapshot("s1".into()));
+    assert_eq!(one("expect abort 1"), CommandKind::Expect(Expectation::Abort(1)));
+    let CommandKind::Expect(Expectation::Field { path, resource, value, .. }) =
+        one("expect field alice coin::Balance.coin.value == 990")
+    else {
+        panic!()
+    };
+    assert_eq!((path, resource), (vec!["coin".to_string(), "value".to_string()], "Balance".to_string()));
+    assert_eq!(value.node, Literal::Int { value: 990, suffix: None });
+    let CommandKind::Transfers(t) = one("transfers 1_000 between 50 accounts amount 3 seed 9 hot") else { panic!() };
+    assert_eq!((t.txs, t.accounts, t.amount, t.seed, t.hot), (1000, 50, 3, 9, true));
+}
+
+#[test]
+fn errors_carry_line_and_column() {
+    assert_eq!(err("undo\n  frobnicate x"), (2, 3, "unknown command `frobnicate` (try `help`)".into()));
+    assert_eq!(
+        err("call alice coin::transfer 99999999999999999999999999999999999999999"),
+        (1, 27, "`99999999999999999999999999999999999999999` is not a number (or it does not fit in u128)".into())
+    );
+    assert_eq!(err("call alice transfer").2, "expected MODULE::FUNCTION, found `transfer`");
+    assert_eq!(err("block {\n  show a\n}").0, 2);
+    assert_eq!(err("undo now"), (1, 6, "unexpected `now` after `undo`".into()));
+    assert_eq!(err("account 9x").2, "`9x` is not a valid account name (letters, digits, `_`, `-`)");
+    assert_eq!(err("show @0xZZ").1, 6);
+    assert_eq!(err("call a m::f [1 2]").2, "expected `,` or `]`, found `2`");
+    assert_eq!(err("transfers 10 between 1 accounts").1, 22);
+}
+
+#[test]
+fn incomplete_input_is_marked_for_the_repl() {
+    for src in ["block {\n call a m::f", "module 0x1::m {", "block {\n", "block"] {
+        let e = parse_script(src).unwrap_err();
+        assert!(e.incomplete, "{src}: {e:?}");
+    }
+    assert!(!parse_script("call a").unwrap_err().incomplete);
+    assert!(!parse_script("call a m::f [1,").unwrap_err().incomplete);
+    assert!(!parse_script("nonsense").unwrap_err().incomplete);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::parse_script;
+
+    /// Words the parser knows, so random scripts get past the first token.
+    const WORDS: &[&str] = &[
+        "call",
+        "block",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ";",
+        "\n",
+        "module",
+        "publish",
+        "account",
+        "show",
+        "expect",
+        "field",
+        "transfers",
+        "between",
+        "accounts",
+        "gas",
+        "alice",
+        "@0x1",
+        "0x1::coin::transfer",
+        "coin::f",
+        "12u8",
+        "b\"x\"",
+        "x\"0a\"",
+        "\"",
+        "#",
+        "//",
+        "true",
+        "==",
+        "abort",
+        "99999999999999999999999999999999999999999",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse_script(&text);
+        }
+
+        #[test]
+        fn word_salad_never_panics(words in proptest::collection::vec(0..WORDS.len(), 0..40)) {
+            let text: Vec<&str> = words.iter().map(|&i| WORDS[i]).collect();
+            let text = text.join(" ");
+            if let Err(e) = parse_script(&text) {
+                // Locations always point into the text.
+                let lines = text.split('\n').count() as u32;
+                prop_assert!(e.span.line >= 1 && e.span.line <= lines.max(1));
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Words of the command language: names, addresses, module paths and
+//! numbers, classified after lexing (the lexer only knows words).
+
+use resin_vm::{AccountAddress, ModuleId};
+
+use super::ast::{AddressRef, IntSuffix, Literal, ModuleRef, Span};
+use super::lexer::Tok;
+use super::ScriptError;
+
+pub(super) fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Word(w) => format!("`{w}`"),
+        Tok::Str(_) => "a string".into(),
+        Tok::Bytes(_) => "a byte string".into(),
+        Tok::LBracket => "`[`".into(),
+        Tok::RBracket => "`]`".into(),
+        Tok::LBrace => "`{`".into(),
+        Tok::RBrace => "`}`".into(),
+        Tok::Comma => "`,`".into(),
+        Tok::Newline => "end of line".into(),
+        Tok::Eof => "end of input".into(),
+    }
+}
+
+pub(super) fn check_name(name: &str, span: Span) -> Result<(), ScriptError> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let reserved = matches!(name, "true" | "false");
+    if ok && !reserved {
+        Ok(())
+    } else {
+        Err(ScriptError::at(span, format!("`{name}` is not a valid account name (letters, digits, `_`, `-`)")))
+    }
+}
+
+/// `@0x1` (or `0x1` where only an address can appear).
+pub(super) fn parse_address(w: &str) -> Option<AccountAddress> {
+    AccountAddress::parse(w.strip_prefix('@').unwrap_or(w))
+}
+
+pub(super) fn address_ref(w: &str, span: Span) -> Result<AddressRef, ScriptError> {
+    if w.starts_with('@') || w.starts_with("0x") {
+        return parse_address(w).map(AddressRef::Literal).ok_or_else(|| {
+            ScriptError::at(span, format!("`{w}` is not an address (write @0x followed by 1-64 hex digits)"))
+        });
+    }
+    check_name(w, span)?;
+    Ok(AddressRef::Name(w.to_string()))
+}
+
+pub(super) fn module_ref(w: &str, span: Span) -> Result<ModuleRef, ScriptError> {
+    let parts: Vec<&str> = w.split("::").collect();
+    match parts.as_slice() {
+        [name] if is_ident(name) => Ok(ModuleRef::Short(name.to_string())),
+        [addr, name] if is_ident(name) => {
+            let address =
+                parse_address(addr).ok_or_else(|| ScriptError::at(span, format!("`{addr}` is not an address")))?;
+            Ok(ModuleRef::Qualified(ModuleId::new(address, *name)))
+        }
+        _ => Err(ScriptError::at(span, format!("`{w}` is not a module (write 0x1::name or name)"))),
+    }
+}
+
+/// Splits `0x1::coin::transfer` or `coin::transfer` into module and item.
+pub(super) fn split_item(w: &str, span: Span, expected: &str) -> Result<(ModuleRef, String), ScriptError> {
+    match w.rsplit_once("::") {
+        Some((module, item)) if is_ident(item) => Ok((module_ref(module, span)?, item.to_string())),
+        _ => Err(ScriptError::at(span, format!("expected {expected}, found `{w}`"))),
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `1_000`, `0xff`, `7u8`, `3u128`.
+pub fn parse_int(w: &str) -> Option<(u128, Option<IntSuffix>)> {
+    let (digits, suffix) = if let Some(d) = w.strip_suffix("u128") {
+        (d, Some(IntSuffix::U128))
+    } else if let Some(d) = w.strip_suffix("u64") {
+        (d, Some(IntSuffix::U64))
+    } else if let Some(d) = w.strip_suffix("u8") {
+        (d, Some(IntSuffix::U8))
+    } else {
+        (w, None)
+    };
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    let value = if let Some(hex) = clean.strip_prefix("0x") {
+        u128::from_str_radix(hex, 16).ok()?
+    } else {
+        if !clean.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        clean.parse().ok()?
+    };
+    Some((value, suffix))
+}
+
+pub(super) fn word_literal(w: &str, span: Span) -> Result<Literal, ScriptError> {
+    match w {
+        "true" => return Ok(Literal::Bool(true)),
+        "false" => return Ok(Literal::Bool(false)),
+        _ => {}
+    }
+    if w.starts_with('@') {
+        return address_ref(w, span).map(Literal::Address);
+    }
+    if w.starts_with(|c: char| c.is_ascii_digit()) {
+        return match parse_int(w) {
+            Some((value, suffix)) => Ok(Literal::Int { value, suffix }),
+            None => Err(ScriptError::at(span, format!("`{w}` is not a number (or it does not fit in u128)"))),
+        };
+    }
+    address_ref(w, span).map(Literal::Address)
+}

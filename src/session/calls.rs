@@ -1,0 +1,174 @@
+//! From a written `call` to a [`Transaction`]: account names to addresses,
+//! `coin::transfer` to the published module, literals to values of the entry
+//! function's parameter types.
+
+use resin_vm::loader::ResolvedType;
+use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
+
+use super::{Origin, Session};
+use crate::error::CliResult;
+use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned};
+
+/// The gas limit of a call that does not name one.
+pub const DEFAULT_GAS: u64 = 1_000_000;
+
+impl Session {
+    pub(super) fn resolve_address(&self, r: &Spanned<AddressRef>, origin: &Origin) -> CliResult<AccountAddress> {
+        match &r.node {
+            AddressRef::Literal(a) => Ok(*a),
+            AddressRef::Name(name) => self.state.accounts.get(name).copied().ok_or_else(|| {
+                origin.error(r.span, format!("unknown account `{name}` (create it with `account {name}`)"))
+            }),
+        }
+    }
+
+    pub(super) fn resolve_module(&self, m: &ModuleRef, span: Span, origin: &Origin) -> CliResult<ModuleId> {
+        match m {
+            ModuleRef::Qualified(id) => {
+                if self.state.code.is_published(id) {
+                    Ok(id.clone())
+                } else {
+                    Err(origin.error(span, format!("module {id} is not published")))
+                }
+            }
+            ModuleRef::Short(name) => {
+                let matches: Vec<ModuleId> = self
+                    .state
+                    .code
+                    .modules()
+                    .filter_map(|m| m.self_id())
+                    .filter(|id| &id.name == name)
+                    .cloned()
+                    .collect();
+                match matches.as_slice() {
+                    [one] => Ok(one.clone()),
+                    [] => Err(origin.error(span, format!("no published module is named `{name}`"))),
+                    many => {
+                        let ids: Vec<String> = many.iter().map(ToString::to_string).collect();
+                        Err(origin.error(span, format!("`{name}` is ambiguous: write one of {}", ids.join(", "))))
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn resolve_function(&self, f: &Spanned<FunctionRef>, origin: &Origin) -> CliResult<(ModuleId, String)> {
+        let module = self.resolve_module(&f.node.module, f.span, origin)?;
+        if self.state.code.function(&module, &f.node.name).is_none() {
+            return Err(origin.error(f.span, format!("{module} has no function `{}`", f.node.name)));
+        }
+        Ok((module, f.node.name.clone()))
+    }
+
+    /// The transaction a `call` stands for, with its arguments checked
+    /// against the entry function's parameters.
+    pub(super) fn build_transaction(&self, call: &CallSpec, origin: &Origin) -> CliResult<Transaction> {
+        let sender = self.resolve_address(&call.sender, origin)?;
+        let (module, function) = self.resolve_function(&call.function, origin)?;
+        let signature = self.state.code.entry_signature(&module, &function).ok_or_else(|| {
+            origin.error(call.function.span, format!("`{module}::{function}` is not an entry function"))
+        })?;
+        if let Some(reason) = &signature.unsupported {
+            return Err(origin.error(call.function.span, format!("`{module}::{function}` cannot be called: {reason}")));
+        }
+        if signature.args.len() != call.args.len() {
+            let types: Vec<String> = signature.args.iter().map(ToString::to_string).collect();
+            return Err(origin.error(
+                call.span,
+                format!(
+                    "`{module}::{function}` takes {} argument{} ({}), {} given",
+                    types.len(),
+                    if types.len() == 1 { "" } else { "s" },
+                    types.join(", "),
+                    call.args.len()
+                ),
+            ));
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for (ty, lit) in signature.args.iter().zip(&call.args) {
+            args.push(self.literal_value(lit, ty, origin)?);
+        }
+        Ok(Transaction { sender, module, function, args, gas_limit: call.gas.unwrap_or(DEFAULT_GAS) })
+    }
+
+    /// A literal as a value of type `ty`.
+    pub(super) fn literal_value(&self, lit: &Spanned<Literal>, ty: &ResolvedType, origin: &Origin) -> CliResult<Value> {
+        let mismatch = |what: &str| origin.error(lit.span, format!("expected a `{ty}` argument, found {what}"));
+        match (&lit.node, ty) {
+            (Literal::Int { value, suffix }, ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128) => {
+                let wanted = match ty {
+                    ResolvedType::U8 => IntSuffix::U8,
+                    ResolvedType::U64 => IntSuffix::U64,
+                    _ => IntSuffix::U128,
+                };
+                if suffix.is_some_and(|s| s != wanted) {
+                    return Err(mismatch("an integer with another suffix"));
+                }
+                let too_big = || origin.error(lit.span, format!("{value} does not fit in `{ty}`"));
+                Ok(match wanted {
+                    IntSuffix::U8 => Value::U8(u8::try_from(*value).map_err(|_| too_big())?),
+                    IntSuffix::U64 => Value::U64(u64::try_from(*value).map_err(|_| too_big())?),
+                    IntSuffix::U128 => Value::U128(*value),
+                })
+            }
+            (Literal::Bool(b), ResolvedType::Bool) => Ok(Value::Bool(*b)),
+            (Literal::Address(r), ResolvedType::Address) => {
+                Ok(Value::Address(self.resolve_address(&Spanned::new(r.clone(), lit.span), origin)?))
+            }
+            (Literal::Vector(items), ResolvedType::Vector(elem)) => {
+                let values = items.iter().map(|i| self.literal_value(i, elem, origin)).collect::<CliResult<_>>()?;
+                Ok(Value::Vector(values))
+            }
+            (Literal::Bytes(bytes), ResolvedType::Vector(elem)) if **elem == ResolvedType::U8 => {
+                Ok(Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect()))
+            }
+            (Literal::Int { .. }, _) => Err(mismatch("an integer")),
+            (Literal::Bool(_), _) => Err(mismatch("a boolean")),
+            (Literal::Address(AddressRef::Name(n)), _) => Err(mismatch(&format!("the account `{n}`"))),
+            (Literal::Address(_), _) => Err(mismatch("an address")),
+            (Literal::Vector(_), _) => Err(mismatch("a vector")),
+            (Literal::Bytes(_), _) => Err(mismatch("a byte string")),
+        }
+    }
+}
+
+/// A transaction as the script would write it: `0x1::coin::transfer(@0xb0b, 10)`.
+pub fn describe_call(tx: &Transaction, names: &imbl::OrdMap<String, AccountAddress>) -> String {
+    let args: Vec<String> = tx.args.iter().map(|a| describe_arg(a, names)).collect();
+    format!("{}::{}({})", tx.module, tx.function, args.join(", "))
+}
+
+pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddress>) -> String {
+    match v {
+        Value::Address(a) => name_of(a, names).unwrap_or_else(|| format!("@{a}")),
+        Value::Vector(items) => {
+            let bytes: Option<Vec<u8>> =
+                items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
+            match bytes {
+                // Byte vectors as the script writes them.
+                Some(b) if !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => {
+                    format!("b\"{}\"", String::from_utf8_lossy(&b).replace('\\', "\\\\").replace('"', "\\\""))
+                }
+                Some(b) if !b.is_empty() => format!("x\"{}\"", hex::encode(b)),
+                _ => {
+                    let parts: Vec<String> = items.iter().map(|i| describe_arg(i, names)).collect();
+                    format!("[{}]", parts.join(", "))
+                }
+            }
+        }
+        Value::U8(n) => format!("{n}u8"),
+        Value::U128(n) => format!("{n}u128"),
+        Value::U64(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Signer(a) => format!("signer @{a}"),
+        Value::Struct(fields) => {
+            let parts: Vec<String> = fields.iter().map(|i| describe_arg(i, names)).collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+    }
+}
+
+/// The name bound to `a`, if any (the first in name order).
+pub fn name_of(a: &AccountAddress, names: &imbl::OrdMap<String, AccountAddress>) -> Option<String> {
+    names.iter().find(|(_, addr)| *addr == a).map(|(n, _)| n.clone())
+}

@@ -1,0 +1,219 @@
+//! A session: the chain state a script or the REPL works on, and the
+//! commands that change it.
+//!
+//! The state (published code, resources, account names) is made of
+//! persistent maps, so `snapshot`, `undo` and the rollback of a failed
+//! command are O(1) clones. Every command either completes or leaves the
+//! state as it was; with `--state`, each completed command is committed to
+//! the state file in one transaction.
+
+mod block;
+mod calls;
+mod commands;
+mod exec;
+mod expect;
+pub mod generate;
+mod publish;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use resin_scheduler::ParallelExecutor;
+use resin_vm::loader::CodeCache;
+use resin_vm::state::ResourceStore;
+use resin_vm::{AccountAddress, Event, Receipt};
+
+use crate::error::{CliError, CliResult, SourceLoc};
+use crate::script::ast::Span;
+use crate::store::{Changes, Store};
+
+/// Where the text being run comes from: for error locations and for
+/// resolving relative paths.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// Shown in locations: a script path or `<repl>`.
+    pub file: String,
+    /// Relative `publish` paths start here.
+    pub dir: PathBuf,
+    /// The line of the text's first line within `file`.
+    pub first_line: u32,
+}
+
+impl Origin {
+    pub fn loc(&self, span: Span) -> SourceLoc {
+        SourceLoc { file: self.file.clone(), line: span.line + self.first_line.saturating_sub(1), col: span.col }
+    }
+
+    pub fn error(&self, span: Span, message: impl Into<String>) -> CliError {
+        CliError::script(self.loc(span), message)
+    }
+}
+
+/// Everything `undo` and `restore` bring back. Every part clones in O(1).
+#[derive(Clone, Default)]
+pub struct State {
+    pub code: CodeCache,
+    pub resources: ResourceStore,
+    pub accounts: imbl::OrdMap<String, AccountAddress>,
+}
+
+/// How block commands behave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Execute and print receipts (`run`, `repl`).
+    Run,
+    /// Print each block's lane plan, as text or DOT (`schedule`); other
+    /// commands run silently so later blocks see their effects.
+    Schedule { dot: bool },
+}
+
+/// The receipts of the last `call`, `block` or `transfers`, for `expect` and `events`.
+pub struct LastRun {
+    pub what: String,
+    pub receipts: Vec<Receipt>,
+    /// The number of the first transaction, as printed.
+    pub first_number: u64,
+}
+
+/// An event kept for `events all`.
+pub struct LoggedEvent {
+    pub tx_number: u64,
+    pub event: Event,
+}
+
+/// How many undo points are kept; each is O(1) to take but pins old data.
+const UNDO_DEPTH: usize = 64;
+/// How many events `events all` keeps.
+const EVENT_LOG_LIMIT: usize = 10_000;
+
+pub struct Session {
+    state: State,
+    undo: Vec<State>,
+    snapshots: BTreeMap<String, State>,
+    store: Option<Store>,
+    mode: Mode,
+    last: Option<LastRun>,
+    event_log: Vec<LoggedEvent>,
+    next_tx: u64,
+    /// Kept across blocks: its thread pool, and the cost model it learns.
+    executor: ParallelExecutor,
+    /// Where the running command is, for the headers of `resin schedule`.
+    current: Option<SourceLoc>,
+}
+
+/// The address `account NAME` binds when none is given: the first eight
+/// bytes of blake3 over the name, so the same name is the same address in
+/// every session and script.
+pub fn derived_address(name: &str) -> AccountAddress {
+    let hash = blake3::hash(format!("resin-account:{name}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_bytes()[..8]);
+    AccountAddress::from_u64(u64::from_be_bytes(first))
+}
+
+impl Session {
+    /// A session in memory, or on the state file at `state_path`.
+    pub fn open(state_path: Option<&std::path::Path>, threads: usize, mode: Mode) -> CliResult<Session> {
+        let mut session = Session {
+            state: State::default(),
+            undo: Vec::new(),
+            snapshots: BTreeMap::new(),
+            store: None,
+            mode,
+            last: None,
+            event_log: Vec::new(),
+            next_tx: 1,
+            executor: ParallelExecutor::new(threads).map_err(|e| CliError::Other(e.to_string()))?,
+            current: None,
+        };
+        if let Some(path) = state_path {
+            let (store, persisted) = Store::open(path)?;
+            session.state = publish::load_persisted(path, persisted)?;
+            // Planning reads the state file but never writes it.
+            if mode == Mode::Run {
+                session.store = Some(store);
+            }
+        }
+        Ok(session)
+    }
+
+    /// Parses and runs `text`. Stops at the first failing command; that
+    /// command leaves the state unchanged.
+    pub fn run_text(&mut self, text: &str, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
+        let commands = crate::script::parse_script(text).map_err(|e| origin.error(e.span, e.message))?;
+        for command in &commands {
+            self.current = Some(origin.loc(command.span));
+            self.run_command(command, origin, out)?;
+            // Show each command's output before a long one runs.
+            out.flush().map_err(crate::commands::stdout_error)?;
+        }
+        Ok(())
+    }
+
+    /// Remembers the current state for `undo`.
+    fn push_undo(&mut self) {
+        if self.undo.len() == UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.undo.push(self.state.clone());
+    }
+
+    /// Installs `next` as the state after committing `changes` to the state
+    /// file. The file is written first: if that fails, nothing changes.
+    fn commit(&mut self, next: State, changes: Changes) -> CliResult<()> {
+        if let Some(store) = &self.store {
+            store.commit(&changes)?;
+        }
+        self.push_undo();
+        self.state = next;
+        Ok(())
+    }
+
+    /// Replaces the whole state (restore, undo), rewriting the state file.
+    fn replace_state(&mut self, next: State, remember: bool) -> CliResult<()> {
+        if self.store.is_some() {
+            let changes = publish::full_changes(&next)?;
+            if let Some(store) = &self.store {
+                store.commit(&changes)?;
+            }
+        }
+        if remember {
+            self.push_undo();
+        }
+        self.state = next;
+        Ok(())
+    }
+
+    fn log_events(&mut self, first_number: u64, receipts: &[Receipt]) {
+        for (i, r) in receipts.iter().enumerate() {
+            for e in &r.events {
+                self.event_log.push(LoggedEvent { tx_number: first_number + i as u64, event: e.clone() });
+            }
+        }
+        if self.event_log.len() > EVENT_LOG_LIMIT {
+            let excess = self.event_log.len() - EVENT_LOG_LIMIT;
+            self.event_log.drain(..excess);
+        }
+    }
+
+    /// The names the REPL completes.
+    pub fn completion_words(&self) -> crate::repl::CompletionWords {
+        let mut words = crate::repl::CompletionWords {
+            accounts: self.state.accounts.keys().cloned().collect(),
+            ..Default::default()
+        };
+        for loaded in self.state.code.modules() {
+            let Some(id) = loaded.self_id() else { continue };
+            words.modules.push(id.to_string());
+            words.modules.push(id.name.clone());
+            for def in &loaded.functions {
+                if let Some(name) = loaded.function_name(def) {
+                    words.functions.push(format!("{id}::{name}"));
+                    words.functions.push(format!("{}::{name}", id.name));
+                }
+            }
+        }
+        words
+    }
+}

@@ -1,0 +1,181 @@
+//! `publish`: modules from Resin source (a file or inline text), from `.rbc`
+//! bytecode, or from the standard library; and loading a state file.
+
+use std::io::Write;
+use std::path::Path;
+
+use resin_lang::SourceFile;
+use resin_vm::loader::CodeCache;
+use resin_vm::{Module, ModuleId};
+
+use super::{Origin, Session, State};
+use crate::compiler;
+use crate::error::{CliError, CliResult};
+use crate::script::ast::{PublishSource, Span};
+use crate::store::{Changes, Persisted, StoreError};
+
+impl Session {
+    pub(super) fn publish(
+        &mut self,
+        source: &PublishSource,
+        span: Span,
+        origin: &Origin,
+        out: &mut dyn Write,
+    ) -> CliResult<()> {
+        let deps: Vec<Module> = self.state.code.modules().cloned().collect();
+        let modules = match source {
+            PublishSource::Path(path) => {
+                let full = origin.dir.join(path);
+                let at = |e: CliError| origin.error(span, e.report().trim_start_matches("error: ").to_string());
+                if full.extension().is_some_and(|e| e == "rbc") {
+                    vec![compiler::read_rbc(&full).map_err(at)?]
+                } else if full.extension().is_some_and(|e| e == "rasm") {
+                    vec![compiler::read_rasm(&full)?]
+                } else {
+                    let text = crate::error::read_to_string(&full).map_err(at)?;
+                    let file = SourceFile::new(full.display().to_string(), text);
+                    compile_for_publish(vec![file], &deps, out)?
+                }
+            }
+            PublishSource::Inline { text } => {
+                // Pad the module so the compiler's line:col are the script's.
+                let line = origin.loc(span).line;
+                let padded = format!(
+                    "{}{}{}",
+                    "\n".repeat(line.saturating_sub(1) as usize),
+                    " ".repeat(span.col.saturating_sub(1) as usize),
+                    text
+                );
+                compile_for_publish(vec![SourceFile::new(origin.file.clone(), padded)], &deps, out)?
+            }
+            PublishSource::Stdlib(name) => {
+                let all = resin_stdlib::modules().map_err(|e| origin.error(span, e.to_string()))?;
+                let picked: Vec<Module> = all
+                    .iter()
+                    .filter(|m| name.as_ref().is_none_or(|n| m.self_id().is_some_and(|id| &id.name == n)))
+                    .cloned()
+                    .collect();
+                if picked.is_empty() {
+                    let names: Vec<String> = all.iter().filter_map(|m| m.self_id().map(|id| id.name.clone())).collect();
+                    return Err(origin.error(
+                        span,
+                        format!(
+                            "the standard library has no module `{}` (it has: {})",
+                            name.as_deref().unwrap_or(""),
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                picked
+            }
+        };
+        let mut code = self.state.code.clone();
+        let mut changes = Changes::default();
+        let mut report = Vec::new();
+        for module in modules {
+            let id = module
+                .self_id()
+                .cloned()
+                .ok_or_else(|| origin.error(span, "a module without an id cannot be published"))?;
+            if let Some(existing) = code.module(&id) {
+                if *existing == module {
+                    report.push(format!("unchanged {id} (already published)"));
+                    continue;
+                }
+                return Err(origin.error(
+                    span,
+                    format!("module {id} is already published with other code; modules cannot be replaced"),
+                ));
+            }
+            let bytes = compiler::encode(&module);
+            let summary = summarize(&module);
+            code.publish(module).map_err(|e| origin.error(span, format!("cannot publish {id}: {e}")))?;
+            changes.modules.push((id.to_string(), bytes));
+            report.push(format!("published {id} ({summary})"));
+        }
+        if !changes.modules.is_empty() {
+            let next = State { code, ..self.state.clone() };
+            self.commit(next, changes)?;
+        }
+        for line in report {
+            writeln!(out, "{line}").map_err(crate::commands::stdout_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Compiles sources against the published modules, printing warnings.
+fn compile_for_publish(files: Vec<SourceFile>, deps: &[Module], out: &mut dyn Write) -> CliResult<Vec<Module>> {
+    let compiled = compiler::compile(&files, deps)?;
+    if !compiled.warnings.is_empty() {
+        write!(out, "{}", compiled.warnings).map_err(crate::commands::stdout_error)?;
+    }
+    Ok(compiled.modules)
+}
+
+/// `2 structs, 5 functions (3 entry)`.
+fn summarize(module: &Module) -> String {
+    let entries = module.functions.iter().filter(|f| f.is_entry).count();
+    format!(
+        "{} struct{}, {} function{} ({entries} entry)",
+        module.structs.len(),
+        if module.structs.len() == 1 { "" } else { "s" },
+        module.functions.len(),
+        if module.functions.len() == 1 { "" } else { "s" },
+    )
+}
+
+/// Rebuilds a session's state from a state file: modules are verified and
+/// linked again (in dependency order), so a tampered module is refused.
+pub(super) fn load_persisted(path: &Path, persisted: Persisted) -> CliResult<State> {
+    let corrupt = |what: String| CliError::Store(StoreError::Corrupt { path: path.to_path_buf(), what });
+    let mut pending = Vec::new();
+    for (id, bytes) in persisted.modules {
+        let module = compiler::decode(&bytes).map_err(|e| corrupt(format!("module {id} does not decode: {e}")))?;
+        if module.self_id().map(ToString::to_string).as_deref() != Some(id.as_str()) {
+            return Err(corrupt(format!("module stored as {id} has another id")));
+        }
+        pending.push(module);
+    }
+    let mut code = CodeCache::new();
+    // Publish whatever has its dependencies, until nothing is left; the
+    // file's order is by name, not by dependency.
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<Module>, Vec<Module>) =
+            pending.into_iter().partition(|m| m.module_handles.iter().skip(1).all(|dep| code.is_published(dep)));
+        if ready.is_empty() {
+            let ids: Vec<String> = waiting.iter().filter_map(|m| m.self_id().map(ToString::to_string)).collect();
+            return Err(corrupt(format!("modules with missing dependencies: {}", ids.join(", "))));
+        }
+        for module in ready {
+            let id = module.self_id().cloned().unwrap_or_else(|| ModuleId::new(Default::default(), "?"));
+            code.publish(module).map_err(|e| corrupt(format!("module {id} is refused: {e}")))?;
+        }
+        pending = waiting;
+    }
+    let mut state = State { code, ..State::default() };
+    for (key, value) in persisted.resources {
+        state.resources.apply_owned(key, Some(value));
+    }
+    for (name, address) in persisted.accounts {
+        state.accounts.insert(name, address);
+    }
+    Ok(state)
+}
+
+/// The whole of `state` as one replacing write of the state file.
+pub(super) fn full_changes(state: &State) -> CliResult<Changes> {
+    let mut changes = Changes { replace_all: true, ..Changes::default() };
+    for module in state.code.modules() {
+        if let Some(id) = module.self_id() {
+            changes.modules.push((id.to_string(), compiler::encode(module)));
+        }
+    }
+    for (key, value) in state.resources.sorted_entries() {
+        changes.resources.push((key, Some(value.canonical_bytes())));
+    }
+    for (name, address) in &state.accounts {
+        changes.accounts.push((name.clone(), *address));
+    }
+    Ok(changes)
+}

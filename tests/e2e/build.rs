@@ -1,0 +1,119 @@
+//! check, compile and disasm; usage errors; help.
+
+use crate::common::*;
+
+#[test]
+fn check_compile_and_disasm_the_example_contract() {
+    let out = resin_out(&["check", "examples/coin.rsn"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("ok: 1 module checked"), "{}", out.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = resin_path_out(&["compile", "examples/coin.rsn", "-o"], &[dir.path()]);
+    out.expect_code(0);
+    let rbc = dir.path().join("coin.rbc");
+    assert!(rbc.exists(), "{}", out.stdout);
+    assert_eq!(&std::fs::read(&rbc).unwrap()[..4], b"RSNB");
+
+    let out = resin_path_out(&["disasm"], &[&rbc]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("module 0x1::coin"), "{}", out.stdout);
+    assert!(out.stdout.contains("fun transfer"), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "a compiled module verifies: {}", out.stderr);
+
+    // A script publishes the compiled bytecode like a source.
+    let script = write(
+        dir.path(),
+        "use_rbc.rsx",
+        "publish coin.rbc\naccount alice\ncall alice coin::register\nexpect success\nshow alice\n",
+    );
+    let run = resin_path_out(&["run"], &[&script]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("published 0x1::coin"), "{}", run.stdout);
+    assert!(run.stdout.contains("Balance { coin: 0x1::coin::Coin { value: 0 } }"), "{}", run.stdout);
+
+    // The disassembly printed by compile is the one disasm prints.
+    let asm = resin_out(&["compile", "examples/coin.rsn", "--emit", "asm"]);
+    asm.expect_code(0);
+    assert_eq!(asm.stdout.trim(), out.stdout.trim());
+}
+
+#[test]
+fn compile_emits_access_sets_tokens_and_ast() {
+    let access = resin_out(&["compile", "stdlib/modules/coin.rsn", "--emit", "access"]);
+    access.expect_code(0);
+    assert!(access.stdout.starts_with("module 0x1::coin\n"), "{}", access.stdout);
+    assert!(access.stdout.contains("  transfer: write Balance@to, write Balance@from\n"), "{}", access.stdout);
+    assert!(access.stdout.contains("  balance: read Balance@owner\n"), "{}", access.stdout);
+
+    let tokens = resin_out(&["compile", "examples/coin.rsn", "--emit", "tokens"]);
+    tokens.expect_code(0);
+    assert!(tokens.stdout.starts_with("examples/coin.rsn:1:1 `module`"), "{}", tokens.stdout);
+
+    let ast = resin_out(&["compile", "examples/coin.rsn", "--emit", "ast"]);
+    ast.expect_code(0);
+    assert!(ast.stdout.contains("name: \"transfer\""), "{}", &ast.stdout[..ast.stdout.len().min(2000)]);
+}
+
+#[test]
+fn a_broken_source_gives_a_located_diagnostic_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "broken.rsn", "module 0x1::m {\n    fun f() {\n        let x = ;\n    }\n}\n");
+    for cmd in ["check", "compile"] {
+        let out = resin_path_out(&[cmd], &[&bad]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("broken.rsn:3:17"), "{cmd}: {}", out.stderr);
+        assert!(out.stderr.contains("error"), "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+    // A type error, found after parsing, is located the same way.
+    let ill = write(dir.path(), "ill.rsn", "module 0x1::m {\n    fun f(): u64 {\n        true\n    }\n}\n");
+    let out = resin_path_out(&["check"], &[&ill]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("ill.rsn:3:9"), "{}", out.stderr);
+}
+
+#[test]
+fn garbage_bytecode_and_missing_files_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = write(dir.path(), "garbage.rbc", "this is not bytecode at all");
+    let out = resin_path_out(&["disasm"], &[&garbage]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("garbage.rbc: not a Resin module"), "{}", out.stderr);
+
+    // A valid header followed by junk.
+    let mut bytes = b"RSNB\x01\x00".to_vec();
+    bytes.extend((0..200u8).map(|i| i.wrapping_mul(37)));
+    let junk = dir.path().join("junk.rbc");
+    std::fs::write(&junk, bytes).unwrap();
+    resin_path_out(&["disasm"], &[&junk]).expect_code(1);
+
+    let out = resin_out(&["check", "no/such/file.rsn"]);
+    out.expect_code(1);
+    assert!(out.stderr.starts_with("error: no/such/file.rsn:"), "{}", out.stderr);
+}
+
+#[test]
+fn bad_usage_exits_2_and_every_command_has_help() {
+    for args in [
+        &["frobnicate"][..],
+        &["run"],
+        &["check"],
+        &["compile", "x.rsn", "--emit", "nothing"],
+        &["bench", "--threads", "0"],
+        &["run", "x.rsx", "--no-such-flag"],
+    ] {
+        let out = resin_out(args);
+        out.expect_code(2);
+        assert!(out.stderr.contains("error"), "{args:?}: {}", out.stderr);
+    }
+    resin_out(&[]).expect_code(2);
+    for cmd in ["check", "compile", "disasm", "run", "schedule", "repl", "bench"] {
+        let out = resin_out(&[cmd, "--help"]);
+        out.expect_code(0);
+        assert!(out.stdout.contains("Usage: resin"), "{cmd}: {}", out.stdout);
+    }
+    let out = resin_out(&["--help"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("Exit codes"), "{}", out.stdout);
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the built `resin` binary: every test runs the real
+//! command as a child process and checks its exit code and output.
+
+mod bench;
+mod build;
+mod common;
+mod repl;
+mod run;
+mod state;

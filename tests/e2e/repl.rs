@@ -1,0 +1,96 @@
+//! The REPL driven over stdin.
+
+use crate::common::*;
+
+#[test]
+fn the_repl_goes_on_after_errors_with_the_state_unchanged() {
+    let input = "\
+publish stdlib coin
+account alice
+call alice coin::register
+frobnicate now
+call alice coin::mint 70
+module 0x2::broken {
+    fun f(): u64 { false }
+}
+call alice coin::mint oops
+block {
+    call alice coin::mint 30
+    call alice coin::transfer alice 1
+}
+show alice
+undo
+show alice
+help snapshot
+";
+    let out = run_with(resin().arg("repl"), Some(input));
+    out.expect_code(0);
+    let stdout = without_timings(&out.stdout);
+    assert!(stdout.contains("[1] alice: 0x1::coin::register() -> success"), "{stdout}");
+    assert!(stdout.contains("[2] alice: 0x1::coin::mint(70) -> success"), "{stdout}");
+    // Errors go to stderr with their line in the session, and change nothing.
+    assert!(out.stderr.contains("error: <repl>:4:1: unknown command `frobnicate`"), "{}", out.stderr);
+    assert!(out.stderr.contains("<repl>:9:"), "{}", out.stderr);
+    assert!(!stdout.contains("0x2::broken"), "{stdout}");
+    assert!(stdout.contains("block of 2 txs"), "{stdout}");
+    assert!(stdout.contains("Coin { value: 100 } }"), "after the block: {stdout}");
+    assert!(stdout.contains("undone\nalice @"), "{stdout}");
+    assert!(stdout.contains("Coin { value: 70 } }"), "after undo: {stdout}");
+    assert!(stdout.contains("snapshot NAME"), "{stdout}");
+}
+
+#[test]
+fn malformed_lines_never_crash_the_repl() {
+    let lines = [
+        "call",
+        "call alice",
+        "call @0x coin::x",
+        "call alice ::",
+        "call alice a::b::c::d",
+        "show",
+        "show @0xZZ",
+        "account",
+        "account true",
+        "account x @nothex",
+        "block }",
+        "}",
+        "[",
+        "]]",
+        ",",
+        "expect",
+        "expect abort",
+        "expect field",
+        "expect field a b",
+        "expect field alice coin::Balance.",
+        "transfers",
+        "transfers x between",
+        "transfers 5 between 1 accounts",
+        "transfers 5 between 99999999999999999999999 accounts",
+        "publish",
+        "publish \"",
+        "b\"unterminated",
+        "x\"zz\"",
+        "events some",
+        "call alice coin::mint 340282366920938463463374607431768211456",
+        "call alice coin::mint [1, [2, [3]]]",
+        "\u{0}\u{1}",
+        "émoji 🦀",
+        "call a m::f gas",
+        "call a m::f gas 1 2",
+        "snapshot",
+        "restore",
+        "access",
+        "access nope",
+        "access 0x1::nope::f",
+    ];
+    let mut input = String::from("publish stdlib coin\naccount alice\n");
+    for line in lines {
+        input.push_str(line);
+        input.push('\n');
+    }
+    input.push_str("block {\n");
+    let out = run_with(resin().arg("repl"), Some(&input));
+    out.expect_code(0);
+    let errors = out.stderr.lines().filter(|l| l.starts_with("error: <repl>:")).count();
+    assert!(errors >= lines.len() - 2, "{errors} errors for {} bad lines:\n{}", lines.len(), out.stderr);
+}

@@ -1,0 +1,88 @@
+//! `resin run` and `resin schedule` on scripts.
+
+use crate::common::*;
+
+#[test]
+fn the_tour_script_output_is_pinned() {
+    let out = resin_out(&["run", "examples/tour.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    insta::assert_snapshot!("tour", without_timings(&out.stdout));
+}
+
+#[test]
+fn the_quickstart_runs_a_parallel_block_and_reports_throughput() {
+    let out = resin_out(&["run", "examples/quickstart.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    let big = out.stdout.lines().find(|l| l.starts_with("block of 20000 txs:")).expect("the big block's plan line");
+    assert!(big.contains("2 lanes"), "{big}");
+    assert!(out.stdout.contains("20000 succeeded, 0 failed"), "{}", out.stdout);
+    let timing = out.stdout.lines().rfind(|l| l.starts_with("  timing:")).unwrap();
+    assert!(timing.contains(" tx/s on 2 threads"), "{timing}");
+}
+
+#[test]
+fn a_script_parse_error_is_located_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "bad.rsx", "publish stdlib coin\naccount alice\ncall alice coin::register [1,\n");
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    assert!(out.stdout.is_empty(), "nothing runs before a syntax error: {}", out.stdout);
+    assert!(out.stderr.contains("bad.rsx:3:27: unclosed `[`"), "{}", out.stderr);
+
+    let script = write(dir.path(), "worse.rsx", "account alice\n  launch rockets\n");
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("worse.rsx:2:3: unknown command `launch`"), "{}", out.stderr);
+}
+
+#[test]
+fn failed_transactions_are_receipts_but_failed_expectations_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "publish stdlib coin\naccount alice\ncall alice coin::transfer alice 5\n";
+    let script = write(dir.path(), "receipt.rsx", text);
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("RUNTIME ERROR ResourceMissing"), "{}", out.stdout);
+
+    let script = write(dir.path(), "expect.rsx", &format!("{text}expect success\nshow alice\n"));
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("expect.rsx:4:1: expected success from the call"), "{}", out.stderr);
+    assert!(!out.stdout.contains("alice @"), "the script stops at the failed expectation");
+}
+
+#[test]
+fn command_errors_name_the_script_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("call ghost coin::register\n", "2:6: unknown account `ghost`"),
+        ("account a\ncall a coin::nope\n", "3:8: 0x1::coin has no function `nope`"),
+        ("account a\ncall a coin::withdraw 5\n", "is not an entry function"),
+        ("account a\ncall a coin::mint true\n", "3:19: expected a `u64` argument, found a boolean"),
+        ("account a\ncall a coin::mint 1 2\n", "takes 1 argument (u64), 2 given"),
+        ("account a\ncall a coin::mint 300u8\n", "expected a `u64` argument"),
+        ("publish nowhere.rsn\n", "2:1:"),
+        ("restore nothing\n", "no snapshot named `nothing`"),
+        ("undo\nundo\n", "3:1: nothing to undo"),
+        ("module 0x2::m {\n  fun f() { let x: u64 = true; }\n}\n", "3:"),
+    ];
+    for (i, (body, wanted)) in cases.iter().enumerate() {
+        let script = write(dir.path(), &format!("case{i}.rsx"), &format!("publish stdlib coin\n{body}"));
+        let out = resin_path_out(&["run"], &[&script]);
+        out.expect_code(1);
+        assert!(out.stderr.contains(wanted), "case {i}: wanted `{wanted}` in\n{}", out.stderr);
+    }
+}
+
+#[test]
+fn schedule_explains_blocks_as_text_and_dot() {
+    let out = resin_out(&["schedule", "examples/tour.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(!out.stdout.contains("published"), "only plans are printed: {}", out.stdout);
+    assert!(out.stdout.starts_with("# the block at examples/tour.rsx:33:1\nblock: 4 transactions"), "{}", out.stdout);
+    assert!(out.stdout.contains("lane 1 (2 txs"), "{}", out.stdout);
+    let dot = resin_out(&["schedule", "examples/tour.rsx", "--dot", "--threads", "2"]);
+    dot.expect_code(0);
+    assert!(dot.stdout.starts_with("// the block at examples/tour.rsx:33:1\ndigraph"), "{}", dot.stdout);
+}
