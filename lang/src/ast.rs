@@ -1,0 +1,295 @@
+//! The surface syntax tree produced by the parser.
+//!
+//! Every node carries a [`Span`] (file index + byte range). The tree is close to
+//! the source: no name resolution, no desugaring beyond what the grammar forces
+//! (parentheses leave no node; struct-literal shorthand `S { f }` is kept as a
+//! flag so the printer can reproduce it). Builtins (`move_to`, `borrow_global`,
+//! `vector::push_back`, `signer::address_of`, ...) are ordinary [`ExprKind::Call`]s;
+//! the resolver recognises them by name.
+//!
+//! Invariants the parser guarantees (later stages may rely on them):
+//! - integer literals are in range for their suffix; an unsuffixed literal fits in `u64`
+//!   (larger values need the `u128` suffix);
+//! - assignment targets are [`LValue`]s (local, field, deref) -- nothing else parses;
+//! - access entries always have a mode (`read`/`write`); entries without one are reported
+//!   and dropped;
+//! - `assert!` always has exactly two arguments;
+//! - nesting depth is bounded: counting every expression, block, statement, type and
+//!   pattern node as one level, no module is deeper than [`crate::depth::MAX_DEPTH`]
+//!   (256). Deeper programs are rejected with E0127 and their modules dropped, so
+//!   recursive passes over the tree need no guard of their own.
+//!
+//! When the parser recovers from an error it inserts [`ExprKind::Error`] /
+//! [`StmtKind::Error`] nodes; a tree containing them always comes with an error diagnostic.
+
+mod expr;
+
+pub use crate::source::Span;
+pub use expr::*;
+pub use resin_vm::file_format::AccountAddress;
+
+/// An identifier with its location.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// Doc comment lines (`/// text` gives `" text"`: the text after the three slashes).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Doc {
+    pub lines: Vec<String>,
+}
+
+impl Doc {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// All modules parsed from all source files, in source order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Program {
+    pub modules: Vec<Module>,
+}
+
+/// An address written in source: `0x1` (in `module 0x1::m`, paths) or `@0x1` (expressions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AddressLit {
+    pub value: AccountAddress,
+    pub span: Span,
+}
+
+/// `module 0x1::coin { ... }`. Items are grouped by kind; order within a kind is source order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    pub doc: Doc,
+    pub address: AddressLit,
+    pub name: Ident,
+    pub uses: Vec<UseDecl>,
+    pub structs: Vec<StructDef>,
+    pub constants: Vec<ConstDef>,
+    pub functions: Vec<FunDef>,
+    pub span: Span,
+}
+
+/// `0x1::coin` as named by a `use`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleIdent {
+    pub address: AddressLit,
+    pub name: Ident,
+    pub span: Span,
+}
+
+/// `use 0x1::m;`, `use 0x1::m as x;`, `use 0x1::m::S;`, `use 0x1::m::{Self, S as T};`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseDecl {
+    pub doc: Doc,
+    pub module: ModuleIdent,
+    pub kind: UseKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseKind {
+    /// `use 0x1::m;` / `use 0x1::m as alias;`
+    Module { alias: Option<Ident> },
+    /// `use 0x1::m::S;` (one member) or `use 0x1::m::{Self, S, f as g};`
+    Members(Vec<UseMember>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UseMember {
+    /// `Self` (imports the module name itself), optionally `Self as alias`.
+    SelfModule { alias: Option<Ident>, span: Span },
+    /// A struct, function or constant of the module.
+    Item { name: Ident, alias: Option<Ident>, span: Span },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ability {
+    Copy,
+    Drop,
+    Store,
+    Key,
+}
+
+impl Ability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ability::Copy => "copy",
+            Ability::Drop => "drop",
+            Ability::Store => "store",
+            Ability::Key => "key",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AbilityRef {
+    pub ability: Ability,
+    pub span: Span,
+}
+
+/// `struct Coin has store { value: u64 }`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructDef {
+    pub doc: Doc,
+    pub name: Ident,
+    pub abilities: Vec<AbilityRef>,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDecl {
+    pub doc: Doc,
+    pub name: Ident,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// `const E_INSUFFICIENT: u64 = 1;` (the value is an expression; the checker decides
+/// which expressions are constant).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstDef {
+    pub doc: Doc,
+    pub name: Ident,
+    pub ty: Type,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    Private,
+    /// `public`, with the keyword's span.
+    Public(Span),
+}
+
+/// `[public] [entry] fun name(params)[: ret] [acquires ...] { body }`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunDef {
+    pub doc: Doc,
+    pub visibility: Visibility,
+    /// `Some(span of the keyword)` for `entry` functions.
+    pub entry: Option<Span>,
+    pub name: Ident,
+    pub params: Vec<Param>,
+    /// Return types: empty for none or `()`, one for `: T`, several for `: (T1, T2)`.
+    pub returns: Vec<Type>,
+    /// The written access clause; `None` means "infer".
+    pub access: Option<AccessClause>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// `acquires read Balance@owner, write coin::Balance@*`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessClause {
+    pub entries: Vec<AccessEntry>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccessMode {
+    Read,
+    Write,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub mode: AccessMode,
+    pub mode_span: Span,
+    /// The resource struct: `Balance`, `coin::Balance` or `0x1::coin::Balance`.
+    pub resource: Path,
+    pub address: AccessAddress,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessAddress {
+    /// A parameter (address, signer or &signer) or a constant: resolved later.
+    Name(Ident),
+    /// `@0x1` or `0x1`.
+    Literal(AddressLit),
+    /// `*`: every address.
+    Wildcard(Span),
+}
+
+/// A possibly qualified name: `x`, `m::f`, `0x1::m::f`.
+/// Invariant: `address.is_some()` implies `module.is_some()`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Path {
+    pub address: Option<AddressLit>,
+    pub module: Option<Ident>,
+    pub name: Ident,
+    pub span: Span,
+}
+
+impl Path {
+    /// The single identifier, when the path is unqualified.
+    pub fn as_single(&self) -> Option<&Ident> {
+        if self.module.is_none() {
+            Some(&self.name)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Type {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    Bool,
+    U8,
+    U64,
+    U128,
+    Address,
+    Signer,
+    Vector(Box<Type>),
+    /// A struct type: local, `m::S`, `0x1::m::S` or imported.
+    Named(Path),
+    Ref(Box<Type>),
+    MutRef(Box<Type>),
+    /// Only produced by error recovery.
+    Error,
+}
+
+/// The integer types a literal suffix or a cast can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IntType {
+    U8,
+    U64,
+    U128,
+}
+
+impl IntType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntType::U8 => "u8",
+            IntType::U64 => "u64",
+            IntType::U128 => "u128",
+        }
+    }
+
+    pub fn max(self) -> u128 {
+        match self {
+            IntType::U8 => u8::MAX as u128,
+            IntType::U64 => u64::MAX as u128,
+            IntType::U128 => u128::MAX,
+        }
+    }
+}

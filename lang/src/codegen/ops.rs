@@ -1,0 +1,152 @@
+//! Emitting operators, literals, struct literals and builtins.
+
+use resin_vm::file_format::{AccountAddress, ConstValue, Instr, Type};
+
+use super::func::{unfrozen, FunctionGen};
+use super::CodegenError;
+use crate::ast::{BinOp, IntType};
+use crate::resolve::env::StructId;
+use crate::resolve::scope::Builtin;
+use crate::typeck::tir::{TExp, TExpKind, Value};
+use crate::typeck::ty::Ty;
+
+impl FunctionGen<'_, '_> {
+    pub(super) fn value(&mut self, value: &Value) -> Result<(), CodegenError> {
+        let instr = match value {
+            Value::Bool(true) => Instr::LdTrue,
+            Value::Bool(false) => Instr::LdFalse,
+            Value::Int(n, IntType::U8) => {
+                Instr::LdU8(u8::try_from(*n).map_err(|_| CodegenError::Internal("u8 literal out of range"))?)
+            }
+            Value::Int(n, IntType::U64) => {
+                Instr::LdU64(u64::try_from(*n).map_err(|_| CodegenError::Internal("u64 literal out of range"))?)
+            }
+            Value::Int(n, IntType::U128) => Instr::LdU128(*n),
+            Value::Address(a) => Instr::LdConst(self.address_constant(*a)?),
+            Value::Bytes(bytes) => {
+                let value = ConstValue::Vector(bytes.iter().map(|b| ConstValue::U8(*b)).collect());
+                Instr::LdConst(self.tables.constant(Type::Vector(Box::new(Type::U8)), value)?)
+            }
+        };
+        self.emit(instr);
+        Ok(())
+    }
+
+    fn address_constant(&mut self, address: AccountAddress) -> Result<resin_vm::file_format::ConstIdx, CodegenError> {
+        self.tables.constant(Type::Address, ConstValue::Address(address))
+    }
+
+    pub(super) fn binary(&mut self, op: BinOp, lhs: &TExp, rhs: &TExp) -> Result<bool, CodegenError> {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            // Short-circuit: `a && b` is `if (a) b else false`.
+            if !self.exp(lhs)? {
+                return Ok(false);
+            }
+            let (short, end) = (self.new_label(), self.new_label());
+            self.jump(if op == BinOp::And { Instr::BrFalse } else { Instr::BrTrue }, short);
+            let rhs_completes = self.exp(rhs)?;
+            if rhs_completes {
+                self.jump(Instr::Branch, end);
+            }
+            self.bind(short)?;
+            self.emit(if op == BinOp::And { Instr::LdFalse } else { Instr::LdTrue });
+            self.bind(end)?;
+            return Ok(true);
+        }
+        if !self.operands(&[lhs, rhs])? {
+            return Ok(false);
+        }
+        self.emit(match op {
+            BinOp::Add => Instr::Add,
+            BinOp::Sub => Instr::Sub,
+            BinOp::Mul => Instr::Mul,
+            BinOp::Div => Instr::Div,
+            BinOp::Mod => Instr::Mod,
+            BinOp::BitAnd => Instr::BitAnd,
+            BinOp::BitOr => Instr::BitOr,
+            BinOp::BitXor => Instr::Xor,
+            BinOp::Shl => Instr::Shl,
+            BinOp::Shr => Instr::Shr,
+            BinOp::Eq => Instr::Eq,
+            BinOp::Neq => Instr::Neq,
+            BinOp::Lt => Instr::Lt,
+            BinOp::Gt => Instr::Gt,
+            BinOp::Le => Instr::Le,
+            BinOp::Ge => Instr::Ge,
+            BinOp::And | BinOp::Or => return Err(CodegenError::Internal("short-circuit operator")),
+        });
+        Ok(true)
+    }
+
+    /// Fields are evaluated in source order but packed in declaration order:
+    /// when the two differ, the values wait in temporaries.
+    pub(super) fn pack(&mut self, strukt: StructId, fields: &[(u16, TExp)]) -> Result<bool, CodegenError> {
+        let def = self.struct_def(strukt)?;
+        let in_order = fields.iter().enumerate().all(|(i, (f, _))| usize::from(*f) == i);
+        // Without side effects, evaluation order is unobservable.
+        let pure = fields.iter().all(|(_, e)| is_pure(e));
+        if in_order || pure {
+            let mut sorted: Vec<&(u16, TExp)> = fields.iter().collect();
+            sorted.sort_by_key(|(index, _)| *index);
+            let refs: Vec<&TExp> = sorted.into_iter().map(|(_, e)| e).collect();
+            if !self.operands(&refs)? {
+                return Ok(false);
+            }
+        } else {
+            let mut temps = Vec::with_capacity(fields.len());
+            for (index, value) in fields {
+                if !self.exp(value)? {
+                    return Ok(false);
+                }
+                let slot = self.new_slot(&value.ty)?;
+                self.emit(Instr::StLoc(slot));
+                temps.push((*index, slot));
+            }
+            temps.sort_by_key(|(index, _)| *index);
+            for (_, slot) in temps {
+                self.emit(Instr::MoveLoc(slot));
+            }
+        }
+        self.emit(Instr::Pack(def));
+        Ok(true)
+    }
+
+    pub(super) fn builtin(&mut self, builtin: Builtin, arg_ty: &Ty, args: &[TExp]) -> Result<bool, CodegenError> {
+        let reads = matches!(builtin, Builtin::VecLength | Builtin::VecBorrow);
+        let refs: Vec<&TExp> =
+            args.iter().enumerate().map(|(i, e)| if reads && i == 0 { unfrozen(e) } else { e }).collect();
+        if !self.operands(&refs)? {
+            return Ok(false);
+        }
+        let resource = |gen: &Self| match arg_ty {
+            Ty::Struct(id) => gen.struct_def(*id),
+            _ => Err(CodegenError::Internal("storage operation without a struct")),
+        };
+        let instr = match builtin {
+            Builtin::MoveTo => Instr::MoveTo(resource(self)?),
+            Builtin::MoveFrom => Instr::MoveFrom(resource(self)?),
+            Builtin::BorrowGlobal => Instr::ImmBorrowGlobal(resource(self)?),
+            Builtin::BorrowGlobalMut => Instr::MutBorrowGlobal(resource(self)?),
+            Builtin::Exists => Instr::Exists(resource(self)?),
+            Builtin::Emit => Instr::Emit(resource(self)?),
+            Builtin::SignerAddressOf => Instr::SignerAddress,
+            Builtin::VecEmpty => Instr::VecPack(self.tables.signature(arg_ty)?, 0),
+            Builtin::VecLength => Instr::VecLen(self.tables.signature(arg_ty)?),
+            Builtin::VecBorrow => Instr::VecImmBorrow(self.tables.signature(arg_ty)?),
+            Builtin::VecBorrowMut => Instr::VecMutBorrow(self.tables.signature(arg_ty)?),
+            Builtin::VecPushBack => Instr::VecPushBack(self.tables.signature(arg_ty)?),
+            Builtin::VecPopBack => Instr::VecPopBack(self.tables.signature(arg_ty)?),
+            Builtin::VecSwap => Instr::VecSwap(self.tables.signature(arg_ty)?),
+        };
+        self.emit(instr);
+        Ok(true)
+    }
+}
+
+/// An expression whose evaluation has no effect another one could observe.
+fn is_pure(exp: &TExp) -> bool {
+    matches!(
+        exp.kind,
+        TExpKind::Unit | TExpKind::Value(_) | TExpKind::Constant(_) | TExpKind::Copy(_) | TExpKind::Move(_)
+    )
+}

@@ -1,0 +1,143 @@
+//! The compile driver: parse, resolve, type check, then per module (in
+//! dependency order) generate code, infer access sets and verify. It can stop
+//! after any stage; it stops early anyway after a stage that reported errors,
+//! so later stages never see a broken program (each stage still reports
+//! every error it finds, across all functions and modules).
+
+use resin_vm::file_format::{Module, ModuleId};
+use resin_vm::verifier::verify_module;
+
+use crate::access::{self, FunctionAccess};
+use crate::ast::Program;
+use crate::codegen;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::parser::parse;
+use crate::resolve::{self, Resolved};
+use crate::source::{SourceFile, Span};
+use crate::typeck::{self, tir::TModule};
+
+/// The stages, in order; `compile_until` stops after the one it is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Parse,
+    Resolve,
+    Typecheck,
+    /// Code generation, access inference and verification.
+    Codegen,
+}
+
+/// One compiled module with its functions' access sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledModule {
+    pub id: ModuleId,
+    pub module: Module,
+    /// Per function definition, in definition order.
+    pub functions: Vec<FunctionAccess>,
+}
+
+impl CompiledModule {
+    /// The access sets in source notation, one function a line:
+    /// `transfer: write Balance@to, write Balance@from`.
+    pub fn access_report(&self) -> String {
+        let mut out = format!("module {}\n", self.id);
+        for f in &self.functions {
+            let origin = if f.written { " (written)" } else { "" };
+            out.push_str(&format!("  {}{origin}: {}\n", f.name, f.display));
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CompileResult {
+    /// The program as parsed (empty when parsing failed outright).
+    pub program: Program,
+    /// Compiled modules in dependency order (a module comes after those it uses).
+    pub modules: Vec<CompiledModule>,
+    /// Errors and warnings, sorted by location.
+    pub diagnostics: Diagnostics,
+}
+
+impl CompileResult {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+
+    pub fn access_report(&self) -> String {
+        self.modules.iter().map(CompiledModule::access_report).collect()
+    }
+
+    pub fn module(&self, id: &ModuleId) -> Option<&CompiledModule> {
+        self.modules.iter().find(|m| m.id == *id)
+    }
+}
+
+/// Compiles `sources` against already compiled `deps`.
+pub fn compile(sources: &[SourceFile], deps: &[Module]) -> CompileResult {
+    compile_until(sources, deps, Stage::Codegen)
+}
+
+/// Compiles up to and including `stop_after`.
+pub fn compile_until(sources: &[SourceFile], deps: &[Module], stop_after: Stage) -> CompileResult {
+    let (program, parse_diags) = parse(sources);
+    let mut result = CompileResult { program, modules: Vec::new(), diagnostics: parse_diags };
+    if stop_after == Stage::Parse || result.has_errors() {
+        result.diagnostics.sort();
+        return result;
+    }
+    let (mut resolved, diags) = resolve::resolve(&result.program, deps);
+    result.diagnostics.extend(diags);
+    if stop_after == Stage::Resolve || result.has_errors() {
+        result.diagnostics.sort();
+        return result;
+    }
+    let (typed, diags) = typeck::check(&result.program, &resolved);
+    result.diagnostics.extend(diags);
+    if stop_after == Stage::Typecheck || result.has_errors() {
+        result.diagnostics.sort();
+        return result;
+    }
+    let (modules, diags) = generate_all(&mut resolved, &typed);
+    result.modules = modules;
+    result.diagnostics.extend(diags);
+    result.diagnostics.sort();
+    result
+}
+
+/// Codegen, access inference and verification of each source module, in
+/// dependency order (a module's callers need its access specs).
+pub fn generate_all(resolved: &mut Resolved, typed: &[Option<TModule>]) -> (Vec<CompiledModule>, Vec<Diagnostic>) {
+    let mut modules = Vec::new();
+    let mut diags = Vec::new();
+    for index in resolved.order.clone() {
+        let (Some(Some(source)), Some(Some(tmodule))) = (resolved.modules.get(index), typed.get(index)) else {
+            continue;
+        };
+        let own = source.id;
+        let mut module = match codegen::generate(&resolved.env, own, tmodule) {
+            Ok(module) => module,
+            Err(errors) => {
+                diags.extend(errors);
+                continue;
+            }
+        };
+        let (functions, access_diags) = access::infer_module(&mut resolved.env, &mut module, tmodule);
+        let failed = access_diags.iter().any(Diagnostic::is_error);
+        diags.extend(access_diags);
+        if failed {
+            continue;
+        }
+        if let Err(e) = verify_module(&module) {
+            let span = tmodule.functions.first().map_or(Span::default(), |f| f.span);
+            diags.push(
+                Diagnostic::new(Code::VerifierRejected, span, "generated bytecode rejected by the verifier")
+                    .with_note(e.to_string())
+                    .with_note("this is a compiler bug: please report it with the source that triggers it"),
+            );
+            continue;
+        }
+        let id = module.self_id().cloned().unwrap_or_else(|| ModuleId::new(Default::default(), ""));
+        modules.push(CompiledModule { id, module, functions });
+    }
+    (modules, diags)
+}

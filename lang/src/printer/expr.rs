@@ -1,0 +1,268 @@
+//! Expression printing: parenthesises exactly where the grammar needs it, plus
+//! around every nested binary operator and cast (to show the grouping).
+
+use std::fmt::Write;
+
+use super::Printer;
+use crate::ast::*;
+
+/// How tightly an expression binds, as the grammar sees it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    /// `if`, `while`, `loop`, blocks, `return`, `abort`, assignment.
+    Top,
+    Binary,
+    Cast,
+    Unary,
+    Postfix,
+}
+
+fn level(e: &Expr) -> Level {
+    match &e.kind {
+        ExprKind::If { .. }
+        | ExprKind::While { .. }
+        | ExprKind::Loop { .. }
+        | ExprKind::Block(_)
+        | ExprKind::Return(_)
+        | ExprKind::Abort(_)
+        | ExprKind::Assign { .. } => Level::Top,
+        ExprKind::Binary { .. } => Level::Binary,
+        ExprKind::Cast { .. } => Level::Cast,
+        ExprKind::Unary { .. }
+        | ExprKind::Borrow { .. }
+        | ExprKind::Deref(_)
+        | ExprKind::Move(_)
+        | ExprKind::Copy(_) => Level::Unary,
+        _ => Level::Postfix,
+    }
+}
+
+/// True when the expression ends in an `if` without `else`, so an `else`
+/// printed after it would attach to that inner `if`.
+fn is_open(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::If { else_branch: None, .. } => true,
+        ExprKind::If { else_branch: Some(e), .. } => is_open(e),
+        ExprKind::Return(Some(e)) | ExprKind::Abort(e) => is_open(e),
+        ExprKind::Assign { rhs, .. } => is_open(rhs),
+        _ => false,
+    }
+}
+
+impl Printer {
+    pub(super) fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Literal(lit) => self.literal(lit),
+            ExprKind::Vector { elem_ty, elems } => {
+                self.out.push_str("vector");
+                if let Some(t) = elem_ty {
+                    self.out.push('<');
+                    self.ty(t);
+                    self.out.push('>');
+                }
+                self.out.push('[');
+                self.comma(elems, Self::list_elem);
+                self.out.push(']');
+            }
+            ExprKind::Name(p) => self.path(p),
+            ExprKind::Move(n) => {
+                let _ = write!(self.out, "move {}", n.name);
+            }
+            ExprKind::Copy(n) => {
+                let _ = write!(self.out, "copy {}", n.name);
+            }
+            ExprKind::Call { func, type_args, args } => {
+                self.path(func);
+                if !type_args.is_empty() {
+                    self.out.push('<');
+                    self.comma(type_args, Self::ty);
+                    self.out.push('>');
+                }
+                self.out.push('(');
+                self.comma(args, Self::list_elem);
+                self.out.push(')');
+            }
+            ExprKind::Assert { cond, code } => {
+                self.out.push_str("assert!(");
+                self.list_elem(cond);
+                self.out.push_str(", ");
+                self.list_elem(code);
+                self.out.push(')');
+            }
+            ExprKind::Pack { name, fields } => {
+                self.path(name);
+                self.out.push_str(" { ");
+                self.comma(fields, |p, f| {
+                    p.out.push_str(&f.name.name);
+                    if !f.shorthand {
+                        p.out.push_str(": ");
+                        p.expr(&f.value);
+                    }
+                });
+                self.out.push_str(" }");
+            }
+            ExprKind::Field { base, field } => {
+                self.operand(base, Level::Postfix);
+                let _ = write!(self.out, ".{}", field.name);
+            }
+            ExprKind::Borrow { mutable, expr } => {
+                self.out.push_str(if *mutable { "&mut " } else { "&" });
+                // `& &x`, never `&&x` (which lexes as the `&&` operator).
+                if !*mutable && matches!(expr.kind, ExprKind::Borrow { .. }) {
+                    self.out.push(' ');
+                }
+                self.operand(expr, Level::Unary);
+            }
+            ExprKind::Deref(inner) => {
+                self.out.push('*');
+                self.operand(inner, Level::Unary);
+            }
+            ExprKind::Unary { op: UnOp::Not, expr, .. } => {
+                self.out.push('!');
+                self.operand(expr, Level::Unary);
+            }
+            ExprKind::Binary { op, lhs, rhs, .. } => {
+                self.operand(lhs, Level::Cast);
+                let _ = write!(self.out, " {} ", op.as_str());
+                self.operand(rhs, Level::Cast);
+            }
+            ExprKind::Cast { expr, ty, .. } => {
+                self.operand(expr, Level::Unary);
+                let _ = write!(self.out, " as {}", ty.as_str());
+            }
+            ExprKind::Unit => self.out.push_str("()"),
+            ExprKind::Tuple(items) => {
+                self.out.push('(');
+                self.comma(items, Self::list_elem);
+                if items.len() == 1 {
+                    self.out.push(',');
+                }
+                self.out.push(')');
+            }
+            ExprKind::Block(b) => self.block(b),
+            ExprKind::If { cond, then_branch, else_branch } => {
+                self.out.push_str("if (");
+                self.expr(cond);
+                self.out.push_str(") ");
+                match else_branch {
+                    Some(else_branch) => {
+                        if is_open(then_branch) {
+                            self.parenthesised(then_branch);
+                        } else {
+                            self.expr(then_branch);
+                        }
+                        self.out.push_str(" else ");
+                        self.expr(else_branch);
+                    }
+                    None => self.expr(then_branch),
+                }
+            }
+            ExprKind::While { cond, body } => {
+                self.out.push_str("while (");
+                self.expr(cond);
+                self.out.push_str(") ");
+                self.block(body);
+            }
+            ExprKind::Loop { body } => {
+                self.out.push_str("loop ");
+                self.block(body);
+            }
+            ExprKind::Break => self.out.push_str("break"),
+            ExprKind::Continue => self.out.push_str("continue"),
+            ExprKind::Return(value) => {
+                self.out.push_str("return");
+                if let Some(v) = value {
+                    self.out.push(' ');
+                    self.expr(v);
+                }
+            }
+            ExprKind::Abort(code) => {
+                self.out.push_str("abort ");
+                self.expr(code);
+            }
+            ExprKind::Assign { lhs, rhs } => {
+                match &lhs.kind {
+                    LValueKind::Local(n) => self.out.push_str(&n.name),
+                    LValueKind::Field { base, field } => {
+                        self.operand(base, Level::Postfix);
+                        let _ = write!(self.out, ".{}", field.name);
+                    }
+                    LValueKind::Deref(inner) => {
+                        self.out.push('*');
+                        self.operand(inner, Level::Unary);
+                    }
+                }
+                self.out.push_str(" = ");
+                self.expr(rhs);
+            }
+            ExprKind::Error => self.out.push_str("<error>"),
+        }
+    }
+
+    /// Prints `e` where the grammar needs at least `min` binding strength.
+    /// Binary operands ask for `Cast`, so nested binary operators get parentheses.
+    fn operand(&mut self, e: &Expr, min: Level) {
+        if level(e) < min || (min == Level::Cast && level(e) == Level::Cast) {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
+    /// An element of a comma-separated list. `f(a < b, c > (d))` would read as a
+    /// generic call `a<b, c>(d)` (as in Rust and Move), so `<`/`>` comparisons in
+    /// lists are parenthesised, and so are top-level forms that may end in one
+    /// (`return a < b`).
+    fn list_elem(&mut self, e: &Expr) {
+        if matches!(e.kind, ExprKind::Binary { op: BinOp::Lt | BinOp::Gt, .. }) || level(e) == Level::Top {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
+    fn parenthesised(&mut self, e: &Expr) {
+        self.out.push('(');
+        self.expr(e);
+        self.out.push(')');
+    }
+
+    fn literal(&mut self, lit: &Literal) {
+        match lit {
+            Literal::Bool(b) => {
+                let _ = write!(self.out, "{b}");
+            }
+            Literal::Int { value, suffix } => {
+                let _ = write!(self.out, "{value}{}", suffix.map_or("", IntType::as_str));
+            }
+            Literal::Address(a) => {
+                let _ = write!(self.out, "@{a}");
+            }
+            Literal::Bytes { bytes, hex: true } => {
+                self.out.push_str("x\"");
+                for b in bytes {
+                    let _ = write!(self.out, "{b:02x}");
+                }
+                self.out.push('"');
+            }
+            Literal::Bytes { bytes, hex: false } => {
+                self.out.push_str("b\"");
+                for &b in bytes {
+                    match b {
+                        b'\n' => self.out.push_str("\\n"),
+                        b'\r' => self.out.push_str("\\r"),
+                        b'\t' => self.out.push_str("\\t"),
+                        0 => self.out.push_str("\\0"),
+                        b'\\' => self.out.push_str("\\\\"),
+                        b'"' => self.out.push_str("\\\""),
+                        0x20..=0x7e => self.out.push(b as char),
+                        _ => {
+                            let _ = write!(self.out, "\\x{b:02x}");
+                        }
+                    }
+                }
+                self.out.push('"');
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Resolving written `acquires` clauses: each entry's resource must be a
+//! `key` struct, its address a parameter (`address`, `signer` or `&signer`),
+//! an `address` constant, a literal or `*`.
+
+use resin_vm::file_format::{Abilities, AccessMode, AddressSource, ConstValue};
+
+use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
+use super::lookup::Lookup;
+use crate::ast::{self, AccessAddress};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::typeck::ty::Ty;
+
+pub fn resolve_clause(
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    clause: &ast::AccessClause,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<WrittenAccess> {
+    let mut out = Vec::new();
+    for entry in &clause.entries {
+        let resource = match lookup.struct_path(&entry.resource) {
+            Ok(id) => id,
+            Err(mut diag) => {
+                diag.code = Code::UnknownAccessResource;
+                diags.push(diag);
+                continue;
+            }
+        };
+        if !lookup.env.struct_abilities(resource).has(Abilities::KEY) {
+            let name = lookup.env.struct_display(resource, Some(lookup.current()));
+            diags.push(
+                Diagnostic::new(Code::AccessOnNonKey, entry.resource.span, format!("`{name}` is not a resource"))
+                    .with_label_message("struct without `key`")
+                    .with_note("only `key` structs live in global storage"),
+            );
+            continue;
+        }
+        let Some(address) = address_source(lookup.env, lookup, fun, info, &entry.address, diags) else { continue };
+        let mode = match entry.mode {
+            ast::AccessMode::Read => AccessMode::Read,
+            ast::AccessMode::Write => AccessMode::Write,
+        };
+        out.push(WrittenAccess { access: SemAccess { mode, resource, address }, span: entry.span });
+    }
+    out
+}
+
+fn address_source(
+    env: &Env,
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    address: &AccessAddress,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<AddressSource> {
+    let name = match address {
+        AccessAddress::Wildcard(_) => return Some(AddressSource::Any),
+        AccessAddress::Literal(lit) => return Some(AddressSource::Const(lit.value)),
+        AccessAddress::Name(name) => name,
+    };
+    if let Some(index) = fun.params.iter().position(|p| p.name.name == name.name) {
+        let ty = info.params.get(index).unwrap_or(&Ty::Error);
+        let Ok(param) = u8::try_from(index) else {
+            diags.push(Diagnostic::new(
+                Code::InvalidAccessAddress,
+                name.span,
+                "parameter index too large for an access clause",
+            ));
+            return None;
+        };
+        return match ty {
+            Ty::Address => Some(AddressSource::Param(param)),
+            Ty::Signer => Some(AddressSource::SignerOf(param)),
+            Ty::Ref(inner) if **inner == Ty::Signer => Some(AddressSource::SignerOf(param)),
+            Ty::Error => None,
+            other => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidAccessAddress,
+                        name.span,
+                        format!("parameter `{}` has type `{}`", name.name, other.display(env, Some(lookup.current()))),
+                    )
+                    .with_label_message("not an address")
+                    .with_note("an access address is an `address`, `signer` or `&signer` parameter, an address constant, a literal or `*`"),
+                );
+                None
+            }
+        };
+    }
+    let own = env.module(lookup.current());
+    if let Some(constant) = own.and_then(|m| Some(m.constants.get(m.constant_named(&name.name)? as usize)?.clone())) {
+        return match constant.value {
+            ConstValue::Address(a) if constant.ty == Ty::Address => Some(AddressSource::Const(a)),
+            _ => {
+                if constant.ty != Ty::Error {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::InvalidAccessAddress,
+                            name.span,
+                            format!("constant `{}` is not an address", name.name),
+                        )
+                        .with_secondary(constant.span, "declared here"),
+                    );
+                }
+                None
+            }
+        };
+    }
+    diags.push(
+        Diagnostic::new(Code::InvalidAccessAddress, name.span, format!("unknown address `{}`", name.name))
+            .with_label_message("not a parameter or constant of this function")
+            .with_note("an access address is an `address`, `signer` or `&signer` parameter, an address constant, a literal or `*`"),
+    );
+    None
+}

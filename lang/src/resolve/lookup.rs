@@ -1,0 +1,225 @@
+//! Resolving the module-level names a path can denote: modules, structs,
+//! functions (user or builtin) and constants. Shared by the resolver's walk
+//! (which reports failures) and the type checker (which relies on the walk
+//! having reported them).
+
+use std::cell::RefCell;
+
+use resin_vm::file_format::ModuleId;
+
+use super::env::{Env, FunId, ModId, StructId, Visibility};
+use super::scope::{Builtin, BuiltinModule, ModuleRef, ModuleScope};
+use crate::ast::{AddressLit, Ident, Path};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
+
+/// What a call's path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Callee {
+    Function(FunId),
+    Builtin(Builtin),
+}
+
+/// Name lookups inside one source module. Records every other module a
+/// lookup reached, for the module dependency graph.
+pub struct Lookup<'a> {
+    pub env: &'a Env,
+    pub scope: &'a ModuleScope,
+    pub reached: RefCell<Vec<(ModId, Span)>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(env: &'a Env, scope: &'a ModuleScope) -> Self {
+        Lookup { env, scope, reached: RefCell::new(Vec::new()) }
+    }
+
+    pub fn current(&self) -> ModId {
+        self.scope.module
+    }
+
+    fn reach(&self, module: ModId, span: Span) {
+        if module != self.scope.module {
+            self.reached.borrow_mut().push((module, span));
+        }
+    }
+
+    /// `0x1::m` by address and name: a module of the environment or a builtin one.
+    pub fn module_by_id(&self, address: &AddressLit, name: &Ident) -> Result<ModuleRef, Diagnostic> {
+        let id = ModuleId::new(address.value, name.name.clone());
+        if let Some(module) = self.env.lookup(&id) {
+            self.reach(module, name.span);
+            return Ok(ModuleRef::Env(module));
+        }
+        if let Some(builtin) = BuiltinModule::from_id(&id) {
+            return Ok(ModuleRef::Builtin(builtin));
+        }
+        Err(Diagnostic::new(Code::UnboundModule, address.span.to(name.span), format!("unbound module `{id}`"))
+            .with_label_message("no such module in this compile set or its dependencies"))
+    }
+
+    /// The module part of a qualified path (`m::x` or `0x1::m::x`).
+    fn path_module(&self, path: &Path) -> Result<Option<ModuleRef>, Diagnostic> {
+        let Some(module) = &path.module else { return Ok(None) };
+        if let Some(address) = &path.address {
+            return self.module_by_id(address, module).map(Some);
+        }
+        match self.scope.module_alias(&module.name) {
+            Some(found) => {
+                if let ModuleRef::Env(id) = found {
+                    self.reach(id, module.span);
+                }
+                Ok(Some(found))
+            }
+            None => Err(Diagnostic::new(Code::UnboundModule, module.span, format!("unbound module `{}`", module.name))
+                .with_label_message("not imported")
+                .with_hint(format!("import it with `use <address>::{};`", module.name))),
+        }
+    }
+
+    pub fn struct_path(&self, path: &Path) -> Result<StructId, Diagnostic> {
+        let (module, name) = match self.path_module(path)? {
+            Some(module) => (module, path.name.name.as_str()),
+            None => {
+                if let Some(found) = self.env.find_struct(self.current(), &path.name.name) {
+                    return Ok(found);
+                }
+                match self.scope.member_alias(&path.name.name) {
+                    Some(alias) => (alias.module, alias.name.as_str()),
+                    None => return Err(unbound_type(path)),
+                }
+            }
+        };
+        match module {
+            ModuleRef::Env(m) => {
+                let found = self.env.find_struct(m, name).ok_or_else(|| unbound_type(path))?;
+                self.reach(m, path.span);
+                Ok(found)
+            }
+            ModuleRef::Builtin(b) => Err(Diagnostic::new(
+                Code::UnboundType,
+                path.span,
+                format!("builtin module `{}` defines no types", b.name()),
+            )),
+        }
+    }
+
+    pub fn callee(&self, path: &Path) -> Result<Callee, Diagnostic> {
+        let (module, name) = match self.path_module(path)? {
+            Some(module) => (module, path.name.name.as_str()),
+            None => {
+                if let Some(builtin) = Builtin::global(&path.name.name) {
+                    return Ok(Callee::Builtin(builtin));
+                }
+                if let Some(found) = self.env.find_function(self.current(), &path.name.name) {
+                    return Ok(Callee::Function(found));
+                }
+                match self.scope.member_alias(&path.name.name) {
+                    Some(alias) => (alias.module, alias.name.as_str()),
+                    None => return Err(unbound_function(path)),
+                }
+            }
+        };
+        match module {
+            ModuleRef::Builtin(b) => Builtin::in_module(b, name).map(Callee::Builtin).ok_or_else(|| {
+                Diagnostic::new(Code::UnknownBuiltin, path.span, format!("`{}` has no function `{name}`", b.name()))
+                    .with_hint(builtin_hint(b))
+            }),
+            ModuleRef::Env(m) => {
+                let id = self.env.module(m).map(|e| e.id.clone());
+                if let Some(builtin) = id.as_ref().and_then(BuiltinModule::from_id) {
+                    if let Some(found) = Builtin::in_module(builtin, name) {
+                        return Ok(Callee::Builtin(found));
+                    }
+                }
+                let found = self.env.find_function(m, name).ok_or_else(|| unbound_function(path))?;
+                self.check_visible(found, path)?;
+                self.reach(m, path.span);
+                Ok(Callee::Function(found))
+            }
+        }
+    }
+
+    fn check_visible(&self, fun: FunId, path: &Path) -> Result<(), Diagnostic> {
+        if fun.module == self.current() {
+            return Ok(());
+        }
+        let Some(info) = self.env.function(fun) else { return Ok(()) };
+        if info.visibility == Visibility::Public {
+            return Ok(());
+        }
+        let module = self.env.module(fun.module).map(|m| m.id.to_string()).unwrap_or_default();
+        let mut diag = Diagnostic::new(
+            Code::PrivateFunction,
+            path.span,
+            format!("function `{module}::{}` is not public", info.name),
+        )
+        .with_label_message("called from another module");
+        if let Some(span) = info.span {
+            diag = diag.with_secondary(span, "declared here without `public`");
+        }
+        Err(diag.with_hint("only `public` functions can be called from other modules"))
+    }
+
+    /// A constant named by a path (the caller has ruled out locals).
+    pub fn constant(&self, path: &Path) -> Result<u32, Diagnostic> {
+        let module = self.path_module(path)?;
+        if module.is_some_and(|m| m != ModuleRef::Env(self.current())) {
+            return Err(Diagnostic::new(
+                Code::UnboundName,
+                path.span,
+                format!("constant `{}` of another module is not accessible", path.name.name),
+            )
+            .with_note("constants are private to the module that declares them"));
+        }
+        if let Some(index) = self.env.module(self.current()).and_then(|m| m.constant_named(&path.name.name)) {
+            return Ok(index);
+        }
+        if module.is_none() {
+            if let Some(alias) = self.scope.member_alias(&path.name.name) {
+                return Err(Diagnostic::new(
+                    Code::UnboundName,
+                    path.span,
+                    format!("`{}` is not a value here", path.name.name),
+                )
+                .with_label_message("imported names are structs or functions")
+                .with_secondary(alias.span, "imported here")
+                .with_note("constants are private to the module that declares them"));
+            }
+        }
+        Err(Diagnostic::new(Code::UnboundName, path.span, format!("unbound name `{}`", path.name.name))
+            .with_label_message("not a local variable or constant in scope"))
+    }
+}
+
+fn unbound_type(path: &Path) -> Diagnostic {
+    Diagnostic::new(Code::UnboundType, path.span, format!("unbound type `{}`", display_path(path)))
+        .with_label_message("no struct of this name in scope")
+}
+
+fn unbound_function(path: &Path) -> Diagnostic {
+    Diagnostic::new(Code::UnboundFunction, path.span, format!("unbound function `{}`", display_path(path)))
+        .with_label_message("no function of this name in scope")
+}
+
+fn builtin_hint(module: BuiltinModule) -> &'static str {
+    match module {
+        BuiltinModule::Signer => "`signer` has `address_of`",
+        BuiltinModule::Vector => {
+            "`vector` has `empty`, `length`, `borrow`, `borrow_mut`, `push_back`, `pop_back`, `swap`"
+        }
+    }
+}
+
+/// A path as written: `x`, `m::x`, `0x1::m::x`.
+pub fn display_path(path: &Path) -> String {
+    let mut out = String::new();
+    if let Some(address) = &path.address {
+        out.push_str(&format!("{}::", address.value));
+    }
+    if let Some(module) = &path.module {
+        out.push_str(&module.name);
+        out.push_str("::");
+    }
+    out.push_str(&path.name.name);
+    out
+}

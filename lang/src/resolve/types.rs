@@ -1,0 +1,112 @@
+//! Turning written types into semantic ones, checking where references may
+//! appear: only at the top of a parameter or local type. Never in a return
+//! type (a reference would escape the call), a field, a vector or a constant
+//! (it would enter storage), and never a reference to a reference.
+
+use super::lookup::Lookup;
+use crate::ast::{Type, TypeKind};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::typeck::ty::Ty;
+
+/// The deepest type the bytecode accepts (`vector<vector<u8>>` is 3 deep).
+pub const MAX_TYPE_DEPTH: usize = 32;
+
+/// Where a written type appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeContext {
+    Param,
+    Return,
+    Field,
+    Local,
+    Constant,
+    /// A vector element type or a builtin's type argument.
+    TypeArg,
+}
+
+/// Resolves `ty`, reporting unknown structs and misplaced references.
+pub fn resolve_type(lookup: &Lookup<'_>, ty: &Type, context: TypeContext, diags: &mut Vec<Diagnostic>) -> Ty {
+    resolve_at(lookup, ty, context, 0, diags)
+}
+
+fn resolve_at(lookup: &Lookup<'_>, ty: &Type, context: TypeContext, depth: usize, diags: &mut Vec<Diagnostic>) -> Ty {
+    if depth >= MAX_TYPE_DEPTH {
+        diags.push(
+            Diagnostic::new(Code::InvalidType, ty.span, "type nested too deeply")
+                .with_note(format!("types may be at most {MAX_TYPE_DEPTH} levels deep")),
+        );
+        return Ty::Error;
+    }
+    match &ty.kind {
+        TypeKind::Bool => Ty::Bool,
+        TypeKind::U8 => Ty::U8,
+        TypeKind::U64 => Ty::U64,
+        TypeKind::U128 => Ty::U128,
+        TypeKind::Address => Ty::Address,
+        TypeKind::Signer => Ty::Signer,
+        TypeKind::Error => Ty::Error,
+        TypeKind::Vector(inner) => {
+            Ty::Vector(Box::new(resolve_at(lookup, inner, TypeContext::TypeArg, depth + 1, diags)))
+        }
+        TypeKind::Named(path) => match lookup.struct_path(path) {
+            Ok(id) => Ty::Struct(id),
+            Err(diag) => {
+                diags.push(diag);
+                Ty::Error
+            }
+        },
+        TypeKind::Ref(inner) | TypeKind::MutRef(inner) => {
+            let mutable = matches!(ty.kind, TypeKind::MutRef(_));
+            if let Some(diag) = misplaced_reference(ty, context, depth) {
+                diags.push(diag);
+                // Keep checking the referenced type for its own errors.
+                resolve_at(lookup, inner, TypeContext::TypeArg, depth + 1, diags);
+                return Ty::Error;
+            }
+            if matches!(inner.kind, TypeKind::Ref(_) | TypeKind::MutRef(_)) {
+                diags.push(
+                    Diagnostic::new(Code::NestedReference, ty.span, "reference to a reference")
+                        .with_label_message("references cannot point at references"),
+                );
+                return Ty::Error;
+            }
+            let target = resolve_at(lookup, inner, TypeContext::TypeArg, depth + 1, diags);
+            if mutable {
+                Ty::MutRef(Box::new(target))
+            } else {
+                Ty::Ref(Box::new(target))
+            }
+        }
+    }
+}
+
+fn misplaced_reference(ty: &Type, context: TypeContext, depth: usize) -> Option<Diagnostic> {
+    if depth > 0 {
+        // Nested in a vector (a reference inside a reference is reported separately).
+        return Some(
+            Diagnostic::new(Code::ReferenceInStruct, ty.span, "reference inside a vector type")
+                .with_label_message("vectors hold values, not references"),
+        );
+    }
+    match context {
+        TypeContext::Param | TypeContext::Local => None,
+        TypeContext::Return => Some(
+            Diagnostic::new(Code::ReferenceEscape, ty.span, "functions cannot return references")
+                .with_label_message("reference in a return type")
+                .with_note("a reference never outlives the call that created it")
+                .with_hint("return the value (or the data you need) instead"),
+        ),
+        TypeContext::Field => Some(
+            Diagnostic::new(Code::ReferenceInStruct, ty.span, "struct fields cannot hold references")
+                .with_label_message("reference in a field type")
+                .with_note("structs can be stored globally; references never enter storage"),
+        ),
+        TypeContext::Constant => Some(
+            Diagnostic::new(Code::InvalidConstantType, ty.span, "constants cannot be references")
+                .with_label_message("reference in a constant type"),
+        ),
+        TypeContext::TypeArg => Some(
+            Diagnostic::new(Code::ReferenceInStruct, ty.span, "a reference is not a valid type argument")
+                .with_label_message("vectors hold values, not references"),
+        ),
+    }
+}

@@ -1,0 +1,246 @@
+//! Calls: user functions (arity and argument types against the callee's
+//! signature) and builtins (global storage, events, signer and vector
+//! intrinsics), plus struct literals.
+
+use resin_vm::file_format::Abilities;
+
+use crate::ast::{Expr, Path, Type};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::lookup::Callee;
+use crate::resolve::scope::Builtin;
+use crate::resolve::types::{resolve_type, TypeContext};
+use crate::source::Span;
+
+use super::func::FunChecker;
+use super::tir::{TExp, TExpKind};
+use super::ty::Ty;
+
+impl FunChecker<'_> {
+    pub fn call(&mut self, func: &Path, type_args: &[Type], args: &[Expr], hint: Option<&Ty>, span: Span) -> TExp {
+        let callee = match self.lookup.callee(func) {
+            Ok(c) => c,
+            Err(_) => {
+                for arg in args {
+                    self.infer(arg, None);
+                }
+                return self.mk(TExpKind::Unit, Ty::Error, span);
+            }
+        };
+        match callee {
+            Callee::Function(fun) => {
+                let Some(info) = self.env.function(fun) else { return self.mk(TExpKind::Unit, Ty::Error, span) };
+                let (params, returns, decl) = (info.params.clone(), info.returns.clone(), info.span);
+                if !type_args.is_empty() {
+                    self.error(Diagnostic::new(Code::InvalidTypeArgs, span, "this function takes no type arguments"));
+                }
+                let args = self.arguments(&func.name.name, &params, args, span, decl);
+                let ty = match returns.len() {
+                    1 => returns.into_iter().next().unwrap_or(Ty::Error),
+                    _ => Ty::Tuple(returns),
+                };
+                self.mk(TExpKind::Call { fun, args }, ty, span)
+            }
+            Callee::Builtin(builtin) => self.builtin(builtin, type_args, args, hint, span),
+        }
+    }
+
+    /// Checks arguments against parameter types, reporting a count mismatch once.
+    fn arguments(&mut self, name: &str, params: &[Ty], args: &[Expr], span: Span, decl: Option<Span>) -> Vec<TExp> {
+        if params.len() != args.len() {
+            let mut diag = Diagnostic::new(
+                Code::ArgumentCount,
+                span,
+                format!("`{name}` takes {} argument{}, {} given", params.len(), plural(params.len()), args.len()),
+            )
+            .with_label_message(format!("expected {} argument{}", params.len(), plural(params.len())));
+            if let Some(decl) = decl {
+                diag = diag.with_secondary(decl, "declared here");
+            }
+            self.error(diag);
+        }
+        args.iter()
+            .enumerate()
+            .map(|(i, arg)| match params.get(i) {
+                Some(ty) => self.check(arg, ty),
+                None => self.infer(arg, None),
+            })
+            .collect()
+    }
+
+    fn type_arg(&mut self, builtin: Builtin, type_args: &[Type], span: Span) -> Option<Ty> {
+        if type_args.len() > builtin.type_params()
+            || (type_args.is_empty() && !builtin.type_arg_optional() && builtin.type_params() == 1)
+        {
+            let expected = builtin.type_params();
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidTypeArgs,
+                    span,
+                    format!(
+                        "`{}` takes {expected} type argument{}, {} given",
+                        builtin.name(),
+                        plural(expected),
+                        type_args.len()
+                    ),
+                )
+                .with_hint(match builtin {
+                    Builtin::MoveFrom | Builtin::BorrowGlobal | Builtin::BorrowGlobalMut | Builtin::Exists => {
+                        "name the resource type: `borrow_global<Balance>(addr)`"
+                    }
+                    _ => "remove the type arguments",
+                }),
+            );
+        }
+        let first = type_args.first()?;
+        let mut diags = Vec::new();
+        let ty = resolve_type(self.lookup, first, TypeContext::TypeArg, &mut diags);
+        self.diags.extend(diags);
+        Some(ty)
+    }
+
+    fn builtin(&mut self, builtin: Builtin, type_args: &[Type], args: &[Expr], hint: Option<&Ty>, span: Span) -> TExp {
+        use Builtin::*;
+        let written = self.type_arg(builtin, type_args, span);
+        let name = builtin.name();
+        let signer_ref = Ty::Ref(Box::new(Ty::Signer));
+        let (arg_ty, args, ty) = match builtin {
+            MoveTo => {
+                let checked = self.args_with(name, args, span, &[Some(signer_ref), written.clone()]);
+                let resource = checked.get(1).map_or(Ty::Error, |e| e.ty.clone());
+                let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
+                (resource, checked, Ty::UNIT)
+            }
+            MoveFrom | BorrowGlobal | BorrowGlobalMut | Exists => {
+                let resource = written.unwrap_or(Ty::Error);
+                let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
+                let checked = self.args_with(name, args, span, &[Some(Ty::Address)]);
+                let ty = match builtin {
+                    MoveFrom => resource.clone(),
+                    BorrowGlobal => Ty::Ref(Box::new(resource.clone())),
+                    BorrowGlobalMut => Ty::MutRef(Box::new(resource.clone())),
+                    _ => Ty::Bool,
+                };
+                (resource, checked, ty)
+            }
+            Emit => {
+                let checked = self.args_with(name, args, span, std::slice::from_ref(&written));
+                let event = checked.first().map_or(Ty::Error, |e| e.ty.clone());
+                let event =
+                    self.own_struct(&event, Abilities::DROP.union(Abilities::STORE), "drop` and `store", name, span);
+                (event, checked, Ty::UNIT)
+            }
+            SignerAddressOf => (Ty::Signer, self.args_with(name, args, span, &[Some(signer_ref)]), Ty::Address),
+            VecEmpty => {
+                self.args_with(name, args, span, &[]);
+                let elem = written.or_else(|| match hint {
+                    Some(Ty::Vector(inner)) => Some((**inner).clone()),
+                    _ => None,
+                });
+                let elem = elem.unwrap_or_else(|| {
+                    self.error(
+                        Diagnostic::new(Code::CannotInfer, span, "cannot infer the element type of `vector::empty`")
+                            .with_hint("write `vector::empty<T>()` or annotate the binding"),
+                    );
+                    Ty::Error
+                });
+                self.check_element_type(&elem, span);
+                (elem.clone(), Vec::new(), Ty::Vector(Box::new(elem)))
+            }
+            VecLength | VecBorrow | VecBorrowMut | VecPushBack | VecPopBack | VecSwap => {
+                self.vector_op(builtin, written, args, span)
+            }
+        };
+        self.mk(TExpKind::Builtin { builtin, arg_ty, args }, ty, span)
+    }
+
+    /// Arguments against optional expected types (`None`: inferred).
+    fn args_with(&mut self, name: &str, args: &[Expr], span: Span, expected: &[Option<Ty>]) -> Vec<TExp> {
+        if args.len() != expected.len() {
+            self.error(
+                Diagnostic::new(
+                    Code::ArgumentCount,
+                    span,
+                    format!(
+                        "`{name}` takes {} argument{}, {} given",
+                        expected.len(),
+                        plural(expected.len()),
+                        args.len()
+                    ),
+                )
+                .with_label_message(format!(
+                    "expected {} argument{}",
+                    expected.len(),
+                    plural(expected.len())
+                )),
+            );
+        }
+        args.iter()
+            .enumerate()
+            .map(|(i, arg)| match expected.get(i).cloned().flatten() {
+                Some(ty) => self.check(arg, &ty),
+                None => self.infer(arg, None),
+            })
+            .collect()
+    }
+
+    /// A global-storage or event operation's struct: of this module, with the
+    /// abilities the operation needs.
+    fn own_struct(&mut self, ty: &Ty, needed: Abilities, needed_name: &str, op: &str, span: Span) -> Ty {
+        let id = match ty {
+            Ty::Struct(id) => *id,
+            Ty::Error | Ty::Never => return Ty::Error,
+            other => {
+                let shown = self.show(other);
+                self.error(
+                    Diagnostic::new(
+                        Code::NotAStruct,
+                        span,
+                        format!("`{op}` needs a struct of this module, found `{shown}`"),
+                    )
+                    .with_label_message("not a struct"),
+                );
+                return Ty::Error;
+            }
+        };
+        let display = self.env.struct_display(id, Some(self.module()));
+        if id.module != self.module() {
+            self.error(
+                Diagnostic::new(
+                    Code::ForeignStructOperation,
+                    span,
+                    format!("`{op}` on `{display}`, a struct of another module"),
+                )
+                .with_label_message("not declared in this module")
+                .with_note("global storage and events are only accessible from the module that declares the struct")
+                .with_hint("call a public function of the declaring module instead"),
+            );
+            return Ty::Error;
+        }
+        if !self.env.struct_abilities(id).has(needed) {
+            let mut diag = Diagnostic::new(
+                Code::MissingAbility,
+                span,
+                format!("`{op}` needs `{needed_name}`, but `{display}` does not have it"),
+            )
+            .with_label_message(format!("`{display}` lacks `{needed_name}`"));
+            if let Some(decl) = self.env.strukt(id).and_then(|s| s.span) {
+                diag = diag.with_secondary(decl, "declared here");
+            }
+            self.error(diag);
+            return Ty::Error;
+        }
+        Ty::Struct(id)
+    }
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+pub fn quoted(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,197 @@
+//! The typed IR: the checked form of a function body. Every name is resolved
+//! to an id, every expression has its type, implicit operations (copy or move
+//! of a local, auto-borrow of a field, freezing `&mut` to `&`) are explicit,
+//! and `assert!` is lowered to `if`/`abort`. The linearity pass and codegen
+//! both read it.
+
+use resin_vm::file_format::AccountAddress;
+
+use crate::ast::{BinOp, IntType};
+use crate::resolve::env::{FunId, StructId, WrittenAccess};
+use crate::resolve::scope::Builtin;
+use crate::source::Span;
+
+use super::ty::Ty;
+
+/// A local of one function: parameters first, then `let` bindings and temporaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalId(pub u32);
+
+impl LocalId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalDecl {
+    pub name: String,
+    pub ty: Ty,
+    pub span: Span,
+    pub is_param: bool,
+    /// Introduced by the compiler (for `&f()` or out-of-order struct fields).
+    pub is_temp: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TFunction {
+    pub id: FunId,
+    pub name: String,
+    pub locals: Vec<LocalDecl>,
+    pub param_count: usize,
+    pub returns: Vec<Ty>,
+    pub body: TBlock,
+    pub written_access: Option<Vec<WrittenAccess>>,
+    pub span: Span,
+    /// Where the body ends (its closing brace), for "dropped here" labels.
+    pub end_span: Span,
+    /// Where each local is read, in evaluation order (filled by [`super::number`]).
+    pub uses: super::number::Uses,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TModule {
+    pub functions: Vec<TFunction>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TBlock {
+    pub stmts: Vec<TStmt>,
+    pub tail: Option<Box<TExp>>,
+    /// Locals declared directly in this block (their scope ends with it).
+    pub scope: Vec<LocalId>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TStmt {
+    Let { pattern: TPattern, init: Option<TExp>, span: Span },
+    Expr(TExp),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TPattern {
+    Bind(LocalId, Span),
+    /// `_`: the value is dropped (its type must have `drop`).
+    Wildcard(Ty, Span),
+    Tuple(Vec<TPattern>, Span),
+    /// Unpacks a struct; one sub-pattern per field, in declaration order.
+    Unpack {
+        strukt: StructId,
+        fields: Vec<TPattern>,
+        span: Span,
+    },
+}
+
+/// A field of a struct of the module being compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldId {
+    pub strukt: StructId,
+    pub index: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TExp {
+    pub kind: TExpKind,
+    pub ty: Ty,
+    pub span: Span,
+    /// Position in evaluation order (post-order), assigned by
+    /// [`super::number`]; the borrow check uses it to tell whether a
+    /// reference is still used after a point.
+    pub pos: u32,
+    /// The smallest position inside this expression.
+    pub first: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    Int(u128, IntType),
+    Address(AccountAddress),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TExpKind {
+    Unit,
+    Value(Value),
+    /// A constant of this module, by index.
+    Constant(u32),
+    /// Copy a local (its type has `copy`).
+    Copy(LocalId),
+    /// Move a local, leaving it empty.
+    Move(LocalId),
+    BorrowLocal {
+        mutable: bool,
+        local: LocalId,
+    },
+    /// Borrow a field through a reference to the struct.
+    BorrowField {
+        mutable: bool,
+        base: Box<TExp>,
+        field: FieldId,
+    },
+    /// Copy the referenced value.
+    ReadRef(Box<TExp>),
+    /// `&mut T` used as `&T`.
+    Freeze(Box<TExp>),
+    Vector {
+        elem: Ty,
+        elems: Vec<TExp>,
+    },
+    /// Fields in source order with their declaration index.
+    Pack {
+        strukt: StructId,
+        fields: Vec<(u16, TExp)>,
+    },
+    Call {
+        fun: FunId,
+        args: Vec<TExp>,
+    },
+    /// A builtin; `arg_ty` is its type argument (the resource or element type).
+    Builtin {
+        builtin: Builtin,
+        arg_ty: Ty,
+        args: Vec<TExp>,
+    },
+    Not(Box<TExp>),
+    Binary {
+        op: BinOp,
+        lhs: Box<TExp>,
+        rhs: Box<TExp>,
+    },
+    Cast {
+        to: IntType,
+        expr: Box<TExp>,
+    },
+    Tuple(Vec<TExp>),
+    Block(TBlock),
+    If {
+        cond: Box<TExp>,
+        then_branch: Box<TExp>,
+        else_branch: Option<Box<TExp>>,
+    },
+    While {
+        cond: Box<TExp>,
+        body: TBlock,
+    },
+    Loop {
+        body: TBlock,
+    },
+    Break,
+    Continue,
+    Return(Box<TExp>),
+    Abort(Box<TExp>),
+    Assign {
+        target: TLValue,
+        value: Box<TExp>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TLValue {
+    /// `x = e`: stores into a local (an old value there must have `drop`).
+    Local(LocalId),
+    /// `*r = e` or `s.f = e`: writes through a `&mut` reference.
+    Ref(Box<TExp>),
+}
