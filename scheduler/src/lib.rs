@@ -1,1 +1,34 @@
+//! `resin-scheduler`: turns a block of transactions into a conflict graph and
+//! a lane plan, and runs the lanes on all cores with the same result as
+//! running the block one transaction at a time.
+//!
+//! The pipeline: [`keys`] (instantiated access keys per transaction) ->
+//! [`graph`] (conflict graph, linear in the accesses) -> [`planner`] (lanes by
+//! list scheduling over [`cost`] estimates) -> [`ParallelExecutor`] (lanes on a
+//! rayon pool over one block overlay) -> receipts and state root, identical
+//! to [`SequentialExecutor`]'s. [`explain`] renders a plan as text or DOT.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod cost;
+pub mod explain;
+pub mod graph;
+pub mod keys;
+pub mod output;
+mod overlay;
+pub mod parallel;
+pub mod planner;
+pub mod schedule;
+pub mod sequential;
+
+pub use cost::CostModel;
+pub use explain::{Explain, NoTypeNames, TypeNames};
+pub use graph::{ConflictGraph, DepKind, Dependency, TxIndex};
+pub use keys::BlockKeys;
+pub use output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
+pub use parallel::ParallelExecutor;
+pub use planner::{plan, plan_with_delay, Placement, Plan, PlanStats};
+pub use schedule::Schedule;
+pub use sequential::{BlockExecutor, SequentialExecutor};
+
+#[cfg(test)]
+mod tests;

@@ -28,22 +28,60 @@ pub trait StateView {
 /// Number of shards: a power of two comfortably above the core counts we run on.
 pub const SHARDS: usize = 16;
 
-type ShardMap = imbl::GenericHashMap<ResourceKey, Arc<Value>, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+/// An entry's contribution to its shard's root: 256 bits of blake3 over the
+/// key and the value's canonical bytes, read as four words.
+type Digest = [u64; 4];
 
-/// One shard: a persistent map and its cached root.
+type ShardMap = imbl::GenericHashMap<ResourceKey, (Arc<Value>, Digest), FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// One shard: a persistent map and the running sum of its entries' digests.
+///
+/// The root is a homomorphic multiset hash (the idea of LtHash, here with
+/// 4 x 64-bit lanes added with wrap-around): writing a key subtracts the old
+/// entry's digest and adds the new one, so a block costs one hash per key it
+/// writes instead of re-hashing the whole state. The digest is kept beside
+/// each value, so an overwrite never re-hashes the old value.
 #[derive(Clone, Default)]
 pub struct Shard {
     map: ShardMap,
-    root: Option<[u8; 32]>,
+    sum: Digest,
+}
+
+fn entry_digest(key: &ResourceKey, value: &Value) -> Digest {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&key.address.0);
+    hasher.update(&key.ty.0.to_le_bytes());
+    // Writing into the hasher cannot fail; postcard streams the canonical bytes.
+    let _ = postcard::to_io(value, &mut hasher);
+    let bytes = hasher.finalize();
+    let mut words = [0u64; 4];
+    for (word, chunk) in words.iter_mut().zip(bytes.as_bytes().chunks_exact(8)) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(chunk);
+        *word = u64::from_le_bytes(eight);
+    }
+    words
+}
+
+fn add(sum: &mut Digest, d: &Digest) {
+    for (s, x) in sum.iter_mut().zip(d) {
+        *s = s.wrapping_add(*x);
+    }
+}
+
+fn sub(sum: &mut Digest, d: &Digest) {
+    for (s, x) in sum.iter_mut().zip(d) {
+        *s = s.wrapping_sub(*x);
+    }
 }
 
 impl Shard {
     pub fn get(&self, key: &ResourceKey) -> Option<&Value> {
-        self.map.get(key).map(|v| &**v)
+        self.map.get(key).map(|(v, _)| &**v)
     }
 
     pub fn get_shared(&self, key: &ResourceKey) -> Option<Arc<Value>> {
-        self.map.get(key).cloned()
+        self.map.get(key).map(|(v, _)| Arc::clone(v))
     }
 
     pub fn len(&self) -> usize {
@@ -56,15 +94,7 @@ impl Shard {
 
     /// Applies one write; the caller guarantees the key belongs to this shard.
     pub fn apply(&mut self, op: &WriteOp) {
-        self.root = None;
-        match &op.value {
-            Some(v) => {
-                self.map.insert(op.key, Arc::new(v.clone()));
-            }
-            None => {
-                self.map.remove(&op.key);
-            }
-        }
+        self.apply_shared(op.key, op.value.as_ref().map(|v| Arc::new(v.clone())));
     }
 
     /// Like [`Shard::apply`] but takes the value, avoiding a clone.
@@ -74,48 +104,32 @@ impl Shard {
 
     /// Like [`Shard::apply`] for a value already behind a shared pointer.
     pub fn apply_shared(&mut self, key: ResourceKey, value: Option<Arc<Value>>) {
-        self.root = None;
-        match value {
+        let old = match value {
             Some(v) => {
-                self.map.insert(key, v);
+                let digest = entry_digest(&key, &v);
+                add(&mut self.sum, &digest);
+                self.map.insert(key, (v, digest))
             }
-            None => {
-                self.map.remove(&key);
-            }
+            None => self.map.remove(&key),
+        };
+        if let Some((_, digest)) = old {
+            sub(&mut self.sum, &digest);
         }
     }
 
-    /// blake3 over the shard's entries in key order: each entry is the key
-    /// (address, then type id little-endian) and the value's canonical bytes
-    /// with their length. Cached until the next write.
-    pub fn root(&mut self) -> [u8; 32] {
-        if let Some(root) = self.root {
-            return root;
-        }
-        let root = self.compute_root();
-        self.root = Some(root);
-        root
-    }
-
-    fn compute_root(&self) -> [u8; 32] {
-        let mut entries: Vec<(&ResourceKey, &Arc<Value>)> = self.map.iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    /// blake3 over the entry count and the digest sum: equal for equal
+    /// contents, whatever order the writes came in.
+    pub fn root(&self) -> [u8; 32] {
         let mut hasher = blake3::Hasher::new();
-        let mut buf = Vec::with_capacity(128);
-        for (key, value) in entries {
-            buf.clear();
-            buf.extend_from_slice(&key.address.0);
-            buf.extend_from_slice(&key.ty.0.to_le_bytes());
-            let bytes = value.canonical_bytes();
-            buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            buf.extend_from_slice(&bytes);
-            hasher.update(&buf);
+        hasher.update(&(self.map.len() as u64).to_le_bytes());
+        for word in self.sum {
+            hasher.update(&word.to_le_bytes());
         }
         *hasher.finalize().as_bytes()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&ResourceKey, &Value)> {
-        self.map.iter().map(|(k, v)| (k, &**v))
+        self.map.iter().map(|(k, (v, _))| (k, &**v))
     }
 }
 
@@ -170,10 +184,11 @@ impl ResourceStore {
         &mut self.shards
     }
 
-    /// blake3 over the shard roots in shard order.
-    pub fn root(&mut self) -> [u8; 32] {
+    /// blake3 over the shard roots in shard order. O(shards): the shards
+    /// keep their digest sums up to date as they are written.
+    pub fn root(&self) -> [u8; 32] {
         let mut hasher = blake3::Hasher::new();
-        for shard in &mut self.shards {
+        for shard in &self.shards {
             hasher.update(&shard.root());
         }
         *hasher.finalize().as_bytes()
@@ -219,6 +234,25 @@ mod tests {
         assert_ne!(a.root(), b.root());
         b.apply_owned(key(3), Some(Value::U64(3)));
         assert_eq!(a.root(), b.root());
+    }
+
+    #[test]
+    fn root_tracks_deletes_and_equals_a_fresh_build() {
+        let mut churned = ResourceStore::new();
+        for n in 0..100 {
+            churned.apply_owned(key(n), Some(Value::U64(n * 7)));
+        }
+        for n in (0..100).step_by(3) {
+            churned.apply_owned(key(n), None);
+        }
+        let mut fresh = ResourceStore::new();
+        for n in (0..100).filter(|n| n % 3 != 0) {
+            fresh.apply_owned(key(n), Some(Value::U64(n * 7)));
+        }
+        assert_eq!(churned.root(), fresh.root());
+        assert_ne!(churned.root(), ResourceStore::new().root());
+        fresh.apply_owned(key(0), None);
+        assert_eq!(churned.root(), fresh.root(), "deleting an absent key changes nothing");
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! Estimated transaction costs for the planner, in gas.
+//!
+//! Before a function has run, a transaction is estimated from its gas limit
+//! (capped, since limits are usually generous). After each block the
+//! executors feed the gas each function actually used back in, and the
+//! estimate becomes an exponential moving average of it. Everything is integer
+//! arithmetic, so the same sequence of observations gives the same model, and
+//! the same block with the same model gives the same plan.
+
+use resin_vm::{ModuleId, Receipt, Status, Transaction};
+use rustc_hash::FxHashMap;
+
+use crate::keys::BlockKeys;
+
+/// The estimate of a transaction that cannot start: it costs almost nothing.
+pub const REJECTED_COST: u64 = 1;
+
+/// Estimates for functions never seen are `min(gas_limit, DEFAULT_CAP)`.
+pub const DEFAULT_CAP: u64 = 100_000;
+
+/// Weight of a new observation: `1 / 2^EMA_SHIFT`.
+pub const EMA_SHIFT: u32 = 3;
+
+/// Learned per-(module, function) gas.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CostModel {
+    /// Nested so that lookups borrow (`&ModuleId`, `&str`) instead of building a key.
+    learned: FxHashMap<ModuleId, FxHashMap<String, u64>>,
+}
+
+impl CostModel {
+    pub fn new() -> CostModel {
+        CostModel::default()
+    }
+
+    /// The learned average gas of `module::function`, if it has run.
+    pub fn learned(&self, module: &ModuleId, function: &str) -> Option<u64> {
+        self.learned.get(module)?.get(function).copied()
+    }
+
+    /// The estimated cost of one transaction (at least 1).
+    pub fn estimate(&self, tx: &Transaction) -> u64 {
+        bounded(self.learned(&tx.module, &tx.function), tx.gas_limit)
+    }
+
+    /// Estimates for a whole block; transactions without keys cost [`REJECTED_COST`].
+    pub fn estimate_block(&self, block: &[Transaction], keys: &BlockKeys) -> Vec<u64> {
+        // Blocks are runs of calls to few functions: remember the last lookup.
+        let mut last: Option<(&ModuleId, &str, Option<u64>)> = None;
+        block
+            .iter()
+            .enumerate()
+            .map(|(i, tx)| {
+                if !matches!(keys.get(i), Some(Ok(_))) {
+                    return REJECTED_COST;
+                }
+                let learned = match last {
+                    Some((m, f, gas)) if f == tx.function && *m == tx.module => gas,
+                    _ => {
+                        let gas = self.learned(&tx.module, &tx.function);
+                        last = Some((&tx.module, &tx.function, gas));
+                        gas
+                    }
+                };
+                bounded(learned, tx.gas_limit)
+            })
+            .collect()
+    }
+
+    /// Folds one execution of `module::function` into its average.
+    pub fn observe(&mut self, module: &ModuleId, function: &str, gas_used: u64) {
+        let per_module = match self.learned.get_mut(module) {
+            Some(m) => m,
+            None => self.learned.entry(module.clone()).or_default(),
+        };
+        match per_module.get_mut(function) {
+            Some(avg) => *avg = ema(*avg, gas_used),
+            None => {
+                per_module.insert(function.to_owned(), gas_used);
+            }
+        }
+    }
+
+    /// Feeds a block's receipts back, in block order. Transactions that could
+    /// not start say nothing about their function's cost and are skipped.
+    pub fn observe_block(&mut self, block: &[Transaction], receipts: &[Receipt]) {
+        for (tx, receipt) in block.iter().zip(receipts) {
+            if !matches!(receipt.status, Status::InvalidArguments { .. }) {
+                self.observe(&tx.module, &tx.function, receipt.gas_used);
+            }
+        }
+    }
+}
+
+/// A learned or default estimate, never above the limit (the VM stops there) nor below 1.
+fn bounded(learned: Option<u64>, gas_limit: u64) -> u64 {
+    let limit = gas_limit.max(1);
+    match learned {
+        Some(gas) => gas.clamp(1, limit),
+        None => limit.min(DEFAULT_CAP),
+    }
+}
+
+fn ema(avg: u64, sample: u64) -> u64 {
+    // avg + (sample - avg) / 2^k, in i128 so neither direction overflows.
+    let avg_i = i128::from(avg);
+    let next = avg_i + ((i128::from(sample) - avg_i) >> EMA_SHIFT);
+    u64::try_from(next.max(0)).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resin_vm::AccountAddress;
+
+    fn tx(function: &str, gas_limit: u64) -> Transaction {
+        Transaction {
+            sender: AccountAddress::from_u64(1),
+            module: ModuleId::new(AccountAddress::from_u64(1), "coin"),
+            function: function.into(),
+            args: vec![],
+            gas_limit,
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_gas_limit_and_learning_moves_towards_observations() {
+        let mut model = CostModel::new();
+        let t = tx("transfer", 5_000);
+        assert_eq!(model.estimate(&t), 5_000);
+        assert_eq!(model.estimate(&tx("transfer", 10_000_000)), DEFAULT_CAP);
+        model.observe(&t.module, "transfer", 800);
+        assert_eq!(model.estimate(&t), 800);
+        for _ in 0..100 {
+            model.observe(&t.module, "transfer", 1_600);
+        }
+        let learned = model.estimate(&t);
+        assert!((1_590..=1_600).contains(&learned), "{learned}");
+        // Never above the limit: the VM stops there.
+        assert_eq!(model.estimate(&tx("transfer", 100)), 100);
+        assert_eq!(model.estimate(&tx("other", 0)), 1);
+    }
+
+    #[test]
+    fn ema_handles_extremes() {
+        assert_eq!(ema(0, u64::MAX), u64::MAX >> EMA_SHIFT);
+        assert_eq!(ema(u64::MAX, 0), u64::MAX - (1 << 61));
+        assert_eq!(ema(100, 100), 100);
+    }
+}

@@ -1,0 +1,217 @@
+//! Conflicts on exact keys: per key, the last writer and the readers since.
+//!
+//! A one-pass hash table over all of a large block's keys does not fit in
+//! cache, and every access would then cost a miss. So accesses are first
+//! split by key hash into up to [`MAX_PARTITIONS`] partitions (in block order within
+//! each), and each partition, whose table does fit, is processed on its own,
+//! in parallel. Keys are numbered partition by partition; the numbering, like
+//! everything else here, depends only on the block.
+
+use std::hash::BuildHasher;
+
+use rayon::prelude::*;
+use resin_vm::state::{shard_of, SHARDS};
+use resin_vm::{AccessKey, AccessMode, ResourceKey};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use super::{DepKey, DepKind, KeyTable, RawEdge};
+use crate::keys::BlockKeys;
+
+/// The partition count depends on the block's size only, never on the
+/// thread count: about [`TXS_PER_PARTITION`] transactions each, a power of two.
+const MAX_PARTITIONS: usize = 64;
+const TXS_PER_PARTITION: usize = 2048;
+/// Transactions per chunk of the first pass.
+const CHUNK: usize = 4096;
+/// Below this many transactions everything runs on the calling thread.
+const PARALLEL_FROM: usize = 2 * CHUNK;
+
+const NONE: u32 = u32::MAX;
+
+/// One exact access, carrying its key so a partition never reaches back into
+/// the block (a cache miss per access).
+#[derive(Clone, Copy)]
+struct Record {
+    key: ResourceKey,
+    tx: u32,
+    /// Index among the transaction's exact accesses.
+    nth: u16,
+    write: bool,
+}
+
+/// What one partition found.
+#[derive(Default)]
+struct Partition {
+    keys: Vec<ResourceKey>,
+    /// `(tx, nth, local slot)` for every access.
+    assigned: Vec<(u32, u16, u32)>,
+    edges: Vec<RawEdge>,
+}
+
+pub(super) struct Exact {
+    pub(super) table: KeyTable,
+    pub(super) slot_start: Vec<u32>,
+    pub(super) slots: Vec<u32>,
+    /// Candidate edges per partition, with partition-local slots...
+    pub(super) edges: Vec<Vec<RawEdge>>,
+    /// ...to be shifted by these.
+    pub(super) partition_offsets: Vec<u32>,
+    /// Whether any transaction accesses some type type-wide.
+    pub(super) typewide: bool,
+}
+
+/// A hash of the key; `% partitions` picks the partition.
+fn partition_hash(key: &ResourceKey) -> usize {
+    // Middle bits: the partition tables use the low ones for buckets and the
+    // top seven as tags, which must still vary within a partition.
+    (FxBuildHasher.hash_one(key) >> 40) as usize
+}
+
+/// A range of transactions' exact accesses, split into partitions.
+struct Chunk {
+    parts: Vec<Vec<Record>>,
+    /// Exact accesses per transaction.
+    counts: Vec<u32>,
+    typewide: bool,
+}
+
+/// One pass over a range of the block: the keys are large, so they are read once.
+fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> Chunk {
+    // Most transactions have two or three keys; a little slack avoids regrowing.
+    let expected = range.len() * 3 / partitions + 8;
+    let mut parts: Vec<Vec<Record>> = (0..partitions).map(|_| Vec::with_capacity(expected)).collect();
+    let mut counts = Vec::with_capacity(range.len());
+    let mut typewide = false;
+    for i in range {
+        let mut nth = 0u16;
+        for a in keys.accesses(i) {
+            match a.key {
+                AccessKey::Exact(key) => {
+                    if let Some(part) = parts.get_mut(partition_hash(&key) % partitions) {
+                        part.push(Record { key, tx: i as u32, nth, write: a.mode == AccessMode::Write });
+                    }
+                    nth += 1;
+                }
+                AccessKey::AnyOf(_) => typewide = true,
+            }
+        }
+        counts.push(u32::from(nth));
+    }
+    Chunk { parts, counts, typewide }
+}
+
+#[derive(Clone, Copy)]
+struct KeyState {
+    slot: u32,
+    last_writer: u32,
+    /// Head of the list of readers since `last_writer` in `readers`.
+    readers: u32,
+}
+
+/// Runs the per-key bookkeeping over one partition's accesses, in block order.
+/// A partition's working memory, reused from one partition to the next:
+/// fresh memory costs a page fault per page on first touch.
+#[derive(Default)]
+struct Scratch {
+    states: FxHashMap<ResourceKey, KeyState>,
+    /// Readers-since-last-write lists of every key, as linked lists in one
+    /// arena: most keys are never read, and clearing a list is free.
+    readers: Vec<(u32, u32)>,
+}
+
+fn process<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>, len: usize) -> Partition {
+    let mut out =
+        Partition { keys: Vec::with_capacity(len), assigned: Vec::with_capacity(len), edges: Vec::with_capacity(len) };
+    let Scratch { states, readers } = scratch;
+    states.clear();
+    states.reserve(len);
+    readers.clear();
+    for r in records {
+        let next = out.keys.len() as u32;
+        let state = states.entry(r.key).or_insert(KeyState { slot: next, last_writer: NONE, readers: NONE });
+        if state.slot == next {
+            out.keys.push(r.key);
+        }
+        out.assigned.push((r.tx, r.nth, state.slot));
+        let key = DepKey::Slot(state.slot);
+        let mut edge = |from: u32, kind: DepKind| {
+            if from < r.tx {
+                out.edges.push(RawEdge { to: r.tx, from, kind, key });
+            }
+        };
+        if r.write {
+            if state.last_writer != NONE {
+                edge(state.last_writer, DepKind::WriteAfterWrite);
+            }
+            let mut cur = state.readers;
+            while let Some(&(reader, rest)) = readers.get(cur as usize) {
+                edge(reader, DepKind::WriteAfterRead);
+                cur = rest;
+            }
+            state.readers = NONE;
+            state.last_writer = r.tx;
+        } else {
+            if state.last_writer != NONE {
+                edge(state.last_writer, DepKind::ReadAfterWrite);
+            }
+            readers.push((r.tx, state.readers));
+            state.readers = (readers.len() - 1) as u32;
+        }
+    }
+    out
+}
+
+pub(super) fn build(keys: &BlockKeys) -> Exact {
+    let n = keys.len();
+    let partition_count = (n / TXS_PER_PARTITION).next_power_of_two().min(MAX_PARTITIONS);
+    let chunks: Vec<Chunk> = if n < PARALLEL_FROM {
+        vec![split(keys, 0..n, partition_count)]
+    } else {
+        let ranges: Vec<_> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+        ranges.into_par_iter().map(|r| split(keys, r, partition_count)).collect()
+    };
+    let mut slot_start = Vec::with_capacity(n + 1);
+    let mut total = 0u32;
+    for count in chunks.iter().flat_map(|c| &c.counts) {
+        slot_start.push(total);
+        total += count;
+    }
+    slot_start.push(total);
+    let typewide = chunks.iter().any(|c| c.typewide);
+
+    let partition = |scratch: &mut Scratch, p: usize| {
+        let len = chunks.iter().filter_map(|c| c.parts.get(p)).map(Vec::len).sum();
+        process(scratch, chunks.iter().filter_map(|c| c.parts.get(p)).flatten(), len)
+    };
+    let partitions: Vec<Partition> = if n < PARALLEL_FROM {
+        let mut scratch = Scratch::default();
+        (0..partition_count).map(|p| partition(&mut scratch, p)).collect()
+    } else {
+        (0..partition_count).into_par_iter().map_init(Scratch::default, partition).collect()
+    };
+
+    let mut table = KeyTable::default();
+    let mut slots = vec![0u32; total as usize];
+    let mut partition_offsets = Vec::with_capacity(partition_count);
+    let mut edges = Vec::with_capacity(partition_count);
+    let mut by_shard: [Vec<u32>; SHARDS] = Default::default();
+    for part in partitions {
+        let offset = table.keys.len() as u32;
+        partition_offsets.push(offset);
+        for (local, key) in part.keys.iter().enumerate() {
+            if let Some(list) = by_shard.get_mut(shard_of(key)) {
+                list.push(offset + local as u32);
+            }
+        }
+        table.keys.extend_from_slice(&part.keys);
+        for &(tx, nth, local) in &part.assigned {
+            let at = slot_start.get(tx as usize).map_or(usize::MAX, |s| *s as usize + usize::from(nth));
+            if let Some(slot) = slots.get_mut(at) {
+                *slot = offset + local;
+            }
+        }
+        edges.push(part.edges);
+    }
+    table.by_shard = by_shard;
+    Exact { table, slot_start, slots, edges, partition_offsets, typewide }
+}

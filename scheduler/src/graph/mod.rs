@@ -1,0 +1,266 @@
+//! The conflict graph: a node per transaction, an edge from the earlier to the
+//! later transaction of every conflicting pair, labelled with the key that
+//! caused it.
+//!
+//! Two accesses conflict when they touch the same key and at least one writes;
+//! `AnyOf(T)` touches every key of type `T`. The build is linear in the number
+//! of accesses and never compares all pairs:
+//!
+//! - Exact keys (`exact.rs`): per key, the last writer and the readers since.
+//!   Accesses are first split by key hash into a fixed number of partitions,
+//!   each small enough to keep its key table in cache, and the partitions are
+//!   processed on the current rayon pool. The partition count is fixed, so the
+//!   graph does not depend on the number of threads.
+//! - Types some transaction accesses type-wide (`typewide.rs`): per type, the
+//!   last type-wide writer, the type-wide readers since, and the exact
+//!   accessors since the last type-wide write.
+//!
+//! Both passes emit candidate edges; they are grouped by their later end,
+//! deduplicated (one edge per ordered pair, labelled with the first key
+//! found: exact keys before type-wide ones) and added to a petgraph graph in
+//! block order. Edges implied by others may be kept or left out: what always
+//! holds is that every conflicting pair is ordered through some path.
+
+mod exact;
+mod typewide;
+
+use std::sync::OnceLock;
+
+use petgraph::graph::NodeIndex;
+use petgraph::{Directed, Graph};
+use resin_vm::state::SHARDS;
+use resin_vm::{AccessKey, ResourceKey, TypeId};
+use rustc_hash::FxHashMap;
+
+use crate::keys::BlockKeys;
+
+pub use typewide::FAN_LIMIT;
+
+/// A transaction's position in its block.
+pub type TxIndex = u32;
+
+/// Why a later transaction must wait for an earlier one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DepKind {
+    /// The later one reads what the earlier one writes.
+    ReadAfterWrite,
+    /// The later one writes what the earlier one reads.
+    WriteAfterRead,
+    /// Both write.
+    WriteAfterWrite,
+    /// Not a conflict of the pair itself: the earlier transaction stands in for
+    /// a group of type-wide accesses (see `graph/typewide.rs`).
+    Gate,
+}
+
+impl DepKind {
+    pub fn short(self) -> &'static str {
+        match self {
+            DepKind::ReadAfterWrite => "RAW",
+            DepKind::WriteAfterRead => "WAR",
+            DepKind::WriteAfterWrite => "WAW",
+            DepKind::Gate => "gate",
+        }
+    }
+}
+
+/// The key behind an edge, compactly: edges are many.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum DepKey {
+    /// An exact key, by its [`KeyTable`] slot.
+    Slot(u32),
+    AnyOf(TypeId),
+}
+
+/// An edge label; [`ConflictGraph::key`] gives its key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Dependency {
+    pub kind: DepKind,
+    key: DepKey,
+}
+
+/// The petgraph graph: node weights are block positions.
+pub type TxGraph = Graph<TxIndex, Dependency, Directed, u32>;
+
+/// A candidate edge, before deduplication.
+#[derive(Clone, Copy, Debug)]
+struct RawEdge {
+    to: u32,
+    from: u32,
+    kind: DepKind,
+    key: DepKey,
+}
+
+/// Every exact key the block names, numbered. The numbers are the slots of the
+/// parallel executor's block overlay.
+#[derive(Clone, Debug, Default)]
+pub struct KeyTable {
+    keys: Vec<ResourceKey>,
+    /// Built on first use: only type-wide accesses look keys up by value.
+    index: OnceLock<FxHashMap<ResourceKey, u32>>,
+    by_shard: [Vec<u32>; SHARDS],
+}
+
+impl KeyTable {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn key(&self, slot: u32) -> Option<&ResourceKey> {
+        self.keys.get(slot as usize)
+    }
+
+    pub fn slot_of(&self, key: &ResourceKey) -> Option<u32> {
+        let index = self.index.get_or_init(|| self.keys.iter().enumerate().map(|(s, k)| (*k, s as u32)).collect());
+        index.get(key).copied()
+    }
+
+    /// The slots whose keys live in state shard `shard`, in slot order.
+    pub fn slots_in_shard(&self, shard: usize) -> &[u32] {
+        self.by_shard.get(shard).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The conflict graph of a block, with the indexes the planner and the
+/// executors need.
+#[derive(Clone, Debug, Default)]
+pub struct ConflictGraph {
+    graph: TxGraph,
+    /// Transaction `i`'s incoming edges are added together, so they are the
+    /// contiguous edge range `pred_start[i]..pred_start[i + 1]`.
+    pred_start: Vec<u32>,
+    keys: KeyTable,
+    /// Transaction `i`'s exact keys as slots, in declaration order:
+    /// `slots[slot_start[i]..slot_start[i + 1]]`.
+    slot_start: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+impl ConflictGraph {
+    /// Builds the graph on the current rayon pool (call it inside
+    /// `pool.install` to choose the threads). The result does not depend on
+    /// the number of threads.
+    pub fn build(keys: &BlockKeys) -> ConflictGraph {
+        let n = keys.len();
+        let exact = exact::build(keys);
+        let typewide = if exact.typewide { typewide::edges(keys) } else { Vec::new() };
+        let (graph, pred_start) = assemble(n, &exact.edges, &exact.partition_offsets, typewide);
+        ConflictGraph { graph, pred_start, keys: exact.table, slot_start: exact.slot_start, slots: exact.slots }
+    }
+
+    pub fn graph(&self) -> &TxGraph {
+        &self.graph
+    }
+
+    pub fn tx_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The key that caused a dependency.
+    pub fn key(&self, dep: &Dependency) -> AccessKey {
+        match dep.key {
+            DepKey::Slot(s) => match self.keys.key(s) {
+                Some(k) => AccessKey::Exact(*k),
+                None => AccessKey::AnyOf(TypeId(0)),
+            },
+            DepKey::AnyOf(ty) => AccessKey::AnyOf(ty),
+        }
+    }
+
+    /// Transaction `tx`'s incoming edges, `(predecessor, label)`, each
+    /// predecessor once, in increasing block order.
+    pub fn predecessors(&self, tx: usize) -> impl Iterator<Item = (TxIndex, &Dependency)> + '_ {
+        let start = self.pred_start.get(tx).copied().unwrap_or(0) as usize;
+        let end = self.pred_start.get(tx + 1).copied().unwrap_or(0) as usize;
+        self.graph.raw_edges().get(start..end).unwrap_or(&[]).iter().map(|e| (e.source().index() as u32, &e.weight))
+    }
+
+    /// Every edge, `(from, to, label)`, grouped by `to` in block order.
+    pub fn edges(&self) -> impl Iterator<Item = (TxIndex, TxIndex, &Dependency)> + '_ {
+        self.graph.raw_edges().iter().map(|e| (e.source().index() as u32, e.target().index() as u32, &e.weight))
+    }
+
+    /// The label of the edge `from -> to`, if there is one.
+    pub fn dependency(&self, from: TxIndex, to: TxIndex) -> Option<&Dependency> {
+        self.predecessors(to as usize).find(|(p, _)| *p == from).map(|(_, d)| d)
+    }
+
+    pub fn keys(&self) -> &KeyTable {
+        &self.keys
+    }
+
+    /// Transaction `tx`'s exact keys as key-table slots, in declaration order.
+    pub fn slots_of(&self, tx: usize) -> &[u32] {
+        let start = self.slot_start.get(tx).copied().unwrap_or(0) as usize;
+        let end = self.slot_start.get(tx + 1).copied().unwrap_or(0) as usize;
+        self.slots.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// Groups candidate edges by their later end (a counting sort, stable: exact
+/// partitions in order, then type-wide edges), keeps the first edge of each
+/// ordered pair and builds the petgraph graph in block order.
+fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], typewide: Vec<RawEdge>) -> (TxGraph, Vec<u32>) {
+    let globalize = |e: &RawEdge, offset: u32| match e.key {
+        DepKey::Slot(s) => RawEdge { key: DepKey::Slot(s + offset), ..*e },
+        DepKey::AnyOf(_) => *e,
+    };
+    let all = || {
+        exact
+            .iter()
+            .zip(offsets)
+            .flat_map(move |(edges, &off)| edges.iter().map(move |e| globalize(e, off)))
+            .chain(typewide.iter().copied())
+    };
+    let mut start = vec![0u32; n + 1];
+    for e in all() {
+        if let Some(c) = start.get_mut(e.to as usize + 1) {
+            *c += 1;
+        }
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let total = start[n] as usize;
+    let mut sorted: Vec<(u32, DepKind, DepKey)> = vec![(0, DepKind::Gate, DepKey::Slot(0)); total];
+    let mut fill = start.clone();
+    for e in all() {
+        if let Some(at) = fill.get_mut(e.to as usize) {
+            if let Some(slot) = sorted.get_mut(*at as usize) {
+                *slot = (e.from, e.kind, e.key);
+            }
+            *at += 1;
+        }
+    }
+
+    let mut graph = TxGraph::with_capacity(n, total);
+    for i in 0..n {
+        graph.add_node(i as u32);
+    }
+    let mut pred_start = Vec::with_capacity(n + 1);
+    for to in 0..n {
+        pred_start.push(graph.edge_count() as u32);
+        let group = sorted.get_mut(start[to] as usize..start[to + 1] as usize).unwrap_or(&mut []);
+        if group.len() > 1 {
+            // Stable: the first label found for a predecessor wins.
+            group.sort_by_key(|e| e.0);
+        }
+        let mut last = u32::MAX;
+        for &(from, kind, key) in group.iter() {
+            if from != last && (from as usize) < to {
+                graph.add_edge(NodeIndex::new(from as usize), NodeIndex::new(to), Dependency { kind, key });
+                last = from;
+            }
+        }
+    }
+    pred_start.push(graph.edge_count() as u32);
+    (graph, pred_start)
+}

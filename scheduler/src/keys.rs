@@ -1,0 +1,93 @@
+//! Per-transaction instantiated access keys: what the conflict graph is built
+//! from and what the VM enforces while the transaction runs.
+//!
+//! A transaction whose keys cannot be instantiated (unknown function, wrong
+//! arguments) has no keys: it takes part in no conflict and only produces its
+//! `InvalidArguments` receipt.
+
+use rayon::prelude::*;
+use resin_vm::{CodeCache, DeclaredKeys, KeyAccess, Receipt, Status, Transaction, WriteSet};
+
+/// The instantiated keys of every transaction of a block, in block order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockKeys {
+    /// A rejection is boxed: it is rare, and `Status` is large.
+    per_tx: Vec<Result<DeclaredKeys, Box<Status>>>,
+}
+
+impl BlockKeys {
+    /// Instantiates each transaction's entry-function access spec with its arguments.
+    pub fn instantiate(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
+        BlockKeys { per_tx: block.iter().map(|tx| instantiate_one(code, tx)).collect() }
+    }
+
+    /// [`BlockKeys::instantiate`] on the current rayon pool. The result does not
+    /// depend on the thread count: each entry depends only on its transaction.
+    pub fn instantiate_par(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
+        BlockKeys { per_tx: block.par_iter().map(|tx| instantiate_one(code, tx)).collect() }
+    }
+
+    /// Keys computed elsewhere: for tests, and for callers that cache keys
+    /// across re-executions. The executors trust them exactly as they trust
+    /// instantiated ones; keys narrower than the code's accesses make those
+    /// transactions abort with `AccessViolation` in the VM.
+    pub fn from_results(per_tx: Vec<Result<DeclaredKeys, Status>>) -> BlockKeys {
+        BlockKeys { per_tx: per_tx.into_iter().map(|r| r.map_err(Box::new)).collect() }
+    }
+
+    /// Every transaction has the given keys.
+    pub fn from_declared(per_tx: Vec<DeclaredKeys>) -> BlockKeys {
+        BlockKeys { per_tx: per_tx.into_iter().map(Ok).collect() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.per_tx.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.per_tx.is_empty()
+    }
+
+    /// The keys of transaction `i`, or the status that prevented instantiating them.
+    pub fn get(&self, i: usize) -> Option<Result<&DeclaredKeys, &Status>> {
+        self.per_tx.get(i).map(|r| r.as_ref().map_err(|s| &**s))
+    }
+
+    /// The accesses of transaction `i`; empty when it has no keys.
+    pub fn accesses(&self, i: usize) -> &[KeyAccess] {
+        match self.per_tx.get(i) {
+            Some(Ok(keys)) => &keys.0,
+            _ => &[],
+        }
+    }
+
+    /// These keys for a block of `n` transactions: extra entries are dropped,
+    /// missing ones become "no keys supplied" rejections.
+    pub fn fitted(&self, n: usize) -> std::borrow::Cow<'_, BlockKeys> {
+        if self.per_tx.len() == n {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut per_tx: Vec<_> = self.per_tx.iter().take(n).cloned().collect();
+        per_tx.resize_with(n, || Err(Box::new(missing_keys())));
+        std::borrow::Cow::Owned(BlockKeys { per_tx })
+    }
+
+    /// Total number of accesses in the block: the size the graph build is linear in.
+    pub fn access_count(&self) -> usize {
+        self.per_tx.iter().map(|k| k.as_ref().map_or(0, |k| k.0.len())).sum()
+    }
+}
+
+fn instantiate_one(code: &CodeCache, tx: &Transaction) -> Result<DeclaredKeys, Box<Status>> {
+    resin_vm::declared_keys(code, tx).map_err(Box::new)
+}
+
+/// The receipt of a transaction that could not start: nothing ran, so no gas.
+pub fn rejected_receipt(status: &Status) -> Receipt {
+    Receipt { status: status.clone(), gas_used: 0, events: Vec::new(), write_set: WriteSet::default() }
+}
+
+/// The status of a transaction the caller supplied no keys for.
+pub fn missing_keys() -> Status {
+    Status::InvalidArguments { reason: "no access keys were supplied for this transaction".into() }
+}

@@ -1,0 +1,82 @@
+//! What executing a block returns, and the errors an executor can report.
+
+use std::time::Duration;
+
+use resin_vm::Receipt;
+use thiserror::Error;
+
+use crate::planner::PlanStats;
+
+/// The result of a block. `receipts`, `state_root` and [`BlockStats::summary`]
+/// are identical for every executor and thread count; plan and timings are not.
+#[derive(Clone, Debug)]
+pub struct BlockOutput {
+    /// One per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// [`resin_vm::state::ResourceStore::root`] after the block.
+    pub state_root: [u8; 32],
+    pub stats: BlockStats,
+}
+
+/// Deterministic totals of a block, settled once per block (never by a
+/// per-transaction write to a shared account).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct BlockSummary {
+    pub transactions: usize,
+    pub succeeded: usize,
+    pub gas_used: u64,
+    /// Distinct keys written (or deleted) by the block.
+    pub keys_written: usize,
+}
+
+impl BlockSummary {
+    pub fn of(receipts: &[Receipt], keys_written: usize) -> BlockSummary {
+        BlockSummary {
+            transactions: receipts.len(),
+            succeeded: receipts.iter().filter(|r| r.status.is_success()).count(),
+            gas_used: receipts.iter().fold(0u64, |acc, r| acc.saturating_add(r.gas_used)),
+            keys_written,
+        }
+    }
+}
+
+/// Where the time went, wall clock.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Timings {
+    /// Instantiating access keys.
+    pub keys: Duration,
+    /// Conflict graph and lane plan.
+    pub schedule: Duration,
+    pub execute: Duration,
+    /// Merging writes into the state and computing the root.
+    pub commit: Duration,
+}
+
+impl Timings {
+    pub fn total(&self) -> Duration {
+        self.keys + self.schedule + self.execute + self.commit
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BlockStats {
+    pub summary: BlockSummary,
+    /// The plan the parallel executor ran; `None` for the sequential one.
+    pub plan: Option<PlanStats>,
+    /// Threads that ran lanes (1 when the plan had a single lane and ran inline).
+    pub threads_used: usize,
+    /// Times a lane found a predecessor in another lane unfinished and had to
+    /// wait: a measure of how well the plan's estimates matched the run.
+    pub cross_lane_waits: u64,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Error)]
+pub enum SchedulerError {
+    #[error("cannot start a pool of {threads} executor threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}

@@ -1,0 +1,147 @@
+//! The block overlay of the parallel executor: the block's writes so far,
+//! over the immutable pre-block snapshot.
+//!
+//! The plan orders every conflicting pair, so all accesses to any one key
+//! happen in block order, each after the previous one finished (the done
+//! flags' release/acquire makes that a happens-before). One overlay shared by
+//! all lanes therefore shows each transaction exactly what sequential
+//! execution would: the latest write of the block to the key, else the
+//! snapshot. The locks below are never contended by conflicting accesses;
+//! they only make the sharing safe Rust.
+//!
+//! Keys the block names exactly have a slot, numbered by the conflict graph,
+//! so the hot path is a short scan of the transaction's own keys and an array
+//! index, never a hash of a persistent map. Keys reached only through a
+//! type-wide (`*`) access live in a small hashed side table.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rayon::prelude::*;
+use resin_vm::state::{shard_of, ResourceStore, Shard, StateView, SHARDS};
+use resin_vm::{ResourceKey, Value, WriteOp};
+use rustc_hash::FxHashMap;
+
+use crate::graph::KeyTable;
+
+/// A key's value as the block left it: `None` deletes.
+pub(crate) type Written = Option<Arc<Value>>;
+
+struct Slot {
+    /// Beside the value, so a lookup touches one cache line.
+    key: ResourceKey,
+    /// `None` until the block writes the key.
+    value: Mutex<Option<Written>>,
+}
+
+pub(crate) struct BlockOverlay<'a> {
+    snapshot: &'a ResourceStore,
+    table: &'a KeyTable,
+    slots: Vec<Slot>,
+    others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means another lane panicked mid-transaction; that
+    // panic is re-raised by the pool, so the data here no longer matters.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The writes of a block, detached from the snapshot so the store can be
+/// mutated.
+pub(crate) struct BlockWrites {
+    slots: Vec<(ResourceKey, Option<Written>)>,
+    others: [FxHashMap<ResourceKey, Written>; SHARDS],
+}
+
+impl<'a> BlockOverlay<'a> {
+    /// Builds the slots on the current rayon pool: they are many, and fresh
+    /// memory is slow to touch the first time.
+    pub(crate) fn new(snapshot: &'a ResourceStore, table: &'a KeyTable) -> Self {
+        let slots = (0..table.len() as u32)
+            .into_par_iter()
+            .filter_map(|s| table.key(s))
+            .map(|&key| Slot { key, value: Mutex::new(None) })
+            .collect();
+        BlockOverlay { snapshot, table, slots, others: Default::default() }
+    }
+
+    /// The slot of `key`: first among the transaction's own keys, then the block's.
+    fn slot(&self, own: &[u32], key: &ResourceKey) -> Option<&Slot> {
+        for &s in own {
+            if let Some(slot) = self.slots.get(s as usize) {
+                if slot.key == *key {
+                    return Some(slot);
+                }
+            }
+        }
+        self.table.slot_of(key).and_then(|s| self.slots.get(s as usize))
+    }
+
+    pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Arc<Value>> {
+        let written = match self.slot(own, key) {
+            Some(slot) => lock(&slot.value).clone(),
+            None => self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()),
+        };
+        match written {
+            Some(value) => value,
+            None => self.snapshot.resource(key),
+        }
+    }
+
+    pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
+        let value = op.value.clone().map(Arc::new);
+        match self.slot(own, &op.key) {
+            Some(slot) => *lock(&slot.value) = Some(value),
+            None => {
+                if let Some(m) = self.others.get(shard_of(&op.key)) {
+                    lock(m).insert(op.key, value);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn into_writes(self) -> BlockWrites {
+        let slots = self
+            .slots
+            .into_iter()
+            .map(|s| (s.key, s.value.into_inner().unwrap_or_else(PoisonError::into_inner)))
+            .collect();
+        let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
+        BlockWrites { slots, others }
+    }
+}
+
+impl BlockWrites {
+    /// Applies the writes that fall into state shard `index`. The shard's
+    /// final content does not depend on the order of distinct keys, so shards
+    /// can be merged in parallel in any schedule.
+    pub(crate) fn apply_to_shard(&self, table: &KeyTable, index: usize, shard: &mut Shard) -> usize {
+        let mut written = 0;
+        for &s in table.slots_in_shard(index) {
+            if let Some((key, Some(value))) = self.slots.get(s as usize) {
+                shard.apply_shared(*key, value.clone());
+                written += 1;
+            }
+        }
+        if let Some(others) = self.others.get(index) {
+            for (key, value) in others {
+                shard.apply_shared(*key, value.clone());
+                written += 1;
+            }
+        }
+        written
+    }
+}
+
+/// What one transaction sees.
+pub(crate) struct TxView<'o, 'a> {
+    pub(crate) overlay: &'o BlockOverlay<'a>,
+    /// The transaction's exact keys as slots.
+    pub(crate) own: &'o [u32],
+}
+
+impl StateView for TxView<'_, '_> {
+    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+        self.overlay.read(self.own, key)
+    }
+}

@@ -1,0 +1,124 @@
+//! The reference executor: the block in order, each transaction against the
+//! pre-block state plus the block's writes so far.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use resin_vm::state::{ResourceStore, StateView};
+use resin_vm::{CodeCache, ResourceKey, Transaction, Value};
+use rustc_hash::FxHashMap;
+
+use crate::cost::CostModel;
+use crate::keys::{rejected_receipt, BlockKeys};
+use crate::output::{BlockOutput, BlockStats, BlockSummary, Timings};
+
+/// Runs blocks of transactions and commits their writes to a store.
+pub trait BlockExecutor {
+    /// Instantiates each transaction's keys from its entry function's access
+    /// spec, runs the block and commits it to `state`.
+    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput;
+
+    /// Like [`BlockExecutor::execute_block`] with keys computed elsewhere
+    /// (`keys.len()` must equal `block.len()`; missing entries are rejected).
+    /// Keys narrower than what the code touches make those transactions
+    /// abort with `AccessViolation`, identically in every executor.
+    fn execute_with_keys(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        keys: &BlockKeys,
+    ) -> BlockOutput;
+
+    /// The cost model the executor has learned so far.
+    fn cost_model(&self) -> &CostModel;
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SequentialExecutor {
+    costs: CostModel,
+}
+
+impl SequentialExecutor {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The pre-block state under the block's writes so far.
+struct Overlay<'a> {
+    snapshot: &'a ResourceStore,
+    written: FxHashMap<ResourceKey, Option<Arc<Value>>>,
+}
+
+impl StateView for Overlay<'_> {
+    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+        match self.written.get(key) {
+            Some(value) => value.clone(),
+            None => self.snapshot.resource(key),
+        }
+    }
+}
+
+impl BlockExecutor for SequentialExecutor {
+    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput {
+        let start = Instant::now();
+        let keys = BlockKeys::instantiate(code, block);
+        let keys_time = start.elapsed();
+        let mut output = self.execute_with_keys(code, state, block, &keys);
+        output.stats.timings.keys = keys_time;
+        output
+    }
+
+    fn execute_with_keys(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        keys: &BlockKeys,
+    ) -> BlockOutput {
+        let start = Instant::now();
+        let mut overlay = Overlay { snapshot: state, written: FxHashMap::default() };
+        let receipts: Vec<_> = block
+            .iter()
+            .enumerate()
+            .map(|(i, tx)| {
+                let receipt = match keys.get(i) {
+                    Some(Ok(keys)) => resin_vm::execute_with_keys(code, &overlay, tx, keys),
+                    Some(Err(status)) => rejected_receipt(status),
+                    None => rejected_receipt(&crate::keys::missing_keys()),
+                };
+                for op in &receipt.write_set.0 {
+                    overlay.written.insert(op.key, op.value.clone().map(Arc::new));
+                }
+                receipt
+            })
+            .collect();
+        let written = overlay.written;
+        let execute = start.elapsed();
+
+        let start = Instant::now();
+        let keys_written = written.len();
+        // Hash-map order, but each key is written once: the resulting store
+        // (and so its root) does not depend on the order.
+        for (key, value) in written {
+            state.apply_shared(key, value);
+        }
+        let state_root = state.root();
+        let commit = start.elapsed();
+
+        self.costs.observe_block(block, &receipts);
+        let stats = BlockStats {
+            summary: BlockSummary::of(&receipts, keys_written),
+            plan: None,
+            threads_used: 1,
+            cross_lane_waits: 0,
+            timings: Timings { execute, commit, ..Timings::default() },
+        };
+        BlockOutput { receipts, state_root, stats }
+    }
+
+    fn cost_model(&self) -> &CostModel {
+        &self.costs
+    }
+}

@@ -1,0 +1,157 @@
+//! The executors on hand-picked blocks: plans they choose, what they learn,
+//! what they explain.
+
+mod common;
+
+use common::*;
+use resin_scheduler::{BlockExecutor, BlockKeys, CostModel, ParallelExecutor, Schedule, SequentialExecutor};
+use resin_vm::{Status, Transaction};
+
+fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOutput, resin_scheduler::BlockOutput) {
+    let code = code();
+    let state = genesis(&code, 0..64);
+    let mut s1 = state.clone();
+    let mut s2 = state;
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, block);
+    let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut s2, block);
+    assert_eq!(seq.receipts, par.receipts);
+    assert_eq!(seq.state_root, par.state_root);
+    (seq, par)
+}
+
+#[test]
+fn independent_transfers_use_every_thread() {
+    let block: Vec<Transaction> = (0..32).map(|i| transfer(2 * i, 2 * i + 1, 5)).collect();
+    let (seq, par) = run_both(4, &block);
+    assert!(seq.receipts.iter().all(|r| r.status.is_success()));
+    let plan = par.stats.plan.unwrap();
+    assert_eq!(plan.lanes_used, 4);
+    assert_eq!(plan.dependencies, 0);
+    assert_eq!(par.stats.threads_used, 4);
+    assert_eq!(par.stats.summary.keys_written, 64);
+}
+
+#[test]
+fn a_hot_account_runs_inline_in_one_lane() {
+    // Everyone pays account 0: one chain.
+    let block: Vec<Transaction> = (1..40).map(|i| transfer(i, 0, 1)).collect();
+    let (seq, par) = run_both(4, &block);
+    assert!(seq.receipts.iter().all(|r| r.status.is_success()));
+    let plan = par.stats.plan.unwrap();
+    assert_eq!(plan.lanes_used, 1);
+    assert_eq!(par.stats.threads_used, 1);
+    assert_eq!(plan.dependencies, 38);
+}
+
+#[test]
+fn an_overdraft_aborts_without_writing_and_later_readers_see_the_old_balance() {
+    let block = vec![transfer(1, 2, FUNDS + 1), transfer(1, 3, FUNDS), transfer(1, 4, 1), transfer(5, 6, 1)];
+    let (seq, par) = run_both(2, &block);
+    let statuses: Vec<bool> = seq.receipts.iter().map(|r| r.status.is_success()).collect();
+    assert_eq!(statuses, vec![false, true, false, true]);
+    assert!(matches!(seq.receipts[0].status, Status::Aborted { code: 1, .. }));
+    assert!(seq.receipts[0].write_set.0.is_empty());
+    assert!(seq.receipts[0].gas_used > 0, "an aborted transaction still pays");
+    assert_eq!(par.stats.summary.succeeded, 2);
+}
+
+#[test]
+fn invalid_transactions_get_their_receipt_and_conflict_with_nothing() {
+    let mut bad = transfer(1, 2, 5);
+    bad.function = "no_such_function".into();
+    let block = vec![transfer(1, 2, 5), bad, transfer(2, 1, 5)];
+    let (seq, par) = run_both(2, &block);
+    assert!(matches!(seq.receipts[1].status, Status::InvalidArguments { .. }));
+    assert_eq!(seq.receipts[1].gas_used, 0);
+    assert_eq!(par.stats.plan.unwrap().dependencies, 1);
+}
+
+#[test]
+fn missing_keys_are_rejected_the_same_way_by_both_executors() {
+    let code = code();
+    let state = genesis(&code, 0..4);
+    let block = vec![transfer(0, 1, 5), transfer(2, 3, 5)];
+    let keys = BlockKeys::instantiate(&code, &block[..1]);
+    let (mut s1, mut s2) = (state.clone(), state);
+    let seq = SequentialExecutor::new().execute_with_keys(&code, &mut s1, &block, &keys);
+    let par = ParallelExecutor::new(2).unwrap().execute_with_keys(&code, &mut s2, &block, &keys);
+    assert_eq!(seq.receipts, par.receipts);
+    assert!(seq.receipts[0].status.is_success());
+    assert!(matches!(seq.receipts[1].status, Status::InvalidArguments { .. }));
+    assert_eq!(seq.state_root, par.state_root);
+}
+
+#[test]
+fn the_cost_model_learns_from_executed_blocks_and_changes_nothing_but_plans() {
+    let code = code();
+    let mut state = genesis(&code, 0..16);
+    let block: Vec<Transaction> = (0..8).map(|i| transfer(i, i + 8, 1)).collect();
+    let mut par = ParallelExecutor::new(2).unwrap();
+    assert_eq!(par.cost_model().learned(&coin(), "transfer"), None);
+    let out = par.execute_block(&code, &mut state, &block);
+    let gas = out.receipts[0].gas_used;
+    assert!(out.receipts.iter().all(|r| r.gas_used == gas));
+    assert_eq!(par.cost_model().learned(&coin(), "transfer"), Some(gas));
+    let schedule = par.schedule(&code, &block);
+    assert_eq!(schedule.plan.costs, vec![gas; 8]);
+    assert_eq!(schedule.plan.stats.makespan, 4 * gas);
+    // Unlearned, the estimate is the (capped) gas limit.
+    let fresh = Schedule::new(&code, &block, &CostModel::new(), 2);
+    assert_eq!(fresh.plan.costs, vec![GAS.min(resin_scheduler::cost::DEFAULT_CAP); 8]);
+}
+
+#[test]
+fn a_plan_explains_itself_with_type_names() {
+    let code = code();
+    let block = vec![transfer(1, 2, 5), transfer(3, 4, 5), transfer(2, 3, 5)];
+    let schedule = Schedule::new(&code, &block, &CostModel::new(), 2);
+    let explain = schedule.explain(&block, &code);
+    let text = explain.text();
+    assert!(text.contains("block: 3 transactions, 2 dependencies"), "{text}");
+    assert!(text.contains("#0 -> #2  WAW 0x1::coin::Balance@0x2"), "{text}");
+    assert!(text.contains("#1 -> #2  WAW 0x1::coin::Balance@0x3"), "{text}");
+    assert!(text.contains("0x1::coin::transfer"), "{text}");
+    assert!(text.contains("critical path"), "{text}");
+    let dot = explain.dot();
+    assert!(dot.starts_with("digraph plan {"), "{dot}");
+    assert!(dot.contains("subgraph cluster_lane0"), "{dot}");
+    assert!(dot.contains("t0 -> t2 [label=\"WAW 0x1::coin::Balance@0x2\""), "{dot}");
+    assert_eq!(dot.matches(" -> ").count(), 2);
+}
+
+#[test]
+fn without_names_types_print_as_their_ids() {
+    let code = code();
+    let block = vec![transfer(1, 2, 5), transfer(2, 3, 5)];
+    let schedule = Schedule::new(&code, &block, &CostModel::new(), 2);
+    let balance = resin_vm::TypeId::of(&coin(), "Balance");
+    let dot = schedule.explain(&block, &resin_scheduler::NoTypeNames).dot();
+    assert!(dot.contains(&format!("t0 -> t1 [label=\"WAW {balance:?}@0x2\"")), "{dot}");
+    let text = schedule.explain(&block, &code).with_limit(1).text();
+    assert!(text.contains("lane 0 (2 txs, est. 200000 gas): #0 ... and 1 more"), "{text}");
+}
+
+#[test]
+fn a_large_block_matches_sequential_execution() {
+    // Past the graph builder's parallel threshold, with plenty of conflicts.
+    let code = code();
+    let state = genesis(&code, 0..500);
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let block: Vec<Transaction> = (0..10_000).map(|_| transfer(next() % 500, next() % 500, next() % 400)).collect();
+    let mut s = state.clone();
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s, &block);
+    assert!(seq.stats.summary.succeeded > 5_000 && seq.stats.summary.succeeded < 10_000);
+    for threads in [2, 4] {
+        let mut p = state.clone();
+        let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut p, &block);
+        assert_eq!(par.receipts, seq.receipts, "{threads} threads");
+        assert_eq!(par.state_root, seq.state_root, "{threads} threads");
+        assert_eq!(par.stats.plan.unwrap().lanes_used, threads);
+    }
+}
