@@ -6,7 +6,7 @@
 //! between blocks (or per lane buffer) and the store stays off the per-access
 //! hot path.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -32,7 +32,8 @@ pub const SHARDS: usize = 16;
 /// key and the value's canonical bytes, read as four words.
 type Digest = [u64; 4];
 
-type ShardMap = imbl::GenericHashMap<ResourceKey, (Arc<Value>, Digest), FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+type ShardMap =
+    imbl::GenericHashMap<ResourceKey, (Arc<Value>, Digest), FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// One shard: a persistent map and the running sum of its entries' digests.
 ///
@@ -142,10 +143,8 @@ pub struct ResourceStore {
 /// The shard a key lives in. Fixed for all time: the state root is defined
 /// over shards, so changing this changes every root.
 pub fn shard_of(key: &ResourceKey) -> usize {
-    let mut hasher = FxBuildHasher.build_hasher();
-    key.hash(&mut hasher);
     // Fx mixes poorly into the low bits; take the high ones.
-    (hasher.finish() >> 60) as usize % SHARDS
+    (FxBuildHasher.hash_one(key) >> 60) as usize % SHARDS
 }
 
 impl ResourceStore {
@@ -198,7 +197,7 @@ impl ResourceStore {
     pub fn sorted_entries(&self) -> Vec<(ResourceKey, &Value)> {
         let mut all: Vec<(ResourceKey, &Value)> =
             self.shards.iter().flat_map(|s| s.iter().map(|(k, v)| (*k, v))).collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        all.sort_unstable_by_key(|entry| entry.0);
         all
     }
 }

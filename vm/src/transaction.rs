@@ -40,6 +40,10 @@ pub enum RuntimeErrorKind {
     /// A reference whose target was moved away, or an empty local read.
     DanglingReference,
     CallDepthExceeded,
+    /// The code broke an invariant the bytecode verifier guarantees (a value
+    /// of the wrong type on the stack, an index out of its table). Published
+    /// code is verified, so this reports an engine bug instead of a panic.
+    InvariantViolation,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]

@@ -1,0 +1,113 @@
+//! Transaction execution: the entry point executors and tools call.
+//!
+//! A transaction names an entry function. Its leading `signer`/`&signer`
+//! parameters receive the sender; `args` must match the rest in count and
+//! type, or the transaction does not start ([`Status::InvalidArguments`], no
+//! gas charged). It then runs against a [`StateView`] under its declared keys
+//! and returns a [`Receipt`]: on success the events and the write set, on any
+//! failure neither, and always the gas used (the whole limit when it ran out).
+
+use crate::access::DeclaredKeys;
+use crate::file_format::Module;
+use crate::interpreter;
+use crate::loader::{self, CodeCache, LoadError};
+use crate::state::{ResourceStore, StateView};
+use crate::transaction::{Receipt, Status, Transaction, WriteSet};
+use crate::value::Value;
+
+/// Executes `tx` under the keys its entry function's access spec declares.
+pub fn execute_transaction<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> Receipt {
+    match loader::resolve_entry(code, tx) {
+        Ok((module, function)) => {
+            let mut keys = DeclaredKeys::default();
+            loader::instantiate_into(function, tx.sender, &tx.args, &mut keys);
+            interpreter::invoke(module, function, view, &keys, tx.sender, &tx.args, tx.gas_limit).receipt
+        }
+        Err(reason) => not_started(Status::InvalidArguments { reason }),
+    }
+}
+
+/// Executes `tx` under `keys`, which a scheduler computed with
+/// [`loader::declared_keys`] (a narrower set makes accesses outside it fail
+/// with [`Status::AccessViolation`]).
+pub fn execute_with_keys<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    keys: &DeclaredKeys,
+) -> Receipt {
+    match loader::resolve_entry(code, tx) {
+        Ok((module, function)) => {
+            interpreter::invoke(module, function, view, keys, tx.sender, &tx.args, tx.gas_limit).receipt
+        }
+        Err(reason) => not_started(Status::InvalidArguments { reason }),
+    }
+}
+
+/// The result of [`call_function`]: the receipt (whose write set the caller
+/// may apply or drop) and the function's return values on success.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CallOutcome {
+    pub receipt: Receipt,
+    pub returns: Vec<Value>,
+}
+
+/// Calls any public or entry function, like a transaction, and also returns
+/// its results: for read-only queries from tools, tests and the REPL
+/// (`coin::balance(@0xA)`). Keys are instantiated from its access spec.
+pub fn call_function<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> CallOutcome {
+    let (module, function) = match loader::resolve_call(code, tx) {
+        Ok(found) => found,
+        Err(reason) => {
+            return CallOutcome { receipt: not_started(Status::InvalidArguments { reason }), returns: Vec::new() }
+        }
+    };
+    let keys = loader::instantiate(function, tx.sender, &tx.args);
+    let outcome = interpreter::invoke(module, function, view, &keys, tx.sender, &tx.args, tx.gas_limit);
+    CallOutcome { receipt: outcome.receipt, returns: outcome.returns }
+}
+
+fn not_started(status: Status) -> Receipt {
+    Receipt { status, gas_used: 0, events: Vec::new(), write_set: WriteSet::default() }
+}
+
+/// Code and resources together, applying each transaction's writes as it
+/// goes: the sequential reference semantics, and a convenience for tests,
+/// the CLI and the REPL. Cloning is cheap (both halves are persistent maps).
+#[derive(Clone, Default)]
+pub struct World {
+    pub code: CodeCache,
+    pub resources: ResourceStore,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn publish(&mut self, module: Module) -> Result<(), LoadError> {
+        self.code.publish(module)
+    }
+
+    /// Executes `tx` and applies its write set (empty unless it succeeded).
+    pub fn execute(&mut self, tx: &Transaction) -> Receipt {
+        let receipt = execute_transaction(&self.code, &self.resources, tx);
+        self.resources.apply(&receipt.write_set);
+        receipt
+    }
+
+    /// Runs a function for its return values without applying its writes.
+    pub fn call(&self, tx: &Transaction) -> CallOutcome {
+        call_function(&self.code, &self.resources, tx)
+    }
+
+    /// blake3 over the resource root and the code root
+    /// ([`CodeCache::root`]: every published module's id and content hash),
+    /// so two worlds agree only when both their state and their code agree.
+    pub fn root(&mut self) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&self.resources.root());
+        hasher.update(&self.code.root());
+        *hasher.finalize().as_bytes()
+    }
+}

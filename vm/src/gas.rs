@@ -1,0 +1,203 @@
+//! Gas: the price of execution, metered per transaction.
+//!
+//! Every instruction costs its opcode's base price from the opcode table
+//! ([`crate::opcodes::OpInfo::gas`]). On top of that, work whose size depends on
+//! data is charged by size: bytes of storage read and written (measured with
+//! [`Value::storage_size`], the length of the canonical encoding), calls,
+//! copies of vectors and structs, vector packing and events. Prices are
+//! constants so that gas is a pure function of the program and its inputs.
+//!
+//! Gas is reported in each receipt and nothing else: the VM implies no
+//! per-transaction write to a fee or counter account (which would make every
+//! transaction conflict with every other); totals are settled once per block
+//! by whoever runs the block.
+
+use crate::value::Value;
+
+/// Charged per `call`, on top of the instruction's base price.
+pub const CALL: u64 = 4;
+/// Charged per local slot of the callee (parameters included), for the frame.
+pub const CALL_PER_LOCAL: u64 = 1;
+/// Charged per resource looked up in storage (once per key per transaction).
+pub const READ_BASE: u64 = 8;
+/// Charged per byte of a resource read from storage.
+pub const READ_PER_BYTE: u64 = 1;
+/// Charged per resource written or deleted when the transaction commits.
+pub const WRITE_BASE: u64 = 16;
+/// Charged per byte of a resource written.
+pub const WRITE_PER_BYTE: u64 = 2;
+/// Charged per event.
+pub const EVENT_BASE: u64 = 8;
+/// Charged per byte of an event's value.
+pub const EVENT_PER_BYTE: u64 = 1;
+/// Charged per byte when a vector or struct is copied or compared.
+pub const COPY_PER_BYTE: u64 = 1;
+/// Charged per element packed into or unpacked from a vector.
+pub const VECTOR_PER_ELEMENT: u64 = 1;
+
+/// The gas a transaction may still spend.
+///
+/// Charging is a subtraction and a branch; the meter keeps only what is left
+/// and the limit, so `used` is derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GasMeter {
+    limit: u64,
+    remaining: u64,
+}
+
+/// The limit was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfGas;
+
+impl GasMeter {
+    pub fn new(limit: u64) -> Self {
+        GasMeter { limit, remaining: limit }
+    }
+
+    #[inline(always)]
+    pub fn charge(&mut self, amount: u64) -> Result<(), OutOfGas> {
+        match self.remaining.checked_sub(amount) {
+            Some(left) => {
+                self.remaining = left;
+                Ok(())
+            }
+            None => {
+                self.remaining = 0;
+                Err(OutOfGas)
+            }
+        }
+    }
+
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    pub fn remaining(&self) -> u64 {
+        self.remaining
+    }
+
+    pub fn used(&self) -> u64 {
+        self.limit - self.remaining
+    }
+}
+
+/// [`Value::storage_size`] (the canonical encoding's length), computed with
+/// the primitives inlined: this runs for every resource read and written.
+#[inline]
+pub fn storage_size(value: &Value) -> u64 {
+    match value {
+        Value::Vector(items) | Value::Struct(items) => container_size(items),
+        leaf => leaf_size(leaf),
+    }
+}
+
+fn container_size(items: &[Value]) -> u64 {
+    let mut size = 1 + varint_len(items.len() as u128);
+    for item in items {
+        size += match item {
+            Value::Vector(inner) | Value::Struct(inner) => container_size(inner),
+            leaf => leaf_size(leaf),
+        };
+    }
+    size
+}
+
+/// The encoded size of a primitive, tag included.
+#[inline(always)]
+fn leaf_size(value: &Value) -> u64 {
+    1 + match value {
+        Value::Bool(_) | Value::U8(_) => 1,
+        Value::U64(v) => varint_len(u128::from(*v)),
+        Value::U128(v) => varint_len(*v),
+        Value::Address(_) | Value::Signer(_) => 32,
+        Value::Vector(items) | Value::Struct(items) => container_size(items) - 1,
+    }
+}
+
+/// Bytes of a LEB128 varint.
+#[inline(always)]
+fn varint_len(v: u128) -> u64 {
+    (128 - u64::from(v.leading_zeros())).div_ceil(7).max(1)
+}
+
+/// The extra price of copying or comparing `value`: nothing for primitives
+/// (their base price covers them), its size for vectors and structs.
+#[inline]
+pub fn copy_cost(value: &Value) -> u64 {
+    match value {
+        Value::Vector(_) | Value::Struct(_) => storage_size(value).saturating_mul(COPY_PER_BYTE),
+        _ => 0,
+    }
+}
+
+/// The price of reading a resource of `size` bytes (0 when absent).
+#[inline]
+pub fn read_cost(size: u64) -> u64 {
+    READ_BASE.saturating_add(size.saturating_mul(READ_PER_BYTE))
+}
+
+/// The price of writing a resource of `size` bytes (0 for a deletion).
+#[inline]
+pub fn write_cost(size: u64) -> u64 {
+    WRITE_BASE.saturating_add(size.saturating_mul(WRITE_PER_BYTE))
+}
+
+/// The price of emitting an event whose value is `size` bytes.
+#[inline]
+pub fn event_cost(size: u64) -> u64 {
+    EVENT_BASE.saturating_add(size.saturating_mul(EVENT_PER_BYTE))
+}
+
+/// The extra price of a call into a frame of `locals` slots.
+#[inline]
+pub fn call_cost(locals: usize) -> u64 {
+    CALL.saturating_add((locals as u64).saturating_mul(CALL_PER_LOCAL))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_charges_until_the_limit() {
+        let mut meter = GasMeter::new(10);
+        assert_eq!(meter.charge(4), Ok(()));
+        assert_eq!(meter.charge(6), Ok(()));
+        assert_eq!(meter.used(), 10);
+        assert_eq!(meter.charge(1), Err(OutOfGas));
+        assert_eq!(meter.used(), 10);
+    }
+
+    #[test]
+    fn storage_size_matches_the_canonical_encoding() {
+        let leaves = [
+            Value::Bool(true),
+            Value::U8(7),
+            Value::U64(0),
+            Value::U64(127),
+            Value::U64(128),
+            Value::U64(u64::MAX),
+            Value::U128(0),
+            Value::U128(1 << 70),
+            Value::U128(u128::MAX),
+            Value::Address(crate::file_format::AccountAddress::from_u64(9)),
+            Value::Signer(crate::file_format::AccountAddress::from_u64(9)),
+        ];
+        let mut values: Vec<Value> = leaves.to_vec();
+        values.push(Value::Struct(leaves.to_vec()));
+        values.push(Value::Vector(vec![Value::U8(1); 200]));
+        values.push(Value::Struct(vec![Value::Struct(leaves.to_vec()), Value::Vector(vec![])]));
+        values.push(Value::Struct(vec![Value::Struct(vec![Value::Vector(vec![Value::Struct(leaves.to_vec())])])]));
+        values.push(Value::Vector(vec![Value::Vector(vec![Value::U64(300); 130]); 3]));
+        for value in &values {
+            assert_eq!(storage_size(value), value.canonical_bytes().len() as u64, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn copies_of_containers_cost_their_size() {
+        assert_eq!(copy_cost(&Value::U64(5)), 0);
+        let v = Value::Vector(vec![Value::U8(1); 10]);
+        assert_eq!(copy_cost(&v), v.storage_size());
+    }
+}

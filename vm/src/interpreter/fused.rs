@@ -1,0 +1,246 @@
+//! Handlers of fused ops (see [`super::ops`]). Each performs its covered
+//! instructions' effects in order, charging each one's gas and reporting a
+//! failure at that instruction's offset, exactly as if they ran one by one.
+
+use super::arithmetic::{self, Int};
+use super::globals::{type_of, WorkingSet};
+use super::ops::{Binary, Compiled, Fused, Operand, Source};
+use super::references::{deref, deref_mut};
+use super::slot::{Ref, Root, Slot, Stack};
+use super::{dangling, invariant, Fault};
+use crate::file_format::{AccountAddress, StructDefIdx};
+use crate::gas::{copy_cost, GasMeter};
+use crate::loader::LoadedModule;
+use crate::state::StateView;
+use crate::value::Value;
+
+/// A fault and the code offset of the covered instruction that raised it.
+pub(super) type Stepped<T> = Result<T, (Fault, usize)>;
+
+/// What the fused handlers share: the code being run and the machine parts.
+pub(super) struct Ctx<'a, 'v, V: StateView + ?Sized> {
+    pub stack: &'a mut Stack,
+    pub locals: &'a mut [Slot],
+    pub globals: &'a mut WorkingSet<'v, V>,
+    pub gas: &'a mut GasMeter,
+    pub compiled: &'a Compiled,
+    pub base: usize,
+}
+
+impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
+    /// Charges the instruction at `at` (the head's gas was charged by the loop).
+    #[inline(always)]
+    fn charge(&mut self, at: usize) -> Stepped<()> {
+        let amount = *self.compiled.gas.get(at).ok_or((invariant(), at))?;
+        self.gas.charge(amount).map_err(|_| (Fault::OutOfGas, at))
+    }
+
+    /// Charges the field steps at `at..at + n`; returns the offset after them.
+    #[inline(always)]
+    fn charge_fields(&mut self, mut at: usize, n: usize) -> Stepped<usize> {
+        for _ in 0..n {
+            self.charge(at)?;
+            at += 1;
+        }
+        Ok(at)
+    }
+
+    fn local(&mut self, local: u8, at: usize) -> Stepped<&mut Slot> {
+        self.locals.get_mut(self.base + usize::from(local)).ok_or((invariant(), at))
+    }
+
+    /// The address a global sequence starts from, and the offset of its borrow.
+    fn address(&mut self, source: Source, pc: usize) -> Stepped<(AccountAddress, usize)> {
+        let address = match source {
+            Source::Stack => return Ok((self.stack.pop_address().map_err(|f| (f, pc))?, pc)),
+            Source::Copy(l) => match self.local(l, pc)? {
+                Slot::Val(Value::Address(a)) => *a,
+                Slot::Empty => return Err((dangling(), pc)),
+                _ => return Err((invariant(), pc)),
+            },
+            Source::Move(l) => {
+                let local = self.local(l, pc)?;
+                // Read the address in place, then empty the slot: no copy of
+                // the whole slot.
+                let address = match local {
+                    Slot::Val(Value::Address(a)) => *a,
+                    Slot::Empty => return Err((dangling(), pc)),
+                    _ => return Err((invariant(), pc)),
+                };
+                *local = Slot::Empty;
+                address
+            }
+            Source::Borrow(_) => return Err((invariant(), pc)),
+        };
+        self.charge(pc + 1)?;
+        Ok((address, pc + 1))
+    }
+
+    /// The reference a path sequence starts from. The head instruction (the
+    /// source, or with the reference on the stack the first field step) was
+    /// charged by the loop.
+    fn reference(&mut self, source: Source, pc: usize) -> Stepped<Ref> {
+        Ok(match source {
+            Source::Stack => self.stack.pop_ref().map_err(|f| (f, pc))?,
+            Source::Copy(l) => match self.local(l, pc)? {
+                Slot::Ref(r) => r.clone(),
+                Slot::Empty => return Err((dangling(), pc)),
+                Slot::Val(_) => return Err((invariant(), pc)),
+            },
+            Source::Move(l) => match std::mem::replace(self.local(l, pc)?, Slot::Empty) {
+                Slot::Ref(r) => r,
+                Slot::Empty => return Err((dangling(), pc)),
+                Slot::Val(_) => return Err((invariant(), pc)),
+            },
+            Source::Borrow(l) => {
+                let at = self.base + usize::from(l);
+                if at >= self.locals.len() {
+                    return Err((invariant(), pc));
+                }
+                let root = Root::Local(u32::try_from(at).map_err(|_| (invariant(), pc))?);
+                // Mutability only matters for writes, which fuse only `mut_borrow_loc`.
+                Ref::new(root, true)
+            }
+        })
+    }
+
+    /// Charges the field steps and the final `read_ref`/`write_ref` of a
+    /// path sequence starting at `pc`; returns the final instruction's offset.
+    fn charge_path_steps(&mut self, f: &Fused, pc: usize) -> Stepped<usize> {
+        // With the reference on the stack the head was the first field step.
+        let uncharged = usize::from(f.path_len).saturating_sub(usize::from(f.source == Source::Stack));
+        let at = self.charge_fields(pc + 1, uncharged)?;
+        self.charge(at)?;
+        Ok(at)
+    }
+}
+
+impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
+    /// Reads an operand of a fused binary op at `at` (whose gas is charged).
+    #[inline(always)]
+    fn operand(&mut self, operand: Operand, at: usize) -> Stepped<Int> {
+        let (local, take) = match operand {
+            Operand::Const(i) => {
+                return self.compiled.words.get(usize::from(i)).map(|v| Int::U64(*v)).ok_or((invariant(), at))
+            }
+            Operand::Copy(l) => (l, false),
+            Operand::Move(l) => (l, true),
+        };
+        let slot = self.local(local, at)?;
+        let value = match slot {
+            Slot::Val(Value::U64(v)) => Int::U64(*v),
+            Slot::Val(Value::U8(v)) => Int::U8(*v),
+            Slot::Val(Value::U128(v)) => Int::U128(*v),
+            Slot::Empty => return Err((dangling(), at)),
+            // Only integers reach here in verified code.
+            _ => return Err((invariant(), at)),
+        };
+        if take {
+            *slot = Slot::Empty;
+        }
+        Ok(value)
+    }
+}
+
+/// `a; b; op [; br_true|br_false]`: the offset to continue at.
+pub(super) fn binary<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, b: &Binary, pc: usize) -> Stepped<usize> {
+    let x = cx.operand(b.a, pc)?;
+    cx.charge(pc + 1)?;
+    let y = cx.operand(b.b, pc + 1)?;
+    cx.charge(pc + 2)?;
+    let result = arithmetic::apply(b.op, x, y).map_err(|e| (e, pc + 2))?;
+    match b.branch {
+        None => {
+            cx.stack.push_val(result);
+            Ok(pc + 3)
+        }
+        Some((jump_if, target)) => {
+            cx.charge(pc + 3)?;
+            match result {
+                Value::Bool(v) if v == jump_if => Ok(usize::from(target)),
+                Value::Bool(_) => Ok(pc + 4),
+                _ => Err((invariant(), pc + 3)),
+            }
+        }
+    }
+}
+
+fn walk<'a>(mut value: &'a Value, path: &[u16]) -> Result<&'a Value, Fault> {
+    for &step in path {
+        value = match value {
+            Value::Struct(items) | Value::Vector(items) => items.get(usize::from(step)).ok_or_else(dangling)?,
+            _ => return Err(dangling()),
+        };
+    }
+    Ok(value)
+}
+
+fn walk_mut<'a>(mut value: &'a mut Value, path: &[u16]) -> Result<&'a mut Value, Fault> {
+    for &step in path {
+        value = match value {
+            Value::Struct(items) | Value::Vector(items) => items.get_mut(usize::from(step)).ok_or_else(dangling)?,
+            _ => return Err(dangling()),
+        };
+    }
+    Ok(value)
+}
+
+/// Pushes a copy of `value`, charging for it at `at`.
+#[inline(always)]
+fn push_copy(stack: &mut Stack, gas: &mut GasMeter, value: &Value, at: usize) -> Stepped<()> {
+    gas.charge(copy_cost(value)).map_err(|_| (Fault::OutOfGas, at))?;
+    stack.push_copy(value);
+    Ok(())
+}
+
+/// `[copy_loc|move_loc a]; (imm|mut)_borrow_global T; borrow_field*; read_ref`.
+pub(super) fn global_read<V: StateView + ?Sized>(
+    cx: &mut Ctx<'_, '_, V>,
+    module: &LoadedModule,
+    f: &Fused,
+    pc: usize,
+) -> Stepped<()> {
+    let (address, at) = cx.address(f.source, pc)?;
+    let ty = type_of(module, StructDefIdx(f.def)).map_err(|e| (e, at))?;
+    let slot = cx.globals.borrow_slot(address, ty, f.mutable, cx.gas).map_err(|e| (e, at))?;
+    let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
+    cx.charge(at)?;
+    let root = cx.globals.value(slot).map_err(|e| (e, at))?;
+    let value = walk(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
+    push_copy(cx.stack, cx.gas, value, at)
+}
+
+/// `[copy_loc|move_loc a]; mut_borrow_global T; mut_borrow_field*; write_ref`.
+pub(super) fn global_write<V: StateView + ?Sized>(
+    cx: &mut Ctx<'_, '_, V>,
+    module: &LoadedModule,
+    f: &Fused,
+    pc: usize,
+) -> Stepped<()> {
+    let (address, at) = cx.address(f.source, pc)?;
+    let ty = type_of(module, StructDefIdx(f.def)).map_err(|e| (e, at))?;
+    let slot = cx.globals.borrow_slot(address, ty, true, cx.gas).map_err(|e| (e, at))?;
+    let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
+    cx.charge(at)?;
+    let root = cx.globals.value_mut(slot).map_err(|e| (e, at))?;
+    let target = walk_mut(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
+    cx.stack.pop_into(target).map_err(|e| (e, at))
+}
+
+/// `[copy_loc r|move_loc r|(imm|mut)_borrow_loc l]; borrow_field*; read_ref`.
+pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
+    let r = cx.reference(f.source, pc)?;
+    let at = cx.charge_path_steps(f, pc)?;
+    let root = deref(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
+    let value = walk(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
+    push_copy(cx.stack, cx.gas, value, at)
+}
+
+/// `[copy_loc r|move_loc r|mut_borrow_loc l]; mut_borrow_field*; write_ref`.
+pub(super) fn path_write<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
+    let r = cx.reference(f.source, pc)?;
+    let at = cx.charge_path_steps(f, pc)?;
+    let root = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
+    let target = walk_mut(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
+    cx.stack.pop_into(target).map_err(|e| (e, at))
+}

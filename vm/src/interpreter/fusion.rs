@@ -1,0 +1,100 @@
+//! Recognising fusable sequences (see [`super::ops`] for what fusion
+//! guarantees). Each matcher looks at the instructions from `start` and
+//! returns the fused op that replaces the first of them, or `None`.
+
+use super::ops::{BinOp, Binary, Fused, Op, Operand, Source};
+use crate::opcodes::Instr;
+
+/// The fused op for a sequence starting at `start`, if one does.
+pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> Option<Op> {
+    let (source, mut at) = match code.get(start)? {
+        Instr::CopyLoc(l) => (Source::Copy(l.0), start + 1),
+        Instr::MoveLoc(l) => (Source::Move(l.0), start + 1),
+        Instr::ImmBorrowLoc(l) | Instr::MutBorrowLoc(l) => (Source::Borrow(l.0), start + 1),
+        _ => (Source::Stack, start),
+    };
+    let global = match code.get(at)? {
+        Instr::ImmBorrowGlobal(d) if !matches!(source, Source::Borrow(_)) => Some((d.0, false)),
+        Instr::MutBorrowGlobal(d) if !matches!(source, Source::Borrow(_)) => Some((d.0, true)),
+        _ => None,
+    };
+    if global.is_some() {
+        at += 1;
+    }
+    // Field steps; a write needs every step (and the root) mutable.
+    let mut fields = Vec::new();
+    let mut all_mutable = match (global, code.get(start)?) {
+        (Some((_, mutable)), _) => mutable,
+        (None, Instr::ImmBorrowLoc(_)) => false,
+        _ => true,
+    };
+    while let Some(Instr::ImmBorrowField(f) | Instr::MutBorrowField(f)) = code.get(at) {
+        all_mutable &= matches!(code.get(at), Some(Instr::MutBorrowField(_)));
+        fields.push(f.field);
+        at += 1;
+    }
+    let write = match code.get(at)? {
+        Instr::ReadRef => false,
+        Instr::WriteRef if all_mutable => true,
+        _ => return None,
+    };
+    // At least two instructions, or nothing is saved.
+    if at == start {
+        return None;
+    }
+    let path_len = u8::try_from(fields.len()).ok()?;
+    let path_start = u16::try_from(paths.len()).ok()?;
+    let (def, mutable) = global.unwrap_or((0, false));
+    paths.extend_from_slice(&fields);
+    let fused = Fused { source, mutable, def, path_start, path_len };
+    Some(match (global.is_some(), write) {
+        (true, false) => Op::GlobalRead(fused),
+        (true, true) => Op::GlobalWrite(fused),
+        (false, false) => Op::PathRead(fused),
+        (false, true) => Op::PathWrite(fused),
+    })
+}
+
+/// A [`Binary`] starting at `start`, if one does.
+pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) -> Option<Op> {
+    let operand = |at: usize, words: &mut Vec<u64>| -> Option<Operand> {
+        Some(match code.get(at)? {
+            Instr::CopyLoc(l) => Operand::Copy(l.0),
+            Instr::MoveLoc(l) => Operand::Move(l.0),
+            Instr::LdU64(v) => {
+                words.push(*v);
+                Operand::Const(u16::try_from(words.len() - 1).ok()?)
+            }
+            _ => return None,
+        })
+    };
+    let op = match code.get(start + 2)? {
+        Instr::Add => BinOp::Add,
+        Instr::Sub => BinOp::Sub,
+        Instr::Mul => BinOp::Mul,
+        Instr::Div => BinOp::Div,
+        Instr::Mod => BinOp::Mod,
+        Instr::BitAnd => BinOp::BitAnd,
+        Instr::BitOr => BinOp::BitOr,
+        Instr::Xor => BinOp::Xor,
+        Instr::Lt => BinOp::Lt,
+        Instr::Gt => BinOp::Gt,
+        Instr::Le => BinOp::Le,
+        Instr::Ge => BinOp::Ge,
+        _ => return None,
+    };
+    // Check both operands before recording a constant for either.
+    if !matches!(code.get(start)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
+        || !matches!(code.get(start + 1)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
+    {
+        return None;
+    }
+    let (a, b) = (operand(start, words)?, operand(start + 1, words)?);
+    let comparison = matches!(op, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge);
+    let branch = match code.get(start + 3) {
+        Some(Instr::BrTrue(t)) if comparison => Some((true, t.0)),
+        Some(Instr::BrFalse(t)) if comparison => Some((false, t.0)),
+        _ => None,
+    };
+    Some(Op::Binary(Binary { a, b, op, branch }))
+}

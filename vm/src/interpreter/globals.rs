@@ -1,0 +1,313 @@
+//! Global storage as one transaction sees it: a tiny working set of the
+//! resources it touched, checked against its declared keys.
+//!
+//! Every global instruction checks its key against the transaction's
+//! [`DeclaredKeys`] *before* the state is read; an access outside them is an
+//! [`Fault::Access`]. A resource is read from the [`StateView`] once, kept as
+//! the shared pointer the view returned, and copied only when it is first
+//! borrowed mutably (copy-on-write: the view's value is never mutated). The
+//! write set is built from the slots marked dirty, so a failed transaction
+//! simply drops the working set and writes nothing.
+//!
+//! The first few *exact* declared keys are read when the transaction starts,
+//! before any instruction runs. They are inside the access set, so this reads
+//! nothing the transaction may not read; it lets the processor overlap the
+//! cache misses of independent lookups (a transfer's two balances) instead of
+//! taking them one after another between instructions. Gas for such a read is
+//! charged when the program first touches the key, exactly as if it had been
+//! read then, so gas does not depend on prefetching.
+
+use std::sync::Arc;
+
+use super::slot::{Ref, Root, Slot, Stack};
+use super::{dangling, invariant, runtime, Fault};
+use crate::access::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
+use crate::file_format::{AccessMode, AccountAddress, StructDefIdx};
+use crate::gas::{read_cost, storage_size, write_cost, GasMeter};
+use crate::loader::LoadedModule;
+use crate::state::StateView;
+use crate::transaction::{RuntimeErrorKind, WriteOp, WriteSet};
+use crate::value::Value;
+
+/// A resource's current value in the working set.
+#[derive(Debug)]
+enum Resident {
+    Absent,
+    /// As read from the view, not yet mutated.
+    Shared(Arc<Value>),
+    /// Owned by this transaction: borrowed mutably or moved in.
+    Owned(Value),
+}
+
+#[derive(Debug)]
+pub(crate) struct GlobalSlot {
+    key: ResourceKey,
+    value: Resident,
+    /// Whether the resource existed before the transaction.
+    existed: bool,
+    /// Whether the transaction may have changed it (it goes to the write set).
+    dirty: bool,
+    /// The strongest mode already checked against the declared keys
+    /// (`None`: prefetched, not yet accessed by the program).
+    granted: Option<AccessMode>,
+    /// The size of the value as read, charged on first access.
+    read_size: u64,
+}
+
+pub(crate) struct WorkingSet<'v, V: StateView + ?Sized> {
+    view: &'v V,
+    keys: &'v DeclaredKeys,
+    /// A transaction touches a handful of resources: a linear scan beats
+    /// hashing. The vector is reused across transactions (see `Scratch`).
+    slots: Vec<GlobalSlot>,
+}
+
+/// Whether `keys` allow an access of `mode` to `key`: an exact key or every
+/// key of the type, declared with a mode that covers `mode`.
+#[inline]
+fn allowed(keys: &DeclaredKeys, mode: AccessMode, key: &ResourceKey) -> bool {
+    keys.0.iter().any(|declared| {
+        mode.covered_by(declared.mode)
+            && match &declared.key {
+                AccessKey::Exact(exact) => same_key(exact, key),
+                AccessKey::AnyOf(ty) => *ty == key.ty,
+            }
+    })
+}
+
+/// Key equality with the cheap, most selective part (the type) first.
+#[inline(always)]
+fn same_key(a: &ResourceKey, b: &ResourceKey) -> bool {
+    a.ty == b.ty && a.address == b.address
+}
+
+#[inline]
+pub(super) fn type_of(module: &LoadedModule, def: StructDefIdx) -> Result<TypeId, Fault> {
+    module.structs.get(def.index()).map(|s| s.ty).ok_or_else(invariant)
+}
+
+/// How many exact declared keys are read before the program starts.
+const PREFETCH: usize = 4;
+
+impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
+    /// A working set in `slots` (empty, reused for its capacity).
+    #[inline(always)]
+    pub fn new(view: &'v V, keys: &'v DeclaredKeys, slots: Vec<GlobalSlot>) -> Self {
+        WorkingSet { view, keys, slots }
+    }
+
+    /// Reads the first few exact declared keys (see the module
+    /// documentation): every lookup first, then every value's size, so
+    /// that independent cache misses overlap.
+    #[inline]
+    pub fn prefetch(&mut self) {
+        let mut fetched: [Option<(ResourceKey, Option<Arc<Value>>)>; PREFETCH] = Default::default();
+        let exact = self.keys.0.iter().filter_map(|declared| match declared.key {
+            AccessKey::Exact(key) => Some(key),
+            AccessKey::AnyOf(_) => None,
+        });
+        for (entry, key) in fetched.iter_mut().zip(exact) {
+            *entry = Some((key, self.view.resource(&key)));
+        }
+        for (key, value) in fetched.into_iter().flatten() {
+            // Declared keys are deduplicated, but hand-made ones may not be.
+            if !self.slots.iter().any(|s| same_key(&s.key, &key)) {
+                self.insert(key, value);
+            }
+        }
+    }
+
+    /// The slot vector, emptied, to be reused by the next transaction.
+    pub fn take_slots(&mut self) -> Vec<GlobalSlot> {
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        slots
+    }
+
+    /// Reads `key` from the view into a new slot, not yet charged or granted.
+    fn load(&mut self, key: ResourceKey) -> usize {
+        let value = self.view.resource(&key);
+        self.insert(key, value)
+    }
+
+    fn insert(&mut self, key: ResourceKey, value: Option<Arc<Value>>) -> usize {
+        let read_size = value.as_ref().map_or(0, |v| storage_size(v));
+        let existed = value.is_some();
+        let value = value.map_or(Resident::Absent, Resident::Shared);
+        self.slots.push(GlobalSlot { key, value, existed, dirty: false, granted: None, read_size });
+        self.slots.len() - 1
+    }
+
+    /// The slot for `key`, checked for `mode` (before the view is read) and
+    /// charged for its bytes on the program's first access.
+    fn slot(&mut self, key: ResourceKey, mode: AccessMode, gas: &mut GasMeter) -> Result<usize, Fault> {
+        let index = match self.slots.iter().position(|s| same_key(&s.key, &key)) {
+            Some(index) => index,
+            None => {
+                if !allowed(self.keys, mode, &key) {
+                    return Err(Fault::Access(Box::new((mode, key))));
+                }
+                self.load(key)
+            }
+        };
+        let slot = &mut self.slots[index];
+        match slot.granted {
+            Some(granted) if mode.covered_by(granted) => {}
+            granted => {
+                if !allowed(self.keys, mode, &key) {
+                    return Err(Fault::Access(Box::new((mode, key))));
+                }
+                if granted.is_none() {
+                    gas.charge(read_cost(slot.read_size))?;
+                }
+                slot.granted = Some(mode);
+            }
+        }
+        Ok(index)
+    }
+
+    /// The current value of slot `index`, for a reference rooted there.
+    #[inline]
+    pub fn value(&self, index: u32) -> Result<&Value, Fault> {
+        match &self.slots.get(index as usize).ok_or_else(invariant)?.value {
+            Resident::Shared(value) => Ok(value),
+            Resident::Owned(value) => Ok(value),
+            Resident::Absent => Err(dangling()),
+        }
+    }
+
+    /// The current value of slot `index`, for writing. Only a slot that was
+    /// borrowed mutably (and so checked for writing and made owned) qualifies.
+    #[inline]
+    pub fn value_mut(&mut self, index: u32) -> Result<&mut Value, Fault> {
+        match &mut self.slots.get_mut(index as usize).ok_or_else(invariant)?.value {
+            Resident::Owned(value) => Ok(value),
+            Resident::Shared(_) => Err(invariant()),
+            Resident::Absent => Err(dangling()),
+        }
+    }
+
+    /// `exists<T>`: a read.
+    pub fn exists(
+        &mut self,
+        stack: &mut Stack,
+        gas: &mut GasMeter,
+        module: &LoadedModule,
+        def: StructDefIdx,
+    ) -> Result<(), Fault> {
+        let key = ResourceKey { address: stack.pop_address()?, ty: type_of(module, def)? };
+        let index = self.slot(key, AccessMode::Read, gas)?;
+        let present = !matches!(self.slots[index].value, Resident::Absent);
+        stack.push_val(Value::Bool(present));
+        Ok(())
+    }
+
+    /// `imm_borrow_global<T>` (a read) / `mut_borrow_global<T>` (a write).
+    pub fn borrow(
+        &mut self,
+        stack: &mut Stack,
+        gas: &mut GasMeter,
+        module: &LoadedModule,
+        def: StructDefIdx,
+        mutable: bool,
+    ) -> Result<(), Fault> {
+        let address = stack.pop_address()?;
+        let index = self.borrow_slot(address, type_of(module, def)?, mutable, gas)?;
+        stack.push(Slot::Ref(Ref::new(Root::Global(index), mutable)));
+        Ok(())
+    }
+
+    /// The slot a `borrow_global` of `ty` at `address` roots its reference
+    /// in: checked (a write when `mutable`), charged, made owned and dirty
+    /// when `mutable`, and present.
+    #[inline]
+    pub fn borrow_slot(
+        &mut self,
+        address: AccountAddress,
+        ty: TypeId,
+        mutable: bool,
+        gas: &mut GasMeter,
+    ) -> Result<u32, Fault> {
+        let mode = if mutable { AccessMode::Write } else { AccessMode::Read };
+        let index = self.slot(ResourceKey { address, ty }, mode, gas)?;
+        let slot = &mut self.slots[index];
+        if mutable {
+            if let Resident::Shared(_) = slot.value {
+                slot.value = match std::mem::replace(&mut slot.value, Resident::Absent) {
+                    Resident::Shared(shared) => Resident::Owned(Arc::unwrap_or_clone(shared)),
+                    other => other,
+                };
+            }
+            slot.dirty = true;
+        }
+        if matches!(slot.value, Resident::Absent) {
+            return Err(runtime(RuntimeErrorKind::ResourceMissing));
+        }
+        u32::try_from(index).map_err(|_| invariant())
+    }
+
+    /// `move_from<T>`: a write that takes the resource out of storage.
+    pub fn move_from(
+        &mut self,
+        stack: &mut Stack,
+        gas: &mut GasMeter,
+        module: &LoadedModule,
+        def: StructDefIdx,
+    ) -> Result<(), Fault> {
+        let key = ResourceKey { address: stack.pop_address()?, ty: type_of(module, def)? };
+        let index = self.slot(key, AccessMode::Write, gas)?;
+        let slot = &mut self.slots[index];
+        let value = match std::mem::replace(&mut slot.value, Resident::Absent) {
+            Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
+            Resident::Shared(shared) => Arc::unwrap_or_clone(shared),
+            Resident::Owned(value) => value,
+        };
+        slot.dirty = true;
+        stack.push_val(value);
+        Ok(())
+    }
+
+    /// `move_to<T>`: a write that publishes `value` under `address`.
+    pub fn move_to(
+        &mut self,
+        value: Value,
+        address: AccountAddress,
+        gas: &mut GasMeter,
+        module: &LoadedModule,
+        def: StructDefIdx,
+    ) -> Result<(), Fault> {
+        let key = ResourceKey { address, ty: type_of(module, def)? };
+        let index = self.slot(key, AccessMode::Write, gas)?;
+        let slot = &mut self.slots[index];
+        if !matches!(slot.value, Resident::Absent) {
+            return Err(runtime(RuntimeErrorKind::ResourceAlreadyExists));
+        }
+        slot.value = Resident::Owned(value);
+        slot.dirty = true;
+        Ok(())
+    }
+
+    /// The write set of a successful transaction, sorted by key, after
+    /// charging for every byte written. A resource created and deleted again
+    /// writes nothing; a deletion writes `None`.
+    pub fn finish(&mut self, gas: &mut GasMeter) -> Result<WriteSet, Fault> {
+        let mut ops = Vec::with_capacity(self.slots.iter().filter(|s| s.dirty).count());
+        for slot in self.slots.drain(..) {
+            if !slot.dirty {
+                continue;
+            }
+            let value = match slot.value {
+                Resident::Absent if !slot.existed => continue,
+                Resident::Absent => None,
+                Resident::Shared(shared) => Some(Arc::unwrap_or_clone(shared)),
+                Resident::Owned(value) => Some(value),
+            };
+            gas.charge(write_cost(value.as_ref().map_or(0, storage_size)))?;
+            ops.push(WriteOp { key: slot.key, value });
+        }
+        if !ops.is_sorted_by_key(|op| op.key) {
+            ops.sort_unstable_by_key(|op| op.key);
+        }
+        Ok(WriteSet(ops))
+    }
+}

@@ -1,0 +1,284 @@
+//! The machine state and the dispatch loop.
+
+use smallvec::SmallVec;
+
+use super::globals::WorkingSet;
+use super::ops::{Compiled, Op};
+use super::slot::{Ref, Root, Slot, Stack};
+use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
+use crate::access::DeclaredKeys;
+use crate::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
+use crate::gas::{self, GasMeter};
+use crate::loader::{LoadedFunction, LoadedModule, SignerParam};
+use crate::state::StateView;
+use crate::transaction::{Event, Location};
+use crate::value::Value;
+
+/// A function activation: which code, where in it, and where its locals start.
+#[derive(Clone, Copy)]
+pub(super) struct Frame<'c> {
+    pub module: &'c LoadedModule,
+    pub function: &'c LoadedFunction,
+    /// The current instruction; for a saved caller, its `call`.
+    pub pc: usize,
+    /// Index of the frame's first local in the locals vector.
+    pub base: usize,
+}
+
+impl Frame<'_> {
+    #[cold]
+    pub fn location(&self) -> Location {
+        Location {
+            module: self.module.id().clone(),
+            function: self.function.name.clone(),
+            offset: u16::try_from(self.pc).unwrap_or(u16::MAX),
+        }
+    }
+}
+
+pub(super) struct Machine<'c, 'v, V: StateView + ?Sized> {
+    pub stack: Stack,
+    pub locals: Vec<Slot>,
+    /// The callers of the running frame; the running frame itself is kept in
+    /// the dispatch loop's registers.
+    pub frames: SmallVec<[Frame<'c>; 4]>,
+    pub globals: WorkingSet<'v, V>,
+    pub events: Vec<Event>,
+    pub gas: GasMeter,
+}
+
+type Located<T> = Result<T, (Fault, Location)>;
+
+impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
+    #[inline(always)]
+    pub fn new(view: &'v V, keys: &'v DeclaredKeys, gas_limit: u64, scratch: super::Scratch) -> Self {
+        Machine {
+            stack: Stack(scratch.stack),
+            locals: scratch.locals,
+            frames: SmallVec::new(),
+            globals: WorkingSet::new(view, keys, scratch.slots),
+            events: Vec::new(),
+            gas: GasMeter::new(gas_limit),
+        }
+    }
+
+    /// Runs an entry (or tool-called) function to completion: its return
+    /// values and the frame of its final `ret` (for locating a failure to pay
+    /// for the writes), or a located fault.
+    pub fn run_entry(
+        &mut self,
+        module: &'c LoadedModule,
+        function: &'c LoadedFunction,
+        sender: AccountAddress,
+        args: &[Value],
+    ) -> Located<(Vec<Value>, Frame<'c>)> {
+        let signers = &function.signature.signers;
+        // A `&signer` parameter points at a hidden slot below the frame.
+        for param in signers {
+            if *param == SignerParam::Ref {
+                self.locals.push(Slot::Val(Value::Signer(sender)));
+            }
+        }
+        let base = self.locals.len();
+        let mut hidden = 0u32;
+        for param in signers {
+            self.locals.push(match param {
+                SignerParam::Value => Slot::Val(Value::Signer(sender)),
+                SignerParam::Ref => {
+                    hidden += 1;
+                    Slot::Ref(Ref::new(Root::Local(hidden - 1), false))
+                }
+            });
+        }
+        self.locals.extend(args.iter().cloned().map(Slot::Val));
+        self.locals.resize(base + function.local_count, Slot::Empty);
+        let entry = Frame { module, function, pc: 0, base };
+        if self.gas.charge(gas::call_cost(function.local_count)).is_err() {
+            return Err((Fault::OutOfGas, entry.location()));
+        }
+        let last = self.run(entry)?;
+        match self.stack.pop_values(function.returns.len()) {
+            Ok(returns) => Ok((returns, last)),
+            Err(fault) => Err((fault, last.location())),
+        }
+    }
+
+    /// The dispatch loop. Returns the frame of the entry function's final `ret`.
+    fn run(&mut self, mut cur: Frame<'c>) -> Located<Frame<'c>> {
+        let mut code: &'c Compiled = &cur.function.compiled;
+        loop {
+            let (Some(&op), Some(&cost)) = (code.ops.get(cur.pc), code.gas.get(cur.pc)) else {
+                return Err((invariant(), cur.location()));
+            };
+            if self.gas.charge(cost).is_err() {
+                return Err((Fault::OutOfGas, cur.location()));
+            }
+            let step = match op {
+                Op::Ret => {
+                    self.locals.truncate(cur.base);
+                    match self.frames.pop() {
+                        Some(caller) => {
+                            cur = caller;
+                            cur.pc += 1;
+                            code = &cur.function.compiled;
+                            continue;
+                        }
+                        None => return Ok(cur),
+                    }
+                }
+                Op::Branch(target) => {
+                    cur.pc = usize::from(target);
+                    continue;
+                }
+                Op::BrTrue(target) | Op::BrFalse(target) => match self.stack.pop_bool() {
+                    Ok(value) => {
+                        if value == matches!(op, Op::BrTrue(_)) {
+                            cur.pc = usize::from(target);
+                            continue;
+                        }
+                        Ok(())
+                    }
+                    Err(fault) => Err(fault),
+                },
+                Op::Call(handle) => match control::call(self, &mut cur, FunctionHandleIdx(handle)) {
+                    Ok(()) => {
+                        code = &cur.function.compiled;
+                        continue;
+                    }
+                    Err(fault) => Err(fault),
+                },
+                Op::GlobalRead(f) | Op::GlobalWrite(f) | Op::PathRead(f) | Op::PathWrite(f) => {
+                    let mut cx = fused::Ctx {
+                        stack: &mut self.stack,
+                        locals: &mut self.locals,
+                        globals: &mut self.globals,
+                        gas: &mut self.gas,
+                        compiled: code,
+                        base: cur.base,
+                    };
+                    let (result, global) = match op {
+                        Op::GlobalRead(_) => (fused::global_read(&mut cx, cur.module, &f, cur.pc), true),
+                        Op::GlobalWrite(_) => (fused::global_write(&mut cx, cur.module, &f, cur.pc), true),
+                        Op::PathRead(_) => (fused::path_read(&mut cx, &f, cur.pc), false),
+                        _ => (fused::path_write(&mut cx, &f, cur.pc), false),
+                    };
+                    match result {
+                        Ok(()) => {
+                            cur.pc += f.len(global);
+                            continue;
+                        }
+                        Err((fault, at)) => {
+                            cur.pc = at;
+                            Err(fault)
+                        }
+                    }
+                }
+                Op::Binary(b) => {
+                    let mut cx = fused::Ctx {
+                        stack: &mut self.stack,
+                        locals: &mut self.locals,
+                        globals: &mut self.globals,
+                        gas: &mut self.gas,
+                        compiled: code,
+                        base: cur.base,
+                    };
+                    match fused::binary(&mut cx, &b, cur.pc) {
+                        Ok(next) => {
+                            cur.pc = next;
+                            continue;
+                        }
+                        Err((fault, at)) => {
+                            cur.pc = at;
+                            Err(fault)
+                        }
+                    }
+                }
+                Op::Abort => control::abort(&mut self.stack),
+                Op::Nop => Ok(()),
+                Op::Pop => self.stack.pop().map(drop),
+
+                Op::LdU8(v) => self.stack.load(Value::U8(v)),
+                Op::LdU64(v) => self.stack.load(Value::U64(v)),
+                Op::LdU128(i) => match code.wide.get(i as usize) {
+                    Some(&v) => self.stack.load(Value::U128(v)),
+                    None => Err(invariant()),
+                },
+                Op::LdTrue => self.stack.load(Value::Bool(true)),
+                Op::LdFalse => self.stack.load(Value::Bool(false)),
+                Op::LdConst(idx) => locals::ld_const(&mut self.stack, &mut self.gas, cur.module, ConstIdx(idx)),
+
+                Op::CopyLoc(l) => locals::copy_loc(&mut self.stack, &self.locals, &mut self.gas, cur.base, LocalIdx(l)),
+                Op::MoveLoc(l) => locals::move_loc(&mut self.stack, &mut self.locals, cur.base, LocalIdx(l)),
+                Op::StLoc(l) => locals::st_loc(&mut self.stack, &mut self.locals, cur.base, LocalIdx(l)),
+                Op::ImmBorrowLoc(l) => locals::borrow_loc(&mut self.stack, &self.locals, cur.base, LocalIdx(l), false),
+                Op::MutBorrowLoc(l) => locals::borrow_loc(&mut self.stack, &self.locals, cur.base, LocalIdx(l), true),
+
+                Op::ImmBorrowField(f) => references::borrow_field(&mut self.stack, f, false),
+                Op::MutBorrowField(f) => references::borrow_field(&mut self.stack, f, true),
+                Op::ReadRef => references::read_ref(&mut self.stack, &self.locals, &self.globals, &mut self.gas),
+                Op::WriteRef => references::write_ref(&mut self.stack, &mut self.locals, &mut self.globals),
+                Op::FreezeRef => references::freeze_ref(&mut self.stack),
+
+                Op::Pack(def) => structs::pack(&mut self.stack, cur.module, StructDefIdx(def)),
+                Op::Unpack(def) => structs::unpack(&mut self.stack, cur.module, StructDefIdx(def)),
+                Op::Emit(def) => {
+                    structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, StructDefIdx(def))
+                }
+
+                Op::Add => arithmetic::add(&mut self.stack),
+                Op::Sub => arithmetic::sub(&mut self.stack),
+                Op::Mul => arithmetic::mul(&mut self.stack),
+                Op::Div => arithmetic::div(&mut self.stack),
+                Op::Mod => arithmetic::rem(&mut self.stack),
+                Op::BitAnd => arithmetic::bit_and(&mut self.stack),
+                Op::BitOr => arithmetic::bit_or(&mut self.stack),
+                Op::Xor => arithmetic::xor(&mut self.stack),
+                Op::Shl => arithmetic::shl(&mut self.stack),
+                Op::Shr => arithmetic::shr(&mut self.stack),
+                Op::And => arithmetic::and(&mut self.stack),
+                Op::Or => arithmetic::or(&mut self.stack),
+                Op::Not => arithmetic::not(&mut self.stack),
+                Op::Lt => arithmetic::lt(&mut self.stack),
+                Op::Gt => arithmetic::gt(&mut self.stack),
+                Op::Le => arithmetic::le(&mut self.stack),
+                Op::Ge => arithmetic::ge(&mut self.stack),
+                Op::CastU8 => arithmetic::cast_u8(&mut self.stack),
+                Op::CastU64 => arithmetic::cast_u64(&mut self.stack),
+                Op::CastU128 => arithmetic::cast_u128(&mut self.stack),
+                Op::Eq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, true),
+                Op::Neq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, false),
+
+                Op::Exists(def) => self.globals.exists(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def)),
+                Op::ImmBorrowGlobal(def) => {
+                    self.globals.borrow(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def), false)
+                }
+                Op::MutBorrowGlobal(def) => {
+                    self.globals.borrow(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def), true)
+                }
+                Op::MoveFrom(def) => {
+                    self.globals.move_from(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def))
+                }
+                Op::MoveTo(def) => match references::pop_signer(&mut self.stack, &self.locals, &self.globals) {
+                    Ok((value, address)) => {
+                        self.globals.move_to(value, address, &mut self.gas, cur.module, StructDefIdx(def))
+                    }
+                    Err(fault) => Err(fault),
+                },
+                Op::SignerAddress => references::signer_address(&mut self.stack, &self.locals, &self.globals),
+
+                Op::VecPack(count) => vectors::pack(&mut self.stack, &mut self.gas, count),
+                Op::VecUnpack(count) => vectors::unpack(&mut self.stack, &mut self.gas, count),
+                Op::VecLen => vectors::len(&mut self.stack, &self.locals, &self.globals),
+                Op::VecImmBorrow => vectors::borrow(&mut self.stack, &self.locals, &self.globals, false),
+                Op::VecMutBorrow => vectors::borrow(&mut self.stack, &self.locals, &self.globals, true),
+                Op::VecPushBack => vectors::push_back(&mut self.stack, &mut self.locals, &mut self.globals),
+                Op::VecPopBack => vectors::pop_back(&mut self.stack, &mut self.locals, &mut self.globals),
+                Op::VecSwap => vectors::swap(&mut self.stack, &mut self.locals, &mut self.globals),
+            };
+            if let Err(fault) = step {
+                return Err((fault, cur.location()));
+            }
+            cur.pc += 1;
+        }
+    }
+}

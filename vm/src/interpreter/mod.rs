@@ -1,0 +1,165 @@
+//! The interpreter: a plain `loop { match op }` over the instructions of
+//! loaded functions.
+//!
+//! At load time each function's instructions are translated one for one into
+//! compact [`ops`] (operands narrowed, names already resolved), and common
+//! reference sequences are fused into single ops ([`fused`]) that keep gas
+//! and fault locations exactly as the instructions would have them.
+//!
+//! State lives in flat vectors reused across frames and across transactions
+//! (kept per thread): one operand stack, one vector of local slots (each
+//! frame owns a window of it starting at its `base`), and the working set of
+//! resources. Handlers are grouped by category, as in revm: [`arithmetic`],
+//! [`control`], [`locals`], [`references`], [`structs`], [`vectors`],
+//! [`globals`]. Every failure is a [`Fault`] that the loop locates at the
+//! current module, function and code offset.
+//!
+//! Hot paths read and write primitives in place on the stack rather than
+//! moving whole 48-byte slots: a slot written with narrow stores (a tag and
+//! a `u64`) and then copied with wide loads stalls store-to-load forwarding,
+//! which measured as the single largest cost of the first version.
+
+mod arithmetic;
+mod control;
+mod fused;
+mod fusion;
+mod globals;
+mod locals;
+mod machine;
+mod ops;
+mod references;
+mod slot;
+mod structs;
+mod vectors;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+
+use crate::access::{DeclaredKeys, ResourceKey};
+use crate::file_format::{AccessMode, AccountAddress};
+use crate::gas::OutOfGas;
+use crate::loader::{LoadedFunction, LoadedModule};
+use crate::state::StateView;
+use crate::transaction::{Receipt, RuntimeErrorKind, Status, WriteSet};
+use crate::value::Value;
+
+pub(crate) use ops::compile;
+pub use ops::Compiled;
+pub(crate) use slot::Slot;
+
+/// The deepest call stack a transaction may build, the entry function included.
+pub const MAX_CALL_DEPTH: usize = 256;
+
+/// Why execution stopped early, before it is located.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Runtime(RuntimeErrorKind),
+    Abort(u64),
+    OutOfGas,
+    /// Boxed: rare, and it would double the size of every handler's result.
+    Access(Box<(AccessMode, ResourceKey)>),
+}
+
+impl From<OutOfGas> for Fault {
+    #[inline]
+    fn from(_: OutOfGas) -> Self {
+        Fault::OutOfGas
+    }
+}
+
+/// A broken invariant that the verifier guarantees for published code.
+#[cold]
+pub(crate) fn invariant() -> Fault {
+    Fault::Runtime(RuntimeErrorKind::InvariantViolation)
+}
+
+#[cold]
+pub(crate) fn dangling() -> Fault {
+    Fault::Runtime(RuntimeErrorKind::DanglingReference)
+}
+
+#[inline]
+pub(crate) fn runtime(kind: RuntimeErrorKind) -> Fault {
+    Fault::Runtime(kind)
+}
+
+/// The flat vectors a transaction runs in, kept per thread so that a
+/// transaction allocates nothing for them once a thread has warmed up.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    stack: Vec<Slot>,
+    locals: Vec<Slot>,
+    slots: Vec<globals::GlobalSlot>,
+}
+
+thread_local! {
+    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+}
+
+/// What one invocation produced.
+pub(crate) struct Outcome {
+    pub receipt: Receipt,
+    /// The function's return values, when it succeeded.
+    pub returns: Vec<Value>,
+}
+
+/// Runs `function` of `module` for `sender` with `args` (the arguments after
+/// the leading signers, already checked against the signature), enforcing
+/// `keys` on every global access.
+pub(crate) fn invoke<V: StateView + ?Sized>(
+    module: &LoadedModule,
+    function: &LoadedFunction,
+    view: &V,
+    keys: &DeclaredKeys,
+    sender: AccountAddress,
+    args: &[Value],
+    gas_limit: u64,
+) -> Outcome {
+    // Taking the scratch leaves empty vectors behind, so a nested or
+    // re-entrant call on this thread still works (it just allocates).
+    let scratch = SCRATCH.with(Cell::take);
+    let mut machine = machine::Machine::new(view, keys, gas_limit, scratch);
+    machine.globals.prefetch();
+    let outcome = match machine.run_entry(module, function, sender, args) {
+        Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
+            Ok(write_set) => Outcome {
+                receipt: Receipt {
+                    status: Status::Success,
+                    gas_used: machine.gas.used(),
+                    events: std::mem::take(&mut machine.events),
+                    write_set,
+                },
+                returns,
+            },
+            Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
+        },
+        Err((fault, location)) => {
+            let status = match fault {
+                Fault::Runtime(kind) => Status::RuntimeError { kind, location },
+                Fault::Abort(code) => Status::Aborted { code, location },
+                Fault::OutOfGas => Status::OutOfGas { location },
+                Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
+            };
+            let gas_used = if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
+            failed(status, gas_used)
+        }
+    };
+    let mut scratch = Scratch {
+        stack: std::mem::take(&mut machine.stack.0),
+        locals: std::mem::take(&mut machine.locals),
+        slots: machine.globals.take_slots(),
+    };
+    scratch.stack.clear();
+    scratch.locals.clear();
+    SCRATCH.with(|cell| cell.set(scratch));
+    outcome
+}
+
+fn failed(status: Status, gas_used: u64) -> Outcome {
+    Outcome {
+        receipt: Receipt { status, gas_used, events: Vec::new(), write_set: WriteSet::default() },
+        returns: Vec::new(),
+    }
+}

@@ -1,0 +1,304 @@
+//! The executable form of a function: its instructions translated at load
+//! time into compact [`Op`]s, with common sequences fused.
+//!
+//! Translation keeps one op per instruction, at the same index, so code
+//! offsets (branch targets, fault locations) mean the same in both forms.
+//! A *fused* op replaces only the first instruction of a sequence such as
+//! `copy_loc a; imm_borrow_global T; imm_borrow_field f; read_ref` and, when
+//! executed, performs the whole sequence and continues after it; the
+//! instructions it covers stay in place, so a branch into the middle of the
+//! sequence still runs them one by one. A fused op charges each covered
+//! instruction's gas and reports each failure at that instruction's offset,
+//! so fusion changes neither gas nor locations, only speed: the reference the
+//! sequence would build, push, extend and pop never exists.
+
+use super::fusion;
+use crate::opcodes::Instr;
+
+/// Where a fused op gets its first operand.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Source {
+    /// Already on the operand stack (the sequence starts with the borrow).
+    Stack,
+    /// `copy_loc l`.
+    Copy(u8),
+    /// `move_loc l`.
+    Move(u8),
+    /// `imm_borrow_loc l` / `mut_borrow_loc l`: the local itself is the root.
+    Borrow(u8),
+}
+
+/// A fused `borrow_global` (or local reference), field steps, and a final
+/// `read_ref` or `write_ref`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Fused {
+    pub source: Source,
+    /// For global sequences: `mut_borrow_global` rather than `imm_borrow_global`.
+    pub mutable: bool,
+    /// The struct definition of a global sequence.
+    pub def: u16,
+    /// Field steps: `paths[path_start..path_start + path_len]`.
+    pub path_start: u16,
+    pub path_len: u8,
+}
+
+impl Fused {
+    /// How many instructions the sequence covers.
+    pub fn len(&self, global: bool) -> usize {
+        usize::from(self.source != Source::Stack) + usize::from(global) + usize::from(self.path_len) + 1
+    }
+}
+
+/// An operand of a fused binary operation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Operand {
+    /// `copy_loc l`.
+    Copy(u8),
+    /// `move_loc l`.
+    Move(u8),
+    /// `ld_u64` of [`Compiled::words`]`[i]`.
+    Const(u16),
+}
+
+/// The integer operations a [`Binary`] can fuse.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    BitAnd,
+    BitOr,
+    Xor,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+/// `a; b; op` with both operands from locals or `ld_u64`, and for a
+/// comparison optionally the `br_true`/`br_false` that consumes it:
+/// `copy_loc x; copy_loc y; ge; br_true L` is one op.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Binary {
+    pub a: Operand,
+    pub b: Operand,
+    pub op: BinOp,
+    /// `(jump when the result is this, target)`.
+    pub branch: Option<(bool, u16)>,
+}
+
+/// One executable operation: an instruction with its operands narrowed, or
+/// a fused sequence. Sixteen bytes, `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Op {
+    Pop,
+    Ret,
+    BrTrue(u16),
+    BrFalse(u16),
+    Branch(u16),
+    LdU8(u8),
+    LdU64(u64),
+    /// An index into [`Compiled::wide`].
+    LdU128(u32),
+    LdTrue,
+    LdFalse,
+    LdConst(u16),
+    CopyLoc(u8),
+    MoveLoc(u8),
+    StLoc(u8),
+    ImmBorrowLoc(u8),
+    MutBorrowLoc(u8),
+    ImmBorrowField(u16),
+    MutBorrowField(u16),
+    ReadRef,
+    WriteRef,
+    FreezeRef,
+    Call(u16),
+    Pack(u16),
+    Unpack(u16),
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    BitAnd,
+    BitOr,
+    Xor,
+    Shl,
+    Shr,
+    And,
+    Or,
+    Not,
+    Eq,
+    Neq,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    CastU8,
+    CastU64,
+    CastU128,
+    Abort,
+    Nop,
+    Exists(u16),
+    ImmBorrowGlobal(u16),
+    MutBorrowGlobal(u16),
+    MoveFrom(u16),
+    MoveTo(u16),
+    SignerAddress,
+    Emit(u16),
+    VecPack(u64),
+    VecUnpack(u64),
+    VecLen,
+    VecImmBorrow,
+    VecMutBorrow,
+    VecPushBack,
+    VecPopBack,
+    VecSwap,
+    /// `[copy_loc|move_loc a]; (imm|mut)_borrow_global T; borrow_field*; read_ref`.
+    GlobalRead(Fused),
+    /// `[copy_loc|move_loc a]; mut_borrow_global T; mut_borrow_field*; write_ref`.
+    GlobalWrite(Fused),
+    /// `[copy_loc r|move_loc r|borrow_loc l]; borrow_field*; read_ref`.
+    PathRead(Fused),
+    /// `[copy_loc r|move_loc r|mut_borrow_loc l]; mut_borrow_field*; write_ref`.
+    PathWrite(Fused),
+    /// See [`Binary`].
+    Binary(Binary),
+}
+
+/// A function's executable form.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Compiled {
+    pub(crate) ops: Vec<Op>,
+    /// Base gas per instruction, from the opcode table.
+    pub(crate) gas: Vec<u64>,
+    /// Field steps of fused ops.
+    pub(crate) paths: Vec<u16>,
+    /// `ld_u128` literals, kept out of line so an op stays sixteen bytes.
+    pub(crate) wide: Vec<u128>,
+    /// `ld_u64` operands of [`Binary`] ops.
+    pub(crate) words: Vec<u64>,
+}
+
+impl Compiled {
+    /// The field steps of a fused op.
+    #[inline(always)]
+    pub(crate) fn path(&self, fused: &Fused) -> &[u16] {
+        let start = usize::from(fused.path_start);
+        self.paths.get(start..start + usize::from(fused.path_len)).unwrap_or(&[])
+    }
+}
+
+/// Translates `code`, fusing what can be fused.
+pub(crate) fn compile(code: &[Instr]) -> Compiled {
+    let mut compiled = Compiled {
+        ops: Vec::with_capacity(code.len()),
+        gas: code.iter().map(|i| i.info().gas).collect(),
+        paths: Vec::new(),
+        wide: Vec::new(),
+        words: Vec::new(),
+    };
+    for instr in code {
+        let op = plain(instr, &mut compiled.wide);
+        compiled.ops.push(op);
+    }
+    for start in (0..code.len()).filter(|_| fusion_enabled()) {
+        let fused = fusion::fuse_path(code, start, &mut compiled.paths)
+            .or_else(|| fusion::fuse_binary(code, start, &mut compiled.words));
+        if let Some(op) = fused {
+            compiled.ops[start] = op;
+        }
+    }
+    compiled
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn fusion off on their thread to compare fused and plain runs.
+    pub(crate) static FUSION: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+fn fusion_enabled() -> bool {
+    FUSION.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn fusion_enabled() -> bool {
+    true
+}
+
+fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
+    match *instr {
+        Instr::Pop => Op::Pop,
+        Instr::Ret => Op::Ret,
+        Instr::BrTrue(t) => Op::BrTrue(t.0),
+        Instr::BrFalse(t) => Op::BrFalse(t.0),
+        Instr::Branch(t) => Op::Branch(t.0),
+        Instr::LdU8(v) => Op::LdU8(v),
+        Instr::LdU64(v) => Op::LdU64(v),
+        Instr::LdU128(v) => {
+            wide.push(v);
+            Op::LdU128(u32::try_from(wide.len() - 1).unwrap_or(u32::MAX))
+        }
+        Instr::LdTrue => Op::LdTrue,
+        Instr::LdFalse => Op::LdFalse,
+        Instr::LdConst(c) => Op::LdConst(c.0),
+        Instr::CopyLoc(l) => Op::CopyLoc(l.0),
+        Instr::MoveLoc(l) => Op::MoveLoc(l.0),
+        Instr::StLoc(l) => Op::StLoc(l.0),
+        Instr::ImmBorrowLoc(l) => Op::ImmBorrowLoc(l.0),
+        Instr::MutBorrowLoc(l) => Op::MutBorrowLoc(l.0),
+        Instr::ImmBorrowField(f) => Op::ImmBorrowField(f.field),
+        Instr::MutBorrowField(f) => Op::MutBorrowField(f.field),
+        Instr::ReadRef => Op::ReadRef,
+        Instr::WriteRef => Op::WriteRef,
+        Instr::FreezeRef => Op::FreezeRef,
+        Instr::Call(h) => Op::Call(h.0),
+        Instr::Pack(d) => Op::Pack(d.0),
+        Instr::Unpack(d) => Op::Unpack(d.0),
+        Instr::Add => Op::Add,
+        Instr::Sub => Op::Sub,
+        Instr::Mul => Op::Mul,
+        Instr::Div => Op::Div,
+        Instr::Mod => Op::Mod,
+        Instr::BitAnd => Op::BitAnd,
+        Instr::BitOr => Op::BitOr,
+        Instr::Xor => Op::Xor,
+        Instr::Shl => Op::Shl,
+        Instr::Shr => Op::Shr,
+        Instr::And => Op::And,
+        Instr::Or => Op::Or,
+        Instr::Not => Op::Not,
+        Instr::Eq => Op::Eq,
+        Instr::Neq => Op::Neq,
+        Instr::Lt => Op::Lt,
+        Instr::Gt => Op::Gt,
+        Instr::Le => Op::Le,
+        Instr::Ge => Op::Ge,
+        Instr::CastU8 => Op::CastU8,
+        Instr::CastU64 => Op::CastU64,
+        Instr::CastU128 => Op::CastU128,
+        Instr::Abort => Op::Abort,
+        Instr::Nop => Op::Nop,
+        Instr::Exists(d) => Op::Exists(d.0),
+        Instr::ImmBorrowGlobal(d) => Op::ImmBorrowGlobal(d.0),
+        Instr::MutBorrowGlobal(d) => Op::MutBorrowGlobal(d.0),
+        Instr::MoveFrom(d) => Op::MoveFrom(d.0),
+        Instr::MoveTo(d) => Op::MoveTo(d.0),
+        Instr::SignerAddress => Op::SignerAddress,
+        Instr::Emit(d) => Op::Emit(d.0),
+        Instr::VecPack(_, n) => Op::VecPack(n),
+        Instr::VecUnpack(_, n) => Op::VecUnpack(n),
+        Instr::VecLen(_) => Op::VecLen,
+        Instr::VecImmBorrow(_) => Op::VecImmBorrow,
+        Instr::VecMutBorrow(_) => Op::VecMutBorrow,
+        Instr::VecPushBack(_) => Op::VecPushBack,
+        Instr::VecPopBack(_) => Op::VecPopBack,
+        Instr::VecSwap(_) => Op::VecSwap,
+    }
+}

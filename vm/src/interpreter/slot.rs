@@ -1,0 +1,319 @@
+//! What the operand stack and the local slots hold: values and references.
+//!
+//! # References
+//!
+//! A reference is a *path*: a root (a local slot, by its absolute index in the
+//! flat locals vector shared by all frames, or a slot of the transaction's
+//! global working set) plus the field and element indexes walked from there.
+//! It is resolved on every use. So there is no `Rc`, no `RefCell` and no
+//! `unsafe`: two `&mut` to one place (which the verifier does not forbid) are
+//! simply two paths, and writes through either are ordinary writes.
+//!
+//! A reference whose target has gone away aborts deterministically with
+//! [`RuntimeErrorKind::DanglingReference`](crate::transaction::RuntimeErrorKind):
+//! the root local was moved out (it is [`Slot::Empty`]), the resource was
+//! moved out of storage, or a vector shrank below an element the path names.
+//! A root that was overwritten with a new value of its type is not dangling:
+//! the reference sees the new value, exactly like a pointer to that slot
+//! would. References cannot outlive their frame (they are never returned or
+//! stored), so a root index never points into another call's slots.
+
+use smallvec::SmallVec;
+
+use super::{invariant, Fault};
+use crate::value::Value;
+
+/// Where a reference starts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Root {
+    /// An absolute index into the locals vector.
+    Local(u32),
+    /// An index into the global working set.
+    Global(u32),
+}
+
+/// Field and element steps from the root. Four steps inline covers
+/// `resource.field.field.element`; deeper paths spill to the heap.
+/// Vector indexes are `u32`: an index that does not fit is out of bounds
+/// (no vector can hold 2^32 elements within a transaction's gas).
+pub(crate) type Path = SmallVec<[u32; 4]>;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct Ref {
+    pub root: Root,
+    pub mutable: bool,
+    pub path: Path,
+}
+
+impl Ref {
+    pub fn new(root: Root, mutable: bool) -> Ref {
+        Ref { root, mutable, path: Path::new() }
+    }
+
+    /// This reference extended by one step, with the given mutability.
+    #[inline]
+    pub fn step(mut self, index: u32, mutable: bool) -> Result<Ref, Fault> {
+        self.extend(index, mutable)?;
+        Ok(self)
+    }
+
+    /// Extends this reference by one step in place, with the given mutability.
+    #[inline(always)]
+    pub fn extend(&mut self, index: u32, mutable: bool) -> Result<(), Fault> {
+        if mutable && !self.mutable {
+            return Err(invariant());
+        }
+        self.path.push(index);
+        self.mutable = mutable;
+        Ok(())
+    }
+}
+
+/// One stack or local slot.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Slot {
+    Val(Value),
+    Ref(Ref),
+    /// A local that was never assigned or was moved out.
+    Empty,
+}
+
+/// The operand stack, shared by all frames of a transaction: a callee's
+/// arguments are moved from it into the callee's locals and its return
+/// values are left on it.
+#[derive(Default, Debug)]
+pub(crate) struct Stack(pub Vec<Slot>);
+
+/// A typed pop that reads only the payload in place and then drops the slot.
+/// Moving the whole 48-byte slot out instead would load it with wide loads
+/// right after the narrow stores that wrote it (a tag and a `u64`), which
+/// defeats store-to-load forwarding and stalls the pipeline.
+macro_rules! pop_primitive {
+    ($name:ident, $variant:ident, $ty:ty) => {
+        #[inline(always)]
+        pub fn $name(&mut self) -> Result<$ty, Fault> {
+            let value = match self.0.last() {
+                Some(Slot::Val(Value::$variant(v))) => *v,
+                _ => return Err(invariant()),
+            };
+            self.discard(1);
+            Ok(value)
+        }
+    };
+}
+
+impl Stack {
+    /// Pushes `slot`. Growing is split out and cold so that the fast path
+    /// writes the new slot straight into the vector.
+    #[inline(always)]
+    pub fn push(&mut self, slot: Slot) {
+        if self.0.len() == self.0.capacity() {
+            self.grow();
+        }
+        self.0.push(slot);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.0.reserve(64);
+    }
+
+    #[inline(always)]
+    pub fn push_val(&mut self, value: Value) {
+        self.push(Slot::Val(value));
+    }
+
+    /// Pushes a constant: the handler of the `ld_*` instructions.
+    #[inline(always)]
+    pub fn load(&mut self, value: Value) -> Result<(), Fault> {
+        self.push(Slot::Val(value));
+        Ok(())
+    }
+
+    /// Pops the top slot. A primitive is rebuilt from its payload (see
+    /// [`pop_primitive`] for why); containers and references are moved.
+    #[inline(always)]
+    pub fn pop(&mut self) -> Result<Slot, Fault> {
+        Ok(Slot::Val(match self.0.last() {
+            Some(Slot::Val(Value::U64(v))) => Value::U64(*v),
+            Some(Slot::Val(Value::Bool(v))) => Value::Bool(*v),
+            Some(Slot::Val(Value::U8(v))) => Value::U8(*v),
+            Some(Slot::Val(Value::U128(v))) => Value::U128(*v),
+            Some(Slot::Val(Value::Address(v))) => Value::Address(*v),
+            _ => return self.0.pop().ok_or_else(invariant),
+        }))
+        .inspect(|_| self.discard(1))
+    }
+
+    #[inline(always)]
+    pub fn pop_val(&mut self) -> Result<Value, Fault> {
+        match self.pop()? {
+            Slot::Val(v) => Ok(v),
+            _ => Err(invariant()),
+        }
+    }
+
+    /// Pushes a copy of `value`. A primitive is rebuilt from its payload so
+    /// that no temporary copy of the whole value is made.
+    #[inline(always)]
+    pub fn push_copy(&mut self, value: &Value) {
+        let copy = match value {
+            Value::U64(v) => Value::U64(*v),
+            Value::Bool(v) => Value::Bool(*v),
+            Value::U8(v) => Value::U8(*v),
+            Value::U128(v) => Value::U128(*v),
+            Value::Address(v) => Value::Address(*v),
+            other => other.clone(),
+        };
+        self.push(Slot::Val(copy));
+    }
+
+    /// Moves the top value into `target`, dropping what was there. A
+    /// primitive is copied by its payload (see [`pop_primitive`]).
+    #[inline(always)]
+    pub fn pop_into(&mut self, target: &mut Value) -> Result<(), Fault> {
+        match (self.0.last(), &mut *target) {
+            (Some(Slot::Val(Value::U64(v))), Value::U64(t)) => *t = *v,
+            (Some(Slot::Val(Value::U8(v))), Value::U8(t)) => *t = *v,
+            (Some(Slot::Val(Value::Bool(v))), Value::Bool(t)) => *t = *v,
+            (Some(Slot::Val(Value::U128(v))), Value::U128(t)) => *t = *v,
+            (Some(Slot::Val(Value::Address(v))), Value::Address(t)) => *t = *v,
+            _ => {
+                *target = self.pop_val()?;
+                return Ok(());
+            }
+        }
+        self.discard(1);
+        Ok(())
+    }
+
+    /// Moves the top slot into `dest` (an empty or reference-holding local),
+    /// writing a primitive straight into place.
+    #[inline(always)]
+    pub fn pop_to(&mut self, dest: &mut Slot) -> Result<(), Fault> {
+        if !matches!(dest, Slot::Empty) {
+            *dest = self.pop()?;
+            return Ok(());
+        }
+        // `dest` is empty, so nothing needs dropping before the write.
+        match self.0.last() {
+            Some(Slot::Val(Value::U64(v))) => *dest = Slot::Val(Value::U64(*v)),
+            Some(Slot::Val(Value::Bool(v))) => *dest = Slot::Val(Value::Bool(*v)),
+            Some(Slot::Val(Value::U8(v))) => *dest = Slot::Val(Value::U8(*v)),
+            Some(Slot::Val(Value::Address(v))) => *dest = Slot::Val(Value::Address(*v)),
+            _ => {
+                *dest = self.0.pop().ok_or_else(invariant)?;
+                return Ok(());
+            }
+        }
+        self.discard(1);
+        Ok(())
+    }
+
+    /// The top reference, in place.
+    #[inline(always)]
+    pub fn top_ref(&self) -> Result<&Ref, Fault> {
+        match self.0.last() {
+            Some(Slot::Ref(r)) => Ok(r),
+            _ => Err(invariant()),
+        }
+    }
+
+    /// The top reference, in place, for extending its path.
+    #[inline(always)]
+    pub fn top_ref_mut(&mut self) -> Result<&mut Ref, Fault> {
+        match self.0.last_mut() {
+            Some(Slot::Ref(r)) => Ok(r),
+            _ => Err(invariant()),
+        }
+    }
+
+    /// Replaces the top slot (a reference just used) with a value.
+    #[inline(always)]
+    pub fn replace_top(&mut self, value: Value) {
+        if let Some(top) = self.0.last_mut() {
+            *top = Slot::Val(value);
+        }
+    }
+
+    #[inline(always)]
+    pub fn pop_ref(&mut self) -> Result<Ref, Fault> {
+        match self.0.pop() {
+            Some(Slot::Ref(r)) => Ok(r),
+            _ => Err(invariant()),
+        }
+    }
+
+    pop_primitive!(pop_u64, U64, u64);
+    pop_primitive!(pop_u8, U8, u8);
+    pop_primitive!(pop_bool, Bool, bool);
+    pop_primitive!(pop_address, Address, crate::file_format::AccountAddress);
+
+    /// Drops the top `n` slots (all of them primitive or references, whose
+    /// drop is cheap), after an operation that read them in place.
+    #[inline(always)]
+    pub fn discard(&mut self, n: usize) {
+        let len = self.0.len().saturating_sub(n);
+        self.0.truncate(len);
+    }
+
+    /// The top two values, in place, for binary operations.
+    #[inline(always)]
+    pub fn top_two_mut(&mut self) -> Result<(&mut Value, &mut Value), Fault> {
+        let len = self.0.len();
+        match self.0.get_mut(len.wrapping_sub(2)..) {
+            Some([Slot::Val(a), Slot::Val(b)]) => Ok((a, b)),
+            _ => Err(invariant()),
+        }
+    }
+
+    /// The top slot's value, to be replaced in place by a unary or binary operation.
+    #[inline(always)]
+    pub fn top_val_mut(&mut self) -> Result<&mut Value, Fault> {
+        match self.0.last_mut() {
+            Some(Slot::Val(v)) => Ok(v),
+            _ => Err(invariant()),
+        }
+    }
+
+    /// The index where the top `n` slots start.
+    #[inline]
+    pub fn top_start(&self, n: usize) -> Result<usize, Fault> {
+        self.0.len().checked_sub(n).ok_or_else(invariant)
+    }
+
+    /// Moves the top `n` slots, deepest first, onto the end of `dest` (a
+    /// call's arguments into its locals); primitives by their payload.
+    #[inline]
+    pub fn move_top_to(&mut self, n: usize, dest: &mut Vec<Slot>) -> Result<(), Fault> {
+        let start = self.top_start(n)?;
+        for slot in self.0.get_mut(start..).unwrap_or(&mut []) {
+            dest.push(match slot {
+                Slot::Val(Value::U64(v)) => Slot::Val(Value::U64(*v)),
+                Slot::Val(Value::Bool(v)) => Slot::Val(Value::Bool(*v)),
+                Slot::Val(Value::U8(v)) => Slot::Val(Value::U8(*v)),
+                Slot::Val(Value::Address(v)) => Slot::Val(Value::Address(*v)),
+                other => std::mem::replace(other, Slot::Empty),
+            });
+        }
+        self.0.truncate(start);
+        Ok(())
+    }
+
+    /// Pops the top `n` slots as values, deepest first.
+    pub fn pop_values(&mut self, n: usize) -> Result<Vec<Value>, Fault> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let start = self.top_start(n)?;
+        let mut out = Vec::with_capacity(n);
+        for slot in self.0.drain(start..) {
+            match slot {
+                Slot::Val(v) => out.push(v),
+                _ => return Err(invariant()),
+            }
+        }
+        Ok(out)
+    }
+}

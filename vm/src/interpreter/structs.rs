@@ -1,0 +1,50 @@
+//! Structs: packing, unpacking, and emitting them as events.
+
+use super::slot::Stack;
+use super::{invariant, Fault};
+use crate::file_format::StructDefIdx;
+use crate::gas::{event_cost, GasMeter};
+use crate::loader::{LoadedModule, LoadedStruct};
+use crate::transaction::Event;
+use crate::value::Value;
+
+#[inline]
+fn def(module: &LoadedModule, def: StructDefIdx) -> Result<&LoadedStruct, Fault> {
+    module.structs.get(def.index()).ok_or_else(invariant)
+}
+
+/// `pack`: the top `n` values (first field deepest) become a struct.
+#[inline]
+pub(super) fn pack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
+    let fields = stack.pop_values(def(module, idx)?.field_names.len())?;
+    stack.push_val(Value::Struct(fields));
+    Ok(())
+}
+
+/// `unpack`: a struct becomes its fields, first field deepest.
+#[inline]
+pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
+    let count = def(module, idx)?.field_names.len();
+    match stack.pop_val()? {
+        Value::Struct(fields) if fields.len() == count => {
+            stack.0.extend(fields.into_iter().map(super::Slot::Val));
+            Ok(())
+        }
+        _ => Err(invariant()),
+    }
+}
+
+/// `emit`: records the struct as an event of its type, priced by size.
+pub(super) fn emit(
+    stack: &mut Stack,
+    events: &mut Vec<Event>,
+    gas: &mut GasMeter,
+    module: &LoadedModule,
+    idx: StructDefIdx,
+) -> Result<(), Fault> {
+    let def = def(module, idx)?;
+    let value = stack.pop_val()?;
+    gas.charge(event_cost(value.storage_size()))?;
+    events.push(Event { module: module.id().clone(), name: def.name.clone(), value });
+    Ok(())
+}

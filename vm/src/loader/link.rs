@@ -1,0 +1,274 @@
+//! The linker: checks a verified module against the modules already published
+//! and resolves every handle to what it names.
+//!
+//! The verifier checks a module alone and trusts the handles it declares for
+//! foreign structs and functions; here those handles meet the real
+//! definitions. A foreign struct must exist with the same abilities, a foreign
+//! function must exist, be public and have the same parameters, returns and
+//! access spec (compared with struct handles resolved to [`TypeId`]s, since
+//! handle indexes differ between modules).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::loaded::{
+    CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType,
+};
+use super::{CodeCache, LoadError};
+use crate::access::TypeId;
+use crate::file_format::{AccessSpec, ConstValue, Module, ModuleId, Type, Visibility};
+use crate::value::Value;
+
+/// Links `module` against `cache`; nothing is published here.
+pub(super) fn link(cache: &CodeCache, module: Module) -> Result<LoadedModule, LoadError> {
+    let id = module.self_id().cloned().ok_or(LoadError::MissingSelfHandle)?;
+    if cache.is_published(&id) {
+        return Err(LoadError::AlreadyPublished(id));
+    }
+    let deps = dependencies(cache, &id, &module)?;
+    let structs = own_structs(cache, &id, &module)?;
+    let handle_types = struct_handle_types(&id, &module, &deps, &structs)?;
+    let resolve = |ty: &Type| resolve_type(&id, ty, &handle_types);
+    let structs = structs
+        .into_iter()
+        .map(|(def, mut loaded)| {
+            loaded.field_types = def.fields.iter().map(|f| resolve(&f.ty)).collect::<Result<_, _>>()?;
+            Ok(loaded)
+        })
+        .collect::<Result<Vec<_>, LoadError>>()?;
+    let call_targets = call_targets(&id, &module, &deps, &handle_types)?;
+    let functions = functions(&id, &module, &handle_types)?;
+    let function_index = functions.iter().enumerate().map(|(i, f)| (f.name.clone(), index16(i))).collect();
+    let constants = module.constants.iter().map(|c| const_value(&c.value)).collect();
+    let hash = module_hash(&module);
+    Ok(LoadedModule { id, module, hash, handle_types, structs, functions, call_targets, constants, function_index })
+}
+
+/// blake3 over the module's versioned binary encoding (the `.rbc` bytes).
+fn module_hash(module: &Module) -> [u8; 32] {
+    *blake3::hash(&crate::encoding::encode_module(module)).as_bytes()
+}
+
+fn index16(i: usize) -> u16 {
+    // Tables are limited to u16 entries by the verifier's limits pass.
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+/// Per module handle, the published dependency (`None` for handle 0, the module itself).
+fn dependencies(
+    cache: &CodeCache,
+    id: &ModuleId,
+    module: &Module,
+) -> Result<Vec<Option<Arc<LoadedModule>>>, LoadError> {
+    let mut deps = vec![None];
+    for dep in module.module_handles.iter().skip(1) {
+        if dep == id {
+            return Err(LoadError::Malformed { module: id.clone(), reason: "the module depends on itself".into() });
+        }
+        let loaded = cache
+            .loaded(dep)
+            .cloned()
+            .ok_or_else(|| LoadError::MissingDependency { module: id.clone(), dependency: dep.clone() })?;
+        deps.push(Some(loaded));
+    }
+    Ok(deps)
+}
+
+/// This module's struct definitions with their type ids, checked for
+/// collisions with every published type and with each other.
+fn own_structs<'m>(
+    cache: &CodeCache,
+    id: &ModuleId,
+    module: &'m Module,
+) -> Result<Vec<(&'m crate::file_format::StructDef, LoadedStruct)>, LoadError> {
+    let mut seen: FxHashMap<TypeId, &str> = FxHashMap::default();
+    let mut out = Vec::with_capacity(module.structs.len());
+    for def in &module.structs {
+        let handle = module.struct_handle(def.handle).ok_or_else(|| malformed(id, "struct definition handle"))?;
+        let ty = TypeId::of(id, &handle.name);
+        if let Some(existing) = cache.type_name(ty) {
+            return Err(LoadError::TypeIdCollision { module: id.clone(), name: handle.name.clone(), existing });
+        }
+        if let Some(other) = seen.insert(ty, &handle.name) {
+            return Err(LoadError::TypeIdCollision {
+                module: id.clone(),
+                name: handle.name.clone(),
+                existing: format!("{id}::{other}"),
+            });
+        }
+        let loaded = LoadedStruct {
+            name: handle.name.clone(),
+            ty,
+            abilities: handle.abilities,
+            field_names: def.fields.iter().map(|f| f.name.clone()).collect(),
+            field_types: Vec::new(),
+        };
+        out.push((def, loaded));
+    }
+    Ok(out)
+}
+
+fn struct_handle_types(
+    id: &ModuleId,
+    module: &Module,
+    deps: &[Option<Arc<LoadedModule>>],
+    own: &[(&crate::file_format::StructDef, LoadedStruct)],
+) -> Result<Vec<TypeId>, LoadError> {
+    module
+        .struct_handles
+        .iter()
+        .enumerate()
+        .map(|(index, handle)| match deps.get(handle.module.index()) {
+            Some(None) => own
+                .iter()
+                .find(|(def, _)| def.handle.index() == index)
+                .map(|(_, s)| s.ty)
+                .ok_or_else(|| malformed(id, &format!("struct handle `{}` has no definition", handle.name))),
+            Some(Some(dep)) => {
+                let def = dep.struct_by_name(&handle.name).ok_or_else(|| LoadError::StructNotFound {
+                    module: id.clone(),
+                    name: format!("{}::{}", dep.id, handle.name),
+                })?;
+                if def.abilities != handle.abilities {
+                    return Err(LoadError::StructAbilityMismatch {
+                        module: id.clone(),
+                        name: format!("{}::{}", dep.id, handle.name),
+                        declared: handle.abilities,
+                        actual: def.abilities,
+                    });
+                }
+                Ok(def.ty)
+            }
+            None => Err(malformed(id, "struct handle module index")),
+        })
+        .collect()
+}
+
+pub(super) fn resolve_type(id: &ModuleId, ty: &Type, handle_types: &[TypeId]) -> Result<ResolvedType, LoadError> {
+    let inner = |t: &Type| resolve_type(id, t, handle_types).map(Box::new);
+    Ok(match ty {
+        Type::Bool => ResolvedType::Bool,
+        Type::U8 => ResolvedType::U8,
+        Type::U64 => ResolvedType::U64,
+        Type::U128 => ResolvedType::U128,
+        Type::Address => ResolvedType::Address,
+        Type::Signer => ResolvedType::Signer,
+        Type::Vector(elem) => ResolvedType::Vector(inner(elem)?),
+        Type::Struct(handle) => ResolvedType::Struct(
+            *handle_types.get(handle.index()).ok_or_else(|| malformed(id, "struct handle index in a type"))?,
+        ),
+        Type::Ref(t) => ResolvedType::Ref(inner(t)?),
+        Type::MutRef(t) => ResolvedType::MutRef(inner(t)?),
+    })
+}
+
+fn resolve_types(id: &ModuleId, tys: &[Type], handle_types: &[TypeId]) -> Result<Vec<ResolvedType>, LoadError> {
+    tys.iter().map(|t| resolve_type(id, t, handle_types)).collect()
+}
+
+fn resolve_access(id: &ModuleId, spec: &AccessSpec, handle_types: &[TypeId]) -> Result<Vec<ResolvedAccess>, LoadError> {
+    spec.0
+        .iter()
+        .map(|a| {
+            let ty = *handle_types.get(a.resource.index()).ok_or_else(|| malformed(id, "access spec struct handle"))?;
+            Ok(ResolvedAccess { mode: a.mode, ty, address: a.address })
+        })
+        .collect()
+}
+
+/// Per function handle, where a call through it lands; foreign handles are
+/// checked against the callee's definition.
+fn call_targets(
+    id: &ModuleId,
+    module: &Module,
+    deps: &[Option<Arc<LoadedModule>>],
+    handle_types: &[TypeId],
+) -> Result<Vec<CallTarget>, LoadError> {
+    let mut targets = Vec::with_capacity(module.function_handles.len());
+    for (index, handle) in module.function_handles.iter().enumerate() {
+        let target = match deps.get(handle.module.index()) {
+            Some(None) => module
+                .functions
+                .iter()
+                .position(|def| def.handle.index() == index)
+                .map(|def| CallTarget::Local(index16(def)))
+                .ok_or_else(|| malformed(id, &format!("function handle `{}` has no definition", handle.name)))?,
+            Some(Some(dep)) => {
+                let mismatch = |what: &'static str| LoadError::FunctionMismatch {
+                    module: id.clone(),
+                    name: format!("{}::{}", dep.id, handle.name),
+                    what,
+                };
+                let def_index = dep.function_def_index(&handle.name).ok_or_else(|| LoadError::FunctionNotFound {
+                    module: id.clone(),
+                    name: format!("{}::{}", dep.id, handle.name),
+                })?;
+                let def = dep.functions.get(usize::from(def_index)).ok_or_else(|| mismatch("definition"))?;
+                if def.visibility != Visibility::Public {
+                    return Err(LoadError::FunctionNotPublic {
+                        module: id.clone(),
+                        name: format!("{}::{}", dep.id, handle.name),
+                    });
+                }
+                if resolve_types(id, &handle.params, handle_types)? != def.params {
+                    return Err(mismatch("parameters"));
+                }
+                if resolve_types(id, &handle.returns, handle_types)? != def.returns {
+                    return Err(mismatch("return types"));
+                }
+                let declared: BTreeSet<ResolvedAccess> =
+                    resolve_access(id, &handle.access, handle_types)?.into_iter().collect();
+                let actual: BTreeSet<ResolvedAccess> = def.access.iter().copied().collect();
+                if declared != actual {
+                    return Err(mismatch("access spec"));
+                }
+                CallTarget::Foreign(Arc::clone(dep), def_index)
+            }
+            None => return Err(malformed(id, "function handle module index")),
+        };
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<Vec<LoadedFunction>, LoadError> {
+    module
+        .functions
+        .iter()
+        .map(|def| {
+            let handle =
+                module.function_handle(def.handle).ok_or_else(|| malformed(id, "function definition handle"))?;
+            let params = resolve_types(id, &handle.params, handle_types)?;
+            let signature = CallSignature::of(&params);
+            Ok(LoadedFunction {
+                name: handle.name.clone(),
+                visibility: def.visibility,
+                is_entry: def.is_entry,
+                local_count: params.len() + def.locals.len(),
+                returns: resolve_types(id, &handle.returns, handle_types)?,
+                params,
+                code: def.code.clone(),
+                compiled: crate::interpreter::compile(&def.code),
+                access: resolve_access(id, &handle.access, handle_types)?,
+                signature,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn const_value(value: &ConstValue) -> Value {
+    match value {
+        ConstValue::Bool(b) => Value::Bool(*b),
+        ConstValue::U8(v) => Value::U8(*v),
+        ConstValue::U64(v) => Value::U64(*v),
+        ConstValue::U128(v) => Value::U128(*v),
+        ConstValue::Address(a) => Value::Address(*a),
+        ConstValue::Vector(items) => Value::Vector(items.iter().map(const_value).collect()),
+    }
+}
+
+fn malformed(id: &ModuleId, reason: &str) -> LoadError {
+    LoadError::Malformed { module: id.clone(), reason: reason.to_string() }
+}

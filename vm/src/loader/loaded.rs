@@ -1,0 +1,228 @@
+//! What the linker produces: a module with every name resolved to an index,
+//! a [`TypeId`] or a shared pointer, so the interpreter never looks a name up.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::access::TypeId;
+use crate::file_format::{AccessMode, AccountAddress, AddressSource, Module, ModuleId, Visibility};
+use crate::opcodes::Instr;
+use crate::value::Value;
+
+/// A type with struct handles replaced by global type identities: comparable
+/// across modules (the linker matches foreign signatures with it) and
+/// printable without the defining module at hand.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum ResolvedType {
+    Bool,
+    U8,
+    U64,
+    U128,
+    Address,
+    Signer,
+    Vector(Box<ResolvedType>),
+    Struct(TypeId),
+    Ref(Box<ResolvedType>),
+    MutRef(Box<ResolvedType>),
+}
+
+impl ResolvedType {
+    /// Whether a transaction argument (a [`Value`]) has this type. Only the
+    /// types a transaction can supply ever match.
+    pub fn accepts(&self, value: &Value) -> bool {
+        match (self, value) {
+            (ResolvedType::Bool, Value::Bool(_))
+            | (ResolvedType::U8, Value::U8(_))
+            | (ResolvedType::U64, Value::U64(_))
+            | (ResolvedType::U128, Value::U128(_))
+            | (ResolvedType::Address, Value::Address(_)) => true,
+            (ResolvedType::Vector(elem), Value::Vector(items)) => items.iter().all(|item| elem.accepts(item)),
+            _ => false,
+        }
+    }
+
+    /// Whether a transaction can supply a value of this type as an argument.
+    pub fn is_argument_type(&self) -> bool {
+        match self {
+            ResolvedType::Bool | ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128 | ResolvedType::Address => {
+                true
+            }
+            ResolvedType::Vector(elem) => elem.is_argument_type(),
+            _ => false,
+        }
+    }
+
+    fn is_signer_param(&self) -> Option<SignerParam> {
+        match self {
+            ResolvedType::Signer => Some(SignerParam::Value),
+            ResolvedType::Ref(inner) if **inner == ResolvedType::Signer => Some(SignerParam::Ref),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ResolvedType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolvedType::Bool => f.write_str("bool"),
+            ResolvedType::U8 => f.write_str("u8"),
+            ResolvedType::U64 => f.write_str("u64"),
+            ResolvedType::U128 => f.write_str("u128"),
+            ResolvedType::Address => f.write_str("address"),
+            ResolvedType::Signer => f.write_str("signer"),
+            ResolvedType::Vector(elem) => write!(f, "vector<{elem}>"),
+            ResolvedType::Struct(ty) => write!(f, "{ty:?}"),
+            ResolvedType::Ref(inner) => write!(f, "&{inner}"),
+            ResolvedType::MutRef(inner) => write!(f, "&mut {inner}"),
+        }
+    }
+}
+
+/// How a leading signer parameter receives the sender.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignerParam {
+    /// `signer`: the value itself.
+    Value,
+    /// `&signer`: a reference to a hidden slot holding it.
+    Ref,
+}
+
+/// What a transaction must supply to call a function: the leading signer
+/// parameters (filled with the sender) and the types of the remaining
+/// arguments.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CallSignature {
+    pub signers: Vec<SignerParam>,
+    pub args: Vec<ResolvedType>,
+    /// Why a transaction cannot call this function, when a parameter after the
+    /// signers has a type no argument can have.
+    pub unsupported: Option<String>,
+}
+
+impl CallSignature {
+    pub(crate) fn of(params: &[ResolvedType]) -> CallSignature {
+        let signers: Vec<SignerParam> = params.iter().map_while(ResolvedType::is_signer_param).collect();
+        let args: Vec<ResolvedType> = params[signers.len()..].to_vec();
+        let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, ty)| {
+            format!("parameter {} has type `{ty}`, which a transaction cannot supply", i + signers.len())
+        });
+        CallSignature { signers, args, unsupported }
+    }
+}
+
+/// One access of a function's spec with its resource resolved to a [`TypeId`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct ResolvedAccess {
+    pub mode: AccessMode,
+    pub ty: TypeId,
+    pub address: AddressSource,
+}
+
+/// A struct definition, resolved.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LoadedStruct {
+    pub name: String,
+    pub ty: TypeId,
+    pub abilities: crate::file_format::Abilities,
+    pub field_names: Vec<String>,
+    pub field_types: Vec<ResolvedType>,
+}
+
+/// A function definition, resolved: everything a call needs in one place.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LoadedFunction {
+    pub name: String,
+    pub visibility: Visibility,
+    pub is_entry: bool,
+    pub params: Vec<ResolvedType>,
+    pub returns: Vec<ResolvedType>,
+    /// Parameters plus declared locals: the size of the frame's local slots.
+    pub local_count: usize,
+    pub code: Vec<Instr>,
+    /// The code as the interpreter runs it.
+    pub(crate) compiled: crate::interpreter::Compiled,
+    pub access: Vec<ResolvedAccess>,
+    pub signature: CallSignature,
+}
+
+impl LoadedFunction {
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+}
+
+/// Where a `call` through a function handle lands.
+#[derive(Clone, Debug)]
+pub enum CallTarget {
+    /// A function definition of the calling module.
+    Local(u16),
+    /// A function definition of a dependency; the pointer keeps it alive for
+    /// as long as the caller is.
+    Foreign(Arc<LoadedModule>, u16),
+}
+
+/// A published module after linking.
+#[derive(Debug)]
+pub struct LoadedModule {
+    pub(crate) id: ModuleId,
+    pub(crate) module: Module,
+    /// blake3 over the module's encoding: what the code part of a state root covers.
+    pub(crate) hash: [u8; 32],
+    /// Per struct handle, the type it names.
+    pub(crate) handle_types: Vec<TypeId>,
+    /// Per struct definition.
+    pub(crate) structs: Vec<LoadedStruct>,
+    /// Per function definition.
+    pub(crate) functions: Vec<LoadedFunction>,
+    /// Per function handle.
+    pub(crate) call_targets: Vec<CallTarget>,
+    /// Per constant, as a value ready to copy.
+    pub(crate) constants: Vec<Value>,
+    pub(crate) function_index: FxHashMap<String, u16>,
+}
+
+impl LoadedModule {
+    pub fn id(&self) -> &ModuleId {
+        &self.id
+    }
+
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    pub fn address(&self) -> AccountAddress {
+        self.id.address
+    }
+
+    /// The type a struct handle of this module names.
+    pub fn struct_handle_type(&self, handle: crate::file_format::StructHandleIdx) -> Option<TypeId> {
+        self.handle_types.get(handle.index()).copied()
+    }
+
+    pub fn structs(&self) -> &[LoadedStruct] {
+        &self.structs
+    }
+
+    pub fn functions(&self) -> &[LoadedFunction] {
+        &self.functions
+    }
+
+    pub fn function(&self, name: &str) -> Option<&LoadedFunction> {
+        let index = *self.function_index.get(name)?;
+        self.functions.get(usize::from(index))
+    }
+
+    pub(crate) fn struct_by_name(&self, name: &str) -> Option<&LoadedStruct> {
+        self.structs.iter().find(|s| s.name == name)
+    }
+
+    pub(crate) fn function_def_index(&self, name: &str) -> Option<u16> {
+        self.function_index.get(name).copied()
+    }
+}

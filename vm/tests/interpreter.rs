@@ -1,0 +1,310 @@
+//! The interpreter, instruction by instruction, on small assembled programs:
+//! checked arithmetic, casts, shifts, vectors, locals and references, calls,
+//! the call-depth limit, events, and a tour that runs every opcode.
+// Helpers return a whole `Status` as their error so tests can compare it.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeSet;
+
+use resin_vm::access::{ResourceKey, TypeId};
+use resin_vm::assembler::assemble;
+use resin_vm::interpreter::MAX_CALL_DEPTH;
+use resin_vm::opcodes::OPCODES;
+use resin_vm::{AccountAddress, Event, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World};
+
+const GAS: u64 = 1_000_000;
+
+fn id(name: &str) -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(1), name)
+}
+
+fn publish(world: &mut World, text: &str) {
+    world.publish(assemble(text).unwrap_or_else(|e| panic!("{e}\n{text}"))).unwrap_or_else(|e| panic!("{e}\n{text}"));
+}
+
+fn call_tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
+    Transaction {
+        sender: AccountAddress::from_u64(0xA),
+        module: id(module),
+        function: function.into(),
+        args,
+        gas_limit: GAS,
+    }
+}
+
+/// Calls `module::function` for its return values (writes are not applied).
+fn call(world: &World, module: &str, function: &str, args: Vec<Value>) -> Result<Vec<Value>, Status> {
+    let outcome = world.call(&call_tx(module, function, args));
+    match outcome.receipt.status {
+        Status::Success => Ok(outcome.returns),
+        status => Err(status),
+    }
+}
+
+/// Runs `body` as `public fun f()<ret>` of a fresh module `0x1::t`.
+fn eval(ret: &str, body: &str) -> Result<Vec<Value>, Status> {
+    let mut world = World::new();
+    publish(
+        &mut world,
+        &format!("module 0x1::t\nstruct P has copy, drop {{ x: u64, y: bool }}\npublic fun f(){ret} {{\n{body}\n}}\n"),
+    );
+    call(&world, "t", "f", vec![])
+}
+
+/// The runtime error `body` stops with, and the offset of the failing instruction.
+fn runtime_error(ret: &str, body: &str) -> (RuntimeErrorKind, u16) {
+    match eval(ret, body) {
+        Err(Status::RuntimeError { kind, location }) => {
+            assert_eq!((location.module, location.function.as_str()), (id("t"), "f"));
+            (kind, location.offset)
+        }
+        other => panic!("expected a runtime error, got {other:?}\n{body}"),
+    }
+}
+
+#[test]
+fn checked_arithmetic_aborts_on_overflow_and_division_by_zero() {
+    use RuntimeErrorKind::{ArithmeticOverflow as Overflow, DivisionByZero as DivZero};
+    let cases = [
+        (": u8", "ld_u8 255\nld_u8 1\nadd\nret", Overflow),
+        (": u64", "ld_u64 0xffffffffffffffff\nld_u64 1\nadd\nret", Overflow),
+        (": u128", "ld_u128 0\nld_u128 1\nsub\nret", Overflow),
+        (": u64", "ld_u64 0x100000000\nld_u64 0x100000000\nmul\nret", Overflow),
+        (": u64", "ld_u64 1\nld_u64 0\ndiv\nret", DivZero),
+        (": u8", "ld_u8 1\nld_u8 0\nmod\nret", DivZero),
+    ];
+    for (ret, body, kind) in cases {
+        assert_eq!(runtime_error(ret, body), (kind, 2), "{body}");
+    }
+    assert_eq!(eval(": u64", "ld_u64 7\nld_u64 2\ndiv\nret"), Ok(vec![Value::U64(3)]));
+    assert_eq!(eval(": u64", "ld_u64 7\nld_u64 2\nmod\nret"), Ok(vec![Value::U64(1)]));
+    assert_eq!(
+        eval(": u128", "ld_u128 0xffffffffffffffffffffffffffffffff\nld_u128 1\nsub\nret"),
+        Ok(vec![Value::U128(u128::MAX - 1)])
+    );
+    assert_eq!(eval(": u8", "ld_u8 0x0f\nld_u8 0x3c\nxor\nret"), Ok(vec![Value::U8(0x33)]));
+}
+
+#[test]
+fn casts_abort_when_the_value_does_not_fit() {
+    assert_eq!(eval(": u8", "ld_u64 255\ncast_u8\nret"), Ok(vec![Value::U8(255)]));
+    assert_eq!(runtime_error(": u8", "ld_u64 256\ncast_u8\nret"), (RuntimeErrorKind::CastOutOfRange, 1));
+    assert_eq!(
+        runtime_error(": u64", "ld_u128 0x10000000000000000\ncast_u64\nret"),
+        (RuntimeErrorKind::CastOutOfRange, 1)
+    );
+    assert_eq!(eval(": u128", "ld_u8 200\ncast_u128\nret"), Ok(vec![Value::U128(200)]));
+    assert_eq!(eval(": u64", "ld_u128 0xffffffffffffffff\ncast_u64\nret"), Ok(vec![Value::U64(u64::MAX)]));
+}
+
+#[test]
+fn shifts_by_the_bit_width_or_more_abort() {
+    assert_eq!(eval(": u8", "ld_u8 1\nld_u8 7\nshl\nret"), Ok(vec![Value::U8(128)]));
+    assert_eq!(eval(": u8", "ld_u8 0xff\nld_u8 4\nshl\nret"), Ok(vec![Value::U8(0xf0)]), "bits shifted out are lost");
+    assert_eq!(eval(": u64", "ld_u64 0x8000000000000000\nld_u8 63\nshr\nret"), Ok(vec![Value::U64(1)]));
+    assert_eq!(runtime_error(": u8", "ld_u8 1\nld_u8 8\nshl\nret"), (RuntimeErrorKind::ShiftTooLarge, 2));
+    assert_eq!(runtime_error(": u64", "ld_u64 1\nld_u8 64\nshr\nret"), (RuntimeErrorKind::ShiftTooLarge, 2));
+    assert_eq!(runtime_error(": u128", "ld_u128 1\nld_u8 128\nshl\nret"), (RuntimeErrorKind::ShiftTooLarge, 2));
+}
+
+#[test]
+fn comparisons_and_equality() {
+    assert_eq!(eval(": bool", "ld_u128 5\nld_u128 5\nge\nret"), Ok(vec![Value::Bool(true)]));
+    assert_eq!(eval(": bool", "ld_u8 5\nld_u8 6\ngt\nret"), Ok(vec![Value::Bool(false)]));
+    let structs = "ld_u64 1\nld_true\npack P\nld_u64 1\nld_true\npack P\neq\nret";
+    assert_eq!(eval(": bool", structs), Ok(vec![Value::Bool(true)]));
+    let refs = "local a: P\nlocal b: P\nld_u64 1\nld_true\npack P\nst_loc a\nld_u64 2\nld_true\npack P\nst_loc b\n\
+                imm_borrow_loc a\nimm_borrow_loc b\nneq\nret";
+    assert_eq!(eval(": bool", refs), Ok(vec![Value::Bool(true)]), "references compare their targets");
+}
+
+const VECTOR_SETUP: &str = "local v: vector<u64>\nld_u64 10\nld_u64 20\nvec_pack u64, 2\nst_loc v";
+
+#[test]
+fn vectors_push_pop_borrow_swap_and_len() {
+    let body = format!(
+        "{VECTOR_SETUP}\nmut_borrow_loc v\nld_u64 30\nvec_push_back u64\nmut_borrow_loc v\nld_u64 0\nld_u64 2\nvec_swap u64\n\
+         mut_borrow_loc v\nvec_pop_back u64\nimm_borrow_loc v\nld_u64 1\nvec_imm_borrow u64\nread_ref\n\
+         imm_borrow_loc v\nvec_len u64\nmove_loc v\nret"
+    );
+    let expected =
+        vec![Value::U64(10), Value::U64(20), Value::U64(2), Value::Vector(vec![Value::U64(30), Value::U64(20)])];
+    assert_eq!(eval(": (u64, u64, u64, vector<u64>)", &body), Ok(expected));
+}
+
+#[test]
+fn vector_bounds_are_checked() {
+    let cases = [
+        ("imm_borrow_loc v\nld_u64 2\nvec_imm_borrow u64\nread_ref\nret", ": u64", RuntimeErrorKind::IndexOutOfBounds, 6),
+        ("mut_borrow_loc v\nld_u64 0\nld_u64 5\nvec_swap u64\nld_u64 0\nret", ": u64", RuntimeErrorKind::IndexOutOfBounds, 7),
+        ("move_loc v\nvec_unpack u64, 3\nret", ": (u64, u64, u64)", RuntimeErrorKind::VectorLengthMismatch, 5),
+        (
+            "mut_borrow_loc v\nvec_pop_back u64\nmut_borrow_loc v\nvec_pop_back u64\nmut_borrow_loc v\nvec_pop_back u64\nret",
+            ": (u64, u64, u64)",
+            RuntimeErrorKind::PopEmptyVector,
+            9,
+        ),
+    ];
+    for (tail, ret, kind, offset) in cases {
+        let body = format!("{VECTOR_SETUP}\n{tail}");
+        assert_eq!(runtime_error(ret, &body), (kind, offset), "{tail}");
+    }
+}
+
+#[test]
+fn fields_are_written_through_mutable_references() {
+    let body = "local p: P\nld_u64 1\nld_false\npack P\nst_loc p\nld_u64 42\nmut_borrow_loc p\nmut_borrow_field P.x\nwrite_ref\n\
+                move_loc p\nunpack P\nret";
+    assert_eq!(eval(": (u64, bool)", body), Ok(vec![Value::U64(42), Value::Bool(false)]));
+}
+
+#[test]
+fn aliasing_mutable_references_both_see_every_write() {
+    let body = "local x: u64\nlocal a: &mut u64\nlocal b: &mut u64\nld_u64 1\nst_loc x\nmut_borrow_loc x\nst_loc a\n\
+                mut_borrow_loc x\nst_loc b\nld_u64 5\ncopy_loc a\nwrite_ref\nld_u64 7\ncopy_loc b\nwrite_ref\n\
+                move_loc a\nread_ref\nmove_loc b\nread_ref\nmove_loc x\nret";
+    assert_eq!(eval(": (u64, u64, u64)", body), Ok(vec![Value::U64(7), Value::U64(7), Value::U64(7)]));
+}
+
+#[test]
+fn a_reference_to_a_moved_local_is_dangling() {
+    let body = "local x: u64\nlocal r: &u64\nld_u64 1\nst_loc x\nimm_borrow_loc x\nst_loc r\nmove_loc x\npop\nmove_loc r\nread_ref\nret";
+    assert_eq!(runtime_error(": u64", body), (RuntimeErrorKind::DanglingReference, 7));
+}
+
+#[test]
+fn a_reference_to_a_popped_element_is_dangling() {
+    let body = format!(
+        "local r: &u64\n{VECTOR_SETUP}\nimm_borrow_loc v\nld_u64 1\nvec_imm_borrow u64\nst_loc r\n\
+         mut_borrow_loc v\nvec_pop_back u64\npop\nmove_loc r\nread_ref\nret"
+    );
+    assert_eq!(runtime_error(": u64", &body), (RuntimeErrorKind::DanglingReference, 12));
+}
+
+const STORE: &str = include_str!("data/store.rasm");
+
+fn r_key() -> ResourceKey {
+    ResourceKey { address: AccountAddress::from_u64(0xA), ty: TypeId::of(&id("store"), "R") }
+}
+
+fn store_world() -> World {
+    let mut world = World::new();
+    publish(&mut world, STORE);
+    world
+}
+
+#[test]
+fn a_reference_to_a_resource_moved_out_of_storage_is_dangling() {
+    let mut world = store_world();
+    assert_eq!(world.execute(&call_tx("store", "put", vec![Value::U64(1)])).status, Status::Success);
+    let receipt = world.execute(&call_tx("store", "dangle", vec![]));
+    match receipt.status {
+        Status::RuntimeError { kind: RuntimeErrorKind::DanglingReference, location } => {
+            assert_eq!((location.function.as_str(), location.offset), ("dangle", 13));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(receipt.write_set.0.is_empty());
+}
+
+#[test]
+fn write_sets_record_creations_and_deletions_but_not_churn() {
+    let mut world = store_world();
+    let created = world.execute(&call_tx("store", "put", vec![Value::U64(9)]));
+    assert_eq!(created.write_set.0.len(), 1);
+    assert_eq!(created.write_set.0[0].key, r_key());
+    assert_eq!(created.write_set.0[0].value, Some(Value::Struct(vec![Value::U64(9)])));
+    let deleted = world.execute(&call_tx("store", "take", vec![]));
+    assert_eq!(deleted.status, Status::Success);
+    assert_eq!(
+        deleted.write_set.0.iter().map(|op| (op.key, op.value.clone())).collect::<Vec<_>>(),
+        vec![(r_key(), None)]
+    );
+    let churn = world.execute(&call_tx("store", "churn", vec![]));
+    assert_eq!(churn.status, Status::Success);
+    assert!(churn.write_set.0.is_empty(), "created then deleted: nothing to write");
+    assert_eq!(
+        churn.events,
+        vec![Event { module: id("store"), name: "Note".into(), value: Value::Struct(vec![Value::U64(1)]) }]
+    );
+}
+
+#[test]
+fn events_are_kept_only_when_the_transaction_succeeds() {
+    let mut world = store_world();
+    let ok = world.execute(&call_tx("store", "note_then_abort", vec![Value::Bool(false)]));
+    assert_eq!(
+        ok.events,
+        vec![Event { module: id("store"), name: "Note".into(), value: Value::Struct(vec![Value::U64(3)]) }]
+    );
+    let failed = world.execute(&call_tx("store", "note_then_abort", vec![Value::Bool(true)]));
+    assert!(matches!(failed.status, Status::Aborted { code: 77, .. }), "{failed:?}");
+    assert!(failed.events.is_empty());
+}
+
+const RECURSE: &str = include_str!("data/recurse.rasm");
+
+#[test]
+fn the_call_depth_is_limited() {
+    let mut world = World::new();
+    publish(&mut world, RECURSE);
+    let depth = MAX_CALL_DEPTH as u64;
+    assert_eq!(call(&world, "rec", "depth", vec![Value::U64(depth)]), Ok(vec![Value::U64(depth)]));
+    match call(&world, "rec", "depth", vec![Value::U64(depth + 1)]) {
+        Err(Status::RuntimeError { kind: RuntimeErrorKind::CallDepthExceeded, location }) => {
+            assert_eq!((location.function.as_str(), location.offset), ("depth", 7), "located at the call");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn calls_cross_modules() {
+    let mut world = World::new();
+    publish(&mut world, "module 0x1::math\npublic fun double(x: u64): u64 {\nmove_loc x\nld_u64 2\nmul\nret\n}\n");
+    publish(
+        &mut world,
+        "module 0x1::user\nuse 0x1::math\nfun math::double(u64): u64\n\
+         public fun quad(x: u64): u64 {\nmove_loc x\ncall math::double\ncall math::double\nret\n}\n",
+    );
+    assert_eq!(call(&world, "user", "quad", vec![Value::U64(5)]), Ok(vec![Value::U64(20)]));
+    // Errors inside the callee are located in the callee's module.
+    match call(&world, "user", "quad", vec![Value::U64(u64::MAX / 3)]) {
+        Err(Status::RuntimeError { kind: RuntimeErrorKind::ArithmeticOverflow, location }) => {
+            assert_eq!((location.module, location.function.as_str(), location.offset), (id("math"), "double", 2));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// One program per category; together they contain every opcode.
+const TOUR: &str = include_str!("data/tour.rasm");
+
+#[test]
+fn the_tour_runs_every_opcode() {
+    let module = assemble(TOUR).unwrap();
+    let used: BTreeSet<u8> = module.functions.iter().flat_map(|f| f.code.iter().map(|i| i.info().byte)).collect();
+    let all: BTreeSet<u8> = OPCODES.iter().map(|op| op.byte).collect();
+    let missing: Vec<&str> = OPCODES.iter().filter(|op| !used.contains(&op.byte)).map(|op| op.mnemonic).collect();
+    assert_eq!(used, all, "opcodes without a program in the tour: {missing:?}");
+
+    let mut world = World::new();
+    world.publish(module).unwrap();
+    let b = Value::Bool;
+    assert_eq!(call(&world, "tour", "arith", vec![]), Ok(vec![Value::U128(13)]));
+    assert_eq!(
+        call(&world, "tour", "logic", vec![]),
+        Ok(vec![b(false), b(true), b(false), b(true), b(true), b(true), b(true)])
+    );
+    assert_eq!(call(&world, "tour", "control", vec![Value::U64(4)]), Ok(vec![Value::U64(10)]));
+    assert!(matches!(call(&world, "tour", "fail", vec![]), Err(Status::Aborted { code: 7, .. })));
+    assert_eq!(call(&world, "tour", "refs", vec![]), Ok(vec![Value::U64(5), b(true)]));
+    assert_eq!(call(&world, "tour", "vectors", vec![]), Ok(vec![Value::U64(9), Value::U8(2), Value::U64(2)]));
+    let receipt = world.execute(&call_tx("tour", "globals", vec![]));
+    assert_eq!(receipt.status, Status::Success);
+    assert!(receipt.write_set.0.is_empty(), "R was created and removed again");
+    assert_eq!(
+        receipt.events,
+        vec![Event { module: id("tour"), name: "E".into(), value: Value::Struct(vec![Value::U64(2)]) }]
+    );
+}
