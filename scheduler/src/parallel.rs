@@ -108,9 +108,7 @@ impl ParallelExecutor {
                 .shards_mut()
                 .par_iter_mut()
                 .enumerate()
-                .map(|(index, shard)| {
-                    writes.apply_to_shard(table, index, shard)
-                })
+                .map(|(index, shard)| writes.apply_to_shard(table, index, shard))
                 .sum();
             (written, state.root())
         });
