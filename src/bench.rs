@@ -41,6 +41,8 @@ pub struct BenchResult {
     pub lanes: usize,
     pub dependencies: usize,
     pub seq_ms: f64,
+    pub seq_execute_ms: f64,
+    pub seq_commit_ms: f64,
     pub par_ms: f64,
     pub par_keys_ms: f64,
     pub par_schedule_ms: f64,
@@ -125,6 +127,7 @@ fn workload(
     let tps = |d: Duration| block.len() as f64 / d.as_secs_f64().max(1e-9);
     let plan = par.stats.plan.clone().unwrap_or_default();
     let t = par.stats.timings;
+    let st = seq.stats.timings;
     Ok(BenchResult {
         workload: name,
         txs: block.len(),
@@ -140,6 +143,8 @@ fn workload(
         lanes: plan.lanes_used,
         dependencies: plan.dependencies,
         seq_ms: ms(seq_time),
+        seq_execute_ms: ms(st.keys + st.execute),
+        seq_commit_ms: ms(st.commit),
         par_ms: ms(par_time),
         par_keys_ms: ms(t.keys),
         par_schedule_ms: ms(t.schedule),
@@ -191,12 +196,14 @@ fn print_text(out: &mut dyn Write, r: &BenchResult) -> CliResult<()> {
         _ => "random transfers",
     };
     let text = format!(
-        "{}: {} txs, {} accounts, {what}\n  sequential: {:>12} tx/s  ({:.1} ms)\n  parallel:   {:>12} tx/s  ({:.1} ms: keys {:.1}, plan {:.1}, execute {:.1}, commit {:.1}), {} lane{}, {} dependencies\n  speedup {:.2}x; {} of {} succeeded; state roots {}, receipts {}\n",
+        "{}: {} txs, {} accounts, {what}\n  sequential: {:>12} tx/s  ({:.1} ms: execute {:.1}, commit {:.1})\n  parallel:   {:>12} tx/s  ({:.1} ms: keys {:.1}, plan {:.1}, execute {:.1}, commit {:.1}), {} lane{}, {} dependencies\n  speedup {:.2}x; {} of {} succeeded; state roots {}, receipts {}\n",
         r.workload,
         r.txs,
         r.accounts,
         rate(r.seq_tps),
         r.seq_ms,
+        r.seq_execute_ms,
+        r.seq_commit_ms,
         rate(r.par_tps),
         r.par_ms,
         r.par_keys_ms,

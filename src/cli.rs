@@ -129,7 +129,7 @@ pub struct ReplArgs {
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
     /// Number of accounts the transfers move coins between.
-    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub accounts: u64,
     /// Transactions in the generated block.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]

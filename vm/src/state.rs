@@ -10,6 +10,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 use crate::access::ResourceKey;
 use crate::transaction::{WriteOp, WriteSet};
@@ -49,12 +50,14 @@ pub struct Shard {
 }
 
 fn entry_digest(key: &ResourceKey, value: &Value) -> Digest {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&key.address.0);
-    hasher.update(&key.ty.0.to_le_bytes());
-    // Writing into the hasher cannot fail; postcard streams the canonical bytes.
-    let _ = postcard::to_io(value, &mut hasher);
-    let bytes = hasher.finalize();
+    // One contiguous buffer and one-shot hashing: blake3 over the
+    // concatenation equals the streamed hash, and a resource is usually far
+    // smaller than the buffer, so nothing is allocated.
+    let mut buf: SmallVec<[u8; 128]> = SmallVec::new();
+    buf.extend_from_slice(&key.address.0);
+    buf.extend_from_slice(&key.ty.0.to_le_bytes());
+    encode_canonical(value, &mut buf);
+    let bytes = blake3::hash(&buf);
     let mut words = [0u64; 4];
     for (word, chunk) in words.iter_mut().zip(bytes.as_bytes().chunks_exact(8)) {
         let mut eight = [0u8; 8];
@@ -62,6 +65,50 @@ fn entry_digest(key: &ResourceKey, value: &Value) -> Digest {
         *word = u64::from_le_bytes(eight);
     }
     words
+}
+
+/// A postcard varint (LEB128, least significant group first).
+#[inline]
+fn put_varint(mut v: u128, out: &mut SmallVec<[u8; 128]>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// [`Value::canonical_bytes`] without serde: the same bytes postcard writes
+/// (a varint variant tag, then the payload; addresses as 32 raw bytes,
+/// sequences as a varint length and the items). Pinned against postcard by
+/// a test below; the state root depends on every byte.
+fn encode_canonical(value: &Value, out: &mut SmallVec<[u8; 128]>) {
+    match value {
+        Value::Bool(b) => out.extend_from_slice(&[0, u8::from(*b)]),
+        Value::U8(v) => out.extend_from_slice(&[1, *v]),
+        Value::U64(v) => {
+            out.push(2);
+            put_varint(u128::from(*v), out);
+        }
+        Value::U128(v) => {
+            out.push(3);
+            put_varint(*v, out);
+        }
+        Value::Address(a) => {
+            out.push(4);
+            out.extend_from_slice(&a.0);
+        }
+        Value::Signer(a) => {
+            out.push(5);
+            out.extend_from_slice(&a.0);
+        }
+        Value::Vector(items) | Value::Struct(items) => {
+            out.push(if matches!(value, Value::Vector(_)) { 6 } else { 7 });
+            put_varint(items.len() as u128, out);
+            for item in items {
+                encode_canonical(item, out);
+            }
+        }
+    }
 }
 
 fn add(sum: &mut Digest, d: &Digest) {
@@ -145,6 +192,17 @@ pub struct ResourceStore {
 pub fn shard_of(key: &ResourceKey) -> usize {
     // Fx mixes poorly into the low bits; take the high ones.
     (FxBuildHasher.hash_one(key) >> 60) as usize % SHARDS
+}
+
+/// A sort key that orders a shard's keys by the path they take down its
+/// persistent map (a hash trie that branches on the low hash bits first, so
+/// the bit-reversed hash sorts keys by path). Writing a batch in this order
+/// makes consecutive inserts share the nodes they copy and the cache lines
+/// they touch instead of each walking a cold path; the resulting store and
+/// root are the same in any order.
+pub fn trie_order(key: &ResourceKey) -> u32 {
+    // imbl hashes with the map's hasher and keeps the low 32 bits.
+    (FxBuildHasher.hash_one(key) as u32).reverse_bits()
 }
 
 impl ResourceStore {
@@ -252,6 +310,58 @@ mod tests {
         assert_ne!(churned.root(), ResourceStore::new().root());
         fresh.apply_owned(key(0), None);
         assert_eq!(churned.root(), fresh.root(), "deleting an absent key changes nothing");
+    }
+
+    #[test]
+    fn hand_written_encoding_is_postcards() {
+        let leaf = [
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::U8(0),
+            Value::U8(255),
+            Value::U64(0),
+            Value::U64(127),
+            Value::U64(128),
+            Value::U64(300),
+            Value::U64(u64::MAX),
+            Value::U128(0),
+            Value::U128(1 << 100),
+            Value::U128(u128::MAX),
+            Value::Address(AccountAddress::from_u64(0xABCD)),
+            Value::Signer(AccountAddress::from_u64(7)),
+        ];
+        let mut values = leaf.to_vec();
+        values.push(Value::Vector(Vec::new()));
+        values.push(Value::Struct(leaf.to_vec()));
+        values.push(Value::Vector(vec![Value::U8(9); 200]));
+        values.push(Value::Struct(vec![Value::Struct(vec![Value::U64(5)]), Value::Vector(leaf.to_vec())]));
+        for v in values {
+            let mut buf = SmallVec::new();
+            encode_canonical(&v, &mut buf);
+            assert_eq!(buf.as_slice(), v.canonical_bytes().as_slice(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn digest_is_blake3_over_key_and_postcard_bytes() {
+        // The definition the state root was first built on; a change here
+        // changes every root.
+        let streamed = |key: &ResourceKey, value: &Value| {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(&key.address.0);
+            hasher.update(&key.ty.0.to_le_bytes());
+            hasher.update(&postcard::to_stdvec(value).unwrap());
+            *hasher.finalize().as_bytes()
+        };
+        let values = [
+            Value::Struct(vec![Value::U64(1 << 40)]),
+            Value::Vector(vec![Value::Address(AccountAddress::from_u64(3)); 20]),
+        ];
+        for v in values {
+            let digest = entry_digest(&key(9), &v);
+            let bytes: Vec<u8> = digest.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(bytes.as_slice(), streamed(&key(9), &v).as_slice(), "{v:?}");
+        }
     }
 
     #[test]
