@@ -11,9 +11,9 @@
 //! Aliasing is a deliberate runtime matter, unlike Move's static borrow graph:
 //! the interpreter's references are paths (a root local or global plus field
 //! and element steps) resolved on each use, so two `&mut` to one place cannot
-//! corrupt memory, and a reference whose root was moved, overwritten or
-//! removed from storage is dangling and aborts the transaction
-//! deterministically (`RuntimeErrorKind::DanglingReference`). That keeps the
+//! corrupt memory; a reference into a local that is overwritten sees the
+//! new value, and one whose root was moved away or removed from storage is
+//! dangling and aborts the transaction deterministically (`RuntimeErrorKind::DanglingReference`). That keeps the
 //! verifier linear and accepts every program the compiler's source-level
 //! checks accept, at the cost of a check per dereference.
 
