@@ -60,8 +60,7 @@ impl ParallelExecutor {
 
     /// The schedule this executor would run for `block` now.
     pub fn schedule(&self, code: &CodeCache, block: &[Transaction]) -> Schedule {
-        let keys = self.pool.install(|| BlockKeys::instantiate_par(code, block));
-        Schedule::from_keys(keys, block, &self.costs, self.threads)
+        Schedule::from_keys(self.instantiate_keys(code, block), block, &self.costs, self.threads)
     }
 
     fn run(
@@ -258,13 +257,8 @@ impl BlockRun<'_> {
 }
 
 impl BlockExecutor for ParallelExecutor {
-    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput {
-        let start = Instant::now();
-        let keys = self.pool.install(|| BlockKeys::instantiate_par(code, block));
-        let keys_time = start.elapsed();
-        let mut output = self.run(code, state, block, &keys);
-        output.stats.timings.keys = keys_time;
-        output
+    fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys {
+        self.pool.install(|| BlockKeys::instantiate_par(code, block))
     }
 
     fn execute_with_keys(

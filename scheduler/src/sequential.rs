@@ -14,9 +14,18 @@ use crate::output::{BlockOutput, BlockStats, BlockSummary, Timings};
 
 /// Runs blocks of transactions and commits their writes to a store.
 pub trait BlockExecutor {
-    /// Instantiates each transaction's keys from its entry function's access
-    /// spec, runs the block and commits it to `state`.
-    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput;
+    /// Each transaction's keys, instantiated from its entry function's access spec.
+    fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys;
+
+    /// Instantiates each transaction's keys, runs the block and commits it to `state`.
+    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput {
+        let start = Instant::now();
+        let keys = self.instantiate_keys(code, block);
+        let keys_time = start.elapsed();
+        let mut output = self.execute_with_keys(code, state, block, &keys);
+        output.stats.timings.keys = keys_time;
+        output
+    }
 
     /// Like [`BlockExecutor::execute_block`] with keys computed elsewhere
     /// (`keys.len()` must equal `block.len()`; missing entries are rejected).
@@ -74,13 +83,8 @@ impl StateView for Overlay<'_> {
 }
 
 impl BlockExecutor for SequentialExecutor {
-    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput {
-        let start = Instant::now();
-        let keys = BlockKeys::instantiate(code, block);
-        let keys_time = start.elapsed();
-        let mut output = self.execute_with_keys(code, state, block, &keys);
-        output.stats.timings.keys = keys_time;
-        output
+    fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys {
+        BlockKeys::instantiate(code, block)
     }
 
     fn execute_with_keys(
