@@ -12,14 +12,15 @@ use std::io::Write;
 use std::time::Duration;
 
 use resin_scheduler::{BlockExecutor, BlockOutput, ParallelExecutor, SequentialExecutor};
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
 
+use crate::cli::thread_count;
 use crate::cli::BenchArgs;
-use crate::commands::{stdout_error, thread_count};
 use crate::error::{CliError, CliResult};
+use crate::output::stdout_error;
 use crate::render::rate;
-use crate::session::generate::{coin_call, transfer_block};
+use crate::workload::{coin_call, transfer_block};
 
 /// Coins each account starts with: enough that no generated transfer fails.
 const FUNDING: u64 = 1 << 40;

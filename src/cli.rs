@@ -147,3 +147,11 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// The parallel executor's thread count: as asked, or one per core.
+pub fn thread_count(asked: Option<u16>) -> usize {
+    match asked {
+        Some(n) => usize::from(n).max(1),
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    }
+}

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use resin_format::encoding::{decode_module, encode_module};
 use resin_lang::SourceFile;
-use resin_vm::encoding::{decode_module, encode_module};
 use resin_vm::Module;
 
 use crate::error::{read_bytes, CliError, CliResult};
@@ -49,7 +49,7 @@ pub fn read_rbc(path: &Path) -> CliResult<Module> {
 /// Assembles a `.rasm` file written in the disassembler's syntax.
 pub fn read_rasm(path: &Path) -> CliResult<Module> {
     let text = crate::error::read_to_string(path)?;
-    resin_vm::assembler::assemble(&text).map_err(|e| {
+    resin_format::assembler::assemble(&text).map_err(|e| {
         CliError::script(
             crate::error::SourceLoc { file: path.display().to_string(), line: e.line, col: e.col },
             e.message,

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::store::StoreError;
+use resin_state::persist::StoreError;
 
 /// A place in a script or source file, 1-based.
 #[derive(Clone, Debug, PartialEq, Eq)]

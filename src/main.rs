@@ -6,11 +6,12 @@ mod cli;
 mod commands;
 mod compiler;
 mod error;
+mod output;
 mod render;
 mod repl;
 mod script;
 mod session;
-mod store;
+mod workload;
 
 use std::process::ExitCode;
 

@@ -19,7 +19,7 @@ use rustyline::{Context, Editor, Helper};
 
 use crate::error::CliResult;
 use crate::script::{self, COMMANDS};
-use crate::session::{Origin, Session};
+use crate::session::{CompletionWords, Origin, Session};
 
 const PROMPT: &str = "resin> ";
 
@@ -127,16 +127,6 @@ fn interactive(session: &mut Session) -> CliResult<()> {
         let _ = editor.save_history(path);
     }
     Ok(())
-}
-
-/// Names the completer offers besides the commands.
-#[derive(Default, Clone, Debug)]
-pub struct CompletionWords {
-    pub accounts: Vec<String>,
-    /// `0x1::coin` and `coin`.
-    pub modules: Vec<String>,
-    /// `0x1::coin::transfer` and `coin::transfer`.
-    pub functions: Vec<String>,
 }
 
 struct ReplHelper {

@@ -26,7 +26,7 @@ mod expr;
 
 pub use crate::source::Span;
 pub use expr::*;
-pub use resin_vm::file_format::AccountAddress;
+pub use resin_format::file_format::AccountAddress;
 
 /// An identifier with its location.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

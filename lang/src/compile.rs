@@ -4,8 +4,8 @@
 //! so later stages never see a broken program (each stage still reports
 //! every error it finds, across all functions and modules).
 
-use resin_vm::file_format::{Module, ModuleId};
-use resin_vm::verifier::verify_module;
+use resin_format::file_format::{Module, ModuleId};
+use resin_verifier::verify_module;
 
 use crate::access::{self, FunctionAccess};
 use crate::ast::Program;

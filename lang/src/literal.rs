@@ -1,7 +1,7 @@
 //! Literal decoding shared by the lexer (which reports shape errors) and the
 //! parser (which builds values and checks ranges).
 
-use resin_vm::file_format::AccountAddress;
+use resin_format::file_format::AccountAddress;
 
 use crate::ast::IntType;
 use crate::diagnostics::{Code, Diagnostic};

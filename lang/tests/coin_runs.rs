@@ -3,9 +3,9 @@
 
 mod support;
 
+use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, ModuleId};
 use resin_lang::{compile, SourceFile};
-use resin_vm::file_format::{AccessMode, AccountAddress, AddressSource, ModuleId};
-use resin_vm::verifier::verify_module;
+use resin_verifier::verify_module;
 use resin_vm::{declared_keys, AccessKey, Module, ResourceKey, Status, Transaction, TypeId, Value, World};
 
 fn compile_coin() -> Module {

@@ -11,7 +11,7 @@ mod gen;
 
 use proptest::prelude::*;
 use resin_lang::{compile, SourceFile};
-use resin_vm::verifier::{infer_access_spec, verify_module};
+use resin_verifier::{infer_access_spec, verify_module};
 
 fn compile_generated(text: &str) -> resin_lang::CompileResult {
     let sources = [SourceFile::new("gen.rsn", text)];

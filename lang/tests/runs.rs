@@ -1,8 +1,8 @@
 //! Compiled code does what the source says: functions of one program are run
 //! on the VM and their results compared with values worked out by hand.
 
+use resin_format::file_format::{AccountAddress, ModuleId};
 use resin_lang::{compile, SourceFile};
-use resin_vm::file_format::{AccountAddress, ModuleId};
 use resin_vm::{RuntimeErrorKind, Status, Transaction, Value, World};
 
 const PROGRAM: &str = r#"

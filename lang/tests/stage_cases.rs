@@ -16,7 +16,7 @@
 mod support;
 
 use resin_lang::{compile, compile_until, CompileResult, SourceFile, Stage};
-use resin_vm::verifier::verify_module;
+use resin_verifier::verify_module;
 
 const SPLIT: &str = "//# dependency-split\n";
 
@@ -117,7 +117,7 @@ fn codegen_cases() {
     each_case("codegen", Stage::Codegen, |outcome| {
         let mut output = String::new();
         for module in &outcome.result.modules {
-            output.push_str(&resin_vm::disasm::disassemble(&module.module));
+            output.push_str(&resin_format::disasm::disassemble(&module.module));
             output.push('\n');
         }
         output.push_str(&outcome.result.access_report());

@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use resin_scheduler::{plan, BlockExecutor, BlockKeys, ConflictGraph, ParallelExecutor, SequentialExecutor};
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{
     AccessKey, AccessMode, AccountAddress, CodeCache, DeclaredKeys, KeyAccess, ModuleId, ResourceKey, Transaction,
     TypeId, Value,
@@ -89,7 +89,7 @@ fn scheduling(c: &mut Criterion) {
 /// `0x1::coin` published, and a balance of 1,000,000 for accounts `0..accounts`.
 fn coin_world(accounts: u64) -> (CodeCache, ResourceStore) {
     let mut code = CodeCache::new();
-    let module = resin_vm::assembler::assemble(include_str!("../../vm/tests/data/coin.rasm"));
+    let module = resin_format::assembler::assemble(include_str!("../../vm/format/tests/data/coin.rasm"));
     if let Ok(module) = module {
         let _ = code.publish(module);
     }

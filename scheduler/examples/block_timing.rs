@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use resin_scheduler::{BlockExecutor, BlockOutput, ParallelExecutor, SequentialExecutor};
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
 const ACCOUNTS: u64 = 100_000;
@@ -18,7 +18,7 @@ fn main() {
     let hot = args.next().is_some_and(|a| a == "hot");
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
     let mut code = CodeCache::new();
-    match resin_vm::assembler::assemble(include_str!("../../vm/tests/data/coin.rasm")) {
+    match resin_format::assembler::assemble(include_str!("../../vm/format/tests/data/coin.rasm")) {
         Ok(module) => {
             if let Err(e) = code.publish(module) {
                 eprintln!("cannot publish coin: {e}");

@@ -13,7 +13,7 @@ use crate::planner::PlanStats;
 pub struct BlockOutput {
     /// One per transaction, in block order.
     pub receipts: Vec<Receipt>,
-    /// [`resin_vm::state::ResourceStore::root`] after the block.
+    /// [`resin_state::store::ResourceStore::root`] after the block.
     pub state_root: [u8; 32],
     pub stats: BlockStats,
 }

@@ -17,7 +17,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
-use resin_vm::state::{shard_of, trie_order, ResourceStore, Shard, StateView, SHARDS};
+use resin_state::store::{shard_of, trie_order, ResourceStore, Shard, StateView, SHARDS};
 use resin_vm::{ResourceKey, Value, WriteOp};
 use rustc_hash::FxHashMap;
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use resin_vm::state::{shard_of, trie_order, ResourceStore, StateView};
+use resin_state::store::{shard_of, trie_order, ResourceStore, StateView};
 use resin_vm::{CodeCache, ResourceKey, Transaction, Value};
 use rustc_hash::FxHashMap;
 

@@ -15,7 +15,7 @@ use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use resin_scheduler::{BlockExecutor, BlockKeys, ParallelExecutor, SequentialExecutor};
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Status, Transaction, Value, World};
 
 #[derive(Clone, Copy, Debug)]

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use resin_lang::SourceFile;
 use resin_vm::{Module, ModuleId};
 
-use super::stdout_error;
 use crate::cli::{CheckArgs, CompileArgs, DisasmArgs, Emit};
 use crate::compiler;
 use crate::error::{read_to_string, CliError, CliResult};
+use crate::output::stdout_error;
 
 fn load_sources(paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
     paths.iter().map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?))).collect()
@@ -55,7 +55,7 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
         Emit::Bytecode => write_rbc(&compiled.modules, &args.out_dir, &mut out),
         Emit::Asm => {
             for m in &compiled.modules {
-                writeln!(out, "{}", resin_vm::disasm::disassemble(m)).map_err(stdout_error)?;
+                writeln!(out, "{}", resin_format::disasm::disassemble(m)).map_err(stdout_error)?;
             }
             Ok(())
         }
@@ -131,8 +131,8 @@ fn diagnostics_result(diags: resin_lang::Diagnostics, files: &[SourceFile]) -> C
 pub fn disasm(args: &DisasmArgs) -> CliResult<()> {
     let module = compiler::read_rbc(&args.file)?;
     let mut out = stdout();
-    write!(out, "{}", resin_vm::disasm::disassemble(&module)).map_err(stdout_error)?;
-    if let Err(e) = resin_vm::verifier::verify_module(&module) {
+    write!(out, "{}", resin_format::disasm::disassemble(&module)).map_err(stdout_error)?;
+    if let Err(e) = resin_verifier::verify_module(&module) {
         eprintln!("warning: {}: the module does not verify: {e}", args.file.display());
     }
     Ok(())

@@ -4,9 +4,10 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::{stdout_error, thread_count};
+use crate::cli::thread_count;
 use crate::cli::{ReplArgs, RunArgs, ScheduleArgs};
 use crate::error::{read_to_string, CliResult};
+use crate::output::stdout_error;
 use crate::session::{Mode, Origin, Session};
 
 fn run_script(script: &Path, state: Option<&Path>, threads: usize, mode: Mode) -> CliResult<()> {

@@ -8,9 +8,7 @@ use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
 use super::{Origin, Session};
 use crate::error::CliResult;
 use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned};
-
-/// The gas limit of a call that does not name one.
-pub const DEFAULT_GAS: u64 = 1_000_000;
+use crate::workload::DEFAULT_GAS;
 
 impl Session {
     pub(super) fn resolve_address(&self, r: &Spanned<AddressRef>, origin: &Origin) -> CliResult<AccountAddress> {

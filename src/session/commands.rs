@@ -7,18 +7,13 @@ use resin_vm::{AccessMode, AddressSource, ResourceKey, TypeId};
 
 use super::calls::name_of;
 use super::{derived_address, Mode, Origin, Session};
-use crate::commands::stdout_error;
 use crate::error::CliResult;
+use crate::output::stdout_error;
 use crate::render::short_root;
 use crate::script::ast::{AddressRef, Command, CommandKind, FunctionRef, Span, Spanned};
-use crate::store::Changes;
+use resin_state::persist::Changes;
 
-macro_rules! say {
-    ($out:expr, $($arg:tt)*) => {
-        writeln!($out, $($arg)*).map_err($crate::commands::stdout_error)
-    };
-}
-pub(super) use say;
+pub(super) use crate::output::say;
 
 impl Session {
     pub(super) fn run_command(&mut self, cmd: &Command, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {

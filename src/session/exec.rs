@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{Receipt, ResourceKey, Status, Transaction, Value};
 
 use super::calls::{describe_call, name_of};
 use super::commands::say;
 use super::expect::status_words;
 use super::{LastRun, Mode, Origin, Session, State};
-use crate::commands::stdout_error;
 use crate::error::CliResult;
+use crate::output::stdout_error;
 use crate::render::{rate, short_root};
 use crate::script::ast::{CallSpec, Span};
-use crate::store::Changes;
+use resin_state::persist::Changes;
 
 /// Failed receipts listed for a large block.
 const FAILURES_SHOWN: usize = 3;

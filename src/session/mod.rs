@@ -20,13 +20,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use resin_scheduler::ParallelExecutor;
+use resin_state::store::ResourceStore;
 use resin_vm::loader::CodeCache;
-use resin_vm::state::ResourceStore;
 use resin_vm::{AccountAddress, Event, Receipt};
 
 use crate::error::{CliError, CliResult, SourceLoc};
 use crate::script::ast::Span;
-use crate::store::{Changes, Store};
+use resin_state::persist::{Changes, Store};
 
 /// Where the text being run comes from: for error locations and for
 /// resolving relative paths.
@@ -87,6 +87,16 @@ const UNDO_DEPTH: usize = 64;
 /// How many events `events all` keeps.
 const EVENT_LOG_LIMIT: usize = 10_000;
 
+/// The names a session knows, for the REPL's completer.
+#[derive(Default, Clone, Debug)]
+pub struct CompletionWords {
+    pub accounts: Vec<String>,
+    /// `0x1::coin` and `coin`.
+    pub modules: Vec<String>,
+    /// `0x1::coin::transfer` and `coin::transfer`.
+    pub functions: Vec<String>,
+}
+
 pub struct Session {
     state: State,
     undo: Vec<State>,
@@ -146,7 +156,7 @@ impl Session {
             self.current = Some(origin.loc(command.span));
             self.run_command(command, origin, out)?;
             // Show each command's output before a long one runs.
-            out.flush().map_err(crate::commands::stdout_error)?;
+            out.flush().map_err(crate::output::stdout_error)?;
         }
         Ok(())
     }
@@ -198,11 +208,9 @@ impl Session {
     }
 
     /// The names the REPL completes.
-    pub fn completion_words(&self) -> crate::repl::CompletionWords {
-        let mut words = crate::repl::CompletionWords {
-            accounts: self.state.accounts.keys().cloned().collect(),
-            ..Default::default()
-        };
+    pub fn completion_words(&self) -> CompletionWords {
+        let mut words =
+            CompletionWords { accounts: self.state.accounts.keys().cloned().collect(), ..Default::default() };
         for loaded in self.state.code.modules() {
             let Some(id) = loaded.self_id() else { continue };
             words.modules.push(id.to_string());

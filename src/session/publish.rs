@@ -12,7 +12,7 @@ use super::{Origin, Session, State};
 use crate::compiler;
 use crate::error::{CliError, CliResult};
 use crate::script::ast::{PublishSource, Span};
-use crate::store::{Changes, Persisted, StoreError};
+use resin_state::persist::{Changes, Persisted, StoreError};
 
 impl Session {
     pub(super) fn publish(
@@ -98,7 +98,7 @@ impl Session {
             self.commit(next, changes)?;
         }
         for line in report {
-            writeln!(out, "{line}").map_err(crate::commands::stdout_error)?;
+            writeln!(out, "{line}").map_err(crate::output::stdout_error)?;
         }
         Ok(())
     }
@@ -108,7 +108,7 @@ impl Session {
 fn compile_for_publish(files: Vec<SourceFile>, deps: &[Module], out: &mut dyn Write) -> CliResult<Vec<Module>> {
     let compiled = compiler::compile(&files, deps)?;
     if !compiled.warnings.is_empty() {
-        write!(out, "{}", compiled.warnings).map_err(crate::commands::stdout_error)?;
+        write!(out, "{}", compiled.warnings).map_err(crate::output::stdout_error)?;
     }
     Ok(compiled.modules)
 }

@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
+use resin_format::Module;
 use resin_lang::SourceFile;
-use resin_vm::Module;
 
 /// One standard module's source.
 #[derive(Clone, Copy, Debug)]
@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(result.modules.len(), SOURCES.len());
         let mut code = CodeCache::new();
         for module in modules().unwrap() {
-            resin_vm::verifier::verify_module(module).unwrap();
+            resin_verifier::verify_module(module).unwrap();
             code.publish(module.clone()).unwrap();
         }
     }

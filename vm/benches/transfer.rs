@@ -13,9 +13,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use resin_vm::access::{ResourceKey, TypeId};
-use resin_vm::assembler::assemble;
-use resin_vm::state::{ResourceStore, StateView};
+use resin_format::assembler::assemble;
+use resin_state::keys::{ResourceKey, TypeId};
+use resin_state::store::{ResourceStore, StateView};
 use resin_vm::{
     declared_keys, execute_transaction, execute_with_keys, AccountAddress, CodeCache, ModuleId, Transaction, Value,
     WriteOp, WriteSet,
@@ -41,7 +41,8 @@ struct Setup {
 
 fn setup() -> Setup {
     let mut code = CodeCache::new();
-    code.publish(assemble(include_str!("../tests/data/coin.rasm")).expect("coin assembles")).expect("coin publishes");
+    code.publish(assemble(include_str!("../format/tests/data/coin.rasm")).expect("coin assembles"))
+        .expect("coin publishes");
     let balance_type = TypeId::of(&coin(), "Balance");
     let mut store = ResourceStore::new();
     for n in 0..ACCOUNTS {

@@ -7,13 +7,14 @@
 //! and returns a [`Receipt`]: on success the events and the write set, on any
 //! failure neither, and always the gas used (the whole limit when it ran out).
 
-use crate::access::DeclaredKeys;
-use crate::file_format::Module;
 use crate::interpreter;
 use crate::loader::{self, CodeCache, LoadError};
-use crate::state::{ResourceStore, StateView};
-use crate::transaction::{Receipt, Status, Transaction, WriteSet};
-use crate::value::Value;
+use crate::transaction::{Receipt, Status, Transaction};
+use resin_format::file_format::Module;
+use resin_state::keys::DeclaredKeys;
+use resin_state::store::{ResourceStore, StateView};
+use resin_state::value::Value;
+use resin_state::WriteSet;
 
 /// Executes `tx` under the keys its entry function's access spec declares.
 pub fn execute_transaction<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> Receipt {

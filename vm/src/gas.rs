@@ -1,7 +1,7 @@
 //! Gas: the price of execution, metered per transaction.
 //!
 //! Every instruction costs its opcode's base price from the opcode table
-//! ([`crate::opcodes::OpInfo::gas`]). On top of that, work whose size depends on
+//! ([`resin_format::opcodes::OpInfo::gas`]). On top of that, work whose size depends on
 //! data is charged by size: bytes of storage read and written (measured with
 //! [`Value::storage_size`], the length of the canonical encoding), calls,
 //! copies of vectors and structs, vector packing and events. Prices are
@@ -12,7 +12,7 @@
 //! transaction conflict with every other); totals are settled once per block
 //! by whoever runs the block.
 
-use crate::value::Value;
+use resin_state::value::Value;
 
 /// Charged per `call`, on top of the instruction's base price.
 pub const CALL: u64 = 4;
@@ -180,8 +180,8 @@ mod tests {
             Value::U128(0),
             Value::U128(1 << 70),
             Value::U128(u128::MAX),
-            Value::Address(crate::file_format::AccountAddress::from_u64(9)),
-            Value::Signer(crate::file_format::AccountAddress::from_u64(9)),
+            Value::Address(resin_format::file_format::AccountAddress::from_u64(9)),
+            Value::Signer(resin_format::file_format::AccountAddress::from_u64(9)),
         ];
         let mut values: Vec<Value> = leaves.to_vec();
         values.push(Value::Struct(leaves.to_vec()));

@@ -1,24 +1,23 @@
-//! `resin-vm`: the bytecode format and everything that runs it.
+//! `resin-vm`: Resin's runtime. The loader links verified modules into a
+//! [`CodeCache`]; the interpreter runs a transaction's entry function against
+//! a [`resin_state::StateView`], metering gas and checking every global access
+//! against the transaction's declared keys; [`execute`] ties them into
+//! receipts and write sets.
+//!
+//! The format, the verifier and the state live in their own crates; the types
+//! a caller needs to build a transaction and read its receipt are re-exported
+//! here.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub mod access;
-pub mod assembler;
-pub mod disasm;
-pub mod encoding;
 pub mod execute;
-pub mod file_format;
 pub mod gas;
 pub mod interpreter;
 pub mod loader;
-pub mod opcodes;
-pub mod state;
 pub mod transaction;
-pub mod value;
-pub mod verifier;
 
-pub use access::*;
 pub use execute::{call_function, execute_transaction, execute_with_keys, CallOutcome, World};
-pub use file_format::*;
 pub use loader::{declared_keys, CodeCache, LoadError};
+pub use resin_format::file_format::*;
+pub use resin_state::keys::*;
+pub use resin_state::{Value, WriteOp, WriteSet};
 pub use transaction::*;
-pub use value::Value;

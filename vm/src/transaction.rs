@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{AccessKey, ResourceKey};
-use crate::file_format::{AccessMode, AccountAddress, ModuleId};
-use crate::value::Value;
+use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
+use resin_state::keys::{AccessKey, ResourceKey};
+use resin_state::value::Value;
+use resin_state::WriteSet;
 
 /// A call of an entry function. Leading `signer`/`&signer` parameters are
 /// filled with the sender; `args` supply the rest.
@@ -88,18 +89,6 @@ pub struct Event {
     pub name: String,
     pub value: Value,
 }
-
-/// One change to storage: `None` deletes.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-pub struct WriteOp {
-    pub key: ResourceKey,
-    pub value: Option<Value>,
-}
-
-/// A transaction's writes, sorted by key, each key once. Empty unless the
-/// transaction succeeded.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
-pub struct WriteSet(pub Vec<WriteOp>);
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct Receipt {

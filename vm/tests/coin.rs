@@ -1,15 +1,15 @@
-//! The coin module (vm/tests/data/coin.rasm) end to end: publish, register,
+//! The coin module (vm/format/tests/data/coin.rasm) end to end: publish, register,
 //! mint, transfer, overdraft, access enforcement, gas.
 
-use resin_vm::access::{AccessKey, KeyAccess, ResourceKey, TypeId};
-use resin_vm::assembler::assemble;
+use resin_format::assembler::assemble;
+use resin_state::keys::{AccessKey, KeyAccess, ResourceKey, TypeId};
 use resin_vm::{
     declared_keys, execute_transaction, execute_with_keys, AccessMode, AccountAddress, DeclaredKeys, Instr, Location,
     ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
 };
 use smallvec::smallvec;
 
-const COIN: &str = include_str!("data/coin.rasm");
+const COIN: &str = include_str!("../format/tests/data/coin.rasm");
 const GAS: u64 = 100_000;
 
 fn coin() -> ModuleId {

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use resin_vm::access::{ResourceKey, TypeId};
-use resin_vm::assembler::assemble;
+use resin_format::assembler::assemble;
+use resin_format::opcodes::OPCODES;
+use resin_state::keys::{ResourceKey, TypeId};
 use resin_vm::interpreter::MAX_CALL_DEPTH;
-use resin_vm::opcodes::OPCODES;
 use resin_vm::{AccountAddress, Event, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World};
 
 const GAS: u64 = 1_000_000;

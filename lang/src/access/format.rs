@@ -1,6 +1,6 @@
 //! Access sets in source notation: `write Balance@from, read coin::Pool@*`.
 
-use resin_vm::file_format::{AccessMode, AddressSource, ConstValue};
+use resin_format::file_format::{AccessMode, AddressSource, ConstValue};
 
 use crate::resolve::env::{Env, FunId, SemAccess};
 use crate::typeck::ty::Ty;

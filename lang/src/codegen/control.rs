@@ -1,7 +1,7 @@
 //! Emitting control flow: `if`, loop bodies, and stores into patterns; and
 //! the last-read test that turns a final copy into a move.
 
-use resin_vm::file_format::Instr;
+use resin_format::file_format::Instr;
 
 use super::func::{FunctionGen, Label, LoopLabels};
 use super::CodegenError;

@@ -7,7 +7,7 @@
 //! so no jump ever leaves stray values behind. After an operand that never
 //! completes (type `!`), the rest of the sequence is not emitted.
 
-use resin_vm::file_format::{CodeOffset, FieldRef, FunctionDef, Instr, LocalIdx, StructDefIdx, Type, Visibility};
+use resin_format::file_format::{CodeOffset, FieldRef, FunctionDef, Instr, LocalIdx, StructDefIdx, Type, Visibility};
 
 use super::tables::Tables;
 use super::CodegenError;
@@ -54,7 +54,7 @@ pub struct FunctionGen<'t, 'a> {
 pub fn generate(
     tables: &mut Tables<'_>,
     fun: &TFunction,
-    handle: resin_vm::file_format::FunctionHandleIdx,
+    handle: resin_format::file_format::FunctionHandleIdx,
     visibility: Visibility,
     is_entry: bool,
 ) -> Result<FunctionDef, CodegenError> {
@@ -127,7 +127,7 @@ impl FunctionGen<'_, '_> {
 
     fn finish(
         self,
-        handle: resin_vm::file_format::FunctionHandleIdx,
+        handle: resin_format::file_format::FunctionHandleIdx,
         visibility: Visibility,
         is_entry: bool,
     ) -> Result<FunctionDef, CodegenError> {
@@ -233,7 +233,7 @@ impl FunctionGen<'_, '_> {
             TExpKind::Value(value) => self.value(value)?,
             TExpKind::Constant(index) => {
                 let idx = u16::try_from(*index).map_err(|_| CodegenError::TableOverflow("constants"))?;
-                self.emit(Instr::LdConst(resin_vm::file_format::ConstIdx(idx)));
+                self.emit(Instr::LdConst(resin_format::file_format::ConstIdx(idx)));
             }
             TExpKind::Copy(local) => {
                 let slot = self.slot(*local)?;

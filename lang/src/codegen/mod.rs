@@ -1,4 +1,4 @@
-//! Code generation: a type-checked source module to a `resin_vm::Module`.
+//! Code generation: a type-checked source module to a `resin_format::Module`.
 //!
 //! The module's own structs and functions take the first struct and function
 //! handles, in definition order, so definition `i` has handle `i`; foreign
@@ -13,7 +13,7 @@ pub mod jumps;
 mod ops;
 pub mod tables;
 
-use resin_vm::file_format::{
+use resin_format::file_format::{
     FieldDef, FunctionHandleIdx, Module, StructDef, StructHandleIdx, Visibility as VmVisibility,
 };
 

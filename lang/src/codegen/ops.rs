@@ -1,6 +1,6 @@
 //! Emitting operators, literals, struct literals and builtins.
 
-use resin_vm::file_format::{AccountAddress, ConstValue, Instr, Type};
+use resin_format::file_format::{AccountAddress, ConstValue, Instr, Type};
 
 use super::func::{unfrozen, FunctionGen};
 use super::CodegenError;
@@ -32,7 +32,10 @@ impl FunctionGen<'_, '_> {
         Ok(())
     }
 
-    fn address_constant(&mut self, address: AccountAddress) -> Result<resin_vm::file_format::ConstIdx, CodegenError> {
+    fn address_constant(
+        &mut self,
+        address: AccountAddress,
+    ) -> Result<resin_format::file_format::ConstIdx, CodegenError> {
         self.tables.constant(Type::Address, ConstValue::Address(address))
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use resin_vm::file_format::{
+use resin_format::file_format::{
     Access, AccessSpec, ConstIdx, ConstValue, Constant, FunctionHandle, FunctionHandleIdx, Module, ModuleHandleIdx,
     ModuleId, SignatureIdx, StructHandle, StructHandleIdx, Type,
 };

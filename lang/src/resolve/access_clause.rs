@@ -2,7 +2,7 @@
 //! `key` struct, its address a parameter (`address`, `signer` or `&signer`),
 //! an `address` constant, a literal or `*`.
 
-use resin_vm::file_format::{Abilities, AccessMode, AddressSource, ConstValue};
+use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue};
 
 use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
 use super::lookup::Lookup;

@@ -1,7 +1,7 @@
 //! Constant values: literals (and vectors of literals) of a copyable
 //! primitive type, checked against the declared type.
 
-use resin_vm::file_format::ConstValue;
+use resin_format::file_format::ConstValue;
 
 use crate::ast::{Expr, ExprKind, Literal};
 use crate::diagnostics::{Code, Diagnostic};

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use resin_vm::file_format::{Abilities, ConstValue};
+use resin_format::file_format::{Abilities, ConstValue};
 
 use super::env::{ConstInfo, Env, FieldInfo, FunInfo, ModId, StructInfo, Visibility};
 use super::lookup::Lookup;

@@ -3,7 +3,7 @@
 //! specs). A struct named by a dependency's handle whose module was not
 //! supplied becomes a stub, so signatures mentioning it still resolve.
 
-use resin_vm::file_format::{Access, Module, ModuleId, StructHandleIdx, Type, Visibility as VmVisibility};
+use resin_format::file_format::{Access, Module, ModuleId, StructHandleIdx, Type, Visibility as VmVisibility};
 
 use super::env::{Env, FieldInfo, FunInfo, ModId, ModuleEnv, Origin, SemAccess, StructId, StructInfo, Visibility};
 use crate::typeck::ty::Ty;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use resin_vm::file_format::{Abilities, AccessMode, AddressSource, ConstValue, ModuleId};
+use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, ModuleId};
 
 use crate::source::Span;
 use crate::typeck::ty::Ty;

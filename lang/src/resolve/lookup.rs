@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use resin_vm::file_format::ModuleId;
+use resin_format::file_format::ModuleId;
 
 use super::env::{Env, FunId, ModId, StructId, Visibility};
 use super::scope::{Builtin, BuiltinModule, ModuleRef, ModuleScope};

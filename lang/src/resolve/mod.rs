@@ -20,7 +20,7 @@ pub mod types;
 
 use std::collections::HashMap;
 
-use resin_vm::file_format::{Module, ModuleId};
+use resin_format::file_format::{Module, ModuleId};
 
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic};

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use resin_vm::file_format::{AccountAddress, ModuleId};
+use resin_format::file_format::{AccountAddress, ModuleId};
 
 use super::env::ModId;
 use crate::source::Span;

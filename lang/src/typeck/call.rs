@@ -2,7 +2,7 @@
 //! signature) and builtins (global storage, events, signer and vector
 //! intrinsics), plus struct literals.
 
-use resin_vm::file_format::Abilities;
+use resin_format::file_format::Abilities;
 
 use crate::ast::{Expr, Path, Type};
 use crate::diagnostics::{Code, Diagnostic};

@@ -162,7 +162,7 @@ impl<'a> FunChecker<'a> {
     pub fn require_ability(
         &mut self,
         ty: &Ty,
-        ability: resin_vm::file_format::Abilities,
+        ability: resin_format::file_format::Abilities,
         name: &str,
         span: Span,
         what: &str,

@@ -18,7 +18,7 @@ pub mod structs;
 pub mod tir;
 pub mod ty;
 
-use resin_vm::file_format::{Abilities, AddressSource};
+use resin_format::file_format::{Abilities, AddressSource};
 
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic};

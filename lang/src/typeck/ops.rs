@@ -55,7 +55,7 @@ impl FunChecker<'_> {
                 } else {
                     self.require_ability(
                         &operand,
-                        resin_vm::file_format::Abilities::DROP,
+                        resin_format::file_format::Abilities::DROP,
                         "drop",
                         op_span,
                         "comparing consumes both operands",

@@ -1,7 +1,7 @@
 //! Places: borrowing locals and fields (with Move's auto-borrow for `s.f`),
 //! reading through references, and assignment targets.
 
-use resin_vm::file_format::Abilities;
+use resin_format::file_format::Abilities;
 
 use crate::ast::{Expr, ExprKind, Ident, LValue, LValueKind};
 use crate::diagnostics::{Code, Diagnostic};

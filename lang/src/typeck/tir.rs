@@ -4,7 +4,7 @@
 //! and `assert!` is lowered to `if`/`abort`. The linearity pass and codegen
 //! both read it.
 
-use resin_vm::file_format::AccountAddress;
+use resin_format::file_format::AccountAddress;
 
 use crate::ast::{BinOp, IntType};
 use crate::resolve::env::{FunId, StructId, WrittenAccess};

@@ -1,8 +1,8 @@
 //! Semantic types: what the type checker reasons about. Unlike the bytecode
-//! [`resin_vm::Type`], a struct is named by its environment id (valid across
+//! [`resin_format::Type`], a struct is named by its environment id (valid across
 //! modules), and expressions also have tuple, diverging and error types.
 
-use resin_vm::file_format::Abilities;
+use resin_format::file_format::Abilities;
 
 use crate::ast::IntType;
 use crate::resolve::env::{Env, ModId, StructId};

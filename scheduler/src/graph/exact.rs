@@ -10,7 +10,7 @@
 use std::hash::BuildHasher;
 
 use rayon::prelude::*;
-use resin_vm::state::{shard_of, SHARDS};
+use resin_state::store::{shard_of, SHARDS};
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 

@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 
 use petgraph::graph::NodeIndex;
 use petgraph::{Directed, Graph};
-use resin_vm::state::SHARDS;
+use resin_state::store::SHARDS;
 use resin_vm::{AccessKey, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
 

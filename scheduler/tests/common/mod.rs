@@ -2,10 +2,10 @@
 //! scheduler's integration tests.
 #![allow(dead_code)] // each test file uses its own part
 
-use resin_vm::state::ResourceStore;
+use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value, World};
 
-pub const COIN: &str = include_str!("../../../vm/tests/data/coin.rasm");
+pub const COIN: &str = include_str!("../../../vm/format/tests/data/coin.rasm");
 pub const LEDGER: &str = include_str!("../data/ledger.rasm");
 
 /// Plenty for any transaction here; tests that want out-of-gas pass less.
@@ -24,7 +24,7 @@ pub fn ledger() -> ModuleId {
 pub fn code() -> CodeCache {
     let mut code = CodeCache::new();
     for text in [COIN, LEDGER] {
-        let module = resin_vm::assembler::assemble(text).unwrap();
+        let module = resin_format::assembler::assemble(text).unwrap();
         code.publish(module).unwrap();
     }
     code

@@ -8,7 +8,7 @@ use super::ops::BinOp;
 use super::slot::Stack;
 use super::{invariant, runtime, Fault};
 use crate::transaction::RuntimeErrorKind;
-use crate::value::Value;
+use resin_state::value::Value;
 
 #[cold]
 fn overflow() -> Fault {

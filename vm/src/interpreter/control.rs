@@ -4,11 +4,11 @@
 use super::machine::{Frame, Machine};
 use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault, MAX_CALL_DEPTH};
-use crate::file_format::FunctionHandleIdx;
 use crate::gas;
 use crate::loader::CallTarget;
-use crate::state::StateView;
 use crate::transaction::RuntimeErrorKind;
+use resin_format::file_format::FunctionHandleIdx;
+use resin_state::store::StateView;
 
 /// `call`: moves the arguments from the operand stack into a fresh window of
 /// locals and makes the callee the running frame. `cur` still points at the

@@ -8,11 +8,11 @@ use super::ops::{Binary, Compiled, Fused, Operand, Source};
 use super::references::{deref, deref_mut};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
-use crate::file_format::{AccountAddress, StructDefIdx};
 use crate::gas::{copy_cost, GasMeter};
 use crate::loader::LoadedModule;
-use crate::state::StateView;
-use crate::value::Value;
+use resin_format::file_format::{AccountAddress, StructDefIdx};
+use resin_state::store::StateView;
+use resin_state::value::Value;
 
 /// A fault and the code offset of the covered instruction that raised it.
 pub(super) type Stepped<T> = Result<T, (Fault, usize)>;

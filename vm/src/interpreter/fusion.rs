@@ -3,7 +3,7 @@
 //! returns the fused op that replaces the first of them, or `None`.
 
 use super::ops::{BinOp, Binary, Fused, Op, Operand, Source};
-use crate::opcodes::Instr;
+use resin_format::opcodes::Instr;
 
 /// The fused op for a sequence starting at `start`, if one does.
 pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> Option<Op> {

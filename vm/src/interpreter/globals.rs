@@ -21,13 +21,14 @@ use std::sync::Arc;
 
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, runtime, Fault};
-use crate::access::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
-use crate::file_format::{AccessMode, AccountAddress, StructDefIdx};
 use crate::gas::{read_cost, storage_size, write_cost, GasMeter};
 use crate::loader::LoadedModule;
-use crate::state::StateView;
-use crate::transaction::{RuntimeErrorKind, WriteOp, WriteSet};
-use crate::value::Value;
+use crate::transaction::RuntimeErrorKind;
+use resin_format::file_format::{AccessMode, AccountAddress, StructDefIdx};
+use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
+use resin_state::store::StateView;
+use resin_state::value::Value;
+use resin_state::{WriteOp, WriteSet};
 
 /// A resource's current value in the working set.
 #[derive(Debug)]

@@ -3,10 +3,10 @@
 
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
-use crate::file_format::{ConstIdx, LocalIdx};
 use crate::gas::{copy_cost, GasMeter};
 use crate::loader::LoadedModule;
-use crate::value::Value;
+use resin_format::file_format::{ConstIdx, LocalIdx};
+use resin_state::value::Value;
 
 #[inline(always)]
 fn index(base: usize, local: LocalIdx) -> usize {

@@ -6,13 +6,13 @@ use super::globals::WorkingSet;
 use super::ops::{Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
-use crate::access::DeclaredKeys;
-use crate::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use crate::gas::{self, GasMeter};
 use crate::loader::{LoadedFunction, LoadedModule, SignerParam};
-use crate::state::StateView;
 use crate::transaction::{Event, Location};
-use crate::value::Value;
+use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
+use resin_state::keys::DeclaredKeys;
+use resin_state::store::StateView;
+use resin_state::value::Value;
 
 /// A function activation: which code, where in it, and where its locals start.
 #[derive(Clone, Copy)]

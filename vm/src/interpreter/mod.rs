@@ -37,13 +37,14 @@ mod tests;
 
 use std::cell::Cell;
 
-use crate::access::{DeclaredKeys, ResourceKey};
-use crate::file_format::{AccessMode, AccountAddress};
 use crate::gas::OutOfGas;
 use crate::loader::{LoadedFunction, LoadedModule};
-use crate::state::StateView;
-use crate::transaction::{Receipt, RuntimeErrorKind, Status, WriteSet};
-use crate::value::Value;
+use crate::transaction::{Receipt, RuntimeErrorKind, Status};
+use resin_format::file_format::{AccessMode, AccountAddress};
+use resin_state::keys::{DeclaredKeys, ResourceKey};
+use resin_state::store::StateView;
+use resin_state::value::Value;
+use resin_state::WriteSet;
 
 pub(crate) use ops::compile;
 pub use ops::Compiled;

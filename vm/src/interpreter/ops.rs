@@ -13,7 +13,7 @@
 //! sequence would build, push, extend and pop never exists.
 
 use super::fusion;
-use crate::opcodes::Instr;
+use resin_format::opcodes::Instr;
 
 /// Where a fused op gets its first operand.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

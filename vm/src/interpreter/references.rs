@@ -4,10 +4,10 @@
 use super::globals::WorkingSet;
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
-use crate::file_format::AccountAddress;
 use crate::gas::{copy_cost, GasMeter};
-use crate::state::StateView;
-use crate::value::Value;
+use resin_format::file_format::AccountAddress;
+use resin_state::store::StateView;
+use resin_state::value::Value;
 
 /// The value `r` points at.
 #[inline]

@@ -21,7 +21,7 @@
 use smallvec::SmallVec;
 
 use super::{invariant, Fault};
-use crate::value::Value;
+use resin_state::value::Value;
 
 /// Where a reference starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -248,7 +248,7 @@ impl Stack {
     pop_primitive!(pop_u64, U64, u64);
     pop_primitive!(pop_u8, U8, u8);
     pop_primitive!(pop_bool, Bool, bool);
-    pop_primitive!(pop_address, Address, crate::file_format::AccountAddress);
+    pop_primitive!(pop_address, Address, resin_format::file_format::AccountAddress);
 
     /// Drops the top `n` slots (all of them primitive or references, whose
     /// drop is cheap), after an operation that read them in place.

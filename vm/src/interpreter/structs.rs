@@ -2,11 +2,11 @@
 
 use super::slot::Stack;
 use super::{invariant, Fault};
-use crate::file_format::StructDefIdx;
 use crate::gas::{event_cost, GasMeter};
 use crate::loader::{LoadedModule, LoadedStruct};
 use crate::transaction::Event;
-use crate::value::Value;
+use resin_format::file_format::StructDefIdx;
+use resin_state::value::Value;
 
 #[inline]
 fn def(module: &LoadedModule, def: StructDefIdx) -> Result<&LoadedStruct, Fault> {

@@ -5,15 +5,15 @@ use std::mem::size_of;
 
 use super::slot::{Ref, Slot};
 use super::{invoke, Fault};
-use crate::access::DeclaredKeys;
-use crate::file_format::{
+use crate::loader::CodeCache;
+use crate::transaction::{RuntimeErrorKind, Status};
+use resin_format::file_format::{
     AccountAddress, FunctionDef, FunctionHandle, FunctionHandleIdx, Module, ModuleHandleIdx, ModuleId, Visibility,
 };
-use crate::loader::CodeCache;
-use crate::opcodes::Instr;
-use crate::state::ResourceStore;
-use crate::transaction::{RuntimeErrorKind, Status};
-use crate::value::Value;
+use resin_format::opcodes::Instr;
+use resin_state::keys::DeclaredKeys;
+use resin_state::store::ResourceStore;
+use resin_state::value::Value;
 
 #[test]
 fn hot_type_sizes_are_pinned() {
@@ -52,7 +52,7 @@ fn unverified(code: Vec<Instr>, locals: usize) -> CodeCache {
             handle: FunctionHandleIdx(0),
             visibility: Visibility::Public,
             is_entry: true,
-            locals: vec![crate::file_format::Type::U64; locals],
+            locals: vec![resin_format::file_format::Type::U64; locals],
             code,
         }],
     };
@@ -120,9 +120,9 @@ fn a_mistyped_operand_is_an_invariant_violation_not_a_panic() {
 fn writing_through_a_frozen_reference_is_refused() {
     let code = vec![
         Instr::LdU64(1),
-        Instr::StLoc(crate::file_format::LocalIdx(0)),
+        Instr::StLoc(resin_format::file_format::LocalIdx(0)),
         Instr::LdU64(2),
-        Instr::MutBorrowLoc(crate::file_format::LocalIdx(0)),
+        Instr::MutBorrowLoc(resin_format::file_format::LocalIdx(0)),
         Instr::FreezeRef,
         Instr::WriteRef,
         Instr::Ret,
@@ -136,14 +136,14 @@ fn writing_through_a_frozen_reference_is_refused() {
 
 mod fusion {
     use super::super::ops::{Op, FUSION};
-    use crate::access::{AccessKey, KeyAccess, ResourceKey, TypeId};
-    use crate::assembler::assemble;
     use crate::execute::{execute_transaction, execute_with_keys, World};
-    use crate::file_format::{AccessMode, AccountAddress, ModuleId};
     use crate::transaction::{Receipt, Status, Transaction};
-    use crate::value::Value;
+    use resin_format::assembler::assemble;
+    use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
+    use resin_state::keys::{AccessKey, KeyAccess, ResourceKey, TypeId};
+    use resin_state::value::Value;
 
-    const COIN: &str = include_str!("../../tests/data/coin.rasm");
+    const COIN: &str = include_str!("../../format/tests/data/coin.rasm");
 
     /// Every fused shape: global reads and writes from the stack and from
     /// locals, reference paths from copied, moved and borrowed locals and
@@ -365,7 +365,7 @@ public entry fun missing(x: address) acquires read R(param x) {
             address: AccountAddress::from_u64(0xA),
             ty: TypeId::of(&ModuleId::new(AccountAddress::from_u64(1), "paths"), "R"),
         };
-        let read_only = crate::access::DeclaredKeys(smallvec::smallvec![KeyAccess {
+        let read_only = resin_state::keys::DeclaredKeys(smallvec::smallvec![KeyAccess {
             mode: AccessMode::Read,
             key: AccessKey::Exact(key)
         }]);

@@ -6,9 +6,9 @@ use super::references::{deref, deref_mut};
 use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
 use crate::gas::{GasMeter, VECTOR_PER_ELEMENT};
-use crate::state::StateView;
 use crate::transaction::RuntimeErrorKind;
-use crate::value::Value;
+use resin_state::store::StateView;
+use resin_state::value::Value;
 
 fn items(value: &Value) -> Result<&Vec<Value>, Fault> {
     match value {

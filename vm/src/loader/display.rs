@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{CodeCache, ResolvedType};
-use crate::value::Value;
+use resin_state::value::Value;
 
 /// `value` printed as type `ty`. A value whose shape does not match its type
 /// (only possible for corrupt state) is printed structurally instead.

@@ -2,10 +2,10 @@
 //! the function it calls and the concrete keys it declares.
 
 use super::{CodeCache, LoadedFunction, LoadedModule};
-use crate::access::{AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
-use crate::file_format::{AccountAddress, AddressSource, Visibility};
 use crate::transaction::{Status, Transaction};
-use crate::value::Value;
+use resin_format::file_format::{AccountAddress, AddressSource, Visibility};
+use resin_state::keys::{AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
+use resin_state::value::Value;
 
 /// The concrete keys `tx` declares: its entry function's access spec with
 /// `Param(i)` replaced by the address argument, `SignerOf(i)` by the sender,

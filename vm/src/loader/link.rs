@@ -17,9 +17,9 @@ use super::loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType,
 };
 use super::{CodeCache, LoadError};
-use crate::access::TypeId;
-use crate::file_format::{AccessSpec, ConstValue, Module, ModuleId, Type, Visibility};
-use crate::value::Value;
+use resin_format::file_format::{AccessSpec, ConstValue, Module, ModuleId, Type, Visibility};
+use resin_state::keys::TypeId;
+use resin_state::value::Value;
 
 /// Links `module` against `cache`; nothing is published here.
 pub(super) fn link(cache: &CodeCache, module: Module) -> Result<LoadedModule, LoadError> {
@@ -48,7 +48,7 @@ pub(super) fn link(cache: &CodeCache, module: Module) -> Result<LoadedModule, Lo
 
 /// blake3 over the module's versioned binary encoding (the `.rbc` bytes).
 fn module_hash(module: &Module) -> [u8; 32] {
-    *blake3::hash(&crate::encoding::encode_module(module)).as_bytes()
+    *blake3::hash(&resin_format::encoding::encode_module(module)).as_bytes()
 }
 
 fn index16(i: usize) -> u16 {
@@ -82,7 +82,7 @@ fn own_structs<'m>(
     cache: &CodeCache,
     id: &ModuleId,
     module: &'m Module,
-) -> Result<Vec<(&'m crate::file_format::StructDef, LoadedStruct)>, LoadError> {
+) -> Result<Vec<(&'m resin_format::file_format::StructDef, LoadedStruct)>, LoadError> {
     let mut seen: FxHashMap<TypeId, &str> = FxHashMap::default();
     let mut out = Vec::with_capacity(module.structs.len());
     for def in &module.structs {
@@ -114,7 +114,7 @@ fn struct_handle_types(
     id: &ModuleId,
     module: &Module,
     deps: &[Option<Arc<LoadedModule>>],
-    own: &[(&crate::file_format::StructDef, LoadedStruct)],
+    own: &[(&resin_format::file_format::StructDef, LoadedStruct)],
 ) -> Result<Vec<TypeId>, LoadError> {
     module
         .struct_handles

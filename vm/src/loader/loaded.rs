@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::access::TypeId;
-use crate::file_format::{AccessMode, AccountAddress, AddressSource, Module, ModuleId, Visibility};
-use crate::opcodes::Instr;
-use crate::value::Value;
+use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, Module, ModuleId, Visibility};
+use resin_format::opcodes::Instr;
+use resin_state::keys::TypeId;
+use resin_state::value::Value;
 
 /// A type with struct handles replaced by global type identities: comparable
 /// across modules (the linker matches foreign signatures with it) and
@@ -125,7 +125,7 @@ pub struct ResolvedAccess {
 pub struct LoadedStruct {
     pub name: String,
     pub ty: TypeId,
-    pub abilities: crate::file_format::Abilities,
+    pub abilities: resin_format::file_format::Abilities,
     pub field_names: Vec<String>,
     pub field_types: Vec<ResolvedType>,
 }
@@ -201,7 +201,7 @@ impl LoadedModule {
     }
 
     /// The type a struct handle of this module names.
-    pub fn struct_handle_type(&self, handle: crate::file_format::StructHandleIdx) -> Option<TypeId> {
+    pub fn struct_handle_type(&self, handle: resin_format::file_format::StructHandleIdx) -> Option<TypeId> {
         self.handle_types.get(handle.index()).copied()
     }
 

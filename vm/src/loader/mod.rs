@@ -26,10 +26,10 @@ pub use loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType, SignerParam,
 };
 
-use crate::access::TypeId;
-use crate::file_format::{Abilities, Module, ModuleId};
-use crate::value::Value;
-use crate::verifier::{verify_module, VerifyError};
+use resin_format::file_format::{Abilities, Module, ModuleId};
+use resin_state::keys::TypeId;
+use resin_state::value::Value;
+use resin_verifier::{verify_module, VerifyError};
 
 /// Why a module could not be published.
 #[derive(Clone, PartialEq, Eq, Debug, Error)]

@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::access::{AccessKey, KeyAccess, ResourceKey};
-use crate::assembler::assemble;
-use crate::file_format::{AccessMode, AccountAddress};
 use crate::transaction::{Status, Transaction};
+use resin_format::assembler::assemble;
+use resin_format::file_format::{AccessMode, AccountAddress};
+use resin_state::keys::{AccessKey, KeyAccess, ResourceKey};
 
-const COIN: &str = include_str!("../../tests/data/coin.rasm");
+const COIN: &str = include_str!("../../format/tests/data/coin.rasm");
 
 fn coin_cache() -> CodeCache {
     let mut cache = CodeCache::new();
@@ -89,7 +89,7 @@ fn calls_resolve_to_the_defining_module() {
         other => panic!("{other:?}"),
     }
     let balance = TypeId::of(&id(1, "coin"), "Balance");
-    assert_eq!(user.struct_handle_type(crate::file_format::StructHandleIdx(0)), Some(balance));
+    assert_eq!(user.struct_handle_type(resin_format::file_format::StructHandleIdx(0)), Some(balance));
     let ids: Vec<&ModuleId> = cache.modules().filter_map(Module::self_id).collect();
     assert_eq!(ids, [&id(1, "coin"), &id(2, "user")], "modules come sorted by id");
 }
@@ -131,7 +131,7 @@ fn layouts_and_signatures_are_exposed() {
     assert!(cache.entry_signature(&id(1, "coin"), "credit").is_none(), "not an entry function");
 }
 
-fn tx(function: &str, args: Vec<crate::value::Value>) -> Transaction {
+fn tx(function: &str, args: Vec<resin_state::value::Value>) -> Transaction {
     Transaction {
         sender: AccountAddress::from_u64(0xA),
         module: id(1, "keys"),
@@ -153,7 +153,7 @@ fn declared_keys_substitute_arguments_and_merge_modes() {
         mode,
         key: AccessKey::Exact(ResourceKey { address: AccountAddress::from_u64(address), ty }),
     };
-    use crate::value::Value::Address;
+    use resin_state::value::Value::Address;
     let args = vec![Address(AccountAddress::from_u64(0xB)), Address(AccountAddress::from_u64(0xB))];
     let keys = declared_keys(&cache, &tx("f", args)).unwrap();
     let mut expected = vec![

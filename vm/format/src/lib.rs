@@ -1,0 +1,14 @@
+//! `resin-format`: Resin's bytecode as data. The in-memory module
+//! ([`file_format`]), the one opcode table every other view of an instruction
+//! comes from ([`opcodes`]), the versioned `.rbc` wire encoding
+//! ([`encoding`]), and the text forms: [`assembler`] and [`disasm`], which
+//! read and write the same syntax. No execution, no verification.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod assembler;
+pub mod disasm;
+pub mod encoding;
+pub mod file_format;
+pub mod opcodes;
+
+pub use file_format::*;

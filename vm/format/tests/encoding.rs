@@ -1,0 +1,251 @@
+//! The two outer forms of a module: the binary encoding (`encode_module` /
+//! `decode_module`) and the text form (`disassemble` / `assemble`). Both
+//! round-trip; the opcode table drives both; bad bytes give located errors.
+
+mod common;
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+use resin_format::assembler::assemble;
+use resin_format::disasm::{disassemble, format_instr};
+use resin_format::encoding::limits::{MAX_LOCALS, MAX_TABLE_LEN, MAX_TYPE_DEPTH};
+use resin_format::encoding::{decode_module, encode_module, DecodeError, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use resin_format::opcodes::{by_mnemonic, OPCODES};
+use resin_format::*;
+
+const COIN: &str = include_str!("data/coin.rasm");
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn binary_round_trips(m in common::arb_module()) {
+        let bytes = encode_module(&m);
+        prop_assert_eq!(&bytes[..HEADER_LEN], &[b'R', b'S', b'N', b'B', 1, 0]);
+        prop_assert_eq!(decode_module(&bytes), Ok(m));
+    }
+
+    #[test]
+    fn text_round_trips(m in common::arb_well_formed_module()) {
+        let text = disassemble(&m);
+        prop_assert_eq!(assemble(&text), Ok(m), "{}", text);
+    }
+
+    #[test]
+    fn any_module_disassembles_and_its_text_assembles_or_fails_cleanly(m in common::arb_module()) {
+        // Malformed modules need not round-trip, but nothing may panic.
+        let _ = assemble(&disassemble(&m));
+    }
+}
+
+fn module_with_code(code: Vec<Instr>) -> Module {
+    let mut m = assemble(
+        "module 0x1::m\nstruct S has drop { f: u64, g: bool }\nconst K: u8 = 1\nsignature u64\nfun f(u64, u64) {}",
+    )
+    .unwrap();
+    m.functions[0].locals = vec![Type::U64];
+    m.functions[0].code = code;
+    m
+}
+
+#[test]
+fn opcode_table_is_consistent() {
+    let samples = Instr::samples();
+    assert_eq!(samples.len(), OPCODES.len());
+    let bytes: HashSet<u8> = OPCODES.iter().map(|op| op.byte).collect();
+    let mnemonics: HashSet<&str> = OPCODES.iter().map(|op| op.mnemonic).collect();
+    assert_eq!((bytes.len(), mnemonics.len()), (OPCODES.len(), OPCODES.len()), "bytes and mnemonics are unique");
+    assert!(OPCODES.windows(2).all(|w| w[0].byte < w[1].byte), "OPCODES is in wire-byte order");
+    for (sample, op) in samples.iter().zip(OPCODES) {
+        assert_eq!(sample.info(), op, "samples and OPCODES list the same opcodes in the same order");
+        assert_eq!(by_mnemonic(op.mnemonic), Some(op));
+    }
+}
+
+#[test]
+fn every_opcode_encodes_decodes_and_disassembles() {
+    let samples = Instr::samples();
+    for sample in &samples {
+        let mut bytes = Vec::new();
+        sample.encode(&mut bytes);
+        assert_eq!(bytes[0], sample.info().byte);
+        let mut pos = 0;
+        assert_eq!(Instr::decode(&bytes, &mut pos), Some(*sample));
+        assert_eq!(pos, bytes.len(), "{} decodes all its bytes", sample.info().mnemonic);
+    }
+    // In a module whose tables make every default operand valid.
+    let m = module_with_code(samples.clone());
+    assert_eq!(decode_module(&encode_module(&m)), Ok(m.clone()));
+    let def = &m.functions[0];
+    for sample in &samples {
+        let line = format_instr(&m, def, sample);
+        assert_eq!(line.split(' ').next(), Some(sample.info().mnemonic), "{line}");
+    }
+    let text = disassemble(&m);
+    assert!(text.contains("    imm_borrow_field S.f\n") && text.contains("    vec_pack u64, 0\n"), "{text}");
+    assert!(
+        text.contains("    ld_const C0\n") && text.contains("L0:\n") && text.contains("    br_true L0\n"),
+        "{text}"
+    );
+    assert_eq!(assemble(&text), Ok(m));
+}
+
+#[test]
+fn coin_disassembles_readably_and_round_trips() {
+    let coin = assemble(COIN).unwrap();
+    let text = disassemble(&coin);
+    for line in [
+        "module 0x1::coin\n\nstruct Coin has store {\n    value: u64,\n}\n",
+        "const C0: u64 = 1\n",
+        "public entry fun transfer(&signer, address, u64) acquires write Balance(signer 0), write Balance(param 1) {\n    local address\n    local u64\n    move_loc 0\n",
+        "    br_true L15\n    ld_const C0\n    abort\nL15:\n    move_loc 4\n",
+        "    call credit\n",
+        "public fun balance_of(address): u64 acquires read Balance(param 0) {\n",
+        "\nfun credit(address, u64) acquires write Balance(param 0) {\n    copy_loc 0\n    imm_borrow_global Balance\n    imm_borrow_field Balance.coin\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert_eq!(assemble(&text), Ok(coin.clone()));
+    assert_eq!(decode_module(&encode_module(&coin)), Ok(coin));
+}
+
+#[test]
+fn table_order_survives_the_text_form() {
+    // Definitions in the opposite order of their handles, a handle without a
+    // definition between them, and a signature pool with a duplicate and an
+    // unused entry: the text declares handles ahead and lists the pool.
+    let mut m = assemble("module 0x1::m\nstruct A {}\nstruct B has copy\nstruct C { a: A }\nfun f() {}\nfun g(): u8 {\n  ld_u8 1\n  ret\n}").unwrap();
+    m.structs.reverse();
+    m.functions.reverse();
+    m.signatures = vec![Type::U8, Type::U64, Type::U8];
+    m.functions[0].code.insert(0, Instr::VecLen(SignatureIdx(2)));
+    let text = disassemble(&m);
+    assert!(text.contains("struct A\nstruct B has copy\n\nstruct C {\n    a: A,\n}\n\nstruct A {}\n"), "{text}");
+    assert!(text.contains("signature u8\nsignature u64\nsignature u8\n") && text.contains("vec_len #2\n"), "{text}");
+    assert!(text.contains("fun f()\n\nfun g(): u8 {"), "{text}");
+    assert_eq!(assemble(&text), Ok(m));
+}
+
+#[test]
+fn malformed_modules_disassemble_with_marked_indexes() {
+    let mut m = module_with_code(vec![
+        Instr::Call(FunctionHandleIdx(7)),
+        Instr::Pack(StructDefIdx(9)),
+        Instr::ImmBorrowField(FieldRef { owner: StructDefIdx(0), field: 5 }),
+        Instr::LdConst(ConstIdx(3)),
+        Instr::CopyLoc(LocalIdx(200)),
+        Instr::Branch(CodeOffset(99)),
+        Instr::VecLen(SignatureIdx(4)),
+    ]);
+    m.struct_handles.push(StructHandle {
+        module: ModuleHandleIdx(8),
+        name: "bad name".into(),
+        abilities: Abilities(0xF0),
+    });
+    m.structs[0].fields[0].ty = Type::Struct(StructHandleIdx(40));
+    let text = disassemble(&m);
+    for expected in [
+        "call #7?",
+        "pack #9?",
+        "imm_borrow_field S.#5?",
+        "ld_const #3?",
+        "copy_loc #200?",
+        "branch #99?",
+        "vec_len #4?",
+        "f: #40?,",
+        "struct #8?::\"bad name\" has #0xf0?",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    m.module_handles.clear();
+    assert!(disassemble(&m).contains("module #0?"));
+}
+
+/// LEB128, as postcard writes lengths.
+fn varint(mut n: usize, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A header and the body of a module `0x0::m` with one signature whose bytes are given.
+fn with_signature_bytes(type_bytes: &[u8]) -> Vec<u8> {
+    let mut bytes = [MAGIC.as_slice(), &FORMAT_VERSION.to_le_bytes(), &[1], &[0; 32], &[1, b'm', 0, 0, 1]].concat();
+    varint(type_bytes.len(), &mut bytes);
+    bytes.extend_from_slice(type_bytes);
+    bytes.extend_from_slice(&[0, 0, 0]);
+    bytes
+}
+
+#[test]
+fn the_wire_layout_is_pinned() {
+    // Changing these bytes means bumping FORMAT_VERSION.
+    let m = assemble("module 0x1::m\nstruct S has drop { f: vector<u8> }\nconst K: u64 = 300\nfun f(a: &S): u64 acquires read S(param 0) {\n  ld_const K\n  ret\n}").unwrap();
+    let body = hex::encode(&encode_module(&m)[HEADER_LEN..]);
+    let address_one = format!("{}01", "00".repeat(31));
+    let expected = [
+        format!("01{address_one}016d"),                // module handles: 0x1::m
+        "0100015302".into(),                           // struct handles: S, module 0, abilities drop
+        "010001660104090700000101030100000000".into(), // function handles: f, params [&S], returns [u64], read S(param 0)
+        "00".into(),                                   // signatures: none
+        "0101030102ac02".into(),                       // constants: u64, one token U64(300)
+        "0100010166020802".into(),                     // structs: S { f: vector<u8> }
+        "0100000000040b000002".into(), // functions: f, private, not entry, no locals, code: ld_const 0; ret
+    ]
+    .concat();
+    assert_eq!(body, expected);
+}
+
+#[test]
+fn decode_errors_name_what_and_where() {
+    let good = encode_module(&assemble(COIN).unwrap());
+    assert_eq!(decode_module(&[]), Err(DecodeError::Truncated { len: 0 }));
+    assert_eq!(decode_module(b"RSNB\x01"), Err(DecodeError::Truncated { len: 5 }));
+    assert_eq!(decode_module(b"\x7fELF\x02\x01"), Err(DecodeError::BadMagic { found: *b"\x7fELF" }));
+    assert_eq!(decode_module(b"RSNB\x02\x00"), Err(DecodeError::UnsupportedVersion { found: 2 }));
+    assert!(matches!(decode_module(b"RSNB\x01\x00"), Err(DecodeError::Malformed { offset: 6, .. })));
+    let trailing = [good.as_slice(), &[0, 0]].concat();
+    assert_eq!(decode_module(&trailing), Err(DecodeError::TrailingBytes { offset: good.len(), count: 2 }));
+    assert!(matches!(decode_module(&good[..good.len() - 1]), Err(DecodeError::Malformed { .. })));
+
+    // The last byte of the coin module is the last function's `ret`.
+    let mut bad_opcode = good.clone();
+    *bad_opcode.last_mut().unwrap() = 0xEE;
+    let err = decode_module(&bad_opcode).unwrap_err();
+    assert_eq!(err.offset(), Some(good.len() - 1));
+    assert_eq!(
+        err.to_string(),
+        format!("bad instruction in function definition 4, at byte {}: unknown opcode 0xee", good.len() - 1)
+    );
+
+    // 64 nested vectors decode; 65 do not, nor do a million, which must not exhaust the stack.
+    let leaf = 0x02; // u8
+    assert!(decode_module(&with_signature_bytes(&[[0x08; MAX_TYPE_DEPTH].as_slice(), &[leaf]].concat())).is_ok());
+    let deep = with_signature_bytes(&[[0x08; MAX_TYPE_DEPTH + 1].as_slice(), &[leaf]].concat());
+    let err = decode_module(&deep).unwrap_err();
+    assert!(matches!(&err, DecodeError::BadType { reason, .. } if reason == "type nested deeper than 64"), "{err}");
+    let very_deep = with_signature_bytes(&vec![0x08; 1_000_000]);
+    assert!(matches!(decode_module(&very_deep), Err(DecodeError::BadType { .. })));
+    assert!(
+        matches!(decode_module(&with_signature_bytes(&[0x0B])), Err(DecodeError::BadType { reason, .. }) if reason == "unknown type tag 0x0b")
+    );
+
+    // A length prefix far beyond the input fails without reserving memory for it.
+    let mut huge = [MAGIC.as_slice(), &FORMAT_VERSION.to_le_bytes()].concat();
+    varint(usize::MAX >> 8, &mut huge);
+    assert!(matches!(decode_module(&huge), Err(DecodeError::Malformed { .. })));
+}
+
+#[test]
+fn limits_are_enforced_on_decode() {
+    let mut m = assemble("module 0x1::m\nfun f(u64) {}").unwrap();
+    m.functions[0].locals = vec![Type::U8; MAX_LOCALS];
+    let err = decode_module(&encode_module(&m)).unwrap_err();
+    assert_eq!(err.to_string(), "function definition 0: parameter and local count is 257, over the limit of 256");
+    m.functions[0].locals.clear();
+    m.signatures = vec![Type::U8; MAX_TABLE_LEN + 1];
+    assert!(matches!(decode_module(&encode_module(&m)), Err(DecodeError::Limit(l)) if l.what == "signatures"));
+}

@@ -1,0 +1,222 @@
+//! What the verifier reports: one named kind per failure, located at a module,
+//! a function and a code offset, the same way runtime errors are located.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use resin_format::file_format::Module;
+
+/// A rejected module: why, and where.
+#[derive(Clone, PartialEq, Eq, Debug, Error)]
+pub struct VerifyError {
+    pub kind: VerifyErrorKind,
+    /// The module's id (`0x1::coin`), or `<unknown>` when it has no module handle.
+    pub module: String,
+    /// The function definition at fault, when the failure is inside one.
+    pub function: Option<String>,
+    /// The code offset of the offending instruction, when there is one.
+    pub offset: Option<u16>,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.module)?;
+        if let Some(function) = &self.function {
+            write!(f, "::{function}")?;
+        }
+        if let Some(offset) = self.offset {
+            write!(f, " at offset {offset}")?;
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl VerifyError {
+    /// A failure in the module's tables, outside any function.
+    pub(crate) fn module(module: &Module, kind: VerifyErrorKind) -> Self {
+        VerifyError { kind, module: module_name(module), function: None, offset: None }
+    }
+
+    /// A failure in function definition `function` (an index into `module.functions`),
+    /// at `offset` when an instruction is at fault.
+    pub(crate) fn function(module: &Module, function: usize, offset: Option<u16>, kind: VerifyErrorKind) -> Self {
+        VerifyError { kind, module: module_name(module), function: Some(function_name(module, function)), offset }
+    }
+}
+
+fn module_name(module: &Module) -> String {
+    module.self_id().map_or_else(|| "<unknown>".to_string(), ToString::to_string)
+}
+
+fn function_name(module: &Module, function: usize) -> String {
+    module
+        .functions
+        .get(function)
+        .and_then(|def| module.function_name(def))
+        .map_or_else(|| format!("<function #{function}>"), str::to_string)
+}
+
+/// Every way a module can fail verification, grouped by the pass that finds it.
+#[derive(Clone, PartialEq, Eq, Debug, Error)]
+pub enum VerifyErrorKind {
+    // ---- bounds ----
+    #[error("the module handle table is empty: handle 0 must be the module's own id")]
+    MissingSelfModuleHandle,
+    #[error("module `{module}` appears twice in the module handle table")]
+    DuplicateModuleHandle { module: Box<str> },
+    #[error("{table} index {index} out of bounds ({len} entries)")]
+    IndexOutOfBounds { table: &'static str, index: usize, len: usize },
+    #[error("branch target {target} out of range (the code has {code_len} instructions)")]
+    BranchTargetOutOfRange { target: u16, code_len: usize },
+    #[error("empty function body")]
+    EmptyFunctionBody,
+    #[error("code must end in `ret`, `abort` or `branch`, found `{last}`")]
+    MissingTerminator { last: &'static str },
+    #[error("struct `{name}` is defined twice")]
+    DuplicateStructName { name: Box<str> },
+    #[error("function `{name}` is defined twice")]
+    DuplicateFunctionName { name: Box<str> },
+    #[error("two struct handles name `{name}`")]
+    DuplicateStructHandle { name: Box<str> },
+    #[error("two function handles name `{name}`")]
+    DuplicateFunctionHandle { name: Box<str> },
+    #[error("struct `{struct_name}` has two fields named `{field}`")]
+    DuplicateFieldName { struct_name: Box<str>, field: Box<str> },
+    #[error("struct handle `{name}` has invalid ability bits {bits:#04x}")]
+    InvalidAbilities { name: Box<str>, bits: u8 },
+    #[error("`{name}` is not a valid identifier")]
+    InvalidIdentifier { name: Box<str> },
+    #[error("struct definition `{name}` points at a handle of another module")]
+    StructDefForeignHandle { name: Box<str> },
+    #[error("function definition `{name}` points at a handle of another module")]
+    FunctionDefForeignHandle { name: Box<str> },
+    #[error("struct handle `{name}` names this module, which does not define it")]
+    OwnStructHandleWithoutDefinition { name: Box<str> },
+    #[error("function handle `{name}` names this module, which does not define it")]
+    OwnFunctionHandleWithoutDefinition { name: Box<str> },
+
+    // ---- limits ----
+    #[error("the {table} table has {len} entries (at most {max})")]
+    TableTooLarge { table: &'static str, len: usize, max: usize },
+    #[error("identifier of {len} bytes (at most {max})")]
+    IdentifierTooLong { len: usize, max: usize },
+    #[error("{count} parameters (at most {max})")]
+    TooManyParameters { count: usize, max: usize },
+    #[error("{count} return values (at most {max})")]
+    TooManyReturns { count: usize, max: usize },
+    #[error("{count} local slots including parameters (at most {max})")]
+    TooManyLocals { count: usize, max: usize },
+    #[error("code of {len} instructions (at most {max})")]
+    CodeTooLong { len: usize, max: usize },
+    #[error("type nested {depth} deep (at most {max})")]
+    TypeTooDeep { depth: usize, max: usize },
+    #[error("struct `{struct_name}` has {count} fields (at most {max})")]
+    TooManyFields { struct_name: Box<str>, count: usize, max: usize },
+    #[error("vector instruction with {count} elements (at most {max})")]
+    VectorCountTooLarge { count: u64, max: usize },
+    #[error("verifying this function needs more than {max} units of dataflow work")]
+    TooComplex { max: usize },
+    #[error("access spec with {count} entries (at most {max})")]
+    AccessSpecTooLarge { count: usize, max: usize },
+
+    // ---- signatures ----
+    #[error("field `{field}` of `{struct_name}` holds a reference")]
+    ReferenceInStructField { struct_name: Box<str>, field: Box<str> },
+    #[error("field `{field}` of `{struct_name}` holds a signer")]
+    SignerInStructField { struct_name: Box<str>, field: Box<str> },
+    #[error("reference inside a vector type `{ty}`")]
+    ReferenceInVector { ty: Box<str> },
+    #[error("reference to a reference `{ty}`")]
+    NestedReference { ty: Box<str> },
+    #[error("function returns a reference `{ty}`")]
+    ReturnsReference { ty: Box<str> },
+    #[error("constant {index} has type `{ty}`, which a constant cannot have")]
+    InvalidConstantType { index: usize, ty: Box<str> },
+    #[error("constant {index}'s value does not have its declared type `{ty}`")]
+    ConstantValueMismatch { index: usize, ty: Box<str> },
+    #[error("field `{field}` of `{struct_name}` lacks `{ability}`, which `{struct_name}` has{}", if *required_by_key { " (`key` needs `store` fields)" } else { "" })]
+    FieldMissingAbility { struct_name: Box<str>, field: Box<str>, ability: &'static str, required_by_key: bool },
+    #[error("struct `{name}` contains itself")]
+    RecursiveStruct { name: Box<str> },
+    #[error("entry function parameter {index} has type `{ty}`, which a transaction cannot supply")]
+    InvalidEntryParameter { index: usize, ty: Box<str> },
+    #[error("entry function returns `{ty}`, which lacks `drop`")]
+    EntryReturnWithoutDrop { ty: Box<str> },
+    #[error("access spec of `{function}` names `{resource}`, which lacks `key`")]
+    AccessOnNonKeyType { function: Box<str>, resource: Box<str> },
+    #[error("access spec of `{function}` names parameter {param}, which is not {expected}")]
+    AccessParamInvalid { function: Box<str>, param: u8, expected: &'static str },
+
+    // ---- stack ----
+    #[error("`{instruction}` needs {needed} values on the stack, found {available}")]
+    StackUnderflow { instruction: &'static str, needed: usize, available: usize },
+    #[error("stack height {found} on the edge to offset {target}, but {expected} on another path")]
+    StackHeightMismatch { target: u16, expected: usize, found: usize },
+    #[error("`ret` with {found} values on the stack, but the function returns {expected}")]
+    RetStackMismatch { expected: usize, found: usize },
+    #[error("stack height {height} (at most {max})")]
+    StackTooDeep { height: usize, max: usize },
+
+    // ---- types ----
+    #[error("`{instruction}` expects {expected}, found `{found}`")]
+    TypeMismatch { instruction: &'static str, expected: Box<str>, found: Box<str> },
+    #[error("stack types [{found}] on the edge to offset {target}, but [{expected}] on another path")]
+    JoinTypeMismatch { target: u16, expected: Box<str>, found: Box<str> },
+
+    // ---- resources ----
+    #[error("copy of a value without the `copy` ability (type {ty})")]
+    CopyWithoutAbility { ty: Box<str> },
+    #[error("`{instruction}` drops a value without the `drop` ability (type {ty})")]
+    DropWithoutAbility { instruction: &'static str, ty: Box<str> },
+    #[error("local {local} still holds a value without the `drop` ability at return (type {ty})")]
+    UnusedResourceAtReturn { local: u8, ty: Box<str> },
+    #[error("use of local {local}, which {} unavailable (moved or never assigned)", if *maybe { "may be" } else { "is" })]
+    UseOfUnavailableLocal { local: u8, maybe: bool },
+
+    // ---- references ----
+    #[error("`{instruction}` needs a `&mut` reference, found an immutable `&` reference")]
+    MutationThroughImmutableReference { instruction: &'static str },
+
+    // ---- globals ----
+    #[error("`{instruction}` on `{name}`, which lacks the `key` ability")]
+    GlobalOnNonKeyType { instruction: &'static str, name: Box<str> },
+    #[error("`{instruction}` on `{name}`, a type of another module")]
+    GlobalOnForeignType { instruction: &'static str, name: Box<str> },
+    #[error("`emit` of `{name}`, which lacks `drop` and `store`")]
+    EventMissingAbilities { name: Box<str> },
+
+    // ---- access ----
+    #[error("global access `{access}` is not covered by the function's access spec")]
+    AccessNotCovered { access: Box<str> },
+
+    /// A pass found the result of an earlier one missing: a verifier bug,
+    /// reported instead of a panic so the module is still rejected.
+    #[error("verifier invariant broken: {detail}")]
+    VerifierInvariant { detail: &'static str },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Errors travel inside `Result`s through every pass and inside the
+    /// loader's error: keep them well under clippy's `result_large_err` limit
+    /// (128 bytes), which is why the kinds hold `Box<str>`, not `String`.
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<VerifyErrorKind>() <= 56, "{}", std::mem::size_of::<VerifyErrorKind>());
+        assert!(std::mem::size_of::<VerifyError>() <= 112, "{}", std::mem::size_of::<VerifyError>());
+    }
+
+    #[test]
+    fn display_names_the_location_it_has() {
+        let kind = VerifyErrorKind::EmptyFunctionBody;
+        let mut err = VerifyError { kind, module: "0x1::m".into(), function: None, offset: None };
+        assert_eq!(err.to_string(), "0x1::m: empty function body");
+        err.function = Some("f".into());
+        assert_eq!(err.to_string(), "0x1::m::f: empty function body");
+        err.offset = Some(3);
+        assert_eq!(err.to_string(), "0x1::m::f at offset 3: empty function body");
+    }
+}

@@ -1,0 +1,103 @@
+//! Pass 8, globals: storage and events only on this module's own types, with
+//! the abilities they need. `move_to`, `move_from`, `borrow_global(_mut)` and
+//! `exists` need `key`; `emit` needs `drop` and `store` (an event is stored in
+//! the receipt and may be discarded).
+//!
+//! A `StructDefIdx` can only name one of this module's definitions, so "a
+//! global operation on another module's type" is caught by bounds when a
+//! definition points at a foreign handle (`StructDefForeignHandle`); this pass
+//! checks the handle's module again (`GlobalOnForeignType`) so it holds on its
+//! own, whatever ran before it.
+
+use super::error::{VerifyError, VerifyErrorKind};
+use super::{ty, FunctionView};
+use resin_format::file_format::{Abilities, Instr, StructDefIdx};
+
+pub(crate) fn verify(view: &FunctionView<'_>) -> Result<(), VerifyError> {
+    let module = view.module;
+    for (offset, instr) in view.def.code.iter().enumerate() {
+        let Some((def, needed)) = global_operand(instr) else { continue };
+        let instruction = instr.info().mnemonic;
+        let handle =
+            module.structs.get(def.index()).and_then(|d| module.struct_handle(d.handle).map(|h| (d.handle, h)));
+        let Some((handle_idx, handle)) = handle else {
+            let kind = VerifyErrorKind::VerifierInvariant { detail: "struct definition out of bounds" };
+            return Err(view.error(Some(offset), kind));
+        };
+        let name = ty::struct_display(module, handle_idx);
+        if handle.module.0 != 0 {
+            return Err(
+                view.error(Some(offset), VerifyErrorKind::GlobalOnForeignType { instruction, name: name.into() })
+            );
+        }
+        if !handle.abilities.has(needed) {
+            let kind = if matches!(instr, Instr::Emit(_)) {
+                VerifyErrorKind::EventMissingAbilities { name: name.into() }
+            } else {
+                VerifyErrorKind::GlobalOnNonKeyType { instruction, name: name.into() }
+            };
+            return Err(view.error(Some(offset), kind));
+        }
+    }
+    Ok(())
+}
+
+/// The struct a storage or event instruction works on, and the abilities it needs.
+fn global_operand(instr: &Instr) -> Option<(StructDefIdx, Abilities)> {
+    match instr {
+        Instr::Exists(d)
+        | Instr::ImmBorrowGlobal(d)
+        | Instr::MutBorrowGlobal(d)
+        | Instr::MoveFrom(d)
+        | Instr::MoveTo(d) => Some((*d, Abilities::KEY)),
+        Instr::Emit(d) => Some((*d, Abilities::DROP.union(Abilities::STORE))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resin_format::file_format::*;
+
+    /// Bounds rejects a definition on a foreign handle before this pass runs;
+    /// on its own, the pass still refuses a global operation on one.
+    #[test]
+    fn rejects_global_op_on_foreign_type_on_its_own() {
+        let module = Module {
+            module_handles: vec![
+                ModuleId::new(AccountAddress::from_u64(1), "m"),
+                ModuleId::new(AccountAddress::from_u64(2), "other"),
+            ],
+            struct_handles: vec![StructHandle {
+                module: ModuleHandleIdx(1),
+                name: "R".into(),
+                abilities: Abilities::KEY,
+            }],
+            function_handles: vec![FunctionHandle {
+                module: ModuleHandleIdx(0),
+                name: "f".into(),
+                params: vec![Type::Address],
+                returns: vec![Type::Bool],
+                access: AccessSpec::default(),
+            }],
+            signatures: vec![],
+            constants: vec![],
+            structs: vec![StructDef { handle: StructHandleIdx(0), fields: vec![] }],
+            functions: vec![FunctionDef {
+                handle: FunctionHandleIdx(0),
+                visibility: Visibility::Public,
+                is_entry: false,
+                locals: vec![],
+                code: vec![Instr::MoveLoc(LocalIdx(0)), Instr::Exists(StructDefIdx(0)), Instr::Ret],
+            }],
+        };
+        let view = super::super::FunctionView::new(&module, 0).unwrap();
+        let err = verify(&view).unwrap_err();
+        assert_eq!(err.offset, Some(1));
+        assert_eq!(err.kind, VerifyErrorKind::GlobalOnForeignType { instruction: "exists", name: "other::R".into() });
+        // The full pipeline stops earlier, at bounds.
+        let err = super::super::verify_module(&module).unwrap_err();
+        assert_eq!(err.kind, VerifyErrorKind::StructDefForeignHandle { name: "R".into() });
+    }
+}

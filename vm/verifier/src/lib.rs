@@ -1,0 +1,230 @@
+//! The bytecode verifier: run on every module before it is loaded, whether it
+//! came from bytes or from the compiler. It checks one module in isolation and
+//! trusts the handles it declares for foreign structs and functions; the
+//! loader checks those handles against the real definitions at link time.
+//!
+//! The passes run in a fixed, named sequence ([`PASSES`]), each in its own
+//! file, each relying on the ones before it:
+//!
+//! 1. [`Pass::Bounds`]: every index in range, names unique, bodies terminated.
+//! 2. [`Pass::Limits`]: sizes that keep verification and execution bounded.
+//! 3. [`Pass::Signatures`]: references, constants, abilities of fields, entry signatures.
+//! 4. [`Pass::Stack`]: operand-stack heights agree on every path.
+//! 5. [`Pass::Types`]: every instruction gets operands of the types it needs.
+//! 6. [`Pass::Resources`]: no value is copied or dropped without the ability.
+//! 7. [`Pass::References`]: no mutation through an immutable reference.
+//! 8. [`Pass::Globals`]: storage operations only on own `key` types.
+//! 9. [`Pass::Access`]: every global access is covered by the function's access spec.
+
+mod access;
+mod bounds;
+mod cfg;
+mod error;
+mod globals;
+mod limits;
+mod provenance;
+mod references;
+mod resources;
+mod signatures;
+mod stack;
+mod ty;
+mod types;
+
+use std::fmt;
+
+pub use error::{VerifyError, VerifyErrorKind};
+pub use limits::{
+    MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS, MAX_PARAMS,
+    MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH, MAX_VECTOR_COUNT,
+};
+
+use resin_format::file_format::{AccessSpec, FunctionDef, FunctionHandle, LocalIdx, Module, Type};
+
+/// One verifier pass.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Pass {
+    Bounds,
+    Limits,
+    Signatures,
+    Stack,
+    Types,
+    Resources,
+    References,
+    Globals,
+    Access,
+}
+
+/// The passes, in the order they run.
+pub const PASSES: [Pass; 9] = [
+    Pass::Bounds,
+    Pass::Limits,
+    Pass::Signatures,
+    Pass::Stack,
+    Pass::Types,
+    Pass::Resources,
+    Pass::References,
+    Pass::Globals,
+    Pass::Access,
+];
+
+impl Pass {
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Bounds => "bounds",
+            Pass::Limits => "limits",
+            Pass::Signatures => "signatures",
+            Pass::Stack => "stack",
+            Pass::Types => "types",
+            Pass::Resources => "resources",
+            Pass::References => "references",
+            Pass::Globals => "globals",
+            Pass::Access => "access",
+        }
+    }
+}
+
+impl fmt::Display for Pass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Runs every pass on `module`; the first failure is returned.
+pub fn verify_module(module: &Module) -> Result<(), VerifyError> {
+    verify_through(module, Pass::Access)
+}
+
+/// Runs the passes in order up to and including `last` (a driver that wants to
+/// stop early, or a tool that shows how far a module gets).
+pub fn verify_through(module: &Module, last: Pass) -> Result<(), VerifyError> {
+    let mut pipeline = Pipeline { module, functions: Vec::new() };
+    for pass in PASSES {
+        pipeline.run(pass)?;
+        if pass == last {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The minimal access spec the code of `module.functions[function_index]`
+/// needs: its own global operations plus its callees' specs (from their
+/// handles) with their parameters replaced by the provenance of the call's
+/// arguments; deduplicated, sorted, with an access dropped when another covers
+/// it (a write covers a read of the same resource and address; `*` covers
+/// every address). The compiler infers specs with it; the verifier's access
+/// pass checks declared specs with the same analysis.
+///
+/// The module must pass the bounds and limits passes and the function the
+/// stack pass; those are run first and their errors returned.
+pub fn infer_access_spec(module: &Module, function_index: usize) -> Result<AccessSpec, VerifyError> {
+    bounds::verify(module)?;
+    limits::verify(module)?;
+    let view = FunctionView::new(module, function_index)?;
+    let cfg = stack::verify(&view)?;
+    access::infer(&view, &cfg)
+}
+
+/// [`infer_access_spec`] for a caller that verifies the whole module anyway
+/// (the compiler, which infers every function and then runs
+/// [`verify_module`]): only the function's own bounds, limits and stack are
+/// checked first, so inferring all n functions of a module costs
+/// O(module size), not O(n * module size). Like every pass, it looks tables
+/// up with `get`, so a module that would fail the module-wide checks gets an
+/// error or a spec, never a panic.
+pub fn infer_function_access(module: &Module, function_index: usize) -> Result<AccessSpec, VerifyError> {
+    bounds::check_function(module, function_index)?;
+    limits::check_function(module, function_index)?;
+    let view = FunctionView::new(module, function_index)?;
+    let cfg = stack::verify(&view)?;
+    access::infer(&view, &cfg)
+}
+
+/// What the function passes share: the view and the results of earlier passes.
+struct FunctionState<'m> {
+    view: FunctionView<'m>,
+    cfg: cfg::Cfg,
+    types: Option<types::TypeFacts>,
+}
+
+struct Pipeline<'m> {
+    module: &'m Module,
+    functions: Vec<FunctionState<'m>>,
+}
+
+impl<'m> Pipeline<'m> {
+    fn run(&mut self, pass: Pass) -> Result<(), VerifyError> {
+        match pass {
+            Pass::Bounds => bounds::verify(self.module),
+            Pass::Limits => limits::verify(self.module),
+            Pass::Signatures => signatures::verify(self.module),
+            Pass::Stack => {
+                for index in 0..self.module.functions.len() {
+                    let view = FunctionView::new(self.module, index)?;
+                    let cfg = stack::verify(&view)?;
+                    self.functions.push(FunctionState { view, cfg, types: None });
+                }
+                Ok(())
+            }
+            Pass::Types => self.functions.iter_mut().try_for_each(|f| {
+                f.types = Some(types::verify(&f.view, &f.cfg)?);
+                Ok(())
+            }),
+            Pass::Resources => self.with_types(resources::verify),
+            Pass::References => self.with_types(references::verify),
+            Pass::Globals => self.functions.iter().try_for_each(|f| globals::verify(&f.view)),
+            Pass::Access => self.functions.iter().try_for_each(|f| access::verify(&f.view, &f.cfg)),
+        }
+    }
+
+    fn with_types(
+        &self,
+        pass: impl Fn(&FunctionView<'m>, &cfg::Cfg, &types::TypeFacts) -> Result<(), VerifyError>,
+    ) -> Result<(), VerifyError> {
+        self.functions.iter().try_for_each(|f| match &f.types {
+            Some(types) => pass(&f.view, &f.cfg, types),
+            None => Err(f.view.error(None, VerifyErrorKind::VerifierInvariant { detail: "types pass not run" })),
+        })
+    }
+}
+
+/// One function definition with its handle resolved: what every function pass reads.
+pub(crate) struct FunctionView<'m> {
+    pub module: &'m Module,
+    pub index: usize,
+    pub def: &'m FunctionDef,
+    pub handle: &'m FunctionHandle,
+}
+
+impl<'m> FunctionView<'m> {
+    fn new(module: &'m Module, index: usize) -> Result<Self, VerifyError> {
+        let out_of_bounds =
+            |table, index, len| VerifyError::module(module, VerifyErrorKind::IndexOutOfBounds { table, index, len });
+        let def = module
+            .functions
+            .get(index)
+            .ok_or_else(|| out_of_bounds("function definition", index, module.functions.len()))?;
+        let handle = module
+            .function_handle(def.handle)
+            .ok_or_else(|| out_of_bounds("function handle", def.handle.index(), module.function_handles.len()))?;
+        Ok(FunctionView { module, index, def, handle })
+    }
+
+    /// Parameters first, then the declared locals.
+    pub fn local_type(&self, local: LocalIdx) -> Option<&'m Type> {
+        let index = usize::from(local.0);
+        match index.checked_sub(self.handle.params.len()) {
+            None => self.handle.params.get(index),
+            Some(declared) => self.def.locals.get(declared),
+        }
+    }
+
+    pub fn local_count(&self) -> usize {
+        self.handle.params.len() + self.def.locals.len()
+    }
+
+    /// An error in this function, at `offset` when an instruction is at fault.
+    pub fn error(&self, offset: Option<usize>, kind: VerifyErrorKind) -> VerifyError {
+        VerifyError::function(self.module, self.index, offset.map(cfg::offset16), kind)
+    }
+}

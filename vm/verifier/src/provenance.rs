@@ -1,0 +1,270 @@
+//! Address provenance: where each address a function uses for a global
+//! operation comes from. It is the analysis behind both access-spec inference
+//! (the compiler's) and access-spec checking (the verifier's access pass).
+//!
+//! Each local and stack slot holds one [`Prov`]: a parameter's address, the
+//! address of a signer parameter, a constant address, a reference to a local,
+//! or unknown. Paths that disagree join to unknown, so the lattice is flat and
+//! the fixed point comes quickly. Unknown becomes `*` (every address).
+//!
+//! A reference to a local is kept symbolic (`RefToLocal`) and dereferenced
+//! when used, so `signer::address_of(&s)` resolves through the local `s` as it
+//! is at that point. A local whose address is ever taken mutably is unknown
+//! everywhere in the function: anything holding the `&mut` (a callee
+//! included) may write another address into it at any time.
+
+use std::collections::BTreeMap;
+
+use smallvec::SmallVec;
+
+use super::cfg::{self, Block, Cfg};
+use super::error::{VerifyError, VerifyErrorKind};
+use super::{stack, FunctionView};
+use resin_format::file_format::{
+    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, Instr, StructDefIdx,
+    StructHandleIdx, Type,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Prov {
+    /// The value of `address` parameter `i`.
+    Param(u8),
+    /// Signer parameter `i` (a `signer` or `&signer`), or the address read from it.
+    SignerOf(u8),
+    /// An address constant, by the first constant index holding its value
+    /// (so the state stays four bytes a slot).
+    Const(u16),
+    /// A reference to local `i` (from `imm_borrow_loc`).
+    RefToLocal(u8),
+    Unknown,
+}
+
+impl Prov {
+    fn join(self, other: Prov) -> Prov {
+        if self == other {
+            self
+        } else {
+            Prov::Unknown
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct State {
+    locals: Vec<Prov>,
+    stack: Vec<Prov>,
+}
+
+impl State {
+    /// The value behind a reference to a local; any other value is itself.
+    fn deref(&self, value: Prov) -> Prov {
+        match value {
+            Prov::RefToLocal(l) => match self.locals.get(usize::from(l)) {
+                Some(Prov::RefToLocal(_)) | None => Prov::Unknown,
+                Some(target) => *target,
+            },
+            other => other,
+        }
+    }
+}
+
+/// One global access the code needs, and the instruction that needs it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Requirement {
+    pub access: Access,
+    pub offset: usize,
+    /// The callee whose spec this access comes from; `None` for a direct operation.
+    pub via: Option<FunctionHandleIdx>,
+}
+
+/// Every access the function's reachable code needs, in code-offset order:
+/// one entry per distinct access and callee, at the first offset needing it
+/// (a call repeated in a loop body does not multiply the list).
+pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Requirement>, VerifyError> {
+    let code = &view.def.code;
+    let mut tainted = vec![false; view.local_count()];
+    for instr in code {
+        if let Instr::MutBorrowLoc(l) = instr {
+            if let Some(t) = tainted.get_mut(usize::from(l.0)) {
+                *t = true;
+            }
+        }
+    }
+    let locals = (0..view.local_count())
+        .map(|i| {
+            let param = view.handle.params.get(i);
+            let index = u8::try_from(i).unwrap_or(u8::MAX);
+            match param {
+                _ if tainted[i] => Prov::Unknown,
+                Some(Type::Address) => Prov::Param(index),
+                Some(Type::Signer) => Prov::SignerOf(index),
+                Some(Type::Ref(inner)) if **inner == Type::Signer => Prov::SignerOf(index),
+                _ => Prov::Unknown,
+            }
+        })
+        .collect();
+    let mut first_with: BTreeMap<AccountAddress, u16> = BTreeMap::new();
+    let constants = (view.module.constants.iter().enumerate())
+        .map(|(index, c)| match (&c.ty, &c.value) {
+            (Type::Address, ConstValue::Address(a)) => {
+                let first = *first_with.entry(*a).or_insert(u16::try_from(index).unwrap_or(u16::MAX));
+                Some((*a, first))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    let analysis = Analysis { view, tainted, constants };
+    let entries = cfg::solve(
+        view,
+        cfg,
+        State { locals, stack: Vec::new() },
+        |state| state.locals.len() + state.stack.len(),
+        |block, state| analysis.block(block, state, None),
+        |current, incoming, edge| {
+            if current.stack.len() != incoming.stack.len() || current.locals.len() != incoming.locals.len() {
+                let kind = VerifyErrorKind::VerifierInvariant { detail: "stack heights differ at a merge point" };
+                return Err(view.error(Some(edge.from), kind));
+            }
+            let mut changed = false;
+            let joined = current.locals.iter_mut().chain(current.stack.iter_mut());
+            for (slot, other) in joined.zip(incoming.locals.iter().chain(&incoming.stack)) {
+                let merged = slot.join(*other);
+                changed |= merged != *slot;
+                *slot = merged;
+            }
+            Ok(changed)
+        },
+    )?;
+    // Collect only from the fixed point: an intermediate state may name an
+    // address that a later path turns into `*`.
+    let mut found = Found::new();
+    for (id, entry) in entries.into_iter().enumerate() {
+        if let (Some(block), Some(state)) = (cfg.blocks.get(id), entry) {
+            analysis.block(block, state, Some(&mut found))?;
+        }
+    }
+    let mut found: Vec<Requirement> =
+        found.into_iter().map(|((access, via), offset)| Requirement { access, offset, via }).collect();
+    found.sort_by_key(|r| (r.offset, r.access, r.via));
+    Ok(found)
+}
+
+/// Distinct (access, callee) pairs and the first offset needing each.
+type Found = BTreeMap<(Access, Option<FunctionHandleIdx>), usize>;
+
+struct Analysis<'v, 'm> {
+    view: &'v FunctionView<'m>,
+    /// Locals whose address is taken mutably somewhere in the function.
+    tainted: Vec<bool>,
+    /// For each constant of type `address`: its value and the first constant
+    /// index holding that value (so equal addresses join as equal).
+    constants: Vec<Option<(AccountAddress, u16)>>,
+}
+
+impl Analysis<'_, '_> {
+    /// Runs a block; collects its accesses when `found` is given (only on the
+    /// fixed point: an intermediate state may name an address a later path
+    /// turns into `*`).
+    fn block(&self, block: &Block, mut state: State, mut found: Option<&mut Found>) -> Result<State, VerifyError> {
+        for offset in block.start..block.end {
+            self.step(&mut state, offset, found.as_deref_mut())?;
+        }
+        Ok(state)
+    }
+
+    /// The address an `address` value stands for.
+    fn address(&self, value: Prov) -> AddressSource {
+        match value {
+            Prov::Param(i) => AddressSource::Param(i),
+            Prov::SignerOf(i) => AddressSource::SignerOf(i),
+            Prov::Const(k) => match self.constants.get(usize::from(k)) {
+                Some(Some((address, _))) => AddressSource::Const(*address),
+                _ => AddressSource::Any,
+            },
+            Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
+        }
+    }
+
+    /// The address of a `signer` or `&signer` value.
+    fn signer_address(&self, state: &State, value: Prov) -> AddressSource {
+        match state.deref(value) {
+            Prov::SignerOf(i) => AddressSource::SignerOf(i),
+            _ => AddressSource::Any,
+        }
+    }
+
+    fn resource(&self, offset: usize, def: StructDefIdx) -> Result<StructHandleIdx, VerifyError> {
+        self.view.module.structs.get(def.index()).map(|d| d.handle).ok_or_else(|| {
+            self.view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail: "struct out of bounds" })
+        })
+    }
+
+    fn step(&self, state: &mut State, offset: usize, mut found: Option<&mut Found>) -> Result<(), VerifyError> {
+        let view = self.view;
+        let invariant = |detail| view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail });
+        let instr = view.def.code.get(offset).ok_or_else(|| invariant("block past the code"))?;
+        let (pops, pushes) = stack::effect(view.module, view.handle.returns.len(), instr)
+            .ok_or_else(|| invariant("operand out of bounds"))?;
+        let split = state.stack.len().checked_sub(pops).ok_or_else(|| invariant("stack underflow"))?;
+        let operands: SmallVec<[Prov; 3]> = state.stack.drain(split..).collect();
+        let mut require = |mode, resource, address, via| {
+            if let Some(found) = found.as_deref_mut() {
+                found.entry((Access { mode, resource, address }, via)).or_insert(offset);
+            }
+        };
+        let pushed = match (instr, operands.as_slice()) {
+            (Instr::LdConst(c), []) => match self.constants.get(c.index()) {
+                Some(Some((_, first))) => Prov::Const(*first),
+                _ => Prov::Unknown,
+            },
+            (Instr::CopyLoc(l) | Instr::MoveLoc(l), []) => {
+                state.locals.get(usize::from(l.0)).copied().unwrap_or(Prov::Unknown)
+            }
+            (Instr::StLoc(l), [value]) => {
+                let index = usize::from(l.0);
+                let tainted = self.tainted.get(index).copied().unwrap_or(true);
+                if let Some(slot) = state.locals.get_mut(index) {
+                    *slot = if tainted { Prov::Unknown } else { *value };
+                }
+                return Ok(());
+            }
+            (Instr::ImmBorrowLoc(l), []) => Prov::RefToLocal(l.0),
+            (Instr::ReadRef, [reference]) => match reference {
+                Prov::RefToLocal(_) => state.deref(*reference),
+                _ => Prov::Unknown,
+            },
+            (Instr::SignerAddress, [signer]) => match state.deref(*signer) {
+                Prov::SignerOf(i) => Prov::SignerOf(i),
+                _ => Prov::Unknown,
+            },
+            (Instr::Exists(d) | Instr::ImmBorrowGlobal(d), [address]) => {
+                require(AccessMode::Read, self.resource(offset, *d)?, self.address(*address), None);
+                Prov::Unknown
+            }
+            (Instr::MutBorrowGlobal(d) | Instr::MoveFrom(d), [address]) => {
+                require(AccessMode::Write, self.resource(offset, *d)?, self.address(*address), None);
+                Prov::Unknown
+            }
+            (Instr::MoveTo(d), [signer, _]) => {
+                require(AccessMode::Write, self.resource(offset, *d)?, self.signer_address(state, *signer), None);
+                return Ok(());
+            }
+            (Instr::Call(f), args) => {
+                let callee = view.module.function_handle(*f).ok_or_else(|| invariant("call out of bounds"))?;
+                for access in &callee.access.0 {
+                    let arg = |j: u8| args.get(usize::from(j)).copied().unwrap_or(Prov::Unknown);
+                    let address = match access.address {
+                        AddressSource::Param(j) => self.address(arg(j)),
+                        AddressSource::SignerOf(j) => self.signer_address(state, arg(j)),
+                        fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
+                    };
+                    require(access.mode, access.resource, address, Some(*f));
+                }
+                Prov::Unknown
+            }
+            _ => Prov::Unknown,
+        };
+        state.stack.extend(std::iter::repeat_n(pushed, pushes));
+        Ok(())
+    }
+}

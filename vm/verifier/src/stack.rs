@@ -1,0 +1,89 @@
+//! Pass 4, stack: operand-stack heights by dataflow over the control-flow
+//! graph. Block boundaries are not assumed to be empty-stack points: every path
+//! into a block must arrive with the same height, no instruction may pop more
+//! than is there, the stack stays under [`MAX_STACK_HEIGHT`], and `ret` finds
+//! exactly the function's return values.
+
+use super::cfg::{self, Cfg};
+use super::error::{VerifyError, VerifyErrorKind};
+use super::limits::MAX_STACK_HEIGHT;
+use super::FunctionView;
+use resin_format::file_format::{Instr, Module};
+
+/// How many values `instr` pops and pushes, or `None` when it names something
+/// that does not exist (bounds rejects that first).
+pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(usize, usize)> {
+    use Instr::*;
+    let struct_fields =
+        |d: &resin_format::file_format::StructDefIdx| module.structs.get(d.index()).map(|s| s.fields.len());
+    Some(match instr {
+        Ret => (returns, 0),
+        Pop | BrTrue(_) | BrFalse(_) | StLoc(_) | Abort | Emit(_) => (1, 0),
+        Branch(_) | Nop => (0, 0),
+        LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | LdConst(_) | CopyLoc(_) | MoveLoc(_) | ImmBorrowLoc(_)
+        | MutBorrowLoc(_) => (0, 1),
+        ImmBorrowField(_) | MutBorrowField(_) | ReadRef | FreezeRef | Not | CastU8 | CastU64 | CastU128 | Exists(_)
+        | ImmBorrowGlobal(_) | MutBorrowGlobal(_) | MoveFrom(_) | SignerAddress | VecLen(_) | VecPopBack(_) => (1, 1),
+        WriteRef | MoveTo(_) | VecPushBack(_) => (2, 0),
+        Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Eq | Neq | Lt | Gt | Le | Ge
+        | VecImmBorrow(_) | VecMutBorrow(_) => (2, 1),
+        VecSwap(_) => (3, 0),
+        Call(f) => {
+            let handle = module.function_handle(*f)?;
+            (handle.params.len(), handle.returns.len())
+        }
+        Pack(d) => (struct_fields(d)?, 1),
+        Unpack(d) => (1, struct_fields(d)?),
+        VecPack(_, n) => (usize::try_from(*n).ok()?, 1),
+        VecUnpack(_, n) => (1, usize::try_from(*n).ok()?),
+    })
+}
+
+/// Checks one function and returns its control-flow graph for the later passes.
+pub(crate) fn verify(view: &FunctionView<'_>) -> Result<Cfg, VerifyError> {
+    let code = &view.def.code;
+    let cfg = Cfg::build(code).ok_or_else(|| {
+        view.error(None, VerifyErrorKind::VerifierInvariant { detail: "control-flow graph of unchecked code" })
+    })?;
+    let returns = view.handle.returns.len();
+    cfg::solve(
+        view,
+        &cfg,
+        0usize,
+        |_| 1,
+        |block, mut height| {
+            for offset in block.start..block.end {
+                let instr = code.get(offset).ok_or_else(|| {
+                    view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail: "block past the code" })
+                })?;
+                let (pops, pushes) = effect(view.module, returns, instr).ok_or_else(|| {
+                    view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail: "operand out of bounds" })
+                })?;
+                if matches!(instr, Instr::Ret) && height != returns {
+                    let kind = VerifyErrorKind::RetStackMismatch { expected: returns, found: height };
+                    return Err(view.error(Some(offset), kind));
+                }
+                if height < pops {
+                    let instruction = instr.info().mnemonic;
+                    let kind = VerifyErrorKind::StackUnderflow { instruction, needed: pops, available: height };
+                    return Err(view.error(Some(offset), kind));
+                }
+                height = height - pops + pushes;
+                if height > MAX_STACK_HEIGHT {
+                    let kind = VerifyErrorKind::StackTooDeep { height, max: MAX_STACK_HEIGHT };
+                    return Err(view.error(Some(offset), kind));
+                }
+            }
+            Ok(height)
+        },
+        |current, incoming, edge| {
+            if current == incoming {
+                return Ok(false);
+            }
+            let target = cfg::offset16(edge.target);
+            let kind = VerifyErrorKind::StackHeightMismatch { target, expected: *current, found: *incoming };
+            Err(view.error(Some(edge.from), kind))
+        },
+    )?;
+    Ok(cfg)
+}
