@@ -150,3 +150,24 @@ public fun f(): u64 {
 }";
     assert_eq!(dangling_at(&run_unverified(text).0), Some(("leak", 3)));
 }
+
+/// Why the verifier must prove reference safety: the path-based references
+/// keep memory sound, but two aliases of one coin passed to a bank that
+/// reads both, checks, then writes both credit without debiting. Published
+/// without the verifier, the attacker turns 100 coins into 1,100 (the
+/// verifier's tests show the attacker rejected).
+#[test]
+fn unverified_aliases_would_mint_money() {
+    let bank = assemble(include_str!("../../../verifier/tests/data/bank.rasm")).unwrap();
+    let attacker = assemble(include_str!("../../../verifier/tests/data/attacker.rasm")).unwrap();
+    assert!(resin_verifier::verify_module(&attacker).is_err());
+    let mut cache = CodeCache::new();
+    cache.publish(bank).unwrap();
+    cache.publish_unverified(attacker).unwrap();
+    let loaded = cache.loaded(&ModuleId::new(AccountAddress::from_u64(2), "attacker")).unwrap();
+    let function = loaded.function("attack").unwrap();
+    let store = ResourceStore::new();
+    let outcome = invoke(loaded, function, &store, &DeclaredKeys::default(), AccountAddress::from_u64(2), &[], 100_000);
+    assert_eq!(outcome.receipt.status, Status::Success);
+    assert_eq!(outcome.returns, vec![Value::U64(1_100)]);
+}
