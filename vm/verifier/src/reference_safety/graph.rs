@@ -15,12 +15,10 @@
 //! joined, so every constraint it carried survives it. The design follows
 //! Move's borrow graph (`move-borrow-graph`).
 
-use smallvec::SmallVec;
-
 /// A node: a live reference, or the frame root.
 pub(super) type RefId = u32;
 
-/// One step of a borrow path.
+/// One step of a borrow path. Four bytes: paths are copied with every state.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub(super) enum Label {
     /// A local of the frame: only on edges out of the frame root.
@@ -28,14 +26,79 @@ pub(super) enum Label {
     /// Global storage of one of this module's types (a struct definition
     /// index): only on edges out of the frame root.
     Global(u16),
-    /// A field: the struct definition and the field's index.
-    Field(u16, u16),
+    /// A field: the struct definition and the field's index (the limits
+    /// pass keeps field indexes below 255).
+    Field(u16, u8),
 }
 
-pub(super) type Path = SmallVec<[Label; 2]>;
+/// How many labels a path keeps exactly (a local and four fields). A longer
+/// path is cut to this prefix and its edge made weak ("somewhere below"):
+/// sound, and it keeps edges small and `Copy` so states copy cheaply.
+pub(super) const MAX_PATH: usize = 5;
+
+/// A borrow path: the labels from the borrowed reference to the borrower.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Path {
+    len: u8,
+    labels: [Label; MAX_PATH],
+}
+
+impl Path {
+    pub const EMPTY: Path = Path { len: 0, labels: [Label::Local(0); MAX_PATH] };
+
+    pub fn one(label: Label) -> Path {
+        let mut path = Path::EMPTY;
+        path.labels[0] = label;
+        path.len = 1;
+        path
+    }
+
+    pub fn as_slice(&self) -> &[Label] {
+        self.labels.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn first(&self) -> Option<&Label> {
+        self.as_slice().first()
+    }
+
+    pub fn starts_with(&self, prefix: &Path) -> bool {
+        self.as_slice().starts_with(prefix.as_slice())
+    }
+
+    /// The labels after the first `n`.
+    fn suffix(&self, n: usize) -> Path {
+        Path::from_labels(self.as_slice().get(n..).unwrap_or_default()).0
+    }
+
+    /// `self` then `other`; the flag is set when it had to be cut.
+    fn join(&self, other: &Path) -> (Path, bool) {
+        let mut labels = [Label::Local(0); 2 * MAX_PATH];
+        let (a, b) = (self.as_slice(), other.as_slice());
+        labels[..a.len()].copy_from_slice(a);
+        labels[a.len()..a.len() + b.len()].copy_from_slice(b);
+        Path::from_labels(&labels[..a.len() + b.len()])
+    }
+
+    /// The first `MAX_PATH` labels; the flag is set when there were more.
+    fn from_labels(labels: &[Label]) -> (Path, bool) {
+        let mut path = Path::EMPTY;
+        let kept = labels.len().min(MAX_PATH);
+        path.labels[..kept].copy_from_slice(&labels[..kept]);
+        path.len = kept as u8;
+        (path, labels.len() > MAX_PATH)
+    }
+}
 
 /// `child` borrows from `parent` at `path`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Edge {
     pub parent: RefId,
     pub child: RefId,
@@ -65,7 +128,7 @@ impl Edge {
     }
 
     fn weight(&self) -> usize {
-        1 + self.path.len()
+        4 + self.path.len()
     }
 }
 
@@ -95,6 +158,10 @@ impl Graph {
     /// `None` when `id` is not a live node.
     pub fn is_mutable(&self, id: RefId) -> Option<bool> {
         self.nodes.binary_search_by_key(&id, |n| n.0).ok().and_then(|at| self.nodes.get(at)).map(|n| n.1)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = RefId> + '_ {
@@ -130,13 +197,13 @@ impl Graph {
                 (Some(first), Some(label)) => *first == label,
             })
             .find(|e| !mutable_only || self.is_mutable(e.child) != Some(false))
-            .cloned()
+            .copied()
     }
 
     /// The first borrow of the whole of `id` (an edge with an empty path).
     pub fn full_borrow(&mut self, id: RefId) -> Option<Edge> {
         self.work = self.work.saturating_add(self.edges.len());
-        self.edges.iter().find(|e| e.parent == id && e.path.is_empty()).cloned()
+        self.edges.iter().find(|e| e.parent == id && e.path.is_empty()).copied()
     }
 
     /// `child` borrows exactly `path` of `parent`. Borrows of `parent` at or
@@ -147,16 +214,16 @@ impl Graph {
     /// the same place unusable while the first one lives.
     pub fn borrow_strong(&mut self, parent: RefId, path: Path, child: RefId, at: u16) {
         self.work = self.work.saturating_add(self.edges.len());
-        let mut moved = Vec::new();
+        let mut moved: Vec<Edge> = Vec::new();
         self.edges.retain(|e| {
             let below = e.parent == parent && e.path.starts_with(&path);
             if below {
-                moved.push(e.clone());
+                moved.push(*e);
             }
             !below
         });
         for edge in moved {
-            let suffix = edge.path.get(path.len()..).unwrap_or_default().into();
+            let suffix = edge.path.suffix(path.len());
             self.insert(Edge { parent: child, child: edge.child, strong: edge.strong, path: suffix, at: edge.at });
         }
         self.insert(Edge { parent, child, strong: true, path, at });
@@ -181,7 +248,7 @@ impl Graph {
         self.edges.retain(|e| !(pair(e) && edge.covers(e)));
         if self.edges.iter().filter(|e| pair(e)).count() >= MAX_EDGES_PER_PAIR {
             self.edges.retain(|e| !pair(e));
-            self.edges.push(Edge { strong: false, path: Path::new(), ..edge });
+            self.edges.push(Edge { strong: false, path: Path::EMPTY, ..edge });
         } else {
             self.edges.push(edge);
         }
@@ -201,9 +268,8 @@ impl Graph {
         let (parents, children): (Vec<Edge>, Vec<Edge>) = touching.into_iter().partition(|e| e.child == id);
         for up in &parents {
             for down in &children {
-                let path =
-                    if up.strong { up.path.iter().chain(&down.path).copied().collect() } else { up.path.clone() };
-                let strong = up.strong && down.strong;
+                let (path, cut) = if up.strong { up.path.join(&down.path) } else { (up.path, false) };
+                let strong = up.strong && down.strong && !cut;
                 self.insert(Edge { parent: up.parent, child: down.child, strong, path, at: down.at });
             }
         }
@@ -235,7 +301,7 @@ impl Graph {
         for edge in &other.edges {
             self.work = self.work.saturating_add(self.edges.len());
             if !self.edges.iter().any(|e| e.covers(edge)) {
-                self.insert(edge.clone());
+                self.insert(*edge);
                 changed = true;
             }
         }
@@ -251,7 +317,6 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smallvec::smallvec;
 
     const ROOT: RefId = 0;
 
@@ -266,8 +331,8 @@ mod tests {
     #[test]
     fn a_second_strong_borrow_of_a_place_takes_the_first_under_it() {
         let mut g = graph(&[(ROOT, true), (1, true), (2, true)]);
-        g.borrow_strong(ROOT, smallvec![Label::Local(0)], 1, 3);
-        g.borrow_strong(ROOT, smallvec![Label::Local(0)], 2, 5);
+        g.borrow_strong(ROOT, Path::one(Label::Local(0)), 1, 3);
+        g.borrow_strong(ROOT, Path::one(Label::Local(0)), 2, 5);
         // 1 now goes through 2: 2 is borrowed (not writable), 1 is not.
         assert_eq!(g.conflicting(2, None, false).map(|e| (e.child, e.at)), Some((1, 3)));
         assert!(g.conflicting(1, None, false).is_none());
@@ -276,29 +341,23 @@ mod tests {
     #[test]
     fn disjoint_fields_do_not_conflict() {
         let mut g = graph(&[(ROOT, true), (1, true), (2, true), (3, true)]);
-        g.borrow_strong(ROOT, smallvec![Label::Local(0)], 1, 0);
-        g.borrow_strong(1, smallvec![Label::Field(0, 0)], 2, 1);
-        g.borrow_strong(1, smallvec![Label::Field(0, 1)], 3, 2);
+        g.borrow_strong(ROOT, Path::one(Label::Local(0)), 1, 0);
+        g.borrow_strong(1, Path::one(Label::Field(0, 0)), 2, 1);
+        g.borrow_strong(1, Path::one(Label::Field(0, 1)), 3, 2);
         assert!(g.full_borrow(1).is_none());
         assert_eq!(g.conflicting(1, Some(Label::Field(0, 1)), true).map(|e| e.child), Some(3));
         g.release(1);
-        let paths: Vec<Path> = g.borrows_of(ROOT).map(|e| e.path.clone()).collect();
-        assert_eq!(
-            paths,
-            vec![
-                Path::from_slice(&[Label::Local(0), Label::Field(0, 0)]),
-                Path::from_slice(&[Label::Local(0), Label::Field(0, 1)])
-            ]
-        );
+        let paths: Vec<Vec<Label>> = g.borrows_of(ROOT).map(|e| e.path.as_slice().to_vec()).collect();
+        assert_eq!(paths, vec![vec![Label::Local(0), Label::Field(0, 0)], vec![Label::Local(0), Label::Field(0, 1)]]);
     }
 
     #[test]
     fn release_through_a_weak_edge_keeps_only_its_prefix() {
         let mut g = graph(&[(ROOT, true), (1, true), (2, false)]);
-        g.borrow_weak(ROOT, smallvec![Label::Global(4)], 1, 0);
-        g.borrow_strong(1, smallvec![Label::Field(4, 0)], 2, 1);
+        g.borrow_weak(ROOT, Path::one(Label::Global(4)), 1, 0);
+        g.borrow_strong(1, Path::one(Label::Field(4, 0)), 2, 1);
         g.release(1);
-        let edge = g.borrows_of(ROOT).next().cloned().unwrap();
+        let edge = g.borrows_of(ROOT).next().copied().unwrap();
         assert_eq!((edge.child, edge.strong, edge.path.as_slice()), (2, false, &[Label::Global(4)][..]));
         // Only `&mut` borrowers count for a mutable-only question.
         assert!(g.conflicting(ROOT, Some(Label::Global(4)), true).is_none());
@@ -309,32 +368,52 @@ mod tests {
     fn joins_add_only_what_is_not_covered_and_pairs_collapse() {
         let mut a = graph(&[(ROOT, true), (1, true)]);
         let mut b = a.clone();
-        a.borrow_weak(ROOT, smallvec![Label::Local(0)], 1, 0);
-        b.borrow_strong(ROOT, smallvec![Label::Local(0), Label::Field(0, 0)], 1, 9);
+        a.borrow_weak(ROOT, Path::one(Label::Local(0)), 1, 0);
+        b.borrow_strong(ROOT, Path::from_labels(&[Label::Local(0), Label::Field(0, 0)]).0, 1, 9);
         assert!(!a.join(&b), "a weak prefix covers the strong edge below it");
         assert!(b.join(&a));
         assert!(!b.join(&a), "joining twice changes nothing");
         let mut c = graph(&[(ROOT, true), (1, true)]);
-        for field in 0..=MAX_EDGES_PER_PAIR as u16 {
-            c.borrow_weak(ROOT, smallvec![Label::Local(0), Label::Field(0, field)], 1, field);
+        for field in 0..=MAX_EDGES_PER_PAIR as u8 {
+            c.borrow_weak(ROOT, Path::from_labels(&[Label::Local(0), Label::Field(0, field)]).0, 1, u16::from(field));
         }
         let edges: Vec<&Edge> = c.borrows_of(ROOT).collect();
         assert_eq!(edges.len(), 1);
         assert!(!edges[0].strong && edges[0].path.is_empty());
     }
 
+    /// Every state holds its edges: keep them small (and `Copy`).
+    #[test]
+    fn edges_stay_small() {
+        assert_eq!(std::mem::size_of::<Label>(), 4);
+        assert!(std::mem::size_of::<Edge>() <= 36, "{}", std::mem::size_of::<Edge>());
+    }
+
+    #[test]
+    fn a_path_too_long_to_keep_becomes_a_weak_prefix() {
+        let mut g = graph(&[(ROOT, true), (1, true), (2, true)]);
+        let deep = Path::from_labels(&[Label::Local(0), Label::Field(0, 0), Label::Field(1, 0), Label::Field(2, 0)]).0;
+        g.borrow_strong(ROOT, deep, 1, 0);
+        g.borrow_strong(1, Path::from_labels(&[Label::Field(3, 0), Label::Field(4, 0)]).0, 2, 1);
+        g.release(1);
+        let edge = g.borrows_of(ROOT).next().copied().unwrap();
+        assert!(!edge.strong);
+        assert_eq!(edge.path.len(), MAX_PATH);
+        assert_eq!(edge.path.as_slice()[MAX_PATH - 1], Label::Field(3, 0));
+    }
+
     #[test]
     fn rename_moves_nodes_and_edges_and_drops_the_unmapped() {
         let mut g = graph(&[(ROOT, true), (7, true), (9, false)]);
-        g.borrow_strong(ROOT, smallvec![Label::Local(1)], 7, 0);
-        g.borrow_strong(7, Path::new(), 9, 1);
+        g.borrow_strong(ROOT, Path::one(Label::Local(1)), 7, 0);
+        g.borrow_strong(7, Path::EMPTY, 9, 1);
         g.rename(|id| match id {
             0 => Some(0),
             9 => Some(3),
             _ => None,
         });
         assert_eq!(g.nodes().collect::<Vec<_>>(), vec![0, 3]);
-        let edge = g.borrows_of(ROOT).next().cloned().unwrap();
+        let edge = g.borrows_of(ROOT).next().copied().unwrap();
         assert_eq!((edge.child, edge.path.as_slice()), (3, &[Label::Local(1)][..]));
         assert_eq!(g.is_mutable(3), Some(false));
     }

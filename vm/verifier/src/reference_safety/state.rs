@@ -58,8 +58,24 @@ impl State {
         id
     }
 
+    /// Whether every node already has its canonical name: true after a
+    /// block that made, moved and ended no reference, which is most blocks.
+    fn is_canonical(&self) -> bool {
+        let named = |base: RefId, slots: &[Option<RefId>]| {
+            slots.iter().enumerate().all(|(index, held)| {
+                held.is_none_or(|id| Some(id) == RefId::try_from(index).ok().and_then(|i| base.checked_add(i)))
+            })
+        };
+        let held = self.locals.iter().chain(&self.stack).flatten().count();
+        named(LOCAL_BASE, &self.locals) && named(STACK_BASE, &self.stack) && self.graph.node_count() == held + 1
+    }
+
     /// Renames every node to its canonical name (see the module doc).
     pub fn canonicalize(&mut self) {
+        self.next = FRESH_BASE;
+        if self.is_canonical() {
+            return;
+        }
         let mut names: Vec<(RefId, RefId)> = Vec::new();
         let holders = self.locals.iter().enumerate().map(|(i, r)| (LOCAL_BASE, i, r));
         let holders = holders.chain(self.stack.iter().enumerate().map(|(k, r)| (STACK_BASE, k, r)));
@@ -83,7 +99,6 @@ impl State {
                 }
             }
         }
-        self.next = FRESH_BASE;
     }
 
     /// Joins the canonical `incoming` into the canonical `self`. A local that

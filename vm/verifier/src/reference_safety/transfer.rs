@@ -41,11 +41,12 @@ fn one(value: Option<RefId>) -> Values {
 
 /// One label, as a path.
 fn path(label: Label) -> Path {
-    Path::from_elem(label, 1)
+    Path::one(label)
 }
 
+/// The limits pass keeps field indexes below 255, so the cast is exact.
 fn field_label(field: &FieldRef) -> Label {
-    Label::Field(field.owner.0, field.field)
+    Label::Field(field.owner.0, u8::try_from(field.field).unwrap_or(u8::MAX))
 }
 
 impl Transfer<'_, '_> {
@@ -147,7 +148,7 @@ impl Transfer<'_, '_> {
                         .conflict(state, at, &edge, |borrow| VerifyErrorKind::FreezeWhileMutablyBorrowed { borrow }));
                 }
                 let frozen = state.new_ref(false);
-                state.graph.borrow_strong(id, Path::new(), frozen, at.offset16());
+                state.graph.borrow_strong(id, Path::EMPTY, frozen, at.offset16());
                 state.graph.release(id);
                 one(Some(frozen))
             }
@@ -166,7 +167,7 @@ impl Transfer<'_, '_> {
                     self.require_readable(state, at, id, None, name)?;
                 }
                 // Which element is not known statically: a weak borrow of all.
-                let child = state.borrow(id, Path::new(), mutable, false, at.offset16());
+                let child = state.borrow(id, Path::EMPTY, mutable, false, at.offset16());
                 state.graph.release(id);
                 one(Some(child))
             }
@@ -220,7 +221,7 @@ impl Transfer<'_, '_> {
                 // A copy borrows all of the original: the original cannot be
                 // written (or, if the copy is a `&mut`, read) while it lives.
                 let mutable = state.graph.is_mutable(id).unwrap_or(true);
-                Ok(Some(state.borrow(id, Path::new(), mutable, true, at.offset16())))
+                Ok(Some(state.borrow(id, Path::EMPTY, mutable, true, at.offset16())))
             }
             None if self.reference_local(l) => Err(self.invariant(at, "copy of an empty reference local")),
             None => match state.local_borrow(l.0, true) {
@@ -345,14 +346,14 @@ impl Transfer<'_, '_> {
                 Type::MutRef(_) => {
                     let id = state.new_ref(true);
                     for parent in &mutable_args {
-                        state.graph.borrow_weak(*parent, Path::new(), id, at.offset16());
+                        state.graph.borrow_weak(*parent, Path::EMPTY, id, at.offset16());
                     }
                     Some(id)
                 }
                 Type::Ref(_) => {
                     let id = state.new_ref(false);
                     for parent in args.iter().flatten() {
-                        state.graph.borrow_weak(*parent, Path::new(), id, at.offset16());
+                        state.graph.borrow_weak(*parent, Path::EMPTY, id, at.offset16());
                     }
                     Some(id)
                 }
