@@ -13,8 +13,9 @@
 //! - a `st_loc` into a reference local that is never read becomes a `pop`;
 //! - where a reference local is live at the end of every predecessor of a
 //!   block but dead inside it (the branch that does not use it, the exit of
-//!   the loop that did), the block starts with `move_loc r; pop`. Where it is
-//!   live after some predecessors only, the verifier's merge already ends it.
+//!   the loop that did), the block starts with `move_loc r; pop`, unless it
+//!   only aborts with a constant (a failed `assert!`). Where it is live after
+//!   some predecessors only, the verifier's merge already ends it.
 
 use resin_format::file_format::{CodeOffset, Instr, LocalIdx};
 
@@ -94,6 +95,25 @@ fn blocks(code: &[Instr]) -> Vec<Block> {
     blocks
 }
 
+/// A block that only loads a constant and aborts (a failed `assert!`):
+/// nothing in it can conflict with a live reference, and an abort ends
+/// them all, so it needs no release (and keeps its gas and offsets).
+fn aborts_with_a_constant(block: &[Instr]) -> bool {
+    let constant = |i: &Instr| {
+        matches!(
+            i,
+            Instr::LdU8(_)
+                | Instr::LdU64(_)
+                | Instr::LdU128(_)
+                | Instr::LdTrue
+                | Instr::LdFalse
+                | Instr::LdConst(_)
+                | Instr::Nop
+        )
+    };
+    matches!(block.split_last(), Some((Instr::Abort, rest)) if rest.iter().all(constant))
+}
+
 /// The reference locals live just before `instr`, given those live after it.
 fn live_before(instr: &Instr, mut live: Set, refs: Set) -> Set {
     match instr {
@@ -154,7 +174,7 @@ pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -
     let mut new_start = vec![0usize; code.len() + 1];
     for (id, block) in blocks.iter().enumerate() {
         new_start[block.start] = out.len();
-        if id != 0 && reachable[id] {
+        if id != 0 && reachable[id] && !aborts_with_a_constant(&code[block.start..block.end]) {
             let dead_here = all_preds_live[id].unwrap_or_default().minus(live_in[id]).intersect(refs);
             for local in dead_here.members() {
                 out.extend([Instr::MoveLoc(LocalIdx(local)), Instr::Pop]);
@@ -244,6 +264,29 @@ mod tests {
         assert_eq!(&out[8..12], &[MoveLoc(R), Pop, LdU64(2), StLoc(LocalIdx(0))]);
         // The join after the `if` finds `r` ended on both paths: nothing to add.
         assert_eq!(out[12], Ret);
+    }
+
+    #[test]
+    fn a_failed_assert_needs_no_release() {
+        // assert!(*r == 1, 7); *r = 2;
+        let code = vec![
+            MutBorrowLoc(LocalIdx(0)),
+            StLoc(R),
+            CopyLoc(R),
+            ReadRef,
+            LdU64(1),
+            Eq,
+            BrTrue(CodeOffset(9)),
+            LdU64(7),
+            Abort,
+            LdU64(2),
+            CopyLoc(R),
+            WriteRef,
+            Ret,
+        ];
+        let out = release_dead_references(code, &[false, true]).unwrap();
+        assert_eq!(&out[6..9], &[BrTrue(CodeOffset(9)), LdU64(7), Abort]);
+        assert_eq!(out[10], MoveLoc(R));
     }
 
     #[test]
