@@ -13,7 +13,9 @@
 //!   live references into it, and global storage of a type is borrowed,
 //!   removed (`move_from`) or handed to a callee whose access spec touches
 //!   it only in ways that agree with the live references into that type
-//!   (per type, as in Move: the addresses are not known statically);
+//!   (per type, as in Move: the addresses are not known statically).
+//!   `move_to` needs no check, as in Move: it aborts when the resource
+//!   exists, and a resource that does not exist cannot be borrowed;
 //! - no reference outlives what it points into: at `ret` nothing may still
 //!   borrow a local or global storage, so a returned reference derives only
 //!   from the function's reference parameters.

@@ -339,3 +339,35 @@ fn what_move_allows_is_accepted() {
     }",
     );
 }
+
+/// Hostile code cannot make the borrow analysis slow: 254 `&mut` locals,
+/// each overwritten with a fresh copy of the parameter again and again,
+/// passes every earlier pass cheaply but exhausts the references pass's
+/// budget for graph work.
+#[test]
+fn borrow_graph_work_is_metered() {
+    use resin_format::file_format::*;
+    let mut code = Vec::new();
+    for _ in 0..128 {
+        for local in 1..=254u8 {
+            code.extend([Instr::CopyLoc(LocalIdx(0)), Instr::StLoc(LocalIdx(local))]);
+        }
+    }
+    code.push(Instr::Ret);
+    let mut module = module("");
+    let handle = FunctionHandleIdx(module.function_handles.len() as u16);
+    let u64_mut = Type::MutRef(Box::new(Type::U64));
+    module.function_handles.push(FunctionHandle {
+        module: ModuleHandleIdx(0),
+        name: "f".into(),
+        params: vec![u64_mut.clone()],
+        returns: vec![],
+        access: AccessSpec::default(),
+    });
+    let locals = vec![u64_mut; 254];
+    module.functions.push(FunctionDef { handle, visibility: Visibility::Private, is_entry: false, locals, code });
+    assert!(resin_verifier::verify_through(&module, resin_verifier::Pass::Resources).is_ok());
+    let err = verify_module(&module).expect_err("the graph work exceeds the budget");
+    assert_eq!(err.kind, K::TooComplex { max: resin_verifier::MAX_DATAFLOW_UNITS });
+    assert_eq!(err.function.as_deref(), Some("f"));
+}
