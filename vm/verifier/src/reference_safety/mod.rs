@@ -23,9 +23,10 @@
 //! The analysis is abstract interpretation over the control-flow graph
 //! ([`crate::cfg::solve`]). The state at each point ([`state`]) records which
 //! reference each local and stack slot holds and a borrow graph over them
-//! ([`graph`]): edges labelled by the path (local, global type, fields) from
-//! the borrowed reference to its borrower. [`transfer`] gives each
-//! instruction's checks and effect. States are made canonical at the end of
+//! ([`graph`]): edges labelled by the path ([`path`]: local, global type,
+//! fields) from the borrowed reference to its borrower. [`transfer`] gives
+//! each instruction's checks and effect, [`calls`] those of `call` and
+//! `ret`, where references cross a frame boundary. States are made canonical at the end of
 //! every block and joined at merges by union; the lattice is finite, so the
 //! solver reaches a fixed point. Its work is metered like every dataflow
 //! pass: the solver charges for the states it copies and joins, and the
@@ -35,8 +36,10 @@
 //! Runtime consequence: for verified code, the interpreter's
 //! `DanglingReference` fault is unreachable; it stays as a defensive check.
 
+mod calls;
 mod graph;
 mod mutability;
+mod path;
 mod state;
 mod transfer;
 
