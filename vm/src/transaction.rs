@@ -39,6 +39,8 @@ pub enum RuntimeErrorKind {
     ResourceMissing,
     ResourceAlreadyExists,
     /// A reference whose target was moved away, or an empty local read.
+    /// Unreachable for verified code (the verifier proves reference
+    /// safety); kept as a defensive fault.
     DanglingReference,
     CallDepthExceeded,
     /// The code broke an invariant the bytecode verifier guarantees (a value

@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use resin_format::assembler::assemble;
 use resin_format::opcodes::OPCODES;
 use resin_state::keys::{ResourceKey, TypeId};
+use resin_verifier::VerifyErrorKind;
 use resin_vm::interpreter::MAX_CALL_DEPTH;
-use resin_vm::{AccountAddress, Event, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World};
+use resin_vm::{AccountAddress, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World};
 
 const GAS: u64 = 1_000_000;
 
@@ -159,26 +160,47 @@ fn fields_are_written_through_mutable_references() {
 }
 
 #[test]
-fn aliasing_mutable_references_both_see_every_write() {
-    let body = "local x: u64\nlocal a: &mut u64\nlocal b: &mut u64\nld_u64 1\nst_loc x\nmut_borrow_loc x\nst_loc a\n\
-                mut_borrow_loc x\nst_loc b\nld_u64 5\ncopy_loc a\nwrite_ref\nld_u64 7\ncopy_loc b\nwrite_ref\n\
-                move_loc a\nread_ref\nmove_loc b\nread_ref\nmove_loc x\nret";
-    assert_eq!(eval(": (u64, u64, u64)", body), Ok(vec![Value::U64(7), Value::U64(7), Value::U64(7)]));
+fn sequential_mutable_borrows_each_see_the_last_write() {
+    let body = "local x: u64\nlocal a: &mut u64\nld_u64 1\nst_loc x\nmut_borrow_loc x\nst_loc a\nld_u64 5\n\
+                move_loc a\nwrite_ref\nmut_borrow_loc x\nst_loc a\nld_u64 7\ncopy_loc a\nwrite_ref\n\
+                move_loc a\nread_ref\nmove_loc x\nret";
+    assert_eq!(eval(": (u64, u64)", body), Ok(vec![Value::U64(7), Value::U64(7)]));
 }
 
-#[test]
-fn a_reference_to_a_moved_local_is_dangling() {
-    let body = "local x: u64\nlocal r: &u64\nld_u64 1\nst_loc x\nimm_borrow_loc x\nst_loc r\nmove_loc x\npop\nmove_loc r\nread_ref\nret";
-    assert_eq!(runtime_error(": u64", body), (RuntimeErrorKind::DanglingReference, 7));
+/// The verifier's rejection of `body` as `public fun f()<ret>` of `0x1::t`:
+/// the error kind and offset.
+fn rejected(ret: &str, body: &str) -> (VerifyErrorKind, Option<u16>) {
+    let text = format!("module 0x1::t\npublic fun f(){ret} {{\n{body}\n}}\n");
+    match World::new().publish(assemble(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))) {
+        Err(LoadError::Verify(err)) => (err.kind, err.offset),
+        other => panic!("expected a verifier rejection, got {other:?}\n{text}"),
+    }
 }
 
+/// Programs that used to be stopped by `DanglingReference` (or, for
+/// aliasing `&mut`, not at all) at run time are now rejected at publication.
 #[test]
-fn a_reference_to_a_popped_element_is_dangling() {
-    let body = format!(
+fn what_would_alias_or_dangle_is_rejected_before_it_runs() {
+    let aliasing = "local x: u64\nlocal a: &mut u64\nlocal b: &mut u64\nld_u64 1\nst_loc x\nmut_borrow_loc x\n\
+                    st_loc a\nmut_borrow_loc x\nst_loc b\nld_u64 5\ncopy_loc a\nwrite_ref\nld_u64 7\ncopy_loc b\n\
+                    write_ref\nmove_loc a\nread_ref\nmove_loc b\nread_ref\nmove_loc x\nret";
+    let (kind, offset) = rejected(": (u64, u64, u64)", aliasing);
+    assert_eq!(offset, Some(11), "`a` is written while the later borrow `b` of `x` lives");
+    assert!(matches!(kind, VerifyErrorKind::WriteWhileBorrowed { .. }), "{kind:?}");
+
+    let moved = "local x: u64\nlocal r: &u64\nld_u64 1\nst_loc x\nimm_borrow_loc x\nst_loc r\nmove_loc x\npop\n\
+                 move_loc r\nread_ref\nret";
+    let (kind, offset) = rejected(": u64", moved);
+    assert_eq!(offset, Some(4));
+    assert!(matches!(kind, VerifyErrorKind::MoveOfBorrowedLocal { local: 0, .. }), "{kind:?}");
+
+    let popped = format!(
         "local r: &u64\n{VECTOR_SETUP}\nimm_borrow_loc v\nld_u64 1\nvec_imm_borrow u64\nst_loc r\n\
          mut_borrow_loc v\nvec_pop_back u64\npop\nmove_loc r\nread_ref\nret"
     );
-    assert_eq!(runtime_error(": u64", &body), (RuntimeErrorKind::DanglingReference, 12));
+    let (kind, offset) = rejected(": u64", &popped);
+    assert_eq!(offset, Some(9));
+    assert!(matches!(kind, VerifyErrorKind::WriteWhileBorrowed { instruction: "vec_pop_back", .. }), "{kind:?}");
 }
 
 const STORE: &str = include_str!("data/store.rasm");
@@ -194,17 +216,19 @@ fn store_world() -> World {
 }
 
 #[test]
-fn a_reference_to_a_resource_moved_out_of_storage_is_dangling() {
-    let mut world = store_world();
-    assert_eq!(world.execute(&call_tx("store", "put", vec![Value::U64(1)])).status, Status::Success);
-    let receipt = world.execute(&call_tx("store", "dangle", vec![]));
-    match receipt.status {
-        Status::RuntimeError { kind: RuntimeErrorKind::DanglingReference, location } => {
-            assert_eq!((location.function.as_str(), location.offset), ("dangle", 13));
+fn a_reference_into_a_resource_cannot_outlive_its_move_from() {
+    let dangle = "module 0x1::dangle\nstruct R has key { v: u64 }\n\
+                  public entry fun dangle(s: &signer) acquires write R(signer s) {\n\
+                  local a: address\nlocal r: &mut R\nmove_loc s\nsigner_address\nst_loc a\ncopy_loc a\n\
+                  mut_borrow_global R\nst_loc r\ncopy_loc a\nmove_from R\nunpack R\npop\nld_u64 5\nmove_loc r\n\
+                  mut_borrow_field R.v\nwrite_ref\nret\n}\n";
+    match World::new().publish(assemble(dangle).unwrap()) {
+        Err(LoadError::Verify(err)) => {
+            assert_eq!((err.function.as_deref(), err.offset), (Some("dangle"), Some(7)));
+            assert!(matches!(err.kind, VerifyErrorKind::MoveFromWhileBorrowed { .. }), "{err}");
         }
         other => panic!("{other:?}"),
     }
-    assert!(receipt.write_set.0.is_empty());
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub struct FunctionGen<'t, 'a> {
     /// Types of the slots after the parameters.
     local_types: Vec<Type>,
     param_count: usize,
+    /// Which parameters are references (the release pass needs every slot's).
+    reference_params: Vec<bool>,
 }
 
 /// Emits `fun` as a definition whose handle is `handle`.
@@ -69,6 +71,12 @@ pub fn generate(
         slots: Vec::with_capacity(fun.locals.len()),
         local_types: Vec::new(),
         param_count: fun.param_count,
+        reference_params: fun
+            .locals
+            .iter()
+            .take(fun.param_count)
+            .map(|l| matches!(l.ty, Ty::Ref(_) | Ty::MutRef(_)))
+            .collect(),
     };
     for (index, local) in fun.locals.iter().enumerate() {
         let slot = if index < fun.param_count {
@@ -148,6 +156,9 @@ impl FunctionGen<'_, '_> {
                 other => other,
             };
         }
+        let mut is_reference = self.reference_params;
+        is_reference.extend(self.local_types.iter().map(Type::is_reference));
+        let code = super::release::release_dead_references(code, &is_reference)?;
         Ok(FunctionDef { handle, visibility, is_entry, locals: self.local_types, code })
     }
 

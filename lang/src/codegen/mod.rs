@@ -11,6 +11,7 @@ mod control;
 pub mod func;
 pub mod jumps;
 mod ops;
+mod release;
 pub mod tables;
 
 use resin_format::file_format::{

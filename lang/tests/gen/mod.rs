@@ -211,8 +211,11 @@ impl Generator {
                 let e = self.expr(Kind::U64, 1);
                 self.line(&format!("if (exists<Store>({addr})) {{"));
                 self.indent += 1;
+                // `e` may call functions that access `Store`: evaluated
+                // before the borrow, as Move's rules require.
+                self.line(&format!("let delta = {e};"));
                 self.line(&format!("let st = borrow_global_mut<Store>({addr});"));
-                self.line(&format!("st.total = st.total + {e};"));
+                self.line("st.total = st.total + delta;");
                 self.indent -= 1;
                 self.line("} else {");
                 self.indent += 1;

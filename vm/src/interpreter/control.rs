@@ -2,10 +2,10 @@
 //! live in the dispatch loop itself.)
 
 use super::machine::{Frame, Machine};
-use super::slot::{Slot, Stack};
-use super::{invariant, runtime, Fault, MAX_CALL_DEPTH};
+use super::slot::{Root, Slot, Stack};
+use super::{dangling, invariant, runtime, Fault, MAX_CALL_DEPTH};
 use crate::gas;
-use crate::loader::CallTarget;
+use crate::loader::{CallTarget, LoadedFunction};
 use crate::transaction::RuntimeErrorKind;
 use resin_format::file_format::FunctionHandleIdx;
 use resin_state::store::StateView;
@@ -43,4 +43,23 @@ pub(super) fn call<'c, V: StateView + ?Sized>(
 #[inline]
 pub(super) fn abort(stack: &mut Stack) -> Result<(), Fault> {
     Err(Fault::Abort(stack.pop_u64()?))
+}
+
+/// Before `ret` of a function that returns references: none may point into
+/// the frame being popped (its locals start at `base`), or it would point
+/// at whatever the next call puts there. The verifier proves this for
+/// verified code (a returned reference derives from reference parameters,
+/// which point below `base`); the check is a defensive fault, paid only by
+/// functions that return references.
+#[cold]
+pub(super) fn returned_references(stack: &Stack, function: &LoadedFunction, base: usize) -> Result<(), Fault> {
+    let start = stack.top_start(function.returns.len())?;
+    for slot in stack.0.get(start..).unwrap_or_default() {
+        if let Slot::Ref(r) = slot {
+            if matches!(r.root, Root::Local(i) if i as usize >= base) {
+                return Err(dangling());
+            }
+        }
+    }
+    Ok(())
 }

@@ -115,6 +115,11 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             }
             let step = match op {
                 Op::Ret => {
+                    if cur.function.returns_reference {
+                        if let Err(fault) = control::returned_references(&self.stack, cur.function, cur.base) {
+                            return Err((fault, cur.location()));
+                        }
+                    }
                     self.locals.truncate(cur.base);
                     match self.frames.pop() {
                         Some(caller) => {

@@ -6,17 +6,20 @@
 //! flat locals vector shared by all frames, or a slot of the transaction's
 //! global working set) plus the field and element indexes walked from there.
 //! It is resolved on every use. So there is no `Rc`, no `RefCell` and no
-//! `unsafe`: two `&mut` to one place (which the verifier does not forbid) are
-//! simply two paths, and writes through either are ordinary writes.
+//! `unsafe`, and a reference into a caller's local stays valid when a callee
+//! returns it: its root index lies below the callee's frame.
 //!
-//! A reference whose target has gone away aborts deterministically with
-//! [`RuntimeErrorKind::DanglingReference`](crate::transaction::RuntimeErrorKind):
-//! the root local was moved out (it is [`Slot::Empty`]), the resource was
-//! moved out of storage, or a vector shrank below an element the path names.
-//! A root that was overwritten with a new value of its type is not dangling:
-//! the reference sees the new value, exactly like a pointer to that slot
-//! would. References cannot outlive their frame (they are never returned or
-//! stored), so a root index never points into another call's slots.
+//! The bytecode verifier proves reference safety (Move's borrow rules): no
+//! two live references conflict, and none outlives its target. So for
+//! verified code a path always resolves, and
+//! [`RuntimeErrorKind::DanglingReference`](crate::transaction::RuntimeErrorKind)
+//! is unreachable. It stays as a defensive fault, deterministic and located,
+//! for code that breaks the verifier's guarantees (tested on unverified
+//! modules): a root local that was moved out (it is [`Slot::Empty`]), a
+//! resource moved out of storage, a vector shrunk below an element the path
+//! names, or a returned reference into the frame being popped (checked at
+//! `ret`, only by functions that return references). Two aliasing `&mut`
+//! in such code would still be two paths to one place: memory stays sound.
 
 use smallvec::SmallVec;
 

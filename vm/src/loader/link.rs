@@ -241,13 +241,16 @@ fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<
             let handle =
                 module.function_handle(def.handle).ok_or_else(|| malformed(id, "function definition handle"))?;
             let params = resolve_types(id, &handle.params, handle_types)?;
-            let signature = CallSignature::of(&params);
+            let returns = resolve_types(id, &handle.returns, handle_types)?;
+            let signature = CallSignature::of(&params, &returns);
+            let returns_reference = returns.iter().any(|t| matches!(t, ResolvedType::Ref(_) | ResolvedType::MutRef(_)));
             Ok(LoadedFunction {
                 name: handle.name.clone(),
                 visibility: def.visibility,
                 is_entry: def.is_entry,
                 local_count: params.len() + def.locals.len(),
-                returns: resolve_types(id, &handle.returns, handle_types)?,
+                returns,
+                returns_reference,
                 params,
                 code: def.code.clone(),
                 compiled: crate::interpreter::compile(&def.code),

@@ -91,22 +91,30 @@ pub enum SignerParam {
 
 /// What a transaction must supply to call a function: the leading signer
 /// parameters (filled with the sender) and the types of the remaining
-/// arguments.
+/// arguments; and whether one can call it at all.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CallSignature {
     pub signers: Vec<SignerParam>,
     pub args: Vec<ResolvedType>,
     /// Why a transaction cannot call this function, when a parameter after the
-    /// signers has a type no argument can have.
+    /// signers has a type no argument can have, or it returns a reference.
     pub unsupported: Option<String>,
 }
 
 impl CallSignature {
-    pub(crate) fn of(params: &[ResolvedType]) -> CallSignature {
+    pub(crate) fn of(params: &[ResolvedType], returns: &[ResolvedType]) -> CallSignature {
         let signers: Vec<SignerParam> = params.iter().map_while(ResolvedType::is_signer_param).collect();
         let args: Vec<ResolvedType> = params[signers.len()..].to_vec();
         let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, ty)| {
             format!("parameter {} has type `{ty}`, which a transaction cannot supply", i + signers.len())
+        });
+        // A returned reference points into its caller's data: a transaction
+        // or a tool has none to receive it into.
+        let unsupported = unsupported.or_else(|| {
+            returns
+                .iter()
+                .find(|ty| matches!(ty, ResolvedType::Ref(_) | ResolvedType::MutRef(_)))
+                .map(|ty| format!("it returns a reference `{ty}`, which only a calling function can receive"))
         });
         CallSignature { signers, args, unsupported }
     }
@@ -145,6 +153,9 @@ pub struct LoadedFunction {
     pub(crate) compiled: crate::interpreter::Compiled,
     pub access: Vec<ResolvedAccess>,
     pub signature: CallSignature,
+    /// Whether some return value is a reference: only then does `ret` check
+    /// (defensively) that no returned reference points into the frame.
+    pub(crate) returns_reference: bool,
 }
 
 impl LoadedFunction {

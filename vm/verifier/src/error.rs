@@ -57,6 +57,38 @@ fn function_name(module: &Module, function: usize) -> String {
         .map_or_else(|| format!("<function #{function}>"), str::to_string)
 }
 
+/// The live reference a reference-safety error conflicts with: where its
+/// borrow was made and what holds it at the failing instruction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Borrower {
+    /// The code offset of the instruction that made the borrow (a borrow, a
+    /// copy of a reference, or a call that returned a reference).
+    pub offset: u16,
+    pub holder: Holder,
+}
+
+/// What holds a live reference.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Holder {
+    Local(u8),
+    /// An operand of the failing instruction, deepest first (for a call, its
+    /// argument; for `ret`, its return value).
+    Operand(u8),
+    /// Another operand-stack slot, counted from the bottom.
+    Stack(u16),
+}
+
+impl fmt::Display for Borrower {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "borrowed at offset {} by ", self.offset)?;
+        match self.holder {
+            Holder::Local(local) => write!(f, "local {local}"),
+            Holder::Operand(operand) => write!(f, "operand {operand} of this instruction"),
+            Holder::Stack(slot) => write!(f, "stack slot {slot}"),
+        }
+    }
+}
+
 /// Every way a module can fail verification, grouped by the pass that finds it.
 #[derive(Clone, PartialEq, Eq, Debug, Error)]
 pub enum VerifyErrorKind {
@@ -129,7 +161,7 @@ pub enum VerifyErrorKind {
     ReferenceInVector { ty: Box<str> },
     #[error("reference to a reference `{ty}`")]
     NestedReference { ty: Box<str> },
-    #[error("function returns a reference `{ty}`")]
+    #[error("entry function returns a reference `{ty}`, which a transaction cannot receive")]
     ReturnsReference { ty: Box<str> },
     #[error("constant {index} has type `{ty}`, which a constant cannot have")]
     InvalidConstantType { index: usize, ty: Box<str> },
@@ -174,9 +206,39 @@ pub enum VerifyErrorKind {
     #[error("use of local {local}, which {} unavailable (moved or never assigned)", if *maybe { "may be" } else { "is" })]
     UseOfUnavailableLocal { local: u8, maybe: bool },
 
-    // ---- references ----
+    // ---- references: mutability and reference safety ----
     #[error("`{instruction}` needs a `&mut` reference, found an immutable `&` reference")]
     MutationThroughImmutableReference { instruction: &'static str },
+    #[error("`{instruction}` writes through a `&mut` that is still borrowed ({borrow})")]
+    WriteWhileBorrowed { instruction: &'static str, borrow: Borrower },
+    #[error("`{instruction}` reads through a `&mut` while a mutable borrow of it is live ({borrow})")]
+    ReadWhileMutablyBorrowed { instruction: &'static str, borrow: Borrower },
+    #[error("`freeze_ref` of a `&mut` while a mutable borrow of it is live ({borrow})")]
+    FreezeWhileMutablyBorrowed { borrow: Borrower },
+    #[error("argument {argument} of the call is a `&mut` that is still borrowed ({borrow})")]
+    CallWithBorrowedMutableReference { argument: u8, borrow: Borrower },
+    #[error("return value {value} is a `&mut` that is still borrowed ({borrow})")]
+    ReturnOfBorrowedMutableReference { value: u8, borrow: Borrower },
+    #[error("`copy_loc` of local {local} while it is mutably borrowed ({borrow})")]
+    CopyOfMutablyBorrowedLocal { local: u8, borrow: Borrower },
+    #[error("`move_loc` of local {local} while it is borrowed ({borrow})")]
+    MoveOfBorrowedLocal { local: u8, borrow: Borrower },
+    #[error("`st_loc` to local {local} while it is borrowed ({borrow})")]
+    StoreToBorrowedLocal { local: u8, borrow: Borrower },
+    #[error("`imm_borrow_loc` of local {local} while it is mutably borrowed ({borrow})")]
+    BorrowOfMutablyBorrowedLocal { local: u8, borrow: Borrower },
+    #[error("`ret` while local {local} is still borrowed ({borrow}): a returned reference must come from a reference parameter")]
+    LocalBorrowedAtReturn { local: u8, borrow: Borrower },
+    #[error("`ret` while global `{resource}` is still borrowed ({borrow}): a returned reference must come from a reference parameter")]
+    GlobalBorrowedAtReturn { resource: Box<str>, borrow: Borrower },
+    #[error("`mut_borrow_global` of `{resource}` while a reference into global `{resource}` is live ({borrow})")]
+    MutBorrowGlobalWhileBorrowed { resource: Box<str>, borrow: Borrower },
+    #[error("`imm_borrow_global` of `{resource}` while a `&mut` into global `{resource}` is live ({borrow})")]
+    BorrowGlobalWhileMutablyBorrowed { resource: Box<str>, borrow: Borrower },
+    #[error("`move_from` of `{resource}` while a reference into global `{resource}` is live ({borrow})")]
+    MoveFromWhileBorrowed { resource: Box<str>, borrow: Borrower },
+    #[error("call to `{callee}`, which may {} global `{resource}`, while a {} into it is live ({borrow})", if *writes { "write" } else { "read" }, if *writes { "reference" } else { "`&mut`" })]
+    CallWhileGlobalBorrowed { callee: Box<str>, resource: Box<str>, writes: bool, borrow: Borrower },
 
     // ---- globals ----
     #[error("`{instruction}` on `{name}`, which lacks the `key` ability")]
@@ -207,6 +269,22 @@ mod tests {
     fn error_stays_small() {
         assert!(std::mem::size_of::<VerifyErrorKind>() <= 56, "{}", std::mem::size_of::<VerifyErrorKind>());
         assert!(std::mem::size_of::<VerifyError>() <= 112, "{}", std::mem::size_of::<VerifyError>());
+    }
+
+    #[test]
+    fn borrowers_name_the_borrow_and_its_holder() {
+        let borrow = Borrower { offset: 7, holder: Holder::Local(2) };
+        let kind = VerifyErrorKind::WriteWhileBorrowed { instruction: "write_ref", borrow };
+        assert_eq!(
+            kind.to_string(),
+            "`write_ref` writes through a `&mut` that is still borrowed (borrowed at offset 7 by local 2)"
+        );
+        let borrow = Borrower { offset: 1, holder: Holder::Operand(0) };
+        assert_eq!(borrow.to_string(), "borrowed at offset 1 by operand 0 of this instruction");
+        assert_eq!(
+            Borrower { offset: 3, holder: Holder::Stack(4) }.to_string(),
+            "borrowed at offset 3 by stack slot 4"
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! 4. [`Pass::Stack`]: operand-stack heights agree on every path.
 //! 5. [`Pass::Types`]: every instruction gets operands of the types it needs.
 //! 6. [`Pass::Resources`]: no value is copied or dropped without the ability.
-//! 7. [`Pass::References`]: no mutation through an immutable reference.
+//! 7. [`Pass::References`]: no mutation through an immutable reference, and
+//!    reference safety: no aliasing `&mut`, no reference outliving its target.
 //! 8. [`Pass::Globals`]: storage operations only on own `key` types.
 //! 9. [`Pass::Access`]: every global access is covered by the function's access spec.
 
@@ -23,7 +24,7 @@ mod error;
 mod globals;
 mod limits;
 mod provenance;
-mod references;
+mod reference_safety;
 mod resources;
 mod signatures;
 mod stack;
@@ -32,7 +33,7 @@ mod types;
 
 use std::fmt;
 
-pub use error::{VerifyError, VerifyErrorKind};
+pub use error::{Borrower, Holder, VerifyError, VerifyErrorKind};
 pub use limits::{
     MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS, MAX_PARAMS,
     MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH, MAX_VECTOR_COUNT,
@@ -171,7 +172,10 @@ impl<'m> Pipeline<'m> {
                 Ok(())
             }),
             Pass::Resources => self.with_types(resources::verify),
-            Pass::References => self.with_types(references::verify),
+            Pass::References => {
+                let facts = reference_safety::ModuleFacts::new(self.module);
+                self.with_types(|view, cfg, types| reference_safety::verify(&facts, view, cfg, types))
+            }
             Pass::Globals => self.functions.iter().try_for_each(|f| globals::verify(&f.view)),
             Pass::Access => self.functions.iter().try_for_each(|f| access::verify(&f.view, &f.cfg)),
         }

@@ -1,6 +1,7 @@
 //! Pass 3, signatures: every type is used where it may be. References appear
-//! only at the top of a parameter or local type (never in fields, vectors,
-//! constants or return values, so none can escape a call or enter storage);
+//! only at the top of a parameter, local or return type (never in fields,
+//! vectors or constants, so none can enter storage; the references pass
+//! proves a returned one points into the caller's data, never the callee's);
 //! constants hold the value their type says; struct fields respect the
 //! struct's abilities and never contain the struct itself; access specs name
 //! `key` types and parameters of the right type; entry functions take only
@@ -103,14 +104,10 @@ fn check_handle(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyEr
     for param in &handle.params {
         check_local_type(module, param)?;
     }
+    // A returned reference is checked where it is made: the references pass
+    // proves it derives only from the function's reference parameters.
     for ret in &handle.returns {
-        match reference_misuse(ret, false) {
-            None => {}
-            Some(RefMisuse::Top) => {
-                return Err(VerifyErrorKind::ReturnsReference { ty: ty::display(module, ret).into() })
-            }
-            Some(_) => check_local_type(module, ret)?,
-        }
+        check_local_type(module, ret)?;
     }
     for access in &handle.access.0 {
         let abilities = module.struct_handle(access.resource).map_or(Abilities::EMPTY, |h| h.abilities);
@@ -143,7 +140,8 @@ fn is_signer_param(ty: &Type) -> bool {
 /// Leading `signer`/`&signer` parameters are filled with the sender; the rest
 /// come from transaction arguments, which are plain data: a struct parameter
 /// would let anyone forge a `Coin`. Return values are discarded by the
-/// executor, so they must be droppable.
+/// executor, so they must be droppable, and no reference: there is no caller
+/// frame for it to point into.
 fn check_entry(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErrorKind> {
     let signers = handle.params.iter().take_while(|t| is_signer_param(t)).count();
     for (index, param) in handle.params.iter().enumerate().skip(signers) {
@@ -154,6 +152,9 @@ fn check_entry(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErr
         }
     }
     for ret in &handle.returns {
+        if ret.is_reference() {
+            return Err(VerifyErrorKind::ReturnsReference { ty: ty::display(module, ret).into() });
+        }
         if !ty::abilities(module, ret).has(Abilities::DROP) {
             return Err(VerifyErrorKind::EntryReturnWithoutDrop { ty: ty::display(module, ret).into() });
         }

@@ -13,5 +13,9 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/minting.rs"]
+mod minting;
+#[path = "verifier/reference_safety.rs"]
+mod reference_safety;
 #[path = "verifier/tables.rs"]
 mod tables;

@@ -1,0 +1,275 @@
+//! Fusion is invisible: the same programs, fused and not, produce the same
+//! receipts (status, location, gas, writes) at every gas limit.
+
+use super::super::ops::{Op, FUSION};
+use crate::execute::{execute_transaction, execute_with_keys, World};
+use crate::transaction::{Receipt, Status, Transaction};
+use resin_format::assembler::assemble;
+use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
+use resin_state::keys::{AccessKey, KeyAccess, ResourceKey, TypeId};
+use resin_state::value::Value;
+
+const COIN: &str = include_str!("../../../format/tests/data/coin.rasm");
+
+/// Every fused shape: global reads and writes from the stack and from
+/// locals, reference paths from copied, moved and borrowed locals and
+/// from the stack, and failures inside fused sequences.
+const PATHS: &str = "module 0x1::paths
+struct Inner has copy, drop, store { a: u64, b: u64 }
+struct R has key { inner: Inner, n: u64 }
+public entry fun setup(s: &signer) acquires write R(signer s) {
+    move_loc s
+    ld_u64 1
+    ld_u64 2
+    pack Inner
+    ld_u64 3
+    pack R
+    move_to R
+    ret
+}
+public entry fun shapes(s: &signer) acquires write R(signer s) {
+    local a: address
+    local r: &mut R
+    local i: Inner
+    local v: vector<Inner>
+    move_loc s
+    signer_address
+    st_loc a
+    copy_loc a
+    imm_borrow_global R
+    imm_borrow_field R.n
+    read_ref
+    copy_loc a
+    mut_borrow_global R
+    st_loc r
+    copy_loc r
+    imm_borrow_field R.inner
+    imm_borrow_field Inner.a
+    read_ref
+    copy_loc r
+    mut_borrow_field R.inner
+    mut_borrow_field Inner.b
+    write_ref
+    copy_loc r
+    imm_borrow_field R.inner
+    read_ref
+    st_loc i
+    ld_u64 9
+    mut_borrow_loc i
+    mut_borrow_field Inner.a
+    write_ref
+    imm_borrow_loc i
+    imm_borrow_field Inner.a
+    read_ref
+    add
+    move_loc r
+    mut_borrow_field R.n
+    write_ref
+    move_loc i
+    vec_pack Inner, 1
+    st_loc v
+    imm_borrow_loc v
+    ld_u64 0
+    vec_imm_borrow Inner
+    imm_borrow_field Inner.b
+    read_ref
+    copy_loc a
+    mut_borrow_global R
+    mut_borrow_field R.inner
+    mut_borrow_field Inner.a
+    write_ref
+    ld_u64 4
+    copy_loc a
+    ld_true
+    pop
+    mut_borrow_global R
+    mut_borrow_field R.n
+    write_ref
+    ret
+}
+fun inner_of(r: &mut R): &mut Inner {
+    move_loc r
+    mut_borrow_field R.inner
+    ret
+}
+public entry fun through_returned(s: &signer) acquires write R(signer s) {
+    ld_u64 11
+    move_loc s
+    signer_address
+    mut_borrow_global R
+    call inner_of
+    mut_borrow_field Inner.a
+    write_ref
+    ret
+}
+public entry fun arith(x: u64, y: u64) {
+    local z: u64
+    copy_loc x
+    ld_u64 1
+    add
+    st_loc z
+    copy_loc z
+    copy_loc y
+    lt
+    br_false skip
+    move_loc x
+    move_loc y
+    div
+    pop
+    ret
+skip:
+    move_loc z
+    ld_u64 0
+    mod
+    pop
+    ret
+}
+public entry fun missing(x: address) acquires read R(param x) {
+    move_loc x
+    ld_true
+    pop
+    imm_borrow_global R
+    imm_borrow_field R.n
+    read_ref
+    pop
+    ret
+}
+";
+
+/// Code the verifier now rejects (a reference into a resource kept
+/// across its `move_from`), published without it: the interpreter's
+/// defensive `DanglingReference` fault must behave the same fused or not.
+const UNSAFE: &str = "module 0x1::unsafe_paths
+struct R has key { n: u64 }
+public entry fun setup(s: &signer) acquires write R(signer s) {
+    move_loc s
+    ld_u64 3
+    pack R
+    move_to R
+    ret
+}
+public entry fun dangling(s: &signer) acquires write R(signer s) {
+    local a: address
+    local r: &R
+    move_loc s
+    signer_address
+    st_loc a
+    copy_loc a
+    imm_borrow_global R
+    st_loc r
+    copy_loc a
+    move_from R
+    unpack R
+    pop
+    move_loc r
+    imm_borrow_field R.n
+    read_ref
+    pop
+    ret
+}
+";
+
+fn world(fused: bool) -> World {
+    FUSION.with(|f| f.set(fused));
+    let mut world = World::new();
+    world.publish(assemble(COIN).unwrap()).unwrap();
+    world.publish(assemble(PATHS).unwrap()).unwrap();
+    world.code.publish_unverified(assemble(UNSAFE).unwrap()).unwrap();
+    FUSION.with(|f| f.set(true));
+    world
+}
+
+fn fused_ops(world: &World) -> usize {
+    world
+        .code
+        .modules()
+        .filter_map(|m| world.code.loaded(m.self_id()?))
+        .flat_map(|m| m.functions().iter())
+        .flat_map(|f| f.compiled.ops.iter())
+        .filter(|op| {
+            matches!(op, Op::GlobalRead(_) | Op::GlobalWrite(_) | Op::PathRead(_) | Op::PathWrite(_) | Op::Binary(_))
+        })
+        .count()
+}
+
+fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
+    Transaction {
+        sender: AccountAddress::from_u64(0xA),
+        module: ModuleId::new(AccountAddress::from_u64(1), module),
+        function: function.into(),
+        args,
+        gas_limit: 10_000,
+    }
+}
+
+/// Runs `tx` at every gas limit up to what it needs (and one more) in
+/// both worlds and requires identical receipts.
+fn same_at_every_limit(fused: &World, plain: &World, tx: &Transaction) -> Receipt {
+    let full = execute_transaction(&plain.code, &plain.resources, tx);
+    for limit in 0..=full.gas_used + 1 {
+        let t = Transaction { gas_limit: limit, ..tx.clone() };
+        let a = execute_transaction(&fused.code, &fused.resources, &t);
+        let b = execute_transaction(&plain.code, &plain.resources, &t);
+        assert_eq!(a, b, "{}::{} at gas limit {limit}", t.module, t.function);
+    }
+    full
+}
+
+#[test]
+fn fusion_changes_neither_gas_nor_locations() {
+    let (mut fused, mut plain) = (world(true), world(false));
+    assert_eq!(fused_ops(&plain), 0);
+    assert!(fused_ops(&fused) >= 10, "the test programs must exercise fusion");
+    let setup = [
+        tx("coin", "register", vec![]),
+        tx("coin", "mint", vec![Value::U64(50)]),
+        tx("paths", "setup", vec![]),
+        tx("unsafe_paths", "setup", vec![]),
+    ];
+    for t in &setup {
+        assert_eq!(fused.execute(t), plain.execute(t));
+    }
+    let b = Value::Address(AccountAddress::from_u64(0xB));
+    let cases = [
+        tx("coin", "transfer", vec![Value::Address(AccountAddress::from_u64(0xA)), Value::U64(20)]),
+        tx("coin", "transfer", vec![Value::Address(AccountAddress::from_u64(0xA)), Value::U64(99)]),
+        tx("coin", "transfer", vec![b.clone(), Value::U64(1)]),
+        tx("paths", "shapes", vec![]),
+        tx("unsafe_paths", "dangling", vec![]),
+        tx("paths", "missing", vec![b]),
+        tx("paths", "arith", vec![Value::U64(5), Value::U64(10)]),
+        tx("paths", "arith", vec![Value::U64(5), Value::U64(3)]),
+        tx("paths", "arith", vec![Value::U64(u64::MAX), Value::U64(3)]),
+        tx("paths", "through_returned", vec![]),
+    ];
+    let statuses: Vec<Status> = cases.iter().map(|t| same_at_every_limit(&fused, &plain, t).status).collect();
+    assert!(statuses[3].is_success(), "{:?}", statuses[3]);
+    use crate::transaction::RuntimeErrorKind::DanglingReference;
+    assert!(matches!(statuses[4], Status::RuntimeError { kind: DanglingReference, .. }), "{:?}", statuses[4]);
+    assert!(matches!(statuses[5], Status::RuntimeError { .. }), "{:?}", statuses[5]);
+    assert!(statuses[6].is_success(), "{:?}", statuses[6]);
+    assert!(statuses[9].is_success(), "{:?}", statuses[9]);
+    let kinds: Vec<_> = statuses[7..9]
+        .iter()
+        .map(|s| match s {
+            Status::RuntimeError { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    use crate::transaction::RuntimeErrorKind::{ArithmeticOverflow, DivisionByZero};
+    assert_eq!(kinds, [Some(DivisionByZero), Some(ArithmeticOverflow)]);
+
+    // An access violation inside a fused sequence is located the same way.
+    let key = ResourceKey {
+        address: AccountAddress::from_u64(0xA),
+        ty: TypeId::of(&ModuleId::new(AccountAddress::from_u64(1), "paths"), "R"),
+    };
+    let read_only = resin_state::keys::DeclaredKeys(smallvec::smallvec![KeyAccess {
+        mode: AccessMode::Read,
+        key: AccessKey::Exact(key)
+    }]);
+    let t = tx("paths", "shapes", vec![]);
+    let a = execute_with_keys(&fused.code, &fused.resources, &t, &read_only);
+    assert!(matches!(a.status, Status::AccessViolation { .. }), "{a:?}");
+    assert_eq!(a, execute_with_keys(&plain.code, &plain.resources, &t, &read_only));
+}
