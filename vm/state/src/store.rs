@@ -102,7 +102,8 @@ impl Shard {
 
     /// Writes a batch in [`trie_order`] (later writes of a key win).
     fn write_all(&mut self, mut writes: Vec<Write>) -> Vec<Pending> {
-        writes.sort_by_key(|(key, _)| trie_order(key));
+        // Cached: the order is a hash, too dear to recompute per comparison.
+        writes.sort_by_cached_key(|(key, _)| trie_order(key));
         writes.into_iter().filter_map(|(key, value)| self.write(key, value)).collect()
     }
 }

@@ -218,20 +218,42 @@ impl MerkleTree {
     }
 }
 
+/// The first 64 bits of a path: sorting by them (then by index) sorts
+/// small records instead of whole updates, and almost never ties.
+fn prefix64(path: &Hash) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&path[..8]);
+    u64::from_be_bytes(first)
+}
+
 /// Sorts by path (in parallel) and keeps the last update of each path.
 fn sorted_unique(updates: Vec<LeafUpdate>) -> Vec<LeafUpdate> {
-    let mut indexed: Vec<(LeafUpdate, u32)> = updates.into_iter().zip(0u32..).collect();
-    let order = |a: &(LeafUpdate, u32), b: &(LeafUpdate, u32)| a.0.path.cmp(&b.0.path).then(a.1.cmp(&b.1));
-    if indexed.len() >= PARALLEL_FROM {
-        indexed.par_sort_unstable_by(order);
+    let mut order: Vec<(u64, u32)> = updates.iter().zip(0u32..).map(|(u, i)| (prefix64(&u.path), i)).collect();
+    if order.len() >= PARALLEL_FROM {
+        order.par_sort_unstable();
     } else {
-        indexed.sort_unstable_by(order);
+        order.sort_unstable();
     }
-    let mut out: Vec<LeafUpdate> = Vec::with_capacity(indexed.len());
-    for (update, _) in indexed {
+    let at = |i: u32| updates.get(i as usize);
+    // Equal prefixes are adjacent; order each such run by the whole path
+    // (the index, which breaks ties, keeps later updates of a path later).
+    let mut start = 0;
+    while start < order.len() {
+        let prefix = order[start].0;
+        let end = start + order[start..].iter().take_while(|(p, _)| *p == prefix).count();
+        if end - start > 1 {
+            order[start..end].sort_by(|a, b| {
+                let (pa, pb) = (at(a.1).map(|u| u.path), at(b.1).map(|u| u.path));
+                pa.cmp(&pb).then(a.1.cmp(&b.1))
+            });
+        }
+        start = end;
+    }
+    let mut out: Vec<LeafUpdate> = Vec::with_capacity(order.len());
+    for update in order.iter().filter_map(|&(_, i)| at(i)) {
         match out.last_mut() {
-            Some(last) if last.path == update.path => *last = update,
-            _ => out.push(update),
+            Some(last) if last.path == update.path => *last = *update,
+            _ => out.push(*update),
         }
     }
     out
