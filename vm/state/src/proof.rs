@@ -77,6 +77,11 @@ pub fn verify_proof(root: &Hash, key: &ResourceKey, value: Option<&Value>, proof
     }
 }
 
+/// The path of `key`'s leaf in the tree: which way a walk for it turns.
+pub fn key_path(key: &ResourceKey) -> Hash {
+    canonical::path_of(key)
+}
+
 impl ResourceStore {
     /// A proof that `key` holds its current value, or that it is absent,
     /// against [`ResourceStore::root`]. Proving absence scans the store for
