@@ -54,6 +54,8 @@ fn main() {
     // `one` (a 4th argument) runs one thread only and stops after the
     // blocks: for instruction counts under callgrind.
     let one = std::env::args().nth(4).is_some_and(|a| a == "one");
+    // `in-place` (a 5th argument): no snapshot, so nothing is path-copied.
+    let in_place = std::env::args().nth(5).is_some_and(|a| a == "in-place");
     for threads in if one { vec![1] } else { vec![1, 2] } {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let mut state = store.clone();
@@ -70,9 +72,14 @@ fn main() {
             let batch: Vec<Write> =
                 picked[..writes as usize].iter().map(|&n| (key(n), Some(Arc::new(balance(n + b + 1))))).collect();
             let t = Instant::now();
-            let mut next = state.clone();
-            let stats = pool.install(|| next.apply_batch(batch));
-            drop(std::mem::replace(&mut state, next));
+            let stats = if in_place {
+                pool.install(|| state.apply_batch(batch))
+            } else {
+                let mut next = state.clone();
+                let stats = pool.install(|| next.apply_batch(batch));
+                drop(std::mem::replace(&mut state, next));
+                stats
+            };
             totals.push(ms(t.elapsed()));
             roots.push(ms(stats.root));
             maps.push(ms(stats.maps));
