@@ -60,3 +60,9 @@ expect field alice coin::Balance.coin.value == 901
 expect field alice 0x2::counter::Counter.value == 2
 expect missing bob counter::Counter
 help undo
+
+# The state root commits to every resource: a proof that alice holds her
+# balance, and that bob holds no counter, each checked against the root.
+root
+prove alice coin::Balance
+prove bob counter::Counter

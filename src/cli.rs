@@ -34,7 +34,7 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Start an interactive session that speaks the script language.
     Repl(ReplArgs),
-    /// Benchmark a generated block of coin transfers, sequential against parallel.
+    /// Benchmark blocks of coin transfers: the parallel executor against the same engine on one thread.
     Bench(BenchArgs),
 }
 
@@ -131,18 +131,19 @@ pub struct BenchArgs {
     /// Number of accounts the transfers move coins between.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub accounts: u64,
-    /// Transactions in the generated block.
+    /// Transactions per block.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub txs: u64,
+    /// Consecutive blocks per workload, each with its own seed on the state
+    /// the one before left; the report is their median, min and max.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub blocks: u32,
     /// Worker threads of the parallel executor (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Seed of the transfer generator.
+    /// Seed of the first block (block i uses seed + i).
     #[arg(long, value_name = "S", default_value_t = 42)]
     pub seed: u64,
-    /// Timed repetitions of each executor; the best is reported.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub repeat: u32,
     /// Print one JSON object per workload instead of text.
     #[arg(long)]
     pub json: bool,

@@ -1,6 +1,7 @@
 //! `resin`: compile, run, schedule and benchmark Resin contracts.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod alloc_count;
 mod bench;
 mod cli;
 mod commands;
@@ -19,9 +20,10 @@ use clap::Parser;
 
 // Executing a block allocates and frees many small values (resources, write
 // sets, receipts) across threads; glibc's malloc spent a fifth of `resin
-// bench` consolidating chunks, mimalloc's thread-local pages do not.
+// bench` consolidating chunks, mimalloc's thread-local pages do not. It is
+// wrapped to count allocations for `resin bench`.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc_count::CountingMimalloc = alloc_count::CountingMimalloc;
 
 fn main() -> ExitCode {
     install_panic_hook();

@@ -34,6 +34,18 @@ impl SplitMix64 {
 /// The coin-shaped entry functions the generator calls.
 pub const COIN_FUNCTIONS: [&str; 3] = ["register", "mint", "transfer"];
 
+/// Who pays whom in a generated block of transfers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pattern {
+    /// A random sender pays a random other account.
+    P2p,
+    /// Random senders all pay `accounts[0]`: one hot key.
+    Hot,
+    /// A random walk: each transfer's receiver is the next one's sender, so
+    /// every transaction depends on the one before.
+    Chain,
+}
+
 /// `count` transfers between `accounts`: random distinct sender and
 /// receiver, or every transfer to `accounts[0]` when `hot`.
 pub fn transfer_block(
@@ -44,17 +56,38 @@ pub fn transfer_block(
     seed: u64,
     hot: bool,
 ) -> Vec<Transaction> {
+    let pattern = if hot { Pattern::Hot } else { Pattern::P2p };
+    pattern_block(module, accounts, count, amount, seed, pattern)
+}
+
+/// `count` transfers of `amount` between `accounts` (at least two), in the
+/// given pattern; the same seed gives the same block.
+pub fn pattern_block(
+    module: &ModuleId,
+    accounts: &[AccountAddress],
+    count: u64,
+    amount: u64,
+    seed: u64,
+    pattern: Pattern,
+) -> Vec<Transaction> {
     let mut rng = SplitMix64::new(seed);
     let n = accounts.len() as u64;
+    // A receiver other than `from`.
+    let other = |rng: &mut SplitMix64, from: u64| (from + 1 + rng.below(n - 1)) % n;
+    let mut walker = rng.below(n);
     (0..count)
         .map(|_| {
-            let (from, to) = if hot {
-                (1 + rng.below(n - 1), 0)
-            } else {
-                let from = rng.below(n);
-                // A receiver other than the sender.
-                let to = (from + 1 + rng.below(n - 1)) % n;
-                (from, to)
+            let (from, to) = match pattern {
+                Pattern::P2p => {
+                    let from = rng.below(n);
+                    (from, other(&mut rng, from))
+                }
+                Pattern::Hot => (1 + rng.below(n - 1), 0),
+                Pattern::Chain => {
+                    let from = walker;
+                    walker = other(&mut rng, from);
+                    (from, walker)
+                }
             };
             Transaction {
                 sender: accounts[from as usize],
@@ -89,6 +122,20 @@ mod tests {
         }
         let hot = transfer_block(&module, &accounts, 100, 1, 1, true);
         assert!(hot.iter().all(|tx| tx.args[0] == Value::Address(accounts[0]) && tx.sender != accounts[0]));
+    }
+
+    #[test]
+    fn a_chain_passes_each_receiver_on_as_the_next_sender() {
+        let accounts: Vec<AccountAddress> = (0..50).map(AccountAddress::from_u64).collect();
+        let module = ModuleId::new(AccountAddress::from_u64(1), "coin");
+        let chain = pattern_block(&module, &accounts, 500, 1, 3, Pattern::Chain);
+        assert_eq!(chain.len(), 500);
+        for pair in chain.windows(2) {
+            assert_eq!(pair[0].args[0], Value::Address(pair[1].sender));
+            assert_ne!(Value::Address(pair[0].sender), pair[0].args[0]);
+        }
+        let senders: std::collections::BTreeSet<_> = chain.iter().map(|tx| tx.sender).collect();
+        assert!(senders.len() > 40, "the walk visits most accounts: {}", senders.len());
     }
 
     #[test]

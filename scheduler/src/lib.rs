@@ -6,12 +6,17 @@
 //! [`graph`] (conflict graph, linear in the accesses) -> [`planner`] (lanes by
 //! list scheduling over [`cost`] estimates) -> [`ParallelExecutor`] (lanes on a
 //! rayon pool over one block overlay) -> receipts and state root, identical
-//! to [`SequentialExecutor`]'s. [`explain`] renders a plan as text or DOT.
+//! to [`SequentialExecutor`]'s (the reference: its own overlay, one
+//! transaction at a time). [`InOrderExecutor`] runs the parallel executor's
+//! engine on one thread in block order, without graph or plan: the baseline
+//! a speedup is measured against. [`explain`] renders a plan as text or DOT.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cost;
+mod engine;
 pub mod explain;
 pub mod graph;
+pub mod in_order;
 pub mod keys;
 pub mod output;
 mod overlay;
@@ -22,7 +27,8 @@ pub mod sequential;
 
 pub use cost::CostModel;
 pub use explain::{Explain, NoTypeNames, TypeNames};
-pub use graph::{ConflictGraph, DepKind, Dependency, TxIndex};
+pub use graph::{BlockSlots, ConflictGraph, DepKind, Dependency, TxIndex};
+pub use in_order::InOrderExecutor;
 pub use keys::BlockKeys;
 pub use output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 pub use parallel::ParallelExecutor;

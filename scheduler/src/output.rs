@@ -48,8 +48,12 @@ pub struct Timings {
     /// Conflict graph and lane plan.
     pub schedule: Duration,
     pub execute: Duration,
-    /// Merging writes into the state and computing the root.
+    /// Committing the block: merging its writes into the state and
+    /// updating the state root.
     pub commit: Duration,
+    /// Of `commit`, the state root: hashing the written leaves and updating
+    /// the Merkle tree.
+    pub root: Duration,
 }
 
 impl Timings {
@@ -61,7 +65,7 @@ impl Timings {
 #[derive(Clone, Debug, Default)]
 pub struct BlockStats {
     pub summary: BlockSummary,
-    /// The plan the parallel executor ran; `None` for the sequential one.
+    /// The plan the parallel executor ran; `None` for the others.
     pub plan: Option<PlanStats>,
     /// Threads that ran lanes (1 when the plan had a single lane and ran inline).
     pub threads_used: usize,

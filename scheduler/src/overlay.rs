@@ -17,7 +17,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
-use resin_state::store::{shard_of, trie_order, ResourceStore, Shard, StateView, SHARDS};
+use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
 use resin_vm::{ResourceKey, Value, WriteOp};
 use rustc_hash::FxHashMap;
 
@@ -112,23 +112,25 @@ impl<'a> BlockOverlay<'a> {
 }
 
 impl BlockWrites {
-    /// Applies the writes that fall into state shard `index`. The shard's
-    /// final content does not depend on the order of distinct keys, so shards
-    /// can be merged in parallel in any schedule; within the shard they go
-    /// in [`trie_order`], the order the store applies fastest.
-    pub(crate) fn apply_to_shard(&self, table: &KeyTable, index: usize, shard: &mut Shard) -> usize {
-        let slots = table.slots_in_shard(index).iter().filter_map(|&s| match self.slots.get(s as usize) {
-            Some((key, Some(value))) => Some((key, value)),
-            _ => None,
-        });
-        let others = self.others.get(index).into_iter().flatten();
-        let mut ordered: Vec<(u32, &ResourceKey, &Written)> =
-            slots.chain(others).map(|(key, value)| (trie_order(key), key, value)).collect();
-        ordered.sort_unstable_by_key(|entry| entry.0);
-        for (_, key, value) in &ordered {
-            shard.apply_shared(**key, (*value).clone());
+    /// The block's final writes, split by state shard for
+    /// [`ResourceStore::apply_sharded`] (which orders and applies them).
+    pub(crate) fn into_sharded(mut self, table: &KeyTable) -> [Vec<Write>; SHARDS] {
+        let mut out: [Vec<Write>; SHARDS] = Default::default();
+        for (index, list) in out.iter_mut().enumerate() {
+            let slots = table.slots_in_shard(index);
+            list.reserve(slots.len());
+            for &s in slots {
+                if let Some((key, written)) = self.slots.get_mut(s as usize) {
+                    if let Some(value) = written.take() {
+                        list.push((*key, value));
+                    }
+                }
+            }
+            if let Some(others) = self.others.get_mut(index) {
+                list.extend(others.drain());
+            }
         }
-        ordered.len()
+        out
     }
 }
 

@@ -1,34 +1,32 @@
 //! The parallel executor: the plan's lanes on a dedicated rayon pool, one lane
-//! per pool thread, all sharing one block overlay over the pre-block snapshot.
+//! per pool thread, all sharing one block overlay over the pre-block snapshot
+//! (the engine, `engine.rs`).
 //!
 //! A transaction starts once its predecessors in other lanes are done (its
 //! predecessors in its own lane ran before it). Every lane has its own thread
 //! (`broadcast` runs the closure once on each), so a lane that waits can never
 //! keep the lane it waits for from running. Lanes are in block order and edges
 //! go forward, so the earliest unfinished transaction can always run: no
-//! deadlock. After the lanes, the block's writes are merged into the store
-//! shard by shard in parallel; each shard's result depends only on the set of
-//! final writes, never on thread timing.
+//! deadlock. After the lanes, the block's writes are committed in one batch:
+//! the store's shards and its Merkle tree are merged in parallel, and the
+//! result depends only on the set of final writes, never on thread timing.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
+use crate::engine::{commit, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
-use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
+use crate::keys::BlockKeys;
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
-use crate::overlay::{BlockOverlay, TxView};
+use crate::overlay::BlockOverlay;
 use crate::planner::Plan;
 use crate::schedule::Schedule;
 use crate::sequential::BlockExecutor;
-
-/// Spins this many times on a predecessor's done flag before yielding the CPU.
-const SPINS_BEFORE_YIELD: u32 = 256;
 
 pub struct ParallelExecutor {
     pool: ThreadPool,
@@ -36,16 +34,20 @@ pub struct ParallelExecutor {
     costs: CostModel,
 }
 
+/// A pool of `threads` threads named `name-i`.
+pub(crate) fn pool(threads: usize, name: &'static str) -> Result<ThreadPool, SchedulerError> {
+    ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("{name}-{i}"))
+        .build()
+        .map_err(|source| SchedulerError::ThreadPool { threads, source })
+}
+
 impl ParallelExecutor {
     /// An executor planning onto `threads` lanes (at least 1), with its own pool.
     pub fn new(threads: usize) -> Result<Self, SchedulerError> {
         let threads = threads.max(1);
-        let pool = ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("resin-lane-{i}"))
-            .build()
-            .map_err(|source| SchedulerError::ThreadPool { threads, source })?;
-        Ok(ParallelExecutor { pool, threads, costs: CostModel::new() })
+        Ok(ParallelExecutor { pool: pool(threads, "resin-lane")?, threads, costs: CostModel::new() })
     }
 
     pub fn threads(&self) -> usize {
@@ -76,19 +78,19 @@ impl ParallelExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let block_ctx = BlockRun { code, block, keys, graph: &graph, plan: &plan };
+        let run = BlockRun { code, block, keys, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
         let lanes: Vec<&[TxIndex]> = plan.non_empty_lanes().map(|(_, l)| l).collect();
         let (per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
-            [only] => (vec![block_ctx.run_lane(&overlay, only, None)], 1),
+            [only] => (vec![run.run_lane(&overlay, only.iter().copied(), None)], 1),
             _ => {
                 let done: Vec<AtomicBool> = (0..block.len()).map(|_| AtomicBool::new(false)).collect();
                 let abort = AtomicBool::new(false);
-                let sync = LaneSync { done: &done, abort: &abort };
+                let sync = LaneSync { done: &done, abort: &abort, graph: &graph, plan: &plan };
                 let results = self.pool.broadcast(|ctx| match plan.lanes.get(ctx.index()) {
-                    Some(lane) if !lane.is_empty() => block_ctx.run_lane(&overlay, lane, Some(&sync)),
+                    Some(lane) if !lane.is_empty() => run.run_lane(&overlay, lane.iter().copied(), Some(&sync)),
                     _ => LaneResult::default(),
                 });
                 (results, lanes.len())
@@ -100,26 +102,22 @@ impl ParallelExecutor {
         let writes = overlay.into_writes();
         let execute = start.elapsed();
 
-        let start = Instant::now();
-        let table = graph.keys();
-        let (keys_written, state_root) = self.pool.install(|| {
-            let written: usize = state
-                .shards_mut()
-                .par_iter_mut()
-                .enumerate()
-                .map(|(index, shard)| writes.apply_to_shard(table, index, shard))
-                .sum();
-            (written, state.root())
-        });
-        let commit = start.elapsed();
+        let committed = self.pool.install(|| commit(state, writes, graph.slots()));
+        let state_root = state.root();
 
         self.costs.observe_block(block, &receipts);
         let stats = BlockStats {
-            summary: BlockSummary::of(&receipts, keys_written),
+            summary: BlockSummary::of(&receipts, committed.keys_written),
             plan: Some(plan.stats),
             threads_used,
             cross_lane_waits,
-            timings: Timings { keys: Default::default(), schedule, execute, commit },
+            timings: Timings {
+                keys: Default::default(),
+                schedule,
+                execute,
+                commit: committed.commit,
+                root: committed.root,
+            },
         };
         BlockOutput { receipts, state_root, stats }
     }
@@ -153,107 +151,6 @@ fn in_block_order(plan: &Plan, per_lane: Vec<LaneResult>) -> Vec<Receipt> {
             lanes.get_mut(index)?.next().map(|(_, r)| r)
         })
         .collect()
-}
-
-/// Cross-lane synchronisation: a done flag per transaction.
-struct LaneSync<'a> {
-    done: &'a [AtomicBool],
-    /// Set when a lane unwinds, so the others stop waiting for it.
-    abort: &'a AtomicBool,
-}
-
-impl LaneSync<'_> {
-    /// Waits until `tx` is done; false when the block is being abandoned.
-    fn wait_for(&self, tx: TxIndex, waits: &mut u64) -> bool {
-        let Some(flag) = self.done.get(tx as usize) else { return true };
-        if flag.load(Ordering::Acquire) {
-            return true;
-        }
-        *waits += 1;
-        let mut spins = 0u32;
-        loop {
-            if flag.load(Ordering::Acquire) {
-                return true;
-            }
-            if self.abort.load(Ordering::Relaxed) {
-                return false;
-            }
-            if spins < SPINS_BEFORE_YIELD {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    }
-}
-
-/// Raises the abort flag if a lane unwinds, so no other lane waits forever.
-struct AbortOnUnwind<'a>(&'a AtomicBool);
-
-impl Drop for AbortOnUnwind<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
-#[derive(Default)]
-struct LaneResult {
-    receipts: Vec<(TxIndex, Receipt)>,
-    /// Times the lane found a predecessor in another lane unfinished.
-    waits: u64,
-}
-
-struct BlockRun<'a> {
-    code: &'a CodeCache,
-    block: &'a [Transaction],
-    keys: &'a BlockKeys,
-    graph: &'a ConflictGraph,
-    plan: &'a Plan,
-}
-
-impl BlockRun<'_> {
-    /// Runs one lane in order; `sync` is `None` when it is the only lane.
-    fn run_lane(&self, overlay: &BlockOverlay<'_>, lane: &[TxIndex], sync: Option<&LaneSync<'_>>) -> LaneResult {
-        let _guard = sync.map(|s| AbortOnUnwind(s.abort));
-        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
-        for &tx in lane {
-            let i = tx as usize;
-            if let Some(sync) = sync {
-                let my_lane = self.plan.placement(tx).map(|p| p.lane);
-                for (pred, _) in self.graph.predecessors(i) {
-                    let other_lane = self.plan.placement(pred).map(|p| p.lane) != my_lane;
-                    if other_lane && !sync.wait_for(pred, &mut out.waits) {
-                        return out;
-                    }
-                }
-            }
-            let receipt = self.run_tx(overlay, i);
-            if let Some(flag) = sync.and_then(|s| s.done.get(i)) {
-                flag.store(true, Ordering::Release);
-            }
-            out.receipts.push((tx, receipt));
-        }
-        out
-    }
-
-    fn run_tx(&self, overlay: &BlockOverlay<'_>, i: usize) -> Receipt {
-        let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
-        match self.keys.get(i) {
-            Some(Ok(keys)) => {
-                let own = self.graph.slots_of(i);
-                let receipt = resin_vm::execute_with_keys(self.code, &TxView { overlay, own }, tx, keys);
-                for op in &receipt.write_set.0 {
-                    overlay.write(own, op);
-                }
-                receipt
-            }
-            Some(Err(status)) => rejected_receipt(status),
-            None => rejected_receipt(&missing_keys()),
-        }
-    }
 }
 
 impl BlockExecutor for ParallelExecutor {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use resin_state::store::{shard_of, trie_order, ResourceStore, StateView};
+use resin_state::store::{ResourceStore, StateView};
 use resin_vm::{CodeCache, ResourceKey, Transaction, Value};
 use rustc_hash::FxHashMap;
 
@@ -51,14 +51,6 @@ pub struct SequentialExecutor {
     /// every block re-hashes it repeatedly and touches megabytes of fresh
     /// pages.
     written: FxHashMap<ResourceKey, Option<Arc<Value>>>,
-    /// The block's writes in [`tree_order`], reused like `written`.
-    ordered: Vec<(u64, ResourceKey, Option<Arc<Value>>)>,
-}
-
-/// The order in which writes reach the store: by shard, then in
-/// [`trie_order`] (see there: faster, and the same store in any order).
-fn tree_order(key: &ResourceKey) -> u64 {
-    ((shard_of(key) as u64) << 32) | u64::from(trie_order(key))
 }
 
 impl SequentialExecutor {
@@ -119,16 +111,10 @@ impl BlockExecutor for SequentialExecutor {
         let start = Instant::now();
         let keys_written = written.len();
         // Each key is written once, so the resulting store (and its root)
-        // does not depend on the order; `tree_order` is just the fastest.
-        let mut ordered = std::mem::take(&mut self.ordered);
-        ordered.clear();
-        ordered.extend(written.drain().map(|(key, value)| (tree_order(&key), key, value)));
+        // does not depend on the order.
+        let batch = written.drain().collect();
         self.written = written;
-        ordered.sort_unstable_by_key(|entry| entry.0);
-        for (_, key, value) in ordered.drain(..) {
-            state.apply_shared(key, value);
-        }
-        self.ordered = ordered;
+        let stats = state.apply_batch(batch);
         let state_root = state.root();
         let commit = start.elapsed();
 
@@ -138,7 +124,7 @@ impl BlockExecutor for SequentialExecutor {
             plan: None,
             threads_used: 1,
             cross_lane_waits: 0,
-            timings: Timings { execute, commit, ..Timings::default() },
+            timings: Timings { execute, commit, root: stats.root, ..Timings::default() },
         };
         BlockOutput { receipts, state_root, stats }
     }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use resin_scheduler::{BlockExecutor, BlockKeys, ParallelExecutor, SequentialExecutor};
+use resin_scheduler::{BlockExecutor, BlockKeys, InOrderExecutor, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Status, Transaction, Value, World};
 
@@ -122,6 +122,7 @@ struct Harness {
     code: CodeCache,
     genesis: ResourceStore,
     sequential: SequentialExecutor,
+    in_order: InOrderExecutor,
     parallel: Vec<ParallelExecutor>,
     seen: BTreeMap<&'static str, usize>,
     events: usize,
@@ -151,6 +152,17 @@ impl Harness {
             *self.seen.entry(status_kind(&r.status)).or_default() += 1;
             self.events += r.events.len();
         }
+        // The parallel engine on one thread, in block order, without a plan.
+        let mut s = state.clone();
+        let out = if narrowed {
+            self.in_order.execute_with_keys(&self.code, &mut s, &block, &keys)
+        } else {
+            self.in_order.execute_block(&self.code, &mut s, &block)
+        };
+        prop_assert_eq!(&out.receipts, &expected.receipts, "in order");
+        prop_assert_eq!(out.state_root, expected.state_root, "in order");
+        prop_assert_eq!(out.stats.summary, expected.stats.summary, "in order");
+        prop_assert_eq!(s.sorted_entries(), expected_state.sorted_entries(), "in order");
         for parallel in &mut self.parallel {
             let threads = parallel.threads();
             let mut s = state.clone();
@@ -179,6 +191,7 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
         code,
         genesis,
         sequential: SequentialExecutor::new(),
+        in_order: InOrderExecutor::new().unwrap(),
         parallel: [1, 2, 4, 8].map(|t| ParallelExecutor::new(t).unwrap()).into(),
         seen: BTreeMap::new(),
         events: 0,

@@ -4,18 +4,26 @@
 mod common;
 
 use common::*;
-use resin_scheduler::{BlockExecutor, BlockKeys, CostModel, ParallelExecutor, Schedule, SequentialExecutor};
+use resin_scheduler::{
+    BlockExecutor, BlockKeys, CostModel, InOrderExecutor, ParallelExecutor, Schedule, SequentialExecutor,
+};
 use resin_vm::{Status, Transaction};
 
 fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOutput, resin_scheduler::BlockOutput) {
     let code = code();
     let state = genesis(&code, 0..64);
     let mut s1 = state.clone();
-    let mut s2 = state;
+    let mut s2 = state.clone();
+    let mut s3 = state;
     let seq = SequentialExecutor::new().execute_block(&code, &mut s1, block);
     let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut s2, block);
+    let in_order = InOrderExecutor::new().unwrap().execute_block(&code, &mut s3, block);
     assert_eq!(seq.receipts, par.receipts);
     assert_eq!(seq.state_root, par.state_root);
+    assert_eq!(in_order.receipts, seq.receipts);
+    assert_eq!(in_order.state_root, seq.state_root);
+    assert_eq!(in_order.stats.summary, seq.stats.summary);
+    assert!(in_order.stats.plan.is_none());
     (seq, par)
 }
 

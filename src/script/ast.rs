@@ -31,7 +31,10 @@ pub struct Command {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommandKind {
     Publish(PublishSource),
-    Account { name: String, address: Option<AccountAddress> },
+    Account {
+        name: String,
+        address: Option<AccountAddress>,
+    },
     Accounts,
     Call(CallSpec),
     Block(Vec<CallSpec>),
@@ -39,8 +42,13 @@ pub enum CommandKind {
     Show(Spanned<AddressRef>),
     Access(Spanned<FunctionRef>),
     Modules,
-    Events { all: bool },
+    Events {
+        all: bool,
+    },
     Root,
+    /// `prove alice 0x1::coin::Balance`: a Merkle proof of the resource (or
+    /// of its absence) against the state root.
+    Prove(ResourceRef),
     Snapshot(String),
     Restore(String),
     Undo,
@@ -114,6 +122,16 @@ pub struct TransfersSpec {
     /// Every transfer pays the first account: one hot key.
     pub hot: bool,
     pub module: Option<Spanned<ModuleRef>>,
+}
+
+/// A resource named by account and type: `alice 0x1::coin::Balance`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceRef {
+    pub address: Spanned<AddressRef>,
+    pub module: ModuleRef,
+    pub resource: String,
+    /// Where the type is written.
+    pub span: Span,
 }
 
 /// A check on the receipts of the previous `call`, `block` or `transfers`,

@@ -14,6 +14,7 @@ pub const COMMANDS: &[&str] = &[
     "modules",
     "events",
     "root",
+    "prove",
     "snapshot",
     "restore",
     "undo",
@@ -44,6 +45,9 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("modules", "modules", "List the published modules and their entry functions."),
     ("events", "events [all]", "Print the events of the last call or block, or every event of this session."),
     ("root", "root", "Print the state root (resources and code)."),
+    ("prove", "prove ACCOUNT MODULE::Resource", "Print a Merkle proof that the account holds the resource (or that \
+      it holds none) and verify it against the state root: the branches from the root down to the leaf, each as its \
+      split bit and the hash of the side not taken."),
     ("snapshot", "snapshot NAME", "Remember the current state under NAME (in memory, O(1))."),
     ("restore", "restore NAME", "Go back to a snapshot (undoable)."),
     ("undo", "undo", "Revert the last command that changed the state."),

@@ -135,6 +135,7 @@ impl Parser<'_> {
                 CommandKind::Events { all }
             }
             "root" => CommandKind::Root,
+            "prove" => CommandKind::Prove(self.resource_ref()?),
             "snapshot" => CommandKind::Snapshot(self.word("a snapshot name")?.0),
             "restore" => CommandKind::Restore(self.word("a snapshot name")?.0),
             "undo" => CommandKind::Undo,
@@ -169,6 +170,14 @@ impl Parser<'_> {
     fn address_ref(&mut self) -> Result<Spanned<AddressRef>, ScriptError> {
         let (w, span) = self.word("an account name or @address")?;
         address_ref(&w, span).map(|r| Spanned::new(r, span))
+    }
+
+    /// `ACCOUNT MODULE::Resource`.
+    fn resource_ref(&mut self) -> Result<ResourceRef, ScriptError> {
+        let address = self.address_ref()?;
+        let (w, span) = self.word("MODULE::Resource")?;
+        let (module, resource) = split_item(&w, span, "MODULE::Resource")?;
+        Ok(ResourceRef { address, module, resource, span })
     }
 
     fn function_ref(&mut self) -> Result<Spanned<FunctionRef>, ScriptError> {

@@ -198,3 +198,15 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn prove_names_an_account_and_a_resource_type() {
+    let CommandKind::Prove(r) = one("prove alice 0x1::coin::Balance") else { panic!() };
+    assert_eq!(r.address.node, AddressRef::Name("alice".into()));
+    assert_eq!(r.resource, "Balance");
+    assert_eq!((r.span.line, r.span.col), (1, 13));
+    assert!(matches!(one("prove @0xb0b coin::Balance"), CommandKind::Prove(_)));
+    assert!(parse_script("prove alice").is_err());
+    assert!(parse_script("prove alice coin").is_err());
+    assert!(parse_script("prove alice coin::Balance extra").is_err());
+}

@@ -50,6 +50,7 @@ impl Session {
                 let code = self.state.code.root();
                 say!(out, "state root: resources {} code {}", hex::encode(resources), short_root(&code))
             }
+            CommandKind::Prove(resource) => self.prove(resource, origin, out),
             CommandKind::Snapshot(name) => {
                 self.snapshots.insert(name.clone(), self.state.clone());
                 say!(out, "snapshot `{name}` taken")

@@ -94,7 +94,13 @@ impl Session {
     }
 
     /// The type id of `module::resource`, which must be published.
-    fn resource_type(&self, module: &ModuleRef, resource: &str, span: Span, origin: &Origin) -> CliResult<TypeId> {
+    pub(super) fn resource_type(
+        &self,
+        module: &ModuleRef,
+        resource: &str,
+        span: Span,
+        origin: &Origin,
+    ) -> CliResult<TypeId> {
         let id = self.resolve_module(module, span, origin)?;
         let ty = TypeId::of(&id, resource);
         match self.state.code.struct_layout(ty) {

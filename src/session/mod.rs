@@ -13,6 +13,7 @@ mod commands;
 mod exec;
 mod expect;
 pub mod generate;
+mod prove;
 mod publish;
 
 use std::collections::BTreeMap;

@@ -13,6 +13,7 @@ use crate::compiler;
 use crate::error::{CliError, CliResult};
 use crate::script::ast::{PublishSource, Span};
 use resin_state::persist::{Changes, Persisted, StoreError};
+use resin_state::store::ResourceStore;
 
 impl Session {
     pub(super) fn publish(
@@ -153,10 +154,9 @@ pub(super) fn load_persisted(path: &Path, persisted: Persisted) -> CliResult<Sta
         }
         pending = waiting;
     }
-    let mut state = State { code, ..State::default() };
-    for (key, value) in persisted.resources {
-        state.resources.apply_owned(key, Some(value));
-    }
+    // One batch: the state file holds resources, not the tree, so the root
+    // is rebuilt here, in parallel.
+    let mut state = State { code, resources: ResourceStore::from_entries(persisted.resources), ..State::default() };
     for (name, address) in persisted.accounts {
         state.accounts.insert(name, address);
     }

@@ -1,33 +1,58 @@
 //! `resin bench` in its smallest form: the numbers are not checked (this is
-//! a debug build), the agreement of the executors and the JSON shape are.
+//! a debug build), the agreement of the executors, the shape of the JSON
+//! and of the text are.
 
 use crate::common::*;
 
 #[test]
 fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
-    let out = resin_out(&["bench", "--accounts", "64", "--txs", "500", "--threads", "2", "--repeat", "1", "--json"]);
+    let out = resin_out(&["bench", "--accounts", "64", "--txs", "500", "--threads", "2", "--blocks", "3", "--json"]);
     out.expect_code(0);
     let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let names: Vec<&str> = lines.iter().map(|l| l["workload"].as_str().unwrap()).collect();
-    assert_eq!(names, ["p2p", "hot"]);
+    assert_eq!(names, ["p2p", "hot", "chain"]);
     for line in &lines {
-        for key in ["txs", "threads", "seq_tps", "par_tps", "speedup", "roots_equal", "lanes", "par_execute_ms"] {
+        for key in ["blocks", "plan_share", "allocs_per_tx", "p50_ms", "min_ms", "max_ms", "seq_p50_ms", "speedup"] {
+            assert!(line[key].is_number(), "{key} is not a number: {line}");
+        }
+        for key in ["txs", "threads", "cores", "seq_tps", "par_tps", "lanes", "par_execute_ms", "par_root_ms"] {
             assert!(line.get(key).is_some(), "missing {key}: {line}");
         }
         assert_eq!(line["txs"], 500);
+        assert_eq!(line["blocks"], 3);
         assert_eq!(line["threads"], 2);
         assert_eq!(line["roots_equal"], true);
         assert_eq!(line["receipts_equal"], true);
-        assert_eq!(line["succeeded"], 500);
-        assert!(line["seq_tps"].as_f64().unwrap() > 0.0);
+        assert_eq!(line["succeeded"], 1500, "every transfer of every block succeeds");
+        let (min, p50, max) =
+            (line["min_ms"].as_f64().unwrap(), line["p50_ms"].as_f64().unwrap(), line["max_ms"].as_f64().unwrap());
+        assert!(0.0 < min && min <= p50 && p50 <= max, "{min} {p50} {max}");
+        let share = line["plan_share"].as_f64().unwrap();
+        assert!((0.0..1.0).contains(&share), "{share}");
+        // A transfer allocates (values, write sets, receipts); a count of
+        // zero would mean the counting allocator is not installed.
+        assert!(line["allocs_per_tx"].as_f64().unwrap() >= 1.0, "{line}");
     }
     assert_eq!(lines[1]["lanes"], 1, "a hot key collapses into one lane");
+    assert_eq!(lines[2]["lanes"], 1, "so does a dependency chain");
+    // Each transfer of a chain waits for the one before (and the walk revisits accounts).
+    assert!(lines[2]["dependencies"].as_u64().unwrap() >= 499, "{}", lines[2]);
 }
 
 #[test]
-fn bench_text_states_the_machine() {
-    let out = resin_out(&["bench", "--accounts", "16", "--txs", "100", "--repeat", "1"]);
+fn bench_text_states_the_machine_and_the_method() {
+    let out = resin_out(&["bench", "--accounts", "16", "--txs", "100", "--blocks", "2"]);
     out.expect_code(0);
     assert!(out.stdout.starts_with("machine: "), "{}", out.stdout);
-    assert!(out.stdout.contains("state roots equal, receipts equal"), "{}", out.stdout);
+    assert!(out.stdout.contains(" cores"), "{}", out.stdout);
+    assert!(out.stdout.contains("2 blocks of 100 transfers per workload over 16 accounts"), "{}", out.stdout);
+    assert_eq!(out.stdout.matches("state roots equal, receipts equal in every block").count(), 3, "{}", out.stdout);
+    assert!(out.stdout.contains("200 of 200 succeeded"), "{}", out.stdout);
+    // stderr is not a terminal here: no progress bar.
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn the_old_best_of_repeat_flag_is_gone() {
+    resin_out(&["bench", "--repeat", "3"]).expect_code(2);
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod common;
+mod prove;
 mod repl;
 mod run;
 mod state;

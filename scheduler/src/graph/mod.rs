@@ -22,6 +22,7 @@
 //! holds is that every conflicting pair is ordered through some path.
 
 mod exact;
+mod slots;
 mod typewide;
 
 use std::sync::OnceLock;
@@ -34,6 +35,7 @@ use rustc_hash::FxHashMap;
 
 use crate::keys::BlockKeys;
 
+pub use slots::BlockSlots;
 pub use typewide::FAN_LIMIT;
 
 /// A transaction's position in its block.
@@ -133,11 +135,7 @@ pub struct ConflictGraph {
     /// Transaction `i`'s incoming edges are added together, so they are the
     /// contiguous edge range `pred_start[i]..pred_start[i + 1]`.
     pred_start: Vec<u32>,
-    keys: KeyTable,
-    /// Transaction `i`'s exact keys as slots, in declaration order:
-    /// `slots[slot_start[i]..slot_start[i + 1]]`.
-    slot_start: Vec<u32>,
-    slots: Vec<u32>,
+    slots: BlockSlots,
 }
 
 impl ConflictGraph {
@@ -149,7 +147,8 @@ impl ConflictGraph {
         let exact = exact::build(keys);
         let typewide = if exact.typewide { typewide::edges(keys) } else { Vec::new() };
         let (graph, pred_start) = assemble(n, &exact.edges, &exact.partition_offsets, typewide);
-        ConflictGraph { graph, pred_start, keys: exact.table, slot_start: exact.slot_start, slots: exact.slots }
+        let slots = BlockSlots::from_parts(exact.table, exact.slot_start, exact.slots);
+        ConflictGraph { graph, pred_start, slots }
     }
 
     pub fn graph(&self) -> &TxGraph {
@@ -167,7 +166,7 @@ impl ConflictGraph {
     /// The key that caused a dependency.
     pub fn key(&self, dep: &Dependency) -> AccessKey {
         match dep.key {
-            DepKey::Slot(s) => match self.keys.key(s) {
+            DepKey::Slot(s) => match self.slots.table().key(s) {
                 Some(k) => AccessKey::Exact(*k),
                 None => AccessKey::AnyOf(TypeId(0)),
             },
@@ -194,14 +193,17 @@ impl ConflictGraph {
     }
 
     pub fn keys(&self) -> &KeyTable {
-        &self.keys
+        self.slots.table()
+    }
+
+    /// The block's keys numbered, and each transaction's keys as numbers.
+    pub fn slots(&self) -> &BlockSlots {
+        &self.slots
     }
 
     /// Transaction `tx`'s exact keys as key-table slots, in declaration order.
     pub fn slots_of(&self, tx: usize) -> &[u32] {
-        let start = self.slot_start.get(tx).copied().unwrap_or(0) as usize;
-        let end = self.slot_start.get(tx + 1).copied().unwrap_or(0) as usize;
-        self.slots.get(start..end).unwrap_or(&[])
+        self.slots.slots_of(tx)
     }
 }
 

@@ -1,16 +1,22 @@
 //! `resin-state`: what a chain holds between transactions. Values as they
 //! live in storage ([`value`]), the keys that name resources ([`keys`]), a
-//! transaction's changes ([`write_set`]), the committed store with its state
-//! root ([`store`]), and the persistent state file ([`persist`], redb).
+//! transaction's changes ([`write_set`]), the committed store ([`store`]),
+//! its Merkle tree and state root ([`merkle`]), proofs about resources
+//! against a root ([`proof`]), and the persistent state file ([`persist`],
+//! redb).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod canonical;
 pub mod keys;
+pub mod merkle;
 pub mod persist;
+pub mod proof;
 pub mod store;
 pub mod value;
 pub mod write_set;
 
 pub use keys::*;
+pub use proof::{verify_proof, Proof, ProofEnd, ProofError};
 pub use store::{ResourceStore, StateView};
 pub use value::Value;
 pub use write_set::{WriteOp, WriteSet};

@@ -1,20 +1,24 @@
 //! Committed resource state: a persistent map per shard, so a snapshot is an
-//! O(1) clone and a block's writes can be merged shard by shard in parallel.
+//! O(1) clone and a block's writes can be merged shard by shard in parallel,
+//! and the Merkle tree ([`crate::merkle`]) whose root is the state root.
 //!
 //! The interpreter never writes here directly: a transaction reads through a
-//! [`StateView`] and returns a [`WriteSet`]; executors apply write sets
-//! between blocks (or per lane buffer) and the store stays off the per-access
-//! hot path.
+//! [`StateView`] and returns a [`WriteSet`]; executors apply a block's writes
+//! as one batch ([`ResourceStore::apply_sharded`]), which updates the maps
+//! and then the tree, so the store and its root always agree.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
-use smallvec::SmallVec;
 
+use crate::canonical;
 use crate::keys::ResourceKey;
+use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::value::Value;
-use crate::write_set::{WriteOp, WriteSet};
+use crate::write_set::WriteSet;
 
 /// Read access to resources, as a transaction sees them.
 ///
@@ -29,107 +33,37 @@ pub trait StateView {
 /// Number of shards: a power of two comfortably above the core counts we run on.
 pub const SHARDS: usize = 16;
 
-/// An entry's contribution to its shard's root: 256 bits of blake3 over the
-/// key and the value's canonical bytes, read as four words.
-type Digest = [u64; 4];
+/// A resource and where its leaf lives in the tree: the path is hashed once,
+/// when the key is first written, and reused by every later write.
+#[derive(Clone)]
+struct Entry {
+    value: Arc<Value>,
+    path: Hash,
+}
 
-type ShardMap =
-    imbl::GenericHashMap<ResourceKey, (Arc<Value>, Digest), FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+type ShardMap = imbl::GenericHashMap<ResourceKey, Entry, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
-/// One shard: a persistent map and the running sum of its entries' digests.
-///
-/// The root is a homomorphic multiset hash (the idea of LtHash, here with
-/// 4 x 64-bit lanes added with wrap-around): writing a key subtracts the old
-/// entry's digest and adds the new one, so a block costs one hash per key it
-/// writes instead of re-hashing the whole state. The digest is kept beside
-/// each value, so an overwrite never re-hashes the old value.
+/// One shard of the resources: a persistent map. Shards are written only
+/// through [`ResourceStore`], which keeps the tree in step.
 #[derive(Clone, Default)]
 pub struct Shard {
     map: ShardMap,
-    sum: Digest,
 }
 
-fn entry_digest(key: &ResourceKey, value: &Value) -> Digest {
-    // One contiguous buffer and one-shot hashing: blake3 over the
-    // concatenation equals the streamed hash, and a resource is usually far
-    // smaller than the buffer, so nothing is allocated.
-    let mut buf: SmallVec<[u8; 128]> = SmallVec::new();
-    buf.extend_from_slice(&key.address.0);
-    buf.extend_from_slice(&key.ty.0.to_le_bytes());
-    encode_canonical(value, &mut buf);
-    let bytes = blake3::hash(&buf);
-    let mut words = [0u64; 4];
-    for (word, chunk) in words.iter_mut().zip(bytes.as_bytes().chunks_exact(8)) {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(chunk);
-        *word = u64::from_le_bytes(eight);
-    }
-    words
-}
-
-/// A postcard varint (LEB128, least significant group first).
-#[inline]
-fn put_varint(mut v: u128, out: &mut SmallVec<[u8; 128]>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// [`Value::canonical_bytes`] without serde: the same bytes postcard writes
-/// (a varint variant tag, then the payload; addresses as 32 raw bytes,
-/// sequences as a varint length and the items). Pinned against postcard by
-/// a test below; the state root depends on every byte.
-fn encode_canonical(value: &Value, out: &mut SmallVec<[u8; 128]>) {
-    match value {
-        Value::Bool(b) => out.extend_from_slice(&[0, u8::from(*b)]),
-        Value::U8(v) => out.extend_from_slice(&[1, *v]),
-        Value::U64(v) => {
-            out.push(2);
-            put_varint(u128::from(*v), out);
-        }
-        Value::U128(v) => {
-            out.push(3);
-            put_varint(*v, out);
-        }
-        Value::Address(a) => {
-            out.push(4);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Signer(a) => {
-            out.push(5);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Vector(items) | Value::Struct(items) => {
-            out.push(if matches!(value, Value::Vector(_)) { 6 } else { 7 });
-            put_varint(items.len() as u128, out);
-            for item in items {
-                encode_canonical(item, out);
-            }
-        }
-    }
-}
-
-fn add(sum: &mut Digest, d: &Digest) {
-    for (s, x) in sum.iter_mut().zip(d) {
-        *s = s.wrapping_add(*x);
-    }
-}
-
-fn sub(sum: &mut Digest, d: &Digest) {
-    for (s, x) in sum.iter_mut().zip(d) {
-        *s = s.wrapping_sub(*x);
-    }
+/// A write that reached a shard, on its way to the tree.
+struct Pending {
+    path: Hash,
+    key: ResourceKey,
+    value: Option<Arc<Value>>,
 }
 
 impl Shard {
     pub fn get(&self, key: &ResourceKey) -> Option<&Value> {
-        self.map.get(key).map(|(v, _)| &**v)
+        self.map.get(key).map(|e| &*e.value)
     }
 
     pub fn get_shared(&self, key: &ResourceKey) -> Option<Arc<Value>> {
-        self.map.get(key).map(|(v, _)| Arc::clone(v))
+        self.map.get(key).map(|e| Arc::clone(&e.value))
     }
 
     pub fn len(&self) -> usize {
@@ -140,55 +74,68 @@ impl Shard {
         self.map.is_empty()
     }
 
-    /// Applies one write; the caller guarantees the key belongs to this shard.
-    pub fn apply(&mut self, op: &WriteOp) {
-        self.apply_shared(op.key, op.value.as_ref().map(|v| Arc::new(v.clone())));
-    }
-
-    /// Like [`Shard::apply`] but takes the value, avoiding a clone.
-    pub fn apply_owned(&mut self, key: ResourceKey, value: Option<Value>) {
-        self.apply_shared(key, value.map(Arc::new));
-    }
-
-    /// Like [`Shard::apply`] for a value already behind a shared pointer.
-    pub fn apply_shared(&mut self, key: ResourceKey, value: Option<Arc<Value>>) {
-        let old = match value {
-            Some(v) => {
-                let digest = entry_digest(&key, &v);
-                add(&mut self.sum, &digest);
-                self.map.insert(key, (v, digest))
-            }
-            None => self.map.remove(&key),
-        };
-        if let Some((_, digest)) = old {
-            sub(&mut self.sum, &digest);
-        }
-    }
-
-    /// blake3 over the entry count and the digest sum: equal for equal
-    /// contents, whatever order the writes came in.
-    pub fn root(&self) -> [u8; 32] {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&(self.map.len() as u64).to_le_bytes());
-        for word in self.sum {
-            hasher.update(&word.to_le_bytes());
-        }
-        *hasher.finalize().as_bytes()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&ResourceKey, &Value)> {
-        self.map.iter().map(|(k, (v, _))| (k, &**v))
+        self.map.iter().map(|(k, e)| (k, &*e.value))
+    }
+
+    /// Writes one key (the caller guarantees it belongs to this shard); the
+    /// tree's update, if anything changed.
+    fn write(&mut self, key: ResourceKey, value: Option<Arc<Value>>) -> Option<Pending> {
+        match value {
+            Some(value) => {
+                let path = match self.map.get_mut(&key) {
+                    Some(entry) => {
+                        entry.value = Arc::clone(&value);
+                        entry.path
+                    }
+                    None => {
+                        let path = canonical::path_of(&key);
+                        self.map.insert(key, Entry { value: Arc::clone(&value), path });
+                        path
+                    }
+                };
+                Some(Pending { path, key, value: Some(value) })
+            }
+            None => self.map.remove(&key).map(|entry| Pending { path: entry.path, key, value: None }),
+        }
+    }
+
+    /// Writes a batch in [`trie_order`] (later writes of a key win).
+    fn write_all(&mut self, mut writes: Vec<Write>) -> Vec<Pending> {
+        // Cached: the order is a hash, too dear to recompute per comparison.
+        writes.sort_by_cached_key(|(key, _)| trie_order(key));
+        writes.into_iter().filter_map(|(key, value)| self.write(key, value)).collect()
     }
 }
 
-/// All resources. Cloning is O(shards): every shard is a persistent map.
+/// One write of a batch: `None` deletes.
+pub type Write = (ResourceKey, Option<Arc<Value>>);
+
+/// What applying a batch cost.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommitStats {
+    /// Writes given (a batch names each key once).
+    pub keys_written: usize,
+    /// Writing the shards' maps.
+    pub maps: Duration,
+    /// Hashing the changed leaves and updating the tree: the state root's cost.
+    pub root: Duration,
+}
+
+/// Batches below this size are applied on the calling thread: forking
+/// costs more, and a lone write must not start a thread pool.
+const PARALLEL_FROM: usize = 256;
+
+/// All resources and their tree. Cloning is O(shards): every shard is a
+/// persistent map and the tree shares its nodes.
 #[derive(Clone, Default)]
 pub struct ResourceStore {
     shards: [Shard; SHARDS],
+    tree: MerkleTree,
 }
 
-/// The shard a key lives in. Fixed for all time: the state root is defined
-/// over shards, so changing this changes every root.
+/// The shard a key lives in: how writes are split for merging in parallel
+/// (and how the scheduler groups keys). The state root does not depend on it.
 pub fn shard_of(key: &ResourceKey) -> usize {
     // Fx mixes poorly into the low bits; take the high ones.
     (FxBuildHasher.hash_one(key) >> 60) as usize % SHARDS
@@ -210,6 +157,15 @@ impl ResourceStore {
         Self::default()
     }
 
+    /// A store holding `entries` (a key given twice keeps its last value),
+    /// built in parallel on the current rayon pool: what opening a state
+    /// file does, since the file holds resources and not the tree.
+    pub fn from_entries(entries: Vec<(ResourceKey, Value)>) -> ResourceStore {
+        let mut store = ResourceStore::new();
+        store.apply_batch(entries.into_iter().map(|(key, value)| (key, Some(Arc::new(value)))).collect());
+        store
+    }
+
     pub fn get(&self, key: &ResourceKey) -> Option<&Value> {
         self.shards[shard_of(key)].get(key)
     }
@@ -222,33 +178,86 @@ impl ResourceStore {
         self.shards.iter().all(Shard::is_empty)
     }
 
+    /// Applies one transaction's writes.
     pub fn apply(&mut self, write_set: &WriteSet) {
-        for op in &write_set.0 {
-            self.shards[shard_of(&op.key)].apply(op);
-        }
+        let writes = write_set.0.iter().map(|op| (op.key, op.value.clone().map(Arc::new))).collect();
+        self.apply_batch(writes);
     }
 
     pub fn apply_owned(&mut self, key: ResourceKey, value: Option<Value>) {
-        self.shards[shard_of(&key)].apply_owned(key, value);
+        self.apply_batch(vec![(key, value.map(Arc::new))]);
     }
 
     pub fn apply_shared(&mut self, key: ResourceKey, value: Option<Arc<Value>>) {
-        self.shards[shard_of(&key)].apply_shared(key, value);
+        self.apply_batch(vec![(key, value)]);
     }
 
-    /// The shards, for executors that merge a block's writes in parallel.
-    pub fn shards_mut(&mut self) -> &mut [Shard; SHARDS] {
-        &mut self.shards
-    }
-
-    /// blake3 over the shard roots in shard order. O(shards): the shards
-    /// keep their digest sums up to date as they are written.
-    pub fn root(&self) -> [u8; 32] {
-        let mut hasher = blake3::Hasher::new();
-        for shard in &self.shards {
-            hasher.update(&shard.root());
+    /// Applies a batch of writes; a key written twice keeps its last write.
+    pub fn apply_batch(&mut self, writes: Vec<Write>) -> CommitStats {
+        let mut per_shard: [Vec<Write>; SHARDS] = Default::default();
+        for (key, value) in writes {
+            if let Some(shard) = per_shard.get_mut(shard_of(&key)) {
+                shard.push((key, value));
+            }
         }
-        *hasher.finalize().as_bytes()
+        self.apply_sharded(per_shard)
+    }
+
+    /// Applies a block's writes, already split by [`shard_of`] (a write in
+    /// the wrong shard's list is moved to its own): the shards' maps in
+    /// parallel, then the changed leaves' hashes and the tree, on the current
+    /// rayon pool. The result does not depend on the thread count.
+    pub fn apply_sharded(&mut self, mut per_shard: [Vec<Write>; SHARDS]) -> CommitStats {
+        let start = Instant::now();
+        let mut misplaced = Vec::new();
+        for (index, writes) in per_shard.iter_mut().enumerate() {
+            if writes.iter().any(|(key, _)| shard_of(key) != index) {
+                let (here, elsewhere): (Vec<Write>, Vec<Write>) =
+                    writes.drain(..).partition(|(key, _)| shard_of(key) == index);
+                *writes = here;
+                misplaced.extend(elsewhere);
+            }
+        }
+        for (key, value) in misplaced {
+            if let Some(writes) = per_shard.get_mut(shard_of(&key)) {
+                writes.push((key, value));
+            }
+        }
+        let keys_written = per_shard.iter().map(Vec::len).sum();
+        let parallel = keys_written >= PARALLEL_FROM;
+        let pending: Vec<Vec<Pending>> = if parallel {
+            self.shards.par_iter_mut().zip(per_shard).map(|(shard, writes)| shard.write_all(writes)).collect()
+        } else {
+            self.shards.iter_mut().zip(per_shard).map(|(shard, writes)| shard.write_all(writes)).collect()
+        };
+        let maps = start.elapsed();
+
+        let start = Instant::now();
+        let leaf = |p: Pending| LeafUpdate { path: p.path, leaf: p.value.map(|v| canonical::leaf_of(&p.key, &v)) };
+        let updates: Vec<LeafUpdate> = if parallel {
+            pending.into_par_iter().flatten().map(leaf).collect()
+        } else {
+            pending.into_iter().flatten().map(leaf).collect()
+        };
+        self.tree.update(updates);
+        CommitStats { keys_written, maps, root: start.elapsed() }
+    }
+
+    /// The state root: the root of the Merkle tree over every resource. O(1):
+    /// the tree is brought up to date by every write.
+    pub fn root(&self) -> [u8; 32] {
+        self.tree.root_hash()
+    }
+
+    /// The tree the root comes from.
+    pub fn tree(&self) -> &MerkleTree {
+        &self.tree
+    }
+
+    /// The key whose leaf lives at `path`, if any: a scan over the store
+    /// (for non-inclusion proofs, which name the leaf a walk ended at).
+    pub(crate) fn key_at(&self, path: &Hash) -> Option<(ResourceKey, &Value)> {
+        self.shards.iter().flat_map(|s| s.map.iter()).find(|(_, e)| e.path == *path).map(|(k, e)| (*k, &*e.value))
     }
 
     /// Every resource in key order: the canonical listing for dumps and state files.
@@ -310,58 +319,6 @@ mod tests {
         assert_ne!(churned.root(), ResourceStore::new().root());
         fresh.apply_owned(key(0), None);
         assert_eq!(churned.root(), fresh.root(), "deleting an absent key changes nothing");
-    }
-
-    #[test]
-    fn hand_written_encoding_is_postcards() {
-        let leaf = [
-            Value::Bool(false),
-            Value::Bool(true),
-            Value::U8(0),
-            Value::U8(255),
-            Value::U64(0),
-            Value::U64(127),
-            Value::U64(128),
-            Value::U64(300),
-            Value::U64(u64::MAX),
-            Value::U128(0),
-            Value::U128(1 << 100),
-            Value::U128(u128::MAX),
-            Value::Address(AccountAddress::from_u64(0xABCD)),
-            Value::Signer(AccountAddress::from_u64(7)),
-        ];
-        let mut values = leaf.to_vec();
-        values.push(Value::Vector(Vec::new()));
-        values.push(Value::Struct(leaf.to_vec()));
-        values.push(Value::Vector(vec![Value::U8(9); 200]));
-        values.push(Value::Struct(vec![Value::Struct(vec![Value::U64(5)]), Value::Vector(leaf.to_vec())]));
-        for v in values {
-            let mut buf = SmallVec::new();
-            encode_canonical(&v, &mut buf);
-            assert_eq!(buf.as_slice(), v.canonical_bytes().as_slice(), "{v:?}");
-        }
-    }
-
-    #[test]
-    fn digest_is_blake3_over_key_and_postcard_bytes() {
-        // The definition the state root was first built on; a change here
-        // changes every root.
-        let streamed = |key: &ResourceKey, value: &Value| {
-            let mut hasher = blake3::Hasher::new();
-            hasher.update(&key.address.0);
-            hasher.update(&key.ty.0.to_le_bytes());
-            hasher.update(&postcard::to_stdvec(value).unwrap());
-            *hasher.finalize().as_bytes()
-        };
-        let values = [
-            Value::Struct(vec![Value::U64(1 << 40)]),
-            Value::Vector(vec![Value::Address(AccountAddress::from_u64(3)); 20]),
-        ];
-        for v in values {
-            let digest = entry_digest(&key(9), &v);
-            let bytes: Vec<u8> = digest.iter().flat_map(|w| w.to_le_bytes()).collect();
-            assert_eq!(bytes.as_slice(), streamed(&key(9), &v).as_slice(), "{v:?}");
-        }
     }
 
     #[test]

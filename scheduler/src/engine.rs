@@ -1,0 +1,154 @@
+//! The block engine both the parallel and the in-order executor run: each
+//! transaction against one block overlay over the pre-block snapshot, then
+//! the overlay's writes committed to the store in one batch (maps, leaves
+//! and tree in parallel on the executor's pool). The executors differ only
+//! in the order they feed it: lanes of a plan on many threads, or the
+//! block in order on one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use resin_state::store::ResourceStore;
+use resin_vm::{CodeCache, Receipt, Transaction};
+
+use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
+use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
+use crate::overlay::{BlockOverlay, BlockWrites, TxView};
+use crate::planner::Plan;
+
+/// Spins this many times on a predecessor's done flag before yielding the CPU.
+const SPINS_BEFORE_YIELD: u32 = 256;
+
+/// Cross-lane synchronisation: a done flag per transaction, and the plan
+/// that says which predecessors run in other lanes.
+pub(crate) struct LaneSync<'a> {
+    pub(crate) done: &'a [AtomicBool],
+    /// Set when a lane unwinds, so the others stop waiting for it.
+    pub(crate) abort: &'a AtomicBool,
+    pub(crate) graph: &'a ConflictGraph,
+    pub(crate) plan: &'a Plan,
+}
+
+impl LaneSync<'_> {
+    /// Waits until `tx` is done; false when the block is being abandoned.
+    fn wait_for(&self, tx: TxIndex, waits: &mut u64) -> bool {
+        let Some(flag) = self.done.get(tx as usize) else { return true };
+        if flag.load(Ordering::Acquire) {
+            return true;
+        }
+        *waits += 1;
+        let mut spins = 0u32;
+        loop {
+            if flag.load(Ordering::Acquire) {
+                return true;
+            }
+            if self.abort.load(Ordering::Relaxed) {
+                return false;
+            }
+            if spins < SPINS_BEFORE_YIELD {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// Waits for `tx`'s predecessors in other lanes; false when abandoned.
+    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut u64) -> bool {
+        let my_lane = self.plan.placement(tx).map(|p| p.lane);
+        for (pred, _) in self.graph.predecessors(tx as usize) {
+            let other_lane = self.plan.placement(pred).map(|p| p.lane) != my_lane;
+            if other_lane && !self.wait_for(pred, waits) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Raises the abort flag if a lane unwinds, so no other lane waits forever.
+struct AbortOnUnwind<'a>(&'a AtomicBool);
+
+impl Drop for AbortOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct LaneResult {
+    pub(crate) receipts: Vec<(TxIndex, Receipt)>,
+    /// Times the lane found a predecessor in another lane unfinished.
+    pub(crate) waits: u64,
+}
+
+/// One block's inputs, shared by every lane.
+pub(crate) struct BlockRun<'a> {
+    pub(crate) code: &'a CodeCache,
+    pub(crate) block: &'a [Transaction],
+    pub(crate) keys: &'a BlockKeys,
+    pub(crate) slots: &'a BlockSlots,
+}
+
+impl BlockRun<'_> {
+    /// Runs one lane in order; `sync` is `None` when it is the only lane.
+    pub(crate) fn run_lane(
+        &self,
+        overlay: &BlockOverlay<'_>,
+        lane: impl ExactSizeIterator<Item = TxIndex>,
+        sync: Option<&LaneSync<'_>>,
+    ) -> LaneResult {
+        let _guard = sync.map(|s| AbortOnUnwind(s.abort));
+        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
+        for tx in lane {
+            if let Some(sync) = sync {
+                if !sync.wait_for_predecessors(tx, &mut out.waits) {
+                    return out;
+                }
+            }
+            let receipt = self.run_tx(overlay, tx as usize);
+            if let Some(flag) = sync.and_then(|s| s.done.get(tx as usize)) {
+                flag.store(true, Ordering::Release);
+            }
+            out.receipts.push((tx, receipt));
+        }
+        out
+    }
+
+    fn run_tx(&self, overlay: &BlockOverlay<'_>, i: usize) -> Receipt {
+        let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
+        match self.keys.get(i) {
+            Some(Ok(keys)) => {
+                let own = self.slots.slots_of(i);
+                let receipt = resin_vm::execute_with_keys(self.code, &TxView { overlay, own }, tx, keys);
+                for op in &receipt.write_set.0 {
+                    overlay.write(own, op);
+                }
+                receipt
+            }
+            Some(Err(status)) => rejected_receipt(status),
+            None => rejected_receipt(&missing_keys()),
+        }
+    }
+}
+
+/// What committing a block took.
+pub(crate) struct Committed {
+    pub(crate) keys_written: usize,
+    /// Splitting the writes, the maps and the root.
+    pub(crate) commit: Duration,
+    /// Of `commit`: the leaves and the tree.
+    pub(crate) root: Duration,
+}
+
+/// Commits the block's writes to `state` in one batch. Call it on the
+/// executor's pool: the store merges on the current rayon pool.
+pub(crate) fn commit(state: &mut ResourceStore, writes: BlockWrites, slots: &BlockSlots) -> Committed {
+    let start = Instant::now();
+    let per_shard = writes.into_sharded(slots.table());
+    let stats = state.apply_sharded(per_shard);
+    Committed { keys_written: stats.keys_written, commit: start.elapsed(), root: stats.root }
+}

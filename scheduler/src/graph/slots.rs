@@ -1,0 +1,68 @@
+//! The block's exact keys, numbered: the slots of the block overlay, and each
+//! transaction's keys as slot numbers. The conflict graph numbers keys as it
+//! builds (`exact.rs`); [`BlockSlots::number`] numbers them alone, for the
+//! in-order executor, which runs the same engine without a graph.
+
+use std::sync::OnceLock;
+
+use resin_state::store::shard_of;
+use resin_vm::AccessKey;
+use rustc_hash::FxHashMap;
+
+use super::KeyTable;
+use crate::keys::BlockKeys;
+
+#[derive(Clone, Debug, Default)]
+pub struct BlockSlots {
+    table: KeyTable,
+    /// Transaction `i`'s exact keys as slots, in declaration order:
+    /// `slots[slot_start[i]..slot_start[i + 1]]`.
+    slot_start: Vec<u32>,
+    slots: Vec<u32>,
+}
+
+impl BlockSlots {
+    pub(super) fn from_parts(table: KeyTable, slot_start: Vec<u32>, slots: Vec<u32>) -> BlockSlots {
+        BlockSlots { table, slot_start, slots }
+    }
+
+    /// Numbers the block's exact keys in order of first access, on this
+    /// thread: one hash-table lookup per access.
+    pub fn number(keys: &BlockKeys) -> BlockSlots {
+        let n = keys.len();
+        let mut index: FxHashMap<_, u32> = FxHashMap::default();
+        let mut table = KeyTable::default();
+        let mut slot_start = Vec::with_capacity(n + 1);
+        let mut slots = Vec::with_capacity(n * 2);
+        for i in 0..n {
+            slot_start.push(slots.len() as u32);
+            for access in keys.accesses(i) {
+                if let AccessKey::Exact(key) = access.key {
+                    let next = table.keys.len() as u32;
+                    let slot = *index.entry(key).or_insert(next);
+                    if slot == next {
+                        table.keys.push(key);
+                        if let Some(list) = table.by_shard.get_mut(shard_of(&key)) {
+                            list.push(slot);
+                        }
+                    }
+                    slots.push(slot);
+                }
+            }
+        }
+        slot_start.push(slots.len() as u32);
+        table.index = OnceLock::from(index);
+        BlockSlots { table, slot_start, slots }
+    }
+
+    pub fn table(&self) -> &KeyTable {
+        &self.table
+    }
+
+    /// Transaction `tx`'s exact keys as key-table slots, in declaration order.
+    pub fn slots_of(&self, tx: usize) -> &[u32] {
+        let start = self.slot_start.get(tx).copied().unwrap_or(0) as usize;
+        let end = self.slot_start.get(tx + 1).copied().unwrap_or(0) as usize;
+        self.slots.get(start..end).unwrap_or(&[])
+    }
+}

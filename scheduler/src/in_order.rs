@@ -1,0 +1,95 @@
+//! The in-order executor: the parallel executor's engine (`engine.rs`: the
+//! same block overlay, the same VM calls, the same batched commit of maps and
+//! Merkle tree) on one thread, the block in order, with no conflict graph and
+//! no plan. It is the baseline that "speedup" is measured against, so that a
+//! speedup is parallelism alone and not a difference between engines.
+
+use std::time::Instant;
+
+use rayon::ThreadPool;
+use resin_state::store::ResourceStore;
+use resin_vm::{CodeCache, Transaction};
+
+use crate::cost::CostModel;
+use crate::engine::{commit, BlockRun};
+use crate::graph::BlockSlots;
+use crate::keys::BlockKeys;
+use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
+use crate::overlay::BlockOverlay;
+use crate::parallel::pool;
+use crate::sequential::BlockExecutor;
+
+pub struct InOrderExecutor {
+    /// One thread: everything the engine would run on a pool runs here.
+    pool: ThreadPool,
+    /// Learned like the parallel executor's (it pays the same update), though
+    /// nothing here plans with it.
+    costs: CostModel,
+}
+
+impl InOrderExecutor {
+    pub fn new() -> Result<Self, SchedulerError> {
+        Ok(InOrderExecutor { pool: pool(1, "resin-in-order")?, costs: CostModel::new() })
+    }
+
+    fn run(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        keys: &BlockKeys,
+    ) -> BlockOutput {
+        // Numbering the keys stands where the graph and plan stand in the
+        // parallel executor: the overlay's slots need it.
+        let start = Instant::now();
+        let slots = BlockSlots::number(keys);
+        let schedule = start.elapsed();
+
+        let start = Instant::now();
+        let run = BlockRun { code, block, keys, slots: &slots };
+        let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
+        let receipts: Vec<_> =
+            run.run_lane(&overlay, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
+        let writes = overlay.into_writes();
+        let execute = start.elapsed();
+
+        let committed = self.pool.install(|| commit(state, writes, &slots));
+        let state_root = state.root();
+
+        self.costs.observe_block(block, &receipts);
+        let stats = BlockStats {
+            summary: BlockSummary::of(&receipts, committed.keys_written),
+            plan: None,
+            threads_used: 1,
+            cross_lane_waits: 0,
+            timings: Timings {
+                keys: Default::default(),
+                schedule,
+                execute,
+                commit: committed.commit,
+                root: committed.root,
+            },
+        };
+        BlockOutput { receipts, state_root, stats }
+    }
+}
+
+impl BlockExecutor for InOrderExecutor {
+    fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys {
+        BlockKeys::instantiate(code, block)
+    }
+
+    fn execute_with_keys(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        keys: &BlockKeys,
+    ) -> BlockOutput {
+        self.run(code, state, block, &keys.fitted(block.len()))
+    }
+
+    fn cost_model(&self) -> &CostModel {
+        &self.costs
+    }
+}

@@ -1,0 +1,232 @@
+//! The bench's numbers per workload: medians with min and max over the
+//! blocks, as text or as one JSON object per workload.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::measure::Sample;
+use crate::error::CliResult;
+use crate::output::stdout_error;
+use crate::render::{rate, thousands};
+
+/// Median, min and max of some values (0 for none).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Spread {
+    pub p50: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Spread {
+        let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        match (v.first(), v.last()) {
+            (Some(&min), Some(&max)) => {
+                // The lower middle of an even count: never a value no block had.
+                let p50 = v.get((v.len() - 1) / 2).copied().unwrap_or(min);
+                Spread { p50, min, max }
+            }
+            _ => Spread::default(),
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// One workload's result. `p50_ms`, `min_ms` and `max_ms` are the parallel
+/// executor's wall times per block; `seq_*` the in-order executor's.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchResult {
+    pub workload: &'static str,
+    /// Transactions per block.
+    pub txs: usize,
+    pub accounts: u64,
+    pub blocks: usize,
+    pub threads: usize,
+    pub cores: usize,
+    pub cpu: Option<String>,
+    pub build: &'static str,
+    pub p50_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub seq_p50_ms: f64,
+    pub seq_min_ms: f64,
+    pub seq_max_ms: f64,
+    /// Transactions per second at the median block.
+    pub par_tps: f64,
+    pub seq_tps: f64,
+    /// In-order wall time over parallel wall time, per block: median, min, max.
+    pub speedup: f64,
+    pub speedup_min: f64,
+    pub speedup_max: f64,
+    /// Conflict graph and lane plan as a share of the parallel block (median).
+    pub plan_share: f64,
+    /// Allocations per transaction over all blocks, parallel and in order.
+    pub allocs_per_tx: f64,
+    pub seq_allocs_per_tx: f64,
+    /// The parallel executor's phases, medians over the blocks; `root` is
+    /// the part of `commit` spent on the state root.
+    pub par_keys_ms: f64,
+    pub par_schedule_ms: f64,
+    pub par_execute_ms: f64,
+    pub par_commit_ms: f64,
+    pub par_root_ms: f64,
+    /// The in-order executor's; `seq_schedule_ms` is numbering the keys.
+    pub seq_keys_ms: f64,
+    pub seq_schedule_ms: f64,
+    pub seq_execute_ms: f64,
+    pub seq_commit_ms: f64,
+    pub seq_root_ms: f64,
+    /// Over all blocks.
+    pub succeeded: usize,
+    pub lanes: usize,
+    pub dependencies: usize,
+    pub roots_equal: bool,
+    pub receipts_equal: bool,
+}
+
+/// What the workload loop collected.
+pub struct Collected {
+    pub par: Vec<Sample>,
+    pub seq: Vec<Sample>,
+    pub roots_equal: bool,
+    pub receipts_equal: bool,
+}
+
+pub struct Context {
+    pub txs: usize,
+    pub accounts: u64,
+    pub threads: usize,
+    pub cores: usize,
+    pub cpu: Option<String>,
+}
+
+impl BenchResult {
+    pub fn new(workload: &'static str, ctx: &Context, c: &Collected) -> BenchResult {
+        let wall = |s: &[Sample]| Spread::of(s.iter().map(|x| ms(x.wall)));
+        let phase = |s: &[Sample], f: &dyn Fn(&resin_scheduler::Timings) -> Duration| {
+            Spread::of(s.iter().map(|x| ms(f(&x.output.timings)))).p50
+        };
+        let allocs = |s: &[Sample]| {
+            let total: u64 = s.iter().map(|x| x.allocations).sum();
+            total as f64 / (ctx.txs * s.len()).max(1) as f64
+        };
+        let (par, seq) = (wall(&c.par), wall(&c.seq));
+        let tps = |median_ms: f64| ctx.txs as f64 / (median_ms / 1e3).max(1e-9);
+        let speedup = Spread::of(c.seq.iter().zip(&c.par).map(|(s, p)| ms(s.wall) / ms(p.wall).max(1e-9)));
+        let plans: Vec<_> = c.par.iter().filter_map(|x| x.output.plan.clone()).collect();
+        let median_of = |v: Vec<usize>| Spread::of(v.into_iter().map(|x| x as f64)).p50 as usize;
+        BenchResult {
+            workload,
+            txs: ctx.txs,
+            accounts: ctx.accounts,
+            blocks: c.par.len(),
+            threads: ctx.threads,
+            cores: ctx.cores,
+            cpu: ctx.cpu.clone(),
+            build: if cfg!(debug_assertions) { "debug" } else { "release" },
+            p50_ms: par.p50,
+            min_ms: par.min,
+            max_ms: par.max,
+            seq_p50_ms: seq.p50,
+            seq_min_ms: seq.min,
+            seq_max_ms: seq.max,
+            par_tps: tps(par.p50),
+            seq_tps: tps(seq.p50),
+            speedup: speedup.p50,
+            speedup_min: speedup.min,
+            speedup_max: speedup.max,
+            plan_share: Spread::of(c.par.iter().map(|x| ms(x.output.timings.schedule) / ms(x.wall).max(1e-9))).p50,
+            allocs_per_tx: allocs(&c.par),
+            seq_allocs_per_tx: allocs(&c.seq),
+            par_keys_ms: phase(&c.par, &|t| t.keys),
+            par_schedule_ms: phase(&c.par, &|t| t.schedule),
+            par_execute_ms: phase(&c.par, &|t| t.execute),
+            par_commit_ms: phase(&c.par, &|t| t.commit),
+            par_root_ms: phase(&c.par, &|t| t.root),
+            seq_keys_ms: phase(&c.seq, &|t| t.keys),
+            seq_schedule_ms: phase(&c.seq, &|t| t.schedule),
+            seq_execute_ms: phase(&c.seq, &|t| t.execute),
+            seq_commit_ms: phase(&c.seq, &|t| t.commit),
+            seq_root_ms: phase(&c.seq, &|t| t.root),
+            succeeded: c.par.iter().map(|x| x.output.summary.succeeded).sum(),
+            lanes: median_of(plans.iter().map(|p| p.lanes_used).collect()),
+            dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
+            roots_equal: c.roots_equal,
+            receipts_equal: c.receipts_equal,
+        }
+    }
+
+    pub fn print_text(&self, out: &mut dyn Write) -> CliResult<()> {
+        let what = match self.workload {
+            "hot" => "every transfer pays one account (one hot key)",
+            "chain" => "each transfer's receiver sends the next (one dependency chain)",
+            _ => "random transfers",
+        };
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let total = self.txs * self.blocks;
+        let text = format!(
+            "{}: {what}\n  \
+             in order, 1 thread:  {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]\n  \
+             parallel, {:<9} {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]  speedup {:.2}x [{:.2}-{:.2}]\n  \
+             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}); {}, {} dependencies\n  \
+             in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1})\n  \
+             allocations per transaction: {:.1} parallel, {:.1} in order\n  \
+             {} of {} succeeded; state roots {}, receipts {} in every block\n",
+            self.workload,
+            rate(self.seq_tps),
+            self.seq_p50_ms,
+            self.seq_min_ms,
+            self.seq_max_ms,
+            format!("{}:", plural(self.threads, "thread")),
+            rate(self.par_tps),
+            self.p50_ms,
+            self.min_ms,
+            self.max_ms,
+            self.speedup,
+            self.speedup_min,
+            self.speedup_max,
+            self.par_keys_ms,
+            self.par_schedule_ms,
+            self.plan_share * 100.0,
+            self.par_execute_ms,
+            self.par_commit_ms,
+            self.par_root_ms,
+            plural(self.lanes, "lane"),
+            thousands(self.dependencies as u64),
+            self.seq_keys_ms,
+            self.seq_schedule_ms,
+            self.seq_execute_ms,
+            self.seq_commit_ms,
+            self.seq_root_ms,
+            self.allocs_per_tx,
+            self.seq_allocs_per_tx,
+            thousands(self.succeeded as u64),
+            thousands(total as u64),
+            if self.roots_equal { "equal" } else { "DIFFER" },
+            if self.receipts_equal { "equal" } else { "DIFFER" },
+        );
+        out.write_all(text.as_bytes()).map_err(stdout_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_the_middle_value_and_the_extremes() {
+        let s = Spread::of([5.0, 1.0, 3.0, 9.0, 7.0]);
+        assert_eq!((s.p50, s.min, s.max), (5.0, 1.0, 9.0));
+        let even = Spread::of([4.0, 1.0, 3.0, 2.0]);
+        assert_eq!((even.p50, even.min, even.max), (2.0, 1.0, 4.0));
+        let none = Spread::of([]);
+        assert_eq!((none.p50, none.min, none.max), (0.0, 0.0, 0.0));
+        assert_eq!(Spread::of([f64::NAN, 2.0]).p50, 2.0);
+    }
+}

@@ -1,0 +1,57 @@
+//! `prove ACCOUNT MODULE::Resource`: a Merkle proof of a resource, or of its
+//! absence, printed step by step and verified against the state root.
+
+use std::io::Write;
+
+use resin_state::merkle::bit;
+use resin_state::proof::key_path;
+use resin_state::{verify_proof, ProofEnd};
+use resin_vm::ResourceKey;
+
+use super::calls::name_of;
+use super::commands::say;
+use super::{Origin, Session};
+use crate::error::CliResult;
+use crate::script::ast::ResourceRef;
+
+impl Session {
+    pub(super) fn prove(&self, r: &ResourceRef, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
+        let address = self.resolve_address(&r.address, origin)?;
+        let ty = self.resource_type(&r.module, &r.resource, r.span, origin)?;
+        let key = ResourceKey { address, ty };
+        let resources = &self.state.resources;
+        let (root, proof, value) = (resources.root(), resources.prove(&key), resources.get(&key));
+        let who = match name_of(&address, &self.state.accounts) {
+            Some(name) => format!("{name} @{address}"),
+            None => format!("@{address}"),
+        };
+        let type_name = self.state.code.type_name(ty).unwrap_or_else(|| format!("{ty:?}"));
+        match value {
+            Some(v) => say!(out, "proof that {who} holds {}", self.state.code.format_resource(ty, v))?,
+            None => say!(out, "proof that {who} holds no {type_name}")?,
+        }
+        let path = key_path(&key);
+        say!(out, "  key path {}", hex::encode(path))?;
+        for &(at, sibling) in &proof.steps {
+            let side = if bit(&path, u16::from(at)) == 0 { "right" } else { "left" };
+            say!(out, "  branch at bit {at:>3}: {side:>5} sibling {}", hex::encode(sibling))?;
+        }
+        match &proof.end {
+            ProofEnd::Found => say!(out, "  leaf: this resource, hashed from its key and value")?,
+            ProofEnd::Other { key: other, value } => {
+                let name = self.state.code.type_name(other.ty).unwrap_or_else(|| format!("{:?}", other.ty));
+                say!(
+                    out,
+                    "  leaf: {name} at @{} ({} value bytes): the walk for this key ends at another key, so it is absent",
+                    other.address,
+                    value.len()
+                )?;
+            }
+            ProofEnd::Empty => say!(out, "  the state is empty")?,
+        }
+        match verify_proof(&root, &key, value, &proof) {
+            Ok(()) => say!(out, "  verified against the state root {}", hex::encode(root)),
+            Err(e) => Err(origin.error(r.span, format!("the proof does not verify (this is a bug): {e}"))),
+        }
+    }
+}
