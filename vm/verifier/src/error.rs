@@ -119,6 +119,10 @@ pub enum VerifyErrorKind {
     TooComplex { max: usize },
     #[error("access spec with {count} entries (at most {max})")]
     AccessSpecTooLarge { count: usize, max: usize },
+    #[error("{what} holds values nested {depth} deep (at most {max})")]
+    ValueTooDeep { what: Box<str>, depth: usize, max: usize },
+    #[error("verifying this module needs more than {max} units of dataflow work")]
+    ModuleTooComplex { max: usize },
 
     // ---- signatures ----
     #[error("field `{field}` of `{struct_name}` holds a reference")]

@@ -13,5 +13,7 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/limits.rs"]
+mod limits;
 #[path = "verifier/tables.rs"]
 mod tables;
