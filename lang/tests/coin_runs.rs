@@ -60,7 +60,7 @@ fn transfer_access_set_is_exactly_sender_and_recipient_balances() {
 
     // Instantiated for `transfer(@A, @B, 5)`: exactly W Balance@A and W Balance@B.
     let mut world = World::new();
-    world.publish(module).unwrap();
+    world.publish_stdlib(module).unwrap();
     let call = tx(0xA, "transfer", vec![Value::Address(AccountAddress::from_u64(0xB)), Value::U64(5)]);
     let keys = declared_keys(&world.code, &call).unwrap();
     let mut instantiated: Vec<(AccessMode, AccessKey)> = keys.0.iter().map(|k| (k.mode, k.key)).collect();
@@ -76,7 +76,7 @@ fn transfer_access_set_is_exactly_sender_and_recipient_balances() {
 #[test]
 fn register_transfer_and_abort_on_insufficient_funds() {
     let mut world = World::new();
-    world.publish(compile_coin()).unwrap();
+    world.publish_stdlib(compile_coin()).unwrap();
 
     for account in [0xA, 0xB] {
         let receipt = world.execute(&tx(account, "register", vec![]));
@@ -115,7 +115,7 @@ fn register_transfer_and_abort_on_insufficient_funds() {
 #[test]
 fn transfer_to_an_unregistered_account_aborts_without_writes() {
     let mut world = World::new();
-    world.publish(compile_coin()).unwrap();
+    world.publish_stdlib(compile_coin()).unwrap();
     world.execute(&tx(0xA, "register", vec![]));
     world.resources.apply_owned(balance_key(0xA), Some(balance(10)));
     let receipt =

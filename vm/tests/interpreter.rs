@@ -19,7 +19,9 @@ fn id(name: &str) -> ModuleId {
 }
 
 fn publish(world: &mut World, text: &str) {
-    world.publish(assemble(text).unwrap_or_else(|e| panic!("{e}\n{text}"))).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    world
+        .publish_stdlib(assemble(text).unwrap_or_else(|e| panic!("{e}\n{text}")))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
 }
 
 fn call_tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
@@ -289,7 +291,7 @@ fn the_tour_runs_every_opcode() {
     assert_eq!(used, all, "opcodes without a program in the tour: {missing:?}");
 
     let mut world = World::new();
-    world.publish(module).unwrap();
+    world.publish_stdlib(module).unwrap();
     let b = Value::Bool;
     assert_eq!(call(&world, "tour", "arith", vec![]), Ok(vec![Value::U128(13)]));
     assert_eq!(

@@ -278,8 +278,8 @@ public entry fun missing(x: address) acquires read R(param x) {
     fn world(fused: bool) -> World {
         FUSION.with(|f| f.set(fused));
         let mut world = World::new();
-        world.publish(assemble(COIN).unwrap()).unwrap();
-        world.publish(assemble(PATHS).unwrap()).unwrap();
+        world.publish_stdlib(assemble(COIN).unwrap()).unwrap();
+        world.publish_stdlib(assemble(PATHS).unwrap()).unwrap();
         FUSION.with(|f| f.set(true));
         world
     }

@@ -128,6 +128,8 @@ pub struct LoadedStruct {
     pub abilities: resin_format::file_format::Abilities,
     pub field_names: Vec<String>,
     pub field_types: Vec<ResolvedType>,
+    /// How deeply a value of this struct nests (a struct of `u64`s is 2).
+    pub depth: usize,
 }
 
 /// A function definition, resolved: everything a call needs in one place.

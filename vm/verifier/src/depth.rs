@@ -43,9 +43,19 @@ pub(crate) fn value_depth(ty: &Type, struct_depths: &[usize]) -> usize {
     vectors.saturating_add(leaf)
 }
 
-/// Per struct handle, the depth of its values as far as this module can tell.
-pub(crate) fn struct_depths(module: &Module) -> Vec<usize> {
-    let mut depths = vec![1usize; module.struct_handles.len()];
+/// Per struct handle, the depth of its values: computed for the module's own
+/// structs, `foreign_depth` for the others (what the loader records for each
+/// struct it links).
+pub fn value_depths(module: &Module, foreign_depth: &dyn Fn(StructHandleIdx) -> usize) -> Vec<usize> {
+    let mut depths: Vec<usize> = (0..module.struct_handles.len())
+        .map(|i| {
+            let handle = StructHandleIdx(u16::try_from(i).unwrap_or(u16::MAX));
+            match module.struct_handle(handle) {
+                Some(h) if h.module.0 != 0 => foreign_depth(handle),
+                _ => 1,
+            }
+        })
+        .collect();
     let def_of: BTreeMap<StructHandleIdx, usize> =
         module.structs.iter().enumerate().map(|(i, d)| (d.handle, i)).collect();
     // For each definition, the own definitions its fields need first.
@@ -85,9 +95,17 @@ fn too_deep(what: String, depth: usize) -> Result<(), VerifyErrorKind> {
     Ok(())
 }
 
-/// Checks every type the module names; the first one too deep is the error.
+/// Checks every type the module names, counting a struct of another module
+/// as 1 deep; the first type too deep is the error.
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
-    let depths = struct_depths(module);
+    check_value_depth(module, &|_| 1)
+}
+
+/// Checks every type the module names, with `foreign_depth` giving the depth
+/// of each struct handle of another module (the loader knows it; the
+/// verifier assumes 1). The module must have passed the bounds pass.
+pub fn check_value_depth(module: &Module, foreign_depth: &dyn Fn(StructHandleIdx) -> usize) -> Result<(), VerifyError> {
+    let depths = value_depths(module, foreign_depth);
     let err = |kind| VerifyError::module(module, kind);
     for def in &module.structs {
         let name = module.struct_name(def).unwrap_or_default();

@@ -33,10 +33,12 @@ mod types;
 
 use std::fmt;
 
+pub use depth::{check_value_depth, value_depths};
 pub use error::{VerifyError, VerifyErrorKind};
 pub use limits::{
     MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS,
-    MAX_MODULE_DATAFLOW_UNITS, MAX_PARAMS, MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH, MAX_VECTOR_COUNT,
+    MAX_MODULE_DATAFLOW_UNITS, MAX_PARAMS, MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH,
+    MAX_VECTOR_COUNT,
 };
 
 use resin_format::file_format::{AccessSpec, FunctionDef, FunctionHandle, LocalIdx, Module, Type};

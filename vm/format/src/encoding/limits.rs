@@ -56,9 +56,8 @@ pub const MAX_VALUE_SIZE: usize = 1 << 20;
 
 /// The standard library's address: only the standard library publishes
 /// modules here (`0x1::coin`).
-pub const RESERVED_ADDRESS: AccountAddress = AccountAddress([
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-]);
+pub const RESERVED_ADDRESS: AccountAddress =
+    AccountAddress([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
 /// Module names of the builtin modules (`0x1::signer`, `0x1::vector`), whose
 /// functions the compiler turns into instructions: no module may take them.
 pub const RESERVED_MODULE_NAMES: &[&str] = &["signer", "vector"];
