@@ -155,3 +155,26 @@ fn a_large_block_matches_sequential_execution() {
         assert_eq!(par.stats.plan.unwrap().lanes_used, threads);
     }
 }
+
+#[test]
+fn argument_gas_and_the_gas_cap_are_the_same_in_both_executors() {
+    use resin_vm::gas::{argument_cost, MAX_GAS_LIMIT};
+    use resin_vm::Value;
+    // Transfers whose amounts take one or two bytes cost exactly the extra
+    // bytes of their arguments, in every executor (balances before and after
+    // take two bytes each, so storage costs the same).
+    let block = vec![transfer(1, 2, 1), transfer(3, 4, 200), transfer(5, 6, 500)];
+    let (seq, _) = run_both(2, &block);
+    let base = seq.receipts[0].gas_used - argument_cost(&block[0].args);
+    for (tx, receipt) in block.iter().zip(&seq.receipts) {
+        assert_eq!(receipt.gas_used, base + argument_cost(&tx.args), "{tx:?}");
+    }
+    // A transaction over the gas cap does not start, in either executor.
+    let mut greedy = transfer(3, 4, 1);
+    greedy.gas_limit = MAX_GAS_LIMIT + 1;
+    let bulky = call(coin(), "transfer", 5, vec![Value::Address(addr(6)), Value::U64(1)], GAS);
+    let (seq, _) = run_both(2, &[greedy, bulky]);
+    assert!(matches!(seq.receipts[0].status, Status::InvalidArguments { .. }), "{:?}", seq.receipts[0].status);
+    assert_eq!(seq.receipts[0].gas_used, 0);
+    assert!(seq.receipts[1].status.is_success());
+}
