@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod compiler;
 mod error;
+mod limits;
 mod output;
 mod render;
 mod repl;

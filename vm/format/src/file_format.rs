@@ -67,8 +67,10 @@ impl ModuleId {
 }
 
 impl fmt::Display for ModuleId {
+    /// `0x1::coin`. A name read from hostile bytes may hold control
+    /// characters; they are shown escaped (a valid identifier has none).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}::{}", self.address, self.name)
+        write!(f, "{}::{}", self.address, crate::escape::escaped(&self.name))
     }
 }
 

@@ -264,7 +264,9 @@ fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<
             let handle =
                 module.function_handle(def.handle).ok_or_else(|| malformed(id, "function definition handle"))?;
             let params = resolve_types(id, &handle.params, handle_types)?;
-            let signature = CallSignature::of(&params);
+            let signature = CallSignature::of(&params, |i| {
+                handle.params.get(i).map_or_else(String::new, |ty| resin_format::disasm::type_name(module, ty))
+            });
             Ok(LoadedFunction {
                 name: handle.name.clone(),
                 visibility: def.visibility,

@@ -102,11 +102,15 @@ pub struct CallSignature {
 }
 
 impl CallSignature {
-    pub(crate) fn of(params: &[ResolvedType]) -> CallSignature {
+    /// The signature of a function with `params`; `describe(i)` names the
+    /// type of parameter `i` in the unsupported message (with struct names:
+    /// a [`ResolvedType`] only knows type ids).
+    pub(crate) fn of(params: &[ResolvedType], describe: impl Fn(usize) -> String) -> CallSignature {
         let signers: Vec<SignerParam> = params.iter().map_while(ResolvedType::is_signer_param).collect();
         let args: Vec<ResolvedType> = params[signers.len()..].to_vec();
-        let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, ty)| {
-            format!("parameter {} has type `{ty}`, which a transaction cannot supply", i + signers.len())
+        let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, _)| {
+            let index = i + signers.len();
+            format!("parameter {index} has type `{}`, which a transaction cannot supply", describe(index))
         });
         CallSignature { signers, args, unsupported }
     }

@@ -64,7 +64,7 @@ pub enum LoadError {
     TooLarge { module: ModuleId, size: usize, max: usize },
     #[error("{module} cannot be published: address {} is reserved for the standard library", RESERVED_ADDRESS)]
     ReservedAddress { module: ModuleId },
-    #[error("{module} cannot be published: `{}` is the name of a builtin module", module.name)]
+    #[error("{module} cannot be published: `{}` is the name of a builtin module", resin_format::escape::escaped(&module.name))]
     ReservedName { module: ModuleId },
     /// Found at link time, when the depth of other modules' structs is known.
     #[error("{module}: {what} holds values nested {depth} deep (at most {max})")]

@@ -4,6 +4,7 @@
 //! root ([`store`]), and the persistent state file ([`persist`], redb).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod canonical;
 pub mod keys;
 pub mod persist;
 pub mod store;

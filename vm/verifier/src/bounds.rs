@@ -4,6 +4,7 @@
 //! passes index tables freely after this one (and still never panic if they
 //! are run without it: they look everything up with `get`).
 
+use resin_format::escape::escaped;
 use std::collections::BTreeSet;
 
 use super::error::{VerifyError, VerifyErrorKind};
@@ -39,7 +40,8 @@ fn identifier(name: &str) -> Result<(), VerifyErrorKind> {
     if is_identifier(name) {
         Ok(())
     } else {
-        Err(VerifyErrorKind::InvalidIdentifier { name: name.into() })
+        // The name is echoed in the message: control characters escaped.
+        Err(VerifyErrorKind::InvalidIdentifier { name: escaped(name).into() })
     }
 }
 
@@ -137,27 +139,27 @@ fn check_unique_names(module: &Module) -> Result<(), VerifyErrorKind> {
     for def in &module.structs {
         let name = module.struct_name(def).unwrap_or_default();
         if !structs.insert(name) {
-            return Err(VerifyErrorKind::DuplicateStructName { name: name.into() });
+            return Err(VerifyErrorKind::DuplicateStructName { name: escaped(name).into() });
         }
     }
     let mut functions = BTreeSet::new();
     for def in &module.functions {
         if let Some(name) = module.function_name(def) {
             if !functions.insert(name) {
-                return Err(VerifyErrorKind::DuplicateFunctionName { name: name.into() });
+                return Err(VerifyErrorKind::DuplicateFunctionName { name: escaped(name).into() });
             }
         }
     }
     let mut struct_handles = BTreeSet::new();
     for handle in &module.struct_handles {
         if !struct_handles.insert((handle.module, handle.name.as_str())) {
-            return Err(VerifyErrorKind::DuplicateStructHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::DuplicateStructHandle { name: escaped(&handle.name).into() });
         }
     }
     let mut function_handles = BTreeSet::new();
     for handle in &module.function_handles {
         if !function_handles.insert((handle.module, handle.name.as_str())) {
-            return Err(VerifyErrorKind::DuplicateFunctionHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::DuplicateFunctionHandle { name: escaped(&handle.name).into() });
         }
     }
     Ok(())

@@ -1,0 +1,217 @@
+//! The canonical byte encoding of a [`Value`] (postcard's: a varint variant
+//! tag, then the payload; addresses as 32 raw bytes, vectors and structs as
+//! a varint length and their items), read and written with loops and an
+//! explicit stack instead of serde's recursion.
+//!
+//! Decoding reads bytes from a state file, which a user or another program
+//! may have written: it refuses values deeper than [`MAX_VALUE_DEPTH`],
+//! never reserves more memory than the input could fill, and says what is
+//! wrong and at which byte.
+
+use std::fmt;
+
+use resin_format::encoding::limits::MAX_VALUE_DEPTH;
+use resin_format::file_format::AccountAddress;
+
+use crate::value::Value;
+
+const TAG_BOOL: u8 = 0;
+const TAG_U8: u8 = 1;
+const TAG_U64: u8 = 2;
+const TAG_U128: u8 = 3;
+const TAG_ADDRESS: u8 = 4;
+const TAG_SIGNER: u8 = 5;
+const TAG_VECTOR: u8 = 6;
+const TAG_STRUCT: u8 = 7;
+
+/// Why bytes are not a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueDecodeError {
+    /// The offset of the offending byte.
+    pub at: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for ValueDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.reason, self.at)
+    }
+}
+
+impl std::error::Error for ValueDecodeError {}
+
+fn put_varint(mut v: u128, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Appends the canonical bytes of `value` to `out`.
+pub fn encode_into(value: &Value, out: &mut Vec<u8>) {
+    // Items still to write, innermost container last.
+    let mut pending: Vec<std::slice::Iter<'_, Value>> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        let Some(value) = next.take().or_else(|| pending.last_mut().and_then(Iterator::next)) else {
+            if pending.pop().is_none() {
+                return;
+            }
+            continue;
+        };
+        match value {
+            Value::Bool(b) => out.extend_from_slice(&[TAG_BOOL, u8::from(*b)]),
+            Value::U8(v) => out.extend_from_slice(&[TAG_U8, *v]),
+            Value::U64(v) => {
+                out.push(TAG_U64);
+                put_varint(u128::from(*v), out);
+            }
+            Value::U128(v) => {
+                out.push(TAG_U128);
+                put_varint(*v, out);
+            }
+            Value::Address(a) => {
+                out.push(TAG_ADDRESS);
+                out.extend_from_slice(&a.0);
+            }
+            Value::Signer(a) => {
+                out.push(TAG_SIGNER);
+                out.extend_from_slice(&a.0);
+            }
+            Value::Vector(items) | Value::Struct(items) => {
+                out.push(if matches!(value, Value::Vector(_)) { TAG_VECTOR } else { TAG_STRUCT });
+                put_varint(items.len() as u128, out);
+                pending.push(items.iter());
+            }
+        }
+    }
+}
+
+/// The canonical bytes of `value`.
+pub fn encode(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(value, &mut out);
+    out
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn error(&self, at: usize, reason: impl Into<String>) -> ValueDecodeError {
+        ValueDecodeError { at, reason: reason.into() }
+    }
+
+    fn byte(&mut self) -> Result<u8, ValueDecodeError> {
+        let b = *self.bytes.get(self.pos).ok_or_else(|| self.error(self.pos, "the value is cut off"))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// A varint of at most `bits` bits, in its shortest form (as written).
+    fn varint(&mut self, bits: u32) -> Result<u128, ValueDecodeError> {
+        let start = self.pos;
+        let mut value = 0u128;
+        let mut shift = 0u32;
+        loop {
+            let b = self.byte()?;
+            let chunk = u128::from(b & 0x7f);
+            let room = bits.saturating_sub(shift);
+            if room == 0 || (room < 7 && chunk >> room != 0) {
+                return Err(self.error(start, format!("a number does not fit in {bits} bits")));
+            }
+            value |= chunk << shift;
+            if b & 0x80 == 0 {
+                if b == 0 && shift > 0 {
+                    return Err(self.error(start, "a number written with more bytes than it needs"));
+                }
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+
+    fn address(&mut self) -> Result<AccountAddress, ValueDecodeError> {
+        let end = self.pos + 32;
+        let bytes: [u8; 32] = match self.bytes.get(self.pos..end).map(<[u8; 32]>::try_from) {
+            Some(Ok(bytes)) => bytes,
+            _ => return Err(self.error(self.pos, "an address is cut off")),
+        };
+        self.pos = end;
+        Ok(AccountAddress(bytes))
+    }
+}
+
+/// Reads a value from exactly `bytes`.
+pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    // Open containers: whether a vector, the items so far, how many are still to come.
+    let mut open: Vec<(bool, Vec<Value>, usize)> = Vec::new();
+    loop {
+        let start = r.pos;
+        let tag = r.byte()?;
+        let mut value = match tag {
+            TAG_BOOL => match r.byte()? {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                other => return Err(r.error(start + 1, format!("a boolean byte {other:#04x}, neither 0 nor 1"))),
+            },
+            TAG_U8 => Value::U8(r.byte()?),
+            TAG_U64 => Value::U64(u64::try_from(r.varint(64)?).unwrap_or(u64::MAX)),
+            TAG_U128 => Value::U128(r.varint(128)?),
+            TAG_ADDRESS => Value::Address(r.address()?),
+            TAG_SIGNER => Value::Signer(r.address()?),
+            TAG_VECTOR | TAG_STRUCT => {
+                let len = usize::try_from(r.varint(64)?).unwrap_or(usize::MAX);
+                // The container itself is one level; its items at least one more.
+                if open.len() + 1 >= MAX_VALUE_DEPTH && len > 0 {
+                    return Err(r.error(start, format!("a value nested deeper than {MAX_VALUE_DEPTH}")));
+                }
+                if len > 0 {
+                    // Every item takes at least two bytes: reserve no more than the rest could hold.
+                    let capacity = len.min(bytes.len().saturating_sub(r.pos) / 2);
+                    open.push((tag == TAG_VECTOR, Vec::with_capacity(capacity), len));
+                    continue;
+                }
+                if tag == TAG_VECTOR {
+                    Value::Vector(Vec::new())
+                } else {
+                    Value::Struct(Vec::new())
+                }
+            }
+            other => return Err(r.error(start, format!("unknown value tag {other:#04x}"))),
+        };
+        // Place the value; every container it completes is placed in turn.
+        loop {
+            let Some((_, items, remaining)) = open.last_mut() else {
+                if r.pos != bytes.len() {
+                    return Err(r.error(r.pos, format!("{} bytes after the end of the value", bytes.len() - r.pos)));
+                }
+                return Ok(value);
+            };
+            items.push(value);
+            *remaining -= 1;
+            if *remaining > 0 {
+                break;
+            }
+            let Some((is_vector, items, _)) = open.pop() else { break };
+            value = if is_vector { Value::Vector(items) } else { Value::Struct(items) };
+        }
+    }
+}
+
+/// How deeply `value` nests (a primitive is 1), computed without recursion.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 1usize)];
+    while let Some((value, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        if let Value::Vector(items) | Value::Struct(items) = value {
+            pending.extend(items.iter().map(|item| (item, depth + 1)));
+        }
+    }
+    deepest
+}
