@@ -93,7 +93,7 @@ impl Session {
     /// A literal as a value of type `ty`.
     pub(super) fn literal_value(&self, lit: &Spanned<Literal>, ty: &ResolvedType, origin: &Origin) -> CliResult<Value> {
         let mismatch =
-            |what: &str| origin.error(lit.span, format!("expected a `{}` value, found {what}", self.type_name(ty)));
+            |what: &str| origin.error(lit.span, format!("expected a `{}` argument, found {what}", self.type_name(ty)));
         match (&lit.node, ty) {
             (Literal::Int { value, suffix }, ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128) => {
                 let wanted = match ty {
