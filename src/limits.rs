@@ -12,3 +12,6 @@ pub const MAX_TRANSFER_ACCOUNTS: u64 = 1_000_000;
 /// Vector literals nested in one argument (`[[[1]]]` is 3): within the VM's
 /// value depth, with room for the elements.
 pub const MAX_LITERAL_NESTING: usize = 32;
+/// Lines one REPL input may span (an open `module {` or `block {` keeps
+/// reading): past it the input is run as it is, and reports what is missing.
+pub const MAX_REPL_INPUT_LINES: usize = 1_000;

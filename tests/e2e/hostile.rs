@@ -190,3 +190,17 @@ fn messages_name_types_and_escape_what_they_echo() {
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
     assert!(out.stderr.contains("`m::f\\u{1b}`"), "{:?}", out.stderr);
 }
+
+#[test]
+fn a_repl_input_that_never_closes_stops_growing() {
+    // Every line of an open `block {` re-parsed the whole input so far.
+    let mut input = String::from("block {\n");
+    input.push_str(&"call a m::f\n".repeat(3_000));
+    input.push_str("accounts\n");
+    let start = Instant::now();
+    let out = run_with(resin().arg("repl"), Some(&input));
+    out.expect_code(0);
+    assert!(out.stderr.contains("<repl>:1:7: unclosed block: missing `}`"), "{}", &out.stderr[..out.stderr.len().min(500)]);
+    assert!(out.stdout.contains("no accounts"), "the session went on: {}", out.stdout);
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+}
