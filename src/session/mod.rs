@@ -84,10 +84,7 @@ pub struct LoggedEvent {
     pub event: Event,
 }
 
-/// How many undo points are kept; each is O(1) to take but pins old data.
-const UNDO_DEPTH: usize = 64;
-/// How many events `events all` keeps.
-const EVENT_LOG_LIMIT: usize = 10_000;
+use crate::limits::{EVENT_LOG_LIMIT, UNDO_DEPTH};
 
 /// The names a session knows, for the REPL's completer.
 #[derive(Default, Clone, Debug)]
