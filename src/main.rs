@@ -1,22 +1,11 @@
-//! `resin`: compile, run, schedule and benchmark Resin contracts.
+//! `resin`: compile, run, schedule and benchmark Resin contracts. The
+//! commands live in the library (`src/lib.rs`); this is the executable.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
-
-mod bench;
-mod cli;
-mod commands;
-mod compiler;
-mod error;
-mod limits;
-mod output;
-mod render;
-mod repl;
-mod script;
-mod session;
-mod workload;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use resin::{cli, commands};
 
 // Executing a block allocates and frees many small values (resources, write
 // sets, receipts) across threads; glibc's malloc spent a fifth of `resin

@@ -11,6 +11,7 @@ mod atomic;
 mod block;
 mod calls;
 mod commands;
+mod embed;
 mod exec;
 mod expect;
 pub mod generate;
@@ -137,19 +138,8 @@ impl Session {
     /// written by `resin run` and the REPL, only read (never created, never
     /// changed) by `resin schedule`.
     pub fn open(state: StateOptions<'_>, threads: usize, mode: Mode) -> CliResult<Session> {
-        let mut session = Session {
-            state: State::default(),
-            undo: Vec::new(),
-            snapshots: BTreeMap::new(),
-            store: None,
-            mode,
-            last: None,
-            event_log: Vec::new(),
-            next_tx: 1,
-            executor: ParallelExecutor::new(threads).map_err(|e| CliError::Other(e.to_string()))?,
-            current: None,
-            batch: None,
-        };
+        let executor = ParallelExecutor::new(threads).map_err(|e| CliError::Other(e.to_string()))?;
+        let mut session = Session::in_memory(executor, mode);
         if let Some(path) = state.path {
             // Planning reads the state file but never writes it.
             let access = if mode == Mode::Run { Access::ReadWrite } else { Access::ReadOnly };

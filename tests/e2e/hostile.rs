@@ -200,7 +200,11 @@ fn a_repl_input_that_never_closes_stops_growing() {
     let start = Instant::now();
     let out = run_with(resin().arg("repl"), Some(&input));
     out.expect_code(0);
-    assert!(out.stderr.contains("<repl>:1:7: unclosed block: missing `}`"), "{}", &out.stderr[..out.stderr.len().min(500)]);
+    assert!(
+        out.stderr.contains("<repl>:1:7: unclosed block: missing `}`"),
+        "{}",
+        &out.stderr[..out.stderr.len().min(500)]
+    );
     assert!(out.stdout.contains("no accounts"), "the session went on: {}", out.stdout);
     assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
 }
