@@ -45,8 +45,20 @@ pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<
     let call_targets = call_targets(&id, &module, &deps, &handle_types)?;
     let functions = functions(&id, &module, &handle_types)?;
     let function_index = functions.iter().enumerate().map(|(i, f)| (f.name.clone(), index16(i))).collect();
+    let struct_index = structs.iter().enumerate().map(|(i, s)| (s.name.clone(), index16(i))).collect();
     let constants = module.constants.iter().map(|c| const_value(&c.value)).collect();
-    Ok(LoadedModule { id, module, hash, handle_types, structs, functions, call_targets, constants, function_index })
+    Ok(LoadedModule {
+        id,
+        module,
+        hash,
+        handle_types,
+        structs,
+        functions,
+        call_targets,
+        constants,
+        function_index,
+        struct_index,
+    })
 }
 
 /// The value depth of every struct handle, with other modules' structs at
@@ -139,15 +151,17 @@ fn struct_handle_types(
     deps: &[Option<Arc<LoadedModule>>],
     own: &[(&resin_format::file_format::StructDef, LoadedStruct)],
 ) -> Result<Vec<TypeId>, LoadError> {
+    // Looked up by handle index, not searched per handle: a module of many
+    // structs must not make linking quadratic.
+    let own_by_handle: FxHashMap<usize, TypeId> = own.iter().map(|(def, s)| (def.handle.index(), s.ty)).collect();
     module
         .struct_handles
         .iter()
         .enumerate()
         .map(|(index, handle)| match deps.get(handle.module.index()) {
-            Some(None) => own
-                .iter()
-                .find(|(def, _)| def.handle.index() == index)
-                .map(|(_, s)| s.ty)
+            Some(None) => own_by_handle
+                .get(&index)
+                .copied()
                 .ok_or_else(|| malformed(id, &format!("struct handle `{}` has no definition", handle.name))),
             Some(Some(dep)) => {
                 let def = dep.struct_by_name(&handle.name).ok_or_else(|| LoadError::StructNotFound {
@@ -210,13 +224,13 @@ fn call_targets(
     handle_types: &[TypeId],
 ) -> Result<Vec<CallTarget>, LoadError> {
     let mut targets = Vec::with_capacity(module.function_handles.len());
+    let def_by_handle: FxHashMap<usize, usize> =
+        module.functions.iter().enumerate().map(|(i, def)| (def.handle.index(), i)).rev().collect();
     for (index, handle) in module.function_handles.iter().enumerate() {
         let target = match deps.get(handle.module.index()) {
-            Some(None) => module
-                .functions
-                .iter()
-                .position(|def| def.handle.index() == index)
-                .map(|def| CallTarget::Local(index16(def)))
+            Some(None) => def_by_handle
+                .get(&index)
+                .map(|&def| CallTarget::Local(index16(def)))
                 .ok_or_else(|| malformed(id, &format!("function handle `{}` has no definition", handle.name)))?,
             Some(Some(dep)) => {
                 let mismatch = |what: &'static str| LoadError::FunctionMismatch {

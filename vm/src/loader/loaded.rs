@@ -187,6 +187,8 @@ pub struct LoadedModule {
     /// Per constant, as a value ready to copy.
     pub(crate) constants: Vec<Value>,
     pub(crate) function_index: FxHashMap<String, u16>,
+    /// Struct definitions by name, for linking the modules that use them.
+    pub(crate) struct_index: FxHashMap<String, u16>,
 }
 
 impl LoadedModule {
@@ -225,7 +227,7 @@ impl LoadedModule {
     }
 
     pub(crate) fn struct_by_name(&self, name: &str) -> Option<&LoadedStruct> {
-        self.structs.iter().find(|s| s.name == name)
+        self.structs.get(usize::from(*self.struct_index.get(name)?))
     }
 
     pub(crate) fn function_def_index(&self, name: &str) -> Option<u16> {

@@ -114,7 +114,7 @@ fn check_struct_defs(module: &Module) -> Result<(), VerifyErrorKind> {
             .struct_handle(def.handle)
             .ok_or(VerifyErrorKind::VerifierInvariant { detail: "struct handle vanished after its bounds check" })?;
         if handle.module.0 != 0 {
-            return Err(VerifyErrorKind::StructDefForeignHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::StructDefForeignHandle { name: escaped(&handle.name).into() });
         }
         let mut names = BTreeSet::new();
         for field in &def.fields {
@@ -172,13 +172,13 @@ fn check_own_handles_defined(module: &Module) -> Result<(), VerifyErrorKind> {
     let defined_structs: BTreeSet<usize> = module.structs.iter().map(|d| d.handle.index()).collect();
     for (index, handle) in module.struct_handles.iter().enumerate() {
         if handle.module.0 == 0 && !defined_structs.contains(&index) {
-            return Err(VerifyErrorKind::OwnStructHandleWithoutDefinition { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::OwnStructHandleWithoutDefinition { name: escaped(&handle.name).into() });
         }
     }
     let defined_functions: BTreeSet<usize> = module.functions.iter().map(|d| d.handle.index()).collect();
     for (index, handle) in module.function_handles.iter().enumerate() {
         if handle.module.0 == 0 && !defined_functions.contains(&index) {
-            return Err(VerifyErrorKind::OwnFunctionHandleWithoutDefinition { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::OwnFunctionHandleWithoutDefinition { name: escaped(&handle.name).into() });
         }
     }
     Ok(())
@@ -199,7 +199,7 @@ pub(crate) fn check_function(module: &Module, index: usize) -> Result<(), Verify
         )
     })?;
     if handle.module.0 != 0 {
-        return Err(fn_err(None, VerifyErrorKind::FunctionDefForeignHandle { name: handle.name.as_str().into() }));
+        return Err(fn_err(None, VerifyErrorKind::FunctionDefForeignHandle { name: escaped(&handle.name).into() }));
     }
     for ty in &def.locals {
         check_type(module, ty).map_err(|kind| fn_err(None, kind))?;

@@ -120,3 +120,16 @@ fn a_module_has_one_dataflow_budget_for_all_its_functions() {
     assert_eq!(err.kind, K::ModuleTooComplex { max: MAX_MODULE_DATAFLOW_UNITS });
     assert_eq!(err.function.as_deref(), Some("f3"), "{err}");
 }
+
+#[test]
+fn names_echoed_in_errors_are_escaped() {
+    let mut m = Builder::base().build();
+    m.struct_handles[2].name = "Po\nint\u{1b}[2J".into();
+    let err = resin_verifier::verify_module(&m).unwrap_err();
+    assert_eq!(err.kind, K::InvalidIdentifier { name: "Po\\nint\\u{1b}[2J".into() });
+    assert!(!err.to_string().contains('\n') && !err.to_string().contains('\u{1b}'), "{err}");
+    let mut m = Builder::base().build();
+    m.module_handles[0].name = "m\r".into();
+    let err = resin_verifier::verify_module(&m).unwrap_err();
+    assert_eq!(err.to_string(), "0x1::m\\r: `m\\r` is not a valid identifier");
+}
