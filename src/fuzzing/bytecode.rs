@@ -60,28 +60,48 @@ fn parallel() -> &'static Mutex<ParallelExecutor> {
     PARALLEL.get_or_init(|| Mutex::new(ParallelExecutor::new(2).unwrap_or_else(|e| panic!("thread pool: {e}"))))
 }
 
+/// How far one input got: for judging a corpus (see fuzz/README.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reached {
+    /// No module: the bytes did not decode, or generation ran out of input.
+    Nothing,
+    /// A module that does not verify.
+    Module,
+    /// A verified module that does not publish (a link error).
+    Verified,
+    /// Published, with no entry function to call.
+    Published,
+    /// Entry functions ran as a block on both executors.
+    Executed,
+}
+
 /// Runs the harness on one input.
 pub fn run(data: &[u8]) {
+    reach(data);
+}
+
+/// [`run`], saying how far the input got.
+pub fn reach(data: &[u8]) -> Reached {
     let mut u = Unstructured::new(data);
-    let Ok(mode) = u.arbitrary::<u8>() else { return };
+    let Ok(mode) = u.arbitrary::<u8>() else { return Reached::Nothing };
     let module = match mode % 4 {
         0 => match u.bytes(u.len()).map(decode_module) {
             Ok(Ok(module)) => module,
-            _ => return,
+            _ => return Reached::Nothing,
         },
         1 => match Module::arbitrary(&mut u) {
             Ok(module) => module,
-            Err(_) => return,
+            Err(_) => return Reached::Nothing,
         },
         _ => match mutated_seed(&mut u) {
             Some(module) => module,
-            None => return,
+            None => return Reached::Nothing,
         },
     };
     check_encoding(&module);
     let text = resin_format::disasm::disassemble(&module);
     if resin_verifier::verify_module(&module).is_err() {
-        return;
+        return Reached::Module;
     }
     match resin_format::assembler::assemble(&text) {
         Ok(back) => assert!(back == module, "a verified module does not assemble back from:\n{text}"),
@@ -89,13 +109,13 @@ pub fn run(data: &[u8]) {
     }
     let (base_code, genesis) = base();
     let mut code = base_code.clone();
-    let Some(id) = module.self_id().cloned() else { return };
+    let Some(id) = module.self_id().cloned() else { return Reached::Module };
     match code.publish_with(module, Publisher::StandardLibrary, Verification::Verify) {
         Ok(()) => {}
         Err(LoadError::Verify(e)) => panic!("publishing found a verifier error the verifier did not: {e}"),
-        Err(_) => return,
+        Err(_) => return Reached::Verified,
     }
-    let Some(loaded) = code.loaded(&id) else { return };
+    let Some(loaded) = code.loaded(&id) else { return Reached::Verified };
     let entries: Vec<(String, Vec<ResolvedType>)> = loaded
         .functions()
         .iter()
@@ -103,7 +123,7 @@ pub fn run(data: &[u8]) {
         .map(|f| (f.name.clone(), f.signature.args.clone()))
         .collect();
     if entries.is_empty() {
-        return;
+        return Reached::Published;
     }
     let mut block = Vec::new();
     while block.len() < 6 && !u.is_empty() {
@@ -117,6 +137,7 @@ pub fn run(data: &[u8]) {
         block.extend(entries.iter().filter_map(|entry| transaction(&mut zeros, &id, entry)));
     }
     run_block(&code, genesis, &block);
+    Reached::Executed
 }
 
 /// A seed module with up to eight edits.
