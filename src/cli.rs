@@ -87,6 +87,10 @@ pub struct StateArg {
     /// (created if missing). Without it, state lives in memory.
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+    /// Verify every module of the state file again, even those the file
+    /// records as verified.
+    #[arg(long, requires = "state")]
+    pub verify_state: bool,
 }
 
 #[derive(Args, Debug)]
@@ -112,6 +116,10 @@ pub struct ScheduleArgs {
     /// Start from the state in this file (read only: nothing is written).
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+    /// Verify every module of the state file again, even those the file
+    /// records as verified.
+    #[arg(long, requires = "state")]
+    pub verify_state: bool,
     /// Lanes to plan for (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,

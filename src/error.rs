@@ -72,18 +72,51 @@ impl CliError {
                 let plural = if *errors == 1 { "" } else { "s" };
                 format!("{}\nerror: could not compile: {errors} error{plural}", rendered.trim_end())
             }
-            other => format!("error: {other}"),
+            // A message may echo names from hostile input (a file path, a
+            // module or account name): control characters are shown escaped,
+            // except the line breaks of multi-line messages (hints), which
+            // resin writes itself; names with line breaks are escaped where
+            // they are quoted.
+            other => format!("error: {}", resin_format::escape::escaped_message(&other.to_string())),
         }
     }
 }
 
 pub type CliResult<T> = Result<T, CliError>;
 
-/// Reads a file, mapping the failure to a [`CliError::Io`] that names it.
+/// Reads a text file (a script or a source) of at most
+/// [`MAX_SOURCE_SIZE`](crate::limits::MAX_SOURCE_SIZE) bytes, mapping a
+/// failure to an error that names it.
 pub fn read_to_string(path: &Path) -> CliResult<String> {
-    std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))
+    let bytes = read_at_most(path, crate::limits::MAX_SOURCE_SIZE, "a script or source file")?;
+    String::from_utf8(bytes).map_err(|e| {
+        let message = format!("not valid UTF-8 text (a bad byte at offset {})", e.utf8_error().valid_up_to());
+        CliError::io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, message))
+    })
 }
 
+/// Reads a bytecode file of at most the format's module size limit.
 pub fn read_bytes(path: &Path) -> CliResult<Vec<u8>> {
-    std::fs::read(path).map_err(|e| CliError::io(path, e))
+    read_at_most(path, resin_format::encoding::limits::MAX_MODULE_SIZE, "a module")
+}
+
+/// Reads at most `max` bytes of `path`, and fails (having read no more than
+/// one byte past the limit) when it holds more: so `/dev/zero` or a huge file
+/// is an error at once, not an allocation that grows until it fails.
+fn read_at_most(path: &Path, max: usize, what: &str) -> CliResult<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
+    let too_large = || {
+        let message = format!("larger than the limit for {what} ({max} bytes)");
+        CliError::io(path, std::io::Error::new(std::io::ErrorKind::FileTooLarge, message))
+    };
+    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > max as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1).read_to_end(&mut bytes).map_err(|e| CliError::io(path, e))?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }

@@ -1,29 +1,18 @@
-//! `resin`: compile, run, schedule and benchmark Resin contracts.
+//! `resin`: compile, run, schedule and benchmark Resin contracts. The
+//! commands live in the library (`src/lib.rs`); this is the executable.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
-
-mod alloc_count;
-mod bench;
-mod cli;
-mod commands;
-mod compiler;
-mod error;
-mod output;
-mod render;
-mod repl;
-mod script;
-mod session;
-mod workload;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use resin::{cli, commands};
 
 // Executing a block allocates and frees many small values (resources, write
 // sets, receipts) across threads; glibc's malloc spent a fifth of `resin
 // bench` consolidating chunks, mimalloc's thread-local pages do not. It is
 // wrapped to count allocations for `resin bench`.
 #[global_allocator]
-static GLOBAL: alloc_count::CountingMimalloc = alloc_count::CountingMimalloc;
+static GLOBAL: resin::alloc_count::CountingMimalloc = resin::alloc_count::CountingMimalloc;
 
 fn main() -> ExitCode {
     install_panic_hook();

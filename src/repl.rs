@@ -18,6 +18,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 
 use crate::error::CliResult;
+use crate::limits::{MAX_REPL_INPUT_LINES, MAX_SOURCE_SIZE};
 use crate::script::{self, COMMANDS};
 use crate::session::{CompletionWords, Origin, Session};
 
@@ -44,8 +45,13 @@ fn eval(session: &mut Session, text: &str, first_line: u32, out: &mut dyn Write)
     Outcome::Continue
 }
 
+/// Whether `text` needs more lines. Each new line re-parses the whole input,
+/// so an input over [`MAX_REPL_INPUT_LINES`] lines (or the size limit) is
+/// never incomplete: it is run, and fails, rather than grown without end.
 fn is_incomplete(text: &str) -> bool {
-    matches!(script::parse_script(text), Err(e) if e.incomplete)
+    text.len() <= MAX_SOURCE_SIZE
+        && text.lines().count() <= MAX_REPL_INPUT_LINES
+        && matches!(script::parse_script(text), Err(e) if e.incomplete)
 }
 
 pub fn run(mut session: Session) -> CliResult<()> {

@@ -20,7 +20,7 @@ fn compile_coin() -> Module {
 }
 
 fn coin_id() -> ModuleId {
-    ModuleId::new(AccountAddress::from_u64(1), "coin")
+    ModuleId::new(AccountAddress::from_u64(2), "coin")
 }
 
 fn tx(sender: u64, function: &str, args: Vec<Value>) -> Transaction {

@@ -144,7 +144,7 @@ fn world() -> World {
     assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
     let mut world = World::new();
     for module in result.modules {
-        world.publish(module.module).unwrap();
+        world.publish_stdlib(module.module).unwrap();
     }
     world
 }
@@ -242,7 +242,7 @@ fn modules_compiled_together_link_and_run() {
     assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
     let mut world = World::new();
     for module in result.modules {
-        world.publish(module.module).unwrap();
+        world.publish_stdlib(module.module).unwrap();
     }
     let app = ModuleId::new(AccountAddress::from_u64(1), "app");
     let counter = ModuleId::new(AccountAddress::from_u64(1), "counter");
@@ -277,8 +277,8 @@ fn module_compiled_against_a_dependency_links_and_runs() {
     let main = compile(&sources, std::slice::from_ref(&scores));
     assert!(!main.has_errors(), "{}", main.diagnostics.render(&sources));
     let mut world = World::new();
-    world.publish(scores).unwrap();
-    world.publish(main.modules[0].module.clone()).unwrap();
+    world.publish_stdlib(scores).unwrap();
+    world.publish_stdlib(main.modules[0].module.clone()).unwrap();
     let tx = |module: &str, function: &str, sender: u64, args: Vec<Value>| Transaction {
         sender: AccountAddress::from_u64(sender),
         module: ModuleId::new(AccountAddress::from_u64(if module == "scores" { 1 } else { 2 }), module),

@@ -91,7 +91,7 @@ fn coin_world(accounts: u64) -> (CodeCache, ResourceStore) {
     let mut code = CodeCache::new();
     let module = resin_format::assembler::assemble(include_str!("../../vm/format/tests/data/coin.rasm"));
     if let Ok(module) = module {
-        let _ = code.publish(module);
+        let _ = code.publish_stdlib(module);
     }
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
     let balance = TypeId::of(&coin, "Balance");

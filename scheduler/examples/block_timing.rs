@@ -20,7 +20,7 @@ fn main() {
     let mut code = CodeCache::new();
     match resin_format::assembler::assemble(include_str!("../../vm/format/tests/data/coin.rasm")) {
         Ok(module) => {
-            if let Err(e) = code.publish(module) {
+            if let Err(e) = code.publish_stdlib(module) {
                 eprintln!("cannot publish coin: {e}");
                 return;
             }

@@ -163,3 +163,81 @@ fn a_large_block_matches_sequential_execution() {
         assert_eq!(par.stats.plan.unwrap().lanes_used, threads);
     }
 }
+
+#[test]
+fn argument_gas_and_the_gas_cap_are_the_same_in_both_executors() {
+    use resin_vm::gas::{argument_cost, MAX_GAS_LIMIT};
+    use resin_vm::Value;
+    // Transfers whose amounts take one or two bytes cost exactly the extra
+    // bytes of their arguments, in every executor (balances before and after
+    // take two bytes each, so storage costs the same).
+    let block = vec![transfer(1, 2, 1), transfer(3, 4, 200), transfer(5, 6, 500)];
+    let (seq, _) = run_both(2, &block);
+    let base = seq.receipts[0].gas_used - argument_cost(&block[0].args);
+    for (tx, receipt) in block.iter().zip(&seq.receipts) {
+        assert_eq!(receipt.gas_used, base + argument_cost(&tx.args), "{tx:?}");
+    }
+    // A transaction over the gas cap does not start, in either executor.
+    let mut greedy = transfer(3, 4, 1);
+    greedy.gas_limit = MAX_GAS_LIMIT + 1;
+    let bulky = call(coin(), "transfer", 5, vec![Value::Address(addr(6)), Value::U64(1)], GAS);
+    let (seq, _) = run_both(2, &[greedy, bulky]);
+    assert!(matches!(seq.receipts[0].status, Status::InvalidArguments { .. }), "{:?}", seq.receipts[0].status);
+    assert_eq!(seq.receipts[0].gas_used, 0);
+    assert!(seq.receipts[1].status.is_success());
+}
+
+/// `0x2::deep` with structs nested to the value depth limit, and an entry
+/// function that builds one and stores it.
+fn deepest_chain() -> resin_format::Module {
+    let n = resin_format::encoding::limits::MAX_VALUE_DEPTH - 1;
+    let mut text = String::from("module 0x2::deep\n");
+    for i in 0..n {
+        let abilities = if i == 0 { "key" } else { "store" };
+        let field = if i + 1 < n { format!("S{}", i + 1) } else { "u64".into() };
+        text.push_str(&format!("struct S{i} has {abilities} {{\n    f: {field},\n}}\n"));
+    }
+    text.push_str("public entry fun make(s: &signer) acquires write S0(signer s) {\n    move_loc s\n    ld_u64 1\n");
+    for i in (0..n).rev() {
+        text.push_str(&format!("    pack S{i}\n"));
+    }
+    text.push_str("    move_to S0\n    ret\n}\n");
+    resin_format::assembler::assemble(&text).unwrap()
+}
+
+#[test]
+fn the_deepest_values_run_in_lane_threads() {
+    // Lane threads have the pool's default stack; values as deep as the
+    // limit allows are built, written, hashed and dropped there.
+    let mut code = code();
+    code.publish(deepest_chain()).unwrap();
+    let block: Vec<Transaction> =
+        (0..8).map(|i| call(resin_vm::ModuleId::new(addr(2), "deep"), "make", 100 + i, vec![], GAS)).collect();
+    let state = genesis(&code, 0..2);
+    let mut s1 = state.clone();
+    let mut s2 = state;
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, &block);
+    let par = ParallelExecutor::new(4).unwrap().execute_block(&code, &mut s2, &block);
+    assert!(seq.receipts.iter().all(|r| r.status.is_success()), "{:?}", seq.receipts[0].status);
+    assert_eq!(seq.receipts, par.receipts);
+    assert_eq!(seq.state_root, par.state_root);
+    assert_eq!(par.stats.summary.keys_written, 8);
+    let key = resin_vm::ResourceKey {
+        address: addr(100),
+        ty: resin_vm::TypeId::of(&resin_vm::ModuleId::new(addr(2), "deep"), "S0"),
+    };
+    let stored = s2.get(&key).unwrap();
+    assert_eq!(stored.depth(), resin_format::encoding::limits::MAX_VALUE_DEPTH);
+    // Printing it walks the whole value too.
+    let printed = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn({
+            let code = code.clone();
+            let value = stored.clone();
+            move || code.format_resource(key.ty, &value)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(printed.starts_with("0x2::deep::S0 { f: 0x2::deep::S1 { f:"), "{printed}");
+}

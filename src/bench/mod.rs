@@ -45,7 +45,8 @@ fn setup(accounts: u64, threads: usize) -> CliResult<(CodeCache, ModuleId, Vec<A
     let stdlib = resin_stdlib::modules().map_err(other)?;
     let mut code = CodeCache::new();
     for m in stdlib {
-        code.publish(m.clone()).map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
+        code.publish_stdlib(m.clone())
+            .map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
     }
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
     let addresses: Vec<AccountAddress> = (0..accounts).map(|i| AccountAddress::from_u64(0x1_0000 + i)).collect();

@@ -8,9 +8,9 @@ use crate::cli::thread_count;
 use crate::cli::{ReplArgs, RunArgs, ScheduleArgs};
 use crate::error::{read_to_string, CliResult};
 use crate::output::stdout_error;
-use crate::session::{Mode, Origin, Session};
+use crate::session::{Mode, Origin, Session, StateOptions};
 
-fn run_script(script: &Path, state: Option<&Path>, threads: usize, mode: Mode) -> CliResult<()> {
+fn run_script(script: &Path, state: StateOptions<'_>, threads: usize, mode: Mode) -> CliResult<()> {
     let text = read_to_string(script)?;
     let mut session = Session::open(state, threads, mode)?;
     let origin = Origin {
@@ -27,14 +27,17 @@ fn run_script(script: &Path, state: Option<&Path>, threads: usize, mode: Mode) -
 }
 
 pub fn run(args: &RunArgs) -> CliResult<()> {
-    run_script(&args.script, args.state.state.as_deref(), thread_count(args.threads), Mode::Run)
+    let state = StateOptions { path: args.state.state.as_deref(), verify: args.state.verify_state };
+    run_script(&args.script, state, thread_count(args.threads), Mode::Run)
 }
 
 pub fn schedule(args: &ScheduleArgs) -> CliResult<()> {
-    run_script(&args.script, args.state.as_deref(), thread_count(args.threads), Mode::Schedule { dot: args.dot })
+    let state = StateOptions { path: args.state.as_deref(), verify: args.verify_state };
+    run_script(&args.script, state, thread_count(args.threads), Mode::Schedule { dot: args.dot })
 }
 
 pub fn repl(args: &ReplArgs) -> CliResult<()> {
-    let session = Session::open(args.state.state.as_deref(), thread_count(args.threads), Mode::Run)?;
+    let state = StateOptions { path: args.state.state.as_deref(), verify: args.state.verify_state };
+    let session = Session::open(state, thread_count(args.threads), Mode::Run)?;
     crate::repl::run(session)
 }

@@ -25,19 +25,22 @@ pub const COMMANDS: &[&str] = &[
 const TOPICS: &[(&str, &str, &str)] = &[
     ("publish", "publish PATH | publish stdlib [NAME]", "Publish the modules of a Resin source file (.rsn) or a bytecode file (.rbc), \
       relative to the script's folder, or the standard library (all of it, or one module by name). Publishing the same code \
-      again is a no-op; other code under a published id is refused."),
+      again is a no-op; other code under a published id is refused. Address 0x1 is the standard library's, and the \
+      builtin module names (signer, vector) are reserved."),
     ("module", "module 0xADDR::name { ... }", "Compile and publish a module written inline; it may span many lines."),
     ("account", "account NAME [@0xADDR]", "Bind a name to an address. Without an address the name's own address is used \
       (derived from the name, the same in every session)."),
     ("accounts", "accounts", "List the named accounts."),
     ("call", "call SENDER MODULE::FUNCTION ARGS... [gas N]", "Execute one transaction: SENDER (a name or @0x...) signs, \
       the entry function gets ARGS: integers (1_000, 0xff, 7u8, 9u128), true/false, account names, @0x... addresses, \
-      vectors [1, 2] and byte strings b\"..\" or x\"0a0b\". MODULE is 0x1::coin or just coin. Prints the receipt; a failed \
+      vectors [1, 2] and byte strings b\"..\" or x\"0a0b\". MODULE is 0x1::coin or just coin. Arguments cost one gas per \
+      byte; `gas N` sets the limit (default 1,000,000, at most 10,000,000). Prints the receipt; a failed \
       transaction is a receipt, not an error."),
     ("block", "block { call ... \n call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
       plan, every receipt, and the throughput."),
     ("transfers", "transfers N between M accounts [amount A] [seed S] [hot] [module MOD]", "Generate and execute a block \
-      of N random coin transfers between M accounts user0..user(M-1), creating, registering and funding them first. \
+      of N random coin transfers between M accounts user0..user(M-1), creating, registering and funding them first, \
+      all as one command (a failing step undoes the others). N and M are at most 1,000,000. \
       `hot` sends every transfer to user0 (one hot key). MOD defaults to 0x1::coin and needs entry functions \
       register(&signer), mint(&signer, u64) and transfer(&signer, address, u64)."),
     ("show", "show NAME | show @0xADDR", "Print the resources stored at an account, with field names."),

@@ -5,7 +5,7 @@ pub mod ast;
 pub mod help;
 pub mod lexer;
 pub mod parser;
-mod words;
+pub mod words;
 
 pub use help::COMMANDS;
 pub use parser::parse_script;

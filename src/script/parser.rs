@@ -5,6 +5,9 @@ use super::ast::*;
 use super::lexer::{Lexer, Tok, Token};
 use super::words::{address_ref, check_name, describe, module_ref, parse_address, parse_int, split_item, word_literal};
 use super::ScriptError;
+use crate::limits::{MAX_LITERAL_NESTING, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
+use crate::render::thousands;
+use resin_vm::gas::MAX_GAS_LIMIT;
 
 pub struct Parser<'a> {
     lexer: Lexer<'a>,
@@ -12,11 +15,14 @@ pub struct Parser<'a> {
     /// Open `block {`: the end of input inside one means the input is
     /// incomplete (the REPL reads another line) rather than wrong.
     depth: usize,
+    /// Open `[` of the argument being parsed: limited, so the recursion of
+    /// [`Parser::literal`] stays shallow whatever the input.
+    nesting: usize,
 }
 
 /// Parses a whole script or REPL input.
 pub fn parse_script(text: &str) -> Result<Vec<Command>, ScriptError> {
-    let mut parser = Parser { lexer: Lexer::new(text), peeked: None, depth: 0 };
+    let mut parser = Parser { lexer: Lexer::new(text), peeked: None, depth: 0, nesting: 0 };
     let mut commands = Vec::new();
     loop {
         let tok = parser.next()?;
@@ -84,6 +90,16 @@ impl Parser<'_> {
         } else {
             Err(ScriptError::at(span, format!("expected `{kw}`, found `{w}`")))
         }
+    }
+
+    /// An integer of at most `max`; `what` names it in errors.
+    fn bounded(&mut self, what: &str, max: u64) -> Result<u64, ScriptError> {
+        let span = self.peek()?.span;
+        let value = self.integer(what)?;
+        if value > max {
+            return Err(ScriptError::at(span, format!("{what} {value} is over the limit of {}", thousands(max))));
+        }
+        Ok(value)
     }
 
     fn integer(&mut self, what: &str) -> Result<u64, ScriptError> {
@@ -196,7 +212,7 @@ impl Parser<'_> {
                 let gas_tok = self.next()?;
                 // `gas N` only at the very end; otherwise `gas` is an account name.
                 if !self.at_end_of_command()? {
-                    let limit = self.integer("a gas limit")?;
+                    let limit = self.bounded("the gas limit", MAX_GAS_LIMIT)?;
                     if self.at_end_of_command()? {
                         gas = Some(limit);
                         break;
@@ -218,37 +234,48 @@ impl Parser<'_> {
             Tok::Word(w) => word_literal(&w, span)?,
             Tok::Bytes(b) => Literal::Bytes(b),
             Tok::LBracket => {
-                let mut items = Vec::new();
-                loop {
-                    if matches!(self.peek()?.tok, Tok::RBracket) {
-                        self.next()?;
-                        break;
-                    }
-                    if matches!(self.peek()?.tok, Tok::Newline | Tok::Eof) {
-                        return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"));
-                    }
-                    items.push(self.literal()?);
-                    let sep = self.next()?;
-                    match sep.tok {
-                        Tok::Comma => {}
-                        Tok::RBracket => break,
-                        Tok::Newline | Tok::Eof => {
-                            return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"))
-                        }
-                        other => {
-                            return Err(ScriptError::at(
-                                sep.span,
-                                format!("expected `,` or `]`, found {}", describe(&other)),
-                            ))
-                        }
-                    }
+                if self.nesting >= MAX_LITERAL_NESTING {
+                    return Err(ScriptError::at(
+                        span,
+                        format!("vectors nested more than {MAX_LITERAL_NESTING} deep in one argument"),
+                    ));
                 }
-                Literal::Vector(items)
+                self.nesting += 1;
+                let items = self.vector_items(span);
+                self.nesting -= 1;
+                Literal::Vector(items?)
             }
             Tok::Str(_) => return Err(ScriptError::at(span, "strings are not values: write bytes as b\"...\"")),
             other => return Err(ScriptError::at(span, format!("expected an argument, found {}", describe(&other)))),
         };
         Ok(Spanned::new(lit, span))
+    }
+
+    /// The items of a vector literal after its `[` (at `span`), through its `]`.
+    fn vector_items(&mut self, span: Span) -> Result<Vec<Spanned<Literal>>, ScriptError> {
+        let mut items = Vec::new();
+        loop {
+            if matches!(self.peek()?.tok, Tok::RBracket) {
+                self.next()?;
+                break;
+            }
+            if matches!(self.peek()?.tok, Tok::Newline | Tok::Eof) {
+                return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"));
+            }
+            items.push(self.literal()?);
+            let sep = self.next()?;
+            match sep.tok {
+                Tok::Comma => {}
+                Tok::RBracket => break,
+                Tok::Newline | Tok::Eof => {
+                    return Err(ScriptError::at(span, "unclosed `[`: a vector ends on the line it starts"))
+                }
+                other => {
+                    return Err(ScriptError::at(sep.span, format!("expected `,` or `]`, found {}", describe(&other))))
+                }
+            }
+        }
+        Ok(items)
     }
 
     fn block(&mut self, span: Span) -> Result<Command, ScriptError> {
@@ -289,10 +316,10 @@ impl Parser<'_> {
     }
 
     fn transfers(&mut self) -> Result<TransfersSpec, ScriptError> {
-        let txs = self.integer("the number of transfers")?;
+        let txs = self.bounded("the number of transfers", MAX_TRANSFERS)?;
         self.keyword("between")?;
         let accounts_span = self.peek()?.span;
-        let accounts = self.integer("the number of accounts")?;
+        let accounts = self.bounded("the number of accounts", MAX_TRANSFER_ACCOUNTS)?;
         self.keyword("accounts")?;
         let mut spec =
             TransfersSpec { txs, accounts, amount: DEFAULT_TRANSFER_AMOUNT, seed: 0, hot: false, module: None };

@@ -23,15 +23,21 @@ pub(super) fn describe(tok: &Tok) -> String {
 }
 
 pub(super) fn check_name(name: &str, span: Span) -> Result<(), ScriptError> {
+    if is_account_name(name) {
+        Ok(())
+    } else {
+        let name = resin_format::escape::quoted(name);
+        Err(ScriptError::at(span, format!("{name} is not a valid account name (letters, digits, `_`, `-`)")))
+    }
+}
+
+/// Letters, digits, `_` and `-`, starting with a letter or `_`; not `true`
+/// or `false`. (A state file's names are checked against it too.)
+pub fn is_account_name(name: &str) -> bool {
     let mut chars = name.chars();
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let reserved = matches!(name, "true" | "false");
-    if ok && !reserved {
-        Ok(())
-    } else {
-        Err(ScriptError::at(span, format!("`{name}` is not a valid account name (letters, digits, `_`, `-`)")))
-    }
+    ok && !matches!(name, "true" | "false")
 }
 
 /// `@0x1` (or `0x1` where only an address can appear).

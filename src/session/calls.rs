@@ -7,6 +7,7 @@ use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
 
 use super::{Origin, Session};
 use crate::error::CliResult;
+use crate::render::thousands;
 use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned};
 use crate::workload::DEFAULT_GAS;
 
@@ -70,7 +71,7 @@ impl Session {
             return Err(origin.error(call.function.span, format!("`{module}::{function}` cannot be called: {reason}")));
         }
         if signature.args.len() != call.args.len() {
-            let types: Vec<String> = signature.args.iter().map(ToString::to_string).collect();
+            let types: Vec<String> = signature.args.iter().map(|t| self.type_name(t)).collect();
             return Err(origin.error(
                 call.span,
                 format!(
@@ -91,7 +92,8 @@ impl Session {
 
     /// A literal as a value of type `ty`.
     pub(super) fn literal_value(&self, lit: &Spanned<Literal>, ty: &ResolvedType, origin: &Origin) -> CliResult<Value> {
-        let mismatch = |what: &str| origin.error(lit.span, format!("expected a `{ty}` argument, found {what}"));
+        let mismatch =
+            |what: &str| origin.error(lit.span, format!("expected a `{}` argument, found {what}", self.type_name(ty)));
         match (&lit.node, ty) {
             (Literal::Int { value, suffix }, ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128) => {
                 let wanted = match ty {
@@ -102,7 +104,7 @@ impl Session {
                 if suffix.is_some_and(|s| s != wanted) {
                     return Err(mismatch("an integer with another suffix"));
                 }
-                let too_big = || origin.error(lit.span, format!("{value} does not fit in `{ty}`"));
+                let too_big = || origin.error(lit.span, format!("{value} does not fit in `{}`", self.type_name(ty)));
                 Ok(match wanted {
                     IntSuffix::U8 => Value::U8(u8::try_from(*value).map_err(|_| too_big())?),
                     IntSuffix::U64 => Value::U64(u64::try_from(*value).map_err(|_| too_big())?),
@@ -136,21 +138,41 @@ pub fn describe_call(tx: &Transaction, names: &imbl::OrdMap<String, AccountAddre
     format!("{}::{}({})", tx.module, tx.function, args.join(", "))
 }
 
+/// Bytes of a byte string, and items of another vector, that an argument
+/// shows before it is cut short: a receipt echoes a call, never megabytes.
+const SHOWN_BYTES: usize = 32;
+const SHOWN_ITEMS: usize = 16;
+
 pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddress>) -> String {
     match v {
         Value::Address(a) => name_of(a, names).unwrap_or_else(|| format!("@{a}")),
         Value::Vector(items) => {
             let bytes: Option<Vec<u8>> =
                 items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
+            let more = |total: usize, shown: usize, unit: &str| {
+                if total > shown {
+                    format!("... ({} {unit})", thousands(total as u64))
+                } else {
+                    String::new()
+                }
+            };
             match bytes {
                 // Byte vectors as the script writes them.
-                Some(b) if !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => {
-                    format!("b\"{}\"", String::from_utf8_lossy(&b).replace('\\', "\\\\").replace('"', "\\\""))
+                Some(b) if !b.is_empty() => {
+                    let shown = &b[..b.len().min(SHOWN_BYTES)];
+                    let rest = more(b.len(), shown.len(), "bytes");
+                    if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
+                        let text = String::from_utf8_lossy(shown).replace('\\', "\\\\").replace('"', "\\\"");
+                        format!("b\"{text}\"{rest}")
+                    } else {
+                        format!("x\"{}\"{rest}", hex::encode(shown))
+                    }
                 }
-                Some(b) if !b.is_empty() => format!("x\"{}\"", hex::encode(b)),
                 _ => {
-                    let parts: Vec<String> = items.iter().map(|i| describe_arg(i, names)).collect();
-                    format!("[{}]", parts.join(", "))
+                    let parts: Vec<String> = items.iter().take(SHOWN_ITEMS).map(|i| describe_arg(i, names)).collect();
+                    let rest = more(items.len(), parts.len(), "elements");
+                    let sep = if rest.is_empty() { "" } else { ", " };
+                    format!("[{}{sep}{rest}]", parts.join(", "))
                 }
             }
         }

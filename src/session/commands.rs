@@ -40,7 +40,7 @@ impl Session {
             }
             CommandKind::Call(call) => self.call(call, origin, out),
             CommandKind::Block(calls) => self.block(calls, cmd.span, origin, out),
-            CommandKind::Transfers(spec) => self.transfers(spec, cmd.span, origin, out),
+            CommandKind::Transfers(spec) => self.atomically(|s| s.transfers(spec, cmd.span, origin, out)),
             CommandKind::Show(target) => self.show(target, origin, out),
             CommandKind::Access(function) => self.access(function, origin, out),
             CommandKind::Modules => self.modules(out),
@@ -178,7 +178,7 @@ impl Session {
     }
 
     /// A resolved type with struct names instead of type ids.
-    fn type_name(&self, t: &resin_vm::loader::ResolvedType) -> String {
+    pub(super) fn type_name(&self, t: &resin_vm::loader::ResolvedType) -> String {
         use resin_vm::loader::ResolvedType as T;
         match t {
             T::Struct(id) => self.state.code.type_name(*id).unwrap_or_else(|| format!("{id:?}")),

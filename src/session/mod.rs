@@ -7,9 +7,11 @@
 //! state as it was; with `--state`, each completed command is committed to
 //! the state file in one transaction.
 
+mod atomic;
 mod block;
 mod calls;
 mod commands;
+mod embed;
 mod exec;
 mod expect;
 pub mod generate;
@@ -27,7 +29,7 @@ use resin_vm::{AccountAddress, Event, Receipt};
 
 use crate::error::{CliError, CliResult, SourceLoc};
 use crate::script::ast::Span;
-use resin_state::persist::{Changes, Store};
+use resin_state::persist::{Access, Changes, Store};
 
 /// Where the text being run comes from: for error locations and for
 /// resolving relative paths.
@@ -78,15 +80,13 @@ pub struct LastRun {
 }
 
 /// An event kept for `events all`.
+#[derive(Clone)]
 pub struct LoggedEvent {
     pub tx_number: u64,
     pub event: Event,
 }
 
-/// How many undo points are kept; each is O(1) to take but pins old data.
-const UNDO_DEPTH: usize = 64;
-/// How many events `events all` keeps.
-const EVENT_LOG_LIMIT: usize = 10_000;
+use crate::limits::{EVENT_LOG_LIMIT, UNDO_DEPTH};
 
 /// The names a session knows, for the REPL's completer.
 #[derive(Default, Clone, Debug)]
@@ -111,6 +111,9 @@ pub struct Session {
     executor: ParallelExecutor,
     /// Where the running command is, for the headers of `resin schedule`.
     current: Option<SourceLoc>,
+    /// Inside a command made of several steps ([`Session::atomically`]):
+    /// their changes, written to the state file together when it completes.
+    batch: Option<Changes>,
 }
 
 /// The address `account NAME` binds when none is given: the first eight
@@ -123,26 +126,31 @@ pub fn derived_address(name: &str) -> AccountAddress {
     AccountAddress::from_u64(u64::from_be_bytes(first))
 }
 
+/// Which state file a session opens, if any, and how.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StateOptions<'a> {
+    pub path: Option<&'a std::path::Path>,
+    /// Verify every stored module again, even those recorded as verified.
+    pub verify: bool,
+}
+
 impl Session {
-    /// A session in memory, or on the state file at `state_path`.
-    pub fn open(state_path: Option<&std::path::Path>, threads: usize, mode: Mode) -> CliResult<Session> {
-        let mut session = Session {
-            state: State::default(),
-            undo: Vec::new(),
-            snapshots: BTreeMap::new(),
-            store: None,
-            mode,
-            last: None,
-            event_log: Vec::new(),
-            next_tx: 1,
-            executor: ParallelExecutor::new(threads).map_err(|e| CliError::Other(e.to_string()))?,
-            current: None,
-        };
-        if let Some(path) = state_path {
-            let (store, persisted) = Store::open(path)?;
-            session.state = publish::load_persisted(path, persisted)?;
+    /// A session in memory, or on the state file `state.path`: read and
+    /// written by `resin run` and the REPL, only read (never created, never
+    /// changed) by `resin schedule`.
+    pub fn open(state: StateOptions<'_>, threads: usize, mode: Mode) -> CliResult<Session> {
+        let executor = ParallelExecutor::new(threads).map_err(|e| CliError::Other(e.to_string()))?;
+        let mut session = Session::in_memory(executor, mode);
+        if let Some(path) = state.path {
             // Planning reads the state file but never writes it.
-            if mode == Mode::Run {
+            let access = if mode == Mode::Run { Access::ReadWrite } else { Access::ReadOnly };
+            let (mut store, persisted) = Store::open(path, access)?;
+            let loaded = publish::load_persisted(path, persisted, state.verify)?;
+            session.state = loaded.state;
+            if store.is_writable() {
+                // Record what was verified anew, so the next open need not
+                // (this also upgrades a file of an older format).
+                store.commit(&loaded.verified)?;
                 session.store = Some(store);
             }
         }
@@ -162,22 +170,29 @@ impl Session {
         Ok(())
     }
 
-    /// Remembers the current state for `undo`.
-    fn push_undo(&mut self) {
+    /// Remembers `state` (the state before a command) for `undo`.
+    fn push_undo(&mut self, state: State) {
         if self.undo.len() == UNDO_DEPTH {
             self.undo.remove(0);
         }
-        self.undo.push(self.state.clone());
+        self.undo.push(state);
     }
 
     /// Installs `next` as the state after committing `changes` to the state
     /// file. The file is written first: if that fails, nothing changes.
+    /// Inside [`Session::atomically`], the changes wait for the end of the
+    /// command instead.
     fn commit(&mut self, next: State, changes: Changes) -> CliResult<()> {
-        if let Some(store) = &self.store {
+        if let Some(batch) = &mut self.batch {
+            atomic::merge(batch, changes);
+            self.state = next;
+            return Ok(());
+        }
+        if let Some(store) = &mut self.store {
             store.commit(&changes)?;
         }
-        self.push_undo();
-        self.state = next;
+        let previous = std::mem::replace(&mut self.state, next);
+        self.push_undo(previous);
         Ok(())
     }
 
@@ -185,14 +200,14 @@ impl Session {
     fn replace_state(&mut self, next: State, remember: bool) -> CliResult<()> {
         if self.store.is_some() {
             let changes = publish::full_changes(&next)?;
-            if let Some(store) = &self.store {
+            if let Some(store) = &mut self.store {
                 store.commit(&changes)?;
             }
         }
+        let previous = std::mem::replace(&mut self.state, next);
         if remember {
-            self.push_undo();
+            self.push_undo(previous);
         }
-        self.state = next;
         Ok(())
     }
 

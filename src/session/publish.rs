@@ -12,8 +12,12 @@ use super::{Origin, Session, State};
 use crate::compiler;
 use crate::error::{CliError, CliResult};
 use crate::script::ast::{PublishSource, Span};
-use resin_state::persist::{Changes, Persisted, StoreError};
+use resin_format::encoding::limits::RESERVED_ADDRESS;
+use resin_format::escape::{escaped, quoted};
+use resin_state::persist::{module_hash, Changes, Persisted, StoreError};
 use resin_state::store::ResourceStore;
+use resin_vm::loader::{Publisher, Verification};
+use resin_vm::Value;
 
 impl Session {
     pub(super) fn publish(
@@ -90,7 +94,12 @@ impl Session {
             }
             let bytes = compiler::encode(&module);
             let summary = summarize(&module);
-            code.publish(module).map_err(|e| origin.error(span, format!("cannot publish {id}: {e}")))?;
+            let publisher = match source {
+                PublishSource::Stdlib(_) => Publisher::StandardLibrary,
+                _ => Publisher::Anyone,
+            };
+            code.publish_with(module, publisher, Verification::Verify)
+                .map_err(|e| origin.error(span, format!("cannot publish {id}: {e}")))?;
             changes.modules.push((id.to_string(), bytes));
             report.push(format!("published {id} ({summary})"));
         }
@@ -126,41 +135,81 @@ fn summarize(module: &Module) -> String {
     )
 }
 
-/// Rebuilds a session's state from a state file: modules are verified and
-/// linked again (in dependency order), so a tampered module is refused.
-pub(super) fn load_persisted(path: &Path, persisted: Persisted) -> CliResult<State> {
+/// A state file's contents, loaded: the state, and the verified-hash records
+/// to write back for modules that had to be verified again.
+pub(super) struct Loaded {
+    pub state: State,
+    pub verified: Changes,
+}
+
+/// Rebuilds a session's state from a state file. Modules are linked in
+/// dependency order; one whose bytes match the hash recorded when it was
+/// verified is not verified again (unless `verify_all`), any other is, so a
+/// changed module is caught. Resources are decoded once their types can be
+/// named.
+pub(super) fn load_persisted(path: &Path, persisted: Persisted, verify_all: bool) -> CliResult<Loaded> {
     let corrupt = |what: String| CliError::Store(StoreError::Corrupt { path: path.to_path_buf(), what });
     let mut pending = Vec::new();
-    for (id, bytes) in persisted.modules {
-        let module = compiler::decode(&bytes).map_err(|e| corrupt(format!("module {id} does not decode: {e}")))?;
-        if module.self_id().map(ToString::to_string).as_deref() != Some(id.as_str()) {
+    let mut verified = Changes::default();
+    for stored in persisted.modules {
+        let id = escaped(&stored.id).into_owned();
+        let module =
+            compiler::decode(&stored.bytes).map_err(|e| corrupt(format!("module {id} does not decode: {e}")))?;
+        if module.self_id().map(ToString::to_string).as_deref() != Some(stored.id.as_str()) {
             return Err(corrupt(format!("module stored as {id} has another id")));
         }
-        pending.push(module);
+        let trusted = stored.is_verified() && !verify_all;
+        if !trusted {
+            if stored.verified_hash.is_some() && !stored.is_verified() {
+                eprintln!("warning: {}: module {id} changed since it was verified; verifying it again", path.display());
+            }
+            verified.verified.push((stored.id.clone(), module_hash(&stored.bytes)));
+        }
+        pending.push((module, trusted));
     }
     let mut code = CodeCache::new();
     // Publish whatever has its dependencies, until nothing is left; the
     // file's order is by name, not by dependency.
     while !pending.is_empty() {
-        let (ready, waiting): (Vec<Module>, Vec<Module>) =
-            pending.into_iter().partition(|m| m.module_handles.iter().skip(1).all(|dep| code.is_published(dep)));
+        let (ready, waiting): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|(m, _)| m.module_handles.iter().skip(1).all(|dep| code.is_published(dep)));
         if ready.is_empty() {
-            let ids: Vec<String> = waiting.iter().filter_map(|m| m.self_id().map(ToString::to_string)).collect();
+            let ids: Vec<String> = waiting.iter().filter_map(|(m, _)| m.self_id().map(ToString::to_string)).collect();
             return Err(corrupt(format!("modules with missing dependencies: {}", ids.join(", "))));
         }
-        for module in ready {
+        for (module, trusted) in ready {
             let id = module.self_id().cloned().unwrap_or_else(|| ModuleId::new(Default::default(), "?"));
-            code.publish(module).map_err(|e| corrupt(format!("module {id} is refused: {e}")))?;
+            // Modules at the reserved address got there through the
+            // standard library's publish; the file replays it.
+            let publisher = if id.address == RESERVED_ADDRESS { Publisher::StandardLibrary } else { Publisher::Anyone };
+            let verification = if trusted { Verification::AlreadyVerified } else { Verification::Verify };
+            code.publish_with(module, publisher, verification)
+                .map_err(|e| corrupt(format!("module {id} is refused: {e}")))?;
         }
         pending = waiting;
     }
+    let mut state = State { code, ..State::default() };
+    let mut resources = Vec::with_capacity(persisted.resources.len());
+    for (key, bytes) in persisted.resources {
+        let value = Value::from_canonical_bytes(&bytes).map_err(|e| {
+            let what = match state.code.type_name(key.ty) {
+                Some(name) => format!("resource {name} at @{}", key.address),
+                None => format!("a resource at @{} of a type no published module defines", key.address),
+            };
+            corrupt(format!("{what} does not decode: {e}"))
+        })?;
+        resources.push((key, value));
+    }
     // One batch: the state file holds resources, not the tree, so the root
     // is rebuilt here, in parallel.
-    let mut state = State { code, resources: ResourceStore::from_entries(persisted.resources), ..State::default() };
+    state.resources = ResourceStore::from_entries(resources);
     for (name, address) in persisted.accounts {
+        if !crate::script::words::is_account_name(&name) {
+            return Err(corrupt(format!("account name {} is not a valid name", quoted(&name))));
+        }
         state.accounts.insert(name, address);
     }
-    Ok(state)
+    Ok(Loaded { state, verified })
 }
 
 /// The whole of `state` as one replacing write of the state file.

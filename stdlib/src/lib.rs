@@ -63,7 +63,7 @@ mod tests {
         let mut code = CodeCache::new();
         for module in modules().unwrap() {
             resin_verifier::verify_module(module).unwrap();
-            code.publish(module.clone()).unwrap();
+            code.publish_stdlib(module.clone()).unwrap();
         }
     }
 
@@ -82,7 +82,7 @@ mod tests {
         use resin_vm::{AccountAddress, ModuleId, Status, Transaction, Value, World};
         let mut world = World::new();
         for m in modules().unwrap() {
-            world.publish(m.clone()).unwrap();
+            world.publish_stdlib(m.clone()).unwrap();
         }
         let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
         let (a, b) = (AccountAddress::from_u64(0xA), AccountAddress::from_u64(0xB));

@@ -17,7 +17,7 @@ fn check_compile_and_disasm_the_example_contract() {
 
     let out = resin_path_out(&["disasm"], &[&rbc]);
     out.expect_code(0);
-    assert!(out.stdout.contains("module 0x1::coin"), "{}", out.stdout);
+    assert!(out.stdout.contains("module 0x2::coin"), "{}", out.stdout);
     assert!(out.stdout.contains("fun transfer"), "{}", out.stdout);
     assert!(out.stderr.is_empty(), "a compiled module verifies: {}", out.stderr);
 
@@ -29,8 +29,8 @@ fn check_compile_and_disasm_the_example_contract() {
     );
     let run = resin_path_out(&["run"], &[&script]);
     run.expect_code(0);
-    assert!(run.stdout.contains("published 0x1::coin"), "{}", run.stdout);
-    assert!(run.stdout.contains("Balance { coin: 0x1::coin::Coin { value: 0 } }"), "{}", run.stdout);
+    assert!(run.stdout.contains("published 0x2::coin"), "{}", run.stdout);
+    assert!(run.stdout.contains("Balance { coin: 0x2::coin::Coin { value: 0 } }"), "{}", run.stdout);
 
     // The disassembly printed by compile is the one disasm prints.
     let asm = resin_out(&["compile", "examples/coin.rsn", "--emit", "asm"]);
@@ -48,7 +48,7 @@ fn compile_emits_access_sets_tokens_and_ast() {
 
     let tokens = resin_out(&["compile", "examples/coin.rsn", "--emit", "tokens"]);
     tokens.expect_code(0);
-    assert!(tokens.stdout.starts_with("examples/coin.rsn:1:1 `module`"), "{}", tokens.stdout);
+    assert!(tokens.stdout.starts_with("examples/coin.rsn:3:1 `module`"), "{}", tokens.stdout);
 
     let ast = resin_out(&["compile", "examples/coin.rsn", "--emit", "ast"]);
     ast.expect_code(0);

@@ -4,6 +4,8 @@
 mod bench;
 mod build;
 mod common;
+mod hostile;
+mod hostile_state;
 mod prove;
 mod repl;
 mod run;

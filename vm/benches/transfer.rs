@@ -41,7 +41,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let mut code = CodeCache::new();
-    code.publish(assemble(include_str!("../format/tests/data/coin.rasm")).expect("coin assembles"))
+    code.publish_stdlib(assemble(include_str!("../format/tests/data/coin.rasm")).expect("coin assembles"))
         .expect("coin publishes");
     let balance_type = TypeId::of(&coin(), "Balance");
     let mut store = ResourceStore::new();

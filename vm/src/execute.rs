@@ -86,8 +86,15 @@ impl World {
         Self::default()
     }
 
+    /// Publishes a module of anyone's ([`CodeCache::publish`]).
     pub fn publish(&mut self, module: Module) -> Result<(), LoadError> {
         self.code.publish(module)
+    }
+
+    /// Publishes a standard library module, which may go to the reserved
+    /// address ([`CodeCache::publish_stdlib`]).
+    pub fn publish_stdlib(&mut self, module: Module) -> Result<(), LoadError> {
+        self.code.publish_stdlib(module)
     }
 
     /// Executes `tx` and applies its write set (empty unless it succeeded).

@@ -34,6 +34,14 @@ pub const EVENT_PER_BYTE: u64 = 1;
 pub const COPY_PER_BYTE: u64 = 1;
 /// Charged per element packed into or unpacked from a vector.
 pub const VECTOR_PER_ELEMENT: u64 = 1;
+/// Charged per byte of a transaction's arguments (their canonical
+/// encoding), before the first instruction runs: an argument is data the
+/// transaction brings in, like a resource it reads.
+pub const ARGUMENT_PER_BYTE: u64 = 1;
+/// The largest gas limit a transaction may set; one with a larger limit does
+/// not start. Execution is bounded in time and memory by its gas, so this
+/// bounds what one transaction can cost the machine that runs it.
+pub const MAX_GAS_LIMIT: u64 = 10_000_000;
 
 /// The gas a transaction may still spend.
 ///
@@ -148,6 +156,12 @@ pub fn event_cost(size: u64) -> u64 {
     EVENT_BASE.saturating_add(size.saturating_mul(EVENT_PER_BYTE))
 }
 
+/// The price of bringing `args` into a transaction.
+#[inline]
+pub fn argument_cost(args: &[Value]) -> u64 {
+    args.iter().fold(0u64, |total, arg| total.saturating_add(storage_size(arg).saturating_mul(ARGUMENT_PER_BYTE)))
+}
+
 /// The extra price of a call into a frame of `locals` slots.
 #[inline]
 pub fn call_cost(locals: usize) -> u64 {
@@ -192,6 +206,16 @@ mod tests {
         for value in &values {
             assert_eq!(storage_size(value), value.canonical_bytes().len() as u64, "{value:?}");
         }
+    }
+
+    #[test]
+    fn arguments_cost_their_encoded_bytes() {
+        assert_eq!(argument_cost(&[]), 0);
+        // A u64 below 128 is a tag and one byte; an address a tag and 32 bytes.
+        let address = Value::Address(resin_format::file_format::AccountAddress::from_u64(1));
+        assert_eq!(argument_cost(&[Value::U64(5), address]), 2 + 33);
+        // A vector of 300 u8: a tag, a two-byte length, then two bytes per element.
+        assert_eq!(argument_cost(&[Value::Vector(vec![Value::U8(1); 300])]), 1 + 2 + 600);
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub enum RuntimeErrorKind {
     /// safety); kept as a defensive fault.
     DanglingReference,
     CallDepthExceeded,
+    /// `vec_push_back` onto a vector that already holds the most elements a
+    /// vector may hold (`MAX_VECTOR_LEN`).
+    VectorTooLong,
+    /// A resource written to storage, or an event, whose canonical encoding
+    /// is over `MAX_VALUE_SIZE` bytes.
+    ValueTooLarge,
     /// The code broke an invariant the bytecode verifier guarantees (a value
     /// of the wrong type on the stack, an index out of its table). Published
     /// code is verified, so this reports an engine bug instead of a panic.
@@ -72,7 +78,8 @@ pub enum Status {
         location: Location,
     },
     /// The transaction could not start: unknown function, not an entry
-    /// function, wrong argument count or types.
+    /// function, wrong argument count or types, a vector argument over the
+    /// length limit, or a gas limit over `MAX_GAS_LIMIT`.
     InvalidArguments {
         reason: String,
     },

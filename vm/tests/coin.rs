@@ -39,7 +39,7 @@ fn success(receipt: &Receipt) {
 /// A world with the coin module and accounts 0xA (100 coins) and 0xB (5 coins).
 fn world() -> World {
     let mut world = World::new();
-    world.publish(assemble(COIN).unwrap()).unwrap();
+    world.publish_stdlib(assemble(COIN).unwrap()).unwrap();
     for (account, amount) in [(0xA, 100), (0xB, 5)] {
         success(&world.execute(&tx(account, "register", vec![])));
         success(&world.execute(&tx(account, "mint", vec![Value::U64(amount)])));
@@ -229,6 +229,6 @@ fn the_world_root_covers_state_and_code() {
     success(&b.execute(&transfer(0xA, 0xB, 1)));
     assert_eq!(a.root(), b.root());
     let other = assemble("module 0x2::empty\n").unwrap();
-    b.publish(other).unwrap();
+    b.publish_stdlib(other).unwrap();
     assert_ne!(a.root(), b.root(), "publishing code changes the root");
 }

@@ -20,7 +20,9 @@ fn id(name: &str) -> ModuleId {
 }
 
 fn publish(world: &mut World, text: &str) {
-    world.publish(assemble(text).unwrap_or_else(|e| panic!("{e}\n{text}"))).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    world
+        .publish_stdlib(assemble(text).unwrap_or_else(|e| panic!("{e}\n{text}")))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
 }
 
 fn call_tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
@@ -167,10 +169,10 @@ fn sequential_mutable_borrows_each_see_the_last_write() {
     assert_eq!(eval(": (u64, u64)", body), Ok(vec![Value::U64(7), Value::U64(7)]));
 }
 
-/// The verifier's rejection of `body` as `public fun f()<ret>` of `0x1::t`:
+/// The verifier's rejection of `body` as `public fun f()<ret>` of `0x2::t`:
 /// the error kind and offset.
 fn rejected(ret: &str, body: &str) -> (VerifyErrorKind, Option<u16>) {
-    let text = format!("module 0x1::t\npublic fun f(){ret} {{\n{body}\n}}\n");
+    let text = format!("module 0x2::t\npublic fun f(){ret} {{\n{body}\n}}\n");
     match World::new().publish(assemble(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))) {
         Err(LoadError::Verify(err)) => (err.kind, err.offset),
         other => panic!("expected a verifier rejection, got {other:?}\n{text}"),
@@ -217,7 +219,7 @@ fn store_world() -> World {
 
 #[test]
 fn a_reference_into_a_resource_cannot_outlive_its_move_from() {
-    let dangle = "module 0x1::dangle\nstruct R has key { v: u64 }\n\
+    let dangle = "module 0x2::dangle\nstruct R has key { v: u64 }\n\
                   public entry fun dangle(s: &signer) acquires write R(signer s) {\n\
                   local a: address\nlocal r: &mut R\nmove_loc s\nsigner_address\nst_loc a\ncopy_loc a\n\
                   mut_borrow_global R\nst_loc r\ncopy_loc a\nmove_from R\nunpack R\npop\nld_u64 5\nmove_loc r\n\
@@ -313,7 +315,7 @@ fn the_tour_runs_every_opcode() {
     assert_eq!(used, all, "opcodes without a program in the tour: {missing:?}");
 
     let mut world = World::new();
-    world.publish(module).unwrap();
+    world.publish_stdlib(module).unwrap();
     let b = Value::Bool;
     assert_eq!(call(&world, "tour", "arith", vec![]), Ok(vec![Value::U128(13)]));
     assert_eq!(

@@ -228,7 +228,9 @@ fn mutate(module: &mut Module, function: usize, edits: &[Edit]) {
             Edit::Flip(at) => code[at % len] = flip(code[at % len]),
             Edit::OtherLocal(at, k) => {
                 let same = |l: LocalIdx| -> LocalIdx {
-                    let ty = &types[usize::from(l.0)];
+                    // An earlier edit (a snippet) may name a local this
+                    // function does not have: leave it for the verifier.
+                    let Some(ty) = types.get(usize::from(l.0)) else { return l };
                     let options: Vec<usize> = (0..types.len()).filter(|&i| types[i] == *ty).collect();
                     local(options[k % options.len()])
                 };
@@ -256,7 +258,7 @@ fn mutate(module: &mut Module, function: usize, edits: &[Edit]) {
 fn tx(function: &str) -> Transaction {
     Transaction {
         sender: AccountAddress::from_u64(0xA),
-        module: ModuleId::new(AccountAddress::from_u64(1), "refs"),
+        module: ModuleId::new(AccountAddress::from_u64(2), "refs"),
         function: function.into(),
         args: Vec::new(),
         gas_limit: 20_000,

@@ -9,7 +9,7 @@ use resin_format::assembler::assemble;
 use resin_vm::{AccountAddress, ModuleId, ResourceKey, Status, Transaction, TypeId, Value, World};
 
 fn id(name: &str) -> ModuleId {
-    ModuleId::new(AccountAddress::from_u64(1), name)
+    ModuleId::new(AccountAddress::from_u64(2), name)
 }
 
 fn publish(world: &mut World, text: &str) {
@@ -35,7 +35,7 @@ fn call(world: &World, module: &str, function: &str, args: Vec<Value>) -> Result
 }
 
 /// A coin whose value is reached through returned `&mut` field references.
-const WALLET: &str = "module 0x1::wallet
+const WALLET: &str = "module 0x2::wallet
 struct Coin has store, drop { value: u64 }
 struct Pair has store, drop { left: Coin, right: Coin }
 
@@ -130,7 +130,7 @@ public fun me(s: &signer): &signer {
 ";
 
 /// References into global storage, handed down and returned back up.
-const BANK: &str = "module 0x1::bank
+const BANK: &str = "module 0x2::bank
 struct Coin has store { value: u64 }
 struct Vault has key { coin: Coin }
 public entry fun open(s: &signer) acquires write Vault(signer s) {
@@ -169,7 +169,7 @@ public entry fun deposit(s: &signer, n: u64) acquires write Vault(signer s) {
 }
 ";
 
-const PICK: &str = "module 0x1::pick
+const PICK: &str = "module 0x2::pick
 public fun pick(a: &mut u64, b: &mut u64, first: bool): &mut u64 {
     move_loc first
     br_false second
@@ -181,8 +181,8 @@ second:
 }
 ";
 
-const USER: &str = "module 0x1::user
-use 0x1::pick
+const USER: &str = "module 0x2::user
+use 0x2::pick
 fun pick::pick(&mut u64, &mut u64, bool): &mut u64
 public fun run(first: bool): (u64, u64) {
     local x: u64

@@ -98,6 +98,10 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
                         inferred.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
                     check_written(env, fun.id, fun.span, entries, &inferred, &mut diags);
                 }
+                Err(e) if e.kind.is_limit() => diags.push(
+                    Diagnostic::new(Code::OverVmLimit, fun.span, "this function is over a limit of the VM")
+                        .with_note(e.to_string()),
+                ),
                 Err(e) => diags.push(verifier_rejected(fun.span, &e.to_string())),
             }
         }

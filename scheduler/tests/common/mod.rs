@@ -25,7 +25,7 @@ pub fn code() -> CodeCache {
     let mut code = CodeCache::new();
     for text in [COIN, LEDGER] {
         let module = resin_format::assembler::assemble(text).unwrap();
-        code.publish(module).unwrap();
+        code.publish_stdlib(module).unwrap();
     }
     code
 }

@@ -65,6 +65,12 @@ fn item_kind(item: &str) -> &str {
     item.split(' ').next().unwrap_or_default()
 }
 
+/// A type of `m` as the assembler writes it, with struct names
+/// (`vector<coin::Coin>`): for messages about a module's types.
+pub fn type_name(m: &Module, ty: &Type) -> String {
+    Names::new(m).ty(ty)
+}
+
 /// One instruction as a line of assembly, with the names of `m` and `def`.
 pub fn format_instr(m: &Module, def: &FunctionDef, instr: &Instr) -> String {
     Names::new(m).instr(def, instr)

@@ -14,6 +14,7 @@ pub use crate::opcodes::Instr;
 
 /// A 32-byte account address. Printed in Move's short form (`0x1`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct AccountAddress(pub [u8; 32]);
 
 impl AccountAddress {
@@ -55,6 +56,7 @@ impl fmt::Debug for AccountAddress {
 
 /// A module's global name: `0x1::coin`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ModuleId {
     pub address: AccountAddress,
     pub name: String,
@@ -67,13 +69,16 @@ impl ModuleId {
 }
 
 impl fmt::Display for ModuleId {
+    /// `0x1::coin`. A name read from hostile bytes may hold control
+    /// characters; they are shown escaped (a valid identifier has none).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}::{}", self.address, self.name)
+        write!(f, "{}::{}", self.address, crate::escape::escaped(&self.name))
     }
 }
 
 /// A set of abilities, as bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Abilities(pub u8);
 
 impl Abilities {
@@ -119,6 +124,7 @@ macro_rules! index_types {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub struct $name(pub u16);
 
         impl $name {
@@ -148,10 +154,12 @@ index_types! {
 
 /// A local variable slot; parameters come first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct LocalIdx(pub u8);
 
 /// A field of one of this module's structs.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FieldRef {
     pub owner: StructDefIdx,
     pub field: u16,
@@ -160,6 +168,7 @@ pub struct FieldRef {
 /// A value type. References appear only in parameters and locals: never in
 /// fields, vectors, return types or storage.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Type {
     Bool,
     U8,
@@ -183,6 +192,7 @@ impl Type {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct StructHandle {
     pub module: ModuleHandleIdx,
     pub name: String,
@@ -191,12 +201,14 @@ pub struct StructHandle {
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FieldDef {
     pub name: String,
     pub ty: Type,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct StructDef {
     /// Must be a handle whose module is 0 (this module).
     pub handle: StructHandleIdx,
@@ -206,6 +218,7 @@ pub struct StructDef {
 /// Read or write. `borrow_global`/`exists` read; `borrow_global_mut`,
 /// `move_from` and `move_to` write.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AccessMode {
     Read,
     Write,
@@ -220,6 +233,7 @@ impl AccessMode {
 
 /// Where the address of a symbolic access comes from.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AddressSource {
     /// Parameter `i`, of type `address`.
     Param(u8),
@@ -233,6 +247,7 @@ pub enum AddressSource {
 
 /// One symbolic access of a function's access spec.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Access {
     pub mode: AccessMode,
     pub resource: StructHandleIdx,
@@ -242,9 +257,11 @@ pub struct Access {
 /// The resources a call may touch. Part of the bytecode: the VM enforces it,
 /// the scheduler trusts it.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct AccessSpec(pub Vec<Access>);
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FunctionHandle {
     pub module: ModuleHandleIdx,
     pub name: String,
@@ -255,12 +272,14 @@ pub struct FunctionHandle {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Visibility {
     Private,
     Public,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FunctionDef {
     /// Must be a handle whose module is 0 (this module).
     pub handle: FunctionHandleIdx,
@@ -274,6 +293,7 @@ pub struct FunctionDef {
 
 /// The value of a constant. Only copyable primitive data can be a constant.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum ConstValue {
     Bool(bool),
     U8(u8),
@@ -284,6 +304,7 @@ pub enum ConstValue {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Constant {
     pub ty: Type,
     pub value: ConstValue,
@@ -291,6 +312,7 @@ pub struct Constant {
 
 /// A compiled module.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Module {
     /// Index 0 is this module's own id; the others are its dependencies.
     pub module_handles: Vec<ModuleId>,

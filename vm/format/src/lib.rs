@@ -8,6 +8,7 @@
 pub mod assembler;
 pub mod disasm;
 pub mod encoding;
+pub mod escape;
 pub mod file_format;
 pub mod opcodes;
 

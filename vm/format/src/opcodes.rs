@@ -84,6 +84,7 @@ macro_rules! opcodes {
     )*) => {
         /// One bytecode instruction.
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum Instr {
             $(
                 $(#[doc = $doc])*

@@ -227,7 +227,7 @@ fn decode_errors_name_what_and_where() {
     let deep = with_signature_bytes(&[[0x08; MAX_TYPE_DEPTH + 1].as_slice(), &[leaf]].concat());
     let err = decode_module(&deep).unwrap_err();
     assert!(matches!(&err, DecodeError::BadType { reason, .. } if reason == "type nested deeper than 64"), "{err}");
-    let very_deep = with_signature_bytes(&vec![0x08; 1_000_000]);
+    let very_deep = with_signature_bytes(&vec![0x08; 200_000]);
     assert!(matches!(decode_module(&very_deep), Err(DecodeError::BadType { .. })));
     assert!(
         matches!(decode_module(&with_signature_bytes(&[0x0B])), Err(DecodeError::BadType { reason, .. }) if reason == "unknown type tag 0x0b")
@@ -237,6 +237,40 @@ fn decode_errors_name_what_and_where() {
     let mut huge = [MAGIC.as_slice(), &FORMAT_VERSION.to_le_bytes()].concat();
     varint(usize::MAX >> 8, &mut huge);
     assert!(matches!(decode_module(&huge), Err(DecodeError::Malformed { .. })));
+}
+
+#[test]
+fn malformed_bodies_say_which_entry_and_what_is_wrong() {
+    let module = assemble(COIN).unwrap();
+    let good = encode_module(&module);
+    // The first function definition's `is_entry` flag: after its handle
+    // index (a varint) and its visibility tag.
+    let mut bad_bool = good.clone();
+    let functions_start = good.len() - encode_functions_len(&module);
+    bad_bool[functions_start + 1 + 1 + 1] = 7;
+    let err = decode_module(&bad_bool).unwrap_err().to_string();
+    assert!(err.contains("function definition 0: a boolean that is neither 0 nor 1"), "{err}");
+    let mut bad_tag = good.clone();
+    bad_tag[functions_start + 1 + 1] = 9;
+    let err = decode_module(&bad_tag).unwrap_err().to_string();
+    assert!(err.contains("function definition 0: a tag that names no variant of its kind"), "{err}");
+    assert!(!err.contains("Serde"), "{err}");
+    let err = decode_module(b"RSNB\x01\x00").unwrap_err().to_string();
+    assert_eq!(err, "malformed module at byte 6: the length of the module handle table: the input ends inside it");
+}
+
+/// The bytes of the function definition table (its length varint included).
+fn encode_functions_len(module: &Module) -> usize {
+    let mut without = module.clone();
+    without.functions.clear();
+    encode_module(module).len() - encode_module(&without).len() + 1
+}
+
+#[test]
+fn oversized_input_is_refused_before_decoding() {
+    let big = vec![0u8; resin_format::encoding::limits::MAX_MODULE_SIZE + 1];
+    let err = decode_module(&big).unwrap_err();
+    assert_eq!(err.to_string(), "module of 262145 bytes is larger than the limit of 262144 bytes");
 }
 
 #[test]

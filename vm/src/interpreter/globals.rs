@@ -24,6 +24,7 @@ use super::{dangling, invariant, runtime, Fault};
 use crate::gas::{read_cost, storage_size, write_cost, GasMeter};
 use crate::loader::LoadedModule;
 use crate::transaction::RuntimeErrorKind;
+use resin_format::encoding::limits::MAX_VALUE_SIZE;
 use resin_format::file_format::{AccessMode, AccountAddress, StructDefIdx};
 use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
@@ -289,7 +290,8 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// The write set of a successful transaction, sorted by key, after
-    /// charging for every byte written. A resource created and deleted again
+    /// charging for every byte written; a resource over `MAX_VALUE_SIZE`
+    /// bytes fails the transaction. A resource created and deleted again
     /// writes nothing; a deletion writes `None`.
     pub fn finish(&mut self, gas: &mut GasMeter) -> Result<WriteSet, Fault> {
         let mut ops = Vec::with_capacity(self.slots.iter().filter(|s| s.dirty).count());
@@ -303,7 +305,11 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
                 Resident::Shared(shared) => Some(Arc::unwrap_or_clone(shared)),
                 Resident::Owned(value) => Some(value),
             };
-            gas.charge(write_cost(value.as_ref().map_or(0, storage_size)))?;
+            let size = value.as_ref().map_or(0, storage_size);
+            gas.charge(write_cost(size))?;
+            if size > MAX_VALUE_SIZE as u64 {
+                return Err(runtime(RuntimeErrorKind::ValueTooLarge));
+            }
             ops.push(WriteOp { key: slot.key, value });
         }
         if !ops.is_sorted_by_key(|op| op.key) {

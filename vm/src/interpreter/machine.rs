@@ -93,7 +93,10 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         self.locals.extend(args.iter().cloned().map(Slot::Val));
         self.locals.resize(base + function.local_count, Slot::Empty);
         let entry = Frame { module, function, pc: 0, base };
-        if self.gas.charge(gas::call_cost(function.local_count)).is_err() {
+        // The arguments are paid for before the first instruction, in every
+        // executor alike: they are charged here, where every call starts.
+        let entry_cost = gas::call_cost(function.local_count).saturating_add(gas::argument_cost(args));
+        if self.gas.charge(entry_cost).is_err() {
             return Err((Fault::OutOfGas, entry.location()));
         }
         let last = self.run(entry)?;

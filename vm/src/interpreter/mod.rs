@@ -134,6 +134,9 @@ pub(crate) fn invoke<V: StateView + ?Sized>(
                 },
                 returns,
             },
+            Err(Fault::Runtime(kind)) => {
+                failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
+            }
             Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
         },
         Err((fault, location)) => {

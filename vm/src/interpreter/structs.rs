@@ -1,10 +1,11 @@
 //! Structs: packing, unpacking, and emitting them as events.
 
 use super::slot::Stack;
-use super::{invariant, Fault};
+use super::{invariant, runtime, Fault};
 use crate::gas::{event_cost, GasMeter};
 use crate::loader::{LoadedModule, LoadedStruct};
-use crate::transaction::Event;
+use crate::transaction::{Event, RuntimeErrorKind};
+use resin_format::encoding::limits::MAX_VALUE_SIZE;
 use resin_format::file_format::StructDefIdx;
 use resin_state::value::Value;
 
@@ -44,7 +45,11 @@ pub(super) fn emit(
 ) -> Result<(), Fault> {
     let def = def(module, idx)?;
     let value = stack.pop_val()?;
-    gas.charge(event_cost(value.storage_size()))?;
+    let size = value.storage_size();
+    gas.charge(event_cost(size))?;
+    if size > MAX_VALUE_SIZE as u64 {
+        return Err(runtime(RuntimeErrorKind::ValueTooLarge));
+    }
     events.push(Event { module: module.id().clone(), name: def.name.clone(), value });
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
 use crate::gas::{GasMeter, VECTOR_PER_ELEMENT};
 use crate::transaction::RuntimeErrorKind;
+use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -82,7 +83,7 @@ pub(super) fn borrow<V: StateView + ?Sized>(
     Ok(())
 }
 
-/// `vec_push_back`.
+/// `vec_push_back`; a vector already [`MAX_VECTOR_LEN`] long aborts.
 pub(super) fn push_back<V: StateView + ?Sized>(
     stack: &mut Stack,
     locals: &mut [Slot],
@@ -90,7 +91,11 @@ pub(super) fn push_back<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
     let r = stack.pop_ref()?;
-    items_mut(deref_mut(locals, globals, &r)?)?.push(value);
+    let items = items_mut(deref_mut(locals, globals, &r)?)?;
+    if items.len() >= MAX_VECTOR_LEN {
+        return Err(runtime(RuntimeErrorKind::VectorTooLong));
+    }
+    items.push(value);
     Ok(())
 }
 

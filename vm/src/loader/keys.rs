@@ -2,7 +2,9 @@
 //! the function it calls and the concrete keys it declares.
 
 use super::{CodeCache, LoadedFunction, LoadedModule};
+use crate::gas::MAX_GAS_LIMIT;
 use crate::transaction::{Status, Transaction};
+use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_format::file_format::{AccountAddress, AddressSource, Visibility};
 use resin_state::keys::{AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
 use resin_state::value::Value;
@@ -45,6 +47,9 @@ fn resolve<'c>(
     tx: &Transaction,
     entry_only: bool,
 ) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
+    if tx.gas_limit > MAX_GAS_LIMIT {
+        return Err(format!("gas limit {} is over the maximum of {MAX_GAS_LIMIT}", tx.gas_limit));
+    }
     let module = code.loaded(&tx.module).ok_or_else(|| format!("module {} is not published", tx.module))?;
     let function =
         module.function(&tx.function).ok_or_else(|| format!("{} has no function `{}`", tx.module, tx.function))?;
@@ -70,8 +75,29 @@ fn check_args(function: &LoadedFunction, args: &[Value]) -> Result<(), String> {
         if !ty.accepts(arg) {
             return Err(format!("argument {i} of `{}` must be a `{ty}`", function.name));
         }
+        if let Some(len) = longest_vector(arg).filter(|len| *len > MAX_VECTOR_LEN) {
+            return Err(format!(
+                "argument {i} of `{}` holds a vector of {len} elements (at most {MAX_VECTOR_LEN})",
+                function.name
+            ));
+        }
     }
     Ok(())
+}
+
+/// The length of the longest vector in `value`, walked without recursion.
+fn longest_vector(value: &Value) -> Option<usize> {
+    let mut longest = None;
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        if let Value::Vector(items) | Value::Struct(items) = value {
+            if matches!(value, Value::Vector(_)) {
+                longest = longest.max(Some(items.len()));
+            }
+            pending.extend(items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_))));
+        }
+    }
+    longest
 }
 
 /// Instantiates `function`'s access spec for a call by `sender` with `args`

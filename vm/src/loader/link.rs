@@ -17,12 +17,14 @@ use super::loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType,
 };
 use super::{CodeCache, LoadError};
-use resin_format::file_format::{AccessSpec, ConstValue, Module, ModuleId, Type, Visibility};
+use resin_format::file_format::{AccessSpec, ConstValue, Module, ModuleId, StructHandleIdx, Type, Visibility};
 use resin_state::keys::TypeId;
 use resin_state::value::Value;
+use resin_verifier::VerifyErrorKind;
 
-/// Links `module` against `cache`; nothing is published here.
-pub(super) fn link(cache: &CodeCache, module: Module) -> Result<LoadedModule, LoadError> {
+/// Links `module` (whose encoding hashes to `hash`) against `cache`;
+/// nothing is published here.
+pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<LoadedModule, LoadError> {
     let id = module.self_id().cloned().ok_or(LoadError::MissingSelfHandle)?;
     if cache.is_published(&id) {
         return Err(LoadError::AlreadyPublished(id));
@@ -30,25 +32,57 @@ pub(super) fn link(cache: &CodeCache, module: Module) -> Result<LoadedModule, Lo
     let deps = dependencies(cache, &id, &module)?;
     let structs = own_structs(cache, &id, &module)?;
     let handle_types = struct_handle_types(&id, &module, &deps, &structs)?;
+    let depths = check_depths(&id, &module, &deps)?;
     let resolve = |ty: &Type| resolve_type(&id, ty, &handle_types);
     let structs = structs
         .into_iter()
         .map(|(def, mut loaded)| {
             loaded.field_types = def.fields.iter().map(|f| resolve(&f.ty)).collect::<Result<_, _>>()?;
+            loaded.depth = depths.get(def.handle.index()).copied().unwrap_or(1);
             Ok(loaded)
         })
         .collect::<Result<Vec<_>, LoadError>>()?;
     let call_targets = call_targets(&id, &module, &deps, &handle_types)?;
     let functions = functions(&id, &module, &handle_types)?;
     let function_index = functions.iter().enumerate().map(|(i, f)| (f.name.clone(), index16(i))).collect();
+    let struct_index = structs.iter().enumerate().map(|(i, s)| (s.name.clone(), index16(i))).collect();
     let constants = module.constants.iter().map(|c| const_value(&c.value)).collect();
-    let hash = module_hash(&module);
-    Ok(LoadedModule { id, module, hash, handle_types, structs, functions, call_targets, constants, function_index })
+    Ok(LoadedModule {
+        id,
+        module,
+        hash,
+        handle_types,
+        structs,
+        functions,
+        call_targets,
+        constants,
+        function_index,
+        struct_index,
+    })
 }
 
-/// blake3 over the module's versioned binary encoding (the `.rbc` bytes).
-fn module_hash(module: &Module) -> [u8; 32] {
-    *blake3::hash(&resin_format::encoding::encode_module(module)).as_bytes()
+/// The value depth of every struct handle, with other modules' structs at
+/// their real depth (the verifier could only assume 1), checked against the
+/// limit for every type the module names: a module may nest a struct of
+/// another module that is itself deep.
+fn check_depths(id: &ModuleId, module: &Module, deps: &[Option<Arc<LoadedModule>>]) -> Result<Vec<usize>, LoadError> {
+    let foreign = |handle: StructHandleIdx| {
+        module
+            .struct_handle(handle)
+            .and_then(|h| Some(deps.get(h.module.index())?.as_ref()?.struct_by_name(&h.name)?.depth))
+            .unwrap_or(1)
+    };
+    resin_verifier::check_value_depth(module, &foreign).map_err(|e| match e.kind {
+        VerifyErrorKind::ValueTooDeep { what, depth, max } => {
+            let what = match e.function {
+                Some(function) => format!("{what} of `{function}`"),
+                None => what.into(),
+            };
+            LoadError::ValueTooDeep { module: id.clone(), what, depth, max }
+        }
+        _ => LoadError::Verify(Box::new(e)),
+    })?;
+    Ok(resin_verifier::value_depths(module, &foreign))
 }
 
 fn index16(i: usize) -> u16 {
@@ -104,6 +138,7 @@ fn own_structs<'m>(
             abilities: handle.abilities,
             field_names: def.fields.iter().map(|f| f.name.clone()).collect(),
             field_types: Vec::new(),
+            depth: 1,
         };
         out.push((def, loaded));
     }
@@ -116,15 +151,17 @@ fn struct_handle_types(
     deps: &[Option<Arc<LoadedModule>>],
     own: &[(&resin_format::file_format::StructDef, LoadedStruct)],
 ) -> Result<Vec<TypeId>, LoadError> {
+    // Looked up by handle index, not searched per handle: a module of many
+    // structs must not make linking quadratic.
+    let own_by_handle: FxHashMap<usize, TypeId> = own.iter().map(|(def, s)| (def.handle.index(), s.ty)).collect();
     module
         .struct_handles
         .iter()
         .enumerate()
         .map(|(index, handle)| match deps.get(handle.module.index()) {
-            Some(None) => own
-                .iter()
-                .find(|(def, _)| def.handle.index() == index)
-                .map(|(_, s)| s.ty)
+            Some(None) => own_by_handle
+                .get(&index)
+                .copied()
                 .ok_or_else(|| malformed(id, &format!("struct handle `{}` has no definition", handle.name))),
             Some(Some(dep)) => {
                 let def = dep.struct_by_name(&handle.name).ok_or_else(|| LoadError::StructNotFound {
@@ -187,13 +224,13 @@ fn call_targets(
     handle_types: &[TypeId],
 ) -> Result<Vec<CallTarget>, LoadError> {
     let mut targets = Vec::with_capacity(module.function_handles.len());
+    let def_by_handle: FxHashMap<usize, usize> =
+        module.functions.iter().enumerate().map(|(i, def)| (def.handle.index(), i)).rev().collect();
     for (index, handle) in module.function_handles.iter().enumerate() {
         let target = match deps.get(handle.module.index()) {
-            Some(None) => module
-                .functions
-                .iter()
-                .position(|def| def.handle.index() == index)
-                .map(|def| CallTarget::Local(index16(def)))
+            Some(None) => def_by_handle
+                .get(&index)
+                .map(|&def| CallTarget::Local(index16(def)))
                 .ok_or_else(|| malformed(id, &format!("function handle `{}` has no definition", handle.name)))?,
             Some(Some(dep)) => {
                 let mismatch = |what: &'static str| LoadError::FunctionMismatch {
@@ -242,7 +279,9 @@ fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<
                 module.function_handle(def.handle).ok_or_else(|| malformed(id, "function definition handle"))?;
             let params = resolve_types(id, &handle.params, handle_types)?;
             let returns = resolve_types(id, &handle.returns, handle_types)?;
-            let signature = CallSignature::of(&params, &returns);
+            let signature = CallSignature::of(&params, &returns, |i| {
+                handle.params.get(i).map_or_else(String::new, |ty| resin_format::disasm::type_name(module, ty))
+            });
             let returns_reference = returns.iter().any(|t| matches!(t, ResolvedType::Ref(_) | ResolvedType::MutRef(_)));
             Ok(LoadedFunction {
                 name: handle.name.clone(),

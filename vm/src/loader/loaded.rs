@@ -102,11 +102,19 @@ pub struct CallSignature {
 }
 
 impl CallSignature {
-    pub(crate) fn of(params: &[ResolvedType], returns: &[ResolvedType]) -> CallSignature {
+    /// The signature of a function with `params` and `returns`; `describe(i)`
+    /// names the type of parameter `i` in the unsupported message (with struct
+    /// names: a [`ResolvedType`] only knows type ids).
+    pub(crate) fn of(
+        params: &[ResolvedType],
+        returns: &[ResolvedType],
+        describe: impl Fn(usize) -> String,
+    ) -> CallSignature {
         let signers: Vec<SignerParam> = params.iter().map_while(ResolvedType::is_signer_param).collect();
         let args: Vec<ResolvedType> = params[signers.len()..].to_vec();
-        let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, ty)| {
-            format!("parameter {} has type `{ty}`, which a transaction cannot supply", i + signers.len())
+        let unsupported = args.iter().enumerate().find(|(_, ty)| !ty.is_argument_type()).map(|(i, _)| {
+            let index = i + signers.len();
+            format!("parameter {index} has type `{}`, which a transaction cannot supply", describe(index))
         });
         // A returned reference points into its caller's data: a transaction
         // or a tool has none to receive it into.
@@ -136,6 +144,8 @@ pub struct LoadedStruct {
     pub abilities: resin_format::file_format::Abilities,
     pub field_names: Vec<String>,
     pub field_types: Vec<ResolvedType>,
+    /// How deeply a value of this struct nests (a struct of `u64`s is 2).
+    pub depth: usize,
 }
 
 /// A function definition, resolved: everything a call needs in one place.
@@ -192,6 +202,8 @@ pub struct LoadedModule {
     /// Per constant, as a value ready to copy.
     pub(crate) constants: Vec<Value>,
     pub(crate) function_index: FxHashMap<String, u16>,
+    /// Struct definitions by name, for linking the modules that use them.
+    pub(crate) struct_index: FxHashMap<String, u16>,
 }
 
 impl LoadedModule {
@@ -230,7 +242,7 @@ impl LoadedModule {
     }
 
     pub(crate) fn struct_by_name(&self, name: &str) -> Option<&LoadedStruct> {
-        self.structs.iter().find(|s| s.name == name)
+        self.structs.get(usize::from(*self.struct_index.get(name)?))
     }
 
     pub(crate) fn function_def_index(&self, name: &str) -> Option<u16> {

@@ -26,6 +26,7 @@ pub use loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType, SignerParam,
 };
 
+use resin_format::encoding::limits::{MAX_MODULE_SIZE, RESERVED_ADDRESS, RESERVED_MODULE_NAMES};
 use resin_format::file_format::{Abilities, Module, ModuleId};
 use resin_state::keys::TypeId;
 use resin_state::value::Value;
@@ -59,6 +60,36 @@ pub enum LoadError {
     TypeIdCollision { module: ModuleId, name: String, existing: String },
     #[error("{module} is malformed: {reason}")]
     Malformed { module: ModuleId, reason: String },
+    #[error("{module} is {size} bytes encoded, larger than the limit of {max} bytes")]
+    TooLarge { module: ModuleId, size: usize, max: usize },
+    #[error("{module} cannot be published: address {} is reserved for the standard library", RESERVED_ADDRESS)]
+    ReservedAddress { module: ModuleId },
+    #[error("{module} cannot be published: `{}` is the name of a builtin module", resin_format::escape::escaped(&module.name))]
+    ReservedName { module: ModuleId },
+    /// Found at link time, when the depth of other modules' structs is known.
+    #[error("{module}: {what} holds values nested {depth} deep (at most {max})")]
+    ValueTooDeep { module: ModuleId, what: String, depth: usize, max: usize },
+}
+
+/// Who publishes a module, which decides where it may go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publisher {
+    /// A user or a script: any address but [`RESERVED_ADDRESS`].
+    Anyone,
+    /// The standard library (and a state file replaying what it published):
+    /// [`RESERVED_ADDRESS`] too.
+    StandardLibrary,
+}
+
+/// Whether publishing runs the bytecode verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// Verify the module (the default for anything new).
+    Verify,
+    /// Link without verifying: only for bytes known to have passed
+    /// verification before (a state file whose recorded hash of the verified
+    /// bytes matches). Linking still checks every foreign handle and depth.
+    AlreadyVerified,
 }
 
 impl From<VerifyError> for LoadError {
@@ -86,21 +117,59 @@ impl CodeCache {
     }
 
     /// Verifies and links `module`, then publishes it. Its dependencies must
-    /// be published already, so dependency cycles cannot form.
+    /// be published already, so dependency cycles cannot form. The module may
+    /// not be at [`RESERVED_ADDRESS`] nor take a builtin module's name, and
+    /// its encoding must fit [`MAX_MODULE_SIZE`].
     pub fn publish(&mut self, module: Module) -> Result<(), LoadError> {
-        verify_module(&module)?;
-        self.link_and_install(module)
+        self.publish_with(module, Publisher::Anyone, Verification::Verify)
+    }
+
+    /// [`CodeCache::publish`] for the standard library, which alone may
+    /// publish at [`RESERVED_ADDRESS`].
+    pub fn publish_stdlib(&mut self, module: Module) -> Result<(), LoadError> {
+        self.publish_with(module, Publisher::StandardLibrary, Verification::Verify)
+    }
+
+    /// Publishes `module` for `publisher`, verifying it unless `verification`
+    /// says it was verified before. Checks, cheapest first: id, reserved
+    /// address and names, encoded size, verification, linking.
+    pub fn publish_with(
+        &mut self,
+        module: Module,
+        publisher: Publisher,
+        verification: Verification,
+    ) -> Result<(), LoadError> {
+        let id = module.self_id().cloned().ok_or(LoadError::MissingSelfHandle)?;
+        if RESERVED_MODULE_NAMES.contains(&id.name.as_str()) {
+            return Err(LoadError::ReservedName { module: id });
+        }
+        if id.address == RESERVED_ADDRESS && publisher != Publisher::StandardLibrary {
+            return Err(LoadError::ReservedAddress { module: id });
+        }
+        if self.is_published(&id) {
+            return Err(LoadError::AlreadyPublished(id));
+        }
+        let encoded = resin_format::encoding::encode_module(&module);
+        if encoded.len() > MAX_MODULE_SIZE {
+            return Err(LoadError::TooLarge { module: id, size: encoded.len(), max: MAX_MODULE_SIZE });
+        }
+        if verification == Verification::Verify {
+            verify_module(&module)?;
+        }
+        let hash = *blake3::hash(&encoded).as_bytes();
+        self.link_and_install(module, hash)
     }
 
     /// Publishes without the verifier: for tests of the interpreter's own
     /// defences against code that breaks the verifier's guarantees.
     #[cfg(test)]
     pub(crate) fn publish_unverified(&mut self, module: Module) -> Result<(), LoadError> {
-        self.link_and_install(module)
+        let hash = *blake3::hash(&resin_format::encoding::encode_module(&module)).as_bytes();
+        self.link_and_install(module, hash)
     }
 
-    fn link_and_install(&mut self, module: Module) -> Result<(), LoadError> {
-        let loaded = Arc::new(link::link(self, module)?);
+    fn link_and_install(&mut self, module: Module, hash: [u8; 32]) -> Result<(), LoadError> {
+        let loaded = Arc::new(link::link(self, module, hash)?);
         for (index, def) in loaded.structs.iter().enumerate() {
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             self.types.insert(def.ty, (Arc::clone(&loaded), index));

@@ -10,7 +10,7 @@ const COIN: &str = include_str!("../../format/tests/data/coin.rasm");
 
 fn coin_cache() -> CodeCache {
     let mut cache = CodeCache::new();
-    cache.publish(assemble(COIN).unwrap()).unwrap();
+    cache.publish_stdlib(assemble(COIN).unwrap()).unwrap();
     cache
 }
 
@@ -25,7 +25,7 @@ fn publish(cache: &mut CodeCache, text: &str) -> Result<(), LoadError> {
 #[test]
 fn republishing_a_module_is_refused() {
     let mut cache = coin_cache();
-    assert_eq!(cache.publish(assemble(COIN).unwrap()), Err(LoadError::AlreadyPublished(id(1, "coin"))));
+    assert_eq!(cache.publish_stdlib(assemble(COIN).unwrap()), Err(LoadError::AlreadyPublished(id(1, "coin"))));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn a_type_id_collision_is_refused() {
 #[test]
 fn unverifiable_modules_are_refused() {
     let mut cache = CodeCache::new();
-    let err = publish(&mut cache, "module 0x1::bad\npublic fun f(): u64 {\nld_true\nret\n}\n").unwrap_err();
+    let err = publish(&mut cache, "module 0x4::bad\npublic fun f(): u64 {\nld_true\nret\n}\n").unwrap_err();
     assert!(matches!(err, LoadError::Verify(_)), "{err}");
     assert!(cache.is_empty());
 }
@@ -134,7 +134,7 @@ fn layouts_and_signatures_are_exposed() {
 fn tx(function: &str, args: Vec<resin_state::value::Value>) -> Transaction {
     Transaction {
         sender: AccountAddress::from_u64(0xA),
-        module: id(1, "keys"),
+        module: id(5, "keys"),
         function: function.into(),
         args,
         gas_limit: 1,
@@ -144,11 +144,11 @@ fn tx(function: &str, args: Vec<resin_state::value::Value>) -> Transaction {
 #[test]
 fn declared_keys_substitute_arguments_and_merge_modes() {
     let mut cache = CodeCache::new();
-    let text = "module 0x1::keys\nstruct R has key { v: u64 }\nstruct S has key { v: u64 }\n\
+    let text = "module 0x5::keys\nstruct R has key { v: u64 }\nstruct S has key { v: u64 }\n\
                 public entry fun f(s: &signer, a: address, b: address) acquires read R(param a), write R(param b), read R(signer s), read S(*), write S(0x7) {\nret\n}\n";
     publish(&mut cache, text).unwrap();
-    let r = TypeId::of(&id(1, "keys"), "R");
-    let s = TypeId::of(&id(1, "keys"), "S");
+    let r = TypeId::of(&id(5, "keys"), "R");
+    let s = TypeId::of(&id(5, "keys"), "S");
     let exact = |mode, address: u64, ty| KeyAccess {
         mode,
         key: AccessKey::Exact(ResourceKey { address: AccountAddress::from_u64(address), ty }),

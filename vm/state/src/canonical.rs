@@ -1,47 +1,46 @@
-//! The bytes the state commitment hashes: a key's bytes, a value's canonical
-//! encoding, and the leaf record of a resource (both, concatenated).
+//! The canonical byte encoding of a [`Value`] (postcard's: a varint variant
+//! tag, then the payload; addresses as 32 raw bytes, vectors and structs as
+//! a varint length and their items), read and written with loops and an
+//! explicit stack instead of serde's recursion.
+//!
+//! Decoding reads bytes from a state file, which a user or another program
+//! may have written: it refuses values deeper than [`MAX_VALUE_DEPTH`],
+//! never reserves more memory than the input could fill, and says what is
+//! wrong and at which byte.
 
-use smallvec::SmallVec;
+use std::fmt;
 
-use crate::keys::ResourceKey;
-use crate::merkle::{self, Hash};
+use resin_format::encoding::limits::MAX_VALUE_DEPTH;
+use resin_format::file_format::AccountAddress;
+
 use crate::value::Value;
 
-/// A leaf record fits here without allocating unless the value is large.
-pub(crate) type Record = SmallVec<[u8; 128]>;
+const TAG_BOOL: u8 = 0;
+const TAG_U8: u8 = 1;
+const TAG_U64: u8 = 2;
+const TAG_U128: u8 = 3;
+const TAG_ADDRESS: u8 = 4;
+const TAG_SIGNER: u8 = 5;
+const TAG_VECTOR: u8 = 6;
+const TAG_STRUCT: u8 = 7;
 
-/// The address, then the type id (little-endian): 40 bytes.
-pub(crate) fn key_bytes(key: &ResourceKey) -> [u8; 40] {
-    let mut out = [0u8; 40];
-    out[..32].copy_from_slice(&key.address.0);
-    out[32..].copy_from_slice(&key.ty.0.to_le_bytes());
-    out
+/// Why bytes are not a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueDecodeError {
+    /// The offset of the offending byte.
+    pub at: usize,
+    pub reason: String,
 }
 
-/// Where `key`'s leaf lives in the tree.
-pub(crate) fn path_of(key: &ResourceKey) -> Hash {
-    merkle::path_of(&key_bytes(key))
+impl fmt::Display for ValueDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.reason, self.at)
+    }
 }
 
-/// The leaf hash of `key` holding `value`.
-pub(crate) fn leaf_of(key: &ResourceKey, value: &Value) -> Hash {
-    let mut record = Record::new();
-    record.extend_from_slice(&key_bytes(key));
-    encode_canonical(value, &mut record);
-    merkle::leaf_hash(&record)
-}
+impl std::error::Error for ValueDecodeError {}
 
-/// The leaf hash of `key` holding a value given by its canonical bytes.
-pub(crate) fn leaf_of_bytes(key: &ResourceKey, value: &[u8]) -> Hash {
-    let mut record = Record::new();
-    record.extend_from_slice(&key_bytes(key));
-    record.extend_from_slice(value);
-    merkle::leaf_hash(&record)
-}
-
-/// A postcard varint (LEB128, least significant group first).
-#[inline]
-fn put_varint(mut v: u128, out: &mut Record) {
+fn put_varint(mut v: u128, out: &mut Vec<u8>) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -49,92 +48,170 @@ fn put_varint(mut v: u128, out: &mut Record) {
     out.push(v as u8);
 }
 
-/// [`Value::canonical_bytes`] without serde: the same bytes postcard writes
-/// (a varint variant tag, then the payload; addresses as 32 raw bytes,
-/// sequences as a varint length and the items). Pinned against postcard by
-/// a test below; the state root depends on every byte.
-pub(crate) fn encode_canonical(value: &Value, out: &mut Record) {
-    match value {
-        Value::Bool(b) => out.extend_from_slice(&[0, u8::from(*b)]),
-        Value::U8(v) => out.extend_from_slice(&[1, *v]),
-        Value::U64(v) => {
-            out.push(2);
-            put_varint(u128::from(*v), out);
-        }
-        Value::U128(v) => {
-            out.push(3);
-            put_varint(*v, out);
-        }
-        Value::Address(a) => {
-            out.push(4);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Signer(a) => {
-            out.push(5);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Vector(items) | Value::Struct(items) => {
-            out.push(if matches!(value, Value::Vector(_)) { 6 } else { 7 });
-            put_varint(items.len() as u128, out);
-            for item in items {
-                encode_canonical(item, out);
+/// Appends the canonical bytes of `value` to `out`.
+pub fn encode_into(value: &Value, out: &mut Vec<u8>) {
+    // Items still to write, innermost container last.
+    let mut pending: Vec<std::slice::Iter<'_, Value>> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        let Some(value) = next.take().or_else(|| pending.last_mut().and_then(Iterator::next)) else {
+            if pending.pop().is_none() {
+                return;
+            }
+            continue;
+        };
+        match value {
+            Value::Bool(b) => out.extend_from_slice(&[TAG_BOOL, u8::from(*b)]),
+            Value::U8(v) => out.extend_from_slice(&[TAG_U8, *v]),
+            Value::U64(v) => {
+                out.push(TAG_U64);
+                put_varint(u128::from(*v), out);
+            }
+            Value::U128(v) => {
+                out.push(TAG_U128);
+                put_varint(*v, out);
+            }
+            Value::Address(a) => {
+                out.push(TAG_ADDRESS);
+                out.extend_from_slice(&a.0);
+            }
+            Value::Signer(a) => {
+                out.push(TAG_SIGNER);
+                out.extend_from_slice(&a.0);
+            }
+            Value::Vector(items) | Value::Struct(items) => {
+                out.push(if matches!(value, Value::Vector(_)) { TAG_VECTOR } else { TAG_STRUCT });
+                put_varint(items.len() as u128, out);
+                pending.push(items.iter());
             }
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use resin_format::file_format::AccountAddress;
+/// The canonical bytes of `value`.
+pub fn encode(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(value, &mut out);
+    out
+}
 
-    #[test]
-    fn hand_written_encoding_is_postcards() {
-        let leaf = [
-            Value::Bool(false),
-            Value::Bool(true),
-            Value::U8(0),
-            Value::U8(255),
-            Value::U64(0),
-            Value::U64(127),
-            Value::U64(128),
-            Value::U64(300),
-            Value::U64(u64::MAX),
-            Value::U128(0),
-            Value::U128(1 << 100),
-            Value::U128(u128::MAX),
-            Value::Address(AccountAddress::from_u64(0xABCD)),
-            Value::Signer(AccountAddress::from_u64(7)),
-        ];
-        let mut values = leaf.to_vec();
-        values.push(Value::Vector(Vec::new()));
-        values.push(Value::Struct(leaf.to_vec()));
-        values.push(Value::Vector(vec![Value::U8(9); 200]));
-        values.push(Value::Struct(vec![Value::Struct(vec![Value::U64(5)]), Value::Vector(leaf.to_vec())]));
-        for v in values {
-            let mut buf = Record::new();
-            encode_canonical(&v, &mut buf);
-            assert_eq!(buf.as_slice(), postcard::to_stdvec(&v).unwrap().as_slice(), "{v:?}");
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn error(&self, at: usize, reason: impl Into<String>) -> ValueDecodeError {
+        ValueDecodeError { at, reason: reason.into() }
+    }
+
+    fn byte(&mut self) -> Result<u8, ValueDecodeError> {
+        let b = *self.bytes.get(self.pos).ok_or_else(|| self.error(self.pos, "the value is cut off"))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// A varint of at most `bits` bits, in its shortest form (as written).
+    fn varint(&mut self, bits: u32) -> Result<u128, ValueDecodeError> {
+        let start = self.pos;
+        let mut value = 0u128;
+        let mut shift = 0u32;
+        loop {
+            let b = self.byte()?;
+            let chunk = u128::from(b & 0x7f);
+            let room = bits.saturating_sub(shift);
+            if room == 0 || (room < 7 && chunk >> room != 0) {
+                return Err(self.error(start, format!("a number does not fit in {bits} bits")));
+            }
+            value |= chunk << shift;
+            if b & 0x80 == 0 {
+                if b == 0 && shift > 0 {
+                    return Err(self.error(start, "a number written with more bytes than it needs"));
+                }
+                return Ok(value);
+            }
+            shift += 7;
         }
     }
 
-    #[test]
-    fn a_leaf_is_keyed_blake3_over_key_and_postcard_bytes() {
-        // The definition the state root is built on; a change here changes
-        // every root. Written out with blake3's own API, independently.
-        let key = ResourceKey { address: AccountAddress::from_u64(9), ty: crate::keys::TypeId(0x0102_0304_0506_0708) };
-        let value = Value::Struct(vec![Value::U64(1 << 40), Value::Vector(vec![Value::U8(3); 70])]);
-        let leaf_key = blake3::derive_key("resin state tree v1: leaf", b"");
-        let mut hasher = blake3::Hasher::new_keyed(&leaf_key);
-        hasher.update(&key.address.0);
-        hasher.update(&[8, 7, 6, 5, 4, 3, 2, 1]);
-        hasher.update(&postcard::to_stdvec(&value).unwrap());
-        assert_eq!(&leaf_of(&key, &value), hasher.finalize().as_bytes());
-        assert_eq!(leaf_of(&key, &value), leaf_of_bytes(&key, &postcard::to_stdvec(&value).unwrap()));
-        let path_key = blake3::derive_key("resin state tree v1: key path", b"");
-        let mut hasher = blake3::Hasher::new_keyed(&path_key);
-        hasher.update(&key.address.0);
-        hasher.update(&[8, 7, 6, 5, 4, 3, 2, 1]);
-        assert_eq!(&path_of(&key), hasher.finalize().as_bytes());
+    fn address(&mut self) -> Result<AccountAddress, ValueDecodeError> {
+        let end = self.pos + 32;
+        let bytes: [u8; 32] = match self.bytes.get(self.pos..end).map(<[u8; 32]>::try_from) {
+            Some(Ok(bytes)) => bytes,
+            _ => return Err(self.error(self.pos, "an address is cut off")),
+        };
+        self.pos = end;
+        Ok(AccountAddress(bytes))
     }
+}
+
+/// Reads a value from exactly `bytes`.
+pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    // Open containers: whether a vector, the items so far, how many are still to come.
+    let mut open: Vec<(bool, Vec<Value>, usize)> = Vec::new();
+    loop {
+        let start = r.pos;
+        let tag = r.byte()?;
+        let mut value = match tag {
+            TAG_BOOL => match r.byte()? {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                other => return Err(r.error(start + 1, format!("a boolean byte {other:#04x}, neither 0 nor 1"))),
+            },
+            TAG_U8 => Value::U8(r.byte()?),
+            TAG_U64 => Value::U64(u64::try_from(r.varint(64)?).unwrap_or(u64::MAX)),
+            TAG_U128 => Value::U128(r.varint(128)?),
+            TAG_ADDRESS => Value::Address(r.address()?),
+            TAG_SIGNER => Value::Signer(r.address()?),
+            TAG_VECTOR | TAG_STRUCT => {
+                let len = usize::try_from(r.varint(64)?).unwrap_or(usize::MAX);
+                // The container itself is one level; its items at least one more.
+                if open.len() + 1 >= MAX_VALUE_DEPTH && len > 0 {
+                    return Err(r.error(start, format!("a value nested deeper than {MAX_VALUE_DEPTH}")));
+                }
+                if len > 0 {
+                    // Every item takes at least two bytes: reserve no more than the rest could hold.
+                    let capacity = len.min(bytes.len().saturating_sub(r.pos) / 2);
+                    open.push((tag == TAG_VECTOR, Vec::with_capacity(capacity), len));
+                    continue;
+                }
+                if tag == TAG_VECTOR {
+                    Value::Vector(Vec::new())
+                } else {
+                    Value::Struct(Vec::new())
+                }
+            }
+            other => return Err(r.error(start, format!("unknown value tag {other:#04x}"))),
+        };
+        // Place the value; every container it completes is placed in turn.
+        loop {
+            let Some((_, items, remaining)) = open.last_mut() else {
+                if r.pos != bytes.len() {
+                    return Err(r.error(r.pos, format!("{} bytes after the end of the value", bytes.len() - r.pos)));
+                }
+                return Ok(value);
+            };
+            items.push(value);
+            *remaining -= 1;
+            if *remaining > 0 {
+                break;
+            }
+            let Some((is_vector, items, _)) = open.pop() else { break };
+            value = if is_vector { Value::Vector(items) } else { Value::Struct(items) };
+        }
+    }
+}
+
+/// How deeply `value` nests (a primitive is 1), computed without recursion.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 1usize)];
+    while let Some((value, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        if let Value::Vector(items) | Value::Struct(items) = value {
+            pending.extend(items.iter().map(|item| (item, depth + 1)));
+        }
+    }
+    deepest
 }

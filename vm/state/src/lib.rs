@@ -6,8 +6,9 @@
 //! redb).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-mod canonical;
+pub mod canonical;
 pub mod keys;
+mod leaf;
 pub mod merkle;
 pub mod persist;
 pub mod proof;

@@ -11,8 +11,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::canonical;
 use crate::keys::ResourceKey;
+use crate::leaf;
 use crate::merkle::{self, empty_root, Hash, Step};
 use crate::store::ResourceStore;
 use crate::value::Value;
@@ -56,11 +56,11 @@ pub enum ProofError {
 /// nothing (`None`) in the state whose root is `root`.
 pub fn verify_proof(root: &Hash, key: &ResourceKey, value: Option<&Value>, proof: &Proof) -> Result<(), ProofError> {
     let bottom = match (&proof.end, value) {
-        (ProofEnd::Found, Some(v)) => canonical::leaf_of(key, v),
+        (ProofEnd::Found, Some(v)) => leaf::leaf_of(key, v),
         (ProofEnd::Found, None) => return Err(ProofError::PresentButNoValue),
         (ProofEnd::Other { .. } | ProofEnd::Empty, Some(_)) => return Err(ProofError::AbsentButValue),
         (ProofEnd::Other { key: other, .. }, None) if other == key => return Err(ProofError::EndsAtSameKey),
-        (ProofEnd::Other { key: other, value: bytes }, None) => canonical::leaf_of_bytes(other, bytes),
+        (ProofEnd::Other { key: other, value: bytes }, None) => leaf::leaf_of_bytes(other, bytes),
         (ProofEnd::Empty, None) => {
             if !proof.steps.is_empty() {
                 return Err(ProofError::EmptyWithSteps);
@@ -69,7 +69,7 @@ pub fn verify_proof(root: &Hash, key: &ResourceKey, value: Option<&Value>, proof
         }
     };
     let steps: Vec<Step> = proof.steps.iter().map(|&(bit, sibling)| Step { bit, sibling }).collect();
-    let folded = merkle::fold(&canonical::path_of(key), bottom, &steps).ok_or(ProofError::BadOrder)?;
+    let folded = merkle::fold(&leaf::path_of(key), bottom, &steps).ok_or(ProofError::BadOrder)?;
     if folded == *root {
         Ok(())
     } else {
@@ -79,7 +79,7 @@ pub fn verify_proof(root: &Hash, key: &ResourceKey, value: Option<&Value>, proof
 
 /// The path of `key`'s leaf in the tree: which way a walk for it turns.
 pub fn key_path(key: &ResourceKey) -> Hash {
-    canonical::path_of(key)
+    leaf::path_of(key)
 }
 
 impl ResourceStore {
@@ -87,7 +87,7 @@ impl ResourceStore {
     /// against [`ResourceStore::root`]. Proving absence scans the store for
     /// the leaf the walk ended at (the tree keeps paths, not keys).
     pub fn prove(&self, key: &ResourceKey) -> Proof {
-        let path = canonical::path_of(key);
+        let path = leaf::path_of(key);
         let walk = self.tree().walk(&path);
         let steps = walk.steps.iter().map(|s| (s.bit, s.sibling)).collect();
         let end = match walk.end {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::canonical;
 use crate::keys::ResourceKey;
+use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::value::Value;
 use crate::write_set::WriteSet;
@@ -89,7 +89,7 @@ impl Shard {
                         entry.path
                     }
                     None => {
-                        let path = canonical::path_of(&key);
+                        let path = leaf::path_of(&key);
                         self.map.insert(key, Entry { value: Arc::clone(&value), path });
                         path
                     }
@@ -233,7 +233,7 @@ impl ResourceStore {
         let maps = start.elapsed();
 
         let start = Instant::now();
-        let leaf = |p: Pending| LeafUpdate { path: p.path, leaf: p.value.map(|v| canonical::leaf_of(&p.key, &v)) };
+        let leaf = |p: Pending| LeafUpdate { path: p.path, leaf: p.value.map(|v| leaf::leaf_of(&p.key, &v)) };
         let updates: Vec<LeafUpdate> = if parallel {
             pending.into_par_iter().flatten().map(leaf).collect()
         } else {

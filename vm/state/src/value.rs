@@ -34,12 +34,23 @@ impl Value {
         }
     }
 
-    /// The canonical byte encoding (postcard) that the state root and the state
-    /// file use.
+    /// The canonical byte encoding (postcard's layout) that the state root
+    /// and the state file use, written without recursion
+    /// ([`crate::canonical`]).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        // Encoding a plain enum into a Vec cannot fail; an empty result would
-        // still be deterministic, so no panic path is needed.
-        postcard::to_stdvec(self).unwrap_or_default()
+        crate::canonical::encode(self)
+    }
+
+    /// Reads a value written by [`Value::canonical_bytes`], refusing values
+    /// nested deeper than the format's `MAX_VALUE_DEPTH`.
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Value, crate::canonical::ValueDecodeError> {
+        crate::canonical::decode(bytes)
+    }
+
+    /// How deeply the value nests: a primitive is 1, a vector or struct one
+    /// more than its deepest item.
+    pub fn depth(&self) -> usize {
+        crate::canonical::depth(self)
     }
 }
 

@@ -4,6 +4,7 @@
 //! passes index tables freely after this one (and still never panic if they
 //! are run without it: they look everything up with `get`).
 
+use resin_format::escape::escaped;
 use std::collections::BTreeSet;
 
 use super::error::{VerifyError, VerifyErrorKind};
@@ -39,7 +40,8 @@ fn identifier(name: &str) -> Result<(), VerifyErrorKind> {
     if is_identifier(name) {
         Ok(())
     } else {
-        Err(VerifyErrorKind::InvalidIdentifier { name: name.into() })
+        // The name is echoed in the message: control characters escaped.
+        Err(VerifyErrorKind::InvalidIdentifier { name: escaped(name).into() })
     }
 }
 
@@ -112,7 +114,7 @@ fn check_struct_defs(module: &Module) -> Result<(), VerifyErrorKind> {
             .struct_handle(def.handle)
             .ok_or(VerifyErrorKind::VerifierInvariant { detail: "struct handle vanished after its bounds check" })?;
         if handle.module.0 != 0 {
-            return Err(VerifyErrorKind::StructDefForeignHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::StructDefForeignHandle { name: escaped(&handle.name).into() });
         }
         let mut names = BTreeSet::new();
         for field in &def.fields {
@@ -137,27 +139,27 @@ fn check_unique_names(module: &Module) -> Result<(), VerifyErrorKind> {
     for def in &module.structs {
         let name = module.struct_name(def).unwrap_or_default();
         if !structs.insert(name) {
-            return Err(VerifyErrorKind::DuplicateStructName { name: name.into() });
+            return Err(VerifyErrorKind::DuplicateStructName { name: escaped(name).into() });
         }
     }
     let mut functions = BTreeSet::new();
     for def in &module.functions {
         if let Some(name) = module.function_name(def) {
             if !functions.insert(name) {
-                return Err(VerifyErrorKind::DuplicateFunctionName { name: name.into() });
+                return Err(VerifyErrorKind::DuplicateFunctionName { name: escaped(name).into() });
             }
         }
     }
     let mut struct_handles = BTreeSet::new();
     for handle in &module.struct_handles {
         if !struct_handles.insert((handle.module, handle.name.as_str())) {
-            return Err(VerifyErrorKind::DuplicateStructHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::DuplicateStructHandle { name: escaped(&handle.name).into() });
         }
     }
     let mut function_handles = BTreeSet::new();
     for handle in &module.function_handles {
         if !function_handles.insert((handle.module, handle.name.as_str())) {
-            return Err(VerifyErrorKind::DuplicateFunctionHandle { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::DuplicateFunctionHandle { name: escaped(&handle.name).into() });
         }
     }
     Ok(())
@@ -170,13 +172,13 @@ fn check_own_handles_defined(module: &Module) -> Result<(), VerifyErrorKind> {
     let defined_structs: BTreeSet<usize> = module.structs.iter().map(|d| d.handle.index()).collect();
     for (index, handle) in module.struct_handles.iter().enumerate() {
         if handle.module.0 == 0 && !defined_structs.contains(&index) {
-            return Err(VerifyErrorKind::OwnStructHandleWithoutDefinition { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::OwnStructHandleWithoutDefinition { name: escaped(&handle.name).into() });
         }
     }
     let defined_functions: BTreeSet<usize> = module.functions.iter().map(|d| d.handle.index()).collect();
     for (index, handle) in module.function_handles.iter().enumerate() {
         if handle.module.0 == 0 && !defined_functions.contains(&index) {
-            return Err(VerifyErrorKind::OwnFunctionHandleWithoutDefinition { name: handle.name.as_str().into() });
+            return Err(VerifyErrorKind::OwnFunctionHandleWithoutDefinition { name: escaped(&handle.name).into() });
         }
     }
     Ok(())
@@ -197,7 +199,7 @@ pub(crate) fn check_function(module: &Module, index: usize) -> Result<(), Verify
         )
     })?;
     if handle.module.0 != 0 {
-        return Err(fn_err(None, VerifyErrorKind::FunctionDefForeignHandle { name: handle.name.as_str().into() }));
+        return Err(fn_err(None, VerifyErrorKind::FunctionDefForeignHandle { name: escaped(&handle.name).into() }));
     }
     for ty in &def.locals {
         check_type(module, ty).map_err(|kind| fn_err(None, kind))?;

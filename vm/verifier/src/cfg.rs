@@ -6,12 +6,14 @@
 //! visited in reverse post-order so most states are final the first time a
 //! block is reached.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use smallvec::SmallVec;
 
 use super::error::{VerifyError, VerifyErrorKind};
-use super::limits::MAX_DATAFLOW_UNITS;
+use super::limits::{MAX_DATAFLOW_UNITS, MAX_MODULE_DATAFLOW_UNITS};
 use super::FunctionView;
 use resin_format::file_format::Instr;
 
@@ -139,6 +141,32 @@ fn reverse_post_order(blocks: &[Block]) -> Vec<usize> {
     post
 }
 
+/// The dataflow work a whole module may still do, shared by the views of
+/// its functions (a clone shares the count).
+#[derive(Clone, Debug)]
+pub(crate) struct Budget(Rc<Cell<usize>>);
+
+impl Budget {
+    /// [`MAX_MODULE_DATAFLOW_UNITS`] of work.
+    pub fn module() -> Self {
+        Budget(Rc::new(Cell::new(MAX_MODULE_DATAFLOW_UNITS)))
+    }
+
+    /// Takes `units` of work; false when not that much is left.
+    fn charge(&self, units: usize) -> bool {
+        match self.0.get().checked_sub(units) {
+            Some(left) => {
+                self.0.set(left);
+                true
+            }
+            None => {
+                self.0.set(0);
+                false
+            }
+        }
+    }
+}
+
 /// Runs a forward dataflow analysis to its fixed point and returns the state at
 /// the entry of every block (`None` for unreachable blocks).
 ///
@@ -149,7 +177,8 @@ fn reverse_post_order(blocks: &[Block]) -> Vec<usize> {
 ///
 /// Work is metered: each visit of a block costs its instructions plus
 /// `size(state)` for every copy and join of its state, and a function that
-/// needs more than [`MAX_DATAFLOW_UNITS`] is rejected. Without the meter a
+/// needs more than [`MAX_DATAFLOW_UNITS`] is rejected, as is a module whose
+/// functions together need more than the view's [`Budget`]. Without the meter a
 /// hostile function (thousands of tiny blocks, each entered with a full stack
 /// and all 255 locals) would make every pass hold and copy gigabytes.
 pub(crate) fn solve<S: Clone>(
@@ -174,6 +203,10 @@ pub(crate) fn solve<S: Clone>(
         units = units.saturating_add(visit);
         if units > MAX_DATAFLOW_UNITS {
             let kind = VerifyErrorKind::TooComplex { max: MAX_DATAFLOW_UNITS };
+            return Err(view.error(Some(block.start), kind));
+        }
+        if !view.budget.charge(visit) {
+            let kind = VerifyErrorKind::ModuleTooComplex { max: MAX_MODULE_DATAFLOW_UNITS };
             return Err(view.error(Some(block.start), kind));
         }
         let exit = transfer(block, state.clone())?;

@@ -54,7 +54,7 @@ fn function_name(module: &Module, function: usize) -> String {
         .functions
         .get(function)
         .and_then(|def| module.function_name(def))
-        .map_or_else(|| format!("<function #{function}>"), str::to_string)
+        .map_or_else(|| format!("<function #{function}>"), |name| resin_format::escape::escaped(name).into_owned())
 }
 
 /// The live reference a reference-safety error conflicts with: where its
@@ -151,6 +151,10 @@ pub enum VerifyErrorKind {
     TooComplex { max: usize },
     #[error("access spec with {count} entries (at most {max})")]
     AccessSpecTooLarge { count: usize, max: usize },
+    #[error("{what} holds values nested {depth} deep (at most {max})")]
+    ValueTooDeep { what: Box<str>, depth: usize, max: usize },
+    #[error("verifying this module needs more than {max} units of dataflow work")]
+    ModuleTooComplex { max: usize },
 
     // ---- signatures ----
     #[error("field `{field}` of `{struct_name}` holds a reference")]
@@ -256,6 +260,31 @@ pub enum VerifyErrorKind {
     /// reported instead of a panic so the module is still rejected.
     #[error("verifier invariant broken: {detail}")]
     VerifierInvariant { detail: &'static str },
+}
+
+impl VerifyErrorKind {
+    /// Whether this is a size or complexity limit (see the limits pass):
+    /// a module over one is valid code that is too big or too deep, which a
+    /// compiler reports as the author's problem, not its own bug.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            VerifyErrorKind::TableTooLarge { .. }
+                | VerifyErrorKind::IdentifierTooLong { .. }
+                | VerifyErrorKind::TooManyParameters { .. }
+                | VerifyErrorKind::TooManyReturns { .. }
+                | VerifyErrorKind::TooManyLocals { .. }
+                | VerifyErrorKind::CodeTooLong { .. }
+                | VerifyErrorKind::TypeTooDeep { .. }
+                | VerifyErrorKind::TooManyFields { .. }
+                | VerifyErrorKind::VectorCountTooLarge { .. }
+                | VerifyErrorKind::TooComplex { .. }
+                | VerifyErrorKind::AccessSpecTooLarge { .. }
+                | VerifyErrorKind::ValueTooDeep { .. }
+                | VerifyErrorKind::ModuleTooComplex { .. }
+                | VerifyErrorKind::StackTooDeep { .. }
+        )
+    }
 }
 
 #[cfg(test)]

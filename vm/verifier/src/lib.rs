@@ -20,6 +20,7 @@
 mod access;
 mod bounds;
 mod cfg;
+mod depth;
 mod error;
 mod globals;
 mod limits;
@@ -33,10 +34,12 @@ mod types;
 
 use std::fmt;
 
+pub use depth::{check_value_depth, value_depths};
 pub use error::{Borrower, Holder, VerifyError, VerifyErrorKind};
 pub use limits::{
-    MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS, MAX_PARAMS,
-    MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH, MAX_VECTOR_COUNT,
+    MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS,
+    MAX_MODULE_DATAFLOW_UNITS, MAX_PARAMS, MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH,
+    MAX_VECTOR_COUNT,
 };
 
 use resin_format::file_format::{AccessSpec, FunctionDef, FunctionHandle, LocalIdx, Module, Type};
@@ -98,7 +101,7 @@ pub fn verify_module(module: &Module) -> Result<(), VerifyError> {
 /// Runs the passes in order up to and including `last` (a driver that wants to
 /// stop early, or a tool that shows how far a module gets).
 pub fn verify_through(module: &Module, last: Pass) -> Result<(), VerifyError> {
-    let mut pipeline = Pipeline { module, functions: Vec::new() };
+    let mut pipeline = Pipeline { module, functions: Vec::new(), budget: cfg::Budget::module() };
     for pass in PASSES {
         pipeline.run(pass)?;
         if pass == last {
@@ -151,6 +154,8 @@ struct FunctionState<'m> {
 struct Pipeline<'m> {
     module: &'m Module,
     functions: Vec<FunctionState<'m>>,
+    /// Dataflow work left for the whole module, shared by every function's view.
+    budget: cfg::Budget,
 }
 
 impl<'m> Pipeline<'m> {
@@ -161,7 +166,8 @@ impl<'m> Pipeline<'m> {
             Pass::Signatures => signatures::verify(self.module),
             Pass::Stack => {
                 for index in 0..self.module.functions.len() {
-                    let view = FunctionView::new(self.module, index)?;
+                    let mut view = FunctionView::new(self.module, index)?;
+                    view.budget = self.budget.clone();
                     let cfg = stack::verify(&view)?;
                     self.functions.push(FunctionState { view, cfg, types: None });
                 }
@@ -198,6 +204,9 @@ pub(crate) struct FunctionView<'m> {
     pub index: usize,
     pub def: &'m FunctionDef,
     pub handle: &'m FunctionHandle,
+    /// The dataflow work the module may still do; a view made alone (access
+    /// inference of one function) has a budget of its own.
+    pub budget: cfg::Budget,
 }
 
 impl<'m> FunctionView<'m> {
@@ -211,7 +220,7 @@ impl<'m> FunctionView<'m> {
         let handle = module
             .function_handle(def.handle)
             .ok_or_else(|| out_of_bounds("function handle", def.handle.index(), module.function_handles.len()))?;
-        Ok(FunctionView { module, index, def, handle })
+        Ok(FunctionView { module, index, def, handle, budget: cfg::Budget::module() })
     }
 
     /// Parameters first, then the declared locals.

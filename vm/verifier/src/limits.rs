@@ -32,6 +32,10 @@ pub const MAX_VECTOR_COUNT: usize = MAX_STACK_HEIGHT;
 pub const MAX_DATAFLOW_UNITS: usize = 8_000_000;
 /// Most entries in one access spec.
 pub const MAX_ACCESSES: usize = 255;
+/// Most dataflow work all passes over all functions of one module may do
+/// together: the per-function meter alone would let a module of many
+/// functions take minutes to verify.
+pub const MAX_MODULE_DATAFLOW_UNITS: usize = 16_000_000;
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     let err = |kind| VerifyError::module(module, kind);
@@ -66,7 +70,7 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     for index in 0..module.functions.len() {
         check_function(module, index)?;
     }
-    Ok(())
+    super::depth::verify(module)
 }
 
 /// The limits on one function definition: locals, code length, vector counts.

@@ -13,6 +13,8 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/limits.rs"]
+mod limits;
 #[path = "verifier/minting.rs"]
 mod minting;
 #[path = "verifier/reference_safety.rs"]

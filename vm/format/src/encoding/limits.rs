@@ -6,7 +6,7 @@
 
 use thiserror::Error;
 
-use crate::file_format::{ConstValue, Module, Type};
+use crate::file_format::{AccountAddress, ConstValue, Module, Type};
 
 /// Entries in any one table (module, struct and function handles, signatures, constants, definitions).
 pub const MAX_TABLE_LEN: usize = 65535;
@@ -26,6 +26,41 @@ pub const MAX_TYPE_DEPTH: usize = 64;
 pub const MAX_CONST_DEPTH: usize = 64;
 /// Bytes in a module, struct, function or field name.
 pub const MAX_IDENTIFIER_LEN: usize = 255;
+/// Bytes of an encoded module (`.rbc`), header included. The decoder refuses
+/// longer input before reading it, the loader refuses to publish a module
+/// whose encoding is longer, and the CLI reads no more than this from a file.
+pub const MAX_MODULE_SIZE: usize = 256 * 1024;
+
+// ---- values ----
+//
+// Values are trees (vectors and structs hold values), and every walk over one
+// (drop, clone, equality, hashing, canonical encoding, printing) follows that
+// tree. These limits keep every value shallow enough for any thread's stack
+// and small enough to encode, store and print. The verifier and the loader
+// bound the depth of every type a program can build a value of, the
+// interpreter bounds vector lengths and the size of what it stores, and the
+// state file's decoder refuses deeper values.
+
+/// Deepest value: a primitive is 1 deep, a vector or struct one more than its
+/// deepest element or field (`vector<vector<u8>>` is 3 deep, a struct whose
+/// only field is a `u64` is 2).
+pub const MAX_VALUE_DEPTH: usize = 64;
+/// Most elements of one vector value (a transaction argument, or a vector a
+/// program grows with `vec_push_back`).
+pub const MAX_VECTOR_LEN: usize = 1 << 20;
+/// Most bytes in the canonical encoding of one resource written to storage
+/// or one event.
+pub const MAX_VALUE_SIZE: usize = 1 << 20;
+
+// ---- names ----
+
+/// The standard library's address: only the standard library publishes
+/// modules here (`0x1::coin`).
+pub const RESERVED_ADDRESS: AccountAddress =
+    AccountAddress([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+/// Module names of the builtin modules (`0x1::signer`, `0x1::vector`), whose
+/// functions the compiler turns into instructions: no module may take them.
+pub const RESERVED_MODULE_NAMES: &[&str] = &["signer", "vector"];
 
 /// A module over one of the limits above.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]

@@ -8,16 +8,16 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use thiserror::Error;
 
 use crate::file_format::*;
 
 mod flat;
 pub mod limits;
+mod tables;
 mod wire;
 
-use limits::{check_limits, LimitError, MAX_CODE_LEN};
+use limits::{check_limits, LimitError, MAX_CODE_LEN, MAX_MODULE_SIZE};
 use wire::*;
 
 /// The first four bytes of every encoded module.
@@ -32,6 +32,8 @@ pub const HEADER_LEN: usize = 6;
 pub enum DecodeError {
     #[error("input is {len} bytes, shorter than the {HEADER_LEN}-byte header")]
     Truncated { len: usize },
+    #[error("module of {len} bytes is larger than the limit of {max} bytes")]
+    TooLarge { len: usize, max: usize },
     #[error("not a Resin module: starts with {found:02x?}, expected \"RSNB\"")]
     BadMagic { found: [u8; 4] },
     #[error("format version {found} is not supported (this build reads version {FORMAT_VERSION})")]
@@ -55,6 +57,7 @@ impl DecodeError {
     pub fn offset(&self) -> Option<usize> {
         match self {
             DecodeError::Truncated { len } => Some(*len),
+            DecodeError::TooLarge { max, .. } => Some(*max),
             DecodeError::BadMagic { .. } | DecodeError::UnsupportedVersion { .. } => Some(0),
             DecodeError::Malformed { offset, .. }
             | DecodeError::TrailingBytes { offset, .. }
@@ -80,6 +83,9 @@ pub fn encode_module(m: &Module) -> Vec<u8> {
 
 /// Reads a module written by [`encode_module`].
 pub fn decode_module(bytes: &[u8]) -> Result<Module, DecodeError> {
+    if bytes.len() > MAX_MODULE_SIZE {
+        return Err(DecodeError::TooLarge { len: bytes.len(), max: MAX_MODULE_SIZE });
+    }
     let found: [u8; 4] = match bytes.get(..4).and_then(|m| m.try_into().ok()) {
         Some(found) => found,
         None => return Err(DecodeError::Truncated { len: bytes.len() }),
@@ -94,15 +100,7 @@ pub fn decode_module(bytes: &[u8]) -> Result<Module, DecodeError> {
     if version != FORMAT_VERSION {
         return Err(DecodeError::UnsupportedVersion { found: version });
     }
-    let body = bytes.get(HEADER_LEN..).unwrap_or_default();
-    let mut deserializer = postcard::Deserializer::from_bytes(body);
-    let wire = WireModule::deserialize(&mut deserializer);
-    let left = deserializer.finalize().map_or(0, |rest| rest.len());
-    let offset = HEADER_LEN + body.len().saturating_sub(left);
-    let wire = wire.map_err(|e| DecodeError::Malformed { offset, reason: e.to_string() })?;
-    if left != 0 {
-        return Err(DecodeError::TrailingBytes { offset, count: left });
-    }
+    let wire = tables::Reader::new(bytes).module()?;
     let module = from_wire(wire, bytes)?;
     check_limits(&module)?;
     Ok(module)

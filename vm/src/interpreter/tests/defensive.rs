@@ -162,7 +162,7 @@ fn unverified_aliases_would_mint_money() {
     let attacker = assemble(include_str!("../../../verifier/tests/data/attacker.rasm")).unwrap();
     assert!(resin_verifier::verify_module(&attacker).is_err());
     let mut cache = CodeCache::new();
-    cache.publish(bank).unwrap();
+    cache.publish_stdlib(bank).unwrap();
     cache.publish_unverified(attacker).unwrap();
     let loaded = cache.loaded(&ModuleId::new(AccountAddress::from_u64(2), "attacker")).unwrap();
     let function = loaded.function("attack").unwrap();

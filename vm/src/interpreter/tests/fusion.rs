@@ -172,8 +172,8 @@ public entry fun dangling(s: &signer) acquires write R(signer s) {
 fn world(fused: bool) -> World {
     FUSION.with(|f| f.set(fused));
     let mut world = World::new();
-    world.publish(assemble(COIN).unwrap()).unwrap();
-    world.publish(assemble(PATHS).unwrap()).unwrap();
+    world.publish_stdlib(assemble(COIN).unwrap()).unwrap();
+    world.publish_stdlib(assemble(PATHS).unwrap()).unwrap();
     world.code.publish_unverified(assemble(UNSAFE).unwrap()).unwrap();
     FUSION.with(|f| f.set(true));
     world

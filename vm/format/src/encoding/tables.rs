@@ -1,0 +1,94 @@
+//! Reading the body table by table and entry by entry, so that a malformed
+//! module is reported with the entry it breaks in (`function handle 3: a
+//! boolean that is neither 0 nor 1`) instead of postcard's bare error names
+//! (`Serde Deserialization Error`).
+//!
+//! The bytes are exactly what postcard writes for [`WireModule`]: a struct is
+//! its fields one after another and a sequence is a varint length followed by
+//! its items, so reading the seven tables in order, each as a length and then
+//! its entries, accepts the same inputs as one `WireModule::deserialize`.
+
+use serde::Deserialize;
+
+use super::wire::WireModule;
+use super::{DecodeError, HEADER_LEN};
+
+/// A position in the module's bytes (the whole input, header included).
+pub(super) struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+/// What went wrong, in words: postcard's error names say which decoder
+/// step failed, not what the input held.
+fn problem(e: &postcard::Error) -> String {
+    use postcard::Error as E;
+    match e {
+        E::DeserializeUnexpectedEnd => "the input ends inside it".into(),
+        E::DeserializeBadVarint => "a number takes more bytes than its type allows".into(),
+        E::DeserializeBadBool => "a boolean that is neither 0 nor 1".into(),
+        E::DeserializeBadUtf8 | E::DeserializeBadChar => "a name that is not valid UTF-8".into(),
+        E::DeserializeBadOption => "an optional value whose tag is neither 0 nor 1".into(),
+        // serde's derived enums report an unknown variant index as a custom error.
+        E::DeserializeBadEnum | E::SerdeDeCustom => "a tag that names no variant of its kind".into(),
+        E::DeserializeBadEncoding => "a value that is not well encoded".into(),
+        other => other.to_string(),
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `input` positioned after the header.
+    pub fn new(input: &'a [u8]) -> Self {
+        Reader { input, pos: HEADER_LEN.min(input.len()) }
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        self.input.get(self.pos..).unwrap_or_default()
+    }
+
+    fn malformed(&self, at: usize, what: &str, e: &postcard::Error) -> DecodeError {
+        DecodeError::Malformed { offset: at, reason: format!("{what}: {}", problem(e)) }
+    }
+
+    /// One value of type `T`; `what` names it in errors.
+    fn take<T: Deserialize<'a>>(&mut self, what: impl FnOnce() -> String) -> Result<T, DecodeError> {
+        let at = self.pos;
+        match postcard::take_from_bytes::<T>(self.rest()) {
+            Ok((value, rest)) => {
+                self.pos = self.input.len() - rest.len();
+                Ok(value)
+            }
+            Err(e) => Err(self.malformed(at, &what(), &e)),
+        }
+    }
+
+    /// A sequence of `T`: a varint length, then the entries. `entry` is the
+    /// singular name of an entry (`function handle`).
+    fn table<T: Deserialize<'a>>(&mut self, entry: &str) -> Result<Vec<T>, DecodeError> {
+        let len: usize = self.take(|| format!("the length of the {entry} table"))?;
+        // Every entry takes at least one byte: never reserve more than the input could fill.
+        let mut items = Vec::with_capacity(len.min(self.rest().len()));
+        for index in 0..len {
+            items.push(self.take(|| format!("{entry} {index}"))?);
+        }
+        Ok(items)
+    }
+
+    /// The module body, then a check that nothing follows it.
+    pub fn module(mut self) -> Result<WireModule<'a>, DecodeError> {
+        let wire = WireModule {
+            module_handles: self.table("module handle")?,
+            struct_handles: self.table("struct handle")?,
+            function_handles: self.table("function handle")?,
+            signatures: self.table("signature")?,
+            constants: self.table("constant")?,
+            structs: self.table("struct definition")?,
+            functions: self.table("function definition")?,
+        };
+        let count = self.rest().len();
+        if count != 0 {
+            return Err(DecodeError::TrailingBytes { offset: self.pos, count });
+        }
+        Ok(wire)
+    }
+}

@@ -1,0 +1,142 @@
+//! The bytes the state commitment hashes: a key's bytes, a value's canonical
+//! encoding (written here with a fast recursive encoder; values are depth
+//! bounded, see [`crate::canonical`] for the decoder), and the leaf record of
+//! a resource.
+
+use smallvec::SmallVec;
+
+use crate::keys::ResourceKey;
+use crate::merkle::{self, Hash};
+use crate::value::Value;
+
+/// A leaf record fits here without allocating unless the value is large.
+pub(crate) type Record = SmallVec<[u8; 128]>;
+
+/// The address, then the type id (little-endian): 40 bytes.
+pub(crate) fn key_bytes(key: &ResourceKey) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..32].copy_from_slice(&key.address.0);
+    out[32..].copy_from_slice(&key.ty.0.to_le_bytes());
+    out
+}
+
+/// Where `key`'s leaf lives in the tree.
+pub(crate) fn path_of(key: &ResourceKey) -> Hash {
+    merkle::path_of(&key_bytes(key))
+}
+
+/// The leaf hash of `key` holding `value`.
+pub(crate) fn leaf_of(key: &ResourceKey, value: &Value) -> Hash {
+    let mut record = Record::new();
+    record.extend_from_slice(&key_bytes(key));
+    encode_canonical(value, &mut record);
+    merkle::leaf_hash(&record)
+}
+
+/// The leaf hash of `key` holding a value given by its canonical bytes.
+pub(crate) fn leaf_of_bytes(key: &ResourceKey, value: &[u8]) -> Hash {
+    let mut record = Record::new();
+    record.extend_from_slice(&key_bytes(key));
+    record.extend_from_slice(value);
+    merkle::leaf_hash(&record)
+}
+
+/// A postcard varint (LEB128, least significant group first).
+#[inline]
+fn put_varint(mut v: u128, out: &mut Record) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// [`Value::canonical_bytes`] without serde: the same bytes postcard writes
+/// (a varint variant tag, then the payload; addresses as 32 raw bytes,
+/// sequences as a varint length and the items). Pinned against postcard by
+/// a test below; the state root depends on every byte.
+pub(crate) fn encode_canonical(value: &Value, out: &mut Record) {
+    match value {
+        Value::Bool(b) => out.extend_from_slice(&[0, u8::from(*b)]),
+        Value::U8(v) => out.extend_from_slice(&[1, *v]),
+        Value::U64(v) => {
+            out.push(2);
+            put_varint(u128::from(*v), out);
+        }
+        Value::U128(v) => {
+            out.push(3);
+            put_varint(*v, out);
+        }
+        Value::Address(a) => {
+            out.push(4);
+            out.extend_from_slice(&a.0);
+        }
+        Value::Signer(a) => {
+            out.push(5);
+            out.extend_from_slice(&a.0);
+        }
+        Value::Vector(items) | Value::Struct(items) => {
+            out.push(if matches!(value, Value::Vector(_)) { 6 } else { 7 });
+            put_varint(items.len() as u128, out);
+            for item in items {
+                encode_canonical(item, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resin_format::file_format::AccountAddress;
+
+    #[test]
+    fn hand_written_encoding_is_postcards() {
+        let leaf = [
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::U8(0),
+            Value::U8(255),
+            Value::U64(0),
+            Value::U64(127),
+            Value::U64(128),
+            Value::U64(300),
+            Value::U64(u64::MAX),
+            Value::U128(0),
+            Value::U128(1 << 100),
+            Value::U128(u128::MAX),
+            Value::Address(AccountAddress::from_u64(0xABCD)),
+            Value::Signer(AccountAddress::from_u64(7)),
+        ];
+        let mut values = leaf.to_vec();
+        values.push(Value::Vector(Vec::new()));
+        values.push(Value::Struct(leaf.to_vec()));
+        values.push(Value::Vector(vec![Value::U8(9); 200]));
+        values.push(Value::Struct(vec![Value::Struct(vec![Value::U64(5)]), Value::Vector(leaf.to_vec())]));
+        for v in values {
+            let mut buf = Record::new();
+            encode_canonical(&v, &mut buf);
+            assert_eq!(buf.as_slice(), postcard::to_stdvec(&v).unwrap().as_slice(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_leaf_is_keyed_blake3_over_key_and_postcard_bytes() {
+        // The definition the state root is built on; a change here changes
+        // every root. Written out with blake3's own API, independently.
+        let key = ResourceKey { address: AccountAddress::from_u64(9), ty: crate::keys::TypeId(0x0102_0304_0506_0708) };
+        let value = Value::Struct(vec![Value::U64(1 << 40), Value::Vector(vec![Value::U8(3); 70])]);
+        let leaf_key = blake3::derive_key("resin state tree v1: leaf", b"");
+        let mut hasher = blake3::Hasher::new_keyed(&leaf_key);
+        hasher.update(&key.address.0);
+        hasher.update(&[8, 7, 6, 5, 4, 3, 2, 1]);
+        hasher.update(&postcard::to_stdvec(&value).unwrap());
+        assert_eq!(&leaf_of(&key, &value), hasher.finalize().as_bytes());
+        assert_eq!(leaf_of(&key, &value), leaf_of_bytes(&key, &postcard::to_stdvec(&value).unwrap()));
+        let path_key = blake3::derive_key("resin state tree v1: key path", b"");
+        let mut hasher = blake3::Hasher::new_keyed(&path_key);
+        hasher.update(&key.address.0);
+        hasher.update(&[8, 7, 6, 5, 4, 3, 2, 1]);
+        assert_eq!(&path_of(&key), hasher.finalize().as_bytes());
+    }
+}

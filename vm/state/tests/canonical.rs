@@ -1,0 +1,110 @@
+//! The canonical encoding: the same bytes as postcard, read back without
+//! recursion, with deep or malformed input refused; and every walk over the
+//! deepest value the limits allow fits a small thread stack.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use proptest::prelude::*;
+use resin_format::encoding::limits::MAX_VALUE_DEPTH;
+use resin_format::file_format::AccountAddress;
+use resin_state::canonical::{decode, encode};
+use resin_state::keys::{ResourceKey, TypeId};
+use resin_state::store::ResourceStore;
+use resin_state::Value;
+
+fn value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(Value::Bool),
+        any::<u8>().prop_map(Value::U8),
+        any::<u64>().prop_map(Value::U64),
+        any::<u128>().prop_map(Value::U128),
+        any::<[u8; 32]>().prop_map(|a| Value::Address(AccountAddress(a))),
+        any::<[u8; 32]>().prop_map(|a| Value::Signer(AccountAddress(a))),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Vector),
+            prop::collection::vec(inner, 0..8).prop_map(Value::Struct),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn encoding_is_postcards_and_decodes_back(v in value()) {
+        let bytes = encode(&v);
+        prop_assert_eq!(&bytes, &postcard::to_stdvec(&v).unwrap());
+        prop_assert_eq!(decode(&bytes), Ok(v));
+    }
+
+    #[test]
+    fn any_bytes_decode_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        if let Ok(v) = decode(&bytes) {
+            prop_assert_eq!(encode(&v), bytes);
+        }
+    }
+}
+
+/// A struct holding a struct ... `depth` levels, a `u64` innermost.
+fn nested(depth: usize) -> Value {
+    (1..depth).fold(Value::U64(7), |inner, _| Value::Struct(vec![inner]))
+}
+
+#[test]
+fn values_deeper_than_the_limit_are_refused() {
+    let deepest = nested(MAX_VALUE_DEPTH);
+    assert_eq!(deepest.depth(), MAX_VALUE_DEPTH);
+    assert_eq!(decode(&encode(&deepest)), Ok(deepest));
+    let err = decode(&encode(&nested(MAX_VALUE_DEPTH + 1))).unwrap_err();
+    assert_eq!(err.to_string(), format!("a value nested deeper than {MAX_VALUE_DEPTH} (at byte 126)"));
+    // A million levels of `struct { .. }` in a few megabytes of a state file:
+    // refused at the limit, without recursing per level.
+    let hostile: Vec<u8> = [7u8, 1].repeat(1_000_000);
+    assert!(decode(&hostile).unwrap_err().reason.contains("nested deeper"));
+}
+
+#[test]
+fn malformed_bytes_say_what_and_where() {
+    let reason = |bytes: &[u8]| decode(bytes).map_err(|e| e.to_string()).unwrap_err();
+    assert_eq!(reason(&[]), "the value is cut off (at byte 0)");
+    assert_eq!(reason(&[9]), "unknown value tag 0x09 (at byte 0)");
+    assert_eq!(reason(&[0, 2]), "a boolean byte 0x02, neither 0 nor 1 (at byte 1)");
+    assert_eq!(reason(&[1, 5, 0]), "1 bytes after the end of the value (at byte 2)");
+    assert_eq!(reason(&[4, 1, 2]), "an address is cut off (at byte 1)");
+    let too_big = [2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+    assert_eq!(reason(&too_big), "a number does not fit in 64 bits (at byte 1)");
+    assert_eq!(reason(&[2, 0x80, 0x00]), "a number written with more bytes than it needs (at byte 1)");
+    // A vector that claims 2^60 items reserves nothing for them.
+    let huge = [6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10];
+    assert_eq!(reason(&huge), "the value is cut off (at byte 10)");
+}
+
+#[test]
+fn every_walk_over_the_deepest_value_fits_a_small_stack() {
+    // Rayon's lane threads get 2 MiB; every walk runs here in an eighth of that.
+    let walks = || {
+        let deepest = Value::Vector(vec![nested(MAX_VALUE_DEPTH - 1), nested(MAX_VALUE_DEPTH - 1)]);
+        let copy = deepest.clone();
+        assert_eq!(copy, deepest);
+        let hash = |v: &Value| {
+            let mut hasher = DefaultHasher::new();
+            v.hash(&mut hasher);
+            hasher.finish()
+        };
+        assert_eq!(hash(&copy), hash(&deepest));
+        assert!(!format!("{deepest:?}").is_empty());
+        let bytes = encode(&deepest);
+        assert_eq!(postcard::to_stdvec(&deepest).unwrap(), bytes);
+        assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), deepest);
+        assert_eq!(decode(&bytes).unwrap(), deepest);
+        assert_eq!(deepest.storage_size(), bytes.len() as u64);
+        let mut store = ResourceStore::new();
+        let key = ResourceKey { address: AccountAddress::from_u64(1), ty: TypeId(1) };
+        store.apply_owned(key, Some(copy));
+        assert_ne!(store.root(), ResourceStore::new().root());
+        drop(store);
+        drop(deepest);
+    };
+    std::thread::Builder::new().stack_size(256 * 1024).spawn(walks).unwrap().join().unwrap();
+}
