@@ -1,5 +1,5 @@
 //! Diagnostics: the one registry of codes, the `Diagnostic` type every stage
-//! reports with, and rendering through codespan-reporting.
+//! reports with, and rendering through codespan-reporting ([`render_all`]).
 //!
 //! Codes by stage: parse E01xx, resolve E02xx, types/abilities/linearity E03xx,
 //! references E04xx, access sets E05xx, codegen E06xx, warnings W01xx.
@@ -7,11 +7,10 @@
 
 use std::fmt;
 
-use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term;
-
 use crate::source::{SourceFile, Span};
+
+mod render;
+pub use render::{render_all, LONG_LINE, MAX_SHOWN, WINDOW};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
@@ -77,6 +76,10 @@ codes! {
     DuplicateModifier = "E0125", Error, "duplicate or misplaced modifier";
     InvalidPattern = "E0126", Error, "invalid pattern";
     NestingTooDeep = "E0127", Error, "nesting too deep";
+    BareLineBreak = "E0128", Error, "line break other than LF or CRLF";
+    TextDirectionControl = "E0129", Error, "text-direction control character";
+    InvisibleCharacter = "E0130", Error, "invisible or control character";
+    IdentifierTooLong = "E0131", Error, "identifier too long";
 
     // ---- resolve: E02xx ----
     UnboundName = "E0201", Error, "unbound name";
@@ -284,7 +287,8 @@ impl Diagnostics {
         self.items.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
     }
 
-    /// Renders every diagnostic as plain text (no colour), in order.
+    /// Renders the diagnostics as plain text (no colour), in order: at most
+    /// [`MAX_SHOWN`] errors and as many warnings (see [`render_all`]).
     pub fn render(&self, sources: &[SourceFile]) -> String {
         render_all(&self.items, sources)
     }
@@ -302,77 +306,4 @@ impl From<Vec<Diagnostic>> for Diagnostics {
     fn from(items: Vec<Diagnostic>) -> Self {
         Diagnostics { items }
     }
-}
-
-/// Renders diagnostics through codespan-reporting, plain text.
-///
-/// Never fails: labels whose span does not fit its file (wrong file index, past
-/// the end, inside a UTF-8 sequence) are clamped or dropped rather than
-/// letting the renderer error out.
-pub fn render_all(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
-    let mut files = SimpleFiles::new();
-    for source in sources {
-        files.add(source.name.as_str(), source.text.as_str());
-    }
-    let config = term::Config::default();
-    let mut out = String::new();
-    for diagnostic in diagnostics {
-        let rendered = to_codespan(diagnostic, sources);
-        match term::emit_into_string(&config, &files, &rendered) {
-            Ok(text) => out.push_str(&text),
-            // Unreachable with clamped spans; still degrade to a one-line form.
-            Err(_) => {
-                out.push_str(&format!(
-                    "{}[{}]: {}\n",
-                    severity_word(diagnostic.severity),
-                    diagnostic.code,
-                    diagnostic.message
-                ));
-            }
-        }
-    }
-    out
-}
-
-fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
-fn to_codespan(diagnostic: &Diagnostic, sources: &[SourceFile]) -> cs::Diagnostic<usize> {
-    let base = match diagnostic.severity {
-        Severity::Error => cs::Diagnostic::error(),
-        Severity::Warning => cs::Diagnostic::warning(),
-    };
-    let labels = diagnostic
-        .labels
-        .iter()
-        .filter_map(|label| {
-            let file = label.span.file as usize;
-            let text = &sources.get(file)?.text;
-            let range = clamp_range(text, label.span);
-            let style = if label.primary { cs::LabelStyle::Primary } else { cs::LabelStyle::Secondary };
-            Some(cs::Label::new(style, file, range).with_message(label.message.clone()))
-        })
-        .collect();
-    let mut notes: Vec<String> = diagnostic.notes.iter().map(|n| format!("note: {n}")).collect();
-    notes.extend(diagnostic.hints.iter().map(|h| format!("hint: {h}")));
-    base.with_code(diagnostic.code.as_str())
-        .with_message(diagnostic.message.clone())
-        .with_labels(labels)
-        .with_notes(notes)
-}
-
-fn clamp_range(text: &str, span: Span) -> std::ops::Range<usize> {
-    let mut start = (span.start as usize).min(text.len());
-    let mut end = (span.end as usize).min(text.len()).max(start);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    start..end
 }

@@ -24,6 +24,23 @@ pub fn cases(stage: &str) -> Vec<(String, String)> {
     out
 }
 
+/// `text` with every CR, byte-order mark and character that displays
+/// differently from how it lexes written as `\u{..}`, so a snapshot shows
+/// what a case holds (and holds no such character itself).
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (offset, c) in text.char_indices() {
+        let next = text.as_bytes().get(offset + c.len_utf8()).copied();
+        let hidden = resin_format::text::classify(c, next, false).is_some();
+        if hidden || matches!(c, '\r' | '\u{FEFF}') {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Replaces every span in a `{:?}` dump (`file:start..end`) with `_`, so trees
 /// can be compared modulo positions.
 pub fn erase_spans(debug: &str) -> String {

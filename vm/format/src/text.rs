@@ -49,6 +49,16 @@ impl HiddenChar {
         }
     }
 
+    /// "text-direction control character `U+202E` (RIGHT-TO-LEFT OVERRIDE)".
+    pub fn message(&self) -> String {
+        let what = match self.kind {
+            HiddenKind::LineBreak => "line break other than LF or CRLF",
+            HiddenKind::TextDirection => "text-direction control character",
+            HiddenKind::Invisible => "invisible or control character",
+        };
+        format!("{what} {}", self.describe())
+    }
+
     /// The byte range of the character, for spans.
     pub fn range(&self) -> std::ops::Range<usize> {
         self.offset..self.offset + self.ch.len_utf8()

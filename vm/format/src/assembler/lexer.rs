@@ -171,13 +171,7 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, AsmError> {
 }
 
 fn hidden_message(hidden: &crate::text::HiddenChar) -> String {
-    use crate::text::HiddenKind;
-    let what = match hidden.kind {
-        HiddenKind::LineBreak => "line break other than LF or CRLF",
-        HiddenKind::TextDirection => "text-direction control character",
-        HiddenKind::Invisible => "invisible or control character",
-    };
-    format!("{what} {}: it would display differently from how it assembles", hidden.describe())
+    format!("{}: it would display differently from how it assembles", hidden.message())
 }
 
 #[cfg(test)]
