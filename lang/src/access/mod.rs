@@ -7,20 +7,21 @@
 //! with the provenance of the call's arguments. So the compiler infers exactly
 //! what the verifier later checks. Functions are visited callees first (the
 //! strongly connected components of the call graph in reverse topological
-//! order); a recursive component is iterated until its specs stop growing.
+//! order); a recursive component is iterated to its least fixpoint
+//! ([`fixpoint`]).
 //! The result is written onto each function's handle, where callers (in this
 //! module and in modules compiled later) read it.
 
+mod fixpoint;
 pub mod format;
 
-use std::collections::{BTreeSet, HashMap};
-
-use resin_format::file_format::{Access, AccessSpec, AddressSource, FunctionHandleIdx, Instr, Module};
-use resin_verifier::infer_function_access;
+use resin_format::file_format::{Access, AccessSpec, AddressSource, Module};
+use resin_verifier::{infer_function_access, MAX_ACCESSES};
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits::verifier_rejected;
+use crate::resolve::deps;
 use crate::resolve::env::{Env, FunId, SemAccess};
-use crate::resolve::{deps, graph};
 use crate::source::Span;
 use crate::typeck::tir::TModule;
 
@@ -36,55 +37,21 @@ pub struct FunctionAccess {
     pub display: String,
 }
 
-/// A recursive component whose specs still grow after this many rounds is
-/// widened: the growth is bounded by the finite set of (mode, resource,
-/// address) triples, so this is a guard, not a precision loss in practice.
-const MAX_ROUNDS: usize = 64;
-
 /// Infers the access spec of every function of `module` (the emitted form of
 /// source module `own`), checks written clauses, records the final specs in
 /// `env` and returns them per function, in definition order.
 pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (Vec<FunctionAccess>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let count = tmodule.functions.len();
-    let def_of: HashMap<FunctionHandleIdx, usize> =
-        module.functions.iter().enumerate().map(|(i, d)| (d.handle, i)).collect();
-    let edges: Vec<Vec<usize>> = module
-        .functions
-        .iter()
-        .map(|def| {
-            let callees: BTreeSet<usize> = def
-                .code
-                .iter()
-                .filter_map(|i| if let Instr::Call(h) = i { def_of.get(h).copied() } else { None })
-                .collect();
-            callees.into_iter().collect()
-        })
-        .collect();
+    let edges = fixpoint::call_edges(module);
     let written: Vec<bool> = tmodule.functions.iter().map(|f| f.written_access.is_some()).collect();
 
     let span_of = |def: usize| tmodule.functions.get(def).map_or(Span::default(), |f| f.span);
-    for component in graph::sccs(&edges) {
-        let rounds = if graph::is_cycle(&component, &edges) { MAX_ROUNDS } else { 1 };
-        for _ in 0..rounds {
-            let mut changed = false;
-            for &def in &component {
-                if written.get(def).copied().unwrap_or(false) {
-                    continue;
-                }
-                match infer_one(module, def) {
-                    Ok(spec) => changed |= set_spec(module, def, spec),
-                    Err(e) => {
-                        diags.push(verifier_rejected(span_of(def), &e.to_string()));
-                        return (Vec::new(), diags);
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+    if let Err((def, e)) = fixpoint::infer_all(module, &edges, &written) {
+        diags.push(verifier_rejected(span_of(def), &e));
+        return (Vec::new(), diags);
     }
+    check_sizes(module, tmodule, &mut diags);
     let mut out = Vec::with_capacity(count);
     for (def, fun) in tmodule.functions.iter().enumerate() {
         let handle = module.functions.get(def).map(|d| d.handle);
@@ -98,7 +65,7 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
                         inferred.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
                     check_written(env, fun.id, fun.span, entries, &inferred, &mut diags);
                 }
-                Err(e) => diags.push(verifier_rejected(fun.span, &e.to_string())),
+                Err(e) => diags.push(verifier_rejected(fun.span, &e)),
             }
         }
         if let Some(info) = env.function_mut(fun.id) {
@@ -115,22 +82,30 @@ fn infer_one(module: &Module, def: usize) -> Result<AccessSpec, resin_verifier::
     infer_function_access(module, def)
 }
 
-/// Stores `spec` on the handle of definition `def`; true when it changed.
-fn set_spec(module: &mut Module, def: usize, spec: AccessSpec) -> bool {
-    let Some(handle) = module.functions.get(def).map(|d| d.handle) else { return false };
-    match module.function_handles.get_mut(handle.index()) {
-        Some(h) if h.access != spec => {
-            h.access = spec;
-            true
-        }
-        _ => false,
+/// Every access set must fit the bytecode (at most [`MAX_ACCESSES`] entries).
+fn check_sizes(module: &Module, tmodule: &TModule, diags: &mut Vec<Diagnostic>) {
+    for (def, fun) in tmodule.functions.iter().enumerate() {
+        let handle = module.functions.get(def).and_then(|d| module.function_handles.get(d.handle.index()));
+        let Some(len) = handle.map(|h| h.access.0.len()).filter(|&len| len > MAX_ACCESSES) else { continue };
+        let name = &fun.name;
+        let diag = match fun.written_access.as_deref() {
+            Some([first, .., last]) => Diagnostic::new(
+                Code::AccessSetTooLarge,
+                first.span.to(last.span),
+                format!("the access clause of `{name}` has {len} entries; at most {MAX_ACCESSES} are allowed"),
+            )
+            .with_label_message("too many entries")
+            .with_secondary(fun.span, format!("`{name}` declared here")),
+            _ => Diagnostic::new(
+                Code::AccessSetTooLarge,
+                fun.span,
+                format!("`{name}` needs an access set of {len} entries; at most {MAX_ACCESSES} are allowed"),
+            )
+            .with_label_message("accesses too many distinct keys")
+            .with_note("the set counts its own global operations and those of every function it calls"),
+        };
+        diags.push(diag.with_hint("cover every address of a resource with one `@*` entry, e.g. `acquires write R@*`"));
     }
-}
-
-fn verifier_rejected(span: Span, detail: &str) -> Diagnostic {
-    Diagnostic::new(Code::VerifierRejected, span, "generated bytecode rejected by the verifier")
-        .with_note(detail.to_string())
-        .with_note("this is a compiler bug: please report it with the source that triggers it")
 }
 
 fn sem_access(env: &Env, module: &Module, access: &Access) -> Option<SemAccess> {
