@@ -13,10 +13,67 @@
 //! says so at the function (E0605). Any other verifier rejection of generated
 //! code is a compiler bug (E0604).
 
-use resin_verifier::{VerifyError, VerifyErrorKind};
+use resin_verifier::{
+    VerifyError, VerifyErrorKind, MAX_FIELDS, MAX_PARAMS, MAX_RETURNS, MAX_TYPE_DEPTH, MAX_VECTOR_COUNT,
+};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
+use crate::typeck::ty::Ty;
+
+/// A written or built type deeper than [`MAX_TYPE_DEPTH`] levels (`u64` is
+/// one, `vector<u64>` two, `&vector<u64>` three), shown with `show`.
+pub fn type_too_deep(ty: &Ty, span: Span, show: impl FnOnce(&Ty) -> String) -> Option<Diagnostic> {
+    let mut depth = 1;
+    let mut current = ty;
+    while let Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) = current {
+        depth += 1;
+        current = inner;
+    }
+    (depth > MAX_TYPE_DEPTH).then(|| {
+        Diagnostic::new(Code::InvalidType, span, "type nested too deeply")
+            .with_label_message(format!("this has a type {depth} levels deep"))
+            .with_note(format!("its type is `{}`", show(ty)))
+            .with_note(format!("types may be at most {MAX_TYPE_DEPTH} levels deep"))
+            .with_hint("use a struct to hold the inner vectors")
+    })
+}
+
+/// A vector literal with more elements than one bytecode instruction packs.
+pub fn vector_literal_too_long(count: usize, span: Span) -> Option<Diagnostic> {
+    (count > MAX_VECTOR_COUNT).then(|| {
+        Diagnostic::new(
+            Code::LimitExceeded,
+            span,
+            format!("vector literal of {count} elements; at most {MAX_VECTOR_COUNT} are allowed"),
+        )
+        .with_label_message("too many elements")
+        .with_hint("build the rest with `vector::push_back`")
+    })
+}
+
+/// More parameters, return values or fields than the bytecode holds:
+/// `what` is "parameters", "return values" or "fields"; `spans` are those of
+/// the items, the first one past the limit is labelled.
+pub fn too_many(what: &'static str, owner: &str, spans: &[Span]) -> Option<Diagnostic> {
+    let max = match what {
+        "parameters" => MAX_PARAMS,
+        "return values" => MAX_RETURNS,
+        _ => MAX_FIELDS,
+    };
+    let first_over = *spans.get(max)?;
+    let hint =
+        if what == "fields" { "group fields into nested structs" } else { "pass a struct instead of many values" };
+    Some(
+        Diagnostic::new(
+            Code::LimitExceeded,
+            first_over,
+            format!("`{owner}` has {} {what}; at most {max} are allowed", spans.len()),
+        )
+        .with_label_message(format!("the first of the {what} over the limit"))
+        .with_hint(hint),
+    )
+}
 
 /// The diagnostic for generated code the verifier rejected, at `span` (the
 /// function at fault, or the module's first function).
