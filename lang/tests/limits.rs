@@ -141,3 +141,42 @@ fn hidden_characters_are_never_printed_raw() {
     assert!(rendered.contains("// \u{FFFD} reversed"), "{rendered}");
     assert!(!rendered.contains('\u{202E}') && !rendered.contains('\u{200B}') && !rendered.contains('\r'));
 }
+
+/// Every construct nested as deep as the parser accepts (just under 256
+/// levels) goes through every stage and the printers on a main thread's
+/// stack: the depth bound keeps each recursive stage within it.
+#[test]
+fn programs_at_the_nesting_limit_compile_and_print_on_a_small_stack() {
+    let d = 250;
+    let elseifs: String = (1..d).map(|k| format!(" else if (x == {k}) {{ {k} }}")).collect();
+    let bodies = [
+        format!("fun f(): u64 {{ {}1{} }}", "(1 + ".repeat(d), ")".repeat(d)),
+        format!("fun f(x: u64): u64 {{ {}0 }}", "if (x > 1) 1 else ".repeat(d)),
+        format!("fun f(x: u64): u64 {{ if (x == 0) {{ 0 }}{elseifs} else {{ 1 }} }}"),
+        format!("fun f(x: bool): bool {{ {}x }}", "!".repeat(d)),
+        format!("fun g(x: u64): u64 {{ x }} fun f(): u64 {{ {}1{} }}", "g(".repeat(d), ")".repeat(d)),
+        format!("fun f(x: u64): u64 {{ x{} }}", " + x".repeat(d)),
+        format!("fun f(x: u64): u64 {{ x{} }}", " as u64".repeat(d)),
+        format!("fun f(x: u64): u64 {{ {}x }}", "return ".repeat(d)),
+        format!("fun f(x: &u64): u64 {{ {}*x }}", "*&".repeat(d / 2 - 2)),
+        format!("fun f(x: u64): u64 {{ {}x = x + 1;{} x }}", "while (x < 10) { ".repeat(d / 3), " }; ".repeat(d / 3)),
+        format!("fun f(x: u64): u64 {{ {}x{} }}", "{ ".repeat(d / 2 - 2), " }".repeat(d / 2 - 2)),
+    ];
+    // A debug build needs about 5 MB of stack here (measured); a main thread has 8 MB.
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            for body in bodies {
+                let text = format!("module 0x1::m {{ {body} }}");
+                let sources = [SourceFile::new("deep.rsn", text)];
+                let result = compile(&sources, &[]);
+                assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
+                let printed = resin_lang::printer::print_program(&result.program);
+                assert!(printed.len() > d, "{printed}");
+                assert!(!format!("{:?}", result.program).is_empty());
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -15,13 +15,15 @@
 mod fixpoint;
 pub mod format;
 
-use resin_format::file_format::{Access, AccessSpec, AddressSource, Module};
+use std::sync::Arc;
+
+use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, StructHandleIdx};
 use resin_verifier::{infer_function_access, MAX_ACCESSES};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::limits::verifier_rejected;
 use crate::resolve::deps;
-use crate::resolve::env::{Env, FunId, SemAccess};
+use crate::resolve::env::{Env, FunId, SemAccess, StructId};
 use crate::source::Span;
 use crate::typeck::tir::TModule;
 
@@ -30,7 +32,7 @@ use crate::typeck::tir::TModule;
 pub struct FunctionAccess {
     pub name: String,
     /// The set in the bytecode: the written clause, or the inferred set.
-    pub accesses: Vec<SemAccess>,
+    pub accesses: Arc<[SemAccess]>,
     /// True when the set comes from a written clause.
     pub written: bool,
     /// Source notation: `write Balance@from, write Balance@to`.
@@ -52,26 +54,31 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
         return (Vec::new(), diags);
     }
     check_sizes(module, tmodule, &mut diags);
+    // Looked up once per module, not once per access.
+    let names = format::Names::new(env, tmodule.functions.first().map(|f| f.id.module));
+    let resources: Vec<Option<StructId>> = (0..module.struct_handles.len())
+        .map(|h| deps::struct_of_handle(env, module, StructHandleIdx(u16::try_from(h).unwrap_or(u16::MAX))))
+        .collect();
     let mut out = Vec::with_capacity(count);
     for (def, fun) in tmodule.functions.iter().enumerate() {
         let handle = module.functions.get(def).map(|d| d.handle);
         let spec =
             handle.and_then(|h| module.function_handles.get(h.index())).map(|h| h.access.clone()).unwrap_or_default();
-        let accesses: Vec<SemAccess> = spec.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
+        let accesses: Arc<[SemAccess]> = spec.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
         if let Some(entries) = &fun.written_access {
             match infer_one(module, def) {
                 Ok(inferred) => {
                     let inferred: Vec<SemAccess> =
-                        inferred.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
-                    check_written(env, fun.id, fun.span, entries, &inferred, &mut diags);
+                        inferred.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
+                    check_written(env, &names, fun.id, fun.span, entries, &inferred, &mut diags);
                 }
                 Err(e) => diags.push(verifier_rejected(fun.span, &e)),
             }
         }
         if let Some(info) = env.function_mut(fun.id) {
-            info.access = Some(accesses.clone());
+            info.access = Some(Arc::clone(&accesses));
         }
-        let display = format::set(env, fun.id, &accesses);
+        let display = format::set(env, &names, fun.id, &accesses);
         out.push(FunctionAccess { name: fun.name.clone(), accesses, written: fun.written_access.is_some(), display });
     }
     (out, diags)
@@ -108,10 +115,12 @@ fn check_sizes(module: &Module, tmodule: &TModule, diags: &mut Vec<Diagnostic>) 
     }
 }
 
-fn sem_access(env: &Env, module: &Module, access: &Access) -> Option<SemAccess> {
+/// `access` with its resource as an environment id (`resources` maps the
+/// module's struct handles).
+fn sem_access(resources: &[Option<StructId>], access: &Access) -> Option<SemAccess> {
     Some(SemAccess {
         mode: access.mode,
-        resource: deps::struct_of_handle(env, module, access.resource)?,
+        resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,
     })
 }
@@ -125,6 +134,7 @@ fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
 /// The written clause must cover every inferred access; entries covering none are unused.
 fn check_written(
     env: &Env,
+    names: &format::Names,
     fun: FunId,
     name_span: Span,
     written: &[crate::resolve::env::WrittenAccess],
@@ -140,7 +150,7 @@ fn check_written(
         if written.iter().any(|w| covers(&w.access, needed)) {
             continue;
         }
-        let shown = format::access(env, fun, needed);
+        let shown = format::access(env, names, fun, needed);
         diags.push(
             Diagnostic::new(
                 Code::AccessNotCovered,
@@ -149,7 +159,7 @@ fn check_written(
             )
             .with_label_message("this clause does not cover it")
             .with_secondary(name_span, format!("`{name}` declared here"))
-            .with_note(format!("inferred access set: {}", format::set(env, fun, inferred)))
+            .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred)))
             .with_hint(format!("add `{shown}` to the clause, or remove the clause to have it inferred")),
         );
     }
@@ -162,11 +172,11 @@ fn check_written(
         if used || too_weak {
             continue;
         }
-        let shown = format::access(env, fun, &entry.access);
+        let shown = format::access(env, names, fun, &entry.access);
         diags.push(
             Diagnostic::new(Code::UnusedAccess, entry.span, format!("access entry `{shown}` is never used"))
                 .with_label_message(format!("`{name}` never performs this access"))
-                .with_note(format!("inferred access set: {}", format::set(env, fun, inferred))),
+                .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred))),
         );
     }
 }

@@ -14,14 +14,14 @@ use super::cfg::Cfg;
 use super::error::{VerifyError, VerifyErrorKind};
 use super::provenance::{self, Requirement};
 use super::FunctionView;
-use std::collections::{HashMap, HashSet};
-
 use resin_format::file_format::{Access, AccessMode, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx};
 
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
     let module = view.module;
-    let mut declared = Declared::new(module, &view.handle.access.0);
-    for requirement in provenance::requirements(view, cfg)? {
+    let requirements = provenance::requirements(view, cfg)?;
+    let needed: Vec<Access> = requirements.iter().map(|r| r.access).collect();
+    let declared = Declared::new(module, &view.handle.access.0, &needed);
+    for requirement in requirements {
         if !declared.covers(&requirement.access) {
             let kind = VerifyErrorKind::AccessNotCovered { access: describe(module, &requirement).into() };
             return Err(view.error(Some(requirement.offset), kind));
@@ -41,87 +41,110 @@ pub(crate) fn infer(view: &FunctionView<'_>, cfg: &Cfg) -> Result<AccessSpec, Ve
 }
 
 /// The accesses no other one covers, in order. Equivalent to keeping each `a`
-/// with no `b != a` such that `covers(b, a)`, but with a hash lookup of the few
-/// accesses that could cover `a` instead of a scan of all of them, so a set of
-/// n accesses costs O(n), not O(n²) (recursive groups re-infer large sets).
+/// with no `b != a` such that `covers(b, a)`, but decided in one pass over
+/// the accesses sorted by resource, mode and address, instead of comparing
+/// every pair: O(n log n), not O(n²) (recursive groups re-infer large sets).
 fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
-    let mut resources = Resources::new(module);
-    let ids: Vec<u32> = accesses.iter().map(|a| resources.id(a.resource)).collect();
-    let mut count: HashMap<(u32, AccessMode, AddressSource), usize> = HashMap::new();
-    for (a, &id) in accesses.iter().zip(&ids) {
-        *count.entry((id, a.mode, a.address)).or_default() += 1;
-    }
-    let present = |id: u32, mode: AccessMode, address: AddressSource, at_least: usize| {
-        count.get(&(id, mode, address)).is_some_and(|&n| n >= at_least)
-    };
-    let covered = |a: &Access, id: u32| {
-        // Another handle of the same resource, same mode and address.
-        present(id, a.mode, a.address, 2)
-            // A write of the same key covers a read.
-            || (a.mode == AccessMode::Read && present(id, AccessMode::Write, a.address, 1))
+    let resources = Resources::new(module, accesses.iter().map(|a| a.resource));
+    let mut order: Vec<(Key, usize)> =
+        accesses.iter().enumerate().map(|(i, a)| ((resources.id(a.resource), a.mode, a.address), i)).collect();
+    order.sort_unstable();
+    let mut covered = vec![false; accesses.len()];
+    for group in order.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+        // Within one resource: reads, then writes, each sorted by address (`*` last).
+        let reads = group.partition_point(|((_, mode, _), _)| *mode == AccessMode::Read);
+        let (read, write) = group.split_at(reads);
+        let any = |entries: &[(Key, usize)]| entries.last().is_some_and(|((_, _, a), _)| *a == AddressSource::Any);
+        let (read_any, write_any) = (any(read), any(write));
+        for (i, &((_, mode, address), index)) in group.iter().enumerate() {
+            // Another handle of the same resource, same mode and address.
+            let twin = |j: usize| group.get(j).is_some_and(|((_, m, a), _)| *m == mode && *a == address);
+            let twice = (i > 0 && twin(i - 1)) || twin(i + 1);
             // `*` covers every other address, with a mode at least as strong.
-            || (a.address != AddressSource::Any
-                && (present(id, AccessMode::Write, AddressSource::Any, 1)
-                    || (a.mode == AccessMode::Read && present(id, AccessMode::Read, AddressSource::Any, 1))))
-    };
-    accesses.iter().zip(&ids).filter(|&(a, &id)| !covered(a, id)).map(|(a, _)| *a).collect()
+            let by_any = address != AddressSource::Any && (write_any || (mode == AccessMode::Read && read_any));
+            // A write covers a read of the same address.
+            let by_write = mode == AccessMode::Read && write.binary_search_by(|((_, _, a), _)| a.cmp(&address)).is_ok();
+            if let Some(flag) = covered.get_mut(index) {
+                *flag = twice || by_any || by_write;
+            }
+        }
+    }
+    accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| *a).collect()
 }
 
-/// A declared spec indexed by resource, mode and address: whether it covers
-/// an access is four lookups (same address or `*`, read or write), where a
-/// scan would make checking n requirements against n entries O(n²).
-struct Declared<'m> {
-    resources: Resources<'m>,
-    keys: HashSet<(u32, AccessMode, AddressSource)>,
+/// An access with its resource numbered by [`Resources`].
+type Key = (u32, AccessMode, AddressSource);
+
+/// A declared spec as a sorted table: whether it covers an access is four
+/// binary searches (same address or `*`, read or write), where a scan would
+/// make checking n requirements against n entries O(n²).
+struct Declared {
+    resources: Resources,
+    keys: Vec<Key>,
 }
 
-impl<'m> Declared<'m> {
-    fn new(module: &'m Module, declared: &[Access]) -> Self {
-        let mut resources = Resources::new(module);
-        let keys = declared.iter().map(|d| (resources.id(d.resource), d.mode, d.address)).collect();
+impl Declared {
+    fn new(module: &Module, declared: &[Access], needed: &[Access]) -> Self {
+        let handles = declared.iter().chain(needed).map(|a| a.resource);
+        let resources = Resources::new(module, handles);
+        let mut keys: Vec<Key> = declared.iter().map(|d| (resources.id(d.resource), d.mode, d.address)).collect();
+        keys.sort_unstable();
         Declared { resources, keys }
     }
 
-    /// Same as `declared.iter().any(|d| covers(module, d, needed))`.
-    fn covers(&mut self, needed: &Access) -> bool {
+    /// Same as `declared.iter().any(|d| covers(module, d, needed))`, for a
+    /// `needed` among those given to [`Declared::new`].
+    fn covers(&self, needed: &Access) -> bool {
         let id = self.resources.id(needed.resource);
         let modes: &[AccessMode] = match needed.mode {
             AccessMode::Read => &[AccessMode::Read, AccessMode::Write],
             AccessMode::Write => &[AccessMode::Write],
         };
-        modes.iter().any(|&mode| {
-            self.keys.contains(&(id, mode, needed.address)) || self.keys.contains(&(id, mode, AddressSource::Any))
-        })
+        let has = |key: Key| self.keys.binary_search(&key).is_ok();
+        modes.iter().any(|&mode| has((id, mode, needed.address)) || has((id, mode, AddressSource::Any)))
     }
 }
 
-/// Resources as [`covers`] compares them, numbered: each handle's identity
-/// (module id and name) is hashed once, then compared as a number.
-struct Resources<'m> {
-    module: &'m Module,
-    by_identity: HashMap<Resource<'m>, u32>,
-    by_handle: HashMap<StructHandleIdx, u32>,
+/// Resources as [`covers`] compares them, numbered: handles naming the same
+/// module and struct get the same number. Built by sorting, not hashing, so
+/// hostile names cannot force collisions.
+struct Resources {
+    /// Distinct handles, by index, with their numbers.
+    ids: Vec<(StructHandleIdx, u32)>,
 }
 
-impl<'m> Resources<'m> {
-    fn new(module: &'m Module) -> Self {
-        Resources { module, by_identity: HashMap::new(), by_handle: HashMap::new() }
-    }
-
-    fn id(&mut self, handle: StructHandleIdx) -> u32 {
-        if let Some(&id) = self.by_handle.get(&handle) {
-            return id;
+impl Resources {
+    fn new(module: &Module, handles: impl Iterator<Item = StructHandleIdx>) -> Self {
+        let mut distinct: Vec<StructHandleIdx> = handles.collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut by_identity: Vec<(Resource<'_>, StructHandleIdx)> =
+            distinct.iter().map(|&h| (Resource::of(module, h), h)).collect();
+        by_identity.sort_unstable();
+        let mut ids = Vec::with_capacity(by_identity.len());
+        let mut number = 0u32;
+        for (i, (resource, handle)) in by_identity.iter().enumerate() {
+            if i > 0 && by_identity[i - 1].0 != *resource {
+                number += 1;
+            }
+            ids.push((*handle, number));
         }
-        let next = u32::try_from(self.by_identity.len()).unwrap_or(u32::MAX);
-        let id = *self.by_identity.entry(Resource::of(self.module, handle)).or_insert(next);
-        self.by_handle.insert(handle, id);
-        id
+        ids.sort_unstable();
+        Resources { ids }
+    }
+
+    /// The number of `handle` (one of those given to [`Resources::new`]).
+    fn id(&self, handle: StructHandleIdx) -> u32 {
+        match self.ids.binary_search_by_key(&handle, |&(h, _)| h) {
+            Ok(i) => self.ids.get(i).map_or(u32::MAX, |&(_, id)| id),
+            Err(_) => u32::MAX,
+        }
     }
 }
 
 /// What [`covers`] compares resources by: their identity, or the handle
 /// index when the handle is out of bounds (so it equals only itself).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Resource<'m> {
     Named(&'m ModuleId, &'m str),
     Handle(StructHandleIdx),
@@ -228,7 +251,7 @@ mod tests {
             needed in proptest::collection::vec(access(), 0..12),
         ) {
             let module = module();
-            let mut indexed = Declared::new(&module, &declared);
+            let indexed = Declared::new(&module, &declared, &needed);
             for n in &needed {
                 prop_assert_eq!(indexed.covers(n), declared.iter().any(|d| covers(&module, d, n)));
             }
