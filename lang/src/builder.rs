@@ -26,7 +26,8 @@ pub struct Ctx {
     /// Syntax errors with the index of the token they are at. Recovery actions run
     /// when their production is reduced, not in source order, so cascades are
     /// filtered once parsing is over (see [`Ctx::finish`]).
-    syntax: Vec<(usize, Diagnostic)>,
+    /// `None` for an error known to be a cascade when it arrived (see `syntax_error`).
+    syntax: Vec<(usize, Option<Diagnostic>)>,
 }
 
 /// A syntax error this many tokens after the previous one is most likely a
@@ -80,8 +81,17 @@ impl Ctx {
             ParseError::User { error } => match *error {},
         };
         let index = self.spans.partition_point(|s| (s.start as usize) < location);
+        // Errors arrive in token order, so one within the window after the
+        // last is a cascade however they sort: skip building its message.
+        // (A megabyte of stray tokens is half a million errors, each with a
+        // list of expected tokens.)
+        let last = self.syntax.last().map(|(i, _)| *i);
+        if last.is_some_and(|p| p <= index && index <= p + CASCADE_WINDOW) {
+            self.syntax.push((index, None));
+            return;
+        }
         let d = parse_errors::convert(self.file, error, &self.spans);
-        self.syntax.push((index, d));
+        self.syntax.push((index, Some(d)));
     }
 
     /// All diagnostics, minus syntax errors that are likely consequences of an
@@ -93,8 +103,9 @@ impl Ctx {
         for (index, d) in self.syntax {
             let cascade = previous.is_some_and(|p| index <= p + CASCADE_WINDOW);
             previous = Some(index);
-            if !cascade && self.after_lex_error.binary_search(&index).is_err() {
-                self.diags.push(d);
+            match d {
+                Some(d) if !cascade && self.after_lex_error.binary_search(&index).is_err() => self.diags.push(d),
+                _ => {}
             }
         }
         self.diags

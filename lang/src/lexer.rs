@@ -7,8 +7,7 @@
 
 use logos::{FilterResult, Logos};
 
-use crate::diagnostics::{Code, Diagnostic};
-use crate::literal;
+use crate::diagnostics::Diagnostic;
 use crate::source::Span;
 
 /// Why logos could not produce a token.
@@ -20,14 +19,21 @@ pub enum LexError {
     UnterminatedString,
 }
 
+/// The byte ranges of the comments the lexer skipped, in order (doc comments
+/// are tokens): where a diagnostic says "in a comment".
+pub type Comments = Vec<std::ops::Range<usize>>;
+
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[logos(error = LexError)]
-// Whitespace, including a byte-order mark (editors on Windows write one).
+#[logos(error = LexError, extras = Comments)]
+// Whitespace, including a byte-order mark (editors on Windows write one; one
+// anywhere but first is reported by `diagnose::hidden_characters`).
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 pub enum Token<'a> {
     // ---- comments ----
     /// `/// text`: the text after the three slashes. `//` and `////` comments are skipped.
-    #[regex(r"//[^\n]*", line_comment, allow_greedy = true)]
+    /// A line comment ends at any line break an editor shows, so a bare CR
+    /// (an error, E0128) cannot hide code that follows it on screen.
+    #[regex(r"//[^\r\n\u{85}\u{2028}\u{2029}]*", line_comment, allow_greedy = true)]
     DocComment(&'a str),
     #[token("/*", block_comment)]
     BlockComment,
@@ -181,8 +187,12 @@ pub enum Token<'a> {
 fn line_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> logos::Filter<&'a str> {
     let text = lex.slice();
     match text.strip_prefix("///") {
-        Some(rest) if !rest.starts_with('/') => logos::Filter::Emit(rest.strip_suffix('\r').unwrap_or(rest)),
-        _ => logos::Filter::Skip,
+        Some(rest) if !rest.starts_with('/') => logos::Filter::Emit(rest),
+        _ => {
+            let span = lex.span();
+            lex.extras.push(span);
+            logos::Filter::Skip
+        }
     }
 }
 
@@ -202,6 +212,8 @@ fn block_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> FilterResult<(), 
                 i += 2;
                 if depth == 0 {
                     lex.bump(i);
+                    let span = lex.span();
+                    lex.extras.push(span);
                     return FilterResult::Skip;
                 }
             }
@@ -209,6 +221,8 @@ fn block_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> FilterResult<(), 
         }
     }
     lex.bump(rest.len());
+    let span = lex.span();
+    lex.extras.push(span);
     FilterResult::Error(LexError::UnterminatedComment)
 }
 
@@ -339,70 +353,20 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Token<'_>, Span)>, Vec<Diagnostic>) {
         let span = Span::from_range(file, range.clone());
         match result {
             Ok(token) => {
-                check_token(token, span, &mut diags);
+                diagnose::check_token(token, span, &mut diags);
                 let token = match token {
                     Token::PlainString(s) => Token::ByteString(s),
                     t => t,
                 };
                 tokens.push((token, span));
             }
-            Err(error) => diags.push(lex_error(error, &text[range], span)),
+            // A hidden character is reported by `hidden_characters`, wherever it is.
+            Err(LexError::InvalidCharacter) if diagnose::starts_hidden(text, range.start) => {}
+            Err(error) => diags.push(diagnose::lex_error(error, &text[range], span)),
         }
     }
+    diagnose::hidden_characters(file, text, &tokens, &lexer.extras, &mut diags);
     (tokens, diags)
 }
 
-fn lex_error(error: LexError, slice: &str, span: Span) -> Diagnostic {
-    match error {
-        LexError::InvalidCharacter => {
-            let shown = slice.chars().next().map_or_else(String::new, |c| c.escape_debug().to_string());
-            Diagnostic::new(Code::InvalidCharacter, span, format!("invalid character `{shown}`"))
-                .with_label_message("not valid in Resin source")
-        }
-        LexError::UnterminatedComment => Diagnostic::new(
-            Code::UnterminatedComment,
-            Span { end: span.start + 2, ..span },
-            "unterminated block comment",
-        )
-        .with_label_message("this comment is never closed")
-        .with_hint("close it with `*/` (block comments nest)"),
-        LexError::UnterminatedString => {
-            let open = if slice.starts_with('"') { 1 } else { 2 };
-            Diagnostic::new(
-                Code::UnterminatedString,
-                Span { end: span.start + open, ..span },
-                "unterminated string literal",
-            )
-            .with_label_message("this string is never closed")
-            .with_hint("add the closing `\"`")
-        }
-    }
-}
-
-/// Shape checks that need the token's text: literal suffixes, escapes, hex digits.
-fn check_token(token: Token<'_>, span: Span, diags: &mut Vec<Diagnostic>) {
-    match token {
-        Token::Number(text) => {
-            if let Err(d) = literal::split_number(text, span) {
-                diags.push(d);
-            }
-        }
-        Token::AddressLit(text) if literal::parse_address(text).is_none() => {
-            diags.push(literal::invalid_address(text, span));
-        }
-        Token::ByteString(raw) => {
-            let content = Span { start: span.start + 2, end: span.end.saturating_sub(1), ..span };
-            diags.extend(literal::decode_byte_string(raw, content).1);
-        }
-        Token::HexString(raw) => {
-            let content = Span { start: span.start + 2, end: span.end.saturating_sub(1), ..span };
-            diags.extend(literal::decode_hex_string(raw, content).1);
-        }
-        Token::PlainString(raw) => diags.push(
-            Diagnostic::new(Code::PlainString, span, "string literals need a `b` (bytes) or `x` (hex) prefix")
-                .with_label_message("plain string")
-                .with_hint(format!("write `b\"{raw}\"`")),
-        ),
-        _ => {}
-    }
-}
+mod diagnose;

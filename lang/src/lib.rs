@@ -10,6 +10,7 @@ pub mod compile;
 pub mod depth;
 pub mod diagnostics;
 pub mod lexer;
+pub mod limits;
 pub mod literal;
 mod parse_errors;
 pub mod parser;

@@ -16,8 +16,10 @@ lalrpop_util::lalrpop_mod!(
 );
 
 /// How many tokens a type-argument list may span (`a < b ... >`); bounds the
-/// look-ahead so telling `<` apart stays linear in the input.
-const MAX_GENERIC_SCAN: usize = 64;
+/// look-ahead so telling `<` apart stays linear in the input. A type as deep
+/// as the bytecode allows (32 levels, `vector<` 31 times around `0x1::m::S`)
+/// spans 82 tokens.
+const MAX_GENERIC_SCAN: usize = 128;
 
 /// Parses every source file. Files are numbered by their index in `sources`.
 /// Modules come back in source order; diagnostics sorted by location per file.

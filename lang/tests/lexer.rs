@@ -97,3 +97,57 @@ fn literal_values_and_ranges() {
     assert_eq!(parse_address(&format!("0x{}", "f".repeat(65))), None);
     assert_eq!(decode_byte_string(r#"a\n\x41\\\"\0"#, at).0, b"a\nA\\\"\0");
 }
+
+#[test]
+fn a_bare_cr_is_an_error_and_a_line_break_everywhere() {
+    use Token::*;
+    // CRLF is fine; the CR of a bare CR is reported, in code and in comments.
+    assert_eq!(tokens("a\r\nb // c\r\nd"), [Ident("a"), Ident("b"), Ident("d")]);
+    assert_eq!(codes("a\rb"), [(Code::BareLineBreak, Span::new(0, 1, 2))]);
+    // A `//` comment ends at the CR, as on screen: `x` is code.
+    let (toks, diags) = lex(0, "// c\rx");
+    assert_eq!(toks.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [Ident("x")]);
+    assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), [Code::BareLineBreak]);
+    assert!(diags[0].message.contains("in a comment"), "{}", diags[0].message);
+    // Unicode line and paragraph separators and NEL likewise.
+    assert_eq!(codes("// c\u{2028}x").len(), 1);
+    assert_eq!(codes("x\u{85}"), [(Code::BareLineBreak, Span::new(0, 1, 3))]);
+}
+
+#[test]
+fn text_direction_controls_are_errors_at_the_character() {
+    for c in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{61C}'] {
+        let len = c.len_utf8() as u32;
+        for (text, at) in [(format!("/* {c} */"), 3), (format!("b\"{c}\""), 2), (format!("x{c}"), 1)] {
+            assert_eq!(codes(&text), [(Code::TextDirectionControl, Span::new(0, at, at + len))], "{text:?}");
+        }
+    }
+    let (_, diags) = lex(0, "/// doc \u{202E}\nb\"\u{2067}\"");
+    assert!(diags[0].message.ends_with("in a comment"), "{}", diags[0].message);
+    assert!(diags[1].message.ends_with("in a string"), "{}", diags[1].message);
+    assert!(diags[1].hints[0].contains("\\xe2\\x81\\xa7"), "{:?}", diags[1].hints);
+}
+
+#[test]
+fn invisible_and_control_characters_are_errors_a_leading_bom_is_not() {
+    assert!(codes("\u{FEFF}x").is_empty());
+    assert_eq!(codes("x\u{FEFF}"), [(Code::InvisibleCharacter, Span::new(0, 1, 4))]);
+    for c in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\0', '\x1B', '\u{7F}', '\u{AD}', '\u{E0041}'] {
+        let len = c.len_utf8() as u32;
+        assert_eq!(codes(&format!("// {c}")), [(Code::InvisibleCharacter, Span::new(0, 3, 3 + len))], "{c:?}");
+        // Once, not also as an invalid character.
+        assert_eq!(codes(&format!("a {c}")), [(Code::InvisibleCharacter, Span::new(0, 2, 2 + len))], "{c:?}");
+    }
+    // Visible non-ASCII text in comments and strings stays fine.
+    assert!(codes("// Grüße 日本 🦀\nb\"é\"").is_empty());
+}
+
+#[test]
+fn identifiers_are_at_most_255_bytes() {
+    let ok = "a".repeat(255);
+    assert!(codes(&ok).is_empty());
+    let long = format!("let {} = 1;", "b".repeat(256));
+    assert_eq!(codes(&long), [(Code::IdentifierTooLong, Span::new(0, 4, 260))]);
+    // The token is kept, so parsing goes on.
+    assert_eq!(lex(0, &long).0.len(), 5);
+}

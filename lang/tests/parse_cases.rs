@@ -1,6 +1,7 @@
 //! Parse-stage cases: every `tests/cases/parse/*.rsn` file is a case, snapshotted
 //! with its source next to the output (the pretty-printed AST when the file
-//! parses, the rendered diagnostics otherwise).
+//! parses, the rendered diagnostics otherwise). The source is shown with CRs,
+//! byte-order marks and invisible characters escaped (`\u{d}`).
 //!
 //! Naming convention, checked here: `err_*` files must be rejected, all others
 //! must parse without errors (`warn_*` may have warnings).
@@ -28,7 +29,8 @@ fn parse_cases() {
             output.push_str(&printer::print_program(&program));
         }
         output.push_str(&diags.render(&sources));
-        insta::assert_snapshot!(format!("----- SOURCE\n{text}----- OUTPUT\n{output}"));
+        let source = support::visible(&text);
+        insta::assert_snapshot!(format!("----- SOURCE\n{source}----- OUTPUT\n{output}"));
     });
 }
 

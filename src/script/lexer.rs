@@ -43,6 +43,9 @@ struct Cursor {
 pub struct Lexer<'a> {
     src: &'a str,
     at: Cursor,
+    /// Whether the text was checked for characters that display differently
+    /// from how they lex (done once, at the first token).
+    checked: bool,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -51,7 +54,7 @@ fn is_word_char(c: char) -> bool {
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Lexer { src, at: Cursor { offset: 0, line: 1, col: 1 } }
+        Lexer { src, at: Cursor { offset: 0, line: 1, col: 1 }, checked: false }
     }
 
     fn span(&self) -> Span {
@@ -88,6 +91,15 @@ impl<'a> Lexer<'a> {
     }
 
     pub fn next_token(&mut self) -> Result<Token, ScriptError> {
+        if !self.checked {
+            self.checked = true;
+            // A bare CR would end a `#` comment on screen but not here; a
+            // text-direction control could reorder a command as displayed.
+            if let Some((hidden, line, col)) = resin_format::text::first_hidden(self.src) {
+                let message = format!("{}: it would display differently from how it runs", hidden.message());
+                return Err(ScriptError::at(Span { line, col }, message));
+            }
+        }
         loop {
             match self.peek_char() {
                 Some(c) if c.is_whitespace() && c != '\n' => {
@@ -284,6 +296,18 @@ mod tests {
         let err = lexer.raw_module(&start).unwrap_err();
         assert!(err.incomplete);
         assert_eq!(err.span, Span { line: 1, col: 15 });
+    }
+
+    #[test]
+    fn text_that_displays_differently_is_refused() {
+        let err = Lexer::new("account alice # note\rcall alice coin::register\n").next_token().unwrap_err();
+        assert_eq!(err.span, Span { line: 1, col: 21 });
+        assert!(err.message.starts_with("line break other than LF or CRLF"), "{}", err.message);
+        let err = Lexer::new("show alice\n// \u{2067}x\n").next_token().unwrap_err();
+        assert_eq!(err.span, Span { line: 2, col: 4 });
+        assert!(err.message.contains("RIGHT-TO-LEFT ISOLATE"), "{}", err.message);
+        assert!(Lexer::new("call alice m::f b\"\u{200B}\"").next_token().is_err());
+        assert_eq!(toks("undo\r\nundo\r\n").len(), 4);
     }
 
     #[test]

@@ -117,3 +117,42 @@ fn bad_usage_exits_2_and_every_command_has_help() {
     out.expect_code(0);
     assert!(out.stdout.contains("Exit codes"), "{}", out.stdout);
 }
+
+/// A function holding an `if .. else if ..` chain `depth` long.
+fn else_if_chain(depth: usize) -> String {
+    let mut text = String::from("module 0x1::m {\n    fun f(x: u64): u64 {\n        if (x == 0) { 0 }");
+    for k in 1..depth {
+        text.push_str(&format!(" else if (x == {k}) {{ {k} }}"));
+    }
+    text.push_str(" else { 1 }\n    }\n}\n");
+    text
+}
+
+#[test]
+fn the_printed_syntax_tree_grows_linearly_with_nesting() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = |depth: usize| {
+        let file = write(dir.path(), &format!("chain{depth}.rsn"), &else_if_chain(depth));
+        let out = resin_path_out(&["compile", "--emit", "ast"], &[&file]);
+        out.expect_code(0);
+        assert_eq!(out.stdout.lines().count(), 2, "a module line and an item line");
+        out.stdout.len()
+    };
+    // Twice the depth, about twice the output (an indented dump grows fourfold).
+    let (short, long) = (size(100), size(200));
+    assert!(long * 10 < short * 22, "{short} then {long} bytes");
+}
+
+#[test]
+fn token_positions_count_lines_and_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "module 0x1::m {\r\n    /* é */ fun f() {}\n\n  // ü\n}";
+    let file = write(dir.path(), "pos.rsn", text);
+    let out = resin_path_out(&["compile", "--emit", "tokens"], &[&file]);
+    out.expect_code(0);
+    let positions: Vec<&str> =
+        out.stdout.lines().map(|l| l.split(' ').next().unwrap().rsplit_once("pos.rsn:").unwrap().1).collect();
+    // Oracle: each token's line and character column, counted from the start.
+    let expected = ["1:1", "1:8", "1:11", "1:13", "1:15", "2:13", "2:17", "2:18", "2:19", "2:21", "2:22", "5:1"];
+    assert_eq!(positions, expected, "{}", out.stdout);
+}

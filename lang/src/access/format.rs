@@ -1,43 +1,57 @@
 //! Access sets in source notation: `write Balance@from, read coin::Pool@*`.
 
-use resin_format::file_format::{AccessMode, AddressSource, ConstValue};
+use std::collections::HashMap;
 
-use crate::resolve::env::{Env, FunId, SemAccess};
+use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, ConstValue};
+
+use crate::resolve::env::{Env, FunId, ModId, SemAccess};
 use crate::typeck::ty::Ty;
 
+/// The names one module gives to addresses: its `address` constants (the
+/// first declared, when several hold the same address). Built once per
+/// module, so showing n accesses does not scan the constants n times.
+pub struct Names {
+    constants: HashMap<AccountAddress, String>,
+}
+
+impl Names {
+    pub fn new(env: &Env, module: Option<ModId>) -> Self {
+        let mut constants = HashMap::new();
+        let declared = module.and_then(|m| env.module(m)).map(|m| m.constants.as_slice()).unwrap_or_default();
+        for c in declared {
+            if let (Ty::Address, ConstValue::Address(a)) = (&c.ty, &c.value) {
+                constants.entry(*a).or_insert_with(|| c.name.clone());
+            }
+        }
+        Names { constants }
+    }
+}
+
 /// One access as an author would write it in an `acquires` clause of `fun`.
-pub fn access(env: &Env, fun: FunId, access: &SemAccess) -> String {
+pub fn access(env: &Env, names: &Names, fun: FunId, access: &SemAccess) -> String {
     let mode = match access.mode {
         AccessMode::Read => "read",
         AccessMode::Write => "write",
     };
     let resource = env.struct_display(access.resource, Some(fun.module));
-    format!("{mode} {resource}@{}", address(env, fun, access.address))
+    format!("{mode} {resource}@{}", address(env, names, fun, access.address))
 }
 
 /// A whole set, comma separated; `(none)` when empty.
-pub fn set(env: &Env, fun: FunId, accesses: &[SemAccess]) -> String {
+pub fn set(env: &Env, names: &Names, fun: FunId, accesses: &[SemAccess]) -> String {
     if accesses.is_empty() {
         return "(none)".to_string();
     }
-    accesses.iter().map(|a| access(env, fun, a)).collect::<Vec<_>>().join(", ")
+    accesses.iter().map(|a| access(env, names, fun, a)).collect::<Vec<_>>().join(", ")
 }
 
-fn address(env: &Env, fun: FunId, source: AddressSource) -> String {
+fn address(env: &Env, names: &Names, fun: FunId, source: AddressSource) -> String {
     let info = env.function(fun);
     let param =
         |i: u8| info.and_then(|f| f.param_names.get(usize::from(i))).cloned().unwrap_or_else(|| format!("arg{i}"));
     match source {
         AddressSource::Param(i) | AddressSource::SignerOf(i) => param(i),
-        AddressSource::Const(a) => {
-            let named = env.module(fun.module).and_then(|m| {
-                m.constants
-                    .iter()
-                    .find(|c| c.ty == Ty::Address && c.value == ConstValue::Address(a))
-                    .map(|c| c.name.clone())
-            });
-            named.unwrap_or_else(|| a.to_string())
-        }
+        AddressSource::Const(a) => names.constants.get(&a).cloned().unwrap_or_else(|| a.to_string()),
         AddressSource::Any => "*".to_string(),
     }
 }

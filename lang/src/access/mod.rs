@@ -7,20 +7,23 @@
 //! with the provenance of the call's arguments. So the compiler infers exactly
 //! what the verifier later checks. Functions are visited callees first (the
 //! strongly connected components of the call graph in reverse topological
-//! order); a recursive component is iterated until its specs stop growing.
+//! order); a recursive component is iterated to its least fixpoint
+//! ([`fixpoint`]).
 //! The result is written onto each function's handle, where callers (in this
 //! module and in modules compiled later) read it.
 
+mod fixpoint;
 pub mod format;
 
-use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use resin_format::file_format::{Access, AccessSpec, AddressSource, FunctionHandleIdx, Instr, Module};
-use resin_verifier::infer_function_access;
+use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, StructHandleIdx};
+use resin_verifier::{infer_function_access, MAX_ACCESSES};
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::resolve::env::{Env, FunId, SemAccess};
-use crate::resolve::{deps, graph};
+use crate::limits::verifier_rejected;
+use crate::resolve::deps;
+use crate::resolve::env::{Env, FunId, SemAccess, StructId};
 use crate::source::Span;
 use crate::typeck::tir::TModule;
 
@@ -29,17 +32,12 @@ use crate::typeck::tir::TModule;
 pub struct FunctionAccess {
     pub name: String,
     /// The set in the bytecode: the written clause, or the inferred set.
-    pub accesses: Vec<SemAccess>,
+    pub accesses: Arc<[SemAccess]>,
     /// True when the set comes from a written clause.
     pub written: bool,
     /// Source notation: `write Balance@from, write Balance@to`.
     pub display: String,
 }
-
-/// A recursive component whose specs still grow after this many rounds is
-/// widened: the growth is bounded by the finite set of (mode, resource,
-/// address) triples, so this is a guard, not a precision loss in practice.
-const MAX_ROUNDS: usize = 64;
 
 /// Infers the access spec of every function of `module` (the emitted form of
 /// source module `own`), checks written clauses, records the final specs in
@@ -47,68 +45,40 @@ const MAX_ROUNDS: usize = 64;
 pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (Vec<FunctionAccess>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let count = tmodule.functions.len();
-    let def_of: HashMap<FunctionHandleIdx, usize> =
-        module.functions.iter().enumerate().map(|(i, d)| (d.handle, i)).collect();
-    let edges: Vec<Vec<usize>> = module
-        .functions
-        .iter()
-        .map(|def| {
-            let callees: BTreeSet<usize> = def
-                .code
-                .iter()
-                .filter_map(|i| if let Instr::Call(h) = i { def_of.get(h).copied() } else { None })
-                .collect();
-            callees.into_iter().collect()
-        })
-        .collect();
+    let edges = fixpoint::call_edges(module);
     let written: Vec<bool> = tmodule.functions.iter().map(|f| f.written_access.is_some()).collect();
 
     let span_of = |def: usize| tmodule.functions.get(def).map_or(Span::default(), |f| f.span);
-    for component in graph::sccs(&edges) {
-        let rounds = if graph::is_cycle(&component, &edges) { MAX_ROUNDS } else { 1 };
-        for _ in 0..rounds {
-            let mut changed = false;
-            for &def in &component {
-                if written.get(def).copied().unwrap_or(false) {
-                    continue;
-                }
-                match infer_one(module, def) {
-                    Ok(spec) => changed |= set_spec(module, def, spec),
-                    Err(e) => {
-                        diags.push(verifier_rejected(span_of(def), &e.to_string()));
-                        return (Vec::new(), diags);
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+    if let Err((def, e)) = fixpoint::infer_all(module, &edges, &written) {
+        diags.push(verifier_rejected(span_of(def), &e));
+        return (Vec::new(), diags);
     }
+    check_sizes(module, tmodule, &mut diags);
+    // Looked up once per module, not once per access.
+    let names = format::Names::new(env, tmodule.functions.first().map(|f| f.id.module));
+    let resources: Vec<Option<StructId>> = (0..module.struct_handles.len())
+        .map(|h| deps::struct_of_handle(env, module, StructHandleIdx(u16::try_from(h).unwrap_or(u16::MAX))))
+        .collect();
     let mut out = Vec::with_capacity(count);
     for (def, fun) in tmodule.functions.iter().enumerate() {
         let handle = module.functions.get(def).map(|d| d.handle);
         let spec =
             handle.and_then(|h| module.function_handles.get(h.index())).map(|h| h.access.clone()).unwrap_or_default();
-        let accesses: Vec<SemAccess> = spec.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
+        let accesses: Arc<[SemAccess]> = spec.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
         if let Some(entries) = &fun.written_access {
             match infer_one(module, def) {
                 Ok(inferred) => {
                     let inferred: Vec<SemAccess> =
-                        inferred.0.iter().filter_map(|a| sem_access(env, module, a)).collect();
-                    check_written(env, fun.id, fun.span, entries, &inferred, &mut diags);
+                        inferred.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
+                    check_written(env, &names, fun.id, fun.span, entries, &inferred, &mut diags);
                 }
-                Err(e) if e.kind.is_limit() => diags.push(
-                    Diagnostic::new(Code::OverVmLimit, fun.span, "this function is over a limit of the VM")
-                        .with_note(e.to_string()),
-                ),
-                Err(e) => diags.push(verifier_rejected(fun.span, &e.to_string())),
+                Err(e) => diags.push(verifier_rejected(fun.span, &e)),
             }
         }
         if let Some(info) = env.function_mut(fun.id) {
-            info.access = Some(accesses.clone());
+            info.access = Some(Arc::clone(&accesses));
         }
-        let display = format::set(env, fun.id, &accesses);
+        let display = format::set(env, &names, fun.id, &accesses);
         out.push(FunctionAccess { name: fun.name.clone(), accesses, written: fun.written_access.is_some(), display });
     }
     (out, diags)
@@ -119,28 +89,38 @@ fn infer_one(module: &Module, def: usize) -> Result<AccessSpec, resin_verifier::
     infer_function_access(module, def)
 }
 
-/// Stores `spec` on the handle of definition `def`; true when it changed.
-fn set_spec(module: &mut Module, def: usize, spec: AccessSpec) -> bool {
-    let Some(handle) = module.functions.get(def).map(|d| d.handle) else { return false };
-    match module.function_handles.get_mut(handle.index()) {
-        Some(h) if h.access != spec => {
-            h.access = spec;
-            true
-        }
-        _ => false,
+/// Every access set must fit the bytecode (at most [`MAX_ACCESSES`] entries).
+fn check_sizes(module: &Module, tmodule: &TModule, diags: &mut Vec<Diagnostic>) {
+    for (def, fun) in tmodule.functions.iter().enumerate() {
+        let handle = module.functions.get(def).and_then(|d| module.function_handles.get(d.handle.index()));
+        let Some(len) = handle.map(|h| h.access.0.len()).filter(|&len| len > MAX_ACCESSES) else { continue };
+        let name = &fun.name;
+        let diag = match fun.written_access.as_deref() {
+            Some([first, .., last]) => Diagnostic::new(
+                Code::AccessSetTooLarge,
+                first.span.to(last.span),
+                format!("the access clause of `{name}` has {len} entries; at most {MAX_ACCESSES} are allowed"),
+            )
+            .with_label_message("too many entries")
+            .with_secondary(fun.span, format!("`{name}` declared here")),
+            _ => Diagnostic::new(
+                Code::AccessSetTooLarge,
+                fun.span,
+                format!("`{name}` needs an access set of {len} entries; at most {MAX_ACCESSES} are allowed"),
+            )
+            .with_label_message("accesses too many distinct keys")
+            .with_note("the set counts its own global operations and those of every function it calls"),
+        };
+        diags.push(diag.with_hint("cover every address of a resource with one `@*` entry, e.g. `acquires write R@*`"));
     }
 }
 
-fn verifier_rejected(span: Span, detail: &str) -> Diagnostic {
-    Diagnostic::new(Code::VerifierRejected, span, "generated bytecode rejected by the verifier")
-        .with_note(detail.to_string())
-        .with_note("this is a compiler bug: please report it with the source that triggers it")
-}
-
-fn sem_access(env: &Env, module: &Module, access: &Access) -> Option<SemAccess> {
+/// `access` with its resource as an environment id (`resources` maps the
+/// module's struct handles).
+fn sem_access(resources: &[Option<StructId>], access: &Access) -> Option<SemAccess> {
     Some(SemAccess {
         mode: access.mode,
-        resource: deps::struct_of_handle(env, module, access.resource)?,
+        resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,
     })
 }
@@ -154,6 +134,7 @@ fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
 /// The written clause must cover every inferred access; entries covering none are unused.
 fn check_written(
     env: &Env,
+    names: &format::Names,
     fun: FunId,
     name_span: Span,
     written: &[crate::resolve::env::WrittenAccess],
@@ -169,7 +150,7 @@ fn check_written(
         if written.iter().any(|w| covers(&w.access, needed)) {
             continue;
         }
-        let shown = format::access(env, fun, needed);
+        let shown = format::access(env, names, fun, needed);
         diags.push(
             Diagnostic::new(
                 Code::AccessNotCovered,
@@ -178,7 +159,7 @@ fn check_written(
             )
             .with_label_message("this clause does not cover it")
             .with_secondary(name_span, format!("`{name}` declared here"))
-            .with_note(format!("inferred access set: {}", format::set(env, fun, inferred)))
+            .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred)))
             .with_hint(format!("add `{shown}` to the clause, or remove the clause to have it inferred")),
         );
     }
@@ -191,11 +172,11 @@ fn check_written(
         if used || too_weak {
             continue;
         }
-        let shown = format::access(env, fun, &entry.access);
+        let shown = format::access(env, names, fun, &entry.access);
         diags.push(
             Diagnostic::new(Code::UnusedAccess, entry.span, format!("access entry `{shown}` is never used"))
                 .with_label_message(format!("`{name}` never performs this access"))
-                .with_note(format!("inferred access set: {}", format::set(env, fun, inferred))),
+                .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred))),
         );
     }
 }

@@ -95,7 +95,7 @@ impl<'a> Tables<'a> {
         let access = if id.module == self.own {
             info.written_access.as_ref().map(|w| w.iter().map(|a| a.access).collect::<Vec<_>>()).unwrap_or_default()
         } else {
-            info.access.clone().ok_or(CodegenError::DependencyFailed)?
+            info.access.as_deref().map(<[SemAccess]>::to_vec).ok_or(CodegenError::DependencyFailed)?
         };
         let module = self.module_handle(id.module)?;
         let params = params.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;

@@ -13,6 +13,7 @@ use super::scope::{Builtin, MemberAlias, ModuleAlias, ModuleRef, ModuleScope};
 use super::types::{resolve_type, TypeContext};
 use crate::ast::{self, Ability, UseKind, UseMember};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits;
 use crate::source::Span;
 use crate::typeck::ty::Ty;
 
@@ -230,6 +231,8 @@ pub fn resolve_signatures(
     let lookup = Lookup::new(env, scope);
     let mut struct_fields = Vec::new();
     for def in &module.structs {
+        let field_spans: Vec<Span> = def.fields.iter().map(|f| f.name.span).collect();
+        diags.extend(limits::too_many("fields", &def.name.name, &field_spans));
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut fields = Vec::new();
         for field in &def.fields {
@@ -251,6 +254,10 @@ pub fn resolve_signatures(
     }
     let mut signatures = Vec::new();
     for def in &module.functions {
+        let param_spans: Vec<Span> = def.params.iter().map(|p| p.name.span.to(p.ty.span)).collect();
+        diags.extend(limits::too_many("parameters", &def.name.name, &param_spans));
+        let return_spans: Vec<Span> = def.returns.iter().map(|t| t.span).collect();
+        diags.extend(limits::too_many("return values", &def.name.name, &return_spans));
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for param in &def.params {
             if let Some(first) = seen.insert(&param.name.name, param.name.span) {

@@ -72,7 +72,8 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             .iter()
             .filter_map(|def| {
                 let handle = dep.function_handle(def.handle)?;
-                let access = handle.access.0.iter().filter_map(|a| convert_access(env, dep, a)).collect();
+                let access: std::sync::Arc<[SemAccess]> =
+                    handle.access.0.iter().filter_map(|a| convert_access(env, dep, a)).collect();
                 Some(FunInfo {
                     name: handle.name.clone(),
                     visibility: match def.visibility {

@@ -103,8 +103,9 @@ pub struct FunInfo {
     pub returns: Vec<Ty>,
     /// The access spec callers see: a dependency's from its bytecode; a source
     /// function's once access inference has run (the written clause when there
-    /// is one). `None` until known.
-    pub access: Option<Vec<SemAccess>>,
+    /// is one). `None` until known. Shared with the compiled module's
+    /// [`crate::access::FunctionAccess`]: a set may hold 255 entries.
+    pub access: Option<std::sync::Arc<[SemAccess]>>,
     /// The written clause of a source function, resolved.
     pub written_access: Option<Vec<WrittenAccess>>,
     pub span: Option<Span>,

@@ -2,6 +2,8 @@
 //! chain cannot overflow the stack). Used for the module dependency graph,
 //! recursive structs and the call graph of access inference.
 
+use std::collections::{HashMap, HashSet, VecDeque};
+
 /// The SCCs of the graph `edges` (node `i`'s successors in `edges[i]`), in
 /// reverse topological order: every component comes after the components it
 /// has edges to. Successors out of range are ignored.
@@ -73,26 +75,36 @@ pub fn is_cycle(component: &[usize], edges: &[Vec<usize>]) -> bool {
     }
 }
 
-/// A path around a cycle inside `component`, starting and ending at its first node.
+/// A shortest path around a cycle inside `component`, starting and ending at
+/// its first node: a breadth-first search from it, so linear in the
+/// component's size (a long cycle of structs or modules is reported quickly).
 pub fn cycle_path(component: &[usize], edges: &[Vec<usize>]) -> Vec<usize> {
     let Some(&start) = component.first() else { return Vec::new() };
-    let mut path = vec![start];
-    let mut visited = vec![start];
-    let mut current = start;
-    // Walk successors inside the component until returning to the start.
-    for _ in 0..=component.len() {
-        let succs = edges.get(current).map(Vec::as_slice).unwrap_or(&[]);
-        if succs.contains(&start) && (path.len() > 1 || succs.contains(&current)) {
-            path.push(start);
-            return path;
+    let members: HashSet<usize> = component.iter().copied().collect();
+    // The node each visited node was reached from.
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &next in edges.get(node).map(Vec::as_slice).unwrap_or(&[]) {
+            if next == start {
+                // Walk back from `node` to the start, then read it forwards.
+                let mut back = vec![start];
+                let mut at = node;
+                while at != start {
+                    back.push(at);
+                    at = parent.get(&at).copied().unwrap_or(start);
+                }
+                back.push(start);
+                back.reverse();
+                return back;
+            }
+            if members.contains(&next) && !parent.contains_key(&next) {
+                parent.insert(next, node);
+                queue.push_back(next);
+            }
         }
-        let Some(&next) = succs.iter().find(|s| component.contains(s) && !visited.contains(s)) else { break };
-        path.push(next);
-        visited.push(next);
-        current = next;
     }
-    path.push(start);
-    path
+    vec![start, start]
 }
 
 #[cfg(test)]
@@ -121,6 +133,20 @@ mod tests {
         let ring = vec![vec![1], vec![2], vec![0]];
         let comps = sccs(&ring);
         assert_eq!(cycle_path(&comps[0], &ring), vec![0, 1, 2, 0]);
+    }
+
+    #[test]
+    fn cycle_paths_are_shortest_and_long_ones_are_quick() {
+        // 0 -> 1 -> 2 -> 0 and a shortcut 0 -> 2.
+        let edges = vec![vec![1, 2], vec![2], vec![0]];
+        assert_eq!(cycle_path(&[0, 1, 2], &edges), vec![0, 2, 0]);
+        // A ring of 200,000 (quadratic time would not finish).
+        let n = 200_000;
+        let ring: Vec<Vec<usize>> = (0..n).map(|i| vec![(i + 1) % n]).collect();
+        let component: Vec<usize> = (0..n).collect();
+        let path = cycle_path(&component, &ring);
+        assert_eq!(path.len(), n + 1);
+        assert_eq!((path[0], path[1], path[n - 1], path[n]), (0, 1, n - 1, 0));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::ast::{Expr, ExprKind, IntType, Literal, UnOp};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits;
 use crate::resolve::consts::out_of_range;
 use crate::resolve::types::{resolve_type, TypeContext};
 use crate::source::Span;
@@ -21,6 +22,18 @@ impl FunChecker<'_> {
     /// Checks `expr`; `hint` is the type the context would like (used to type
     /// untyped integer literals and empty vectors), not yet enforced.
     pub fn infer(&mut self, expr: &Expr, hint: Option<&Ty>) -> TExp {
+        let mut exp = self.infer_unlimited(expr, hint);
+        // A vector literal or a borrow can build a type deeper than the
+        // bytecode allows; say so here, where it is built (once: an error type
+        // absorbs the enclosing ones).
+        if let Some(diag) = limits::type_too_deep(&exp.ty, exp.span, |t| self.show(t)) {
+            self.error(diag);
+            exp.ty = Ty::Error;
+        }
+        exp
+    }
+
+    fn infer_unlimited(&mut self, expr: &Expr, hint: Option<&Ty>) -> TExp {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Literal(lit) => self.literal(lit, hint, span),
@@ -250,6 +263,9 @@ impl FunChecker<'_> {
                 }
             };
             out.push(exp);
+        }
+        if let Some(diag) = limits::vector_literal_too_long(elems.len(), span) {
+            self.error(diag);
         }
         let elem = match elem {
             Some(t) => t,

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod shapes;
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -21,6 +23,23 @@ pub fn cases(stage: &str) -> Vec<(String, String)> {
         .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read_case(&p)))
         .collect();
     out.sort();
+    out
+}
+
+/// `text` with every CR, byte-order mark and character that displays
+/// differently from how it lexes written as `\u{..}`, so a snapshot shows
+/// what a case holds (and holds no such character itself).
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (offset, c) in text.char_indices() {
+        let next = text.as_bytes().get(offset + c.len_utf8()).copied();
+        let hidden = resin_format::text::classify(c, next, false).is_some();
+        if hidden || matches!(c, '\r' | '\u{FEFF}') {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
     out
 }
 

@@ -2,7 +2,8 @@
 //! ([`file_format`]), the one opcode table every other view of an instruction
 //! comes from ([`opcodes`]), the versioned `.rbc` wire encoding
 //! ([`encoding`]), and the text forms: [`assembler`] and [`disasm`], which
-//! read and write the same syntax. No execution, no verification.
+//! read and write the same syntax, with [`text`], the characters no Resin text
+//! may hold. No execution, no verification.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod assembler;
@@ -11,5 +12,6 @@ pub mod encoding;
 pub mod escape;
 pub mod file_format;
 pub mod opcodes;
+pub mod text;
 
 pub use file_format::*;

@@ -14,13 +14,15 @@ use super::cfg::Cfg;
 use super::error::{VerifyError, VerifyErrorKind};
 use super::provenance::{self, Requirement};
 use super::FunctionView;
-use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx};
+use resin_format::file_format::{Access, AccessMode, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx};
 
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
     let module = view.module;
-    let declared = &view.handle.access.0;
-    for requirement in provenance::requirements(view, cfg)? {
-        if !declared.iter().any(|d| covers(module, d, &requirement.access)) {
+    let requirements = provenance::requirements(view, cfg)?;
+    let needed: Vec<Access> = requirements.iter().map(|r| r.access).collect();
+    let declared = Declared::new(module, &view.handle.access.0, &needed);
+    for requirement in requirements {
+        if !declared.covers(&requirement.access) {
             let kind = VerifyErrorKind::AccessNotCovered { access: describe(module, &requirement).into() };
             return Err(view.error(Some(requirement.offset), kind));
         }
@@ -35,9 +37,123 @@ pub(crate) fn infer(view: &FunctionView<'_>, cfg: &Cfg) -> Result<AccessSpec, Ve
     let mut accesses: Vec<Access> = provenance::requirements(view, cfg)?.into_iter().map(|r| r.access).collect();
     accesses.sort();
     accesses.dedup();
-    let minimal: Vec<Access> =
-        accesses.iter().filter(|a| !accesses.iter().any(|b| b != *a && covers(module, b, a))).copied().collect();
-    Ok(AccessSpec(minimal))
+    Ok(AccessSpec(minimal(module, &accesses)))
+}
+
+/// The accesses no other one covers, in order. Equivalent to keeping each `a`
+/// with no `b != a` such that `covers(b, a)`, but decided in one pass over
+/// the accesses sorted by resource, mode and address, instead of comparing
+/// every pair: O(n log n), not O(n²) (recursive groups re-infer large sets).
+fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
+    let resources = Resources::new(module, accesses.iter().map(|a| a.resource));
+    let mut order: Vec<(Key, usize)> =
+        accesses.iter().enumerate().map(|(i, a)| ((resources.id(a.resource), a.mode, a.address), i)).collect();
+    order.sort_unstable();
+    let mut covered = vec![false; accesses.len()];
+    for group in order.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+        // Within one resource: reads, then writes, each sorted by address (`*` last).
+        let reads = group.partition_point(|((_, mode, _), _)| *mode == AccessMode::Read);
+        let (read, write) = group.split_at(reads);
+        let any = |entries: &[(Key, usize)]| entries.last().is_some_and(|((_, _, a), _)| *a == AddressSource::Any);
+        let (read_any, write_any) = (any(read), any(write));
+        for (i, &((_, mode, address), index)) in group.iter().enumerate() {
+            // Another handle of the same resource, same mode and address.
+            let twin = |j: usize| group.get(j).is_some_and(|((_, m, a), _)| *m == mode && *a == address);
+            let twice = (i > 0 && twin(i - 1)) || twin(i + 1);
+            // `*` covers every other address, with a mode at least as strong.
+            let by_any = address != AddressSource::Any && (write_any || (mode == AccessMode::Read && read_any));
+            // A write covers a read of the same address.
+            let by_write = mode == AccessMode::Read && write.binary_search_by(|((_, _, a), _)| a.cmp(&address)).is_ok();
+            if let Some(flag) = covered.get_mut(index) {
+                *flag = twice || by_any || by_write;
+            }
+        }
+    }
+    accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| *a).collect()
+}
+
+/// An access with its resource numbered by [`Resources`].
+type Key = (u32, AccessMode, AddressSource);
+
+/// A declared spec as a sorted table: whether it covers an access is four
+/// binary searches (same address or `*`, read or write), where a scan would
+/// make checking n requirements against n entries O(n²).
+struct Declared {
+    resources: Resources,
+    keys: Vec<Key>,
+}
+
+impl Declared {
+    fn new(module: &Module, declared: &[Access], needed: &[Access]) -> Self {
+        let handles = declared.iter().chain(needed).map(|a| a.resource);
+        let resources = Resources::new(module, handles);
+        let mut keys: Vec<Key> = declared.iter().map(|d| (resources.id(d.resource), d.mode, d.address)).collect();
+        keys.sort_unstable();
+        Declared { resources, keys }
+    }
+
+    /// Same as `declared.iter().any(|d| covers(module, d, needed))`, for a
+    /// `needed` among those given to [`Declared::new`].
+    fn covers(&self, needed: &Access) -> bool {
+        let id = self.resources.id(needed.resource);
+        let modes: &[AccessMode] = match needed.mode {
+            AccessMode::Read => &[AccessMode::Read, AccessMode::Write],
+            AccessMode::Write => &[AccessMode::Write],
+        };
+        let has = |key: Key| self.keys.binary_search(&key).is_ok();
+        modes.iter().any(|&mode| has((id, mode, needed.address)) || has((id, mode, AddressSource::Any)))
+    }
+}
+
+/// Resources as [`covers`] compares them, numbered: handles naming the same
+/// module and struct get the same number. Built by sorting, not hashing, so
+/// hostile names cannot force collisions.
+struct Resources {
+    /// Distinct handles, by index, with their numbers.
+    ids: Vec<(StructHandleIdx, u32)>,
+}
+
+impl Resources {
+    fn new(module: &Module, handles: impl Iterator<Item = StructHandleIdx>) -> Self {
+        let mut distinct: Vec<StructHandleIdx> = handles.collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let mut by_identity: Vec<(Resource<'_>, StructHandleIdx)> =
+            distinct.iter().map(|&h| (Resource::of(module, h), h)).collect();
+        by_identity.sort_unstable();
+        let mut ids = Vec::with_capacity(by_identity.len());
+        let mut number = 0u32;
+        for (i, (resource, handle)) in by_identity.iter().enumerate() {
+            if i > 0 && by_identity[i - 1].0 != *resource {
+                number += 1;
+            }
+            ids.push((*handle, number));
+        }
+        ids.sort_unstable();
+        Resources { ids }
+    }
+
+    /// The number of `handle` (one of those given to [`Resources::new`]).
+    fn id(&self, handle: StructHandleIdx) -> u32 {
+        match self.ids.binary_search_by_key(&handle, |&(h, _)| h) {
+            Ok(i) => self.ids.get(i).map_or(u32::MAX, |&(_, id)| id),
+            Err(_) => u32::MAX,
+        }
+    }
+}
+
+/// What [`covers`] compares resources by: their identity, or the handle
+/// index when the handle is out of bounds (so it equals only itself).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Resource<'m> {
+    Named(&'m ModuleId, &'m str),
+    Handle(StructHandleIdx),
+}
+
+impl<'m> Resource<'m> {
+    fn of(module: &'m Module, handle: StructHandleIdx) -> Self {
+        identity(module, handle).map_or(Resource::Handle(handle), |(id, name)| Resource::Named(id, name))
+    }
 }
 
 /// A resource's identity: the module that defines it and its name.
@@ -47,7 +163,9 @@ fn identity(module: &Module, resource: StructHandleIdx) -> Option<(&ModuleId, &s
 }
 
 /// Whether `declared` allows `needed`: same resource, a mode at least as
-/// strong, and the same address or `*`.
+/// strong, and the same address or `*`. The definition that [`minimal`] and
+/// [`Declared`] implement with lookups (their tests compare them with it).
+#[cfg(test)]
 fn covers(module: &Module, declared: &Access, needed: &Access) -> bool {
     let same_resource = declared.resource == needed.resource
         || identity(module, declared.resource).is_some_and(|d| identity(module, needed.resource) == Some(d));
@@ -77,4 +195,66 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         format!(" (via call to {owner}::{})", callee.name)
     });
     format!("{mode} {resource} @ {address}{}", via.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use resin_format::file_format::{Abilities, ModuleHandleIdx, StructHandle};
+
+    /// Handles 0 and 1 name the same resource; 2 another; 9 is out of bounds.
+    fn module() -> Module {
+        let handle =
+            |name: &str| StructHandle { module: ModuleHandleIdx(0), name: name.into(), abilities: Abilities::EMPTY };
+        Module {
+            module_handles: vec![ModuleId::new(Default::default(), "m")],
+            struct_handles: vec![handle("R"), handle("R"), handle("S")],
+            function_handles: Vec::new(),
+            signatures: Vec::new(),
+            constants: Vec::new(),
+            structs: Vec::new(),
+            functions: Vec::new(),
+        }
+    }
+
+    fn access() -> impl Strategy<Value = Access> {
+        let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write)];
+        let resource = prop_oneof![Just(0u16), Just(1), Just(2), Just(9)].prop_map(StructHandleIdx);
+        let address = prop_oneof![
+            Just(AddressSource::Any),
+            (0u8..2).prop_map(AddressSource::Param),
+            Just(AddressSource::SignerOf(0))
+        ];
+        (mode, resource, address).prop_map(|(mode, resource, address)| Access { mode, resource, address })
+    }
+
+    proptest! {
+        /// The hashed filter keeps exactly what the definition keeps.
+        #[test]
+        fn minimal_is_the_quadratic_definition(mut accesses in proptest::collection::vec(access(), 0..24)) {
+            let module = module();
+            accesses.sort();
+            accesses.dedup();
+            let naive: Vec<Access> = accesses
+                .iter()
+                .filter(|a| !accesses.iter().any(|b| b != *a && covers(&module, b, a)))
+                .copied()
+                .collect();
+            prop_assert_eq!(minimal(&module, &accesses), naive);
+        }
+
+        /// The indexed check answers exactly as a scan of the declared spec.
+        #[test]
+        fn declared_covers_as_the_scan_does(
+            declared in proptest::collection::vec(access(), 0..12),
+            needed in proptest::collection::vec(access(), 0..12),
+        ) {
+            let module = module();
+            let indexed = Declared::new(&module, &declared, &needed);
+            for n in &needed {
+                prop_assert_eq!(indexed.covers(n), declared.iter().any(|d| covers(&module, d, n)));
+            }
+        }
+    }
 }

@@ -103,16 +103,7 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
             }
         })
         .collect();
-    let mut first_with: BTreeMap<AccountAddress, u16> = BTreeMap::new();
-    let constants = (view.module.constants.iter().enumerate())
-        .map(|(index, c)| match (&c.ty, &c.value) {
-            (Type::Address, ConstValue::Address(a)) => {
-                let first = *first_with.entry(*a).or_insert(u16::try_from(index).unwrap_or(u16::MAX));
-                Some((*a, first))
-            }
-            _ => None,
-        })
-        .collect::<Vec<_>>();
+    let constants = loaded_addresses(view);
     let analysis = Analysis { view, tainted, constants };
     let entries = cfg::solve(
         view,
@@ -156,9 +147,28 @@ struct Analysis<'v, 'm> {
     view: &'v FunctionView<'m>,
     /// Locals whose address is taken mutably somewhere in the function.
     tainted: Vec<bool>,
-    /// For each constant of type `address`: its value and the first constant
-    /// index holding that value (so equal addresses join as equal).
-    constants: Vec<Option<(AccountAddress, u16)>>,
+    /// See [`loaded_addresses`].
+    constants: Vec<(u16, AccountAddress, u16)>,
+}
+
+/// For each `address` constant the function loads, by index: its value and
+/// the first such constant holding that value (so equal addresses join as
+/// equal). Only the loaded ones: a table of every constant of the module,
+/// built for each function, made a module of n constants and n functions
+/// cost O(n²).
+fn loaded_addresses(view: &FunctionView<'_>) -> Vec<(u16, AccountAddress, u16)> {
+    let mut loaded: Vec<u16> =
+        view.def.code.iter().filter_map(|i| if let Instr::LdConst(c) = i { Some(c.0) } else { None }).collect();
+    loaded.sort_unstable();
+    loaded.dedup();
+    let mut first_with: BTreeMap<AccountAddress, u16> = BTreeMap::new();
+    loaded
+        .into_iter()
+        .filter_map(|index| match view.module.constants.get(usize::from(index)).map(|c| (&c.ty, &c.value)) {
+            Some((Type::Address, ConstValue::Address(a))) => Some((index, *a, *first_with.entry(*a).or_insert(index))),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Analysis<'_, '_> {
@@ -177,12 +187,18 @@ impl Analysis<'_, '_> {
         match value {
             Prov::Param(i) => AddressSource::Param(i),
             Prov::SignerOf(i) => AddressSource::SignerOf(i),
-            Prov::Const(k) => match self.constants.get(usize::from(k)) {
-                Some(Some((address, _))) => AddressSource::Const(*address),
-                _ => AddressSource::Any,
+            Prov::Const(k) => match self.constant(k) {
+                Some((address, _)) => AddressSource::Const(address),
+                None => AddressSource::Any,
             },
             Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
         }
+    }
+
+    /// The value of loaded `address` constant `index`, and the first constant with it.
+    fn constant(&self, index: u16) -> Option<(AccountAddress, u16)> {
+        let at = self.constants.binary_search_by_key(&index, |&(i, _, _)| i).ok()?;
+        self.constants.get(at).map(|&(_, address, first)| (address, first))
     }
 
     /// The address of a `signer` or `&signer` value.
@@ -213,9 +229,9 @@ impl Analysis<'_, '_> {
             }
         };
         let pushed = match (instr, operands.as_slice()) {
-            (Instr::LdConst(c), []) => match self.constants.get(c.index()) {
-                Some(Some((_, first))) => Prov::Const(*first),
-                _ => Prov::Unknown,
+            (Instr::LdConst(c), []) => match self.constant(c.0) {
+                Some((_, first)) => Prov::Const(first),
+                None => Prov::Unknown,
             },
             (Instr::CopyLoc(l) | Instr::MoveLoc(l), []) => {
                 state.locals.get(usize::from(l.0)).copied().unwrap_or(Prov::Unknown)

@@ -127,8 +127,13 @@ impl Lexer<'_> {
     }
 }
 
-/// Splits `text` into tokens, ending with [`Tok::Eof`].
+/// Splits `text` into tokens, ending with [`Tok::Eof`]. A text holding a
+/// character that displays differently from how it lexes (a bare CR, a bidi
+/// control, an invisible character: see [`crate::text`]) is refused first.
 pub(crate) fn lex(text: &str) -> Result<Vec<Token>, AsmError> {
+    if let Some((hidden, line, col)) = crate::text::first_hidden(text) {
+        return Err(Pos { line, col }.error(hidden_message(&hidden)));
+    }
     let mut lexer = Lexer { chars: text.chars().peekable(), pos: Pos { line: 1, col: 1 } };
     let mut tokens = Vec::new();
     loop {
@@ -163,6 +168,10 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, AsmError> {
         };
         tokens.push(Token { tok, pos });
     }
+}
+
+fn hidden_message(hidden: &crate::text::HiddenChar) -> String {
+    format!("{}: it would display differently from how it assembles", hidden.message())
 }
 
 #[cfg(test)]
@@ -204,5 +213,18 @@ mod tests {
     fn reports_positions() {
         let err = lex("module\n  $").unwrap_err();
         assert_eq!((err.line, err.col), (2, 3));
+    }
+
+    #[test]
+    fn refuses_text_that_displays_differently() {
+        // A bare CR would end the comment on screen, not here.
+        let err = lex("nop // x\rret\n").unwrap_err();
+        assert_eq!((err.line, err.col), (1, 9));
+        assert!(err.message.starts_with("line break other than LF or CRLF `U+000D`"), "{}", err.message);
+        let err = lex("ret\n// \u{202E}x\n").unwrap_err();
+        assert_eq!((err.line, err.col), (2, 4));
+        assert!(err.message.contains("RIGHT-TO-LEFT OVERRIDE"), "{}", err.message);
+        assert!(lex("b\"a\u{200B}\"").unwrap_err().message.contains("invisible"));
+        assert!(lex("nop\r\nret\r\n").is_ok());
     }
 }
