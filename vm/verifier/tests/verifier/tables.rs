@@ -173,11 +173,11 @@ fn references_where_they_cannot_be() {
     rejects(&m, Some("f"), None, K::NestedReference { ty: "&&mut u64".into() });
     let m = one(Fun::new("f").params(vec![vector(r(Type::U64))]).code(vec![Ret]));
     rejects(&m, Some("f"), None, K::ReferenceInVector { ty: "vector<&u64>".into() });
-    // A foreign function handle returning a reference.
+    // A foreign function handle returning a reference inside a vector.
     let mut b = Builder::base();
     let other = b.dep(2, "other");
-    b.function_handle(other, "peek", vec![], vec![r(Type::U64)], vec![]);
-    rejects(&b.module, None, None, K::ReturnsReference { ty: "&u64".into() });
+    b.function_handle(other, "peek", vec![], vec![vector(r(Type::U64))], vec![]);
+    rejects(&b.module, None, None, K::ReferenceInVector { ty: "vector<&u64>".into() });
 }
 
 #[test]
