@@ -47,6 +47,8 @@ pub struct TFunction {
     pub end_span: Span,
     /// Where each local is read, in evaluation order (filled by [`super::number`]).
     pub uses: super::number::Uses,
+    /// Where reference locals die (filled by [`super::liveness`]).
+    pub liveness: super::liveness::RefLiveness,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +103,18 @@ pub struct TExp {
     pub pos: u32,
     /// The smallest position inside this expression.
     pub first: u32,
+}
+
+impl TExp {
+    /// The reference under a `Freeze`: instructions that only read take
+    /// either kind of reference, so codegen (and the borrow check, which
+    /// follows it) skips the freeze there.
+    pub fn unfrozen(&self) -> &TExp {
+        match &self.kind {
+            TExpKind::Freeze(inner) => inner,
+            _ => self,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -209,10 +209,14 @@ impl Generator {
             7 => {
                 let addr = self.address();
                 let e = self.expr(Kind::U64, 1);
+                // The amount is computed before the borrow: a call in it may
+                // touch `Store`, which it may not while `st` is live.
+                let amount = self.fresh("amount");
+                self.line(&format!("let {amount} = {e};"));
                 self.line(&format!("if (exists<Store>({addr})) {{"));
                 self.indent += 1;
                 self.line(&format!("let st = borrow_global_mut<Store>({addr});"));
-                self.line(&format!("st.total = st.total + {e};"));
+                self.line(&format!("st.total = st.total + {amount};"));
                 self.indent -= 1;
                 self.line("} else {");
                 self.indent += 1;
