@@ -10,6 +10,8 @@
 //! the resource, which is only ever created by `move_to`.
 #![allow(dead_code)]
 
+pub mod refs;
+
 use std::fmt::Write;
 
 /// xorshift64*: small, deterministic, good enough for shapes of programs.
