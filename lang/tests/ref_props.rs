@@ -124,3 +124,26 @@ fn generated_programs_reach_both_sides_of_every_rule() {
         assert!(codes.contains(code), "no program rejected with {code}: {codes:?}");
     }
 }
+
+/// A loop that passes references along a long chain of locals would need a
+/// round of the fixpoint per link; the check widens instead, so it ends (and
+/// still rejects the program, which really does make two `&mut` to `x`).
+#[test]
+fn long_reference_chains_in_loops_terminate() {
+    let links = 40;
+    let mut text = String::from("module 0x1::chain {\n    public fun f(n: u64): u64 {\n        let x = 0;\n");
+    for i in 0..links {
+        text.push_str(&format!("        let y{i} = 0;\n        let r{i} = &mut y{i};\n"));
+    }
+    text.push_str("        let i = 0;\n        while (i < n) {\n            *r0 = 1;\n");
+    for i in 0..links - 1 {
+        text.push_str(&format!("            r{i} = r{};\n", i + 1));
+    }
+    text.push_str(&format!(
+        "            r{} = &mut x;\n            i = i + 1;\n        }};\n        *r0 + x\n    }}\n}}\n",
+        links - 1
+    ));
+    let sources = [SourceFile::new("chain.rsn", text.as_str())];
+    let result = compile(&sources, &[]);
+    assert!(result.has_errors(), "{text}");
+}

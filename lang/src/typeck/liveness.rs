@@ -79,11 +79,9 @@ impl RefLiveness {
         &self.dead_params
     }
 
-    /// Where `local` is next read after position `pos`; in a loop that wraps
-    /// around, its first read.
-    pub fn next_read(&self, local: LocalId, pos: u32) -> Option<Span> {
-        let reads = self.reads.get(&local)?;
-        reads.iter().find(|(p, _)| *p > pos).or_else(|| reads.first()).map(|(_, span)| *span)
+    /// Every read of `local` as (position, span), in evaluation order.
+    pub fn reads(&self, local: LocalId) -> &[(u32, Span)] {
+        self.reads.get(&local).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -387,3 +385,7 @@ impl Builder {
         out
     }
 }
+
+#[cfg(test)]
+#[path = "liveness_tests.rs"]
+mod tests;

@@ -13,10 +13,10 @@ use super::loans::Loan;
 use super::state::{Avail, State, Why};
 use super::{Flow, LoopCtx, Vals};
 
-/// Rounds of a loop's fixpoint before its state is taken as it is. Each
-/// local's availability can change twice, and a reference's places only
-/// grow and its ancestors only shrink, so real loops settle in two or three.
-const MAX_ROUNDS: usize = 16;
+/// Rounds of a loop's fixpoint before its references are widened. Real loops
+/// settle in two or three rounds; a chain of references assigned to one
+/// another in a loop can pass a place along one link per round.
+const WIDEN_AFTER: usize = 8;
 
 fn release_in(state: &mut State, locals: &[LocalId]) {
     for local in locals {
@@ -37,7 +37,13 @@ impl Flow<'_> {
         }
         let before = self.state.clone();
         self.enter(exp.pos, Edge::Then);
+        if let Some(e) = else_branch {
+            self.excluded.push((e.first, e.pos));
+        }
         let then_vals = self.exp(then_branch);
+        if else_branch.is_some() {
+            self.excluded.pop();
+        }
         let after_then = std::mem::replace(&mut self.state, before);
         self.enter(exp.pos, Edge::Else);
         let else_vals = else_branch.map(|e| self.exp(e)).unwrap_or_default();
@@ -116,10 +122,19 @@ impl Flow<'_> {
     }
 
     pub(super) fn looping(&mut self, exp: &TExp, cond: Option<&TExp>, body: &TBlock) {
+        self.loop_ranges.push((exp.first, exp.pos));
         let entry = self.state.clone().canonical();
         let mut head = entry.clone();
         let mut exit = State::unreachable();
-        for _ in 0..MAX_ROUNDS {
+        // The head state only grows from round to round. After widening, a
+        // reference's places and derivations are at the top already, so what
+        // can still grow is bounded by a few steps per local: availability
+        // (three levels), whether a reference is held, and its quiet flag.
+        let max_rounds = WIDEN_AFTER + 4 * self.fun.locals.len() + 4;
+        for round in 0..max_rounds {
+            if round == WIDEN_AFTER {
+                head.loans.widen();
+            }
             self.state = head.clone();
             exit = State::unreachable();
             if let Some(cond) = cond {
@@ -147,6 +162,7 @@ impl Flow<'_> {
             }
             head = next;
         }
+        self.loop_ranges.pop();
         self.state = exit;
     }
 

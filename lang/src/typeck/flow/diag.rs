@@ -214,6 +214,8 @@ pub fn global_conflict(op: GlobalOp, resource: &str, callee: Option<&str>, span:
 pub enum Escape {
     Local(String),
     Global(String),
+    /// A reference a loop passes around too much to tell where it points.
+    Unknown,
 }
 
 pub fn escape(what: &Escape, span: Span, taken: Span) -> Diagnostic {
@@ -225,6 +227,10 @@ pub fn escape(what: &Escape, span: Span, taken: Span) -> Diagnostic {
         Escape::Global(resource) => (
             format!("cannot return a reference into global `{resource}`"),
             "the caller could keep it across a call that moves the resource out of storage".to_string(),
+        ),
+        Escape::Unknown => (
+            "cannot tell where this returned reference points".to_string(),
+            "a loop passes references from one local to another too many times to follow".to_string(),
         ),
     };
     let diag = Diagnostic::new(Code::ReferenceEscape, span, message).with_label_message("returned here");

@@ -34,6 +34,9 @@ pub enum Root {
     /// Global storage of one resource type, at every address: Move's rule
     /// tracks global borrows per type, since two addresses may be equal.
     Global(StructId),
+    /// Anywhere: what a loop's references are widened to when their places
+    /// keep growing (see the flow analysis's loops).
+    Any,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,7 +52,15 @@ impl Place {
 
     /// Two places overlap when one contains the other.
     pub fn overlaps(&self, other: &Place) -> bool {
-        self.root == other.root && self.path.iter().zip(&other.path).all(|(a, b)| a == b)
+        if self.root == Root::Any || other.root == Root::Any {
+            return true;
+        }
+        self.root == other.root && (self.contains(other) || other.contains(self))
+    }
+
+    /// Whether `self` is `other` or a prefix of it (same root assumed).
+    fn contains(&self, other: &Place) -> bool {
+        self.path.len() <= other.path.len() && self.path.iter().zip(&other.path).all(|(a, b)| a == b)
     }
 
     pub fn extended(&self, steps: &[u16]) -> Place {
@@ -125,9 +136,17 @@ pub fn insert_sorted(ids: &mut Vec<LoanId>, id: LoanId) {
     }
 }
 
+/// Sorted, without duplicates and without places another one contains (they
+/// overlap nothing more), so a set of places stops growing once it covers
+/// everything it can.
 pub fn normalized(mut places: Vec<Place>) -> Vec<Place> {
+    if places.iter().any(|p| p.root == Root::Any) {
+        return vec![Place::new(Root::Any)];
+    }
     places.sort();
     places.dedup();
+    let all = places.clone();
+    places.retain(|p| !all.iter().any(|q| q != p && q.root == p.root && q.contains(p)));
     places
 }
 
@@ -152,6 +171,18 @@ impl Loans {
             Holder::Local(local) => self.locals.get_mut(&local),
             Holder::Operand(k) => self.operands.get_mut(k).and_then(Option::as_mut),
         }
+    }
+
+    /// Every held reference may point anywhere and derives from nothing:
+    /// the top of the lattice, as far as places and derivations go.
+    pub fn widen(&mut self) {
+        let widen = |loan: &mut Loan| {
+            loan.places = vec![Place::new(Root::Any)];
+            loan.ancestors.clear();
+            loan.siblings.clear();
+        };
+        self.locals.values_mut().for_each(widen);
+        self.operands.iter_mut().flatten().for_each(widen);
     }
 
     pub fn held(&self) -> impl Iterator<Item = (Holder, &Loan)> {
@@ -238,3 +269,7 @@ fn join_loan(a: &Loan, b: &Loan) -> Loan {
         quiet: a.quiet || b.quiet,
     }
 }
+
+#[cfg(test)]
+#[path = "loans_tests.rs"]
+mod tests;

@@ -58,6 +58,8 @@ pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> Ve
         pending_values: Vec::new(),
         next_loan: 0,
         returning: false,
+        excluded: Vec::new(),
+        loop_ranges: Vec::new(),
         diags: Vec::new(),
         seen: HashSet::new(),
         reported: HashSet::new(),
@@ -105,6 +107,10 @@ pub(crate) struct Flow<'a> {
     next_loan: u32,
     /// Checking returned references: the operands are the returned values.
     returning: bool,
+    /// Position ranges of `else` branches not reachable from the current
+    /// point, and of the loops around it (for "used again here" labels).
+    excluded: Vec<(u32, u32)>,
+    loop_ranges: Vec<(u32, u32)>,
     diags: Vec<Diagnostic>,
     seen: HashSet<(Code, u32, u32, String)>,
     /// Locals with a reported use or leak error: later ones would only repeat it.

@@ -138,7 +138,7 @@ impl Flow<'_> {
     /// reference being used, if any.
     pub(super) fn other(&self, holder: Holder, loan: &Loan, place: &Place, pos: u32, used: Option<&Loan>) -> Other {
         let (name, again, operand) = match holder {
-            Holder::Local(local) => (Some(self.local_name(local)), self.live.next_read(local, pos), false),
+            Holder::Local(local) => (Some(self.local_name(local)), self.next_read(local, pos), false),
             Holder::Operand(k) => {
                 let pending = self.pending_values.get(k);
                 (pending.and_then(|p| p.name.clone()), pending.map(|p| p.span), true)
@@ -156,6 +156,20 @@ impl Flow<'_> {
         }
     }
 
+    /// Where `local` is read next after position `pos`, for a label: the
+    /// first later read not in a branch this point cannot reach, or, in a
+    /// loop that wraps around, the first read in the loop.
+    fn next_read(&self, local: LocalId, pos: u32) -> Option<Span> {
+        let reads = self.live.reads(local);
+        let reachable = |p: u32| !self.excluded.iter().any(|&(first, last)| first <= p && p <= last);
+        let later = reads.iter().find(|&&(p, _)| p > pos && reachable(p));
+        let in_loop = || {
+            let &(first, last) = self.loop_ranges.last()?;
+            reads.iter().find(|&&(p, _)| first <= p && p <= last)
+        };
+        later.or_else(in_loop).map(|&(_, span)| span)
+    }
+
     /// A place in source terms: `` `x.f` ``, `` `p.value` ``, `` `v[_]` ``,
     /// `` `Balance` in global storage ``.
     pub(super) fn describe(&self, place: &Place) -> String {
@@ -168,6 +182,7 @@ impl Flow<'_> {
                 (text, ty, false)
             }
             Root::Global(id) => (self.env.struct_display(id, Some(self.module)), Ty::Struct(id), true),
+            Root::Any => return "a place this loop may reach".to_string(),
         };
         for &step in &place.path {
             if step == ELEMENT {

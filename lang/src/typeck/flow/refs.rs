@@ -269,6 +269,7 @@ impl Flow<'_> {
             let escape = loan.places.iter().find_map(|p| match p.root {
                 Root::Local(local) => Some(Escape::Local(self.local_name(local))),
                 Root::Global(id) => Some(Escape::Global(self.env.struct_display(id, Some(self.module)))),
+                Root::Any => Some(Escape::Unknown),
                 Root::Param(_) => None,
             });
             if let Some(escape) = escape {
