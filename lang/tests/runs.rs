@@ -134,6 +134,14 @@ module 0x1::run {
         p.a + p.b * 10 + q.a * 100 + q.b * 1000
     }
 
+    /// `o`'s last direct read copies it (a move would leave `r` dangling).
+    public fun copy_while_borrowed(): u64 {
+        let o = Outer { p: P { a: 1, b: 2 }, n: 3 };
+        let r = &o.p;
+        let whole = o;
+        whole.n + r.a * 10 + r.b * 100
+    }
+
     fun count_of(c: &mut Counter): &mut u64 { &mut c.n }
 
     public entry fun count_by_ten(account: &signer) {
@@ -240,6 +248,7 @@ fn returned_references_point_into_the_callers_values() {
     assert_eq!(call(&w, "through_returned", vec![Value::U64(1)]), [Value::U64(6 + 20 + 600 + 100_000)]);
     // first = 9: `larger` picks p: p = {10, 100}, then p.a = 300; q stays {5, 6}.
     assert_eq!(call(&w, "through_returned", vec![Value::U64(9)]), [Value::U64(300 + 1000 + 500 + 6000)]);
+    assert_eq!(call(&w, "copy_while_borrowed", vec![]), [Value::U64(3 + 10 + 200)]);
     let me = Value::Address(AccountAddress::from_u64(0xA));
     assert_eq!(w.execute(&tx("count", vec![])).status, Status::Success);
     assert_eq!(w.execute(&tx("count_by_ten", vec![])).status, Status::Success);

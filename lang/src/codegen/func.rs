@@ -43,6 +43,7 @@ pub struct FunctionGen<'t, 'a> {
     pub(super) tables: &'t mut Tables<'a>,
     pub(super) uses: &'t crate::typeck::number::Uses,
     pub(super) live: &'t crate::typeck::liveness::RefLiveness,
+    borrowed_reads: &'t std::collections::HashSet<u32>,
     code: Vec<Instr>,
     pub(super) labels: Vec<Option<u16>>,
     fixups: Vec<(usize, Label)>,
@@ -72,6 +73,7 @@ pub fn generate(
         tables,
         uses: &fun.uses,
         live: &fun.liveness,
+        borrowed_reads: &fun.borrowed_reads,
         code: Vec::new(),
         labels: Vec::new(),
         fixups: Vec::new(),
@@ -220,10 +222,11 @@ impl FunctionGen<'_, '_> {
                 // Copying a vector or struct costs; its last read can move it instead.
                 let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(_));
                 // A reference's last read must move it: its borrow ends there.
+                // Not while a reference into the local lives: it would dangle.
                 let moves = if exp.ty.is_reference() {
                     self.live.is_last_read(exp.pos)
                 } else {
-                    costly && self.is_last_read(*local, exp.pos)
+                    costly && !self.borrowed_reads.contains(&exp.pos) && self.is_last_read(*local, exp.pos)
                 };
                 self.emit(if moves { Instr::MoveLoc(slot) } else { Instr::CopyLoc(slot) });
             }

@@ -52,7 +52,9 @@ pub fn check(program: &ast::Program, resolved: &Resolved) -> (Vec<Option<TModule
             if *ok {
                 tfun.liveness = liveness::analyze(tfun);
                 let module = tfun.id.module;
-                diags.extend(flow::check(&resolved.env, module, tfun, &effects));
+                let (found, borrowed_reads) = flow::check(&resolved.env, module, tfun, &effects);
+                diags.extend(found);
+                tfun.borrowed_reads = borrowed_reads;
             }
         }
     }
@@ -112,6 +114,7 @@ fn check_module(
             end_span: fun.body.span.end_point(),
             uses: number::Uses::default(),
             liveness: liveness::RefLiveness::default(),
+            borrowed_reads: Default::default(),
         };
         unused_locals(&tfun, &checker.uses, &mut checker.diags);
         let had_errors = checker.diags.iter().any(Diagnostic::is_error);

@@ -49,6 +49,10 @@ pub struct TFunction {
     pub uses: super::number::Uses,
     /// Where reference locals die (filled by [`super::liveness`]).
     pub liveness: super::liveness::RefLiveness,
+    /// Positions of copies of a local made while a reference into it may be
+    /// live (filled by [`super::flow`]): codegen must not turn them into
+    /// moves, even at the local's last direct read.
+    pub borrowed_reads: std::collections::HashSet<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -236,7 +236,11 @@ impl Gen {
         for _ in 0..count {
             self.statement(2, true);
         }
-        self.line("b0.n = b0.n + get(&x0) + get(&x1);");
+        // Reading the locals at the end keeps them borrowed to the end; a
+        // program that does not leaves room for moves after their last use.
+        if self.rng.chance(50) {
+            self.line("b0.n = b0.n + get(&x0) + get(&x1);");
+        }
         self.pop_scope();
         self.indent -= 1;
         self.line("}");
@@ -447,7 +451,7 @@ impl Gen {
     /// Moves, assigns, writes or reads a value local directly.
     fn touch_value(&mut self, entry: bool) {
         let Some(x) = self.value() else { return };
-        let text = match self.rng.below(if entry { 6 } else { 4 }) {
+        let text = match self.rng.below(if entry { 7 } else { 5 }) {
             0 => {
                 self.features.insert("assign");
                 format!("{x} = P {{ a: {}, b: 1 }};", self.number())
@@ -464,12 +468,27 @@ impl Gen {
                 format!("{x} = {m};")
             }
             2 => format!("{x}.b = {};", self.number()),
-            3 => {
+            4 => {
                 let v = self.fresh("v");
                 self.remember(&v);
                 format!("let {v} = {x}.a;")
             }
-            4 => {
+            3 => {
+                // A copy of the whole value: a read of the local itself,
+                // often while a reference into it waits to be read.
+                self.features.insert("copy while borrowed");
+                let (c, v) = (self.fresh("c"), self.fresh("v"));
+                self.remember(&v);
+                if self.rng.chance(50) {
+                    let mutable = self.rng.chance(30);
+                    let r = self.declare_ref(Target::P, mutable);
+                    let amp = if mutable { "&mut " } else { "&" };
+                    format!("let {r} = {amp}{x}; let {c} = {x}; let {v} = {c}.b + {r}.a;")
+                } else {
+                    format!("let {c} = {x}; let {v} = {c}.b;")
+                }
+            }
+            5 => {
                 self.features.insert("pop");
                 "if (vector::length(&b0.v) > 0) { vector::pop_back(&mut b0.v); };".to_string()
             }

@@ -44,8 +44,10 @@ fn single(vals: Vals) -> Option<Loan> {
     vals.into_iter().next().flatten()
 }
 
-/// Checks one function; returns its diagnostics (deduplicated, in report order).
-pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> Vec<Diagnostic> {
+/// Checks one function; returns its diagnostics (deduplicated, in report
+/// order) and the copies of locals made while a reference into them may be
+/// live (see [`TFunction::borrowed_reads`]).
+pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> (Vec<Diagnostic>, HashSet<u32>) {
     let mut flow = Flow {
         env,
         module,
@@ -60,6 +62,7 @@ pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> Ve
         returning: false,
         excluded: Vec::new(),
         loop_ranges: Vec::new(),
+        borrowed_reads: HashSet::new(),
         diags: Vec::new(),
         seen: HashSet::new(),
         reported: HashSet::new(),
@@ -72,7 +75,7 @@ pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> Ve
             flow.check_return(tail, vals);
         }
     }
-    flow.diags
+    (flow.diags, flow.borrowed_reads)
 }
 
 /// An operand waiting for its operation.
@@ -111,6 +114,8 @@ pub(crate) struct Flow<'a> {
     /// point, and of the loops around it (for "used again here" labels).
     excluded: Vec<(u32, u32)>,
     loop_ranges: Vec<(u32, u32)>,
+    /// See [`TFunction::borrowed_reads`].
+    borrowed_reads: HashSet<u32>,
     diags: Vec<Diagnostic>,
     seen: HashSet<(Code, u32, u32, String)>,
     /// Locals with a reported use or leak error: later ones would only repeat it.

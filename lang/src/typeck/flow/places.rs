@@ -23,6 +23,14 @@ impl Flow<'_> {
         if !is_ref {
             let op = if is_move { PlaceOp::Move } else { PlaceOp::Read };
             self.place_op(local, &[], op, exp.span, exp.pos);
+            // A copy that codegen might turn into a move (at the last direct
+            // read) must stay a copy while a reference into the local lives.
+            let place = Place::new(Root::Local(local));
+            if !is_move
+                && self.state.loans.held().any(|(_, loan)| loan.overlaps(std::slice::from_ref(&place)).is_some())
+            {
+                self.borrowed_reads.insert(exp.pos);
+            }
         }
         if is_move {
             self.state.set(local.index(), Avail::Unavailable(Why::Moved(exp.span)));
