@@ -4,7 +4,7 @@
 
 use resin_format::file_format::AccessMode;
 
-use crate::resolve::env::{FunId, StructId};
+use crate::resolve::env::{FunId, Origin, StructId};
 use crate::resolve::scope::Builtin;
 use crate::source::Span;
 use crate::typeck::tir::{TExp, TExpKind};
@@ -147,8 +147,12 @@ impl Flow<'_> {
                 Some(loan)
             })
             .collect();
-        // The callee returned them disjoint (its own return check).
-        let ids: Vec<LoanId> = results.iter().flatten().map(|l| l.id).collect();
+        // A callee compiled here returned them disjoint (the return check
+        // above). A compiled dependency's bytecode only promises that each
+        // derives from the arguments, so its results may overlap.
+        let compiled_here = matches!(self.env.module(fun.module).map(|m| m.origin), Some(Origin::Source(_)));
+        let ids: Vec<LoanId> =
+            if compiled_here { results.iter().flatten().map(|l| l.id).collect() } else { Vec::new() };
         for loan in results.iter_mut().flatten() {
             loan.siblings = ids.iter().copied().filter(|id| *id != loan.id).collect();
             loan.siblings.sort();
