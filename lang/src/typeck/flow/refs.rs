@@ -258,9 +258,11 @@ impl Flow<'_> {
     /// (never a local or global storage), and a returned `&mut` must not
     /// overlap another returned reference.
     pub(super) fn check_return(&mut self, value: &TExp, vals: Vals) {
+        // One expression per returned value, for names and spans: the tuple's
+        // items, or the whole value when it is not a tuple literal.
         let items: Vec<&TExp> = match &value.kind {
-            TExpKind::Tuple(items) => items.iter().collect(),
-            _ => vec![value],
+            TExpKind::Tuple(items) if items.len() == vals.len() => items.iter().collect(),
+            _ => vec![value; vals.len()],
         };
         self.state.loans.locals.clear();
         let saved = std::mem::take(&mut self.pending_values);
