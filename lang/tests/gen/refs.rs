@@ -480,6 +480,15 @@ impl Gen {
                 let (c, v) = (self.fresh("c"), self.fresh("v"));
                 self.remember(&v);
                 if self.rng.chance(50) {
+                    // Half the time of a fresh local, whose copy is its last
+                    // direct read.
+                    let x = if self.rng.chance(50) {
+                        let y = self.fresh("y");
+                        self.line(&format!("let {y} = P {{ a: 4, b: 5 }};"));
+                        y
+                    } else {
+                        x
+                    };
                     let mutable = self.rng.chance(30);
                     let r = self.declare_ref(Target::P, mutable);
                     let amp = if mutable { "&mut " } else { "&" };
