@@ -13,6 +13,7 @@
 //! says, which is also where codegen moves them out of their locals, so the
 //! bytecode verifier sees the same borrows this check does.
 
+mod bind;
 pub mod borrow;
 mod control;
 mod diag;
@@ -30,7 +31,7 @@ use crate::source::Span;
 
 use super::effects::Effects;
 use super::liveness::RefLiveness;
-use super::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TPattern, TStmt};
+use super::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TStmt};
 use super::ty::Ty;
 use loans::{Loan, LoanId, Place, Root};
 use state::{Avail, State, Why};
@@ -228,39 +229,6 @@ impl Flow<'_> {
         vals
     }
 
-    /// Binds the values of the statement at `key` to a pattern.
-    fn bind(&mut self, pattern: &TPattern, vals: &[Option<Loan>], key: u32) {
-        match pattern {
-            TPattern::Bind(local, _) => {
-                self.state.set(local.index(), Avail::Available);
-                self.store(*local, vals.first().cloned().flatten(), key);
-            }
-            TPattern::Wildcard(ty, span) => self.discard(&ty.clone(), *span),
-            TPattern::Tuple(items, _) => {
-                for (index, item) in items.iter().enumerate() {
-                    let value = vals.get(index).cloned().flatten();
-                    self.bind(item, &[value], key);
-                }
-            }
-            TPattern::Unpack { fields, .. } => {
-                for item in fields {
-                    self.bind(item, &[], key);
-                }
-            }
-        }
-    }
-
-    /// Stores a reference into `local` (releasing what it held), unless the
-    /// store is dead: then the reference is dropped on the spot, as codegen does.
-    fn store(&mut self, local: LocalId, loan: Option<Loan>, key: u32) {
-        self.state.loans.locals.remove(&local);
-        if let Some(loan) = loan {
-            if !self.live.is_dead_store(key, local) {
-                self.state.loans.locals.insert(local, loan);
-            }
-        }
-    }
-
     /// Evaluates operands in order; each stays pending (live) while the later
     /// ones run. Returns where they start on the operand stack.
     fn push_operands<'e>(&mut self, items: impl IntoIterator<Item = &'e TExp>) -> usize {
@@ -367,42 +335,6 @@ impl Flow<'_> {
             TExpKind::Assign { target, value } => {
                 self.assign(target, value, exp);
                 Vec::new()
-            }
-        }
-    }
-
-    fn assign(&mut self, target: &TLValue, value: &TExp, exp: &TExp) {
-        match target {
-            TLValue::Local(local) => {
-                let vals = self.exp(value);
-                if !self.state.is_reachable() {
-                    return;
-                }
-                let ty = self.local_ty(*local).clone();
-                if !ty.is_reference() {
-                    self.place_op(*local, &[], borrow::PlaceOp::Assign, exp.span, exp.pos);
-                }
-                if self.state.get(local.index()).may_hold() && !ty.has_drop(self.env) {
-                    let (name, shown) = (self.local_name(*local), self.show(&ty));
-                    self.report(
-                        Diagnostic::new(
-                            Code::DropWithoutAbility,
-                            exp.span,
-                            format!("assigning to `{name}` drops its old value, but `{shown}` lacks `drop`"),
-                        )
-                        .with_label_message("old value overwritten here")
-                        .with_hint("consume the old value first"),
-                    );
-                }
-                self.state.set(local.index(), Avail::Available);
-                if ty.is_reference() {
-                    self.store(*local, single(vals), exp.pos);
-                }
-            }
-            TLValue::Ref(reference) => {
-                let base = self.push_operands([value]);
-                self.use_ref(reference, borrow::RefUse::Write, &[], None, exp.span);
-                self.pop_operands(base);
             }
         }
     }
