@@ -127,6 +127,8 @@ codes! {
     ReferenceInStruct = "E0405", Error, "reference type in a struct or storage";
     InvalidBorrow = "E0406", Error, "invalid borrow";
     NestedReference = "E0407", Error, "reference to a reference";
+    AliasedReference = "E0408", Error, "reference used while an overlapping reference is live";
+    GlobalBorrowConflict = "E0409", Error, "global resource used while a reference into it is live";
 
     // ---- access sets: E05xx ----
     AccessNotCovered = "E0501", Error, "access not covered by the written access clause";

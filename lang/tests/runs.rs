@@ -117,6 +117,39 @@ module 0x1::run {
 
     public fun checked(x: u64): u64 { assert!(x < 10, 77); x }
 
+    /// References returned from reference parameters, used by the caller.
+    fun a_of(p: &mut P): &mut u64 { &mut p.a }
+    fun larger(x: &mut P, y: &mut P): &mut P { if (x.a >= y.a) x else y }
+    fun fields(p: &mut P): (&mut u64, &mut u64) { (&mut p.a, &mut p.b) }
+
+    public fun through_returned(first: u64): u64 {
+        let p = P { a: first, b: 2 };
+        let q = P { a: 5, b: 6 };
+        let big = larger(&mut p, &mut q);
+        big.b = 100;
+        let a = a_of(big);
+        *a = *a + 1;
+        let (x, y) = fields(&mut p);
+        *x = *y * 3;
+        p.a + p.b * 10 + q.a * 100 + q.b * 1000
+    }
+
+    /// `o`'s last direct read copies it (a move would leave `r` dangling).
+    public fun copy_while_borrowed(): u64 {
+        let o = Outer { p: P { a: 1, b: 2 }, n: 3 };
+        let r = &o.p;
+        let whole = o;
+        whole.n + r.a * 10 + r.b * 100
+    }
+
+    fun count_of(c: &mut Counter): &mut u64 { &mut c.n }
+
+    public entry fun count_by_ten(account: &signer) {
+        let c = borrow_global_mut<Counter>(signer::address_of(account));
+        let n = count_of(c);
+        *n = *n + 10;
+    }
+
     public entry fun count(account: &signer) {
         let me = signer::address_of(account);
         if (!exists<Counter>(me)) {
@@ -204,6 +237,22 @@ fn tuples_vectors_structs_and_references() {
     assert_eq!(call(&w, "nested_writes", vec![]), [Value::U64(10 + 400 + 30000)]);
     assert_eq!(call(&w, "through_refs", vec![Value::U64(1), Value::U64(2)]), [Value::U64(21)]);
     assert_eq!(call(&w, "last_use", vec![Value::U64(3)]), [u64s(&[1, 2, 6])]);
+}
+
+/// A reference returned by a call points into the caller's frame (or
+/// storage) and stays valid there.
+#[test]
+fn returned_references_point_into_the_callers_values() {
+    let mut w = world();
+    // first = 1: `larger` picks q (5 > 1): q = {6, 100}; then p.a = p.b * 3 = 6.
+    assert_eq!(call(&w, "through_returned", vec![Value::U64(1)]), [Value::U64(6 + 20 + 600 + 100_000)]);
+    // first = 9: `larger` picks p: p = {10, 100}, then p.a = 300; q stays {5, 6}.
+    assert_eq!(call(&w, "through_returned", vec![Value::U64(9)]), [Value::U64(300 + 1000 + 500 + 6000)]);
+    assert_eq!(call(&w, "copy_while_borrowed", vec![]), [Value::U64(3 + 10 + 200)]);
+    let me = Value::Address(AccountAddress::from_u64(0xA));
+    assert_eq!(w.execute(&tx("count", vec![])).status, Status::Success);
+    assert_eq!(w.execute(&tx("count_by_ten", vec![])).status, Status::Success);
+    assert_eq!(call(&w, "read_count", vec![me]), [Value::U64(11)]);
 }
 
 #[test]

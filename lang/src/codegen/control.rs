@@ -5,11 +5,15 @@ use resin_format::file_format::Instr;
 
 use super::func::{FunctionGen, Label, LoopLabels};
 use super::CodegenError;
+use crate::typeck::liveness::Edge;
 use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TPattern};
 
 impl FunctionGen<'_, '_> {
+    /// `exp` is the `if` itself; each side first releases the references
+    /// that die on it.
     pub(super) fn if_exp(
         &mut self,
+        exp: &TExp,
         cond: &TExp,
         then_branch: &TExp,
         else_branch: Option<&TExp>,
@@ -17,41 +21,52 @@ impl FunctionGen<'_, '_> {
         if !self.exp(cond)? {
             return Ok(false);
         }
-        if let (TExpKind::Unit, Some(else_branch)) = (&then_branch.kind, else_branch) {
+        let live = self.live;
+        let (then_releases, else_releases) = (live.releases(exp.pos, Edge::Then), live.releases(exp.pos, Edge::Else));
+        if let (TExpKind::Unit, Some(else_branch), []) = (&then_branch.kind, else_branch, then_releases) {
             // `assert!`: `if (c) () else abort e`.
             let end = self.new_label();
             self.jump(Instr::BrTrue, end);
+            self.release(else_releases)?;
             self.exp(else_branch)?;
             self.bind(end)?;
             return Ok(true);
         }
-        if else_branch.is_none() {
+        if let (None, [], []) = (else_branch, then_releases, else_releases) {
             // `if (c) break;` / `if (c) continue;`: one conditional jump.
             if let (Some(labels), TExpKind::Break | TExpKind::Continue) = (self.loops.last(), &then_branch.kind) {
-                let target = if matches!(then_branch.kind, TExpKind::Break) { labels.exit } else { labels.head };
-                self.jump(Instr::BrTrue, target);
-                return Ok(true);
+                if self.spilled.len() == labels.spilled {
+                    let target = if matches!(then_branch.kind, TExpKind::Break) { labels.exit } else { labels.head };
+                    self.jump(Instr::BrTrue, target);
+                    return Ok(true);
+                }
             }
         }
         let else_label = self.new_label();
         self.jump(Instr::BrFalse, else_label);
+        self.release(then_releases)?;
         let then_completes = self.exp(then_branch)?;
-        let Some(else_branch) = else_branch else {
+        if else_branch.is_none() && else_releases.is_empty() {
             self.bind(else_label)?;
             return Ok(true);
-        };
+        }
         let end = self.new_label();
         if then_completes {
             self.jump(Instr::Branch, end);
         }
         self.bind(else_label)?;
-        let else_completes = self.exp(else_branch)?;
+        self.release(else_releases)?;
+        let else_completes = match else_branch {
+            Some(e) => self.exp(e)?,
+            None => true,
+        };
         self.bind(end)?;
         Ok(then_completes || else_completes)
     }
 
     pub(super) fn loop_body(&mut self, body: &TBlock, head: Label, exit: Label) -> Result<(), CodegenError> {
-        self.loops.push(LoopLabels { head, exit });
+        let spilled = self.spilled.len();
+        self.loops.push(LoopLabels { head, exit, spilled });
         let completes = self.block(body)?;
         self.loops.pop();
         if completes {
@@ -73,13 +88,22 @@ impl FunctionGen<'_, '_> {
             .any(|&(first, last)| bound < first && self.uses.read_between(local, first.saturating_sub(1), last))
     }
 
-    /// Stores the value(s) on the stack into a pattern.
-    pub(super) fn store(&mut self, pattern: &TPattern) -> Result<(), CodegenError> {
+    /// Stores the value on the stack into `local`, for the statement at
+    /// `key`; a reference never read afterwards is dropped instead.
+    pub(super) fn store_local(&mut self, local: LocalId, key: u32) -> Result<(), CodegenError> {
+        if self.live.is_dead_store(key, local) {
+            self.emit(Instr::Pop);
+        } else {
+            let slot = self.slot(local)?;
+            self.emit(Instr::StLoc(slot));
+        }
+        Ok(())
+    }
+
+    /// Stores the value(s) on the stack into a pattern, for the `let` at `key`.
+    pub(super) fn store(&mut self, pattern: &TPattern, key: u32) -> Result<(), CodegenError> {
         match pattern {
-            TPattern::Bind(local, _) => {
-                let slot = self.slot(*local)?;
-                self.emit(Instr::StLoc(slot));
-            }
+            TPattern::Bind(local, _) => self.store_local(*local, key)?,
             TPattern::Wildcard(ty, _) => {
                 for _ in ty.values() {
                     self.emit(Instr::Pop);
@@ -87,14 +111,14 @@ impl FunctionGen<'_, '_> {
             }
             TPattern::Tuple(items, _) => {
                 for item in items.iter().rev() {
-                    self.store(item)?;
+                    self.store(item, key)?;
                 }
             }
             TPattern::Unpack { strukt, fields, .. } => {
                 let def = self.struct_def(*strukt)?;
                 self.emit(Instr::Unpack(def));
                 for field in fields.iter().rev() {
-                    self.store(field)?;
+                    self.store(field, key)?;
                 }
             }
         }

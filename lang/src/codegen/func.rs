@@ -1,5 +1,11 @@
 //! Emitting one function: typed IR to instructions.
 //!
+//! References leave their locals where the borrow check expects them to die
+//! ([`crate::typeck::liveness`]): the last read of a reference local is a
+//! `move_loc`, a reference stored and never read is popped, and entering one
+//! side of a split releases (`move_loc; pop`) the references dead there. So
+//! the verifier sees no borrow the source had already ended.
+//!
 //! Every statement leaves the operand stack as it found it. Control flow
 //! keeps values on the stack only where every path agrees on the height: an
 //! operand sequence (call arguments, operator operands, ...) whose later
@@ -16,14 +22,11 @@ use crate::resolve::env::StructId;
 use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TStmt};
 use crate::typeck::ty::Ty;
 
-use super::jumps::escapes;
+use crate::typeck::liveness::Edge;
 
 /// The reference under a `freeze_ref`, for instructions that take either kind.
 pub(super) fn unfrozen(exp: &TExp) -> &TExp {
-    match &exp.kind {
-        TExpKind::Freeze(inner) => inner,
-        _ => exp,
-    }
+    exp.unfrozen()
 }
 
 #[derive(Clone, Copy)]
@@ -32,11 +35,15 @@ pub(super) struct Label(pub(super) usize);
 pub(super) struct LoopLabels {
     pub(super) head: Label,
     pub(super) exit: Label,
+    /// How many spilled references were waiting when the loop started.
+    pub(super) spilled: usize,
 }
 
 pub struct FunctionGen<'t, 'a> {
     pub(super) tables: &'t mut Tables<'a>,
     pub(super) uses: &'t crate::typeck::number::Uses,
+    pub(super) live: &'t crate::typeck::liveness::RefLiveness,
+    borrowed_reads: &'t std::collections::HashSet<u32>,
     code: Vec<Instr>,
     pub(super) labels: Vec<Option<u16>>,
     fixups: Vec<(usize, Label)>,
@@ -50,6 +57,10 @@ pub struct FunctionGen<'t, 'a> {
     param_count: usize,
     /// Which parameters are references (the release pass needs every slot's).
     reference_params: Vec<bool>,
+    /// Temporaries holding a reference operand while a later operand that
+    /// may jump is evaluated (see [`Self::operands`]); a jump out of a loop
+    /// releases those spilled inside it.
+    pub(super) spilled: Vec<LocalIdx>,
 }
 
 /// Emits `fun` as a definition whose handle is `handle`.
@@ -63,6 +74,8 @@ pub fn generate(
     let mut gen = FunctionGen {
         tables,
         uses: &fun.uses,
+        live: &fun.liveness,
+        borrowed_reads: &fun.borrowed_reads,
         code: Vec::new(),
         labels: Vec::new(),
         fixups: Vec::new(),
@@ -77,6 +90,7 @@ pub fn generate(
             .take(fun.param_count)
             .map(|l| matches!(l.ty, Ty::Ref(_) | Ty::MutRef(_)))
             .collect(),
+        spilled: Vec::new(),
     };
     for (index, local) in fun.locals.iter().enumerate() {
         let slot = if index < fun.param_count {
@@ -171,7 +185,7 @@ impl FunctionGen<'_, '_> {
                         if !self.exp(init)? {
                             false
                         } else {
-                            self.store(pattern)?;
+                            self.store(pattern, init.pos)?;
                             true
                         }
                     }
@@ -204,38 +218,6 @@ impl FunctionGen<'_, '_> {
         Ok(StructDefIdx(u16::try_from(id.index).map_err(|_| CodegenError::TableOverflow("structs"))?))
     }
 
-    /// Emits operands left to right; returns false (and stops) when one never
-    /// completes. Spills to temporaries when a later operand may jump.
-    pub(super) fn operands(&mut self, items: &[&TExp]) -> Result<bool, CodegenError> {
-        let spill = items.iter().skip(1).any(|e| escapes(e));
-        if !spill {
-            for item in items {
-                if !self.exp(item)? {
-                    return Ok(false);
-                }
-            }
-            return Ok(true);
-        }
-        let mut temps = Vec::with_capacity(items.len());
-        for item in items {
-            if !self.exp(item)? {
-                return Ok(false);
-            }
-            let mut slots = Vec::new();
-            for ty in item.ty.values() {
-                slots.push(self.new_slot(&ty)?);
-            }
-            for slot in slots.iter().rev() {
-                self.emit(Instr::StLoc(*slot));
-            }
-            temps.extend(slots);
-        }
-        for slot in temps {
-            self.emit(Instr::MoveLoc(slot));
-        }
-        Ok(true)
-    }
-
     /// Emits an expression, leaving its value(s) on the stack; returns whether
     /// control continues after it.
     pub(super) fn exp(&mut self, exp: &TExp) -> Result<bool, CodegenError> {
@@ -250,11 +232,14 @@ impl FunctionGen<'_, '_> {
                 let slot = self.slot(*local)?;
                 // Copying a vector or struct costs; its last read can move it instead.
                 let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(_));
-                self.emit(if costly && self.is_last_read(*local, exp.pos) {
-                    Instr::MoveLoc(slot)
+                // A reference's last read must move it: its borrow ends there.
+                // Not while a reference into the local lives: it would dangle.
+                let moves = if exp.ty.is_reference() {
+                    self.live.is_last_read(exp.pos)
                 } else {
-                    Instr::CopyLoc(slot)
-                });
+                    costly && !self.borrowed_reads.contains(&exp.pos) && self.is_last_read(*local, exp.pos)
+                };
+                self.emit(if moves { Instr::MoveLoc(slot) } else { Instr::CopyLoc(slot) });
             }
             TExpKind::Move(local) => {
                 let slot = self.slot(*local)?;
@@ -302,14 +287,14 @@ impl FunctionGen<'_, '_> {
                 self.emit(Instr::Call(handle));
             }
             TExpKind::Builtin { builtin, arg_ty, args } => return self.builtin(*builtin, arg_ty, args),
-            TExpKind::Binary { op, lhs, rhs } => return self.binary(*op, lhs, rhs),
+            TExpKind::Binary { op, lhs, rhs } => return self.binary(exp, *op, lhs, rhs),
             TExpKind::Tuple(items) => {
                 let refs: Vec<&TExp> = items.iter().collect();
                 return self.operands(&refs);
             }
             TExpKind::Block(block) => return self.block(block),
             TExpKind::If { cond, then_branch, else_branch } => {
-                return self.if_exp(cond, then_branch, else_branch.as_deref())
+                return self.if_exp(exp, cond, then_branch, else_branch.as_deref())
             }
             TExpKind::While { cond, body } => {
                 let (head, exit) = (self.new_label(), self.new_label());
@@ -317,8 +302,17 @@ impl FunctionGen<'_, '_> {
                 self.loop_ranges.push((exp.first, exp.pos));
                 let cond_completes = self.exp(cond)?;
                 if cond_completes {
-                    self.jump(Instr::BrFalse, exit);
+                    // Leaving through the condition releases what dies after the loop.
+                    let live = self.live;
+                    let leave = live.releases(exp.pos, Edge::Exit);
+                    let out = if leave.is_empty() { exit } else { self.new_label() };
+                    self.jump(Instr::BrFalse, out);
+                    self.release(live.releases(exp.pos, Edge::Body))?;
                     self.loop_body(body, head, exit)?;
+                    if !leave.is_empty() {
+                        self.bind(out)?;
+                        self.release(leave)?;
+                    }
                 }
                 self.loop_ranges.pop();
                 self.bind(exit)?;
@@ -336,6 +330,12 @@ impl FunctionGen<'_, '_> {
             TExpKind::Break | TExpKind::Continue => {
                 let labels = self.loops.last().ok_or(CodegenError::Internal("break outside a loop"))?;
                 let target = if matches!(exp.kind, TExpKind::Break) { labels.exit } else { labels.head };
+                // References spilled by operands inside the loop are dropped by the jump.
+                let spilled: Vec<LocalIdx> = self.spilled.get(labels.spilled..).unwrap_or_default().to_vec();
+                for slot in spilled {
+                    self.emit(Instr::MoveLoc(slot));
+                    self.emit(Instr::Pop);
+                }
                 self.jump(Instr::Branch, target);
                 return Ok(false);
             }
@@ -356,8 +356,7 @@ impl FunctionGen<'_, '_> {
                     if !self.exp(value)? {
                         return Ok(false);
                     }
-                    let slot = self.slot(*local)?;
-                    self.emit(Instr::StLoc(slot));
+                    self.store_local(*local, exp.pos)?;
                 }
                 TLValue::Ref(reference) => {
                     if !self.operands(&[&**value, &**reference])? {

@@ -1,9 +1,66 @@
 //! Whether an expression may jump out of itself (`return`, or `break` /
 //! `continue` of a loop outside it). Such an operand must not find earlier
 //! operands waiting on the stack: the jump target expects the height it had
-//! before them.
+//! before them. So operand sequences spill to temporaries when a later
+//! operand may jump, and a jump releases the references spilled inside the
+//! loop it leaves.
 
-use crate::typeck::tir::{TBlock, TExp, TExpKind, TLValue, TStmt};
+use resin_format::file_format::Instr;
+
+use super::func::FunctionGen;
+use super::CodegenError;
+use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TLValue, TStmt};
+
+impl FunctionGen<'_, '_> {
+    /// Emits operands left to right; returns false (and stops) when one never
+    /// completes. Spills to temporaries when a later operand may jump.
+    pub(super) fn operands(&mut self, items: &[&TExp]) -> Result<bool, CodegenError> {
+        let spill = items.iter().skip(1).any(|e| escapes(e));
+        if !spill {
+            for item in items {
+                if !self.exp(item)? {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        let mut temps = Vec::with_capacity(items.len());
+        let spilled = self.spilled.len();
+        for item in items {
+            if !self.exp(item)? {
+                self.spilled.truncate(spilled);
+                return Ok(false);
+            }
+            let mut slots = Vec::new();
+            for ty in item.ty.values() {
+                let slot = self.new_slot(&ty)?;
+                if ty.is_reference() {
+                    self.spilled.push(slot);
+                }
+                slots.push(slot);
+            }
+            for slot in slots.iter().rev() {
+                self.emit(Instr::StLoc(*slot));
+            }
+            temps.extend(slots);
+        }
+        self.spilled.truncate(spilled);
+        for slot in temps {
+            self.emit(Instr::MoveLoc(slot));
+        }
+        Ok(true)
+    }
+
+    /// Releases the references held by `locals`.
+    pub(super) fn release(&mut self, locals: &[LocalId]) -> Result<(), CodegenError> {
+        for local in locals {
+            let slot = self.slot(*local)?;
+            self.emit(Instr::MoveLoc(slot));
+            self.emit(Instr::Pop);
+        }
+        Ok(())
+    }
+}
 
 pub fn escapes(exp: &TExp) -> bool {
     escapes_at(exp, 0)

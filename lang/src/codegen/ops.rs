@@ -7,6 +7,7 @@ use super::CodegenError;
 use crate::ast::{BinOp, IntType};
 use crate::resolve::env::StructId;
 use crate::resolve::scope::Builtin;
+use crate::typeck::liveness::Edge;
 use crate::typeck::tir::{TExp, TExpKind, Value};
 use crate::typeck::ty::Ty;
 
@@ -39,7 +40,7 @@ impl FunctionGen<'_, '_> {
         self.tables.constant(Type::Address, ConstValue::Address(address))
     }
 
-    pub(super) fn binary(&mut self, op: BinOp, lhs: &TExp, rhs: &TExp) -> Result<bool, CodegenError> {
+    pub(super) fn binary(&mut self, exp: &TExp, op: BinOp, lhs: &TExp, rhs: &TExp) -> Result<bool, CodegenError> {
         if matches!(op, BinOp::And | BinOp::Or) {
             // Short-circuit: `a && b` is `if (a) b else false`.
             if !self.exp(lhs)? {
@@ -47,11 +48,14 @@ impl FunctionGen<'_, '_> {
             }
             let (short, end) = (self.new_label(), self.new_label());
             self.jump(if op == BinOp::And { Instr::BrFalse } else { Instr::BrTrue }, short);
+            let live = self.live;
+            self.release(live.releases(exp.pos, Edge::Rhs))?;
             let rhs_completes = self.exp(rhs)?;
             if rhs_completes {
                 self.jump(Instr::Branch, end);
             }
             self.bind(short)?;
+            self.release(live.releases(exp.pos, Edge::Short))?;
             self.emit(if op == BinOp::And { Instr::LdFalse } else { Instr::LdTrue });
             self.bind(end)?;
             return Ok(true);

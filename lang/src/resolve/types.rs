@@ -88,13 +88,9 @@ fn misplaced_reference(ty: &Type, context: TypeContext, depth: usize) -> Option<
         );
     }
     match context {
-        TypeContext::Param | TypeContext::Local => None,
-        TypeContext::Return => Some(
-            Diagnostic::new(Code::ReferenceEscape, ty.span, "functions cannot return references")
-                .with_label_message("reference in a return type")
-                .with_note("a reference never outlives the call that created it")
-                .with_hint("return the value (or the data you need) instead"),
-        ),
+        // A returned reference must derive from the reference parameters;
+        // the borrow check makes sure it does.
+        TypeContext::Param | TypeContext::Local | TypeContext::Return => None,
         TypeContext::Field => Some(
             Diagnostic::new(Code::ReferenceInStruct, ty.span, "struct fields cannot hold references")
                 .with_label_message("reference in a field type")

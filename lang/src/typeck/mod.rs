@@ -2,15 +2,20 @@
 //!
 //! For each source module: struct declarations (field abilities), entry
 //! function signatures, then every function body is checked into the typed
-//! IR ([`tir`]), numbered in evaluation order ([`number`]) and run through the
-//! linearity and borrow analysis ([`flow`]). An error in one function does not
-//! stop the others from being checked.
+//! IR ([`tir`]) and numbered in evaluation order ([`number`]). Once every
+//! module is checked (a call site needs to know which global types its
+//! callee touches, [`effects`]), each function without type errors gets the
+//! liveness of its references ([`liveness`]) and is run through the
+//! linearity and borrow analysis ([`flow`]). An error in one function does
+//! not stop the others from being checked.
 
 pub mod block;
 pub mod call;
+pub mod effects;
 pub mod expr;
 pub mod flow;
 pub mod func;
+pub mod liveness;
 pub mod number;
 pub mod ops;
 pub mod place;
@@ -34,17 +39,36 @@ use ty::Ty;
 pub fn check(program: &ast::Program, resolved: &Resolved) -> (Vec<Option<TModule>>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut modules = Vec::with_capacity(program.modules.len());
+    let mut clean = Vec::new();
     for (module, source) in program.modules.iter().zip(&resolved.modules) {
-        modules.push(source.as_ref().map(|source| check_module(module, source, resolved, &mut diags)));
+        let mut ok = Vec::new();
+        modules.push(source.as_ref().map(|source| check_module(module, source, resolved, &mut diags, &mut ok)));
+        clean.push(ok);
+    }
+    let effects = effects::summarize(&resolved.env, &modules);
+    for (tmodule, ok) in modules.iter_mut().zip(&clean) {
+        let Some(tmodule) = tmodule else { continue };
+        for (tfun, ok) in tmodule.functions.iter_mut().zip(ok) {
+            if *ok {
+                tfun.liveness = liveness::analyze(tfun);
+                let module = tfun.id.module;
+                let (found, borrowed_reads) = flow::check(&resolved.env, module, tfun, &effects);
+                diags.extend(found);
+                tfun.borrowed_reads = borrowed_reads;
+            }
+        }
     }
     (modules, diags)
 }
 
+/// Checks one module's declarations and bodies; `ok` gets, per function,
+/// whether its body type-checked (only those are run through the flow analysis).
 fn check_module(
     module: &ast::Module,
     source: &SourceModule,
     resolved: &Resolved,
     diags: &mut Vec<Diagnostic>,
+    ok: &mut Vec<bool>,
 ) -> TModule {
     let env = &resolved.env;
     check_structs(resolved, source.id, module, diags);
@@ -71,8 +95,13 @@ fn check_module(
                 checker.mark_used(tir::LocalId(u32::from(i)));
             }
         }
-        let (body, body_ty) = checker.block(&fun.body, Some(&return_ty));
+        let (mut body, body_ty) = checker.block(&fun.body, Some(&return_ty));
         check_body_type(&mut checker, &body, &body_ty, &return_ty, fun);
+        // The body's value is returned: a `&mut` where a `&` is declared is frozen.
+        if let Some(tail) = body.tail.take() {
+            let tail = if FunChecker::fits(&tail.ty, &return_ty) { checker.coerce(*tail, &return_ty) } else { *tail };
+            body.tail = Some(Box::new(tail));
+        }
         let mut tfun = TFunction {
             id,
             name: info.name.clone(),
@@ -84,14 +113,16 @@ fn check_module(
             span: fun.name.span,
             end_span: fun.body.span.end_point(),
             uses: number::Uses::default(),
+            liveness: liveness::RefLiveness::default(),
+            borrowed_reads: Default::default(),
         };
         unused_locals(&tfun, &checker.uses, &mut checker.diags);
         let had_errors = checker.diags.iter().any(Diagnostic::is_error);
         diags.append(&mut checker.diags);
         if !had_errors {
             tfun.uses = number::number(&mut tfun);
-            diags.extend(flow::check(env, source.id, &tfun, &tfun.uses));
         }
+        ok.push(!had_errors);
         functions.push(tfun);
     }
     TModule { functions }
@@ -221,7 +252,13 @@ fn check_entry(
         }
     }
     for (ret, ty) in fun.returns.iter().zip(returns) {
-        if !ty.has_drop(env) {
+        if ty.is_reference() {
+            diags.push(
+                Diagnostic::new(Code::InvalidEntry, ret.span, "entry function returns a reference")
+                    .with_label_message("a transaction cannot receive a reference")
+                    .with_note("the results of a transaction's call are discarded; return a value"),
+            );
+        } else if !ty.has_drop(env) {
             let shown = ty.display(env, Some(module));
             diags.push(
                 Diagnostic::new(

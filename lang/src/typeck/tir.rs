@@ -47,6 +47,12 @@ pub struct TFunction {
     pub end_span: Span,
     /// Where each local is read, in evaluation order (filled by [`super::number`]).
     pub uses: super::number::Uses,
+    /// Where reference locals die (filled by [`super::liveness`]).
+    pub liveness: super::liveness::RefLiveness,
+    /// Positions of copies of a local made while a reference into it may be
+    /// live (filled by [`super::flow`]): codegen must not turn them into
+    /// moves, even at the local's last direct read.
+    pub borrowed_reads: std::collections::HashSet<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +107,18 @@ pub struct TExp {
     pub pos: u32,
     /// The smallest position inside this expression.
     pub first: u32,
+}
+
+impl TExp {
+    /// The reference under a `Freeze`: instructions that only read take
+    /// either kind of reference, so codegen (and the borrow check, which
+    /// follows it) skips the freeze there.
+    pub fn unfrozen(&self) -> &TExp {
+        match &self.kind {
+            TExpKind::Freeze(inner) => inner,
+            _ => self,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

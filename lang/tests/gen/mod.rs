@@ -10,6 +10,8 @@
 //! the resource, which is only ever created by `move_to`.
 #![allow(dead_code)]
 
+pub mod refs;
+
 use std::fmt::Write;
 
 /// xorshift64*: small, deterministic, good enough for shapes of programs.
@@ -209,13 +211,14 @@ impl Generator {
             7 => {
                 let addr = self.address();
                 let e = self.expr(Kind::U64, 1);
+                // The amount is computed before the borrow: a call in it may
+                // touch `Store`, which it may not while `st` is live.
+                let amount = self.fresh("amount");
+                self.line(&format!("let {amount} = {e};"));
                 self.line(&format!("if (exists<Store>({addr})) {{"));
                 self.indent += 1;
-                // `e` may call functions that access `Store`: evaluated
-                // before the borrow, as Move's rules require.
-                self.line(&format!("let delta = {e};"));
                 self.line(&format!("let st = borrow_global_mut<Store>({addr});"));
-                self.line("st.total = st.total + delta;");
+                self.line(&format!("st.total = st.total + {amount};"));
                 self.indent -= 1;
                 self.line("} else {");
                 self.indent += 1;

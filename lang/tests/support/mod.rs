@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (tests may read files; the library may not).
 #![allow(clippy::disallowed_methods, dead_code)]
 
+pub mod vm;
+
 use std::path::{Path, PathBuf};
 
 pub mod shapes;

@@ -1,33 +1,59 @@
-//! The static borrow check. A reference value remembers which locals (and
-//! field paths inside them) it may point into: its *roots*. A local may not be
-//! moved, assigned or borrowed mutably while a live reference points into an
-//! overlapping path, nor read or borrowed while a live `&mut` does. A
-//! reference is live while it sits on the operand stack (an earlier argument
-//! of the same call) or while a reference local holding it is read later.
+//! The borrow rules, as Move states them, over the live loans of
+//! [`super::loans`]:
 //!
-//! "Read later" is judged on evaluation positions: a read after this point,
-//! not in the `else` branch when we are in the `then` branch, or anywhere in
-//! an enclosing loop the reference was bound outside of. That is
-//! conservative for a read in a later sibling branch of an `if` without
-//! overlap in time; such programs are rare and can be rewritten. What this
-//! check does not catch (references into global storage) the VM's
-//! path-based references still keep safe: a dangling use aborts.
+//! - a local holding a value may not be moved or assigned while any live
+//!   reference points into it, nor borrowed mutably while one overlaps the
+//!   borrowed part; it may not be read or borrowed immutably while a live
+//!   `&mut` points anywhere into it (the bytecode borrows the whole local to
+//!   read a field);
+//! - a reference may not be used to write (`*r = v`, `r.f = v`, mutating
+//!   vector operations), be passed or returned as `&mut`, or be reborrowed
+//!   mutably while another live reference overlaps what it points to, unless
+//!   that other reference is one it derives from (a reborrow may be used
+//!   while its source lives on); it may not be read, frozen or reborrowed
+//!   immutably while an overlapping live `&mut` exists, with the same
+//!   exception;
+//! - global storage is borrowed per resource type: `borrow_global_mut<T>`
+//!   and `move_from<T>` need no live reference into global `T`,
+//!   `borrow_global<T>` no live `&mut` into it, and a call needs the same for
+//!   every type its access set writes (no reference) or reads (no `&mut`).
+//!
+//! A reference is live while a local holding it will be read again (see
+//! [`crate::typeck::liveness`]) or while it waits on the operand stack.
 
-use crate::diagnostics::{Code, Diagnostic};
-use crate::source::Span;
-use crate::typeck::tir::LocalId;
+use super::loans::{Holder, Loan, Loans, Place};
 
-/// A field path element meaning "some element of a vector".
-pub const ELEMENT: u16 = u16::MAX;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Root {
-    pub local: LocalId,
-    pub path: Vec<u16>,
-    pub mutable: bool,
+/// What an operation needs from the other live references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// No live `&mut` may overlap (reads).
+    Shared,
+    /// No live reference may overlap (writes, moves, mutable borrows).
+    Exclusive,
 }
 
-/// What an operation does to a local place.
+/// The first live loan that conflicts with using `targets` as `need`.
+/// Loans `used` may ignore (see [`Loan::may_ignore`]), the holder `skip`
+/// (the operand being used) and quiet loans do not count.
+pub fn find_conflict<'a>(
+    loans: &'a Loans,
+    targets: &[Place],
+    need: Need,
+    used: Option<&Loan>,
+    skip: Option<Holder>,
+) -> Option<(Holder, &'a Loan, Place)> {
+    loans.held().find_map(|(holder, loan)| {
+        if loan.quiet || Some(holder) == skip || used.is_some_and(|u| u.may_ignore(loan)) {
+            return None;
+        }
+        if need == Need::Shared && !loan.mutable {
+            return None;
+        }
+        loan.overlaps(targets).map(|place| (holder, loan, place.clone()))
+    })
+}
+
+/// What is done to a local that holds a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlaceOp {
     Move,
@@ -36,48 +62,61 @@ pub enum PlaceOp {
     Borrow { mutable: bool },
 }
 
-fn overlaps(a: &[u16], b: &[u16]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-/// Whether `op` on `path` conflicts with a live reference rooted at `root`.
-pub fn conflicts(op: PlaceOp, path: &[u16], root: &Root) -> bool {
-    if !overlaps(path, &root.path) {
-        return false;
-    }
-    match op {
-        PlaceOp::Move | PlaceOp::Assign | PlaceOp::Borrow { mutable: true } => true,
-        PlaceOp::Read | PlaceOp::Borrow { mutable: false } => root.mutable,
+impl PlaceOp {
+    pub fn need(self) -> Need {
+        match self {
+            PlaceOp::Move | PlaceOp::Assign | PlaceOp::Borrow { mutable: true } => Need::Exclusive,
+            PlaceOp::Read | PlaceOp::Borrow { mutable: false } => Need::Shared,
+        }
     }
 }
 
-/// The live borrower that conflicts: a reference local (with where it was
-/// bound) or a reference still on the stack.
-pub enum Borrower {
-    Local { name: String, span: Span },
-    Pending,
+/// How a reference is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefUse {
+    Write,
+    Read,
+    Freeze,
+    Borrow { mutable: bool },
+    Arg { mutable: bool },
+    Return,
+    VecWrite,
+    VecRead,
 }
 
-pub fn conflict_diagnostic(op: PlaceOp, name: &str, span: Span, borrower: &Borrower, root: &Root) -> Diagnostic {
-    let (code, message) = match op {
-        PlaceOp::Move => (Code::MoveWhileBorrowed, format!("cannot move `{name}` while it is borrowed")),
-        PlaceOp::Assign => (Code::MoveWhileBorrowed, format!("cannot assign to `{name}` while it is borrowed")),
-        PlaceOp::Read => (Code::BorrowConflict, format!("cannot read `{name}` while it is mutably borrowed")),
-        PlaceOp::Borrow { mutable: true } => {
-            (Code::BorrowConflict, format!("cannot borrow `{name}` mutably while it is already borrowed"))
+impl RefUse {
+    pub fn need(self) -> Need {
+        match self {
+            RefUse::Write
+            | RefUse::Borrow { mutable: true }
+            | RefUse::Arg { mutable: true }
+            | RefUse::Return
+            | RefUse::VecWrite => Need::Exclusive,
+            RefUse::Read | RefUse::Freeze | RefUse::Borrow { mutable: false } | RefUse::Arg { mutable: false } => {
+                Need::Shared
+            }
+            RefUse::VecRead => Need::Shared,
         }
-        PlaceOp::Borrow { mutable: false } => {
-            (Code::BorrowConflict, format!("cannot borrow `{name}` while it is mutably borrowed"))
+    }
+}
+
+/// An operation on global storage of one resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlobalOp {
+    BorrowMut,
+    Borrow,
+    MoveFrom,
+    /// A call whose access set writes (`true`) or reads the type.
+    Call {
+        writes: bool,
+    },
+}
+
+impl GlobalOp {
+    pub fn need(self) -> Need {
+        match self {
+            GlobalOp::BorrowMut | GlobalOp::MoveFrom | GlobalOp::Call { writes: true } => Need::Exclusive,
+            GlobalOp::Borrow | GlobalOp::Call { writes: false } => Need::Shared,
         }
-    };
-    let kind = if root.mutable { "mutable" } else { "immutable" };
-    let diag = Diagnostic::new(code, span, message);
-    match borrower {
-        Borrower::Local { name: r, span: r_span } => diag
-            .with_label_message(format!("`{r}` is used later"))
-            .with_secondary(*r_span, format!("{kind} reference `{r}` bound here")),
-        Borrower::Pending => diag
-            .with_label_message(format!("a {kind} reference to `{name}` is an earlier operand of the same operation"))
-            .with_note("two references to overlapping places cannot be passed together when one is `&mut`"),
     }
 }

@@ -1,56 +1,96 @@
-//! Control flow in the linearity analysis: branches (and the report of a
-//! value consumed on one branch only), loops to a fixpoint, `break` and
-//! `continue`.
+//! Control flow in the flow analysis: branches (and the report of a value
+//! consumed on one branch only), short-circuit operators, loops to a
+//! fixpoint, `break` and `continue`. Entering one side of a split releases
+//! the references that die there ([`crate::typeck::liveness`]), as codegen
+//! does, before the sides are joined.
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
+use crate::typeck::liveness::Edge;
 use crate::typeck::tir::{LocalId, TBlock, TExp};
 
-use super::borrow::Root;
+use super::loans::Loan;
 use super::state::{Avail, State, Why};
-use super::{Flow, LoopCtx};
+use super::{Flow, LoopCtx, Vals};
+
+/// Rounds of a loop's fixpoint before its references are widened. Real loops
+/// settle in two or three rounds; a chain of references assigned to one
+/// another in a loop can pass a place along one link per round.
+const WIDEN_AFTER: usize = 8;
+
+fn release_in(state: &mut State, locals: &[LocalId]) {
+    for local in locals {
+        state.loans.locals.remove(local);
+    }
+}
 
 impl Flow<'_> {
-    pub(super) fn if_exp(
-        &mut self,
-        exp: &TExp,
-        cond: &TExp,
-        then_branch: &TExp,
-        else_branch: Option<&TExp>,
-    ) -> Vec<Root> {
+    fn enter(&mut self, pos: u32, edge: Edge) {
+        let locals = self.live.releases(pos, edge).to_vec();
+        self.release(&locals);
+    }
+
+    pub(super) fn if_exp(&mut self, exp: &TExp, cond: &TExp, then_branch: &TExp, else_branch: Option<&TExp>) -> Vals {
         self.exp(cond);
         if !self.state.is_reachable() {
             return Vec::new();
         }
         let before = self.state.clone();
+        self.enter(exp.pos, Edge::Then);
         if let Some(e) = else_branch {
             self.excluded.push((e.first, e.pos));
         }
-        let mut roots = self.exp(then_branch);
+        let then_vals = self.exp(then_branch);
         if else_branch.is_some() {
             self.excluded.pop();
         }
         let after_then = std::mem::replace(&mut self.state, before);
-        if let Some(e) = else_branch {
-            roots.extend(self.exp(e));
-        }
+        self.enter(exp.pos, Edge::Else);
+        let else_vals = else_branch.map(|e| self.exp(e)).unwrap_or_default();
         let after_else = std::mem::replace(&mut self.state, State::unreachable());
         let then_side = (then_branch.span, "at the end of this branch");
         let else_side = match else_branch {
             Some(e) => (e.span, "at the end of this branch"),
             None => (exp.span, "when the condition is false"),
         };
-        self.state = self.join_branches(after_then, then_side, after_else, else_side);
-        roots
+        let (state, vals) = self.join_branches((after_then, then_vals), then_side, (after_else, else_vals), else_side);
+        self.state = state;
+        vals
     }
 
-    /// Joins the states after two branches; an undroppable value consumed on
-    /// one branch only is reported here, at the branch that keeps it.
-    /// Each side is the branch's span and where, in words, the value is kept.
-    fn join_branches(&mut self, a: State, a_side: (Span, &str), b: State, b_side: (Span, &str)) -> State {
-        let mut joined = a.join(&b);
+    /// `a && b`, `a || b`: `b` runs on one path only.
+    pub(super) fn short_circuit(&mut self, exp: &TExp, lhs: &TExp, rhs: &TExp) {
+        self.exp(lhs);
+        if !self.state.is_reachable() {
+            return;
+        }
+        let before = self.state.clone();
+        self.enter(exp.pos, Edge::Rhs);
+        self.exp(rhs);
+        let after_rhs = std::mem::replace(&mut self.state, before);
+        self.enter(exp.pos, Edge::Short);
+        let short = std::mem::replace(&mut self.state, State::unreachable());
+        let rhs_side = (rhs.span, "when this operand is evaluated");
+        let short_side = (lhs.span, "when this operand decides the result");
+        self.state = self.join_branches((after_rhs, Vec::new()), rhs_side, (short, Vec::new()), short_side).0;
+    }
+
+    /// Joins the states (and values) after two branches; an undroppable value
+    /// consumed on one branch only is reported here, at the branch that keeps
+    /// it. Each side is the branch's span and where, in words, the value is kept.
+    fn join_branches(
+        &mut self,
+        (a, mut a_vals): (State, Vals),
+        a_side: (Span, &str),
+        (b, mut b_vals): (State, Vals),
+        b_side: (Span, &str),
+    ) -> (State, Vals) {
+        let len = a_vals.len().max(b_vals.len());
+        a_vals.resize(len, None::<Loan>);
+        b_vals.resize(len, None);
+        let mut joined = a.join_with(&mut a_vals, &b, &mut b_vals);
         if !(a.is_reachable() && b.is_reachable()) {
-            return joined;
+            return (joined, a_vals);
         }
         let locals: Vec<LocalId> = self.scopes.iter().flatten().copied().collect();
         for local in locals {
@@ -78,26 +118,35 @@ impl Flow<'_> {
             joined.set(local.index(), Avail::Unavailable(Why::Moved(moved_at)));
             self.reported.insert(local);
         }
-        joined
+        (joined, a_vals)
     }
 
     pub(super) fn looping(&mut self, exp: &TExp, cond: Option<&TExp>, body: &TBlock) {
-        let entry = self.state.clone();
+        self.loop_ranges.push((exp.first, exp.pos));
+        let entry = self.state.clone().canonical();
         let mut head = entry.clone();
         let mut exit = State::unreachable();
-        // The lattice has height 3 per local; a few rounds reach the fixpoint.
-        for _ in 0..6 {
+        // The head state only grows from round to round. After widening, a
+        // reference's places and derivations are at the top already, so what
+        // can still grow is bounded by a few steps per local: availability
+        // (three levels), whether a reference is held, and its quiet flag.
+        let max_rounds = WIDEN_AFTER + 4 * self.fun.locals.len() + 4;
+        for round in 0..max_rounds {
+            if round == WIDEN_AFTER {
+                head.loans.widen();
+            }
             self.state = head.clone();
             exit = State::unreachable();
             if let Some(cond) = cond {
                 self.exp(cond);
-                exit = self.state.clone();
+                let mut out = self.state.clone();
+                release_in(&mut out, self.live.releases(exp.pos, Edge::Exit));
+                exit = out;
+                self.enter(exp.pos, Edge::Body);
             }
             self.loops.push(LoopCtx {
                 depth: self.scopes.len(),
                 pending: self.pending_values.len(),
-                first: exp.first,
-                pos: exp.pos,
                 breaks: State::unreachable(),
                 continues: State::unreachable(),
             });
@@ -113,6 +162,7 @@ impl Flow<'_> {
             }
             head = next;
         }
+        self.loop_ranges.pop();
         self.state = exit;
     }
 
@@ -127,13 +177,16 @@ impl Flow<'_> {
         let when = if is_break { "by this `break`" } else { "by this `continue`" };
         self.check_pending_values(pending, span, if is_break { "break" } else { "continue" });
         let locals: Vec<LocalId> = self.scopes.iter().skip(depth).flatten().copied().collect();
-        for local in locals {
+        for &local in &locals {
             self.check_leak(local, span, when);
         }
-        // Locals of the loop body go out of scope when the loop is left or restarted.
-        for local in self.scopes.iter().skip(depth).flatten().copied().collect::<Vec<_>>() {
+        // Locals of the loop body go out of scope when the loop is left or
+        // restarted; operands waiting on the stack are dropped.
+        for local in &locals {
             self.state.set(local.index(), Avail::Unavailable(Why::Unassigned));
         }
+        self.release(&locals);
+        self.state.loans.operands.truncate(pending);
         let state = std::mem::replace(&mut self.state, State::unreachable());
         if let Some(ctx) = self.loops.last_mut() {
             if is_break {

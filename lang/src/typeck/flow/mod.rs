@@ -5,11 +5,22 @@
 //! consumed on every path that leaves its scope normally, through `break`,
 //! `continue` or `return` -- paths that `abort` are exempt. Where an `if`
 //! consumes such a value on one branch only, the join reports it. Loops are
-//! iterated to a fixpoint. The borrow check rides along ([`borrow`]).
+//! iterated to a fixpoint.
+//!
+//! The reference check rides along: the state carries every live reference
+//! ([`loans`]) and each operation is checked against Move's borrow rules
+//! ([`borrow`]). References die exactly where [`crate::typeck::liveness`]
+//! says, which is also where codegen moves them out of their locals, so the
+//! bytecode verifier sees the same borrows this check does.
 
+mod bind;
 pub mod borrow;
 mod control;
+mod diag;
+mod linearity;
+pub mod loans;
 mod places;
+mod refs;
 pub mod state;
 
 use std::collections::HashSet;
@@ -18,36 +29,63 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::env::{Env, ModId};
 use crate::source::Span;
 
-use super::number::Uses;
-use super::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TPattern, TStmt};
+use super::effects::Effects;
+use super::liveness::RefLiveness;
+use super::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TStmt};
 use super::ty::Ty;
-use borrow::Root;
+use loans::{Loan, LoanId, Place, Root};
 use state::{Avail, State, Why};
 
-/// Checks one function; returns its diagnostics (deduplicated, in report order).
-pub fn check(env: &Env, module: ModId, fun: &TFunction, uses: &Uses) -> Vec<Diagnostic> {
+/// The reference values an expression produces, one entry per value
+/// (`None` for a value that is not a reference); empty when it produces no
+/// reference at all.
+pub type Vals = Vec<Option<Loan>>;
+
+fn single(vals: Vals) -> Option<Loan> {
+    vals.into_iter().next().flatten()
+}
+
+/// Checks one function; returns its diagnostics (deduplicated, in report
+/// order) and the copies of locals made while a reference into them may be
+/// live (see [`TFunction::borrowed_reads`]).
+pub fn check(env: &Env, module: ModId, fun: &TFunction, effects: &Effects) -> (Vec<Diagnostic>, HashSet<u32>) {
     let mut flow = Flow {
         env,
         module,
         fun,
-        uses,
+        live: &fun.liveness,
+        effects,
         state: State::entry(fun.locals.len(), fun.param_count),
         scopes: vec![(0..fun.param_count).map(|i| LocalId(i as u32)).collect()],
         loops: Vec::new(),
-        roots: vec![Vec::new(); fun.locals.len()],
-        borrowed_by: vec![Vec::new(); fun.locals.len()],
-        pending: Vec::new(),
         pending_values: Vec::new(),
+        next_loan: 0,
+        returning: false,
         excluded: Vec::new(),
+        loop_ranges: Vec::new(),
+        borrowed_reads: HashSet::new(),
         diags: Vec::new(),
         seen: HashSet::new(),
         reported: HashSet::new(),
     };
-    flow.block(&fun.body, fun.end_span);
+    flow.bind_params();
+    let vals = flow.block(&fun.body, fun.end_span);
     if flow.state.is_reachable() {
         flow.check_scope_end(0, fun.end_span);
+        if let Some(tail) = &fun.body.tail {
+            flow.check_return(tail, vals);
+        }
     }
-    flow.diags
+    (flow.diags, flow.borrowed_reads)
+}
+
+/// An operand waiting for its operation.
+#[derive(Clone)]
+struct Pending {
+    ty: Ty,
+    span: Span,
+    /// The local it reads, if it is one (for diagnostics).
+    name: Option<String>,
 }
 
 struct LoopCtx {
@@ -55,8 +93,6 @@ struct LoopCtx {
     depth: usize,
     /// How many operands were pending when the loop started.
     pending: usize,
-    first: u32,
-    pos: u32,
     breaks: State,
     continues: State,
 }
@@ -65,20 +101,22 @@ pub(crate) struct Flow<'a> {
     env: &'a Env,
     module: ModId,
     fun: &'a TFunction,
-    uses: &'a Uses,
+    live: &'a RefLiveness,
+    effects: &'a Effects,
     state: State,
     scopes: Vec<Vec<LocalId>>,
     loops: Vec<LoopCtx>,
-    /// For each reference local, what it may point into (union over assignments).
-    roots: Vec<Vec<Root>>,
-    /// For each local, the reference locals that may point into it.
-    borrowed_by: Vec<Vec<LocalId>>,
-    /// Roots of references on the operand stack, waiting for their operation.
-    pending: Vec<Vec<Root>>,
-    /// Type and span of each pending operand value (parallel to `pending`).
-    pending_values: Vec<(Ty, Span)>,
-    /// Position ranges not reachable from the current point (sibling `else` branches).
+    /// Each pending operand value (parallel to the state's operands).
+    pending_values: Vec<Pending>,
+    next_loan: u32,
+    /// Checking returned references: the operands are the returned values.
+    returning: bool,
+    /// Position ranges of `else` branches not reachable from the current
+    /// point, and of the loops around it (for "used again here" labels).
     excluded: Vec<(u32, u32)>,
+    loop_ranges: Vec<(u32, u32)>,
+    /// See [`TFunction::borrowed_reads`].
+    borrowed_reads: HashSet<u32>,
     diags: Vec<Diagnostic>,
     seen: HashSet<(Code, u32, u32, String)>,
     /// Locals with a reported use or leak error: later ones would only repeat it.
@@ -105,7 +143,46 @@ impl Flow<'_> {
         ty.display(self.env, Some(self.module))
     }
 
-    fn block(&mut self, block: &TBlock, end: Span) -> Vec<Root> {
+    fn fresh(&mut self) -> LoanId {
+        self.next_loan = self.next_loan.saturating_add(1);
+        LoanId::Fresh(self.next_loan)
+    }
+
+    fn new_loan(&mut self, mutable: bool, place: Place, span: Span) -> Loan {
+        Loan::new(self.fresh(), mutable, place, span)
+    }
+
+    /// After reporting a conflict with the loan `holder` holds: it conflicts with nothing more.
+    fn quiet(&mut self, holder: loans::Holder) {
+        if let Some(loan) = self.state.loans.get_mut(holder) {
+            loan.quiet = true;
+        }
+    }
+
+    /// Each reference parameter points at its own root; one never read is dead from the start.
+    fn bind_params(&mut self) {
+        for index in 0..self.fun.param_count {
+            let local = LocalId(index as u32);
+            let (mutable, span) = match self.fun.locals.get(index) {
+                Some(decl) if decl.ty.is_reference() => (matches!(decl.ty, Ty::MutRef(_)), decl.span),
+                _ => continue,
+            };
+            if self.live.dead_params().contains(&local) {
+                continue;
+            }
+            let loan = self.new_loan(mutable, Place::new(Root::Param(local)), span);
+            self.state.loans.locals.insert(local, loan);
+        }
+    }
+
+    /// Releases the references the given locals hold.
+    fn release(&mut self, locals: &[LocalId]) {
+        for local in locals {
+            self.state.loans.locals.remove(local);
+        }
+    }
+
+    fn block(&mut self, block: &TBlock, end: Span) -> Vals {
         self.scopes.push(block.scope.clone());
         let depth = self.scopes.len() - 1;
         let mut warned = false;
@@ -118,12 +195,13 @@ impl Flow<'_> {
                 continue;
             }
             match stmt {
-                TStmt::Let { pattern, init, .. } => {
-                    let roots = init.as_ref().map(|e| self.exp(e)).unwrap_or_default();
-                    if init.is_some() && self.state.is_reachable() {
-                        self.bind(pattern, &roots);
+                TStmt::Let { pattern, init: Some(init), .. } => {
+                    let vals = self.exp(init);
+                    if self.state.is_reachable() {
+                        self.bind(pattern, &vals, init.pos);
                     }
                 }
+                TStmt::Let { init: None, .. } => {}
                 TStmt::Expr(e) => {
                     self.exp(e);
                     if self.state.is_reachable() {
@@ -132,10 +210,10 @@ impl Flow<'_> {
                 }
             }
         }
-        let mut roots = Vec::new();
+        let mut vals = Vec::new();
         if let Some(tail) = &block.tail {
             if self.state.is_reachable() {
-                roots = self.exp(tail);
+                vals = self.exp(tail);
             } else if !warned {
                 self.unreachable_code(tail.span);
             }
@@ -146,167 +224,77 @@ impl Flow<'_> {
         for local in &block.scope {
             self.state.set(local.index(), Avail::Unavailable(Why::Unassigned));
         }
+        self.release(&block.scope);
         self.scopes.pop();
-        roots
+        vals
     }
 
-    fn unreachable_code(&mut self, span: Span) {
-        self.report(Diagnostic::new(Code::UnreachableCode, span, "unreachable code").with_label_message("never runs"));
-    }
-
-    /// Locals of the scopes at `depth` and above must not hold undroppable values.
-    fn check_scope_end(&mut self, depth: usize, span: Span) {
-        let locals: Vec<LocalId> = self.scopes.iter().skip(depth).flatten().copied().collect();
-        for local in locals {
-            self.check_leak(local, span, "at the end of its scope");
-        }
-    }
-
-    fn check_leak(&mut self, local: LocalId, span: Span, when: &str) {
-        let avail = self.state.get(local.index());
-        if !avail.may_hold() || self.reported.contains(&local) {
-            return;
-        }
-        let ty = self.local_ty(local).clone();
-        if ty.has_drop(self.env) {
-            return;
-        }
-        let decl = self.fun.locals.get(local.index()).cloned();
-        let shown = self.show(&ty);
-        let (name, decl_span, temp) = decl.map_or((String::new(), span, false), |d| (d.name, d.span, d.is_temp));
-        let subject = if temp { format!("a temporary `{shown}` value") } else { format!("`{name}`") };
-        let maybe = matches!(avail, Avail::Maybe(_));
-        let message = if maybe {
-            format!("{subject} may still hold a value {when}, but `{shown}` lacks `drop`")
-        } else {
-            format!("{subject} is dropped {when}, but `{shown}` lacks `drop`")
-        };
-        let mut diag = Diagnostic::new(Code::DropWithoutAbility, span, message)
-            .with_label_message(if maybe { "still held on some paths here" } else { "still holds its value here" })
-            .with_secondary(decl_span, if temp { "value created here" } else { "value bound here" });
-        if let Avail::Maybe(Why::Moved(moved)) = avail {
-            diag = diag.with_secondary(moved, "consumed here, but only on some paths");
-        }
-        self.report(diag.with_hint("consume it: pass it to a function, store it with `move_to`, or unpack it"));
-        self.reported.insert(local);
-    }
-
-    /// Operands evaluated before a jump (`f(coin, return 0)`) are dropped by it.
-    fn check_pending_values(&mut self, from: usize, span: Span, jump: &str) {
-        let values: Vec<(Ty, Span)> = self.pending_values.iter().skip(from).cloned().collect();
-        for (ty, value_span) in values {
-            if ty.values().iter().all(|t| t.has_drop(self.env)) {
-                continue;
-            }
-            let shown = self.show(&ty);
-            self.report(
-                Diagnostic::new(
-                    Code::DropWithoutAbility,
-                    span,
-                    format!("this `{jump}` drops a `{shown}` value, which lacks `drop`"),
-                )
-                .with_label_message(format!("`{jump}` leaves before the value is used"))
-                .with_secondary(value_span, "value computed here as an earlier operand")
-                .with_hint("bind the value with `let` first, and consume it on every path"),
-            );
-        }
-    }
-
-    /// A value left unused by a statement is dropped.
-    fn discard(&mut self, ty: &Ty, span: Span) {
-        if ty.is_absorbing() || ty.has_drop(self.env) {
-            return;
-        }
-        let shown = self.show(ty);
-        self.report(
-            Diagnostic::new(
-                Code::DropWithoutAbility,
-                span,
-                format!("a value of type `{shown}` is dropped, but it lacks `drop`"),
-            )
-            .with_label_message("the result is discarded here")
-            .with_hint("bind it with `let` and consume it"),
-        );
-    }
-
-    fn bind(&mut self, pattern: &TPattern, roots: &[Root]) {
-        match pattern {
-            TPattern::Bind(local, _) => {
-                self.state.set(local.index(), Avail::Available);
-                if self.local_ty(*local).is_reference() {
-                    self.add_roots(*local, roots);
-                }
-            }
-            TPattern::Wildcard(ty, span) => self.discard(&ty.clone(), *span),
-            TPattern::Tuple(items, _) | TPattern::Unpack { fields: items, .. } => {
-                for item in items {
-                    self.bind(item, &[]);
-                }
-            }
-        }
-    }
-
-    fn add_roots(&mut self, local: LocalId, roots: &[Root]) {
-        for root in roots {
-            if let Some(list) = self.roots.get_mut(local.index()) {
-                if !list.contains(root) {
-                    list.push(root.clone());
-                }
-            }
-            if let Some(list) = self.borrowed_by.get_mut(root.local.index()) {
-                if !list.contains(&local) {
-                    list.push(local);
-                }
-            }
-        }
-    }
-
-    /// Evaluates operands in order; each one's references stay pending (live)
-    /// while the later ones run. Returns their roots.
-    fn operands<'e>(&mut self, items: impl IntoIterator<Item = &'e TExp>) -> Vec<Vec<Root>> {
-        let base = self.pending.len();
+    /// Evaluates operands in order; each stays pending (live) while the later
+    /// ones run. Returns where they start on the operand stack.
+    fn push_operands<'e>(&mut self, items: impl IntoIterator<Item = &'e TExp>) -> usize {
+        let base = self.state.loans.operands.len();
         for item in items {
             if !self.state.is_reachable() {
                 break;
             }
-            let roots = self.exp(item);
-            self.pending.push(roots);
-            self.pending_values.push((item.ty.clone(), item.span));
+            let value = single(self.exp(item));
+            self.state.loans.operands.push(value);
+            let name = match &item.unfrozen().kind {
+                TExpKind::Copy(local) | TExpKind::Move(local) => Some(self.local_name(*local)),
+                _ => None,
+            };
+            self.pending_values.push(Pending { ty: item.ty.clone(), span: item.span, name });
         }
-        self.pending_values.truncate(base);
-        self.pending.split_off(base)
+        base
     }
 
-    /// Analyzes an expression; returns the roots of the reference it yields.
-    fn exp(&mut self, exp: &TExp) -> Vec<Root> {
+    /// Takes the operands from `base` off the stack.
+    fn pop_operands(&mut self, base: usize) -> Vec<Option<Loan>> {
+        self.pending_values.truncate(base);
+        let operands = &mut self.state.loans.operands;
+        let at = base.min(operands.len());
+        operands.split_off(at)
+    }
+
+    /// Evaluates operands whose references are not checked by the operation.
+    fn operands<'e>(&mut self, items: impl IntoIterator<Item = &'e TExp>) -> Vec<Option<Loan>> {
+        let base = self.push_operands(items);
+        self.pop_operands(base)
+    }
+
+    /// Analyzes an expression; returns the references it yields.
+    fn exp(&mut self, exp: &TExp) -> Vals {
         match &exp.kind {
             TExpKind::Unit | TExpKind::Value(_) | TExpKind::Constant(_) => Vec::new(),
             TExpKind::Copy(local) => self.use_local(*local, false, exp),
             TExpKind::Move(local) => self.use_local(*local, true, exp),
-            TExpKind::BorrowLocal { .. } | TExpKind::BorrowField { .. } => self.borrow_place(exp),
-            TExpKind::ReadRef(inner) | TExpKind::Not(inner) | TExpKind::Cast { expr: inner, .. } => {
+            TExpKind::BorrowLocal { .. } | TExpKind::BorrowField { .. } => vec![self.borrow_place(exp)],
+            TExpKind::ReadRef(inner) => {
+                self.use_ref(inner.unfrozen(), borrow::RefUse::Read, &[], None, exp.span);
+                Vec::new()
+            }
+            TExpKind::Not(inner) | TExpKind::Cast { expr: inner, .. } => {
                 self.exp(inner);
                 Vec::new()
             }
-            TExpKind::Freeze(inner) => {
-                let mut roots = self.exp(inner);
-                roots.iter_mut().for_each(|r| r.mutable = false);
-                roots
-            }
-            TExpKind::Vector { elems, .. } | TExpKind::Tuple(elems) | TExpKind::Call { args: elems, .. } => {
-                self.operands(elems);
+            TExpKind::Freeze(inner) => vec![self.freeze(inner, exp)],
+            TExpKind::Vector { elems: items, .. } => {
+                self.operands(items);
                 Vec::new()
             }
+            TExpKind::Tuple(items) => self.operands(items),
+            TExpKind::Call { fun, args } => self.call(*fun, args, exp),
             TExpKind::Pack { fields, .. } => {
                 self.operands(fields.iter().map(|(_, e)| e));
                 Vec::new()
             }
-            TExpKind::Builtin { builtin, args, .. } => {
-                let roots = self.operands(args);
-                places::builtin_result(*builtin, roots)
-            }
-            TExpKind::Binary { lhs, rhs, .. } => {
-                self.operands([&**lhs, &**rhs]);
+            TExpKind::Builtin { builtin, arg_ty, args } => self.builtin(*builtin, arg_ty, args, exp),
+            TExpKind::Binary { op, lhs, rhs } => {
+                if matches!(op, crate::ast::BinOp::And | crate::ast::BinOp::Or) {
+                    self.short_circuit(exp, lhs, rhs);
+                } else {
+                    self.compare_or_compute(lhs, rhs, exp.pos);
+                }
                 Vec::new()
             }
             TExpKind::Block(block) => self.block(block, exp.span),
@@ -327,13 +315,14 @@ impl Flow<'_> {
                 Vec::new()
             }
             TExpKind::Return(value) => {
-                self.exp(value);
+                let vals = self.exp(value);
                 if self.state.is_reachable() {
                     self.check_pending_values(0, exp.span, "return");
                     let locals: Vec<LocalId> = self.scopes.iter().flatten().copied().collect();
                     for local in locals {
                         self.check_leak(local, exp.span, "by this `return`");
                     }
+                    self.check_return(value, vals);
                 }
                 self.state = State::unreachable();
                 Vec::new()
@@ -346,38 +335,6 @@ impl Flow<'_> {
             TExpKind::Assign { target, value } => {
                 self.assign(target, value, exp);
                 Vec::new()
-            }
-        }
-    }
-
-    fn assign(&mut self, target: &TLValue, value: &TExp, exp: &TExp) {
-        match target {
-            TLValue::Local(local) => {
-                let roots = self.exp(value);
-                if !self.state.is_reachable() {
-                    return;
-                }
-                self.place_op(*local, &[], borrow::PlaceOp::Assign, exp.span, exp.pos);
-                let ty = self.local_ty(*local).clone();
-                if self.state.get(local.index()).may_hold() && !ty.has_drop(self.env) {
-                    let (name, shown) = (self.local_name(*local), self.show(&ty));
-                    self.report(
-                        Diagnostic::new(
-                            Code::DropWithoutAbility,
-                            exp.span,
-                            format!("assigning to `{name}` drops its old value, but `{shown}` lacks `drop`"),
-                        )
-                        .with_label_message("old value overwritten here")
-                        .with_hint("consume the old value first"),
-                    );
-                }
-                self.state.set(local.index(), Avail::Available);
-                if ty.is_reference() {
-                    self.add_roots(*local, &roots);
-                }
-            }
-            TLValue::Ref(reference) => {
-                self.operands([value, &**reference]);
             }
         }
     }

@@ -1,47 +1,50 @@
-//! Uses of locals: availability (use after move, unassigned) and the borrow
-//! conflicts of [`super::borrow`].
+//! Locals as places: copies and moves (with the linearity errors of using a
+//! moved or unassigned local), borrows of locals and fields, and the check of
+//! an operation on a local against the live references into it.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::resolve::scope::Builtin;
 use crate::source::Span;
 use crate::typeck::tir::{LocalId, TExp, TExpKind};
+use crate::typeck::ty::Ty;
 
-use super::borrow::{self, Borrower, PlaceOp, Root, ELEMENT};
+use super::borrow::{find_conflict, Need, PlaceOp, RefUse};
+use super::diag::{self, Other};
+use super::loans::{Holder, Loan, Place, Root, ELEMENT};
 use super::state::{Avail, Why};
-use super::Flow;
-
-/// The roots of a builtin's result: an element borrow points into its vector.
-pub(super) fn builtin_result(builtin: Builtin, roots: Vec<Vec<Root>>) -> Vec<Root> {
-    let mutable = match builtin {
-        Builtin::VecBorrow => false,
-        Builtin::VecBorrowMut => true,
-        _ => return Vec::new(),
-    };
-    let mut out = roots.into_iter().next().unwrap_or_default();
-    for root in &mut out {
-        root.path.push(ELEMENT);
-        root.mutable = mutable;
-    }
-    out
-}
+use super::{Flow, Vals};
 
 impl Flow<'_> {
-    /// `copy x` / `move x` (explicit or implicit).
-    pub(super) fn use_local(&mut self, local: LocalId, is_move: bool, exp: &TExp) -> Vec<Root> {
+    /// `copy x` / `move x` (explicit or implicit). A reference's last read
+    /// moves it out of its local, as codegen's `move_loc` does; other reads
+    /// of a reference make a copy derived from it.
+    pub(super) fn use_local(&mut self, local: LocalId, is_move: bool, exp: &TExp) -> Vals {
         self.check_available(local, exp.span);
         let is_ref = self.local_ty(local).is_reference();
         if !is_ref {
             let op = if is_move { PlaceOp::Move } else { PlaceOp::Read };
             self.place_op(local, &[], op, exp.span, exp.pos);
+            // A copy that codegen might turn into a move (at the last direct
+            // read) must stay a copy while a reference into the local lives.
+            let place = Place::new(Root::Local(local));
+            if !is_move
+                && self.state.loans.held().any(|(_, loan)| loan.overlaps(std::slice::from_ref(&place)).is_some())
+            {
+                self.borrowed_reads.insert(exp.pos);
+            }
         }
         if is_move {
             self.state.set(local.index(), Avail::Unavailable(Why::Moved(exp.span)));
         }
-        if is_ref {
-            self.roots.get(local.index()).cloned().unwrap_or_default()
-        } else {
-            Vec::new()
+        if !is_ref {
+            return Vec::new();
         }
+        let Some(loan) = self.state.loans.locals.get(&local).cloned() else { return vec![None] };
+        if is_move || self.live.is_last_read(exp.pos) {
+            self.state.loans.locals.remove(&local);
+            return vec![Some(loan)];
+        }
+        let id = self.fresh();
+        vec![Some(loan.derive(id, loan.mutable, &[], exp.span))]
     }
 
     fn check_available(&mut self, local: LocalId, span: Span) {
@@ -83,11 +86,11 @@ impl Flow<'_> {
         self.reported.insert(local);
     }
 
-    /// `&x`, `&mut x.f.g`, `&r.f`: checks the borrowed place and returns the new reference's roots.
-    pub(super) fn borrow_place(&mut self, exp: &TExp) -> Vec<Root> {
+    /// `&x`, `&mut x.f.g`, `&r.f`: checks the borrow and returns the new reference.
+    pub(super) fn borrow_place(&mut self, exp: &TExp) -> Option<Loan> {
         let mut path = Vec::new();
         let mut current = exp;
-        let top_mutable = match &exp.kind {
+        let mutable = match &exp.kind {
             TExpKind::BorrowField { mutable, .. } | TExpKind::BorrowLocal { mutable, .. } => *mutable,
             _ => false,
         };
@@ -101,58 +104,116 @@ impl Flow<'_> {
                     path.reverse();
                     let local = *local;
                     self.check_available(local, current.span);
-                    self.place_op(local, &path, PlaceOp::Borrow { mutable: top_mutable }, exp.span, exp.pos);
-                    return vec![Root { local, path, mutable: top_mutable }];
+                    let conflict = self.place_op(local, &path, PlaceOp::Borrow { mutable }, exp.span, exp.pos);
+                    let mut loan = self.new_loan(mutable, Place { root: Root::Local(local), path }, exp.span);
+                    loan.quiet = conflict;
+                    return Some(loan);
                 }
                 _ => {
                     path.reverse();
-                    let mut roots = self.exp(current);
-                    for root in &mut roots {
-                        root.path.extend_from_slice(&path);
-                        root.mutable = top_mutable;
-                    }
-                    return roots;
+                    // Codegen borrows a field straight through a `&mut`, without freezing it first.
+                    let base = if mutable { current } else { current.unfrozen() };
+                    let loan = self.use_ref(base, RefUse::Borrow { mutable }, &path, None, exp.span)?;
+                    let id = self.fresh();
+                    return Some(loan.derive(id, mutable, &path, exp.span));
                 }
             }
         }
     }
 
-    /// Reports `op` on `local`'s `path` when a live reference conflicts with it.
-    pub(super) fn place_op(&mut self, local: LocalId, path: &[u16], op: PlaceOp, span: Span, pos: u32) {
+    /// Reports `op` on `local` (at `path`) when a live reference conflicts
+    /// with it, and says whether one does. Reading or borrowing a local
+    /// immutably takes the whole local in the bytecode, so any live `&mut`
+    /// into it conflicts.
+    pub(super) fn place_op(&mut self, local: LocalId, path: &[u16], op: PlaceOp, span: Span, pos: u32) -> bool {
+        let need = op.need();
+        let target = match need {
+            Need::Shared => Place::new(Root::Local(local)),
+            Need::Exclusive => Place { root: Root::Local(local), path: path.to_vec() },
+        };
+        let Some((holder, loan, place)) = find_conflict(&self.state.loans, &[target], need, None, None) else {
+            return false;
+        };
+        let (holder, loan) = (holder, loan.clone());
+        let other = self.other(holder, &loan, &place, pos, None);
         let name = self.local_name(local);
-        let borrowers = self.borrowed_by.get(local.index()).cloned().unwrap_or_default();
-        for r in borrowers {
-            if r == local || !self.is_live(r, pos) {
-                continue;
+        self.report(diag::local_conflict(op, &name, span, &other));
+        self.quiet(holder);
+        true
+    }
+
+    /// Describes a conflicting live reference for a diagnostic; `used` is the
+    /// reference being used, if any.
+    pub(super) fn other(&self, holder: Holder, loan: &Loan, place: &Place, pos: u32, used: Option<&Loan>) -> Other {
+        let (name, again, operand) = match holder {
+            Holder::Local(local) => (Some(self.local_name(local)), self.next_read(local, pos), false),
+            Holder::Operand(k) => {
+                let pending = self.pending_values.get(k);
+                (pending.and_then(|p| p.name.clone()), pending.map(|p| p.span), true)
             }
-            let roots = self.roots.get(r.index()).cloned().unwrap_or_default();
-            if let Some(root) = roots.iter().find(|root| root.local == local && borrow::conflicts(op, path, root)) {
-                let decl = self.fun.locals.get(r.index()).map_or(span, |d| d.span);
-                let borrower = Borrower::Local { name: self.local_name(r), span: decl };
-                self.report(borrow::conflict_diagnostic(op, &name, span, &borrower, root));
-                return;
-            }
-        }
-        let pending: Option<Root> = self
-            .pending
-            .iter()
-            .flatten()
-            .find(|root| root.local == local && borrow::conflicts(op, path, root))
-            .cloned();
-        if let Some(root) = pending {
-            self.report(borrow::conflict_diagnostic(op, &name, span, &Borrower::Pending, &root));
+        };
+        Other {
+            name,
+            mutable: loan.mutable,
+            taken: loan.span,
+            again,
+            operand,
+            returned: operand && self.returning,
+            derived: used.is_some_and(|u| loan.derives_from(u.id)),
+            place: self.describe(place),
         }
     }
 
-    /// Whether reference local `r` may still be read after position `pos`.
-    fn is_live(&self, r: LocalId, pos: u32) -> bool {
-        let later = self.uses.reads_after(r, pos);
-        if later.iter().any(|p| !self.excluded.iter().any(|(a, b)| a <= p && p <= b)) {
-            return true;
+    /// Where `local` is read next after position `pos`, for a label: the
+    /// first later read not in a branch this point cannot reach, or, in a
+    /// loop that wraps around, the first read in the loop.
+    fn next_read(&self, local: LocalId, pos: u32) -> Option<Span> {
+        let reads = self.live.reads(local);
+        let reachable = |p: u32| !self.excluded.iter().any(|&(first, last)| first <= p && p <= last);
+        let later = reads.iter().find(|&&(p, _)| p > pos && reachable(p));
+        let in_loop = || {
+            let &(first, last) = self.loop_ranges.last()?;
+            reads.iter().find(|&&(p, _)| first <= p && p <= last)
+        };
+        later.or_else(in_loop).map(|&(_, span)| span)
+    }
+
+    /// A place in source terms: `` `x.f` ``, `` `p.value` ``, `` `v[_]` ``,
+    /// `` `Balance` in global storage ``.
+    pub(super) fn describe(&self, place: &Place) -> String {
+        let (mut text, mut ty, global) = match place.root {
+            Root::Local(local) => (self.local_name(local), self.local_ty(local).clone(), false),
+            Root::Param(local) => {
+                let ty = self.local_ty(local).deref().cloned().unwrap_or(Ty::Error);
+                let text =
+                    if place.path.is_empty() { format!("*{}", self.local_name(local)) } else { self.local_name(local) };
+                (text, ty, false)
+            }
+            Root::Global(id) => (self.env.struct_display(id, Some(self.module)), Ty::Struct(id), true),
+            Root::Any => return "a place this loop may reach".to_string(),
+        };
+        for &step in &place.path {
+            if step == ELEMENT {
+                text.push_str("[_]");
+                ty = match ty {
+                    Ty::Vector(inner) => *inner,
+                    _ => Ty::Error,
+                };
+                continue;
+            }
+            let field = match &ty {
+                Ty::Struct(id) => self.env.strukt(*id).and_then(|s| s.fields.get(usize::from(step))),
+                _ => None,
+            };
+            let Some(field) = field else { break };
+            text.push('.');
+            text.push_str(&field.name);
+            ty = field.ty.clone();
         }
-        let bound = self.uses.bound_at.get(r.index()).copied().unwrap_or(0);
-        self.loops
-            .iter()
-            .any(|ctx| bound < ctx.first && self.uses.read_between(r, ctx.first.saturating_sub(1), ctx.pos))
+        if global {
+            format!("`{text}` in global storage")
+        } else {
+            format!("`{text}`")
+        }
     }
 }

@@ -1,6 +1,8 @@
-//! The abstract state of the linearity analysis: for each local, whether it
-//! holds a value on every path, on no path, or only on some.
+//! The abstract state of the flow analysis: for each local, whether it
+//! holds a value on every path, on no path, or only on some; and the live
+//! references ([`Loans`]).
 
+use super::loans::{Loan, Loans};
 use crate::source::Span;
 
 /// Why a local holds no value.
@@ -40,6 +42,7 @@ impl Avail {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
     pub locals: Option<Vec<Avail>>,
+    pub loans: Loans,
 }
 
 impl State {
@@ -47,11 +50,11 @@ impl State {
         let locals = (0..count)
             .map(|i| if i < params { Avail::Available } else { Avail::Unavailable(Why::Unassigned) })
             .collect();
-        State { locals: Some(locals) }
+        State { locals: Some(locals), loans: Loans::default() }
     }
 
     pub fn unreachable() -> State {
-        State { locals: None }
+        State { locals: None, loans: Loans::default() }
     }
 
     pub fn is_reachable(&self) -> bool {
@@ -68,11 +71,38 @@ impl State {
         }
     }
 
+    /// The join of two states (each made canonical first).
     pub fn join(&self, other: &State) -> State {
-        match (&self.locals, &other.locals) {
-            (None, _) => other.clone(),
-            (_, None) => self.clone(),
-            (Some(a), Some(b)) => State { locals: Some(a.iter().zip(b).map(|(x, y)| x.join(*y)).collect()) },
+        self.join_with(&mut [], other, &mut [])
+    }
+
+    /// The join of two states together with the values their paths produce
+    /// (`mine` with `self`, `theirs` with `other`); the joined values are left
+    /// in `mine`.
+    pub fn join_with(&self, mine: &mut [Option<Loan>], other: &State, theirs: &mut [Option<Loan>]) -> State {
+        let mut a = self.clone();
+        let mut b = other.clone();
+        a.loans.canonicalize(mine);
+        b.loans.canonicalize(theirs);
+        match (&a.locals, &b.locals) {
+            (None, _) => {
+                mine.iter_mut().zip(theirs.iter()).for_each(|(m, t)| *m = t.clone());
+                b
+            }
+            (_, None) => a,
+            (Some(x), Some(y)) => {
+                for (m, t) in mine.iter_mut().zip(theirs.iter()) {
+                    *m = super::loans::join_opt(m.as_ref(), t.as_ref());
+                }
+                let locals = x.iter().zip(y).map(|(p, q)| p.join(*q)).collect();
+                State { locals: Some(locals), loans: a.loans.join(&b.loans) }
+            }
         }
+    }
+
+    /// This state, canonical.
+    pub fn canonical(mut self) -> State {
+        self.loans.canonicalize(&mut []);
+        self
     }
 }

@@ -1,0 +1,31 @@
+//! Running the reference programs of `gen::refs` on the VM.
+
+use resin_format::file_format::{AccountAddress, Module, ModuleId};
+use resin_vm::{RuntimeErrorKind, Status, Transaction, Value, World};
+
+/// Publishes `modules` and calls `0x2::refs::run` twice (the first call
+/// creates the resource the second finds); returns the first fault that a
+/// sound borrow discipline rules out (a dangling reference or a broken
+/// invariant), as text, if any. Publishing must succeed.
+pub fn reference_fault(modules: Vec<Module>) -> Result<Option<String>, String> {
+    let mut world = World::new();
+    for module in modules {
+        world.publish(module).map_err(|e| format!("publishing failed: {e:?}"))?;
+    }
+    for seed in [3, 8] {
+        let tx = Transaction {
+            sender: AccountAddress::from_u64(0xA11CE),
+            module: ModuleId::new(AccountAddress::from_u64(2), "refs"),
+            function: "run".into(),
+            args: vec![Value::U64(seed)],
+            gas_limit: 10_000_000,
+        };
+        let receipt = world.execute(&tx);
+        if let Status::RuntimeError { kind, location } = &receipt.status {
+            if matches!(kind, RuntimeErrorKind::DanglingReference | RuntimeErrorKind::InvariantViolation) {
+                return Ok(Some(format!("{kind:?} at {location:?}")));
+            }
+        }
+    }
+    Ok(None)
+}
