@@ -27,9 +27,10 @@ fn fold(proof: &str, leaf: [u8; 32]) -> [u8; 32] {
     let mut hash = leaf;
     for (bit, sibling) in steps.iter().rev() {
         let turn = (path[*bit as usize / 8] >> (7 - bit % 8)) & 1;
-        let mut block = if turn == 0 { hash.to_vec() } else { sibling.to_vec() };
-        block.extend_from_slice(if turn == 0 { sibling } else { &hash });
-        hash = keyed("resin state tree v1: branch at bit", &[*bit], &block);
+        let (left, right) = if turn == 0 { (&hash, sibling) } else { (sibling, &hash) };
+        // A branch: blake3's parent-node compression, keyed by its split bit.
+        let key = blake3::derive_key("resin state tree v2: branch at bit", &[*bit]);
+        hash = blake3::hazmat::merge_subtrees_non_root(left, right, blake3::hazmat::Mode::KeyedHash(&key));
     }
     hash
 }

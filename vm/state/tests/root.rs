@@ -34,9 +34,9 @@ fn naive(leaves: &[([u8; 32], [u8; 32])]) -> [u8; 32] {
         [(first, _), ..] => {
             let split = (0..256).find(|&i| leaves.iter().any(|(p, _)| bit_of(p, i) != bit_of(first, i))).unwrap();
             let (low, high): (Vec<_>, Vec<_>) = leaves.iter().partition(|(p, _)| bit_of(p, split) == 0);
-            let mut block = naive(&low).to_vec();
-            block.extend_from_slice(&naive(&high));
-            keyed("resin state tree v1: branch at bit", &[split as u8], &block)
+            // blake3's parent-node compression of `left ‖ right`, keyed by the split.
+            let key = blake3::derive_key("resin state tree v2: branch at bit", &[split as u8]);
+            blake3::hazmat::merge_subtrees_non_root(&naive(&low), &naive(&high), blake3::hazmat::Mode::KeyedHash(&key))
         }
     }
 }

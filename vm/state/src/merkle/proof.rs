@@ -2,7 +2,8 @@
 //! tree half of inclusion and non-inclusion proofs (`crate::proof` adds the
 //! resource half: which leaf the walk must end at).
 
-use super::{bit, node_hash, Hash, MerkleTree, Node};
+use super::bucket::{self, subtree_hash, Leaf};
+use super::{bit, common_prefix, node_hash, Hash, MerkleTree, Node};
 
 /// One branch passed on the way down: where it splits, and the hash of the
 /// side the walk did not take.
@@ -30,8 +31,8 @@ impl MerkleTree {
         let mut node = self.root.as_ref();
         while let Some(current) = node {
             match current {
-                Node::Leaf(l) => {
-                    walk.end = Some((l.path, l.hash));
+                Node::Bucket(b) => {
+                    walk.end = walk_bucket(&b.leaves, path, &mut walk.steps).map(|l| (l.path, l.hash));
                     node = None;
                 }
                 Node::Branch(b) => {
@@ -43,6 +44,24 @@ impl MerkleTree {
             }
         }
         walk
+    }
+}
+
+/// The walk inside a bucket, which keeps no branches: each sibling's hash
+/// is recomputed from its leaves (at most the bucket's size in hashes).
+fn walk_bucket<'a>(mut leaves: &'a [Leaf], path: &Hash, steps: &mut Vec<Step>) -> Option<&'a Leaf> {
+    loop {
+        match leaves {
+            [] => return None,
+            [one] => return Some(one),
+            [first, .., last] => {
+                let at = common_prefix(&first.path, &last.path);
+                let (low, high) = leaves.split_at(bucket::split(leaves, at));
+                let (taken, other) = if bit(path, at) == 0 { (low, high) } else { (high, low) };
+                steps.push(Step { bit: at.min(255) as u8, sibling: subtree_hash(other)? });
+                leaves = taken;
+            }
+        }
     }
 }
 

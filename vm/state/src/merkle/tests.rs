@@ -14,10 +14,8 @@ fn naive(leaves: &[(Hash, Hash)]) -> Hash {
         [(first, _), ..] => {
             let split = (0..256).find(|&i| leaves.iter().any(|(p, _)| bit_of(p, i) != bit_of(first, i))).unwrap();
             let (low, high): (Vec<_>, Vec<_>) = leaves.iter().partition(|(p, _)| bit_of(p, split) == 0);
-            let key = blake3::derive_key("resin state tree v1: branch at bit", &[split as u8]);
-            let mut block = naive(&low).to_vec();
-            block.extend_from_slice(&naive(&high));
-            *blake3::keyed_hash(&key, &block).as_bytes()
+            let key = blake3::derive_key("resin state tree v2: branch at bit", &[split as u8]);
+            blake3::hazmat::merge_subtrees_non_root(&naive(&low), &naive(&high), blake3::hazmat::Mode::KeyedHash(&key))
         }
     }
 }
@@ -106,4 +104,114 @@ fn walks_end_at_the_leaf_of_a_present_path_and_fold_back_to_the_root() {
     let mut unordered = walk.steps.clone();
     unordered.swap(0, 1);
     assert_eq!(fold(&absent, end_leaf, &unordered), None);
+}
+
+/// SplitMix64: paths and leaves for the larger cases.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A path of the `n`th kind: random, or sharing a long prefix with others
+/// (so buckets split deep and branches sit near the last bit).
+fn crafted(n: u64) -> Hash {
+    let mut p = [0u8; 32];
+    for (i, chunk) in p.chunks_exact_mut(8).enumerate() {
+        chunk.copy_from_slice(&mix(n * 4 + i as u64).to_be_bytes());
+    }
+    match n % 3 {
+        0 => p,
+        // The same first 240 bits for every such path: they differ in the
+        // last two bytes only (and always, being `n`).
+        1 => {
+            let mut q = [0x5a; 32];
+            q[30..].copy_from_slice(&(n as u16).to_be_bytes());
+            q
+        }
+        // The same first 128 bits.
+        _ => {
+            p[..16].copy_from_slice(&[0xa5; 16]);
+            p
+        }
+    }
+}
+
+fn value(n: u64, round: u64) -> Hash {
+    let mut h = [0u8; 32];
+    h[..8].copy_from_slice(&mix(n ^ (round << 40)).to_le_bytes());
+    h
+}
+
+#[test]
+fn buckets_split_merge_and_share_without_changing_a_hash() {
+    let mut model: std::collections::BTreeMap<Hash, Hash> = Default::default();
+    let mut tree = MerkleTree::new();
+    // Batches that insert, overwrite and delete across many buckets: the
+    // first grows one bucket past its size, later ones overwrite in place
+    // (nothing shares the tree) or on a snapshot (everything is shared).
+    let batches: [(u64, u64, u64); 7] =
+        [(0, 40, 0), (0, 700, 1), (0, 700, 2), (100, 400, 3), (0, 700, 4), (0, 5, 5), (3, 9, 6)];
+    for (round, (from, to, seed)) in batches.into_iter().enumerate() {
+        let snapshot = (round % 2 == 1).then(|| (tree.clone(), tree.root_hash()));
+        let mut updates = Vec::new();
+        for n in from..to {
+            let path = crafted(n);
+            // Round 3 deletes most of what it names; round 6 deletes all but a few.
+            let delete = (seed == 3 && n % 4 != 0) || (seed == 6 && n > 4) || (seed == 5 && n == 2);
+            let leaf = (!delete).then(|| value(n, seed));
+            updates.push(LeafUpdate { path, leaf });
+            match leaf {
+                Some(l) => model.insert(path, l),
+                None => model.remove(&path),
+            };
+        }
+        if seed == 6 {
+            // Delete everything else too, in the same batch.
+            let rest: Vec<Hash> = model.keys().copied().filter(|p| !(0..5).any(|n| crafted(n) == *p)).collect();
+            for p in rest {
+                updates.push(LeafUpdate { path: p, leaf: None });
+                model.remove(&p);
+            }
+        }
+        tree.update(updates);
+        let leaves: Vec<(Hash, Hash)> = model.iter().map(|(p, l)| (*p, *l)).collect();
+        assert_eq!(tree.root_hash(), naive(&leaves), "round {round}");
+        assert_eq!(tree.leaves(), leaves, "round {round}");
+        if let Some((old, root)) = snapshot {
+            assert_eq!(old.root_hash(), root, "round {round}: the snapshot kept its root");
+        }
+        // Every leaf's walk, and an absent path's, folds back to the root.
+        for (p, l) in leaves.iter().step_by(7) {
+            let walk = tree.walk(p);
+            assert_eq!(walk.end, Some((*p, *l)));
+            assert_eq!(fold(p, *l, &walk.steps), Some(tree.root_hash()));
+        }
+        let absent = crafted(10_000 + round as u64);
+        let walk = tree.walk(&absent);
+        if let Some((end, leaf)) = walk.end {
+            assert_ne!(end, absent);
+            assert_eq!(fold(&absent, leaf, &walk.steps), Some(tree.root_hash()));
+        }
+    }
+}
+
+#[test]
+fn a_big_batch_builds_the_tree_a_leaf_at_a_time_would() {
+    let leaves: Vec<(Hash, Hash)> = (0..3000).map(|n| (crafted(n), value(n, 0))).collect();
+    let mut sorted = leaves.clone();
+    sorted.sort();
+    let whole = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+        .install(|| MerkleTree::from_leaves(leaves.clone()));
+    let mut one_by_one = MerkleTree::new();
+    for (p, l) in leaves.iter().take(300) {
+        one_by_one.update(vec![LeafUpdate { path: *p, leaf: Some(*l) }]);
+    }
+    one_by_one.update(leaves[300..].iter().map(|(p, l)| LeafUpdate { path: *p, leaf: Some(*l) }).collect());
+    assert_eq!(whole.root_hash(), naive(&sorted));
+    assert_eq!(one_by_one.root_hash(), whole.root_hash());
 }
