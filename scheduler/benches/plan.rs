@@ -1,86 +1,38 @@
-//! Scheduling cost (conflict graph + lane plan) on one core, and block
-//! execution sequential against parallel.
+//! Scheduling cost (conflict graph + lane plan) on one and two threads, and
+//! block execution sequential against parallel.
 //!
 //! `cargo bench -p resin-scheduler --bench plan`
+
+mod blocks;
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use resin_scheduler::{plan, BlockExecutor, BlockKeys, ConflictGraph, ParallelExecutor, SequentialExecutor};
+use blocks::SplitMix;
+use resin_scheduler::{plan, BlockExecutor, ConflictGraph, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
-use resin_vm::{
-    AccessKey, AccessMode, AccountAddress, CodeCache, DeclaredKeys, KeyAccess, ModuleId, ResourceKey, Transaction,
-    TypeId, Value,
-};
+use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
-const BALANCE: TypeId = TypeId(0x0123_4567_89ab_cdef);
-const POOL: TypeId = TypeId(0x0fed_cba9_8765_4321);
-
-/// A small deterministic generator, so every run plans the same blocks.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
-fn write(ty: TypeId, addr: u64) -> KeyAccess {
-    KeyAccess {
-        mode: AccessMode::Write,
-        key: AccessKey::Exact(ResourceKey { address: AccountAddress::from_u64(addr), ty }),
-    }
-}
-
-/// Transfers between random accounts: `{W Balance@from, W Balance@to}`.
-fn uniform(n: usize, accounts: u64) -> BlockKeys {
-    let mut rng = SplitMix(42);
-    BlockKeys::from_declared(
-        (0..n)
-            .map(|_| {
-                let from = rng.next() % accounts;
-                let to = rng.next() % accounts;
-                let mut keys: DeclaredKeys =
-                    DeclaredKeys([write(BALANCE, from), write(BALANCE, to)].into_iter().collect());
-                keys.0.sort_unstable();
-                keys.0.dedup();
-                keys
-            })
-            .collect(),
-    )
-}
-
-/// Every transaction swaps on one pool: `{W Pool@0x1, W Balance@sender}`.
-fn hot_key(n: usize, accounts: u64) -> BlockKeys {
-    let mut rng = SplitMix(7);
-    BlockKeys::from_declared(
-        (0..n)
-            .map(|_| DeclaredKeys([write(POOL, 1), write(BALANCE, rng.next() % accounts)].into_iter().collect()))
-            .collect(),
-    )
-}
-
+/// Graph + plan onto two lanes (this machine's), with the graph and the plan
+/// on a pool of one thread (the "one core" throughput) and of two.
 fn scheduling(c: &mut Criterion) {
-    // "On one core": the graph build uses the current rayon pool.
-    let Ok(one_core) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else { return };
     let mut group = c.benchmark_group("schedule");
     group.sample_size(20);
-    for n in [10_000usize, 100_000] {
-        for (name, keys) in [("uniform", uniform(n, 100_000)), ("hot_key", hot_key(n, 100_000))] {
-            let costs = vec![1_000u64; n];
-            group.throughput(Throughput::Elements(n as u64));
-            group.bench_with_input(BenchmarkId::new(name, n), &keys, |b, keys| {
-                b.iter(|| {
-                    one_core.install(|| {
-                        let graph = ConflictGraph::build(black_box(keys));
-                        black_box(plan(&graph, &costs, 2))
+    for threads in [1usize, 2] {
+        let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { return };
+        for n in [10_000usize, 100_000] {
+            for (name, keys) in blocks::all(n, 100_000) {
+                let costs = vec![1_000u64; n];
+                group.throughput(Throughput::Elements(n as u64));
+                group.bench_with_input(BenchmarkId::new(format!("{name}/{threads}t"), n), &keys, |b, keys| {
+                    b.iter(|| {
+                        pool.install(|| {
+                            let graph = ConflictGraph::build(black_box(keys));
+                            black_box(plan(&graph, &costs, 2))
+                        })
                     })
-                })
-            });
+                });
+            }
         }
     }
     group.finish();
