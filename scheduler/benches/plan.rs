@@ -7,8 +7,8 @@ mod blocks;
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use blocks::SplitMix;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use resin_scheduler::{plan, BlockExecutor, ConflictGraph, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};

@@ -83,9 +83,9 @@ fn happens_before(graph: &ConflictGraph, plan: &Plan) -> Vec<Vec<u64>> {
         }
     }
     let mut hb: Vec<Vec<u64>> = Vec::with_capacity(n);
-    for j in 0..n {
+    for (j, in_lane) in lane_predecessor.into_iter().enumerate() {
         let mut set = vec![0u64; words];
-        let predecessors = graph.predecessors(j).map(|(p, _)| p as usize).chain(lane_predecessor[j]);
+        let predecessors = graph.predecessors(j).map(|(p, _)| p as usize).chain(in_lane);
         for p in predecessors {
             assert!(p < j, "{p} -> {j} goes backwards");
             set[p / 64] |= 1 << (p % 64);

@@ -133,11 +133,17 @@ fn main() {
                 picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Arc::new(balance(n + b + 1))))).collect();
             if a.in_place {
                 let (stats, cost) = measure(|| pool.install(|| state.apply_batch(batch)));
-                (commit.push(cost.wall), cpu.push(cost.cpu), maps.push(ms(stats.maps)), root.push(ms(stats.root)));
+                commit.push(cost.wall);
+                cpu.push(cost.cpu);
+                maps.push(ms(stats.maps));
+                root.push(ms(stats.root));
             } else {
                 let mut next = state.clone();
                 let (stats, cost) = measure(|| pool.install(|| next.apply_batch(batch)));
-                (commit.push(cost.wall), cpu.push(cost.cpu), maps.push(ms(stats.maps)), root.push(ms(stats.root)));
+                commit.push(cost.wall);
+                cpu.push(cost.cpu);
+                maps.push(ms(stats.maps));
+                root.push(ms(stats.root));
                 let ((), cost) = measure(|| drop(std::mem::replace(&mut state, next)));
                 dropped.push(cost.wall);
             }

@@ -20,7 +20,7 @@ pub(super) fn sorted_unique(updates: Vec<LeafUpdate>) -> Vec<LeafUpdate> {
     let mut sorted = if updates.len() < COUNT_FROM {
         let mut v = updates;
         // Stable: later updates of a path stay after earlier ones.
-        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v.sort_by_key(|a| a.path);
         v
     } else {
         counting_sort(&updates)
@@ -65,7 +65,7 @@ fn counting_sort(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
         let (start, end) = (w[0] as usize, w[1] as usize);
         if end - start > 1 {
             if let Some(bucket) = out.get_mut(start..end) {
-                bucket.sort_by(|a, b| a.path.cmp(&b.path));
+                bucket.sort_by_key(|a| a.path);
             }
         }
     }
