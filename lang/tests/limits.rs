@@ -105,6 +105,31 @@ fn recursive_groups_reach_their_fixpoint_however_many_rounds_it_takes() {
 }
 
 #[test]
+fn sets_over_the_limit_by_resources_are_reported_without_being_built() {
+    // Each of 300 functions reaches 300 resources: the sets are not kept
+    // past the limit, so the size is "more than 255".
+    let text = shapes::ring(300, 300, false);
+    let sources = [SourceFile::new("ring.rsn", text.clone())];
+    let result = compile(&sources, &[]);
+    let first = result.diagnostics.iter().find(|d| d.code == Code::AccessSetTooLarge).unwrap();
+    let rendered = render_all(std::slice::from_ref(first), &sources);
+    assert!(rendered.contains("needs an access set of more than 255 entries; at most 255 are allowed"), "{rendered}");
+    // A function with a written clause calling into the ring: one error (no
+    // clause within the limit covers 300 resources), not one per access.
+    let with_clause = text.replacen(
+        "module 0x1::m {\n",
+        "module 0x1::m {\n    fun g(a: address): u64 acquires read R0@a { f0(a, 3) }\n",
+        1,
+    );
+    let found = errors(&with_clause);
+    assert_eq!(found.iter().filter(|(c, _)| *c == Code::AccessSetTooLarge).count(), 300);
+    assert_eq!(
+        found.iter().filter(|(c, _)| *c == Code::AccessNotCovered).collect::<Vec<_>>(),
+        [&(Code::AccessNotCovered, "read R0@a".to_string())]
+    );
+}
+
+#[test]
 fn many_errors_on_one_long_line_render_in_linear_space() {
     let render = |n: usize| {
         let text = shapes::errors_on_one_line(n);

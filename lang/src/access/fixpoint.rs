@@ -16,34 +16,66 @@
 //! re-inferring only the functions a change reached, so a ring of n functions
 //! settles in about two passes (2n inferences, measured 2.25n on a ring whose
 //! functions call both neighbours) rather than one step of progress per pass.
+//!
+//! A spec that names more than [`MAX_ACCESSES`] distinct resources is over the
+//! limit for good, and so is every caller's: substitution changes addresses,
+//! never resources, and no access covers one of another resource, so every
+//! resource of a callee's spec keeps at least one entry in the caller's. Such
+//! a function is marked [`Over`] and its spec is neither stored nor grown any
+//! further, and its callers are marked without being inferred. Without that, a
+//! ring of n functions each touching its own resource stored n specs of n
+//! entries and re-inferred each from its callee's n entries: O(n²) time and
+//! memory (6,666 functions, a 1 MB source, took 38 s and 5 GB) to report an
+//! error that 256 resources already decide. (A spec over the limit through
+//! its addresses alone is kept exact: a caller may merge its addresses into
+//! one `*` entry, so that excess is not inherited.)
 
 use std::collections::{BTreeSet, HashMap};
 
-use resin_format::file_format::{AccessSpec, FunctionHandleIdx, Instr, Module};
-use resin_verifier::{infer_function_access, VerifyError};
+use resin_format::file_format::{AccessSpec, FunctionHandleIdx, Instr, Module, ModuleId};
+use resin_verifier::{infer_function_access, VerifyError, MAX_ACCESSES};
 
 use crate::resolve::graph;
 
+/// Why a function's spec is known to be over [`MAX_ACCESSES`] entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Over {
+    /// Its own inference already named this many (> the limit) distinct resources.
+    Resources(usize),
+    /// It calls this definition, whose spec is over the limit.
+    Via(usize),
+}
+
+/// What [`infer_all`] found.
+#[derive(Debug)]
+pub(super) struct Solved {
+    /// Inferences run (the tests bound it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub work: usize,
+    /// Per definition: `Some` when its spec is over the limit (its handle
+    /// then holds an empty spec, not the partial one).
+    pub over: Vec<Option<Over>>,
+}
+
 /// Infers and stores (on each definition's handle) the spec of every
 /// definition not in `written`, visiting `edges` (definition to callee
-/// definitions) callees first; returns how many inferences that took. Stops
-/// at the first function the verifier's analysis rejects, returning its
-/// definition index and the error.
+/// definitions) callees first. Stops at the first function the verifier's
+/// analysis rejects, returning its definition index and the error.
 pub(super) fn infer_all(
     module: &mut Module,
     edges: &[Vec<usize>],
     written: &[bool],
-) -> Result<usize, (usize, VerifyError)> {
-    let mut work = 0;
+) -> Result<Solved, (usize, VerifyError)> {
     let callers = reverse(edges);
+    let mut solver =
+        Solver { edges, written, resources: canonical_resources(module), over: vec![None; edges.len()], work: 0 };
     // rank[def]: its position in callee-first order within the component
     // being solved; usize::MAX outside it.
     let mut rank = vec![usize::MAX; edges.len()];
     for component in graph::sccs(edges) {
         if !graph::is_cycle(&component, edges) {
             for &def in &component {
-                work += 1;
-                update(module, def, written)?;
+                solver.update(module, def)?;
             }
             continue;
         }
@@ -52,7 +84,7 @@ pub(super) fn infer_all(
                 *slot = position;
             }
         }
-        let solved = solve(module, &component, &rank, &callers, written, &mut work);
+        let solved = solver.solve(module, &component, &rank, &callers);
         for &def in &component {
             if let Some(slot) = rank.get_mut(def) {
                 *slot = usize::MAX;
@@ -60,42 +92,118 @@ pub(super) fn infer_all(
         }
         solved?;
     }
-    Ok(work)
+    Ok(Solved { work: solver.work, over: solver.over })
 }
 
-/// Iterates one recursive component until no spec changes.
-fn solve(
-    module: &mut Module,
-    component: &[usize],
-    rank: &[usize],
-    callers: &[Vec<usize>],
-    written: &[bool],
-    work: &mut usize,
-) -> Result<(), (usize, VerifyError)> {
-    let rank_of = |def: usize| rank.get(def).copied().filter(|&r| r != usize::MAX);
-    // Passes in callee-first order: a caller after the current position
-    // joins this pass, one before it waits for the next. (Always taking the
-    // first pending function instead would bounce back up the order at every
-    // change when calls go both ways: quadratic on a two-way ring.)
-    let mut pass: BTreeSet<(usize, usize)> = component.iter().filter_map(|&d| Some((rank_of(d)?, d))).collect();
-    let mut next = BTreeSet::new();
-    while !pass.is_empty() {
-        while let Some((position, def)) = pass.pop_first() {
-            *work += 1;
-            if !update(module, def, written)? {
-                continue;
+/// Numbers the module's struct handles by the resource they name (module and
+/// struct name), so handles naming the same resource count once. A handle out
+/// of bounds gets a number of its own.
+fn canonical_resources(module: &Module) -> Vec<usize> {
+    let mut ids: HashMap<(&ModuleId, &str), usize> = HashMap::new();
+    let count = module.struct_handles.len();
+    module
+        .struct_handles
+        .iter()
+        .enumerate()
+        .map(|(index, handle)| match module.module_handles.get(handle.module.index()) {
+            Some(owner) => {
+                let next = ids.len();
+                *ids.entry((owner, handle.name.as_str())).or_insert(next)
             }
-            for &caller in callers.get(def).map(Vec::as_slice).unwrap_or(&[]) {
-                match rank_of(caller) {
-                    Some(r) if r > position => pass.insert((r, caller)),
-                    Some(r) => next.insert((r, caller)),
-                    None => false,
-                };
+            None => count + index,
+        })
+        .collect()
+}
+
+struct Solver<'a> {
+    edges: &'a [Vec<usize>],
+    written: &'a [bool],
+    /// See [`canonical_resources`].
+    resources: Vec<usize>,
+    over: Vec<Option<Over>>,
+    work: usize,
+}
+
+impl Solver<'_> {
+    /// Iterates one recursive component until no spec changes.
+    fn solve(
+        &mut self,
+        module: &mut Module,
+        component: &[usize],
+        rank: &[usize],
+        callers: &[Vec<usize>],
+    ) -> Result<(), (usize, VerifyError)> {
+        let rank_of = |def: usize| rank.get(def).copied().filter(|&r| r != usize::MAX);
+        // Passes in callee-first order: a caller after the current position
+        // joins this pass, one before it waits for the next. (Always taking the
+        // first pending function instead would bounce back up the order at every
+        // change when calls go both ways: quadratic on a two-way ring.)
+        let mut pass: BTreeSet<(usize, usize)> = component.iter().filter_map(|&d| Some((rank_of(d)?, d))).collect();
+        let mut next = BTreeSet::new();
+        while !pass.is_empty() {
+            while let Some((position, def)) = pass.pop_first() {
+                if !self.update(module, def)? {
+                    continue;
+                }
+                for &caller in callers.get(def).map(Vec::as_slice).unwrap_or(&[]) {
+                    match rank_of(caller) {
+                        Some(r) if r > position => pass.insert((r, caller)),
+                        Some(r) => next.insert((r, caller)),
+                        None => false,
+                    };
+                }
             }
+            std::mem::swap(&mut pass, &mut next);
         }
-        std::mem::swap(&mut pass, &mut next);
+        Ok(())
     }
-    Ok(())
+
+    /// Re-infers definition `def` (unless its spec is written or already over
+    /// the limit); true when its spec changed, or it was just found over.
+    fn update(&mut self, module: &mut Module, def: usize) -> Result<bool, (usize, VerifyError)> {
+        if self.written.get(def).copied().unwrap_or(false) || self.over.get(def).is_some_and(Option::is_some) {
+            return Ok(false);
+        }
+        // A callee over the limit makes this one over: no need to infer
+        // (which would read the callee's spec, no longer kept).
+        let callees = self.edges.get(def).map(Vec::as_slice).unwrap_or(&[]);
+        let over_callee = callees.iter().copied().find(|&c| self.over.get(c).is_some_and(Option::is_some));
+        if let Some(callee) = over_callee {
+            return Ok(self.mark_over(module, def, Over::Via(callee)));
+        }
+        self.work += 1;
+        let spec = infer_function_access(module, def).map_err(|e| (def, e))?;
+        let distinct = self.distinct_resources(&spec);
+        if distinct > MAX_ACCESSES {
+            return Ok(self.mark_over(module, def, Over::Resources(distinct)));
+        }
+        Ok(set_spec(module, def, spec))
+    }
+
+    /// How many different resources `spec` names.
+    fn distinct_resources(&self, spec: &AccessSpec) -> usize {
+        let mut ids: Vec<usize> = spec
+            .0
+            .iter()
+            .map(|a| {
+                let handle = usize::from(a.resource.0);
+                self.resources.get(handle).copied().unwrap_or(usize::MAX - handle)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
+    /// Records `def` as over the limit and empties its stored spec (the
+    /// partial one would only cost memory: no one reads it). Always true.
+    fn mark_over(&mut self, module: &mut Module, def: usize, why: Over) -> bool {
+        if let Some(slot) = self.over.get_mut(def) {
+            *slot = Some(why);
+        }
+        set_spec(module, def, AccessSpec::default());
+        true
+    }
 }
 
 /// The call graph of `module`'s definitions: each one's callees among them.
@@ -114,15 +222,6 @@ pub(super) fn call_edges(module: &Module) -> Vec<Vec<usize>> {
             callees.into_iter().collect()
         })
         .collect()
-}
-
-/// Re-infers definition `def` (unless its spec is written); true when its spec changed.
-fn update(module: &mut Module, def: usize, written: &[bool]) -> Result<bool, (usize, VerifyError)> {
-    if written.get(def).copied().unwrap_or(false) {
-        return Ok(false);
-    }
-    let spec = infer_function_access(module, def).map_err(|e| (def, e))?;
-    Ok(set_spec(module, def, spec))
 }
 
 /// Stores `spec` on the handle of definition `def`; true when it changed.
@@ -158,6 +257,14 @@ mod tests {
     /// A module whose `n` functions form one recursive group: `f{i}` reads
     /// `R{i % k}` and calls `f{i+1}` (and `f{i-1}` when `both`), around a ring.
     fn ring(n: usize, k: usize, both: bool) -> Module {
+        let sources = [SourceFile::new("ring.rsn", ring_text(n, k, both))];
+        let result = crate::compile(&sources, &[]);
+        assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
+        result.modules.into_iter().next().unwrap().module
+    }
+
+    /// The source of [`ring`].
+    fn ring_text(n: usize, k: usize, both: bool) -> String {
         let mut text = String::from("module 0x1::m {\n");
         for i in 0..k {
             text.push_str(&format!("    struct R{i} has key {{ v: u64 }}\n"));
@@ -171,10 +278,20 @@ mod tests {
             ));
         }
         text.push_str("}\n");
+        text
+    }
+
+    /// `text`'s one module as code generation leaves it, before inference
+    /// (for a ring whose sets are over the limit, which does not compile).
+    fn generated(text: String) -> Module {
         let sources = [SourceFile::new("ring.rsn", text)];
-        let result = crate::compile(&sources, &[]);
-        assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
-        result.modules.into_iter().next().unwrap().module
+        let (program, diags) = crate::parser::parse(&sources);
+        assert!(!diags.has_errors());
+        let (resolved, _) = crate::resolve::resolve(&program, &[]);
+        let (typed, _) = crate::typeck::check(&program, &resolved);
+        let index = resolved.order[0];
+        let own = resolved.modules[index].as_ref().unwrap().id;
+        crate::codegen::generate(&resolved.env, own, typed[index].as_ref().unwrap()).unwrap()
     }
 
     /// Clears every spec, infers them again and returns the work it took.
@@ -183,7 +300,7 @@ mod tests {
             h.access = AccessSpec::default();
         }
         let edges = call_edges(module);
-        infer_all(module, &edges, &vec![false; module.functions.len()]).unwrap()
+        infer_all(module, &edges, &vec![false; module.functions.len()]).unwrap().work
     }
 
     #[test]
@@ -202,6 +319,26 @@ mod tests {
                 assert!(h.access.0.iter().all(|a| a.mode == AccessMode::Read && a.address == AddressSource::Param(0)));
             }
         }
+    }
+
+    #[test]
+    fn a_ring_over_the_limit_stops_growing_at_the_limit() {
+        // Each of n functions reaches all n resources. Once a set names more
+        // than the limit it is marked and emptied, and its callers are marked
+        // without inference: no stored set (what every inference reads)
+        // exceeds the limit, and inferences stay a few per function, so the
+        // work is O(n × limit), not the O(n²) of growing every set to n.
+        let n = 700;
+        let mut module = generated(ring_text(n, n, false));
+        let edges = call_edges(&module);
+        let solved = infer_all(&mut module, &edges, &vec![false; n]).unwrap();
+        assert!(solved.over.iter().all(Option::is_some));
+        assert!(solved.work <= MAX_ACCESSES + 2, "{} inferences", solved.work);
+        assert!(module.function_handles.iter().all(|h| h.access.0.is_empty()));
+        // Just over the limit by resources, counted when it was found.
+        let found: Vec<usize> =
+            solved.over.iter().filter_map(|o| if let Some(Over::Resources(r)) = o { Some(*r) } else { None }).collect();
+        assert_eq!(found, [MAX_ACCESSES + 1]);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 mod fixpoint;
 pub mod format;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, StructHandleIdx};
@@ -49,23 +50,52 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
     let written: Vec<bool> = tmodule.functions.iter().map(|f| f.written_access.is_some()).collect();
 
     let span_of = |def: usize| tmodule.functions.get(def).map_or(Span::default(), |f| f.span);
-    if let Err((def, e)) = fixpoint::infer_all(module, &edges, &written) {
-        diags.push(verifier_rejected(span_of(def), &e));
-        return (Vec::new(), diags);
-    }
-    check_sizes(module, tmodule, &mut diags);
+    let over = match fixpoint::infer_all(module, &edges, &written) {
+        Ok(solved) => solved.over,
+        Err((def, e)) => {
+            diags.push(verifier_rejected(span_of(def), &e));
+            return (Vec::new(), diags);
+        }
+    };
+    let over_at = |def: usize| over.get(def).copied().flatten();
+    check_sizes(module, tmodule, &over, &mut diags);
     // Looked up once per module, not once per access.
     let names = format::Names::new(env, tmodule.functions.first().map(|f| f.id.module));
     let resources: Vec<Option<StructId>> = (0..module.struct_handles.len())
         .map(|h| deps::struct_of_handle(env, module, StructHandleIdx(u16::try_from(h).unwrap_or(u16::MAX))))
         .collect();
     let mut out = Vec::with_capacity(count);
+    // The functions of a recursive group often have the same spec, entry for
+    // entry (a ring passing its address along): converted once and shared,
+    // and shown once per spec and parameter names (all an entry's notation
+    // depends on here), where a copy each cost n sets of up to 255 entries.
+    let mut converted: HashMap<&AccessSpec, Arc<[SemAccess]>> = HashMap::new();
+    let mut shown: HashMap<(&AccessSpec, Vec<String>), String> = HashMap::new();
     for (def, fun) in tmodule.functions.iter().enumerate() {
+        if over_at(def).is_some() {
+            // Its set is not kept (see `fixpoint`); the module fails with
+            // E0505, and a module calling this function fails as its
+            // dependency (no spec to call it with), not with a wrong one.
+            if let Some(info) = env.function_mut(fun.id) {
+                info.access = None;
+            }
+            let display = format!("(more than {MAX_ACCESSES} entries)");
+            out.push(FunctionAccess { name: fun.name.clone(), accesses: Arc::new([]), written: false, display });
+            continue;
+        }
         let handle = module.functions.get(def).map(|d| d.handle);
-        let spec =
-            handle.and_then(|h| module.function_handles.get(h.index())).map(|h| h.access.clone()).unwrap_or_default();
-        let accesses: Arc<[SemAccess]> = spec.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
-        if let Some(entries) = &fun.written_access {
+        let spec = handle.and_then(|h| module.function_handles.get(h.index())).map_or(&EMPTY, |h| &h.access);
+        let accesses = Arc::clone(
+            converted.entry(spec).or_insert_with(|| spec.0.iter().filter_map(|a| sem_access(&resources, a)).collect()),
+        );
+        let over_callee = edges.get(def).into_iter().flatten().copied().find(|&c| over_at(c).is_some());
+        if let (Some(entries), Some(callee)) = (&fun.written_access, over_callee) {
+            diags.push(clause_cannot_cover(
+                fun,
+                entries,
+                tmodule.functions.get(callee).map_or("", |f| f.name.as_str()),
+            ));
+        } else if let Some(entries) = &fun.written_access {
             match infer_one(module, def) {
                 Ok(inferred) => {
                     let inferred: Vec<SemAccess> =
@@ -78,23 +108,78 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
         if let Some(info) = env.function_mut(fun.id) {
             info.access = Some(Arc::clone(&accesses));
         }
-        let display = format::set(env, &names, fun.id, &accesses);
+        let params = env.function(fun.id).map(|f| f.param_names.clone()).unwrap_or_default();
+        let display =
+            shown.entry((spec, params)).or_insert_with(|| format::set(env, &names, fun.id, &accesses)).clone();
         out.push(FunctionAccess { name: fun.name.clone(), accesses, written: fun.written_access.is_some(), display });
     }
     (out, diags)
 }
+
+/// The spec of a definition whose handle is missing (none, in a module codegen made).
+static EMPTY: AccessSpec = AccessSpec(Vec::new());
 
 /// Infers definition `def`'s spec; the whole module is verified after inference.
 fn infer_one(module: &Module, def: usize) -> Result<AccessSpec, resin_verifier::VerifyError> {
     infer_function_access(module, def)
 }
 
+/// A written clause of a function calling one whose set is over the limit:
+/// the callee's set names more than [`MAX_ACCESSES`] resources, each needing
+/// an entry of the clause, so no clause within the limit covers the call.
+/// One error, where listing every uncovered access would print the callee's
+/// whole set.
+fn clause_cannot_cover(
+    fun: &crate::typeck::tir::TFunction,
+    entries: &[crate::resolve::env::WrittenAccess],
+    callee: &str,
+) -> Diagnostic {
+    let name = &fun.name;
+    let clause = match (entries.first(), entries.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => fun.span,
+    };
+    Diagnostic::new(
+        Code::AccessNotCovered,
+        clause,
+        format!("`{name}` calls `{callee}`, whose access set is over the limit; its access clause cannot cover it"),
+    )
+    .with_label_message("this clause does not cover it")
+    .with_secondary(fun.span, format!("`{name}` declared here"))
+    .with_note(format!("`{callee}` reaches more than {MAX_ACCESSES} resources, and a clause needs an entry for each"))
+}
+
 /// Every access set must fit the bytecode (at most [`MAX_ACCESSES`] entries).
-fn check_sizes(module: &Module, tmodule: &TModule, diags: &mut Vec<Diagnostic>) {
+/// A set found over the limit by resources alone (`over`) was not kept, so
+/// its size is only known to be more than the limit.
+fn check_sizes(module: &Module, tmodule: &TModule, over: &[Option<fixpoint::Over>], diags: &mut Vec<Diagnostic>) {
     for (def, fun) in tmodule.functions.iter().enumerate() {
+        let name = &fun.name;
+        if let Some(why) = over.get(def).copied().flatten() {
+            let reason = match why {
+                fixpoint::Over::Resources(count) => {
+                    format!("it reaches at least {count} distinct resources, each needing an entry of its own")
+                }
+                fixpoint::Over::Via(callee) => {
+                    let callee = tmodule.functions.get(callee).map_or("", |f| f.name.as_str());
+                    format!("it calls `{callee}`, whose access set is already over the limit")
+                }
+            };
+            let diag = Diagnostic::new(
+                Code::AccessSetTooLarge,
+                fun.span,
+                format!("`{name}` needs an access set of more than {MAX_ACCESSES} entries; at most {MAX_ACCESSES} are allowed"),
+            )
+            .with_label_message("accesses too many distinct keys")
+            .with_note("the set counts its own global operations and those of every function it calls")
+            .with_note(reason)
+            // `@*` merges addresses, never resources: that hint would not help here.
+            .with_hint("a set needs an entry per resource: have each function reach fewer resources");
+            diags.push(diag);
+            continue;
+        }
         let handle = module.functions.get(def).and_then(|d| module.function_handles.get(d.handle.index()));
         let Some(len) = handle.map(|h| h.access.0.len()).filter(|&len| len > MAX_ACCESSES) else { continue };
-        let name = &fun.name;
         let diag = match fun.written_access.as_deref() {
             Some([first, .., last]) => Diagnostic::new(
                 Code::AccessSetTooLarge,

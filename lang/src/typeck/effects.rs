@@ -7,15 +7,28 @@
 //! which this does not). Here only the types and modes matter: a function's
 //! written `acquires` clause, a dependency's access spec from its bytecode,
 //! or, for a source function without a clause, the storage builtins in its
-//! body plus what its callees touch, propagated over the call graph (each
-//! function's set only grows, so a worklist reaches the fixpoint in time
-//! proportional to the call edges times the resource types).
+//! body plus what its callees touch. That is the same set for every function
+//! of a recursive group, so it is computed once per strongly connected
+//! component of the call graph, callees first, and shared (`Arc`).
+//!
+//! A set of more than [`MAX_ACCESSES`] resource types is not kept: it is
+//! [`Summary::Over`]. Its function's bytecode spec needs an entry per resource
+//! at least, so the function fails with E0505 whatever its callers do, and
+//! its callers' sets contain it, so they are over too. Keeping such sets made
+//! a ring of n functions, each touching its own resource, build n sets of n
+//! entries: O(n²) time and memory for a module already in error. A call to a
+//! function over the limit is checked against no access here (the error is
+//! E0505 on the callee; the verifier's reference-safety pass still checks
+//! whatever bytecode gets emitted).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use resin_format::file_format::AccessMode;
+use resin_verifier::MAX_ACCESSES;
 
 use crate::resolve::env::{Env, FunId, SemAccess, StructId};
+use crate::resolve::graph;
 use crate::resolve::scope::Builtin;
 
 use super::tir::{TBlock, TExp, TExpKind, TLValue, TModule, TStmt};
@@ -23,16 +36,29 @@ use super::ty::Ty;
 
 type Set = BTreeMap<StructId, AccessMode>;
 
+/// One function's set: shared by its recursive group, or over the limit.
+#[derive(Clone, Debug)]
+enum Summary {
+    Exact(Arc<Set>),
+    Over,
+}
+
 /// The resource types (with the strongest mode) every function may touch.
 #[derive(Debug, Default)]
 pub struct Effects {
-    of: HashMap<FunId, Set>,
+    of: HashMap<FunId, Summary>,
 }
 
 impl Effects {
-    /// What calling `fun` may do to global storage, by resource type.
+    /// What calling `fun` may do to global storage, by resource type
+    /// (nothing for a function whose set is over the limit: see the module
+    /// documentation).
     pub fn of(&self, fun: FunId) -> impl Iterator<Item = (StructId, AccessMode)> + '_ {
-        self.of.get(&fun).into_iter().flat_map(|set| set.iter().map(|(s, m)| (*s, *m)))
+        let set = match self.of.get(&fun) {
+            Some(Summary::Exact(set)) => Some(set),
+            Some(Summary::Over) | None => None,
+        };
+        set.into_iter().flat_map(|set| set.iter().map(|(s, m)| (*s, *m)))
     }
 }
 
@@ -61,45 +87,79 @@ fn from_spec(accesses: impl Iterator<Item = SemAccess>) -> Set {
 
 /// Summarizes every function of the typed modules and every function they call.
 pub fn summarize(env: &Env, modules: &[Option<TModule>]) -> Effects {
-    let mut effects = Effects::default();
-    // Functions whose set comes from their body, and who calls them.
-    let mut callers: HashMap<FunId, Vec<FunId>> = HashMap::new();
+    // Nodes: functions with a body or a written clause first, then the
+    // callees that have neither (dependencies, with a fixed set). `own[i]`
+    // is node i's set before its callees; `edges[i]` its callees.
+    let mut funs: Vec<FunId> = Vec::new();
+    let mut own: Vec<Set> = Vec::new();
+    let mut calls: Vec<Vec<FunId>> = Vec::new();
     for fun in modules.iter().flatten().flat_map(|m| &m.functions) {
+        funs.push(fun.id);
         let written = env.function(fun.id).and_then(|info| info.written_access.as_ref());
         if let Some(written) = written {
-            effects.of.insert(fun.id, from_spec(written.iter().map(|w| w.access)));
+            own.push(from_spec(written.iter().map(|w| w.access)));
+            calls.push(Vec::new());
             continue;
         }
         let mut walk = Walk { set: Set::new(), calls: Vec::new() };
         walk.block(&fun.body);
-        for callee in &walk.calls {
-            callers.entry(*callee).or_default().push(fun.id);
-        }
-        effects.of.insert(fun.id, walk.set);
+        walk.calls.sort_unstable();
+        walk.calls.dedup();
+        own.push(walk.set);
+        calls.push(walk.calls);
     }
-    // Callees with a fixed set that no body defines: dependencies.
-    for callee in callers.keys() {
-        if !effects.of.contains_key(callee) {
-            let spec = env.function(*callee).and_then(|info| info.access.clone()).unwrap_or_default();
-            effects.of.insert(*callee, from_spec(spec.iter().cloned()));
+    let mut node: HashMap<FunId, usize> = funs.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+    let mut edges: Vec<Vec<usize>> = Vec::with_capacity(calls.len());
+    for callees in &calls {
+        let mut targets = Vec::with_capacity(callees.len());
+        for callee in callees {
+            let index = *node.entry(*callee).or_insert_with(|| {
+                funs.push(*callee);
+                let spec = env.function(*callee).and_then(|info| info.access.clone()).unwrap_or_default();
+                own.push(from_spec(spec.iter().cloned()));
+                funs.len() - 1
+            });
+            targets.push(index);
         }
+        edges.push(targets);
     }
-    // Propagate callee sets to callers until nothing grows.
-    let mut work: Vec<FunId> = callers.keys().copied().collect();
-    while let Some(callee) = work.pop() {
-        let Some(set) = effects.of.get(&callee).cloned() else { continue };
-        for caller in callers.get(&callee).into_iter().flatten() {
-            let Some(target) = effects.of.get_mut(caller) else { continue };
-            let mut grew = false;
-            for (resource, mode) in &set {
-                grew |= add(target, *resource, *mode);
+    edges.resize(funs.len(), Vec::new());
+    // Callees first: each component's set is its members' own sets and the
+    // (final) sets of the components it calls.
+    let mut summary: Vec<Option<Summary>> = vec![None; funs.len()];
+    for component in graph::sccs(&edges) {
+        let mut set = Set::new();
+        let mut over = false;
+        'members: for &member in &component {
+            let sets = own.get(member).into_iter().map(Some);
+            let callee_sets = edges.get(member).into_iter().flatten().filter_map(|&c| match summary.get(c)? {
+                Some(Summary::Exact(s)) => Some(Some(s.as_ref())),
+                Some(Summary::Over) => Some(None),
+                None => None, // in this component: its own set is added as a member
+            });
+            for callee in sets.chain(callee_sets) {
+                let Some(callee) = callee else {
+                    over = true;
+                    break 'members;
+                };
+                for (resource, mode) in callee {
+                    add(&mut set, *resource, *mode);
+                }
+                if set.len() > MAX_ACCESSES {
+                    over = true;
+                    break 'members;
+                }
             }
-            if grew && callers.contains_key(caller) {
-                work.push(*caller);
+        }
+        let shared = if over { Summary::Over } else { Summary::Exact(Arc::new(set)) };
+        for &member in &component {
+            if let Some(slot) = summary.get_mut(member) {
+                *slot = Some(shared.clone());
             }
         }
     }
-    effects
+    let of = funs.into_iter().zip(summary).filter_map(|(fun, s)| Some((fun, s?))).collect();
+    Effects { of }
 }
 
 /// Collects the storage builtins and the calls of one body.
@@ -135,9 +195,9 @@ impl Walk {
                 args.iter().for_each(|a| self.exp(a));
             }
             TExpKind::Call { fun, args } => {
-                if !self.calls.contains(fun) {
-                    self.calls.push(*fun);
-                }
+                // Deduplicated once at the end: a `contains` per call made a
+                // body of n distinct calls O(n²).
+                self.calls.push(*fun);
                 args.iter().for_each(|a| self.exp(a));
             }
             TExpKind::Unit
