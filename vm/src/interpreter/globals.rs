@@ -302,10 +302,10 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             let value = match slot.value {
                 Resident::Absent if !slot.existed => continue,
                 Resident::Absent => None,
-                Resident::Shared(shared) => Some(Arc::unwrap_or_clone(shared)),
-                Resident::Owned(value) => Some(value),
+                Resident::Shared(shared) => Some(shared),
+                Resident::Owned(value) => Some(Arc::new(value)),
             };
-            let size = value.as_ref().map_or(0, storage_size);
+            let size = value.as_deref().map_or(0, storage_size);
             gas.charge(write_cost(size))?;
             if size > MAX_VALUE_SIZE as u64 {
                 return Err(runtime(RuntimeErrorKind::ValueTooLarge));
