@@ -102,7 +102,7 @@ fn native_transfer(
         WriteOp { key: to_key, value: Some(Arc::new(balance(to_after))) },
     ];
     ops.sort_unstable_by_key(|op| op.key);
-    Ok(WriteSet(ops))
+    Ok(WriteSet(ops.into()))
 }
 
 fn transfer_tx(from: AccountAddress, to: AccountAddress) -> Transaction {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::keys::ResourceKey;
 use crate::value::Value;
@@ -21,5 +22,8 @@ pub struct WriteOp {
 
 /// A transaction's writes, sorted by key, each key once. Empty unless the
 /// transaction succeeded.
+///
+/// Two writes are kept inline: a transfer writes two balances, and a block
+/// of them would otherwise allocate a vector per receipt.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
-pub struct WriteSet(pub Vec<WriteOp>);
+pub struct WriteSet(pub SmallVec<[WriteOp; 2]>);
