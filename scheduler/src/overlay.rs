@@ -89,7 +89,8 @@ impl<'a> BlockOverlay<'a> {
     }
 
     pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
-        let value = op.value.clone().map(Arc::new);
+        // The receipt and the overlay share the value: no copy.
+        let value = op.value.clone();
         match self.slot(own, &op.key) {
             Some(slot) => *lock(&slot.value) = Some(value),
             None => {

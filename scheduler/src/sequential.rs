@@ -100,7 +100,7 @@ impl BlockExecutor for SequentialExecutor {
                     None => rejected_receipt(&crate::keys::missing_keys()),
                 };
                 for op in &receipt.write_set.0 {
-                    overlay.written.insert(op.key, op.value.clone().map(Arc::new));
+                    overlay.written.insert(op.key, op.value.clone());
                 }
                 receipt
             })

@@ -207,7 +207,7 @@ fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
             assert!(value.depth() <= MAX_VALUE_DEPTH, "a value {} deep was written", value.depth());
             assert!(value.storage_size() <= MAX_VALUE_SIZE as u64, "a value over the size limit was written");
             let bytes = value.canonical_bytes();
-            assert!(Value::from_canonical_bytes(&bytes).ok().as_ref() == Some(value), "a value does not round-trip");
+            assert!(Value::from_canonical_bytes(&bytes).ok().as_ref() == Some(&**value), "a value does not round-trip");
             let _ = code.format_resource(op.key.ty, value);
         }
     }

@@ -233,7 +233,7 @@ fn resource_changes(receipts: &[Receipt]) -> Changes {
     let mut last: BTreeMap<ResourceKey, Option<&Value>> = BTreeMap::new();
     for receipt in receipts {
         for op in &receipt.write_set.0 {
-            last.insert(op.key, op.value.as_ref());
+            last.insert(op.key, op.value.as_deref());
         }
     }
     Changes {

@@ -10,6 +10,7 @@
 //! the 10th percentile and the median, which is steadier on a shared machine.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
@@ -97,11 +98,11 @@ fn native_transfer(
     let from_after = from_balance - amount;
     let to_after = read(&to_key)?.checked_add(amount).ok_or(3u64)?;
     let mut ops = vec![
-        WriteOp { key: from_key, value: Some(balance(from_after)) },
-        WriteOp { key: to_key, value: Some(balance(to_after)) },
+        WriteOp { key: from_key, value: Some(Arc::new(balance(from_after))) },
+        WriteOp { key: to_key, value: Some(Arc::new(balance(to_after))) },
     ];
     ops.sort_unstable_by_key(|op| op.key);
-    Ok(WriteSet(ops))
+    Ok(WriteSet(ops.into()))
 }
 
 fn transfer_tx(from: AccountAddress, to: AccountAddress) -> Transaction {

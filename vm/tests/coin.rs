@@ -70,7 +70,7 @@ fn a_transfer_moves_value() {
     assert!(receipt.gas_used > 0);
     assert!(receipt.events.is_empty());
     let written: Vec<(ResourceKey, Option<Value>)> =
-        receipt.write_set.0.iter().map(|op| (op.key, op.value.clone())).collect();
+        receipt.write_set.0.iter().map(|op| (op.key, op.value.as_deref().cloned())).collect();
     let balance_value = |v: u64| Some(Value::Struct(vec![Value::Struct(vec![Value::U64(v)])]));
     let mut expected = vec![(balance_key(0xA), balance_value(70)), (balance_key(0xB), balance_value(35))];
     expected.sort_by_key(|(key, _)| *key);

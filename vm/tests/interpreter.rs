@@ -239,11 +239,11 @@ fn write_sets_record_creations_and_deletions_but_not_churn() {
     let created = world.execute(&call_tx("store", "put", vec![Value::U64(9)]));
     assert_eq!(created.write_set.0.len(), 1);
     assert_eq!(created.write_set.0[0].key, r_key());
-    assert_eq!(created.write_set.0[0].value, Some(Value::Struct(vec![Value::U64(9)])));
+    assert_eq!(created.write_set.0[0].value.as_deref(), Some(&Value::Struct(vec![Value::U64(9)])));
     let deleted = world.execute(&call_tx("store", "take", vec![]));
     assert_eq!(deleted.status, Status::Success);
     assert_eq!(
-        deleted.write_set.0.iter().map(|op| (op.key, op.value.clone())).collect::<Vec<_>>(),
+        deleted.write_set.0.iter().map(|op| (op.key, op.value.as_deref().cloned())).collect::<Vec<_>>(),
         vec![(r_key(), None)]
     );
     let churn = world.execute(&call_tx("store", "churn", vec![]));

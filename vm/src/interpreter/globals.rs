@@ -19,6 +19,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, runtime, Fault};
 use crate::gas::{read_cost, storage_size, write_cost, GasMeter};
@@ -294,7 +296,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     /// bytes fails the transaction. A resource created and deleted again
     /// writes nothing; a deletion writes `None`.
     pub fn finish(&mut self, gas: &mut GasMeter) -> Result<WriteSet, Fault> {
-        let mut ops = Vec::with_capacity(self.slots.iter().filter(|s| s.dirty).count());
+        let mut ops: SmallVec<[WriteOp; 2]> = SmallVec::with_capacity(self.slots.iter().filter(|s| s.dirty).count());
         for slot in self.slots.drain(..) {
             if !slot.dirty {
                 continue;
@@ -302,10 +304,10 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             let value = match slot.value {
                 Resident::Absent if !slot.existed => continue,
                 Resident::Absent => None,
-                Resident::Shared(shared) => Some(Arc::unwrap_or_clone(shared)),
-                Resident::Owned(value) => Some(value),
+                Resident::Shared(shared) => Some(shared),
+                Resident::Owned(value) => Some(Arc::new(value)),
             };
-            let size = value.as_ref().map_or(0, storage_size);
+            let size = value.as_deref().map_or(0, storage_size);
             gas.charge(write_cost(size))?;
             if size > MAX_VALUE_SIZE as u64 {
                 return Err(runtime(RuntimeErrorKind::ValueTooLarge));

@@ -180,7 +180,7 @@ impl ResourceStore {
 
     /// Applies one transaction's writes.
     pub fn apply(&mut self, write_set: &WriteSet) {
-        let writes = write_set.0.iter().map(|op| (op.key, op.value.clone().map(Arc::new))).collect();
+        let writes = write_set.0.iter().map(|op| (op.key, op.value.clone())).collect();
         self.apply_batch(writes);
     }
 

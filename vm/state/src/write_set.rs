@@ -1,18 +1,29 @@
 //! What a transaction changes in storage.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::keys::ResourceKey;
 use crate::value::Value;
 
 /// One change to storage: `None` deletes.
+///
+/// The value is shared: the block engine keeps the very value the receipt
+/// reports as the key's latest write and then commits it to the store,
+/// so a write is allocated once, never copied. (Equality, hashing and
+/// serialisation see through the `Arc`.)
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct WriteOp {
     pub key: ResourceKey,
-    pub value: Option<Value>,
+    pub value: Option<Arc<Value>>,
 }
 
 /// A transaction's writes, sorted by key, each key once. Empty unless the
 /// transaction succeeded.
+///
+/// Two writes are kept inline: a transfer writes two balances, and a block
+/// of them would otherwise allocate a vector per receipt.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
-pub struct WriteSet(pub Vec<WriteOp>);
+pub struct WriteSet(pub SmallVec<[WriteOp; 2]>);
