@@ -1,5 +1,8 @@
 //! One coin transfer through the VM against the same transfer written
-//! natively in Rust, over the same `ResourceStore` of 100,000 accounts.
+//! natively in Rust, over the same `ResourceStore` of 100,000 accounts. The
+//! VM runs the standard library's coin as the compiler builds it
+//! (stdlib/modules/coin.rsn: `transfer` calls `withdraw` and `deposit`), the
+//! code users run, not hand-written assembly.
 //!
 //! Both read the two `Balance` resources through `StateView`, check the
 //! sender's balance, compute the new values and produce a sorted `WriteSet`;
@@ -14,7 +17,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use resin_format::assembler::assemble;
 use resin_state::keys::{ResourceKey, TypeId};
 use resin_state::store::{ResourceStore, StateView};
 use resin_vm::{
@@ -42,8 +44,9 @@ struct Setup {
 
 fn setup() -> Setup {
     let mut code = CodeCache::new();
-    code.publish_stdlib(assemble(include_str!("../format/tests/data/coin.rasm")).expect("coin assembles"))
-        .expect("coin publishes");
+    for module in resin_stdlib::modules().expect("the standard library compiles") {
+        code.publish_stdlib(module.clone()).expect("the standard library publishes");
+    }
     let balance_type = TypeId::of(&coin(), "Balance");
     let mut store = ResourceStore::new();
     for n in 0..ACCOUNTS {
