@@ -1,10 +1,10 @@
-//! The bytes the state commitment hashes: a key's bytes, a value's canonical
-//! encoding (written here with a fast recursive encoder; values are depth
-//! bounded, see [`crate::canonical`] for the decoder), and the leaf record of
-//! a resource.
+//! The bytes the state commitment hashes: a key's bytes, and the leaf record
+//! of a resource (the key's bytes, then the value's canonical encoding,
+//! written by [`crate::canonical::encode_into`]).
 
 use smallvec::SmallVec;
 
+use crate::canonical;
 use crate::keys::ResourceKey;
 use crate::merkle::{self, Hash};
 use crate::value::Value;
@@ -29,7 +29,7 @@ pub(crate) fn path_of(key: &ResourceKey) -> Hash {
 pub(crate) fn leaf_of(key: &ResourceKey, value: &Value) -> Hash {
     let mut record = Record::new();
     record.extend_from_slice(&key_bytes(key));
-    encode_canonical(value, &mut record);
+    canonical::encode_into(value, &mut record);
     merkle::leaf_hash(&record)
 }
 
@@ -39,50 +39,6 @@ pub(crate) fn leaf_of_bytes(key: &ResourceKey, value: &[u8]) -> Hash {
     record.extend_from_slice(&key_bytes(key));
     record.extend_from_slice(value);
     merkle::leaf_hash(&record)
-}
-
-/// A postcard varint (LEB128, least significant group first).
-#[inline]
-fn put_varint(mut v: u128, out: &mut Record) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// [`Value::canonical_bytes`] without serde: the same bytes postcard writes
-/// (a varint variant tag, then the payload; addresses as 32 raw bytes,
-/// sequences as a varint length and the items). Pinned against postcard by
-/// a test below; the state root depends on every byte.
-pub(crate) fn encode_canonical(value: &Value, out: &mut Record) {
-    match value {
-        Value::Bool(b) => out.extend_from_slice(&[0, u8::from(*b)]),
-        Value::U8(v) => out.extend_from_slice(&[1, *v]),
-        Value::U64(v) => {
-            out.push(2);
-            put_varint(u128::from(*v), out);
-        }
-        Value::U128(v) => {
-            out.push(3);
-            put_varint(*v, out);
-        }
-        Value::Address(a) => {
-            out.push(4);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Signer(a) => {
-            out.push(5);
-            out.extend_from_slice(&a.0);
-        }
-        Value::Vector(items) | Value::Struct(items) => {
-            out.push(if matches!(value, Value::Vector(_)) { 6 } else { 7 });
-            put_varint(items.len() as u128, out);
-            for item in items {
-                encode_canonical(item, out);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -115,7 +71,7 @@ mod tests {
         values.push(Value::Struct(vec![Value::Struct(vec![Value::U64(5)]), Value::Vector(leaf.to_vec())]));
         for v in values {
             let mut buf = Record::new();
-            encode_canonical(&v, &mut buf);
+            canonical::encode_into(&v, &mut buf);
             assert_eq!(buf.as_slice(), postcard::to_stdvec(&v).unwrap().as_slice(), "{v:?}");
         }
     }
