@@ -31,7 +31,7 @@ use crate::resolve::env::{Env, FunId, SemAccess, StructId};
 use crate::resolve::graph;
 use crate::resolve::scope::Builtin;
 
-use super::tir::{TBlock, TExp, TExpKind, TLValue, TModule, TStmt};
+use super::tir::{TBlock, TExpKind, TModule};
 use super::ty::Ty;
 
 type Set = BTreeMap<StructId, AccessMode>;
@@ -101,12 +101,9 @@ pub fn summarize(env: &Env, modules: &[Option<TModule>]) -> Effects {
             calls.push(Vec::new());
             continue;
         }
-        let mut walk = Walk { set: Set::new(), calls: Vec::new() };
-        walk.block(&fun.body);
-        walk.calls.sort_unstable();
-        walk.calls.dedup();
-        own.push(walk.set);
-        calls.push(walk.calls);
+        let (set, callees) = own_effects(&fun.body);
+        own.push(set);
+        calls.push(callees);
     }
     let mut node: HashMap<FunId, usize> = funs.iter().enumerate().map(|(i, f)| (*f, i)).collect();
     let mut edges: Vec<Vec<usize>> = Vec::with_capacity(calls.len());
@@ -162,84 +159,26 @@ pub fn summarize(env: &Env, modules: &[Option<TModule>]) -> Effects {
     Effects { of }
 }
 
-/// Collects the storage builtins and the calls of one body.
-struct Walk {
-    set: Set,
-    calls: Vec<FunId>,
-}
-
-impl Walk {
-    fn block(&mut self, block: &TBlock) {
-        for stmt in &block.stmts {
-            match stmt {
-                TStmt::Let { init: Some(e), .. } | TStmt::Expr(e) => self.exp(e),
-                TStmt::Let { init: None, .. } => {}
+/// The storage builtins and the calls of one body: its own set and its
+/// callees (deduplicated once at the end: a `contains` per call made a body
+/// of n distinct calls O(n²)).
+fn own_effects(body: &TBlock) -> (Set, Vec<FunId>) {
+    let (mut set, mut calls) = (Set::new(), Vec::new());
+    body.for_each_exp(&mut |exp| match &exp.kind {
+        TExpKind::Builtin { builtin, arg_ty, .. } => {
+            let mode = match builtin {
+                Builtin::MoveTo | Builtin::MoveFrom | Builtin::BorrowGlobalMut => Some(AccessMode::Write),
+                Builtin::BorrowGlobal | Builtin::Exists => Some(AccessMode::Read),
+                _ => None,
+            };
+            if let (Some(mode), Ty::Struct(resource)) = (mode, arg_ty) {
+                add(&mut set, *resource, mode);
             }
         }
-        if let Some(tail) = &block.tail {
-            self.exp(tail);
-        }
-    }
-
-    fn exp(&mut self, exp: &TExp) {
-        match &exp.kind {
-            TExpKind::Builtin { builtin, arg_ty, args } => {
-                let mode = match builtin {
-                    Builtin::MoveTo | Builtin::MoveFrom | Builtin::BorrowGlobalMut => Some(AccessMode::Write),
-                    Builtin::BorrowGlobal | Builtin::Exists => Some(AccessMode::Read),
-                    _ => None,
-                };
-                if let (Some(mode), Ty::Struct(resource)) = (mode, arg_ty) {
-                    add(&mut self.set, *resource, mode);
-                }
-                args.iter().for_each(|a| self.exp(a));
-            }
-            TExpKind::Call { fun, args } => {
-                // Deduplicated once at the end: a `contains` per call made a
-                // body of n distinct calls O(n²).
-                self.calls.push(*fun);
-                args.iter().for_each(|a| self.exp(a));
-            }
-            TExpKind::Unit
-            | TExpKind::Value(_)
-            | TExpKind::Constant(_)
-            | TExpKind::Copy(_)
-            | TExpKind::Move(_)
-            | TExpKind::BorrowLocal { .. }
-            | TExpKind::Break
-            | TExpKind::Continue => {}
-            TExpKind::BorrowField { base: inner, .. }
-            | TExpKind::ReadRef(inner)
-            | TExpKind::Freeze(inner)
-            | TExpKind::Not(inner)
-            | TExpKind::Cast { expr: inner, .. }
-            | TExpKind::Return(inner)
-            | TExpKind::Abort(inner) => self.exp(inner),
-            TExpKind::Vector { elems: items, .. } | TExpKind::Tuple(items) => items.iter().for_each(|e| self.exp(e)),
-            TExpKind::Pack { fields, .. } => fields.iter().for_each(|(_, e)| self.exp(e)),
-            TExpKind::Binary { lhs, rhs, .. } => {
-                self.exp(lhs);
-                self.exp(rhs);
-            }
-            TExpKind::Block(block) => self.block(block),
-            TExpKind::If { cond, then_branch, else_branch } => {
-                self.exp(cond);
-                self.exp(then_branch);
-                if let Some(e) = else_branch {
-                    self.exp(e);
-                }
-            }
-            TExpKind::While { cond, body } => {
-                self.exp(cond);
-                self.block(body);
-            }
-            TExpKind::Loop { body } => self.block(body),
-            TExpKind::Assign { target, value } => {
-                self.exp(value);
-                if let TLValue::Ref(r) = target {
-                    self.exp(r);
-                }
-            }
-        }
-    }
+        TExpKind::Call { fun, .. } => calls.push(*fun),
+        _ => {}
+    });
+    calls.sort_unstable();
+    calls.dedup();
+    (set, calls)
 }

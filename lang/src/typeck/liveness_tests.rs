@@ -18,60 +18,8 @@ fn functions(text: &str) -> Vec<TFunction> {
 
 /// Every expression of a function, in evaluation order.
 fn all(fun: &TFunction) -> Vec<&TExp> {
-    fn exp<'a>(e: &'a TExp, out: &mut Vec<&'a TExp>) {
-        match &e.kind {
-            TExpKind::BorrowField { base: inner, .. }
-            | TExpKind::ReadRef(inner)
-            | TExpKind::Freeze(inner)
-            | TExpKind::Not(inner)
-            | TExpKind::Cast { expr: inner, .. }
-            | TExpKind::Return(inner)
-            | TExpKind::Abort(inner) => exp(inner, out),
-            TExpKind::Vector { elems: items, .. }
-            | TExpKind::Call { args: items, .. }
-            | TExpKind::Builtin { args: items, .. }
-            | TExpKind::Tuple(items) => items.iter().for_each(|i| exp(i, out)),
-            TExpKind::Pack { fields, .. } => fields.iter().for_each(|(_, i)| exp(i, out)),
-            TExpKind::Binary { lhs, rhs, .. } => {
-                exp(lhs, out);
-                exp(rhs, out);
-            }
-            TExpKind::Block(b) => block(b, out),
-            TExpKind::If { cond, then_branch, else_branch } => {
-                exp(cond, out);
-                exp(then_branch, out);
-                if let Some(e) = else_branch {
-                    exp(e, out);
-                }
-            }
-            TExpKind::While { cond, body } => {
-                exp(cond, out);
-                block(body, out);
-            }
-            TExpKind::Loop { body } => block(body, out),
-            TExpKind::Assign { target, value } => {
-                exp(value, out);
-                if let TLValue::Ref(r) = target {
-                    exp(r, out);
-                }
-            }
-            _ => {}
-        }
-        out.push(e);
-    }
-    fn block<'a>(b: &'a TBlock, out: &mut Vec<&'a TExp>) {
-        for s in &b.stmts {
-            match s {
-                TStmt::Let { init: Some(e), .. } | TStmt::Expr(e) => exp(e, out),
-                TStmt::Let { init: None, .. } => {}
-            }
-        }
-        if let Some(t) = &b.tail {
-            exp(t, out);
-        }
-    }
     let mut out = Vec::new();
-    block(&fun.body, &mut out);
+    fun.body.for_each_exp(&mut |e| out.push(e));
     out
 }
 

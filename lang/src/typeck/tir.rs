@@ -109,7 +109,74 @@ pub struct TExp {
     pub first: u32,
 }
 
+impl TBlock {
+    /// Calls `f` on every expression of the block in evaluation order, each
+    /// after the expressions inside it.
+    pub fn for_each_exp<'a>(&'a self, f: &mut impl FnMut(&'a TExp)) {
+        for stmt in &self.stmts {
+            match stmt {
+                TStmt::Let { init: Some(e), .. } | TStmt::Expr(e) => e.for_each_exp(f),
+                TStmt::Let { init: None, .. } => {}
+            }
+        }
+        if let Some(tail) = &self.tail {
+            tail.for_each_exp(f);
+        }
+    }
+}
+
 impl TExp {
+    /// Calls `f` on every expression inside this one in evaluation order,
+    /// then on this one.
+    pub fn for_each_exp<'a>(&'a self, f: &mut impl FnMut(&'a TExp)) {
+        match &self.kind {
+            TExpKind::Unit
+            | TExpKind::Value(_)
+            | TExpKind::Constant(_)
+            | TExpKind::Copy(_)
+            | TExpKind::Move(_)
+            | TExpKind::BorrowLocal { .. }
+            | TExpKind::Break
+            | TExpKind::Continue => {}
+            TExpKind::BorrowField { base: inner, .. }
+            | TExpKind::ReadRef(inner)
+            | TExpKind::Freeze(inner)
+            | TExpKind::Not(inner)
+            | TExpKind::Cast { expr: inner, .. }
+            | TExpKind::Return(inner)
+            | TExpKind::Abort(inner) => inner.for_each_exp(f),
+            TExpKind::Vector { elems: items, .. }
+            | TExpKind::Call { args: items, .. }
+            | TExpKind::Builtin { args: items, .. }
+            | TExpKind::Tuple(items) => items.iter().for_each(|e| e.for_each_exp(f)),
+            TExpKind::Pack { fields, .. } => fields.iter().for_each(|(_, e)| e.for_each_exp(f)),
+            TExpKind::Binary { lhs, rhs, .. } => {
+                lhs.for_each_exp(f);
+                rhs.for_each_exp(f);
+            }
+            TExpKind::Block(block) => block.for_each_exp(f),
+            TExpKind::If { cond, then_branch, else_branch } => {
+                cond.for_each_exp(f);
+                then_branch.for_each_exp(f);
+                if let Some(e) = else_branch {
+                    e.for_each_exp(f);
+                }
+            }
+            TExpKind::While { cond, body } => {
+                cond.for_each_exp(f);
+                body.for_each_exp(f);
+            }
+            TExpKind::Loop { body } => body.for_each_exp(f),
+            TExpKind::Assign { target, value } => {
+                value.for_each_exp(f);
+                if let TLValue::Ref(r) = target {
+                    r.for_each_exp(f);
+                }
+            }
+        }
+        f(self);
+    }
+
     /// The reference under a `Freeze`: instructions that only read take
     /// either kind of reference, so codegen (and the borrow check, which
     /// follows it) skips the freeze there.
