@@ -296,7 +296,8 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     /// bytes fails the transaction. A resource created and deleted again
     /// writes nothing; a deletion writes `None`.
     pub fn finish(&mut self, gas: &mut GasMeter) -> Result<WriteSet, Fault> {
-        let mut ops: SmallVec<[WriteOp; 2]> = SmallVec::with_capacity(self.slots.iter().filter(|s| s.dirty).count());
+        // Two writes (a transfer's) stay inline; more spill once.
+        let mut ops: SmallVec<[WriteOp; 2]> = SmallVec::new();
         for slot in self.slots.drain(..) {
             if !slot.dirty {
                 continue;
