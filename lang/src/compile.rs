@@ -105,17 +105,12 @@ pub fn compile_until(sources: &[SourceFile], deps: &[Module], stop_after: Stage)
     result
 }
 
-/// Where to point at a module over a limit: the struct or function the
-/// verifier names, when the source has it.
-fn limit_span(module: Option<&crate::resolve::env::ModuleEnv>, e: &resin_verifier::VerifyError) -> Option<Span> {
-    let module = module?;
-    if let resin_verifier::VerifyErrorKind::ValueTooDeep { what, .. } = &e.kind {
-        if let Some(name) = what.strip_prefix("struct `").and_then(|w| w.strip_suffix('`')) {
-            return module.structs.iter().find(|s| s.name == name).and_then(|s| s.span);
-        }
-    }
-    let function = e.function.as_deref()?;
-    module.functions.iter().find(|f| f.name == function).and_then(|f| f.span)
+/// The struct a value-depth rejection names, when the source declares it;
+/// other rejections point at their function ([`limits::span_of_error`]).
+fn deep_struct_span(module: Option<&crate::resolve::env::ModuleEnv>, e: &resin_verifier::VerifyError) -> Option<Span> {
+    let resin_verifier::VerifyErrorKind::ValueTooDeep { what, .. } = &e.kind else { return None };
+    let name = what.strip_prefix("struct `").and_then(|w| w.strip_suffix('`'))?;
+    module?.structs.iter().find(|s| s.name == name).and_then(|s| s.span)
 }
 
 /// Codegen, access inference and verification of each source module, in
@@ -144,8 +139,8 @@ pub fn generate_all(resolved: &mut Resolved, typed: &[Option<TModule>]) -> (Vec<
         if let Err(e) = verify_module(&module) {
             let first = tmodule.functions.first().map_or(Span::default(), |f| f.span);
             let names: Vec<(String, Span)> = tmodule.functions.iter().map(|f| (f.name.clone(), f.span)).collect();
-            let span =
-                limit_span(resolved.env.module(own), &e).unwrap_or_else(|| limits::span_of_error(&e, &names, first));
+            let span = deep_struct_span(resolved.env.module(own), &e)
+                .unwrap_or_else(|| limits::span_of_error(&e, &names, first));
             diags.push(limits::verifier_rejected(span, &e));
             continue;
         }
