@@ -14,17 +14,18 @@
 //! index, never a hash of a persistent map. Keys reached only through a
 //! type-wide (`*`) access live in a small hashed side table.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
-use resin_vm::{ResourceKey, Value, WriteOp};
+use resin_state::Shared;
+use resin_vm::{ResourceKey, WriteOp};
 use rustc_hash::FxHashMap;
 
 use crate::graph::KeyTable;
 
 /// A key's value as the block left it: `None` deletes.
-pub(crate) type Written = Option<Arc<Value>>;
+pub(crate) type Written = Option<Shared>;
 
 struct Slot {
     /// Beside the value, so a lookup touches one cache line.
@@ -77,7 +78,7 @@ impl<'a> BlockOverlay<'a> {
         self.table.slot_of(key).and_then(|s| self.slots.get(s as usize))
     }
 
-    pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Arc<Value>> {
+    pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Shared> {
         let written = match self.slot(own, key) {
             Some(slot) => lock(&slot.value).clone(),
             None => self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()),
@@ -143,7 +144,7 @@ pub(crate) struct TxView<'o, 'a> {
 }
 
 impl StateView for TxView<'_, '_> {
-    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
         self.overlay.read(self.own, key)
     }
 }

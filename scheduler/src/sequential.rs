@@ -1,11 +1,11 @@
 //! The reference executor: the block in order, each transaction against the
 //! pre-block state plus the block's writes so far.
 
-use std::sync::Arc;
+use resin_state::Shared;
 use std::time::Instant;
 
 use resin_state::store::{ResourceStore, StateView};
-use resin_vm::{CodeCache, ResourceKey, Transaction, Value};
+use resin_vm::{CodeCache, ResourceKey, Transaction};
 use rustc_hash::FxHashMap;
 
 use crate::cost::CostModel;
@@ -50,7 +50,7 @@ pub struct SequentialExecutor {
     /// transfers writes ~100k keys, and growing a fresh table to that size
     /// every block re-hashes it repeatedly and touches megabytes of fresh
     /// pages.
-    written: FxHashMap<ResourceKey, Option<Arc<Value>>>,
+    written: FxHashMap<ResourceKey, Option<Shared>>,
 }
 
 impl SequentialExecutor {
@@ -62,11 +62,11 @@ impl SequentialExecutor {
 /// The pre-block state under the block's writes so far.
 struct Overlay<'a> {
     snapshot: &'a ResourceStore,
-    written: FxHashMap<ResourceKey, Option<Arc<Value>>>,
+    written: FxHashMap<ResourceKey, Option<Shared>>,
 }
 
 impl StateView for Overlay<'_> {
-    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
         match self.written.get(key) {
             Some(value) => value.clone(),
             None => self.snapshot.resource(key),

@@ -181,7 +181,8 @@ pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddres
         Value::U64(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Signer(a) => format!("signer @{a}"),
-        Value::Struct(fields) => {
+        Value::Struct(_) | Value::Flat(_) => {
+            let fields = v.struct_fields().unwrap_or_default();
             let parts: Vec<String> = fields.iter().map(|i| describe_arg(i, names)).collect();
             format!("{{{}}}", parts.join(", "))
         }

@@ -132,7 +132,7 @@ impl Session {
                     format!("{} has no field `{field}` (it has {})", layout.name, layout.field_names.join(", ")),
                 )
             })?;
-            let Value::Struct(fields) = &current else { return Err(disagree()) };
+            let Some(fields) = current.struct_fields() else { return Err(disagree()) };
             let next = fields.get(index).cloned().ok_or_else(disagree)?;
             ty = layout.field_types.get(index).cloned().ok_or_else(disagree)?;
             current = next;

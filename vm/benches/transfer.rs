@@ -12,8 +12,8 @@
 //! interleaved summary alternates rounds of both and prints the ratio at
 //! the 10th percentile and the median, which is steadier on a shared machine.
 
+use resin_state::Shared;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
@@ -101,8 +101,8 @@ fn native_transfer(
     let from_after = from_balance - amount;
     let to_after = read(&to_key)?.checked_add(amount).ok_or(3u64)?;
     let mut ops = vec![
-        WriteOp { key: from_key, value: Some(Arc::new(balance(from_after))) },
-        WriteOp { key: to_key, value: Some(Arc::new(balance(to_after))) },
+        WriteOp { key: from_key, value: Some(Shared::new(balance(from_after))) },
+        WriteOp { key: to_key, value: Some(Shared::new(balance(to_after))) },
     ];
     ops.sort_unstable_by_key(|op| op.key);
     Ok(WriteSet(ops.into()))

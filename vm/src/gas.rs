@@ -95,6 +95,7 @@ impl GasMeter {
 pub fn storage_size(value: &Value) -> u64 {
     match value {
         Value::Vector(items) | Value::Struct(items) => container_size(items),
+        Value::Flat(flat) => flat.encoded_len(),
         leaf => leaf_size(leaf),
     }
 }
@@ -104,6 +105,7 @@ fn container_size(items: &[Value]) -> u64 {
     for item in items {
         size += match item {
             Value::Vector(inner) | Value::Struct(inner) => container_size(inner),
+            Value::Flat(flat) => flat.encoded_len(),
             leaf => leaf_size(leaf),
         };
     }
@@ -119,6 +121,7 @@ fn leaf_size(value: &Value) -> u64 {
         Value::U128(v) => varint_len(*v),
         Value::Address(_) | Value::Signer(_) => 32,
         Value::Vector(items) | Value::Struct(items) => container_size(items) - 1,
+        Value::Flat(flat) => flat.encoded_len() - 1,
     }
 }
 
@@ -133,7 +136,7 @@ fn varint_len(v: u128) -> u64 {
 #[inline]
 pub fn copy_cost(value: &Value) -> u64 {
     match value {
-        Value::Vector(_) | Value::Struct(_) => storage_size(value).saturating_mul(COPY_PER_BYTE),
+        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) => storage_size(value).saturating_mul(COPY_PER_BYTE),
         _ => 0,
     }
 }

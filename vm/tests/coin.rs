@@ -232,3 +232,28 @@ fn the_world_root_covers_state_and_code() {
     b.publish_stdlib(other).unwrap();
     assert_ne!(a.root(), b.root(), "publishing code changes the root");
 }
+
+/// How a struct is held (inline and flat, or as a list of fields built by
+/// hand) never shows: the same transactions on the same balances give the
+/// same receipts (gas included) and roots.
+#[test]
+fn a_balance_held_as_a_list_of_fields_runs_exactly_like_a_flat_one() {
+    let mut flat = world();
+    let mut listed = flat.clone();
+    for (owner, amount) in [(0xA, 100), (0xB, 5)] {
+        let fields = Value::Struct(vec![Value::Struct(vec![Value::U64(amount)])]);
+        listed.resources.apply_shared(balance_key(owner), Some(resin_state::Shared::new(fields)));
+        assert!(matches!(flat.resources.get(&balance_key(owner)), Some(Value::Flat(_))), "the VM packs flat");
+        assert!(matches!(listed.resources.get(&balance_key(owner)), Some(Value::Struct(_))));
+    }
+    assert_eq!(flat.root(), listed.root(), "both forms encode alike");
+    let mut starved = transfer(0xB, 0xA, 1);
+    starved.gas_limit = 40;
+    for tx in [transfer(0xA, 0xB, 30), transfer(0xB, 0xA, 1_000), starved, tx(0xB, "mint", vec![Value::U64(7)])] {
+        let (a, b) = (flat.execute(&tx), listed.execute(&tx));
+        assert_eq!(a, b, "{tx:?}");
+        assert_eq!(flat.root(), listed.root(), "{tx:?}");
+    }
+    assert_eq!(balance(&listed, 0xA), 70);
+    assert_eq!(balance(&listed, 0xB), 42);
+}

@@ -5,10 +5,10 @@
 use super::arithmetic::{self, Int};
 use super::globals::{type_of, WorkingSet};
 use super::ops::{Binary, Compiled, Fused, Operand, Source};
-use super::references::{deref, deref_mut};
+use super::references::{deref, deref_mut, push_copy, walk, walk_mut, walk_mut_on, walk_on};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
-use crate::gas::{copy_cost, GasMeter};
+use crate::gas::GasMeter;
 use crate::loader::LoadedModule;
 use resin_format::file_format::{AccountAddress, StructDefIdx};
 use resin_state::store::StateView;
@@ -165,32 +165,10 @@ pub(super) fn binary<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, b: &Binary,
     }
 }
 
-fn walk<'a>(mut value: &'a Value, path: &[u16]) -> Result<&'a Value, Fault> {
-    for &step in path {
-        value = match value {
-            Value::Struct(items) | Value::Vector(items) => items.get(usize::from(step)).ok_or_else(dangling)?,
-            _ => return Err(dangling()),
-        };
-    }
-    Ok(value)
-}
-
-fn walk_mut<'a>(mut value: &'a mut Value, path: &[u16]) -> Result<&'a mut Value, Fault> {
-    for &step in path {
-        value = match value {
-            Value::Struct(items) | Value::Vector(items) => items.get_mut(usize::from(step)).ok_or_else(dangling)?,
-            _ => return Err(dangling()),
-        };
-    }
-    Ok(value)
-}
-
-/// Pushes a copy of `value`, charging for it at `at`.
+/// A fused path's field steps.
 #[inline(always)]
-fn push_copy(stack: &mut Stack, gas: &mut GasMeter, value: &Value, at: usize) -> Stepped<()> {
-    gas.charge(copy_cost(value)).map_err(|_| (Fault::OutOfGas, at))?;
-    stack.push_copy(value);
-    Ok(())
+fn steps(path: &[u16]) -> impl Iterator<Item = usize> + '_ {
+    path.iter().map(|&step| usize::from(step))
 }
 
 /// `[copy_loc|move_loc a]; (imm|mut)_borrow_global T; borrow_field*; read_ref`.
@@ -206,8 +184,8 @@ pub(super) fn global_read<V: StateView + ?Sized>(
     let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
     cx.charge(at)?;
     let root = cx.globals.value(slot).map_err(|e| (e, at))?;
-    let value = walk(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
-    push_copy(cx.stack, cx.gas, value, at)
+    let place = walk(root, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
+    push_copy(cx.stack, cx.gas, place).map_err(|e| (e, at))
 }
 
 /// `[copy_loc|move_loc a]; mut_borrow_global T; mut_borrow_field*; write_ref`.
@@ -223,24 +201,24 @@ pub(super) fn global_write<V: StateView + ?Sized>(
     let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
     cx.charge(at)?;
     let root = cx.globals.value_mut(slot).map_err(|e| (e, at))?;
-    let target = walk_mut(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
-    cx.stack.pop_into(target).map_err(|e| (e, at))
+    let place = walk_mut(root, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
+    place.assign_from(cx.stack).map_err(|e| (e, at))
 }
 
 /// `[copy_loc r|move_loc r|(imm|mut)_borrow_loc l]; borrow_field*; read_ref`.
 pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
     let r = cx.reference(f.source, pc)?;
     let at = cx.charge_path_steps(f, pc)?;
-    let root = deref(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
-    let value = walk(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
-    push_copy(cx.stack, cx.gas, value, at)
+    let place = deref(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
+    let place = walk_on(place, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
+    push_copy(cx.stack, cx.gas, place).map_err(|e| (e, at))
 }
 
 /// `[copy_loc r|move_loc r|mut_borrow_loc l]; mut_borrow_field*; write_ref`.
 pub(super) fn path_write<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
     let r = cx.reference(f.source, pc)?;
     let at = cx.charge_path_steps(f, pc)?;
-    let root = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
-    let target = walk_mut(root, cx.compiled.path(f)).map_err(|e| (e, at))?;
-    cx.stack.pop_into(target).map_err(|e| (e, at))
+    let place = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
+    let place = walk_mut_on(place, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
+    place.assign_from(cx.stack).map_err(|e| (e, at))
 }

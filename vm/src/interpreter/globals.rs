@@ -17,8 +17,6 @@
 //! charged when the program first touches the key, exactly as if it had been
 //! read then, so gas does not depend on prefetching.
 
-use std::sync::Arc;
-
 use smallvec::SmallVec;
 
 use super::slot::{Ref, Root, Slot, Stack};
@@ -31,14 +29,14 @@ use resin_format::file_format::{AccessMode, AccountAddress, StructDefIdx};
 use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
-use resin_state::{WriteOp, WriteSet};
+use resin_state::{Shared, WriteOp, WriteSet};
 
 /// A resource's current value in the working set.
 #[derive(Debug)]
 enum Resident {
     Absent,
     /// As read from the view, not yet mutated.
-    Shared(Arc<Value>),
+    Shared(Shared),
     /// Owned by this transaction: borrowed mutably or moved in.
     Owned(Value),
 }
@@ -105,7 +103,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     /// that independent cache misses overlap.
     #[inline]
     pub fn prefetch(&mut self) {
-        let mut fetched: [Option<(ResourceKey, Option<Arc<Value>>)>; PREFETCH] = Default::default();
+        let mut fetched: [Option<(ResourceKey, Option<Shared>)>; PREFETCH] = Default::default();
         let exact = self.keys.0.iter().filter_map(|declared| match declared.key {
             AccessKey::Exact(key) => Some(key),
             AccessKey::AnyOf(_) => None,
@@ -134,7 +132,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         self.insert(key, value)
     }
 
-    fn insert(&mut self, key: ResourceKey, value: Option<Arc<Value>>) -> usize {
+    fn insert(&mut self, key: ResourceKey, value: Option<Shared>) -> usize {
         let read_size = value.as_ref().map_or(0, |v| storage_size(v));
         let existed = value.is_some();
         let value = value.map_or(Resident::Absent, Resident::Shared);
@@ -238,7 +236,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         if mutable {
             if let Resident::Shared(_) = slot.value {
                 slot.value = match std::mem::replace(&mut slot.value, Resident::Absent) {
-                    Resident::Shared(shared) => Resident::Owned(Arc::unwrap_or_clone(shared)),
+                    Resident::Shared(shared) => Resident::Owned(shared.into_owned()),
                     other => other,
                 };
             }
@@ -263,7 +261,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         let slot = &mut self.slots[index];
         let value = match std::mem::replace(&mut slot.value, Resident::Absent) {
             Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
-            Resident::Shared(shared) => Arc::unwrap_or_clone(shared),
+            Resident::Shared(shared) => shared.into_owned(),
             Resident::Owned(value) => value,
         };
         slot.dirty = true;
@@ -306,7 +304,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
                 Resident::Absent if !slot.existed => continue,
                 Resident::Absent => None,
                 Resident::Shared(shared) => Some(shared),
-                Resident::Owned(value) => Some(Arc::new(value)),
+                Resident::Owned(value) => Some(Shared::new(value)),
             };
             let size = value.as_deref().map_or(0, storage_size);
             gas.charge(write_cost(size))?;

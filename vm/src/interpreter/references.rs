@@ -1,22 +1,159 @@
 //! References: resolving paths, borrowing fields, reading and writing
 //! through them. See [`super::slot`] for why references are paths.
 
+use std::borrow::Cow;
+
 use super::globals::WorkingSet;
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
 use crate::gas::{copy_cost, GasMeter};
 use resin_format::file_format::AccountAddress;
 use resin_state::store::StateView;
-use resin_state::value::Value;
+use resin_state::value::{Flat, FlatPos, Value};
 
-/// The value `r` points at.
+/// What a reference points at: a whole value, or a field of a flat struct
+/// (which has no [`Value`] of its own to borrow).
+pub(super) enum Place<'a> {
+    Whole(&'a Value),
+    InFlat(&'a Flat, FlatPos),
+}
+
+impl<'a> Place<'a> {
+    /// The whole value: vectors and signers are never fields of a flat
+    /// struct, so the instructions on them take this.
+    #[inline]
+    pub fn whole(self) -> Result<&'a Value, Fault> {
+        match self {
+            Place::Whole(value) => Ok(value),
+            Place::InFlat(..) => Err(invariant()),
+        }
+    }
+
+    /// The value, borrowed where it is whole and copied out of a flat struct
+    /// (a scalar or a flat struct: no allocation).
+    #[inline]
+    pub fn value(&self) -> Cow<'a, Value> {
+        match *self {
+            Place::Whole(value) => Cow::Borrowed(value),
+            Place::InFlat(flat, pos) => Cow::Owned(flat.read(pos)),
+        }
+    }
+}
+
+/// What a `&mut` points at, for writing.
+pub(super) enum PlaceMut<'a> {
+    Whole(&'a mut Value),
+    InFlat(&'a mut Flat, FlatPos),
+}
+
+impl<'a> PlaceMut<'a> {
+    #[inline]
+    pub fn whole(self) -> Result<&'a mut Value, Fault> {
+        match self {
+            PlaceMut::Whole(value) => Ok(value),
+            PlaceMut::InFlat(..) => Err(invariant()),
+        }
+    }
+
+    /// Moves the top of the stack into the place (`write_ref`).
+    #[inline]
+    pub fn assign_from(self, stack: &mut Stack) -> Result<(), Fault> {
+        match self {
+            PlaceMut::Whole(value) => stack.pop_into(value),
+            PlaceMut::InFlat(flat, pos) => {
+                if let Some(word) = flat.u64_mut(pos) {
+                    *word = stack.pop_u64()?;
+                    return Ok(());
+                }
+                let value = stack.pop_val()?;
+                // The verifier proves the value has the field's type.
+                if flat.write(pos, &value) {
+                    Ok(())
+                } else {
+                    Err(invariant())
+                }
+            }
+        }
+    }
+}
+
+/// Follows `path` from `value`. Inside a flat struct the remaining steps
+/// become a word position, found from the struct's shape.
+#[inline]
+pub(super) fn walk(mut value: &Value, path: impl IntoIterator<Item = usize>) -> Result<Place<'_>, Fault> {
+    let mut steps = path.into_iter();
+    while let Some(step) = steps.next() {
+        value = match value {
+            Value::Struct(items) | Value::Vector(items) => items.get(step).ok_or_else(dangling)?,
+            Value::Flat(flat) => {
+                let mut pos = flat.field(step).ok_or_else(dangling)?;
+                for step in steps {
+                    pos = flat.nested_field(pos, step).ok_or_else(dangling)?;
+                }
+                return Ok(Place::InFlat(flat, pos));
+            }
+            _ => return Err(dangling()),
+        };
+    }
+    Ok(Place::Whole(value))
+}
+
+/// [`walk`] for writing.
+#[inline]
+pub(super) fn walk_mut(mut value: &mut Value, path: impl IntoIterator<Item = usize>) -> Result<PlaceMut<'_>, Fault> {
+    let mut steps = path.into_iter();
+    while let Some(step) = steps.next() {
+        value = match value {
+            Value::Struct(items) | Value::Vector(items) => items.get_mut(step).ok_or_else(dangling)?,
+            Value::Flat(flat) => {
+                let mut pos = flat.field(step).ok_or_else(dangling)?;
+                for step in steps {
+                    pos = flat.nested_field(pos, step).ok_or_else(dangling)?;
+                }
+                return Ok(PlaceMut::InFlat(flat, pos));
+            }
+            _ => return Err(dangling()),
+        };
+    }
+    Ok(PlaceMut::Whole(value))
+}
+
+/// Follows `path` further from `place`.
+#[inline]
+pub(super) fn walk_on(place: Place<'_>, path: impl IntoIterator<Item = usize>) -> Result<Place<'_>, Fault> {
+    match place {
+        Place::Whole(value) => walk(value, path),
+        Place::InFlat(flat, mut pos) => {
+            for step in path {
+                pos = flat.nested_field(pos, step).ok_or_else(dangling)?;
+            }
+            Ok(Place::InFlat(flat, pos))
+        }
+    }
+}
+
+/// [`walk_on`] for writing.
+#[inline]
+pub(super) fn walk_mut_on(place: PlaceMut<'_>, path: impl IntoIterator<Item = usize>) -> Result<PlaceMut<'_>, Fault> {
+    match place {
+        PlaceMut::Whole(value) => walk_mut(value, path),
+        PlaceMut::InFlat(flat, mut pos) => {
+            for step in path {
+                pos = flat.nested_field(pos, step).ok_or_else(dangling)?;
+            }
+            Ok(PlaceMut::InFlat(flat, pos))
+        }
+    }
+}
+
+/// Where `r` points.
 #[inline]
 pub(super) fn deref<'a, V: StateView + ?Sized>(
     locals: &'a [Slot],
     globals: &'a WorkingSet<'_, V>,
     r: &Ref,
-) -> Result<&'a Value, Fault> {
-    let mut value = match r.root {
+) -> Result<Place<'a>, Fault> {
+    let root = match r.root {
         Root::Local(i) => match locals.get(i as usize) {
             Some(Slot::Val(value)) => value,
             Some(_) => return Err(dangling()),
@@ -24,26 +161,20 @@ pub(super) fn deref<'a, V: StateView + ?Sized>(
         },
         Root::Global(i) => globals.value(i)?,
     };
-    for &step in &r.path {
-        value = match value {
-            Value::Struct(items) | Value::Vector(items) => items.get(step as usize).ok_or_else(dangling)?,
-            _ => return Err(dangling()),
-        };
-    }
-    Ok(value)
+    walk(root, r.path.iter().map(|&step| step as usize))
 }
 
-/// The value `r` points at, for writing; `r` must be a `&mut`.
+/// Where `r` points, for writing; `r` must be a `&mut`.
 #[inline]
 pub(super) fn deref_mut<'a, V: StateView + ?Sized>(
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
     r: &Ref,
-) -> Result<&'a mut Value, Fault> {
+) -> Result<PlaceMut<'a>, Fault> {
     if !r.mutable {
         return Err(invariant());
     }
-    let mut value = match r.root {
+    let root = match r.root {
         Root::Local(i) => match locals.get_mut(i as usize) {
             Some(Slot::Val(value)) => value,
             Some(_) => return Err(dangling()),
@@ -51,13 +182,29 @@ pub(super) fn deref_mut<'a, V: StateView + ?Sized>(
         },
         Root::Global(i) => globals.value_mut(i)?,
     };
-    for &step in &r.path {
-        value = match value {
-            Value::Struct(items) | Value::Vector(items) => items.get_mut(step as usize).ok_or_else(dangling)?,
-            _ => return Err(dangling()),
-        };
+    walk_mut(root, r.path.iter().map(|&step| step as usize))
+}
+
+/// Pushes a copy of what `place` holds, charging for it.
+#[inline]
+pub(super) fn push_copy(stack: &mut Stack, gas: &mut GasMeter, place: Place<'_>) -> Result<(), Fault> {
+    match place {
+        Place::Whole(value) => {
+            gas.charge(copy_cost(value))?;
+            stack.push_copy(value);
+        }
+        Place::InFlat(flat, pos) => {
+            // A u64 field (an amount, a balance) without building a value first.
+            if let Some(word) = flat.u64_at(pos) {
+                stack.push_val(Value::U64(word));
+                return Ok(());
+            }
+            let value = flat.read(pos);
+            gas.charge(copy_cost(&value))?;
+            stack.push_val(value);
+        }
     }
-    Ok(value)
+    Ok(())
 }
 
 /// `imm_borrow_field` / `mut_borrow_field`: one more step on the path.
@@ -75,10 +222,7 @@ pub(super) fn read_ref<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let value = deref(locals, globals, &r)?;
-    gas.charge(copy_cost(value))?;
-    stack.push_copy(value);
-    Ok(())
+    push_copy(stack, gas, deref(locals, globals, &r)?)
 }
 
 /// `write_ref`: replaces the referenced value (the reference is on top).
@@ -89,7 +233,7 @@ pub(super) fn write_ref<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    stack.pop_into(deref_mut(locals, globals, &r)?)
+    deref_mut(locals, globals, &r)?.assign_from(stack)
 }
 
 /// `freeze_ref`: `&mut T` to `&T`.
@@ -116,8 +260,8 @@ pub(super) fn equals<V: StateView + ?Sized>(
             x == y
         }
         Some([Slot::Ref(x), Slot::Ref(y)]) => {
-            let (x, y) = (deref(locals, globals, x)?, deref(locals, globals, y)?);
-            gas.charge(copy_cost(x))?;
+            let (x, y) = (deref(locals, globals, x)?.value(), deref(locals, globals, y)?.value());
+            gas.charge(copy_cost(&x))?;
             x == y
         }
         _ => return Err(invariant()),
@@ -132,7 +276,7 @@ fn signer_of<V: StateView + ?Sized>(
     globals: &WorkingSet<'_, V>,
     r: &Ref,
 ) -> Result<AccountAddress, Fault> {
-    match deref(locals, globals, r)? {
+    match deref(locals, globals, r)?.whole()? {
         Value::Signer(address) => Ok(*address),
         _ => Err(invariant()),
     }
@@ -145,7 +289,7 @@ pub(super) fn signer_address<V: StateView + ?Sized>(
     locals: &[Slot],
     globals: &WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
-    let value = match deref(locals, globals, stack.top_ref()?)? {
+    let value = match deref(locals, globals, stack.top_ref()?)?.whole()? {
         Value::Signer(address) => Value::Address(*address),
         _ => return Err(invariant()),
     };

@@ -1,13 +1,13 @@
 //! Structs: packing, unpacking, and emitting them as events.
 
-use super::slot::Stack;
+use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
 use crate::gas::{event_cost, GasMeter};
 use crate::loader::{LoadedModule, LoadedStruct};
 use crate::transaction::{Event, RuntimeErrorKind};
 use resin_format::encoding::limits::MAX_VALUE_SIZE;
 use resin_format::file_format::StructDefIdx;
-use resin_state::value::Value;
+use resin_state::value::{Flat, Value};
 
 #[inline]
 fn def(module: &LoadedModule, def: StructDefIdx) -> Result<&LoadedStruct, Fault> {
@@ -17,7 +17,22 @@ fn def(module: &LoadedModule, def: StructDefIdx) -> Result<&LoadedStruct, Fault>
 /// `pack`: the top `n` values (first field deepest) become a struct.
 #[inline]
 pub(super) fn pack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
-    let fields = stack.pop_values(def(module, idx)?.field_names.len())?;
+    let count = def(module, idx)?.field_names.len();
+    let start = stack.top_start(count)?;
+    let fields = stack.0.get(start..).unwrap_or(&[]);
+    // Held flat when it fits (see `resin_state::value`): no allocation.
+    if fields.iter().all(|slot| matches!(slot, Slot::Val(_))) {
+        let values = fields.iter().filter_map(|slot| match slot {
+            Slot::Val(value) => Some(value),
+            _ => None,
+        });
+        if let Some(flat) = Flat::pack(values) {
+            stack.discard(count);
+            stack.push_val(Value::Flat(flat));
+            return Ok(());
+        }
+    }
+    let fields = stack.pop_values(count)?;
     stack.push_val(Value::Struct(fields));
     Ok(())
 }
@@ -28,7 +43,11 @@ pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx
     let count = def(module, idx)?.field_names.len();
     match stack.pop_val()? {
         Value::Struct(fields) if fields.len() == count => {
-            stack.0.extend(fields.into_iter().map(super::Slot::Val));
+            stack.0.extend(fields.into_iter().map(Slot::Val));
+            Ok(())
+        }
+        Value::Flat(flat) if flat.field_count() == count => {
+            flat.fields().for_each(|field| stack.push_val(field));
             Ok(())
         }
         _ => Err(invariant()),

@@ -63,7 +63,7 @@ pub(super) fn len<V: StateView + ?Sized>(
     globals: &WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let len = items(deref(locals, globals, &r)?)?.len();
+    let len = items(deref(locals, globals, &r)?.whole()?)?.len();
     stack.push_val(Value::U64(len as u64));
     Ok(())
 }
@@ -77,7 +77,7 @@ pub(super) fn borrow<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let r = stack.pop_ref()?;
-    let index = in_bounds(index, items(deref(locals, globals, &r)?)?.len())?;
+    let index = in_bounds(index, items(deref(locals, globals, &r)?.whole()?)?.len())?;
     let step = u32::try_from(index).map_err(|_| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
     stack.push(Slot::Ref(r.step(step, mutable)?));
     Ok(())
@@ -91,7 +91,7 @@ pub(super) fn push_back<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
     let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?)?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
     if items.len() >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
@@ -106,8 +106,9 @@ pub(super) fn pop_back<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let value =
-        items_mut(deref_mut(locals, globals, &r)?)?.pop().ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
+    let value = items_mut(deref_mut(locals, globals, &r)?.whole()?)?
+        .pop()
+        .ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
     stack.push_val(value);
     Ok(())
 }
@@ -121,7 +122,7 @@ pub(super) fn swap<V: StateView + ?Sized>(
     let j = stack.pop_u64()?;
     let i = stack.pop_u64()?;
     let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?)?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
     let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
     items.swap(i, j);
     Ok(())

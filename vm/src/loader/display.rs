@@ -37,7 +37,8 @@ fn write_value(cache: &CodeCache, ty: Option<&ResolvedType>, value: &Value, out:
             out.push(']');
             Ok(())
         }
-        Value::Struct(fields) => {
+        Value::Struct(_) | Value::Flat(_) => {
+            let fields = value.struct_fields().unwrap_or_default();
             let layout = match ty {
                 Some(ResolvedType::Struct(id)) => cache.struct_layout(*id),
                 _ => None,

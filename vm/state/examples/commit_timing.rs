@@ -17,7 +17,7 @@
 //! commits without a snapshot (nothing shared, nothing path-copied). With
 //! `--threads 1` and a small `--blocks` it suits callgrind.
 
-use std::sync::Arc;
+use resin_state::Shared;
 use std::time::{Duration, Instant};
 
 use resin_format::file_format::AccountAddress;
@@ -130,7 +130,7 @@ fn main() {
                 picked.swap(i, j);
             }
             let batch: Vec<Write> =
-                picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Arc::new(balance(n + b + 1))))).collect();
+                picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Shared::new(balance(n + b + 1))))).collect();
             if a.in_place {
                 let (stats, cost) = measure(|| pool.install(|| state.apply_batch(batch)));
                 commit.push(cost.wall);

@@ -8,7 +8,7 @@
 //! of the previous state (as an executor's snapshot would), and reports the
 //! median with min and max.
 
-use std::sync::Arc;
+use resin_state::Shared;
 use std::time::{Duration, Instant};
 
 use resin_format::file_format::AccountAddress;
@@ -70,7 +70,7 @@ fn main() {
                 picked.swap(i, j);
             }
             let batch: Vec<Write> =
-                picked[..writes as usize].iter().map(|&n| (key(n), Some(Arc::new(balance(n + b + 1))))).collect();
+                picked[..writes as usize].iter().map(|&n| (key(n), Some(Shared::new(balance(n + b + 1))))).collect();
             let t = Instant::now();
             let stats = if in_place {
                 pool.install(|| state.apply_batch(batch))

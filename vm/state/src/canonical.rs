@@ -112,6 +112,7 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
                 encode_into(item, out);
             }
         }
+        Value::Flat(flat) => flat.encode(out),
     }
 }
 
@@ -206,7 +207,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
                 if tag == TAG_VECTOR {
                     Value::Vector(Vec::new())
                 } else {
-                    Value::Struct(Vec::new())
+                    Value::structure(Vec::new())
                 }
             }
             other => return Err(r.error(start, format!("unknown value tag {other:#04x}"))),
@@ -225,7 +226,8 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
                 break;
             }
             let Some((is_vector, items, _)) = open.pop() else { break };
-            value = if is_vector { Value::Vector(items) } else { Value::Struct(items) };
+            // A struct that fits is held flat, as the VM would build it.
+            value = if is_vector { Value::Vector(items) } else { Value::structure(items) };
         }
     }
 }
@@ -235,9 +237,13 @@ pub fn depth(value: &Value) -> usize {
     let mut deepest = 0;
     let mut pending = vec![(value, 1usize)];
     while let Some((value, depth)) = pending.pop() {
-        deepest = deepest.max(depth);
-        if let Value::Vector(items) | Value::Struct(items) = value {
-            pending.extend(items.iter().map(|item| (item, depth + 1)));
+        match value {
+            Value::Vector(items) | Value::Struct(items) => {
+                deepest = deepest.max(depth);
+                pending.extend(items.iter().map(|item| (item, depth + 1)));
+            }
+            Value::Flat(flat) => deepest = deepest.max(depth - 1 + flat.depth()),
+            _ => deepest = deepest.max(depth),
         }
     }
     deepest

@@ -12,12 +12,14 @@ mod leaf;
 pub mod merkle;
 pub mod persist;
 pub mod proof;
+pub mod shared;
 pub mod store;
 pub mod value;
 pub mod write_set;
 
 pub use keys::*;
 pub use proof::{verify_proof, Proof, ProofEnd, ProofError};
+pub use shared::Shared;
 pub use store::{ResourceStore, StateView};
 pub use value::Value;
 pub use write_set::{WriteOp, WriteSet};

@@ -8,7 +8,6 @@
 //! and then the tree, so the store and its root always agree.
 
 use std::hash::BuildHasher;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,17 +16,18 @@ use rustc_hash::FxBuildHasher;
 use crate::keys::ResourceKey;
 use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
+use crate::shared::Shared;
 use crate::value::Value;
 use crate::write_set::WriteSet;
 
 /// Read access to resources, as a transaction sees them.
 ///
-/// Values come back as shared pointers rather than borrows so that views can
-/// be backed by locked or concurrent overlays (the parallel executor's), and
-/// so the interpreter can keep a value without copying it until it mutates it
-/// (`Arc::make_mut`).
+/// Values come back [`Shared`] rather than borrowed so that views can be
+/// backed by locked or concurrent overlays (the parallel executor's), and so
+/// the interpreter can keep a value without copying a large one until it
+/// mutates it.
 pub trait StateView {
-    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>>;
+    fn resource(&self, key: &ResourceKey) -> Option<Shared>;
 }
 
 /// Number of shards: a power of two comfortably above the core counts we run on.
@@ -37,7 +37,7 @@ pub const SHARDS: usize = 16;
 /// when the key is first written, and reused by every later write.
 #[derive(Clone)]
 struct Entry {
-    value: Arc<Value>,
+    value: Shared,
     path: Hash,
 }
 
@@ -54,7 +54,7 @@ pub struct Shard {
 struct Pending {
     path: Hash,
     key: ResourceKey,
-    value: Option<Arc<Value>>,
+    value: Option<Shared>,
 }
 
 impl Shard {
@@ -62,8 +62,8 @@ impl Shard {
         self.map.get(key).map(|e| &*e.value)
     }
 
-    pub fn get_shared(&self, key: &ResourceKey) -> Option<Arc<Value>> {
-        self.map.get(key).map(|e| Arc::clone(&e.value))
+    pub fn get_shared(&self, key: &ResourceKey) -> Option<Shared> {
+        self.map.get(key).map(|e| e.value.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -80,17 +80,17 @@ impl Shard {
 
     /// Writes one key (the caller guarantees it belongs to this shard); the
     /// tree's update, if anything changed.
-    fn write(&mut self, key: ResourceKey, value: Option<Arc<Value>>) -> Option<Pending> {
+    fn write(&mut self, key: ResourceKey, value: Option<Shared>) -> Option<Pending> {
         match value {
             Some(value) => {
                 let path = match self.map.get_mut(&key) {
                     Some(entry) => {
-                        entry.value = Arc::clone(&value);
+                        entry.value = value.clone();
                         entry.path
                     }
                     None => {
                         let path = leaf::path_of(&key);
-                        self.map.insert(key, Entry { value: Arc::clone(&value), path });
+                        self.map.insert(key, Entry { value: value.clone(), path });
                         path
                     }
                 };
@@ -109,7 +109,7 @@ impl Shard {
 }
 
 /// One write of a batch: `None` deletes.
-pub type Write = (ResourceKey, Option<Arc<Value>>);
+pub type Write = (ResourceKey, Option<Shared>);
 
 /// What applying a batch cost.
 #[derive(Clone, Copy, Debug, Default)]
@@ -162,7 +162,7 @@ impl ResourceStore {
     /// file does, since the file holds resources and not the tree.
     pub fn from_entries(entries: Vec<(ResourceKey, Value)>) -> ResourceStore {
         let mut store = ResourceStore::new();
-        store.apply_batch(entries.into_iter().map(|(key, value)| (key, Some(Arc::new(value)))).collect());
+        store.apply_batch(entries.into_iter().map(|(key, value)| (key, Some(Shared::new(value)))).collect());
         store
     }
 
@@ -184,11 +184,13 @@ impl ResourceStore {
         self.apply_batch(writes);
     }
 
+    /// Writes one hand-built value (a test's or a tool's), held the way the
+    /// VM would hold it ([`Value::compact`]).
     pub fn apply_owned(&mut self, key: ResourceKey, value: Option<Value>) {
-        self.apply_batch(vec![(key, value.map(Arc::new))]);
+        self.apply_batch(vec![(key, value.map(|v| Shared::new(v.compact())))]);
     }
 
-    pub fn apply_shared(&mut self, key: ResourceKey, value: Option<Arc<Value>>) {
+    pub fn apply_shared(&mut self, key: ResourceKey, value: Option<Shared>) {
         self.apply_batch(vec![(key, value)]);
     }
 
@@ -270,7 +272,7 @@ impl ResourceStore {
 }
 
 impl StateView for ResourceStore {
-    fn resource(&self, key: &ResourceKey) -> Option<Arc<Value>> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
         self.shards[shard_of(key)].get_shared(key)
     }
 }

@@ -1,23 +1,21 @@
 //! What a transaction changes in storage.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use crate::keys::ResourceKey;
-use crate::value::Value;
+use crate::shared::Shared;
 
 /// One change to storage: `None` deletes.
 ///
-/// The value is shared: the block engine keeps the very value the receipt
-/// reports as the key's latest write and then commits it to the store,
-/// so a write is allocated once, never copied. (Equality, hashing and
-/// serialisation see through the `Arc`.)
+/// The value is [`Shared`]: the block engine keeps the very value the
+/// receipt reports as the key's latest write and then commits it to the
+/// store, so a large write is allocated once and never copied, and a small
+/// one (a balance) is never allocated at all.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct WriteOp {
     pub key: ResourceKey,
-    pub value: Option<Arc<Value>>,
+    pub value: Option<Shared>,
 }
 
 /// A transaction's writes, sorted by key, each key once. Empty unless the

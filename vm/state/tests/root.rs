@@ -107,7 +107,7 @@ fn the_incremental_root_equals_a_from_scratch_recomputation_after_random_blocks(
             };
             one_at_a_time.apply_owned(*k, v.clone());
         }
-        let batch = writes.into_iter().map(|(k, v)| (k, v.map(std::sync::Arc::new))).collect();
+        let batch = writes.into_iter().map(|(k, v)| (k, v.map(resin_state::Shared::new))).collect();
         pool(1 + round % 3).install(|| store.apply_batch(batch));
         let expected = from_scratch(&model);
         assert_eq!(store.root(), expected, "round {round}");
@@ -176,7 +176,7 @@ fn the_root_changes_when_any_single_value_key_or_type_changes() {
 #[test]
 fn a_snapshot_keeps_its_root_while_the_store_moves_on() {
     let mut store = ResourceStore::new();
-    store.apply_batch((0..2000).map(|n| (key(n, 1), Some(std::sync::Arc::new(Value::U64(n))))).collect());
+    store.apply_batch((0..2000).map(|n| (key(n, 1), Some(resin_state::Shared::new(Value::U64(n))))).collect());
     let snapshot = store.clone();
     let root = snapshot.root();
     store.apply_batch((0..2000).step_by(2).map(|n| (key(n, 1), None)).collect());
@@ -195,7 +195,7 @@ fn proofs_verify_and_fail_when_tampered_with() {
     assert_eq!(verify_proof(&empty.root(), &key(1, 1), None, &proof), Ok(()));
 
     let mut store = ResourceStore::new();
-    store.apply_batch((0..3000).map(|n| (key(n, n % 2), Some(std::sync::Arc::new(Value::U64(n * 3))))).collect());
+    store.apply_batch((0..3000).map(|n| (key(n, n % 2), Some(resin_state::Shared::new(Value::U64(n * 3))))).collect());
     let root = store.root();
     for n in [0u64, 1, 17, 2999] {
         let k = key(n, n % 2);

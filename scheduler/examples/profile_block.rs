@@ -1,0 +1,78 @@
+//! One block of the standard library's coin transfers, for profilers:
+//! a warm-up block, then the measured block inside [`measured`], so that
+//! `valgrind --tool=callgrind --toggle-collect='*measured*'` counts the
+//! instructions of exactly one block (divide by the block size for a
+//! transfer's share).
+//!
+//! `cargo build --release -p resin-scheduler --example profile_block`, then
+//! `valgrind --tool=callgrind --toggle-collect='*measured*' target/release/examples/profile_block [txs] [threads]`
+//! (threads 0, the default, runs the in-order engine on one thread).
+
+use resin_scheduler::{BlockExecutor, BlockOutput, InOrderExecutor, ParallelExecutor};
+use resin_state::store::ResourceStore;
+use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let txs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000).max(2);
+    let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+    let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
+    let mut code = CodeCache::new();
+    let modules = match resin_stdlib::modules() {
+        Ok(modules) => modules,
+        Err(e) => return eprintln!("cannot compile the standard library: {e}"),
+    };
+    for module in modules {
+        if let Err(e) = code.publish_stdlib(module.clone()) {
+            return eprintln!("cannot publish the standard library: {e}");
+        }
+    }
+    let balance = TypeId::of(&coin, "Balance");
+    // As the VM would hold a balance it wrote (flat).
+    let funded = Value::Struct(vec![Value::Struct(vec![Value::U64(1_000_000)])]).compact();
+    let entries =
+        (0..txs).map(|a| (ResourceKey { address: AccountAddress::from_u64(a), ty: balance }, funded.clone())).collect();
+    let mut state = ResourceStore::from_entries(entries);
+    let mut seed = 0x1234_5678_u64;
+    let mut block = || -> Vec<Transaction> {
+        (0..txs)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let from = seed % txs;
+                let to = (from + 1 + (seed >> 20) % (txs - 1)) % txs;
+                Transaction {
+                    sender: AccountAddress::from_u64(from),
+                    module: coin.clone(),
+                    function: "transfer".into(),
+                    args: vec![Value::Address(AccountAddress::from_u64(to)), Value::U64(1)],
+                    gas_limit: 10_000,
+                }
+            })
+            .collect()
+    };
+    let (warm_up, block) = (block(), block());
+    let mut executor: Box<dyn BlockExecutor> = if threads == 0 {
+        match InOrderExecutor::new() {
+            Ok(e) => Box::new(e),
+            Err(e) => return eprintln!("{e}"),
+        }
+    } else {
+        match ParallelExecutor::new(threads) {
+            Ok(e) => Box::new(e),
+            Err(e) => return eprintln!("{e}"),
+        }
+    };
+    drop(executor.execute_block(&code, &mut state, &warm_up));
+    let start = std::time::Instant::now();
+    measured(executor.as_mut(), &code, &mut state, &block);
+    eprintln!("{txs} transfers in {:?}", start.elapsed());
+}
+
+/// The block that is measured, its output dropped inside.
+#[inline(never)]
+fn measured(executor: &mut dyn BlockExecutor, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) {
+    let output: BlockOutput = executor.execute_block(code, state, block);
+    drop(std::hint::black_box(output));
+}

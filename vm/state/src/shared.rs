@@ -1,0 +1,136 @@
+//! A value as storage, block overlays and receipts share it.
+//!
+//! A primitive or a flat struct ([`Value::Flat`]) is held inline and copied
+//! (a few words, no allocation, and no atomic reference count for lanes on
+//! different cores to contend for); anything larger is held once behind an
+//! `Arc` and shared. So a transfer's two written balances travel from the
+//! interpreter through the receipt and the overlay into the store without a
+//! heap allocation, while a large vector is still never copied.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::value::Value;
+
+#[derive(Clone)]
+pub struct Shared(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline(Value),
+    Heap(Arc<Value>),
+}
+
+impl Shared {
+    /// Shares `value`: inline if it needs no heap, behind an `Arc` otherwise.
+    #[inline]
+    pub fn new(value: Value) -> Shared {
+        Shared(if is_inline(&value) { Repr::Inline(value) } else { Repr::Heap(Arc::new(value)) })
+    }
+
+    /// The value, owned: copied when inline, taken out of the `Arc` when
+    /// this was its last holder, cloned otherwise.
+    #[inline]
+    pub fn into_owned(self) -> Value {
+        match self.0 {
+            Repr::Inline(value) => value,
+            Repr::Heap(shared) => Arc::unwrap_or_clone(shared),
+        }
+    }
+}
+
+/// Whether `value` owns no heap memory.
+#[inline(always)]
+fn is_inline(value: &Value) -> bool {
+    !matches!(value, Value::Vector(_) | Value::Struct(_))
+}
+
+impl From<Value> for Shared {
+    fn from(value: Value) -> Shared {
+        Shared::new(value)
+    }
+}
+
+impl From<Arc<Value>> for Shared {
+    fn from(value: Arc<Value>) -> Shared {
+        if is_inline(&value) {
+            Shared(Repr::Inline((*value).clone()))
+        } else {
+            Shared(Repr::Heap(value))
+        }
+    }
+}
+
+impl Deref for Shared {
+    type Target = Value;
+
+    #[inline(always)]
+    fn deref(&self) -> &Value {
+        match &self.0 {
+            Repr::Inline(value) => value,
+            Repr::Heap(value) => value,
+        }
+    }
+}
+
+impl AsRef<Value> for Shared {
+    fn as_ref(&self) -> &Value {
+        self
+    }
+}
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Shared {}
+
+impl Hash for Shared {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shared, D::Error> {
+        Value::deserialize(d).map(Shared::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_values_are_inline_and_large_ones_shared() {
+        let balance = Value::Struct(vec![Value::Struct(vec![Value::U64(5)])]).compact();
+        let shared = Shared::new(balance.clone());
+        assert!(matches!(shared.0, Repr::Inline(_)));
+        assert_eq!(*shared, balance);
+        let bytes = Value::Vector(vec![Value::U8(1); 100]);
+        let shared = Shared::new(bytes.clone());
+        let Repr::Heap(arc) = &shared.0 else { panic!("a vector is shared") };
+        let copy = shared.clone();
+        let Repr::Heap(copied) = &copy.0 else { panic!("a copy shares too") };
+        assert!(Arc::ptr_eq(arc, copied), "cloning shares the vector");
+        assert_eq!(copy.into_owned(), bytes);
+    }
+}

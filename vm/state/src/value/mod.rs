@@ -1,0 +1,227 @@
+//! Runtime values as they live in storage, arguments and events.
+//! (References exist only inside the interpreter and are defined there.)
+//!
+//! A struct has two representations with one meaning: a list of fields
+//! ([`Value::Struct`]), or, when its scalars fit in a few words,
+//! [`Value::Flat`] — held inline, so that packing a `Coin`, copying a
+//! `Balance` out of storage and writing it back allocate nothing. The two
+//! compare, hash, encode and cost gas alike, so which one a value happens to
+//! be never shows: the VM builds the flat form whenever it fits
+//! ([`Value::structure`]) and decoding does the same, while a struct built by
+//! hand as a list of fields stays correct everywhere, only slower.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::ser::{SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+
+use resin_format::file_format::AccountAddress;
+
+mod flat;
+
+pub use flat::{Flat, FlatPos, Scalar, FLAT_WORDS};
+
+#[derive(Clone, Deserialize)]
+pub enum Value {
+    Bool(bool),
+    U8(u8),
+    U64(u64),
+    U128(u128),
+    Address(AccountAddress),
+    Signer(AccountAddress),
+    Vector(Vec<Value>),
+    /// Fields in declaration order.
+    Struct(Vec<Value>),
+    /// A struct of scalars held inline (see the module documentation). It
+    /// encodes as a `Struct`, so nothing decodes into it directly:
+    /// [`crate::canonical::decode`] builds it from the fields.
+    #[serde(skip_deserializing)]
+    Flat(Flat),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::U8(a), Value::U8(b)) => a == b,
+            (Value::U64(a), Value::U64(b)) => a == b,
+            (Value::U128(a), Value::U128(b)) => a == b,
+            (Value::Address(a), Value::Address(b)) | (Value::Signer(a), Value::Signer(b)) => a == b,
+            (Value::Vector(a), Value::Vector(b)) | (Value::Struct(a), Value::Struct(b)) => a == b,
+            // Unused words are always zero, so equal fields mean equal words.
+            (Value::Flat(a), Value::Flat(b)) => a == b,
+            (Value::Flat(flat), Value::Struct(fields)) | (Value::Struct(fields), Value::Flat(flat)) => {
+                flat.field_count() == fields.len() && flat.fields().zip(fields).all(|(a, b)| a == *b)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    /// Hashes what [`PartialEq`] compares: a flat struct like its fields.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Value::Bool(v) => (0u8, v).hash(state),
+            Value::U8(v) => (1u8, v).hash(state),
+            Value::U64(v) => (2u8, v).hash(state),
+            Value::U128(v) => (3u8, v).hash(state),
+            Value::Address(v) => (4u8, v).hash(state),
+            Value::Signer(v) => (5u8, v).hash(state),
+            Value::Vector(items) => (6u8, items).hash(state),
+            Value::Struct(fields) => (7u8, fields).hash(state),
+            Value::Flat(flat) => {
+                (7u8, flat.field_count()).hash(state);
+                flat.fields().for_each(|field| field.hash(state));
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    /// A flat struct prints as the `Struct` it stands for.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(v) => f.debug_tuple("Bool").field(v).finish(),
+            Value::U8(v) => f.debug_tuple("U8").field(v).finish(),
+            Value::U64(v) => f.debug_tuple("U64").field(v).finish(),
+            Value::U128(v) => f.debug_tuple("U128").field(v).finish(),
+            Value::Address(v) => f.debug_tuple("Address").field(v).finish(),
+            Value::Signer(v) => f.debug_tuple("Signer").field(v).finish(),
+            Value::Vector(items) => f.debug_tuple("Vector").field(items).finish(),
+            Value::Struct(fields) => f.debug_tuple("Struct").field(fields).finish(),
+            Value::Flat(flat) => f.debug_tuple("Struct").field(&flat.fields().collect::<Vec<_>>()).finish(),
+        }
+    }
+}
+
+impl Serialize for Value {
+    /// What `#[derive(Serialize)]` writes, with a flat struct written as
+    /// the `Struct` it stands for.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Bool(v) => s.serialize_newtype_variant("Value", 0, "Bool", v),
+            Value::U8(v) => s.serialize_newtype_variant("Value", 1, "U8", v),
+            Value::U64(v) => s.serialize_newtype_variant("Value", 2, "U64", v),
+            Value::U128(v) => s.serialize_newtype_variant("Value", 3, "U128", v),
+            Value::Address(v) => s.serialize_newtype_variant("Value", 4, "Address", v),
+            Value::Signer(v) => s.serialize_newtype_variant("Value", 5, "Signer", v),
+            Value::Vector(items) => s.serialize_newtype_variant("Value", 6, "Vector", items),
+            Value::Struct(fields) => s.serialize_newtype_variant("Value", 7, "Struct", fields),
+            Value::Flat(flat) => s.serialize_newtype_variant("Value", 7, "Struct", &FlatFields(flat)),
+        }
+    }
+}
+
+/// A flat struct's fields as a sequence, for [`Value`]'s `Serialize`.
+struct FlatFields<'a>(&'a Flat);
+
+impl Serialize for FlatFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.field_count()))?;
+        for field in self.0.fields() {
+            seq.serialize_element(&field)?;
+        }
+        seq.end()
+    }
+}
+
+impl Value {
+    /// A struct with these fields: flat when it fits (see the module
+    /// documentation), a list of fields otherwise.
+    pub fn structure(fields: Vec<Value>) -> Value {
+        match Flat::pack(&fields) {
+            Some(flat) => Value::Flat(flat),
+            None => Value::Struct(fields),
+        }
+    }
+
+    /// The same value with every struct that fits held flat: for values
+    /// built by hand as lists of fields (a test's or a tool's genesis), so
+    /// that they run as fast as the ones the VM builds.
+    pub fn compact(self) -> Value {
+        match self {
+            Value::Struct(fields) => Value::structure(fields.into_iter().map(Value::compact).collect()),
+            Value::Vector(items) => Value::Vector(items.into_iter().map(Value::compact).collect()),
+            other => other,
+        }
+    }
+
+    /// A struct's fields, in either representation; `None` for anything
+    /// else. Borrowed from a list of fields, copied out of a flat struct.
+    pub fn struct_fields(&self) -> Option<Cow<'_, [Value]>> {
+        match self {
+            Value::Struct(fields) => Some(Cow::Borrowed(fields)),
+            Value::Flat(flat) => Some(Cow::Owned(flat.fields().collect())),
+            _ => None,
+        }
+    }
+
+    /// The size in bytes charged for storage reads and writes: the length of the
+    /// canonical encoding, computed without allocating.
+    pub fn storage_size(&self) -> u64 {
+        // postcard: one varint tag, then the payload.
+        1 + match self {
+            Value::Bool(_) | Value::U8(_) => 1,
+            Value::U64(v) => varint_len(*v as u128),
+            Value::U128(v) => varint_len(*v),
+            Value::Address(_) | Value::Signer(_) => 32,
+            Value::Vector(items) | Value::Struct(items) => {
+                varint_len(items.len() as u128) + items.iter().map(Value::storage_size).sum::<u64>()
+            }
+            // The flat length counts the tag itself.
+            Value::Flat(flat) => flat.encoded_len() - 1,
+        }
+    }
+
+    /// The canonical byte encoding (postcard's layout) that the state root
+    /// and the state file use, written without recursion
+    /// ([`crate::canonical`]).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        crate::canonical::encode(self)
+    }
+
+    /// Reads a value written by [`Value::canonical_bytes`], refusing values
+    /// nested deeper than the format's `MAX_VALUE_DEPTH`.
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Value, crate::canonical::ValueDecodeError> {
+        crate::canonical::decode(bytes)
+    }
+
+    /// How deeply the value nests: a primitive is 1, a vector or struct one
+    /// more than its deepest item.
+    pub fn depth(&self) -> usize {
+        crate::canonical::depth(self)
+    }
+}
+
+fn varint_len(v: u128) -> u64 {
+    let bits = 128 - u64::from(v.leading_zeros());
+    bits.div_ceil(7).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_size_is_the_canonical_length() {
+        let values = [
+            Value::Bool(true),
+            Value::U8(200),
+            Value::U64(0),
+            Value::U64(127),
+            Value::U64(128),
+            Value::U64(u64::MAX),
+            Value::U128(u128::MAX),
+            Value::Address(AccountAddress::from_u64(7)),
+            Value::Struct(vec![Value::Struct(vec![Value::U64(1_000_000)]), Value::Vector(vec![Value::U8(1); 300])]),
+        ];
+        for v in values {
+            assert_eq!(v.storage_size(), v.canonical_bytes().len() as u64, "{v:?}");
+        }
+    }
+}
