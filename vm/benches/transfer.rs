@@ -12,13 +12,14 @@
 //! interleaved summary alternates rounds of both and prints the ratio at
 //! the 10th percentile and the median, which is steadier on a shared machine.
 
-use resin_state::Shared;
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use resin_state::keys::{ResourceKey, TypeId};
 use resin_state::store::{ResourceStore, StateView};
+use resin_state::value::{Flat, FlatPos};
+use resin_state::Shared;
 use resin_vm::{
     declared_keys, execute_transaction, execute_with_keys, AccountAddress, CodeCache, ModuleId, Transaction, Value,
     WriteOp, WriteSet,
@@ -82,30 +83,30 @@ fn native_transfer(
 ) -> Result<WriteSet, u64> {
     let from_key = ResourceKey { address: from, ty };
     let to_key = ResourceKey { address: to, ty };
-    let read = |key: &ResourceKey| -> Result<u64, u64> {
+    // A balance as the store holds it: `Balance { coin: Coin { value } }`
+    // inline, one word; the amount is read and written in place.
+    let read = |key: &ResourceKey| -> Result<(Flat, FlatPos, u64), u64> {
         match view.resource(key).as_deref() {
-            Some(Value::Struct(fields)) => match fields.first() {
-                Some(Value::Struct(coin)) => match coin.first() {
-                    Some(Value::U64(v)) => Ok(*v),
-                    _ => Err(2),
-                },
-                _ => Err(2),
-            },
+            Some(Value::Flat(balance)) => {
+                let value = balance.field(0).and_then(|coin| balance.nested_field(coin, 0)).ok_or(2u64)?;
+                Ok((*balance, value, balance.u64_at(value).ok_or(2u64)?))
+            }
             _ => Err(2),
         }
     };
-    let from_balance = read(&from_key)?;
-    if from_balance < amount {
+    let (mut from_balance, from_at, from_value) = read(&from_key)?;
+    if from_value < amount {
         return Err(1);
     }
-    let from_after = from_balance - amount;
-    let to_after = read(&to_key)?.checked_add(amount).ok_or(3u64)?;
-    let mut ops = vec![
-        WriteOp { key: from_key, value: Some(Shared::new(balance(from_after))) },
-        WriteOp { key: to_key, value: Some(Shared::new(balance(to_after))) },
+    let (mut to_balance, to_at, to_value) = read(&to_key)?;
+    *from_balance.u64_mut(from_at).ok_or(2u64)? = from_value - amount;
+    *to_balance.u64_mut(to_at).ok_or(2u64)? = to_value.checked_add(amount).ok_or(3u64)?;
+    let mut ops: smallvec::SmallVec<[WriteOp; 2]> = smallvec::smallvec![
+        WriteOp { key: from_key, value: Some(Shared::new(Value::Flat(from_balance))) },
+        WriteOp { key: to_key, value: Some(Shared::new(Value::Flat(to_balance))) },
     ];
     ops.sort_unstable_by_key(|op| op.key);
-    Ok(WriteSet(ops.into()))
+    Ok(WriteSet(ops))
 }
 
 fn transfer_tx(from: AccountAddress, to: AccountAddress) -> Transaction {
