@@ -69,24 +69,48 @@ impl CostModel {
 
     /// Folds one execution of `module::function` into its average.
     pub fn observe(&mut self, module: &ModuleId, function: &str, gas_used: u64) {
-        let per_module = match self.learned.get_mut(module) {
-            Some(m) => m,
-            None => self.learned.entry(module.clone()).or_default(),
-        };
-        match per_module.get_mut(function) {
-            Some(avg) => *avg = ema(*avg, gas_used),
-            None => {
-                per_module.insert(function.to_owned(), gas_used);
-            }
-        }
+        let avg = self.learned(module, function).map_or(gas_used, |avg| ema(avg, gas_used));
+        self.store(module, function, avg);
     }
 
     /// Feeds a block's receipts back, in block order. Transactions that could
     /// not start say nothing about their function's cost and are skipped.
     pub fn observe_block(&mut self, block: &[Transaction], receipts: &[Receipt]) {
+        // Blocks are runs of calls to few functions: a run's average is
+        // folded in a local and stored once, not looked up per transaction.
+        let mut run: Option<(&ModuleId, &str, u64)> = None;
         for (tx, receipt) in block.iter().zip(receipts) {
-            if !matches!(receipt.status, Status::InvalidArguments { .. }) {
-                self.observe(&tx.module, &tx.function, receipt.gas_used);
+            if matches!(receipt.status, Status::InvalidArguments { .. }) {
+                continue;
+            }
+            let gas = receipt.gas_used;
+            match &mut run {
+                Some((module, function, avg)) if *function == tx.function && **module == tx.module => {
+                    *avg = ema(*avg, gas);
+                }
+                _ => {
+                    if let Some((module, function, avg)) = run.take() {
+                        self.store(module, function, avg);
+                    }
+                    let avg = self.learned(&tx.module, &tx.function).map_or(gas, |avg| ema(avg, gas));
+                    run = Some((&tx.module, &tx.function, avg));
+                }
+            }
+        }
+        if let Some((module, function, avg)) = run {
+            self.store(module, function, avg);
+        }
+    }
+
+    fn store(&mut self, module: &ModuleId, function: &str, avg: u64) {
+        let per_module = match self.learned.get_mut(module) {
+            Some(m) => m,
+            None => self.learned.entry(module.clone()).or_default(),
+        };
+        match per_module.get_mut(function) {
+            Some(slot) => *slot = avg,
+            None => {
+                per_module.insert(function.to_owned(), avg);
             }
         }
     }
@@ -139,6 +163,37 @@ mod tests {
         // Never above the limit: the VM stops there.
         assert_eq!(model.estimate(&tx("transfer", 100)), 100);
         assert_eq!(model.estimate(&tx("other", 0)), 1);
+    }
+
+    #[test]
+    fn a_block_is_learned_as_its_transactions_one_by_one() {
+        use resin_vm::{Receipt, Status, WriteSet};
+        let receipt = |gas_used, status| Receipt { status, gas_used, events: vec![], write_set: WriteSet::default() };
+        let other = ModuleId::new(AccountAddress::from_u64(2), "coin");
+        let mut block = Vec::new();
+        let mut receipts = Vec::new();
+        // Runs of one function, interleavings, another module's function of
+        // the same name, and transactions that could not start.
+        for i in 0..40u64 {
+            let mut t = tx(["transfer", "mint", "transfer"][(i / 7 % 3) as usize], 10_000);
+            if i % 11 == 5 {
+                t.module = other.clone();
+            }
+            let status = if i % 13 == 3 { Status::InvalidArguments { reason: "no".into() } } else { Status::Success };
+            block.push(t);
+            receipts.push(receipt(100 + i * 37 % 900, status));
+        }
+        let mut by_block = CostModel::new();
+        by_block.observe(&block[0].module, "transfer", 5_000);
+        let mut one_by_one = by_block.clone();
+        by_block.observe_block(&block, &receipts);
+        for (t, r) in block.iter().zip(&receipts) {
+            if !matches!(r.status, Status::InvalidArguments { .. }) {
+                one_by_one.observe(&t.module, &t.function, r.gas_used);
+            }
+        }
+        assert_eq!(by_block, one_by_one);
+        assert!(by_block.learned(&other, "transfer").is_some());
     }
 
     #[test]

@@ -207,6 +207,22 @@ pub(super) fn global_write<V: StateView + ?Sized>(
 
 /// `[copy_loc r|move_loc r|(imm|mut)_borrow_loc l]; borrow_field*; read_ref`.
 pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
+    // A copied reference is read through where it lies: a read needs no
+    // copy of it (only a write does, to borrow the locals mutably).
+    if let Source::Copy(l) = f.source {
+        let local = cx.base + usize::from(l);
+        // The same faults, in the same order, as `Ctx::reference` then the charges.
+        match cx.locals.get(local) {
+            Some(Slot::Ref(_)) => {}
+            Some(Slot::Empty) => return Err((dangling(), pc)),
+            _ => return Err((invariant(), pc)),
+        }
+        let at = cx.charge_path_steps(f, pc)?;
+        let Some(Slot::Ref(r)) = cx.locals.get(local) else { return Err((invariant(), at)) };
+        let place = deref(cx.locals, cx.globals, r).map_err(|e| (e, at))?;
+        let place = walk_on(place, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
+        return push_copy(cx.stack, cx.gas, place).map_err(|e| (e, at));
+    }
     let r = cx.reference(f.source, pc)?;
     let at = cx.charge_path_steps(f, pc)?;
     let place = deref(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;

@@ -41,11 +41,20 @@ pub(crate) enum Root {
 /// (no vector can hold 2^32 elements within a transaction's gas).
 pub(crate) type Path = SmallVec<[u32; 4]>;
 
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(PartialEq, Eq, Debug)]
 pub(crate) struct Ref {
     pub root: Root,
     pub mutable: bool,
     pub path: Path,
+}
+
+impl Clone for Ref {
+    /// Copies the path as a slice (one `memcpy` while it is inline), not
+    /// element by element as `SmallVec`'s own `clone` does.
+    #[inline]
+    fn clone(&self) -> Ref {
+        Ref { root: self.root, mutable: self.mutable, path: Path::from_slice(&self.path) }
+    }
 }
 
 impl Ref {
