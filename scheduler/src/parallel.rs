@@ -127,7 +127,9 @@ impl ParallelExecutor {
 fn in_block_order(plan: &Plan, per_lane: Vec<LaneResult>) -> Vec<Receipt> {
     if let [only] = per_lane.as_slice() {
         if only.receipts.len() == plan.placements.len() {
-            return per_lane.into_iter().flat_map(|l| l.receipts).map(|(_, r)| r).collect();
+            let mut receipts = Vec::with_capacity(only.receipts.len());
+            receipts.extend(per_lane.into_iter().flat_map(|l| l.receipts).map(|(_, r)| r));
+            return receipts;
         }
     }
     // Lane results come back indexed like `plan.lanes` (broadcast) or hold
@@ -144,13 +146,14 @@ fn in_block_order(plan: &Plan, per_lane: Vec<LaneResult>) -> Vec<Receipt> {
         }
         lanes.push(result.receipts.into_iter());
     }
-    plan.placements
-        .iter()
-        .filter_map(|p| {
-            let index = *lane_of_result.get(p.lane as usize)?;
-            lanes.get_mut(index)?.next().map(|(_, r)| r)
-        })
-        .collect()
+    // Sized up front: receipts are large, and growing the vector would copy
+    // every one of them again at each doubling.
+    let mut receipts = Vec::with_capacity(plan.placements.len());
+    receipts.extend(plan.placements.iter().filter_map(|p| {
+        let index = *lane_of_result.get(p.lane as usize)?;
+        lanes.get_mut(index)?.next().map(|(_, r)| r)
+    }));
+    receipts
 }
 
 impl BlockExecutor for ParallelExecutor {
