@@ -32,6 +32,8 @@ pub struct Ran {
 pub struct Sample {
     /// Wall time of the whole block: execution, and every drop after it.
     pub wall: Duration,
+    /// Of `wall`: dropping the block's output and the state it superseded.
+    pub dropped: Duration,
     pub allocations: u64,
     pub output: resin_scheduler::BlockStats,
 }
@@ -57,6 +59,6 @@ impl<E: BlockExecutor> Runner<E> {
         drop(output);
         drop(std::mem::replace(&mut self.state, next));
         let dropped = start.elapsed();
-        Sample { wall: wall + dropped, allocations: before + (allocations() - allocs), output: stats }
+        Sample { wall: wall + dropped, dropped, allocations: before + (allocations() - allocs), output: stats }
     }
 }

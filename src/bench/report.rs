@@ -76,12 +76,19 @@ pub struct BenchResult {
     pub par_execute_ms: f64,
     pub par_commit_ms: f64,
     pub par_root_ms: f64,
+    /// The wall time outside the phases (results gathered, costs learned,
+    /// everything dropped), and of it dropping the output and the
+    /// superseded state.
+    pub par_other_ms: f64,
+    pub par_drop_ms: f64,
     /// The in-order executor's; `seq_schedule_ms` is numbering the keys.
     pub seq_keys_ms: f64,
     pub seq_schedule_ms: f64,
     pub seq_execute_ms: f64,
     pub seq_commit_ms: f64,
     pub seq_root_ms: f64,
+    pub seq_other_ms: f64,
+    pub seq_drop_ms: f64,
     /// Over all blocks.
     pub succeeded: usize,
     pub lanes: usize,
@@ -112,6 +119,14 @@ impl BenchResult {
         let phase = |s: &[Sample], f: &dyn Fn(&resin_scheduler::Timings) -> Duration| {
             Spread::of(s.iter().map(|x| ms(f(&x.output.timings)))).p50
         };
+        let other = |s: &[Sample]| {
+            Spread::of(s.iter().map(|x| {
+                let t = &x.output.timings;
+                ms(x.wall) - ms(t.keys + t.schedule + t.execute + t.commit)
+            }))
+            .p50
+        };
+        let dropped = |s: &[Sample]| Spread::of(s.iter().map(|x| ms(x.dropped))).p50;
         let allocs = |s: &[Sample]| {
             let total: u64 = s.iter().map(|x| x.allocations).sum();
             total as f64 / (ctx.txs * s.len()).max(1) as f64
@@ -149,11 +164,15 @@ impl BenchResult {
             par_execute_ms: phase(&c.par, &|t| t.execute),
             par_commit_ms: phase(&c.par, &|t| t.commit),
             par_root_ms: phase(&c.par, &|t| t.root),
+            par_other_ms: other(&c.par),
+            par_drop_ms: dropped(&c.par),
             seq_keys_ms: phase(&c.seq, &|t| t.keys),
             seq_schedule_ms: phase(&c.seq, &|t| t.schedule),
             seq_execute_ms: phase(&c.seq, &|t| t.execute),
             seq_commit_ms: phase(&c.seq, &|t| t.commit),
             seq_root_ms: phase(&c.seq, &|t| t.root),
+            seq_other_ms: other(&c.seq),
+            seq_drop_ms: dropped(&c.seq),
             succeeded: c.par.iter().map(|x| x.output.summary.succeeded).sum(),
             lanes: median_of(plans.iter().map(|p| p.lanes_used).collect()),
             dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
@@ -174,8 +193,8 @@ impl BenchResult {
             "{}: {what}\n  \
              in order, 1 thread:  {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]\n  \
              parallel, {:<9} {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]  speedup {:.2}x [{:.2}-{:.2}]\n  \
-             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}); {}, {} dependencies\n  \
-             in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1})\n  \
+             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
+             in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
              {} of {} succeeded; state roots {}, receipts {} in every block\n",
             self.workload,
@@ -197,6 +216,8 @@ impl BenchResult {
             self.par_execute_ms,
             self.par_commit_ms,
             self.par_root_ms,
+            self.par_other_ms,
+            self.par_drop_ms,
             plural(self.lanes, "lane"),
             thousands(self.dependencies as u64),
             self.seq_keys_ms,
@@ -204,6 +225,8 @@ impl BenchResult {
             self.seq_execute_ms,
             self.seq_commit_ms,
             self.seq_root_ms,
+            self.seq_other_ms,
+            self.seq_drop_ms,
             self.allocs_per_tx,
             self.seq_allocs_per_tx,
             thousands(self.succeeded as u64),

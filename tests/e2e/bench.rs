@@ -18,6 +18,9 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         for key in ["txs", "threads", "cores", "seq_tps", "par_tps", "lanes", "par_execute_ms", "par_root_ms"] {
             assert!(line.get(key).is_some(), "missing {key}: {line}");
         }
+        // The rest of the block's wall time holds its drops.
+        let (other, dropped) = (line["par_other_ms"].as_f64().unwrap(), line["par_drop_ms"].as_f64().unwrap());
+        assert!(0.0 <= dropped && dropped <= other, "{dropped} {other}");
         assert_eq!(line["txs"], 500);
         assert_eq!(line["blocks"], 3);
         assert_eq!(line["threads"], 2);
