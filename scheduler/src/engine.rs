@@ -120,10 +120,10 @@ impl BlockRun<'_> {
 
     fn run_tx(&self, overlay: &BlockOverlay<'_>, i: usize) -> Receipt {
         let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
-        match self.keys.get(i) {
-            Some(Ok(keys)) => {
+        match self.keys.resolved(i) {
+            Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_with_keys(self.code, &TxView { overlay, own }, tx, keys);
+                let receipt = resin_vm::execute_entry(self.code, &TxView { overlay, own }, tx, entry, keys);
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
                 }

@@ -4,15 +4,33 @@
 //! A transaction whose keys cannot be instantiated (unknown function, wrong
 //! arguments) has no keys: it takes part in no conflict and only produces its
 //! `InvalidArguments` receipt.
+//!
+//! Instantiating keys resolves each transaction's entry function; its handle
+//! is kept beside the keys, so that executing the transaction does not
+//! resolve it a second time.
 
 use rayon::prelude::*;
-use resin_vm::{CodeCache, DeclaredKeys, KeyAccess, Receipt, Status, Transaction, WriteSet};
+use resin_vm::{CodeCache, DeclaredKeys, EntryHandle, KeyAccess, Receipt, Status, Transaction, WriteSet};
 
 /// The instantiated keys of every transaction of a block, in block order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlockKeys {
     /// A rejection is boxed: it is rare, and `Status` is large.
-    per_tx: Vec<Result<DeclaredKeys, Box<Status>>>,
+    per_tx: Vec<Result<TxKeys, Box<Status>>>,
+}
+
+/// One transaction's keys, and the entry function they were instantiated
+/// from when they were (keys supplied by a caller come without).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TxKeys {
+    keys: DeclaredKeys,
+    entry: Option<EntryHandle>,
+}
+
+impl TxKeys {
+    fn supplied(keys: DeclaredKeys) -> TxKeys {
+        TxKeys { keys, entry: None }
+    }
 }
 
 impl BlockKeys {
@@ -30,14 +48,15 @@ impl BlockKeys {
     /// Keys computed elsewhere: for tests, and for callers that cache keys
     /// across re-executions. The executors trust them exactly as they trust
     /// instantiated ones; keys narrower than the code's accesses make those
-    /// transactions abort with `AccessViolation` in the VM.
+    /// transactions abort with `AccessViolation` in the VM. Execution
+    /// resolves these transactions' entry functions itself.
     pub fn from_results(per_tx: Vec<Result<DeclaredKeys, Status>>) -> BlockKeys {
-        BlockKeys { per_tx: per_tx.into_iter().map(|r| r.map_err(Box::new)).collect() }
+        BlockKeys { per_tx: per_tx.into_iter().map(|r| r.map(TxKeys::supplied).map_err(Box::new)).collect() }
     }
 
     /// Every transaction has the given keys.
     pub fn from_declared(per_tx: Vec<DeclaredKeys>) -> BlockKeys {
-        BlockKeys { per_tx: per_tx.into_iter().map(Ok).collect() }
+        BlockKeys { per_tx: per_tx.into_iter().map(|keys| Ok(TxKeys::supplied(keys))).collect() }
     }
 
     pub fn len(&self) -> usize {
@@ -50,15 +69,22 @@ impl BlockKeys {
 
     /// The keys of transaction `i`, or the status that prevented instantiating them.
     pub fn get(&self, i: usize) -> Option<Result<&DeclaredKeys, &Status>> {
-        self.per_tx.get(i).map(|r| r.as_ref().map_err(|s| &**s))
+        self.per_tx.get(i).map(|r| r.as_ref().map(|k| &k.keys).map_err(|s| &**s))
     }
 
     /// The accesses of transaction `i`; empty when it has no keys.
     pub fn accesses(&self, i: usize) -> &[KeyAccess] {
         match self.per_tx.get(i) {
-            Some(Ok(keys)) => &keys.0,
+            Some(Ok(k)) => &k.keys.0,
             _ => &[],
         }
+    }
+
+    /// The keys of transaction `i` with the handle of the entry function
+    /// instantiating them resolved (none for keys supplied by a caller), for
+    /// [`resin_vm::execute_entry`]; or the status that prevented instantiating them.
+    pub(crate) fn resolved(&self, i: usize) -> Option<Result<(&DeclaredKeys, Option<EntryHandle>), &Status>> {
+        self.per_tx.get(i).map(|r| r.as_ref().map(|k| (&k.keys, k.entry)).map_err(|s| &**s))
     }
 
     /// These keys for a block of `n` transactions: extra entries are dropped,
@@ -74,12 +100,15 @@ impl BlockKeys {
 
     /// Total number of accesses in the block: the size the graph build is linear in.
     pub fn access_count(&self) -> usize {
-        self.per_tx.iter().map(|k| k.as_ref().map_or(0, |k| k.0.len())).sum()
+        self.per_tx.iter().map(|k| k.as_ref().map_or(0, |k| k.keys.0.len())).sum()
     }
 }
 
-fn instantiate_one(code: &CodeCache, tx: &Transaction) -> Result<DeclaredKeys, Box<Status>> {
-    resin_vm::declared_keys(code, tx).map_err(Box::new)
+fn instantiate_one(code: &CodeCache, tx: &Transaction) -> Result<TxKeys, Box<Status>> {
+    match resin_vm::resolve_keys(code, tx) {
+        Ok((entry, keys)) => Ok(TxKeys { keys, entry: Some(entry) }),
+        Err(status) => Err(Box::new(status)),
+    }
 }
 
 /// The receipt of a transaction that could not start: nothing ran, so no gas.

@@ -94,8 +94,8 @@ impl BlockExecutor for SequentialExecutor {
             .iter()
             .enumerate()
             .map(|(i, tx)| {
-                let receipt = match keys.get(i) {
-                    Some(Ok(keys)) => resin_vm::execute_with_keys(code, &overlay, tx, keys),
+                let receipt = match keys.resolved(i) {
+                    Some(Ok((keys, entry))) => resin_vm::execute_entry(code, &overlay, tx, entry, keys),
                     Some(Err(status)) => rejected_receipt(status),
                     None => rejected_receipt(&crate::keys::missing_keys()),
                 };

@@ -7,7 +7,7 @@ use common::*;
 use resin_scheduler::{
     BlockExecutor, BlockKeys, CostModel, InOrderExecutor, ParallelExecutor, Schedule, SequentialExecutor,
 };
-use resin_vm::{Status, Transaction};
+use resin_vm::{declared_keys, Status, Transaction, Value};
 
 fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOutput, resin_scheduler::BlockOutput) {
     let code = code();
@@ -87,6 +87,49 @@ fn missing_keys_are_rejected_the_same_way_by_both_executors() {
     assert!(seq.receipts[0].status.is_success());
     assert!(matches!(seq.receipts[1].status, Status::InvalidArguments { .. }));
     assert_eq!(seq.state_root, par.state_root);
+}
+
+#[test]
+fn entry_handles_made_for_other_transactions_change_no_receipt() {
+    // Keys instantiated for one block carry its transactions' entry handles
+    // (all `coin::transfer`); run under them, a block that calls something
+    // else must get exactly the receipts it gets when every transaction is
+    // resolved by name, in every executor. Trusting the handle would run
+    // `transfer` for the first four instead of rejecting them.
+    let code = code();
+    let state = genesis(&code, 0..4);
+    let planned: Vec<Transaction> = (0..6).map(|_| transfer(0, 1, 5)).collect();
+    let keys = BlockKeys::instantiate(&code, &planned);
+    let mut unknown = transfer(0, 1, 5);
+    unknown.function = "steal".into();
+    let mut swapped = transfer(0, 1, 5);
+    swapped.args.reverse();
+    let mut greedy = transfer(0, 1, 5);
+    greedy.gas_limit = u64::MAX;
+    let not_entry = call(coin(), "balance_of", 0, vec![Value::Address(addr(0))], GAS);
+    let mint = call(coin(), "mint", 0, vec![Value::U64(5)], GAS);
+    let block = vec![unknown, swapped, greedy, not_entry, mint, transfer(0, 1, 5)];
+    // The same keys, computed apart: no handles, so every transaction is
+    // resolved by name.
+    let by_name = BlockKeys::from_declared(planned.iter().map(|tx| declared_keys(&code, tx).unwrap()).collect());
+    assert!((0..block.len()).all(|i| keys.get(i) == by_name.get(i)), "only the handles differ");
+    let executors: Vec<Box<dyn BlockExecutor>> = vec![
+        Box::new(SequentialExecutor::new()),
+        Box::new(InOrderExecutor::new().unwrap()),
+        Box::new(ParallelExecutor::new(2).unwrap()),
+    ];
+    for mut executor in executors {
+        let (mut s1, mut s2) = (state.clone(), state.clone());
+        let expected = executor.execute_with_keys(&code, &mut s1, &block, &by_name);
+        let out = executor.execute_with_keys(&code, &mut s2, &block, &keys);
+        assert_eq!(out.receipts, expected.receipts);
+        assert_eq!(out.state_root, expected.state_root);
+        let rejected: Vec<bool> =
+            out.receipts.iter().map(|r| matches!(r.status, Status::InvalidArguments { .. })).collect();
+        assert_eq!(rejected, [true, true, true, true, false, false]);
+        assert!(out.receipts[4..].iter().all(|r| r.status.is_success()), "{:?}", out.receipts);
+        assert_ne!(out.receipts[4].write_set, out.receipts[5].write_set, "mint ran, not transfer");
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! failure neither, and always the gas used (the whole limit when it ran out).
 
 use crate::interpreter;
-use crate::loader::{self, CodeCache, LoadError};
+use crate::loader::{self, CodeCache, EntryHandle, LoadError};
 use crate::transaction::{Receipt, Status, Transaction};
 use resin_format::file_format::Module;
 use resin_state::keys::DeclaredKeys;
@@ -37,7 +37,22 @@ pub fn execute_with_keys<V: StateView + ?Sized>(
     tx: &Transaction,
     keys: &DeclaredKeys,
 ) -> Receipt {
-    match loader::resolve_entry(code, tx) {
+    execute_entry(code, view, tx, None, keys)
+}
+
+/// [`execute_with_keys`] through `entry`, the handle [`loader::resolve_keys`]
+/// returned with `keys` for `tx`: the entry function is found without looking
+/// its names up again. The receipt is [`execute_with_keys`]'s whatever the
+/// handle: one that does not name `tx`'s function in `code` is passed over
+/// for a lookup by name ([`loader::EntryHandle`]), as is `None`.
+pub fn execute_entry<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    entry: Option<EntryHandle>,
+    keys: &DeclaredKeys,
+) -> Receipt {
+    match loader::resolve_entry_at(code, tx, entry) {
         Ok((module, function)) => {
             interpreter::invoke(module, function, view, keys, tx.sender, &tx.args, tx.gas_limit).receipt
         }

@@ -1,13 +1,31 @@
 //! Entry-point resolution and access-spec instantiation: from a transaction to
-//! the function it calls and the concrete keys it declares.
+//! the function it calls (and an [`EntryHandle`] that finds it again) and the
+//! concrete keys it declares.
 
+use super::args::check_args;
 use super::{CodeCache, LoadedFunction, LoadedModule};
 use crate::gas::MAX_GAS_LIMIT;
 use crate::transaction::{Status, Transaction};
-use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_format::file_format::{AccountAddress, AddressSource, Visibility};
 use resin_state::keys::{AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
 use resin_state::value::Value;
+
+/// Where a transaction's entry function lies in the code cache that resolved
+/// it: the module's number (its place in publishing order) and the
+/// function's definition index. Key instantiation resolves each transaction
+/// by name ([`resolve_keys`]); execution takes the handle and finds the same
+/// function without the two hash lookups ([`crate::execute::execute_entry`]).
+///
+/// A handle is only a hint. Execution uses it when, in the cache at hand, it
+/// names a function of `tx.module` called `tx.function` (ids are unique in a
+/// cache and names in a module, so that is the function the lookups would
+/// find), and resolves by name otherwise: a handle made for another
+/// transaction or another cache changes the cost, never the receipt.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct EntryHandle {
+    module: u32,
+    function: u16,
+}
 
 /// The concrete keys `tx` declares: its entry function's access spec with
 /// `Param(i)` replaced by the address argument, `SignerOf(i)` by the sender,
@@ -20,8 +38,16 @@ use resin_state::value::Value;
 // puts in the receipt of a transaction that cannot start; it is the cold path.
 #[allow(clippy::result_large_err)]
 pub fn declared_keys(code: &CodeCache, tx: &Transaction) -> Result<DeclaredKeys, Status> {
-    let (_, function) = resolve_entry(code, tx).map_err(|reason| Status::InvalidArguments { reason })?;
-    Ok(instantiate(function, tx.sender, &tx.args))
+    resolve_keys(code, tx).map(|(_, keys)| keys)
+}
+
+/// [`declared_keys`], with the handle of the entry function they were
+/// instantiated from, for executing `tx` against `code` without resolving it
+/// again.
+#[allow(clippy::result_large_err)]
+pub fn resolve_keys(code: &CodeCache, tx: &Transaction) -> Result<(EntryHandle, DeclaredKeys), Status> {
+    let (handle, _, function) = resolve(code, tx, true).map_err(|reason| Status::InvalidArguments { reason })?;
+    Ok((handle, instantiate(function, tx.sender, &tx.args)))
 }
 
 /// The entry function `tx` calls, with its arguments checked; the error is
@@ -30,7 +56,28 @@ pub(crate) fn resolve_entry<'c>(
     code: &'c CodeCache,
     tx: &Transaction,
 ) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
-    resolve(code, tx, true)
+    resolve(code, tx, true).map(|(_, module, function)| (module, function))
+}
+
+/// [`resolve_entry`] through `handle` when it names `tx`'s entry function in
+/// `code` ([`EntryHandle`]); by name when it does not or there is none. The
+/// checks that do not depend on the code (gas limit, arguments) run either
+/// way, so the result is [`resolve_entry`]'s.
+pub(crate) fn resolve_entry_at<'c>(
+    code: &'c CodeCache,
+    tx: &Transaction,
+    handle: Option<EntryHandle>,
+) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
+    let found = handle.and_then(|handle| {
+        let module = code.numbered(handle.module as usize)?;
+        let function = module.functions.get(usize::from(handle.function))?;
+        (module.id == tx.module && function.name == tx.function).then_some((module, function))
+    });
+    let Some((module, function)) = found else { return resolve_entry(code, tx) };
+    // `resolve`'s checks in its order, less the lookups that cannot fail here.
+    check_gas_limit(tx)?;
+    check_callable(tx, function, true)?;
+    Ok((module, function))
 }
 
 /// Like [`resolve_entry`] but any public function may be called: for read-only
@@ -39,71 +86,62 @@ pub(crate) fn resolve_call<'c>(
     code: &'c CodeCache,
     tx: &Transaction,
 ) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
-    resolve(code, tx, false)
+    resolve(code, tx, false).map(|(_, module, function)| (module, function))
 }
 
 fn resolve<'c>(
     code: &'c CodeCache,
     tx: &Transaction,
     entry_only: bool,
-) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
-    if tx.gas_limit > MAX_GAS_LIMIT {
-        return Err(format!("gas limit {} is over the maximum of {MAX_GAS_LIMIT}", tx.gas_limit));
-    }
-    let module = code.loaded(&tx.module).ok_or_else(|| format!("module {} is not published", tx.module))?;
-    let function =
-        module.function(&tx.function).ok_or_else(|| format!("{} has no function `{}`", tx.module, tx.function))?;
-    if entry_only && !function.is_entry {
-        return Err(format!("`{}::{}` is not an entry function", tx.module, tx.function));
-    }
-    if !entry_only && !function.is_entry && function.visibility != Visibility::Public {
-        return Err(format!("`{}::{}` is private", tx.module, tx.function));
-    }
-    check_args(function, &tx.args)?;
-    Ok((module, function))
+) -> Result<(EntryHandle, &'c LoadedModule, &'c LoadedFunction), String> {
+    check_gas_limit(tx)?;
+    let (number, module) =
+        code.numbered_by_id(&tx.module).ok_or_else(|| format!("module {} is not published", tx.module))?;
+    let (index, function) = module
+        .function_def_index(&tx.function)
+        .and_then(|index| Some((index, module.functions.get(usize::from(index))?)))
+        .ok_or_else(|| format!("{} has no function `{}`", tx.module, tx.function))?;
+    check_callable(tx, function, entry_only)?;
+    // A cache of over 2^32 modules cannot fit in memory; were it to, the
+    // saturated number would fail the handle's check and cost a lookup.
+    let handle = EntryHandle { module: u32::try_from(number).unwrap_or(u32::MAX), function: index };
+    Ok((handle, module, function))
 }
 
-fn check_args(function: &LoadedFunction, args: &[Value]) -> Result<(), String> {
-    let sig = &function.signature;
-    if let Some(reason) = &sig.unsupported {
-        return Err(format!("`{}`: {reason}", function.name));
-    }
-    if args.len() != sig.args.len() {
-        return Err(format!("`{}` takes {} arguments, {} given", function.name, sig.args.len(), args.len()));
-    }
-    for (i, (ty, arg)) in sig.args.iter().zip(args).enumerate() {
-        if !ty.accepts(arg) {
-            return Err(format!("argument {i} of `{}` must be a `{ty}`", function.name));
-        }
-        if let Some(len) = longest_vector(arg).filter(|len| *len > MAX_VECTOR_LEN) {
-            return Err(format!(
-                "argument {i} of `{}` holds a vector of {len} elements (at most {MAX_VECTOR_LEN})",
-                function.name
-            ));
-        }
+// The checks run on every transaction, twice; refusals are put into words out
+// of line (`#[cold]`), which keeps the checks small enough to inline.
+#[inline]
+fn check_gas_limit(tx: &Transaction) -> Result<(), String> {
+    if tx.gas_limit > MAX_GAS_LIMIT {
+        return Err(over_gas_limit(tx.gas_limit));
     }
     Ok(())
 }
 
-/// The length of the longest vector in `value`, walked without recursion.
-fn longest_vector(value: &Value) -> Option<usize> {
-    // Most arguments are primitives (an address, an amount): answering them
-    // before the walk's stack spares every transaction a heap allocation per
-    // argument, twice (keys are instantiated before execution resolves again).
-    if !matches!(value, Value::Vector(_) | Value::Struct(_)) {
-        return None;
+#[cold]
+#[inline(never)]
+fn over_gas_limit(gas_limit: u64) -> String {
+    format!("gas limit {gas_limit} is over the maximum of {MAX_GAS_LIMIT}")
+}
+
+/// Whether `tx` may call `function` (found by its names) with its arguments.
+// Always inlined: both resolutions call it on every transaction, and out of
+// line its prologue costs a third of what it checks.
+#[inline(always)]
+fn check_callable(tx: &Transaction, function: &LoadedFunction, entry_only: bool) -> Result<(), String> {
+    if entry_only && !function.is_entry {
+        return Err(refusal(tx, "is not an entry function"));
     }
-    let mut longest = None;
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
-        if let Value::Vector(items) | Value::Struct(items) = value {
-            if matches!(value, Value::Vector(_)) {
-                longest = longest.max(Some(items.len()));
-            }
-            pending.extend(items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_))));
-        }
+    if !entry_only && !function.is_entry && function.visibility != Visibility::Public {
+        return Err(refusal(tx, "is private"));
     }
-    longest
+    check_args(function, &tx.args)
+}
+
+#[cold]
+#[inline(never)]
+fn refusal(tx: &Transaction, what: &str) -> String {
+    format!("`{}::{}` {what}", tx.module, tx.function)
 }
 
 /// Instantiates `function`'s access spec for a call by `sender` with `args`

@@ -8,6 +8,7 @@
 //! foreign), a struct definition knows its [`TypeId`], a constant is a ready
 //! [`Value`]. The interpreter never looks a name up.
 
+mod args;
 mod display;
 mod keys;
 mod link;
@@ -20,8 +21,8 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
-pub use keys::declared_keys;
-pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry};
+pub use keys::{declared_keys, resolve_keys, EntryHandle};
+pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at};
 pub use loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType, SignerParam,
 };
@@ -99,14 +100,21 @@ impl From<VerifyError> for LoadError {
 }
 
 /// The published modules. Cloning is O(1); publishing copies the lookup
-/// index when a clone still shares it (O(modules), and publishing is rare).
+/// index and the numbering when a clone still shares them (O(modules), and
+/// publishing is rare).
 #[derive(Clone, Default)]
 pub struct CodeCache {
     /// In id order: for listings and the code root.
     modules: imbl::OrdMap<ModuleId, Arc<LoadedModule>>,
-    /// The same modules hashed, for the lookup every transaction makes.
-    /// Shared until a publish copies it (publishing is rare; lookups are not).
-    index: Arc<FxHashMap<ModuleId, Arc<LoadedModule>>>,
+    /// In publishing order: a module's place here is its number, which an
+    /// [`EntryHandle`] names so that execution need not hash the id again.
+    /// Only appended to: a clone keeps the numbers of everything published
+    /// before it was taken.
+    numbered: Arc<Vec<Arc<LoadedModule>>>,
+    /// Each module's number by id, hashed, for the lookup every transaction
+    /// makes. Both are shared until a publish copies them (publishing is
+    /// rare; lookups are not).
+    index: Arc<FxHashMap<ModuleId, usize>>,
     /// Every published struct type: its module and definition index.
     types: imbl::OrdMap<TypeId, (Arc<LoadedModule>, u16)>,
 }
@@ -174,7 +182,8 @@ impl CodeCache {
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             self.types.insert(def.ty, (Arc::clone(&loaded), index));
         }
-        Arc::make_mut(&mut self.index).insert(loaded.id.clone(), Arc::clone(&loaded));
+        Arc::make_mut(&mut self.index).insert(loaded.id.clone(), self.numbered.len());
+        Arc::make_mut(&mut self.numbered).push(Arc::clone(&loaded));
         self.modules.insert(loaded.id.clone(), loaded);
         Ok(())
     }
@@ -184,12 +193,25 @@ impl CodeCache {
     }
 
     pub fn module(&self, id: &ModuleId) -> Option<&Module> {
-        self.index.get(id).map(|m| &m.module)
+        self.loaded(id).map(|m| &m.module)
     }
 
     #[inline]
     pub fn loaded(&self, id: &ModuleId) -> Option<&Arc<LoadedModule>> {
-        self.index.get(id)
+        self.numbered_by_id(id).map(|(_, module)| module)
+    }
+
+    /// The module published as `id`, with its number.
+    #[inline]
+    pub(crate) fn numbered_by_id(&self, id: &ModuleId) -> Option<(usize, &Arc<LoadedModule>)> {
+        let number = *self.index.get(id)?;
+        Some((number, self.numbered.get(number)?))
+    }
+
+    /// The module with number `number` (counting from 0 in publishing order).
+    #[inline]
+    pub(crate) fn numbered(&self, number: usize) -> Option<&LoadedModule> {
+        self.numbered.get(number).map(|m| &**m)
     }
 
     /// Every published module, sorted by id.
@@ -225,7 +247,7 @@ impl CodeCache {
     }
 
     pub fn function(&self, module: &ModuleId, name: &str) -> Option<&LoadedFunction> {
-        self.index.get(module)?.function(name)
+        self.loaded(module)?.function(name)
     }
 
     /// What a transaction calling `module::name` must supply, when it is an

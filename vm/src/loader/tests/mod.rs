@@ -6,7 +6,7 @@ use resin_format::assembler::assemble;
 use resin_format::file_format::{AccessMode, AccountAddress};
 use resin_state::keys::{AccessKey, KeyAccess, ResourceKey};
 
-const COIN: &str = include_str!("../../format/tests/data/coin.rasm");
+const COIN: &str = include_str!("../../../format/tests/data/coin.rasm");
 
 fn coin_cache() -> CodeCache {
     let mut cache = CodeCache::new();
@@ -168,3 +168,5 @@ fn declared_keys_substitute_arguments_and_merge_modes() {
     let wrong = declared_keys(&cache, &tx("f", vec![Address(AccountAddress::from_u64(1))]));
     assert!(matches!(wrong, Err(Status::InvalidArguments { .. })));
 }
+
+mod entry;
