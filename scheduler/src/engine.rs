@@ -5,7 +5,9 @@
 //! in the order they feed it: lanes of a plan on many threads, or the
 //! block in order on one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use crossbeam_utils::CachePadded;
 use std::time::{Duration, Instant};
 
 use resin_state::store::ResourceStore;
@@ -19,10 +21,16 @@ use crate::planner::Plan;
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
 const SPINS_BEFORE_YIELD: u32 = 256;
 
-/// Cross-lane synchronisation: a done flag per transaction, and the plan
-/// that says which predecessors run in other lanes.
+/// Cross-lane synchronisation: how far each lane has got, and the plan
+/// that says where each predecessor runs.
+///
+/// A lane publishes one counter, the number of its transactions done, on a
+/// cache line of its own. Per-transaction flags would put neighbouring
+/// transactions of different lanes on one cache line, which both cores then
+/// write for every transaction they finish.
 pub(crate) struct LaneSync<'a> {
-    pub(crate) done: &'a [AtomicBool],
+    /// Indexed by lane: transactions of the lane done so far.
+    pub(crate) progress: &'a [CachePadded<AtomicU32>],
     /// Set when a lane unwinds, so the others stop waiting for it.
     pub(crate) abort: &'a AtomicBool,
     pub(crate) graph: &'a ConflictGraph,
@@ -30,16 +38,22 @@ pub(crate) struct LaneSync<'a> {
 }
 
 impl LaneSync<'_> {
-    /// Waits until `tx` is done; false when the block is being abandoned.
-    fn wait_for(&self, tx: TxIndex, waits: &mut u64) -> bool {
-        let Some(flag) = self.done.get(tx as usize) else { return true };
-        if flag.load(Ordering::Acquire) {
+    /// Whether the transaction at `position` of `lane` is done.
+    #[inline]
+    fn is_done(&self, lane: u32, position: u32) -> bool {
+        self.progress.get(lane as usize).is_none_or(|done| done.load(Ordering::Acquire) > position)
+    }
+
+    /// Waits until the transaction at `position` of `lane` is done; false
+    /// when the block is being abandoned.
+    fn wait_for(&self, lane: u32, position: u32, waits: &mut u64) -> bool {
+        if self.is_done(lane, position) {
             return true;
         }
         *waits += 1;
         let mut spins = 0u32;
         loop {
-            if flag.load(Ordering::Acquire) {
+            if self.is_done(lane, position) {
                 return true;
             }
             if self.abort.load(Ordering::Relaxed) {
@@ -58,12 +72,20 @@ impl LaneSync<'_> {
     fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut u64) -> bool {
         let my_lane = self.plan.placement(tx).map(|p| p.lane);
         for (pred, _) in self.graph.predecessors(tx as usize) {
-            let other_lane = self.plan.placement(pred).map(|p| p.lane) != my_lane;
-            if other_lane && !self.wait_for(pred, waits) {
+            let Some(at) = self.plan.placement(pred) else { continue };
+            if Some(at.lane) != my_lane && !self.wait_for(at.lane, at.position, waits) {
                 return false;
             }
         }
         true
+    }
+
+    /// Publishes that `lane` has finished `done` transactions.
+    #[inline]
+    fn finished(&self, lane: u32, done: u32) {
+        if let Some(counter) = self.progress.get(lane as usize) {
+            counter.store(done, Ordering::Release);
+        }
     }
 }
 
@@ -94,24 +116,25 @@ pub(crate) struct BlockRun<'a> {
 }
 
 impl BlockRun<'_> {
-    /// Runs one lane in order; `sync` is `None` when it is the only lane.
+    /// Runs lane `lane_index` in order; `sync` is `None` when it is the only lane.
     pub(crate) fn run_lane(
         &self,
         overlay: &BlockOverlay<'_>,
+        lane_index: u32,
         lane: impl ExactSizeIterator<Item = TxIndex>,
         sync: Option<&LaneSync<'_>>,
     ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
         let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
-        for tx in lane {
+        for (done, tx) in (1u32..).zip(lane) {
             if let Some(sync) = sync {
                 if !sync.wait_for_predecessors(tx, &mut out.waits) {
                     return out;
                 }
             }
             let receipt = self.run_tx(overlay, tx as usize);
-            if let Some(flag) = sync.and_then(|s| s.done.get(tx as usize)) {
-                flag.store(true, Ordering::Release);
+            if let Some(sync) = sync {
+                sync.finished(lane_index, done);
             }
             out.receipts.push((tx, receipt));
         }

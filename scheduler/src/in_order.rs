@@ -49,7 +49,7 @@ impl InOrderExecutor {
         let run = BlockRun { code, block, keys, slots: &slots };
         let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
         let receipts: Vec<_> =
-            run.run_lane(&overlay, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
+            run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
         let writes = overlay.into_writes();
         let execute = start.elapsed();
 

@@ -2,12 +2,12 @@
 //! over the immutable pre-block snapshot.
 //!
 //! The plan orders every conflicting pair, so all accesses to any one key
-//! happen in block order, each after the previous one finished (the done
-//! flags' release/acquire makes that a happens-before). One overlay shared by
-//! all lanes therefore shows each transaction exactly what sequential
-//! execution would: the latest write of the block to the key, else the
-//! snapshot. The locks below are never contended by conflicting accesses;
-//! they only make the sharing safe Rust.
+//! happen in block order, each after the previous one finished (the
+//! release/acquire of the lanes' progress counters makes that a
+//! happens-before). One overlay shared by all lanes therefore shows each
+//! transaction exactly what sequential execution would: the latest write of
+//! the block to the key, else the snapshot. The locks below are never
+//! contended by conflicting accesses; they only make the sharing safe Rust.
 //!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array

@@ -11,7 +11,9 @@
 //! the store's shards and its Merkle tree are merged in parallel, and the
 //! result depends only on the set of final writes, never on thread timing.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU32};
+
+use crossbeam_utils::CachePadded;
 use std::time::Instant;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -80,17 +82,19 @@ impl ParallelExecutor {
         let start = Instant::now();
         let run = BlockRun { code, block, keys, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
-        let lanes: Vec<&[TxIndex]> = plan.non_empty_lanes().map(|(_, l)| l).collect();
+        let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let (per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
-            [only] => (vec![run.run_lane(&overlay, only.iter().copied(), None)], 1),
+            [(index, only)] => (vec![run.run_lane(&overlay, *index as u32, only.iter().copied(), None)], 1),
             _ => {
-                let done: Vec<AtomicBool> = (0..block.len()).map(|_| AtomicBool::new(false)).collect();
+                let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
                 let abort = AtomicBool::new(false);
-                let sync = LaneSync { done: &done, abort: &abort, graph: &graph, plan: &plan };
+                let sync = LaneSync { progress: &progress, abort: &abort, graph: &graph, plan: &plan };
                 let results = self.pool.broadcast(|ctx| match plan.lanes.get(ctx.index()) {
-                    Some(lane) if !lane.is_empty() => run.run_lane(&overlay, lane.iter().copied(), Some(&sync)),
+                    Some(lane) if !lane.is_empty() => {
+                        run.run_lane(&overlay, ctx.index() as u32, lane.iter().copied(), Some(&sync))
+                    }
                     _ => LaneResult::default(),
                 });
                 (results, lanes.len())

@@ -10,7 +10,7 @@
 use std::hash::BuildHasher;
 
 use rayon::prelude::*;
-use resin_state::store::{shard_of, SHARDS};
+use resin_state::store::shard_of;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -56,6 +56,9 @@ pub(super) struct Exact {
     pub(super) edges: Vec<Vec<RawEdge>>,
     /// ...to be shifted by these.
     pub(super) partition_offsets: Vec<u32>,
+    /// The slot of each key numbered partition by partition (the edges'
+    /// partition-local slots plus their partition's offset).
+    pub(super) renumbered: Vec<u32>,
     /// Whether any transaction accesses some type type-wide.
     pub(super) typewide: bool,
 }
@@ -190,20 +193,14 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
         (0..partition_count).into_par_iter().map_init(Scratch::default, partition).collect()
     };
 
-    let mut table = KeyTable::default();
+    let mut keys_by_partition: Vec<ResourceKey> = Vec::new();
     let mut slots = vec![0u32; total as usize];
     let mut partition_offsets = Vec::with_capacity(partition_count);
     let mut edges = Vec::with_capacity(partition_count);
-    let mut by_shard: [Vec<u32>; SHARDS] = Default::default();
     for part in partitions {
-        let offset = table.keys.len() as u32;
+        let offset = keys_by_partition.len() as u32;
         partition_offsets.push(offset);
-        for (local, key) in part.keys.iter().enumerate() {
-            if let Some(list) = by_shard.get_mut(shard_of(key)) {
-                list.push(offset + local as u32);
-            }
-        }
-        table.keys.extend_from_slice(&part.keys);
+        keys_by_partition.extend_from_slice(&part.keys);
         for &(tx, nth, local) in &part.assigned {
             let at = slot_start.get(tx as usize).map_or(usize::MAX, |s| *s as usize + usize::from(nth));
             if let Some(slot) = slots.get_mut(at) {
@@ -212,6 +209,51 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
         }
         edges.push(part.edges);
     }
-    table.by_shard = by_shard;
-    Exact { table, slot_start, slots, edges, partition_offsets, typewide }
+    let (table, renumbered) = in_access_order(keys_by_partition, &mut slots);
+    Exact { table, slot_start, slots, edges, partition_offsets, renumbered, typewide }
+}
+
+/// Renumbers the keys, numbered partition by partition, in the order the
+/// block first accesses them, as the in-order executor numbers them. The
+/// numbers are the block overlay's slots: in access order, consecutive
+/// transactions touch nearby slots, where the partitions' order would
+/// scatter every access over the whole overlay (a cache miss each, which
+/// cost the parallel executor more than a third of its execution time).
+/// Returns the table and the new number of each partition-order number.
+fn in_access_order(keys: Vec<ResourceKey>, slots: &mut [u32]) -> (KeyTable, Vec<u32>) {
+    const UNSEEN: u32 = u32::MAX;
+    let mut renumbered = vec![UNSEEN; keys.len()];
+    let mut next = 0u32;
+    for slot in slots.iter_mut() {
+        if let Some(new) = renumbered.get_mut(*slot as usize) {
+            if *new == UNSEEN {
+                *new = next;
+                next += 1;
+            }
+            *slot = *new;
+        }
+    }
+    // Every key was accessed, so every one is numbered; any other would go last.
+    for new in renumbered.iter_mut().filter(|n| **n == UNSEEN) {
+        *new = next;
+        next += 1;
+    }
+    // Filled with the first key, then every place overwritten.
+    let mut ordered = match keys.first() {
+        Some(&first) => vec![first; keys.len()],
+        None => Vec::new(),
+    };
+    for (key, &new) in keys.into_iter().zip(&renumbered) {
+        if let Some(place) = ordered.get_mut(new as usize) {
+            *place = key;
+        }
+    }
+    let mut table = KeyTable::default();
+    for (slot, key) in ordered.iter().enumerate() {
+        if let Some(list) = table.by_shard.get_mut(shard_of(key)) {
+            list.push(slot as u32);
+        }
+    }
+    table.keys = ordered;
+    (table, renumbered)
 }

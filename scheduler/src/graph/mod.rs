@@ -146,7 +146,7 @@ impl ConflictGraph {
         let n = keys.len();
         let exact = exact::build(keys);
         let typewide = if exact.typewide { typewide::edges(keys) } else { Vec::new() };
-        let (graph, pred_start) = assemble(n, &exact.edges, &exact.partition_offsets, typewide);
+        let (graph, pred_start) = assemble(n, &exact.edges, &exact.partition_offsets, &exact.renumbered, typewide);
         let slots = BlockSlots::from_parts(exact.table, exact.slot_start, exact.slots);
         ConflictGraph { graph, pred_start, slots }
     }
@@ -210,9 +210,18 @@ impl ConflictGraph {
 /// Groups candidate edges by their later end (a counting sort, stable: exact
 /// partitions in order, then type-wide edges), keeps the first edge of each
 /// ordered pair and builds the petgraph graph in block order.
-fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], typewide: Vec<RawEdge>) -> (TxGraph, Vec<u32>) {
+fn assemble(
+    n: usize,
+    exact: &[Vec<RawEdge>],
+    offsets: &[u32],
+    renumbered: &[u32],
+    typewide: Vec<RawEdge>,
+) -> (TxGraph, Vec<u32>) {
     let globalize = |e: &RawEdge, offset: u32| match e.key {
-        DepKey::Slot(s) => RawEdge { key: DepKey::Slot(s + offset), ..*e },
+        DepKey::Slot(s) => {
+            let slot = renumbered.get((s + offset) as usize).copied().unwrap_or(s + offset);
+            RawEdge { key: DepKey::Slot(slot), ..*e }
+        }
         DepKey::AnyOf(_) => *e,
     };
     let all = || {
