@@ -16,6 +16,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
 use resin_state::Shared;
@@ -37,7 +38,10 @@ struct Slot {
 pub(crate) struct BlockOverlay<'a> {
     snapshot: &'a ResourceStore,
     table: &'a KeyTable,
-    slots: Vec<Slot>,
+    /// Each on cache lines of its own: neighbouring slots belong to
+    /// neighbouring transactions, which run on different lanes, and a slot
+    /// is written (its lock taken) on every access.
+    slots: Vec<CachePadded<Slot>>,
     others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
 }
 
@@ -61,7 +65,7 @@ impl<'a> BlockOverlay<'a> {
         let slots = (0..table.len() as u32)
             .into_par_iter()
             .filter_map(|s| table.key(s))
-            .map(|&key| Slot { key, value: Mutex::new(None) })
+            .map(|&key| CachePadded::new(Slot { key, value: Mutex::new(None) }))
             .collect();
         BlockOverlay { snapshot, table, slots, others: Default::default() }
     }
@@ -75,7 +79,7 @@ impl<'a> BlockOverlay<'a> {
                 }
             }
         }
-        self.table.slot_of(key).and_then(|s| self.slots.get(s as usize))
+        self.table.slot_of(key).and_then(|s| self.slots.get(s as usize)).map(|slot| &**slot)
     }
 
     pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Shared> {
@@ -106,7 +110,10 @@ impl<'a> BlockOverlay<'a> {
         let slots = self
             .slots
             .into_iter()
-            .map(|s| (s.key, s.value.into_inner().unwrap_or_else(PoisonError::into_inner)))
+            .map(|s| {
+                let s = CachePadded::into_inner(s);
+                (s.key, s.value.into_inner().unwrap_or_else(PoisonError::into_inner))
+            })
             .collect();
         let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
         BlockWrites { slots, others }
