@@ -164,6 +164,25 @@ fn every_conflicting_pair_of_a_large_block_is_ordered_in_the_plan() {
     assert!((0..keys.len()).any(|i| keys.accesses(i).is_empty()), "no invalid transaction");
 
     let graph = ConflictGraph::build(&keys);
+    // Every edge names a key both of its transactions access (the graph
+    // numbers keys in partitions and renumbers them; the label must follow).
+    let touches = |tx: usize, key: &AccessKey| {
+        keys.accesses(tx).iter().any(|a| match (&a.key, key) {
+            (AccessKey::Exact(mine), AccessKey::Exact(k)) => mine == k,
+            (AccessKey::AnyOf(ty), AccessKey::Exact(k)) => *ty == k.ty,
+            (AccessKey::Exact(mine), AccessKey::AnyOf(ty)) => mine.ty == *ty,
+            (AccessKey::AnyOf(mine), AccessKey::AnyOf(ty)) => mine == ty,
+        })
+    };
+    let mut labelled = 0usize;
+    for tx in 0..keys.len() {
+        for (pred, dep) in graph.predecessors(tx) {
+            let key = graph.key(dep);
+            assert!(touches(tx, &key) && touches(pred as usize, &key), "edge {pred} -> {tx} names {key:?}");
+            labelled += 1;
+        }
+    }
+    assert!(labelled > 10_000, "{labelled} edges");
     let mut rng = Rng(99);
     let uniform = vec![1u64; block.len()];
     let skewed: Vec<u64> = (0..block.len()).map(|_| 1 + rng.below(10_000)).collect();
