@@ -113,9 +113,12 @@ pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cro
     let mut pred_finish = vec![0u64; lane_count];
     let mut touched: Vec<usize> = Vec::with_capacity(lane_count);
     let mut cross_lane_dependencies = 0usize;
+    // Per transaction: how many of its predecessors each lane holds.
+    let mut pred_count = vec![0usize; lane_count];
 
     for (i, &cost) in costs.iter().enumerate() {
         let mut path_ready = 0u64;
+        let mut preds = 0usize;
         for (p, _) in graph.predecessors(i) {
             let (Some(placed), Some(&p_path)) = (placements.get(p as usize), path_finish.get(p as usize)) else {
                 continue;
@@ -125,6 +128,8 @@ pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cro
                 touched.push(lane);
             }
             pred_finish[lane] = pred_finish[lane].max(placed.finish);
+            pred_count[lane] += 1;
+            preds += 1;
             if p_path > path_ready || path_prev[i] == NONE {
                 path_ready = path_ready.max(p_path);
                 path_prev[i] = p;
@@ -160,15 +165,12 @@ pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cro
             }
         }
         let best_start = top.max(lane_finish[best]);
+        // Counted while placing rather than in a second pass over every edge.
+        cross_lane_dependencies += preds - pred_count[best];
         for lane in touched.drain(..) {
             pred_finish[lane] = 0;
+            pred_count[lane] = 0;
         }
-        // Counted here, while the predecessors are in cache, rather than in
-        // a second pass over every edge.
-        cross_lane_dependencies += graph
-            .predecessors(i)
-            .filter(|(p, _)| placements.get(*p as usize).is_some_and(|placed| placed.lane as usize != best))
-            .count();
         let finish = best_start.saturating_add(cost);
         lane_finish[best] = finish;
         lane_busy[best] = lane_busy[best].saturating_add(cost);
