@@ -4,11 +4,11 @@
 
 use super::arithmetic::{self, Int};
 use super::globals::{type_of, WorkingSet};
-use super::ops::{Binary, Compiled, Fused, Operand, Source};
-use super::references::{deref, deref_mut, push_copy, walk, walk_mut, walk_mut_on, walk_on};
+use super::ops::{Binary, Compiled, Fused, Operand, Source, Update};
+use super::references::{deref, deref_mut, push_copy, walk, walk_mut, walk_mut_on, walk_on, Place};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, Fault};
-use crate::gas::GasMeter;
+use crate::gas::{copy_cost, GasMeter};
 use crate::loader::LoadedModule;
 use resin_format::file_format::{AccountAddress, StructDefIdx};
 use resin_state::store::StateView;
@@ -237,4 +237,78 @@ pub(super) fn path_write<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fus
     let place = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
     let place = walk_mut_on(place, steps(cx.compiled.path(f))).map_err(|e| (e, at))?;
     place.assign_from(cx.stack).map_err(|e| (e, at))
+}
+
+/// The integer at `place`, if it holds one.
+#[inline(always)]
+fn int_at(place: &Place<'_>) -> Option<Int> {
+    let value = match *place {
+        Place::InFlat(flat, pos) => return flat.u64_at(pos).map(Int::U64).or_else(|| int_of(&flat.read(pos))),
+        Place::Whole(value) => value,
+    };
+    int_of(value)
+}
+
+#[inline(always)]
+fn int_of(value: &Value) -> Option<Int> {
+    match *value {
+        Value::U64(v) => Some(Int::U64(v)),
+        Value::U8(v) => Some(Int::U8(v)),
+        Value::U128(v) => Some(Int::U128(v)),
+        _ => None,
+    }
+}
+
+/// See [`Update`]: the covered instructions' effects in order, each charged
+/// and failing at its own offset, exactly as if they ran one by one; the
+/// path is walked once for the read and once, mutably, for the write.
+pub(super) fn update<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, u: &Update, pc: usize) -> Stepped<usize> {
+    let fields = usize::from(u.path_len);
+    let local = cx.base + usize::from(u.local);
+    let reference = |locals: &[Slot], at: usize| match locals.get(local) {
+        Some(Slot::Ref(_)) => Ok(()),
+        Some(Slot::Empty) => Err((dangling(), at)),
+        _ => Err((invariant(), at)),
+    };
+    // `copy_loc r` (charged by the loop); `imm_borrow_field*`; `read_ref`.
+    reference(cx.locals, pc)?;
+    let read_at = cx.charge_fields(pc + 1, fields)?;
+    cx.charge(read_at)?;
+    let path = cx.compiled.steps(u.path_start, u.path_len);
+    let Some(Slot::Ref(r)) = cx.locals.get(local) else { return Err((invariant(), read_at)) };
+    let place = deref(cx.locals, cx.globals, r).map_err(|e| (e, read_at))?;
+    let place = walk_on(place, steps(path)).map_err(|e| (e, read_at))?;
+    let x = int_at(&place);
+    if x.is_none() {
+        // Not an integer: `read_ref` copies it as usual, and the operation fails.
+        cx.gas.charge(copy_cost(&place.value())).map_err(|_| (Fault::OutOfGas, read_at))?;
+    }
+    // `b`; `op`.
+    let b_at = read_at + 1;
+    cx.charge(b_at)?;
+    let y = cx.operand(u.b, b_at)?;
+    let op_at = b_at + 1;
+    cx.charge(op_at)?;
+    let result = arithmetic::apply(u.op, x.ok_or((invariant(), op_at))?, y).map_err(|e| (e, op_at))?;
+    // `copy_loc r` or `move_loc r`; `mut_borrow_field*`; `write_ref`.
+    let source_at = op_at + 1;
+    cx.charge(source_at)?;
+    reference(cx.locals, source_at)?;
+    let Some(Slot::Ref(r)) = cx.locals.get(local) else { return Err((invariant(), source_at)) };
+    let r = r.clone();
+    cx.charge(source_at + 1)?;
+    if !r.mutable {
+        return Err((invariant(), source_at + 1));
+    }
+    let write_at = cx.charge_fields(source_at + 2, fields - 1)?;
+    cx.charge(write_at)?;
+    let place = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, write_at))?;
+    let place = walk_mut_on(place, steps(path)).map_err(|e| (e, write_at))?;
+    place.assign(result).map_err(|e| (e, write_at))?;
+    if u.moves {
+        if let Some(slot) = cx.locals.get_mut(local) {
+            *slot = Slot::Empty;
+        }
+    }
+    Ok(write_at + 1)
 }

@@ -2,7 +2,7 @@
 //! guarantees). Each matcher looks at the instructions from `start` and
 //! returns the fused op that replaces the first of them, or `None`.
 
-use super::ops::{BinOp, Binary, Fused, Op, Operand, Source};
+use super::ops::{BinOp, Binary, Fused, Op, Operand, Source, Update};
 use resin_format::opcodes::Instr;
 
 /// The fused op for a sequence starting at `start`, if one does.
@@ -97,4 +97,63 @@ pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) ->
         _ => None,
     };
     Some(Op::Binary(Binary { a, b, op, branch }))
+}
+
+/// An [`Update`] starting at `start`, if one does.
+pub(super) fn fuse_update(code: &[Instr], start: usize, paths: &mut Vec<u16>, words: &mut Vec<u64>) -> Option<Op> {
+    let Instr::CopyLoc(r) = code.get(start)? else { return None };
+    let mut at = start + 1;
+    let mut fields = Vec::new();
+    while let Some(Instr::ImmBorrowField(f) | Instr::MutBorrowField(f)) = code.get(at) {
+        fields.push(f.field);
+        at += 1;
+    }
+    if fields.is_empty() || !matches!(code.get(at)?, Instr::ReadRef) {
+        return None;
+    }
+    let b = match code.get(at + 1)? {
+        // Moving the reference's own local out would leave nothing to write through.
+        Instr::CopyLoc(l) | Instr::MoveLoc(l) if l.0 == r.0 => return None,
+        Instr::CopyLoc(l) => Operand::Copy(l.0),
+        Instr::MoveLoc(l) => Operand::Move(l.0),
+        Instr::LdU64(_) => Operand::Const(0),
+        _ => return None,
+    };
+    let op = match code.get(at + 2)? {
+        Instr::Add => BinOp::Add,
+        Instr::Sub => BinOp::Sub,
+        Instr::Mul => BinOp::Mul,
+        Instr::Div => BinOp::Div,
+        Instr::Mod => BinOp::Mod,
+        Instr::BitAnd => BinOp::BitAnd,
+        Instr::BitOr => BinOp::BitOr,
+        Instr::Xor => BinOp::Xor,
+        _ => return None,
+    };
+    let moves = match code.get(at + 3)? {
+        Instr::CopyLoc(l) if l.0 == r.0 => false,
+        Instr::MoveLoc(l) if l.0 == r.0 => true,
+        _ => return None,
+    };
+    let mut write = at + 4;
+    for field in &fields {
+        match code.get(write)? {
+            Instr::MutBorrowField(f) if f.field == *field => write += 1,
+            _ => return None,
+        }
+    }
+    if !matches!(code.get(write)?, Instr::WriteRef) {
+        return None;
+    }
+    let b = match (b, code.get(at + 1)?) {
+        (Operand::Const(_), Instr::LdU64(v)) => {
+            words.push(*v);
+            Operand::Const(u16::try_from(words.len() - 1).ok()?)
+        }
+        (b, _) => b,
+    };
+    let path_len = u8::try_from(fields.len()).ok()?;
+    let path_start = u16::try_from(paths.len()).ok()?;
+    paths.extend_from_slice(&fields);
+    Some(Op::Update(Update { local: r.0, b, op, moves, path_start, path_len }))
 }

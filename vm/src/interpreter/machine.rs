@@ -201,6 +201,26 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                         }
                     }
                 }
+                Op::Update(u) => {
+                    let mut cx = fused::Ctx {
+                        stack: &mut self.stack,
+                        locals: &mut self.locals,
+                        globals: &mut self.globals,
+                        gas: &mut self.gas,
+                        compiled: code,
+                        base: cur.base,
+                    };
+                    match fused::update(&mut cx, &u, cur.pc) {
+                        Ok(next) => {
+                            cur.pc = next;
+                            continue;
+                        }
+                        Err((fault, at)) => {
+                            cur.pc = at;
+                            Err(fault)
+                        }
+                    }
+                }
                 Op::Abort => control::abort(&mut self.stack),
                 Op::Nop => Ok(()),
                 Op::Pop => self.stack.pop().map(drop),

@@ -89,6 +89,24 @@ pub(crate) struct Binary {
     pub branch: Option<(bool, u16)>,
 }
 
+/// `copy_loc r; imm_borrow_field*; read_ref; b; op; (copy_loc|move_loc) r;
+/// mut_borrow_field* (the same fields); write_ref`: `r.f = r.f op b`, the
+/// update of a field through a reference (a balance, a counter), as one op
+/// that walks the path once.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Update {
+    /// The local holding the reference.
+    pub local: u8,
+    pub b: Operand,
+    /// An arithmetic operation (never a comparison).
+    pub op: BinOp,
+    /// Whether the write side moves the reference out of its local.
+    pub moves: bool,
+    /// Field steps: `paths[path_start..path_start + path_len]`.
+    pub path_start: u16,
+    pub path_len: u8,
+}
+
 /// One executable operation: an instruction with its operands narrowed, or
 /// a fused sequence. Sixteen bytes, `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -167,6 +185,8 @@ pub(crate) enum Op {
     PathWrite(Fused),
     /// See [`Binary`].
     Binary(Binary),
+    /// See [`Update`].
+    Update(Update),
 }
 
 /// A function's executable form.
@@ -187,8 +207,14 @@ impl Compiled {
     /// The field steps of a fused op.
     #[inline(always)]
     pub(crate) fn path(&self, fused: &Fused) -> &[u16] {
-        let start = usize::from(fused.path_start);
-        self.paths.get(start..start + usize::from(fused.path_len)).unwrap_or(&[])
+        self.steps(fused.path_start, fused.path_len)
+    }
+
+    /// The field steps `paths[start..start + len]`.
+    #[inline(always)]
+    pub(crate) fn steps(&self, start: u16, len: u8) -> &[u16] {
+        let start = usize::from(start);
+        self.paths.get(start..start + usize::from(len)).unwrap_or(&[])
     }
 }
 
@@ -206,7 +232,8 @@ pub(crate) fn compile(code: &[Instr]) -> Compiled {
         compiled.ops.push(op);
     }
     for start in (0..code.len()).filter(|_| fusion_enabled()) {
-        let fused = fusion::fuse_path(code, start, &mut compiled.paths)
+        let fused = fusion::fuse_update(code, start, &mut compiled.paths, &mut compiled.words)
+            .or_else(|| fusion::fuse_path(code, start, &mut compiled.paths))
             .or_else(|| fusion::fuse_binary(code, start, &mut compiled.words));
         if let Some(op) = fused {
             compiled.ops[start] = op;

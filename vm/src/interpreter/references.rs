@@ -55,6 +55,28 @@ impl<'a> PlaceMut<'a> {
         }
     }
 
+    /// Replaces what the place holds with `value` (of its type).
+    #[inline]
+    pub fn assign(self, value: Value) -> Result<(), Fault> {
+        match self {
+            PlaceMut::Whole(target) => {
+                *target = value;
+                Ok(())
+            }
+            PlaceMut::InFlat(flat, pos) => {
+                if let (Some(word), Value::U64(v)) = (flat.u64_mut(pos), &value) {
+                    *word = *v;
+                    return Ok(());
+                }
+                if flat.write(pos, &value) {
+                    Ok(())
+                } else {
+                    Err(invariant())
+                }
+            }
+        }
+    }
+
     /// Moves the top of the stack into the place (`write_ref`).
     #[inline]
     pub fn assign_from(self, stack: &mut Stack) -> Result<(), Fault> {

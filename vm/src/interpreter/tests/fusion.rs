@@ -124,6 +124,53 @@ skip:
     pop
     ret
 }
+public entry fun bump(s: &signer, x: u64) acquires write R(signer s) {
+    local r: &mut R
+    local k: u64
+    move_loc s
+    signer_address
+    mut_borrow_global R
+    st_loc r
+    ld_u64 2
+    st_loc k
+    copy_loc r
+    imm_borrow_field R.inner
+    imm_borrow_field Inner.a
+    read_ref
+    copy_loc x
+    add
+    copy_loc r
+    mut_borrow_field R.inner
+    mut_borrow_field Inner.a
+    write_ref
+    copy_loc r
+    imm_borrow_field R.inner
+    imm_borrow_field Inner.b
+    read_ref
+    move_loc k
+    mul
+    copy_loc r
+    mut_borrow_field R.inner
+    mut_borrow_field Inner.b
+    write_ref
+    copy_loc r
+    imm_borrow_field R.n
+    read_ref
+    ld_u64 7
+    xor
+    copy_loc r
+    mut_borrow_field R.n
+    write_ref
+    copy_loc r
+    imm_borrow_field R.n
+    read_ref
+    copy_loc x
+    sub
+    move_loc r
+    mut_borrow_field R.n
+    write_ref
+    ret
+}
 public entry fun missing(x: address) acquires read R(param x) {
     move_loc x
     ld_true
@@ -187,7 +234,15 @@ fn fused_ops(world: &World) -> usize {
         .flat_map(|m| m.functions().iter())
         .flat_map(|f| f.compiled.ops.iter())
         .filter(|op| {
-            matches!(op, Op::GlobalRead(_) | Op::GlobalWrite(_) | Op::PathRead(_) | Op::PathWrite(_) | Op::Binary(_))
+            matches!(
+                op,
+                Op::GlobalRead(_)
+                    | Op::GlobalWrite(_)
+                    | Op::PathRead(_)
+                    | Op::PathWrite(_)
+                    | Op::Binary(_)
+                    | Op::Update(_)
+            )
         })
         .count()
 }
@@ -241,6 +296,10 @@ fn fusion_changes_neither_gas_nor_locations() {
         tx("paths", "arith", vec![Value::U64(5), Value::U64(3)]),
         tx("paths", "arith", vec![Value::U64(u64::MAX), Value::U64(3)]),
         tx("paths", "through_returned", vec![]),
+        tx("paths", "bump", vec![Value::U64(1)]),
+        tx("paths", "bump", vec![Value::U64(1_000)]),
+        tx("paths", "bump", vec![Value::U64(u64::MAX)]),
+        tx("paths", "bump", vec![Value::U64(2)]),
     ];
     let statuses: Vec<Status> = cases.iter().map(|t| same_at_every_limit(&fused, &plain, t).status).collect();
     assert!(statuses[3].is_success(), "{:?}", statuses[3]);
@@ -258,6 +317,21 @@ fn fusion_changes_neither_gas_nor_locations() {
         .collect();
     use crate::transaction::RuntimeErrorKind::{ArithmeticOverflow, DivisionByZero};
     assert_eq!(kinds, [Some(DivisionByZero), Some(ArithmeticOverflow)]);
+    // Field updates through a reference: success, underflow, overflow.
+    let updates = |w: &World| {
+        w.code
+            .modules()
+            .filter_map(|m| w.code.loaded(m.self_id()?))
+            .flat_map(|m| m.functions().iter())
+            .flat_map(|f| f.compiled.ops.iter())
+            .filter(|op| matches!(op, Op::Update(_)))
+            .count()
+    };
+    assert!(updates(&fused) >= 4, "bump's four updates are fused");
+    assert!(statuses[10].is_success() && statuses[13].is_success(), "{:?}", &statuses[10..]);
+    for failed in &statuses[11..13] {
+        assert!(matches!(failed, Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{failed:?}");
+    }
 
     // An access violation inside a fused sequence is located the same way.
     let key = ResourceKey {
