@@ -76,7 +76,8 @@ impl ParallelExecutor {
     ) -> BlockOutput {
         let start = Instant::now();
         let graph = self.pool.install(|| ConflictGraph::build(keys));
-        let plan = crate::planner::plan(&graph, &self.costs.estimate_block(block, keys), self.threads);
+        let estimates = self.costs.estimate_block(block, keys);
+        let plan = self.pool.install(|| crate::planner::plan(&graph, &estimates, self.threads));
         let schedule = start.elapsed();
 
         let start = Instant::now();

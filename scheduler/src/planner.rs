@@ -13,10 +13,29 @@
 //! everything conflicts (a hot key, a star, a chain) collapses into one lane,
 //! which the executor runs inline at sequential speed. The plan is a function
 //! of the graph and the cost estimates only: same inputs, same plan.
+//!
+//! A large block is planned in contiguous chunks of [`CHUNK`] transactions,
+//! each on its own thread, and the chunks' lanes are laid end to end. Within
+//! a chunk the choice of lane sees predecessors in that chunk only; one in an
+//! earlier chunk still orders the two (a lane runs in block order, and a
+//! transaction waits for its predecessors in other lanes), it just does not
+//! steer the choice. Chunks are large, so that costs a few waits at their
+//! boundaries.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::graph::{ConflictGraph, TxIndex};
 
+mod place;
+
 const NONE: u32 = u32::MAX;
+
+/// Blocks are planned in contiguous chunks of this many transactions, in
+/// parallel. A fixed size, so the plan never depends on the thread count;
+/// a block of at most one chunk is planned exactly as a whole.
+pub const CHUNK: usize = 16_384;
 
 /// Where a transaction runs.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -101,82 +120,60 @@ pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cro
     let n = graph.tx_count();
     let lane_count = threads.max(1);
     let costs: Vec<u64> = (0..n).map(|i| costs.get(i).copied().unwrap_or(1).max(1)).collect();
+    // Contiguous chunks planned independently, in parallel on the current
+    // rayon pool, then laid end to end lane by lane; see `place.rs`.
+    let ranges: Vec<Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+    let chunks: Vec<place::Chunk> = if ranges.len() > 1 {
+        ranges.into_par_iter().map(|r| place::place(graph, &costs, r, lane_count, cross_lane_delay)).collect()
+    } else {
+        ranges.into_iter().map(|r| place::place(graph, &costs, r, lane_count, cross_lane_delay)).collect()
+    };
+
     let mut lanes: Vec<Vec<TxIndex>> = vec![Vec::new(); lane_count];
-    let mut lane_finish = vec![0u64; lane_count];
     let mut lane_busy = vec![0u64; lane_count];
     let mut placements: Vec<Placement> = Vec::with_capacity(n);
-    // Longest path ending at each transaction, ignoring lanes.
+    for chunk in chunks {
+        // A chunk's lane continues the same lane of the chunk before.
+        for p in chunk.placements {
+            let before = lanes.get(p.lane as usize).map_or(0, Vec::len) as u32;
+            placements.push(Placement { position: p.position + before, ..p });
+        }
+        for (lane, txs) in chunk.lanes.into_iter().enumerate() {
+            if let (Some(all), Some(busy)) = (lanes.get_mut(lane), lane_busy.get_mut(lane)) {
+                all.extend(txs);
+                *busy = busy.saturating_add(chunk.lane_busy.get(lane).copied().unwrap_or(0));
+            }
+        }
+    }
+
+    // In block order, over the whole block: each transaction's estimated
+    // start (after its lane's previous transaction and all its predecessors,
+    // wherever they run; within a chunk this is the time it was placed at),
+    // the longest path ending at it ignoring lanes, and the dependencies that
+    // cross lanes.
+    let mut lane_finish = vec![0u64; lane_count];
     let mut path_finish = vec![0u64; n];
     let mut path_prev = vec![NONE; n];
-    // Per transaction: the latest predecessor finish in each lane (0: none;
-    // finishes are at least 1), and the lanes that have one.
-    let mut pred_finish = vec![0u64; lane_count];
-    let mut touched: Vec<usize> = Vec::with_capacity(lane_count);
     let mut cross_lane_dependencies = 0usize;
-    // Per transaction: how many of its predecessors each lane holds.
-    let mut pred_count = vec![0usize; lane_count];
-
     for (i, &cost) in costs.iter().enumerate() {
-        let mut path_ready = 0u64;
-        let mut preds = 0usize;
+        let Some(&Placement { lane, .. }) = placements.get(i) else { continue };
+        let (mut ready, mut path_ready) = (0u64, 0u64);
         for (p, _) in graph.predecessors(i) {
             let (Some(placed), Some(&p_path)) = (placements.get(p as usize), path_finish.get(p as usize)) else {
                 continue;
             };
-            let lane = placed.lane as usize;
-            if pred_finish[lane] == 0 {
-                touched.push(lane);
-            }
-            pred_finish[lane] = pred_finish[lane].max(placed.finish);
-            pred_count[lane] += 1;
-            preds += 1;
+            ready = ready.max(placed.finish);
+            cross_lane_dependencies += usize::from(placed.lane != lane);
             if p_path > path_ready || path_prev[i] == NONE {
                 path_ready = path_ready.max(p_path);
                 path_prev[i] = p;
             }
         }
-        // The lane of the latest-finishing predecessor (the first such lane
-        // met), its finish, and the latest finish in any other lane.
-        let (mut top_lane, mut top, mut second) = (None, 0u64, 0u64);
-        for &lane in &touched {
-            let f = pred_finish[lane];
-            if f > top {
-                second = top;
-                top = f;
-                top_lane = Some(lane);
-            } else if f > second {
-                second = f;
-            }
-        }
-        // The slack only steers the choice of lane: the recorded start is the
-        // true estimate, so no phantom idle time skews later balancing.
-        let score = |lane: usize| {
-            let other = if top_lane == Some(lane) { second } else { top };
-            let crossing = if other == 0 { 0 } else { other.saturating_add(cross_lane_delay) };
-            pred_finish[lane].max(crossing).max(lane_finish[lane])
-        };
-        let mut best = top_lane.unwrap_or(0);
-        let mut best_score = score(best);
-        for lane in 0..lane_count {
-            let s = score(lane);
-            if s < best_score {
-                best = lane;
-                best_score = s;
-            }
-        }
-        let best_start = top.max(lane_finish[best]);
-        // Counted while placing rather than in a second pass over every edge.
-        cross_lane_dependencies += preds - pred_count[best];
-        for lane in touched.drain(..) {
-            pred_finish[lane] = 0;
-            pred_count[lane] = 0;
-        }
-        let finish = best_start.saturating_add(cost);
-        lane_finish[best] = finish;
-        lane_busy[best] = lane_busy[best].saturating_add(cost);
-        placements.push(Placement { lane: best as u32, position: lanes[best].len() as u32, start: best_start, finish });
-        lanes[best].push(i as TxIndex);
         path_finish[i] = path_ready.saturating_add(cost);
+        let (Some(at), Some(placed)) = (lane_finish.get_mut(lane as usize), placements.get_mut(i)) else { continue };
+        placed.start = ready.max(*at);
+        placed.finish = placed.start.saturating_add(cost);
+        *at = placed.finish;
     }
 
     let critical_path = longest_path(&path_finish, &path_prev);
