@@ -68,21 +68,7 @@ pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) ->
             _ => return None,
         })
     };
-    let op = match code.get(start + 2)? {
-        Instr::Add => BinOp::Add,
-        Instr::Sub => BinOp::Sub,
-        Instr::Mul => BinOp::Mul,
-        Instr::Div => BinOp::Div,
-        Instr::Mod => BinOp::Mod,
-        Instr::BitAnd => BinOp::BitAnd,
-        Instr::BitOr => BinOp::BitOr,
-        Instr::Xor => BinOp::Xor,
-        Instr::Lt => BinOp::Lt,
-        Instr::Gt => BinOp::Gt,
-        Instr::Le => BinOp::Le,
-        Instr::Ge => BinOp::Ge,
-        _ => return None,
-    };
+    let op = bin_op(code.get(start + 2)?)?;
     // Check both operands before recording a constant for either.
     if !matches!(code.get(start)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
         || !matches!(code.get(start + 1)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
@@ -90,7 +76,7 @@ pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) ->
         return None;
     }
     let (a, b) = (operand(start, words)?, operand(start + 1, words)?);
-    let comparison = matches!(op, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge);
+    let comparison = op.is_comparison();
     let branch = match code.get(start + 3) {
         Some(Instr::BrTrue(t)) if comparison => Some((true, t.0)),
         Some(Instr::BrFalse(t)) if comparison => Some((false, t.0)),
@@ -119,17 +105,7 @@ pub(super) fn fuse_update(code: &[Instr], start: usize, paths: &mut Vec<u16>, wo
         Instr::LdU64(_) => Operand::Const(0),
         _ => return None,
     };
-    let op = match code.get(at + 2)? {
-        Instr::Add => BinOp::Add,
-        Instr::Sub => BinOp::Sub,
-        Instr::Mul => BinOp::Mul,
-        Instr::Div => BinOp::Div,
-        Instr::Mod => BinOp::Mod,
-        Instr::BitAnd => BinOp::BitAnd,
-        Instr::BitOr => BinOp::BitOr,
-        Instr::Xor => BinOp::Xor,
-        _ => return None,
-    };
+    let op = bin_op(code.get(at + 2)?).filter(|op| !op.is_comparison())?;
     let moves = match code.get(at + 3)? {
         Instr::CopyLoc(l) if l.0 == r.0 => false,
         Instr::MoveLoc(l) if l.0 == r.0 => true,
@@ -156,4 +132,23 @@ pub(super) fn fuse_update(code: &[Instr], start: usize, paths: &mut Vec<u16>, wo
     let path_start = u16::try_from(paths.len()).ok()?;
     paths.extend_from_slice(&fields);
     Some(Op::Update(Update { local: r.0, b, op, moves, path_start, path_len }))
+}
+
+/// The binary operation an instruction performs, if it is one a fused op can.
+fn bin_op(instr: &Instr) -> Option<BinOp> {
+    Some(match instr {
+        Instr::Add => BinOp::Add,
+        Instr::Sub => BinOp::Sub,
+        Instr::Mul => BinOp::Mul,
+        Instr::Div => BinOp::Div,
+        Instr::Mod => BinOp::Mod,
+        Instr::BitAnd => BinOp::BitAnd,
+        Instr::BitOr => BinOp::BitOr,
+        Instr::Xor => BinOp::Xor,
+        Instr::Lt => BinOp::Lt,
+        Instr::Gt => BinOp::Gt,
+        Instr::Le => BinOp::Le,
+        Instr::Ge => BinOp::Ge,
+        _ => return None,
+    })
 }

@@ -181,7 +181,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                         }
                     }
                 }
-                Op::Binary(b) => {
+                Op::Binary(_) | Op::Update(_) => {
                     let mut cx = fused::Ctx {
                         stack: &mut self.stack,
                         locals: &mut self.locals,
@@ -190,27 +190,12 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                         compiled: code,
                         base: cur.base,
                     };
-                    match fused::binary(&mut cx, &b, cur.pc) {
-                        Ok(next) => {
-                            cur.pc = next;
-                            continue;
-                        }
-                        Err((fault, at)) => {
-                            cur.pc = at;
-                            Err(fault)
-                        }
-                    }
-                }
-                Op::Update(u) => {
-                    let mut cx = fused::Ctx {
-                        stack: &mut self.stack,
-                        locals: &mut self.locals,
-                        globals: &mut self.globals,
-                        gas: &mut self.gas,
-                        compiled: code,
-                        base: cur.base,
+                    let next = match op {
+                        Op::Binary(b) => fused::binary(&mut cx, &b, cur.pc),
+                        Op::Update(u) => fused::update(&mut cx, &u, cur.pc),
+                        _ => Err((invariant(), cur.pc)),
                     };
-                    match fused::update(&mut cx, &u, cur.pc) {
+                    match next {
                         Ok(next) => {
                             cur.pc = next;
                             continue;

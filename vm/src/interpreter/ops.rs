@@ -77,6 +77,12 @@ pub(crate) enum BinOp {
     Ge,
 }
 
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge)
+    }
+}
+
 /// `a; b; op` with both operands from locals or `ld_u64`, and for a
 /// comparison optionally the `br_true`/`br_false` that consumes it:
 /// `copy_loc x; copy_loc y; ge; br_true L` is one op.
