@@ -125,6 +125,7 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
             }
             Operand::Copy(l) => (l, false),
             Operand::Move(l) => (l, true),
+            Operand::Stack => return self.stack.pop_int().map_err(|e| (e, at)),
         };
         let slot = self.local(local, at)?;
         let value = match slot {
@@ -142,24 +143,37 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
     }
 }
 
-/// `a; b; op [; br_true|br_false]`: the offset to continue at.
+/// `a; b; op [; br_true|br_false]`, or `b; op [; br_*]` with `a` already
+/// on the stack: the offset to continue at.
 pub(super) fn binary<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, b: &Binary, pc: usize) -> Stepped<usize> {
-    let x = cx.operand(b.a, pc)?;
-    cx.charge(pc + 1)?;
-    let y = cx.operand(b.b, pc + 1)?;
-    cx.charge(pc + 2)?;
-    let result = arithmetic::apply(b.op, x, y).map_err(|e| (e, pc + 2))?;
+    // `at`: the offset of `b`, the first instruction the loop did not charge
+    // unless it is the head.
+    let (x, at) = match b.a {
+        Operand::Stack => (None, pc),
+        a => {
+            let x = cx.operand(a, pc)?;
+            cx.charge(pc + 1)?;
+            (Some(x), pc + 1)
+        }
+    };
+    let y = cx.operand(b.b, at)?;
+    cx.charge(at + 1)?;
+    let x = match x {
+        Some(x) => x,
+        None => cx.stack.pop_int().map_err(|e| (e, at + 1))?,
+    };
+    let result = arithmetic::apply(b.op, x, y).map_err(|e| (e, at + 1))?;
     match b.branch {
         None => {
             cx.stack.push_val(result);
-            Ok(pc + 3)
+            Ok(at + 2)
         }
         Some((jump_if, target)) => {
-            cx.charge(pc + 3)?;
+            cx.charge(at + 2)?;
             match result {
                 Value::Bool(v) if v == jump_if => Ok(usize::from(target)),
-                Value::Bool(_) => Ok(pc + 4),
-                _ => Err((invariant(), pc + 3)),
+                Value::Bool(_) => Ok(at + 3),
+                _ => Err((invariant(), at + 2)),
             }
         }
     }

@@ -55,9 +55,20 @@ pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> O
     })
 }
 
-/// A [`Binary`] starting at `start`, if one does.
+/// A [`Binary`] starting at `start`, if one does: both operands from the
+/// code, or else the first from the stack.
 pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) -> Option<Op> {
-    let operand = |at: usize, words: &mut Vec<u64>| -> Option<Operand> {
+    let is_operand = |at: usize| matches!(code.get(at), Some(Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_)));
+    let (a, b_at) = if is_operand(start) && is_operand(start + 1) {
+        (Some(start), start + 1)
+    } else if is_operand(start) {
+        (None, start)
+    } else {
+        return None;
+    };
+    let op = bin_op(code.get(b_at + 1)?)?;
+    // Check everything before recording a constant for either operand.
+    let mut operand = |at: usize| -> Option<Operand> {
         Some(match code.get(at)? {
             Instr::CopyLoc(l) => Operand::Copy(l.0),
             Instr::MoveLoc(l) => Operand::Move(l.0),
@@ -68,18 +79,14 @@ pub(super) fn fuse_binary(code: &[Instr], start: usize, words: &mut Vec<u64>) ->
             _ => return None,
         })
     };
-    let op = bin_op(code.get(start + 2)?)?;
-    // Check both operands before recording a constant for either.
-    if !matches!(code.get(start)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
-        || !matches!(code.get(start + 1)?, Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::LdU64(_))
-    {
-        return None;
-    }
-    let (a, b) = (operand(start, words)?, operand(start + 1, words)?);
-    let comparison = op.is_comparison();
-    let branch = match code.get(start + 3) {
-        Some(Instr::BrTrue(t)) if comparison => Some((true, t.0)),
-        Some(Instr::BrFalse(t)) if comparison => Some((false, t.0)),
+    let a = match a {
+        Some(at) => operand(at)?,
+        None => Operand::Stack,
+    };
+    let b = operand(b_at)?;
+    let branch = match code.get(b_at + 2) {
+        Some(Instr::BrTrue(t)) if op.is_comparison() => Some((true, t.0)),
+        Some(Instr::BrFalse(t)) if op.is_comparison() => Some((false, t.0)),
         _ => None,
     };
     Some(Op::Binary(Binary { a, b, op, branch }))

@@ -58,6 +58,8 @@ pub(crate) enum Operand {
     Move(u8),
     /// `ld_u64` of [`Compiled::words`]`[i]`.
     Const(u16),
+    /// Already on the operand stack (only ever a [`Binary`]'s first operand).
+    Stack,
 }
 
 /// The integer operations a [`Binary`] can fuse.
@@ -83,9 +85,10 @@ impl BinOp {
     }
 }
 
-/// `a; b; op` with both operands from locals or `ld_u64`, and for a
-/// comparison optionally the `br_true`/`br_false` that consumes it:
-/// `copy_loc x; copy_loc y; ge; br_true L` is one op.
+/// `a; b; op` with both operands from locals or `ld_u64` (or `b; op` with
+/// the first already on the stack, as after a read through a reference),
+/// and for a comparison optionally the `br_true`/`br_false` that consumes
+/// it: `copy_loc x; copy_loc y; ge; br_true L` is one op.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Binary {
     pub a: Operand,

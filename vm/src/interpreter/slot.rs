@@ -257,6 +257,20 @@ impl Stack {
         }
     }
 
+    /// Pops an integer of any width, for fused binary operations.
+    #[inline(always)]
+    pub fn pop_int(&mut self) -> Result<super::arithmetic::Int, Fault> {
+        use super::arithmetic::Int;
+        let value = match self.0.last() {
+            Some(Slot::Val(Value::U64(v))) => Int::U64(*v),
+            Some(Slot::Val(Value::U8(v))) => Int::U8(*v),
+            Some(Slot::Val(Value::U128(v))) => Int::U128(*v),
+            _ => return Err(invariant()),
+        };
+        self.discard(1);
+        Ok(value)
+    }
+
     pop_primitive!(pop_u64, U64, u64);
     pop_primitive!(pop_u8, U8, u8);
     pop_primitive!(pop_bool, Bool, bool);

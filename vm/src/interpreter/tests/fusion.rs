@@ -171,6 +171,29 @@ public entry fun bump(s: &signer, x: u64) acquires write R(signer s) {
     write_ref
     ret
 }
+public entry fun guard(s: &signer, x: u64) acquires read R(signer s) {
+    local r: &R
+    move_loc s
+    signer_address
+    imm_borrow_global R
+    st_loc r
+    copy_loc r
+    imm_borrow_field R.n
+    read_ref
+    copy_loc x
+    mul
+    pop
+    copy_loc r
+    imm_borrow_field R.n
+    read_ref
+    copy_loc x
+    lt
+    br_false fail
+    ret
+fail:
+    ld_u64 77
+    abort
+}
 public entry fun missing(x: address) acquires read R(param x) {
     move_loc x
     ld_true
@@ -300,6 +323,9 @@ fn fusion_changes_neither_gas_nor_locations() {
         tx("paths", "bump", vec![Value::U64(1_000)]),
         tx("paths", "bump", vec![Value::U64(u64::MAX)]),
         tx("paths", "bump", vec![Value::U64(2)]),
+        tx("paths", "guard", vec![Value::U64(10)]),
+        tx("paths", "guard", vec![Value::U64(1)]),
+        tx("paths", "guard", vec![Value::U64(u64::MAX)]),
     ];
     let statuses: Vec<Status> = cases.iter().map(|t| same_at_every_limit(&fused, &plain, t).status).collect();
     assert!(statuses[3].is_success(), "{:?}", statuses[3]);
@@ -332,6 +358,20 @@ fn fusion_changes_neither_gas_nor_locations() {
     for failed in &statuses[11..13] {
         assert!(matches!(failed, Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{failed:?}");
     }
+    // A binary operation on a value just read (its first operand on the
+    // stack): through, the guard failing, and the multiplication overflowing.
+    assert!(statuses[14].is_success(), "{:?}", statuses[14]);
+    assert!(matches!(statuses[15], Status::Aborted { code: 77, .. }), "{:?}", statuses[15]);
+    assert!(matches!(statuses[16], Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{:?}", statuses[16]);
+    let stack_binaries = fused
+        .code
+        .modules()
+        .filter_map(|m| fused.code.loaded(m.self_id()?))
+        .flat_map(|m| m.functions().iter())
+        .flat_map(|f| f.compiled.ops.iter())
+        .filter(|op| matches!(op, Op::Binary(b) if b.a == super::super::ops::Operand::Stack))
+        .count();
+    assert!(stack_binaries >= 2, "guard's operations on a read value are fused");
 
     // An access violation inside a fused sequence is located the same way.
     let key = ResourceKey {
