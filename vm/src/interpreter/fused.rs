@@ -104,6 +104,17 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
         })
     }
 
+    /// Checks that the local at absolute index `local` holds a reference,
+    /// faulting at `at` as `copy_loc` of it would.
+    #[inline(always)]
+    fn holds_reference(&self, local: usize, at: usize) -> Stepped<()> {
+        match self.locals.get(local) {
+            Some(Slot::Ref(_)) => Ok(()),
+            Some(Slot::Empty) => Err((dangling(), at)),
+            _ => Err((invariant(), at)),
+        }
+    }
+
     /// Charges the field steps and the final `read_ref`/`write_ref` of a
     /// path sequence starting at `pc`; returns the final instruction's offset.
     fn charge_path_steps(&mut self, f: &Fused, pc: usize) -> Stepped<usize> {
@@ -226,11 +237,7 @@ pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fuse
     if let Source::Copy(l) = f.source {
         let local = cx.base + usize::from(l);
         // The same faults, in the same order, as `Ctx::reference` then the charges.
-        match cx.locals.get(local) {
-            Some(Slot::Ref(_)) => {}
-            Some(Slot::Empty) => return Err((dangling(), pc)),
-            _ => return Err((invariant(), pc)),
-        }
+        cx.holds_reference(local, pc)?;
         let at = cx.charge_path_steps(f, pc)?;
         let Some(Slot::Ref(r)) = cx.locals.get(local) else { return Err((invariant(), at)) };
         let place = deref(cx.locals, cx.globals, r).map_err(|e| (e, at))?;
@@ -279,13 +286,8 @@ fn int_of(value: &Value) -> Option<Int> {
 pub(super) fn update<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, u: &Update, pc: usize) -> Stepped<usize> {
     let fields = usize::from(u.path_len);
     let local = cx.base + usize::from(u.local);
-    let reference = |locals: &[Slot], at: usize| match locals.get(local) {
-        Some(Slot::Ref(_)) => Ok(()),
-        Some(Slot::Empty) => Err((dangling(), at)),
-        _ => Err((invariant(), at)),
-    };
     // `copy_loc r` (charged by the loop); `imm_borrow_field*`; `read_ref`.
-    reference(cx.locals, pc)?;
+    cx.holds_reference(local, pc)?;
     let read_at = cx.charge_fields(pc + 1, fields)?;
     cx.charge(read_at)?;
     let path = cx.compiled.steps(u.path_start, u.path_len);
@@ -307,7 +309,7 @@ pub(super) fn update<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, u: &Update,
     // `copy_loc r` or `move_loc r`; `mut_borrow_field*`; `write_ref`.
     let source_at = op_at + 1;
     cx.charge(source_at)?;
-    reference(cx.locals, source_at)?;
+    cx.holds_reference(local, source_at)?;
     let Some(Slot::Ref(r)) = cx.locals.get(local) else { return Err((invariant(), source_at)) };
     let r = r.clone();
     cx.charge(source_at + 1)?;

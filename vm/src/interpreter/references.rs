@@ -82,19 +82,7 @@ impl<'a> PlaceMut<'a> {
     pub fn assign_from(self, stack: &mut Stack) -> Result<(), Fault> {
         match self {
             PlaceMut::Whole(value) => stack.pop_into(value),
-            PlaceMut::InFlat(flat, pos) => {
-                if let Some(word) = flat.u64_mut(pos) {
-                    *word = stack.pop_u64()?;
-                    return Ok(());
-                }
-                let value = stack.pop_val()?;
-                // The verifier proves the value has the field's type.
-                if flat.write(pos, &value) {
-                    Ok(())
-                } else {
-                    Err(invariant())
-                }
-            }
+            inside => inside.assign(stack.pop_val()?),
         }
     }
 }

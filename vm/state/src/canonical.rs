@@ -24,7 +24,7 @@ const TAG_U128: u8 = 3;
 const TAG_ADDRESS: u8 = 4;
 const TAG_SIGNER: u8 = 5;
 const TAG_VECTOR: u8 = 6;
-const TAG_STRUCT: u8 = 7;
+pub(crate) const TAG_STRUCT: u8 = 7;
 
 /// Why bytes are not a value.
 #[derive(Clone, Debug, PartialEq, Eq)]

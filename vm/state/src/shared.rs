@@ -49,22 +49,6 @@ fn is_inline(value: &Value) -> bool {
     !matches!(value, Value::Vector(_) | Value::Struct(_))
 }
 
-impl From<Value> for Shared {
-    fn from(value: Value) -> Shared {
-        Shared::new(value)
-    }
-}
-
-impl From<Arc<Value>> for Shared {
-    fn from(value: Arc<Value>) -> Shared {
-        if is_inline(&value) {
-            Shared(Repr::Inline((*value).clone()))
-        } else {
-            Shared(Repr::Heap(value))
-        }
-    }
-}
-
 impl Deref for Shared {
     type Target = Value;
 
@@ -74,12 +58,6 @@ impl Deref for Shared {
             Repr::Inline(value) => value,
             Repr::Heap(value) => value,
         }
-    }
-}
-
-impl AsRef<Value> for Shared {
-    fn as_ref(&self) -> &Value {
-        self
     }
 }
 

@@ -249,13 +249,18 @@ fn world(fused: bool) -> World {
     world
 }
 
-fn fused_ops(world: &World) -> usize {
+/// Every op of every loaded function.
+fn all_ops(world: &World) -> impl Iterator<Item = &Op> + '_ {
     world
         .code
         .modules()
         .filter_map(|m| world.code.loaded(m.self_id()?))
         .flat_map(|m| m.functions().iter())
         .flat_map(|f| f.compiled.ops.iter())
+}
+
+fn fused_ops(world: &World) -> usize {
+    all_ops(world)
         .filter(|op| {
             matches!(
                 op,
@@ -344,16 +349,7 @@ fn fusion_changes_neither_gas_nor_locations() {
     use crate::transaction::RuntimeErrorKind::{ArithmeticOverflow, DivisionByZero};
     assert_eq!(kinds, [Some(DivisionByZero), Some(ArithmeticOverflow)]);
     // Field updates through a reference: success, underflow, overflow.
-    let updates = |w: &World| {
-        w.code
-            .modules()
-            .filter_map(|m| w.code.loaded(m.self_id()?))
-            .flat_map(|m| m.functions().iter())
-            .flat_map(|f| f.compiled.ops.iter())
-            .filter(|op| matches!(op, Op::Update(_)))
-            .count()
-    };
-    assert!(updates(&fused) >= 4, "bump's four updates are fused");
+    assert!(all_ops(&fused).filter(|op| matches!(op, Op::Update(_))).count() >= 4, "bump's four updates are fused");
     assert!(statuses[10].is_success() && statuses[13].is_success(), "{:?}", &statuses[10..]);
     for failed in &statuses[11..13] {
         assert!(matches!(failed, Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{failed:?}");
@@ -363,14 +359,8 @@ fn fusion_changes_neither_gas_nor_locations() {
     assert!(statuses[14].is_success(), "{:?}", statuses[14]);
     assert!(matches!(statuses[15], Status::Aborted { code: 77, .. }), "{:?}", statuses[15]);
     assert!(matches!(statuses[16], Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{:?}", statuses[16]);
-    let stack_binaries = fused
-        .code
-        .modules()
-        .filter_map(|m| fused.code.loaded(m.self_id()?))
-        .flat_map(|m| m.functions().iter())
-        .flat_map(|f| f.compiled.ops.iter())
-        .filter(|op| matches!(op, Op::Binary(b) if b.a == super::super::ops::Operand::Stack))
-        .count();
+    let stack_binaries =
+        all_ops(&fused).filter(|op| matches!(op, Op::Binary(b) if b.a == super::super::ops::Operand::Stack)).count();
     assert!(stack_binaries >= 2, "guard's operations on a read value are fused");
 
     // An access violation inside a fused sequence is located the same way.

@@ -20,12 +20,12 @@ use std::fmt;
 
 use resin_format::file_format::AccountAddress;
 
-use super::Value;
-use crate::canonical::ByteSink;
+use super::{varint_len, Value};
+use crate::canonical::{encode_into, ByteSink, TAG_STRUCT};
 
 /// Words a flat struct holds: a `u64` or smaller scalar takes one, a `u128`
 /// two, an address four.
-pub const FLAT_WORDS: usize = 4;
+const FLAT_WORDS: usize = 4;
 
 /// Tokens a [`Shape`] holds: 3 bits each in one `u64`, 0 ending the list.
 const MAX_TOKENS: usize = 21;
@@ -42,7 +42,7 @@ const WORDS: [usize; 8] = [0, 0, 0, 1, 1, 1, 2, 4];
 
 /// A scalar a flat struct can hold.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Scalar {
+enum Scalar {
     Bool = 3,
     U8 = 4,
     U64 = 5,
@@ -63,12 +63,12 @@ impl Scalar {
     }
 
     /// The words the scalar takes.
-    pub fn words(self) -> usize {
+    fn words(self) -> usize {
         WORDS[self as usize]
     }
 
     /// The scalar kind of `value`, if it is one a flat struct can hold.
-    pub fn of(value: &Value) -> Option<Scalar> {
+    fn of(value: &Value) -> Option<Scalar> {
         Some(match value {
             Value::Bool(_) => Scalar::Bool,
             Value::U8(_) => Scalar::U8,
@@ -288,7 +288,7 @@ impl Flat {
     }
 
     /// The words the struct's scalars take.
-    pub fn word_count(&self) -> usize {
+    fn word_count(&self) -> usize {
         self.shape.word_count()
     }
 
@@ -461,7 +461,7 @@ impl Flat {
     /// count, then each field. A count is below 128, so one varint byte.
     pub fn encode(&self, out: &mut impl ByteSink) {
         let counts = self.item_counts();
-        out.push_bytes(&[STRUCT_TAG, counts[0]]);
+        out.push_bytes(&[TAG_STRUCT, counts[0]]);
         let mut next = 1usize;
         let mut word = 0usize;
         let mut bits = self.shape.0;
@@ -470,13 +470,13 @@ impl Flat {
             bits >>= TOKEN_BITS;
             match token {
                 OPEN => {
-                    out.push_bytes(&[STRUCT_TAG, counts.get(next).copied().unwrap_or(0)]);
+                    out.push_bytes(&[TAG_STRUCT, counts.get(next).copied().unwrap_or(0)]);
                     next += 1;
                 }
                 CLOSE => {}
                 t => {
                     if let Some(scalar) = Scalar::from_token(t) {
-                        encode_scalar(&scalar.read(self.words.get(word..).unwrap_or(&[])), out);
+                        encode_into(&scalar.read(self.words.get(word..).unwrap_or(&[])), out);
                         word += scalar.words();
                     }
                 }
@@ -512,42 +512,5 @@ impl Flat {
 impl fmt::Debug for Flat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Struct").field(&self.fields().collect::<Vec<_>>()).finish()
-    }
-}
-
-/// The canonical (postcard) variant tag of a struct.
-const STRUCT_TAG: u8 = 7;
-
-fn put_varint(mut v: u128, out: &mut impl ByteSink) {
-    while v >= 0x80 {
-        out.push_byte((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push_byte(v as u8);
-}
-
-#[inline(always)]
-fn varint_len(v: u128) -> u64 {
-    let bits = 128 - u64::from(v.leading_zeros());
-    bits.div_ceil(7).max(1)
-}
-
-fn encode_scalar(value: &Value, out: &mut impl ByteSink) {
-    match value {
-        Value::Bool(b) => out.push_bytes(&[0, u8::from(*b)]),
-        Value::U8(v) => out.push_bytes(&[1, *v]),
-        Value::U64(v) => {
-            out.push_byte(2);
-            put_varint(u128::from(*v), out);
-        }
-        Value::U128(v) => {
-            out.push_byte(3);
-            put_varint(*v, out);
-        }
-        Value::Address(a) => {
-            out.push_byte(4);
-            out.push_bytes(&a.0);
-        }
-        _ => {}
     }
 }

@@ -21,7 +21,7 @@ use resin_format::file_format::AccountAddress;
 
 mod flat;
 
-pub use flat::{Flat, FlatPos, Scalar, FLAT_WORDS};
+pub use flat::{Flat, FlatPos};
 
 #[derive(Clone, Deserialize)]
 pub enum Value {
@@ -94,7 +94,7 @@ impl fmt::Debug for Value {
             Value::Signer(v) => f.debug_tuple("Signer").field(v).finish(),
             Value::Vector(items) => f.debug_tuple("Vector").field(items).finish(),
             Value::Struct(fields) => f.debug_tuple("Struct").field(fields).finish(),
-            Value::Flat(flat) => f.debug_tuple("Struct").field(&flat.fields().collect::<Vec<_>>()).finish(),
+            Value::Flat(flat) => flat.fmt(f),
         }
     }
 }
@@ -198,7 +198,9 @@ impl Value {
     }
 }
 
-fn varint_len(v: u128) -> u64 {
+/// Bytes of a postcard varint (LEB128).
+#[inline(always)]
+pub(crate) fn varint_len(v: u128) -> u64 {
     let bits = 128 - u64::from(v.leading_zeros());
     bits.div_ceil(7).max(1)
 }
