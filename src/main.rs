@@ -15,6 +15,7 @@ use resin::{cli, commands};
 static GLOBAL: resin::alloc_count::CountingMimalloc = resin::alloc_count::CountingMimalloc;
 
 fn main() -> ExitCode {
+    resin::alloc_count::retain_freed_memory();
     install_panic_hook();
     let cli = cli::Cli::parse();
     match commands::dispatch(cli) {
