@@ -10,11 +10,13 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use crossbeam_utils::CachePadded;
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Receipt, Transaction};
 
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
+use crate::output::BlockOutput;
 use crate::overlay::{BlockOverlay, BlockWrites, TxView};
 use crate::planner::Plan;
 
@@ -157,6 +159,20 @@ impl BlockRun<'_> {
         }
     }
 }
+
+/// Frees a block's output and the state it superseded on `pool`: the
+/// receipts in chunks, the store's shards and tree side by side.
+pub(crate) fn retire(pool: &rayon::ThreadPool, output: BlockOutput, superseded: ResourceStore) {
+    pool.install(|| {
+        rayon::join(
+            || output.receipts.into_par_iter().with_min_len(RETIRE_CHUNK).for_each(drop),
+            || superseded.drop_in_parallel(),
+        )
+    });
+}
+
+/// Receipts freed per task: fewer are not worth a fork.
+const RETIRE_CHUNK: usize = 8192;
 
 /// What committing a block took.
 pub(crate) struct Committed {

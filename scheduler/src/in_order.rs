@@ -11,7 +11,7 @@ use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Transaction};
 
 use crate::cost::CostModel;
-use crate::engine::{commit, BlockRun};
+use crate::engine::{commit, retire, BlockRun};
 use crate::graph::BlockSlots;
 use crate::keys::BlockKeys;
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -91,5 +91,9 @@ impl BlockExecutor for InOrderExecutor {
 
     fn cost_model(&self) -> &CostModel {
         &self.costs
+    }
+
+    fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
+        retire(&self.pool, output, superseded);
     }
 }

@@ -21,7 +21,7 @@ use resin_state::store::ResourceStore;
 use resin_vm::{CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
-use crate::engine::{commit, BlockRun, LaneResult, LaneSync};
+use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
 use crate::keys::BlockKeys;
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -178,5 +178,9 @@ impl BlockExecutor for ParallelExecutor {
 
     fn cost_model(&self) -> &CostModel {
         &self.costs
+    }
+
+    fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
+        retire(&self.pool, output, superseded);
     }
 }

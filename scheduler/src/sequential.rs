@@ -41,6 +41,14 @@ pub trait BlockExecutor {
 
     /// The cost model the executor has learned so far.
     fn cost_model(&self) -> &CostModel;
+
+    /// Frees what a block left behind: its output and the state it
+    /// superseded. Executors with threads of their own free it on them;
+    /// this default frees it on the calling thread.
+    fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
+        drop(output);
+        drop(superseded);
+    }
 }
 
 #[derive(Clone, Debug, Default)]

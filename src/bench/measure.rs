@@ -56,8 +56,7 @@ impl<E: BlockExecutor> Runner<E> {
         let stats = output.stats.clone();
         let allocs = allocations();
         let start = Instant::now();
-        drop(output);
-        drop(std::mem::replace(&mut self.state, next));
+        self.executor.retire(output, std::mem::replace(&mut self.state, next));
         let dropped = start.elapsed();
         Sample { wall: wall + dropped, dropped, allocations: before + (allocations() - allocs), output: stats }
     }

@@ -170,6 +170,18 @@ impl ResourceStore {
         self.shards[shard_of(key)].get(key)
     }
 
+    /// Drops the store with its shards and tree spread over the current
+    /// rayon pool. A state superseded by a block owns every node the block
+    /// copied (most of a densely written store), so freeing it is real
+    /// work: ~5 ms of one core after a 100k-transfer block.
+    pub fn drop_in_parallel(self) {
+        if self.len() < PARALLEL_FROM {
+            return;
+        }
+        let ResourceStore { shards, tree } = self;
+        rayon::join(|| shards.into_par_iter().for_each(drop), || drop(tree));
+    }
+
     pub fn len(&self) -> usize {
         self.shards.iter().map(Shard::len).sum()
     }
