@@ -346,4 +346,26 @@ mod tests {
         assert!(store.is_empty());
         assert_eq!(snapshot.len(), 1);
     }
+
+    #[test]
+    fn dropping_a_superseded_state_in_parallel_leaves_its_successor_whole() {
+        let mut old = ResourceStore::new();
+        old.apply_batch((0..5_000).map(|n| (key(n), Some(Shared::new(Value::U64(n))))).collect());
+        let mut new = old.clone();
+        // Half the keys rewritten, a tenth deleted: the two states share
+        // the untouched half of their nodes.
+        new.apply_batch((0..5_000).step_by(2).map(|n| (key(n), Some(Shared::new(Value::U64(n + 1))))).collect());
+        new.apply_batch((1..5_000).step_by(10).map(|n| (key(n), None)).collect());
+        old.drop_in_parallel();
+        let expected = |n: u64| match (n % 2, n % 10) {
+            (0, _) => Some(Value::U64(n + 1)),
+            (_, 1) => None,
+            _ => Some(Value::U64(n)),
+        };
+        let fresh = ResourceStore::from_entries((0..5_000).filter_map(|n| expected(n).map(|v| (key(n), v))).collect());
+        assert_eq!(new.root(), fresh.root());
+        for n in 0..5_000 {
+            assert_eq!(new.get(&key(n)), expected(n).as_ref(), "key {n}");
+        }
+    }
 }
