@@ -17,9 +17,14 @@
 //!
 //! Both passes emit candidate edges; they are grouped by their later end,
 //! deduplicated (one edge per ordered pair, labelled with the first key
-//! found: exact keys before type-wide ones) and added to a petgraph graph in
-//! block order. Edges implied by others may be kept or left out: what always
-//! holds is that every conflicting pair is ordered through some path.
+//! found: exact keys before type-wide ones) and held in petgraph's
+//! compressed sparse row form ([`petgraph::csr::Csr`]), one row per
+//! transaction listing its predecessors: the executors and the planner only
+//! ever ask for a transaction's predecessors, and a row is one contiguous
+//! slice, where a linked-list graph would chase a pointer per edge and keep
+//! two links per edge and node besides. Edges implied by others may be kept
+//! or left out: what always holds is that every conflicting pair is ordered
+//! through some path.
 
 mod exact;
 mod slots;
@@ -27,8 +32,8 @@ mod typewide;
 
 use std::sync::OnceLock;
 
-use petgraph::graph::NodeIndex;
-use petgraph::{Directed, Graph};
+use petgraph::csr::Csr;
+use petgraph::Directed;
 use resin_state::store::SHARDS;
 use resin_vm::{AccessKey, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
@@ -81,8 +86,10 @@ pub struct Dependency {
     key: DepKey,
 }
 
-/// The petgraph graph: node weights are block positions.
-pub type TxGraph = Graph<TxIndex, Dependency, Directed, u32>;
+/// The conflict graph with its edges reversed: row `i` lists transaction
+/// `i`'s predecessors in increasing block order, each with the label of the
+/// edge from it.
+pub type TxGraph = Csr<(), Dependency, Directed, u32>;
 
 /// A candidate edge, before deduplication.
 #[derive(Clone, Copy, Debug)]
@@ -132,9 +139,6 @@ impl KeyTable {
 #[derive(Clone, Debug, Default)]
 pub struct ConflictGraph {
     graph: TxGraph,
-    /// Transaction `i`'s incoming edges are added together, so they are the
-    /// contiguous edge range `pred_start[i]..pred_start[i + 1]`.
-    pred_start: Vec<u32>,
     slots: BlockSlots,
 }
 
@@ -146,11 +150,12 @@ impl ConflictGraph {
         let n = keys.len();
         let exact = exact::build(keys);
         let typewide = if exact.typewide { typewide::edges(keys) } else { Vec::new() };
-        let (graph, pred_start) = assemble(n, &exact.edges, &exact.partition_offsets, &exact.renumbered, typewide);
+        let graph = assemble(n, &exact.edges, &exact.partition_offsets, &exact.renumbered, typewide);
         let slots = BlockSlots::from_parts(exact.table, exact.slot_start, exact.slots);
-        ConflictGraph { graph, pred_start, slots }
+        ConflictGraph { graph, slots }
     }
 
+    /// The graph, reversed (see [`TxGraph`]).
     pub fn graph(&self) -> &TxGraph {
         &self.graph
     }
@@ -177,14 +182,18 @@ impl ConflictGraph {
     /// Transaction `tx`'s incoming edges, `(predecessor, label)`, each
     /// predecessor once, in increasing block order.
     pub fn predecessors(&self, tx: usize) -> impl Iterator<Item = (TxIndex, &Dependency)> + '_ {
-        let start = self.pred_start.get(tx).copied().unwrap_or(0) as usize;
-        let end = self.pred_start.get(tx + 1).copied().unwrap_or(0) as usize;
-        self.graph.raw_edges().get(start..end).unwrap_or(&[]).iter().map(|e| (e.source().index() as u32, &e.weight))
+        // The slices' accessors panic on a node that does not exist.
+        let (preds, labels): (&[u32], &[Dependency]) = if tx < self.graph.node_count() {
+            (self.graph.neighbors_slice(tx as u32), self.graph.edges_slice(tx as u32))
+        } else {
+            (&[], &[])
+        };
+        preds.iter().copied().zip(labels)
     }
 
     /// Every edge, `(from, to, label)`, grouped by `to` in block order.
     pub fn edges(&self) -> impl Iterator<Item = (TxIndex, TxIndex, &Dependency)> + '_ {
-        self.graph.raw_edges().iter().map(|e| (e.source().index() as u32, e.target().index() as u32, &e.weight))
+        (0..self.tx_count()).flat_map(move |to| self.predecessors(to).map(move |(from, d)| (from, to as u32, d)))
     }
 
     /// The label of the edge `from -> to`, if there is one.
@@ -209,14 +218,8 @@ impl ConflictGraph {
 
 /// Groups candidate edges by their later end (a counting sort, stable: exact
 /// partitions in order, then type-wide edges), keeps the first edge of each
-/// ordered pair and builds the petgraph graph in block order.
-fn assemble(
-    n: usize,
-    exact: &[Vec<RawEdge>],
-    offsets: &[u32],
-    renumbered: &[u32],
-    typewide: Vec<RawEdge>,
-) -> (TxGraph, Vec<u32>) {
+/// ordered pair, and builds the rows.
+fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], renumbered: &[u32], typewide: Vec<RawEdge>) -> TxGraph {
     let globalize = |e: &RawEdge, offset: u32| match e.key {
         DepKey::Slot(s) => {
             let slot = renumbered.get((s + offset) as usize).copied().unwrap_or(s + offset);
@@ -241,37 +244,56 @@ fn assemble(
         start[i + 1] += start[i];
     }
     let total = start[n] as usize;
-    let mut sorted: Vec<(u32, DepKind, DepKey)> = vec![(0, DepKind::Gate, DepKey::Slot(0)); total];
+    let placeholder = Dependency { kind: DepKind::Gate, key: DepKey::Slot(0) };
+    // `(to, from, label)`: the rows of the reversed graph.
+    let mut rows: Vec<(u32, u32, Dependency)> = vec![(0, 0, placeholder); total];
     let mut fill = start.clone();
     for e in all() {
         if let Some(at) = fill.get_mut(e.to as usize) {
-            if let Some(slot) = sorted.get_mut(*at as usize) {
-                *slot = (e.from, e.kind, e.key);
+            if let Some(slot) = rows.get_mut(*at as usize) {
+                *slot = (e.to, e.from, Dependency { kind: e.kind, key: e.key });
             }
             *at += 1;
         }
     }
-
-    let mut graph = TxGraph::with_capacity(n, total);
-    for i in 0..n {
-        graph.add_node(i as u32);
-    }
-    let mut pred_start = Vec::with_capacity(n + 1);
+    // Each row sorted by predecessor, keeping the first label found for
+    // it (a stable sort), and the repeats squeezed out in place.
+    let mut kept = 0;
     for to in 0..n {
-        pred_start.push(graph.edge_count() as u32);
-        let group = sorted.get_mut(start[to] as usize..start[to + 1] as usize).unwrap_or(&mut []);
+        let (begin, end) = (start[to] as usize, start[to + 1] as usize);
+        let Some(group) = rows.get_mut(begin..end) else { continue };
         if group.len() > 1 {
-            // Stable: the first label found for a predecessor wins.
-            group.sort_by_key(|e| e.0);
+            group.sort_by_key(|e| e.1);
         }
         let mut last = u32::MAX;
-        for &(from, kind, key) in group.iter() {
-            if from != last && (from as usize) < to {
-                graph.add_edge(NodeIndex::new(from as usize), NodeIndex::new(to), Dependency { kind, key });
-                last = from;
+        for i in begin..end {
+            let Some(&edge) = rows.get(i) else { break };
+            if edge.1 != last && (edge.1 as usize) < to {
+                if let Some(slot) = rows.get_mut(kept) {
+                    *slot = edge;
+                }
+                kept += 1;
+                last = edge.1;
             }
         }
     }
-    pred_start.push(graph.edge_count() as u32);
-    (graph, pred_start)
+    rows.truncate(kept);
+    let mut graph = match TxGraph::from_sorted_edges(&rows) {
+        Ok(graph) => graph,
+        // Cannot happen: rows are in order and predecessors strictly
+        // increase within each. Should it, inserting one edge at a time
+        // gives the same graph, only slower.
+        Err(_) => {
+            let mut graph = TxGraph::with_nodes(n);
+            for &(to, from, dep) in &rows {
+                graph.add_edge(to, from, dep);
+            }
+            graph
+        }
+    };
+    // Transactions after the last one with an edge have empty rows.
+    while graph.node_count() < n {
+        graph.add_node(());
+    }
+    graph
 }
