@@ -7,6 +7,7 @@
 //! arithmetic, so the same sequence of observations gives the same model, and
 //! the same block with the same model gives the same plan.
 
+use rayon::prelude::*;
 use resin_vm::{ModuleId, Receipt, Status, Transaction};
 use rustc_hash::FxHashMap;
 
@@ -17,6 +18,9 @@ pub const REJECTED_COST: u64 = 1;
 
 /// Estimates for functions never seen are `min(gas_limit, DEFAULT_CAP)`.
 pub const DEFAULT_CAP: u64 = 100_000;
+
+/// Transactions per task when a block is estimated in parallel.
+const ESTIMATE_CHUNK: usize = 8192;
 
 /// Weight of a new observation: `1 / 2^EMA_SHIFT`.
 pub const EMA_SHIFT: u32 = 3;
@@ -45,26 +49,35 @@ impl CostModel {
 
     /// Estimates for a whole block; transactions without keys cost [`REJECTED_COST`].
     pub fn estimate_block(&self, block: &[Transaction], keys: &BlockKeys) -> Vec<u64> {
+        // In chunks on the current rayon pool: a large block's estimates
+        // are a serial step of planning otherwise.
+        let mut out = vec![REJECTED_COST; block.len()];
+        out.par_chunks_mut(ESTIMATE_CHUNK)
+            .zip(block.par_chunks(ESTIMATE_CHUNK))
+            .enumerate()
+            .for_each(|(chunk, (out, txs))| self.estimate_run(chunk * ESTIMATE_CHUNK, txs, keys, out));
+        out
+    }
+
+    /// Estimates `txs`, the block's transactions from `first` on, into `out`.
+    fn estimate_run(&self, first: usize, txs: &[Transaction], keys: &BlockKeys, out: &mut [u64]) {
         // Blocks are runs of calls to few functions: remember the last lookup.
         let mut last: Option<(&ModuleId, &str, Option<u64>)> = None;
-        block
-            .iter()
-            .enumerate()
-            .map(|(i, tx)| {
-                if !matches!(keys.get(i), Some(Ok(_))) {
-                    return REJECTED_COST;
+        for ((i, tx), estimate) in (first..).zip(txs).zip(out) {
+            if !matches!(keys.get(i), Some(Ok(_))) {
+                *estimate = REJECTED_COST;
+                continue;
+            }
+            let learned = match last {
+                Some((m, f, gas)) if f == tx.function && *m == tx.module => gas,
+                _ => {
+                    let gas = self.learned(&tx.module, &tx.function);
+                    last = Some((&tx.module, &tx.function, gas));
+                    gas
                 }
-                let learned = match last {
-                    Some((m, f, gas)) if f == tx.function && *m == tx.module => gas,
-                    _ => {
-                        let gas = self.learned(&tx.module, &tx.function);
-                        last = Some((&tx.module, &tx.function, gas));
-                        gas
-                    }
-                };
-                bounded(learned, tx.gas_limit)
-            })
-            .collect()
+            };
+            *estimate = bounded(learned, tx.gas_limit);
+        }
     }
 
     /// Folds one execution of `module::function` into its average.

@@ -76,7 +76,7 @@ impl ParallelExecutor {
     ) -> BlockOutput {
         let start = Instant::now();
         let graph = self.pool.install(|| ConflictGraph::build(keys));
-        let estimates = self.costs.estimate_block(block, keys);
+        let estimates = self.pool.install(|| self.costs.estimate_block(block, keys));
         let plan = self.pool.install(|| crate::planner::plan(&graph, &estimates, self.threads));
         let schedule = start.elapsed();
 
