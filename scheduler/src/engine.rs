@@ -39,23 +39,41 @@ pub(crate) struct LaneSync<'a> {
     pub(crate) plan: &'a Plan,
 }
 
+/// What one lane last read of every lane's progress. Progress only grows,
+/// so a predecessor at a position below what was last read is done, and
+/// the acquire of that read already ordered its writes before us: most
+/// predecessors finished long ago, and re-reading a counter that another
+/// core keeps writing would pull its cache line over for each of them.
+pub(crate) struct Seen(Vec<u32>);
+
+impl Seen {
+    pub(crate) fn new(lanes: usize) -> Seen {
+        Seen(vec![0; lanes])
+    }
+}
+
 impl LaneSync<'_> {
     /// Whether the transaction at `position` of `lane` is done.
     #[inline]
-    fn is_done(&self, lane: u32, position: u32) -> bool {
-        self.progress.get(lane as usize).is_none_or(|done| done.load(Ordering::Acquire) > position)
+    fn is_done(&self, lane: u32, position: u32, seen: &mut Seen) -> bool {
+        let Some(last) = seen.0.get_mut(lane as usize) else { return true };
+        if *last > position {
+            return true;
+        }
+        *last = self.progress.get(lane as usize).map_or(u32::MAX, |done| done.load(Ordering::Acquire));
+        *last > position
     }
 
     /// Waits until the transaction at `position` of `lane` is done; false
     /// when the block is being abandoned.
-    fn wait_for(&self, lane: u32, position: u32, waits: &mut u64) -> bool {
-        if self.is_done(lane, position) {
+    fn wait_for(&self, lane: u32, position: u32, waits: &mut u64, seen: &mut Seen) -> bool {
+        if self.is_done(lane, position, seen) {
             return true;
         }
         *waits += 1;
         let mut spins = 0u32;
         loop {
-            if self.is_done(lane, position) {
+            if self.is_done(lane, position, seen) {
                 return true;
             }
             if self.abort.load(Ordering::Relaxed) {
@@ -71,11 +89,11 @@ impl LaneSync<'_> {
     }
 
     /// Waits for `tx`'s predecessors in other lanes; false when abandoned.
-    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut u64) -> bool {
+    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut u64, seen: &mut Seen) -> bool {
         let my_lane = self.plan.placement(tx).map(|p| p.lane);
         for (pred, _) in self.graph.predecessors(tx as usize) {
             let Some(at) = self.plan.placement(pred) else { continue };
-            if Some(at.lane) != my_lane && !self.wait_for(at.lane, at.position, waits) {
+            if Some(at.lane) != my_lane && !self.wait_for(at.lane, at.position, waits, seen) {
                 return false;
             }
         }
@@ -128,9 +146,10 @@ impl BlockRun<'_> {
     ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
         let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
+        let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
         for (done, tx) in (1u32..).zip(lane) {
             if let Some(sync) = sync {
-                if !sync.wait_for_predecessors(tx, &mut out.waits) {
+                if !sync.wait_for_predecessors(tx, &mut out.waits, &mut seen) {
                     return out;
                 }
             }
