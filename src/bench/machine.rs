@@ -1,6 +1,7 @@
 //! What the bench says about where it ran, and its progress bar.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,6 +14,93 @@ pub fn cpu_model() -> Option<String> {
         .and_then(|l| l.split_once(':'))
         .map(|(_, name)| name.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|name| !name.is_empty())
+}
+
+/// Round trips timed by [`core_round_trip`], at most.
+const ROUND_TRIPS: u64 = 200_000;
+/// ...and for at most this long.
+const ROUND_TRIP_BUDGET: Duration = Duration::from_millis(50);
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+/// Round trips before the timed ones, for this long.
+const WARM_UP: Duration = Duration::from_millis(30);
+/// How long the other threads get to fall asleep first.
+const SETTLE: Duration = Duration::from_millis(20);
+/// Spins on the shared line before yielding: more threads than cores must
+/// still make progress.
+const SPINS_BEFORE_YIELD: u32 = 10_000;
+
+/// The time for a cache line to go from one core to another and back, in
+/// nanoseconds: two threads passing a counter back and forth. `None` on one
+/// core. A parallel block moves shared lines between cores (a key written
+/// in one lane and read in another, a lane's progress), so its speed
+/// follows this number; a virtual machine's host can move its vCPUs
+/// between cores that share a cache (~90 ns here) and cores that do not
+/// (~450 ns) from one second to the next, which the bench reports so that
+/// its spread can be read.
+pub fn core_round_trip() -> Option<f64> {
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return None;
+    }
+    // Idle pool threads spin a little before they sleep: let them, so that
+    // they do not compete for the cores being measured.
+    std::thread::sleep(SETTLE);
+    const STOP: u64 = u64::MAX;
+    // On a cache line of its own: beside the loop's own variables, the
+    // timing thread's writes to them would bounce the line as well.
+    let padded = Padded(AtomicU64::new(0));
+    let ball = &padded.0;
+    let wait_for = |want: u64| {
+        let mut spins = 0u32;
+        loop {
+            let seen = ball.load(Ordering::Acquire);
+            if seen == want || seen == STOP {
+                return seen;
+            }
+            // No `spin_loop` hint: a pause instruction costs as much as the
+            // transfer being timed on some cores.
+            spins += 1;
+            if spins >= SPINS_BEFORE_YIELD {
+                std::thread::yield_now();
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Answers 2i + 1 with 2i + 2 until told to stop.
+            let mut next = 1;
+            while wait_for(next) != STOP {
+                ball.store(next + 1, Ordering::Release);
+                next += 2;
+            }
+        });
+        let mut trips = 0;
+        let mut trip = || {
+            ball.store(2 * trips + 1, Ordering::Release);
+            wait_for(2 * trips + 2);
+            trips += 1;
+        };
+        // Untimed first: the thread has to start, and a new thread may run
+        // on its parent's core until the scheduler spreads the two.
+        let warm = Instant::now();
+        while warm.elapsed() < WARM_UP {
+            trip();
+        }
+        let start = Instant::now();
+        let mut timed = 0;
+        // The clock is read every so many trips: reading it costs a third
+        // of a round trip.
+        while timed < ROUND_TRIPS && start.elapsed() < ROUND_TRIP_BUDGET {
+            for _ in 0..64 {
+                trip();
+            }
+            timed += 64;
+        }
+        let elapsed = start.elapsed();
+        ball.store(STOP, Ordering::Release);
+        (timed > 0).then(|| elapsed.as_secs_f64() * 1e9 / timed as f64)
+    })
 }
 
 /// Runs shorter than this never show a bar.
@@ -60,5 +148,18 @@ impl Progress {
 
     pub fn finish(self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_round_trip_between_cores_takes_a_plausible_time() {
+        match super::core_round_trip() {
+            // Between 10 ns (faster than any cache) and 1 ms (a yield storm
+            // on an oversubscribed machine still answers sooner).
+            Some(ns) => assert!((10.0..1e6).contains(&ns), "{ns} ns"),
+            None => assert!(std::thread::available_parallelism().map_or(1, |n| n.get()) < 2),
+        }
     }
 }

@@ -27,7 +27,7 @@ use crate::cli::{thread_count, BenchArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::stdout_error;
 use crate::workload::{coin_call, pattern_block, Pattern};
-use machine::{cpu_model, Progress};
+use machine::{core_round_trip, cpu_model, Progress};
 use measure::Runner;
 use report::{BenchResult, Collected, Context};
 
@@ -87,7 +87,14 @@ impl Workload<'_> {
     ) -> CliResult<Collected> {
         let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(self.funded) };
         let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(self.funded) };
-        let mut c = Collected { par: Vec::new(), seq: Vec::new(), roots_equal: true, receipts_equal: true };
+        let before = core_round_trip();
+        let mut c = Collected {
+            par: Vec::new(),
+            seq: Vec::new(),
+            roots_equal: true,
+            receipts_equal: true,
+            round_trip_ns: [before, None],
+        };
         for b in 0..u64::from(args.blocks) {
             let seed = args.seed.wrapping_add(b);
             let block = pattern_block(self.coin, self.addresses, args.txs, 1, seed, pattern);
@@ -116,6 +123,7 @@ impl Workload<'_> {
             c.par.push(par.finish(p));
             c.seq.push(seq.finish(s));
         }
+        c.round_trip_ns[1] = core_round_trip();
         Ok(c)
     }
 }

@@ -95,6 +95,10 @@ pub struct BenchResult {
     pub dependencies: usize,
     pub roots_equal: bool,
     pub receipts_equal: bool,
+    /// [`super::machine::core_round_trip`] in ns, just before and just
+    /// after the workload; `None` on one core.
+    pub core_round_trip_ns_before: Option<f64>,
+    pub core_round_trip_ns_after: Option<f64>,
 }
 
 /// What the workload loop collected.
@@ -103,6 +107,7 @@ pub struct Collected {
     pub seq: Vec<Sample>,
     pub roots_equal: bool,
     pub receipts_equal: bool,
+    pub round_trip_ns: [Option<f64>; 2],
 }
 
 pub struct Context {
@@ -178,6 +183,8 @@ impl BenchResult {
             dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
             roots_equal: c.roots_equal,
             receipts_equal: c.receipts_equal,
+            core_round_trip_ns_before: c.round_trip_ns[0],
+            core_round_trip_ns_after: c.round_trip_ns[1],
         }
     }
 
@@ -196,7 +203,7 @@ impl BenchResult {
              parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
              in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
-             {} of {} succeeded; state roots {}, receipts {} in every block\n",
+             {} of {} succeeded; state roots {}, receipts {} in every block\n{}",
             self.workload,
             rate(self.seq_tps),
             self.seq_p50_ms,
@@ -233,6 +240,12 @@ impl BenchResult {
             thousands(total as u64),
             if self.roots_equal { "equal" } else { "DIFFER" },
             if self.receipts_equal { "equal" } else { "DIFFER" },
+            match (self.core_round_trip_ns_before, self.core_round_trip_ns_after) {
+                (Some(before), Some(after)) => format!(
+                    "  a cache line between two cores and back: {before:.0} ns before, {after:.0} ns after (parallel blocks slow down when it is high)\n"
+                ),
+                _ => String::new(),
+            },
         );
         out.write_all(text.as_bytes()).map_err(stdout_error)
     }
