@@ -104,7 +104,11 @@ impl Shard {
     fn write_all(&mut self, mut writes: Vec<Write>) -> Vec<Pending> {
         // Cached: the order is a hash, too dear to recompute per comparison.
         writes.sort_by_cached_key(|(key, _)| trie_order(key));
-        writes.into_iter().filter_map(|(key, value)| self.write(key, value)).collect()
+        // Sized up front: growing a vector of a block's writes copies it
+        // again at every doubling.
+        let mut pending = Vec::with_capacity(writes.len());
+        pending.extend(writes.into_iter().filter_map(|(key, value)| self.write(key, value)));
+        pending
     }
 }
 
@@ -208,10 +212,18 @@ impl ResourceStore {
 
     /// Applies a batch of writes; a key written twice keeps its last write.
     pub fn apply_batch(&mut self, writes: Vec<Write>) -> CommitStats {
-        let mut per_shard: [Vec<Write>; SHARDS] = Default::default();
-        for (key, value) in writes {
-            if let Some(shard) = per_shard.get_mut(shard_of(&key)) {
-                shard.push((key, value));
+        // Counted first, so that each shard's list is allocated once.
+        let shards: Vec<u8> = writes.iter().map(|(key, _)| shard_of(key) as u8).collect();
+        let mut counts = [0usize; SHARDS];
+        for &shard in &shards {
+            if let Some(count) = counts.get_mut(usize::from(shard)) {
+                *count += 1;
+            }
+        }
+        let mut per_shard: [Vec<Write>; SHARDS] = counts.map(Vec::with_capacity);
+        for (write, shard) in writes.into_iter().zip(shards) {
+            if let Some(list) = per_shard.get_mut(usize::from(shard)) {
+                list.push(write);
             }
         }
         self.apply_sharded(per_shard)

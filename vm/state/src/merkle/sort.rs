@@ -60,7 +60,8 @@ fn counting_sort(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
             *slot += 1;
         }
     }
-    let mut out: Vec<LeafUpdate> = order.iter().filter_map(|&i| updates.get(i as usize).copied()).collect();
+    let mut out: Vec<LeafUpdate> = Vec::with_capacity(updates.len());
+    out.extend(order.iter().filter_map(|&i| updates.get(i as usize).copied()));
     for w in starts.windows(2) {
         let (start, end) = (w[0] as usize, w[1] as usize);
         if end - start > 1 {
