@@ -210,6 +210,48 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_large_block_is_estimated_as_its_transactions_one_by_one() {
+        use crate::keys::BlockKeys;
+        use resin_vm::DeclaredKeys;
+        // Over two estimate chunks, with runs of one function that cross
+        // the chunk boundaries, interleavings, another module's function of
+        // the same name, gas limits under the learned cost, and
+        // transactions without keys.
+        let other = ModuleId::new(AccountAddress::from_u64(2), "coin");
+        let n = 2 * ESTIMATE_CHUNK + 1_000;
+        let block: Vec<Transaction> = (0..n)
+            .map(|i| {
+                let mut t = tx(["transfer", "mint"][i / 3_000 % 2], [10_000, 500][usize::from(i % 17 == 4)]);
+                if i % 101 == 7 {
+                    t.module = other.clone();
+                }
+                t
+            })
+            .collect();
+        let keys = BlockKeys::from_results(
+            (0..n)
+                .map(|i| {
+                    if i % 13 == 3 {
+                        Err(Status::InvalidArguments { reason: "no".into() })
+                    } else {
+                        Ok(DeclaredKeys::default())
+                    }
+                })
+                .collect(),
+        );
+        let mut model = CostModel::new();
+        model.observe(&block[0].module, "transfer", 800);
+        model.observe(&other, "transfer", 2_000);
+        let estimates = model.estimate_block(&block, &keys);
+        assert_eq!(estimates.len(), n);
+        for (i, (t, &e)) in block.iter().zip(&estimates).enumerate() {
+            let expected = if i % 13 == 3 { REJECTED_COST } else { model.estimate(t) };
+            assert_eq!(e, expected, "transaction {i}");
+        }
+    }
+
+    #[test]
     fn ema_handles_extremes() {
         assert_eq!(ema(0, u64::MAX), u64::MAX >> EMA_SHIFT);
         assert_eq!(ema(u64::MAX, 0), u64::MAX - (1 << 61));
