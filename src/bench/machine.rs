@@ -16,20 +16,21 @@ pub fn cpu_model() -> Option<String> {
         .filter(|name| !name.is_empty())
 }
 
-/// Round trips timed by [`core_round_trip`], at most.
+/// How long the other threads get to fall asleep before [`core_round_trip`].
+const SETTLE: Duration = Duration::from_millis(20);
+/// Round trips before the timed ones, for this long.
+const WARM_UP: Duration = Duration::from_millis(30);
+/// Round trips timed, at most...
 const ROUND_TRIPS: u64 = 200_000;
 /// ...and for at most this long.
 const ROUND_TRIP_BUDGET: Duration = Duration::from_millis(50);
-#[repr(align(128))]
-struct Padded(AtomicU64);
-
-/// Round trips before the timed ones, for this long.
-const WARM_UP: Duration = Duration::from_millis(30);
-/// How long the other threads get to fall asleep first.
-const SETTLE: Duration = Duration::from_millis(20);
 /// Spins on the shared line before yielding: more threads than cores must
 /// still make progress.
 const SPINS_BEFORE_YIELD: u32 = 10_000;
+
+/// A value on a cache line of its own.
+#[repr(align(128))]
+struct Padded(AtomicU64);
 
 /// The time for a cache line to go from one core to another and back, in
 /// nanoseconds: two threads passing a counter back and forth. `None` on one
@@ -58,10 +59,10 @@ pub fn core_round_trip() -> Option<f64> {
             if seen == want || seen == STOP {
                 return seen;
             }
-            // No `spin_loop` hint: a pause instruction costs as much as the
-            // transfer being timed on some cores.
             spins += 1;
-            if spins >= SPINS_BEFORE_YIELD {
+            if spins < SPINS_BEFORE_YIELD {
+                std::hint::spin_loop();
+            } else {
                 std::thread::yield_now();
             }
         }
