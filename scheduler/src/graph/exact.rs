@@ -49,16 +49,17 @@ struct Partition {
 }
 
 pub(super) struct Exact {
-    pub(super) table: KeyTable,
+    /// The keys numbered partition by partition: each partition's local
+    /// numbers shifted by the partition's offset. [`in_access_order`]
+    /// renumbers them for the overlay.
+    pub(super) keys: Vec<ResourceKey>,
     pub(super) slot_start: Vec<u32>,
+    /// Every transaction's keys, by their numbers in `keys`.
     pub(super) slots: Vec<u32>,
     /// Candidate edges per partition, with partition-local slots...
     pub(super) edges: Vec<Vec<RawEdge>>,
     /// ...to be shifted by these.
     pub(super) partition_offsets: Vec<u32>,
-    /// The slot of each key numbered partition by partition (the edges'
-    /// partition-local slots plus their partition's offset).
-    pub(super) renumbered: Vec<u32>,
     /// Whether any transaction accesses some type type-wide.
     pub(super) typewide: bool,
 }
@@ -209,8 +210,7 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
         }
         edges.push(part.edges);
     }
-    let (table, renumbered) = in_access_order(keys_by_partition, &mut slots);
-    Exact { table, slot_start, slots, edges, partition_offsets, renumbered, typewide }
+    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide }
 }
 
 /// Renumbers the keys, numbered partition by partition, in the order the
@@ -220,7 +220,7 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
 /// scatter every access over the whole overlay (a cache miss each, which
 /// cost the parallel executor more than a third of its execution time).
 /// Returns the table and the new number of each partition-order number.
-fn in_access_order(keys: Vec<ResourceKey>, slots: &mut [u32]) -> (KeyTable, Vec<u32>) {
+pub(super) fn in_access_order(keys: Vec<ResourceKey>, slots: &mut [u32]) -> (KeyTable, Vec<u32>) {
     const UNSEEN: u32 = u32::MAX;
     let mut renumbered = vec![UNSEEN; keys.len()];
     let mut next = 0u32;

@@ -74,7 +74,8 @@ impl DepKind {
 /// The key behind an edge, compactly: edges are many.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum DepKey {
-    /// An exact key, by its [`KeyTable`] slot.
+    /// An exact key, by its number partition by partition (see
+    /// `exact.rs`); [`ConflictGraph::key`] finds its slot.
     Slot(u32),
     AnyOf(TypeId),
 }
@@ -140,6 +141,8 @@ impl KeyTable {
 pub struct ConflictGraph {
     graph: TxGraph,
     slots: BlockSlots,
+    /// The slot of each key by its number in the edges' labels.
+    slot_of_label: Vec<u32>,
 }
 
 impl ConflictGraph {
@@ -148,11 +151,18 @@ impl ConflictGraph {
     /// the number of threads.
     pub fn build(keys: &BlockKeys) -> ConflictGraph {
         let n = keys.len();
-        let exact = exact::build(keys);
-        let typewide = if exact.typewide { typewide::edges(keys) } else { Vec::new() };
-        let graph = assemble(n, &exact.edges, &exact.partition_offsets, &exact.renumbered, typewide);
-        let slots = BlockSlots::from_parts(exact.table, exact.slot_start, exact.slots);
-        ConflictGraph { graph, slots }
+        let exact::Exact { keys: numbered, slot_start, mut slots, edges, partition_offsets, typewide } =
+            exact::build(keys);
+        let typewide = if typewide { typewide::edges(keys) } else { Vec::new() };
+        // Two serial steps, independent of each other, side by side: the
+        // overlay's numbering and the graph's rows (whose labels keep the
+        // partitions' numbering).
+        let ((table, slot_of_label), graph) = rayon::join(
+            || exact::in_access_order(numbered, &mut slots),
+            || assemble(n, &edges, &partition_offsets, typewide),
+        );
+        let slots = BlockSlots::from_parts(table, slot_start, slots);
+        ConflictGraph { graph, slots, slot_of_label }
     }
 
     /// The graph, reversed (see [`TxGraph`]).
@@ -171,10 +181,12 @@ impl ConflictGraph {
     /// The key that caused a dependency.
     pub fn key(&self, dep: &Dependency) -> AccessKey {
         match dep.key {
-            DepKey::Slot(s) => match self.slots.table().key(s) {
-                Some(k) => AccessKey::Exact(*k),
-                None => AccessKey::AnyOf(TypeId(0)),
-            },
+            DepKey::Slot(s) => {
+                match self.slot_of_label.get(s as usize).and_then(|&slot| self.slots.table().key(slot)) {
+                    Some(k) => AccessKey::Exact(*k),
+                    None => AccessKey::AnyOf(TypeId(0)),
+                }
+            }
             DepKey::AnyOf(ty) => AccessKey::AnyOf(ty),
         }
     }
@@ -219,12 +231,9 @@ impl ConflictGraph {
 /// Groups candidate edges by their later end (a counting sort, stable: exact
 /// partitions in order, then type-wide edges), keeps the first edge of each
 /// ordered pair, and builds the rows.
-fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], renumbered: &[u32], typewide: Vec<RawEdge>) -> TxGraph {
+fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], typewide: Vec<RawEdge>) -> TxGraph {
     let globalize = |e: &RawEdge, offset: u32| match e.key {
-        DepKey::Slot(s) => {
-            let slot = renumbered.get((s + offset) as usize).copied().unwrap_or(s + offset);
-            RawEdge { key: DepKey::Slot(slot), ..*e }
-        }
+        DepKey::Slot(s) => RawEdge { key: DepKey::Slot(s + offset), ..*e },
         DepKey::AnyOf(_) => *e,
     };
     let all = || {
