@@ -5,6 +5,8 @@
 
 mod blocks;
 
+mod transfer_tx;
+
 use std::hint::black_box;
 
 use blocks::SplitMix;
@@ -62,13 +64,7 @@ fn transfers(n: usize, accounts: u64, hot: bool) -> Vec<Transaction> {
         .map(|_| {
             let from = rng.next() % accounts;
             let to = if hot { 0 } else { rng.next() % accounts };
-            Transaction {
-                sender: AccountAddress::from_u64(from),
-                module: coin.clone(),
-                function: "transfer".into(),
-                args: vec![Value::Address(AccountAddress::from_u64(to)), Value::U64(1)],
-                gas_limit: 10_000,
-            }
+            transfer_tx::coin_transfer(&coin, from, to)
         })
         .collect()
 }

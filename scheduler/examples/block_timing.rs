@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p resin-scheduler --example block_timing -- [threads] [hot]`
 
+#[path = "../benches/transfer_tx.rs"]
+mod transfer_tx;
+
 use std::time::Instant;
 
 use resin_scheduler::{BlockExecutor, BlockOutput, ParallelExecutor, SequentialExecutor};
@@ -47,13 +50,7 @@ fn main() {
         .map(|_| {
             let from = next() % ACCOUNTS;
             let to = if hot { 0 } else { next() % ACCOUNTS };
-            Transaction {
-                sender: AccountAddress::from_u64(from),
-                module: coin.clone(),
-                function: "transfer".into(),
-                args: vec![Value::Address(AccountAddress::from_u64(to)), Value::U64(1)],
-                gas_limit: 10_000,
-            }
+            transfer_tx::coin_transfer(&coin, from, to)
         })
         .collect();
 

@@ -8,6 +8,9 @@
 //! `valgrind --tool=callgrind --toggle-collect='*measured*' target/release/examples/profile_block [txs] [threads]`
 //! (threads 0, the default, runs the in-order engine on one thread).
 
+#[path = "../benches/transfer_tx.rs"]
+mod transfer_tx;
+
 use resin_scheduler::{BlockExecutor, BlockOutput, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
@@ -42,13 +45,7 @@ fn main() {
                 seed ^= seed << 17;
                 let from = seed % txs;
                 let to = (from + 1 + (seed >> 20) % (txs - 1)) % txs;
-                Transaction {
-                    sender: AccountAddress::from_u64(from),
-                    module: coin.clone(),
-                    function: "transfer".into(),
-                    args: vec![Value::Address(AccountAddress::from_u64(to)), Value::U64(1)],
-                    gas_limit: 10_000,
-                }
+                transfer_tx::coin_transfer(&coin, from, to)
             })
             .collect()
     };
