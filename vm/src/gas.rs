@@ -7,6 +7,10 @@
 //! copies of vectors and structs, vector packing and events. Prices are
 //! constants so that gas is a pure function of the program and its inputs.
 //!
+//! The interpreter charges base prices per basic block and the receipts are
+//! exactly those of charging each instruction as it starts (see
+//! `interpreter::machine::Machine::run`).
+//!
 //! Gas is reported in each receipt and nothing else: the VM implies no
 //! per-transaction write to a fee or counter account (which would make every
 //! transaction conflict with every other); totals are settled once per block
@@ -74,6 +78,13 @@ impl GasMeter {
                 Err(OutOfGas)
             }
         }
+    }
+
+    /// Gives back gas charged ahead for work that never ran (the rest of a
+    /// basic block after a fault). Never beyond the limit.
+    #[inline]
+    pub fn refund(&mut self, amount: u64) {
+        self.remaining = self.remaining.saturating_add(amount).min(self.limit);
     }
 
     pub fn limit(&self) -> u64 {

@@ -18,7 +18,9 @@ use resin_state::value::Value;
 pub(super) type Stepped<T> = Result<T, (Fault, usize)>;
 
 /// What the fused handlers share: the code being run and the machine parts.
-pub(super) struct Ctx<'a, 'v, V: StateView + ?Sized> {
+/// `PREPAID`: the covered instructions' base gas was charged with their
+/// basic block (see `Machine::run`); only data-dependent prices remain.
+pub(super) struct Ctx<'a, 'v, V: StateView + ?Sized, const PREPAID: bool> {
     pub stack: &'a mut Stack,
     pub locals: &'a mut [Slot],
     pub globals: &'a mut WorkingSet<'v, V>,
@@ -27,10 +29,13 @@ pub(super) struct Ctx<'a, 'v, V: StateView + ?Sized> {
     pub base: usize,
 }
 
-impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
+impl<V: StateView + ?Sized, const PREPAID: bool> Ctx<'_, '_, V, PREPAID> {
     /// Charges the instruction at `at` (the head's gas was charged by the loop).
     #[inline(always)]
     fn charge(&mut self, at: usize) -> Stepped<()> {
+        if PREPAID {
+            return Ok(());
+        }
         let amount = *self.compiled.gas.get(at).ok_or((invariant(), at))?;
         self.gas.charge(amount).map_err(|_| (Fault::OutOfGas, at))
     }
@@ -38,6 +43,9 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
     /// Charges the field steps at `at..at + n`; returns the offset after them.
     #[inline(always)]
     fn charge_fields(&mut self, mut at: usize, n: usize) -> Stepped<usize> {
+        if PREPAID {
+            return Ok(at + n);
+        }
         for _ in 0..n {
             self.charge(at)?;
             at += 1;
@@ -126,7 +134,7 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
     }
 }
 
-impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
+impl<V: StateView + ?Sized, const PREPAID: bool> Ctx<'_, '_, V, PREPAID> {
     /// Reads an operand of a fused binary op at `at` (whose gas is charged).
     #[inline(always)]
     fn operand(&mut self, operand: Operand, at: usize) -> Stepped<Int> {
@@ -156,7 +164,11 @@ impl<V: StateView + ?Sized> Ctx<'_, '_, V> {
 
 /// `a; b; op [; br_true|br_false]`, or `b; op [; br_*]` with `a` already
 /// on the stack: the offset to continue at.
-pub(super) fn binary<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, b: &Binary, pc: usize) -> Stepped<usize> {
+pub(super) fn binary<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
+    b: &Binary,
+    pc: usize,
+) -> Stepped<usize> {
     // `at`: the offset of `b`, the first instruction the loop did not charge
     // unless it is the head.
     let (x, at) = match b.a {
@@ -197,8 +209,8 @@ fn steps(path: &[u16]) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// `[copy_loc|move_loc a]; (imm|mut)_borrow_global T; borrow_field*; read_ref`.
-pub(super) fn global_read<V: StateView + ?Sized>(
-    cx: &mut Ctx<'_, '_, V>,
+pub(super) fn global_read<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
     module: &LoadedModule,
     f: &Fused,
     pc: usize,
@@ -214,8 +226,8 @@ pub(super) fn global_read<V: StateView + ?Sized>(
 }
 
 /// `[copy_loc|move_loc a]; mut_borrow_global T; mut_borrow_field*; write_ref`.
-pub(super) fn global_write<V: StateView + ?Sized>(
-    cx: &mut Ctx<'_, '_, V>,
+pub(super) fn global_write<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
     module: &LoadedModule,
     f: &Fused,
     pc: usize,
@@ -231,7 +243,11 @@ pub(super) fn global_write<V: StateView + ?Sized>(
 }
 
 /// `[copy_loc r|move_loc r|(imm|mut)_borrow_loc l]; borrow_field*; read_ref`.
-pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
+pub(super) fn path_read<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
+    f: &Fused,
+    pc: usize,
+) -> Stepped<()> {
     // A copied reference is read through where it lies: a read needs no
     // copy of it (only a write does, to borrow the locals mutably).
     if let Source::Copy(l) = f.source {
@@ -252,7 +268,11 @@ pub(super) fn path_read<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fuse
 }
 
 /// `[copy_loc r|move_loc r|mut_borrow_loc l]; mut_borrow_field*; write_ref`.
-pub(super) fn path_write<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, f: &Fused, pc: usize) -> Stepped<()> {
+pub(super) fn path_write<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
+    f: &Fused,
+    pc: usize,
+) -> Stepped<()> {
     let r = cx.reference(f.source, pc)?;
     let at = cx.charge_path_steps(f, pc)?;
     let place = deref_mut(cx.locals, cx.globals, &r).map_err(|e| (e, at))?;
@@ -283,7 +303,11 @@ fn int_of(value: &Value) -> Option<Int> {
 /// See [`Update`]: the covered instructions' effects in order, each charged
 /// and failing at its own offset, exactly as if they ran one by one; the
 /// path is walked once for the read and once, mutably, for the write.
-pub(super) fn update<V: StateView + ?Sized>(cx: &mut Ctx<'_, '_, V>, u: &Update, pc: usize) -> Stepped<usize> {
+pub(super) fn update<V: StateView + ?Sized, const PREPAID: bool>(
+    cx: &mut Ctx<'_, '_, V, PREPAID>,
+    u: &Update,
+    pc: usize,
+) -> Stepped<usize> {
     let fields = usize::from(u.path_len);
     let local = cx.base + usize::from(u.local);
     // `copy_loc r` (charged by the loop); `imm_borrow_field*`; `read_ref`.

@@ -3,7 +3,7 @@
 use smallvec::SmallVec;
 
 use super::globals::WorkingSet;
-use super::ops::{Compiled, Op};
+use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
 use crate::gas::{self, GasMeter};
@@ -64,8 +64,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
 
     /// Runs an entry (or tool-called) function to completion: its return
     /// values and the frame of its final `ret` (for locating a failure to pay
-    /// for the writes), or a located fault.
-    pub fn run_entry(
+    /// for the writes), or a located fault. `BLOCKS`: see [`Machine::run`].
+    pub fn run_entry<const BLOCKS: bool>(
         &mut self,
         module: &'c LoadedModule,
         function: &'c LoadedFunction,
@@ -99,7 +99,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         if self.gas.charge(entry_cost).is_err() {
             return Err((Fault::OutOfGas, entry.location()));
         }
-        let last = self.run(entry)?;
+        let last = self.run::<BLOCKS>(entry)?;
         match self.stack.pop_values(function.returns.len()) {
             Ok(returns) => Ok((returns, last)),
             Err(fault) => Err((fault, last.location())),
@@ -107,14 +107,34 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     }
 
     /// The dispatch loop. Returns the frame of the entry function's final `ret`.
-    fn run(&mut self, mut cur: Frame<'c>) -> Located<Frame<'c>> {
+    ///
+    /// With `BLOCKS`, base gas is charged per basic block: wherever control
+    /// enters code other than by falling through (a function's start, a
+    /// branch's destination taken or not, the return point of a call), the
+    /// loop charges everything up to the next control transfer
+    /// ([`Compiled::block`]), and a fault gives back what the rest of its
+    /// block would have cost. The result is the per-instruction one except
+    /// when the gas runs out inside a block paid ahead, where the location
+    /// would be the block's; [`super::invoke`] runs such a transaction again
+    /// without `BLOCKS`, charging each instruction as it starts.
+    fn run<const BLOCKS: bool>(&mut self, mut cur: Frame<'c>) -> Located<Frame<'c>> {
         let mut code: &'c Compiled = &cur.function.compiled;
+        if BLOCKS {
+            if let Err(fault) = self.enter(code, cur.pc) {
+                return Err(self.located::<BLOCKS>(fault, code, &cur));
+            }
+        }
         loop {
-            let (Some(&op), Some(&cost)) = (code.ops.get(cur.pc), code.gas.get(cur.pc)) else {
-                return Err((invariant(), cur.location()));
+            let Some(&op) = code.ops.get(cur.pc) else {
+                return Err(self.located::<BLOCKS>(invariant(), code, &cur));
             };
-            if self.gas.charge(cost).is_err() {
-                return Err((Fault::OutOfGas, cur.location()));
+            if !BLOCKS {
+                let Some(&cost) = code.gas.get(cur.pc) else {
+                    return Err((invariant(), cur.location()));
+                };
+                if self.gas.charge(cost).is_err() {
+                    return Err((Fault::OutOfGas, cur.location()));
+                }
             }
             let step = match op {
                 Op::Ret => {
@@ -129,6 +149,11 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                             cur = caller;
                             cur.pc += 1;
                             code = &cur.function.compiled;
+                            if BLOCKS {
+                                if let Err(fault) = self.enter(code, cur.pc) {
+                                    return Err(self.located::<BLOCKS>(fault, code, &cur));
+                                }
+                            }
                             continue;
                         }
                         None => return Ok(cur),
@@ -136,27 +161,40 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
                 Op::Branch(target) => {
                     cur.pc = usize::from(target);
+                    if BLOCKS {
+                        if let Err(fault) = self.enter(code, cur.pc) {
+                            return Err(self.located::<BLOCKS>(fault, code, &cur));
+                        }
+                    }
                     continue;
                 }
                 Op::BrTrue(target) | Op::BrFalse(target) => match self.stack.pop_bool() {
                     Ok(value) => {
-                        if value == matches!(op, Op::BrTrue(_)) {
-                            cur.pc = usize::from(target);
-                            continue;
+                        let taken = value == matches!(op, Op::BrTrue(_));
+                        cur.pc = if taken { usize::from(target) } else { cur.pc + 1 };
+                        if BLOCKS {
+                            if let Err(fault) = self.enter(code, cur.pc) {
+                                return Err(self.located::<BLOCKS>(fault, code, &cur));
+                            }
                         }
-                        Ok(())
+                        continue;
                     }
                     Err(fault) => Err(fault),
                 },
                 Op::Call(handle) => match control::call(self, &mut cur, FunctionHandleIdx(handle)) {
                     Ok(()) => {
                         code = &cur.function.compiled;
+                        if BLOCKS {
+                            if let Err(fault) = self.enter(code, cur.pc) {
+                                return Err(self.located::<BLOCKS>(fault, code, &cur));
+                            }
+                        }
                         continue;
                     }
                     Err(fault) => Err(fault),
                 },
                 Op::GlobalRead(f) | Op::GlobalWrite(f) | Op::PathRead(f) | Op::PathWrite(f) => {
-                    let mut cx = fused::Ctx {
+                    let mut cx = fused::Ctx::<'_, '_, V, BLOCKS> {
                         stack: &mut self.stack,
                         locals: &mut self.locals,
                         globals: &mut self.globals,
@@ -182,7 +220,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                     }
                 }
                 Op::Binary(_) | Op::Update(_) => {
-                    let mut cx = fused::Ctx {
+                    let mut cx = fused::Ctx::<'_, '_, V, BLOCKS> {
                         stack: &mut self.stack,
                         locals: &mut self.locals,
                         globals: &mut self.globals,
@@ -198,6 +236,12 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                     match next {
                         Ok(next) => {
                             cur.pc = next;
+                            // A fused comparison that ends in its branch ends the block.
+                            if BLOCKS && matches!(op, Op::Binary(Binary { branch: Some(_), .. })) {
+                                if let Err(fault) = self.enter(code, cur.pc) {
+                                    return Err(self.located::<BLOCKS>(fault, code, &cur));
+                                }
+                            }
                             continue;
                         }
                         Err((fault, at)) => {
@@ -289,9 +333,28 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::VecSwap => vectors::swap(&mut self.stack, &mut self.locals, &mut self.globals),
             };
             if let Err(fault) = step {
-                return Err((fault, cur.location()));
+                return Err(self.located::<BLOCKS>(fault, code, &cur));
             }
             cur.pc += 1;
         }
+    }
+
+    /// Charges the basic block that starts at `pc` (see [`Machine::run`]).
+    #[inline(always)]
+    fn enter(&mut self, code: &Compiled, pc: usize) -> Result<(), Fault> {
+        let Some(&cost) = code.block.get(pc) else {
+            return Err(invariant());
+        };
+        self.gas.charge(cost).map_err(Fault::from)
+    }
+
+    /// Locates a fault at `cur`; with `BLOCKS`, first gives back the base gas
+    /// of the instructions after it in its block, paid for but never run.
+    #[cold]
+    fn located<const BLOCKS: bool>(&mut self, fault: Fault, code: &Compiled, cur: &Frame<'c>) -> (Fault, Location) {
+        if BLOCKS {
+            self.gas.refund(code.unspent(cur.pc));
+        }
+        (fault, cur.location())
     }
 }

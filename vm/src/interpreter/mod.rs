@@ -109,6 +109,12 @@ pub(crate) struct Outcome {
 /// Runs `function` of `module` for `sender` with `args` (the arguments after
 /// the leading signers, already checked against the signature), enforcing
 /// `keys` on every global access.
+///
+/// Base gas is charged per basic block. A transaction that runs out of gas
+/// is run again charging each instruction as it starts, so that its
+/// receipt names the instruction where the gas ran out, not the start of
+/// the block it could not pay for: every receipt is the per-instruction
+/// one, and only such a transaction (which pays its whole limit) runs twice.
 pub(crate) fn invoke<V: StateView + ?Sized>(
     module: &LoadedModule,
     function: &LoadedFunction,
@@ -120,45 +126,90 @@ pub(crate) fn invoke<V: StateView + ?Sized>(
 ) -> Outcome {
     // Taking the scratch leaves empty vectors behind, so a nested or
     // re-entrant call on this thread still works (it just allocates).
-    let scratch = SCRATCH.with(Cell::take);
-    let mut machine = machine::Machine::new(view, keys, gas_limit, scratch);
-    machine.globals.prefetch();
-    let outcome = match machine.run_entry(module, function, sender, args) {
-        Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
-            Ok(write_set) => Outcome {
-                receipt: Receipt {
-                    status: Status::Success,
-                    gas_used: machine.gas.used(),
-                    events: std::mem::take(&mut machine.events),
-                    write_set,
-                },
-                returns,
-            },
-            Err(Fault::Runtime(kind)) => {
-                failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
-            }
-            Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
-        },
-        Err((fault, location)) => {
-            let status = match fault {
-                Fault::Runtime(kind) => Status::RuntimeError { kind, location },
-                Fault::Abort(code) => Status::Aborted { code, location },
-                Fault::OutOfGas => Status::OutOfGas { location },
-                Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
-            };
-            let gas_used = if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
-            failed(status, gas_used)
-        }
-    };
-    let mut scratch = Scratch {
-        stack: std::mem::take(&mut machine.stack.0),
-        locals: std::mem::take(&mut machine.locals),
-        slots: machine.globals.take_slots(),
-    };
-    scratch.stack.clear();
-    scratch.locals.clear();
+    let mut scratch = SCRATCH.with(Cell::take);
+    let call = Invocation { module, function, view, keys, sender, args, gas_limit };
+    let blocks = meter_blocks();
+    let mut outcome = if blocks { call.run::<true>(&mut scratch) } else { call.run::<false>(&mut scratch) };
+    if blocks && matches!(outcome.receipt.status, Status::OutOfGas { .. }) {
+        outcome = call.run::<false>(&mut scratch);
+    }
     SCRATCH.with(|cell| cell.set(scratch));
     outcome
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn metering per block off on their thread to compare it
+    /// with metering per instruction.
+    pub(crate) static METER_BLOCKS: Cell<bool> = const { Cell::new(true) };
+}
+
+#[cfg(test)]
+fn meter_blocks() -> bool {
+    METER_BLOCKS.with(Cell::get)
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn meter_blocks() -> bool {
+    true
+}
+
+/// The arguments of [`invoke`], so that it can run them twice.
+struct Invocation<'a, V: StateView + ?Sized> {
+    module: &'a LoadedModule,
+    function: &'a LoadedFunction,
+    view: &'a V,
+    keys: &'a DeclaredKeys,
+    sender: AccountAddress,
+    args: &'a [Value],
+    gas_limit: u64,
+}
+
+impl<V: StateView + ?Sized> Invocation<'_, V> {
+    /// One run on a fresh machine built from `scratch`, which it leaves
+    /// emptied. `BLOCKS`: see `Machine::run`.
+    #[inline(always)]
+    fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch) -> Outcome {
+        let gas_limit = self.gas_limit;
+        let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, std::mem::take(scratch));
+        machine.globals.prefetch();
+        let outcome = match machine.run_entry::<BLOCKS>(self.module, self.function, self.sender, self.args) {
+            Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
+                Ok(write_set) => Outcome {
+                    receipt: Receipt {
+                        status: Status::Success,
+                        gas_used: machine.gas.used(),
+                        events: std::mem::take(&mut machine.events),
+                        write_set,
+                    },
+                    returns,
+                },
+                Err(Fault::Runtime(kind)) => {
+                    failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
+                }
+                Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
+            },
+            Err((fault, location)) => {
+                let status = match fault {
+                    Fault::Runtime(kind) => Status::RuntimeError { kind, location },
+                    Fault::Abort(code) => Status::Aborted { code, location },
+                    Fault::OutOfGas => Status::OutOfGas { location },
+                    Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
+                };
+                let gas_used = if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
+                failed(status, gas_used)
+            }
+        };
+        *scratch = Scratch {
+            stack: std::mem::take(&mut machine.stack.0),
+            locals: std::mem::take(&mut machine.locals),
+            slots: machine.globals.take_slots(),
+        };
+        scratch.stack.clear();
+        scratch.locals.clear();
+        outcome
+    }
 }
 
 fn failed(status: Status, gas_used: u64) -> Outcome {

@@ -204,6 +204,10 @@ pub struct Compiled {
     pub(crate) ops: Vec<Op>,
     /// Base gas per instruction, from the opcode table.
     pub(crate) gas: Vec<u64>,
+    /// The base gas of the instructions from each offset through the next
+    /// control transfer ([`ends_block`]): what the loop charges on entering
+    /// code at that offset when it meters per basic block.
+    pub(crate) block: Vec<u64>,
     /// Field steps of fused ops.
     pub(crate) paths: Vec<u16>,
     /// `ld_u128` literals, kept out of line so an op stays sixteen bytes.
@@ -219,6 +223,16 @@ impl Compiled {
         self.steps(fused.path_start, fused.path_len)
     }
 
+    /// The base gas still prepaid after the instruction at `pc` ran: the
+    /// rest of its block, which a transaction that stops at `pc` never ran.
+    #[inline]
+    pub(crate) fn unspent(&self, pc: usize) -> u64 {
+        match (self.block.get(pc), self.gas.get(pc)) {
+            (Some(block), Some(own)) => block.saturating_sub(*own),
+            _ => 0,
+        }
+    }
+
     /// The field steps `paths[start..start + len]`.
     #[inline(always)]
     pub(crate) fn steps(&self, start: u16, len: u8) -> &[u16] {
@@ -229,9 +243,11 @@ impl Compiled {
 
 /// Translates `code`, fusing what can be fused.
 pub(crate) fn compile(code: &[Instr]) -> Compiled {
+    let gas: Vec<u64> = code.iter().map(|i| i.info().gas).collect();
     let mut compiled = Compiled {
         ops: Vec::with_capacity(code.len()),
-        gas: code.iter().map(|i| i.info().gas).collect(),
+        block: block_gas(code, &gas),
+        gas,
         paths: Vec::new(),
         wide: Vec::new(),
         words: Vec::new(),
@@ -249,6 +265,32 @@ pub(crate) fn compile(code: &[Instr]) -> Compiled {
         }
     }
     compiled
+}
+
+/// Whether control may leave `instr` other than to the next instruction:
+/// the last instruction of a basic block. A branch target needs no mark of
+/// its own: code entered there is charged from there, and code that falls
+/// into it has already paid for it.
+fn ends_block(instr: &Instr) -> bool {
+    matches!(
+        instr,
+        Instr::Branch(_) | Instr::BrTrue(_) | Instr::BrFalse(_) | Instr::Call(_) | Instr::Ret | Instr::Abort
+    )
+}
+
+/// [`Compiled::block`]: summed from the end, each offset's own gas plus, unless
+/// it ends a block, everything after it up to the block's end.
+fn block_gas(code: &[Instr], gas: &[u64]) -> Vec<u64> {
+    let mut block = vec![0u64; code.len()];
+    let mut after = 0u64;
+    for ((instr, own), slot) in code.iter().zip(gas).zip(block.iter_mut()).rev() {
+        if ends_block(instr) {
+            after = 0;
+        }
+        after = after.saturating_add(*own);
+        *slot = after;
+    }
+    block
 }
 
 #[cfg(test)]

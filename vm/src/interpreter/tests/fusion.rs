@@ -1,7 +1,9 @@
-//! Fusion is invisible: the same programs, fused and not, produce the same
+//! Fusion and metering per basic block are invisible: the same programs,
+//! fused and not, metered per block and per instruction, produce the same
 //! receipts (status, location, gas, writes) at every gas limit.
 
 use super::super::ops::{Op, FUSION};
+use super::super::METER_BLOCKS;
 use crate::execute::{execute_transaction, execute_with_keys, World};
 use crate::transaction::{Receipt, Status, Transaction};
 use resin_format::assembler::assemble;
@@ -194,6 +196,27 @@ fail:
     ld_u64 77
     abort
 }
+public entry fun count(n: u64) {
+    local i: u64
+    ld_u64 0
+    st_loc i
+top:
+    copy_loc i
+    copy_loc n
+    lt
+    br_false done
+    copy_loc i
+    ld_u64 1
+    add
+    st_loc i
+    branch top
+done:
+    copy_loc i
+    ld_u64 13
+    sub
+    pop
+    ret
+}
 public entry fun missing(x: address) acquires read R(param x) {
     move_loc x
     ld_true
@@ -285,21 +308,36 @@ fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
     }
 }
 
-/// Runs `tx` at every gas limit up to what it needs (and one more) in
-/// both worlds and requires identical receipts.
+/// `tx` in `world`, its base gas metered per basic block or per instruction.
+fn run(world: &World, tx: &Transaction, per_block: bool) -> Receipt {
+    METER_BLOCKS.with(|m| m.set(per_block));
+    let receipt = execute_transaction(&world.code, &world.resources, tx);
+    METER_BLOCKS.with(|m| m.set(true));
+    receipt
+}
+
+/// Runs `tx` at every gas limit up to what it needs and well past it (a
+/// block paid ahead can cost more than what a failing transaction uses),
+/// and at its own limit, in both worlds, metered both ways, and requires
+/// the receipts of the plain world metered per instruction (one
+/// instruction at a time, as the gas schedule reads) from the other three.
 fn same_at_every_limit(fused: &World, plain: &World, tx: &Transaction) -> Receipt {
-    let full = execute_transaction(&plain.code, &plain.resources, tx);
-    for limit in 0..=full.gas_used + 1 {
+    let full = run(plain, tx, false);
+    for limit in (0..=full.gas_used + 64).chain([tx.gas_limit]) {
         let t = Transaction { gas_limit: limit, ..tx.clone() };
-        let a = execute_transaction(&fused.code, &fused.resources, &t);
-        let b = execute_transaction(&plain.code, &plain.resources, &t);
-        assert_eq!(a, b, "{}::{} at gas limit {limit}", t.module, t.function);
+        let expected = run(plain, &t, false);
+        for (world, per_block, what) in
+            [(fused, true, "fused, per block"), (plain, true, "per block"), (fused, false, "fused")]
+        {
+            let got = run(world, &t, per_block);
+            assert_eq!(got, expected, "{}::{} at gas limit {limit}, {what}", t.module, t.function);
+        }
     }
     full
 }
 
 #[test]
-fn fusion_changes_neither_gas_nor_locations() {
+fn fusion_and_block_metering_change_neither_gas_nor_locations() {
     let (mut fused, mut plain) = (world(true), world(false));
     assert_eq!(fused_ops(&plain), 0);
     assert!(fused_ops(&fused) >= 10, "the test programs must exercise fusion");
@@ -331,6 +369,8 @@ fn fusion_changes_neither_gas_nor_locations() {
         tx("paths", "guard", vec![Value::U64(10)]),
         tx("paths", "guard", vec![Value::U64(1)]),
         tx("paths", "guard", vec![Value::U64(u64::MAX)]),
+        tx("paths", "count", vec![Value::U64(20)]),
+        tx("paths", "count", vec![Value::U64(5)]),
     ];
     let statuses: Vec<Status> = cases.iter().map(|t| same_at_every_limit(&fused, &plain, t).status).collect();
     assert!(statuses[3].is_success(), "{:?}", statuses[3]);
@@ -362,6 +402,10 @@ fn fusion_changes_neither_gas_nor_locations() {
     let stack_binaries =
         all_ops(&fused).filter(|op| matches!(op, Op::Binary(b) if b.a == super::super::ops::Operand::Stack)).count();
     assert!(stack_binaries >= 2, "guard's operations on a read value are fused");
+    // A loop (a fused comparison ending in its branch, a branch back), and
+    // a fault in the middle of the block after it.
+    assert!(statuses[17].is_success(), "{:?}", statuses[17]);
+    assert!(matches!(statuses[18], Status::RuntimeError { kind: ArithmeticOverflow, .. }), "{:?}", statuses[18]);
 
     // An access violation inside a fused sequence is located the same way.
     let key = ResourceKey {
@@ -375,5 +419,36 @@ fn fusion_changes_neither_gas_nor_locations() {
     let t = tx("paths", "shapes", vec![]);
     let a = execute_with_keys(&fused.code, &fused.resources, &t, &read_only);
     assert!(matches!(a.status, Status::AccessViolation { .. }), "{a:?}");
-    assert_eq!(a, execute_with_keys(&plain.code, &plain.resources, &t, &read_only));
+    METER_BLOCKS.with(|m| m.set(false));
+    let expected = execute_with_keys(&plain.code, &plain.resources, &t, &read_only);
+    METER_BLOCKS.with(|m| m.set(true));
+    assert_eq!(a, expected);
+}
+
+#[test]
+fn a_block_is_charged_through_its_control_transfer() {
+    use resin_format::file_format::{CodeOffset, FunctionHandleIdx};
+    use resin_format::opcodes::Instr;
+    // 0: ld_u64; 1: ld_u64; 2: lt; 3: br_true 6; 4: call; 5: abort; 6: ld_true; 7: pop; 8: ret
+    let code = [
+        Instr::LdU64(1),
+        Instr::LdU64(2),
+        Instr::Lt,
+        Instr::BrTrue(CodeOffset(6)),
+        Instr::Call(FunctionHandleIdx(0)),
+        Instr::Abort,
+        Instr::LdTrue,
+        Instr::Pop,
+        Instr::Ret,
+    ];
+    let compiled = super::super::compile(&code);
+    let gas: Vec<u64> = code.iter().map(|i| i.info().gas).collect();
+    let through = |from: usize, to: usize| gas[from..=to].iter().sum::<u64>();
+    let expected =
+        [through(0, 3), through(1, 3), through(2, 3), gas[3], gas[4], gas[5], through(6, 8), through(7, 8), gas[8]];
+    assert_eq!(compiled.block, expected);
+    // A fault at the comparison leaves the branch unrun: its gas comes back.
+    assert_eq!(compiled.unspent(2), gas[3]);
+    assert_eq!(compiled.unspent(3), 0);
+    assert_eq!(compiled.unspent(6), through(7, 8));
 }
