@@ -11,7 +11,9 @@
 //!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
-//! index, never a hash of a persistent map. Keys reached only through a
+//! index, never a hash of a persistent map: each slot is loaded with the
+//! key's pre-block value when the overlay is built, on every thread of the
+//! pool at once, before any transaction runs. Keys reached only through a
 //! type-wide (`*`) access live in a small hashed side table.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -31,8 +33,15 @@ pub(crate) type Written = Option<Shared>;
 struct Slot {
     /// Beside the value, so a lookup touches one cache line.
     key: ResourceKey,
-    /// `None` until the block writes the key.
-    value: Mutex<Option<Written>>,
+    value: Mutex<SlotValue>,
+}
+
+/// A slot's key as the block has it so far.
+struct SlotValue {
+    /// The pre-block value until the block writes the key; `None` is absent.
+    current: Option<Shared>,
+    /// Whether the block wrote (or deleted) the key: only then is it committed.
+    written: bool,
 }
 
 pub(crate) struct BlockOverlay<'a> {
@@ -59,13 +68,17 @@ pub(crate) struct BlockWrites {
 }
 
 impl<'a> BlockOverlay<'a> {
-    /// Builds the slots on the current rayon pool: they are many, and fresh
-    /// memory is slow to touch the first time.
+    /// Builds the slots, each with its key's pre-block value, on the current
+    /// rayon pool: they are many, a lookup in the persistent store is a walk
+    /// of a hash trie, and fresh memory is slow to touch the first time.
     pub(crate) fn new(snapshot: &'a ResourceStore, table: &'a KeyTable) -> Self {
         let slots = (0..table.len() as u32)
             .into_par_iter()
             .filter_map(|s| table.key(s))
-            .map(|&key| CachePadded::new(Slot { key, value: Mutex::new(None) }))
+            .map(|&key| {
+                let value = SlotValue { current: snapshot.resource(&key), written: false };
+                CachePadded::new(Slot { key, value: Mutex::new(value) })
+            })
             .collect();
         BlockOverlay { snapshot, table, slots, others: Default::default() }
     }
@@ -83,12 +96,11 @@ impl<'a> BlockOverlay<'a> {
     }
 
     pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Shared> {
-        let written = match self.slot(own, key) {
-            Some(slot) => lock(&slot.value).clone(),
-            None => self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()),
-        };
-        match written {
-            Some(value) => value,
+        if let Some(slot) = self.slot(own, key) {
+            return lock(&slot.value).current.clone();
+        }
+        match self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()) {
+            Some(written) => written,
             None => self.snapshot.resource(key),
         }
     }
@@ -97,7 +109,7 @@ impl<'a> BlockOverlay<'a> {
         // The receipt and the overlay share the value: no copy.
         let value = op.value.clone();
         match self.slot(own, &op.key) {
-            Some(slot) => *lock(&slot.value) = Some(value),
+            Some(slot) => *lock(&slot.value) = SlotValue { current: value, written: true },
             None => {
                 if let Some(m) = self.others.get(shard_of(&op.key)) {
                     lock(m).insert(op.key, value);
@@ -112,7 +124,8 @@ impl<'a> BlockOverlay<'a> {
             .into_iter()
             .map(|s| {
                 let s = CachePadded::into_inner(s);
-                (s.key, s.value.into_inner().unwrap_or_else(PoisonError::into_inner))
+                let value = s.value.into_inner().unwrap_or_else(PoisonError::into_inner);
+                (s.key, value.written.then_some(value.current))
             })
             .collect();
         let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
