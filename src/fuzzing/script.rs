@@ -10,6 +10,7 @@
 //! (many transfers, large gas limits) and runs no `publish PATH` but the
 //! seed files it writes itself: a path could name a device that never ends.
 
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -24,20 +25,40 @@ const MAX_FUZZ_TRANSFERS: u64 = 200;
 /// Most gas one call may ask for here.
 const MAX_FUZZ_GAS: u64 = 200_000;
 
-/// The folder `publish` paths resolve in, holding the seed sources.
+/// The seed files `publish` may name, and their text.
+fn seed_files() -> [(&'static str, &'static str); 3] {
+    [
+        ("coin.rsn", super::seeds::SOURCES[0]),
+        ("counter.rsn", super::seeds::SOURCES[1]),
+        ("store.rasm", super::seeds::ASSEMBLY[2]),
+    ]
+}
+
+/// The folder `publish` paths resolve in, holding the seed files. It is
+/// named by their contents, not by the process: every test run and every
+/// fuzzer worker shares one folder rather than leaving one behind each.
+/// Each file is written under a name of this process's own and renamed into
+/// place, so a process reading it never sees another one half-written.
 fn seed_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("resin-fuzz-seeds-{}", std::process::id()));
+        let mut hasher = std::hash::DefaultHasher::new();
+        seed_files().hash(&mut hasher);
+        let dir = std::env::temp_dir().join(format!("resin-fuzz-seeds-{:016x}", hasher.finish()));
         let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join("coin.rsn"), super::seeds::SOURCES[0]);
-        let _ = std::fs::write(dir.join("counter.rsn"), super::seeds::SOURCES[1]);
-        let _ = std::fs::write(dir.join("store.rasm"), super::seeds::ASSEMBLY[2]);
+        for (name, text) in seed_files() {
+            let path = dir.join(name);
+            if std::fs::read_to_string(&path).is_ok_and(|on_disk| on_disk == text) {
+                continue;
+            }
+            let partial = dir.join(format!("{name}.{}", std::process::id()));
+            if std::fs::write(&partial, text).is_ok() {
+                let _ = std::fs::rename(&partial, &path);
+            }
+        }
         dir
     })
 }
-
-const SEED_FILES: [&str; 3] = ["coin.rsn", "counter.rsn", "store.rasm"];
 
 fn executor() -> &'static Mutex<Option<ParallelExecutor>> {
     static EXECUTOR: OnceLock<Mutex<Option<ParallelExecutor>>> = OnceLock::new();
@@ -50,7 +71,7 @@ fn allowed(kind: &CommandKind) -> bool {
         CommandKind::Transfers(spec) => spec.txs <= MAX_FUZZ_TRANSFERS && spec.accounts <= MAX_FUZZ_TRANSFERS,
         CommandKind::Call(call) => call.gas.is_none_or(|g| g <= MAX_FUZZ_GAS),
         CommandKind::Block(calls) => calls.iter().all(|c| c.gas.is_none_or(|g| g <= MAX_FUZZ_GAS)),
-        CommandKind::Publish(PublishSource::Path(path)) => SEED_FILES.contains(&path.as_str()),
+        CommandKind::Publish(PublishSource::Path(path)) => seed_files().iter().any(|(name, _)| name == path),
         _ => true,
     }
 }
