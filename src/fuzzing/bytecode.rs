@@ -14,7 +14,10 @@
 //!   executor; no receipt reports an invariant violation (verified code never
 //!   breaks the interpreter's invariants); no transaction uses more gas than
 //!   its limit; every value written is within the value limits and survives
-//!   the canonical encoding.
+//!   the canonical encoding;
+//! - each call, run alone on the starting state at its own gas limit and at
+//!   limits around what it used, gets the same receipt with base gas metered
+//!   per basic block (what the executors run) as metered per instruction.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -25,7 +28,9 @@ use resin_format::Module;
 use resin_scheduler::{BlockExecutor, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::loader::{Publisher, ResolvedType, Verification};
-use resin_vm::{AccountAddress, CodeCache, LoadError, RuntimeErrorKind, Status, Transaction, Value};
+use resin_vm::{
+    execute_metered, AccountAddress, CodeCache, LoadError, Metering, RuntimeErrorKind, Status, Transaction, Value,
+};
 
 use super::edits::{apply, Edit};
 
@@ -197,6 +202,9 @@ fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
         Err(poisoned) => poisoned.into_inner().execute_block(code, &mut parallel_state, block),
     };
     assert!(sequential.receipts == parallel.receipts, "the executors disagree on receipts");
+    for tx in block {
+        same_receipt_metered_both_ways(code, genesis, tx);
+    }
     assert_eq!(sequential.state_root, parallel.state_root, "the executors disagree on the state root");
     for (tx, receipt) in block.iter().zip(&sequential.receipts) {
         let broken = matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, .. });
@@ -210,5 +218,23 @@ fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
             assert!(Value::from_canonical_bytes(&bytes).ok().as_ref() == Some(&**value), "a value does not round-trip");
             let _ = code.format_resource(op.key.ty, value);
         }
+    }
+}
+
+/// [`Metering::PerBlock`] gives `tx` the receipt [`Metering::PerInstruction`]
+/// does, at its own limit and at limits around what it used: just short of
+/// it (running out inside a block), at it, and a little over (where a block
+/// paid ahead can cost more than the transaction ends up using).
+fn same_receipt_metered_both_ways(code: &CodeCache, state: &ResourceStore, tx: &Transaction) {
+    let reference = execute_metered(code, state, tx, Metering::PerInstruction);
+    let used = reference.gas_used;
+    for limit in [tx.gas_limit, used.saturating_sub(1), used, used.saturating_add(3)] {
+        let at = Transaction { gas_limit: limit, ..tx.clone() };
+        let per_block = execute_metered(code, state, &at, Metering::PerBlock);
+        let per_instruction = execute_metered(code, state, &at, Metering::PerInstruction);
+        assert!(
+            per_block == per_instruction,
+            "metering per block differs at gas limit {limit}: {per_block:?} against {per_instruction:?}"
+        );
     }
 }

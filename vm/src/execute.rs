@@ -7,7 +7,8 @@
 //! and returns a [`Receipt`]: on success the events and the write set, on any
 //! failure neither, and always the gas used (the whole limit when it ran out).
 
-use crate::interpreter;
+use crate::gas::Metering;
+use crate::interpreter::{self, Invocation};
 use crate::loader::{self, CodeCache, EntryHandle, LoadError};
 use crate::transaction::{Receipt, Status, Transaction};
 use resin_format::file_format::Module;
@@ -18,11 +19,23 @@ use resin_state::WriteSet;
 
 /// Executes `tx` under the keys its entry function's access spec declares.
 pub fn execute_transaction<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> Receipt {
+    execute_metered(code, view, tx, Metering::PerBlock)
+}
+
+/// [`execute_transaction`] with base gas charged as `metering` says: the
+/// receipt is the same either way, which tests and fuzzers check by
+/// running both.
+pub fn execute_metered<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    metering: Metering,
+) -> Receipt {
     match loader::resolve_entry(code, tx) {
         Ok((module, function)) => {
             let mut keys = DeclaredKeys::default();
             loader::instantiate_into(function, tx.sender, &tx.args, &mut keys);
-            interpreter::invoke(module, function, view, &keys, tx.sender, &tx.args, tx.gas_limit).receipt
+            interpreter::invoke(Invocation::of(module, function, view, &keys, tx), metering).receipt
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
@@ -54,7 +67,7 @@ pub fn execute_entry<V: StateView + ?Sized>(
 ) -> Receipt {
     match loader::resolve_entry_at(code, tx, entry) {
         Ok((module, function)) => {
-            interpreter::invoke(module, function, view, keys, tx.sender, &tx.args, tx.gas_limit).receipt
+            interpreter::invoke(Invocation::of(module, function, view, keys, tx), Metering::PerBlock).receipt
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
@@ -79,7 +92,7 @@ pub fn call_function<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Tra
         }
     };
     let keys = loader::instantiate(function, tx.sender, &tx.args);
-    let outcome = interpreter::invoke(module, function, view, &keys, tx.sender, &tx.args, tx.gas_limit);
+    let outcome = interpreter::invoke(Invocation::of(module, function, view, &keys, tx), Metering::PerBlock);
     CallOutcome { receipt: outcome.receipt, returns: outcome.returns }
 }
 

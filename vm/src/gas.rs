@@ -47,6 +47,20 @@ pub const ARGUMENT_PER_BYTE: u64 = 1;
 /// bounds what one transaction can cost the machine that runs it.
 pub const MAX_GAS_LIMIT: u64 = 10_000_000;
 
+/// How the interpreter charges instructions' base prices. Every receipt is
+/// the same either way: that of charging each instruction as it starts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Metering {
+    /// Once per basic block, on entering it: what every executor runs. A
+    /// transaction that runs out of gas is run again `PerInstruction`, so
+    /// that its receipt names the instruction where the gas ran out.
+    #[default]
+    PerBlock,
+    /// As each instruction starts: the schedule as written, the reference
+    /// `PerBlock` is tested against.
+    PerInstruction,
+}
+
 /// The gas a transaction may still spend.
 ///
 /// Charging is a subtraction and a branch; the meter keeps only what is left

@@ -15,7 +15,10 @@ pub mod interpreter;
 pub mod loader;
 pub mod transaction;
 
-pub use execute::{call_function, execute_entry, execute_transaction, execute_with_keys, CallOutcome, World};
+pub use execute::{
+    call_function, execute_entry, execute_metered, execute_transaction, execute_with_keys, CallOutcome, World,
+};
+pub use gas::Metering;
 pub use loader::{declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError};
 pub use resin_format::file_format::*;
 pub use resin_state::keys::*;

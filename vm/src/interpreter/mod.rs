@@ -37,7 +37,7 @@ mod tests;
 
 use std::cell::Cell;
 
-use crate::gas::OutOfGas;
+use crate::gas::{Metering, OutOfGas};
 use crate::loader::{LoadedFunction, LoadedModule};
 use crate::transaction::{Receipt, RuntimeErrorKind, Status};
 use resin_format::file_format::{AccessMode, AccountAddress};
@@ -106,29 +106,18 @@ pub(crate) struct Outcome {
     pub returns: Vec<Value>,
 }
 
-/// Runs `function` of `module` for `sender` with `args` (the arguments after
-/// the leading signers, already checked against the signature), enforcing
-/// `keys` on every global access.
+/// Runs `call`, enforcing its keys on every global access.
 ///
-/// Base gas is charged per basic block. A transaction that runs out of gas
+/// With [`Metering::PerBlock`], base gas is charged per basic block. A transaction that runs out of gas
 /// is run again charging each instruction as it starts, so that its
 /// receipt names the instruction where the gas ran out, not the start of
 /// the block it could not pay for: every receipt is the per-instruction
 /// one, and only such a transaction (which pays its whole limit) runs twice.
-pub(crate) fn invoke<V: StateView + ?Sized>(
-    module: &LoadedModule,
-    function: &LoadedFunction,
-    view: &V,
-    keys: &DeclaredKeys,
-    sender: AccountAddress,
-    args: &[Value],
-    gas_limit: u64,
-) -> Outcome {
+pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: Metering) -> Outcome {
     // Taking the scratch leaves empty vectors behind, so a nested or
     // re-entrant call on this thread still works (it just allocates).
     let mut scratch = SCRATCH.with(Cell::take);
-    let call = Invocation { module, function, view, keys, sender, args, gas_limit };
-    let blocks = meter_blocks();
+    let blocks = metering == Metering::PerBlock;
     let mut outcome = if blocks { call.run::<true>(&mut scratch) } else { call.run::<false>(&mut scratch) };
     if blocks && matches!(outcome.receipt.status, Status::OutOfGas { .. }) {
         outcome = call.run::<false>(&mut scratch);
@@ -137,36 +126,31 @@ pub(crate) fn invoke<V: StateView + ?Sized>(
     outcome
 }
 
-#[cfg(test)]
-thread_local! {
-    /// Tests turn metering per block off on their thread to compare it
-    /// with metering per instruction.
-    pub(crate) static METER_BLOCKS: Cell<bool> = const { Cell::new(true) };
+/// What [`invoke`] runs: `function` of `module` for `sender` with `args`
+/// (the arguments after the leading signers, already checked against the
+/// signature) against `view`, under `keys`.
+pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
+    pub module: &'a LoadedModule,
+    pub function: &'a LoadedFunction,
+    pub view: &'a V,
+    pub keys: &'a DeclaredKeys,
+    pub sender: AccountAddress,
+    pub args: &'a [Value],
+    pub gas_limit: u64,
 }
 
-#[cfg(test)]
-fn meter_blocks() -> bool {
-    METER_BLOCKS.with(Cell::get)
-}
+impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
+    /// `tx`'s call of `function` of `module`.
+    pub fn of(
+        module: &'a LoadedModule,
+        function: &'a LoadedFunction,
+        view: &'a V,
+        keys: &'a DeclaredKeys,
+        tx: &'a crate::transaction::Transaction,
+    ) -> Self {
+        Invocation { module, function, view, keys, sender: tx.sender, args: &tx.args, gas_limit: tx.gas_limit }
+    }
 
-#[cfg(not(test))]
-#[inline(always)]
-fn meter_blocks() -> bool {
-    true
-}
-
-/// The arguments of [`invoke`], so that it can run them twice.
-struct Invocation<'a, V: StateView + ?Sized> {
-    module: &'a LoadedModule,
-    function: &'a LoadedFunction,
-    view: &'a V,
-    keys: &'a DeclaredKeys,
-    sender: AccountAddress,
-    args: &'a [Value],
-    gas_limit: u64,
-}
-
-impl<V: StateView + ?Sized> Invocation<'_, V> {
     /// One run on a fresh machine built from `scratch`, which it leaves
     /// emptied. `BLOCKS`: see `Machine::run`.
     #[inline(always)]

@@ -3,7 +3,8 @@
 //! code, but an unverified module (a test, or a verifier bug) still gets a
 //! deterministic fault, never a panic or a read of the wrong slot.
 
-use super::super::invoke;
+use super::super::{invoke, Invocation};
+use crate::gas::Metering;
 use crate::loader::CodeCache;
 use crate::transaction::{RuntimeErrorKind, Status};
 use resin_format::assembler::assemble;
@@ -22,15 +23,22 @@ fn run_unverified(text: &str) -> (Status, Vec<Value>) {
     let id = ModuleId::new(AccountAddress::from_u64(1), "raw");
     let loaded = cache.loaded(&id).unwrap();
     let function = loaded.function("f").unwrap();
-    let outcome = invoke(
-        loaded,
-        function,
-        &ResourceStore::new(),
-        &DeclaredKeys::default(),
-        AccountAddress::from_u64(2),
-        &[],
-        100_000,
-    );
+    let run = |metering| {
+        let call = Invocation {
+            module: loaded,
+            function,
+            view: &ResourceStore::new(),
+            keys: &DeclaredKeys::default(),
+            sender: AccountAddress::from_u64(2),
+            args: &[],
+            gas_limit: 100_000,
+        };
+        invoke(call, metering)
+    };
+    let outcome = run(Metering::PerBlock);
+    // Code no verifier saw (falling off its end, a branch out of range)
+    // is charged the same per block as per instruction.
+    assert_eq!(outcome.receipt, run(Metering::PerInstruction).receipt);
     (outcome.receipt.status, outcome.returns)
 }
 
@@ -167,7 +175,16 @@ fn unverified_aliases_would_mint_money() {
     let loaded = cache.loaded(&ModuleId::new(AccountAddress::from_u64(2), "attacker")).unwrap();
     let function = loaded.function("attack").unwrap();
     let store = ResourceStore::new();
-    let outcome = invoke(loaded, function, &store, &DeclaredKeys::default(), AccountAddress::from_u64(2), &[], 100_000);
+    let call = Invocation {
+        module: loaded,
+        function,
+        view: &store,
+        keys: &DeclaredKeys::default(),
+        sender: AccountAddress::from_u64(2),
+        args: &[],
+        gas_limit: 100_000,
+    };
+    let outcome = invoke(call, Metering::PerBlock);
     assert_eq!(outcome.receipt.status, Status::Success);
     assert_eq!(outcome.returns, vec![Value::U64(1_100)]);
 }

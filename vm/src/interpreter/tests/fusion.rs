@@ -3,8 +3,8 @@
 //! receipts (status, location, gas, writes) at every gas limit.
 
 use super::super::ops::{Op, FUSION};
-use super::super::METER_BLOCKS;
-use crate::execute::{execute_transaction, execute_with_keys, World};
+use crate::execute::{execute_metered, execute_with_keys, World};
+use crate::gas::Metering;
 use crate::transaction::{Receipt, Status, Transaction};
 use resin_format::assembler::assemble;
 use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
@@ -310,10 +310,8 @@ fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
 
 /// `tx` in `world`, its base gas metered per basic block or per instruction.
 fn run(world: &World, tx: &Transaction, per_block: bool) -> Receipt {
-    METER_BLOCKS.with(|m| m.set(per_block));
-    let receipt = execute_transaction(&world.code, &world.resources, tx);
-    METER_BLOCKS.with(|m| m.set(true));
-    receipt
+    let metering = if per_block { Metering::PerBlock } else { Metering::PerInstruction };
+    execute_metered(&world.code, &world.resources, tx, metering)
 }
 
 /// Runs `tx` at every gas limit up to what it needs and well past it (a
@@ -419,10 +417,7 @@ fn fusion_and_block_metering_change_neither_gas_nor_locations() {
     let t = tx("paths", "shapes", vec![]);
     let a = execute_with_keys(&fused.code, &fused.resources, &t, &read_only);
     assert!(matches!(a.status, Status::AccessViolation { .. }), "{a:?}");
-    METER_BLOCKS.with(|m| m.set(false));
-    let expected = execute_with_keys(&plain.code, &plain.resources, &t, &read_only);
-    METER_BLOCKS.with(|m| m.set(true));
-    assert_eq!(a, expected);
+    assert_eq!(a, execute_with_keys(&plain.code, &plain.resources, &t, &read_only));
 }
 
 #[test]

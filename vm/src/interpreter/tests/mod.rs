@@ -4,7 +4,7 @@
 use std::mem::size_of;
 
 use super::slot::{Ref, Slot};
-use super::{invoke, Fault};
+use super::{invoke, Fault, Invocation};
 use crate::loader::CodeCache;
 use crate::transaction::{RuntimeErrorKind, Status};
 use resin_format::file_format::{
@@ -67,7 +67,16 @@ fn run_raw(cache: &CodeCache) -> Status {
     let function = module.function("f").unwrap();
     let store = ResourceStore::new();
     let keys = DeclaredKeys::default();
-    invoke(module, function, &store, &keys, AccountAddress::from_u64(2), &[], 10_000).receipt.status
+    let call = Invocation {
+        module,
+        function,
+        view: &store,
+        keys: &keys,
+        sender: AccountAddress::from_u64(2),
+        args: &[],
+        gas_limit: 10_000,
+    };
+    invoke(call, crate::gas::Metering::PerBlock).receipt.status
 }
 
 #[test]
