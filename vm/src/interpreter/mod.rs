@@ -108,11 +108,12 @@ pub(crate) struct Outcome {
 
 /// Runs `call`, enforcing its keys on every global access.
 ///
-/// With [`Metering::PerBlock`], base gas is charged per basic block. A transaction that runs out of gas
-/// is run again charging each instruction as it starts, so that its
-/// receipt names the instruction where the gas ran out, not the start of
-/// the block it could not pay for: every receipt is the per-instruction
-/// one, and only such a transaction (which pays its whole limit) runs twice.
+/// With [`Metering::PerBlock`], base gas is charged per basic block. A
+/// transaction that runs out of gas is run again charging each instruction
+/// as it starts, so that its receipt names the instruction where the gas
+/// ran out, not the start of the block it could not pay for: every receipt
+/// is the per-instruction one, and only such a transaction (which pays its
+/// whole limit) runs twice.
 pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: Metering) -> Outcome {
     // Taking the scratch leaves empty vectors behind, so a nested or
     // re-entrant call on this thread still works (it just allocates).
