@@ -204,6 +204,7 @@ fn check_sizes(module: &Module, tmodule: &TModule, over: &[Option<fixpoint::Over
 /// module's struct handles).
 fn sem_access(resources: &[Option<StructId>], access: &Access) -> Option<SemAccess> {
     Some(SemAccess {
+        type_args: Vec::new(),
         mode: access.mode,
         resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,

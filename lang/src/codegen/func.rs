@@ -231,7 +231,7 @@ impl FunctionGen<'_, '_> {
             TExpKind::Copy(local) => {
                 let slot = self.slot(*local)?;
                 // Copying a vector or struct costs; its last read can move it instead.
-                let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(_));
+                let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(..));
                 // A reference's last read must move it: its borrow ends there.
                 // Not while a reference into the local lives: it would dangle.
                 let moves = if exp.ty.is_reference() {
@@ -278,7 +278,7 @@ impl FunctionGen<'_, '_> {
                 self.emit(Instr::VecPack(sig, elems.len() as u64));
             }
             TExpKind::Pack { strukt, fields } => return self.pack(*strukt, fields),
-            TExpKind::Call { fun, args } => {
+            TExpKind::Call { fun, args, .. } => {
                 let refs: Vec<&TExp> = args.iter().collect();
                 if !self.operands(&refs)? {
                     return Ok(false);

@@ -126,7 +126,7 @@ impl FunctionGen<'_, '_> {
             return Ok(false);
         }
         let resource = |gen: &Self| match arg_ty {
-            Ty::Struct(id) => gen.struct_def(*id),
+            Ty::Struct(id, args) if args.is_empty() => gen.struct_def(*id),
             _ => Err(CodegenError::Internal("storage operation without a struct")),
         };
         let instr = match builtin {

@@ -93,7 +93,10 @@ impl<'a> Tables<'a> {
         let params = info.params.clone();
         let returns = info.returns.clone();
         let access = if id.module == self.own {
-            info.written_access.as_ref().map(|w| w.iter().map(|a| a.access).collect::<Vec<_>>()).unwrap_or_default()
+            info.written_access
+                .as_ref()
+                .map(|w| w.iter().map(|a| a.access.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
         } else {
             info.access.as_deref().map(<[SemAccess]>::to_vec).ok_or(CodegenError::DependencyFailed)?
         };
@@ -124,7 +127,10 @@ impl<'a> Tables<'a> {
             Ty::Address => Type::Address,
             Ty::Signer => Type::Signer,
             Ty::Vector(inner) => Type::Vector(Box::new(self.ty(inner)?)),
-            Ty::Struct(id) => Type::Struct(self.struct_handle(*id)?),
+            Ty::Struct(id, args) if args.is_empty() => Type::Struct(self.struct_handle(*id)?),
+            Ty::Struct(..) | Ty::Param(_) => {
+                return Err(CodegenError::Internal("generic types need the bytecode generics format"))
+            }
             Ty::Ref(inner) => Type::Ref(Box::new(self.ty(inner)?)),
             Ty::MutRef(inner) => Type::MutRef(Box::new(self.ty(inner)?)),
             Ty::Tuple(_) | Ty::Never | Ty::Error => return Err(CodegenError::Internal("not a value type")),

@@ -27,6 +27,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             let Some(handle) = dep.struct_handle(def.handle) else { continue };
             module.add_struct(StructInfo {
                 name: handle.name.clone(),
+                type_params: Vec::new(),
                 abilities: handle.abilities,
                 fields: Vec::new(),
                 fields_known: true,
@@ -46,6 +47,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             if let Some(stub) = env.module_mut(module).filter(|m| m.origin == Origin::Stub) {
                 stub.add_struct(StructInfo {
                     name: handle.name.clone(),
+                    type_params: Vec::new(),
                     abilities: handle.abilities,
                     fields: Vec::new(),
                     fields_known: false,
@@ -81,6 +83,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
                         VmVisibility::Private => Visibility::Private,
                     },
                     is_entry: def.is_entry,
+                    type_params: Vec::new(),
                     params: handle.params.iter().map(|t| convert(env, dep, t)).collect(),
                     param_names: (0..handle.params.len()).map(|i| format!("arg{i}")).collect(),
                     returns: handle.returns.iter().map(|t| convert(env, dep, t)).collect(),
@@ -131,7 +134,7 @@ fn convert_at(env: &Env, dep: &Module, ty: &Type, depth: usize) -> Ty {
         Type::Address => Ty::Address,
         Type::Signer => Ty::Signer,
         Type::Vector(t) => Ty::Vector(inner(t)),
-        Type::Struct(handle) => struct_of_handle(env, dep, *handle).map_or(Ty::Error, Ty::Struct),
+        Type::Struct(handle) => struct_of_handle(env, dep, *handle).map_or(Ty::Error, Ty::plain),
         Type::Ref(t) => Ty::Ref(inner(t)),
         Type::MutRef(t) => Ty::MutRef(inner(t)),
     }
@@ -141,6 +144,7 @@ fn convert_access(env: &Env, dep: &Module, access: &Access) -> Option<SemAccess>
     Some(SemAccess {
         mode: access.mode,
         resource: struct_of_handle(env, dep, access.resource)?,
+        type_args: Vec::new(),
         address: access.address,
     })
 }
