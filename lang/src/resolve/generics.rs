@@ -44,12 +44,15 @@ pub fn declare(params: &[ast::TypeParam], diags: &mut Vec<Diagnostic>) -> Vec<Ty
 
 /// The wrong-count error for `what` (`struct `Coin``, `function `zero``).
 pub fn count_mismatch(what: &str, expected: usize, given: usize, span: Span, decl: Option<Span>) -> Diagnostic {
-    let mut diag = Diagnostic::new(
-        Code::TypeArgCount,
-        span,
-        format!("{what} takes {expected} type argument{}, {given} given", plural(expected)),
-    )
-    .with_label_message(format!("expected {expected} type argument{}", plural(expected)));
+    let (message, label) = if expected == 0 {
+        (format!("{what} takes no type arguments"), format!("found {given} type argument{}", plural(given)))
+    } else {
+        (
+            format!("{what} takes {expected} type argument{}, {given} given", plural(expected)),
+            format!("expected {expected} type argument{}", plural(expected)),
+        )
+    };
+    let mut diag = Diagnostic::new(Code::TypeArgCount, span, message).with_label_message(label);
     if let Some(decl) = decl {
         diag = diag.with_secondary(decl, "declared here");
     }

@@ -16,6 +16,7 @@ pub mod expr;
 pub mod flow;
 pub mod func;
 pub mod generic;
+pub mod instantiation;
 pub mod liveness;
 pub mod number;
 pub mod ops;
@@ -43,7 +44,11 @@ pub fn check(program: &ast::Program, resolved: &Resolved) -> (Vec<Option<TModule
     let mut clean = Vec::new();
     for (module, source) in program.modules.iter().zip(&resolved.modules) {
         let mut ok = Vec::new();
-        modules.push(source.as_ref().map(|source| check_module(module, source, resolved, &mut diags, &mut ok)));
+        let tmodule = source.as_ref().map(|source| check_module(module, source, resolved, &mut diags, &mut ok));
+        if let Some(tmodule) = &tmodule {
+            instantiation::check(&resolved.env, tmodule, &mut diags);
+        }
+        modules.push(tmodule);
         clean.push(ok);
     }
     let effects = effects::summarize(&resolved.env, &modules);

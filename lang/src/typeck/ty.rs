@@ -162,6 +162,17 @@ impl Ty {
         }
     }
 
+    /// True when an error type occurs in this type (`Coin<_>`): it stands
+    /// for a mistake already reported.
+    pub fn contains_error(&self) -> bool {
+        match self {
+            Ty::Error => true,
+            Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) => inner.contains_error(),
+            Ty::Struct(_, items) | Ty::Tuple(items) => items.iter().any(Ty::contains_error),
+            _ => false,
+        }
+    }
+
     /// Type nesting depth (`u8` is 1, `vector<Coin<u8>>` 3).
     pub fn depth(&self) -> usize {
         match self {
