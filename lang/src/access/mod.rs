@@ -211,8 +211,11 @@ fn sem_access(resources: &[Option<StructId>], access: &Access) -> Option<SemAcce
     })
 }
 
+/// `Balance<T>@a` covers only `Balance<T>` (another instance is another
+/// resource type in storage).
 fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
     declared.resource == needed.resource
+        && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
 }
@@ -253,7 +256,10 @@ fn check_written(
         let used = inferred.iter().any(|needed| covers(&entry.access, needed));
         // An entry too weak for an access it names is already an error above.
         let too_weak = inferred.iter().any(|n| {
-            n.resource == entry.access.resource && n.address == entry.access.address && !covers(&entry.access, n)
+            n.resource == entry.access.resource
+                && n.type_args == entry.access.type_args
+                && n.address == entry.access.address
+                && !covers(&entry.access, n)
         });
         if used || too_weak {
             continue;
