@@ -126,8 +126,10 @@ pub fn check_phantoms(env: &Env, info: &StructInfo, def: &ast::StructDef, diags:
             }
         });
     }
-    for ((param, used), decl) in info.type_params.iter().zip(used).zip(&def.type_params) {
-        if !param.phantom && !used {
+    for (index, ((param, used), decl)) in info.type_params.iter().zip(used).zip(&def.type_params).enumerate() {
+        // A duplicate name (already reported) always resolves to the first.
+        let duplicate = info.type_params[..index].iter().any(|p| p.name == param.name);
+        if !param.phantom && !used && !duplicate {
             diags.push(
                 Diagnostic::new(
                     Code::PhantomMisuse,
