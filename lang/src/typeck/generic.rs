@@ -108,6 +108,21 @@ impl FunChecker<'_> {
         let mut unknown = Vec::new();
         for (param, slot) in params.iter().zip(slots) {
             match slot {
+                // Inferred from a reference argument (`id(&x)` for `id<T>(x: T)`):
+                // as in Move, a type argument is a value type.
+                Some(ty) if ty.is_reference() || matches!(ty, Ty::Tuple(_)) => {
+                    let shown = self.show(&ty);
+                    self.error(
+                        Diagnostic::new(
+                            Code::InvalidTypeArgs,
+                            span,
+                            format!("type argument `{shown}` for `{}` of {what} is not a value type", param.name),
+                        )
+                        .with_label_message(format!("`{}` would be `{shown}`", param.name))
+                        .with_note("type arguments cannot be references or tuples"),
+                    );
+                    out.push(Ty::Error);
+                }
                 Some(ty) => out.push(ty),
                 None => {
                     unknown.push(param.name.as_str());
