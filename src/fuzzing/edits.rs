@@ -159,6 +159,7 @@ pub fn apply(m: &mut Module, edit: Edit) {
                 module: ModuleHandleIdx(0),
                 name,
                 abilities: Abilities(abilities & 15),
+                type_params: Vec::new(),
             });
             m.structs
                 .push(StructDef { handle: StructHandleIdx(handle), fields: vec![FieldDef { name: "f".into(), ty }] });

@@ -35,7 +35,7 @@ fn deep_struct_chains_are_refused_and_the_state_file_stays_usable() {
     cmd.arg("run").arg(&script).arg("--state").arg(&db);
     let out = run_with(&mut cmd, None);
     out.expect_code(1);
-    assert!(out.stderr.contains("s.rsx:2:1: cannot publish 0x2::deep: 0x2::deep is 852"), "{}", out.stderr);
+    assert!(out.stderr.contains("s.rsx:2:1: cannot publish 0x2::deep: 0x2::deep is 892"), "{}", out.stderr);
     assert!(out.stderr.contains("larger than the limit of 262144 bytes"), "{}", out.stderr);
     // 10,000 fit in the size limit (16,000 aborted a block before); the verifier refuses the depth.
     write(dir.path(), "deep.rasm", &deep_chain_rasm(10_000));

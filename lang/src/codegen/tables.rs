@@ -43,6 +43,8 @@ impl<'a> Tables<'a> {
             constants: Vec::new(),
             structs: Vec::new(),
             functions: Vec::new(),
+            struct_instantiations: Vec::new(),
+            function_instantiations: Vec::new(),
         };
         let mut module_index = HashMap::new();
         module_index.insert(own, ModuleHandleIdx(0));
@@ -77,7 +79,7 @@ impl<'a> Tables<'a> {
         let (name, abilities) = (info.name.clone(), info.abilities);
         let module = self.module_handle(id.module)?;
         let idx = StructHandleIdx(index16(self.module.struct_handles.len(), "struct handles")?);
-        self.module.struct_handles.push(StructHandle { module, name, abilities });
+        self.module.struct_handles.push(StructHandle { module, name, abilities, type_params: Vec::new() });
         self.struct_index.insert(id, idx);
         Ok(idx)
     }
@@ -105,7 +107,14 @@ impl<'a> Tables<'a> {
         let returns = returns.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
         let access = self.access_spec(&access)?;
         let idx = FunctionHandleIdx(index16(self.module.function_handles.len(), "function handles")?);
-        self.module.function_handles.push(FunctionHandle { module, name, params, returns, access });
+        self.module.function_handles.push(FunctionHandle {
+            module,
+            name,
+            type_params: Vec::new(),
+            params,
+            returns,
+            access,
+        });
         self.fun_index.insert(id, idx);
         Ok(idx)
     }
@@ -113,7 +122,7 @@ impl<'a> Tables<'a> {
     pub fn access_spec(&mut self, accesses: &[SemAccess]) -> Result<AccessSpec, CodegenError> {
         let mut out = Vec::with_capacity(accesses.len());
         for a in accesses {
-            out.push(Access { mode: a.mode, resource: self.struct_handle(a.resource)?, address: a.address });
+            out.push(Access::plain(a.mode, self.struct_handle(a.resource)?, a.address));
         }
         Ok(AccessSpec(out))
     }

@@ -137,6 +137,8 @@ fn convert_at(env: &Env, dep: &Module, ty: &Type, depth: usize) -> Ty {
         Type::Struct(handle) => struct_of_handle(env, dep, *handle).map_or(Ty::Error, Ty::plain),
         Type::Ref(t) => Ty::Ref(inner(t)),
         Type::MutRef(t) => Ty::MutRef(inner(t)),
+        // The language has no generics yet: a generic dependency's types are unusable.
+        Type::TypeParam(_) | Type::StructInst(..) => Ty::Error,
     }
 }
 

@@ -278,6 +278,11 @@ impl<'a> Names<'a> {
             Type::Ref(inner) => format!("&{}", self.ty_at(inner, depth + 1)),
             Type::MutRef(inner) => format!("&mut {}", self.ty_at(inner, depth + 1)),
             Type::Struct(index) => self.struct_ref(*index),
+            Type::TypeParam(i) => format!("T{i}"),
+            Type::StructInst(index, args) => {
+                let args: Vec<String> = args.iter().map(|a| self.ty_at(a, depth + 1)).collect();
+                format!("{}<{}>", self.struct_ref(*index), args.join(", "))
+            }
         }
     }
 
@@ -436,6 +441,14 @@ impl<'a> Names<'a> {
                 _ => raw(self.m.signatures.len()),
             },
             OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),
+            OperandKind::StructInst => raw(self.m.struct_instantiations.len()),
+            OperandKind::FunctionInst => raw(self.m.function_instantiations.len()),
+            OperandKind::FieldInst => {
+                let (owner, field) = ((value >> 16) as usize, value & 0xFFFF);
+                let owner =
+                    if owner < self.m.struct_instantiations.len() { format!("#{owner}") } else { format!("#{owner}?") };
+                format!("{owner}.{field}")
+            }
         }
     }
 

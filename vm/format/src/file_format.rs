@@ -148,6 +148,10 @@ index_types! {
     ConstIdx;
     /// Into [`Module::signatures`], the pool of types named by vector instructions.
     SignatureIdx;
+    /// Into [`Module::struct_instantiations`]: one of this module's generic structs applied to type arguments.
+    StructInstIdx;
+    /// Into [`Module::function_instantiations`]: a generic function applied to type arguments.
+    FunctionInstIdx;
     /// A code offset: the index of an instruction in its function's code.
     CodeOffset;
 }
@@ -165,9 +169,17 @@ pub struct FieldRef {
     pub field: u16,
 }
 
+/// A field of one of this module's generic structs, in one instantiation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct FieldInstRef {
+    pub owner: StructInstIdx,
+    pub field: u16,
+}
+
 /// A value type. References appear only in parameters and locals: never in
-/// fields, vectors, return types or storage.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+/// fields, vectors, return types, type arguments or storage.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Type {
     Bool,
@@ -177,9 +189,14 @@ pub enum Type {
     Address,
     Signer,
     Vector(Box<Type>),
+    /// A struct without type parameters.
     Struct(StructHandleIdx),
     Ref(Box<Type>),
     MutRef(Box<Type>),
+    /// Type parameter `i` of the enclosing generic struct or function.
+    TypeParam(u16),
+    /// A generic struct applied to type arguments, one per type parameter of its handle.
+    StructInst(StructHandleIdx, Vec<Type>),
 }
 
 impl Type {
@@ -189,6 +206,53 @@ impl Type {
     pub fn is_integer(&self) -> bool {
         matches!(self, Type::U8 | Type::U64 | Type::U128)
     }
+
+    /// The type with every `TypeParam(i)` replaced by `args[i]`; a parameter
+    /// without an argument is left as it is (the verifier rejects such code
+    /// before anything substitutes into it). Recursion is bounded by the
+    /// type's depth, which the decoder and the verifier limit.
+    pub fn substitute(&self, args: &[Type]) -> Type {
+        match self {
+            Type::TypeParam(i) => args.get(usize::from(*i)).cloned().unwrap_or_else(|| self.clone()),
+            Type::Vector(inner) => Type::Vector(Box::new(inner.substitute(args))),
+            Type::Ref(inner) => Type::Ref(Box::new(inner.substitute(args))),
+            Type::MutRef(inner) => Type::MutRef(Box::new(inner.substitute(args))),
+            Type::StructInst(idx, inner) => Type::StructInst(*idx, inner.iter().map(|t| t.substitute(args)).collect()),
+            Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address | Type::Signer | Type::Struct(_) => {
+                self.clone()
+            }
+        }
+    }
+
+    /// True when a type parameter occurs anywhere in the type.
+    pub fn has_type_params(&self) -> bool {
+        self.preorder().any(|t| matches!(t, Type::TypeParam(_)))
+    }
+
+    /// Every node of the type, parents before children, without recursion.
+    pub fn preorder(&self) -> impl Iterator<Item = &Type> {
+        let mut stack = vec![self];
+        std::iter::from_fn(move || {
+            let ty = stack.pop()?;
+            match ty {
+                Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => stack.push(inner),
+                Type::StructInst(_, args) => stack.extend(args.iter().rev()),
+                _ => {}
+            }
+            Some(ty)
+        })
+    }
+}
+
+/// A type parameter of a generic struct.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct StructTypeParam {
+    /// Abilities every argument must have.
+    pub constraints: Abilities,
+    /// A phantom parameter appears in no field (only as a phantom argument),
+    /// so it does not limit the abilities of an instantiation.
+    pub is_phantom: bool,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -197,7 +261,27 @@ pub struct StructHandle {
     pub module: ModuleHandleIdx,
     pub name: String,
     /// Declared abilities; the loader checks they match the defining module.
+    /// An instantiation has those of them that every non-phantom argument has
+    /// (for `key`, that every non-phantom argument has `store`).
     pub abilities: Abilities,
+    /// Empty for a struct that is not generic; the loader checks they match the defining module.
+    pub type_params: Vec<StructTypeParam>,
+}
+
+/// One of this module's generic structs applied to type arguments.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct StructInstantiation {
+    pub def: StructDefIdx,
+    pub type_args: Vec<Type>,
+}
+
+/// A generic function applied to type arguments.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct FunctionInstantiation {
+    pub handle: FunctionHandleIdx,
+    pub type_args: Vec<Type>,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -246,12 +330,23 @@ pub enum AddressSource {
 }
 
 /// One symbolic access of a function's access spec.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Access {
     pub mode: AccessMode,
     pub resource: StructHandleIdx,
+    /// The resource's type arguments (empty for a struct that is not
+    /// generic); they may name the function's type parameters, which a call
+    /// instantiates, so `Balance<USD>` and `Balance<EUR>` are different keys.
+    pub type_args: Vec<Type>,
     pub address: AddressSource,
+}
+
+impl Access {
+    /// An access to a resource that is not generic.
+    pub fn plain(mode: AccessMode, resource: StructHandleIdx, address: AddressSource) -> Self {
+        Access { mode, resource, type_args: Vec::new(), address }
+    }
 }
 
 /// The resources a call may touch. Part of the bytecode: the VM enforces it,
@@ -265,6 +360,8 @@ pub struct AccessSpec(pub Vec<Access>);
 pub struct FunctionHandle {
     pub module: ModuleHandleIdx,
     pub name: String,
+    /// The constraints of each type parameter; empty for a function that is not generic.
+    pub type_params: Vec<Abilities>,
     pub params: Vec<Type>,
     pub returns: Vec<Type>,
     /// The callee's access spec; the loader checks it equals the definition's.
@@ -311,7 +408,7 @@ pub struct Constant {
 }
 
 /// A compiled module.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Module {
     /// Index 0 is this module's own id; the others are its dependencies.
@@ -323,6 +420,10 @@ pub struct Module {
     pub constants: Vec<Constant>,
     pub structs: Vec<StructDef>,
     pub functions: Vec<FunctionDef>,
+    /// Named by the generic pack, unpack, field and global instructions.
+    pub struct_instantiations: Vec<StructInstantiation>,
+    /// Named by `call_generic`.
+    pub function_instantiations: Vec<FunctionInstantiation>,
 }
 
 impl Module {

@@ -6,7 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::file_format::{CodeOffset, ConstIdx, FieldRef, FunctionHandleIdx, LocalIdx, SignatureIdx, StructDefIdx};
+use crate::file_format::{
+    CodeOffset, ConstIdx, FieldInstRef, FieldRef, FunctionHandleIdx, FunctionInstIdx, LocalIdx, SignatureIdx,
+    StructDefIdx, StructInstIdx,
+};
 
 /// Static facts about one opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +67,9 @@ newtype_operand!(
     FunctionHandleIdx(u16),
     LocalIdx(u8),
     SignatureIdx(u16),
-    StructDefIdx(u16)
+    StructDefIdx(u16),
+    StructInstIdx(u16),
+    FunctionInstIdx(u16)
 );
 
 impl Operand for FieldRef {
@@ -74,6 +79,16 @@ impl Operand for FieldRef {
     }
     fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
         Some(FieldRef { owner: StructDefIdx::decode(bytes, pos)?, field: u16::decode(bytes, pos)? })
+    }
+}
+
+impl Operand for FieldInstRef {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.owner.encode(out);
+        self.field.encode(out);
+    }
+    fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
+        Some(FieldInstRef { owner: StructInstIdx::decode(bytes, pos)?, field: u16::decode(bytes, pos)? })
     }
 }
 
@@ -175,6 +190,9 @@ operand_value!(
     LocalIdx => |v| u128::from(v.0),
     SignatureIdx => |v| u128::from(v.0),
     StructDefIdx => |v| u128::from(v.0),
+    StructInstIdx => |v| u128::from(v.0),
+    FunctionInstIdx => |v| u128::from(v.0),
+    FieldInstRef => |v| (u128::from(v.owner.0) << 16) | u128::from(v.field),
     FieldRef => |v| (u128::from(v.owner.0) << 16) | u128::from(v.field),
 );
 
@@ -273,6 +291,22 @@ opcodes! {
     /// Popping an empty vector aborts.
     0x3E VecPopBack(elem: SignatureIdx) => "vec_pop_back", "..., &mut vector<T> -> ..., T", gas 2;
     0x3F VecSwap(elem: SignatureIdx) => "vec_swap", "..., &mut vector<T>, u64, u64 -> ...", gas 1;
+    // The generic variants: the same operations on an instantiation of a
+    // generic function or of one of this module's generic structs. The plain
+    // forms stay for everything that is not generic, so code without
+    // generics neither grows nor pays for them.
+    /// `call` of a generic function, instantiated.
+    0x40 CallGeneric(func: FunctionInstIdx) => "call_generic", "..., a1, .., an -> ..., r1, .., rm", gas 4;
+    0x41 PackGeneric(inst: StructInstIdx) => "pack_generic", "..., f1, .., fn -> ..., S<..>", gas 2;
+    0x42 UnpackGeneric(inst: StructInstIdx) => "unpack_generic", "..., S<..> -> ..., f1, .., fn", gas 2;
+    0x43 ImmBorrowFieldGeneric(field: FieldInstRef) => "imm_borrow_field_generic", "..., &S<..> -> ..., &F", gas 1;
+    0x44 MutBorrowFieldGeneric(field: FieldInstRef) => "mut_borrow_field_generic", "..., &mut S<..> -> ..., &mut F", gas 1;
+    0x45 ExistsGeneric(inst: StructInstIdx) => "exists_generic", "..., address -> ..., bool", gas 4;
+    0x46 ImmBorrowGlobalGeneric(inst: StructInstIdx) => "imm_borrow_global_generic", "..., address -> ..., &T", gas 4;
+    0x47 MutBorrowGlobalGeneric(inst: StructInstIdx) => "mut_borrow_global_generic", "..., address -> ..., &mut T", gas 4;
+    0x48 MoveFromGeneric(inst: StructInstIdx) => "move_from_generic", "..., address -> ..., T", gas 4;
+    0x49 MoveToGeneric(inst: StructInstIdx) => "move_to_generic", "..., &signer, T -> ...", gas 4;
+    0x4A EmitGeneric(inst: StructInstIdx) => "emit_generic", "..., S<..> -> ...", gas 4;
 }
 
 /// The opcode with a given mnemonic, for the assembler.

@@ -243,6 +243,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
                 Op::Abort => control::abort(&mut self.stack),
                 Op::Nop => Ok(()),
+                Op::Unsupported => Err(super::invariant()),
                 Op::Pop => self.stack.pop().map(drop),
 
                 Op::LdU8(v) => self.stack.load(Value::U8(v)),

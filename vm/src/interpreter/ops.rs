@@ -196,6 +196,8 @@ pub(crate) enum Op {
     Binary(Binary),
     /// See [`Update`].
     Update(Update),
+    /// A generic instruction, which the verifier does not accept yet: faults.
+    Unsupported,
 }
 
 /// A function's executable form.
@@ -363,6 +365,17 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::CastU128 => Op::CastU128,
         Instr::Abort => Op::Abort,
         Instr::Nop => Op::Nop,
+        Instr::CallGeneric(_)
+        | Instr::PackGeneric(_)
+        | Instr::UnpackGeneric(_)
+        | Instr::ImmBorrowFieldGeneric(_)
+        | Instr::MutBorrowFieldGeneric(_)
+        | Instr::ExistsGeneric(_)
+        | Instr::ImmBorrowGlobalGeneric(_)
+        | Instr::MutBorrowGlobalGeneric(_)
+        | Instr::MoveFromGeneric(_)
+        | Instr::MoveToGeneric(_)
+        | Instr::EmitGeneric(_) => Op::Unsupported,
         Instr::Exists(d) => Op::Exists(d.0),
         Instr::ImmBorrowGlobal(d) => Op::ImmBorrowGlobal(d.0),
         Instr::MutBorrowGlobal(d) => Op::MutBorrowGlobal(d.0),

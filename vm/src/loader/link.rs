@@ -198,6 +198,8 @@ pub(super) fn resolve_type(id: &ModuleId, ty: &Type, handle_types: &[TypeId]) ->
         ),
         Type::Ref(t) => ResolvedType::Ref(inner(t)?),
         Type::MutRef(t) => ResolvedType::MutRef(inner(t)?),
+        // The verifier rejects generic modules before they are linked.
+        Type::TypeParam(_) | Type::StructInst(..) => return Err(malformed(id, "generic type")),
     })
 }
 

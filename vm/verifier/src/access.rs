@@ -19,7 +19,7 @@ use resin_format::file_format::{Access, AccessMode, AccessSpec, AddressSource, M
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
     let module = view.module;
     let requirements = provenance::requirements(view, cfg)?;
-    let needed: Vec<Access> = requirements.iter().map(|r| r.access).collect();
+    let needed: Vec<Access> = requirements.iter().map(|r| r.access.clone()).collect();
     let declared = Declared::new(module, &view.handle.access.0, &needed);
     for requirement in requirements {
         if !declared.covers(&requirement.access) {
@@ -71,7 +71,7 @@ fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
             }
         }
     }
-    accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| *a).collect()
+    accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| a.clone()).collect()
 }
 
 /// An access with its resource numbered by [`Resources`].
@@ -207,9 +207,15 @@ mod tests {
 
     /// Handles 0 and 1 name the same resource; 2 another; 9 is out of bounds.
     fn module() -> Module {
-        let handle =
-            |name: &str| StructHandle { module: ModuleHandleIdx(0), name: name.into(), abilities: Abilities::EMPTY };
+        let handle = |name: &str| StructHandle {
+            type_params: Vec::new(),
+            module: ModuleHandleIdx(0),
+            name: name.into(),
+            abilities: Abilities::EMPTY,
+        };
         Module {
+            struct_instantiations: Vec::new(),
+            function_instantiations: Vec::new(),
             module_handles: vec![ModuleId::new(Default::default(), "m")],
             struct_handles: vec![handle("R"), handle("R"), handle("S")],
             function_handles: Vec::new(),
@@ -228,7 +234,12 @@ mod tests {
             (0u8..2).prop_map(AddressSource::Param),
             Just(AddressSource::SignerOf(0))
         ];
-        (mode, resource, address).prop_map(|(mode, resource, address)| Access { mode, resource, address })
+        (mode, resource, address).prop_map(|(mode, resource, address)| Access {
+            type_args: Vec::new(),
+            mode,
+            resource,
+            address,
+        })
     }
 
     proptest! {
@@ -241,7 +252,7 @@ mod tests {
             let naive: Vec<Access> = accesses
                 .iter()
                 .filter(|a| !accesses.iter().any(|b| b != *a && covers(&module, b, a)))
-                .copied()
+                .cloned()
                 .collect();
             prop_assert_eq!(minimal(&module, &accesses), naive);
         }

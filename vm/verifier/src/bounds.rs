@@ -14,6 +14,7 @@ use resin_format::file_format::{Instr, Module, ModuleHandleIdx, StructHandleIdx,
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     let err = |kind| VerifyError::module(module, kind);
     check_module_handles(module).map_err(err)?;
+    check_no_generics(module).map_err(err)?;
     check_handles(module).map_err(err)?;
     for sig in &module.signatures {
         check_type(module, sig).map_err(err)?;
@@ -65,8 +66,29 @@ fn check_struct_handle(module: &Module, idx: StructHandleIdx) -> Result<(), Veri
 pub(crate) fn check_type(module: &Module, ty: &Type) -> Result<(), VerifyErrorKind> {
     match ty::base(ty) {
         Type::Struct(handle) => check_struct_handle(module, *handle),
+        Type::TypeParam(_) | Type::StructInst(..) => {
+            Err(VerifyErrorKind::GenericsUnsupported { what: format!("type `{}`", ty::display(module, ty)).into() })
+        }
         _ => Ok(()),
     }
+}
+
+/// Generic handles and instantiation tables, which the later passes do not check yet.
+fn check_no_generics(module: &Module) -> Result<(), VerifyErrorKind> {
+    let unsupported = |what: String| Err(VerifyErrorKind::GenericsUnsupported { what: what.into() });
+    if let Some(h) = module.struct_handles.iter().find(|h| !h.type_params.is_empty()) {
+        return unsupported(format!("struct handle `{}`", escaped(&h.name)));
+    }
+    if let Some(h) = module.function_handles.iter().find(|h| !h.type_params.is_empty()) {
+        return unsupported(format!("function handle `{}`", escaped(&h.name)));
+    }
+    if let Some(h) = module.function_handles.iter().find(|h| h.access.0.iter().any(|a| !a.type_args.is_empty())) {
+        return unsupported(format!("an access of function handle `{}`", escaped(&h.name)));
+    }
+    if !module.struct_instantiations.is_empty() || !module.function_instantiations.is_empty() {
+        return unsupported("the module's instantiation table".to_string());
+    }
+    Ok(())
 }
 
 fn check_module_handles(module: &Module) -> Result<(), VerifyErrorKind> {
@@ -244,6 +266,19 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         | VecPushBack(s)
         | VecPopBack(s)
         | VecSwap(s) => in_range("signature", s.index(), module.signatures.len())?,
+        CallGeneric(_)
+        | PackGeneric(_)
+        | UnpackGeneric(_)
+        | ImmBorrowFieldGeneric(_)
+        | MutBorrowFieldGeneric(_)
+        | ExistsGeneric(_)
+        | ImmBorrowGlobalGeneric(_)
+        | MutBorrowGlobalGeneric(_)
+        | MoveFromGeneric(_)
+        | MoveToGeneric(_)
+        | EmitGeneric(_) => {
+            return Err(VerifyErrorKind::GenericsUnsupported { what: format!("`{}`", instr.info().mnemonic).into() })
+        }
         Pop | Ret | LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | ReadRef | WriteRef | FreezeRef | Add | Sub
         | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not | Eq | Neq | Lt | Gt | Le | Ge
         | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress => {}

@@ -252,6 +252,10 @@ pub enum VerifyErrorKind {
     #[error("`emit` of `{name}`, which lacks `drop` and `store`")]
     EventMissingAbilities { name: Box<str> },
 
+    // ---- generics ----
+    #[error("{what} is generic, and this verifier does not accept generic code yet")]
+    GenericsUnsupported { what: Box<str> },
+
     // ---- access ----
     #[error("global access `{access}` is not covered by the function's access spec")]
     AccessNotCovered { access: Box<str> },

@@ -65,16 +65,20 @@ mod tests {
     #[test]
     fn rejects_global_op_on_foreign_type_on_its_own() {
         let module = Module {
+            struct_instantiations: Vec::new(),
+            function_instantiations: Vec::new(),
             module_handles: vec![
                 ModuleId::new(AccountAddress::from_u64(1), "m"),
                 ModuleId::new(AccountAddress::from_u64(2), "other"),
             ],
             struct_handles: vec![StructHandle {
+                type_params: Vec::new(),
                 module: ModuleHandleIdx(1),
                 name: "R".into(),
                 abilities: Abilities::KEY,
             }],
             function_handles: vec![FunctionHandle {
+                type_params: Vec::new(),
                 module: ModuleHandleIdx(0),
                 name: "f".into(),
                 params: vec![Type::Address],

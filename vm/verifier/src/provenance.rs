@@ -69,7 +69,7 @@ impl State {
 }
 
 /// One global access the code needs, and the instruction that needs it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Requirement {
     pub access: Access,
     pub offset: usize,
@@ -138,7 +138,7 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
         found.into_iter().map(|((access, via), offset)| Requirement { access, offset, via }).collect();
     // The keys are distinct ((access, via) is the map's key), so an unstable
     // sort gives the same order, without a scratch buffer per inference.
-    found.sort_unstable_by_key(|r| (r.offset, r.access, r.via));
+    found.sort_unstable_by(|a, b| (a.offset, &a.access, a.via).cmp(&(b.offset, &b.access, b.via)));
     Ok(found)
 }
 
@@ -227,7 +227,7 @@ impl Analysis<'_, '_> {
         let operands: SmallVec<[Prov; 3]> = state.stack.drain(split..).collect();
         let mut require = |mode, resource, address, via| {
             if let Some(found) = found.as_deref_mut() {
-                found.entry((Access { mode, resource, address }, via)).or_insert(offset);
+                found.entry((Access::plain(mode, resource, address), via)).or_insert(offset);
             }
         };
         let pushed = match (instr, operands.as_slice()) {

@@ -28,6 +28,18 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Eq | Neq | Lt | Gt | Le | Ge
         | VecImmBorrow(_) | VecMutBorrow(_) => (2, 1),
         VecSwap(_) => (3, 0),
+        // Bounds rejects generic code before this pass runs.
+        CallGeneric(_)
+        | PackGeneric(_)
+        | UnpackGeneric(_)
+        | ImmBorrowFieldGeneric(_)
+        | MutBorrowFieldGeneric(_)
+        | ExistsGeneric(_)
+        | ImmBorrowGlobalGeneric(_)
+        | MutBorrowGlobalGeneric(_)
+        | MoveFromGeneric(_)
+        | MoveToGeneric(_)
+        | EmitGeneric(_) => return None,
         Call(f) => {
             let handle = module.function_handle(*f)?;
             (handle.params.len(), handle.returns.len())

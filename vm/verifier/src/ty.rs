@@ -25,6 +25,8 @@ pub(crate) fn abilities(module: &Module, ty: &Type) -> Abilities {
                 let declared = module.struct_handle(*handle).map_or(Abilities::EMPTY, |h| h.abilities);
                 return mask.intersect(declared);
             }
+            // Bounds rejects generic types before any pass asks.
+            Type::TypeParam(_) | Type::StructInst(..) => return Abilities::EMPTY,
             Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address => {
                 return mask.intersect(Abilities::PRIMITIVE)
             }
@@ -80,6 +82,8 @@ pub(crate) fn display(module: &Module, ty: &Type) -> String {
             Type::Address => break out.push_str("address"),
             Type::Signer => break out.push_str("signer"),
             Type::Struct(handle) => break out.push_str(&struct_display(module, *handle)),
+            Type::TypeParam(i) => break out.push_str(&format!("T{i}")),
+            Type::StructInst(handle, _) => break out.push_str(&format!("{}<..>", struct_display(module, *handle))),
         }
     }
     out.extend(std::iter::repeat_n('>', closers));

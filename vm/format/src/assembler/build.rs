@@ -68,6 +68,8 @@ impl Builder {
                 constants: Vec::new(),
                 structs: Vec::new(),
                 functions: Vec::new(),
+                struct_instantiations: Vec::new(),
+                function_instantiations: Vec::new(),
             },
             modules: HashMap::new(),
             aliases: HashMap::new(),
@@ -195,7 +197,12 @@ impl Builder {
                 handle
             }
             None => {
-                let handle = StructHandle { module: ModuleHandleIdx(key.0), name: key.1.clone(), abilities };
+                let handle = StructHandle {
+                    module: ModuleHandleIdx(key.0),
+                    name: key.1.clone(),
+                    abilities,
+                    type_params: Vec::new(),
+                };
                 let index = push(&mut self.m.struct_handles, handle, "struct handles", name.pos)?;
                 self.structs.insert(key.clone(), index);
                 index
@@ -227,6 +234,7 @@ impl Builder {
                 let handle = FunctionHandle {
                     module: ModuleHandleIdx(key.0),
                     name: key.1.clone(),
+                    type_params: Vec::new(),
                     params: Vec::new(),
                     returns: Vec::new(),
                     access: AccessSpec::default(),
@@ -280,7 +288,7 @@ impl Builder {
             AddressAst::Any => AddressSource::Any,
         };
         let resource = self.struct_handle(&access.node.resource)?;
-        Ok(Access { mode: access.node.mode, resource, address })
+        Ok(Access::plain(access.node.mode, resource, address))
     }
 
     fn signature(&mut self, fun: &FunAst, decl: &FunDecl) -> Result<()> {

@@ -197,6 +197,9 @@ impl Parser {
             OperandKind::U8 => OperandAst::Immediate(self.integer(kind.max_value(), "a u8")?),
             OperandKind::U64 => OperandAst::Immediate(self.integer(kind.max_value(), "a u64")?),
             OperandKind::U128 => OperandAst::Immediate(self.integer(kind.max_value(), "a u128")?),
+            OperandKind::StructInst | OperandKind::FunctionInst | OperandKind::FieldInst => {
+                return Err(self.peek().pos.error("the assembler does not take generic instructions yet"))
+            }
         })
     }
 }

@@ -27,6 +27,12 @@ pub enum OperandKind {
     Field,
     /// An index into the module's signature (type) pool.
     Signature,
+    /// An index into the module's struct instantiations.
+    StructInst,
+    /// An index into the module's function instantiations.
+    FunctionInst,
+    /// A struct instantiation and one of its fields; packed like [`OperandKind::Field`].
+    FieldInst,
     /// Immediate integers.
     U8,
     U64,
@@ -42,8 +48,10 @@ impl OperandKind {
             | OperandKind::Const
             | OperandKind::Function
             | OperandKind::StructDef
-            | OperandKind::Signature => u128::from(u16::MAX),
-            OperandKind::Field => u128::from(u32::MAX),
+            | OperandKind::Signature
+            | OperandKind::StructInst
+            | OperandKind::FunctionInst => u128::from(u16::MAX),
+            OperandKind::Field | OperandKind::FieldInst => u128::from(u32::MAX),
             OperandKind::U64 => u128::from(u64::MAX),
             OperandKind::U128 => u128::MAX,
         }
@@ -58,9 +66,11 @@ impl OperandKind {
             | OperandKind::Const
             | OperandKind::Function
             | OperandKind::StructDef
-            | OperandKind::Signature => out.extend_from_slice(&bytes[..2]),
+            | OperandKind::Signature
+            | OperandKind::StructInst
+            | OperandKind::FunctionInst => out.extend_from_slice(&bytes[..2]),
             // A field reference is the owner's u16, then the field's u16.
-            OperandKind::Field => {
+            OperandKind::Field | OperandKind::FieldInst => {
                 out.extend_from_slice(&bytes[2..4]);
                 out.extend_from_slice(&bytes[..2]);
             }
@@ -95,6 +105,16 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::MoveFrom(_)
         | Instr::MoveTo(_)
         | Instr::Emit(_) => &[K::StructDef],
+        Instr::CallGeneric(_) => &[K::FunctionInst],
+        Instr::ImmBorrowFieldGeneric(_) | Instr::MutBorrowFieldGeneric(_) => &[K::FieldInst],
+        Instr::PackGeneric(_)
+        | Instr::UnpackGeneric(_)
+        | Instr::ExistsGeneric(_)
+        | Instr::ImmBorrowGlobalGeneric(_)
+        | Instr::MutBorrowGlobalGeneric(_)
+        | Instr::MoveFromGeneric(_)
+        | Instr::MoveToGeneric(_)
+        | Instr::EmitGeneric(_) => &[K::StructInst],
         Instr::VecPack(..) | Instr::VecUnpack(..) => &[K::Signature, K::U64],
         Instr::VecLen(_)
         | Instr::VecImmBorrow(_)

@@ -45,8 +45,18 @@ fn assembles_the_coin_example() {
     assert_eq!(
         transfer.access.0,
         vec![
-            Access { mode: AccessMode::Write, resource: balance, address: AddressSource::SignerOf(0) },
-            Access { mode: AccessMode::Write, resource: balance, address: AddressSource::Param(1) },
+            Access {
+                type_args: Vec::new(),
+                mode: AccessMode::Write,
+                resource: balance,
+                address: AddressSource::SignerOf(0)
+            },
+            Access {
+                type_args: Vec::new(),
+                mode: AccessMode::Write,
+                resource: balance,
+                address: AddressSource::Param(1)
+            },
         ]
     );
     assert_eq!(m.function_handles[1].returns, vec![Type::U64]);
@@ -99,6 +109,7 @@ fn foreign_handles_aliases_and_signatures() {
     assert_eq!(
         m.struct_handles[1],
         StructHandle {
+            type_params: Vec::new(),
             module: ModuleHandleIdx(2),
             name: "Ticket".into(),
             abilities: Abilities::KEY.union(Abilities::STORE)

@@ -5,17 +5,19 @@
 //! both are written in preorder as a flat list and rebuilt with loops and an
 //! explicit depth limit.
 //!
-//! A type is a byte string: zero or more wrapper tags (`vector`, `&`,
-//! `&mut`) then one leaf tag, a struct leaf followed by its handle index as a
-//! little-endian u16. A type has at most one child, so a chain of wrappers is
-//! all the nesting there is.
+//! A type is a byte string: its nodes in preorder, each a tag and its
+//! operands. `vector`, `&` and `&mut` are followed by their one child; a
+//! struct leaf by its handle index (u16, little-endian); a type parameter by
+//! its index (u16); an instantiated struct by its handle index and its
+//! argument count (u8), then its arguments. Format version 1
+//! holds only the first kinds, so one decoder reads both versions.
 //!
 //! A constant value is a list of tokens; `Vector(n)` is followed by its `n`
 //! elements' tokens.
 
 use serde::{Deserialize, Serialize};
 
-use super::limits::{MAX_CONST_DEPTH, MAX_TYPE_DEPTH};
+use super::limits::{MAX_CONST_DEPTH, MAX_TYPE_DEPTH, MAX_TYPE_NODES};
 use crate::file_format::{AccountAddress, ConstValue, StructHandleIdx, Type};
 
 const TAG_BOOL: u8 = 0x01;
@@ -28,41 +30,39 @@ const TAG_STRUCT: u8 = 0x07;
 const TAG_VECTOR: u8 = 0x08;
 const TAG_REF: u8 = 0x09;
 const TAG_MUT_REF: u8 = 0x0A;
+const TAG_TYPE_PARAM: u8 = 0x0B;
+const TAG_STRUCT_INST: u8 = 0x0C;
 
-/// Appends the type's tags.
+/// Appends the type's nodes in preorder.
 pub(super) fn encode_type(ty: &Type, out: &mut Vec<u8>) {
-    let mut current = ty;
-    loop {
-        let tag = match current {
-            Type::Vector(inner) => {
-                out.push(TAG_VECTOR);
-                current = inner;
-                continue;
-            }
-            Type::Ref(inner) => {
-                out.push(TAG_REF);
-                current = inner;
-                continue;
-            }
-            Type::MutRef(inner) => {
-                out.push(TAG_MUT_REF);
-                current = inner;
-                continue;
-            }
-            Type::Bool => TAG_BOOL,
-            Type::U8 => TAG_U8,
-            Type::U64 => TAG_U64,
-            Type::U128 => TAG_U128,
-            Type::Address => TAG_ADDRESS,
-            Type::Signer => TAG_SIGNER,
+    for node in ty.preorder() {
+        match node {
+            Type::Bool => out.push(TAG_BOOL),
+            Type::U8 => out.push(TAG_U8),
+            Type::U64 => out.push(TAG_U64),
+            Type::U128 => out.push(TAG_U128),
+            Type::Address => out.push(TAG_ADDRESS),
+            Type::Signer => out.push(TAG_SIGNER),
+            Type::Vector(_) => out.push(TAG_VECTOR),
+            Type::Ref(_) => out.push(TAG_REF),
+            Type::MutRef(_) => out.push(TAG_MUT_REF),
             Type::Struct(idx) => {
                 out.push(TAG_STRUCT);
                 out.extend_from_slice(&idx.0.to_le_bytes());
-                return;
             }
-        };
-        out.push(tag);
-        return;
+            Type::TypeParam(i) => {
+                out.push(TAG_TYPE_PARAM);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Type::StructInst(idx, args) => {
+                out.push(TAG_STRUCT_INST);
+                out.extend_from_slice(&idx.0.to_le_bytes());
+                // A longer list fails `check_limits` (MAX_TYPE_NODES) before
+                // it is written by the compiler or the assembler; a module
+                // built by hand that holds one decodes to an error.
+                out.push(u8::try_from(args.len()).unwrap_or(u8::MAX));
+            }
+        }
     }
 }
 
@@ -72,46 +72,125 @@ pub(super) struct TypeError {
     pub reason: String,
 }
 
-/// Rebuilds a type from exactly `bytes`.
-pub(super) fn decode_type(bytes: &[u8]) -> Result<Type, TypeError> {
-    let mut wrappers = Vec::new();
-    let mut pos = 0;
-    let leaf = loop {
-        let Some(&tag) = bytes.get(pos) else {
-            return Err(TypeError { at: pos, reason: "the type ends before its leaf".into() });
-        };
-        pos += 1;
-        match tag {
-            TAG_VECTOR | TAG_REF | TAG_MUT_REF => {
-                if wrappers.len() == MAX_TYPE_DEPTH {
-                    return Err(TypeError { at: pos - 1, reason: format!("type nested deeper than {MAX_TYPE_DEPTH}") });
-                }
-                wrappers.push(tag);
-            }
-            TAG_BOOL => break Type::Bool,
-            TAG_U8 => break Type::U8,
-            TAG_U64 => break Type::U64,
-            TAG_U128 => break Type::U128,
-            TAG_ADDRESS => break Type::Address,
-            TAG_SIGNER => break Type::Signer,
-            TAG_STRUCT => {
-                let Some(index) = bytes.get(pos..pos + 2) else {
-                    return Err(TypeError { at: pos, reason: "the struct index is cut off".into() });
-                };
-                pos += 2;
-                break Type::Struct(StructHandleIdx(u16::from_le_bytes([index[0], index[1]])));
-            }
-            other => return Err(TypeError { at: pos - 1, reason: format!("unknown type tag {other:#04x}") }),
+/// One node read from the bytes, before the tree is built.
+enum Node {
+    Leaf(Type),
+    Wrapper(u8),
+    Inst(StructHandleIdx, usize),
+}
+
+fn read_u16(bytes: &[u8], pos: &mut usize, what: &str) -> Result<u16, TypeError> {
+    match bytes.get(*pos..*pos + 2) {
+        Some(&[lo, hi]) => {
+            *pos += 2;
+            Ok(u16::from_le_bytes([lo, hi]))
         }
-    };
+        _ => Err(TypeError { at: *pos, reason: format!("the {what} is cut off") }),
+    }
+}
+
+/// Rebuilds a type from exactly `bytes`, with loops and an explicit stack:
+/// a first pass reads the nodes and finds where the type ends, a second
+/// builds the tree from the last node back.
+pub(super) fn decode_type(bytes: &[u8]) -> Result<Type, TypeError> {
+    let mut nodes = Vec::new();
+    // The children still to read of each node whose children are not all read.
+    let mut open: Vec<usize> = Vec::new();
+    let mut pos = 0;
+    loop {
+        let Some(&tag) = bytes.get(pos) else {
+            let reason = if open.is_empty() { "the type ends before its leaf" } else { "the type ends inside it" };
+            return Err(TypeError { at: pos, reason: reason.into() });
+        };
+        if open.len() > MAX_TYPE_DEPTH {
+            return Err(TypeError { at: pos, reason: format!("type nested deeper than {MAX_TYPE_DEPTH}") });
+        }
+        if nodes.len() == MAX_TYPE_NODES {
+            return Err(TypeError { at: pos, reason: format!("type of more than {MAX_TYPE_NODES} nodes") });
+        }
+        let at = pos;
+        pos += 1;
+        let node = match tag {
+            TAG_VECTOR | TAG_REF | TAG_MUT_REF => Node::Wrapper(tag),
+            TAG_BOOL => Node::Leaf(Type::Bool),
+            TAG_U8 => Node::Leaf(Type::U8),
+            TAG_U64 => Node::Leaf(Type::U64),
+            TAG_U128 => Node::Leaf(Type::U128),
+            TAG_ADDRESS => Node::Leaf(Type::Address),
+            TAG_SIGNER => Node::Leaf(Type::Signer),
+            TAG_STRUCT => Node::Leaf(Type::Struct(StructHandleIdx(read_u16(bytes, &mut pos, "struct index")?))),
+            TAG_TYPE_PARAM => Node::Leaf(Type::TypeParam(read_u16(bytes, &mut pos, "type parameter index")?)),
+            TAG_STRUCT_INST => {
+                let idx = StructHandleIdx(read_u16(bytes, &mut pos, "struct index")?);
+                let Some(&count) = bytes.get(pos) else {
+                    return Err(TypeError { at: pos, reason: "the type argument count is cut off".into() });
+                };
+                pos += 1;
+                // Zero arguments is a leaf; the verifier rejects it as an arity mismatch.
+                match count {
+                    0 => Node::Leaf(Type::StructInst(idx, Vec::new())),
+                    _ => Node::Inst(idx, usize::from(count)),
+                }
+            }
+            other => return Err(TypeError { at, reason: format!("unknown type tag {other:#04x}") }),
+        };
+        let children = match node {
+            Node::Leaf(_) => 0,
+            Node::Wrapper(_) => 1,
+            Node::Inst(_, count) => count,
+        };
+        nodes.push(node);
+        if children > 0 {
+            open.push(children);
+            continue;
+        }
+        // A leaf completes its parent's child, which may complete the parent, and so on up.
+        loop {
+            match open.last_mut() {
+                None => break,
+                Some(left) if *left > 1 => {
+                    *left -= 1;
+                    break;
+                }
+                Some(_) => {
+                    open.pop();
+                }
+            }
+        }
+        if open.is_empty() {
+            break;
+        }
+    }
     if pos != bytes.len() {
         return Err(TypeError { at: pos, reason: "bytes after the end of the type".into() });
     }
-    Ok(wrappers.into_iter().rev().fold(leaf, |inner, tag| match tag {
-        TAG_VECTOR => Type::Vector(Box::new(inner)),
-        TAG_REF => Type::Ref(Box::new(inner)),
-        _ => Type::MutRef(Box::new(inner)),
-    }))
+    // Preorder read backwards: every node's children are on the stack, first child on top.
+    let mut built: Vec<Type> = Vec::with_capacity(nodes.len());
+    let missing = || TypeError { at: 0, reason: "a node without its children".into() };
+    for node in nodes.into_iter().rev() {
+        let ty = match node {
+            Node::Leaf(ty) => ty,
+            Node::Wrapper(tag) => {
+                let inner = Box::new(built.pop().ok_or_else(missing)?);
+                match tag {
+                    TAG_VECTOR => Type::Vector(inner),
+                    TAG_REF => Type::Ref(inner),
+                    _ => Type::MutRef(inner),
+                }
+            }
+            Node::Inst(idx, count) => {
+                let split = built.len().checked_sub(count).ok_or_else(missing)?;
+                let mut args = built.split_off(split);
+                args.reverse();
+                Type::StructInst(idx, args)
+            }
+        };
+        built.push(ty);
+    }
+    match (built.pop(), built.is_empty()) {
+        (Some(ty), true) => Ok(ty),
+        _ => Err(missing()),
+    }
 }
 
 /// One preorder token of a constant value.
@@ -215,7 +294,45 @@ mod tests {
         let deep = [vec![TAG_VECTOR; MAX_TYPE_DEPTH], vec![TAG_U8]].concat();
         assert!(decode_type(&deep).is_ok());
         let too_deep = [vec![TAG_VECTOR; MAX_TYPE_DEPTH + 1], vec![TAG_U8]].concat();
-        assert_eq!(reason(&too_deep), Some((MAX_TYPE_DEPTH, "type nested deeper than 64".into())));
+        // The leaf is the node 65 deep.
+        assert_eq!(reason(&too_deep), Some((MAX_TYPE_DEPTH + 1, "type nested deeper than 64".into())));
+    }
+
+    #[test]
+    fn generic_types_round_trip_and_reject_bad_bytes() {
+        // Pair<T0, vector<Box<u8>>>, preorder: Pair(2) T0 vector Box(1) u8.
+        let boxed = Type::StructInst(StructHandleIdx(1), vec![Type::U8]);
+        let ty = Type::StructInst(StructHandleIdx(0), vec![Type::TypeParam(0), Type::Vector(Box::new(boxed))]);
+        let mut bytes = Vec::new();
+        encode_type(&ty, &mut bytes);
+        let expected = [TAG_STRUCT_INST, 0, 0, 2, TAG_TYPE_PARAM, 0, 0, TAG_VECTOR, TAG_STRUCT_INST, 1, 0, 1, TAG_U8];
+        assert_eq!(bytes, expected);
+        assert!(decode_type(&bytes).ok() == Some(ty));
+
+        let reason = |b: &[u8]| decode_type(b).err().map(|e| (e.at, e.reason));
+        assert_eq!(reason(&[TAG_TYPE_PARAM, 1]), Some((1, "the type parameter index is cut off".into())));
+        assert_eq!(reason(&[TAG_STRUCT_INST, 0, 0]), Some((3, "the type argument count is cut off".into())));
+        // Two arguments announced, one given.
+        assert_eq!(reason(&[TAG_STRUCT_INST, 0, 0, 2, TAG_U8]), Some((5, "the type ends inside it".into())));
+        assert_eq!(
+            reason(&[TAG_STRUCT_INST, 0, 0, 1, TAG_U8, TAG_U8]),
+            Some((5, "bytes after the end of the type".into()))
+        );
+        // Zero arguments is a leaf here; the verifier rejects the arity.
+        assert!(decode_type(&[TAG_STRUCT_INST, 0, 0, 0]).ok() == Some(Type::StructInst(StructHandleIdx(0), vec![])));
+
+        // Wide types are bounded by their node count, deep ones by their depth.
+        let wide: Vec<u8> = [TAG_STRUCT_INST, 0, 0, 255].into_iter().chain(std::iter::repeat_n(TAG_U8, 255)).collect();
+        assert!(decode_type(&wide).is_ok());
+        let wider: Vec<u8> = std::iter::repeat_n([TAG_STRUCT_INST, 0, 0, 2], 200).flatten().collect();
+        assert!(reason(&wider).is_some_and(|(_, r)| r.starts_with("type nested deeper")));
+        let mut bomb = Vec::new();
+        for _ in 0..2 {
+            bomb.extend([TAG_STRUCT_INST, 0, 0, 255]);
+        }
+        bomb.extend(std::iter::repeat_n(TAG_U8, 600));
+        // Two 4-byte nodes, then one byte per node: node 256, the first too many, is at byte 262.
+        assert_eq!(reason(&bomb), Some((MAX_TYPE_NODES + 6, format!("type of more than {MAX_TYPE_NODES} nodes"))));
     }
 
     #[test]

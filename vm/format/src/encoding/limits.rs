@@ -20,8 +20,14 @@ pub const MAX_FIELDS: usize = 65535;
 pub const MAX_SIGNATURE_LEN: usize = 255;
 /// Accesses in one access spec.
 pub const MAX_ACCESSES: usize = 65535;
-/// Nested type constructors (`vector<..>`, `&`, `&mut`) around a leaf type.
+/// Nested type constructors (`vector<..>`, `&`, `&mut`, a generic struct's
+/// arguments) around a leaf type.
 pub const MAX_TYPE_DEPTH: usize = 64;
+/// Nodes of one type as written in a module (`vector<Coin<u64>>` is 3).
+pub const MAX_TYPE_NODES: usize = 256;
+/// Type parameters of one struct or function, and so type arguments of one
+/// instantiation (its arity is the parameter count).
+pub const MAX_TYPE_PARAMS: usize = 32;
 /// Nested vectors in a constant value.
 pub const MAX_CONST_DEPTH: usize = 64;
 /// Bytes in a module, struct, function or field name.
@@ -80,15 +86,25 @@ fn check(location: impl FnOnce() -> String, what: &'static str, found: usize, ma
     Ok(())
 }
 
-/// The number of constructors wrapped around the type's leaf (`u64` is 0, `&vector<u64>` is 2).
+/// The number of constructors around the type's deepest leaf (`u64` is 0,
+/// `&vector<u64>` is 2, `Pair<u8, vector<u8>>` is 2), computed without recursion.
 pub fn type_depth(ty: &Type) -> usize {
-    let mut depth = 0;
-    let mut current = ty;
-    while let Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) = current {
-        depth += 1;
-        current = inner;
+    let mut deepest = 0;
+    let mut stack = vec![(ty, 0usize)];
+    while let Some((ty, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        match ty {
+            Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => stack.push((inner, depth + 1)),
+            Type::StructInst(_, args) => stack.extend(args.iter().map(|arg| (arg, depth + 1))),
+            _ => {}
+        }
     }
-    depth
+    deepest
+}
+
+/// The number of nodes of the type (`u64` is 1, `vector<Coin<u64>>` is 3).
+pub fn type_nodes(ty: &Type) -> usize {
+    ty.preorder().count()
 }
 
 /// The deepest nesting of vectors in a constant (a scalar is 0), computed without recursion.
@@ -105,7 +121,20 @@ pub fn const_depth(value: &ConstValue) -> usize {
 }
 
 fn check_type(location: &dyn Fn() -> String, ty: &Type) -> Result<(), LimitError> {
-    check(location, "type nesting depth", type_depth(ty), MAX_TYPE_DEPTH)
+    check(location, "type nesting depth", type_depth(ty), MAX_TYPE_DEPTH)?;
+    check(location, "type size in nodes", type_nodes(ty), MAX_TYPE_NODES)?;
+    for node in ty.preorder() {
+        if let Type::StructInst(_, args) = node {
+            // The wire holds the count in a byte.
+            check(location, "type argument count", args.len(), MAX_TYPE_PARAMS)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_types(location: &dyn Fn() -> String, types: &[Type]) -> Result<(), LimitError> {
+    check(location, "type argument count", types.len(), MAX_TYPE_PARAMS)?;
+    types.iter().try_for_each(|ty| check_type(location, ty))
 }
 
 fn check_name(location: &dyn Fn() -> String, name: &str) -> Result<(), LimitError> {
@@ -122,6 +151,8 @@ pub fn check_limits(m: &Module) -> Result<(), LimitError> {
         ("constants", m.constants.len()),
         ("struct definitions", m.structs.len()),
         ("function definitions", m.functions.len()),
+        ("struct instantiations", m.struct_instantiations.len()),
+        ("function instantiations", m.function_instantiations.len()),
     ];
     for (what, len) in tables {
         check(|| "module".to_string(), what, len, MAX_TABLE_LEN)?;
@@ -130,16 +161,28 @@ pub fn check_limits(m: &Module) -> Result<(), LimitError> {
         check_name(&|| format!("module handle {i}"), &id.name)?;
     }
     for (i, handle) in m.struct_handles.iter().enumerate() {
-        check_name(&|| format!("struct handle {i}"), &handle.name)?;
+        let location = || format!("struct handle {i}");
+        check_name(&location, &handle.name)?;
+        check(location, "type parameter count", handle.type_params.len(), MAX_TYPE_PARAMS)?;
+    }
+    for (i, inst) in m.struct_instantiations.iter().enumerate() {
+        check_types(&|| format!("struct instantiation {i}"), &inst.type_args)?;
+    }
+    for (i, inst) in m.function_instantiations.iter().enumerate() {
+        check_types(&|| format!("function instantiation {i}"), &inst.type_args)?;
     }
     for (i, handle) in m.function_handles.iter().enumerate() {
         let location = || format!("function handle {i}");
         check_name(&location, &handle.name)?;
         check(location, "parameter count", handle.params.len(), MAX_SIGNATURE_LEN)?;
         check(location, "return count", handle.returns.len(), MAX_SIGNATURE_LEN)?;
+        check(location, "type parameter count", handle.type_params.len(), MAX_TYPE_PARAMS)?;
         check(location, "access count", handle.access.0.len(), MAX_ACCESSES)?;
         for ty in handle.params.iter().chain(&handle.returns) {
             check_type(&location, ty)?;
+        }
+        for access in &handle.access.0 {
+            check_types(&location, &access.type_args)?;
         }
     }
     for (i, ty) in m.signatures.iter().enumerate() {

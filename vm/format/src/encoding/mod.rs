@@ -22,8 +22,11 @@ use wire::*;
 
 /// The first four bytes of every encoded module.
 pub const MAGIC: [u8; 4] = *b"RSNB";
-/// The version of the layout written by [`encode_module`]; the only one [`decode_module`] reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The version of the layout written by [`encode_module`]. Version 2 added
+/// generics; [`decode_module`] also reads version 1, which had none.
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest version [`decode_module`] reads.
+pub const OLDEST_FORMAT_VERSION: u16 = 1;
 /// Magic plus version.
 pub const HEADER_LEN: usize = 6;
 
@@ -36,7 +39,7 @@ pub enum DecodeError {
     TooLarge { len: usize, max: usize },
     #[error("not a Resin module: starts with {found:02x?}, expected \"RSNB\"")]
     BadMagic { found: [u8; 4] },
-    #[error("format version {found} is not supported (this build reads version {FORMAT_VERSION})")]
+    #[error("format version {found} is not supported (this build reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})")]
     UnsupportedVersion { found: u16 },
     #[error("malformed module at byte {offset}: {reason}")]
     Malformed { offset: usize, reason: String },
@@ -97,10 +100,10 @@ pub fn decode_module(bytes: &[u8]) -> Result<Module, DecodeError> {
         Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
         _ => return Err(DecodeError::Truncated { len: bytes.len() }),
     };
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(DecodeError::UnsupportedVersion { found: version });
     }
-    let wire = tables::Reader::new(bytes).module()?;
+    let wire = tables::Reader::new(bytes).module(version)?;
     let module = from_wire(wire, bytes)?;
     check_limits(&module)?;
     Ok(module)
@@ -126,9 +129,20 @@ fn to_wire(m: &Module) -> WireModule<'static> {
             .map(|h| WireFunctionHandle {
                 module: h.module,
                 name: h.name.clone(),
+                type_params: h.type_params.clone(),
                 params: types_bytes(&h.params),
                 returns: types_bytes(&h.returns),
-                access: h.access.clone(),
+                access: h
+                    .access
+                    .0
+                    .iter()
+                    .map(|a| WireAccess {
+                        mode: a.mode,
+                        resource: a.resource,
+                        type_args: types_bytes(&a.type_args),
+                        address: a.address,
+                    })
+                    .collect(),
             })
             .collect(),
         signatures: types_bytes(&m.signatures),
@@ -161,6 +175,16 @@ fn to_wire(m: &Module) -> WireModule<'static> {
                     code: Bytes(Cow::Owned(code)),
                 }
             })
+            .collect(),
+        struct_instantiations: m
+            .struct_instantiations
+            .iter()
+            .map(|i| WireInstantiation { index: i.def.0, type_args: types_bytes(&i.type_args) })
+            .collect(),
+        function_instantiations: m
+            .function_instantiations
+            .iter()
+            .map(|i| WireInstantiation { index: i.handle.0, type_args: types_bytes(&i.type_args) })
             .collect(),
     }
 }
@@ -218,12 +242,24 @@ fn decode_code(input: &[u8], function: usize, bytes: &[u8]) -> Result<Vec<Instr>
 fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
     let mut function_handles = Vec::with_capacity(w.function_handles.len());
     for (i, h) in w.function_handles.into_iter().enumerate() {
+        let mut access = Vec::with_capacity(h.access.len());
+        for (a, wire) in h.access.into_iter().enumerate() {
+            access.push(Access {
+                mode: wire.mode,
+                resource: wire.resource,
+                type_args: decode_types(input, &wire.type_args, |t| {
+                    format!("function handle {i}, access {a}, type argument {t}")
+                })?,
+                address: wire.address,
+            });
+        }
         function_handles.push(FunctionHandle {
             module: h.module,
             name: h.name,
+            type_params: h.type_params,
             params: decode_types(input, &h.params, |p| format!("function handle {i}, parameter {p}"))?,
             returns: decode_types(input, &h.returns, |r| format!("function handle {i}, return {r}"))?,
-            access: h.access,
+            access: AccessSpec(access),
         });
     }
     let signatures = decode_types(input, &w.signatures, |i| format!("signature {i}"))?;
@@ -252,6 +288,18 @@ fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
             code: decode_code(input, i, &f.code.0)?,
         });
     }
+    let mut struct_instantiations = Vec::with_capacity(w.struct_instantiations.len());
+    for (i, inst) in w.struct_instantiations.iter().enumerate() {
+        let type_args =
+            decode_types(input, &inst.type_args, |t| format!("struct instantiation {i}, type argument {t}"))?;
+        struct_instantiations.push(StructInstantiation { def: StructDefIdx(inst.index), type_args });
+    }
+    let mut function_instantiations = Vec::with_capacity(w.function_instantiations.len());
+    for (i, inst) in w.function_instantiations.iter().enumerate() {
+        let type_args =
+            decode_types(input, &inst.type_args, |t| format!("function instantiation {i}, type argument {t}"))?;
+        function_instantiations.push(FunctionInstantiation { handle: FunctionHandleIdx(inst.index), type_args });
+    }
     Ok(Module {
         module_handles: w.module_handles,
         struct_handles: w.struct_handles,
@@ -260,5 +308,7 @@ fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
         constants,
         structs,
         functions,
+        struct_instantiations,
+        function_instantiations,
     })
 }

@@ -7,10 +7,12 @@
 //! its fields one after another and a sequence is a varint length followed by
 //! its items, so reading the seven tables in order, each as a length and then
 //! its entries, accepts the same inputs as one `WireModule::deserialize`.
+//! A version-1 body is read with version 1's entry layouts and has no
+//! instantiation tables.
 
 use serde::Deserialize;
 
-use super::wire::WireModule;
+use super::wire::{WireFunctionHandleV1, WireModule, WireStructHandleV1};
 use super::{DecodeError, HEADER_LEN};
 
 /// A position in the module's bytes (the whole input, header included).
@@ -74,17 +76,37 @@ impl<'a> Reader<'a> {
         Ok(items)
     }
 
-    /// The module body, then a check that nothing follows it.
-    pub fn module(mut self) -> Result<WireModule<'a>, DecodeError> {
-        let wire = WireModule {
-            module_handles: self.table("module handle")?,
-            struct_handles: self.table("struct handle")?,
-            function_handles: self.table("function handle")?,
+    /// A table read in an older layout `V` and converted to the current one.
+    fn table_as<V: Deserialize<'a> + Into<T>, T>(&mut self, entry: &str) -> Result<Vec<T>, DecodeError> {
+        Ok(self.table::<V>(entry)?.into_iter().map(Into::into).collect())
+    }
+
+    /// The body of a module of format `version` (1 or 2), then a check that nothing follows it.
+    pub fn module(mut self, version: u16) -> Result<WireModule<'a>, DecodeError> {
+        let v1 = version == 1;
+        let module_handles = self.table("module handle")?;
+        let struct_handles =
+            if v1 { self.table_as::<WireStructHandleV1, _>("struct handle")? } else { self.table("struct handle")? };
+        let function_handles = if v1 {
+            self.table_as::<WireFunctionHandleV1, _>("function handle")?
+        } else {
+            self.table("function handle")?
+        };
+        let mut wire = WireModule {
+            module_handles,
+            struct_handles,
+            function_handles,
             signatures: self.table("signature")?,
             constants: self.table("constant")?,
             structs: self.table("struct definition")?,
             functions: self.table("function definition")?,
+            struct_instantiations: Vec::new(),
+            function_instantiations: Vec::new(),
         };
+        if !v1 {
+            wire.struct_instantiations = self.table("struct instantiation")?;
+            wire.function_instantiations = self.table("function instantiation")?;
+        }
         let count = self.rest().len();
         if count != 0 {
             return Err(DecodeError::TrailingBytes { offset: self.pos, count });

@@ -15,7 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::flat::ConstToken;
 use crate::file_format::{
-    AccessSpec, FunctionHandleIdx, ModuleHandleIdx, ModuleId, StructHandle, StructHandleIdx, Visibility,
+    Abilities, AccessMode, AddressSource, FunctionHandleIdx, ModuleHandleIdx, ModuleId, StructHandle, StructHandleIdx,
+    Visibility,
 };
 
 /// A byte string, borrowed from the input when decoding (so errors can name its offset).
@@ -51,14 +52,91 @@ impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireAccess<'a> {
+    pub mode: AccessMode,
+    pub resource: StructHandleIdx,
+    #[serde(borrow)]
+    pub type_args: Vec<Bytes<'a>>,
+    pub address: AddressSource,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub(super) struct WireFunctionHandle<'a> {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    pub type_params: Vec<Abilities>,
+    #[serde(borrow)]
+    pub params: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub returns: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub access: Vec<WireAccess<'a>>,
+}
+
+/// A struct or function instantiation: the definition's or handle's index, and the type arguments.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct WireInstantiation<'a> {
+    pub index: u16,
+    #[serde(borrow)]
+    pub type_args: Vec<Bytes<'a>>,
+}
+
+// ---- format version 1 ----
+//
+// Version 1 had no generics: no type parameters on handles, no type
+// arguments on accesses and no instantiation tables. State files hold the
+// modules they published as bytes, so a version-1 module must keep loading.
+
+/// A version-1 struct handle.
+#[derive(Debug, Deserialize)]
+pub(super) struct WireStructHandleV1 {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    pub abilities: Abilities,
+}
+
+/// A version-1 access.
+#[derive(Debug, Deserialize)]
+pub(super) struct WireAccessV1 {
+    pub mode: AccessMode,
+    pub resource: StructHandleIdx,
+    pub address: AddressSource,
+}
+
+/// A version-1 function handle.
+#[derive(Debug, Deserialize)]
+pub(super) struct WireFunctionHandleV1<'a> {
     pub module: ModuleHandleIdx,
     pub name: String,
     #[serde(borrow)]
     pub params: Vec<Bytes<'a>>,
     #[serde(borrow)]
     pub returns: Vec<Bytes<'a>>,
-    pub access: AccessSpec,
+    pub access: Vec<WireAccessV1>,
+}
+
+impl From<WireStructHandleV1> for StructHandle {
+    fn from(h: WireStructHandleV1) -> Self {
+        StructHandle { module: h.module, name: h.name, abilities: h.abilities, type_params: Vec::new() }
+    }
+}
+
+impl<'a> From<WireFunctionHandleV1<'a>> for WireFunctionHandle<'a> {
+    fn from(h: WireFunctionHandleV1<'a>) -> Self {
+        let access = h
+            .access
+            .into_iter()
+            .map(|a| WireAccess { mode: a.mode, resource: a.resource, type_args: Vec::new(), address: a.address })
+            .collect();
+        WireFunctionHandle {
+            module: h.module,
+            name: h.name,
+            type_params: Vec::new(),
+            params: h.params,
+            returns: h.returns,
+            access,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -109,4 +187,10 @@ pub(super) struct WireModule<'a> {
     pub structs: Vec<WireStructDef<'a>>,
     #[serde(borrow)]
     pub functions: Vec<WireFunctionDef<'a>>,
+    /// Since version 2: `(definition, type arguments)`.
+    #[serde(borrow)]
+    pub struct_instantiations: Vec<WireInstantiation<'a>>,
+    /// Since version 2: `(function handle, type arguments)`.
+    #[serde(borrow)]
+    pub function_instantiations: Vec<WireInstantiation<'a>>,
 }

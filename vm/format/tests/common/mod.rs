@@ -75,12 +75,18 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
         Just(AddressSource::Any),
     ];
     let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write)];
-    (mode, 0u16..8, address).prop_map(|(mode, r, address)| Access { mode, resource: StructHandleIdx(r), address })
+    (mode, 0u16..8, address).prop_map(|(mode, r, address)| Access {
+        type_args: Vec::new(),
+        mode,
+        resource: StructHandleIdx(r),
+        address,
+    })
 }
 
 /// Any opcode of the table, with operands that are small indexes or any immediate.
 pub fn arb_instr() -> impl Strategy<Value = Instr> {
-    let samples = Instr::samples();
+    // GENERICS-WIP: the assembler does not take the generic opcodes (0x40..) yet.
+    let samples: Vec<Instr> = Instr::samples().into_iter().filter(|i| i.info().byte < 0x40).collect();
     (prop::sample::select(samples), any::<u128>(), any::<u128>()).prop_map(|(sample, a, b)| {
         let values: Vec<u128> = operand_kinds(&sample)
             .iter()
@@ -100,6 +106,7 @@ pub fn arb_instr() -> impl Strategy<Value = Instr> {
 pub fn arb_function_handle() -> impl Strategy<Value = FunctionHandle> {
     (0u16..4, arb_name(), vec(arb_type(), 0..4), vec(arb_type(), 0..3), vec(arb_access(), 0..3)).prop_map(
         |(module, name, params, returns, access)| FunctionHandle {
+            type_params: Vec::new(),
             module: ModuleHandleIdx(module),
             name,
             params,
@@ -124,6 +131,7 @@ pub fn arb_function_def() -> impl Strategy<Value = FunctionDef> {
 pub fn arb_module() -> impl Strategy<Value = Module> {
     let module_id = (arb_address(), arb_name()).prop_map(|(address, name)| ModuleId { address, name });
     let struct_handle = (0u16..4, arb_name(), 0u8..16).prop_map(|(module, name, bits)| StructHandle {
+        type_params: Vec::new(),
         module: ModuleHandleIdx(module),
         name,
         abilities: Abilities(bits),
@@ -142,6 +150,8 @@ pub fn arb_module() -> impl Strategy<Value = Module> {
     )
         .prop_map(
             |(module_handles, struct_handles, function_handles, signatures, constants, structs, functions)| Module {
+                struct_instantiations: Vec::new(),
+                function_instantiations: Vec::new(),
                 module_handles,
                 struct_handles,
                 function_handles,

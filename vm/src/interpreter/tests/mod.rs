@@ -36,9 +36,12 @@ fn hot_type_sizes_are_pinned() {
 fn unverified(code: Vec<Instr>, locals: usize) -> CodeCache {
     let id = ModuleId::new(AccountAddress::from_u64(1), "raw");
     let module = Module {
+        struct_instantiations: Vec::new(),
+        function_instantiations: Vec::new(),
         module_handles: vec![id],
         struct_handles: Vec::new(),
         function_handles: vec![FunctionHandle {
+            type_params: Vec::new(),
             module: ModuleHandleIdx(0),
             name: "f".into(),
             params: Vec::new(),

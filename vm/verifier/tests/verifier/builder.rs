@@ -53,6 +53,8 @@ impl Builder {
     pub fn new(address: u64, name: &str) -> Self {
         Builder {
             module: Module {
+                struct_instantiations: Vec::new(),
+                function_instantiations: Vec::new(),
                 module_handles: vec![ModuleId::new(AccountAddress::from_u64(address), name)],
                 struct_handles: vec![],
                 function_handles: vec![],
@@ -88,7 +90,12 @@ impl Builder {
     }
 
     pub fn struct_handle(&mut self, module: ModuleHandleIdx, name: &str, abilities: Abilities) -> StructHandleIdx {
-        self.module.struct_handles.push(StructHandle { module, name: name.to_string(), abilities });
+        self.module.struct_handles.push(StructHandle {
+            type_params: Vec::new(),
+            module,
+            name: name.to_string(),
+            abilities,
+        });
         StructHandleIdx(self.module.struct_handles.len() as u16 - 1)
     }
 
@@ -124,6 +131,7 @@ impl Builder {
         access: Vec<Access>,
     ) -> FunctionHandleIdx {
         self.module.function_handles.push(FunctionHandle {
+            type_params: Vec::new(),
             module,
             name: name.to_string(),
             params,
@@ -156,11 +164,11 @@ pub fn one(fun: Fun) -> Module {
 }
 
 pub fn read(resource: StructHandleIdx, address: AddressSource) -> Access {
-    Access { mode: AccessMode::Read, resource, address }
+    Access { type_args: Vec::new(), mode: AccessMode::Read, resource, address }
 }
 
 pub fn write(resource: StructHandleIdx, address: AddressSource) -> Access {
-    Access { mode: AccessMode::Write, resource, address }
+    Access { type_args: Vec::new(), mode: AccessMode::Write, resource, address }
 }
 
 pub fn field(owner: u16, field: u16) -> FieldRef {

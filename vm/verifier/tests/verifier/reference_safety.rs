@@ -358,6 +358,7 @@ fn borrow_graph_work_is_metered() {
     let handle = FunctionHandleIdx(module.function_handles.len() as u16);
     let u64_mut = Type::MutRef(Box::new(Type::U64));
     module.function_handles.push(FunctionHandle {
+        type_params: Vec::new(),
         module: ModuleHandleIdx(0),
         name: "f".into(),
         params: vec![u64_mut.clone()],
