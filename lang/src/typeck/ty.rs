@@ -173,11 +173,13 @@ impl Ty {
         }
     }
 
-    /// Type nesting depth (`u8` is 1, `vector<Coin<u8>>` 3).
+    /// Type nesting depth as the bytecode counts it (`u8` is 1,
+    /// `vector<Coin<u8>>` 3); a tuple is as deep as its deepest value.
     pub fn depth(&self) -> usize {
         match self {
             Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) => 1 + inner.depth(),
-            Ty::Struct(_, items) | Ty::Tuple(items) => 1 + items.iter().map(Ty::depth).max().unwrap_or(0),
+            Ty::Struct(_, items) => 1 + items.iter().map(Ty::depth).max().unwrap_or(0),
+            Ty::Tuple(items) => items.iter().map(Ty::depth).max().unwrap_or(1),
             _ => 1,
         }
     }
