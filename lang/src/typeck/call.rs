@@ -4,7 +4,7 @@
 
 use resin_format::file_format::Abilities;
 
-use crate::ast::{Expr, Path, Type};
+use crate::ast::{Expr, ExprKind, Path, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::lookup::{display_path, Callee};
 use crate::resolve::scope::Builtin;
@@ -87,18 +87,35 @@ impl FunChecker<'_> {
             }
             self.error(diag);
         }
-        args.iter()
-            .enumerate()
-            .map(|(i, arg)| match params.get(i) {
-                Some(ty) => {
-                    let hint = known(ty, slots);
-                    let exp = self.infer(arg, hint.as_ref());
-                    unify(ty, &exp.ty, slots);
-                    exp
+        // Arguments whose type the expected type decides (a generic call, a
+        // struct literal, a number, a vector literal) wait while their
+        // parameter's type still has unknowns, so the other arguments can fix
+        // them first: `deposit(zero(), c)` takes `T` from `c`.
+        let waits = |i: usize, arg: &Expr, slots: &Slots| {
+            params.get(i).is_some_and(|ty| known(ty, slots).is_none())
+                && matches!(
+                    arg.kind,
+                    ExprKind::Call { .. } | ExprKind::Pack { .. } | ExprKind::Literal(_) | ExprKind::Vector { .. }
+                )
+        };
+        let mut out: Vec<Option<TExp>> = (0..args.len()).map(|_| None).collect();
+        for pass in 0..2 {
+            for (i, arg) in args.iter().enumerate() {
+                if out[i].is_some() || (pass == 0 && waits(i, arg, slots)) {
+                    continue;
                 }
-                None => self.infer(arg, None),
-            })
-            .collect()
+                out[i] = Some(match params.get(i) {
+                    Some(ty) => {
+                        let hint = known(ty, slots);
+                        let exp = self.infer(arg, hint.as_ref());
+                        unify(ty, &exp.ty, slots);
+                        exp
+                    }
+                    None => self.infer(arg, None),
+                });
+            }
+        }
+        out.into_iter().flatten().collect()
     }
 
     fn type_arg(&mut self, builtin: Builtin, type_args: &[Type], span: Span) -> Option<Ty> {
