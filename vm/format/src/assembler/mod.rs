@@ -172,6 +172,18 @@ pub struct AsmError {
     pub message: String,
 }
 
+/// The index of a type parameter name: `T0` is 0, `T12` is 12. `T01`,
+/// `T99999` and `T` are not type parameter names (they can name structs).
+pub(crate) fn type_param_index(name: &str) -> Option<u16> {
+    let digits = name.strip_prefix('T')?;
+    let canonical =
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// Assembles a module from its text form (see the module documentation).
 pub fn assemble(text: &str) -> Result<Module, AsmError> {
     let tokens = lexer::lex(text)?;

@@ -301,3 +301,46 @@ fn mutated_coin_text_never_panics() {
     // Some mutations only touch comments or rename a local consistently enough to assemble.
     assert!(assembled < 2000);
 }
+
+const GENERIC_COIN: &str = include_str!("../../tests/data/generic_coin.rasm");
+
+#[test]
+fn assembles_the_generic_coin() {
+    let m = assemble(GENERIC_COIN).unwrap();
+    let t0 = Type::TypeParam(0);
+    let coin = |arg: Type| Type::StructInst(StructHandleIdx(0), vec![arg]);
+    let phantom = StructTypeParam { constraints: Abilities::EMPTY, is_phantom: true };
+    assert_eq!(m.struct_handles[0].type_params, vec![phantom]);
+    assert_eq!(
+        m.struct_handles[2].type_params,
+        vec![
+            StructTypeParam { constraints: Abilities::COPY.union(Abilities::DROP), is_phantom: false },
+            StructTypeParam { constraints: Abilities::EMPTY, is_phantom: false },
+        ]
+    );
+    assert_eq!(m.structs[1].fields[0].ty, coin(t0.clone()));
+    assert_eq!(m.structs[2].fields[1].ty, Type::TypeParam(1));
+    let (_, merge) = m.find_function("merge").unwrap();
+    let merge_handle = &m.function_handles[merge.handle.index()];
+    assert_eq!(merge_handle.type_params, vec![Abilities::EMPTY]);
+    assert_eq!(merge_handle.params, vec![Type::MutRef(Box::new(coin(t0.clone()))), coin(t0.clone())]);
+    let register = m.function_handles.iter().find(|h| h.name == "register").unwrap();
+    assert_eq!(register.access.0[0].type_args, vec![t0.clone()]);
+    // First-use order: Coin<T0>, Balance<T0>, Coin<u64>, Pair<u64, vector<Coin<u64>>>.
+    let insts: Vec<(u16, Vec<Type>)> = m.struct_instantiations.iter().map(|i| (i.def.0, i.type_args.clone())).collect();
+    assert_eq!(
+        insts,
+        vec![
+            (0, vec![t0.clone()]),
+            (1, vec![t0.clone()]),
+            (2, vec![Type::U64, Type::Vector(Box::new(coin(Type::U64)))]),
+        ]
+    );
+    let funs: Vec<(u16, Vec<Type>)> =
+        m.function_instantiations.iter().map(|i| (i.handle.0, i.type_args.clone())).collect();
+    assert_eq!(funs, vec![(0, vec![t0.clone()]), (2, vec![t0.clone()]), (1, vec![t0]), (0, vec![Type::U64])]);
+    let (_, value) = m.find_function("value").unwrap();
+    assert_eq!(value.code[1], Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(0), field: 0 }));
+    assert_eq!(m.signatures, vec![coin(Type::U64)]);
+    assert_eq!(assemble(&crate::disasm::disassemble(&m)), Ok(m));
+}

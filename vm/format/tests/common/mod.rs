@@ -85,8 +85,7 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
 
 /// Any opcode of the table, with operands that are small indexes or any immediate.
 pub fn arb_instr() -> impl Strategy<Value = Instr> {
-    // GENERICS-WIP: the assembler does not take the generic opcodes (0x40..) yet.
-    let samples: Vec<Instr> = Instr::samples().into_iter().filter(|i| i.info().byte < 0x40).collect();
+    let samples: Vec<Instr> = Instr::samples();
     (prop::sample::select(samples), any::<u128>(), any::<u128>()).prop_map(|(sample, a, b)| {
         let values: Vec<u128> = operand_kinds(&sample)
             .iter()
@@ -95,7 +94,7 @@ pub fn arb_instr() -> impl Strategy<Value = Instr> {
                 OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => {
                     raw % (kind.max_value().saturating_add(1)).max(1)
                 }
-                OperandKind::Field => (((raw >> 64) % 6) << 16) | (raw % 6),
+                OperandKind::Field | OperandKind::FieldInst => (((raw >> 64) % 6) << 16) | (raw % 6),
                 _ => raw % 12,
             })
             .collect();
