@@ -266,7 +266,7 @@ impl<'a> Names<'a> {
                     let Some(ty) = (*kind == OperandKind::Signature).then(|| pool.get(value as usize)).flatten() else {
                         continue;
                     };
-                    if pool.iter().position(|t| t == ty) != Some(value as usize) {
+                    if !self.signature_inline(value as usize) {
                         continue; // printed as `#N`: the assembler takes it as is
                     }
                     let at = built.iter().position(|t| *t == ty).unwrap_or_else(|| {
@@ -280,6 +280,17 @@ impl<'a> Names<'a> {
             }
         }
         built.len() == pool.len()
+    }
+
+    /// Whether a vector instruction names signature `index` by its type:
+    /// the first entry equal to it, and not a struct written as a raw `#N`
+    /// (which would read back as a raw signature index).
+    fn signature_inline(&self, index: usize) -> bool {
+        match self.m.signatures.get(index) {
+            Some(Type::Struct(h)) if self.struct_ref(*h, 0).starts_with('#') => false,
+            Some(_) => is_first(&self.m.signatures, index),
+            None => false,
+        }
     }
 
     fn module_path(&self, index: u16) -> Option<String> {
@@ -583,7 +594,7 @@ impl<'a> Names<'a> {
                 format!("{}.{field}", self.struct_def_ref(owner, 0))
             }
             OperandKind::Signature => match self.m.signatures.get(index) {
-                Some(ty) if is_first(&self.m.signatures, index) => self.ty_in(ty, Some(fun_scope(self.m, def))),
+                Some(ty) if self.signature_inline(index) => self.ty_in(ty, Some(fun_scope(self.m, def))),
                 _ => raw(self.m.signatures.len()),
             },
             OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),

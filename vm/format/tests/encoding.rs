@@ -364,3 +364,104 @@ fn generic_coin_disassembles_readably_and_round_trips() {
     assert_eq!(assemble(&text), Ok(m.clone()));
     assert_eq!(decode_module(&encode_module(&m)), Ok(m));
 }
+
+#[test]
+fn generic_table_order_survives_the_text_form() {
+    let mut m = assemble(GENERIC_COIN).unwrap();
+    let inline = disassemble(&m);
+    assert!(
+        !inline.contains("struct_inst") && !inline.contains("fun_inst"),
+        "first-use order needs no table:\n{inline}"
+    );
+    // Reversed tables, a duplicate entry and an unused one: the text lists
+    // both tables, and an instruction naming the duplicate writes it raw.
+    let remap = |len: usize| move |i: u16| (len - 1 - usize::from(i)) as u16;
+    let (structs, funs) = (remap(m.struct_instantiations.len()), remap(m.function_instantiations.len()));
+    m.struct_instantiations.reverse();
+    m.function_instantiations.reverse();
+    for def in &mut m.functions {
+        for instr in &mut def.code {
+            *instr = match *instr {
+                Instr::PackGeneric(i) => Instr::PackGeneric(StructInstIdx(structs(i.0))),
+                Instr::UnpackGeneric(i) => Instr::UnpackGeneric(StructInstIdx(structs(i.0))),
+                Instr::ExistsGeneric(i) => Instr::ExistsGeneric(StructInstIdx(structs(i.0))),
+                Instr::MoveToGeneric(i) => Instr::MoveToGeneric(StructInstIdx(structs(i.0))),
+                Instr::ImmBorrowGlobalGeneric(i) => Instr::ImmBorrowGlobalGeneric(StructInstIdx(structs(i.0))),
+                Instr::MutBorrowGlobalGeneric(i) => Instr::MutBorrowGlobalGeneric(StructInstIdx(structs(i.0))),
+                Instr::ImmBorrowFieldGeneric(f) => Instr::ImmBorrowFieldGeneric(FieldInstRef {
+                    owner: StructInstIdx(structs(f.owner.0)),
+                    field: f.field,
+                }),
+                Instr::MutBorrowFieldGeneric(f) => Instr::MutBorrowFieldGeneric(FieldInstRef {
+                    owner: StructInstIdx(structs(f.owner.0)),
+                    field: f.field,
+                }),
+                Instr::CallGeneric(i) => Instr::CallGeneric(FunctionInstIdx(funs(i.0))),
+                other => other,
+            };
+        }
+    }
+    let text = disassemble(&m);
+    assert!(
+        text.contains("struct_inst Pair<u64, vector<Coin<u64>>>\nstruct_inst Balance<T0>\nstruct_inst Coin<T0>\n"),
+        "{text}"
+    );
+    assert!(text.contains("fun_inst zero<u64>\nfun_inst value<T0>\nfun_inst merge<T0>\nfun_inst zero<T0>\n"), "{text}");
+    assert!(text.contains("    pack_generic Coin<T0>\n"), "{text}");
+    assert_eq!(assemble(&text), Ok(m.clone()));
+
+    let duplicate = m.struct_instantiations[2].clone();
+    m.struct_instantiations.push(duplicate);
+    m.struct_instantiations.push(StructInstantiation { def: StructDefIdx(2), type_args: vec![Type::U8, Type::U8] });
+    m.functions[0].code.insert(0, Instr::UnpackGeneric(StructInstIdx(3)));
+    m.functions[0].code.insert(0, Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(3), field: 0 }));
+    let text = disassemble(&m);
+    assert!(text.contains("struct_inst Coin<T0>\nstruct_inst Coin<T0>\nstruct_inst Pair<u8, u8>\n"), "{text}");
+    assert!(text.contains("    imm_borrow_field_generic #3.0\n    unpack_generic #3\n"), "{text}");
+    assert_eq!(assemble(&text), Ok(m));
+}
+
+#[test]
+fn malformed_generic_indexes_are_marked_and_mismatches_written_raw() {
+    let mut m = assemble(GENERIC_COIN).unwrap();
+    let zero = m.find_function("zero").unwrap().0;
+    m.functions[zero].code = vec![
+        Instr::PackGeneric(StructInstIdx(40)),
+        Instr::CallGeneric(FunctionInstIdx(41)),
+        Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(42), field: 1 }),
+        Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(0), field: 9 }),
+        Instr::PackGeneric(StructInstIdx(3)),
+        Instr::CallGeneric(FunctionInstIdx(4)),
+        Instr::Pack(StructDefIdx(0)),
+        Instr::VecLen(SignatureIdx(1)),
+        Instr::VecLen(SignatureIdx(2)),
+    ];
+    // Wrong argument counts, a definition out of range, a type parameter
+    // beyond the function's: all still print, raw, and read back.
+    m.struct_instantiations.push(StructInstantiation { def: StructDefIdx(9), type_args: vec![Type::TypeParam(4)] });
+    m.function_instantiations.push(FunctionInstantiation { handle: FunctionHandleIdx(0), type_args: vec![] });
+    m.signatures.push(Type::StructInst(StructHandleIdx(2), vec![Type::U8]));
+    // A generic struct without arguments is written `#0`, so the signature is named by index.
+    m.signatures.push(Type::Struct(StructHandleIdx(0)));
+    m.structs[0].fields[0].ty = Type::StructInst(StructHandleIdx(40), vec![Type::TypeParam(1)]);
+    m.function_handles[0].access.0.push(Access::plain(AccessMode::Read, StructHandleIdx(1), AddressSource::Any));
+    let text = disassemble(&m);
+    for expected in [
+        "    pack_generic #40?\n",
+        "    call_generic #41?\n",
+        "    imm_borrow_field_generic #42?.1\n",
+        "    imm_borrow_field_generic Coin<T0>.9\n",
+        "    pack_generic #9?<#T4>\n",
+        "    call_generic #0<>\n",
+        "    pack #0\n",
+        "    vec_len #2<u8>\n    vec_len #2\n",
+        "signature #0\n",
+        "    value: #40?<#T1>,\n",
+        "read #1(*)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    m.structs[0].fields[0].ty = Type::StructInst(StructHandleIdx(0), vec![Type::TypeParam(1)]);
+    let text = disassemble(&m);
+    assert_eq!(assemble(&text), Ok(m), "{text}");
+}

@@ -193,7 +193,9 @@ impl Parser {
                 self.expect_punct('.')?;
                 OperandAst::Field(owner, self.slot("a field name or number")?.node)
             }
-            OperandKind::Signature if self.at_punct('#') => {
+            // `#3` is a raw index; `#T3` (an unchecked type parameter) and
+            // `#3<u8>` (struct handle 3, instantiated) are types.
+            OperandKind::Signature if self.at_raw_signature() => {
                 OperandAst::RawSignature(self.raw_index(u128::from(u16::MAX), "a signature index")? as u16)
             }
             OperandKind::Signature => OperandAst::Signature(self.ty()?),
@@ -208,6 +210,14 @@ impl Parser {
                 OperandAst::FieldInst(owner, self.slot("a field name or number")?.node)
             }
         })
+    }
+
+    /// At `#3` or `#3?`, not followed by type arguments.
+    fn at_raw_signature(&self) -> bool {
+        let args_at = if self.peek_nth(2).tok == Tok::Punct('?') { 3 } else { 2 };
+        self.at_punct('#')
+            && matches!(self.peek_nth(1).tok, Tok::Number(_))
+            && self.peek_nth(args_at).tok != Tok::Punct('<')
     }
 
     /// The operand of a generic instruction: `Coin<u64>`, `coin::merge<T0>`,
