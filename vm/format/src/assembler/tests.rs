@@ -209,6 +209,16 @@ fn nesting_is_bounded() {
     assert!(err(&deep_const).message.contains("nested deeper than 64"));
     let ok = format!("module 0x1::m\nsignature {}u8{}", "&".repeat(64), "");
     assert!(assemble(&ok).is_ok());
+    // Type arguments nest like vectors, in types and in instruction operands.
+    let deep_args = format!("module 0x1::m\nsignature {}u8{}", "S<".repeat(100_000), ">".repeat(100_000));
+    assert!(err(&deep_args).message.contains("nested deeper than 64"));
+    let deep_operand =
+        format!("module 0x1::m\nfun f() {{\n  pack_generic {}u8{}\n}}", "S<".repeat(100_000), ">".repeat(100_000));
+    assert!(err(&deep_operand).message.contains("nested deeper than 64"));
+    let ok = format!("module 0x1::m\nstruct S<T0> {{}}\nsignature {}u8{}", "S<".repeat(64), ">".repeat(64));
+    assert!(assemble(&ok).is_ok());
+    let many = format!("module 0x1::m\nsignature S<{}u8>", "u8, ".repeat(32));
+    assert!(err(&many).message.contains("more than 32 type arguments"));
 }
 
 #[test]
@@ -254,6 +264,18 @@ fn hostile_text_never_panics() {
         "signature",
         "use",
         "as",
+        "<",
+        "T0",
+        "T1",
+        "#T2",
+        "phantom",
+        "+",
+        "pack_generic",
+        "call_generic",
+        "imm_borrow_field_generic",
+        "struct_inst",
+        "fun_inst",
+        "S<",
     ];
     // A deterministic walk over many combinations of the fragments.
     let mut state = 0x2545_f491_4f6c_dd1du64;
