@@ -174,6 +174,9 @@ struct Names<'a> {
     structs: HashMap<(u16, &'a str), usize>,
     functions: HashMap<(u16, &'a str), usize>,
     struct_defs: HashMap<usize, usize>,
+    signatures: Table<'a, Type>,
+    struct_insts: Table<'a, StructInstantiation>,
+    function_insts: Table<'a, FunctionInstantiation>,
     /// Whether naming element types inline rebuilds the signature pool as it is.
     inline_signatures: bool,
     /// The same for the instantiation tables, named inline by generic instructions.
@@ -189,40 +192,50 @@ fn first_index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> HashMa
     map
 }
 
-/// Replays what the assembler does with instantiations written inline: look
-/// the entry up in the table built so far, else append it. `index_of` picks
-/// an instruction operand's index into `table`. An operand whose entry is not
-/// the first equal one prints as `#N` and takes no part.
-fn rebuilds_inline<T: PartialEq>(
-    m: &Module,
-    table: &[T],
-    index_of: impl Fn(OperandKind, u128) -> Option<u128>,
-) -> bool {
-    let mut built: Vec<&T> = Vec::new();
-    for def in &m.functions {
-        for instr in &def.code {
-            for (kind, value) in operand_kinds(instr).iter().zip(instr.operands()) {
-                let Some(index) = index_of(*kind, value).and_then(|i| usize::try_from(i).ok()) else { continue };
-                let Some(entry) = table.get(index) else { continue };
-                if !is_first(table, index) {
-                    continue;
-                }
-                let at = built.iter().position(|e| *e == entry).unwrap_or_else(|| {
-                    built.push(entry);
-                    built.len() - 1
-                });
-                if at != index {
-                    return false;
+/// A table whose entries instructions name by value (the signature pool and
+/// the instantiation tables), with the first index of each distinct entry:
+/// the one the assembler finds for it. Hashing keeps a module with tens of
+/// thousands of entries and uses linear to print.
+struct Table<'a, T> {
+    items: &'a [T],
+    first: HashMap<&'a T, usize>,
+}
+
+impl<'a, T: std::hash::Hash + Eq> Table<'a, T> {
+    fn new(items: &'a [T]) -> Self {
+        Table { items, first: first_index(items.iter()) }
+    }
+
+    /// The entry at `index`, when it exists and no earlier entry equals it.
+    fn first_at(&self, index: usize) -> Option<&'a T> {
+        self.items.get(index).filter(|entry| self.first.get(entry) == Some(&index))
+    }
+
+    /// Replays what the assembler does with entries written inline: look the
+    /// entry up in the table built so far, else append it. `index_of` picks
+    /// an instruction operand's index into this table, and `inline` says
+    /// whether that operand is written inline (else it is `#N`, taken as is).
+    fn rebuilds_inline(
+        &self,
+        m: &Module,
+        index_of: impl Fn(OperandKind, u128) -> Option<u128>,
+        inline: impl Fn(usize) -> bool,
+    ) -> bool {
+        let mut built: HashMap<&T, usize> = HashMap::new();
+        for def in &m.functions {
+            for instr in &def.code {
+                for (kind, value) in operand_kinds(instr).iter().zip(instr.operands()) {
+                    let Some(index) = index_of(*kind, value).and_then(|i| usize::try_from(i).ok()) else { continue };
+                    let Some(entry) = self.first_at(index).filter(|_| inline(index)) else { continue };
+                    let next = built.len();
+                    if *built.entry(entry).or_insert(next) != index {
+                        return false;
+                    }
                 }
             }
         }
+        built.len() == self.items.len()
     }
-    built.len() == table.len()
-}
-
-/// True when `table[index]` exists and no earlier entry equals it.
-fn is_first<T: PartialEq>(table: &[T], index: usize) -> bool {
-    table.get(index).is_some_and(|entry| table.iter().position(|e| e == entry) == Some(index))
 }
 
 /// The type parameter count of a function definition's handle (0 when malformed).
@@ -238,57 +251,42 @@ impl<'a> Names<'a> {
             structs: first_index(m.struct_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
             functions: first_index(m.function_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
             struct_defs: first_index(m.structs.iter().map(|d| d.handle.index())),
+            signatures: Table::new(&m.signatures),
+            struct_insts: Table::new(&m.struct_instantiations),
+            function_insts: Table::new(&m.function_instantiations),
             inline_signatures: false,
             inline_struct_insts: false,
             inline_function_insts: false,
         };
-        names.inline_signatures = names.signatures_rebuild_inline();
-        names.inline_struct_insts = rebuilds_inline(m, &m.struct_instantiations, |kind, value| match kind {
-            OperandKind::StructInst => Some(value),
-            OperandKind::FieldInst => Some(value >> 16),
-            _ => None,
-        });
-        names.inline_function_insts = rebuilds_inline(m, &m.function_instantiations, |kind, value| {
-            (kind == OperandKind::FunctionInst).then_some(value)
-        });
+        names.inline_signatures = names.signatures.rebuilds_inline(
+            m,
+            |kind, value| (kind == OperandKind::Signature).then_some(value),
+            |index| names.signature_inline(index),
+        );
+        names.inline_struct_insts = names.struct_insts.rebuilds_inline(
+            m,
+            |kind, value| match kind {
+                OperandKind::StructInst => Some(value),
+                OperandKind::FieldInst => Some(value >> 16),
+                _ => None,
+            },
+            |_| true,
+        );
+        names.inline_function_insts = names.function_insts.rebuilds_inline(
+            m,
+            |kind, value| (kind == OperandKind::FunctionInst).then_some(value),
+            |_| true,
+        );
         names
-    }
-
-    /// Replays what the assembler does with inline element types: look the
-    /// type up in the pool built so far, else append it.
-    fn signatures_rebuild_inline(&self) -> bool {
-        let pool = &self.m.signatures;
-        let mut built: Vec<&Type> = Vec::new();
-        for def in &self.m.functions {
-            for instr in &def.code {
-                let kinds = operand_kinds(instr);
-                for (kind, value) in kinds.iter().zip(instr.operands()) {
-                    let Some(ty) = (*kind == OperandKind::Signature).then(|| pool.get(value as usize)).flatten() else {
-                        continue;
-                    };
-                    if !self.signature_inline(value as usize) {
-                        continue; // printed as `#N`: the assembler takes it as is
-                    }
-                    let at = built.iter().position(|t| *t == ty).unwrap_or_else(|| {
-                        built.push(ty);
-                        built.len() - 1
-                    });
-                    if at as u128 != value {
-                        return false;
-                    }
-                }
-            }
-        }
-        built.len() == pool.len()
     }
 
     /// Whether a vector instruction names signature `index` by its type:
     /// the first entry equal to it, and not a struct written as a raw `#N`
     /// (which would read back as a raw signature index).
     fn signature_inline(&self, index: usize) -> bool {
-        match self.m.signatures.get(index) {
-            Some(Type::Struct(h)) if self.struct_ref(*h, 0).starts_with('#') => false,
-            Some(_) => is_first(&self.m.signatures, index),
+        match self.signatures.first_at(index) {
+            Some(Type::Struct(h)) => !self.struct_ref(*h, 0).starts_with('#'),
+            Some(_) => true,
             None => false,
         }
     }
@@ -310,7 +308,7 @@ impl<'a> Names<'a> {
         self.module_path(module).map_or_else(|| format!("#{index}"), |path| format!("{path}::{name}"))
     }
 
-    /// A struct handle named with `args` type arguments (`None` for a plain
+    /// A struct handle named with `args` type arguments (0 for a plain
     /// `Struct`): by name only where the assembler would read it back (a
     /// named struct must take exactly its type parameter count; a type
     /// parameter name such as `T0` shadows a struct of that name).
@@ -600,15 +598,15 @@ impl<'a> Names<'a> {
             OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),
             OperandKind::StructInst => self.struct_inst_operand(def, index),
             OperandKind::FunctionInst => match self.m.function_instantiations.get(index) {
-                Some(inst) if is_first(&self.m.function_instantiations, index) => {
-                    self.function_inst(inst, Some(fun_scope(self.m, def)))
-                }
-                _ => raw(self.m.function_instantiations.len()),
+                Some(_) => self
+                    .function_insts
+                    .first_at(index)
+                    .map_or_else(|| format!("#{index}"), |inst| self.function_inst(inst, Some(fun_scope(self.m, def)))),
+                None => format!("#{index}?"),
             },
             OperandKind::FieldInst => {
                 let (owner, field) = ((value >> 16) as usize, (value & 0xFFFF) as usize);
-                let inst =
-                    self.m.struct_instantiations.get(owner).filter(|_| is_first(&self.m.struct_instantiations, owner));
+                let inst = self.struct_insts.first_at(owner);
                 let fields =
                     inst.and_then(|i| self.m.structs.get(i.def.index())).map_or(&[][..], |d| d.fields.as_slice());
                 // A raw owner (`#3.1`) takes its field by number: the assembler
@@ -626,12 +624,10 @@ impl<'a> Names<'a> {
 
     /// A struct instantiation operand: inline where it reads back as the same index, else `#N`.
     fn struct_inst_operand(&self, def: &FunctionDef, index: usize) -> String {
-        match self.m.struct_instantiations.get(index) {
-            Some(inst) if is_first(&self.m.struct_instantiations, index) => {
-                self.struct_inst(inst, Some(fun_scope(self.m, def)))
-            }
-            Some(_) => format!("#{index}"),
-            None => format!("#{index}?"),
+        match (self.struct_insts.first_at(index), self.m.struct_instantiations.get(index)) {
+            (Some(inst), _) => self.struct_inst(inst, Some(fun_scope(self.m, def))),
+            (None, Some(_)) => format!("#{index}"),
+            (None, None) => format!("#{index}?"),
         }
     }
 

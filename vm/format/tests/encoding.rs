@@ -465,3 +465,31 @@ fn malformed_generic_indexes_are_marked_and_mismatches_written_raw() {
     let text = disassemble(&m);
     assert_eq!(assemble(&text), Ok(m), "{text}");
 }
+
+#[test]
+fn large_instantiation_tables_round_trip_in_linear_time() {
+    // 20,000 distinct instantiations, each named once, in reverse table
+    // order (so the text lists the table): quadratic lookups would take
+    // minutes here, hashed ones take a moment.
+    const N: u16 = 20_000;
+    let mut m = assemble("module 0x1::m\nstruct S<T0> has drop { f: T0 }\nfun f<T0>() {\n  ret\n}").unwrap();
+    m.struct_instantiations =
+        (0..N).map(|i| StructInstantiation { def: StructDefIdx(0), type_args: vec![Type::TypeParam(i)] }).collect();
+    m.function_instantiations = (0..N)
+        .map(|i| FunctionInstantiation { handle: FunctionHandleIdx(0), type_args: vec![Type::TypeParam(i)] })
+        .collect();
+    m.signatures = (0..N).map(Type::TypeParam).collect();
+    m.functions[0].code = (0..N)
+        .rev()
+        .flat_map(|i| {
+            [
+                Instr::PackGeneric(StructInstIdx(i)),
+                Instr::CallGeneric(FunctionInstIdx(i)),
+                Instr::VecLen(SignatureIdx(i)),
+            ]
+        })
+        .collect();
+    let text = disassemble(&m);
+    assert!(text.contains("struct_inst S<T19999>\n") && text.contains("    pack_generic S<#T19999>\n"));
+    assert_eq!(assemble(&text), Ok(m));
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::encoding::limits::{MAX_CODE_LEN, MAX_LOCALS};
 
 use super::ast::*;
-use super::build::{push, Builder};
+use super::build::{intern, Builder};
 use super::lexer::Pos;
 use super::operands::instr_from_operands;
 use super::AsmError;
@@ -132,12 +132,7 @@ fn operand_value(b: &mut Builder, scope: &Scope, operand: &Located<OperandAst>) 
         }
         OperandAst::Signature(ty) => {
             let ty = b.ty(ty)?;
-            let existing = b.m.signatures.iter().position(|t| *t == ty);
-            let at = match existing {
-                Some(at) => at as u128,
-                None => u128::from(push(&mut b.m.signatures, ty, "signatures", pos)?),
-            };
-            Ok(at)
+            Ok(u128::from(intern(&mut b.m.signatures, &mut b.signature_index, ty, "signatures", pos)?))
         }
         OperandAst::RawSignature(i) => Ok(u128::from(*i)),
         // The parser checked the immediate against its kind; `instr_from_operands` checks again.

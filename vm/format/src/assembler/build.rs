@@ -14,6 +14,7 @@
 //! `const`, `struct_inst`, `fun_inst`) there is nothing to check them against.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::encoding::limits::MAX_TABLE_LEN;
 use crate::file_format::*;
@@ -41,6 +42,35 @@ pub(crate) fn push<T>(table: &mut Vec<T>, item: T, what: &str, pos: Pos) -> Resu
     Ok(index)
 }
 
+/// Looks `item` up through `index` (each distinct entry's first position in
+/// `table`), else appends it: a lookup by value that stays linear in the
+/// number of uses, for tables of tens of thousands of entries.
+pub(crate) fn intern<T: Clone + Hash + Eq>(
+    table: &mut Vec<T>,
+    index: &mut HashMap<T, u16>,
+    item: T,
+    what: &str,
+    pos: Pos,
+) -> Result<u16> {
+    if let Some(&at) = index.get(&item) {
+        return Ok(at);
+    }
+    let at = push(table, item.clone(), what, pos)?;
+    index.insert(item, at);
+    Ok(at)
+}
+
+/// The first position of each distinct entry of `table`.
+fn first_positions<T: Clone + Hash + Eq>(table: &[T]) -> HashMap<T, u16> {
+    let mut index = HashMap::new();
+    for (at, item) in table.iter().enumerate() {
+        if let Ok(at) = u16::try_from(at) {
+            index.entry(item.clone()).or_insert(at);
+        }
+    }
+    index
+}
+
 pub(crate) struct Builder {
     pub m: Module,
     modules: HashMap<ModuleId, u16>,
@@ -55,6 +85,11 @@ pub(crate) struct Builder {
     /// The number of type parameters of the struct or function whose types
     /// are being resolved; `None` at module level, where `Tn` is unchecked.
     pub scope: Option<usize>,
+    /// Lookups by value into the tables that bodies name inline, built once
+    /// the explicit entries are known (after pass 2).
+    pub signature_index: HashMap<Type, u16>,
+    struct_inst_index: HashMap<StructInstantiation, u16>,
+    function_inst_index: HashMap<FunctionInstantiation, u16>,
 }
 
 /// What pass 1 learned about a `fun` item, for passes 2 and 3.
@@ -88,6 +123,9 @@ impl Builder {
             consts: HashMap::new(),
             function_decl_pos: HashMap::new(),
             scope: None,
+            signature_index: HashMap::new(),
+            struct_inst_index: HashMap::new(),
+            function_inst_index: HashMap::new(),
         }
     }
 
@@ -237,20 +275,16 @@ impl Builder {
     pub fn struct_inst(&mut self, name: &Located<NameRef>, args: &[TypeAst]) -> Result<u16> {
         let def = self.struct_def(name, Some(args.len()))?;
         let inst = StructInstantiation { def: StructDefIdx(def), type_args: self.types(args)? };
-        match self.m.struct_instantiations.iter().position(|i| *i == inst) {
-            Some(at) => u16::try_from(at).map_err(|_| name.pos.error("too many struct instantiations")),
-            None => push(&mut self.m.struct_instantiations, inst, "struct instantiations", name.pos),
-        }
+        let table = &mut self.m.struct_instantiations;
+        intern(table, &mut self.struct_inst_index, inst, "struct instantiations", name.pos)
     }
 
     /// The index of `f<args>` in the function instantiation table, appended on first use.
     pub fn function_inst(&mut self, name: &Located<NameRef>, args: &[TypeAst]) -> Result<u16> {
         let handle = self.function_ref(name, Some(args.len()))?;
         let inst = FunctionInstantiation { handle, type_args: self.types(args)? };
-        match self.m.function_instantiations.iter().position(|i| *i == inst) {
-            Some(at) => u16::try_from(at).map_err(|_| name.pos.error("too many function instantiations")),
-            None => push(&mut self.m.function_instantiations, inst, "function instantiations", name.pos),
-        }
+        let table = &mut self.m.function_instantiations;
+        intern(table, &mut self.function_inst_index, inst, "function instantiations", name.pos)
     }
 
     /// `Name` or `Name<args>` in a type or an access: a named struct must take
@@ -546,6 +580,9 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
     }
 
     // Pass 3: bodies.
+    b.signature_index = first_positions(&b.m.signatures);
+    b.struct_inst_index = first_positions(&b.m.struct_instantiations);
+    b.function_inst_index = first_positions(&b.m.function_instantiations);
     for (decl, fun) in &funs {
         if let (Some(def), Some(body)) = (decl.def, &fun.body) {
             build_body(&mut b, def, fun, body)?;
