@@ -1,6 +1,8 @@
 //! Code generation of generic modules, snapshotted as disassembly: every
 //! `tests/cases/generic_codegen/*.rsn` file type-checks and is emitted by
-//! `codegen::generate` directly.
+//! `codegen::generate` directly, then its access sets are inferred
+//! (`access::infer_module`, shown after the code; `err_*` cases must be
+//! rejected there, by a written clause that does not cover them).
 //!
 //! The full pipeline (`compile`) cannot show these yet: access inference and
 //! verification run the bytecode verifier, which does not accept generic
@@ -16,32 +18,49 @@ mod support;
 
 use resin_format::disasm::{disassemble, type_name};
 use resin_format::encoding::{decode_module, encode_module};
-use resin_lang::{codegen, parse, resolve, typeck, Diagnostics, SourceFile};
+use resin_lang::{access, codegen, parse, resolve, typeck, Diagnostics, SourceFile};
 use resin_vm::Module;
 
 const SPLIT: &str = "//# dependency-split\n";
 
-/// Emits every module of `text` against `deps`, in dependency order.
-fn emit(name: &str, text: &str, deps: &[Module]) -> Vec<Module> {
+/// Emits every module of `text` against `deps`, in dependency order, with
+/// access sets inferred; returns the modules and the rendered access sets
+/// and inference diagnostics.
+fn emit(name: &str, text: &str, deps: &[Module]) -> (Vec<Module>, String) {
     let sources = [SourceFile::new(name, text)];
     let (program, diags) = parse(&sources);
     assert!(!diags.has_errors(), "{name}: parse failed\n{}", diags.render(&sources));
-    let (resolved, diags) = resolve::resolve(&program, deps);
+    let (mut resolved, diags) = resolve::resolve(&program, deps);
     assert!(diags.is_empty(), "{name}: resolve diagnostics\n{}", Diagnostics::from(diags).render(&sources));
     let (typed, diags) = typeck::check(&program, &resolved);
     assert!(diags.is_empty(), "{name}: type check diagnostics\n{}", Diagnostics::from(diags).render(&sources));
     let mut out = Vec::new();
-    for &index in &resolved.order {
+    let mut report = String::new();
+    let mut found = Vec::new();
+    for index in resolved.order.clone() {
         let (Some(Some(source)), Some(Some(tmodule))) = (resolved.modules.get(index), typed.get(index)) else {
             panic!("{name}: module {index} missing");
         };
-        let module = codegen::generate(&resolved.env, source.id, tmodule)
-            .unwrap_or_else(|e| panic!("{name}: codegen failed: {e:?}"));
+        let own = source.id;
+        let mut module =
+            codegen::generate(&resolved.env, own, tmodule).unwrap_or_else(|e| panic!("{name}: codegen failed: {e:?}"));
+        let (functions, diags) = access::infer_module(&mut resolved.env, &mut module, tmodule);
+        found.extend(diags);
+        report.push_str(&format!("module {}\n", module.self_id().map(|id| id.to_string()).unwrap_or_default()));
+        for f in functions {
+            let origin = if f.written { " (written)" } else { "" };
+            report.push_str(&format!("  {}{origin}: {}\n", f.name, f.display));
+        }
         let decoded = decode_module(&encode_module(&module)).unwrap_or_else(|e| panic!("{name}: decode: {e}"));
         assert_eq!(decoded, module, "{name}: the module does not survive encoding");
         out.push(module);
     }
-    out
+    let mut found = Diagnostics::from(found);
+    found.sort();
+    report.push_str(&found.render(&sources));
+    let rejected = name.starts_with("err_");
+    assert_eq!(found.has_errors(), rejected, "{name}: errors expected: {rejected}\n{report}");
+    (out, report)
 }
 
 /// The instantiation tables, which the disassembly shows only where used:
@@ -71,15 +90,17 @@ fn generic_codegen_cases() {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let text = support::read_case(path);
             let (deps, main) = match text.split_once(SPLIT) {
-                Some((dep, main)) => (emit(&name, dep, &[]), main),
+                Some((dep, main)) => (emit(&name, dep, &[]).0, main),
                 None => (Vec::new(), text.as_str()),
             };
             let mut output = String::new();
-            for module in emit(&name, main, &deps) {
+            let (modules, report) = emit(&name, main, &deps);
+            for module in modules {
                 output.push_str(&disassemble(&module));
                 output.push_str(&instantiations(&module));
                 output.push('\n');
             }
+            output.push_str(&report);
             insta::assert_snapshot!("case", format!("----- SOURCE\n{text}----- OUTPUT\n{output}"));
         });
     });
