@@ -22,7 +22,9 @@ mod bounds;
 mod cfg;
 mod depth;
 mod error;
+mod generics;
 mod globals;
+mod instantiation_loops;
 mod limits;
 mod provenance;
 mod reference_safety;
@@ -39,7 +41,7 @@ pub use error::{Borrower, Holder, VerifyError, VerifyErrorKind};
 pub use limits::{
     MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS,
     MAX_MODULE_DATAFLOW_UNITS, MAX_PARAMS, MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH,
-    MAX_VECTOR_COUNT,
+    MAX_TYPE_NODES, MAX_TYPE_PARAMS, MAX_VECTOR_COUNT,
 };
 
 use resin_format::file_format::{AccessSpec, FunctionDef, FunctionHandle, LocalIdx, Module, Type};
