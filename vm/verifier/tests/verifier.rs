@@ -13,6 +13,8 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/generics.rs"]
+mod generics;
 #[path = "verifier/limits.rs"]
 mod limits;
 #[path = "verifier/minting.rs"]
