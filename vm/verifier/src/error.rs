@@ -273,8 +273,6 @@ pub enum VerifyErrorKind {
     SignerAsTypeArgument { ty: Box<str> },
     #[error("field `{field}` of `{struct_name}` uses phantom type parameter T{param} outside a phantom position")]
     PhantomParameterInField { struct_name: Box<str>, field: Box<str>, param: u16 },
-    #[error("entry function is generic: a transaction cannot supply type arguments")]
-    GenericEntryFunction,
     #[error("generic function `{function}` calls itself (directly or through a cycle) with a type argument that grows, which would need infinitely many instantiations")]
     InstantiationLoop { function: Box<str> },
 

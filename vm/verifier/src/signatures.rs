@@ -14,7 +14,9 @@
 //! struct's fields may use its phantom parameters only as phantom arguments
 //! of other structs. Field abilities are checked assuming each non-phantom
 //! parameter has every ability (an instantiation has only the abilities its
-//! arguments allow, [`ty::instantiated`]). Entry functions are not generic.
+//! arguments allow, [`ty::instantiated`]). An entry function may be generic (a
+//! transaction names its type arguments), but its parameters stay plain
+//! data: a `T0` parameter is not something a transaction can supply.
 //! Last, generic recursion that would need infinitely many instantiations
 //! is refused ([`instantiation_loops`]).
 
@@ -200,9 +202,6 @@ fn is_signer_param(ty: &Type) -> bool {
 /// executor, so they must be droppable, and no reference: there is no caller
 /// frame for it to point into.
 fn check_entry(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErrorKind> {
-    if !handle.type_params.is_empty() {
-        return Err(VerifyErrorKind::GenericEntryFunction);
-    }
     let signers = handle.params.iter().take_while(|t| is_signer_param(t)).count();
     for (index, param) in handle.params.iter().enumerate().skip(signers) {
         let data = ty::depth(param) == 1 || matches!(param, Type::Vector(_));
