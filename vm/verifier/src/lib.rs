@@ -16,6 +16,37 @@
 //!    reference safety: no aliasing `&mut`, no reference outliving its target.
 //! 8. [`Pass::Globals`]: storage operations only on own `key` types.
 //! 9. [`Pass::Access`]: every global access is covered by the function's access spec.
+//!
+//! Generic code is checked the way Move's bytecode verifier checks it, once
+//! for every instantiation (the rules shared by the passes are in
+//! `generics.rs`):
+//!
+//! - bounds: every type is well formed (a generic struct always with one type
+//!   argument per type parameter, a plain one never with any:
+//!   `TypeArgumentCountMismatch`), every type parameter is in the scope of
+//!   its struct or function (`TypeParamOutOfRange`), and the generic
+//!   instructions name generic structs and functions, the plain ones plain
+//!   ones (`GenericInstructionOnNonGeneric`, `PlainInstructionOnGeneric`);
+//! - limits: type parameter counts, and the depth and size of every type,
+//!   declared or built by substituting an instantiation's arguments
+//!   (`TooManyTypeParameters`, `TypeTooDeep`, `TypeTooLarge`);
+//! - signatures: every instantiation satisfies its parameters' constraints,
+//!   a type parameter having the abilities it is declared with
+//!   (`ConstraintNotSatisfied`); no type argument is or holds a reference or
+//!   a signer (`ReferenceAsTypeArgument`, `SignerAsTypeArgument`: a generic
+//!   function may pack its `T` into a struct, and no struct holds either);
+//!   phantom parameters appear in fields only as phantom arguments
+//!   (`PhantomParameterInField`); a generic function never calls itself,
+//!   directly or through a cycle, with a growing type argument
+//!   (`InstantiationLoop`), so a module needs finitely many instantiations;
+//! - types, resources, references, globals: generic instructions are typed
+//!   by substitution; a type parameter has exactly its constraints'
+//!   abilities and an instantiation those of Move's rule (its declared
+//!   abilities that every non-phantom argument allows, `key` needing
+//!   `store`); storage of a generic struct needs `key` on the instantiation;
+//! - access: accesses carry type arguments (`Balance<T0>`), a generic
+//!   callee's spec is instantiated with the call's, and coverage compares
+//!   resource and type arguments: a declaration is never type-wide.
 
 mod access;
 mod bounds;
