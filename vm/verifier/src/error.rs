@@ -259,7 +259,7 @@ pub enum VerifyErrorKind {
     // ---- generics (bounds, signatures) ----
     #[error("type parameter T{index} out of range ({count} type parameters in scope)")]
     TypeParamOutOfRange { index: u16, count: usize },
-    #[error("`{name}` takes {expected} type arguments, found {found}")]
+    #[error("wrong number of type arguments for `{name}`: expected {expected}, found {found}")]
     TypeArgumentCountMismatch { name: Box<str>, expected: usize, found: usize },
     #[error("`{instruction}` on `{name}`, which is not generic (use the plain form)")]
     GenericInstructionOnNonGeneric { instruction: &'static str, name: Box<str> },

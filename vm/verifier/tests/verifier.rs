@@ -5,6 +5,8 @@
 mod access;
 #[path = "verifier/assembled.rs"]
 mod assembled;
+#[path = "verifier/assembled_generics.rs"]
+mod assembled_generics;
 #[path = "verifier/builder.rs"]
 mod builder;
 #[path = "verifier/code.rs"]
