@@ -13,9 +13,9 @@
 //! A resource is keyed with its type arguments: a declared `Balance<T0>`
 //! covers a needed `Balance<T0>`, never `Balance<u64>` or `Balance<T1>`
 //! (type arguments compare as written: bounds makes struct handles unique,
-//! so equal types are equal trees). A declaration is never type-wide: the
-//! signatures pass makes every access name one type argument per type
-//! parameter of its resource, so a function touching `Balance<T>` for a
+//! so equal types are equal trees). No declaration covers every
+//! instantiation of a generic resource at once: bounds makes every access
+//! name one type argument per type parameter of its resource, so a function touching `Balance<T>` for a
 //! caller-chosen `T` declares it in terms of its own type parameters, and
 //! each call instantiates the spec (the scheduler sees concrete keys).
 

@@ -15,11 +15,23 @@
 //!
 //! Tarjan's algorithm, iterative: a long chain of calls cannot overflow the
 //! verifier's stack.
+//!
+//! Without loops, a module still reaches finitely many instantiations, but a
+//! chain of calls can grow them fast: `f0<T>` calling `f1<P<T, T>>`, which
+//! calls `f2<P<T, T>>`, ..., doubles a type per call, so `f0<u64>` would make
+//! a type of 2^n nodes at run time. So the pass also bounds what the module's
+//! own calls build: starting from a one-node type for every type parameter
+//! (or from the concrete argument of a call), it follows the calls through
+//! the components in topological order and holds every type argument so
+//! reached to the type limits (`TypeTooDeep`, `TypeTooLarge`, at the call
+//! that goes over). Inside a component every edge is an identity, so a
+//! component has one bound.
 
 use std::collections::BTreeMap;
 
 use super::error::{VerifyError, VerifyErrorKind};
 use super::generics;
+use super::limits::{MAX_TYPE_DEPTH, MAX_TYPE_NODES};
 use resin_format::file_format::{FunctionHandleIdx, Instr, Module, Type};
 
 /// One edge: from node, to node, whether it grows, and where it is made
@@ -42,6 +54,7 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     let def_of: BTreeMap<FunctionHandleIdx, usize> =
         module.functions.iter().enumerate().map(|(i, d)| (d.handle, i)).collect();
     let mut edges = Vec::new();
+    let mut type_args = Vec::new();
     for (caller, def) in module.functions.iter().enumerate() {
         for (offset, instr) in def.code.iter().enumerate() {
             let Instr::CallGeneric(f) = instr else { continue };
@@ -49,6 +62,7 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
             let Some(&callee) = def_of.get(&handle) else { continue };
             for (i, arg) in args.iter().enumerate() {
                 let to = first[callee] + i;
+                type_args.push(TypeArg { arg, first: first[caller], to, at: (caller, offset) });
                 for node in arg.preorder() {
                     if let Type::TypeParam(j) = node {
                         let grows = !matches!(arg, Type::TypeParam(_));
@@ -62,15 +76,86 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     // Bounds keeps type parameters in scope; an edge that is not stays out of the graph.
     edges.retain(|e| e.from < nodes && e.to < nodes);
     let component = components(nodes, &edges);
-    match edges.iter().find(|e| e.grows && component[e.from] == component[e.to]) {
-        None => Ok(()),
-        Some(edge) => {
-            let (function, offset) = edge.at;
-            let name = module.functions.get(function).and_then(|d| module.function_name(d)).unwrap_or_default();
-            let kind = VerifyErrorKind::InstantiationLoop { function: resin_format::escape::escaped(name).into() };
-            Err(VerifyError::function(module, function, Some(super::cfg::offset16(offset)), kind))
+    let at = |(function, offset): (usize, usize), kind| {
+        VerifyError::function(module, function, Some(super::cfg::offset16(offset)), kind)
+    };
+    if let Some(edge) = edges.iter().find(|e| e.grows && component[e.from] == component[e.to]) {
+        let name = module.functions.get(edge.at.0).and_then(|d| module.function_name(d)).unwrap_or_default();
+        let kind = VerifyErrorKind::InstantiationLoop { function: resin_format::escape::escaped(name).into() };
+        return Err(at(edge.at, kind));
+    }
+    check_growth(&component, &type_args).map_err(|(call, kind)| at(call, kind))
+}
+
+/// One type argument of a `call_generic` to a function of this module.
+struct TypeArg<'m> {
+    arg: &'m Type,
+    /// The node of the caller's type parameter 0.
+    first: usize,
+    /// The callee's type parameter node it instantiates.
+    to: usize,
+    at: (usize, usize),
+}
+
+/// The largest type (depth, nodes) that can reach each component, from
+/// one-node types at every parameter; the first type argument over a limit
+/// is the error. Tarjan numbers components in reverse topological order (a
+/// component's successors have smaller numbers), so visiting them from the
+/// highest number down sees every incoming argument's sources final.
+fn check_growth(component: &[usize], type_args: &[TypeArg<'_>]) -> Result<(), ((usize, usize), VerifyErrorKind)> {
+    let count = component.iter().max().map_or(0, |&c| c + 1);
+    let mut bound = vec![(1usize, 1usize); count];
+    let mut incoming: Vec<Vec<&TypeArg<'_>>> = vec![Vec::new(); count];
+    for type_arg in type_args {
+        if let Some(&c) = component.get(type_arg.to) {
+            incoming[c].push(type_arg);
         }
     }
+    for target in (0..count).rev() {
+        for type_arg in &incoming[target] {
+            let param_bound = |k: u16| {
+                let node = type_arg.first + usize::from(k);
+                component.get(node).and_then(|&c| bound.get(c)).copied().unwrap_or((1, 1))
+            };
+            // An identity inside the component changes nothing.
+            if let Type::TypeParam(k) = type_arg.arg {
+                if component.get(type_arg.first + usize::from(*k)) == Some(&target) {
+                    continue;
+                }
+            }
+            let (depth, nodes) = substituted_size(type_arg.arg, param_bound);
+            if depth > MAX_TYPE_DEPTH {
+                return Err((type_arg.at, VerifyErrorKind::TypeTooDeep { depth, max: MAX_TYPE_DEPTH }));
+            }
+            if nodes > MAX_TYPE_NODES {
+                return Err((type_arg.at, VerifyErrorKind::TypeTooLarge { nodes, max: MAX_TYPE_NODES }));
+            }
+            let current = &mut bound[target];
+            *current = (current.0.max(depth), current.1.max(nodes));
+        }
+    }
+    Ok(())
+}
+
+/// The depth (a leaf is 1) and node count of `ty` with each `Tk` replaced by
+/// a type of `param(k)`'s depth and nodes, without building it. Iterative.
+fn substituted_size(ty: &Type, param: impl Fn(u16) -> (usize, usize)) -> (usize, usize) {
+    let (mut depth, mut nodes) = (0usize, 0usize);
+    let mut stack = vec![(ty, 1usize)];
+    while let Some((current, level)) = stack.pop() {
+        let (node_depth, node_count) = match current {
+            Type::TypeParam(k) => param(*k),
+            _ => (1, 1),
+        };
+        depth = depth.max(level.saturating_add(node_depth.saturating_sub(1)));
+        nodes = nodes.saturating_add(node_count);
+        match current {
+            Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => stack.push((inner, level + 1)),
+            Type::StructInst(_, args) => stack.extend(args.iter().map(|arg| (arg, level + 1))),
+            _ => {}
+        }
+    }
+    (depth, nodes)
 }
 
 /// The strongly connected component of each node (Tarjan's algorithm, with
@@ -138,6 +223,17 @@ mod tests {
 
     fn edge(from: usize, to: usize) -> Edge {
         Edge { from, to, grows: false, at: (0, 0) }
+    }
+
+    #[test]
+    fn substituted_size_counts_replaced_parameters() {
+        let pair = Type::StructInst(
+            resin_format::file_format::StructHandleIdx(0),
+            vec![Type::TypeParam(0), Type::TypeParam(0)],
+        );
+        // `P<T0, T0>` with `T0` of depth 3 and 7 nodes: depth 4, 1 + 7 + 7 nodes.
+        assert_eq!(substituted_size(&pair, |_| (3, 7)), (4, 15));
+        assert_eq!(substituted_size(&Type::Vector(Box::new(Type::U64)), |_| (9, 9)), (2, 2));
     }
 
     #[test]

@@ -38,7 +38,11 @@
 //!   phantom parameters appear in fields only as phantom arguments
 //!   (`PhantomParameterInField`); a generic function never calls itself,
 //!   directly or through a cycle, with a growing type argument
-//!   (`InstantiationLoop`), so a module needs finitely many instantiations;
+//!   (`InstantiationLoop`), so a module needs finitely many instantiations,
+//!   and the type arguments a chain of its own calls builds stay within the
+//!   type limits (`TypeTooDeep`, `TypeTooLarge` at the call that goes over:
+//!   `f0<T>` calling `f1<P<T, T>>` calling `f2<P<T, T>>`... doubles a type
+//!   per call);
 //! - types, resources, references, globals: generic instructions are typed
 //!   by substitution; a type parameter has exactly its constraints'
 //!   abilities and an instantiation those of Move's rule (its declared
@@ -46,7 +50,8 @@
 //!   `store`); storage of a generic struct needs `key` on the instantiation;
 //! - access: accesses carry type arguments (`Balance<T0>`), a generic
 //!   callee's spec is instantiated with the call's, and coverage compares
-//!   resource and type arguments: a declaration is never type-wide.
+//!   resource and type arguments: no declaration covers every
+//!   instantiation of a generic resource at once.
 
 mod access;
 mod bounds;

@@ -208,7 +208,7 @@ fn coverage_compares_type_arguments() {
         access: "write 0x1::g::Balance<USD> @ param 0 (via call to 0x1::g::deposit)".into(),
     };
     rejects(&module, Some("deposit_usd"), Some(2), kind);
-    // A declaration is never type-wide: an access must name the resource's type arguments.
+    // No declaration covers every instantiation: an access names its type arguments.
     let module = with_spec("deposit", vec![write(balance, Param(0))]);
     let kind = VerifyErrorKind::TypeArgumentCountMismatch { name: "Balance".into(), expected: 1, found: 0 };
     rejects(&module, None, None, kind);
@@ -511,4 +511,30 @@ fn generic_entry_functions_take_plain_parameters() {
     accepts(&entry(Type::U64));
     let kind = VerifyErrorKind::InvalidEntryParameter { index: 0, ty: "T0".into() };
     rejects(&entry(t(0)), Some("f"), None, kind);
+}
+
+/// Without a loop, a chain of calls can still double a type per call: the
+/// module's own calls are held to the type limits all along the chain.
+#[test]
+fn chains_of_growing_calls_are_held_to_the_type_limits() {
+    let chain = |levels: u16, arg: &dyn Fn(&Builder) -> Type| {
+        let mut b = base();
+        b.generic_structure("P", DROP, vec![(NONE, false), (NONE, false)], vec![("a", t(0)), ("b", t(1))]);
+        let first = next_handle(&b).0;
+        for level in 0..levels {
+            let next = b.function_inst(FunctionHandleIdx(first + level + 1), vec![arg(&b)]);
+            let name: &'static str = Box::leak(format!("f{level}").into_boxed_str());
+            b.function(Fun::new(name).type_params(vec![NONE]).code(vec![CallGeneric(next), Ret]));
+        }
+        let last: &'static str = Box::leak(format!("f{levels}").into_boxed_str());
+        b.function(Fun::new(last).type_params(vec![NONE]).code(vec![Ret]));
+        b.build()
+    };
+    let pair = |b: &Builder| b.inst_ty("P", vec![t(0), t(0)]);
+    // 3, 7, 15, ..., 255 nodes fit; the eighth call would make 511.
+    accepts(&chain(7, &pair));
+    rejects(&chain(8, &pair), Some("f7"), Some(0), VerifyErrorKind::TypeTooLarge { nodes: 511, max: 256 });
+    let deep = |_: &Builder| (0..16).fold(t(0), |ty, _| vector(ty));
+    accepts(&chain(1, &deep));
+    rejects(&chain(2, &deep), Some("f1"), Some(0), VerifyErrorKind::TypeTooDeep { depth: 33, max: 32 });
 }
