@@ -261,6 +261,8 @@ pub enum VerifyErrorKind {
     TypeParamOutOfRange { index: u16, count: usize },
     #[error("wrong number of type arguments for `{name}`: expected {expected}, found {found}")]
     TypeArgumentCountMismatch { name: Box<str>, expected: usize, found: usize },
+    #[error("`{name}` is not generic, but a type gives it a type argument list")]
+    TypeArgumentsOnNonGeneric { name: Box<str> },
     #[error("`{instruction}` on `{name}`, which is not generic (use the plain form)")]
     GenericInstructionOnNonGeneric { instruction: &'static str, name: Box<str> },
     #[error("`{instruction}` on `{name}`, which is generic (use the `_generic` form)")]

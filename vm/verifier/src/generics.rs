@@ -117,7 +117,14 @@ pub(crate) fn check_type_bounds(module: &Module, ty: &Type, scope: Option<usize>
     for node in ty.preorder() {
         match node {
             Type::Struct(handle) => check_arity(module, *handle, 0)?,
-            Type::StructInst(handle, args) => check_arity(module, *handle, args.len())?,
+            Type::StructInst(handle, args) => {
+                // Even `S<>`: `S` and an instantiation of it would be two types.
+                if module.struct_handle(*handle).is_some_and(|h| h.type_params.is_empty()) {
+                    let name = ty::struct_display(module, *handle);
+                    return Err(VerifyErrorKind::TypeArgumentsOnNonGeneric { name: escaped(&name).into() });
+                }
+                check_arity(module, *handle, args.len())?
+            }
             Type::TypeParam(index) => check_in_scope(*index, scope)?,
             _ => {}
         }

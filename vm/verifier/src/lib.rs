@@ -22,8 +22,8 @@
 //! `generics.rs`):
 //!
 //! - bounds: every type is well formed (a generic struct always with one type
-//!   argument per type parameter, a plain one never with any:
-//!   `TypeArgumentCountMismatch`), every type parameter is in the scope of
+//!   argument per type parameter, a plain one never with an argument list:
+//!   `TypeArgumentCountMismatch`, `TypeArgumentsOnNonGeneric`), every type parameter is in the scope of
 //!   its struct or function (`TypeParamOutOfRange`), and the generic
 //!   instructions name generic structs and functions, the plain ones plain
 //!   ones (`GenericInstructionOnNonGeneric`, `PlainInstructionOnGeneric`);

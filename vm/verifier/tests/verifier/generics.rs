@@ -259,8 +259,12 @@ fn type_argument_counts_must_match() {
     // A generic struct is never named without arguments, a plain one never with.
     let bare = b.ty("Coin");
     rejects(&one(Fun::new("f").params(vec![bare]).code(vec![Ret])), None, None, mismatch("Coin", 1, 0));
+    let on_plain = || VerifyErrorKind::TypeArgumentsOnNonGeneric { name: "USD".into() };
     let usd_u64 = b.inst_ty("USD", vec![Type::U64]);
-    rejects(&one(Fun::new("f").params(vec![usd_u64]).code(vec![Ret])), None, None, mismatch("USD", 0, 1));
+    rejects(&one(Fun::new("f").params(vec![usd_u64]).code(vec![Ret])), None, None, on_plain());
+    // `USD<>` would be a second type for `USD`.
+    let usd_empty = b.inst_ty("USD", vec![]);
+    rejects(&one(Fun::new("f").params(vec![usd_empty]).code(vec![Ret])), None, None, on_plain());
     // The instantiation tables.
     let mut b = base();
     b.struct_inst(StructDefIdx(3), vec![]);
@@ -537,4 +541,89 @@ fn chains_of_growing_calls_are_held_to_the_type_limits() {
     let deep = |_: &Builder| (0..16).fold(t(0), |ty, _| vector(ty));
     accepts(&chain(1, &deep));
     rejects(&chain(2, &deep), Some("f1"), Some(0), VerifyErrorKind::TypeTooDeep { depth: 33, max: 32 });
+}
+
+#[test]
+fn constraints_hold_in_fields_and_accesses_too() {
+    // A field's type in the struct's scope: `T0` of `Wrapper` has no `store`.
+    let mut b = base();
+    b.generic_structure("Vault", STORE, vec![(STORE, false)], vec![("v", t(0))]);
+    let vault_t = b.inst_ty("Vault", vec![t(0)]);
+    b.generic_structure("Wrapper", NONE, vec![(NONE, false)], vec![("v", vault_t)]);
+    let kind =
+        VerifyErrorKind::ConstraintNotSatisfied { of: "Vault".into(), param: 0, ty: "T0".into(), missing: STORE };
+    rejects(&b.build(), None, None, kind);
+    // An access's type arguments, in the function's scope.
+    let mut b = base();
+    b.generic_structure("Keyed", Abilities::KEY, vec![(Abilities::COPY, false)], vec![("v", t(0))]);
+    let keyed = b.handle("Keyed");
+    let coin = b.inst_ty("Coin", vec![Type::U64]);
+    let spec = vec![access(AccessMode::Read, keyed, vec![coin], Param(0))];
+    b.function(Fun::new("f").params(vec![Type::Address]).access(spec).code(vec![Ret]));
+    let kind = VerifyErrorKind::ConstraintNotSatisfied {
+        of: "Keyed".into(),
+        param: 0,
+        ty: "Coin<u64>".into(),
+        missing: Abilities::COPY,
+    };
+    rejects(&b.build(), Some("f"), None, kind);
+}
+
+#[test]
+fn generic_events_need_drop_and_store_on_the_instantiation() {
+    let module = |constraints| {
+        let mut b = base();
+        let def = b.generic_structure("Event", PRIMITIVE, vec![(NONE, false)], vec![("v", t(0))]);
+        let inst = b.struct_inst(def, vec![t(0)]);
+        b.function(Fun::new("f").type_params(vec![constraints]).params(vec![t(0)]).code(vec![
+            MoveLoc(LocalIdx(0)),
+            PackGeneric(inst),
+            EmitGeneric(inst),
+            Ret,
+        ]));
+        b.build()
+    };
+    accepts(&module(Abilities(DROP.0 | STORE.0)));
+    rejects(&module(DROP), Some("f"), Some(2), VerifyErrorKind::EventMissingAbilities { name: "Event<T0>".into() });
+}
+
+#[test]
+fn generic_globals_and_calls_keep_reference_safety() {
+    // Two `&mut` into global `Balance<..>` at once, whatever the instantiation.
+    let mut b = base();
+    let balance = b.handle("Balance");
+    let t0 = b.struct_inst(StructDefIdx(1), vec![t(0)]);
+    let u64_ = b.struct_inst(StructDefIdx(1), vec![Type::U64]);
+    let spec = vec![
+        access(AccessMode::Write, balance, vec![t(0)], Param(0)),
+        access(AccessMode::Write, balance, vec![Type::U64], Param(0)),
+    ];
+    let balance_t0 = b.inst_ty("Balance", vec![t(0)]);
+    let balance_u64 = b.inst_ty("Balance", vec![Type::U64]);
+    b.function(
+        Fun::new("f")
+            .type_params(vec![NONE])
+            .params(vec![Type::Address])
+            .locals(vec![rm(balance_t0), rm(balance_u64)])
+            .access(spec)
+            .code(vec![
+                CopyLoc(LocalIdx(0)),
+                MutBorrowGlobalGeneric(t0),
+                StLoc(LocalIdx(1)),
+                MoveLoc(LocalIdx(0)),
+                MutBorrowGlobalGeneric(u64_),
+                StLoc(LocalIdx(2)),
+                Ret,
+            ]),
+    );
+    let module = b.build();
+    let err = resin_verifier::verify_module(&module).unwrap_err();
+    assert!(matches!(err.kind, VerifyErrorKind::MutBorrowGlobalWhileBorrowed { .. }), "{err}");
+    assert_eq!(err.offset, Some(4));
+}
+
+#[test]
+fn type_parameter_counts_are_limited() {
+    let module = one(Fun::new("f").type_params(vec![NONE; 33]).code(vec![Ret]));
+    rejects(&module, None, None, VerifyErrorKind::TooManyTypeParameters { count: 33, max: 32 });
 }
