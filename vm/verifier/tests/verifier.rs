@@ -15,6 +15,10 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/generic_limits.rs"]
+mod generic_limits;
+#[path = "verifier/generic_rejections.rs"]
+mod generic_rejections;
 #[path = "verifier/generics.rs"]
 mod generics;
 #[path = "verifier/limits.rs"]
