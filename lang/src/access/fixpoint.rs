@@ -33,7 +33,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use resin_format::file_format::{AccessSpec, FunctionHandleIdx, Instr, Module, ModuleId};
-use resin_verifier::{VerifyError, MAX_ACCESSES};
+use resin_verifier::{infer_function_access, VerifyError, MAX_ACCESSES};
 
 use crate::resolve::graph;
 
@@ -172,7 +172,7 @@ impl Solver<'_> {
             return Ok(self.mark_over(module, def, Over::Via(callee)));
         }
         self.work += 1;
-        let spec = super::erased::infer(module, def).map_err(|e| (def, e))?;
+        let spec = infer_function_access(module, def).map_err(|e| (def, e))?;
         let distinct = self.distinct_resources(&spec);
         if distinct > MAX_ACCESSES {
             return Ok(self.mark_over(module, def, Over::Resources(distinct)));

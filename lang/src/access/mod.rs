@@ -12,7 +12,6 @@
 //! The result is written onto each function's handle, where callers (in this
 //! module and in modules compiled later) read it.
 
-mod erased;
 mod fixpoint;
 pub mod format;
 
@@ -20,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, StructHandleIdx};
-use resin_verifier::MAX_ACCESSES;
+use resin_verifier::{infer_function_access, MAX_ACCESSES};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::limits::verifier_rejected;
@@ -129,7 +128,7 @@ static EMPTY: AccessSpec = AccessSpec(Vec::new());
 
 /// Infers definition `def`'s spec; the whole module is verified after inference.
 fn infer_one(module: &Module, def: usize) -> Result<AccessSpec, resin_verifier::VerifyError> {
-    erased::infer(module, def)
+    infer_function_access(module, def)
 }
 
 /// A written clause of a function calling one whose set is over the limit:
