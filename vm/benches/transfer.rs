@@ -116,6 +116,7 @@ fn transfer_tx(from: AccountAddress, to: AccountAddress) -> Transaction {
         function: "transfer".into(),
         args: vec![Value::Address(to), Value::U64(7)],
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     }
 }
 

@@ -32,6 +32,7 @@ fn call_tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: GAS,
+        type_args: Vec::new(),
     }
 }
 

@@ -13,6 +13,7 @@
 //! sequence would build, push, extend and pop never exists.
 
 use super::fusion;
+use resin_format::file_format::{FieldRef, Module, StructInstIdx};
 use resin_format::opcodes::Instr;
 
 /// Where a fused op gets its first operand.
@@ -196,8 +197,22 @@ pub(crate) enum Op {
     Binary(Binary),
     /// See [`Update`].
     Update(Update),
-    /// A generic instruction, which the verifier does not accept yet: faults.
-    Unsupported,
+    /// `call_generic` of a function instantiation (by index): the callee
+    /// runs with its instance for the caller's type arguments.
+    CallGeneric(u16),
+    // The global and event instructions on a struct instantiation (by
+    // index): only they need the instantiation's type id. Generic pack,
+    // unpack and field borrows become their plain forms, since values carry
+    // no types.
+    ExistsGeneric(u16),
+    ImmBorrowGlobalGeneric(u16),
+    MutBorrowGlobalGeneric(u16),
+    MoveFromGeneric(u16),
+    MoveToGeneric(u16),
+    EmitGeneric(u16),
+    /// A generic struct instruction whose instantiation index is out of the
+    /// module's table (only in unverified code): faults.
+    Malformed,
 }
 
 /// A function's executable form.
@@ -243,9 +258,13 @@ impl Compiled {
     }
 }
 
-/// Translates `code`, fusing what can be fused.
-pub(crate) fn compile(code: &[Instr]) -> Compiled {
+/// Translates `code` of `module`, fusing what can be fused.
+pub(crate) fn compile(code: &[Instr], module: &Module) -> Compiled {
     let gas: Vec<u64> = code.iter().map(|i| i.info().gas).collect();
+    // Generic pack, unpack and field borrows as their plain forms (same gas,
+    // same effect on untyped values), so they run and fuse exactly as in
+    // code that is not generic.
+    let code: &[Instr] = &code.iter().map(|i| plain_struct_instr(i, module)).collect::<Vec<_>>();
     let mut compiled = Compiled {
         ops: Vec::with_capacity(code.len()),
         block: block_gas(code, &gas),
@@ -365,17 +384,18 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::CastU128 => Op::CastU128,
         Instr::Abort => Op::Abort,
         Instr::Nop => Op::Nop,
-        Instr::CallGeneric(_)
-        | Instr::PackGeneric(_)
+        Instr::CallGeneric(f) => Op::CallGeneric(f.0),
+        Instr::ExistsGeneric(s) => Op::ExistsGeneric(s.0),
+        Instr::ImmBorrowGlobalGeneric(s) => Op::ImmBorrowGlobalGeneric(s.0),
+        Instr::MutBorrowGlobalGeneric(s) => Op::MutBorrowGlobalGeneric(s.0),
+        Instr::MoveFromGeneric(s) => Op::MoveFromGeneric(s.0),
+        Instr::MoveToGeneric(s) => Op::MoveToGeneric(s.0),
+        Instr::EmitGeneric(s) => Op::EmitGeneric(s.0),
+        // Left generic by `plain_struct_instr` only when the index is bad.
+        Instr::PackGeneric(_)
         | Instr::UnpackGeneric(_)
         | Instr::ImmBorrowFieldGeneric(_)
-        | Instr::MutBorrowFieldGeneric(_)
-        | Instr::ExistsGeneric(_)
-        | Instr::ImmBorrowGlobalGeneric(_)
-        | Instr::MutBorrowGlobalGeneric(_)
-        | Instr::MoveFromGeneric(_)
-        | Instr::MoveToGeneric(_)
-        | Instr::EmitGeneric(_) => Op::Unsupported,
+        | Instr::MutBorrowFieldGeneric(_) => Op::Malformed,
         Instr::Exists(d) => Op::Exists(d.0),
         Instr::ImmBorrowGlobal(d) => Op::ImmBorrowGlobal(d.0),
         Instr::MutBorrowGlobal(d) => Op::MutBorrowGlobal(d.0),
@@ -391,5 +411,21 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::VecPushBack(_) => Op::VecPushBack,
         Instr::VecPopBack(_) => Op::VecPopBack,
         Instr::VecSwap(_) => Op::VecSwap,
+    }
+}
+
+/// `instr` with a generic pack, unpack or field borrow replaced by the plain
+/// instruction on the instantiated struct's definition; anything else (and
+/// an index out of `module`'s table) as it is.
+fn plain_struct_instr(instr: &Instr, module: &Module) -> Instr {
+    let def = |idx: StructInstIdx| module.struct_instantiations.get(idx.index()).map(|inst| inst.def);
+    let field =
+        |f: resin_format::file_format::FieldInstRef| def(f.owner).map(|owner| FieldRef { owner, field: f.field });
+    match *instr {
+        Instr::PackGeneric(idx) => def(idx).map_or(*instr, Instr::Pack),
+        Instr::UnpackGeneric(idx) => def(idx).map_or(*instr, Instr::Unpack),
+        Instr::ImmBorrowFieldGeneric(f) => field(f).map_or(*instr, Instr::ImmBorrowField),
+        Instr::MutBorrowFieldGeneric(f) => field(f).map_or(*instr, Instr::MutBorrowField),
+        _ => *instr,
     }
 }

@@ -138,6 +138,7 @@ fn tx(function: &str, args: Vec<resin_state::value::Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 1,
+        type_args: Vec::new(),
     }
 }
 
