@@ -157,9 +157,11 @@ mod tests {
     #[test]
     fn a_round_trip_between_cores_takes_a_plausible_time() {
         match super::core_round_trip() {
-            // Between 10 ns (faster than any cache) and 1 ms (a yield storm
-            // on an oversubscribed machine still answers sooner).
-            Some(ns) => assert!((10.0..1e6).contains(&ns), "{ns} ns"),
+            // At least 10 ns (faster than any cache) and under a second. A
+            // tighter upper bound fails on an oversubscribed machine (a
+            // parallel build beside the tests took it past 1 ms); a second
+            // means the measurement itself is broken.
+            Some(ns) => assert!((10.0..1e9).contains(&ns), "{ns} ns"),
             None => assert!(std::thread::available_parallelism().map_or(1, |n| n.get()) < 2),
         }
     }

@@ -85,6 +85,21 @@ pub enum ModuleRef {
 pub struct FunctionRef {
     pub module: ModuleRef,
     pub name: String,
+    /// `<..>` after the name: the type arguments of a generic function.
+    pub type_args: Vec<TypeRef>,
+}
+
+/// A type as a script writes it; struct modules are resolved by the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    Bool,
+    U8,
+    U64,
+    U128,
+    Address,
+    Signer,
+    Vector(Box<TypeRef>),
+    Struct { module: ModuleRef, name: String, args: Vec<TypeRef> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +145,8 @@ pub struct ResourceRef {
     pub address: Spanned<AddressRef>,
     pub module: ModuleRef,
     pub resource: String,
+    /// The type arguments of a generic resource (`Balance<usd::USD>`).
+    pub type_args: Vec<TypeRef>,
     /// Where the type is written.
     pub span: Span,
 }

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod help;
 pub mod lexer;
 pub mod parser;
+mod types;
 pub mod words;
 
 pub use help::COMMANDS;

@@ -3,6 +3,7 @@
 
 use super::ast::*;
 use super::lexer::{Lexer, Tok, Token};
+use super::types::split_type_args;
 use super::words::{address_ref, check_name, describe, module_ref, parse_address, parse_int, split_item, word_literal};
 use super::ScriptError;
 use crate::limits::{MAX_LITERAL_NESTING, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
@@ -188,18 +189,43 @@ impl Parser<'_> {
         address_ref(&w, span).map(|r| Spanned::new(r, span))
     }
 
-    /// `ACCOUNT MODULE::Resource`.
+    /// `ACCOUNT MODULE::Resource` or `ACCOUNT MODULE::Resource<TYPES>`.
     fn resource_ref(&mut self) -> Result<ResourceRef, ScriptError> {
         let address = self.address_ref()?;
-        let (w, span) = self.word("MODULE::Resource")?;
-        let (module, resource) = split_item(&w, span, "MODULE::Resource")?;
-        Ok(ResourceRef { address, module, resource, span })
+        let (w, span) = self.generic_word("MODULE::Resource")?;
+        let (path, type_args) = split_type_args(&w, span)?;
+        let (module, resource) = split_item(path, span, "MODULE::Resource")?;
+        Ok(ResourceRef { address, module, resource, type_args, span })
     }
 
     fn function_ref(&mut self) -> Result<Spanned<FunctionRef>, ScriptError> {
-        let (w, span) = self.word("MODULE::FUNCTION")?;
-        let (module, name) = split_item(&w, span, "MODULE::FUNCTION")?;
-        Ok(Spanned::new(FunctionRef { module, name }, span))
+        let (w, span) = self.generic_word("MODULE::FUNCTION")?;
+        let (path, type_args) = split_type_args(&w, span)?;
+        let (module, name) = split_item(path, span, "MODULE::FUNCTION")?;
+        Ok(Spanned::new(FunctionRef { module, name, type_args }, span))
+    }
+
+    /// A word, and when it opens more `<` than it closes, the words and
+    /// commas that follow up to the matching `>` (the lexer splits
+    /// `f<u8, u64>` at the comma and the space): joined, the whole name.
+    fn generic_word(&mut self, what: &str) -> Result<(String, Span), ScriptError> {
+        let (mut w, span) = self.word(what)?;
+        let open = |w: &str| w.matches('<').count() > w.matches('>').count();
+        while open(&w) && !self.at_end_of_command()? {
+            match self.next()?.tok {
+                Tok::Comma => w.push_str(", "),
+                Tok::Word(more) => {
+                    if !w.ends_with(' ') {
+                        w.push(' ');
+                    }
+                    w.push_str(&more);
+                }
+                other => {
+                    return Err(ScriptError::at(span, format!("expected a type argument, found {}", describe(&other))))
+                }
+            }
+        }
+        Ok((w, span))
     }
 
     fn call(&mut self, span: Span) -> Result<CallSpec, ScriptError> {

@@ -210,3 +210,30 @@ fn prove_names_an_account_and_a_resource_type() {
     assert!(parse_script("prove alice coin").is_err());
     assert!(parse_script("prove alice coin::Balance extra").is_err());
 }
+
+#[test]
+fn calls_and_resources_take_type_arguments() {
+    let CommandKind::Call(call) = one("call alice 0x1::coin::transfer<0x2::usd::USD> bob 10") else { panic!() };
+    assert_eq!(call.function.node.name, "transfer");
+    let usd = ModuleRef::Qualified(ModuleId::new(AccountAddress::from_u64(2), "usd"));
+    assert_eq!(call.function.node.type_args, vec![TypeRef::Struct { module: usd, name: "USD".into(), args: vec![] }]);
+    assert_eq!(call.args.len(), 2);
+    // The lexer splits at commas and spaces; the name is rejoined up to its closing `>`.
+    let CommandKind::Call(call) = one("call alice pair::make<u8, vector<u64>> 1 [2]") else { panic!() };
+    assert_eq!(call.function.node.type_args, vec![TypeRef::U8, TypeRef::Vector(Box::new(TypeRef::U64))]);
+    assert_eq!(call.args.len(), 2);
+    let CommandKind::Prove(r) = one("prove alice coin::Balance<usd::USD>") else { panic!() };
+    assert_eq!((r.resource.as_str(), r.type_args.len()), ("Balance", 1));
+    let CommandKind::Access(f) = one("access coin::transfer<eur::EUR>") else { panic!() };
+    assert_eq!(f.node.type_args.len(), 1);
+
+    assert_eq!(
+        err("call alice coin::transfer<usd::USD bob 10").2,
+        "in the type arguments of `coin::transfer<usd::USD bob 10`: expected `,` or `>`"
+    );
+    assert_eq!(
+        err("call alice coin::transfer<usd::USD,").2,
+        "in the type arguments of `coin::transfer<usd::USD, `: expected a type"
+    );
+    assert_eq!(err("call alice coin::transfer<[1]> 1"), (1, 12, "expected a type argument, found `[`".to_string()));
+}

@@ -56,6 +56,11 @@ impl Session {
         if self.state.code.function(&module, &f.node.name).is_none() {
             return Err(origin.error(f.span, format!("{module} has no function `{}`", f.node.name)));
         }
+        if !f.node.type_args.is_empty() {
+            return Err(
+                origin.error(f.span, format!("`{module}::{}` is not generic: it takes no type arguments", f.node.name))
+            );
+        }
         Ok((module, f.node.name.clone()))
     }
 

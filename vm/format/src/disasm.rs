@@ -7,12 +7,17 @@
 //! raw index `#7`. Declarations come in the order that rebuilds every table
 //! exactly: when a table's order differs from what plain declarations would
 //! give, a handle is declared ahead of its definition (`struct Name has key`),
-//! and the signature pool is listed explicitly.
+//! and the signature pool or an instantiation table is listed explicitly
+//! (`signature T`, `struct_inst S<T>`, `fun_inst f<T>`).
+//!
+//! Types print with the type parameters of the struct or function they are
+//! in: `T1` when it has one, `#T5` (unchecked) when it does not.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::assembler::operands::{operand_kinds, OperandKind};
+use crate::assembler::type_param_index;
 use crate::encoding::limits::{MAX_CONST_DEPTH, MAX_TYPE_DEPTH};
 use crate::file_format::*;
 
@@ -39,6 +44,16 @@ pub fn disassemble(m: &Module) -> String {
     }
     if !names.inline_signatures {
         items.extend(m.signatures.iter().map(|ty| format!("signature {}", names.ty(ty))));
+    }
+    if !names.inline_struct_insts {
+        items.extend(
+            m.struct_instantiations.iter().map(|inst| format!("struct_inst {}", names.struct_inst(inst, None))),
+        );
+    }
+    if !names.inline_function_insts {
+        items.extend(
+            m.function_instantiations.iter().map(|inst| format!("fun_inst {}", names.function_inst(inst, None))),
+        );
     }
     let function_defs = m.functions.iter().map(|d| d.handle.index());
     for step in merge_order(m.function_handles.len(), function_defs) {
@@ -159,8 +174,14 @@ struct Names<'a> {
     structs: HashMap<(u16, &'a str), usize>,
     functions: HashMap<(u16, &'a str), usize>,
     struct_defs: HashMap<usize, usize>,
+    signatures: Table<'a, Type>,
+    struct_insts: Table<'a, StructInstantiation>,
+    function_insts: Table<'a, FunctionInstantiation>,
     /// Whether naming element types inline rebuilds the signature pool as it is.
     inline_signatures: bool,
+    /// The same for the instantiation tables, named inline by generic instructions.
+    inline_struct_insts: bool,
+    inline_function_insts: bool,
 }
 
 fn first_index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> HashMap<K, usize> {
@@ -171,6 +192,57 @@ fn first_index<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> HashMa
     map
 }
 
+/// A table whose entries instructions name by value (the signature pool and
+/// the instantiation tables), with the first index of each distinct entry:
+/// the one the assembler finds for it. Hashing keeps a module with tens of
+/// thousands of entries and uses linear to print.
+struct Table<'a, T> {
+    items: &'a [T],
+    first: HashMap<&'a T, usize>,
+}
+
+impl<'a, T: std::hash::Hash + Eq> Table<'a, T> {
+    fn new(items: &'a [T]) -> Self {
+        Table { items, first: first_index(items.iter()) }
+    }
+
+    /// The entry at `index`, when it exists and no earlier entry equals it.
+    fn first_at(&self, index: usize) -> Option<&'a T> {
+        self.items.get(index).filter(|entry| self.first.get(entry) == Some(&index))
+    }
+
+    /// Replays what the assembler does with entries written inline: look the
+    /// entry up in the table built so far, else append it. `index_of` picks
+    /// an instruction operand's index into this table, and `inline` says
+    /// whether that operand is written inline (else it is `#N`, taken as is).
+    fn rebuilds_inline(
+        &self,
+        m: &Module,
+        index_of: impl Fn(OperandKind, u128) -> Option<u128>,
+        inline: impl Fn(usize) -> bool,
+    ) -> bool {
+        let mut built: HashMap<&T, usize> = HashMap::new();
+        for def in &m.functions {
+            for instr in &def.code {
+                for (kind, value) in operand_kinds(instr).iter().zip(instr.operands()) {
+                    let Some(index) = index_of(*kind, value).and_then(|i| usize::try_from(i).ok()) else { continue };
+                    let Some(entry) = self.first_at(index).filter(|_| inline(index)) else { continue };
+                    let next = built.len();
+                    if *built.entry(entry).or_insert(next) != index {
+                        return false;
+                    }
+                }
+            }
+        }
+        built.len() == self.items.len()
+    }
+}
+
+/// The type parameter count of a function definition's handle (0 when malformed).
+fn fun_scope(m: &Module, def: &FunctionDef) -> usize {
+    m.function_handle(def.handle).map_or(0, |h| h.type_params.len())
+}
+
 impl<'a> Names<'a> {
     fn new(m: &'a Module) -> Self {
         let mut names = Names {
@@ -179,38 +251,44 @@ impl<'a> Names<'a> {
             structs: first_index(m.struct_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
             functions: first_index(m.function_handles.iter().map(|h| (h.module.0, h.name.as_str()))),
             struct_defs: first_index(m.structs.iter().map(|d| d.handle.index())),
+            signatures: Table::new(&m.signatures),
+            struct_insts: Table::new(&m.struct_instantiations),
+            function_insts: Table::new(&m.function_instantiations),
             inline_signatures: false,
+            inline_struct_insts: false,
+            inline_function_insts: false,
         };
-        names.inline_signatures = names.signatures_rebuild_inline();
+        names.inline_signatures = names.signatures.rebuilds_inline(
+            m,
+            |kind, value| (kind == OperandKind::Signature).then_some(value),
+            |index| names.signature_inline(index),
+        );
+        names.inline_struct_insts = names.struct_insts.rebuilds_inline(
+            m,
+            |kind, value| match kind {
+                OperandKind::StructInst => Some(value),
+                OperandKind::FieldInst => Some(value >> 16),
+                _ => None,
+            },
+            |_| true,
+        );
+        names.inline_function_insts = names.function_insts.rebuilds_inline(
+            m,
+            |kind, value| (kind == OperandKind::FunctionInst).then_some(value),
+            |_| true,
+        );
         names
     }
 
-    /// Replays what the assembler does with inline element types: look the
-    /// type up in the pool built so far, else append it.
-    fn signatures_rebuild_inline(&self) -> bool {
-        let pool = &self.m.signatures;
-        let mut built: Vec<&Type> = Vec::new();
-        for def in &self.m.functions {
-            for instr in &def.code {
-                let kinds = operand_kinds(instr);
-                for (kind, value) in kinds.iter().zip(instr.operands()) {
-                    let Some(ty) = (*kind == OperandKind::Signature).then(|| pool.get(value as usize)).flatten() else {
-                        continue;
-                    };
-                    if pool.iter().position(|t| t == ty) != Some(value as usize) {
-                        continue; // printed as `#N`: the assembler takes it as is
-                    }
-                    let at = built.iter().position(|t| *t == ty).unwrap_or_else(|| {
-                        built.push(ty);
-                        built.len() - 1
-                    });
-                    if at as u128 != value {
-                        return false;
-                    }
-                }
-            }
+    /// Whether a vector instruction names signature `index` by its type:
+    /// the first entry equal to it, and not a struct written as a raw `#N`
+    /// (which would read back as a raw signature index).
+    fn signature_inline(&self, index: usize) -> bool {
+        match self.signatures.first_at(index) {
+            Some(Type::Struct(h)) => !self.struct_ref(*h, 0).starts_with('#'),
+            Some(_) => true,
+            None => false,
         }
-        built.len() == pool.len()
     }
 
     fn module_path(&self, index: u16) -> Option<String> {
@@ -230,9 +308,16 @@ impl<'a> Names<'a> {
         self.module_path(module).map_or_else(|| format!("#{index}"), |path| format!("{path}::{name}"))
     }
 
-    fn struct_ref(&self, index: StructHandleIdx) -> String {
+    /// A struct handle named with `args` type arguments (0 for a plain
+    /// `Struct`): by name only where the assembler would read it back (a
+    /// named struct must take exactly its type parameter count; a type
+    /// parameter name such as `T0` shadows a struct of that name).
+    fn struct_ref(&self, index: StructHandleIdx, args: usize) -> String {
         match self.m.struct_handles.get(index.index()) {
             None => format!("#{}?", index.0),
+            Some(h) if h.type_params.len() != args || (h.module.0 == 0 && type_param_index(&h.name).is_some()) => {
+                format!("#{}", index.0)
+            }
             Some(h) => {
                 let first = self.structs.get(&(h.module.0, h.name.as_str()));
                 self.handle_ref(index.index(), h.module.0, &h.name, first, &TYPE_WORDS)
@@ -240,14 +325,27 @@ impl<'a> Names<'a> {
         }
     }
 
-    fn function_ref(&self, index: usize) -> String {
+    /// A function handle as `call` (`args`: 0) or an instantiation names it.
+    fn function_ref(&self, index: usize, args: usize) -> String {
         match self.m.function_handles.get(index) {
             None => format!("#{index}?"),
+            Some(h) if h.type_params.len() != args => format!("#{index}"),
             Some(h) => {
                 let first = self.functions.get(&(h.module.0, h.name.as_str()));
                 self.handle_ref(index, h.module.0, &h.name, first, &[])
             }
         }
+    }
+
+    /// `Coin<T0>` (or `#2<T0>`): an instantiation's definition and arguments.
+    fn struct_inst(&self, inst: &StructInstantiation, scope: Option<usize>) -> String {
+        let def = self.struct_def_ref(inst.def.index(), inst.type_args.len());
+        format!("{def}<{}>", self.types(&inst.type_args, scope))
+    }
+
+    fn function_inst(&self, inst: &FunctionInstantiation, scope: Option<usize>) -> String {
+        let handle = self.function_ref(inst.handle.index(), inst.type_args.len());
+        format!("{handle}<{}>", self.types(&inst.type_args, scope))
     }
 
     /// A handle's name where it is declared: bare for this module's, qualified for others'.
@@ -259,11 +357,17 @@ impl<'a> Names<'a> {
         format!("{path}::{}", ident(name))
     }
 
+    /// A type at module level, where type parameters are not checked.
     fn ty(&self, ty: &Type) -> String {
-        self.ty_at(ty, 0)
+        self.ty_at(ty, None, 0)
     }
 
-    fn ty_at(&self, ty: &Type, depth: usize) -> String {
+    /// A type inside a declaration with `scope` type parameters (`None`: module level).
+    fn ty_in(&self, ty: &Type, scope: Option<usize>) -> String {
+        self.ty_at(ty, scope, 0)
+    }
+
+    fn ty_at(&self, ty: &Type, scope: Option<usize>, depth: usize) -> String {
         if depth > MAX_TYPE_DEPTH {
             return "..?".to_string();
         }
@@ -274,20 +378,61 @@ impl<'a> Names<'a> {
             Type::U128 => "u128".to_string(),
             Type::Address => "address".to_string(),
             Type::Signer => "signer".to_string(),
-            Type::Vector(inner) => format!("vector<{}>", self.ty_at(inner, depth + 1)),
-            Type::Ref(inner) => format!("&{}", self.ty_at(inner, depth + 1)),
-            Type::MutRef(inner) => format!("&mut {}", self.ty_at(inner, depth + 1)),
-            Type::Struct(index) => self.struct_ref(*index),
+            Type::Vector(inner) => format!("vector<{}>", self.ty_at(inner, scope, depth + 1)),
+            Type::Ref(inner) => format!("&{}", self.ty_at(inner, scope, depth + 1)),
+            Type::MutRef(inner) => format!("&mut {}", self.ty_at(inner, scope, depth + 1)),
+            Type::Struct(index) => self.struct_ref(*index, 0),
+            Type::TypeParam(i) if scope.is_some_and(|n| usize::from(*i) >= n) => format!("#T{i}"),
             Type::TypeParam(i) => format!("T{i}"),
             Type::StructInst(index, args) => {
-                let args: Vec<String> = args.iter().map(|a| self.ty_at(a, depth + 1)).collect();
-                format!("{}<{}>", self.struct_ref(*index), args.join(", "))
+                let printed: Vec<String> = args.iter().map(|a| self.ty_at(a, scope, depth + 1)).collect();
+                format!("{}<{}>", self.struct_ref(*index, args.len()), printed.join(", "))
             }
         }
     }
 
-    fn types(&self, types: &[Type]) -> String {
-        types.iter().map(|t| self.ty(t)).collect::<Vec<_>>().join(", ")
+    fn types(&self, types: &[Type], scope: Option<usize>) -> String {
+        types.iter().map(|t| self.ty_in(t, scope)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `copy + drop`; bits outside the four abilities print as `#0xf0?` (and do not assemble).
+    fn constraints(abilities: Abilities) -> String {
+        let names = [
+            (Abilities::COPY, "copy"),
+            (Abilities::DROP, "drop"),
+            (Abilities::STORE, "store"),
+            (Abilities::KEY, "key"),
+        ];
+        let mut present: Vec<String> =
+            names.iter().filter(|(a, _)| abilities.has(*a)).map(|(_, n)| n.to_string()).collect();
+        if !abilities.is_valid() {
+            present.push(format!("#{:#x}?", abilities.0));
+        }
+        present.join(" + ")
+    }
+
+    /// `<phantom T0: copy + drop, T1>`, or nothing for a struct or function that is not generic.
+    fn type_params<'p>(params: impl ExactSizeIterator<Item = (bool, Abilities)> + 'p) -> String {
+        if params.len() == 0 {
+            return String::new();
+        }
+        let params: Vec<String> = params
+            .enumerate()
+            .map(|(i, (phantom, constraints))| {
+                let phantom = if phantom { "phantom " } else { "" };
+                if constraints == Abilities::EMPTY {
+                    format!("{phantom}T{i}")
+                } else {
+                    format!("{phantom}T{i}: {}", Self::constraints(constraints))
+                }
+            })
+            .collect();
+        format!("<{}>", params.join(", "))
+    }
+
+    fn struct_head(&self, h: &StructHandle) -> String {
+        let params = Self::type_params(h.type_params.iter().map(|p| (p.is_phantom, p.constraints)));
+        format!("struct {}{params}{}", self.decl_name(h.module, &h.name), Self::abilities(h.abilities))
     }
 
     fn abilities(abilities: Abilities) -> String {
@@ -308,15 +453,15 @@ impl<'a> Names<'a> {
 
     fn struct_decl(&self, index: usize) -> String {
         match self.m.struct_handles.get(index) {
-            Some(h) => format!("struct {}{}", self.decl_name(h.module, &h.name), Self::abilities(h.abilities)),
+            Some(h) => self.struct_head(h),
             None => String::new(),
         }
     }
 
     fn struct_def(&self, def: &StructDef) -> String {
-        let mut text = match self.m.struct_handle(def.handle) {
-            Some(h) => format!("struct {}{}", self.decl_name(h.module, &h.name), Self::abilities(h.abilities)),
-            None => format!("struct #{}?", def.handle.0),
+        let (mut text, scope) = match self.m.struct_handle(def.handle) {
+            Some(h) => (self.struct_head(h), h.type_params.len()),
+            None => (format!("struct #{}?", def.handle.0), 0),
         };
         if def.fields.is_empty() {
             text.push_str(" {}");
@@ -324,7 +469,7 @@ impl<'a> Names<'a> {
         }
         text.push_str(" {\n");
         for field in &def.fields {
-            let _ = writeln!(text, "    {}: {},", ident(&field.name), self.ty(&field.ty));
+            let _ = writeln!(text, "    {}: {},", ident(&field.name), self.ty_in(&field.ty, Some(scope)));
         }
         text.push('}');
         text
@@ -332,20 +477,23 @@ impl<'a> Names<'a> {
 
     fn function_head(&self, index: usize) -> String {
         let Some(h) = self.m.function_handles.get(index) else { return format!("fun #{index}?()") };
-        let mut text = format!("fun {}({})", self.decl_name(h.module, &h.name), self.types(&h.params));
+        let scope = Some(h.type_params.len());
+        let type_params = Self::type_params(h.type_params.iter().map(|c| (false, *c)));
+        let mut text =
+            format!("fun {}{type_params}({})", self.decl_name(h.module, &h.name), self.types(&h.params, scope));
         match h.returns.as_slice() {
             [] => {}
-            [one] => text += &format!(": {}", self.ty(one)),
-            many => text += &format!(": ({})", self.types(many)),
+            [one] => text += &format!(": {}", self.ty_in(one, scope)),
+            many => text += &format!(": ({})", self.types(many, scope)),
         }
         if !h.access.0.is_empty() {
-            let accesses: Vec<String> = h.access.0.iter().map(|a| self.access(a)).collect();
+            let accesses: Vec<String> = h.access.0.iter().map(|a| self.access(a, scope)).collect();
             text += &format!(" acquires {}", accesses.join(", "));
         }
         text
     }
 
-    fn access(&self, access: &Access) -> String {
+    fn access(&self, access: &Access, scope: Option<usize>) -> String {
         let mode = match access.mode {
             AccessMode::Read => "read",
             AccessMode::Write => "write",
@@ -356,7 +504,14 @@ impl<'a> Names<'a> {
             AddressSource::Const(a) => a.to_string(),
             AddressSource::Any => "*".to_string(),
         };
-        format!("{mode} {}({address})", self.struct_ref(access.resource))
+        // No type arguments print as a plain `Balance`, which reads back as none.
+        let resource = self.struct_ref(access.resource, access.type_args.len());
+        let args = if access.type_args.is_empty() {
+            String::new()
+        } else {
+            format!("<{}>", self.types(&access.type_args, scope))
+        };
+        format!("{mode} {resource}{args}({address})")
     }
 
     fn function_def(&self, def: &FunctionDef) -> String {
@@ -370,7 +525,7 @@ impl<'a> Names<'a> {
         text += &self.function_head(def.handle.index());
         text.push_str(" {\n");
         for ty in &def.locals {
-            let _ = writeln!(text, "    local {}", self.ty(ty));
+            let _ = writeln!(text, "    local {}", self.ty_in(ty, Some(fun_scope(self.m, def))));
         }
         let kinds_and_values =
             |instr: &Instr| operand_kinds(instr).iter().copied().zip(instr.operands()).collect::<Vec<_>>();
@@ -422,8 +577,8 @@ impl<'a> Names<'a> {
             }
             OperandKind::Const if index < self.m.constants.len() => format!("C{value}"),
             OperandKind::Const => raw(0),
-            OperandKind::Function => self.function_ref(index),
-            OperandKind::StructDef => self.struct_def_ref(index),
+            OperandKind::Function => self.function_ref(index, 0),
+            OperandKind::StructDef => self.struct_def_ref(index, 0),
             OperandKind::Field => {
                 let (owner, field) = ((value >> 16) as usize, (value & 0xFFFF) as usize);
                 let fields = self.m.structs.get(owner).map_or(&[][..], |d| d.fields.as_slice());
@@ -434,28 +589,53 @@ impl<'a> Names<'a> {
                     Some(_) => field.to_string(),
                     None => format!("#{field}?"),
                 };
-                format!("{}.{field}", self.struct_def_ref(owner))
+                format!("{}.{field}", self.struct_def_ref(owner, 0))
             }
             OperandKind::Signature => match self.m.signatures.get(index) {
-                Some(ty) if self.m.signatures.iter().position(|t| t == ty) == Some(index) => self.ty(ty),
+                Some(ty) if self.signature_inline(index) => self.ty_in(ty, Some(fun_scope(self.m, def))),
                 _ => raw(self.m.signatures.len()),
             },
             OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),
-            OperandKind::StructInst => raw(self.m.struct_instantiations.len()),
-            OperandKind::FunctionInst => raw(self.m.function_instantiations.len()),
+            OperandKind::StructInst => self.struct_inst_operand(def, index),
+            OperandKind::FunctionInst => match self.m.function_instantiations.get(index) {
+                Some(_) => self
+                    .function_insts
+                    .first_at(index)
+                    .map_or_else(|| format!("#{index}"), |inst| self.function_inst(inst, Some(fun_scope(self.m, def)))),
+                None => format!("#{index}?"),
+            },
             OperandKind::FieldInst => {
-                let (owner, field) = ((value >> 16) as usize, value & 0xFFFF);
-                let owner =
-                    if owner < self.m.struct_instantiations.len() { format!("#{owner}") } else { format!("#{owner}?") };
-                format!("{owner}.{field}")
+                let (owner, field) = ((value >> 16) as usize, (value & 0xFFFF) as usize);
+                let inst = self.struct_insts.first_at(owner);
+                let fields =
+                    inst.and_then(|i| self.m.structs.get(i.def.index())).map_or(&[][..], |d| d.fields.as_slice());
+                // A raw owner (`#3.1`) takes its field by number: the assembler
+                // may not know the instantiation yet when it reads it.
+                let field = match fields.get(field) {
+                    Some(f) if is_ident(&f.name) && fields.iter().position(|g| g.name == f.name) == Some(field) => {
+                        f.name.clone()
+                    }
+                    _ => field.to_string(),
+                };
+                format!("{}.{field}", self.struct_inst_operand(def, owner))
             }
         }
     }
 
-    fn struct_def_ref(&self, index: usize) -> String {
+    /// A struct instantiation operand: inline where it reads back as the same index, else `#N`.
+    fn struct_inst_operand(&self, def: &FunctionDef, index: usize) -> String {
+        match (self.struct_insts.first_at(index), self.m.struct_instantiations.get(index)) {
+            (Some(inst), _) => self.struct_inst(inst, Some(fun_scope(self.m, def))),
+            (None, Some(_)) => format!("#{index}"),
+            (None, None) => format!("#{index}?"),
+        }
+    }
+
+    /// A struct definition as an instruction names it, with `args` type arguments.
+    fn struct_def_ref(&self, index: usize, args: usize) -> String {
         let Some(def) = self.m.structs.get(index) else { return format!("#{index}?") };
         let local = self.m.struct_handle(def.handle).is_some_and(|h| h.module.0 == 0);
-        let name = self.struct_ref(def.handle);
+        let name = self.struct_ref(def.handle, args);
         if local && !name.starts_with('#') && self.struct_defs.get(&def.handle.index()) == Some(&index) {
             name
         } else {

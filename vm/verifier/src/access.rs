@@ -9,12 +9,23 @@
 //! copied onto the handles of functions it calls) index this module's struct
 //! handle table; two resources are the same when their handles name the same
 //! module id and struct name.
+//!
+//! A resource is keyed with its type arguments: a declared `Balance<T0>`
+//! covers a needed `Balance<T0>`, never `Balance<u64>` or `Balance<T1>`
+//! (type arguments compare as written: bounds makes struct handles unique,
+//! so equal types are equal trees). No declaration covers every
+//! instantiation of a generic resource at once: bounds makes every access
+//! name one type argument per type parameter of its resource, so a function touching `Balance<T>` for a
+//! caller-chosen `T` declares it in terms of its own type parameters, and
+//! each call instantiates the spec (the scheduler sees concrete keys).
 
 use super::cfg::Cfg;
 use super::error::{VerifyError, VerifyErrorKind};
 use super::provenance::{self, Requirement};
 use super::FunctionView;
-use resin_format::file_format::{Access, AccessMode, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx};
+use resin_format::file_format::{
+    Access, AccessMode, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx, Type,
+};
 
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
     let module = view.module;
@@ -48,15 +59,18 @@ pub(crate) fn infer(view: &FunctionView<'_>, cfg: &Cfg) -> Result<AccessSpec, Ve
 /// every pair: O(n log n), not O(n²) (recursive groups re-infer large sets).
 fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
     let resources = Resources::new(module, accesses.iter().map(|a| a.resource));
-    let mut order: Vec<(Key, usize)> =
-        accesses.iter().enumerate().map(|(i, a)| ((resources.id(a.resource), a.mode, a.address), i)).collect();
+    let mut order: Vec<(Key<'_>, usize)> = accesses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (((resources.id(a.resource), a.type_args.as_slice()), a.mode, a.address), i))
+        .collect();
     order.sort_unstable();
     let mut covered = vec![false; accesses.len()];
     for group in order.chunk_by(|a, b| a.0 .0 == b.0 .0) {
         // Within one resource: reads, then writes, each sorted by address (`*` last).
         let reads = group.partition_point(|((_, mode, _), _)| *mode == AccessMode::Read);
         let (read, write) = group.split_at(reads);
-        let any = |entries: &[(Key, usize)]| entries.last().is_some_and(|((_, _, a), _)| *a == AddressSource::Any);
+        let any = |entries: &[(Key<'_>, usize)]| entries.last().is_some_and(|((_, _, a), _)| *a == AddressSource::Any);
         let (read_any, write_any) = (any(read), any(write));
         for (i, &((_, mode, address), index)) in group.iter().enumerate() {
             // Another handle of the same resource, same mode and address.
@@ -74,22 +88,23 @@ fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
     accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| a.clone()).collect()
 }
 
-/// An access with its resource numbered by [`Resources`].
-type Key = (u32, AccessMode, AddressSource);
+/// An access with its resource numbered by [`Resources`] and its type arguments.
+type Key<'a> = ((u32, &'a [Type]), AccessMode, AddressSource);
 
 /// A declared spec as a sorted table: whether it covers an access is four
 /// binary searches (same address or `*`, read or write), where a scan would
 /// make checking n requirements against n entries O(n²).
-struct Declared {
+struct Declared<'a> {
     resources: Resources,
-    keys: Vec<Key>,
+    keys: Vec<Key<'a>>,
 }
 
-impl Declared {
-    fn new(module: &Module, declared: &[Access], needed: &[Access]) -> Self {
+impl<'a> Declared<'a> {
+    fn new(module: &Module, declared: &'a [Access], needed: &[Access]) -> Self {
         let handles = declared.iter().chain(needed).map(|a| a.resource);
         let resources = Resources::new(module, handles);
-        let mut keys: Vec<Key> = declared.iter().map(|d| (resources.id(d.resource), d.mode, d.address)).collect();
+        let mut keys: Vec<Key<'a>> =
+            declared.iter().map(|d| ((resources.id(d.resource), d.type_args.as_slice()), d.mode, d.address)).collect();
         keys.sort_unstable();
         Declared { resources, keys }
     }
@@ -97,12 +112,12 @@ impl Declared {
     /// Same as `declared.iter().any(|d| covers(module, d, needed))`, for a
     /// `needed` among those given to [`Declared::new`].
     fn covers(&self, needed: &Access) -> bool {
-        let id = self.resources.id(needed.resource);
+        let id = (self.resources.id(needed.resource), needed.type_args.as_slice());
         let modes: &[AccessMode] = match needed.mode {
             AccessMode::Read => &[AccessMode::Read, AccessMode::Write],
             AccessMode::Write => &[AccessMode::Write],
         };
-        let has = |key: Key| self.keys.binary_search(&key).is_ok();
+        let has = |key: Key<'_>| self.keys.binary_search(&key).is_ok();
         modes.iter().any(|&mode| has((id, mode, needed.address)) || has((id, mode, AddressSource::Any)))
     }
 }
@@ -172,6 +187,7 @@ fn covers(module: &Module, declared: &Access, needed: &Access) -> bool {
     let same_resource = declared.resource == needed.resource
         || identity(module, declared.resource).is_some_and(|d| identity(module, needed.resource) == Some(d));
     same_resource
+        && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
 }
@@ -183,7 +199,11 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         resin_format::file_format::AccessMode::Write => "write",
     };
     let resource = match identity(module, access.resource) {
-        Some((id, name)) => format!("{id}::{name}"),
+        Some((id, name)) if access.type_args.is_empty() => format!("{id}::{name}"),
+        Some((id, name)) => {
+            let args: Vec<String> = access.type_args.iter().map(|t| super::ty::display(module, t)).collect();
+            format!("{id}::{name}<{}>", args.join(", "))
+        }
         None => format!("<struct #{}>", access.resource.0),
     };
     let address = match access.address {
@@ -234,8 +254,10 @@ mod tests {
             (0u8..2).prop_map(AddressSource::Param),
             Just(AddressSource::SignerOf(0))
         ];
-        (mode, resource, address).prop_map(|(mode, resource, address)| Access {
-            type_args: Vec::new(),
+        // Type arguments from a small set, so equal and different ones both occur.
+        let type_args = prop_oneof![Just(vec![]), Just(vec![Type::U64]), Just(vec![Type::TypeParam(0)])];
+        (mode, resource, address, type_args).prop_map(|(mode, resource, address, type_args)| Access {
+            type_args,
             mode,
             resource,
             address,

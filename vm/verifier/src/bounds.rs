@@ -3,25 +3,32 @@
 //! non-empty instruction list ending in an unconditional terminator. Later
 //! passes index tables freely after this one (and still never panic if they
 //! are run without it: they look everything up with `get`).
+//!
+//! For generic code it also checks that every type is well formed (each
+//! struct with as many type arguments as it has type parameters, each type
+//! parameter in the scope of its struct or function, see [`generics`]), that
+//! the instantiation tables point at what exists, and that generic
+//! instructions name generic structs and functions and plain ones plain
+//! ones (Move's rule: `pack_generic` only for a generic struct, `pack` only
+//! for one that is not).
 
 use resin_format::escape::escaped;
 use std::collections::BTreeSet;
 
 use super::error::{VerifyError, VerifyErrorKind};
-use super::ty;
-use resin_format::file_format::{Instr, Module, ModuleHandleIdx, StructHandleIdx, Type};
+use super::generics::{self, check_type_bounds};
+use resin_format::file_format::{Abilities, Instr, Module, ModuleHandleIdx, StructDefIdx, StructHandleIdx};
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     let err = |kind| VerifyError::module(module, kind);
     check_module_handles(module).map_err(err)?;
-    check_no_generics(module).map_err(err)?;
     check_handles(module).map_err(err)?;
-    for sig in &module.signatures {
-        check_type(module, sig).map_err(err)?;
+    // Signatures take the type parameters of the function using them, which
+    // `check_instr` checks; a constant may have none (signatures rejects it).
+    for ty in module.signatures.iter().chain(module.constants.iter().map(|c| &c.ty)) {
+        check_type_bounds(module, ty, None).map_err(err)?;
     }
-    for constant in &module.constants {
-        check_type(module, &constant.ty).map_err(err)?;
-    }
+    check_instantiation_tables(module).map_err(err)?;
     check_struct_defs(module).map_err(err)?;
     check_unique_names(module).map_err(err)?;
     for index in 0..module.functions.len() {
@@ -62,33 +69,35 @@ fn check_struct_handle(module: &Module, idx: StructHandleIdx) -> Result<(), Veri
     in_range("struct handle", idx.index(), module.struct_handles.len())
 }
 
-/// Every struct a type names exists.
-pub(crate) fn check_type(module: &Module, ty: &Type) -> Result<(), VerifyErrorKind> {
-    match ty::base(ty) {
-        Type::Struct(handle) => check_struct_handle(module, *handle),
-        Type::TypeParam(_) | Type::StructInst(..) => {
-            Err(VerifyErrorKind::GenericsUnsupported { what: format!("type `{}`", ty::display(module, ty)).into() })
-        }
-        _ => Ok(()),
+/// The instantiation tables point at what exists, with one type argument
+/// per type parameter; their type parameters are checked where they are used.
+fn check_instantiation_tables(module: &Module) -> Result<(), VerifyErrorKind> {
+    for inst in &module.struct_instantiations {
+        let def = module.structs.get(inst.def.index()).ok_or(VerifyErrorKind::IndexOutOfBounds {
+            table: "struct definition",
+            index: inst.def.index(),
+            len: module.structs.len(),
+        })?;
+        generics::check_arity(module, def.handle, inst.type_args.len())?;
+        inst.type_args.iter().try_for_each(|ty| check_type_bounds(module, ty, None))?;
     }
-}
-
-/// Generic handles and instantiation tables, which the later passes do not check yet.
-fn check_no_generics(module: &Module) -> Result<(), VerifyErrorKind> {
-    let unsupported = |what: String| Err(VerifyErrorKind::GenericsUnsupported { what: what.into() });
-    if let Some(h) = module.struct_handles.iter().find(|h| !h.type_params.is_empty()) {
-        return unsupported(format!("struct handle `{}`", escaped(&h.name)));
-    }
-    if let Some(h) = module.function_handles.iter().find(|h| !h.type_params.is_empty()) {
-        return unsupported(format!("function handle `{}`", escaped(&h.name)));
-    }
-    if let Some(h) = module.function_handles.iter().find(|h| h.access.0.iter().any(|a| !a.type_args.is_empty())) {
-        return unsupported(format!("an access of function handle `{}`", escaped(&h.name)));
-    }
-    if !module.struct_instantiations.is_empty() || !module.function_instantiations.is_empty() {
-        return unsupported("the module's instantiation table".to_string());
+    for inst in &module.function_instantiations {
+        in_range("function handle", inst.handle.index(), module.function_handles.len())?;
+        let handle = module
+            .function_handle(inst.handle)
+            .ok_or(VerifyErrorKind::VerifierInvariant { detail: "function handle vanished after its bounds check" })?;
+        generics::arity(&handle.name, handle.type_params.len(), inst.type_args.len())?;
+        inst.type_args.iter().try_for_each(|ty| check_type_bounds(module, ty, None))?;
     }
     Ok(())
+}
+
+fn valid_abilities(name: &str, abilities: Abilities) -> Result<(), VerifyErrorKind> {
+    if abilities.is_valid() {
+        Ok(())
+    } else {
+        Err(VerifyErrorKind::InvalidAbilities { name: escaped(name).into(), bits: abilities.0 })
+    }
 }
 
 fn check_module_handles(module: &Module) -> Result<(), VerifyErrorKind> {
@@ -109,21 +118,25 @@ fn check_handles(module: &Module) -> Result<(), VerifyErrorKind> {
     for handle in &module.struct_handles {
         check_module_handle(module, handle.module)?;
         identifier(&handle.name)?;
-        if !handle.abilities.is_valid() {
-            return Err(VerifyErrorKind::InvalidAbilities {
-                name: handle.name.as_str().into(),
-                bits: handle.abilities.0,
-            });
+        valid_abilities(&handle.name, handle.abilities)?;
+        for param in &handle.type_params {
+            valid_abilities(&handle.name, param.constraints)?;
         }
     }
     for handle in &module.function_handles {
         check_module_handle(module, handle.module)?;
         identifier(&handle.name)?;
+        for constraints in &handle.type_params {
+            valid_abilities(&handle.name, *constraints)?;
+        }
+        let scope = Some(handle.type_params.len());
         for ty in handle.params.iter().chain(&handle.returns) {
-            check_type(module, ty)?;
+            check_type_bounds(module, ty, scope)?;
         }
         for access in &handle.access.0 {
             check_struct_handle(module, access.resource)?;
+            generics::check_arity(module, access.resource, access.type_args.len())?;
+            access.type_args.iter().try_for_each(|ty| check_type_bounds(module, ty, scope))?;
         }
     }
     Ok(())
@@ -139,9 +152,10 @@ fn check_struct_defs(module: &Module) -> Result<(), VerifyErrorKind> {
             return Err(VerifyErrorKind::StructDefForeignHandle { name: escaped(&handle.name).into() });
         }
         let mut names = BTreeSet::new();
+        let scope = Some(handle.type_params.len());
         for field in &def.fields {
             identifier(&field.name)?;
-            check_type(module, &field.ty)?;
+            check_type_bounds(module, &field.ty, scope)?;
             if !names.insert(field.name.as_str()) {
                 return Err(VerifyErrorKind::DuplicateFieldName {
                     struct_name: handle.name.as_str().into(),
@@ -223,13 +237,17 @@ pub(crate) fn check_function(module: &Module, index: usize) -> Result<(), Verify
     if handle.module.0 != 0 {
         return Err(fn_err(None, VerifyErrorKind::FunctionDefForeignHandle { name: escaped(&handle.name).into() }));
     }
+    let scope = handle.type_params.len();
     for ty in &def.locals {
-        check_type(module, ty).map_err(|kind| fn_err(None, kind))?;
+        check_type_bounds(module, ty, Some(scope)).map_err(|kind| fn_err(None, kind))?;
     }
     let Some(last) = def.code.last() else { return Err(fn_err(None, VerifyErrorKind::EmptyFunctionBody)) };
     let local_count = handle.params.len() + def.locals.len();
     for (offset, instr) in def.code.iter().enumerate() {
         check_instr(module, instr, local_count, def.code.len()).map_err(|kind| fn_err(Some(offset), kind))?;
+        check_genericity(module, instr).map_err(|kind| fn_err(Some(offset), kind))?;
+        generics::check_scope(generics::instr_types(module, instr), scope)
+            .map_err(|kind| fn_err(Some(offset), kind))?;
     }
     if !matches!(last, Instr::Ret | Instr::Abort | Instr::Branch(_)) {
         let kind = VerifyErrorKind::MissingTerminator { last: last.info().mnemonic };
@@ -266,22 +284,73 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         | VecPushBack(s)
         | VecPopBack(s)
         | VecSwap(s) => in_range("signature", s.index(), module.signatures.len())?,
-        CallGeneric(_)
-        | PackGeneric(_)
-        | UnpackGeneric(_)
-        | ImmBorrowFieldGeneric(_)
-        | MutBorrowFieldGeneric(_)
-        | ExistsGeneric(_)
-        | ImmBorrowGlobalGeneric(_)
-        | MutBorrowGlobalGeneric(_)
-        | MoveFromGeneric(_)
-        | MoveToGeneric(_)
-        | EmitGeneric(_) => {
-            return Err(VerifyErrorKind::GenericsUnsupported { what: format!("`{}`", instr.info().mnemonic).into() })
+        CallGeneric(f) => in_range("function instantiation", f.index(), module.function_instantiations.len())?,
+        PackGeneric(i)
+        | UnpackGeneric(i)
+        | ExistsGeneric(i)
+        | ImmBorrowGlobalGeneric(i)
+        | MutBorrowGlobalGeneric(i)
+        | MoveFromGeneric(i)
+        | MoveToGeneric(i)
+        | EmitGeneric(i) => in_range("struct instantiation", i.index(), module.struct_instantiations.len())?,
+        ImmBorrowFieldGeneric(field) | MutBorrowFieldGeneric(field) => {
+            let len = module.struct_instantiations.len();
+            in_range("struct instantiation", field.owner.index(), len)?;
+            let fields = generics::struct_inst(module, field.owner).map_or(0, |s| s.def.fields.len());
+            in_range("field", usize::from(field.field), fields)?;
         }
         Pop | Ret | LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | ReadRef | WriteRef | FreezeRef | Add | Sub
         | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not | Eq | Neq | Lt | Gt | Le | Ge
         | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress => {}
     }
     Ok(())
+}
+
+/// A generic instruction names a generic struct or function, a plain one a
+/// plain one (run after `check_instr`: the operands are in range).
+fn check_genericity(module: &Module, instr: &Instr) -> Result<(), VerifyErrorKind> {
+    let target = match instr {
+        Instr::Call(f) => module.function_handle(*f).map(|h| (h.name.as_str(), !h.type_params.is_empty())),
+        Instr::CallGeneric(f) => {
+            generics::function_inst(module, *f).map(|(_, h, _)| (h.name.as_str(), !h.type_params.is_empty()))
+        }
+        _ => generics::struct_operand(module, instr)
+            .and_then(|(def, _)| struct_handle_of(module, def))
+            .map(|h| (h.name.as_str(), !h.type_params.is_empty())),
+    };
+    let Some((name, target_is_generic)) = target else { return Ok(()) };
+    let generic_form = instr_is_generic(instr);
+    if target_is_generic == generic_form {
+        return Ok(());
+    }
+    let instruction = instr.info().mnemonic;
+    let name = escaped(name).into();
+    Err(if generic_form {
+        VerifyErrorKind::GenericInstructionOnNonGeneric { instruction, name }
+    } else {
+        VerifyErrorKind::PlainInstructionOnGeneric { instruction, name }
+    })
+}
+
+fn struct_handle_of(module: &Module, def: StructDefIdx) -> Option<&resin_format::file_format::StructHandle> {
+    module.structs.get(def.index()).and_then(|d| module.struct_handle(d.handle))
+}
+
+/// The eleven generic opcodes (0x40-0x4A).
+fn instr_is_generic(instr: &Instr) -> bool {
+    use Instr::*;
+    matches!(
+        instr,
+        CallGeneric(_)
+            | PackGeneric(_)
+            | UnpackGeneric(_)
+            | ImmBorrowFieldGeneric(_)
+            | MutBorrowFieldGeneric(_)
+            | ExistsGeneric(_)
+            | ImmBorrowGlobalGeneric(_)
+            | MutBorrowGlobalGeneric(_)
+            | MoveFromGeneric(_)
+            | MoveToGeneric(_)
+            | EmitGeneric(_)
+    )
 }

@@ -16,11 +16,17 @@
 //! Structs are visited in dependency order (Kahn's algorithm), never by
 //! recursion, so a long chain cannot overflow the verifier's own stack.
 //! Structs on a cycle get no depth here; the signatures pass rejects them.
+//!
+//! A generic struct's depth is computed with each type parameter counted as
+//! 1 deep (a leaf); an instantiation `S<A, B>` is then bounded by that depth
+//! plus what its deepest argument adds beyond 1: an upper bound, since the
+//! argument may sit in a shallower field. A type parameter of a function is
+//! counted as 1: what it is instantiated with is checked where that type is
+//! named (the caller's types, the loader at link time).
 
 use std::collections::BTreeMap;
 
 use super::error::{VerifyError, VerifyErrorKind};
-use super::ty;
 use resin_format::encoding::limits::MAX_VALUE_DEPTH;
 use resin_format::file_format::{Module, StructHandleIdx, Type};
 
@@ -38,6 +44,11 @@ pub(crate) fn value_depth(ty: &Type, struct_depths: &[usize]) -> usize {
     }
     let leaf = match current {
         Type::Struct(handle) => struct_depths.get(handle.index()).copied().unwrap_or(1),
+        Type::StructInst(handle, args) => {
+            // Recursion is bounded by the type's depth, which limits checks first.
+            let deepest_arg = args.iter().map(|arg| value_depth(arg, struct_depths)).max().unwrap_or(1);
+            struct_depths.get(handle.index()).copied().unwrap_or(1).saturating_add(deepest_arg.saturating_sub(1))
+        }
         _ => 1,
     };
     vectors.saturating_add(leaf)
@@ -62,8 +73,8 @@ pub fn value_depths(module: &Module, foreign_depth: &dyn Fn(StructHandleIdx) -> 
     let mut users: Vec<Vec<usize>> = vec![Vec::new(); module.structs.len()];
     let mut pending = vec![0usize; module.structs.len()];
     for (user, def) in module.structs.iter().enumerate() {
-        for field in &def.fields {
-            if let Type::Struct(handle) = ty::base(&field.ty) {
+        for node in def.fields.iter().flat_map(|f| f.ty.preorder()) {
+            if let Type::Struct(handle) | Type::StructInst(handle, _) = node {
                 if let Some(&needed) = def_of.get(handle) {
                     users[needed].push(user);
                     pending[user] += 1;
@@ -119,6 +130,13 @@ pub fn check_value_depth(module: &Module, foreign_depth: &dyn Fn(StructHandleIdx
     }
     for (i, constant) in module.constants.iter().enumerate() {
         too_deep(format!("constant {i}"), value_depth(&constant.ty, &depths)).map_err(err)?;
+    }
+    let instantiated = module.struct_instantiations.iter().filter_map(|inst| {
+        let handle = module.structs.get(inst.def.index())?.handle;
+        Some(Type::StructInst(handle, inst.type_args.clone()))
+    });
+    for (i, ty) in instantiated.enumerate() {
+        too_deep(format!("struct instantiation {i}"), value_depth(&ty, &depths)).map_err(err)?;
     }
     for handle in &module.function_handles {
         for (i, ty) in handle.params.iter().enumerate() {

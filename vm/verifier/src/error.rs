@@ -5,7 +5,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use resin_format::file_format::Module;
+use resin_format::file_format::{Abilities, Module};
 
 /// A rejected module: why, and where.
 #[derive(Clone, PartialEq, Eq, Debug, Error)]
@@ -143,6 +143,10 @@ pub enum VerifyErrorKind {
     CodeTooLong { len: usize, max: usize },
     #[error("type nested {depth} deep (at most {max})")]
     TypeTooDeep { depth: usize, max: usize },
+    #[error("type of {nodes} nodes (at most {max})")]
+    TypeTooLarge { nodes: usize, max: usize },
+    #[error("{count} type parameters (at most {max})")]
+    TooManyTypeParameters { count: usize, max: usize },
     #[error("struct `{struct_name}` has {count} fields (at most {max})")]
     TooManyFields { struct_name: Box<str>, count: usize, max: usize },
     #[error("vector instruction with {count} elements (at most {max})")]
@@ -252,9 +256,27 @@ pub enum VerifyErrorKind {
     #[error("`emit` of `{name}`, which lacks `drop` and `store`")]
     EventMissingAbilities { name: Box<str> },
 
-    // ---- generics ----
-    #[error("{what} is generic, and this verifier does not accept generic code yet")]
-    GenericsUnsupported { what: Box<str> },
+    // ---- generics (bounds, signatures) ----
+    #[error("type parameter T{index} out of range ({count} type parameters in scope)")]
+    TypeParamOutOfRange { index: u16, count: usize },
+    #[error("wrong number of type arguments for `{name}`: expected {expected}, found {found}")]
+    TypeArgumentCountMismatch { name: Box<str>, expected: usize, found: usize },
+    #[error("`{name}` is not generic, but a type gives it a type argument list")]
+    TypeArgumentsOnNonGeneric { name: Box<str> },
+    #[error("`{instruction}` on `{name}`, which is not generic (use the plain form)")]
+    GenericInstructionOnNonGeneric { instruction: &'static str, name: Box<str> },
+    #[error("`{instruction}` on `{name}`, which is generic (use the `_generic` form)")]
+    PlainInstructionOnGeneric { instruction: &'static str, name: Box<str> },
+    #[error("type argument `{ty}` for type parameter {param} of `{of}` lacks `{missing}`")]
+    ConstraintNotSatisfied { of: Box<str>, param: u16, ty: Box<str>, missing: Abilities },
+    #[error("reference `{ty}` used as a type argument")]
+    ReferenceAsTypeArgument { ty: Box<str> },
+    #[error("`{ty}` used as a type argument: a signer may not end up in a struct field")]
+    SignerAsTypeArgument { ty: Box<str> },
+    #[error("field `{field}` of `{struct_name}` uses phantom type parameter T{param} outside a phantom position")]
+    PhantomParameterInField { struct_name: Box<str>, field: Box<str>, param: u16 },
+    #[error("generic function `{function}` calls itself (directly or through a cycle) with a type argument that grows, which would need infinitely many instantiations")]
+    InstantiationLoop { function: Box<str> },
 
     // ---- access ----
     #[error("global access `{access}` is not covered by the function's access spec")]
@@ -280,6 +302,8 @@ impl VerifyErrorKind {
                 | VerifyErrorKind::TooManyLocals { .. }
                 | VerifyErrorKind::CodeTooLong { .. }
                 | VerifyErrorKind::TypeTooDeep { .. }
+                | VerifyErrorKind::TypeTooLarge { .. }
+                | VerifyErrorKind::TooManyTypeParameters { .. }
                 | VerifyErrorKind::TooManyFields { .. }
                 | VerifyErrorKind::VectorCountTooLarge { .. }
                 | VerifyErrorKind::TooComplex { .. }

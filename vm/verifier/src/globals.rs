@@ -8,30 +8,44 @@
 //! definition points at a foreign handle (`StructDefForeignHandle`); this pass
 //! checks the handle's module again (`GlobalOnForeignType`) so it holds on its
 //! own, whatever ran before it.
+//!
+//! The generic forms (`move_to_generic` and the rest) work the same on an
+//! instantiation of one of this module's generic structs, which needs the
+//! ability itself: `Balance<T0>` has `key` only when `T0` has `store`
+//! (Move's rule, [`ty::instantiated`]).
 
 use super::error::{VerifyError, VerifyErrorKind};
-use super::{ty, FunctionView};
-use resin_format::file_format::{Abilities, Instr, StructDefIdx};
+use super::{generics, ty, FunctionView};
+use resin_format::file_format::{Abilities, Instr, Type};
 
 pub(crate) fn verify(view: &FunctionView<'_>) -> Result<(), VerifyError> {
     let module = view.module;
     for (offset, instr) in view.def.code.iter().enumerate() {
-        let Some((def, needed)) = global_operand(instr) else { continue };
+        let Some(needed) = needed_abilities(instr) else { continue };
         let instruction = instr.info().mnemonic;
-        let handle =
-            module.structs.get(def.index()).and_then(|d| module.struct_handle(d.handle).map(|h| (d.handle, h)));
-        let Some((handle_idx, handle)) = handle else {
+        let operand = generics::struct_operand(module, instr).and_then(|(def, args)| {
+            let handle = module.structs.get(def.index())?.handle;
+            Some((handle, module.struct_handle(handle)?, args))
+        });
+        let Some((handle_idx, handle, args)) = operand else {
             let kind = VerifyErrorKind::VerifierInvariant { detail: "struct definition out of bounds" };
             return Err(view.error(Some(offset), kind));
         };
-        let name = ty::struct_display(module, handle_idx);
+        let name = ty::resource_display(module, handle_idx, args);
         if handle.module.0 != 0 {
             return Err(
                 view.error(Some(offset), VerifyErrorKind::GlobalOnForeignType { instruction, name: name.into() })
             );
         }
-        if !handle.abilities.has(needed) {
-            let kind = if matches!(instr, Instr::Emit(_)) {
+        // An instantiation has the abilities its arguments allow, in the
+        // scope of this function's type parameters.
+        let abilities = if args.is_empty() {
+            handle.abilities
+        } else {
+            ty::abilities(module, &view.handle.type_params, &Type::StructInst(handle_idx, args.to_vec()))
+        };
+        if !abilities.has(needed) {
+            let kind = if matches!(instr, Instr::Emit(_) | Instr::EmitGeneric(_)) {
                 VerifyErrorKind::EventMissingAbilities { name: name.into() }
             } else {
                 VerifyErrorKind::GlobalOnNonKeyType { instruction, name: name.into() }
@@ -42,15 +56,21 @@ pub(crate) fn verify(view: &FunctionView<'_>) -> Result<(), VerifyError> {
     Ok(())
 }
 
-/// The struct a storage or event instruction works on, and the abilities it needs.
-fn global_operand(instr: &Instr) -> Option<(StructDefIdx, Abilities)> {
+/// The abilities a storage or event instruction needs of its struct.
+fn needed_abilities(instr: &Instr) -> Option<Abilities> {
+    use Instr::*;
     match instr {
-        Instr::Exists(d)
-        | Instr::ImmBorrowGlobal(d)
-        | Instr::MutBorrowGlobal(d)
-        | Instr::MoveFrom(d)
-        | Instr::MoveTo(d) => Some((*d, Abilities::KEY)),
-        Instr::Emit(d) => Some((*d, Abilities::DROP.union(Abilities::STORE))),
+        Exists(_)
+        | ImmBorrowGlobal(_)
+        | MutBorrowGlobal(_)
+        | MoveFrom(_)
+        | MoveTo(_)
+        | ExistsGeneric(_)
+        | ImmBorrowGlobalGeneric(_)
+        | MutBorrowGlobalGeneric(_)
+        | MoveFromGeneric(_)
+        | MoveToGeneric(_) => Some(Abilities::KEY),
+        Emit(_) | EmitGeneric(_) => Some(Abilities::DROP.union(Abilities::STORE)),
         _ => None,
     }
 }

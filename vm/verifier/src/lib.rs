@@ -16,13 +16,51 @@
 //!    reference safety: no aliasing `&mut`, no reference outliving its target.
 //! 8. [`Pass::Globals`]: storage operations only on own `key` types.
 //! 9. [`Pass::Access`]: every global access is covered by the function's access spec.
+//!
+//! Generic code is checked the way Move's bytecode verifier checks it, once
+//! for every instantiation (the rules shared by the passes are in
+//! `generics.rs`):
+//!
+//! - bounds: every type is well formed (a generic struct always with one type
+//!   argument per type parameter, a plain one never with an argument list:
+//!   `TypeArgumentCountMismatch`, `TypeArgumentsOnNonGeneric`), every type parameter is in the scope of
+//!   its struct or function (`TypeParamOutOfRange`), and the generic
+//!   instructions name generic structs and functions, the plain ones plain
+//!   ones (`GenericInstructionOnNonGeneric`, `PlainInstructionOnGeneric`);
+//! - limits: type parameter counts, and the depth and size of every type,
+//!   declared or built by substituting an instantiation's arguments
+//!   (`TooManyTypeParameters`, `TypeTooDeep`, `TypeTooLarge`);
+//! - signatures: every instantiation satisfies its parameters' constraints,
+//!   a type parameter having the abilities it is declared with
+//!   (`ConstraintNotSatisfied`); no type argument is or holds a reference or
+//!   a signer (`ReferenceAsTypeArgument`, `SignerAsTypeArgument`: a generic
+//!   function may pack its `T` into a struct, and no struct holds either);
+//!   phantom parameters appear in fields only as phantom arguments
+//!   (`PhantomParameterInField`); a generic function never calls itself,
+//!   directly or through a cycle, with a growing type argument
+//!   (`InstantiationLoop`), so a module needs finitely many instantiations,
+//!   and the type arguments a chain of its own calls builds stay within the
+//!   type limits (`TypeTooDeep`, `TypeTooLarge` at the call that goes over:
+//!   `f0<T>` calling `f1<P<T, T>>` calling `f2<P<T, T>>`... doubles a type
+//!   per call);
+//! - types, resources, references, globals: generic instructions are typed
+//!   by substitution; a type parameter has exactly its constraints'
+//!   abilities and an instantiation those of Move's rule (its declared
+//!   abilities that every non-phantom argument allows, `key` needing
+//!   `store`); storage of a generic struct needs `key` on the instantiation;
+//! - access: accesses carry type arguments (`Balance<T0>`), a generic
+//!   callee's spec is instantiated with the call's, and coverage compares
+//!   resource and type arguments: no declaration covers every
+//!   instantiation of a generic resource at once.
 
 mod access;
 mod bounds;
 mod cfg;
 mod depth;
 mod error;
+mod generics;
 mod globals;
+mod instantiation_loops;
 mod limits;
 mod provenance;
 mod reference_safety;
@@ -39,7 +77,7 @@ pub use error::{Borrower, Holder, VerifyError, VerifyErrorKind};
 pub use limits::{
     MAX_ACCESSES, MAX_CODE_LEN, MAX_DATAFLOW_UNITS, MAX_FIELDS, MAX_IDENTIFIER_LEN, MAX_LOCALS,
     MAX_MODULE_DATAFLOW_UNITS, MAX_PARAMS, MAX_RETURNS, MAX_STACK_HEIGHT, MAX_TABLE_ENTRIES, MAX_TYPE_DEPTH,
-    MAX_VECTOR_COUNT,
+    MAX_TYPE_NODES, MAX_TYPE_PARAMS, MAX_VECTOR_COUNT,
 };
 
 use resin_format::file_format::{AccessSpec, FunctionDef, FunctionHandle, LocalIdx, Module, Type};

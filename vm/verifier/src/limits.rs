@@ -4,6 +4,7 @@
 
 use super::error::{VerifyError, VerifyErrorKind};
 use super::ty;
+use resin_format::encoding::limits::type_nodes;
 use resin_format::file_format::{Instr, Module, Type};
 
 /// Most entries in any one table: every table is indexed by a `u16`.
@@ -18,8 +19,16 @@ pub const MAX_RETURNS: usize = 128;
 pub const MAX_LOCALS: usize = 255;
 /// Most instructions in one function: every offset fits the `u16` a branch names.
 pub const MAX_CODE_LEN: usize = u16::MAX as usize;
-/// Deepest type: `vector<vector<u8>>` is 3 deep.
+/// Deepest type: `vector<vector<u8>>` is 3 deep, `Coin<vector<u8>>` too. Also
+/// checked on every type the types pass builds by substituting an
+/// instantiation's arguments (a field of `Box<vector<T0>>` at `T0 = ...`).
 pub const MAX_TYPE_DEPTH: usize = 32;
+/// Most nodes of one type (`vector<Coin<u64>>` is 3), declared or built by
+/// substitution: keeps a type that doubles per level (`Pair<T, T>`) small.
+pub const MAX_TYPE_NODES: usize = 256;
+/// Most type parameters of one struct or function (and so type arguments of
+/// one instantiation).
+pub const MAX_TYPE_PARAMS: usize = 32;
 /// Most fields of one struct.
 pub const MAX_FIELDS: usize = 255;
 /// Most values on one function's operand stack (checked by the stack pass).
@@ -44,6 +53,14 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     for sig in &module.signatures {
         check_depth(sig).map_err(err)?;
     }
+    let instantiations = module.struct_instantiations.iter().map(|i| &i.type_args);
+    for args in instantiations.chain(module.function_instantiations.iter().map(|i| &i.type_args)) {
+        check_type_params(args.len()).map_err(err)?;
+        args.iter().try_for_each(check_depth).map_err(err)?;
+    }
+    for handle in &module.struct_handles {
+        check_type_params(handle.type_params.len()).map_err(err)?;
+    }
     for constant in &module.constants {
         check_depth(&constant.ty).map_err(err)?;
     }
@@ -62,10 +79,12 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     }
     for handle in &module.function_handles {
         check_signature(&handle.params, &handle.returns).map_err(err)?;
+        check_type_params(handle.type_params.len()).map_err(err)?;
         if handle.access.0.len() > MAX_ACCESSES {
             let kind = VerifyErrorKind::AccessSpecTooLarge { count: handle.access.0.len(), max: MAX_ACCESSES };
             return Err(err(kind));
         }
+        handle.access.0.iter().flat_map(|a| &a.type_args).try_for_each(check_depth).map_err(err)?;
     }
     for index in 0..module.functions.len() {
         check_function(module, index)?;
@@ -109,6 +128,8 @@ fn check_tables(module: &Module) -> Result<(), VerifyErrorKind> {
         ("constant", module.constants.len()),
         ("struct definition", module.structs.len()),
         ("function definition", module.functions.len()),
+        ("struct instantiation", module.struct_instantiations.len()),
+        ("function instantiation", module.function_instantiations.len()),
     ];
     for (table, len) in tables {
         if len > MAX_TABLE_ENTRIES {
@@ -144,10 +165,22 @@ fn check_signature(params: &[Type], returns: &[Type]) -> Result<(), VerifyErrorK
     params.iter().chain(returns).try_for_each(check_depth)
 }
 
-fn check_depth(ty: &Type) -> Result<(), VerifyErrorKind> {
+fn check_type_params(count: usize) -> Result<(), VerifyErrorKind> {
+    if count > MAX_TYPE_PARAMS {
+        return Err(VerifyErrorKind::TooManyTypeParameters { count, max: MAX_TYPE_PARAMS });
+    }
+    Ok(())
+}
+
+/// The depth and node count of one type, declared or built by substitution.
+pub(crate) fn check_depth(ty: &Type) -> Result<(), VerifyErrorKind> {
     let depth = ty::depth(ty);
     if depth > MAX_TYPE_DEPTH {
         return Err(VerifyErrorKind::TypeTooDeep { depth, max: MAX_TYPE_DEPTH });
+    }
+    let nodes = type_nodes(ty);
+    if nodes > MAX_TYPE_NODES {
+        return Err(VerifyErrorKind::TypeTooLarge { nodes, max: MAX_TYPE_NODES });
     }
     Ok(())
 }

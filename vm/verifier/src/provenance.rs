@@ -12,6 +12,12 @@
 //! is at that point. A local whose address is ever taken mutably is unknown
 //! everywhere in the function: anything holding the `&mut` (a callee
 //! included) may write another address into it at any time.
+//!
+//! An access carries its resource's type arguments: those of the generic
+//! instruction's instantiation for a direct operation (they may name the
+//! function's type parameters: `Balance<T0>`), and for a `call_generic` the
+//! callee's access spec with the call's type arguments substituted for the
+//! callee's type parameters.
 
 use std::collections::BTreeMap;
 
@@ -19,10 +25,9 @@ use smallvec::SmallVec;
 
 use super::cfg::{self, Block, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
-use super::{stack, FunctionView};
+use super::{generics, stack, FunctionView};
 use resin_format::file_format::{
-    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, Instr, StructDefIdx,
-    StructHandleIdx, Type,
+    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, Instr, StructHandleIdx, Type,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -211,8 +216,12 @@ impl Analysis<'_, '_> {
         }
     }
 
-    fn resource(&self, offset: usize, def: StructDefIdx) -> Result<StructHandleIdx, VerifyError> {
-        self.view.module.structs.get(def.index()).map(|d| d.handle).ok_or_else(|| {
+    /// The resource a storage instruction works on, and its type arguments.
+    fn resource(&self, offset: usize, instr: &Instr) -> Result<(StructHandleIdx, Vec<Type>), VerifyError> {
+        let module = self.view.module;
+        let operand = generics::struct_operand(module, instr)
+            .and_then(|(def, args)| module.structs.get(def.index()).map(|d| (d.handle, args.to_vec())));
+        operand.ok_or_else(|| {
             self.view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail: "struct out of bounds" })
         })
     }
@@ -225,9 +234,9 @@ impl Analysis<'_, '_> {
             .ok_or_else(|| invariant("operand out of bounds"))?;
         let split = state.stack.len().checked_sub(pops).ok_or_else(|| invariant("stack underflow"))?;
         let operands: SmallVec<[Prov; 3]> = state.stack.drain(split..).collect();
-        let mut require = |mode, resource, address, via| {
+        let mut require = |mode, (resource, type_args): (StructHandleIdx, Vec<Type>), address, via| {
             if let Some(found) = found.as_deref_mut() {
-                found.entry((Access::plain(mode, resource, address), via)).or_insert(offset);
+                found.entry((Access { mode, resource, type_args, address }, via)).or_insert(offset);
             }
         };
         let pushed = match (instr, operands.as_slice()) {
@@ -255,20 +264,37 @@ impl Analysis<'_, '_> {
                 Prov::SignerOf(i) => Prov::SignerOf(i),
                 _ => Prov::Unknown,
             },
-            (Instr::Exists(d) | Instr::ImmBorrowGlobal(d), [address]) => {
-                require(AccessMode::Read, self.resource(offset, *d)?, self.address(*address), None);
+            (
+                Instr::Exists(_)
+                | Instr::ImmBorrowGlobal(_)
+                | Instr::ExistsGeneric(_)
+                | Instr::ImmBorrowGlobalGeneric(_),
+                [address],
+            ) => {
+                require(AccessMode::Read, self.resource(offset, instr)?, self.address(*address), None);
                 Prov::Unknown
             }
-            (Instr::MutBorrowGlobal(d) | Instr::MoveFrom(d), [address]) => {
-                require(AccessMode::Write, self.resource(offset, *d)?, self.address(*address), None);
+            (
+                Instr::MutBorrowGlobal(_)
+                | Instr::MoveFrom(_)
+                | Instr::MutBorrowGlobalGeneric(_)
+                | Instr::MoveFromGeneric(_),
+                [address],
+            ) => {
+                require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), None);
                 Prov::Unknown
             }
-            (Instr::MoveTo(d), [signer, _]) => {
-                require(AccessMode::Write, self.resource(offset, *d)?, self.signer_address(state, *signer), None);
+            (Instr::MoveTo(_) | Instr::MoveToGeneric(_), [signer, _]) => {
+                require(AccessMode::Write, self.resource(offset, instr)?, self.signer_address(state, *signer), None);
                 return Ok(());
             }
-            (Instr::Call(f), args) => {
-                let callee = view.module.function_handle(*f).ok_or_else(|| invariant("call out of bounds"))?;
+            (Instr::Call(_) | Instr::CallGeneric(_), args) => {
+                let (f, callee, type_args) = match instr {
+                    Instr::CallGeneric(f) => generics::function_inst(view.module, *f),
+                    Instr::Call(f) => view.module.function_handle(*f).map(|h| (*f, h, &[][..])),
+                    _ => None,
+                }
+                .ok_or_else(|| invariant("call out of bounds"))?;
                 for access in &callee.access.0 {
                     let arg = |j: u8| args.get(usize::from(j)).copied().unwrap_or(Prov::Unknown);
                     let address = match access.address {
@@ -276,7 +302,9 @@ impl Analysis<'_, '_> {
                         AddressSource::SignerOf(j) => self.signer_address(state, arg(j)),
                         fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
                     };
-                    require(access.mode, access.resource, address, Some(*f));
+                    // The callee's type parameters, as this call instantiates them.
+                    let args = access.type_args.iter().map(|t| t.substitute(type_args)).collect();
+                    require(access.mode, (access.resource, args), address, Some(f));
                 }
                 Prov::Unknown
             }

@@ -9,6 +9,11 @@
 //! consumes what it pops, the stack pass makes `ret` find exactly the return
 //! values, and the instructions that discard are checked by type. `abort`
 //! exits are exempt, as in Move: an aborted transaction keeps no state.
+//!
+//! A type parameter has the abilities its function declares as its
+//! constraints, and an instantiation what Move's rule gives it
+//! ([`ty::instantiated`]): a `T0` without `drop` cannot be popped, overwritten
+//! or left in a local at `ret`, and one without `copy` cannot be copied.
 
 use super::cfg::{self, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
@@ -74,7 +79,7 @@ impl Checker<'_, '_> {
     }
 
     fn has(&self, ty: &Type, ability: Abilities) -> bool {
-        ty::abilities(self.view.module, ty).has(ability)
+        ty::abilities(self.view.module, &self.view.handle.type_params, ty).has(ability)
     }
 
     fn local_type(&self, offset: usize, local: LocalIdx) -> Result<&Type, VerifyError> {

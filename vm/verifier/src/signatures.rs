@@ -6,13 +6,27 @@
 //! struct's abilities and never contain the struct itself; access specs name
 //! `key` types and parameters of the right type; entry functions take only
 //! what a transaction can supply.
+//!
+//! Generics (see [`generics`]): every instantiation, in a type, in an
+//! instantiation the code uses or in an access, satisfies the constraints of
+//! its parameters, where a type parameter in scope has the abilities it is
+//! declared with; no type argument is a reference or holds a signer. A
+//! struct's fields may use its phantom parameters only as phantom arguments
+//! of other structs. Field abilities are checked assuming each non-phantom
+//! parameter has every ability (an instantiation has only the abilities its
+//! arguments allow, [`ty::instantiated`]). An entry function may be generic (a
+//! transaction names its type arguments), but its parameters stay plain
+//! data: a `T0` parameter is not something a transaction can supply.
+//! Last, generic recursion that would need infinitely many instantiations
+//! is refused ([`instantiation_loops`]).
 
 use std::collections::BTreeMap;
 
 use super::error::{VerifyError, VerifyErrorKind};
-use super::ty;
+use super::generics::{self, check_instantiation, check_type_constraints};
+use super::{instantiation_loops, ty};
 use resin_format::file_format::{
-    Abilities, AddressSource, ConstValue, FunctionHandle, Module, StructDef, StructHandleIdx, Type,
+    Abilities, AddressSource, ConstValue, FunctionHandle, Instr, Module, StructDef, StructHandleIdx, Type,
 };
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
@@ -23,9 +37,14 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
         check_handle(module, handle).map_err(fn_err)?;
         for local in &def.locals {
             check_local_type(module, local).map_err(fn_err)?;
+            check_type_constraints(module, &handle.type_params, local).map_err(fn_err)?;
         }
         if def.is_entry {
             check_entry(module, handle).map_err(fn_err)?;
+        }
+        for (offset, instr) in def.code.iter().enumerate() {
+            check_instr(module, &handle.type_params, instr)
+                .map_err(|kind| VerifyError::function(module, index, Some(super::cfg::offset16(offset)), kind))?;
         }
     }
     for handle in module.function_handles.iter().filter(|h| h.module.0 != 0) {
@@ -56,10 +75,45 @@ pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
             }));
         }
     }
+    check_tables(module).map_err(err)?;
     for def in &module.structs {
         check_struct(module, def).map_err(err)?;
     }
-    check_no_recursion(module).map_err(err)
+    check_no_recursion(module).map_err(err)?;
+    instantiation_loops::verify(module)
+}
+
+/// The instantiation tables hold no reference or signer, whoever uses them;
+/// their constraints are checked where they are used, in the user's scope.
+fn check_tables(module: &Module) -> Result<(), VerifyErrorKind> {
+    let struct_args = module.struct_instantiations.iter().map(|i| &i.type_args);
+    for args in struct_args.chain(module.function_instantiations.iter().map(|i| &i.type_args)) {
+        let unconstrained = std::iter::repeat(Abilities::EMPTY);
+        // A type parameter has every ability here: only the shape is checked.
+        check_instantiation(module, &[ty::ALL; 32], "an instantiation", unconstrained, args)?;
+    }
+    Ok(())
+}
+
+/// The instantiation or vector element type an instruction names satisfies
+/// its constraints in the scope of the function (type parameter `i` has
+/// `params[i]`).
+fn check_instr(module: &Module, params: &[Abilities], instr: &Instr) -> Result<(), VerifyErrorKind> {
+    if let Instr::CallGeneric(f) = instr {
+        if let Some((_, callee, args)) = generics::function_inst(module, *f) {
+            check_instantiation(module, params, &callee.name, callee.type_params.iter().copied(), args)?;
+        }
+        return Ok(());
+    }
+    if let Some((def, args)) = generics::struct_operand(module, instr) {
+        let handle = module.structs.get(def.index()).map(|d| d.handle);
+        if let Some((idx, h)) = handle.and_then(|idx| module.struct_handle(idx).map(|h| (idx, h))) {
+            let constraints = h.type_params.iter().map(|p| p.constraints);
+            check_instantiation(module, params, &ty::struct_display(module, idx), constraints, args)?;
+        }
+        return Ok(());
+    }
+    generics::instr_types(module, instr).iter().try_for_each(|ty| check_type_constraints(module, params, ty))
 }
 
 /// How a type misuses references.
@@ -101,16 +155,21 @@ fn check_local_type(module: &Module, ty: &Type) -> Result<(), VerifyErrorKind> {
 }
 
 fn check_handle(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErrorKind> {
-    for param in &handle.params {
-        check_local_type(module, param)?;
-    }
+    let scope = &handle.type_params;
     // A returned reference is checked where it is made: the references pass
     // proves it derives only from the function's reference parameters.
-    for ret in &handle.returns {
-        check_local_type(module, ret)?;
+    for ty in handle.params.iter().chain(&handle.returns) {
+        check_local_type(module, ty)?;
+        check_type_constraints(module, scope, ty)?;
     }
     for access in &handle.access.0 {
-        let abilities = module.struct_handle(access.resource).map_or(Abilities::EMPTY, |h| h.abilities);
+        let resource = module.struct_handle(access.resource);
+        let abilities = resource.map_or(Abilities::EMPTY, |h| h.abilities);
+        if let Some(h) = resource {
+            let constraints = h.type_params.iter().map(|p| p.constraints);
+            let name = ty::struct_display(module, access.resource);
+            check_instantiation(module, scope, &name, constraints, &access.type_args)?;
+        }
         if !abilities.has(Abilities::KEY) {
             return Err(VerifyErrorKind::AccessOnNonKeyType {
                 function: handle.name.as_str().into(),
@@ -155,7 +214,7 @@ fn check_entry(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErr
         if ret.is_reference() {
             return Err(VerifyErrorKind::ReturnsReference { ty: ty::display(module, ret).into() });
         }
-        if !ty::abilities(module, ret).has(Abilities::DROP) {
+        if !ty::abilities(module, &handle.type_params, ret).has(Abilities::DROP) {
             return Err(VerifyErrorKind::EntryReturnWithoutDrop { ty: ty::display(module, ret).into() });
         }
     }
@@ -193,39 +252,77 @@ fn value_has_type(value: &ConstValue, ty: &Type) -> bool {
 
 fn check_struct(module: &Module, def: &StructDef) -> Result<(), VerifyErrorKind> {
     let struct_name = module.struct_name(def).unwrap_or_default();
-    let abilities = module.struct_handle(def.handle).map_or(Abilities::EMPTY, |h| h.abilities);
+    let Some(handle) = module.struct_handle(def.handle) else { return Ok(()) };
+    let declared: Vec<Abilities> = handle.type_params.iter().map(|p| p.constraints).collect();
+    // For the field abilities, a non-phantom parameter counts as having every
+    // ability: an instantiation loses those its arguments lack anyway.
+    let assumed: Vec<Abilities> =
+        handle.type_params.iter().map(|p| if p.is_phantom { p.constraints } else { ty::ALL }).collect();
     for field in &def.fields {
+        let field_error = |field_name: &str| (Box::<str>::from(struct_name), Box::<str>::from(field_name));
         if contains_reference(&field.ty) {
-            return Err(VerifyErrorKind::ReferenceInStructField {
-                struct_name: struct_name.into(),
-                field: field.name.as_str().into(),
-            });
+            let (struct_name, field) = field_error(&field.name);
+            return Err(VerifyErrorKind::ReferenceInStructField { struct_name, field });
         }
-        if *ty::base(&field.ty) == Type::Signer {
-            return Err(VerifyErrorKind::SignerInStructField {
-                struct_name: struct_name.into(),
-                field: field.name.as_str().into(),
-            });
+        if field.ty.preorder().any(|t| *t == Type::Signer) {
+            let (struct_name, field) = field_error(&field.name);
+            return Err(VerifyErrorKind::SignerInStructField { struct_name, field });
         }
-        let field_abilities = ty::abilities(module, &field.ty);
-        let required = [
-            (Abilities::COPY, Abilities::COPY, "copy"),
-            (Abilities::DROP, Abilities::DROP, "drop"),
-            (Abilities::STORE, Abilities::STORE, "store"),
-            (Abilities::KEY, Abilities::STORE, "store"),
-        ];
-        for (declared, needed, ability) in required {
-            if abilities.has(declared) && !field_abilities.has(needed) {
+        if let Some(param) = phantom_misuse(module, &field.ty, &handle.type_params) {
+            let (struct_name, field) = field_error(&field.name);
+            return Err(VerifyErrorKind::PhantomParameterInField { struct_name, field, param });
+        }
+        check_type_constraints(module, &declared, &field.ty)?;
+        let field_abilities = ty::abilities(module, &assumed, &field.ty);
+        for (declared, needed) in ty::REQUIREMENTS {
+            if handle.abilities.has(declared) && !field_abilities.has(needed) {
+                let (struct_name, field) = field_error(&field.name);
                 return Err(VerifyErrorKind::FieldMissingAbility {
-                    struct_name: struct_name.into(),
-                    field: field.name.as_str().into(),
-                    ability,
+                    struct_name,
+                    field,
+                    ability: ability_name(needed),
                     required_by_key: declared == Abilities::KEY,
                 });
             }
         }
     }
     Ok(())
+}
+
+fn ability_name(ability: Abilities) -> &'static str {
+    match ability {
+        Abilities::COPY => "copy",
+        Abilities::DROP => "drop",
+        Abilities::KEY => "key",
+        _ => "store",
+    }
+}
+
+/// A phantom type parameter of the struct used anywhere but as a phantom
+/// argument of a struct (Move's rule: `vector<T>` or `Box<T>` with `T`
+/// phantom would make `T` part of the value). Iterative.
+fn phantom_misuse(module: &Module, ty: &Type, params: &[resin_format::file_format::StructTypeParam]) -> Option<u16> {
+    let mut stack = vec![(ty, false)];
+    while let Some((current, phantom_position)) = stack.pop() {
+        match current {
+            Type::TypeParam(i) => {
+                let phantom = params.get(usize::from(*i)).is_some_and(|p| p.is_phantom);
+                if phantom && !phantom_position {
+                    return Some(*i);
+                }
+            }
+            Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => stack.push((inner, false)),
+            Type::StructInst(handle, args) => {
+                let positions = module.struct_handle(*handle).map(|h| &h.type_params);
+                for (index, arg) in args.iter().enumerate() {
+                    let phantom = positions.and_then(|p| p.get(index)).is_some_and(|p| p.is_phantom);
+                    stack.push((arg, phantom));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Kahn's algorithm over "struct A has a field mentioning own struct B": what
@@ -237,8 +334,9 @@ fn check_no_recursion(module: &Module) -> Result<(), VerifyErrorKind> {
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); module.structs.len()];
     let mut in_degree = vec![0usize; module.structs.len()];
     for (from, def) in module.structs.iter().enumerate() {
-        for field in &def.fields {
-            if let Type::Struct(handle) = ty::base(&field.ty) {
+        // Through type arguments too: `S { f: vector<Box<S>> }` contains itself.
+        for node in def.fields.iter().flat_map(|f| f.ty.preorder()) {
+            if let Type::Struct(handle) | Type::StructInst(handle, _) = node {
                 if let Some(&to) = def_of.get(handle) {
                     edges[from].push(to);
                     in_degree[to] += 1;

@@ -6,6 +6,7 @@
 
 use super::cfg::{self, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
+use super::generics;
 use super::limits::MAX_STACK_HEIGHT;
 use super::FunctionView;
 use resin_format::file_format::{Instr, Module};
@@ -28,18 +29,20 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Eq | Neq | Lt | Gt | Le | Ge
         | VecImmBorrow(_) | VecMutBorrow(_) => (2, 1),
         VecSwap(_) => (3, 0),
-        // Bounds rejects generic code before this pass runs.
-        CallGeneric(_)
-        | PackGeneric(_)
-        | UnpackGeneric(_)
-        | ImmBorrowFieldGeneric(_)
+        EmitGeneric(_) => (1, 0),
+        ImmBorrowFieldGeneric(_)
         | MutBorrowFieldGeneric(_)
         | ExistsGeneric(_)
         | ImmBorrowGlobalGeneric(_)
         | MutBorrowGlobalGeneric(_)
-        | MoveFromGeneric(_)
-        | MoveToGeneric(_)
-        | EmitGeneric(_) => return None,
+        | MoveFromGeneric(_) => (1, 1),
+        MoveToGeneric(_) => (2, 0),
+        CallGeneric(f) => {
+            let (_, handle, _) = generics::function_inst(module, *f)?;
+            (handle.params.len(), handle.returns.len())
+        }
+        PackGeneric(i) => (generics::struct_inst(module, *i)?.def.fields.len(), 1),
+        UnpackGeneric(i) => (1, generics::struct_inst(module, *i)?.def.fields.len()),
         Call(f) => {
             let handle = module.function_handle(*f)?;
             (handle.params.len(), handle.returns.len())

@@ -6,6 +6,12 @@
 //! kind of reference to the right type passes, and the references pass rejects
 //! the immutable one by name. Abilities are not checked here either: the
 //! resources pass does that with the operand types this pass records.
+//!
+//! Generic code is typed in terms of the function's own type parameters
+//! (`T0` equals only `T0`): a generic instruction's struct or callee types
+//! are its declared ones with the instantiation's arguments substituted, and
+//! every type built so is held to the type size limits (`TypeTooDeep`,
+//! `TypeTooLarge`), so nesting cannot grow past them by substitution.
 
 use std::rc::Rc;
 
@@ -13,7 +19,8 @@ use smallvec::SmallVec;
 
 use super::cfg::{self, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
-use super::{stack, ty, FunctionView};
+use super::generics::{self, StructInst};
+use super::{limits, stack, ty, FunctionView};
 use resin_format::file_format::{Instr, LocalIdx, SignatureIdx, StructDef, StructDefIdx, Type};
 
 /// A stack slot's type. Shared, so that copying a block's entry state is a
@@ -91,6 +98,12 @@ fn boxed(ty: &Type) -> Box<Type> {
 }
 
 impl Checker<'_, '_> {
+    /// `ty`, when it is within the type size limits (it was built by substitution).
+    fn sized(&self, offset: usize, ty: Type) -> Result<Type, VerifyError> {
+        limits::check_depth(&ty).map_err(|kind| self.view.error(Some(offset), kind))?;
+        Ok(ty)
+    }
+
     fn invariant(&self, offset: usize, detail: &'static str) -> VerifyError {
         self.view.error(Some(offset), VerifyErrorKind::VerifierInvariant { detail })
     }
@@ -148,6 +161,16 @@ impl Checker<'_, '_> {
             module.signatures.get(s.index()).ok_or_else(|| self.invariant(offset, "signature out of bounds"))
         };
         let wrong_arity = || self.invariant(offset, "operand count differs from the stack effect");
+        let inst = |i: &resin_format::file_format::StructInstIdx| -> Result<(StructInst<'_>, Type), VerifyError> {
+            let inst = generics::struct_inst(module, *i)
+                .ok_or_else(|| self.invariant(offset, "struct instantiation out of bounds"))?;
+            let ty = self.sized(offset, inst.ty())?;
+            Ok((inst, ty))
+        };
+        let field_type = |inst: &StructInst<'_>, field: usize| -> Result<Type, VerifyError> {
+            let ty = inst.field_type(field).ok_or_else(|| self.invariant(offset, "field out of bounds"))?;
+            self.sized(offset, ty)
+        };
 
         use Instr::*;
         let mut push = |slot: Slot| stack.push(slot);
@@ -278,6 +301,65 @@ impl Checker<'_, '_> {
                 push(Type::Address.into());
             }
             (Emit(d), [value]) => exact(&struct_def(d)?.1, value)?,
+            (CallGeneric(f), args) => {
+                let (_, callee, type_args) =
+                    generics::function_inst(module, *f).ok_or_else(|| self.invariant(offset, "call out of bounds"))?;
+                let instantiate = |t: &Type| self.sized(offset, t.substitute(type_args));
+                let params = callee.params.iter().map(instantiate).collect::<Result<Vec<_>, _>>()?;
+                all_exact(&params, args)?;
+                for ret in &callee.returns {
+                    push(Slot::new(instantiate(ret)?));
+                }
+            }
+            (PackGeneric(i), fields) => {
+                let (inst, packed) = inst(i)?;
+                let field_types =
+                    (0..inst.def.fields.len()).map(|f| field_type(&inst, f)).collect::<Result<Vec<_>, _>>()?;
+                all_exact(&field_types, fields)?;
+                push(packed.into());
+            }
+            (UnpackGeneric(i), [value]) => {
+                let (inst, packed) = inst(i)?;
+                exact(&packed, value)?;
+                for f in 0..inst.def.fields.len() {
+                    push(Slot::new(field_type(&inst, f)?));
+                }
+            }
+            (ImmBorrowFieldGeneric(field) | MutBorrowFieldGeneric(field), [reference]) => {
+                let (inst, owner) = inst(&field.owner)?;
+                reference_to(&owner, reference)?;
+                let field_ty = Box::new(field_type(&inst, usize::from(field.field))?);
+                push(
+                    if matches!(instr, ImmBorrowFieldGeneric(_)) {
+                        Type::Ref(field_ty)
+                    } else {
+                        Type::MutRef(field_ty)
+                    }
+                    .into(),
+                );
+            }
+            (
+                ExistsGeneric(i) | ImmBorrowGlobalGeneric(i) | MutBorrowGlobalGeneric(i) | MoveFromGeneric(i),
+                [address],
+            ) => {
+                let (_, resource) = inst(i)?;
+                exact(&Type::Address, address)?;
+                push(
+                    match instr {
+                        ExistsGeneric(_) => Type::Bool,
+                        ImmBorrowGlobalGeneric(_) => Type::Ref(Box::new(resource)),
+                        MutBorrowGlobalGeneric(_) => Type::MutRef(Box::new(resource)),
+                        _ => resource,
+                    }
+                    .into(),
+                );
+            }
+            (MoveToGeneric(i), [signer, value]) => {
+                let (_, resource) = inst(i)?;
+                exact(&Type::Ref(Box::new(Type::Signer)), signer)?;
+                exact(&resource, value)?;
+            }
+            (EmitGeneric(i), [value]) => exact(&inst(i)?.1, value)?,
             (VecPack(s, _), elems) => {
                 let elem = element(s)?;
                 elems.iter().try_for_each(|e| exact(elem, e))?;

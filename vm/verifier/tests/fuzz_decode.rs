@@ -10,7 +10,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use resin_format::assembler::assemble;
 use resin_format::disasm::disassemble;
-use resin_format::encoding::{decode_module, encode_module, DecodeError, HEADER_LEN, MAGIC};
+use resin_format::encoding::{decode_module, encode_module, DecodeError, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use resin_verifier::verify_module;
 
 /// splitmix64: a small deterministic generator, so a failure reproduces.
@@ -66,13 +66,14 @@ fn feed(bytes: &[u8], outcomes: &mut Outcomes) {
 fn random_bytes_never_panic() {
     let mut rng = Rng(1);
     let mut outcomes = Outcomes::default();
-    let header = [MAGIC.as_slice(), &[1, 0]].concat();
+    // Version 1 (no generics) and the current version, which has them.
+    let headers = [[MAGIC.as_slice(), &[1, 0]].concat(), [MAGIC.as_slice(), &FORMAT_VERSION.to_le_bytes()].concat()];
     for i in 0..10_000 {
         let len = rng.below(160);
         let mut bytes = rng.bytes(len);
         // Most inputs carry a valid header, or the body decoder would hardly be reached.
         if i % 10 != 0 {
-            bytes.splice(0..0, header.iter().copied());
+            bytes.splice(0..0, headers[i % 2].iter().copied());
         }
         feed(&bytes, &mut outcomes);
     }
@@ -80,9 +81,13 @@ fn random_bytes_never_panic() {
     assert!(outcomes.rejected > 9_000, "{outcomes:?}");
 }
 
-/// Valid encodings: the coin module and random well-formed modules.
+/// Valid encodings: the coin module, the generic coin module and random
+/// well-formed modules (with generics).
 fn seeds() -> Vec<Vec<u8>> {
-    let mut seeds = vec![encode_module(&assemble(include_str!("../../format/tests/data/coin.rasm")).unwrap())];
+    let mut seeds = vec![
+        encode_module(&assemble(include_str!("../../format/tests/data/coin.rasm")).unwrap()),
+        encode_module(&assemble(include_str!("../../format/tests/data/generic_coin.rasm")).unwrap()),
+    ];
     let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
     let strategy = common::arb_well_formed_module();
     for _ in 0..40 {
@@ -123,13 +128,20 @@ fn mutated_modules_never_panic() {
     for seed in &seeds {
         assert!(decode_module(seed).is_ok(), "seeds are valid");
     }
-    let coin = decode_module(&seeds[0]).unwrap();
-    assert_eq!(verify_module(&coin), Ok(()), "the coin module verifies, so its mutations reach every verifier pass");
+    for coin in &seeds[..2] {
+        let coin = decode_module(coin).unwrap();
+        assert_eq!(
+            verify_module(&coin),
+            Ok(()),
+            "the coin modules verify, so their mutations reach every verifier pass"
+        );
+    }
     let mut rng = Rng(2);
     let mut outcomes = Outcomes::default();
     for _ in 0..12_000 {
-        // Half the mutations start from the coin module, which verifies: they reach the verifier's later passes.
-        let seed = if rng.below(2) == 0 { &seeds[0] } else { &seeds[rng.below(seeds.len())] };
+        // Half the mutations start from a coin module (plain or generic),
+        // which verifies: they reach the verifier's later passes.
+        let seed = if rng.below(2) == 0 { &seeds[rng.below(2)] } else { &seeds[rng.below(seeds.len())] };
         feed(&mutate(seed, &mut rng), &mut outcomes);
     }
     eprintln!("mutations: {outcomes:?}");

@@ -5,6 +5,8 @@
 mod access;
 #[path = "verifier/assembled.rs"]
 mod assembled;
+#[path = "verifier/assembled_generics.rs"]
+mod assembled_generics;
 #[path = "verifier/builder.rs"]
 mod builder;
 #[path = "verifier/code.rs"]
@@ -13,6 +15,12 @@ mod code;
 mod coin;
 #[path = "verifier/fuzz.rs"]
 mod fuzz;
+#[path = "verifier/generic_limits.rs"]
+mod generic_limits;
+#[path = "verifier/generic_rejections.rs"]
+mod generic_rejections;
+#[path = "verifier/generics.rs"]
+mod generics;
 #[path = "verifier/limits.rs"]
 mod limits;
 #[path = "verifier/minting.rs"]

@@ -1,7 +1,7 @@
 //! The parsed, not yet resolved, form of an assembly file. Names stay names
 //! here; `build.rs` turns them into table indexes.
 
-use crate::file_format::{Abilities, AccessMode, AccountAddress, ConstValue};
+use crate::file_format::{Abilities, AccessMode, AccountAddress, ConstValue, StructTypeParam};
 use crate::opcodes::OpInfo;
 
 use super::lexer::Pos;
@@ -41,7 +41,25 @@ pub(crate) enum TypeAst {
     Vector(Box<TypeAst>),
     Ref(Box<TypeAst>),
     MutRef(Box<TypeAst>),
-    Struct(Located<NameRef>),
+    /// `Name` (`None`) or `Name<A, B>` (`Some`; `Name<>` is `Some(vec![])`, a
+    /// distinct type on the wire).
+    Struct(Located<NameRef>, Option<Vec<TypeAst>>),
+    /// `T3` (checked against the enclosing declaration's type parameters) or
+    /// `#T3` (`raw`: taken unchecked).
+    Param {
+        index: u16,
+        raw: bool,
+        pos: Pos,
+    },
+}
+
+/// What a generic instruction names: an instantiation written inline
+/// (`Coin<u64>`, `coin::merge<T0>`, `#2<u8>` for definition or handle 2), or a
+/// raw index into the instantiation table (`#5`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum InstRef {
+    Raw(u16),
+    Inline(Located<NameRef>, Vec<TypeAst>),
 }
 
 /// A local slot, a constant or a field, named or numbered.
@@ -63,6 +81,8 @@ pub(crate) enum AddressAst {
 pub(crate) struct AccessAst {
     pub mode: AccessMode,
     pub resource: Located<NameRef>,
+    /// `Balance<T0>(..)`; `None` for `Balance(..)`.
+    pub type_args: Option<Vec<TypeAst>>,
     pub address: AddressAst,
 }
 
@@ -86,6 +106,9 @@ pub(crate) enum OperandAst {
     Signature(TypeAst),
     RawSignature(u16),
     Immediate(u128),
+    StructInst(InstRef),
+    FunctionInst(InstRef),
+    FieldInst(InstRef, Slot),
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +123,8 @@ pub(crate) struct FunAst {
     pub public: bool,
     pub entry: bool,
     pub name: Located<NameRef>,
+    /// The constraints of `<T0: store, T1>`, in order.
+    pub type_params: Vec<Abilities>,
     pub params: Vec<Param>,
     pub returns: Vec<TypeAst>,
     pub access: Vec<Located<AccessAst>>,
@@ -115,9 +140,26 @@ pub(crate) struct FieldAst {
 #[derive(Clone, Debug)]
 pub(crate) enum Item {
     Module(AccountAddress, String),
-    Use { address: AccountAddress, name: String, alias: Option<String> },
-    Struct { name: Located<NameRef>, abilities: Abilities, fields: Option<Vec<FieldAst>> },
-    Const { name: String, ty: TypeAst, value: ConstValue },
+    Use {
+        address: AccountAddress,
+        name: String,
+        alias: Option<String>,
+    },
+    Struct {
+        name: Located<NameRef>,
+        type_params: Vec<StructTypeParam>,
+        abilities: Abilities,
+        fields: Option<Vec<FieldAst>>,
+    },
+    Const {
+        name: String,
+        ty: TypeAst,
+        value: ConstValue,
+    },
     Signature(TypeAst),
+    /// `struct_inst Coin<u64>`: an explicit struct instantiation table entry.
+    StructInst(Located<NameRef>, Vec<TypeAst>),
+    /// `fun_inst f<u64>`: an explicit function instantiation table entry.
+    FunInst(Located<NameRef>, Vec<TypeAst>),
     Fun(FunAst),
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::encoding::limits::{MAX_CODE_LEN, MAX_LOCALS};
 
 use super::ast::*;
-use super::build::{push, Builder};
+use super::build::{intern, Builder};
 use super::lexer::Pos;
 use super::operands::instr_from_operands;
 use super::AsmError;
@@ -39,6 +39,13 @@ fn index(value: u128, max: u128, what: &str, pos: Pos) -> Result<u128> {
 }
 
 pub(crate) fn build_body(b: &mut Builder, def: u16, fun: &FunAst, body: &[Located<BodyLine>]) -> Result<()> {
+    b.scope = Some(fun.type_params.len());
+    let built = build_code(b, def, fun, body);
+    b.scope = None;
+    built
+}
+
+fn build_code(b: &mut Builder, def: u16, fun: &FunAst, body: &[Located<BodyLine>]) -> Result<()> {
     let mut scope = Scope { locals: HashMap::new(), labels: HashMap::new() };
     for (slot, param) in fun.params.iter().enumerate() {
         scope.name_local(&param.name, slot, param.pos)?;
@@ -107,33 +114,48 @@ fn operand_value(b: &mut Builder, scope: &Scope, operand: &Located<OperandAst>) 
             b.consts.get(name).map(|&i| u128::from(i)).ok_or_else(|| pos.error(format!("unknown constant `{name}`")))
         }
         OperandAst::Const(Slot::Index(i)) => index(*i, u16_max, "constant", pos),
-        OperandAst::Function(name) => Ok(u128::from(b.function_handle(&located(name))?.0)),
-        OperandAst::StructDef(name) => Ok(u128::from(b.struct_def(&located(name))?)),
+        OperandAst::Function(name) => Ok(u128::from(b.function_ref(&located(name), None)?.0)),
+        OperandAst::StructDef(name) => Ok(u128::from(b.struct_def(&located(name), None)?)),
         OperandAst::Field(owner, field) => {
-            let def = b.struct_def(&located(owner))?;
-            let field = match field {
-                Slot::Index(i) => index(*i, u16_max, "field", pos)?,
-                Slot::Name(name) => {
-                    b.m.structs
-                        .get(usize::from(def))
-                        .and_then(|d| d.fields.iter().position(|f| &f.name == name))
-                        .map(|i| i as u128)
-                        .ok_or_else(|| pos.error(format!("the struct has no field `{name}`")))?
-                }
-            };
+            let def = b.struct_def(&located(owner), None)?;
+            let field = field_index(b, Some(def), field, pos)?;
             Ok((u128::from(def) << 16) | field)
+        }
+        OperandAst::StructInst(inst) => struct_inst(b, inst).map(u128::from),
+        OperandAst::FunctionInst(InstRef::Raw(i)) => Ok(u128::from(*i)),
+        OperandAst::FunctionInst(InstRef::Inline(name, args)) => Ok(u128::from(b.function_inst(name, args)?)),
+        OperandAst::FieldInst(owner, field) => {
+            let inst = struct_inst(b, owner)?;
+            let def = b.m.struct_instantiations.get(usize::from(inst)).map(|i| i.def.0);
+            let field = field_index(b, def, field, pos)?;
+            Ok((u128::from(inst) << 16) | field)
         }
         OperandAst::Signature(ty) => {
             let ty = b.ty(ty)?;
-            let existing = b.m.signatures.iter().position(|t| *t == ty);
-            let at = match existing {
-                Some(at) => at as u128,
-                None => u128::from(push(&mut b.m.signatures, ty, "signatures", pos)?),
-            };
-            Ok(at)
+            Ok(u128::from(intern(&mut b.m.signatures, &mut b.signature_index, ty, "signatures", pos)?))
         }
         OperandAst::RawSignature(i) => Ok(u128::from(*i)),
         // The parser checked the immediate against its kind; `instr_from_operands` checks again.
         OperandAst::Immediate(value) => Ok(*value),
+    }
+}
+
+/// The index of a struct instantiation operand: raw, or looked up (appended on first use).
+fn struct_inst(b: &mut Builder, inst: &InstRef) -> Result<u16> {
+    match inst {
+        InstRef::Raw(i) => Ok(*i),
+        InstRef::Inline(name, args) => b.struct_inst(name, args),
+    }
+}
+
+/// A field by number, or by name among the fields of definition `def`.
+fn field_index(b: &Builder, def: Option<u16>, field: &Slot, pos: Pos) -> Result<u128> {
+    match field {
+        Slot::Index(i) => index(*i, u128::from(u16::MAX), "field", pos),
+        Slot::Name(name) => def
+            .and_then(|def| b.m.structs.get(usize::from(def)))
+            .and_then(|d| d.fields.iter().position(|f| &f.name == name))
+            .map(|i| i as u128)
+            .ok_or_else(|| pos.error(format!("the struct has no field `{name}`"))),
     }
 }

@@ -4,11 +4,17 @@
 //! 1. declarations, in file order: module handles (`use`, and on demand for a
 //!    qualified declaration), struct and function handles and definitions,
 //!    constants and explicit signatures. Table order is declaration order.
-//! 2. types: fields, constants, signatures, function signatures and access specs.
-//! 3. function bodies (`body.rs`); signature-pool entries named inline by
-//!    vector instructions are appended on first use.
+//! 2. types: fields, constants, signatures, explicit instantiations
+//!    (`struct_inst`, `fun_inst`), function signatures and access specs.
+//! 3. function bodies (`body.rs`); signature-pool and instantiation entries
+//!    named inline by instructions are appended on first use.
+//!
+//! `T0`, `T1`, ... are checked against the type parameters of the enclosing
+//! struct or function ([`Builder::scope`]); at module level (`signature`,
+//! `const`, `struct_inst`, `fun_inst`) there is nothing to check them against.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::encoding::limits::MAX_TABLE_LEN;
 use crate::file_format::*;
@@ -36,6 +42,35 @@ pub(crate) fn push<T>(table: &mut Vec<T>, item: T, what: &str, pos: Pos) -> Resu
     Ok(index)
 }
 
+/// Looks `item` up through `index` (each distinct entry's first position in
+/// `table`), else appends it: a lookup by value that stays linear in the
+/// number of uses, for tables of tens of thousands of entries.
+pub(crate) fn intern<T: Clone + Hash + Eq>(
+    table: &mut Vec<T>,
+    index: &mut HashMap<T, u16>,
+    item: T,
+    what: &str,
+    pos: Pos,
+) -> Result<u16> {
+    if let Some(&at) = index.get(&item) {
+        return Ok(at);
+    }
+    let at = push(table, item.clone(), what, pos)?;
+    index.insert(item, at);
+    Ok(at)
+}
+
+/// The first position of each distinct entry of `table`.
+fn first_positions<T: Clone + Hash + Eq>(table: &[T]) -> HashMap<T, u16> {
+    let mut index = HashMap::new();
+    for (at, item) in table.iter().enumerate() {
+        if let Ok(at) = u16::try_from(at) {
+            index.entry(item.clone()).or_insert(at);
+        }
+    }
+    index
+}
+
 pub(crate) struct Builder {
     pub m: Module,
     modules: HashMap<ModuleId, u16>,
@@ -47,6 +82,14 @@ pub(crate) struct Builder {
     pub consts: HashMap<String, u16>,
     /// Where each function handle was first declared, for conflict messages.
     function_decl_pos: HashMap<u16, Pos>,
+    /// The number of type parameters of the struct or function whose types
+    /// are being resolved; `None` at module level, where `Tn` is unchecked.
+    pub scope: Option<usize>,
+    /// Lookups by value into the tables that bodies name inline, built once
+    /// the explicit entries are known (after pass 2).
+    pub signature_index: HashMap<Type, u16>,
+    struct_inst_index: HashMap<StructInstantiation, u16>,
+    function_inst_index: HashMap<FunctionInstantiation, u16>,
 }
 
 /// What pass 1 learned about a `fun` item, for passes 2 and 3.
@@ -79,6 +122,10 @@ impl Builder {
             function_defs: HashMap::new(),
             consts: HashMap::new(),
             function_decl_pos: HashMap::new(),
+            scope: None,
+            signature_index: HashMap::new(),
+            struct_inst_index: HashMap::new(),
+            function_inst_index: HashMap::new(),
         }
     }
 
@@ -156,15 +203,99 @@ impl Builder {
         })
     }
 
-    /// The definition index of a struct named in `pack`, `move_to`, a field operand, ...
-    pub fn struct_def(&mut self, name: &Located<NameRef>) -> Result<u16> {
+    /// The definition index of a struct named in `pack`, `move_to`, a field
+    /// operand, ... (`args`: `None`), or in a generic instruction or a
+    /// `struct_inst` with `args` type arguments. A named struct must take
+    /// that many type arguments; a raw `#N` is taken unchecked.
+    pub fn struct_def(&mut self, name: &Located<NameRef>, args: Option<usize>) -> Result<u16> {
         if let NameRef::Raw(index) = name.node {
             return Ok(index);
         }
         let handle = self.struct_handle(name)?;
-        self.struct_defs.get(&handle.0).copied().ok_or_else(|| {
+        let def = self.struct_defs.get(&handle.0).copied().ok_or_else(|| {
             name.pos.error("this instruction needs a struct defined in this module (with a `{ fields }` body)")
-        })
+        })?;
+        let params = self.struct_type_params(handle);
+        match args {
+            None if params > 0 => Err(name.pos.error(format!(
+                "struct `{}` is generic: use the `_generic` instruction with its type arguments",
+                self.struct_display(handle)
+            ))),
+            Some(n) if params == 0 && n > 0 => Err(name.pos.error(format!(
+                "struct `{}` is not generic: use the instruction without `_generic`",
+                self.struct_display(handle)
+            ))),
+            Some(n) => self.check_arity("struct", &self.struct_display(handle), params, n, name.pos).map(|()| def),
+            None => Ok(def),
+        }
+    }
+
+    fn struct_type_params(&self, handle: StructHandleIdx) -> usize {
+        self.m.struct_handles.get(handle.index()).map_or(0, |h| h.type_params.len())
+    }
+
+    fn struct_display(&self, handle: StructHandleIdx) -> String {
+        self.m.struct_handles.get(handle.index()).map_or_else(|| format!("#{}", handle.0), |h| h.name.clone())
+    }
+
+    fn check_arity(&self, what: &str, name: &str, params: usize, args: usize, pos: Pos) -> Result<()> {
+        if params == args {
+            return Ok(());
+        }
+        Err(pos.error(match (params, args) {
+            (0, _) => format!("{what} `{name}` is not generic: it takes no type arguments"),
+            (_, 0) => format!("{what} `{name}` is generic: write `{name}<..>` with {params} type argument(s)"),
+            _ => format!("{what} `{name}` takes {params} type argument(s), found {args}"),
+        }))
+    }
+
+    /// The function handle of a `call` (`args`: `None`), or of a
+    /// `call_generic` or a `fun_inst` with `args` type arguments; named
+    /// functions are checked like [`Builder::struct_def`].
+    pub fn function_ref(&mut self, name: &Located<NameRef>, args: Option<usize>) -> Result<FunctionHandleIdx> {
+        let handle = self.function_handle(name)?;
+        if matches!(name.node, NameRef::Raw(_)) {
+            return Ok(handle);
+        }
+        let (params, display) = self
+            .m
+            .function_handles
+            .get(handle.index())
+            .map_or((0, String::new()), |h| (h.type_params.len(), h.name.clone()));
+        match args {
+            None if params > 0 => {
+                Err(name.pos.error(format!("function `{display}` is generic: use `call_generic {display}<..>`")))
+            }
+            None => Ok(handle),
+            Some(n) => self.check_arity("function", &display, params, n, name.pos).map(|()| handle),
+        }
+    }
+
+    /// The index of `Name<args>` in the struct instantiation table, appended on first use.
+    pub fn struct_inst(&mut self, name: &Located<NameRef>, args: &[TypeAst]) -> Result<u16> {
+        let def = self.struct_def(name, Some(args.len()))?;
+        let inst = StructInstantiation { def: StructDefIdx(def), type_args: self.types(args)? };
+        let table = &mut self.m.struct_instantiations;
+        intern(table, &mut self.struct_inst_index, inst, "struct instantiations", name.pos)
+    }
+
+    /// The index of `f<args>` in the function instantiation table, appended on first use.
+    pub fn function_inst(&mut self, name: &Located<NameRef>, args: &[TypeAst]) -> Result<u16> {
+        let handle = self.function_ref(name, Some(args.len()))?;
+        let inst = FunctionInstantiation { handle, type_args: self.types(args)? };
+        let table = &mut self.m.function_instantiations;
+        intern(table, &mut self.function_inst_index, inst, "function instantiations", name.pos)
+    }
+
+    /// `Name` or `Name<args>` in a type or an access: a named struct must take
+    /// exactly that many type arguments (`Name<>` is zero arguments, and a
+    /// distinct type from `Name`); a raw `#N` is taken unchecked.
+    fn struct_type(&mut self, name: &Located<NameRef>, args: usize) -> Result<StructHandleIdx> {
+        let handle = self.struct_handle(name)?;
+        if !matches!(name.node, NameRef::Raw(_)) {
+            self.check_arity("struct", &self.struct_display(handle), self.struct_type_params(handle), args, name.pos)?;
+        }
+        Ok(handle)
     }
 
     pub fn ty(&mut self, ty: &TypeAst) -> Result<Type> {
@@ -178,21 +309,47 @@ impl Builder {
             TypeAst::Vector(inner) => Type::Vector(Box::new(self.ty(inner)?)),
             TypeAst::Ref(inner) => Type::Ref(Box::new(self.ty(inner)?)),
             TypeAst::MutRef(inner) => Type::MutRef(Box::new(self.ty(inner)?)),
-            TypeAst::Struct(name) => Type::Struct(self.struct_handle(name)?),
+            TypeAst::Struct(name, None) => Type::Struct(self.struct_type(name, 0)?),
+            TypeAst::Struct(name, Some(args)) => {
+                let handle = self.struct_type(name, args.len())?;
+                Type::StructInst(handle, self.types(args)?)
+            }
+            TypeAst::Param { index, raw, pos } => match self.scope {
+                Some(count) if !raw && usize::from(*index) >= count => {
+                    let have = match count {
+                        0 => "this declaration is not generic".to_string(),
+                        1 => "this declaration has 1 type parameter, T0".to_string(),
+                        n => format!("this declaration has {n} type parameters, T0 to T{}", n - 1),
+                    };
+                    return Err(pos.error(format!(
+                        "unknown type parameter `T{index}`: {have} (write `#T{index}` for an unchecked one)"
+                    )));
+                }
+                _ => Type::TypeParam(*index),
+            },
         })
     }
 
-    fn types(&mut self, types: &[TypeAst]) -> Result<Vec<Type>> {
+    pub fn types(&mut self, types: &[TypeAst]) -> Result<Vec<Type>> {
         types.iter().map(|t| self.ty(t)).collect()
     }
 
-    fn declare_struct(&mut self, name: &Located<NameRef>, abilities: Abilities, defines: bool) -> Result<Option<u16>> {
+    fn declare_struct(
+        &mut self,
+        name: &Located<NameRef>,
+        type_params: &[StructTypeParam],
+        abilities: Abilities,
+        defines: bool,
+    ) -> Result<Option<u16>> {
         let key = self.declared_name(name)?;
         let handle = match self.structs.get(&key) {
             Some(&handle) => {
-                let declared = self.m.struct_handles.get(usize::from(handle)).map(|h| h.abilities);
-                if declared != Some(abilities) {
+                let declared = self.m.struct_handles.get(usize::from(handle));
+                if declared.map(|h| h.abilities) != Some(abilities) {
                     return Err(name.pos.error(format!("struct `{}` was declared with other abilities", key.1)));
+                }
+                if declared.map(|h| h.type_params.as_slice()) != Some(type_params) {
+                    return Err(name.pos.error(format!("struct `{}` was declared with other type parameters", key.1)));
                 }
                 handle
             }
@@ -201,7 +358,7 @@ impl Builder {
                     module: ModuleHandleIdx(key.0),
                     name: key.1.clone(),
                     abilities,
-                    type_params: Vec::new(),
+                    type_params: type_params.to_vec(),
                 };
                 let index = push(&mut self.m.struct_handles, handle, "struct handles", name.pos)?;
                 self.structs.insert(key.clone(), index);
@@ -234,7 +391,7 @@ impl Builder {
                 let handle = FunctionHandle {
                     module: ModuleHandleIdx(key.0),
                     name: key.1.clone(),
-                    type_params: Vec::new(),
+                    type_params: fun.type_params.clone(),
                     params: Vec::new(),
                     returns: Vec::new(),
                     access: AccessSpec::default(),
@@ -287,14 +444,18 @@ impl Builder {
             AddressAst::Const(address) => AddressSource::Const(*address),
             AddressAst::Any => AddressSource::Any,
         };
-        let resource = self.struct_handle(&access.node.resource)?;
-        Ok(Access::plain(access.node.mode, resource, address))
+        let args = access.node.type_args.as_deref().unwrap_or_default();
+        let resource = self.struct_type(&access.node.resource, args.len())?;
+        let type_args = self.types(args)?;
+        Ok(Access { mode: access.node.mode, resource, type_args, address })
     }
 
     fn signature(&mut self, fun: &FunAst, decl: &FunDecl) -> Result<()> {
+        self.scope = Some(fun.type_params.len());
         let params: Vec<Type> = fun.params.iter().map(|p| self.ty(&p.ty)).collect::<Result<_>>()?;
         let returns = self.types(&fun.returns)?;
         let access = fun.access.iter().map(|a| self.access(a, &fun.params)).collect::<Result<Vec<_>>>()?;
+        self.scope = None;
         let first_pos = self.function_decl_pos.get(&decl.handle).copied().unwrap_or_default();
         let Some(handle) = self.m.function_handles.get_mut(usize::from(decl.handle)) else {
             return Err(fun.name.pos.error("internal: function handle missing"));
@@ -303,9 +464,13 @@ impl Builder {
             handle.params = params;
             handle.returns = returns;
             handle.access = AccessSpec(access);
-        } else if handle.params != params || handle.returns != returns || handle.access.0 != access {
+        } else if handle.type_params != fun.type_params
+            || handle.params != params
+            || handle.returns != returns
+            || handle.access.0 != access
+        {
             return Err(fun.name.pos.error(format!(
-                "`{}` was declared at line {} with another signature or access spec",
+                "`{}` was declared at line {} with another signature, type parameters or access spec",
                 handle.name, first_pos.line
             )));
         }
@@ -329,6 +494,8 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
     let mut struct_defs = Vec::new();
     let mut consts = Vec::new();
     let mut signatures = Vec::new();
+    let mut struct_insts = Vec::new();
+    let mut fun_insts = Vec::new();
     let mut funs = Vec::new();
     for item in items_iter {
         let pos = item.pos;
@@ -337,9 +504,9 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
             Item::Use { address, name, alias } => {
                 b.add_module(ModuleId::new(*address, name.clone()), alias.clone(), pos)?;
             }
-            Item::Struct { name, abilities, fields } => {
-                if let Some(def) = b.declare_struct(name, *abilities, fields.is_some())? {
-                    struct_defs.push((def, fields.as_deref().unwrap_or_default()));
+            Item::Struct { name, type_params, abilities, fields } => {
+                if let Some(def) = b.declare_struct(name, type_params, *abilities, fields.is_some())? {
+                    struct_defs.push((def, fields.as_deref().unwrap_or_default(), type_params.len()));
                 }
             }
             Item::Const { name, ty, value } => {
@@ -354,16 +521,28 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
             Item::Signature(ty) => {
                 signatures.push((push(&mut b.m.signatures, Type::Bool, "signatures", pos)?, ty));
             }
+            Item::StructInst(name, args) => {
+                let placeholder = StructInstantiation { def: StructDefIdx(0), type_args: Vec::new() };
+                let index = push(&mut b.m.struct_instantiations, placeholder, "struct instantiations", pos)?;
+                struct_insts.push((index, name, args));
+            }
+            Item::FunInst(name, args) => {
+                let placeholder = FunctionInstantiation { handle: FunctionHandleIdx(0), type_args: Vec::new() };
+                let index = push(&mut b.m.function_instantiations, placeholder, "function instantiations", pos)?;
+                fun_insts.push((index, name, args));
+            }
             Item::Fun(fun) => funs.push((b.declare_function(fun, pos)?, fun)),
         }
     }
 
     // Pass 2: types.
-    for (def, fields) in struct_defs {
+    for (def, fields, type_params) in struct_defs {
+        b.scope = Some(type_params);
         let fields = fields
             .iter()
             .map(|f| Ok(FieldDef { name: f.name.clone(), ty: b.ty(&f.ty)? }))
             .collect::<Result<Vec<_>>>()?;
+        b.scope = None;
         if let Some(def) = b.m.structs.get_mut(usize::from(def)) {
             def.fields = fields;
         }
@@ -380,11 +559,30 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
             *slot = ty;
         }
     }
+    // Explicit instantiations keep their table slots (taken in pass 1), so
+    // that inline uses in bodies find them instead of appending.
+    for (index, name, args) in struct_insts {
+        let def = b.struct_def(name, Some(args.len()))?;
+        let inst = StructInstantiation { def: StructDefIdx(def), type_args: b.types(args)? };
+        if let Some(slot) = b.m.struct_instantiations.get_mut(usize::from(index)) {
+            *slot = inst;
+        }
+    }
+    for (index, name, args) in fun_insts {
+        let handle = b.function_ref(name, Some(args.len()))?;
+        let inst = FunctionInstantiation { handle, type_args: b.types(args)? };
+        if let Some(slot) = b.m.function_instantiations.get_mut(usize::from(index)) {
+            *slot = inst;
+        }
+    }
     for (decl, fun) in &funs {
         b.signature(fun, decl)?;
     }
 
     // Pass 3: bodies.
+    b.signature_index = first_positions(&b.m.signatures);
+    b.struct_inst_index = first_positions(&b.m.struct_instantiations);
+    b.function_inst_index = first_positions(&b.m.function_instantiations);
     for (decl, fun) in &funs {
         if let (Some(def), Some(body)) = (decl.def, &fun.body) {
             build_body(&mut b, def, fun, body)?;

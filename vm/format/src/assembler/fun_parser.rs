@@ -45,6 +45,7 @@ impl Parser {
             return self.unexpected("`fun`");
         }
         let name = self.name_ref(false)?;
+        let type_params = self.type_params(false)?.into_iter().map(|p| p.constraints).collect();
         self.expect_punct('(')?;
         let mut params = Vec::new();
         while !self.eat_punct(')') {
@@ -78,10 +79,11 @@ impl Parser {
             }
         }
         let body = if self.at_punct('{') { Some(self.body()?) } else { None };
-        Ok(FunAst { public, entry, name, params, returns, access, body })
+        Ok(FunAst { public, entry, name, type_params, params, returns, access, body })
     }
 
-    /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`, `read Balance(0x5)`.
+    /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`,
+    /// `read Balance(0x5)`, `write Balance<T0>(param 1)`.
     fn access(&mut self) -> Result<Located<AccessAst>> {
         let (word, pos) = self.ident("`read` or `write`")?;
         let mode = match word.as_str() {
@@ -90,6 +92,7 @@ impl Parser {
             _ => return Err(pos.error(format!("expected `read` or `write`, found `{word}`"))),
         };
         let resource = self.name_ref(true)?;
+        let type_args = if self.at_punct('<') { Some(self.type_args(0)?) } else { None };
         self.expect_punct('(')?;
         let address = if self.eat_punct('*') {
             AddressAst::Any
@@ -103,7 +106,7 @@ impl Parser {
             return self.unexpected("`signer N`, `param N`, `*` or an address");
         };
         self.expect_punct(')')?;
-        Ok(Located { node: AccessAst { mode, resource, address }, pos })
+        Ok(Located { node: AccessAst { mode, resource, type_args, address }, pos })
     }
 
     /// A name, a number or `#N`.
@@ -190,16 +193,43 @@ impl Parser {
                 self.expect_punct('.')?;
                 OperandAst::Field(owner, self.slot("a field name or number")?.node)
             }
-            OperandKind::Signature if self.at_punct('#') => {
+            // `#3` is a raw index; `#T3` (an unchecked type parameter) and
+            // `#3<u8>` (struct handle 3, instantiated) are types.
+            OperandKind::Signature if self.at_raw_signature() => {
                 OperandAst::RawSignature(self.raw_index(u128::from(u16::MAX), "a signature index")? as u16)
             }
             OperandKind::Signature => OperandAst::Signature(self.ty()?),
             OperandKind::U8 => OperandAst::Immediate(self.integer(kind.max_value(), "a u8")?),
             OperandKind::U64 => OperandAst::Immediate(self.integer(kind.max_value(), "a u64")?),
             OperandKind::U128 => OperandAst::Immediate(self.integer(kind.max_value(), "a u128")?),
-            OperandKind::StructInst | OperandKind::FunctionInst | OperandKind::FieldInst => {
-                return Err(self.peek().pos.error("the assembler does not take generic instructions yet"))
+            OperandKind::StructInst => OperandAst::StructInst(self.inst_ref()?),
+            OperandKind::FunctionInst => OperandAst::FunctionInst(self.inst_ref()?),
+            OperandKind::FieldInst => {
+                let owner = self.inst_ref()?;
+                self.expect_punct('.')?;
+                OperandAst::FieldInst(owner, self.slot("a field name or number")?.node)
             }
         })
+    }
+
+    /// At `#3` or `#3?`, not followed by type arguments.
+    fn at_raw_signature(&self) -> bool {
+        let args_at = if self.peek_nth(2).tok == Tok::Punct('?') { 3 } else { 2 };
+        self.at_punct('#')
+            && matches!(self.peek_nth(1).tok, Tok::Number(_))
+            && self.peek_nth(args_at).tok != Tok::Punct('<')
+    }
+
+    /// The operand of a generic instruction: `Coin<u64>`, `coin::merge<T0>`,
+    /// `#2<u8>` (definition or handle 2, instantiated), or `#5` (instantiation 5).
+    fn inst_ref(&mut self) -> Result<InstRef> {
+        let name = self.name_ref(true)?;
+        if self.at_punct('<') {
+            return Ok(InstRef::Inline(name, self.type_args(0)?));
+        }
+        match name.node {
+            NameRef::Raw(index) => Ok(InstRef::Raw(index)),
+            _ => self.unexpected("`<` and type arguments (a generic instruction names an instantiation: `Coin<u64>`)"),
+        }
     }
 }

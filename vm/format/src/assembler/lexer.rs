@@ -56,7 +56,7 @@ pub(crate) struct Token {
     pub pos: Pos,
 }
 
-const PUNCTUATION: &str = ":,(){}<>&=*[]@#.?";
+const PUNCTUATION: &str = ":,(){}<>&=*[]@#.?+";
 
 struct Lexer<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,

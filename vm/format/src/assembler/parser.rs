@@ -1,12 +1,12 @@
 //! Tokens to items. Recursion is bounded (types and constant values nest at
 //! most 64 deep), so no input can exhaust the stack.
 
-use crate::encoding::limits::{MAX_CONST_DEPTH, MAX_IDENTIFIER_LEN, MAX_TYPE_DEPTH};
-use crate::file_format::{Abilities, AccountAddress, ConstValue};
+use crate::encoding::limits::{MAX_CONST_DEPTH, MAX_IDENTIFIER_LEN, MAX_TYPE_DEPTH, MAX_TYPE_PARAMS};
+use crate::file_format::{Abilities, AccountAddress, ConstValue, StructTypeParam};
 
 use super::ast::*;
 use super::lexer::{Pos, Tok, Token};
-use super::AsmError;
+use super::{type_param_index, AsmError};
 
 type Result<T> = std::result::Result<T, AsmError>;
 
@@ -40,6 +40,8 @@ fn parse_u128(body: &str) -> Option<u128> {
     }
     u128::from_str_radix(&clean, radix).ok()
 }
+
+const ITEMS: &str = "an item (`module`, `use`, `struct`, `const`, `signature`, `struct_inst`, `fun_inst` or `fun`)";
 
 impl Parser {
     pub fn new(tokens: Vec<Token>) -> Self {
@@ -194,7 +196,7 @@ impl Parser {
     fn item(&mut self) -> Result<Item> {
         let keyword = match &self.peek().tok {
             Tok::Ident(word) => word.clone(),
-            _ => return self.unexpected("an item (`module`, `use`, `struct`, `const`, `signature` or `fun`)"),
+            _ => return self.unexpected(ITEMS),
         };
         match keyword.as_str() {
             "module" => {
@@ -228,8 +230,18 @@ impl Parser {
                 self.bump();
                 Ok(Item::Signature(self.ty()?))
             }
+            "struct_inst" => {
+                self.bump();
+                let name = self.name_ref(true)?;
+                Ok(Item::StructInst(name, self.type_args(0)?))
+            }
+            "fun_inst" => {
+                self.bump();
+                let name = self.name_ref(true)?;
+                Ok(Item::FunInst(name, self.type_args(0)?))
+            }
             "public" | "entry" | "fun" => Ok(Item::Fun(self.function()?)),
-            _ => self.unexpected("an item (`module`, `use`, `struct`, `const`, `signature` or `fun`)"),
+            _ => self.unexpected(ITEMS),
         }
     }
 
@@ -259,20 +271,87 @@ impl Parser {
         Ok(Located { node, pos })
     }
 
+    /// `copy`, `drop`, `store` or `key`.
+    fn ability(&mut self) -> Result<Abilities> {
+        let (word, pos) = self.ident("an ability")?;
+        match word.as_str() {
+            "copy" => Ok(Abilities::COPY),
+            "drop" => Ok(Abilities::DROP),
+            "store" => Ok(Abilities::STORE),
+            "key" => Ok(Abilities::KEY),
+            _ => Err(pos.error(format!("unknown ability `{word}`: use copy, drop, store or key"))),
+        }
+    }
+
+    /// `<phantom T0: copy + drop, T1>` after a struct or function name, or
+    /// nothing. Type parameters are positional, so the names must be `T0`,
+    /// `T1`, ... in order; `phantom` is for structs only.
+    pub(super) fn type_params(&mut self, structs: bool) -> Result<Vec<StructTypeParam>> {
+        let mut params = Vec::new();
+        if !self.eat_punct('<') {
+            return Ok(params);
+        }
+        while !self.eat_punct('>') {
+            let pos = self.peek().pos;
+            let is_phantom = structs && self.at_ident("phantom") && matches!(self.peek_nth(1).tok, Tok::Ident(_));
+            if is_phantom {
+                self.bump();
+            }
+            let (name, name_pos) = self.ident("a type parameter (`T0`, `T1`, ...)")?;
+            if params.len() >= MAX_TYPE_PARAMS {
+                return Err(pos.error(format!("more than {MAX_TYPE_PARAMS} type parameters")));
+            }
+            let expected = format!("T{}", params.len());
+            if name != expected {
+                return Err(name_pos.error(format!(
+                    "type parameters are positional: this one must be named `{expected}`, not `{name}`"
+                )));
+            }
+            let mut constraints = Abilities::EMPTY;
+            if self.eat_punct(':') {
+                loop {
+                    constraints = constraints.union(self.ability()?);
+                    if !self.eat_punct('+') {
+                        break;
+                    }
+                }
+            }
+            params.push(StructTypeParam { constraints, is_phantom });
+            if !self.eat_punct(',') {
+                self.expect_punct('>')?;
+                break;
+            }
+        }
+        Ok(params)
+    }
+
+    /// `<A, B>` (possibly `<>`): the type arguments of a struct or function.
+    pub(super) fn type_args(&mut self, depth: usize) -> Result<Vec<TypeAst>> {
+        self.expect_punct('<')?;
+        let mut args = Vec::new();
+        while !self.eat_punct('>') {
+            if args.len() >= MAX_TYPE_PARAMS {
+                return Err(self.peek().pos.error(format!("more than {MAX_TYPE_PARAMS} type arguments")));
+            }
+            if depth >= MAX_TYPE_DEPTH {
+                return Err(self.peek().pos.error(format!("type nested deeper than {MAX_TYPE_DEPTH}")));
+            }
+            args.push(self.ty_at(depth + 1)?);
+            if !self.eat_punct(',') {
+                self.expect_punct('>')?;
+                break;
+            }
+        }
+        Ok(args)
+    }
+
     fn struct_item(&mut self) -> Result<Item> {
         let name = self.name_ref(false)?;
+        let type_params = self.type_params(true)?;
         let mut abilities = Abilities::EMPTY;
         if self.eat_ident("has") {
             loop {
-                let (word, pos) = self.ident("an ability")?;
-                let ability = match word.as_str() {
-                    "copy" => Abilities::COPY,
-                    "drop" => Abilities::DROP,
-                    "store" => Abilities::STORE,
-                    "key" => Abilities::KEY,
-                    _ => return Err(pos.error(format!("unknown ability `{word}`: use copy, drop, store or key"))),
-                };
-                abilities = abilities.union(ability);
+                abilities = abilities.union(self.ability()?);
                 if !self.eat_punct(',') {
                     break;
                 }
@@ -293,7 +372,7 @@ impl Parser {
         } else {
             None
         };
-        Ok(Item::Struct { name, abilities, fields })
+        Ok(Item::Struct { name, type_params, abilities, fields })
     }
 
     pub(super) fn ty(&mut self) -> Result<TypeAst> {
@@ -314,8 +393,25 @@ impl Parser {
                 Ok(TypeAst::Ref(wrap(self)?))
             };
         }
+        // `#T3`: a type parameter taken unchecked.
+        if self.at_punct('#') {
+            if let Tok::Ident(word) = &self.peek_nth(1).tok {
+                let pos = self.peek().pos;
+                let index = type_param_index(word)
+                    .ok_or_else(|| self.peek_nth(1).pos.error(format!("expected `T` and a number, found `{word}`")))?;
+                self.bump();
+                self.bump();
+                return Ok(TypeAst::Param { index, raw: true, pos });
+            }
+        }
         if let Tok::Ident(word) = &self.peek().tok {
             if self.peek_nth(1).tok != Tok::PathSep {
+                // Type parameter names shadow struct names (a struct named
+                // `T0` can still be named as `#N` or `0x1::m::T0`).
+                if let Some(index) = type_param_index(word) {
+                    let pos = self.bump().pos;
+                    return Ok(TypeAst::Param { index, raw: false, pos });
+                }
                 let primitive = match word.as_str() {
                     "bool" => Some(TypeAst::Bool),
                     "u8" => Some(TypeAst::U8),
@@ -339,7 +435,9 @@ impl Parser {
             }
         }
         if matches!(self.peek().tok, Tok::Ident(_) | Tok::Number(_) | Tok::Punct('#')) {
-            return Ok(TypeAst::Struct(self.name_ref(true)?));
+            let name = self.name_ref(true)?;
+            let args = if self.at_punct('<') { Some(self.type_args(depth)?) } else { None };
+            return Ok(TypeAst::Struct(name, args));
         }
         self.unexpected("a type")
     }

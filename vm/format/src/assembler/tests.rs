@@ -209,6 +209,16 @@ fn nesting_is_bounded() {
     assert!(err(&deep_const).message.contains("nested deeper than 64"));
     let ok = format!("module 0x1::m\nsignature {}u8{}", "&".repeat(64), "");
     assert!(assemble(&ok).is_ok());
+    // Type arguments nest like vectors, in types and in instruction operands.
+    let deep_args = format!("module 0x1::m\nsignature {}u8{}", "S<".repeat(100_000), ">".repeat(100_000));
+    assert!(err(&deep_args).message.contains("nested deeper than 64"));
+    let deep_operand =
+        format!("module 0x1::m\nfun f() {{\n  pack_generic {}u8{}\n}}", "S<".repeat(100_000), ">".repeat(100_000));
+    assert!(err(&deep_operand).message.contains("nested deeper than 64"));
+    let ok = format!("module 0x1::m\nstruct S<T0> {{}}\nsignature {}u8{}", "S<".repeat(64), ">".repeat(64));
+    assert!(assemble(&ok).is_ok());
+    let many = format!("module 0x1::m\nsignature S<{}u8>", "u8, ".repeat(32));
+    assert!(err(&many).message.contains("more than 32 type arguments"));
 }
 
 #[test]
@@ -254,6 +264,18 @@ fn hostile_text_never_panics() {
         "signature",
         "use",
         "as",
+        "<",
+        "T0",
+        "T1",
+        "#T2",
+        "phantom",
+        "+",
+        "pack_generic",
+        "call_generic",
+        "imm_borrow_field_generic",
+        "struct_inst",
+        "fun_inst",
+        "S<",
     ];
     // A deterministic walk over many combinations of the fragments.
     let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -300,4 +322,218 @@ fn mutated_coin_text_never_panics() {
     }
     // Some mutations only touch comments or rename a local consistently enough to assemble.
     assert!(assembled < 2000);
+}
+
+const GENERIC_COIN: &str = include_str!("../../tests/data/generic_coin.rasm");
+
+#[test]
+fn assembles_the_generic_coin() {
+    let m = assemble(GENERIC_COIN).unwrap();
+    let t0 = Type::TypeParam(0);
+    let coin = |arg: Type| Type::StructInst(StructHandleIdx(0), vec![arg]);
+    let phantom = StructTypeParam { constraints: Abilities::EMPTY, is_phantom: true };
+    assert_eq!(m.struct_handles[0].type_params, vec![phantom]);
+    assert_eq!(
+        m.struct_handles[2].type_params,
+        vec![
+            StructTypeParam { constraints: Abilities::COPY.union(Abilities::DROP), is_phantom: false },
+            StructTypeParam { constraints: Abilities::EMPTY, is_phantom: false },
+        ]
+    );
+    assert_eq!(m.structs[1].fields[0].ty, coin(t0.clone()));
+    assert_eq!(m.structs[2].fields[1].ty, Type::TypeParam(1));
+    let (_, merge) = m.find_function("merge").unwrap();
+    let merge_handle = &m.function_handles[merge.handle.index()];
+    assert_eq!(merge_handle.type_params, vec![Abilities::EMPTY]);
+    assert_eq!(merge_handle.params, vec![Type::MutRef(Box::new(coin(t0.clone()))), coin(t0.clone())]);
+    let register = m.function_handles.iter().find(|h| h.name == "register").unwrap();
+    assert_eq!(register.access.0[0].type_args, vec![t0.clone()]);
+    // First-use order: Coin<T0>, Balance<T0>, Coin<u64>, Pair<u64, vector<Coin<u64>>>.
+    let insts: Vec<(u16, Vec<Type>)> = m.struct_instantiations.iter().map(|i| (i.def.0, i.type_args.clone())).collect();
+    assert_eq!(
+        insts,
+        vec![
+            (0, vec![t0.clone()]),
+            (1, vec![t0.clone()]),
+            (2, vec![Type::U64, Type::Vector(Box::new(coin(Type::U64)))]),
+        ]
+    );
+    let funs: Vec<(u16, Vec<Type>)> =
+        m.function_instantiations.iter().map(|i| (i.handle.0, i.type_args.clone())).collect();
+    assert_eq!(funs, vec![(0, vec![t0.clone()]), (2, vec![t0.clone()]), (1, vec![t0]), (0, vec![Type::U64])]);
+    let (_, value) = m.find_function("value").unwrap();
+    assert_eq!(value.code[1], Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(0), field: 0 }));
+    assert_eq!(m.signatures, vec![coin(Type::U64)]);
+    assert_eq!(assemble(&crate::disasm::disassemble(&m)), Ok(m));
+}
+
+#[test]
+fn generic_errors_point_at_the_problem() {
+    let pair = "module 0x1::m\nstruct P<T0, T1> has drop { a: T0, b: T1 }\n";
+    let s = "module 0x1::m\nstruct S has drop { f: u64 }\n";
+    let cases: &[(String, (u32, u32), &str)] = &[
+        (
+            "module 0x1::m\nfun f<T0, T1>(T3) {}".into(),
+            (2, 15),
+            "unknown type parameter `T3`: this declaration has 2 type parameters, T0 to T1 (write `#T3`",
+        ),
+        (
+            "module 0x1::m\nstruct S { f: T0 }".into(),
+            (2, 15),
+            "unknown type parameter `T0`: this declaration is not generic",
+        ),
+        ("module 0x1::m\nstruct S<T0> { f: vector<T1> }".into(), (2, 26), "has 1 type parameter, T0"),
+        (
+            "module 0x1::m\nstruct B<T0> has key\nfun f<T0>(address) acquires read B<T1>(param 0)".into(),
+            (3, 36),
+            "unknown type parameter `T1`",
+        ),
+        ("module 0x1::m\nfun f<T1>() {}".into(), (2, 7), "positional: this one must be named `T0`, not `T1`"),
+        ("module 0x1::m\nfun f<phantom T0>() {}".into(), (2, 7), "must be named `T0`, not `phantom`"),
+        ("module 0x1::m\nstruct S<T0: shiny> {}".into(), (2, 14), "unknown ability `shiny`"),
+        ("module 0x1::m\nstruct S<T0: copy drop> {}".into(), (2, 19), "expected `>`, found `drop`"),
+        ("module 0x1::m\nstruct S<T0 has key {}".into(), (2, 13), "expected `>`, found `has`"),
+        (
+            "module 0x1::m\nstruct S<T0> has key\nstruct S has key {}".into(),
+            (3, 8),
+            "declared with other type parameters",
+        ),
+        (
+            "module 0x1::m\nfun f<T0>(u8)\nfun f(u8) {}".into(),
+            (3, 5),
+            "declared at line 2 with another signature, type parameters",
+        ),
+        (format!("{pair}fun f(P<u8>) {{}}"), (3, 7), "struct `P` takes 2 type argument(s), found 1"),
+        (format!("{pair}fun f(P) {{}}"), (3, 7), "struct `P` is generic: write `P<..>` with 2 type argument(s)"),
+        (format!("{s}fun f(S<u8>) {{}}"), (3, 7), "struct `S` is not generic"),
+        (
+            format!("{s}fun f() {{\n  pack_generic S<u64>\n}}"),
+            (4, 16),
+            "struct `S` is not generic: use the instruction without `_generic`",
+        ),
+        (format!("{pair}fun f() {{\n  pack P\n}}"), (4, 8), "struct `P` is generic: use the `_generic` instruction"),
+        (format!("{pair}fun f() {{\n  imm_borrow_field P.a\n}}"), (4, 20), "struct `P` is generic"),
+        (format!("{pair}fun f() {{\n  pack_generic P<u8>\n}}"), (4, 16), "takes 2 type argument(s), found 1"),
+        (format!("{pair}fun f() {{\n  pack_generic P\n}}"), (4, 17), "expected `<` and type arguments"),
+        (format!("{pair}fun f<T0>() {{\n  unpack_generic P<T0, T2>\n}}"), (4, 24), "unknown type parameter `T2`"),
+        (
+            format!("{pair}fun f() {{\n  mut_borrow_field_generic P<u8, u8>.c\n}}"),
+            (4, 28),
+            "the struct has no field `c`",
+        ),
+        (format!("{pair}fun f() {{\n  mut_borrow_field_generic P<u8, u8>\n}}"), (4, 37), "expected `.`"),
+        (
+            "module 0x1::m\nfun g<T0>() {}\nfun f() {\n  call g\n}".into(),
+            (4, 8),
+            "function `g` is generic: use `call_generic g<..>`",
+        ),
+        (
+            "module 0x1::m\nfun g<T0>() {}\nfun f() {\n  call_generic g<u8, u8>\n}".into(),
+            (4, 16),
+            "function `g` takes 1 type argument(s), found 2",
+        ),
+        (
+            "module 0x1::m\nfun g() {}\nfun f() {\n  call_generic g<u8>\n}".into(),
+            (4, 16),
+            "function `g` is not generic",
+        ),
+        ("module 0x1::m\nfun f() {\n  call_generic h<u8>\n}".into(), (3, 16), "unknown function `h`"),
+        ("module 0x1::m\nfun f(#X1) {}".into(), (2, 8), "expected `T` and a number, found `X1`"),
+        ("module 0x1::m\nstruct_inst S<u8>".into(), (2, 13), "unknown struct `S`"),
+        (format!("{s}fun_inst S<u8>"), (3, 10), "unknown function `S`"),
+        (format!("{s}signature S<vector<u8>"), (3, 23), "expected `>`, found end of input"),
+        ("module 0x1::m\nstruct T0 has drop {}\nstruct S { f: T0 }".into(), (3, 15), "unknown type parameter `T0`"),
+    ];
+    for (text, (line, col), message) in cases {
+        let e = err(text);
+        assert!(e.message.contains(message), "{text:?}: got {e}, expected {message:?}");
+        assert_eq!((e.line, e.col), (*line, *col), "{text:?}: {e}");
+    }
+}
+
+#[test]
+fn type_parameters_outside_declarations_and_raw_forms() {
+    let m = assemble(
+        "module 0x1::m
+         struct P<T0: copy + drop + store + key, phantom T1: key> has drop { a: T0 }
+         // At module level `Tn` is not checked: there is no declaration to check it against.
+         signature vector<T7>
+         const C: u8 = 1
+         struct_inst P<T5, u8>
+         fun_inst 0x2::n::g<T9>
+         fun 0x2::n::g<T0: store>(T0, #T4): P<T0, T0>
+         fun f(#T3) {
+             local #T1
+             pack_generic #0<u8>
+             unpack_generic #0
+             imm_borrow_field_generic #7.3
+             call_generic #1<u8>
+             call_generic #0
+             vec_len #T2
+             ret
+         }",
+    )
+    .unwrap();
+    let all = Abilities::COPY.union(Abilities::DROP).union(Abilities::STORE).union(Abilities::KEY);
+    assert_eq!(
+        m.struct_handles[0].type_params,
+        vec![
+            StructTypeParam { constraints: all, is_phantom: false },
+            StructTypeParam { constraints: Abilities::KEY, is_phantom: true }
+        ]
+    );
+    assert_eq!(m.signatures, vec![Type::Vector(Box::new(Type::TypeParam(7))), Type::TypeParam(2)]);
+    let u8_inst = StructInstantiation { def: StructDefIdx(0), type_args: vec![Type::U8] };
+    assert_eq!(
+        m.struct_instantiations,
+        vec![StructInstantiation { def: StructDefIdx(0), type_args: vec![Type::TypeParam(5), Type::U8] }, u8_inst]
+    );
+    assert_eq!(m.function_instantiations[0].type_args, vec![Type::TypeParam(9)]);
+    assert_eq!(
+        m.function_instantiations[1],
+        FunctionInstantiation { handle: FunctionHandleIdx(1), type_args: vec![Type::U8] }
+    );
+    let g = &m.function_handles[0];
+    assert_eq!((g.type_params.as_slice(), g.params[1].clone()), (&[Abilities::STORE][..], Type::TypeParam(4)));
+    assert_eq!(g.returns, vec![Type::StructInst(StructHandleIdx(0), vec![Type::TypeParam(0), Type::TypeParam(0)])]);
+    assert_eq!(m.function_handles[1].params, vec![Type::TypeParam(3)]);
+    assert_eq!(m.functions[0].locals, vec![Type::TypeParam(1)]);
+    assert_eq!(
+        m.functions[0].code[..5],
+        [
+            Instr::PackGeneric(StructInstIdx(1)),
+            Instr::UnpackGeneric(StructInstIdx(0)),
+            Instr::ImmBorrowFieldGeneric(FieldInstRef { owner: StructInstIdx(7), field: 3 }),
+            Instr::CallGeneric(FunctionInstIdx(1)),
+            Instr::CallGeneric(FunctionInstIdx(0)),
+        ]
+    );
+    assert_eq!(assemble(&crate::disasm::disassemble(&m)), Ok(m));
+}
+
+#[test]
+fn a_struct_named_like_a_type_parameter_is_named_by_index() {
+    // Type parameter names shadow struct names, everywhere a type is read;
+    // such a struct is still declared by its name and named as `#N` in types.
+    let m = assemble(
+        "module 0x1::m
+         struct T0 has drop {}
+         struct T01 has drop {}
+         struct S<T0> has drop { a: T0, b: #0, c: T01 }
+         fun f() {
+             pack T0
+             pack_generic S<#0>
+             ret
+         }",
+    )
+    .unwrap();
+    let fields: Vec<&Type> = m.structs[2].fields.iter().map(|f| &f.ty).collect();
+    assert_eq!(fields, [&Type::TypeParam(0), &Type::Struct(StructHandleIdx(0)), &Type::Struct(StructHandleIdx(1))]);
+    assert_eq!(m.functions[0].code[0], Instr::Pack(StructDefIdx(0)));
+    assert_eq!(m.struct_instantiations[0].type_args, vec![Type::Struct(StructHandleIdx(0))]);
+    let text = crate::disasm::disassemble(&m);
+    assert!(text.contains("struct T0 has drop {}\n"), "{text}");
+    assert!(text.contains("    a: T0,\n    b: #0,\n    c: T01,\n"), "{text}");
+    assert!(text.contains("    pack #0\n    pack_generic S<#0>\n"), "{text}");
+    assert_eq!(assemble(&text), Ok(m));
 }

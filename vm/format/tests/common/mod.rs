@@ -24,7 +24,9 @@ pub fn arb_name() -> impl Strategy<Value = String> {
     prop_oneof![8 => "[A-Za-z_][A-Za-z0-9_]{0,7}", 1 => ".{0,6}"]
 }
 
-/// Types nest at most four deep; struct indexes are in `0..8`.
+/// Types nest at most four deep; struct indexes are in `0..8`, type
+/// parameters in `0..4`, generic structs take one to three arguments (so a
+/// type stays far below the decoder's node limit).
 pub fn arb_type() -> impl Strategy<Value = Type> {
     let leaf = prop_oneof![
         Just(Type::Bool),
@@ -34,12 +36,14 @@ pub fn arb_type() -> impl Strategy<Value = Type> {
         Just(Type::Address),
         Just(Type::Signer),
         (0u16..8).prop_map(|i| Type::Struct(StructHandleIdx(i))),
+        (0u16..4).prop_map(Type::TypeParam),
     ];
     leaf.prop_recursive(4, 8, 1, |inner| {
         prop_oneof![
             3 => inner.clone().prop_map(|t| Type::Vector(Box::new(t))),
             1 => inner.clone().prop_map(|t| Type::Ref(Box::new(t))),
-            1 => inner.prop_map(|t| Type::MutRef(Box::new(t))),
+            1 => inner.clone().prop_map(|t| Type::MutRef(Box::new(t))),
+            2 => (0u16..8, vec(inner, 1..4)).prop_map(|(i, args)| Type::StructInst(StructHandleIdx(i), args)),
         ]
     })
 }
@@ -75,8 +79,9 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
         Just(AddressSource::Any),
     ];
     let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write)];
-    (mode, 0u16..8, address).prop_map(|(mode, r, address)| Access {
-        type_args: Vec::new(),
+    let type_args = prop_oneof![2 => Just(Vec::new()), 1 => vec(arb_type(), 1..3)];
+    (mode, 0u16..8, type_args, address).prop_map(|(mode, r, type_args, address)| Access {
+        type_args,
         mode,
         resource: StructHandleIdx(r),
         address,
@@ -85,8 +90,7 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
 
 /// Any opcode of the table, with operands that are small indexes or any immediate.
 pub fn arb_instr() -> impl Strategy<Value = Instr> {
-    // GENERICS-WIP: the assembler does not take the generic opcodes (0x40..) yet.
-    let samples: Vec<Instr> = Instr::samples().into_iter().filter(|i| i.info().byte < 0x40).collect();
+    let samples: Vec<Instr> = Instr::samples();
     (prop::sample::select(samples), any::<u128>(), any::<u128>()).prop_map(|(sample, a, b)| {
         let values: Vec<u128> = operand_kinds(&sample)
             .iter()
@@ -95,7 +99,7 @@ pub fn arb_instr() -> impl Strategy<Value = Instr> {
                 OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => {
                     raw % (kind.max_value().saturating_add(1)).max(1)
                 }
-                OperandKind::Field => (((raw >> 64) % 6) << 16) | (raw % 6),
+                OperandKind::Field | OperandKind::FieldInst => (((raw >> 64) % 6) << 16) | (raw % 6),
                 _ => raw % 12,
             })
             .collect();
@@ -104,16 +108,22 @@ pub fn arb_instr() -> impl Strategy<Value = Instr> {
 }
 
 pub fn arb_function_handle() -> impl Strategy<Value = FunctionHandle> {
-    (0u16..4, arb_name(), vec(arb_type(), 0..4), vec(arb_type(), 0..3), vec(arb_access(), 0..3)).prop_map(
-        |(module, name, params, returns, access)| FunctionHandle {
-            type_params: Vec::new(),
+    (0u16..4, arb_name(), arb_type_params(), vec(arb_type(), 0..4), vec(arb_type(), 0..3), vec(arb_access(), 0..3))
+        .prop_map(|(module, name, type_params, params, returns, access)| FunctionHandle {
+            type_params: type_params.into_iter().map(|p| p.constraints).collect(),
             module: ModuleHandleIdx(module),
             name,
             params,
             returns,
             access: AccessSpec(access),
-        },
-    )
+        })
+}
+
+/// Usually none (most structs and functions are not generic), else one to three.
+pub fn arb_type_params() -> impl Strategy<Value = Vec<StructTypeParam>> {
+    let param = (0u8..16, any::<bool>())
+        .prop_map(|(bits, is_phantom)| StructTypeParam { constraints: Abilities(bits), is_phantom });
+    prop_oneof![1 => Just(Vec::new()), 1 => vec(param, 1..4)]
 }
 
 pub fn arb_function_def() -> impl Strategy<Value = FunctionDef> {
@@ -130,12 +140,13 @@ pub fn arb_function_def() -> impl Strategy<Value = FunctionDef> {
 
 pub fn arb_module() -> impl Strategy<Value = Module> {
     let module_id = (arb_address(), arb_name()).prop_map(|(address, name)| ModuleId { address, name });
-    let struct_handle = (0u16..4, arb_name(), 0u8..16).prop_map(|(module, name, bits)| StructHandle {
-        type_params: Vec::new(),
-        module: ModuleHandleIdx(module),
-        name,
-        abilities: Abilities(bits),
-    });
+    let struct_handle =
+        (0u16..4, arb_name(), 0u8..16, arb_type_params()).prop_map(|(module, name, bits, type_params)| StructHandle {
+            type_params,
+            module: ModuleHandleIdx(module),
+            name,
+            abilities: Abilities(bits),
+        });
     let field = (arb_name(), arb_type()).prop_map(|(name, ty)| FieldDef { name, ty });
     let struct_def =
         (0u16..8, vec(field, 0..4)).prop_map(|(handle, fields)| StructDef { handle: StructHandleIdx(handle), fields });
@@ -147,11 +158,27 @@ pub fn arb_module() -> impl Strategy<Value = Module> {
         vec(arb_constant(), 0..4),
         vec(struct_def, 0..5),
         vec(arb_function_def(), 0..5),
+        (vec((0u16..6, vec(arb_type(), 0..3)), 0..5), vec((0u16..8, vec(arb_type(), 0..3)), 0..5)),
     )
         .prop_map(
-            |(module_handles, struct_handles, function_handles, signatures, constants, structs, functions)| Module {
-                struct_instantiations: Vec::new(),
-                function_instantiations: Vec::new(),
+            |(
+                module_handles,
+                struct_handles,
+                function_handles,
+                signatures,
+                constants,
+                structs,
+                functions,
+                (struct_insts, function_insts),
+            )| Module {
+                struct_instantiations: struct_insts
+                    .into_iter()
+                    .map(|(def, type_args)| StructInstantiation { def: StructDefIdx(def), type_args })
+                    .collect(),
+                function_instantiations: function_insts
+                    .into_iter()
+                    .map(|(handle, type_args)| FunctionInstantiation { handle: FunctionHandleIdx(handle), type_args })
+                    .collect(),
                 module_handles,
                 struct_handles,
                 function_handles,
@@ -185,12 +212,29 @@ fn fresh(name: &str, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
-fn fix_type(ty: &mut Type, struct_handles: usize) {
+/// Brings struct indexes in range (`arities[i]`: handle `i`'s type parameter
+/// count) and gives generic structs as many arguments as their handle has
+/// parameters (so the text names them). Type parameters stay as they are,
+/// in range or not: the text writes `T1` or `#T5`. So does `Struct(h)` of a
+/// generic `h`, which the text writes `#h`.
+fn fix_type(ty: &mut Type, arities: &[usize]) {
     match ty {
-        Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => fix_type(inner, struct_handles),
-        Type::Struct(_) if struct_handles == 0 => *ty = Type::U64,
-        Type::Struct(idx) => idx.0 %= struct_handles as u16,
+        Type::Vector(inner) | Type::Ref(inner) | Type::MutRef(inner) => fix_type(inner, arities),
+        Type::Struct(_) | Type::StructInst(..) if arities.is_empty() => *ty = Type::U64,
+        Type::Struct(idx) => idx.0 %= arities.len() as u16,
+        Type::StructInst(idx, args) => {
+            idx.0 %= arities.len() as u16;
+            fix_args(args, arities[idx.index()], arities);
+        }
         _ => {}
+    }
+}
+
+/// `args` fixed and made `arity` long.
+fn fix_args(args: &mut Vec<Type>, arity: usize, arities: &[usize]) {
+    args.resize(arity, Type::U8);
+    for arg in args {
+        fix_type(arg, arities);
     }
 }
 
@@ -206,27 +250,40 @@ pub fn well_formed(mut m: Module) -> Module {
         h.module.0 %= modules;
         h.name = fresh(&h.name, &mut taken);
         h.abilities.0 &= 0xF;
+        for p in &mut h.type_params {
+            p.constraints.0 &= 0xF;
+        }
     }
     let struct_handles = m.struct_handles.len();
+    let arities: Vec<usize> = m.struct_handles.iter().map(|h| h.type_params.len()).collect();
+    let arities = arities.as_slice();
     let mut taken = HashSet::new();
     for h in &mut m.function_handles {
         h.module.0 %= modules;
         h.name = fresh(&h.name, &mut taken);
+        for c in &mut h.type_params {
+            c.0 &= 0xF;
+        }
         for ty in h.params.iter_mut().chain(&mut h.returns) {
-            fix_type(ty, struct_handles);
+            fix_type(ty, arities);
         }
         if struct_handles == 0 {
             h.access.0.clear();
         }
         for access in &mut h.access.0 {
             access.resource.0 %= struct_handles as u16;
+            let arity = arities[access.resource.index()];
+            // No type arguments on a generic resource stays (the text writes it `#N`).
+            if !access.type_args.is_empty() || arity == 0 {
+                fix_args(&mut access.type_args, arity, arities);
+            }
         }
     }
     for ty in &mut m.signatures {
-        fix_type(ty, struct_handles);
+        fix_type(ty, arities);
     }
     for constant in &mut m.constants {
-        fix_type(&mut constant.ty, struct_handles);
+        fix_type(&mut constant.ty, arities);
     }
 
     // Each of this module's handles gets at most one definition.
@@ -244,7 +301,7 @@ pub fn well_formed(mut m: Module) -> Module {
             if !is_ident(&field.name) {
                 field.name = fresh(&field.name, &mut taken);
             }
-            fix_type(&mut field.ty, struct_handles);
+            fix_type(&mut field.ty, arities);
         }
         defined.insert(def.handle)
     });
@@ -259,23 +316,50 @@ pub fn well_formed(mut m: Module) -> Module {
         defined.insert(def.handle)
     });
 
+    // Instantiations of this module's definitions and of any function handle.
+    if m.structs.is_empty() {
+        m.struct_instantiations.clear();
+    }
+    for inst in &mut m.struct_instantiations {
+        inst.def.0 %= m.structs.len() as u16;
+        let arity = arities[m.structs[inst.def.index()].handle.index()];
+        fix_args(&mut inst.type_args, arity, arities);
+    }
+    if m.function_handles.is_empty() {
+        m.function_instantiations.clear();
+    }
+    for inst in &mut m.function_instantiations {
+        inst.handle.0 %= m.function_handles.len() as u16;
+        let arity = m.function_handles[inst.handle.index()].type_params.len();
+        fix_args(&mut inst.type_args, arity, arities);
+    }
+
     let field_counts: Vec<usize> = m.structs.iter().map(|d| d.fields.len()).collect();
+    let inst_field_counts: Vec<usize> = m.struct_instantiations.iter().map(|i| field_counts[i.def.index()]).collect();
     let bounds = |kind: OperandKind| match kind {
         OperandKind::Const => m.constants.len(),
         OperandKind::Function => m.function_handles.len(),
         OperandKind::StructDef => m.structs.len(),
         OperandKind::Signature => m.signatures.len(),
+        OperandKind::StructInst => m.struct_instantiations.len(),
+        OperandKind::FunctionInst => m.function_instantiations.len(),
         _ => usize::MAX,
     };
-    let bounds: Vec<(OperandKind, usize)> =
-        [OperandKind::Const, OperandKind::Function, OperandKind::StructDef, OperandKind::Signature]
-            .into_iter()
-            .map(|k| (k, bounds(k)))
-            .collect();
+    let bounds: Vec<(OperandKind, usize)> = [
+        OperandKind::Const,
+        OperandKind::Function,
+        OperandKind::StructDef,
+        OperandKind::Signature,
+        OperandKind::StructInst,
+        OperandKind::FunctionInst,
+    ]
+    .into_iter()
+    .map(|k| (k, bounds(k)))
+    .collect();
     for def in &mut m.functions {
         let params = m.function_handles[def.handle.index()].params.len();
         for ty in &mut def.locals {
-            fix_type(ty, struct_handles);
+            fix_type(ty, arities);
         }
         let slots = params + def.locals.len();
         let code_len = def.code.len();
@@ -287,9 +371,10 @@ pub fn well_formed(mut m: Module) -> Module {
                 let bound = match kind {
                     OperandKind::CodeOffset => code_len,
                     OperandKind::Local => slots,
-                    OperandKind::Field => {
-                        let owner = (*value >> 16) as usize % field_counts.len().max(1);
-                        let fields = field_counts.get(owner).copied().unwrap_or(0);
+                    OperandKind::Field | OperandKind::FieldInst => {
+                        let counts = if *kind == OperandKind::Field { &field_counts } else { &inst_field_counts };
+                        let owner = (*value >> 16) as usize % counts.len().max(1);
+                        let fields = counts.get(owner).copied().unwrap_or(0);
                         ok &= fields > 0;
                         *value = ((owner as u128) << 16) | ((*value & 0xFFFF) % fields.max(1) as u128);
                         continue;

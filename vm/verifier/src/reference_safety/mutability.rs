@@ -1,5 +1,5 @@
 //! Mutability: an instruction that writes through a reference, or borrows
-//! mutably through one (`mut_borrow_field`, `vec_mut_borrow`, `write_ref`,
+//! mutably through one (`mut_borrow_field` and its generic form, `vec_mut_borrow`, `write_ref`,
 //! `vec_push_back`, `vec_pop_back`, `vec_swap`), must be given a `&mut`,
 //! never a `&`. The types pass accepts either kind so that this check can
 //! name the error; the borrow analysis relies on it (it never asks whether
@@ -33,6 +33,7 @@ pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg, facts: &TypeFacts) -> R
 fn mutable_operand(instr: &Instr) -> Option<usize> {
     match instr {
         Instr::MutBorrowField(_)
+        | Instr::MutBorrowFieldGeneric(_)
         | Instr::VecMutBorrow(_)
         | Instr::VecPushBack(_)
         | Instr::VecPopBack(_)

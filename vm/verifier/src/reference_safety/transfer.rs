@@ -11,8 +11,8 @@ use super::graph::{Edge, Label, Path, RefId};
 use super::state::{State, ROOT};
 use super::ModuleFacts;
 use crate::error::{Borrower, VerifyError, VerifyErrorKind};
-use crate::{stack, ty, FunctionView};
-use resin_format::file_format::{FieldRef, Instr, LocalIdx, Type};
+use crate::{generics, stack, ty, FunctionView};
+use resin_format::file_format::{Instr, LocalIdx, Module, StructDefIdx, Type};
 
 pub(super) struct Transfer<'a, 'm> {
     pub view: &'a FunctionView<'m>,
@@ -44,9 +44,22 @@ fn path(label: Label) -> Path {
     Path::one(label)
 }
 
-/// The limits pass keeps field indexes below 255, so the cast is exact.
-fn field_label(field: &FieldRef) -> Label {
-    Label::Field(field.owner.0, u8::try_from(field.field).unwrap_or(u8::MAX))
+/// The limits pass keeps field indexes below 255, so the cast is exact. A
+/// field of a generic struct is labelled by the struct's definition, whatever
+/// the instantiation: two instantiations may be the same type at run time.
+fn field_label(owner: StructDefIdx, field: u16) -> Label {
+    Label::Field(owner.0, u8::try_from(field).unwrap_or(u8::MAX))
+}
+
+/// The struct definition a field borrow names, and the field.
+fn field_of(module: &Module, instr: &Instr) -> Option<(StructDefIdx, u16)> {
+    match instr {
+        Instr::ImmBorrowField(f) | Instr::MutBorrowField(f) => Some((f.owner, f.field)),
+        Instr::ImmBorrowFieldGeneric(f) | Instr::MutBorrowFieldGeneric(f) => {
+            generics::struct_inst(module, f.owner).map(|s| (s.def_idx, f.field))
+        }
+        _ => None,
+    }
 }
 
 impl Transfer<'_, '_> {
@@ -116,9 +129,15 @@ impl Transfer<'_, '_> {
                 }
                 one(Some(state.borrow(ROOT, path(Label::Local(l.0)), mutable, true, at.offset16())))
             }
-            Instr::ImmBorrowField(f) | Instr::MutBorrowField(f) => {
+            Instr::ImmBorrowField(_)
+            | Instr::MutBorrowField(_)
+            | Instr::ImmBorrowFieldGeneric(_)
+            | Instr::MutBorrowFieldGeneric(_) => {
                 let id = reference(0)?;
-                let mutable = matches!(instr, Instr::MutBorrowField(_));
+                let (owner, field) =
+                    field_of(view.module, instr).ok_or_else(|| self.invariant(at, "field out of bounds"))?;
+                let label = field_label(owner, field);
+                let mutable = matches!(instr, Instr::MutBorrowField(_) | Instr::MutBorrowFieldGeneric(_));
                 if mutable {
                     // Field borrows below are factored out under the new
                     // one; only a borrow of the whole reference blocks it.
@@ -129,9 +148,9 @@ impl Transfer<'_, '_> {
                         }));
                     }
                 } else {
-                    self.require_readable(state, at, id, Some(field_label(f)), name)?;
+                    self.require_readable(state, at, id, Some(label), name)?;
                 }
-                let child = state.borrow(id, path(field_label(f)), mutable, true, at.offset16());
+                let child = state.borrow(id, path(label), mutable, true, at.offset16());
                 state.graph.release(id);
                 one(Some(child))
             }
@@ -178,19 +197,31 @@ impl Transfer<'_, '_> {
                 state.release_all(&operands);
                 one(None)
             }
-            Instr::ImmBorrowGlobal(d) | Instr::MutBorrowGlobal(d) | Instr::MoveFrom(d) => {
-                let reading = matches!(instr, Instr::ImmBorrowGlobal(_));
+            Instr::ImmBorrowGlobal(_)
+            | Instr::MutBorrowGlobal(_)
+            | Instr::MoveFrom(_)
+            | Instr::ImmBorrowGlobalGeneric(_)
+            | Instr::MutBorrowGlobalGeneric(_)
+            | Instr::MoveFromGeneric(_) => {
+                // Per definition, as in Move: `Balance<T0>` and `Balance<u64>`
+                // may be one type at run time.
+                let (d, _) = generics::struct_operand(view.module, instr)
+                    .ok_or_else(|| self.invariant(at, "struct out of bounds"))?;
+                let reading = matches!(instr, Instr::ImmBorrowGlobal(_) | Instr::ImmBorrowGlobalGeneric(_));
+                let moving = matches!(instr, Instr::MoveFrom(_) | Instr::MoveFromGeneric(_));
                 if let Some(edge) = state.global_borrow(d.0, reading) {
                     let resource = self.resource(d.0);
-                    return Err(self.conflict(state, at, &edge, |borrow| match instr {
-                        Instr::ImmBorrowGlobal(_) => {
+                    return Err(self.conflict(state, at, &edge, |borrow| {
+                        if reading {
                             VerifyErrorKind::BorrowGlobalWhileMutablyBorrowed { resource, borrow }
+                        } else if moving {
+                            VerifyErrorKind::MoveFromWhileBorrowed { resource, borrow }
+                        } else {
+                            VerifyErrorKind::MutBorrowGlobalWhileBorrowed { resource, borrow }
                         }
-                        Instr::MutBorrowGlobal(_) => VerifyErrorKind::MutBorrowGlobalWhileBorrowed { resource, borrow },
-                        _ => VerifyErrorKind::MoveFromWhileBorrowed { resource, borrow },
                     }));
                 }
-                if matches!(instr, Instr::MoveFrom(_)) {
+                if moving {
                     one(None)
                 } else {
                     // The address is not known statically: a weak borrow of
@@ -199,6 +230,11 @@ impl Transfer<'_, '_> {
                 }
             }
             Instr::Call(f) => self.call(state, at, *f, &operands)?,
+            Instr::CallGeneric(f) => {
+                let (handle, _, _) =
+                    generics::function_inst(view.module, *f).ok_or_else(|| self.invariant(at, "call out of bounds"))?;
+                self.call(state, at, handle, &operands)?
+            }
             Instr::Ret => {
                 self.ret(state, at, &operands)?;
                 Values::new()

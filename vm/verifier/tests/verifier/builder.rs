@@ -11,6 +11,8 @@ pub struct Builder {
 /// One function definition to add.
 pub struct Fun {
     pub name: &'static str,
+    /// The constraints of each type parameter; empty for a function that is not generic.
+    pub type_params: Vec<Abilities>,
     pub params: Vec<Type>,
     pub returns: Vec<Type>,
     pub locals: Vec<Type>,
@@ -21,7 +23,20 @@ pub struct Fun {
 
 impl Fun {
     pub fn new(name: &'static str) -> Self {
-        Fun { name, params: vec![], returns: vec![], locals: vec![], access: vec![], entry: false, code: vec![] }
+        Fun {
+            name,
+            type_params: vec![],
+            params: vec![],
+            returns: vec![],
+            locals: vec![],
+            access: vec![],
+            entry: false,
+            code: vec![],
+        }
+    }
+    pub fn type_params(mut self, type_params: Vec<Abilities>) -> Self {
+        self.type_params = type_params;
+        self
     }
     pub fn params(mut self, params: Vec<Type>) -> Self {
         self.params = params;
@@ -89,6 +104,38 @@ impl Builder {
         StructDefIdx(self.module.structs.len() as u16 - 1)
     }
 
+    /// A generic struct: `params` are (constraints, is_phantom) per type parameter.
+    pub fn generic_structure(
+        &mut self,
+        name: &str,
+        abilities: Abilities,
+        params: Vec<(Abilities, bool)>,
+        fields: Vec<(&str, Type)>,
+    ) -> StructDefIdx {
+        let def = self.structure(name, abilities, fields);
+        let handle = self.module.structs[def.0 as usize].handle;
+        self.module.struct_handles[handle.index()].type_params =
+            params.into_iter().map(|(constraints, is_phantom)| StructTypeParam { constraints, is_phantom }).collect();
+        def
+    }
+
+    /// `name<args>`, the struct handle named `name` applied to `args`.
+    pub fn inst_ty(&self, name: &str, args: Vec<Type>) -> Type {
+        Type::StructInst(self.handle(name), args)
+    }
+
+    /// A struct instantiation table entry.
+    pub fn struct_inst(&mut self, def: StructDefIdx, type_args: Vec<Type>) -> StructInstIdx {
+        self.module.struct_instantiations.push(StructInstantiation { def, type_args });
+        StructInstIdx(self.module.struct_instantiations.len() as u16 - 1)
+    }
+
+    /// A function instantiation table entry.
+    pub fn function_inst(&mut self, handle: FunctionHandleIdx, type_args: Vec<Type>) -> FunctionInstIdx {
+        self.module.function_instantiations.push(FunctionInstantiation { handle, type_args });
+        FunctionInstIdx(self.module.function_instantiations.len() as u16 - 1)
+    }
+
     pub fn struct_handle(&mut self, module: ModuleHandleIdx, name: &str, abilities: Abilities) -> StructHandleIdx {
         self.module.struct_handles.push(StructHandle {
             type_params: Vec::new(),
@@ -112,6 +159,7 @@ impl Builder {
     /// Adds a definition and its handle; returns the handle.
     pub fn function(&mut self, fun: Fun) -> FunctionHandleIdx {
         let handle = self.function_handle(ModuleHandleIdx(0), fun.name, fun.params, fun.returns, fun.access);
+        self.module.function_handles[handle.index()].type_params = fun.type_params;
         self.module.functions.push(FunctionDef {
             handle,
             visibility: Visibility::Public,

@@ -1,0 +1,91 @@
+//! Generic verifier cases written in the text assembler, one module per file
+//! in `tests/data/generics/`. Each file says what it expects in its first
+//! comment lines: `// verifies`, or `// rejects: Kind` (the error kind's
+//! name) followed by `// error: ` and the whole rendered error.
+
+use std::path::PathBuf;
+
+use resin_format::assembler::assemble;
+use resin_verifier::{infer_access_spec, verify_module, VerifyErrorKind};
+
+const GENERIC_COIN: &str = include_str!("../../../format/tests/data/generic_coin.rasm");
+
+/// The cases this suite must keep: an accepted generic module, and the
+/// rejections by name the verifier's generic rules promise.
+const REQUIRED: &[&str] =
+    &["accepted_coin", "constraint_violation", "wrong_type_argument_count", "instantiation_loop", "type_bomb"];
+
+enum Expect {
+    Verifies,
+    Rejects { kind: String, error: String },
+}
+
+fn expectation(name: &str, text: &str) -> Expect {
+    let header = |prefix: &str| text.lines().find_map(|line| line.strip_prefix(prefix)).map(str::trim);
+    if text.lines().next() == Some("// verifies") {
+        return Expect::Verifies;
+    }
+    let kind = header("// rejects: ").unwrap_or_else(|| panic!("{name}: no `// verifies` or `// rejects:` line"));
+    let error = header("// error: ").unwrap_or_else(|| panic!("{name}: no `// error:` line"));
+    Expect::Rejects { kind: kind.to_string(), error: error.to_string() }
+}
+
+/// The variant name of an error kind: its `Debug` form up to the fields.
+fn kind_name(kind: &VerifyErrorKind) -> String {
+    let debug = format!("{kind:?}");
+    debug.split([' ', '{', '(']).next().unwrap_or_default().to_string()
+}
+
+fn cases() -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/generics");
+    let mut cases: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rasm"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn generic_assembly_cases_verify_or_reject_by_name() {
+    let cases = cases();
+    for required in REQUIRED {
+        assert!(cases.iter().any(|(name, _)| name == required), "missing tests/data/generics/{required}.rasm");
+    }
+    for (name, text) in &cases {
+        let module = assemble(text).unwrap_or_else(|e| panic!("{name}.rasm does not assemble: {e}"));
+        match (expectation(name, text), verify_module(&module)) {
+            (Expect::Verifies, Ok(())) => {
+                // What verifies infers back a spec its declarations cover.
+                for index in 0..module.functions.len() {
+                    infer_access_spec(&module, index).unwrap_or_else(|e| panic!("{name}.rasm: {e}"));
+                }
+            }
+            (Expect::Verifies, Err(err)) => panic!("{name}.rasm should verify: {err}"),
+            (Expect::Rejects { kind, .. }, Ok(())) => panic!("{name}.rasm should be rejected with {kind}"),
+            (Expect::Rejects { kind, error }, Err(err)) => {
+                assert_eq!(kind_name(&err.kind), kind, "{name}.rasm: {err}");
+                assert_eq!(err.to_string(), error, "{name}.rasm");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_formats_generic_coin_verifies_and_infers_its_specs() {
+    let module = assemble(GENERIC_COIN).expect("generic_coin.rasm assembles");
+    if let Err(err) = verify_module(&module) {
+        panic!("generic_coin.rasm should verify: {err}");
+    }
+    for (index, def) in module.functions.iter().enumerate() {
+        let mut declared = module.function_handles[def.handle.index()].access.0.clone();
+        declared.sort();
+        let inferred = infer_access_spec(&module, index).unwrap();
+        assert_eq!(inferred.0, declared, "{}", module.function_name(def).unwrap());
+    }
+}
