@@ -295,7 +295,13 @@ pub(crate) fn compile(code: &[Instr], module: &Module) -> Compiled {
 fn ends_block(instr: &Instr) -> bool {
     matches!(
         instr,
-        Instr::Branch(_) | Instr::BrTrue(_) | Instr::BrFalse(_) | Instr::Call(_) | Instr::Ret | Instr::Abort
+        Instr::Branch(_)
+            | Instr::BrTrue(_)
+            | Instr::BrFalse(_)
+            | Instr::Call(_)
+            | Instr::CallGeneric(_)
+            | Instr::Ret
+            | Instr::Abort
     )
 }
 

@@ -85,8 +85,7 @@ pub(crate) fn resolve_entry_at<'c>(
     let Some((module, function)) = found else { return resolve_entry(code, tx) };
     // `resolve`'s checks in its order, less the lookups that cannot fail here.
     check_gas_limit(tx)?;
-    check_callable(tx, function, true)?;
-    let instance = instance_for(code, tx, module, function)?;
+    let instance = check_callable(code, tx, module, function, true)?;
     Ok(Entry { module, function, instance })
 }
 
@@ -104,11 +103,10 @@ fn resolve<'c>(code: &'c CodeCache, tx: &Transaction, entry_only: bool) -> Resul
         .function_def_index(&tx.function)
         .and_then(|index| Some((index, module.functions.get(usize::from(index))?)))
         .ok_or_else(|| format!("{} has no function `{}`", tx.module, tx.function))?;
-    check_callable(tx, function, entry_only)?;
+    let instance = check_callable(code, tx, module, function, entry_only)?;
     // A cache of over 2^32 modules cannot fit in memory; were it to, the
     // saturated number would fail the handle's check and cost a lookup.
     let handle = EntryHandle { module: u32::try_from(number).unwrap_or(u32::MAX), function: index };
-    let instance = instance_for(code, tx, module, function)?;
     Ok((handle, Entry { module, function, instance }))
 }
 
@@ -162,18 +160,30 @@ fn over_gas_limit(gas_limit: u64) -> String {
     format!("gas limit {gas_limit} is over the maximum of {MAX_GAS_LIMIT}")
 }
 
-/// Whether `tx` may call `function` (found by its names) with its arguments.
+/// Whether `tx` may call `function` (of `module`, found by its names) with
+/// its type arguments and arguments; the instance they make of a generic
+/// function, whose signature (type arguments substituted) the arguments
+/// are checked against.
 // Always inlined: both resolutions call it on every transaction, and out of
 // line its prologue costs a third of what it checks.
 #[inline(always)]
-fn check_callable(tx: &Transaction, function: &LoadedFunction, entry_only: bool) -> Result<(), String> {
+fn check_callable(
+    code: &CodeCache,
+    tx: &Transaction,
+    module: &LoadedModule,
+    function: &LoadedFunction,
+    entry_only: bool,
+) -> Result<Option<Arc<Instance>>, String> {
     if entry_only && !function.is_entry {
         return Err(refusal(tx, "is not an entry function"));
     }
     if !entry_only && !function.is_entry && function.visibility != Visibility::Public {
         return Err(refusal(tx, "is private"));
     }
-    check_args(function, &tx.args)
+    let instance = instance_for(code, tx, module, function)?;
+    let signature = instance.as_ref().map_or(&function.signature, |i| &i.signature);
+    check_args(function, signature, &tx.args)?;
+    Ok(instance)
 }
 
 #[cold]

@@ -13,6 +13,7 @@ use resin_format::file_format::{
 };
 use resin_format::opcodes::Instr;
 use resin_state::keys::TypeId;
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 
 /// A type with struct handles replaced by global type identities: comparable
@@ -60,6 +61,40 @@ impl ResolvedType {
             }
             ResolvedType::Vector(elem) => elem.is_argument_type(),
             _ => false,
+        }
+    }
+
+    /// The type with `TypeParam(i)` replaced by `args[i]` (a parameter
+    /// without an argument is left as it is).
+    pub(crate) fn substitute(&self, args: &[TypeTag]) -> ResolvedType {
+        let inner = |t: &ResolvedType| Box::new(t.substitute(args));
+        match self {
+            ResolvedType::TypeParam(i) => args.get(usize::from(*i)).map_or_else(|| self.clone(), ResolvedType::of_tag),
+            ResolvedType::Vector(elem) => ResolvedType::Vector(inner(elem)),
+            ResolvedType::Ref(elem) => ResolvedType::Ref(inner(elem)),
+            ResolvedType::MutRef(elem) => ResolvedType::MutRef(inner(elem)),
+            ResolvedType::StructInst(ty, type_args) => {
+                ResolvedType::StructInst(*ty, type_args.iter().map(|t| t.substitute(args)).collect())
+            }
+            _ => self.clone(),
+        }
+    }
+
+    /// A concrete type as a resolved one (recursion bounded by the tag's limits).
+    pub fn of_tag(tag: &TypeTag) -> ResolvedType {
+        match tag {
+            TypeTag::Bool => ResolvedType::Bool,
+            TypeTag::U8 => ResolvedType::U8,
+            TypeTag::U64 => ResolvedType::U64,
+            TypeTag::U128 => ResolvedType::U128,
+            TypeTag::Address => ResolvedType::Address,
+            TypeTag::Signer => ResolvedType::Signer,
+            TypeTag::Vector(elem) => ResolvedType::Vector(Box::new(ResolvedType::of_tag(elem))),
+            TypeTag::Struct(s) if s.type_args.is_empty() => ResolvedType::Struct(TypeId::of_struct(s)),
+            TypeTag::Struct(s) => ResolvedType::StructInst(
+                TypeId::of(&s.module, &s.name),
+                s.type_args.iter().map(ResolvedType::of_tag).collect(),
+            ),
         }
     }
 

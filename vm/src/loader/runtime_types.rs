@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxHashMap;
 
-use super::loaded::{LoadedFunction, LoadedModule, ResolvedAccess};
+use super::loaded::{CallSignature, LoadedFunction, LoadedModule, ResolvedAccess, ResolvedType};
 use resin_format::file_format::{Module, StructHandleIdx, StructInstIdx, Type};
 use resin_state::keys::TypeId;
 use resin_state::type_tag::{StructTag, TypeTag};
@@ -92,6 +92,9 @@ pub struct Instance {
     /// The access spec, instantiated (what [`LoadedFunction::access`] is
     /// for a function that is not generic).
     pub(crate) access: Vec<ResolvedAccess>,
+    /// What a transaction must supply, with the type arguments substituted
+    /// (a parameter `T` instantiated with `u64` takes a `u64`).
+    pub(crate) signature: CallSignature,
     /// Per struct instantiation of the defining module, made on first use.
     structs: Box<[OnceLock<InstStruct>]>,
     /// Per function instantiation of the defining module: the callee's
@@ -119,9 +122,14 @@ impl Instance {
                 Some(ResolvedAccess { mode: a.mode, ty: TypeId::of_struct(&tag), address: a.address })
             })
             .collect::<Option<Vec<_>>>()?;
+        let params: Vec<ResolvedType> = function.params.iter().map(|p| p.substitute(&type_args)).collect();
+        let returns: Vec<ResolvedType> = function.returns.iter().map(|r| r.substitute(&type_args)).collect();
+        let signature =
+            CallSignature::of(&params, &returns, |i| params.get(i).map(ToString::to_string).unwrap_or_default());
         Some(Instance {
             type_args,
             access,
+            signature,
             structs: (0..raw.struct_instantiations.len()).map(|_| OnceLock::new()).collect(),
             calls: (0..raw.function_instantiations.len()).map(|_| OnceLock::new()).collect(),
         })
