@@ -150,6 +150,27 @@ fn an_access_outside_the_instantiated_keys_is_a_violation() {
     }
 }
 
+#[test]
+fn a_type_wide_key_covers_one_instantiation() {
+    let world = world();
+    let touch = |currency: &TypeTag| coin_tx(0xA, "touch_any", currency, vec![Value::Address(addr(0xB))]);
+    let usd_keys = declared_keys(&world.code, &touch(&usd())).unwrap();
+    let keys: Vec<(AccessMode, AccessKey)> = usd_keys.0.iter().map(|k| (k.mode, k.key)).collect();
+    assert_eq!(keys, vec![(AccessMode::Read, AccessKey::AnyOf(balance_type(&usd())))]);
+    success(&execute_with_keys(&world.code, &world.resources, &touch(&usd()), &usd_keys));
+    let eur = execute_with_keys(&world.code, &world.resources, &touch(&eur()), &usd_keys);
+    assert!(matches!(eur.status, Status::AccessViolation { .. }), "{eur:?}");
+}
+
+#[test]
+fn transactions_serialized_before_type_arguments_still_decode() {
+    let tx = coin_tx(0xA, "register", &usd(), vec![]);
+    let mut json = serde_json::to_value(&tx).unwrap();
+    assert!(json.as_object_mut().unwrap().remove("type_args").is_some());
+    let old: Transaction = serde_json::from_value(json).unwrap();
+    assert_eq!(old, Transaction { type_args: Vec::new(), ..tx });
+}
+
 fn refusal(world: &World, tx: &Transaction) -> String {
     match world.clone().execute(tx).status {
         Status::InvalidArguments { reason } => {
