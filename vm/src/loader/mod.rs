@@ -282,6 +282,20 @@ impl CodeCache {
         self.loaded(module)?.function(name)
     }
 
+    /// The generic function `module::name` applied to `type_args`, checked as
+    /// a transaction's are (count, published structs, constraints): its
+    /// instantiated access spec and signature, for tools that show them.
+    /// Made once and cached like the instances transactions use.
+    pub fn instantiate(&self, module: &ModuleId, name: &str, type_args: &[TypeTag]) -> Result<Arc<Instance>, String> {
+        let loaded = self.loaded(module).ok_or_else(|| format!("module {module} is not published"))?;
+        let function = loaded.function(name).ok_or_else(|| format!("{module} has no function `{name}`"))?;
+        let qualified = format!("{module}::{name}");
+        type_args::check_type_args(self, &qualified, function, type_args)?;
+        function.instances.get(loaded, function, type_args).ok_or_else(|| {
+            format!("`{qualified}` instantiated with these type arguments names a type over the limits on types")
+        })
+    }
+
     /// What a transaction calling `module::name` must supply, when it is an
     /// entry function.
     pub fn entry_signature(&self, module: &ModuleId, name: &str) -> Option<&CallSignature> {

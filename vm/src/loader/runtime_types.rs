@@ -107,6 +107,16 @@ impl Instance {
         &self.type_args
     }
 
+    /// The access spec with the type arguments substituted.
+    pub fn access(&self) -> &[ResolvedAccess] {
+        &self.access
+    }
+
+    /// What a transaction calling this instance must supply.
+    pub fn signature(&self) -> &CallSignature {
+        &self.signature
+    }
+
     /// `function` of `module` applied to `type_args` (checked by the caller
     /// for count and constraints); `None` when its access spec would name a
     /// type over the limits.

@@ -42,6 +42,12 @@ fn an_instance_is_made_once_per_type_arguments_and_shared_by_clones() {
     let other = resolve_entry(&cache, &register(vec![TypeTag::U64])).unwrap().instance.unwrap();
     assert!(!Arc::ptr_eq(&first, &other));
     assert_eq!(other.type_args(), &[TypeTag::U64]);
+    // Tools get the same instance, checked the same way.
+    let shown = cache.instantiate(&id(4, "coin"), "register", &[TypeTag::parse("0x2::usd::USD").unwrap()]).unwrap();
+    assert!(Arc::ptr_eq(&first, &shown));
+    assert_eq!(shown.access().len(), 1);
+    let refused = cache.instantiate(&id(4, "coin"), "register", &[]).unwrap_err();
+    assert!(refused.contains("takes 1 type arguments, 0 given"), "{refused}");
 }
 
 #[test]
