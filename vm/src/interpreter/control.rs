@@ -54,19 +54,20 @@ fn enter<'c, V: StateView + ?Sized>(
     Ok(())
 }
 
-/// `call_generic`: [`call`] of function instantiation `idx`, the callee
+/// `call_generic`: [`call`] of the function instantiation in call slot
+/// `slot` of the running function (`Compiled::call_slots`), the callee
 /// running as its instance for the caller's type arguments. The instance is
 /// found through a cell of the caller's instance (or, for a caller that is
 /// not generic, of its module), so after the first call through this
-/// instruction in this instantiation it costs one load more than `call`.
+/// instruction in this instantiation it costs two loads more than `call` (the slot's table index, the cell).
 #[inline]
 pub(super) fn call_generic<'c, V: StateView + ?Sized>(
     machine: &mut Machine<'c, '_, V>,
     cur: &mut Frame<'c>,
-    idx: u16,
+    slot: u16,
 ) -> Result<(), Fault> {
     let module = cur.module;
-    let idx = usize::from(idx);
+    let idx = usize::from(*cur.function.compiled.call_slots.get(usize::from(slot)).ok_or_else(invariant)?);
     let handle = module.module.function_instantiations.get(idx).ok_or_else(invariant)?.handle;
     let (callee_module, def) = match module.call_targets.get(handle.index()) {
         Some(CallTarget::Local(def)) => (module, *def),
@@ -75,7 +76,7 @@ pub(super) fn call_generic<'c, V: StateView + ?Sized>(
     };
     let function = callee_module.functions.get(usize::from(def)).ok_or_else(invariant)?;
     let cell = match cur.inst {
-        Some(inst) => inst.call_cell(idx),
+        Some(inst) => inst.call_cell(slot),
         None => module.calls.get(idx),
     }
     .ok_or_else(invariant)?;

@@ -197,13 +197,14 @@ pub(crate) enum Op {
     Binary(Binary),
     /// See [`Update`].
     Update(Update),
-    /// `call_generic` of a function instantiation (by index): the callee
-    /// runs with its instance for the caller's type arguments.
+    /// `call_generic` of a function instantiation, by its slot in
+    /// [`Compiled::call_slots`]: the callee runs with its instance for the
+    /// caller's type arguments.
     CallGeneric(u16),
-    // The global and event instructions on a struct instantiation (by
-    // index): only they need the instantiation's type id. Generic pack,
-    // unpack and field borrows become their plain forms, since values carry
-    // no types.
+    // The global and event instructions on a struct instantiation, by its
+    // slot in [`Compiled::struct_slots`]: only they need the instantiation's
+    // type id. Generic pack, unpack and field borrows become their plain
+    // forms, since values carry no types.
     ExistsGeneric(u16),
     ImmBorrowGlobalGeneric(u16),
     MutBorrowGlobalGeneric(u16),
@@ -229,6 +230,13 @@ pub struct Compiled {
     pub(crate) paths: Vec<u16>,
     /// `ld_u128` literals, kept out of line so an op stays sixteen bytes.
     pub(crate) wide: Vec<u128>,
+    /// The struct instantiations (indexes into the module's table) that the
+    /// generic global and event ops of this function name, each once: an
+    /// instance keeps one cell per slot, so its size follows this
+    /// function's code, not the module's table.
+    pub(crate) struct_slots: Vec<u16>,
+    /// Likewise the function instantiations its `call_generic`s name.
+    pub(crate) call_slots: Vec<u16>,
     /// `ld_u64` operands of [`Binary`] ops.
     pub(crate) words: Vec<u64>,
 }
@@ -272,9 +280,11 @@ pub(crate) fn compile(code: &[Instr], module: &Module) -> Compiled {
         paths: Vec::new(),
         wide: Vec::new(),
         words: Vec::new(),
+        struct_slots: Vec::new(),
+        call_slots: Vec::new(),
     };
     for instr in code {
-        let op = plain(instr, &mut compiled.wide);
+        let op = plain(instr, &mut compiled.wide, &mut compiled.struct_slots, &mut compiled.call_slots);
         compiled.ops.push(op);
     }
     for start in (0..code.len()).filter(|_| fusion_enabled()) {
@@ -337,7 +347,17 @@ fn fusion_enabled() -> bool {
     true
 }
 
-fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
+/// The slot of `idx` in `slots`, added when new.
+fn slot(slots: &mut Vec<u16>, idx: u16) -> u16 {
+    let at = slots.iter().position(|&s| s == idx).unwrap_or_else(|| {
+        slots.push(idx);
+        slots.len() - 1
+    });
+    // At most one slot per instruction, and code is at most 65535 long.
+    u16::try_from(at).unwrap_or(u16::MAX)
+}
+
+fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mut Vec<u16>) -> Op {
     match *instr {
         Instr::Pop => Op::Pop,
         Instr::Ret => Op::Ret,
@@ -390,13 +410,13 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::CastU128 => Op::CastU128,
         Instr::Abort => Op::Abort,
         Instr::Nop => Op::Nop,
-        Instr::CallGeneric(f) => Op::CallGeneric(f.0),
-        Instr::ExistsGeneric(s) => Op::ExistsGeneric(s.0),
-        Instr::ImmBorrowGlobalGeneric(s) => Op::ImmBorrowGlobalGeneric(s.0),
-        Instr::MutBorrowGlobalGeneric(s) => Op::MutBorrowGlobalGeneric(s.0),
-        Instr::MoveFromGeneric(s) => Op::MoveFromGeneric(s.0),
-        Instr::MoveToGeneric(s) => Op::MoveToGeneric(s.0),
-        Instr::EmitGeneric(s) => Op::EmitGeneric(s.0),
+        Instr::CallGeneric(f) => Op::CallGeneric(slot(calls, f.0)),
+        Instr::ExistsGeneric(s) => Op::ExistsGeneric(slot(structs, s.0)),
+        Instr::ImmBorrowGlobalGeneric(s) => Op::ImmBorrowGlobalGeneric(slot(structs, s.0)),
+        Instr::MutBorrowGlobalGeneric(s) => Op::MutBorrowGlobalGeneric(slot(structs, s.0)),
+        Instr::MoveFromGeneric(s) => Op::MoveFromGeneric(slot(structs, s.0)),
+        Instr::MoveToGeneric(s) => Op::MoveToGeneric(slot(structs, s.0)),
+        Instr::EmitGeneric(s) => Op::EmitGeneric(slot(structs, s.0)),
         // Left generic by `plain_struct_instr` only when the index is bad.
         Instr::PackGeneric(_)
         | Instr::UnpackGeneric(_)

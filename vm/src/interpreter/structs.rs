@@ -80,17 +80,22 @@ pub(super) fn def_name(module: &LoadedModule, idx: StructDefIdx) -> Result<&str,
     def(module, idx).map(|d| d.name.as_str())
 }
 
-/// The struct instantiation `idx` of the running frame's module, with the
-/// frame's type arguments: made at link time for code that is not generic,
-/// on first use for an instance, then cached.
+/// The struct instantiation in slot `slot` of the running function
+/// (`Compiled::struct_slots`), with the frame's type arguments: made at
+/// link time for code that is not generic, on first use for an instance,
+/// then cached.
 #[inline]
-pub(super) fn instantiation<'c>(frame: &Frame<'c>, idx: u16) -> Result<&'c InstStruct, Fault> {
-    let idx = StructInstIdx(idx);
+pub(super) fn instantiation<'c>(frame: &Frame<'c>, slot: u16) -> Result<&'c InstStruct, Fault> {
     let found = match frame.inst {
-        Some(inst) => inst.struct_at(frame.module, idx),
-        None => frame.module.struct_insts.get(idx.index()).and_then(Option::as_ref),
+        Some(inst) => inst.struct_at(frame.module, frame.function, slot),
+        None => frame
+            .function
+            .compiled
+            .struct_slots
+            .get(usize::from(slot))
+            .and_then(|&idx| frame.module.struct_insts.get(StructInstIdx(idx).index()).and_then(Option::as_ref)),
     };
-    found.ok_or_else(|| instantiation_fault(frame, idx))
+    found.ok_or_else(|| instantiation_fault(frame, slot))
 }
 
 /// Why an instantiation could not be made: an index out of the table, or a
@@ -98,8 +103,9 @@ pub(super) fn instantiation<'c>(frame: &Frame<'c>, idx: u16) -> Result<&'c InstS
 /// excluded by the verifier), or a type built at run time (a generic
 /// function instantiating itself with ever larger types) over the limits.
 #[cold]
-fn instantiation_fault(frame: &Frame<'_>, idx: StructInstIdx) -> Fault {
-    if frame.inst.is_some() && idx.index() < frame.module.struct_insts.len() {
+fn instantiation_fault(frame: &Frame<'_>, slot: u16) -> Fault {
+    let known = frame.function.compiled.struct_slots.get(usize::from(slot));
+    if frame.inst.is_some() && known.is_some_and(|&idx| usize::from(idx) < frame.module.struct_insts.len()) {
         runtime(RuntimeErrorKind::TypeTooLarge)
     } else {
         invariant()

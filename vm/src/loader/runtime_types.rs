@@ -95,10 +95,11 @@ pub struct Instance {
     /// What a transaction must supply, with the type arguments substituted
     /// (a parameter `T` instantiated with `u64` takes a `u64`).
     pub(crate) signature: CallSignature,
-    /// Per struct instantiation of the defining module, made on first use.
+    /// Per struct slot of the function's code (`Compiled::struct_slots`),
+    /// made on first use.
     structs: Box<[OnceLock<InstStruct>]>,
-    /// Per function instantiation of the defining module: the callee's
-    /// instance, made on first use.
+    /// Per call slot of the function's code (`Compiled::call_slots`): the
+    /// callee's instance, made on first use.
     calls: Box<[OnceLock<Arc<Instance>>]>,
 }
 
@@ -140,26 +141,28 @@ impl Instance {
             type_args,
             access,
             signature,
-            structs: (0..raw.struct_instantiations.len()).map(|_| OnceLock::new()).collect(),
-            calls: (0..raw.function_instantiations.len()).map(|_| OnceLock::new()).collect(),
+            structs: function.compiled.struct_slots.iter().map(|_| OnceLock::new()).collect(),
+            calls: function.compiled.call_slots.iter().map(|_| OnceLock::new()).collect(),
         })
     }
 
-    /// The struct instantiation `idx` of the defining `module` in this instance.
+    /// The struct instantiation in slot `slot` of `function` (this
+    /// instance's function, of `module`).
     #[inline]
-    pub(crate) fn struct_at(&self, module: &LoadedModule, idx: StructInstIdx) -> Option<&InstStruct> {
-        let cell = self.structs.get(idx.index())?;
+    pub(crate) fn struct_at(&self, module: &LoadedModule, function: &LoadedFunction, slot: u16) -> Option<&InstStruct> {
+        let cell = self.structs.get(usize::from(slot))?;
         if let Some(found) = cell.get() {
             return Some(found);
         }
-        let made = InstStruct::new(&module.module, idx, &self.type_args)?;
+        let idx = *function.compiled.struct_slots.get(usize::from(slot))?;
+        let made = InstStruct::new(&module.module, StructInstIdx(idx), &self.type_args)?;
         Some(cell.get_or_init(|| made))
     }
 
-    /// The cell for the callee of function instantiation `idx`.
+    /// The cell for the callee of call slot `slot`.
     #[inline]
-    pub(crate) fn call_cell(&self, idx: usize) -> Option<&OnceLock<Arc<Instance>>> {
-        self.calls.get(idx)
+    pub(crate) fn call_cell(&self, slot: u16) -> Option<&OnceLock<Arc<Instance>>> {
+        self.calls.get(usize::from(slot))
     }
 }
 
