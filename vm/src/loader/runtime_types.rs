@@ -18,7 +18,7 @@
 //! handle table at hand, and the tag's canonical text is what the type id
 //! hashes, so the same type has the same id whichever module names it.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -181,9 +181,11 @@ pub(crate) fn struct_tag(
 }
 
 /// A function's instances by type arguments, shared by every code cache
-/// that holds the function.
+/// that holds the function. Read-locked for a hit (every transaction of a
+/// generic entry function, on every lane at once), written once per
+/// instance.
 #[derive(Default)]
-pub(crate) struct InstanceCache(Mutex<FxHashMap<Vec<TypeTag>, Arc<Instance>>>);
+pub(crate) struct InstanceCache(RwLock<FxHashMap<Vec<TypeTag>, Arc<Instance>>>);
 
 impl std::fmt::Debug for InstanceCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -202,12 +204,13 @@ impl InstanceCache {
     ) -> Option<Arc<Instance>> {
         // A poisoned lock only means another thread panicked while holding
         // it; the map is still whole (inserts are single calls).
-        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = map.get(type_args) {
+        if let Some(found) = self.0.read().unwrap_or_else(PoisonError::into_inner).get(type_args) {
             return Some(Arc::clone(found));
         }
-        let made = Arc::new(Instance::new(module, function, type_args.to_vec())?);
-        map.insert(type_args.to_vec(), Arc::clone(&made));
-        Some(made)
+        let made = Instance::new(module, function, type_args.to_vec())?;
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have made it meanwhile: keep the first, so
+        // every caller shares one instance and its cells.
+        Some(Arc::clone(map.entry(type_args.to_vec()).or_insert_with(|| Arc::new(made))))
     }
 }
