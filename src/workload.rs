@@ -95,6 +95,7 @@ pub fn pattern_block(
                 function: "transfer".into(),
                 args: vec![Value::Address(accounts[to as usize]), Value::U64(amount)],
                 gas_limit: DEFAULT_GAS,
+                type_args: Vec::new(),
             }
         })
         .collect()
@@ -102,7 +103,14 @@ pub fn pattern_block(
 
 /// A transaction calling `module::function` as `sender`.
 pub fn coin_call(module: &ModuleId, function: &str, sender: AccountAddress, args: Vec<Value>) -> Transaction {
-    Transaction { sender, module: module.clone(), function: function.into(), args, gas_limit: DEFAULT_GAS }
+    Transaction {
+        sender,
+        module: module.clone(),
+        function: function.into(),
+        args,
+        gas_limit: DEFAULT_GAS,
+        type_args: Vec::new(),
+    }
 }
 
 #[cfg(test)]

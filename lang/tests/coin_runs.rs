@@ -30,6 +30,7 @@ fn tx(sender: u64, function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 100_000,
+        type_args: Vec::new(),
     }
 }
 

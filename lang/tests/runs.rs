@@ -189,6 +189,7 @@ fn tx(function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     }
 }
 
@@ -302,6 +303,7 @@ fn modules_compiled_together_link_and_run() {
         function: function.into(),
         args,
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     };
     assert_eq!(world.execute(&call(&counter, "init", vec![])).status, Status::Success);
     assert_eq!(world.execute(&call(&app, "tick", vec![])).status, Status::Success);
@@ -334,6 +336,7 @@ fn module_compiled_against_a_dependency_links_and_runs() {
         function: function.into(),
         args,
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     };
     for player in [0xA, 0xB] {
         assert_eq!(world.execute(&tx("scores", "join", player, vec![])).status, Status::Success);

@@ -10,5 +10,6 @@ pub fn coin_transfer(coin: &ModuleId, from: u64, to: u64) -> Transaction {
         function: "transfer".into(),
         args: vec![Value::Address(AccountAddress::from_u64(to)), Value::U64(1)],
         gas_limit: 10_000,
+        type_args: Vec::new(),
     }
 }

@@ -157,6 +157,7 @@ mod tests {
             function: function.into(),
             args: vec![],
             gas_limit,
+            type_args: Vec::new(),
         }
     }
 

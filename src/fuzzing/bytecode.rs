@@ -174,7 +174,7 @@ fn transaction(
     let sender = AccountAddress::from_u64(*u.choose(&ACCOUNTS).ok()?);
     let args = entry.1.iter().map(|ty| argument(u, ty, 0)).collect::<Option<Vec<_>>>()?;
     let gas_limit = if u.is_empty() { 100_000 } else { u.int_in_range(0..=200_000u64).ok()? };
-    Some(Transaction { sender, module: id.clone(), function: entry.0.clone(), args, gas_limit })
+    Some(Transaction { sender, module: id.clone(), function: entry.0.clone(), args, gas_limit, type_args: Vec::new() })
 }
 
 /// A value of an argument type (primitives and vectors of them).

@@ -92,7 +92,14 @@ impl Session {
         for (ty, lit) in signature.args.iter().zip(&call.args) {
             args.push(self.literal_value(lit, ty, origin)?);
         }
-        Ok(Transaction { sender, module, function, args, gas_limit: call.gas.unwrap_or(DEFAULT_GAS) })
+        Ok(Transaction {
+            sender,
+            module,
+            function,
+            args,
+            gas_limit: call.gas.unwrap_or(DEFAULT_GAS),
+            type_args: Vec::new(),
+        })
     }
 
     /// A literal as a value of type `ty`.

@@ -92,6 +92,7 @@ mod tests {
             function: function.into(),
             args,
             gas_limit: 100_000,
+            type_args: Vec::new(),
         };
         for who in [a, b] {
             assert_eq!(world.execute(&tx(who, "register", vec![])).status, Status::Success);

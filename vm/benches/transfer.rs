@@ -11,6 +11,10 @@
 //! transfers per second on one core. After criterion's groups, an
 //! interleaved summary alternates rounds of both and prints the ratio at
 //! the 10th percentile and the median, which is steadier on a shared machine.
+//! A second interleaved summary runs a generic transfer (`transfer<USD>` of
+//! vm/tests/data/generic_coin.rasm) against its monomorphic twin (the same
+//! code with the generics erased): a generic call should cost no more once
+//! its instance is cached.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -116,6 +120,7 @@ fn transfer_tx(from: AccountAddress, to: AccountAddress) -> Transaction {
         function: "transfer".into(),
         args: vec![Value::Address(to), Value::U64(7)],
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     }
 }
 
@@ -191,10 +196,72 @@ fn interleaved_summary() {
     }
 }
 
+const GENERIC_COIN: &str = include_str!("../tests/data/generic_coin.rasm");
+
+/// Alternating rounds of generic and monomorphic transfers over the same
+/// accounts (each with a balance of both types).
+fn generic_summary() {
+    let mut code = CodeCache::new();
+    let twin = GENERIC_COIN
+        .replace("module 0x4::coin", "module 0x6::coin")
+        .replace("<phantom T0>", "")
+        .replace("<T0>", "")
+        .replace("_generic", "");
+    for text in ["module 0x2::usd\nstruct USD has drop { dummy: bool }\n", GENERIC_COIN, &twin] {
+        let module = resin_format::assembler::assemble(text).expect("assembles");
+        code.publish(module).expect("publishes");
+    }
+    let generic_coin = ModuleId::new(AccountAddress::from_u64(4), "coin");
+    let plain_coin = ModuleId::new(AccountAddress::from_u64(6), "coin");
+    let usd = resin_vm::TypeTag::parse("0x2::usd::USD").expect("parses");
+    let generic_balance =
+        TypeId::of_struct(&resin_vm::StructTag::new(generic_coin.clone(), "Balance", vec![usd.clone()]));
+    let plain_balance = TypeId::of(&plain_coin, "Balance");
+    let mut store = ResourceStore::new();
+    for n in 0..ACCOUNTS {
+        for ty in [generic_balance, plain_balance] {
+            store.apply_owned(ResourceKey { address: AccountAddress::from_u64(n), ty }, Some(balance(1_000_000_000)));
+        }
+    }
+    let pairs = setup().pairs;
+    let txs = |module: &ModuleId, type_args: Vec<resin_vm::TypeTag>| -> Vec<Transaction> {
+        pairs
+            .iter()
+            .map(|(from, to)| Transaction {
+                module: module.clone(),
+                type_args: type_args.clone(),
+                ..transfer_tx(*from, *to)
+            })
+            .collect()
+    };
+    let (generic_txs, plain_txs) = (txs(&generic_coin, vec![usd]), txs(&plain_coin, Vec::new()));
+    for tx in generic_txs.iter().chain(&plain_txs).take(8) {
+        assert!(execute_transaction(&code, &store, tx).status.is_success(), "the transfers succeed");
+    }
+    let (mut generic, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        for (txs, times) in [(&generic_txs, &mut generic), (&plain_txs, &mut plain)] {
+            let start = Instant::now();
+            for tx in txs {
+                black_box(execute_transaction(&code, &store, tx));
+            }
+            times.push(start.elapsed().as_nanos() as f64 / PAIRS as f64);
+        }
+    }
+    generic.sort_by(f64::total_cmp);
+    plain.sort_by(f64::total_cmp);
+    let pick = |v: &[f64], q: usize| v[v.len() * q / 100];
+    for (label, q) in [("p10", 10), ("median", 50)] {
+        let (g, p) = (pick(&generic, q), pick(&plain, q));
+        println!("generic {label}: transfer<USD> {g:.0} ns, monomorphic twin {p:.0} ns, generic/twin {:.2}x", g / p);
+    }
+}
+
 criterion_group!(benches, bench);
 
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     interleaved_summary();
+    generic_summary();
 }

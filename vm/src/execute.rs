@@ -32,10 +32,10 @@ pub fn execute_metered<V: StateView + ?Sized>(
     metering: Metering,
 ) -> Receipt {
     match loader::resolve_entry(code, tx) {
-        Ok((module, function)) => {
+        Ok(entry) => {
             let mut keys = DeclaredKeys::default();
-            loader::instantiate_into(function, tx.sender, &tx.args, &mut keys);
-            interpreter::invoke(Invocation::of(module, function, view, &keys, tx), metering).receipt
+            loader::instantiate_into(entry.function, entry.instance.as_deref(), tx.sender, &tx.args, &mut keys);
+            interpreter::invoke(Invocation::of(&entry, view, &keys, tx), metering).receipt
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
@@ -66,9 +66,7 @@ pub fn execute_entry<V: StateView + ?Sized>(
     keys: &DeclaredKeys,
 ) -> Receipt {
     match loader::resolve_entry_at(code, tx, entry) {
-        Ok((module, function)) => {
-            interpreter::invoke(Invocation::of(module, function, view, keys, tx), Metering::PerBlock).receipt
-        }
+        Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx), Metering::PerBlock).receipt,
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
 }
@@ -85,14 +83,14 @@ pub struct CallOutcome {
 /// its results: for read-only queries from tools, tests and the REPL
 /// (`coin::balance(@0xA)`). Keys are instantiated from its access spec.
 pub fn call_function<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> CallOutcome {
-    let (module, function) = match loader::resolve_call(code, tx) {
+    let entry = match loader::resolve_call(code, tx) {
         Ok(found) => found,
         Err(reason) => {
             return CallOutcome { receipt: not_started(Status::InvalidArguments { reason }), returns: Vec::new() }
         }
     };
-    let keys = loader::instantiate(function, tx.sender, &tx.args);
-    let outcome = interpreter::invoke(Invocation::of(module, function, view, &keys, tx), Metering::PerBlock);
+    let keys = loader::instantiate(entry.function, entry.instance.as_deref(), tx.sender, &tx.args);
+    let outcome = interpreter::invoke(Invocation::of(&entry, view, &keys, tx), Metering::PerBlock);
     CallOutcome { receipt: outcome.receipt, returns: outcome.returns }
 }
 

@@ -4,11 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
 use resin_state::keys::{AccessKey, ResourceKey};
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 use resin_state::WriteSet;
 
 /// A call of an entry function. Leading `signer`/`&signer` parameters are
-/// filled with the sender; `args` supply the rest.
+/// filled with the sender; `args` supply the rest; `type_args` instantiate
+/// a generic entry function (`coin::transfer<0x2::usd::USD>`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Transaction {
     pub sender: AccountAddress,
@@ -16,6 +18,11 @@ pub struct Transaction {
     pub function: String,
     pub args: Vec<Value>,
     pub gas_limit: u64,
+    /// Empty for a function that is not generic. Last and defaulted, so
+    /// transactions serialized before generics still decode (self-describing
+    /// formats; postcard reads fields in order and needs the field present).
+    #[serde(default)]
+    pub type_args: Vec<TypeTag>,
 }
 
 /// Where execution stopped: module, function and code offset.
@@ -53,6 +60,10 @@ pub enum RuntimeErrorKind {
     /// of the wrong type on the stack, an index out of its table). Published
     /// code is verified, so this reports an engine bug instead of a panic.
     InvariantViolation,
+    /// A generic function instantiated at run time with a type over the
+    /// format's limits on types (a generic function calling itself with an
+    /// ever larger type argument).
+    TypeTooLarge,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]

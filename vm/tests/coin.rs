@@ -25,7 +25,14 @@ fn balance_key(owner: u64) -> ResourceKey {
 }
 
 fn tx(sender: u64, function: &str, args: Vec<Value>) -> Transaction {
-    Transaction { sender: addr(sender), module: coin(), function: function.into(), args, gas_limit: GAS }
+    Transaction {
+        sender: addr(sender),
+        module: coin(),
+        function: function.into(),
+        args,
+        gas_limit: GAS,
+        type_args: Vec::new(),
+    }
 }
 
 fn transfer(from: u64, to: u64, amount: u64) -> Transaction {

@@ -32,6 +32,7 @@ fn call_tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: GAS,
+        type_args: Vec::new(),
     }
 }
 
@@ -310,8 +311,7 @@ const TOUR: &str = include_str!("data/tour.rasm");
 fn the_tour_runs_every_opcode() {
     let module = assemble(TOUR).unwrap();
     let used: BTreeSet<u8> = module.functions.iter().flat_map(|f| f.code.iter().map(|i| i.info().byte)).collect();
-    // GENERICS-WIP: the VM does not run the generic opcodes (0x40..) yet.
-    let all: BTreeSet<u8> = OPCODES.iter().map(|op| op.byte).filter(|&b| b < 0x40).collect();
+    let all: BTreeSet<u8> = OPCODES.iter().map(|op| op.byte).collect();
     let missing: Vec<&str> = OPCODES.iter().filter(|op| !used.contains(&op.byte)).map(|op| op.mnemonic).collect();
     assert_eq!(used, all, "opcodes without a program in the tour: {missing:?}");
 
@@ -333,5 +333,13 @@ fn the_tour_runs_every_opcode() {
     assert_eq!(
         receipt.events,
         vec![Event { module: id("tour"), name: "E".into(), value: Value::Struct(vec![Value::U64(2)]) }]
+    );
+    assert_eq!(call(&world, "tour", "generics", vec![]), Ok(vec![Value::U64(4), Value::U64(4)]));
+    let receipt = world.execute(&call_tx("tour", "generic_globals", vec![]));
+    assert_eq!(receipt.status, Status::Success);
+    assert!(receipt.write_set.0.is_empty(), "GR<u64> was created and removed again");
+    assert_eq!(
+        receipt.events,
+        vec![Event { module: id("tour"), name: "GE<u64>".into(), value: Value::Struct(vec![Value::U64(1)]) }]
     );
 }

@@ -262,6 +262,7 @@ fn tx(function: &str) -> Transaction {
         function: function.into(),
         args: Vec::new(),
         gas_limit: 20_000,
+        type_args: Vec::new(),
     }
 }
 

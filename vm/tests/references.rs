@@ -23,6 +23,7 @@ fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 1_000_000,
+        type_args: Vec::new(),
     }
 }
 

@@ -51,6 +51,7 @@ fn tx(function: &str, args: Vec<Value>, gas_limit: u64) -> Transaction {
         function: function.into(),
         args,
         gas_limit,
+        type_args: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@ pub fn reference_fault(modules: Vec<Module>) -> Result<Option<String>, String> {
             function: "run".into(),
             args: vec![Value::U64(seed)],
             gas_limit: 10_000_000,
+            type_args: Vec::new(),
         };
         let receipt = world.execute(&tx);
         if let Status::RuntimeError { kind, location } = &receipt.status {

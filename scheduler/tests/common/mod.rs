@@ -35,7 +35,7 @@ pub fn addr(n: u64) -> AccountAddress {
 }
 
 pub fn call(module: ModuleId, function: &str, sender: u64, args: Vec<Value>, gas_limit: u64) -> Transaction {
-    Transaction { sender: addr(sender), module, function: function.into(), args, gas_limit }
+    Transaction { sender: addr(sender), module, function: function.into(), args, gas_limit, type_args: Vec::new() }
 }
 
 pub fn transfer(from: u64, to: u64, amount: u64) -> Transaction {

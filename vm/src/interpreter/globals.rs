@@ -189,15 +189,9 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         }
     }
 
-    /// `exists<T>`: a read.
-    pub fn exists(
-        &mut self,
-        stack: &mut Stack,
-        gas: &mut GasMeter,
-        module: &LoadedModule,
-        def: StructDefIdx,
-    ) -> Result<(), Fault> {
-        let key = ResourceKey { address: stack.pop_address()?, ty: type_of(module, def)? };
+    /// `exists<T>` of the resource type `ty`: a read.
+    pub fn exists(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId) -> Result<(), Fault> {
+        let key = ResourceKey { address: stack.pop_address()?, ty };
         let index = self.slot(key, AccessMode::Read, gas)?;
         let present = !matches!(self.slots[index].value, Resident::Absent);
         stack.push_val(Value::Bool(present));
@@ -205,16 +199,9 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// `imm_borrow_global<T>` (a read) / `mut_borrow_global<T>` (a write).
-    pub fn borrow(
-        &mut self,
-        stack: &mut Stack,
-        gas: &mut GasMeter,
-        module: &LoadedModule,
-        def: StructDefIdx,
-        mutable: bool,
-    ) -> Result<(), Fault> {
+    pub fn borrow(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId, mutable: bool) -> Result<(), Fault> {
         let address = stack.pop_address()?;
-        let index = self.borrow_slot(address, type_of(module, def)?, mutable, gas)?;
+        let index = self.borrow_slot(address, ty, mutable, gas)?;
         stack.push(Slot::Ref(Ref::new(Root::Global(index), mutable)));
         Ok(())
     }
@@ -249,14 +236,8 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// `move_from<T>`: a write that takes the resource out of storage.
-    pub fn move_from(
-        &mut self,
-        stack: &mut Stack,
-        gas: &mut GasMeter,
-        module: &LoadedModule,
-        def: StructDefIdx,
-    ) -> Result<(), Fault> {
-        let key = ResourceKey { address: stack.pop_address()?, ty: type_of(module, def)? };
+    pub fn move_from(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId) -> Result<(), Fault> {
+        let key = ResourceKey { address: stack.pop_address()?, ty };
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         let value = match std::mem::replace(&mut slot.value, Resident::Absent) {
@@ -275,10 +256,9 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         value: Value,
         address: AccountAddress,
         gas: &mut GasMeter,
-        module: &LoadedModule,
-        def: StructDefIdx,
+        ty: TypeId,
     ) -> Result<(), Fault> {
-        let key = ResourceKey { address, ty: type_of(module, def)? };
+        let key = ResourceKey { address, ty };
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         if !matches!(slot.value, Resident::Absent) {

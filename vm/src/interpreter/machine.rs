@@ -2,12 +2,13 @@
 
 use smallvec::SmallVec;
 
+use super::globals::type_of;
 use super::globals::WorkingSet;
 use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
 use crate::gas::{self, GasMeter};
-use crate::loader::{LoadedFunction, LoadedModule, SignerParam};
+use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
 use crate::transaction::{Event, Location};
 use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use resin_state::keys::DeclaredKeys;
@@ -19,6 +20,9 @@ use resin_state::value::Value;
 pub(super) struct Frame<'c> {
     pub module: &'c LoadedModule,
     pub function: &'c LoadedFunction,
+    /// The instance a generic function runs as (its type arguments, cached
+    /// struct instantiations and callees); `None` for one that is not generic.
+    pub inst: Option<&'c Instance>,
     /// The current instruction; for a saved caller, its `call`.
     pub pc: usize,
     /// Index of the frame's first local in the locals vector.
@@ -69,6 +73,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         &mut self,
         module: &'c LoadedModule,
         function: &'c LoadedFunction,
+        inst: Option<&'c Instance>,
         sender: AccountAddress,
         args: &[Value],
     ) -> Located<(Vec<Value>, Frame<'c>)> {
@@ -92,7 +97,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         }
         self.locals.extend(args.iter().cloned().map(Slot::Val));
         self.locals.resize(base + function.local_count, Slot::Empty);
-        let entry = Frame { module, function, pc: 0, base };
+        let entry = Frame { module, function, inst, pc: 0, base };
         // The arguments are paid for before the first instruction, in every
         // executor alike: they are charged here, where every call starts.
         let entry_cost = gas::call_cost(function.local_count).saturating_add(gas::argument_cost(args));
@@ -186,6 +191,14 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                     }
                     Err(fault) => Err(fault),
                 },
+                Op::CallGeneric(inst) => match control::call_generic(self, &mut cur, inst) {
+                    Ok(()) => {
+                        code = &cur.function.compiled;
+                        enter_block!(code, cur);
+                        continue;
+                    }
+                    Err(fault) => Err(fault),
+                },
                 Op::GlobalRead(f) | Op::GlobalWrite(f) | Op::PathRead(f) | Op::PathWrite(f) => {
                     let mut cx = fused::Ctx::<'_, '_, V, BLOCKS> {
                         stack: &mut self.stack,
@@ -243,7 +256,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
                 Op::Abort => control::abort(&mut self.stack),
                 Op::Nop => Ok(()),
-                Op::Unsupported => Err(super::invariant()),
+                Op::Malformed => Err(super::invariant()),
                 Op::Pop => self.stack.pop().map(drop),
 
                 Op::LdU8(v) => self.stack.load(Value::U8(v)),
@@ -270,9 +283,14 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
 
                 Op::Pack(def) => structs::pack(&mut self.stack, cur.module, StructDefIdx(def)),
                 Op::Unpack(def) => structs::unpack(&mut self.stack, cur.module, StructDefIdx(def)),
-                Op::Emit(def) => {
-                    structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, StructDefIdx(def))
-                }
+                Op::Emit(def) => match structs::def_name(cur.module, StructDefIdx(def)) {
+                    Ok(name) => structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, name),
+                    Err(fault) => Err(fault),
+                },
+                Op::EmitGeneric(idx) => match structs::instantiation(&cur, idx) {
+                    Ok(inst) => structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, &inst.name),
+                    Err(fault) => Err(fault),
+                },
 
                 Op::Add => arithmetic::add(&mut self.stack),
                 Op::Sub => arithmetic::sub(&mut self.stack),
@@ -297,20 +315,44 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::Eq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, true),
                 Op::Neq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, false),
 
-                Op::Exists(def) => self.globals.exists(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def)),
-                Op::ImmBorrowGlobal(def) => {
-                    self.globals.borrow(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def), false)
-                }
-                Op::MutBorrowGlobal(def) => {
-                    self.globals.borrow(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def), true)
-                }
-                Op::MoveFrom(def) => {
-                    self.globals.move_from(&mut self.stack, &mut self.gas, cur.module, StructDefIdx(def))
-                }
-                Op::MoveTo(def) => match references::pop_signer(&mut self.stack, &self.locals, &self.globals) {
-                    Ok((value, address)) => {
-                        self.globals.move_to(value, address, &mut self.gas, cur.module, StructDefIdx(def))
+                Op::Exists(def) => match type_of(cur.module, StructDefIdx(def)) {
+                    Ok(ty) => self.globals.exists(&mut self.stack, &mut self.gas, ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::ImmBorrowGlobal(def) | Op::MutBorrowGlobal(def) => match type_of(cur.module, StructDefIdx(def)) {
+                    Ok(ty) => {
+                        let mutable = matches!(op, Op::MutBorrowGlobal(_));
+                        self.globals.borrow(&mut self.stack, &mut self.gas, ty, mutable)
                     }
+                    Err(fault) => Err(fault),
+                },
+                Op::MoveFrom(def) => match type_of(cur.module, StructDefIdx(def)) {
+                    Ok(ty) => self.globals.move_from(&mut self.stack, &mut self.gas, ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::MoveTo(def) => match type_of(cur.module, StructDefIdx(def)) {
+                    Ok(ty) => self.move_to(ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::ExistsGeneric(idx) => match structs::instantiation(&cur, idx) {
+                    Ok(inst) => self.globals.exists(&mut self.stack, &mut self.gas, inst.ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::ImmBorrowGlobalGeneric(idx) | Op::MutBorrowGlobalGeneric(idx) => {
+                    match structs::instantiation(&cur, idx) {
+                        Ok(inst) => {
+                            let mutable = matches!(op, Op::MutBorrowGlobalGeneric(_));
+                            self.globals.borrow(&mut self.stack, &mut self.gas, inst.ty, mutable)
+                        }
+                        Err(fault) => Err(fault),
+                    }
+                }
+                Op::MoveFromGeneric(idx) => match structs::instantiation(&cur, idx) {
+                    Ok(inst) => self.globals.move_from(&mut self.stack, &mut self.gas, inst.ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::MoveToGeneric(idx) => match structs::instantiation(&cur, idx) {
+                    Ok(inst) => self.move_to(inst.ty),
                     Err(fault) => Err(fault),
                 },
                 Op::SignerAddress => references::signer_address(&mut self.stack, &self.locals, &self.globals),
@@ -329,6 +371,13 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             }
             cur.pc += 1;
         }
+    }
+
+    /// `move_to` of the resource type `ty`: the value and the signer's address.
+    #[inline]
+    fn move_to(&mut self, ty: resin_state::keys::TypeId) -> Result<(), Fault> {
+        let (value, address) = references::pop_signer(&mut self.stack, &self.locals, &self.globals)?;
+        self.globals.move_to(value, address, &mut self.gas, ty)
     }
 
     /// Charges the basic block that starts at `pc` (see [`Machine::run`]).

@@ -38,7 +38,7 @@ mod tests;
 use std::cell::Cell;
 
 use crate::gas::{Metering, OutOfGas};
-use crate::loader::{LoadedFunction, LoadedModule};
+use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule};
 use crate::transaction::{Receipt, RuntimeErrorKind, Status};
 use resin_format::file_format::{AccessMode, AccountAddress};
 use resin_state::keys::{DeclaredKeys, ResourceKey};
@@ -133,6 +133,8 @@ pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: M
 pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
     pub module: &'a LoadedModule,
     pub function: &'a LoadedFunction,
+    /// The instance of a generic `function`.
+    pub instance: Option<&'a Instance>,
     pub view: &'a V,
     pub keys: &'a DeclaredKeys,
     pub sender: AccountAddress,
@@ -143,13 +145,21 @@ pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
 impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
     /// `tx`'s call of `function` of `module`.
     pub fn of(
-        module: &'a LoadedModule,
-        function: &'a LoadedFunction,
+        entry: &'a Entry<'a>,
         view: &'a V,
         keys: &'a DeclaredKeys,
         tx: &'a crate::transaction::Transaction,
     ) -> Self {
-        Invocation { module, function, view, keys, sender: tx.sender, args: &tx.args, gas_limit: tx.gas_limit }
+        Invocation {
+            module: entry.module,
+            function: entry.function,
+            instance: entry.instance.as_deref(),
+            view,
+            keys,
+            sender: tx.sender,
+            args: &tx.args,
+            gas_limit: tx.gas_limit,
+        }
     }
 
     /// One run on a fresh machine built from `scratch`, which it leaves
@@ -159,33 +169,35 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         let gas_limit = self.gas_limit;
         let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, std::mem::take(scratch));
         machine.globals.prefetch();
-        let outcome = match machine.run_entry::<BLOCKS>(self.module, self.function, self.sender, self.args) {
-            Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
-                Ok(write_set) => Outcome {
-                    receipt: Receipt {
-                        status: Status::Success,
-                        gas_used: machine.gas.used(),
-                        events: std::mem::take(&mut machine.events),
-                        write_set,
+        let outcome =
+            match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.sender, self.args) {
+                Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
+                    Ok(write_set) => Outcome {
+                        receipt: Receipt {
+                            status: Status::Success,
+                            gas_used: machine.gas.used(),
+                            events: std::mem::take(&mut machine.events),
+                            write_set,
+                        },
+                        returns,
                     },
-                    returns,
+                    Err(Fault::Runtime(kind)) => {
+                        failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
+                    }
+                    Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
                 },
-                Err(Fault::Runtime(kind)) => {
-                    failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
+                Err((fault, location)) => {
+                    let status = match fault {
+                        Fault::Runtime(kind) => Status::RuntimeError { kind, location },
+                        Fault::Abort(code) => Status::Aborted { code, location },
+                        Fault::OutOfGas => Status::OutOfGas { location },
+                        Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
+                    };
+                    let gas_used =
+                        if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
+                    failed(status, gas_used)
                 }
-                Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
-            },
-            Err((fault, location)) => {
-                let status = match fault {
-                    Fault::Runtime(kind) => Status::RuntimeError { kind, location },
-                    Fault::Abort(code) => Status::Aborted { code, location },
-                    Fault::OutOfGas => Status::OutOfGas { location },
-                    Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
-                };
-                let gas_used = if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
-                failed(status, gas_used)
-            }
-        };
+            };
         *scratch = Scratch {
             stack: std::mem::take(&mut machine.stack.0),
             locals: std::mem::take(&mut machine.locals),

@@ -13,6 +13,7 @@
 //! sequence would build, push, extend and pop never exists.
 
 use super::fusion;
+use resin_format::file_format::{FieldRef, Module, StructInstIdx};
 use resin_format::opcodes::Instr;
 
 /// Where a fused op gets its first operand.
@@ -196,8 +197,23 @@ pub(crate) enum Op {
     Binary(Binary),
     /// See [`Update`].
     Update(Update),
-    /// A generic instruction, which the verifier does not accept yet: faults.
-    Unsupported,
+    /// `call_generic` of a function instantiation, by its slot in
+    /// [`Compiled::call_slots`]: the callee runs with its instance for the
+    /// caller's type arguments.
+    CallGeneric(u16),
+    // The global and event instructions on a struct instantiation, by its
+    // slot in [`Compiled::struct_slots`]: only they need the instantiation's
+    // type id. Generic pack, unpack and field borrows become their plain
+    // forms, since values carry no types.
+    ExistsGeneric(u16),
+    ImmBorrowGlobalGeneric(u16),
+    MutBorrowGlobalGeneric(u16),
+    MoveFromGeneric(u16),
+    MoveToGeneric(u16),
+    EmitGeneric(u16),
+    /// A generic struct instruction whose instantiation index is out of the
+    /// module's table (only in unverified code): faults.
+    Malformed,
 }
 
 /// A function's executable form.
@@ -214,6 +230,13 @@ pub struct Compiled {
     pub(crate) paths: Vec<u16>,
     /// `ld_u128` literals, kept out of line so an op stays sixteen bytes.
     pub(crate) wide: Vec<u128>,
+    /// The struct instantiations (indexes into the module's table) that the
+    /// generic global and event ops of this function name, each once: an
+    /// instance keeps one cell per slot, so its size follows this
+    /// function's code, not the module's table.
+    pub(crate) struct_slots: Vec<u16>,
+    /// Likewise the function instantiations its `call_generic`s name.
+    pub(crate) call_slots: Vec<u16>,
     /// `ld_u64` operands of [`Binary`] ops.
     pub(crate) words: Vec<u64>,
 }
@@ -243,9 +266,13 @@ impl Compiled {
     }
 }
 
-/// Translates `code`, fusing what can be fused.
-pub(crate) fn compile(code: &[Instr]) -> Compiled {
+/// Translates `code` of `module`, fusing what can be fused.
+pub(crate) fn compile(code: &[Instr], module: &Module) -> Compiled {
     let gas: Vec<u64> = code.iter().map(|i| i.info().gas).collect();
+    // Generic pack, unpack and field borrows as their plain forms (same gas,
+    // same effect on untyped values), so they run and fuse exactly as in
+    // code that is not generic.
+    let code: &[Instr] = &code.iter().map(|i| plain_struct_instr(i, module)).collect::<Vec<_>>();
     let mut compiled = Compiled {
         ops: Vec::with_capacity(code.len()),
         block: block_gas(code, &gas),
@@ -253,9 +280,11 @@ pub(crate) fn compile(code: &[Instr]) -> Compiled {
         paths: Vec::new(),
         wide: Vec::new(),
         words: Vec::new(),
+        struct_slots: Vec::new(),
+        call_slots: Vec::new(),
     };
     for instr in code {
-        let op = plain(instr, &mut compiled.wide);
+        let op = plain(instr, &mut compiled.wide, &mut compiled.struct_slots, &mut compiled.call_slots);
         compiled.ops.push(op);
     }
     for start in (0..code.len()).filter(|_| fusion_enabled()) {
@@ -276,7 +305,13 @@ pub(crate) fn compile(code: &[Instr]) -> Compiled {
 fn ends_block(instr: &Instr) -> bool {
     matches!(
         instr,
-        Instr::Branch(_) | Instr::BrTrue(_) | Instr::BrFalse(_) | Instr::Call(_) | Instr::Ret | Instr::Abort
+        Instr::Branch(_)
+            | Instr::BrTrue(_)
+            | Instr::BrFalse(_)
+            | Instr::Call(_)
+            | Instr::CallGeneric(_)
+            | Instr::Ret
+            | Instr::Abort
     )
 }
 
@@ -312,7 +347,17 @@ fn fusion_enabled() -> bool {
     true
 }
 
-fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
+/// The slot of `idx` in `slots`, added when new.
+fn slot(slots: &mut Vec<u16>, idx: u16) -> u16 {
+    let at = slots.iter().position(|&s| s == idx).unwrap_or_else(|| {
+        slots.push(idx);
+        slots.len() - 1
+    });
+    // At most one slot per instruction, and code is at most 65535 long.
+    u16::try_from(at).unwrap_or(u16::MAX)
+}
+
+fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mut Vec<u16>) -> Op {
     match *instr {
         Instr::Pop => Op::Pop,
         Instr::Ret => Op::Ret,
@@ -365,17 +410,18 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::CastU128 => Op::CastU128,
         Instr::Abort => Op::Abort,
         Instr::Nop => Op::Nop,
-        Instr::CallGeneric(_)
-        | Instr::PackGeneric(_)
+        Instr::CallGeneric(f) => Op::CallGeneric(slot(calls, f.0)),
+        Instr::ExistsGeneric(s) => Op::ExistsGeneric(slot(structs, s.0)),
+        Instr::ImmBorrowGlobalGeneric(s) => Op::ImmBorrowGlobalGeneric(slot(structs, s.0)),
+        Instr::MutBorrowGlobalGeneric(s) => Op::MutBorrowGlobalGeneric(slot(structs, s.0)),
+        Instr::MoveFromGeneric(s) => Op::MoveFromGeneric(slot(structs, s.0)),
+        Instr::MoveToGeneric(s) => Op::MoveToGeneric(slot(structs, s.0)),
+        Instr::EmitGeneric(s) => Op::EmitGeneric(slot(structs, s.0)),
+        // Left generic by `plain_struct_instr` only when the index is bad.
+        Instr::PackGeneric(_)
         | Instr::UnpackGeneric(_)
         | Instr::ImmBorrowFieldGeneric(_)
-        | Instr::MutBorrowFieldGeneric(_)
-        | Instr::ExistsGeneric(_)
-        | Instr::ImmBorrowGlobalGeneric(_)
-        | Instr::MutBorrowGlobalGeneric(_)
-        | Instr::MoveFromGeneric(_)
-        | Instr::MoveToGeneric(_)
-        | Instr::EmitGeneric(_) => Op::Unsupported,
+        | Instr::MutBorrowFieldGeneric(_) => Op::Malformed,
         Instr::Exists(d) => Op::Exists(d.0),
         Instr::ImmBorrowGlobal(d) => Op::ImmBorrowGlobal(d.0),
         Instr::MutBorrowGlobal(d) => Op::MutBorrowGlobal(d.0),
@@ -391,5 +437,21 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>) -> Op {
         Instr::VecPushBack(_) => Op::VecPushBack,
         Instr::VecPopBack(_) => Op::VecPopBack,
         Instr::VecSwap(_) => Op::VecSwap,
+    }
+}
+
+/// `instr` with a generic pack, unpack or field borrow replaced by the plain
+/// instruction on the instantiated struct's definition; anything else (and
+/// an index out of `module`'s table) as it is.
+fn plain_struct_instr(instr: &Instr, module: &Module) -> Instr {
+    let def = |idx: StructInstIdx| module.struct_instantiations.get(idx.index()).map(|inst| inst.def);
+    let field =
+        |f: resin_format::file_format::FieldInstRef| def(f.owner).map(|owner| FieldRef { owner, field: f.field });
+    match *instr {
+        Instr::PackGeneric(idx) => def(idx).map_or(*instr, Instr::Pack),
+        Instr::UnpackGeneric(idx) => def(idx).map_or(*instr, Instr::Unpack),
+        Instr::ImmBorrowFieldGeneric(f) => field(f).map_or(*instr, Instr::ImmBorrowField),
+        Instr::MutBorrowFieldGeneric(f) => field(f).map_or(*instr, Instr::MutBorrowField),
+        _ => *instr,
     }
 }

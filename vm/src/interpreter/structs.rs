@@ -1,12 +1,13 @@
 //! Structs: packing, unpacking, and emitting them as events.
 
+use super::machine::Frame;
 use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
 use crate::gas::{event_cost, GasMeter};
-use crate::loader::{LoadedModule, LoadedStruct};
+use crate::loader::{InstStruct, LoadedModule, LoadedStruct};
 use crate::transaction::{Event, RuntimeErrorKind};
 use resin_format::encoding::limits::MAX_VALUE_SIZE;
-use resin_format::file_format::StructDefIdx;
+use resin_format::file_format::{StructDefIdx, StructInstIdx};
 use resin_state::value::{Flat, Value};
 
 #[inline]
@@ -54,21 +55,59 @@ pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx
     }
 }
 
-/// `emit`: records the struct as an event of its type, priced by size.
+/// `emit`: records the struct as an event of its type (named `name` in
+/// `module`; an instantiation's name has its type arguments), priced by size.
 pub(super) fn emit(
     stack: &mut Stack,
     events: &mut Vec<Event>,
     gas: &mut GasMeter,
     module: &LoadedModule,
-    idx: StructDefIdx,
+    name: &str,
 ) -> Result<(), Fault> {
-    let def = def(module, idx)?;
     let value = stack.pop_val()?;
     let size = value.storage_size();
     gas.charge(event_cost(size))?;
     if size > MAX_VALUE_SIZE as u64 {
         return Err(runtime(RuntimeErrorKind::ValueTooLarge));
     }
-    events.push(Event { module: module.id().clone(), name: def.name.clone(), value });
+    events.push(Event { module: module.id().clone(), name: name.to_string(), value });
     Ok(())
+}
+
+/// The struct definition `idx` of `module`, for `emit`.
+#[inline]
+pub(super) fn def_name(module: &LoadedModule, idx: StructDefIdx) -> Result<&str, Fault> {
+    def(module, idx).map(|d| d.name.as_str())
+}
+
+/// The struct instantiation in slot `slot` of the running function
+/// (`Compiled::struct_slots`), with the frame's type arguments: made at
+/// link time for code that is not generic, on first use for an instance,
+/// then cached.
+#[inline]
+pub(super) fn instantiation<'c>(frame: &Frame<'c>, slot: u16) -> Result<&'c InstStruct, Fault> {
+    let found = match frame.inst {
+        Some(inst) => inst.struct_at(frame.module, frame.function, slot),
+        None => frame
+            .function
+            .compiled
+            .struct_slots
+            .get(usize::from(slot))
+            .and_then(|&idx| frame.module.struct_insts.get(StructInstIdx(idx).index()).and_then(Option::as_ref)),
+    };
+    found.ok_or_else(|| instantiation_fault(frame, slot))
+}
+
+/// Why an instantiation could not be made: an index out of the table, or a
+/// type argument that is not concrete in code that is not generic (both
+/// excluded by the verifier), or a type built at run time (a generic
+/// function instantiating itself with ever larger types) over the limits.
+#[cold]
+fn instantiation_fault(frame: &Frame<'_>, slot: u16) -> Fault {
+    let known = frame.function.compiled.struct_slots.get(usize::from(slot));
+    if frame.inst.is_some() && known.is_some_and(|&idx| usize::from(idx) < frame.module.struct_insts.len()) {
+        runtime(RuntimeErrorKind::TypeTooLarge)
+    } else {
+        invariant()
+    }
 }

@@ -3,7 +3,7 @@
 //! executes), so the check is kept small enough to inline and the messages
 //! that explain a misfit are built out of line.
 
-use super::{LoadedFunction, ResolvedType};
+use super::{CallSignature, LoadedFunction, ResolvedType};
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::value::Value;
 
@@ -17,19 +17,19 @@ enum ArgsMismatch<'f> {
     TooLong(usize, usize),
 }
 
-/// `Ok` when `args` fit `function`'s parameters after its signers; else the
+/// `Ok` when `args` fit `function`'s parameters after its signers (as
+/// `signature` has them: the function's own, or an instance's); else the
 /// reason for `InvalidArguments`.
 #[inline]
-pub(super) fn check_args(function: &LoadedFunction, args: &[Value]) -> Result<(), String> {
-    match args_mismatch(function, args) {
+pub(super) fn check_args(function: &LoadedFunction, signature: &CallSignature, args: &[Value]) -> Result<(), String> {
+    match args_mismatch(signature, args) {
         None => Ok(()),
-        Some(mismatch) => Err(describe_mismatch(function, args.len(), mismatch)),
+        Some(mismatch) => Err(describe_mismatch(function, signature, args.len(), mismatch)),
     }
 }
 
 #[inline]
-fn args_mismatch<'f>(function: &'f LoadedFunction, args: &[Value]) -> Option<ArgsMismatch<'f>> {
-    let sig = &function.signature;
+fn args_mismatch<'f>(sig: &'f CallSignature, args: &[Value]) -> Option<ArgsMismatch<'f>> {
     if let Some(reason) = &sig.unsupported {
         return Some(ArgsMismatch::Unsupported(reason));
     }
@@ -49,11 +49,16 @@ fn args_mismatch<'f>(function: &'f LoadedFunction, args: &[Value]) -> Option<Arg
 
 #[cold]
 #[inline(never)]
-fn describe_mismatch(function: &LoadedFunction, given: usize, mismatch: ArgsMismatch<'_>) -> String {
+fn describe_mismatch(
+    function: &LoadedFunction,
+    sig: &CallSignature,
+    given: usize,
+    mismatch: ArgsMismatch<'_>,
+) -> String {
     let name = &function.name;
     match mismatch {
         ArgsMismatch::Unsupported(reason) => format!("`{name}`: {reason}"),
-        ArgsMismatch::Count => format!("`{name}` takes {} arguments, {given} given", function.signature.args.len()),
+        ArgsMismatch::Count => format!("`{name}` takes {} arguments, {given} given", sig.args.len()),
         ArgsMismatch::Type(i, ty) => format!("argument {i} of `{name}` must be a `{ty}`"),
         ArgsMismatch::TooLong(i, len) => {
             format!("argument {i} of `{name}` holds a vector of {len} elements (at most {MAX_VECTOR_LEN})")

@@ -2,18 +2,22 @@
 
 use std::fmt::Write;
 
-use super::{CodeCache, ResolvedType};
+use super::runtime_types::tag_of;
+use super::CodeCache;
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 
-/// `value` printed as type `ty`. A value whose shape does not match its type
-/// (only possible for corrupt state) is printed structurally instead.
-pub(super) fn format_value(cache: &CodeCache, ty: &ResolvedType, value: &Value) -> String {
+/// `value` printed as type `ty` (a concrete type: an instantiation's field
+/// types are substituted as the printer descends). A value whose shape does
+/// not match its type (only possible for corrupt state), or whose type is
+/// unknown, is printed structurally instead.
+pub(super) fn format_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value) -> String {
     let mut out = String::new();
-    write_value(cache, Some(ty), value, &mut out);
+    write_value(cache, ty, value, &mut out);
     out
 }
 
-fn write_value(cache: &CodeCache, ty: Option<&ResolvedType>, value: &Value, out: &mut String) {
+fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut String) {
     // Writing into a String cannot fail.
     let _ = match value {
         Value::Bool(b) => write!(out, "{b}"),
@@ -24,7 +28,7 @@ fn write_value(cache: &CodeCache, ty: Option<&ResolvedType>, value: &Value, out:
         Value::Signer(a) => write!(out, "signer(@{a})"),
         Value::Vector(items) => {
             let elem = match ty {
-                Some(ResolvedType::Vector(elem)) => Some(&**elem),
+                Some(TypeTag::Vector(elem)) => Some(&**elem),
                 _ => None,
             };
             out.push('[');
@@ -40,19 +44,27 @@ fn write_value(cache: &CodeCache, ty: Option<&ResolvedType>, value: &Value, out:
         Value::Struct(_) | Value::Flat(_) => {
             let fields = value.struct_fields().unwrap_or_default();
             let layout = match ty {
-                Some(ResolvedType::Struct(id)) => cache.struct_layout(*id),
+                Some(TypeTag::Struct(tag)) => cache.loaded(&tag.module).and_then(|module| {
+                    let (_, def) = module.module.find_struct(&tag.name)?;
+                    // Each field's type in this instantiation; `None` where
+                    // it cannot be built, which prints that field plainly.
+                    let types: Vec<Option<TypeTag>> =
+                        def.fields.iter().map(|f| tag_of(&module.module, &f.ty, &tag.type_args)).collect();
+                    let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+                    Some((tag, names, types))
+                }),
                 _ => None,
             };
             match layout {
-                Some((module, def)) if def.field_names.len() == fields.len() => {
-                    let _ = write!(out, "{module}::{} {{ ", def.name);
+                Some((tag, names, types)) if names.len() == fields.len() => {
+                    let _ = write!(out, "{tag} {{ ");
                     for (i, field) in fields.iter().enumerate() {
                         if i > 0 {
                             out.push_str(", ");
                         }
-                        out.push_str(&def.field_names[i]);
+                        out.push_str(names[i]);
                         out.push_str(": ");
-                        write_value(cache, def.field_types.get(i), field, out);
+                        write_value(cache, types.get(i).and_then(Option::as_ref), field, out);
                     }
                     out.push_str(" }");
                 }

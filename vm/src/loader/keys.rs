@@ -2,8 +2,12 @@
 //! the function it calls (and an [`EntryHandle`] that finds it again) and the
 //! concrete keys it declares.
 
+use std::sync::Arc;
+
 use super::args::check_args;
-use super::{CodeCache, LoadedFunction, LoadedModule};
+use super::runtime_types::Instance;
+use super::type_args::check_type_args;
+use super::{CodeCache, LoadedFunction, LoadedModule, ResolvedAccess};
 use crate::gas::MAX_GAS_LIMIT;
 use crate::transaction::{Status, Transaction};
 use resin_format::file_format::{AccountAddress, AddressSource, Visibility};
@@ -46,17 +50,22 @@ pub fn declared_keys(code: &CodeCache, tx: &Transaction) -> Result<DeclaredKeys,
 /// again.
 #[allow(clippy::result_large_err)]
 pub fn resolve_keys(code: &CodeCache, tx: &Transaction) -> Result<(EntryHandle, DeclaredKeys), Status> {
-    let (handle, _, function) = resolve(code, tx, true).map_err(|reason| Status::InvalidArguments { reason })?;
-    Ok((handle, instantiate(function, tx.sender, &tx.args)))
+    let (handle, entry) = resolve(code, tx, true).map_err(|reason| Status::InvalidArguments { reason })?;
+    Ok((handle, instantiate(entry.function, entry.instance.as_deref(), tx.sender, &tx.args)))
+}
+
+/// A resolved call: the function, its module, and for a generic function
+/// its instance for the transaction's type arguments.
+pub(crate) struct Entry<'c> {
+    pub module: &'c LoadedModule,
+    pub function: &'c LoadedFunction,
+    pub instance: Option<Arc<Instance>>,
 }
 
 /// The entry function `tx` calls, with its arguments checked; the error is
 /// the reason for [`Status::InvalidArguments`].
-pub(crate) fn resolve_entry<'c>(
-    code: &'c CodeCache,
-    tx: &Transaction,
-) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
-    resolve(code, tx, true).map(|(_, module, function)| (module, function))
+pub(crate) fn resolve_entry<'c>(code: &'c CodeCache, tx: &Transaction) -> Result<Entry<'c>, String> {
+    resolve(code, tx, true).map(|(_, entry)| entry)
 }
 
 /// [`resolve_entry`] through `handle` when it names `tx`'s entry function in
@@ -67,7 +76,7 @@ pub(crate) fn resolve_entry_at<'c>(
     code: &'c CodeCache,
     tx: &Transaction,
     handle: Option<EntryHandle>,
-) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
+) -> Result<Entry<'c>, String> {
     let found = handle.and_then(|handle| {
         let module = code.numbered(handle.module as usize)?;
         let function = module.functions.get(usize::from(handle.function))?;
@@ -76,24 +85,17 @@ pub(crate) fn resolve_entry_at<'c>(
     let Some((module, function)) = found else { return resolve_entry(code, tx) };
     // `resolve`'s checks in its order, less the lookups that cannot fail here.
     check_gas_limit(tx)?;
-    check_callable(tx, function, true)?;
-    Ok((module, function))
+    let instance = check_callable(code, tx, module, function, true)?;
+    Ok(Entry { module, function, instance })
 }
 
 /// Like [`resolve_entry`] but any public function may be called: for read-only
 /// calls from tools (the REPL, tests) that want return values.
-pub(crate) fn resolve_call<'c>(
-    code: &'c CodeCache,
-    tx: &Transaction,
-) -> Result<(&'c LoadedModule, &'c LoadedFunction), String> {
-    resolve(code, tx, false).map(|(_, module, function)| (module, function))
+pub(crate) fn resolve_call<'c>(code: &'c CodeCache, tx: &Transaction) -> Result<Entry<'c>, String> {
+    resolve(code, tx, false).map(|(_, entry)| entry)
 }
 
-fn resolve<'c>(
-    code: &'c CodeCache,
-    tx: &Transaction,
-    entry_only: bool,
-) -> Result<(EntryHandle, &'c LoadedModule, &'c LoadedFunction), String> {
+fn resolve<'c>(code: &'c CodeCache, tx: &Transaction, entry_only: bool) -> Result<(EntryHandle, Entry<'c>), String> {
     check_gas_limit(tx)?;
     let (number, module) =
         code.numbered_by_id(&tx.module).ok_or_else(|| format!("module {} is not published", tx.module))?;
@@ -101,11 +103,45 @@ fn resolve<'c>(
         .function_def_index(&tx.function)
         .and_then(|index| Some((index, module.functions.get(usize::from(index))?)))
         .ok_or_else(|| format!("{} has no function `{}`", tx.module, tx.function))?;
-    check_callable(tx, function, entry_only)?;
+    let instance = check_callable(code, tx, module, function, entry_only)?;
     // A cache of over 2^32 modules cannot fit in memory; were it to, the
     // saturated number would fail the handle's check and cost a lookup.
     let handle = EntryHandle { module: u32::try_from(number).unwrap_or(u32::MAX), function: index };
-    Ok((handle, module, function))
+    Ok((handle, Entry { module, function, instance }))
+}
+
+/// The instance `tx`'s type arguments make of `function`: `None` for a
+/// function that is not generic called without any (the common case, two
+/// loads), else checked ([`check_type_args`]) and taken from the function's
+/// cache. The check runs on every transaction, cached instance or not: the
+/// structs it names must be published in `code`, which another cache
+/// sharing the function's module may not be.
+#[inline]
+fn instance_for(
+    code: &CodeCache,
+    tx: &Transaction,
+    module: &LoadedModule,
+    function: &LoadedFunction,
+) -> Result<Option<Arc<Instance>>, String> {
+    if !function.is_generic() && tx.type_args.is_empty() {
+        return Ok(None);
+    }
+    generic_instance(code, tx, module, function).map(Some)
+}
+
+#[inline(never)]
+fn generic_instance(
+    code: &CodeCache,
+    tx: &Transaction,
+    module: &LoadedModule,
+    function: &LoadedFunction,
+) -> Result<Arc<Instance>, String> {
+    let name = format!("{}::{}", tx.module, tx.function);
+    check_type_args(code, &name, function, &tx.type_args)?;
+    function
+        .instances
+        .get(module, function, &tx.type_args)
+        .ok_or_else(|| format!("`{name}` instantiated with these type arguments names a type over the limits on types"))
 }
 
 // The checks run on every transaction, twice; refusals are put into words out
@@ -124,18 +160,30 @@ fn over_gas_limit(gas_limit: u64) -> String {
     format!("gas limit {gas_limit} is over the maximum of {MAX_GAS_LIMIT}")
 }
 
-/// Whether `tx` may call `function` (found by its names) with its arguments.
+/// Whether `tx` may call `function` (of `module`, found by its names) with
+/// its type arguments and arguments; the instance they make of a generic
+/// function, whose signature (type arguments substituted) the arguments
+/// are checked against.
 // Always inlined: both resolutions call it on every transaction, and out of
 // line its prologue costs a third of what it checks.
 #[inline(always)]
-fn check_callable(tx: &Transaction, function: &LoadedFunction, entry_only: bool) -> Result<(), String> {
+fn check_callable(
+    code: &CodeCache,
+    tx: &Transaction,
+    module: &LoadedModule,
+    function: &LoadedFunction,
+    entry_only: bool,
+) -> Result<Option<Arc<Instance>>, String> {
     if entry_only && !function.is_entry {
         return Err(refusal(tx, "is not an entry function"));
     }
     if !entry_only && !function.is_entry && function.visibility != Visibility::Public {
         return Err(refusal(tx, "is private"));
     }
-    check_args(function, &tx.args)
+    let instance = instance_for(code, tx, module, function)?;
+    let signature = instance.as_ref().map_or(&function.signature, |i| &i.signature);
+    check_args(function, signature, &tx.args)?;
+    Ok(instance)
 }
 
 #[cold]
@@ -144,11 +192,17 @@ fn refusal(tx: &Transaction, what: &str) -> String {
     format!("`{}::{}` {what}", tx.module, tx.function)
 }
 
-/// Instantiates `function`'s access spec for a call by `sender` with `args`
-/// (the arguments after the leading signers, already checked).
-pub(crate) fn instantiate(function: &LoadedFunction, sender: AccountAddress, args: &[Value]) -> DeclaredKeys {
+/// Instantiates `function`'s access spec (its `instance`'s, when generic)
+/// for a call by `sender` with `args` (the arguments after the leading
+/// signers, already checked).
+pub(crate) fn instantiate(
+    function: &LoadedFunction,
+    instance: Option<&Instance>,
+    sender: AccountAddress,
+    args: &[Value],
+) -> DeclaredKeys {
     let mut keys = DeclaredKeys::default();
-    instantiate_into(function, sender, args, &mut keys);
+    instantiate_into(function, instance, sender, args, &mut keys);
     keys
 }
 
@@ -157,12 +211,19 @@ pub(crate) fn instantiate(function: &LoadedFunction, sender: AccountAddress, arg
 #[inline]
 pub(crate) fn instantiate_into(
     function: &LoadedFunction,
+    instance: Option<&Instance>,
     sender: AccountAddress,
     args: &[Value],
     keys: &mut DeclaredKeys,
 ) {
     let signers = function.signature.signers.len();
-    for access in &function.access {
+    // An instance's spec has its type parameters substituted, so
+    // `Balance<USD>` and `Balance<EUR>` are different keys.
+    let access: &[ResolvedAccess] = match instance {
+        Some(instance) => &instance.access,
+        None => &function.access,
+    };
+    for access in access {
         let address = match access.address {
             AddressSource::Const(address) => Some(address),
             AddressSource::SignerOf(i) if usize::from(i) < signers => Some(sender),

@@ -9,15 +9,19 @@
 //! handle indexes differ between modules).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
 use super::loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType,
 };
+use super::runtime_types::{struct_tag, InstStruct};
 use super::{CodeCache, LoadError};
-use resin_format::file_format::{AccessSpec, ConstValue, Module, ModuleId, StructHandleIdx, Type, Visibility};
+use resin_format::file_format::{
+    AccessMode, AccessSpec, AddressSource, ConstValue, Module, ModuleId, StructHandleIdx, StructInstIdx, Type,
+    Visibility,
+};
 use resin_state::keys::TypeId;
 use resin_state::value::Value;
 use resin_verifier::VerifyErrorKind;
@@ -47,6 +51,10 @@ pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<
     let function_index = functions.iter().enumerate().map(|(i, f)| (f.name.clone(), index16(i))).collect();
     let struct_index = structs.iter().enumerate().map(|(i, s)| (s.name.clone(), index16(i))).collect();
     let constants = module.constants.iter().map(|c| const_value(&c.value)).collect();
+    let struct_insts = (0..module.struct_instantiations.len())
+        .map(|i| InstStruct::new(&module, StructInstIdx(index16(i)), &[]))
+        .collect();
+    let calls = (0..module.function_instantiations.len()).map(|_| OnceLock::new()).collect();
     Ok(LoadedModule {
         id,
         module,
@@ -55,6 +63,8 @@ pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<
         structs,
         functions,
         call_targets,
+        struct_insts,
+        calls,
         constants,
         function_index,
         struct_index,
@@ -122,7 +132,7 @@ fn own_structs<'m>(
     for def in &module.structs {
         let handle = module.struct_handle(def.handle).ok_or_else(|| malformed(id, "struct definition handle"))?;
         let ty = TypeId::of(id, &handle.name);
-        if let Some(existing) = cache.type_name(ty) {
+        if let Some(existing) = cache.published_type_name(ty) {
             return Err(LoadError::TypeIdCollision { module: id.clone(), name: handle.name.clone(), existing });
         }
         if let Some(other) = seen.insert(ty, &handle.name) {
@@ -136,6 +146,7 @@ fn own_structs<'m>(
             name: handle.name.clone(),
             ty,
             abilities: handle.abilities,
+            type_params: handle.type_params.clone(),
             field_names: def.fields.iter().map(|f| f.name.clone()).collect(),
             field_types: Vec::new(),
             depth: 1,
@@ -176,6 +187,12 @@ fn struct_handle_types(
                         actual: def.abilities,
                     });
                 }
+                if def.type_params != handle.type_params {
+                    return Err(LoadError::Malformed {
+                        module: id.clone(),
+                        reason: format!("struct handle `{}::{}` declares other type parameters", dep.id, handle.name),
+                    });
+                }
                 Ok(def.ty)
             }
             None => Err(malformed(id, "struct handle module index")),
@@ -198,8 +215,11 @@ pub(super) fn resolve_type(id: &ModuleId, ty: &Type, handle_types: &[TypeId]) ->
         ),
         Type::Ref(t) => ResolvedType::Ref(inner(t)?),
         Type::MutRef(t) => ResolvedType::MutRef(inner(t)?),
-        // The verifier rejects generic modules before they are linked.
-        Type::TypeParam(_) | Type::StructInst(..) => return Err(malformed(id, "generic type")),
+        Type::TypeParam(i) => ResolvedType::TypeParam(*i),
+        Type::StructInst(handle, args) => ResolvedType::StructInst(
+            *handle_types.get(handle.index()).ok_or_else(|| malformed(id, "struct handle index in a type"))?,
+            resolve_types(id, args, handle_types)?,
+        ),
     })
 }
 
@@ -207,12 +227,36 @@ fn resolve_types(id: &ModuleId, tys: &[Type], handle_types: &[TypeId]) -> Result
     tys.iter().map(|t| resolve_type(id, t, handle_types)).collect()
 }
 
-fn resolve_access(id: &ModuleId, spec: &AccessSpec, handle_types: &[TypeId]) -> Result<Vec<ResolvedAccess>, LoadError> {
+/// The access spec of a function that is not generic, each resource with its
+/// concrete type id (an instantiation's when it has type arguments).
+fn resolve_access(id: &ModuleId, module: &Module, spec: &AccessSpec) -> Result<Vec<ResolvedAccess>, LoadError> {
+    spec.0
+        .iter()
+        .map(|a| {
+            let tag = struct_tag(module, a.resource, &a.type_args, &[])
+                .ok_or_else(|| malformed(id, "access spec struct handle or type"))?;
+            Ok(ResolvedAccess { mode: a.mode, ty: TypeId::of_struct(&tag), address: a.address })
+        })
+        .collect()
+}
+
+/// An access spec as a set comparable across modules: resources as
+/// [`ResolvedType`]s, type parameters left in place.
+fn comparable_access(
+    id: &ModuleId,
+    spec: &AccessSpec,
+    handle_types: &[TypeId],
+) -> Result<BTreeSet<(AccessMode, ResolvedType, AddressSource)>, LoadError> {
     spec.0
         .iter()
         .map(|a| {
             let ty = *handle_types.get(a.resource.index()).ok_or_else(|| malformed(id, "access spec struct handle"))?;
-            Ok(ResolvedAccess { mode: a.mode, ty, address: a.address })
+            let resource = if a.type_args.is_empty() {
+                ResolvedType::Struct(ty)
+            } else {
+                ResolvedType::StructInst(ty, resolve_types(id, &a.type_args, handle_types)?)
+            };
+            Ok((a.mode, resource, a.address))
         })
         .collect()
 }
@@ -257,9 +301,12 @@ fn call_targets(
                 if resolve_types(id, &handle.returns, handle_types)? != def.returns {
                     return Err(mismatch("return types"));
                 }
-                let declared: BTreeSet<ResolvedAccess> =
-                    resolve_access(id, &handle.access, handle_types)?.into_iter().collect();
-                let actual: BTreeSet<ResolvedAccess> = def.access.iter().copied().collect();
+                if handle.type_params != def.type_params {
+                    return Err(mismatch("type parameters"));
+                }
+                let declared = comparable_access(id, &handle.access, handle_types)?;
+                let own = dep.module.function_handle(def.handle).ok_or_else(|| mismatch("definition"))?;
+                let actual = comparable_access(&dep.id, &own.access, &dep.handle_types)?;
                 if declared != actual {
                     return Err(mismatch("access spec"));
                 }
@@ -285,8 +332,12 @@ fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<
                 handle.params.get(i).map_or_else(String::new, |ty| resin_format::disasm::type_name(module, ty))
             });
             let returns_reference = returns.iter().any(|t| matches!(t, ResolvedType::Ref(_) | ResolvedType::MutRef(_)));
+            let generic = !handle.type_params.is_empty();
             Ok(LoadedFunction {
                 name: handle.name.clone(),
+                type_params: handle.type_params.clone(),
+                handle: def.handle,
+                instances: Default::default(),
                 visibility: def.visibility,
                 is_entry: def.is_entry,
                 local_count: params.len() + def.locals.len(),
@@ -294,8 +345,9 @@ fn functions(id: &ModuleId, module: &Module, handle_types: &[TypeId]) -> Result<
                 returns_reference,
                 params,
                 code: def.code.clone(),
-                compiled: crate::interpreter::compile(&def.code),
-                access: resolve_access(id, &handle.access, handle_types)?,
+                compiled: crate::interpreter::compile(&def.code, module),
+                // A generic function's spec is instantiated per instance.
+                access: if generic { Vec::new() } else { resolve_access(id, module, &handle.access)? },
                 signature,
             })
         })

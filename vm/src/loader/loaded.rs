@@ -2,19 +2,24 @@
 //! a [`TypeId`] or a shared pointer, so the interpreter never looks a name up.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
-use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, Module, ModuleId, Visibility};
+use super::runtime_types::{InstStruct, Instance, InstanceCache};
+use resin_format::file_format::{
+    Abilities, AccessMode, AccountAddress, AddressSource, FunctionHandleIdx, Module, ModuleId, StructTypeParam,
+    Visibility,
+};
 use resin_format::opcodes::Instr;
 use resin_state::keys::TypeId;
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 
 /// A type with struct handles replaced by global type identities: comparable
 /// across modules (the linker matches foreign signatures with it) and
 /// printable without the defining module at hand.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum ResolvedType {
     Bool,
     U8,
@@ -26,6 +31,11 @@ pub enum ResolvedType {
     Struct(TypeId),
     Ref(Box<ResolvedType>),
     MutRef(Box<ResolvedType>),
+    /// Type parameter `i` of the enclosing generic function or struct.
+    TypeParam(u16),
+    /// A generic struct (the type id its definition is filed under,
+    /// [`TypeId::of`]) applied to type arguments.
+    StructInst(TypeId, Vec<ResolvedType>),
 }
 
 impl ResolvedType {
@@ -54,6 +64,40 @@ impl ResolvedType {
         }
     }
 
+    /// The type with `TypeParam(i)` replaced by `args[i]` (a parameter
+    /// without an argument is left as it is).
+    pub(crate) fn substitute(&self, args: &[TypeTag]) -> ResolvedType {
+        let inner = |t: &ResolvedType| Box::new(t.substitute(args));
+        match self {
+            ResolvedType::TypeParam(i) => args.get(usize::from(*i)).map_or_else(|| self.clone(), ResolvedType::of_tag),
+            ResolvedType::Vector(elem) => ResolvedType::Vector(inner(elem)),
+            ResolvedType::Ref(elem) => ResolvedType::Ref(inner(elem)),
+            ResolvedType::MutRef(elem) => ResolvedType::MutRef(inner(elem)),
+            ResolvedType::StructInst(ty, type_args) => {
+                ResolvedType::StructInst(*ty, type_args.iter().map(|t| t.substitute(args)).collect())
+            }
+            _ => self.clone(),
+        }
+    }
+
+    /// A concrete type as a resolved one (recursion bounded by the tag's limits).
+    pub fn of_tag(tag: &TypeTag) -> ResolvedType {
+        match tag {
+            TypeTag::Bool => ResolvedType::Bool,
+            TypeTag::U8 => ResolvedType::U8,
+            TypeTag::U64 => ResolvedType::U64,
+            TypeTag::U128 => ResolvedType::U128,
+            TypeTag::Address => ResolvedType::Address,
+            TypeTag::Signer => ResolvedType::Signer,
+            TypeTag::Vector(elem) => ResolvedType::Vector(Box::new(ResolvedType::of_tag(elem))),
+            TypeTag::Struct(s) if s.type_args.is_empty() => ResolvedType::Struct(TypeId::of_struct(s)),
+            TypeTag::Struct(s) => ResolvedType::StructInst(
+                TypeId::of(&s.module, &s.name),
+                s.type_args.iter().map(ResolvedType::of_tag).collect(),
+            ),
+        }
+    }
+
     fn is_signer_param(&self) -> Option<SignerParam> {
         match self {
             ResolvedType::Signer => Some(SignerParam::Value),
@@ -76,6 +120,17 @@ impl fmt::Display for ResolvedType {
             ResolvedType::Struct(ty) => write!(f, "{ty:?}"),
             ResolvedType::Ref(inner) => write!(f, "&{inner}"),
             ResolvedType::MutRef(inner) => write!(f, "&mut {inner}"),
+            ResolvedType::TypeParam(i) => write!(f, "T{i}"),
+            ResolvedType::StructInst(ty, args) => {
+                write!(f, "{ty:?}<")?;
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(">")
+            }
         }
     }
 }
@@ -142,6 +197,8 @@ pub struct LoadedStruct {
     pub name: String,
     pub ty: TypeId,
     pub abilities: resin_format::file_format::Abilities,
+    /// Empty unless the struct is generic.
+    pub type_params: Vec<StructTypeParam>,
     pub field_names: Vec<String>,
     pub field_types: Vec<ResolvedType>,
     /// How deeply a value of this struct nests (a struct of `u64`s is 2).
@@ -149,9 +206,14 @@ pub struct LoadedStruct {
 }
 
 /// A function definition, resolved: everything a call needs in one place.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Debug)]
 pub struct LoadedFunction {
     pub name: String,
+    /// The constraints of each type parameter; empty unless generic.
+    pub type_params: Vec<Abilities>,
+    /// Its handle in the defining module (for the raw access spec an
+    /// instance substitutes into).
+    pub(crate) handle: FunctionHandleIdx,
     pub visibility: Visibility,
     pub is_entry: bool,
     pub params: Vec<ResolvedType>,
@@ -161,8 +223,12 @@ pub struct LoadedFunction {
     pub code: Vec<Instr>,
     /// The code as the interpreter runs it.
     pub(crate) compiled: crate::interpreter::Compiled,
+    /// The access spec; for a generic function, whose spec may name its type
+    /// parameters, each [`Instance`] holds its own and this one is empty.
     pub access: Vec<ResolvedAccess>,
     pub signature: CallSignature,
+    /// A generic function's instances, by type arguments.
+    pub(crate) instances: InstanceCache,
     /// Whether some return value is a reference: only then does `ret` check
     /// (defensively) that no returned reference points into the frame.
     pub(crate) returns_reference: bool,
@@ -171,6 +237,10 @@ pub struct LoadedFunction {
 impl LoadedFunction {
     pub fn param_count(&self) -> usize {
         self.params.len()
+    }
+
+    pub fn is_generic(&self) -> bool {
+        !self.type_params.is_empty()
     }
 }
 
@@ -199,6 +269,12 @@ pub struct LoadedModule {
     pub(crate) functions: Vec<LoadedFunction>,
     /// Per function handle.
     pub(crate) call_targets: Vec<CallTarget>,
+    /// Per struct instantiation, when it names no type parameter (so code
+    /// that is not generic uses it as it is); made at link time.
+    pub(crate) struct_insts: Vec<Option<InstStruct>>,
+    /// Per function instantiation, the callee's instance for a caller that
+    /// is not generic, made on first use.
+    pub(crate) calls: Box<[OnceLock<Arc<Instance>>]>,
     /// Per constant, as a value ready to copy.
     pub(crate) constants: Vec<Value>,
     pub(crate) function_index: FxHashMap<String, u16>,

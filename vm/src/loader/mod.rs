@@ -13,8 +13,10 @@ mod display;
 mod keys;
 mod link;
 mod loaded;
+mod runtime_types;
 #[cfg(test)]
 mod tests;
+mod type_args;
 
 use std::sync::Arc;
 
@@ -22,14 +24,17 @@ use rustc_hash::FxHashMap;
 use thiserror::Error;
 
 pub use keys::{declared_keys, resolve_keys, EntryHandle};
-pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at};
+pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at, Entry};
 pub use loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType, SignerParam,
 };
+pub(crate) use runtime_types::tag_of;
+pub use runtime_types::{InstStruct, Instance};
 
 use resin_format::encoding::limits::{MAX_MODULE_SIZE, RESERVED_ADDRESS, RESERVED_MODULE_NAMES};
 use resin_format::file_format::{Abilities, Module, ModuleId};
 use resin_state::keys::TypeId;
+use resin_state::type_tag::{StructTag, TypeTag};
 use resin_state::value::Value;
 use resin_verifier::{verify_module, VerifyError};
 
@@ -227,27 +232,68 @@ impl CodeCache {
         self.modules.is_empty()
     }
 
-    /// `0x1::coin::Balance` for a published struct type.
+    /// `0x1::coin::Balance` for a published struct type, and
+    /// `0x1::coin::Balance<0x2::usd::USD>` for an instantiation of a
+    /// published generic one that this process has made (by running or
+    /// declaring keys for code that uses it; see [`TypeId::instantiation`]).
     pub fn type_name(&self, ty: TypeId) -> Option<String> {
-        let (module, def) = self.struct_layout(ty)?;
-        Some(format!("{}::{}", module, def.name))
+        self.type_tag(ty).map(|tag| tag.to_string())
+    }
+
+    /// The tag of a struct type [`CodeCache::type_name`] can name.
+    pub fn type_tag(&self, ty: TypeId) -> Option<StructTag> {
+        if let Some((module, index)) = self.types.get(&ty) {
+            let def = module.structs.get(usize::from(*index))?;
+            return Some(StructTag::new(module.id.clone(), def.name.clone(), Vec::new()));
+        }
+        let tag = ty.instantiation()?;
+        type_args::find_struct(self, &tag)?;
+        Some(tag)
+    }
+
+    /// The name of a type published in this cache (not an instantiation):
+    /// what a new module's types must not collide with.
+    pub(crate) fn published_type_name(&self, ty: TypeId) -> Option<String> {
+        let (module, index) = self.types.get(&ty)?;
+        Some(format!("{}::{}", module.id, module.structs.get(usize::from(*index))?.name))
     }
 
     /// The defining module and the resolved definition (field names and
     /// types) of a published struct type: what a resource printer needs.
+    /// For an instantiation, the generic definition (its field types name
+    /// the type parameters; [`CodeCache::format_resource`] substitutes them).
     pub fn struct_layout(&self, ty: TypeId) -> Option<(&ModuleId, &LoadedStruct)> {
-        let (module, index) = self.types.get(&ty)?;
-        Some((&module.id, module.structs.get(usize::from(*index))?))
+        if let Some((module, index)) = self.types.get(&ty) {
+            return Some((&module.id, module.structs.get(usize::from(*index))?));
+        }
+        let tag = ty.instantiation()?;
+        let module = self.loaded(&tag.module)?;
+        Some((&module.id, module.struct_by_name(&tag.name)?))
     }
 
     /// A resource printed with its type's field names:
     /// `0x1::coin::Balance { coin: 0x1::coin::Coin { value: 5 } }`.
     pub fn format_resource(&self, ty: TypeId, value: &Value) -> String {
-        display::format_value(self, &ResolvedType::Struct(ty), value)
+        let tag = self.type_tag(ty).map(|tag| TypeTag::Struct(Box::new(tag)));
+        display::format_value(self, tag.as_ref(), value)
     }
 
     pub fn function(&self, module: &ModuleId, name: &str) -> Option<&LoadedFunction> {
         self.loaded(module)?.function(name)
+    }
+
+    /// The generic function `module::name` applied to `type_args`, checked as
+    /// a transaction's are (count, published structs, constraints): its
+    /// instantiated access spec and signature, for tools that show them.
+    /// Made once and cached like the instances transactions use.
+    pub fn instantiate(&self, module: &ModuleId, name: &str, type_args: &[TypeTag]) -> Result<Arc<Instance>, String> {
+        let loaded = self.loaded(module).ok_or_else(|| format!("module {module} is not published"))?;
+        let function = loaded.function(name).ok_or_else(|| format!("{module} has no function `{name}`"))?;
+        let qualified = format!("{module}::{name}");
+        type_args::check_type_args(self, &qualified, function, type_args)?;
+        function.instances.get(loaded, function, type_args).ok_or_else(|| {
+            format!("`{qualified}` instantiated with these type arguments names a type over the limits on types")
+        })
     }
 
     /// What a transaction calling `module::name` must supply, when it is an

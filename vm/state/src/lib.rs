@@ -14,6 +14,7 @@ pub mod persist;
 pub mod proof;
 pub mod shared;
 pub mod store;
+pub mod type_tag;
 pub mod value;
 pub mod write_set;
 
@@ -21,5 +22,6 @@ pub use keys::*;
 pub use proof::{verify_proof, Proof, ProofEnd, ProofError};
 pub use shared::Shared;
 pub use store::{ResourceStore, StateView};
+pub use type_tag::{StructTag, TypeTag, TypeTagError};
 pub use value::Value;
 pub use write_set::{WriteOp, WriteSet};

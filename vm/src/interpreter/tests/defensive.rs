@@ -27,6 +27,7 @@ fn run_unverified(text: &str) -> (Status, Vec<Value>) {
         let call = Invocation {
             module: loaded,
             function,
+            instance: None,
             view: &ResourceStore::new(),
             keys: &DeclaredKeys::default(),
             sender: AccountAddress::from_u64(2),
@@ -178,6 +179,7 @@ fn unverified_aliases_would_mint_money() {
     let call = Invocation {
         module: loaded,
         function,
+        instance: None,
         view: &store,
         keys: &DeclaredKeys::default(),
         sender: AccountAddress::from_u64(2),

@@ -305,6 +305,7 @@ fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 10_000,
+        type_args: Vec::new(),
     }
 }
 
@@ -436,7 +437,7 @@ fn a_block_is_charged_through_its_control_transfer() {
         Instr::Pop,
         Instr::Ret,
     ];
-    let compiled = super::super::compile(&code);
+    let compiled = super::super::compile(&code, &resin_format::file_format::Module::default());
     let gas: Vec<u64> = code.iter().map(|i| i.info().gas).collect();
     let through = |from: usize, to: usize| gas[from..=to].iter().sum::<u64>();
     let expected =

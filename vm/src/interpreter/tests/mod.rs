@@ -73,6 +73,7 @@ fn run_raw(cache: &CodeCache) -> Status {
     let call = Invocation {
         module,
         function,
+        instance: None,
         view: &store,
         keys: &keys,
         sender: AccountAddress::from_u64(2),

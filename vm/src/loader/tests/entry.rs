@@ -18,6 +18,7 @@ fn coin_tx(function: &str, args: Vec<Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 1_000,
+        type_args: Vec::new(),
     }
 }
 
@@ -28,8 +29,8 @@ fn transfer() -> Transaction {
 /// What a resolution found, by identity, or why it failed.
 type Found = Result<(*const LoadedModule, *const LoadedFunction), String>;
 
-fn identity(resolved: Result<(&LoadedModule, &LoadedFunction), String>) -> Found {
-    resolved.map(|(module, function)| (module as *const _, function as *const _))
+fn identity(resolved: Result<super::super::Entry<'_>, String>) -> Found {
+    resolved.map(|entry| (entry.module as *const _, entry.function as *const _))
 }
 
 #[test]

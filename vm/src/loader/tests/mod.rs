@@ -138,6 +138,7 @@ fn tx(function: &str, args: Vec<resin_state::value::Value>) -> Transaction {
         function: function.into(),
         args,
         gas_limit: 1,
+        type_args: Vec::new(),
     }
 }
 
@@ -170,3 +171,4 @@ fn declared_keys_substitute_arguments_and_merge_modes() {
 }
 
 mod entry;
+mod generics;
