@@ -134,7 +134,7 @@ fn struct_params(params: &[StructTypeParam]) -> Vec<TypeParamInfo> {
 }
 
 /// A compiled function's type parameters (named as in [`struct_params`]).
-pub fn fun_params(params: &[Abilities]) -> Vec<TypeParamInfo> {
+fn fun_params(params: &[Abilities]) -> Vec<TypeParamInfo> {
     params
         .iter()
         .enumerate()
@@ -177,7 +177,7 @@ fn convert_at(env: &Env, dep: &Module, params: &[TypeParamInfo], ty: &Type, dept
 }
 
 /// An access of a compiled function whose type parameters are `params`.
-pub fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Access) -> Option<SemAccess> {
+fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Access) -> Option<SemAccess> {
     Some(SemAccess {
         mode: access.mode,
         resource: struct_of_handle(env, dep, access.resource)?,

@@ -152,16 +152,6 @@ impl Ty {
         }
     }
 
-    /// True when a type parameter occurs in this type.
-    pub fn has_params(&self) -> bool {
-        match self {
-            Ty::Param(_) => true,
-            Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) => inner.has_params(),
-            Ty::Struct(_, items) | Ty::Tuple(items) => items.iter().any(Ty::has_params),
-            _ => false,
-        }
-    }
-
     /// True when an error type occurs in this type (`Coin<_>`): it stands
     /// for a mistake already reported.
     pub fn contains_error(&self) -> bool {
