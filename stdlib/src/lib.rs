@@ -19,8 +19,14 @@ pub struct StdSource {
 }
 
 /// Every standard module, in dependency order.
-pub const SOURCES: &[StdSource] =
-    &[StdSource { name: "coin", file: "stdlib/modules/coin.rsn", text: include_str!("../modules/coin.rsn") }];
+pub const SOURCES: &[StdSource] = &[
+    StdSource { name: "coin", file: "stdlib/modules/coin.rsn", text: include_str!("../modules/coin.rsn") },
+    StdSource {
+        name: "generic_coin",
+        file: "stdlib/modules/generic_coin.rsn",
+        text: include_str!("../modules/generic_coin.rsn"),
+    },
+];
 
 /// Why the standard library did not build: a bug in this crate, reported
 /// with the compiler's rendered diagnostics.
@@ -75,6 +81,49 @@ mod tests {
             assert!(f.is_entry, "{name}");
         }
         assert!(coin.find_struct("Balance").is_some());
+    }
+
+    #[test]
+    fn generic_coin_keeps_each_currency_apart() {
+        use resin_vm::{AccountAddress, ModuleId, Status, Transaction, TypeTag, Value, World};
+        let mut world = World::new();
+        for m in modules().unwrap() {
+            world.publish_stdlib(m.clone()).unwrap();
+        }
+        let coin = ModuleId::new(AccountAddress::from_u64(1), "generic_coin");
+        let (a, b) = (AccountAddress::from_u64(0xA), AccountAddress::from_u64(0xB));
+        // Any type may name a currency (`T` is phantom and unconstrained):
+        // two primitives stand for two currencies here.
+        let tx = |sender, function: &str, currency: &TypeTag, args| Transaction {
+            sender,
+            module: coin.clone(),
+            function: function.into(),
+            args,
+            gas_limit: 100_000,
+            type_args: vec![currency.clone()],
+        };
+        let (x, y) = (TypeTag::U64, TypeTag::Bool);
+        for who in [a, b] {
+            for c in [&x, &y] {
+                assert_eq!(world.execute(&tx(who, "register", c, vec![])).status, Status::Success);
+            }
+        }
+        let minted = world.execute(&tx(a, "mint", &x, vec![Value::U64(100)]));
+        assert_eq!(minted.status, Status::Success);
+        assert_eq!(minted.events.len(), 1);
+        let pay = |c, amount| tx(a, "transfer", c, vec![Value::Address(b), Value::U64(amount)]);
+        assert_eq!(world.execute(&pay(&x, 40)).status, Status::Success);
+        // `a` holds 60 of `x` and none of `y`.
+        let overdraft = world.execute(&pay(&y, 1));
+        assert!(matches!(overdraft.status, Status::Aborted { code: 1, .. }), "{:?}", overdraft.status);
+        let balance = |who, c| world.call(&tx(who, "balance", c, vec![Value::Address(who)])).returns;
+        assert_eq!(balance(a, &x), vec![Value::U64(60)]);
+        assert_eq!(balance(b, &x), vec![Value::U64(40)]);
+        assert_eq!(balance(a, &y), vec![Value::U64(0)]);
+        assert_eq!(balance(b, &y), vec![Value::U64(0)]);
+        // A call without its type argument is refused before it runs.
+        let bare = Transaction { type_args: Vec::new(), ..pay(&x, 1) };
+        assert!(matches!(world.execute(&bare).status, Status::InvalidArguments { .. }));
     }
 
     #[test]

@@ -3,10 +3,15 @@
 #![allow(dead_code)] // each test file uses its own part
 
 use resin_state::store::ResourceStore;
+use resin_state::type_tag::{StructTag, TypeTag};
 use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value, World};
 
 pub const COIN: &str = include_str!("../../../vm/format/tests/data/coin.rasm");
 pub const LEDGER: &str = include_str!("../data/ledger.rasm");
+/// `coin.rasm` generic over its currency (`0x3::gcoin`), and two currencies
+/// for it (`0x4::cur::{USD, EUR}`).
+pub const GCOIN: &str = include_str!("../data/gcoin.rasm");
+pub const CURRENCIES: &str = include_str!("../data/currencies.rasm");
 
 /// Plenty for any transaction here; tests that want out-of-gas pass less.
 pub const GAS: u64 = 1_000_000;
@@ -21,9 +26,27 @@ pub fn ledger() -> ModuleId {
     ModuleId::new(AccountAddress::from_u64(2), "ledger")
 }
 
+pub fn gcoin() -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(3), "gcoin")
+}
+
+/// `0x4::cur::{name}`: a currency when `name` is `USD` or `EUR`, an
+/// unpublished type otherwise.
+pub fn currency(name: &str) -> TypeTag {
+    TypeTag::Struct(Box::new(StructTag::new(ModuleId::new(AccountAddress::from_u64(4), "cur"), name, Vec::new())))
+}
+
+pub fn usd() -> TypeTag {
+    currency("USD")
+}
+
+pub fn eur() -> TypeTag {
+    currency("EUR")
+}
+
 pub fn code() -> CodeCache {
     let mut code = CodeCache::new();
-    for text in [COIN, LEDGER] {
+    for text in [COIN, LEDGER, CURRENCIES, GCOIN] {
         let module = resin_format::assembler::assemble(text).unwrap();
         code.publish_stdlib(module).unwrap();
     }
@@ -36,6 +59,24 @@ pub fn addr(n: u64) -> AccountAddress {
 
 pub fn call(module: ModuleId, function: &str, sender: u64, args: Vec<Value>, gas_limit: u64) -> Transaction {
     Transaction { sender: addr(sender), module, function: function.into(), args, gas_limit, type_args: Vec::new() }
+}
+
+/// A call of a generic function with `type_args`.
+pub fn call_generic(
+    module: ModuleId,
+    function: &str,
+    type_args: Vec<TypeTag>,
+    sender: u64,
+    args: Vec<Value>,
+    gas_limit: u64,
+) -> Transaction {
+    Transaction { type_args, ..call(module, function, sender, args, gas_limit) }
+}
+
+/// `0x3::gcoin::transfer<currency>`.
+pub fn gtransfer(currency: &TypeTag, from: u64, to: u64, amount: u64) -> Transaction {
+    let args = vec![Value::Address(addr(to)), Value::U64(amount)];
+    call_generic(gcoin(), "transfer", vec![currency.clone()], from, args, GAS)
 }
 
 pub fn transfer(from: u64, to: u64, amount: u64) -> Transaction {
@@ -54,6 +95,28 @@ pub fn genesis(code: &CodeCache, accounts: impl IntoIterator<Item = u64>) -> Res
         ] {
             let receipt = world.execute(&tx);
             assert!(receipt.status.is_success(), "genesis {tx:?}: {receipt:?}");
+        }
+    }
+    world.resources
+}
+
+/// `state` with, for every address in `accounts`, a registered balance of
+/// each currency (USD, EUR) of `0x3::gcoin` holding [`FUNDS`].
+pub fn with_currencies(
+    code: &CodeCache,
+    state: ResourceStore,
+    accounts: impl IntoIterator<Item = u64>,
+) -> ResourceStore {
+    let mut world = World { code: code.clone(), resources: state };
+    for a in accounts {
+        for c in [usd(), eur()] {
+            for tx in [
+                call_generic(gcoin(), "register", vec![c.clone()], a, vec![], GAS),
+                call_generic(gcoin(), "mint", vec![c.clone()], a, vec![Value::U64(FUNDS)], GAS),
+            ] {
+                let receipt = world.execute(&tx);
+                assert!(receipt.status.is_success(), "genesis {tx:?}: {receipt:?}");
+            }
         }
     }
     world.resources
