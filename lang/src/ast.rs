@@ -131,11 +131,24 @@ pub struct AbilityRef {
     pub span: Span,
 }
 
-/// `struct Coin has store { value: u64 }`
+/// A type parameter: `T`, `T: copy + drop`, and on structs `phantom T`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeParam {
+    /// `Some(span of the word)` for `phantom T` (structs only; the parser
+    /// reports it on a function).
+    pub phantom: Option<Span>,
+    pub name: Ident,
+    /// The abilities every type argument must have.
+    pub constraints: Vec<AbilityRef>,
+    pub span: Span,
+}
+
+/// `struct Coin<phantom T> has store { value: u64 }`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StructDef {
     pub doc: Doc,
     pub name: Ident,
+    pub type_params: Vec<TypeParam>,
     pub abilities: Vec<AbilityRef>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
@@ -175,6 +188,7 @@ pub struct FunDef {
     /// `Some(span of the keyword)` for `entry` functions.
     pub entry: Option<Span>,
     pub name: Ident,
+    pub type_params: Vec<TypeParam>,
     pub params: Vec<Param>,
     /// Return types: empty for none or `()`, one for `: T`, several for `: (T1, T2)`.
     pub returns: Vec<Type>,
@@ -210,6 +224,8 @@ pub struct AccessEntry {
     pub mode_span: Span,
     /// The resource struct: `Balance`, `coin::Balance` or `0x1::coin::Balance`.
     pub resource: Path,
+    /// `Balance<T>`: the resource's type arguments.
+    pub type_args: Vec<Type>,
     pub address: AccessAddress,
     pub span: Span,
 }
@@ -260,8 +276,9 @@ pub enum TypeKind {
     Address,
     Signer,
     Vector(Box<Type>),
-    /// A struct type: local, `m::S`, `0x1::m::S` or imported.
-    Named(Path),
+    /// A struct type (local, `m::S`, `0x1::m::S` or imported) or a type
+    /// parameter, with its type arguments (`Coin<T>`).
+    Named(Path, Vec<Type>),
     Ref(Box<Type>),
     MutRef(Box<Type>),
     /// Only produced by error recovery.

@@ -196,14 +196,54 @@ impl Ctx {
             }
             _ => None,
         };
-        if !args.is_empty() {
-            self.error(
-                Diagnostic::new(Code::UnsupportedGenerics, span, "type arguments are only allowed on `vector`")
-                    .with_label_message("this type takes no type arguments")
-                    .with_note("user-defined generics are not supported yet"),
-            );
+        match builtin {
+            Some(kind) => {
+                if !args.is_empty() {
+                    let name = path.name.name.as_str();
+                    self.error(
+                        Diagnostic::new(Code::TypeArgCount, span, format!("`{name}` takes no type arguments"))
+                            .with_label_message(format!("found {} type argument{}", args.len(), plural(args.len())))
+                            .with_hint(format!("write `{name}`")),
+                    );
+                }
+                Type { kind, span }
+            }
+            // A struct's or type parameter's argument count is checked by the
+            // resolver, which knows how many parameters it declares.
+            None => Type { kind: TypeKind::Named(path, args), span },
         }
-        Type { kind: builtin.unwrap_or(TypeKind::Named(path)), span }
+    }
+
+    /// A type parameter; `phantom` (lexed as a reserved word) is the only word
+    /// allowed before its name, and only on structs.
+    pub fn type_param(
+        &mut self,
+        word: Option<(&str, Span)>,
+        name: Ident,
+        constraints: Vec<AbilityRef>,
+        on_struct: bool,
+        span: Span,
+    ) -> TypeParam {
+        let phantom = match word {
+            None => None,
+            Some(("phantom", at)) if on_struct => Some(at),
+            Some(("phantom", at)) => {
+                self.error(
+                    Diagnostic::new(Code::InvalidTypeParam, at, "functions have no phantom type parameters")
+                        .with_label_message("only struct type parameters can be `phantom`")
+                        .with_hint(format!("write `{}`", name.name)),
+                );
+                None
+            }
+            Some((other, at)) => {
+                self.error(
+                    Diagnostic::new(Code::ReservedName, at, format!("unexpected reserved word `{other}`"))
+                        .with_label_message("expected a type parameter name or `phantom`"),
+                );
+                None
+            }
+        };
+        TypeParam { phantom, name, constraints, span }
     }
 
     pub fn cast_type(&mut self, name: &str, span: Span) -> IntType {
@@ -266,6 +306,7 @@ impl Ctx {
         &mut self,
         mode: Option<Ident>,
         resource: Path,
+        type_args: Vec<Type>,
         address: AccessAddress,
         span: Span,
     ) -> Option<AccessEntry> {
@@ -295,7 +336,7 @@ impl Ctx {
                 return None;
             }
         };
-        Some(AccessEntry { mode, mode_span: mode_word.span, resource, address, span })
+        Some(AccessEntry { mode, mode_span: mode_word.span, resource, type_args, address, span })
     }
 
     pub fn macro_call(&mut self, name: Ident, args: Vec<Expr>, span: Span) -> Box<Expr> {
@@ -438,4 +479,12 @@ pub fn unbox<T>(items: Vec<Box<T>>) -> Vec<T> {
 
 pub fn if_expr(cond: Box<Expr>, then_branch: Box<Expr>, else_branch: Option<Box<Expr>>, span: Span) -> Box<Expr> {
     expr(ExprKind::If { cond, then_branch, else_branch }, span)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

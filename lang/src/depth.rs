@@ -193,6 +193,7 @@ impl Walker {
         }
         match &t.kind {
             TypeKind::Vector(inner) | TypeKind::Ref(inner) | TypeKind::MutRef(inner) => self.ty(inner, d + 1),
+            TypeKind::Named(_, args) => args.iter().for_each(|a| self.ty(a, d + 1)),
             _ => {}
         }
     }
@@ -203,7 +204,10 @@ impl Walker {
         }
         match &p.kind {
             PatternKind::Tuple(ps) => ps.iter().for_each(|p| self.pattern(p, d + 1)),
-            PatternKind::Unpack { fields, .. } => fields.iter().for_each(|f| self.pattern(&f.pattern, d + 1)),
+            PatternKind::Unpack { type_args, fields, .. } => {
+                type_args.iter().for_each(|t| self.ty(t, d + 1));
+                fields.iter().for_each(|f| self.pattern(&f.pattern, d + 1));
+            }
             PatternKind::Var(_) | PatternKind::Wildcard => {}
         }
     }
@@ -255,7 +259,10 @@ impl Walker {
                 self.expr(cond, n);
                 self.expr(code, n);
             }
-            ExprKind::Pack { fields, .. } => fields.iter().for_each(|f| self.expr(&f.value, n)),
+            ExprKind::Pack { type_args, fields, .. } => {
+                type_args.iter().for_each(|t| self.ty(t, n));
+                fields.iter().for_each(|f| self.expr(&f.value, n));
+            }
             ExprKind::Field { base: x, .. }
             | ExprKind::Borrow { expr: x, .. }
             | ExprKind::Deref(x)

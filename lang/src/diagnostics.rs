@@ -68,7 +68,7 @@ codes! {
     MacroArity = "E0117", Error, "wrong number of macro arguments";
     InvalidType = "E0118", Error, "invalid type";
     UnknownAbility = "E0119", Error, "unknown ability";
-    UnsupportedGenerics = "E0120", Error, "generics are not supported";
+    TypeArgCount = "E0120", Error, "wrong number of type arguments";
     InvalidCast = "E0121", Error, "invalid cast target";
     InvalidVectorLiteral = "E0122", Error, "invalid vector literal";
     PlainString = "E0123", Error, "string literal without `b` or `x` prefix";
@@ -80,6 +80,7 @@ codes! {
     TextDirectionControl = "E0129", Error, "text-direction control character";
     InvisibleCharacter = "E0130", Error, "invisible or control character";
     IdentifierTooLong = "E0131", Error, "identifier too long";
+    InvalidTypeParam = "E0132", Error, "invalid type parameter";
 
     // ---- resolve: E02xx ----
     UnboundName = "E0201", Error, "unbound name";
@@ -98,6 +99,7 @@ codes! {
     ForeignStructOperation = "E0214", Error, "struct operation outside its defining module";
     UnknownField = "E0215", Error, "unknown field";
     UnknownBuiltin = "E0216", Error, "unknown builtin";
+    DuplicateTypeParam = "E0217", Error, "duplicate type parameter";
 
     // ---- types, abilities, linearity: E03xx ----
     TypeMismatch = "E0301", Error, "mismatched types";
@@ -118,6 +120,9 @@ codes! {
     InvalidTypeArgs = "E0316", Error, "invalid type arguments";
     TupleMisuse = "E0317", Error, "tuple used as a value";
     InvalidConstantType = "E0318", Error, "invalid constant type";
+    PhantomMisuse = "E0319", Error, "invalid use of a phantom type parameter";
+    ConstraintNotSatisfied = "E0320", Error, "type argument lacks a required ability";
+    InstantiationLoop = "E0321", Error, "generic instantiation loop";
 
     // ---- references: E04xx ----
     ReferenceEscape = "E0401", Error, "reference escapes its scope";

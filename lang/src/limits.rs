@@ -24,12 +24,8 @@ use crate::typeck::ty::Ty;
 /// A written or built type deeper than [`MAX_TYPE_DEPTH`] levels (`u64` is
 /// one, `vector<u64>` two, `&vector<u64>` three), shown with `show`.
 pub fn type_too_deep(ty: &Ty, span: Span, show: impl FnOnce(&Ty) -> String) -> Option<Diagnostic> {
-    let mut depth = 1;
-    let mut current = ty;
-    while let Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) = current {
-        depth += 1;
-        current = inner;
-    }
+    // Struct type arguments count too: `Box<vector<..>>` built by inference.
+    let depth = ty.depth();
     (depth > MAX_TYPE_DEPTH).then(|| {
         Diagnostic::new(Code::InvalidType, span, "type nested too deeply")
             .with_label_message(format!("this has a type {depth} levels deep"))

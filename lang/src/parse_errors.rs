@@ -118,7 +118,11 @@ pub fn describe_expected(expected: &[String]) -> Option<String> {
         if (expr_like && EXPR_STARTS.contains(&e)) || (ops_like && BINARY_OPS.contains(&e)) {
             continue;
         }
-        parts.push(terminal_name(e));
+        // `<` and the marked generic `<` read the same.
+        let name = terminal_name(e);
+        if !parts.contains(&name) {
+            parts.push(name);
+        }
     }
     // Closing delimiters first: when a list is cut short, they are the likeliest fix.
     parts.sort_by_key(|p| !matches!(p.as_str(), "`}`" | "`)`" | "`]`" | "`;`" | "`,`" | "`>`"));

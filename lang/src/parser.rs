@@ -263,6 +263,9 @@ fn scan_type_args(tokens: &[(Token<'_>, Span)], open: usize, splits: &mut Vec<us
                         | Token::Eq
                         | Token::RBrace
                         | Token::Acquires
+                        // `acquires write Balance<T>@to` and `Balance<T>@0x1`
+                        | Token::At
+                        | Token::AddressLit(_)
                 )
             );
             if !ok {

@@ -126,6 +126,7 @@ impl Printer {
         self.doc(&s.doc);
         self.line_start();
         let _ = write!(self.out, "struct {}", s.name.name);
+        self.type_params(&s.type_params);
         if !s.abilities.is_empty() {
             let names: Vec<&str> = s.abilities.iter().map(|a| a.ability.as_str()).collect();
             let _ = write!(self.out, " has {}", names.join(", "));
@@ -157,7 +158,9 @@ impl Printer {
         if f.entry.is_some() {
             self.out.push_str("entry ");
         }
-        let _ = write!(self.out, "fun {}(", f.name.name);
+        let _ = write!(self.out, "fun {}", f.name.name);
+        self.type_params(&f.type_params);
+        self.out.push('(');
         for (i, p) in f.params.iter().enumerate() {
             if i > 0 {
                 self.out.push_str(", ");
@@ -190,6 +193,7 @@ impl Printer {
                 };
                 let _ = write!(self.out, "{mode} ");
                 self.path(&e.resource);
+                self.type_args(&e.type_args);
                 match &e.address {
                     AccessAddress::Name(n) => {
                         let _ = write!(self.out, "@{}", n.name);
@@ -204,6 +208,35 @@ impl Printer {
         self.out.push(' ');
         self.block(&f.body);
         self.out.push('\n');
+    }
+
+    /// `<T, U>`; nothing for an empty list.
+    fn type_args(&mut self, args: &[Type]) {
+        if args.is_empty() {
+            return;
+        }
+        self.out.push('<');
+        self.comma(args, Self::ty);
+        self.out.push('>');
+    }
+
+    /// `<phantom T: copy + drop, U>`; nothing for an empty list.
+    fn type_params(&mut self, params: &[TypeParam]) {
+        if params.is_empty() {
+            return;
+        }
+        self.out.push('<');
+        self.comma(params, |p, param| {
+            if param.phantom.is_some() {
+                p.out.push_str("phantom ");
+            }
+            p.out.push_str(&param.name.name);
+            let names: Vec<&str> = param.constraints.iter().map(|a| a.ability.as_str()).collect();
+            if !names.is_empty() {
+                let _ = write!(p.out, ": {}", names.join(" + "));
+            }
+        });
+        self.out.push('>');
     }
 
     fn comma<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Self, &T)) {
@@ -238,7 +271,10 @@ impl Printer {
                 self.ty(inner);
                 self.out.push('>');
             }
-            TypeKind::Named(p) => self.path(p),
+            TypeKind::Named(p, args) => {
+                self.path(p);
+                self.type_args(args);
+            }
             TypeKind::Ref(inner) => {
                 self.out.push('&');
                 if let TypeKind::Ref(_) | TypeKind::MutRef(_) = inner.kind {
@@ -308,8 +344,9 @@ impl Printer {
                 self.comma(ps, Self::pattern);
                 self.out.push(')');
             }
-            PatternKind::Unpack { name, fields } => {
+            PatternKind::Unpack { name, type_args, fields } => {
                 self.path(name);
+                self.type_args(type_args);
                 self.out.push_str(" { ");
                 self.comma(fields, |p, f| {
                     p.out.push_str(&f.field.name);

@@ -8,7 +8,7 @@
 mod gen;
 mod support;
 
-use gen::{block, wrap};
+use gen::{access_clause, block, struct_def, type_params, wrap_generic};
 use proptest::prelude::*;
 use resin_lang::{lex, parse, printer, SourceFile};
 
@@ -167,8 +167,13 @@ proptest! {
     }
 
     #[test]
-    fn printer_round_trips(body in block(3)) {
-        let module = wrap(body);
+    fn printer_round_trips(
+        body in block(3),
+        generics in type_params(false),
+        access in access_clause(),
+        structs in prop::collection::vec(struct_def(), 0..2),
+    ) {
+        let module = wrap_generic(body, generics, access, structs);
         let printed = printer::print_module(&module);
         let sources = [SourceFile::new("printed.rsn", printed.clone())];
         let (program, diags) = parse(&sources);

@@ -79,8 +79,17 @@ impl<'a> Explain<'a> {
         format!("{} {}", dep.kind.short(), self.key(&self.graph.key(dep)))
     }
 
+    /// `0x1::coin::transfer`, with its type arguments when it has some
+    /// (`<0x2::usd::USD>`): transfers of two currencies read apart.
     fn call(&self, tx: TxIndex) -> String {
-        self.block.get(tx as usize).map_or_else(String::new, |t| format!("{}::{}", t.module, t.function))
+        self.block.get(tx as usize).map_or_else(String::new, |t| {
+            let mut call = format!("{}::{}", t.module, t.function);
+            if !t.type_args.is_empty() {
+                let args: Vec<String> = t.type_args.iter().map(ToString::to_string).collect();
+                call.push_str(&format!("<{}>", args.join(", ")));
+            }
+            call
+        })
     }
 
     pub fn text(&self) -> String {

@@ -165,6 +165,7 @@ pub enum Expectation {
         address: Spanned<AddressRef>,
         module: ModuleRef,
         resource: String,
+        type_args: Vec<TypeRef>,
         path: Vec<String>,
         value: Spanned<Literal>,
     },
@@ -173,5 +174,6 @@ pub enum Expectation {
         address: Spanned<AddressRef>,
         module: ModuleRef,
         resource: String,
+        type_args: Vec<TypeRef>,
     },
 }

@@ -383,23 +383,26 @@ impl Parser<'_> {
             "access-violation" => Expectation::AccessViolation,
             "field" | "missing" => {
                 let address = self.address_ref()?;
-                let (path_word, path_span) = self.word("MODULE::Resource.field")?;
-                let mut parts = path_word.split('.');
-                let item = parts.next().unwrap_or_default();
+                let (path_word, path_span) = self.generic_word("MODULE::Resource.field")?;
+                // Fields start at the first `.` after the type arguments' closing `>`.
+                let after_args = path_word.rfind('>').map_or(0, |i| i + 1);
+                let dot = path_word[after_args..].find('.').map_or(path_word.len(), |i| i + after_args);
+                let (item, fields) = path_word.split_at(dot);
+                let (item, type_args) = split_type_args(item, path_span)?;
                 let (module, resource) = split_item(item, path_span, "MODULE::Resource")?;
-                let path: Vec<String> = parts.map(str::to_string).collect();
+                let path: Vec<String> = fields.split('.').skip(1).map(str::to_string).collect();
                 if w == "missing" {
                     if !path.is_empty() {
                         return Err(ScriptError::at(path_span, "`expect missing` takes a resource, not a field"));
                     }
-                    return Ok(Expectation::Missing { address, module, resource });
+                    return Ok(Expectation::Missing { address, module, resource, type_args });
                 }
                 let (eq, eq_span) = self.word("`==`")?;
                 if eq != "==" {
                     return Err(ScriptError::at(eq_span, format!("expected `==`, found `{eq}`")));
                 }
                 let value = self.literal()?;
-                Expectation::Field { address, module, resource, path, value }
+                Expectation::Field { address, module, resource, type_args, path, value }
             }
             other => return Err(ScriptError::at(span, format!("unknown expectation `{other}`"))),
         })

@@ -2,13 +2,14 @@
 //! `coin::transfer` to the published module, literals to values of the entry
 //! function's parameter types.
 
-use resin_vm::loader::ResolvedType;
+use resin_state::type_tag::{StructTag, TypeTag};
+use resin_vm::loader::{CallSignature, ResolvedType};
 use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
 
 use super::{Origin, Session};
 use crate::error::CliResult;
 use crate::render::thousands;
-use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned};
+use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned, TypeRef};
 use crate::workload::DEFAULT_GAS;
 
 impl Session {
@@ -56,22 +57,72 @@ impl Session {
         if self.state.code.function(&module, &f.node.name).is_none() {
             return Err(origin.error(f.span, format!("{module} has no function `{}`", f.node.name)));
         }
-        if !f.node.type_args.is_empty() {
-            return Err(
-                origin.error(f.span, format!("`{module}::{}` is not generic: it takes no type arguments", f.node.name))
-            );
-        }
         Ok((module, f.node.name.clone()))
     }
 
+    /// A written type as a tag: struct modules resolved like a call's
+    /// (`usd::USD` is the only published module named `usd`), and the struct
+    /// checked to exist. Whether it fits where it is used (count,
+    /// constraints, arity) is the VM's check.
+    pub(super) fn resolve_type(&self, t: &TypeRef, span: Span, origin: &Origin) -> CliResult<TypeTag> {
+        Ok(match t {
+            TypeRef::Bool => TypeTag::Bool,
+            TypeRef::U8 => TypeTag::U8,
+            TypeRef::U64 => TypeTag::U64,
+            TypeRef::U128 => TypeTag::U128,
+            TypeRef::Address => TypeTag::Address,
+            TypeRef::Signer => TypeTag::Signer,
+            TypeRef::Vector(elem) => TypeTag::Vector(Box::new(self.resolve_type(elem, span, origin)?)),
+            TypeRef::Struct { module, name, args } => {
+                let module = self.resolve_module(module, span, origin)?;
+                let declared = self.state.code.module(&module).is_some_and(|m| m.find_struct(name).is_some());
+                if !declared {
+                    return Err(origin.error(span, format!("{module} has no struct `{name}`")));
+                }
+                let args = args.iter().map(|a| self.resolve_type(a, span, origin)).collect::<CliResult<_>>()?;
+                TypeTag::Struct(Box::new(StructTag::new(module, name.clone(), args)))
+            }
+        })
+    }
+
+    /// The type arguments written after a function or resource name.
+    pub(super) fn resolve_type_args(&self, args: &[TypeRef], span: Span, origin: &Origin) -> CliResult<Vec<TypeTag>> {
+        args.iter().map(|a| self.resolve_type(a, span, origin)).collect()
+    }
+
+    /// What a transaction calling `module::function` with `type_args` must
+    /// supply: the entry signature, instantiated when the function is generic.
+    fn call_signature(
+        &self,
+        module: &ModuleId,
+        function: &str,
+        type_args: &[TypeTag],
+        span: Span,
+        origin: &Origin,
+    ) -> CliResult<CallSignature> {
+        let not_entry = || origin.error(span, format!("`{module}::{function}` is not an entry function"));
+        let loaded = self.state.code.function(module, function).filter(|f| f.is_entry).ok_or_else(not_entry)?;
+        if loaded.type_params.is_empty() && type_args.is_empty() {
+            return Ok(loaded.signature.clone());
+        }
+        if loaded.type_params.is_empty() {
+            return Err(
+                origin.error(span, format!("`{module}::{function}` is not generic: it takes no type arguments"))
+            );
+        }
+        let instance = self.state.code.instantiate(module, function, type_args).map_err(|reason| {
+            let params: Vec<String> = (0..loaded.type_params.len()).map(|i| format!("T{i}")).collect();
+            origin.error(span, format!("{reason} (write `{module}::{function}<{}>`)", params.join(", ")))
+        })?;
+        Ok(instance.signature().clone())
+    }
     /// The transaction a `call` stands for, with its arguments checked
     /// against the entry function's parameters.
     pub(super) fn build_transaction(&self, call: &CallSpec, origin: &Origin) -> CliResult<Transaction> {
         let sender = self.resolve_address(&call.sender, origin)?;
         let (module, function) = self.resolve_function(&call.function, origin)?;
-        let signature = self.state.code.entry_signature(&module, &function).ok_or_else(|| {
-            origin.error(call.function.span, format!("`{module}::{function}` is not an entry function"))
-        })?;
+        let type_args = self.resolve_type_args(&call.function.node.type_args, call.function.span, origin)?;
+        let signature = self.call_signature(&module, &function, &type_args, call.function.span, origin)?;
         if let Some(reason) = &signature.unsupported {
             return Err(origin.error(call.function.span, format!("`{module}::{function}` cannot be called: {reason}")));
         }
@@ -92,14 +143,7 @@ impl Session {
         for (ty, lit) in signature.args.iter().zip(&call.args) {
             args.push(self.literal_value(lit, ty, origin)?);
         }
-        Ok(Transaction {
-            sender,
-            module,
-            function,
-            args,
-            gas_limit: call.gas.unwrap_or(DEFAULT_GAS),
-            type_args: Vec::new(),
-        })
+        Ok(Transaction { sender, module, function, args, gas_limit: call.gas.unwrap_or(DEFAULT_GAS), type_args })
     }
 
     /// A literal as a value of type `ty`.
@@ -147,7 +191,13 @@ impl Session {
 /// A transaction as the script would write it: `0x1::coin::transfer(@0xb0b, 10)`.
 pub fn describe_call(tx: &Transaction, names: &imbl::OrdMap<String, AccountAddress>) -> String {
     let args: Vec<String> = tx.args.iter().map(|a| describe_arg(a, names)).collect();
-    format!("{}::{}({})", tx.module, tx.function, args.join(", "))
+    let type_args = if tx.type_args.is_empty() {
+        String::new()
+    } else {
+        let tags: Vec<String> = tx.type_args.iter().map(ToString::to_string).collect();
+        format!("<{}>", tags.join(", "))
+    };
+    format!("{}::{}{type_args}({})", tx.module, tx.function, args.join(", "))
 }
 
 /// Bytes of a byte string, and items of another vector, that an argument

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use resin_vm::{AccessMode, AddressSource, ResourceKey, TypeId};
+use resin_vm::{AccessMode, AddressSource, ModuleId, ResourceKey, Type, TypeId};
 
 use super::calls::name_of;
 use super::{derived_address, Mode, Origin, Session};
@@ -107,7 +107,12 @@ impl Session {
         self.commit(next, changes)
     }
 
-    /// Every published resource type, for lookups by address.
+    /// Whether any published module declares a generic struct.
+    fn has_generic_structs(&self) -> bool {
+        self.state.code.modules().any(|m| m.struct_handles.iter().any(|h| h.module.0 == 0 && !h.type_params.is_empty()))
+    }
+
+    /// Every published resource type that is not generic, for lookups by address.
     pub(super) fn resource_types(&self) -> Vec<TypeId> {
         let mut types = Vec::new();
         for module in self.state.code.modules() {
@@ -133,6 +138,16 @@ impl Session {
                 lines.push(self.state.code.format_resource(ty, value));
             }
         }
+        // Instances of generic structs (`Balance<USD>`) are not enumerable
+        // from the modules: their keys are found in the store itself, a scan
+        // that only a state with generic structs pays for.
+        if self.has_generic_structs() {
+            for (key, value) in self.state.resources.iter() {
+                if key.address == address && key.ty.instantiation().is_some() {
+                    lines.push(self.state.code.format_resource(key.ty, value));
+                }
+            }
+        }
         lines.sort();
         if lines.is_empty() {
             return say!(out, "{label}: no resources");
@@ -149,13 +164,29 @@ impl Session {
         let Some(function) = self.state.code.function(&module, &name) else {
             return Err(origin.error(f.span, format!("{module} has no function `{name}`")));
         };
+        let type_args = self.resolve_type_args(&f.node.type_args, f.span, origin)?;
+        if !function.type_params.is_empty() && type_args.is_empty() {
+            return self.generic_access(&module, &name, out);
+        }
+        // An instantiation's accesses name instantiated types; a plain function's are its own.
+        let instance = match type_args.is_empty() {
+            true => None,
+            false => {
+                Some(self.state.code.instantiate(&module, &name, &type_args).map_err(|e| origin.error(f.span, e))?)
+            }
+        };
+        let accesses = instance.as_ref().map_or(function.access.as_slice(), |i| i.access());
         let params: Vec<String> = function.params.iter().map(|t| self.type_name(t)).collect();
         let kind = if function.is_entry { "entry " } else { "" };
-        say!(out, "{kind}{module}::{name}({})", params.join(", "))?;
-        if function.access.is_empty() {
+        let shown_args = match type_args.is_empty() {
+            true => String::new(),
+            false => format!("<{}>", type_args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+        };
+        say!(out, "{kind}{module}::{name}{shown_args}({})", params.join(", "))?;
+        if accesses.is_empty() {
             return say!(out, "  touches no global storage");
         }
-        for access in &function.access {
+        for access in accesses {
             let mode = match access.mode {
                 AccessMode::Read => "read ",
                 AccessMode::Write => "write",
@@ -225,5 +256,69 @@ impl Session {
 
     pub(super) fn format_event(&self, event: &resin_vm::Event) -> String {
         self.state.code.format_resource(TypeId::of(&event.module, &event.name), &event.value)
+    }
+}
+
+impl Session {
+    /// The access set of a generic function as declared, over its type
+    /// parameters (`write 0x1::generic_coin::Balance<T0> at parameter 1`):
+    /// what every instantiation touches once `T0` is known.
+    fn generic_access(&self, module: &ModuleId, name: &str, out: &mut dyn Write) -> CliResult<()> {
+        let Some(m) = self.state.code.module(module) else { return Ok(()) };
+        let Some(handle) = m.find_function(name).and_then(|(_, def)| m.function_handle(def.handle)) else {
+            return Ok(());
+        };
+        let params: Vec<String> = handle.params.iter().map(|t| format_type(m, t)).collect();
+        let type_params: Vec<String> = (0..handle.type_params.len()).map(|i| format!("T{i}")).collect();
+        say!(out, "generic {module}::{name}<{}>({})", type_params.join(", "), params.join(", "))?;
+        if handle.access.0.is_empty() {
+            return say!(out, "  touches no global storage");
+        }
+        for access in &handle.access.0 {
+            let mode = match access.mode {
+                AccessMode::Read => "read ",
+                AccessMode::Write => "write",
+            };
+            let ty = match access.type_args.is_empty() {
+                true => format_type(m, &Type::Struct(access.resource)),
+                false => format_type(m, &Type::StructInst(access.resource, access.type_args.clone())),
+            };
+            let at = match access.address {
+                AddressSource::Param(i) => format!("parameter {i}"),
+                AddressSource::SignerOf(i) => format!("the signer in parameter {i}"),
+                AddressSource::Const(a) => format!("@{a}"),
+                AddressSource::Any => "any address (*)".to_string(),
+            };
+            say!(out, "  {mode} {ty} at {at}")?;
+        }
+        say!(out, "  (instantiate it to see its keys: access {module}::{name}<{}>)", type_params.join(", "))
+    }
+}
+
+/// A bytecode type with full struct names: `0x1::generic_coin::Balance<T0>`.
+fn format_type(m: &resin_vm::Module, ty: &Type) -> String {
+    let struct_name = |idx: resin_vm::StructHandleIdx| match m.struct_handle(idx) {
+        Some(h) => match m.module_handles.get(h.module.index()) {
+            Some(owner) => format!("{owner}::{}", h.name),
+            None => h.name.clone(),
+        },
+        None => format!("#{}", idx.0),
+    };
+    match ty {
+        Type::Bool => "bool".into(),
+        Type::U8 => "u8".into(),
+        Type::U64 => "u64".into(),
+        Type::U128 => "u128".into(),
+        Type::Address => "address".into(),
+        Type::Signer => "signer".into(),
+        Type::Vector(inner) => format!("vector<{}>", format_type(m, inner)),
+        Type::Ref(inner) => format!("&{}", format_type(m, inner)),
+        Type::MutRef(inner) => format!("&mut {}", format_type(m, inner)),
+        Type::TypeParam(i) => format!("T{i}"),
+        Type::Struct(idx) => struct_name(*idx),
+        Type::StructInst(idx, args) => {
+            let args: Vec<String> = args.iter().map(|a| format_type(m, a)).collect();
+            format!("{}<{}>", struct_name(*idx), args.join(", "))
+        }
     }
 }

@@ -236,8 +236,10 @@ fn resource_changes(receipts: &[Receipt]) -> Changes {
             last.insert(op.key, op.value.as_deref());
         }
     }
+    let types = super::publish::instantiated_types(last.keys());
     Changes {
         resources: last.into_iter().map(|(k, v)| (k, v.map(Value::canonical_bytes))).collect(),
+        types,
         ..Changes::default()
     }
 }

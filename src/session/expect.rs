@@ -2,12 +2,12 @@
 //! an error at the `expect` line, so `resin run` exits 1.
 
 use resin_vm::loader::ResolvedType;
-use resin_vm::{ResourceKey, Status, TypeId, Value};
+use resin_vm::{ResourceKey, Status, StructTag, TypeId, TypeTag, Value};
 
 use super::calls::describe_arg;
 use super::{Origin, Session};
 use crate::error::CliResult;
-use crate::script::ast::{Expectation, ModuleRef, Span};
+use crate::script::ast::{Expectation, ModuleRef, Span, TypeRef};
 
 /// A receipt's status in the words `expect` uses.
 pub fn status_words(status: &Status) -> String {
@@ -24,9 +24,9 @@ pub fn status_words(status: &Status) -> String {
 impl Session {
     pub(super) fn expect(&mut self, e: &Expectation, span: Span, origin: &Origin) -> CliResult<()> {
         match e {
-            Expectation::Field { address, module, resource, path, value } => {
+            Expectation::Field { address, module, resource, type_args, path, value } => {
                 let address = self.resolve_address(address, origin)?;
-                let ty = self.resource_type(module, resource, span, origin)?;
+                let ty = self.resource_type(module, resource, type_args, span, origin)?;
                 let stored =
                     self.state.resources.get(&ResourceKey { address, ty }).ok_or_else(|| {
                         origin.error(span, format!("expected a {resource} at @{address}, found none"))
@@ -45,9 +45,9 @@ impl Session {
                 }
                 Ok(())
             }
-            Expectation::Missing { address, module, resource } => {
+            Expectation::Missing { address, module, resource, type_args } => {
                 let address = self.resolve_address(address, origin)?;
-                let ty = self.resource_type(module, resource, span, origin)?;
+                let ty = self.resource_type(module, resource, type_args, span, origin)?;
                 if self.state.resources.get(&ResourceKey { address, ty }).is_some() {
                     return Err(origin.error(span, format!("expected no {resource} at @{address}, found one")));
                 }
@@ -93,20 +93,31 @@ impl Session {
         Ok(())
     }
 
-    /// The type id of `module::resource`, which must be published.
+    /// The type id of `module::resource<type_args>`, which must be published
+    /// and given as many type arguments as it has type parameters.
     pub(super) fn resource_type(
         &self,
         module: &ModuleRef,
         resource: &str,
+        type_args: &[TypeRef],
         span: Span,
         origin: &Origin,
     ) -> CliResult<TypeId> {
         let id = self.resolve_module(module, span, origin)?;
-        let ty = TypeId::of(&id, resource);
-        match self.state.code.struct_layout(ty) {
-            Some(_) => Ok(ty),
-            None => Err(origin.error(span, format!("{id} has no struct `{resource}`"))),
+        let Some((_, layout)) = self.state.code.struct_layout(TypeId::of(&id, resource)) else {
+            return Err(origin.error(span, format!("{id} has no struct `{resource}`")));
+        };
+        let wanted = layout.type_params.len();
+        if type_args.len() != wanted {
+            let params: Vec<String> = (0..wanted).map(|i| format!("T{i}")).collect();
+            let how = if wanted == 0 { String::new() } else { format!(" (write {resource}<{}>)", params.join(", ")) };
+            return Err(origin.error(
+                span,
+                format!("`{id}::{resource}` takes {wanted} type argument(s), {} given{how}", type_args.len()),
+            ));
         }
+        let args = self.resolve_type_args(type_args, span, origin)?;
+        Ok(TypeId::of_struct(&StructTag::new(id, resource, args)))
     }
 
     /// The value at `path` (field names) inside a resource, and its type.
@@ -125,6 +136,8 @@ impl Session {
             let ResolvedType::Struct(id) = &ty else {
                 return Err(origin.error(span, format!("`{}` is not a struct", path[..depth].join("."))));
             };
+            // An instance's fields are its definition's, with its type arguments put in.
+            let args = self.state.code.type_tag(*id).map(|tag| tag.type_args).unwrap_or_default();
             let (_, layout) = self.state.code.struct_layout(*id).ok_or_else(disagree)?;
             let index = layout.field_names.iter().position(|n| n == field).ok_or_else(|| {
                 origin.error(
@@ -134,9 +147,60 @@ impl Session {
             })?;
             let Some(fields) = current.struct_fields() else { return Err(disagree()) };
             let next = fields.get(index).cloned().ok_or_else(disagree)?;
-            ty = layout.field_types.get(index).cloned().ok_or_else(disagree)?;
+            let field_ty = layout.field_types.get(index).ok_or_else(disagree)?;
+            ty = self.instantiate_field(field_ty, &args).ok_or_else(disagree)?;
             current = next;
         }
         Ok((current, ty))
+    }
+
+    /// A field's declared type with the instance's type arguments put in,
+    /// every struct in it named by its (instantiated) type id.
+    fn instantiate_field(&self, ty: &ResolvedType, args: &[TypeTag]) -> Option<ResolvedType> {
+        Some(match ty {
+            ResolvedType::TypeParam(i) => resolved_of_tag(args.get(usize::from(*i))?),
+            ResolvedType::StructInst(def, inner) => {
+                let generic = self.state.code.type_tag(*def)?;
+                let inner = inner.iter().map(|t| self.tag_of(t, args)).collect::<Option<Vec<_>>>()?;
+                ResolvedType::Struct(TypeId::of_struct(&StructTag::new(generic.module, generic.name, inner)))
+            }
+            ResolvedType::Vector(elem) => ResolvedType::Vector(Box::new(self.instantiate_field(elem, args)?)),
+            other => other.clone(),
+        })
+    }
+
+    /// The tag of a field type under `args`.
+    fn tag_of(&self, ty: &ResolvedType, args: &[TypeTag]) -> Option<TypeTag> {
+        Some(match ty {
+            ResolvedType::Bool => TypeTag::Bool,
+            ResolvedType::U8 => TypeTag::U8,
+            ResolvedType::U64 => TypeTag::U64,
+            ResolvedType::U128 => TypeTag::U128,
+            ResolvedType::Address => TypeTag::Address,
+            ResolvedType::Signer => TypeTag::Signer,
+            ResolvedType::Vector(elem) => TypeTag::Vector(Box::new(self.tag_of(elem, args)?)),
+            ResolvedType::TypeParam(i) => args.get(usize::from(*i))?.clone(),
+            ResolvedType::Struct(id) => TypeTag::Struct(Box::new(self.state.code.type_tag(*id)?)),
+            ResolvedType::StructInst(def, inner) => {
+                let generic = self.state.code.type_tag(*def)?;
+                let inner = inner.iter().map(|t| self.tag_of(t, args)).collect::<Option<Vec<_>>>()?;
+                TypeTag::Struct(Box::new(StructTag::new(generic.module, generic.name, inner)))
+            }
+            ResolvedType::Ref(_) | ResolvedType::MutRef(_) => return None,
+        })
+    }
+}
+
+/// The resolved type of a concrete type: structs by their type ids.
+fn resolved_of_tag(tag: &TypeTag) -> ResolvedType {
+    match tag {
+        TypeTag::Bool => ResolvedType::Bool,
+        TypeTag::U8 => ResolvedType::U8,
+        TypeTag::U64 => ResolvedType::U64,
+        TypeTag::U128 => ResolvedType::U128,
+        TypeTag::Address => ResolvedType::Address,
+        TypeTag::Signer => ResolvedType::Signer,
+        TypeTag::Vector(elem) => ResolvedType::Vector(Box::new(resolved_of_tag(elem))),
+        TypeTag::Struct(tag) => ResolvedType::Struct(TypeId::of_struct(tag)),
     }
 }

@@ -17,10 +17,7 @@ use crate::script::ast::ResourceRef;
 impl Session {
     pub(super) fn prove(&self, r: &ResourceRef, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let address = self.resolve_address(&r.address, origin)?;
-        let ty = self.resource_type(&r.module, &r.resource, r.span, origin)?;
-        if !r.type_args.is_empty() {
-            return Err(origin.error(r.span, format!("`{}` is not generic: it takes no type arguments", r.resource)));
-        }
+        let ty = self.resource_type(&r.module, &r.resource, &r.type_args, r.span, origin)?;
         let key = ResourceKey { address, ty };
         let resources = &self.state.resources;
         let (root, proof, value) = (resources.root(), resources.prove(&key), resources.get(&key));

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use resin_lang::SourceFile;
 use resin_vm::loader::CodeCache;
-use resin_vm::{Module, ModuleId};
+use resin_vm::{Module, ModuleId, ResourceKey, TypeId, TypeTag};
 
 use super::{Origin, Session, State};
 use crate::compiler;
@@ -188,6 +188,18 @@ pub(super) fn load_persisted(path: &Path, persisted: Persisted, verify_all: bool
         }
         pending = waiting;
     }
+    // Names of instantiated types first, so that errors below and every
+    // later printer can name `Balance<USD>`: each must hash to its id.
+    for (id, text) in persisted.types {
+        let tag = match TypeTag::parse(&text) {
+            Ok(TypeTag::Struct(tag)) => tag,
+            Ok(_) => return Err(corrupt(format!("type entry {} is not a struct type", quoted(&text)))),
+            Err(e) => return Err(corrupt(format!("type entry: {e}"))),
+        };
+        if TypeId::of_struct(&tag) != id {
+            return Err(corrupt(format!("type entry {} does not hash to its id {id:?}", quoted(&text))));
+        }
+    }
     let mut state = State { code, ..State::default() };
     let mut resources = Vec::with_capacity(persisted.resources.len());
     for (key, bytes) in persisted.resources {
@@ -223,8 +235,16 @@ pub(super) fn full_changes(state: &State) -> CliResult<Changes> {
     for (key, value) in state.resources.sorted_entries() {
         changes.resources.push((key, Some(value.canonical_bytes())));
     }
+    changes.types = instantiated_types(changes.resources.iter().map(|(key, _)| key));
     for (name, address) in &state.accounts {
         changes.accounts.push((name.clone(), *address));
     }
     Ok(changes)
+}
+
+/// The canonical tags of the instantiated struct types among `keys`, for the
+/// state file's type table.
+pub(super) fn instantiated_types<'a>(keys: impl Iterator<Item = &'a ResourceKey>) -> Vec<(TypeId, String)> {
+    let types: std::collections::BTreeSet<TypeId> = keys.map(|key| key.ty).collect();
+    types.into_iter().filter_map(|ty| ty.instantiation().map(|tag| (ty, tag.canonical()))).collect()
 }

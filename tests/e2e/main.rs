@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod common;
+mod generics;
 mod hostile;
 mod hostile_state;
 mod prove;

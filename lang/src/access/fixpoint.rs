@@ -217,7 +217,14 @@ pub(super) fn call_edges(module: &Module) -> Vec<Vec<usize>> {
             let callees: BTreeSet<usize> = def
                 .code
                 .iter()
-                .filter_map(|i| if let Instr::Call(h) = i { def_of.get(h).copied() } else { None })
+                .filter_map(|i| match i {
+                    Instr::Call(h) => def_of.get(h).copied(),
+                    // A generic call's callee is the handle of its instantiation.
+                    Instr::CallGeneric(inst) => {
+                        module.function_instantiations.get(inst.index()).and_then(|f| def_of.get(&f.handle).copied())
+                    }
+                    _ => None,
+                })
                 .collect();
             callees.into_iter().collect()
         })
@@ -292,6 +299,20 @@ mod tests {
         let index = resolved.order[0];
         let own = resolved.modules[index].as_ref().unwrap().id;
         crate::codegen::generate(&resolved.env, own, typed[index].as_ref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn generic_calls_are_call_edges() {
+        // Callee-first order must see `call_generic` too.
+        let module = generated(
+            "module 0x1::g {
+                fun id<T>(x: T): T { x }
+                fun a(): u64 { id(1) }
+                fun b<T: drop>(x: T, n: u64) { if (n > 0) b<T>(x, n - 1) }
+            }"
+            .to_string(),
+        );
+        assert_eq!(call_edges(&module), vec![vec![], vec![0], vec![2]]);
     }
 
     /// Clears every spec, infers them again and returns the work it took.

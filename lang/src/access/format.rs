@@ -33,8 +33,33 @@ pub fn access(env: &Env, names: &Names, fun: FunId, access: &SemAccess) -> Strin
         AccessMode::Read => "read",
         AccessMode::Write => "write",
     };
-    let resource = env.struct_display(access.resource, Some(fun.module));
+    let mut resource = env.struct_display(access.resource, Some(fun.module));
+    if !access.type_args.is_empty() {
+        let args: Vec<String> = access.type_args.iter().map(|t| qualified(env, fun.module, t)).collect();
+        resource = format!("{resource}<{}>", args.join(", "));
+    }
     format!("{mode} {resource}@{}", address(env, names, fun, access.address))
+}
+
+/// A type argument with other modules' structs named in full
+/// (`0x2::usd::USD`): an access report lists instances of many modules.
+fn qualified(env: &Env, current: ModId, ty: &Ty) -> String {
+    match ty {
+        Ty::Struct(id, args) => {
+            let name = env.strukt(*id).map_or("<unknown>", |s| s.name.as_str());
+            let mut out = match env.module(id.module) {
+                Some(m) if id.module != current => format!("{}::{}::{name}", m.id.address, m.id.name),
+                _ => name.to_string(),
+            };
+            if !args.is_empty() {
+                let args: Vec<String> = args.iter().map(|t| qualified(env, current, t)).collect();
+                out = format!("{out}<{}>", args.join(", "));
+            }
+            out
+        }
+        Ty::Vector(inner) => format!("vector<{}>", qualified(env, current, inner)),
+        other => other.display(env, Some(current)),
+    }
 }
 
 /// A whole set, comma separated; `(none)` when empty.

@@ -24,7 +24,7 @@ use resin_verifier::{infer_function_access, MAX_ACCESSES};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::limits::verifier_rejected;
 use crate::resolve::deps;
-use crate::resolve::env::{Env, FunId, SemAccess, StructId};
+use crate::resolve::env::{Env, FunId, SemAccess, StructId, TypeParamInfo};
 use crate::source::Span;
 use crate::typeck::tir::TModule;
 
@@ -85,9 +85,16 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
         }
         let handle = module.functions.get(def).map(|d| d.handle);
         let spec = handle.and_then(|h| module.function_handles.get(h.index())).map_or(&EMPTY, |h| &h.access);
-        let accesses = Arc::clone(
-            converted.entry(spec).or_insert_with(|| spec.0.iter().filter_map(|a| sem_access(&resources, a)).collect()),
-        );
+        let params = env.function(fun.id).map(|f| f.type_params.clone()).unwrap_or_default();
+        // A generic function's entries name its own type parameters: not shared.
+        let accesses =
+            if params.is_empty() {
+                Arc::clone(converted.entry(spec).or_insert_with(|| {
+                    spec.0.iter().filter_map(|a| sem_access(env, module, &resources, &[], a)).collect()
+                }))
+            } else {
+                spec.0.iter().filter_map(|a| sem_access(env, module, &resources, &params, a)).collect()
+            };
         let over_callee = edges.get(def).into_iter().flatten().copied().find(|&c| over_at(c).is_some());
         if let (Some(entries), Some(callee)) = (&fun.written_access, over_callee) {
             diags.push(clause_cannot_cover(
@@ -99,7 +106,7 @@ pub fn infer_module(env: &mut Env, module: &mut Module, tmodule: &TModule) -> (V
             match infer_one(module, def) {
                 Ok(inferred) => {
                     let inferred: Vec<SemAccess> =
-                        inferred.0.iter().filter_map(|a| sem_access(&resources, a)).collect();
+                        inferred.0.iter().filter_map(|a| sem_access(env, module, &resources, &params, a)).collect();
                     check_written(env, &names, fun.id, fun.span, entries, &inferred, &mut diags);
                 }
                 Err(e) => diags.push(verifier_rejected(fun.span, &e)),
@@ -201,17 +208,28 @@ fn check_sizes(module: &Module, tmodule: &TModule, over: &[Option<fixpoint::Over
 }
 
 /// `access` with its resource as an environment id (`resources` maps the
-/// module's struct handles).
-fn sem_access(resources: &[Option<StructId>], access: &Access) -> Option<SemAccess> {
+/// module's struct handles) and its type arguments in terms of `params`, the
+/// function's type parameters.
+fn sem_access(
+    env: &Env,
+    module: &Module,
+    resources: &[Option<StructId>],
+    params: &[TypeParamInfo],
+    access: &Access,
+) -> Option<SemAccess> {
     Some(SemAccess {
+        type_args: access.type_args.iter().map(|t| deps::convert(env, module, params, t)).collect(),
         mode: access.mode,
         resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,
     })
 }
 
+/// `Balance<T>@a` covers only `Balance<T>` (another instance is another
+/// resource type in storage).
 fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
     declared.resource == needed.resource
+        && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
 }
@@ -252,7 +270,10 @@ fn check_written(
         let used = inferred.iter().any(|needed| covers(&entry.access, needed));
         // An entry too weak for an access it names is already an error above.
         let too_weak = inferred.iter().any(|n| {
-            n.resource == entry.access.resource && n.address == entry.access.address && !covers(&entry.access, n)
+            n.resource == entry.access.resource
+                && n.type_args == entry.access.type_args
+                && n.address == entry.access.address
+                && !covers(&entry.access, n)
         });
         if used || too_weak {
             continue;

@@ -172,9 +172,10 @@ pub enum ExprKind {
         cond: Box<Expr>,
         code: Box<Expr>,
     },
-    /// `S { f: e, g }`
+    /// `S { f: e, g }`, `S<T> { .. }` (type arguments inferred when omitted)
     Pack {
         name: Path,
+        type_args: Vec<Type>,
         fields: Vec<FieldInit>,
     },
     /// `e.f`
@@ -256,8 +257,8 @@ pub enum PatternKind {
     Wildcard,
     /// `(a, b)`: binds the results of a call with several return values.
     Tuple(Vec<Pattern>),
-    /// `S { f, g: pat }` unpacks a struct (destroying it).
-    Unpack { name: Path, fields: Vec<FieldPattern> },
+    /// `S { f, g: pat }` (or `S<T> { .. }`) unpacks a struct (destroying it).
+    Unpack { name: Path, type_args: Vec<Type>, fields: Vec<FieldPattern> },
 }
 
 /// `f` (shorthand: binds a local `f`) or `f: pat`.

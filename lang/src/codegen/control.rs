@@ -7,6 +7,7 @@ use super::func::{FunctionGen, Label, LoopLabels};
 use super::CodegenError;
 use crate::typeck::liveness::Edge;
 use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TPattern};
+use crate::typeck::ty::Ty;
 
 impl FunctionGen<'_, '_> {
     /// `exp` is the `if` itself; each side first releases the references
@@ -114,9 +115,9 @@ impl FunctionGen<'_, '_> {
                     self.store(item, key)?;
                 }
             }
-            TPattern::Unpack { strukt, fields, .. } => {
-                let def = self.struct_def(*strukt)?;
-                self.emit(Instr::Unpack(def));
+            TPattern::Unpack { strukt, type_args, fields, .. } => {
+                let instr = self.unpack_instr(&Ty::Struct(*strukt, type_args.clone()))?;
+                self.emit(instr);
                 for field in fields.iter().rev() {
                     self.store(field, key)?;
                 }

@@ -13,7 +13,7 @@
 //! so no jump ever leaves stray values behind. After an operand that never
 //! completes (type `!`), the rest of the sequence is not emitted.
 
-use resin_format::file_format::{CodeOffset, FieldRef, FunctionDef, Instr, LocalIdx, StructDefIdx, Type, Visibility};
+use resin_format::file_format::{CodeOffset, FunctionDef, Instr, LocalIdx, StructDefIdx, Type, Visibility};
 
 use super::tables::Tables;
 use super::CodegenError;
@@ -231,7 +231,7 @@ impl FunctionGen<'_, '_> {
             TExpKind::Copy(local) => {
                 let slot = self.slot(*local)?;
                 // Copying a vector or struct costs; its last read can move it instead.
-                let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(_));
+                let costly = matches!(exp.ty, Ty::Vector(_) | Ty::Struct(..));
                 // A reference's last read must move it: its borrow ends there.
                 // Not while a reference into the local lives: it would dangle.
                 let moves = if exp.ty.is_reference() {
@@ -255,8 +255,9 @@ impl FunctionGen<'_, '_> {
                 if !self.exp(base)? {
                     return Ok(false);
                 }
-                let field = FieldRef { owner: self.struct_def(field.strukt)?, field: field.index };
-                self.emit(if *mutable { Instr::MutBorrowField(field) } else { Instr::ImmBorrowField(field) });
+                let owner = base.ty.deref().cloned().unwrap_or(Ty::Error);
+                let instr = self.borrow_field_instr(&owner, field.index, *mutable)?;
+                self.emit(instr);
             }
             TExpKind::ReadRef(inner) => return self.unary(unfrozen(inner), Instr::ReadRef),
             TExpKind::Freeze(inner) => return self.unary(inner, Instr::FreezeRef),
@@ -277,14 +278,14 @@ impl FunctionGen<'_, '_> {
                 let sig = self.tables.signature(elem)?;
                 self.emit(Instr::VecPack(sig, elems.len() as u64));
             }
-            TExpKind::Pack { strukt, fields } => return self.pack(*strukt, fields),
-            TExpKind::Call { fun, args } => {
+            TExpKind::Pack { fields, .. } => return self.pack(&exp.ty, fields),
+            TExpKind::Call { fun, type_args, args } => {
                 let refs: Vec<&TExp> = args.iter().collect();
                 if !self.operands(&refs)? {
                     return Ok(false);
                 }
-                let handle = self.tables.function_handle(*fun)?;
-                self.emit(Instr::Call(handle));
+                let instr = self.call_instr(*fun, type_args)?;
+                self.emit(instr);
             }
             TExpKind::Builtin { builtin, arg_ty, args } => return self.builtin(*builtin, arg_ty, args),
             TExpKind::Binary { op, lhs, rhs } => return self.binary(exp, *op, lhs, rhs),

@@ -9,6 +9,7 @@
 
 mod control;
 pub mod func;
+mod generic;
 pub mod jumps;
 mod ops;
 mod release;

@@ -5,7 +5,6 @@ use resin_format::file_format::{AccountAddress, ConstValue, Instr, Type};
 use super::func::{unfrozen, FunctionGen};
 use super::CodegenError;
 use crate::ast::{BinOp, IntType};
-use crate::resolve::env::StructId;
 use crate::resolve::scope::Builtin;
 use crate::typeck::liveness::Edge;
 use crate::typeck::tir::{TExp, TExpKind, Value};
@@ -87,8 +86,8 @@ impl FunctionGen<'_, '_> {
 
     /// Fields are evaluated in source order but packed in declaration order:
     /// when the two differ, the values wait in temporaries.
-    pub(super) fn pack(&mut self, strukt: StructId, fields: &[(u16, TExp)]) -> Result<bool, CodegenError> {
-        let def = self.struct_def(strukt)?;
+    pub(super) fn pack(&mut self, ty: &Ty, fields: &[(u16, TExp)]) -> Result<bool, CodegenError> {
+        let pack = self.pack_instr(ty)?;
         let in_order = fields.iter().enumerate().all(|(i, (f, _))| usize::from(*f) == i);
         // Without side effects, evaluation order is unobservable.
         let pure = fields.iter().all(|(_, e)| is_pure(e));
@@ -114,7 +113,7 @@ impl FunctionGen<'_, '_> {
                 self.emit(Instr::MoveLoc(slot));
             }
         }
-        self.emit(Instr::Pack(def));
+        self.emit(pack);
         Ok(true)
     }
 
@@ -125,17 +124,13 @@ impl FunctionGen<'_, '_> {
         if !self.operands(&refs)? {
             return Ok(false);
         }
-        let resource = |gen: &Self| match arg_ty {
-            Ty::Struct(id) => gen.struct_def(*id),
-            _ => Err(CodegenError::Internal("storage operation without a struct")),
-        };
         let instr = match builtin {
-            Builtin::MoveTo => Instr::MoveTo(resource(self)?),
-            Builtin::MoveFrom => Instr::MoveFrom(resource(self)?),
-            Builtin::BorrowGlobal => Instr::ImmBorrowGlobal(resource(self)?),
-            Builtin::BorrowGlobalMut => Instr::MutBorrowGlobal(resource(self)?),
-            Builtin::Exists => Instr::Exists(resource(self)?),
-            Builtin::Emit => Instr::Emit(resource(self)?),
+            Builtin::MoveTo
+            | Builtin::MoveFrom
+            | Builtin::BorrowGlobal
+            | Builtin::BorrowGlobalMut
+            | Builtin::Exists
+            | Builtin::Emit => self.global_instr(builtin, arg_ty)?,
             Builtin::SignerAddressOf => Instr::SignerAddress,
             Builtin::VecEmpty => Instr::VecPack(self.tables.signature(arg_ty)?, 0),
             Builtin::VecLength => Instr::VecLen(self.tables.signature(arg_ty)?),

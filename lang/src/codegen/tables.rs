@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 
 use resin_format::file_format::{
-    Access, AccessSpec, ConstIdx, ConstValue, Constant, FunctionHandle, FunctionHandleIdx, Module, ModuleHandleIdx,
-    ModuleId, SignatureIdx, StructHandle, StructHandleIdx, Type,
+    Access, AccessSpec, ConstIdx, ConstValue, Constant, FunctionHandle, FunctionHandleIdx, FunctionInstIdx,
+    FunctionInstantiation, Module, ModuleHandleIdx, ModuleId, SignatureIdx, StructDefIdx, StructHandle,
+    StructHandleIdx, StructInstIdx, StructInstantiation, StructTypeParam, Type,
 };
 
 use super::CodegenError;
@@ -27,6 +28,8 @@ pub struct Tables<'a> {
     fun_index: HashMap<FunId, FunctionHandleIdx>,
     sig_index: HashMap<Type, SignatureIdx>,
     const_index: HashMap<(Type, ConstValue), ConstIdx>,
+    struct_inst_index: HashMap<(StructDefIdx, Vec<Type>), StructInstIdx>,
+    fun_inst_index: HashMap<(FunctionHandleIdx, Vec<Type>), FunctionInstIdx>,
 }
 
 fn index16(len: usize, table: &'static str) -> Result<u16, CodegenError> {
@@ -57,6 +60,8 @@ impl<'a> Tables<'a> {
             fun_index: HashMap::new(),
             sig_index: HashMap::new(),
             const_index: HashMap::new(),
+            struct_inst_index: HashMap::new(),
+            fun_inst_index: HashMap::new(),
         }
     }
 
@@ -77,9 +82,14 @@ impl<'a> Tables<'a> {
         }
         let info = self.env.strukt(id).ok_or(CodegenError::Internal("unknown struct"))?;
         let (name, abilities) = (info.name.clone(), info.abilities);
+        let type_params = info
+            .type_params
+            .iter()
+            .map(|p| StructTypeParam { constraints: p.constraints, is_phantom: p.phantom })
+            .collect();
         let module = self.module_handle(id.module)?;
         let idx = StructHandleIdx(index16(self.module.struct_handles.len(), "struct handles")?);
-        self.module.struct_handles.push(StructHandle { module, name, abilities, type_params: Vec::new() });
+        self.module.struct_handles.push(StructHandle { module, name, abilities, type_params });
         self.struct_index.insert(id, idx);
         Ok(idx)
     }
@@ -92,10 +102,14 @@ impl<'a> Tables<'a> {
         }
         let info = self.env.function(id).ok_or(CodegenError::Internal("unknown function"))?;
         let name = info.name.clone();
+        let type_params = info.type_params.iter().map(|p| p.constraints).collect();
         let params = info.params.clone();
         let returns = info.returns.clone();
         let access = if id.module == self.own {
-            info.written_access.as_ref().map(|w| w.iter().map(|a| a.access).collect::<Vec<_>>()).unwrap_or_default()
+            info.written_access
+                .as_ref()
+                .map(|w| w.iter().map(|a| a.access.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
         } else {
             info.access.as_deref().map(<[SemAccess]>::to_vec).ok_or(CodegenError::DependencyFailed)?
         };
@@ -104,14 +118,7 @@ impl<'a> Tables<'a> {
         let returns = returns.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
         let access = self.access_spec(&access)?;
         let idx = FunctionHandleIdx(index16(self.module.function_handles.len(), "function handles")?);
-        self.module.function_handles.push(FunctionHandle {
-            module,
-            name,
-            type_params: Vec::new(),
-            params,
-            returns,
-            access,
-        });
+        self.module.function_handles.push(FunctionHandle { module, name, type_params, params, returns, access });
         self.fun_index.insert(id, idx);
         Ok(idx)
     }
@@ -119,7 +126,8 @@ impl<'a> Tables<'a> {
     pub fn access_spec(&mut self, accesses: &[SemAccess]) -> Result<AccessSpec, CodegenError> {
         let mut out = Vec::with_capacity(accesses.len());
         for a in accesses {
-            out.push(Access::plain(a.mode, self.struct_handle(a.resource)?, a.address));
+            let type_args = a.type_args.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
+            out.push(Access { mode: a.mode, resource: self.struct_handle(a.resource)?, type_args, address: a.address });
         }
         Ok(AccessSpec(out))
     }
@@ -133,7 +141,12 @@ impl<'a> Tables<'a> {
             Ty::Address => Type::Address,
             Ty::Signer => Type::Signer,
             Ty::Vector(inner) => Type::Vector(Box::new(self.ty(inner)?)),
-            Ty::Struct(id) => Type::Struct(self.struct_handle(*id)?),
+            Ty::Struct(id, args) if args.is_empty() => Type::Struct(self.struct_handle(*id)?),
+            Ty::Struct(id, args) => {
+                let handle = self.struct_handle(*id)?;
+                Type::StructInst(handle, args.iter().map(|t| self.ty(t)).collect::<Result<_, _>>()?)
+            }
+            Ty::Param(p) => Type::TypeParam(p.index),
             Ty::Ref(inner) => Type::Ref(Box::new(self.ty(inner)?)),
             Ty::MutRef(inner) => Type::MutRef(Box::new(self.ty(inner)?)),
             Ty::Tuple(_) | Ty::Never | Ty::Error => return Err(CodegenError::Internal("not a value type")),
@@ -148,6 +161,35 @@ impl<'a> Tables<'a> {
         let idx = SignatureIdx(index16(self.module.signatures.len(), "signatures")?);
         self.module.signatures.push(ty.clone());
         self.sig_index.insert(ty, idx);
+        Ok(idx)
+    }
+
+    /// The entry of the struct-instantiation table for own struct `def`
+    /// applied to `args`, shared by equal instances.
+    pub fn struct_inst(&mut self, def: StructDefIdx, args: &[Ty]) -> Result<StructInstIdx, CodegenError> {
+        let type_args = args.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
+        let key = (def, type_args);
+        if let Some(idx) = self.struct_inst_index.get(&key) {
+            return Ok(*idx);
+        }
+        let idx = StructInstIdx(index16(self.module.struct_instantiations.len(), "struct instantiations")?);
+        self.module.struct_instantiations.push(StructInstantiation { def, type_args: key.1.clone() });
+        self.struct_inst_index.insert(key, idx);
+        Ok(idx)
+    }
+
+    /// The entry of the function-instantiation table for `fun` applied to
+    /// `args`, shared by equal instances.
+    pub fn function_inst(&mut self, fun: FunId, args: &[Ty]) -> Result<FunctionInstIdx, CodegenError> {
+        let handle = self.function_handle(fun)?;
+        let type_args = args.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
+        let key = (handle, type_args);
+        if let Some(idx) = self.fun_inst_index.get(&key) {
+            return Ok(*idx);
+        }
+        let idx = FunctionInstIdx(index16(self.module.function_instantiations.len(), "function instantiations")?);
+        self.module.function_instantiations.push(FunctionInstantiation { handle, type_args: key.1.clone() });
+        self.fun_inst_index.insert(key, idx);
         Ok(idx)
     }
 

@@ -89,8 +89,9 @@ impl Printer {
                 self.list_elem(code);
                 self.out.push(')');
             }
-            ExprKind::Pack { name, fields } => {
+            ExprKind::Pack { name, type_args, fields } => {
                 self.path(name);
+                self.type_args(type_args);
                 self.out.push_str(" { ");
                 self.comma(fields, |p, f| {
                     p.out.push_str(&f.name.name);

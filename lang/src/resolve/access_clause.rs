@@ -5,7 +5,9 @@
 use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue};
 
 use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
+use super::generics;
 use super::lookup::Lookup;
+use super::types::{resolve_type, TypeContext};
 use crate::ast::{self, AccessAddress};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::typeck::ty::Ty;
@@ -27,6 +29,16 @@ pub fn resolve_clause(
                 continue;
             }
         };
+        let type_args: Vec<Ty> =
+            entry.type_args.iter().map(|t| resolve_type(lookup, t, TypeContext::TypeArg, diags)).collect();
+        let params = lookup.env.strukt(resource).map(|s| s.type_params.clone()).unwrap_or_default();
+        let what = format!("struct `{}`", lookup.env.struct_display(resource, Some(lookup.current())));
+        if params.len() != type_args.len() {
+            let decl = lookup.env.strukt(resource).and_then(|s| s.span);
+            diags.push(generics::count_mismatch(&what, params.len(), type_args.len(), entry.resource.span, decl));
+            continue;
+        }
+        generics::check_constraints(lookup.env, lookup.current(), &what, &params, &type_args, entry.span, diags);
         if !lookup.env.struct_abilities(resource).has(Abilities::KEY) {
             let name = lookup.env.struct_display(resource, Some(lookup.current()));
             diags.push(
@@ -41,7 +53,7 @@ pub fn resolve_clause(
             ast::AccessMode::Read => AccessMode::Read,
             ast::AccessMode::Write => AccessMode::Write,
         };
-        out.push(WrittenAccess { access: SemAccess { mode, resource, address }, span: entry.span });
+        out.push(WrittenAccess { access: SemAccess { mode, resource, type_args, address }, span: entry.span });
     }
     out
 }

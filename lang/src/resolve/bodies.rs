@@ -79,7 +79,10 @@ impl<'a, 'd> BodyWalker<'a, 'd> {
             PatternKind::Var(name) => self.declare(name),
             PatternKind::Wildcard => {}
             PatternKind::Tuple(items) => items.iter().for_each(|p| self.pattern(p)),
-            PatternKind::Unpack { name, fields } => {
+            PatternKind::Unpack { name, type_args, fields } => {
+                for ty in type_args {
+                    resolve_type(self.lookup, ty, TypeContext::TypeArg, self.diags);
+                }
                 let names: Vec<&Ident> = fields.iter().map(|f| &f.field).collect();
                 self.struct_fields(name, &names);
                 for field in fields {
@@ -153,7 +156,10 @@ impl<'a, 'd> BodyWalker<'a, 'd> {
                 self.expr(cond);
                 self.expr(code);
             }
-            ExprKind::Pack { name, fields } => {
+            ExprKind::Pack { name, type_args, fields } => {
+                for ty in type_args {
+                    resolve_type(self.lookup, ty, TypeContext::TypeArg, self.diags);
+                }
                 let names: Vec<&Ident> = fields.iter().map(|f| &f.name).collect();
                 self.struct_fields(name, &names);
                 fields.iter().for_each(|f| self.expr(&f.value));

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use resin_format::file_format::{Abilities, ConstValue};
 
-use super::env::{ConstInfo, Env, FieldInfo, FunInfo, ModId, StructInfo, Visibility};
+use super::env::{ConstInfo, Env, FieldInfo, FunId, FunInfo, ModId, StructId, StructInfo, Visibility};
+use super::generics;
 use super::lookup::Lookup;
 use super::scope::{Builtin, MemberAlias, ModuleAlias, ModuleRef, ModuleScope};
 use super::types::{resolve_type, TypeContext};
@@ -54,6 +55,7 @@ pub fn declare_items(env: &mut Env, id: ModId, module: &ast::Module, diags: &mut
     for def in &module.structs {
         let info = StructInfo {
             name: def.name.name.clone(),
+            type_params: generics::declare(&def.type_params, diags),
             abilities: abilities_of(&def.abilities),
             fields: Vec::new(),
             fields_known: true,
@@ -86,6 +88,7 @@ pub fn declare_items(env: &mut Env, id: ModId, module: &ast::Module, diags: &mut
                 ast::Visibility::Private => Visibility::Private,
             },
             is_entry: def.entry.is_some(),
+            type_params: generics::declare(&def.type_params, diags),
             params: Vec::new(),
             param_names: def.params.iter().map(|p| p.name.name.clone()).collect(),
             returns: Vec::new(),
@@ -230,7 +233,9 @@ pub fn resolve_signatures(
 ) -> Vec<(ModId, Span)> {
     let lookup = Lookup::new(env, scope);
     let mut struct_fields = Vec::new();
-    for def in &module.structs {
+    for (def, index) in module.structs.iter().zip(&ids.structs) {
+        let params = index.and_then(|i| env.strukt(StructId { module: scope.module, index: i }));
+        lookup.set_generics(params.map(|s| s.type_params.as_slice()).unwrap_or_default());
         let field_spans: Vec<Span> = def.fields.iter().map(|f| f.name.span).collect();
         diags.extend(limits::too_many("fields", &def.name.name, &field_spans));
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -253,7 +258,9 @@ pub fn resolve_signatures(
         struct_fields.push(fields);
     }
     let mut signatures = Vec::new();
-    for def in &module.functions {
+    for (def, index) in module.functions.iter().zip(&ids.functions) {
+        let params = index.and_then(|i| env.function(FunId { module: scope.module, index: i }));
+        lookup.set_generics(params.map(|f| f.type_params.as_slice()).unwrap_or_default());
         let param_spans: Vec<Span> = def.params.iter().map(|p| p.name.span.to(p.ty.span)).collect();
         diags.extend(limits::too_many("parameters", &def.name.name, &param_spans));
         let return_spans: Vec<Span> = def.returns.iter().map(|t| t.span).collect();
@@ -277,6 +284,7 @@ pub fn resolve_signatures(
             def.returns.iter().map(|t| resolve_type(&lookup, t, TypeContext::Return, diags)).collect();
         signatures.push((params, returns));
     }
+    lookup.set_generics(&[]);
     let mut constants = Vec::new();
     for def in &module.constants {
         let ty = resolve_type(&lookup, &def.ty, TypeContext::Constant, diags);

@@ -3,9 +3,13 @@
 //! specs). A struct named by a dependency's handle whose module was not
 //! supplied becomes a stub, so signatures mentioning it still resolve.
 
-use resin_format::file_format::{Access, Module, ModuleId, StructHandleIdx, Type, Visibility as VmVisibility};
+use resin_format::file_format::{
+    Abilities, Access, Module, ModuleId, StructHandleIdx, StructTypeParam, Type, Visibility as VmVisibility,
+};
 
-use super::env::{Env, FieldInfo, FunInfo, ModId, ModuleEnv, Origin, SemAccess, StructId, StructInfo, Visibility};
+use super::env::{
+    Env, FieldInfo, FunInfo, ModId, ModuleEnv, Origin, SemAccess, StructId, StructInfo, TypeParamInfo, Visibility,
+};
 use crate::typeck::ty::Ty;
 
 /// Registers each dependency (skipping those whose id is in `shadowed`: the
@@ -27,6 +31,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             let Some(handle) = dep.struct_handle(def.handle) else { continue };
             module.add_struct(StructInfo {
                 name: handle.name.clone(),
+                type_params: struct_params(&handle.type_params),
                 abilities: handle.abilities,
                 fields: Vec::new(),
                 fields_known: true,
@@ -46,6 +51,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             if let Some(stub) = env.module_mut(module).filter(|m| m.origin == Origin::Stub) {
                 stub.add_struct(StructInfo {
                     name: handle.name.clone(),
+                    type_params: struct_params(&handle.type_params),
                     abilities: handle.abilities,
                     fields: Vec::new(),
                     fields_known: false,
@@ -61,9 +67,10 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             .structs
             .iter()
             .map(|def| {
+                let params = dep.struct_handle(def.handle).map(|h| struct_params(&h.type_params)).unwrap_or_default();
                 def.fields
                     .iter()
-                    .map(|f| FieldInfo { name: f.name.clone(), ty: convert(env, dep, &f.ty), span: None })
+                    .map(|f| FieldInfo { name: f.name.clone(), ty: convert(env, dep, &params, &f.ty), span: None })
                     .collect()
             })
             .collect();
@@ -72,8 +79,9 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             .iter()
             .filter_map(|def| {
                 let handle = dep.function_handle(def.handle)?;
+                let type_params = fun_params(&handle.type_params);
                 let access: std::sync::Arc<[SemAccess]> =
-                    handle.access.0.iter().filter_map(|a| convert_access(env, dep, a)).collect();
+                    handle.access.0.iter().filter_map(|a| convert_access(env, dep, &type_params, a)).collect();
                 Some(FunInfo {
                     name: handle.name.clone(),
                     visibility: match def.visibility {
@@ -81,9 +89,10 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
                         VmVisibility::Private => Visibility::Private,
                     },
                     is_entry: def.is_entry,
-                    params: handle.params.iter().map(|t| convert(env, dep, t)).collect(),
+                    params: handle.params.iter().map(|t| convert(env, dep, &type_params, t)).collect(),
                     param_names: (0..handle.params.len()).map(|i| format!("arg{i}")).collect(),
-                    returns: handle.returns.iter().map(|t| convert(env, dep, t)).collect(),
+                    returns: handle.returns.iter().map(|t| convert(env, dep, &type_params, t)).collect(),
+                    type_params,
                     access: Some(access),
                     written_access: None,
                     span: None,
@@ -109,20 +118,45 @@ pub fn struct_of_handle(env: &Env, dep: &Module, handle: StructHandleIdx) -> Opt
     env.find_struct(env.lookup(owner)?, &handle.name)
 }
 
-/// A dependency's bytecode type in semantic form (`Ty::Error` for a struct
-/// that cannot be found: a malformed dependency, reported where it is used).
-pub fn convert(env: &Env, dep: &Module, ty: &Type) -> Ty {
-    convert_at(env, dep, ty, 0)
+/// A compiled struct's type parameters; bytecode keeps no names, so they
+/// are called `T0`, `T1`, ... in messages.
+fn struct_params(params: &[StructTypeParam]) -> Vec<TypeParamInfo> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| TypeParamInfo {
+            name: format!("T{i}"),
+            constraints: p.constraints,
+            phantom: p.is_phantom,
+            span: None,
+        })
+        .collect()
+}
+
+/// A compiled function's type parameters (named as in [`struct_params`]).
+fn fun_params(params: &[Abilities]) -> Vec<TypeParamInfo> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, c)| TypeParamInfo { name: format!("T{i}"), constraints: *c, phantom: false, span: None })
+        .collect()
+}
+
+/// A compiled type in semantic form, its `TypeParam(i)` being `params[i]`
+/// (`Ty::Error` for a struct or parameter that cannot be found: a malformed
+/// dependency, reported where it is used).
+pub fn convert(env: &Env, dep: &Module, params: &[TypeParamInfo], ty: &Type) -> Ty {
+    convert_at(env, dep, params, ty, 0)
 }
 
 /// Deeper than any verified module allows: stop rather than recurse without bound.
 const MAX_DEPTH: usize = 64;
 
-fn convert_at(env: &Env, dep: &Module, ty: &Type, depth: usize) -> Ty {
+fn convert_at(env: &Env, dep: &Module, params: &[TypeParamInfo], ty: &Type, depth: usize) -> Ty {
     if depth > MAX_DEPTH {
         return Ty::Error;
     }
-    let inner = |t: &Type| Box::new(convert_at(env, dep, t, depth + 1));
+    let inner = |t: &Type| Box::new(convert_at(env, dep, params, t, depth + 1));
     match ty {
         Type::Bool => Ty::Bool,
         Type::U8 => Ty::U8,
@@ -131,18 +165,23 @@ fn convert_at(env: &Env, dep: &Module, ty: &Type, depth: usize) -> Ty {
         Type::Address => Ty::Address,
         Type::Signer => Ty::Signer,
         Type::Vector(t) => Ty::Vector(inner(t)),
-        Type::Struct(handle) => struct_of_handle(env, dep, *handle).map_or(Ty::Error, Ty::Struct),
+        Type::Struct(handle) => struct_of_handle(env, dep, *handle).map_or(Ty::Error, Ty::plain),
         Type::Ref(t) => Ty::Ref(inner(t)),
         Type::MutRef(t) => Ty::MutRef(inner(t)),
-        // The language has no generics yet: a generic dependency's types are unusable.
-        Type::TypeParam(_) | Type::StructInst(..) => Ty::Error,
+        Type::TypeParam(i) => params.get(usize::from(*i)).map_or(Ty::Error, |p| p.ty(usize::from(*i))),
+        Type::StructInst(handle, args) => match struct_of_handle(env, dep, *handle) {
+            Some(id) => Ty::Struct(id, args.iter().map(|t| *inner(t)).collect()),
+            None => Ty::Error,
+        },
     }
 }
 
-fn convert_access(env: &Env, dep: &Module, access: &Access) -> Option<SemAccess> {
+/// An access of a compiled function whose type parameters are `params`.
+fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Access) -> Option<SemAccess> {
     Some(SemAccess {
         mode: access.mode,
         resource: struct_of_handle(env, dep, access.resource)?,
+        type_args: access.type_args.iter().map(|t| convert(env, dep, params, t)).collect(),
         address: access.address,
     })
 }

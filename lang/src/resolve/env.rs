@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, ModuleId};
 
 use crate::source::Span;
-use crate::typeck::ty::Ty;
+use crate::typeck::ty::{ParamTy, Ty};
 
 /// A module of the environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,9 +56,38 @@ pub struct FieldInfo {
     pub span: Option<Span>,
 }
 
+/// A declared type parameter of a struct or function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeParamInfo {
+    pub name: String,
+    /// The abilities each type argument must have.
+    pub constraints: Abilities,
+    /// `phantom T` (structs only): used only as a phantom argument, so it
+    /// does not limit the abilities of an instance.
+    pub phantom: bool,
+    pub span: Option<Span>,
+}
+
+impl TypeParamInfo {
+    /// The parameter as a type inside its struct or function.
+    pub fn ty(&self, index: usize) -> Ty {
+        Ty::Param(ParamTy {
+            index: u16::try_from(index).unwrap_or(u16::MAX),
+            name: self.name.as_str().into(),
+            constraints: self.constraints,
+        })
+    }
+}
+
+/// The parameters of a generic item as types (`T0, T1, ...` in place).
+pub fn param_tys(params: &[TypeParamInfo]) -> Vec<Ty> {
+    params.iter().enumerate().map(|(i, p)| p.ty(i)).collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StructInfo {
     pub name: String,
+    pub type_params: Vec<TypeParamInfo>,
     pub abilities: Abilities,
     pub fields: Vec<FieldInfo>,
     /// False for a stub struct (fields unknown).
@@ -72,16 +101,18 @@ impl StructInfo {
     }
 }
 
-/// One symbolic access, with the resource named by its environment id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One symbolic access, with the resource named by its environment id and
+/// its type arguments (in terms of the function's type parameters).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SemAccess {
     pub mode: AccessMode,
     pub resource: StructId,
+    pub type_args: Vec<Ty>,
     pub address: AddressSource,
 }
 
 /// A written `acquires` entry after resolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WrittenAccess {
     pub access: SemAccess,
     pub span: Span,
@@ -98,6 +129,7 @@ pub struct FunInfo {
     pub name: String,
     pub visibility: Visibility,
     pub is_entry: bool,
+    pub type_params: Vec<TypeParamInfo>,
     pub params: Vec<Ty>,
     pub param_names: Vec<String>,
     pub returns: Vec<Ty>,

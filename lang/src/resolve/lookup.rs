@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use resin_format::file_format::ModuleId;
 
-use super::env::{Env, FunId, ModId, StructId, Visibility};
+use super::env::{Env, FunId, ModId, StructId, TypeParamInfo, Visibility};
 use super::scope::{Builtin, BuiltinModule, ModuleRef, ModuleScope};
 use crate::ast::{AddressLit, Ident, Path};
 use crate::diagnostics::{Code, Diagnostic};
@@ -26,11 +26,27 @@ pub struct Lookup<'a> {
     pub env: &'a Env,
     pub scope: &'a ModuleScope,
     pub reached: RefCell<Vec<(ModId, Span)>>,
+    /// The type parameters in scope: those of the struct or function whose
+    /// types are being resolved (set by the caller around each item, as
+    /// every type resolved meanwhile belongs to that item).
+    generics: RefCell<Vec<TypeParamInfo>>,
 }
 
 impl<'a> Lookup<'a> {
     pub fn new(env: &'a Env, scope: &'a ModuleScope) -> Self {
-        Lookup { env, scope, reached: RefCell::new(Vec::new()) }
+        Lookup { env, scope, reached: RefCell::new(Vec::new()), generics: RefCell::new(Vec::new()) }
+    }
+
+    /// Puts `params` in scope (replacing the previous item's).
+    pub fn set_generics(&self, params: &[TypeParamInfo]) {
+        *self.generics.borrow_mut() = params.to_vec();
+    }
+
+    /// The type parameter named `name`, as a type.
+    pub fn type_param(&self, name: &str) -> Option<crate::typeck::ty::Ty> {
+        let generics = self.generics.borrow();
+        let index = generics.iter().position(|p| p.name == name)?;
+        Some(generics[index].ty(index))
     }
 
     pub fn current(&self) -> ModId {

@@ -13,6 +13,7 @@ pub mod consts;
 pub mod decls;
 pub mod deps;
 pub mod env;
+pub mod generics;
 pub mod graph;
 pub mod lookup;
 pub mod scope;
@@ -105,9 +106,12 @@ pub fn resolve(program: &ast::Program, deps: &[Module]) -> (Resolved, Vec<Diagno
         let Some(source) = source else { continue };
         resolve_access_clauses(&mut env, source, module, &mut diags);
         check_recursive_structs(&env, source, module, &mut diags);
+        check_phantoms(&env, source, module, &mut diags);
         let lookup = Lookup::new(&env, &source.scope);
         let mut walker = bodies::BodyWalker::new(&lookup, &mut diags);
-        for fun in &module.functions {
+        for (fun, index) in module.functions.iter().zip(&source.items.functions) {
+            let info = index.and_then(|index| env.function(env::FunId { module: source.id, index }));
+            lookup.set_generics(info.map(|f| f.type_params.as_slice()).unwrap_or_default());
             walker.function(fun);
         }
         edges.entry(source.id).or_default().extend(lookup.reached.into_inner());
@@ -124,6 +128,7 @@ fn resolve_access_clauses(env: &mut Env, source: &SourceModule, module: &ast::Mo
         for (fun, index) in module.functions.iter().zip(&source.items.functions) {
             let (Some(clause), Some(index)) = (&fun.access, index) else { continue };
             let Some(info) = env.function(env::FunId { module: source.id, index: *index }) else { continue };
+            lookup.set_generics(&info.type_params);
             written.push((*index, access_clause::resolve_clause(&lookup, fun, info, clause, diags)));
         }
     }
@@ -134,6 +139,15 @@ fn resolve_access_clauses(env: &mut Env, source: &SourceModule, module: &ast::Mo
     }
 }
 
+fn check_phantoms(env: &Env, source: &SourceModule, module: &ast::Module, diags: &mut Vec<Diagnostic>) {
+    for (def, index) in module.structs.iter().zip(&source.items.structs) {
+        let Some(info) = index.and_then(|index| env.strukt(env::StructId { module: source.id, index })) else {
+            continue;
+        };
+        generics::check_phantoms(env, info, def, diags);
+    }
+}
+
 /// A struct may not contain itself, directly or through other structs or vectors.
 fn check_recursive_structs(env: &Env, source: &SourceModule, module: &ast::Module, diags: &mut Vec<Diagnostic>) {
     let Some(menv) = env.module(source.id) else { return };
@@ -141,13 +155,11 @@ fn check_recursive_structs(env: &Env, source: &SourceModule, module: &ast::Modul
         .structs
         .iter()
         .map(|s| {
-            s.fields
-                .iter()
-                .filter_map(|f| match base_type(&f.ty) {
-                    Ty::Struct(id) if id.module == source.id => Some(id.index as usize),
-                    _ => None,
-                })
-                .collect()
+            let mut out = Vec::new();
+            for f in &s.fields {
+                contained_structs(&f.ty, source.id, &mut out);
+            }
+            out
         })
         .collect();
     for component in graph::sccs(&edges) {
@@ -168,10 +180,18 @@ fn check_recursive_structs(env: &Env, source: &SourceModule, module: &ast::Modul
     }
 }
 
-fn base_type(ty: &Ty) -> &Ty {
+/// The structs of `module` a value of `ty` contains, through vectors and
+/// type arguments (`S<R>` may hold an `R`).
+fn contained_structs(ty: &Ty, module: ModId, out: &mut Vec<usize>) {
     match ty {
-        Ty::Vector(inner) => base_type(inner),
-        other => other,
+        Ty::Vector(inner) => contained_structs(inner, module, out),
+        Ty::Struct(id, args) => {
+            if id.module == module {
+                out.push(id.index as usize);
+            }
+            args.iter().for_each(|a| contained_structs(a, module, out));
+        }
+        _ => {}
     }
 }
 

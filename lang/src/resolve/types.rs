@@ -3,8 +3,9 @@
 //! type (a reference would escape the call), a field, a vector or a constant
 //! (it would enter storage), and never a reference to a reference.
 
+use super::generics;
 use super::lookup::Lookup;
-use crate::ast::{Type, TypeKind};
+use crate::ast::{Path, Type, TypeKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::typeck::ty::Ty;
 
@@ -47,13 +48,7 @@ fn resolve_at(lookup: &Lookup<'_>, ty: &Type, context: TypeContext, depth: usize
         TypeKind::Vector(inner) => {
             Ty::Vector(Box::new(resolve_at(lookup, inner, TypeContext::TypeArg, depth + 1, diags)))
         }
-        TypeKind::Named(path) => match lookup.struct_path(path) {
-            Ok(id) => Ty::Struct(id),
-            Err(diag) => {
-                diags.push(diag);
-                Ty::Error
-            }
-        },
+        TypeKind::Named(path, args) => named(lookup, ty, path, args, depth, diags),
         TypeKind::Ref(inner) | TypeKind::MutRef(inner) => {
             let mutable = matches!(ty.kind, TypeKind::MutRef(_));
             if let Some(diag) = misplaced_reference(ty, context, depth) {
@@ -77,6 +72,40 @@ fn resolve_at(lookup: &Lookup<'_>, ty: &Type, context: TypeContext, depth: usize
             }
         }
     }
+}
+
+/// A type parameter in scope, or a struct applied to as many arguments as it
+/// has parameters, each satisfying its parameter's constraints.
+fn named(lookup: &Lookup<'_>, ty: &Type, path: &Path, args: &[Type], depth: usize, diags: &mut Vec<Diagnostic>) -> Ty {
+    let resolved: Vec<Ty> =
+        args.iter().map(|a| resolve_at(lookup, a, TypeContext::TypeArg, depth + 1, diags)).collect();
+    if let Some(param) = path.as_single().and_then(|n| lookup.type_param(&n.name)) {
+        if !args.is_empty() {
+            diags.push(generics::count_mismatch(
+                &format!("type parameter `{}`", path.name.name),
+                0,
+                args.len(),
+                ty.span,
+                None,
+            ));
+        }
+        return param;
+    }
+    let id = match lookup.struct_path(path) {
+        Ok(id) => id,
+        Err(diag) => {
+            diags.push(diag);
+            return Ty::Error;
+        }
+    };
+    let Some(info) = lookup.env.strukt(id) else { return Ty::Error };
+    let what = format!("struct `{}`", lookup.env.struct_display(id, Some(lookup.current())));
+    if info.type_params.len() != args.len() {
+        diags.push(generics::count_mismatch(&what, info.type_params.len(), args.len(), ty.span, info.span));
+        return Ty::Error;
+    }
+    generics::check_constraints(lookup.env, lookup.current(), &what, &info.type_params, &resolved, ty.span, diags);
+    Ty::Struct(id, resolved)
 }
 
 fn misplaced_reference(ty: &Type, context: TypeContext, depth: usize) -> Option<Diagnostic> {

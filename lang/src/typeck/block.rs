@@ -2,10 +2,13 @@
 
 use crate::ast::{Block, Pattern, PatternKind, StmtKind};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::env::param_tys;
+use crate::resolve::lookup::display_path;
 use crate::resolve::types::{resolve_type, TypeContext};
 
 use super::call::{plural, quoted};
 use super::func::FunChecker;
+use super::generic::unify;
 use super::tir::{TBlock, TPattern, TStmt};
 use super::ty::Ty;
 
@@ -133,13 +136,22 @@ impl FunChecker<'_> {
                 let parts = items.iter().zip(&types).map(|(p, t)| self.pattern(p, t)).collect();
                 TPattern::Tuple(parts, span)
             }
-            PatternKind::Unpack { name, fields } => {
+            PatternKind::Unpack { name, type_args, fields } => {
                 let Ok(id) = self.lookup.struct_path(name) else { return TPattern::Wildcard(Ty::Error, span) };
                 if !self.own_struct_for(id, "destructure", name.span) {
                     return TPattern::Wildcard(Ty::Error, span);
                 }
-                if !ty.is_absorbing() && *ty != Ty::Struct(id) {
-                    let (want, got) = (self.env.struct_display(id, Some(self.module())), self.show(ty));
+                // The instance is the matched value's; written arguments must agree.
+                let (type_params, decl) =
+                    self.env.strukt(id).map(|s| (s.type_params.clone(), s.span)).unwrap_or_default();
+                let what = format!("struct `{}`", display_path(name));
+                let mut slots = self.written_type_args(&what, &type_params, type_args, span, decl);
+                unify(&Ty::Struct(id, param_tys(&type_params)), ty, &mut slots);
+                let how = format!("`{}<> {{ .. }}`", display_path(name));
+                let args = self.finish_type_args(&what, &how, &type_params, slots, span);
+                let instance = Ty::Struct(id, args.clone());
+                if !ty.is_absorbing() && *ty != instance {
+                    let (want, got) = (self.show(&instance), self.show(ty));
                     self.error(
                         Diagnostic::new(
                             Code::TypeMismatch,
@@ -152,7 +164,7 @@ impl FunChecker<'_> {
                 let declared: Vec<(String, Ty)> = self
                     .env
                     .strukt(id)
-                    .map(|s| s.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect())
+                    .map(|s| s.fields.iter().map(|f| (f.name.clone(), f.ty.subst(&args))).collect())
                     .unwrap_or_default();
                 let mut parts = Vec::with_capacity(declared.len());
                 let mut missing = Vec::new();
@@ -181,7 +193,7 @@ impl FunChecker<'_> {
                         .with_hint("bind unused fields to `_`: `f: _`"),
                     );
                 }
-                TPattern::Unpack { strukt: id, fields: parts, span }
+                TPattern::Unpack { strukt: id, type_args: args, fields: parts, span }
             }
         }
     }

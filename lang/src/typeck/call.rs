@@ -4,18 +4,22 @@
 
 use resin_format::file_format::Abilities;
 
-use crate::ast::{Expr, Path, Type};
+use crate::ast::{Expr, ExprKind, Path, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::resolve::lookup::Callee;
+use crate::resolve::lookup::{display_path, Callee};
 use crate::resolve::scope::Builtin;
 use crate::resolve::types::{resolve_type, TypeContext};
 use crate::source::Span;
 
 use super::func::FunChecker;
+use super::generic::{known, unify, Slots};
 use super::tir::{TExp, TExpKind};
 use super::ty::Ty;
 
 impl FunChecker<'_> {
+    // Not inlined into the expression walk: its locals would enlarge every
+    // level of a deeply nested expression's recursion.
+    #[inline(never)]
     pub fn call(&mut self, func: &Path, type_args: &[Type], args: &[Expr], hint: Option<&Ty>, span: Span) -> TExp {
         let callee = match self.lookup.callee(func) {
             Ok(c) => c,
@@ -30,22 +34,47 @@ impl FunChecker<'_> {
             Callee::Function(fun) => {
                 let Some(info) = self.env.function(fun) else { return self.mk(TExpKind::Unit, Ty::Error, span) };
                 let (params, returns, decl) = (info.params.clone(), info.returns.clone(), info.span);
-                if !type_args.is_empty() {
-                    self.error(Diagnostic::new(Code::InvalidTypeArgs, span, "this function takes no type arguments"));
-                }
-                let args = self.arguments(&func.name.name, &params, args, span, decl);
-                let ty = match returns.len() {
+                let type_params = info.type_params.clone();
+                let ret = match returns.len() {
                     1 => returns.into_iter().next().unwrap_or(Ty::Error),
                     _ => Ty::Tuple(returns),
                 };
-                self.mk(TExpKind::Call { fun, args }, ty, span)
+                let shown = display_path(func);
+                let what = format!("function `{shown}`");
+                let mut slots = self.written_type_args(&what, &type_params, type_args, span, decl);
+                if let Some(hint) = hint {
+                    unify(&ret, hint, &mut slots);
+                }
+                let args = self.arguments(&func.name.name, &params, args, span, decl, &mut slots);
+                let how = format!("`{shown}<>({})`", if args.is_empty() { "" } else { ".." });
+                let type_args = self.finish_type_args(&what, &how, &type_params, slots, span);
+                let args = args
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, arg)| match params.get(i) {
+                        Some(param) => self.coerce(arg, &param.subst(&type_args)),
+                        None => arg,
+                    })
+                    .collect();
+                let ty = ret.subst(&type_args);
+                self.mk(TExpKind::Call { fun, type_args, args }, ty, span)
             }
             Callee::Builtin(builtin) => self.builtin(builtin, type_args, args, hint, span),
         }
     }
 
-    /// Checks arguments against parameter types, reporting a count mismatch once.
-    fn arguments(&mut self, name: &str, params: &[Ty], args: &[Expr], span: Span, decl: Option<Span>) -> Vec<TExp> {
+    /// Checks arguments against parameter types (whose type parameters
+    /// `slots` are inferred on the way), reporting a count mismatch once.
+    /// The caller fits each result to its parameter's final type.
+    fn arguments(
+        &mut self,
+        name: &str,
+        params: &[Ty],
+        args: &[Expr],
+        span: Span,
+        decl: Option<Span>,
+        slots: &mut Slots,
+    ) -> Vec<TExp> {
         if params.len() != args.len() {
             let mut diag = Diagnostic::new(
                 Code::ArgumentCount,
@@ -58,13 +87,35 @@ impl FunChecker<'_> {
             }
             self.error(diag);
         }
-        args.iter()
-            .enumerate()
-            .map(|(i, arg)| match params.get(i) {
-                Some(ty) => self.check(arg, ty),
-                None => self.infer(arg, None),
-            })
-            .collect()
+        // Arguments whose type the expected type decides (a generic call, a
+        // struct literal, a number, a vector literal) wait while their
+        // parameter's type still has unknowns, so the other arguments can fix
+        // them first: `deposit(zero(), c)` takes `T` from `c`.
+        let waits = |i: usize, arg: &Expr, slots: &Slots| {
+            params.get(i).is_some_and(|ty| known(ty, slots).is_none())
+                && matches!(
+                    arg.kind,
+                    ExprKind::Call { .. } | ExprKind::Pack { .. } | ExprKind::Literal(_) | ExprKind::Vector { .. }
+                )
+        };
+        let mut out: Vec<Option<TExp>> = (0..args.len()).map(|_| None).collect();
+        for pass in 0..2 {
+            for (i, arg) in args.iter().enumerate() {
+                if out[i].is_some() || (pass == 0 && waits(i, arg, slots)) {
+                    continue;
+                }
+                out[i] = Some(match params.get(i) {
+                    Some(ty) => {
+                        let hint = known(ty, slots);
+                        let exp = self.infer(arg, hint.as_ref());
+                        unify(ty, &exp.ty, slots);
+                        exp
+                    }
+                    None => self.infer(arg, None),
+                });
+            }
+        }
+        out.into_iter().flatten().collect()
     }
 
     fn type_arg(&mut self, builtin: Builtin, type_args: &[Type], span: Span) -> Option<Ty> {
@@ -186,8 +237,8 @@ impl FunChecker<'_> {
     /// A global-storage or event operation's struct: of this module, with the
     /// abilities the operation needs.
     fn own_struct(&mut self, ty: &Ty, needed: Abilities, needed_name: &str, op: &str, span: Span) -> Ty {
-        let id = match ty {
-            Ty::Struct(id) => *id,
+        let (id, args) = match ty {
+            Ty::Struct(id, args) => (*id, args),
             Ty::Error | Ty::Never => return Ty::Error,
             other => {
                 let shown = self.show(other);
@@ -202,7 +253,7 @@ impl FunChecker<'_> {
                 return Ty::Error;
             }
         };
-        let display = self.env.struct_display(id, Some(self.module()));
+        let display = self.show(ty);
         if id.module != self.module() {
             self.error(
                 Diagnostic::new(
@@ -216,7 +267,9 @@ impl FunChecker<'_> {
             );
             return Ty::Error;
         }
-        if !self.env.struct_abilities(id).has(needed) {
+        // An instance has what its arguments allow (`Box<T>` lacks `key`
+        // unless `T: store`).
+        if !ty.abilities(self.env).has(needed) {
             let mut diag = Diagnostic::new(
                 Code::MissingAbility,
                 span,
@@ -229,7 +282,7 @@ impl FunChecker<'_> {
             self.error(diag);
             return Ty::Error;
         }
-        Ty::Struct(id)
+        Ty::Struct(id, args.clone())
     }
 }
 

@@ -97,7 +97,7 @@ pub fn summarize(env: &Env, modules: &[Option<TModule>]) -> Effects {
         funs.push(fun.id);
         let written = env.function(fun.id).and_then(|info| info.written_access.as_ref());
         if let Some(written) = written {
-            own.push(from_spec(written.iter().map(|w| w.access)));
+            own.push(from_spec(written.iter().map(|w| w.access.clone())));
             calls.push(Vec::new());
             continue;
         }
@@ -171,7 +171,7 @@ fn own_effects(body: &TBlock) -> (Set, Vec<FunId>) {
                 Builtin::BorrowGlobal | Builtin::Exists => Some(AccessMode::Read),
                 _ => None,
             };
-            if let (Some(mode), Ty::Struct(resource)) = (mode, arg_ty) {
+            if let (Some(mode), Ty::Struct(resource, _)) = (mode, arg_ty) {
                 add(&mut set, *resource, mode);
             }
         }

@@ -1,7 +1,7 @@
 //! Checking expressions: literals (with integer inference), names,
 //! operators, casts, vectors, struct literals and control flow.
 
-use crate::ast::{Expr, ExprKind, IntType, Literal, UnOp};
+use crate::ast::{Expr, ExprKind, Ident, IntType, Literal, UnOp};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::limits;
 use crate::resolve::consts::out_of_range;
@@ -62,26 +62,7 @@ impl FunChecker<'_> {
                 }
                 None => self.mk(TExpKind::Unit, Ty::Error, span),
             },
-            ExprKind::Copy(name) => match self.find_local(&name.name) {
-                Some(local) => {
-                    self.mark_used(local);
-                    let ty = self.local_ty(local);
-                    if !ty.has_copy(self.env) {
-                        let shown = self.show(&ty);
-                        self.error(
-                            Diagnostic::new(
-                                Code::CopyWithoutAbility,
-                                span,
-                                format!("cannot copy `{}`: `{shown}` does not have `copy`", name.name),
-                            )
-                            .with_label_message("copied here")
-                            .with_hint("use `move` to transfer the value instead"),
-                        );
-                    }
-                    self.mk(TExpKind::Copy(local), ty, span)
-                }
-                None => self.mk(TExpKind::Unit, Ty::Error, span),
-            },
+            ExprKind::Copy(name) => self.copy_local(name, span),
             ExprKind::Call { func, type_args, args } => self.call(func, type_args, args, hint, span),
             ExprKind::Assert { cond, code } => {
                 let cond = self.check(cond, &Ty::Bool);
@@ -96,7 +77,7 @@ impl FunChecker<'_> {
                 };
                 self.mk(kind, Ty::UNIT, span)
             }
-            ExprKind::Pack { name, fields } => self.pack(name, fields, span),
+            ExprKind::Pack { name, type_args, fields } => self.pack(name, type_args, fields, hint, span),
             ExprKind::Field { base, field } => self.field_read(base, field, span),
             ExprKind::Borrow { mutable, expr } => self.borrow(*mutable, expr, span),
             ExprKind::Deref(inner) => {
@@ -124,32 +105,7 @@ impl FunChecker<'_> {
                 self.mk(TExpKind::Cast { to: *ty, expr: Box::new(inner) }, Ty::int(*ty), span)
             }
             ExprKind::Unit => self.unit(span),
-            ExprKind::Tuple(items) => {
-                let hints: Vec<Ty> = match hint {
-                    Some(Ty::Tuple(h)) if h.len() == items.len() => h.clone(),
-                    _ => Vec::new(),
-                };
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    let exp = match hints.get(i) {
-                        Some(h) => self.check(item, h),
-                        None => self.infer(item, None),
-                    };
-                    if let Ty::Tuple(inner) = &exp.ty {
-                        let shown = self.show(&exp.ty);
-                        if inner.len() != 1 {
-                            self.error(Diagnostic::new(
-                                Code::TupleMisuse,
-                                exp.span,
-                                format!("a tuple cannot contain `{shown}`"),
-                            ));
-                        }
-                    }
-                    out.push(exp);
-                }
-                let ty = Ty::Tuple(out.iter().map(|e| e.ty.clone()).collect());
-                self.mk(TExpKind::Tuple(out), ty, span)
-            }
+            ExprKind::Tuple(items) => self.tuple(items, hint, span),
             ExprKind::Block(block) => {
                 let block = self.block(block, hint);
                 let ty = block.1;
@@ -186,27 +142,7 @@ impl FunChecker<'_> {
                 let kind = if is_break { TExpKind::Break } else { TExpKind::Continue };
                 self.mk(kind, Ty::Never, span)
             }
-            ExprKind::Return(value) => {
-                let expected = self.return_ty.clone();
-                let value = match value {
-                    Some(v) => self.check(v, &expected),
-                    None => {
-                        if !expected.is_unit() && !expected.is_absorbing() {
-                            let shown = self.show(&expected);
-                            self.error(
-                                Diagnostic::new(
-                                    Code::ReturnMismatch,
-                                    span,
-                                    format!("missing return value of type `{shown}`"),
-                                )
-                                .with_label_message("`return` without a value"),
-                            );
-                        }
-                        self.unit(span)
-                    }
-                };
-                self.mk(TExpKind::Return(Box::new(value)), Ty::Never, span)
-            }
+            ExprKind::Return(value) => self.return_expr(value.as_deref(), span),
             ExprKind::Abort(code) => {
                 let code = self.check(code, &Ty::U64);
                 self.mk(TExpKind::Abort(Box::new(code)), Ty::Never, span)
@@ -329,5 +265,78 @@ impl FunChecker<'_> {
             else_branch: Some(Box::new(else_exp)),
         };
         self.mk(kind, ty, span)
+    }
+}
+
+impl FunChecker<'_> {
+    // The arms below live outside `infer_unlimited` to keep its stack frame
+    // small: it recurses once per level of a nested expression.
+
+    fn copy_local(&mut self, name: &Ident, span: Span) -> TExp {
+        match self.find_local(&name.name) {
+            Some(local) => {
+                self.mark_used(local);
+                let ty = self.local_ty(local);
+                if !ty.has_copy(self.env) {
+                    let shown = self.show(&ty);
+                    self.error(
+                        Diagnostic::new(
+                            Code::CopyWithoutAbility,
+                            span,
+                            format!("cannot copy `{}`: `{shown}` does not have `copy`", name.name),
+                        )
+                        .with_label_message("copied here")
+                        .with_hint("use `move` to transfer the value instead"),
+                    );
+                }
+                self.mk(TExpKind::Copy(local), ty, span)
+            }
+            None => self.mk(TExpKind::Unit, Ty::Error, span),
+        }
+    }
+
+    fn tuple(&mut self, items: &[Expr], hint: Option<&Ty>, span: Span) -> TExp {
+        let hints: Vec<Ty> = match hint {
+            Some(Ty::Tuple(h)) if h.len() == items.len() => h.clone(),
+            _ => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let exp = match hints.get(i) {
+                Some(h) => self.check(item, h),
+                None => self.infer(item, None),
+            };
+            if let Ty::Tuple(inner) = &exp.ty {
+                let shown = self.show(&exp.ty);
+                if inner.len() != 1 {
+                    self.error(Diagnostic::new(
+                        Code::TupleMisuse,
+                        exp.span,
+                        format!("a tuple cannot contain `{shown}`"),
+                    ));
+                }
+            }
+            out.push(exp);
+        }
+        let ty = Ty::Tuple(out.iter().map(|e| e.ty.clone()).collect());
+        self.mk(TExpKind::Tuple(out), ty, span)
+    }
+
+    fn return_expr(&mut self, value: Option<&Expr>, span: Span) -> TExp {
+        let expected = self.return_ty.clone();
+        let value = match value {
+            Some(v) => self.check(v, &expected),
+            None => {
+                if !expected.is_unit() && !expected.is_absorbing() {
+                    let shown = self.show(&expected);
+                    self.error(
+                        Diagnostic::new(Code::ReturnMismatch, span, format!("missing return value of type `{shown}`"))
+                            .with_label_message("`return` without a value"),
+                    );
+                }
+                self.unit(span)
+            }
+        };
+        self.mk(TExpKind::Return(Box::new(value)), Ty::Never, span)
     }
 }

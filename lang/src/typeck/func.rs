@@ -118,6 +118,10 @@ impl<'a> FunChecker<'a> {
         if exp.ty == *expected || exp.ty.is_absorbing() || *expected == Ty::Error {
             return exp;
         }
+        // `Coin<_>` after a reported error in a type argument.
+        if exp.ty.contains_error() || expected.contains_error() {
+            return exp;
+        }
         if let (Ty::MutRef(found), Ty::Ref(want)) = (&exp.ty, expected) {
             if found == want {
                 let span = exp.span;
@@ -131,6 +135,9 @@ impl<'a> FunChecker<'a> {
     /// Whether `found` fits where `expected` is required (without rewriting).
     pub fn fits(found: &Ty, expected: &Ty) -> bool {
         if found == expected || found.is_absorbing() || *expected == Ty::Error {
+            return true;
+        }
+        if found.contains_error() || expected.contains_error() {
             return true;
         }
         matches!((found, expected), (Ty::MutRef(f), Ty::Ref(w)) if f == w)

@@ -15,6 +15,8 @@ pub mod effects;
 pub mod expr;
 pub mod flow;
 pub mod func;
+pub mod generic;
+pub mod instantiation;
 pub mod liveness;
 pub mod number;
 pub mod ops;
@@ -42,7 +44,11 @@ pub fn check(program: &ast::Program, resolved: &Resolved) -> (Vec<Option<TModule
     let mut clean = Vec::new();
     for (module, source) in program.modules.iter().zip(&resolved.modules) {
         let mut ok = Vec::new();
-        modules.push(source.as_ref().map(|source| check_module(module, source, resolved, &mut diags, &mut ok)));
+        let tmodule = source.as_ref().map(|source| check_module(module, source, resolved, &mut diags, &mut ok));
+        if let Some(tmodule) = &tmodule {
+            instantiation::check(&resolved.env, tmodule, &mut diags);
+        }
+        modules.push(tmodule);
         clean.push(ok);
     }
     let effects = effects::summarize(&resolved.env, &modules);
@@ -78,6 +84,7 @@ fn check_module(
         let Some(index) = index else { continue };
         let id = FunId { module: source.id, index: *index };
         let Some(info) = env.function(id) else { continue };
+        lookup.set_generics(&info.type_params);
         if info.is_entry {
             check_entry(resolved, source.id, fun, &info.params, &info.returns, diags);
         }
@@ -182,7 +189,8 @@ fn check_structs(resolved: &Resolved, module_id: ModId, module: &ast::Module, di
                 );
                 continue;
             }
-            let has = field.ty.abilities(env);
+            let assumed = crate::resolve::generics::assumed_for_fields(&info.type_params);
+            let has = field.ty.subst(&assumed).abilities(env);
             let required = [
                 (Abilities::COPY, Abilities::COPY, "copy", "copy"),
                 (Abilities::DROP, Abilities::DROP, "drop", "drop"),

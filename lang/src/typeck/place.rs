@@ -151,8 +151,8 @@ impl FunChecker<'_> {
                 }
             }
         };
-        let strukt = match base_ref.ty.deref() {
-            Some(Ty::Struct(id)) => *id,
+        let (strukt, type_args) = match base_ref.ty.deref() {
+            Some(Ty::Struct(id, args)) => (*id, args.clone()),
             Some(Ty::Error | Ty::Never) | None
                 if base_ref.ty.is_absorbing() || base_ref.ty.deref().is_some_and(Ty::is_absorbing) =>
             {
@@ -191,7 +191,7 @@ impl FunChecker<'_> {
             );
             return self.mk(TExpKind::Unit, Ty::Error, span);
         };
-        let field_ty = info.ty.clone();
+        let field_ty = info.ty.subst(&type_args);
         let ty = if mutable { Ty::MutRef(Box::new(field_ty)) } else { Ty::Ref(Box::new(field_ty)) };
         let field = FieldId { strukt, index: u16::try_from(index).unwrap_or(u16::MAX) };
         self.mk(TExpKind::BorrowField { mutable, base: Box::new(base_ref), field }, ty, span)

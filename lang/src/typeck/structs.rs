@@ -1,13 +1,15 @@
 //! Struct literals and the vector builtins.
 
-use crate::ast::{Expr, FieldInit, Path};
+use crate::ast::{Expr, FieldInit, Path, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::resolve::env::StructId;
+use crate::resolve::env::{param_tys, StructId};
+use crate::resolve::lookup::display_path;
 use crate::resolve::scope::Builtin;
 use crate::source::Span;
 
 use super::call::{plural, quoted};
 use super::func::FunChecker;
+use super::generic::{known, unify};
 use super::tir::{TExp, TExpKind};
 use super::ty::Ty;
 
@@ -123,8 +125,18 @@ impl FunChecker<'_> {
         (elem, checked, ty)
     }
 
-    /// `S { f: e, .. }`: a struct of this module, every field given once.
-    pub fn pack(&mut self, name: &Path, fields: &[FieldInit], span: Span) -> TExp {
+    /// `S { f: e, .. }`: a struct of this module, every field given once;
+    /// a generic struct's type arguments are written or inferred from the
+    /// expected type and the field values.
+    #[inline(never)] // see `call`
+    pub fn pack(
+        &mut self,
+        name: &Path,
+        type_args: &[Type],
+        fields: &[FieldInit],
+        hint: Option<&Ty>,
+        span: Span,
+    ) -> TExp {
         let Ok(id) = self.lookup.struct_path(name) else {
             for f in fields {
                 self.infer(&f.value, None);
@@ -142,12 +154,20 @@ impl FunChecker<'_> {
             .strukt(id)
             .map(|s| s.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect())
             .unwrap_or_default();
+        let (type_params, decl) = self.env.strukt(id).map(|s| (s.type_params.clone(), s.span)).unwrap_or_default();
+        let what = format!("struct `{}`", display_path(name));
+        let mut slots = self.written_type_args(&what, &type_params, type_args, span, decl);
+        if let Some(hint) = hint {
+            unify(&Ty::Struct(id, param_tys(&type_params)), hint, &mut slots);
+        }
         let mut out = Vec::with_capacity(fields.len());
         for init in fields {
             match declared.iter().position(|(n, _)| *n == init.name.name) {
                 Some(index) => {
-                    let ty = declared[index].1.clone();
-                    let value = self.check(&init.value, &ty);
+                    let ty = &declared[index].1;
+                    let hint = known(ty, &slots);
+                    let value = self.infer(&init.value, hint.as_ref());
+                    unify(ty, &value.ty, &mut slots);
                     if !out.iter().any(|(i, _)| *i == index as u16) {
                         out.push((u16::try_from(index).unwrap_or(u16::MAX), value));
                     }
@@ -157,6 +177,15 @@ impl FunChecker<'_> {
                 }
             }
         }
+        let how = format!("`{}<> {{ .. }}`", display_path(name));
+        let args = self.finish_type_args(&what, &how, &type_params, slots, span);
+        let out: Vec<(u16, TExp)> = out
+            .into_iter()
+            .map(|(index, value)| {
+                let ty = declared.get(usize::from(index)).map_or(Ty::Error, |(_, t)| t.subst(&args));
+                (index, self.coerce(value, &ty))
+            })
+            .collect();
         let missing: Vec<&str> = declared
             .iter()
             .enumerate()
@@ -174,7 +203,7 @@ impl FunChecker<'_> {
                 .with_label_message("every field must be given"),
             );
         }
-        self.mk(TExpKind::Pack { strukt: id, fields: out }, Ty::Struct(id), span)
+        self.mk(TExpKind::Pack { strukt: id, fields: out }, Ty::Struct(id, args), span)
     }
 
     /// Packing and unpacking are only allowed in the declaring module.

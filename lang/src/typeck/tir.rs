@@ -84,6 +84,8 @@ pub enum TPattern {
     /// Unpacks a struct; one sub-pattern per field, in declaration order.
     Unpack {
         strukt: StructId,
+        /// The instance's type arguments (empty for a non-generic struct).
+        type_args: Vec<Ty>,
         fields: Vec<TPattern>,
         span: Span,
     },
@@ -224,13 +226,17 @@ pub enum TExpKind {
         elem: Ty,
         elems: Vec<TExp>,
     },
-    /// Fields in source order with their declaration index.
+    /// Fields in source order with their declaration index; the instance's
+    /// type arguments are those of the expression's type.
     Pack {
         strukt: StructId,
         fields: Vec<(u16, TExp)>,
     },
     Call {
         fun: FunId,
+        /// The callee's type arguments, inferred or written (empty when the
+        /// callee is not generic).
+        type_args: Vec<Ty>,
         args: Vec<TExp>,
     },
     /// A builtin; `arg_ty` is its type argument (the resource or element type).

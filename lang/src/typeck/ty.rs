@@ -2,12 +2,39 @@
 //! [`resin_format::Type`], a struct is named by its environment id (valid across
 //! modules), and expressions also have tuple, diverging and error types.
 
+use std::cmp::Ordering;
+use std::sync::Arc;
+
 use resin_format::file_format::Abilities;
 
 use crate::ast::IntType;
 use crate::resolve::env::{Env, ModId, StructId};
 
+/// A type parameter of the enclosing struct or function, by position. It
+/// carries its name (for messages) and its constraints: inside a generic
+/// function, a `T` has exactly the abilities its declaration requires of
+/// every argument, so the ordinary ability checks apply to it unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ParamTy {
+    pub index: u16,
+    pub name: Arc<str>,
+    pub constraints: Abilities,
+}
+
+// `Abilities` has no order; access sets (which hold types) are sorted.
+impl PartialOrd for ParamTy {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ParamTy {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.index, self.constraints.0, &self.name).cmp(&(other.index, other.constraints.0, &other.name))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ty {
     Bool,
     U8,
@@ -16,7 +43,10 @@ pub enum Ty {
     Address,
     Signer,
     Vector(Box<Ty>),
-    Struct(StructId),
+    /// A struct with its type arguments (empty for a non-generic struct).
+    Struct(StructId, Vec<Ty>),
+    /// A type parameter of the enclosing function (or, in a field type, struct).
+    Param(ParamTy),
     Ref(Box<Ty>),
     MutRef(Box<Ty>),
     /// Several values (a call with several results); `Tuple([])` is unit.
@@ -91,11 +121,56 @@ impl Ty {
             Ty::Signer => Abilities::DROP,
             Ty::Ref(_) | Ty::MutRef(_) => Abilities::COPY.union(Abilities::DROP),
             Ty::Vector(inner) => inner.abilities(env).intersect(Abilities::PRIMITIVE),
-            Ty::Struct(id) => env.struct_abilities(*id),
+            Ty::Struct(id, args) => instance_abilities(env, *id, args),
+            Ty::Param(p) => p.constraints,
             Ty::Tuple(items) => items
                 .iter()
                 .fold(Abilities(Abilities::PRIMITIVE.0 | Abilities::KEY.0), |acc, t| acc.intersect(t.abilities(env))),
             Ty::Never | Ty::Error => Abilities(Abilities::PRIMITIVE.0 | Abilities::KEY.0),
+        }
+    }
+
+    /// A non-generic struct type.
+    pub fn plain(id: StructId) -> Ty {
+        Ty::Struct(id, Vec::new())
+    }
+
+    /// This type with each type parameter `i` replaced by `args[i]` (a
+    /// parameter without an argument stays: only after an error).
+    pub fn subst(&self, args: &[Ty]) -> Ty {
+        if args.is_empty() {
+            return self.clone();
+        }
+        match self {
+            Ty::Param(p) => args.get(usize::from(p.index)).cloned().unwrap_or_else(|| self.clone()),
+            Ty::Vector(inner) => Ty::Vector(Box::new(inner.subst(args))),
+            Ty::Ref(inner) => Ty::Ref(Box::new(inner.subst(args))),
+            Ty::MutRef(inner) => Ty::MutRef(Box::new(inner.subst(args))),
+            Ty::Struct(id, inner) => Ty::Struct(*id, inner.iter().map(|t| t.subst(args)).collect()),
+            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|t| t.subst(args)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// True when an error type occurs in this type (`Coin<_>`): it stands
+    /// for a mistake already reported.
+    pub fn contains_error(&self) -> bool {
+        match self {
+            Ty::Error => true,
+            Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) => inner.contains_error(),
+            Ty::Struct(_, items) | Ty::Tuple(items) => items.iter().any(Ty::contains_error),
+            _ => false,
+        }
+    }
+
+    /// Type nesting depth as the bytecode counts it (`u8` is 1,
+    /// `vector<Coin<u8>>` 3); a tuple is as deep as its deepest value.
+    pub fn depth(&self) -> usize {
+        match self {
+            Ty::Vector(inner) | Ty::Ref(inner) | Ty::MutRef(inner) => 1 + inner.depth(),
+            Ty::Struct(_, items) => 1 + items.iter().map(Ty::depth).max().unwrap_or(0),
+            Ty::Tuple(items) => items.iter().map(Ty::depth).max().unwrap_or(1),
+            _ => 1,
         }
     }
 
@@ -117,7 +192,12 @@ impl Ty {
             Ty::Address => "address".into(),
             Ty::Signer => "signer".into(),
             Ty::Vector(inner) => format!("vector<{}>", inner.display(env, current)),
-            Ty::Struct(id) => env.struct_display(*id, current),
+            Ty::Struct(id, args) if args.is_empty() => env.struct_display(*id, current),
+            Ty::Struct(id, args) => {
+                let parts: Vec<String> = args.iter().map(|t| t.display(env, current)).collect();
+                format!("{}<{}>", env.struct_display(*id, current), parts.join(", "))
+            }
+            Ty::Param(p) => p.name.to_string(),
             Ty::Ref(inner) => format!("&{}", inner.display(env, current)),
             Ty::MutRef(inner) => format!("&mut {}", inner.display(env, current)),
             Ty::Tuple(items) => {
@@ -128,4 +208,26 @@ impl Ty {
             Ty::Error => "_".into(),
         }
     }
+}
+
+/// What a type argument with abilities `arg` lets an instance keep, Move's
+/// rule: `copy`, `drop` and `store` need the same ability of the argument,
+/// `key` needs `store`.
+pub fn allowed_by(arg: Abilities) -> Abilities {
+    let mut out = arg.intersect(Abilities::PRIMITIVE);
+    if arg.has(Abilities::STORE) {
+        out = out.union(Abilities::KEY);
+    }
+    out
+}
+
+/// The abilities of `id<args>`: what the struct declares, minus what a
+/// non-phantom argument lacks (a phantom argument never limits them).
+pub fn instance_abilities(env: &Env, id: StructId, args: &[Ty]) -> Abilities {
+    let Some(info) = env.strukt(id) else { return Abilities::EMPTY };
+    info.type_params
+        .iter()
+        .zip(args)
+        .filter(|(param, _)| !param.phantom)
+        .fold(info.abilities, |acc, (_, arg)| acc.intersect(allowed_by(arg.abilities(env))))
 }

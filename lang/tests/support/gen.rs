@@ -38,17 +38,85 @@ fn ty() -> impl Strategy<Value = Type> {
         Just(TypeKind::U128),
         Just(TypeKind::Address),
         Just(TypeKind::Signer),
-        path(struct_name().boxed()).prop_map(TypeKind::Named),
+        path(struct_name().boxed()).prop_map(|p| TypeKind::Named(p, Vec::new())),
+        type_param_name()
+            .prop_map(|n| TypeKind::Named(Path { address: None, module: None, name: n, span: sp() }, Vec::new())),
     ]
     .prop_map(|kind| Type { kind, span: sp() });
-    leaf.prop_recursive(3, 8, 1, |inner| {
+    leaf.prop_recursive(3, 8, 2, |inner| {
         prop_oneof![
             inner.clone().prop_map(|t| TypeKind::Vector(Box::new(t))),
+            (path(struct_name().boxed()), prop::collection::vec(inner.clone(), 1..3))
+                .prop_map(|(p, args)| TypeKind::Named(p, args)),
             inner.clone().prop_map(|t| TypeKind::Ref(Box::new(t))),
             inner.prop_map(|t| TypeKind::MutRef(Box::new(t))),
         ]
         .prop_map(|kind| Type { kind, span: sp() })
     })
+}
+
+fn type_param_name() -> impl Strategy<Value = Ident> {
+    prop::sample::select(&["T", "U", "Elem"][..]).prop_map(ident)
+}
+
+/// Types that may follow a `&` are not type arguments: those are plain.
+fn type_args() -> impl Strategy<Value = Vec<Type>> {
+    prop::collection::vec(ty().prop_filter("no references in type arguments", |t| !is_ref(t)), 0..3)
+}
+
+fn is_ref(t: &Type) -> bool {
+    matches!(t.kind, TypeKind::Ref(_) | TypeKind::MutRef(_))
+}
+
+fn ability() -> impl Strategy<Value = AbilityRef> {
+    prop::sample::select(&[Ability::Copy, Ability::Drop, Ability::Store, Ability::Key][..])
+        .prop_map(|ability| AbilityRef { ability, span: sp() })
+}
+
+/// `<phantom T: copy + drop, U>`: `phantom` only where allowed (structs).
+pub fn type_params(on_struct: bool) -> impl Strategy<Value = Vec<TypeParam>> {
+    let param = (type_param_name(), any::<bool>(), prop::collection::vec(ability(), 0..3)).prop_map(
+        move |(name, phantom, constraints)| TypeParam {
+            phantom: (phantom && on_struct).then(sp),
+            name,
+            constraints,
+            span: sp(),
+        },
+    );
+    prop::collection::vec(param, 0..3)
+}
+
+pub fn struct_def() -> impl Strategy<Value = StructDef> {
+    let field = (name(), ty()).prop_map(|(name, ty)| FieldDecl { doc: Doc::default(), name, ty, span: sp() });
+    (struct_name(), type_params(true), prop::collection::vec(ability(), 0..3), prop::collection::vec(field, 0..3))
+        .prop_map(|(name, type_params, abilities, fields)| StructDef {
+            doc: Doc::default(),
+            name,
+            type_params,
+            abilities,
+            fields,
+            span: sp(),
+        })
+}
+
+/// `acquires write Balance<T>@a, read m::S@*`
+pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
+    let address = prop_oneof![
+        name().prop_map(AccessAddress::Name),
+        Just(AccessAddress::Wildcard(sp())),
+        (1u64..300).prop_map(|a| AccessAddress::Literal(AddressLit { value: AccountAddress::from_u64(a), span: sp() })),
+    ];
+    let entry = (any::<bool>(), path(struct_name().boxed()), type_args(), address).prop_map(
+        |(write, resource, type_args, address)| AccessEntry {
+            mode: if write { AccessMode::Write } else { AccessMode::Read },
+            mode_span: sp(),
+            resource,
+            type_args,
+            address,
+            span: sp(),
+        },
+    );
+    prop::option::of(prop::collection::vec(entry, 1..3).prop_map(|entries| AccessClause { entries, span: sp() }))
 }
 
 fn int_type() -> impl Strategy<Value = IntType> {
@@ -144,8 +212,8 @@ fn expr(depth: u32) -> BoxedStrategy<Expr> {
             .prop_map(|(elem_ty, elems)| ExprKind::Vector { elem_ty, elems })
             .prop_map(e),
         (sub(), sub()).prop_map(|(c, k)| ExprKind::Assert { cond: Box::new(c), code: Box::new(k) }).prop_map(e),
-        (path(struct_name().boxed()), prop::collection::vec(field_init, 0..3))
-            .prop_map(|(name, fields)| ExprKind::Pack { name, fields })
+        (path(struct_name().boxed()), type_args(), prop::collection::vec(field_init, 0..3))
+            .prop_map(|(name, type_args, fields)| ExprKind::Pack { name, type_args, fields })
             .prop_map(e),
         prop::collection::vec(sub(), 1..4).prop_map(ExprKind::Tuple).prop_map(e),
         (sub(), sub(), prop::option::of(sub()))
@@ -175,8 +243,8 @@ fn pattern() -> impl Strategy<Value = Pattern> {
         });
         prop_oneof![
             prop::collection::vec(inner, 0..3).prop_map(PatternKind::Tuple),
-            (path(struct_name().boxed()), prop::collection::vec(field, 0..3))
-                .prop_map(|(name, fields)| PatternKind::Unpack { name, fields }),
+            (path(struct_name().boxed()), type_args(), prop::collection::vec(field, 0..3))
+                .prop_map(|(name, type_args, fields)| PatternKind::Unpack { name, type_args, fields }),
         ]
         .prop_map(|kind| Pattern { kind, span: sp() })
     })
@@ -197,15 +265,22 @@ pub fn block(depth: u32) -> BoxedStrategy<Block> {
         .boxed()
 }
 
-pub fn wrap(body: Block) -> Module {
+/// A module of `structs` and one function `f<type_params>` with `body`.
+pub fn wrap_generic(
+    body: Block,
+    type_params: Vec<TypeParam>,
+    access: Option<AccessClause>,
+    structs: Vec<StructDef>,
+) -> Module {
     let fun = FunDef {
         doc: Doc::default(),
         visibility: Visibility::Private,
         entry: None,
         name: ident("f"),
+        type_params,
         params: Vec::new(),
         returns: Vec::new(),
-        access: None,
+        access,
         body,
         span: sp(),
     };
@@ -214,7 +289,7 @@ pub fn wrap(body: Block) -> Module {
         address: AddressLit { value: AccountAddress::from_u64(1), span: sp() },
         name: ident("m"),
         uses: Vec::new(),
-        structs: Vec::new(),
+        structs,
         constants: Vec::new(),
         functions: vec![fun],
         span: sp(),

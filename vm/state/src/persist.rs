@@ -34,6 +34,11 @@ const MODULES: TableDefinition<&str, &[u8]> = TableDefinition::new("resin_module
 const VERIFIED: TableDefinition<&str, &[u8]> = TableDefinition::new("resin_verified");
 const RESOURCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("resin_resources");
 const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("resin_accounts");
+/// Type id (8 bytes, big-endian) to the canonical tag of an instantiated
+/// generic struct (`0x1::coin::Balance<0x2::usd::USD>`): a type id is a hash,
+/// so the names of the instantiations the resources use are kept beside
+/// them. Files written before generics have no such table and need none.
+const TYPES: TableDefinition<&[u8], &str> = TableDefinition::new("resin_types");
 
 const FORMAT_KEY: &str = "format";
 /// Bump when the layout of any table changes.
@@ -105,6 +110,9 @@ pub struct Persisted {
     pub modules: Vec<StoredModule>,
     pub resources: Vec<(ResourceKey, Vec<u8>)>,
     pub accounts: Vec<(String, AccountAddress)>,
+    /// Instantiated struct types by id, as their canonical tags (unchecked:
+    /// the caller checks that each tag hashes to its id).
+    pub types: Vec<(TypeId, String)>,
     /// The file is in an older format, upgraded at its next write.
     pub old_format: bool,
 }
@@ -123,6 +131,9 @@ pub struct Changes {
     /// Record these module ids as verified with the hash of their stored
     /// bytes (modules read from the file and verified again).
     pub verified: Vec<(String, [u8; 32])>,
+    /// Names of instantiated struct types that resources use (kept even when
+    /// the resources go: a name is a fact about a hash, never wrong).
+    pub types: Vec<(TypeId, String)>,
 }
 
 impl Changes {
@@ -132,6 +143,7 @@ impl Changes {
             && self.resources.is_empty()
             && self.accounts.is_empty()
             && self.verified.is_empty()
+            && self.types.is_empty()
     }
 }
 
@@ -211,6 +223,18 @@ impl Store {
                 resource_key_from(k.value()).ok_or_else(|| self.corrupt("a resource key has the wrong length"))?;
             out.resources.push((key, v.value().to_vec()));
         }
+        match read.open_table(TYPES) {
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(self.corrupt(e)),
+            Ok(types) => {
+                for entry in types.iter().map_err(|e| self.corrupt(e))? {
+                    let (k, v) = entry.map_err(|e| self.corrupt(e))?;
+                    let id: [u8; 8] =
+                        k.value().try_into().map_err(|_| self.corrupt("a type id has the wrong length"))?;
+                    out.types.push((TypeId(u64::from_be_bytes(id)), v.value().to_string()));
+                }
+            }
+        }
         for (name, bytes) in open::read_str_table(&read, ACCOUNTS, &self.path)? {
             let bytes: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
                 self.corrupt(format!("account {} has a bad address", resin_format::escape::quoted(&name)))
@@ -235,6 +259,7 @@ impl Store {
                 write.delete_table(TableDefinition::<&str, &[u8]>::new(table)).map_err(|e| self.write_err(e))?;
             }
             write.delete_table(RESOURCES).map_err(|e| self.write_err(e))?;
+            write.delete_table(TYPES).map_err(|e| self.write_err(e))?;
         }
         {
             if self.upgrade {
@@ -262,6 +287,12 @@ impl Store {
             let mut accounts = write.open_table(ACCOUNTS).map_err(|e| self.write_err(e))?;
             for (name, address) in &changes.accounts {
                 accounts.insert(name.as_str(), address.0.as_slice()).map_err(|e| self.write_err(e))?;
+            }
+            if !changes.types.is_empty() {
+                let mut types = write.open_table(TYPES).map_err(|e| self.write_err(e))?;
+                for (id, tag) in &changes.types {
+                    types.insert(id.0.to_be_bytes().as_slice(), tag.as_str()).map_err(|e| self.write_err(e))?;
+                }
             }
         }
         write.commit().map_err(|e| self.write_err(e))?;

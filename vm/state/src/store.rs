@@ -286,6 +286,11 @@ impl ResourceStore {
         self.shards.iter().flat_map(|s| s.map.iter()).find(|(_, e)| e.path == *path).map(|(k, e)| (*k, &*e.value))
     }
 
+    /// Every resource, in no particular order: for scans that need no order.
+    pub fn iter(&self) -> impl Iterator<Item = (&ResourceKey, &Value)> {
+        self.shards.iter().flat_map(|s| s.iter())
+    }
+
     /// Every resource in key order: the canonical listing for dumps and state files.
     pub fn sorted_entries(&self) -> Vec<(ResourceKey, &Value)> {
         let mut all: Vec<(ResourceKey, &Value)> =

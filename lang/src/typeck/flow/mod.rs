@@ -283,7 +283,7 @@ impl Flow<'_> {
                 Vec::new()
             }
             TExpKind::Tuple(items) => self.operands(items),
-            TExpKind::Call { fun, args } => self.call(*fun, args, exp),
+            TExpKind::Call { fun, args, .. } => self.call(*fun, args, exp),
             TExpKind::Pack { fields, .. } => {
                 self.operands(fields.iter().map(|(_, e)| e));
                 Vec::new()

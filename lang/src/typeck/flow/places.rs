@@ -3,6 +3,7 @@
 //! an operation on a local against the live references into it.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::env::param_tys;
 use crate::source::Span;
 use crate::typeck::tir::{LocalId, TExp, TExpKind};
 use crate::typeck::ty::Ty;
@@ -189,7 +190,11 @@ impl Flow<'_> {
                     if place.path.is_empty() { format!("*{}", self.local_name(local)) } else { self.local_name(local) };
                 (text, ty, false)
             }
-            Root::Global(id) => (self.env.struct_display(id, Some(self.module)), Ty::Struct(id), true),
+            // Any instance: only field names are shown.
+            Root::Global(id) => {
+                let params = self.env.strukt(id).map(|s| param_tys(&s.type_params)).unwrap_or_default();
+                (self.env.struct_display(id, Some(self.module)), Ty::Struct(id, params), true)
+            }
             Root::Any => return "a place this loop may reach".to_string(),
         };
         for &step in &place.path {
@@ -202,13 +207,15 @@ impl Flow<'_> {
                 continue;
             }
             let field = match &ty {
-                Ty::Struct(id) => self.env.strukt(*id).and_then(|s| s.fields.get(usize::from(step))),
+                Ty::Struct(id, args) => {
+                    self.env.strukt(*id).and_then(|s| s.fields.get(usize::from(step))).map(|f| (f, args))
+                }
                 _ => None,
             };
-            let Some(field) = field else { break };
+            let Some((field, args)) = field else { break };
             text.push('.');
             text.push_str(&field.name);
-            ty = field.ty.clone();
+            ty = field.ty.subst(args);
         }
         if global {
             format!("`{text}` in global storage")

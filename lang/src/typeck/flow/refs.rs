@@ -185,7 +185,7 @@ impl Flow<'_> {
             return Vec::new();
         }
         let resource = match arg_ty {
-            Ty::Struct(id) => Some(*id),
+            Ty::Struct(id, _) => Some(*id),
             _ => None,
         };
         let (pos, span) = (exp.pos, exp.span);
