@@ -4,13 +4,15 @@
 
 use super::arithmetic::{self, Int};
 use super::globals::{type_of, WorkingSet};
+use super::machine::Frame;
 use super::ops::{Binary, Compiled, Fused, Operand, Source, Update};
 use super::references::{deref, deref_mut, push_copy, walk, walk_mut, walk_mut_on, walk_on, Place};
 use super::slot::{Ref, Root, Slot, Stack};
+use super::structs;
 use super::{dangling, invariant, Fault};
 use crate::gas::{copy_cost, GasMeter};
-use crate::loader::LoadedModule;
 use resin_format::file_format::{AccountAddress, StructDefIdx};
+use resin_state::keys::TypeId;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -208,15 +210,25 @@ fn steps(path: &[u16]) -> impl Iterator<Item = usize> + '_ {
     path.iter().map(|&step| usize::from(step))
 }
 
+/// The resource type of a fused global sequence running in `frame`.
+#[inline(always)]
+fn global_type(frame: &Frame<'_>, f: &Fused) -> Result<TypeId, Fault> {
+    if f.generic {
+        structs::instantiation(frame, f.def).map(|inst| inst.ty)
+    } else {
+        type_of(frame.module, StructDefIdx(f.def))
+    }
+}
+
 /// `[copy_loc|move_loc a]; (imm|mut)_borrow_global T; borrow_field*; read_ref`.
 pub(super) fn global_read<V: StateView + ?Sized, const PREPAID: bool>(
     cx: &mut Ctx<'_, '_, V, PREPAID>,
-    module: &LoadedModule,
+    frame: &Frame<'_>,
     f: &Fused,
     pc: usize,
 ) -> Stepped<()> {
     let (address, at) = cx.address(f.source, pc)?;
-    let ty = type_of(module, StructDefIdx(f.def)).map_err(|e| (e, at))?;
+    let ty = global_type(frame, f).map_err(|e| (e, at))?;
     let slot = cx.globals.borrow_slot(address, ty, f.mutable, cx.gas).map_err(|e| (e, at))?;
     let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
     cx.charge(at)?;
@@ -228,12 +240,12 @@ pub(super) fn global_read<V: StateView + ?Sized, const PREPAID: bool>(
 /// `[copy_loc|move_loc a]; mut_borrow_global T; mut_borrow_field*; write_ref`.
 pub(super) fn global_write<V: StateView + ?Sized, const PREPAID: bool>(
     cx: &mut Ctx<'_, '_, V, PREPAID>,
-    module: &LoadedModule,
+    frame: &Frame<'_>,
     f: &Fused,
     pc: usize,
 ) -> Stepped<()> {
     let (address, at) = cx.address(f.source, pc)?;
-    let ty = type_of(module, StructDefIdx(f.def)).map_err(|e| (e, at))?;
+    let ty = global_type(frame, f).map_err(|e| (e, at))?;
     let slot = cx.globals.borrow_slot(address, ty, true, cx.gas).map_err(|e| (e, at))?;
     let at = cx.charge_fields(at + 1, usize::from(f.path_len))?;
     cx.charge(at)?;

@@ -6,16 +6,22 @@ use super::ops::{BinOp, Binary, Fused, Op, Operand, Source, Update};
 use resin_format::opcodes::Instr;
 
 /// The fused op for a sequence starting at `start`, if one does.
-pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> Option<Op> {
+/// `struct_slots` are the function's struct slots (`Compiled::struct_slots`),
+/// already assigned: a generic borrow's fused op names its slot.
+pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>, struct_slots: &[u16]) -> Option<Op> {
     let (source, mut at) = match code.get(start)? {
         Instr::CopyLoc(l) => (Source::Copy(l.0), start + 1),
         Instr::MoveLoc(l) => (Source::Move(l.0), start + 1),
         Instr::ImmBorrowLoc(l) | Instr::MutBorrowLoc(l) => (Source::Borrow(l.0), start + 1),
         _ => (Source::Stack, start),
     };
+    let slot = |idx: u16| u16::try_from(struct_slots.iter().position(|&s| s == idx)?).ok();
     let global = match code.get(at)? {
-        Instr::ImmBorrowGlobal(d) if !matches!(source, Source::Borrow(_)) => Some((d.0, false)),
-        Instr::MutBorrowGlobal(d) if !matches!(source, Source::Borrow(_)) => Some((d.0, true)),
+        _ if matches!(source, Source::Borrow(_)) => None,
+        Instr::ImmBorrowGlobal(d) => Some((d.0, false, false)),
+        Instr::MutBorrowGlobal(d) => Some((d.0, true, false)),
+        Instr::ImmBorrowGlobalGeneric(s) => Some((slot(s.0)?, false, true)),
+        Instr::MutBorrowGlobalGeneric(s) => Some((slot(s.0)?, true, true)),
         _ => None,
     };
     if global.is_some() {
@@ -24,7 +30,7 @@ pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> O
     // Field steps; a write needs every step (and the root) mutable.
     let mut fields = Vec::new();
     let mut all_mutable = match (global, code.get(start)?) {
-        (Some((_, mutable)), _) => mutable,
+        (Some((_, mutable, _)), _) => mutable,
         (None, Instr::ImmBorrowLoc(_)) => false,
         _ => true,
     };
@@ -44,9 +50,9 @@ pub(super) fn fuse_path(code: &[Instr], start: usize, paths: &mut Vec<u16>) -> O
     }
     let path_len = u8::try_from(fields.len()).ok()?;
     let path_start = u16::try_from(paths.len()).ok()?;
-    let (def, mutable) = global.unwrap_or((0, false));
+    let (def, mutable, generic) = global.unwrap_or((0, false, false));
     paths.extend_from_slice(&fields);
-    let fused = Fused { source, mutable, def, path_start, path_len };
+    let fused = Fused { source, mutable, def, generic, path_start, path_len };
     Some(match (global.is_some(), write) {
         (true, false) => Op::GlobalRead(fused),
         (true, true) => Op::GlobalWrite(fused),

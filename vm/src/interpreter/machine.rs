@@ -209,8 +209,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                         base: cur.base,
                     };
                     let (result, global) = match op {
-                        Op::GlobalRead(_) => (fused::global_read(&mut cx, cur.module, &f, cur.pc), true),
-                        Op::GlobalWrite(_) => (fused::global_write(&mut cx, cur.module, &f, cur.pc), true),
+                        Op::GlobalRead(_) => (fused::global_read(&mut cx, &cur, &f, cur.pc), true),
+                        Op::GlobalWrite(_) => (fused::global_write(&mut cx, &cur, &f, cur.pc), true),
                         Op::PathRead(_) => (fused::path_read(&mut cx, &f, cur.pc), false),
                         _ => (fused::path_write(&mut cx, &f, cur.pc), false),
                     };

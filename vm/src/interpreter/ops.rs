@@ -36,8 +36,11 @@ pub(crate) struct Fused {
     pub source: Source,
     /// For global sequences: `mut_borrow_global` rather than `imm_borrow_global`.
     pub mutable: bool,
-    /// The struct definition of a global sequence.
+    /// The struct definition of a global sequence; for a generic one, the
+    /// instantiation's slot in [`Compiled::struct_slots`].
     pub def: u16,
+    /// Whether the global sequence starts with a generic borrow.
+    pub generic: bool,
     /// Field steps: `paths[path_start..path_start + path_len]`.
     pub path_start: u16,
     pub path_len: u8,
@@ -289,7 +292,7 @@ pub(crate) fn compile(code: &[Instr], module: &Module) -> Compiled {
     }
     for start in (0..code.len()).filter(|_| fusion_enabled()) {
         let fused = fusion::fuse_update(code, start, &mut compiled.paths, &mut compiled.words)
-            .or_else(|| fusion::fuse_path(code, start, &mut compiled.paths))
+            .or_else(|| fusion::fuse_path(code, start, &mut compiled.paths, &compiled.struct_slots))
             .or_else(|| fusion::fuse_binary(code, start, &mut compiled.words));
         if let Some(op) = fused {
             compiled.ops[start] = op;

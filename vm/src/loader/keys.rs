@@ -136,12 +136,11 @@ fn generic_instance(
     module: &LoadedModule,
     function: &LoadedFunction,
 ) -> Result<Arc<Instance>, String> {
-    let name = format!("{}::{}", tx.module, tx.function);
-    check_type_args(code, &name, function, &tx.type_args)?;
-    function
-        .instances
-        .get(module, function, &tx.type_args)
-        .ok_or_else(|| format!("`{name}` instantiated with these type arguments names a type over the limits on types"))
+    check_type_args(code, &tx.module, function, &tx.type_args)?;
+    function.instances.get(module, function, &tx.type_args).ok_or_else(|| {
+        let name = format!("{}::{}", tx.module, tx.function);
+        format!("`{name}` instantiated with these type arguments names a type over the limits on types")
+    })
 }
 
 // The checks run on every transaction, twice; refusals are put into words out

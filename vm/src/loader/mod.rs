@@ -289,10 +289,9 @@ impl CodeCache {
     pub fn instantiate(&self, module: &ModuleId, name: &str, type_args: &[TypeTag]) -> Result<Arc<Instance>, String> {
         let loaded = self.loaded(module).ok_or_else(|| format!("module {module} is not published"))?;
         let function = loaded.function(name).ok_or_else(|| format!("{module} has no function `{name}`"))?;
-        let qualified = format!("{module}::{name}");
-        type_args::check_type_args(self, &qualified, function, type_args)?;
+        type_args::check_type_args(self, module, function, type_args)?;
         function.instances.get(loaded, function, type_args).ok_or_else(|| {
-            format!("`{qualified}` instantiated with these type arguments names a type over the limits on types")
+            format!("`{module}::{name}` instantiated with these type arguments names a type over the limits on types")
         })
     }
 

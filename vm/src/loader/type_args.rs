@@ -7,29 +7,34 @@
 
 use super::{CodeCache, LoadedFunction, LoadedStruct};
 use resin_format::encoding::limits::{MAX_TYPE_DEPTH, MAX_TYPE_NODES};
-use resin_format::file_format::Abilities;
+use resin_format::file_format::{Abilities, ModuleId};
 use resin_state::type_tag::{StructTag, TypeTag};
 
-/// `Ok` when `tags` may instantiate `function` (called `name` in messages);
-/// else the reason the transaction is refused.
+/// `Ok` when `tags` may instantiate `function` (of `module`, named in
+/// messages); else the reason the transaction is refused. Runs on every
+/// transaction with type arguments: nothing is formatted unless it fails.
 pub(super) fn check_type_args(
     code: &CodeCache,
-    name: &str,
+    module: &ModuleId,
     function: &LoadedFunction,
     tags: &[TypeTag],
 ) -> Result<(), String> {
+    let name = || format!("{module}::{}", function.name);
     if tags.len() != function.type_params.len() {
+        let name = name();
         return Err(format!("`{name}` takes {} type arguments, {} given", function.type_params.len(), tags.len()));
     }
     for (i, (tag, required)) in tags.iter().zip(&function.type_params).enumerate() {
         // Checked before any walk: a deserialized tag has not been through the parser.
         if !tag.within_limits() {
+            let name = name();
             return Err(format!(
                 "type argument {i} of `{name}` has more than {MAX_TYPE_NODES} nodes or {MAX_TYPE_DEPTH} levels"
             ));
         }
         let has = abilities(code, tag)?;
         if !has.has(*required) {
+            let name = name();
             return Err(format!(
                 "type argument {i} of `{name}`, `{tag}`, has abilities [{has}] but the parameter requires [{required}]"
             ));

@@ -119,6 +119,16 @@ impl TypeTag {
     /// ([`MAX_TYPE_DEPTH`], [`MAX_TYPE_NODES`]): the limits a module's own
     /// types obey, applied to types built at run time too.
     pub fn within_limits(&self) -> bool {
+        // A primitive or a struct without arguments (a currency marker, on
+        // every transaction that names one) needs no walk.
+        let leaf = match self {
+            TypeTag::Vector(_) => false,
+            TypeTag::Struct(s) => s.type_args.is_empty(),
+            _ => true,
+        };
+        if leaf {
+            return true;
+        }
         // Counted first: the node bound also bounds the depth recursion.
         self.preorder().take(MAX_TYPE_NODES + 1).count() <= MAX_TYPE_NODES && self.depth() <= MAX_TYPE_DEPTH
     }

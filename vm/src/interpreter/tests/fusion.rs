@@ -448,3 +448,38 @@ fn a_block_is_charged_through_its_control_transfer() {
     assert_eq!(compiled.unspent(3), 0);
     assert_eq!(compiled.unspent(6), through(7, 8));
 }
+
+#[test]
+fn generic_code_fuses_without_changing_gas_or_locations() {
+    let generic_world = |fused: bool| {
+        FUSION.with(|f| f.set(fused));
+        let mut world = World::new();
+        world.publish(assemble("module 0x2::usd\nstruct USD has drop { dummy: bool }\n").unwrap()).unwrap();
+        world.publish(assemble(include_str!("../../../tests/data/generic_coin.rasm")).unwrap()).unwrap();
+        FUSION.with(|f| f.set(true));
+        world
+    };
+    let (mut fused, mut plain) = (generic_world(true), generic_world(false));
+    let generic_globals =
+        all_ops(&fused).filter(|op| matches!(op, Op::GlobalRead(f) | Op::GlobalWrite(f) if f.generic));
+    assert!(generic_globals.count() >= 4, "transfer's and credit's generic global sequences are fused");
+    let usd = resin_state::type_tag::TypeTag::parse("0x2::usd::USD").unwrap();
+    let coin_tx = |sender: u64, function: &str, args: Vec<Value>| Transaction {
+        sender: AccountAddress::from_u64(sender),
+        module: ModuleId::new(AccountAddress::from_u64(4), "coin"),
+        function: function.into(),
+        args,
+        gas_limit: 10_000,
+        type_args: vec![usd.clone()],
+    };
+    for t in
+        [coin_tx(0xA, "register", vec![]), coin_tx(0xB, "register", vec![]), coin_tx(0xA, "mint", vec![Value::U64(50)])]
+    {
+        assert_eq!(fused.execute(&t), plain.execute(&t));
+    }
+    let to = |n: u64| Value::Address(AccountAddress::from_u64(n));
+    for (args, succeeds) in [(vec![to(0xB), Value::U64(20)], true), (vec![to(0xB), Value::U64(99)], false)] {
+        let receipt = same_at_every_limit(&fused, &plain, &coin_tx(0xA, "transfer", args));
+        assert_eq!(receipt.status.is_success(), succeeds, "{receipt:?}");
+    }
+}
