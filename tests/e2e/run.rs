@@ -11,6 +11,22 @@ fn the_tour_script_output_is_pinned() {
 }
 
 #[test]
+fn the_currencies_example_output_is_pinned() {
+    let out = resin_out(&["run", "examples/currencies.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // The USD and EUR transfers of the block take one lane per currency.
+    assert!(
+        out.stdout.contains(
+            "block of 4 txs: 2 lanes, 2 dependencies (0 across lanes)\n  lane 0: [7] [9]\n  lane 1: [8] [10]\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    insta::assert_snapshot!("currencies", without_timings(&out.stdout));
+}
+
+#[test]
 fn the_quickstart_runs_a_parallel_block_and_reports_throughput() {
     let out = resin_out(&["run", "examples/quickstart.rsx", "--threads", "2"]);
     out.expect_code(0);
