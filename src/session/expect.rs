@@ -113,7 +113,11 @@ impl Session {
             let how = if wanted == 0 { String::new() } else { format!(" (write {resource}<{}>)", params.join(", ")) };
             return Err(origin.error(
                 span,
-                format!("`{id}::{resource}` takes {wanted} type argument(s), {} given{how}", type_args.len()),
+                format!(
+                    "`{id}::{resource}` takes {wanted} type argument{}, {} given{how}",
+                    if wanted == 1 { "" } else { "s" },
+                    type_args.len()
+                ),
             ));
         }
         let args = self.resolve_type_args(type_args, span, origin)?;

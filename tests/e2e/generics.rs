@@ -135,7 +135,10 @@ fn bad_type_arguments_are_clear_errors_with_a_location() {
         ("call alice gcoin::copyable<usd::USD>", "requires [copy]"),
         ("call alice gcoin::transfer<&u64> bob 1", "`&u64` is not a type"),
         ("call alice usd::transfer<u8> bob 1", "0x2::usd has no function `transfer`"),
-        ("expect field alice gcoin::Balance.coin.value == 1", "takes 1 type argument(s), 0 given (write Balance<T0>)"),
+        (
+            "expect field alice gcoin::Balance.coin.value == 1",
+            "`0x7::gcoin::Balance` takes 1 type argument, 0 given (write Balance<T0>)",
+        ),
     ];
     for (line, wanted) in cases {
         // Three lines of setup, then the line under test on line 4.

@@ -188,15 +188,15 @@ fn bad_type_arguments_are_refused_with_a_reason() {
     let tag = |text: &str| TypeTag::parse(text).unwrap();
 
     let none = refusal(&world, &with("register", vec![]));
-    assert!(none.contains("takes 1 type arguments, 0 given"), "{none}");
+    assert!(none.contains("takes 1 type argument, 0 given"), "{none}");
     let two = refusal(&world, &with("register", vec![usd(), eur()]));
-    assert!(two.contains("takes 1 type arguments, 2 given"), "{two}");
+    assert!(two.contains("takes 1 type argument, 2 given"), "{two}");
     let unknown = refusal(&world, &with("register", vec![tag("0x2::usd::YEN")]));
     assert!(unknown.contains("`0x2::usd::YEN` is not published"), "{unknown}");
     let no_module = refusal(&world, &with("register", vec![tag("0x9::nowhere::X")]));
     assert!(no_module.contains("`0x9::nowhere::X` is not published"), "{no_module}");
     let arity = refusal(&world, &with("register", vec![tag("0x4::coin::Coin")]));
-    assert!(arity.contains("`0x4::coin::Coin` takes 1 type arguments, 0 given"), "{arity}");
+    assert!(arity.contains("`0x4::coin::Coin` takes 1 type argument, 0 given"), "{arity}");
     let nested = refusal(&world, &with("register", vec![tag("vector<0x2::usd::YEN>")]));
     assert!(nested.contains("`0x2::usd::YEN` is not published"), "{nested}");
 

@@ -22,7 +22,7 @@ pub(super) fn check_type_args(
     let name = || format!("{module}::{}", function.name);
     if tags.len() != function.type_params.len() {
         let name = name();
-        return Err(format!("`{name}` takes {} type arguments, {} given", function.type_params.len(), tags.len()));
+        return Err(format!("`{name}` takes {}, {} given", type_arguments(function.type_params.len()), tags.len()));
     }
     for (i, (tag, required)) in tags.iter().zip(&function.type_params).enumerate() {
         // Checked before any walk: a deserialized tag has not been through the parser.
@@ -58,13 +58,8 @@ fn abilities(code: &CodeCache, tag: &TypeTag) -> Result<Abilities, String> {
 fn struct_abilities(code: &CodeCache, tag: &StructTag) -> Result<Abilities, String> {
     let def = find_struct(code, tag).ok_or_else(|| format!("type `{tag}` is not published"))?;
     if def.type_params.len() != tag.type_args.len() {
-        return Err(format!(
-            "`{}::{}` takes {} type arguments, {} given",
-            tag.module,
-            tag.name,
-            def.type_params.len(),
-            tag.type_args.len()
-        ));
+        let wanted = type_arguments(def.type_params.len());
+        return Err(format!("`{}::{}` takes {wanted}, {} given", tag.module, tag.name, tag.type_args.len()));
     }
     let mut has = def.abilities;
     for (arg, param) in tag.type_args.iter().zip(&def.type_params) {
@@ -96,4 +91,9 @@ fn granted_by(arg: Abilities) -> Abilities {
 /// The published definition a struct tag names.
 pub(super) fn find_struct<'c>(code: &'c CodeCache, tag: &StructTag) -> Option<&'c LoadedStruct> {
     code.loaded(&tag.module)?.struct_by_name(&tag.name)
+}
+
+/// `1 type argument`, `2 type arguments`.
+fn type_arguments(count: usize) -> String {
+    format!("{count} type argument{}", if count == 1 { "" } else { "s" })
 }
