@@ -2,6 +2,7 @@
 //! script command `transfers`. One generator, so a block a script runs and a
 //! block the bench times are built the same way.
 
+use resin_state::type_tag::TypeTag;
 use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
 
 /// The gas limit of a transaction the CLI builds when the script names none.
@@ -101,6 +102,19 @@ pub fn pattern_block(
         .collect()
 }
 
+/// `block` with every call moved to `module`'s function of the same name,
+/// generic over a currency: call `i` is instantiated with
+/// `currencies[i % currencies.len()]`. Senders, arguments and gas limits are
+/// kept, so a block of `0x1::coin` transfers becomes the same transfers
+/// through `0x1::generic_coin::transfer<T>`. `currencies` must not be empty.
+pub fn in_currencies(block: Vec<Transaction>, module: &ModuleId, currencies: &[TypeTag]) -> Vec<Transaction> {
+    block
+        .into_iter()
+        .zip(currencies.iter().cycle())
+        .map(|(tx, currency)| Transaction { module: module.clone(), type_args: vec![currency.clone()], ..tx })
+        .collect()
+}
+
 /// A transaction calling `module::function` as `sender`.
 pub fn coin_call(module: &ModuleId, function: &str, sender: AccountAddress, args: Vec<Value>) -> Transaction {
     Transaction {
@@ -144,6 +158,26 @@ mod tests {
         }
         let senders: std::collections::BTreeSet<_> = chain.iter().map(|tx| tx.sender).collect();
         assert!(senders.len() > 40, "the walk visits most accounts: {}", senders.len());
+    }
+
+    #[test]
+    fn currencies_keep_the_transfers_and_alternate() {
+        use resin_state::type_tag::StructTag;
+        let accounts: Vec<AccountAddress> = (0..20).map(AccountAddress::from_u64).collect();
+        let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
+        let generic = ModuleId::new(AccountAddress::from_u64(1), "generic_coin");
+        let tag = |a: u64, name: &str| {
+            TypeTag::Struct(Box::new(StructTag::new(ModuleId::new(AccountAddress::from_u64(a), "m"), name, vec![])))
+        };
+        let (usd, eur) = (tag(2, "USD"), tag(3, "EUR"));
+        let block = pattern_block(&coin, &accounts, 9, 4, 11, Pattern::P2p);
+        let moved = in_currencies(block.clone(), &generic, &[usd.clone(), eur.clone()]);
+        assert_eq!(moved.len(), 9);
+        for (i, (a, b)) in block.iter().zip(&moved).enumerate() {
+            assert_eq!((a.sender, &a.function, &a.args, a.gas_limit), (b.sender, &b.function, &b.args, b.gas_limit));
+            assert_eq!(b.module, generic);
+            assert_eq!(b.type_args, vec![if i % 2 == 0 { usd.clone() } else { eur.clone() }]);
+        }
     }
 
     #[test]

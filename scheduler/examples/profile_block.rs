@@ -7,19 +7,32 @@
 //! `cargo build --release -p resin-scheduler --example profile_block`, then
 //! `valgrind --tool=callgrind --toggle-collect='*measured*' target/release/examples/profile_block [txs] [threads]`
 //! (threads 0, the default, runs the in-order engine on one thread).
+//!
+//! A third argument `generic` sends the same transfers through
+//! `0x1::generic_coin::transfer<T>`, alternating two currencies
+//! (`0x4::cur::USD` and `EUR`, from the scheduler's test data), each account
+//! funded in both: what a generic call costs over the monomorphic one.
 
 #[path = "../benches/transfer_tx.rs"]
 mod transfer_tx;
 
 use resin_scheduler::{BlockExecutor, BlockOutput, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
+use resin_state::type_tag::{StructTag, TypeTag};
 use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
+
+const CURRENCIES: &str = include_str!("../tests/data/currencies.rasm");
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let txs: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000).max(2);
     let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+    let generic = args.next().is_some_and(|a| a == "generic");
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
+    let generic_coin = ModuleId::new(AccountAddress::from_u64(1), "generic_coin");
+    let cur = ModuleId::new(AccountAddress::from_u64(4), "cur");
+    let currencies: Vec<TypeTag> =
+        ["USD", "EUR"].map(|name| TypeTag::Struct(Box::new(StructTag::new(cur.clone(), name, Vec::new())))).into();
     let mut code = CodeCache::new();
     let modules = match resin_stdlib::modules() {
         Ok(modules) => modules,
@@ -30,11 +43,24 @@ fn main() {
             return eprintln!("cannot publish the standard library: {e}");
         }
     }
-    let balance = TypeId::of(&coin, "Balance");
+    match resin_format::assembler::assemble(CURRENCIES).map(|m| code.publish(m)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return eprintln!("cannot publish the currencies: {e}"),
+        Err(e) => return eprintln!("cannot assemble the currencies: {e}"),
+    }
+    let balances: Vec<TypeId> = if generic {
+        let balance =
+            |c: &TypeTag| TypeId::of_struct(&StructTag::new(generic_coin.clone(), "Balance", vec![c.clone()]));
+        currencies.iter().map(balance).collect()
+    } else {
+        vec![TypeId::of(&coin, "Balance")]
+    };
     // As the VM would hold a balance it wrote (flat).
     let funded = Value::Struct(vec![Value::Struct(vec![Value::U64(1_000_000)])]).compact();
-    let entries =
-        (0..txs).map(|a| (ResourceKey { address: AccountAddress::from_u64(a), ty: balance }, funded.clone())).collect();
+    let entries = (0..txs)
+        .flat_map(|a| balances.iter().map(move |&ty| ResourceKey { address: AccountAddress::from_u64(a), ty }))
+        .map(|key| (key, funded.clone()))
+        .collect();
     let mut state = ResourceStore::from_entries(entries);
     let mut seed = 0x1234_5678_u64;
     let mut block = || -> Vec<Transaction> {
@@ -45,7 +71,13 @@ fn main() {
                 seed ^= seed << 17;
                 let from = seed % txs;
                 let to = (from + 1 + (seed >> 20) % (txs - 1)) % txs;
-                transfer_tx::coin_transfer(&coin, from, to)
+                let tx = transfer_tx::coin_transfer(&coin, from, to);
+                if generic {
+                    let currency = currencies[(seed >> 40) as usize % 2].clone();
+                    Transaction { module: generic_coin.clone(), type_args: vec![currency], ..tx }
+                } else {
+                    tx
+                }
             })
             .collect()
     };

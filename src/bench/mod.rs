@@ -12,6 +12,15 @@
 //! the executors' results happen off the clock. The report is the median
 //! with min and max over the blocks; the executors must agree on every
 //! receipt and state root of every block.
+//!
+//! `p2p-generic` is `p2p`'s blocks (same seeds, same senders, receivers and
+//! amounts) sent through `0x1::generic_coin::transfer<T>` instead of
+//! `0x1::coin::transfer`, alternating between two currencies (`0x2::usd::USD`
+//! and `0x3::eur::EUR`, published in setup), each account funded in both. It
+//! prices generics: its report gives its median block time over `p2p`'s, in
+//! order and in parallel. The two currencies never conflict, so the parallel
+//! plan has fewer dependencies than `p2p`'s; the in-order ratio compares the
+//! same work transaction for transaction.
 
 mod machine;
 mod measure;
@@ -21,12 +30,13 @@ use std::io::Write;
 
 use resin_scheduler::{BlockExecutor, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
-use resin_vm::{AccountAddress, CodeCache, ModuleId, Value};
+use resin_state::type_tag::{StructTag, TypeTag};
+use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
 
 use crate::cli::{thread_count, BenchArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::stdout_error;
-use crate::workload::{coin_call, pattern_block, Pattern};
+use crate::workload::{coin_call, in_currencies, pattern_block, Pattern};
 use machine::{core_round_trip, cpu_model, Progress};
 use measure::Runner;
 use report::{BenchResult, Collected, Context};
@@ -34,33 +44,97 @@ use report::{BenchResult, Collected, Context};
 /// Coins each account starts with: enough that no generated transfer fails.
 const FUNDING: u64 = 1 << 40;
 
-const WORKLOADS: [(&str, Pattern); 3] = [("p2p", Pattern::P2p), ("hot", Pattern::Hot), ("chain", Pattern::Chain)];
+/// A workload: its name, who pays whom, and whether its transfers go
+/// through the generic coin in two currencies.
+const WORKLOADS: [(&str, Pattern, bool); 4] = [
+    ("p2p", Pattern::P2p, false),
+    ("p2p-generic", Pattern::P2p, true),
+    ("hot", Pattern::Hot, false),
+    ("chain", Pattern::Chain, false),
+];
+
+/// The generic workload's median over this one's.
+const GENERIC_BASELINE: &str = "p2p";
+
+/// The currencies of the generic workload: marker types, published by the
+/// bench (they are not the standard library's business).
+const CURRENCY_SOURCES: [(&str, &str); 2] = [
+    ("<bench>/usd.rsn", "/// A currency for `0x1::generic_coin`: only a name.\nmodule 0x2::usd {\n    struct USD has copy, drop, store {}\n}\n"),
+    ("<bench>/eur.rsn", "/// A currency for `0x1::generic_coin`: only a name.\nmodule 0x3::eur {\n    struct EUR has copy, drop, store {}\n}\n"),
+];
+
+/// `0x2::usd::USD` and `0x3::eur::EUR`.
+fn currencies() -> Vec<TypeTag> {
+    [(2, "usd", "USD"), (3, "eur", "EUR")]
+        .into_iter()
+        .map(|(a, module, name)| {
+            let module = ModuleId::new(AccountAddress::from_u64(a), module);
+            TypeTag::Struct(Box::new(StructTag::new(module, name, Vec::new())))
+        })
+        .collect()
+}
+
+/// Compiles and publishes [`CURRENCY_SOURCES`].
+fn publish_currencies(code: &mut CodeCache) -> CliResult<()> {
+    let files: Vec<_> = CURRENCY_SOURCES.iter().map(|(name, text)| resin_lang::SourceFile::new(*name, *text)).collect();
+    let result = resin_lang::compile(&files, &[]);
+    if result.diagnostics.has_errors() {
+        return Err(CliError::Other(format!(
+            "bench setup: the currencies do not compile:\n{}",
+            result.diagnostics.render(&files)
+        )));
+    }
+    for m in result.modules {
+        code.publish(m.module).map_err(|e| CliError::Other(format!("bench setup: a currency does not load: {e}")))?;
+    }
+    Ok(())
+}
+
+/// What setup leaves: the code, the coins, the accounts and their funds.
+struct Setup {
+    code: CodeCache,
+    coin: ModuleId,
+    generic_coin: ModuleId,
+    currencies: Vec<TypeTag>,
+    addresses: Vec<AccountAddress>,
+    funded: ResourceStore,
+}
 
 fn other(e: impl std::fmt::Display) -> CliError {
     CliError::Other(e.to_string())
 }
 
-/// The coin module, published, and `accounts` registered and funded accounts.
-fn setup(accounts: u64, threads: usize) -> CliResult<(CodeCache, ModuleId, Vec<AccountAddress>, ResourceStore)> {
+/// The coin modules and currencies, published, and `accounts` accounts
+/// registered and funded in the coin and in each currency of the generic coin.
+fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
     let stdlib = resin_stdlib::modules().map_err(other)?;
     let mut code = CodeCache::new();
     for m in stdlib {
         code.publish_stdlib(m.clone())
             .map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
     }
+    publish_currencies(&mut code)?;
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
+    let generic_coin = ModuleId::new(AccountAddress::from_u64(1), "generic_coin");
+    let currencies = currencies();
     let addresses: Vec<AccountAddress> = (0..accounts).map(|i| AccountAddress::from_u64(0x1_0000 + i)).collect();
     let mut state = ResourceStore::new();
     let mut executor = ParallelExecutor::new(threads).map_err(other)?;
     for function in ["register", "mint"] {
         let args = if function == "mint" { vec![Value::U64(FUNDING)] } else { Vec::new() };
         let block: Vec<_> = addresses.iter().map(|a| coin_call(&coin, function, *a, args.clone())).collect();
-        let out = executor.execute_block(&code, &mut state, &block);
-        if let Some(r) = out.receipts.iter().find(|r| !r.status.is_success()) {
-            return Err(CliError::Other(format!("bench setup: {function} failed: {:?}", r.status)));
+        let mut blocks = vec![block.clone()];
+        for currency in &currencies {
+            blocks.push(in_currencies(block.clone(), &generic_coin, std::slice::from_ref(currency)));
+        }
+        for block in blocks {
+            let out = executor.execute_block(&code, &mut state, &block);
+            if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
+                return Err(CliError::Other(format!("bench setup: {}::{function} failed: {:?}", tx.module, r.status)));
+            }
         }
     }
-    Ok((code, coin, addresses, state))
+    Ok(Setup { code, coin, generic_coin, currencies, addresses, funded: state })
 }
 
 /// A copy of `state` that shares no node with it, so that neither executor's
@@ -70,23 +144,33 @@ fn unshared(state: &ResourceStore) -> ResourceStore {
 }
 
 struct Workload<'a> {
-    code: &'a CodeCache,
-    coin: &'a ModuleId,
-    addresses: &'a [AccountAddress],
-    funded: &'a ResourceStore,
+    setup: &'a Setup,
 }
 
 impl Workload<'_> {
+    /// Block `seed` of a workload.
+    fn block(&self, args: &BenchArgs, seed: u64, pattern: Pattern, generic: bool) -> Vec<Transaction> {
+        let s = self.setup;
+        let block = pattern_block(&s.coin, &s.addresses, args.txs, 1, seed, pattern);
+        if generic {
+            in_currencies(block, &s.generic_coin, &s.currencies)
+        } else {
+            block
+        }
+    }
+
     fn run(
         &self,
         name: &str,
         pattern: Pattern,
+        generic: bool,
         args: &BenchArgs,
         threads: usize,
         progress: &mut Progress,
     ) -> CliResult<Collected> {
-        let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(self.funded) };
-        let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(self.funded) };
+        let (code, funded) = (&self.setup.code, &self.setup.funded);
+        let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded) };
+        let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded) };
         let before = core_round_trip();
         let mut c = Collected {
             par: Vec::new(),
@@ -97,24 +181,24 @@ impl Workload<'_> {
         };
         for b in 0..u64::from(args.blocks) {
             let seed = args.seed.wrapping_add(b);
-            let block = pattern_block(self.coin, self.addresses, args.txs, 1, seed, pattern);
+            let block = self.block(args, seed, pattern, generic);
             c.roots_equal &= par.state.root() == seq.state.root();
             let label = format!("{name} block {}/{}", b + 1, args.blocks);
             // Alternate which executor runs first, so that a noisy
             // neighbour or a warm cache favours neither.
             let (p, s) = if b % 2 == 0 {
                 progress.doing(format!("{label}, in order"));
-                let s = seq.run(self.code, &block);
+                let s = seq.run(code, &block);
                 progress.step();
                 progress.doing(format!("{label}, parallel"));
-                let p = par.run(self.code, &block);
+                let p = par.run(code, &block);
                 (p, s)
             } else {
                 progress.doing(format!("{label}, parallel"));
-                let p = par.run(self.code, &block);
+                let p = par.run(code, &block);
                 progress.step();
                 progress.doing(format!("{label}, in order"));
-                let s = seq.run(self.code, &block);
+                let s = seq.run(code, &block);
                 (p, s)
             };
             progress.step();
@@ -162,17 +246,18 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     }
     let mut progress = Progress::new(1 + 2 * WORKLOADS.len() as u64 * u64::from(args.blocks));
     progress.doing("funding the accounts".into());
-    let (code, coin, addresses, funded) = setup(args.accounts, threads)?;
+    let setup = setup(args.accounts, threads)?;
     progress.step();
-    let workload = Workload { code: &code, coin: &coin, addresses: &addresses, funded: &funded };
+    let workload = Workload { setup: &setup };
     let mut all_agree = true;
     let mut results = Vec::new();
-    for (name, pattern) in WORKLOADS {
-        let collected = workload.run(name, pattern, args, threads, &mut progress)?;
+    for (name, pattern, generic) in WORKLOADS {
+        let collected = workload.run(name, pattern, generic, args, threads, &mut progress)?;
         let result = BenchResult::new(name, &ctx, &collected);
         all_agree &= result.roots_equal && result.receipts_equal;
         results.push(result);
     }
+    report::compare_generic(&mut results, GENERIC_BASELINE);
     progress.finish();
     for r in &results {
         if args.json {

@@ -99,6 +99,25 @@ pub struct BenchResult {
     /// after the workload; `None` on one core.
     pub core_round_trip_ns_before: Option<f64>,
     pub core_round_trip_ns_after: Option<f64>,
+    /// For the generic workload: the monomorphic workload it is compared
+    /// with, and its median block time over that one's, parallel
+    /// (`generic_ratio`) and in order (`seq_generic_ratio`); above 1 is
+    /// slower. `None` for the other workloads.
+    pub baseline: Option<&'static str>,
+    pub generic_ratio: Option<f64>,
+    pub seq_generic_ratio: Option<f64>,
+}
+
+/// Fills in the generic workloads' ratios to `baseline` (when both ran).
+pub fn compare_generic(results: &mut [BenchResult], baseline: &'static str) {
+    let Some(base) = results.iter().find(|r| r.workload == baseline).map(|r| (r.p50_ms, r.seq_p50_ms)) else {
+        return;
+    };
+    for r in results.iter_mut().filter(|r| r.workload.ends_with("-generic")) {
+        r.baseline = Some(baseline);
+        r.generic_ratio = Some(r.p50_ms / base.0.max(1e-9));
+        r.seq_generic_ratio = Some(r.seq_p50_ms / base.1.max(1e-9));
+    }
 }
 
 /// What the workload loop collected.
@@ -185,6 +204,9 @@ impl BenchResult {
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
             core_round_trip_ns_after: c.round_trip_ns[1],
+            baseline: None,
+            generic_ratio: None,
+            seq_generic_ratio: None,
         }
     }
 
@@ -192,6 +214,7 @@ impl BenchResult {
         let what = match self.workload {
             "hot" => "every transfer pays one account (one hot key)",
             "chain" => "each transfer's receiver sends the next (one dependency chain)",
+            "p2p-generic" => "p2p's transfers through generic_coin::transfer<T>, alternating USD and EUR",
             _ => "random transfers",
         };
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -203,7 +226,7 @@ impl BenchResult {
              parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
              in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
-             {} of {} succeeded; state roots {}, receipts {} in every block\n{}",
+             {} of {} succeeded; state roots {}, receipts {} in every block\n{}{}",
             self.workload,
             rate(self.seq_tps),
             self.seq_p50_ms,
@@ -246,6 +269,12 @@ impl BenchResult {
                 ),
                 _ => String::new(),
             },
+            match (self.baseline, self.seq_generic_ratio, self.generic_ratio) {
+                (Some(base), Some(seq), Some(par)) => format!(
+                    "  generic over monomorphic ({base}), median block time: in order {seq:.3}x, parallel {par:.3}x\n"
+                ),
+                _ => String::new(),
+            },
         );
         out.write_all(text.as_bytes()).map_err(stdout_error)
     }
@@ -254,6 +283,45 @@ impl BenchResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn result(workload: &'static str, p50_ms: f64, seq_p50_ms: f64) -> BenchResult {
+        let ctx = Context { txs: 10, accounts: 2, threads: 2, cores: 2, cpu: None };
+        let c = Collected {
+            par: Vec::new(),
+            seq: Vec::new(),
+            roots_equal: true,
+            receipts_equal: true,
+            round_trip_ns: [None, None],
+        };
+        BenchResult { p50_ms, seq_p50_ms, ..BenchResult::new(workload, &ctx, &c) }
+    }
+
+    #[test]
+    fn the_generic_workload_is_priced_against_its_baseline() {
+        let mut results = vec![result("p2p", 10.0, 20.0), result("p2p-generic", 11.0, 18.0), result("hot", 5.0, 5.0)];
+        compare_generic(&mut results, "p2p");
+        assert_eq!(results[1].baseline, Some("p2p"));
+        assert!((results[1].generic_ratio.unwrap() - 1.1).abs() < 1e-9);
+        assert!((results[1].seq_generic_ratio.unwrap() - 0.9).abs() < 1e-9);
+        for r in [&results[0], &results[2]] {
+            assert_eq!((r.baseline, r.generic_ratio, r.seq_generic_ratio), (None, None, None));
+        }
+        let mut text = Vec::new();
+        results[1].print_text(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("p2p-generic: p2p's transfers through generic_coin::transfer<T>"), "{text}");
+        assert!(
+            text.contains("generic over monomorphic (p2p), median block time: in order 0.900x, parallel 1.100x"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&results[1]).unwrap();
+        assert_eq!(json["baseline"], "p2p");
+        assert!(json["generic_ratio"].is_number() && json["seq_generic_ratio"].is_number(), "{json}");
+        // Without the baseline, nothing is compared.
+        let mut alone = vec![result("p2p-generic", 1.0, 1.0)];
+        compare_generic(&mut alone, "p2p");
+        assert_eq!(alone[0].generic_ratio, None);
+    }
 
     #[test]
     fn spread_is_the_middle_value_and_the_extremes() {

@@ -10,7 +10,7 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
     out.expect_code(0);
     let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let names: Vec<&str> = lines.iter().map(|l| l["workload"].as_str().unwrap()).collect();
-    assert_eq!(names, ["p2p", "hot", "chain"]);
+    assert_eq!(names, ["p2p", "p2p-generic", "hot", "chain"]);
     for line in &lines {
         for key in ["blocks", "plan_share", "allocs_per_tx", "p50_ms", "min_ms", "max_ms", "seq_p50_ms", "speedup"] {
             assert!(line[key].is_number(), "{key} is not a number: {line}");
@@ -36,12 +36,31 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         // receipts, plan and overlay); a count of zero would mean the
         // counting allocator is not installed.
         let allocs = line["allocs_per_tx"].as_f64().unwrap();
-        assert!(0.0 < allocs && allocs <= 1.0, "at most one allocation a transfer: {line}");
+        // A generic transfer allocates ~10 times more, in the VM: resolving
+        // its entry (`generic_instance` in vm/src/loader/keys.rs, once for
+        // the keys and once to run) formats the function's name for an
+        // error message it rarely needs. The bound catches any more.
+        let most = if line["workload"] == "p2p-generic" { 16.0 } else { 1.0 };
+        assert!(0.0 < allocs && allocs <= most, "at most {most} allocations a transfer: {line}");
     }
-    assert_eq!(lines[1]["lanes"], 1, "a hot key collapses into one lane");
-    assert_eq!(lines[2]["lanes"], 1, "so does a dependency chain");
+    assert_eq!(lines[2]["lanes"], 1, "a hot key collapses into one lane");
+    assert_eq!(lines[3]["lanes"], 1, "so does a dependency chain");
     // Each transfer of a chain waits for the one before (and the walk revisits accounts).
-    assert!(lines[2]["dependencies"].as_u64().unwrap() >= 499, "{}", lines[2]);
+    assert!(lines[3]["dependencies"].as_u64().unwrap() >= 499, "{}", lines[3]);
+    // The generic workload is priced against the monomorphic one, and only it.
+    let generic = &lines[1];
+    assert_eq!(generic["baseline"], "p2p");
+    for (key, time) in [("generic_ratio", "p50_ms"), ("seq_generic_ratio", "seq_p50_ms")] {
+        let ratio = generic[key].as_f64().unwrap();
+        let expected = generic[time].as_f64().unwrap() / lines[0][time].as_f64().unwrap();
+        assert!((ratio - expected).abs() < 1e-9 * expected.max(1.0), "{key}: {ratio} {expected}");
+    }
+    for line in [&lines[0], &lines[2], &lines[3]] {
+        assert!(line["baseline"].is_null() && line["generic_ratio"].is_null(), "{line}");
+    }
+    // Two currencies that never conflict: fewer dependencies than the same
+    // transfers in one coin, never more.
+    assert!(generic["dependencies"].as_u64() <= lines[0]["dependencies"].as_u64(), "{generic}");
 }
 
 #[test]
@@ -51,7 +70,14 @@ fn bench_text_states_the_machine_and_the_method() {
     assert!(out.stdout.starts_with("machine: "), "{}", out.stdout);
     assert!(out.stdout.contains(" cores"), "{}", out.stdout);
     assert!(out.stdout.contains("2 blocks of 100 transfers per workload over 16 accounts"), "{}", out.stdout);
-    assert_eq!(out.stdout.matches("state roots equal, receipts equal in every block").count(), 3, "{}", out.stdout);
+    assert_eq!(out.stdout.matches("state roots equal, receipts equal in every block").count(), 4, "{}", out.stdout);
+    assert!(out.stdout.contains("p2p-generic: p2p's transfers through generic_coin::transfer<T>"), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("generic over monomorphic (p2p), median block time: in order ").count(),
+        1,
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("200 of 200 succeeded"), "{}", out.stdout);
     // stderr is not a terminal here: no progress bar.
     assert!(out.stderr.is_empty(), "{}", out.stderr);
