@@ -47,7 +47,7 @@ fn an_instance_is_made_once_per_type_arguments_and_shared_by_clones() {
     assert!(Arc::ptr_eq(&first, &shown));
     assert_eq!(shown.access().len(), 1);
     let refused = cache.instantiate(&id(4, "coin"), "register", &[]).unwrap_err();
-    assert!(refused.contains("takes 1 type arguments, 0 given"), "{refused}");
+    assert!(refused.contains("takes 1 type argument, 0 given"), "{refused}");
 }
 
 #[test]
