@@ -195,7 +195,9 @@ impl Session {
     }
 }
 
-/// The resolved type of a concrete type: structs by their type ids.
+/// The resolved type of a concrete type, every struct by its own type id:
+/// an instance as `Struct(id of Balance<USD>)`, which `struct_layout` can
+/// follow, where `ResolvedType::of_tag` keeps `StructInst(definition, args)`.
 fn resolved_of_tag(tag: &TypeTag) -> ResolvedType {
     match tag {
         TypeTag::Bool => ResolvedType::Bool,

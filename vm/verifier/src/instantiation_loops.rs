@@ -14,7 +14,9 @@
 //! (module dependencies are acyclic), so they add no edges.
 //!
 //! Tarjan's algorithm, iterative: a long chain of calls cannot overflow the
-//! verifier's stack.
+//! verifier's stack. (petgraph's `tarjan_scc` recurses once per node, so a
+//! hostile module of 65,535 functions calling each other in a chain could
+//! exhaust the stack through it.)
 //!
 //! Without loops, a module still reaches finitely many instantiations, but a
 //! chain of calls can grow them fast: `f0<T>` calling `f1<P<T, T>>`, which
