@@ -2,6 +2,8 @@
 //! `coin::transfer` to the published module, literals to values of the entry
 //! function's parameter types.
 
+use std::borrow::Cow;
+
 use resin_state::type_tag::{StructTag, TypeTag};
 use resin_vm::loader::{CallSignature, ResolvedType};
 use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
@@ -91,7 +93,8 @@ impl Session {
     }
 
     /// What a transaction calling `module::function` with `type_args` must
-    /// supply: the entry signature, instantiated when the function is generic.
+    /// supply: the entry signature (borrowed: most calls are not generic),
+    /// instantiated when the function is generic.
     fn call_signature(
         &self,
         module: &ModuleId,
@@ -99,11 +102,11 @@ impl Session {
         type_args: &[TypeTag],
         span: Span,
         origin: &Origin,
-    ) -> CliResult<CallSignature> {
+    ) -> CliResult<Cow<'_, CallSignature>> {
         let not_entry = || origin.error(span, format!("`{module}::{function}` is not an entry function"));
         let loaded = self.state.code.function(module, function).filter(|f| f.is_entry).ok_or_else(not_entry)?;
         if loaded.type_params.is_empty() && type_args.is_empty() {
-            return Ok(loaded.signature.clone());
+            return Ok(Cow::Borrowed(&loaded.signature));
         }
         if loaded.type_params.is_empty() {
             return Err(
@@ -114,7 +117,7 @@ impl Session {
             let params: Vec<String> = (0..loaded.type_params.len()).map(|i| format!("T{i}")).collect();
             origin.error(span, format!("{reason} (write `{module}::{function}<{}>`)", params.join(", ")))
         })?;
-        Ok(instance.signature().clone())
+        Ok(Cow::Owned(instance.signature().clone()))
     }
     /// The transaction a `call` stands for, with its arguments checked
     /// against the entry function's parameters.
