@@ -30,6 +30,7 @@ pub fn disassemble(m: &Module) -> String {
         None => items.push("// malformed: the module has no module handle\nmodule #0?".to_string()),
     }
     items.extend(m.module_handles.iter().skip(1).map(|id| format!("use {}::{}", id.address, ident(&id.name))));
+    items.extend(m.friends.iter().map(|id| format!("friend {}::{}", id.address, ident(&id.name))));
 
     let struct_defs = m.structs.iter().map(|d| d.handle.index());
     for step in merge_order(m.struct_handles.len(), struct_defs) {
@@ -497,6 +498,7 @@ impl<'a> Names<'a> {
         let mode = match access.mode {
             AccessMode::Read => "read",
             AccessMode::Write => "write",
+            AccessMode::Add => "add",
         };
         let address = match access.address {
             AddressSource::Param(i) => format!("param {i}"),
@@ -511,12 +513,20 @@ impl<'a> Names<'a> {
         } else {
             format!("<{}>", self.types(&access.type_args, scope))
         };
-        format!("{mode} {resource}{args}({address})")
+        let index = match access.index {
+            None => String::new(),
+            Some(IndexSource::Param(i)) => format!("[param {i}]"),
+            Some(IndexSource::SignerOf(i)) => format!("[signer {i}]"),
+            Some(IndexSource::Any) => "[*]".to_string(),
+        };
+        format!("{mode} {resource}{args}({address}){index}")
     }
 
     fn function_def(&self, def: &FunctionDef) -> String {
         let mut text = String::new();
-        if def.visibility == Visibility::Public {
+        if def.visibility == Visibility::Friend {
+            text.push_str("public(friend) ");
+        } else if def.visibility == Visibility::Public {
             text.push_str("public ");
         }
         if def.is_entry {

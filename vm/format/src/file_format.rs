@@ -299,19 +299,44 @@ pub struct StructDef {
     pub fields: Vec<FieldDef>,
 }
 
-/// Read or write. `borrow_global`/`exists` read; `borrow_global_mut`,
-/// `move_from` and `move_to` write.
+/// How an access touches its resource. `borrow_global`/`exists` read;
+/// `borrow_global_mut`, `move_from` and `move_to` write; `counter_add` adds.
+///
+/// Two accesses to one key conflict unless both read or both add: adds to
+/// a counter commute, so transactions that only add to it may run at the
+/// same time (the engine merges their deltas in block order). A read of a
+/// counter is ordered against every add to it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AccessMode {
     Read,
     Write,
+    /// Only `counter_add`: never observes or replaces the value.
+    Add,
 }
 
 impl AccessMode {
-    /// True when an access of mode `self` is allowed by a declaration of mode `declared`.
+    /// True when an access of mode `self` is allowed by a declaration of
+    /// mode `declared`: a write allows everything; a read and an add allow
+    /// only themselves (an add-only transaction may not read, or it would
+    /// see a total that concurrent adds are still changing).
     pub fn covered_by(self, declared: AccessMode) -> bool {
-        declared == AccessMode::Write || self == AccessMode::Read
+        declared == AccessMode::Write || self == declared
+    }
+
+    /// The weakest mode covering both: equal modes stay, any two different
+    /// ones need a write.
+    pub fn join(self, other: AccessMode) -> AccessMode {
+        if self == other {
+            self
+        } else {
+            AccessMode::Write
+        }
+    }
+
+    /// Whether two accesses to one key must keep their block order.
+    pub fn conflicts_with(self, other: AccessMode) -> bool {
+        !(self == other && self != AccessMode::Write)
     }
 }
 
@@ -329,6 +354,19 @@ pub enum AddressSource {
     Any,
 }
 
+/// Where the index of a keyed access comes from: which entry of a keyed
+/// resource (`Allowance@owner[spender]`) a call touches.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum IndexSource {
+    /// The value of parameter `i` (of any type with `copy` and `drop`).
+    Param(u8),
+    /// The address of parameter `i`, of type `signer` or `&signer`.
+    SignerOf(u8),
+    /// Any index: conflicts with every keyed access to the type.
+    Any,
+}
+
 /// One symbolic access of a function's access spec.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
@@ -340,12 +378,22 @@ pub struct Access {
     /// instantiates, so `Balance<USD>` and `Balance<EUR>` are different keys.
     pub type_args: Vec<Type>,
     pub address: AddressSource,
+    /// `Some` for an entry of keyed storage (the `_keyed` global
+    /// instructions): the resource at `address[index]`. Keyed entries and
+    /// plain resources of one type are different keys, and `*` in either
+    /// place widens to every keyed entry of the type.
+    pub index: Option<IndexSource>,
 }
 
 impl Access {
     /// An access to a resource that is not generic.
     pub fn plain(mode: AccessMode, resource: StructHandleIdx, address: AddressSource) -> Self {
-        Access { mode, resource, type_args: Vec::new(), address }
+        Access { mode, resource, type_args: Vec::new(), address, index: None }
+    }
+
+    /// An access to an entry of keyed storage of a resource that is not generic.
+    pub fn keyed(mode: AccessMode, resource: StructHandleIdx, address: AddressSource, index: IndexSource) -> Self {
+        Access { mode, resource, type_args: Vec::new(), address, index: Some(index) }
     }
 }
 
@@ -373,6 +421,8 @@ pub struct FunctionHandle {
 pub enum Visibility {
     Private,
     Public,
+    /// Callable from this module and from the modules its `friends` table names.
+    Friend,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -424,6 +474,9 @@ pub struct Module {
     pub struct_instantiations: Vec<StructInstantiation>,
     /// Named by `call_generic`.
     pub function_instantiations: Vec<FunctionInstantiation>,
+    /// Since format version 3: the modules that may call this one's
+    /// `Friend` functions. Each must be at this module's address.
+    pub friends: Vec<ModuleId>,
 }
 
 impl Module {

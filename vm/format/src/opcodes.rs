@@ -307,6 +307,61 @@ opcodes! {
     0x48 MoveFromGeneric(inst: StructInstIdx) => "move_from_generic", "..., address -> ..., T", gas 4;
     0x49 MoveToGeneric(inst: StructInstIdx) => "move_to_generic", "..., &signer, T -> ...", gas 4;
     0x4A EmitGeneric(inst: StructInstIdx) => "emit_generic", "..., S<..> -> ...", gas 4;
+    // Keyed storage: an entry of this module's resource type at
+    // `address[index]`, where the index is any value with `copy` and
+    // `drop`. Keyed entries are keys of their own (the state derives one
+    // from the address and the index), so entries with different indexes
+    // never conflict. `move_to_keyed` needs no signer: the module owns its
+    // keyed storage, and the address only names whose entries they are.
+    /// Whether an entry exists at `address[index]` (a read).
+    0x50 ExistsKeyed(def: StructDefIdx) => "exists_keyed", "..., address, K -> ..., bool", gas 4;
+    /// Borrow an entry (a read); a missing one aborts.
+    0x51 ImmBorrowGlobalKeyed(def: StructDefIdx) => "imm_borrow_global_keyed", "..., address, K -> ..., &T", gas 4;
+    /// Borrow an entry mutably (a write); a missing one aborts.
+    0x52 MutBorrowGlobalKeyed(def: StructDefIdx) => "mut_borrow_global_keyed", "..., address, K -> ..., &mut T", gas 4;
+    /// Remove an entry (a write); a missing one aborts.
+    0x53 MoveFromKeyed(def: StructDefIdx) => "move_from_keyed", "..., address, K -> ..., T", gas 4;
+    /// Publish an entry at `address[index]` (a write); an existing one aborts.
+    0x54 MoveToKeyed(def: StructDefIdx) => "move_to_keyed", "..., address, K, T -> ...", gas 4;
+    0x55 ExistsKeyedGeneric(inst: StructInstIdx) => "exists_keyed_generic", "..., address, K -> ..., bool", gas 4;
+    0x56 ImmBorrowGlobalKeyedGeneric(inst: StructInstIdx) => "imm_borrow_global_keyed_generic", "..., address, K -> ..., &T", gas 4;
+    0x57 MutBorrowGlobalKeyedGeneric(inst: StructInstIdx) => "mut_borrow_global_keyed_generic", "..., address, K -> ..., &mut T", gas 4;
+    0x58 MoveFromKeyedGeneric(inst: StructInstIdx) => "move_from_keyed_generic", "..., address, K -> ..., T", gas 4;
+    0x59 MoveToKeyedGeneric(inst: StructInstIdx) => "move_to_keyed_generic", "..., address, K, T -> ...", gas 4;
+    // Counters: a resource of this module with exactly one field, an
+    // unsigned integer, to which transactions add (access mode `add`).
+    // Adds commute, so add-only transactions do not conflict; the total
+    // exceeding the field type's maximum aborts the adding transaction,
+    // exactly as in sequential execution.
+    /// Add to the counter at `address`; a missing counter aborts.
+    0x5A CounterAdd(def: StructDefIdx) => "counter_add", "..., address, int -> ...", gas 4;
+    0x5B CounterAddGeneric(inst: StructInstIdx) => "counter_add_generic", "..., address, int -> ...", gas 4;
+    /// Add to the keyed counter at `address[index]`; a missing one aborts.
+    0x5C CounterAddKeyed(def: StructDefIdx) => "counter_add_keyed", "..., address, K, int -> ...", gas 4;
+    0x5D CounterAddKeyedGeneric(inst: StructInstIdx) => "counter_add_keyed_generic", "..., address, K, int -> ...", gas 4;
+    // More vector operations (Move's `vector` module).
+    /// Destroy a vector that must be empty; a non-empty one aborts.
+    0x60 VecDestroyEmpty(elem: SignatureIdx) => "vec_destroy_empty", "..., vector<T> -> ...", gas 1;
+    /// Remove the element at an index, shifting the rest down; out of range aborts.
+    0x61 VecRemove(elem: SignatureIdx) => "vec_remove", "..., &mut vector<T>, u64 -> ..., T", gas 2;
+    /// Insert an element at an index (at most the length), shifting the rest up; past the end aborts.
+    0x62 VecInsert(elem: SignatureIdx) => "vec_insert", "..., &mut vector<T>, T, u64 -> ...", gas 2;
+    0x63 VecReverse(elem: SignatureIdx) => "vec_reverse", "..., &mut vector<T> -> ...", gas 2;
+    /// Move every element of the second vector onto the end of the first.
+    0x64 VecAppend(elem: SignatureIdx) => "vec_append", "..., &mut vector<T>, vector<T> -> ...", gas 2;
+    /// Whether an element equal to the referenced value is in the vector.
+    0x65 VecContains(elem: SignatureIdx) => "vec_contains", "..., &vector<T>, &T -> ..., bool", gas 2;
+    /// `(true, i)` for the first element equal to the referenced value, else `(false, 0)`.
+    0x66 VecIndexOf(elem: SignatureIdx) => "vec_index_of", "..., &vector<T>, &T -> ..., bool, u64", gas 2;
+    // Hashing, and the block the transaction runs in.
+    /// SHA3-256 of the bytes.
+    0x68 Sha3_256 => "sha3_256", "..., vector<u8> -> ..., vector<u8>", gas 8;
+    /// BLAKE3 (32 bytes of output) of the bytes.
+    0x69 Blake3 => "blake3", "..., vector<u8> -> ..., vector<u8>", gas 8;
+    /// The block's timestamp, in seconds; the same for every transaction of a block.
+    0x6A BlockTimestamp => "block_timestamp", "... -> ..., u64", gas 1;
+    /// The block's height.
+    0x6B BlockHeight => "block_height", "... -> ..., u64", gas 1;
 }
 
 /// The opcode with a given mnemonic, for the assembler.

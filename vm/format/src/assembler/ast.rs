@@ -84,6 +84,15 @@ pub(crate) struct AccessAst {
     /// `Balance<T0>(..)`; `None` for `Balance(..)`.
     pub type_args: Option<Vec<TypeAst>>,
     pub address: AddressAst,
+    /// `[param 1]`, `[signer 0]` or `[*]` after the address: a keyed access.
+    pub index: Option<IndexAst>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IndexAst {
+    Param(Located<Slot>),
+    SignerOf(Located<Slot>),
+    Any,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +130,8 @@ pub(crate) enum BodyLine {
 #[derive(Clone, Debug)]
 pub(crate) struct FunAst {
     pub public: bool,
+    /// `public(friend)`: callable by this module's friends.
+    pub friend: bool,
     pub entry: bool,
     pub name: Located<NameRef>,
     /// The constraints of `<T0: store, T1>`, in order.
@@ -140,6 +151,8 @@ pub(crate) struct FieldAst {
 #[derive(Clone, Debug)]
 pub(crate) enum Item {
     Module(AccountAddress, String),
+    /// `friend 0x1::other`: a module that may call `public(friend)` functions.
+    Friend(AccountAddress, String),
     Use {
         address: AccountAddress,
         name: String,

@@ -113,6 +113,7 @@ impl Builder {
                 functions: Vec::new(),
                 struct_instantiations: Vec::new(),
                 function_instantiations: Vec::new(),
+                friends: Vec::new(),
             },
             modules: HashMap::new(),
             aliases: HashMap::new(),
@@ -413,7 +414,11 @@ impl Builder {
             Some(_) => {
                 let def = FunctionDef {
                     handle: FunctionHandleIdx(handle),
-                    visibility: if fun.public { Visibility::Public } else { Visibility::Private },
+                    visibility: match (fun.public, fun.friend) {
+                        (_, true) => Visibility::Friend,
+                        (true, false) => Visibility::Public,
+                        (false, false) => Visibility::Private,
+                    },
                     is_entry: fun.entry,
                     locals: Vec::new(),
                     code: Vec::new(),
@@ -444,10 +449,16 @@ impl Builder {
             AddressAst::Const(address) => AddressSource::Const(*address),
             AddressAst::Any => AddressSource::Any,
         };
+        let index = match &access.node.index {
+            None => None,
+            Some(IndexAst::Param(slot)) => Some(IndexSource::Param(param_index(slot)?)),
+            Some(IndexAst::SignerOf(slot)) => Some(IndexSource::SignerOf(param_index(slot)?)),
+            Some(IndexAst::Any) => Some(IndexSource::Any),
+        };
         let args = access.node.type_args.as_deref().unwrap_or_default();
         let resource = self.struct_type(&access.node.resource, args.len())?;
         let type_args = self.types(args)?;
-        Ok(Access { mode: access.node.mode, resource, type_args, address })
+        Ok(Access { mode: access.node.mode, resource, type_args, address, index })
     }
 
     fn signature(&mut self, fun: &FunAst, decl: &FunDecl) -> Result<()> {
@@ -501,6 +512,7 @@ pub(crate) fn build(items: &[Located<Item>]) -> Result<Module> {
         let pos = item.pos;
         match &item.node {
             Item::Module(..) => return Err(pos.error("only one `module` header is allowed")),
+            Item::Friend(address, name) => b.m.friends.push(ModuleId::new(*address, name.clone())),
             Item::Use { address, name, alias } => {
                 b.add_module(ModuleId::new(*address, name.clone()), alias.clone(), pos)?;
             }

@@ -26,10 +26,17 @@ impl Parser {
     }
 
     pub(super) fn function(&mut self) -> Result<FunAst> {
-        let (mut public, mut entry) = (false, false);
+        let (mut public, mut entry, mut friend) = (false, false, false);
         loop {
             let pos = self.peek().pos;
             let flag = if self.eat_ident("public") {
+                if self.eat_punct('(') {
+                    if !self.eat_ident("friend") {
+                        return self.unexpected("`friend`");
+                    }
+                    self.expect_punct(')')?;
+                    friend = true;
+                }
                 &mut public
             } else if self.eat_ident("entry") {
                 &mut entry
@@ -79,17 +86,20 @@ impl Parser {
             }
         }
         let body = if self.at_punct('{') { Some(self.body()?) } else { None };
-        Ok(FunAst { public, entry, name, type_params, params, returns, access, body })
+        Ok(FunAst { public, friend, entry, name, type_params, params, returns, access, body })
     }
 
     /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`,
-    /// `read Balance(0x5)`, `write Balance<T0>(param 1)`.
+    /// `read Balance(0x5)`, `write Balance<T0>(param 1)`, keyed
+    /// `write Allowance(param 0)[param 1]`, `read Vote(param 0)[signer 1]`,
+    /// `write Token(param 0)[*]`, and `add Supply(0x1)` for a counter.
     fn access(&mut self) -> Result<Located<AccessAst>> {
-        let (word, pos) = self.ident("`read` or `write`")?;
+        let (word, pos) = self.ident("`read`, `write` or `add`")?;
         let mode = match word.as_str() {
             "read" => AccessMode::Read,
             "write" => AccessMode::Write,
-            _ => return Err(pos.error(format!("expected `read` or `write`, found `{word}`"))),
+            "add" => AccessMode::Add,
+            _ => return Err(pos.error(format!("expected `read`, `write` or `add`, found `{word}`"))),
         };
         let resource = self.name_ref(true)?;
         let type_args = if self.at_punct('<') { Some(self.type_args(0)?) } else { None };
@@ -106,7 +116,22 @@ impl Parser {
             return self.unexpected("`signer N`, `param N`, `*` or an address");
         };
         self.expect_punct(')')?;
-        Ok(Located { node: AccessAst { mode, resource, type_args, address }, pos })
+        let index = if self.eat_punct('[') {
+            let index = if self.eat_punct('*') {
+                IndexAst::Any
+            } else if self.eat_ident("signer") {
+                IndexAst::SignerOf(self.slot("a parameter name or number")?)
+            } else if self.eat_ident("param") {
+                IndexAst::Param(self.slot("a parameter name or number")?)
+            } else {
+                return self.unexpected("`signer N`, `param N` or `*`");
+            };
+            self.expect_punct(']')?;
+            Some(index)
+        } else {
+            None
+        };
+        Ok(Located { node: AccessAst { mode, resource, type_args, address, index }, pos })
     }
 
     /// A name, a number or `#N`.

@@ -104,7 +104,14 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::MutBorrowGlobal(_)
         | Instr::MoveFrom(_)
         | Instr::MoveTo(_)
-        | Instr::Emit(_) => &[K::StructDef],
+        | Instr::Emit(_)
+        | Instr::ExistsKeyed(_)
+        | Instr::ImmBorrowGlobalKeyed(_)
+        | Instr::MutBorrowGlobalKeyed(_)
+        | Instr::MoveFromKeyed(_)
+        | Instr::MoveToKeyed(_)
+        | Instr::CounterAdd(_)
+        | Instr::CounterAddKeyed(_) => &[K::StructDef],
         Instr::CallGeneric(_) => &[K::FunctionInst],
         Instr::ImmBorrowFieldGeneric(_) | Instr::MutBorrowFieldGeneric(_) => &[K::FieldInst],
         Instr::PackGeneric(_)
@@ -114,14 +121,28 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::MutBorrowGlobalGeneric(_)
         | Instr::MoveFromGeneric(_)
         | Instr::MoveToGeneric(_)
-        | Instr::EmitGeneric(_) => &[K::StructInst],
+        | Instr::EmitGeneric(_)
+        | Instr::ExistsKeyedGeneric(_)
+        | Instr::ImmBorrowGlobalKeyedGeneric(_)
+        | Instr::MutBorrowGlobalKeyedGeneric(_)
+        | Instr::MoveFromKeyedGeneric(_)
+        | Instr::MoveToKeyedGeneric(_)
+        | Instr::CounterAddGeneric(_)
+        | Instr::CounterAddKeyedGeneric(_) => &[K::StructInst],
         Instr::VecPack(..) | Instr::VecUnpack(..) => &[K::Signature, K::U64],
         Instr::VecLen(_)
         | Instr::VecImmBorrow(_)
         | Instr::VecMutBorrow(_)
         | Instr::VecPushBack(_)
         | Instr::VecPopBack(_)
-        | Instr::VecSwap(_) => &[K::Signature],
+        | Instr::VecSwap(_)
+        | Instr::VecDestroyEmpty(_)
+        | Instr::VecRemove(_)
+        | Instr::VecInsert(_)
+        | Instr::VecReverse(_)
+        | Instr::VecAppend(_)
+        | Instr::VecContains(_)
+        | Instr::VecIndexOf(_) => &[K::Signature],
         Instr::Pop
         | Instr::Ret
         | Instr::LdTrue
@@ -153,7 +174,11 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::CastU128
         | Instr::Abort
         | Instr::Nop
-        | Instr::SignerAddress => &[],
+        | Instr::SignerAddress
+        | Instr::Sha3_256
+        | Instr::Blake3
+        | Instr::BlockTimestamp
+        | Instr::BlockHeight => &[],
     }
 }
 

@@ -41,7 +41,8 @@ fn parse_u128(body: &str) -> Option<u128> {
     u128::from_str_radix(&clean, radix).ok()
 }
 
-const ITEMS: &str = "an item (`module`, `use`, `struct`, `const`, `signature`, `struct_inst`, `fun_inst` or `fun`)";
+const ITEMS: &str =
+    "an item (`module`, `use`, `friend`, `struct`, `const`, `signature`, `struct_inst`, `fun_inst` or `fun`)";
 
 impl Parser {
     pub fn new(tokens: Vec<Token>) -> Self {
@@ -204,6 +205,12 @@ impl Parser {
                 let address = self.address()?;
                 self.expect_path_sep()?;
                 Ok(Item::Module(address, self.ident("a module name")?.0))
+            }
+            "friend" => {
+                self.bump();
+                let address = self.address()?;
+                self.expect_path_sep()?;
+                Ok(Item::Friend(address, self.ident("a module name")?.0))
             }
             "use" => {
                 self.bump();

@@ -49,13 +49,15 @@ fn assembles_the_coin_example() {
                 type_args: Vec::new(),
                 mode: AccessMode::Write,
                 resource: balance,
-                address: AddressSource::SignerOf(0)
+                address: AddressSource::SignerOf(0),
+                index: None,
             },
             Access {
                 type_args: Vec::new(),
                 mode: AccessMode::Write,
                 resource: balance,
-                address: AddressSource::Param(1)
+                address: AddressSource::Param(1),
+                index: None,
             },
         ]
     );

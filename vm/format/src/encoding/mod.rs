@@ -23,8 +23,9 @@ use wire::*;
 /// The first four bytes of every encoded module.
 pub const MAGIC: [u8; 4] = *b"RSNB";
 /// The version of the layout written by [`encode_module`]. Version 2 added
-/// generics; [`decode_module`] also reads version 1, which had none.
-pub const FORMAT_VERSION: u16 = 2;
+/// generics, version 3 keyed accesses (an index on each access) and the
+/// friend table; [`decode_module`] also reads versions 1 and 2.
+pub const FORMAT_VERSION: u16 = 3;
 /// The oldest version [`decode_module`] reads.
 pub const OLDEST_FORMAT_VERSION: u16 = 1;
 /// Magic plus version.
@@ -141,6 +142,7 @@ fn to_wire(m: &Module) -> WireModule<'static> {
                         resource: a.resource,
                         type_args: types_bytes(&a.type_args),
                         address: a.address,
+                        index: a.index,
                     })
                     .collect(),
             })
@@ -186,6 +188,7 @@ fn to_wire(m: &Module) -> WireModule<'static> {
             .iter()
             .map(|i| WireInstantiation { index: i.handle.0, type_args: types_bytes(&i.type_args) })
             .collect(),
+        friends: m.friends.clone(),
     }
 }
 
@@ -251,6 +254,7 @@ fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
                     format!("function handle {i}, access {a}, type argument {t}")
                 })?,
                 address: wire.address,
+                index: wire.index,
             });
         }
         function_handles.push(FunctionHandle {
@@ -310,5 +314,6 @@ fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
         functions,
         struct_instantiations,
         function_instantiations,
+        friends: w.friends,
     })
 }

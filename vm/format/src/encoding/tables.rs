@@ -8,11 +8,12 @@
 //! its items, so reading the seven tables in order, each as a length and then
 //! its entries, accepts the same inputs as one `WireModule::deserialize`.
 //! A version-1 body is read with version 1's entry layouts and has no
-//! instantiation tables.
+//! instantiation tables; a version-2 body has accesses without indexes and
+//! no friend table.
 
 use serde::Deserialize;
 
-use super::wire::{WireFunctionHandleV1, WireModule, WireStructHandleV1};
+use super::wire::{WireFunctionHandleV1, WireFunctionHandleV2, WireModule, WireStructHandleV1};
 use super::{DecodeError, HEADER_LEN};
 
 /// A position in the module's bytes (the whole input, header included).
@@ -81,16 +82,16 @@ impl<'a> Reader<'a> {
         Ok(self.table::<V>(entry)?.into_iter().map(Into::into).collect())
     }
 
-    /// The body of a module of format `version` (1 or 2), then a check that nothing follows it.
+    /// The body of a module of format `version` (1 to 3), then a check that nothing follows it.
     pub fn module(mut self, version: u16) -> Result<WireModule<'a>, DecodeError> {
         let v1 = version == 1;
         let module_handles = self.table("module handle")?;
         let struct_handles =
             if v1 { self.table_as::<WireStructHandleV1, _>("struct handle")? } else { self.table("struct handle")? };
-        let function_handles = if v1 {
-            self.table_as::<WireFunctionHandleV1, _>("function handle")?
-        } else {
-            self.table("function handle")?
+        let function_handles = match version {
+            1 => self.table_as::<WireFunctionHandleV1, _>("function handle")?,
+            2 => self.table_as::<WireFunctionHandleV2, _>("function handle")?,
+            _ => self.table("function handle")?,
         };
         let mut wire = WireModule {
             module_handles,
@@ -102,10 +103,14 @@ impl<'a> Reader<'a> {
             functions: self.table("function definition")?,
             struct_instantiations: Vec::new(),
             function_instantiations: Vec::new(),
+            friends: Vec::new(),
         };
         if !v1 {
             wire.struct_instantiations = self.table("struct instantiation")?;
             wire.function_instantiations = self.table("function instantiation")?;
+        }
+        if version >= 3 {
+            wire.friends = self.table("friend")?;
         }
         let count = self.rest().len();
         if count != 0 {

@@ -15,8 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::flat::ConstToken;
 use crate::file_format::{
-    Abilities, AccessMode, AddressSource, FunctionHandleIdx, ModuleHandleIdx, ModuleId, StructHandle, StructHandleIdx,
-    Visibility,
+    Abilities, AccessMode, AddressSource, FunctionHandleIdx, IndexSource, ModuleHandleIdx, ModuleId, StructHandle,
+    StructHandleIdx, Visibility,
 };
 
 /// A byte string, borrowed from the input when decoding (so errors can name its offset).
@@ -58,6 +58,8 @@ pub(super) struct WireAccess<'a> {
     #[serde(borrow)]
     pub type_args: Vec<Bytes<'a>>,
     pub address: AddressSource,
+    /// Since version 3: the index of a keyed access.
+    pub index: Option<IndexSource>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -126,12 +128,70 @@ impl<'a> From<WireFunctionHandleV1<'a>> for WireFunctionHandle<'a> {
         let access = h
             .access
             .into_iter()
-            .map(|a| WireAccess { mode: a.mode, resource: a.resource, type_args: Vec::new(), address: a.address })
+            .map(|a| WireAccess {
+                mode: a.mode,
+                resource: a.resource,
+                type_args: Vec::new(),
+                address: a.address,
+                index: None,
+            })
             .collect();
         WireFunctionHandle {
             module: h.module,
             name: h.name,
             type_params: Vec::new(),
+            params: h.params,
+            returns: h.returns,
+            access,
+        }
+    }
+}
+
+// ---- format version 2 ----
+//
+// Version 2 had generics but no keyed storage: its accesses have no index.
+
+/// A version-2 access.
+#[derive(Debug, Deserialize)]
+pub(super) struct WireAccessV2<'a> {
+    pub mode: AccessMode,
+    pub resource: StructHandleIdx,
+    #[serde(borrow)]
+    pub type_args: Vec<Bytes<'a>>,
+    pub address: AddressSource,
+}
+
+/// A version-2 function handle.
+#[derive(Debug, Deserialize)]
+pub(super) struct WireFunctionHandleV2<'a> {
+    pub module: ModuleHandleIdx,
+    pub name: String,
+    pub type_params: Vec<Abilities>,
+    #[serde(borrow)]
+    pub params: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub returns: Vec<Bytes<'a>>,
+    #[serde(borrow)]
+    pub access: Vec<WireAccessV2<'a>>,
+}
+
+impl<'a> From<WireFunctionHandleV2<'a>> for WireFunctionHandle<'a> {
+    fn from(h: WireFunctionHandleV2<'a>) -> Self {
+        let access = h
+            .access
+            .into_iter()
+            .map(|a| WireAccess {
+                mode: a.mode,
+                resource: a.resource,
+                type_args: a.type_args,
+                address: a.address,
+                index: None,
+            })
+            .collect();
+        WireFunctionHandle {
+            module: h.module,
+            name: h.name,
+            type_params: h.type_params,
             params: h.params,
             returns: h.returns,
             access,
@@ -193,4 +253,6 @@ pub(super) struct WireModule<'a> {
     /// Since version 2: `(function handle, type arguments)`.
     #[serde(borrow)]
     pub function_instantiations: Vec<WireInstantiation<'a>>,
+    /// Since version 3: the modules allowed to call `Friend` functions.
+    pub friends: Vec<ModuleId>,
 }
