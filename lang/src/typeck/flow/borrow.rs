@@ -106,6 +106,8 @@ pub enum GlobalOp {
     BorrowMut,
     Borrow,
     MoveFrom,
+    /// `counter_add`: changes the counter in place.
+    CounterAdd,
     /// A call whose access set writes (`true`) or reads the type.
     Call {
         writes: bool,
@@ -115,7 +117,9 @@ pub enum GlobalOp {
 impl GlobalOp {
     pub fn need(self) -> Need {
         match self {
-            GlobalOp::BorrowMut | GlobalOp::MoveFrom | GlobalOp::Call { writes: true } => Need::Exclusive,
+            GlobalOp::BorrowMut | GlobalOp::MoveFrom | GlobalOp::CounterAdd | GlobalOp::Call { writes: true } => {
+                Need::Exclusive
+            }
             GlobalOp::Borrow | GlobalOp::Call { writes: false } => Need::Shared,
         }
     }

@@ -183,6 +183,7 @@ pub fn global_conflict(op: GlobalOp, resource: &str, callee: Option<&str>, span:
         GlobalOp::MoveFrom => {
             format!("cannot move `{resource}` out of global storage while a reference into it is live")
         }
+        GlobalOp::CounterAdd => format!("cannot add to counter `{resource}` while a reference into it is live"),
         GlobalOp::Call { writes } => format!(
             "cannot call `{}`, which {} global `{resource}`, while a {}reference into it is live",
             callee.unwrap_or("this function"),
@@ -193,6 +194,7 @@ pub fn global_conflict(op: GlobalOp, resource: &str, callee: Option<&str>, span:
     let label = match op {
         GlobalOp::Call { .. } => "called here",
         GlobalOp::MoveFrom => "moved out here",
+        GlobalOp::CounterAdd => "added to here",
         _ => "borrowed here",
     };
     let diag = Diagnostic::new(Code::GlobalBorrowConflict, span, message).with_label_message(label);
