@@ -279,12 +279,17 @@ fn check_written(
                 && needed.mode != AccessMode::Add
                 && covers(&SemAccess { mode: AccessMode::Write, ..w.access.clone() }, needed)
         });
-        if let Some(entry) = declared_add {
-            diag = diag.with_secondary(entry.span, "declared `add`: only counter adds").with_note(
-                "an `add` entry allows only `counter_add`; reading a counter (or writing it otherwise) needs `read` or `write`",
-            );
-        }
-        diags.push(diag.with_hint(format!("add `{shown}` to the clause, or remove the clause to have it inferred")));
+        let hint = match declared_add {
+            Some(entry) => {
+                diag = diag.with_secondary(entry.span, "declared `add`: only counter adds").with_note(
+                    "an `add` entry allows only `counter_add`; reading a counter (or writing it otherwise) needs `write`, which also covers the adds",
+                );
+                let write = SemAccess { mode: AccessMode::Write, ..entry.access.clone() };
+                format!("declare `{}` instead", format::access(env, names, fun, &write))
+            }
+            None => format!("add `{shown}` to the clause, or remove the clause to have it inferred"),
+        };
+        diags.push(diag.with_hint(hint));
     }
     for entry in written {
         let used = inferred.iter().any(|needed| covers(&entry.access, needed));

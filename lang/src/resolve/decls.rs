@@ -133,18 +133,16 @@ fn friends(own: &ModuleId, module: &ast::Module, diags: &mut Vec<Diagnostic>) ->
         let id = ModuleId::new(decl.module.address.value, decl.module.name.name.clone());
         let span = decl.module.span;
         let problem = if id == *own {
-            Some(Diagnostic::new(Code::InvalidFriend, span, format!("module `{own}` cannot be its own friend"))
-                .with_label_message("this module")
-                .with_note("a module can always call its own functions"))
+            Some(
+                Diagnostic::new(Code::InvalidFriend, span, format!("module `{own}` cannot be its own friend"))
+                    .with_label_message("this module")
+                    .with_note("a module can always call its own functions"),
+            )
         } else if id.address != own.address {
             Some(
-                Diagnostic::new(
-                    Code::InvalidFriend,
-                    span,
-                    format!("friend `{id}` is not at the address of `{own}`"),
-                )
-                .with_label_message(format!("at `{}`, not `{}`", id.address, own.address))
-                .with_note("friends must be published at the module's own address"),
+                Diagnostic::new(Code::InvalidFriend, span, format!("friend `{id}` is not at the address of `{own}`"))
+                    .with_label_message(format!("at `{}`, not `{}`", id.address, own.address))
+                    .with_note("friends must be published at the module's own address"),
             )
         } else if let Some((_, first)) = out.iter().find(|(f, _)| *f == id) {
             Some(

@@ -173,15 +173,18 @@ impl<'a> Lookup<'a> {
                 let mut diag = Diagnostic::new(
                     Code::NotAFriend,
                     path.span,
-                    format!("function `{module}::{}` is `public(friend)`, and `{caller}` is not a friend of `{module}`", info.name),
+                    format!(
+                        "function `{module}::{}` is `public(friend)`, and `{caller}` is not a friend of `{module}`",
+                        info.name
+                    ),
                 )
                 .with_label_message("called from a module that is not a friend");
                 if let Some(span) = info.span {
                     diag = diag.with_secondary(span, "declared `public(friend)` here");
                 }
-                return Err(diag.with_hint(format!(
-                    "declare `friend {caller};` in `{module}`, or make the function `public`"
-                )));
+                return Err(
+                    diag.with_hint(format!("declare `friend {caller};` in `{module}`, or make the function `public`"))
+                );
             }
             Visibility::Private => {}
         }

@@ -321,7 +321,9 @@ impl FunChecker<'_> {
                     format!("`{shown}` cannot index keyed storage: {problem}"),
                 )
                 .with_label_message(format!("an index of type `{shown}`"))
-                .with_note("an index is a value whose type has `copy` and `drop`, and is neither a reference nor a `signer`"),
+                .with_note(
+                    "an index is a value whose type has `copy` and `drop`, and is neither a reference nor a `signer`",
+                ),
             );
         }
     }

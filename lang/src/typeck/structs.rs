@@ -130,7 +130,10 @@ impl FunChecker<'_> {
                 Diagnostic::new(
                     Code::MissingAbility,
                     span,
-                    format!("`{}` compares elements, so they need `drop`, but `{shown}` does not have it", builtin.name()),
+                    format!(
+                        "`{}` compares elements, so they need `drop`, but `{shown}` does not have it",
+                        builtin.name()
+                    ),
                 )
                 .with_label_message(format!("`{shown}` lacks `drop`")),
             );

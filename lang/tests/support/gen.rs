@@ -107,10 +107,7 @@ pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
         (1u64..300).prop_map(|a| AccessAddress::Literal(AddressLit { value: AccountAddress::from_u64(a), span: sp() })),
     ];
     let mode = prop::sample::select(&[AccessMode::Read, AccessMode::Write, AccessMode::Add][..]);
-    let index = prop::option::of(prop_oneof![
-        name().prop_map(AccessIndex::Name),
-        Just(AccessIndex::Wildcard(sp())),
-    ]);
+    let index = prop::option::of(prop_oneof![name().prop_map(AccessIndex::Name), Just(AccessIndex::Wildcard(sp())),]);
     let entry = (mode, path(struct_name().boxed()), type_args(), address, index).prop_map(
         |(mode, resource, type_args, address, index)| AccessEntry {
             mode,

@@ -4,6 +4,7 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
+use resin_format::file_format::AccessMode;
 
 use super::borrow::{GlobalOp, PlaceOp, RefUse};
 
@@ -184,11 +185,15 @@ pub fn global_conflict(op: GlobalOp, resource: &str, callee: Option<&str>, span:
             format!("cannot move `{resource}` out of global storage while a reference into it is live")
         }
         GlobalOp::CounterAdd => format!("cannot add to counter `{resource}` while a reference into it is live"),
-        GlobalOp::Call { writes } => format!(
+        GlobalOp::Call { mode } => format!(
             "cannot call `{}`, which {} global `{resource}`, while a {}reference into it is live",
             callee.unwrap_or("this function"),
-            if writes { "writes" } else { "reads" },
-            if writes { "" } else { "mutable " },
+            match mode {
+                AccessMode::Read => "reads",
+                AccessMode::Write => "writes",
+                AccessMode::Add => "adds to",
+            },
+            if mode == AccessMode::Read { "mutable " } else { "" },
         ),
     };
     let label = match op {

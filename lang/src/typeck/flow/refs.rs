@@ -129,9 +129,7 @@ impl Flow<'_> {
         let callee = self.env.function(fun).map(|f| f.name.clone());
         let accesses: Vec<(StructId, AccessMode)> = self.effects.of(fun).collect();
         for (resource, mode) in accesses {
-            // An add changes the counter in place: like a write, it needs
-            // no live reference into the type.
-            let op = GlobalOp::Call { writes: mode != AccessMode::Read };
+            let op = GlobalOp::Call { mode };
             conflict |= self.global_op(resource, op, callee.as_deref(), exp.span, exp.pos);
         }
         let args: Vec<Loan> = self.pop_operands(base).into_iter().flatten().collect();
