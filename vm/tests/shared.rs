@@ -14,8 +14,8 @@ use resin_format::assembler::assemble;
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::keys::{keyed_origin, AccessKey, KeyAccess, ResourceKey, TypeId};
 use resin_vm::{
-    declared_keys, describe_key, execute_transaction, execute_with_keys, AccessMode, AccountAddress, BlockContext, Change,
-    DeclaredKeys, LoadError, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
+    declared_keys, describe_key, execute_transaction, execute_with_keys, AccessMode, AccountAddress, BlockContext,
+    Change, DeclaredKeys, LoadError, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
 };
 use smallvec::smallvec;
 
@@ -120,7 +120,11 @@ fn keyed_entries_with_distinct_indexes_are_distinct_keys() {
         // The registry names the entry for printers.
         assert_eq!(keyed_origin(&key.address), Some((addr(ALICE), Value::U64(i))));
         assert_eq!(TypeId::keyed_resource(key.ty).map(|tag| tag.to_string()), Some("0x2::shared::Entry".into()));
-        assert!(describe_key(&AccessKey::Exact(key)).ends_with(&format!("@0xa[U64({i})]")), "{}", describe_key(&AccessKey::Exact(key)));
+        assert!(
+            describe_key(&AccessKey::Exact(key)).ends_with(&format!("@0xa[U64({i})]")),
+            "{}",
+            describe_key(&AccessKey::Exact(key))
+        );
     }
     assert_ne!(entry_key(1), entry_key(2));
     let a = Value::Address(addr(ALICE));
