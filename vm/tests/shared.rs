@@ -14,8 +14,9 @@ use resin_format::assembler::assemble;
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::keys::{keyed_origin, AccessKey, KeyAccess, ResourceKey, TypeId};
 use resin_vm::{
-    declared_keys, describe_key, execute_transaction, execute_with_keys, AccessMode, AccountAddress, BlockContext,
-    Change, DeclaredKeys, LoadError, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
+    declared_keys, describe_key, execute_metered, execute_transaction, execute_with_keys, AccessMode, AccountAddress,
+    BlockContext, Change, DeclaredKeys, LoadError, Metering, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction,
+    TypeTag, Value, World,
 };
 use smallvec::smallvec;
 
@@ -338,6 +339,67 @@ fn a_keyed_counter_adds_a_delta_to_its_entry() {
         success(&receipt);
         assert_eq!(changes(&receipt), vec![(key, Change::Add(1))]);
         assert_eq!(world.resources.get(&key), Some(&one_field(Value::U128(votes))));
+    }
+}
+
+#[test]
+fn a_generic_functions_keyed_keys_are_per_instantiation() {
+    let mut world = world();
+    let generic = |function: &str, args: Vec<Value>, arg: TypeTag| {
+        let mut t = tx(function, args);
+        t.type_args = vec![arg];
+        t
+    };
+    let a = Value::Address(addr(ALICE));
+    for (arg, text) in [(TypeTag::U64, "u64"), (TypeTag::Bool, "bool")] {
+        success(&world.execute(&generic("open_poll", vec![Value::U64(9)], arg.clone())));
+        let poll = generic("poll", vec![a.clone(), Value::U64(9)], arg);
+        let key = ResourceKey {
+            address: keyed_address_of(addr(ALICE), &[2, 9]),
+            ty: type_id_of(&format!("0x2::shared::GTally<{text}>[]")),
+        };
+        // The instance's declared key is the key its code adds to.
+        assert_eq!(
+            declared_keys(&world.code, &poll).unwrap().0.as_slice(),
+            &[KeyAccess { mode: AccessMode::Add, key: AccessKey::Exact(key) }]
+        );
+        let receipt = world.execute(&poll);
+        success(&receipt);
+        assert_eq!(changes(&receipt), vec![(key, Change::Add(1))]);
+        assert_eq!(world.resources.get(&key), Some(&one_field(Value::U64(1))));
+    }
+}
+
+#[test]
+fn metering_per_block_and_per_instruction_give_one_receipt() {
+    // The new instructions charge by data (elements, bytes, counter sizes);
+    // at every gas limit the receipt is the one of charging each
+    // instruction as it starts.
+    let mut world = world();
+    success(&world.execute(&tx("make", vec![Value::U64(5)])));
+    success(&world.execute(&tx("put", vec![Value::U64(6), Value::U64(40)])));
+    let a = Value::Address(addr(ALICE));
+    let txs = [
+        tx("add_twice", vec![a.clone(), Value::U64(3)]),
+        tx("add_rw", vec![a.clone(), Value::U64(3)]),
+        tx("bump_next", vec![Value::U64(5)]),
+        tx("put", vec![Value::U64(7), Value::U64(1)]),
+        tx("insert", vec![u64s(&[1, 2, 3, 4]), Value::U64(9), Value::U64(1)]),
+        tx("remove", vec![u64s(&[1, 2, 3, 4]), Value::U64(0)]),
+        tx("append", vec![u64s(&[1, 2]), u64s(&[3, 4, 5])]),
+        tx("index_of", vec![u64s(&[1, 2, 3, 4]), Value::U64(4)]),
+        tx("sha3", vec![text("some bytes to hash")]),
+    ];
+    for full in &txs {
+        let needed =
+            execute_metered(&world.code, &world.resources, full, BlockContext::default(), Metering::PerInstruction);
+        success(&needed);
+        for limit in 0..=needed.gas_used + 2 {
+            let mut t = full.clone();
+            t.gas_limit = limit;
+            let run = |metering| execute_metered(&world.code, &world.resources, &t, BlockContext::default(), metering);
+            assert_eq!(run(Metering::PerBlock), run(Metering::PerInstruction), "{} at gas {limit}", t.function);
+        }
     }
 }
 
