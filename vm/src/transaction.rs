@@ -54,6 +54,8 @@ pub enum RuntimeErrorKind {
     ShiftTooLarge,
     IndexOutOfBounds,
     PopEmptyVector,
+    /// `vec_unpack` of a vector of another length than the instruction's,
+    /// or `vec_destroy_empty` of a vector that is not empty.
     VectorLengthMismatch,
     ResourceMissing,
     ResourceAlreadyExists,

@@ -1,4 +1,5 @@
-//! Vector instructions. The element type operand is for the verifier; at run
+//! Vector instructions, and those that read a byte vector (the hashes and
+//! object addresses). The element type operand is for the verifier; at run
 //! time every vector is a `Value::Vector`.
 
 use super::globals::WorkingSet;
