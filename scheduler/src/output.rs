@@ -72,6 +72,14 @@ pub struct BlockStats {
     /// Times a lane found a predecessor in another lane unfinished and had to
     /// wait: a measure of how well the plan's estimates matched the run.
     pub cross_lane_waits: u64,
+    /// The parallel executor discarded its run on several lanes and ran the
+    /// block again in order, because a counter reached its type's maximum
+    /// (a transaction aborted with `CounterOverflow`, or adds run side by
+    /// side summed past it): the receipts and state are the in-order run's.
+    /// `threads_used`, the plan and `cross_lane_waits` describe the
+    /// discarded run; `timings.execute` covers both. Always false for the
+    /// other executors.
+    pub reexecuted: bool,
     pub timings: Timings,
 }
 
