@@ -22,7 +22,7 @@ proptest! {
     #[test]
     fn binary_round_trips(m in common::arb_module()) {
         let bytes = encode_module(&m);
-        prop_assert_eq!(&bytes[..HEADER_LEN], &[b'R', b'S', b'N', b'B', 2, 0]);
+        prop_assert_eq!(&bytes[..HEADER_LEN], &[b'R', b'S', b'N', b'B', 3, 0]);
         prop_assert_eq!(decode_module(&bytes), Ok(m));
     }
 
@@ -184,8 +184,8 @@ fn with_signature_bytes(type_bytes: &[u8]) -> Vec<u8> {
     let mut bytes = [MAGIC.as_slice(), &FORMAT_VERSION.to_le_bytes(), &[1], &[0; 32], &[1, b'm', 0, 0, 1]].concat();
     varint(type_bytes.len(), &mut bytes);
     bytes.extend_from_slice(type_bytes);
-    // Empty constant, struct, function and instantiation tables.
-    bytes.extend_from_slice(&[0, 0, 0, 0, 0]);
+    // Empty constant, struct, function, instantiation and friend tables.
+    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     bytes
 }
 
@@ -198,16 +198,59 @@ fn the_wire_layout_is_pinned() {
     let expected = [
         format!("01{address_one}016d"), // module handles: 0x1::m
         "010001530200".into(),          // struct handles: S, module 0, abilities drop, no type parameters
-        // function handles: f, no type parameters, params [&S], returns [u64], read S (no type arguments) (param 0)
-        "0100016600010409070000010103010000000000".into(),
+        // function handles: f, no type parameters, params [&S], returns [u64],
+        // read S (no type arguments) (param 0), no index
+        "010001660001040907000001010301000000000000".into(),
         "00".into(),                   // signatures: none
         "0101030102ac02".into(),       // constants: u64, one token U64(300)
         "0100010166020802".into(),     // structs: S { f: vector<u8> }
         "0100000000040b000002".into(), // functions: f, private, not entry, no locals, code: ld_const 0; ret
         "0000".into(),                 // struct and function instantiations: none
+        "00".into(),                   // friends: none
     ]
     .concat();
     assert_eq!(body, expected);
+}
+
+/// The same module as version 2 wrote it, before keyed accesses and
+/// friends: still read, so that state files holding version-2 modules keep
+/// loading.
+#[test]
+fn version_2_modules_still_decode() {
+    let m = assemble("module 0x1::m\nstruct S has drop { f: vector<u8> }\nconst K: u64 = 300\nfun f(a: &S): u64 acquires read S(param 0) {\n  ld_const K\n  ret\n}").unwrap();
+    let address_one = format!("{}01", "00".repeat(31));
+    let v2 = [
+        "52534e420200".to_string(), // RSNB, version 2
+        format!("01{address_one}016d"),
+        "010001530200".into(),
+        "0100016600010409070000010103010000000000".into(),
+        "00".into(),
+        "0101030102ac02".into(),
+        "0100010166020802".into(),
+        "0100000000040b000002".into(),
+        "0000".into(),
+    ]
+    .concat();
+    assert_eq!(decode_module(&hex::decode(v2).unwrap()), Ok(m));
+}
+
+#[test]
+fn keyed_accesses_and_friends_round_trip() {
+    let text = "module 0x1::m\nfriend 0x1::other\nstruct S has key { v: u64 }\npublic(friend) fun f(a: address, i: u64, s: &signer) acquires write S(param 0)[param 1], read S(param 0)[signer 2], add S(*)[*], add S(0x1) {\n  ret\n}";
+    let m = assemble(text).unwrap();
+    assert_eq!(m.friends, vec![ModuleId::new(AccountAddress::from_u64(1), "other")]);
+    assert_eq!(m.functions[0].visibility, Visibility::Friend);
+    let access = &m.function_handles[0].access.0;
+    assert_eq!(access[0].index, Some(IndexSource::Param(1)));
+    assert_eq!(access[1].index, Some(IndexSource::SignerOf(2)));
+    assert_eq!((access[2].mode, access[2].index), (AccessMode::Add, Some(IndexSource::Any)));
+    assert_eq!((access[3].mode, access[3].index), (AccessMode::Add, None));
+    assert_eq!(decode_module(&encode_module(&m)), Ok(m.clone()));
+    let text = disassemble(&m);
+    assert!(text.contains("friend 0x1::other"), "{text}");
+    assert!(text.contains("public(friend) fun f"), "{text}");
+    assert!(text.contains("write S(param 0)[param 1], read S(param 0)[signer 2], add S(*)[*], add S(0x1)"), "{text}");
+    assert_eq!(assemble(&text), Ok(m));
 }
 
 /// The same module as version 1 wrote it, before generics: still read, so
@@ -244,6 +287,7 @@ fn generic_types_and_instantiations_round_trip() {
         resource: StructHandleIdx(0),
         type_args: vec![Type::TypeParam(1)],
         address: AddressSource::Any,
+        index: None,
     });
     m.signatures.push(Type::Vector(Box::new(inst(vec![Type::U8]))));
     m.struct_instantiations.push(StructInstantiation { def: StructDefIdx(0), type_args: vec![t0()] });
@@ -265,7 +309,7 @@ fn decode_errors_name_what_and_where() {
     assert_eq!(decode_module(&[]), Err(DecodeError::Truncated { len: 0 }));
     assert_eq!(decode_module(b"RSNB\x01"), Err(DecodeError::Truncated { len: 5 }));
     assert_eq!(decode_module(b"\x7fELF\x02\x01"), Err(DecodeError::BadMagic { found: *b"\x7fELF" }));
-    assert_eq!(decode_module(b"RSNB\x03\x00"), Err(DecodeError::UnsupportedVersion { found: 3 }));
+    assert_eq!(decode_module(b"RSNB\x04\x00"), Err(DecodeError::UnsupportedVersion { found: 4 }));
     assert_eq!(decode_module(b"RSNB\x00\x00"), Err(DecodeError::UnsupportedVersion { found: 0 }));
     assert!(matches!(decode_module(b"RSNB\x01\x00"), Err(DecodeError::Malformed { offset: 6, .. })));
     let trailing = [good.as_slice(), &[0, 0]].concat();
@@ -273,8 +317,8 @@ fn decode_errors_name_what_and_where() {
     assert!(matches!(decode_module(&good[..good.len() - 1]), Err(DecodeError::Malformed { .. })));
 
     // The coin module ends with the last function's `ret`, then the two
-    // empty instantiation tables (a zero length each).
-    let ret = good.len() - 3;
+    // empty instantiation tables and the empty friend table (a zero length each).
+    let ret = good.len() - 4;
     let mut bad_opcode = good.clone();
     bad_opcode[ret] = 0xEE;
     let err = decode_module(&bad_opcode).unwrap_err();
@@ -309,8 +353,9 @@ fn malformed_bodies_say_which_entry_and_what_is_wrong() {
     // The first function definition's `is_entry` flag: after its handle
     // index (a varint) and its visibility tag.
     let mut bad_bool = good.clone();
-    // The two empty instantiation tables (a zero length each) follow the functions.
-    let functions_start = good.len() - 2 - encode_functions_len(&module);
+    // The two empty instantiation tables and the empty friend table (a zero
+    // length each) follow the functions.
+    let functions_start = good.len() - 3 - encode_functions_len(&module);
     bad_bool[functions_start + 1 + 1 + 1] = 7;
     let err = decode_module(&bad_bool).unwrap_err().to_string();
     assert!(err.contains("function definition 0: a boolean that is neither 0 nor 1"), "{err}");

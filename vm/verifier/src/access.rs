@@ -24,7 +24,7 @@ use super::error::{VerifyError, VerifyErrorKind};
 use super::provenance::{self, Requirement};
 use super::FunctionView;
 use resin_format::file_format::{
-    Access, AccessMode, AccessSpec, AddressSource, Module, ModuleId, StructHandleIdx, Type,
+    Access, AccessMode, AccessSpec, AddressSource, IndexSource, Module, ModuleId, StructHandleIdx, Type,
 };
 
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
@@ -54,46 +54,57 @@ pub(crate) fn infer(view: &FunctionView<'_>, cfg: &Cfg) -> Result<AccessSpec, Ve
 }
 
 /// The accesses no other one covers, in order. Equivalent to keeping each `a`
-/// with no `b != a` such that `covers(b, a)`, but decided in one pass over
-/// the accesses sorted by resource, mode and address, instead of comparing
-/// every pair: O(n log n), not O(n²) (recursive groups re-infer large sets).
+/// with no `b != a` such that `covers(b, a)`, but decided with lookups in
+/// the accesses sorted by key instead of comparing every pair: O(n log n),
+/// not O(n²) (recursive groups re-infer large sets). An access can only be
+/// covered by one of at most eight keys: its mode or `write`, its address or
+/// `*`, its index or `[*]`.
 fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
     let resources = Resources::new(module, accesses.iter().map(|a| a.resource));
-    let mut order: Vec<(Key<'_>, usize)> = accesses
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (((resources.id(a.resource), a.type_args.as_slice()), a.mode, a.address), i))
-        .collect();
-    order.sort_unstable();
-    let mut covered = vec![false; accesses.len()];
-    for group in order.chunk_by(|a, b| a.0 .0 == b.0 .0) {
-        // Within one resource: reads, then writes, each sorted by address (`*` last).
-        let reads = group.partition_point(|((_, mode, _), _)| *mode == AccessMode::Read);
-        let (read, write) = group.split_at(reads);
-        let any = |entries: &[(Key<'_>, usize)]| entries.last().is_some_and(|((_, _, a), _)| *a == AddressSource::Any);
-        let (read_any, write_any) = (any(read), any(write));
-        for (i, &((_, mode, address), index)) in group.iter().enumerate() {
-            // Another handle of the same resource, same mode and address.
-            let twin = |j: usize| group.get(j).is_some_and(|((_, m, a), _)| *m == mode && *a == address);
-            let twice = (i > 0 && twin(i - 1)) || twin(i + 1);
-            // `*` covers every other address, with a mode at least as strong.
-            let by_any = address != AddressSource::Any && (write_any || (mode == AccessMode::Read && read_any));
-            // A write covers a read of the same address.
-            let by_write = mode == AccessMode::Read && write.binary_search_by(|((_, _, a), _)| a.cmp(&address)).is_ok();
-            if let Some(flag) = covered.get_mut(index) {
-                *flag = twice || by_any || by_write;
-            }
-        }
-    }
-    accesses.iter().zip(&covered).filter(|&(_, &c)| !c).map(|(a, _)| a.clone()).collect()
+    let mut keys: Vec<(Key<'_>, usize)> = accesses.iter().enumerate().map(|(i, a)| (key(&resources, a), i)).collect();
+    keys.sort_unstable();
+    let covered_by_other = |i: usize, access: &Access| {
+        coverers(&key(&resources, access)).any(|candidate| {
+            let from = keys.partition_point(|(k, _)| *k < candidate);
+            keys.get(from..).unwrap_or_default().iter().take_while(|(k, _)| *k == candidate).any(|&(_, j)| j != i)
+        })
+    };
+    accesses.iter().enumerate().filter(|&(i, a)| !covered_by_other(i, a)).map(|(_, a)| a.clone()).collect()
 }
 
-/// An access with its resource numbered by [`Resources`] and its type arguments.
-type Key<'a> = ((u32, &'a [Type]), AccessMode, AddressSource);
+/// An access with its resource numbered by [`Resources`] and its type
+/// arguments, then its mode, address and index.
+type Key<'a> = ((u32, &'a [Type]), AccessMode, AddressSource, Option<IndexSource>);
 
-/// A declared spec as a sorted table: whether it covers an access is four
-/// binary searches (same address or `*`, read or write), where a scan would
-/// make checking n requirements against n entries O(n²).
+fn key<'a>(resources: &Resources, access: &'a Access) -> Key<'a> {
+    ((resources.id(access.resource), access.type_args.as_slice()), access.mode, access.address, access.index)
+}
+
+/// The keys of the accesses that cover one with key `needed` (itself
+/// included): the same resource, a mode covering its mode, its address or
+/// `*`, and its index or `[*]` (a keyed access is covered only by keyed
+/// ones, a plain one only by plain ones: they are different state keys).
+fn coverers<'a>(needed: &Key<'a>) -> impl Iterator<Item = Key<'a>> {
+    let &(resource, mode, address, index) = needed;
+    let modes = [mode, AccessMode::Write];
+    let addresses = [address, AddressSource::Any];
+    let indexes = [index, index.map(|_| IndexSource::Any)];
+    modes.into_iter().enumerate().flat_map(move |(m, mode)| {
+        addresses.into_iter().enumerate().flat_map(move |(a, address)| {
+            indexes.into_iter().enumerate().filter_map(move |(i, index)| {
+                // Skip the repeats when a dimension's two choices are equal.
+                let repeat = (m == 1 && mode == modes[0])
+                    || (a == 1 && address == addresses[0])
+                    || (i == 1 && index == indexes[0]);
+                (!repeat).then_some((resource, mode, address, index))
+            })
+        })
+    })
+}
+
+/// A declared spec as a sorted table: whether it covers an access is at
+/// most eight binary searches ([`coverers`]), where a scan would make
+/// checking n requirements against n entries O(n²).
 struct Declared<'a> {
     resources: Resources,
     keys: Vec<Key<'a>>,
@@ -103,8 +114,7 @@ impl<'a> Declared<'a> {
     fn new(module: &Module, declared: &'a [Access], needed: &[Access]) -> Self {
         let handles = declared.iter().chain(needed).map(|a| a.resource);
         let resources = Resources::new(module, handles);
-        let mut keys: Vec<Key<'a>> =
-            declared.iter().map(|d| ((resources.id(d.resource), d.type_args.as_slice()), d.mode, d.address)).collect();
+        let mut keys: Vec<Key<'a>> = declared.iter().map(|d| key(&resources, d)).collect();
         keys.sort_unstable();
         Declared { resources, keys }
     }
@@ -112,13 +122,7 @@ impl<'a> Declared<'a> {
     /// Same as `declared.iter().any(|d| covers(module, d, needed))`, for a
     /// `needed` among those given to [`Declared::new`].
     fn covers(&self, needed: &Access) -> bool {
-        let id = (self.resources.id(needed.resource), needed.type_args.as_slice());
-        let modes: &[AccessMode] = match needed.mode {
-            AccessMode::Read => &[AccessMode::Read, AccessMode::Write],
-            AccessMode::Write => &[AccessMode::Write],
-        };
-        let has = |key: Key<'_>| self.keys.binary_search(&key).is_ok();
-        modes.iter().any(|&mode| has((id, mode, needed.address)) || has((id, mode, AddressSource::Any)))
+        coverers(&key(&self.resources, needed)).any(|k| self.keys.binary_search(&k).is_ok())
     }
 }
 
@@ -190,13 +194,20 @@ fn covers(module: &Module, declared: &Access, needed: &Access) -> bool {
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
+        && match (declared.index, needed.index) {
+            (None, None) => true,
+            (Some(IndexSource::Any), Some(_)) => true,
+            (Some(d), Some(n)) => d == n,
+            _ => false,
+        }
 }
 
 fn describe(module: &Module, requirement: &Requirement) -> String {
     let access = &requirement.access;
     let mode = match access.mode {
-        resin_format::file_format::AccessMode::Read => "read",
-        resin_format::file_format::AccessMode::Write => "write",
+        AccessMode::Read => "read",
+        AccessMode::Write => "write",
+        AccessMode::Add => "add",
     };
     let resource = match identity(module, access.resource) {
         Some((id, name)) if access.type_args.is_empty() => format!("{id}::{name}"),
@@ -216,7 +227,13 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         let owner = module.module_handles.get(callee.module.index()).map(ToString::to_string).unwrap_or_default();
         format!(" (via call to {owner}::{})", callee.name)
     });
-    format!("{mode} {resource} @ {address}{}", via.unwrap_or_default())
+    let index = match access.index {
+        None => String::new(),
+        Some(IndexSource::Param(i)) => format!(" [param {i}]"),
+        Some(IndexSource::SignerOf(i)) => format!(" [signer of param {i}]"),
+        Some(IndexSource::Any) => " [*]".to_string(),
+    };
+    format!("{mode} {resource} @ {address}{index}{}", via.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -234,20 +251,14 @@ mod tests {
             abilities: Abilities::EMPTY,
         };
         Module {
-            struct_instantiations: Vec::new(),
-            function_instantiations: Vec::new(),
             module_handles: vec![ModuleId::new(Default::default(), "m")],
             struct_handles: vec![handle("R"), handle("R"), handle("S")],
-            function_handles: Vec::new(),
-            signatures: Vec::new(),
-            constants: Vec::new(),
-            structs: Vec::new(),
-            functions: Vec::new(),
+            ..Module::default()
         }
     }
 
     fn access() -> impl Strategy<Value = Access> {
-        let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write)];
+        let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)];
         let resource = prop_oneof![Just(0u16), Just(1), Just(2), Just(9)].prop_map(StructHandleIdx);
         let address = prop_oneof![
             Just(AddressSource::Any),
@@ -256,11 +267,18 @@ mod tests {
         ];
         // Type arguments from a small set, so equal and different ones both occur.
         let type_args = prop_oneof![Just(vec![]), Just(vec![Type::U64]), Just(vec![Type::TypeParam(0)])];
-        (mode, resource, address, type_args).prop_map(|(mode, resource, address, type_args)| Access {
+        let index = prop_oneof![
+            Just(None),
+            Just(Some(IndexSource::Any)),
+            (0u8..2).prop_map(|i| Some(IndexSource::Param(i))),
+            Just(Some(IndexSource::SignerOf(0)))
+        ];
+        (mode, resource, address, type_args, index).prop_map(|(mode, resource, address, type_args, index)| Access {
             type_args,
             mode,
             resource,
             address,
+            index,
         })
     }
 

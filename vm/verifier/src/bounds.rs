@@ -111,6 +111,27 @@ fn check_module_handles(module: &Module) -> Result<(), VerifyErrorKind> {
             return Err(VerifyErrorKind::DuplicateModuleHandle { module: id.to_string().into() });
         }
     }
+    check_friends(module)
+}
+
+/// Friends are other modules at this module's address (a package shares
+/// an address, so friendship cannot reach into another account's code),
+/// each listed once.
+fn check_friends(module: &Module) -> Result<(), VerifyErrorKind> {
+    let Some(this) = module.self_id() else { return Ok(()) };
+    let mut seen = BTreeSet::new();
+    for friend in &module.friends {
+        identifier(&friend.name)?;
+        if friend == this {
+            return Err(VerifyErrorKind::FriendIsSelf);
+        }
+        if friend.address != this.address {
+            return Err(VerifyErrorKind::FriendAtOtherAddress { friend: friend.to_string().into() });
+        }
+        if !seen.insert(friend) {
+            return Err(VerifyErrorKind::DuplicateFriend { friend: friend.to_string().into() });
+        }
+    }
     Ok(())
 }
 
@@ -274,8 +295,21 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
             in_range("field", usize::from(field.field), fields)?;
         }
         Call(f) => in_range("function handle", f.index(), module.function_handles.len())?,
-        Pack(d) | Unpack(d) | Exists(d) | ImmBorrowGlobal(d) | MutBorrowGlobal(d) | MoveFrom(d) | MoveTo(d)
-        | Emit(d) => in_range("struct definition", d.index(), module.structs.len())?,
+        Pack(d)
+        | Unpack(d)
+        | Exists(d)
+        | ImmBorrowGlobal(d)
+        | MutBorrowGlobal(d)
+        | MoveFrom(d)
+        | MoveTo(d)
+        | Emit(d)
+        | ExistsKeyed(d)
+        | ImmBorrowGlobalKeyed(d)
+        | MutBorrowGlobalKeyed(d)
+        | MoveFromKeyed(d)
+        | MoveToKeyed(d)
+        | CounterAdd(d)
+        | CounterAddKeyed(d) => in_range("struct definition", d.index(), module.structs.len())?,
         VecPack(s, _)
         | VecUnpack(s, _)
         | VecLen(s)
@@ -283,7 +317,14 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         | VecMutBorrow(s)
         | VecPushBack(s)
         | VecPopBack(s)
-        | VecSwap(s) => in_range("signature", s.index(), module.signatures.len())?,
+        | VecSwap(s)
+        | VecDestroyEmpty(s)
+        | VecRemove(s)
+        | VecInsert(s)
+        | VecReverse(s)
+        | VecAppend(s)
+        | VecContains(s)
+        | VecIndexOf(s) => in_range("signature", s.index(), module.signatures.len())?,
         CallGeneric(f) => in_range("function instantiation", f.index(), module.function_instantiations.len())?,
         PackGeneric(i)
         | UnpackGeneric(i)
@@ -292,7 +333,14 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         | MutBorrowGlobalGeneric(i)
         | MoveFromGeneric(i)
         | MoveToGeneric(i)
-        | EmitGeneric(i) => in_range("struct instantiation", i.index(), module.struct_instantiations.len())?,
+        | EmitGeneric(i)
+        | ExistsKeyedGeneric(i)
+        | ImmBorrowGlobalKeyedGeneric(i)
+        | MutBorrowGlobalKeyedGeneric(i)
+        | MoveFromKeyedGeneric(i)
+        | MoveToKeyedGeneric(i)
+        | CounterAddGeneric(i)
+        | CounterAddKeyedGeneric(i) => in_range("struct instantiation", i.index(), module.struct_instantiations.len())?,
         ImmBorrowFieldGeneric(field) | MutBorrowFieldGeneric(field) => {
             let len = module.struct_instantiations.len();
             in_range("struct instantiation", field.owner.index(), len)?;
@@ -301,7 +349,8 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         }
         Pop | Ret | LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | ReadRef | WriteRef | FreezeRef | Add | Sub
         | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not | Eq | Neq | Lt | Gt | Le | Ge
-        | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress => {}
+        | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress | Sha3_256 | Blake3 | BlockTimestamp
+        | BlockHeight => {}
     }
     Ok(())
 }
@@ -336,12 +385,20 @@ fn struct_handle_of(module: &Module, def: StructDefIdx) -> Option<&resin_format:
     module.structs.get(def.index()).and_then(|d| module.struct_handle(d.handle))
 }
 
-/// The eleven generic opcodes (0x40-0x4A).
+/// The generic opcodes: 0x40-0x4A, and the generic forms of the keyed and
+/// counter instructions.
 fn instr_is_generic(instr: &Instr) -> bool {
     use Instr::*;
     matches!(
         instr,
         CallGeneric(_)
+            | ExistsKeyedGeneric(_)
+            | ImmBorrowGlobalKeyedGeneric(_)
+            | MutBorrowGlobalKeyedGeneric(_)
+            | MoveFromKeyedGeneric(_)
+            | MoveToKeyedGeneric(_)
+            | CounterAddGeneric(_)
+            | CounterAddKeyedGeneric(_)
             | PackGeneric(_)
             | UnpackGeneric(_)
             | ImmBorrowFieldGeneric(_)

@@ -245,6 +245,8 @@ pub enum VerifyErrorKind {
     BorrowGlobalWhileMutablyBorrowed { resource: Box<str>, borrow: Borrower },
     #[error("`move_from` of `{resource}` while a reference into global `{resource}` is live ({borrow})")]
     MoveFromWhileBorrowed { resource: Box<str>, borrow: Borrower },
+    #[error("`counter_add` to `{resource}` while a reference into global `{resource}` is live ({borrow})")]
+    CounterAddWhileBorrowed { resource: Box<str>, borrow: Borrower },
     #[error("call to `{callee}`, which may {} global `{resource}`, while a {} into it is live ({borrow})", if *writes { "write" } else { "read" }, if *writes { "reference" } else { "`&mut`" })]
     CallWhileGlobalBorrowed { callee: Box<str>, resource: Box<str>, writes: bool, borrow: Borrower },
 
@@ -255,6 +257,20 @@ pub enum VerifyErrorKind {
     GlobalOnForeignType { instruction: &'static str, name: Box<str> },
     #[error("`emit` of `{name}`, which lacks `drop` and `store`")]
     EventMissingAbilities { name: Box<str> },
+    #[error("`{instruction}` on `{name}`, which is not a counter (a counter has exactly one field, of an unsigned integer type)")]
+    NotACounter { instruction: &'static str, name: Box<str> },
+    #[error(
+        "`{instruction}` with an index of type `{ty}`, which lacks `{missing}` (an index needs `copy` and `drop`)"
+    )]
+    IndexMissingAbilities { instruction: &'static str, ty: Box<str>, missing: Abilities },
+
+    // ---- friends ----
+    #[error("friend `{friend}` is not at this module's address (friends share an address)")]
+    FriendAtOtherAddress { friend: Box<str> },
+    #[error("module names itself as a friend")]
+    FriendIsSelf,
+    #[error("friend `{friend}` is declared twice")]
+    DuplicateFriend { friend: Box<str> },
 
     // ---- generics (bounds, signatures) ----
     #[error("type parameter T{index} out of range ({count} type parameters in scope)")]

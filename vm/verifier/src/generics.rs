@@ -62,8 +62,21 @@ pub(crate) fn function_inst(
 pub(crate) fn struct_operand<'m>(module: &'m Module, instr: &Instr) -> Option<(StructDefIdx, &'m [Type])> {
     use Instr::*;
     match instr {
-        Pack(d) | Unpack(d) | Exists(d) | ImmBorrowGlobal(d) | MutBorrowGlobal(d) | MoveFrom(d) | MoveTo(d)
-        | Emit(d) => Some((*d, &[])),
+        Pack(d)
+        | Unpack(d)
+        | Exists(d)
+        | ImmBorrowGlobal(d)
+        | MutBorrowGlobal(d)
+        | MoveFrom(d)
+        | MoveTo(d)
+        | Emit(d)
+        | ExistsKeyed(d)
+        | ImmBorrowGlobalKeyed(d)
+        | MutBorrowGlobalKeyed(d)
+        | MoveFromKeyed(d)
+        | MoveToKeyed(d)
+        | CounterAdd(d)
+        | CounterAddKeyed(d) => Some((*d, &[])),
         ImmBorrowField(f) | MutBorrowField(f) => Some((f.owner, &[])),
         PackGeneric(i)
         | UnpackGeneric(i)
@@ -72,7 +85,14 @@ pub(crate) fn struct_operand<'m>(module: &'m Module, instr: &Instr) -> Option<(S
         | MutBorrowGlobalGeneric(i)
         | MoveFromGeneric(i)
         | MoveToGeneric(i)
-        | EmitGeneric(i) => struct_inst(module, *i).map(|s| (s.def_idx, s.args)),
+        | EmitGeneric(i)
+        | ExistsKeyedGeneric(i)
+        | ImmBorrowGlobalKeyedGeneric(i)
+        | MutBorrowGlobalKeyedGeneric(i)
+        | MoveFromKeyedGeneric(i)
+        | MoveToKeyedGeneric(i)
+        | CounterAddGeneric(i)
+        | CounterAddKeyedGeneric(i) => struct_inst(module, *i).map(|s| (s.def_idx, s.args)),
         ImmBorrowFieldGeneric(f) | MutBorrowFieldGeneric(f) => {
             struct_inst(module, f.owner).map(|s| (s.def_idx, s.args))
         }
@@ -93,7 +113,14 @@ pub(crate) fn instr_types<'m>(module: &'m Module, instr: &Instr) -> &'m [Type] {
         | MutBorrowGlobalGeneric(i)
         | MoveFromGeneric(i)
         | MoveToGeneric(i)
-        | EmitGeneric(i) => module.struct_instantiations.get(i.index()).map_or(&[], |i| &i.type_args),
+        | EmitGeneric(i)
+        | ExistsKeyedGeneric(i)
+        | ImmBorrowGlobalKeyedGeneric(i)
+        | MutBorrowGlobalKeyedGeneric(i)
+        | MoveFromKeyedGeneric(i)
+        | MoveToKeyedGeneric(i)
+        | CounterAddGeneric(i)
+        | CounterAddKeyedGeneric(i) => module.struct_instantiations.get(i.index()).map_or(&[], |i| &i.type_args),
         ImmBorrowFieldGeneric(f) | MutBorrowFieldGeneric(f) => {
             module.struct_instantiations.get(f.owner.index()).map_or(&[], |i| &i.type_args)
         }
@@ -104,7 +131,14 @@ pub(crate) fn instr_types<'m>(module: &'m Module, instr: &Instr) -> &'m [Type] {
         | VecMutBorrow(s)
         | VecPushBack(s)
         | VecPopBack(s)
-        | VecSwap(s) => module.signatures.get(s.index()).map_or(&[], std::slice::from_ref),
+        | VecSwap(s)
+        | VecDestroyEmpty(s)
+        | VecRemove(s)
+        | VecInsert(s)
+        | VecReverse(s)
+        | VecAppend(s)
+        | VecContains(s)
+        | VecIndexOf(s) => module.signatures.get(s.index()).map_or(&[], std::slice::from_ref),
         _ => &[],
     }
 }

@@ -9,6 +9,10 @@
 //! checks the handle's module again (`GlobalOnForeignType`) so it holds on its
 //! own, whatever ran before it.
 //!
+//! The keyed forms (`move_to_keyed`, ...) and the counter adds are storage
+//! operations too, under the same rules: keyed storage belongs to the module
+//! that defines its type, exactly like plain storage.
+//!
 //! The generic forms (`move_to_generic` and the rest) work the same on an
 //! instantiation of one of this module's generic structs, which needs the
 //! ability itself: `Balance<T0>` has `key` only when `T0` has `store`
@@ -69,7 +73,21 @@ fn needed_abilities(instr: &Instr) -> Option<Abilities> {
         | ImmBorrowGlobalGeneric(_)
         | MutBorrowGlobalGeneric(_)
         | MoveFromGeneric(_)
-        | MoveToGeneric(_) => Some(Abilities::KEY),
+        | MoveToGeneric(_)
+        | ExistsKeyed(_)
+        | ImmBorrowGlobalKeyed(_)
+        | MutBorrowGlobalKeyed(_)
+        | MoveFromKeyed(_)
+        | MoveToKeyed(_)
+        | ExistsKeyedGeneric(_)
+        | ImmBorrowGlobalKeyedGeneric(_)
+        | MutBorrowGlobalKeyedGeneric(_)
+        | MoveFromKeyedGeneric(_)
+        | MoveToKeyedGeneric(_)
+        | CounterAdd(_)
+        | CounterAddGeneric(_)
+        | CounterAddKeyed(_)
+        | CounterAddKeyedGeneric(_) => Some(Abilities::KEY),
         Emit(_) | EmitGeneric(_) => Some(Abilities::DROP.union(Abilities::STORE)),
         _ => None,
     }
@@ -87,6 +105,7 @@ mod tests {
         let module = Module {
             struct_instantiations: Vec::new(),
             function_instantiations: Vec::new(),
+            friends: Vec::new(),
             module_handles: vec![
                 ModuleId::new(AccountAddress::from_u64(1), "m"),
                 ModuleId::new(AccountAddress::from_u64(2), "other"),

@@ -27,12 +27,14 @@ use super::cfg::{self, Block, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
 use super::{generics, stack, FunctionView};
 use resin_format::file_format::{
-    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, Instr, StructHandleIdx, Type,
+    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, IndexSource, Instr,
+    StructHandleIdx, Type,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Prov {
-    /// The value of `address` parameter `i`.
+    /// The value of parameter `i` (any type but a signer or a reference):
+    /// an address where an address is needed, an index where one is.
     Param(u8),
     /// Signer parameter `i` (a `signer` or `&signer`), or the address read from it.
     SignerOf(u8),
@@ -101,10 +103,10 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
             let index = u8::try_from(i).unwrap_or(u8::MAX);
             match param {
                 _ if tainted[i] => Prov::Unknown,
-                Some(Type::Address) => Prov::Param(index),
                 Some(Type::Signer) => Prov::SignerOf(index),
                 Some(Type::Ref(inner)) if **inner == Type::Signer => Prov::SignerOf(index),
-                _ => Prov::Unknown,
+                Some(Type::Ref(_) | Type::MutRef(_)) | None => Prov::Unknown,
+                Some(_) => Prov::Param(index),
             }
         })
         .collect();
@@ -208,6 +210,17 @@ impl Analysis<'_, '_> {
         self.constants.get(at).map(|&(_, address, first)| (address, first))
     }
 
+    /// The index a keyed operation's index value stands for. A constant
+    /// index is not traced (the bytecode has no constant index source): it
+    /// widens to `*`, which is correct, only coarser.
+    fn index(value: Prov) -> IndexSource {
+        match value {
+            Prov::Param(i) => IndexSource::Param(i),
+            Prov::SignerOf(i) => IndexSource::SignerOf(i),
+            Prov::Const(_) | Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
+        }
+    }
+
     /// The address of a `signer` or `&signer` value.
     fn signer_address(&self, state: &State, value: Prov) -> AddressSource {
         match state.deref(value) {
@@ -234,9 +247,9 @@ impl Analysis<'_, '_> {
             .ok_or_else(|| invariant("operand out of bounds"))?;
         let split = state.stack.len().checked_sub(pops).ok_or_else(|| invariant("stack underflow"))?;
         let operands: SmallVec<[Prov; 3]> = state.stack.drain(split..).collect();
-        let mut require = |mode, (resource, type_args): (StructHandleIdx, Vec<Type>), address, via| {
+        let mut require = |mode, (resource, type_args): (StructHandleIdx, Vec<Type>), address, index, via| {
             if let Some(found) = found.as_deref_mut() {
-                found.entry((Access { mode, resource, type_args, address }, via)).or_insert(offset);
+                found.entry((Access { mode, resource, type_args, address, index }, via)).or_insert(offset);
             }
         };
         let pushed = match (instr, operands.as_slice()) {
@@ -271,7 +284,7 @@ impl Analysis<'_, '_> {
                 | Instr::ImmBorrowGlobalGeneric(_),
                 [address],
             ) => {
-                require(AccessMode::Read, self.resource(offset, instr)?, self.address(*address), None);
+                require(AccessMode::Read, self.resource(offset, instr)?, self.address(*address), None, None);
                 Prov::Unknown
             }
             (
@@ -281,11 +294,48 @@ impl Analysis<'_, '_> {
                 | Instr::MoveFromGeneric(_),
                 [address],
             ) => {
-                require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), None);
+                require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), None, None);
                 Prov::Unknown
             }
             (Instr::MoveTo(_) | Instr::MoveToGeneric(_), [signer, _]) => {
-                require(AccessMode::Write, self.resource(offset, instr)?, self.signer_address(state, *signer), None);
+                let address = self.signer_address(state, *signer);
+                require(AccessMode::Write, self.resource(offset, instr)?, address, None, None);
+                return Ok(());
+            }
+            (
+                Instr::ExistsKeyed(_)
+                | Instr::ImmBorrowGlobalKeyed(_)
+                | Instr::ExistsKeyedGeneric(_)
+                | Instr::ImmBorrowGlobalKeyedGeneric(_),
+                [address, index],
+            ) => {
+                let index = Some(Self::index(*index));
+                require(AccessMode::Read, self.resource(offset, instr)?, self.address(*address), index, None);
+                Prov::Unknown
+            }
+            (
+                Instr::MutBorrowGlobalKeyed(_)
+                | Instr::MoveFromKeyed(_)
+                | Instr::MutBorrowGlobalKeyedGeneric(_)
+                | Instr::MoveFromKeyedGeneric(_),
+                [address, index],
+            ) => {
+                let index = Some(Self::index(*index));
+                require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), index, None);
+                Prov::Unknown
+            }
+            (Instr::MoveToKeyed(_) | Instr::MoveToKeyedGeneric(_), [address, index, _]) => {
+                let index = Some(Self::index(*index));
+                require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), index, None);
+                return Ok(());
+            }
+            (Instr::CounterAdd(_) | Instr::CounterAddGeneric(_), [address, _]) => {
+                require(AccessMode::Add, self.resource(offset, instr)?, self.address(*address), None, None);
+                return Ok(());
+            }
+            (Instr::CounterAddKeyed(_) | Instr::CounterAddKeyedGeneric(_), [address, index, _]) => {
+                let index = Some(Self::index(*index));
+                require(AccessMode::Add, self.resource(offset, instr)?, self.address(*address), index, None);
                 return Ok(());
             }
             (Instr::Call(_) | Instr::CallGeneric(_), args) => {
@@ -302,9 +352,17 @@ impl Analysis<'_, '_> {
                         AddressSource::SignerOf(j) => self.signer_address(state, arg(j)),
                         fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
                     };
+                    let index = access.index.map(|index| match index {
+                        IndexSource::Param(j) => Self::index(arg(j)),
+                        IndexSource::SignerOf(j) => match self.signer_address(state, arg(j)) {
+                            AddressSource::SignerOf(i) => IndexSource::SignerOf(i),
+                            _ => IndexSource::Any,
+                        },
+                        IndexSource::Any => IndexSource::Any,
+                    });
                     // The callee's type parameters, as this call instantiates them.
                     let args = access.type_args.iter().map(|t| t.substitute(type_args)).collect();
-                    require(access.mode, (access.resource, args), address, Some(f));
+                    require(access.mode, (access.resource, args), address, index, Some(f));
                 }
                 Prov::Unknown
             }

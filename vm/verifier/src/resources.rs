@@ -150,6 +150,34 @@ impl Checker<'_, '_> {
             },
             // The old value behind the reference has the new value's type.
             Instr::WriteRef => self.require_drop(offset, name, self.operand(offset, 0)?)?,
+            // An index names an entry: it is copied into the entry's key and
+            // dropped after, so it must be plain data (a coin as an index
+            // would be duplicated or lost).
+            Instr::ExistsKeyed(_)
+            | Instr::ImmBorrowGlobalKeyed(_)
+            | Instr::MutBorrowGlobalKeyed(_)
+            | Instr::MoveFromKeyed(_)
+            | Instr::MoveToKeyed(_)
+            | Instr::CounterAddKeyed(_)
+            | Instr::ExistsKeyedGeneric(_)
+            | Instr::ImmBorrowGlobalKeyedGeneric(_)
+            | Instr::MutBorrowGlobalKeyedGeneric(_)
+            | Instr::MoveFromKeyedGeneric(_)
+            | Instr::MoveToKeyedGeneric(_)
+            | Instr::CounterAddKeyedGeneric(_) => {
+                let index = self.operand(offset, 1)?;
+                let has = ty::abilities(self.view.module, &self.view.handle.type_params, index);
+                let needed = Abilities::COPY.union(Abilities::DROP);
+                if !has.has(needed) {
+                    let missing = Abilities(needed.0 & !has.0);
+                    let kind = VerifyErrorKind::IndexMissingAbilities {
+                        instruction: name,
+                        ty: ty::display(self.view.module, index).into(),
+                        missing,
+                    };
+                    return Err(self.error(offset, kind));
+                }
+            }
             Instr::Ret => {
                 for (index, slot) in locals.iter().enumerate() {
                     let local = LocalIdx(u8::try_from(index).unwrap_or(u8::MAX));

@@ -26,7 +26,7 @@ use super::error::{VerifyError, VerifyErrorKind};
 use super::generics::{self, check_instantiation, check_type_constraints};
 use super::{instantiation_loops, ty};
 use resin_format::file_format::{
-    Abilities, AddressSource, ConstValue, FunctionHandle, Instr, Module, StructDef, StructHandleIdx, Type,
+    Abilities, AddressSource, ConstValue, FunctionHandle, IndexSource, Instr, Module, StructDef, StructHandleIdx, Type,
 };
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
@@ -176,13 +176,34 @@ fn check_handle(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyEr
                 resource: ty::struct_display(module, access.resource).into(),
             });
         }
+        let invalid = |param, expected| VerifyErrorKind::AccessParamInvalid {
+            function: handle.name.as_str().into(),
+            param,
+            expected,
+        };
         let (param, expected, ok): (u8, &'static str, fn(&Type) -> bool) = match access.address {
             AddressSource::Param(p) => (p, "an `address` parameter", |t| *t == Type::Address),
             AddressSource::SignerOf(p) => (p, "a `signer` or `&signer` parameter", is_signer_param),
-            AddressSource::Const(_) | AddressSource::Any => continue,
+            AddressSource::Const(_) | AddressSource::Any => (0, "", |_| true),
         };
-        if !handle.params.get(usize::from(param)).is_some_and(ok) {
-            return Err(VerifyErrorKind::AccessParamInvalid { function: handle.name.as_str().into(), param, expected });
+        if !expected.is_empty() && !handle.params.get(usize::from(param)).is_some_and(ok) {
+            return Err(invalid(param, expected));
+        }
+        // An index parameter is a value the transaction supplies or the
+        // caller passes: plain data, with `copy` and `drop`.
+        match access.index {
+            Some(IndexSource::Param(p)) => {
+                let index_ty = handle.params.get(usize::from(p)).filter(|t| {
+                    !t.is_reference() && ty::abilities(module, scope, t).has(Abilities::COPY.union(Abilities::DROP))
+                });
+                if index_ty.is_none() {
+                    return Err(invalid(p, "a parameter whose type has `copy` and `drop`"));
+                }
+            }
+            Some(IndexSource::SignerOf(p)) if !handle.params.get(usize::from(p)).is_some_and(is_signer_param) => {
+                return Err(invalid(p, "a `signer` or `&signer` parameter"));
+            }
+            _ => {}
         }
     }
     Ok(())

@@ -37,6 +37,24 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         | MutBorrowGlobalGeneric(_)
         | MoveFromGeneric(_) => (1, 1),
         MoveToGeneric(_) => (2, 0),
+        ExistsKeyed(_)
+        | ImmBorrowGlobalKeyed(_)
+        | MutBorrowGlobalKeyed(_)
+        | MoveFromKeyed(_)
+        | ExistsKeyedGeneric(_)
+        | ImmBorrowGlobalKeyedGeneric(_)
+        | MutBorrowGlobalKeyedGeneric(_)
+        | MoveFromKeyedGeneric(_) => (2, 1),
+        MoveToKeyed(_) | MoveToKeyedGeneric(_) => (3, 0),
+        CounterAdd(_) | CounterAddGeneric(_) => (2, 0),
+        CounterAddKeyed(_) | CounterAddKeyedGeneric(_) => (3, 0),
+        VecDestroyEmpty(_) | VecReverse(_) => (1, 0),
+        VecRemove(_) | VecContains(_) => (2, 1),
+        VecInsert(_) => (3, 0),
+        VecAppend(_) => (2, 0),
+        VecIndexOf(_) => (2, 2),
+        Sha3_256 | Blake3 => (1, 1),
+        BlockTimestamp | BlockHeight => (0, 1),
         CallGeneric(f) => {
             let (_, handle, _) = generics::function_inst(module, *f)?;
             (handle.params.len(), handle.returns.len())

@@ -23,6 +23,10 @@ use super::generics::{self, StructInst};
 use super::{limits, stack, ty, FunctionView};
 use resin_format::file_format::{Instr, LocalIdx, SignatureIdx, StructDef, StructDefIdx, Type};
 
+fn name_of(instr: &Instr) -> &'static str {
+    instr.info().mnemonic
+}
+
 /// A stack slot's type. Shared, so that copying a block's entry state is a
 /// reference-count bump per slot, not a deep copy of every nested type.
 type Slot = Rc<Type>;
@@ -170,6 +174,64 @@ impl Checker<'_, '_> {
         let field_type = |inst: &StructInst<'_>, field: usize| -> Result<Type, VerifyError> {
             let ty = inst.field_type(field).ok_or_else(|| self.invariant(offset, "field out of bounds"))?;
             self.sized(offset, ty)
+        };
+        // The resource a keyed or counter instruction names, plain or generic.
+        let resource_of = |instr: &Instr| -> Result<Type, VerifyError> {
+            match generics::struct_operand(module, instr) {
+                Some((d, [])) => Ok(struct_def(&d)?.1),
+                Some(_) => match instr {
+                    ExistsKeyedGeneric(i)
+                    | ImmBorrowGlobalKeyedGeneric(i)
+                    | MutBorrowGlobalKeyedGeneric(i)
+                    | MoveFromKeyedGeneric(i)
+                    | MoveToKeyedGeneric(i)
+                    | CounterAddGeneric(i)
+                    | CounterAddKeyedGeneric(i) => Ok(inst(i)?.1),
+                    _ => Err(self.invariant(offset, "not a keyed or counter instruction")),
+                },
+                None => Err(self.invariant(offset, "struct out of bounds")),
+            }
+        };
+        // A counter's one field, an unsigned integer, as instantiated.
+        let counter_field = |instr: &Instr| -> Result<Type, VerifyError> {
+            let field = match instr {
+                CounterAdd(d) | CounterAddKeyed(d) => match struct_def(d)?.0.fields.as_slice() {
+                    [only] => Some(only.ty.clone()),
+                    _ => None,
+                },
+                CounterAddGeneric(i) | CounterAddKeyedGeneric(i) => {
+                    let (inst, _) = inst(i)?;
+                    if inst.def.fields.len() == 1 {
+                        Some(field_type(&inst, 0)?)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            match field {
+                Some(ty) if ty.is_integer() => Ok(ty),
+                _ => {
+                    let name = match generics::struct_operand(module, instr) {
+                        Some((d, args)) => module
+                            .structs
+                            .get(d.index())
+                            .map_or_else(|| "?".to_string(), |s| ty::resource_display(module, s.handle, args)),
+                        None => "?".to_string(),
+                    };
+                    let kind = VerifyErrorKind::NotACounter { instruction: name_of(instr), name: name.into() };
+                    Err(self.view.error(Some(offset), kind))
+                }
+            }
+        };
+        // An index is a value: never a reference (its abilities, `copy`
+        // and `drop`, are the resources pass's to check).
+        let index_value = |found: &Type| {
+            if found.is_reference() {
+                Err(mismatch("an index value (not a reference)".into(), found))
+            } else {
+                Ok(())
+            }
         };
 
         use Instr::*;
@@ -360,6 +422,81 @@ impl Checker<'_, '_> {
                 exact(&resource, value)?;
             }
             (EmitGeneric(i), [value]) => exact(&inst(i)?.1, value)?,
+            (
+                ExistsKeyed(_)
+                | ImmBorrowGlobalKeyed(_)
+                | MutBorrowGlobalKeyed(_)
+                | MoveFromKeyed(_)
+                | ExistsKeyedGeneric(_)
+                | ImmBorrowGlobalKeyedGeneric(_)
+                | MutBorrowGlobalKeyedGeneric(_)
+                | MoveFromKeyedGeneric(_),
+                [address, index],
+            ) => {
+                let resource = resource_of(instr)?;
+                exact(&Type::Address, address)?;
+                index_value(index)?;
+                push(
+                    match instr {
+                        ExistsKeyed(_) | ExistsKeyedGeneric(_) => Type::Bool,
+                        ImmBorrowGlobalKeyed(_) | ImmBorrowGlobalKeyedGeneric(_) => Type::Ref(Box::new(resource)),
+                        MutBorrowGlobalKeyed(_) | MutBorrowGlobalKeyedGeneric(_) => Type::MutRef(Box::new(resource)),
+                        _ => resource,
+                    }
+                    .into(),
+                );
+            }
+            (MoveToKeyed(_) | MoveToKeyedGeneric(_), [address, index, value]) => {
+                let resource = resource_of(instr)?;
+                exact(&Type::Address, address)?;
+                index_value(index)?;
+                exact(&resource, value)?;
+            }
+            (CounterAdd(_) | CounterAddGeneric(_), [address, amount]) => {
+                let field = counter_field(instr)?;
+                exact(&Type::Address, address)?;
+                exact(&field, amount)?;
+            }
+            (CounterAddKeyed(_) | CounterAddKeyedGeneric(_), [address, index, amount]) => {
+                let field = counter_field(instr)?;
+                exact(&Type::Address, address)?;
+                index_value(index)?;
+                exact(&field, amount)?;
+            }
+            (VecDestroyEmpty(s), [vector]) => exact(&Type::Vector(boxed(element(s)?)), vector)?,
+            (VecReverse(s), [vector]) => reference_to(&Type::Vector(boxed(element(s)?)), vector)?,
+            (VecRemove(s), [vector, index]) => {
+                let elem = element(s)?;
+                reference_to(&Type::Vector(boxed(elem)), vector)?;
+                exact(&Type::U64, index)?;
+                push(elem.clone().into());
+            }
+            (VecInsert(s), [vector, value, index]) => {
+                let elem = element(s)?;
+                reference_to(&Type::Vector(boxed(elem)), vector)?;
+                exact(elem, value)?;
+                exact(&Type::U64, index)?;
+            }
+            (VecAppend(s), [vector, other]) => {
+                let vector_ty = Type::Vector(boxed(element(s)?));
+                reference_to(&vector_ty, vector)?;
+                exact(&vector_ty, other)?;
+            }
+            (VecContains(s) | VecIndexOf(s), [vector, value]) => {
+                let elem = element(s)?;
+                reference_to(&Type::Vector(boxed(elem)), vector)?;
+                reference_to(elem, value)?;
+                push(Type::Bool.into());
+                if matches!(instr, VecIndexOf(_)) {
+                    push(Type::U64.into());
+                }
+            }
+            (Sha3_256 | Blake3, [bytes]) => {
+                let bytes_ty = Type::Vector(Box::new(Type::U8));
+                exact(&bytes_ty, bytes)?;
+                push(bytes_ty.into());
+            }
+            (BlockTimestamp | BlockHeight, []) => push(Type::U64.into()),
             (VecPack(s, _), elems) => {
                 let elem = element(s)?;
                 elems.iter().try_for_each(|e| exact(elem, e))?;

@@ -5,8 +5,8 @@
 mod access;
 #[path = "verifier/assembled.rs"]
 mod assembled;
-#[path = "verifier/assembled_generics.rs"]
-mod assembled_generics;
+#[path = "verifier/assembled_cases.rs"]
+mod assembled_cases;
 #[path = "verifier/builder.rs"]
 mod builder;
 #[path = "verifier/code.rs"]

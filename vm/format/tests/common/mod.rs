@@ -78,13 +78,20 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
         arb_address().prop_map(AddressSource::Const),
         Just(AddressSource::Any),
     ];
-    let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write)];
+    let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)];
     let type_args = prop_oneof![2 => Just(Vec::new()), 1 => vec(arb_type(), 1..3)];
-    (mode, 0u16..8, type_args, address).prop_map(|(mode, r, type_args, address)| Access {
+    let index = prop_oneof![
+        2 => Just(None),
+        1 => (0u8..4).prop_map(|i| Some(IndexSource::Param(i))),
+        1 => (0u8..4).prop_map(|i| Some(IndexSource::SignerOf(i))),
+        1 => Just(Some(IndexSource::Any)),
+    ];
+    (mode, 0u16..8, type_args, address, index).prop_map(|(mode, r, type_args, address, index)| Access {
         type_args,
         mode,
         resource: StructHandleIdx(r),
         address,
+        index,
     })
 }
 
@@ -158,7 +165,11 @@ pub fn arb_module() -> impl Strategy<Value = Module> {
         vec(arb_constant(), 0..4),
         vec(struct_def, 0..5),
         vec(arb_function_def(), 0..5),
-        (vec((0u16..6, vec(arb_type(), 0..3)), 0..5), vec((0u16..8, vec(arb_type(), 0..3)), 0..5)),
+        (
+            vec((0u16..6, vec(arb_type(), 0..3)), 0..5),
+            vec((0u16..8, vec(arb_type(), 0..3)), 0..5),
+            vec((arb_address(), arb_name()).prop_map(|(address, name)| ModuleId { address, name }), 0..3),
+        ),
     )
         .prop_map(
             |(
@@ -169,8 +180,9 @@ pub fn arb_module() -> impl Strategy<Value = Module> {
                 constants,
                 structs,
                 functions,
-                (struct_insts, function_insts),
+                (struct_insts, function_insts, friends),
             )| Module {
+                friends,
                 struct_instantiations: struct_insts
                     .into_iter()
                     .map(|(def, type_args)| StructInstantiation { def: StructDefIdx(def), type_args })
@@ -241,6 +253,10 @@ fn fix_args(args: &mut Vec<Type>, arity: usize, arities: &[usize]) {
 /// Repairs a random module into a well-formed one (see the module docs).
 pub fn well_formed(mut m: Module) -> Module {
     let mut taken = HashSet::new();
+    // Friends are only listed, never resolved: any valid name will do.
+    for id in &mut m.friends {
+        id.name = fresh(&id.name, &mut HashSet::new());
+    }
     for id in &mut m.module_handles {
         id.name = fresh(&id.name, &mut taken);
     }

@@ -1,6 +1,7 @@
 //! Mutability: an instruction that writes through a reference, or borrows
 //! mutably through one (`mut_borrow_field` and its generic form, `vec_mut_borrow`, `write_ref`,
-//! `vec_push_back`, `vec_pop_back`, `vec_swap`), must be given a `&mut`,
+//! `vec_push_back`, `vec_pop_back`, `vec_swap`, `vec_remove`, `vec_insert`,
+//! `vec_reverse`, `vec_append`), must be given a `&mut`,
 //! never a `&`. The types pass accepts either kind so that this check can
 //! name the error; the borrow analysis relies on it (it never asks whether
 //! an immutable reference is writable).
@@ -37,7 +38,11 @@ fn mutable_operand(instr: &Instr) -> Option<usize> {
         | Instr::VecMutBorrow(_)
         | Instr::VecPushBack(_)
         | Instr::VecPopBack(_)
-        | Instr::VecSwap(_) => Some(0),
+        | Instr::VecSwap(_)
+        | Instr::VecRemove(_)
+        | Instr::VecInsert(_)
+        | Instr::VecReverse(_)
+        | Instr::VecAppend(_) => Some(0),
         Instr::WriteRef => Some(1),
         _ => None,
     }

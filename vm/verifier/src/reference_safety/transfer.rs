@@ -171,7 +171,14 @@ impl Transfer<'_, '_> {
                 state.graph.release(id);
                 one(Some(frozen))
             }
-            Instr::WriteRef | Instr::VecPushBack(_) | Instr::VecPopBack(_) | Instr::VecSwap(_) => {
+            Instr::WriteRef
+            | Instr::VecPushBack(_)
+            | Instr::VecPopBack(_)
+            | Instr::VecSwap(_)
+            | Instr::VecRemove(_)
+            | Instr::VecInsert(_)
+            | Instr::VecReverse(_)
+            | Instr::VecAppend(_) => {
                 let id = reference(usize::from(matches!(instr, Instr::WriteRef)))?;
                 self.require_writable(state, at, id, name)?;
                 state.graph.release(id);
@@ -190,25 +197,45 @@ impl Transfer<'_, '_> {
                 state.graph.release(id);
                 one(Some(child))
             }
-            Instr::Eq | Instr::Neq => {
+            Instr::Eq | Instr::Neq | Instr::VecContains(_) | Instr::VecIndexOf(_) => {
                 for id in operands.iter().flatten() {
                     self.require_readable(state, at, *id, None, name)?;
                 }
                 state.release_all(&operands);
-                one(None)
+                std::iter::repeat_n(None, pushes).collect()
             }
             Instr::ImmBorrowGlobal(_)
             | Instr::MutBorrowGlobal(_)
             | Instr::MoveFrom(_)
             | Instr::ImmBorrowGlobalGeneric(_)
             | Instr::MutBorrowGlobalGeneric(_)
-            | Instr::MoveFromGeneric(_) => {
+            | Instr::MoveFromGeneric(_)
+            | Instr::ImmBorrowGlobalKeyed(_)
+            | Instr::MutBorrowGlobalKeyed(_)
+            | Instr::MoveFromKeyed(_)
+            | Instr::ImmBorrowGlobalKeyedGeneric(_)
+            | Instr::MutBorrowGlobalKeyedGeneric(_)
+            | Instr::MoveFromKeyedGeneric(_) => {
                 // Per definition, as in Move: `Balance<T0>` and `Balance<u64>`
-                // may be one type at run time.
+                // may be one type at run time. Keyed entries share the label
+                // of their type's plain resources: which entry (and whether
+                // two indexes are equal) is not known statically.
                 let (d, _) = generics::struct_operand(view.module, instr)
                     .ok_or_else(|| self.invariant(at, "struct out of bounds"))?;
-                let reading = matches!(instr, Instr::ImmBorrowGlobal(_) | Instr::ImmBorrowGlobalGeneric(_));
-                let moving = matches!(instr, Instr::MoveFrom(_) | Instr::MoveFromGeneric(_));
+                let reading = matches!(
+                    instr,
+                    Instr::ImmBorrowGlobal(_)
+                        | Instr::ImmBorrowGlobalGeneric(_)
+                        | Instr::ImmBorrowGlobalKeyed(_)
+                        | Instr::ImmBorrowGlobalKeyedGeneric(_)
+                );
+                let moving = matches!(
+                    instr,
+                    Instr::MoveFrom(_)
+                        | Instr::MoveFromGeneric(_)
+                        | Instr::MoveFromKeyed(_)
+                        | Instr::MoveFromKeyedGeneric(_)
+                );
                 if let Some(edge) = state.global_borrow(d.0, reading) {
                     let resource = self.resource(d.0);
                     return Err(self.conflict(state, at, &edge, |borrow| {
@@ -228,6 +255,24 @@ impl Transfer<'_, '_> {
                     // every resource of the type.
                     one(Some(state.borrow(ROOT, path(Label::Global(d.0)), !reading, false, at.offset16())))
                 }
+            }
+            Instr::CounterAdd(_)
+            | Instr::CounterAddGeneric(_)
+            | Instr::CounterAddKeyed(_)
+            | Instr::CounterAddKeyedGeneric(_) => {
+                // An add changes the stored value: no reference to a resource
+                // of the type may be live, or it would see the value change
+                // under it (what `mut_borrow_global` requires too).
+                let (d, _) = generics::struct_operand(view.module, instr)
+                    .ok_or_else(|| self.invariant(at, "struct out of bounds"))?;
+                if let Some(edge) = state.global_borrow(d.0, false) {
+                    let resource = self.resource(d.0);
+                    return Err(self.conflict(state, at, &edge, |borrow| VerifyErrorKind::CounterAddWhileBorrowed {
+                        resource,
+                        borrow,
+                    }));
+                }
+                Values::new()
             }
             Instr::Call(f) => self.call(state, at, *f, &operands)?,
             Instr::CallGeneric(f) => {

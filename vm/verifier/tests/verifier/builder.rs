@@ -70,6 +70,7 @@ impl Builder {
             module: Module {
                 struct_instantiations: Vec::new(),
                 function_instantiations: Vec::new(),
+                friends: Vec::new(),
                 module_handles: vec![ModuleId::new(AccountAddress::from_u64(address), name)],
                 struct_handles: vec![],
                 function_handles: vec![],
@@ -212,11 +213,11 @@ pub fn one(fun: Fun) -> Module {
 }
 
 pub fn read(resource: StructHandleIdx, address: AddressSource) -> Access {
-    Access { type_args: Vec::new(), mode: AccessMode::Read, resource, address }
+    Access { type_args: Vec::new(), mode: AccessMode::Read, resource, address, index: None }
 }
 
 pub fn write(resource: StructHandleIdx, address: AddressSource) -> Access {
-    Access { type_args: Vec::new(), mode: AccessMode::Write, resource, address }
+    Access { type_args: Vec::new(), mode: AccessMode::Write, resource, address, index: None }
 }
 
 pub fn field(owner: u16, field: u16) -> FieldRef {

@@ -58,6 +58,27 @@ fn instr(op: usize, a: u16, n: u64) -> Instr {
         MoveFromGeneric(_) => MoveFromGeneric(si),
         MoveToGeneric(_) => MoveToGeneric(si),
         EmitGeneric(_) => EmitGeneric(si),
+        ExistsKeyed(_) => ExistsKeyed(sd),
+        ImmBorrowGlobalKeyed(_) => ImmBorrowGlobalKeyed(sd),
+        MutBorrowGlobalKeyed(_) => MutBorrowGlobalKeyed(sd),
+        MoveFromKeyed(_) => MoveFromKeyed(sd),
+        MoveToKeyed(_) => MoveToKeyed(sd),
+        ExistsKeyedGeneric(_) => ExistsKeyedGeneric(si),
+        ImmBorrowGlobalKeyedGeneric(_) => ImmBorrowGlobalKeyedGeneric(si),
+        MutBorrowGlobalKeyedGeneric(_) => MutBorrowGlobalKeyedGeneric(si),
+        MoveFromKeyedGeneric(_) => MoveFromKeyedGeneric(si),
+        MoveToKeyedGeneric(_) => MoveToKeyedGeneric(si),
+        CounterAdd(_) => CounterAdd(sd),
+        CounterAddGeneric(_) => CounterAddGeneric(si),
+        CounterAddKeyed(_) => CounterAddKeyed(sd),
+        CounterAddKeyedGeneric(_) => CounterAddKeyedGeneric(si),
+        VecDestroyEmpty(_) => VecDestroyEmpty(sig),
+        VecRemove(_) => VecRemove(sig),
+        VecInsert(_) => VecInsert(sig),
+        VecReverse(_) => VecReverse(sig),
+        VecAppend(_) => VecAppend(sig),
+        VecContains(_) => VecContains(sig),
+        VecIndexOf(_) => VecIndexOf(sig),
         other => other,
     }
 }
@@ -97,6 +118,12 @@ fn inferred_is_declared(module: &Module) {
                     && d.type_args == need.type_args
                     && need.mode.covered_by(d.mode)
                     && (d.address == AddressSource::Any || d.address == need.address)
+                    && match (d.index, need.index) {
+                        (None, None) => true,
+                        (Some(IndexSource::Any), Some(_)) => true,
+                        (Some(declared), Some(needed)) => declared == needed,
+                        _ => false,
+                    }
             });
             assert!(covered, "{need:?} inferred but not declared in {:?}", module.function_name(def));
         }

@@ -44,7 +44,7 @@ pub(super) fn access(
     type_args: Vec<Type>,
     address: AddressSource,
 ) -> Access {
-    Access { mode, resource, type_args, address }
+    Access { mode, resource, type_args, address, index: None }
 }
 
 /// The generic coin module: generic functions calling each other, generic

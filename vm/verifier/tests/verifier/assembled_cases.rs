@@ -1,7 +1,9 @@
-//! Generic verifier cases written in the text assembler, one module per file
-//! in `tests/data/generics/`. Each file says what it expects in its first
-//! comment lines: `// verifies`, or `// rejects: Kind` (the error kind's
-//! name) followed by `// error: ` and the whole rendered error.
+//! Verifier cases written in the text assembler, one module per file in
+//! `tests/data/generics/` (generics) and `tests/data/shared_objects/` (keyed
+//! storage, counters, friends, the vector, hash and block builtins). Each
+//! file says what it expects in its first comment lines: `// verifies`, or
+//! `// rejects: Kind` (the error kind's name) followed by `// error: ` and
+//! the whole rendered error.
 
 use std::path::PathBuf;
 
@@ -36,8 +38,22 @@ fn kind_name(kind: &VerifyErrorKind) -> String {
     debug.split([' ', '{', '(']).next().unwrap_or_default().to_string()
 }
 
-fn cases() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/generics");
+/// The rejections by name the shared-object rules promise, and an accepted module.
+const REQUIRED_SHARED: &[&str] = &[
+    "accepted_token",
+    "index_without_copy",
+    "keyed_needs_key",
+    "not_a_counter",
+    "counter_add_while_borrowed",
+    "add_does_not_cover_read",
+    "keyed_index_not_covered",
+    "plain_does_not_cover_keyed",
+    "keyed_borrow_aliasing",
+    "friend_other_address",
+];
+
+fn cases(subdir: &str) -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(subdir);
     let mut cases: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
@@ -51,19 +67,27 @@ fn cases() -> Vec<(String, String)> {
     cases
 }
 
-#[test]
-fn generic_assembly_cases_verify_or_reject_by_name() {
-    let cases = cases();
-    for required in REQUIRED {
-        assert!(cases.iter().any(|(name, _)| name == required), "missing tests/data/generics/{required}.rasm");
+/// Runs every case of `subdir`, which must include `required`. With
+/// `exact_specs`, an accepted module's hand-written specs are minimal:
+/// inference must give each one back exactly.
+fn run_cases(subdir: &str, required: &[&str], exact_specs: bool) {
+    let cases = cases(subdir);
+    for required in required {
+        assert!(cases.iter().any(|(name, _)| name == required), "missing tests/data/{subdir}/{required}.rasm");
     }
     for (name, text) in &cases {
         let module = assemble(text).unwrap_or_else(|e| panic!("{name}.rasm does not assemble: {e}"));
         match (expectation(name, text), verify_module(&module)) {
             (Expect::Verifies, Ok(())) => {
                 // What verifies infers back a spec its declarations cover.
-                for index in 0..module.functions.len() {
-                    infer_access_spec(&module, index).unwrap_or_else(|e| panic!("{name}.rasm: {e}"));
+                for (index, def) in module.functions.iter().enumerate() {
+                    let inferred = infer_access_spec(&module, index).unwrap_or_else(|e| panic!("{name}.rasm: {e}"));
+                    if exact_specs {
+                        let mut declared = module.function_handles[def.handle.index()].access.0.clone();
+                        declared.sort();
+                        let function = module.function_name(def).unwrap_or_default();
+                        assert_eq!(inferred.0, declared, "{name}.rasm: {function}");
+                    }
                 }
             }
             (Expect::Verifies, Err(err)) => panic!("{name}.rasm should verify: {err}"),
@@ -74,6 +98,16 @@ fn generic_assembly_cases_verify_or_reject_by_name() {
             }
         }
     }
+}
+
+#[test]
+fn generic_assembly_cases_verify_or_reject_by_name() {
+    run_cases("generics", REQUIRED, false);
+}
+
+#[test]
+fn shared_object_assembly_cases_verify_or_reject_by_name() {
+    run_cases("shared_objects", REQUIRED_SHARED, true);
 }
 
 #[test]
