@@ -110,7 +110,7 @@ pub fn transfer(from: u64, to: u64, amount: u64) -> Transaction {
 /// Registered coin balances and ledger accounts holding [`FUNDS`] for every
 /// address in `accounts`.
 pub fn genesis(code: &CodeCache, accounts: impl IntoIterator<Item = u64>) -> ResourceStore {
-    let mut world = World { code: code.clone(), resources: ResourceStore::new() };
+    let mut world = World { code: code.clone(), resources: ResourceStore::new(), ..World::default() };
     for a in accounts {
         for tx in [
             call(coin(), "register", a, vec![], GAS),
@@ -131,7 +131,7 @@ pub fn with_currencies(
     state: ResourceStore,
     accounts: impl IntoIterator<Item = u64>,
 ) -> ResourceStore {
-    let mut world = World { code: code.clone(), resources: state };
+    let mut world = World { code: code.clone(), resources: state, ..World::default() };
     for a in accounts {
         for c in [usd(), eur()] {
             for tx in [
@@ -149,7 +149,7 @@ pub fn with_currencies(
 /// `state` after `txs`, each of which must succeed: setting up a test's
 /// state, not what it tests.
 pub fn set_up(code: &CodeCache, state: ResourceStore, txs: impl IntoIterator<Item = Transaction>) -> ResourceStore {
-    let mut world = World { code: code.clone(), resources: state };
+    let mut world = World { code: code.clone(), resources: state, ..World::default() };
     for tx in txs {
         let receipt = world.execute(&tx);
         assert!(receipt.status.is_success(), "setup {tx:?}: {receipt:?}");
