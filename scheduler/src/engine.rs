@@ -186,7 +186,7 @@ impl BlockRun<'_> {
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
                 }
-                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow, .. }) {
+                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. }) {
                     // Run concurrently with other adds, the transaction may
                     // have seen some that come after it in the block.
                     overlay.mark_overflowed();

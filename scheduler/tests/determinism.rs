@@ -302,7 +302,7 @@ fn status_kind(status: &Status) -> &'static str {
     match status {
         Status::Success => "success",
         Status::Aborted { .. } => "aborted",
-        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow, .. } => "counter overflow",
+        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. } => "counter overflow",
         Status::RuntimeError { .. } => "runtime error",
         Status::OutOfGas { .. } => "out of gas",
         Status::AccessViolation { .. } => "access violation",

@@ -331,7 +331,7 @@ fn bump_small(by: u64, n: u8) -> Transaction {
 }
 
 fn is_counter_overflow(status: &Status) -> bool {
-    matches!(status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow, .. })
+    matches!(status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
 }
 
 #[test]
