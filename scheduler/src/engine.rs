@@ -182,11 +182,13 @@ impl BlockRun<'_> {
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_entry(self.code, &TxView { overlay, own }, tx, self.context, entry, keys);
+                let receipt =
+                    resin_vm::execute_entry(self.code, &TxView { overlay, own }, tx, self.context, entry, keys);
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
                 }
-                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. }) {
+                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
+                {
                     // Run concurrently with other adds, the transaction may
                     // have seen some that come after it in the block.
                     overlay.mark_overflowed();

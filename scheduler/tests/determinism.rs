@@ -428,10 +428,8 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
         adds_in_parallel: 0,
     });
     let context = (any::<u64>(), 0u64..1_000_000).prop_map(|(timestamp, height)| BlockContext { timestamp, height });
-    let blocks = (
-        (prop::collection::vec(spec(), 0..20), context.clone()),
-        (prop::collection::vec(spec(), 0..20), context),
-    );
+    let blocks =
+        ((prop::collection::vec(spec(), 0..20), context.clone()), (prop::collection::vec(spec(), 0..20), context));
     let mut runner = TestRunner::new(Config { cases: 1_000, failure_persistence: None, ..Config::default() });
     let result = runner.run(&blocks, |((first, first_context), (second, second_context))| {
         let mut h = harness.borrow_mut();

@@ -82,7 +82,8 @@ fn missing_keys_are_rejected_the_same_way_by_both_executors() {
     let keys = BlockKeys::instantiate(&code, &block[..1]);
     let (mut s1, mut s2) = (state.clone(), state);
     let seq = SequentialExecutor::new().execute_with_keys(&code, &mut s1, &block, BlockContext::default(), &keys);
-    let par = ParallelExecutor::new(2).unwrap().execute_with_keys(&code, &mut s2, &block, BlockContext::default(), &keys);
+    let par =
+        ParallelExecutor::new(2).unwrap().execute_with_keys(&code, &mut s2, &block, BlockContext::default(), &keys);
     assert_eq!(seq.receipts, par.receipts);
     assert!(seq.receipts[0].status.is_success());
     assert!(matches!(seq.receipts[1].status, Status::InvalidArguments { .. }));

@@ -248,7 +248,8 @@ fn the_plan_keeps_each_currency_ordered_and_parallel_equals_sequential() {
     assert!(seq.receipts.iter().all(|r| r.status.is_success()), "{:?}", seq.receipts);
     for threads in [1, 2, 4, 8] {
         let mut state = genesis.clone();
-        let out = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut state, &block, BlockContext::default());
+        let out =
+            ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut state, &block, BlockContext::default());
         assert_eq!(out.receipts, seq.receipts, "{threads} threads");
         assert_eq!(out.state_root, seq.state_root, "{threads} threads");
         assert_eq!(state.sorted_entries(), seq_state.sorted_entries(), "{threads} threads");

@@ -206,7 +206,10 @@ fn a_large_mixed_block_gives_sequential_receipts_and_root_at_every_thread_count(
     let blocks = [mixed_block(1), mixed_block(2)];
     let mut sequential_state = state.clone();
     let mut sequential = SequentialExecutor::new();
-    let expected: Vec<_> = blocks.iter().map(|b| sequential.execute_block(&code, &mut sequential_state, b, BlockContext::default())).collect();
+    let expected: Vec<_> = blocks
+        .iter()
+        .map(|b| sequential.execute_block(&code, &mut sequential_state, b, BlockContext::default()))
+        .collect();
     let statuses = |i: usize| {
         let receipts = &expected[i].receipts;
         let ok = receipts.iter().filter(|r| r.status.is_success()).count();

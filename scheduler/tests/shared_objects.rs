@@ -72,15 +72,15 @@ fn run_everywhere(code: &CodeCache, state: &ResourceStore, block: &[Transaction]
 
 /// The block's plan on 2 lanes: every dependency joins two transactions
 /// with a party in common, and the plan uses both lanes.
-fn assert_no_dependency_across_parties(code: &CodeCache, block: &[Transaction], parties: &[Parties]) -> resin_scheduler::Schedule {
+fn assert_no_dependency_across_parties(
+    code: &CodeCache,
+    block: &[Transaction],
+    parties: &[Parties],
+) -> resin_scheduler::Schedule {
     let schedule = ParallelExecutor::new(2).unwrap().schedule(code, block);
     for (from, to, dep) in schedule.graph.edges() {
         let (a, b) = (&parties[from as usize], &parties[to as usize]);
-        assert!(
-            !a.is_disjoint(b),
-            "#{from} {a:?} -> #{to} {b:?} ({}) depend but share no party",
-            dep.kind.short()
-        );
+        assert!(!a.is_disjoint(b), "#{from} {a:?} -> #{to} {b:?} ({}) depend but share no party", dep.kind.short());
     }
     assert_eq!(schedule.plan.stats.lanes_used, 2);
     schedule
@@ -120,9 +120,12 @@ fn token_genesis(code: &CodeCache) -> ResourceStore {
     set_up(code, ResourceStore::new(), setup)
 }
 
+/// `(owner, spender, amount)` of a `transfer_from` paying the spender.
+type Taken = (u64, u64, u64);
+
 /// Each owner approves its two spenders (N/2 approvals), then each spender
 /// takes `10 + k` for itself (N/2 transfers): spender `k` of each owner.
-fn token_block() -> (Vec<Transaction>, Vec<Parties>, Vec<(u64, u64, u64)>) {
+fn token_block() -> (Vec<Transaction>, Vec<Parties>, Vec<Taken>) {
     let (mut block, mut who, mut taken) = (Vec::new(), Vec::new(), Vec::new());
     for o in 0..OWNERS {
         for s in spenders_of(o) {
@@ -181,7 +184,8 @@ fn a_token_with_plain_mints_and_a_supply_audit_orders_the_audit() {
     let code = code();
     let genesis = token_genesis(&code);
     let minters: Vec<u64> = (0..40).map(|o| OWNER0 + o).collect();
-    let mut block: Vec<Transaction> = minters.iter().map(|&m| call(fa(), "mint", m, vec![Value::U64(m % 9)], GAS)).collect();
+    let mut block: Vec<Transaction> =
+        minters.iter().map(|&m| call(fa(), "mint", m, vec![Value::U64(m % 9)], GAS)).collect();
     block.insert(20, call(fa(), "audit_supply", 1, vec![], GAS));
     let (out, _) = run_everywhere(&code, &genesis, &block);
     let minted_before: u64 = minters[..20].iter().map(|m| m % 9).sum();
@@ -400,4 +404,36 @@ fn every_executor_gives_every_transaction_the_blocks_context() {
             [Value::structure(vec![Value::U64(CONTEXT.timestamp)]), Value::structure(vec![Value::U64(CONTEXT.height)])];
         assert_eq!(values, expected.iter().collect::<Vec<_>>());
     }
+}
+
+#[test]
+fn a_plan_explains_keyed_entries_and_counter_dependencies() {
+    let code = code();
+    let block = vec![
+        vote(VOTER0, 1),
+        vote(VOTER0 + 1, 2),
+        call(dao(), "count", 1, vec![at(PROPOSAL)], GAS),
+        vote(VOTER0 + 2, 3),
+        vote(VOTER0, 4),
+        mint(MINTER0, 9),
+        mint(MINTER0 + 1, 9),
+    ];
+    let schedule = ParallelExecutor::new(2).unwrap().schedule(&code, &block);
+    let explain = schedule.explain(&block, &code);
+    let text = explain.text();
+    for line in [
+        "#0 -> #2  RAA 0x6::dao::Tally@0x600",
+        "#1 -> #2  RAA 0x6::dao::Tally@0x600",
+        "#2 -> #3  AAR 0x6::dao::Tally@0x600",
+        "#0 -> #4  WAW 0x6::dao::Vote@0x600[0x2dc6c0]",
+        "#5 -> #6  WAW 0x7::nft::Token@0x700[9]",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    // Adds to one counter are no dependency, so the first votes and the
+    // mints have none between them.
+    assert!(!text.contains("#0 -> #1"), "{text}");
+    let dot = explain.dot();
+    assert!(dot.contains("t2 -> t3 [label=\"AAR 0x6::dao::Tally@0x600\""), "{dot}");
+    assert!(dot.contains("t5 -> t6 [label=\"WAW 0x7::nft::Token@0x700[9]\""), "{dot}");
 }

@@ -142,16 +142,8 @@ fn adds_to_one_counter_do_not_conflict() {
 fn reads_and_writes_of_a_counter_are_ordered_with_every_add() {
     let k = exact(POOL, 1);
     // 0 writes, 1 and 2 add, 3 and 4 read, 5 adds, 6 writes, 7 adds.
-    let keys = block(vec![
-        vec![w(k)],
-        vec![a(k)],
-        vec![a(k)],
-        vec![r(k)],
-        vec![r(k)],
-        vec![a(k)],
-        vec![w(k)],
-        vec![a(k)],
-    ]);
+    let keys =
+        block(vec![vec![w(k)], vec![a(k)], vec![a(k)], vec![r(k)], vec![r(k)], vec![a(k)], vec![w(k)], vec![a(k)]]);
     let g = ConflictGraph::build(&keys);
     // A writer also links the writer before it (implied, as with readers).
     let expected = vec![(0, 1), (0, 2), (0, 6), (1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (4, 5), (5, 6), (6, 7)];
@@ -185,7 +177,8 @@ fn alternating_large_groups_of_readers_and_adders_are_gated_and_linear() {
     assert!((0..n).all(|t| g.predecessors(t).next().is_none()));
     assert_orders_all_conflicts(&keys, &g);
     // Small groups are linked member to member, without gates.
-    let small: Vec<Vec<KeyAccess>> = (0..6).flat_map(|group| (0..3).map(move |_| vec![if group % 2 == 0 { a(k) } else { r(k) }])).collect();
+    let small: Vec<Vec<KeyAccess>> =
+        (0..6).flat_map(|group| (0..3).map(move |_| vec![if group % 2 == 0 { a(k) } else { r(k) }])).collect();
     let keys = block(small);
     let g = ConflictGraph::build(&keys);
     assert_eq!(g.edge_count(), 5 * 9);
