@@ -70,6 +70,7 @@ impl InOrderExecutor {
                 execute,
                 commit: committed.commit,
                 root: committed.root,
+                ..Timings::default()
             },
         };
         BlockOutput { receipts, state_root, stats }

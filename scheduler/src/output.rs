@@ -48,6 +48,9 @@ pub struct Timings {
     /// Conflict graph and lane plan.
     pub schedule: Duration,
     pub execute: Duration,
+    /// Of `execute`, the in-order re-execution of a block whose parallel
+    /// run was discarded ([`BlockStats::reexecuted`]); zero otherwise.
+    pub reexecute: Duration,
     /// Committing the block: merging its writes into the state and
     /// updating the state root.
     pub commit: Duration,

@@ -14,7 +14,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crossbeam_utils::CachePadded;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
@@ -106,14 +106,18 @@ impl ParallelExecutor {
         // One lane runs the block in order, exactly as the fallback would:
         // only a run on several lanes can misjudge a counter's bound.
         let reexecuted = threads_used > 1 && overlay.overflowed();
+        let mut reexecute = Duration::ZERO;
         let (receipts, writes) = if reexecuted {
+            let again = Instant::now();
             drop(per_lane);
             drop(overlay);
             // From the pre-block state again (nothing is committed yet),
             // with the in-order executor's engine: one lane, block order.
             let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
             let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
-            (lane.receipts.into_iter().map(|(_, r)| r).collect(), overlay.into_writes())
+            let out = (lane.receipts.into_iter().map(|(_, r)| r).collect(), overlay.into_writes());
+            reexecute = again.elapsed();
+            out
         } else {
             (in_block_order(&plan, per_lane), overlay.into_writes())
         };
@@ -134,6 +138,7 @@ impl ParallelExecutor {
                 keys: Default::default(),
                 schedule,
                 execute,
+                reexecute,
                 commit: committed.commit,
                 root: committed.root,
             },

@@ -355,6 +355,8 @@ fn adds_past_a_counters_bound_re_execute_the_block_in_order() {
         assert_eq!(out.state_root, expected.state_root);
         assert!(out.stats.threads_used > 1, "the adders ran side by side");
         assert!(out.stats.reexecuted, "{threads} threads: a counter reached its bound");
+        assert!(out.stats.timings.reexecute > std::time::Duration::ZERO);
+        assert!(out.stats.timings.reexecute <= out.stats.timings.execute);
     }
     // On one lane the run is in order already: nothing to redo.
     let mut s = genesis.clone();
@@ -368,6 +370,7 @@ fn adds_past_a_counters_bound_re_execute_the_block_in_order() {
     let mut s = genesis.clone();
     let par = ParallelExecutor::new(2).unwrap().execute_block(&code, &mut s, &below, CONTEXT);
     assert!(!par.stats.reexecuted && par.stats.threads_used == 2);
+    assert_eq!(par.stats.timings.reexecute, std::time::Duration::ZERO);
 }
 
 #[test]
