@@ -385,6 +385,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::VecIndexOf => vectors::index_of(&mut self.stack, &self.locals, &self.globals, &mut self.gas),
                 Op::Sha3_256 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Sha3_256),
                 Op::Blake3 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Blake3),
+                Op::Object(signer) => vectors::object(&mut self.stack, &mut self.gas, cur.module.id(), signer),
 
                 Op::ExistsKeyed(def) => self.keyed(cur.module, def, Keyed::Exists),
                 Op::ImmBorrowGlobalKeyed(def) => self.keyed(cur.module, def, Keyed::Borrow(false)),

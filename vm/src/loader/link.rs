@@ -19,12 +19,12 @@ use super::loaded::{
 use super::runtime_types::{struct_tag, InstStruct};
 use super::{CodeCache, LoadError};
 use resin_format::file_format::{
-    AccessMode, AccessSpec, AddressSource, ConstValue, IndexSource, Module, ModuleId, StructHandleIdx, StructInstIdx, Type,
-    Visibility,
+    AccessMode, AccessSpec, AddressSource, ConstValue, IndexSource, Module, ModuleId, StructHandleIdx, StructInstIdx,
+    Type, Visibility,
 };
 use resin_state::keys::TypeId;
-use resin_state::value::Value;
 use resin_state::type_tag::StructTag;
+use resin_state::value::Value;
 use resin_verifier::VerifyErrorKind;
 
 /// Links `module` (whose encoding hashes to `hash`) against `cache`;
