@@ -4,6 +4,13 @@
 //! and tree in parallel on the executor's pool). The executors differ only
 //! in the order they feed it: lanes of a plan on many threads, or the
 //! block in order on one.
+//!
+//! A run on several lanes is exact except where counters reach their bound
+//! (see `overlay.rs`): when a transaction aborted with `CounterOverflow` or
+//! a delta did not apply, the lanes stop early, the run is discarded, and
+//! the parallel executor runs the block again in order on one lane, whose
+//! result is final. So a block in which a counter reaches its bound runs
+//! (up to) twice.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -12,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Receipt, Transaction};
+use resin_vm::{BlockContext, CodeCache, Receipt, RuntimeErrorKind, Status, Transaction};
 
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
@@ -131,6 +138,8 @@ pub(crate) struct LaneResult {
 pub(crate) struct BlockRun<'a> {
     pub(crate) code: &'a CodeCache,
     pub(crate) block: &'a [Transaction],
+    /// What every transaction of the block sees of the block itself.
+    pub(crate) context: BlockContext,
     pub(crate) keys: &'a BlockKeys,
     pub(crate) slots: &'a BlockSlots,
 }
@@ -156,6 +165,12 @@ impl BlockRun<'_> {
             let receipt = self.run_tx(overlay, tx as usize);
             if let Some(sync) = sync {
                 sync.finished(lane_index, done);
+                if overlay.overflowed() {
+                    // The run will be discarded: stop, and stop the
+                    // lanes waiting for this one.
+                    sync.abort.store(true, Ordering::Relaxed);
+                    return out;
+                }
             }
             out.receipts.push((tx, receipt));
         }
@@ -167,16 +182,16 @@ impl BlockRun<'_> {
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_entry(
-                    self.code,
-                    &TxView { overlay, own },
-                    tx,
-                    resin_vm::BlockContext::default(),
-                    entry,
-                    keys,
-                );
+                let receipt =
+                    resin_vm::execute_entry(self.code, &TxView { overlay, own }, tx, self.context, entry, keys);
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
+                }
+                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
+                {
+                    // Run concurrently with other adds, the transaction may
+                    // have seen some that come after it in the block.
+                    overlay.mark_overflowed();
                 }
                 receipt
             }

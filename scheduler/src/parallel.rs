@@ -14,11 +14,11 @@
 use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crossbeam_utils::CachePadded;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Receipt, Transaction};
+use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
 use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
@@ -72,6 +72,7 @@ impl ParallelExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
         let start = Instant::now();
@@ -81,7 +82,7 @@ impl ParallelExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let run = BlockRun { code, block, keys, slots: graph.slots() };
+        let run = BlockRun { code, block, context, keys, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let (per_lane, threads_used) = match lanes.as_slice() {
@@ -102,9 +103,25 @@ impl ParallelExecutor {
             }
         };
         let cross_lane_waits = per_lane.iter().map(|l| l.waits).sum();
-        let receipts = in_block_order(&plan, per_lane);
+        // One lane runs the block in order, exactly as the fallback would:
+        // only a run on several lanes can misjudge a counter's bound.
+        let reexecuted = threads_used > 1 && overlay.overflowed();
+        let mut reexecute = Duration::ZERO;
+        let (receipts, writes) = if reexecuted {
+            let again = Instant::now();
+            drop(per_lane);
+            drop(overlay);
+            // From the pre-block state again (nothing is committed yet),
+            // with the in-order executor's engine: one lane, block order.
+            let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
+            let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
+            let out = (lane.receipts.into_iter().map(|(_, r)| r).collect(), overlay.into_writes());
+            reexecute = again.elapsed();
+            out
+        } else {
+            (in_block_order(&plan, per_lane), overlay.into_writes())
+        };
         debug_assert_eq!(receipts.len(), block.len(), "every transaction is in exactly one lane");
-        let writes = overlay.into_writes();
         let execute = start.elapsed();
 
         let committed = self.pool.install(|| commit(state, writes, graph.slots()));
@@ -116,10 +133,12 @@ impl ParallelExecutor {
             plan: Some(plan.stats),
             threads_used,
             cross_lane_waits,
+            reexecuted,
             timings: Timings {
                 keys: Default::default(),
                 schedule,
                 execute,
+                reexecute,
                 commit: committed.commit,
                 root: committed.root,
             },
@@ -171,9 +190,10 @@ impl BlockExecutor for ParallelExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
-        self.run(code, state, block, &keys.fitted(block.len()))
+        self.run(code, state, block, context, &keys.fitted(block.len()))
     }
 
     fn cost_model(&self) -> &CostModel {

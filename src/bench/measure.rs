@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use resin_scheduler::{BlockExecutor, BlockOutput};
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Transaction};
+use resin_vm::{BlockContext, CodeCache, Transaction};
 
 use crate::alloc_count::allocations;
 
@@ -44,7 +44,7 @@ impl<E: BlockExecutor> Runner<E> {
         let allocs = allocations();
         let start = Instant::now();
         let mut next = self.state.clone();
-        let output = self.executor.execute_block(code, &mut next, block);
+        let output = self.executor.execute_block(code, &mut next, block, BlockContext::default());
         let wall = start.elapsed();
         Ran { output, next, wall, allocations: allocations() - allocs }
     }

@@ -31,7 +31,7 @@ use std::io::Write;
 use resin_scheduler::{BlockExecutor, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
 use resin_state::type_tag::{StructTag, TypeTag};
-use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
+use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, Transaction, Value};
 
 use crate::cli::{thread_count, BenchArgs};
 use crate::error::{CliError, CliResult};
@@ -128,7 +128,7 @@ fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
             blocks.push(in_currencies(block.clone(), &generic_coin, std::slice::from_ref(currency)));
         }
         for block in blocks {
-            let out = executor.execute_block(&code, &mut state, &block);
+            let out = executor.execute_block(&code, &mut state, &block, BlockContext::default());
             if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
                 return Err(CliError::Other(format!("bench setup: {}::{function} failed: {:?}", tx.module, r.status)));
             }

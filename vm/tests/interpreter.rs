@@ -363,8 +363,7 @@ fn the_tour_runs_every_opcode() {
     let mut object = blake3::Hasher::new();
     object.update(b"resin/object\0");
     object.update(&AccountAddress::from_u64(1).0);
-    object.update(&4u64.to_le_bytes());
-    object.update(b"tour");
+    object.update(b"tour\0");
     object.update(&creator.0);
     object.update(b"se");
     let object = Value::Address(AccountAddress(*object.finalize().as_bytes()));
