@@ -43,9 +43,12 @@ fn main() {
             return eprintln!("cannot publish the standard library: {e}");
         }
     }
-    match resin_format::assembler::assemble(CURRENCIES).map(|m| code.publish(m)) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return eprintln!("cannot publish the currencies: {e}"),
+    match resin_format::assembler::assemble(CURRENCIES) {
+        Ok(module) => {
+            if let Err(e) = code.publish(module) {
+                return eprintln!("cannot publish the currencies: {e}");
+            }
+        }
         Err(e) => return eprintln!("cannot assemble the currencies: {e}"),
     }
     let balances: Vec<TypeId> = if generic {

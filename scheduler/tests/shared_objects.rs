@@ -397,6 +397,36 @@ fn two_adds_that_fit_alone_but_not_together_are_caught() {
 }
 
 #[test]
+fn an_add_that_passed_on_too_little_and_then_failed_is_caught() {
+    // The second adder has gas enough to pass its add and run out just
+    // after. In block order it sees 200 and fails at the add with
+    // `CounterOverflow`; on its own lane it sees 0 (the first add comes
+    // late), passes, and runs out of gas instead: no overflow anywhere, and
+    // no delta to apply. The engine sees that the lane showed it less than
+    // block order would have.
+    let code = code();
+    let genesis = meter_genesis(&code);
+    let mut short = bump_small(101, 100);
+    short.gas_limit = 82;
+    let late = call(meter(), "bump_small_late", 100, vec![at(METERED), Value::U8(200), Value::U64(20_000)], GAS);
+    let block = vec![late, short];
+    let mut expected_state = genesis.clone();
+    let expected = SequentialExecutor::new().execute_block(&code, &mut expected_state, &block, CONTEXT);
+    assert!(is_counter_overflow(&expected.receipts[1].status), "{:?}", expected.receipts[1].status);
+    // Alone (or after an add that leaves room) the same call runs out of gas after its add.
+    let alone = SequentialExecutor::new().execute_block(&code, &mut genesis.clone(), &block[1..], CONTEXT);
+    assert!(matches!(alone.receipts[0].status, Status::OutOfGas { .. }), "{:?}", alone.receipts[0].status);
+    for _ in 0..10 {
+        let mut s = genesis.clone();
+        let out = ParallelExecutor::new(2).unwrap().execute_block(&code, &mut s, &block, CONTEXT);
+        assert!(out.receipts == expected.receipts, "{:?}", out.receipts[1].status);
+        assert_eq!(out.state_root, expected.state_root);
+        assert_eq!(out.stats.threads_used, 2);
+        assert!(out.stats.reexecuted);
+    }
+}
+
+#[test]
 fn every_executor_gives_every_transaction_the_blocks_context() {
     let code = code();
     let block: Vec<Transaction> = (0..8).map(|i| call(meter(), "stamp", 100 + i, vec![], GAS)).collect();
