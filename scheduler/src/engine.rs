@@ -33,7 +33,7 @@ use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
 use crate::output::BlockOutput;
-use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView};
+use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
 
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
@@ -197,21 +197,20 @@ impl BlockRun<'_> {
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                // One look at the few declared keys: transactions without
-                // adds (transfers) record nothing, and their reads cost no more.
-                let adds = match record {
-                    Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => Some((keys, record)),
-                    _ => None,
+                let view = TxView { overlay, own };
+                // One look at the few declared keys on several lanes: a
+                // transaction without adds (a transfer) runs on the plain
+                // view, whose reads do nothing more.
+                let receipt = match record {
+                    Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
+                        let watched = WatchedView { view, watch: AddWatch::new(keys) };
+                        let receipt = resin_vm::execute_entry(self.code, &watched, tx, self.context, entry, keys);
+                        let seen = watched.watch.seen.into_inner();
+                        record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
+                        receipt
+                    }
+                    _ => resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys),
                 };
-                let view = TxView { overlay, own, adds: adds.as_ref().map(|(keys, _)| AddWatch::new(keys)) };
-                let receipt = resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys);
-                if let (Some((_, record)), Some(watch)) = (adds, view.adds) {
-                    record.extend(watch.seen.into_inner().into_iter().map(|(key, seen)| AddRead {
-                        tx: index,
-                        key,
-                        seen,
-                    }));
-                }
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
                 }

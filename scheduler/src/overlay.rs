@@ -217,17 +217,27 @@ pub(crate) struct TxView<'o, 'a> {
     pub(crate) overlay: &'o BlockOverlay<'a>,
     /// The transaction's exact keys as slots.
     pub(crate) own: &'o [u32],
-    /// For a transaction that declared counter adds, run on one of several
-    /// lanes: what it sees of those counters (see [`AddRead`]).
-    pub(crate) adds: Option<AddWatch<'o>>,
 }
 
 impl StateView for TxView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
-        let value = self.overlay.read(self.own, key);
-        if let Some(watch) = &self.adds {
-            watch.saw(key, &value);
-        }
+        self.overlay.read(self.own, key)
+    }
+}
+
+/// What a transaction that declared counter adds sees on one of several
+/// lanes: its view, with what it reads of those counters recorded (see
+/// `counters.rs`). A type of its own, so that other transactions' reads
+/// pay nothing for it.
+pub(crate) struct WatchedView<'o, 'a> {
+    pub(crate) view: TxView<'o, 'a>,
+    pub(crate) watch: AddWatch<'o>,
+}
+
+impl StateView for WatchedView<'_, '_> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
+        let value = self.view.resource(key);
+        self.watch.saw(key, &value);
         value
     }
 }
