@@ -25,8 +25,10 @@ impl TypeNames for NoTypeNames {
 }
 
 impl TypeNames for resin_vm::CodeCache {
+    /// A published or instantiated struct type, or the struct whose keyed
+    /// entries the id numbers (`TypeId::keyed`).
     fn type_name(&self, ty: TypeId) -> Option<String> {
-        resin_vm::CodeCache::type_name(self, ty)
+        resin_vm::CodeCache::type_name(self, ty).or_else(|| ty.keyed_resource().map(|tag| tag.to_string()))
     }
 }
 
@@ -67,10 +69,20 @@ impl<'a> Explain<'a> {
             .clone()
     }
 
-    /// `0x1::coin::Balance@0xa`, or `0x1::coin::Balance@*` for a type-wide key.
+    /// `0x1::coin::Balance@0xa`, or `0x1::coin::Balance@*` for a type-wide
+    /// key; an entry of keyed storage by its anchor and index
+    /// (`0x1::token::Allowance@0xa11ce[0xb0b]`) when this process knows
+    /// them (it derived the entry's address), and a type-wide key over
+    /// keyed entries as `0x1::token::Allowance@*[*]`.
     pub fn key(&self, key: &AccessKey) -> String {
         match key {
-            AccessKey::Exact(k) => format!("{}@{}", self.type_name(k.ty), k.address),
+            AccessKey::Exact(k) => match (k.ty.keyed_resource(), resin_vm::keyed_origin(&k.address)) {
+                (Some(_), Some((anchor, index))) => {
+                    format!("{}@{anchor}[{}]", self.type_name(k.ty), index_text(&index))
+                }
+                _ => format!("{}@{}", self.type_name(k.ty), k.address),
+            },
+            AccessKey::AnyOf(ty) if ty.keyed_resource().is_some() => format!("{}@*[*]", self.type_name(*ty)),
             AccessKey::AnyOf(ty) => format!("{}@*", self.type_name(*ty)),
         }
     }
@@ -183,6 +195,35 @@ impl<'a> Explain<'a> {
         out.push_str("}\n");
         out
     }
+}
+
+/// An index as the access notation writes it: an address bare (`0xb0b`),
+/// an integer with its width when not a u64 (`7`, `7u8`), bytes as hex.
+fn index_text(index: &resin_vm::Value) -> String {
+    use resin_vm::Value;
+    match index {
+        Value::Address(a) => a.to_string(),
+        Value::U8(n) => format!("{n}u8"),
+        Value::U64(n) => n.to_string(),
+        Value::U128(n) => format!("{n}u128"),
+        Value::Bool(b) => b.to_string(),
+        Value::Vector(items) => {
+            let bytes: Option<Vec<u8>> =
+                items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
+            match bytes {
+                Some(b) if !b.is_empty() => format!("x\"{}\"", hex_bytes(&b)),
+                _ => format!("[{}]", items.iter().map(index_text).collect::<Vec<_>>().join(", ")),
+            }
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 fn more(out: &mut String, len: usize, limit: usize) {
