@@ -195,7 +195,7 @@ mod tests {
         let block = s.approvals(20, 3);
         assert_eq!(block.len(), 20);
         let (approvals, transfers) = block.split_at(10);
-        let pairs: std::collections::BTreeSet<_> = approvals
+        let pairs: std::collections::HashSet<_> = approvals
             .iter()
             .map(|tx| {
                 assert_eq!(tx.function, "approve");
@@ -218,7 +218,7 @@ mod tests {
         let voters: std::collections::BTreeSet<_> = votes.iter().map(|tx| tx.sender).collect();
         assert_eq!(voters.len(), 8);
         assert!(votes.iter().all(|tx| tx.args[0] == Value::Address(s.proposals[1])));
-        let ids: std::collections::BTreeSet<_> =
+        let ids: std::collections::HashSet<_> =
             (0..3).flat_map(|b| s.mints(8, b)).map(|tx| tx.args[1].clone()).collect();
         assert_eq!(ids.len(), 24, "no id minted twice across blocks");
     }
