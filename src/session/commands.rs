@@ -198,8 +198,7 @@ impl Session {
     /// resource, without an index).
     fn show_one(&self, r: &ResourceRef, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let address = self.resolve_address(&r.address, origin)?;
-        let named =
-            self.named_resource(address, &r.module, &r.resource, &r.type_args, r.index.as_ref(), r.span, origin)?;
+        let named = self.named_resource(address, super::keyed::ResourcePath::of(r), r.span, origin)?;
         match (self.state.resources.get(&named.key), r.index.is_some()) {
             (Some(value), true) => say!(out, "{}", self.format_entry(&named.key, value)),
             (Some(value), false) => {

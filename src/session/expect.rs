@@ -5,6 +5,7 @@ use resin_vm::loader::ResolvedType;
 use resin_vm::{RuntimeErrorKind, Status, StructTag, TypeId, TypeTag, Value};
 
 use super::calls::describe_arg;
+use super::keyed::ResourcePath;
 use super::{Origin, Session};
 use crate::error::CliResult;
 use crate::script::ast::{Expectation, ModuleRef, Span, TypeRef};
@@ -27,7 +28,8 @@ impl Session {
         match e {
             Expectation::Field { address, module, resource, type_args, index, path, value } => {
                 let address = self.resolve_address(address, origin)?;
-                let named = self.named_resource(address, module, resource, type_args, index.as_ref(), span, origin)?;
+                let path_of = ResourcePath { module, resource, type_args, index: index.as_ref() };
+                let named = self.named_resource(address, path_of, span, origin)?;
                 let stored = self
                     .state
                     .resources
@@ -49,7 +51,8 @@ impl Session {
             }
             Expectation::Missing { address, module, resource, type_args, index } => {
                 let address = self.resolve_address(address, origin)?;
-                let named = self.named_resource(address, module, resource, type_args, index.as_ref(), span, origin)?;
+                let path_of = ResourcePath { module, resource, type_args, index: index.as_ref() };
+                let named = self.named_resource(address, path_of, span, origin)?;
                 if self.state.resources.get(&named.key).is_some() {
                     return Err(origin.error(span, format!("expected no {}, found one", named.name)));
                 }

@@ -30,19 +30,31 @@ pub(super) struct NamedResource {
     pub layout: TypeId,
 }
 
+/// A resource type as a script writes it, and the index of a keyed entry.
+pub(super) struct ResourcePath<'a> {
+    pub module: &'a ModuleRef,
+    pub resource: &'a str,
+    pub type_args: &'a [TypeRef],
+    pub index: Option<&'a Spanned<Literal>>,
+}
+
+impl<'a> ResourcePath<'a> {
+    pub fn of(r: &'a crate::script::ast::ResourceRef) -> Self {
+        ResourcePath { module: &r.module, resource: &r.resource, type_args: &r.type_args, index: r.index.as_ref() }
+    }
+}
+
 impl Session {
     /// The stored key of `module::resource<type_args>` at `address`, or,
     /// with an index, of the entry `resource@address[index]`.
     pub(super) fn named_resource(
         &self,
         address: AccountAddress,
-        module: &ModuleRef,
-        resource: &str,
-        type_args: &[TypeRef],
-        index: Option<&Spanned<Literal>>,
+        path: ResourcePath<'_>,
         span: Span,
         origin: &Origin,
     ) -> CliResult<NamedResource> {
+        let ResourcePath { module, resource, type_args, index } = path;
         let tag = self.resource_tag(module, resource, type_args, span, origin)?;
         let layout = TypeId::of_struct(&tag);
         match index {

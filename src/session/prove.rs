@@ -16,8 +16,7 @@ use crate::script::ast::ResourceRef;
 impl Session {
     pub(super) fn prove(&self, r: &ResourceRef, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let address = self.resolve_address(&r.address, origin)?;
-        let named =
-            self.named_resource(address, &r.module, &r.resource, &r.type_args, r.index.as_ref(), r.span, origin)?;
+        let named = self.named_resource(address, super::keyed::ResourcePath::of(r), r.span, origin)?;
         let key = named.key;
         let resources = &self.state.resources;
         let (root, proof, value) = (resources.root(), resources.prove(&key), resources.get(&key));

@@ -29,7 +29,9 @@ fn the_keyed_script_output_is_pinned() {
     // Adds to one counter do not depend on each other, until one passes the bound.
     assert!(text.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8]\n"), "{text}");
     assert!(
-        text.contains("[11] alice: 0x3::meter::spend(1u8) -> COUNTER OVERFLOW of 0x3::meter::Used in 0x3::meter::spend"),
+        text.contains(
+            "[11] alice: 0x3::meter::spend(1u8) -> COUNTER OVERFLOW of 0x3::meter::Used in 0x3::meter::spend"
+        ),
         "{text}"
     );
     // The block time moved past the deadline: the same close aborts, then succeeds.
@@ -216,7 +218,8 @@ fn bench_shared_workloads_run_in_order_and_agree() {
     assert_eq!(lines[0]["dependencies"], 200, "{}", lines[0]);
     assert_eq!(lines[2]["dependencies"], 0, "{}", lines[2]);
     // The text names what each one does.
-    let text = resin_out(&["bench", "--workload", "mints,approvals", "--txs", "50", "--accounts", "50", "--blocks", "1"]);
+    let text =
+        resin_out(&["bench", "--workload", "mints,approvals", "--txs", "50", "--accounts", "50", "--blocks", "1"]);
     text.expect_code(0);
     assert!(text.stdout.contains("1 blocks of 50 transactions per workload over 50 accounts"), "{}", text.stdout);
     let approvals = text.stdout.find("approvals: token owners approve distinct spenders").unwrap();
