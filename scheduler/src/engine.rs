@@ -4,6 +4,13 @@
 //! and tree in parallel on the executor's pool). The executors differ only
 //! in the order they feed it: lanes of a plan on many threads, or the
 //! block in order on one.
+//!
+//! A run on several lanes is exact except where counters reach their bound
+//! (see `overlay.rs`): when a transaction aborted with `CounterOverflow` or
+//! a delta did not apply, the lanes stop early, the run is discarded, and
+//! the parallel executor runs the block again in order on one lane, whose
+//! result is final. So a block in which a counter reaches its bound runs
+//! (up to) twice.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -12,12 +19,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Receipt, Transaction};
+use resin_vm::{AccessMode, BlockContext, CodeCache, Receipt, RuntimeErrorKind, Status, Transaction};
 
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
 use crate::output::BlockOutput;
-use crate::overlay::{BlockOverlay, BlockWrites, TxView};
+use crate::overlay::{AddRead, AddWatch, BlockOverlay, BlockWrites, TxView};
 use crate::planner::Plan;
 
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
@@ -125,12 +132,17 @@ pub(crate) struct LaneResult {
     pub(crate) receipts: Vec<(TxIndex, Receipt)>,
     /// Times the lane found a predecessor in another lane unfinished.
     pub(crate) waits: u64,
+    /// What each transaction saw of the counters it declared `add` for,
+    /// in the lane's order (recorded only on one of several lanes).
+    pub(crate) add_reads: Vec<AddRead>,
 }
 
 /// One block's inputs, shared by every lane.
 pub(crate) struct BlockRun<'a> {
     pub(crate) code: &'a CodeCache,
     pub(crate) block: &'a [Transaction],
+    /// What every transaction of the block sees of the block itself.
+    pub(crate) context: BlockContext,
     pub(crate) keys: &'a BlockKeys,
     pub(crate) slots: &'a BlockSlots,
 }
@@ -145,7 +157,9 @@ impl BlockRun<'_> {
         sync: Option<&LaneSync<'_>>,
     ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
-        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
+        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), ..LaneResult::default() };
+        // Alone, the lane runs the block in order and every read is exact.
+        let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
         for (done, tx) in (1u32..).zip(lane) {
             if let Some(sync) = sync {
@@ -153,30 +167,50 @@ impl BlockRun<'_> {
                     return out;
                 }
             }
-            let receipt = self.run_tx(overlay, tx as usize);
+            let receipt = self.run_tx(overlay, tx, record.as_deref_mut());
             if let Some(sync) = sync {
                 sync.finished(lane_index, done);
+                if overlay.overflowed() {
+                    // The run will be discarded: stop, and stop the
+                    // lanes waiting for this one.
+                    sync.abort.store(true, Ordering::Relaxed);
+                    return out;
+                }
             }
             out.receipts.push((tx, receipt));
         }
         out
     }
 
-    fn run_tx(&self, overlay: &BlockOverlay<'_>, i: usize) -> Receipt {
+    fn run_tx(&self, overlay: &BlockOverlay<'_>, index: TxIndex, record: Option<&mut Vec<AddRead>>) -> Receipt {
+        let i = index as usize;
         let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_entry(
-                    self.code,
-                    &TxView { overlay, own },
-                    tx,
-                    resin_vm::BlockContext::default(),
-                    entry,
-                    keys,
-                );
+                // One look at the few declared keys: transactions without
+                // adds (transfers) record nothing, and their reads cost no more.
+                let adds = match record {
+                    Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => Some((keys, record)),
+                    _ => None,
+                };
+                let view = TxView { overlay, own, adds: adds.as_ref().map(|(keys, _)| AddWatch::new(keys)) };
+                let receipt = resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys);
+                if let (Some((_, record)), Some(watch)) = (adds, view.adds) {
+                    record.extend(watch.seen.into_inner().into_iter().map(|(key, seen)| AddRead {
+                        tx: index,
+                        key,
+                        seen,
+                    }));
+                }
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
+                }
+                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
+                {
+                    // Run concurrently with other adds, the transaction may
+                    // have seen some that come after it in the block.
+                    overlay.mark_overflowed();
                 }
                 receipt
             }

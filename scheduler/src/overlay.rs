@@ -9,6 +9,15 @@
 //! the block to the key, else the snapshot. The locks below are never
 //! contended by conflicting accesses; they only make the sharing safe Rust.
 //!
+//! Counter adds are the exception: adds to one key do not conflict, so
+//! adders run side by side, and each adds its delta ([`Change::Add`]) to the
+//! slot's current value under the slot's lock. Adds commute, so the final
+//! value is the sequential one, provided no add overflowed; an adder's lane
+//! may have seen a value with concurrent later adds in it, so its overflow
+//! verdict is not exact either. The overlay therefore records any delta that
+//! does not apply ([`BlockOverlay::overflowed`]), and the engine then
+//! discards the run and executes the block again in order (see `engine.rs`).
+//!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
 //! index, never a hash of a persistent map: each slot is loaded with the
@@ -16,14 +25,19 @@
 //! pool at once, before any transaction runs. Keys reached only through a
 //! type-wide (`*`) access live in a small hashed side table.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
+use resin_state::write_set::counter_field;
 use resin_state::Shared;
-use resin_vm::{ResourceKey, WriteOp};
-use rustc_hash::FxHashMap;
+use resin_state::{Change, Value, WriteOp};
+use resin_vm::{AccessKey, AccessMode, DeclaredKeys, Receipt, ResourceKey};
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use crate::graph::KeyTable;
 
@@ -52,6 +66,8 @@ pub(crate) struct BlockOverlay<'a> {
     /// is written (its lock taken) on every access.
     slots: Vec<CachePadded<Slot>>,
     others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
+    /// Set when a counter's delta did not apply: the run must be discarded.
+    overflowed: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,7 +96,7 @@ impl<'a> BlockOverlay<'a> {
                 CachePadded::new(Slot { key, value: Mutex::new(value) })
             })
             .collect();
-        BlockOverlay { snapshot, table, slots, others: Default::default() }
+        BlockOverlay { snapshot, table, slots, others: Default::default(), overflowed: AtomicBool::new(false) }
     }
 
     /// The slot of `key`: first among the transaction's own keys, then the block's.
@@ -106,16 +122,55 @@ impl<'a> BlockOverlay<'a> {
     }
 
     pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
-        // The receipt and the overlay share the value: no copy.
-        let value = op.resolve(|| self.read(own, &op.key)).unwrap_or_default();
         match self.slot(own, &op.key) {
-            Some(slot) => *lock(&slot.value) = SlotValue { current: value, written: true },
-            None => {
-                if let Some(m) = self.others.get(shard_of(&op.key)) {
-                    lock(m).insert(op.key, value);
+            Some(slot) => {
+                let mut value = lock(&slot.value);
+                match &op.change {
+                    // The receipt and the overlay share the value: no copy.
+                    Change::Set(new) => *value = SlotValue { current: Some(new.clone()), written: true },
+                    Change::Delete => *value = SlotValue { current: None, written: true },
+                    Change::Add(_) => match op.apply_to(value.current.as_deref()) {
+                        Ok(sum) => *value = SlotValue { current: sum, written: true },
+                        Err(_) => self.overflowed.store(true, Ordering::Relaxed),
+                    },
                 }
             }
+            None => {
+                let Some(m) = self.others.get(shard_of(&op.key)) else { return };
+                let mut others = lock(m);
+                let written = match &op.change {
+                    Change::Set(new) => Some(new.clone()),
+                    Change::Delete => None,
+                    Change::Add(_) => {
+                        // The latest value: the block's write, else the snapshot.
+                        let current = match others.get(&op.key) {
+                            Some(written) => written.clone(),
+                            None => self.snapshot.resource(&op.key),
+                        };
+                        match op.apply_to(current.as_deref()) {
+                            Ok(sum) => sum,
+                            Err(_) => {
+                                self.overflowed.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                        }
+                    }
+                };
+                others.insert(op.key, written);
+            }
         }
+    }
+
+    /// Records that the run's verdict on some counter's bound may be wrong:
+    /// a transaction aborted with `CounterOverflow`.
+    pub(crate) fn mark_overflowed(&self) {
+        self.overflowed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether some counter delta did not apply (it would have passed its
+    /// type's maximum): the run's result is then not the sequential one.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Relaxed)
     }
 
     pub(crate) fn into_writes(self) -> BlockWrites {
@@ -161,10 +216,131 @@ pub(crate) struct TxView<'o, 'a> {
     pub(crate) overlay: &'o BlockOverlay<'a>,
     /// The transaction's exact keys as slots.
     pub(crate) own: &'o [u32],
+    /// For a transaction that declared counter adds, run on one of several
+    /// lanes: what it sees of those counters (see [`AddRead`]).
+    pub(crate) adds: Option<AddWatch<'o>>,
 }
 
 impl StateView for TxView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
-        self.overlay.read(self.own, key)
+        let value = self.overlay.read(self.own, key);
+        if let Some(watch) = &self.adds {
+            watch.saw(key, &value);
+        }
+        value
+    }
+}
+
+/// Records the values a transaction reads of the keys it declared `add`
+/// for. (The VM reads such a key once, for the counter's existence and the
+/// bound its add is checked against.)
+pub(crate) struct AddWatch<'o> {
+    keys: &'o DeclaredKeys,
+    /// Each key with the value read (`None`: absent).
+    pub(crate) seen: RefCell<SmallVec<[(ResourceKey, Written); 2]>>,
+}
+
+impl<'o> AddWatch<'o> {
+    pub(crate) fn new(keys: &'o DeclaredKeys) -> Self {
+        AddWatch { keys, seen: RefCell::default() }
+    }
+
+    fn saw(&self, key: &ResourceKey, value: &Option<Shared>) {
+        let declared_add = self.keys.0.iter().any(|a| {
+            a.mode == AccessMode::Add
+                && match a.key {
+                    AccessKey::Exact(k) => k == *key,
+                    AccessKey::AnyOf(ty) => ty == key.ty,
+                }
+        });
+        if declared_add {
+            self.seen.borrow_mut().push((*key, value.clone()));
+        }
+    }
+}
+
+/// A counter value a transaction saw on one of several lanes: the value
+/// its add was checked against. Adds run side by side, so it may hold adds
+/// of later transactions or miss some of earlier ones.
+pub(crate) struct AddRead {
+    pub(crate) tx: u32,
+    pub(crate) key: ResourceKey,
+    pub(crate) seen: Option<Shared>,
+}
+
+/// Whether every add of a run on several lanes had the verdict it has in
+/// block order, given the run's receipts in block order and what each adder
+/// saw ([`AddRead`]); `snapshot` is the pre-block state. Replays the
+/// receipts' writes to the counters in block order, so each adder's exact
+/// value is known:
+///
+/// - a successful adder's delta must fit that value too (else it would
+///   have failed in block order);
+/// - a failed adder (other than by `CounterOverflow`, which the engine
+///   handles before) may have passed its add only because it saw less than
+///   block order would show, and then failed later; block order would then
+///   have failed it at the add. Its delta is not in the receipt, so any
+///   adder that saw less than the exact value does not hold. (One that saw
+///   at least as much would have passed in block order too.)
+///
+/// When every add holds, each transaction ran exactly as in block order,
+/// by induction over the block. Reads are few: only adders record them.
+pub(crate) fn adds_hold(snapshot: &ResourceStore, receipts: &[Receipt], mut reads: Vec<AddRead>) -> bool {
+    if reads.is_empty() {
+        return true;
+    }
+    reads.sort_by_key(|r| r.tx);
+    let tracked: FxHashSet<ResourceKey> = reads.iter().map(|r| r.key).collect();
+    let mut current: FxHashMap<ResourceKey, Option<Shared>> = FxHashMap::default();
+    let exact = |current: &FxHashMap<ResourceKey, Option<Shared>>, key: &ResourceKey| match current.get(key) {
+        Some(value) => value.clone(),
+        None => snapshot.resource(key),
+    };
+    let mut reads = reads.into_iter().peekable();
+    for (i, receipt) in receipts.iter().enumerate() {
+        while let Some(read) = reads.next_if(|r| r.tx as usize == i) {
+            if !holds(receipt, &read, exact(&current, &read.key)) {
+                return false;
+            }
+        }
+        if reads.peek().is_none() {
+            return true;
+        }
+        for op in &receipt.write_set.0 {
+            if tracked.contains(&op.key) {
+                match op.resolve(|| exact(&current, &op.key)) {
+                    Ok(value) => current.insert(op.key, value),
+                    Err(_) => return false,
+                };
+            }
+        }
+    }
+    true
+}
+
+/// Whether an adder's verdict on `read.key`, checked against what it saw,
+/// is the one it has against the exact value.
+fn holds(receipt: &Receipt, read: &AddRead, exact: Option<Shared>) -> bool {
+    if receipt.status.is_success() {
+        return match receipt.write_set.0.iter().find(|op| op.key == read.key) {
+            Some(op) if matches!(op.change, Change::Add(_)) => op.apply_to(exact.as_deref()).is_ok(),
+            // It did not add to the key after all: the value did not matter.
+            _ => true,
+        };
+    }
+    let amount = |value: &Option<Shared>| value.as_deref().map(|v| counter_field(v).ok().and_then(|f| integer(&f)));
+    match (amount(&read.seen), amount(&exact)) {
+        (Some(Some(seen)), Some(Some(exact))) => exact <= seen,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn integer(field: &Value) -> Option<u128> {
+    match field {
+        Value::U8(v) => Some(u128::from(*v)),
+        Value::U64(v) => Some(u128::from(*v)),
+        Value::U128(v) => Some(*v),
+        _ => None,
     }
 }

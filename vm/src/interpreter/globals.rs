@@ -39,10 +39,10 @@ use crate::loader::LoadedModule;
 use crate::transaction::RuntimeErrorKind;
 use resin_format::encoding::limits::MAX_VALUE_SIZE;
 use resin_format::file_format::{AccessMode, AccountAddress, StructDefIdx};
+use resin_state::keys::register_keyed_address;
 use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
-use resin_state::keys::register_keyed_address;
 use resin_state::{apply_delta, Change, DeltaError, Shared, WriteOp, WriteSet};
 
 /// A resource's current value in the working set.

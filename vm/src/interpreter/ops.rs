@@ -241,6 +241,8 @@ pub(crate) enum Op {
     Blake3,
     BlockTimestamp,
     BlockHeight,
+    ObjectAddress,
+    ObjectSigner,
     /// A generic struct instruction whose instantiation index is out of the
     /// module's table (only in unverified code): faults.
     Malformed,
@@ -492,6 +494,8 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::Blake3 => Op::Blake3,
         Instr::BlockTimestamp => Op::BlockTimestamp,
         Instr::BlockHeight => Op::BlockHeight,
+        Instr::ObjectAddress => Op::ObjectAddress,
+        Instr::ObjectSigner => Op::ObjectSigner,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Vector instructions. The element type operand is for the verifier; at run
-//! time every vector is a `Value::Vector`.
+//! Vector instructions, and the hashes of byte vectors. The element type
+//! operand is for the verifier; at run time every vector is a
+//! `Value::Vector`.
 
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
@@ -168,8 +169,10 @@ pub(super) fn insert<V: StateView + ?Sized>(
     let value = stack.pop_val()?;
     let r = stack.pop_ref()?;
     let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
-    let index =
-        usize::try_from(index).ok().filter(|i| *i <= items.len()).ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
+    let index = usize::try_from(index)
+        .ok()
+        .filter(|i| *i <= items.len())
+        .ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
     if items.len() >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }

@@ -19,12 +19,12 @@ use super::loaded::{
 use super::runtime_types::{struct_tag, InstStruct};
 use super::{CodeCache, LoadError};
 use resin_format::file_format::{
-    AccessMode, AccessSpec, AddressSource, ConstValue, IndexSource, Module, ModuleId, StructHandleIdx, StructInstIdx, Type,
-    Visibility,
+    AccessMode, AccessSpec, AddressSource, ConstValue, IndexSource, Module, ModuleId, StructHandleIdx, StructInstIdx,
+    Type, Visibility,
 };
 use resin_state::keys::TypeId;
-use resin_state::value::Value;
 use resin_state::type_tag::StructTag;
+use resin_state::value::Value;
 use resin_verifier::VerifyErrorKind;
 
 /// Links `module` (whose encoding hashes to `hash`) against `cache`;
@@ -242,13 +242,16 @@ fn resolve_access(id: &ModuleId, module: &Module, spec: &AccessSpec) -> Result<V
         .collect()
 }
 
+/// One access as [`comparable_access`] compares it.
+type ComparableAccess = (AccessMode, ResolvedType, AddressSource, Option<IndexSource>);
+
 /// An access spec as a set comparable across modules: resources as
 /// [`ResolvedType`]s, type parameters left in place.
 fn comparable_access(
     id: &ModuleId,
     spec: &AccessSpec,
     handle_types: &[TypeId],
-) -> Result<BTreeSet<(AccessMode, ResolvedType, AddressSource, Option<IndexSource>)>, LoadError> {
+) -> Result<BTreeSet<ComparableAccess>, LoadError> {
     spec.0
         .iter()
         .map(|a| {
@@ -300,7 +303,6 @@ fn call_targets(
                         return Err(LoadError::NotAFriend {
                             module: id.clone(),
                             name: format!("{}::{}", dep.id, handle.name),
-                            callee: dep.id.clone(),
                         })
                     }
                     Visibility::Private => {
