@@ -40,11 +40,11 @@ pub struct Sample {
 
 impl<E: BlockExecutor> Runner<E> {
     /// Runs `block` on a snapshot of the current state.
-    pub fn run(&mut self, code: &CodeCache, block: &[Transaction]) -> Ran {
+    pub fn run(&mut self, code: &CodeCache, block: &[Transaction], context: BlockContext) -> Ran {
         let allocs = allocations();
         let start = Instant::now();
         let mut next = self.state.clone();
-        let output = self.executor.execute_block(code, &mut next, block, BlockContext::default());
+        let output = self.executor.execute_block(code, &mut next, block, context);
         let wall = start.elapsed();
         Ran { output, next, wall, allocations: allocations() - allocs }
     }

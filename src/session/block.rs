@@ -2,7 +2,7 @@
 //! session's resources; the session commits the result.
 
 use resin_scheduler::{BlockExecutor, Schedule};
-use resin_vm::{BlockContext, Transaction};
+use resin_vm::Transaction;
 
 use super::exec::BlockRun;
 use super::{Mode, Session};
@@ -33,7 +33,8 @@ impl Session {
             _ => String::new(),
         };
         let mut resources = self.state.resources.clone();
-        let output = self.executor.execute_block(&self.state.code, &mut resources, txs, BlockContext::default());
+        let context = self.take_block_context();
+        let output = self.executor.execute_block(&self.state.code, &mut resources, txs, context);
         BlockRun { output, resources, schedule, plan_text }
     }
 }
