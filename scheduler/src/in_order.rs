@@ -64,6 +64,7 @@ impl InOrderExecutor {
             threads_used: 1,
             cross_lane_waits: 0,
             reexecuted: false,
+            adders_rerun: 0,
             timings: Timings {
                 keys: Default::default(),
                 schedule,

@@ -22,6 +22,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cost;
+mod counters;
 mod engine;
 pub mod explain;
 pub mod graph;

@@ -83,6 +83,11 @@ pub struct BlockStats {
     /// discarded run; `timings.execute` covers both. Always false for the
     /// other executors.
     pub reexecuted: bool,
+    /// Failed counter adders of a run on several lanes that ran again,
+    /// alone, against the exact values block order gives them (they had
+    /// seen less of a counter than block order shows; see `counters.rs`):
+    /// their receipts are those runs'. Zero for the other executors.
+    pub adders_rerun: usize,
     pub timings: Timings,
 }
 

@@ -16,7 +16,9 @@
 //! may have seen a value with concurrent later adds in it, so its overflow
 //! verdict is not exact either. The overlay therefore records any delta that
 //! does not apply ([`BlockOverlay::overflowed`]), and the engine then
-//! discards the run and executes the block again in order (see `engine.rs`).
+//! discards the run and executes the block again in order (see `engine.rs`);
+//! and each adder's view records what it saw of its counters ([`AddWatch`])
+//! for the check of every verdict after the run (`counters.rs`).
 //!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
@@ -32,11 +34,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
-use resin_state::write_set::counter_field;
 use resin_state::Shared;
-use resin_state::{Change, Value, WriteOp};
-use resin_vm::{AccessKey, AccessMode, DeclaredKeys, Receipt, ResourceKey};
-use rustc_hash::{FxHashMap, FxHashSet};
+use resin_state::{Change, WriteOp};
+use resin_vm::{AccessKey, AccessMode, DeclaredKeys, ResourceKey};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::graph::KeyTable;
@@ -216,17 +217,27 @@ pub(crate) struct TxView<'o, 'a> {
     pub(crate) overlay: &'o BlockOverlay<'a>,
     /// The transaction's exact keys as slots.
     pub(crate) own: &'o [u32],
-    /// For a transaction that declared counter adds, run on one of several
-    /// lanes: what it sees of those counters (see [`AddRead`]).
-    pub(crate) adds: Option<AddWatch<'o>>,
 }
 
 impl StateView for TxView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
-        let value = self.overlay.read(self.own, key);
-        if let Some(watch) = &self.adds {
-            watch.saw(key, &value);
-        }
+        self.overlay.read(self.own, key)
+    }
+}
+
+/// What a transaction that declared counter adds sees on one of several
+/// lanes: its view, with what it reads of those counters recorded (see
+/// `counters.rs`). A type of its own, so that other transactions' reads
+/// pay nothing for it.
+pub(crate) struct WatchedView<'o, 'a> {
+    pub(crate) view: TxView<'o, 'a>,
+    pub(crate) watch: AddWatch<'o>,
+}
+
+impl StateView for WatchedView<'_, '_> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
+        let value = self.view.resource(key);
+        self.watch.saw(key, &value);
         value
     }
 }
@@ -256,91 +267,5 @@ impl<'o> AddWatch<'o> {
         if declared_add {
             self.seen.borrow_mut().push((*key, value.clone()));
         }
-    }
-}
-
-/// A counter value a transaction saw on one of several lanes: the value
-/// its add was checked against. Adds run side by side, so it may hold adds
-/// of later transactions or miss some of earlier ones.
-pub(crate) struct AddRead {
-    pub(crate) tx: u32,
-    pub(crate) key: ResourceKey,
-    pub(crate) seen: Option<Shared>,
-}
-
-/// Whether every add of a run on several lanes had the verdict it has in
-/// block order, given the run's receipts in block order and what each adder
-/// saw ([`AddRead`]); `snapshot` is the pre-block state. Replays the
-/// receipts' writes to the counters in block order, so each adder's exact
-/// value is known:
-///
-/// - a successful adder's delta must fit that value too (else it would
-///   have failed in block order);
-/// - a failed adder (other than by `CounterOverflow`, which the engine
-///   handles before) may have passed its add only because it saw less than
-///   block order would show, and then failed later; block order would then
-///   have failed it at the add. Its delta is not in the receipt, so any
-///   adder that saw less than the exact value does not hold. (One that saw
-///   at least as much would have passed in block order too.)
-///
-/// When every add holds, each transaction ran exactly as in block order,
-/// by induction over the block. Reads are few: only adders record them.
-pub(crate) fn adds_hold(snapshot: &ResourceStore, receipts: &[Receipt], mut reads: Vec<AddRead>) -> bool {
-    if reads.is_empty() {
-        return true;
-    }
-    reads.sort_by_key(|r| r.tx);
-    let tracked: FxHashSet<ResourceKey> = reads.iter().map(|r| r.key).collect();
-    let mut current: FxHashMap<ResourceKey, Option<Shared>> = FxHashMap::default();
-    let exact = |current: &FxHashMap<ResourceKey, Option<Shared>>, key: &ResourceKey| match current.get(key) {
-        Some(value) => value.clone(),
-        None => snapshot.resource(key),
-    };
-    let mut reads = reads.into_iter().peekable();
-    for (i, receipt) in receipts.iter().enumerate() {
-        while let Some(read) = reads.next_if(|r| r.tx as usize == i) {
-            if !holds(receipt, &read, exact(&current, &read.key)) {
-                return false;
-            }
-        }
-        if reads.peek().is_none() {
-            return true;
-        }
-        for op in &receipt.write_set.0 {
-            if tracked.contains(&op.key) {
-                match op.resolve(|| exact(&current, &op.key)) {
-                    Ok(value) => current.insert(op.key, value),
-                    Err(_) => return false,
-                };
-            }
-        }
-    }
-    true
-}
-
-/// Whether an adder's verdict on `read.key`, checked against what it saw,
-/// is the one it has against the exact value.
-fn holds(receipt: &Receipt, read: &AddRead, exact: Option<Shared>) -> bool {
-    if receipt.status.is_success() {
-        return match receipt.write_set.0.iter().find(|op| op.key == read.key) {
-            Some(op) if matches!(op.change, Change::Add(_)) => op.apply_to(exact.as_deref()).is_ok(),
-            // It did not add to the key after all: the value did not matter.
-            _ => true,
-        };
-    }
-    let amount = |value: &Option<Shared>| value.as_deref().map(|v| counter_field(v).ok().and_then(|f| integer(&f)));
-    match (amount(&read.seen), amount(&exact)) {
-        (Some(Some(seen)), Some(Some(exact))) => exact <= seen,
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-fn integer(field: &Value) -> Option<u128> {
-    match field {
-        Value::U8(v) => Some(u128::from(*v)),
-        Value::U64(v) => Some(u128::from(*v)),
-        Value::U128(v) => Some(*v),
-        _ => None,
     }
 }

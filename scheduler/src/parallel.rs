@@ -21,11 +21,12 @@ use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
+use crate::counters::AddRead;
 use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
 use crate::keys::BlockKeys;
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
-use crate::overlay::{adds_hold, AddRead, BlockOverlay};
+use crate::overlay::BlockOverlay;
 use crate::planner::Plan;
 use crate::schedule::Schedule;
 use crate::sequential::BlockExecutor;
@@ -109,12 +110,16 @@ impl ParallelExecutor {
         // did when an adder aborted with `CounterOverflow` or a delta did
         // not apply (the overlay's flag; the lanes stopped early), or when
         // an add's verdict against what its lane saw is not the one against
-        // the exact value (`adds_hold`).
+        // the exact value (`BlockRun::settle_adds`).
         let mut receipts = Vec::new();
+        let mut adders_rerun = 0;
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
         if !reexecuted {
             receipts = in_block_order(&plan, per_lane);
-            reexecuted = !adds_hold(state, &receipts, add_reads);
+            match run.settle_adds(state, &mut receipts, add_reads) {
+                Some(count) => adders_rerun = count,
+                None => reexecuted = true,
+            }
         }
         let mut reexecute = Duration::ZERO;
         let writes = if reexecuted {
@@ -145,6 +150,7 @@ impl ParallelExecutor {
             threads_used,
             cross_lane_waits,
             reexecuted,
+            adders_rerun,
             timings: Timings {
                 keys: Default::default(),
                 schedule,

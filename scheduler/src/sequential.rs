@@ -165,6 +165,7 @@ impl BlockExecutor for SequentialExecutor {
             threads_used: 1,
             cross_lane_waits: 0,
             reexecuted: false,
+            adders_rerun: 0,
             timings: Timings { execute, commit, root: stats.root, ..Timings::default() },
         };
         BlockOutput { receipts, state_root, stats }
