@@ -194,10 +194,14 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
 
     /// Records where a keyed entry's derived address comes from, for
     /// printers ([`resin_state::keys::keyed_origin`]), the first time the
-    /// transaction touches it.
+    /// transaction touches it, unless the transaction declared the entry
+    /// exactly: instantiating its keys recorded it then, and the registry
+    /// is shared by every lane, so the hot path skips it. Only an entry
+    /// reached through a `[*]` declaration is recorded here.
     #[inline]
     pub fn note_keyed(&self, key: &ResourceKey, anchor: &AccountAddress, index: &Value) {
-        if !self.slots.iter().any(|s| same_key(&s.key, key)) {
+        let declared = self.keys.0.iter().any(|d| matches!(&d.key, AccessKey::Exact(exact) if same_key(exact, key)));
+        if !declared && !self.slots.iter().any(|s| same_key(&s.key, key)) {
             register_keyed_address(key.address, anchor, index);
         }
     }

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use std::sync::{LazyLock, RwLock};
+use std::sync::{LazyLock, Mutex, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -138,20 +138,17 @@ pub fn keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {
 }
 
 /// Records that `address` is [`derive_keyed_address`]`(anchor, index)`
-/// (the caller derived it): one read-locked lookup once recorded.
+/// (the caller derived it): one lookup in one shard of the registry.
 pub fn register_keyed_address(address: AccountAddress, anchor: &AccountAddress, index: &Value) {
-    let known = KEYED_ADDRESSES.read().is_ok_and(|map| map.contains_key(&address));
-    if !known {
-        if let Ok(mut map) = KEYED_ADDRESSES.write() {
-            map.entry(address).or_insert_with(|| (*anchor, index.clone()));
-        }
+    if let Ok(mut map) = origin_shard(&address).lock() {
+        map.entry(address).or_insert_with(|| (*anchor, index.clone()));
     }
 }
 
 /// The anchor and index a derived address was made from, when
 /// [`keyed_address`] (or the VM) derived it in this process.
 pub fn keyed_origin(address: &AccountAddress) -> Option<(AccountAddress, Value)> {
-    KEYED_ADDRESSES.read().ok()?.get(address).cloned()
+    origin_shard(address).lock().ok()?.get(address).cloned()
 }
 
 /// Domain separation of module-controlled addresses.
@@ -175,8 +172,23 @@ pub fn object_address(module: &ModuleId, creator: &AccountAddress, seed: &[u8]) 
 
 /// Derived address -> (anchor, index), for printers. Global for the same
 /// reason as [`INSTANTIATIONS`]: the map is a function's inverse, not state.
-static KEYED_ADDRESSES: LazyLock<RwLock<FxHashMap<AccountAddress, (AccountAddress, Value)>>> =
-    LazyLock::new(Default::default);
+/// Every lane of a block records the entries its transactions create, each
+/// a new address, so the map is split in shards by the address's first
+/// byte, each behind its own lock on its own cache lines: one lock for all
+/// would be taken by both cores for every keyed transaction.
+static KEYED_ADDRESSES: LazyLock<[OriginShard; ORIGIN_SHARDS]> =
+    LazyLock::new(|| std::array::from_fn(|_| OriginShard::default()));
+
+const ORIGIN_SHARDS: usize = 64;
+
+#[derive(Default)]
+#[repr(align(128))]
+struct OriginShard(Mutex<FxHashMap<AccountAddress, (AccountAddress, Value)>>);
+
+fn origin_shard(address: &AccountAddress) -> &'static Mutex<FxHashMap<AccountAddress, (AccountAddress, Value)>> {
+    // Derived addresses are blake3 output: any byte is uniform.
+    &KEYED_ADDRESSES[usize::from(address.0[0]) % ORIGIN_SHARDS].0
+}
 
 impl fmt::Debug for TypeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
