@@ -167,7 +167,14 @@ impl BlockRun<'_> {
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_entry(self.code, &TxView { overlay, own }, tx, entry, keys);
+                let receipt = resin_vm::execute_entry(
+                    self.code,
+                    &TxView { overlay, own },
+                    tx,
+                    resin_vm::BlockContext::default(),
+                    entry,
+                    keys,
+                );
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
                 }

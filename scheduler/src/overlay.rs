@@ -107,7 +107,7 @@ impl<'a> BlockOverlay<'a> {
 
     pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
         // The receipt and the overlay share the value: no copy.
-        let value = op.value.clone();
+        let value = op.resolve(|| self.read(own, &op.key)).unwrap_or_default();
         match self.slot(own, &op.key) {
             Some(slot) => *lock(&slot.value) = SlotValue { current: value, written: true },
             None => {

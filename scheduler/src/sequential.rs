@@ -5,7 +5,7 @@ use resin_state::Shared;
 use std::time::Instant;
 
 use resin_state::store::{ResourceStore, StateView};
-use resin_vm::{CodeCache, ResourceKey, Transaction};
+use resin_vm::{BlockContext, CodeCache, ResourceKey, Transaction};
 use rustc_hash::FxHashMap;
 
 use crate::cost::CostModel;
@@ -103,12 +103,16 @@ impl BlockExecutor for SequentialExecutor {
             .enumerate()
             .map(|(i, tx)| {
                 let receipt = match keys.resolved(i) {
-                    Some(Ok((keys, entry))) => resin_vm::execute_entry(code, &overlay, tx, entry, keys),
+                    Some(Ok((keys, entry))) => {
+                        resin_vm::execute_entry(code, &overlay, tx, BlockContext::default(), entry, keys)
+                    }
                     Some(Err(status)) => rejected_receipt(status),
                     None => rejected_receipt(&crate::keys::missing_keys()),
                 };
                 for op in &receipt.write_set.0 {
-                    overlay.written.insert(op.key, op.value.clone());
+                    // Sequential execution is exact: a delta applies to the value the VM checked it against.
+                    let value = op.resolve(|| overlay.resource(&op.key)).unwrap_or_default();
+                    overlay.written.insert(op.key, value);
                 }
                 receipt
             })

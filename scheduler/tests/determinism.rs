@@ -239,7 +239,7 @@ impl Harness {
 
         if !narrowed {
             // The VM's own reference: apply each receipt as it comes.
-            let mut world = World { code: self.code.clone(), resources: state.clone() };
+            let mut world = World { code: self.code.clone(), resources: state.clone(), ..World::default() };
             let reference: Vec<_> = block.iter().map(|tx| world.execute(tx)).collect();
             let mut s = state.clone();
             let out = self.sequential.execute_block(&self.code, &mut s, &block);

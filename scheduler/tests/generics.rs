@@ -253,7 +253,7 @@ fn the_plan_keeps_each_currency_ordered_and_parallel_equals_sequential() {
         assert_eq!(out.state_root, seq.state_root, "{threads} threads");
         assert_eq!(state.sorted_entries(), seq_state.sorted_entries(), "{threads} threads");
     }
-    let world = World { code: code.clone(), resources: seq_state };
+    let world = World { code: code.clone(), resources: seq_state, ..World::default() };
     for (cur, currency) in [Currency::Usd, Currency::Eur].into_iter().enumerate() {
         for (i, &account) in ACCOUNTS.iter().enumerate() {
             let query = call_generic(

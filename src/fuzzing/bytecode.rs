@@ -29,7 +29,8 @@ use resin_scheduler::{BlockExecutor, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::loader::{Publisher, ResolvedType, Verification};
 use resin_vm::{
-    execute_metered, AccountAddress, CodeCache, LoadError, Metering, RuntimeErrorKind, Status, Transaction, Value,
+    execute_metered, AccountAddress, BlockContext, CodeCache, LoadError, Metering, RuntimeErrorKind, Status,
+    Transaction, Value,
 };
 
 use super::edits::{apply, Edit};
@@ -211,7 +212,7 @@ fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
         assert!(!broken, "verified code broke an interpreter invariant: {:?}", receipt.status);
         assert!(receipt.gas_used <= tx.gas_limit, "gas {} over the limit {}", receipt.gas_used, tx.gas_limit);
         for op in &receipt.write_set.0 {
-            let Some(value) = &op.value else { continue };
+            let Some(value) = op.value() else { continue };
             assert!(value.depth() <= MAX_VALUE_DEPTH, "a value {} deep was written", value.depth());
             assert!(value.storage_size() <= MAX_VALUE_SIZE as u64, "a value over the size limit was written");
             let bytes = value.canonical_bytes();
@@ -226,16 +227,16 @@ fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
 /// it (running out inside a block), at it, and a little over (where a block
 /// paid ahead can cost more than the transaction ends up using).
 fn same_receipt_metered_both_ways(code: &CodeCache, state: &ResourceStore, tx: &Transaction) {
-    let reference = execute_metered(code, state, tx, Metering::PerInstruction);
+    let reference = execute_metered(code, state, tx, BlockContext::default(), Metering::PerInstruction);
     let used = reference.gas_used;
     let own = (tx.gas_limit, reference);
     let around = [used.saturating_sub(1), used, used.saturating_add(3)].into_iter().map(|limit| {
         let at = Transaction { gas_limit: limit, ..tx.clone() };
-        (limit, execute_metered(code, state, &at, Metering::PerInstruction))
+        (limit, execute_metered(code, state, &at, BlockContext::default(), Metering::PerInstruction))
     });
     for (limit, per_instruction) in std::iter::once(own).chain(around) {
         let at = Transaction { gas_limit: limit, ..tx.clone() };
-        let per_block = execute_metered(code, state, &at, Metering::PerBlock);
+        let per_block = execute_metered(code, state, &at, BlockContext::default(), Metering::PerBlock);
         assert!(
             per_block == per_instruction,
             "metering per block differs at gas limit {limit}: {per_block:?} against {per_instruction:?}"

@@ -34,7 +34,7 @@ pub(super) struct BlockRun {
 impl Session {
     pub(super) fn call(&mut self, call: &CallSpec, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let tx = self.build_transaction(call, origin)?;
-        let receipt = resin_vm::execute_transaction(&self.state.code, &self.state.resources, &tx);
+        let receipt = resin_vm::execute_transaction(&self.state.code, &self.state.resources, &tx, Default::default());
         let number = self.next_tx;
         self.next_tx += 1;
         self.print_receipt(number, &tx, &receipt, out)?;
@@ -222,18 +222,20 @@ impl Session {
     /// Commits the resources after `receipts`; the state file gets their
     /// writes (computed only when there is a file).
     fn commit_receipts(&mut self, next: State, receipts: &[Receipt]) -> CliResult<()> {
-        let changes = if self.store.is_some() { resource_changes(receipts) } else { Changes::default() };
+        let changes =
+            if self.store.is_some() { resource_changes(&next.resources, receipts) } else { Changes::default() };
         self.commit(next, changes)
     }
 }
 
-/// The state-file changes of a run of receipts: the last write of each key
-/// wins, in block order (write sets of failed transactions are empty).
-fn resource_changes(receipts: &[Receipt]) -> Changes {
+/// The state-file changes of a run of receipts: each key they write, with
+/// its value in `after`, the resources after the run (a counter's delta
+/// has no value of its own).
+fn resource_changes(after: &ResourceStore, receipts: &[Receipt]) -> Changes {
     let mut last: BTreeMap<ResourceKey, Option<&Value>> = BTreeMap::new();
     for receipt in receipts {
         for op in &receipt.write_set.0 {
-            last.insert(op.key, op.value.as_deref());
+            last.insert(op.key, after.get(&op.key));
         }
     }
     let types = super::publish::instantiated_types(last.keys());

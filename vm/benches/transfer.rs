@@ -25,8 +25,8 @@ use resin_state::store::{ResourceStore, StateView};
 use resin_state::value::{Flat, FlatPos};
 use resin_state::Shared;
 use resin_vm::{
-    declared_keys, execute_transaction, execute_with_keys, AccountAddress, CodeCache, ModuleId, Transaction, Value,
-    WriteOp, WriteSet,
+    declared_keys, execute_transaction, execute_with_keys, AccountAddress, BlockContext, CodeCache, ModuleId,
+    Transaction, Value, WriteOp, WriteSet,
 };
 
 const ACCOUNTS: u64 = 100_000;
@@ -106,8 +106,8 @@ fn native_transfer(
     *from_balance.u64_mut(from_at).ok_or(2u64)? = from_value - amount;
     *to_balance.u64_mut(to_at).ok_or(2u64)? = to_value.checked_add(amount).ok_or(3u64)?;
     let mut ops: smallvec::SmallVec<[WriteOp; 2]> = smallvec::smallvec![
-        WriteOp { key: from_key, value: Some(Shared::new(Value::Flat(from_balance))) },
-        WriteOp { key: to_key, value: Some(Shared::new(Value::Flat(to_balance))) },
+        WriteOp::new(from_key, Some(Shared::new(Value::Flat(from_balance)))),
+        WriteOp::new(to_key, Some(Shared::new(Value::Flat(to_balance)))),
     ];
     ops.sort_unstable_by_key(|op| op.key);
     Ok(WriteSet(ops))
@@ -130,7 +130,7 @@ fn bench(c: &mut Criterion) {
     let keys: Vec<_> = txs.iter().map(|tx| declared_keys(&setup.code, tx).expect("keys")).collect();
     // Sanity: the VM and the native transfer agree on the write set.
     for (tx, (from, to)) in txs.iter().zip(&setup.pairs).take(16) {
-        let receipt = execute_transaction(&setup.code, &setup.store, tx);
+        let receipt = execute_transaction(&setup.code, &setup.store, tx, BlockContext::default());
         let native = native_transfer(&setup.store, setup.balance_type, *from, *to, 7).expect("native transfer");
         assert_eq!(receipt.write_set, native, "VM and native transfer disagree");
     }
@@ -150,14 +150,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("vm", |b| {
         b.iter(|| {
             i = (i + 1) % PAIRS;
-            black_box(execute_transaction(&setup.code, store, &txs[i]))
+            black_box(execute_transaction(&setup.code, store, &txs[i], BlockContext::default()))
         })
     });
     let mut i = 0usize;
     group.bench_function("vm_with_keys", |b| {
         b.iter(|| {
             i = (i + 1) % PAIRS;
-            black_box(execute_with_keys(&setup.code, store, &txs[i], &keys[i]))
+            black_box(execute_with_keys(&setup.code, store, &txs[i], BlockContext::default(), &keys[i]))
         })
     });
     group.finish();
@@ -178,7 +178,7 @@ fn interleaved_summary() {
         native.push(start.elapsed().as_nanos() as f64 / PAIRS as f64);
         let start = Instant::now();
         for tx in &txs {
-            black_box(execute_transaction(&setup.code, &setup.store, tx));
+            black_box(execute_transaction(&setup.code, &setup.store, tx, BlockContext::default()));
         }
         vm.push(start.elapsed().as_nanos() as f64 / PAIRS as f64);
     }
@@ -236,14 +236,17 @@ fn generic_summary() {
     };
     let (generic_txs, plain_txs) = (txs(&generic_coin, vec![usd]), txs(&plain_coin, Vec::new()));
     for tx in generic_txs.iter().chain(&plain_txs).take(8) {
-        assert!(execute_transaction(&code, &store, tx).status.is_success(), "the transfers succeed");
+        assert!(
+            execute_transaction(&code, &store, tx, BlockContext::default()).status.is_success(),
+            "the transfers succeed"
+        );
     }
     let (mut generic, mut plain) = (Vec::new(), Vec::new());
     for _ in 0..200 {
         for (txs, times) in [(&generic_txs, &mut generic), (&plain_txs, &mut plain)] {
             let start = Instant::now();
             for tx in txs {
-                black_box(execute_transaction(&code, &store, tx));
+                black_box(execute_transaction(&code, &store, tx, BlockContext::default()));
             }
             times.push(start.elapsed().as_nanos() as f64 / PAIRS as f64);
         }

@@ -10,16 +10,22 @@
 use crate::gas::Metering;
 use crate::interpreter::{self, Invocation};
 use crate::loader::{self, CodeCache, EntryHandle, LoadError};
-use crate::transaction::{Receipt, Status, Transaction};
+use crate::transaction::{BlockContext, Receipt, Status, Transaction};
 use resin_format::file_format::Module;
 use resin_state::keys::DeclaredKeys;
 use resin_state::store::{ResourceStore, StateView};
 use resin_state::value::Value;
 use resin_state::WriteSet;
 
-/// Executes `tx` under the keys its entry function's access spec declares.
-pub fn execute_transaction<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> Receipt {
-    execute_metered(code, view, tx, Metering::PerBlock)
+/// Executes `tx` in `block` under the keys its entry function's access
+/// spec declares.
+pub fn execute_transaction<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    block: BlockContext,
+) -> Receipt {
+    execute_metered(code, view, tx, block, Metering::PerBlock)
 }
 
 /// [`execute_transaction`] with base gas charged as `metering` says: the
@@ -29,13 +35,14 @@ pub fn execute_metered<V: StateView + ?Sized>(
     code: &CodeCache,
     view: &V,
     tx: &Transaction,
+    block: BlockContext,
     metering: Metering,
 ) -> Receipt {
     match loader::resolve_entry(code, tx) {
         Ok(entry) => {
             let mut keys = DeclaredKeys::default();
             loader::instantiate_into(entry.function, entry.instance.as_deref(), tx.sender, &tx.args, &mut keys);
-            interpreter::invoke(Invocation::of(&entry, view, &keys, tx), metering).receipt
+            interpreter::invoke(Invocation::of(&entry, view, &keys, tx, block), metering).receipt
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
@@ -48,9 +55,10 @@ pub fn execute_with_keys<V: StateView + ?Sized>(
     code: &CodeCache,
     view: &V,
     tx: &Transaction,
+    block: BlockContext,
     keys: &DeclaredKeys,
 ) -> Receipt {
-    execute_entry(code, view, tx, None, keys)
+    execute_entry(code, view, tx, block, None, keys)
 }
 
 /// [`execute_with_keys`] through `entry`, the handle [`loader::resolve_keys`]
@@ -62,11 +70,12 @@ pub fn execute_entry<V: StateView + ?Sized>(
     code: &CodeCache,
     view: &V,
     tx: &Transaction,
+    block: BlockContext,
     entry: Option<EntryHandle>,
     keys: &DeclaredKeys,
 ) -> Receipt {
     match loader::resolve_entry_at(code, tx, entry) {
-        Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx), Metering::PerBlock).receipt,
+        Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx, block), Metering::PerBlock).receipt,
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
 }
@@ -82,7 +91,12 @@ pub struct CallOutcome {
 /// Calls any public or entry function, like a transaction, and also returns
 /// its results: for read-only queries from tools, tests and the REPL
 /// (`coin::balance(@0xA)`). Keys are instantiated from its access spec.
-pub fn call_function<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Transaction) -> CallOutcome {
+pub fn call_function<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    block: BlockContext,
+) -> CallOutcome {
     let entry = match loader::resolve_call(code, tx) {
         Ok(found) => found,
         Err(reason) => {
@@ -90,7 +104,7 @@ pub fn call_function<V: StateView + ?Sized>(code: &CodeCache, view: &V, tx: &Tra
         }
     };
     let keys = loader::instantiate(entry.function, entry.instance.as_deref(), tx.sender, &tx.args);
-    let outcome = interpreter::invoke(Invocation::of(&entry, view, &keys, tx), Metering::PerBlock);
+    let outcome = interpreter::invoke(Invocation::of(&entry, view, &keys, tx, block), Metering::PerBlock);
     CallOutcome { receipt: outcome.receipt, returns: outcome.returns }
 }
 
@@ -105,6 +119,9 @@ fn not_started(status: Status) -> Receipt {
 pub struct World {
     pub code: CodeCache,
     pub resources: ResourceStore,
+    /// The block every transaction and call runs in (scripts and the REPL
+    /// set it; zero, zero by default).
+    pub block: BlockContext,
 }
 
 impl World {
@@ -125,14 +142,14 @@ impl World {
 
     /// Executes `tx` and applies its write set (empty unless it succeeded).
     pub fn execute(&mut self, tx: &Transaction) -> Receipt {
-        let receipt = execute_transaction(&self.code, &self.resources, tx);
+        let receipt = execute_transaction(&self.code, &self.resources, tx, self.block);
         self.resources.apply(&receipt.write_set);
         receipt
     }
 
     /// Runs a function for its return values without applying its writes.
     pub fn call(&self, tx: &Transaction) -> CallOutcome {
-        call_function(&self.code, &self.resources, tx)
+        call_function(&self.code, &self.resources, tx, self.block)
     }
 
     /// blake3 over the resource root and the code root

@@ -23,5 +23,5 @@ pub use loader::{declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError}
 pub use resin_format::file_format::*;
 pub use resin_state::keys::*;
 pub use resin_state::type_tag::{StructTag, TypeTag, TypeTagError};
-pub use resin_state::{Value, WriteOp, WriteSet};
+pub use resin_state::{apply_delta, Change, DeltaError, Value, WriteOp, WriteSet};
 pub use transaction::*;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
-use resin_state::keys::{AccessKey, ResourceKey};
+use resin_state::keys::{AccessKey, ResourceKey, TypeId};
 use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 use resin_state::WriteSet;
@@ -23,6 +23,18 @@ pub struct Transaction {
     /// formats; postcard reads fields in order and needs the field present).
     #[serde(default)]
     pub type_args: Vec<TypeTag>,
+}
+
+/// The block a transaction runs in, as its code sees it
+/// (`block_timestamp`, `block_height`): the same for every transaction of a
+/// block, given to the VM by whoever runs the block, so reading it never
+/// conflicts with anything. Tools and tests that run outside a block use
+/// the default (zero, zero).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+pub struct BlockContext {
+    /// Seconds, as the block's producer set it.
+    pub timestamp: u64,
+    pub height: u64,
 }
 
 /// Where execution stopped: module, function and code offset.
@@ -64,6 +76,15 @@ pub enum RuntimeErrorKind {
     /// format's limits on types (a generic function calling itself with an
     /// ever larger type argument).
     TypeTooLarge,
+    /// A `counter_add` whose sum would exceed the counter field's type's
+    /// maximum; `resource` names the counter's type (the location names the
+    /// instruction, whose operands name the address). As with every
+    /// failure, nothing the transaction wrote survives. The type, not the
+    /// whole key: the kind rides in every handler's result, which stays two
+    /// words.
+    CounterOverflow {
+        resource: TypeId,
+    },
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]

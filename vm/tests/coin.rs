@@ -4,8 +4,8 @@
 use resin_format::assembler::assemble;
 use resin_state::keys::{AccessKey, KeyAccess, ResourceKey, TypeId};
 use resin_vm::{
-    declared_keys, execute_transaction, execute_with_keys, AccessMode, AccountAddress, DeclaredKeys, Instr, Location,
-    ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
+    declared_keys, execute_transaction, execute_with_keys, AccessMode, AccountAddress, BlockContext, DeclaredKeys,
+    Instr, Location, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction, Value, World,
 };
 use smallvec::smallvec;
 
@@ -77,7 +77,7 @@ fn a_transfer_moves_value() {
     assert!(receipt.gas_used > 0);
     assert!(receipt.events.is_empty());
     let written: Vec<(ResourceKey, Option<Value>)> =
-        receipt.write_set.0.iter().map(|op| (op.key, op.value.as_deref().cloned())).collect();
+        receipt.write_set.0.iter().map(|op| (op.key, op.value().map(|v| (**v).clone()))).collect();
     let balance_value = |v: u64| Some(Value::Struct(vec![Value::Struct(vec![Value::U64(v)])]));
     let mut expected = vec![(balance_key(0xA), balance_value(70)), (balance_key(0xB), balance_value(35))];
     expected.sort_by_key(|(key, _)| *key);
@@ -130,7 +130,8 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
     // Keys narrower than the code: only the sender's balance. The credit of
     // 0xB (its first access is a read) must be refused before it reads.
     let keys = DeclaredKeys(smallvec![KeyAccess { mode: AccessMode::Write, key: AccessKey::Exact(balance_key(0xA)) }]);
-    let receipt = execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), &keys);
+    let receipt =
+        execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "credit", |i| matches!(i, Instr::ImmBorrowGlobal(_)));
     let location = Location { module: coin(), function: "credit".into(), offset };
     assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Read, key: balance_key(0xB), location });
@@ -141,7 +142,8 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
         KeyAccess { mode: AccessMode::Read, key: AccessKey::Exact(balance_key(0xA)) },
         KeyAccess { mode: AccessMode::Write, key: AccessKey::Exact(balance_key(0xB)) },
     ]);
-    let receipt = execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), &keys);
+    let receipt =
+        execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "transfer", |i| matches!(i, Instr::MutBorrowGlobal(_)));
     let location = Location { module: coin(), function: "transfer".into(), offset };
     assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Write, key: balance_key(0xA), location });
@@ -150,35 +152,38 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
     // keys were declared exactly (and so read ahead of the program).
     let ty = TypeId::of(&coin(), "Balance");
     let keys = DeclaredKeys(smallvec![KeyAccess { mode: AccessMode::Write, key: AccessKey::AnyOf(ty) }]);
-    let any = execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), &keys);
+    let any = execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     success(&any);
-    assert_eq!(any, execute_transaction(&world.code, &world.resources, &transfer(0xA, 0xB, 10)));
+    assert_eq!(
+        any,
+        execute_transaction(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default())
+    );
 }
 
 #[test]
 fn running_out_of_gas_charges_the_limit_and_writes_nothing() {
     let world = world();
-    let full = execute_transaction(&world.code, &world.resources, &transfer(0xA, 0xB, 10));
+    let full = execute_transaction(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default());
     success(&full);
     let needed = full.gas_used;
     for limit in [0, 1, needed / 2, needed - 1] {
         let mut short = transfer(0xA, 0xB, 10);
         short.gas_limit = limit;
-        let receipt = execute_transaction(&world.code, &world.resources, &short);
+        let receipt = execute_transaction(&world.code, &world.resources, &short, BlockContext::default());
         assert!(matches!(receipt.status, Status::OutOfGas { .. }), "limit {limit}: {receipt:?}");
         assert_eq!(receipt.gas_used, limit);
         assert!(receipt.write_set.0.is_empty());
     }
     let mut exact = transfer(0xA, 0xB, 10);
     exact.gas_limit = needed;
-    let receipt = execute_transaction(&world.code, &world.resources, &exact);
+    let receipt = execute_transaction(&world.code, &world.resources, &exact, BlockContext::default());
     assert_eq!(receipt, full, "the exact limit suffices and gives the same receipt");
 }
 
 #[test]
 fn gas_is_deterministic() {
     let (a, b) = (world(), world());
-    let run = |w: &World| execute_transaction(&w.code, &w.resources, &transfer(0xA, 0xB, 10));
+    let run = |w: &World| execute_transaction(&w.code, &w.resources, &transfer(0xA, 0xB, 10), BlockContext::default());
     assert_eq!(run(&a), run(&b));
     assert_eq!(run(&a), run(&a));
     // A bigger balance encodes to more bytes, so it costs more to read and write.

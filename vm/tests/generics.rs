@@ -6,8 +6,8 @@
 use resin_format::assembler::assemble;
 use resin_state::keys::{AccessKey, ResourceKey, TypeId};
 use resin_vm::{
-    declared_keys, execute_with_keys, AccessMode, AccountAddress, ModuleId, Receipt, Status, StructTag, Transaction,
-    TypeTag, Value, World,
+    declared_keys, execute_with_keys, AccessMode, AccountAddress, BlockContext, ModuleId, Receipt, Status, StructTag,
+    Transaction, TypeTag, Value, World,
 };
 
 const COIN: &str = include_str!("data/generic_coin.rasm");
@@ -140,7 +140,13 @@ fn an_access_outside_the_instantiated_keys_is_a_violation() {
     let world = world();
     // The USD transfer run under the EUR transfer's keys touches Balance<USD>.
     let eur_keys = declared_keys(&world.code, &transfer(&eur(), 0xA, 0xB, 1)).unwrap();
-    let receipt = execute_with_keys(&world.code, &world.resources, &transfer(&usd(), 0xA, 0xB, 1), &eur_keys);
+    let receipt = execute_with_keys(
+        &world.code,
+        &world.resources,
+        &transfer(&usd(), 0xA, 0xB, 1),
+        BlockContext::default(),
+        &eur_keys,
+    );
     match receipt.status {
         Status::AccessViolation { mode, key, .. } => {
             assert_eq!(mode, AccessMode::Read);
@@ -157,8 +163,8 @@ fn a_type_wide_key_covers_one_instantiation() {
     let usd_keys = declared_keys(&world.code, &touch(&usd())).unwrap();
     let keys: Vec<(AccessMode, AccessKey)> = usd_keys.0.iter().map(|k| (k.mode, k.key)).collect();
     assert_eq!(keys, vec![(AccessMode::Read, AccessKey::AnyOf(balance_type(&usd())))]);
-    success(&execute_with_keys(&world.code, &world.resources, &touch(&usd()), &usd_keys));
-    let eur = execute_with_keys(&world.code, &world.resources, &touch(&eur()), &usd_keys);
+    success(&execute_with_keys(&world.code, &world.resources, &touch(&usd()), BlockContext::default(), &usd_keys));
+    let eur = execute_with_keys(&world.code, &world.resources, &touch(&eur()), BlockContext::default(), &usd_keys);
     assert!(matches!(eur.status, Status::AccessViolation { .. }), "{eur:?}");
 }
 

@@ -11,7 +11,9 @@ use resin_format::opcodes::OPCODES;
 use resin_state::keys::{ResourceKey, TypeId};
 use resin_verifier::VerifyErrorKind;
 use resin_vm::interpreter::MAX_CALL_DEPTH;
-use resin_vm::{AccountAddress, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World};
+use resin_vm::{
+    AccountAddress, Change, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World,
+};
 
 const GAS: u64 = 1_000_000;
 
@@ -240,12 +242,12 @@ fn write_sets_record_creations_and_deletions_but_not_churn() {
     let created = world.execute(&call_tx("store", "put", vec![Value::U64(9)]));
     assert_eq!(created.write_set.0.len(), 1);
     assert_eq!(created.write_set.0[0].key, r_key());
-    assert_eq!(created.write_set.0[0].value.as_deref(), Some(&Value::Struct(vec![Value::U64(9)])));
+    assert_eq!(created.write_set.0[0].value().map(|v| &**v), Some(&Value::Struct(vec![Value::U64(9)])));
     let deleted = world.execute(&call_tx("store", "take", vec![]));
     assert_eq!(deleted.status, Status::Success);
     assert_eq!(
-        deleted.write_set.0.iter().map(|op| (op.key, op.value.as_deref().cloned())).collect::<Vec<_>>(),
-        vec![(r_key(), None)]
+        deleted.write_set.0.iter().map(|op| (op.key, op.change.clone())).collect::<Vec<_>>(),
+        vec![(r_key(), Change::Delete)]
     );
     let churn = world.execute(&call_tx("store", "churn", vec![]));
     assert_eq!(churn.status, Status::Success);

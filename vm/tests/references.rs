@@ -230,7 +230,7 @@ fn a_returned_reference_into_global_storage_writes_the_resource() {
     let receipt = world.execute(&tx("bank", "deposit", vec![Value::U64(23)]));
     assert_eq!(receipt.status, Status::Success);
     let key = ResourceKey { address: AccountAddress::from_u64(0xA), ty: TypeId::of(&id("bank"), "Vault") };
-    let writes: Vec<_> = receipt.write_set.0.iter().map(|w| (w.key, w.value.as_deref().cloned())).collect();
+    let writes: Vec<_> = receipt.write_set.0.iter().map(|w| (w.key, w.value().map(|v| (**v).clone()))).collect();
     assert_eq!(writes, vec![(key, Some(Value::Struct(vec![Value::Struct(vec![Value::U64(123)])])))]);
 }
 

@@ -86,7 +86,7 @@ pub fn transfer(from: u64, to: u64, amount: u64) -> Transaction {
 /// Registered coin balances and ledger accounts holding [`FUNDS`] for every
 /// address in `accounts`.
 pub fn genesis(code: &CodeCache, accounts: impl IntoIterator<Item = u64>) -> ResourceStore {
-    let mut world = World { code: code.clone(), resources: ResourceStore::new() };
+    let mut world = World { code: code.clone(), resources: ResourceStore::new(), ..World::default() };
     for a in accounts {
         for tx in [
             call(coin(), "register", a, vec![], GAS),
@@ -107,7 +107,7 @@ pub fn with_currencies(
     state: ResourceStore,
     accounts: impl IntoIterator<Item = u64>,
 ) -> ResourceStore {
-    let mut world = World { code: code.clone(), resources: state };
+    let mut world = World { code: code.clone(), resources: state, ..World::default() };
     for a in accounts {
         for c in [usd(), eur()] {
             for tx in [

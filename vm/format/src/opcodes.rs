@@ -378,6 +378,15 @@ opcodes! {
     0x6A BlockTimestamp => "block_timestamp", "... -> ..., u64", gas 1;
     /// The block's height.
     0x6B BlockHeight => "block_height", "... -> ..., u64", gas 1;
+    // Module-controlled addresses: an address derived from this module's
+    // id, a creator address and a seed (blake3 over the three), where
+    // nobody holds a key. Only this module's code can make its signer, so
+    // the module itself is the capability to `move_to` there: a pool, a
+    // collection or a DAO lives at an address of its own.
+    /// The object address this module derives from a creator and a seed.
+    0x6C ObjectAddress => "object_address", "..., address, vector<u8> -> ..., address", gas 8;
+    /// A signer for that address.
+    0x6D ObjectSigner => "object_signer", "..., address, vector<u8> -> ..., signer", gas 8;
     // The integers Move has beside u8, u64 and u128. Arithmetic, comparison
     // and shifts are the same instructions for every integer width.
     0x70 LdU16(value: u16) => "ld_u16", "... -> ..., u16", gas 1;

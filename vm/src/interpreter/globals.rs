@@ -291,7 +291,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             if size > MAX_VALUE_SIZE as u64 {
                 return Err(runtime(RuntimeErrorKind::ValueTooLarge));
             }
-            ops.push(WriteOp { key: slot.key, value });
+            ops.push(WriteOp::new(slot.key, value));
         }
         if !ops.is_sorted_by_key(|op| op.key) {
             ops.sort_unstable_by_key(|op| op.key);

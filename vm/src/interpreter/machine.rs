@@ -9,7 +9,7 @@ use super::slot::{Ref, Root, Slot, Stack};
 use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
 use crate::gas::{self, GasMeter};
 use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
-use crate::transaction::{Event, Location};
+use crate::transaction::{BlockContext, Event, Location};
 use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use resin_state::keys::DeclaredKeys;
 use resin_state::store::StateView;
@@ -49,13 +49,21 @@ pub(super) struct Machine<'c, 'v, V: StateView + ?Sized> {
     pub globals: WorkingSet<'v, V>,
     pub events: Vec<Event>,
     pub gas: GasMeter,
+    /// What `block_timestamp` and `block_height` read.
+    pub block: BlockContext,
 }
 
 type Located<T> = Result<T, (Fault, Location)>;
 
 impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     #[inline(always)]
-    pub fn new(view: &'v V, keys: &'v DeclaredKeys, gas_limit: u64, scratch: super::Scratch) -> Self {
+    pub fn new(
+        view: &'v V,
+        keys: &'v DeclaredKeys,
+        gas_limit: u64,
+        block: BlockContext,
+        scratch: super::Scratch,
+    ) -> Self {
         Machine {
             stack: Stack(scratch.stack),
             locals: scratch.locals,
@@ -63,6 +71,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             globals: WorkingSet::new(view, keys, scratch.slots),
             events: Vec::new(),
             gas: GasMeter::new(gas_limit),
+            block,
         }
     }
 
@@ -256,6 +265,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
                 Op::Abort => control::abort(&mut self.stack),
                 Op::Nop => Ok(()),
+                Op::BlockTimestamp => self.stack.load(Value::U64(self.block.timestamp)),
+                Op::BlockHeight => self.stack.load(Value::U64(self.block.height)),
                 Op::Malformed => Err(super::invariant()),
                 Op::Pop => self.stack.pop().map(drop),
 

@@ -39,7 +39,7 @@ use std::cell::Cell;
 
 use crate::gas::{Metering, OutOfGas};
 use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule};
-use crate::transaction::{Receipt, RuntimeErrorKind, Status};
+use crate::transaction::{BlockContext, Receipt, RuntimeErrorKind, Status};
 use resin_format::file_format::{AccessMode, AccountAddress};
 use resin_state::keys::{DeclaredKeys, ResourceKey};
 use resin_state::store::StateView;
@@ -140,6 +140,7 @@ pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
     pub sender: AccountAddress,
     pub args: &'a [Value],
     pub gas_limit: u64,
+    pub block: BlockContext,
 }
 
 impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
@@ -149,6 +150,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         view: &'a V,
         keys: &'a DeclaredKeys,
         tx: &'a crate::transaction::Transaction,
+        block: BlockContext,
     ) -> Self {
         Invocation {
             module: entry.module,
@@ -159,6 +161,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
             sender: tx.sender,
             args: &tx.args,
             gas_limit: tx.gas_limit,
+            block,
         }
     }
 
@@ -167,7 +170,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
     #[inline(always)]
     fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch) -> Outcome {
         let gas_limit = self.gas_limit;
-        let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, std::mem::take(scratch));
+        let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
         let outcome =
             match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.sender, self.args) {

@@ -214,6 +214,8 @@ pub(crate) enum Op {
     MoveFromGeneric(u16),
     MoveToGeneric(u16),
     EmitGeneric(u16),
+    BlockTimestamp,
+    BlockHeight,
     /// A generic struct instruction whose instantiation index is out of the
     /// module's table (only in unverified code): faults.
     Malformed,
@@ -440,6 +442,11 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::VecPushBack(_) => Op::VecPushBack,
         Instr::VecPopBack(_) => Op::VecPopBack,
         Instr::VecSwap(_) => Op::VecSwap,
+        Instr::BlockTimestamp => Op::BlockTimestamp,
+        Instr::BlockHeight => Op::BlockHeight,
+        // Format v3's instructions run from the next commit on; until then
+        // they fault like any instruction the interpreter cannot run.
+        _ => Op::Malformed,
     }
 }
 

@@ -238,9 +238,10 @@ pub(crate) fn instantiate_into(
             Some(address) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),
             None => AccessKey::AnyOf(access.ty),
         };
-        // A key already present keeps the stronger mode (a write covers a read).
+        // A key declared twice gets the weakest mode covering both (a read
+        // and an add of one key need a write).
         match keys.0.iter_mut().find(|k| k.key == key) {
-            Some(existing) => existing.mode = existing.mode.max(access.mode),
+            Some(existing) => existing.mode = existing.mode.join(access.mode),
             None => keys.0.push(KeyAccess { mode: access.mode, key }),
         }
     }

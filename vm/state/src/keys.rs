@@ -13,7 +13,9 @@ use rustc_hash::FxHashMap;
 
 use resin_format::file_format::{AccessMode, AccountAddress, ModuleId};
 
+use crate::canonical::{encode_into, ByteSink};
 use crate::type_tag::StructTag;
+use crate::value::Value;
 
 /// A resource type's global identity, reduced to 64 bits: the first eight bytes
 /// of blake3 over `address::module::Name`, or for an instantiation of a
@@ -48,6 +50,27 @@ impl TypeId {
         INSTANTIATIONS.read().ok()?.get(&self).cloned()
     }
 
+    /// The type id of the *keyed* entries of a struct type (`S@a[i]`): the
+    /// hash of `"{canonical tag}[]"`. No canonical tag ends in `[]`, so a
+    /// keyed entry never has the id of a plain resource of any type, and a
+    /// `*` over the keyed entries of `S` (`AnyOf(TypeId::keyed(S))`) is
+    /// apart from one over its plain resources. Recorded, so that
+    /// [`TypeId::keyed_resource`] can name it later.
+    pub fn keyed(tag: &StructTag) -> TypeId {
+        let mut text = tag.canonical();
+        text.push_str("[]");
+        let ty = Self::hash(&text);
+        register_keyed_type(ty, tag);
+        ty
+    }
+
+    /// The struct type whose keyed entries have this id, when
+    /// [`TypeId::keyed`] computed it in this process: how printers name
+    /// `0x1::fa::Allowance@0xa11ce[0xb0b]`.
+    pub fn keyed_resource(self) -> Option<StructTag> {
+        KEYED_TYPES.read().ok()?.get(&self).cloned()
+    }
+
     fn hash(text: &str) -> TypeId {
         let hash = blake3::hash(text.as_bytes());
         let mut first = [0u8; 8];
@@ -71,6 +94,70 @@ fn register(ty: TypeId, tag: &StructTag) {
         }
     }
 }
+
+/// Every keyed type id [`TypeId::keyed`] made in this process, by id (a
+/// fact, like [`INSTANTIATIONS`]; read only by printers).
+static KEYED_TYPES: LazyLock<RwLock<FxHashMap<TypeId, StructTag>>> = LazyLock::new(Default::default);
+
+fn register_keyed_type(ty: TypeId, tag: &StructTag) {
+    let known = KEYED_TYPES.read().is_ok_and(|map| map.contains_key(&ty));
+    if !known {
+        if let Ok(mut map) = KEYED_TYPES.write() {
+            map.entry(ty).or_insert_with(|| tag.clone());
+        }
+    }
+}
+
+/// Domain separation of derived addresses from every other blake3 use
+/// (module hashes, Merkle leaves and nodes, type ids).
+const KEYED_DOMAIN: &[u8] = b"resin/keyed\0";
+
+/// The address an entry of keyed storage lives at: entry `S@anchor[index]`
+/// is the resource `S` (with the id [`TypeId::keyed`]) at this address.
+/// The first 32 bytes of blake3 over a domain tag, the anchor and the
+/// canonical bytes of the index ([`crate::canonical`]), so distinct
+/// (anchor, index) pairs get distinct addresses unless blake3 collides,
+/// and the VM and the key instantiation (which both call this) always
+/// agree. Pure: [`keyed_address`] also records the origin for printers.
+#[inline]
+pub fn derive_keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {
+    // An address or integer index encodes into the inline buffer: no heap.
+    let mut bytes: SmallVec<[u8; 96]> = SmallVec::new();
+    bytes.push_bytes(KEYED_DOMAIN);
+    bytes.push_bytes(&anchor.0);
+    encode_into(index, &mut bytes);
+    AccountAddress(*blake3::hash(&bytes).as_bytes())
+}
+
+/// [`derive_keyed_address`], recorded so that [`keyed_origin`] can name the
+/// entry later.
+pub fn keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {
+    let address = derive_keyed_address(anchor, index);
+    register_keyed_address(address, anchor, index);
+    address
+}
+
+/// Records that `address` is [`derive_keyed_address`]`(anchor, index)`
+/// (the caller derived it): one read-locked lookup once recorded.
+pub fn register_keyed_address(address: AccountAddress, anchor: &AccountAddress, index: &Value) {
+    let known = KEYED_ADDRESSES.read().is_ok_and(|map| map.contains_key(&address));
+    if !known {
+        if let Ok(mut map) = KEYED_ADDRESSES.write() {
+            map.entry(address).or_insert_with(|| (*anchor, index.clone()));
+        }
+    }
+}
+
+/// The anchor and index a derived address was made from, when
+/// [`keyed_address`] (or the VM) derived it in this process.
+pub fn keyed_origin(address: &AccountAddress) -> Option<(AccountAddress, Value)> {
+    KEYED_ADDRESSES.read().ok()?.get(address).cloned()
+}
+
+/// Derived address -> (anchor, index), for printers. Global for the same
+/// reason as [`INSTANTIATIONS`]: the map is a function's inverse, not state.
+static KEYED_ADDRESSES: LazyLock<RwLock<FxHashMap<AccountAddress, (AccountAddress, Value)>>> =
+    LazyLock::new(Default::default);
 
 impl fmt::Debug for TypeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,3 +189,70 @@ pub struct KeyAccess {
 /// read and write appears once, as write.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct DeclaredKeys(pub SmallVec<[KeyAccess; 4]>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::type_tag::TypeTag;
+
+    fn tag(name: &str) -> StructTag {
+        StructTag::new(ModuleId::new(AccountAddress::from_u64(1), "fa"), name, Vec::new())
+    }
+
+    #[test]
+    fn a_keyed_type_id_is_the_hash_of_the_tag_with_brackets() {
+        let allowance = tag("Allowance");
+        let expected = blake3::hash(b"0x1::fa::Allowance[]");
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&expected.as_bytes()[..8]);
+        assert_eq!(TypeId::keyed(&allowance), TypeId(u64::from_le_bytes(first)));
+        assert_ne!(TypeId::keyed(&allowance), TypeId::of_struct(&allowance));
+        assert_eq!(TypeId::keyed(&allowance).keyed_resource(), Some(allowance.clone()));
+        assert_eq!(TypeId::of_struct(&allowance).keyed_resource(), None);
+        let generic = StructTag::new(allowance.module.clone(), "Allowance", vec![TypeTag::U64]);
+        assert_ne!(TypeId::keyed(&generic), TypeId::keyed(&allowance));
+    }
+
+    #[test]
+    fn a_keyed_address_hashes_the_domain_the_anchor_and_the_index_bytes() {
+        let anchor = AccountAddress::from_u64(0xa11ce);
+        let spender = AccountAddress::from_u64(0xb0b);
+        // The canonical bytes of an address value: its tag (4), then the 32 bytes.
+        let mut input = b"resin/keyed\0".to_vec();
+        input.extend_from_slice(&anchor.0);
+        input.push(4);
+        input.extend_from_slice(&spender.0);
+        let derived = keyed_address(&anchor, &Value::Address(spender));
+        assert_eq!(derived, AccountAddress(*blake3::hash(&input).as_bytes()));
+        assert_eq!(derived, derive_keyed_address(&anchor, &Value::Address(spender)));
+        assert_eq!(keyed_origin(&derived), Some((anchor, Value::Address(spender))));
+        assert_eq!(keyed_origin(&anchor), None);
+    }
+
+    #[test]
+    fn distinct_anchors_or_indexes_derive_distinct_addresses() {
+        let a = AccountAddress::from_u64(1);
+        let b = AccountAddress::from_u64(2);
+        let addresses = [
+            derive_keyed_address(&a, &Value::U64(1)),
+            derive_keyed_address(&a, &Value::U64(2)),
+            derive_keyed_address(&b, &Value::U64(1)),
+            // The same number in another type is another index.
+            derive_keyed_address(&a, &Value::U8(1)),
+            derive_keyed_address(&a, &Value::Address(AccountAddress::from_u64(1))),
+            derive_keyed_address(&a, &Value::Vector(vec![Value::U8(1)])),
+        ];
+        for (i, x) in addresses.iter().enumerate() {
+            for y in &addresses[i + 1..] {
+                assert_ne!(x, y);
+            }
+            assert_ne!(*x, a);
+        }
+        // A large index (over the inline buffer) derives the same way.
+        let big = Value::Vector(vec![Value::U64(u64::MAX); 40]);
+        let mut input = b"resin/keyed\0".to_vec();
+        input.extend_from_slice(&a.0);
+        input.extend_from_slice(&big.canonical_bytes());
+        assert_eq!(derive_keyed_address(&a, &big), AccountAddress(*blake3::hash(&input).as_bytes()));
+    }
+}

@@ -24,4 +24,4 @@ pub use shared::Shared;
 pub use store::{ResourceStore, StateView};
 pub use type_tag::{StructTag, TypeTag, TypeTagError};
 pub use value::Value;
-pub use write_set::{WriteOp, WriteSet};
+pub use write_set::{apply_delta, Change, DeltaError, WriteOp, WriteSet};

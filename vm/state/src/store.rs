@@ -18,7 +18,7 @@ use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::shared::Shared;
 use crate::value::Value;
-use crate::write_set::WriteSet;
+use crate::write_set::{Change, WriteSet};
 
 /// Read access to resources, as a transaction sees them.
 ///
@@ -194,9 +194,27 @@ impl ResourceStore {
         self.shards.iter().all(Shard::is_empty)
     }
 
-    /// Applies one transaction's writes.
+    /// Applies one transaction's writes, a counter's delta to the value the
+    /// store holds ([`crate::WriteOp::apply_to`]).
+    ///
+    /// A delta that does not apply (over the maximum, or to a missing or
+    /// non-counter value) leaves the key as it is. That never happens to
+    /// the receipt of a transaction run against this store: the VM checked
+    /// the sum against the very value found here.
     pub fn apply(&mut self, write_set: &WriteSet) {
-        let writes = write_set.0.iter().map(|op| (op.key, op.value.clone())).collect();
+        let writes = write_set
+            .0
+            .iter()
+            .filter_map(|op| match &op.change {
+                Change::Set(value) => Some((op.key, Some(value.clone()))),
+                Change::Delete => Some((op.key, None)),
+                Change::Add(_) => {
+                    let applied = op.apply_to(self.get(&op.key));
+                    debug_assert!(applied.is_ok(), "a delta that does not apply: {op:?}");
+                    applied.ok().map(|value| (op.key, value))
+                }
+            })
+            .collect();
         self.apply_batch(writes);
     }
 

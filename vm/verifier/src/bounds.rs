@@ -350,7 +350,7 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         Pop | Ret | LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | ReadRef | WriteRef | FreezeRef | Add | Sub
         | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not | Eq | Neq | Lt | Gt | Le | Ge
         | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress | Sha3_256 | Blake3 | BlockTimestamp
-        | BlockHeight => {}
+        | BlockHeight | ObjectAddress | ObjectSigner => {}
     }
     Ok(())
 }

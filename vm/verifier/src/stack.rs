@@ -54,6 +54,7 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         VecAppend(_) => (2, 0),
         VecIndexOf(_) => (2, 2),
         Sha3_256 | Blake3 => (1, 1),
+        ObjectAddress | ObjectSigner => (2, 1),
         BlockTimestamp | BlockHeight => (0, 1),
         CallGeneric(f) => {
             let (_, handle, _) = generics::function_inst(module, *f)?;

@@ -497,6 +497,11 @@ impl Checker<'_, '_> {
                 push(bytes_ty.into());
             }
             (BlockTimestamp | BlockHeight, []) => push(Type::U64.into()),
+            (ObjectAddress | ObjectSigner, [creator, seed]) => {
+                exact(&Type::Address, creator)?;
+                exact(&Type::Vector(Box::new(Type::U8)), seed)?;
+                push(if matches!(instr, ObjectAddress) { Type::Address } else { Type::Signer }.into());
+            }
             (VecPack(s, _), elems) => {
                 let elem = element(s)?;
                 elems.iter().try_for_each(|e| exact(elem, e))?;

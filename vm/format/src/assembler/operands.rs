@@ -199,7 +199,9 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::Sha3_256
         | Instr::Blake3
         | Instr::BlockTimestamp
-        | Instr::BlockHeight => &[],
+        | Instr::BlockHeight
+        | Instr::ObjectAddress
+        | Instr::ObjectSigner => &[],
     }
 }
 

@@ -33,6 +33,7 @@ fn run_unverified(text: &str) -> (Status, Vec<Value>) {
             sender: AccountAddress::from_u64(2),
             args: &[],
             gas_limit: 100_000,
+            block: Default::default(),
         };
         invoke(call, metering)
     };
@@ -185,6 +186,7 @@ fn unverified_aliases_would_mint_money() {
         sender: AccountAddress::from_u64(2),
         args: &[],
         gas_limit: 100_000,
+        block: Default::default(),
     };
     let outcome = invoke(call, Metering::PerBlock);
     assert_eq!(outcome.receipt.status, Status::Success);

@@ -312,7 +312,7 @@ fn tx(module: &str, function: &str, args: Vec<Value>) -> Transaction {
 /// `tx` in `world`, its base gas metered per basic block or per instruction.
 fn run(world: &World, tx: &Transaction, per_block: bool) -> Receipt {
     let metering = if per_block { Metering::PerBlock } else { Metering::PerInstruction };
-    execute_metered(&world.code, &world.resources, tx, metering)
+    execute_metered(&world.code, &world.resources, tx, crate::BlockContext::default(), metering)
 }
 
 /// Runs `tx` at every gas limit up to what it needs and well past it (a
@@ -416,9 +416,9 @@ fn fusion_and_block_metering_change_neither_gas_nor_locations() {
         key: AccessKey::Exact(key)
     }]);
     let t = tx("paths", "shapes", vec![]);
-    let a = execute_with_keys(&fused.code, &fused.resources, &t, &read_only);
+    let a = execute_with_keys(&fused.code, &fused.resources, &t, crate::BlockContext::default(), &read_only);
     assert!(matches!(a.status, Status::AccessViolation { .. }), "{a:?}");
-    assert_eq!(a, execute_with_keys(&plain.code, &plain.resources, &t, &read_only));
+    assert_eq!(a, execute_with_keys(&plain.code, &plain.resources, &t, crate::BlockContext::default(), &read_only));
 }
 
 #[test]

@@ -38,6 +38,7 @@ fn unverified(code: Vec<Instr>, locals: usize) -> CodeCache {
     let module = Module {
         struct_instantiations: Vec::new(),
         function_instantiations: Vec::new(),
+        friends: Vec::new(),
         module_handles: vec![id],
         struct_handles: Vec::new(),
         function_handles: vec![FunctionHandle {
@@ -79,6 +80,7 @@ fn run_raw(cache: &CodeCache) -> Status {
         sender: AccountAddress::from_u64(2),
         args: &[],
         gas_limit: 10_000,
+        block: Default::default(),
     };
     invoke(call, crate::gas::Metering::PerBlock).receipt.status
 }

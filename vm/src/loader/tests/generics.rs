@@ -61,8 +61,12 @@ fn a_type_growing_past_the_limits_at_run_time_faults() {
     assert!(resin_verifier::verify_module(&module).is_err());
     let mut cache = CodeCache::new();
     cache.publish_unverified(module).unwrap();
-    let receipt =
-        execute_transaction(&cache, &ResourceStore::new(), &generic_tx(id(1, "grow"), "start", vec![], vec![]));
+    let receipt = execute_transaction(
+        &cache,
+        &ResourceStore::new(),
+        &generic_tx(id(1, "grow"), "start", vec![], vec![]),
+        Default::default(),
+    );
     match receipt.status {
         Status::RuntimeError { kind, location } => {
             assert_eq!(kind, RuntimeErrorKind::TypeTooLarge);
