@@ -32,6 +32,17 @@ impl U256 {
         self.0.to_le_bytes()
     }
 
+    /// The low and the high 128 bits.
+    pub fn halves(self) -> (u128, u128) {
+        let (hi, lo) = self.0.into_words();
+        (lo, hi)
+    }
+
+    /// The inverse of [`U256::halves`].
+    pub fn from_halves(low: u128, high: u128) -> U256 {
+        U256(ethnum::U256::from_words(high, low))
+    }
+
     /// The four 64-bit words, least significant first.
     pub fn to_words(self) -> [u64; 4] {
         let (hi, lo) = self.0.into_words();
@@ -210,6 +221,9 @@ mod tests {
         assert_eq!(words[0], u64::from_le_bytes(bytes[..8].try_into().unwrap()));
         assert_eq!(words[3], u64::from_le_bytes(bytes[24..].try_into().unwrap()));
         assert_eq!(U256::from_words(words), n);
+        let (low, high) = n.halves();
+        assert_eq!(low.to_le_bytes(), bytes[..16]);
+        assert_eq!(U256::from_halves(low, high), n);
         let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
         assert_eq!(U256::MAX.to_string(), max);
         assert_eq!(max.parse::<U256>(), Ok(U256::MAX));
