@@ -11,7 +11,7 @@
 //! - integer literals are in range for their suffix; an unsuffixed literal fits in `u64`
 //!   (larger values need the `u128` suffix);
 //! - assignment targets are [`LValue`]s (local, field, deref) -- nothing else parses;
-//! - access entries always have a mode (`read`/`write`); entries without one are reported
+//! - access entries always have a mode (`read`/`write`/`add`); entries without one are reported
 //!   and dropped;
 //! - `assert!` always has exactly two arguments;
 //! - nesting depth is bounded: counting every expression, block, statement, type and
@@ -67,6 +67,8 @@ pub struct Module {
     pub address: AddressLit,
     pub name: Ident,
     pub uses: Vec<UseDecl>,
+    /// `friend 0x1::other;`: the modules that may call this one's `public(friend)` functions.
+    pub friends: Vec<FriendDecl>,
     pub structs: Vec<StructDef>,
     pub constants: Vec<ConstDef>,
     pub functions: Vec<FunDef>,
@@ -87,6 +89,14 @@ pub struct UseDecl {
     pub doc: Doc,
     pub module: ModuleIdent,
     pub kind: UseKind,
+    pub span: Span,
+}
+
+/// `friend 0x1::other;`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FriendDecl {
+    pub doc: Doc,
+    pub module: ModuleIdent,
     pub span: Span,
 }
 
@@ -178,6 +188,8 @@ pub enum Visibility {
     Private,
     /// `public`, with the keyword's span.
     Public(Span),
+    /// `public(friend)`, with its span: callable from this module's friends.
+    Friend(Span),
 }
 
 /// `[public] [entry] fun name(params)[: ret] [acquires ...] { body }`
@@ -216,6 +228,8 @@ pub struct AccessClause {
 pub enum AccessMode {
     Read,
     Write,
+    /// Only counter adds (`counter_add`).
+    Add,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,7 +241,18 @@ pub struct AccessEntry {
     /// `Balance<T>`: the resource's type arguments.
     pub type_args: Vec<Type>,
     pub address: AccessAddress,
+    /// `[spender]` or `[*]` after the address: an entry of keyed storage.
+    pub index: Option<AccessIndex>,
     pub span: Span,
+}
+
+/// The index of a keyed access: `Allowance@owner[spender]`, `Token@c[*]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessIndex {
+    /// A parameter (of a type with `copy` and `drop`, or a signer): resolved later.
+    Name(Ident),
+    /// `*`: every index.
+    Wildcard(Span),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

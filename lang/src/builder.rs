@@ -37,6 +37,7 @@ const CASCADE_WINDOW: usize = 3;
 /// A module item before grouping by kind.
 pub enum Item {
     Use(Box<UseDecl>),
+    Friend(Box<FriendDecl>),
     Struct(Box<StructDef>),
     Const(Box<ConstDef>),
     Fun(Box<FunDef>),
@@ -51,6 +52,8 @@ pub enum SeqItem {
 
 pub enum Modifier {
     Public(Span),
+    /// `public(friend)`.
+    Friend(Span),
     Entry(Span),
 }
 
@@ -262,29 +265,36 @@ impl Ctx {
         }
     }
 
-    /// `public`/`entry` in any order, each at most once; Move's order is `public entry`.
+    /// `public` (or `public(friend)`) and `entry` in any order, each at most
+    /// once; Move's order is `public entry`.
     pub fn modifiers(&mut self, mods: Vec<Modifier>) -> (Visibility, Option<Span>) {
         let mut vis = Visibility::Private;
         let mut entry = None;
         for m in mods {
+            let visibility = !matches!(m, Modifier::Entry(_));
             let (dup, span, word) = match m {
-                Modifier::Public(s) => (matches!(vis, Visibility::Public(_)), s, "public"),
+                Modifier::Public(s) => (vis != Visibility::Private, s, "public"),
+                Modifier::Friend(s) => (vis != Visibility::Private, s, "public(friend)"),
                 Modifier::Entry(s) => (entry.is_some(), s, "entry"),
             };
             if dup {
+                let message = match vis {
+                    Visibility::Public(_) if word == "public" => "duplicate `public`".to_string(),
+                    Visibility::Friend(_) if word == "public(friend)" => "duplicate `public(friend)`".to_string(),
+                    _ if visibility => format!("a second visibility, `{word}`"),
+                    _ => format!("duplicate `{word}`"),
+                };
+                self.error(Diagnostic::new(Code::DuplicateModifier, span, message).with_label_message("written twice"));
+            } else if visibility && entry.is_some() {
                 self.error(
-                    Diagnostic::new(Code::DuplicateModifier, span, format!("duplicate `{word}`"))
-                        .with_label_message("written twice"),
-                );
-            } else if word == "public" && entry.is_some() {
-                self.error(
-                    Diagnostic::new(Code::DuplicateModifier, span, "`public` must come before `entry`")
-                        .with_label_message("misplaced `public`")
-                        .with_hint("write `public entry fun`"),
+                    Diagnostic::new(Code::DuplicateModifier, span, format!("`{word}` must come before `entry`"))
+                        .with_label_message(format!("misplaced `{word}`"))
+                        .with_hint(format!("write `{word} entry fun`")),
                 );
             }
             match m {
                 Modifier::Public(s) => vis = Visibility::Public(s),
+                Modifier::Friend(s) => vis = Visibility::Friend(s),
                 Modifier::Entry(s) => entry = Some(s),
             }
         }
@@ -301,19 +311,20 @@ impl Ctx {
         Block { stmts: Vec::new(), tail: None, span }
     }
 
-    /// A `read`/`write` entry; entries without a valid mode are reported and dropped.
+    /// A `read`/`write`/`add` entry; entries without a valid mode are reported and dropped.
     pub fn access_entry(
         &mut self,
         mode: Option<Ident>,
         resource: Path,
         type_args: Vec<Type>,
         address: AccessAddress,
+        index: Option<AccessIndex>,
         span: Span,
     ) -> Option<AccessEntry> {
         let Some(mode_word) = mode else {
             self.error(
                 Diagnostic::new(Code::InvalidAccessClause, resource.span, "access entry without a mode")
-                    .with_label_message("expected `read` or `write` before this")
+                    .with_label_message("expected `read`, `write` or `add` before this")
                     .with_hint(format!(
                         "write `write {}@...` or `read {}@...`",
                         resource.name.name, resource.name.name
@@ -324,6 +335,7 @@ impl Ctx {
         let mode = match mode_word.name.as_str() {
             "read" => AccessMode::Read,
             "write" => AccessMode::Write,
+            "add" => AccessMode::Add,
             other => {
                 self.error(
                     Diagnostic::new(
@@ -331,12 +343,12 @@ impl Ctx {
                         mode_word.span,
                         format!("unknown access mode `{other}`"),
                     )
-                    .with_label_message("expected `read` or `write`"),
+                    .with_label_message("expected `read`, `write` or `add`"),
                 );
                 return None;
             }
         };
-        Some(AccessEntry { mode, mode_span: mode_word.span, resource, type_args, address, span })
+        Some(AccessEntry { mode, mode_span: mode_word.span, resource, type_args, address, index, span })
     }
 
     pub fn macro_call(&mut self, name: Ident, args: Vec<Expr>, span: Span) -> Box<Expr> {
@@ -414,6 +426,7 @@ impl Ctx {
             address,
             name,
             uses: Vec::new(),
+            friends: Vec::new(),
             structs: Vec::new(),
             constants: Vec::new(),
             functions: Vec::new(),
@@ -422,6 +435,7 @@ impl Ctx {
         for item in items {
             match item {
                 Item::Use(u) => m.uses.push(*u),
+                Item::Friend(f) => m.friends.push(*f),
                 Item::Struct(s) => m.structs.push(*s),
                 Item::Const(c) => m.constants.push(*c),
                 Item::Fun(f) => m.functions.push(*f),

@@ -100,6 +100,8 @@ codes! {
     UnknownField = "E0215", Error, "unknown field";
     UnknownBuiltin = "E0216", Error, "unknown builtin";
     DuplicateTypeParam = "E0217", Error, "duplicate type parameter";
+    InvalidFriend = "E0218", Error, "invalid friend declaration";
+    NotAFriend = "E0219", Error, "`public(friend)` function called from a module that is not a friend";
 
     // ---- types, abilities, linearity: E03xx ----
     TypeMismatch = "E0301", Error, "mismatched types";
@@ -123,6 +125,8 @@ codes! {
     PhantomMisuse = "E0319", Error, "invalid use of a phantom type parameter";
     ConstraintNotSatisfied = "E0320", Error, "type argument lacks a required ability";
     InstantiationLoop = "E0321", Error, "generic instantiation loop";
+    InvalidStorageIndex = "E0322", Error, "invalid index type for keyed storage";
+    NotACounter = "E0323", Error, "struct is not a counter";
 
     // ---- references: E04xx ----
     ReferenceEscape = "E0401", Error, "reference escapes its scope";
@@ -141,6 +145,7 @@ codes! {
     AccessOnNonKey = "E0503", Error, "access clause names a struct without `key`";
     UnknownAccessResource = "E0504", Error, "unknown resource in access clause";
     AccessSetTooLarge = "E0505", Error, "access set too large";
+    InvalidAccessIndex = "E0506", Error, "invalid index in access clause";
 
     // ---- codegen: E06xx ----
     TooManyLocals = "E0601", Error, "too many locals";

@@ -108,8 +108,11 @@ pub enum Token<'a> {
     Mut,
     #[token("Self")]
     SelfKw,
-    /// Words kept for future syntax (`friend`, `native`, `spec`, ...): never names.
-    #[regex("friend|native|script|spec|enum|match|for|phantom|inline|package|impl|type")]
+    /// `friend 0x1::m;` items and `public(friend)`.
+    #[token("friend")]
+    Friend,
+    /// Words kept for future syntax (`native`, `spec`, ...): never names.
+    #[regex("native|script|spec|enum|match|for|phantom|inline|package|impl|type")]
     Reserved(&'a str),
     #[token("_", priority = 3)]
     Underscore,
@@ -291,6 +294,7 @@ impl Token<'_> {
             Token::Copy => "copy",
             Token::Mut => "mut",
             Token::SelfKw => "Self",
+            Token::Friend => "friend",
             Token::Underscore => "_",
             Token::LParen => "(",
             Token::RParen => ")",

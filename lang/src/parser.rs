@@ -173,7 +173,16 @@ fn attach_docs<'a>(tokens: Vec<(Token<'a>, Span)>, diags: &mut Vec<Diagnostic>) 
         let next = tokens.get(end).map(|(t, _)| *t);
         let item_start = matches!(
             next,
-            Some(Token::Module | Token::Use | Token::Struct | Token::Const | Token::Fun | Token::Public | Token::Entry)
+            Some(
+                Token::Module
+                    | Token::Use
+                    | Token::Friend
+                    | Token::Struct
+                    | Token::Const
+                    | Token::Fun
+                    | Token::Public
+                    | Token::Entry
+            )
         );
         let field_start = matches!(next, Some(Token::Ident(_)))
             && matches!(tokens.get(end + 1), Some((Token::Colon, _)))

@@ -68,6 +68,11 @@ impl Printer {
         for u in &m.uses {
             self.use_decl(u);
         }
+        for f in &m.friends {
+            self.doc(&f.doc);
+            self.line_start();
+            let _ = writeln!(self.out, "friend {}::{};", f.module.address.value, f.module.name.name);
+        }
         for s in &m.structs {
             self.struct_def(s);
         }
@@ -152,8 +157,10 @@ impl Printer {
     fn fun(&mut self, f: &FunDef) {
         self.doc(&f.doc);
         self.line_start();
-        if let Visibility::Public(_) = f.visibility {
-            self.out.push_str("public ");
+        match f.visibility {
+            Visibility::Public(_) => self.out.push_str("public "),
+            Visibility::Friend(_) => self.out.push_str("public(friend) "),
+            Visibility::Private => {}
         }
         if f.entry.is_some() {
             self.out.push_str("entry ");
@@ -190,6 +197,7 @@ impl Printer {
                 let mode = match e.mode {
                     AccessMode::Read => "read",
                     AccessMode::Write => "write",
+                    AccessMode::Add => "add",
                 };
                 let _ = write!(self.out, "{mode} ");
                 self.path(&e.resource);
@@ -202,6 +210,13 @@ impl Printer {
                         let _ = write!(self.out, "@{}", a.value);
                     }
                     AccessAddress::Wildcard(_) => self.out.push_str("@*"),
+                }
+                match &e.index {
+                    Some(AccessIndex::Name(n)) => {
+                        let _ = write!(self.out, "[{}]", n.name);
+                    }
+                    Some(AccessIndex::Wildcard(_)) => self.out.push_str("[*]"),
+                    None => {}
                 }
             }
         }

@@ -32,7 +32,7 @@ fn keywords_and_identifiers() {
         tokens("module modules _ _x Self self"),
         [Module, Ident("modules"), Underscore, Ident("_x"), SelfKw, Ident("self")]
     );
-    assert_eq!(tokens("friend spec u64 vector"), [Reserved("friend"), Reserved("spec"), Ident("u64"), Ident("vector")]);
+    assert_eq!(tokens("friend spec u64 vector"), [Friend, Reserved("spec"), Ident("u64"), Ident("vector")]);
     assert!(Token::Move.is_keyword() && Token::Reserved("spec").is_keyword() && !Token::Ident("x").is_keyword());
 }
 

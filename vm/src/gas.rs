@@ -36,8 +36,14 @@ pub const EVENT_BASE: u64 = 8;
 pub const EVENT_PER_BYTE: u64 = 1;
 /// Charged per byte when a vector or struct is copied or compared.
 pub const COPY_PER_BYTE: u64 = 1;
-/// Charged per element packed into or unpacked from a vector.
+/// Charged per element packed into or unpacked from a vector, and per
+/// element a vector operation moves, reverses, appends or compares
+/// (`vec_remove` and `vec_insert` per element shifted).
 pub const VECTOR_PER_ELEMENT: u64 = 1;
+/// Charged per byte hashed: by `sha3_256` and `blake3`, and by the keyed
+/// global instructions per byte of the index's canonical encoding (from
+/// which they derive the entry's address).
+pub const HASH_PER_BYTE: u64 = 1;
 /// Charged per byte of a transaction's arguments (their canonical
 /// encoding), before the first instruction runs: an argument is data the
 /// transaction brings in, like a resource it reads.
@@ -187,6 +193,31 @@ pub fn event_cost(size: u64) -> u64 {
     EVENT_BASE.saturating_add(size.saturating_mul(EVENT_PER_BYTE))
 }
 
+/// The price of hashing `bytes` bytes.
+#[inline]
+pub fn hash_cost(bytes: u64) -> u64 {
+    bytes.saturating_mul(HASH_PER_BYTE)
+}
+
+/// The size a counter is charged as when a transaction only adds to it
+/// (reads it to check the sum, writes a delta): the largest encoding of a
+/// struct holding its field's type, whatever the value. The value a
+/// transaction that only adds sees may already include adds of
+/// transactions after it that ran concurrently, so its gas may not depend
+/// on it; the field's type is the same in every order. A struct tag, a
+/// field count and the field's tag, then at most 1 (`u8`), 10 (`u64`) or
+/// 19 (`u128`) bytes of varint. Anything but a counter (unverified code
+/// only) is charged its size.
+#[inline]
+pub fn counter_size(counter: &Value) -> u64 {
+    match resin_state::write_set::counter_field(counter) {
+        Ok(Value::U8(_)) => 3 + 1,
+        Ok(Value::U64(_)) => 3 + 10,
+        Ok(Value::U128(_)) => 3 + 19,
+        _ => storage_size(counter),
+    }
+}
+
 /// The price of bringing `args` into a transaction.
 #[inline]
 pub fn argument_cost(args: &[Value]) -> u64 {
@@ -250,6 +281,19 @@ mod tests {
         assert_eq!(argument_cost(&[Value::U64(5), address]), 2 + 33);
         // A vector of 300 u8: a tag, a two-byte length, then two bytes per element.
         assert_eq!(argument_cost(&[Value::Vector(vec![Value::U8(1); 300])]), 1 + 2 + 600);
+    }
+
+    #[test]
+    fn a_counter_is_charged_as_its_largest_encoding() {
+        let counter = |field| Value::structure(vec![field]);
+        for (field, max) in [
+            (Value::U8(0), Value::U8(u8::MAX)),
+            (Value::U64(0), Value::U64(u64::MAX)),
+            (Value::U64(300), Value::U64(u64::MAX)),
+            (Value::U128(7), Value::U128(u128::MAX)),
+        ] {
+            assert_eq!(counter_size(&counter(field)), counter(max).canonical_bytes().len() as u64);
+        }
     }
 
     #[test]

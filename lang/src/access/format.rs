@@ -1,8 +1,9 @@
-//! Access sets in source notation: `write Balance@from, read coin::Pool@*`.
+//! Access sets in source notation: `write Balance@from, read coin::Pool@*`,
+//! `write Allowance@owner[spender]`, `add Supply@ADMIN`.
 
 use std::collections::HashMap;
 
-use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, ConstValue};
+use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, ConstValue, IndexSource};
 
 use crate::resolve::env::{Env, FunId, ModId, SemAccess};
 use crate::typeck::ty::Ty;
@@ -32,13 +33,31 @@ pub fn access(env: &Env, names: &Names, fun: FunId, access: &SemAccess) -> Strin
     let mode = match access.mode {
         AccessMode::Read => "read",
         AccessMode::Write => "write",
+        AccessMode::Add => "add",
     };
     let mut resource = env.struct_display(access.resource, Some(fun.module));
     if !access.type_args.is_empty() {
         let args: Vec<String> = access.type_args.iter().map(|t| qualified(env, fun.module, t)).collect();
         resource = format!("{resource}<{}>", args.join(", "));
     }
-    format!("{mode} {resource}@{}", address(env, names, fun, access.address))
+    let mut out = format!("{mode} {resource}@{}", address(env, names, fun, access.address));
+    if let Some(index) = access.index {
+        out.push('[');
+        out.push_str(&index_name(env, fun, index));
+        out.push(']');
+    }
+    out
+}
+
+fn param_name(env: &Env, fun: FunId, i: u8) -> String {
+    env.function(fun).and_then(|f| f.param_names.get(usize::from(i))).cloned().unwrap_or_else(|| format!("arg{i}"))
+}
+
+fn index_name(env: &Env, fun: FunId, index: IndexSource) -> String {
+    match index {
+        IndexSource::Param(i) | IndexSource::SignerOf(i) => param_name(env, fun, i),
+        IndexSource::Any => "*".to_string(),
+    }
 }
 
 /// A type argument with other modules' structs named in full
@@ -71,11 +90,8 @@ pub fn set(env: &Env, names: &Names, fun: FunId, accesses: &[SemAccess]) -> Stri
 }
 
 fn address(env: &Env, names: &Names, fun: FunId, source: AddressSource) -> String {
-    let info = env.function(fun);
-    let param =
-        |i: u8| info.and_then(|f| f.param_names.get(usize::from(i))).cloned().unwrap_or_else(|| format!("arg{i}"));
     match source {
-        AddressSource::Param(i) | AddressSource::SignerOf(i) => param(i),
+        AddressSource::Param(i) | AddressSource::SignerOf(i) => param_name(env, fun, i),
         AddressSource::Const(a) => names.constants.get(&a).cloned().unwrap_or_else(|| a.to_string()),
         AddressSource::Any => "*".to_string(),
     }

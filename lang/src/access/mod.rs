@@ -18,7 +18,7 @@ pub mod format;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use resin_format::file_format::{Access, AccessSpec, AddressSource, Module, StructHandleIdx};
+use resin_format::file_format::{Access, AccessMode, AccessSpec, AddressSource, IndexSource, Module, StructHandleIdx};
 use resin_verifier::{infer_function_access, MAX_ACCESSES};
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -222,16 +222,26 @@ fn sem_access(
         mode: access.mode,
         resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,
+        index: access.index,
     })
 }
 
 /// `Balance<T>@a` covers only `Balance<T>` (another instance is another
-/// resource type in storage).
+/// resource type in storage); a keyed entry `S@a[i]` covers only keyed
+/// entries (plain and keyed storage never alias), at the same index or, for
+/// `[*]`, at any. The modes follow [`AccessMode::covered_by`]: `add` covers
+/// only adds.
 fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
     declared.resource == needed.resource
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
+        && match (declared.index, needed.index) {
+            (None, None) => true,
+            (Some(IndexSource::Any), Some(_)) => true,
+            (Some(d), Some(n)) => d == n,
+            _ => false,
+        }
 }
 
 /// The written clause must cover every inferred access; entries covering none are unused.
@@ -254,17 +264,32 @@ fn check_written(
             continue;
         }
         let shown = format::access(env, names, fun, needed);
-        diags.push(
-            Diagnostic::new(
-                Code::AccessNotCovered,
-                clause,
-                format!("`{name}` needs `{shown}`, which its access clause does not allow"),
-            )
-            .with_label_message("this clause does not cover it")
-            .with_secondary(name_span, format!("`{name}` declared here"))
-            .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred)))
-            .with_hint(format!("add `{shown}` to the clause, or remove the clause to have it inferred")),
-        );
+        let mut diag = Diagnostic::new(
+            Code::AccessNotCovered,
+            clause,
+            format!("`{name}` needs `{shown}`, which its access clause does not allow"),
+        )
+        .with_label_message("this clause does not cover it")
+        .with_secondary(name_span, format!("`{name}` declared here"))
+        .with_note(format!("inferred access set: {}", format::set(env, names, fun, inferred)));
+        // An `add` entry for a key the code also reads or writes: the
+        // commonest way to get here with the new mode, worth saying why.
+        let declared_add = written.iter().find(|w| {
+            w.access.mode == AccessMode::Add
+                && needed.mode != AccessMode::Add
+                && covers(&SemAccess { mode: AccessMode::Write, ..w.access.clone() }, needed)
+        });
+        let hint = match declared_add {
+            Some(entry) => {
+                diag = diag.with_secondary(entry.span, "declared `add`: only counter adds").with_note(
+                    "an `add` entry allows only `counter_add`; reading a counter (or writing it otherwise) needs `write`, which also covers the adds",
+                );
+                let write = SemAccess { mode: AccessMode::Write, ..entry.access.clone() };
+                format!("declare `{}` instead", format::access(env, names, fun, &write))
+            }
+            None => format!("add `{shown}` to the clause, or remove the clause to have it inferred"),
+        };
+        diags.push(diag.with_hint(hint));
     }
     for entry in written {
         let used = inferred.iter().any(|needed| covers(&entry.access, needed));
@@ -273,6 +298,7 @@ fn check_written(
             n.resource == entry.access.resource
                 && n.type_args == entry.access.type_args
                 && n.address == entry.access.address
+                && n.index == entry.access.index
                 && !covers(&entry.access, n)
         });
         if used || too_weak {

@@ -62,7 +62,7 @@ impl FunctionGen<'_, '_> {
         }
     }
 
-    /// A global-storage or event builtin on a resource of type `ty`.
+    /// A global-storage, counter or event builtin on a resource of type `ty`.
     pub(super) fn global_instr(&mut self, builtin: Builtin, ty: &Ty) -> Result<Instr, CodegenError> {
         Ok(match (builtin, self.target(ty)?) {
             (Builtin::MoveTo, Target::Plain(d)) => Instr::MoveTo(d),
@@ -77,6 +77,20 @@ impl FunctionGen<'_, '_> {
             (Builtin::BorrowGlobalMut, Target::Inst(i)) => Instr::MutBorrowGlobalGeneric(i),
             (Builtin::Exists, Target::Inst(i)) => Instr::ExistsGeneric(i),
             (Builtin::Emit, Target::Inst(i)) => Instr::EmitGeneric(i),
+            (Builtin::MoveToKeyed, Target::Plain(d)) => Instr::MoveToKeyed(d),
+            (Builtin::MoveFromKeyed, Target::Plain(d)) => Instr::MoveFromKeyed(d),
+            (Builtin::BorrowGlobalKeyed, Target::Plain(d)) => Instr::ImmBorrowGlobalKeyed(d),
+            (Builtin::BorrowGlobalMutKeyed, Target::Plain(d)) => Instr::MutBorrowGlobalKeyed(d),
+            (Builtin::ExistsKeyed, Target::Plain(d)) => Instr::ExistsKeyed(d),
+            (Builtin::MoveToKeyed, Target::Inst(i)) => Instr::MoveToKeyedGeneric(i),
+            (Builtin::MoveFromKeyed, Target::Inst(i)) => Instr::MoveFromKeyedGeneric(i),
+            (Builtin::BorrowGlobalKeyed, Target::Inst(i)) => Instr::ImmBorrowGlobalKeyedGeneric(i),
+            (Builtin::BorrowGlobalMutKeyed, Target::Inst(i)) => Instr::MutBorrowGlobalKeyedGeneric(i),
+            (Builtin::ExistsKeyed, Target::Inst(i)) => Instr::ExistsKeyedGeneric(i),
+            (Builtin::CounterAdd, Target::Plain(d)) => Instr::CounterAdd(d),
+            (Builtin::CounterAddKeyed, Target::Plain(d)) => Instr::CounterAddKeyed(d),
+            (Builtin::CounterAdd, Target::Inst(i)) => Instr::CounterAddGeneric(i),
+            (Builtin::CounterAddKeyed, Target::Inst(i)) => Instr::CounterAddKeyedGeneric(i),
             _ => return Err(CodegenError::Internal("not a global-storage builtin")),
         })
     }

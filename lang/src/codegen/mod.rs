@@ -97,6 +97,7 @@ pub fn generate(env: &Env, own: ModId, tmodule: &TModule) -> Result<Module, Vec<
         let Some(info) = env.function(fun.id) else { continue };
         let visibility = match info.visibility {
             Visibility::Public => VmVisibility::Public,
+            Visibility::Friend => VmVisibility::Friend,
             Visibility::Private => VmVisibility::Private,
         };
         let handle = FunctionHandleIdx(fun.id.index as u16);
@@ -109,5 +110,6 @@ pub fn generate(env: &Env, own: ModId, tmodule: &TModule) -> Result<Module, Vec<
         return Err(diags);
     }
     tables.module.functions = defs;
+    tables.module.friends = menv.friends.clone();
     Ok(tables.module)
 }

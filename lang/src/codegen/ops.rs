@@ -118,7 +118,7 @@ impl FunctionGen<'_, '_> {
     }
 
     pub(super) fn builtin(&mut self, builtin: Builtin, arg_ty: &Ty, args: &[TExp]) -> Result<bool, CodegenError> {
-        let reads = matches!(builtin, Builtin::VecLength | Builtin::VecBorrow);
+        let reads = matches!(builtin, Builtin::VecLength | Builtin::VecBorrow | Builtin::VecIsEmpty);
         let refs: Vec<&TExp> =
             args.iter().enumerate().map(|(i, e)| if reads && i == 0 { unfrozen(e) } else { e }).collect();
         if !self.operands(&refs)? {
@@ -130,7 +130,14 @@ impl FunctionGen<'_, '_> {
             | Builtin::BorrowGlobal
             | Builtin::BorrowGlobalMut
             | Builtin::Exists
-            | Builtin::Emit => self.global_instr(builtin, arg_ty)?,
+            | Builtin::Emit
+            | Builtin::MoveToKeyed
+            | Builtin::MoveFromKeyed
+            | Builtin::BorrowGlobalKeyed
+            | Builtin::BorrowGlobalMutKeyed
+            | Builtin::ExistsKeyed
+            | Builtin::CounterAdd
+            | Builtin::CounterAddKeyed => self.global_instr(builtin, arg_ty)?,
             Builtin::SignerAddressOf => Instr::SignerAddress,
             Builtin::VecEmpty => Instr::VecPack(self.tables.signature(arg_ty)?, 0),
             Builtin::VecLength => Instr::VecLen(self.tables.signature(arg_ty)?),
@@ -139,6 +146,25 @@ impl FunctionGen<'_, '_> {
             Builtin::VecPushBack => Instr::VecPushBack(self.tables.signature(arg_ty)?),
             Builtin::VecPopBack => Instr::VecPopBack(self.tables.signature(arg_ty)?),
             Builtin::VecSwap => Instr::VecSwap(self.tables.signature(arg_ty)?),
+            Builtin::VecDestroyEmpty => Instr::VecDestroyEmpty(self.tables.signature(arg_ty)?),
+            Builtin::VecRemove => Instr::VecRemove(self.tables.signature(arg_ty)?),
+            Builtin::VecInsert => Instr::VecInsert(self.tables.signature(arg_ty)?),
+            Builtin::VecContains => Instr::VecContains(self.tables.signature(arg_ty)?),
+            Builtin::VecIndexOf => Instr::VecIndexOf(self.tables.signature(arg_ty)?),
+            Builtin::VecAppend => Instr::VecAppend(self.tables.signature(arg_ty)?),
+            Builtin::VecReverse => Instr::VecReverse(self.tables.signature(arg_ty)?),
+            Builtin::VecSingleton => Instr::VecPack(self.tables.signature(arg_ty)?, 1),
+            Builtin::VecIsEmpty => {
+                // No instruction of its own: the length compared with 0.
+                let sig = self.tables.signature(arg_ty)?;
+                self.emit(Instr::VecLen(sig));
+                self.emit(Instr::LdU64(0));
+                Instr::Eq
+            }
+            Builtin::HashSha3_256 => Instr::Sha3_256,
+            Builtin::HashBlake3 => Instr::Blake3,
+            Builtin::BlockTimestamp => Instr::BlockTimestamp,
+            Builtin::BlockHeight => Instr::BlockHeight,
         };
         self.emit(instr);
         Ok(true)

@@ -48,6 +48,7 @@ impl<'a> Tables<'a> {
             functions: Vec::new(),
             struct_instantiations: Vec::new(),
             function_instantiations: Vec::new(),
+            friends: Vec::new(),
         };
         let mut module_index = HashMap::new();
         module_index.insert(own, ModuleHandleIdx(0));
@@ -127,7 +128,13 @@ impl<'a> Tables<'a> {
         let mut out = Vec::with_capacity(accesses.len());
         for a in accesses {
             let type_args = a.type_args.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
-            out.push(Access { mode: a.mode, resource: self.struct_handle(a.resource)?, type_args, address: a.address });
+            out.push(Access {
+                mode: a.mode,
+                resource: self.struct_handle(a.resource)?,
+                type_args,
+                address: a.address,
+                index: a.index,
+            });
         }
         Ok(AccessSpec(out))
     }

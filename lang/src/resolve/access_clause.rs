@@ -1,14 +1,15 @@
 //! Resolving written `acquires` clauses: each entry's resource must be a
 //! `key` struct, its address a parameter (`address`, `signer` or `&signer`),
-//! an `address` constant, a literal or `*`.
+//! an `address` constant, a literal or `*`, and its index, if any, a
+//! parameter of a type with `copy` and `drop`, a signer parameter or `*`.
 
-use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue};
+use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexSource};
 
 use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
 use super::generics;
 use super::lookup::Lookup;
 use super::types::{resolve_type, TypeContext};
-use crate::ast::{self, AccessAddress};
+use crate::ast::{self, AccessAddress, AccessIndex};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::typeck::ty::Ty;
 
@@ -49,11 +50,19 @@ pub fn resolve_clause(
             continue;
         }
         let Some(address) = address_source(lookup.env, lookup, fun, info, &entry.address, diags) else { continue };
+        let index = match &entry.index {
+            None => None,
+            Some(index) => match index_source(lookup, fun, info, index, diags) {
+                Some(found) => Some(found),
+                None => continue,
+            },
+        };
         let mode = match entry.mode {
             ast::AccessMode::Read => AccessMode::Read,
             ast::AccessMode::Write => AccessMode::Write,
+            ast::AccessMode::Add => AccessMode::Add,
         };
-        out.push(WrittenAccess { access: SemAccess { mode, resource, type_args, address }, span: entry.span });
+        out.push(WrittenAccess { access: SemAccess { mode, resource, type_args, address, index }, span: entry.span });
     }
     out
 }
@@ -125,4 +134,60 @@ fn address_source(
             .with_note("an access address is an `address`, `signer` or `&signer` parameter, an address constant, a literal or `*`"),
     );
     None
+}
+
+/// The index of a keyed entry: `[*]`, a signer parameter (its address) or a
+/// parameter whose type could index keyed storage (`copy` and `drop`, not a
+/// reference). Constants are not indexes: an entry at a fixed index is one
+/// more plain resource, better declared as such.
+fn index_source(
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    index: &AccessIndex,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<IndexSource> {
+    let name = match index {
+        AccessIndex::Wildcard(_) => return Some(IndexSource::Any),
+        AccessIndex::Name(name) => name,
+    };
+    let note = "an access index is a parameter whose type has `copy` and `drop` (not a reference), a `signer` or `&signer` parameter, or `*`";
+    let Some(position) = fun.params.iter().position(|p| p.name.name == name.name) else {
+        diags.push(
+            Diagnostic::new(Code::InvalidAccessIndex, name.span, format!("unknown index `{}`", name.name))
+                .with_label_message("not a parameter of this function")
+                .with_note(note),
+        );
+        return None;
+    };
+    let Ok(param) = u8::try_from(position) else {
+        diags.push(Diagnostic::new(
+            Code::InvalidAccessIndex,
+            name.span,
+            "parameter index too large for an access clause",
+        ));
+        return None;
+    };
+    let ty = info.params.get(position).unwrap_or(&Ty::Error);
+    match ty {
+        Ty::Error => None,
+        Ty::Signer => Some(IndexSource::SignerOf(param)),
+        Ty::Ref(inner) if **inner == Ty::Signer => Some(IndexSource::SignerOf(param)),
+        other => match crate::typeck::index_type_problem(lookup.env, other) {
+            None => Some(IndexSource::Param(param)),
+            Some(problem) => {
+                let shown = other.display(lookup.env, Some(lookup.current()));
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidAccessIndex,
+                        name.span,
+                        format!("parameter `{}` of type `{shown}` cannot index keyed storage: {problem}", name.name),
+                    )
+                    .with_label_message("not an index")
+                    .with_note(note),
+                );
+                None
+            }
+        },
+    }
 }

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use resin_format::file_format::{Abilities, ConstValue};
+use resin_format::file_format::{Abilities, ConstValue, ModuleId};
 
 use super::env::{ConstInfo, Env, FieldInfo, FunId, FunInfo, ModId, StructId, StructInfo, Visibility};
 use super::generics;
@@ -85,6 +85,7 @@ pub fn declare_items(env: &mut Env, id: ModId, module: &ast::Module, diags: &mut
             name: def.name.name.clone(),
             visibility: match def.visibility {
                 ast::Visibility::Public(_) => Visibility::Public,
+                ast::Visibility::Friend(_) => Visibility::Friend,
                 ast::Visibility::Private => Visibility::Private,
             },
             is_entry: def.entry.is_some(),
@@ -117,7 +118,47 @@ pub fn declare_items(env: &mut Env, id: ModId, module: &ast::Module, diags: &mut
             diags.push(duplicate("constant", &def.name, first));
         }
     }
+    menv.friends = friends(&menv.id, module, diags);
     ids
+}
+
+/// The modules a source module names in `friend` declarations. A friend is
+/// at the module's own address (the format's rule: one publisher decides
+/// who may call its `public(friend)` functions), not the module itself,
+/// and named once. It need not be known yet: friends usually use the
+/// module, so they are compiled after it.
+fn friends(own: &ModuleId, module: &ast::Module, diags: &mut Vec<Diagnostic>) -> Vec<ModuleId> {
+    let mut out: Vec<(ModuleId, Span)> = Vec::new();
+    for decl in &module.friends {
+        let id = ModuleId::new(decl.module.address.value, decl.module.name.name.clone());
+        let span = decl.module.span;
+        let problem = if id == *own {
+            Some(
+                Diagnostic::new(Code::InvalidFriend, span, format!("module `{own}` cannot be its own friend"))
+                    .with_label_message("this module")
+                    .with_note("a module can always call its own functions"),
+            )
+        } else if id.address != own.address {
+            Some(
+                Diagnostic::new(Code::InvalidFriend, span, format!("friend `{id}` is not at the address of `{own}`"))
+                    .with_label_message(format!("at `{}`, not `{}`", id.address, own.address))
+                    .with_note("friends must be published at the module's own address"),
+            )
+        } else if let Some((_, first)) = out.iter().find(|(f, _)| *f == id) {
+            Some(
+                Diagnostic::new(Code::InvalidFriend, span, format!("`{id}` is declared a friend twice"))
+                    .with_label_message("declared again here")
+                    .with_secondary(*first, "first declared here"),
+            )
+        } else {
+            None
+        };
+        match problem {
+            Some(diag) => diags.push(diag),
+            None => out.push((id, span)),
+        }
+    }
+    out.into_iter().map(|(id, _)| id).collect()
 }
 
 /// Builds the scope of one source module from its `use` declarations.

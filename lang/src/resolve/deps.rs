@@ -86,6 +86,7 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
                     name: handle.name.clone(),
                     visibility: match def.visibility {
                         VmVisibility::Public => Visibility::Public,
+                        VmVisibility::Friend => Visibility::Friend,
                         VmVisibility::Private => Visibility::Private,
                     },
                     is_entry: def.is_entry,
@@ -100,6 +101,8 @@ pub fn import(env: &mut Env, deps: &[Module], shadowed: &[ModuleId]) -> Vec<Opti
             })
             .collect();
         if let Some(module) = env.module_mut(id) {
+            // Who may call its `public(friend)` functions.
+            module.friends = dep.friends.clone();
             for (info, fields) in module.structs.iter_mut().zip(fields) {
                 info.fields = fields;
             }
@@ -183,5 +186,6 @@ fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Ac
         resource: struct_of_handle(env, dep, access.resource)?,
         type_args: access.type_args.iter().map(|t| convert(env, dep, params, t)).collect(),
         address: access.address,
+        index: access.index,
     })
 }

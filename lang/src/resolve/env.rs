@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, ModuleId};
+use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexSource, ModuleId};
 
 use crate::source::Span;
 use crate::typeck::ty::{ParamTy, Ty};
@@ -109,6 +109,8 @@ pub struct SemAccess {
     pub resource: StructId,
     pub type_args: Vec<Ty>,
     pub address: AddressSource,
+    /// `Some` for an entry of keyed storage: `Allowance@owner[spender]`.
+    pub index: Option<IndexSource>,
 }
 
 /// A written `acquires` entry after resolution.
@@ -122,6 +124,8 @@ pub struct WrittenAccess {
 pub enum Visibility {
     Private,
     Public,
+    /// `public(friend)`: callable from the module's friends.
+    Friend,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +162,8 @@ pub struct ModuleEnv {
     pub structs: Vec<StructInfo>,
     pub functions: Vec<FunInfo>,
     pub constants: Vec<ConstInfo>,
+    /// The modules that may call this one's `public(friend)` functions.
+    pub friends: Vec<ModuleId>,
     struct_index: HashMap<String, u32>,
     fun_index: HashMap<String, u32>,
     const_index: HashMap<String, u32>,
@@ -171,6 +177,7 @@ impl ModuleEnv {
             structs: Vec::new(),
             functions: Vec::new(),
             constants: Vec::new(),
+            friends: Vec::new(),
             struct_index: HashMap::new(),
             fun_index: HashMap::new(),
             const_index: HashMap::new(),

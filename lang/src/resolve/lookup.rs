@@ -160,10 +160,34 @@ impl<'a> Lookup<'a> {
             return Ok(());
         }
         let Some(info) = self.env.function(fun) else { return Ok(()) };
-        if info.visibility == Visibility::Public {
-            return Ok(());
-        }
         let module = self.env.module(fun.module).map(|m| m.id.to_string()).unwrap_or_default();
+        match info.visibility {
+            Visibility::Public => return Ok(()),
+            Visibility::Friend => {
+                let callee = self.env.module(fun.module);
+                let caller = self.env.module(self.current()).map(|m| &m.id);
+                if caller.is_some_and(|c| callee.is_some_and(|m| m.friends.contains(c))) {
+                    return Ok(());
+                }
+                let caller = caller.map(ToString::to_string).unwrap_or_default();
+                let mut diag = Diagnostic::new(
+                    Code::NotAFriend,
+                    path.span,
+                    format!(
+                        "function `{module}::{}` is `public(friend)`, and `{caller}` is not a friend of `{module}`",
+                        info.name
+                    ),
+                )
+                .with_label_message("called from a module that is not a friend");
+                if let Some(span) = info.span {
+                    diag = diag.with_secondary(span, "declared `public(friend)` here");
+                }
+                return Err(
+                    diag.with_hint(format!("declare `friend {caller};` in `{module}`, or make the function `public`"))
+                );
+            }
+            Visibility::Private => {}
+        }
         let mut diag = Diagnostic::new(
             Code::PrivateFunction,
             path.span,
@@ -221,8 +245,10 @@ fn builtin_hint(module: BuiltinModule) -> &'static str {
     match module {
         BuiltinModule::Signer => "`signer` has `address_of`",
         BuiltinModule::Vector => {
-            "`vector` has `empty`, `length`, `borrow`, `borrow_mut`, `push_back`, `pop_back`, `swap`"
+            "`vector` has `empty`, `singleton`, `length`, `is_empty`, `borrow`, `borrow_mut`, `push_back`, `pop_back`, `swap`, `remove`, `insert`, `append`, `reverse`, `contains`, `index_of`, `destroy_empty`"
         }
+        BuiltinModule::Hash => "`hash` has `sha3_256` and `blake3`",
+        BuiltinModule::Block => "`block` has `timestamp` and `height`",
     }
 }
 

@@ -1,5 +1,5 @@
 //! What names mean inside one source module: its `use` aliases, the builtin
-//! modules (`signer`, `vector`) and the builtin global functions.
+//! modules (`signer`, `vector`, `hash`, `block`) and the builtin global functions.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -10,18 +10,26 @@ use super::env::ModId;
 use crate::source::Span;
 
 /// The intrinsic modules: their functions compile to instructions, so they
-/// need no dependency module. `0x1::signer` and `0x1::vector`.
+/// need no dependency module. `0x1::signer`, `0x1::vector`, `0x1::hash`
+/// and `0x1::block`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinModule {
     Signer,
     Vector,
+    Hash,
+    Block,
 }
 
 impl BuiltinModule {
+    pub const ALL: [BuiltinModule; 4] =
+        [BuiltinModule::Signer, BuiltinModule::Vector, BuiltinModule::Hash, BuiltinModule::Block];
+
     pub fn name(self) -> &'static str {
         match self {
             BuiltinModule::Signer => "signer",
             BuiltinModule::Vector => "vector",
+            BuiltinModule::Hash => "hash",
+            BuiltinModule::Block => "block",
         }
     }
 
@@ -40,12 +48,19 @@ impl BuiltinModule {
         match name {
             "signer" => Some(BuiltinModule::Signer),
             "vector" => Some(BuiltinModule::Vector),
+            "hash" => Some(BuiltinModule::Hash),
+            "block" => Some(BuiltinModule::Block),
             _ => None,
         }
     }
 }
 
 /// The builtin functions, global (`move_to`) or in a builtin module (`vector::length`).
+///
+/// The `*Keyed` forms are never named by a path: the type checker turns a
+/// storage builtin called with an index (`borrow_global<S>(addr, idx)`,
+/// `move_to(addr, idx, s)`) into its keyed form, which later stages treat
+/// as an operation of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
     MoveTo,
@@ -54,6 +69,13 @@ pub enum Builtin {
     BorrowGlobalMut,
     Exists,
     Emit,
+    MoveToKeyed,
+    MoveFromKeyed,
+    BorrowGlobalKeyed,
+    BorrowGlobalMutKeyed,
+    ExistsKeyed,
+    CounterAdd,
+    CounterAddKeyed,
     SignerAddressOf,
     VecEmpty,
     VecLength,
@@ -62,6 +84,19 @@ pub enum Builtin {
     VecPushBack,
     VecPopBack,
     VecSwap,
+    VecDestroyEmpty,
+    VecRemove,
+    VecInsert,
+    VecContains,
+    VecIndexOf,
+    VecAppend,
+    VecReverse,
+    VecIsEmpty,
+    VecSingleton,
+    HashSha3_256,
+    HashBlake3,
+    BlockTimestamp,
+    BlockHeight,
 }
 
 impl Builtin {
@@ -74,6 +109,7 @@ impl Builtin {
             "borrow_global_mut" => Builtin::BorrowGlobalMut,
             "exists" => Builtin::Exists,
             "emit" => Builtin::Emit,
+            "counter_add" => Builtin::CounterAdd,
             _ => return None,
         })
     }
@@ -89,18 +125,32 @@ impl Builtin {
             (BuiltinModule::Vector, "push_back") => Builtin::VecPushBack,
             (BuiltinModule::Vector, "pop_back") => Builtin::VecPopBack,
             (BuiltinModule::Vector, "swap") => Builtin::VecSwap,
+            (BuiltinModule::Vector, "destroy_empty") => Builtin::VecDestroyEmpty,
+            (BuiltinModule::Vector, "remove") => Builtin::VecRemove,
+            (BuiltinModule::Vector, "insert") => Builtin::VecInsert,
+            (BuiltinModule::Vector, "contains") => Builtin::VecContains,
+            (BuiltinModule::Vector, "index_of") => Builtin::VecIndexOf,
+            (BuiltinModule::Vector, "append") => Builtin::VecAppend,
+            (BuiltinModule::Vector, "reverse") => Builtin::VecReverse,
+            (BuiltinModule::Vector, "is_empty") => Builtin::VecIsEmpty,
+            (BuiltinModule::Vector, "singleton") => Builtin::VecSingleton,
+            (BuiltinModule::Hash, "sha3_256") => Builtin::HashSha3_256,
+            (BuiltinModule::Hash, "blake3") => Builtin::HashBlake3,
+            (BuiltinModule::Block, "timestamp") => Builtin::BlockTimestamp,
+            (BuiltinModule::Block, "height") => Builtin::BlockHeight,
             _ => return None,
         })
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Builtin::MoveTo => "move_to",
-            Builtin::MoveFrom => "move_from",
-            Builtin::BorrowGlobal => "borrow_global",
-            Builtin::BorrowGlobalMut => "borrow_global_mut",
-            Builtin::Exists => "exists",
+            Builtin::MoveTo | Builtin::MoveToKeyed => "move_to",
+            Builtin::MoveFrom | Builtin::MoveFromKeyed => "move_from",
+            Builtin::BorrowGlobal | Builtin::BorrowGlobalKeyed => "borrow_global",
+            Builtin::BorrowGlobalMut | Builtin::BorrowGlobalMutKeyed => "borrow_global_mut",
+            Builtin::Exists | Builtin::ExistsKeyed => "exists",
             Builtin::Emit => "emit",
+            Builtin::CounterAdd | Builtin::CounterAddKeyed => "counter_add",
             Builtin::SignerAddressOf => "signer::address_of",
             Builtin::VecEmpty => "vector::empty",
             Builtin::VecLength => "vector::length",
@@ -109,14 +159,47 @@ impl Builtin {
             Builtin::VecPushBack => "vector::push_back",
             Builtin::VecPopBack => "vector::pop_back",
             Builtin::VecSwap => "vector::swap",
+            Builtin::VecDestroyEmpty => "vector::destroy_empty",
+            Builtin::VecRemove => "vector::remove",
+            Builtin::VecInsert => "vector::insert",
+            Builtin::VecContains => "vector::contains",
+            Builtin::VecIndexOf => "vector::index_of",
+            Builtin::VecAppend => "vector::append",
+            Builtin::VecReverse => "vector::reverse",
+            Builtin::VecIsEmpty => "vector::is_empty",
+            Builtin::VecSingleton => "vector::singleton",
+            Builtin::HashSha3_256 => "hash::sha3_256",
+            Builtin::HashBlake3 => "hash::blake3",
+            Builtin::BlockTimestamp => "block::timestamp",
+            Builtin::BlockHeight => "block::height",
         }
+    }
+
+    /// The keyed form of a storage builtin (called with an index).
+    pub fn keyed(self) -> Option<Builtin> {
+        Some(match self {
+            Builtin::MoveTo => Builtin::MoveToKeyed,
+            Builtin::MoveFrom => Builtin::MoveFromKeyed,
+            Builtin::BorrowGlobal => Builtin::BorrowGlobalKeyed,
+            Builtin::BorrowGlobalMut => Builtin::BorrowGlobalMutKeyed,
+            Builtin::Exists => Builtin::ExistsKeyed,
+            Builtin::CounterAdd => Builtin::CounterAddKeyed,
+            _ => return None,
+        })
     }
 
     /// How many type arguments the builtin takes (0 or 1; for the vector
     /// functions the argument may also be inferred, see `type_arg_optional`).
     pub fn type_params(self) -> usize {
         match self {
-            Builtin::MoveTo | Builtin::Emit | Builtin::SignerAddressOf => 0,
+            Builtin::MoveTo
+            | Builtin::MoveToKeyed
+            | Builtin::Emit
+            | Builtin::SignerAddressOf
+            | Builtin::HashSha3_256
+            | Builtin::HashBlake3
+            | Builtin::BlockTimestamp
+            | Builtin::BlockHeight => 0,
             _ => 1,
         }
     }
@@ -134,6 +217,15 @@ impl Builtin {
                 | Builtin::VecPopBack
                 | Builtin::VecSwap
                 | Builtin::VecEmpty
+                | Builtin::VecDestroyEmpty
+                | Builtin::VecRemove
+                | Builtin::VecInsert
+                | Builtin::VecContains
+                | Builtin::VecIndexOf
+                | Builtin::VecAppend
+                | Builtin::VecReverse
+                | Builtin::VecIsEmpty
+                | Builtin::VecSingleton
         )
     }
 }
@@ -173,7 +265,7 @@ pub struct ModuleScope {
 impl ModuleScope {
     pub fn new(module: ModId, own_name: &str) -> Self {
         let mut module_aliases = HashMap::new();
-        for builtin in [BuiltinModule::Signer, BuiltinModule::Vector] {
+        for builtin in BuiltinModule::ALL {
             let alias = ModuleAlias { module: ModuleRef::Builtin(builtin), span: None, used: Cell::new(false) };
             module_aliases.insert(builtin.name().to_string(), alias);
         }

@@ -135,8 +135,16 @@ impl FunChecker<'_> {
                     ),
                 )
                 .with_hint(match builtin {
-                    Builtin::MoveFrom | Builtin::BorrowGlobal | Builtin::BorrowGlobalMut | Builtin::Exists => {
-                        "name the resource type: `borrow_global<Balance>(addr)`"
+                    Builtin::MoveFrom
+                    | Builtin::BorrowGlobal
+                    | Builtin::BorrowGlobalMut
+                    | Builtin::Exists
+                    | Builtin::MoveFromKeyed
+                    | Builtin::BorrowGlobalKeyed
+                    | Builtin::BorrowGlobalMutKeyed
+                    | Builtin::ExistsKeyed => "name the resource type: `borrow_global<Balance>(addr)`",
+                    Builtin::CounterAdd | Builtin::CounterAddKeyed => {
+                        "name the counter type: `counter_add<Supply>(addr, amount)`"
                     }
                     _ => "remove the type arguments",
                 }),
@@ -151,9 +159,40 @@ impl FunChecker<'_> {
 
     fn builtin(&mut self, builtin: Builtin, type_args: &[Type], args: &[Expr], hint: Option<&Ty>, span: Span) -> TExp {
         use Builtin::*;
+        // An index argument makes a storage builtin its keyed form.
+        let plain_count = match builtin {
+            MoveTo | CounterAdd => Some(2),
+            MoveFrom | BorrowGlobal | BorrowGlobalMut | Exists => Some(1),
+            _ => None,
+        };
+        let builtin = match (plain_count, builtin.keyed()) {
+            (Some(n), Some(keyed)) if args.len() == n + 1 => keyed,
+            (Some(n), _) if args.len() != n => {
+                let name = builtin.name();
+                self.error(
+                    Diagnostic::new(
+                        Code::ArgumentCount,
+                        span,
+                        format!(
+                            "`{name}` takes {n} argument{}, or {} with an index into keyed storage; {} given",
+                            plural(n),
+                            n + 1,
+                            args.len()
+                        ),
+                    )
+                    .with_label_message(format!("expected {n} or {} arguments", n + 1)),
+                );
+                for arg in args {
+                    self.infer(arg, None);
+                }
+                return self.mk(TExpKind::Unit, Ty::Error, span);
+            }
+            _ => builtin,
+        };
         let written = self.type_arg(builtin, type_args, span);
         let name = builtin.name();
         let signer_ref = Ty::Ref(Box::new(Ty::Signer));
+        let bytes = Ty::Vector(Box::new(Ty::U8));
         let (arg_ty, args, ty) = match builtin {
             MoveTo => {
                 let checked = self.args_with(name, args, span, &[Some(signer_ref), written.clone()]);
@@ -161,17 +200,46 @@ impl FunChecker<'_> {
                 let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
                 (resource, checked, Ty::UNIT)
             }
-            MoveFrom | BorrowGlobal | BorrowGlobalMut | Exists => {
+            MoveToKeyed => {
+                let checked = self.args_with(name, args, span, &[Some(Ty::Address), None, written.clone()]);
+                self.check_index(checked.get(1));
+                let resource = checked.get(2).map_or(Ty::Error, |e| e.ty.clone());
+                let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
+                (resource, checked, Ty::UNIT)
+            }
+            MoveFrom | BorrowGlobal | BorrowGlobalMut | Exists | MoveFromKeyed | BorrowGlobalKeyed
+            | BorrowGlobalMutKeyed | ExistsKeyed => {
                 let resource = written.unwrap_or(Ty::Error);
                 let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
-                let checked = self.args_with(name, args, span, &[Some(Ty::Address)]);
+                // The keyed forms are the ones without a keyed form.
+                let keyed = builtin.keyed().is_none();
+                let checked = if keyed {
+                    let checked = self.args_with(name, args, span, &[Some(Ty::Address), None]);
+                    self.check_index(checked.get(1));
+                    checked
+                } else {
+                    self.args_with(name, args, span, &[Some(Ty::Address)])
+                };
                 let ty = match builtin {
-                    MoveFrom => resource.clone(),
-                    BorrowGlobal => Ty::Ref(Box::new(resource.clone())),
-                    BorrowGlobalMut => Ty::MutRef(Box::new(resource.clone())),
+                    MoveFrom | MoveFromKeyed => resource.clone(),
+                    BorrowGlobal | BorrowGlobalKeyed => Ty::Ref(Box::new(resource.clone())),
+                    BorrowGlobalMut | BorrowGlobalMutKeyed => Ty::MutRef(Box::new(resource.clone())),
                     _ => Ty::Bool,
                 };
                 (resource, checked, ty)
+            }
+            CounterAdd | CounterAddKeyed => {
+                let resource = written.unwrap_or(Ty::Error);
+                let resource = self.own_struct(&resource, Abilities::KEY, "key", name, span);
+                let amount = self.counter_field(&resource, span);
+                let checked = if builtin == CounterAddKeyed {
+                    let checked = self.args_with(name, args, span, &[Some(Ty::Address), None, Some(amount)]);
+                    self.check_index(checked.get(1));
+                    checked
+                } else {
+                    self.args_with(name, args, span, &[Some(Ty::Address), Some(amount)])
+                };
+                (resource, checked, Ty::UNIT)
             }
             Emit => {
                 let checked = self.args_with(name, args, span, std::slice::from_ref(&written));
@@ -181,6 +249,10 @@ impl FunChecker<'_> {
                 (event, checked, Ty::UNIT)
             }
             SignerAddressOf => (Ty::Signer, self.args_with(name, args, span, &[Some(signer_ref)]), Ty::Address),
+            HashSha3_256 | HashBlake3 => {
+                (bytes.clone(), self.args_with(name, args, span, std::slice::from_ref(&Some(bytes.clone()))), bytes)
+            }
+            BlockTimestamp | BlockHeight => (Ty::U64, self.args_with(name, args, span, &[]), Ty::U64),
             VecEmpty => {
                 self.args_with(name, args, span, &[]);
                 let elem = written.or_else(|| match hint {
@@ -197,11 +269,91 @@ impl FunChecker<'_> {
                 self.check_element_type(&elem, span);
                 (elem.clone(), Vec::new(), Ty::Vector(Box::new(elem)))
             }
-            VecLength | VecBorrow | VecBorrowMut | VecPushBack | VecPopBack | VecSwap => {
+            VecSingleton => {
+                let elem = written.or_else(|| match hint {
+                    Some(Ty::Vector(inner)) => Some((**inner).clone()),
+                    _ => None,
+                });
+                let checked = self.args_with(name, args, span, std::slice::from_ref(&elem));
+                let elem = elem.or_else(|| checked.first().map(|e| e.ty.clone())).unwrap_or(Ty::Error);
+                self.check_element_type(&elem, span);
+                (elem.clone(), checked, Ty::Vector(Box::new(elem)))
+            }
+            VecDestroyEmpty => {
+                let expected = written.clone().map(|e| Ty::Vector(Box::new(e)));
+                let checked = self.args_with(name, args, span, std::slice::from_ref(&expected));
+                let elem = match checked.first().map(|e| &e.ty) {
+                    Some(Ty::Vector(inner)) => (**inner).clone(),
+                    Some(other) if !other.is_absorbing() => {
+                        let shown = self.show(other);
+                        self.error(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                checked.first().map_or(span, |e| e.span),
+                                format!("mismatched types: expected a vector, found `{shown}`"),
+                            )
+                            .with_label_message("expected `vector<T>`"),
+                        );
+                        Ty::Error
+                    }
+                    _ => written.unwrap_or(Ty::Error),
+                };
+                (elem, checked, Ty::UNIT)
+            }
+            VecLength | VecBorrow | VecBorrowMut | VecPushBack | VecPopBack | VecSwap | VecRemove | VecInsert
+            | VecContains | VecIndexOf | VecAppend | VecReverse | VecIsEmpty => {
                 self.vector_op(builtin, written, args, span)
             }
         };
         self.mk(TExpKind::Builtin { builtin, arg_ty, args }, ty, span)
+    }
+
+    /// The index of a keyed storage operation: a single value that can be
+    /// copied and dropped (the state keeps it in the entry's key).
+    fn check_index(&mut self, index: Option<&TExp>) {
+        let Some(index) = index else { return };
+        if let Some(problem) = super::index_type_problem(self.env, &index.ty) {
+            let shown = self.show(&index.ty);
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidStorageIndex,
+                    index.span,
+                    format!("`{shown}` cannot index keyed storage: {problem}"),
+                )
+                .with_label_message(format!("an index of type `{shown}`"))
+                .with_note(
+                    "an index is a value whose type has `copy` and `drop`, and is neither a reference nor a `signer`",
+                ),
+            );
+        }
+    }
+
+    /// The type of a counter's one field, the type of the amounts added to
+    /// it: a counter is a resource with exactly one field, an unsigned
+    /// integer (the VM adds to it in place, and merges concurrent adds).
+    /// `Ty::Error` after reporting that `resource` is not one.
+    fn counter_field(&mut self, resource: &Ty, span: Span) -> Ty {
+        let Ty::Struct(id, args) = resource else { return Ty::Error };
+        let Some(info) = self.env.strukt(*id) else { return Ty::Error };
+        let shown = self.show(resource);
+        let problem = match info.fields.as_slice() {
+            [field] => {
+                let ty = field.ty.subst(args);
+                if ty.is_integer() || ty.is_absorbing() {
+                    return ty;
+                }
+                format!("its field `{}` has type `{}`, not an unsigned integer", field.name, self.show(&ty))
+            }
+            fields => format!("it has {} fields, not one", fields.len()),
+        };
+        let mut diag = Diagnostic::new(Code::NotACounter, span, format!("`{shown}` is not a counter: {problem}"))
+            .with_label_message("`counter_add` needs a counter")
+            .with_note("a counter is a `key` struct with exactly one field, of type `u8`, `u64` or `u128`");
+        if let Some(decl) = info.span {
+            diag = diag.with_secondary(decl, "declared here");
+        }
+        self.error(diag);
+        Ty::Error
     }
 
     /// Arguments against optional expected types (`None`: inferred).

@@ -62,12 +62,13 @@ impl Effects {
     }
 }
 
-/// Adds an access; true when the set grew (a write covers a read).
+/// Adds an access; true when the set grew (a write covers a read and an
+/// add; a read and an add of one type together need a write).
 fn add(set: &mut Set, resource: StructId, mode: AccessMode) -> bool {
     match set.get_mut(&resource) {
-        Some(existing) if *existing == AccessMode::Write || *existing == mode => false,
+        Some(existing) if mode.covered_by(*existing) => false,
         Some(existing) => {
-            *existing = AccessMode::Write;
+            *existing = existing.join(mode);
             true
         }
         None => {
@@ -167,8 +168,16 @@ fn own_effects(body: &TBlock) -> (Set, Vec<FunId>) {
     body.for_each_exp(&mut |exp| match &exp.kind {
         TExpKind::Builtin { builtin, arg_ty, .. } => {
             let mode = match builtin {
-                Builtin::MoveTo | Builtin::MoveFrom | Builtin::BorrowGlobalMut => Some(AccessMode::Write),
-                Builtin::BorrowGlobal | Builtin::Exists => Some(AccessMode::Read),
+                Builtin::MoveTo
+                | Builtin::MoveFrom
+                | Builtin::BorrowGlobalMut
+                | Builtin::MoveToKeyed
+                | Builtin::MoveFromKeyed
+                | Builtin::BorrowGlobalMutKeyed => Some(AccessMode::Write),
+                Builtin::BorrowGlobal | Builtin::Exists | Builtin::BorrowGlobalKeyed | Builtin::ExistsKeyed => {
+                    Some(AccessMode::Read)
+                }
+                Builtin::CounterAdd | Builtin::CounterAddKeyed => Some(AccessMode::Add),
                 _ => None,
             };
             if let (Some(mode), Ty::Struct(resource, _)) = (mode, arg_ty) {

@@ -25,7 +25,7 @@ pub mod structs;
 pub mod tir;
 pub mod ty;
 
-use resin_format::file_format::{Abilities, AddressSource};
+use resin_format::file_format::{Abilities, AddressSource, IndexSource};
 
 use crate::ast;
 use crate::diagnostics::{Code, Diagnostic};
@@ -67,6 +67,31 @@ pub fn check(program: &ast::Program, resolved: &Resolved) -> (Vec<Option<TModule
     (modules, diags)
 }
 
+/// Why values of `ty` cannot index keyed storage (`None` when they can):
+/// an index is kept in the state's key and compared by value, so it must
+/// be a plain value that can be copied and dropped; a reference, a signer
+/// or a tuple is none.
+pub fn index_type_problem(env: &crate::resolve::env::Env, ty: &Ty) -> Option<String> {
+    match ty {
+        Ty::Ref(_) | Ty::MutRef(_) => return Some("it is a reference".to_string()),
+        Ty::Tuple(_) => return Some("it is not a single value".to_string()),
+        Ty::Signer => return Some("a `signer` lacks `copy`".to_string()),
+        Ty::Never | Ty::Error => return None,
+        _ => {}
+    }
+    let abilities = ty.abilities(env);
+    let missing: Vec<&str> = [(Abilities::COPY, "`copy`"), (Abilities::DROP, "`drop`")]
+        .into_iter()
+        .filter(|(a, _)| !abilities.has(*a))
+        .map(|(_, name)| name)
+        .collect();
+    if missing.is_empty() {
+        None
+    } else {
+        Some(format!("it lacks {}", missing.join(" and ")))
+    }
+}
+
 /// Checks one module's declarations and bodies; `ok` gets, per function,
 /// whether its body type-checked (only those are run through the flow analysis).
 fn check_module(
@@ -99,6 +124,9 @@ fn check_module(
         // A parameter named in the written access clause is used by it.
         for written in info.written_access.iter().flatten() {
             if let AddressSource::Param(i) | AddressSource::SignerOf(i) = written.access.address {
+                checker.mark_used(tir::LocalId(u32::from(i)));
+            }
+            if let Some(IndexSource::Param(i) | IndexSource::SignerOf(i)) = written.access.index {
                 checker.mark_used(tir::LocalId(u32::from(i)));
             }
         }

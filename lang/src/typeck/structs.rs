@@ -1,5 +1,7 @@
 //! Struct literals and the vector builtins.
 
+use resin_format::file_format::Abilities;
+
 use crate::ast::{Expr, FieldInit, Path, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::env::{param_tys, StructId};
@@ -24,10 +26,13 @@ impl FunChecker<'_> {
         span: Span,
     ) -> (Ty, Vec<TExp>, Ty) {
         use Builtin::*;
-        let mutable = matches!(builtin, VecBorrowMut | VecPushBack | VecPopBack | VecSwap);
+        let mutable = matches!(
+            builtin,
+            VecBorrowMut | VecPushBack | VecPopBack | VecSwap | VecRemove | VecInsert | VecAppend | VecReverse
+        );
         let expected_count = match builtin {
-            VecLength | VecPopBack => 1,
-            VecBorrow | VecBorrowMut | VecPushBack => 2,
+            VecLength | VecPopBack | VecReverse | VecIsEmpty => 1,
+            VecBorrow | VecBorrowMut | VecPushBack | VecRemove | VecAppend | VecContains | VecIndexOf => 2,
             _ => 3,
         };
         if args.len() != expected_count {
@@ -110,16 +115,36 @@ impl FunChecker<'_> {
         let elem = elem.unwrap_or(Ty::Error);
         for (i, arg) in args.iter().enumerate().skip(1) {
             let expected = match (builtin, i) {
-                (VecPushBack, 1) => elem.clone(),
+                (VecPushBack | VecInsert, 1) => elem.clone(),
+                (VecAppend, 1) => Ty::Vector(Box::new(elem.clone())),
+                (VecContains | VecIndexOf, 1) => Ty::Ref(Box::new(elem.clone())),
                 _ => Ty::U64,
             };
             checked.push(self.check(arg, &expected));
+        }
+        // Looking for an element compares values, as `==` does: only
+        // values that may be dropped can be compared.
+        if matches!(builtin, VecContains | VecIndexOf) && !elem.abilities(self.env).has(Abilities::DROP) {
+            let shown = self.show(&elem);
+            self.error(
+                Diagnostic::new(
+                    Code::MissingAbility,
+                    span,
+                    format!(
+                        "`{}` compares elements, so they need `drop`, but `{shown}` does not have it",
+                        builtin.name()
+                    ),
+                )
+                .with_label_message(format!("`{shown}` lacks `drop`")),
+            );
         }
         let ty = match builtin {
             VecLength => Ty::U64,
             VecBorrow => Ty::Ref(Box::new(elem.clone())),
             VecBorrowMut => Ty::MutRef(Box::new(elem.clone())),
-            VecPopBack => elem.clone(),
+            VecPopBack | VecRemove => elem.clone(),
+            VecContains | VecIsEmpty => Ty::Bool,
+            VecIndexOf => Ty::Tuple(vec![Ty::Bool, Ty::U64]),
             _ => Ty::UNIT,
         };
         (elem, checked, ty)

@@ -99,20 +99,23 @@ pub fn struct_def() -> impl Strategy<Value = StructDef> {
         })
 }
 
-/// `acquires write Balance<T>@a, read m::S@*`
+/// `acquires write Balance<T>@a, read m::S@*, add Tally@d[p], write Token@c[*]`
 pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
     let address = prop_oneof![
         name().prop_map(AccessAddress::Name),
         Just(AccessAddress::Wildcard(sp())),
         (1u64..300).prop_map(|a| AccessAddress::Literal(AddressLit { value: AccountAddress::from_u64(a), span: sp() })),
     ];
-    let entry = (any::<bool>(), path(struct_name().boxed()), type_args(), address).prop_map(
-        |(write, resource, type_args, address)| AccessEntry {
-            mode: if write { AccessMode::Write } else { AccessMode::Read },
+    let mode = prop::sample::select(&[AccessMode::Read, AccessMode::Write, AccessMode::Add][..]);
+    let index = prop::option::of(prop_oneof![name().prop_map(AccessIndex::Name), Just(AccessIndex::Wildcard(sp())),]);
+    let entry = (mode, path(struct_name().boxed()), type_args(), address, index).prop_map(
+        |(mode, resource, type_args, address, index)| AccessEntry {
+            mode,
             mode_span: sp(),
             resource,
             type_args,
             address,
+            index,
             span: sp(),
         },
     );
@@ -289,6 +292,7 @@ pub fn wrap_generic(
         address: AddressLit { value: AccountAddress::from_u64(1), span: sp() },
         name: ident("m"),
         uses: Vec::new(),
+        friends: Vec::new(),
         structs,
         constants: Vec::new(),
         functions: vec![fun],

@@ -16,20 +16,34 @@
 //! taking them one after another between instructions. Gas for such a read is
 //! charged when the program first touches the key, exactly as if it had been
 //! read then, so gas does not depend on prefetching.
+//!
+//! # Counters
+//!
+//! `counter_add` runs as the transaction's declared mode for the key says.
+//! With a write declared it is a read-modify-write, like `r.v = r.v + n`.
+//! With only `add` declared, the transaction may run concurrently with other
+//! adders of the counter, so it must not observe the total: it reads the
+//! visible value only to check that the counter exists and that the sum
+//! fits, keeps the sum of its adds ([`Resident::Added`]), and writes that
+//! delta ([`Change::Add`]), which whoever applies the write set adds to the
+//! value in block order. Its gas is charged on the counter's largest size
+//! ([`counter_size`]), never on the visible value's. Any other instruction
+//! on a key declared only `add` is an access violation.
 
 use smallvec::SmallVec;
 
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, runtime, Fault};
-use crate::gas::{read_cost, storage_size, write_cost, GasMeter};
+use crate::gas::{counter_size, read_cost, storage_size, write_cost, GasMeter};
 use crate::loader::LoadedModule;
 use crate::transaction::RuntimeErrorKind;
 use resin_format::encoding::limits::MAX_VALUE_SIZE;
 use resin_format::file_format::{AccessMode, AccountAddress, StructDefIdx};
+use resin_state::keys::register_keyed_address;
 use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
-use resin_state::{Shared, WriteOp, WriteSet};
+use resin_state::{apply_delta, Change, DeltaError, Shared, WriteOp, WriteSet};
 
 /// A resource's current value in the working set.
 #[derive(Debug)]
@@ -39,6 +53,9 @@ enum Resident {
     Shared(Shared),
     /// Owned by this transaction: borrowed mutably or moved in.
     Owned(Value),
+    /// A counter this transaction only adds to (see the module
+    /// documentation): the value it saw and the sum of its adds.
+    Added(Shared, u128),
 }
 
 #[derive(Debug)]
@@ -160,12 +177,29 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
                     return Err(Fault::Access(Box::new((mode, key))));
                 }
                 if granted.is_none() {
-                    gas.charge(read_cost(slot.read_size))?;
+                    let size = match (&slot.value, mode) {
+                        (Resident::Shared(value), AccessMode::Add) => counter_size(value),
+                        _ => slot.read_size,
+                    };
+                    gas.charge(read_cost(size))?;
+                }
+                if granted == Some(AccessMode::Add) && mode != AccessMode::Add {
+                    materialize(slot)?;
                 }
                 slot.granted = Some(mode);
             }
         }
         Ok(index)
+    }
+
+    /// Records where a keyed entry's derived address comes from, for
+    /// printers ([`resin_state::keys::keyed_origin`]), the first time the
+    /// transaction touches it.
+    #[inline]
+    pub fn note_keyed(&self, key: &ResourceKey, anchor: &AccountAddress, index: &Value) {
+        if !self.slots.iter().any(|s| same_key(&s.key, key)) {
+            register_keyed_address(key.address, anchor, index);
+        }
     }
 
     /// The current value of slot `index`, for a reference rooted there.
@@ -175,6 +209,8 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             Resident::Shared(value) => Ok(value),
             Resident::Owned(value) => Ok(value),
             Resident::Absent => Err(dangling()),
+            // Only `counter_add` touches an added counter: nothing refers to it.
+            Resident::Added(..) => Err(invariant()),
         }
     }
 
@@ -184,14 +220,21 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     pub fn value_mut(&mut self, index: u32) -> Result<&mut Value, Fault> {
         match &mut self.slots.get_mut(index as usize).ok_or_else(invariant)?.value {
             Resident::Owned(value) => Ok(value),
-            Resident::Shared(_) => Err(invariant()),
+            Resident::Shared(_) | Resident::Added(..) => Err(invariant()),
             Resident::Absent => Err(dangling()),
         }
     }
 
     /// `exists<T>` of the resource type `ty`: a read.
+    #[inline]
     pub fn exists(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId) -> Result<(), Fault> {
         let key = ResourceKey { address: stack.pop_address()?, ty };
+        self.exists_key(stack, gas, key)
+    }
+
+    /// `exists` of the resource (or keyed entry) `key`.
+    #[inline]
+    pub fn exists_key(&mut self, stack: &mut Stack, gas: &mut GasMeter, key: ResourceKey) -> Result<(), Fault> {
         let index = self.slot(key, AccessMode::Read, gas)?;
         let present = !matches!(self.slots[index].value, Resident::Absent);
         stack.push_val(Value::Bool(present));
@@ -236,14 +279,23 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// `move_from<T>`: a write that takes the resource out of storage.
+    #[inline]
     pub fn move_from(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId) -> Result<(), Fault> {
         let key = ResourceKey { address: stack.pop_address()?, ty };
+        self.move_from_key(stack, gas, key)
+    }
+
+    /// `move_from` of the resource (or keyed entry) `key`.
+    #[inline]
+    pub fn move_from_key(&mut self, stack: &mut Stack, gas: &mut GasMeter, key: ResourceKey) -> Result<(), Fault> {
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         let value = match std::mem::replace(&mut slot.value, Resident::Absent) {
             Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
             Resident::Shared(shared) => shared.into_owned(),
             Resident::Owned(value) => value,
+            // `slot` made it owned: a write is not an add.
+            Resident::Added(..) => return Err(invariant()),
         };
         slot.dirty = true;
         stack.push_val(value);
@@ -251,6 +303,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// `move_to<T>`: a write that publishes `value` under `address`.
+    #[inline]
     pub fn move_to(
         &mut self,
         value: Value,
@@ -258,13 +311,53 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         gas: &mut GasMeter,
         ty: TypeId,
     ) -> Result<(), Fault> {
-        let key = ResourceKey { address, ty };
+        self.move_to_key(value, ResourceKey { address, ty }, gas)
+    }
+
+    /// `move_to` of `value` as the resource (or keyed entry) `key`.
+    #[inline]
+    pub fn move_to_key(&mut self, value: Value, key: ResourceKey, gas: &mut GasMeter) -> Result<(), Fault> {
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         if !matches!(slot.value, Resident::Absent) {
             return Err(runtime(RuntimeErrorKind::ResourceAlreadyExists));
         }
         slot.value = Resident::Owned(value);
+        slot.dirty = true;
+        Ok(())
+    }
+
+    /// `counter_add` of `amount` to the counter `key` (see the module
+    /// documentation): a read-modify-write when the transaction may write
+    /// the key, else an add, checked against the visible value.
+    pub fn counter_add(&mut self, key: ResourceKey, amount: u128, gas: &mut GasMeter) -> Result<(), Fault> {
+        let delta_fault = |error: DeltaError| match error {
+            DeltaError::Overflow => runtime(RuntimeErrorKind::CounterOverflow { resource: key.ty }),
+            DeltaError::NotACounter | DeltaError::Missing => invariant(),
+        };
+        if allowed(self.keys, AccessMode::Write, &key) {
+            let index = self.borrow_slot(key.address, key.ty, true, gas)?;
+            let value = self.value_mut(index)?;
+            *value = apply_delta(value, amount).map_err(delta_fault)?;
+            return Ok(());
+        }
+        let index = self.slot(key, AccessMode::Add, gas)?;
+        let slot = &mut self.slots[index];
+        slot.value = match std::mem::replace(&mut slot.value, Resident::Absent) {
+            Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
+            Resident::Shared(seen) => {
+                apply_delta(&seen, amount).map_err(delta_fault)?;
+                Resident::Added(seen, amount)
+            }
+            Resident::Added(seen, sum) => {
+                let sum = sum.checked_add(amount).ok_or_else(|| delta_fault(DeltaError::Overflow))?;
+                apply_delta(&seen, sum).map_err(delta_fault)?;
+                Resident::Added(seen, sum)
+            }
+            // Read (another declaration allowed it, which orders the
+            // transaction against every add) and so exact: add in place.
+            Resident::Owned(value) => Resident::Owned(apply_delta(&value, amount).map_err(delta_fault)?),
+        };
         slot.dirty = true;
         Ok(())
     }
@@ -280,22 +373,41 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             if !slot.dirty {
                 continue;
             }
-            let value = match slot.value {
+            let (change, size) = match slot.value {
                 Resident::Absent if !slot.existed => continue,
-                Resident::Absent => None,
-                Resident::Shared(shared) => Some(shared),
-                Resident::Owned(value) => Some(Shared::new(value)),
+                Resident::Absent => (Change::Delete, 0),
+                Resident::Shared(shared) => {
+                    let size = storage_size(&shared);
+                    (Change::Set(shared), size)
+                }
+                Resident::Owned(value) => {
+                    let size = storage_size(&value);
+                    (Change::Set(Shared::new(value)), size)
+                }
+                Resident::Added(seen, sum) => (Change::Add(sum), counter_size(&seen)),
             };
-            let size = value.as_deref().map_or(0, storage_size);
             gas.charge(write_cost(size))?;
             if size > MAX_VALUE_SIZE as u64 {
                 return Err(runtime(RuntimeErrorKind::ValueTooLarge));
             }
-            ops.push(WriteOp::new(slot.key, value));
+            ops.push(WriteOp { key: slot.key, change });
         }
         if !ops.is_sorted_by_key(|op| op.key) {
             ops.sort_unstable_by_key(|op| op.key);
         }
         Ok(WriteSet(ops))
     }
+}
+
+/// A counter a transaction added to and may now also read or write
+/// (another declaration allows it, which orders the transaction against
+/// every add, so what it sees is exact): the value it saw with its adds,
+/// owned, as a write.
+#[cold]
+fn materialize(slot: &mut GlobalSlot) -> Result<(), Fault> {
+    if let Resident::Added(seen, sum) = &slot.value {
+        let value = apply_delta(seen, *sum).map_err(|_| invariant())?;
+        slot.value = Resident::Owned(value);
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
 use crate::transaction::{BlockContext, Event, Location};
 use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use resin_format::U256;
-use resin_state::keys::DeclaredKeys;
+use resin_state::keys::{derive_keyed_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -386,6 +386,37 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::VecPushBack => vectors::push_back(&mut self.stack, &mut self.locals, &mut self.globals),
                 Op::VecPopBack => vectors::pop_back(&mut self.stack, &mut self.locals, &mut self.globals),
                 Op::VecSwap => vectors::swap(&mut self.stack, &mut self.locals, &mut self.globals),
+                Op::VecDestroyEmpty => vectors::destroy_empty(&mut self.stack),
+                Op::VecRemove => vectors::remove(&mut self.stack, &mut self.locals, &mut self.globals, &mut self.gas),
+                Op::VecInsert => vectors::insert(&mut self.stack, &mut self.locals, &mut self.globals, &mut self.gas),
+                Op::VecReverse => vectors::reverse(&mut self.stack, &mut self.locals, &mut self.globals, &mut self.gas),
+                Op::VecAppend => vectors::append(&mut self.stack, &mut self.locals, &mut self.globals, &mut self.gas),
+                Op::VecContains => vectors::contains(&mut self.stack, &self.locals, &self.globals, &mut self.gas),
+                Op::VecIndexOf => vectors::index_of(&mut self.stack, &self.locals, &self.globals, &mut self.gas),
+                Op::Sha3_256 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Sha3_256),
+                Op::Blake3 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Blake3),
+                Op::Object(signer) => vectors::object(&mut self.stack, &mut self.gas, cur.module.id(), signer),
+
+                Op::ExistsKeyed(def) => self.keyed(cur.module, def, Keyed::Exists),
+                Op::ImmBorrowGlobalKeyed(def) => self.keyed(cur.module, def, Keyed::Borrow(false)),
+                Op::MutBorrowGlobalKeyed(def) => self.keyed(cur.module, def, Keyed::Borrow(true)),
+                Op::MoveFromKeyed(def) => self.keyed(cur.module, def, Keyed::MoveFrom),
+                Op::MoveToKeyed(def) => self.keyed(cur.module, def, Keyed::MoveTo),
+                Op::CounterAddKeyed(def) => self.keyed(cur.module, def, Keyed::CounterAdd),
+                Op::ExistsKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::Exists),
+                Op::ImmBorrowGlobalKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::Borrow(false)),
+                Op::MutBorrowGlobalKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::Borrow(true)),
+                Op::MoveFromKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::MoveFrom),
+                Op::MoveToKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::MoveTo),
+                Op::CounterAddKeyedGeneric(idx) => self.keyed_generic(&cur, idx, Keyed::CounterAdd),
+                Op::CounterAdd(def) => match type_of(cur.module, StructDefIdx(def)) {
+                    Ok(ty) => self.counter_add(ty),
+                    Err(fault) => Err(fault),
+                },
+                Op::CounterAddGeneric(idx) => match structs::instantiation(&cur, idx) {
+                    Ok(inst) => self.counter_add(inst.ty),
+                    Err(fault) => Err(fault),
+                },
             };
             if let Err(fault) = step {
                 return Err(self.located::<BLOCKS>(fault, code, &cur));
@@ -399,6 +430,58 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     fn move_to(&mut self, ty: resin_state::keys::TypeId) -> Result<(), Fault> {
         let (value, address) = references::pop_signer(&mut self.stack, &self.locals, &self.globals)?;
         self.globals.move_to(value, address, &mut self.gas, ty)
+    }
+
+    /// `counter_add` of the plain resource type `ty`: `..., address, int`.
+    #[inline]
+    fn counter_add(&mut self, ty: TypeId) -> Result<(), Fault> {
+        let amount = counter_amount(self.stack.pop_val()?)?;
+        let key = ResourceKey { address: self.stack.pop_address()?, ty };
+        self.globals.counter_add(key, amount, &mut self.gas)
+    }
+
+    /// A keyed instruction on struct definition `def` of `module`.
+    #[inline(never)]
+    fn keyed(&mut self, module: &LoadedModule, def: u16, op: Keyed) -> Result<(), Fault> {
+        let ty = module.structs.get(usize::from(def)).map(|s| s.keyed_ty).ok_or_else(invariant)?;
+        self.run_keyed(ty, op)
+    }
+
+    /// A keyed instruction on the struct instantiation in slot `slot` of the running function.
+    #[inline(never)]
+    fn keyed_generic(&mut self, cur: &Frame<'c>, slot: u16, op: Keyed) -> Result<(), Fault> {
+        let ty = structs::instantiation(cur, slot)?.keyed_ty;
+        self.run_keyed(ty, op)
+    }
+
+    /// Runs `op` on the keyed entries of type `ty` (keyed ids,
+    /// [`TypeId::keyed`]): the operands above the address and index are
+    /// popped first, then the index and the address, from which the
+    /// entry's key is derived; then the operation runs on that key exactly
+    /// as its plain form runs on a resource.
+    fn run_keyed(&mut self, ty: TypeId, op: Keyed) -> Result<(), Fault> {
+        let top = match op {
+            Keyed::MoveTo => Some(self.stack.pop_val()?),
+            Keyed::CounterAdd => Some(Value::U128(counter_amount(self.stack.pop_val()?)?)),
+            Keyed::Exists | Keyed::Borrow(_) | Keyed::MoveFrom => None,
+        };
+        let index = self.stack.pop_val()?;
+        let anchor = self.stack.pop_address()?;
+        self.gas.charge(gas::hash_cost(gas::storage_size(&index)))?;
+        let key = ResourceKey { address: derive_keyed_address(&anchor, &index), ty };
+        self.globals.note_keyed(&key, &anchor, &index);
+        match (op, top) {
+            (Keyed::Exists, _) => self.globals.exists_key(&mut self.stack, &mut self.gas, key),
+            (Keyed::Borrow(mutable), _) => {
+                let slot = self.globals.borrow_slot(key.address, key.ty, mutable, &mut self.gas)?;
+                self.stack.push(Slot::Ref(Ref::new(Root::Global(slot), mutable)));
+                Ok(())
+            }
+            (Keyed::MoveFrom, _) => self.globals.move_from_key(&mut self.stack, &mut self.gas, key),
+            (Keyed::MoveTo, Some(value)) => self.globals.move_to_key(value, key, &mut self.gas),
+            (Keyed::CounterAdd, Some(Value::U128(amount))) => self.globals.counter_add(key, amount, &mut self.gas),
+            _ => Err(invariant()),
+        }
     }
 
     /// Charges the basic block that starts at `pc` (see [`Machine::run`]).
@@ -418,5 +501,28 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             self.gas.refund(code.unspent(cur.pc));
         }
         (fault, cur.location())
+    }
+}
+
+/// A keyed global instruction, for [`Machine::run_keyed`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Keyed {
+    Exists,
+    /// Mutably when true.
+    Borrow(bool),
+    MoveFrom,
+    MoveTo,
+    CounterAdd,
+}
+
+/// The amount of a `counter_add`: an unsigned integer of the counter
+/// field's type (the verifier checks which).
+#[inline]
+fn counter_amount(value: Value) -> Result<u128, Fault> {
+    match value {
+        Value::U8(v) => Ok(u128::from(v)),
+        Value::U64(v) => Ok(u128::from(v)),
+        Value::U128(v) => Ok(v),
+        _ => Err(invariant()),
     }
 }

@@ -5,9 +5,10 @@ use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
 use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
-use crate::gas::{GasMeter, VECTOR_PER_ELEMENT};
+use crate::gas::{copy_cost, hash_cost, GasMeter, VECTOR_PER_ELEMENT};
 use crate::transaction::RuntimeErrorKind;
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
+use resin_format::file_format::ModuleId;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -125,5 +126,184 @@ pub(super) fn swap<V: StateView + ?Sized>(
     let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
     let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
     items.swap(i, j);
+    Ok(())
+}
+
+/// `vec_destroy_empty`: a vector that is not empty aborts.
+pub(super) fn destroy_empty(stack: &mut Stack) -> Result<(), Fault> {
+    match stack.pop_val()? {
+        Value::Vector(items) if items.is_empty() => Ok(()),
+        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        _ => Err(invariant()),
+    }
+}
+
+/// `vec_remove`: takes the element at an index out, shifting the rest down
+/// (charged per element shifted); out of range aborts.
+pub(super) fn remove<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &mut [Slot],
+    globals: &mut WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let index = stack.pop_u64()?;
+    let r = stack.pop_ref()?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let index = in_bounds(index, items.len())?;
+    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    let value = items.remove(index);
+    stack.push_val(value);
+    Ok(())
+}
+
+/// `vec_insert`: puts an element at an index of at most the length,
+/// shifting the rest up (charged per element shifted); past the end aborts,
+/// as does a vector already [`MAX_VECTOR_LEN`] long.
+pub(super) fn insert<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &mut [Slot],
+    globals: &mut WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let index = stack.pop_u64()?;
+    let value = stack.pop_val()?;
+    let r = stack.pop_ref()?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let index = usize::try_from(index)
+        .ok()
+        .filter(|i| *i <= items.len())
+        .ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
+    if items.len() >= MAX_VECTOR_LEN {
+        return Err(runtime(RuntimeErrorKind::VectorTooLong));
+    }
+    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    items.insert(index, value);
+    Ok(())
+}
+
+/// `vec_reverse`, charged per element.
+pub(super) fn reverse<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &mut [Slot],
+    globals: &mut WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let r = stack.pop_ref()?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    gas.charge((items.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    items.reverse();
+    Ok(())
+}
+
+/// `vec_append`: moves every element of the second vector onto the end of
+/// the first (charged per element moved); a result over
+/// [`MAX_VECTOR_LEN`] aborts.
+pub(super) fn append<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &mut [Slot],
+    globals: &mut WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let Value::Vector(mut other) = stack.pop_val()? else { return Err(invariant()) };
+    let r = stack.pop_ref()?;
+    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    gas.charge((other.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    if items.len().saturating_add(other.len()) > MAX_VECTOR_LEN {
+        return Err(runtime(RuntimeErrorKind::VectorTooLong));
+    }
+    items.append(&mut other);
+    Ok(())
+}
+
+/// The position of the first element equal to the value `e` refers to,
+/// after charging per element compared, each like an `eq` of the value
+/// ([`copy_cost`]).
+fn position<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &[Slot],
+    globals: &WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<Option<usize>, Fault> {
+    let e = stack.pop_ref()?;
+    let r = stack.pop_ref()?;
+    let wanted = deref(locals, globals, &e)?.value();
+    let items = items(deref(locals, globals, &r)?.whole()?)?;
+    let found = items.iter().position(|item| *item == *wanted);
+    let compared = found.map_or(items.len(), |i| i + 1) as u64;
+    gas.charge(compared.saturating_mul(VECTOR_PER_ELEMENT.saturating_add(copy_cost(&wanted))))?;
+    Ok(found)
+}
+
+/// `vec_contains`.
+pub(super) fn contains<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &[Slot],
+    globals: &WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let found = position(stack, locals, globals, gas)?;
+    stack.push_val(Value::Bool(found.is_some()));
+    Ok(())
+}
+
+/// `vec_index_of`: `(true, i)` for the first equal element, else `(false, 0)`.
+pub(super) fn index_of<V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &[Slot],
+    globals: &WorkingSet<'_, V>,
+    gas: &mut GasMeter,
+) -> Result<(), Fault> {
+    let found = position(stack, locals, globals, gas)?;
+    stack.push_val(Value::Bool(found.is_some()));
+    stack.push_val(Value::U64(found.unwrap_or(0) as u64));
+    Ok(())
+}
+
+/// `object_address` / `object_signer`: the address `module` derives from a
+/// creator and a seed ([`resin_state::keys::object_address`]), as an address
+/// or as a signer for it; charged per seed byte, like a hash.
+pub(super) fn object(stack: &mut Stack, gas: &mut GasMeter, module: &ModuleId, signer: bool) -> Result<(), Fault> {
+    let Value::Vector(seed) = stack.pop_val()? else { return Err(invariant()) };
+    let Value::Address(creator) = stack.pop_val()? else { return Err(invariant()) };
+    gas.charge(hash_cost(seed.len() as u64))?;
+    let seed = seed
+        .iter()
+        .map(|item| match item {
+            Value::U8(byte) => Ok(*byte),
+            _ => Err(invariant()),
+        })
+        .collect::<Result<Vec<u8>, Fault>>()?;
+    let address = resin_state::keys::object_address(module, &creator, &seed);
+    stack.push_val(if signer { Value::Signer(address) } else { Value::Address(address) });
+    Ok(())
+}
+
+/// Which hash `sha3_256` / `blake3` computes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Hash {
+    Sha3_256,
+    Blake3,
+}
+
+/// `sha3_256` / `blake3`: a `vector<u8>` to its 32-byte digest, charged per
+/// byte hashed.
+pub(super) fn hash(stack: &mut Stack, gas: &mut GasMeter, which: Hash) -> Result<(), Fault> {
+    let Value::Vector(items) = stack.pop_val()? else { return Err(invariant()) };
+    gas.charge(hash_cost(items.len() as u64))?;
+    let bytes = items
+        .iter()
+        .map(|item| match item {
+            Value::U8(byte) => Ok(*byte),
+            _ => Err(invariant()),
+        })
+        .collect::<Result<Vec<u8>, Fault>>()?;
+    let digest: [u8; 32] = match which {
+        Hash::Sha3_256 => {
+            use sha3::Digest;
+            sha3::Sha3_256::digest(&bytes).into()
+        }
+        Hash::Blake3 => *blake3::hash(&bytes).as_bytes(),
+    };
+    stack.push_val(Value::Vector(digest.iter().map(|b| Value::U8(*b)).collect()));
     Ok(())
 }

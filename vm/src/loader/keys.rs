@@ -10,8 +10,8 @@ use super::type_args::check_type_args;
 use super::{CodeCache, LoadedFunction, LoadedModule, ResolvedAccess};
 use crate::gas::MAX_GAS_LIMIT;
 use crate::transaction::{Status, Transaction};
-use resin_format::file_format::{AccountAddress, AddressSource, Visibility};
-use resin_state::keys::{AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
+use resin_format::file_format::{AccountAddress, AddressSource, IndexSource, Visibility};
+use resin_state::keys::{keyed_address, AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
 use resin_state::value::Value;
 
 /// Where a transaction's entry function lies in the code cache that resolved
@@ -33,8 +33,11 @@ pub struct EntryHandle {
 
 /// The concrete keys `tx` declares: its entry function's access spec with
 /// `Param(i)` replaced by the address argument, `SignerOf(i)` by the sender,
-/// `Any` by every address of the type. Sorted, deduplicated, and a key both
-/// read and written appears once, as a write.
+/// `Any` by every address of the type; for an entry of keyed storage, the
+/// key at the address derived from that address and the index (a
+/// parameter's value, or the signer's address), every entry of the type
+/// when either is `Any`. Sorted, deduplicated, and a key declared in two
+/// modes appears once, in their join (a write unless they are equal).
 ///
 /// Fails with [`Status::InvalidArguments`] when the transaction cannot start
 /// (unknown module or function, not an entry function, wrong arguments).
@@ -191,6 +194,19 @@ fn refusal(tx: &Transaction, what: &str) -> String {
     format!("`{}::{}` {what}", tx.module, tx.function)
 }
 
+/// The index a keyed access names for a call by `sender` with `args` (the
+/// arguments after `signers` leading signers): a parameter's value, or the
+/// signer's address as an address value. `None` for `Any`, and (only in
+/// unverified specs) a parameter that is not there.
+#[inline]
+fn index_value(index: IndexSource, signers: usize, sender: AccountAddress, args: &[Value]) -> Option<Value> {
+    match index {
+        IndexSource::Param(i) => usize::from(i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
+        IndexSource::SignerOf(i) if usize::from(i) < signers => Some(Value::Address(sender)),
+        IndexSource::SignerOf(_) | IndexSource::Any => None,
+    }
+}
+
 /// Instantiates `function`'s access spec (its `instance`'s, when generic)
 /// for a call by `sender` with `args` (the arguments after the leading
 /// signers, already checked).
@@ -234,9 +250,18 @@ pub(crate) fn instantiate_into(
             // an address: every address of the type, which over-approximates.
             _ => None,
         };
-        let key = match address {
-            Some(address) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),
-            None => AccessKey::AnyOf(access.ty),
+        let key = match (address, access.index) {
+            (Some(address), None) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),
+            // An entry of keyed storage: at the address derived from the
+            // anchor and the index, exactly as the VM derives it.
+            (Some(anchor), Some(index)) => match index_value(index, signers, sender, args) {
+                Some(index) => AccessKey::Exact(ResourceKey { address: keyed_address(&anchor, &index), ty: access.ty }),
+                None => AccessKey::AnyOf(access.ty),
+            },
+            // `*` in either place: every entry (or resource) of the type;
+            // a keyed access's type is the keyed id, so this is every entry,
+            // apart from the type's plain resources.
+            (None, _) => AccessKey::AnyOf(access.ty),
         };
         // A key declared twice gets the weakest mode covering both (a read
         // and an add of one key need a write).

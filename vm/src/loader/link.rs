@@ -19,10 +19,11 @@ use super::loaded::{
 use super::runtime_types::{struct_tag, InstStruct};
 use super::{CodeCache, LoadError};
 use resin_format::file_format::{
-    AccessMode, AccessSpec, AddressSource, ConstValue, Module, ModuleId, StructHandleIdx, StructInstIdx, Type,
-    Visibility,
+    AccessMode, AccessSpec, AddressSource, ConstValue, IndexSource, Module, ModuleId, StructHandleIdx, StructInstIdx,
+    Type, Visibility,
 };
 use resin_state::keys::TypeId;
+use resin_state::type_tag::StructTag;
 use resin_state::value::Value;
 use resin_verifier::VerifyErrorKind;
 
@@ -145,6 +146,7 @@ fn own_structs<'m>(
         let loaded = LoadedStruct {
             name: handle.name.clone(),
             ty,
+            keyed_ty: TypeId::keyed(&StructTag::new(id.clone(), handle.name.clone(), Vec::new())),
             abilities: handle.abilities,
             type_params: handle.type_params.clone(),
             field_names: def.fields.iter().map(|f| f.name.clone()).collect(),
@@ -238,7 +240,7 @@ fn resolve_access(id: &ModuleId, module: &Module, spec: &AccessSpec) -> Result<V
         .map(|a| {
             let tag = struct_tag(module, a.resource, &a.type_args, &[])
                 .ok_or_else(|| malformed(id, "access spec struct handle or type"))?;
-            Ok(ResolvedAccess { mode: a.mode, ty: TypeId::of_struct(&tag), address: a.address })
+            Ok(ResolvedAccess::new(a, &tag))
         })
         .collect()
 }
@@ -249,7 +251,7 @@ fn comparable_access(
     id: &ModuleId,
     spec: &AccessSpec,
     handle_types: &[TypeId],
-) -> Result<BTreeSet<(AccessMode, ResolvedType, AddressSource)>, LoadError> {
+) -> Result<BTreeSet<(AccessMode, ResolvedType, AddressSource, Option<IndexSource>)>, LoadError> {
     spec.0
         .iter()
         .map(|a| {
@@ -259,7 +261,7 @@ fn comparable_access(
             } else {
                 ResolvedType::StructInst(ty, resolve_types(id, &a.type_args, handle_types)?)
             };
-            Ok((a.mode, resource, a.address))
+            Ok((a.mode, resource, a.address, a.index))
         })
         .collect()
 }
@@ -292,11 +294,24 @@ fn call_targets(
                     name: format!("{}::{}", dep.id, handle.name),
                 })?;
                 let def = dep.functions.get(usize::from(def_index)).ok_or_else(|| mismatch("definition"))?;
-                if def.visibility != Visibility::Public {
-                    return Err(LoadError::FunctionNotPublic {
-                        module: id.clone(),
-                        name: format!("{}::{}", dep.id, handle.name),
-                    });
+                match def.visibility {
+                    Visibility::Public => {}
+                    // Friends are named by id, so a friend published later
+                    // (a module may name one that does not exist yet) links.
+                    Visibility::Friend if dep.module.friends.contains(id) => {}
+                    Visibility::Friend => {
+                        return Err(LoadError::NotAFriend {
+                            module: id.clone(),
+                            name: format!("{}::{}", dep.id, handle.name),
+                            callee: dep.id.clone(),
+                        })
+                    }
+                    Visibility::Private => {
+                        return Err(LoadError::FunctionNotPublic {
+                            module: id.clone(),
+                            name: format!("{}::{}", dep.id, handle.name),
+                        })
+                    }
                 }
                 if resolve_types(id, &handle.params, handle_types)? != def.params {
                     return Err(mismatch("parameters"));

@@ -8,12 +8,12 @@ use rustc_hash::FxHashMap;
 
 use super::runtime_types::{InstStruct, Instance, InstanceCache};
 use resin_format::file_format::{
-    Abilities, AccessMode, AccountAddress, AddressSource, FunctionHandleIdx, Module, ModuleId, StructTypeParam,
-    Visibility,
+    Abilities, Access, AccessMode, AccountAddress, AddressSource, FunctionHandleIdx, IndexSource, Module, ModuleId,
+    StructTypeParam, Visibility,
 };
 use resin_format::opcodes::Instr;
 use resin_state::keys::TypeId;
-use resin_state::type_tag::TypeTag;
+use resin_state::type_tag::{StructTag, TypeTag};
 use resin_state::value::Value;
 
 /// A type with struct handles replaced by global type identities: comparable
@@ -207,8 +207,23 @@ impl CallSignature {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ResolvedAccess {
     pub mode: AccessMode,
+    /// For a keyed access, the id of the type's keyed entries
+    /// ([`TypeId::keyed`]); else the resource's.
     pub ty: TypeId,
     pub address: AddressSource,
+    /// `Some` for an entry of keyed storage: which index.
+    pub index: Option<IndexSource>,
+}
+
+impl ResolvedAccess {
+    /// `access`, whose resource (instantiated) is `tag`.
+    pub(crate) fn new(access: &Access, tag: &StructTag) -> ResolvedAccess {
+        let ty = match access.index {
+            Some(_) => TypeId::keyed(tag),
+            None => TypeId::of_struct(tag),
+        };
+        ResolvedAccess { mode: access.mode, ty, address: access.address, index: access.index }
+    }
 }
 
 /// A struct definition, resolved.
@@ -216,6 +231,11 @@ pub struct ResolvedAccess {
 pub struct LoadedStruct {
     pub name: String,
     pub ty: TypeId,
+    /// The type id of its entries in keyed storage ([`TypeId::keyed`]),
+    /// for the `_keyed` instructions. (For a generic struct, that of the
+    /// bare name, which no verified code uses: its instantiations have
+    /// their own, [`InstStruct::keyed_ty`].)
+    pub keyed_ty: TypeId,
     pub abilities: resin_format::file_format::Abilities,
     /// Empty unless the struct is generic.
     pub type_params: Vec<StructTypeParam>,

@@ -60,6 +60,10 @@ pub enum LoadError {
     FunctionNotFound { module: ModuleId, name: String },
     #[error("{module} calls `{name}`, which is not public")]
     FunctionNotPublic { module: ModuleId, name: String },
+    /// A call of a `public(friend)` function from a module its module does
+    /// not list among its friends.
+    #[error("{module} calls `{name}`, which is public only to friends of {callee}, and {callee} does not list {module} as a friend")]
+    NotAFriend { module: ModuleId, name: String, callee: ModuleId },
     #[error("{module} declares `{name}` with other {what} than its definition")]
     FunctionMismatch { module: ModuleId, name: String, what: &'static str },
     #[error("type `{module}::{name}` has the same type id as the published `{existing}`")]

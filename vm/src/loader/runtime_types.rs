@@ -72,6 +72,8 @@ fn substitute(module: &Module, ty: &Type, args: &[TypeTag], depth: usize) -> Opt
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct InstStruct {
     pub ty: TypeId,
+    /// The type id of its entries in keyed storage ([`TypeId::keyed`]).
+    pub keyed_ty: TypeId,
     /// `Name<args>`: an event's name.
     pub name: String,
 }
@@ -84,7 +86,11 @@ impl InstStruct {
         let def = module.structs.get(inst.def.index())?;
         let tag = struct_tag(module, def.handle, &inst.type_args, args)?;
         let args: Vec<String> = tag.type_args.iter().map(TypeTag::to_string).collect();
-        Some(InstStruct { ty: TypeId::of_struct(&tag), name: format!("{}<{}>", tag.name, args.join(", ")) })
+        Some(InstStruct {
+            ty: TypeId::of_struct(&tag),
+            keyed_ty: TypeId::keyed(&tag),
+            name: format!("{}<{}>", tag.name, args.join(", ")),
+        })
     }
 }
 
@@ -133,7 +139,7 @@ impl Instance {
             .iter()
             .map(|a| {
                 let tag = struct_tag(raw, a.resource, &a.type_args, &type_args)?;
-                Some(ResolvedAccess { mode: a.mode, ty: TypeId::of_struct(&tag), address: a.address })
+                Some(ResolvedAccess::new(a, &tag))
             })
             .collect::<Option<Vec<_>>>()?;
         let params: Vec<ResolvedType> = function.params.iter().map(|p| p.substitute(&type_args)).collect();

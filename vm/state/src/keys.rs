@@ -129,6 +129,28 @@ pub fn derive_keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAd
     AccountAddress(*blake3::hash(&bytes).as_bytes())
 }
 
+/// Domain separation of object addresses from keyed addresses and every
+/// other blake3 use.
+const OBJECT_DOMAIN: &[u8] = b"resin/object\0";
+
+/// The address module `module` derives from `creator` and `seed` for an
+/// object of its own (`object_address` / `object_signer`): blake3 over a
+/// domain tag, the module's address and name (so no other module derives
+/// the same address, and only `module`'s code can make its signer), the
+/// creator and the seed. Nobody holds a key for it: the module is the only
+/// way to act for it.
+pub fn object_address(module: &ModuleId, creator: &AccountAddress, seed: &[u8]) -> AccountAddress {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(OBJECT_DOMAIN);
+    hasher.update(&module.address.0);
+    // The name's length first, so (name, creator) pairs cannot run into each other.
+    hasher.update(&(module.name.len() as u64).to_le_bytes());
+    hasher.update(module.name.as_bytes());
+    hasher.update(&creator.0);
+    hasher.update(seed);
+    AccountAddress(*hasher.finalize().as_bytes())
+}
+
 /// [`derive_keyed_address`], recorded so that [`keyed_origin`] can name the
 /// entry later.
 pub fn keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {

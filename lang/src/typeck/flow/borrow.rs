@@ -22,6 +22,7 @@
 //! [`crate::typeck::liveness`]) or while it waits on the operand stack.
 
 use super::loans::{Holder, Loan, Loans, Place};
+use resin_format::file_format::AccessMode;
 
 /// What an operation needs from the other live references.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,17 +107,24 @@ pub enum GlobalOp {
     BorrowMut,
     Borrow,
     MoveFrom,
-    /// A call whose access set writes (`true`) or reads the type.
+    /// `counter_add`: changes the counter in place.
+    CounterAdd,
+    /// A call whose access set touches the type in this (strongest) mode.
     Call {
-        writes: bool,
+        mode: AccessMode,
     },
 }
 
 impl GlobalOp {
     pub fn need(self) -> Need {
         match self {
-            GlobalOp::BorrowMut | GlobalOp::MoveFrom | GlobalOp::Call { writes: true } => Need::Exclusive,
-            GlobalOp::Borrow | GlobalOp::Call { writes: false } => Need::Shared,
+            // An add changes the counter in place: like a write, it needs
+            // no live reference into the type.
+            GlobalOp::BorrowMut
+            | GlobalOp::MoveFrom
+            | GlobalOp::CounterAdd
+            | GlobalOp::Call { mode: AccessMode::Write | AccessMode::Add } => Need::Exclusive,
+            GlobalOp::Borrow | GlobalOp::Call { mode: AccessMode::Read } => Need::Shared,
         }
     }
 }

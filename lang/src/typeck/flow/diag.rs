@@ -4,6 +4,7 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
+use resin_format::file_format::AccessMode;
 
 use super::borrow::{GlobalOp, PlaceOp, RefUse};
 
@@ -183,16 +184,22 @@ pub fn global_conflict(op: GlobalOp, resource: &str, callee: Option<&str>, span:
         GlobalOp::MoveFrom => {
             format!("cannot move `{resource}` out of global storage while a reference into it is live")
         }
-        GlobalOp::Call { writes } => format!(
+        GlobalOp::CounterAdd => format!("cannot add to counter `{resource}` while a reference into it is live"),
+        GlobalOp::Call { mode } => format!(
             "cannot call `{}`, which {} global `{resource}`, while a {}reference into it is live",
             callee.unwrap_or("this function"),
-            if writes { "writes" } else { "reads" },
-            if writes { "" } else { "mutable " },
+            match mode {
+                AccessMode::Read => "reads",
+                AccessMode::Write => "writes",
+                AccessMode::Add => "adds to",
+            },
+            if mode == AccessMode::Read { "mutable " } else { "" },
         ),
     };
     let label = match op {
         GlobalOp::Call { .. } => "called here",
         GlobalOp::MoveFrom => "moved out here",
+        GlobalOp::CounterAdd => "added to here",
         _ => "borrowed here",
     };
     let diag = Diagnostic::new(Code::GlobalBorrowConflict, span, message).with_label_message(label);

@@ -129,7 +129,7 @@ impl Flow<'_> {
         let callee = self.env.function(fun).map(|f| f.name.clone());
         let accesses: Vec<(StructId, AccessMode)> = self.effects.of(fun).collect();
         for (resource, mode) in accesses {
-            let op = GlobalOp::Call { writes: mode == AccessMode::Write };
+            let op = GlobalOp::Call { mode };
             conflict |= self.global_op(resource, op, callee.as_deref(), exp.span, exp.pos);
         }
         let args: Vec<Loan> = self.pop_operands(base).into_iter().flatten().collect();
@@ -176,7 +176,7 @@ impl Flow<'_> {
 
     pub(super) fn builtin(&mut self, builtin: Builtin, arg_ty: &Ty, args: &[TExp], exp: &TExp) -> Vals {
         // The read-only vector functions take either kind of reference (codegen skips the freeze).
-        let reads = matches!(builtin, Builtin::VecLength | Builtin::VecBorrow);
+        let reads = matches!(builtin, Builtin::VecLength | Builtin::VecBorrow | Builtin::VecIsEmpty);
         let items: Vec<&TExp> =
             args.iter().enumerate().map(|(i, e)| if reads && i == 0 { e.unfrozen() } else { e }).collect();
         let base = self.push_operands(items.iter().copied());
@@ -203,10 +203,22 @@ impl Flow<'_> {
             Builtin::MoveTo | Builtin::SignerAddressOf => {
                 check_first(self, RefUse::Read, &[]);
             }
-            Builtin::VecLength => {
+            Builtin::VecLength | Builtin::VecIsEmpty => {
                 check_first(self, RefUse::VecRead, &[]);
             }
-            Builtin::VecPushBack | Builtin::VecPopBack | Builtin::VecSwap => {
+            Builtin::VecContains | Builtin::VecIndexOf => {
+                // Both the vector and the element looked for are read.
+                if !check_first(self, RefUse::VecRead, &[]) {
+                    self.check_operands(base + 1, &items[1..], |_| Some(RefUse::Read), pos);
+                }
+            }
+            Builtin::VecPushBack
+            | Builtin::VecPopBack
+            | Builtin::VecSwap
+            | Builtin::VecRemove
+            | Builtin::VecInsert
+            | Builtin::VecAppend
+            | Builtin::VecReverse => {
                 check_first(self, RefUse::VecWrite, &[]);
             }
             Builtin::VecBorrow | Builtin::VecBorrowMut => {
@@ -219,23 +231,44 @@ impl Flow<'_> {
                     result = Some(loan);
                 }
             }
-            Builtin::MoveFrom | Builtin::BorrowGlobal | Builtin::BorrowGlobalMut => {
+            // Keyed entries are tracked with the plain resources of their
+            // type: a borrow of one entry excludes every other use of the
+            // type, as two addresses may be one account.
+            Builtin::MoveFrom
+            | Builtin::BorrowGlobal
+            | Builtin::BorrowGlobalMut
+            | Builtin::MoveFromKeyed
+            | Builtin::BorrowGlobalKeyed
+            | Builtin::BorrowGlobalMutKeyed
+            | Builtin::CounterAdd
+            | Builtin::CounterAddKeyed => {
                 if let Some(resource) = resource {
                     let op = match builtin {
-                        Builtin::MoveFrom => GlobalOp::MoveFrom,
-                        Builtin::BorrowGlobal => GlobalOp::Borrow,
+                        Builtin::MoveFrom | Builtin::MoveFromKeyed => GlobalOp::MoveFrom,
+                        Builtin::BorrowGlobal | Builtin::BorrowGlobalKeyed => GlobalOp::Borrow,
+                        Builtin::CounterAdd | Builtin::CounterAddKeyed => GlobalOp::CounterAdd,
                         _ => GlobalOp::BorrowMut,
                     };
                     let conflict = self.global_op(resource, op, None, span, pos);
-                    if builtin != Builtin::MoveFrom {
-                        let mutable = builtin == Builtin::BorrowGlobalMut;
+                    if matches!(op, GlobalOp::Borrow | GlobalOp::BorrowMut) {
+                        let mutable = op == GlobalOp::BorrowMut;
                         let mut loan = self.new_loan(mutable, Place::new(Root::Global(resource)), span);
                         loan.quiet = conflict;
                         result = Some(loan);
                     }
                 }
             }
-            Builtin::Exists | Builtin::Emit | Builtin::VecEmpty => {}
+            Builtin::Exists
+            | Builtin::ExistsKeyed
+            | Builtin::MoveToKeyed
+            | Builtin::Emit
+            | Builtin::VecEmpty
+            | Builtin::VecSingleton
+            | Builtin::VecDestroyEmpty
+            | Builtin::HashSha3_256
+            | Builtin::HashBlake3
+            | Builtin::BlockTimestamp
+            | Builtin::BlockHeight => {}
         }
         self.pop_operands(base);
         match result {
