@@ -76,7 +76,11 @@ fn arithmetic_is_checked_at_each_types_maximum() {
         (": u256", &format!("ld_u256 {U256_MAX}\nld_u256 1\nadd\nret"), Overflow),
         (": u256", "ld_u256 0\nld_u256 1\nsub\nret", Overflow),
         // 2^128 * 2^128 = 2^256, one past the maximum.
-        (": u256", "ld_u256 0x100000000000000000000000000000000\nld_u256 0x100000000000000000000000000000000\nmul\nret", Overflow),
+        (
+            ": u256",
+            "ld_u256 0x100000000000000000000000000000000\nld_u256 0x100000000000000000000000000000000\nmul\nret",
+            Overflow,
+        ),
         (": u256", "ld_u256 1\nld_u256 0\ndiv\nret", DivZero),
         (": u256", "ld_u256 1\nld_u256 0\nmod\nret", DivZero),
     ];
@@ -86,20 +90,31 @@ fn arithmetic_is_checked_at_each_types_maximum() {
     assert_eq!(eval(": u16", "ld_u16 65534\nld_u16 1\nadd\nret"), Ok(vec![Value::U16(u16::MAX)]));
     assert_eq!(eval(": u32", "ld_u32 65535\nld_u32 65537\nmul\nret"), Ok(vec![Value::U32(u32::MAX)]));
     assert_eq!(eval(": u32", "ld_u32 7\nld_u32 2\nmod\nret"), Ok(vec![Value::U32(1)]));
-    assert_eq!(eval(&": u256".to_string(), &format!("ld_u256 {U256_MAX}\nld_u256 1\nsub\nret")), Ok(vec![Value::U256(
-        u256("115792089237316195423570985008687907853269984665640564039457584007913129639934")
-    )]));
+    assert_eq!(
+        eval(&": u256".to_string(), &format!("ld_u256 {U256_MAX}\nld_u256 1\nsub\nret")),
+        Ok(vec![Value::U256(u256("115792089237316195423570985008687907853269984665640564039457584007913129639934"))])
+    );
     // (2^128 - 1)^2 = 2^256 - 2^129 + 1 fits.
     let square = "115792089237316195423570985008687907852589419931798687112530834793049593217025";
     let max128 = u128::MAX;
-    assert_eq!(eval(": u256", &format!("ld_u256 {max128}\nld_u256 {max128}\nmul\nret")), Ok(vec![Value::U256(u256(square))]));
-    assert_eq!(eval(": u256", &format!("ld_u256 {square}\nld_u256 {max128}\ndiv\nret")), Ok(vec![Value::U256(U256::from(max128))]));
-    assert_eq!(eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u256 10\nmod\nret")), Ok(vec![Value::U256(U256::from(5u8))]));
+    assert_eq!(
+        eval(": u256", &format!("ld_u256 {max128}\nld_u256 {max128}\nmul\nret")),
+        Ok(vec![Value::U256(u256(square))])
+    );
+    assert_eq!(
+        eval(": u256", &format!("ld_u256 {square}\nld_u256 {max128}\ndiv\nret")),
+        Ok(vec![Value::U256(U256::from(max128))])
+    );
+    assert_eq!(
+        eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u256 10\nmod\nret")),
+        Ok(vec![Value::U256(U256::from(5u8))])
+    );
     assert_eq!(eval(": u16", "ld_u16 0xff0f\nld_u16 0x0ff0\nbit_and\nret"), Ok(vec![Value::U16(0x0f00)]));
     assert_eq!(eval(": u32", "ld_u32 0xf0\nld_u32 0x0f\nbit_or\nret"), Ok(vec![Value::U32(0xff)]));
-    assert_eq!(eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u256 1\nxor\nret")), Ok(vec![Value::U256(
-        u256("115792089237316195423570985008687907853269984665640564039457584007913129639934")
-    )]));
+    assert_eq!(
+        eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u256 1\nxor\nret")),
+        Ok(vec![Value::U256(u256("115792089237316195423570985008687907853269984665640564039457584007913129639934"))])
+    );
 }
 
 #[test]
@@ -109,13 +124,20 @@ fn comparisons_order_each_width() {
     // Compared as numbers, not bytes: 2^128 is above 2^128 - 1 although its low half is zero.
     let body = format!("ld_u256 0x100000000000000000000000000000000\nld_u256 {}\ngt\nret", u128::MAX);
     assert_eq!(eval(": bool", &body), Ok(vec![Value::Bool(true)]));
-    assert_eq!(eval(": bool", &format!("ld_u256 {U256_MAX}\nld_u256 {U256_MAX}\neq\nret")), Ok(vec![Value::Bool(true)]));
+    assert_eq!(
+        eval(": bool", &format!("ld_u256 {U256_MAX}\nld_u256 {U256_MAX}\neq\nret")),
+        Ok(vec![Value::Bool(true)])
+    );
 }
 
 #[test]
 fn shifts_by_the_width_or_more_abort_and_u256_never_does() {
     assert_eq!(eval(": u16", "ld_u16 1\nld_u8 15\nshl\nret"), Ok(vec![Value::U16(0x8000)]));
-    assert_eq!(eval(": u16", "ld_u16 0xffff\nld_u8 8\nshl\nret"), Ok(vec![Value::U16(0xff00)]), "bits shifted out are lost");
+    assert_eq!(
+        eval(": u16", "ld_u16 0xffff\nld_u8 8\nshl\nret"),
+        Ok(vec![Value::U16(0xff00)]),
+        "bits shifted out are lost"
+    );
     assert_eq!(runtime_error(": u16", "ld_u16 1\nld_u8 16\nshl\nret"), (RuntimeErrorKind::ShiftTooLarge, 2));
     assert_eq!(eval(": u32", "ld_u32 0x80000000\nld_u8 31\nshr\nret"), Ok(vec![Value::U32(1)]));
     assert_eq!(runtime_error(": u32", "ld_u32 1\nld_u8 32\nshr\nret"), (RuntimeErrorKind::ShiftTooLarge, 2));
@@ -124,7 +146,10 @@ fn shifts_by_the_width_or_more_abort_and_u256_never_does() {
     assert_eq!(eval(": u256", "ld_u256 1\nld_u8 255\nshl\nret"), Ok(vec![Value::U256(top)]));
     assert_eq!(eval(": u256", "ld_u256 3\nld_u8 255\nshl\nret"), Ok(vec![Value::U256(top)]));
     assert_eq!(eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u8 255\nshr\nret")), Ok(vec![Value::U256(U256::ONE)]));
-    assert_eq!(eval(": u256", "ld_u256 1\nld_u8 128\nshl\nret"), Ok(vec![Value::U256(u256("340282366920938463463374607431768211456"))]));
+    assert_eq!(
+        eval(": u256", "ld_u256 1\nld_u8 128\nshl\nret"),
+        Ok(vec![Value::U256(u256("340282366920938463463374607431768211456"))])
+    );
 }
 
 #[test]
@@ -140,7 +165,10 @@ fn casts_abort_when_the_value_does_not_fit() {
     assert_eq!(runtime_error(": u128", &format!("ld_u256 {U256_MAX}\ncast_u128\nret")), out_of_range);
     assert_eq!(runtime_error(": u64", "ld_u256 0x10000000000000000\ncast_u64\nret"), out_of_range);
     // Everything fits a u256.
-    assert_eq!(eval(": u256", &format!("ld_u128 {}\ncast_u256\nret", u128::MAX)), Ok(vec![Value::U256(U256::from(u128::MAX))]));
+    assert_eq!(
+        eval(": u256", &format!("ld_u128 {}\ncast_u256\nret", u128::MAX)),
+        Ok(vec![Value::U256(U256::from(u128::MAX))])
+    );
     assert_eq!(eval(": u256", "ld_u16 7\ncast_u256\nret"), Ok(vec![Value::U256(U256::from(7u8))]));
     assert_eq!(eval(": u32", "ld_u16 65535\ncast_u32\nret"), Ok(vec![Value::U32(65535)]));
 }

@@ -70,9 +70,7 @@ impl ResolvedType {
             | ResolvedType::U64
             | ResolvedType::U128
             | ResolvedType::U256
-            | ResolvedType::Address => {
-                true
-            }
+            | ResolvedType::Address => true,
             ResolvedType::Vector(elem) => elem.is_argument_type(),
             _ => false,
         }
