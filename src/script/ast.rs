@@ -96,6 +96,9 @@ pub enum TypeRef {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
     Address,
     Signer,
     Vector(Box<TypeRef>),
@@ -107,11 +110,14 @@ pub enum IntSuffix {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Literal {
-    Int { value: u128, suffix: Option<IntSuffix> },
+    Int { value: resin_vm::U256, suffix: Option<IntSuffix> },
     Bool(bool),
     Address(AddressRef),
     Vector(Vec<Spanned<Literal>>),

@@ -107,7 +107,10 @@ impl Parser<'_> {
         let (w, span) = self.word(what)?;
         match parse_int(&w) {
             Some((v, None | Some(IntSuffix::U64))) => {
-                u64::try_from(v).map_err(|_| ScriptError::at(span, format!("{what} `{w}` does not fit in u64")))
+                u128::try_from(v)
+                    .ok()
+                    .and_then(|v| u64::try_from(v).ok())
+                    .ok_or_else(|| ScriptError::at(span, format!("{what} `{w}` does not fit in u64")))
             }
             _ => Err(ScriptError::at(span, format!("expected {what}, found `{w}`"))),
         }

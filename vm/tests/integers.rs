@@ -229,10 +229,10 @@ public entry fun widths(a: u16, b: u32, c: vector<u256>) {
         Err(Status::RuntimeError { kind: RuntimeErrorKind::ArithmeticOverflow, .. })
     ));
     let widths = vec![Value::U16(1), Value::U32(2), Value::Vector(vec![Value::U256(U256::MAX)])];
-    assert_eq!(world.execute(&tx("amm", "widths", widths)).status, Status::Success);
+    assert_eq!(world.call(&tx("amm", "widths", widths)).receipt.status, Status::Success);
     // A u64 where a u16 is declared is refused before the call.
     let wrong = vec![Value::U64(1), Value::U32(2), Value::Vector(vec![])];
-    assert!(!matches!(world.execute(&tx("amm", "widths", wrong)).status, Status::Success));
+    assert!(!matches!(world.call(&tx("amm", "widths", wrong)).receipt.status, Status::Success));
 }
 
 /// A resource holding every new width is stored and read back, and a
