@@ -66,3 +66,9 @@ help undo
 root
 prove alice coin::Balance
 prove bob counter::Counter
+
+# Every block has a time and a height (block::timestamp(), block::height()):
+# the time stays until set or moved on, the height grows by one a block.
+time 1700000000
+time +60
+height

@@ -155,6 +155,36 @@ pub struct BenchArgs {
     /// Print one JSON object per workload instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The workloads to run (comma-separated or repeated): one by name, or
+    /// `transfers` (the four transfer workloads, the default), `shared`
+    /// (approvals, votes, mints) or `all`.
+    #[arg(long = "workload", value_name = "NAME", value_enum, value_delimiter = ',')]
+    pub workloads: Vec<WorkloadArg>,
+}
+
+/// What `resin bench --workload` names.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadArg {
+    /// Random transfers between distinct accounts.
+    P2p,
+    /// p2p's transfers through the generic coin, alternating two currencies.
+    P2pGeneric,
+    /// Every transfer pays one account.
+    Hot,
+    /// Each transfer's receiver sends the next.
+    Chain,
+    /// Token approvals of distinct spenders, then each spender's transfer_from.
+    Approvals,
+    /// Many voters on one proposal; tallies by counters.
+    Votes,
+    /// Many minters into one collection, distinct ids.
+    Mints,
+    /// p2p, p2p-generic, hot and chain (the default).
+    Transfers,
+    /// approvals, votes and mints.
+    Shared,
+    /// Every workload.
+    All,
 }
 
 /// The parallel executor's thread count: as asked, or one per core.

@@ -13,7 +13,7 @@ use blocks::SplitMix;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use resin_scheduler::{plan, BlockExecutor, ConflictGraph, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
-use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
+use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
 /// Graph + plan onto two lanes (this machine's), with the graph and the plan
 /// on a pool of one thread (the "one core" throughput) and of two.
@@ -83,7 +83,7 @@ fn execution(c: &mut Criterion) {
                 || state.clone(),
                 // The state comes back out so that freeing it is not timed.
                 |mut s| {
-                    let out = sequential.execute_block(&code, &mut s, &block);
+                    let out = sequential.execute_block(&code, &mut s, &block, BlockContext::default());
                     (s, out)
                 },
                 BatchSize::LargeInput,
@@ -94,7 +94,7 @@ fn execution(c: &mut Criterion) {
             b.iter_batched(
                 || state.clone(),
                 |mut s| {
-                    let out = parallel.execute_block(&code, &mut s, &block);
+                    let out = parallel.execute_block(&code, &mut s, &block, BlockContext::default());
                     (s, out)
                 },
                 BatchSize::LargeInput,

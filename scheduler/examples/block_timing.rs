@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use resin_scheduler::{BlockExecutor, BlockOutput, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
-use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
+use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
 const ACCOUNTS: u64 = 100_000;
 const BLOCK: usize = 100_000;
@@ -62,11 +62,11 @@ fn main() {
     for round in 0..3 {
         let mut s = state.clone();
         let t = Instant::now();
-        let seq = sequential.execute_block(&code, &mut s, &block);
+        let seq = sequential.execute_block(&code, &mut s, &block, BlockContext::default());
         report("sequential", t.elapsed().as_secs_f64(), &seq);
         let mut p = state.clone();
         let t = Instant::now();
-        let par = parallel.execute_block(&code, &mut p, &block);
+        let par = parallel.execute_block(&code, &mut p, &block, BlockContext::default());
         report(&format!("parallel x{threads}"), t.elapsed().as_secs_f64(), &par);
         if seq.receipts != par.receipts || seq.state_root != par.state_root {
             eprintln!("round {round}: results differ");

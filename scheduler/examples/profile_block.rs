@@ -19,7 +19,7 @@ mod transfer_tx;
 use resin_scheduler::{BlockExecutor, BlockOutput, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
 use resin_state::type_tag::{StructTag, TypeTag};
-use resin_vm::{AccountAddress, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
+use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
 const CURRENCIES: &str = include_str!("../tests/data/currencies.rasm");
 
@@ -43,9 +43,12 @@ fn main() {
             return eprintln!("cannot publish the standard library: {e}");
         }
     }
-    match resin_format::assembler::assemble(CURRENCIES).map(|m| code.publish(m)) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return eprintln!("cannot publish the currencies: {e}"),
+    match resin_format::assembler::assemble(CURRENCIES) {
+        Ok(module) => {
+            if let Err(e) = code.publish(module) {
+                return eprintln!("cannot publish the currencies: {e}");
+            }
+        }
         Err(e) => return eprintln!("cannot assemble the currencies: {e}"),
     }
     let balances: Vec<TypeId> = if generic {
@@ -93,7 +96,7 @@ fn main() {
             Err(e) => return eprintln!("{e}"),
         }
     };
-    drop(executor.execute_block(&code, &mut state, &warm_up));
+    drop(executor.execute_block(&code, &mut state, &warm_up, BlockContext::default()));
     let start = std::time::Instant::now();
     measured(executor.as_mut(), &code, &mut state, &block);
     eprintln!("{txs} transfers in {:?}", start.elapsed());
@@ -102,6 +105,6 @@ fn main() {
 /// The block that is measured, its output dropped inside.
 #[inline(never)]
 fn measured(executor: &mut dyn BlockExecutor, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) {
-    let output: BlockOutput = executor.execute_block(code, state, block);
+    let output: BlockOutput = executor.execute_block(code, state, block, BlockContext::default());
     drop(std::hint::black_box(output));
 }

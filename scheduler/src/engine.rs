@@ -4,6 +4,17 @@
 //! and tree in parallel on the executor's pool). The executors differ only
 //! in the order they feed it: lanes of a plan on many threads, or the
 //! block in order on one.
+//!
+//! A run on several lanes is exact except where a counter add's verdict
+//! (does the sum pass the type's maximum?) depends on which concurrent adds
+//! its lane saw (see `overlay.rs` and `counters.rs`). When a transaction
+//! aborted with `CounterOverflow` or a delta did not apply, the lanes stop
+//! early, the run is discarded, and the parallel executor runs the block
+//! again in order on one lane, whose result is final; so a block in which
+//! a counter reaches its bound runs (up to) twice. Otherwise the adders'
+//! verdicts are checked against the exact values after the run, and a
+//! failed adder that saw too little runs again alone
+//! ([`BlockRun::settle_adds`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -12,12 +23,17 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Receipt, Transaction};
+use resin_state::store::StateView;
+use resin_vm::{
+    AccessKey, AccessMode, BlockContext, CodeCache, Receipt, ResourceKey, RuntimeErrorKind, Status, Transaction,
+};
+use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
 use crate::output::BlockOutput;
-use crate::overlay::{BlockOverlay, BlockWrites, TxView};
+use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
 
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
@@ -125,12 +141,17 @@ pub(crate) struct LaneResult {
     pub(crate) receipts: Vec<(TxIndex, Receipt)>,
     /// Times the lane found a predecessor in another lane unfinished.
     pub(crate) waits: u64,
+    /// What each transaction saw of the counters it declared `add` for,
+    /// in the lane's order (recorded only on one of several lanes).
+    pub(crate) add_reads: Vec<AddRead>,
 }
 
 /// One block's inputs, shared by every lane.
 pub(crate) struct BlockRun<'a> {
     pub(crate) code: &'a CodeCache,
     pub(crate) block: &'a [Transaction],
+    /// What every transaction of the block sees of the block itself.
+    pub(crate) context: BlockContext,
     pub(crate) keys: &'a BlockKeys,
     pub(crate) slots: &'a BlockSlots,
 }
@@ -145,7 +166,9 @@ impl BlockRun<'_> {
         sync: Option<&LaneSync<'_>>,
     ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
-        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), waits: 0 };
+        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), ..LaneResult::default() };
+        // Alone, the lane runs the block in order and every read is exact.
+        let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
         for (done, tx) in (1u32..).zip(lane) {
             if let Some(sync) = sync {
@@ -153,36 +176,125 @@ impl BlockRun<'_> {
                     return out;
                 }
             }
-            let receipt = self.run_tx(overlay, tx as usize);
+            let receipt = self.run_tx(overlay, tx, record.as_deref_mut());
             if let Some(sync) = sync {
                 sync.finished(lane_index, done);
+                if overlay.overflowed() {
+                    // The run will be discarded: stop, and stop the
+                    // lanes waiting for this one.
+                    sync.abort.store(true, Ordering::Relaxed);
+                    return out;
+                }
             }
             out.receipts.push((tx, receipt));
         }
         out
     }
 
-    fn run_tx(&self, overlay: &BlockOverlay<'_>, i: usize) -> Receipt {
+    fn run_tx(&self, overlay: &BlockOverlay<'_>, index: TxIndex, record: Option<&mut Vec<AddRead>>) -> Receipt {
+        let i = index as usize;
         let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let receipt = resin_vm::execute_entry(
-                    self.code,
-                    &TxView { overlay, own },
-                    tx,
-                    resin_vm::BlockContext::default(),
-                    entry,
-                    keys,
-                );
+                let view = TxView { overlay, own };
+                // One look at the few declared keys on several lanes: a
+                // transaction without adds (a transfer) runs on the plain
+                // view, whose reads do nothing more.
+                let receipt = match record {
+                    Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
+                        let watched = WatchedView { view, watch: AddWatch::new(keys) };
+                        let receipt = resin_vm::execute_entry(self.code, &watched, tx, self.context, entry, keys);
+                        let seen = watched.watch.seen.into_inner();
+                        record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
+                        receipt
+                    }
+                    _ => resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys),
+                };
                 for op in &receipt.write_set.0 {
                     overlay.write(own, op);
+                }
+                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
+                {
+                    // Run concurrently with other adds, the transaction may
+                    // have seen some that come after it in the block.
+                    overlay.mark_overflowed();
                 }
                 receipt
             }
             Some(Err(status)) => rejected_receipt(status),
             None => rejected_receipt(&missing_keys()),
         }
+    }
+}
+
+impl BlockRun<'_> {
+    /// Whether a run on several lanes stands as far as counter adds are
+    /// concerned ([`check_adds`]), given its receipts in block order and
+    /// what its adders saw; `snapshot` is the pre-block state. Suspects
+    /// (failed adders that saw less of a counter than block order shows)
+    /// run again against the exact pre-transaction values, replayed from
+    /// the receipts: they fail either way and write nothing, so their
+    /// block-order receipt simply replaces the lane's, and only a suspect
+    /// that would succeed (impossible unless the VM misjudged) or one with
+    /// type-wide keys (whose values are not replayed) makes the run fail.
+    /// Returns how many suspects ran again, or `None` when the run does not stand.
+    pub(crate) fn settle_adds(
+        &self,
+        snapshot: &ResourceStore,
+        receipts: &mut [Receipt],
+        reads: Vec<AddRead>,
+    ) -> Option<usize> {
+        let suspects = match check_adds(snapshot, receipts, reads) {
+            AddCheck::Holds => return Some(0),
+            AddCheck::Fails => return None,
+            AddCheck::Suspects(suspects) => suspects,
+        };
+        let count = suspects.len();
+        let mut tracked: FxHashSet<ResourceKey> = FxHashSet::default();
+        for &t in &suspects {
+            let Some(Ok((keys, _))) = self.keys.resolved(t as usize) else { return None };
+            for access in &keys.0 {
+                match access.key {
+                    AccessKey::Exact(key) => tracked.insert(key),
+                    AccessKey::AnyOf(_) => return None,
+                };
+            }
+        }
+        let mut current = FxHashMap::default();
+        let mut suspects = suspects.into_iter().peekable();
+        for i in 0..receipts.len() {
+            if suspects.next_if(|&t| t as usize == i).is_some() {
+                let (Some(tx), Some(Ok((keys, entry)))) = (self.block.get(i), self.keys.resolved(i)) else {
+                    return None;
+                };
+                let view = Replayed { snapshot, current: &current };
+                let receipt = resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys);
+                let slot = receipts.get_mut(i)?;
+                if receipt.status.is_success() {
+                    return None;
+                }
+                *slot = receipt;
+                if suspects.peek().is_none() {
+                    return Some(count);
+                }
+                continue;
+            }
+            let receipt = receipts.get(i)?;
+            for op in &receipt.write_set.0 {
+                if tracked.contains(&op.key) {
+                    let before = || match current.get(&op.key) {
+                        Some(value) => value.clone(),
+                        None => snapshot.resource(&op.key),
+                    };
+                    match op.resolve(before) {
+                        Ok(value) => current.insert(op.key, value),
+                        Err(_) => return None,
+                    };
+                }
+            }
+        }
+        Some(count)
     }
 }
 

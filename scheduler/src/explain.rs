@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use resin_vm::{AccessKey, Transaction, TypeId};
+use resin_state::keyed_origin;
+use resin_vm::{AccessKey, Transaction, TypeId, Value};
 
 use crate::graph::{ConflictGraph, Dependency, TxIndex};
 use crate::planner::Plan;
@@ -63,14 +64,26 @@ impl<'a> Explain<'a> {
         self.cache
             .borrow_mut()
             .entry(ty)
-            .or_insert_with(|| self.names.type_name(ty).unwrap_or_else(|| format!("{ty:?}")))
+            .or_insert_with(|| {
+                // The entries of a keyed type are named after their struct.
+                let keyed = || ty.keyed_resource().map(|tag| tag.to_string());
+                self.names.type_name(ty).or_else(keyed).unwrap_or_else(|| format!("{ty:?}"))
+            })
             .clone()
     }
 
-    /// `0x1::coin::Balance@0xa`, or `0x1::coin::Balance@*` for a type-wide key.
+    /// `0x1::coin::Balance@0xa`, or `0x1::coin::Balance@*` for a type-wide
+    /// key; an entry of keyed storage as `0x5::fa::Allowance@0xa[0xb]` (its
+    /// anchor and index, when this process derived its address), and every
+    /// entry of a keyed type as `0x7::nft::Token@*[*]`.
     pub fn key(&self, key: &AccessKey) -> String {
         match key {
+            AccessKey::Exact(k) if k.ty.keyed_resource().is_some() => match keyed_origin(&k.address) {
+                Some((anchor, index)) => format!("{}@{anchor}[{}]", self.type_name(k.ty), index_text(&index)),
+                None => format!("{}@{}[?]", self.type_name(k.ty), k.address),
+            },
             AccessKey::Exact(k) => format!("{}@{}", self.type_name(k.ty), k.address),
+            AccessKey::AnyOf(ty) if ty.keyed_resource().is_some() => format!("{}@*[*]", self.type_name(*ty)),
             AccessKey::AnyOf(ty) => format!("{}@*", self.type_name(*ty)),
         }
     }
@@ -194,6 +207,18 @@ fn more(out: &mut String, len: usize, limit: usize) {
 fn more_line(out: &mut String, len: usize, limit: usize) {
     if len > limit {
         let _ = writeln!(out, "  ... and {} more", len - limit);
+    }
+}
+
+/// A keyed entry's index as source would write it: an address or a number.
+fn index_text(index: &Value) -> String {
+    match index {
+        Value::Address(a) => a.to_string(),
+        Value::U8(n) => format!("{n}u8"),
+        Value::U64(n) => n.to_string(),
+        Value::U128(n) => format!("{n}u128"),
+        Value::Bool(b) => b.to_string(),
+        other => format!("{other:?}"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use rayon::ThreadPool;
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Transaction};
+use resin_vm::{BlockContext, CodeCache, Transaction};
 
 use crate::cost::CostModel;
 use crate::engine::{commit, retire, BlockRun};
@@ -37,6 +37,7 @@ impl InOrderExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
         // Numbering the keys stands where the graph and plan stand in the
@@ -46,7 +47,7 @@ impl InOrderExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let run = BlockRun { code, block, keys, slots: &slots };
+        let run = BlockRun { code, block, context, keys, slots: &slots };
         let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
         let receipts: Vec<_> =
             run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
@@ -62,12 +63,15 @@ impl InOrderExecutor {
             plan: None,
             threads_used: 1,
             cross_lane_waits: 0,
+            reexecuted: false,
+            adders_rerun: 0,
             timings: Timings {
                 keys: Default::default(),
                 schedule,
                 execute,
                 commit: committed.commit,
                 root: committed.root,
+                ..Timings::default()
             },
         };
         BlockOutput { receipts, state_root, stats }
@@ -84,9 +88,10 @@ impl BlockExecutor for InOrderExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
-        self.run(code, state, block, &keys.fitted(block.len()))
+        self.run(code, state, block, context, &keys.fitted(block.len()))
     }
 
     fn cost_model(&self) -> &CostModel {

@@ -10,9 +10,19 @@
 //! transaction at a time). [`InOrderExecutor`] runs the parallel executor's
 //! engine on one thread in block order, without graph or plan: the baseline
 //! a speedup is measured against. [`explain`] renders a plan as text or DOT.
+//!
+//! Counter adds (access mode `add`) do not conflict with each other, so the
+//! adders of one counter run side by side and the block overlay applies
+//! their deltas under the counter's lock. Only where a counter reaches its
+//! type's maximum can that differ from block order; the parallel executor
+//! then discards its run and executes the block again in order (the
+//! in-order executor's engine), so such a block runs twice
+//! ([`BlockStats::reexecuted`]). Every executor gives every transaction of
+//! a block the block's [`resin_vm::BlockContext`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cost;
+mod counters;
 mod engine;
 pub mod explain;
 pub mod graph;

@@ -48,6 +48,9 @@ pub struct Timings {
     /// Conflict graph and lane plan.
     pub schedule: Duration,
     pub execute: Duration,
+    /// Of `execute`, the in-order re-execution of a block whose parallel
+    /// run was discarded ([`BlockStats::reexecuted`]); zero otherwise.
+    pub reexecute: Duration,
     /// Committing the block: merging its writes into the state and
     /// updating the state root.
     pub commit: Duration,
@@ -72,6 +75,19 @@ pub struct BlockStats {
     /// Times a lane found a predecessor in another lane unfinished and had to
     /// wait: a measure of how well the plan's estimates matched the run.
     pub cross_lane_waits: u64,
+    /// The parallel executor discarded its run on several lanes and ran the
+    /// block again in order, because a counter reached its type's maximum
+    /// (a transaction aborted with `CounterOverflow`, or adds run side by
+    /// side summed past it): the receipts and state are the in-order run's.
+    /// `threads_used`, the plan and `cross_lane_waits` describe the
+    /// discarded run; `timings.execute` covers both. Always false for the
+    /// other executors.
+    pub reexecuted: bool,
+    /// Failed counter adders of a run on several lanes that ran again,
+    /// alone, against the exact values block order gives them (they had
+    /// seen less of a counter than block order shows; see `counters.rs`):
+    /// their receipts are those runs'. Zero for the other executors.
+    pub adders_rerun: usize,
     pub timings: Timings,
 }
 

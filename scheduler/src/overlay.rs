@@ -9,6 +9,17 @@
 //! the block to the key, else the snapshot. The locks below are never
 //! contended by conflicting accesses; they only make the sharing safe Rust.
 //!
+//! Counter adds are the exception: adds to one key do not conflict, so
+//! adders run side by side, and each adds its delta ([`Change::Add`]) to the
+//! slot's current value under the slot's lock. Adds commute, so the final
+//! value is the sequential one, provided no add overflowed; an adder's lane
+//! may have seen a value with concurrent later adds in it, so its overflow
+//! verdict is not exact either. The overlay therefore records any delta that
+//! does not apply ([`BlockOverlay::overflowed`]), and the engine then
+//! discards the run and executes the block again in order (see `engine.rs`);
+//! and each adder's view records what it saw of its counters ([`AddWatch`])
+//! for the check of every verdict after the run (`counters.rs`).
+//!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
 //! index, never a hash of a persistent map: each slot is loaded with the
@@ -16,14 +27,18 @@
 //! pool at once, before any transaction runs. Keys reached only through a
 //! type-wide (`*`) access live in a small hashed side table.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
 use resin_state::Shared;
-use resin_vm::{ResourceKey, WriteOp};
+use resin_state::{Change, WriteOp};
+use resin_vm::{AccessKey, AccessMode, DeclaredKeys, ResourceKey};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::graph::KeyTable;
 
@@ -52,6 +67,8 @@ pub(crate) struct BlockOverlay<'a> {
     /// is written (its lock taken) on every access.
     slots: Vec<CachePadded<Slot>>,
     others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
+    /// Set when a counter's delta did not apply: the run must be discarded.
+    overflowed: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,7 +97,7 @@ impl<'a> BlockOverlay<'a> {
                 CachePadded::new(Slot { key, value: Mutex::new(value) })
             })
             .collect();
-        BlockOverlay { snapshot, table, slots, others: Default::default() }
+        BlockOverlay { snapshot, table, slots, others: Default::default(), overflowed: AtomicBool::new(false) }
     }
 
     /// The slot of `key`: first among the transaction's own keys, then the block's.
@@ -106,16 +123,55 @@ impl<'a> BlockOverlay<'a> {
     }
 
     pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
-        // The receipt and the overlay share the value: no copy.
-        let value = op.resolve(|| self.read(own, &op.key)).unwrap_or_default();
         match self.slot(own, &op.key) {
-            Some(slot) => *lock(&slot.value) = SlotValue { current: value, written: true },
-            None => {
-                if let Some(m) = self.others.get(shard_of(&op.key)) {
-                    lock(m).insert(op.key, value);
+            Some(slot) => {
+                let mut value = lock(&slot.value);
+                match &op.change {
+                    // The receipt and the overlay share the value: no copy.
+                    Change::Set(new) => *value = SlotValue { current: Some(new.clone()), written: true },
+                    Change::Delete => *value = SlotValue { current: None, written: true },
+                    Change::Add(_) => match op.apply_to(value.current.as_deref()) {
+                        Ok(sum) => *value = SlotValue { current: sum, written: true },
+                        Err(_) => self.overflowed.store(true, Ordering::Relaxed),
+                    },
                 }
             }
+            None => {
+                let Some(m) = self.others.get(shard_of(&op.key)) else { return };
+                let mut others = lock(m);
+                let written = match &op.change {
+                    Change::Set(new) => Some(new.clone()),
+                    Change::Delete => None,
+                    Change::Add(_) => {
+                        // The latest value: the block's write, else the snapshot.
+                        let current = match others.get(&op.key) {
+                            Some(written) => written.clone(),
+                            None => self.snapshot.resource(&op.key),
+                        };
+                        match op.apply_to(current.as_deref()) {
+                            Ok(sum) => sum,
+                            Err(_) => {
+                                self.overflowed.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                        }
+                    }
+                };
+                others.insert(op.key, written);
+            }
         }
+    }
+
+    /// Records that the run's verdict on some counter's bound may be wrong:
+    /// a transaction aborted with `CounterOverflow`.
+    pub(crate) fn mark_overflowed(&self) {
+        self.overflowed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether some counter delta did not apply (it would have passed its
+    /// type's maximum): the run's result is then not the sequential one.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Relaxed)
     }
 
     pub(crate) fn into_writes(self) -> BlockWrites {
@@ -166,5 +222,50 @@ pub(crate) struct TxView<'o, 'a> {
 impl StateView for TxView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
         self.overlay.read(self.own, key)
+    }
+}
+
+/// What a transaction that declared counter adds sees on one of several
+/// lanes: its view, with what it reads of those counters recorded (see
+/// `counters.rs`). A type of its own, so that other transactions' reads
+/// pay nothing for it.
+pub(crate) struct WatchedView<'o, 'a> {
+    pub(crate) view: TxView<'o, 'a>,
+    pub(crate) watch: AddWatch<'o>,
+}
+
+impl StateView for WatchedView<'_, '_> {
+    fn resource(&self, key: &ResourceKey) -> Option<Shared> {
+        let value = self.view.resource(key);
+        self.watch.saw(key, &value);
+        value
+    }
+}
+
+/// Records the values a transaction reads of the keys it declared `add`
+/// for. (The VM reads such a key once, for the counter's existence and the
+/// bound its add is checked against.)
+pub(crate) struct AddWatch<'o> {
+    keys: &'o DeclaredKeys,
+    /// Each key with the value read (`None`: absent).
+    pub(crate) seen: RefCell<SmallVec<[(ResourceKey, Written); 2]>>,
+}
+
+impl<'o> AddWatch<'o> {
+    pub(crate) fn new(keys: &'o DeclaredKeys) -> Self {
+        AddWatch { keys, seen: RefCell::default() }
+    }
+
+    fn saw(&self, key: &ResourceKey, value: &Option<Shared>) {
+        let declared_add = self.keys.0.iter().any(|a| {
+            a.mode == AccessMode::Add
+                && match a.key {
+                    AccessKey::Exact(k) => k == *key,
+                    AccessKey::AnyOf(ty) => ty == key.ty,
+                }
+        });
+        if declared_add {
+            self.seen.borrow_mut().push((*key, value.clone()));
+        }
     }
 }

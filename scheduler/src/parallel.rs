@@ -14,13 +14,14 @@
 use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crossbeam_utils::CachePadded;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Receipt, Transaction};
+use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
+use crate::counters::AddRead;
 use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
 use crate::keys::BlockKeys;
@@ -72,6 +73,7 @@ impl ParallelExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
         let start = Instant::now();
@@ -81,10 +83,10 @@ impl ParallelExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let run = BlockRun { code, block, keys, slots: graph.slots() };
+        let run = BlockRun { code, block, context, keys, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
-        let (per_lane, threads_used) = match lanes.as_slice() {
+        let (mut per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
             [(index, only)] => (vec![run.run_lane(&overlay, *index as u32, only.iter().copied(), None)], 1),
@@ -102,9 +104,40 @@ impl ParallelExecutor {
             }
         };
         let cross_lane_waits = per_lane.iter().map(|l| l.waits).sum();
-        let receipts = in_block_order(&plan, per_lane);
+        let add_reads: Vec<AddRead> = per_lane.iter_mut().flat_map(|l| std::mem::take(&mut l.add_reads)).collect();
+        // One lane runs the block in order, exactly as the fallback would:
+        // only a run on several lanes can misjudge a counter's bound. It
+        // did when an adder aborted with `CounterOverflow` or a delta did
+        // not apply (the overlay's flag; the lanes stopped early), or when
+        // an add's verdict against what its lane saw is not the one against
+        // the exact value (`BlockRun::settle_adds`).
+        let mut receipts = Vec::new();
+        let mut adders_rerun = 0;
+        let mut reexecuted = threads_used > 1 && overlay.overflowed();
+        if !reexecuted {
+            receipts = in_block_order(&plan, per_lane);
+            match run.settle_adds(state, &mut receipts, add_reads) {
+                Some(count) => adders_rerun = count,
+                None => reexecuted = true,
+            }
+        }
+        let mut reexecute = Duration::ZERO;
+        let writes = if reexecuted {
+            let again = Instant::now();
+            drop(std::mem::take(&mut receipts));
+            drop(overlay);
+            // From the pre-block state again (nothing is committed yet),
+            // with the in-order executor's engine: one lane, block order.
+            let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
+            let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
+            receipts = lane.receipts.into_iter().map(|(_, r)| r).collect();
+            let writes = overlay.into_writes();
+            reexecute = again.elapsed();
+            writes
+        } else {
+            overlay.into_writes()
+        };
         debug_assert_eq!(receipts.len(), block.len(), "every transaction is in exactly one lane");
-        let writes = overlay.into_writes();
         let execute = start.elapsed();
 
         let committed = self.pool.install(|| commit(state, writes, graph.slots()));
@@ -116,10 +149,13 @@ impl ParallelExecutor {
             plan: Some(plan.stats),
             threads_used,
             cross_lane_waits,
+            reexecuted,
+            adders_rerun,
             timings: Timings {
                 keys: Default::default(),
                 schedule,
                 execute,
+                reexecute,
                 commit: committed.commit,
                 root: committed.root,
             },
@@ -171,9 +207,10 @@ impl BlockExecutor for ParallelExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
-        self.run(code, state, block, &keys.fitted(block.len()))
+        self.run(code, state, block, context, &keys.fitted(block.len()))
     }
 
     fn cost_model(&self) -> &CostModel {

@@ -1,7 +1,7 @@
 //! The reference executor: the block in order, each transaction against the
 //! pre-block state plus the block's writes so far.
 
-use resin_state::Shared;
+use resin_state::{Change, Shared, WriteOp};
 use std::time::Instant;
 
 use resin_state::store::{ResourceStore, StateView};
@@ -17,12 +17,20 @@ pub trait BlockExecutor {
     /// Each transaction's keys, instantiated from its entry function's access spec.
     fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys;
 
-    /// Instantiates each transaction's keys, runs the block and commits it to `state`.
-    fn execute_block(&mut self, code: &CodeCache, state: &mut ResourceStore, block: &[Transaction]) -> BlockOutput {
+    /// Instantiates each transaction's keys, runs the block and commits it
+    /// to `state`. Every transaction of the block sees `context` (its
+    /// timestamp and height); it is the block's, so it is passed per block.
+    fn execute_block(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        context: BlockContext,
+    ) -> BlockOutput {
         let start = Instant::now();
         let keys = self.instantiate_keys(code, block);
         let keys_time = start.elapsed();
-        let mut output = self.execute_with_keys(code, state, block, &keys);
+        let mut output = self.execute_with_keys(code, state, block, context, &keys);
         output.stats.timings.keys = keys_time;
         output
     }
@@ -36,6 +44,7 @@ pub trait BlockExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput;
 
@@ -73,6 +82,28 @@ struct Overlay<'a> {
     written: FxHashMap<ResourceKey, Option<Shared>>,
 }
 
+impl Overlay<'_> {
+    /// Applies one write, a counter's delta to the value the block has so
+    /// far. The VM checked that sum against that very value, so a delta
+    /// that does not apply cannot come from it; should one, the key is left
+    /// as it is, as [`ResourceStore::apply`] leaves it.
+    fn write(&mut self, op: &WriteOp) {
+        let value = match &op.change {
+            Change::Set(value) => Some(value.clone()),
+            Change::Delete => None,
+            Change::Add(_) => {
+                let applied = op.apply_to(self.resource(&op.key).as_deref());
+                debug_assert!(applied.is_ok(), "a delta the VM accepted does not apply: {op:?}");
+                match applied {
+                    Ok(sum) => sum,
+                    Err(_) => return,
+                }
+            }
+        };
+        self.written.insert(op.key, value);
+    }
+}
+
 impl StateView for Overlay<'_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
         match self.written.get(key) {
@@ -92,6 +123,7 @@ impl BlockExecutor for SequentialExecutor {
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
+        context: BlockContext,
         keys: &BlockKeys,
     ) -> BlockOutput {
         let start = Instant::now();
@@ -103,16 +135,12 @@ impl BlockExecutor for SequentialExecutor {
             .enumerate()
             .map(|(i, tx)| {
                 let receipt = match keys.resolved(i) {
-                    Some(Ok((keys, entry))) => {
-                        resin_vm::execute_entry(code, &overlay, tx, BlockContext::default(), entry, keys)
-                    }
+                    Some(Ok((keys, entry))) => resin_vm::execute_entry(code, &overlay, tx, context, entry, keys),
                     Some(Err(status)) => rejected_receipt(status),
                     None => rejected_receipt(&crate::keys::missing_keys()),
                 };
                 for op in &receipt.write_set.0 {
-                    // Sequential execution is exact: a delta applies to the value the VM checked it against.
-                    let value = op.resolve(|| overlay.resource(&op.key)).unwrap_or_default();
-                    overlay.written.insert(op.key, value);
+                    overlay.write(op);
                 }
                 receipt
             })
@@ -136,6 +164,8 @@ impl BlockExecutor for SequentialExecutor {
             plan: None,
             threads_used: 1,
             cross_lane_waits: 0,
+            reexecuted: false,
+            adders_rerun: 0,
             timings: Timings { execute, commit, root: stats.root, ..Timings::default() },
         };
         BlockOutput { receipts, state_root, stats }

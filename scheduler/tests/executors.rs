@@ -7,7 +7,7 @@ use common::*;
 use resin_scheduler::{
     BlockExecutor, BlockKeys, CostModel, InOrderExecutor, ParallelExecutor, Schedule, SequentialExecutor,
 };
-use resin_vm::{declared_keys, Status, Transaction, Value};
+use resin_vm::{declared_keys, BlockContext, Status, Transaction, Value};
 
 fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOutput, resin_scheduler::BlockOutput) {
     let code = code();
@@ -15,9 +15,9 @@ fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOut
     let mut s1 = state.clone();
     let mut s2 = state.clone();
     let mut s3 = state;
-    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, block);
-    let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut s2, block);
-    let in_order = InOrderExecutor::new().unwrap().execute_block(&code, &mut s3, block);
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, block, BlockContext::default());
+    let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut s2, block, BlockContext::default());
+    let in_order = InOrderExecutor::new().unwrap().execute_block(&code, &mut s3, block, BlockContext::default());
     assert_eq!(seq.receipts, par.receipts);
     assert_eq!(seq.state_root, par.state_root);
     assert_eq!(in_order.receipts, seq.receipts);
@@ -81,8 +81,9 @@ fn missing_keys_are_rejected_the_same_way_by_both_executors() {
     let block = vec![transfer(0, 1, 5), transfer(2, 3, 5)];
     let keys = BlockKeys::instantiate(&code, &block[..1]);
     let (mut s1, mut s2) = (state.clone(), state);
-    let seq = SequentialExecutor::new().execute_with_keys(&code, &mut s1, &block, &keys);
-    let par = ParallelExecutor::new(2).unwrap().execute_with_keys(&code, &mut s2, &block, &keys);
+    let seq = SequentialExecutor::new().execute_with_keys(&code, &mut s1, &block, BlockContext::default(), &keys);
+    let par =
+        ParallelExecutor::new(2).unwrap().execute_with_keys(&code, &mut s2, &block, BlockContext::default(), &keys);
     assert_eq!(seq.receipts, par.receipts);
     assert!(seq.receipts[0].status.is_success());
     assert!(matches!(seq.receipts[1].status, Status::InvalidArguments { .. }));
@@ -120,8 +121,8 @@ fn entry_handles_made_for_other_transactions_change_no_receipt() {
     ];
     for mut executor in executors {
         let (mut s1, mut s2) = (state.clone(), state.clone());
-        let expected = executor.execute_with_keys(&code, &mut s1, &block, &by_name);
-        let out = executor.execute_with_keys(&code, &mut s2, &block, &keys);
+        let expected = executor.execute_with_keys(&code, &mut s1, &block, BlockContext::default(), &by_name);
+        let out = executor.execute_with_keys(&code, &mut s2, &block, BlockContext::default(), &keys);
         assert_eq!(out.receipts, expected.receipts);
         assert_eq!(out.state_root, expected.state_root);
         let rejected: Vec<bool> =
@@ -139,7 +140,7 @@ fn the_cost_model_learns_from_executed_blocks_and_changes_nothing_but_plans() {
     let block: Vec<Transaction> = (0..8).map(|i| transfer(i, i + 8, 1)).collect();
     let mut par = ParallelExecutor::new(2).unwrap();
     assert_eq!(par.cost_model().learned(&coin(), "transfer"), None);
-    let out = par.execute_block(&code, &mut state, &block);
+    let out = par.execute_block(&code, &mut state, &block, BlockContext::default());
     let gas = out.receipts[0].gas_used;
     assert!(out.receipts.iter().all(|r| r.gas_used == gas));
     assert_eq!(par.cost_model().learned(&coin(), "transfer"), Some(gas));
@@ -196,11 +197,11 @@ fn a_large_block_matches_sequential_execution() {
     };
     let block: Vec<Transaction> = (0..10_000).map(|_| transfer(next() % 500, next() % 500, next() % 400)).collect();
     let mut s = state.clone();
-    let seq = SequentialExecutor::new().execute_block(&code, &mut s, &block);
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s, &block, BlockContext::default());
     assert!(seq.stats.summary.succeeded > 5_000 && seq.stats.summary.succeeded < 10_000);
     for threads in [2, 4] {
         let mut p = state.clone();
-        let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut p, &block);
+        let par = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut p, &block, BlockContext::default());
         assert_eq!(par.receipts, seq.receipts, "{threads} threads");
         assert_eq!(par.state_root, seq.state_root, "{threads} threads");
         assert_eq!(par.stats.plan.unwrap().lanes_used, threads);
@@ -259,8 +260,8 @@ fn the_deepest_values_run_in_lane_threads() {
     let state = genesis(&code, 0..2);
     let mut s1 = state.clone();
     let mut s2 = state;
-    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, &block);
-    let par = ParallelExecutor::new(4).unwrap().execute_block(&code, &mut s2, &block);
+    let seq = SequentialExecutor::new().execute_block(&code, &mut s1, &block, BlockContext::default());
+    let par = ParallelExecutor::new(4).unwrap().execute_block(&code, &mut s2, &block, BlockContext::default());
     assert!(seq.receipts.iter().all(|r| r.status.is_success()), "{:?}", seq.receipts[0].status);
     assert_eq!(seq.receipts, par.receipts);
     assert_eq!(seq.state_root, par.state_root);

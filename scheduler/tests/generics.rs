@@ -22,7 +22,7 @@ use resin_scheduler::{
     plan, BlockExecutor, BlockKeys, ConflictGraph, ParallelExecutor, Plan, Schedule, SequentialExecutor,
 };
 use resin_state::type_tag::TypeTag;
-use resin_vm::{Transaction, Value, World};
+use resin_vm::{BlockContext, Transaction, Value, World};
 
 const ACCOUNTS: [u64; 3] = [1, 2, 3];
 
@@ -244,11 +244,12 @@ fn the_plan_keeps_each_currency_ordered_and_parallel_equals_sequential() {
     }
 
     let mut seq_state = genesis.clone();
-    let seq = SequentialExecutor::new().execute_block(&code, &mut seq_state, &block);
+    let seq = SequentialExecutor::new().execute_block(&code, &mut seq_state, &block, BlockContext::default());
     assert!(seq.receipts.iter().all(|r| r.status.is_success()), "{:?}", seq.receipts);
     for threads in [1, 2, 4, 8] {
         let mut state = genesis.clone();
-        let out = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut state, &block);
+        let out =
+            ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut state, &block, BlockContext::default());
         assert_eq!(out.receipts, seq.receipts, "{threads} threads");
         assert_eq!(out.state_root, seq.state_root, "{threads} threads");
         assert_eq!(state.sorted_entries(), seq_state.sorted_entries(), "{threads} threads");

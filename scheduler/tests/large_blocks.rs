@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use common::{addr, call, code, genesis, ledger, transfer, GAS};
 use resin_scheduler::{plan, BlockExecutor, BlockKeys, ConflictGraph, ParallelExecutor, Plan, SequentialExecutor};
-use resin_vm::{AccessKey, AccessMode, Transaction, TypeId, Value};
+use resin_vm::{AccessKey, AccessMode, BlockContext, Transaction, TypeId, Value};
 
 const ACCOUNTS: u64 = 2_000;
 const BLOCK: usize = 12_000;
@@ -117,7 +117,7 @@ fn conflicting_pairs(keys: &BlockKeys) -> Vec<(usize, usize)> {
     }
     let mut pairs = Vec::new();
     let mut add = |(i, m): (usize, AccessMode), (j, n): (usize, AccessMode)| {
-        if i != j && (m == AccessMode::Write || n == AccessMode::Write) {
+        if i != j && m.conflicts_with(n) {
             pairs.push((i.min(j), i.max(j)));
         }
     };
@@ -206,7 +206,10 @@ fn a_large_mixed_block_gives_sequential_receipts_and_root_at_every_thread_count(
     let blocks = [mixed_block(1), mixed_block(2)];
     let mut sequential_state = state.clone();
     let mut sequential = SequentialExecutor::new();
-    let expected: Vec<_> = blocks.iter().map(|b| sequential.execute_block(&code, &mut sequential_state, b)).collect();
+    let expected: Vec<_> = blocks
+        .iter()
+        .map(|b| sequential.execute_block(&code, &mut sequential_state, b, BlockContext::default()))
+        .collect();
     let statuses = |i: usize| {
         let receipts = &expected[i].receipts;
         let ok = receipts.iter().filter(|r| r.status.is_success()).count();
@@ -218,7 +221,7 @@ fn a_large_mixed_block_gives_sequential_receipts_and_root_at_every_thread_count(
         let mut executor = ParallelExecutor::new(threads).expect("a thread pool");
         let mut parallel_state = state.clone();
         for (i, block) in blocks.iter().enumerate() {
-            let out = executor.execute_block(&code, &mut parallel_state, block);
+            let out = executor.execute_block(&code, &mut parallel_state, block, BlockContext::default());
             assert_eq!(out.receipts, expected[i].receipts, "{threads} threads, block {i}");
             assert_eq!(out.state_root, expected[i].state_root, "{threads} threads, block {i}");
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use resin_scheduler::{BlockExecutor, BlockOutput};
 use resin_state::store::ResourceStore;
-use resin_vm::{CodeCache, Transaction};
+use resin_vm::{BlockContext, CodeCache, Transaction};
 
 use crate::alloc_count::allocations;
 
@@ -40,11 +40,11 @@ pub struct Sample {
 
 impl<E: BlockExecutor> Runner<E> {
     /// Runs `block` on a snapshot of the current state.
-    pub fn run(&mut self, code: &CodeCache, block: &[Transaction]) -> Ran {
+    pub fn run(&mut self, code: &CodeCache, block: &[Transaction], context: BlockContext) -> Ran {
         let allocs = allocations();
         let start = Instant::now();
         let mut next = self.state.clone();
-        let output = self.executor.execute_block(code, &mut next, block);
+        let output = self.executor.execute_block(code, &mut next, block, context);
         let wall = start.elapsed();
         Ran { output, next, wall, allocations: allocations() - allocs }
     }

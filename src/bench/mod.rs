@@ -25,15 +25,17 @@
 mod machine;
 mod measure;
 mod report;
+mod shared;
 
 use std::io::Write;
 
+use clap::ValueEnum;
 use resin_scheduler::{BlockExecutor, InOrderExecutor, ParallelExecutor};
 use resin_state::store::ResourceStore;
 use resin_state::type_tag::{StructTag, TypeTag};
-use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
+use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, Transaction, Value};
 
-use crate::cli::{thread_count, BenchArgs};
+use crate::cli::{thread_count, BenchArgs, WorkloadArg};
 use crate::error::{CliError, CliResult};
 use crate::output::stdout_error;
 use crate::workload::{coin_call, in_currencies, pattern_block, Pattern};
@@ -44,14 +46,60 @@ use report::{BenchResult, Collected, Context};
 /// Coins each account starts with: enough that no generated transfer fails.
 const FUNDING: u64 = 1 << 40;
 
-/// A workload: its name, who pays whom, and whether its transfers go
-/// through the generic coin in two currencies.
-const WORKLOADS: [(&str, Pattern, bool); 4] = [
-    ("p2p", Pattern::P2p, false),
-    ("p2p-generic", Pattern::P2p, true),
-    ("hot", Pattern::Hot, false),
-    ("chain", Pattern::Chain, false),
+/// A workload: coin transfers (who pays whom, and whether they go through
+/// the generic coin in two currencies), or calls on a shared object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    Transfers {
+        name: &'static str,
+        pattern: Pattern,
+        generic: bool,
+    },
+    /// `0x1::token`: owners approve spenders, spenders `transfer_from`.
+    Approvals,
+    /// `0x1::dao`: voters on one proposal a block.
+    Votes,
+    /// `0x1::nft`: minters into one collection.
+    Mints,
+}
+
+impl Workload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Transfers { name, .. } => name,
+            Workload::Approvals => "approvals",
+            Workload::Votes => "votes",
+            Workload::Mints => "mints",
+        }
+    }
+
+    fn is_transfers(self) -> bool {
+        matches!(self, Workload::Transfers { .. })
+    }
+}
+
+/// Every workload, in the order they run and print.
+pub const WORKLOADS: [Workload; 7] = [
+    Workload::Transfers { name: "p2p", pattern: Pattern::P2p, generic: false },
+    Workload::Transfers { name: "p2p-generic", pattern: Pattern::P2p, generic: true },
+    Workload::Transfers { name: "hot", pattern: Pattern::Hot, generic: false },
+    Workload::Transfers { name: "chain", pattern: Pattern::Chain, generic: false },
+    Workload::Approvals,
+    Workload::Votes,
+    Workload::Mints,
 ];
+
+impl WorkloadArg {
+    /// Whether `--workload self` runs `w`.
+    fn includes(self, w: Workload) -> bool {
+        match self {
+            WorkloadArg::All => true,
+            WorkloadArg::Transfers => w.is_transfers(),
+            WorkloadArg::Shared => !w.is_transfers(),
+            one => one.to_possible_value().is_some_and(|v| v.get_name() == w.name()),
+        }
+    }
+}
 
 /// The generic workload's median over this one's.
 const GENERIC_BASELINE: &str = "p2p";
@@ -128,7 +176,7 @@ fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
             blocks.push(in_currencies(block.clone(), &generic_coin, std::slice::from_ref(currency)));
         }
         for block in blocks {
-            let out = executor.execute_block(&code, &mut state, &block);
+            let out = executor.execute_block(&code, &mut state, &block, BlockContext::default());
             if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
                 return Err(CliError::Other(format!("bench setup: {}::{function} failed: {:?}", tx.module, r.status)));
             }
@@ -143,73 +191,94 @@ fn unshared(state: &ResourceStore) -> ResourceStore {
     ResourceStore::from_entries(state.sorted_entries().into_iter().map(|(k, v)| (k, v.clone())).collect())
 }
 
-struct Workload<'a> {
-    setup: &'a Setup,
+/// Block `seed` of a transfer workload.
+fn transfer_workload_block(
+    s: &Setup,
+    args: &BenchArgs,
+    seed: u64,
+    pattern: Pattern,
+    generic: bool,
+) -> Vec<Transaction> {
+    let block = pattern_block(&s.coin, &s.addresses, args.txs, 1, seed, pattern);
+    if generic {
+        in_currencies(block, &s.generic_coin, &s.currencies)
+    } else {
+        block
+    }
 }
 
-impl Workload<'_> {
-    /// Block `seed` of a workload.
-    fn block(&self, args: &BenchArgs, seed: u64, pattern: Pattern, generic: bool) -> Vec<Transaction> {
-        let s = self.setup;
-        let block = pattern_block(&s.coin, &s.addresses, args.txs, 1, seed, pattern);
-        if generic {
-            in_currencies(block, &s.generic_coin, &s.currencies)
-        } else {
-            block
-        }
-    }
+/// A workload's blocks: block `b` (from 0) of a run with seed `seed`.
+type Blocks<'a> = Box<dyn Fn(u64, u64) -> Vec<Transaction> + 'a>;
 
-    fn run(
-        &self,
-        name: &str,
-        pattern: Pattern,
-        generic: bool,
-        args: &BenchArgs,
-        threads: usize,
-        progress: &mut Progress,
-    ) -> CliResult<Collected> {
-        let (code, funded) = (&self.setup.code, &self.setup.funded);
-        let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded) };
-        let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded) };
-        let before = core_round_trip();
-        let mut c = Collected {
-            par: Vec::new(),
-            seq: Vec::new(),
-            roots_equal: true,
-            receipts_equal: true,
-            round_trip_ns: [before, None],
-        };
-        for b in 0..u64::from(args.blocks) {
-            let seed = args.seed.wrapping_add(b);
-            let block = self.block(args, seed, pattern, generic);
-            c.roots_equal &= par.state.root() == seq.state.root();
-            let label = format!("{name} block {}/{}", b + 1, args.blocks);
-            // Alternate which executor runs first, so that a noisy
-            // neighbour or a warm cache favours neither.
-            let (p, s) = if b % 2 == 0 {
-                progress.doing(format!("{label}, in order"));
-                let s = seq.run(code, &block);
-                progress.step();
-                progress.doing(format!("{label}, parallel"));
-                let p = par.run(code, &block);
-                (p, s)
-            } else {
-                progress.doing(format!("{label}, parallel"));
-                let p = par.run(code, &block);
-                progress.step();
-                progress.doing(format!("{label}, in order"));
-                let s = seq.run(code, &block);
-                (p, s)
-            };
+/// The context of block `b` of a workload: every block one higher, one
+/// second later (what a chain's blocks look like; no workload's outcome
+/// depends on it).
+fn block_context(b: u64) -> BlockContext {
+    BlockContext { timestamp: BENCH_TIME.saturating_add(b), height: b.saturating_add(1) }
+}
+
+/// The block time of a workload's first block.
+const BENCH_TIME: u64 = 1_700_000_000;
+
+/// Runs a workload's blocks on both executors from `funded` (see the module
+/// documentation).
+fn run_workload(
+    name: &str,
+    code: &CodeCache,
+    funded: &ResourceStore,
+    blocks: &Blocks<'_>,
+    args: &BenchArgs,
+    threads: usize,
+    progress: &mut Progress,
+) -> CliResult<Collected> {
+    let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded) };
+    let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded) };
+    let before = core_round_trip();
+    let mut c = Collected {
+        par: Vec::new(),
+        seq: Vec::new(),
+        roots_equal: true,
+        receipts_equal: true,
+        round_trip_ns: [before, None],
+    };
+    for b in 0..u64::from(args.blocks) {
+        let seed = args.seed.wrapping_add(b);
+        let block = blocks(b, seed);
+        let context = block_context(b);
+        c.roots_equal &= par.state.root() == seq.state.root();
+        let label = format!("{name} block {}/{}", b + 1, args.blocks);
+        // Alternate which executor runs first, so that a noisy
+        // neighbour or a warm cache favours neither.
+        let (p, s) = if b % 2 == 0 {
+            progress.doing(format!("{label}, in order"));
+            let s = seq.run(code, &block, context);
             progress.step();
-            c.roots_equal &= p.output.state_root == s.output.state_root;
-            c.receipts_equal &= p.output.receipts == s.output.receipts;
-            c.par.push(par.finish(p));
-            c.seq.push(seq.finish(s));
-        }
-        c.round_trip_ns[1] = core_round_trip();
-        Ok(c)
+            progress.doing(format!("{label}, parallel"));
+            let p = par.run(code, &block, context);
+            (p, s)
+        } else {
+            progress.doing(format!("{label}, parallel"));
+            let p = par.run(code, &block, context);
+            progress.step();
+            progress.doing(format!("{label}, in order"));
+            let s = seq.run(code, &block, context);
+            (p, s)
+        };
+        progress.step();
+        c.roots_equal &= p.output.state_root == s.output.state_root;
+        c.receipts_equal &= p.output.receipts == s.output.receipts;
+        c.par.push(par.finish(p));
+        c.seq.push(seq.finish(s));
     }
+    c.round_trip_ns[1] = core_round_trip();
+    Ok(c)
+}
+
+/// The workloads `--workload` selects, in the order they are listed in
+/// [`WORKLOADS`] (each once).
+pub fn selected(asked: &[WorkloadArg]) -> Vec<Workload> {
+    let asked: &[WorkloadArg] = if asked.is_empty() { &[WorkloadArg::Transfers] } else { asked };
+    WORKLOADS.into_iter().filter(|w| asked.iter().any(|a| a.includes(*w))).collect()
 }
 
 pub fn run(args: &BenchArgs) -> CliResult<()> {
@@ -235,24 +304,60 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
             .map_err(stdout_error)?;
         writeln!(
             out,
-            "{} blocks of {} transfers per workload over {} accounts, each block with its own seed on the state the one before left;\n\
+            "{} blocks of {} {} per workload over {} accounts, each block with its own seed on the state the one before left;\n\
              times are the wall time of the whole block, including dropping what it leaves behind: median [min-max]",
             args.blocks,
             crate::render::thousands(args.txs),
+            if selected(&args.workloads).iter().all(|w| w.is_transfers()) { "transfers" } else { "transactions" },
             crate::render::thousands(args.accounts),
         )
         .map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
     }
-    let mut progress = Progress::new(1 + 2 * WORKLOADS.len() as u64 * u64::from(args.blocks));
-    progress.doing("funding the accounts".into());
-    let setup = setup(args.accounts, threads)?;
-    progress.step();
-    let workload = Workload { setup: &setup };
+    let workloads = selected(&args.workloads);
+    let transfers = workloads.iter().any(|w| w.is_transfers());
+    let shared = workloads.iter().any(|w| !w.is_transfers());
+    let setups = u64::from(transfers) + u64::from(shared);
+    let mut progress = Progress::new(setups + 2 * workloads.len() as u64 * u64::from(args.blocks));
+    let transfer_setup = match transfers {
+        true => {
+            progress.doing("funding the accounts".into());
+            let s = setup(args.accounts, threads)?;
+            progress.step();
+            Some(s)
+        }
+        false => None,
+    };
+    let shared_setup = match shared {
+        true => {
+            progress.doing("opening the shared objects".into());
+            let s = shared::setup(args.accounts, args.blocks, workloads.contains(&Workload::Approvals), threads)?;
+            progress.step();
+            Some(s)
+        }
+        false => None,
+    };
     let mut all_agree = true;
     let mut results = Vec::new();
-    for (name, pattern, generic) in WORKLOADS {
-        let collected = workload.run(name, pattern, generic, args, threads, &mut progress)?;
+    for workload in workloads {
+        let name = workload.name();
+        let (code, funded, blocks): (&CodeCache, &ResourceStore, Blocks<'_>) =
+            match (workload, &transfer_setup, &shared_setup) {
+                (Workload::Transfers { pattern, generic, .. }, Some(s), _) => (
+                    &s.code,
+                    &s.funded,
+                    Box::new(move |_, seed| transfer_workload_block(s, args, seed, pattern, generic)),
+                ),
+                (Workload::Approvals, _, Some(s)) => {
+                    (&s.code, &s.funded, Box::new(move |_, seed| s.approvals(args.txs, seed)))
+                }
+                (Workload::Votes, _, Some(s)) => {
+                    (&s.code, &s.funded, Box::new(move |b, seed| s.votes(args.txs, b, seed)))
+                }
+                (Workload::Mints, _, Some(s)) => (&s.code, &s.funded, Box::new(move |b, _| s.mints(args.txs, b))),
+                _ => return Err(CliError::Other(format!("bench: no setup for the workload {name} (this is a bug)"))),
+            };
+        let collected = run_workload(name, code, funded, &blocks, args, threads, &mut progress)?;
         let result = BenchResult::new(name, &ctx, &collected);
         all_agree &= result.roots_equal && result.receipts_equal;
         results.push(result);

@@ -215,6 +215,11 @@ impl BenchResult {
             "hot" => "every transfer pays one account (one hot key)",
             "chain" => "each transfer's receiver sends the next (one dependency chain)",
             "p2p-generic" => "p2p's transfers through generic_coin::transfer<T>, alternating USD and EUR",
+            "approvals" => {
+                "token owners approve distinct spenders (keyed allowances), then each spender's transfer_from"
+            }
+            "votes" => "many voters on one proposal: a keyed ballot each, tallies by counters",
+            "mints" => "many minters into one collection: distinct ids (keyed tokens), a count by a counter",
             _ => "random transfers",
         };
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

@@ -196,11 +196,12 @@ fn argument(u: &mut Unstructured<'_>, ty: &ResolvedType, depth: usize) -> Option
 
 fn run_block(code: &CodeCache, genesis: &ResourceStore, block: &[Transaction]) {
     let mut sequential_state = genesis.clone();
-    let sequential = SequentialExecutor::new().execute_block(code, &mut sequential_state, block);
+    let sequential =
+        SequentialExecutor::new().execute_block(code, &mut sequential_state, block, BlockContext::default());
     let mut parallel_state = genesis.clone();
     let parallel = match parallel().lock() {
-        Ok(mut executor) => executor.execute_block(code, &mut parallel_state, block),
-        Err(poisoned) => poisoned.into_inner().execute_block(code, &mut parallel_state, block),
+        Ok(mut executor) => executor.execute_block(code, &mut parallel_state, block, BlockContext::default()),
+        Err(poisoned) => poisoned.into_inner().execute_block(code, &mut parallel_state, block, BlockContext::default()),
     };
     assert!(sequential.receipts == parallel.receipts, "the executors disagree on receipts");
     for tx in block {

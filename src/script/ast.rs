@@ -39,7 +39,7 @@ pub enum CommandKind {
     Call(CallSpec),
     Block(Vec<CallSpec>),
     Transfers(TransfersSpec),
-    Show(Spanned<AddressRef>),
+    Show(ShowTarget),
     Access(Spanned<FunctionRef>),
     Modules,
     Events {
@@ -54,6 +54,30 @@ pub enum CommandKind {
     Undo,
     Expect(Expectation),
     Help(Option<String>),
+    /// `time`, `time T`, `time +N`: the block time of the following blocks.
+    Time(Option<TimeChange>),
+    /// `height`, `height H`: the height of the next block.
+    Height(Option<u64>),
+}
+
+/// How `time` changes the block time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeChange {
+    /// `time T`: seconds since the epoch.
+    Set(u64),
+    /// `time +N`: N seconds later than now.
+    Advance(u64),
+}
+
+/// What `show` prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShowTarget {
+    /// `show alice`: every resource at the account and every keyed entry
+    /// anchored there.
+    Account(Spanned<AddressRef>),
+    /// `show token::Allowance@alice[bob]`: one keyed entry, or with no
+    /// `[INDEX]` one plain resource.
+    Resource(ResourceRef),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +177,9 @@ pub struct ResourceRef {
     pub resource: String,
     /// The type arguments of a generic resource (`Balance<usd::USD>`).
     pub type_args: Vec<TypeRef>,
+    /// `[INDEX]` after the type: the keyed entry `Resource@account[INDEX]`
+    /// rather than the plain resource at the account.
+    pub index: Option<Spanned<Literal>>,
     /// Where the type is written.
     pub span: Span,
 }
@@ -166,12 +193,16 @@ pub enum Expectation {
     Failure,
     OutOfGas,
     AccessViolation,
+    /// A counter add past the counter's bound.
+    CounterOverflow,
     /// `expect field alice 0x1::coin::Balance.coin.value == 990`
     Field {
         address: Spanned<AddressRef>,
         module: ModuleRef,
         resource: String,
         type_args: Vec<TypeRef>,
+        /// `[INDEX]`: a keyed entry anchored at the account.
+        index: Option<Spanned<Literal>>,
         path: Vec<String>,
         value: Spanned<Literal>,
     },
@@ -181,5 +212,6 @@ pub enum Expectation {
         module: ModuleRef,
         resource: String,
         type_args: Vec<TypeRef>,
+        index: Option<Spanned<Literal>>,
     },
 }

@@ -19,6 +19,8 @@ pub const COMMANDS: &[&str] = &[
     "restore",
     "undo",
     "expect",
+    "time",
+    "height",
     "help",
 ];
 
@@ -37,26 +39,39 @@ const TOPICS: &[(&str, &str, &str)] = &[
       byte; `gas N` sets the limit (default 1,000,000, at most 10,000,000). Prints the receipt; a failed \
       transaction is a receipt, not an error."),
     ("block", "block { call ... \n call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
-      plan, every receipt, and the throughput."),
+      plan, every receipt, and the throughput. Every block (a `call` is a block of one) runs at the session's block \
+      time and height: see `time` and `height`."),
     ("transfers", "transfers N between M accounts [amount A] [seed S] [hot] [module MOD]", "Generate and execute a block \
       of N random coin transfers between M accounts user0..user(M-1), creating, registering and funding them first, \
       all as one command (a failing step undoes the others). N and M are at most 1,000,000. \
       `hot` sends every transfer to user0 (one hot key). MOD defaults to 0x1::coin and needs entry functions \
       register(&signer), mint(&signer, u64) and transfer(&signer, address, u64)."),
-    ("show", "show NAME | show @0xADDR", "Print the resources stored at an account, with field names."),
-    ("access", "access MODULE::FUNCTION", "Print a function's access set: which resources it reads and writes, at which address."),
+    ("show", "show NAME | show @0xADDR | show MODULE::Resource@ACCOUNT[INDEX]", "Print the resources stored at an \
+      account, with field names, and the entries of keyed storage anchored there \
+      (0x1::token::Allowance@0xa11ce[0xb0b] { amount: 5 }). With a type, print that one resource, or with [INDEX] \
+      that one keyed entry: INDEX is written like a call argument (an account, @0x..., 7, 7u8, b\"..\"); an integer \
+      without a suffix is a u64."),
+    ("access", "access MODULE::FUNCTION", "Print a function's access set: which resources it reads, writes or adds to \
+      (a counter), at which address, and for an entry of keyed storage under which index."),
     ("modules", "modules", "List the published modules and their entry functions."),
     ("events", "events [all]", "Print the events of the last call or block, or every event of this session."),
     ("root", "root", "Print the state root (resources and code)."),
-    ("prove", "prove ACCOUNT MODULE::Resource", "Print a Merkle proof that the account holds the resource (or that \
-      it holds none) and verify it against the state root: the branches from the root down to the leaf, each as its \
-      split bit and the hash of the side not taken."),
+    ("prove", "prove ACCOUNT MODULE::Resource[INDEX]", "Print a Merkle proof that the account holds the resource (or \
+      that it holds none), or with [INDEX] the keyed entry anchored there, and verify it against the state root: the \
+      branches from the root down to the leaf, each as its split bit and the hash of the side not taken."),
     ("snapshot", "snapshot NAME", "Remember the current state under NAME (in memory, O(1))."),
     ("restore", "restore NAME", "Go back to a snapshot (undoable)."),
     ("undo", "undo", "Revert the last command that changed the state."),
-    ("expect", "expect success | abort CODE | failure | out-of-gas | access-violation\n       expect field ACCOUNT MODULE::Resource.field.path == VALUE\n       expect missing ACCOUNT MODULE::Resource",
-      "Check the receipts of the previous call, block or transfers (every receipt must match), or a stored value. \
-      A failed expectation is an error: `resin run` stops with exit code 1."),
+    ("expect", "expect success | abort CODE | failure | out-of-gas | access-violation | counter-overflow\n       expect field ACCOUNT MODULE::Resource[INDEX].field.path == VALUE\n       expect missing ACCOUNT MODULE::Resource[INDEX]",
+      "Check the receipts of the previous call, block or transfers (every receipt must match), or a stored value: a \
+      resource at the account, or with [INDEX] the keyed entry anchored there. `counter-overflow` is a counter add \
+      past its field's maximum. A failed expectation is an error: `resin run` stops with exit code 1."),
+    ("time", "time | time SECONDS | time +SECONDS", "Set the block time (block::timestamp()) of the following blocks, \
+      or move it forward; without an argument, print the next block's time and height. The time stays until changed \
+      (it starts at 0)."),
+    ("height", "height | height H", "Set the height (block::height()) of the next block; each block after it is one \
+      higher. The first block of a session has height 1, and every block (a `call` is a block of one, and each block \
+      a `transfers` runs counts) raises it by one."),
     ("help", "help [COMMAND]", "This text."),
 ];
 

@@ -107,10 +107,7 @@ impl Parser<'_> {
         let (w, span) = self.word(what)?;
         match parse_int(&w) {
             Some((v, None | Some(IntSuffix::U64))) => {
-                u128::try_from(v)
-                    .ok()
-                    .and_then(|v| u64::try_from(v).ok())
-                    .ok_or_else(|| ScriptError::at(span, format!("{what} `{w}` does not fit in u64")))
+                u64::try_from(v).map_err(|_| ScriptError::at(span, format!("{what} `{w}` does not fit in u64")))
             }
             _ => Err(ScriptError::at(span, format!("expected {what}, found `{w}`"))),
         }
@@ -142,7 +139,7 @@ impl Parser<'_> {
             "call" => CommandKind::Call(self.call(span)?),
             "block" => return self.block(span),
             "transfers" => CommandKind::Transfers(self.transfers()?),
-            "show" => CommandKind::Show(self.address_ref()?),
+            "show" => CommandKind::Show(self.show_target()?),
             "access" => CommandKind::Access(self.function_ref()?),
             "modules" => CommandKind::Modules,
             "events" => {
@@ -160,6 +157,14 @@ impl Parser<'_> {
             "restore" => CommandKind::Restore(self.word("a snapshot name")?.0),
             "undo" => CommandKind::Undo,
             "expect" => CommandKind::Expect(self.expectation()?),
+            "time" => {
+                let change = if self.at_end_of_command()? { None } else { Some(self.time_change()?) };
+                CommandKind::Time(change)
+            }
+            "height" => {
+                let height = if self.at_end_of_command()? { None } else { Some(self.integer("a block height")?) };
+                CommandKind::Height(height)
+            }
             "help" => {
                 let topic = if self.at_end_of_command()? { None } else { Some(self.word("a command name")?.0) };
                 CommandKind::Help(topic)
@@ -192,13 +197,75 @@ impl Parser<'_> {
         address_ref(&w, span).map(|r| Spanned::new(r, span))
     }
 
-    /// `ACCOUNT MODULE::Resource` or `ACCOUNT MODULE::Resource<TYPES>`.
+    /// `ACCOUNT MODULE::Resource`, `ACCOUNT MODULE::Resource<TYPES>`, and
+    /// either with `[INDEX]` after it (a keyed entry).
     fn resource_ref(&mut self) -> Result<ResourceRef, ScriptError> {
         let address = self.address_ref()?;
         let (w, span) = self.generic_word("MODULE::Resource")?;
         let (path, type_args) = split_type_args(&w, span)?;
         let (module, resource) = split_item(path, span, "MODULE::Resource")?;
-        Ok(ResourceRef { address, module, resource, type_args, span })
+        let index = self.index()?;
+        Ok(ResourceRef { address, module, resource, type_args, index, span })
+    }
+
+    /// `show ACCOUNT`, or `show MODULE::Resource@ACCOUNT` with an optional
+    /// `[INDEX]` (the notation of access sets: `Allowance@alice[bob]`).
+    fn show_target(&mut self) -> Result<ShowTarget, ScriptError> {
+        let is_type = matches!(&self.peek()?.tok, Tok::Word(w) if w.contains("::"));
+        if !is_type {
+            return Ok(ShowTarget::Account(self.address_ref()?));
+        }
+        let (w, span) = self.generic_word("MODULE::Resource@ACCOUNT")?;
+        // A type never holds `@`: the last one separates the account.
+        let Some((ty, account)) = w.rsplit_once('@') else {
+            return Err(ScriptError::at(
+                span,
+                format!("expected MODULE::Resource@ACCOUNT[INDEX], found `{w}` (or `show ACCOUNT` for all of them)"),
+            ));
+        };
+        let (path, type_args) = split_type_args(ty, span)?;
+        let (module, resource) = split_item(path, span, "MODULE::Resource")?;
+        let at = Span { line: span.line, col: span.col + ty.chars().count() as u32 + 1 };
+        let address = Spanned::new(address_ref(account, at)?, at);
+        let index = self.index()?;
+        Ok(ShowTarget::Resource(ResourceRef { address, module, resource, type_args, index, span }))
+    }
+
+    /// An optional `[INDEX]` right after a resource type: one argument literal.
+    fn index(&mut self) -> Result<Option<Spanned<Literal>>, ScriptError> {
+        if !matches!(self.peek()?.tok, Tok::LBracket) {
+            return Ok(None);
+        }
+        let open = self.next()?;
+        if matches!(self.peek()?.tok, Tok::RBracket | Tok::Newline | Tok::Eof) {
+            return Err(ScriptError::at(open.span, "expected an index between `[` and `]`"));
+        }
+        let index = self.literal()?;
+        let close = self.next()?;
+        if close.tok != Tok::RBracket {
+            return Err(ScriptError::at(
+                close.span,
+                format!("expected `]` after the index, found {}", describe(&close.tok)),
+            ));
+        }
+        Ok(Some(index))
+    }
+
+    /// `T` (seconds) or `+N` (seconds from now).
+    fn time_change(&mut self) -> Result<TimeChange, ScriptError> {
+        let (w, span) = self.word("a block time (seconds) or +SECONDS")?;
+        let (advance, digits) = match w.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, w.as_str()),
+        };
+        let value = match parse_int(digits) {
+            Some((v, None | Some(IntSuffix::U64))) => u64::try_from(v)
+                .map_err(|_| ScriptError::at(span, format!("the block time `{w}` does not fit in u64")))?,
+            _ => {
+                return Err(ScriptError::at(span, format!("expected a block time (seconds) or +SECONDS, found `{w}`")))
+            }
+        };
+        Ok(if advance { TimeChange::Advance(value) } else { TimeChange::Set(value) })
     }
 
     fn function_ref(&mut self) -> Result<Spanned<FunctionRef>, ScriptError> {
@@ -377,16 +444,29 @@ impl Parser<'_> {
     }
 
     fn expectation(&mut self) -> Result<Expectation, ScriptError> {
-        let (w, span) = self.word("success, abort CODE, failure, out-of-gas, access-violation, field or missing")?;
+        let (w, span) = self
+            .word("success, abort CODE, failure, out-of-gas, access-violation, counter-overflow, field or missing")?;
         Ok(match w.as_str() {
             "success" => Expectation::Success,
             "abort" => Expectation::Abort(self.integer("an abort code")?),
             "failure" => Expectation::Failure,
             "out-of-gas" => Expectation::OutOfGas,
             "access-violation" => Expectation::AccessViolation,
+            "counter-overflow" => Expectation::CounterOverflow,
             "field" | "missing" => {
                 let address = self.address_ref()?;
-                let (path_word, path_span) = self.generic_word("MODULE::Resource.field")?;
+                let (mut path_word, path_span) = self.generic_word("MODULE::Resource.field")?;
+                // A keyed entry: `Allowance[bob].amount` lexes as the type,
+                // the bracketed index, and `.amount`.
+                let index = self.index()?;
+                if index.is_some() {
+                    if let Tok::Word(fields) = &self.peek()?.tok {
+                        if fields.starts_with('.') {
+                            path_word.push_str(fields);
+                            self.next()?;
+                        }
+                    }
+                }
                 // Fields start at the first `.` after the type arguments' closing `>`.
                 let after_args = path_word.rfind('>').map_or(0, |i| i + 1);
                 let dot = path_word[after_args..].find('.').map_or(path_word.len(), |i| i + after_args);
@@ -398,14 +478,14 @@ impl Parser<'_> {
                     if !path.is_empty() {
                         return Err(ScriptError::at(path_span, "`expect missing` takes a resource, not a field"));
                     }
-                    return Ok(Expectation::Missing { address, module, resource, type_args });
+                    return Ok(Expectation::Missing { address, module, resource, type_args, index });
                 }
                 let (eq, eq_span) = self.word("`==`")?;
                 if eq != "==" {
                     return Err(ScriptError::at(eq_span, format!("expected `==`, found `{eq}`")));
                 }
                 let value = self.literal()?;
-                Expectation::Field { address, module, resource, type_args, path, value }
+                Expectation::Field { address, module, resource, type_args, index, path, value }
             }
             other => return Err(ScriptError::at(span, format!("unknown expectation `{other}`"))),
         })

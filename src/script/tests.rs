@@ -237,3 +237,47 @@ fn calls_and_resources_take_type_arguments() {
     );
     assert_eq!(err("call alice coin::transfer<[1]> 1"), (1, 12, "expected a type argument, found `[`".to_string()));
 }
+
+#[test]
+fn keyed_entries_are_named_by_anchor_and_index() {
+    let CommandKind::Show(ShowTarget::Resource(r)) = one("show token::Allowance@alice[bob]") else { panic!() };
+    assert_eq!((r.module.clone(), r.resource.as_str()), (ModuleRef::Short("token".into()), "Allowance"));
+    assert_eq!(r.address.node, AddressRef::Name("alice".into()));
+    assert_eq!(r.address.span, Span { line: 1, col: 23 }, "the account's own column");
+    assert_eq!(r.index.map(|i| i.node), Some(Literal::Address(AddressRef::Name("bob".into()))));
+    let CommandKind::Show(ShowTarget::Resource(r)) = one("show 0x2::nft::Token<u8>@0xc0[[1, 2]]") else { panic!() };
+    assert_eq!(r.type_args, vec![TypeRef::U8]);
+    assert_eq!(r.address.node, AddressRef::Literal(AccountAddress::from_u64(0xc0)));
+    assert!(matches!(r.index.map(|i| i.node), Some(Literal::Vector(items)) if items.len() == 2));
+    let CommandKind::Show(ShowTarget::Resource(r)) = one("show coin::Balance@alice") else { panic!() };
+    assert_eq!(r.index, None);
+    assert!(matches!(one("show alice"), CommandKind::Show(ShowTarget::Account(_))));
+    let CommandKind::Expect(Expectation::Field { index, path, resource, .. }) =
+        one("expect field alice token::Allowance[bob].amount == 30")
+    else {
+        panic!()
+    };
+    assert_eq!((resource.as_str(), path), ("Allowance", vec!["amount".to_string()]));
+    assert_eq!(index.map(|i| i.node), Some(Literal::Address(AddressRef::Name("bob".into()))));
+    let CommandKind::Expect(Expectation::Missing { index, .. }) = one("expect missing alice nft::Token[7u8]") else {
+        panic!()
+    };
+    assert_eq!(index.map(|i| i.node), Some(Literal::Int { value: 7, suffix: Some(IntSuffix::U8) }));
+    let CommandKind::Prove(r) = one("prove alice token::Allowance[bob]") else { panic!() };
+    assert!(r.index.is_some());
+    assert_eq!(err("show token::Allowance@alice[bob").2, "expected `]` after the index, found end of input");
+    assert_eq!(err("expect missing alice t::A[b].x").2, "`expect missing` takes a resource, not a field");
+}
+
+#[test]
+fn time_and_height_set_the_block_context() {
+    assert_eq!(one("time"), CommandKind::Time(None));
+    assert_eq!(one("time 1_700_000_000"), CommandKind::Time(Some(TimeChange::Set(1_700_000_000))));
+    assert_eq!(one("time +3600"), CommandKind::Time(Some(TimeChange::Advance(3600))));
+    assert_eq!(one("height 42"), CommandKind::Height(Some(42)));
+    assert_eq!(one("height"), CommandKind::Height(None));
+    assert_eq!(one("expect counter-overflow"), CommandKind::Expect(Expectation::CounterOverflow));
+    assert_eq!(err("time 5u8").2, "expected a block time (seconds) or +SECONDS, found `5u8`");
+    assert_eq!(err("height -1").2, "expected a block height, found `-1`");
+    assert_eq!(err("time 1 2").2, "unexpected `2` after `time`");
+}

@@ -16,6 +16,8 @@ pub(super) fn merge(batch: &mut Changes, later: Changes) {
     batch.resources.extend(later.resources);
     batch.accounts.extend(later.accounts);
     batch.verified.extend(later.verified);
+    batch.types.extend(later.types);
+    batch.keyed.extend(later.keyed);
 }
 
 impl Session {
@@ -23,6 +25,7 @@ impl Session {
     pub(super) fn atomically<T>(&mut self, steps: impl FnOnce(&mut Session) -> CliResult<T>) -> CliResult<T> {
         let before: State = self.state.clone();
         let next_tx = self.next_tx;
+        let context = self.context;
         let event_log = self.event_log.clone();
         let last = self.last.take();
         self.batch = Some(Changes::default());
@@ -43,6 +46,7 @@ impl Session {
             Err(e) => {
                 self.state = before;
                 self.next_tx = next_tx;
+                self.context = context;
                 self.event_log = event_log;
                 self.last = last;
                 Err(e)

@@ -33,7 +33,8 @@ impl Session {
             _ => String::new(),
         };
         let mut resources = self.state.resources.clone();
-        let output = self.executor.execute_block(&self.state.code, &mut resources, txs);
+        let context = self.take_block_context();
+        let output = self.executor.execute_block(&self.state.code, &mut resources, txs, context);
         BlockRun { output, resources, schedule, plan_text }
     }
 }

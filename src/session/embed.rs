@@ -34,6 +34,7 @@ impl Session {
             last: None,
             event_log: Vec::new(),
             next_tx: 1,
+            context: super::FIRST_BLOCK,
             executor,
             current: None,
             batch: None,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use resin_state::store::ResourceStore;
-use resin_vm::{Receipt, ResourceKey, Status, Transaction, Value};
+use resin_vm::{Receipt, ResourceKey, RuntimeErrorKind, Status, Transaction, Value};
 
 use super::calls::{describe_call, name_of};
 use super::commands::say;
@@ -34,7 +34,8 @@ pub(super) struct BlockRun {
 impl Session {
     pub(super) fn call(&mut self, call: &CallSpec, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let tx = self.build_transaction(call, origin)?;
-        let receipt = resin_vm::execute_transaction(&self.state.code, &self.state.resources, &tx, Default::default());
+        let context = self.take_block_context();
+        let receipt = resin_vm::execute_transaction(&self.state.code, &self.state.resources, &tx, context);
         let number = self.next_tx;
         self.next_tx += 1;
         self.print_receipt(number, &tx, &receipt, out)?;
@@ -188,6 +189,15 @@ impl Session {
                     location.module, location.function, location.offset
                 )
             }
+            Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource }, location } => {
+                format!(
+                    "COUNTER OVERFLOW of {} in {}::{} at offset {}",
+                    self.type_label(*resource),
+                    location.module,
+                    location.function,
+                    location.offset
+                )
+            }
             Status::RuntimeError { kind, location } => {
                 format!(
                     "RUNTIME ERROR {kind:?} in {}::{} at offset {}",
@@ -198,10 +208,12 @@ impl Session {
                 format!("OUT OF GAS in {}::{} at offset {}", location.module, location.function, location.offset)
             }
             Status::AccessViolation { mode, key, location } => {
-                let ty = self.state.code.type_name(key.ty).unwrap_or_else(|| format!("{:?}", key.ty));
                 format!(
-                    "ACCESS VIOLATION: {mode:?} {ty}@{} in {}::{} at offset {}",
-                    key.address, location.module, location.function, location.offset
+                    "ACCESS VIOLATION: {mode:?} {} in {}::{} at offset {}",
+                    self.key_name(key),
+                    location.module,
+                    location.function,
+                    location.offset
                 )
             }
             Status::InvalidArguments { reason } => format!("NOT STARTED: {reason}"),
@@ -239,9 +251,11 @@ fn resource_changes(after: &ResourceStore, receipts: &[Receipt]) -> Changes {
         }
     }
     let types = super::publish::instantiated_types(last.keys());
+    let keyed = super::publish::keyed_origins(last.keys());
     Changes {
         resources: last.into_iter().map(|(k, v)| (k, v.map(Value::canonical_bytes))).collect(),
         types,
+        keyed,
         ..Changes::default()
     }
 }

@@ -2,9 +2,10 @@
 //! an error at the `expect` line, so `resin run` exits 1.
 
 use resin_vm::loader::ResolvedType;
-use resin_vm::{ResourceKey, Status, StructTag, TypeId, TypeTag, Value};
+use resin_vm::{RuntimeErrorKind, Status, StructTag, TypeId, TypeTag, Value};
 
 use super::calls::describe_arg;
+use super::keyed::ResourcePath;
 use super::{Origin, Session};
 use crate::error::CliResult;
 use crate::script::ast::{Expectation, ModuleRef, Span, TypeRef};
@@ -14,6 +15,7 @@ pub fn status_words(status: &Status) -> String {
     match status {
         Status::Success => "success".into(),
         Status::Aborted { code, .. } => format!("abort {code}"),
+        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. } => "counter-overflow".into(),
         Status::RuntimeError { kind, .. } => format!("runtime error {kind:?}"),
         Status::OutOfGas { .. } => "out-of-gas".into(),
         Status::AccessViolation { .. } => "access-violation".into(),
@@ -24,17 +26,19 @@ pub fn status_words(status: &Status) -> String {
 impl Session {
     pub(super) fn expect(&mut self, e: &Expectation, span: Span, origin: &Origin) -> CliResult<()> {
         match e {
-            Expectation::Field { address, module, resource, type_args, path, value } => {
+            Expectation::Field { address, module, resource, type_args, index, path, value } => {
                 let address = self.resolve_address(address, origin)?;
-                let ty = self.resource_type(module, resource, type_args, span, origin)?;
-                let stored =
-                    self.state.resources.get(&ResourceKey { address, ty }).ok_or_else(|| {
-                        origin.error(span, format!("expected a {resource} at @{address}, found none"))
-                    })?;
+                let path_of = ResourcePath { module, resource, type_args, index: index.as_ref() };
+                let named = self.named_resource(address, path_of, span, origin)?;
+                let stored = self
+                    .state
+                    .resources
+                    .get(&named.key)
+                    .ok_or_else(|| origin.error(span, format!("expected {}, found none", named.name)))?;
                 if path.is_empty() {
                     return Err(origin.error(span, "name a field to compare: Resource.field"));
                 }
-                let (found, found_ty) = self.follow_path(ty, stored, path, span, origin)?;
+                let (found, found_ty) = self.follow_path(named.layout, stored, path, span, origin)?;
                 let wanted = self.literal_value(value, &found_ty, origin)?;
                 if found != wanted {
                     let show = |v: &Value| describe_arg(v, &self.state.accounts);
@@ -45,11 +49,12 @@ impl Session {
                 }
                 Ok(())
             }
-            Expectation::Missing { address, module, resource, type_args } => {
+            Expectation::Missing { address, module, resource, type_args, index } => {
                 let address = self.resolve_address(address, origin)?;
-                let ty = self.resource_type(module, resource, type_args, span, origin)?;
-                if self.state.resources.get(&ResourceKey { address, ty }).is_some() {
-                    return Err(origin.error(span, format!("expected no {resource} at @{address}, found one")));
+                let path_of = ResourcePath { module, resource, type_args, index: index.as_ref() };
+                let named = self.named_resource(address, path_of, span, origin)?;
+                if self.state.resources.get(&named.key).is_some() {
+                    return Err(origin.error(span, format!("expected no {}, found one", named.name)));
                 }
                 Ok(())
             }
@@ -67,6 +72,7 @@ impl Session {
             Expectation::Abort(code) => format!("abort {code}"),
             Expectation::Failure => "failure".to_string(),
             Expectation::OutOfGas => "out-of-gas".to_string(),
+            Expectation::CounterOverflow => "counter-overflow".to_string(),
             _ => "access-violation".to_string(),
         };
         let matches = |s: &Status| match status {
@@ -74,6 +80,9 @@ impl Session {
             Expectation::Abort(code) => matches!(s, Status::Aborted { code: c, .. } if c == code),
             Expectation::Failure => !s.is_success(),
             Expectation::OutOfGas => matches!(s, Status::OutOfGas { .. }),
+            Expectation::CounterOverflow => {
+                matches!(s, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
+            }
             _ => matches!(s, Status::AccessViolation { .. }),
         };
         let bad: Vec<(usize, &Status)> =
@@ -93,16 +102,16 @@ impl Session {
         Ok(())
     }
 
-    /// The type id of `module::resource<type_args>`, which must be published
-    /// and given as many type arguments as it has type parameters.
-    pub(super) fn resource_type(
+    /// The type `module::resource<type_args>`, which must be published and
+    /// given as many type arguments as it has type parameters.
+    pub(super) fn resource_tag(
         &self,
         module: &ModuleRef,
         resource: &str,
         type_args: &[TypeRef],
         span: Span,
         origin: &Origin,
-    ) -> CliResult<TypeId> {
+    ) -> CliResult<StructTag> {
         let id = self.resolve_module(module, span, origin)?;
         let Some((_, layout)) = self.state.code.struct_layout(TypeId::of(&id, resource)) else {
             return Err(origin.error(span, format!("{id} has no struct `{resource}`")));
@@ -121,7 +130,7 @@ impl Session {
             ));
         }
         let args = self.resolve_type_args(type_args, span, origin)?;
-        Ok(TypeId::of_struct(&StructTag::new(id, resource, args)))
+        Ok(StructTag::new(id, resource, args))
     }
 
     /// The value at `path` (field names) inside a resource, and its type.

@@ -15,6 +15,7 @@ mod embed;
 mod exec;
 mod expect;
 pub mod generate;
+mod keyed;
 mod prove;
 mod publish;
 
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 use resin_scheduler::ParallelExecutor;
 use resin_state::store::ResourceStore;
 use resin_vm::loader::CodeCache;
-use resin_vm::{AccountAddress, Event, Receipt};
+use resin_vm::{AccountAddress, BlockContext, Event, Receipt};
 
 use crate::error::{CliError, CliResult, SourceLoc};
 use crate::script::ast::Span;
@@ -107,6 +108,10 @@ pub struct Session {
     last: Option<LastRun>,
     event_log: Vec<LoggedEvent>,
     next_tx: u64,
+    /// The context of the next block the session runs (a `call` is a block
+    /// of one): its timestamp stays until a `time` command changes it, its
+    /// height grows by one with every block.
+    context: BlockContext,
     /// Kept across blocks: its thread pool, and the cost model it learns.
     executor: ParallelExecutor,
     /// Where the running command is, for the headers of `resin schedule`.
@@ -115,6 +120,10 @@ pub struct Session {
     /// their changes, written to the state file together when it completes.
     batch: Option<Changes>,
 }
+
+/// The context of a session's first block: time 0 (until a `time` command
+/// sets it), height 1.
+pub const FIRST_BLOCK: BlockContext = BlockContext { timestamp: 0, height: 1 };
 
 /// The address `account NAME` binds when none is given: the first eight
 /// bytes of blake3 over the name, so the same name is the same address in
@@ -221,6 +230,13 @@ impl Session {
             let excess = self.event_log.len() - EVENT_LOG_LIMIT;
             self.event_log.drain(..excess);
         }
+    }
+
+    /// The context of the block about to run; the next one is one higher.
+    fn take_block_context(&mut self) -> BlockContext {
+        let context = self.context;
+        self.context.height = self.context.height.saturating_add(1);
+        context
     }
 
     /// The names the REPL completes.

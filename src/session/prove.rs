@@ -6,7 +6,6 @@ use std::io::Write;
 use resin_state::merkle::bit;
 use resin_state::proof::key_path;
 use resin_state::{verify_proof, ProofEnd};
-use resin_vm::ResourceKey;
 
 use super::calls::name_of;
 use super::commands::say;
@@ -17,18 +16,20 @@ use crate::script::ast::ResourceRef;
 impl Session {
     pub(super) fn prove(&self, r: &ResourceRef, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let address = self.resolve_address(&r.address, origin)?;
-        let ty = self.resource_type(&r.module, &r.resource, &r.type_args, r.span, origin)?;
-        let key = ResourceKey { address, ty };
+        let named = self.named_resource(address, super::keyed::ResourcePath::of(r), r.span, origin)?;
+        let key = named.key;
         let resources = &self.state.resources;
         let (root, proof, value) = (resources.root(), resources.prove(&key), resources.get(&key));
         let who = match name_of(&address, &self.state.accounts) {
             Some(name) => format!("{name} @{address}"),
             None => format!("@{address}"),
         };
-        let type_name = self.state.code.type_name(ty).unwrap_or_else(|| format!("{ty:?}"));
-        match value {
-            Some(v) => say!(out, "proof that {who} holds {}", self.state.code.format_resource(ty, v))?,
-            None => say!(out, "proof that {who} holds no {type_name}")?,
+        let keyed = r.index.is_some();
+        match (value, keyed) {
+            (Some(v), false) => say!(out, "proof that {who} holds {}", self.state.code.format_resource(key.ty, v))?,
+            (None, false) => say!(out, "proof that {who} holds no {}", self.type_label(key.ty))?,
+            (Some(v), true) => say!(out, "proof that {who} anchors {}", self.format_entry(&key, v))?,
+            (None, true) => say!(out, "proof that {who} anchors no {}", self.key_name(&key))?,
         }
         let path = key_path(&key);
         say!(out, "  key path {}", hex::encode(path))?;
@@ -39,11 +40,13 @@ impl Session {
         match &proof.end {
             ProofEnd::Found => say!(out, "  leaf: this resource, hashed from its key and value")?,
             ProofEnd::Other { key: other, value } => {
-                let name = self.state.code.type_name(other.ty).unwrap_or_else(|| format!("{:?}", other.ty));
+                let name = match super::keyed::keyed_entry_name(other) {
+                    Some(entry) => entry,
+                    None => format!("{} at @{}", self.type_label(other.ty), other.address),
+                };
                 say!(
                     out,
-                    "  leaf: {name} at @{} ({} value bytes): the walk for this key ends at another key, so it is absent",
-                    other.address,
+                    "  leaf: {name} ({} value bytes): the walk for this key ends at another key, so it is absent",
                     value.len()
                 )?;
             }

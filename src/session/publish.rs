@@ -6,7 +6,7 @@ use std::path::Path;
 
 use resin_lang::SourceFile;
 use resin_vm::loader::CodeCache;
-use resin_vm::{Module, ModuleId, ResourceKey, TypeId, TypeTag};
+use resin_vm::{AccountAddress, Module, ModuleId, ResourceKey, TypeId, TypeTag};
 
 use super::{Origin, Session, State};
 use crate::compiler;
@@ -14,8 +14,9 @@ use crate::error::{CliError, CliResult};
 use crate::script::ast::{PublishSource, Span};
 use resin_format::encoding::limits::RESERVED_ADDRESS;
 use resin_format::escape::{escaped, quoted};
-use resin_state::persist::{module_hash, Changes, Persisted, StoreError};
+use resin_state::persist::{module_hash, Changes, KeyedOrigin, Persisted, StoreError};
 use resin_state::store::ResourceStore;
+use resin_state::{derive_keyed_address, keyed_origin, register_keyed_address};
 use resin_vm::loader::{Publisher, Verification};
 use resin_vm::Value;
 
@@ -190,15 +191,37 @@ pub(super) fn load_persisted(path: &Path, persisted: Persisted, verify_all: bool
     }
     // Names of instantiated types first, so that errors below and every
     // later printer can name `Balance<USD>`: each must hash to its id.
+    // The ids of keyed entries' types are named by the text they hash
+    // (`0x1::token::Allowance[]`); hashing it again names the id for printers.
     for (id, text) in persisted.types {
-        let tag = match TypeTag::parse(&text) {
+        let (tag_text, keyed) = match text.strip_suffix(KEYED_SUFFIX) {
+            Some(tag_text) => (tag_text, true),
+            None => (text.as_str(), false),
+        };
+        let tag = match TypeTag::parse(tag_text) {
             Ok(TypeTag::Struct(tag)) => tag,
             Ok(_) => return Err(corrupt(format!("type entry {} is not a struct type", quoted(&text)))),
             Err(e) => return Err(corrupt(format!("type entry: {e}"))),
         };
-        if TypeId::of_struct(&tag) != id {
+        let hashed = if keyed { TypeId::keyed(&tag) } else { TypeId::of_struct(&tag) };
+        if hashed != id {
             return Err(corrupt(format!("type entry {} does not hash to its id {id:?}", quoted(&text))));
         }
+    }
+    // Every keyed entry's origin must derive its address, as the VM would.
+    for origin in persisted.keyed {
+        let index = Value::from_canonical_bytes(&origin.index).map_err(|e| {
+            corrupt(format!("the index of the keyed entry at @{} does not decode: {e}", origin.address))
+        })?;
+        if derive_keyed_address(&origin.anchor, &index) != origin.address {
+            return Err(corrupt(format!(
+                "the keyed entry at @{} is recorded as anchored at @{} with index {}, which derives another address",
+                origin.address,
+                origin.anchor,
+                super::keyed::index_text(&index)
+            )));
+        }
+        register_keyed_address(origin.address, &origin.anchor, &index);
     }
     let mut state = State { code, ..State::default() };
     let mut resources = Vec::with_capacity(persisted.resources.len());
@@ -236,15 +259,41 @@ pub(super) fn full_changes(state: &State) -> CliResult<Changes> {
         changes.resources.push((key, Some(value.canonical_bytes())));
     }
     changes.types = instantiated_types(changes.resources.iter().map(|(key, _)| key));
+    changes.keyed = keyed_origins(changes.resources.iter().map(|(key, _)| key));
     for (name, address) in &state.accounts {
         changes.accounts.push((name.clone(), *address));
     }
     Ok(changes)
 }
 
-/// The canonical tags of the instantiated struct types among `keys`, for the
-/// state file's type table.
+/// The names of the hashed type ids among `keys`, for the state file's type
+/// table: the canonical tags of instantiated struct types, and for the ids
+/// of keyed entries the text they hash (`0x1::token::Allowance[]`).
 pub(super) fn instantiated_types<'a>(keys: impl Iterator<Item = &'a ResourceKey>) -> Vec<(TypeId, String)> {
     let types: std::collections::BTreeSet<TypeId> = keys.map(|key| key.ty).collect();
-    types.into_iter().filter_map(|ty| ty.instantiation().map(|tag| (ty, tag.canonical()))).collect()
+    types
+        .into_iter()
+        .filter_map(|ty| match ty.keyed_resource() {
+            Some(tag) => Some((ty, format!("{}{KEYED_SUFFIX}", tag.canonical()))),
+            None => ty.instantiation().map(|tag| (ty, tag.canonical())),
+        })
+        .collect()
+}
+
+/// What a keyed type's name ends in, in the type table: the text
+/// `TypeId::keyed` hashes is the struct's canonical tag and this.
+const KEYED_SUFFIX: &str = "[]";
+
+/// Where the keyed entries among `keys` come from (anchor and index), for
+/// the state file's table of keyed entries.
+pub(super) fn keyed_origins<'a>(keys: impl Iterator<Item = &'a ResourceKey>) -> Vec<KeyedOrigin> {
+    let addresses: std::collections::BTreeSet<AccountAddress> =
+        keys.filter(|key| key.ty.keyed_resource().is_some()).map(|key| key.address).collect();
+    addresses
+        .into_iter()
+        .filter_map(|address| {
+            let (anchor, index) = keyed_origin(&address)?;
+            Some(KeyedOrigin { address, anchor, index: index.canonical_bytes() })
+        })
+        .collect()
 }

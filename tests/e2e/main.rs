@@ -10,4 +10,5 @@ mod hostile_state;
 mod prove;
 mod repl;
 mod run;
+mod shared;
 mod state;

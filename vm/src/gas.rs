@@ -4,8 +4,12 @@
 //! ([`resin_format::opcodes::OpInfo::gas`]). On top of that, work whose size depends on
 //! data is charged by size: bytes of storage read and written (measured with
 //! [`Value::storage_size`], the length of the canonical encoding), calls,
-//! copies of vectors and structs, vector packing and events. Prices are
-//! constants so that gas is a pure function of the program and its inputs.
+//! copies of vectors and structs, vector packing and events, the elements a
+//! vector operation moves or compares, and bytes hashed (by the hash
+//! instructions, and by the keyed global instructions for their index).
+//! A counter that a transaction only adds to is charged at its largest
+//! size ([`counter_size`]), whatever its value. Prices are constants so
+//! that gas is a pure function of the program and its inputs.
 //!
 //! The interpreter charges base prices per basic block and the receipts are
 //! exactly those of charging each instruction as it starts (see

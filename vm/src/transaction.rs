@@ -54,6 +54,8 @@ pub enum RuntimeErrorKind {
     ShiftTooLarge,
     IndexOutOfBounds,
     PopEmptyVector,
+    /// `vec_unpack` of a vector of another length than the instruction's,
+    /// or `vec_destroy_empty` of a vector that is not empty.
     VectorLengthMismatch,
     ResourceMissing,
     ResourceAlreadyExists,
@@ -140,10 +142,14 @@ pub struct Receipt {
     pub write_set: WriteSet,
 }
 
-/// An instantiated key that the VM or scheduler may print.
+/// An instantiated key that the VM or scheduler may print: an entry of
+/// keyed storage whose address this process derived as `ty@anchor[index]`.
 pub fn describe_key(key: &AccessKey) -> String {
     match key {
-        AccessKey::Exact(k) => format!("{:?}@{}", k.ty, k.address),
+        AccessKey::Exact(k) => match resin_state::keys::keyed_origin(&k.address) {
+            Some((anchor, index)) => format!("{:?}@{anchor}[{index:?}]", k.ty),
+            None => format!("{:?}@{}", k.ty, k.address),
+        },
         AccessKey::AnyOf(ty) => format!("{ty:?}@*"),
     }
 }

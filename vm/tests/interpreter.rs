@@ -12,7 +12,8 @@ use resin_state::keys::{ResourceKey, TypeId};
 use resin_verifier::VerifyErrorKind;
 use resin_vm::interpreter::MAX_CALL_DEPTH;
 use resin_vm::{
-    AccountAddress, Change, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value, World,
+    AccountAddress, BlockContext, Change, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value,
+    World,
 };
 
 const GAS: u64 = 1_000_000;
@@ -344,4 +345,90 @@ fn the_tour_runs_every_opcode() {
         receipt.events,
         vec![Event { module: id("tour"), name: "GE<u64>".into(), value: Value::Struct(vec![Value::U64(1)]) }]
     );
+
+    // Format v3's instructions.
+    let u64s = |items: &[u64]| Value::Vector(items.iter().map(|&i| Value::U64(i)).collect());
+    assert_eq!(
+        call(&world, "tour", "more_vectors", vec![]),
+        Ok(vec![b(false), b(true), Value::U64(3), u64s(&[3, 9, 1, 7, 8])])
+    );
+    assert_eq!(
+        call(&world, "tour", "hashes", vec![]),
+        Ok(vec![bytes(SHA3_256_ABC), bytes(BLAKE3_ABC)]),
+        "sha3-256 and blake3 of \"abc\""
+    );
+    world.block = BlockContext { timestamp: 1_700_000_000, height: 42 };
+    assert_eq!(call(&world, "tour", "block", vec![]), Ok(vec![Value::U64(1_700_000_000), Value::U64(42)]));
+    let creator = AccountAddress::from_u64(0xc0);
+    let mut object = blake3::Hasher::new();
+    object.update(b"resin/object\0");
+    object.update(&AccountAddress::from_u64(1).0);
+    object.update(b"tour\0");
+    object.update(&creator.0);
+    object.update(b"se");
+    let object = Value::Address(AccountAddress(*object.finalize().as_bytes()));
+    assert_eq!(call(&world, "tour", "objects", vec![Value::Address(creator)]), Ok(vec![object.clone(), object]));
+    let i = Value::U64(3);
+    assert_eq!(call(&world, "tour", "keyed", vec![i.clone()]), Ok(vec![b(true), Value::U64(6)]));
+    assert_eq!(call(&world, "tour", "keyed_generic", vec![i.clone()]), Ok(vec![b(true), Value::U64(7)]));
+
+    // Counters: created with writes, then added to by a transaction that
+    // declares only adds, whose write set holds the deltas.
+    let made = world.execute(&call_tx("tour", "make_counters", vec![i.clone()]));
+    assert_eq!(made.status, Status::Success);
+    let sender = AccountAddress::from_u64(0xA);
+    let entry = keyed_address_of(sender, &[2, 3]);
+    let count = TypeId::of(&id("tour"), "Count");
+    let keyed_count = type_id_of("0x1::tour::Count[]");
+    let gcount = type_id_of("0x1::tour::GCount<bool>");
+    let keyed_gcount = type_id_of("0x1::tour::GCount<bool>[]");
+    let counted = world.execute(&call_tx("tour", "count", vec![i]));
+    assert_eq!(counted.status, Status::Success);
+    let mut expected = vec![
+        (ResourceKey { address: sender, ty: count }, Change::Add(1)),
+        (ResourceKey { address: entry, ty: keyed_count }, Change::Add(2)),
+        (ResourceKey { address: sender, ty: gcount }, Change::Add(3)),
+        (ResourceKey { address: entry, ty: keyed_gcount }, Change::Add(4)),
+    ];
+    expected.sort_by_key(|(key, _)| *key);
+    let written: Vec<_> = counted.write_set.0.iter().map(|op| (op.key, op.change.clone())).collect();
+    assert_eq!(written, expected);
+    let value = |key: &ResourceKey| world.resources.get(key).cloned();
+    let counter = |field| Some(Value::Struct(vec![field]));
+    assert_eq!(value(&expected_key(&expected, count)), counter(Value::U64(11)));
+    assert_eq!(value(&expected_key(&expected, keyed_count)), counter(Value::U64(22)));
+    assert_eq!(value(&expected_key(&expected, gcount)), counter(Value::U128(33)));
+    assert_eq!(value(&expected_key(&expected, keyed_gcount)), counter(Value::U128(44)));
+}
+
+/// sha3-256("abc") and blake3("abc"), from the algorithms' published test vectors.
+const SHA3_256_ABC: &str = "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532";
+const BLAKE3_ABC: &str = "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85";
+
+/// Hex digits as a `vector<u8>` value.
+fn bytes(hex: &str) -> Value {
+    let digits =
+        hex.as_bytes().chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap());
+    Value::Vector(digits.map(Value::U8).collect())
+}
+
+/// The address of keyed entry `[index]` at `anchor`, computed here from the
+/// definition (blake3 of the domain, the anchor and the index's canonical
+/// bytes), not with the function the VM uses.
+fn keyed_address_of(anchor: AccountAddress, index_bytes: &[u8]) -> AccountAddress {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"resin/keyed\0");
+    hasher.update(&anchor.0);
+    hasher.update(index_bytes);
+    AccountAddress(*hasher.finalize().as_bytes())
+}
+
+/// A type id from its definition: the first eight bytes of blake3 of the text.
+fn type_id_of(text: &str) -> TypeId {
+    let hash = blake3::hash(text.as_bytes());
+    TypeId(u64::from_le_bytes(hash.as_bytes()[..8].try_into().unwrap()))
+}
+
+fn expected_key(expected: &[(ResourceKey, Change)], ty: TypeId) -> ResourceKey {
+    expected.iter().find(|(key, _)| key.ty == ty).unwrap().0
 }

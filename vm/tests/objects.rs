@@ -69,8 +69,8 @@ fn success(receipt: &Receipt) {
 fn expected(module: &ModuleId, creator: u64, seed: &str) -> AccountAddress {
     let mut input = b"resin/object\0".to_vec();
     input.extend_from_slice(&module.address.0);
-    input.extend_from_slice(&(module.name.len() as u64).to_le_bytes());
     input.extend_from_slice(module.name.as_bytes());
+    input.push(0);
     input.extend_from_slice(&AccountAddress::from_u64(creator).0);
     input.extend_from_slice(seed.as_bytes());
     AccountAddress(*blake3::hash(&input).as_bytes())

@@ -3,13 +3,14 @@
 //!
 //! A function's spec is its own global operations plus its callees' specs
 //! with their parameters replaced by the call's arguments. Both steps are
-//! monotone: a larger callee spec (in the covering order: write covers read,
-//! `*` covers every address) gives a larger caller spec. So, starting from
-//! empty specs, re-inferring a function whenever one of its callees grew
-//! reaches the least fixpoint, and stops: every change adds at least one
-//! (mode, resource, address) triple to what a spec covers, and there are
-//! finitely many (2 modes × the module's struct handles × parameters, signers,
-//! constants and `*`).
+//! monotone: a larger callee spec (in the covering order: write covers read
+//! and add, `*` covers every address, `[*]` every index) gives a larger
+//! caller spec. So, starting from empty specs, re-inferring a function
+//! whenever one of its callees grew reaches the least fixpoint, and stops:
+//! every change adds at least one (mode, resource, address, index) to what a
+//! spec covers, and there are finitely many (3 modes × the module's struct
+//! handles × parameters, signers, constants and `*` × no index, parameters,
+//! signers and `[*]`).
 //!
 //! A recursive group is solved in passes over its functions in callee-first
 //! order (the reverse of the depth-first discovery order), each pass

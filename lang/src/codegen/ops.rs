@@ -178,6 +178,8 @@ impl FunctionGen<'_, '_> {
             Builtin::HashBlake3 => Instr::Blake3,
             Builtin::BlockTimestamp => Instr::BlockTimestamp,
             Builtin::BlockHeight => Instr::BlockHeight,
+            Builtin::ObjectAddress => Instr::ObjectAddress,
+            Builtin::ObjectSigner => Instr::ObjectSigner,
         };
         self.emit(instr);
         Ok(true)

@@ -18,11 +18,17 @@ pub enum BuiltinModule {
     Vector,
     Hash,
     Block,
+    Object,
 }
 
 impl BuiltinModule {
-    pub const ALL: [BuiltinModule; 4] =
-        [BuiltinModule::Signer, BuiltinModule::Vector, BuiltinModule::Hash, BuiltinModule::Block];
+    pub const ALL: [BuiltinModule; 5] = [
+        BuiltinModule::Signer,
+        BuiltinModule::Vector,
+        BuiltinModule::Hash,
+        BuiltinModule::Block,
+        BuiltinModule::Object,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +36,7 @@ impl BuiltinModule {
             BuiltinModule::Vector => "vector",
             BuiltinModule::Hash => "hash",
             BuiltinModule::Block => "block",
+            BuiltinModule::Object => "object",
         }
     }
 
@@ -50,6 +57,7 @@ impl BuiltinModule {
             "vector" => Some(BuiltinModule::Vector),
             "hash" => Some(BuiltinModule::Hash),
             "block" => Some(BuiltinModule::Block),
+            "object" => Some(BuiltinModule::Object),
             _ => None,
         }
     }
@@ -97,6 +105,10 @@ pub enum Builtin {
     HashBlake3,
     BlockTimestamp,
     BlockHeight,
+    /// `object::address(creator, seed)`: the address this module derives.
+    ObjectAddress,
+    /// `object::signer(creator, seed)`: a signer for it.
+    ObjectSigner,
 }
 
 impl Builtin {
@@ -138,6 +150,8 @@ impl Builtin {
             (BuiltinModule::Hash, "blake3") => Builtin::HashBlake3,
             (BuiltinModule::Block, "timestamp") => Builtin::BlockTimestamp,
             (BuiltinModule::Block, "height") => Builtin::BlockHeight,
+            (BuiltinModule::Object, "address") => Builtin::ObjectAddress,
+            (BuiltinModule::Object, "signer") => Builtin::ObjectSigner,
             _ => return None,
         })
     }
@@ -172,6 +186,8 @@ impl Builtin {
             Builtin::HashBlake3 => "hash::blake3",
             Builtin::BlockTimestamp => "block::timestamp",
             Builtin::BlockHeight => "block::height",
+            Builtin::ObjectAddress => "object::address",
+            Builtin::ObjectSigner => "object::signer",
         }
     }
 
@@ -199,7 +215,9 @@ impl Builtin {
             | Builtin::HashSha3_256
             | Builtin::HashBlake3
             | Builtin::BlockTimestamp
-            | Builtin::BlockHeight => 0,
+            | Builtin::BlockHeight
+            | Builtin::ObjectAddress
+            | Builtin::ObjectSigner => 0,
             _ => 1,
         }
     }

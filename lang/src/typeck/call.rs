@@ -253,6 +253,11 @@ impl FunChecker<'_> {
                 (bytes.clone(), self.args_with(name, args, span, std::slice::from_ref(&Some(bytes.clone()))), bytes)
             }
             BlockTimestamp | BlockHeight => (Ty::U64, self.args_with(name, args, span, &[]), Ty::U64),
+            ObjectAddress | ObjectSigner => {
+                let checked = self.args_with(name, args, span, &[Some(Ty::Address), Some(bytes.clone())]);
+                let result = if matches!(builtin, ObjectAddress) { Ty::Address } else { Ty::Signer };
+                (result.clone(), checked, result)
+            }
             VecEmpty => {
                 self.args_with(name, args, span, &[]);
                 let elem = written.or_else(|| match hint {

@@ -1,4 +1,5 @@
-//! Conflicts on exact keys: per key, the last writer and the readers since.
+//! Conflicts on exact keys: per key, the last writer and the group of
+//! readers or adders since.
 //!
 //! A one-pass hash table over all of a large block's keys does not fit in
 //! cache, and every access would then cost a miss. So accesses are first
@@ -14,7 +15,7 @@ use resin_state::store::shard_of;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use super::{DepKey, DepKind, KeyTable, RawEdge};
+use super::{DepKey, DepKind, KeyTable, RawEdge, FAN_LIMIT};
 use crate::keys::BlockKeys;
 
 /// The partition count depends on the block's size only, never on the
@@ -36,7 +37,7 @@ struct Record {
     tx: u32,
     /// Index among the transaction's exact accesses.
     nth: u16,
-    write: bool,
+    mode: AccessMode,
 }
 
 /// What one partition found.
@@ -92,7 +93,7 @@ fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> 
             match a.key {
                 AccessKey::Exact(key) => {
                     if let Some(part) = parts.get_mut(partition_hash(&key) % partitions) {
-                        part.push(Record { key, tx: i as u32, nth, write: a.mode == AccessMode::Write });
+                        part.push(Record { key, tx: i as u32, nth, mode: a.mode });
                     }
                     nth += 1;
                 }
@@ -104,12 +105,31 @@ fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> 
     Chunk { parts, counts, typewide }
 }
 
+/// A key's accesses so far, as the edges into the next one need them.
+///
+/// The accesses to one key fall into phases: a write is a phase of its own,
+/// and a run of reads, or of adds, with no other access between is one
+/// phase (its members do not conflict with each other). Every access is
+/// ordered after every member of the phase before its own, and so,
+/// transitively, after everything earlier that it conflicts with.
 #[derive(Clone, Copy)]
 struct KeyState {
     slot: u32,
     last_writer: u32,
-    /// Head of the list of readers since `last_writer` in `readers`.
-    readers: u32,
+    /// Head, in [`Scratch::lists`], of the group of readers or adders since
+    /// the last writer (or since the group before it); `NONE` when the
+    /// last access wrote.
+    group: u32,
+    /// Read or Add: what the members of `group` do.
+    group_mode: AccessMode,
+    /// Head of the group before `group` when `group` follows a group of
+    /// the other mode directly (no write between them); else `NONE`.
+    before: u32,
+    /// When `before` had more than [`FAN_LIMIT`] members: the first member
+    /// of `group`, which links to all of them; later members link to it
+    /// alone, so a block alternating large groups of readers and adders
+    /// stays linear (at the price of ordering them after that first one).
+    gate: u32,
 }
 
 /// Runs the per-key bookkeeping over one partition's accesses, in block order.
@@ -118,21 +138,28 @@ struct KeyState {
 #[derive(Default)]
 struct Scratch {
     states: FxHashMap<ResourceKey, KeyState>,
-    /// Readers-since-last-write lists of every key, as linked lists in one
-    /// arena: most keys are never read, and clearing a list is free.
-    readers: Vec<(u32, u32)>,
+    /// Groups of readers or adders of every key, as linked lists in one
+    /// arena: most keys are never read, and dropping a list is free.
+    lists: Vec<(u32, u32)>,
 }
 
 fn process<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>, len: usize) -> Partition {
     let mut out =
         Partition { keys: Vec::with_capacity(len), assigned: Vec::with_capacity(len), edges: Vec::with_capacity(len) };
-    let Scratch { states, readers } = scratch;
+    let Scratch { states, lists } = scratch;
     states.clear();
     states.reserve(len);
-    readers.clear();
+    lists.clear();
     for r in records {
         let next = out.keys.len() as u32;
-        let state = states.entry(r.key).or_insert(KeyState { slot: next, last_writer: NONE, readers: NONE });
+        let state = states.entry(r.key).or_insert(KeyState {
+            slot: next,
+            last_writer: NONE,
+            group: NONE,
+            group_mode: AccessMode::Read,
+            before: NONE,
+            gate: NONE,
+        });
         if state.slot == next {
             out.keys.push(r.key);
         }
@@ -143,26 +170,62 @@ fn process<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>,
                 out.edges.push(RawEdge { to: r.tx, from, kind, key });
             }
         };
-        if r.write {
+        // Calls `edge` for each member of the list at `head`; returns how many.
+        let each = |head: u32, edge: &mut dyn FnMut(u32)| {
+            let (mut cur, mut count) = (head, 0usize);
+            while let Some(&(member, rest)) = lists.get(cur as usize) {
+                edge(member);
+                count += 1;
+                cur = rest;
+            }
+            count
+        };
+        if r.mode == AccessMode::Write {
+            // The plain path: a write follows the last writer and the group since.
             if state.last_writer != NONE {
                 edge(state.last_writer, DepKind::WriteAfterWrite);
             }
-            let mut cur = state.readers;
-            while let Some(&(reader, rest)) = readers.get(cur as usize) {
-                edge(reader, DepKind::WriteAfterRead);
-                cur = rest;
+            if state.group != NONE {
+                let kind = DepKind::between(state.group_mode, AccessMode::Write);
+                each(state.group, &mut |member| edge(member, kind));
             }
-            state.readers = NONE;
-            state.last_writer = r.tx;
-        } else {
-            if state.last_writer != NONE {
-                edge(state.last_writer, DepKind::ReadAfterWrite);
-            }
-            readers.push((r.tx, state.readers));
-            state.readers = (readers.len() - 1) as u32;
+            *state = KeyState { last_writer: r.tx, group: NONE, before: NONE, gate: NONE, ..*state };
+            continue;
         }
+        if state.group != NONE && state.group_mode != r.mode {
+            // The first of a group after a group of the other mode: after
+            // all of that group (which is after everything before it).
+            let kind = DepKind::between(state.group_mode, r.mode);
+            let count = each(state.group, &mut |member| edge(member, kind));
+            state.before = state.group;
+            state.group = NONE;
+            state.gate = if count > FAN_LIMIT { r.tx } else { NONE };
+        } else if state.before != NONE {
+            // Joins a group that follows a group of the other mode.
+            if state.gate != NONE {
+                edge(state.gate, DepKind::Gate);
+            } else {
+                let kind = DepKind::between(other_group(state.group_mode), r.mode);
+                each(state.before, &mut |member| edge(member, kind));
+            }
+        } else if state.last_writer != NONE {
+            // A group after a write.
+            edge(state.last_writer, DepKind::between(AccessMode::Write, r.mode));
+        }
+        lists.push((r.tx, state.group));
+        state.group = (lists.len() - 1) as u32;
+        state.group_mode = r.mode;
     }
     out
+}
+
+/// The mode of the group before a group of `mode` (reads and adds alternate).
+fn other_group(mode: AccessMode) -> AccessMode {
+    if mode == AccessMode::Add {
+        AccessMode::Read
+    } else {
+        AccessMode::Add
+    }
 }
 
 pub(super) fn build(keys: &BlockKeys) -> Exact {

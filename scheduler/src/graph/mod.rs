@@ -2,18 +2,22 @@
 //! later transaction of every conflicting pair, labelled with the key that
 //! caused it.
 //!
-//! Two accesses conflict when they touch the same key and at least one writes;
-//! `AnyOf(T)` touches every key of type `T`. The build is linear in the number
-//! of accesses and never compares all pairs:
+//! Two accesses conflict when they touch the same key and their modes
+//! conflict ([`AccessMode::conflicts_with`](resin_vm::AccessMode)): reads
+//! never conflict with reads, counter adds never with adds (they commute),
+//! every other pair does. `AnyOf(T)` touches every key of type `T`. The build
+//! is linear in the number of accesses and never compares all pairs:
 //!
-//! - Exact keys (`exact.rs`): per key, the last writer and the readers since.
-//!   Accesses are first split by key hash into a fixed number of partitions,
-//!   each small enough to keep its key table in cache, and the partitions are
-//!   processed on the current rayon pool. The partition count is fixed, so the
-//!   graph does not depend on the number of threads.
+//! - Exact keys (`exact.rs`): per key, the last writer and the group of
+//!   readers or of adders since (and the group before it, when a group of
+//!   adders follows one of readers or the reverse). Accesses are first split
+//!   by key hash into a fixed number of partitions, each small enough to keep
+//!   its key table in cache, and the partitions are processed on the current
+//!   rayon pool. The partition count is fixed, so the graph does not depend
+//!   on the number of threads.
 //! - Types some transaction accesses type-wide (`typewide.rs`): per type, the
-//!   last type-wide writer, the type-wide readers since, and the exact
-//!   accessors since the last type-wide write.
+//!   last type-wide writer, the type-wide readers and adders since, and the
+//!   exact accessors since the last type-wide write.
 //!
 //! Both passes emit candidate edges; they are grouped by their later end,
 //! deduplicated (one edge per ordered pair, labelled with the first key
@@ -35,7 +39,7 @@ use std::sync::OnceLock;
 use petgraph::csr::Csr;
 use petgraph::Directed;
 use resin_state::store::SHARDS;
-use resin_vm::{AccessKey, ResourceKey, TypeId};
+use resin_vm::{AccessKey, AccessMode, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
 
 use crate::keys::BlockKeys;
@@ -55,18 +59,52 @@ pub enum DepKind {
     WriteAfterRead,
     /// Both write.
     WriteAfterWrite,
+    /// The later one adds to a counter the earlier one writes.
+    AddAfterWrite,
+    /// The later one writes a counter the earlier one adds to.
+    WriteAfterAdd,
+    /// The later one reads a counter the earlier one adds to: it must see
+    /// the sum including that add.
+    ReadAfterAdd,
+    /// The later one adds to a counter the earlier one reads.
+    AddAfterRead,
     /// Not a conflict of the pair itself: the earlier transaction stands in for
-    /// a group of type-wide accesses (see `graph/typewide.rs`).
+    /// a large group of accesses it is ordered after (see `graph/typewide.rs`
+    /// and, for a group of readers after a group of adders or the reverse,
+    /// `graph/exact.rs`).
     Gate,
 }
 
 impl DepKind {
+    /// Three letters, the later access's mode first: `RAW` is a read after
+    /// a write, `RAA` a read after an add.
     pub fn short(self) -> &'static str {
         match self {
             DepKind::ReadAfterWrite => "RAW",
             DepKind::WriteAfterRead => "WAR",
             DepKind::WriteAfterWrite => "WAW",
+            DepKind::AddAfterWrite => "AAW",
+            DepKind::WriteAfterAdd => "WAA",
+            DepKind::ReadAfterAdd => "RAA",
+            DepKind::AddAfterRead => "AAR",
             DepKind::Gate => "gate",
+        }
+    }
+
+    /// The kind of an edge into an access of mode `later` from a
+    /// conflicting access of mode `earlier`; `Gate` for a pair that does
+    /// not conflict (never asked for by the builders).
+    pub fn between(earlier: AccessMode, later: AccessMode) -> DepKind {
+        use AccessMode::{Add, Read, Write};
+        match (later, earlier) {
+            (Read, Write) => DepKind::ReadAfterWrite,
+            (Write, Read) => DepKind::WriteAfterRead,
+            (Write, Write) => DepKind::WriteAfterWrite,
+            (Add, Write) => DepKind::AddAfterWrite,
+            (Write, Add) => DepKind::WriteAfterAdd,
+            (Read, Add) => DepKind::ReadAfterAdd,
+            (Add, Read) => DepKind::AddAfterRead,
+            (Read, Read) | (Add, Add) => DepKind::Gate,
         }
     }
 }

@@ -1,5 +1,5 @@
 use proptest::prelude::*;
-use resin_vm::{AccessKey, KeyAccess};
+use resin_vm::{AccessKey, AccessMode, KeyAccess};
 
 use super::*;
 use crate::graph::{DepKind, FAN_LIMIT};
@@ -126,13 +126,98 @@ fn invalid_transactions_take_part_in_nothing() {
     assert_eq!(g.slots_of(0), g.slots_of(2));
 }
 
+#[test]
+fn adds_to_one_counter_do_not_conflict() {
+    let tally = exact(POOL, 1);
+    // Each voter writes its own ballot and adds to the one tally.
+    let keys = block((0..40).map(|i| vec![w(exact(COIN, i)), a(tally)]).collect());
+    let g = ConflictGraph::build(&keys);
+    assert_eq!(g.edge_count(), 0);
+    // Type-wide adds do not conflict with exact ones either.
+    let keys = block(vec![vec![a(tally)], vec![a(AccessKey::AnyOf(POOL))], vec![a(tally)], vec![a(exact(POOL, 2))]]);
+    assert_eq!(ConflictGraph::build(&keys).edge_count(), 0);
+}
+
+#[test]
+fn reads_and_writes_of_a_counter_are_ordered_with_every_add() {
+    let k = exact(POOL, 1);
+    // 0 writes, 1 and 2 add, 3 and 4 read, 5 adds, 6 writes, 7 adds.
+    let keys =
+        block(vec![vec![w(k)], vec![a(k)], vec![a(k)], vec![r(k)], vec![r(k)], vec![a(k)], vec![w(k)], vec![a(k)]]);
+    let g = ConflictGraph::build(&keys);
+    // A writer also links the writer before it (implied, as with readers).
+    let expected = vec![(0, 1), (0, 2), (0, 6), (1, 3), (1, 4), (2, 3), (2, 4), (3, 5), (4, 5), (5, 6), (6, 7)];
+    assert_eq!(edge_pairs(&g), expected);
+    let kind = |from, to| g.dependency(from, to).unwrap().kind;
+    assert_eq!(kind(0, 1), DepKind::AddAfterWrite);
+    assert_eq!(kind(2, 3), DepKind::ReadAfterAdd);
+    assert_eq!(kind(4, 5), DepKind::AddAfterRead);
+    assert_eq!(kind(5, 6), DepKind::WriteAfterAdd);
+    assert_eq!(kind(6, 7), DepKind::AddAfterWrite);
+    assert_eq!(DepKind::ReadAfterAdd.short(), "RAA");
+    assert!(g.dependency(1, 2).is_none() && g.dependency(3, 4).is_none());
+    assert_orders_all_conflicts(&keys, &g);
+}
+
+#[test]
+fn alternating_large_groups_of_readers_and_adders_are_gated_and_linear() {
+    // Groups of readers and adders of one counter, each larger than a fan:
+    // every member after every member of the group before is quadratic.
+    let k = exact(POOL, 3);
+    let n = 4 * FAN_LIMIT;
+    let mut txs: Vec<Vec<KeyAccess>> = Vec::new();
+    for group in 0..6 {
+        txs.extend((0..n).map(|_| vec![if group % 2 == 0 { a(k) } else { r(k) }]));
+    }
+    let keys = block(txs);
+    let g = ConflictGraph::build(&keys);
+    assert!(g.edge_count() < 3 * keys.len(), "{} edges", g.edge_count());
+    assert!(g.edges().any(|(_, _, d)| d.kind == DepKind::Gate));
+    // The first group (adders after nothing) has no edges at all.
+    assert!((0..n).all(|t| g.predecessors(t).next().is_none()));
+    assert_orders_all_conflicts(&keys, &g);
+    // Small groups are linked member to member, without gates.
+    let small: Vec<Vec<KeyAccess>> =
+        (0..6).flat_map(|group| (0..3).map(move |_| vec![if group % 2 == 0 { a(k) } else { r(k) }])).collect();
+    let keys = block(small);
+    let g = ConflictGraph::build(&keys);
+    assert_eq!(g.edge_count(), 5 * 9);
+    assert!(g.edges().all(|(_, _, d)| d.kind != DepKind::Gate));
+    assert_orders_all_conflicts(&keys, &g);
+}
+
+#[test]
+fn type_wide_adds_and_reads_meet_exact_ones_of_their_type() {
+    let keys = block(vec![
+        vec![a(exact(COIN, 1))],
+        vec![r(AccessKey::AnyOf(COIN))],
+        vec![a(AccessKey::AnyOf(COIN))],
+        vec![a(exact(COIN, 2))],
+        vec![r(exact(COIN, 2))],
+        vec![w(AccessKey::AnyOf(COIN))],
+        vec![a(exact(POOL, 1))],
+    ]);
+    let g = ConflictGraph::build(&keys);
+    let reach = reachability(&g);
+    assert!(reach[0][1], "a type-wide read after an exact add");
+    assert!(reach[1][2] && reach[1][3], "adds after a type-wide read");
+    assert!(g.dependency(0, 2).is_none(), "a type-wide add after an exact add");
+    assert!(g.dependency(2, 3).is_none(), "an exact add after a type-wide add");
+    assert!(reach[2][4] && reach[3][4], "a read after the adds");
+    assert!(reach[4][5]);
+    assert!(!reach[5][6], "another type");
+    assert_eq!(g.dependency(2, 4).unwrap().kind, DepKind::ReadAfterAdd);
+    assert_orders_all_conflicts(&keys, &g);
+}
+
 fn arb_access() -> impl Strategy<Value = KeyAccess> {
     let ty = prop_oneof![Just(COIN), Just(POOL)];
     let key = prop_oneof![
         20 => (ty.clone(), 0u64..6).prop_map(|(t, a)| exact(t, a)),
         1 => ty.prop_map(AccessKey::AnyOf),
     ];
-    (any::<bool>(), key).prop_map(|(write, key)| if write { w(key) } else { r(key) })
+    let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)];
+    (mode, key).prop_map(|(mode, key)| KeyAccess { mode, key })
 }
 
 proptest! {

@@ -23,6 +23,10 @@ pub fn w(key: AccessKey) -> KeyAccess {
     KeyAccess { mode: AccessMode::Write, key }
 }
 
+pub fn a(key: AccessKey) -> KeyAccess {
+    KeyAccess { mode: AccessMode::Add, key }
+}
+
 pub fn block(txs: Vec<Vec<KeyAccess>>) -> BlockKeys {
     BlockKeys::from_declared(txs.into_iter().map(|a| DeclaredKeys(a.into_iter().collect())).collect())
 }
@@ -34,9 +38,10 @@ pub fn edge_pairs(g: &ConflictGraph) -> Vec<(u32, u32)> {
     e
 }
 
-/// Whether two accesses conflict, by the definition (not the builder's bookkeeping).
+/// Whether two accesses conflict, by the definition (not the builder's
+/// bookkeeping): reads with reads and adds with adds do not, all else does.
 pub fn conflicts(a: &KeyAccess, b: &KeyAccess) -> bool {
-    if a.mode == AccessMode::Read && b.mode == AccessMode::Read {
+    if !a.mode.conflicts_with(b.mode) {
         return false;
     }
     match (a.key, b.key) {

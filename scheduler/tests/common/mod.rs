@@ -12,6 +12,14 @@ pub const LEDGER: &str = include_str!("../data/ledger.rasm");
 /// for it (`0x4::cur::{USD, EUR}`).
 pub const GCOIN: &str = include_str!("../data/gcoin.rasm");
 pub const CURRENCIES: &str = include_str!("../data/currencies.rasm");
+/// Shared objects (issue 13): a token with keyed allowances and a supply
+/// counter (`0x5::fa`), votes with a tally counter (`0x6::dao`), an NFT
+/// collection keyed by token id (`0x7::nft`), and counters that reach their
+/// bounds (`0x8::meter`).
+pub const FA: &str = include_str!("../data/fa.rasm");
+pub const DAO: &str = include_str!("../data/dao.rasm");
+pub const NFT: &str = include_str!("../data/nft.rasm");
+pub const METER: &str = include_str!("../data/meter.rasm");
 
 /// Plenty for any transaction here; tests that want out-of-gas pass less.
 pub const GAS: u64 = 1_000_000;
@@ -44,9 +52,25 @@ pub fn eur() -> TypeTag {
     currency("EUR")
 }
 
+pub fn fa() -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(5), "fa")
+}
+
+pub fn dao() -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(6), "dao")
+}
+
+pub fn nft() -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(7), "nft")
+}
+
+pub fn meter() -> ModuleId {
+    ModuleId::new(AccountAddress::from_u64(8), "meter")
+}
+
 pub fn code() -> CodeCache {
     let mut code = CodeCache::new();
-    for text in [COIN, LEDGER, CURRENCIES, GCOIN] {
+    for text in [COIN, LEDGER, CURRENCIES, GCOIN, FA, DAO, NFT, METER] {
         let module = resin_format::assembler::assemble(text).unwrap();
         code.publish_stdlib(module).unwrap();
     }
@@ -118,6 +142,17 @@ pub fn with_currencies(
                 assert!(receipt.status.is_success(), "genesis {tx:?}: {receipt:?}");
             }
         }
+    }
+    world.resources
+}
+
+/// `state` after `txs`, each of which must succeed: setting up a test's
+/// state, not what it tests.
+pub fn set_up(code: &CodeCache, state: ResourceStore, txs: impl IntoIterator<Item = Transaction>) -> ResourceStore {
+    let mut world = World { code: code.clone(), resources: state, ..World::default() };
+    for tx in txs {
+        let receipt = world.execute(&tx);
+        assert!(receipt.status.is_success(), "setup {tx:?}: {receipt:?}");
     }
     world.resources
 }

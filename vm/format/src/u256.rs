@@ -126,6 +126,20 @@ impl TryFrom<U256> for u128 {
     }
 }
 
+/// The narrower integers, through `u128`: so code written for a `u128`
+/// value (`u64::try_from(n)`) reads the same for a `U256`.
+macro_rules! narrow_from_u256 {
+    ($($ty:ty),*) => {$(
+        impl TryFrom<U256> for $ty {
+            type Error = OutOfRange;
+            fn try_from(n: U256) -> Result<$ty, OutOfRange> {
+                u128::try_from(n).and_then(|n| <$ty>::try_from(n).map_err(|_| OutOfRange))
+            }
+        }
+    )*};
+}
+narrow_from_u256!(u8, u16, u32, u64);
+
 impl BitAnd for U256 {
     type Output = U256;
     fn bitand(self, rhs: U256) -> U256 {
@@ -254,5 +268,8 @@ mod tests {
         assert_eq!(top.checked_add(top), None);
         assert_eq!(u128::try_from(U256::from(u128::MAX)), Ok(u128::MAX));
         assert_eq!(u128::try_from(U256::from(u128::MAX).checked_add(U256::ONE).unwrap()), Err(OutOfRange));
+        assert_eq!(u16::try_from(U256::from(u16::MAX)), Ok(u16::MAX));
+        assert_eq!(u16::try_from(U256::from(65_536u32)), Err(OutOfRange));
+        assert_eq!(u64::try_from(U256::MAX), Err(OutOfRange));
     }
 }

@@ -12,7 +12,7 @@ use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
 use crate::transaction::{BlockContext, Event, Location};
 use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use resin_format::U256;
-use resin_state::keys::{derive_keyed_address, DeclaredKeys, ResourceKey, TypeId};
+use resin_state::keys::{derive_keyed_address, object_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -268,6 +268,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::Nop => Ok(()),
                 Op::BlockTimestamp => self.stack.load(Value::U64(self.block.timestamp)),
                 Op::BlockHeight => self.stack.load(Value::U64(self.block.height)),
+                Op::ObjectAddress => self.object(cur.module, false),
+                Op::ObjectSigner => self.object(cur.module, true),
                 Op::Malformed => Err(super::invariant()),
                 Op::Pop => self.stack.pop().map(drop),
 
@@ -395,7 +397,6 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::VecIndexOf => vectors::index_of(&mut self.stack, &self.locals, &self.globals, &mut self.gas),
                 Op::Sha3_256 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Sha3_256),
                 Op::Blake3 => vectors::hash(&mut self.stack, &mut self.gas, vectors::Hash::Blake3),
-                Op::Object(signer) => vectors::object(&mut self.stack, &mut self.gas, cur.module.id(), signer),
 
                 Op::ExistsKeyed(def) => self.keyed(cur.module, def, Keyed::Exists),
                 Op::ImmBorrowGlobalKeyed(def) => self.keyed(cur.module, def, Keyed::Borrow(false)),
@@ -430,6 +431,25 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     fn move_to(&mut self, ty: resin_state::keys::TypeId) -> Result<(), Fault> {
         let (value, address) = references::pop_signer(&mut self.stack, &self.locals, &self.globals)?;
         self.globals.move_to(value, address, &mut self.gas, ty)
+    }
+
+    /// `object_address` / `object_signer` (`signer`) in code of `module`:
+    /// `..., address creator, vector<u8> seed`, charged per seed byte hashed.
+    #[inline(never)]
+    fn object(&mut self, module: &LoadedModule, signer: bool) -> Result<(), Fault> {
+        let Value::Vector(seed) = self.stack.pop_val()? else { return Err(invariant()) };
+        let creator = self.stack.pop_address()?;
+        self.gas.charge(gas::hash_cost(seed.len() as u64))?;
+        let seed = seed
+            .iter()
+            .map(|item| match item {
+                Value::U8(byte) => Ok(*byte),
+                _ => Err(invariant()),
+            })
+            .collect::<Result<Vec<u8>, Fault>>()?;
+        let address = object_address(module.id(), &creator, &seed);
+        self.stack.push_val(if signer { Value::Signer(address) } else { Value::Address(address) });
+        Ok(())
     }
 
     /// `counter_add` of the plain resource type `ty`: `..., address, int`.

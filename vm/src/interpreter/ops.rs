@@ -250,8 +250,8 @@ pub(crate) enum Op {
     Blake3,
     BlockTimestamp,
     BlockHeight,
-    /// `object_address` (false) or `object_signer` (true).
-    Object(bool),
+    ObjectAddress,
+    ObjectSigner,
     /// A generic struct instruction whose instantiation index is out of the
     /// module's table (only in unverified code): faults.
     Malformed,
@@ -513,8 +513,8 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::Blake3 => Op::Blake3,
         Instr::BlockTimestamp => Op::BlockTimestamp,
         Instr::BlockHeight => Op::BlockHeight,
-        Instr::ObjectAddress => Op::Object(false),
-        Instr::ObjectSigner => Op::Object(true),
+        Instr::ObjectAddress => Op::ObjectAddress,
+        Instr::ObjectSigner => Op::ObjectSigner,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Vector instructions. The element type operand is for the verifier; at run
-//! time every vector is a `Value::Vector`.
+//! Vector instructions, and the hashes of byte vectors. The element type
+//! operand is for the verifier; at run time every vector is a
+//! `Value::Vector`.
 
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
@@ -8,7 +9,6 @@ use super::{invariant, runtime, Fault};
 use crate::gas::{copy_cost, hash_cost, GasMeter, VECTOR_PER_ELEMENT};
 use crate::transaction::RuntimeErrorKind;
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
-use resin_format::file_format::ModuleId;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
@@ -256,25 +256,6 @@ pub(super) fn index_of<V: StateView + ?Sized>(
     let found = position(stack, locals, globals, gas)?;
     stack.push_val(Value::Bool(found.is_some()));
     stack.push_val(Value::U64(found.unwrap_or(0) as u64));
-    Ok(())
-}
-
-/// `object_address` / `object_signer`: the address `module` derives from a
-/// creator and a seed ([`resin_state::keys::object_address`]), as an address
-/// or as a signer for it; charged per seed byte, like a hash.
-pub(super) fn object(stack: &mut Stack, gas: &mut GasMeter, module: &ModuleId, signer: bool) -> Result<(), Fault> {
-    let Value::Vector(seed) = stack.pop_val()? else { return Err(invariant()) };
-    let Value::Address(creator) = stack.pop_val()? else { return Err(invariant()) };
-    gas.charge(hash_cost(seed.len() as u64))?;
-    let seed = seed
-        .iter()
-        .map(|item| match item {
-            Value::U8(byte) => Ok(*byte),
-            _ => Err(invariant()),
-        })
-        .collect::<Result<Vec<u8>, Fault>>()?;
-    let address = resin_state::keys::object_address(module, &creator, &seed);
-    stack.push_val(if signer { Value::Signer(address) } else { Value::Address(address) });
     Ok(())
 }
 

@@ -245,13 +245,16 @@ fn resolve_access(id: &ModuleId, module: &Module, spec: &AccessSpec) -> Result<V
         .collect()
 }
 
+/// One access as [`comparable_access`] compares it.
+type ComparableAccess = (AccessMode, ResolvedType, AddressSource, Option<IndexSource>);
+
 /// An access spec as a set comparable across modules: resources as
 /// [`ResolvedType`]s, type parameters left in place.
 fn comparable_access(
     id: &ModuleId,
     spec: &AccessSpec,
     handle_types: &[TypeId],
-) -> Result<BTreeSet<(AccessMode, ResolvedType, AddressSource, Option<IndexSource>)>, LoadError> {
+) -> Result<BTreeSet<ComparableAccess>, LoadError> {
     spec.0
         .iter()
         .map(|a| {
@@ -303,7 +306,6 @@ fn call_targets(
                         return Err(LoadError::NotAFriend {
                             module: id.clone(),
                             name: format!("{}::{}", dep.id, handle.name),
-                            callee: dep.id.clone(),
                         })
                     }
                     Visibility::Private => {

@@ -62,8 +62,8 @@ pub enum LoadError {
     FunctionNotPublic { module: ModuleId, name: String },
     /// A call of a `public(friend)` function from a module its module does
     /// not list among its friends.
-    #[error("{module} calls `{name}`, which is public only to friends of {callee}, and {callee} does not list {module} as a friend")]
-    NotAFriend { module: ModuleId, name: String, callee: ModuleId },
+    #[error("{module} calls `{name}`, which is public only to its module's friends, and {module} is not one")]
+    NotAFriend { module: ModuleId, name: String },
     #[error("{module} declares `{name}` with other {what} than its definition")]
     FunctionMismatch { module: ModuleId, name: String, what: &'static str },
     #[error("type `{module}::{name}` has the same type id as the published `{existing}`")]

@@ -129,28 +129,6 @@ pub fn derive_keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAd
     AccountAddress(*blake3::hash(&bytes).as_bytes())
 }
 
-/// Domain separation of object addresses from keyed addresses and every
-/// other blake3 use.
-const OBJECT_DOMAIN: &[u8] = b"resin/object\0";
-
-/// The address module `module` derives from `creator` and `seed` for an
-/// object of its own (`object_address` / `object_signer`): blake3 over a
-/// domain tag, the module's address and name (so no other module derives
-/// the same address, and only `module`'s code can make its signer), the
-/// creator and the seed. Nobody holds a key for it: the module is the only
-/// way to act for it.
-pub fn object_address(module: &ModuleId, creator: &AccountAddress, seed: &[u8]) -> AccountAddress {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(OBJECT_DOMAIN);
-    hasher.update(&module.address.0);
-    // The name's length first, so (name, creator) pairs cannot run into each other.
-    hasher.update(&(module.name.len() as u64).to_le_bytes());
-    hasher.update(module.name.as_bytes());
-    hasher.update(&creator.0);
-    hasher.update(seed);
-    AccountAddress(*hasher.finalize().as_bytes())
-}
-
 /// [`derive_keyed_address`], recorded so that [`keyed_origin`] can name the
 /// entry later.
 pub fn keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {
@@ -174,6 +152,25 @@ pub fn register_keyed_address(address: AccountAddress, anchor: &AccountAddress, 
 /// [`keyed_address`] (or the VM) derived it in this process.
 pub fn keyed_origin(address: &AccountAddress) -> Option<(AccountAddress, Value)> {
     KEYED_ADDRESSES.read().ok()?.get(address).cloned()
+}
+
+/// Domain separation of module-controlled addresses.
+const OBJECT_DOMAIN: &[u8] = b"resin/object\0";
+
+/// The address `object_address` derives in code of `module` from a
+/// `creator` and a `seed`: the first 32 bytes of blake3 over a domain tag,
+/// the module's address, its name, a zero byte (names contain none, so the
+/// name ends unambiguously), the creator and the seed. Nobody holds a key
+/// for it; only `module`'s code can make its signer.
+pub fn object_address(module: &ModuleId, creator: &AccountAddress, seed: &[u8]) -> AccountAddress {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(OBJECT_DOMAIN);
+    hasher.update(&module.address.0);
+    hasher.update(module.name.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(&creator.0);
+    hasher.update(seed);
+    AccountAddress(*hasher.finalize().as_bytes())
 }
 
 /// Derived address -> (anchor, index), for printers. Global for the same
@@ -249,6 +246,22 @@ mod tests {
         assert_eq!(derived, derive_keyed_address(&anchor, &Value::Address(spender)));
         assert_eq!(keyed_origin(&derived), Some((anchor, Value::Address(spender))));
         assert_eq!(keyed_origin(&anchor), None);
+    }
+
+    #[test]
+    fn an_object_address_hashes_the_domain_the_module_the_creator_and_the_seed() {
+        let module = ModuleId::new(AccountAddress::from_u64(0x42), "pool");
+        let creator = AccountAddress::from_u64(0xa11ce);
+        let mut input = b"resin/object\0".to_vec();
+        input.extend_from_slice(&AccountAddress::from_u64(0x42).0);
+        input.extend_from_slice(b"pool\0");
+        input.extend_from_slice(&creator.0);
+        input.extend_from_slice(b"usd");
+        let derived = object_address(&module, &creator, b"usd");
+        assert_eq!(derived, AccountAddress(*blake3::hash(&input).as_bytes()));
+        assert_ne!(derived, object_address(&module, &creator, b"eur"));
+        assert_ne!(derived, object_address(&ModuleId::new(AccountAddress::from_u64(0x42), "poo"), &creator, b"lusd"));
+        assert_ne!(derived, object_address(&module, &AccountAddress::from_u64(0xb0b), b"usd"));
     }
 
     #[test]

@@ -39,14 +39,23 @@ const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("resin_accou
 /// so the names of the instantiations the resources use are kept beside
 /// them. Files written before generics have no such table and need none.
 const TYPES: TableDefinition<&[u8], &str> = TableDefinition::new("resin_types");
+/// Derived address of a keyed entry (32 bytes) to its anchor (32 bytes)
+/// followed by the canonical bytes of its index: an entry's address is a
+/// hash ([`crate::keys::derive_keyed_address`]), so what it was derived
+/// from is kept beside it, as the names of instantiations are. The types of
+/// keyed entries are named in [`TYPES`], as their hashed text
+/// (`0x1::token::Allowance[]`). Files before keyed storage have neither.
+const KEYED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("resin_keyed");
 
 const FORMAT_KEY: &str = "format";
 /// Bump when the layout of any table changes.
-const FORMAT: &[u8] = b"resin-state/2";
+const FORMAT: &[u8] = b"resin-state/3";
 /// Older formats this build reads: `resin-state/1` had no `resin_verified`
 /// table; its modules are verified when read, and the file is upgraded the
-/// first time it is written.
-const OLD_FORMATS: &[&[u8]] = &[b"resin-state/1"];
+/// first time it is written. `resin-state/2` had no `resin_keyed` table and
+/// no keyed type names (`...[]`) in `resin_types`, which a build reading
+/// version 2 would refuse as damaged: hence the new marker.
+const OLD_FORMATS: &[&[u8]] = &[b"resin-state/2", b"resin-state/1"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -113,6 +122,9 @@ pub struct Persisted {
     /// Instantiated struct types by id, as their canonical tags (unchecked:
     /// the caller checks that each tag hashes to its id).
     pub types: Vec<(TypeId, String)>,
+    /// Keyed entries' origins: derived address, anchor, canonical index
+    /// bytes (unchecked: the caller checks that each derives its address).
+    pub keyed: Vec<KeyedOrigin>,
     /// The file is in an older format, upgraded at its next write.
     pub old_format: bool,
 }
@@ -134,6 +146,19 @@ pub struct Changes {
     /// Names of instantiated struct types that resources use (kept even when
     /// the resources go: a name is a fact about a hash, never wrong).
     pub types: Vec<(TypeId, String)>,
+    /// Origins of keyed entries the resources use (kept, like type names,
+    /// when the entries go).
+    pub keyed: Vec<KeyedOrigin>,
+}
+
+/// Where a keyed entry's address comes from: `address` is
+/// [`crate::keys::derive_keyed_address`]`(anchor, index)`, with the index as
+/// its canonical bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyedOrigin {
+    pub address: AccountAddress,
+    pub anchor: AccountAddress,
+    pub index: Vec<u8>,
 }
 
 impl Changes {
@@ -144,6 +169,7 @@ impl Changes {
             && self.accounts.is_empty()
             && self.verified.is_empty()
             && self.types.is_empty()
+            && self.keyed.is_empty()
     }
 }
 
@@ -235,6 +261,29 @@ impl Store {
                 }
             }
         }
+        match read.open_table(KEYED) {
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(self.corrupt(e)),
+            Ok(keyed) => {
+                for entry in keyed.iter().map_err(|e| self.corrupt(e))? {
+                    let (k, v) = entry.map_err(|e| self.corrupt(e))?;
+                    let address: [u8; 32] = k
+                        .value()
+                        .try_into()
+                        .map_err(|_| self.corrupt("a keyed entry's address has the wrong length"))?;
+                    let value = v.value();
+                    let anchor: [u8; 32] = value
+                        .get(..32)
+                        .and_then(|a| a.try_into().ok())
+                        .ok_or_else(|| self.corrupt("a keyed entry's origin is too short"))?;
+                    out.keyed.push(KeyedOrigin {
+                        address: AccountAddress(address),
+                        anchor: AccountAddress(anchor),
+                        index: value[32..].to_vec(),
+                    });
+                }
+            }
+        }
         for (name, bytes) in open::read_str_table(&read, ACCOUNTS, &self.path)? {
             let bytes: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
                 self.corrupt(format!("account {} has a bad address", resin_format::escape::quoted(&name)))
@@ -260,6 +309,7 @@ impl Store {
             }
             write.delete_table(RESOURCES).map_err(|e| self.write_err(e))?;
             write.delete_table(TYPES).map_err(|e| self.write_err(e))?;
+            write.delete_table(KEYED).map_err(|e| self.write_err(e))?;
         }
         {
             if self.upgrade {
@@ -292,6 +342,15 @@ impl Store {
                 let mut types = write.open_table(TYPES).map_err(|e| self.write_err(e))?;
                 for (id, tag) in &changes.types {
                     types.insert(id.0.to_be_bytes().as_slice(), tag.as_str()).map_err(|e| self.write_err(e))?;
+                }
+            }
+            if !changes.keyed.is_empty() {
+                let mut keyed = write.open_table(KEYED).map_err(|e| self.write_err(e))?;
+                for origin in &changes.keyed {
+                    let mut value = Vec::with_capacity(32 + origin.index.len());
+                    value.extend_from_slice(&origin.anchor.0);
+                    value.extend_from_slice(&origin.index);
+                    keyed.insert(origin.address.0.as_slice(), value.as_slice()).map_err(|e| self.write_err(e))?;
                 }
             }
         }

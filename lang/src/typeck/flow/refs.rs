@@ -268,7 +268,9 @@ impl Flow<'_> {
             | Builtin::HashSha3_256
             | Builtin::HashBlake3
             | Builtin::BlockTimestamp
-            | Builtin::BlockHeight => {}
+            | Builtin::BlockHeight
+            | Builtin::ObjectAddress
+            | Builtin::ObjectSigner => {}
         }
         self.pop_operands(base);
         match result {

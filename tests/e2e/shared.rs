@@ -1,0 +1,228 @@
+//! Shared objects: keyed entries, counters, the block context and friends
+//! through scripts, the schedule's notation, the state file's table of
+//! keyed entries, and the shared-object bench workloads.
+
+use redb::{Database, ReadableTable, TableDefinition};
+
+use crate::common::*;
+
+const KEYED_SCRIPT: &str = "tests/e2e/data/keyed.rsx";
+
+#[test]
+fn the_keyed_script_output_is_pinned() {
+    let out = resin_out(&["run", KEYED_SCRIPT, "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let text = without_timings(&out.stdout);
+    // An entry by its anchor and index, alone and under its anchor.
+    assert!(text.contains("\n0x2::token::Allowance@0xa11ce[0xb0b] { amount: 30 }\n"), "{text}");
+    assert!(text.contains("\n0x2::token::Allowance@0xb0b[0xa11ce]: none\n"), "{text}");
+    assert!(
+        text.contains(
+            "alice @0xa11ce:\n  0x2::token::Balance { value: 80 }\n  0x2::token::Allowance@0xa11ce[0xb0b] { amount: 30 }\n"
+        ),
+        "{text}"
+    );
+    // Access sets name the index and the add mode.
+    assert!(text.contains("  write 0x2::dao::Ballot[the sender (parameter 0)] at parameter 1\n"), "{text}");
+    assert!(text.contains("  add   0x2::dao::Yes at parameter 1\n"), "{text}");
+    // Adds to one counter do not depend on each other, until one passes the bound.
+    assert!(text.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8]\n"), "{text}");
+    assert!(
+        text.contains(
+            "[11] alice: 0x3::meter::spend(1u8) -> COUNTER OVERFLOW of 0x3::meter::Used in 0x3::meter::spend"
+        ),
+        "{text}"
+    );
+    // The block time moved past the deadline: the same close aborts, then succeeds.
+    assert!(text.contains("[17] bob: 0x2::dao::close(alice) -> ABORTED with code 3"), "{text}");
+    assert!(text.contains("[19] bob: 0x2::dao::close(alice) -> success"), "{text}");
+    // The height was set to 7 before block [1]; 12 blocks later it is 19, and 21 at the end.
+    assert!(text.contains("next block: time 2000, height 19\n"), "{text}");
+    assert!(text.ends_with("next block: time 2000, height 21\n"), "{text}");
+    insta::assert_snapshot!("keyed", text);
+}
+
+#[test]
+fn the_shared_objects_example_runs_every_expectation() {
+    let out = resin_out(&["run", "examples/shared_objects.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    insta::assert_snapshot!("shared_objects", without_timings(&out.stdout));
+}
+
+#[test]
+fn schedules_name_keyed_entries_in_text_and_dot() {
+    let out = resin_out(&["schedule", KEYED_SCRIPT, "--threads", "2"]);
+    out.expect_code(0);
+    // The transfer_from waits for the approval of its own entry.
+    assert!(out.stdout.contains("  #0 -> #1  WAW 0x2::token::Allowance@0xa11ce[0xb0b]\n"), "{}", out.stdout);
+    let dot = resin_out(&["schedule", KEYED_SCRIPT, "--threads", "2", "--dot"]);
+    dot.expect_code(0);
+    assert!(
+        dot.stdout.contains("t0 -> t1 [label=\"WAW 0x2::token::Allowance@0xa11ce[0xb0b]\", color=red, penwidth=2];"),
+        "{}",
+        dot.stdout
+    );
+}
+
+#[test]
+fn a_friend_function_is_refused_to_other_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "friend.rsx",
+        "module 0x3::meter {\n    friend 0x3::admin;\n    struct Used has key { n: u8 }\n\
+         public(friend) fun reset(a: address) { borrow_global_mut<Used>(a).n = 0; }\n}\n\
+         module 0x3::admin {\n    public entry fun reset(s: &signer) { 0x3::meter::reset(signer::address_of(s)); }\n}\n\
+         module 0x4::outsider {\n    public entry fun reset(s: &signer) { 0x3::meter::reset(signer::address_of(s)); }\n}\n",
+    );
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    // The friend's module is published; the outsider's is not.
+    assert!(out.stdout.contains("published 0x3::admin"), "{}", out.stdout);
+    assert!(!out.stdout.contains("published 0x4::outsider"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "function `0x3::meter::reset` is `public(friend)`, and `0x4::outsider` is not a friend of `0x3::meter`"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn script_errors_in_the_new_notation_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, message) in [
+        ("show token::Allowance", "expected MODULE::Resource@ACCOUNT[INDEX], found `token::Allowance`"),
+        ("show 0x1::coin::Balance@alice[]", "expected an index between `[` and `]`"),
+        ("time soon", "expected a block time (seconds) or +SECONDS, found `soon`"),
+        ("time 18446744073709551615\ntime +1", "the block time 18446744073709551615 + 1 does not fit in u64"),
+        ("account a\nshow 0x1::coin::Balance@a[1]", "module 0x1::coin is not published"),
+    ] {
+        let script = write(dir.path(), "bad.rsx", text);
+        let out = resin_path_out(&["run"], &[&script]);
+        out.expect_code(1);
+        assert!(out.stderr.contains(message), "{text}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn keyed_entries_keep_their_names_in_the_state_file_and_a_bad_origin_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chain.redb");
+    let mut first = resin();
+    first.args(["run", KEYED_SCRIPT, "--threads", "2", "--state"]).arg(&db);
+    run_with(&mut first, None).expect_code(0);
+    // A new process has derived no address: the file's table names the entries.
+    let second = write(
+        dir.path(),
+        "second.rsx",
+        "show alice\nexpect field alice token::Allowance[bob].amount == 30\nexpect missing alice token::Allowance[alice]\n",
+    );
+    let out = run_with(resin().arg("run").arg(&second).arg("--state").arg(&db), None);
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains("  0x2::token::Allowance@0xa11ce[0xb0b] { amount: 30 }\n"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(out.stdout.contains("  0x2::dao::Ballot@0xa11ce[0xb0b] { yes: false }\n"), "{}", out.stdout);
+
+    // An origin that does not derive its address is a damaged file.
+    {
+        let database = Database::open(&db).unwrap();
+        let w = database.begin_write().unwrap();
+        {
+            let table = TableDefinition::<&[u8], &[u8]>::new("resin_keyed");
+            let mut t = w.open_table(table).unwrap();
+            let rows: Vec<(Vec<u8>, Vec<u8>)> =
+                t.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).collect();
+            // Allowance@alice[bob] and Ballot@alice[bob] share an address
+            // (the derivation is of anchor and index); Ballot@alice[alice]
+            // has its own.
+            assert_eq!(rows.len(), 2, "one origin per derived address");
+            let (address, mut origin) = rows[0].clone();
+            // Another anchor, same index.
+            origin[31] ^= 1;
+            t.insert(address.as_slice(), origin.as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let out = run_with(resin().arg("run").arg(&second).arg("--state").arg(&db), None);
+    out.expect_code(1);
+    assert!(out.stderr.contains("is damaged: the keyed entry at @"), "{}", out.stderr);
+    assert!(out.stderr.contains("which derives another address"), "{}", out.stderr);
+}
+
+#[test]
+fn bench_votes_have_no_dependencies_and_the_executors_agree() {
+    let out = resin_out(&[
+        "bench",
+        "--workload",
+        "votes",
+        "--txs",
+        "2000",
+        "--accounts",
+        "2000",
+        "--blocks",
+        "2",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    out.expect_code(0);
+    let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    let votes = &lines[0];
+    assert_eq!(votes["workload"], "votes");
+    assert_eq!(votes["roots_equal"], true);
+    assert_eq!(votes["receipts_equal"], true);
+    assert_eq!(votes["succeeded"], 4000, "every voter votes once on its block's proposal");
+    // Different voters' ballots are different entries and the tallies are
+    // counters: not one dependency in either block.
+    assert_eq!(votes["dependencies"], 0, "{votes}");
+    for key in ["p50_ms", "seq_p50_ms", "speedup", "plan_share", "allocs_per_tx"] {
+        assert!(votes[key].is_number(), "{key}: {votes}");
+    }
+}
+
+#[test]
+fn bench_shared_workloads_run_in_order_and_agree() {
+    let out = resin_out(&[
+        "bench",
+        "--workload",
+        "shared",
+        "--txs",
+        "400",
+        "--accounts",
+        "400",
+        "--blocks",
+        "2",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    out.expect_code(0);
+    let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let names: Vec<&str> = lines.iter().map(|l| l["workload"].as_str().unwrap()).collect();
+    assert_eq!(names, ["approvals", "votes", "mints"]);
+    for line in &lines {
+        assert_eq!(line["roots_equal"], true, "{line}");
+        assert_eq!(line["receipts_equal"], true, "{line}");
+        assert_eq!(line["succeeded"], 800, "{line}");
+    }
+    // Each transfer_from depends on its own approval, and on nothing else.
+    assert_eq!(lines[0]["dependencies"], 200, "{}", lines[0]);
+    assert_eq!(lines[2]["dependencies"], 0, "{}", lines[2]);
+    // The text names what each one does.
+    let text =
+        resin_out(&["bench", "--workload", "mints,approvals", "--txs", "50", "--accounts", "50", "--blocks", "1"]);
+    text.expect_code(0);
+    assert!(text.stdout.contains("1 blocks of 50 transactions per workload over 50 accounts"), "{}", text.stdout);
+    let approvals = text.stdout.find("approvals: token owners approve distinct spenders").unwrap();
+    let mints = text.stdout.find("mints: many minters into one collection").unwrap();
+    assert!(approvals < mints, "in the order of the list of workloads: {}", text.stdout);
+}
