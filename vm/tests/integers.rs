@@ -91,7 +91,7 @@ fn arithmetic_is_checked_at_each_types_maximum() {
     assert_eq!(eval(": u32", "ld_u32 65535\nld_u32 65537\nmul\nret"), Ok(vec![Value::U32(u32::MAX)]));
     assert_eq!(eval(": u32", "ld_u32 7\nld_u32 2\nmod\nret"), Ok(vec![Value::U32(1)]));
     assert_eq!(
-        eval(&": u256".to_string(), &format!("ld_u256 {U256_MAX}\nld_u256 1\nsub\nret")),
+        eval(": u256", &format!("ld_u256 {U256_MAX}\nld_u256 1\nsub\nret")),
         Ok(vec![Value::U256(u256("115792089237316195423570985008687907853269984665640564039457584007913129639934"))])
     );
     // (2^128 - 1)^2 = 2^256 - 2^129 + 1 fits.
