@@ -52,6 +52,17 @@ module 0x7::ledger {
 
     public entry fun bump_small(by: u8) { counter_add<Small>(HOME, by) }
 
+    struct Pool has key { reserve: u64 }
+
+    public entry fun open_pool(creator: &signer, seed: vector<u8>, reserve: u64) {
+        let s = object::signer(signer::address_of(creator), seed);
+        move_to(&s, Pool { reserve });
+    }
+
+    public fun pool_at(creator: address, seed: vector<u8>): address { object::address(creator, seed) }
+
+    public fun reserve(pool: address): u64 { borrow_global<Pool>(pool).reserve }
+
     public fun small(): u8 { borrow_global<Small>(HOME).n }
 
     public fun vectors(): (u64, u64, bool, u64, bool) {
@@ -200,4 +211,31 @@ fn vector_functions_hashes_and_the_block_context() {
     );
     world.block = BlockContext { timestamp: 1_700_000_000, height: 42 };
     assert_eq!(view(&world, "now", vec![]), [Value::U64(1_700_000_000), Value::U64(42)]);
+}
+
+/// The object address as documented (blake3 over a domain tag, the module's
+/// address and name, a zero byte, the creator and the seed), written out.
+fn object_address(creator: u64, seed: &[u8]) -> AccountAddress {
+    let mut input = b"resin/object\0".to_vec();
+    input.extend_from_slice(&addr(7).0);
+    input.extend_from_slice(b"ledger\0");
+    input.extend_from_slice(&addr(creator).0);
+    input.extend_from_slice(seed);
+    AccountAddress(*blake3::hash(&input).as_bytes())
+}
+
+#[test]
+fn a_pool_lives_at_the_address_its_module_derives() {
+    let mut world = world();
+    let seed = || Value::Vector(b"usd/eur".iter().map(|b| Value::U8(*b)).collect());
+    success(&world.execute(&tx(0xA, "ledger", "open_pool", vec![seed(), Value::U64(5)])));
+    let at = object_address(0xA, b"usd/eur");
+    assert_eq!(view(&world, "pool_at", vec![Value::Address(addr(0xA)), seed()]), [Value::Address(at)]);
+    assert_eq!(view(&world, "reserve", vec![Value::Address(at)]), [Value::U64(5)]);
+    // The address is taken now: a second pool there aborts, as `move_to` does.
+    let again = world.execute(&tx(0xA, "ledger", "open_pool", vec![seed(), Value::U64(1)]));
+    assert_ne!(again.status, Status::Success);
+    // Another creator's pool is another address.
+    success(&world.execute(&tx(0xB, "ledger", "open_pool", vec![seed(), Value::U64(9)])));
+    assert_eq!(view(&world, "reserve", vec![Value::Address(object_address(0xB, b"usd/eur"))]), [Value::U64(9)]);
 }

@@ -36,11 +36,12 @@ use rayon::prelude::*;
 use resin_state::store::{shard_of, ResourceStore, StateView, Write, SHARDS};
 use resin_state::Shared;
 use resin_state::{Change, WriteOp};
-use resin_vm::{AccessKey, AccessMode, DeclaredKeys, ResourceKey};
+use resin_vm::{AccessKey, AccessMode, DeclaredKeys, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::graph::KeyTable;
+use crate::graph::{BlockSlots, KeyTable};
+use crate::keys::BlockKeys;
 
 /// A key's value as the block left it: `None` deletes.
 pub(crate) type Written = Option<Shared>;
@@ -48,6 +49,13 @@ pub(crate) type Written = Option<Shared>;
 struct Slot {
     /// Beside the value, so a lookup touches one cache line.
     key: ResourceKey,
+    /// The pre-block value, when no transaction of the block writes or adds
+    /// to the key (exactly or through a `*` access to its type): it stays
+    /// the value for the whole block, so reads take it without the lock. A
+    /// key every transaction reads (a proposal's deadline, a collection's
+    /// size) would otherwise have its lock's cache line passed between the
+    /// cores on every read.
+    fixed: Option<Option<Shared>>,
     value: Mutex<SlotValue>,
 }
 
@@ -89,12 +97,25 @@ impl<'a> BlockOverlay<'a> {
     /// rayon pool: they are many, a lookup in the persistent store is a walk
     /// of a hash trie, and fresh memory is slow to touch the first time.
     pub(crate) fn new(snapshot: &'a ResourceStore, table: &'a KeyTable) -> Self {
+        Self::build(snapshot, table, None)
+    }
+
+    /// [`BlockOverlay::new`] for lanes that run side by side: the slots of
+    /// keys the block only reads are fixed, read without their lock.
+    pub(crate) fn shared(snapshot: &'a ResourceStore, slots: &'a BlockSlots, keys: &BlockKeys) -> Self {
+        Self::build(snapshot, slots.table(), Some(&changing_slots(slots, keys)))
+    }
+
+    fn build(snapshot: &'a ResourceStore, table: &'a KeyTable, changing: Option<&[AtomicBool]>) -> Self {
         let slots = (0..table.len() as u32)
             .into_par_iter()
-            .filter_map(|s| table.key(s))
-            .map(|&key| {
-                let value = SlotValue { current: snapshot.resource(&key), written: false };
-                CachePadded::new(Slot { key, value: Mutex::new(value) })
+            .filter_map(|s| Some((s, table.key(s)?)))
+            .map(|(s, &key)| {
+                let current = snapshot.resource(&key);
+                let changes = changing.is_none_or(|c| c.get(s as usize).is_none_or(|f| f.load(Ordering::Relaxed)));
+                let fixed = (!changes).then(|| current.clone());
+                let value = SlotValue { current, written: false };
+                CachePadded::new(Slot { key, fixed, value: Mutex::new(value) })
             })
             .collect();
         BlockOverlay { snapshot, table, slots, others: Default::default(), overflowed: AtomicBool::new(false) }
@@ -114,6 +135,9 @@ impl<'a> BlockOverlay<'a> {
 
     pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Shared> {
         if let Some(slot) = self.slot(own, key) {
+            if let Some(fixed) = &slot.fixed {
+                return fixed.clone();
+            }
             return lock(&slot.value).current.clone();
         }
         match self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()) {
@@ -125,6 +149,9 @@ impl<'a> BlockOverlay<'a> {
     pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
         match self.slot(own, &op.key) {
             Some(slot) => {
+                // The VM lets a transaction write only what it declares, and
+                // `changing_slots` counts every declared write and add.
+                debug_assert!(slot.fixed.is_none(), "a write to a slot the block only reads");
                 let mut value = lock(&slot.value);
                 match &op.change {
                     // The receipt and the overlay share the value: no copy.
@@ -187,6 +214,47 @@ impl<'a> BlockOverlay<'a> {
         let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
         BlockWrites { slots, others }
     }
+}
+
+/// Per slot, whether a transaction of the block may change its key: it
+/// declares a write or an add of the key itself, or of every key of its
+/// type (`*`). Computed on the current rayon pool, one pass over the
+/// block's accesses.
+fn changing_slots(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicBool> {
+    let changing: Vec<AtomicBool> = (0..slots.table().len()).map(|_| AtomicBool::new(false)).collect();
+    let mut typewide: Vec<TypeId> = (0..keys.len())
+        .into_par_iter()
+        .with_min_len(1024)
+        .flat_map_iter(|i| {
+            let mut exact = slots.slots_of(i).iter();
+            let mut typewide = SmallVec::<[TypeId; 1]>::new();
+            for access in keys.accesses(i) {
+                match access.key {
+                    AccessKey::Exact(_) => {
+                        let slot = exact.next();
+                        if access.mode != AccessMode::Read {
+                            if let Some(flag) = slot.and_then(|&s| changing.get(s as usize)) {
+                                flag.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    AccessKey::AnyOf(ty) if access.mode != AccessMode::Read => typewide.push(ty),
+                    AccessKey::AnyOf(_) => {}
+                }
+            }
+            typewide
+        })
+        .collect();
+    typewide.sort_unstable();
+    typewide.dedup();
+    if !typewide.is_empty() {
+        changing.par_iter().enumerate().for_each(|(s, flag)| {
+            if slots.table().key(s as u32).is_some_and(|key| typewide.binary_search(&key.ty).is_ok()) {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    changing
 }
 
 impl BlockWrites {

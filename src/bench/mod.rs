@@ -1,4 +1,5 @@
-//! `resin bench`: consecutive generated blocks of coin transfers, each run by
+//! `resin bench`: consecutive generated blocks (coin transfers by default;
+//! calls on shared objects with `--workload shared`, see [`shared`]), each run by
 //! the parallel executor and by the same engine on one thread in block order
 //! (the in-order executor), on identical copies of each block's pre-state.
 //!

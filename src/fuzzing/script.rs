@@ -26,11 +26,14 @@ const MAX_FUZZ_TRANSFERS: u64 = 200;
 const MAX_FUZZ_GAS: u64 = 200_000;
 
 /// The seed files `publish` may name, and their text.
-fn seed_files() -> [(&'static str, &'static str); 3] {
+fn seed_files() -> [(&'static str, &'static str); 6] {
     [
         ("coin.rsn", super::seeds::SOURCES[0]),
         ("counter.rsn", super::seeds::SOURCES[1]),
         ("store.rasm", super::seeds::ASSEMBLY[2]),
+        ("token.rsn", super::seeds::SOURCES[3]),
+        ("dao.rsn", super::seeds::SOURCES[4]),
+        ("nft.rsn", super::seeds::SOURCES[5]),
     ]
 }
 

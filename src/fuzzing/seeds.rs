@@ -12,6 +12,9 @@ pub const SOURCES: &[&str] = &[
     include_str!("../../examples/coin.rsn"),
     include_str!("../../examples/counter.rsn"),
     include_str!("../../stdlib/modules/coin.rsn"),
+    include_str!("../../examples/token.rsn"),
+    include_str!("../../examples/dao.rsn"),
+    include_str!("../../examples/nft.rsn"),
 ];
 
 /// Assembly modules of the VM and scheduler tests.
@@ -24,7 +27,11 @@ pub const ASSEMBLY: &[&str] = &[
 ];
 
 /// Scripts: the examples.
-pub const SCRIPTS: &[&str] = &[include_str!("../../examples/quickstart.rsx"), include_str!("../../examples/tour.rsx")];
+pub const SCRIPTS: &[&str] = &[
+    include_str!("../../examples/quickstart.rsx"),
+    include_str!("../../examples/tour.rsx"),
+    include_str!("../../examples/shared_objects.rsx"),
+];
 
 /// Every seed module, verified: the compiled standard library and examples,
 /// and the assembled test modules.

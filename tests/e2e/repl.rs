@@ -94,3 +94,32 @@ fn malformed_lines_never_crash_the_repl() {
     let errors = out.stderr.lines().filter(|l| l.starts_with("error: <repl>:")).count();
     assert!(errors >= lines.len() - 2, "{errors} errors for {} bad lines:\n{}", lines.len(), out.stderr);
 }
+
+#[test]
+fn the_repl_keeps_the_block_context_across_inputs_and_errors() {
+    let input = "\
+time
+time 1700000000
+height 40
+module 0x2::clock {
+    struct Seen has key { time: u64, height: u64 }
+    public entry fun see(s: &signer) { move_to(s, Seen { time: block::timestamp(), height: block::height() }); }
+}
+account alice
+time +oops
+call alice clock::see
+show alice
+time +5
+help time
+";
+    let out = run_with(resin().arg("repl"), Some(input));
+    out.expect_code(0);
+    let stdout = without_timings(&out.stdout);
+    assert!(stdout.starts_with("next block: time 0, height 1\nnext block: time 1700000000, height 1\n"), "{stdout}");
+    assert!(stdout.contains("next block: time 1700000000, height 40\n"), "{stdout}");
+    // The bad `time` changed nothing; the call ran at the time and height set.
+    assert!(out.stderr.contains("expected a block time (seconds) or +SECONDS, found `+oops`"), "{}", out.stderr);
+    assert!(stdout.contains("  0x2::clock::Seen { time: 1700000000, height: 40 }\n"), "{stdout}");
+    assert!(stdout.contains("next block: time 1700000005, height 41\n"), "{stdout}");
+    assert!(stdout.contains("time | time SECONDS | time +SECONDS"), "{stdout}");
+}

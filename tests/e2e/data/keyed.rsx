@@ -12,6 +12,11 @@ module 0x3::meter {
 module 0x3::admin {
     public entry fun reset(s: &signer) { 0x3::meter::reset(signer::address_of(s)); }
 }
+# What a block's transactions see of its context.
+module 0x3::clock {
+    struct Seen has key { time: u64, height: u64 }
+    public entry fun see(s: &signer) { move_to(s, Seen { time: block::timestamp(), height: block::height() }); }
+}
 account issuer @0x2
 account alice @0xa11ce
 account bob @0xb0b
@@ -81,4 +86,11 @@ expect success
 expect field alice dao::Proposal.closed == true
 expect field alice dao::Proposal.passed == false
 show dao::Ballot@alice[bob]
+block {
+  call alice clock::see
+  call bob clock::see
+}
+expect field alice clock::Seen.time == 2000
+expect field alice clock::Seen.height == 21
+expect field bob clock::Seen.height == 21
 time

@@ -399,6 +399,100 @@ opcodes! {
     0x75 CastU256 => "cast_u256", "..., int -> ..., u256", gas 1;
 }
 
+impl Instr {
+    /// The struct definition a plain struct, storage or event instruction
+    /// names (`pack`, `move_to_keyed`, `counter_add`, ...; a field borrow's
+    /// owner is its own operand kind and not included).
+    pub fn struct_def(&self) -> Option<StructDefIdx> {
+        use Instr::*;
+        match *self {
+            Pack(d)
+            | Unpack(d)
+            | Exists(d)
+            | ImmBorrowGlobal(d)
+            | MutBorrowGlobal(d)
+            | MoveFrom(d)
+            | MoveTo(d)
+            | Emit(d)
+            | ExistsKeyed(d)
+            | ImmBorrowGlobalKeyed(d)
+            | MutBorrowGlobalKeyed(d)
+            | MoveFromKeyed(d)
+            | MoveToKeyed(d)
+            | CounterAdd(d)
+            | CounterAddKeyed(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The struct instantiation a generic struct, storage or event
+    /// instruction names (a field borrow's owner not included).
+    pub fn struct_inst(&self) -> Option<StructInstIdx> {
+        use Instr::*;
+        match *self {
+            PackGeneric(i)
+            | UnpackGeneric(i)
+            | ExistsGeneric(i)
+            | ImmBorrowGlobalGeneric(i)
+            | MutBorrowGlobalGeneric(i)
+            | MoveFromGeneric(i)
+            | MoveToGeneric(i)
+            | EmitGeneric(i)
+            | ExistsKeyedGeneric(i)
+            | ImmBorrowGlobalKeyedGeneric(i)
+            | MutBorrowGlobalKeyedGeneric(i)
+            | MoveFromKeyedGeneric(i)
+            | MoveToKeyedGeneric(i)
+            | CounterAddGeneric(i)
+            | CounterAddKeyedGeneric(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The element type a vector instruction names.
+    pub fn signature(&self) -> Option<SignatureIdx> {
+        use Instr::*;
+        match *self {
+            VecPack(s, _)
+            | VecUnpack(s, _)
+            | VecLen(s)
+            | VecImmBorrow(s)
+            | VecMutBorrow(s)
+            | VecPushBack(s)
+            | VecPopBack(s)
+            | VecSwap(s)
+            | VecDestroyEmpty(s)
+            | VecRemove(s)
+            | VecInsert(s)
+            | VecReverse(s)
+            | VecAppend(s)
+            | VecContains(s)
+            | VecIndexOf(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A keyed storage instruction (its index sits above the address).
+    pub fn is_keyed(&self) -> bool {
+        use Instr::*;
+        matches!(
+            self,
+            ExistsKeyed(_)
+                | ImmBorrowGlobalKeyed(_)
+                | MutBorrowGlobalKeyed(_)
+                | MoveFromKeyed(_)
+                | MoveToKeyed(_)
+                | CounterAddKeyed(_)
+                | ExistsKeyedGeneric(_)
+                | ImmBorrowGlobalKeyedGeneric(_)
+                | MutBorrowGlobalKeyedGeneric(_)
+                | MoveFromKeyedGeneric(_)
+                | MoveToKeyedGeneric(_)
+                | CounterAddKeyedGeneric(_)
+        )
+    }
+}
+
 /// The opcode with a given mnemonic, for the assembler.
 pub fn by_mnemonic(mnemonic: &str) -> Option<&'static OpInfo> {
     OPCODES.iter().find(|op| op.mnemonic == mnemonic)

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use proptest::prelude::*;
 use resin_format::assembler::assemble;
+use resin_format::assembler::operands::{operand_kinds, OperandKind};
 use resin_format::disasm::{disassemble, format_instr};
 use resin_format::encoding::limits::{MAX_LOCALS, MAX_TABLE_LEN, MAX_TYPE_DEPTH, MAX_TYPE_PARAMS};
 use resin_format::encoding::{decode_module, encode_module, DecodeError, FORMAT_VERSION, HEADER_LEN, MAGIC};
@@ -64,6 +65,21 @@ fn opcode_table_is_consistent() {
     for (sample, op) in samples.iter().zip(OPCODES) {
         assert_eq!(sample.info(), op, "samples and OPCODES list the same opcodes in the same order");
         assert_eq!(by_mnemonic(op.mnemonic), Some(op));
+    }
+}
+
+/// `Instr::struct_def`, `struct_inst` and `signature` name exactly the
+/// instructions whose operand table (exhaustive by construction) says so,
+/// and `is_keyed` exactly the `_keyed` mnemonics.
+#[test]
+fn operand_accessors_agree_with_the_operand_table() {
+    for sample in Instr::samples() {
+        let kinds = operand_kinds(&sample);
+        let name = sample.info().mnemonic;
+        assert_eq!(sample.struct_def().is_some(), kinds == [OperandKind::StructDef], "{name}");
+        assert_eq!(sample.struct_inst().is_some(), kinds == [OperandKind::StructInst], "{name}");
+        assert_eq!(sample.signature().is_some(), kinds.first() == Some(&OperandKind::Signature), "{name}");
+        assert_eq!(sample.is_keyed(), name.contains("_keyed"), "{name}");
     }
 }
 

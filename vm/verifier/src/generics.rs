@@ -61,38 +61,14 @@ pub(crate) fn function_inst(
 /// instruction works on (plain forms have no arguments).
 pub(crate) fn struct_operand<'m>(module: &'m Module, instr: &Instr) -> Option<(StructDefIdx, &'m [Type])> {
     use Instr::*;
+    if let Some(d) = instr.struct_def() {
+        return Some((d, &[]));
+    }
+    if let Some(i) = instr.struct_inst() {
+        return struct_inst(module, i).map(|s| (s.def_idx, s.args));
+    }
     match instr {
-        Pack(d)
-        | Unpack(d)
-        | Exists(d)
-        | ImmBorrowGlobal(d)
-        | MutBorrowGlobal(d)
-        | MoveFrom(d)
-        | MoveTo(d)
-        | Emit(d)
-        | ExistsKeyed(d)
-        | ImmBorrowGlobalKeyed(d)
-        | MutBorrowGlobalKeyed(d)
-        | MoveFromKeyed(d)
-        | MoveToKeyed(d)
-        | CounterAdd(d)
-        | CounterAddKeyed(d) => Some((*d, &[])),
         ImmBorrowField(f) | MutBorrowField(f) => Some((f.owner, &[])),
-        PackGeneric(i)
-        | UnpackGeneric(i)
-        | ExistsGeneric(i)
-        | ImmBorrowGlobalGeneric(i)
-        | MutBorrowGlobalGeneric(i)
-        | MoveFromGeneric(i)
-        | MoveToGeneric(i)
-        | EmitGeneric(i)
-        | ExistsKeyedGeneric(i)
-        | ImmBorrowGlobalKeyedGeneric(i)
-        | MutBorrowGlobalKeyedGeneric(i)
-        | MoveFromKeyedGeneric(i)
-        | MoveToKeyedGeneric(i)
-        | CounterAddGeneric(i)
-        | CounterAddKeyedGeneric(i) => struct_inst(module, *i).map(|s| (s.def_idx, s.args)),
         ImmBorrowFieldGeneric(f) | MutBorrowFieldGeneric(f) => {
             struct_inst(module, f.owner).map(|s| (s.def_idx, s.args))
         }
@@ -104,41 +80,17 @@ pub(crate) fn struct_operand<'m>(module: &'m Module, instr: &Instr) -> Option<(S
 /// arguments of the instantiation it names, or its vector element type.
 pub(crate) fn instr_types<'m>(module: &'m Module, instr: &Instr) -> &'m [Type] {
     use Instr::*;
+    if let Some(i) = instr.struct_inst() {
+        return module.struct_instantiations.get(i.index()).map_or(&[], |i| &i.type_args);
+    }
+    if let Some(s) = instr.signature() {
+        return module.signatures.get(s.index()).map_or(&[], std::slice::from_ref);
+    }
     match instr {
         CallGeneric(f) => module.function_instantiations.get(f.index()).map_or(&[], |i| &i.type_args),
-        PackGeneric(i)
-        | UnpackGeneric(i)
-        | ExistsGeneric(i)
-        | ImmBorrowGlobalGeneric(i)
-        | MutBorrowGlobalGeneric(i)
-        | MoveFromGeneric(i)
-        | MoveToGeneric(i)
-        | EmitGeneric(i)
-        | ExistsKeyedGeneric(i)
-        | ImmBorrowGlobalKeyedGeneric(i)
-        | MutBorrowGlobalKeyedGeneric(i)
-        | MoveFromKeyedGeneric(i)
-        | MoveToKeyedGeneric(i)
-        | CounterAddGeneric(i)
-        | CounterAddKeyedGeneric(i) => module.struct_instantiations.get(i.index()).map_or(&[], |i| &i.type_args),
         ImmBorrowFieldGeneric(f) | MutBorrowFieldGeneric(f) => {
             module.struct_instantiations.get(f.owner.index()).map_or(&[], |i| &i.type_args)
         }
-        VecPack(s, _)
-        | VecUnpack(s, _)
-        | VecLen(s)
-        | VecImmBorrow(s)
-        | VecMutBorrow(s)
-        | VecPushBack(s)
-        | VecPopBack(s)
-        | VecSwap(s)
-        | VecDestroyEmpty(s)
-        | VecRemove(s)
-        | VecInsert(s)
-        | VecReverse(s)
-        | VecAppend(s)
-        | VecContains(s)
-        | VecIndexOf(s) => module.signatures.get(s.index()).map_or(&[], std::slice::from_ref),
         _ => &[],
     }
 }

@@ -153,18 +153,7 @@ impl Checker<'_, '_> {
             // An index names an entry: it is copied into the entry's key and
             // dropped after, so it must be plain data (a coin as an index
             // would be duplicated or lost).
-            Instr::ExistsKeyed(_)
-            | Instr::ImmBorrowGlobalKeyed(_)
-            | Instr::MutBorrowGlobalKeyed(_)
-            | Instr::MoveFromKeyed(_)
-            | Instr::MoveToKeyed(_)
-            | Instr::CounterAddKeyed(_)
-            | Instr::ExistsKeyedGeneric(_)
-            | Instr::ImmBorrowGlobalKeyedGeneric(_)
-            | Instr::MutBorrowGlobalKeyedGeneric(_)
-            | Instr::MoveFromKeyedGeneric(_)
-            | Instr::MoveToKeyedGeneric(_)
-            | Instr::CounterAddKeyedGeneric(_) => {
+            keyed if keyed.is_keyed() => {
                 let index = self.operand(offset, 1)?;
                 let has = ty::abilities(self.view.module, &self.view.handle.type_params, index);
                 let needed = Abilities::COPY.union(Abilities::DROP);
