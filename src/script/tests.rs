@@ -119,8 +119,9 @@ fn other_commands() {
 fn errors_carry_line_and_column() {
     assert_eq!(err("undo\n  frobnicate x"), (2, 3, "unknown command `frobnicate` (try `help`)".into()));
     assert_eq!(
-        err("call alice coin::transfer 99999999999999999999999999999999999999999"),
-        (1, 27, "`99999999999999999999999999999999999999999` is not a number (or it does not fit in u128)".into())
+        // Over u256's maximum (about 1.16e77): no parameter could take it.
+        err("call alice coin::transfer 1000000000000000000000000000000000000000000000000000000000000000000000000000000"),
+        (1, 27, "`1000000000000000000000000000000000000000000000000000000000000000000000000000000` is not a number (or it does not fit in u256)".into())
     );
     assert_eq!(err("call alice transfer").2, "expected MODULE::FUNCTION, found `transfer`");
     assert_eq!(err("block {\n  show a\n}").0, 2);
