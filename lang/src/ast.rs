@@ -9,7 +9,7 @@
 //!
 //! Invariants the parser guarantees (later stages may rely on them):
 //! - integer literals are in range for their suffix; an unsuffixed literal fits in `u64`
-//!   (larger values need the `u128` suffix);
+//!   (larger values need the `u128` or `u256` suffix);
 //! - assignment targets are [`LValue`]s (local, field, deref) -- nothing else parses;
 //! - access entries always have a mode (`read`/`write`/`add`); entries without one are reported
 //!   and dropped;
@@ -27,6 +27,7 @@ mod expr;
 pub use crate::source::Span;
 pub use expr::*;
 pub use resin_format::file_format::AccountAddress;
+pub use resin_format::U256;
 
 /// An identifier with its location.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -298,6 +299,9 @@ pub enum TypeKind {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
     Address,
     Signer,
     Vector(Box<Type>),
@@ -316,6 +320,9 @@ pub enum IntType {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
 }
 
 impl IntType {
@@ -324,14 +331,20 @@ impl IntType {
             IntType::U8 => "u8",
             IntType::U64 => "u64",
             IntType::U128 => "u128",
+            IntType::U16 => "u16",
+            IntType::U32 => "u32",
+            IntType::U256 => "u256",
         }
     }
 
-    pub fn max(self) -> u128 {
+    pub fn max(self) -> U256 {
         match self {
-            IntType::U8 => u8::MAX as u128,
-            IntType::U64 => u64::MAX as u128,
-            IntType::U128 => u128::MAX,
+            IntType::U8 => U256::from(u8::MAX),
+            IntType::U16 => U256::from(u16::MAX),
+            IntType::U32 => U256::from(u32::MAX),
+            IntType::U64 => U256::from(u64::MAX),
+            IntType::U128 => U256::from(u128::MAX),
+            IntType::U256 => U256::MAX,
         }
     }
 }

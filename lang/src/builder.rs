@@ -181,6 +181,9 @@ impl Ctx {
             Some("u8") => Some(TypeKind::U8),
             Some("u64") => Some(TypeKind::U64),
             Some("u128") => Some(TypeKind::U128),
+            Some("u16") => Some(TypeKind::U16),
+            Some("u32") => Some(TypeKind::U32),
+            Some("u256") => Some(TypeKind::U256),
             Some("address") => Some(TypeKind::Address),
             Some("signer") => Some(TypeKind::Signer),
             Some("vector") => {
@@ -254,11 +257,14 @@ impl Ctx {
             "u8" => IntType::U8,
             "u64" => IntType::U64,
             "u128" => IntType::U128,
+            "u16" => IntType::U16,
+            "u32" => IntType::U32,
+            "u256" => IntType::U256,
             other => {
                 self.error(
                     Diagnostic::new(Code::InvalidCast, span, format!("cannot cast to `{other}`"))
                         .with_label_message("not an integer type")
-                        .with_hint("casts convert between `u8`, `u64` and `u128`"),
+                        .with_hint("casts convert between `u8`, `u16`, `u32`, `u64`, `u128` and `u256`"),
                 );
                 IntType::U64
             }

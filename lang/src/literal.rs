@@ -3,7 +3,7 @@
 
 use resin_format::file_format::AccountAddress;
 
-use crate::ast::IntType;
+use crate::ast::{IntType, U256};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
@@ -32,6 +32,9 @@ pub fn split_number(text: &str, span: Span) -> Result<NumberParts<'_>, Diagnosti
         "u8" => Some(IntType::U8),
         "u64" => Some(IntType::U64),
         "u128" => Some(IntType::U128),
+        "u16" => Some(IntType::U16),
+        "u32" => Some(IntType::U32),
+        "u256" => Some(IntType::U256),
         other => {
             let start = span.start + (prefix_len + digit_end) as u32;
             let at = Span { start, ..span };
@@ -41,42 +44,34 @@ pub fn split_number(text: &str, span: Span) -> Result<NumberParts<'_>, Diagnosti
                 format!("invalid suffix `{other}` on number literal"),
             )
             .with_label_message("unknown suffix")
-            .with_hint("integer suffixes are `u8`, `u64` and `u128`"));
+            .with_hint("integer suffixes are `u8`, `u16`, `u32`, `u64`, `u128` and `u256`"));
         }
     };
     Ok(NumberParts { radix, digits, suffix })
 }
 
-/// Parses an integer literal and checks it fits its type: the suffix's, or `u64`
-/// when there is none (larger values need `u128`).
-pub fn parse_int(text: &str, span: Span) -> Result<(u128, Option<IntType>), Diagnostic> {
+/// Parses an integer literal and checks it fits its suffix's type. One
+/// without a suffix takes the type its context expects (`u64` when nothing
+/// does), which only the type checker knows: here it need only fit the
+/// widest integer, `u256`, and the type checker checks it against its type.
+pub fn parse_int(text: &str, span: Span) -> Result<(U256, Option<IntType>), Diagnostic> {
     let parts = split_number(text, span)?;
-    let ty = parts.suffix.unwrap_or(IntType::U64);
-    let value = digits_value(parts.digits, parts.radix);
-    match value {
+    let ty = parts.suffix.unwrap_or(IntType::U256);
+    match digits_value(parts.digits, parts.radix) {
         Some(v) if v <= ty.max() => Ok((v, parts.suffix)),
-        _ => {
-            let d = Diagnostic::new(
-                Code::LiteralOutOfRange,
-                span,
-                format!("integer literal `{text}` does not fit in {}", ty.as_str()),
-            )
-            .with_label_message(format!("the largest {} is {}", ty.as_str(), ty.max()));
-            Err(match (parts.suffix, value) {
-                (None, Some(_)) => d.with_hint("add the `u128` suffix for larger values"),
-                _ => d,
-            })
-        }
+        _ => Err(Diagnostic::new(
+            Code::LiteralOutOfRange,
+            span,
+            format!("integer literal `{text}` does not fit in {}", ty.as_str()),
+        )
+        .with_label_message(format!("the largest {} is {}", ty.as_str(), ty.max()))),
     }
 }
 
-fn digits_value(digits: &str, radix: u32) -> Option<u128> {
-    let mut value: u128 = 0;
-    for b in digits.bytes().filter(|&b| b != b'_') {
-        let d = (b as char).to_digit(radix)?;
-        value = value.checked_mul(radix as u128)?.checked_add(d as u128)?;
-    }
-    Some(value)
+/// `None` for a value over `u256`'s maximum (the digits are valid: the lexer checked them).
+fn digits_value(digits: &str, radix: u32) -> Option<U256> {
+    let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
+    U256::from_str_radix(&cleaned, radix)
 }
 
 /// Parses an address written as a number: `0x` + 1..=64 hex digits, or a decimal

@@ -279,6 +279,9 @@ impl Printer {
             TypeKind::U8 => self.out.push_str("u8"),
             TypeKind::U64 => self.out.push_str("u64"),
             TypeKind::U128 => self.out.push_str("u128"),
+            TypeKind::U16 => self.out.push_str("u16"),
+            TypeKind::U32 => self.out.push_str("u32"),
+            TypeKind::U256 => self.out.push_str("u256"),
             TypeKind::Address => self.out.push_str("address"),
             TypeKind::Signer => self.out.push_str("signer"),
             TypeKind::Vector(inner) => {

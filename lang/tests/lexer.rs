@@ -72,7 +72,8 @@ fn bad_input_is_reported_with_a_span_and_skipped() {
     assert_eq!(codes("é"), [(Code::InvalidCharacter, Span::new(0, 0, 2))]);
     assert_eq!(codes("x /* never"), [(Code::UnterminatedComment, Span::new(0, 2, 4))]);
     assert_eq!(codes("b\"never"), [(Code::UnterminatedString, Span::new(0, 0, 2))]);
-    assert_eq!(codes("1u16"), [(Code::InvalidSuffix, Span::new(0, 1, 4))]);
+    assert_eq!(codes("1u24"), [(Code::InvalidSuffix, Span::new(0, 1, 4))]);
+    assert!(codes("1u16 2u32 3u256").is_empty());
     assert_eq!(codes("0x"), [(Code::InvalidNumber, Span::new(0, 0, 2))]);
     assert_eq!(codes(r#"b"\z""#), [(Code::InvalidEscape, Span::new(0, 2, 4))]);
     assert_eq!(codes(r#"x"0g""#), [(Code::InvalidHexString, Span::new(0, 3, 4))]);
@@ -85,13 +86,27 @@ fn literal_values_and_ranges() {
     use resin_lang::ast::IntType;
     use resin_lang::literal::{decode_byte_string, parse_address, parse_int};
     let at = Span::default();
-    assert_eq!(parse_int("255u8", at).unwrap(), (255, Some(IntType::U8)));
-    assert_eq!(parse_int("0x1_0", at).unwrap(), (16, None));
-    assert_eq!(parse_int("18446744073709551615", at).unwrap(), (u64::MAX as u128, None));
-    assert_eq!(parse_int("18446744073709551616", at).unwrap_err().code, Code::LiteralOutOfRange);
-    assert_eq!(parse_int("18446744073709551616u128", at).unwrap(), (1 << 64, Some(IntType::U128)));
+    use resin_format::U256;
+    let n = |v: u128| U256::from(v);
+    assert_eq!(parse_int("255u8", at).unwrap(), (n(255), Some(IntType::U8)));
+    assert_eq!(parse_int("0x1_0", at).unwrap(), (n(16), None));
+    assert_eq!(parse_int("18446744073709551615", at).unwrap(), (n(u64::MAX as u128), None));
+    // Without a suffix a literal takes its context's type, which the type
+    // checker knows: parsing only bounds it by u256.
+    assert_eq!(parse_int("18446744073709551616", at).unwrap(), (n(1 << 64), None));
+    assert_eq!(parse_int("18446744073709551616u128", at).unwrap(), (n(1 << 64), Some(IntType::U128)));
     assert_eq!(parse_int("256u8", at).unwrap_err().code, Code::LiteralOutOfRange);
     assert_eq!(parse_int(&format!("{}0u128", u128::MAX), at).unwrap_err().code, Code::LiteralOutOfRange);
+    assert_eq!(parse_int("65535u16", at).unwrap(), (n(65_535), Some(IntType::U16)));
+    assert_eq!(parse_int("65536u16", at).unwrap_err().code, Code::LiteralOutOfRange);
+    assert_eq!(parse_int("0xFFFF_FFFFu32", at).unwrap(), (n(u32::MAX.into()), Some(IntType::U32)));
+    assert_eq!(parse_int("4294967296u32", at).unwrap_err().code, Code::LiteralOutOfRange);
+    let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    assert_eq!(parse_int(&format!("{max}u256"), at).unwrap(), (U256::MAX, Some(IntType::U256)));
+    assert_eq!(parse_int(&format!("0x{}", "f".repeat(64)), at).unwrap(), (U256::MAX, None));
+    let over = "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+    assert_eq!(parse_int(&format!("{over}u256"), at).unwrap_err().code, Code::LiteralOutOfRange);
+    assert_eq!(parse_int(over, at).unwrap_err().code, Code::LiteralOutOfRange);
     assert_eq!(parse_address("0x1"), Some(resin_vm::AccountAddress::from_u64(1)));
     assert_eq!(parse_address("10"), Some(resin_vm::AccountAddress::from_u64(10)));
     assert_eq!(parse_address(&format!("0x{}", "f".repeat(65))), None);

@@ -147,6 +147,8 @@ fn integer(field: &Value) -> Option<u128> {
         Value::U8(v) => Some(u128::from(*v)),
         Value::U64(v) => Some(u128::from(*v)),
         Value::U128(v) => Some(*v),
+        Value::U16(v) => Some(u128::from(*v)),
+        Value::U32(v) => Some(u128::from(*v)),
         _ => None,
     }
 }

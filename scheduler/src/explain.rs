@@ -217,6 +217,9 @@ fn index_text(index: &Value) -> String {
         Value::U8(n) => format!("{n}u8"),
         Value::U64(n) => n.to_string(),
         Value::U128(n) => format!("{n}u128"),
+        Value::U16(n) => format!("{n}u16"),
+        Value::U32(n) => format!("{n}u32"),
+        Value::U256(n) => format!("{n}u256"),
         Value::Bool(b) => b.to_string(),
         other => format!("{other:?}"),
     }

@@ -185,6 +185,9 @@ fn argument(u: &mut Unstructured<'_>, ty: &ResolvedType, depth: usize) -> Option
         ResolvedType::U8 => Value::U8(u.arbitrary().ok()?),
         ResolvedType::U64 => Value::U64(u.arbitrary().ok()?),
         ResolvedType::U128 => Value::U128(u.arbitrary().ok()?),
+        ResolvedType::U16 => Value::U16(u.arbitrary().ok()?),
+        ResolvedType::U32 => Value::U32(u.arbitrary().ok()?),
+        ResolvedType::U256 => Value::U256(resin_vm::U256::from_le_bytes(u.arbitrary().ok()?)),
         ResolvedType::Address => Value::Address(AccountAddress::from_u64(*u.choose(&ACCOUNTS).ok()?)),
         ResolvedType::Vector(elem) if depth < 8 => {
             let len = u.int_in_range(0..=8usize).ok()?;

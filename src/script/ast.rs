@@ -120,6 +120,9 @@ pub enum TypeRef {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
     Address,
     Signer,
     Vector(Box<TypeRef>),
@@ -131,11 +134,14 @@ pub enum IntSuffix {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Literal {
-    Int { value: u128, suffix: Option<IntSuffix> },
+    Int { value: resin_vm::U256, suffix: Option<IntSuffix> },
     Bool(bool),
     Address(AddressRef),
     Vector(Vec<Spanned<Literal>>),

@@ -29,12 +29,18 @@ fn call_with_every_kind_of_literal() {
         vec![
             Literal::Address(AddressRef::Name("bob".into())),
             Literal::Address(AddressRef::Literal(AccountAddress::from_u64(0xB0B))),
-            Literal::Int { value: 10, suffix: None },
-            Literal::Int { value: 7, suffix: Some(IntSuffix::U8) },
+            Literal::Int { value: resin_vm::U256::from(10u32), suffix: None },
+            Literal::Int { value: resin_vm::U256::from(7u32), suffix: Some(IntSuffix::U8) },
             Literal::Bool(true),
             Literal::Vector(vec![
-                Spanned::new(Literal::Int { value: 1, suffix: None }, Span { line: 1, col: 56 }),
-                Spanned::new(Literal::Int { value: 2, suffix: None }, Span { line: 1, col: 59 }),
+                Spanned::new(
+                    Literal::Int { value: resin_vm::U256::from(1u32), suffix: None },
+                    Span { line: 1, col: 56 }
+                ),
+                Spanned::new(
+                    Literal::Int { value: resin_vm::U256::from(2u32), suffix: None },
+                    Span { line: 1, col: 59 }
+                ),
             ]),
             Literal::Bytes(b"ab".to_vec()),
         ]
@@ -104,7 +110,7 @@ fn other_commands() {
         panic!()
     };
     assert_eq!((path, resource), (vec!["coin".to_string(), "value".to_string()], "Balance".to_string()));
-    assert_eq!(value.node, Literal::Int { value: 990, suffix: None });
+    assert_eq!(value.node, Literal::Int { value: resin_vm::U256::from(990u32), suffix: None });
     let CommandKind::Transfers(t) = one("transfers 1_000 between 50 accounts amount 3 seed 9 hot") else { panic!() };
     assert_eq!((t.txs, t.accounts, t.amount, t.seed, t.hot), (1000, 50, 3, 9, true));
 }
@@ -113,8 +119,9 @@ fn other_commands() {
 fn errors_carry_line_and_column() {
     assert_eq!(err("undo\n  frobnicate x"), (2, 3, "unknown command `frobnicate` (try `help`)".into()));
     assert_eq!(
-        err("call alice coin::transfer 99999999999999999999999999999999999999999"),
-        (1, 27, "`99999999999999999999999999999999999999999` is not a number (or it does not fit in u128)".into())
+        // Over u256's maximum (about 1.16e77): no parameter could take it.
+        err("call alice coin::transfer 1000000000000000000000000000000000000000000000000000000000000000000000000000000"),
+        (1, 27, "`1000000000000000000000000000000000000000000000000000000000000000000000000000000` is not a number (or it does not fit in u256)".into())
     );
     assert_eq!(err("call alice transfer").2, "expected MODULE::FUNCTION, found `transfer`");
     assert_eq!(err("block {\n  show a\n}").0, 2);
@@ -262,7 +269,10 @@ fn keyed_entries_are_named_by_anchor_and_index() {
     let CommandKind::Expect(Expectation::Missing { index, .. }) = one("expect missing alice nft::Token[7u8]") else {
         panic!()
     };
-    assert_eq!(index.map(|i| i.node), Some(Literal::Int { value: 7, suffix: Some(IntSuffix::U8) }));
+    assert_eq!(
+        index.map(|i| i.node),
+        Some(Literal::Int { value: resin_vm::U256::from(7u32), suffix: Some(IntSuffix::U8) })
+    );
     let CommandKind::Prove(r) = one("prove alice token::Allowance[bob]") else { panic!() };
     assert!(r.index.is_some());
     assert_eq!(err("show token::Allowance@alice[bob").2, "expected `]` after the index, found end of input");
@@ -280,4 +290,18 @@ fn time_and_height_set_the_block_context() {
     assert_eq!(err("time 5u8").2, "expected a block time (seconds) or +SECONDS, found `5u8`");
     assert_eq!(err("height -1").2, "expected a block height, found `-1`");
     assert_eq!(err("time 1 2").2, "unexpected `2` after `time`");
+}
+
+#[test]
+fn integers_of_every_width_parse_with_their_suffixes() {
+    use super::words::parse_int;
+    use resin_vm::U256;
+    assert_eq!(parse_int("65535u16"), Some((U256::from(65_535u32), Some(IntSuffix::U16))));
+    assert_eq!(parse_int("0xffff_ffffu32"), Some((U256::from(u32::MAX), Some(IntSuffix::U32))));
+    let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    assert_eq!(parse_int(&format!("{max}u256")), Some((U256::MAX, Some(IntSuffix::U256))));
+    assert_eq!(parse_int(max), Some((U256::MAX, None)));
+    // One more than u256's maximum, or not a number at all.
+    assert_eq!(parse_int(&format!("{max}0")), None);
+    assert_eq!(parse_int("12abc"), None);
 }

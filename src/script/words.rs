@@ -82,25 +82,26 @@ fn is_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `1_000`, `0xff`, `7u8`, `3u128`.
-pub fn parse_int(w: &str) -> Option<(u128, Option<IntSuffix>)> {
-    let (digits, suffix) = if let Some(d) = w.strip_suffix("u128") {
-        (d, Some(IntSuffix::U128))
-    } else if let Some(d) = w.strip_suffix("u64") {
-        (d, Some(IntSuffix::U64))
-    } else if let Some(d) = w.strip_suffix("u8") {
-        (d, Some(IntSuffix::U8))
-    } else {
-        (w, None)
-    };
+/// `1_000`, `0xff`, `7u8`, `9u16`, `3u128`, `2u256`: any value up to
+/// u256's maximum; whether it fits the parameter is checked where the type
+/// is known.
+pub fn parse_int(w: &str) -> Option<(resin_vm::U256, Option<IntSuffix>)> {
+    const SUFFIXES: [(&str, IntSuffix); 6] = [
+        ("u128", IntSuffix::U128),
+        ("u256", IntSuffix::U256),
+        ("u64", IntSuffix::U64),
+        ("u32", IntSuffix::U32),
+        ("u16", IntSuffix::U16),
+        ("u8", IntSuffix::U8),
+    ];
+    let (digits, suffix) = SUFFIXES
+        .iter()
+        .find_map(|(text, suffix)| w.strip_suffix(text).map(|d| (d, Some(*suffix))))
+        .unwrap_or((w, None));
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    let value = if let Some(hex) = clean.strip_prefix("0x") {
-        u128::from_str_radix(hex, 16).ok()?
-    } else {
-        if !clean.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        clean.parse().ok()?
+    let value = match clean.strip_prefix("0x") {
+        Some(hex) => resin_vm::U256::from_str_radix(hex, 16)?,
+        None => resin_vm::U256::from_str_radix(&clean, 10)?,
     };
     Some((value, suffix))
 }
@@ -117,7 +118,7 @@ pub(super) fn word_literal(w: &str, span: Span) -> Result<Literal, ScriptError> 
     if w.starts_with(|c: char| c.is_ascii_digit()) {
         return match parse_int(w) {
             Some((value, suffix)) => Ok(Literal::Int { value, suffix }),
-            None => Err(ScriptError::at(span, format!("`{w}` is not a number (or it does not fit in u128)"))),
+            None => Err(ScriptError::at(span, format!("`{w}` is not a number (or it does not fit in u256)"))),
         };
     }
     address_ref(w, span).map(Literal::Address)

@@ -72,6 +72,9 @@ impl Session {
             TypeRef::U8 => TypeTag::U8,
             TypeRef::U64 => TypeTag::U64,
             TypeRef::U128 => TypeTag::U128,
+            TypeRef::U16 => TypeTag::U16,
+            TypeRef::U32 => TypeTag::U32,
+            TypeRef::U256 => TypeTag::U256,
             TypeRef::Address => TypeTag::Address,
             TypeRef::Signer => TypeTag::Signer,
             TypeRef::Vector(elem) => TypeTag::Vector(Box::new(self.resolve_type(elem, span, origin)?)),
@@ -154,20 +157,36 @@ impl Session {
         let mismatch =
             |what: &str| origin.error(lit.span, format!("expected a `{}` argument, found {what}", self.type_name(ty)));
         match (&lit.node, ty) {
-            (Literal::Int { value, suffix }, ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128) => {
+            (
+                Literal::Int { value, suffix },
+                ResolvedType::U8
+                | ResolvedType::U16
+                | ResolvedType::U32
+                | ResolvedType::U64
+                | ResolvedType::U128
+                | ResolvedType::U256,
+            ) => {
                 let wanted = match ty {
                     ResolvedType::U8 => IntSuffix::U8,
+                    ResolvedType::U16 => IntSuffix::U16,
+                    ResolvedType::U32 => IntSuffix::U32,
                     ResolvedType::U64 => IntSuffix::U64,
+                    ResolvedType::U256 => IntSuffix::U256,
                     _ => IntSuffix::U128,
                 };
                 if suffix.is_some_and(|s| s != wanted) {
                     return Err(mismatch("an integer with another suffix"));
                 }
                 let too_big = || origin.error(lit.span, format!("{value} does not fit in `{}`", self.type_name(ty)));
+                // Every type but u256 takes what fits a u128 first.
+                let narrow = || u128::try_from(*value).map_err(|_| too_big());
                 Ok(match wanted {
-                    IntSuffix::U8 => Value::U8(u8::try_from(*value).map_err(|_| too_big())?),
-                    IntSuffix::U64 => Value::U64(u64::try_from(*value).map_err(|_| too_big())?),
-                    IntSuffix::U128 => Value::U128(*value),
+                    IntSuffix::U8 => Value::U8(u8::try_from(narrow()?).map_err(|_| too_big())?),
+                    IntSuffix::U16 => Value::U16(u16::try_from(narrow()?).map_err(|_| too_big())?),
+                    IntSuffix::U32 => Value::U32(u32::try_from(narrow()?).map_err(|_| too_big())?),
+                    IntSuffix::U64 => Value::U64(u64::try_from(narrow()?).map_err(|_| too_big())?),
+                    IntSuffix::U128 => Value::U128(narrow()?),
+                    IntSuffix::U256 => Value::U256(*value),
                 })
             }
             (Literal::Bool(b), ResolvedType::Bool) => Ok(Value::Bool(*b)),
@@ -243,6 +262,9 @@ pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddres
         }
         Value::U8(n) => format!("{n}u8"),
         Value::U128(n) => format!("{n}u128"),
+        Value::U16(n) => format!("{n}u16"),
+        Value::U32(n) => format!("{n}u32"),
+        Value::U256(n) => format!("{n}u256"),
         Value::U64(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Signer(a) => format!("signer @{a}"),

@@ -82,7 +82,10 @@ impl Session {
                 match suffix {
                     Some(IntSuffix::U8) => Value::U8(u8::try_from(*value).map_err(|_| too_big("u8"))?),
                     None | Some(IntSuffix::U64) => Value::U64(u64::try_from(*value).map_err(|_| too_big("u64"))?),
-                    Some(IntSuffix::U128) => Value::U128(*value),
+                    Some(IntSuffix::U128) => Value::U128(u128::try_from(*value).map_err(|_| too_big("u128"))?),
+                    Some(IntSuffix::U16) => Value::U16(u16::try_from(*value).map_err(|_| too_big("u16"))?),
+                    Some(IntSuffix::U32) => Value::U32(u32::try_from(*value).map_err(|_| too_big("u32"))?),
+                    Some(IntSuffix::U256) => Value::U256(*value),
                 }
             }
             Literal::Bool(b) => Value::Bool(*b),
@@ -181,6 +184,9 @@ fn value_kind(v: &Value) -> String {
         Value::U8(_) => "u8".into(),
         Value::U64(_) => "u64".into(),
         Value::U128(_) => "u128".into(),
+        Value::U16(_) => "u16".into(),
+        Value::U32(_) => "u32".into(),
+        Value::U256(_) => "u256".into(),
         Value::Bool(_) => "bool".into(),
         Value::Address(_) => "address".into(),
         other => format!("{:?}", std::mem::discriminant(other)),

@@ -7,6 +7,7 @@ mod common;
 mod generics;
 mod hostile;
 mod hostile_state;
+mod integers;
 mod prove;
 mod repl;
 mod run;

@@ -338,6 +338,12 @@ fn the_tour_runs_every_opcode() {
         vec![Event { module: id("tour"), name: "E".into(), value: Value::Struct(vec![Value::U64(2)]) }]
     );
     assert_eq!(call(&world, "tour", "generics", vec![]), Ok(vec![Value::U64(4), Value::U64(4)]));
+    // u256::MAX ^ 7: the low three bits cleared.
+    let wide = "115792089237316195423570985008687907853269984665640564039457584007913129639928".parse().unwrap();
+    assert_eq!(
+        call(&world, "tour", "wide", vec![]),
+        Ok(vec![Value::U16(u16::MAX), Value::U32(u32::MAX), Value::U256(wide)])
+    );
     let receipt = world.execute(&call_tx("tour", "generic_globals", vec![]));
     assert_eq!(receipt.status, Status::Success);
     assert!(receipt.write_set.0.is_empty(), "GR<u64> was created and removed again");

@@ -1,13 +1,13 @@
 //! Statements, expressions, patterns and literals (re-exported by [`crate::ast`]).
 
-use super::{AccountAddress, Ident, IntType, Path, Span, Type};
+use super::{AccountAddress, Ident, IntType, Path, Span, Type, U256};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Literal {
     Bool(bool),
     /// `value` fits the suffix (or `u64` when there is none).
     Int {
-        value: u128,
+        value: U256,
         suffix: Option<IntType>,
     },
     /// `@0x1`

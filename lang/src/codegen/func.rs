@@ -267,6 +267,9 @@ impl FunctionGen<'_, '_> {
                     IntType::U8 => Instr::CastU8,
                     IntType::U64 => Instr::CastU64,
                     IntType::U128 => Instr::CastU128,
+                    IntType::U16 => Instr::CastU16,
+                    IntType::U32 => Instr::CastU32,
+                    IntType::U256 => Instr::CastU256,
                 };
                 return self.unary(expr, instr);
             }

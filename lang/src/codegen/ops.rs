@@ -12,16 +12,29 @@ use crate::typeck::ty::Ty;
 
 impl FunctionGen<'_, '_> {
     pub(super) fn value(&mut self, value: &Value) -> Result<(), CodegenError> {
+        // The type checker keeps every literal in its type's range.
+        let narrow = |n: &crate::ast::U256, what| u128::try_from(*n).ok().ok_or(CodegenError::Internal(what));
         let instr = match value {
             Value::Bool(true) => Instr::LdTrue,
             Value::Bool(false) => Instr::LdFalse,
-            Value::Int(n, IntType::U8) => {
-                Instr::LdU8(u8::try_from(*n).map_err(|_| CodegenError::Internal("u8 literal out of range"))?)
-            }
-            Value::Int(n, IntType::U64) => {
-                Instr::LdU64(u64::try_from(*n).map_err(|_| CodegenError::Internal("u64 literal out of range"))?)
-            }
-            Value::Int(n, IntType::U128) => Instr::LdU128(*n),
+            Value::Int(n, IntType::U8) => Instr::LdU8(
+                u8::try_from(narrow(n, "u8 literal out of range")?)
+                    .map_err(|_| CodegenError::Internal("u8 literal out of range"))?,
+            ),
+            Value::Int(n, IntType::U16) => Instr::LdU16(
+                u16::try_from(narrow(n, "u16 literal out of range")?)
+                    .map_err(|_| CodegenError::Internal("u16 literal out of range"))?,
+            ),
+            Value::Int(n, IntType::U32) => Instr::LdU32(
+                u32::try_from(narrow(n, "u32 literal out of range")?)
+                    .map_err(|_| CodegenError::Internal("u32 literal out of range"))?,
+            ),
+            Value::Int(n, IntType::U64) => Instr::LdU64(
+                u64::try_from(narrow(n, "u64 literal out of range")?)
+                    .map_err(|_| CodegenError::Internal("u64 literal out of range"))?,
+            ),
+            Value::Int(n, IntType::U128) => Instr::LdU128(narrow(n, "u128 literal out of range")?),
+            Value::Int(n, IntType::U256) => Instr::LdU256(*n),
             Value::Address(a) => Instr::LdConst(self.address_constant(*a)?),
             Value::Bytes(bytes) => {
                 let value = ConstValue::Vector(bytes.iter().map(|b| ConstValue::U8(*b)).collect());

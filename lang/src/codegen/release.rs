@@ -105,6 +105,9 @@ fn aborts_with_a_constant(block: &[Instr]) -> bool {
             Instr::LdU8(_)
                 | Instr::LdU64(_)
                 | Instr::LdU128(_)
+                | Instr::LdU16(_)
+                | Instr::LdU32(_)
+                | Instr::LdU256(_)
                 | Instr::LdTrue
                 | Instr::LdFalse
                 | Instr::LdConst(_)

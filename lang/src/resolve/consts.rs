@@ -11,7 +11,8 @@ use crate::typeck::ty::Ty;
 /// Whether values of `ty` can be constants: primitives and vectors of them.
 pub fn is_constant_type(ty: &Ty) -> bool {
     match ty {
-        Ty::Bool | Ty::U8 | Ty::U64 | Ty::U128 | Ty::Address => true,
+        Ty::Bool | Ty::Address => true,
+        int if int.is_integer() => true,
         Ty::Vector(inner) => is_constant_type(inner),
         _ => false,
     }
@@ -46,6 +47,9 @@ fn mismatch(span: Span, expected: &Ty, found: &str) -> Diagnostic {
         Ty::U8 => "u8".to_string(),
         Ty::U64 => "u64".to_string(),
         Ty::U128 => "u128".to_string(),
+        Ty::U16 => "u16".to_string(),
+        Ty::U32 => "u32".to_string(),
+        Ty::U256 => "u256".to_string(),
         Ty::Address => "address".to_string(),
         _ => "a vector".to_string(),
     };
@@ -67,10 +71,15 @@ fn value(expr: &Expr, ty: &Ty) -> Result<ConstValue, Diagnostic> {
             if *value > int.max() {
                 return Err(out_of_range(expr.span, *value, int.as_str(), int.max()));
             }
+            // In range (checked above), so each narrowing is exact.
+            let narrow = u128::try_from(*value).unwrap_or(u128::MAX);
             Ok(match int {
-                crate::ast::IntType::U8 => ConstValue::U8(*value as u8),
-                crate::ast::IntType::U64 => ConstValue::U64(*value as u64),
-                crate::ast::IntType::U128 => ConstValue::U128(*value),
+                crate::ast::IntType::U8 => ConstValue::U8(narrow as u8),
+                crate::ast::IntType::U16 => ConstValue::U16(narrow as u16),
+                crate::ast::IntType::U32 => ConstValue::U32(narrow as u32),
+                crate::ast::IntType::U64 => ConstValue::U64(narrow as u64),
+                crate::ast::IntType::U128 => ConstValue::U128(narrow),
+                crate::ast::IntType::U256 => ConstValue::U256(*value),
             })
         }
         (ExprKind::Literal(Literal::Bytes { bytes, .. }), Ty::Vector(inner)) if **inner == Ty::U8 => {
@@ -96,7 +105,7 @@ fn value(expr: &Expr, ty: &Ty) -> Result<ConstValue, Diagnostic> {
 }
 
 /// An integer literal that does not fit the type its context gives it.
-pub fn out_of_range(span: Span, value: u128, ty: &str, max: u128) -> Diagnostic {
+pub fn out_of_range(span: Span, value: crate::ast::U256, ty: &str, max: crate::ast::U256) -> Diagnostic {
     Diagnostic::new(Code::LiteralOutOfRange, span, format!("integer literal `{value}` does not fit in `{ty}`"))
         .with_label_message(format!("`{ty}` holds values up to {max}"))
 }

@@ -344,16 +344,20 @@ impl FunChecker<'_> {
         let problem = match info.fields.as_slice() {
             [field] => {
                 let ty = field.ty.subst(args);
-                if ty.is_integer() || ty.is_absorbing() {
+                // Not u256: the VM carries a counter's adds as a u128 delta.
+                if (ty.is_integer() && ty != Ty::U256) || ty.is_absorbing() {
                     return ty;
                 }
-                format!("its field `{}` has type `{}`, not an unsigned integer", field.name, self.show(&ty))
+                let what = if ty == Ty::U256 { "too wide for a counter" } else { "not an unsigned integer" };
+                format!("its field `{}` has type `{}`, {what}", field.name, self.show(&ty))
             }
             fields => format!("it has {} fields, not one", fields.len()),
         };
         let mut diag = Diagnostic::new(Code::NotACounter, span, format!("`{shown}` is not a counter: {problem}"))
             .with_label_message("`counter_add` needs a counter")
-            .with_note("a counter is a `key` struct with exactly one field, of type `u8`, `u64` or `u128`");
+            .with_note(
+                "a counter is a `key` struct with exactly one field, of type `u8`, `u16`, `u32`, `u64` or `u128`",
+            );
         if let Some(decl) = info.span {
             diag = diag.with_secondary(decl, "declared here");
         }

@@ -168,9 +168,15 @@ impl FunChecker<'_> {
                 self.mk(TExpKind::Value(Value::Bytes(bytes.clone())), Ty::Vector(Box::new(Ty::U8)), span)
             }
             Literal::Int { value, suffix } => {
-                let int = suffix.or_else(|| hint.and_then(Ty::as_int)).unwrap_or(IntType::U64);
+                let expected = suffix.or_else(|| hint.and_then(Ty::as_int));
+                let int = expected.unwrap_or(IntType::U64);
                 if *value > int.max() {
-                    self.error(out_of_range(span, *value, int.as_str(), int.max()));
+                    let diag = out_of_range(span, *value, int.as_str(), int.max());
+                    // Nothing asked for u64: a suffix picks a wider type.
+                    self.error(match expected {
+                        None => diag.with_hint("add a `u128` or `u256` suffix for larger values"),
+                        Some(_) => diag,
+                    });
                 }
                 self.mk(TExpKind::Value(Value::Int(*value, int)), Ty::int(int), span)
             }

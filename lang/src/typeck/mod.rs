@@ -310,7 +310,7 @@ fn check_entry(
 
 fn is_plain_data(ty: &Ty) -> bool {
     match ty {
-        Ty::Bool | Ty::U8 | Ty::U64 | Ty::U128 | Ty::Address => true,
+        Ty::Bool | Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 | Ty::U128 | Ty::U256 | Ty::Address => true,
         Ty::Vector(inner) => is_plain_data(inner),
         _ => false,
     }

@@ -193,7 +193,7 @@ impl TExp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Bool(bool),
-    Int(u128, IntType),
+    Int(crate::ast::U256, IntType),
     Address(AccountAddress),
     Bytes(Vec<u8>),
 }

@@ -43,6 +43,10 @@ pub enum Ty {
     Address,
     Signer,
     Vector(Box<Ty>),
+    // After the older variants, so the derived order of those stays.
+    U16,
+    U32,
+    U256,
     /// A struct with its type arguments (empty for a non-generic struct).
     Struct(StructId, Vec<Ty>),
     /// A type parameter of the enclosing function (or, in a field type, struct).
@@ -66,6 +70,9 @@ impl Ty {
             IntType::U8 => Ty::U8,
             IntType::U64 => Ty::U64,
             IntType::U128 => Ty::U128,
+            IntType::U16 => Ty::U16,
+            IntType::U32 => Ty::U32,
+            IntType::U256 => Ty::U256,
         }
     }
 
@@ -74,6 +81,9 @@ impl Ty {
             Ty::U8 => Some(IntType::U8),
             Ty::U64 => Some(IntType::U64),
             Ty::U128 => Some(IntType::U128),
+            Ty::U16 => Some(IntType::U16),
+            Ty::U32 => Some(IntType::U32),
+            Ty::U256 => Some(IntType::U256),
             _ => None,
         }
     }
@@ -117,7 +127,7 @@ impl Ty {
     /// Never and Error have every ability so they cause no follow-up errors.
     pub fn abilities(&self, env: &Env) -> Abilities {
         match self {
-            Ty::Bool | Ty::U8 | Ty::U64 | Ty::U128 | Ty::Address => Abilities::PRIMITIVE,
+            Ty::Bool | Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 | Ty::U128 | Ty::U256 | Ty::Address => Abilities::PRIMITIVE,
             Ty::Signer => Abilities::DROP,
             Ty::Ref(_) | Ty::MutRef(_) => Abilities::COPY.union(Abilities::DROP),
             Ty::Vector(inner) => inner.abilities(env).intersect(Abilities::PRIMITIVE),
@@ -189,6 +199,9 @@ impl Ty {
             Ty::U8 => "u8".into(),
             Ty::U64 => "u64".into(),
             Ty::U128 => "u128".into(),
+            Ty::U16 => "u16".into(),
+            Ty::U32 => "u32".into(),
+            Ty::U256 => "u256".into(),
             Ty::Address => "address".into(),
             Ty::Signer => "signer".into(),
             Ty::Vector(inner) => format!("vector<{}>", inner.display(env, current)),

@@ -123,7 +123,7 @@ pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
 }
 
 fn int_type() -> impl Strategy<Value = IntType> {
-    prop::sample::select(&[IntType::U8, IntType::U64, IntType::U128][..])
+    prop::sample::select(&[IntType::U8, IntType::U16, IntType::U32, IntType::U64, IntType::U128, IntType::U256][..])
 }
 
 fn literal() -> impl Strategy<Value = Literal> {
@@ -131,10 +131,13 @@ fn literal() -> impl Strategy<Value = Literal> {
         any::<bool>().prop_map(Literal::Bool),
         (any::<u64>(), prop::option::of(int_type())).prop_map(|(v, suffix)| {
             let value = match suffix {
-                Some(t) => v as u128 % (t.max().min(u64::MAX as u128) + 1),
+                Some(t) => {
+                    let max = u128::try_from(t.max()).unwrap_or(u128::MAX).min(u64::MAX as u128);
+                    v as u128 % (max + 1)
+                }
                 None => v as u128,
             };
-            Literal::Int { value, suffix }
+            Literal::Int { value: value.into(), suffix }
         }),
         any::<u64>().prop_map(|a| Literal::Address(AccountAddress::from_u64(a))),
         (prop::collection::vec(any::<u8>(), 0..6), any::<bool>())

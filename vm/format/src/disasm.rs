@@ -137,7 +137,8 @@ fn ident(name: &str) -> String {
 }
 
 /// Words that the type grammar reads as itself, not as a struct name.
-const TYPE_WORDS: [&str; 8] = ["bool", "u8", "u64", "u128", "address", "signer", "vector", "mut"];
+const TYPE_WORDS: [&str; 11] =
+    ["bool", "u8", "u16", "u32", "u64", "u128", "u256", "address", "signer", "vector", "mut"];
 
 fn const_value(value: &ConstValue, ty: Option<&Type>, depth: usize) -> String {
     let suffixed = |text: String, suffix: &str, matches: bool| if matches { text } else { text + suffix };
@@ -146,6 +147,9 @@ fn const_value(value: &ConstValue, ty: Option<&Type>, depth: usize) -> String {
         ConstValue::U8(n) => suffixed(n.to_string(), "u8", ty == Some(&Type::U8)),
         ConstValue::U64(n) => suffixed(n.to_string(), "u64", ty == Some(&Type::U64)),
         ConstValue::U128(n) => suffixed(n.to_string(), "u128", ty == Some(&Type::U128)),
+        ConstValue::U16(n) => suffixed(n.to_string(), "u16", ty == Some(&Type::U16)),
+        ConstValue::U32(n) => suffixed(n.to_string(), "u32", ty == Some(&Type::U32)),
+        ConstValue::U256(n) => suffixed(n.to_string(), "u256", ty == Some(&Type::U256)),
         ConstValue::Address(a) => format!("@{a}"),
         ConstValue::Vector(_) if depth >= MAX_CONST_DEPTH => "[..]?".to_string(),
         ConstValue::Vector(items) => {
@@ -377,6 +381,9 @@ impl<'a> Names<'a> {
             Type::U8 => "u8".to_string(),
             Type::U64 => "u64".to_string(),
             Type::U128 => "u128".to_string(),
+            Type::U16 => "u16".to_string(),
+            Type::U32 => "u32".to_string(),
+            Type::U256 => "u256".to_string(),
             Type::Address => "address".to_string(),
             Type::Signer => "signer".to_string(),
             Type::Vector(inner) => format!("vector<{}>", self.ty_at(inner, scope, depth + 1)),
@@ -558,6 +565,10 @@ impl<'a> Names<'a> {
     }
 
     fn instr(&self, def: &FunctionDef, instr: &Instr) -> String {
+        // The one immediate wider than a raw operand number.
+        if let Instr::LdU256(value) = instr {
+            return format!("{} {value}", instr.info().mnemonic);
+        }
         let operands: Vec<String> = operand_kinds(instr)
             .iter()
             .zip(instr.operands())
@@ -605,7 +616,12 @@ impl<'a> Names<'a> {
                 Some(ty) if self.signature_inline(index) => self.ty_in(ty, Some(fun_scope(self.m, def))),
                 _ => raw(self.m.signatures.len()),
             },
-            OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => value.to_string(),
+            OperandKind::U8
+            | OperandKind::U16
+            | OperandKind::U32
+            | OperandKind::U64
+            | OperandKind::U128
+            | OperandKind::U256 => value.to_string(),
             OperandKind::StructInst => self.struct_inst_operand(def, index),
             OperandKind::FunctionInst => match self.m.function_instantiations.get(index) {
                 Some(_) => self

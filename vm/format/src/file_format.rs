@@ -11,6 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use crate::opcodes::Instr;
+pub use crate::u256::U256;
 
 /// A 32-byte account address. Printed in Move's short form (`0x1`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
@@ -197,6 +198,11 @@ pub enum Type {
     TypeParam(u16),
     /// A generic struct applied to type arguments, one per type parameter of its handle.
     StructInst(StructHandleIdx, Vec<Type>),
+    // The integers added after the first formats, last so that the derived
+    // order of the older variants stays what it was.
+    U16,
+    U32,
+    U256,
 }
 
 impl Type {
@@ -204,7 +210,7 @@ impl Type {
         matches!(self, Type::Ref(_) | Type::MutRef(_))
     }
     pub fn is_integer(&self) -> bool {
-        matches!(self, Type::U8 | Type::U64 | Type::U128)
+        matches!(self, Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::U128 | Type::U256)
     }
 
     /// The type with every `TypeParam(i)` replaced by `args[i]`; a parameter
@@ -218,9 +224,16 @@ impl Type {
             Type::Ref(inner) => Type::Ref(Box::new(inner.substitute(args))),
             Type::MutRef(inner) => Type::MutRef(Box::new(inner.substitute(args))),
             Type::StructInst(idx, inner) => Type::StructInst(*idx, inner.iter().map(|t| t.substitute(args)).collect()),
-            Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address | Type::Signer | Type::Struct(_) => {
-                self.clone()
-            }
+            Type::Bool
+            | Type::U8
+            | Type::U16
+            | Type::U32
+            | Type::U64
+            | Type::U128
+            | Type::U256
+            | Type::Address
+            | Type::Signer
+            | Type::Struct(_) => self.clone(),
         }
     }
 
@@ -448,6 +461,9 @@ pub enum ConstValue {
     U128(u128),
     Address(AccountAddress),
     Vector(Vec<ConstValue>),
+    U16(u16),
+    U32(u32),
+    U256(U256),
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]

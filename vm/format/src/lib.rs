@@ -13,5 +13,7 @@ pub mod escape;
 pub mod file_format;
 pub mod opcodes;
 pub mod text;
+pub mod u256;
 
 pub use file_format::*;
+pub use u256::U256;

@@ -10,6 +10,7 @@ use crate::file_format::{
     CodeOffset, ConstIdx, FieldInstRef, FieldRef, FunctionHandleIdx, FunctionInstIdx, LocalIdx, SignatureIdx,
     StructDefIdx, StructInstIdx,
 };
+use crate::u256::U256;
 
 /// Static facts about one opcode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +48,17 @@ macro_rules! int_operand {
         }
     )*};
 }
-int_operand!(u8, u16, u64, u128);
+int_operand!(u8, u16, u32, u64, u128);
+
+/// `ld_u256`'s immediate: 32 bytes, little-endian, like the other integers.
+impl Operand for U256 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn decode(bytes: &[u8], pos: &mut usize) -> Option<Self> {
+        take(bytes, pos).map(U256::from_le_bytes)
+    }
+}
 
 macro_rules! newtype_operand {
     ($($ty:ident($inner:ty)),*) => {$(
@@ -182,6 +193,11 @@ macro_rules! operand_value {
 operand_value!(
     u8 => |v| u128::from(*v),
     u16 => |v| u128::from(*v),
+    u32 => |v| u128::from(*v),
+    // The one operand wider than the raw number: its low 128 bits. The
+    // assembler and disassembler take `ld_u256`'s value from the
+    // instruction itself (`Instr::LdU256`), never from this number.
+    U256 => |v| u128::from_le_bytes(v.to_le_bytes()[..16].try_into().unwrap_or_default()),
     u64 => |v| u128::from(*v),
     u128 => |v| *v,
     CodeOffset => |v| u128::from(v.0),
@@ -371,6 +387,16 @@ opcodes! {
     0x6C ObjectAddress => "object_address", "..., address, vector<u8> -> ..., address", gas 8;
     /// A signer for that address.
     0x6D ObjectSigner => "object_signer", "..., address, vector<u8> -> ..., signer", gas 8;
+    // The integers Move has beside u8, u64 and u128. Arithmetic, comparison
+    // and shifts are the same instructions for every integer width.
+    0x70 LdU16(value: u16) => "ld_u16", "... -> ..., u16", gas 1;
+    0x71 LdU32(value: u32) => "ld_u32", "... -> ..., u32", gas 1;
+    /// The immediate is 32 bytes, little-endian.
+    0x72 LdU256(value: U256) => "ld_u256", "... -> ..., u256", gas 1;
+    /// A value out of range aborts.
+    0x73 CastU16 => "cast_u16", "..., int -> ..., u16", gas 1;
+    0x74 CastU32 => "cast_u32", "..., int -> ..., u32", gas 1;
+    0x75 CastU256 => "cast_u256", "..., int -> ..., u256", gas 1;
 }
 
 impl Instr {

@@ -228,6 +228,49 @@ fn the_wire_layout_is_pinned() {
     assert_eq!(body, expected);
 }
 
+/// u16, u32 and u256 came after version 3 was fixed: their type tags
+/// (0x0D-0x0F), constant tokens and opcodes (0x70-0x75) extend the space
+/// without changing a byte of what the earlier kinds encode to, so the
+/// version stays 3 and every older module decodes as before (the test above
+/// and the two below pin that).
+#[test]
+fn the_wider_integers_are_pinned_and_round_trip() {
+    let text = "module 0x1::m\nconst A: u16 = 65535\nconst B: u32 = 7\nconst C: u256 = 0x0102u256\nfun f(a: u16, b: u32, c: u256): u256 {\n  ld_u16 65535\n  ld_u32 4294967295\n  ld_u256 115792089237316195423570985008687907853269984665640564039457584007913129639935\n  cast_u16\n  cast_u32\n  cast_u256\n  ret\n}";
+    let m = assemble(text).unwrap();
+    let bytes = encode_module(&m);
+    let body = hex::encode(&bytes[HEADER_LEN..]);
+    // function handle: f, params [u16, u32, u256], returns [u256]
+    // (each type is length-prefixed)
+    assert!(body.contains("0001660003010d010e010f01010f"), "{body}");
+    // constants: each a type and a token list; u16 65535 (token 6, a varint),
+    // u32 7 (token 7, a varint), u256 0x0102 (token 8, 32 bytes little-endian)
+    let c = format!("03010d0106ffff03010e010707010f01080201{}", "00".repeat(30));
+    assert!(body.contains(&c), "{body}");
+    // code: ld_u16, ld_u32, ld_u256 (32 bytes of 0xff, fixed width like every
+    // immediate), the three casts, ret
+    let code = format!("70ffff71ffffffff72{}73747502", "ff".repeat(32));
+    assert!(body.contains(&code), "{body}");
+    assert_eq!(decode_module(&bytes), Ok(m.clone()));
+    let disasm = disassemble(&m);
+    for line in ["const C0: u16 = 65535", "const C2: u256 = 258", "fun f(u16, u32, u256): u256", "ld_u256 1157920892"] {
+        assert!(disasm.contains(line), "{line} in\n{disasm}");
+    }
+    assert_eq!(assemble(&disasm), Ok(m));
+    // Out of range per type, in constants and immediates.
+    for bad in [
+        "const A: u16 = 65536",
+        "const A: u32 = 4294967296",
+        "const A: u256 = 115792089237316195423570985008687907853269984665640564039457584007913129639936",
+        "const A: u8 = 115792089237316195423570985008687907853269984665640564039457584007913129639936",
+        "fun f() {\n  ld_u16 65536\n  ret\n}",
+        "fun f() {\n  ld_u256 0x1_0000000000000000000000000000000000000000000000000000000000000000\n  ret\n}",
+        "fun f() {\n  ld_u256 7u16\n  ret\n}",
+    ] {
+        let err = assemble(&format!("module 0x1::m\n{bad}")).unwrap_err().to_string();
+        assert!(err.contains("does not fit") || err.contains("too large"), "{bad}: {err}");
+    }
+}
+
 /// The same module as version 2 wrote it, before keyed accesses and
 /// friends: still read, so that state files holding version-2 modules keep
 /// loading.
@@ -353,7 +396,7 @@ fn decode_errors_name_what_and_where() {
     let very_deep = with_signature_bytes(&vec![0x08; 200_000]);
     assert!(matches!(decode_module(&very_deep), Err(DecodeError::BadType { .. })));
     assert!(
-        matches!(decode_module(&with_signature_bytes(&[0x0D])), Err(DecodeError::BadType { reason, .. }) if reason == "unknown type tag 0x0d")
+        matches!(decode_module(&with_signature_bytes(&[0x10])), Err(DecodeError::BadType { reason, .. }) if reason == "unknown type tag 0x10")
     );
 
     // A length prefix far beyond the input fails without reserving memory for it.

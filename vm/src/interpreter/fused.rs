@@ -153,6 +153,9 @@ impl<V: StateView + ?Sized, const PREPAID: bool> Ctx<'_, '_, V, PREPAID> {
             Slot::Val(Value::U64(v)) => Int::U64(*v),
             Slot::Val(Value::U8(v)) => Int::U8(*v),
             Slot::Val(Value::U128(v)) => Int::U128(*v),
+            Slot::Val(Value::U16(v)) => Int::U16(*v),
+            Slot::Val(Value::U32(v)) => Int::U32(*v),
+            Slot::Val(Value::U256(v)) => Int::U256(*v),
             Slot::Empty => return Err((dangling(), at)),
             // Only integers reach here in verified code.
             _ => return Err((invariant(), at)),
@@ -308,6 +311,9 @@ fn int_of(value: &Value) -> Option<Int> {
         Value::U64(v) => Some(Int::U64(v)),
         Value::U8(v) => Some(Int::U8(v)),
         Value::U128(v) => Some(Int::U128(v)),
+        Value::U16(v) => Some(Int::U16(v)),
+        Value::U32(v) => Some(Int::U32(v)),
+        Value::U256(v) => Some(Int::U256(v)),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@ use crate::gas::{self, GasMeter};
 use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
 use crate::transaction::{BlockContext, Event, Location};
 use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
+use resin_format::U256;
 use resin_state::keys::{derive_keyed_address, object_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
@@ -278,6 +279,12 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                     Some(&v) => self.stack.load(Value::U128(v)),
                     None => Err(invariant()),
                 },
+                Op::LdU16(v) => self.stack.load(Value::U16(v)),
+                Op::LdU32(v) => self.stack.load(Value::U32(v)),
+                Op::LdU256(i) => match (code.wide.get(i as usize), code.wide.get(i as usize + 1)) {
+                    (Some(&low), Some(&high)) => self.stack.load(Value::U256(U256::from_halves(low, high))),
+                    _ => Err(invariant()),
+                },
                 Op::LdTrue => self.stack.load(Value::Bool(true)),
                 Op::LdFalse => self.stack.load(Value::Bool(false)),
                 Op::LdConst(idx) => locals::ld_const(&mut self.stack, &mut self.gas, cur.module, ConstIdx(idx)),
@@ -325,6 +332,9 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::CastU8 => arithmetic::cast_u8(&mut self.stack),
                 Op::CastU64 => arithmetic::cast_u64(&mut self.stack),
                 Op::CastU128 => arithmetic::cast_u128(&mut self.stack),
+                Op::CastU16 => arithmetic::cast_u16(&mut self.stack),
+                Op::CastU32 => arithmetic::cast_u32(&mut self.stack),
+                Op::CastU256 => arithmetic::cast_u256(&mut self.stack),
                 Op::Eq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, true),
                 Op::Neq => references::equals(&mut self.stack, &self.locals, &self.globals, &mut self.gas, false),
 
@@ -533,6 +543,10 @@ fn counter_amount(value: Value) -> Result<u128, Fault> {
         Value::U8(v) => Ok(u128::from(v)),
         Value::U64(v) => Ok(u128::from(v)),
         Value::U128(v) => Ok(v),
+        Value::U16(v) => Ok(u128::from(v)),
+        Value::U32(v) => Ok(u128::from(v)),
+        // Never a u256: the verifier keeps u256 out of counters (a write
+        // set's delta is a u128).
         _ => Err(invariant()),
     }
 }

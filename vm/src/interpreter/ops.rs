@@ -133,6 +133,12 @@ pub(crate) enum Op {
     LdU64(u64),
     /// An index into [`Compiled::wide`].
     LdU128(u32),
+    LdU16(u16),
+    LdU32(u32),
+    /// An index into [`Compiled::wide`]: the low 128 bits there, the high
+    /// ones at the next index (so a `u256` needs no table of its own and
+    /// the op stays sixteen bytes).
+    LdU256(u32),
     LdTrue,
     LdFalse,
     LdConst(u16),
@@ -171,6 +177,9 @@ pub(crate) enum Op {
     CastU8,
     CastU64,
     CastU128,
+    CastU16,
+    CastU32,
+    CastU256,
     Abort,
     Nop,
     Exists(u16),
@@ -440,6 +449,16 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::CastU8 => Op::CastU8,
         Instr::CastU64 => Op::CastU64,
         Instr::CastU128 => Op::CastU128,
+        Instr::LdU16(v) => Op::LdU16(v),
+        Instr::LdU32(v) => Op::LdU32(v),
+        Instr::LdU256(v) => {
+            let (low, high) = v.halves();
+            wide.extend([low, high]);
+            Op::LdU256(u32::try_from(wide.len() - 2).unwrap_or(u32::MAX))
+        }
+        Instr::CastU16 => Op::CastU16,
+        Instr::CastU32 => Op::CastU32,
+        Instr::CastU256 => Op::CastU256,
         Instr::Abort => Op::Abort,
         Instr::Nop => Op::Nop,
         Instr::CallGeneric(f) => Op::CallGeneric(slot(calls, f.0)),

@@ -265,6 +265,9 @@ impl Stack {
             Some(Slot::Val(Value::U64(v))) => Int::U64(*v),
             Some(Slot::Val(Value::U8(v))) => Int::U8(*v),
             Some(Slot::Val(Value::U128(v))) => Int::U128(*v),
+            Some(Slot::Val(Value::U16(v))) => Int::U16(*v),
+            Some(Slot::Val(Value::U32(v))) => Int::U32(*v),
+            Some(Slot::Val(Value::U256(v))) => Int::U256(*v),
             _ => return Err(invariant()),
         };
         self.discard(1);

@@ -24,6 +24,9 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
         Value::U8(v) => write!(out, "{v}u8"),
         Value::U64(v) => write!(out, "{v}"),
         Value::U128(v) => write!(out, "{v}u128"),
+        Value::U16(v) => write!(out, "{v}u16"),
+        Value::U32(v) => write!(out, "{v}u32"),
+        Value::U256(v) => write!(out, "{v}u256"),
         Value::Address(a) => write!(out, "@{a}"),
         Value::Signer(a) => write!(out, "signer(@{a})"),
         Value::Vector(items) => {

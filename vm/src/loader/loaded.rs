@@ -28,6 +28,10 @@ pub enum ResolvedType {
     Address,
     Signer,
     Vector(Box<ResolvedType>),
+    // After the older variants, so their derived order stays as it was.
+    U16,
+    U32,
+    U256,
     Struct(TypeId),
     Ref(Box<ResolvedType>),
     MutRef(Box<ResolvedType>),
@@ -47,6 +51,9 @@ impl ResolvedType {
             | (ResolvedType::U8, Value::U8(_))
             | (ResolvedType::U64, Value::U64(_))
             | (ResolvedType::U128, Value::U128(_))
+            | (ResolvedType::U16, Value::U16(_))
+            | (ResolvedType::U32, Value::U32(_))
+            | (ResolvedType::U256, Value::U256(_))
             | (ResolvedType::Address, Value::Address(_)) => true,
             (ResolvedType::Vector(elem), Value::Vector(items)) => items.iter().all(|item| elem.accepts(item)),
             _ => false,
@@ -56,9 +63,14 @@ impl ResolvedType {
     /// Whether a transaction can supply a value of this type as an argument.
     pub fn is_argument_type(&self) -> bool {
         match self {
-            ResolvedType::Bool | ResolvedType::U8 | ResolvedType::U64 | ResolvedType::U128 | ResolvedType::Address => {
-                true
-            }
+            ResolvedType::Bool
+            | ResolvedType::U8
+            | ResolvedType::U16
+            | ResolvedType::U32
+            | ResolvedType::U64
+            | ResolvedType::U128
+            | ResolvedType::U256
+            | ResolvedType::Address => true,
             ResolvedType::Vector(elem) => elem.is_argument_type(),
             _ => false,
         }
@@ -87,6 +99,9 @@ impl ResolvedType {
             TypeTag::U8 => ResolvedType::U8,
             TypeTag::U64 => ResolvedType::U64,
             TypeTag::U128 => ResolvedType::U128,
+            TypeTag::U16 => ResolvedType::U16,
+            TypeTag::U32 => ResolvedType::U32,
+            TypeTag::U256 => ResolvedType::U256,
             TypeTag::Address => ResolvedType::Address,
             TypeTag::Signer => ResolvedType::Signer,
             TypeTag::Vector(elem) => ResolvedType::Vector(Box::new(ResolvedType::of_tag(elem))),
@@ -114,6 +129,9 @@ impl fmt::Display for ResolvedType {
             ResolvedType::U8 => f.write_str("u8"),
             ResolvedType::U64 => f.write_str("u64"),
             ResolvedType::U128 => f.write_str("u128"),
+            ResolvedType::U16 => f.write_str("u16"),
+            ResolvedType::U32 => f.write_str("u32"),
+            ResolvedType::U256 => f.write_str("u256"),
             ResolvedType::Address => f.write_str("address"),
             ResolvedType::Signer => f.write_str("signer"),
             ResolvedType::Vector(elem) => write!(f, "vector<{elem}>"),

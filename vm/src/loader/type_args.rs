@@ -48,7 +48,14 @@ pub(super) fn check_type_args(
 /// constraints. Recursion is bounded by the tag's checked depth.
 fn abilities(code: &CodeCache, tag: &TypeTag) -> Result<Abilities, String> {
     Ok(match tag {
-        TypeTag::Bool | TypeTag::U8 | TypeTag::U64 | TypeTag::U128 | TypeTag::Address => Abilities::PRIMITIVE,
+        TypeTag::Bool
+        | TypeTag::U8
+        | TypeTag::U16
+        | TypeTag::U32
+        | TypeTag::U64
+        | TypeTag::U128
+        | TypeTag::U256
+        | TypeTag::Address => Abilities::PRIMITIVE,
         TypeTag::Signer => Abilities::DROP,
         TypeTag::Vector(elem) => abilities(code, elem)?.intersect(Abilities::PRIMITIVE),
         TypeTag::Struct(s) => struct_abilities(code, s)?,

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use resin_format::encoding::limits::MAX_VALUE_DEPTH;
-use resin_format::file_format::AccountAddress;
+use resin_format::file_format::{AccountAddress, U256};
 use smallvec::SmallVec;
 
 use crate::value::Value;
@@ -25,6 +25,11 @@ const TAG_ADDRESS: u8 = 4;
 const TAG_SIGNER: u8 = 5;
 const TAG_VECTOR: u8 = 6;
 pub(crate) const TAG_STRUCT: u8 = 7;
+// After every earlier tag, so values written before these integers existed
+// keep their bytes: u16 and u32 as varints, u256 as 32 bytes little-endian.
+const TAG_U16: u8 = 8;
+const TAG_U32: u8 = 9;
+const TAG_U256: u8 = 10;
 
 /// Why bytes are not a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +102,18 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
             out.push_byte(TAG_U128);
             put_varint(*v, out);
         }
+        Value::U16(v) => {
+            out.push_byte(TAG_U16);
+            put_varint(u128::from(*v), out);
+        }
+        Value::U32(v) => {
+            out.push_byte(TAG_U32);
+            put_varint(u128::from(*v), out);
+        }
+        Value::U256(v) => {
+            out.push_byte(TAG_U256);
+            out.push_bytes(&v.to_le_bytes());
+        }
         Value::Address(a) => {
             out.push_byte(TAG_ADDRESS);
             out.push_bytes(&a.0);
@@ -163,13 +180,17 @@ impl Reader<'_> {
     }
 
     fn address(&mut self) -> Result<AccountAddress, ValueDecodeError> {
+        self.thirty_two("an address").map(AccountAddress)
+    }
+
+    fn thirty_two(&mut self, what: &str) -> Result<[u8; 32], ValueDecodeError> {
         let end = self.pos + 32;
         let bytes: [u8; 32] = match self.bytes.get(self.pos..end).map(<[u8; 32]>::try_from) {
             Some(Ok(bytes)) => bytes,
-            _ => return Err(self.error(self.pos, "an address is cut off")),
+            _ => return Err(self.error(self.pos, format!("{what} is cut off"))),
         };
         self.pos = end;
-        Ok(AccountAddress(bytes))
+        Ok(bytes)
     }
 }
 
@@ -190,6 +211,9 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
             TAG_U8 => Value::U8(r.byte()?),
             TAG_U64 => Value::U64(u64::try_from(r.varint(64)?).unwrap_or(u64::MAX)),
             TAG_U128 => Value::U128(r.varint(128)?),
+            TAG_U16 => Value::U16(u16::try_from(r.varint(16)?).unwrap_or(u16::MAX)),
+            TAG_U32 => Value::U32(u32::try_from(r.varint(32)?).unwrap_or(u32::MAX)),
+            TAG_U256 => Value::U256(U256::from_le_bytes(r.thirty_two("a u256")?)),
             TAG_ADDRESS => Value::Address(r.address()?),
             TAG_SIGNER => Value::Signer(r.address()?),
             TAG_VECTOR | TAG_STRUCT => {

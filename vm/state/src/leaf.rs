@@ -61,6 +61,9 @@ mod tests {
             Value::U128(0),
             Value::U128(1 << 100),
             Value::U128(u128::MAX),
+            Value::U16(300),
+            Value::U32(u32::MAX),
+            Value::U256(resin_format::U256::MAX),
             Value::Address(AccountAddress::from_u64(0xABCD)),
             Value::Signer(AccountAddress::from_u64(7)),
         ];

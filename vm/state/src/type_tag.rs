@@ -25,6 +25,10 @@ pub enum TypeTag {
     Signer,
     Vector(Box<TypeTag>),
     Struct(Box<StructTag>),
+    // Last, so the older variants keep their serde numbers and order.
+    U16,
+    U32,
+    U256,
 }
 
 /// A struct type: `addr::module::Name`, applied to type arguments when the
@@ -81,6 +85,9 @@ impl TypeTag {
             TypeTag::U8 => out.push_str("u8"),
             TypeTag::U64 => out.push_str("u64"),
             TypeTag::U128 => out.push_str("u128"),
+            TypeTag::U16 => out.push_str("u16"),
+            TypeTag::U32 => out.push_str("u32"),
+            TypeTag::U256 => out.push_str("u256"),
             TypeTag::Address => out.push_str("address"),
             TypeTag::Signer => out.push_str("signer"),
             TypeTag::Vector(elem) => {
@@ -241,6 +248,9 @@ impl Parser<'_> {
             "u8" => TypeTag::U8,
             "u64" => TypeTag::U64,
             "u128" => TypeTag::U128,
+            "u16" => TypeTag::U16,
+            "u32" => TypeTag::U32,
+            "u256" => TypeTag::U256,
             "address" => TypeTag::Address,
             "signer" => TypeTag::Signer,
             "vector" => {

@@ -85,7 +85,7 @@ pub enum DeltaError {
     /// The sum is over the field type's maximum.
     #[error("the counter would exceed its type's maximum")]
     Overflow,
-    /// The value is not a struct with exactly one `u8`, `u64` or `u128` field.
+    /// The value is not a struct with exactly one `u8`, `u16`, `u32`, `u64` or `u128` field.
     #[error("the value is not a counter (a struct with one unsigned integer field)")]
     NotACounter,
     /// There is no value to add to.
@@ -93,7 +93,7 @@ pub enum DeltaError {
     Missing,
 }
 
-/// `counter` (a struct whose one field is a `u8`, `u64` or `u128`) with
+/// `counter` (a struct whose one field is a `u8`, `u16`, `u32`, `u64` or `u128`) with
 /// `delta` added to its field: the one definition of a counter add, used by
 /// the VM (to check a transaction's adds) and by whoever applies a write
 /// set's [`Change::Add`] (the store, the block overlays). The result keeps
@@ -102,6 +102,8 @@ pub fn apply_delta(counter: &Value, delta: u128) -> Result<Value, DeltaError> {
     let field = counter_field(counter)?;
     let sum = match field {
         Value::U8(v) => u8::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U8),
+        Value::U16(v) => u16::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U16),
+        Value::U32(v) => u32::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U32),
         Value::U64(v) => u64::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U64),
         Value::U128(v) => v.checked_add(delta).map(Value::U128),
         _ => return Err(DeltaError::NotACounter),
@@ -121,7 +123,8 @@ pub fn counter_field(counter: &Value) -> Result<Value, DeltaError> {
         _ => None,
     };
     match field {
-        Some(field @ (Value::U8(_) | Value::U64(_) | Value::U128(_))) => Ok(field),
+        // Not u256: a delta is a u128 (the verifier keeps u256 out of counters).
+        Some(field @ (Value::U8(_) | Value::U16(_) | Value::U32(_) | Value::U64(_) | Value::U128(_))) => Ok(field),
         _ => Err(DeltaError::NotACounter),
     }
 }
@@ -154,6 +157,12 @@ mod tests {
     #[test]
     fn a_delta_past_the_maximum_overflows() {
         assert_eq!(apply_delta(&counter(Value::U8(250)), 6), Err(DeltaError::Overflow));
+        assert_eq!(apply_delta(&counter(Value::U16(65_530)), 5), Ok(counter(Value::U16(u16::MAX))));
+        assert_eq!(apply_delta(&counter(Value::U16(65_530)), 6), Err(DeltaError::Overflow));
+        assert_eq!(apply_delta(&counter(Value::U16(0)), 65_536), Err(DeltaError::Overflow));
+        assert_eq!(apply_delta(&counter(Value::U32(1)), u128::from(u32::MAX) - 1), Ok(counter(Value::U32(u32::MAX))));
+        assert_eq!(apply_delta(&counter(Value::U32(1)), u128::from(u32::MAX)), Err(DeltaError::Overflow));
+        assert_eq!(apply_delta(&counter(Value::U256(resin_format::U256::ZERO)), 1), Err(DeltaError::NotACounter));
         assert_eq!(apply_delta(&counter(Value::U8(0)), 256), Err(DeltaError::Overflow));
         assert_eq!(apply_delta(&counter(Value::U64(u64::MAX)), 1), Err(DeltaError::Overflow));
         assert_eq!(apply_delta(&counter(Value::U64(0)), u128::from(u64::MAX) + 1), Err(DeltaError::Overflow));

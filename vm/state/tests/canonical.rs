@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use proptest::prelude::*;
 use resin_format::encoding::limits::MAX_VALUE_DEPTH;
-use resin_format::file_format::AccountAddress;
+use resin_format::file_format::{AccountAddress, U256};
 use resin_state::canonical::{decode, encode};
 use resin_state::keys::{ResourceKey, TypeId};
 use resin_state::store::ResourceStore;
@@ -19,6 +19,9 @@ fn value() -> impl Strategy<Value = Value> {
         any::<u8>().prop_map(Value::U8),
         any::<u64>().prop_map(Value::U64),
         any::<u128>().prop_map(Value::U128),
+        any::<u16>().prop_map(Value::U16),
+        any::<u32>().prop_map(Value::U32),
+        any::<[u8; 32]>().prop_map(|b| Value::U256(U256::from_le_bytes(b))),
         any::<[u8; 32]>().prop_map(|a| Value::Address(AccountAddress(a))),
         any::<[u8; 32]>().prop_map(|a| Value::Signer(AccountAddress(a))),
     ];
@@ -68,7 +71,7 @@ fn values_deeper_than_the_limit_are_refused() {
 fn malformed_bytes_say_what_and_where() {
     let reason = |bytes: &[u8]| decode(bytes).map_err(|e| e.to_string()).unwrap_err();
     assert_eq!(reason(&[]), "the value is cut off (at byte 0)");
-    assert_eq!(reason(&[9]), "unknown value tag 0x09 (at byte 0)");
+    assert_eq!(reason(&[11]), "unknown value tag 0x0b (at byte 0)");
     assert_eq!(reason(&[0, 2]), "a boolean byte 0x02, neither 0 nor 1 (at byte 1)");
     assert_eq!(reason(&[1, 5, 0]), "1 bytes after the end of the value (at byte 2)");
     assert_eq!(reason(&[4, 1, 2]), "an address is cut off (at byte 1)");
@@ -107,4 +110,34 @@ fn every_walk_over_the_deepest_value_fits_a_small_stack() {
         drop(deepest);
     };
     std::thread::Builder::new().stack_size(256 * 1024).spawn(walks).unwrap().join().unwrap();
+}
+
+/// The integers added after the others have tags after every earlier one
+/// (older values keep their bytes): u16 and u32 as varints in their
+/// shortest form, u256 as 32 bytes little-endian. Written out by hand.
+#[test]
+fn the_wider_integers_encode_with_new_tags() {
+    assert_eq!(encode(&Value::U16(0)), [8, 0]);
+    assert_eq!(encode(&Value::U16(u16::MAX)), [8, 0xff, 0xff, 0x03]);
+    assert_eq!(encode(&Value::U32(300)), [9, 0xac, 0x02]);
+    assert_eq!(encode(&Value::U32(u32::MAX)), [9, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    let mut wide = vec![10, 0x02, 0x01];
+    wide.extend([0; 30]);
+    assert_eq!(encode(&Value::U256(U256::from(0x0102u16))), wide);
+    assert_eq!(decode(&wide), Ok(Value::U256(U256::from(258u16))));
+    let mut max = vec![10];
+    max.extend([0xff; 32]);
+    assert_eq!(decode(&max), Ok(Value::U256(U256::MAX)));
+    // Out of range for the width, padded, or cut off.
+    assert!(decode(&[8, 0x80, 0x80, 0x04]).is_err(), "65536 is not a u16");
+    assert!(decode(&[9, 0x80, 0x80, 0x80, 0x80, 0x10]).is_err(), "2^32 is not a u32");
+    assert!(decode(&[8, 0x80, 0x00]).is_err(), "a padded varint");
+    assert_eq!(decode(&max[..32]).unwrap_err().to_string(), "a u256 is cut off (at byte 1)");
+    // Old tags read exactly as before.
+    assert_eq!(decode(&[2, 0xac, 0x02]), Ok(Value::U64(300)));
+    // A struct holding one is a list of fields, never flat, and still
+    // encodes as a struct.
+    let s = Value::structure(vec![Value::U16(1), Value::U64(2)]);
+    assert!(matches!(s, Value::Struct(_)));
+    assert_eq!(encode(&s), [7, 2, 8, 1, 2, 2]);
 }

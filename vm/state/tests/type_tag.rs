@@ -17,6 +17,10 @@ fn tags_print_as_they_parse() {
         "u8",
         "u64",
         "u128",
+        "u16",
+        "u32",
+        "u256",
+        "0x1::pool::Pool<u256, vector<u16>>",
         "address",
         "signer",
         "vector<u8>",
@@ -40,7 +44,7 @@ fn tags_print_as_they_parse() {
 fn bad_tags_say_what_is_wrong() {
     let error = |text: &str| TypeTag::parse(text).unwrap_err().to_string();
     assert!(error("").contains("expected a type"), "{}", error(""));
-    assert!(error("u32").contains("unknown type `u32`"), "{}", error("u32"));
+    assert!(error("u24").contains("unknown type `u24`"), "{}", error("u24"));
     assert!(error("usd::USD").contains("unknown type `usd`"), "{}", error("usd::USD"));
     assert!(error("0xZZ::usd::USD").contains("is not an address"), "{}", error("0xZZ::usd::USD"));
     assert!(error("0x2::usd").contains("expected `::`"), "{}", error("0x2::usd"));

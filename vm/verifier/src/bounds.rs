@@ -347,10 +347,10 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
             let fields = generics::struct_inst(module, field.owner).map_or(0, |s| s.def.fields.len());
             in_range("field", usize::from(field.field), fields)?;
         }
-        Pop | Ret | LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | ReadRef | WriteRef | FreezeRef | Add | Sub
-        | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not | Eq | Neq | Lt | Gt | Le | Ge
-        | CastU8 | CastU64 | CastU128 | Abort | Nop | SignerAddress | Sha3_256 | Blake3 | BlockTimestamp
-        | BlockHeight | ObjectAddress | ObjectSigner => {}
+        Pop | Ret | LdU8(_) | LdU16(_) | LdU32(_) | LdU64(_) | LdU128(_) | LdU256(_) | LdTrue | LdFalse | ReadRef
+        | WriteRef | FreezeRef | Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not
+        | Eq | Neq | Lt | Gt | Le | Ge | CastU8 | CastU16 | CastU32 | CastU64 | CastU128 | CastU256 | Abort | Nop
+        | SignerAddress | Sha3_256 | Blake3 | BlockTimestamp | BlockHeight | ObjectAddress | ObjectSigner => {}
     }
     Ok(())
 }

@@ -257,7 +257,7 @@ pub enum VerifyErrorKind {
     GlobalOnForeignType { instruction: &'static str, name: Box<str> },
     #[error("`emit` of `{name}`, which lacks `drop` and `store`")]
     EventMissingAbilities { name: Box<str> },
-    #[error("`{instruction}` on `{name}`, which is not a counter (a counter has exactly one field, of an unsigned integer type)")]
+    #[error("`{instruction}` on `{name}`, which is not a counter (a counter has exactly one field, of type u8, u16, u32, u64 or u128)")]
     NotACounter { instruction: &'static str, name: Box<str> },
     #[error(
         "`{instruction}` with an index of type `{ty}`, which lacks `{missing}` (an index needs `copy` and `drop`)"

@@ -226,7 +226,7 @@ fn check_entry(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyErr
     let signers = handle.params.iter().take_while(|t| is_signer_param(t)).count();
     for (index, param) in handle.params.iter().enumerate().skip(signers) {
         let data = ty::depth(param) == 1 || matches!(param, Type::Vector(_));
-        let plain = matches!(ty::base(param), Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address);
+        let plain = matches!(ty::base(param), Type::Bool | Type::Address) || ty::base(param).is_integer();
         if !(data && plain && !contains_reference(param)) {
             return Err(VerifyErrorKind::InvalidEntryParameter { index, ty: ty::display(module, param).into() });
         }
@@ -255,7 +255,8 @@ fn contains_reference(ty: &Type) -> bool {
 
 /// Constants are copyable plain data: primitives and vectors of them.
 fn is_constant_type(ty: &Type) -> bool {
-    !contains_reference(ty) && matches!(ty::base(ty), Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address)
+    let base = ty::base(ty);
+    !contains_reference(ty) && (matches!(base, Type::Bool | Type::Address) || base.is_integer())
 }
 
 /// Recursion depth is bounded by the type's depth, which limits capped.
@@ -265,6 +266,9 @@ fn value_has_type(value: &ConstValue, ty: &Type) -> bool {
         | (ConstValue::U8(_), Type::U8)
         | (ConstValue::U64(_), Type::U64)
         | (ConstValue::U128(_), Type::U128)
+        | (ConstValue::U16(_), Type::U16)
+        | (ConstValue::U32(_), Type::U32)
+        | (ConstValue::U256(_), Type::U256)
         | (ConstValue::Address(_), Type::Address) => true,
         (ConstValue::Vector(elems), Type::Vector(elem_ty)) => elems.iter().all(|e| value_has_type(e, elem_ty)),
         _ => false,

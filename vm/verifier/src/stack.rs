@@ -21,10 +21,11 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         Ret => (returns, 0),
         Pop | BrTrue(_) | BrFalse(_) | StLoc(_) | Abort | Emit(_) => (1, 0),
         Branch(_) | Nop => (0, 0),
-        LdU8(_) | LdU64(_) | LdU128(_) | LdTrue | LdFalse | LdConst(_) | CopyLoc(_) | MoveLoc(_) | ImmBorrowLoc(_)
-        | MutBorrowLoc(_) => (0, 1),
-        ImmBorrowField(_) | MutBorrowField(_) | ReadRef | FreezeRef | Not | CastU8 | CastU64 | CastU128 | Exists(_)
-        | ImmBorrowGlobal(_) | MutBorrowGlobal(_) | MoveFrom(_) | SignerAddress | VecLen(_) | VecPopBack(_) => (1, 1),
+        LdU8(_) | LdU16(_) | LdU32(_) | LdU64(_) | LdU128(_) | LdU256(_) | LdTrue | LdFalse | LdConst(_)
+        | CopyLoc(_) | MoveLoc(_) | ImmBorrowLoc(_) | MutBorrowLoc(_) => (0, 1),
+        ImmBorrowField(_) | MutBorrowField(_) | ReadRef | FreezeRef | Not | CastU8 | CastU16 | CastU32 | CastU64
+        | CastU128 | CastU256 | Exists(_) | ImmBorrowGlobal(_) | MutBorrowGlobal(_) | MoveFrom(_) | SignerAddress
+        | VecLen(_) | VecPopBack(_) => (1, 1),
         WriteRef | MoveTo(_) | VecPushBack(_) => (2, 0),
         Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Eq | Neq | Lt | Gt | Le | Ge
         | VecImmBorrow(_) | VecMutBorrow(_) => (2, 1),

@@ -52,7 +52,7 @@ fn abilities_guarded(module: &Module, params: &[Abilities], ty: &Type, depth: us
                 let arg_abilities = args.iter().map(|arg| abilities_guarded(module, params, arg, depth + 1));
                 return mask.intersect(instantiated(module, *handle, arg_abilities));
             }
-            Type::Bool | Type::U8 | Type::U64 | Type::U128 | Type::Address => {
+            Type::Bool | Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::U128 | Type::U256 | Type::Address => {
                 return mask.intersect(Abilities::PRIMITIVE)
             }
         }
@@ -143,6 +143,9 @@ fn write_type(module: &Module, ty: &Type, out: &mut String, depth: usize) {
             Type::U8 => break out.push_str("u8"),
             Type::U64 => break out.push_str("u64"),
             Type::U128 => break out.push_str("u128"),
+            Type::U16 => break out.push_str("u16"),
+            Type::U32 => break out.push_str("u32"),
+            Type::U256 => break out.push_str("u256"),
             Type::Address => break out.push_str("address"),
             Type::Signer => break out.push_str("signer"),
             Type::Struct(handle) => break out.push_str(&struct_display(module, *handle)),

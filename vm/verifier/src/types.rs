@@ -209,8 +209,12 @@ impl Checker<'_, '_> {
                 }
                 _ => None,
             };
+            // Not `u256`: a transaction's adds to a counter travel as one
+            // delta in its write set (`Change::Add`, a u128), which cannot
+            // hold a u256 amount; a u256 total is kept with a plain resource
+            // and `write` access instead.
             match field {
-                Some(ty) if ty.is_integer() => Ok(ty),
+                Some(ty) if ty.is_integer() && ty != Type::U256 => Ok(ty),
                 _ => {
                     let name = match generics::struct_operand(module, instr) {
                         Some((d, args)) => module
@@ -243,6 +247,9 @@ impl Checker<'_, '_> {
             (LdU8(_), []) => push(Type::U8.into()),
             (LdU64(_), []) => push(Type::U64.into()),
             (LdU128(_), []) => push(Type::U128.into()),
+            (LdU16(_), []) => push(Type::U16.into()),
+            (LdU32(_), []) => push(Type::U32.into()),
+            (LdU256(_), []) => push(Type::U256.into()),
             (LdTrue | LdFalse, []) => push(Type::Bool.into()),
             (LdConst(c), []) => {
                 let constant =
@@ -328,12 +335,15 @@ impl Checker<'_, '_> {
                 exact(a, b)?;
                 push(Type::Bool.into());
             }
-            (CastU8 | CastU64 | CastU128, [a]) => {
+            (CastU8 | CastU16 | CastU32 | CastU64 | CastU128 | CastU256, [a]) => {
                 integer(a)?;
                 push(
                     match instr {
                         CastU8 => Type::U8,
+                        CastU16 => Type::U16,
+                        CastU32 => Type::U32,
                         CastU64 => Type::U64,
+                        CastU256 => Type::U256,
                         _ => Type::U128,
                     }
                     .into(),

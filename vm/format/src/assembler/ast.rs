@@ -36,6 +36,9 @@ pub(crate) enum TypeAst {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    U256,
     Address,
     Signer,
     Vector(Box<TypeAst>),
@@ -115,6 +118,8 @@ pub(crate) enum OperandAst {
     Signature(TypeAst),
     RawSignature(u16),
     Immediate(u128),
+    /// `ld_u256`'s immediate, wider than `Immediate`.
+    Wide(crate::U256),
     StructInst(InstRef),
     FunctionInst(InstRef),
     FieldInst(InstRef, Slot),

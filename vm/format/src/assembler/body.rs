@@ -79,6 +79,11 @@ fn build_code(b: &mut Builder, def: u16, fun: &FunAst, body: &[Located<BodyLine>
     let mut code = Vec::with_capacity(offset);
     for line in body {
         let BodyLine::Instr { op, operands } = &line.node else { continue };
+        // `ld_u256`'s immediate is wider than a raw operand: built directly.
+        if let [Located { node: OperandAst::Wide(value), .. }] = operands.as_slice() {
+            code.push(crate::Instr::LdU256(*value));
+            continue;
+        }
         let mut values = Vec::with_capacity(operands.len());
         for operand in operands {
             values.push(operand_value(b, &scope, operand)?);
@@ -137,6 +142,8 @@ fn operand_value(b: &mut Builder, scope: &Scope, operand: &Located<OperandAst>) 
         OperandAst::RawSignature(i) => Ok(u128::from(*i)),
         // The parser checked the immediate against its kind; `instr_from_operands` checks again.
         OperandAst::Immediate(value) => Ok(*value),
+        // Only `ld_u256` takes one, and `build_code` builds it without a raw value.
+        OperandAst::Wide(_) => Err(pos.error("a u256 immediate is only `ld_u256`'s operand")),
     }
 }
 

@@ -227,6 +227,9 @@ impl Parser {
             OperandKind::U8 => OperandAst::Immediate(self.integer(kind.max_value(), "a u8")?),
             OperandKind::U64 => OperandAst::Immediate(self.integer(kind.max_value(), "a u64")?),
             OperandKind::U128 => OperandAst::Immediate(self.integer(kind.max_value(), "a u128")?),
+            OperandKind::U16 => OperandAst::Immediate(self.integer(kind.max_value(), "a u16")?),
+            OperandKind::U32 => OperandAst::Immediate(self.integer(kind.max_value(), "a u32")?),
+            OperandKind::U256 => OperandAst::Wide(self.wide_integer("a u256")?),
             OperandKind::StructInst => OperandAst::StructInst(self.inst_ref()?),
             OperandKind::FunctionInst => OperandAst::FunctionInst(self.inst_ref()?),
             OperandKind::FieldInst => {

@@ -114,7 +114,7 @@
 //! | `struct Name has key, store { f: T, g: U }` | a struct handle of this module and its definition (`{}`: no fields) |
 //! | `struct Name has store` | a handle only |
 //! | `struct 0x1::other::Thing has key` | another module's struct handle |
-//! | `const NAME: T = value` | a constant: `true`, `7` (`7u8`, `7u64`, `7u128` where the type does not tell), `@0x1`, `[1, 2]`, `x"00ff"`, `b"text"` |
+//! | `const NAME: T = value` | a constant: `true`, `7` (`7u8`, `7u16`, `7u32`, `7u64`, `7u128`, `7u256` where the type does not tell), `@0x1`, `[1, 2]`, `x"00ff"`, `b"text"` |
 //! | `signature T` | a signature-pool entry (vector instructions add the types they name anyway) |
 //! | `struct_inst Coin<u64>` | a struct instantiation table entry (generic instructions add theirs anyway) |
 //! | `fun_inst f<u64>` | a function instantiation table entry (`call_generic` adds its own anyway) |
@@ -122,7 +122,7 @@
 //! | `fun f(u64): bool` | a function handle only |
 //! | `fun 0x1::other::g(address) acquires write Thing(param 0)` | another module's function handle, with the signature and access spec the call relies on |
 //!
-//! Types: `bool u8 u64 u128 address signer`, `vector<T>`, `&T`, `&mut T`, and
+//! Types: `bool u8 u16 u32 u64 u128 u256 address signer`, `vector<T>`, `&T`, `&mut T`, and
 //! structs as `Name`, `other::Name` or `0x1::other::Name`.
 //!
 //! # Generics
@@ -184,7 +184,8 @@
 //! - fields: `Coin.value`, or `Coin.0`;
 //! - element types of vector instructions: a type (`vec_len u64`, `vec_pack u8, 3`, `vec_len T0`);
 //! - instantiations (the `_generic` instructions): see [Generics](#generics);
-//! - immediates: decimal or `0x` hex (`ld_u128 0xff`).
+//! - immediates: decimal or `0x` hex (`ld_u128 0xff`; `ld_u256` takes any
+//!   value up to 2^256 - 1).
 //!
 //! Any index may also be written raw as `#N`: it is taken unchecked, to build
 //! modules that are wrong on purpose (for verifier tests).

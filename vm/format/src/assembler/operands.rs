@@ -37,6 +37,13 @@ pub enum OperandKind {
     U8,
     U64,
     U128,
+    U16,
+    U32,
+    /// `ld_u256`'s immediate. Wider than the raw operand number, so the
+    /// assembler builds `ld_u256` from its parsed value and the disassembler
+    /// prints it from the instruction; the raw path (`instr_from_operands`)
+    /// covers only values up to `u128::MAX`.
+    U256,
 }
 
 impl OperandKind {
@@ -53,7 +60,9 @@ impl OperandKind {
             | OperandKind::FunctionInst => u128::from(u16::MAX),
             OperandKind::Field | OperandKind::FieldInst => u128::from(u32::MAX),
             OperandKind::U64 => u128::from(u64::MAX),
-            OperandKind::U128 => u128::MAX,
+            OperandKind::U16 => u128::from(u16::MAX),
+            OperandKind::U32 => u128::from(u32::MAX),
+            OperandKind::U128 | OperandKind::U256 => u128::MAX,
         }
     }
 
@@ -68,7 +77,13 @@ impl OperandKind {
             | OperandKind::StructDef
             | OperandKind::Signature
             | OperandKind::StructInst
-            | OperandKind::FunctionInst => out.extend_from_slice(&bytes[..2]),
+            | OperandKind::FunctionInst
+            | OperandKind::U16 => out.extend_from_slice(&bytes[..2]),
+            OperandKind::U32 => out.extend_from_slice(&bytes[..4]),
+            OperandKind::U256 => {
+                out.extend_from_slice(&bytes);
+                out.extend_from_slice(&[0; 16]);
+            }
             // A field reference is the owner's u16, then the field's u16.
             OperandKind::Field | OperandKind::FieldInst => {
                 out.extend_from_slice(&bytes[2..4]);
@@ -91,6 +106,9 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         Instr::LdU8(_) => &[K::U8],
         Instr::LdU64(_) => &[K::U64],
         Instr::LdU128(_) => &[K::U128],
+        Instr::LdU16(_) => &[K::U16],
+        Instr::LdU32(_) => &[K::U32],
+        Instr::LdU256(_) => &[K::U256],
         Instr::LdConst(_) => &[K::Const],
         Instr::CopyLoc(_) | Instr::MoveLoc(_) | Instr::StLoc(_) | Instr::ImmBorrowLoc(_) | Instr::MutBorrowLoc(_) => {
             &[K::Local]
@@ -172,6 +190,9 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::CastU8
         | Instr::CastU64
         | Instr::CastU128
+        | Instr::CastU16
+        | Instr::CastU32
+        | Instr::CastU256
         | Instr::Abort
         | Instr::Nop
         | Instr::SignerAddress
@@ -240,6 +261,9 @@ mod tests {
             Instr::ImmBorrowField(crate::FieldRef { owner: crate::StructDefIdx(3), field: 0x102 }),
             Instr::VecPack(crate::SignatureIdx(7), u64::MAX - 1),
             Instr::LdU128(u128::MAX / 3),
+            Instr::LdU16(u16::MAX - 2),
+            Instr::LdU32(u32::MAX - 2),
+            Instr::LdU256(crate::U256::from(u128::MAX)),
             Instr::StLoc(crate::LocalIdx(255)),
         ];
         for instr in Instr::samples().into_iter().chain(nonzero) {

@@ -2,7 +2,7 @@
 //! most 64 deep), so no input can exhaust the stack.
 
 use crate::encoding::limits::{MAX_CONST_DEPTH, MAX_IDENTIFIER_LEN, MAX_TYPE_DEPTH, MAX_TYPE_PARAMS};
-use crate::file_format::{Abilities, AccountAddress, ConstValue, StructTypeParam};
+use crate::file_format::{Abilities, AccountAddress, ConstValue, StructTypeParam, U256};
 
 use super::ast::*;
 use super::lexer::{Pos, Tok, Token};
@@ -20,12 +20,34 @@ pub(crate) struct Parser {
 
 /// Splits a number literal into its value text and its type suffix, if any.
 fn split_suffix(text: &str) -> (&str, Option<&str>) {
-    for suffix in ["u128", "u64", "u8"] {
+    // `u256` and `u128` before the shorter suffixes they do not end with
+    // anyway; the order only has to try each once.
+    for suffix in ["u128", "u256", "u64", "u32", "u16", "u8"] {
         if let Some(body) = text.strip_suffix(suffix) {
             return (body, Some(suffix));
         }
     }
     (text, None)
+}
+
+/// Whether the text is decimal or `0x` hex digits (`_` allowed), of any size:
+/// such a literal that does not parse is out of range, not malformed.
+fn is_number(body: &str) -> bool {
+    let (digits, radix) = match body.strip_prefix("0x") {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    digits.chars().any(|c| c != '_') && digits.chars().all(|c| c == '_' || c.is_digit(radix))
+}
+
+/// Parses decimal or `0x` hex digits, `_` separators allowed, up to `U256::MAX`.
+fn parse_u256(body: &str) -> Option<U256> {
+    let (digits, radix) = match body.strip_prefix("0x") {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    U256::from_str_radix(&clean, radix)
 }
 
 /// Parses decimal or `0x` hex digits, `_` separators allowed.
@@ -162,6 +184,23 @@ impl Parser {
         match parse_u128(body) {
             Some(value) if value <= max => Ok(value),
             Some(_) => Err(pos.error(format!("{text} is too large for {what} (at most {max})"))),
+            None => Err(pos.error(format!("`{text}` is not a number"))),
+        }
+    }
+
+    /// `ld_u256`'s immediate: any value up to `U256::MAX`, optionally with a
+    /// `u256` suffix.
+    pub(super) fn wide_integer(&mut self, what: &str) -> Result<U256> {
+        let (text, pos) = self.number(what)?;
+        let (body, suffix) = split_suffix(&text);
+        if let Some(suffix) = suffix.filter(|s| !what.ends_with(s)) {
+            return Err(pos.error(format!("`{text}`: a {suffix} suffix does not fit {what}")));
+        }
+        match parse_u256(body) {
+            Some(value) => Ok(value),
+            None if is_number(body) => {
+                Err(pos.error(format!("{text} is too large for {what} (at most {})", U256::MAX)))
+            }
             None => Err(pos.error(format!("`{text}` is not a number"))),
         }
     }
@@ -424,6 +463,9 @@ impl Parser {
                     "u8" => Some(TypeAst::U8),
                     "u64" => Some(TypeAst::U64),
                     "u128" => Some(TypeAst::U128),
+                    "u16" => Some(TypeAst::U16),
+                    "u32" => Some(TypeAst::U32),
+                    "u256" => Some(TypeAst::U256),
                     "address" => Some(TypeAst::Address),
                     "signer" => Some(TypeAst::Signer),
                     _ => None,
@@ -469,19 +511,38 @@ impl Parser {
                     (None, Some(TypeAst::U8)) => "u8",
                     (None, Some(TypeAst::U64)) => "u64",
                     (None, Some(TypeAst::U128)) => "u128",
+                    (None, Some(TypeAst::U16)) => "u16",
+                    (None, Some(TypeAst::U32)) => "u32",
+                    (None, Some(TypeAst::U256)) => "u256",
                     (None, Some(TypeAst::Address)) => {
                         return AccountAddress::parse(body)
                             .map(ConstValue::Address)
                             .ok_or_else(|| pos.error(format!("`{text}` is not an address")));
                     }
                     (None, _) => {
-                        return Err(pos.error(format!("`{text}` needs a type here: write {text}u64 (or u8, u128)")))
+                        return Err(pos.error(format!(
+                            "`{text}` needs a type here: write {text}u64 (or u8, u16, u32, u128, u256)"
+                        )))
                     }
                 };
-                let value = parse_u128(body).ok_or_else(|| pos.error(format!("`{text}` is not a number")))?;
                 let out_of_range = || pos.error(format!("{text} does not fit in {kind}"));
+                if kind == "u256" {
+                    return match parse_u256(body) {
+                        Some(value) => Ok(ConstValue::U256(value)),
+                        None if is_number(body) => Err(out_of_range()),
+                        None => Err(pos.error(format!("`{text}` is not a number"))),
+                    };
+                }
+                let value = match parse_u128(body) {
+                    Some(value) => value,
+                    // A number too large for u128 is out of range for every kind below.
+                    None if is_number(body) => return Err(out_of_range()),
+                    None => return Err(pos.error(format!("`{text}` is not a number"))),
+                };
                 match kind {
                     "u8" => u8::try_from(value).map(ConstValue::U8).map_err(|_| out_of_range()),
+                    "u16" => u16::try_from(value).map(ConstValue::U16).map_err(|_| out_of_range()),
+                    "u32" => u32::try_from(value).map(ConstValue::U32).map_err(|_| out_of_range()),
                     "u64" => u64::try_from(value).map(ConstValue::U64).map_err(|_| out_of_range()),
                     _ => Ok(ConstValue::U128(value)),
                 }

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::limits::{MAX_CONST_DEPTH, MAX_TYPE_DEPTH, MAX_TYPE_NODES};
-use crate::file_format::{AccountAddress, ConstValue, StructHandleIdx, Type};
+use crate::file_format::{AccountAddress, ConstValue, StructHandleIdx, Type, U256};
 
 const TAG_BOOL: u8 = 0x01;
 const TAG_U8: u8 = 0x02;
@@ -32,6 +32,11 @@ const TAG_REF: u8 = 0x09;
 const TAG_MUT_REF: u8 = 0x0A;
 const TAG_TYPE_PARAM: u8 = 0x0B;
 const TAG_STRUCT_INST: u8 = 0x0C;
+// Tags after every earlier one, so bytes of format versions 1 to 3 written
+// before these integers existed decode to the same types.
+const TAG_U16: u8 = 0x0D;
+const TAG_U32: u8 = 0x0E;
+const TAG_U256: u8 = 0x0F;
 
 /// Appends the type's nodes in preorder.
 pub(super) fn encode_type(ty: &Type, out: &mut Vec<u8>) {
@@ -41,6 +46,9 @@ pub(super) fn encode_type(ty: &Type, out: &mut Vec<u8>) {
             Type::U8 => out.push(TAG_U8),
             Type::U64 => out.push(TAG_U64),
             Type::U128 => out.push(TAG_U128),
+            Type::U16 => out.push(TAG_U16),
+            Type::U32 => out.push(TAG_U32),
+            Type::U256 => out.push(TAG_U256),
             Type::Address => out.push(TAG_ADDRESS),
             Type::Signer => out.push(TAG_SIGNER),
             Type::Vector(_) => out.push(TAG_VECTOR),
@@ -116,6 +124,9 @@ pub(super) fn decode_type(bytes: &[u8]) -> Result<Type, TypeError> {
             TAG_U8 => Node::Leaf(Type::U8),
             TAG_U64 => Node::Leaf(Type::U64),
             TAG_U128 => Node::Leaf(Type::U128),
+            TAG_U16 => Node::Leaf(Type::U16),
+            TAG_U32 => Node::Leaf(Type::U32),
+            TAG_U256 => Node::Leaf(Type::U256),
             TAG_ADDRESS => Node::Leaf(Type::Address),
             TAG_SIGNER => Node::Leaf(Type::Signer),
             TAG_STRUCT => Node::Leaf(Type::Struct(StructHandleIdx(read_u16(bytes, &mut pos, "struct index")?))),
@@ -203,6 +214,11 @@ pub(super) enum ConstToken {
     Address(AccountAddress),
     /// A vector; its elements' tokens follow.
     Vector(u32),
+    // After `Vector`: postcard numbers variants in order, so the older
+    // tokens keep their wire numbers.
+    U16(u16),
+    U32(u32),
+    U256(U256),
 }
 
 /// Flattens a value in preorder, without recursion.
@@ -215,6 +231,9 @@ pub(super) fn encode_const(value: &ConstValue) -> Vec<ConstToken> {
             ConstValue::U8(n) => ConstToken::U8(*n),
             ConstValue::U64(n) => ConstToken::U64(*n),
             ConstValue::U128(n) => ConstToken::U128(*n),
+            ConstValue::U16(n) => ConstToken::U16(*n),
+            ConstValue::U32(n) => ConstToken::U32(*n),
+            ConstValue::U256(n) => ConstToken::U256(*n),
             ConstValue::Address(a) => ConstToken::Address(*a),
             ConstValue::Vector(items) => {
                 stack.extend(items.iter().rev());
@@ -240,6 +259,9 @@ pub(super) fn decode_const(tokens: &[ConstToken]) -> Result<ConstValue, String> 
             ConstToken::U8(n) => ConstValue::U8(n),
             ConstToken::U64(n) => ConstValue::U64(n),
             ConstToken::U128(n) => ConstValue::U128(n),
+            ConstToken::U16(n) => ConstValue::U16(n),
+            ConstToken::U32(n) => ConstValue::U32(n),
+            ConstToken::U256(n) => ConstValue::U256(n),
             ConstToken::Address(a) => ConstValue::Address(a),
             ConstToken::Vector(len) => {
                 if open.len() >= MAX_CONST_DEPTH {

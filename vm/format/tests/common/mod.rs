@@ -33,6 +33,9 @@ pub fn arb_type() -> impl Strategy<Value = Type> {
         Just(Type::U8),
         Just(Type::U64),
         Just(Type::U128),
+        Just(Type::U16),
+        Just(Type::U32),
+        Just(Type::U256),
         Just(Type::Address),
         Just(Type::Signer),
         (0u16..8).prop_map(|i| Type::Struct(StructHandleIdx(i))),
@@ -54,6 +57,9 @@ pub fn arb_const_value() -> impl Strategy<Value = ConstValue> {
         any::<u8>().prop_map(ConstValue::U8),
         any::<u64>().prop_map(ConstValue::U64),
         any::<u128>().prop_map(ConstValue::U128),
+        any::<u16>().prop_map(ConstValue::U16),
+        any::<u32>().prop_map(ConstValue::U32),
+        any::<[u8; 32]>().prop_map(|b| ConstValue::U256(U256::from_le_bytes(b))),
         arb_address().prop_map(ConstValue::Address),
     ];
     leaf.prop_recursive(3, 12, 4, |inner| vec(inner, 0..4).prop_map(ConstValue::Vector))
@@ -98,14 +104,21 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
 /// Any opcode of the table, with operands that are small indexes or any immediate.
 pub fn arb_instr() -> impl Strategy<Value = Instr> {
     let samples: Vec<Instr> = Instr::samples();
-    (prop::sample::select(samples), any::<u128>(), any::<u128>()).prop_map(|(sample, a, b)| {
+    (prop::sample::select(samples), any::<u128>(), any::<u128>(), any::<[u8; 32]>()).prop_map(|(sample, a, b, wide)| {
+        // `ld_u256`'s immediate is wider than a raw operand.
+        if let Instr::LdU256(_) = sample {
+            return Instr::LdU256(U256::from_le_bytes(wide));
+        }
         let values: Vec<u128> = operand_kinds(&sample)
             .iter()
             .zip([a, b])
             .map(|(kind, raw)| match kind {
-                OperandKind::U8 | OperandKind::U64 | OperandKind::U128 => {
-                    raw % (kind.max_value().saturating_add(1)).max(1)
-                }
+                OperandKind::U8
+                | OperandKind::U16
+                | OperandKind::U32
+                | OperandKind::U64
+                | OperandKind::U128
+                | OperandKind::U256 => raw % (kind.max_value().saturating_add(1)).max(1),
                 OperandKind::Field | OperandKind::FieldInst => (((raw >> 64) % 6) << 16) | (raw % 6),
                 _ => raw % 12,
             })

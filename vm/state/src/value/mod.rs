@@ -17,7 +17,7 @@ use std::hash::{Hash, Hasher};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-use resin_format::file_format::AccountAddress;
+use resin_format::file_format::{AccountAddress, U256};
 
 mod flat;
 
@@ -34,6 +34,13 @@ pub enum Value {
     Vector(Vec<Value>),
     /// Fields in declaration order.
     Struct(Vec<Value>),
+    // The integers added after the others: after `Struct`, so that the
+    // older variants keep their encoding tags (serde numbers variants in
+    // order). A struct holding one is never flat (the flat shape's 3-bit
+    // scalar tokens are all taken), only a list of fields.
+    U16(u16),
+    U32(u32),
+    U256(U256),
     /// A struct of scalars held inline (see the module documentation). It
     /// encodes as a `Struct`, so nothing decodes into it directly:
     /// [`crate::canonical::decode`] builds it from the fields.
@@ -48,6 +55,9 @@ impl PartialEq for Value {
             (Value::U8(a), Value::U8(b)) => a == b,
             (Value::U64(a), Value::U64(b)) => a == b,
             (Value::U128(a), Value::U128(b)) => a == b,
+            (Value::U16(a), Value::U16(b)) => a == b,
+            (Value::U32(a), Value::U32(b)) => a == b,
+            (Value::U256(a), Value::U256(b)) => a == b,
             (Value::Address(a), Value::Address(b)) | (Value::Signer(a), Value::Signer(b)) => a == b,
             (Value::Vector(a), Value::Vector(b)) | (Value::Struct(a), Value::Struct(b)) => a == b,
             // Unused words are always zero, so equal fields mean equal words.
@@ -74,6 +84,9 @@ impl Hash for Value {
             Value::Signer(v) => (5u8, v).hash(state),
             Value::Vector(items) => (6u8, items).hash(state),
             Value::Struct(fields) => (7u8, fields).hash(state),
+            Value::U16(v) => (8u8, v).hash(state),
+            Value::U32(v) => (9u8, v).hash(state),
+            Value::U256(v) => (10u8, v).hash(state),
             Value::Flat(flat) => {
                 (7u8, flat.field_count()).hash(state);
                 flat.fields().for_each(|field| field.hash(state));
@@ -90,6 +103,9 @@ impl fmt::Debug for Value {
             Value::U8(v) => f.debug_tuple("U8").field(v).finish(),
             Value::U64(v) => f.debug_tuple("U64").field(v).finish(),
             Value::U128(v) => f.debug_tuple("U128").field(v).finish(),
+            Value::U16(v) => f.debug_tuple("U16").field(v).finish(),
+            Value::U32(v) => f.debug_tuple("U32").field(v).finish(),
+            Value::U256(v) => f.debug_tuple("U256").field(v).finish(),
             Value::Address(v) => f.debug_tuple("Address").field(v).finish(),
             Value::Signer(v) => f.debug_tuple("Signer").field(v).finish(),
             Value::Vector(items) => f.debug_tuple("Vector").field(items).finish(),
@@ -113,6 +129,9 @@ impl Serialize for Value {
             Value::Vector(items) => s.serialize_newtype_variant("Value", 6, "Vector", items),
             Value::Struct(fields) => s.serialize_newtype_variant("Value", 7, "Struct", fields),
             Value::Flat(flat) => s.serialize_newtype_variant("Value", 7, "Struct", &FlatFields(flat)),
+            Value::U16(v) => s.serialize_newtype_variant("Value", 8, "U16", v),
+            Value::U32(v) => s.serialize_newtype_variant("Value", 9, "U32", v),
+            Value::U256(v) => s.serialize_newtype_variant("Value", 10, "U256", v),
         }
     }
 }
@@ -169,6 +188,10 @@ impl Value {
             Value::Bool(_) | Value::U8(_) => 1,
             Value::U64(v) => varint_len(*v as u128),
             Value::U128(v) => varint_len(*v),
+            Value::U16(v) => varint_len(u128::from(*v)),
+            Value::U32(v) => varint_len(u128::from(*v)),
+            // Fixed width, like `ld_u256`'s immediate.
+            Value::U256(_) => 32,
             Value::Address(_) | Value::Signer(_) => 32,
             Value::Vector(items) | Value::Struct(items) => {
                 varint_len(items.len() as u128) + items.iter().map(Value::storage_size).sum::<u64>()
@@ -219,6 +242,12 @@ mod tests {
             Value::U64(128),
             Value::U64(u64::MAX),
             Value::U128(u128::MAX),
+            Value::U16(0),
+            Value::U16(u16::MAX),
+            Value::U32(127),
+            Value::U32(u32::MAX),
+            Value::U256(U256::ZERO),
+            Value::U256(U256::MAX),
             Value::Address(AccountAddress::from_u64(7)),
             Value::Struct(vec![Value::Struct(vec![Value::U64(1_000_000)]), Value::Vector(vec![Value::U8(1); 300])]),
         ];

@@ -52,6 +52,18 @@ const REQUIRED_SHARED: &[&str] = &[
     "friend_other_address",
 ];
 
+/// u16, u32 and u256: an accepted module using them everywhere the other
+/// integers go, and the integer rules by name.
+const REQUIRED_INTEGERS: &[&str] = &[
+    "accepted_integers",
+    "mixed_width_arithmetic",
+    "shift_by_u256",
+    "cast_from_bool",
+    "constant_of_another_width",
+    "u256_counter",
+    "u16_counter_amount",
+];
+
 fn cases(subdir: &str) -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(subdir);
     let mut cases: Vec<(String, String)> = std::fs::read_dir(&dir)
@@ -122,4 +134,9 @@ fn the_formats_generic_coin_verifies_and_infers_its_specs() {
         let inferred = infer_access_spec(&module, index).unwrap();
         assert_eq!(inferred.0, declared, "{}", module.function_name(def).unwrap());
     }
+}
+
+#[test]
+fn integer_assembly_cases_verify_or_reject_by_name() {
+    run_cases("integers", REQUIRED_INTEGERS, true);
 }
