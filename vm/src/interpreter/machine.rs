@@ -437,16 +437,9 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     /// `..., address creator, vector<u8> seed`, charged per seed byte hashed.
     #[inline(never)]
     fn object(&mut self, module: &LoadedModule, signer: bool) -> Result<(), Fault> {
-        let Value::Vector(seed) = self.stack.pop_val()? else { return Err(invariant()) };
+        let seed = vectors::bytes_of(self.stack.pop_val()?)?;
         let creator = self.stack.pop_address()?;
         self.gas.charge(gas::hash_cost(seed.len() as u64))?;
-        let seed = seed
-            .iter()
-            .map(|item| match item {
-                Value::U8(byte) => Ok(*byte),
-                _ => Err(invariant()),
-            })
-            .collect::<Result<Vec<u8>, Fault>>()?;
         let address = object_address(module.id(), &creator, &seed);
         self.stack.push_val(if signer { Value::Signer(address) } else { Value::Address(address) });
         Ok(())

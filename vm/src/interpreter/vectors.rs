@@ -26,6 +26,28 @@ fn items_mut(value: &mut Value) -> Result<&mut Vec<Value>, Fault> {
     }
 }
 
+/// The vector the `&mut` on top of the stack refers to (popping it).
+fn popped_vector_mut<'a, V: StateView + ?Sized>(
+    stack: &mut Stack,
+    locals: &'a mut [Slot],
+    globals: &'a mut WorkingSet<'_, V>,
+) -> Result<&'a mut Vec<Value>, Fault> {
+    let r = stack.pop_ref()?;
+    items_mut(deref_mut(locals, globals, &r)?.whole()?)
+}
+
+/// The bytes of a `vector<u8>` value (hash inputs, object seeds).
+pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
+    let Value::Vector(items) = value else { return Err(invariant()) };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::U8(byte) => Ok(*byte),
+            _ => Err(invariant()),
+        })
+        .collect()
+}
+
 /// An index in bounds of a vector of `len` elements.
 fn in_bounds(index: u64, len: usize) -> Result<usize, Fault> {
     usize::try_from(index).ok().filter(|i| *i < len).ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))
@@ -91,8 +113,7 @@ pub(super) fn push_back<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     if items.len() >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
@@ -106,10 +127,8 @@ pub(super) fn pop_back<V: StateView + ?Sized>(
     locals: &mut [Slot],
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
-    let r = stack.pop_ref()?;
-    let value = items_mut(deref_mut(locals, globals, &r)?.whole()?)?
-        .pop()
-        .ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
+    let value =
+        popped_vector_mut(stack, locals, globals)?.pop().ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
     stack.push_val(value);
     Ok(())
 }
@@ -122,8 +141,7 @@ pub(super) fn swap<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let j = stack.pop_u64()?;
     let i = stack.pop_u64()?;
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
     items.swap(i, j);
     Ok(())
@@ -147,8 +165,7 @@ pub(super) fn remove<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     let index = in_bounds(index, items.len())?;
     gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
     let value = items.remove(index);
@@ -167,8 +184,7 @@ pub(super) fn insert<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let value = stack.pop_val()?;
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     let index = usize::try_from(index)
         .ok()
         .filter(|i| *i <= items.len())
@@ -188,8 +204,7 @@ pub(super) fn reverse<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     gas.charge((items.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
     items.reverse();
     Ok(())
@@ -205,8 +220,7 @@ pub(super) fn append<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let Value::Vector(mut other) = stack.pop_val()? else { return Err(invariant()) };
-    let r = stack.pop_ref()?;
-    let items = items_mut(deref_mut(locals, globals, &r)?.whole()?)?;
+    let items = popped_vector_mut(stack, locals, globals)?;
     gas.charge((other.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
     if items.len().saturating_add(other.len()) > MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
@@ -269,15 +283,8 @@ pub(super) enum Hash {
 /// `sha3_256` / `blake3`: a `vector<u8>` to its 32-byte digest, charged per
 /// byte hashed.
 pub(super) fn hash(stack: &mut Stack, gas: &mut GasMeter, which: Hash) -> Result<(), Fault> {
-    let Value::Vector(items) = stack.pop_val()? else { return Err(invariant()) };
-    gas.charge(hash_cost(items.len() as u64))?;
-    let bytes = items
-        .iter()
-        .map(|item| match item {
-            Value::U8(byte) => Ok(*byte),
-            _ => Err(invariant()),
-        })
-        .collect::<Result<Vec<u8>, Fault>>()?;
+    let bytes = bytes_of(stack.pop_val()?)?;
+    gas.charge(hash_cost(bytes.len() as u64))?;
     let digest: [u8; 32] = match which {
         Hash::Sha3_256 => {
             use sha3::Digest;
