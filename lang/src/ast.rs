@@ -22,9 +22,11 @@
 //! When the parser recovers from an error it inserts [`ExprKind::Error`] /
 //! [`StmtKind::Error`] nodes; a tree containing them always comes with an error diagnostic.
 
+mod attr;
 mod expr;
 
 pub use crate::source::Span;
+pub use attr::*;
 pub use expr::*;
 pub use resin_format::file_format::AccountAddress;
 pub use resin_format::U256;
@@ -36,15 +38,26 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// Doc comment lines (`/// text` gives `" text"`: the text after the three slashes).
+/// What is written before an item (or a struct field): doc comment lines
+/// (`/// text` gives `" text"`: the text after the three slashes) and
+/// attributes (`#[test]`), in any order. They share a node because both
+/// precede every item in the same place and neither changes the item's
+/// syntax; the attributes' meaning is checked after parsing
+/// ([`crate::attributes`]).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Doc {
     pub lines: Vec<String>,
+    pub attrs: Vec<Attribute>,
 }
 
 impl Doc {
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.lines.is_empty() && self.attrs.is_empty()
+    }
+
+    /// The attribute named `name`, if written.
+    pub fn attr(&self, name: &str) -> Option<&Attribute> {
+        self.attrs.iter().find(|a| a.name.name == name)
     }
 }
 

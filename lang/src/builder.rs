@@ -50,6 +50,12 @@ pub enum SeqItem {
     BlockLike(Box<Expr>),
 }
 
+/// A doc comment line or one `#[...]` (which may hold several attributes).
+pub enum DocPart<'a> {
+    Line(&'a str),
+    Attrs(Vec<Attribute>),
+}
+
 pub enum Modifier {
     Public(Span),
     /// `public(friend)`.
@@ -124,6 +130,21 @@ impl Ctx {
             None => {
                 self.error(literal::invalid_address(text, span));
                 AddressLit { value: AccountAddress::ZERO, span }
+            }
+        }
+    }
+
+    /// A number in an attribute (`abort_code = 3`); `None` after reporting why
+    /// it is not one.
+    pub fn attribute_number(&mut self, text: &str, span: Span) -> AttributeValue {
+        match literal::parse_int(text, span) {
+            Ok((value, _)) => AttributeValue::Number(Some(value), span),
+            Err(d) => {
+                // The lexer already reported malformed suffixes; only range errors are new here.
+                if d.code == Code::LiteralOutOfRange {
+                    self.error(d);
+                }
+                AttributeValue::Number(None, span)
             }
         }
     }

@@ -1,4 +1,5 @@
-//! The compile driver: parse, resolve, type check, then per module (in
+//! The compile driver: parse, apply attributes (a normal build drops
+//! test-only items, see [`crate::attributes`]), resolve, type check, then per module (in
 //! dependency order) generate code, infer access sets and verify. It can stop
 //! after any stage; it stops early anyway after a stage that reported errors,
 //! so later stages never see a broken program (each stage still reports
@@ -9,6 +10,7 @@ use resin_verifier::verify_module;
 
 use crate::access::{self, FunctionAccess};
 use crate::ast::Program;
+use crate::attributes::{self, BuildMode, TestCase};
 use crate::codegen;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::limits;
@@ -51,8 +53,11 @@ impl CompiledModule {
 
 #[derive(Clone, Debug, Default)]
 pub struct CompileResult {
-    /// The program as parsed (empty when parsing failed outright).
+    /// The program as parsed, less what the build mode leaves out (empty
+    /// when parsing failed outright).
     pub program: Program,
+    /// The `#[test]` functions of a test build ([`compile_tests`]); empty otherwise.
+    pub tests: Vec<TestCase>,
     /// Compiled modules in dependency order (a module comes after those it uses).
     pub modules: Vec<CompiledModule>,
     /// Errors and warnings, sorted by location.
@@ -78,11 +83,29 @@ pub fn compile(sources: &[SourceFile], deps: &[Module]) -> CompileResult {
     compile_until(sources, deps, Stage::Codegen)
 }
 
+/// Compiles `sources` with their test-only items and `#[test]` functions,
+/// which become entry functions; `tests` lists them.
+pub fn compile_tests(sources: &[SourceFile], deps: &[Module]) -> CompileResult {
+    compile_with(sources, deps, Stage::Codegen, BuildMode::Test)
+}
+
 /// Compiles up to and including `stop_after`.
 pub fn compile_until(sources: &[SourceFile], deps: &[Module], stop_after: Stage) -> CompileResult {
+    compile_with(sources, deps, stop_after, BuildMode::Normal)
+}
+
+/// Compiles up to and including `stop_after`, for `mode`.
+pub fn compile_with(sources: &[SourceFile], deps: &[Module], stop_after: Stage, mode: BuildMode) -> CompileResult {
     let (program, parse_diags) = parse(sources);
-    let mut result = CompileResult { program, modules: Vec::new(), diagnostics: parse_diags };
+    let mut result = CompileResult { program, diagnostics: parse_diags, ..CompileResult::default() };
     if stop_after == Stage::Parse || result.has_errors() {
+        result.diagnostics.sort();
+        return result;
+    }
+    let (tests, diags) = attributes::apply(&mut result.program, mode);
+    result.tests = tests;
+    result.diagnostics.extend(diags);
+    if result.has_errors() {
         result.diagnostics.sort();
         return result;
     }

@@ -81,6 +81,8 @@ codes! {
     InvisibleCharacter = "E0130", Error, "invisible or control character";
     IdentifierTooLong = "E0131", Error, "identifier too long";
     InvalidTypeParam = "E0132", Error, "invalid type parameter";
+    InvalidAttribute = "E0133", Error, "invalid attribute";
+    InvalidTestFunction = "E0134", Error, "invalid test function";
 
     // ---- resolve: E02xx ----
     UnboundName = "E0201", Error, "unbound name";

@@ -142,6 +142,9 @@ pub enum Token<'a> {
     Dot,
     #[token("@")]
     At,
+    /// Opens an attribute, `#[test]`.
+    #[token("#")]
+    Hash,
     #[token("&")]
     Amp,
     #[token("&&")]
@@ -308,6 +311,7 @@ impl Token<'_> {
             Token::ColonColon => "::",
             Token::Dot => ".",
             Token::At => "@",
+            Token::Hash => "#",
             Token::Amp => "&",
             Token::AmpAmp => "&&",
             Token::Pipe => "|",

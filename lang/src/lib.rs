@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod ast;
+pub mod attributes;
 mod builder;
 pub mod codegen;
 pub mod compile;
@@ -19,7 +20,8 @@ pub mod resolve;
 pub mod source;
 pub mod typeck;
 
-pub use compile::{compile, compile_until, CompileResult, CompiledModule, Stage};
+pub use attributes::{BuildMode, Expected, TestCase};
+pub use compile::{compile, compile_tests, compile_until, compile_with, CompileResult, CompiledModule, Stage};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 pub use lexer::lex;
 pub use parser::parse;

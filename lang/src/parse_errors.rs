@@ -150,6 +150,7 @@ fn terminal_name(t: &str) -> String {
         "ByteString" => "a byte string".to_string(),
         "HexString" => "a hex string".to_string(),
         "DocComment" => "a doc comment".to_string(),
+        "\"#\"" => "an attribute `#[...]`".to_string(),
         "Reserved" => "a reserved word".to_string(),
         "GenericLt" => "`<`".to_string(),
         quoted => format!("`{}`", quoted.trim_matches('"')),

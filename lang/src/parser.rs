@@ -182,6 +182,7 @@ fn attach_docs<'a>(tokens: Vec<(Token<'a>, Span)>, diags: &mut Vec<Diagnostic>) 
                     | Token::Fun
                     | Token::Public
                     | Token::Entry
+                    | Token::Hash
             )
         );
         let field_start = matches!(next, Some(Token::Ident(_)))

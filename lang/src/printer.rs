@@ -59,6 +59,7 @@ impl Printer {
             self.out.push_str(line);
             self.out.push('\n');
         }
+        self.attrs(&doc.attrs);
     }
 
     fn module(&mut self, m: &Module) {
@@ -379,4 +380,5 @@ impl Printer {
     }
 }
 
+mod attr;
 mod expr;

@@ -9,9 +9,9 @@
 
 use crate::gas::Metering;
 use crate::interpreter::{self, Invocation};
-use crate::loader::{self, CodeCache, EntryHandle, LoadError};
+use crate::loader::{self, CodeCache, EntryHandle, LoadError, Signers};
 use crate::transaction::{BlockContext, Receipt, Status, Transaction};
-use resin_format::file_format::Module;
+use resin_format::file_format::{AccountAddress, Module};
 use resin_state::keys::DeclaredKeys;
 use resin_state::store::{ResourceStore, StateView};
 use resin_state::value::Value;
@@ -41,7 +41,13 @@ pub fn execute_metered<V: StateView + ?Sized>(
     match loader::resolve_entry(code, tx) {
         Ok(entry) => {
             let mut keys = DeclaredKeys::default();
-            loader::instantiate_into(entry.function, entry.instance.as_deref(), tx.sender, &tx.args, &mut keys);
+            loader::instantiate_into(
+                entry.function,
+                entry.instance.as_deref(),
+                Signers::sender(tx.sender),
+                &tx.args,
+                &mut keys,
+            );
             interpreter::invoke(Invocation::of(&entry, view, &keys, tx, block), metering).receipt
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
@@ -76,6 +82,31 @@ pub fn execute_entry<V: StateView + ?Sized>(
 ) -> Receipt {
     match loader::resolve_entry_at(code, tx, entry) {
         Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx, block), Metering::PerBlock).receipt,
+        Err(reason) => not_started(Status::InvalidArguments { reason }),
+    }
+}
+
+/// [`execute_transaction`] with the entry function's leading signer
+/// parameters signed by `signers`, in order (the sender signs any past
+/// the list), each access at a signer's address keyed by that signer: for
+/// test runners, whose tests sign as several accounts. A chain's
+/// transactions have one signer and never come here.
+pub fn execute_as_signers<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    block: BlockContext,
+    signers: &[AccountAddress],
+) -> Receipt {
+    match loader::resolve_entry(code, tx) {
+        Ok(entry) => {
+            let who = Signers { sender: tx.sender, each: signers };
+            let mut keys = DeclaredKeys::default();
+            loader::instantiate_into(entry.function, entry.instance.as_deref(), who, &tx.args, &mut keys);
+            let mut call = Invocation::of(&entry, view, &keys, tx, block);
+            call.signers = who;
+            interpreter::invoke(call, Metering::PerBlock).receipt
+        }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
 }

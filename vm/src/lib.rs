@@ -16,7 +16,8 @@ pub mod loader;
 pub mod transaction;
 
 pub use execute::{
-    call_function, execute_entry, execute_metered, execute_transaction, execute_with_keys, CallOutcome, World,
+    call_function, execute_as_signers, execute_entry, execute_metered, execute_transaction, execute_with_keys,
+    CallOutcome, World,
 };
 pub use gas::Metering;
 pub use loader::{declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError};

@@ -8,9 +8,9 @@ use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
 use crate::gas::{self, GasMeter};
-use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam};
+use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
 use crate::transaction::{BlockContext, Event, Location};
-use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
+use resin_format::file_format::{ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
 use resin_format::U256;
 use resin_state::keys::{derive_keyed_address, object_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
@@ -84,21 +84,21 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         module: &'c LoadedModule,
         function: &'c LoadedFunction,
         inst: Option<&'c Instance>,
-        sender: AccountAddress,
+        who: Signers<'_>,
         args: &[Value],
     ) -> Located<(Vec<Value>, Frame<'c>)> {
         let signers = &function.signature.signers;
         // A `&signer` parameter points at a hidden slot below the frame.
-        for param in signers {
+        for (i, param) in signers.iter().enumerate() {
             if *param == SignerParam::Ref {
-                self.locals.push(Slot::Val(Value::Signer(sender)));
+                self.locals.push(Slot::Val(Value::Signer(who.address(i))));
             }
         }
         let base = self.locals.len();
         let mut hidden = 0u32;
-        for param in signers {
+        for (i, param) in signers.iter().enumerate() {
             self.locals.push(match param {
-                SignerParam::Value => Slot::Val(Value::Signer(sender)),
+                SignerParam::Value => Slot::Val(Value::Signer(who.address(i))),
                 SignerParam::Ref => {
                     hidden += 1;
                     Slot::Ref(Ref::new(Root::Local(hidden - 1), false))

@@ -38,9 +38,9 @@ mod tests;
 use std::cell::Cell;
 
 use crate::gas::{Metering, OutOfGas};
-use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule};
+use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule, Signers};
 use crate::transaction::{BlockContext, Receipt, RuntimeErrorKind, Status};
-use resin_format::file_format::{AccessMode, AccountAddress};
+use resin_format::file_format::AccessMode;
 use resin_state::keys::{DeclaredKeys, ResourceKey};
 use resin_state::store::StateView;
 use resin_state::value::Value;
@@ -137,7 +137,7 @@ pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
     pub instance: Option<&'a Instance>,
     pub view: &'a V,
     pub keys: &'a DeclaredKeys,
-    pub sender: AccountAddress,
+    pub signers: Signers<'a>,
     pub args: &'a [Value],
     pub gas_limit: u64,
     pub block: BlockContext,
@@ -158,7 +158,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
             instance: entry.instance.as_deref(),
             view,
             keys,
-            sender: tx.sender,
+            signers: Signers::sender(tx.sender),
             args: &tx.args,
             gas_limit: tx.gas_limit,
             block,
@@ -173,7 +173,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
         let outcome =
-            match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.sender, self.args) {
+            match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.signers, self.args) {
                 Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
                     Ok(write_set) => Outcome {
                         receipt: Receipt {

@@ -195,15 +195,39 @@ fn refusal(tx: &Transaction, what: &str) -> String {
     format!("`{}::{}` {what}", tx.module, tx.function)
 }
 
-/// The index a keyed access names for a call by `sender` with `args` (the
-/// arguments after `signers` leading signers): a parameter's value, or the
-/// signer's address as an address value. `None` for `Any`, and (only in
+/// Who signs a call: `sender`, in every leading signer parameter, except
+/// those `each` gives an address of their own (in parameter order). Only a
+/// test runner gives any: its tests sign as several accounts
+/// (`#[test(alice = @0xa, bob = @0xb)]`); a transaction has one signer.
+#[derive(Clone, Copy, Debug)]
+pub struct Signers<'a> {
+    pub sender: AccountAddress,
+    pub each: &'a [AccountAddress],
+}
+
+impl<'a> Signers<'a> {
+    /// The sender in every signer parameter.
+    #[inline]
+    pub fn sender(sender: AccountAddress) -> Self {
+        Signers { sender, each: &[] }
+    }
+
+    /// The address of the signer parameter `i`.
+    #[inline]
+    pub fn address(&self, i: usize) -> AccountAddress {
+        self.each.get(i).copied().unwrap_or(self.sender)
+    }
+}
+
+/// The index a keyed access names for a call signed by `who` with `args`
+/// (the arguments after `signers` leading signers): a parameter's value, or
+/// the signer's address as an address value. `None` for `Any`, and (only in
 /// unverified specs) a parameter that is not there.
 #[inline]
-fn index_value(index: IndexSource, signers: usize, sender: AccountAddress, args: &[Value]) -> Option<Value> {
+fn index_value(index: IndexSource, signers: usize, who: Signers<'_>, args: &[Value]) -> Option<Value> {
     match index {
         IndexSource::Param(i) => usize::from(i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
-        IndexSource::SignerOf(i) if usize::from(i) < signers => Some(Value::Address(sender)),
+        IndexSource::SignerOf(i) if usize::from(i) < signers => Some(Value::Address(who.address(usize::from(i)))),
         IndexSource::SignerOf(_) | IndexSource::Any => None,
     }
 }
@@ -218,17 +242,17 @@ pub(crate) fn instantiate(
     args: &[Value],
 ) -> DeclaredKeys {
     let mut keys = DeclaredKeys::default();
-    instantiate_into(function, instance, sender, args, &mut keys);
+    instantiate_into(function, instance, Signers::sender(sender), args, &mut keys);
     keys
 }
 
-/// [`instantiate`] into `keys` (which must be empty): spares the caller a
-/// move of the inline key vector.
+/// [`instantiate`] into `keys` (which must be empty), signed by `who`:
+/// spares the caller a move of the inline key vector.
 #[inline]
 pub(crate) fn instantiate_into(
     function: &LoadedFunction,
     instance: Option<&Instance>,
-    sender: AccountAddress,
+    who: Signers<'_>,
     args: &[Value],
     keys: &mut DeclaredKeys,
 ) {
@@ -242,7 +266,7 @@ pub(crate) fn instantiate_into(
     for access in access {
         let address = match access.address {
             AddressSource::Const(address) => Some(address),
-            AddressSource::SignerOf(i) if usize::from(i) < signers => Some(sender),
+            AddressSource::SignerOf(i) if usize::from(i) < signers => Some(who.address(usize::from(i))),
             AddressSource::Param(i) => match usize::from(i).checked_sub(signers).and_then(|j| args.get(j)) {
                 Some(Value::Address(address)) => Some(*address),
                 _ => None,
@@ -255,7 +279,7 @@ pub(crate) fn instantiate_into(
             (Some(address), None) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),
             // An entry of keyed storage: at the address derived from the
             // anchor and the index, exactly as the VM derives it.
-            (Some(anchor), Some(index)) => match index_value(index, signers, sender, args) {
+            (Some(anchor), Some(index)) => match index_value(index, signers, who, args) {
                 Some(index) => AccessKey::Exact(ResourceKey { address: keyed_address(&anchor, &index), ty: access.ty }),
                 None => AccessKey::AnyOf(access.ty),
             },

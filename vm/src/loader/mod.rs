@@ -23,6 +23,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
+pub use keys::Signers;
 pub use keys::{declared_keys, resolve_keys, EntryHandle};
 pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at, Entry};
 pub use loaded::{
