@@ -36,6 +36,8 @@ pub enum Command {
     Repl(ReplArgs),
     /// Benchmark blocks of coin transfers: the parallel executor against the same engine on one thread.
     Bench(BenchArgs),
+    /// Run a package's `#[test]` functions and scripts, in parallel.
+    Test(TestArgs),
 }
 
 #[derive(Args, Debug)]
@@ -130,6 +132,25 @@ pub struct ReplArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// Worker threads of the parallel executor (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Sources (`.rsn`) and scripts (`.rsx`) to test, instead of a package.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// The package's directory (default: the current one).
+    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    pub path: Option<PathBuf>,
+    /// Run only the tests whose name contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Print one JSON object per test and one for the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Tests run at once (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 }

@@ -16,6 +16,7 @@ pub mod render;
 pub mod repl;
 pub mod script;
 pub mod session;
+pub mod testing;
 pub mod workload;
 
 // The executable installs the counting allocator; the library's own tests

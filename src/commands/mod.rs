@@ -2,6 +2,7 @@
 
 mod build;
 mod run;
+mod test;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliResult;
@@ -15,5 +16,6 @@ pub fn dispatch(cli: Cli) -> CliResult<()> {
         Command::Schedule(args) => run::schedule(&args),
         Command::Repl(args) => run::repl(&args),
         Command::Bench(args) => crate::bench::run(&args),
+        Command::Test(args) => test::test(&args),
     }
 }

@@ -13,3 +13,4 @@ mod repl;
 mod run;
 mod shared;
 mod state;
+mod test_cmd;

@@ -1,0 +1,134 @@
+//! Test functions: the package compiled in test mode, published once into a
+//! world with the standard library, and each `#[test]` run as a
+//! transaction on its own copy of that world (a clone is O(1): persistent
+//! maps), so no test sees another's writes.
+
+use std::collections::BTreeSet;
+
+use resin_lang::{Expected, SourceFile, TestCase};
+use resin_vm::{
+    execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, ModuleId, Receipt, RuntimeErrorKind, Status,
+    Transaction, World,
+};
+
+use super::Outcome;
+use crate::error::{CliError, CliResult};
+
+/// Each test's gas limit: the most a transaction may have, so that a test
+/// fails on its own logic rather than on a budget it never chose.
+pub const TEST_GAS_LIMIT: u64 = resin_vm::gas::MAX_GAS_LIMIT;
+
+/// A test build, ready to run.
+pub struct CompiledTests {
+    pub cases: Vec<TestCase>,
+    /// The standard library and the package, published.
+    world: World,
+    sources: Vec<SourceFile>,
+    /// Rendered warnings of the test build (empty when none).
+    pub warnings: String,
+}
+
+impl CompiledTests {
+    /// `file:line:col` of `span` in the sources.
+    fn location(&self, span: resin_lang::Span) -> String {
+        let Some(file) = self.sources.get(span.file as usize) else { return "?".into() };
+        let before = file.text.get(..span.start as usize).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("{}:{line}:{col}", file.name)
+    }
+}
+
+/// Compiles `sources` in test mode against the standard library (less any
+/// module they define themselves) and publishes the result.
+pub fn compile(sources: Vec<SourceFile>) -> CliResult<CompiledTests> {
+    let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
+    let (program, _) = resin_lang::parse(&sources);
+    let defined: BTreeSet<ModuleId> =
+        program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone())).collect();
+    let deps: Vec<Module> =
+        stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect();
+    let result = resin_lang::compile_tests(&sources, &deps);
+    let rendered = result.diagnostics.render(&sources);
+    if result.has_errors() {
+        return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
+    }
+    let mut world = World::new();
+    for module in deps {
+        world.publish_stdlib(module).map_err(|e| CliError::Other(format!("standard library: {e}")))?;
+    }
+    for compiled in result.modules {
+        let id = compiled.id.clone();
+        world.publish(compiled.module).map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
+    }
+    Ok(CompiledTests { cases: result.tests, world, sources, warnings: rendered })
+}
+
+/// Runs `test` on a copy of the published world.
+pub(super) fn run_one(tests: &CompiledTests, test: &TestCase) -> Outcome {
+    let tx = Transaction {
+        // No test signs as the sender: every signer parameter has its own
+        // address, and a test without signers has no sender to speak of.
+        sender: test.signers.first().copied().unwrap_or(AccountAddress::ZERO),
+        module: test.module.clone(),
+        function: test.function.clone(),
+        args: Vec::new(),
+        gas_limit: TEST_GAS_LIMIT,
+        type_args: Vec::new(),
+    };
+    let world = tests.world.clone();
+    let receipt = execute_as_signers(&world.code, &world.resources, &tx, BlockContext::default(), &test.signers);
+    let verdict = judge(&test.expected, &receipt);
+    let mut detail = Vec::new();
+    if let Err(why) = verdict {
+        if !why.is_empty() {
+            detail.push(why);
+        }
+        if !receipt.status.is_success() {
+            detail.push(describe_status(&world.code, &receipt.status));
+        }
+        detail.push(format!("test at {}", tests.location(test.span)));
+    }
+    Outcome { name: test.name(), passed: detail.is_empty(), gas: Some(receipt.gas_used), detail }
+}
+
+/// Whether `receipt` is what `expected` asks for; else why not.
+fn judge(expected: &Expected, receipt: &Receipt) -> Result<(), String> {
+    match (expected, &receipt.status) {
+        (_, Status::InvalidArguments { reason }) => Err(format!("the test did not start: {reason}")),
+        (Expected::Success, Status::Success) => Ok(()),
+        // The status says it all.
+        (Expected::Success, _) => Err(String::new()),
+        (Expected::Failure, Status::Success) => Err("expected a failure, but the test succeeded".into()),
+        (Expected::Failure, _) => Ok(()),
+        (Expected::Abort { code, .. }, Status::Aborted { code: got, .. }) if got == code => Ok(()),
+        (Expected::Abort { code, name }, status) => {
+            let wanted = match name {
+                Some(name) => format!("{name} ({code})"),
+                None => code.to_string(),
+            };
+            // A failure other than the expected one is shown on the next line.
+            let but = if status.is_success() { ", but the test succeeded" } else { "" };
+            Err(format!("expected an abort with code {wanted}{but}"))
+        }
+    }
+}
+
+/// A failed run in words: `aborted with code 1 in 0x1::coin::withdraw at offset 12`.
+pub(super) fn describe_status(code: &CodeCache, status: &Status) -> String {
+    let at = |l: &resin_vm::Location| format!("in {}::{} at offset {}", l.module, l.function, l.offset);
+    let type_name = |ty| code.type_name(ty).unwrap_or_else(|| format!("{ty:?}"));
+    match status {
+        Status::Success => "success".into(),
+        Status::Aborted { code, location } => format!("aborted with code {code} {}", at(location)),
+        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource }, location } => {
+            format!("counter overflow of {} {}", type_name(*resource), at(location))
+        }
+        Status::RuntimeError { kind, location } => format!("runtime error {kind:?} {}", at(location)),
+        Status::OutOfGas { location } => format!("out of gas {}", at(location)),
+        Status::AccessViolation { mode, key, location } => {
+            format!("access violation: {mode:?} {}@{} {}", type_name(key.ty), key.address, at(location))
+        }
+        Status::InvalidArguments { reason } => format!("not started: {reason}"),
+    }
+}
