@@ -103,6 +103,8 @@ pub(crate) struct BlockOverlay<'a> {
     others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
     /// Set when a counter's delta did not apply: the run must be discarded.
     overflowed: AtomicBool,
+    /// The slots with a cell per lane.
+    counters: Vec<u32>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,7 +143,7 @@ impl<'a> BlockOverlay<'a> {
                 let current = snapshot.resource(&key);
                 let used = uses.map_or(CHANGED, |u| u.get(s as usize).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
                 let fixed = (used & CHANGED == 0).then(|| current.clone());
-                let lanes = if used & ADDED != 0 && lanes > 1 {
+                let lanes = if used & ADDED_AGAIN != 0 && lanes > 1 {
                     (0..lanes).map(|_| CachePadded::default()).collect()
                 } else {
                     Box::default()
@@ -150,7 +152,20 @@ impl<'a> BlockOverlay<'a> {
                 CachePadded::new(Slot { key, fixed, value: Mutex::new(value), lanes, version: AtomicU32::new(0) })
             })
             .collect();
-        BlockOverlay { snapshot, table, slots, others: Default::default(), overflowed: AtomicBool::new(false) }
+        let counters = match uses {
+            Some(uses) if lanes > 1 => (0..uses.len() as u32)
+                .filter(|&s| uses.get(s as usize).is_some_and(|u| u.load(Ordering::Relaxed) & ADDED_AGAIN != 0))
+                .collect(),
+            _ => Vec::new(),
+        };
+        BlockOverlay {
+            snapshot,
+            table,
+            slots,
+            others: Default::default(),
+            overflowed: AtomicBool::new(false),
+            counters,
+        }
     }
 
     /// The slot of `key`: first among the transaction's own keys, then the block's.
@@ -276,6 +291,15 @@ impl<'a> BlockOverlay<'a> {
         }
     }
 
+    /// Folds every lane's adds into the slots (see [`BlockOverlay::fold`]),
+    /// so that [`BlockOverlay::overflowed`] covers every add of the run.
+    /// Call it once the lanes are done.
+    pub(crate) fn fold_all(&self) {
+        for slot in self.counters.iter().filter_map(|&s| self.slots.get(s as usize)) {
+            self.fold(slot, &mut lock(&slot.value));
+        }
+    }
+
     /// Records that the run's verdict on some counter's bound may be wrong:
     /// a transaction aborted with `CounterOverflow`.
     pub(crate) fn mark_overflowed(&self) {
@@ -310,9 +334,12 @@ impl<'a> BlockOverlay<'a> {
 const CHANGED: u8 = 1;
 /// [`slot_uses`]: a transaction declares an add of the slot's key itself.
 const ADDED: u8 = 2;
+/// [`slot_uses`]: more than one does: only then do lanes get cells, which a
+/// counter of one transaction's (its own tally) would only pay for.
+const ADDED_AGAIN: u8 = 4;
 
-/// Per slot, how the block uses it ([`CHANGED`], [`ADDED`]). Computed on
-/// the current rayon pool, one pass over the block's accesses.
+/// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`]).
+/// Computed on the current rayon pool, one pass over the block's accesses.
 fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
     let changing: Vec<AtomicU8> = (0..slots.table().len()).map(|_| AtomicU8::new(0)).collect();
     let mut typewide: Vec<TypeId> = (0..keys.len())
@@ -325,16 +352,22 @@ fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
                 match access.key {
                     AccessKey::Exact(_) => {
                         let slot = exact.next();
-                        let uses = match access.mode {
-                            AccessMode::Read => 0,
-                            AccessMode::Write => CHANGED,
-                            AccessMode::Add => CHANGED | ADDED,
-                        };
-                        if let Some(flag) = slot.and_then(|&s| changing.get(s as usize)).filter(|_| uses != 0) {
-                            // Most keys are used once: test before the
-                            // read-modify-write, which would own the line.
-                            if flag.load(Ordering::Relaxed) & uses != uses {
-                                flag.fetch_or(uses, Ordering::Relaxed);
+                        let Some(flag) = slot.and_then(|&s| changing.get(s as usize)) else { continue };
+                        // A hot key's flag is set once: test before the
+                        // read-modify-write, which would own its line.
+                        match access.mode {
+                            AccessMode::Read => {}
+                            AccessMode::Write => {
+                                if flag.load(Ordering::Relaxed) & CHANGED == 0 {
+                                    flag.fetch_or(CHANGED, Ordering::Relaxed);
+                                }
+                            }
+                            AccessMode::Add => {
+                                if flag.load(Ordering::Relaxed) & ADDED_AGAIN == 0
+                                    && flag.fetch_or(CHANGED | ADDED, Ordering::Relaxed) & ADDED != 0
+                                {
+                                    flag.fetch_or(ADDED_AGAIN, Ordering::Relaxed);
+                                }
                             }
                         }
                     }

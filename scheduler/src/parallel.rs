@@ -113,6 +113,7 @@ impl ParallelExecutor {
         // the exact value (`BlockRun::settle_adds`).
         let mut receipts = Vec::new();
         let mut adders_rerun = 0;
+        overlay.fold_all();
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
         if !reexecuted {
             receipts = in_block_order(&plan, per_lane);
