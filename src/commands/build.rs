@@ -65,7 +65,7 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
 }
 
 /// `coin.rbc`, or `0x2_coin.rbc` when two modules share a name.
-fn rbc_names(modules: &[Module]) -> Vec<String> {
+pub(super) fn rbc_names(modules: &[Module]) -> Vec<String> {
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for id in modules.iter().filter_map(Module::self_id) {
         *count.entry(id.name.as_str()).or_default() += 1;

@@ -1,6 +1,8 @@
 //! One module per subcommand; [`dispatch`] runs the parsed command line.
 
 mod build;
+mod build_pkg;
+mod new;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -15,5 +17,8 @@ pub fn dispatch(cli: Cli) -> CliResult<()> {
         Command::Schedule(args) => run::schedule(&args),
         Command::Repl(args) => run::repl(&args),
         Command::Bench(args) => crate::bench::run(&args),
+        Command::New(args) => new::new(&args),
+        Command::Build(args) => build_pkg::build(&args),
+        Command::View(args) => run::view(&args),
     }
 }
