@@ -46,7 +46,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Resin source files (`.rsn`), checked together so they may use each other.
+    /// Resin source files (`.rsn`), checked together so they may use each
+    /// other, and compiled modules (`.rbc`) they may use.
     #[arg(required = true, value_name = "FILES")]
     pub files: Vec<PathBuf>,
 }
@@ -69,7 +70,8 @@ pub enum Emit {
 
 #[derive(Args, Debug)]
 pub struct CompileArgs {
-    /// Resin source files (`.rsn`), compiled together.
+    /// Resin source files (`.rsn`), compiled together, and compiled modules
+    /// (`.rbc`) they may use (not written again).
     #[arg(required = true, value_name = "FILES")]
     pub files: Vec<PathBuf>,
     /// Directory for the `.rbc` files (created if missing).
