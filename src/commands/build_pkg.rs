@@ -18,7 +18,7 @@ use crate::output::stdout_error;
 
 pub fn build(args: &BuildArgs) -> CliResult<()> {
     let package = crate::package::load(&args.path)?;
-    let build = args.path.join("build");
+    let build = crate::package::join(&args.path, Path::new("build"));
     let mut out = std::io::stdout().lock();
     let mut deps: Vec<Module> = Vec::new();
     for p in package.build_order() {

@@ -20,7 +20,7 @@ const FILES: [(&str, &str); 4] = [
 pub fn new(args: &NewArgs) -> CliResult<()> {
     let name = &args.name;
     check_name(name)?;
-    let dir = args.path.join(name);
+    let dir = crate::package::join(&args.path, Path::new(name));
     // `create_dir` (not `create_dir_all`) fails on anything already there,
     // so a package is never written over an existing file or folder.
     std::fs::create_dir(&dir).map_err(|e| {

@@ -51,10 +51,10 @@ pub fn load(dir: &Path) -> CliResult<Package> {
 }
 
 fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Package> {
-    let manifest_path = dir.join(MANIFEST);
+    let manifest_path = join(dir, Path::new(MANIFEST));
     if !manifest_path.is_file() {
         return Err(CliError::Other(format!(
-            "{}: no {MANIFEST} here (is this a package? `resin new NAME` creates one)",
+            "no {MANIFEST} in {} (is this a package? `resin new NAME` creates one)",
             dir.display()
         )));
     }
@@ -64,7 +64,7 @@ fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Packa
     stack.push((canonical.clone(), manifest.name.clone()));
     let mut dependencies = Vec::new();
     for dep in &manifest.dependencies {
-        let dep_dir = dir.join(&dep.path);
+        let dep_dir = join(dir, &dep.path);
         let at = |message: String| CliError::script(dep.loc.clone(), message);
         if !dep_dir.join(MANIFEST).is_file() {
             return Err(at(format!("dependency `{}`: no {MANIFEST} in {}", dep.name, dep_dir.display())));
@@ -87,14 +87,24 @@ fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Packa
     }
     stack.pop();
     Ok(Package {
-        sources: files_in(&dir.join("sources"), "rsn")?,
-        tests: files_in(&dir.join("tests"), "rsn")?,
-        scripts: files_in(&dir.join("scripts"), "rsx")?,
+        sources: files_in(&join(dir, Path::new("sources")), "rsn")?,
+        tests: files_in(&join(dir, Path::new("tests")), "rsn")?,
+        scripts: files_in(&join(dir, Path::new("scripts")), "rsx")?,
         dir: dir.to_path_buf(),
         canonical,
         manifest,
         dependencies,
     })
+}
+
+/// `dir/path`, without a leading `./` when `dir` is `.`: paths in messages
+/// read as the user would type them.
+pub fn join(dir: &Path, path: &Path) -> PathBuf {
+    if dir == Path::new(".") {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
 }
 
 /// The files of `dir` with extension `ext`, sorted; none when `dir` is missing.

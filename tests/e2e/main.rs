@@ -8,6 +8,7 @@ mod generics;
 mod hostile;
 mod hostile_state;
 mod integers;
+mod package;
 mod prove;
 mod repl;
 mod run;
