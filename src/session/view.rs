@@ -80,8 +80,9 @@ impl Session {
             return Err(origin.error(
                 span,
                 format!(
-                    "`{module}::{function}` takes {} argument(s) ({}), {} given",
+                    "`{module}::{function}` takes {} argument{} ({}), {} given",
                     types.len(),
+                    if types.len() == 1 { "" } else { "s" },
                     types.join(", "),
                     spec.args.len()
                 ),
