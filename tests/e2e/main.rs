@@ -10,6 +10,7 @@ mod hostile_state;
 mod integers;
 mod package;
 mod prove;
+mod readme;
 mod repl;
 mod run;
 mod shared;
