@@ -75,7 +75,10 @@ fn manifest_errors_name_the_file_line_and_column() {
         ("typo", "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[adresses]\nm = \"0x2\"\n"),
         ("no_version", "[package]\nname = \"m\"\n"),
         ("not_toml", "[package\nname = \"m\"\n"),
-        ("missing_dep", "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../nowhere\" }\n"),
+        (
+            "missing_dep",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../nowhere\" }\n",
+        ),
     ];
     let mut report = String::new();
     for (case, toml) in cases {
