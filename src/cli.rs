@@ -38,11 +38,18 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run a package's `#[test]` functions and scripts, in parallel.
     Test(TestArgs),
+    /// Create a package: NAME/ with Resin.toml, sources/, tests/ and scripts/.
+    New(NewArgs),
+    /// Compile a package and its dependencies into its build/ folder.
+    Build(BuildArgs),
+    /// Call a public function against a state file and print its return values, committing nothing.
+    View(ViewArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Resin source files (`.rsn`), checked together so they may use each other.
+    /// Resin source files (`.rsn`), checked together so they may use each
+    /// other, and compiled modules (`.rbc`) they may use.
     #[arg(required = true, value_name = "FILES")]
     pub files: Vec<PathBuf>,
 }
@@ -65,7 +72,8 @@ pub enum Emit {
 
 #[derive(Args, Debug)]
 pub struct CompileArgs {
-    /// Resin source files (`.rsn`), compiled together.
+    /// Resin source files (`.rsn`), compiled together, and compiled modules
+    /// (`.rbc`) they may use (not written again).
     #[arg(required = true, value_name = "FILES")]
     pub files: Vec<PathBuf>,
     /// Directory for the `.rbc` files (created if missing).
@@ -105,6 +113,10 @@ pub struct RunArgs {
     /// Worker threads of the parallel executor (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Print each receipt, block and view as one JSON object per line, and
+    /// nothing for other commands.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -206,6 +218,42 @@ pub enum WorkloadArg {
     Shared,
     /// Every workload.
     All,
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// The package's name: also its module's name and its named address.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Create NAME/ in this folder.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// The package folder (the one holding Resin.toml).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ViewArgs {
+    /// The state file to read (never written).
+    #[arg(long, value_name = "PATH")]
+    pub state: PathBuf,
+    /// Verify every module of the state file again.
+    #[arg(long)]
+    pub verify_state: bool,
+    /// Print the result as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The function, `MODULE::FUNCTION` or `MODULE::FUNCTION<TYPES>`.
+    #[arg(value_name = "MODULE::FUNCTION")]
+    pub function: String,
+    /// Its arguments, written as in a script's `call`.
+    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// The parallel executor's thread count: as asked, or one per core.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod limits;
 pub mod output;
+pub mod package;
 pub mod render;
 pub mod repl;
 pub mod script;

@@ -1,29 +1,49 @@
 //! `resin check`, `resin compile` and `resin disasm`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use resin_lang::SourceFile;
-use resin_vm::{Module, ModuleId};
+use resin_vm::Module;
 
 use crate::cli::{CheckArgs, CompileArgs, DisasmArgs, Emit};
 use crate::compiler;
 use crate::error::{read_to_string, CliError, CliResult};
 use crate::output::stdout_error;
 
+/// The sources among `paths`, read. A `.rbc` file is a compiled dependency,
+/// not a source: [`bytecode_deps`] reads those.
 fn load_sources(paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
-    paths.iter().map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?))).collect()
+    paths
+        .iter()
+        .filter(|p| !is_bytecode(p))
+        .map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?)))
+        .collect()
 }
 
-/// The standard library modules the sources may use: all of them except
-/// those the sources define themselves (an edited copy of `0x1::coin`).
-fn stdlib_deps(files: &[SourceFile]) -> CliResult<Vec<Module>> {
-    let (program, _) = resin_lang::parse(files);
-    let defined: BTreeSet<ModuleId> =
-        program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone())).collect();
-    let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
-    Ok(stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect())
+fn is_bytecode(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rbc")
+}
+
+/// The `.rbc` files among `paths`, decoded: modules the sources may use
+/// (a dependency built by `resin build` or `resin compile`). They are not
+/// compiled, checked or written again.
+fn bytecode_deps(paths: &[PathBuf]) -> CliResult<Vec<Module>> {
+    paths.iter().filter(|p| is_bytecode(p)).map(|p| compiler::read_rbc(p)).collect()
+}
+
+/// What the sources compile against: the `.rbc` files among `paths`, and
+/// the standard library modules that neither those nor the sources define
+/// (an edited copy of `0x1::coin`).
+fn deps_of(files: &[SourceFile], paths: &[PathBuf]) -> CliResult<Vec<Module>> {
+    let bytecode = bytecode_deps(paths)?;
+    if files.is_empty() {
+        return Err(CliError::Other("no source files given (only `.rbc` dependencies)".into()));
+    }
+    let mut deps = crate::package::stdlib_except(files, &bytecode)?;
+    deps.extend(bytecode);
+    Ok(deps)
 }
 
 fn stdout() -> std::io::StdoutLock<'static> {
@@ -32,7 +52,7 @@ fn stdout() -> std::io::StdoutLock<'static> {
 
 pub fn check(args: &CheckArgs) -> CliResult<()> {
     let files = load_sources(&args.files)?;
-    let deps = stdlib_deps(&files)?;
+    let deps = deps_of(&files, &args.files)?;
     let compiled = compiler::compile(&files, &deps)?;
     let mut out = stdout();
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
@@ -48,7 +68,7 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
         Emit::Ast => return emit_ast(&files, &mut out),
         _ => {}
     }
-    let deps = stdlib_deps(&files)?;
+    let deps = deps_of(&files, &args.files)?;
     let compiled = compiler::compile(&files, &deps)?;
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     match args.emit {
@@ -65,7 +85,7 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
 }
 
 /// `coin.rbc`, or `0x2_coin.rbc` when two modules share a name.
-fn rbc_names(modules: &[Module]) -> Vec<String> {
+pub(super) fn rbc_names(modules: &[Module]) -> Vec<String> {
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for id in modules.iter().filter_map(Module::self_id) {
         *count.entry(id.name.as_str()).or_default() += 1;

@@ -1,6 +1,8 @@
 //! One module per subcommand; [`dispatch`] runs the parsed command line.
 
 mod build;
+mod build_pkg;
+mod new;
 mod run;
 mod test;
 
@@ -17,5 +19,8 @@ pub fn dispatch(cli: Cli) -> CliResult<()> {
         Command::Repl(args) => run::repl(&args),
         Command::Bench(args) => crate::bench::run(&args),
         Command::Test(args) => test::test(&args),
+        Command::New(args) => new::new(&args),
+        Command::Build(args) => build_pkg::build(&args),
+        Command::View(args) => run::view(&args),
     }
 }

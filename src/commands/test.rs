@@ -6,15 +6,18 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use resin_lang::SourceFile;
+use resin_vm::Module;
 
 use crate::cli::{thread_count, TestArgs};
 use crate::error::{read_to_string, CliError, CliResult};
 use crate::output::stdout_error;
 use crate::testing::{self, Plan};
 
-/// What a test run reads: sources compiled together in test mode, and scripts.
+/// What a test run reads: sources compiled together in test mode (with
+/// the modules of the packages they depend on), and scripts.
 struct Inputs {
-    sources: Vec<PathBuf>,
+    sources: Vec<SourceFile>,
+    packages: Vec<Module>,
     scripts: Vec<PathBuf>,
 }
 
@@ -24,12 +27,7 @@ pub fn test(args: &TestArgs) -> CliResult<()> {
     } else {
         file_inputs(&args.files)?
     };
-    let sources = inputs
-        .sources
-        .iter()
-        .map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?)))
-        .collect::<CliResult<Vec<_>>>()?;
-    let tests = testing::compile(sources)?;
+    let tests = testing::compile(inputs.sources, inputs.packages)?;
     // Warnings go to stderr: stdout is the report, JSON with `--json`.
     eprint!("{}", tests.warnings);
     let plan = Plan { tests, scripts: inputs.scripts };
@@ -50,10 +48,10 @@ pub fn test(args: &TestArgs) -> CliResult<()> {
 
 /// Files named on the command line, sorted by kind.
 fn file_inputs(files: &[PathBuf]) -> CliResult<Inputs> {
-    let mut inputs = Inputs { sources: Vec::new(), scripts: Vec::new() };
+    let mut inputs = Inputs { sources: Vec::new(), packages: Vec::new(), scripts: Vec::new() };
     for file in files {
         match file.extension().and_then(|e| e.to_str()) {
-            Some("rsn") => inputs.sources.push(file.clone()),
+            Some("rsn") => inputs.sources.push(SourceFile::new(file.display().to_string(), read_to_string(file)?)),
             Some("rsx") => inputs.scripts.push(file.clone()),
             _ => {
                 return Err(CliError::Other(format!(
@@ -66,34 +64,13 @@ fn file_inputs(files: &[PathBuf]) -> CliResult<Inputs> {
     Ok(inputs)
 }
 
-/// A package's `sources/*.rsn` and `tests/*.rsn` (compiled together), and
-/// its `scripts/*.rsx`.
+/// The package in `dir`: its `sources/` and `tests/` compiled together
+/// against its dependencies (built as `resin build` builds them), and its
+/// `scripts/`.
 fn package_inputs(dir: &Path) -> CliResult<Inputs> {
-    if !dir.join("Resin.toml").is_file() {
-        return Err(CliError::Other(format!(
-            "{}: no Resin.toml here; give the package with `--path DIR`, or the files to test",
-            dir.display()
-        )));
-    }
-    let mut sources = files_in(&dir.join("sources"), "rsn")?;
-    sources.extend(files_in(&dir.join("tests"), "rsn")?);
-    Ok(Inputs { sources, scripts: files_in(&dir.join("scripts"), "rsx")? })
-}
-
-/// The files of `dir` ending in `.ext`, sorted; none when `dir` is missing.
-fn files_in(dir: &Path, ext: &str) -> CliResult<Vec<PathBuf>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(CliError::io(dir, e)),
-    };
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| CliError::io(dir, e))?.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == ext) {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
+    let package = crate::package::load(dir)?;
+    let mut sources = package.source_files()?;
+    sources.extend(package.test_files()?);
+    let packages = package.compile_dependencies()?;
+    Ok(Inputs { sources, packages, scripts: package.scripts.clone() })
 }

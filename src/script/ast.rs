@@ -58,6 +58,16 @@ pub enum CommandKind {
     Time(Option<TimeChange>),
     /// `height`, `height H`: the height of the next block.
     Height(Option<u64>),
+    /// `view MODULE::FUNCTION ARGS`: a public function's return values,
+    /// committing nothing.
+    View(ViewSpec),
+}
+
+/// `view MODULE::FUNCTION[<TYPES>] ARGS...`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewSpec {
+    pub function: Spanned<FunctionRef>,
+    pub args: Vec<Spanned<Literal>>,
 }
 
 /// How `time` changes the block time.

@@ -11,6 +11,7 @@ pub const COMMANDS: &[&str] = &[
     "transfers",
     "show",
     "access",
+    "view",
     "modules",
     "events",
     "root",
@@ -53,6 +54,9 @@ const TOPICS: &[(&str, &str, &str)] = &[
       without a suffix is a u64."),
     ("access", "access MODULE::FUNCTION", "Print a function's access set: which resources it reads, writes or adds to \
       (a counter), at which address, and for an entry of keyed storage under which index."),
+    ("view", "view MODULE::FUNCTION ARGS...", "Call a public function (entry or not) and print its return values, \
+      committing nothing: no state change, no transaction number, no block. ARGS are written as for `call`; the \
+      function may take no signer. A view that aborts or fails is an error at its line."),
     ("modules", "modules", "List the published modules and their entry functions."),
     ("events", "events [all]", "Print the events of the last call or block, or every event of this session."),
     ("root", "root", "Print the state root (resources and code)."),

@@ -141,6 +141,7 @@ impl Parser<'_> {
             "transfers" => CommandKind::Transfers(self.transfers()?),
             "show" => CommandKind::Show(self.show_target()?),
             "access" => CommandKind::Access(self.function_ref()?),
+            "view" => CommandKind::View(self.view()?),
             "modules" => CommandKind::Modules,
             "events" => {
                 let all = if self.at_end_of_command()? {
@@ -321,6 +322,15 @@ impl Parser<'_> {
             args.push(self.literal()?);
         }
         Ok(CallSpec { sender, function, args, gas, span })
+    }
+
+    fn view(&mut self) -> Result<ViewSpec, ScriptError> {
+        let function = self.function_ref()?;
+        let mut args = Vec::new();
+        while !self.at_end_of_command()? {
+            args.push(self.literal()?);
+        }
+        Ok(ViewSpec { function, args })
     }
 
     fn literal(&mut self) -> Result<Spanned<Literal>, ScriptError> {

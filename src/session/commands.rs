@@ -20,12 +20,18 @@ impl Session {
         // `resin schedule` prints plans only; everything else runs silently.
         let mut sink = std::io::sink();
         let planning = matches!(self.mode, Mode::Schedule { .. });
-        let out: &mut dyn Write = if planning && !matches!(cmd.kind, CommandKind::Block(_) | CommandKind::Transfers(_))
-        {
-            &mut sink
-        } else {
-            out
-        };
+        // `--json` prints only what has a JSON form: receipts, blocks, views.
+        let quiet = self.json
+            && !matches!(
+                cmd.kind,
+                CommandKind::Call(_) | CommandKind::Block(_) | CommandKind::Transfers(_) | CommandKind::View(_)
+            );
+        let out: &mut dyn Write =
+            if quiet || planning && !matches!(cmd.kind, CommandKind::Block(_) | CommandKind::Transfers(_)) {
+                &mut sink
+            } else {
+                out
+            };
         match &cmd.kind {
             CommandKind::Publish(source) => self.publish(source, cmd.span, origin, out),
             CommandKind::Account { name, address } => self.account(name, *address, cmd.span, origin, out),
@@ -43,6 +49,7 @@ impl Session {
             CommandKind::Transfers(spec) => self.atomically(|s| s.transfers(spec, cmd.span, origin, out)),
             CommandKind::Show(target) => self.show(target, origin, out),
             CommandKind::Access(function) => self.access(function, origin, out),
+            CommandKind::View(spec) => self.view(spec, origin, out),
             CommandKind::Modules => self.modules(out),
             CommandKind::Events { all } => self.events(*all, out),
             CommandKind::Root => {

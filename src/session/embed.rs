@@ -38,6 +38,7 @@ impl Session {
             executor,
             current: None,
             batch: None,
+            json: false,
         }
     }
 

@@ -86,7 +86,7 @@ impl Session {
             self.commit_receipts(next, &run.output.receipts)?;
         }
         let file_commit = commit_start.elapsed();
-        if self.mode == Mode::Run {
+        if self.mode == Mode::Run && !self.json {
             let t = run.output.stats.timings;
             let total = t.total() + file_commit;
             let tps = txs.len() as f64 / total.as_secs_f64().max(1e-9);
@@ -119,6 +119,9 @@ impl Session {
         verbose: bool,
         out: &mut dyn Write,
     ) -> CliResult<()> {
+        if self.json {
+            return self.block_json(txs, run, first, out);
+        }
         let receipts = &run.output.receipts;
         let stats = run.output.stats.plan.clone().unwrap_or_default();
         let plural = |n: usize, one: &str, many: &str| if n == 1 { one.to_string() } else { many.to_string() };
@@ -218,6 +221,9 @@ impl Session {
             }
             Status::InvalidArguments { reason } => format!("NOT STARTED: {reason}"),
         };
+        if self.json {
+            return self.receipt_json(number, tx, receipt, &status, out);
+        }
         say!(out, "[{number}] {sender}: {call} -> {status}, gas {}", receipt.gas_used)?;
         for event in &receipt.events {
             say!(out, "      event {}", self.format_event(event))?;

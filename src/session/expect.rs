@@ -183,7 +183,7 @@ impl Session {
     }
 
     /// The tag of a field type under `args`.
-    fn tag_of(&self, ty: &ResolvedType, args: &[TypeTag]) -> Option<TypeTag> {
+    pub(super) fn tag_of(&self, ty: &ResolvedType, args: &[TypeTag]) -> Option<TypeTag> {
         Some(match ty {
             ResolvedType::Bool => TypeTag::Bool,
             ResolvedType::U8 => TypeTag::U8,

@@ -67,6 +67,8 @@ impl Session {
             self.expect_all_succeeded(span, origin, "registering the accounts")?;
             self.run_block(mint, "funding", false, &mut sink)?;
             self.expect_all_succeeded(span, origin, "funding the accounts")?;
+            let mut sink = std::io::sink();
+            let out: &mut dyn Write = if self.json { &mut sink } else { out };
             say!(
                 out,
                 "setup: {} new account{} user0..user{}, registered and funded with {funding} each",
@@ -77,8 +79,10 @@ impl Session {
         }
         let block = transfer_block(&module, &addresses, spec.txs, spec.amount, spec.seed, spec.hot);
         let what = if spec.hot { "hot-key transfers" } else { "transfers" };
+        let mut sink = std::io::sink();
+        let header: &mut dyn Write = if self.json { &mut sink } else { out };
         say!(
-            out,
+            header,
             "{what}: {} random transfers of {} between {} accounts (seed {})",
             spec.txs,
             spec.amount,

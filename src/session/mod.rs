@@ -15,9 +15,11 @@ mod embed;
 mod exec;
 mod expect;
 pub mod generate;
+mod json;
 mod keyed;
 mod prove;
 mod publish;
+mod view;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -119,6 +121,9 @@ pub struct Session {
     /// Inside a command made of several steps ([`Session::atomically`]):
     /// their changes, written to the state file together when it completes.
     batch: Option<Changes>,
+    /// `resin run --json`: receipts, blocks and views print as one JSON
+    /// object per line, and other commands print nothing.
+    json: bool,
 }
 
 /// The context of a session's first block: time 0 (until a `time` command
@@ -237,6 +242,17 @@ impl Session {
         let context = self.context;
         self.context.height = self.context.height.saturating_add(1);
         context
+    }
+
+    /// Prints receipts, blocks and views as JSON lines, and nothing else.
+    pub fn set_json(&mut self, on: bool) {
+        self.json = on;
+    }
+
+    /// Runs script commands from now on (a session opened to plan, whose
+    /// state file is read only, can then run views: they commit nothing).
+    pub fn set_run_mode(&mut self) {
+        self.mode = Mode::Run;
     }
 
     /// The names the REPL completes.

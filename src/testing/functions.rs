@@ -3,11 +3,9 @@
 //! transaction on its own copy of that world (a clone is O(1): persistent
 //! maps), so no test sees another's writes.
 
-use std::collections::BTreeSet;
-
 use resin_lang::{Expected, SourceFile, TestCase};
 use resin_vm::{
-    execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, ModuleId, Receipt, RuntimeErrorKind, Status,
+    execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, Receipt, RuntimeErrorKind, Status,
     Transaction, World,
 };
 
@@ -39,27 +37,25 @@ impl CompiledTests {
     }
 }
 
-/// Compiles `sources` in test mode against the standard library (less any
-/// module they define themselves) and publishes the result.
-pub fn compile(sources: Vec<SourceFile>) -> CliResult<CompiledTests> {
-    let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
-    let (program, _) = resin_lang::parse(&sources);
-    let defined: BTreeSet<ModuleId> =
-        program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone())).collect();
-    let deps: Vec<Module> =
-        stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect();
+/// Compiles `sources` in test mode against `packages` (modules of the
+/// packages they depend on, already compiled) and the standard library
+/// (less any module either defines), and publishes it all.
+pub fn compile(sources: Vec<SourceFile>, packages: Vec<Module>) -> CliResult<CompiledTests> {
+    let stdlib = crate::package::stdlib_except(&sources, &packages)?;
+    let deps: Vec<Module> = stdlib.iter().chain(&packages).cloned().collect();
     let result = resin_lang::compile_tests(&sources, &deps);
     let rendered = result.diagnostics.render(&sources);
     if result.has_errors() {
         return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
     }
     let mut world = World::new();
-    for module in deps {
+    for module in stdlib {
         world.publish_stdlib(module).map_err(|e| CliError::Other(format!("standard library: {e}")))?;
     }
-    for compiled in result.modules {
-        let id = compiled.id.clone();
-        world.publish(compiled.module).map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
+    let built = result.modules.into_iter().map(|m| m.module);
+    for module in packages.into_iter().chain(built) {
+        let id = module.self_id().map_or_else(|| "a module".to_string(), ToString::to_string);
+        world.publish(module).map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
     }
     Ok(CompiledTests { cases: result.tests, world, sources, warnings: rendered })
 }

@@ -124,7 +124,7 @@ fn a_directory_without_a_manifest_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = resin_path_out(&["test", "--path"], &[dir.path()]);
     out.expect_code(1);
-    assert!(out.stderr.contains("no Resin.toml here"), "{}", out.stderr);
+    assert!(out.stderr.contains("no Resin.toml in"), "{}", out.stderr);
 }
 
 #[test]

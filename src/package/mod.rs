@@ -1,0 +1,231 @@
+//! Packages: a directory with a `Resin.toml` manifest, its sources in
+//! `sources/`, tests in `tests/` and scripts in `scripts/`, and the packages
+//! it depends on by path. [`load`] reads a package and, recursively, its
+//! dependencies; [`Package::build_order`] lists them dependencies first.
+//!
+//! Layout:
+//! ```text
+//! NAME/
+//!   Resin.toml          [package] name, version; [addresses]; [dependencies]
+//!   sources/*.rsn       the modules the package publishes
+//!   tests/*.rsn         test-only sources (for `resin test`)
+//!   scripts/*.rsx       transaction scripts
+//!   build/              what `resin build` writes
+//! ```
+
+pub mod addresses;
+pub mod manifest;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use resin_lang::SourceFile;
+use resin_vm::{AccountAddress, Module, ModuleId};
+
+use crate::error::{read_to_string, CliError, CliResult};
+pub use manifest::{Dependency, Manifest, MANIFEST};
+
+/// A loaded package and, recursively, the packages it depends on.
+#[derive(Clone, Debug)]
+pub struct Package {
+    /// The directory, as it was reached (shown in messages and file names).
+    pub dir: PathBuf,
+    /// The directory, canonical: one package reached by two paths is one.
+    pub canonical: PathBuf,
+    pub manifest: Manifest,
+    /// `sources/*.rsn`, sorted by path.
+    pub sources: Vec<PathBuf>,
+    /// `tests/*.rsn`, sorted by path.
+    pub tests: Vec<PathBuf>,
+    /// `scripts/*.rsx`, sorted by path.
+    pub scripts: Vec<PathBuf>,
+    /// The direct dependencies, in the manifest's order.
+    pub dependencies: Vec<Package>,
+}
+
+/// Loads the package in `dir` and its dependencies. A missing or bad
+/// manifest, a missing dependency, a dependency whose manifest names another
+/// package, and a dependency cycle are errors naming the manifest line.
+pub fn load(dir: &Path) -> CliResult<Package> {
+    load_inner(dir, &mut Vec::new())
+}
+
+fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Package> {
+    let manifest_path = join(dir, Path::new(MANIFEST));
+    if !manifest_path.is_file() {
+        return Err(CliError::Other(format!(
+            "no {MANIFEST} in {} (is this a package? `resin new NAME` creates one)",
+            dir.display()
+        )));
+    }
+    let text = read_to_string(&manifest_path)?;
+    let manifest = manifest::parse(&manifest_path, &text)?;
+    let canonical = dir.canonicalize().map_err(|e| CliError::io(dir, e))?;
+    stack.push((canonical.clone(), manifest.name.clone()));
+    let mut dependencies = Vec::new();
+    for dep in &manifest.dependencies {
+        let dep_dir = join(dir, &dep.path);
+        let at = |message: String| CliError::script(dep.loc.clone(), message);
+        if !dep_dir.join(MANIFEST).is_file() {
+            return Err(at(format!("dependency `{}`: no {MANIFEST} in {}", dep.name, dep_dir.display())));
+        }
+        let dep_canonical = dep_dir.canonicalize().map_err(|e| CliError::io(&dep_dir, e))?;
+        if let Some(first) = stack.iter().position(|(p, _)| *p == dep_canonical) {
+            let cycle: Vec<&str> = stack[first..].iter().map(|(_, n)| n.as_str()).chain([dep.name.as_str()]).collect();
+            return Err(at(format!("dependency cycle: {}", cycle.join(" -> "))));
+        }
+        let loaded = load_inner(&dep_dir, stack)?;
+        if loaded.manifest.name != dep.name {
+            return Err(at(format!(
+                "dependency `{}` is the package `{}` ({})",
+                dep.name,
+                loaded.manifest.name,
+                dep_dir.join(MANIFEST).display()
+            )));
+        }
+        dependencies.push(loaded);
+    }
+    stack.pop();
+    Ok(Package {
+        sources: files_in(&join(dir, Path::new("sources")), "rsn")?,
+        tests: files_in(&join(dir, Path::new("tests")), "rsn")?,
+        scripts: files_in(&join(dir, Path::new("scripts")), "rsx")?,
+        dir: dir.to_path_buf(),
+        canonical,
+        manifest,
+        dependencies,
+    })
+}
+
+/// `dir/path`, without a leading `./` when `dir` is `.`: paths in messages
+/// read as the user would type them.
+pub fn join(dir: &Path, path: &Path) -> PathBuf {
+    if dir == Path::new(".") {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+/// The files of `dir` with extension `ext`, sorted; none when `dir` is missing.
+fn files_in(dir: &Path, ext: &str) -> CliResult<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {
+        let path = entry.map_err(|e| CliError::io(dir, e))?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == ext) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+impl Package {
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    /// This package and every package it depends on, each once,
+    /// dependencies before the packages that use them.
+    pub fn build_order(&self) -> Vec<&Package> {
+        fn visit<'a>(p: &'a Package, seen: &mut BTreeSet<PathBuf>, order: &mut Vec<&'a Package>) {
+            if !seen.insert(p.canonical.clone()) {
+                return;
+            }
+            for dep in &p.dependencies {
+                visit(dep, seen, order);
+            }
+            order.push(p);
+        }
+        let mut order = Vec::new();
+        visit(self, &mut BTreeSet::new(), &mut order);
+        order
+    }
+
+    /// The named addresses this package's sources may use: its own and its
+    /// dependencies'. One name bound to two addresses is an error.
+    pub fn addresses(&self) -> CliResult<BTreeMap<String, AccountAddress>> {
+        let mut all: BTreeMap<String, (AccountAddress, &str)> = BTreeMap::new();
+        for p in self.build_order() {
+            for (name, address) in &p.manifest.addresses {
+                match all.get(name) {
+                    Some((other, by)) if other != address => {
+                        return Err(CliError::Other(format!(
+                            "{}: the address `{name}` is {address} here but {other} in package `{by}`",
+                            p.dir.join(MANIFEST).display()
+                        )));
+                    }
+                    _ => {
+                        all.insert(name.clone(), (*address, p.name()));
+                    }
+                }
+            }
+        }
+        Ok(all.into_iter().map(|(name, (address, _))| (name, address)).collect())
+    }
+
+    /// `sources/*.rsn` read, with named addresses replaced by their numbers
+    /// (see [`addresses`]), ready for the compiler.
+    pub fn source_files(&self) -> CliResult<Vec<SourceFile>> {
+        self.read_with_addresses(&self.sources)
+    }
+
+    /// `tests/*.rsn` read the same way.
+    pub fn test_files(&self) -> CliResult<Vec<SourceFile>> {
+        self.read_with_addresses(&self.tests)
+    }
+
+    fn read_with_addresses(&self, paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
+        let named = self.addresses()?;
+        paths
+            .iter()
+            .map(|p| Ok(SourceFile::new(p.display().to_string(), addresses::substitute(&read_to_string(p)?, &named))))
+            .collect()
+    }
+
+    /// Compiles every package this one depends on, in order, each against
+    /// the standard library and the packages before it, and returns what
+    /// this package's own sources compile against: the standard library
+    /// modules and every dependency's modules.
+    pub fn compile_dependencies(&self) -> CliResult<Vec<Module>> {
+        let mut deps = Vec::new();
+        for p in self.build_order() {
+            if p.canonical == self.canonical {
+                break;
+            }
+            let compiled = p.compile_against(&deps)?;
+            deps.extend(compiled.modules);
+        }
+        Ok(deps)
+    }
+
+    /// Compiles this package's sources against `deps` (other packages'
+    /// modules) and the standard library.
+    pub fn compile_against(&self, deps: &[Module]) -> CliResult<crate::compiler::Compiled> {
+        let files = self.source_files()?;
+        let mut all = stdlib_except(&files, deps)?;
+        all.extend(deps.iter().cloned());
+        crate::compiler::compile(&files, &all)
+    }
+
+    /// Compiles this package and its dependencies: the result's modules are
+    /// this package's own.
+    pub fn compile(&self) -> CliResult<crate::compiler::Compiled> {
+        let deps = self.compile_dependencies()?;
+        self.compile_against(&deps)
+    }
+}
+
+/// The standard library modules that neither `files` nor `deps` define
+/// (a package may carry its own edited copy of one).
+pub fn stdlib_except(files: &[SourceFile], deps: &[Module]) -> CliResult<Vec<Module>> {
+    let (program, _) = resin_lang::parse(files);
+    let mut defined: BTreeSet<ModuleId> =
+        program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone())).collect();
+    defined.extend(deps.iter().filter_map(|m| m.self_id().cloned()));
+    let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
+    Ok(stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect())
+}

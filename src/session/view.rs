@@ -1,0 +1,183 @@
+//! `view MODULE::FUNCTION ARGS`: calls a public function for its return
+//! values and commits nothing (Aptos's `move view`, Foundry's `cast call`).
+//! The call runs like a transaction against the current state and block
+//! context, but its writes and events are dropped, it takes no transaction
+//! number and it does not count as a block.
+
+use std::io::Write;
+
+use resin_state::type_tag::TypeTag;
+use resin_vm::{AccountAddress, Status, Transaction, TypeId, Value, Visibility};
+
+use super::calls::describe_call;
+use super::commands::say;
+use super::{Origin, Session};
+use crate::error::CliResult;
+use crate::script::ast::ViewSpec;
+use crate::workload::DEFAULT_GAS;
+
+/// What a view returned, each value with its type.
+pub struct ViewResult {
+    /// `0x2::vault::amount(alice)`, as a receipt writes the call.
+    pub call: String,
+    /// The return values as the script language prints values.
+    pub values: Vec<String>,
+    /// The return types, as Resin writes them.
+    pub types: Vec<String>,
+    pub gas_used: u64,
+}
+
+impl Session {
+    pub(super) fn view(&self, spec: &ViewSpec, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
+        let result = self.run_view(spec, origin)?;
+        if self.json {
+            let object = serde_json::json!({
+                "type": "view",
+                "function": result.call,
+                "returns": result.values,
+                "return_types": result.types,
+                "gas": result.gas_used,
+            });
+            return say!(out, "{object}");
+        }
+        let values = match result.values.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        };
+        say!(out, "{} -> {values}, gas {}", result.call, result.gas_used)
+    }
+
+    /// Runs the view and renders its values; a function that cannot be
+    /// viewed, bad arguments, and a call that fails are errors at `spec`.
+    pub(super) fn run_view(&self, spec: &ViewSpec, origin: &Origin) -> CliResult<ViewResult> {
+        let span = spec.function.span;
+        let (module, function) = self.resolve_function(&spec.function, origin)?;
+        let type_args = self.resolve_type_args(&spec.function.node.type_args, span, origin)?;
+        let loaded = self
+            .state
+            .code
+            .function(&module, &function)
+            .ok_or_else(|| origin.error(span, format!("{module} has no function `{function}`")))?;
+        if loaded.visibility != Visibility::Public && !loaded.is_entry {
+            return Err(origin
+                .error(span, format!("`{module}::{function}` is not public: only public functions can be viewed")));
+        }
+        let signature = if loaded.type_params.is_empty() && type_args.is_empty() {
+            loaded.signature.clone()
+        } else {
+            let instance =
+                self.state.code.instantiate(&module, &function, &type_args).map_err(|e| origin.error(span, e))?;
+            instance.signature().clone()
+        };
+        if let Some(reason) = &signature.unsupported {
+            return Err(origin.error(span, format!("`{module}::{function}` cannot be viewed: {reason}")));
+        }
+        if !signature.signers.is_empty() {
+            return Err(origin.error(span, format!("`{module}::{function}` takes a signer: a view has no sender")));
+        }
+        if signature.args.len() != spec.args.len() {
+            let types: Vec<String> = signature.args.iter().map(|t| self.type_name(t)).collect();
+            return Err(origin.error(
+                span,
+                format!(
+                    "`{module}::{function}` takes {} argument{} ({}), {} given",
+                    types.len(),
+                    if types.len() == 1 { "" } else { "s" },
+                    types.join(", "),
+                    spec.args.len()
+                ),
+            ));
+        }
+        let mut args = Vec::with_capacity(spec.args.len());
+        for (ty, lit) in signature.args.iter().zip(&spec.args) {
+            args.push(self.literal_value(lit, ty, origin)?);
+        }
+        let tx = Transaction {
+            sender: AccountAddress::ZERO,
+            module,
+            function,
+            args,
+            gas_limit: DEFAULT_GAS,
+            type_args: type_args.clone(),
+        };
+        let call = describe_call(&tx, &self.state.accounts);
+        let outcome = resin_vm::call_function(&self.state.code, &self.state.resources, &tx, self.context);
+        if !outcome.receipt.status.is_success() {
+            return Err(origin.error(span, format!("view {call} failed: {}", failure(&outcome.receipt.status))));
+        }
+        let returns = &loaded.returns;
+        let tags: Vec<Option<TypeTag>> = returns.iter().map(|t| self.tag_of(t, &type_args)).collect();
+        let values = outcome
+            .returns
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.render(tags.get(i).and_then(Option::as_ref), v))
+            .collect();
+        let types = tags
+            .iter()
+            .zip(returns)
+            .map(|(tag, ty)| tag.as_ref().map(ToString::to_string).unwrap_or_else(|| self.type_name(ty)))
+            .collect();
+        Ok(ViewResult { call, values, types, gas_used: outcome.receipt.gas_used })
+    }
+
+    /// A value as `show` prints stored ones: structs with field names.
+    fn render(&self, tag: Option<&TypeTag>, value: &Value) -> String {
+        match (tag, value) {
+            (Some(TypeTag::Struct(t)), _) => self.state.code.format_resource(TypeId::of_struct(t), value),
+            (_, Value::Vector(items)) => {
+                let elem = match tag {
+                    Some(TypeTag::Vector(e)) => Some(&**e),
+                    _ => None,
+                };
+                let items: Vec<String> = items.iter().map(|i| self.render(elem, i)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            (_, Value::Bool(b)) => b.to_string(),
+            (_, Value::U8(n)) => format!("{n}u8"),
+            (_, Value::U16(n)) => format!("{n}u16"),
+            (_, Value::U32(n)) => format!("{n}u32"),
+            (_, Value::U64(n)) => n.to_string(),
+            (_, Value::U128(n)) => format!("{n}u128"),
+            (_, Value::U256(n)) => format!("{n}u256"),
+            (_, Value::Address(a)) => format!("@{a}"),
+            (_, Value::Signer(a)) => format!("signer(@{a})"),
+            // A struct value without a struct type: only from a type this
+            // session cannot name; shown by its fields alone.
+            (_, Value::Struct(_) | Value::Flat(_)) => {
+                let fields = value.struct_fields().unwrap_or_default();
+                let fields: Vec<String> = fields.iter().map(|f| self.render(None, f)).collect();
+                format!("{{ {} }}", fields.join(", "))
+            }
+        }
+    }
+}
+
+/// Why a view failed, in a receipt's words.
+fn failure(status: &Status) -> String {
+    match status {
+        Status::Success => "success".into(),
+        Status::Aborted { code, location } => {
+            format!(
+                "ABORTED with code {code} in {}::{} at offset {}",
+                location.module, location.function, location.offset
+            )
+        }
+        Status::RuntimeError { kind, location } => {
+            format!(
+                "RUNTIME ERROR {kind:?} in {}::{} at offset {}",
+                location.module, location.function, location.offset
+            )
+        }
+        Status::OutOfGas { location } => {
+            format!("OUT OF GAS in {}::{} at offset {}", location.module, location.function, location.offset)
+        }
+        Status::AccessViolation { mode, location, .. } => {
+            format!(
+                "ACCESS VIOLATION ({mode:?}) in {}::{} at offset {}",
+                location.module, location.function, location.offset
+            )
+        }
+        Status::InvalidArguments { reason } => format!("NOT STARTED: {reason}"),
+    }
+}

@@ -1,0 +1,168 @@
+//! Packages (`resin new`, `resin build`, Resin.toml), `.rbc` dependencies
+//! of check and compile, views (`view`, `resin view`) and `resin run --json`.
+
+use std::path::Path;
+
+use crate::common::{resin, run_with, write, Out};
+
+/// `resin ARGS` run in `dir`.
+fn resin_in(dir: &Path, args: &[&str]) -> Out {
+    run_with(resin().current_dir(dir).args(args), None)
+}
+
+/// A package `name` in `dir` with `toml` as its manifest and one source.
+fn package(dir: &Path, name: &str, toml: &str, source: &str) {
+    std::fs::create_dir_all(dir.join(name).join("sources")).unwrap();
+    write(&dir.join(name), "Resin.toml", toml);
+    write(&dir.join(name).join("sources"), &format!("{name}.rsn"), source);
+}
+
+#[test]
+fn new_then_build_then_the_demo_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let created = resin_in(tmp.path(), &["new", "hello"]);
+    created.expect_code(0);
+    insta::assert_snapshot!("new", created.stdout);
+    let pkg = tmp.path().join("hello");
+    for file in ["Resin.toml", "sources/hello.rsn", "tests/hello_tests.rsn", "scripts/demo.rsx"] {
+        assert!(pkg.join(file).is_file(), "{file} was not created");
+    }
+
+    let built = resin_in(&pkg, &["build"]);
+    built.expect_code(0);
+    insta::assert_snapshot!("build", built.stdout);
+    // The module is at the manifest's address, as the disassembler reads
+    // the file back.
+    let disasm = resin_in(&pkg, &["disasm", "build/hello.rbc"]);
+    disasm.expect_code(0);
+    assert!(disasm.stdout.contains("module 0x2::hello"), "{}", disasm.stdout);
+    let access = std::fs::read_to_string(pkg.join("build/access.txt")).unwrap();
+    assert!(access.starts_with("module 0x2::hello\n"), "{access}");
+    assert!(access.contains("  bump: write Counter@account\n"), "{access}");
+
+    let demo = resin_in(&pkg, &["run", "scripts/demo.rsx"]);
+    demo.expect_code(0);
+    insta::assert_snapshot!("demo", demo.stdout);
+}
+
+#[test]
+fn new_refuses_to_overwrite_and_names_that_cannot_be_modules() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("taken")).unwrap();
+    let out = resin_in(tmp.path(), &["new", "taken"]);
+    out.expect_code(1);
+    assert_eq!(out.stderr, "error: taken already exists: `resin new` never writes over anything\n");
+    assert_eq!(std::fs::read_dir(tmp.path().join("taken")).unwrap().count(), 0, "wrote into the folder");
+    for (name, why) in [
+        ("my-pkg", "use letters, digits and `_`, starting with a letter (at most 64)"),
+        ("1st", "use letters, digits and `_`, starting with a letter (at most 64)"),
+        ("module", "it is a keyword of the language"),
+        ("vector", "the compiler's builtin modules own that name"),
+    ] {
+        let out = resin_in(tmp.path(), &["new", name]);
+        out.expect_code(1);
+        assert_eq!(out.stderr, format!("error: `{name}` cannot name a package: {why}\n"));
+        assert!(!tmp.path().join(name).exists());
+    }
+}
+
+#[test]
+fn manifest_errors_name_the_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = "module 0x2::m {}";
+    let cases = [
+        ("bad_address", "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[addresses]\nm = \"0xq\"\n"),
+        ("typo", "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[adresses]\nm = \"0x2\"\n"),
+        ("no_version", "[package]\nname = \"m\"\n"),
+        ("not_toml", "[package\nname = \"m\"\n"),
+        (
+            "missing_dep",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../nowhere\" }\n",
+        ),
+    ];
+    let mut report = String::new();
+    for (case, toml) in cases {
+        package(tmp.path(), case, toml, source);
+        let out = resin_in(&tmp.path().join(case), &["build"]);
+        out.expect_code(1);
+        report.push_str(&format!("--- {case}\n{}", out.stderr));
+    }
+    let out = resin_in(tmp.path(), &["build"]);
+    out.expect_code(1);
+    report.push_str(&format!("--- no manifest\n{}", out.stderr));
+    insta::assert_snapshot!("manifest_errors", report);
+}
+
+const UTIL: &str = "[package]\nname = \"util\"\nversion = \"1.0.0\"\n[addresses]\nutil = \"0x7\"\n";
+const UTIL_SRC: &str = "module util::math {\n    public fun double(x: u64): u64 { x * 2 }\n    \
+                        public fun home(): address { @util }\n}\n";
+const APP: &str = "[package]\nname = \"app\"\nversion = \"0.2.0\"\n[addresses]\napp = \"0xa0\"\n\
+                   [dependencies]\nutil = { path = \"../util\" }\n";
+const APP_SRC: &str = "module app::app {\n    use util::math;\n    \
+                       public fun quadruple(x: u64): u64 { math::double(math::double(x)) }\n    \
+                       public fun where_util_lives(): address { util::math::home() }\n}\n";
+
+#[test]
+fn dependencies_build_first_and_their_named_addresses_reach_dependents() {
+    let tmp = tempfile::tempdir().unwrap();
+    package(tmp.path(), "util", UTIL, UTIL_SRC);
+    package(tmp.path(), "app", APP, APP_SRC);
+    let app = tmp.path().join("app");
+    let out = resin_in(&app, &["build"]);
+    out.expect_code(0);
+    insta::assert_snapshot!("build_with_dependency", out.stdout);
+    assert!(app.join("build/deps/util/math.rbc").is_file());
+
+    // The built modules run: publish both and view through the dependent.
+    write(
+        &app,
+        "views.rsx",
+        "publish build/deps/util/math.rbc\npublish build/app.rbc\nview app::quadruple 5\nview app::where_util_lives\n",
+    );
+    let out = resin_in(&app, &["run", "views.rsx"]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("0xa0::app::quadruple(5) -> 20, gas"), "{}", out.stdout);
+    assert!(out.stdout.contains("0xa0::app::where_util_lives() -> @0x7, gas"), "{}", out.stdout);
+}
+
+#[test]
+fn dependency_cycles_and_misnamed_dependencies_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\nb = { path = \"../b\" }\n";
+    let b = "[package]\nname = \"b\"\nversion = \"0.1.0\"\n[dependencies]\na = { path = \"../a\" }\n";
+    package(tmp.path(), "a", a, "module 0x2::a {}");
+    package(tmp.path(), "b", b, "module 0x3::b {}");
+    let out = resin_in(&tmp.path().join("a"), &["build"]);
+    out.expect_code(1);
+    assert_eq!(out.stderr, "error: ../b/Resin.toml:5:1: dependency cycle: a -> b -> a\n");
+
+    let c = "[package]\nname = \"c\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../b2\" }\n";
+    package(tmp.path(), "c", c, "module 0x2::c {}");
+    package(tmp.path(), "b2", "[package]\nname = \"b\"\nversion = \"0.1.0\"\n", "module 0x3::b {}");
+    let out = resin_in(&tmp.path().join("c"), &["build"]);
+    out.expect_code(1);
+    assert_eq!(out.stderr, "error: Resin.toml:5:1: dependency `util` is the package `b` (../b2/Resin.toml)\n");
+}
+
+#[test]
+fn check_and_compile_take_bytecode_dependencies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "lib.rsn", "module 0x5::lib { public fun seven(): u64 { 7 } }");
+    write(dir, "user.rsn", "module 0x6::user { public fun fourteen(): u64 { 0x5::lib::seven() * 2 } }");
+    resin_in(dir, &["compile", "lib.rsn", "-o", "out"]).expect_code(0);
+    // As a source, a .rbc file would not even lex; as a dependency it links.
+    let out = resin_in(dir, &["check", "user.rsn", "out/lib.rbc"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "ok: 1 module checked\n");
+    let out = resin_in(dir, &["compile", "user.rsn", "out/lib.rbc", "-o", "out2"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "wrote out2/user.rbc (0x6::user)\n", "only the source's module is written");
+    // Without the dependency the module is unbound.
+    resin_in(dir, &["check", "user.rsn"]).expect_code(1);
+    // A broken .rbc is an error naming it.
+    write(dir, "bad.rbc", "not bytecode");
+    let out = resin_in(dir, &["check", "user.rsn", "bad.rbc"]);
+    out.expect_code(1);
+    assert!(out.stderr.starts_with("error: bad.rbc: "), "{}", out.stderr);
+}

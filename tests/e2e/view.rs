@@ -1,0 +1,144 @@
+//! Views (`view` in scripts and the REPL, `resin view --state`) and
+//! `resin run --json`.
+
+use crate::common::{resin, resin_out, run_with, write};
+
+/// A module whose public functions return every shape of value; `bump`
+/// writes storage, which a view must not commit.
+const SHOP: &str = r#"module 0x2::shop {
+    struct Counter has key { value: u64 }
+    struct Item has copy, drop { price: u64, tag: vector<u8> }
+
+    public entry fun open(s: &signer, start: u64) { move_to(s, Counter { value: start }) }
+    public fun count(owner: address): u64 { borrow_global<Counter>(owner).value }
+    public fun bump(owner: address): u64 {
+        let c = borrow_global_mut<Counter>(owner);
+        c.value = c.value + 1;
+        c.value
+    }
+    public fun both(owner: address): (u64, bool) { (count(owner), exists<Counter>(owner)) }
+    public fun item(owner: address): Item { Item { price: count(owner), tag: b"hat" } }
+    public fun prices(owner: address): vector<u64> { vector[count(owner), count(owner) * 2] }
+    public fun pick<T: drop>(a: T, b: T, first: bool): T { if (first) a else b }
+    public fun me(s: &signer): address { signer::address_of(s) }
+    public fun boom(): u64 { abort 9 }
+    fun hidden(): u64 { 1 }
+}
+"#;
+
+const VIEWS: &str = "account alice
+call alice shop::open 3
+view shop::count alice
+view shop::bump alice
+view shop::bump alice
+expect field alice shop::Counter.value == 3
+view shop::both alice
+view shop::item alice
+view shop::prices alice
+view 0x2::shop::pick<u8> 1u8 2u8 false
+view shop::pick<vector<u64>> [1, 2] [3] true
+";
+
+#[test]
+fn views_return_values_and_commit_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "views.rsx", &format!("{SHOP}{VIEWS}"));
+    let out = resin_out(&["run", script.to_str().unwrap()]);
+    out.expect_code(0);
+    // `bump` returned 4 twice and the counter stayed at 3 (the `expect`).
+    insta::assert_snapshot!("views", out.stdout);
+}
+
+#[test]
+fn what_cannot_be_viewed_is_an_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = String::new();
+    for (i, view) in [
+        "view shop::hidden",
+        "view shop::me",
+        "view shop::boom",
+        "view shop::count",
+        "view shop::count 5",
+        "view shop::open alice 1",
+        "view shop::nothing",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let name = format!("bad{i}.rsx");
+        write(dir.path(), &name, &format!("{SHOP}account alice\n{view}\n"));
+        let out = run_with(resin().current_dir(dir.path()).args(["run", &name]), None);
+        out.expect_code(1);
+        report.push_str(&format!("{view}\n  {}", out.stderr));
+    }
+    insta::assert_snapshot!("view_errors", report);
+}
+
+#[test]
+fn the_repl_views_and_goes_on_after_a_failed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "shop.rsn", SHOP);
+    let input = "publish shop.rsn\naccount alice\ncall alice shop::open 7\nview shop::boom\nview shop::both alice\n";
+    let out = run_with(resin().current_dir(dir.path()).arg("repl"), Some(input));
+    out.expect_code(0);
+    assert!(out.stdout.contains("0x2::shop::both(alice) -> (7, true), gas "), "{}", out.stdout);
+    assert!(out.stderr.contains("view 0x2::shop::boom() failed: ABORTED with code 9"), "{}", out.stderr);
+}
+
+#[test]
+fn resin_view_reads_a_state_file_and_never_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.db");
+    let script = write(dir.path(), "setup.rsx", &format!("{SHOP}account alice\ncall alice shop::open 41\n"));
+    resin_out(&["run", script.to_str().unwrap(), "--state", state.to_str().unwrap()]).expect_code(0);
+    let before = std::fs::read(&state).unwrap();
+
+    let view = |args: &[&str]| {
+        let mut all = vec!["view", "--state", state.to_str().unwrap()];
+        all.extend_from_slice(args);
+        resin_out(&all)
+    };
+    let out = view(&["shop::bump", "alice"]);
+    out.expect_code(0);
+    assert!(out.stdout.starts_with("0x2::shop::bump(alice) -> 42, gas "), "{}", out.stdout);
+    let out = view(&["--json", "shop::item", "alice"]);
+    out.expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["type"], "view");
+    assert_eq!(json["returns"][0], "0x2::shop::Item { price: 41, tag: [104u8, 97u8, 116u8] }");
+    assert_eq!(json["return_types"][0], "0x2::shop::Item");
+    assert_eq!(std::fs::read(&state).unwrap(), before, "a view changed the state file");
+
+    let out = view(&["shop::count", "alice;", "account", "eve"]);
+    out.expect_code(1);
+    assert_eq!(out.stderr, "error: the arguments of `resin view` must make one view: no `;` or line breaks\n");
+    let out = resin_out(&["view", "--state", dir.path().join("missing.db").to_str().unwrap(), "shop::count", "alice"]);
+    out.expect_code(1);
+    assert!(!dir.path().join("missing.db").exists(), "resin view created a state file");
+}
+
+#[test]
+fn run_json_prints_one_object_per_receipt_and_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{SHOP}account alice\naccount bob\ncall alice shop::open 1\ncall alice shop::open 1\n\
+         block {{\n  call bob shop::open 5\n  call alice shop::open 2\n}}\nview shop::count bob\nshow alice\n"
+    );
+    let script = write(dir.path(), "json.rsx", &script);
+    let out = resin_out(&["run", "--json", "--threads", "2", script.to_str().unwrap()]);
+    out.expect_code(0);
+    // Every line is one JSON object of a known type, and each receipt's
+    // status agrees with what the script did: alice's second open aborts
+    // (her counter exists), bob's first succeeds.
+    let objects: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["receipt", "receipt", "receipt", "receipt", "block", "view"]);
+    let statuses: Vec<&str> = objects[..4].iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses[0], "success");
+    assert_ne!(statuses[1], "success");
+    assert_eq!(statuses[2..], ["success", statuses[1]]);
+    assert_eq!(objects[4]["txs"], 2);
+    assert_eq!(objects[4]["succeeded"], 1);
+    assert_eq!(objects[5]["returns"][0], "5");
+    insta::assert_snapshot!("run_json", out.stdout);
+}
