@@ -2,7 +2,7 @@
 //! would run it; it passes when every command (its `expect`s included)
 //! succeeds. Its output is kept only to show where a failing one stopped.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Outcome;
 use crate::error::read_to_string;
@@ -11,7 +11,7 @@ use crate::session::{Mode, Origin, Session, StateOptions};
 /// Lines of a failing script's output shown before its error.
 const OUTPUT_SHOWN: usize = 5;
 
-pub(super) fn run_one(path: &PathBuf) -> Outcome {
+pub(super) fn run_one(path: &Path) -> Outcome {
     let name = path.display().to_string();
     let result = run(path);
     let detail = match result {

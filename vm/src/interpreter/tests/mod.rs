@@ -79,7 +79,7 @@ fn run_raw(cache: &CodeCache) -> Status {
         instance: None,
         view: &store,
         keys: &keys,
-        sender: AccountAddress::from_u64(2),
+        signers: crate::loader::Signers::sender(AccountAddress::from_u64(2)),
         args: &[],
         gas_limit: 10_000,
         block: Default::default(),
