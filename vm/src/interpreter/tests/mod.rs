@@ -41,6 +41,7 @@ fn unverified(code: Vec<Instr>, locals: usize) -> CodeCache {
         struct_instantiations: Vec::new(),
         function_instantiations: Vec::new(),
         friends: Vec::new(),
+        debug: None,
         module_handles: vec![id],
         struct_handles: Vec::new(),
         function_handles: vec![FunctionHandle {
