@@ -121,7 +121,7 @@ pub fn compile_with(sources: &[SourceFile], deps: &[Module], stop_after: Stage, 
         result.diagnostics.sort();
         return result;
     }
-    let (modules, diags) = generate_all(&mut resolved, &typed);
+    let (modules, diags) = generate_all(sources, &mut resolved, &typed);
     result.modules = modules;
     result.diagnostics.extend(diags);
     result.diagnostics.sort();
@@ -137,8 +137,13 @@ fn deep_struct_span(module: Option<&crate::resolve::env::ModuleEnv>, e: &resin_v
 }
 
 /// Codegen, access inference and verification of each source module, in
-/// dependency order (a module's callers need its access specs).
-pub fn generate_all(resolved: &mut Resolved, typed: &[Option<TModule>]) -> (Vec<CompiledModule>, Vec<Diagnostic>) {
+/// dependency order (a module's callers need its access specs). Each module
+/// carries its debug information (constant names, source maps into `sources`).
+pub fn generate_all(
+    sources: &[SourceFile],
+    resolved: &mut Resolved,
+    typed: &[Option<TModule>],
+) -> (Vec<CompiledModule>, Vec<Diagnostic>) {
     let mut modules = Vec::new();
     let mut diags = Vec::new();
     for index in resolved.order.clone() {
@@ -146,8 +151,8 @@ pub fn generate_all(resolved: &mut Resolved, typed: &[Option<TModule>]) -> (Vec<
             continue;
         };
         let own = source.id;
-        let mut module = match codegen::generate(&resolved.env, own, tmodule) {
-            Ok(module) => module,
+        let (mut module, spans) = match codegen::generate_with_spans(&resolved.env, own, tmodule) {
+            Ok(generated) => generated,
             Err(errors) => {
                 diags.extend(errors);
                 continue;
@@ -167,6 +172,9 @@ pub fn generate_all(resolved: &mut Resolved, typed: &[Option<TModule>]) -> (Vec<
             diags.push(limits::verifier_rejected(span, &e));
             continue;
         }
+        let constant_names: Vec<String> =
+            resolved.env.module(own).map(|m| m.constants.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+        module.debug = Some(codegen::source_map::debug_info(sources, &constant_names, &spans));
         let id = module.self_id().cloned().unwrap_or_else(|| ModuleId::new(Default::default(), ""));
         modules.push(CompiledModule { id, module, functions });
     }

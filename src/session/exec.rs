@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use resin_state::store::ResourceStore;
-use resin_vm::{Receipt, ResourceKey, RuntimeErrorKind, Status, Transaction, Value};
+use resin_vm::{Receipt, ResourceKey, Transaction, Value};
 
 use super::calls::{describe_call, name_of};
 use super::commands::say;
@@ -184,43 +184,7 @@ impl Session {
     ) -> CliResult<()> {
         let sender = name_of(&tx.sender, &self.state.accounts).unwrap_or_else(|| format!("@{}", tx.sender));
         let call = describe_call(tx, &self.state.accounts);
-        let status = match &receipt.status {
-            Status::Success => "success".to_string(),
-            Status::Aborted { code, location } => {
-                format!(
-                    "ABORTED with code {code} in {}::{} at offset {}",
-                    location.module, location.function, location.offset
-                )
-            }
-            Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource }, location } => {
-                format!(
-                    "COUNTER OVERFLOW of {} in {}::{} at offset {}",
-                    self.type_label(*resource),
-                    location.module,
-                    location.function,
-                    location.offset
-                )
-            }
-            Status::RuntimeError { kind, location } => {
-                format!(
-                    "RUNTIME ERROR {kind:?} in {}::{} at offset {}",
-                    location.module, location.function, location.offset
-                )
-            }
-            Status::OutOfGas { location } => {
-                format!("OUT OF GAS in {}::{} at offset {}", location.module, location.function, location.offset)
-            }
-            Status::AccessViolation { mode, key, location } => {
-                format!(
-                    "ACCESS VIOLATION: {mode:?} {} in {}::{} at offset {}",
-                    self.key_name(key),
-                    location.module,
-                    location.function,
-                    location.offset
-                )
-            }
-            Status::InvalidArguments { reason } => format!("NOT STARTED: {reason}"),
-        };
+        let status = self.status_line(&receipt.status);
         if self.json {
             return self.receipt_json(number, tx, receipt, &status, out);
         }

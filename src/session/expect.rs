@@ -95,7 +95,7 @@ impl Session {
                     "expected {wanted} from {}, but transaction [{}] ended in {}{others}",
                     last.what,
                     last.first_number + *i as u64,
-                    status_words(s)
+                    self.status_sentence(s)
                 ),
             ));
         }

@@ -106,7 +106,7 @@ impl Session {
     fn expect_all_succeeded(&self, span: Span, origin: &Origin, what: &str) -> CliResult<()> {
         let Some(last) = &self.last else { return Ok(()) };
         match last.receipts.iter().find(|r| !r.status.is_success()) {
-            Some(r) => Err(origin.error(span, format!("{what} failed: {}", super::expect::status_words(&r.status)))),
+            Some(r) => Err(origin.error(span, format!("{what} failed: {}", self.status_sentence(&r.status)))),
             None => Ok(()),
         }
     }

@@ -11,6 +11,7 @@ mod atomic;
 mod block;
 mod calls;
 mod commands;
+mod describe;
 mod embed;
 mod exec;
 mod expect;

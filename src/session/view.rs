@@ -163,7 +163,7 @@ fn failure(status: &Status) -> String {
                 location.module, location.function, location.offset
             )
         }
-        Status::RuntimeError { kind, location } => {
+        Status::RuntimeError { kind, location, .. } => {
             format!(
                 "RUNTIME ERROR {kind:?} in {}::{} at offset {}",
                 location.module, location.function, location.offset

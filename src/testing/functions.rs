@@ -3,10 +3,10 @@
 //! transaction on its own copy of that world (a clone is O(1): persistent
 //! maps), so no test sees another's writes.
 
+use resin_format::escape::escaped;
 use resin_lang::{Expected, SourceFile, TestCase};
 use resin_vm::{
-    execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, Receipt, RuntimeErrorKind, Status,
-    Transaction, World,
+    execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, Receipt, Status, Transaction, World,
 };
 
 use super::Outcome;
@@ -34,6 +34,28 @@ impl CompiledTests {
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("{}:{line}:{col}", file.name)
+    }
+}
+
+impl CompiledTests {
+    /// The source line a failure stopped at (`11 |         assert!(by < 10, E_TOO_BIG);`),
+    /// when the module's source map places it in a source of this build.
+    fn failing_line(&self, code: &CodeCache, status: &Status) -> Option<String> {
+        let location = match status {
+            Status::Aborted { location, .. }
+            | Status::RuntimeError { location, .. }
+            | Status::OutOfGas { location }
+            | Status::AccessViolation { location, .. } => location,
+            Status::Success | Status::InvalidArguments { .. } => return None,
+        };
+        let module = code.module(&location.module)?;
+        let debug = module.debug.as_ref()?;
+        let (index, _) = module.find_function(&location.function)?;
+        let pos = debug.functions.get(index)?.position(location.offset)?;
+        let file = debug.files.get(usize::from(pos.file))?;
+        let source = self.sources.iter().find(|s| s.name == *file)?;
+        let text = source.text.lines().nth(usize::try_from(pos.line).ok()?.checked_sub(1)?)?;
+        Some(format!("{} | {}", pos.line, escaped(text.trim_end())))
     }
 }
 
@@ -81,7 +103,8 @@ pub(super) fn run_one(tests: &CompiledTests, test: &TestCase) -> Outcome {
             detail.push(why);
         }
         if !receipt.status.is_success() {
-            detail.push(describe_status(&world.code, &receipt.status));
+            detail.push(resin_vm::describe::describe_status(&world.code, &receipt.status));
+            detail.extend(tests.failing_line(&world.code, &receipt.status));
         }
         detail.push(format!("test at {}", tests.location(test.span)));
     }
@@ -107,24 +130,5 @@ fn judge(expected: &Expected, receipt: &Receipt) -> Result<(), String> {
             let but = if status.is_success() { ", but the test succeeded" } else { "" };
             Err(format!("expected an abort with code {wanted}{but}"))
         }
-    }
-}
-
-/// A failed run in words: `aborted with code 1 in 0x1::coin::withdraw at offset 12`.
-pub(super) fn describe_status(code: &CodeCache, status: &Status) -> String {
-    let at = |l: &resin_vm::Location| format!("in {}::{} at offset {}", l.module, l.function, l.offset);
-    let type_name = |ty| code.type_name(ty).unwrap_or_else(|| format!("{ty:?}"));
-    match status {
-        Status::Success => "success".into(),
-        Status::Aborted { code, location } => format!("aborted with code {code} {}", at(location)),
-        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource }, location } => {
-            format!("counter overflow of {} {}", type_name(*resource), at(location))
-        }
-        Status::RuntimeError { kind, location } => format!("runtime error {kind:?} {}", at(location)),
-        Status::OutOfGas { location } => format!("out of gas {}", at(location)),
-        Status::AccessViolation { mode, key, location } => {
-            format!("access violation: {mode:?} {}@{} {}", type_name(key.ty), key.address, at(location))
-        }
-        Status::InvalidArguments { reason } => format!("not started: {reason}"),
     }
 }

@@ -81,11 +81,10 @@ fn json_prints_one_object_per_test_and_a_summary() {
     assert!(lines[0]["gas"].as_u64().unwrap() > 0);
     assert_eq!(lines[1]["test"], "0x2::tally::a_big_bump");
     assert_eq!(lines[1]["passed"], false);
-    assert!(
-        lines[1]["detail"][0].as_str().unwrap().starts_with("aborted with code 3 in 0x2::tally::bump"),
-        "{}",
-        lines[1]
-    );
+    // The abort in source words (the constant, the file, line 11), then that line.
+    let abort = lines[1]["detail"][0].as_str().unwrap();
+    assert!(abort.starts_with("aborted with E_TOO_BIG (3) at tally.rsn:11:"), "{}", lines[1]);
+    assert_eq!(lines[1]["detail"][1], "11 |         assert!(by < 10, E_TOO_BIG);");
     assert_eq!(lines[5], serde_json::json!({ "summary": { "passed": 1, "failed": 4 } }));
 }
 

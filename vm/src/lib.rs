@@ -9,12 +9,14 @@
 //! here.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod describe;
 pub mod execute;
 pub mod gas;
 pub mod interpreter;
 pub mod loader;
 pub mod transaction;
 
+pub use describe::{describe_abort, describe_status};
 pub use execute::{
     call_function, execute_as_signers, execute_entry, execute_metered, execute_transaction, execute_with_keys,
     CallOutcome, World,

@@ -100,6 +100,11 @@ pub enum Status {
     RuntimeError {
         kind: RuntimeErrorKind,
         location: Location,
+        /// The resource the error is about, for `ResourceMissing` and
+        /// `ResourceAlreadyExists` (the type and the address, so a message
+        /// can name both); `None` for the other kinds.
+        #[serde(default)]
+        resource: Option<ResourceKey>,
     },
     /// The gas limit was reached; the whole limit is charged.
     OutOfGas {

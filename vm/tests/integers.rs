@@ -53,7 +53,7 @@ fn eval(ret: &str, body: &str) -> Result<Vec<Value>, Status> {
 /// The runtime error `body` stops with, and the offset of the failing instruction.
 fn runtime_error(ret: &str, body: &str) -> (RuntimeErrorKind, u16) {
     match eval(ret, body) {
-        Err(Status::RuntimeError { kind, location }) => (kind, location.offset),
+        Err(Status::RuntimeError { kind, location, .. }) => (kind, location.offset),
         other => panic!("expected a runtime error, got {other:?}\n{body}"),
     }
 }

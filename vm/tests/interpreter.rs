@@ -61,7 +61,7 @@ fn eval(ret: &str, body: &str) -> Result<Vec<Value>, Status> {
 /// The runtime error `body` stops with, and the offset of the failing instruction.
 fn runtime_error(ret: &str, body: &str) -> (RuntimeErrorKind, u16) {
     match eval(ret, body) {
-        Err(Status::RuntimeError { kind, location }) => {
+        Err(Status::RuntimeError { kind, location, .. }) => {
             assert_eq!((location.module, location.function.as_str()), (id("t"), "f"));
             (kind, location.offset)
         }
@@ -281,7 +281,7 @@ fn the_call_depth_is_limited() {
     let depth = MAX_CALL_DEPTH as u64;
     assert_eq!(call(&world, "rec", "depth", vec![Value::U64(depth)]), Ok(vec![Value::U64(depth)]));
     match call(&world, "rec", "depth", vec![Value::U64(depth + 1)]) {
-        Err(Status::RuntimeError { kind: RuntimeErrorKind::CallDepthExceeded, location }) => {
+        Err(Status::RuntimeError { kind: RuntimeErrorKind::CallDepthExceeded, location, .. }) => {
             assert_eq!((location.function.as_str(), location.offset), ("depth", 7), "located at the call");
         }
         other => panic!("{other:?}"),
@@ -300,7 +300,7 @@ fn calls_cross_modules() {
     assert_eq!(call(&world, "user", "quad", vec![Value::U64(5)]), Ok(vec![Value::U64(20)]));
     // Errors inside the callee are located in the callee's module.
     match call(&world, "user", "quad", vec![Value::U64(u64::MAX / 3)]) {
-        Err(Status::RuntimeError { kind: RuntimeErrorKind::ArithmeticOverflow, location }) => {
+        Err(Status::RuntimeError { kind: RuntimeErrorKind::ArithmeticOverflow, location, .. }) => {
             assert_eq!((location.module, location.function.as_str(), location.offset), (id("math"), "double", 2));
         }
         other => panic!("{other:?}"),

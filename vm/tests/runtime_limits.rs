@@ -98,7 +98,7 @@ fn vectors_stop_at_the_length_limit() {
     assert_eq!(full.status, Status::Success);
     let over = world.execute(&tx("grow", vec![bytes(MAX_VECTOR_LEN)], MAX_GAS_LIMIT));
     assert!(
-        matches!(over.status, Status::RuntimeError { kind: RuntimeErrorKind::VectorTooLong, ref location } if location.offset == 2),
+        matches!(over.status, Status::RuntimeError { kind: RuntimeErrorKind::VectorTooLong, ref location, .. } if location.offset == 2),
         "{:?}",
         over.status
     );

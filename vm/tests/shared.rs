@@ -257,7 +257,7 @@ fn a_write_declared_add_is_a_read_modify_write() {
 
 fn overflow_at(receipt: &Receipt, resource: TypeId, offset: u16) {
     match &receipt.status {
-        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource: found }, location } => {
+        Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource: found }, location, .. } => {
             assert_eq!(*found, resource);
             assert_eq!(location.offset, offset, "located at the counter_add");
         }

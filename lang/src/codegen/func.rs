@@ -19,6 +19,7 @@ use super::tables::Tables;
 use super::CodegenError;
 use crate::ast::IntType;
 use crate::resolve::env::StructId;
+use crate::source::Span;
 use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TStmt};
 use crate::typeck::ty::Ty;
 
@@ -61,6 +62,17 @@ pub struct FunctionGen<'t, 'a> {
     /// may jump is evaluated (see [`Self::operands`]); a jump out of a loop
     /// releases those spilled inside it.
     pub(super) spilled: Vec<LocalIdx>,
+    /// The span of the innermost expression being emitted: what each
+    /// instruction's source map entry names.
+    span: Span,
+    /// Per instruction of `code`, the span it was emitted for.
+    spans: Vec<Span>,
+}
+
+/// A function definition with, per instruction, the source span it came from.
+pub struct GeneratedFunction {
+    pub def: FunctionDef,
+    pub spans: Vec<Span>,
 }
 
 /// Emits `fun` as a definition whose handle is `handle`.
@@ -70,7 +82,7 @@ pub fn generate(
     handle: resin_format::file_format::FunctionHandleIdx,
     visibility: Visibility,
     is_entry: bool,
-) -> Result<FunctionDef, CodegenError> {
+) -> Result<GeneratedFunction, CodegenError> {
     let mut gen = FunctionGen {
         tables,
         uses: &fun.uses,
@@ -91,6 +103,8 @@ pub fn generate(
             .map(|l| matches!(l.ty, Ty::Ref(_) | Ty::MutRef(_)))
             .collect(),
         spilled: Vec::new(),
+        span: fun.span,
+        spans: Vec::new(),
     };
     for (index, local) in fun.locals.iter().enumerate() {
         let slot = if index < fun.param_count {
@@ -126,6 +140,7 @@ impl FunctionGen<'_, '_> {
 
     pub(super) fn emit(&mut self, instr: Instr) {
         self.code.push(instr);
+        self.spans.push(self.span);
     }
 
     pub(super) fn new_label(&mut self) -> Label {
@@ -152,7 +167,7 @@ impl FunctionGen<'_, '_> {
         handle: resin_format::file_format::FunctionHandleIdx,
         visibility: Visibility,
         is_entry: bool,
-    ) -> Result<FunctionDef, CodegenError> {
+    ) -> Result<GeneratedFunction, CodegenError> {
         let mut code = self.code;
         if code.len() >= usize::from(u16::MAX) {
             return Err(CodegenError::CodeTooLarge);
@@ -172,8 +187,12 @@ impl FunctionGen<'_, '_> {
         }
         let mut is_reference = self.reference_params;
         is_reference.extend(self.local_types.iter().map(Type::is_reference));
-        let code = super::release::release_dead_references(code, &is_reference)?;
-        Ok(FunctionDef { handle, visibility, is_entry, locals: self.local_types, code })
+        let (code, origins) = super::release::release_dead_references(code, &is_reference)?;
+        // An instruction the release pass inserted reports the span of the
+        // instruction it was inserted before.
+        let spans = origins.iter().map(|&o| self.spans.get(o).copied().unwrap_or(self.span)).collect();
+        let def = FunctionDef { handle, visibility, is_entry, locals: self.local_types, code };
+        Ok(GeneratedFunction { def, spans })
     }
 
     /// Emits a block; returns whether control can reach its end.
@@ -219,8 +238,16 @@ impl FunctionGen<'_, '_> {
     }
 
     /// Emits an expression, leaving its value(s) on the stack; returns whether
-    /// control continues after it.
+    /// control continues after it. Its instructions map to its span, those
+    /// of the expressions inside it to theirs.
     pub(super) fn exp(&mut self, exp: &TExp) -> Result<bool, CodegenError> {
+        let outer = std::mem::replace(&mut self.span, exp.span);
+        let completes = self.exp_here(exp);
+        self.span = outer;
+        completes
+    }
+
+    fn exp_here(&mut self, exp: &TExp) -> Result<bool, CodegenError> {
         match &exp.kind {
             TExpKind::Unit => {}
             TExpKind::Value(value) => self.value(value)?,

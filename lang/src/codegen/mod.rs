@@ -13,6 +13,7 @@ mod generic;
 pub mod jumps;
 mod ops;
 mod release;
+pub mod source_map;
 pub mod tables;
 
 use resin_format::file_format::{
@@ -62,6 +63,16 @@ impl CodegenError {
 /// Emits `tmodule`, the typed form of source module `own`. Function handles
 /// of own functions without a written clause carry an empty access spec.
 pub fn generate(env: &Env, own: ModId, tmodule: &TModule) -> Result<Module, Vec<Diagnostic>> {
+    generate_with_spans(env, own, tmodule).map(|(module, _)| module)
+}
+
+/// [`generate`], and per function definition the span of each instruction
+/// (for the module's source maps).
+pub fn generate_with_spans(
+    env: &Env,
+    own: ModId,
+    tmodule: &TModule,
+) -> Result<(Module, Vec<Vec<Span>>), Vec<Diagnostic>> {
     let Some(menv) = env.module(own) else {
         return Err(vec![Diagnostic::global(Code::InternalError, "codegen of an unknown module")]);
     };
@@ -102,14 +113,15 @@ pub fn generate(env: &Env, own: ModId, tmodule: &TModule) -> Result<Module, Vec<
         };
         let handle = FunctionHandleIdx(fun.id.index as u16);
         match func::generate(&mut tables, fun, handle, visibility, info.is_entry) {
-            Ok(def) => defs.push(def),
+            Ok(generated) => defs.push(generated),
             Err(e) => diags.extend(e.diagnostic(fun.span, &fun.name)),
         }
     }
     if !diags.is_empty() || defs.len() != tmodule.functions.len() {
         return Err(diags);
     }
-    tables.module.functions = defs;
+    let (functions, spans) = defs.into_iter().map(|g| (g.def, g.spans)).unzip();
+    tables.module.functions = functions;
     tables.module.friends = menv.friends.clone();
-    Ok(tables.module)
+    Ok((tables.module, spans))
 }

@@ -129,13 +129,19 @@ fn live_before(instr: &Instr, mut live: Set, refs: Set) -> Set {
 
 /// Rewrites `code` so that no reference local outlives its last use (see the
 /// module doc). `is_reference[i]` says whether local slot `i` holds a reference.
-pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -> Result<Vec<Instr>, CodegenError> {
+/// Returns the new code and, per new instruction, the offset in `code` of
+/// the instruction it comes from (an inserted release: the one it precedes).
+pub(super) fn release_dead_references(
+    code: Vec<Instr>,
+    is_reference: &[bool],
+) -> Result<(Vec<Instr>, Vec<usize>), CodegenError> {
     let mut refs = Set::default();
     for (slot, _) in is_reference.iter().enumerate().filter(|(_, r)| **r) {
         refs.insert(u8::try_from(slot).map_err(|_| CodegenError::TooManyLocals)?);
     }
     if refs == Set::default() || code.is_empty() {
-        return Ok(code);
+        let origins = (0..code.len()).collect();
+        return Ok((code, origins));
     }
     let blocks = blocks(&code);
     // Backward liveness to a fixed point; a few sweeps settle any loop nest
@@ -174,6 +180,7 @@ pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -
         }
     }
     let mut out = Vec::with_capacity(code.len());
+    let mut origins = Vec::with_capacity(code.len());
     let mut new_start = vec![0usize; code.len() + 1];
     for (id, block) in blocks.iter().enumerate() {
         new_start[block.start] = out.len();
@@ -181,6 +188,7 @@ pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -
             let dead_here = all_preds_live[id].unwrap_or_default().minus(live_in[id]).intersect(refs);
             for local in dead_here.members() {
                 out.extend([Instr::MoveLoc(LocalIdx(local)), Instr::Pop]);
+                origins.extend([block.start, block.start]);
             }
         }
         let mut after = Vec::with_capacity(block.end - block.start);
@@ -189,7 +197,10 @@ pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -
             after.push(live);
             live = live_before(instr, live, refs);
         }
-        for (instr, live_after) in code[block.start..block.end].iter().zip(after.into_iter().rev()) {
+        for (offset, (instr, live_after)) in
+            code[block.start..block.end].iter().zip(after.into_iter().rev()).enumerate()
+        {
+            origins.push(block.start + offset);
             out.push(match *instr {
                 Instr::CopyLoc(l) if refs.contains(l.0) && !live_after.contains(l.0) => Instr::MoveLoc(l),
                 Instr::StLoc(l) if refs.contains(l.0) && !live_after.contains(l.0) => Instr::Pop,
@@ -212,7 +223,7 @@ pub(super) fn release_dead_references(code: Vec<Instr>, is_reference: &[bool]) -
             other => other,
         };
     }
-    Ok(out)
+    Ok((out, origins))
 }
 
 #[cfg(test)]
@@ -238,7 +249,7 @@ mod tests {
             StLoc(R),
             Ret,
         ];
-        let out = release_dead_references(code, &[false, true]).unwrap();
+        let (out, _) = release_dead_references(code, &[false, true]).unwrap();
         assert_eq!(out[3], CopyLoc(R));
         assert_eq!(out[6], MoveLoc(R));
         assert_eq!(out[9], Pop);
@@ -260,7 +271,10 @@ mod tests {
             StLoc(LocalIdx(0)),
             Ret,
         ];
-        let out = release_dead_references(code, &[false, true]).unwrap();
+        let (out, origins) = release_dead_references(code, &[false, true]).unwrap();
+        // The inserted release maps to the instruction it precedes (old
+        // offset 8), so a source map stays right after the insertion.
+        assert_eq!(origins, [0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 9, 10]);
         assert_eq!(out[3], BrFalse(CodeOffset(8)));
         assert_eq!(out[5], MoveLoc(R));
         assert_eq!(out[7], Branch(CodeOffset(12)));
@@ -287,7 +301,7 @@ mod tests {
             WriteRef,
             Ret,
         ];
-        let out = release_dead_references(code, &[false, true]).unwrap();
+        let (out, _) = release_dead_references(code, &[false, true]).unwrap();
         assert_eq!(&out[6..9], &[BrTrue(CodeOffset(9)), LdU64(7), Abort]);
         assert_eq!(out[10], MoveLoc(R));
     }
@@ -295,6 +309,6 @@ mod tests {
     #[test]
     fn code_without_reference_locals_is_unchanged() {
         let code = vec![LdU64(1), StLoc(LocalIdx(0)), CopyLoc(LocalIdx(0)), Pop, Ret];
-        assert_eq!(release_dead_references(code.clone(), &[false]).unwrap(), code);
+        assert_eq!(release_dead_references(code.clone(), &[false]).unwrap().0, code);
     }
 }

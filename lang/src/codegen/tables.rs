@@ -49,6 +49,7 @@ impl<'a> Tables<'a> {
             struct_instantiations: Vec::new(),
             function_instantiations: Vec::new(),
             friends: Vec::new(),
+            debug: None,
         };
         let mut module_index = HashMap::new();
         module_index.insert(own, ModuleHandleIdx(0));

@@ -22,7 +22,7 @@ pub fn reference_fault(modules: Vec<Module>) -> Result<Option<String>, String> {
             type_args: Vec::new(),
         };
         let receipt = world.execute(&tx);
-        if let Status::RuntimeError { kind, location } = &receipt.status {
+        if let Status::RuntimeError { kind, location, .. } = &receipt.status {
             if matches!(kind, RuntimeErrorKind::DanglingReference | RuntimeErrorKind::InvariantViolation) {
                 return Ok(Some(format!("{kind:?} at {location:?}")));
             }

@@ -493,9 +493,18 @@ pub struct Module {
     /// Since format version 3: the modules that may call this one's
     /// `Friend` functions. Each must be at this module's address.
     pub friends: Vec<ModuleId>,
+    /// Constant names and source maps, when the compiler kept them: never
+    /// read by the verifier or the interpreter (see [`crate::debug`]).
+    pub debug: Option<crate::debug::DebugInfo>,
 }
 
 impl Module {
+    /// The module without its debug information: what it does, and all
+    /// that a module's hash and a state root cover.
+    pub fn without_debug(&self) -> Module {
+        Module { debug: None, ..self.clone() }
+    }
+
     /// This module's id, or `None` for a malformed module with no handles.
     pub fn self_id(&self) -> Option<&ModuleId> {
         self.module_handles.first()

@@ -3,10 +3,12 @@
 //! comes from ([`opcodes`]), the versioned `.rbc` wire encoding
 //! ([`encoding`]), and the text forms: [`assembler`] and [`disasm`], which
 //! read and write the same syntax, with [`text`], the characters no Resin text
-//! may hold. No execution, no verification.
+//! may hold; [`debug`], the optional source names and maps. No execution,
+//! no verification.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod assembler;
+pub mod debug;
 pub mod disasm;
 pub mod encoding;
 pub mod escape;
@@ -15,5 +17,6 @@ pub mod opcodes;
 pub mod text;
 pub mod u256;
 
+pub use debug::{DebugInfo, SourceMap, SourcePos};
 pub use file_format::*;
 pub use u256::U256;

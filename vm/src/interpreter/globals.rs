@@ -33,7 +33,7 @@
 use smallvec::SmallVec;
 
 use super::slot::{Ref, Root, Slot, Stack};
-use super::{dangling, invariant, runtime, Fault};
+use super::{dangling, invariant, resource_fault, runtime, Fault};
 use crate::gas::{counter_size, read_cost, storage_size, write_cost, GasMeter};
 use crate::loader::LoadedModule;
 use crate::transaction::RuntimeErrorKind;
@@ -265,7 +265,8 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         gas: &mut GasMeter,
     ) -> Result<u32, Fault> {
         let mode = if mutable { AccessMode::Write } else { AccessMode::Read };
-        let index = self.slot(ResourceKey { address, ty }, mode, gas)?;
+        let key = ResourceKey { address, ty };
+        let index = self.slot(key, mode, gas)?;
         let slot = &mut self.slots[index];
         if mutable {
             if let Resident::Shared(_) = slot.value {
@@ -277,7 +278,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             slot.dirty = true;
         }
         if matches!(slot.value, Resident::Absent) {
-            return Err(runtime(RuntimeErrorKind::ResourceMissing));
+            return Err(resource_fault(RuntimeErrorKind::ResourceMissing, key));
         }
         u32::try_from(index).map_err(|_| invariant())
     }
@@ -295,7 +296,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         let value = match std::mem::replace(&mut slot.value, Resident::Absent) {
-            Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
+            Resident::Absent => return Err(resource_fault(RuntimeErrorKind::ResourceMissing, key)),
             Resident::Shared(shared) => shared.into_owned(),
             Resident::Owned(value) => value,
             // `slot` made it owned: a write is not an add.
@@ -324,7 +325,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         let index = self.slot(key, AccessMode::Write, gas)?;
         let slot = &mut self.slots[index];
         if !matches!(slot.value, Resident::Absent) {
-            return Err(runtime(RuntimeErrorKind::ResourceAlreadyExists));
+            return Err(resource_fault(RuntimeErrorKind::ResourceAlreadyExists, key));
         }
         slot.value = Resident::Owned(value);
         slot.dirty = true;
@@ -348,7 +349,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         let index = self.slot(key, AccessMode::Add, gas)?;
         let slot = &mut self.slots[index];
         slot.value = match std::mem::replace(&mut slot.value, Resident::Absent) {
-            Resident::Absent => return Err(runtime(RuntimeErrorKind::ResourceMissing)),
+            Resident::Absent => return Err(resource_fault(RuntimeErrorKind::ResourceMissing, key)),
             Resident::Shared(seen) => {
                 apply_delta(&seen, amount).map_err(delta_fault)?;
                 Resident::Added(seen, amount)

@@ -61,6 +61,9 @@ pub(crate) enum Fault {
     OutOfGas,
     /// Boxed: rare, and it would double the size of every handler's result.
     Access(Box<(AccessMode, ResourceKey)>),
+    /// A runtime error about one resource (missing, already there), which
+    /// the receipt names. Boxed for the same reason.
+    Resource(Box<(RuntimeErrorKind, ResourceKey)>),
 }
 
 impl From<OutOfGas> for Fault {
@@ -84,6 +87,12 @@ pub(crate) fn dangling() -> Fault {
 #[inline]
 pub(crate) fn runtime(kind: RuntimeErrorKind) -> Fault {
     Fault::Runtime(kind)
+}
+
+/// A runtime error about the resource `key`.
+#[cold]
+pub(crate) fn resource_fault(kind: RuntimeErrorKind, key: ResourceKey) -> Fault {
+    Fault::Resource(Box::new((kind, key)))
 }
 
 /// The flat vectors a transaction runs in, kept per thread so that a
@@ -184,14 +193,19 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
                         },
                         returns,
                     },
-                    Err(Fault::Runtime(kind)) => {
-                        failed(Status::RuntimeError { kind, location: last.location() }, machine.gas.used())
-                    }
+                    Err(Fault::Runtime(kind)) => failed(
+                        Status::RuntimeError { kind, location: last.location(), resource: None },
+                        machine.gas.used(),
+                    ),
                     Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
                 },
                 Err((fault, location)) => {
                     let status = match fault {
-                        Fault::Runtime(kind) => Status::RuntimeError { kind, location },
+                        Fault::Runtime(kind) => Status::RuntimeError { kind, location, resource: None },
+                        Fault::Resource(fault) => {
+                            let (kind, key) = *fault;
+                            Status::RuntimeError { kind, location, resource: Some(key) }
+                        }
                         Fault::Abort(code) => Status::Aborted { code, location },
                         Fault::OutOfGas => Status::OutOfGas { location },
                         Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },

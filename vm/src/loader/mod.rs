@@ -167,7 +167,10 @@ impl CodeCache {
         if self.is_published(&id) {
             return Err(LoadError::AlreadyPublished(id));
         }
-        let encoded = resin_format::encoding::encode_module(&module);
+        // The code without its debug section: debug information changes
+        // neither what a module does nor its hash, so it never moves a state
+        // root, and a module's size limit is that of its code.
+        let encoded = resin_format::encoding::encode_module_code(&module);
         if encoded.len() > MAX_MODULE_SIZE {
             return Err(LoadError::TooLarge { module: id, size: encoded.len(), max: MAX_MODULE_SIZE });
         }
@@ -182,7 +185,7 @@ impl CodeCache {
     /// defences against code that breaks the verifier's guarantees.
     #[cfg(test)]
     pub(crate) fn publish_unverified(&mut self, module: Module) -> Result<(), LoadError> {
-        let hash = *blake3::hash(&resin_format::encoding::encode_module(&module)).as_bytes();
+        let hash = *blake3::hash(&resin_format::encoding::encode_module_code(&module)).as_bytes();
         self.link_and_install(module, hash)
     }
 
@@ -306,7 +309,8 @@ impl CodeCache {
         self.function(module, name).filter(|f| f.is_entry).map(|f| &f.signature)
     }
 
-    /// blake3 over every module's id and content hash, in id order.
+    /// blake3 over every module's id and content hash, in id order (the
+    /// hash of its code: debug information is not covered).
     pub fn root(&self) -> [u8; 32] {
         let mut hasher = blake3::Hasher::new();
         for (id, module) in &self.modules {

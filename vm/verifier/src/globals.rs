@@ -106,6 +106,7 @@ mod tests {
             struct_instantiations: Vec::new(),
             function_instantiations: Vec::new(),
             friends: Vec::new(),
+            debug: None,
             module_handles: vec![
                 ModuleId::new(AccountAddress::from_u64(1), "m"),
                 ModuleId::new(AccountAddress::from_u64(2), "other"),

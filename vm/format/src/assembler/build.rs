@@ -114,6 +114,7 @@ impl Builder {
                 struct_instantiations: Vec::new(),
                 function_instantiations: Vec::new(),
                 friends: Vec::new(),
+                debug: None,
             },
             modules: HashMap::new(),
             aliases: HashMap::new(),

@@ -5,6 +5,10 @@
 //! byte (types and constants are flat on the wire, see `flat.rs`), reserves no
 //! more memory than the input could fill, rejects trailing bytes, and checks
 //! every limit in [`limits`]. Errors name the byte offset where it is known.
+//!
+//! An optional debug section may follow the body ([`debug_section`]); it
+//! leaves the format version alone, since a module without one is written
+//! exactly as before.
 
 use std::borrow::Cow;
 
@@ -12,6 +16,7 @@ use thiserror::Error;
 
 use crate::file_format::*;
 
+pub mod debug_section;
 mod flat;
 pub mod limits;
 mod tables;
@@ -52,6 +57,8 @@ pub enum DecodeError {
     BadConstant { index: usize, reason: String },
     #[error("bad instruction in function definition {function}, at byte {offset}: {reason}")]
     BadInstruction { function: usize, offset: usize, reason: String },
+    #[error("bad debug section at byte {offset}: {reason}")]
+    BadDebugInfo { offset: usize, reason: String },
     #[error(transparent)]
     Limit(#[from] LimitError),
 }
@@ -66,16 +73,28 @@ impl DecodeError {
             DecodeError::Malformed { offset, .. }
             | DecodeError::TrailingBytes { offset, .. }
             | DecodeError::BadType { offset, .. }
-            | DecodeError::BadInstruction { offset, .. } => Some(*offset),
+            | DecodeError::BadInstruction { offset, .. }
+            | DecodeError::BadDebugInfo { offset, .. } => Some(*offset),
             DecodeError::BadConstant { .. } | DecodeError::Limit(_) => None,
         }
     }
 }
 
-/// Writes `m` in the binary format. A module over the [`limits`] is written
-/// all the same and then fails to decode; check it first with
-/// [`limits::check_limits`] where that matters.
+/// Writes `m` in the binary format, with its debug section when it has
+/// debug information. A module over the [`limits`] is written all the same
+/// and then fails to decode; check it first with [`limits::check_limits`]
+/// where that matters.
 pub fn encode_module(m: &Module) -> Vec<u8> {
+    let body = encode_module_code(m);
+    match &m.debug {
+        Some(debug) => debug_section::encode(debug, body),
+        None => body,
+    }
+}
+
+/// Writes `m` without its debug section: the bytes a module's hash covers,
+/// the same whether or not it was compiled with debug information.
+pub fn encode_module_code(m: &Module) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -104,9 +123,10 @@ pub fn decode_module(bytes: &[u8]) -> Result<Module, DecodeError> {
     if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(DecodeError::UnsupportedVersion { found: version });
     }
-    let wire = tables::Reader::new(bytes).module(version)?;
-    let module = from_wire(wire, bytes)?;
+    let (wire, end) = tables::Reader::new(bytes).module(version)?;
+    let mut module = from_wire(wire, bytes)?;
     check_limits(&module)?;
+    module.debug = debug_section::decode(bytes, end, &module)?;
     Ok(module)
 }
 
@@ -315,5 +335,6 @@ fn from_wire(w: WireModule<'_>, input: &[u8]) -> Result<Module, DecodeError> {
         struct_instantiations,
         function_instantiations,
         friends: w.friends,
+        debug: None,
     })
 }

@@ -82,8 +82,9 @@ impl<'a> Reader<'a> {
         Ok(self.table::<V>(entry)?.into_iter().map(Into::into).collect())
     }
 
-    /// The body of a module of format `version` (1 to 3), then a check that nothing follows it.
-    pub fn module(mut self, version: u16) -> Result<WireModule<'a>, DecodeError> {
+    /// The body of a module of format `version` (1 to 3), and where it ends
+    /// (what follows may only be a debug section).
+    pub fn module(mut self, version: u16) -> Result<(WireModule<'a>, usize), DecodeError> {
         let v1 = version == 1;
         let module_handles = self.table("module handle")?;
         let struct_handles =
@@ -112,10 +113,6 @@ impl<'a> Reader<'a> {
         if version >= 3 {
             wire.friends = self.table("friend")?;
         }
-        let count = self.rest().len();
-        if count != 0 {
-            return Err(DecodeError::TrailingBytes { offset: self.pos, count });
-        }
-        Ok(wire)
+        Ok((wire, self.pos))
     }
 }

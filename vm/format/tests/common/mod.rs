@@ -196,6 +196,7 @@ pub fn arb_module() -> impl Strategy<Value = Module> {
                 (struct_insts, function_insts, friends),
             )| Module {
                 friends,
+                debug: None,
                 struct_instantiations: struct_insts
                     .into_iter()
                     .map(|(def, type_args)| StructInstantiation { def: StructDefIdx(def), type_args })

@@ -46,7 +46,7 @@ fn run_unverified(text: &str) -> (Status, Vec<Value>) {
 
 fn dangling_at(status: &Status) -> Option<(&str, u16)> {
     match status {
-        Status::RuntimeError { kind: RuntimeErrorKind::DanglingReference, location } => {
+        Status::RuntimeError { kind: RuntimeErrorKind::DanglingReference, location, .. } => {
             Some((location.function.as_str(), location.offset))
         }
         _ => None,

@@ -41,6 +41,7 @@ fn unverified(code: Vec<Instr>, locals: usize) -> CodeCache {
         struct_instantiations: Vec::new(),
         function_instantiations: Vec::new(),
         friends: Vec::new(),
+        debug: None,
         module_handles: vec![id],
         struct_handles: Vec::new(),
         function_handles: vec![FunctionHandle {
@@ -117,7 +118,7 @@ fn every_opcode_on_an_empty_stack_fails_cleanly() {
         // depth runs out.
         match status {
             Status::Success | Status::OutOfGas { .. } => {}
-            Status::RuntimeError { kind, location } => {
+            Status::RuntimeError { kind, location, .. } => {
                 assert!(
                     matches!(
                         kind,
@@ -139,7 +140,7 @@ fn every_opcode_on_an_empty_stack_fails_cleanly() {
 fn falling_off_the_end_of_the_code_is_an_invariant_violation() {
     let status = run_raw(&unverified(vec![Instr::Nop], 0));
     assert!(
-        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location } if location.offset == 1),
+        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location, .. } if location.offset == 1),
         "{status:?}"
     );
 }
@@ -149,7 +150,7 @@ fn a_mistyped_operand_is_an_invariant_violation_not_a_panic() {
     let code = vec![Instr::LdTrue, Instr::LdU64(1), Instr::Add, Instr::Pop, Instr::Ret];
     let status = run_raw(&unverified(code, 0));
     assert!(
-        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location } if location.offset == 2),
+        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location, .. } if location.offset == 2),
         "{status:?}"
     );
 }
@@ -167,7 +168,7 @@ fn writing_through_a_frozen_reference_is_refused() {
     ];
     let status = run_raw(&unverified(code, 1));
     assert!(
-        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location } if location.offset == 5),
+        matches!(&status, Status::RuntimeError { kind: RuntimeErrorKind::InvariantViolation, location, .. } if location.offset == 5),
         "{status:?}"
     );
 }

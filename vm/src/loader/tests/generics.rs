@@ -68,7 +68,7 @@ fn a_type_growing_past_the_limits_at_run_time_faults() {
         Default::default(),
     );
     match receipt.status {
-        Status::RuntimeError { kind, location } => {
+        Status::RuntimeError { kind, location, .. } => {
             assert_eq!(kind, RuntimeErrorKind::TypeTooLarge);
             assert_eq!(location.function, "grow");
         }

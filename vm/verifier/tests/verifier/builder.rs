@@ -71,6 +71,7 @@ impl Builder {
                 struct_instantiations: Vec::new(),
                 function_instantiations: Vec::new(),
                 friends: Vec::new(),
+                debug: None,
                 module_handles: vec![ModuleId::new(AccountAddress::from_u64(address), name)],
                 struct_handles: vec![],
                 function_handles: vec![],
