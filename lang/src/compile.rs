@@ -102,7 +102,7 @@ pub fn compile_with(sources: &[SourceFile], deps: &[Module], stop_after: Stage, 
         result.diagnostics.sort();
         return result;
     }
-    let (tests, diags) = attributes::apply(&mut result.program, mode);
+    let (tests, diags) = attributes::apply(&mut result.program, mode, deps);
     result.tests = tests;
     result.diagnostics.extend(diags);
     if result.has_errors() {

@@ -191,3 +191,22 @@ fn attributes_round_trip_through_the_printer() {
         "{printed}"
     );
 }
+
+/// `abort_code` may name a constant of a compiled dependency: its debug
+/// section keeps constant names (the coin's `E_INSUFFICIENT` is 1 in
+/// stdlib/modules/coin.rsn).
+#[test]
+fn abort_code_names_a_dependency_constant() {
+    let text = "module 0x2::t {\n    use 0x1::coin;\n\n    #[test]\n    \
+                #[expected_failure(abort_code = coin::E_INSUFFICIENT)]\n    fun a() { abort 1 }\n\n    \
+                #[test]\n    #[expected_failure(abort_code = 0x1::coin::E_NOPE)]\n    fun b() { abort 1 }\n}\n";
+    let sources = [SourceFile::new("t.rsn", text)];
+    let result = compile_tests(&sources, &stdlib());
+    let messages: Vec<String> = result.diagnostics.iter().map(|d| d.message.clone()).collect();
+    assert_eq!(messages, ["`E_NOPE` is not a constant of `0x1::coin`"]);
+    let fixed = text.replace("E_NOPE", "E_INSUFFICIENT");
+    let result = compile_tests(&[SourceFile::new("t.rsn", fixed)], &stdlib());
+    let expected: Vec<Expected> = result.tests.iter().map(|t| t.expected.clone()).collect();
+    let insufficient = Expected::Abort { code: 1, name: Some("E_INSUFFICIENT".into()) };
+    assert_eq!(expected, [insufficient.clone(), insufficient]);
+}

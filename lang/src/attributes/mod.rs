@@ -14,7 +14,7 @@
 mod check;
 mod tests_of;
 
-use resin_format::file_format::{AccountAddress, ModuleId};
+use resin_format::file_format::{AccountAddress, Module, ModuleId};
 
 use crate::ast::{Doc, Program};
 use crate::diagnostics::Diagnostic;
@@ -85,12 +85,14 @@ impl Marks {
 /// Checks every attribute of `program`, then strips it for `mode` (test-only
 /// items and tests leave a normal build) and lists its tests (a test build).
 /// With errors, the program is left as parsed and no test is listed.
-pub fn apply(program: &mut Program, mode: BuildMode) -> (Vec<TestCase>, Vec<Diagnostic>) {
+/// `deps` are the compiled modules the program uses, whose named constants
+/// an `abort_code` may name.
+pub fn apply(program: &mut Program, mode: BuildMode, deps: &[Module]) -> (Vec<TestCase>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     for module in &program.modules {
         check::module(module, &mut diags);
     }
-    let tests = tests_of::program(program, &mut diags);
+    let tests = tests_of::program(program, deps, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (Vec::new(), diags);
     }

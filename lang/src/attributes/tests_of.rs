@@ -6,11 +6,13 @@ use resin_format::file_format::{AccountAddress, ModuleId};
 
 use super::check::invalid;
 use super::{Expected, TestCase};
-use crate::ast::{Attribute, AttributeValue, ExprKind, FunDef, Literal, Module, Path, Program, TypeKind, UseKind};
+use resin_format::file_format::{ConstValue, Module};
+
+use crate::ast::{self, Attribute, AttributeValue, ExprKind, FunDef, Literal, Path, Program, TypeKind, UseKind};
 use crate::diagnostics::{Code, Diagnostic};
 
 /// Every test of `program`, in source order.
-pub(super) fn program(program: &Program, diags: &mut Vec<Diagnostic>) -> Vec<TestCase> {
+pub(super) fn program(program: &Program, deps: &[Module], diags: &mut Vec<Diagnostic>) -> Vec<TestCase> {
     let mut tests = Vec::new();
     for module in &program.modules {
         let id = ModuleId::new(module.address.value, module.name.name.clone());
@@ -18,7 +20,7 @@ pub(super) fn program(program: &Program, diags: &mut Vec<Diagnostic>) -> Vec<Tes
             let Some(test) = f.doc.attr("test") else { continue };
             let signers = signers(f, test, diags);
             let expected = match f.doc.attr("expected_failure") {
-                Some(attr) => expected(program, module, attr, diags),
+                Some(attr) => expected(program, deps, module, attr, diags),
                 None => Some(Expected::Success),
             };
             if let (Some(signers), Some(expected)) = (signers, expected) {
@@ -109,7 +111,13 @@ fn signers(f: &FunDef, test: &Attribute, diags: &mut Vec<Diagnostic>) -> Option<
 }
 
 /// What `#[expected_failure(...)]` asks of the run.
-fn expected(program: &Program, module: &Module, attr: &Attribute, diags: &mut Vec<Diagnostic>) -> Option<Expected> {
+fn expected(
+    program: &Program,
+    deps: &[Module],
+    module: &ast::Module,
+    attr: &Attribute,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Expected> {
     let args = attr.args.as_deref().unwrap_or_default();
     let mut result = Expected::Failure;
     for arg in args {
@@ -149,7 +157,7 @@ fn expected(program: &Program, module: &Module, attr: &Attribute, diags: &mut Ve
                 );
                 return None;
             }
-            AttributeValue::Path(path) => match constant(program, module, path) {
+            AttributeValue::Path(path) => match constant(program, deps, module, path) {
                 Ok(code) => Expected::Abort { code, name: Some(path.name.name.clone()) },
                 Err(diag) => {
                     diags.push(diag);
@@ -162,52 +170,72 @@ fn expected(program: &Program, module: &Module, attr: &Attribute, diags: &mut Ve
 }
 
 /// The value of the `u64` constant `path` names, as written in `module`:
-/// `E_X` of the module itself, `m::E_X` of a module it uses or of the
-/// program, `0x2::m::E_X`. Only source modules' constants have names here.
-fn constant(program: &Program, module: &Module, path: &Path) -> Result<u64, Diagnostic> {
-    let owner = match (&path.address, &path.module) {
-        (None, None) => Some(module),
-        (Some(address), Some(m)) => {
-            program.modules.iter().find(|o| o.address.value == address.value && o.name.name == m.name)
+/// `E_X` of the module itself, `m::E_X` of a module it uses (or, without a
+/// `use`, the one module of that name), `0x2::m::E_X`. The constant is a
+/// source module's, or a compiled dependency's named in its debug section.
+fn constant(program: &Program, deps: &[Module], module: &ast::Module, path: &Path) -> Result<u64, Diagnostic> {
+    let id = match (&path.address, &path.module) {
+        (Some(address), Some(m)) => Some(ModuleId::new(address.value, m.name.clone())),
+        (None, Some(m)) => module_named(program, deps, module, &m.name),
+        _ => Some(ModuleId::new(module.address.value, module.name.name.clone())),
+    };
+    let Some(id) = id else { return Err(no_module(path)) };
+    let value = if let Some(source) =
+        program.modules.iter().find(|o| o.address.value == id.address && o.name.name == id.name)
+    {
+        let Some(c) = source.constants.iter().find(|c| c.name.name == path.name.name) else {
+            return Err(no_constant(path, &id));
+        };
+        match &c.value.kind {
+            ExprKind::Literal(Literal::Int { value, .. }) => u64::try_from(*value).ok(),
+            _ => return Err(not_an_integer(path).with_secondary(c.value.span, "its value")),
         }
-        (None, Some(m)) => {
-            let used = module.uses.iter().find_map(|u| match &u.kind {
-                UseKind::Module { alias } if alias.as_ref().unwrap_or(&u.module.name).name == m.name => Some(&u.module),
-                _ => None,
-            });
-            program.modules.iter().find(|o| match used {
-                Some(used) => o.address.value == used.address.value && o.name.name == used.name.name,
-                None => o.name.name == m.name,
-            })
+    } else if let Some(dep) = deps.iter().find(|d| d.self_id() == Some(&id)) {
+        let index = dep.debug.as_ref().and_then(|debug| debug.constant_index(&path.name.name));
+        let Some(index) = index else { return Err(no_constant(path, &id)) };
+        match dep.constants.get(usize::from(index)).map(|c| &c.value) {
+            Some(ConstValue::U64(code)) => Some(*code),
+            _ => return Err(not_an_integer(path)),
         }
-        // The parser never builds an address without a module.
-        (Some(_), None) => None,
+    } else {
+        return Err(no_module(path));
     };
-    let Some(owner) = owner else {
-        return Err(Diagnostic::new(Code::InvalidAttribute, path.span, "abort code names a module not in this build")
-            .with_label_message("no such source module")
-            .with_hint("write the code as a number for a constant of a compiled dependency"));
-    };
-    let Some(c) = owner.constants.iter().find(|c| c.name.name == path.name.name) else {
-        return Err(Diagnostic::new(
-            Code::InvalidAttribute,
-            path.span,
-            format!("`{}` is not a constant of `{}::{}`", path.name.name, owner.address.value, owner.name.name),
-        )
-        .with_label_message("no such constant"));
-    };
-    match &c.value.kind {
-        ExprKind::Literal(Literal::Int { value, .. }) => u64::try_from(*value).map_err(|_| {
-            Diagnostic::new(Code::InvalidAttribute, path.span, "abort code out of range")
-                .with_label_message("abort codes are `u64`")
-                .with_secondary(c.value.span, "its value")
-        }),
-        _ => Err(Diagnostic::new(
-            Code::InvalidAttribute,
-            path.span,
-            format!("constant `{}` is not an integer", path.name.name),
-        )
-        .with_label_message("not an abort code")
-        .with_secondary(c.value.span, "its value")),
+    value.ok_or_else(|| {
+        Diagnostic::new(Code::InvalidAttribute, path.span, "abort code out of range")
+            .with_label_message("abort codes are `u64`")
+    })
+}
+
+/// The module `name` means in `module`: one it uses under that name, else
+/// the one module of the build or its dependencies with that name.
+fn module_named(program: &Program, deps: &[Module], module: &ast::Module, name: &str) -> Option<ModuleId> {
+    let used = module.uses.iter().find_map(|u| match &u.kind {
+        UseKind::Module { alias } if alias.as_ref().unwrap_or(&u.module.name).name == name => Some(&u.module),
+        _ => None,
+    });
+    if let Some(used) = used {
+        return Some(ModuleId::new(used.address.value, used.name.name.clone()));
     }
+    let sources = program.modules.iter().map(|m| ModuleId::new(m.address.value, m.name.name.clone()));
+    let mut named = sources.chain(deps.iter().filter_map(|d| d.self_id().cloned())).filter(|id| id.name == name);
+    match (named.next(), named.next()) {
+        (Some(id), None) => Some(id),
+        _ => None,
+    }
+}
+
+fn no_module(path: &Path) -> Diagnostic {
+    Diagnostic::new(Code::InvalidAttribute, path.span, "abort code names a module not in this build")
+        .with_label_message("no such module")
+        .with_hint("name a module the test's module uses, or write `0xADDRESS::module::NAME`")
+}
+
+fn no_constant(path: &Path, id: &ModuleId) -> Diagnostic {
+    Diagnostic::new(Code::InvalidAttribute, path.span, format!("`{}` is not a constant of `{id}`", path.name.name))
+        .with_label_message("no such constant")
+}
+
+fn not_an_integer(path: &Path) -> Diagnostic {
+    Diagnostic::new(Code::InvalidAttribute, path.span, format!("constant `{}` is not a `u64`", path.name.name))
+        .with_label_message("not an abort code")
 }
