@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use resin_state::store::ResourceStore;
-use resin_vm::{Receipt, ResourceKey, Status, Transaction, Value};
+use resin_vm::{Receipt, ResourceKey, Transaction, Value};
 
 use super::calls::{describe_call, name_of};
 use super::commands::say;

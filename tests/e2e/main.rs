@@ -3,6 +3,7 @@
 
 mod bench;
 mod build;
+mod debug;
 mod common;
 mod generics;
 mod hostile;
