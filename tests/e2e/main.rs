@@ -14,3 +14,4 @@ mod repl;
 mod run;
 mod shared;
 mod state;
+mod upgrade;
