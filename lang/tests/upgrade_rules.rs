@@ -52,7 +52,8 @@ fn verdict(from: &str, to: &str) -> Result<(), String> {
 fn additions_and_private_changes_are_compatible() {
     // A new struct, a new public function, a private function's new body,
     // a friend function made public.
-    let added = "    fun helper(): u64 { 1 }\n    struct Extra has drop { n: u8 }\n    public fun twice(x: u64): u64 { x * 2 }";
+    let added =
+        "    fun helper(): u64 { 1 }\n    struct Extra has drop { n: u8 }\n    public fun twice(x: u64): u64 { x * 2 }";
     assert_eq!(verdict("    fun helper(): u64 { 1 }", added), Ok(()));
     assert_eq!(verdict("fun helper(): u64 { 1 }", "fun helper(): u64 { 2 }"), Ok(()));
     assert_eq!(verdict("fun helper(): u64 { 1 }", ""), Ok(()));
@@ -101,11 +102,17 @@ fn a_removed_struct_is_refused() {
 #[test]
 fn public_friend_and_entry_functions_keep_their_signatures() {
     assert_eq!(
-        verdict("public entry fun open(account: &signer, amount: u64)", "public entry fun open(account: &signer, amount: u64, more: u64)"),
+        verdict(
+            "public entry fun open(account: &signer, amount: u64)",
+            "public entry fun open(account: &signer, amount: u64, more: u64)"
+        ),
         Err("function open changed its parameters".into())
     );
     assert_eq!(
-        verdict("public(friend) fun peek(owner: address): u64 {\n        borrow_global<Vault>(owner).amount", "public(friend) fun peek(owner: address): bool {\n        borrow_global<Vault>(owner).amount > 0"),
+        verdict(
+            "public(friend) fun peek(owner: address): u64 {\n        borrow_global<Vault>(owner).amount",
+            "public(friend) fun peek(owner: address): bool {\n        borrow_global<Vault>(owner).amount > 0"
+        ),
         Err("function peek changed its return types".into())
     );
     assert_eq!(
@@ -116,7 +123,10 @@ fn public_friend_and_entry_functions_keep_their_signatures() {
 
 #[test]
 fn visibility_never_shrinks_and_entry_functions_stay() {
-    assert_eq!(verdict("public fun amount", "fun amount"), Err("function amount became private (it was public)".into()));
+    assert_eq!(
+        verdict("public fun amount", "fun amount"),
+        Err("function amount became private (it was public)".into())
+    );
     assert_eq!(
         verdict("public fun amount", "public(friend) fun amount"),
         Err("function amount became friend (it was public)".into())
@@ -151,7 +161,10 @@ fn access_sets_of_public_functions_may_narrow_but_not_widen() {
     );
     // Reading nothing is narrower.
     assert_eq!(
-        verdict("borrow_global<Vault>(owner).amount\n    }\n\n    public(friend)", "owner; 0\n    }\n\n    public(friend)"),
+        verdict(
+            "borrow_global<Vault>(owner).amount\n    }\n\n    public(friend)",
+            "owner; 0\n    }\n\n    public(friend)"
+        ),
         Ok(())
     );
 }
@@ -184,7 +197,7 @@ fn world() -> (World, Module) {
     let mut world = World::new();
     let vault = compile_one(V1, &[]);
     world.publish(vault.clone()).unwrap();
-    world.publish(compile_one(USER, &[vault.clone()])).unwrap();
+    world.publish(compile_one(USER, std::slice::from_ref(&vault))).unwrap();
     assert_eq!(world.execute(&tx("0x2::vault", "open", vec![Value::U64(5)])).status, Status::Success);
     (world, vault)
 }
@@ -217,8 +230,11 @@ fn a_refused_upgrade_changes_nothing() {
     let (mut world, _) = world();
     let before = world.root();
     let bad = compile_one(
-        &V1.replacen("{ amount: u64 }", "{ amount: u64, extra: bool }", 1)
-            .replacen("Vault { amount }", "Vault { amount, extra: true }", 1),
+        &V1.replacen("{ amount: u64 }", "{ amount: u64, extra: bool }", 1).replacen(
+            "Vault { amount }",
+            "Vault { amount, extra: true }",
+            1,
+        ),
         &[],
     );
     let error = world.upgrade(bad).unwrap_err();
@@ -232,7 +248,10 @@ fn a_refused_upgrade_changes_nothing() {
 #[test]
 fn narrowing_a_callees_access_set_keeps_its_callers_linked() {
     let (mut world, _) = world();
-    let narrow = edited("borrow_global<Vault>(owner).amount\n    }\n\n    public(friend)", "owner; 1000\n    }\n\n    public(friend)");
+    let narrow = edited(
+        "borrow_global<Vault>(owner).amount\n    }\n\n    public(friend)",
+        "owner; 1000\n    }\n\n    public(friend)",
+    );
     world.upgrade(narrow).unwrap();
     let check = tx("0x3::user", "expect_at_least", vec![Value::U64(1000)]);
     assert_eq!(world.execute(&check).status, Status::Success);

@@ -16,7 +16,11 @@ impl Session {
         match status {
             Status::Success => "success".to_string(),
             Status::Aborted { code: abort_code, location } => {
-                format!("ABORTED with {} {}", abort_code_words(code, location, *abort_code), where_words(code, location))
+                format!(
+                    "ABORTED with {} {}",
+                    abort_code_words(code, location, *abort_code),
+                    where_words(code, location)
+                )
             }
             Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { resource }, location, .. } => {
                 format!("COUNTER OVERFLOW of {} {}", self.type_label(*resource), where_words(code, location))

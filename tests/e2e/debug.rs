@@ -19,7 +19,8 @@ fn a_failed_expect_says_what_the_transaction_did() {
     let dir = tempfile::tempdir().unwrap();
     let bank = std::fs::read_to_string(repo().join(DATA).join("bank.rsn")).unwrap();
     write(dir.path(), "bank.rsn", &bank);
-    let script = write(dir.path(), "s.rsx", "account alice\npublish bank.rsn\ncall alice bank::take 1\nexpect success\n");
+    let script =
+        write(dir.path(), "s.rsx", "account alice\npublish bank.rsn\ncall alice bank::take 1\nexpect success\n");
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
     assert!(

@@ -3,8 +3,8 @@
 
 mod bench;
 mod build;
-mod debug;
 mod common;
+mod debug;
 mod generics;
 mod hostile;
 mod hostile_state;

@@ -122,7 +122,11 @@ pub fn describe_status(code: &CodeCache, status: &Status) -> String {
         Status::Success => "success".into(),
         Status::Aborted { code: abort_code, location } => describe_abort(code, location, *abort_code),
         Status::RuntimeError { kind, location, resource } => {
-            format!("runtime error {} {}", runtime_error_words(code, *kind, resource.as_ref(), hex), where_words(code, location))
+            format!(
+                "runtime error {} {}",
+                runtime_error_words(code, *kind, resource.as_ref(), hex),
+                where_words(code, location)
+            )
         }
         Status::OutOfGas { location } => format!("out of gas {}", where_words(code, location)),
         Status::AccessViolation { mode, key, location } => {

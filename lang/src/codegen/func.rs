@@ -19,8 +19,8 @@ use super::tables::Tables;
 use super::CodegenError;
 use crate::ast::IntType;
 use crate::resolve::env::StructId;
-use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TStmt};
 use crate::source::Span;
+use crate::typeck::tir::{LocalId, TBlock, TExp, TExpKind, TFunction, TLValue, TStmt};
 use crate::typeck::ty::Ty;
 
 use crate::typeck::liveness::Edge;

@@ -197,7 +197,9 @@ pub(super) fn release_dead_references(
             after.push(live);
             live = live_before(instr, live, refs);
         }
-        for (offset, (instr, live_after)) in code[block.start..block.end].iter().zip(after.into_iter().rev()).enumerate() {
+        for (offset, (instr, live_after)) in
+            code[block.start..block.end].iter().zip(after.into_iter().rev()).enumerate()
+        {
             origins.push(block.start + offset);
             out.push(match *instr {
                 Instr::CopyLoc(l) if refs.contains(l.0) && !live_after.contains(l.0) => Instr::MoveLoc(l),

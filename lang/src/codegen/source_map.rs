@@ -54,7 +54,9 @@ pub fn debug_info(sources: &[SourceFile], constant_names: &[String], spans: &[Ve
             });
             let known: Vec<Option<SourcePos>> = each.collect();
             let first = known.iter().flatten().next().copied();
-            SourceMap::from_positions(known.into_iter().map(|p| p.or(first).unwrap_or(SourcePos { file: 0, line: 1, col: 1 })))
+            SourceMap::from_positions(
+                known.into_iter().map(|p| p.or(first).unwrap_or(SourcePos { file: 0, line: 1, col: 1 })),
+            )
         })
         .collect();
     let constant_names = constant_names

@@ -20,9 +20,7 @@
 //! Types and resources are compared by their qualified names, since the two
 //! modules' handle tables need not agree on indexes.
 
-use resin_format::file_format::{
-    Access, AddressSource, FunctionDef, IndexSource, Module, StructDef, Type, Visibility,
-};
+use resin_format::file_format::{Access, AddressSource, FunctionDef, IndexSource, Module, StructDef, Type, Visibility};
 
 /// Why `new` may not replace `old`, in words naming what broke
 /// (`struct Vault changed its fields`); `Ok` when it may.
@@ -111,7 +109,9 @@ fn check_function(old: &Module, new: &Module, def: &FunctionDef) -> Result<(), S
         return Err(format!("function {name} changed its type parameters"));
     }
     if def.visibility == Visibility::Public || def.is_entry {
-        if let Some(wider) = new_handle.access.0.iter().find(|n| !old_handle.access.0.iter().any(|o| covers(old, o, new, n))) {
+        if let Some(wider) =
+            new_handle.access.0.iter().find(|n| !old_handle.access.0.iter().any(|o| covers(old, o, new, n)))
+        {
             return Err(format!("function {name} widened its access set: it now needs {}", access_words(new, wider)));
         }
     }
@@ -191,4 +191,3 @@ fn type_name(module: &Module, ty: &Type) -> String {
         }
     }
 }
-

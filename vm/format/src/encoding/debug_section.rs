@@ -88,7 +88,10 @@ fn check(debug: &DebugInfo, module: &Module) -> Result<(), String> {
                 return Err(format!("function {function}'s source map is out of order"));
             }
             if usize::from(pos.file) >= debug.files.len() {
-                return Err(format!("function {function}'s source map names file {}, which it does not list", pos.file));
+                return Err(format!(
+                    "function {function}'s source map names file {}, which it does not list",
+                    pos.file
+                ));
             }
             previous = Some(*offset);
         }
