@@ -82,6 +82,10 @@ pub struct CompileArgs {
     /// The form to produce.
     #[arg(long, value_enum, default_value_t = Emit::Bytecode)]
     pub emit: Emit,
+    /// Write `.rbc` files without their debug section (constant names and
+    /// source maps): smaller, and failures then show code offsets.
+    #[arg(long)]
+    pub strip: bool,
 }
 
 #[derive(Args, Debug)]

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use resin_format::encoding::{decode_module, encode_module};
+use resin_format::encoding::limits::MAX_MODULE_SIZE;
+use resin_format::encoding::{decode_module, encode_module, encode_module_code};
 use resin_lang::SourceFile;
 use resin_vm::Module;
 
@@ -32,8 +33,15 @@ pub fn compile(files: &[SourceFile], deps: &[Module]) -> CliResult<Compiled> {
     Ok(Compiled { modules: result.modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
 }
 
+/// The module's bytes, with its debug section unless that would take them
+/// over the module size limit (the code alone is within it, or publishing
+/// it fails anyway).
 pub fn encode(module: &Module) -> Vec<u8> {
-    encode_module(module)
+    let bytes = encode_module(module);
+    if bytes.len() > MAX_MODULE_SIZE {
+        return encode_module_code(module);
+    }
+    bytes
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Module, String> {

@@ -72,6 +72,10 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
     let compiled = compiler::compile(&files, &deps)?;
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     match args.emit {
+        Emit::Bytecode if args.strip => {
+            let stripped: Vec<Module> = compiled.modules.iter().map(Module::without_debug).collect();
+            write_rbc(&stripped, &args.out_dir, &mut out)
+        }
         Emit::Bytecode => write_rbc(&compiled.modules, &args.out_dir, &mut out),
         Emit::Asm => {
             for m in &compiled.modules {

@@ -12,12 +12,14 @@ use super::{Origin, Session, State};
 use crate::compiler;
 use crate::error::{CliError, CliResult};
 use crate::script::ast::{PublishSource, Span};
+use resin_format::encoding::encode_module_code;
 use resin_format::encoding::limits::RESERVED_ADDRESS;
 use resin_format::escape::{escaped, quoted};
 use resin_state::persist::{module_hash, Changes, KeyedOrigin, Persisted, StoreError};
 use resin_state::store::ResourceStore;
 use resin_state::{derive_keyed_address, keyed_origin, register_keyed_address};
 use resin_vm::loader::{Publisher, Verification};
+use resin_vm::LoadError;
 use resin_vm::Value;
 
 impl Session {
@@ -83,15 +85,12 @@ impl Session {
                 .self_id()
                 .cloned()
                 .ok_or_else(|| origin.error(span, "a module without an id cannot be published"))?;
-            if let Some(existing) = code.module(&id) {
-                if *existing == module {
-                    report.push(format!("unchanged {id} (already published)"));
-                    continue;
-                }
-                return Err(origin.error(
-                    span,
-                    format!("module {id} is already published with other code; modules cannot be replaced"),
-                ));
+            // Debug information aside (the same code compiled from
+            // another place), equal code is already there.
+            let existing = code.module(&id).map(encode_module_code);
+            if existing.as_ref().is_some_and(|old| *old == encode_module_code(&module)) {
+                report.push(format!("unchanged {id} (already published)"));
+                continue;
             }
             let bytes = compiler::encode(&module);
             let summary = summarize(&module);
@@ -99,10 +98,14 @@ impl Session {
                 PublishSource::Stdlib(_) => Publisher::StandardLibrary,
                 _ => Publisher::Anyone,
             };
-            code.publish_with(module, publisher, Verification::Verify)
-                .map_err(|e| origin.error(span, format!("cannot publish {id}: {e}")))?;
+            // Publishing a module that is there is an upgrade (`CodeCache::upgrade_with`).
+            let verb = if existing.is_some() { "upgraded" } else { "published" };
+            code.upgrade_with(module, publisher, Verification::Verify).map_err(|e| match e {
+                LoadError::IncompatibleUpgrade { .. } => origin.error(span, e.to_string()),
+                e => origin.error(span, format!("cannot publish {id}: {e}")),
+            })?;
             changes.modules.push((id.to_string(), bytes));
-            report.push(format!("published {id} ({summary})"));
+            report.push(format!("{verb} {id} ({summary})"));
         }
         if !changes.modules.is_empty() {
             let next = State { code, ..self.state.clone() };

@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod common;
+mod debug;
 mod generics;
 mod hostile;
 mod hostile_state;
@@ -16,4 +17,5 @@ mod run;
 mod shared;
 mod state;
 mod test_cmd;
+mod upgrade;
 mod view;

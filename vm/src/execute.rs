@@ -165,6 +165,12 @@ impl World {
         self.code.publish(module)
     }
 
+    /// Replaces a published module by a compatible one, or publishes it
+    /// ([`CodeCache::upgrade_with`]).
+    pub fn upgrade(&mut self, module: Module) -> Result<(), LoadError> {
+        self.code.upgrade_with(module, loader::Publisher::Anyone, loader::Verification::Verify)
+    }
+
     /// Publishes a standard library module, which may go to the reserved
     /// address ([`CodeCache::publish_stdlib`]).
     pub fn publish_stdlib(&mut self, module: Module) -> Result<(), LoadError> {

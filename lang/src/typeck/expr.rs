@@ -67,8 +67,9 @@ impl FunChecker<'_> {
             ExprKind::Assert { cond, code } => {
                 let cond = self.check(cond, &Ty::Bool);
                 let code = self.check(code, &Ty::U64);
-                let code_span = code.span;
-                let abort = self.mk(TExpKind::Abort(Box::new(code)), Ty::Never, code_span);
+                // The abort is the assert's: a failed assert's source
+                // position is where the assert starts.
+                let abort = self.mk(TExpKind::Abort(Box::new(code)), Ty::Never, span);
                 let then_branch = self.unit(span);
                 let kind = TExpKind::If {
                     cond: Box::new(cond),

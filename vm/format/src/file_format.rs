@@ -425,7 +425,8 @@ pub struct FunctionHandle {
     pub type_params: Vec<Abilities>,
     pub params: Vec<Type>,
     pub returns: Vec<Type>,
-    /// The callee's access spec; the loader checks it equals the definition's.
+    /// The callee's access spec; the loader checks it covers the definition's
+    /// (they are equal as compiled; an upgrade of the callee may narrow it).
     pub access: AccessSpec,
 }
 

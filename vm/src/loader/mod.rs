@@ -17,6 +17,7 @@ mod runtime_types;
 #[cfg(test)]
 mod tests;
 mod type_args;
+mod upgrade;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub use loaded::{
 };
 pub(crate) use runtime_types::tag_of;
 pub use runtime_types::{InstStruct, Instance};
+pub use upgrade::check_upgrade;
 
 use resin_format::encoding::limits::{MAX_MODULE_SIZE, RESERVED_ADDRESS, RESERVED_MODULE_NAMES};
 use resin_format::file_format::{Abilities, Module, ModuleId};
@@ -77,6 +79,10 @@ pub enum LoadError {
     ReservedAddress { module: ModuleId },
     #[error("{module} cannot be published: `{}` is the name of a builtin module", resin_format::escape::escaped(&module.name))]
     ReservedName { module: ModuleId },
+    /// A republished module that breaks a compatibility rule
+    /// ([`check_upgrade`]); `reason` names what broke.
+    #[error("upgrade of {module} rejected: {reason}")]
+    IncompatibleUpgrade { module: ModuleId, reason: String },
     /// Found at link time, when the depth of other modules' structs is known.
     #[error("{module}: {what} holds values nested {depth} deep (at most {max})")]
     ValueTooDeep { module: ModuleId, what: String, depth: usize, max: usize },
@@ -179,6 +185,74 @@ impl CodeCache {
         }
         let hash = *blake3::hash(&encoded).as_bytes();
         self.link_and_install(module, hash)
+    }
+
+    /// Replaces the published module with `module`'s id by `module`, when
+    /// it is compatible ([`check_upgrade`]), or publishes it when no module
+    /// has its id. The new code is verified and linked, and every module
+    /// that depends on it, directly or not, is linked again so that its
+    /// calls reach the new code. Resources stay where they are: compatible
+    /// structs keep their layouts and type ids. On any error the cache is
+    /// unchanged.
+    pub fn upgrade_with(
+        &mut self,
+        module: Module,
+        publisher: Publisher,
+        verification: Verification,
+    ) -> Result<(), LoadError> {
+        let id = module.self_id().cloned().ok_or(LoadError::MissingSelfHandle)?;
+        let Some(old) = self.loaded(&id).cloned() else {
+            return self.publish_with(module, publisher, verification);
+        };
+        if id.address == RESERVED_ADDRESS && publisher != Publisher::StandardLibrary {
+            return Err(LoadError::ReservedAddress { module: id });
+        }
+        check_upgrade(&old.module, &module)
+            .map_err(|reason| LoadError::IncompatibleUpgrade { module: id.clone(), reason })?;
+        let encoded = resin_format::encoding::encode_module_code(&module);
+        if encoded.len() > MAX_MODULE_SIZE {
+            return Err(LoadError::TooLarge { module: id, size: encoded.len(), max: MAX_MODULE_SIZE });
+        }
+        if verification == Verification::Verify {
+            verify_module(&module)?;
+        }
+        // The modules to link again, in publishing order (so each after
+        // what it depends on): those that reach `id` through their handles.
+        let mut stale = vec![id.clone()];
+        let mut relink = Vec::new();
+        for loaded in self.numbered.iter().filter(|m| self.is_current(m)) {
+            if loaded.module.module_handles.iter().skip(1).any(|dep| stale.contains(dep)) {
+                stale.push(loaded.id.clone());
+                relink.push(Arc::clone(loaded));
+            }
+        }
+        let mut next = self.clone();
+        for gone in &stale {
+            next.unpublish(gone);
+        }
+        next.link_and_install(module, *blake3::hash(&encoded).as_bytes())?;
+        for dependent in relink {
+            next.link_and_install(dependent.module.clone(), dependent.hash)?;
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// Whether `loaded` is the module its id names now (not one an upgrade replaced).
+    fn is_current(&self, loaded: &Arc<LoadedModule>) -> bool {
+        self.loaded(&loaded.id).is_some_and(|current| Arc::ptr_eq(current, loaded))
+    }
+
+    /// Takes `id` out of the lookups, to be linked again. Its number stays
+    /// taken (numbers are only appended), naming the old code for anyone
+    /// holding it.
+    fn unpublish(&mut self, id: &ModuleId) {
+        if let Some(old) = self.modules.remove(id) {
+            for def in &old.structs {
+                self.types.remove(&def.ty);
+            }
+        }
+        Arc::make_mut(&mut self.index).remove(id);
     }
 
     /// Publishes without the verifier: for tests of the interpreter's own
