@@ -235,6 +235,15 @@ impl Package {
         crate::compiler::compile(&files, &all)
     }
 
+    /// Every module of this package and its dependencies, dependencies
+    /// first: what a script's `publish PACKAGE_DIR` publishes.
+    pub fn compile_all(&self) -> CliResult<Vec<Module>> {
+        let mut modules = self.compile_dependencies()?;
+        let own = self.compile_against(&modules)?;
+        modules.extend(own.modules);
+        Ok(modules)
+    }
+
     /// Compiles this package and its dependencies: the result's modules are
     /// this package's own.
     pub fn compile(&self) -> CliResult<crate::compiler::Compiled> {

@@ -76,6 +76,10 @@ fn manifest_errors_name_the_file_line_and_column() {
         ("no_version", "[package]\nname = \"m\"\n"),
         ("not_toml", "[package\nname = \"m\"\n"),
         (
+            "nested",
+            &format!("[package]\nname = \"m\"\nversion = \"0.1.0\"\nx = {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+        ),
+        (
             "missing_dep",
             "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../nowhere\" }\n",
         ),
@@ -123,6 +127,13 @@ fn dependencies_build_first_and_their_named_addresses_reach_dependents() {
     out.expect_code(0);
     assert!(out.stdout.contains("0xa0::app::quadruple(5) -> 20, gas"), "{}", out.stdout);
     assert!(out.stdout.contains("0xa0::app::where_util_lives() -> @0x7, gas"), "{}", out.stdout);
+
+    // `publish .` compiles and publishes the package folder itself, its
+    // dependency first; publishing it again changes nothing.
+    write(&app, "folder.rsx", "publish .\npublish .\nview app::quadruple 1\n");
+    let out = resin_in(&app, &["run", "folder.rsx"]);
+    out.expect_code(0);
+    insta::assert_snapshot!("publish_package_folder", out.stdout);
 }
 
 #[test]
