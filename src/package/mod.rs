@@ -292,6 +292,24 @@ mod tests {
     }
 
     #[test]
+    fn a_name_bound_to_two_addresses_is_an_error_and_one_bound_once_is_shared() {
+        let tmp = tempfile::tempdir().unwrap();
+        package(tmp.path(), "base", &[]);
+        package(tmp.path(), "top", &["base"]);
+        let add = |name: &str, line: &str| {
+            let path = tmp.path().join(name).join(MANIFEST);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}[addresses]\n{line}\n")).unwrap();
+        };
+        add("base", "shared = \"0x5\"");
+        let top = load(&tmp.path().join("top")).unwrap();
+        assert_eq!(top.addresses().unwrap().get("shared"), Some(&AccountAddress::from_u64(5)));
+        add("top", "shared = \"0x6\"");
+        let err = load(&tmp.path().join("top")).unwrap().addresses().unwrap_err().to_string();
+        assert!(err.ends_with("the address `shared` is 0x6 here but 0x5 in package `base`"), "{err}");
+    }
+
+    #[test]
     fn a_lattice_of_shared_dependencies_loads_in_linear_time() {
         // Each level depends on both packages of the level below: 2^40
         // paths, 80 packages.
