@@ -177,3 +177,26 @@ fn check_and_compile_take_bytecode_dependencies() {
     out.expect_code(1);
     assert!(out.stderr.starts_with("error: bad.rbc: "), "{}", out.stderr);
 }
+
+#[test]
+fn build_errors_point_into_the_source_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n[addresses]\nhello = \"0x2\"\n";
+    // `true` starts at column 38 of the line as written, with the named
+    // address in it: the rewrite to a number keeps the column.
+    package(tmp.path(), "hello", toml, "module hello::hello { fun f(): u64 { true } }\n");
+    let out = resin_in(&tmp.path().join("hello"), &["build"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("sources/hello.rsn:1:38"), "{}", out.stderr);
+    assert!(out.stderr.contains("expected `u64`, found `bool`"), "{}", out.stderr);
+    assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
+
+    // A failing package with a good dependency writes nothing either.
+    package(tmp.path(), "util", UTIL, UTIL_SRC);
+    let app = APP.replace("app = \"0xa0\"", "hello = \"0x2\"").replace("name = \"app\"", "name = \"hello\"");
+    std::fs::write(tmp.path().join("hello/Resin.toml"), app).unwrap();
+    let out = resin_in(&tmp.path().join("hello"), &["build"]);
+    out.expect_code(1);
+    assert!(out.stdout.contains("compiling util"), "{}", out.stdout);
+    assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
+}
