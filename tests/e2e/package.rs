@@ -24,7 +24,7 @@ fn new_then_build_then_the_demo_script() {
     created.expect_code(0);
     insta::assert_snapshot!("new", created.stdout);
     let pkg = tmp.path().join("hello");
-    for file in ["Resin.toml", "sources/hello.rsn", "tests/hello_tests.rsn", "scripts/demo.rsx"] {
+    for file in ["Resin.toml", ".gitignore", "sources/hello.rsn", "tests/hello_tests.rsn", "scripts/demo.rsx"] {
         assert!(pkg.join(file).is_file(), "{file} was not created");
     }
 
