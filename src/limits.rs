@@ -19,6 +19,9 @@ pub const MAX_REPL_INPUT_LINES: usize = 1_000;
 pub const UNDO_DEPTH: usize = 64;
 /// Events `events all` keeps.
 pub const EVENT_LOG_LIMIT: usize = 10_000;
+/// Packages one build loads: the package and every package it depends on,
+/// directly or not, each counted once.
+pub const MAX_PACKAGES: usize = 256;
 
 #[cfg(test)]
 mod tests {
@@ -67,6 +70,7 @@ mod tests {
         documented("MAX_REPL_INPUT_LINES", super::MAX_REPL_INPUT_LINES as u64);
         documented("UNDO_DEPTH", super::UNDO_DEPTH as u64);
         documented("EVENT_LOG_LIMIT", super::EVENT_LOG_LIMIT as u64);
+        documented("MAX_PACKAGES", super::MAX_PACKAGES as u64);
         assert!(doc.contains(&format!("(`{}`)", format::RESERVED_ADDRESS)), "the reserved address");
         for name in format::RESERVED_MODULE_NAMES {
             assert!(doc.contains(&format!("`{name}`")), "reserved name {name}");

@@ -20,20 +20,26 @@ pub fn build(args: &BuildArgs) -> CliResult<()> {
     let package = crate::package::load(&args.path)?;
     let build = crate::package::join(&args.path, Path::new("build"));
     let mut out = std::io::stdout().lock();
+    // Everything compiles before anything is written: a build that fails
+    // leaves build/ as the last good one left it.
     let mut deps: Vec<Module> = Vec::new();
+    let mut compiled = Vec::new();
     for p in package.build_order() {
         writeln!(out, "compiling {} {} ({})", p.name(), p.manifest.version, p.dir.display()).map_err(stdout_error)?;
-        let compiled = p.compile_against(&deps)?;
-        write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
+        let result = p.compile_against(&deps)?;
+        write!(out, "{}", result.warnings).map_err(stdout_error)?;
+        deps.extend(result.modules.iter().cloned());
+        compiled.push((p, result));
+    }
+    for (p, result) in compiled {
         let own = p.canonical == package.canonical;
         let dir = if own { build.clone() } else { build.join("deps").join(p.name()) };
-        write_modules(&compiled.modules, &dir, &mut out)?;
+        write_modules(&result.modules, &dir, &mut out)?;
         if own {
             let path = build.join("access.txt");
-            std::fs::write(&path, &compiled.access).map_err(|e| CliError::io(&path, e))?;
+            std::fs::write(&path, &result.access).map_err(|e| CliError::io(&path, e))?;
             writeln!(out, "wrote {}", path.display()).map_err(stdout_error)?;
         }
-        deps.extend(compiled.modules);
     }
     Ok(())
 }

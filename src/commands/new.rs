@@ -10,8 +10,10 @@ use crate::output::stdout_error;
 use crate::package::manifest::is_identifier;
 
 /// Each file of a new package: its path inside the package, and its text.
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("Resin.toml", include_str!("../package/templates/Resin.toml")),
+    // (Named without its dot in the templates so it ignores nothing there.)
+    (".gitignore", include_str!("../package/templates/gitignore")),
     ("sources/NAME.rsn", include_str!("../package/templates/module.rsn")),
     ("tests/NAME_tests.rsn", include_str!("../package/templates/test.rsn")),
     ("scripts/demo.rsx", include_str!("../package/templates/demo.rsx")),

@@ -25,6 +25,41 @@ pub fn substitute(text: &str, addresses: &BTreeMap<String, AccountAddress>) -> S
     if addresses.is_empty() {
         return text.to_string();
     }
+    rewrite(text, |name, width| addresses.get(name).map(|a| number(a, width)))
+}
+
+/// Formats `text` with `format` (which parses it, so takes numeric
+/// addresses only), keeping the names of named addresses: each name in an
+/// address position is replaced by a stand-in address derived from it (64
+/// hex digits no real source writes), formatted, and the stand-in put back.
+/// The printer writes the stand-in whole, as it writes any address, so it
+/// comes back exactly. Columns of `format`'s errors are those of the
+/// rewritten text: format `text` itself to report them.
+pub fn format_keeping_names<E>(text: &str, format: impl FnOnce(&str) -> Result<String, E>) -> Result<String, E> {
+    let mut stand_ins: BTreeMap<String, String> = BTreeMap::new();
+    let rewritten = rewrite(text, |name, _| {
+        let number = stand_in(name);
+        stand_ins.insert(number.clone(), name.to_string());
+        Some(number)
+    });
+    let mut formatted = format(&rewritten)?;
+    for (number, name) in &stand_ins {
+        formatted = formatted.replace(number.as_str(), name);
+    }
+    Ok(formatted)
+}
+
+/// The stand-in for `name`: the 32 bytes of blake3 over it, the first with
+/// its top bit set so the printer writes all 64 digits.
+fn stand_in(name: &str) -> String {
+    let mut bytes = *blake3::hash(format!("resin-named-address:{name}").as_bytes()).as_bytes();
+    bytes[0] |= 0x80;
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// `text` with each name in an address position (see the module's comment)
+/// replaced by `replace(name, width)`, when that gives a replacement.
+fn rewrite(text: &str, mut replace: impl FnMut(&str, usize) -> Option<String>) -> String {
     let (tokens, _) = resin_lang::lex(0, text);
     let ident = |i: usize| match tokens.get(i) {
         Some((Token::Ident(name), _)) => Some(*name),
@@ -34,7 +69,7 @@ pub fn substitute(text: &str, addresses: &BTreeMap<String, AccountAddress>) -> S
     let mut out = String::with_capacity(text.len());
     let mut copied = 0usize;
     for (i, (_, span)) in tokens.iter().enumerate() {
-        let Some(address) = ident(i).and_then(|name| addresses.get(name)) else { continue };
+        let Some(name) = ident(i) else { continue };
         let before = i.checked_sub(1);
         let after_at = before.is_some_and(|b| is(b, Token::At));
         let in_header = before.is_some_and(|b| is(b, Token::Module) || is(b, Token::Use) || is(b, Token::Friend))
@@ -48,8 +83,9 @@ pub fn substitute(text: &str, addresses: &BTreeMap<String, AccountAddress>) -> S
         }
         let (start, end) = (span.start as usize, span.end as usize);
         let Some(gap) = text.get(copied..start) else { continue };
+        let Some(replacement) = replace(name, end - start) else { continue };
         out.push_str(gap);
-        out.push_str(&number(address, end - start));
+        out.push_str(&replacement);
         copied = end;
     }
     out.push_str(text.get(copied..).unwrap_or_default());
@@ -95,6 +131,34 @@ mod tests {
     #[test]
     fn a_name_too_short_for_its_number_grows() {
         assert_eq!(substitute("module a::m {}", &named()), "module 0xcafe::m {}");
+    }
+
+    /// The formatter the lang crate has: parse, then print the program.
+    fn print(text: &str) -> Result<String, String> {
+        let files = [resin_lang::SourceFile::new("m.rsn", text)];
+        let (program, diags) = resin_lang::parse(&files);
+        if diags.has_errors() {
+            return Err(diags.render(&files));
+        }
+        Ok(resin_lang::printer::print_program(&program))
+    }
+
+    #[test]
+    fn formatting_keeps_named_addresses_as_written() {
+        let src = "module vault::vault {\n use util::math;\n public fun f(): address { @vault }\n \
+                   public fun g(): u64 { util::math::double(1) }\n}";
+        let formatted = format_keeping_names(src, print).unwrap();
+        // What the printer makes of the same module with numbers, names aside.
+        let numbered = src.replace("vault::vault", "0x2::vault").replace("@vault", "@0x2").replace("util::", "0x3::");
+        let expected = print(&numbered)
+            .unwrap()
+            .replace("0x2::vault", "vault::vault")
+            .replace("@0x2", "@vault")
+            .replace("0x3::", "util::");
+        assert_eq!(formatted, expected);
+        assert!(formatted.contains("module vault::vault"), "{formatted}");
+        // Formatting is idempotent through the names too.
+        assert_eq!(format_keeping_names(&formatted, print).unwrap(), formatted);
     }
 
     #[test]

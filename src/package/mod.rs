@@ -18,11 +18,13 @@ pub mod manifest;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use resin_lang::SourceFile;
 use resin_vm::{AccountAddress, Module, ModuleId};
 
 use crate::error::{read_to_string, CliError, CliResult};
+use crate::limits::MAX_PACKAGES;
 pub use manifest::{Dependency, Manifest, MANIFEST};
 
 /// A loaded package and, recursively, the packages it depends on.
@@ -39,18 +41,29 @@ pub struct Package {
     pub tests: Vec<PathBuf>,
     /// `scripts/*.rsx`, sorted by path.
     pub scripts: Vec<PathBuf>,
-    /// The direct dependencies, in the manifest's order.
-    pub dependencies: Vec<Package>,
+    /// The direct dependencies, in the manifest's order. Shared: a package
+    /// two others depend on is loaded once.
+    pub dependencies: Vec<Arc<Package>>,
 }
 
 /// Loads the package in `dir` and its dependencies. A missing or bad
 /// manifest, a missing dependency, a dependency whose manifest names another
 /// package, and a dependency cycle are errors naming the manifest line.
 pub fn load(dir: &Path) -> CliResult<Package> {
-    load_inner(dir, &mut Vec::new())
+    load_inner(dir, &mut Loading::default())
 }
 
-fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Package> {
+/// What loading has seen so far.
+#[derive(Default)]
+struct Loading {
+    /// The packages being loaded, outermost first, for cycles.
+    stack: Vec<(PathBuf, String)>,
+    /// Every package loaded, by canonical folder: each is read once however
+    /// many depend on it (so a lattice of shared dependencies stays linear).
+    done: BTreeMap<PathBuf, Arc<Package>>,
+}
+
+fn load_inner(dir: &Path, loading: &mut Loading) -> CliResult<Package> {
     let manifest_path = join(dir, Path::new(MANIFEST));
     if !manifest_path.is_file() {
         return Err(CliError::Other(format!(
@@ -61,7 +74,7 @@ fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Packa
     let text = read_to_string(&manifest_path)?;
     let manifest = manifest::parse(&manifest_path, &text)?;
     let canonical = dir.canonicalize().map_err(|e| CliError::io(dir, e))?;
-    stack.push((canonical.clone(), manifest.name.clone()));
+    loading.stack.push((canonical.clone(), manifest.name.clone()));
     let mut dependencies = Vec::new();
     for dep in &manifest.dependencies {
         let dep_dir = join(dir, &dep.path);
@@ -70,11 +83,22 @@ fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Packa
             return Err(at(format!("dependency `{}`: no {MANIFEST} in {}", dep.name, dep_dir.display())));
         }
         let dep_canonical = dep_dir.canonicalize().map_err(|e| CliError::io(&dep_dir, e))?;
-        if let Some(first) = stack.iter().position(|(p, _)| *p == dep_canonical) {
-            let cycle: Vec<&str> = stack[first..].iter().map(|(_, n)| n.as_str()).chain([dep.name.as_str()]).collect();
+        if let Some(first) = loading.stack.iter().position(|(p, _)| *p == dep_canonical) {
+            let cycle: Vec<&str> =
+                loading.stack[first..].iter().map(|(_, n)| n.as_str()).chain([dep.name.as_str()]).collect();
             return Err(at(format!("dependency cycle: {}", cycle.join(" -> "))));
         }
-        let loaded = load_inner(&dep_dir, stack)?;
+        let loaded = match loading.done.get(&dep_canonical) {
+            Some(done) => Arc::clone(done),
+            None => {
+                if loading.done.len() + loading.stack.len() >= MAX_PACKAGES {
+                    return Err(at(format!("dependency `{}`: more than {MAX_PACKAGES} packages", dep.name)));
+                }
+                let loaded = Arc::new(load_inner(&dep_dir, loading)?);
+                loading.done.insert(dep_canonical, Arc::clone(&loaded));
+                loaded
+            }
+        };
         if loaded.manifest.name != dep.name {
             return Err(at(format!(
                 "dependency `{}` is the package `{}` ({})",
@@ -85,7 +109,7 @@ fn load_inner(dir: &Path, stack: &mut Vec<(PathBuf, String)>) -> CliResult<Packa
         }
         dependencies.push(loaded);
     }
-    stack.pop();
+    loading.stack.pop();
     Ok(Package {
         sources: files_in(&join(dir, Path::new("sources")), "rsn")?,
         tests: files_in(&join(dir, Path::new("tests")), "rsn")?,
@@ -211,6 +235,15 @@ impl Package {
         crate::compiler::compile(&files, &all)
     }
 
+    /// Every module of this package and its dependencies, dependencies
+    /// first: what a script's `publish PACKAGE_DIR` publishes.
+    pub fn compile_all(&self) -> CliResult<Vec<Module>> {
+        let mut modules = self.compile_dependencies()?;
+        let own = self.compile_against(&modules)?;
+        modules.extend(own.modules);
+        Ok(modules)
+    }
+
     /// Compiles this package and its dependencies: the result's modules are
     /// this package's own.
     pub fn compile(&self) -> CliResult<crate::compiler::Compiled> {
@@ -228,4 +261,80 @@ pub fn stdlib_except(files: &[SourceFile], deps: &[Module]) -> CliResult<Vec<Mod
     defined.extend(deps.iter().filter_map(|m| m.self_id().cloned()));
     let stdlib = resin_stdlib::modules().map_err(|e| CliError::Other(e.to_string()))?;
     Ok(stdlib.iter().filter(|m| m.self_id().is_some_and(|id| !defined.contains(id))).cloned().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes package `name` under `root`, depending on `deps` (siblings).
+    fn package(root: &Path, name: &str, deps: &[&str]) {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut toml = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n[dependencies]\n");
+        for d in deps {
+            toml.push_str(&format!("{d} = {{ path = \"../{d}\" }}\n"));
+        }
+        std::fs::write(dir.join(MANIFEST), toml).unwrap();
+    }
+
+    #[test]
+    fn a_shared_dependency_is_loaded_once_and_ordered_before_its_users() {
+        let tmp = tempfile::tempdir().unwrap();
+        package(tmp.path(), "base", &[]);
+        package(tmp.path(), "left", &["base"]);
+        package(tmp.path(), "right", &["base"]);
+        package(tmp.path(), "top", &["left", "right"]);
+        let top = load(&tmp.path().join("top")).unwrap();
+        assert!(Arc::ptr_eq(&top.dependencies[0].dependencies[0], &top.dependencies[1].dependencies[0]));
+        let order: Vec<&str> = top.build_order().iter().map(|p| p.name()).collect();
+        assert_eq!(order, ["base", "left", "right", "top"]);
+    }
+
+    #[test]
+    fn a_name_bound_to_two_addresses_is_an_error_and_one_bound_once_is_shared() {
+        let tmp = tempfile::tempdir().unwrap();
+        package(tmp.path(), "base", &[]);
+        package(tmp.path(), "top", &["base"]);
+        let add = |name: &str, line: &str| {
+            let path = tmp.path().join(name).join(MANIFEST);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}[addresses]\n{line}\n")).unwrap();
+        };
+        add("base", "shared = \"0x5\"");
+        let top = load(&tmp.path().join("top")).unwrap();
+        assert_eq!(top.addresses().unwrap().get("shared"), Some(&AccountAddress::from_u64(5)));
+        add("top", "shared = \"0x6\"");
+        let err = load(&tmp.path().join("top")).unwrap().addresses().unwrap_err().to_string();
+        assert!(err.ends_with("the address `shared` is 0x6 here but 0x5 in package `base`"), "{err}");
+    }
+
+    #[test]
+    fn a_lattice_of_shared_dependencies_loads_in_linear_time() {
+        // Each level depends on both packages of the level below: 2^40
+        // paths, 80 packages.
+        let tmp = tempfile::tempdir().unwrap();
+        package(tmp.path(), "a0", &[]);
+        package(tmp.path(), "b0", &[]);
+        for i in 1..40 {
+            let below = [format!("a{}", i - 1), format!("b{}", i - 1)];
+            let below: Vec<&str> = below.iter().map(String::as_str).collect();
+            package(tmp.path(), &format!("a{i}"), &below);
+            package(tmp.path(), &format!("b{i}"), &below);
+        }
+        package(tmp.path(), "top", &["a39", "b39"]);
+        let top = load(&tmp.path().join("top")).unwrap();
+        assert_eq!(top.build_order().len(), 81);
+    }
+
+    #[test]
+    fn more_packages_than_the_limit_is_an_error_not_a_deep_recursion() {
+        let tmp = tempfile::tempdir().unwrap();
+        package(tmp.path(), "p0", &[]);
+        for i in 1..=MAX_PACKAGES {
+            package(tmp.path(), &format!("p{i}"), &[&format!("p{}", i - 1)]);
+        }
+        let err = load(&tmp.path().join(format!("p{MAX_PACKAGES}"))).unwrap_err().to_string();
+        assert!(err.ends_with(&format!("dependency `p0`: more than {MAX_PACKAGES} packages")), "{err}");
+    }
 }

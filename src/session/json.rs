@@ -1,19 +1,88 @@
 //! `resin run --json`: receipts and blocks as one JSON object per line, for
-//! tools and CI. Each object has a `type` (`receipt`, `block`, `view`);
-//! the keys are listed in docs/CLI.md. Timings are left out: the output of
-//! a script is the same on every run.
+//! tools and CI. Each object has a `type` (`receipt`, `block`, `view`) and
+//! its keys in a fixed order (serde writes a struct's fields in order), as
+//! docs/CLI.md lists them. Timings are left out: the output of a script is
+//! the same on every run.
 
 use std::io::Write;
 
 use resin_vm::{Receipt, Status, Transaction};
-use serde_json::{json, Map, Value as Json};
+use serde::Serialize;
 
 use super::calls::{describe_arg, name_of};
 use super::commands::say;
 use super::exec::BlockRun;
 use super::expect::status_words;
 use super::Session;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
+
+/// One receipt, keys in this order.
+#[derive(Serialize)]
+struct ReceiptJson<'a> {
+    r#type: &'static str,
+    tx: u64,
+    /// The sender's account name, when the session knows one.
+    sender: Option<String>,
+    sender_address: String,
+    function: String,
+    type_args: Vec<String>,
+    args: Vec<String>,
+    /// The words of `expect`: `success`, `abort 1`, `out-of-gas`, ...
+    status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    abort_code: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<LocationJson>,
+    /// The status as the text receipt writes it.
+    message: &'a str,
+    gas: u64,
+    events: Vec<EventJson>,
+}
+
+#[derive(Serialize)]
+struct LocationJson {
+    module: String,
+    function: String,
+    offset: u16,
+}
+
+#[derive(Serialize)]
+struct EventJson {
+    r#type: String,
+    value: String,
+}
+
+/// One block, after its receipts.
+#[derive(Serialize)]
+struct BlockJson {
+    r#type: &'static str,
+    first_tx: u64,
+    txs: usize,
+    succeeded: usize,
+    failed: usize,
+    gas: u64,
+    keys_written: usize,
+    lanes: usize,
+    dependencies: usize,
+    cross_lane_dependencies: usize,
+    state_root: String,
+}
+
+/// One view.
+#[derive(Serialize)]
+pub(super) struct ViewJson<'a> {
+    pub r#type: &'static str,
+    pub function: &'a str,
+    pub returns: &'a [String],
+    pub return_types: &'a [String],
+    pub gas: u64,
+}
+
+/// Prints `object` as one line.
+pub(super) fn print_line(object: &impl Serialize, out: &mut dyn Write) -> CliResult<()> {
+    let line = serde_json::to_string(object).map_err(|e| CliError::Other(format!("cannot write JSON: {e}")))?;
+    say!(out, "{line}")
+}
 
 impl Session {
     /// One receipt; `message` is the status as the text output writes it.
@@ -26,32 +95,29 @@ impl Session {
         out: &mut dyn Write,
     ) -> CliResult<()> {
         let names = &self.state.accounts;
-        let mut object = Map::new();
-        object.insert("type".into(), json!("receipt"));
-        object.insert("tx".into(), json!(number));
-        object.insert("sender".into(), json!(name_of(&tx.sender, names)));
-        object.insert("sender_address".into(), json!(tx.sender.to_string()));
-        object.insert("function".into(), json!(format!("{}::{}", tx.module, tx.function)));
-        let type_args: Vec<String> = tx.type_args.iter().map(ToString::to_string).collect();
-        object.insert("type_args".into(), json!(type_args));
-        let args: Vec<String> = tx.args.iter().map(|a| describe_arg(a, names)).collect();
-        object.insert("args".into(), json!(args));
-        object.insert("status".into(), json!(status_words(&receipt.status)));
-        if let Status::Aborted { code, .. } = &receipt.status {
-            object.insert("abort_code".into(), json!(code));
-        }
-        if let Some(location) = location(&receipt.status) {
-            object.insert("location".into(), location);
-        }
-        object.insert("message".into(), json!(message));
-        object.insert("gas".into(), json!(receipt.gas_used));
-        let events: Vec<Json> = receipt
-            .events
-            .iter()
-            .map(|e| json!({ "type": format!("{}::{}", e.module, e.name), "value": self.format_event(e) }))
-            .collect();
-        object.insert("events".into(), json!(events));
-        say!(out, "{}", Json::Object(object))
+        let object = ReceiptJson {
+            r#type: "receipt",
+            tx: number,
+            sender: name_of(&tx.sender, names),
+            sender_address: tx.sender.to_string(),
+            function: format!("{}::{}", tx.module, tx.function),
+            type_args: tx.type_args.iter().map(ToString::to_string).collect(),
+            args: tx.args.iter().map(|a| describe_arg(a, names)).collect(),
+            status: status_words(&receipt.status),
+            abort_code: match &receipt.status {
+                Status::Aborted { code, .. } => Some(*code),
+                _ => None,
+            },
+            location: location(&receipt.status),
+            message,
+            gas: receipt.gas_used,
+            events: receipt
+                .events
+                .iter()
+                .map(|e| EventJson { r#type: format!("{}::{}", e.module, e.name), value: self.format_event(e) })
+                .collect(),
+        };
+        print_line(&object, out)
     }
 
     /// Every receipt of a block, then the block's own object.
@@ -67,25 +133,25 @@ impl Session {
         }
         let plan = run.output.stats.plan.clone().unwrap_or_default();
         let summary = run.output.stats.summary;
-        let object = json!({
-            "type": "block",
-            "first_tx": first,
-            "txs": txs.len(),
-            "succeeded": summary.succeeded,
-            "failed": summary.transactions - summary.succeeded,
-            "gas": summary.gas_used,
-            "keys_written": summary.keys_written,
-            "lanes": plan.lanes_used,
-            "dependencies": plan.dependencies,
-            "cross_lane_dependencies": plan.cross_lane_dependencies,
-            "state_root": hex::encode(run.output.state_root),
-        });
-        say!(out, "{object}")
+        let object = BlockJson {
+            r#type: "block",
+            first_tx: first,
+            txs: txs.len(),
+            succeeded: summary.succeeded,
+            failed: summary.transactions - summary.succeeded,
+            gas: summary.gas_used,
+            keys_written: summary.keys_written,
+            lanes: plan.lanes_used,
+            dependencies: plan.dependencies,
+            cross_lane_dependencies: plan.cross_lane_dependencies,
+            state_root: hex::encode(run.output.state_root),
+        };
+        print_line(&object, out)
     }
 }
 
 /// Where a failed transaction stopped, when the status says.
-fn location(status: &Status) -> Option<Json> {
+fn location(status: &Status) -> Option<LocationJson> {
     let at = match status {
         Status::Aborted { location, .. }
         | Status::RuntimeError { location, .. }
@@ -93,5 +159,5 @@ fn location(status: &Status) -> Option<Json> {
         | Status::AccessViolation { location, .. } => location,
         Status::Success | Status::InvalidArguments { .. } => return None,
     };
-    Some(json!({ "module": at.module.to_string(), "function": at.function, "offset": at.offset }))
+    Some(LocationJson { module: at.module.to_string(), function: at.function.clone(), offset: at.offset })
 }

@@ -35,7 +35,12 @@ impl Session {
             PublishSource::Path(path) => {
                 let full = origin.dir.join(path);
                 let at = |e: CliError| origin.error(span, e.report().trim_start_matches("error: ").to_string());
-                if full.extension().is_some_and(|e| e == "rbc") {
+                if full.join(crate::package::MANIFEST).is_file() {
+                    // A package folder: its dependencies' modules, then its own.
+                    let compiled = crate::package::load(&full).and_then(|p| p.compile_all());
+                    // Diagnostics carry their own locations.
+                    compiled.map_err(|e| if matches!(e, CliError::Diagnostics { .. }) { e } else { at(e) })?
+                } else if full.extension().is_some_and(|e| e == "rbc") {
                     vec![compiler::read_rbc(&full).map_err(at)?]
                 } else if full.extension().is_some_and(|e| e == "rasm") {
                     vec![compiler::read_rasm(&full)?]

@@ -31,14 +31,14 @@ impl Session {
     pub(super) fn view(&self, spec: &ViewSpec, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let result = self.run_view(spec, origin)?;
         if self.json {
-            let object = serde_json::json!({
-                "type": "view",
-                "function": result.call,
-                "returns": result.values,
-                "return_types": result.types,
-                "gas": result.gas_used,
-            });
-            return say!(out, "{object}");
+            let object = super::json::ViewJson {
+                r#type: "view",
+                function: &result.call,
+                returns: &result.values,
+                return_types: &result.types,
+                gas: result.gas_used,
+            };
+            return super::json::print_line(&object, out);
         }
         let values = match result.values.as_slice() {
             [one] => one.clone(),

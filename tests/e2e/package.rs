@@ -24,7 +24,7 @@ fn new_then_build_then_the_demo_script() {
     created.expect_code(0);
     insta::assert_snapshot!("new", created.stdout);
     let pkg = tmp.path().join("hello");
-    for file in ["Resin.toml", "sources/hello.rsn", "tests/hello_tests.rsn", "scripts/demo.rsx"] {
+    for file in ["Resin.toml", ".gitignore", "sources/hello.rsn", "tests/hello_tests.rsn", "scripts/demo.rsx"] {
         assert!(pkg.join(file).is_file(), "{file} was not created");
     }
 
@@ -76,6 +76,10 @@ fn manifest_errors_name_the_file_line_and_column() {
         ("no_version", "[package]\nname = \"m\"\n"),
         ("not_toml", "[package\nname = \"m\"\n"),
         (
+            "nested",
+            &format!("[package]\nname = \"m\"\nversion = \"0.1.0\"\nx = {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+        ),
+        (
             "missing_dep",
             "[package]\nname = \"m\"\nversion = \"0.1.0\"\n[dependencies]\nutil = { path = \"../nowhere\" }\n",
         ),
@@ -123,6 +127,13 @@ fn dependencies_build_first_and_their_named_addresses_reach_dependents() {
     out.expect_code(0);
     assert!(out.stdout.contains("0xa0::app::quadruple(5) -> 20, gas"), "{}", out.stdout);
     assert!(out.stdout.contains("0xa0::app::where_util_lives() -> @0x7, gas"), "{}", out.stdout);
+
+    // `publish .` compiles and publishes the package folder itself, its
+    // dependency first; publishing it again changes nothing.
+    write(&app, "folder.rsx", "publish .\npublish .\nview app::quadruple 1\n");
+    let out = resin_in(&app, &["run", "folder.rsx"]);
+    out.expect_code(0);
+    insta::assert_snapshot!("publish_package_folder", out.stdout);
 }
 
 #[test]
@@ -165,4 +176,27 @@ fn check_and_compile_take_bytecode_dependencies() {
     let out = resin_in(dir, &["check", "user.rsn", "bad.rbc"]);
     out.expect_code(1);
     assert!(out.stderr.starts_with("error: bad.rbc: "), "{}", out.stderr);
+}
+
+#[test]
+fn build_errors_point_into_the_source_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = "[package]\nname = \"hello\"\nversion = \"0.1.0\"\n[addresses]\nhello = \"0x2\"\n";
+    // `true` starts at column 38 of the line as written, with the named
+    // address in it: the rewrite to a number keeps the column.
+    package(tmp.path(), "hello", toml, "module hello::hello { fun f(): u64 { true } }\n");
+    let out = resin_in(&tmp.path().join("hello"), &["build"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("sources/hello.rsn:1:38"), "{}", out.stderr);
+    assert!(out.stderr.contains("expected `u64`, found `bool`"), "{}", out.stderr);
+    assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
+
+    // A failing package with a good dependency writes nothing either.
+    package(tmp.path(), "util", UTIL, UTIL_SRC);
+    let app = APP.replace("app = \"0xa0\"", "hello = \"0x2\"").replace("name = \"app\"", "name = \"hello\"");
+    std::fs::write(tmp.path().join("hello/Resin.toml"), app).unwrap();
+    let out = resin_in(&tmp.path().join("hello"), &["build"]);
+    out.expect_code(1);
+    assert!(out.stdout.contains("compiling util"), "{}", out.stdout);
+    assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
 }

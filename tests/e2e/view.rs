@@ -122,7 +122,8 @@ fn run_json_prints_one_object_per_receipt_and_block() {
     let dir = tempfile::tempdir().unwrap();
     let script = format!(
         "{SHOP}account alice\naccount bob\ncall alice shop::open 1\ncall alice shop::open 1\n\
-         block {{\n  call bob shop::open 5\n  call alice shop::open 2\n}}\nview shop::count bob\nshow alice\n"
+         block {{\n  call bob shop::open 5\n  call alice shop::open 2\n}}\nview shop::count bob\nshow alice\n\
+         publish stdlib coin\ncall alice coin::register\ncall alice coin::mint 100\ncall alice coin::transfer bob 5000\n"
     );
     let script = write(dir.path(), "json.rsx", &script);
     let out = resin_out(&["run", "--json", "--threads", "2", script.to_str().unwrap()]);
@@ -132,7 +133,7 @@ fn run_json_prints_one_object_per_receipt_and_block() {
     // (her counter exists), bob's first succeeds.
     let objects: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let types: Vec<&str> = objects.iter().map(|o| o["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["receipt", "receipt", "receipt", "receipt", "block", "view"]);
+    assert_eq!(types, ["receipt", "receipt", "receipt", "receipt", "block", "view", "receipt", "receipt", "receipt"]);
     let statuses: Vec<&str> = objects[..4].iter().map(|o| o["status"].as_str().unwrap()).collect();
     assert_eq!(statuses[0], "success");
     assert_ne!(statuses[1], "success");
@@ -140,5 +141,11 @@ fn run_json_prints_one_object_per_receipt_and_block() {
     assert_eq!(objects[4]["txs"], 2);
     assert_eq!(objects[4]["succeeded"], 1);
     assert_eq!(objects[5]["returns"][0], "5");
+    // The mint's event, and the transfer of more than alice has: coin's
+    // abort 1, where it happened.
+    assert_eq!(objects[7]["events"][0]["type"], "0x1::coin::Minted");
+    assert_eq!(objects[8]["status"], "abort 1");
+    assert_eq!(objects[8]["abort_code"], 1);
+    assert_eq!(objects[8]["location"]["module"], "0x1::coin");
     insta::assert_snapshot!("run_json", out.stdout);
 }

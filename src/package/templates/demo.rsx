@@ -1,6 +1,6 @@
-# Publishes what `resin build` wrote, bumps alice's counter twice and reads it.
-# Run from the package: `resin build && resin run scripts/demo.rsx`.
-publish ../build/NAME.rbc
+# Publishes this package (`..`: the folder above this script, compiled with
+# its dependencies), bumps alice's counter twice and views it.
+publish ..
 account alice
 call alice NAME::bump
 call alice NAME::bump
