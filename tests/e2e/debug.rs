@@ -58,6 +58,21 @@ fn compiled_bytecode_keeps_its_debug_section_unless_stripped() {
 }
 
 #[test]
+fn a_damaged_debug_section_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = repo().join(DATA).join("bank.rsn");
+    resin_path_out(&["compile", "-o"], &[dir.path(), &source]).expect_code(0);
+    let rbc = dir.path().join("bank.rbc");
+    let mut bytes = std::fs::read(&rbc).unwrap();
+    // Cut the section short: its last source map ends inside an entry.
+    bytes.truncate(bytes.len() - 2);
+    std::fs::write(&rbc, &bytes).unwrap();
+    let out = resin_path_out(&["disasm"], &[&rbc]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("bank.rbc: bad debug section at byte "), "{}", out.stderr);
+}
+
+#[test]
 fn the_repl_names_the_constant_too() {
     let input = format!("account alice\npublish {DATA}/bank.rsn\ncall alice bank::open\ncall alice bank::take 9\n");
     let out = run_with(resin().arg("repl"), Some(&input));
