@@ -34,6 +34,8 @@ mod tests {
         };
         use resin_format::encoding::limits as format;
         documented("MAX_MODULE_SIZE", format::MAX_MODULE_SIZE as u64);
+        let debug_file_name = resin_format::encoding::debug_section::MAX_FILE_NAME_LEN;
+        documented("MAX_FILE_NAME_LEN", debug_file_name as u64);
         documented("MAX_TABLE_LEN", format::MAX_TABLE_LEN as u64);
         documented("MAX_CODE_LEN", format::MAX_CODE_LEN as u64);
         documented("MAX_LOCALS", format::MAX_LOCALS as u64);

@@ -200,6 +200,9 @@ pub struct ResourceRef {
 pub enum Expectation {
     Success,
     Abort(u64),
+    /// `expect abort E_INSUFFICIENT`: an abort whose code the aborting
+    /// module's debug information names so.
+    AbortNamed(String),
     Failure,
     OutOfGas,
     AccessViolation,

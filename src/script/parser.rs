@@ -454,11 +454,21 @@ impl Parser<'_> {
     }
 
     fn expectation(&mut self) -> Result<Expectation, ScriptError> {
-        let (w, span) = self
-            .word("success, abort CODE, failure, out-of-gas, access-violation, counter-overflow, field or missing")?;
+        let (w, span) = self.word(
+            "success, abort CODE|NAME, failure, out-of-gas, access-violation, counter-overflow, field or missing",
+        )?;
         Ok(match w.as_str() {
             "success" => Expectation::Success,
-            "abort" => Expectation::Abort(self.integer("an abort code")?),
+            "abort" => {
+                // A constant's name starts with a letter or `_`, a code with a digit.
+                let named =
+                    matches!(&self.peek()?.tok, Tok::Word(w) if w.starts_with(|c: char| c.is_alphabetic() || c == '_'));
+                if named {
+                    Expectation::AbortNamed(self.word("an abort code or its constant's name")?.0)
+                } else {
+                    Expectation::Abort(self.integer("an abort code")?)
+                }
+            }
             "failure" => Expectation::Failure,
             "out-of-gas" => Expectation::OutOfGas,
             "access-violation" => Expectation::AccessViolation,

@@ -104,6 +104,7 @@ fn other_commands() {
     assert_eq!(one("events all"), CommandKind::Events { all: true });
     assert_eq!(one("snapshot s1 # comment"), CommandKind::Snapshot("s1".into()));
     assert_eq!(one("expect abort 1"), CommandKind::Expect(Expectation::Abort(1)));
+    assert_eq!(one("expect abort E_LOW"), CommandKind::Expect(Expectation::AbortNamed("E_LOW".into())));
     let CommandKind::Expect(Expectation::Field { path, resource, value, .. }) =
         one("expect field alice coin::Balance.coin.value == 990")
     else {

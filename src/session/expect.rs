@@ -1,6 +1,7 @@
 //! `expect`: assertions that make a script a test. A failed expectation is
 //! an error at the `expect` line, so `resin run` exits 1.
 
+use resin_vm::describe::abort_code_name;
 use resin_vm::loader::ResolvedType;
 use resin_vm::{RuntimeErrorKind, Status, StructTag, TypeId, TypeTag, Value};
 
@@ -70,6 +71,7 @@ impl Session {
         let wanted = match status {
             Expectation::Success => "success".to_string(),
             Expectation::Abort(code) => format!("abort {code}"),
+            Expectation::AbortNamed(name) => format!("abort {name}"),
             Expectation::Failure => "failure".to_string(),
             Expectation::OutOfGas => "out-of-gas".to_string(),
             Expectation::CounterOverflow => "counter-overflow".to_string(),
@@ -78,6 +80,12 @@ impl Session {
         let matches = |s: &Status| match status {
             Expectation::Success => s.is_success(),
             Expectation::Abort(code) => matches!(s, Status::Aborted { code: c, .. } if c == code),
+            Expectation::AbortNamed(name) => match s {
+                Status::Aborted { code, location } => {
+                    abort_code_name(&self.state.code, location, *code).is_some_and(|n| n == *name)
+                }
+                _ => false,
+            },
             Expectation::Failure => !s.is_success(),
             Expectation::OutOfGas => matches!(s, Status::OutOfGas { .. }),
             Expectation::CounterOverflow => {

@@ -34,6 +34,25 @@ fn a_failed_expect_says_what_the_transaction_did() {
 }
 
 #[test]
+fn an_abort_is_expected_by_its_constants_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank = std::fs::read_to_string(repo().join(DATA).join("bank.rsn")).unwrap();
+    write(dir.path(), "bank.rsn", &bank);
+    let script = "account alice\npublish bank.rsn\ncall alice bank::open\ncall alice bank::take 9\n\
+                  expect abort E_TOO_MUCH\nexpect abort E_EMPTY\n";
+    let out = resin_path_out(&["run"], &[&write(dir.path(), "s.rsx", script)]);
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains(
+            "s.rsx:6:1: expected abort E_EMPTY from the call, but transaction [2] ended in aborted with \
+             E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn compiled_bytecode_keeps_its_debug_section_unless_stripped() {
     let dir = tempfile::tempdir().unwrap();
     let source = repo().join(DATA).join("bank.rsn");
@@ -55,6 +74,21 @@ fn compiled_bytecode_keeps_its_debug_section_unless_stripped() {
     let out = resin_path_out(&["run"], &[&bare]);
     out.expect_code(0);
     assert!(out.stdout.contains("ABORTED with code 7 in 0x2::bank::take at offset "), "{}", out.stdout);
+}
+
+#[test]
+fn a_damaged_debug_section_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = repo().join(DATA).join("bank.rsn");
+    resin_path_out(&["compile", "-o"], &[dir.path(), &source]).expect_code(0);
+    let rbc = dir.path().join("bank.rbc");
+    let mut bytes = std::fs::read(&rbc).unwrap();
+    // Cut the section short: its last source map ends inside an entry.
+    bytes.truncate(bytes.len() - 2);
+    std::fs::write(&rbc, &bytes).unwrap();
+    let out = resin_path_out(&["disasm"], &[&rbc]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("bank.rbc: bad debug section at byte "), "{}", out.stderr);
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub fn where_words(code: &CodeCache, location: &Location) -> String {
 /// differ between machines).
 pub fn source_position(code: &CodeCache, location: &Location) -> Option<String> {
     let module = code.loaded(&location.module)?;
-    let debug = module.module().debug.as_ref()?;
+    let debug = module.debug()?;
     let function = module.function_def_index(&location.function)?;
     let pos = debug.functions.get(usize::from(function))?.position(location.offset)?;
     let file = debug.files.get(usize::from(pos.file))?;
@@ -61,7 +61,7 @@ pub fn source_position(code: &CodeCache, location: &Location) -> Option<String> 
 /// value, if exactly one has it.
 pub fn abort_code_name(code: &CodeCache, location: &Location, abort_code: u64) -> Option<String> {
     let module = code.loaded(&location.module)?;
-    let debug = module.module().debug.as_ref()?;
+    let debug = module.debug()?;
     let holds_code = |index: u16| {
         module.module().constants.get(usize::from(index)).is_some_and(|c| c.value == ConstValue::U64(abort_code))
     };

@@ -41,7 +41,8 @@ pub fn disassemble(m: &Module) -> String {
     }
     for (i, constant) in m.constants.iter().enumerate() {
         let value = const_value(&constant.value, Some(&constant.ty), 0);
-        items.push(format!("const C{i}: {} = {value}", names.ty(&constant.ty)));
+        let name = const_comment(m, i);
+        items.push(format!("const C{i}: {} = {value}{name}", names.ty(&constant.ty)));
     }
     if !names.inline_signatures {
         items.extend(m.signatures.iter().map(|ty| format!("signature {}", names.ty(ty))));
@@ -558,7 +559,11 @@ impl<'a> Names<'a> {
             if labels.get(offset) == Some(&true) {
                 let _ = writeln!(text, "L{offset}:");
             }
-            let _ = writeln!(text, "    {}", self.instr(def, instr));
+            let name = match instr {
+                Instr::LdConst(c) => const_comment(self.m, c.index()),
+                _ => String::new(),
+            };
+            let _ = writeln!(text, "    {}{name}", self.instr(def, instr));
         }
         text.push('}');
         text
@@ -667,5 +672,21 @@ impl<'a> Names<'a> {
         } else {
             format!("#{index}")
         }
+    }
+}
+
+/// `  // E_INSUFFICIENT`: the name the debug section gives constant `index`,
+/// as a comment (assembly has no debug section, so the name cannot be
+/// more). Only a plain identifier is shown: a name from hostile bytes
+/// could hold characters assembly text refuses.
+fn const_comment(m: &Module, index: usize) -> String {
+    let name = u16::try_from(index).ok().and_then(|i| m.debug.as_ref()?.constant_name(i));
+    let plain = |n: &str| {
+        n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match name {
+        Some(name) if plain(name) => format!("  // {name}"),
+        _ => String::new(),
     }
 }

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 
 use resin_format::assembler::assemble;
+use resin_format::disasm::disassemble;
 use resin_format::encoding::debug_section::DEBUG_MAGIC;
 use resin_format::encoding::{decode_module, encode_module, encode_module_code, DecodeError};
 use resin_format::{DebugInfo, Module, SourceMap, SourcePos};
@@ -99,6 +100,21 @@ fn bytes_after_the_body_without_the_magic_are_trailing_bytes() {
     let end = bytes.len();
     bytes.extend_from_slice(b"junk");
     assert_eq!(decode_module(&bytes), Err(DecodeError::TrailingBytes { offset: end, count: 4 }));
+}
+
+#[test]
+fn the_disassembly_names_constants_in_comments() {
+    let mut m = module();
+    m.debug = Some(debug());
+    let text = disassemble(&m);
+    assert!(text.contains("const C0: u64 = 1  // E_A\n"), "{text}");
+    assert!(text.contains("const C1: u64 = 2\n"), "{text}");
+    assert!(text.contains("    ld_const C0  // E_A\n"), "{text}");
+    // Assembly keeps no debug section: the code comes back.
+    assert_eq!(assemble(&text), Ok(module()));
+    // A name assembly text could not hold is left out.
+    m.debug = Some(DebugInfo { constant_names: vec![(0, "E\u{202e}A".into())], ..debug() });
+    assert!(disassemble(&m).contains("const C0: u64 = 1\n"));
 }
 
 proptest! {

@@ -329,6 +329,11 @@ impl LoadedModule {
         &self.module
     }
 
+    /// Constant names and source maps, when the module was published with them.
+    pub fn debug(&self) -> Option<&resin_format::debug::DebugInfo> {
+        self.module.debug.as_ref()
+    }
+
     pub fn hash(&self) -> [u8; 32] {
         self.hash
     }

@@ -8,4 +8,5 @@ call alice bank::open
 call alice bank::open
 call alice bank::take 9
 expect abort 7
+expect abort E_TOO_MUCH
 call bob bank::take 1
