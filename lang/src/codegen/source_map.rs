@@ -53,10 +53,13 @@ pub fn debug_info(sources: &[SourceFile], constant_names: &[String], spans: &[Ve
                 last
             });
             let known: Vec<Option<SourcePos>> = each.collect();
-            let first = known.iter().flatten().next().copied();
-            SourceMap::from_positions(
-                known.into_iter().map(|p| p.or(first).unwrap_or(SourcePos { file: 0, line: 1, col: 1 })),
-            )
+            // Instructions before the first known position take it; a
+            // function with none known gets an empty map (never a position
+            // naming a file the section does not list).
+            match known.iter().flatten().next().copied() {
+                Some(first) => SourceMap::from_positions(known.into_iter().map(|p| p.unwrap_or(first))),
+                None => SourceMap::default(),
+            }
         })
         .collect();
     let constant_names = constant_names
@@ -83,5 +86,13 @@ mod tests {
         assert_eq!(debug.location(0, 2).as_deref(), Some("a.rsn:2:3"));
         // Two equal positions in a row are one entry.
         assert_eq!(debug.functions[0].0.len(), 2);
+    }
+
+    #[test]
+    fn spans_outside_the_sources_name_no_file() {
+        let sources = [SourceFile::new("a.rsn", "x")];
+        let debug = debug_info(&sources, &[], &[vec![Span::new(7, 0, 1)]]);
+        assert!(debug.files.is_empty());
+        assert_eq!(debug.functions, [SourceMap::default()]);
     }
 }
