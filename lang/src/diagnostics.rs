@@ -10,6 +10,8 @@ use std::fmt;
 use crate::source::{SourceFile, Span};
 
 mod render;
+pub mod move_hints;
+pub mod suggest;
 pub use render::{render_all, LONG_LINE, MAX_SHOWN, WINDOW};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,6 +1,7 @@
 //! One module per subcommand; [`dispatch`] runs the parsed command line.
 
 mod build;
+mod fmt;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +15,7 @@ pub fn dispatch(cli: Cli) -> CliResult<()> {
         Command::Run(args) => run::run(&args),
         Command::Schedule(args) => run::schedule(&args),
         Command::Repl(args) => run::repl(&args),
+        Command::Fmt(args) => fmt::fmt(&args),
         Command::Bench(args) => crate::bench::run(&args),
     }
 }

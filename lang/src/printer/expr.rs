@@ -49,8 +49,13 @@ fn is_open(e: &Expr) -> bool {
     }
 }
 
-impl Printer {
+fn is_comparison(op: BinOp) -> bool {
+    matches!(op, BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge)
+}
+
+impl Printer<'_> {
     pub(super) fn expr(&mut self, e: &Expr) {
+        self.inline_comments(e.span.start);
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit),
             ExprKind::Vector { elem_ty, elems } => {
@@ -94,6 +99,7 @@ impl Printer {
                 self.type_args(type_args);
                 self.out.push_str(" { ");
                 self.comma(fields, |p, f| {
+                    p.inline_comments(f.span.start);
                     p.out.push_str(&f.name.name);
                     if !f.shorthand {
                         p.out.push_str(": ");
@@ -121,6 +127,11 @@ impl Printer {
             ExprKind::Unary { op: UnOp::Not, expr, .. } => {
                 self.out.push('!');
                 self.operand(expr, Level::Unary);
+            }
+            ExprKind::Binary { op, lhs, rhs, .. } if self.trivia.is_some() => {
+                self.binary_operand(lhs, *op, false);
+                let _ = write!(self.out, " {} ", op.as_str());
+                self.binary_operand(rhs, *op, true);
             }
             ExprKind::Binary { op, lhs, rhs, .. } => {
                 self.operand(lhs, Level::Cast);
@@ -210,6 +221,26 @@ impl Printer {
         }
     }
 
+    /// An operand of `op` in a formatted file: parenthesised only where the
+    /// grammar needs it (every operator groups to the left, so a right operand
+    /// of equal precedence needs parentheses), and for a comparison inside a
+    /// comparison: `(a < b) == c` reads better than `a < b == c`, and a `<`
+    /// and a `>` at one level could read as type arguments (`a < b & c > (d)`).
+    fn binary_operand(&mut self, e: &Expr, op: BinOp, right: bool) {
+        let needed = match &e.kind {
+            ExprKind::Binary { op: inner, .. } => {
+                let (outer, inner) = (op.precedence(), inner.precedence());
+                inner < outer || (right && inner == outer) || (inner == outer && is_comparison(op))
+            }
+            _ => level(e) < Level::Cast,
+        };
+        if needed {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
     /// An element of a comma-separated list. `f(a < b, c > (d))` would read as a
     /// generic call `a<b, c>(d)` (as in Rust and Move), so `<`/`>` comparisons in
     /// lists are parenthesised, and so are top-level forms that may end in one
@@ -223,6 +254,10 @@ impl Printer {
     }
 
     fn parenthesised(&mut self, e: &Expr) {
+        // Comments before the expression go before its `(`: a parenthesised
+        // expression's span covers its parentheses, so that is where the
+        // formatted file's comments will be found again.
+        self.inline_comments(e.span.start);
         self.out.push('(');
         self.expr(e);
         self.out.push(')');
