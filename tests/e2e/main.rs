@@ -3,6 +3,7 @@
 
 mod bench;
 mod build;
+mod fmt;
 mod common;
 mod generics;
 mod hostile;

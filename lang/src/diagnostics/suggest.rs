@@ -4,10 +4,12 @@ use super::Diagnostic;
 
 /// The candidate most likely meant by `name`: same letters in another case,
 /// or the fewest edits (insertions, deletions, substitutions, swaps of
-/// neighbours), at most one per three characters of `name` and at least one.
-/// Ties go to the candidate first in sorted order, so messages are stable.
+/// neighbours), at most one per three characters of `name`. A name of one
+/// or two characters is too short to tell a typo from another name (`a`
+/// for `b`), so only a difference of case counts for it. Ties go to the
+/// candidate first in sorted order, so messages are stable.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let limit = name.chars().count() / 3;
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == name || candidate.is_empty() {
@@ -50,7 +52,8 @@ mod tests {
     fn picks_the_nearest_plausible_name() {
         assert_eq!(closest("balanec", ["balance", "amount"]), Some("balance"));
         assert_eq!(closest("Balance", ["balance"]), Some("balance"));
-        assert_eq!(closest("x", ["y", "xs"]), Some("xs"));
+        assert_eq!(closest("x", ["y", "xs"]), None);
+        assert_eq!(closest("x", ["X"]), Some("X"));
         assert_eq!(closest("amount", ["value", "owner"]), None);
         assert_eq!(closest("ab", ["ab"]), None);
         // Ties go to the first in order.

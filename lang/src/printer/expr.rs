@@ -49,6 +49,10 @@ fn is_open(e: &Expr) -> bool {
     }
 }
 
+fn is_bitwise(op: BinOp) -> bool {
+    matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
+}
+
 fn is_comparison(op: BinOp) -> bool {
     matches!(op, BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge)
 }
@@ -221,16 +225,21 @@ impl Printer<'_> {
         }
     }
 
-    /// An operand of `op` in a formatted file: parenthesised only where the
+    /// An operand of `op` in a formatted file: parenthesised where the
     /// grammar needs it (every operator groups to the left, so a right operand
-    /// of equal precedence needs parentheses), and for a comparison inside a
-    /// comparison: `(a < b) == c` reads better than `a < b == c`, and a `<`
-    /// and a `>` at one level could read as type arguments (`a < b & c > (d)`).
+    /// of equal precedence needs parentheses), for a comparison inside a
+    /// comparison (`(a < b) == c` reads better than `a < b == c`, and a `<`
+    /// and a `>` at one level could read as type arguments: `a < b & c > (d)`),
+    /// and for any other operator inside a bitwise or shift operator, whose
+    /// precedences few readers know (`(a << 2) | 1`, `x & (y + 1)`).
     fn binary_operand(&mut self, e: &Expr, op: BinOp, right: bool) {
         let needed = match &e.kind {
-            ExprKind::Binary { op: inner, .. } => {
-                let (outer, inner) = (op.precedence(), inner.precedence());
-                inner < outer || (right && inner == outer) || (inner == outer && is_comparison(op))
+            ExprKind::Binary { op: inner_op, .. } => {
+                let (outer, inner) = (op.precedence(), inner_op.precedence());
+                inner < outer
+                    || (right && inner == outer)
+                    || (inner == outer && is_comparison(op))
+                    || (is_bitwise(op) && *inner_op != op)
             }
             _ => level(e) < Level::Cast,
         };
