@@ -39,23 +39,27 @@ pub(crate) enum AddCheck {
 
 /// Whether every add of a run on several lanes had the verdict it has in
 /// block order, given the run's receipts in block order and what each adder
-/// saw ([`AddRead`]); `snapshot` is the pre-block state. Replays the
-/// receipts' writes to the counters in block order, so each adder's exact
-/// value is known:
+/// saw ([`AddRead`]); `snapshot` is the pre-block state.
 ///
-/// - a successful adder's delta must fit that value too (else it would
-///   have failed in block order);
-/// - a failed adder (other than by `CounterOverflow`, which the engine
+/// - A successful adder's delta fits the exact value before it: the
+///   overlay checked every fold of the lanes' adds against the counter's
+///   maximum (a failed fold discards the run before this check), and adds
+///   are never negative, so every partial sum in block order is at most
+///   the fold's total. Its reads are not replayed.
+/// - A failed adder (other than by `CounterOverflow`, which the engine
 ///   handles before) that saw at least the exact value would have passed
 ///   its add in block order too, and so failed the same way. One that saw
 ///   less may have passed its add only because of that, and failed later,
 ///   where block order fails it at the add: a suspect. Its delta is not in
 ///   its receipt, so only running it again against the exact values tells
 ///   (`BlockRun::settle_adds`); either way it fails and writes nothing.
+///   The receipts' writes to the counters are replayed in block order to
+///   give each failed adder its exact value.
 ///
 /// When every add holds, each transaction ran exactly as in block order,
-/// by induction over the block. Reads are few: only adders record them.
+/// by induction over the block. Reads are few: only failed adders' count.
 pub(crate) fn check_adds(snapshot: &ResourceStore, receipts: &[Receipt], mut reads: Vec<AddRead>) -> AddCheck {
+    reads.retain(|r| receipts.get(r.tx as usize).is_none_or(|receipt| !receipt.status.is_success()));
     if reads.is_empty() {
         return AddCheck::Holds;
     }
@@ -109,6 +113,8 @@ enum Verdict {
 /// is the one it has against the exact value.
 fn holds(receipt: &Receipt, read: &AddRead, exact: Option<Shared>) -> Verdict {
     if receipt.status.is_success() {
+        // Only the lanes' folds can misjudge a success, and they are
+        // checked (see `check_adds`); kept for a caller that asks anyway.
         return match receipt.write_set.0.iter().find(|op| op.key == read.key) {
             Some(op) if matches!(op.change, Change::Add(_)) => match op.apply_to(exact.as_deref()) {
                 Ok(_) => Verdict::Holds,

@@ -176,7 +176,7 @@ impl BlockRun<'_> {
                     return out;
                 }
             }
-            let receipt = self.run_tx(overlay, tx, record.as_deref_mut());
+            let receipt = self.run_tx(overlay, lane_index, tx, record.as_deref_mut());
             if let Some(sync) = sync {
                 sync.finished(lane_index, done);
                 if overlay.overflowed() {
@@ -191,13 +191,19 @@ impl BlockRun<'_> {
         out
     }
 
-    fn run_tx(&self, overlay: &BlockOverlay<'_>, index: TxIndex, record: Option<&mut Vec<AddRead>>) -> Receipt {
+    fn run_tx(
+        &self,
+        overlay: &BlockOverlay<'_>,
+        lane: u32,
+        index: TxIndex,
+        record: Option<&mut Vec<AddRead>>,
+    ) -> Receipt {
         let i = index as usize;
         let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
         match self.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
-                let view = TxView { overlay, own };
+                let view = TxView { overlay, lane, own };
                 // One look at the few declared keys on several lanes: a
                 // transaction without adds (a transfer) runs on the plain
                 // view, whose reads do nothing more.
@@ -212,7 +218,7 @@ impl BlockRun<'_> {
                     _ => resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys),
                 };
                 for op in &receipt.write_set.0 {
-                    overlay.write(own, op);
+                    overlay.write(lane, own, op);
                 }
                 if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
                 {

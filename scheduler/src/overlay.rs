@@ -10,15 +10,24 @@
 //! contended by conflicting accesses; they only make the sharing safe Rust.
 //!
 //! Counter adds are the exception: adds to one key do not conflict, so
-//! adders run side by side, and each adds its delta ([`Change::Add`]) to the
-//! slot's current value under the slot's lock. Adds commute, so the final
-//! value is the sequential one, provided no add overflowed; an adder's lane
-//! may have seen a value with concurrent later adds in it, so its overflow
-//! verdict is not exact either. The overlay therefore records any delta that
-//! does not apply ([`BlockOverlay::overflowed`]), and the engine then
-//! discards the run and executes the block again in order (see `engine.rs`);
-//! and each adder's view records what it saw of its counters ([`AddWatch`])
-//! for the check of every verdict after the run (`counters.rs`).
+//! adders run side by side. On several lanes each lane sums its adders'
+//! deltas ([`Change::Add`]) in a cell of its own beside the slot, and an
+//! adder's read of the counter (the VM checks the counter exists and its
+//! add's bound) is served from the lane's copy of the slot's value: a vote
+//! or a mint on every core then never takes a lock another core takes, nor
+//! pulls a cache line another core writes. (One lock per slot, taken by
+//! every adder on both cores, made votes on one proposal slower on two
+//! lanes than on one.) The cells are folded into the slot, in any order,
+//! when a transaction that reads or writes the key runs (the plan orders it
+//! after every earlier adder and before every later one, so no adder of the
+//! key runs meanwhile) and when the block ends. Adds commute, so the final
+//! value is the sequential one, provided no add overflowed; an adder's
+//! verdict against the value its lane saw is not necessarily block order's
+//! either. The overlay therefore records any delta that does not apply
+//! ([`BlockOverlay::overflowed`]), and the engine then discards the run and
+//! executes the block again in order (see `engine.rs`); and each adder's
+//! view records what it saw of its counters ([`AddWatch`]) for the check of
+//! every verdict after the run (`counters.rs`).
 //!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
@@ -28,7 +37,7 @@
 //! type-wide (`*`) access live in a small hashed side table.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crossbeam_utils::CachePadded;
@@ -57,6 +66,23 @@ struct Slot {
     /// cores on every read.
     fixed: Option<Option<Shared>>,
     value: Mutex<SlotValue>,
+    /// For a key the block adds to, on several lanes: each lane's adds not
+    /// yet folded into `value`, and its copy of `value` (indexed by lane;
+    /// empty otherwise).
+    lanes: Box<[CachePadded<Mutex<LaneCell>>]>,
+    /// Bumped whenever `value` changes other than by a lane's add: a lane's
+    /// copy made at another version is stale. Adders of the key only read
+    /// it, so its cache line stays in every core's cache while they run.
+    version: AtomicU32,
+}
+
+/// One lane's share of a counter slot.
+#[derive(Default)]
+struct LaneCell {
+    /// The sum of the lane's adds since the last fold; `None`: none since.
+    delta: Option<u128>,
+    /// The slot's value at a version, as the lane's adders read it.
+    copy: Option<(u32, Option<Shared>)>,
 }
 
 /// A slot's key as the block has it so far.
@@ -77,6 +103,8 @@ pub(crate) struct BlockOverlay<'a> {
     others: [Mutex<FxHashMap<ResourceKey, Written>>; SHARDS],
     /// Set when a counter's delta did not apply: the run must be discarded.
     overflowed: AtomicBool,
+    /// The slots with a cell per lane.
+    counters: Vec<u32>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -97,28 +125,47 @@ impl<'a> BlockOverlay<'a> {
     /// rayon pool: they are many, a lookup in the persistent store is a walk
     /// of a hash trie, and fresh memory is slow to touch the first time.
     pub(crate) fn new(snapshot: &'a ResourceStore, table: &'a KeyTable) -> Self {
-        Self::build(snapshot, table, None)
+        Self::build(snapshot, table, None, 0)
     }
 
-    /// [`BlockOverlay::new`] for lanes that run side by side: the slots of
-    /// keys the block only reads are fixed, read without their lock.
-    pub(crate) fn shared(snapshot: &'a ResourceStore, slots: &'a BlockSlots, keys: &BlockKeys) -> Self {
-        Self::build(snapshot, slots.table(), Some(&changing_slots(slots, keys)))
+    /// [`BlockOverlay::new`] for `lanes` lanes that run side by side: the
+    /// slots of keys the block only reads are fixed, read without their
+    /// lock, and the slots of keys it adds to have a cell per lane.
+    pub(crate) fn shared(snapshot: &'a ResourceStore, slots: &'a BlockSlots, keys: &BlockKeys, lanes: usize) -> Self {
+        Self::build(snapshot, slots.table(), Some(&slot_uses(slots, keys)), lanes)
     }
 
-    fn build(snapshot: &'a ResourceStore, table: &'a KeyTable, changing: Option<&[AtomicBool]>) -> Self {
+    fn build(snapshot: &'a ResourceStore, table: &'a KeyTable, uses: Option<&[AtomicU8]>, lanes: usize) -> Self {
         let slots = (0..table.len() as u32)
             .into_par_iter()
             .filter_map(|s| Some((s, table.key(s)?)))
             .map(|(s, &key)| {
                 let current = snapshot.resource(&key);
-                let changes = changing.is_none_or(|c| c.get(s as usize).is_none_or(|f| f.load(Ordering::Relaxed)));
-                let fixed = (!changes).then(|| current.clone());
+                let used = uses.map_or(CHANGED, |u| u.get(s as usize).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
+                let fixed = (used & CHANGED == 0).then(|| current.clone());
+                let lanes = if used & ADDED_AGAIN != 0 && lanes > 1 {
+                    (0..lanes).map(|_| CachePadded::default()).collect()
+                } else {
+                    Box::default()
+                };
                 let value = SlotValue { current, written: false };
-                CachePadded::new(Slot { key, fixed, value: Mutex::new(value) })
+                CachePadded::new(Slot { key, fixed, value: Mutex::new(value), lanes, version: AtomicU32::new(0) })
             })
             .collect();
-        BlockOverlay { snapshot, table, slots, others: Default::default(), overflowed: AtomicBool::new(false) }
+        let counters = match uses {
+            Some(uses) if lanes > 1 => (0..uses.len() as u32)
+                .filter(|&s| uses.get(s as usize).is_some_and(|u| u.load(Ordering::Relaxed) & ADDED_AGAIN != 0))
+                .collect(),
+            _ => Vec::new(),
+        };
+        BlockOverlay {
+            snapshot,
+            table,
+            slots,
+            others: Default::default(),
+            overflowed: AtomicBool::new(false),
+            counters,
+        }
     }
 
     /// The slot of `key`: first among the transaction's own keys, then the block's.
@@ -138,7 +185,9 @@ impl<'a> BlockOverlay<'a> {
             if let Some(fixed) = &slot.fixed {
                 return fixed.clone();
             }
-            return lock(&slot.value).current.clone();
+            let mut value = lock(&slot.value);
+            self.fold(slot, &mut value);
+            return value.current.clone();
         }
         match self.others.get(shard_of(key)).and_then(|m| lock(m).get(key).cloned()) {
             Some(written) => written,
@@ -146,13 +195,66 @@ impl<'a> BlockOverlay<'a> {
         }
     }
 
-    pub(crate) fn write(&self, own: &[u32], op: &WriteOp) {
+    /// What an adder on `lane` reads of a key it declared `add` for: on
+    /// several lanes, the lane's copy of the slot's value, without the
+    /// adds of any lane since the last fold. The verdict checked against it
+    /// is checked again after the run (`counters.rs`).
+    pub(crate) fn read_for_add(&self, lane: u32, own: &[u32], key: &ResourceKey) -> Option<Shared> {
+        let Some((slot, cell)) = self.slot(own, key).and_then(|slot| Some((slot, slot.lanes.get(lane as usize)?)))
+        else {
+            return self.read(own, key);
+        };
+        let version = slot.version.load(Ordering::Acquire);
+        if let Some((at, copy)) = &lock(cell).copy {
+            if *at == version {
+                return copy.clone();
+            }
+        }
+        // Once per lane and fold: the slot's lock is taken by no adder of
+        // the key now (folds run only in its readers and writers).
+        let current = lock(&slot.value).current.clone();
+        lock(cell).copy = Some((version, current.clone()));
+        current
+    }
+
+    /// Folds the lanes' adds to `slot` into its value (the caller holds
+    /// the value's lock). Only a reader or writer of the key folds, which
+    /// the plan orders after every adder before it and before every one
+    /// after it, so the cells hold exactly the adds that precede it.
+    fn fold(&self, slot: &Slot, value: &mut SlotValue) {
+        let mut changed = false;
+        for cell in slot.lanes.iter() {
+            let Some(delta) = lock(cell).delta.take() else { continue };
+            let op = WriteOp { key: slot.key, change: Change::Add(delta) };
+            match op.apply_to(value.current.as_deref()) {
+                Ok(sum) => *value = SlotValue { current: sum, written: true },
+                Err(_) => self.overflowed.store(true, Ordering::Relaxed),
+            }
+            changed = true;
+        }
+        if changed {
+            slot.version.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    pub(crate) fn write(&self, lane: u32, own: &[u32], op: &WriteOp) {
         match self.slot(own, &op.key) {
             Some(slot) => {
                 // The VM lets a transaction write only what it declares, and
-                // `changing_slots` counts every declared write and add.
+                // `slot_uses` counts every declared write and add.
                 debug_assert!(slot.fixed.is_none(), "a write to a slot the block only reads");
+                if let (Change::Add(delta), Some(cell)) = (&op.change, slot.lanes.get(lane as usize)) {
+                    let mut cell = lock(cell);
+                    match cell.delta.unwrap_or(0).checked_add(*delta) {
+                        Some(sum) => cell.delta = Some(sum),
+                        // Past any counter's maximum: the total overflows.
+                        None => self.overflowed.store(true, Ordering::Relaxed),
+                    }
+                    return;
+                }
                 let mut value = lock(&slot.value);
+                self.fold(slot, &mut value);
+                slot.version.fetch_add(1, Ordering::Release);
                 match &op.change {
                     // The receipt and the overlay share the value: no copy.
                     Change::Set(new) => *value = SlotValue { current: Some(new.clone()), written: true },
@@ -189,6 +291,15 @@ impl<'a> BlockOverlay<'a> {
         }
     }
 
+    /// Folds every lane's adds into the slots (see [`BlockOverlay::fold`]),
+    /// so that [`BlockOverlay::overflowed`] covers every add of the run.
+    /// Call it once the lanes are done.
+    pub(crate) fn fold_all(&self) {
+        for slot in self.counters.iter().filter_map(|&s| self.slots.get(s as usize)) {
+            self.fold(slot, &mut lock(&slot.value));
+        }
+    }
+
     /// Records that the run's verdict on some counter's bound may be wrong:
     /// a transaction aborted with `CounterOverflow`.
     pub(crate) fn mark_overflowed(&self) {
@@ -204,10 +315,11 @@ impl<'a> BlockOverlay<'a> {
     pub(crate) fn into_writes(self) -> BlockWrites {
         let slots = self
             .slots
-            .into_iter()
+            .iter()
             .map(|s| {
-                let s = CachePadded::into_inner(s);
-                let value = s.value.into_inner().unwrap_or_else(PoisonError::into_inner);
+                let mut value = lock(&s.value);
+                self.fold(s, &mut value);
+                let value = std::mem::replace(&mut *value, SlotValue { current: None, written: false });
                 (s.key, value.written.then_some(value.current))
             })
             .collect();
@@ -216,12 +328,20 @@ impl<'a> BlockOverlay<'a> {
     }
 }
 
-/// Per slot, whether a transaction of the block may change its key: it
+/// [`slot_uses`]: a transaction of the block may change the slot's key (it
 /// declares a write or an add of the key itself, or of every key of its
-/// type (`*`). Computed on the current rayon pool, one pass over the
-/// block's accesses.
-fn changing_slots(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicBool> {
-    let changing: Vec<AtomicBool> = (0..slots.table().len()).map(|_| AtomicBool::new(false)).collect();
+/// type, `*`).
+const CHANGED: u8 = 1;
+/// [`slot_uses`]: a transaction declares an add of the slot's key itself.
+const ADDED: u8 = 2;
+/// [`slot_uses`]: more than one does: only then do lanes get cells, which a
+/// counter of one transaction's (its own tally) would only pay for.
+const ADDED_AGAIN: u8 = 4;
+
+/// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`]).
+/// Computed on the current rayon pool, one pass over the block's accesses.
+fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
+    let changing: Vec<AtomicU8> = (0..slots.table().len()).map(|_| AtomicU8::new(0)).collect();
     let mut typewide: Vec<TypeId> = (0..keys.len())
         .into_par_iter()
         .with_min_len(1024)
@@ -232,9 +352,22 @@ fn changing_slots(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicBool> {
                 match access.key {
                     AccessKey::Exact(_) => {
                         let slot = exact.next();
-                        if access.mode != AccessMode::Read {
-                            if let Some(flag) = slot.and_then(|&s| changing.get(s as usize)) {
-                                flag.store(true, Ordering::Relaxed);
+                        let Some(flag) = slot.and_then(|&s| changing.get(s as usize)) else { continue };
+                        // A hot key's flag is set once: test before the
+                        // read-modify-write, which would own its line.
+                        match access.mode {
+                            AccessMode::Read => {}
+                            AccessMode::Write => {
+                                if flag.load(Ordering::Relaxed) & CHANGED == 0 {
+                                    flag.fetch_or(CHANGED, Ordering::Relaxed);
+                                }
+                            }
+                            AccessMode::Add => {
+                                if flag.load(Ordering::Relaxed) & ADDED_AGAIN == 0
+                                    && flag.fetch_or(CHANGED | ADDED, Ordering::Relaxed) & ADDED != 0
+                                {
+                                    flag.fetch_or(ADDED_AGAIN, Ordering::Relaxed);
+                                }
                             }
                         }
                     }
@@ -250,7 +383,7 @@ fn changing_slots(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicBool> {
     if !typewide.is_empty() {
         changing.par_iter().enumerate().for_each(|(s, flag)| {
             if slots.table().key(s as u32).is_some_and(|key| typewide.binary_search(&key.ty).is_ok()) {
-                flag.store(true, Ordering::Relaxed);
+                flag.fetch_or(CHANGED, Ordering::Relaxed);
             }
         });
     }
@@ -283,6 +416,8 @@ impl BlockWrites {
 /// What one transaction sees.
 pub(crate) struct TxView<'o, 'a> {
     pub(crate) overlay: &'o BlockOverlay<'a>,
+    /// The lane the transaction runs on.
+    pub(crate) lane: u32,
     /// The transaction's exact keys as slots.
     pub(crate) own: &'o [u32],
 }
@@ -304,8 +439,11 @@ pub(crate) struct WatchedView<'o, 'a> {
 
 impl StateView for WatchedView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
-        let value = self.view.resource(key);
-        self.watch.saw(key, &value);
+        if !self.watch.declares_add(key) {
+            return self.view.resource(key);
+        }
+        let value = self.view.overlay.read_for_add(self.view.lane, self.view.own, key);
+        self.watch.seen.borrow_mut().push((*key, value.clone()));
         value
     }
 }
@@ -324,16 +462,13 @@ impl<'o> AddWatch<'o> {
         AddWatch { keys, seen: RefCell::default() }
     }
 
-    fn saw(&self, key: &ResourceKey, value: &Option<Shared>) {
-        let declared_add = self.keys.0.iter().any(|a| {
+    fn declares_add(&self, key: &ResourceKey) -> bool {
+        self.keys.0.iter().any(|a| {
             a.mode == AccessMode::Add
                 && match a.key {
                     AccessKey::Exact(k) => k == *key,
                     AccessKey::AnyOf(ty) => ty == key.ty,
                 }
-        });
-        if declared_add {
-            self.seen.borrow_mut().push((*key, value.clone()));
-        }
+        })
     }
 }

@@ -84,7 +84,7 @@ impl ParallelExecutor {
 
         let start = Instant::now();
         let run = BlockRun { code, block, context, keys, slots: graph.slots() };
-        let overlay = self.pool.install(|| BlockOverlay::shared(state, graph.slots(), keys));
+        let overlay = self.pool.install(|| BlockOverlay::shared(state, graph.slots(), keys, plan.lanes.len()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let (mut per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
@@ -113,6 +113,7 @@ impl ParallelExecutor {
         // the exact value (`BlockRun::settle_adds`).
         let mut receipts = Vec::new();
         let mut adders_rerun = 0;
+        overlay.fold_all();
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
         if !reexecuted {
             receipts = in_block_order(&plan, per_lane);
