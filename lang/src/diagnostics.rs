@@ -9,8 +9,8 @@ use std::fmt;
 
 use crate::source::{SourceFile, Span};
 
-mod render;
 pub mod move_hints;
+mod render;
 pub mod suggest;
 pub use render::{render_all, LONG_LINE, MAX_SHOWN, WINDOW};
 

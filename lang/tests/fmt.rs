@@ -101,7 +101,12 @@ fn check_formats(text: &str, comments: usize) -> Result<String, TestCaseError> {
             around(&again)
         )));
     }
-    prop_assert_eq!(markers(&formatted), (0..comments).collect::<Vec<_>>(), "comments lost or reordered:\n{}", formatted);
+    prop_assert_eq!(
+        markers(&formatted),
+        (0..comments).collect::<Vec<_>>(),
+        "comments lost or reordered:\n{}",
+        formatted
+    );
     Ok(formatted)
 }
 

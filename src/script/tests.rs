@@ -126,7 +126,11 @@ fn errors_carry_line_and_column() {
     assert_eq!(err("call alice transfer").2, "expected MODULE::FUNCTION, found `transfer`");
     assert_eq!(
         err("call alice coin::transfer bob -1"),
-        (1, 31, "`-1` is negative, and Resin's integers are unsigned (u8 to u256): there are no negative numbers".into())
+        (
+            1,
+            31,
+            "`-1` is negative, and Resin's integers are unsigned (u8 to u256): there are no negative numbers".into()
+        )
     );
     assert_eq!(err("call alice coin::f [1, -2u8]").0, 1);
     assert_eq!(err("block {\n  show a\n}").0, 2);

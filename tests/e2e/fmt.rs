@@ -7,7 +7,8 @@ use crate::common::*;
 const UNFORMATTED: &str = "module 0x2::m{\n// keep me\nfun f(x:u64):u64{x+1}   // and me\n}\n";
 
 /// What `UNFORMATTED` must become, written out by hand.
-const FORMATTED: &str = "module 0x2::m {\n    // keep me\n    fun f(x: u64): u64 {\n        x + 1\n    } // and me\n}\n";
+const FORMATTED: &str =
+    "module 0x2::m {\n    // keep me\n    fun f(x: u64): u64 {\n        x + 1\n    } // and me\n}\n";
 
 fn fmt_in(dir: &Path, args: &[&str]) -> Out {
     run_with(resin().current_dir(dir).arg("fmt").args(args), None)

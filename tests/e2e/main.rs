@@ -3,8 +3,8 @@
 
 mod bench;
 mod build;
-mod fmt;
 mod common;
+mod fmt;
 mod generics;
 mod hostile;
 mod hostile_state;

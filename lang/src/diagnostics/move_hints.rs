@@ -2,7 +2,7 @@
 //! form gets a hint that says what Resin writes instead, so a Move developer
 //! learns the difference from the error rather than from the manual.
 
-use super::Diagnostic;
+use super::{Code, Diagnostic};
 use crate::lexer::Token;
 use crate::source::Span;
 
@@ -13,6 +13,10 @@ pub fn add(tokens: &[(Token<'_>, Span)], diags: &mut [Diagnostic]) {
         // just after the previous token, its secondary label at the token).
         let Some(at) = d.labels.iter().rev().find_map(|l| token_at(tokens, l.span)) else { continue };
         if let Some(hint) = hint(tokens, at) {
+            // "rename it, e.g. `for_`" does not help someone writing a Move `for` loop.
+            if d.code == Code::ReservedName {
+                d.hints.clear();
+            }
             if !d.hints.iter().any(|h| h == hint) {
                 d.hints.push(hint.to_string());
             }
@@ -37,11 +41,19 @@ fn hint(tokens: &[(Token<'_>, Span)], at: usize) -> Option<&'static str> {
     while let Some(j) = i.checked_sub(1) {
         match token(j) {
             Some(Token::Acquires) if j + 1 < at => return Some(ACQUIRES),
-            Some(Token::Ident(_) | Token::ColonColon | Token::Comma | Token::Number(_) | Token::Lt | Token::Gt) => i = j,
+            Some(Token::Ident(_) | Token::ColonColon | Token::Comma | Token::Number(_) | Token::Lt | Token::Gt) => {
+                i = j
+            }
             Some(Token::GenericLt) => i = j,
             _ => break,
         }
     }
+    // Where an item or a statement starts: a Move keyword there is a Move
+    // form, not a name that happens to be reserved (`fun g<spec T>`).
+    let starts_item = matches!(
+        before(1),
+        None | Some(Token::LBrace | Token::RBrace | Token::Semi | Token::Public | Token::Entry | Token::RParen)
+    );
     match (before(1), token(at)) {
         (_, Some(Token::Ident("address"))) if matches!(token(at + 1), Some(Token::Number(_))) => {
             Some("Resin has no `address 0x1 { ... }` blocks: write each module as `module 0x1::name { ... }`")
@@ -49,16 +61,22 @@ fn hint(tokens: &[(Token<'_>, Span)], at: usize) -> Option<&'static str> {
         (Some(Token::LParen), Some(Token::Reserved("package") | Token::Reserved("script")))
             if before(2) == Some(Token::Public) =>
         {
-            Some("Resin's visibilities are `public`, `public(friend)` (with `friend 0x..::m;` declarations) and `entry`")
+            Some(
+                "Resin's visibilities are `public`, `public(friend)` (with `friend 0x..::m;` declarations) and `entry`",
+            )
         }
         (_, Some(Token::Reserved("script"))) => Some(
             "Resin has no `script { ... }` blocks: a transaction calls an `entry` function; `.rsx` scripts \
              (`resin run`) publish modules and send calls",
         ),
-        (_, Some(Token::Reserved("native"))) => Some("Resin has no native functions: every function has a body"),
-        (_, Some(Token::Reserved("spec"))) => Some("Resin has no specification blocks (`spec`)"),
-        (_, Some(Token::Reserved("for"))) => Some("Resin has no `for` loops: use `while (cond) { ... }` or `loop`"),
-        (_, Some(Token::Reserved("enum") | Token::Reserved("match"))) => {
+        (_, Some(Token::Reserved("native"))) if starts_item => {
+            Some("Resin has no native functions: every function has a body")
+        }
+        (_, Some(Token::Reserved("spec"))) if starts_item => Some("Resin has no specification blocks (`spec`)"),
+        (_, Some(Token::Reserved("for"))) if starts_item => {
+            Some("Resin has no `for` loops: use `while (cond) { ... }` or `loop`")
+        }
+        (_, Some(Token::Reserved("enum") | Token::Reserved("match"))) if starts_item => {
             Some("Resin has no enums or `match`: use structs, constants and `if`")
         }
         (Some(Token::Use | Token::Friend | Token::Module), Some(Token::Ident(_))) => Some(

@@ -15,11 +15,8 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if candidate == name || candidate.is_empty() {
             continue;
         }
-        let distance = if candidate.eq_ignore_ascii_case(name) {
-            0
-        } else {
-            strsim::damerau_levenshtein(name, candidate)
-        };
+        let distance =
+            if candidate.eq_ignore_ascii_case(name) { 0 } else { strsim::damerau_levenshtein(name, candidate) };
         if distance > limit {
             continue;
         }

@@ -53,7 +53,11 @@ pub fn comments(text: &str) -> Vec<Comment> {
         }
     }
     for range in &lexer.extras {
-        let kind = if text.get(range.clone()).is_some_and(|t| t.starts_with("/*")) { CommentKind::Block } else { CommentKind::Line };
+        let kind = if text.get(range.clone()).is_some_and(|t| t.starts_with("/*")) {
+            CommentKind::Block
+        } else {
+            CommentKind::Line
+        };
         out.push(Comment { start: clamp(range.start), end: clamp(range.end), kind });
     }
     out.sort_by_key(|c| c.start);

@@ -49,6 +49,25 @@ fn is_open(e: &Expr) -> bool {
     }
 }
 
+/// Whether `op` occurs in `e` outside any bracket, parenthesis or brace the
+/// printer writes (erring towards yes: through casts and unary operators too).
+fn has_bare_op(e: &Expr, op: BinOp) -> bool {
+    match &e.kind {
+        ExprKind::Binary { op: o, lhs, rhs, .. } => *o == op || has_bare_op(lhs, op) || has_bare_op(rhs, op),
+        ExprKind::If { then_branch, else_branch, .. } => {
+            has_bare_op(then_branch, op) || else_branch.as_ref().is_some_and(|e| has_bare_op(e, op))
+        }
+        ExprKind::Return(Some(inner))
+        | ExprKind::Abort(inner)
+        | ExprKind::Cast { expr: inner, .. }
+        | ExprKind::Unary { expr: inner, .. }
+        | ExprKind::Borrow { expr: inner, .. }
+        | ExprKind::Deref(inner)
+        | ExprKind::Assign { rhs: inner, .. } => has_bare_op(inner, op),
+        _ => false,
+    }
+}
+
 fn is_bitwise(op: BinOp) -> bool {
     matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
 }
@@ -70,7 +89,7 @@ impl Printer<'_> {
                     self.out.push('>');
                 }
                 self.out.push('[');
-                self.comma(elems, Self::list_elem);
+                self.list(elems);
                 self.out.push(']');
             }
             ExprKind::Name(p) => self.path(p),
@@ -88,14 +107,12 @@ impl Printer<'_> {
                     self.out.push('>');
                 }
                 self.out.push('(');
-                self.comma(args, Self::list_elem);
+                self.list(args);
                 self.out.push(')');
             }
             ExprKind::Assert { cond, code } => {
                 self.out.push_str("assert!(");
-                self.list_elem(cond);
-                self.out.push_str(", ");
-                self.list_elem(code);
+                self.list_pair(cond, code);
                 self.out.push(')');
             }
             ExprKind::Pack { name, type_args, fields } => {
@@ -149,7 +166,7 @@ impl Printer<'_> {
             ExprKind::Unit => self.out.push_str("()"),
             ExprKind::Tuple(items) => {
                 self.out.push('(');
-                self.comma(items, Self::list_elem);
+                self.list(items);
                 if items.len() == 1 {
                     self.out.push(',');
                 }
@@ -254,6 +271,44 @@ impl Printer<'_> {
     /// generic call `a<b, c>(d)` (as in Rust and Move), so `<`/`>` comparisons in
     /// lists are parenthesised, and so are top-level forms that may end in one
     /// (`return a < b`).
+    fn list(&mut self, items: &[Expr]) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            if self.trivia.is_some() {
+                let later_gt = items[i + 1..].iter().any(|e| has_bare_op(e, BinOp::Gt));
+                self.formatted_list_elem(item, later_gt);
+            } else {
+                self.list_elem(item);
+            }
+        }
+    }
+
+    fn list_pair(&mut self, first: &Expr, second: &Expr) {
+        if self.trivia.is_some() {
+            self.formatted_list_elem(first, has_bare_op(second, BinOp::Gt));
+            self.out.push_str(", ");
+            self.formatted_list_elem(second, false);
+        } else {
+            self.list_elem(first);
+            self.out.push_str(", ");
+            self.list_elem(second);
+        }
+    }
+
+    /// A list element in a formatted file: parenthesised only when it holds
+    /// a `<` outside brackets and a later element a `>`, the one case where
+    /// the two could read as type arguments (`f(a < b, c > (d))`); so
+    /// `assert!(x < max, E)` stays as written.
+    fn formatted_list_elem(&mut self, e: &Expr, later_gt: bool) {
+        if later_gt && has_bare_op(e, BinOp::Lt) {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
     fn list_elem(&mut self, e: &Expr) {
         if matches!(e.kind, ExprKind::Binary { op: BinOp::Lt | BinOp::Gt, .. }) || level(e) == Level::Top {
             self.parenthesised(e);

@@ -158,8 +158,7 @@ impl<'a> Lookup<'a> {
                         return Ok(Callee::Builtin(found));
                     }
                 }
-                let found =
-                    self.env.find_function(m, name).ok_or_else(|| self.unbound_function(path, m, false))?;
+                let found = self.env.find_function(m, name).ok_or_else(|| self.unbound_function(path, m, false))?;
                 self.check_visible(found, path)?;
                 self.reach(m, path.span);
                 Ok(Callee::Function(found))
@@ -244,17 +243,17 @@ impl<'a> Lookup<'a> {
 
     /// The names of the constants of the module being resolved, for "did you mean".
     pub fn constant_names(&self) -> Vec<&str> {
-        self.env.module(self.current()).map(|m| m.constants.iter().map(|c| c.name.as_str()).collect()).unwrap_or_default()
+        self.env
+            .module(self.current())
+            .map(|m| m.constants.iter().map(|c| c.name.as_str()).collect())
+            .unwrap_or_default()
     }
 
     /// An unbound type, with the closest struct of `module` (and, for an
     /// unqualified name, the imported names and type parameters) as a suggestion.
     fn unbound_type(&self, path: &Path, module: ModId, unqualified: bool) -> Diagnostic {
-        let mut names: Vec<String> = self
-            .env
-            .module(module)
-            .map(|m| m.structs.iter().map(|s| s.name.clone()).collect())
-            .unwrap_or_default();
+        let mut names: Vec<String> =
+            self.env.module(module).map(|m| m.structs.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
         if unqualified {
             names.extend(self.scope.member_aliases.keys().cloned());
             names.extend(self.generics.borrow().iter().map(|p| p.name.clone()));
@@ -267,11 +266,8 @@ impl<'a> Lookup<'a> {
     /// An unbound function, with the closest function of `module` (and, for
     /// an unqualified name, the imported names and the builtins) as a suggestion.
     fn unbound_function(&self, path: &Path, module: ModId, unqualified: bool) -> Diagnostic {
-        let mut names: Vec<&str> = self
-            .env
-            .module(module)
-            .map(|m| m.functions.iter().map(|f| f.name.as_str()).collect())
-            .unwrap_or_default();
+        let mut names: Vec<&str> =
+            self.env.module(module).map(|m| m.functions.iter().map(|f| f.name.as_str()).collect()).unwrap_or_default();
         if unqualified {
             names.extend(self.scope.member_aliases.keys().map(String::as_str));
             names.extend(Builtin::GLOBAL_NAMES.iter().copied());
