@@ -169,7 +169,7 @@ impl Printer<'_> {
         const MAX_WIDTH: usize = 100;
         let Some(t) = &self.trivia else { return false };
         let source = t.source(s.span.start, s.span.end);
-        let head = source.find(|c| c == '{').unwrap_or(0);
+        let head = source.find('{').unwrap_or(0);
         let fields_width: usize =
             s.fields.iter().map(|f| f.name.name.len() + 2 + super::print_type(&f.ty).len() + 2).sum();
         let line = self.out.rsplit('\n').next().unwrap_or_default();
