@@ -4,6 +4,10 @@
 //! tests). Nested binary operators and casts are always parenthesised, so the
 //! printed form also shows how precedence grouped an expression: `a + b * c`
 //! prints as `a + (b * c)`.
+//!
+//! The same printer is `resin fmt`'s ([`format_source`]): given the file's
+//! text it also puts back comments and blank lines (`trivia`), keeps items in
+//! source order and writes only the parentheses a reader needs (`expr`).
 
 use std::fmt::Write;
 
