@@ -34,6 +34,8 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Start an interactive session that speaks the script language.
     Repl(ReplArgs),
+    /// Format Resin sources (`.rsn`) in place, or check that they are formatted.
+    Fmt(FmtArgs),
     /// Benchmark blocks of coin transfers: the parallel executor against the same engine on one thread.
     Bench(BenchArgs),
     /// Run a package's `#[test]` functions and scripts, in parallel.
@@ -86,6 +88,19 @@ pub struct CompileArgs {
     /// source maps): smaller, and failures then show code offsets.
     #[arg(long)]
     pub strip: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Resin source files, or directories to format every `.rsn` file under.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Change nothing: print the files that are not formatted, and exit 1 if any.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+    /// Print the formatted text instead of rewriting the files.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 #[derive(Args, Debug)]

@@ -9,7 +9,9 @@ use std::fmt;
 
 use crate::source::{SourceFile, Span};
 
+pub mod move_hints;
 mod render;
+pub mod suggest;
 pub use render::{render_all, LONG_LINE, MAX_SHOWN, WINDOW};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -377,4 +377,5 @@ pub fn lex(file: u32, text: &str) -> (Vec<(Token<'_>, Span)>, Vec<Diagnostic>) {
     (tokens, diags)
 }
 
+pub mod comments;
 mod diagnose;

@@ -87,6 +87,7 @@ pub fn parse_file(file: u32, text: &str) -> (Vec<Module>, Vec<Diagnostic>) {
         }
         diags.push(d);
     }
+    crate::diagnostics::move_hints::add(&tokens, &mut diags);
     diags.sort_by_key(|d| d.primary_span().map(|s| (s.start, s.end)));
     (modules, diags)
 }

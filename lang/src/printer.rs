@@ -4,10 +4,15 @@
 //! tests). Nested binary operators and casts are always parenthesised, so the
 //! printed form also shows how precedence grouped an expression: `a + b * c`
 //! prints as `a + (b * c)`.
+//!
+//! The same printer is `resin fmt`'s ([`format_source`]): given the file's
+//! text it also puts back comments and blank lines (`trivia`), keeps items in
+//! source order and writes only the parentheses a reader needs (`expr`).
 
 use std::fmt::Write;
 
 use crate::ast::*;
+use crate::lexer::comments::comments;
 
 /// Prints a whole program (all modules, blank line between them).
 pub fn print_program(program: &Program) -> String {
@@ -27,6 +32,17 @@ pub fn print_module(module: &Module) -> String {
     p.out
 }
 
+/// The formatted text of one file's modules, with the file's comments and
+/// blank lines put back (see [`trivia`]); [`format_source`] is the checked entry point.
+fn format_modules(modules: &[Module], text: &str) -> String {
+    let mut p = Printer { trivia: Some(Trivia::new(text, comments(text))), ..Printer::default() };
+    for m in modules {
+        p.module(m);
+    }
+    p.remaining_comments();
+    p.out
+}
+
 pub fn print_expr(e: &Expr) -> String {
     let mut p = Printer::default();
     p.expr(e);
@@ -40,12 +56,16 @@ pub fn print_type(t: &Type) -> String {
 }
 
 #[derive(Default)]
-struct Printer {
+struct Printer<'a> {
     out: String,
     indent: usize,
+    /// Set when formatting a file: its comments and blank lines are put back,
+    /// items keep their source order, and parentheses are only those the
+    /// grammar needs. Unset, the printer shows the tree as grouped.
+    trivia: Option<Trivia<'a>>,
 }
 
-impl Printer {
+impl Printer<'_> {
     fn line_start(&mut self) {
         for _ in 0..self.indent {
             self.out.push_str("    ");
@@ -53,6 +73,12 @@ impl Printer {
     }
 
     fn doc(&mut self, doc: &Doc) {
+        // Formatting prints doc comments with the other comments;
+        // attributes are tokens, printed in both modes.
+        if self.trivia.is_some() {
+            self.attrs(&doc.attrs);
+            return;
+        }
         for line in &doc.lines {
             self.line_start();
             self.out.push_str("///");
@@ -60,170 +86,6 @@ impl Printer {
             self.out.push('\n');
         }
         self.attrs(&doc.attrs);
-    }
-
-    fn module(&mut self, m: &Module) {
-        self.doc(&m.doc);
-        let _ = writeln!(self.out, "module {}::{} {{", m.address.value, m.name.name);
-        self.indent += 1;
-        for u in &m.uses {
-            self.use_decl(u);
-        }
-        for f in &m.friends {
-            self.doc(&f.doc);
-            self.line_start();
-            let _ = writeln!(self.out, "friend {}::{};", f.module.address.value, f.module.name.name);
-        }
-        for s in &m.structs {
-            self.struct_def(s);
-        }
-        for c in &m.constants {
-            self.doc(&c.doc);
-            self.line_start();
-            let _ = write!(self.out, "const {}: ", c.name.name);
-            self.ty(&c.ty);
-            self.out.push_str(" = ");
-            self.expr(&c.value);
-            self.out.push_str(";\n");
-        }
-        for f in &m.functions {
-            self.fun(f);
-        }
-        self.indent -= 1;
-        self.out.push_str("}\n");
-    }
-
-    fn use_decl(&mut self, u: &UseDecl) {
-        self.doc(&u.doc);
-        self.line_start();
-        let _ = write!(self.out, "use {}::{}", u.module.address.value, u.module.name.name);
-        match &u.kind {
-            UseKind::Module { alias } => self.alias(alias),
-            UseKind::Members(members) => {
-                self.out.push_str("::{");
-                for (i, member) in members.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(", ");
-                    }
-                    match member {
-                        UseMember::SelfModule { alias, .. } => {
-                            self.out.push_str("Self");
-                            self.alias(alias);
-                        }
-                        UseMember::Item { name, alias, .. } => {
-                            self.out.push_str(&name.name);
-                            self.alias(alias);
-                        }
-                    }
-                }
-                self.out.push('}');
-            }
-        }
-        self.out.push_str(";\n");
-    }
-
-    fn alias(&mut self, alias: &Option<Ident>) {
-        if let Some(a) = alias {
-            let _ = write!(self.out, " as {}", a.name);
-        }
-    }
-
-    fn struct_def(&mut self, s: &StructDef) {
-        self.doc(&s.doc);
-        self.line_start();
-        let _ = write!(self.out, "struct {}", s.name.name);
-        self.type_params(&s.type_params);
-        if !s.abilities.is_empty() {
-            let names: Vec<&str> = s.abilities.iter().map(|a| a.ability.as_str()).collect();
-            let _ = write!(self.out, " has {}", names.join(", "));
-        }
-        if s.fields.is_empty() {
-            self.out.push_str(" {}\n");
-            return;
-        }
-        self.out.push_str(" {\n");
-        self.indent += 1;
-        for f in &s.fields {
-            self.doc(&f.doc);
-            self.line_start();
-            let _ = write!(self.out, "{}: ", f.name.name);
-            self.ty(&f.ty);
-            self.out.push_str(",\n");
-        }
-        self.indent -= 1;
-        self.line_start();
-        self.out.push_str("}\n");
-    }
-
-    fn fun(&mut self, f: &FunDef) {
-        self.doc(&f.doc);
-        self.line_start();
-        match f.visibility {
-            Visibility::Public(_) => self.out.push_str("public "),
-            Visibility::Friend(_) => self.out.push_str("public(friend) "),
-            Visibility::Private => {}
-        }
-        if f.entry.is_some() {
-            self.out.push_str("entry ");
-        }
-        let _ = write!(self.out, "fun {}", f.name.name);
-        self.type_params(&f.type_params);
-        self.out.push('(');
-        for (i, p) in f.params.iter().enumerate() {
-            if i > 0 {
-                self.out.push_str(", ");
-            }
-            let _ = write!(self.out, "{}: ", p.name.name);
-            self.ty(&p.ty);
-        }
-        self.out.push(')');
-        match f.returns.as_slice() {
-            [] => {}
-            [one] => {
-                self.out.push_str(": ");
-                self.ty(one);
-            }
-            many => {
-                self.out.push_str(": (");
-                self.comma(many, Self::ty);
-                self.out.push(')');
-            }
-        }
-        if let Some(access) = &f.access {
-            self.out.push_str(" acquires ");
-            for (i, e) in access.entries.iter().enumerate() {
-                if i > 0 {
-                    self.out.push_str(", ");
-                }
-                let mode = match e.mode {
-                    AccessMode::Read => "read",
-                    AccessMode::Write => "write",
-                    AccessMode::Add => "add",
-                };
-                let _ = write!(self.out, "{mode} ");
-                self.path(&e.resource);
-                self.type_args(&e.type_args);
-                match &e.address {
-                    AccessAddress::Name(n) => {
-                        let _ = write!(self.out, "@{}", n.name);
-                    }
-                    AccessAddress::Literal(a) => {
-                        let _ = write!(self.out, "@{}", a.value);
-                    }
-                    AccessAddress::Wildcard(_) => self.out.push_str("@*"),
-                }
-                match &e.index {
-                    Some(AccessIndex::Name(n)) => {
-                        let _ = write!(self.out, "[{}]", n.name);
-                    }
-                    Some(AccessIndex::Wildcard(_)) => self.out.push_str("[*]"),
-                    None => {}
-                }
-            }
-        }
-        self.out.push(' ');
-        self.block(&f.body);
-        self.out.push('\n');
     }
 
     /// `<T, U>`; nothing for an empty list.
@@ -310,22 +172,30 @@ impl Printer {
     }
 
     fn block(&mut self, b: &Block) {
-        if b.stmts.is_empty() && b.tail.is_none() {
+        let close = b.span.end.saturating_sub(1);
+        if b.stmts.is_empty() && b.tail.is_none() && !self.comments_before(close) {
             self.out.push_str("{}");
             return;
         }
-        self.out.push_str("{\n");
+        self.out.push('{');
+        self.open_brace(b.span.start);
+        self.out.push('\n');
         self.indent += 1;
         for s in &b.stmts {
+            self.line_item(s.span.start);
             self.line_start();
             self.stmt(s);
+            self.line_item_end(s.span.end);
             self.out.push('\n');
         }
         if let Some(tail) = &b.tail {
+            self.line_item(tail.span.start);
             self.line_start();
             self.expr(tail);
+            self.line_item_end(tail.span.end);
             self.out.push('\n');
         }
+        self.close_brace(close);
         self.indent -= 1;
         self.line_start();
         self.out.push('}');
@@ -348,13 +218,19 @@ impl Printer {
             }
             StmtKind::Expr(e) => {
                 self.expr(e);
-                self.out.push(';');
+                // A statement ending in a block (`if`, `while`, ...) needs no `;`:
+                // a formatted file keeps the author's choice, which the span
+                // tells (it ends at the `;` when there is one).
+                if self.trivia.is_none() || s.span.end > e.span.end {
+                    self.out.push(';');
+                }
             }
             StmtKind::Error => self.out.push_str("<error>;"),
         }
     }
 
     fn pattern(&mut self, p: &Pattern) {
+        self.inline_comments(p.span.start);
         match &p.kind {
             PatternKind::Var(n) => self.out.push_str(&n.name),
             PatternKind::Wildcard => self.out.push('_'),
@@ -382,3 +258,9 @@ impl Printer {
 
 mod attr;
 mod expr;
+mod format;
+mod items;
+mod trivia;
+
+pub use format::{format_source, FormatError};
+use trivia::Trivia;

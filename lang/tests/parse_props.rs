@@ -1,5 +1,5 @@
 //! Properties of the front end:
-//! - lexing, parsing and rendering never panic, whatever the input (random bytes,
+//! - lexing, parsing, rendering and formatting never panic, whatever the input (random bytes,
 //!   random token soup, mutated valid programs);
 //! - the pretty-printer round-trips: parse(print(tree)) == tree (modulo spans) for
 //!   random well-formed trees.
@@ -113,6 +113,10 @@ fn check_no_panic(text: &str) {
     let _ = diags.render(&sources);
     let (_, lex_diags) = lex(0, text);
     let _ = resin_lang::diagnostics::render_all(&lex_diags, &sources);
+    // The formatter refuses what does not parse, and must not panic on what does.
+    if let Ok(formatted) = printer::format_source(text) {
+        assert_eq!(printer::format_source(&formatted).ok().as_deref(), Some(formatted.as_str()), "{text}");
+    }
 }
 
 fn soup() -> impl Strategy<Value = String> {

@@ -3,6 +3,7 @@
 mod build;
 mod build_pkg;
 mod new;
+mod fmt;
 mod run;
 mod test;
 
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> CliResult<()> {
         Command::Run(args) => run::run(&args),
         Command::Schedule(args) => run::schedule(&args),
         Command::Repl(args) => run::repl(&args),
+        Command::Fmt(args) => fmt::fmt(&args),
         Command::Bench(args) => crate::bench::run(&args),
         Command::Test(args) => test::test(&args),
         Command::New(args) => new::new(&args),

@@ -39,7 +39,7 @@ const TOPICS: &[(&str, &str, &str)] = &[
       vectors [1, 2] and byte strings b\"..\" or x\"0a0b\". MODULE is 0x1::coin or just coin. Arguments cost one gas per \
       byte; `gas N` sets the limit (default 1,000,000, at most 10,000,000). Prints the receipt; a failed \
       transaction is a receipt, not an error."),
-    ("block", "block { call ... \n call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
+    ("block", "block { call ...; call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
       plan, every receipt, and the throughput. Every block (a `call` is a block of one) runs at the session's block \
       time and height: see `time` and `height`."),
     ("transfers", "transfers N between M accounts [amount A] [seed S] [hot] [module MOD]", "Generate and execute a block \
@@ -84,10 +84,10 @@ pub fn help(topic: Option<&str>) -> Result<String, String> {
     match topic {
         None => {
             let mut out = String::from("commands (one per line, or separated by `;`; `#` starts a comment):\n");
-            for (_, usage, _) in TOPICS {
-                let first = usage.lines().next().unwrap_or(usage);
+            // Every line of every usage: `expect` has three forms.
+            for line in TOPICS.iter().flat_map(|(_, usage, _)| usage.lines()) {
                 out.push_str("  ");
-                out.push_str(first);
+                out.push_str(line.trim());
                 out.push('\n');
             }
             out.push_str("`help COMMAND` explains one command. In the REPL, `quit` leaves.\n");
@@ -129,5 +129,19 @@ mod tests {
         assert_eq!(TOPICS.len(), COMMANDS.len());
         assert!(help(Some("nope")).is_err());
         assert!(help(None).unwrap().contains("call SENDER MODULE::FUNCTION"));
+    }
+
+    /// The overview shows each command's whole usage, not its first line.
+    #[test]
+    fn overview_shows_whole_usages() {
+        let overview = help(None).unwrap();
+        let lines: Vec<&str> = overview.lines().map(str::trim).collect();
+        for (_, usage, _) in TOPICS {
+            for line in usage.lines() {
+                assert!(lines.contains(&line.trim()), "overview lacks `{line}`:\n{overview}");
+            }
+        }
+        assert!(lines.contains(&"block { call ...; call ... }"));
+        assert!(lines.contains(&"expect missing ACCOUNT MODULE::Resource[INDEX]"));
     }
 }

@@ -125,6 +125,15 @@ fn errors_carry_line_and_column() {
         (1, 27, "`1000000000000000000000000000000000000000000000000000000000000000000000000000000` is not a number (or it does not fit in u256)".into())
     );
     assert_eq!(err("call alice transfer").2, "expected MODULE::FUNCTION, found `transfer`");
+    assert_eq!(
+        err("call alice coin::transfer bob -1"),
+        (
+            1,
+            31,
+            "`-1` is negative, and Resin's integers are unsigned (u8 to u256): there are no negative numbers".into()
+        )
+    );
+    assert_eq!(err("call alice coin::f [1, -2u8]").0, 1);
     assert_eq!(err("block {\n  show a\n}").0, 2);
     assert_eq!(err("undo now"), (1, 6, "unexpected `now` after `undo`".into()));
     assert_eq!(err("account 9x").2, "`9x` is not a valid account name (letters, digits, `_`, `-`)");

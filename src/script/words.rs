@@ -115,6 +115,13 @@ pub(super) fn word_literal(w: &str, span: Span) -> Result<Literal, ScriptError> 
     if w.starts_with('@') {
         return address_ref(w, span).map(Literal::Address);
     }
+    // `-1` would otherwise read as an account name (names may hold `-`).
+    if w.strip_prefix('-').is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())) {
+        return Err(ScriptError::at(
+            span,
+            format!("`{w}` is negative, and Resin's integers are unsigned (u8 to u256): there are no negative numbers"),
+        ));
+    }
     if w.starts_with(|c: char| c.is_ascii_digit()) {
         return match parse_int(w) {
             Some((value, suffix)) => Ok(Literal::Int { value, suffix }),

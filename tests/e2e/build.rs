@@ -156,3 +156,22 @@ fn token_positions_count_lines_and_characters() {
     let expected = ["1:1", "1:8", "1:11", "1:13", "1:15", "2:13", "2:17", "2:18", "2:19", "2:21", "2:22", "5:1"];
     assert_eq!(positions, expected, "{}", out.stdout);
 }
+
+/// docs/CLI.md shows `--emit access` on the example token: the sample is the
+/// command's real output (the block after the `$ resin ...` line, unindented).
+#[test]
+fn the_documented_access_sample_is_true() {
+    let doc = std::fs::read_to_string(repo().join("docs/CLI.md")).unwrap();
+    let command = "$ resin compile examples/token.rsn --emit access";
+    let start = doc.find(command).expect("the sample is in docs/CLI.md") + command.len();
+    let block = &doc[start..doc[start..].find("```").map(|e| start + e).unwrap()];
+    let documented: String = block
+        .lines()
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = resin_out(&["compile", "examples/token.rsn", "--emit", "access"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, documented);
+}

@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod common;
 mod debug;
+mod fmt;
 mod generics;
 mod hostile;
 mod hostile_state;

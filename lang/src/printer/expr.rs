@@ -49,8 +49,36 @@ fn is_open(e: &Expr) -> bool {
     }
 }
 
-impl Printer {
+/// Whether `op` occurs in `e` outside any bracket, parenthesis or brace the
+/// printer writes (erring towards yes: through casts and unary operators too).
+fn has_bare_op(e: &Expr, op: BinOp) -> bool {
+    match &e.kind {
+        ExprKind::Binary { op: o, lhs, rhs, .. } => *o == op || has_bare_op(lhs, op) || has_bare_op(rhs, op),
+        ExprKind::If { then_branch, else_branch, .. } => {
+            has_bare_op(then_branch, op) || else_branch.as_ref().is_some_and(|e| has_bare_op(e, op))
+        }
+        ExprKind::Return(Some(inner))
+        | ExprKind::Abort(inner)
+        | ExprKind::Cast { expr: inner, .. }
+        | ExprKind::Unary { expr: inner, .. }
+        | ExprKind::Borrow { expr: inner, .. }
+        | ExprKind::Deref(inner)
+        | ExprKind::Assign { rhs: inner, .. } => has_bare_op(inner, op),
+        _ => false,
+    }
+}
+
+fn is_bitwise(op: BinOp) -> bool {
+    matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(op, BinOp::Eq | BinOp::Neq | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge)
+}
+
+impl Printer<'_> {
     pub(super) fn expr(&mut self, e: &Expr) {
+        self.inline_comments(e.span.start);
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit),
             ExprKind::Vector { elem_ty, elems } => {
@@ -61,7 +89,7 @@ impl Printer {
                     self.out.push('>');
                 }
                 self.out.push('[');
-                self.comma(elems, Self::list_elem);
+                self.list(elems);
                 self.out.push(']');
             }
             ExprKind::Name(p) => self.path(p),
@@ -79,14 +107,12 @@ impl Printer {
                     self.out.push('>');
                 }
                 self.out.push('(');
-                self.comma(args, Self::list_elem);
+                self.list(args);
                 self.out.push(')');
             }
             ExprKind::Assert { cond, code } => {
                 self.out.push_str("assert!(");
-                self.list_elem(cond);
-                self.out.push_str(", ");
-                self.list_elem(code);
+                self.list_pair(cond, code);
                 self.out.push(')');
             }
             ExprKind::Pack { name, type_args, fields } => {
@@ -94,6 +120,7 @@ impl Printer {
                 self.type_args(type_args);
                 self.out.push_str(" { ");
                 self.comma(fields, |p, f| {
+                    p.inline_comments(f.span.start);
                     p.out.push_str(&f.name.name);
                     if !f.shorthand {
                         p.out.push_str(": ");
@@ -122,6 +149,11 @@ impl Printer {
                 self.out.push('!');
                 self.operand(expr, Level::Unary);
             }
+            ExprKind::Binary { op, lhs, rhs, .. } if self.trivia.is_some() => {
+                self.binary_operand(lhs, *op, false);
+                let _ = write!(self.out, " {} ", op.as_str());
+                self.binary_operand(rhs, *op, true);
+            }
             ExprKind::Binary { op, lhs, rhs, .. } => {
                 self.operand(lhs, Level::Cast);
                 let _ = write!(self.out, " {} ", op.as_str());
@@ -134,7 +166,7 @@ impl Printer {
             ExprKind::Unit => self.out.push_str("()"),
             ExprKind::Tuple(items) => {
                 self.out.push('(');
-                self.comma(items, Self::list_elem);
+                self.list(items);
                 if items.len() == 1 {
                     self.out.push(',');
                 }
@@ -210,10 +242,73 @@ impl Printer {
         }
     }
 
+    /// An operand of `op` in a formatted file: parenthesised where the
+    /// grammar needs it (every operator groups to the left, so a right operand
+    /// of equal precedence needs parentheses), for a comparison inside a
+    /// comparison (`(a < b) == c` reads better than `a < b == c`, and a `<`
+    /// and a `>` at one level could read as type arguments: `a < b & c > (d)`),
+    /// and for any other operator inside a bitwise or shift operator, whose
+    /// precedences few readers know (`(a << 2) | 1`, `x & (y + 1)`).
+    fn binary_operand(&mut self, e: &Expr, op: BinOp, right: bool) {
+        let needed = match &e.kind {
+            ExprKind::Binary { op: inner_op, .. } => {
+                let (outer, inner) = (op.precedence(), inner_op.precedence());
+                inner < outer
+                    || (right && inner == outer)
+                    || (inner == outer && is_comparison(op))
+                    || (is_bitwise(op) && *inner_op != op)
+            }
+            _ => level(e) < Level::Cast,
+        };
+        if needed {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
     /// An element of a comma-separated list. `f(a < b, c > (d))` would read as a
     /// generic call `a<b, c>(d)` (as in Rust and Move), so `<`/`>` comparisons in
     /// lists are parenthesised, and so are top-level forms that may end in one
     /// (`return a < b`).
+    fn list(&mut self, items: &[Expr]) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            if self.trivia.is_some() {
+                let later_gt = items[i + 1..].iter().any(|e| has_bare_op(e, BinOp::Gt));
+                self.formatted_list_elem(item, later_gt);
+            } else {
+                self.list_elem(item);
+            }
+        }
+    }
+
+    fn list_pair(&mut self, first: &Expr, second: &Expr) {
+        if self.trivia.is_some() {
+            self.formatted_list_elem(first, has_bare_op(second, BinOp::Gt));
+            self.out.push_str(", ");
+            self.formatted_list_elem(second, false);
+        } else {
+            self.list_elem(first);
+            self.out.push_str(", ");
+            self.list_elem(second);
+        }
+    }
+
+    /// A list element in a formatted file: parenthesised only when it holds
+    /// a `<` outside brackets and a later element a `>`, the one case where
+    /// the two could read as type arguments (`f(a < b, c > (d))`); so
+    /// `assert!(x < max, E)` stays as written.
+    fn formatted_list_elem(&mut self, e: &Expr, later_gt: bool) {
+        if later_gt && has_bare_op(e, BinOp::Lt) {
+            self.parenthesised(e);
+        } else {
+            self.expr(e);
+        }
+    }
+
     fn list_elem(&mut self, e: &Expr) {
         if matches!(e.kind, ExprKind::Binary { op: BinOp::Lt | BinOp::Gt, .. }) || level(e) == Level::Top {
             self.parenthesised(e);
@@ -223,6 +318,10 @@ impl Printer {
     }
 
     fn parenthesised(&mut self, e: &Expr) {
+        // Comments before the expression go before its `(`: a parenthesised
+        // expression's span covers its parentheses, so that is where the
+        // formatted file's comments will be found again.
+        self.inline_comments(e.span.start);
         self.out.push('(');
         self.expr(e);
         self.out.push(')');

@@ -44,11 +44,15 @@ impl<'a, 'd> BodyWalker<'a, 'd> {
         }
     }
 
+    fn locals(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().flatten().map(String::as_str)
+    }
+
     fn unbound_local(&mut self, name: &Ident) {
-        self.diags.push(
-            Diagnostic::new(Code::UnboundName, name.span, format!("unbound local `{}`", name.name))
-                .with_label_message("no local variable of this name in scope"),
-        );
+        let diag = Diagnostic::new(Code::UnboundName, name.span, format!("unbound local `{}`", name.name))
+            .with_label_message("no local variable of this name in scope")
+            .with_did_you_mean(&name.name, self.locals());
+        self.diags.push(diag);
     }
 
     fn block(&mut self, block: &Block) {
@@ -117,7 +121,8 @@ impl<'a, 'd> BodyWalker<'a, 'd> {
                         field.span,
                         format!("struct `{name}` has no field `{}`", field.name),
                     )
-                    .with_label_message("unknown field"),
+                    .with_label_message("unknown field")
+                    .with_did_you_mean(&field.name, info.fields.iter().map(|f| f.name.as_str())),
                 );
             }
         }
@@ -135,8 +140,14 @@ impl<'a, 'd> BodyWalker<'a, 'd> {
             ExprKind::Name(path) => {
                 let local = path.as_single().is_some_and(|n| self.is_local(&n.name));
                 if !local {
-                    let result = self.lookup.constant(path);
-                    self.report(result);
+                    if let Err(mut diag) = self.lookup.constant(path) {
+                        // A plain unknown name: a misspelt local or constant?
+                        if diag.hints.is_empty() && diag.notes.is_empty() && path.module.is_none() {
+                            let constants = self.lookup.constant_names();
+                            diag = diag.with_did_you_mean(&path.name.name, self.locals().chain(constants));
+                        }
+                        self.diags.push(diag);
+                    }
                 }
             }
             ExprKind::Move(name) | ExprKind::Copy(name) => {

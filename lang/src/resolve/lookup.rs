@@ -69,8 +69,10 @@ impl<'a> Lookup<'a> {
         if let Some(builtin) = BuiltinModule::from_id(&id) {
             return Ok(ModuleRef::Builtin(builtin));
         }
+        let known: Vec<String> = self.env.modules.iter().map(|m| m.id.to_string()).collect();
         Err(Diagnostic::new(Code::UnboundModule, address.span.to(name.span), format!("unbound module `{id}`"))
-            .with_label_message("no such module in this compile set or its dependencies"))
+            .with_label_message("no such module in this compile set or its dependencies")
+            .with_did_you_mean(&id.to_string(), known.iter().map(String::as_str)))
     }
 
     /// The module part of a qualified path (`m::x` or `0x1::m::x`).
@@ -86,9 +88,18 @@ impl<'a> Lookup<'a> {
                 }
                 Ok(Some(found))
             }
-            None => Err(Diagnostic::new(Code::UnboundModule, module.span, format!("unbound module `{}`", module.name))
-                .with_label_message("not imported")
-                .with_hint(format!("import it with `use <address>::{};`", module.name))),
+            None => {
+                let aliases = self.scope.module_aliases.keys().map(String::as_str);
+                let diag =
+                    Diagnostic::new(Code::UnboundModule, module.span, format!("unbound module `{}`", module.name))
+                        .with_label_message("not imported")
+                        .with_did_you_mean(&module.name, aliases);
+                Err(if diag.hints.is_empty() {
+                    diag.with_hint(format!("import it with `use <address>::{};`", module.name))
+                } else {
+                    diag
+                })
+            }
         }
     }
 
@@ -101,13 +112,13 @@ impl<'a> Lookup<'a> {
                 }
                 match self.scope.member_alias(&path.name.name) {
                     Some(alias) => (alias.module, alias.name.as_str()),
-                    None => return Err(unbound_type(path)),
+                    None => return Err(self.unbound_type(path, self.current(), true)),
                 }
             }
         };
         match module {
             ModuleRef::Env(m) => {
-                let found = self.env.find_struct(m, name).ok_or_else(|| unbound_type(path))?;
+                let found = self.env.find_struct(m, name).ok_or_else(|| self.unbound_type(path, m, false))?;
                 self.reach(m, path.span);
                 Ok(found)
             }
@@ -131,7 +142,7 @@ impl<'a> Lookup<'a> {
                 }
                 match self.scope.member_alias(&path.name.name) {
                     Some(alias) => (alias.module, alias.name.as_str()),
-                    None => return Err(unbound_function(path)),
+                    None => return Err(self.unbound_function(path, self.current(), true)),
                 }
             }
         };
@@ -147,7 +158,7 @@ impl<'a> Lookup<'a> {
                         return Ok(Callee::Builtin(found));
                     }
                 }
-                let found = self.env.find_function(m, name).ok_or_else(|| unbound_function(path))?;
+                let found = self.env.find_function(m, name).ok_or_else(|| self.unbound_function(path, m, false))?;
                 self.check_visible(found, path)?;
                 self.reach(m, path.span);
                 Ok(Callee::Function(found))
@@ -229,16 +240,42 @@ impl<'a> Lookup<'a> {
         Err(Diagnostic::new(Code::UnboundName, path.span, format!("unbound name `{}`", path.name.name))
             .with_label_message("not a local variable or constant in scope"))
     }
-}
 
-fn unbound_type(path: &Path) -> Diagnostic {
-    Diagnostic::new(Code::UnboundType, path.span, format!("unbound type `{}`", display_path(path)))
-        .with_label_message("no struct of this name in scope")
-}
+    /// The names of the constants of the module being resolved, for "did you mean".
+    pub fn constant_names(&self) -> Vec<&str> {
+        self.env
+            .module(self.current())
+            .map(|m| m.constants.iter().map(|c| c.name.as_str()).collect())
+            .unwrap_or_default()
+    }
 
-fn unbound_function(path: &Path) -> Diagnostic {
-    Diagnostic::new(Code::UnboundFunction, path.span, format!("unbound function `{}`", display_path(path)))
-        .with_label_message("no function of this name in scope")
+    /// An unbound type, with the closest struct of `module` (and, for an
+    /// unqualified name, the imported names and type parameters) as a suggestion.
+    fn unbound_type(&self, path: &Path, module: ModId, unqualified: bool) -> Diagnostic {
+        let mut names: Vec<String> =
+            self.env.module(module).map(|m| m.structs.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+        if unqualified {
+            names.extend(self.scope.member_aliases.keys().cloned());
+            names.extend(self.generics.borrow().iter().map(|p| p.name.clone()));
+        }
+        Diagnostic::new(Code::UnboundType, path.span, format!("unbound type `{}`", display_path(path)))
+            .with_label_message("no struct of this name in scope")
+            .with_did_you_mean(&path.name.name, names.iter().map(String::as_str))
+    }
+
+    /// An unbound function, with the closest function of `module` (and, for
+    /// an unqualified name, the imported names and the builtins) as a suggestion.
+    fn unbound_function(&self, path: &Path, module: ModId, unqualified: bool) -> Diagnostic {
+        let mut names: Vec<&str> =
+            self.env.module(module).map(|m| m.functions.iter().map(|f| f.name.as_str()).collect()).unwrap_or_default();
+        if unqualified {
+            names.extend(self.scope.member_aliases.keys().map(String::as_str));
+            names.extend(Builtin::GLOBAL_NAMES.iter().copied());
+        }
+        Diagnostic::new(Code::UnboundFunction, path.span, format!("unbound function `{}`", display_path(path)))
+            .with_label_message("no function of this name in scope")
+            .with_did_you_mean(&path.name.name, names)
+    }
 }
 
 fn builtin_hint(module: BuiltinModule) -> &'static str {

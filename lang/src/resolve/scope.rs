@@ -112,6 +112,10 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// The names [`Builtin::global`] knows, for "did you mean".
+    pub const GLOBAL_NAMES: &'static [&'static str] =
+        &["move_to", "move_from", "borrow_global", "borrow_global_mut", "exists", "emit", "counter_add"];
+
     /// A global builtin by its unqualified name.
     pub fn global(name: &str) -> Option<Builtin> {
         Some(match name {

@@ -181,13 +181,16 @@ impl FunChecker<'_> {
             return self.mk(TExpKind::Unit, Ty::Error, span);
         }
         let Some((index, info)) = self.env.strukt(strukt).and_then(|s| s.field(&field.name)) else {
+            let fields: Vec<&str> =
+                self.env.strukt(strukt).map(|s| s.fields.iter().map(|f| f.name.as_str()).collect()).unwrap_or_default();
             self.error(
                 Diagnostic::new(
                     Code::UnknownField,
                     field.span,
                     format!("struct `{display}` has no field `{}`", field.name),
                 )
-                .with_label_message("unknown field"),
+                .with_label_message("unknown field")
+                .with_did_you_mean(&field.name, fields),
             );
             return self.mk(TExpKind::Unit, Ty::Error, span);
         };
