@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::Printer;
 use crate::ast::*;
 
-impl Printer {
+impl Printer<'_> {
     pub(super) fn attrs(&mut self, attrs: &[Attribute]) {
         for attr in attrs {
             self.line_start();
