@@ -2,8 +2,8 @@
 
 mod build;
 mod build_pkg;
-mod new;
 mod fmt;
+mod new;
 mod run;
 mod test;
 
