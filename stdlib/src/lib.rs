@@ -26,6 +26,7 @@ pub const SOURCES: &[StdSource] = &[
         file: "stdlib/modules/generic_coin.rsn",
         text: include_str!("../modules/generic_coin.rsn"),
     },
+    StdSource { name: "dao", file: "stdlib/modules/dao.rsn", text: include_str!("../modules/dao.rsn") },
 ];
 
 /// Why the standard library did not build: a bug in this crate, reported
