@@ -110,8 +110,18 @@ fn the_currency_example_output_is_pinned() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     // Mints to different accounts only add to the supply counter, and
     // transfers between different pairs of accounts are independent.
-    assert!(out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8] [10]\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("block of 3 txs: 2 lanes, 2 dependencies (1 across lanes)\n  lane 0: [12] [14]\n  lane 1: [13]\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8] [10]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "block of 3 txs: 2 lanes, 2 dependencies (1 across lanes)\n  lane 0: [12] [14]\n  lane 1: [13]\n"
+        ),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("0x1::currency::total_supply<0x2::usd::USD>(treasury) -> 1560u128"), "{}", out.stdout);
     insta::assert_snapshot!("currency", without_timings(&out.stdout));
 }
