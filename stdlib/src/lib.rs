@@ -133,6 +133,161 @@ mod tests {
         assert!(matches!(world.execute(&bare).status, Status::InvalidArguments { .. }));
     }
 
+    /// Random swaps and liquidity changes on one `0x1::amm` pool, checked
+    /// after every step against the pool's invariants: the product of the
+    /// reserves never falls on a swap, the value of a share (the product
+    /// over the shares squared) never falls on any step, coins are neither
+    /// made nor lost, and a swap pays exactly its quote or, below its
+    /// `min_out`, aborts and changes nothing.
+    #[test]
+    fn amm_keeps_its_invariants_over_random_steps() {
+        use resin_vm::{AccountAddress, ModuleId, Status, StructTag, Transaction, TypeTag, Value, World};
+        let mut world = World::new();
+        let stdlib = modules().unwrap();
+        for m in stdlib {
+            world.publish_stdlib(m.clone()).unwrap();
+        }
+        let pair = "module 0x2::pair {\n    struct USD has drop {}\n    struct EUR has drop {}\n    \
+            public entry fun init(s: &signer) {\n        0x1::currency::initialize_stored<USD>(s, USD {});\n        \
+            0x1::currency::initialize_stored<EUR>(s, EUR {});\n    }\n}\n";
+        let files = [SourceFile::new("pair.rsn", pair)];
+        let built = resin_lang::compile(&files, stdlib);
+        assert!(!built.diagnostics.has_errors(), "{}", built.diagnostics.render(&files));
+        for m in built.modules {
+            world.publish(m.module).unwrap();
+        }
+        let pair = ModuleId::new(AccountAddress::from_u64(2), "pair");
+        let currency_of = |name: &str| TypeTag::Struct(Box::new(StructTag::new(pair.clone(), name, Vec::new())));
+        let (usd, eur) = (currency_of("USD"), currency_of("EUR"));
+        let lp = TypeTag::Struct(Box::new(StructTag::new(
+            ModuleId::new(AccountAddress::from_u64(1), "amm"),
+            "LP",
+            vec![usd.clone(), eur.clone()],
+        )));
+        let tx = |sender, module: &str, function: &str, type_args: Vec<TypeTag>, args| Transaction {
+            sender,
+            module: if module == "pair" { pair.clone() } else { ModuleId::new(AccountAddress::from_u64(1), module) },
+            function: function.into(),
+            args,
+            gas_limit: 1_000_000,
+            type_args,
+        };
+        let both = vec![usd.clone(), eur.clone()];
+        let [bank, alice, bob, carol] = [0xB0, 0xA, 0xB, 0xC].map(AccountAddress::from_u64);
+        let ok = |world: &mut World, t: Transaction| {
+            let r = world.execute(&t);
+            assert_eq!(r.status, Status::Success, "{}::{}", t.module, t.function);
+        };
+        ok(&mut world, tx(bank, "pair", "init", vec![], vec![]));
+        for who in [alice, bob, carol] {
+            for c in [&usd, &eur] {
+                ok(&mut world, tx(who, "currency", "register", vec![c.clone()], vec![]));
+                let mint = vec![Value::Address(who), Value::U64(1_000_000_000)];
+                ok(&mut world, tx(bank, "currency", "mint", vec![c.clone()], mint));
+            }
+        }
+        let seed = Value::Vector(b"p".iter().map(|b| Value::U8(*b)).collect());
+        let create = vec![seed.clone(), Value::U64(1_000_000), Value::U64(3_000_000)];
+        ok(&mut world, tx(alice, "amm", "create_pool", both.clone(), create));
+        let pool =
+            match &world.call(&tx(alice, "amm", "pool_address", vec![], vec![Value::Address(alice), seed])).returns[..]
+            {
+                [Value::Address(a)] => *a,
+                other => panic!("{other:?}"),
+            };
+        let u64_of = |v: &Value| match v {
+            Value::U64(n) => u128::from(*n),
+            other => panic!("{other:?}"),
+        };
+        let view = |world: &World, module: &str, f: &str, ty: Vec<TypeTag>, args: Vec<Value>| -> Vec<u128> {
+            world.call(&tx(alice, module, f, ty, args)).returns.iter().map(u64_of).collect()
+        };
+        let state = |world: &World| {
+            let r = view(world, "amm", "reserves", both.clone(), vec![Value::Address(pool)]);
+            let shares = view(world, "amm", "shares", both.clone(), vec![Value::Address(pool)])[0];
+            (r[0], r[1], shares)
+        };
+        let total = |world: &World, c: &TypeTag, reserve: u128| {
+            let held: u128 = [alice, bob, carol]
+                .iter()
+                .map(|w| view(world, "currency", "balance", vec![c.clone()], vec![Value::Address(*w)])[0])
+                .sum();
+            held + reserve
+        };
+        let mut rng: u64 = 0x5eed;
+        let mut next = |bound: u64| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (rng >> 33) % bound
+        };
+        let (mut swaps, mut slipped, mut liquidity) = (0, 0, 0);
+        for _ in 0..300 {
+            let (x0, y0, s0) = state(&world);
+            let trader = if next(2) == 0 { bob } else { carol };
+            let step = next(10);
+            if step < 8 {
+                let x_to_y = step % 2 == 0;
+                let amount = 1 + next(100_000);
+                let quote_fn = if x_to_y { "quote_x_to_y" } else { "quote_y_to_x" };
+                let quote =
+                    view(&world, "amm", quote_fn, both.clone(), vec![Value::Address(pool), Value::U64(amount)])[0];
+                let strict = next(4) == 0;
+                let min_out = if strict { quote + 1 } else { quote };
+                let f = if x_to_y { "swap_x_to_y" } else { "swap_y_to_x" };
+                let args = vec![Value::Address(pool), Value::U64(amount), Value::U64(min_out as u64)];
+                let receipt = world.execute(&tx(trader, "amm", f, both.clone(), args));
+                let (x1, y1, s1) = state(&world);
+                if strict || quote == 0 {
+                    assert!(matches!(receipt.status, Status::Aborted { .. }), "{:?}", receipt.status);
+                    assert_eq!((x1, y1, s1), (x0, y0, s0));
+                    slipped += 1;
+                } else {
+                    assert_eq!(receipt.status, Status::Success);
+                    let (paid, got) = if x_to_y { (x1 - x0, y0 - y1) } else { (y1 - y0, x0 - x1) };
+                    assert_eq!((paid, got), (u128::from(amount), quote));
+                    assert!(x1 * y1 >= x0 * y0, "the product fell: {x0} * {y0} to {x1} * {y1}");
+                    swaps += 1;
+                }
+            } else if step == 8 {
+                let args = vec![
+                    Value::Address(pool),
+                    Value::U64(1 + next(50_000)),
+                    Value::U64(1 + next(150_000)),
+                    Value::U64(0),
+                ];
+                let receipt = world.execute(&tx(bob, "amm", "add_liquidity", both.clone(), args));
+                assert!(
+                    receipt.status == Status::Success || matches!(receipt.status, Status::Aborted { code: 6, .. }),
+                    "{:?}",
+                    receipt.status
+                );
+                liquidity += 1;
+            } else {
+                // Nothing until bob's first deposit registers him in the shares.
+                let shares = view(&world, "currency", "balance", vec![lp.clone()], vec![Value::Address(bob)]);
+                let held = shares.first().copied().unwrap_or(0);
+                if held > 0 {
+                    let burn = 1 + next(held as u64);
+                    let args = vec![Value::Address(pool), Value::U64(burn), Value::U64(0), Value::U64(0)];
+                    ok(&mut world, tx(bob, "amm", "remove_liquidity", both.clone(), args));
+                    liquidity += 1;
+                }
+            }
+            let (x1, y1, s1) = state(&world);
+            // k / S^2 never falls (every result is rounded in the pool's
+            // favour); the products stay far below u128's bound here.
+            assert!(
+                x1 * y1 * s0 * s0 >= x0 * y0 * s1 * s1,
+                "a share lost value: {x0} * {y0} / {s0}^2 to {x1} * {y1} / {s1}^2"
+            );
+            assert_eq!(total(&world, &usd, x1), 3_000_000_000);
+            assert_eq!(total(&world, &eur, y1), 3_000_000_000);
+        }
+        assert!(
+            swaps > 100 && slipped > 20 && liquidity > 20,
+            "{swaps} swaps, {slipped} slipped, {liquidity} liquidity"
+        );
+    }
+
     #[test]
     fn coins_move_and_overdrafts_abort() {
         use resin_vm::{AccountAddress, ModuleId, Status, Transaction, Value, World};
