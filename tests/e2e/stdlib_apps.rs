@@ -83,3 +83,24 @@ fn the_multisig_example_pays_from_two_wallets_side_by_side() {
     }
     assert_has(&out, "0x1::multisig::balance<0x2::usd::USD>(team) -> 800");
 }
+
+#[test]
+fn resin_test_runs_the_dao_tests_against_the_stdlib_sources_in_test_mode() {
+    // `dao_tests` uses `dao::set_deadline_for_testing`, a `#[test_only]`
+    // function: it exists only when the standard library's sources are
+    // compiled in test mode with the tests, as these arguments ask.
+    let mut args = vec!["test".to_string()];
+    let mut sources: Vec<String> = std::fs::read_dir(repo().join("stdlib/modules"))
+        .unwrap()
+        .map(|e| format!("stdlib/modules/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|p| p.ends_with(".rsn"))
+        .collect();
+    sources.sort();
+    args.extend(sources);
+    args.push("stdlib/tests/dao_tests.rsn".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = resin_out(&args);
+    out.expect_code(0);
+    assert_has(&out.stdout, "PASS 0x2::dao_tests::a_majority_with_quorum_passes_and_executes_once");
+    assert_has(&out.stdout, "18 passed, 0 failed\n");
+}
