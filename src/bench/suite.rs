@@ -23,6 +23,7 @@
 
 use resin_lang::SourceFile;
 use resin_scheduler::{BlockExecutor, ParallelExecutor};
+use resin_state::keys::object_address;
 use resin_state::store::ResourceStore;
 use resin_state::type_tag::{StructTag, TypeTag};
 use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, Transaction, Value};
@@ -197,10 +198,12 @@ pub struct SuiteSetup {
     proposals: Vec<AccountAddress>,
 }
 
-/// Proposals live at `PROPOSAL_BASE + i`, collections' creators at
-/// `COLLECTION_BASE + i`, pools' creators at `POOL_BASE + i`: far above the
-/// accounts (`0x1_0000 + i`, at most ten million of them).
-const PROPOSAL_BASE: u64 = 0xda0_0000_0000;
+/// The proposer of every proposal, collections' creators at
+/// `COLLECTION_BASE + i`, pools' creators at `POOL_BASE + i` (each pool at
+/// the address `0x1::amm` derives from its creator and `POOL_SEED`): far
+/// above the accounts (`0x1_0000 + i`, at most ten million of them).
+const PROPOSER: u64 = 0xda0_0000_0000;
+const POOL_SEED: &[u8] = b"bench pool";
 const COLLECTION_BASE: u64 = 0x4f7_0000_0000;
 const POOL_BASE: u64 = 0xa33_0000_0000;
 
@@ -222,6 +225,11 @@ fn apply(
     Ok(())
 }
 
+/// A `vector<u8>` argument.
+fn bytes(b: &[u8]) -> Value {
+    Value::Vector(b.iter().map(|c| Value::U8(*c)).collect())
+}
+
 /// A call with type arguments.
 fn generic_call(
     module: &ModuleId,
@@ -235,14 +243,15 @@ fn generic_call(
 
 pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
     let mut code = CodeCache::new();
-    for m in resin_stdlib::modules().map_err(other)? {
+    let stdlib = resin_stdlib::modules().map_err(other)?;
+    for m in stdlib {
         code.publish_stdlib(m.clone())
             .map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
     }
     let m = if p.needs.amm { currencies_for(p.pools) } else { 0 };
     let source = assets_source(m);
     let files = [SourceFile::new("<bench>/assets.rsn", source.as_str())];
-    let compiled = resin_lang::compile(&files, &[]);
+    let compiled = resin_lang::compile(&files, stdlib);
     if compiled.diagnostics.has_errors() {
         return Err(CliError::Other(format!(
             "bench setup: the bench's currencies do not compile:\n{}",
@@ -331,12 +340,12 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
                     "create_pool",
                     *creator,
                     vec![x.clone(), y.clone()],
-                    vec![Value::U64(POOL_DEPTH), Value::U64(POOL_DEPTH)],
+                    vec![bytes(POOL_SEED), Value::U64(POOL_DEPTH), Value::U64(POOL_DEPTH)],
                 )
             })
             .collect();
         apply(&mut ex, code, &mut state, "amm::create_pool", create)?;
-        s.pools = pools;
+        s.pools = pools.into_iter().map(|(x, y, creator)| (x, y, object_address(&s.amm, &creator, POOL_SEED))).collect();
     }
     if p.needs.nft {
         let creators: Vec<AccountAddress> =
@@ -351,13 +360,19 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
         apply(&mut ex, code, &mut state, "nft::mint", mint)?;
     }
     if p.needs.dao {
-        s.proposals = (0..p.blocks * PROPOSALS_PER_BLOCK).map(|i| AccountAddress::from_u64(PROPOSAL_BASE + i)).collect();
-        let propose = s
-            .proposals
+        // One creator, a proposal per name; voting never ends, and one
+        // vote decides.
+        let creator = AccountAddress::from_u64(PROPOSER);
+        let names: Vec<Vec<u8>> = (0..p.blocks * PROPOSALS_PER_BLOCK).map(|i| format!("proposal {i}").into_bytes()).collect();
+        let propose = names
             .iter()
-            .map(|a| coin_call(&s.dao, "propose", *a, vec![Value::U64(u64::MAX)]))
+            .map(|name| {
+                let args = vec![bytes(name), bytes(b"bench"), Value::U64(u64::MAX), Value::U64(1)];
+                coin_call(&s.dao, "propose", creator, args)
+            })
             .collect();
         apply(&mut ex, code, &mut state, "dao::propose", propose)?;
+        s.proposals = names.iter().map(|name| object_address(&s.dao, &creator, name)).collect();
     }
     s.funded = state;
     Ok(s)
