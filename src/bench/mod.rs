@@ -101,10 +101,10 @@ pub const WORKLOADS: [Workload; 13] = [
     Workload::Suite(Kind::Amm),
     Workload::Suite(Kind::Dao),
     Workload::Suite(Kind::Mixed),
-    Workload::Coins { name: "chain", pattern: Pattern::Chain, generic: false },
     Workload::Coins { name: "p2p", pattern: Pattern::P2p, generic: false },
     Workload::Coins { name: "p2p-generic", pattern: Pattern::P2p, generic: true },
     Workload::Coins { name: "hot-key", pattern: Pattern::Hot, generic: false },
+    Workload::Coins { name: "chain", pattern: Pattern::Chain, generic: false },
     Workload::Approvals,
     Workload::Votes,
     Workload::Mints,
@@ -402,7 +402,12 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
                 _ => return Err(CliError::Other(format!("bench: no setup for the workload {name} (this is a bug)"))),
             };
         let collected = run_workload(name, code, funded, &blocks, args, threads, &mut progress)?;
-        let result = BenchResult::new(name, &ctx, &collected);
+        let mut result = BenchResult::new(name, &ctx, &collected);
+        match workload {
+            Workload::Suite(Kind::Hot) => result.zipf = Some(args.zipf),
+            Workload::Suite(Kind::Amm | Kind::Mixed) => result.pools = Some(args.pools),
+            _ => {}
+        }
         all_agree &= result.roots_equal && result.receipts_equal;
         results.push(result);
     }

@@ -308,9 +308,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
     if p.needs.usd {
         let who: Vec<_> = s.addresses.iter().map(|a| (*a, s.usd.clone(), FUNDING)).collect();
         register_and_fund(&mut ex, &mut state, &who)?;
-        if p.zipf > 0.0 {
-            s.zipf = Some(ZipfIndex::new(p.accounts, p.zipf).map_err(CliError::Other)?);
-        }
+        s.zipf = Some(ZipfIndex::new(p.accounts, p.zipf).map_err(CliError::Other)?);
     }
     if p.needs.amm {
         // Pool `k`: its creator at POOL_BASE + k funds it with both sides;
