@@ -26,6 +26,17 @@ pub const SOURCES: &[StdSource] = &[
         file: "stdlib/modules/generic_coin.rsn",
         text: include_str!("../modules/generic_coin.rsn"),
     },
+    StdSource {
+        name: "currency",
+        file: "stdlib/modules/currency.rsn",
+        text: include_str!("../modules/currency.rsn"),
+    },
+    StdSource {
+        name: "fungible",
+        file: "stdlib/modules/fungible.rsn",
+        text: include_str!("../modules/fungible.rsn"),
+    },
+    StdSource { name: "nft", file: "stdlib/modules/nft.rsn", text: include_str!("../modules/nft.rsn") },
 ];
 
 /// Why the standard library did not build: a bug in this crate, reported
