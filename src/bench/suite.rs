@@ -189,9 +189,10 @@ pub struct SuiteSetup {
     dao: ModuleId,
     usd: TypeTag,
     zipf: Option<ZipfIndex>,
-    /// The collections, and the tokens minted in setup (token `t` of
-    /// `accounts` went to account `t`, in collection `t % COLLECTIONS`).
-    collections: Vec<AccountAddress>,
+    /// The collections' creators and addresses. Setup minted token `t`
+    /// (`t` below the number of accounts) to account `t`, in collection
+    /// `t % COLLECTIONS`.
+    collections: Vec<(AccountAddress, AccountAddress)>,
     /// Each pool's currencies and address.
     pools: Vec<(TypeTag, TypeTag, AccountAddress)>,
     /// Proposal `b * PROPOSALS_PER_BLOCK + i` is block `b`'s `i`th.
@@ -204,6 +205,7 @@ pub struct SuiteSetup {
 /// above the accounts (`0x1_0000 + i`, at most ten million of them).
 const PROPOSER: u64 = 0xda0_0000_0000;
 const POOL_SEED: &[u8] = b"bench pool";
+const COLLECTION_SEED: &[u8] = b"bench collection";
 const COLLECTION_BASE: u64 = 0x4f7_0000_0000;
 const POOL_BASE: u64 = 0xa33_0000_0000;
 
@@ -350,10 +352,10 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
             (0..COLLECTIONS).map(|c| AccountAddress::from_u64(COLLECTION_BASE + c)).collect();
         let create = creators
             .iter()
-            .map(|c| coin_call(&s.nft, "create_collection", *c, vec![Value::U64(u64::MAX)]))
+            .map(|c| coin_call(&s.nft, "create_collection", *c, vec![bytes(COLLECTION_SEED), Value::U64(u64::MAX)]))
             .collect();
         apply(&mut ex, code, &mut state, "nft::create_collection", create)?;
-        s.collections = creators;
+        s.collections = creators.iter().map(|c| (*c, object_address(&s.nft, c, COLLECTION_SEED))).collect();
         let mint = (0..p.accounts).map(|t| s.mint(t, s.addresses[t as usize])).collect();
         apply(&mut ex, code, &mut state, "nft::mint", mint)?;
     }
@@ -422,11 +424,10 @@ impl SuiteSetup {
         }
     }
 
-    /// Setup's mint of token `t` (in collection `t % COLLECTIONS`) to `to`.
+    /// The creator's mint of token `t` of collection `t % COLLECTIONS` to `to`.
     fn mint(&self, t: u64, to: AccountAddress) -> Transaction {
-        let collection = self.collections[(t % COLLECTIONS) as usize];
-        let uri = Value::Vector(URI.iter().map(|c| Value::U8(*c)).collect());
-        coin_call(&self.nft, "mint", to, vec![Value::Address(collection), Value::U64(t), uri])
+        let (creator, collection) = self.collections[(t % COLLECTIONS) as usize];
+        coin_call(&self.nft, "mint", creator, vec![Value::Address(collection), Value::U64(t), Value::Address(to), bytes(URI)])
     }
 
     /// The owner of setup's token `t` after it has been transferred `k`
@@ -439,7 +440,7 @@ impl SuiteSetup {
     }
 
     /// Half mints of fresh ids (`accounts + b * count + i`, never minted
-    /// before) by random minters into random collections; half transfers
+    /// before; the id picks the collection) to random accounts; half transfers
     /// of setup's tokens, taken in turn across blocks: the `j`th transfer
     /// of the run moves token `j % accounts`, for the `(j / accounts)`th
     /// time, so its owner is known without running the blocks before.
@@ -448,32 +449,24 @@ impl SuiteSetup {
         let mut rng = SplitMix64::new(seed);
         let mints = count / 2;
         let transfers = count - mints;
-        let mut block = Vec::with_capacity(count as usize);
-        for i in 0..mints {
+        let mut mint = (0..mints).map(|i| {
             let id = n + b.saturating_mul(count) + i;
-            let minter = self.addresses[rng.below(n) as usize];
-            block.push(self.mint(id, minter));
-        }
-        for i in 0..transfers {
+            self.mint(id, self.addresses[rng.below(n) as usize])
+        });
+        let mut transfer = (0..transfers).map(|i| {
             let j = b.saturating_mul(transfers) + i;
             let (t, k) = (j % n, j / n);
-            let collection = self.collections[(t % COLLECTIONS) as usize];
-            let (from, to) = (self.owner(t, k), self.owner(t, k + 1));
-            block.push(coin_call(
-                &self.nft,
-                "transfer",
-                from,
-                vec![Value::Address(collection), Value::U64(t), Value::Address(to)],
-            ));
+            let (_, collection) = self.collections[(t % COLLECTIONS) as usize];
+            let args = vec![Value::Address(collection), Value::U64(t), Value::Address(self.owner(t, k + 1))];
+            coin_call(&self.nft, "transfer", self.owner(t, k), args)
+        });
+        // Interleaved, as a chain's mempool would have them.
+        let mut block = Vec::with_capacity(count as usize);
+        while block.len() < count as usize {
+            block.extend(transfer.next());
+            block.extend(mint.next());
         }
-        // Interleave mints and transfers, as a chain's mempool would.
-        let (mut m, mut t) = (block[..mints as usize].to_vec().into_iter(), block[mints as usize..].to_vec().into_iter());
-        let mut mixed = Vec::with_capacity(count as usize);
-        while mixed.len() < count as usize {
-            mixed.extend(t.next());
-            mixed.extend(m.next());
-        }
-        mixed
+        block
     }
 
     /// Each transaction a random trader's swap of `SWAP_IN` in its pool, in
