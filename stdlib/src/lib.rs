@@ -37,6 +37,10 @@ pub const SOURCES: &[StdSource] = &[
         text: include_str!("../modules/fungible.rsn"),
     },
     StdSource { name: "nft", file: "stdlib/modules/nft.rsn", text: include_str!("../modules/nft.rsn") },
+    StdSource { name: "dao", file: "stdlib/modules/dao.rsn", text: include_str!("../modules/dao.rsn") },
+    StdSource { name: "amm", file: "stdlib/modules/amm.rsn", text: include_str!("../modules/amm.rsn") },
+    StdSource { name: "escrow", file: "stdlib/modules/escrow.rsn", text: include_str!("../modules/escrow.rsn") },
+    StdSource { name: "multisig", file: "stdlib/modules/multisig.rsn", text: include_str!("../modules/multisig.rsn") },
 ];
 
 /// Why the standard library did not build: a bug in this crate, reported

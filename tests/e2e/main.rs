@@ -16,6 +16,7 @@ mod readme;
 mod repl;
 mod run;
 mod shared;
+mod stdlib_apps;
 mod state;
 mod test_cmd;
 mod upgrade;
