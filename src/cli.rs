@@ -218,7 +218,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = zipf_exponent, allow_negative_numbers = true)]
     pub zipf: f64,
     /// The pools `amm`'s swaps spread over (created and funded in setup).
-    #[arg(long, value_name = "K", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, value_name = "K", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096), allow_negative_numbers = true)]
     pub pools: u32,
 }
 
