@@ -1,5 +1,6 @@
-//! `resin bench`: consecutive generated blocks (coin transfers by default;
-//! calls on shared objects with `--workload shared`, see [`shared`]), each run by
+//! `resin bench`: consecutive generated blocks (the standard library's
+//! workloads, see [`suite`]; transfers of the test coins; calls on the
+//! example shared objects, see [`shared`]), each run by
 //! the parallel executor and by the same engine on one thread in block order
 //! (the in-order executor), on identical copies of each block's pre-state.
 //!

@@ -264,7 +264,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
         code.publish(module.module)
             .map_err(|e| CliError::Other(format!("bench setup: the bench's currencies do not load: {e}")))?;
     }
-    let std = |name: &str| ModuleId::new(AccountAddress::from_u64(1), name);
+    let at_0x1 = |name: &str| ModuleId::new(AccountAddress::from_u64(1), name);
     let assets = ModuleId::new(AccountAddress::from_u64(ASSETS), "assets");
     let issuer = AccountAddress::from_u64(ASSETS);
     let mut s = SuiteSetup {
@@ -272,10 +272,10 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
         funded: ResourceStore::new(),
         txs: p.txs,
         addresses: (0..p.accounts).map(|i| AccountAddress::from_u64(0x1_0000 + i)).collect(),
-        currency: std("currency"),
-        nft: std("nft"),
-        amm: std("amm"),
-        dao: std("dao"),
+        currency: at_0x1("currency"),
+        nft: at_0x1("nft"),
+        amm: at_0x1("amm"),
+        dao: at_0x1("dao"),
         usd: asset("USD"),
         zipf: None,
         collections: Vec::new(),
@@ -291,8 +291,8 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
     let init = names.iter().map(|n| coin_call(&assets, &format!("init_{n}"), issuer, Vec::new())).collect();
     apply(&mut ex, code, &mut state, "initialising the currencies", init)?;
     let register_and_fund = |ex: &mut ParallelExecutor,
-                                 state: &mut ResourceStore,
-                                 who: &[(AccountAddress, TypeTag, u64)]|
+                             state: &mut ResourceStore,
+                             who: &[(AccountAddress, TypeTag, u64)]|
      -> CliResult<()> {
         let register = who
             .iter()
@@ -302,7 +302,13 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
         let mint = who
             .iter()
             .map(|(a, t, amount)| {
-                generic_call(&s.currency, "mint", issuer, vec![t.clone()], vec![Value::Address(*a), Value::U64(*amount)])
+                generic_call(
+                    &s.currency,
+                    "mint",
+                    issuer,
+                    vec![t.clone()],
+                    vec![Value::Address(*a), Value::U64(*amount)],
+                )
             })
             .collect();
         apply(ex, code, state, "currency::mint", mint)
@@ -345,7 +351,8 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
             })
             .collect();
         apply(&mut ex, code, &mut state, "amm::create_pool", create)?;
-        s.pools = pools.into_iter().map(|(x, y, creator)| (x, y, object_address(&s.amm, &creator, POOL_SEED))).collect();
+        s.pools =
+            pools.into_iter().map(|(x, y, creator)| (x, y, object_address(&s.amm, &creator, POOL_SEED))).collect();
     }
     if p.needs.nft {
         let creators: Vec<AccountAddress> =
@@ -363,7 +370,8 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
         // One creator, a proposal per name; voting never ends, and one
         // vote decides.
         let creator = AccountAddress::from_u64(PROPOSER);
-        let names: Vec<Vec<u8>> = (0..p.blocks * PROPOSALS_PER_BLOCK).map(|i| format!("proposal {i}").into_bytes()).collect();
+        let names: Vec<Vec<u8>> =
+            (0..p.blocks * PROPOSALS_PER_BLOCK).map(|i| format!("proposal {i}").into_bytes()).collect();
         let propose = names
             .iter()
             .map(|name| {
@@ -427,7 +435,12 @@ impl SuiteSetup {
     /// The creator's mint of token `t` of collection `t % COLLECTIONS` to `to`.
     fn mint(&self, t: u64, to: AccountAddress) -> Transaction {
         let (creator, collection) = self.collections[(t % COLLECTIONS) as usize];
-        coin_call(&self.nft, "mint", creator, vec![Value::Address(collection), Value::U64(t), Value::Address(to), bytes(URI)])
+        coin_call(
+            &self.nft,
+            "mint",
+            creator,
+            vec![Value::Address(collection), Value::U64(t), Value::Address(to), bytes(URI)],
+        )
     }
 
     /// The owner of setup's token `t` after it has been transferred `k`
@@ -504,7 +517,12 @@ impl SuiteSetup {
                 let (voter, round) = (i % n, i / n);
                 let proposal = self.proposals[(first + (voter + round) % PROPOSALS_PER_BLOCK) as usize];
                 let yes = rng.next_u64() & 1 == 1;
-                coin_call(&self.dao, "vote", self.addresses[voter as usize], vec![Value::Address(proposal), Value::Bool(yes)])
+                coin_call(
+                    &self.dao,
+                    "vote",
+                    self.addresses[voter as usize],
+                    vec![Value::Address(proposal), Value::Bool(yes)],
+                )
             })
             .collect()
     }

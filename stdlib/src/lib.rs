@@ -26,16 +26,8 @@ pub const SOURCES: &[StdSource] = &[
         file: "stdlib/modules/generic_coin.rsn",
         text: include_str!("../modules/generic_coin.rsn"),
     },
-    StdSource {
-        name: "currency",
-        file: "stdlib/modules/currency.rsn",
-        text: include_str!("../modules/currency.rsn"),
-    },
-    StdSource {
-        name: "fungible",
-        file: "stdlib/modules/fungible.rsn",
-        text: include_str!("../modules/fungible.rsn"),
-    },
+    StdSource { name: "currency", file: "stdlib/modules/currency.rsn", text: include_str!("../modules/currency.rsn") },
+    StdSource { name: "fungible", file: "stdlib/modules/fungible.rsn", text: include_str!("../modules/fungible.rsn") },
     StdSource { name: "nft", file: "stdlib/modules/nft.rsn", text: include_str!("../modules/nft.rsn") },
     StdSource { name: "dao", file: "stdlib/modules/dao.rsn", text: include_str!("../modules/dao.rsn") },
     StdSource { name: "amm", file: "stdlib/modules/amm.rsn", text: include_str!("../modules/amm.rsn") },

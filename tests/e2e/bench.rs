@@ -107,7 +107,18 @@ fn the_old_best_of_repeat_flag_is_gone() {
 #[test]
 fn every_workload_runs_and_the_executors_agree() {
     let out = resin_out(&[
-        "bench", "--accounts", "256", "--txs", "200", "--blocks", "2", "--pools", "4", "--threads", "2", "--json",
+        "bench",
+        "--accounts",
+        "256",
+        "--txs",
+        "200",
+        "--blocks",
+        "2",
+        "--pools",
+        "4",
+        "--threads",
+        "2",
+        "--json",
     ]);
     out.expect_code(0);
     let lines = json_lines(&out.stdout);

@@ -35,7 +35,10 @@ fn the_amm_example_orders_swaps_per_pool_only() {
     assert_has(&out, "0x1::amm::quote_x_to_y<0x2::usd::USD, 0x3::eur::EUR>(usd_eur, 10000) -> 19743");
     assert_has(&out, "ABORTED with E_SLIPPAGE (4)");
     // Two pools, two swaps each: each pool's second swap waits for its first.
-    assert_has(&out, "block of 4 txs: 2 lanes, 2 dependencies (0 across lanes)\n  lane 0: [25] [27]\n  lane 1: [26] [28]\n");
+    assert_has(
+        &out,
+        "block of 4 txs: 2 lanes, 2 dependencies (0 across lanes)\n  lane 0: [25] [27]\n  lane 1: [26] [28]\n",
+    );
     assert_has(&out, "0x1::amm::reserves<0x2::usd::USD, 0x3::eur::EUR>(usd_eur) -> (994713, 2010901)");
     assert_has(&out, "ABORTED with E_NO_POOL (2)");
 }
@@ -47,7 +50,14 @@ fn the_escrow_example_settles_escrows_side_by_side() {
     assert_has(&out, "block of 3 txs: 2 lanes, 1 dependency (0 across lanes)\n");
     // A release and a refund of different payers' escrows.
     assert_has(&out, "block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [15]\n  lane 1: [16]\n");
-    for abort in ["E_EXISTS (1)", "E_NOT_REGISTERED (7)", "E_NOT_ARBITER (3)", "E_WRONG_PAYEE (4)", "E_NOT_EXPIRED (5)", "E_NO_ESCROW (2)"] {
+    for abort in [
+        "E_EXISTS (1)",
+        "E_NOT_REGISTERED (7)",
+        "E_NOT_ARBITER (3)",
+        "E_WRONG_PAYEE (4)",
+        "E_NOT_EXPIRED (5)",
+        "E_NO_ESCROW (2)",
+    ] {
         assert_has(&out, &format!("ABORTED with {abort}"));
     }
 }
@@ -60,7 +70,15 @@ fn the_multisig_example_pays_from_two_wallets_side_by_side() {
     // The second approvals of two wallets' payments.
     assert_has(&out, "block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [20]\n  lane 1: [21]\n");
     assert_has(&out, "0x1::multisig::payment<0x2::usd::USD>(team, 1) -> (@0x9e9521b3d0515654, 1200, 2, true)");
-    for abort in ["E_OWNERS (1)", "E_NOT_OWNER (4)", "E_ID_TAKEN (5)", "E_APPROVED (7)", "E_WRONG_PAYEE (9)", "E_EXECUTED (8)", "E_INSUFFICIENT (10)"] {
+    for abort in [
+        "E_OWNERS (1)",
+        "E_NOT_OWNER (4)",
+        "E_ID_TAKEN (5)",
+        "E_APPROVED (7)",
+        "E_WRONG_PAYEE (9)",
+        "E_EXECUTED (8)",
+        "E_INSUFFICIENT (10)",
+    ] {
         assert_has(&out, &format!("ABORTED with {abort}"));
     }
     assert_has(&out, "0x1::multisig::balance<0x2::usd::USD>(team) -> 800");
