@@ -61,7 +61,11 @@ impl CompiledTests {
 
 /// Compiles `sources` in test mode against `packages` (modules of the
 /// packages they depend on, already compiled) and the standard library
-/// (less any module either defines), and publishes it all.
+/// (less any module either defines), and publishes it all. Sources may
+/// define standard-library modules (at `0x1`): the standard library's own
+/// tests compile its sources in test mode, `#[test_only]` helpers
+/// included, and they are published in the test world as the standard
+/// library.
 pub fn compile(sources: Vec<SourceFile>, packages: Vec<Module>) -> CliResult<CompiledTests> {
     let stdlib = crate::package::stdlib_except(&sources, &packages)?;
     let deps: Vec<Module> = stdlib.iter().chain(&packages).cloned().collect();
@@ -77,7 +81,9 @@ pub fn compile(sources: Vec<SourceFile>, packages: Vec<Module>) -> CliResult<Com
     let built = result.modules.into_iter().map(|m| m.module);
     for module in packages.into_iter().chain(built) {
         let id = module.self_id().map_or_else(|| "a module".to_string(), ToString::to_string);
-        world.publish(module).map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
+        let stdlib = module.self_id().is_some_and(|id| id.address == AccountAddress::from_u64(1));
+        let published = if stdlib { world.publish_stdlib(module) } else { world.publish(module) };
+        published.map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
     }
     Ok(CompiledTests { cases: result.tests, world, sources, warnings: rendered })
 }

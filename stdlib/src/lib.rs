@@ -167,4 +167,31 @@ mod tests {
         assert_eq!(balance(a), vec![Value::U64(60)]);
         assert_eq!(balance(b), vec![Value::U64(40)]);
     }
+
+    /// Each module's access report, snapshotted with its source above it
+    /// (`snapshots/access@NAME.snap`): every entry of `SOURCES` gets one, so
+    /// a new module is pinned as soon as it is added.
+    #[test]
+    fn access_reports_are_pinned() {
+        let files = source_files();
+        let result = resin_lang::compile(&files, &[]);
+        assert!(!result.has_errors(), "{}", result.diagnostics.render(&files));
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        for source in SOURCES {
+            let module = result
+                .modules
+                .iter()
+                .find(|m| m.id.address == resin_vm::AccountAddress::from_u64(1) && m.id.name == source.name)
+                .unwrap_or_else(|| panic!("{} did not compile to 0x1::{}", source.file, source.name));
+            let report = module.access_report();
+            settings.bind(|| {
+                insta::assert_snapshot!(
+                    format!("access@{}", source.name),
+                    format!("----- SOURCE\n{}----- OUTPUT\n{report}", source.text)
+                );
+            });
+        }
+    }
 }

@@ -17,6 +17,7 @@ mod repl;
 mod run;
 mod shared;
 mod state;
+mod stdlib;
 mod stdlib_apps;
 mod test_cmd;
 mod upgrade;

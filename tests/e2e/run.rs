@@ -102,3 +102,50 @@ fn schedule_explains_blocks_as_text_and_dot() {
     dot.expect_code(0);
     assert!(dot.stdout.starts_with("// the block at examples/tour.rsx:33:1\ndigraph"), "{}", dot.stdout);
 }
+
+#[test]
+fn the_currency_example_output_is_pinned() {
+    let out = resin_out(&["run", "examples/currency.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // Mints to different accounts only add to the supply counter, and
+    // transfers between different pairs of accounts are independent.
+    assert!(
+        out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8] [10]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "block of 3 txs: 2 lanes, 2 dependencies (1 across lanes)\n  lane 0: [12] [14]\n  lane 1: [13]\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("0x1::currency::total_supply<0x2::usd::USD>(treasury) -> 1560u128"), "{}", out.stdout);
+    insta::assert_snapshot!("currency", without_timings(&out.stdout));
+}
+
+#[test]
+fn the_fungible_example_output_is_pinned() {
+    let out = resin_out(&["run", "examples/fungible.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // Four approvals of four (owner, spender) pairs, then two spends of
+    // different pairs: no dependencies in either block.
+    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    insta::assert_snapshot!("fungible", without_timings(&out.stdout));
+}
+
+#[test]
+fn the_nft_collection_example_output_is_pinned() {
+    let out = resin_out(&["run", "examples/nft_collection.rsx", "--threads", "2"]);
+    out.expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // Four mints into one collection, then three transfers of different
+    // tokens: no dependencies in either block.
+    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    insta::assert_snapshot!("nft_collection", without_timings(&out.stdout));
+}
