@@ -66,7 +66,7 @@ fn a_file_with_syntax_errors_is_reported_and_left_alone() {
 
 #[test]
 fn the_repository_sources_are_formatted() {
-    let out = resin_out(&["fmt", "--check", "examples", "stdlib/modules"]);
+    let out = resin_out(&["fmt", "--check", "examples", "stdlib/modules", "stdlib/tests"]);
     out.expect_code(0);
     assert_eq!(out.stdout, "");
 }
