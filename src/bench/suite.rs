@@ -544,6 +544,30 @@ mod tests {
         }
     }
 
+    /// Every block of every workload succeeds in full on the state the
+    /// blocks before left, with few accounts, so that tokens move several
+    /// times, pools see many swaps and voters come round again (at most
+    /// `PROPOSALS_PER_BLOCK` times: 30 votes of 8 voters).
+    #[test]
+    fn consecutive_blocks_succeed_with_few_accounts() {
+        let all = Needs { usd: true, nft: true, amm: true, dao: true };
+        let p = Params { accounts: 8, txs: 30, blocks: 3, zipf: 1.0, pools: 3, needs: all };
+        let s = setup(&p, 2).unwrap();
+        for kind in [Kind::Transfers, Kind::Hot, Kind::Nft, Kind::Amm, Kind::Dao, Kind::Mixed] {
+            let mut state = s.funded.clone();
+            let mut ex = ParallelExecutor::new(2).unwrap();
+            for b in 0..p.blocks {
+                let block = s.block(kind, b, 100 + b);
+                assert_eq!(block.len() as u64, p.txs, "{kind:?}");
+                let out =
+                    ex.execute_block(&s.code, &mut state, &block, BlockContext { timestamp: 10 + b, height: b + 1 });
+                for (tx, r) in block.iter().zip(&out.receipts) {
+                    assert!(r.status.is_success(), "{kind:?} block {b}: {}::{} {:?}", tx.module, tx.function, r.status);
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_assets_module_names_every_currency() {
         let text = assets_source(3);
