@@ -36,7 +36,7 @@ pub enum Command {
     Repl(ReplArgs),
     /// Format Resin sources (`.rsn`) in place, or check that they are formatted.
     Fmt(FmtArgs),
-    /// Benchmark blocks of coin transfers: the parallel executor against the same engine on one thread.
+    /// Benchmark blocks of transactions on the standard library: the parallel executor against the same engine on one thread.
     Bench(BenchArgs),
     /// Run a package's `#[test]` functions and scripts, in parallel.
     Test(TestArgs),
@@ -188,7 +188,7 @@ pub struct TestArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// Number of accounts the transfers move coins between.
+    /// Number of accounts the transactions come from.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub accounts: u64,
     /// Transactions per block.
@@ -208,34 +208,66 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
     /// The workloads to run (comma-separated or repeated): one by name, or
-    /// `transfers` (the four transfer workloads, the default), `shared`
-    /// (approvals, votes, mints) or `all`.
+    /// `suite` (transfers, hot, nft, amm, dao, mixed, chain), `coins` (p2p,
+    /// p2p-generic, hot-key, chain), `shared` (approvals, votes, mints) or
+    /// `all` (every workload, the default).
     #[arg(long = "workload", value_name = "NAME", value_enum, value_delimiter = ',')]
     pub workloads: Vec<WorkloadArg>,
+    /// The Zipf exponent of `hot`'s senders and recipients: account k (from
+    /// 1) is picked with weight 1/k^S. Must be above 0.
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = zipf_exponent, allow_negative_numbers = true)]
+    pub zipf: f64,
+    /// The pools `amm`'s swaps spread over (created and funded in setup).
+    #[arg(long, value_name = "K", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096), allow_negative_numbers = true)]
+    pub pools: u32,
+}
+
+/// `--zipf`: a finite number above 0.
+fn zipf_exponent(text: &str) -> Result<f64, String> {
+    let s: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if s.is_finite() && s > 0.0 {
+        Ok(s)
+    } else {
+        Err(format!("the Zipf exponent must be a finite number above 0 (1.0 is the usual skew), not {text}"))
+    }
 }
 
 /// What `resin bench --workload` names.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkloadArg {
-    /// Random transfers between distinct accounts.
+    /// Uniform random transfers of the standard library's currency coin `0x1::currency::Coin<T>`.
+    Transfers,
+    /// Transfers of the currency coin with Zipf-skewed senders and recipients (`--zipf`).
+    Hot,
+    /// Mints and transfers of NFTs across several collections (`0x1::nft`).
+    Nft,
+    /// Swaps over `--pools` constant-product pools (`0x1::amm`).
+    Amm,
+    /// Votes on a few proposals per block (`0x1::dao`).
+    Dao,
+    /// transfers, nft, amm and dao interleaved in one block.
+    Mixed,
+    /// Each transfer's receiver sends the next.
+    Chain,
+    /// Random transfers of the test coin `0x1::coin` between distinct accounts.
     P2p,
     /// p2p's transfers through the generic coin, alternating two currencies.
     P2pGeneric,
     /// Every transfer pays one account.
-    Hot,
-    /// Each transfer's receiver sends the next.
-    Chain,
+    HotKey,
     /// Token approvals of distinct spenders, then each spender's transfer_from.
     Approvals,
     /// Many voters on one proposal; tallies by counters.
     Votes,
     /// Many minters into one collection, distinct ids.
     Mints,
-    /// p2p, p2p-generic, hot and chain (the default).
-    Transfers,
-    /// approvals, votes and mints.
+    /// transfers, hot, nft, amm, dao, mixed and chain: the standard library's workloads.
+    Suite,
+    /// p2p, p2p-generic, hot-key and chain: the test coins.
+    Coins,
+    /// approvals, votes and mints (the example modules).
     Shared,
-    /// Every workload.
+    /// Every workload (the default).
     All,
 }
 

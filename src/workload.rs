@@ -32,6 +32,86 @@ impl SplitMix64 {
     }
 }
 
+/// So that `rand_distr`'s distributions can draw from it.
+impl rand_core::TryRng for SplitMix64 {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.next_u64() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Indices `0..n` drawn with Zipf's law: index `k` (from 0) with weight
+/// `1 / (k + 1)^s`, so index 0 is the hottest.
+#[derive(Clone, Copy, Debug)]
+pub struct ZipfIndex {
+    zipf: rand_distr::Zipf<f64>,
+    n: u64,
+}
+
+impl ZipfIndex {
+    /// `n` at least 1, `s` finite and above 0.
+    pub fn new(n: u64, s: f64) -> Result<ZipfIndex, String> {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(format!("the Zipf exponent must be a finite number above 0, not {s}"));
+        }
+        let zipf = rand_distr::Zipf::new(n as f64, s).map_err(|e| e.to_string())?;
+        Ok(ZipfIndex { zipf, n })
+    }
+
+    pub fn sample(&self, rng: &mut SplitMix64) -> u64 {
+        use rand_distr::Distribution;
+        // The distribution gives 1..=n as a float.
+        (self.zipf.sample(rng) as u64).clamp(1, self.n) - 1
+    }
+}
+
+/// `count` transfers of `amount` between `accounts` (at least two, and as
+/// many as `zipf` was made for) whose senders and receivers are both drawn
+/// with `zipf` (`accounts[0]` the hottest); a receiver that draws its own
+/// sender draws again, then takes the next account. The same seed gives
+/// the same block.
+pub fn zipf_block(
+    module: &ModuleId,
+    accounts: &[AccountAddress],
+    count: u64,
+    amount: u64,
+    seed: u64,
+    zipf: &ZipfIndex,
+) -> Vec<Transaction> {
+    let n = accounts.len() as u64;
+    let mut rng = SplitMix64::new(seed);
+    (0..count)
+        .map(|_| {
+            let from = zipf.sample(&mut rng);
+            let mut to = zipf.sample(&mut rng);
+            for _ in 0..8 {
+                if to != from {
+                    break;
+                }
+                to = zipf.sample(&mut rng);
+            }
+            if to == from {
+                to = (from + 1) % n;
+            }
+            let args = vec![Value::Address(accounts[to as usize]), Value::U64(amount)];
+            coin_call(module, "transfer", accounts[from as usize], args)
+        })
+        .collect()
+}
+
 /// The coin-shaped entry functions the generator calls.
 pub const COIN_FUNCTIONS: [&str; 3] = ["register", "mint", "transfer"];
 
@@ -178,6 +258,34 @@ mod tests {
             assert_eq!(b.module, generic);
             assert_eq!(b.type_args, vec![if i % 2 == 0 { usd.clone() } else { eur.clone() }]);
         }
+    }
+
+    #[test]
+    fn zipf_senders_and_receivers_are_skewed_and_distinct() {
+        let accounts: Vec<AccountAddress> = (0..1000).map(AccountAddress::from_u64).collect();
+        let module = ModuleId::new(AccountAddress::from_u64(1), "coin");
+        let zipf = |n: usize, s: f64| ZipfIndex::new(n as u64, s).unwrap();
+        let block = zipf_block(&module, &accounts, 20_000, 1, 5, &zipf(1000, 1.0));
+        assert_eq!(block, zipf_block(&module, &accounts, 20_000, 1, 5, &zipf(1000, 1.0)));
+        let hottest = Value::Address(accounts[0]);
+        let (sent, received) = (
+            block.iter().filter(|tx| tx.sender == accounts[0]).count(),
+            block.iter().filter(|tx| tx.args[0] == hottest).count(),
+        );
+        // 1/H(1000) is about 13%; a uniform draw would give 0.1%.
+        for share in [sent, received] {
+            assert!((1500..3500).contains(&share), "{sent} {received}");
+        }
+        assert!(block.iter().all(|tx| Value::Address(tx.sender) != tx.args[0]));
+        // A steeper law is hotter.
+        let steep = zipf_block(&module, &accounts, 20_000, 1, 5, &zipf(1000, 2.0));
+        assert!(steep.iter().filter(|tx| tx.sender == accounts[0]).count() > 2 * sent);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(ZipfIndex::new(10, bad).is_err(), "{bad}");
+        }
+        // Two accounts: every transfer is between them.
+        let two = zipf_block(&module, &accounts[..2], 100, 1, 1, &zipf(2, 1.0));
+        assert!(two.iter().all(|tx| Value::Address(tx.sender) != tx.args[0]));
     }
 
     #[test]

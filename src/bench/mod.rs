@@ -1,5 +1,6 @@
-//! `resin bench`: consecutive generated blocks (coin transfers by default;
-//! calls on shared objects with `--workload shared`, see [`shared`]), each run by
+//! `resin bench`: consecutive generated blocks (the standard library's
+//! workloads, see [`suite`]; transfers of the test coins; calls on the
+//! example shared objects, see [`shared`]), each run by
 //! the parallel executor and by the same engine on one thread in block order
 //! (the in-order executor), on identical copies of each block's pre-state.
 //!
@@ -27,6 +28,7 @@ mod machine;
 mod measure;
 mod report;
 mod shared;
+mod suite;
 
 use std::io::Write;
 
@@ -43,19 +45,23 @@ use crate::workload::{coin_call, in_currencies, pattern_block, Pattern};
 use machine::{core_round_trip, cpu_model, Progress};
 use measure::Runner;
 use report::{BenchResult, Collected, Context};
+pub use suite::Kind;
 
 /// Coins each account starts with: enough that no generated transfer fails.
 const FUNDING: u64 = 1 << 40;
 
-/// A workload: coin transfers (who pays whom, and whether they go through
-/// the generic coin in two currencies), or calls on a shared object.
+/// A workload: transfers of the test coins (who pays whom, and whether
+/// they go through the generic coin in two currencies), calls on a shared
+/// example object, or the standard library's workloads ([`suite`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Workload {
-    Transfers {
+    Coins {
         name: &'static str,
         pattern: Pattern,
         generic: bool,
     },
+    /// The standard library's modules, set up by [`suite::setup`].
+    Suite(Kind),
     /// `0x1::token`: owners approve spenders, spenders `transfer_from`.
     Approvals,
     /// `0x1::dao`: voters on one proposal a block.
@@ -67,24 +73,39 @@ pub enum Workload {
 impl Workload {
     pub fn name(self) -> &'static str {
         match self {
-            Workload::Transfers { name, .. } => name,
+            Workload::Coins { name, .. } => name,
+            Workload::Suite(kind) => kind.name(),
             Workload::Approvals => "approvals",
             Workload::Votes => "votes",
             Workload::Mints => "mints",
         }
     }
 
-    fn is_transfers(self) -> bool {
-        matches!(self, Workload::Transfers { .. })
+    fn is_coins(self) -> bool {
+        matches!(self, Workload::Coins { .. })
+    }
+
+    fn is_suite(self) -> bool {
+        matches!(self, Workload::Suite(_) | Workload::Coins { pattern: Pattern::Chain, .. })
+    }
+
+    fn is_shared(self) -> bool {
+        matches!(self, Workload::Approvals | Workload::Votes | Workload::Mints)
     }
 }
 
 /// Every workload, in the order they run and print.
-pub const WORKLOADS: [Workload; 7] = [
-    Workload::Transfers { name: "p2p", pattern: Pattern::P2p, generic: false },
-    Workload::Transfers { name: "p2p-generic", pattern: Pattern::P2p, generic: true },
-    Workload::Transfers { name: "hot", pattern: Pattern::Hot, generic: false },
-    Workload::Transfers { name: "chain", pattern: Pattern::Chain, generic: false },
+pub const WORKLOADS: [Workload; 13] = [
+    Workload::Suite(Kind::Transfers),
+    Workload::Suite(Kind::Hot),
+    Workload::Suite(Kind::Nft),
+    Workload::Suite(Kind::Amm),
+    Workload::Suite(Kind::Dao),
+    Workload::Suite(Kind::Mixed),
+    Workload::Coins { name: "p2p", pattern: Pattern::P2p, generic: false },
+    Workload::Coins { name: "p2p-generic", pattern: Pattern::P2p, generic: true },
+    Workload::Coins { name: "hot-key", pattern: Pattern::Hot, generic: false },
+    Workload::Coins { name: "chain", pattern: Pattern::Chain, generic: false },
     Workload::Approvals,
     Workload::Votes,
     Workload::Mints,
@@ -95,8 +116,9 @@ impl WorkloadArg {
     fn includes(self, w: Workload) -> bool {
         match self {
             WorkloadArg::All => true,
-            WorkloadArg::Transfers => w.is_transfers(),
-            WorkloadArg::Shared => !w.is_transfers(),
+            WorkloadArg::Suite => w.is_suite(),
+            WorkloadArg::Coins => w.is_coins(),
+            WorkloadArg::Shared => w.is_shared(),
             one => one.to_possible_value().is_some_and(|v| v.get_name() == w.name()),
         }
     }
@@ -278,7 +300,7 @@ fn run_workload(
 /// The workloads `--workload` selects, in the order they are listed in
 /// [`WORKLOADS`] (each once).
 pub fn selected(asked: &[WorkloadArg]) -> Vec<Workload> {
-    let asked: &[WorkloadArg] = if asked.is_empty() { &[WorkloadArg::Transfers] } else { asked };
+    let asked: &[WorkloadArg] = if asked.is_empty() { &[WorkloadArg::All] } else { asked };
     WORKLOADS.into_iter().filter(|w| asked.iter().any(|a| a.includes(*w))).collect()
 }
 
@@ -309,16 +331,23 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
              times are the wall time of the whole block, including dropping what it leaves behind: median [min-max]",
             args.blocks,
             crate::render::thousands(args.txs),
-            if selected(&args.workloads).iter().all(|w| w.is_transfers()) { "transfers" } else { "transactions" },
+            if selected(&args.workloads).iter().all(|w| w.is_coins() || *w == Workload::Suite(Kind::Transfers) || *w == Workload::Suite(Kind::Hot)) { "transfers" } else { "transactions" },
             crate::render::thousands(args.accounts),
         )
         .map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
     }
     let workloads = selected(&args.workloads);
-    let transfers = workloads.iter().any(|w| w.is_transfers());
-    let shared = workloads.iter().any(|w| !w.is_transfers());
-    let setups = u64::from(transfers) + u64::from(shared);
+    let transfers = workloads.iter().any(|w| w.is_coins());
+    let shared = workloads.iter().any(|w| w.is_shared());
+    let kinds: Vec<Kind> = workloads
+        .iter()
+        .filter_map(|w| match w {
+            Workload::Suite(kind) => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    let setups = u64::from(transfers) + u64::from(shared) + u64::from(!kinds.is_empty());
     let mut progress = Progress::new(setups + 2 * workloads.len() as u64 * u64::from(args.blocks));
     let transfer_setup = match transfers {
         true => {
@@ -338,13 +367,28 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         }
         false => None,
     };
+    let suite_setup = match kinds.is_empty() {
+        false => {
+            progress.doing("setting up the standard library's workloads".into());
+            let s = suite::setup(&suite::Params::new(args, &kinds), threads)?;
+            progress.step();
+            Some(s)
+        }
+        true => None,
+    };
     let mut all_agree = true;
     let mut results = Vec::new();
     for workload in workloads {
         let name = workload.name();
         let (code, funded, blocks): (&CodeCache, &ResourceStore, Blocks<'_>) =
             match (workload, &transfer_setup, &shared_setup) {
-                (Workload::Transfers { pattern, generic, .. }, Some(s), _) => (
+                (Workload::Suite(kind), _, _) => match &suite_setup {
+                    Some(s) => (&s.code, &s.funded, Box::new(move |b, seed| s.block(kind, b, seed))),
+                    None => {
+                        return Err(CliError::Other(format!("bench: no setup for the workload {name} (this is a bug)")))
+                    }
+                },
+                (Workload::Coins { pattern, generic, .. }, Some(s), _) => (
                     &s.code,
                     &s.funded,
                     Box::new(move |_, seed| transfer_workload_block(s, args, seed, pattern, generic)),
@@ -359,7 +403,12 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
                 _ => return Err(CliError::Other(format!("bench: no setup for the workload {name} (this is a bug)"))),
             };
         let collected = run_workload(name, code, funded, &blocks, args, threads, &mut progress)?;
-        let result = BenchResult::new(name, &ctx, &collected);
+        let mut result = BenchResult::new(name, &ctx, &collected);
+        match workload {
+            Workload::Suite(Kind::Hot) => result.zipf = Some(args.zipf),
+            Workload::Suite(Kind::Amm | Kind::Mixed) => result.pools = Some(args.pools),
+            _ => {}
+        }
         all_agree &= result.roots_equal && result.receipts_equal;
         results.push(result);
     }

@@ -106,6 +106,10 @@ pub struct BenchResult {
     pub baseline: Option<&'static str>,
     pub generic_ratio: Option<f64>,
     pub seq_generic_ratio: Option<f64>,
+    /// `--zipf` for `hot`, `--pools` for `amm` and `mixed`; `None` for
+    /// the workloads they do not shape.
+    pub zipf: Option<f64>,
+    pub pools: Option<u32>,
 }
 
 /// Fills in the generic workloads' ratios to `baseline` (when both ran).
@@ -207,12 +211,33 @@ impl BenchResult {
             baseline: None,
             generic_ratio: None,
             seq_generic_ratio: None,
+            zipf: None,
+            pools: None,
         }
     }
 
     pub fn print_text(&self, out: &mut dyn Write) -> CliResult<()> {
+        let zipf = format!(
+            "currency transfers, senders and recipients both by Zipf's law (exponent {})",
+            self.zipf.unwrap_or(0.0)
+        );
+        let pools = format!(
+            "swaps in {} constant-product pools (0x1::amm), random direction",
+            self.pools.map_or_else(|| "some".to_string(), |k| k.to_string())
+        );
+        let nft = format!("NFT mints and transfers across {} collections (0x1::nft)", super::suite::COLLECTIONS);
+        let dao = format!(
+            "votes on {} proposals a block (0x1::dao): a keyed ballot each, tallies by counters",
+            super::suite::PROPOSALS_PER_BLOCK
+        );
         let what = match self.workload {
-            "hot" => "every transfer pays one account (one hot key)",
+            "transfers" => "uniform random transfers of 0x1::currency::Coin<USD>",
+            "hot" => zipf.as_str(),
+            "nft" => nft.as_str(),
+            "amm" => pools.as_str(),
+            "dao" => dao.as_str(),
+            "mixed" => "transfers, nft, amm and dao interleaved, a quarter each",
+            "hot-key" => "every transfer of 0x1::coin pays one account (one hot key)",
             "chain" => "each transfer's receiver sends the next (one dependency chain)",
             "p2p-generic" => "p2p's transfers through generic_coin::transfer<T>, alternating USD and EUR",
             "approvals" => {
@@ -220,7 +245,7 @@ impl BenchResult {
             }
             "votes" => "many voters on one proposal: a keyed ballot each, tallies by counters",
             "mints" => "many minters into one collection: distinct ids (keyed tokens), a count by a counter",
-            _ => "random transfers",
+            _ => "random transfers of 0x1::coin",
         };
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let total = self.txs * self.blocks;

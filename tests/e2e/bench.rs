@@ -4,13 +4,30 @@
 
 use crate::common::*;
 
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 #[test]
 fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
-    let out = resin_out(&["bench", "--accounts", "64", "--txs", "500", "--threads", "2", "--blocks", "3", "--json"]);
+    let out = resin_out(&[
+        "bench",
+        "--workload",
+        "coins",
+        "--accounts",
+        "64",
+        "--txs",
+        "500",
+        "--threads",
+        "2",
+        "--blocks",
+        "3",
+        "--json",
+    ]);
     out.expect_code(0);
-    let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = json_lines(&out.stdout);
     let names: Vec<&str> = lines.iter().map(|l| l["workload"].as_str().unwrap()).collect();
-    assert_eq!(names, ["p2p", "p2p-generic", "hot", "chain"]);
+    assert_eq!(names, ["p2p", "p2p-generic", "hot-key", "chain"]);
     for line in &lines {
         for key in ["blocks", "plan_share", "allocs_per_tx", "p50_ms", "min_ms", "max_ms", "seq_p50_ms", "speedup"] {
             assert!(line[key].is_number(), "{key} is not a number: {line}");
@@ -62,7 +79,7 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
 
 #[test]
 fn bench_text_states_the_machine_and_the_method() {
-    let out = resin_out(&["bench", "--accounts", "16", "--txs", "100", "--blocks", "2"]);
+    let out = resin_out(&["bench", "--workload", "coins", "--accounts", "16", "--txs", "100", "--blocks", "2"]);
     out.expect_code(0);
     assert!(out.stdout.starts_with("machine: "), "{}", out.stdout);
     assert!(out.stdout.contains(" cores"), "{}", out.stdout);
@@ -83,4 +100,115 @@ fn bench_text_states_the_machine_and_the_method() {
 #[test]
 fn the_old_best_of_repeat_flag_is_gone() {
     resin_out(&["bench", "--repeat", "3"]).expect_code(2);
+}
+
+/// Every workload by default, each with the executors agreeing on every
+/// root and receipt and every transaction succeeding.
+#[test]
+fn every_workload_runs_and_the_executors_agree() {
+    let out = resin_out(&[
+        "bench",
+        "--accounts",
+        "256",
+        "--txs",
+        "200",
+        "--blocks",
+        "2",
+        "--pools",
+        "4",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    out.expect_code(0);
+    let lines = json_lines(&out.stdout);
+    let names: Vec<&str> = lines.iter().map(|l| l["workload"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "transfers",
+            "hot",
+            "nft",
+            "amm",
+            "dao",
+            "mixed",
+            "p2p",
+            "p2p-generic",
+            "hot-key",
+            "chain",
+            "approvals",
+            "votes",
+            "mints"
+        ]
+    );
+    for line in &lines {
+        assert_eq!(line["roots_equal"], true, "{line}");
+        assert_eq!(line["receipts_equal"], true, "{line}");
+        assert_eq!(line["succeeded"], 400, "every transaction of every block succeeds: {line}");
+        assert_eq!((line["txs"].as_u64(), line["blocks"].as_u64()), (Some(200), Some(2)), "{line}");
+        for key in ["p50_ms", "seq_p50_ms", "speedup", "par_tps", "seq_tps", "dependencies", "lanes"] {
+            assert!(line[key].is_number(), "{key}: {line}");
+        }
+    }
+    // Votes of distinct voters and mints of distinct ids never conflict.
+    let by_name = |name: &str| lines.iter().find(|l| l["workload"] == name).unwrap();
+    assert_eq!(by_name("dao")["dependencies"], 0, "{}", by_name("dao"));
+}
+
+/// The suite alone, and the skew of `hot` following `--zipf`.
+#[test]
+fn the_suite_runs_alone_and_hot_follows_the_zipf_exponent() {
+    let run = |zipf: &str| {
+        let out = resin_out(&[
+            "bench",
+            "--workload",
+            "suite",
+            "--accounts",
+            "1000",
+            "--txs",
+            "300",
+            "--blocks",
+            "1",
+            "--pools",
+            "2",
+            "--zipf",
+            zipf,
+            "--json",
+        ]);
+        out.expect_code(0);
+        json_lines(&out.stdout)
+    };
+    let (mild, steep) = (run("0.5"), run("3"));
+    let names: Vec<&str> = mild.iter().map(|l| l["workload"].as_str().unwrap()).collect();
+    assert_eq!(names, ["transfers", "hot", "nft", "amm", "dao", "mixed", "chain"]);
+    let deps = |lines: &[serde_json::Value], name: &str| {
+        lines.iter().find(|l| l["workload"] == name).unwrap()["dependencies"].as_u64().unwrap()
+    };
+    assert_eq!(deps(&mild, "transfers"), deps(&steep, "transfers"), "--zipf changes only hot");
+    assert!(deps(&steep, "hot") > deps(&mild, "hot"), "{} {}", deps(&steep, "hot"), deps(&mild, "hot"));
+    for line in mild.iter().chain(&steep) {
+        assert_eq!(line["roots_equal"], true, "{line}");
+    }
+}
+
+#[test]
+fn bad_zipf_and_pools_are_usage_errors() {
+    for (args, says) in [
+        (&["--zipf", "0"][..], "above 0"),
+        (&["--zipf", "-1"], "above 0"),
+        (&["--zipf=-2.5"], "above 0"),
+        (&["--zipf", "inf"], "above 0"),
+        (&["--zipf", "hot"], "not a number"),
+        (&["--pools", "0"], "--pools"),
+        (&["--pools", "-3"], "--pools"),
+        (&["--workload", "nope"], "nope"),
+    ] {
+        let mut all = vec!["bench", "--txs", "10", "--accounts", "10", "--blocks", "1"];
+        all.extend_from_slice(args);
+        let out = resin_out(&all);
+        out.expect_code(2);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
 }
