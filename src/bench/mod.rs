@@ -175,15 +175,41 @@ fn other(e: impl std::fmt::Display) -> CliError {
     CliError::Other(e.to_string())
 }
 
-/// The coin modules and currencies, published, and `accounts` accounts
-/// registered and funded in the coin and in each currency of the generic coin.
-fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
-    let stdlib = resin_stdlib::modules().map_err(other)?;
+/// A code cache holding the standard library, as every workload's setup
+/// starts.
+fn stdlib_code() -> CliResult<CodeCache> {
     let mut code = CodeCache::new();
-    for m in stdlib {
+    for m in resin_stdlib::modules().map_err(other)? {
         code.publish_stdlib(m.clone())
             .map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
     }
+    Ok(code)
+}
+
+/// Executes one untimed setup block on `state`; any failed transaction is
+/// an error naming `what` and the call (setup must leave every account as
+/// the workload expects it).
+fn apply_setup(
+    executor: &mut ParallelExecutor,
+    code: &CodeCache,
+    state: &mut ResourceStore,
+    what: &str,
+    block: Vec<Transaction>,
+) -> CliResult<()> {
+    let out = executor.execute_block(code, state, &block, BlockContext::default());
+    if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
+        return Err(CliError::Other(format!(
+            "bench setup: {what} failed ({}::{}): {:?}",
+            tx.module, tx.function, r.status
+        )));
+    }
+    Ok(())
+}
+
+/// The coin modules and currencies, published, and `accounts` accounts
+/// registered and funded in the coin and in each currency of the generic coin.
+fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
+    let mut code = stdlib_code()?;
     publish_currencies(&mut code)?;
     let coin = ModuleId::new(AccountAddress::from_u64(1), "coin");
     let generic_coin = ModuleId::new(AccountAddress::from_u64(1), "generic_coin");
@@ -199,10 +225,7 @@ fn setup(accounts: u64, threads: usize) -> CliResult<Setup> {
             blocks.push(in_currencies(block.clone(), &generic_coin, std::slice::from_ref(currency)));
         }
         for block in blocks {
-            let out = executor.execute_block(&code, &mut state, &block, BlockContext::default());
-            if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
-                return Err(CliError::Other(format!("bench setup: {}::{function} failed: {:?}", tx.module, r.status)));
-            }
+            apply_setup(&mut executor, &code, &mut state, function, block)?;
         }
     }
     Ok(Setup { code, coin, generic_coin, currencies, addresses, funded: state })

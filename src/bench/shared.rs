@@ -23,11 +23,11 @@
 //! (the defaults are equal).
 
 use resin_lang::SourceFile;
-use resin_scheduler::{BlockExecutor, ParallelExecutor};
+use resin_scheduler::ParallelExecutor;
 use resin_state::store::ResourceStore;
-use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, Transaction, Value};
+use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
 
-use super::{other, FUNDING};
+use super::{apply_setup, other, FUNDING};
 use crate::error::{CliError, CliResult};
 use crate::workload::{coin_call, SplitMix64};
 
@@ -118,10 +118,7 @@ pub fn setup(accounts: u64, blocks: u32, approvals: bool, threads: usize) -> Cli
     let mut state = ResourceStore::new();
     let mut executor = ParallelExecutor::new(threads).map_err(other)?;
     for (what, block) in steps {
-        let out = executor.execute_block(&code, &mut state, &block, BlockContext::default());
-        if let Some(r) = out.receipts.iter().find(|r| !r.status.is_success()) {
-            return Err(CliError::Other(format!("bench setup: {what} failed: {:?}", r.status)));
-        }
+        apply_setup(&mut executor, &code, &mut state, what, block)?;
     }
     Ok(SharedSetup { code, funded: state, token, dao, nft, addresses, proposals, collection })
 }

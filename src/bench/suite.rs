@@ -22,13 +22,13 @@
 //! the same on every machine.
 
 use resin_lang::SourceFile;
-use resin_scheduler::{BlockExecutor, ParallelExecutor};
+use resin_scheduler::ParallelExecutor;
 use resin_state::keys::object_address;
 use resin_state::store::ResourceStore;
 use resin_state::type_tag::{StructTag, TypeTag};
-use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, Transaction, Value};
+use resin_vm::{AccountAddress, CodeCache, ModuleId, Transaction, Value};
 
-use super::{other, FUNDING};
+use super::{apply_setup, other, stdlib_code, FUNDING};
 use crate::cli::BenchArgs;
 use crate::error::{CliError, CliResult};
 use crate::workload::{coin_call, in_currencies, pattern_block, zipf_block, Pattern, SplitMix64, ZipfIndex};
@@ -209,24 +209,6 @@ const COLLECTION_SEED: &[u8] = b"bench collection";
 const COLLECTION_BASE: u64 = 0x4f7_0000_0000;
 const POOL_BASE: u64 = 0xa33_0000_0000;
 
-/// Runs a setup block; every transaction must succeed.
-fn apply(
-    executor: &mut ParallelExecutor,
-    code: &CodeCache,
-    state: &mut ResourceStore,
-    what: &str,
-    block: Vec<Transaction>,
-) -> CliResult<()> {
-    let out = executor.execute_block(code, state, &block, BlockContext::default());
-    if let Some((tx, r)) = block.iter().zip(&out.receipts).find(|(_, r)| !r.status.is_success()) {
-        return Err(CliError::Other(format!(
-            "bench setup: {what} failed ({}::{}): {:?}",
-            tx.module, tx.function, r.status
-        )));
-    }
-    Ok(())
-}
-
 /// A `vector<u8>` argument.
 fn bytes(b: &[u8]) -> Value {
     Value::Vector(b.iter().map(|c| Value::U8(*c)).collect())
@@ -244,12 +226,8 @@ fn generic_call(
 }
 
 pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
-    let mut code = CodeCache::new();
+    let mut code = stdlib_code()?;
     let stdlib = resin_stdlib::modules().map_err(other)?;
-    for m in stdlib {
-        code.publish_stdlib(m.clone())
-            .map_err(|e| CliError::Other(format!("the standard library does not load: {e}")))?;
-    }
     let m = if p.needs.amm { currencies_for(p.pools) } else { 0 };
     let source = assets_source(m);
     let files = [SourceFile::new("<bench>/assets.rsn", source.as_str())];
@@ -289,7 +267,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
     let mut names = vec!["USD".to_string()];
     names.extend((0..m).map(|i| format!("A{i}")));
     let init = names.iter().map(|n| coin_call(&assets, &format!("init_{n}"), issuer, Vec::new())).collect();
-    apply(&mut ex, code, &mut state, "initialising the currencies", init)?;
+    apply_setup(&mut ex, code, &mut state, "initialising the currencies", init)?;
     let register_and_fund = |ex: &mut ParallelExecutor,
                              state: &mut ResourceStore,
                              who: &[(AccountAddress, TypeTag, u64)]|
@@ -298,7 +276,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
             .iter()
             .map(|(a, t, _)| generic_call(&s.currency, "register", *a, vec![t.clone()], Vec::new()))
             .collect();
-        apply(ex, code, state, "currency::register", register)?;
+        apply_setup(ex, code, state, "currency::register", register)?;
         let mint = who
             .iter()
             .map(|(a, t, amount)| {
@@ -311,7 +289,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
                 )
             })
             .collect();
-        apply(ex, code, state, "currency::mint", mint)
+        apply_setup(ex, code, state, "currency::mint", mint)
     };
     if p.needs.usd {
         let who: Vec<_> = s.addresses.iter().map(|a| (*a, s.usd.clone(), FUNDING)).collect();
@@ -350,7 +328,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
                 )
             })
             .collect();
-        apply(&mut ex, code, &mut state, "amm::create_pool", create)?;
+        apply_setup(&mut ex, code, &mut state, "amm::create_pool", create)?;
         s.pools =
             pools.into_iter().map(|(x, y, creator)| (x, y, object_address(&s.amm, &creator, POOL_SEED))).collect();
     }
@@ -361,10 +339,10 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
             .iter()
             .map(|c| coin_call(&s.nft, "create_collection", *c, vec![bytes(COLLECTION_SEED), Value::U64(u64::MAX)]))
             .collect();
-        apply(&mut ex, code, &mut state, "nft::create_collection", create)?;
+        apply_setup(&mut ex, code, &mut state, "nft::create_collection", create)?;
         s.collections = creators.iter().map(|c| (*c, object_address(&s.nft, c, COLLECTION_SEED))).collect();
         let mint = (0..p.accounts).map(|t| s.mint(t, s.addresses[t as usize])).collect();
-        apply(&mut ex, code, &mut state, "nft::mint", mint)?;
+        apply_setup(&mut ex, code, &mut state, "nft::mint", mint)?;
     }
     if p.needs.dao {
         // One creator, a proposal per name; voting never ends, and one
@@ -379,7 +357,7 @@ pub fn setup(p: &Params, threads: usize) -> CliResult<SuiteSetup> {
                 coin_call(&s.dao, "propose", creator, args)
             })
             .collect();
-        apply(&mut ex, code, &mut state, "dao::propose", propose)?;
+        apply_setup(&mut ex, code, &mut state, "dao::propose", propose)?;
         s.proposals = names.iter().map(|name| object_address(&s.dao, &creator, name)).collect();
     }
     s.funded = state;
@@ -531,6 +509,8 @@ impl SuiteSetup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use resin_scheduler::BlockExecutor;
+    use resin_vm::BlockContext;
 
     #[test]
     fn pools_take_distinct_pairs_of_the_fewest_currencies() {
