@@ -3,6 +3,7 @@
 //! transaction on its own copy of that world (a clone is O(1): persistent
 //! maps), so no test sees another's writes.
 
+use resin_format::encoding::limits::RESERVED_ADDRESS;
 use resin_format::escape::escaped;
 use resin_lang::{Expected, SourceFile, TestCase};
 use resin_vm::{
@@ -81,7 +82,7 @@ pub fn compile(sources: Vec<SourceFile>, packages: Vec<Module>) -> CliResult<Com
     let built = result.modules.into_iter().map(|m| m.module);
     for module in packages.into_iter().chain(built) {
         let id = module.self_id().map_or_else(|| "a module".to_string(), ToString::to_string);
-        let stdlib = module.self_id().is_some_and(|id| id.address == AccountAddress::from_u64(1));
+        let stdlib = module.self_id().is_some_and(|id| id.address == RESERVED_ADDRESS);
         let published = if stdlib { world.publish_stdlib(module) } else { world.publish(module) };
         published.map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
     }
