@@ -24,6 +24,7 @@
 //! plan has fewer dependencies than `p2p`'s; the in-order ratio compares the
 //! same work transaction for transaction.
 
+mod ceiling;
 mod machine;
 mod measure;
 mod report;
@@ -42,6 +43,7 @@ use crate::cli::{thread_count, BenchArgs, WorkloadArg};
 use crate::error::{CliError, CliResult};
 use crate::output::stdout_error;
 use crate::workload::{coin_call, in_currencies, pattern_block, Pattern};
+use ceiling::parallel_ceiling;
 use machine::{core_round_trip, cpu_model, Progress};
 use measure::Runner;
 use report::{BenchResult, Collected, Context};
@@ -280,12 +282,14 @@ fn run_workload(
     let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded) };
     let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded) };
     let before = core_round_trip();
+    let ceiling_before = parallel_ceiling(threads);
     let mut c = Collected {
         par: Vec::new(),
         seq: Vec::new(),
         roots_equal: true,
         receipts_equal: true,
         round_trip_ns: [before, None],
+        ceiling: [ceiling_before, None],
     };
     for b in 0..u64::from(args.blocks) {
         let seed = args.seed.wrapping_add(b);
@@ -317,6 +321,7 @@ fn run_workload(
         c.seq.push(seq.finish(s));
     }
     c.round_trip_ns[1] = core_round_trip();
+    c.ceiling[1] = parallel_ceiling(threads);
     Ok(c)
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::ceiling::Ceiling;
 use super::measure::Sample;
 use crate::error::CliResult;
 use crate::output::stdout_error;
@@ -99,6 +100,14 @@ pub struct BenchResult {
     /// after the workload; `None` on one core.
     pub core_round_trip_ns_before: Option<f64>,
     pub core_round_trip_ns_after: Option<f64>,
+    /// [`super::ceiling::parallel_ceiling`] just before and just after the
+    /// workload: what the executor's threads get done over one thread on
+    /// work that shares nothing, in registers (`compute`) and through cache
+    /// misses (`memory`); `None` on one thread. The speedup's ceiling.
+    pub ceiling_compute_before: Option<f64>,
+    pub ceiling_compute_after: Option<f64>,
+    pub ceiling_memory_before: Option<f64>,
+    pub ceiling_memory_after: Option<f64>,
     /// For the generic workload: the monomorphic workload it is compared
     /// with, and its median block time over that one's, parallel
     /// (`generic_ratio`) and in order (`seq_generic_ratio`); above 1 is
@@ -131,6 +140,8 @@ pub struct Collected {
     pub roots_equal: bool,
     pub receipts_equal: bool,
     pub round_trip_ns: [Option<f64>; 2],
+    /// The machine's parallel ceiling before and after the workload.
+    pub ceiling: [Option<Ceiling>; 2],
 }
 
 pub struct Context {
@@ -208,6 +219,10 @@ impl BenchResult {
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
             core_round_trip_ns_after: c.round_trip_ns[1],
+            ceiling_compute_before: c.ceiling[0].map(|x| x.compute),
+            ceiling_compute_after: c.ceiling[1].map(|x| x.compute),
+            ceiling_memory_before: c.ceiling[0].map(|x| x.memory),
+            ceiling_memory_after: c.ceiling[1].map(|x| x.memory),
             baseline: None,
             generic_ratio: None,
             seq_generic_ratio: None,
@@ -256,7 +271,7 @@ impl BenchResult {
              parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
              in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
-             {} of {} succeeded; state roots {}, receipts {} in every block\n{}{}",
+             {} of {} succeeded; state roots {}, receipts {} in every block\n{}{}{}",
             self.workload,
             rate(self.seq_tps),
             self.seq_p50_ms,
@@ -299,6 +314,18 @@ impl BenchResult {
                 ),
                 _ => String::new(),
             },
+            match (
+                self.ceiling_compute_before,
+                self.ceiling_memory_before,
+                self.ceiling_compute_after,
+                self.ceiling_memory_after,
+            ) {
+                (Some(cb), Some(mb), Some(ca), Some(ma)) => format!(
+                    "  the machine's own ceiling, {} threads over 1 on work that shares nothing: compute {cb:.2}x, memory {mb:.2}x before; {ca:.2}x, {ma:.2}x after\n",
+                    self.threads
+                ),
+                _ => String::new(),
+            },
             match (self.baseline, self.seq_generic_ratio, self.generic_ratio) {
                 (Some(base), Some(seq), Some(par)) => format!(
                     "  generic over monomorphic ({base}), median block time: in order {seq:.3}x, parallel {par:.3}x\n"
@@ -322,6 +349,7 @@ mod tests {
             roots_equal: true,
             receipts_equal: true,
             round_trip_ns: [None, None],
+            ceiling: [None, None],
         };
         BenchResult { p50_ms, seq_p50_ms, ..BenchResult::new(workload, &ctx, &c) }
     }

@@ -1,0 +1,183 @@
+//! The machine's own parallel ceiling: how much more work `threads`
+//! threads get done than one, on work that shares nothing.
+//!
+//! A speedup is only readable against what the machine can give. Two vCPUs
+//! of a virtual machine are not always two cores: the host may run them on
+//! the two hyperthreads of one core, or cap the machine's CPU time, and
+//! then even fully independent work runs barely faster on two threads than
+//! on one. The bench measures that in the same run as the blocks, on two
+//! kernels that bracket what a block does:
+//!
+//! - `compute`: a dependent chain of multiplies and rotates in registers,
+//!   which hyperthreads of one core split between them;
+//! - `memory`: a pointer chase through a random cycle of 16 MiB per thread
+//!   (beyond a core's L2, so each step waits on a cache miss), like the
+//!   walks of hash tries and the interpreter's loads that dominate a block.
+//!
+//! Each is timed alone, then on every thread at once (each thread its own
+//! copy of the work); the ceiling is `threads` × alone ÷ together, each time
+//! the median of [`REPEATS`].
+
+use std::hint::black_box;
+use std::sync::{Barrier, OnceLock};
+use std::time::{Duration, Instant};
+
+/// What `threads` independent threads do over one thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ceiling {
+    pub compute: f64,
+    pub memory: f64,
+}
+
+/// Elements of one thread's pointer-chase cycle (`u32` each: 16 MiB).
+const CHASE_LEN: usize = 1 << 22;
+/// Steps of one memory run (~20 ms at a 100 ns miss, less on a fast cache).
+const CHASE_STEPS: usize = 200_000;
+/// Rounds of one compute run (~20 ms).
+const COMPUTE_ROUNDS: u64 = 20_000_000;
+/// Timed runs of each measurement; the median counts.
+const REPEATS: usize = 3;
+/// How long the executors' idle pool threads get to fall asleep first.
+const SETTLE: Duration = Duration::from_millis(20);
+
+/// The ceiling for `threads` threads; `None` below two.
+pub fn parallel_ceiling(threads: usize) -> Option<Ceiling> {
+    if threads < 2 {
+        return None;
+    }
+    std::thread::sleep(SETTLE);
+    let cycles = chase_cycles(threads);
+    let compute = ratio(threads, |_| {
+        black_box(compute(COMPUTE_ROUNDS));
+    });
+    let memory = ratio(threads, |t| {
+        if let Some(cycle) = cycles.get(t) {
+            black_box(chase(cycle, CHASE_STEPS));
+        }
+    });
+    Some(Ceiling { compute, memory })
+}
+
+/// `threads` × (one run alone) ÷ (every thread's run at once).
+fn ratio(threads: usize, work: impl Fn(usize) + Sync) -> f64 {
+    // Untimed: code and data into the caches.
+    work(0);
+    let alone = median((0..REPEATS).map(|_| time(|| work(0))).collect());
+    let together = median((0..REPEATS).map(|_| together(threads, &work)).collect());
+    threads as f64 * alone.as_secs_f64() / together.as_secs_f64().max(1e-9)
+}
+
+/// The wall time from a common start until the last of `threads` threads
+/// has done its run.
+fn together(threads: usize, work: &(impl Fn(usize) + Sync)) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..threads)
+            .map(|t| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    work(t);
+                    Instant::now()
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        let ends = runs.into_iter().filter_map(|r| r.join().ok());
+        ends.max().map_or(Duration::ZERO, |end| end.saturating_duration_since(began))
+    })
+}
+
+fn time(run: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    run();
+    start.elapsed()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
+/// A chain of dependent multiply-rotates: every step waits on the last.
+fn compute(rounds: u64) -> u64 {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..rounds {
+        x = (x ^ i).wrapping_mul(0xD6E8_FEB8_6659_FD93).rotate_left(29);
+    }
+    x
+}
+
+/// Follows `steps` links of `cycle` from its start.
+fn chase(cycle: &[u32], steps: usize) -> u32 {
+    let mut at = 0u32;
+    for _ in 0..steps {
+        at = cycle.get(at as usize).copied().unwrap_or(0);
+    }
+    at
+}
+
+/// One random single cycle through [`CHASE_LEN`] slots per thread, built
+/// once per process: touching fresh memory is slow on a virtual machine
+/// (the host maps it on first use), and the bench measures the ceiling
+/// around every workload.
+fn chase_cycles(threads: usize) -> &'static [Vec<u32>] {
+    static CYCLES: OnceLock<Vec<Vec<u32>>> = OnceLock::new();
+    let cycles = CYCLES.get_or_init(|| (0..threads).map(|t| random_cycle(CHASE_LEN, t as u64 + 1)).collect());
+    cycles.as_slice()
+}
+
+/// `next[i]` links the slots in one cycle, in an order from Sattolo's
+/// shuffle: no short loop lets a chase stay in the cache.
+fn random_cycle(len: usize, seed: u64) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..len as u32).collect();
+    let mut state = seed;
+    for i in (1..len).rev() {
+        // splitmix64: good enough to scatter the slots.
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let j = (z % i as u64) as usize;
+        order.swap(i, j);
+    }
+    let mut next = vec![0u32; len];
+    for (k, &slot) in order.iter().enumerate() {
+        let following = order[(k + 1) % len];
+        next[slot as usize] = following;
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chase_visits_every_slot_once_per_lap() {
+        let cycle = random_cycle(1000, 7);
+        let mut seen = vec![false; cycle.len()];
+        let mut at = 0usize;
+        for _ in 0..cycle.len() {
+            assert!(!seen[at], "slot {at} visited twice in one lap");
+            seen[at] = true;
+            at = cycle[at] as usize;
+        }
+        assert_eq!(at, 0, "one lap returns to the start");
+        assert!(seen.iter().all(|s| *s));
+    }
+
+    #[test]
+    fn the_ceiling_is_positive_and_at_most_about_the_thread_count() {
+        let ceiling = parallel_ceiling(2).expect("two threads");
+        // Work that shares nothing can at best double; a loaded test machine
+        // can push it well below one, but never to zero. The upper bound
+        // leaves room for timer noise and turbo frequencies.
+        for r in [ceiling.compute, ceiling.memory] {
+            assert!(r > 0.05 && r < 2.6, "{ceiling:?}");
+        }
+        assert_eq!(parallel_ceiling(1), None);
+    }
+}
