@@ -455,6 +455,8 @@ fn every_executor_gives_every_transaction_the_blocks_context() {
 
 #[test]
 fn a_plan_explains_keyed_entries_and_counter_dependencies() {
+    // As a session does: plans name keyed entries by anchor and index.
+    resin_vm::record_keyed_origins();
     let code = code();
     let block = vec![
         vote(VOTER0, 1),

@@ -25,6 +25,8 @@ pub struct Fingerprint {
 impl Session {
     /// An empty session in memory that runs blocks on `executor`.
     pub fn in_memory(executor: ParallelExecutor, mode: Mode) -> Session {
+        // A session prints keyed entries by name (`show`, receipts, plans).
+        resin_vm::record_keyed_origins();
         Session {
             state: State::default(),
             undo: Vec::new(),

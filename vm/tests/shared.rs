@@ -108,6 +108,8 @@ fn one_field(field: Value) -> Value {
 
 #[test]
 fn keyed_entries_with_distinct_indexes_are_distinct_keys() {
+    // As a session does: it prints entries by name.
+    resin_state::keys::record_keyed_origins();
     let mut world = world();
     let put = |i: u64, v: u64| tx("put", vec![Value::U64(i), Value::U64(v)]);
     for (i, v) in [(1, 10), (2, 20)] {

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex, RwLock};
 
 use rustc_hash::FxHashMap;
@@ -137,9 +138,28 @@ pub fn keyed_address(anchor: &AccountAddress, index: &Value) -> AccountAddress {
     address
 }
 
+/// Whether [`register_keyed_address`] records anything: off until a
+/// program that prints keys turns it on ([`record_keyed_origins`]). The
+/// registry only grows (an entry per keyed key ever derived), so an engine
+/// that executes blocks for ever and prints no key must not fill it: a
+/// block of 100,000 NFT mints or votes would add 100,000 entries, each
+/// taken under a lock on the hot path, and none would ever be freed.
+static RECORD_ORIGINS: AtomicBool = AtomicBool::new(false);
+
+/// From now on, record where derived addresses come from, so that
+/// [`keyed_origin`] can name the entries (sessions, the REPL, the test
+/// runner: everything that prints keys to people).
+pub fn record_keyed_origins() {
+    RECORD_ORIGINS.store(true, Ordering::Relaxed);
+}
+
 /// Records that `address` is [`derive_keyed_address`]`(anchor, index)`
-/// (the caller derived it): one lookup in one shard of the registry.
+/// (the caller derived it), when origins are recorded: one lookup in one
+/// shard of the registry.
 pub fn register_keyed_address(address: AccountAddress, anchor: &AccountAddress, index: &Value) {
+    if !RECORD_ORIGINS.load(Ordering::Relaxed) {
+        return;
+    }
     if let Ok(mut map) = origin_shard(&address).lock() {
         map.entry(address).or_insert_with(|| (*anchor, index.clone()));
     }
@@ -246,6 +266,7 @@ mod tests {
 
     #[test]
     fn a_keyed_address_hashes_the_domain_the_anchor_and_the_index_bytes() {
+        record_keyed_origins();
         let anchor = AccountAddress::from_u64(0xa11ce);
         let spender = AccountAddress::from_u64(0xb0b);
         // The canonical bytes of an address value: its tag (4), then the 32 bytes.
