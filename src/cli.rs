@@ -198,10 +198,15 @@ pub struct BenchArgs {
     /// the one before left; the report is their median, min and max.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub blocks: u32,
+    /// Blocks each executor runs first, untimed (results still compared):
+    /// a new process pays the operating system for every page it touches
+    /// the first time, a node that has run for a while does not.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub warmup: u32,
     /// Worker threads of the parallel executor (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Seed of the first block (block i uses seed + i).
+    /// Seed of the first block, warm-up included (block i uses seed + i).
     #[arg(long, value_name = "S", default_value_t = 42)]
     pub seed: u64,
     /// Print one JSON object per workload instead of text.

@@ -31,10 +31,13 @@ pub struct Ceiling {
 
 /// Elements of one thread's pointer-chase cycle (`u32` each: 16 MiB).
 const CHASE_LEN: usize = 1 << 22;
-/// Steps of one memory run (~20 ms at a 100 ns miss, less on a fast cache).
-const CHASE_STEPS: usize = 200_000;
-/// Rounds of one compute run (~20 ms).
-const COMPUTE_ROUNDS: u64 = 20_000_000;
+/// Steps of one unit of memory work.
+const CHASE_STEPS: usize = 10_000;
+/// Rounds of one unit of compute work.
+const COMPUTE_ROUNDS: u64 = 200_000;
+/// A run lasts at least this long alone (the units are calibrated to it),
+/// so that timer resolution and thread start-up are noise, in any build.
+const RUN: Duration = Duration::from_millis(10);
 /// Timed runs of each measurement; the median counts.
 const REPEATS: usize = 3;
 /// How long the executors' idle pool threads get to fall asleep first.
@@ -47,29 +50,38 @@ pub fn parallel_ceiling(threads: usize) -> Option<Ceiling> {
     }
     std::thread::sleep(SETTLE);
     let cycles = chase_cycles(threads);
-    let compute = ratio(threads, |_| {
-        black_box(compute(COMPUTE_ROUNDS));
+    let compute = ratio(threads, |_, units| {
+        for _ in 0..units {
+            black_box(compute(COMPUTE_ROUNDS));
+        }
     });
-    let memory = ratio(threads, |t| {
+    let memory = ratio(threads, |t, units| {
         if let Some(cycle) = cycles.get(t) {
-            black_box(chase(cycle, CHASE_STEPS));
+            for _ in 0..units {
+                black_box(chase(cycle, CHASE_STEPS));
+            }
         }
     });
     Some(Ceiling { compute, memory })
 }
 
-/// `threads` × (one run alone) ÷ (every thread's run at once).
-fn ratio(threads: usize, work: impl Fn(usize) + Sync) -> f64 {
-    // Untimed: code and data into the caches.
-    work(0);
-    let alone = median((0..REPEATS).map(|_| time(|| work(0))).collect());
-    let together = median((0..REPEATS).map(|_| together(threads, &work)).collect());
+/// `threads` × (one run alone) ÷ (every thread's run at once); `work(t,
+/// units)` is thread `t`'s run of `units` units.
+fn ratio(threads: usize, work: impl Fn(usize, u32) + Sync) -> f64 {
+    // Doubling until one run lasts `RUN` also brings code and data into the
+    // caches before anything is timed.
+    let mut units = 1u32;
+    while time(|| work(0, units)) < RUN && units < 1 << 20 {
+        units *= 2;
+    }
+    let alone = median((0..REPEATS).map(|_| time(|| work(0, units))).collect());
+    let together = median((0..REPEATS).map(|_| together(threads, &|t| work(t, units))).collect());
     threads as f64 * alone.as_secs_f64() / together.as_secs_f64().max(1e-9)
 }
 
 /// The wall time from a common start until the last of `threads` threads
 /// has done its run.
-fn together(threads: usize, work: &(impl Fn(usize) + Sync)) -> Duration {
+fn together(threads: usize, work: &(dyn Fn(usize) + Sync)) -> Duration {
     let start = Barrier::new(threads + 1);
     std::thread::scope(|scope| {
         let runs: Vec<_> = (0..threads)

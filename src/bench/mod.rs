@@ -258,6 +258,12 @@ fn transfer_workload_block(
 /// A workload's blocks: block `b` (from 0) of a run with seed `seed`.
 type Blocks<'a> = Box<dyn Fn(u64, u64) -> Vec<Transaction> + 'a>;
 
+/// Blocks each executor runs per workload: the untimed warm-up, then the
+/// timed ones.
+fn run_blocks(args: &BenchArgs) -> u64 {
+    u64::from(args.warmup) + u64::from(args.blocks)
+}
+
 /// The context of block `b` of a workload: every block one higher, one
 /// second later (what a chain's blocks look like; no workload's outcome
 /// depends on it).
@@ -291,12 +297,16 @@ fn run_workload(
         round_trip_ns: [before, None],
         ceiling: [ceiling_before, None],
     };
-    for b in 0..u64::from(args.blocks) {
+    let warmup = u64::from(args.warmup);
+    for b in 0..run_blocks(args) {
         let seed = args.seed.wrapping_add(b);
         let block = blocks(b, seed);
         let context = block_context(b);
         c.roots_equal &= par.state.root() == seq.state.root();
-        let label = format!("{name} block {}/{}", b + 1, args.blocks);
+        let label = match b.checked_sub(warmup) {
+            None => format!("{name} warm-up block {}/{}", b + 1, args.warmup),
+            Some(m) => format!("{name} block {}/{}", m + 1, args.blocks),
+        };
         // Alternate which executor runs first, so that a noisy
         // neighbour or a warm cache favours neither.
         let (p, s) = if b % 2 == 0 {
@@ -317,8 +327,11 @@ fn run_workload(
         progress.step();
         c.roots_equal &= p.output.state_root == s.output.state_root;
         c.receipts_equal &= p.output.receipts == s.output.receipts;
-        c.par.push(par.finish(p));
-        c.seq.push(seq.finish(s));
+        let (p, s) = (par.finish(p), seq.finish(s));
+        if b >= warmup {
+            c.par.push(p);
+            c.seq.push(s);
+        }
     }
     c.round_trip_ns[1] = core_round_trip();
     c.ceiling[1] = parallel_ceiling(threads);
@@ -337,6 +350,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     let ctx = Context {
         txs: args.txs as usize,
         accounts: args.accounts,
+        warmup: args.warmup,
         threads,
         cores: thread_count(None),
         cpu: cpu_model(),
@@ -355,12 +369,14 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
             .map_err(stdout_error)?;
         writeln!(
             out,
-            "{} blocks of {} {} per workload over {} accounts, each block with its own seed on the state the one before left;\n\
-             times are the wall time of the whole block, including dropping what it leaves behind: median [min-max]",
+            "{} blocks of {} {} per workload over {} accounts, each block with its own seed on the state the one before left,\n\
+             after {} untimed warm-up block{}; times are the wall time of the whole block, including dropping what it leaves behind: median [min-max]",
             args.blocks,
             crate::render::thousands(args.txs),
             if selected(&args.workloads).iter().all(|w| w.is_coins() || *w == Workload::Suite(Kind::Transfers) || *w == Workload::Suite(Kind::Hot)) { "transfers" } else { "transactions" },
             crate::render::thousands(args.accounts),
+            args.warmup,
+            if args.warmup == 1 { "" } else { "s" },
         )
         .map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
@@ -376,7 +392,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         })
         .collect();
     let setups = u64::from(transfers) + u64::from(shared) + u64::from(!kinds.is_empty());
-    let mut progress = Progress::new(setups + 2 * workloads.len() as u64 * u64::from(args.blocks));
+    let mut progress = Progress::new(setups + 2 * workloads.len() as u64 * run_blocks(args));
     let transfer_setup = match transfers {
         true => {
             progress.doing("funding the accounts".into());
@@ -389,7 +405,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     let shared_setup = match shared {
         true => {
             progress.doing("opening the shared objects".into());
-            let s = shared::setup(args.accounts, args.blocks, workloads.contains(&Workload::Approvals), threads)?;
+            let s = shared::setup(args.accounts, run_blocks(args), workloads.contains(&Workload::Approvals), threads)?;
             progress.step();
             Some(s)
         }

@@ -47,7 +47,9 @@ pub struct BenchResult {
     /// Transactions per block.
     pub txs: usize,
     pub accounts: u64,
+    /// Timed blocks, after `warmup` untimed ones.
     pub blocks: usize,
+    pub warmup: u32,
     pub threads: usize,
     pub cores: usize,
     pub cpu: Option<String>,
@@ -147,6 +149,7 @@ pub struct Collected {
 pub struct Context {
     pub txs: usize,
     pub accounts: u64,
+    pub warmup: u32,
     pub threads: usize,
     pub cores: usize,
     pub cpu: Option<String>,
@@ -180,6 +183,7 @@ impl BenchResult {
             txs: ctx.txs,
             accounts: ctx.accounts,
             blocks: c.par.len(),
+            warmup: ctx.warmup,
             threads: ctx.threads,
             cores: ctx.cores,
             cpu: ctx.cpu.clone(),
@@ -342,7 +346,7 @@ mod tests {
     use super::*;
 
     fn result(workload: &'static str, p50_ms: f64, seq_p50_ms: f64) -> BenchResult {
-        let ctx = Context { txs: 10, accounts: 2, threads: 2, cores: 2, cpu: None };
+        let ctx = Context { txs: 10, accounts: 2, warmup: 0, threads: 2, cores: 2, cpu: None };
         let c = Collected {
             par: Vec::new(),
             seq: Vec::new(),

@@ -93,12 +93,12 @@ fn publish_examples(code: &mut CodeCache) -> CliResult<(ModuleId, ModuleId, Modu
 /// Publishes the examples and opens their objects: the token's supply
 /// counter, one proposal per block, the collection; with `approvals`, every
 /// account registered and funded in the token.
-pub fn setup(accounts: u64, blocks: u32, approvals: bool, threads: usize) -> CliResult<SharedSetup> {
+pub fn setup(accounts: u64, blocks: u64, approvals: bool, threads: usize) -> CliResult<SharedSetup> {
     let mut code = CodeCache::new();
     let (token, dao, nft) = publish_examples(&mut code)?;
     let addresses: Vec<AccountAddress> = (0..accounts).map(|i| AccountAddress::from_u64(0x1_0000 + i)).collect();
     let proposals: Vec<AccountAddress> =
-        (0..u64::from(blocks)).map(|b| AccountAddress::from_u64(PROPOSALS + b)).collect();
+        (0..blocks).map(|b| AccountAddress::from_u64(PROPOSALS + b)).collect();
     let collection = AccountAddress::from_u64(COLLECTION);
     // The token's supply counter lives at its issuer, the module's address.
     let issuer = token.address;

@@ -105,7 +105,7 @@ impl Params {
         Params {
             accounts: args.accounts,
             txs: args.txs,
-            blocks: u64::from(args.blocks),
+            blocks: super::run_blocks(args),
             zipf: args.zipf,
             pools: u64::from(args.pools),
             needs,

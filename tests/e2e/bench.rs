@@ -22,6 +22,8 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         "2",
         "--blocks",
         "3",
+        "--warmup",
+        "1",
         "--json",
     ]);
     out.expect_code(0);
@@ -39,8 +41,14 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         let (other, dropped) = (line["par_other_ms"].as_f64().unwrap(), line["par_drop_ms"].as_f64().unwrap());
         assert!(0.0 <= dropped && dropped <= other, "{dropped} {other}");
         assert_eq!(line["txs"], 500);
-        assert_eq!(line["blocks"], 3);
+        // The warm-up block runs but is in no statistic (`succeeded` below
+        // counts the three timed blocks only).
+        assert_eq!((line["blocks"].as_u64(), line["warmup"].as_u64()), (Some(3), Some(1)), "{line}");
         assert_eq!(line["threads"], 2);
+        // Two threads: the machine's own ceiling is measured around the workload.
+        for key in ["ceiling_compute_before", "ceiling_memory_before", "ceiling_compute_after", "ceiling_memory_after"] {
+            assert!(line[key].as_f64().is_some_and(|r| r > 0.0), "{key}: {line}");
+        }
         assert_eq!(line["roots_equal"], true);
         assert_eq!(line["receipts_equal"], true);
         assert_eq!(line["succeeded"], 1500, "every transfer of every block succeeds");
@@ -84,6 +92,7 @@ fn bench_text_states_the_machine_and_the_method() {
     assert!(out.stdout.starts_with("machine: "), "{}", out.stdout);
     assert!(out.stdout.contains(" cores"), "{}", out.stdout);
     assert!(out.stdout.contains("2 blocks of 100 transfers per workload over 16 accounts"), "{}", out.stdout);
+    assert!(out.stdout.contains("after 2 untimed warm-up blocks;"), "{}", out.stdout);
     assert_eq!(out.stdout.matches("state roots equal, receipts equal in every block").count(), 4, "{}", out.stdout);
     assert!(out.stdout.contains("p2p-generic: p2p's transfers through generic_coin::transfer<T>"), "{}", out.stdout);
     assert_eq!(
