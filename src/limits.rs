@@ -9,6 +9,9 @@ pub const MAX_SOURCE_SIZE: usize = 8 * 1024 * 1024;
 pub const MAX_TRANSFERS: u64 = 1_000_000;
 /// Accounts one `transfers` command moves coins between.
 pub const MAX_TRANSFER_ACCOUNTS: u64 = 1_000_000;
+/// Iterations the `for` loops of one script (or REPL input) run, and
+/// commands and calls they produce: each count is limited.
+pub const MAX_LOOP_EXPANSION: u64 = 1_000_000;
 /// Vector literals nested in one argument (`[[[1]]]` is 3): within the VM's
 /// value depth, with room for the elements.
 pub const MAX_LITERAL_NESTING: usize = 32;
@@ -68,6 +71,7 @@ mod tests {
         documented("MAX_SOURCE_SIZE", super::MAX_SOURCE_SIZE as u64);
         documented("MAX_TRANSFERS", super::MAX_TRANSFERS);
         documented("MAX_TRANSFER_ACCOUNTS", super::MAX_TRANSFER_ACCOUNTS);
+        documented("MAX_LOOP_EXPANSION", super::MAX_LOOP_EXPANSION);
         documented("MAX_LITERAL_NESTING", super::MAX_LITERAL_NESTING as u64);
         documented("MAX_REPL_INPUT_LINES", super::MAX_REPL_INPUT_LINES as u64);
         documented("UNDO_DEPTH", super::UNDO_DEPTH as u64);
