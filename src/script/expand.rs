@@ -50,7 +50,13 @@ pub(super) fn substitute(text: &str, span: Span, offset: u32, bytes: bool, vars:
                 let values: Vec<String> = vars.iter().map(|(name, v)| format!("{name} = {v}")).collect();
                 format!(" (with {})", values.join(", "))
             };
-            ScriptError::at(here, format!("in `{{{expr}}}`: {message}{bound}"))
+            // `block {call ...}` lexes as a substitution: say why.
+            let hint = if at == 0 && !bytes && looks_like_commands(expr, vars) {
+                "; a `{` that opens a block or a loop body is followed by a space or a line break"
+            } else {
+                ""
+            };
+            ScriptError::at(here, format!("in `{{{expr}}}`: {message}{bound}{hint}"))
         })?;
         out.push_str(&value.to_string());
         for _ in 0..=expr.chars().count() {
@@ -59,6 +65,17 @@ pub(super) fn substitute(text: &str, span: Span, offset: u32, bytes: bool, vars:
         }
     }
     Ok(out)
+}
+
+/// Whether `expr` reads as commands rather than arithmetic: a word that is
+/// no loop variable, then another that is no operator (`call a m::f`).
+fn looks_like_commands(expr: &str, vars: &Vars) -> bool {
+    let mut words = expr.split_whitespace();
+    let (Some(first), Some(second)) = (words.next(), words.next()) else { return false };
+    let is_word = first.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    is_word
+        && !vars.iter().any(|(v, _)| v == first)
+        && !second.starts_with(|c: char| matches!(c, '+' | '-' | '*' | '/' | '%' | ')'))
 }
 
 /// The value of `expr`, or why it has none.

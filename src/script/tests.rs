@@ -461,6 +461,13 @@ fn loop_and_substitution_errors_have_locations() {
     );
     assert!(err("for i in 0..2 {\nmodule 0x1::m {\n}\n}").2.starts_with("an inline `module` cannot be inside a `for`"));
     assert_eq!(err("for i in 0..2 { call a m::f } }").2, "expected a command, found `}`");
+    // A brace that opens a block is followed by a space or a line break.
+    let (line, col, message) = err("block {call a m::f}");
+    assert_eq!((line, col), (1, 7));
+    assert!(
+        message.ends_with("a `{` that opens a block or a loop body is followed by a space or a line break"),
+        "{message}"
+    );
 }
 
 #[test]
