@@ -73,9 +73,7 @@ fn looks_like_commands(expr: &str, vars: &Vars) -> bool {
     let mut words = expr.split_whitespace();
     let (Some(first), Some(second)) = (words.next(), words.next()) else { return false };
     let is_word = first.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-    is_word
-        && !vars.iter().any(|(v, _)| v == first)
-        && !second.starts_with(|c: char| matches!(c, '+' | '-' | '*' | '/' | '%' | ')'))
+    is_word && !vars.iter().any(|(v, _)| v == first) && !second.starts_with(['+', '-', '*', '/', '%', ')'])
 }
 
 /// The value of `expr`, or why it has none.
