@@ -12,7 +12,7 @@ use super::lexer::{Lexer, Tok, Token};
 use super::types::split_type_args;
 use super::words::{address_ref, check_name, describe, module_ref, parse_address, parse_int, split_item, word_literal};
 use super::ScriptError;
-use crate::limits::{MAX_LITERAL_NESTING, MAX_LOOP_EXPANSION, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
+use crate::limits::{MAX_LITERAL_NESTING, MAX_LOOP_EXPANSION, MAX_LOOP_NESTING, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
 use crate::render::thousands;
 use resin_vm::gas::MAX_GAS_LIMIT;
 
@@ -277,6 +277,9 @@ impl Parser<'_> {
     /// START and END may be substitutions of outer loops' variables.
     fn for_header(&mut self) -> Result<Loop, ScriptError> {
         let (var, var_span) = self.word("a loop variable")?;
+        if self.vars.len() >= MAX_LOOP_NESTING {
+            return Err(ScriptError::at(var_span, format!("loops nested more than {MAX_LOOP_NESTING} deep")));
+        }
         let is_ident = var.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_ident {

@@ -476,6 +476,14 @@ fn loops_are_limited_in_iterations_and_output() {
     // Iterations count across loops, nested or not.
     assert!(err("for i in 0..1000 {\n for j in 0..1001 { }\n}").2.contains("more than 1,000,000 iterations"));
     assert!(err("for i in 0..18446744073709551615 { }").2.contains("more than 1,000,000 iterations"));
+    // Nesting is limited, so the parser's recursion stays shallow.
+    let nested = |depth: usize| {
+        let open: String = (0..depth).map(|d| format!("for v{d} in 0..1 {{\n")).collect();
+        format!("{open}undo\n{}", "}\n".repeat(depth))
+    };
+    assert_eq!(parse_script(&nested(32)).unwrap().len(), 1);
+    assert_eq!(err(&nested(33)), (33, 5, "loops nested more than 32 deep".into()));
+    assert!(err(&nested(10_000)).2.contains("loops nested more than 32 deep"));
     // Output counts too: 1,000 iterations of 1,001 commands each.
     let body = "undo;".repeat(1001);
     let e = err(&format!("for i in 0..1000 {{ {body} }}"));
