@@ -72,3 +72,18 @@ prove bob counter::Counter
 time 1700000000
 time +60
 height
+
+# `for` repeats commands: `{EXPR}` in a name, a number or a byte string is
+# the value of an expression over the loop variables. Inside a block, the
+# loop's calls all join that one block: three accounts paid in one block.
+for i in 1..4 {
+  account guest{i}
+  call guest{i} coin::register
+}
+block {
+  for i in 1..4 {
+    call alice coin::transfer guest{i} {i * 10}
+  }
+}
+expect success
+expect field guest3 coin::Balance.coin.value == 30

@@ -9,10 +9,16 @@ pub const MAX_SOURCE_SIZE: usize = 8 * 1024 * 1024;
 pub const MAX_TRANSFERS: u64 = 1_000_000;
 /// Accounts one `transfers` command moves coins between.
 pub const MAX_TRANSFER_ACCOUNTS: u64 = 1_000_000;
+/// Iterations the `for` loops of one script (or REPL input) run, and
+/// commands and calls they produce: each count is limited.
+pub const MAX_LOOP_EXPANSION: u64 = 1_000_000;
+/// `for` loops nested in one another: the parser recurses once per level,
+/// so the stack stays shallow whatever the input.
+pub const MAX_LOOP_NESTING: usize = 32;
 /// Vector literals nested in one argument (`[[[1]]]` is 3): within the VM's
 /// value depth, with room for the elements.
 pub const MAX_LITERAL_NESTING: usize = 32;
-/// Lines one REPL input may span (an open `module {` or `block {` keeps
+/// Lines one REPL input may span (an open `module {`, `block {` or `for {` keeps
 /// reading): past it the input is run as it is, and reports what is missing.
 pub const MAX_REPL_INPUT_LINES: usize = 1_000;
 /// Undo points a session keeps; each is O(1) to take but pins old data.
@@ -68,6 +74,8 @@ mod tests {
         documented("MAX_SOURCE_SIZE", super::MAX_SOURCE_SIZE as u64);
         documented("MAX_TRANSFERS", super::MAX_TRANSFERS);
         documented("MAX_TRANSFER_ACCOUNTS", super::MAX_TRANSFER_ACCOUNTS);
+        documented("MAX_LOOP_EXPANSION", super::MAX_LOOP_EXPANSION);
+        documented("MAX_LOOP_NESTING", super::MAX_LOOP_NESTING as u64);
         documented("MAX_LITERAL_NESTING", super::MAX_LITERAL_NESTING as u64);
         documented("MAX_REPL_INPUT_LINES", super::MAX_REPL_INPUT_LINES as u64);
         documented("UNDO_DEPTH", super::UNDO_DEPTH as u64);

@@ -225,6 +225,8 @@ mod tests {
         assert!(is_incomplete("module 0x1::m {\n"));
         assert!(is_incomplete("block {\n call a m::f\n"));
         assert!(!is_incomplete("block {\n call a m::f\n}\n"));
+        assert!(is_incomplete("for i in 0..3 {\n account u{i}\n"));
+        assert!(!is_incomplete("for i in 0..3 {\n account u{i}\n}\n"));
         assert!(!is_incomplete("bogus {"));
     }
 }

@@ -22,6 +22,9 @@ use crate::session::{Mode, Origin, Session};
 
 /// Most transactions or accounts one `transfers` may ask for here.
 const MAX_FUZZ_TRANSFERS: u64 = 200;
+/// Most commands one input may expand to here (its `for` loops can make a
+/// short input long).
+const MAX_FUZZ_COMMANDS: usize = 10_000;
 /// Most gas one call may ask for here.
 const MAX_FUZZ_GAS: u64 = 200_000;
 
@@ -73,7 +76,10 @@ fn allowed(kind: &CommandKind) -> bool {
     match kind {
         CommandKind::Transfers(spec) => spec.txs <= MAX_FUZZ_TRANSFERS && spec.accounts <= MAX_FUZZ_TRANSFERS,
         CommandKind::Call(call) => call.gas.is_none_or(|g| g <= MAX_FUZZ_GAS),
-        CommandKind::Block(calls) => calls.iter().all(|c| c.gas.is_none_or(|g| g <= MAX_FUZZ_GAS)),
+        // A `for` in a block can make it as large as a `transfers`.
+        CommandKind::Block(calls) => {
+            calls.len() as u64 <= MAX_FUZZ_TRANSFERS && calls.iter().all(|c| c.gas.is_none_or(|g| g <= MAX_FUZZ_GAS))
+        }
         CommandKind::Publish(PublishSource::Path(path)) => seed_files().iter().any(|(name, _)| name == path),
         _ => true,
     }
@@ -84,7 +90,7 @@ pub fn run(data: &[u8]) {
     let Some((&mode, script)) = data.split_first() else { return };
     let text = String::from_utf8_lossy(script);
     let Ok(commands) = crate::script::parse_script(&text) else { return };
-    if !commands.iter().all(|c| allowed(&c.kind)) {
+    if commands.len() > MAX_FUZZ_COMMANDS || !commands.iter().all(|c| allowed(&c.kind)) {
         return;
     }
     let mode = if mode % 4 == 0 { Mode::Schedule { dot: mode % 8 == 0 } } else { Mode::Run };

@@ -8,6 +8,7 @@ pub const COMMANDS: &[&str] = &[
     "accounts",
     "call",
     "block",
+    "for",
     "transfers",
     "show",
     "access",
@@ -42,6 +43,13 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("block", "block { call ...; call ... }", "Execute the calls as one block on the parallel executor: prints the lane \
       plan, every receipt, and the throughput. Every block (a `call` is a block of one) runs at the session's block \
       time and height: see `time` and `height`."),
+    ("for", "for VAR in START..END { ... }", "Repeat the body's commands for VAR = START, ..., END - 1. In the body \
+      `{EXPR}` is replaced by its value in names, numbers and byte strings: `account user{i}`, \
+      `call user{i} coin::transfer user{(i + 1) % 100} {i * 10 + 1}`, `b\"seed-{i}\"` (`{{` writes a brace there). \
+      EXPR uses the loop variables in scope, integers, + - * / % and parentheses, in checked u64 arithmetic. Inside \
+      `block { ... }` a loop's calls all join that block. Loops nest; a `{` that opens a body or block is followed \
+      by a space or a line break. The loops of one input run at most 1,000,000 iterations and produce at most \
+      1,000,000 commands and calls."),
     ("transfers", "transfers N between M accounts [amount A] [seed S] [hot] [module MOD]", "Generate and execute a block \
       of N random coin transfers between M accounts user0..user(M-1), creating, registering and funding them first, \
       all as one command (a failing step undoes the others). N and M are at most 1,000,000. \

@@ -15,6 +15,9 @@ pub enum Tok {
     Str(String),
     /// `b"text"` or `x"0a0b"`.
     Bytes(Vec<u8>),
+    /// `b"text"` holding a `{`: a substitution `{EXPR}` (or `{{`, a brace)
+    /// that the parser resolves against the loop variables in scope.
+    ByteTemplate(String),
     LBracket,
     RBracket,
     LBrace,
@@ -50,6 +53,14 @@ pub struct Lexer<'a> {
 
 fn is_word_char(c: char) -> bool {
     !c.is_whitespace() && !matches!(c, '[' | ']' | '{' | '}' | ',' | ';' | '"' | '#')
+}
+
+/// Whether a `{` followed by `next` opens a substitution `{EXPR}` rather
+/// than a block or a loop body. As with a shell's `{ list; }`, a brace that
+/// groups commands is followed by a space or a line break, while
+/// `user{i}` and `{i * 10}` start their expression at once.
+fn opens_substitution(next: Option<char>) -> bool {
+    next.is_some_and(|c| !c.is_whitespace() && !matches!(c, '}' | '#'))
 }
 
 impl<'a> Lexer<'a> {
@@ -118,7 +129,7 @@ impl<'a> Lexer<'a> {
             '\n' | ';' => Some(Tok::Newline),
             '[' => Some(Tok::LBracket),
             ']' => Some(Tok::RBracket),
-            '{' => Some(Tok::LBrace),
+            '{' if !opens_substitution(self.peek_second()) => Some(Tok::LBrace),
             '}' => Some(Tok::RBrace),
             ',' => Some(Tok::Comma),
             _ => None,
@@ -135,6 +146,9 @@ impl<'a> Lexer<'a> {
             self.bump();
             let text = self.quoted(span)?;
             let bytes = if c == 'b' {
+                if text.contains('{') {
+                    return make(Tok::ByteTemplate(text));
+                }
                 text.into_bytes()
             } else {
                 hex::decode(&text).map_err(|e| ScriptError::at(span, format!("bad hex string x\"{text}\": {e}")))?
@@ -143,6 +157,10 @@ impl<'a> Lexer<'a> {
         }
         let mut word = String::new();
         while let Some(c) = self.peek_char() {
+            if c == '{' && opens_substitution(self.peek_second()) {
+                self.substitution(&mut word)?;
+                continue;
+            }
             if !is_word_char(c) {
                 break;
             }
@@ -150,6 +168,27 @@ impl<'a> Lexer<'a> {
             self.bump();
         }
         make(Tok::Word(word))
+    }
+
+    /// A `{EXPR}` inside a word, kept as written (the parser evaluates it):
+    /// it closes on its own line, since an unclosed one would otherwise
+    /// swallow the rest of the script.
+    fn substitution(&mut self, word: &mut String) -> Result<(), ScriptError> {
+        let start = self.span();
+        loop {
+            match self.peek_char() {
+                None | Some('\n') => {
+                    return Err(ScriptError::at(start, "unterminated `{`: a substitution `{EXPR}` closes on its line"))
+                }
+                Some(c) => {
+                    word.push(c);
+                    self.bump();
+                    if c == '}' {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 
     /// A `"..."` string with `\"`, `\\`, `\n` and `\t` escapes. The opening

@@ -2,6 +2,7 @@
 //! a REPL session can be saved and replayed. See docs/CLI.md.
 
 pub mod ast;
+mod expand;
 pub mod help;
 pub mod lexer;
 pub mod parser;

@@ -1,12 +1,18 @@
 //! The parser of the command language: one command per line (or per `;`),
-//! `block { ... }` groups calls, `module ... { }` is taken raw.
+//! `block { ... }` groups calls, `module ... { }` is taken raw, and
+//! `for VAR in A..B { ... }` repeats its body: the body's tokens are kept
+//! as written and parsed again for each value, with every `{EXPR}` in them
+//! substituted as each token is read (see [`super::expand`]).
+
+use std::rc::Rc;
 
 use super::ast::*;
+use super::expand::{eval, substitute};
 use super::lexer::{Lexer, Tok, Token};
 use super::types::split_type_args;
 use super::words::{address_ref, check_name, describe, module_ref, parse_address, parse_int, split_item, word_literal};
 use super::ScriptError;
-use crate::limits::{MAX_LITERAL_NESTING, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
+use crate::limits::{MAX_LITERAL_NESTING, MAX_LOOP_EXPANSION, MAX_LOOP_NESTING, MAX_TRANSFERS, MAX_TRANSFER_ACCOUNTS};
 use crate::render::thousands;
 use resin_vm::gas::MAX_GAS_LIMIT;
 
@@ -19,18 +25,52 @@ pub struct Parser<'a> {
     /// Open `[` of the argument being parsed: limited, so the recursion of
     /// [`Parser::literal`] stays shallow whatever the input.
     nesting: usize,
+    /// The bodies of the `for` loops being expanded, innermost last: tokens
+    /// are read from the innermost one before the lexer.
+    frames: Vec<Frame>,
+    /// The loop variables in scope and their values, outermost first.
+    vars: Vec<(String, u64)>,
+    /// Loop iterations run, and commands and calls that loops produced,
+    /// each limited by [`MAX_LOOP_EXPANSION`].
+    iterations: u64,
+    produced: u64,
+}
+
+/// The body of a `for` being replayed: its tokens through the closing `}`.
+struct Frame {
+    tokens: Rc<[Token]>,
+    at: usize,
+}
+
+/// A parsed `for VAR in START..END {` and its body, not yet expanded.
+struct Loop {
+    var: String,
+    start: u64,
+    end: u64,
+    /// Where the range is written, for the expansion limit's error.
+    range_span: Span,
+    body: Rc<[Token]>,
 }
 
 /// Parses a whole script or REPL input.
 pub fn parse_script(text: &str) -> Result<Vec<Command>, ScriptError> {
-    let mut parser = Parser { lexer: Lexer::new(text), peeked: None, depth: 0, nesting: 0 };
+    let mut parser = Parser {
+        lexer: Lexer::new(text),
+        peeked: None,
+        depth: 0,
+        nesting: 0,
+        frames: Vec::new(),
+        vars: Vec::new(),
+        iterations: 0,
+        produced: 0,
+    };
     let mut commands = Vec::new();
     loop {
         let tok = parser.next()?;
         match tok.tok {
             Tok::Eof => return Ok(commands),
             Tok::Newline => continue,
-            _ => commands.push(parser.command(tok)?),
+            _ => parser.command(tok, &mut commands)?,
         }
     }
 }
@@ -38,16 +78,39 @@ pub fn parse_script(text: &str) -> Result<Vec<Command>, ScriptError> {
 const DEFAULT_TRANSFER_AMOUNT: u64 = 1;
 
 impl Parser<'_> {
+    /// The next token as written: from the loop body being replayed, or
+    /// from the lexer.
+    fn next_raw(&mut self) -> Result<Token, ScriptError> {
+        let Some(frame) = self.frames.last_mut() else { return self.lexer.next_token() };
+        let tok = frame.tokens.get(frame.at).cloned();
+        frame.at += 1;
+        tok.ok_or_else(|| ScriptError::at(Span::default(), "internal: read past the end of a loop body"))
+    }
+
+    /// The next token with its substitutions made.
+    fn fetch(&mut self) -> Result<Token, ScriptError> {
+        let mut tok = self.next_raw()?;
+        match &tok.tok {
+            Tok::Word(w) if w.contains('{') => tok.tok = Tok::Word(substitute(w, tok.span, 0, false, &self.vars)?),
+            Tok::ByteTemplate(text) => {
+                let bytes = substitute(text, tok.span, 2, true, &self.vars)?;
+                tok.tok = Tok::Bytes(bytes.into_bytes());
+            }
+            _ => {}
+        }
+        Ok(tok)
+    }
+
     fn next(&mut self) -> Result<Token, ScriptError> {
         match self.peeked.take() {
             Some(t) => Ok(t),
-            None => self.lexer.next_token(),
+            None => self.fetch(),
         }
     }
 
     fn peek(&mut self) -> Result<&Token, ScriptError> {
         if self.peeked.is_none() {
-            self.peeked = Some(self.lexer.next_token()?);
+            self.peeked = Some(self.fetch()?);
         }
         match &self.peeked {
             Some(t) => Ok(t),
@@ -113,12 +176,25 @@ impl Parser<'_> {
         }
     }
 
-    fn command(&mut self, first: Token) -> Result<Command, ScriptError> {
+    /// Parses the command that starts with `first` into `out`: one command,
+    /// or for a `for` all that it expands to.
+    fn command(&mut self, first: Token, out: &mut Vec<Command>) -> Result<(), ScriptError> {
         let span = first.span;
         let Tok::Word(word) = &first.tok else {
             return Err(ScriptError::at(span, format!("expected a command, found {}", describe(&first.tok))));
         };
         let kind = match word.as_str() {
+            "for" => {
+                let lp = self.for_header()?;
+                return self.expand(lp, out, |parser, tok, out| parser.command(tok, out));
+            }
+            "module" if !self.frames.is_empty() => {
+                // The body's tokens are script tokens; a module's text is not.
+                return Err(ScriptError::at(
+                    span,
+                    "an inline `module` cannot be inside a `for`: publish it before the loop",
+                ));
+            }
             "module" => {
                 let text = self.lexer.raw_module(&first)?;
                 CommandKind::Publish(PublishSource::Inline { text })
@@ -137,7 +213,10 @@ impl Parser<'_> {
             }
             "accounts" => CommandKind::Accounts,
             "call" => CommandKind::Call(self.call(span)?),
-            "block" => return self.block(span),
+            "block" => {
+                let block = self.block(span)?;
+                return self.produce(block, span, out);
+            }
             "transfers" => CommandKind::Transfers(self.transfers()?),
             "show" => CommandKind::Show(self.show_target()?),
             "access" => CommandKind::Access(self.function_ref()?),
@@ -175,7 +254,137 @@ impl Parser<'_> {
             }
         };
         self.end_command(word)?;
-        Ok(Command { kind, span })
+        self.produce(Command { kind, span }, span, out)
+    }
+
+    /// Adds a command or call to `out`, counting it against the expansion
+    /// limit when a loop produced it.
+    fn produce<T>(&mut self, item: T, span: Span, out: &mut Vec<T>) -> Result<(), ScriptError> {
+        if !self.frames.is_empty() {
+            self.produced += 1;
+            if self.produced > MAX_LOOP_EXPANSION {
+                return Err(ScriptError::at(
+                    span,
+                    format!("the `for` loops produce more than {} commands and calls", thousands(MAX_LOOP_EXPANSION)),
+                ));
+            }
+        }
+        out.push(item);
+        Ok(())
+    }
+
+    /// `for VAR in START..END {` and the body through its `}`, as written.
+    /// START and END may be substitutions of outer loops' variables.
+    fn for_header(&mut self) -> Result<Loop, ScriptError> {
+        let (var, var_span) = self.word("a loop variable")?;
+        if self.vars.len() >= MAX_LOOP_NESTING {
+            return Err(ScriptError::at(var_span, format!("loops nested more than {MAX_LOOP_NESTING} deep")));
+        }
+        let is_ident = var.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_ident {
+            return Err(ScriptError::at(
+                var_span,
+                format!("`{var}` is not a loop variable name (letters, digits, `_`)"),
+            ));
+        }
+        if self.vars.iter().any(|(v, _)| *v == var) {
+            return Err(ScriptError::at(
+                var_span,
+                format!("`{var}` is already a loop variable here: choose another name"),
+            ));
+        }
+        self.keyword("in")?;
+        let (range, range_span) = self.word("a range START..END")?;
+        let bound = |text: &str| -> Result<u64, ScriptError> {
+            // A bound is a number, or a substitution already made by `fetch`.
+            eval(text, &[]).map_err(|_| {
+                ScriptError::at(range_span, format!("expected a range START..END of u64 numbers, found `{range}`"))
+            })
+        };
+        let Some((start, end)) = range.split_once("..") else {
+            return Err(ScriptError::at(range_span, format!("expected a range START..END, found `{range}`")));
+        };
+        let (start, end) = (bound(start)?, bound(end)?);
+        if start > end {
+            return Err(ScriptError::at(range_span, format!("the range {start}..{end} runs backwards")));
+        }
+        let open = self.next()?;
+        match open.tok {
+            Tok::LBrace => {}
+            Tok::Eof => return Err(ScriptError::incomplete(open.span, "expected `{` after the range")),
+            other => {
+                return Err(ScriptError::at(
+                    open.span,
+                    format!("expected `{{` after the range, found {}", describe(&other)),
+                ))
+            }
+        }
+        if self.peeked.is_some() {
+            return Err(ScriptError::at(open.span, "internal: a token was read ahead of a loop body"));
+        }
+        // The body through its matching `}`; the braces of blocks and loops
+        // inside it pair up (a substitution's braces are inside its word).
+        let mut body = Vec::new();
+        let mut depth = 1usize;
+        loop {
+            let tok = self.next_raw()?;
+            match tok.tok {
+                Tok::LBrace => depth += 1,
+                Tok::RBrace => depth -= 1,
+                Tok::Eof => return Err(ScriptError::incomplete(open.span, "unclosed `for`: missing `}`")),
+                _ => {}
+            }
+            body.push(tok);
+            if depth == 0 {
+                break;
+            }
+        }
+        Ok(Loop { var, start, end, range_span, body: body.into() })
+    }
+
+    /// Parses the body of `lp` once for each value of its variable, each
+    /// command (or call, in a block) with `item` into `out`.
+    fn expand<T>(
+        &mut self,
+        lp: Loop,
+        out: &mut Vec<T>,
+        mut item: impl FnMut(&mut Self, Token, &mut Vec<T>) -> Result<(), ScriptError>,
+    ) -> Result<(), ScriptError> {
+        let runs = lp.end - lp.start;
+        if runs > MAX_LOOP_EXPANSION - self.iterations {
+            return Err(ScriptError::at(
+                lp.range_span,
+                format!("the `for` loops run more than {} iterations", thousands(MAX_LOOP_EXPANSION)),
+            ));
+        }
+        self.iterations += runs;
+        for value in lp.start..lp.end {
+            self.vars.push((lp.var.clone(), value));
+            self.frames.push(Frame { tokens: lp.body.clone(), at: 0 });
+            let result = self.body(out, &mut item);
+            self.frames.pop();
+            self.vars.pop();
+            result?;
+        }
+        Ok(())
+    }
+
+    /// The commands of one pass over the innermost loop body, through its `}`.
+    fn body<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        item: &mut impl FnMut(&mut Self, Token, &mut Vec<T>) -> Result<(), ScriptError>,
+    ) -> Result<(), ScriptError> {
+        loop {
+            let tok = self.next()?;
+            match tok.tok {
+                Tok::Newline => continue,
+                // Braces inside the body pair up, so this is its own `}`.
+                Tok::RBrace => return Ok(()),
+                _ => item(self, tok, out)?,
+            }
+        }
     }
 
     fn publish(&mut self) -> Result<CommandKind, ScriptError> {
@@ -404,21 +613,31 @@ impl Parser<'_> {
                 Tok::Newline => continue,
                 Tok::RBrace => break,
                 Tok::Eof => return Err(ScriptError::incomplete(open.span, "unclosed block: missing `}`")),
-                Tok::Word(w) if w == "call" => {
-                    calls.push(self.call(tok.span)?);
-                    self.end_command("call")?;
-                }
-                other => {
-                    return Err(ScriptError::at(
-                        tok.span,
-                        format!("a block holds only `call`s, found {}", describe(other)),
-                    ));
-                }
+                _ => self.block_item(tok, &mut calls)?,
             }
         }
         self.depth -= 1;
         self.end_command("block")?;
         Ok(Command { kind: CommandKind::Block(calls), span })
+    }
+
+    /// A `call` in a block, or a `for` whose body holds calls (and loops).
+    fn block_item(&mut self, tok: Token, calls: &mut Vec<CallSpec>) -> Result<(), ScriptError> {
+        match &tok.tok {
+            Tok::Word(w) if w == "call" => {
+                let call = self.call(tok.span)?;
+                self.end_command("call")?;
+                self.produce(call, tok.span, calls)
+            }
+            Tok::Word(w) if w == "for" => {
+                let lp = self.for_header()?;
+                self.expand(lp, calls, |parser, tok, calls| parser.block_item(tok, calls))
+            }
+            other => Err(ScriptError::at(
+                tok.span,
+                format!("a block holds only `call`s and `for` loops of them, found {}", describe(other)),
+            )),
+        }
     }
 
     fn transfers(&mut self) -> Result<TransfersSpec, ScriptError> {

@@ -193,6 +193,13 @@ mod properties {
         "==",
         "abort",
         "99999999999999999999999999999999999999999",
+        "for",
+        "i",
+        "in",
+        "0..3",
+        "user{i}",
+        "{i * 2}",
+        "b\"s-{i}\"",
     ];
 
     proptest! {
@@ -314,4 +321,179 @@ fn integers_of_every_width_parse_with_their_suffixes() {
     // One more than u256's maximum, or not a number at all.
     assert_eq!(parse_int(&format!("{max}0")), None);
     assert_eq!(parse_int("12abc"), None);
+}
+
+fn int(v: u64) -> Literal {
+    Literal::Int { value: resin_vm::U256::from(v), suffix: None }
+}
+
+#[test]
+fn for_loops_expand_into_commands_at_top_level() {
+    let cmds = parse_script("for i in 0..3 {\n  account user{i}\n}\nundo").unwrap();
+    let names: Vec<CommandKind> = cmds.iter().map(|c| c.kind.clone()).collect();
+    assert_eq!(
+        names,
+        vec![
+            CommandKind::Account { name: "user0".into(), address: None },
+            CommandKind::Account { name: "user1".into(), address: None },
+            CommandKind::Account { name: "user2".into(), address: None },
+            CommandKind::Undo,
+        ]
+    );
+    // Every expanded command keeps the location of its text in the body.
+    assert!(cmds[..3].iter().all(|c| c.span == Span { line: 2, col: 3 }));
+    // On one line, and an empty range expands to nothing.
+    assert_eq!(parse_script("for i in 2..4 { account a{i}; undo }").unwrap().len(), 4);
+    assert!(parse_script("for i in 5..5 { account a{i} }").unwrap().is_empty());
+}
+
+#[test]
+fn for_loops_in_a_block_make_one_block() {
+    let cmds = parse_script(
+        "block {\n  call z m::f\n  for i in 0..4 {\n    call u{i} m::f u{(i + 1) % 4} {i * 10 + 1}\n  }\n}",
+    )
+    .unwrap();
+    assert_eq!(cmds.len(), 1);
+    let CommandKind::Block(calls) = &cmds[0].kind else { panic!() };
+    assert_eq!(calls.len(), 5);
+    assert_eq!(calls[4].sender.node, AddressRef::Name("u3".into()));
+    assert_eq!(calls[4].args[0].node, Literal::Address(AddressRef::Name("u0".into())));
+    assert_eq!(calls[4].args[1].node, int(31));
+    assert_eq!(calls[4].span, Span { line: 4, col: 5 });
+    // A loop of blocks: one block per value.
+    let cmds = parse_script("for b in 0..3 { block { call a m::f {b} } }").unwrap();
+    assert_eq!(cmds.len(), 3);
+    let CommandKind::Block(calls) = &cmds[2].kind else { panic!() };
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].args[0].node, int(2));
+}
+
+#[test]
+fn nested_loops_see_every_variable_in_scope() {
+    let src = "block {\n for i in 0..3 {\n  for j in 0..{i} {\n   call a{i}_{j} m::f {i * 100 + j} b\"k-{i}-{j}\"\n  }\n }\n}";
+    let cmds = parse_script(src).unwrap();
+    let CommandKind::Block(calls) = &cmds[0].kind else { panic!() };
+    // i = 1: j in 0..1; i = 2: j in 0..2.
+    let senders: Vec<AddressRef> = calls.iter().map(|c| c.sender.node.clone()).collect();
+    let name = |s: &str| AddressRef::Name(s.into());
+    assert_eq!(senders, vec![name("a1_0"), name("a2_0"), name("a2_1")]);
+    assert_eq!(calls[2].args[0].node, int(201));
+    assert_eq!(calls[2].args[1].node, Literal::Bytes(b"k-2-1".to_vec()));
+    // Nested at top level too, with an expectation per pair.
+    let cmds = parse_script("for i in 0..2 {\n for j in 0..2 {\n  expect field u{i} m::R.v == {i + j}\n }\n}").unwrap();
+    assert_eq!(cmds.len(), 4);
+}
+
+#[test]
+fn substitutions_in_byte_strings_and_escaped_braces() {
+    let CommandKind::Call(call) = one("call a m::f b\"{{plain}\"") else { panic!() };
+    assert_eq!(call.args[0].node, Literal::Bytes(b"{plain}".to_vec()));
+    let cmds = parse_script("for i in 7..8 { call a m::f b\"seed-{i}\" x\"7b7d\" }").unwrap();
+    let CommandKind::Call(call) = &cmds[0].kind else { panic!() };
+    assert_eq!(call.args[0].node, Literal::Bytes(b"seed-7".to_vec()));
+    // Hex strings are bytes, never templates.
+    assert_eq!(call.args[1].node, Literal::Bytes(b"{}".to_vec()));
+}
+
+#[test]
+fn loop_and_substitution_errors_have_locations() {
+    // A variable no loop binds.
+    assert_eq!(
+        err("account user{i}"),
+        (
+            1,
+            13,
+            "in `{i}`: unknown variable `i` (no loop variable is bound here: `{EXPR}` belongs in the body of a `for`)"
+                .into()
+        )
+    );
+    assert_eq!(err("for i in 0..2 {\n account u{j}\n}"), (2, 11, "in `{j}`: unknown variable `j` (with i = 0)".into()));
+    // Checked arithmetic: overflow, a negative result, division by zero.
+    assert_eq!(
+        err("for i in 0..2 { call a m::f {(i + 1) * 18446744073709551615} }").2,
+        "in `{(i + 1) * 18446744073709551615}`: 2 * 18446744073709551615 overflows u64 (with i = 1)"
+    );
+    assert_eq!(
+        err("for i in 0..2 { call a m::f {18446744073709551615 + 1} }").2,
+        "in `{18446744073709551615 + 1}`: 18446744073709551615 + 1 overflows u64 (with i = 0)"
+    );
+    assert_eq!(err("for i in 0..2 { call a m::f {i - 1} }").2, "in `{i - 1}`: 0 - 1 is negative (with i = 0)");
+    assert_eq!(
+        err("for i in 0..2 {\ncall a m::f {10 % i}\n}"),
+        (2, 13, "in `{10 % i}`: 10 % 0 divides by zero (with i = 0)".into())
+    );
+    assert_eq!(
+        err("for i in 0..2 { call a m::f {1 / (i - i)} }").2,
+        "in `{1 / (i - i)}`: 1 / 0 divides by zero (with i = 0)"
+    );
+    assert!(err("for i in 0..2 { call a m::f {99999999999999999999} }").2.contains("is not a u64 number"));
+    // Malformed expressions.
+    assert!(err("for i in 0..1 { call a m::f {(i + 1} }").2.contains("expected `)`"));
+    assert!(err("for i in 0..1 { call a m::f {i +} }").2.contains("expected a number, a loop variable or `(`"));
+    assert!(err("for i in 0..1 { call a m::f {i i} }").2.contains("unexpected `i`"));
+    assert!(err("for i in 0..1 { call a m::f {i ^ 2} }").2.contains("unexpected `^`"));
+    let deep = format!("for i in 0..1 {{ call a m::f {{{}i{}}} }}", "(".repeat(100), ")".repeat(100));
+    assert!(err(&deep).2.contains("parentheses nested more than 32 deep"));
+    // An unterminated substitution, in a word or a byte string.
+    assert_eq!(
+        err("for i in 0..2 {\n account u{i\n}"),
+        (2, 11, "unterminated `{`: a substitution `{EXPR}` closes on its line".into())
+    );
+    assert_eq!(
+        err("for i in 0..1 { call a m::f b\"x{i\" }").2,
+        "unterminated `{`: a substitution `{EXPR}` closes on its line"
+    );
+    // The loop's header.
+    assert_eq!(err("for 1i in 0..2 { undo }").2, "`1i` is not a loop variable name (letters, digits, `_`)");
+    assert_eq!(err("for i of 0..2 { undo }").2, "expected `in`, found `of`");
+    assert_eq!(err("for i in 0-2 { undo }"), (1, 10, "expected a range START..END, found `0-2`".into()));
+    assert_eq!(err("for i in 0..x { undo }").2, "expected a range START..END of u64 numbers, found `0..x`");
+    assert_eq!(err("for i in 5..2 { undo }").2, "the range 5..2 runs backwards");
+    assert_eq!(err("for i in 0..2 undo").2, "expected `{` after the range, found `undo`");
+    assert_eq!(
+        err("for i in 0..2 { for i in 0..2 { undo } }").2,
+        "`i` is already a loop variable here: choose another name"
+    );
+    // What a body may hold.
+    assert_eq!(
+        err("block {\n for i in 0..2 {\n  undo\n }\n}"),
+        (3, 3, "a block holds only `call`s and `for` loops of them, found `undo`".into())
+    );
+    assert!(err("for i in 0..2 {\nmodule 0x1::m {\n}\n}").2.starts_with("an inline `module` cannot be inside a `for`"));
+    assert_eq!(err("for i in 0..2 { call a m::f } }").2, "expected a command, found `}`");
+    // A brace that opens a block is followed by a space or a line break.
+    let (line, col, message) = err("block {call a m::f}");
+    assert_eq!((line, col), (1, 7));
+    assert!(
+        message.ends_with("a `{` that opens a block or a loop body is followed by a space or a line break"),
+        "{message}"
+    );
+}
+
+#[test]
+fn loops_are_limited_in_iterations_and_output() {
+    assert_eq!(err("for i in 0..1000001 { }"), (1, 10, "the `for` loops run more than 1,000,000 iterations".into()));
+    // Iterations count across loops, nested or not.
+    assert!(err("for i in 0..1000 {\n for j in 0..1001 { }\n}").2.contains("more than 1,000,000 iterations"));
+    assert!(err("for i in 0..18446744073709551615 { }").2.contains("more than 1,000,000 iterations"));
+    // Nesting is limited, so the parser's recursion stays shallow.
+    let nested = |depth: usize| {
+        let open: String = (0..depth).map(|d| format!("for v{d} in 0..1 {{\n")).collect();
+        format!("{open}undo\n{}", "}\n".repeat(depth))
+    };
+    assert_eq!(parse_script(&nested(32)).unwrap().len(), 1);
+    assert_eq!(err(&nested(33)), (33, 5, "loops nested more than 32 deep".into()));
+    assert!(err(&nested(10_000)).2.contains("loops nested more than 32 deep"));
+    // Output counts too: 1,000 iterations of 1,001 commands each.
+    let body = "undo;".repeat(1001);
+    let e = err(&format!("for i in 0..1000 {{ {body} }}"));
+    assert_eq!(e.2, "the `for` loops produce more than 1,000,000 commands and calls");
+}
+
+#[test]
+fn unclosed_loops_are_incomplete_for_the_repl() {
+    for src in ["for i in 0..3 {\n account u{i}\n", "for i in 0..3", "block {\n for i in 0..3 {\n call a m::f\n }\n"] {
+        let e = parse_script(src).unwrap_err();
+        assert!(e.incomplete, "{src}: {e:?}");
+    }
 }

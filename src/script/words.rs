@@ -11,7 +11,7 @@ pub(super) fn describe(tok: &Tok) -> String {
     match tok {
         Tok::Word(w) => format!("`{w}`"),
         Tok::Str(_) => "a string".into(),
-        Tok::Bytes(_) => "a byte string".into(),
+        Tok::Bytes(_) | Tok::ByteTemplate(_) => "a byte string".into(),
         Tok::LBracket => "`[`".into(),
         Tok::RBracket => "`]`".into(),
         Tok::LBrace => "`{`".into(),

@@ -123,3 +123,41 @@ help time
     assert!(stdout.contains("next block: time 1700000005, height 41\n"), "{stdout}");
     assert!(stdout.contains("time | time SECONDS | time +SECONDS"), "{stdout}");
 }
+
+/// A `for` typed over several lines is read to its closing `}` and run as
+/// one input; an error in its body runs none of it.
+#[test]
+fn the_repl_reads_a_loop_over_lines_and_expands_it() {
+    let input = "\
+publish stdlib coin
+for i in 0..3 {
+  account u{i}
+  call u{i} coin::register
+}
+block {
+  for i in 0..3 {
+    call u{i} coin::mint {(i + 1) * 100}
+  }
+}
+for i in 0..3 {
+  account v{i}
+  account w{10 / (1 - i)}
+}
+accounts
+help for
+";
+    let out = run_with(resin().arg("repl"), Some(input));
+    out.expect_code(0);
+    let stdout = without_timings(&out.stdout);
+    assert!(stdout.contains("[3] u2: 0x1::coin::register() -> success"), "{stdout}");
+    assert!(stdout.contains("block of 3 txs"), "{stdout}");
+    assert!(stdout.contains("[6] u2: 0x1::coin::mint(300) -> success"), "{stdout}");
+    // The loop's input starts at line 11; `1 - i` is 0 when i = 1.
+    assert!(
+        out.stderr.contains("error: <repl>:13:12: in `{10 / (1 - i)}`: 10 / 0 divides by zero (with i = 1)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!stdout.contains("v0"), "nothing of the failed loop ran: {stdout}");
+    assert!(stdout.contains("for VAR in START..END { ... }"), "{stdout}");
+}

@@ -52,6 +52,34 @@ fn a_script_parse_error_is_located_and_nothing_runs() {
     assert!(out.stderr.contains("worse.rsx:2:3: unknown command `launch`"), "{}", out.stderr);
 }
 
+/// A `for` loop's errors, found while it is expanded, stop the script before
+/// anything runs and name the line and column in the loop's body.
+#[test]
+fn loop_errors_are_located_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "for i in 0..3 {\n  account u{10 / (2 - i)}\n}\n",
+            "loop.rsx:3:12: in `{10 / (2 - i)}`: 10 / 0 divides by zero (with i = 2)",
+        ),
+        ("for i in 0..3 {\n  account u{j}\n}\n", "loop.rsx:3:12: in `{j}`: unknown variable `j` (with i = 0)"),
+        ("for i in 0..2 {\n  account u{i\n}\n", "loop.rsx:3:12: unterminated `{`"),
+        ("for i in 0..2000000 {\n}\n", "loop.rsx:2:10: the `for` loops run more than 1,000,000 iterations"),
+        (
+            "block {\n  for i in 0..2 {\n    call a{i} coin::f {i - 1}\n  }\n}\n",
+            "loop.rsx:4:23: in `{i - 1}`: 0 - 1 is negative (with i = 0)",
+        ),
+    ];
+    for (i, (body, wanted)) in cases.iter().enumerate() {
+        let script = write(dir.path(), "loop.rsx", &format!("account alice\n{body}"));
+        let out = resin_path_out(&["run"], &[&script]);
+        out.expect_code(1);
+        assert!(out.stdout.is_empty(), "case {i}: nothing runs before a loop's error: {}", out.stdout);
+        assert!(out.stderr.contains(wanted), "case {i}: wanted `{wanted}` in\n{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "case {i}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn failed_transactions_are_receipts_but_failed_expectations_exit_1() {
     let dir = tempfile::tempdir().unwrap();

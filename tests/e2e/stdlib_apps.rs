@@ -1,6 +1,7 @@
 //! The example scripts of the standard library's applications (`0x1::dao`,
-//! `amm`, `escrow`, `multisig`): each runs every `expect` it holds, and its
-//! blocks have the lane plans their access sets promise.
+//! `amm`, `escrow`, `multisig`, and all of them in `marketplace_day`): each
+//! runs every `expect` it holds, and its blocks have the lane plans their
+//! access sets promise.
 
 use crate::common::*;
 
@@ -103,4 +104,36 @@ fn resin_test_runs_the_dao_tests_against_the_stdlib_sources_in_test_mode() {
     out.expect_code(0);
     assert_has(&out.stdout, "PASS 0x2::dao_tests::a_majority_with_quorum_passes_and_executes_once");
     assert_has(&out.stdout, "18 passed, 0 failed\n");
+}
+
+#[test]
+fn the_marketplace_day_example_mixes_every_module_in_blocks_of_a_thousand() {
+    let out = run_example("marketplace_day");
+    // The loops made 300 accounts, and two blocks of over a thousand
+    // transactions of seven modules, spread over both lanes; every one
+    // succeeded (the script also `expect`s it).
+    assert_has(&out, "account user0 = @");
+    assert_has(&out, "account user299 = @0x4265aca3070e4fcb\n");
+    assert!(!out.contains("account user300 "), "{out}");
+    assert_has(&out, "block of 605 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
+    assert_has(&out, "block of 1170 txs: 2 lanes, ");
+    assert_has(&out, "  1170 succeeded, 0 failed, ");
+    assert_has(&out, "block of 1090 txs: 2 lanes, ");
+    assert_has(&out, "  1090 succeeded, 0 failed, ");
+    assert_eq!(out.matches("ABORTED").count(), 1, "one abort only, the late vote:\n{out}");
+    // Each pool's swaps moved its reserves: 30 buys of 1,000 dollars of
+    // euros, then 30 sales of 1,500 euros; 20 buys of bitcoin on each
+    // bitcoin pool.
+    assert_has(&out, "0x1::amm::reserves<0x2::usd::USD, 0x3::eur::EUR>(usd_eur) -> (1030000, 1941933)");
+    assert_has(&out, "0x1::amm::reserves<0x2::usd::USD, 0x4::btc::BTC>(usd_btc) -> (1060000, 960)");
+    assert_has(&out, "0x1::amm::reserves<0x3::eur::EUR, 0x4::btc::BTC>(eur_btc) -> (2120000, 960)");
+    assert_has(&out, "0x1::amm::reserves<0x2::usd::USD, 0x3::eur::EUR>(usd_eur) -> (1006757, 1986933)");
+    // 600 tokens minted, 20 burnt; the wallet paid 20 x 100 of its 50,000.
+    assert_has(&out, "0x1::nft::supply(sunsets) -> 580");
+    assert_has(&out, "0x1::multisig::balance<0x2::usd::USD>(team) -> 48000");
+    // 250 votes, closed after the deadline, and a late vote refused.
+    assert_has(&out, "ABORTED with E_ENDED (2)");
+    assert_has(&out, "passed: true, yes: 170, no: 80 }");
+    assert_has(&out, "0x1::dao::tally(budget) -> (170, 80)");
+    assert_has(&out, "0x1::dao::status(budget) -> (true, true, true)");
 }
