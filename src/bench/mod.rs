@@ -25,6 +25,7 @@
 //! same work transaction for transaction.
 
 mod ceiling;
+mod heap;
 mod machine;
 mod measure;
 mod report;
@@ -285,8 +286,9 @@ fn run_workload(
     threads: usize,
     progress: &mut Progress,
 ) -> CliResult<Collected> {
-    let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded) };
-    let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded) };
+    let reserve = heap::reserve_for(args.txs as usize);
+    let mut par = Runner { executor: ParallelExecutor::new(threads).map_err(other)?, state: unshared(funded), reserve };
+    let mut seq = Runner { executor: InOrderExecutor::new().map_err(other)?, state: unshared(funded), reserve };
     let before = core_round_trip();
     let ceiling_before = parallel_ceiling(threads);
     let mut c = Collected {
