@@ -18,6 +18,8 @@
 //! handle table at hand, and the tag's canonical text is what the type id
 //! hashes, so the same type has the same id whichever module names it.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use rustc_hash::FxHashMap;
@@ -190,17 +192,46 @@ pub(crate) fn struct_tag(
 }
 
 /// A function's instances by type arguments, shared by every code cache
-/// that holds the function. Read-locked for a hit (every transaction of a
-/// generic entry function, on every lane at once), written once per
-/// instance.
-#[derive(Default)]
-pub(crate) struct InstanceCache(RwLock<FxHashMap<Vec<TypeTag>, Arc<Instance>>>);
+/// that holds the function, with a copy per thread in front.
+///
+/// Every transaction of a generic entry function looks its instance up
+/// twice (instantiating its keys, then executing), on every lane at once.
+/// Through the shared map alone each lookup took the map's read lock and
+/// cloned the instance's `Arc`, then dropped it: four atomic writes to two
+/// cache lines that every core writes, which moved between the cores for
+/// every transaction (in a block of generic transfers the lookup was a
+/// seventh of a lane's time). So each thread keeps its own instances,
+/// made from the same function and type arguments (an instance is a pure
+/// function of them; its cells are caches), and answers from them with no
+/// write to memory any other thread touches. The shared map only makes
+/// each instance for a thread whose local map is gone (being torn down).
+#[derive(Debug)]
+pub(crate) struct InstanceCache {
+    /// Tells this cache's entries apart in the per-thread maps (an address
+    /// could be reused by a cache made after this one is dropped).
+    id: u64,
+    shared: RwLock<FxHashMap<Vec<TypeTag>, Arc<Instance>>>,
+}
 
-impl std::fmt::Debug for InstanceCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("InstanceCache")
+impl Default for InstanceCache {
+    fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        InstanceCache { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), shared: RwLock::default() }
     }
 }
+
+/// This thread's instances: by cache, then by type arguments (nested, so
+/// that a lookup borrows the arguments instead of building a key).
+type LocalInstances = FxHashMap<u64, FxHashMap<Vec<TypeTag>, Arc<Instance>>>;
+
+thread_local! {
+    static LOCAL: RefCell<LocalInstances> = RefCell::new(FxHashMap::default());
+}
+
+/// Caches a thread keeps instances of before it starts over: caches of
+/// code that was replaced (upgrades, other sessions) would otherwise stay
+/// for ever.
+const LOCAL_LIMIT: usize = 1024;
 
 impl InstanceCache {
     /// The instance of `function` (of `module`) for `type_args`, made and
@@ -211,15 +242,37 @@ impl InstanceCache {
         function: &LoadedFunction,
         type_args: &[TypeTag],
     ) -> Option<Arc<Instance>> {
+        let local = LOCAL.try_with(|local| {
+            let found = local.borrow().get(&self.id).and_then(|mine| mine.get(type_args)).cloned();
+            if found.is_some() {
+                return found;
+            }
+            // This thread's own instance, whose reference count only it writes.
+            let own = Arc::new(Instance::new(module, function, type_args.to_vec())?);
+            let mut local = local.borrow_mut();
+            if local.len() >= LOCAL_LIMIT && !local.contains_key(&self.id) {
+                local.clear();
+            }
+            local.entry(self.id).or_default().insert(type_args.to_vec(), Arc::clone(&own));
+            Some(own)
+        });
+        match local {
+            Ok(found) => found,
+            // The thread is being torn down and has no local map any more.
+            Err(_) => self.shared_get(module, function, type_args),
+        }
+    }
+
+    /// The shared map's instance, made on first request by any thread.
+    fn shared_get(&self, module: &LoadedModule, function: &LoadedFunction, type_args: &[TypeTag]) -> Option<Arc<Instance>> {
         // A poisoned lock only means another thread panicked while holding
         // it; the map is still whole (inserts are single calls).
-        if let Some(found) = self.0.read().unwrap_or_else(PoisonError::into_inner).get(type_args) {
+        if let Some(found) = self.shared.read().unwrap_or_else(PoisonError::into_inner).get(type_args) {
             return Some(Arc::clone(found));
         }
         let made = Instance::new(module, function, type_args.to_vec())?;
-        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have made it meanwhile: keep the first, so
-        // every caller shares one instance and its cells.
+        let mut map = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have made it meanwhile: keep the first.
         Some(Arc::clone(map.entry(type_args.to_vec()).or_insert_with(|| Arc::new(made))))
     }
 }
