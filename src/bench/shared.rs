@@ -97,8 +97,7 @@ pub fn setup(accounts: u64, blocks: u64, approvals: bool, threads: usize) -> Cli
     let mut code = CodeCache::new();
     let (token, dao, nft) = publish_examples(&mut code)?;
     let addresses: Vec<AccountAddress> = (0..accounts).map(|i| AccountAddress::from_u64(0x1_0000 + i)).collect();
-    let proposals: Vec<AccountAddress> =
-        (0..blocks).map(|b| AccountAddress::from_u64(PROPOSALS + b)).collect();
+    let proposals: Vec<AccountAddress> = (0..blocks).map(|b| AccountAddress::from_u64(PROPOSALS + b)).collect();
     let collection = AccountAddress::from_u64(COLLECTION);
     // The token's supply counter lives at its issuer, the module's address.
     let issuer = token.address;

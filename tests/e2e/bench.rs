@@ -46,7 +46,8 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         assert_eq!((line["blocks"].as_u64(), line["warmup"].as_u64()), (Some(3), Some(1)), "{line}");
         assert_eq!(line["threads"], 2);
         // Two threads: the machine's own ceiling is measured around the workload.
-        for key in ["ceiling_compute_before", "ceiling_memory_before", "ceiling_compute_after", "ceiling_memory_after"] {
+        for key in ["ceiling_compute_before", "ceiling_memory_before", "ceiling_compute_after", "ceiling_memory_after"]
+        {
             assert!(line[key].as_f64().is_some_and(|r| r > 0.0), "{key}: {line}");
         }
         assert_eq!(line["roots_equal"], true);

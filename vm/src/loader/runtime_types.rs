@@ -264,7 +264,12 @@ impl InstanceCache {
     }
 
     /// The shared map's instance, made on first request by any thread.
-    fn shared_get(&self, module: &LoadedModule, function: &LoadedFunction, type_args: &[TypeTag]) -> Option<Arc<Instance>> {
+    fn shared_get(
+        &self,
+        module: &LoadedModule,
+        function: &LoadedFunction,
+        type_args: &[TypeTag],
+    ) -> Option<Arc<Instance>> {
         // A poisoned lock only means another thread panicked while holding
         // it; the map is still whole (inserts are single calls).
         if let Some(found) = self.shared.read().unwrap_or_else(PoisonError::into_inner).get(type_args) {

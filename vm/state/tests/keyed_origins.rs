@@ -1,8 +1,8 @@
 //! The registry of keyed entries' origins is filled only once a program
 //! asks for it (its own process: the switch is process-wide).
 
-use resin_state::keys::{keyed_address, keyed_origin, record_keyed_origins};
 use resin_format::file_format::AccountAddress;
+use resin_state::keys::{keyed_address, keyed_origin, record_keyed_origins};
 use resin_state::Value;
 
 #[test]
