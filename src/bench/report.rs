@@ -106,6 +106,9 @@ pub struct BenchResult {
     /// workload: what the executor's threads get done over one thread on
     /// work that shares nothing, in registers (`compute`) and through cache
     /// misses (`memory`); `None` on one thread. The speedup's ceiling.
+    /// The threads the ceiling was measured with (the executor's, at most
+    /// one per core).
+    pub ceiling_threads: Option<usize>,
     pub ceiling_compute_before: Option<f64>,
     pub ceiling_compute_after: Option<f64>,
     pub ceiling_memory_before: Option<f64>,
@@ -223,6 +226,7 @@ impl BenchResult {
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
             core_round_trip_ns_after: c.round_trip_ns[1],
+            ceiling_threads: c.ceiling[0].map(|x| x.threads),
             ceiling_compute_before: c.ceiling[0].map(|x| x.compute),
             ceiling_compute_after: c.ceiling[1].map(|x| x.compute),
             ceiling_memory_before: c.ceiling[0].map(|x| x.memory),
@@ -319,14 +323,14 @@ impl BenchResult {
                 _ => String::new(),
             },
             match (
+                self.ceiling_threads,
                 self.ceiling_compute_before,
                 self.ceiling_memory_before,
                 self.ceiling_compute_after,
                 self.ceiling_memory_after,
             ) {
-                (Some(cb), Some(mb), Some(ca), Some(ma)) => format!(
-                    "  the machine's own ceiling, {} threads over 1 on work that shares nothing: compute {cb:.2}x, memory {mb:.2}x before; {ca:.2}x, {ma:.2}x after\n",
-                    self.threads
+                (Some(threads), Some(cb), Some(mb), Some(ca), Some(ma)) => format!(
+                    "  the machine's own ceiling, {threads} threads over 1 on work that shares nothing: compute {cb:.2}x, memory {mb:.2}x before; {ca:.2}x, {ma:.2}x after\n"
                 ),
                 _ => String::new(),
             },

@@ -45,10 +45,17 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         // counts the three timed blocks only).
         assert_eq!((line["blocks"].as_u64(), line["warmup"].as_u64()), (Some(3), Some(1)), "{line}");
         assert_eq!(line["threads"], 2);
-        // Two threads: the machine's own ceiling is measured around the workload.
-        for key in ["ceiling_compute_before", "ceiling_memory_before", "ceiling_compute_after", "ceiling_memory_after"]
-        {
-            assert!(line[key].as_f64().is_some_and(|r| r > 0.0), "{key}: {line}");
+        // Two threads on two cores or more: the machine's own ceiling is
+        // measured around the workload, on both threads.
+        if line["cores"].as_u64().is_some_and(|cores| cores >= 2) {
+            assert_eq!(line["ceiling_threads"], 2, "{line}");
+            for key in
+                ["ceiling_compute_before", "ceiling_memory_before", "ceiling_compute_after", "ceiling_memory_after"]
+            {
+                assert!(line[key].as_f64().is_some_and(|r| r > 0.0), "{key}: {line}");
+            }
+        } else {
+            assert!(line["ceiling_threads"].is_null(), "{line}");
         }
         assert_eq!(line["roots_equal"], true);
         assert_eq!(line["receipts_equal"], true);
