@@ -126,6 +126,11 @@ pub struct BenchResult {
     pub pools: Option<u32>,
 }
 
+/// A ceiling below this (two threads doing less than 1.3 times the work of
+/// one, on work that shares nothing) is pointed out under the workload: the
+/// host gave the run little more than one core for a while.
+const LOW_CEILING: f64 = 1.3;
+
 /// Fills in the generic workloads' ratios to `baseline` (when both ran).
 pub fn compare_generic(results: &mut [BenchResult], baseline: &'static str) {
     let Some(base) = results.iter().find(|r| r.workload == baseline).map(|r| (r.p50_ms, r.seq_p50_ms)) else {
@@ -329,9 +334,19 @@ impl BenchResult {
                 self.ceiling_compute_after,
                 self.ceiling_memory_after,
             ) {
-                (Some(threads), Some(cb), Some(mb), Some(ca), Some(ma)) => format!(
-                    "  the machine's own ceiling, {threads} threads over 1 on work that shares nothing: compute {cb:.2}x, memory {mb:.2}x before; {ca:.2}x, {ma:.2}x after\n"
-                ),
+                (Some(threads), Some(cb), Some(mb), Some(ca), Some(ma)) => {
+                    let lowest = [cb, mb, ca, ma].into_iter().fold(f64::INFINITY, f64::min);
+                    let capped = if lowest < LOW_CEILING {
+                        format!(
+                            "  (the machine gave {threads} threads as little as {lowest:.2}x the work of one: this workload's speedup is capped by the machine, not only the engine)\n"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "  the machine's own ceiling, {threads} threads over 1 on work that shares nothing: compute {cb:.2}x, memory {mb:.2}x before; {ca:.2}x, {ma:.2}x after\n{capped}"
+                    )
+                }
                 _ => String::new(),
             },
             match (self.baseline, self.seq_generic_ratio, self.generic_ratio) {
@@ -387,6 +402,36 @@ mod tests {
         let mut alone = vec![result("p2p-generic", 1.0, 1.0)];
         compare_generic(&mut alone, "p2p");
         assert_eq!(alone[0].generic_ratio, None);
+    }
+
+    #[test]
+    fn a_low_ceiling_is_pointed_out_under_its_workload() {
+        let text = |ceiling: [f64; 4]| {
+            let [cb, mb, ca, ma] = ceiling;
+            let r = BenchResult {
+                ceiling_threads: Some(2),
+                ceiling_compute_before: Some(cb),
+                ceiling_memory_before: Some(mb),
+                ceiling_compute_after: Some(ca),
+                ceiling_memory_after: Some(ma),
+                ..result("transfers", 10.0, 15.0)
+            };
+            let mut out = Vec::new();
+            r.print_text(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let fine = text([1.9, 1.6, 1.95, 1.5]);
+        assert!(fine.contains("compute 1.90x, memory 1.60x before; 1.95x, 1.50x after"), "{fine}");
+        assert!(!fine.contains("capped by the machine"), "{fine}");
+        // One low measurement, after the workload, is enough to say so.
+        let low = text([1.9, 1.6, 1.05, 1.5]);
+        assert!(low.contains("as little as 1.05x the work of one"), "{low}");
+        assert!(low.contains("capped by the machine"), "{low}");
+        // On one thread nothing is measured, and nothing is said.
+        let none = result("transfers", 10.0, 15.0);
+        let mut out = Vec::new();
+        none.print_text(&mut out).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("ceiling"));
     }
 
     #[test]
