@@ -20,7 +20,7 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -191,32 +191,29 @@ pub(crate) fn struct_tag(
     }
 }
 
-/// A function's instances by type arguments, shared by every code cache
-/// that holds the function, with a copy per thread in front.
+/// A function's instances by type arguments, one set per thread.
 ///
 /// Every transaction of a generic entry function looks its instance up
 /// twice (instantiating its keys, then executing), on every lane at once.
-/// Through the shared map alone each lookup took the map's read lock and
-/// cloned the instance's `Arc`, then dropped it: four atomic writes to two
-/// cache lines that every core writes, which moved between the cores for
-/// every transaction (in a block of generic transfers the lookup was a
-/// seventh of a lane's time). So each thread keeps its own instances,
-/// made from the same function and type arguments (an instance is a pure
-/// function of them; its cells are caches), and answers from them with no
-/// write to memory any other thread touches. The shared map only makes
-/// each instance for a thread whose local map is gone (being torn down).
+/// Through one map shared by the threads each lookup took the map's read
+/// lock and cloned the instance's `Arc`, then dropped it: four atomic
+/// writes to two cache lines that every core writes, which moved between
+/// the cores for every transaction (in a block of generic transfers the
+/// lookup was a seventh of a lane's time). So each thread makes and keeps
+/// its own instances (an instance is a pure function of the function and
+/// its type arguments; its cells are caches), and answers from them with
+/// no write to memory any other thread touches.
 #[derive(Debug)]
 pub(crate) struct InstanceCache {
     /// Tells this cache's entries apart in the per-thread maps (an address
     /// could be reused by a cache made after this one is dropped).
     id: u64,
-    shared: RwLock<FxHashMap<Vec<TypeTag>, Arc<Instance>>>,
 }
 
 impl Default for InstanceCache {
     fn default() -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        InstanceCache { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), shared: RwLock::default() }
+        InstanceCache { id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
     }
 }
 
@@ -258,26 +255,9 @@ impl InstanceCache {
         });
         match local {
             Ok(found) => found,
-            // The thread is being torn down and has no local map any more.
-            Err(_) => self.shared_get(module, function, type_args),
+            // The thread is being torn down and has no local map any more:
+            // an instance of its own, kept by nobody.
+            Err(_) => Instance::new(module, function, type_args.to_vec()).map(Arc::new),
         }
-    }
-
-    /// The shared map's instance, made on first request by any thread.
-    fn shared_get(
-        &self,
-        module: &LoadedModule,
-        function: &LoadedFunction,
-        type_args: &[TypeTag],
-    ) -> Option<Arc<Instance>> {
-        // A poisoned lock only means another thread panicked while holding
-        // it; the map is still whole (inserts are single calls).
-        if let Some(found) = self.shared.read().unwrap_or_else(PoisonError::into_inner).get(type_args) {
-            return Some(Arc::clone(found));
-        }
-        let made = Instance::new(module, function, type_args.to_vec())?;
-        let mut map = self.shared.write().unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have made it meanwhile: keep the first.
-        Some(Arc::clone(map.entry(type_args.to_vec()).or_insert_with(|| Arc::new(made))))
     }
 }
