@@ -108,6 +108,20 @@ impl ExprTok {
     }
 }
 
+/// The letters, digits and `_` from the front of `chars`: a number (whose
+/// bad digits the caller reports whole) or a variable's name.
+fn take_word(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut word = String::new();
+    while let Some(&d) = chars.peek() {
+        if !(d.is_ascii_alphanumeric() || d == '_') {
+            break;
+        }
+        word.push(d);
+        chars.next();
+    }
+    word
+}
+
 fn tokenize(expr: &str) -> Result<Vec<ExprTok>, String> {
     let mut out = Vec::new();
     let mut chars = expr.chars().peekable();
@@ -115,27 +129,12 @@ fn tokenize(expr: &str) -> Result<Vec<ExprTok>, String> {
         if c.is_whitespace() {
             chars.next();
         } else if c.is_ascii_digit() {
-            let mut digits = String::new();
-            while let Some(&d) = chars.peek() {
-                if !(d.is_ascii_alphanumeric() || d == '_') {
-                    break;
-                }
-                digits.push(d);
-                chars.next();
-            }
+            let digits = take_word(&mut chars);
             let clean: String = digits.chars().filter(|&d| d != '_').collect();
             let n = clean.parse::<u64>().map_err(|_| format!("`{digits}` is not a u64 number"))?;
             out.push(ExprTok::Num(n));
         } else if c.is_ascii_alphabetic() || c == '_' {
-            let mut name = String::new();
-            while let Some(&d) = chars.peek() {
-                if !(d.is_ascii_alphanumeric() || d == '_') {
-                    break;
-                }
-                name.push(d);
-                chars.next();
-            }
-            out.push(ExprTok::Var(name));
+            out.push(ExprTok::Var(take_word(&mut chars)));
         } else {
             chars.next();
             out.push(match c {
