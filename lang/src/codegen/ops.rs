@@ -180,6 +180,8 @@ impl FunctionGen<'_, '_> {
             Builtin::BlockHeight => Instr::BlockHeight,
             Builtin::ObjectAddress => Instr::ObjectAddress,
             Builtin::ObjectSigner => Instr::ObjectSigner,
+            Builtin::TypeName => Instr::TypeName(self.tables.signature(arg_ty)?),
+            Builtin::TypeIsStruct => Instr::TypeIsStruct(self.tables.signature(arg_ty)?),
         };
         self.emit(instr);
         Ok(true)

@@ -287,6 +287,7 @@ fn builtin_hint(module: BuiltinModule) -> &'static str {
         BuiltinModule::Hash => "`hash` has `sha3_256` and `blake3`",
         BuiltinModule::Block => "`block` has `timestamp` and `height`",
         BuiltinModule::Object => "`object` has `address` and `signer`",
+        BuiltinModule::TypeInfo => "`type_info` has `type_name` and `is_struct`",
     }
 }
 

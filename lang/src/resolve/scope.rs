@@ -1,5 +1,6 @@
 //! What names mean inside one source module: its `use` aliases, the builtin
-//! modules (`signer`, `vector`, `hash`, `block`) and the builtin global functions.
+//! modules (`signer`, `vector`, `hash`, `block`, `object`, `type_info`) and
+//! the builtin global functions.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -10,8 +11,8 @@ use super::env::ModId;
 use crate::source::Span;
 
 /// The intrinsic modules: their functions compile to instructions, so they
-/// need no dependency module. `0x1::signer`, `0x1::vector`, `0x1::hash`
-/// and `0x1::block`.
+/// need no dependency module. `0x1::signer`, `0x1::vector`, `0x1::hash`,
+/// `0x1::block`, `0x1::object` and `0x1::type_info`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinModule {
     Signer,
@@ -19,15 +20,17 @@ pub enum BuiltinModule {
     Hash,
     Block,
     Object,
+    TypeInfo,
 }
 
 impl BuiltinModule {
-    pub const ALL: [BuiltinModule; 5] = [
+    pub const ALL: [BuiltinModule; 6] = [
         BuiltinModule::Signer,
         BuiltinModule::Vector,
         BuiltinModule::Hash,
         BuiltinModule::Block,
         BuiltinModule::Object,
+        BuiltinModule::TypeInfo,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl BuiltinModule {
             BuiltinModule::Hash => "hash",
             BuiltinModule::Block => "block",
             BuiltinModule::Object => "object",
+            BuiltinModule::TypeInfo => "type_info",
         }
     }
 
@@ -58,6 +62,7 @@ impl BuiltinModule {
             "hash" => Some(BuiltinModule::Hash),
             "block" => Some(BuiltinModule::Block),
             "object" => Some(BuiltinModule::Object),
+            "type_info" => Some(BuiltinModule::TypeInfo),
             _ => None,
         }
     }
@@ -109,6 +114,10 @@ pub enum Builtin {
     ObjectAddress,
     /// `object::signer(creator, seed)`: a signer for it.
     ObjectSigner,
+    /// `type_info::type_name<T>()`: `T`'s canonical name as bytes.
+    TypeName,
+    /// `type_info::is_struct<T>()`: whether `T` is a struct type.
+    TypeIsStruct,
 }
 
 impl Builtin {
@@ -156,6 +165,8 @@ impl Builtin {
             (BuiltinModule::Block, "height") => Builtin::BlockHeight,
             (BuiltinModule::Object, "address") => Builtin::ObjectAddress,
             (BuiltinModule::Object, "signer") => Builtin::ObjectSigner,
+            (BuiltinModule::TypeInfo, "type_name") => Builtin::TypeName,
+            (BuiltinModule::TypeInfo, "is_struct") => Builtin::TypeIsStruct,
             _ => return None,
         })
     }
@@ -192,6 +203,8 @@ impl Builtin {
             Builtin::BlockHeight => "block::height",
             Builtin::ObjectAddress => "object::address",
             Builtin::ObjectSigner => "object::signer",
+            Builtin::TypeName => "type_info::type_name",
+            Builtin::TypeIsStruct => "type_info::is_struct",
         }
     }
 

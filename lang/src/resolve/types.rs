@@ -134,7 +134,7 @@ fn misplaced_reference(ty: &Type, context: TypeContext, depth: usize) -> Option<
         ),
         TypeContext::TypeArg => Some(
             Diagnostic::new(Code::ReferenceInStruct, ty.span, "a reference is not a valid type argument")
-                .with_label_message("vectors hold values, not references"),
+                .with_label_message("type arguments are types of values, not references"),
         ),
     }
 }

@@ -146,6 +146,7 @@ impl FunChecker<'_> {
                     Builtin::CounterAdd | Builtin::CounterAddKeyed => {
                         "name the counter type: `counter_add<Supply>(addr, amount)`"
                     }
+                    Builtin::TypeName | Builtin::TypeIsStruct => "name one type: `type_info::type_name<T>()`",
                     _ => "remove the type arguments",
                 }),
             );
@@ -253,6 +254,12 @@ impl FunChecker<'_> {
                 (bytes.clone(), self.args_with(name, args, span, std::slice::from_ref(&Some(bytes.clone()))), bytes)
             }
             BlockTimestamp | BlockHeight => (Ty::U64, self.args_with(name, args, span, &[]), Ty::U64),
+            TypeName | TypeIsStruct => {
+                // `type_arg` has reported a missing type argument.
+                let ty = written.unwrap_or(Ty::Error);
+                let result = if builtin == TypeName { bytes.clone() } else { Ty::Bool };
+                (ty, self.args_with(name, args, span, &[]), result)
+            }
             ObjectAddress | ObjectSigner => {
                 let checked = self.args_with(name, args, span, &[Some(Ty::Address), Some(bytes.clone())]);
                 let result = if matches!(builtin, ObjectAddress) { Ty::Address } else { Ty::Signer };

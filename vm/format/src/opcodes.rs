@@ -369,6 +369,12 @@ opcodes! {
     0x65 VecContains(elem: SignatureIdx) => "vec_contains", "..., &vector<T>, &T -> ..., bool", gas 2;
     /// `(true, i)` for the first element equal to the referenced value, else `(false, 0)`.
     0x66 VecIndexOf(elem: SignatureIdx) => "vec_index_of", "..., &vector<T>, &T -> ..., bool, u64", gas 2;
+    // Types as values (Move's `type_info`), for checks a type parameter
+    // alone cannot express: that a witness is a struct only its own module
+    // can make, that two type arguments differ.
+    /// The type's canonical name as bytes (`0x1::coin::Coin<u64>`), with
+    /// the running instance's type arguments substituted; charged per byte.
+    0x67 TypeName(ty: SignatureIdx) => "type_name", "... -> ..., vector<u8>", gas 4;
     // Hashing, and the block the transaction runs in.
     /// SHA3-256 of the bytes.
     0x68 Sha3_256 => "sha3_256", "..., vector<u8> -> ..., vector<u8>", gas 8;
@@ -387,6 +393,9 @@ opcodes! {
     0x6C ObjectAddress => "object_address", "..., address, vector<u8> -> ..., address", gas 8;
     /// A signer for that address.
     0x6D ObjectSigner => "object_signer", "..., address, vector<u8> -> ..., signer", gas 8;
+    /// Whether the type (type arguments substituted) is a struct: a value of
+    /// one can only be made by the module that declares it.
+    0x6E TypeIsStruct(ty: SignatureIdx) => "type_is_struct", "... -> ..., bool", gas 2;
     // The integers Move has beside u8, u64 and u128. Arithmetic, comparison
     // and shifts are the same instructions for every integer width.
     0x70 LdU16(value: u16) => "ld_u16", "... -> ..., u16", gas 1;
@@ -449,7 +458,8 @@ impl Instr {
         }
     }
 
-    /// The element type a vector instruction names.
+    /// The type a vector instruction (its element type) or a type-info
+    /// instruction names.
     pub fn signature(&self) -> Option<SignatureIdx> {
         use Instr::*;
         match *self {
@@ -467,7 +477,9 @@ impl Instr {
             | VecReverse(s)
             | VecAppend(s)
             | VecContains(s)
-            | VecIndexOf(s) => Some(s),
+            | VecIndexOf(s)
+            | TypeName(s)
+            | TypeIsStruct(s) => Some(s),
             _ => None,
         }
     }

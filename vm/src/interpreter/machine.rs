@@ -6,7 +6,7 @@ use super::globals::type_of;
 use super::globals::WorkingSet;
 use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
-use super::{arithmetic, control, fused, invariant, locals, references, structs, vectors, Fault};
+use super::{arithmetic, control, fused, invariant, locals, references, structs, type_info, vectors, Fault};
 use crate::gas::{self, GasMeter};
 use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
 use crate::transaction::{BlockContext, Event, Location};
@@ -270,6 +270,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::BlockHeight => self.stack.load(Value::U64(self.block.height)),
                 Op::ObjectAddress => self.object(cur.module, false),
                 Op::ObjectSigner => self.object(cur.module, true),
+                Op::TypeName(sig) => type_info::type_name(&mut self.stack, &mut self.gas, &cur, sig),
+                Op::TypeIsStruct(sig) => type_info::is_struct(&mut self.stack, &cur, sig),
                 Op::Malformed => Err(super::invariant()),
                 Op::Pop => self.stack.pop().map(drop),
 

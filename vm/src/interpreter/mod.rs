@@ -30,6 +30,7 @@ mod ops;
 mod references;
 mod slot;
 mod structs;
+mod type_info;
 mod vectors;
 
 #[cfg(test)]

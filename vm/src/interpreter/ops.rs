@@ -252,6 +252,10 @@ pub(crate) enum Op {
     BlockHeight,
     ObjectAddress,
     ObjectSigner,
+    /// By signature index: the type, whose type parameters are the running
+    /// instance's.
+    TypeName(u16),
+    TypeIsStruct(u16),
     /// A generic struct instruction whose instantiation index is out of the
     /// module's table (only in unverified code): faults.
     Malformed,
@@ -515,6 +519,8 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::BlockHeight => Op::BlockHeight,
         Instr::ObjectAddress => Op::ObjectAddress,
         Instr::ObjectSigner => Op::ObjectSigner,
+        Instr::TypeName(s) => Op::TypeName(s.0),
+        Instr::TypeIsStruct(s) => Op::TypeIsStruct(s.0),
     }
 }
 

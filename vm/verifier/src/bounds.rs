@@ -324,7 +324,9 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
         | VecReverse(s)
         | VecAppend(s)
         | VecContains(s)
-        | VecIndexOf(s) => in_range("signature", s.index(), module.signatures.len())?,
+        | VecIndexOf(s)
+        | TypeName(s)
+        | TypeIsStruct(s) => in_range("signature", s.index(), module.signatures.len())?,
         CallGeneric(f) => in_range("function instantiation", f.index(), module.function_instantiations.len())?,
         PackGeneric(i)
         | UnpackGeneric(i)

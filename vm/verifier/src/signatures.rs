@@ -113,6 +113,15 @@ fn check_instr(module: &Module, params: &[Abilities], instr: &Instr) -> Result<(
         }
         return Ok(());
     }
+    if let Instr::TypeName(sig) | Instr::TypeIsStruct(sig) = instr {
+        // The type operand of these two is a type argument of sorts: the type
+        // of a value. (The pool's own check below would call a reference
+        // there one inside a vector, which is what vector instructions make
+        // of it.)
+        if let Some(ty) = module.signatures.get(sig.index()).filter(|t| t.is_reference()) {
+            return Err(VerifyErrorKind::ReferenceAsTypeArgument { ty: ty::display(module, ty).into() });
+        }
+    }
     generics::instr_types(module, instr).iter().try_for_each(|ty| check_type_constraints(module, params, ty))
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         VecIndexOf(_) => (2, 2),
         Sha3_256 | Blake3 => (1, 1),
         ObjectAddress | ObjectSigner => (2, 1),
-        BlockTimestamp | BlockHeight => (0, 1),
+        BlockTimestamp | BlockHeight | TypeName(_) | TypeIsStruct(_) => (0, 1),
         CallGeneric(f) => {
             let (_, handle, _) = generics::function_inst(module, *f)?;
             (handle.params.len(), handle.returns.len())

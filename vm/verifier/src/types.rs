@@ -507,6 +507,14 @@ impl Checker<'_, '_> {
                 push(bytes_ty.into());
             }
             (BlockTimestamp | BlockHeight, []) => push(Type::U64.into()),
+            (TypeName(s), []) => {
+                element(s)?;
+                push(Type::Vector(Box::new(Type::U8)).into());
+            }
+            (TypeIsStruct(s), []) => {
+                element(s)?;
+                push(Type::Bool.into());
+            }
             (ObjectAddress | ObjectSigner, [creator, seed]) => {
                 exact(&Type::Address, creator)?;
                 exact(&Type::Vector(Box::new(Type::U8)), seed)?;

@@ -270,7 +270,9 @@ impl Flow<'_> {
             | Builtin::BlockTimestamp
             | Builtin::BlockHeight
             | Builtin::ObjectAddress
-            | Builtin::ObjectSigner => {}
+            | Builtin::ObjectSigner
+            | Builtin::TypeName
+            | Builtin::TypeIsStruct => {}
         }
         self.pop_operands(base);
         match result {

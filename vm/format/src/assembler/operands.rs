@@ -160,7 +160,9 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::VecReverse(_)
         | Instr::VecAppend(_)
         | Instr::VecContains(_)
-        | Instr::VecIndexOf(_) => &[K::Signature],
+        | Instr::VecIndexOf(_)
+        | Instr::TypeName(_)
+        | Instr::TypeIsStruct(_) => &[K::Signature],
         Instr::Pop
         | Instr::Ret
         | Instr::LdTrue

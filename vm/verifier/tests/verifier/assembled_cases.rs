@@ -1,6 +1,7 @@
 //! Verifier cases written in the text assembler, one module per file in
 //! `tests/data/generics/` (generics) and `tests/data/shared_objects/` (keyed
-//! storage, counters, friends, the vector, hash and block builtins). Each
+//! storage, counters, friends, the vector, hash and block builtins),
+//! `tests/data/integers/` and `tests/data/type_info/`. Each
 //! file says what it expects in its first comment lines: `// verifies`, or
 //! `// rejects: Kind` (the error kind's name) followed by `// error: ` and
 //! the whole rendered error.
@@ -62,6 +63,16 @@ const REQUIRED_INTEGERS: &[&str] = &[
     "constant_of_another_width",
     "u256_counter",
     "u16_counter_amount",
+];
+
+/// `type_name` and `type_is_struct`: an accepted module, and the rules on
+/// their type operand and their results.
+const REQUIRED_TYPE_INFO: &[&str] = &[
+    "accepted_type_info",
+    "type_parameter_out_of_scope",
+    "type_name_is_bytes",
+    "type_is_struct_is_bool",
+    "reference_as_type",
 ];
 
 fn cases(subdir: &str) -> Vec<(String, String)> {
@@ -139,4 +150,9 @@ fn the_formats_generic_coin_verifies_and_infers_its_specs() {
 #[test]
 fn integer_assembly_cases_verify_or_reject_by_name() {
     run_cases("integers", REQUIRED_INTEGERS, true);
+}
+
+#[test]
+fn type_info_assembly_cases_verify_or_reject_by_name() {
+    run_cases("type_info", REQUIRED_TYPE_INFO, true);
 }

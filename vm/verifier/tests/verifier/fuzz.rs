@@ -79,6 +79,8 @@ fn instr(op: usize, a: u16, n: u64) -> Instr {
         VecAppend(_) => VecAppend(sig),
         VecContains(_) => VecContains(sig),
         VecIndexOf(_) => VecIndexOf(sig),
+        TypeName(_) => TypeName(sig),
+        TypeIsStruct(_) => TypeIsStruct(sig),
         other => other,
     }
 }
