@@ -245,12 +245,7 @@ pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddres
                 Some(b) if !b.is_empty() => {
                     let shown = &b[..b.len().min(SHOWN_BYTES)];
                     let rest = more(b.len(), shown.len(), "bytes");
-                    if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
-                        let text = String::from_utf8_lossy(shown).replace('\\', "\\\\").replace('"', "\\\"");
-                        format!("b\"{text}\"{rest}")
-                    } else {
-                        format!("x\"{}\"{rest}", hex::encode(shown))
-                    }
+                    format!("{}{rest}", resin_vm::byte_literal(shown))
                 }
                 _ => {
                     let parts: Vec<String> = items.iter().take(SHOWN_ITEMS).map(|i| describe_arg(i, names)).collect();

@@ -111,7 +111,8 @@ impl Session {
             .returns
             .iter()
             .enumerate()
-            .map(|(i, v)| self.render(tags.get(i).and_then(Option::as_ref), v))
+            // As `show` prints stored values: structs with field names.
+            .map(|(i, v)| self.state.code.format_value(tags.get(i).and_then(Option::as_ref), v))
             .collect();
         let types = tags
             .iter()
@@ -119,37 +120,6 @@ impl Session {
             .map(|(tag, ty)| tag.as_ref().map(ToString::to_string).unwrap_or_else(|| self.type_name(ty)))
             .collect();
         Ok(ViewResult { call, values, types, gas_used: outcome.receipt.gas_used })
-    }
-
-    /// A value as `show` prints stored ones: structs with field names.
-    fn render(&self, tag: Option<&TypeTag>, value: &Value) -> String {
-        match (tag, value) {
-            (Some(TypeTag::Struct(t)), _) => self.state.code.format_resource(TypeId::of_struct(t), value),
-            (_, Value::Vector(items)) => {
-                let elem = match tag {
-                    Some(TypeTag::Vector(e)) => Some(&**e),
-                    _ => None,
-                };
-                let items: Vec<String> = items.iter().map(|i| self.render(elem, i)).collect();
-                format!("[{}]", items.join(", "))
-            }
-            (_, Value::Bool(b)) => b.to_string(),
-            (_, Value::U8(n)) => format!("{n}u8"),
-            (_, Value::U16(n)) => format!("{n}u16"),
-            (_, Value::U32(n)) => format!("{n}u32"),
-            (_, Value::U64(n)) => n.to_string(),
-            (_, Value::U128(n)) => format!("{n}u128"),
-            (_, Value::U256(n)) => format!("{n}u256"),
-            (_, Value::Address(a)) => format!("@{a}"),
-            (_, Value::Signer(a)) => format!("signer(@{a})"),
-            // A struct value without a struct type: only from a type this
-            // session cannot name; shown by its fields alone.
-            (_, Value::Struct(_) | Value::Flat(_)) => {
-                let fields = value.struct_fields().unwrap_or_default();
-                let fields: Vec<String> = fields.iter().map(|f| self.render(None, f)).collect();
-                format!("{{ {} }}", fields.join(", "))
-            }
-        }
     }
 }
 

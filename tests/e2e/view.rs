@@ -105,7 +105,7 @@ fn resin_view_reads_a_state_file_and_never_writes_it() {
     out.expect_code(0);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["type"], "view");
-    assert_eq!(json["returns"][0], "0x2::shop::Item { price: 41, tag: [104u8, 97u8, 116u8] }");
+    assert_eq!(json["returns"][0], "0x2::shop::Item { price: 41, tag: b\"hat\" }");
     assert_eq!(json["return_types"][0], "0x2::shop::Item");
     assert_eq!(std::fs::read(&state).unwrap(), before, "a view changed the state file");
 

@@ -22,7 +22,7 @@ pub use execute::{
     CallOutcome, World,
 };
 pub use gas::Metering;
-pub use loader::{declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError};
+pub use loader::{byte_literal, declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError};
 pub use resin_format::file_format::*;
 pub use resin_state::keys::*;
 pub use resin_state::type_tag::{StructTag, TypeTag, TypeTagError};

@@ -17,6 +17,17 @@ pub(super) fn format_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Valu
     out
 }
 
+/// `bytes` as a script literal: `b"text"` when every byte is printable
+/// ASCII (a space included; `\\` and `\"` escaped), else `x"0a0b"`.
+pub fn byte_literal(bytes: &[u8]) -> String {
+    if bytes.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
+        let text = String::from_utf8_lossy(bytes).replace('\\', "\\\\").replace('"', "\\\"");
+        format!("b\"{text}\"")
+    } else {
+        format!("x\"{}\"", hex::encode(bytes))
+    }
+}
+
 fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut String) {
     // Writing into a String cannot fail.
     let _ = match value {
@@ -34,6 +45,18 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
                 Some(TypeTag::Vector(elem)) => Some(&**elem),
                 _ => None,
             };
+            // Bytes as scripts write them: a `vector<u8>`, or, with the type
+            // unknown, a vector of `u8`s that is not empty.
+            if matches!(elem, Some(TypeTag::U8)) || (elem.is_none() && !items.is_empty()) {
+                if let Some(bytes) = items
+                    .iter()
+                    .map(|i| if let Value::U8(b) = i { Some(*b) } else { None })
+                    .collect::<Option<Vec<u8>>>()
+                {
+                    out.push_str(&byte_literal(&bytes));
+                    return;
+                }
+            }
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -85,4 +108,36 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
             Ok(())
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_print_as_the_literal_a_script_would_write() {
+        assert_eq!(byte_literal(b"ipfs://one"), r#"b"ipfs://one""#);
+        assert_eq!(byte_literal(b"a \"q\" \\ b"), r#"b"a \"q\" \\ b""#);
+        assert_eq!(byte_literal(&[0, 0xff, b'a']), r#"x"00ff61""#);
+        assert_eq!(byte_literal(b"tab\there"), r#"x"7461620968657265""#);
+    }
+
+    #[test]
+    fn a_byte_vector_prints_as_bytes_and_other_vectors_as_lists() {
+        let cache = CodeCache::new();
+        let bytes = Value::Vector(b"hi".iter().map(|b| Value::U8(*b)).collect());
+        let u8_vector = TypeTag::Vector(Box::new(TypeTag::U8));
+        assert_eq!(format_value(&cache, Some(&u8_vector), &bytes), r#"b"hi""#);
+        // The type unknown: bytes by their shape.
+        assert_eq!(format_value(&cache, None, &bytes), r#"b"hi""#);
+        // An empty one is `b""` only where the type says it holds bytes.
+        let empty = Value::Vector(Vec::new());
+        assert_eq!(format_value(&cache, Some(&u8_vector), &empty), r#"b"""#);
+        assert_eq!(format_value(&cache, None, &empty), "[]");
+        let numbers = Value::Vector(vec![Value::U64(1), Value::U64(2)]);
+        assert_eq!(format_value(&cache, None, &numbers), "[1, 2]");
+        let nested = Value::Vector(vec![bytes.clone(), Value::Vector(Vec::new())]);
+        let nested_ty = TypeTag::Vector(Box::new(u8_vector));
+        assert_eq!(format_value(&cache, Some(&nested_ty), &nested), r#"[b"hi", b""]"#);
+    }
 }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use thiserror::Error;
 
+pub use display::byte_literal;
 pub use keys::Signers;
 pub use keys::{declared_keys, resolve_keys, EntryHandle};
 pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at, Entry};
@@ -358,6 +359,12 @@ impl CodeCache {
     pub fn format_resource(&self, ty: TypeId, value: &Value) -> String {
         let tag = self.type_tag(ty).map(|tag| TypeTag::Struct(Box::new(tag)));
         display::format_value(self, tag.as_ref(), value)
+    }
+
+    /// Any value printed as type `ty` (structs with field names, byte
+    /// vectors as `b"..."` or `x"..."`); with `ty` unknown, by its shape.
+    pub fn format_value(&self, ty: Option<&TypeTag>, value: &Value) -> String {
+        display::format_value(self, ty, value)
     }
 
     pub fn function(&self, module: &ModuleId, name: &str) -> Option<&LoadedFunction> {
