@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use resin_state::type_tag::TypeTag;
-use resin_vm::{AccountAddress, Status, Transaction, TypeId, Value, Visibility};
+use resin_vm::{AccountAddress, Status, Transaction, Visibility};
 
 use super::calls::describe_call;
 use super::commands::say;
