@@ -363,6 +363,13 @@ fn the_tour_runs_every_opcode() {
         Ok(vec![bytes(SHA3_256_ABC), bytes(BLAKE3_ABC)]),
         "sha3-256 and blake3 of \"abc\""
     );
+    // Names written out by hand: the instance's argument inside `Box<T0>`.
+    let name = |text: &str| Value::Vector(text.bytes().map(Value::U8).collect());
+    assert_eq!(
+        call(&world, "tour", "types", vec![]),
+        Ok(vec![name("0x1::tour::Box<u64>"), b(false), name("0x1::tour::Box<0x1::tour::P>"), b(true)]),
+        "type_name and type_is_struct of two instances"
+    );
     world.block = BlockContext { timestamp: 1_700_000_000, height: 42 };
     assert_eq!(call(&world, "tour", "block", vec![]), Ok(vec![Value::U64(1_700_000_000), Value::U64(42)]));
     let creator = AccountAddress::from_u64(0xc0);
