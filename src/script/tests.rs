@@ -156,7 +156,7 @@ fn incomplete_input_is_marked_for_the_repl() {
 mod properties {
     use proptest::prelude::*;
 
-    use super::parse_script;
+    use super::{one, parse_script, CommandKind, Literal};
 
     /// Words the parser knows, so random scripts get past the first token.
     const WORDS: &[&str] = &[
@@ -204,6 +204,23 @@ mod properties {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// What `show` prints of a byte vector is the literal a script
+        /// writes for it: any bytes, and printable ones with the characters
+        /// a byte string escapes (`"`, `\\`) or doubles (`{`).
+        #[test]
+        fn a_printed_byte_string_reads_back_as_the_same_bytes(
+            any_bytes in proptest::collection::vec(any::<u8>(), 0..48),
+            text in "[ -~]{0,48}",
+        ) {
+            for bytes in [any_bytes, text.into_bytes()] {
+                let literal = resin_vm::byte_literal(&bytes);
+                let CommandKind::Call(call) = one(&format!("call alice 0x1::m::f {literal}")) else {
+                    panic!("not a call")
+                };
+                prop_assert_eq!(&call.args[0].node, &Literal::Bytes(bytes), "{}", literal);
+            }
+        }
 
         #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,200}") {

@@ -17,11 +17,13 @@ pub(super) fn format_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Valu
     out
 }
 
-/// `bytes` as a script literal: `b"text"` when every byte is printable
-/// ASCII (a space included; `\\` and `\"` escaped), else `x"0a0b"`.
+/// `bytes` as a script literal, which reads back as the same bytes:
+/// `b"text"` when every byte is printable ASCII (a space included; `\\`
+/// and `\"` escaped, and `{` doubled, since `{EXPR}` substitutes), else
+/// `x"0a0b"`.
 pub fn byte_literal(bytes: &[u8]) -> String {
     if bytes.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
-        let text = String::from_utf8_lossy(bytes).replace('\\', "\\\\").replace('"', "\\\"");
+        let text = String::from_utf8_lossy(bytes).replace('\\', "\\\\").replace('"', "\\\"").replace('{', "{{");
         format!("b\"{text}\"")
     } else {
         format!("x\"{}\"", hex::encode(bytes))
@@ -118,6 +120,7 @@ mod tests {
     fn bytes_print_as_the_literal_a_script_would_write() {
         assert_eq!(byte_literal(b"ipfs://one"), r#"b"ipfs://one""#);
         assert_eq!(byte_literal(b"a \"q\" \\ b"), r#"b"a \"q\" \\ b""#);
+        assert_eq!(byte_literal(b"{i}"), r#"b"{{i}""#);
         assert_eq!(byte_literal(&[0, 0xff, b'a']), r#"x"00ff61""#);
         assert_eq!(byte_literal(b"tab\there"), r#"x"7461620968657265""#);
     }
