@@ -1,6 +1,8 @@
 //! Compiled code does what the source says: functions of one program are run
 //! on the VM and their results compared with values worked out by hand.
 
+mod support;
+
 use resin_format::file_format::{AccountAddress, ModuleId};
 use resin_lang::{compile, SourceFile};
 use resin_vm::{RuntimeErrorKind, Status, Transaction, Value, World};
@@ -172,14 +174,7 @@ module 0x1::run {
 "#;
 
 fn world() -> World {
-    let sources = [SourceFile::new("run.rsn", PROGRAM)];
-    let result = compile(&sources, &[]);
-    assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
-    let mut world = World::new();
-    for module in result.modules {
-        world.publish_stdlib(module.module).unwrap();
-    }
-    world
+    support::vm::world_of("run.rsn", PROGRAM)
 }
 
 fn tx(function: &str, args: Vec<Value>) -> Transaction {

@@ -5,8 +5,9 @@
 // Helpers return a whole `Status` as their error so tests can compare it.
 #![allow(clippy::result_large_err)]
 
+mod support;
+
 use resin_format::file_format::{AccountAddress, ModuleId};
-use resin_lang::{compile, SourceFile};
 use resin_vm::{Status, StructTag, Transaction, TypeTag, Value, World};
 
 const PROGRAM: &str = r#"
@@ -39,14 +40,7 @@ module 0x2::kinds {
 "#;
 
 fn world() -> World {
-    let sources = [SourceFile::new("kinds.rsn", PROGRAM)];
-    let result = compile(&sources, &[]);
-    assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
-    let mut world = World::new();
-    for module in result.modules {
-        world.publish_stdlib(module.module).unwrap();
-    }
-    world
+    support::vm::world_of("kinds.rsn", PROGRAM)
 }
 
 fn kinds() -> ModuleId {

@@ -5,9 +5,10 @@
 // Helpers return a whole `Status` as their error so tests can compare it.
 #![allow(clippy::result_large_err)]
 
+mod support;
+
 use resin_format::file_format::{AccountAddress, ModuleId};
 use resin_format::U256;
-use resin_lang::{compile, SourceFile};
 use resin_vm::{RuntimeErrorKind, Status, Transaction, Value, World};
 
 const PROGRAM: &str = r#"
@@ -65,14 +66,7 @@ module 0x1::amm {
 "#;
 
 fn world() -> World {
-    let sources = [SourceFile::new("amm.rsn", PROGRAM)];
-    let result = compile(&sources, &[]);
-    assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
-    let mut world = World::new();
-    for module in result.modules {
-        world.publish_stdlib(module.module).unwrap();
-    }
-    world
+    support::vm::world_of("amm.rsn", PROGRAM)
 }
 
 const POOL: u64 = 0xA;

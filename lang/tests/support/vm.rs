@@ -1,4 +1,5 @@
-//! Running the reference programs of `gen::refs` on the VM.
+//! Running programs on the VM: the reference programs of `gen::refs`, and
+//! the hand-written programs of the `*_runs` tests.
 
 use resin_format::file_format::{AccountAddress, Module, ModuleId};
 use resin_vm::{RuntimeErrorKind, Status, Transaction, Value, World};
@@ -29,4 +30,18 @@ pub fn reference_fault(modules: Vec<Module>) -> Result<Option<String>, String> {
         }
     }
     Ok(None)
+}
+
+/// A world with the modules of `program` (one source file, `name`)
+/// published as the standard library is, at their own addresses. The
+/// program must compile.
+pub fn world_of(name: &str, program: &str) -> World {
+    let sources = [resin_lang::SourceFile::new(name, program)];
+    let result = resin_lang::compile(&sources, &[]);
+    assert!(!result.has_errors(), "{}", result.diagnostics.render(&sources));
+    let mut world = World::new();
+    for module in result.modules {
+        world.publish_stdlib(module.module).unwrap();
+    }
+    world
 }
