@@ -211,8 +211,14 @@ impl BlockRun<'_> {
                     Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
                         let watched = WatchedView { view, watch: AddWatch::new(keys) };
                         let receipt = resin_vm::execute_entry(self.code, &watched, tx, self.context, entry, keys);
-                        let seen = watched.watch.seen.into_inner();
-                        record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
+                        // Only a failed adder's reads are ever checked
+                        // (`check_adds`): a successful one's verdict is the
+                        // overlay's folds'. Most adders succeed, and then
+                        // nothing is kept or merged.
+                        if !receipt.status.is_success() {
+                            let seen = watched.watch.seen.into_inner();
+                            record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
+                        }
                         receipt
                     }
                     _ => resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys),

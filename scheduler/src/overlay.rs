@@ -26,8 +26,9 @@
 //! either. The overlay therefore records any delta that does not apply
 //! ([`BlockOverlay::overflowed`]), and the engine then discards the run and
 //! executes the block again in order (see `engine.rs`); and each adder's
-//! view records what it saw of its counters ([`AddWatch`]) for the check of
-//! every verdict after the run (`counters.rs`).
+//! view records what it saw of its counters ([`AddWatch`]), kept when the
+//! adder failed for the check of its verdict after the run (`counters.rs`;
+//! a successful adder's verdict is the folds').
 //!
 //! Keys the block names exactly have a slot, numbered by the conflict graph,
 //! so the hot path is a short scan of the transaction's own keys and an array
