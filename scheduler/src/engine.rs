@@ -141,8 +141,9 @@ pub(crate) struct LaneResult {
     pub(crate) receipts: Vec<(TxIndex, Receipt)>,
     /// Times the lane found a predecessor in another lane unfinished.
     pub(crate) waits: u64,
-    /// What each transaction saw of the counters it declared `add` for,
-    /// in the lane's order (recorded only on one of several lanes).
+    /// What each failed transaction saw of the counters it declared `add`
+    /// for (only those are checked), in the lane's order; recorded only on
+    /// one of several lanes.
     pub(crate) add_reads: Vec<AddRead>,
 }
 
