@@ -70,6 +70,18 @@ expect field alice currency::Balance<usd::USD>.coin.value == 700
 expect field bob currency::Balance<usd::USD>.coin.value == 250
 expect field dave currency::Balance<usd::USD>.coin.value == 250
 
+# The witness must be a struct that only its module can make: anyone can
+# make a `u64`, so a module that tries to issue `Coin<u64>` is refused.
+module 0x2::squatter {
+    use 0x1::currency;
+
+    public entry fun init(issuer: &signer) {
+        currency::initialize_stored<u64>(issuer, 0);
+    }
+}
+call dave squatter::init
+expect abort E_WITNESS_NOT_STRUCT
+
 # An overdraft aborts and moves nothing.
 call carol currency::transfer<usd::USD> alice 301
 expect abort E_INSUFFICIENT
