@@ -8,7 +8,7 @@
 mod support;
 
 use resin_format::file_format::{AccountAddress, ModuleId};
-use resin_vm::{Status, StructTag, Transaction, TypeTag, Value, World};
+use resin_vm::{RuntimeErrorKind, Status, StructTag, Transaction, TypeTag, Value, World};
 
 const PROGRAM: &str = r#"
 module 0x2::kinds {
@@ -31,6 +31,12 @@ module 0x2::kinds {
             type_info::is_struct<signer>(),
             type_info::type_name<u256>(),
         )
+    }
+
+    /// `T` under 30 vectors: a name deeper than any type may be for a
+    /// deep enough `T`.
+    public fun deep<T>(): vector<u8> {
+        type_info::type_name<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<vector<T>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>()
     }
 
     public entry fun differ<A, B>() {
@@ -136,4 +142,22 @@ fn a_longer_name_costs_more_gas() {
     let Value::Vector(name) = &returns[0] else { panic!("not bytes: {returns:?}") };
     // Charged per byte of the name: the difference is the extra bytes.
     assert_eq!(long - short, (name.len() - "u8".len()) as u64);
+}
+
+/// A type argument within the limits can make the named type exceed them
+/// (`MAX_TYPE_DEPTH`, 64): the transaction fails with `TypeTooLarge`, as a
+/// generic call's instance that deep does, and nothing panics.
+#[test]
+fn a_name_deeper_than_any_type_may_be_is_a_runtime_error() {
+    let world = world();
+    let nest = |depth: usize| (0..depth).fold(TypeTag::U8, |t, _| TypeTag::Vector(Box::new(t)));
+    // 30 + 33 + 1 levels: within the limit.
+    let (returns, _) = call(&world, "deep", vec![nest(33)]).unwrap();
+    let Value::Vector(name) = &returns[0] else { panic!("not bytes: {returns:?}") };
+    assert_eq!(name.len(), "vector<".len() * 63 + "u8".len() + 63);
+    // 30 + 40 + 1 levels: over it.
+    match call(&world, "deep", vec![nest(40)]) {
+        Err(Status::RuntimeError { kind, .. }) => assert_eq!(kind, RuntimeErrorKind::TypeTooLarge),
+        other => panic!("expected TypeTooLarge, got {other:?}"),
+    }
 }
