@@ -7,7 +7,7 @@ use super::{dangling, invariant, runtime, Fault, MAX_CALL_DEPTH};
 use crate::gas;
 use std::sync::Arc;
 
-use crate::loader::{tag_of, CallTarget, Instance, LoadedFunction, LoadedModule};
+use crate::loader::{CallTarget, Instance, LoadedFunction, LoadedModule};
 use crate::transaction::RuntimeErrorKind;
 use resin_format::file_format::FunctionHandleIdx;
 use resin_state::store::StateView;
@@ -100,14 +100,8 @@ fn new_instance(
     callee_module: &LoadedModule,
     function: &LoadedFunction,
 ) -> Result<Arc<Instance>, Fault> {
-    let raw = &caller.module.module;
-    let inst = raw.function_instantiations.get(idx).ok_or_else(invariant)?;
-    let caller_args = caller.inst.map_or(&[][..], |i| i.type_args());
-    // In code that is not generic every argument is concrete and within the
-    // limits (the decoder checks them), so only an instance can fail here.
-    let failed = || if caller.inst.is_some() { runtime(RuntimeErrorKind::TypeTooLarge) } else { invariant() };
-    let args: Vec<TypeTag> =
-        inst.type_args.iter().map(|t| tag_of(raw, t, caller_args)).collect::<Option<_>>().ok_or_else(failed)?;
+    let inst = caller.module.module.function_instantiations.get(idx).ok_or_else(invariant)?;
+    let args: Vec<TypeTag> = inst.type_args.iter().map(|t| caller.concrete(t)).collect::<Result<_, _>>()?;
     if args.len() != function.type_params.len() {
         return Err(invariant());
     }

@@ -6,14 +6,15 @@ use super::globals::type_of;
 use super::globals::WorkingSet;
 use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
-use super::{arithmetic, control, fused, invariant, locals, references, structs, type_info, vectors, Fault};
+use super::{arithmetic, control, fused, invariant, locals, references, runtime, structs, type_info, vectors, Fault};
 use crate::gas::{self, GasMeter};
-use crate::loader::{Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
-use crate::transaction::{BlockContext, Event, Location};
-use resin_format::file_format::{ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx};
+use crate::loader::{tag_of, Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
+use crate::transaction::{BlockContext, Event, Location, RuntimeErrorKind};
+use resin_format::file_format::{ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx, Type};
 use resin_format::U256;
 use resin_state::keys::{derive_keyed_address, object_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 
 /// A function activation: which code, where in it, and where its locals start.
@@ -38,6 +39,21 @@ impl Frame<'_> {
             function: self.function.name.clone(),
             offset: u16::try_from(self.pc).unwrap_or(u16::MAX),
         }
+    }
+
+    /// A type of this frame's module as a concrete tag, its type parameters
+    /// being the instance's type arguments. In code that is not generic
+    /// every type is concrete and within the limits (the decoder checks
+    /// them), so only an instance's arguments can make one too large.
+    pub fn concrete(&self, ty: &Type) -> Result<TypeTag, Fault> {
+        let args = self.inst.map_or(&[][..], |i| i.type_args());
+        tag_of(&self.module.module, ty, args).ok_or_else(|| {
+            if self.inst.is_some() {
+                runtime(RuntimeErrorKind::TypeTooLarge)
+            } else {
+                invariant()
+            }
+        })
     }
 }
 

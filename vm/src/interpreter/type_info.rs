@@ -9,27 +9,14 @@
 
 use super::machine::Frame;
 use super::slot::Stack;
-use super::{invariant, runtime, Fault};
+use super::{invariant, Fault};
 use crate::gas::{self, GasMeter};
-use crate::loader::tag_of;
-use crate::transaction::RuntimeErrorKind;
 use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
 
 /// The type signature `sig` of the running function names, as a tag.
 fn tag(cur: &Frame<'_>, sig: u16) -> Result<TypeTag, Fault> {
-    let raw = &cur.module.module;
-    let ty = raw.signatures.get(usize::from(sig)).ok_or_else(invariant)?;
-    let args = cur.inst.map_or(&[][..], |i| i.type_args());
-    // A concrete signature is within the limits (the decoder checks them);
-    // only an instance's arguments can make it too large.
-    tag_of(raw, ty, args).ok_or_else(|| {
-        if cur.inst.is_some() {
-            runtime(RuntimeErrorKind::TypeTooLarge)
-        } else {
-            invariant()
-        }
-    })
+    cur.concrete(cur.module.module.signatures.get(usize::from(sig)).ok_or_else(invariant)?)
 }
 
 /// `type_name`: the canonical name's bytes, charged per byte as a vector
