@@ -107,6 +107,9 @@ impl Session {
             let verb = if existing.is_some() { "upgraded" } else { "published" };
             code.upgrade_with(module, publisher, Verification::Verify).map_err(|e| match e {
                 LoadError::IncompatibleUpgrade { .. } => origin.error(span, e.to_string()),
+                // The standard library is published only on request: say how.
+                LoadError::MissingDependency { ref dependency, .. } if dependency.address == RESERVED_ADDRESS => origin
+                    .error(span, format!("cannot publish {id}: {e} (`publish stdlib` publishes the standard library)")),
                 e => origin.error(span, format!("cannot publish {id}: {e}")),
             })?;
             changes.modules.push((id.to_string(), bytes));

@@ -200,3 +200,39 @@ fn build_errors_point_into_the_source_as_written() {
     assert!(out.stdout.contains("compiling util"), "{}", out.stdout);
     assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
 }
+
+#[test]
+fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = "[package]\nname = \"vault\"\nversion = \"0.1.0\"\n[addresses]\nvault = \"0x2\"\n";
+    let source =
+        "module vault::vault {\n    public fun zero(): 0x1::currency::Coin<u64> { 0x1::currency::zero<u64>() }\n}\n";
+    package(tmp.path(), "vault", toml, source);
+    let pkg = tmp.path().join("vault");
+
+    // A script publishes the package before the standard library: the
+    // error says how to publish that, and the session stops there.
+    std::fs::create_dir_all(pkg.join("scripts")).unwrap();
+    write(&pkg.join("scripts"), "first.rsx", "publish ..\n");
+    let out = resin_in(&pkg, &["run", "scripts/first.rsx"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("first.rsx:1:1"), "{}", out.stderr);
+    assert!(out.stderr.contains("depends on 0x1::currency, which is not published"), "{}", out.stderr);
+    assert!(out.stderr.contains("`publish stdlib` publishes the standard library"), "{}", out.stderr);
+    write(&pkg.join("scripts"), "first.rsx", "publish stdlib currency\npublish ..\n");
+    resin_in(&pkg, &["run", "scripts/first.rsx"]).expect_code(0);
+
+    // A missing module of another address gets no such advice.
+    write(&pkg.join("sources"), "vault.rsn", &source.replace("0x1::currency::", "0x3::currency::"));
+    let out = resin_in(&pkg, &["run", "scripts/first.rsx"]);
+    out.expect_code(1);
+    assert!(!out.stderr.contains("publish stdlib"), "{}", out.stderr);
+
+    // `check` of the file alone knows no named address, and says where they work.
+    write(&pkg.join("sources"), "vault.rsn", source);
+    let out = resin_in(&pkg, &["check", "sources/vault.rsn"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("sources/vault.rsn:1:8"), "{}", out.stderr);
+    assert!(out.stderr.contains("`resin build`, `resin test`"), "{}", out.stderr);
+    resin_in(&pkg, &["build"]).expect_code(0);
+}
