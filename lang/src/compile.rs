@@ -6,7 +6,7 @@
 //! every error it finds, across all functions and modules).
 
 use resin_format::file_format::{Module, ModuleId};
-use resin_verifier::verify_module;
+use resin_verifier::{verify_module, verify_test_module};
 
 use crate::access::{self, FunctionAccess};
 use crate::ast::Program;
@@ -109,7 +109,7 @@ pub fn compile_with(sources: &[SourceFile], deps: &[Module], stop_after: Stage, 
         result.diagnostics.sort();
         return result;
     }
-    let (mut resolved, diags) = resolve::resolve(&result.program, deps);
+    let (mut resolved, diags) = resolve::resolve_for(&result.program, deps, mode);
     result.diagnostics.extend(diags);
     if stop_after == Stage::Resolve || result.has_errors() {
         result.diagnostics.sort();
@@ -164,7 +164,9 @@ pub fn generate_all(
         if failed {
             continue;
         }
-        if let Err(e) = verify_module(&module) {
+        // A test build's modules may hold the test-only instructions.
+        let verified = if resolved.env.test_build { verify_test_module(&module) } else { verify_module(&module) };
+        if let Err(e) = verified {
             let first = tmodule.functions.first().map_or(Span::default(), |f| f.span);
             let names: Vec<(String, Span)> = tmodule.functions.iter().map(|f| (f.name.clone(), f.span)).collect();
             let span = deep_struct_span(resolved.env.module(own), &e)

@@ -6,6 +6,7 @@
 use resin_format::encoding::limits::RESERVED_ADDRESS;
 use resin_format::escape::escaped;
 use resin_lang::{Expected, SourceFile, TestCase};
+use resin_vm::loader::Publisher;
 use resin_vm::{
     execute_as_signers, AccountAddress, BlockContext, CodeCache, Module, Receipt, Status, Transaction, World,
 };
@@ -83,7 +84,9 @@ pub fn compile(sources: Vec<SourceFile>, packages: Vec<Module>) -> CliResult<Com
     for module in packages.into_iter().chain(built) {
         let id = module.self_id().map_or_else(|| "a module".to_string(), ToString::to_string);
         let stdlib = module.self_id().is_some_and(|id| id.address == RESERVED_ADDRESS);
-        let published = if stdlib { world.publish_stdlib(module) } else { world.publish(module) };
+        let publisher = if stdlib { Publisher::StandardLibrary } else { Publisher::Anyone };
+        // A test build's modules may move the block's time on.
+        let published = world.publish_test_build(module, publisher);
         published.map_err(|e| CliError::Other(format!("cannot publish {id}: {e}")))?;
     }
     Ok(CompiledTests { cases: result.tests, world, sources, warnings: rendered })

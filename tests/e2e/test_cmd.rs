@@ -145,3 +145,56 @@ fn compile_leaves_tests_out() {
     assert!(out.stdout.contains("fun deposit("), "{}", out.stdout);
     assert!(!out.stdout.contains("deposit_works"), "{}", out.stdout);
 }
+
+/// A unit test moves its block's time and height on; nothing else can.
+#[test]
+fn tests_move_the_block_on_and_nothing_else_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let vesting = "module 0x3::vesting {\n    const E_LOCKED: u64 = 1;\n    \
+        struct Grant has key { amount: u64, unlocks_at: u64 }\n\n    \
+        public fun grant(owner: &signer, amount: u64, unlocks_at: u64) {\n        \
+        move_to(owner, Grant { amount, unlocks_at });\n    }\n\n    \
+        public fun claim(owner: address): u64 {\n        \
+        let Grant { amount, unlocks_at } = move_from<Grant>(owner);\n        \
+        assert!(block::timestamp() >= unlocks_at, E_LOCKED);\n        amount\n    }\n\n    \
+        #[test(alice = @0xa)]\n    fun claims_once_unlocked(alice: signer) {\n        \
+        grant(&alice, 5, 100);\n        assert!(block::timestamp() == 0 && block::height() == 0, 10);\n        \
+        block::set_timestamp_for_testing(100);\n        block::set_height_for_testing(3);\n        \
+        assert!(block::height() == 3, 11);\n        assert!(claim(@0xa) == 5, 12);\n    }\n\n    \
+        #[test(alice = @0xa)]\n    #[expected_failure(abort_code = E_LOCKED)]\n    \
+        fun not_a_second_early(alice: signer) {\n        grant(&alice, 5, 100);\n        \
+        block::set_timestamp_for_testing(99);\n        claim(@0xa);\n    }\n\n    \
+        #[test(alice = @0xa)]\n    fun each_test_starts_at_time_0(alice: signer) {\n        \
+        grant(&alice, 5, 0);\n        assert!(claim(@0xa) == 5, 13);\n    }\n}\n";
+    let source = write(dir.path(), "vesting.rsn", vesting);
+    let out = resin_path_out(&["test", "--threads", "1"], &[&source]);
+    out.expect_code(0);
+    assert!(out.stdout.ends_with("3 passed, 0 failed\n"), "{}", out.stdout);
+
+    // The same call in published code does not compile...
+    let cheat = vesting.replace(
+        "assert!(block::timestamp() >= unlocks_at",
+        "block::set_timestamp_for_testing(unlocks_at);\n        assert!(block::timestamp() >= unlocks_at",
+    );
+    let cheat = write(dir.path(), "cheat.rsn", &cheat);
+    let out = resin_path_out(&["check"], &[&cheat]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("`block::set_timestamp_for_testing` exists only in test builds"), "{}", out.stderr);
+    // ...and bytecode that holds it is refused when published.
+    write(
+        dir.path(),
+        "cheat.rasm",
+        "module 0x3::cheat\n\npublic fun f() {\n    ld_u64 0\n    test_set_block_timestamp\n    ret\n}\n",
+    );
+    let script = write(dir.path(), "publish.rsx", "publish cheat.rasm\n");
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("publish.rsx:1:1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "`test_set_block_timestamp` may only run in a unit test: only a test build's modules may hold it"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -177,6 +177,13 @@ impl World {
         self.code.publish_stdlib(module)
     }
 
+    /// Publishes a module of a test build, which may hold the test-only
+    /// instructions ([`loader::Verification::VerifyTestBuild`]): only for
+    /// the world a unit test runs in.
+    pub fn publish_test_build(&mut self, module: Module, publisher: loader::Publisher) -> Result<(), LoadError> {
+        self.code.publish_with(module, publisher, loader::Verification::VerifyTestBuild)
+    }
+
     /// Executes `tx` and applies its write set (empty unless it succeeded).
     pub fn execute(&mut self, tx: &Transaction) -> Receipt {
         let receipt = execute_transaction(&self.code, &self.resources, tx, self.block);

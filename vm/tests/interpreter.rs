@@ -11,6 +11,7 @@ use resin_format::opcodes::OPCODES;
 use resin_state::keys::{ResourceKey, TypeId};
 use resin_verifier::VerifyErrorKind;
 use resin_vm::interpreter::MAX_CALL_DEPTH;
+use resin_vm::loader::Publisher;
 use resin_vm::{
     AccountAddress, BlockContext, Change, Event, LoadError, ModuleId, RuntimeErrorKind, Status, Transaction, Value,
     World,
@@ -318,8 +319,9 @@ fn the_tour_runs_every_opcode() {
     let missing: Vec<&str> = OPCODES.iter().filter(|op| !used.contains(&op.byte)).map(|op| op.mnemonic).collect();
     assert_eq!(used, all, "opcodes without a program in the tour: {missing:?}");
 
+    // Published as a test build: the tour holds the test-only instructions too.
     let mut world = World::new();
-    world.publish_stdlib(module).unwrap();
+    world.publish_test_build(module.clone(), Publisher::StandardLibrary).unwrap();
     let b = Value::Bool;
     assert_eq!(call(&world, "tour", "arith", vec![]), Ok(vec![Value::U128(13)]));
     assert_eq!(
@@ -372,6 +374,16 @@ fn the_tour_runs_every_opcode() {
     );
     world.block = BlockContext { timestamp: 1_700_000_000, height: 42 };
     assert_eq!(call(&world, "tour", "block", vec![]), Ok(vec![Value::U64(1_700_000_000), Value::U64(42)]));
+    // A test moves its own block on, for the rest of its transaction only.
+    let (t, h) = (Value::U64(1_700_000_000), Value::U64(42));
+    let moved = vec![t.clone(), h.clone(), Value::U64(1_800_000_000), Value::U64(43)];
+    assert_eq!(call(&world, "tour", "set_block", vec![]), Ok(moved));
+    assert_eq!(call(&world, "tour", "block", vec![]), Ok(vec![t, h]));
+    // Anywhere but a test build the module is refused for them.
+    match World::new().publish_stdlib(module) {
+        Err(LoadError::Verify(e)) => assert!(matches!(e.kind, VerifyErrorKind::TestOnlyInstruction { .. }), "{e}"),
+        other => panic!("the tour published outside a test build: {other:?}"),
+    }
     let creator = AccountAddress::from_u64(0xc0);
     let mut object = blake3::Hasher::new();
     object.update(b"resin/object\0");

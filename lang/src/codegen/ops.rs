@@ -178,6 +178,8 @@ impl FunctionGen<'_, '_> {
             Builtin::HashBlake3 => Instr::Blake3,
             Builtin::BlockTimestamp => Instr::BlockTimestamp,
             Builtin::BlockHeight => Instr::BlockHeight,
+            Builtin::BlockSetTimestampForTesting => Instr::TestSetBlockTimestamp,
+            Builtin::BlockSetHeightForTesting => Instr::TestSetBlockHeight,
             Builtin::ObjectAddress => Instr::ObjectAddress,
             Builtin::ObjectSigner => Instr::ObjectSigner,
             Builtin::TypeName => Instr::TypeName(self.tables.signature(arg_ty)?),

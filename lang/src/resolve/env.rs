@@ -225,6 +225,8 @@ fn add_named<T>(items: &mut Vec<T>, index: &mut HashMap<String, u32>, name: Stri
 pub struct Env {
     pub modules: Vec<ModuleEnv>,
     by_id: HashMap<ModuleId, ModId>,
+    /// A test build (`resin test`): the test-only builtins resolve.
+    pub test_build: bool,
 }
 
 impl Env {

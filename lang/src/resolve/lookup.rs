@@ -147,15 +147,20 @@ impl<'a> Lookup<'a> {
             }
         };
         match module {
-            ModuleRef::Builtin(b) => Builtin::in_module(b, name).map(Callee::Builtin).ok_or_else(|| {
-                Diagnostic::new(Code::UnknownBuiltin, path.span, format!("`{}` has no function `{name}`", b.name()))
-                    .with_hint(builtin_hint(b))
-            }),
+            ModuleRef::Builtin(b) => match Builtin::in_module(b, name) {
+                Some(builtin) => self.builtin_callee(builtin, path),
+                None => Err(Diagnostic::new(
+                    Code::UnknownBuiltin,
+                    path.span,
+                    format!("`{}` has no function `{name}`", b.name()),
+                )
+                .with_hint(builtin_hint(b))),
+            },
             ModuleRef::Env(m) => {
                 let id = self.env.module(m).map(|e| e.id.clone());
                 if let Some(builtin) = id.as_ref().and_then(BuiltinModule::from_id) {
                     if let Some(found) = Builtin::in_module(builtin, name) {
-                        return Ok(Callee::Builtin(found));
+                        return self.builtin_callee(found, path);
                     }
                 }
                 let found = self.env.find_function(m, name).ok_or_else(|| self.unbound_function(path, m, false))?;
@@ -164,6 +169,20 @@ impl<'a> Lookup<'a> {
                 Ok(Callee::Function(found))
             }
         }
+    }
+
+    /// A builtin called at `path`; a test-only one outside a test build is an error.
+    fn builtin_callee(&self, builtin: Builtin, path: &Path) -> Result<Callee, Diagnostic> {
+        if builtin.test_only() && !self.env.test_build {
+            return Err(Diagnostic::new(
+                Code::UnknownBuiltin,
+                path.span,
+                format!("`{}` exists only in test builds", builtin.name()),
+            )
+            .with_label_message("only a unit test may move the block's time or height")
+            .with_hint("call it from a `#[test]` or `#[test_only]` function, which `resin test` runs"));
+        }
+        Ok(Callee::Builtin(builtin))
     }
 
     fn check_visible(&self, fun: FunId, path: &Path) -> Result<(), Diagnostic> {
@@ -285,7 +304,10 @@ fn builtin_hint(module: BuiltinModule) -> &'static str {
             "`vector` has `empty`, `singleton`, `length`, `is_empty`, `borrow`, `borrow_mut`, `push_back`, `pop_back`, `swap`, `remove`, `insert`, `append`, `reverse`, `contains`, `index_of`, `destroy_empty`"
         }
         BuiltinModule::Hash => "`hash` has `sha3_256` and `blake3`",
-        BuiltinModule::Block => "`block` has `timestamp` and `height`",
+        BuiltinModule::Block => {
+            "`block` has `timestamp` and `height`, and in test builds `set_timestamp_for_testing` and \
+             `set_height_for_testing`"
+        }
         BuiltinModule::Object => "`object` has `address` and `signer`",
         BuiltinModule::TypeInfo => "`type_info` has `type_name` and `is_struct`",
     }

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use resin_format::file_format::{Module, ModuleId};
 
 use crate::ast;
+use crate::attributes::BuildMode;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 use crate::typeck::ty::Ty;
@@ -54,8 +55,15 @@ pub struct Resolved {
 /// Resolves `program` against `deps`. A dependency with the same id as a
 /// source module is replaced by the source module.
 pub fn resolve(program: &ast::Program, deps: &[Module]) -> (Resolved, Vec<Diagnostic>) {
+    resolve_for(program, deps, BuildMode::Normal)
+}
+
+/// [`resolve`] for a build of `mode`: only a test build resolves the
+/// test-only builtins (`block::set_timestamp_for_testing`).
+pub fn resolve_for(program: &ast::Program, deps: &[Module], mode: BuildMode) -> (Resolved, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut env = Env::default();
+    env.test_build = mode == BuildMode::Test;
     let mut first_seen: HashMap<ModuleId, Span> = HashMap::new();
     let mut unique = Vec::with_capacity(program.modules.len());
     for module in &program.modules {

@@ -110,6 +110,10 @@ pub enum Builtin {
     HashBlake3,
     BlockTimestamp,
     BlockHeight,
+    /// `block::set_timestamp_for_testing(t)`: test builds only.
+    BlockSetTimestampForTesting,
+    /// `block::set_height_for_testing(h)`: test builds only.
+    BlockSetHeightForTesting,
     /// `object::address(creator, seed)`: the address this module derives.
     ObjectAddress,
     /// `object::signer(creator, seed)`: a signer for it.
@@ -163,6 +167,8 @@ impl Builtin {
             (BuiltinModule::Hash, "blake3") => Builtin::HashBlake3,
             (BuiltinModule::Block, "timestamp") => Builtin::BlockTimestamp,
             (BuiltinModule::Block, "height") => Builtin::BlockHeight,
+            (BuiltinModule::Block, "set_timestamp_for_testing") => Builtin::BlockSetTimestampForTesting,
+            (BuiltinModule::Block, "set_height_for_testing") => Builtin::BlockSetHeightForTesting,
             (BuiltinModule::Object, "address") => Builtin::ObjectAddress,
             (BuiltinModule::Object, "signer") => Builtin::ObjectSigner,
             (BuiltinModule::TypeInfo, "type_name") => Builtin::TypeName,
@@ -201,11 +207,19 @@ impl Builtin {
             Builtin::HashBlake3 => "hash::blake3",
             Builtin::BlockTimestamp => "block::timestamp",
             Builtin::BlockHeight => "block::height",
+            Builtin::BlockSetTimestampForTesting => "block::set_timestamp_for_testing",
+            Builtin::BlockSetHeightForTesting => "block::set_height_for_testing",
             Builtin::ObjectAddress => "object::address",
             Builtin::ObjectSigner => "object::signer",
             Builtin::TypeName => "type_info::type_name",
             Builtin::TypeIsStruct => "type_info::is_struct",
         }
+    }
+
+    /// Whether only a test build may call it (`resin test`): it changes what
+    /// the transaction sees of its block, which no published code may do.
+    pub fn test_only(self) -> bool {
+        matches!(self, Builtin::BlockSetTimestampForTesting | Builtin::BlockSetHeightForTesting)
     }
 
     /// The keyed form of a storage builtin (called with an index).
@@ -233,6 +247,8 @@ impl Builtin {
             | Builtin::HashBlake3
             | Builtin::BlockTimestamp
             | Builtin::BlockHeight
+            | Builtin::BlockSetTimestampForTesting
+            | Builtin::BlockSetHeightForTesting
             | Builtin::ObjectAddress
             | Builtin::ObjectSigner => 0,
             _ => 1,

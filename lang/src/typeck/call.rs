@@ -254,6 +254,9 @@ impl FunChecker<'_> {
                 (bytes.clone(), self.args_with(name, args, span, std::slice::from_ref(&Some(bytes.clone()))), bytes)
             }
             BlockTimestamp | BlockHeight => (Ty::U64, self.args_with(name, args, span, &[]), Ty::U64),
+            BlockSetTimestampForTesting | BlockSetHeightForTesting => {
+                (Ty::U64, self.args_with(name, args, span, &[Some(Ty::U64)]), Ty::UNIT)
+            }
             TypeName | TypeIsStruct => {
                 // `type_arg` has reported a missing type argument.
                 let ty = written.unwrap_or(Ty::Error);

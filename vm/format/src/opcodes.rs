@@ -126,6 +126,11 @@ macro_rules! opcodes {
         ];
 
         impl Instr {
+    /// Whether only a test build's modules may hold the instruction.
+    pub fn is_test_only(&self) -> bool {
+        matches!(self, Instr::TestSetBlockTimestamp | Instr::TestSetBlockHeight)
+    }
+
             /// The static facts of this instruction's opcode.
             pub fn info(&self) -> &'static OpInfo {
                 match self {
@@ -406,6 +411,14 @@ opcodes! {
     0x73 CastU16 => "cast_u16", "..., int -> ..., u16", gas 1;
     0x74 CastU32 => "cast_u32", "..., int -> ..., u32", gas 1;
     0x75 CastU256 => "cast_u256", "..., int -> ..., u256", gas 1;
+    // Tests only: a unit test moves its block's time and height on, to
+    // reach a deadline. The verifier accepts them only in the modules of a
+    // test build (`verify_test_module`), so published code can never
+    // fake the time.
+    /// Sets the block time `block_timestamp` reads for the rest of the transaction.
+    0x76 TestSetBlockTimestamp => "test_set_block_timestamp", "..., u64 -> ...", gas 1;
+    /// Sets the block height `block_height` reads for the rest of the transaction.
+    0x77 TestSetBlockHeight => "test_set_block_height", "..., u64 -> ...", gas 1;
 }
 
 impl Instr {

@@ -284,6 +284,22 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 Op::Nop => Ok(()),
                 Op::BlockTimestamp => self.stack.load(Value::U64(self.block.timestamp)),
                 Op::BlockHeight => self.stack.load(Value::U64(self.block.height)),
+                // A unit test's transaction is its whole block: what it sets
+                // is what it reads from then on.
+                Op::TestSetBlockTimestamp => match self.stack.pop_val() {
+                    Ok(Value::U64(t)) => {
+                        self.block.timestamp = t;
+                        Ok(())
+                    }
+                    _ => Err(super::invariant()),
+                },
+                Op::TestSetBlockHeight => match self.stack.pop_val() {
+                    Ok(Value::U64(h)) => {
+                        self.block.height = h;
+                        Ok(())
+                    }
+                    _ => Err(super::invariant()),
+                },
                 Op::ObjectAddress => self.object(cur.module, false),
                 Op::ObjectSigner => self.object(cur.module, true),
                 Op::TypeName(sig) => type_info::type_name(&mut self.stack, &mut self.gas, &cur, sig),

@@ -250,6 +250,9 @@ pub(crate) enum Op {
     Blake3,
     BlockTimestamp,
     BlockHeight,
+    /// Test builds only (the verifier rejects them elsewhere).
+    TestSetBlockTimestamp,
+    TestSetBlockHeight,
     ObjectAddress,
     ObjectSigner,
     /// By signature index: the type, whose type parameters are the running
@@ -517,6 +520,8 @@ fn plain(instr: &Instr, wide: &mut Vec<u128>, structs: &mut Vec<u16>, calls: &mu
         Instr::Blake3 => Op::Blake3,
         Instr::BlockTimestamp => Op::BlockTimestamp,
         Instr::BlockHeight => Op::BlockHeight,
+        Instr::TestSetBlockTimestamp => Op::TestSetBlockTimestamp,
+        Instr::TestSetBlockHeight => Op::TestSetBlockHeight,
         Instr::ObjectAddress => Op::ObjectAddress,
         Instr::ObjectSigner => Op::ObjectSigner,
         Instr::TypeName(s) => Op::TypeName(s.0),

@@ -40,7 +40,7 @@ use resin_format::file_format::{Abilities, Module, ModuleId};
 use resin_state::keys::TypeId;
 use resin_state::type_tag::{StructTag, TypeTag};
 use resin_state::value::Value;
-use resin_verifier::{verify_module, VerifyError};
+use resin_verifier::{verify_module, verify_test_module, VerifyError};
 
 /// Why a module could not be published.
 #[derive(Clone, PartialEq, Eq, Debug, Error)]
@@ -104,10 +104,23 @@ pub enum Publisher {
 pub enum Verification {
     /// Verify the module (the default for anything new).
     Verify,
+    /// Verify it as a module of a test build (`resin test`'s world), which
+    /// may hold the test-only instructions (`verify_test_module`). Never for
+    /// code that could reach a real state.
+    VerifyTestBuild,
     /// Link without verifying: only for bytes known to have passed
     /// verification before (a state file whose recorded hash of the verified
     /// bytes matches). Linking still checks every foreign handle and depth.
     AlreadyVerified,
+}
+
+/// Runs the verifier `verification` asks for.
+fn verify(module: &Module, verification: Verification) -> Result<(), VerifyError> {
+    match verification {
+        Verification::Verify => verify_module(module),
+        Verification::VerifyTestBuild => verify_test_module(module),
+        Verification::AlreadyVerified => Ok(()),
+    }
 }
 
 impl From<VerifyError> for LoadError {
@@ -181,9 +194,7 @@ impl CodeCache {
         if encoded.len() > MAX_MODULE_SIZE {
             return Err(LoadError::TooLarge { module: id, size: encoded.len(), max: MAX_MODULE_SIZE });
         }
-        if verification == Verification::Verify {
-            verify_module(&module)?;
-        }
+        verify(&module, verification)?;
         let hash = *blake3::hash(&encoded).as_bytes();
         self.link_and_install(module, hash)
     }
@@ -214,9 +225,7 @@ impl CodeCache {
         if encoded.len() > MAX_MODULE_SIZE {
             return Err(LoadError::TooLarge { module: id, size: encoded.len(), max: MAX_MODULE_SIZE });
         }
-        if verification == Verification::Verify {
-            verify_module(&module)?;
-        }
+        verify(&module, verification)?;
         // The modules to link again, in publishing order (so each after
         // what it depends on): those that reach `id` through their handles.
         let mut stale = vec![id.clone()];

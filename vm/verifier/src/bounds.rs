@@ -241,6 +241,20 @@ fn check_own_handles_defined(module: &Module) -> Result<(), VerifyErrorKind> {
     Ok(())
 }
 
+/// No instruction only a test may run (`test_set_block_timestamp`): a
+/// published module that held one could move the time its own transactions
+/// see, and so pass any deadline. Only a test build's modules skip this
+/// (`verify_test_module`).
+pub(crate) fn no_test_only(module: &Module) -> Result<(), VerifyError> {
+    for (index, def) in module.functions.iter().enumerate() {
+        if let Some((offset, instr)) = def.code.iter().enumerate().find(|(_, i)| i.is_test_only()) {
+            let kind = VerifyErrorKind::TestOnlyInstruction { instr: instr.info().mnemonic };
+            return Err(VerifyError::function(module, index, Some(super::cfg::offset16(offset)), kind));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_function(module: &Module, index: usize) -> Result<(), VerifyError> {
     let fn_err =
         |offset: Option<usize>, kind| VerifyError::function(module, index, offset.map(super::cfg::offset16), kind);
@@ -349,10 +363,55 @@ fn check_instr(module: &Module, instr: &Instr, local_count: usize, code_len: usi
             let fields = generics::struct_inst(module, field.owner).map_or(0, |s| s.def.fields.len());
             in_range("field", usize::from(field.field), fields)?;
         }
-        Pop | Ret | LdU8(_) | LdU16(_) | LdU32(_) | LdU64(_) | LdU128(_) | LdU256(_) | LdTrue | LdFalse | ReadRef
-        | WriteRef | FreezeRef | Add | Sub | Mul | Div | Mod | BitAnd | BitOr | Xor | Shl | Shr | And | Or | Not
-        | Eq | Neq | Lt | Gt | Le | Ge | CastU8 | CastU16 | CastU32 | CastU64 | CastU128 | CastU256 | Abort | Nop
-        | SignerAddress | Sha3_256 | Blake3 | BlockTimestamp | BlockHeight | ObjectAddress | ObjectSigner => {}
+        Pop
+        | Ret
+        | LdU8(_)
+        | LdU16(_)
+        | LdU32(_)
+        | LdU64(_)
+        | LdU128(_)
+        | LdU256(_)
+        | LdTrue
+        | LdFalse
+        | ReadRef
+        | WriteRef
+        | FreezeRef
+        | Add
+        | Sub
+        | Mul
+        | Div
+        | Mod
+        | BitAnd
+        | BitOr
+        | Xor
+        | Shl
+        | Shr
+        | And
+        | Or
+        | Not
+        | Eq
+        | Neq
+        | Lt
+        | Gt
+        | Le
+        | Ge
+        | CastU8
+        | CastU16
+        | CastU32
+        | CastU64
+        | CastU128
+        | CastU256
+        | Abort
+        | Nop
+        | SignerAddress
+        | Sha3_256
+        | Blake3
+        | BlockTimestamp
+        | BlockHeight
+        | ObjectAddress
+        | ObjectSigner
+        | TestSetBlockTimestamp
+        | TestSetBlockHeight => {}
     }
     Ok(())
 }

@@ -105,6 +105,8 @@ pub enum VerifyErrorKind {
     EmptyFunctionBody,
     #[error("code must end in `ret`, `abort` or `branch`, found `{last}`")]
     MissingTerminator { last: &'static str },
+    #[error("`{instr}` may only run in a unit test: only a test build's modules may hold it")]
+    TestOnlyInstruction { instr: &'static str },
     #[error("struct `{name}` is defined twice")]
     DuplicateStructName { name: Box<str> },
     #[error("function `{name}` is defined twice")]

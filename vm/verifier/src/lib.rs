@@ -136,10 +136,24 @@ pub fn verify_module(module: &Module) -> Result<(), VerifyError> {
     verify_through(module, Pass::Access)
 }
 
+/// [`verify_module`] for a module of a test build (`resin test`), which may
+/// also hold the test-only instructions ([`Instr::is_test_only`]: moving
+/// the block's time on). Nothing but a test build's world publishes with
+/// it: anywhere else such an instruction is `TestOnlyInstruction`.
+///
+/// [`Instr::is_test_only`]: resin_format::opcodes::Instr::is_test_only
+pub fn verify_test_module(module: &Module) -> Result<(), VerifyError> {
+    run_passes(module, Pass::Access, true)
+}
+
 /// Runs the passes in order up to and including `last` (a driver that wants to
 /// stop early, or a tool that shows how far a module gets).
 pub fn verify_through(module: &Module, last: Pass) -> Result<(), VerifyError> {
-    let mut pipeline = Pipeline { module, functions: Vec::new(), budget: cfg::Budget::module() };
+    run_passes(module, last, false)
+}
+
+fn run_passes(module: &Module, last: Pass, test_build: bool) -> Result<(), VerifyError> {
+    let mut pipeline = Pipeline { module, functions: Vec::new(), budget: cfg::Budget::module(), test_build };
     for pass in PASSES {
         pipeline.run(pass)?;
         if pass == last {
@@ -194,12 +208,21 @@ struct Pipeline<'m> {
     functions: Vec<FunctionState<'m>>,
     /// Dataflow work left for the whole module, shared by every function's view.
     budget: cfg::Budget,
+    /// Whether test-only instructions are allowed (a test build's module).
+    test_build: bool,
 }
 
 impl<'m> Pipeline<'m> {
     fn run(&mut self, pass: Pass) -> Result<(), VerifyError> {
         match pass {
-            Pass::Bounds => bounds::verify(self.module),
+            Pass::Bounds => {
+                bounds::verify(self.module)?;
+                if self.test_build {
+                    Ok(())
+                } else {
+                    bounds::no_test_only(self.module)
+                }
+            }
             Pass::Limits => limits::verify(self.module),
             Pass::Signatures => signatures::verify(self.module),
             Pass::Stack => {

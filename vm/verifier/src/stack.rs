@@ -19,7 +19,9 @@ pub(crate) fn effect(module: &Module, returns: usize, instr: &Instr) -> Option<(
         |d: &resin_format::file_format::StructDefIdx| module.structs.get(d.index()).map(|s| s.fields.len());
     Some(match instr {
         Ret => (returns, 0),
-        Pop | BrTrue(_) | BrFalse(_) | StLoc(_) | Abort | Emit(_) => (1, 0),
+        Pop | BrTrue(_) | BrFalse(_) | StLoc(_) | Abort | Emit(_) | TestSetBlockTimestamp | TestSetBlockHeight => {
+            (1, 0)
+        }
         Branch(_) | Nop => (0, 0),
         LdU8(_) | LdU16(_) | LdU32(_) | LdU64(_) | LdU128(_) | LdU256(_) | LdTrue | LdFalse | LdConst(_)
         | CopyLoc(_) | MoveLoc(_) | ImmBorrowLoc(_) | MutBorrowLoc(_) => (0, 1),

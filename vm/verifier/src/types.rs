@@ -507,6 +507,7 @@ impl Checker<'_, '_> {
                 push(bytes_ty.into());
             }
             (BlockTimestamp | BlockHeight, []) => push(Type::U64.into()),
+            (TestSetBlockTimestamp | TestSetBlockHeight, [value]) => exact(&Type::U64, value)?,
             (TypeName(s), []) => {
                 element(s)?;
                 push(Type::Vector(Box::new(Type::U8)).into());

@@ -269,6 +269,8 @@ impl Flow<'_> {
             | Builtin::HashBlake3
             | Builtin::BlockTimestamp
             | Builtin::BlockHeight
+            | Builtin::BlockSetTimestampForTesting
+            | Builtin::BlockSetHeightForTesting
             | Builtin::ObjectAddress
             | Builtin::ObjectSigner
             | Builtin::TypeName

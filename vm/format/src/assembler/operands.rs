@@ -202,6 +202,8 @@ pub fn operand_kinds(instr: &Instr) -> &'static [OperandKind] {
         | Instr::Blake3
         | Instr::BlockTimestamp
         | Instr::BlockHeight
+        | Instr::TestSetBlockTimestamp
+        | Instr::TestSetBlockHeight
         | Instr::ObjectAddress
         | Instr::ObjectSigner => &[],
     }

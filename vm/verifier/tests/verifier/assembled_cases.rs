@@ -1,15 +1,17 @@
 //! Verifier cases written in the text assembler, one module per file in
 //! `tests/data/generics/` (generics) and `tests/data/shared_objects/` (keyed
 //! storage, counters, friends, the vector, hash and block builtins),
-//! `tests/data/integers/` and `tests/data/type_info/`. Each
-//! file says what it expects in its first comment lines: `// verifies`, or
-//! `// rejects: Kind` (the error kind's name) followed by `// error: ` and
-//! the whole rendered error.
+//! `tests/data/integers/`, `tests/data/type_info/` and `tests/data/test_only/`.
+//! Each file says what it expects in its first comment lines: `// verifies`,
+//! or `// rejects: Kind` (the error kind's name) followed by `// error: ` and
+//! the whole rendered error. A first line `// test build` verifies it as a
+//! module of a test build (`verify_test_module`); one that verifies so must
+//! then be rejected as `TestOnlyInstruction` anywhere else.
 
 use std::path::PathBuf;
 
 use resin_format::assembler::assemble;
-use resin_verifier::{infer_access_spec, verify_module, VerifyErrorKind};
+use resin_verifier::{infer_access_spec, verify_module, verify_test_module, VerifyErrorKind};
 
 const GENERIC_COIN: &str = include_str!("../../../format/tests/data/generic_coin.rasm");
 
@@ -25,7 +27,7 @@ enum Expect {
 
 fn expectation(name: &str, text: &str) -> Expect {
     let header = |prefix: &str| text.lines().find_map(|line| line.strip_prefix(prefix)).map(str::trim);
-    if text.lines().next() == Some("// verifies") {
+    if text.lines().find(|line| *line != TEST_BUILD) == Some("// verifies") {
         return Expect::Verifies;
     }
     let kind = header("// rejects: ").unwrap_or_else(|| panic!("{name}: no `// verifies` or `// rejects:` line"));
@@ -65,6 +67,14 @@ const REQUIRED_INTEGERS: &[&str] = &[
     "u16_counter_amount",
 ];
 
+/// The first line of a case verified as a module of a test build.
+const TEST_BUILD: &str = "// test build";
+
+/// The test-only instructions: accepted in a test build, rejected anywhere
+/// else (in any function), and typed.
+const REQUIRED_TEST_ONLY: &[&str] =
+    &["set_in_a_test_build", "set_outside_a_test_build", "height_outside_a_test_build", "set_takes_a_u64"];
+
 /// `type_name` and `type_is_struct`: an accepted module, and the rules on
 /// their type operand and their results.
 const REQUIRED_TYPE_INFO: &[&str] = &[
@@ -100,8 +110,14 @@ fn run_cases(subdir: &str, required: &[&str], exact_specs: bool) {
     }
     for (name, text) in &cases {
         let module = assemble(text).unwrap_or_else(|e| panic!("{name}.rasm does not assemble: {e}"));
-        match (expectation(name, text), verify_module(&module)) {
+        let test_build = text.lines().next() == Some(TEST_BUILD);
+        let verified = if test_build { verify_test_module(&module) } else { verify_module(&module) };
+        match (expectation(name, text), verified) {
             (Expect::Verifies, Ok(())) => {
+                if test_build {
+                    let err = verify_module(&module).expect_err(&format!("{name}.rasm verified outside a test build"));
+                    assert_eq!(kind_name(&err.kind), "TestOnlyInstruction", "{name}.rasm: {err}");
+                }
                 // What verifies infers back a spec its declarations cover.
                 for (index, def) in module.functions.iter().enumerate() {
                     let inferred = infer_access_spec(&module, index).unwrap_or_else(|e| panic!("{name}.rasm: {e}"));
@@ -150,6 +166,11 @@ fn the_formats_generic_coin_verifies_and_infers_its_specs() {
 #[test]
 fn integer_assembly_cases_verify_or_reject_by_name() {
     run_cases("integers", REQUIRED_INTEGERS, true);
+}
+
+#[test]
+fn test_only_assembly_cases_verify_in_a_test_build_alone() {
+    run_cases("test_only", REQUIRED_TEST_ONLY, true);
 }
 
 #[test]
