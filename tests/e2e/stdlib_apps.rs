@@ -87,9 +87,8 @@ fn the_multisig_example_pays_from_two_wallets_side_by_side() {
 
 #[test]
 fn resin_test_runs_the_dao_tests_against_the_stdlib_sources_in_test_mode() {
-    // `dao_tests` uses `dao::set_deadline_for_testing`, a `#[test_only]`
-    // function: it exists only when the standard library's sources are
-    // compiled in test mode with the tests, as these arguments ask.
+    // A test build may define `0x1` modules: the standard library's sources,
+    // compiled in test mode with the tests, stand in for the published ones.
     let mut args = vec!["test".to_string()];
     let mut sources: Vec<String> = std::fs::read_dir(repo().join("stdlib/modules"))
         .unwrap()
