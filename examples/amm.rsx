@@ -70,10 +70,8 @@ call alice amm::create_pool<usd::USD, eur::EUR> b"usd-eur" 1000000 2000000
 expect success
 call alice amm::create_pool<usd::USD, btc::BTC> b"usd-btc" 3000000 100
 expect success
-view amm::pool_address alice b"usd-eur"
-account usd_eur @0xc13f30a45f2bafd52cabc3d2d3d773d0fcd82f0683ea1de82e2cc5fd0f974bc3
-view amm::pool_address alice b"usd-btc"
-account usd_btc @0xe17d9aeab508064f270d0f40f4a2baacec2cd7b89ca57acd4e0e7b96c97d2f9f
+account usd_eur = view amm::pool_address alice b"usd-eur"
+account usd_btc = view amm::pool_address alice b"usd-btc"
 view amm::reserves<usd::USD, eur::EUR> usd_eur
 view amm::shares<usd::USD, eur::EUR> usd_eur
 expect field alice currency::Balance<amm::LP<usd::USD, eur::EUR>>.coin.value == 1413213

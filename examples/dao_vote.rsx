@@ -27,8 +27,7 @@ expect success
 
 # The proposal's address, derived from alice and b"budget"; bound to a name
 # so the calls below can pass it.
-view dao::proposal_address alice b"budget"
-account budget @0xb7d6a56816ded154bc65abe5f2ec0c25f3ac653cc2bbf1049de05aac8caa47f7
+account budget = view dao::proposal_address alice b"budget"
 expect field budget dao::Proposal.deadline == 1700003600
 
 # Every vote writes its own ballot and adds to a tally.

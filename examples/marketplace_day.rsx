@@ -83,18 +83,12 @@ call artist nft::create_collection b"sunsets" 1_000
 call alice dao::propose b"budget" b"Spend 5,000 on the market's stalls" 1700007200 200
 call alice multisig::create<usd::USD> b"team" alice bob carol
 expect success
-view amm::pool_address alice b"usd-eur"
-account usd_eur @0xc13f30a45f2bafd52cabc3d2d3d773d0fcd82f0683ea1de82e2cc5fd0f974bc3
-view amm::pool_address alice b"usd-btc"
-account usd_btc @0xe17d9aeab508064f270d0f40f4a2baacec2cd7b89ca57acd4e0e7b96c97d2f9f
-view amm::pool_address alice b"eur-btc"
-account eur_btc @0x2d16f2d623431eeb92fd1f12f460590ecaa9c2ce2b8fd1ad20026b6a5b0ef8c
-view nft::collection_address artist b"sunsets"
-account sunsets @0x9fec412d5988d15852df39710f3c02eb08dc2c229448eba077836c610a416331
-view dao::proposal_address alice b"budget"
-account budget @0xb7d6a56816ded154bc65abe5f2ec0c25f3ac653cc2bbf1049de05aac8caa47f7
-view multisig::wallet_address alice b"team"
-account team @0x18d36b41b4f2f68bb79c5109e078100d74945bdc7897a1717503599a275b76d8
+account usd_eur = view amm::pool_address alice b"usd-eur"
+account usd_btc = view amm::pool_address alice b"usd-btc"
+account eur_btc = view amm::pool_address alice b"eur-btc"
+account sunsets = view nft::collection_address artist b"sunsets"
+account budget = view dao::proposal_address alice b"budget"
+account team = view multisig::wallet_address alice b"team"
 call alice multisig::deposit<usd::USD> team 50_000
 expect success
 

@@ -44,10 +44,8 @@ call alice multisig::create<usd::USD> b"team" alice bob carol
 expect success
 call carol multisig::create<usd::USD> b"ops" carol dave erin
 expect success
-view multisig::wallet_address alice b"team"
-account team @0x18d36b41b4f2f68bb79c5109e078100d74945bdc7897a1717503599a275b76d8
-view multisig::wallet_address carol b"ops"
-account ops @0xf9052c7221a31f61740d65e477045e80cd8d1deda70e2cebc35957aad6339432
+account team = view multisig::wallet_address alice b"team"
+account ops = view multisig::wallet_address carol b"ops"
 view multisig::owners<usd::USD> team
 
 # Three owners, all different: E_OWNERS.

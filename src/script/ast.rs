@@ -35,6 +35,12 @@ pub enum CommandKind {
         name: String,
         address: Option<AccountAddress>,
     },
+    /// `account NAME = view MODULE::FUNCTION ARGS`: binds the name to the
+    /// address a view returns (a pool's, a collection's object address).
+    AccountOf {
+        name: String,
+        view: ViewSpec,
+    },
     Accounts,
     Call(CallSpec),
     Block(Vec<CallSpec>),

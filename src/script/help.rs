@@ -32,8 +32,9 @@ const TOPICS: &[(&str, &str, &str)] = &[
       again is a no-op; other code under a published id is refused. Address 0x1 is the standard library's, and the \
       builtin module names (signer, vector) are reserved."),
     ("module", "module 0xADDR::name { ... }", "Compile and publish a module written inline; it may span many lines."),
-    ("account", "account NAME [@0xADDR]", "Bind a name to an address. Without an address the name's own address is used \
-      (derived from the name, the same in every session)."),
+    ("account", "account NAME [@0xADDR | = view MODULE::FUNCTION ARGS]", "Bind a name to an address. Without an address \
+      the name's own address is used (derived from the name, the same in every session). With `= view ...`, the \
+      address the view returns (it must return one address): `account pool = view amm::pool_address alice b\"usd-eur\"`."),
     ("accounts", "accounts", "List the named accounts."),
     ("call", "call SENDER MODULE::FUNCTION ARGS... [gas N]", "Execute one transaction: SENDER (a name or @0x...) signs, \
       the entry function gets ARGS: integers (1_000, 0xff, 7u8, 9u128), true/false, account names, @0x... addresses, \

@@ -203,13 +203,23 @@ impl Parser<'_> {
             "account" => {
                 let (name, name_span) = self.word("an account name")?;
                 check_name(&name, name_span)?;
-                let address = if self.at_end_of_command()? {
-                    None
+                if self.at_end_of_command()? {
+                    CommandKind::Account { name, address: None }
                 } else {
-                    let (w, s) = self.word("an address")?;
-                    Some(parse_address(&w).ok_or_else(|| ScriptError::at(s, format!("expected @0x..., found `{w}`")))?)
-                };
-                CommandKind::Account { name, address }
+                    let (w, s) = self.word("an address or `= view ...`")?;
+                    if w == "=" {
+                        self.keyword("view")?;
+                        CommandKind::AccountOf { name, view: self.view()? }
+                    } else {
+                        let address = parse_address(&w).ok_or_else(|| {
+                            ScriptError::at(
+                                s,
+                                format!("expected @0x... or `= view MODULE::FUNCTION ARGS`, found `{w}`"),
+                            )
+                        })?;
+                        CommandKind::Account { name, address: Some(address) }
+                    }
+                }
             }
             "accounts" => CommandKind::Accounts,
             "call" => CommandKind::Call(self.call(span)?),

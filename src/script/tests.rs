@@ -101,6 +101,24 @@ fn other_commands() {
         one("account bob @0xB0B"),
         CommandKind::Account { name: "bob".into(), address: Some(AccountAddress::from_u64(0xB0B)) }
     );
+    let CommandKind::AccountOf { name, view } = one("account pool = view amm::pool_address<u8> alice b\"usd-eur\"")
+    else {
+        panic!("not an account bound by a view")
+    };
+    assert_eq!(name, "pool");
+    assert_eq!(view.function.node.module, ModuleRef::Short("amm".into()));
+    assert_eq!(
+        (view.function.node.name.as_str(), view.function.node.type_args.as_slice()),
+        ("pool_address", &[TypeRef::U8][..])
+    );
+    assert_eq!(view.function.span, Span { line: 1, col: 21 });
+    let args: Vec<Literal> = view.args.into_iter().map(|a| a.node).collect();
+    assert_eq!(args, vec![Literal::Address(AddressRef::Name("alice".into())), Literal::Bytes(b"usd-eur".to_vec())]);
+    assert_eq!(err("account pool = amm::pool_address"), (1, 16, "expected `view`, found `amm::pool_address`".into()));
+    assert_eq!(
+        err("account pool five"),
+        (1, 14, "expected @0x... or `= view MODULE::FUNCTION ARGS`, found `five`".into())
+    );
     assert_eq!(one("events all"), CommandKind::Events { all: true });
     assert_eq!(one("snapshot s1 # comment"), CommandKind::Snapshot("s1".into()));
     assert_eq!(one("expect abort 1"), CommandKind::Expect(Expectation::Abort(1)));

@@ -35,6 +35,10 @@ impl Session {
         match &cmd.kind {
             CommandKind::Publish(source) => self.publish(source, cmd.span, origin, out),
             CommandKind::Account { name, address } => self.account(name, *address, cmd.span, origin, out),
+            CommandKind::AccountOf { name, view } => {
+                let address = self.view_address(view, origin)?;
+                self.account(name, Some(address), cmd.span, origin, out)
+            }
             CommandKind::Accounts => {
                 if self.state.accounts.is_empty() {
                     say!(out, "no accounts (create one with `account NAME`)")?;

@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use resin_state::type_tag::TypeTag;
-use resin_vm::{AccountAddress, Status, Transaction, Visibility};
+use resin_vm::{AccountAddress, Status, Transaction, Value, Visibility};
 
 use super::calls::describe_call;
 use super::commands::say;
@@ -24,6 +24,8 @@ pub struct ViewResult {
     pub values: Vec<String>,
     /// The return types, as Resin writes them.
     pub types: Vec<String>,
+    /// The return values themselves.
+    pub returns: Vec<Value>,
     pub gas_used: u64,
 }
 
@@ -119,7 +121,25 @@ impl Session {
             .zip(returns)
             .map(|(tag, ty)| tag.as_ref().map(ToString::to_string).unwrap_or_else(|| self.type_name(ty)))
             .collect();
-        Ok(ViewResult { call, values, types, gas_used: outcome.receipt.gas_used })
+        Ok(ViewResult { call, values, types, returns: outcome.returns, gas_used: outcome.receipt.gas_used })
+    }
+
+    /// The address a view returns, for `account NAME = view ...`: the view
+    /// must return exactly one `address`.
+    pub(super) fn view_address(&self, spec: &ViewSpec, origin: &Origin) -> CliResult<AccountAddress> {
+        let result = self.run_view(spec, origin)?;
+        match (result.returns.as_slice(), result.types.as_slice()) {
+            ([Value::Address(address)], [ty]) if ty == "address" => Ok(*address),
+            (_, types) => {
+                let returned = match types {
+                    [] => "nothing".to_string(),
+                    [one] => format!("a `{one}`"),
+                    many => format!("({})", many.join(", ")),
+                };
+                Err(origin
+                    .error(spec.function.span, format!("{} returns {returned}, not one address to name", result.call)))
+            }
+        }
     }
 }
 

@@ -149,3 +149,53 @@ fn run_json_prints_one_object_per_receipt_and_block() {
     assert_eq!(objects[8]["location"]["module"], "0x1::coin");
     insta::assert_snapshot!("run_json", out.stdout);
 }
+
+/// `account NAME = view ...`: a name for the address a view returns.
+#[test]
+fn accounts_are_bound_to_the_address_a_view_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let place = "module 0x2::place {
+    public fun spot(owner: address, seed: vector<u8>): address { object::address(owner, seed) }
+    public fun two(a: address): (address, address) { (a, a) }
+    public fun number(): u64 { 7 }
+    public fun boom(): address { abort 3 }
+}
+account alice
+";
+    let good = format!(
+        "{place}account home = view place::spot alice b\"home\"\nview place::spot alice b\"home\"\n\
+         account home = view 0x2::place::spot alice b\"home\"\naccount again = view place::spot home b\"x\"\naccounts\n"
+    );
+    write(dir.path(), "good.rsx", &good);
+    let out = run_with(resin().current_dir(dir.path()).args(["run", "good.rsx"]), None);
+    out.expect_code(0);
+    // The name is bound to the very address the view prints, and binding
+    // it again to the same address is no error.
+    let viewed = out.stdout.lines().find_map(|l| l.strip_prefix("0x2::place::spot(alice, b\"home\") -> ")).unwrap();
+    let address = viewed.split(',').next().unwrap();
+    assert_eq!(out.stdout.matches(&format!("account home = {address}\n")).count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("home = {address}\n")), "{}", out.stdout);
+    // A bound name is an argument of the next view like any account.
+    assert!(out.stdout.contains("account again = @0x"), "{}", out.stdout);
+
+    for (i, (line, error)) in [
+        (
+            "account x = view place::two alice",
+            "0x2::place::two(alice) returns (address, address), not one address to name",
+        ),
+        ("account x = view place::number", "0x2::place::number() returns a `u64`, not one address to name"),
+        ("account x = view place::boom", "view 0x2::place::boom() failed: ABORTED with code 3"),
+        ("account alice = view place::spot alice b\"home\"", "account `alice` is already @"),
+        ("account x = view place::spot alice", "`0x2::place::spot` takes 2 arguments (address, vector<u8>), 1 given"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad{i}.rsx");
+        write(dir.path(), &name, &format!("{place}{line}\n"));
+        let out = run_with(resin().current_dir(dir.path()).args(["run", &name]), None);
+        out.expect_code(1);
+        assert!(out.stderr.contains(&format!("{name}:8:")), "{line}: {}", out.stderr);
+        assert!(out.stderr.contains(error), "{line}: {}", out.stderr);
+    }
+}
