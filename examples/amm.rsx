@@ -73,6 +73,7 @@ expect success
 account usd_eur = view amm::pool_address alice b"usd-eur"
 account usd_btc = view amm::pool_address alice b"usd-btc"
 view amm::reserves<usd::USD, eur::EUR> usd_eur
+expect view amm::reserves<usd::USD, eur::EUR> usd_eur == 1000000, 2000000
 view amm::shares<usd::USD, eur::EUR> usd_eur
 expect field alice currency::Balance<amm::LP<usd::USD, eur::EUR>>.coin.value == 1413213
 
@@ -80,6 +81,7 @@ expect field alice currency::Balance<amm::LP<usd::USD, eur::EUR>>.coin.value == 
 # 0.3% fee buys 19,743 EUR.
 access amm::swap_x_to_y<usd::USD, eur::EUR>
 view amm::quote_x_to_y<usd::USD, eur::EUR> usd_eur 10000
+expect view amm::quote_x_to_y<usd::USD, eur::EUR> usd_eur 10000 == 19743
 call carol amm::swap_x_to_y<usd::USD, eur::EUR> usd_eur 10000 19743
 expect success
 expect field carol currency::Balance<eur::EUR>.coin.value == 19743

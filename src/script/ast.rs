@@ -225,6 +225,12 @@ pub enum Expectation {
         path: Vec<String>,
         value: Spanned<Literal>,
     },
+    /// `expect view amm::reserves<usd::USD, eur::EUR> pool == 1000, 2000`:
+    /// what a view returns, one value per return, compared as `==` does.
+    View {
+        view: ViewSpec,
+        values: Vec<Spanned<Literal>>,
+    },
     /// `expect missing alice 0x1::coin::Balance`
     Missing {
         address: Spanned<AddressRef>,

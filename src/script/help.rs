@@ -75,10 +75,11 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ("snapshot", "snapshot NAME", "Remember the current state under NAME (in memory, O(1))."),
     ("restore", "restore NAME", "Go back to a snapshot (undoable)."),
     ("undo", "undo", "Revert the last command that changed the state."),
-    ("expect", "expect success | abort CODE|NAME | failure | out-of-gas | access-violation | counter-overflow\n       expect field ACCOUNT MODULE::Resource[INDEX].field.path == VALUE\n       expect missing ACCOUNT MODULE::Resource[INDEX]",
+    ("expect", "expect success | abort CODE|NAME | failure | out-of-gas | access-violation | counter-overflow\n       expect field ACCOUNT MODULE::Resource[INDEX].field.path == VALUE\n       expect missing ACCOUNT MODULE::Resource[INDEX]\n       expect view MODULE::FUNCTION ARGS == VALUE, ...",
       "Check the receipts of the previous call, block or transfers (every receipt must match), or a stored value: a \
-      resource at the account, or with [INDEX] the keyed entry anchored there. `counter-overflow` is a counter add \
-      past its field's maximum. A failed expectation is an error: `resin run` stops with exit code 1."),
+      resource at the account, or with [INDEX] the keyed entry anchored there, or what a view returns (one value per \
+      return value, separated by commas). `counter-overflow` is a counter add past its field's maximum. A failed \
+      expectation is an error: `resin run` stops with exit code 1."),
     ("time", "time | time SECONDS | time +SECONDS", "Set the block time (block::timestamp()) of the following blocks, \
       or move it forward; without an argument, print the next block's time and height. The time stays until changed \
       (it starts at 0)."),

@@ -684,7 +684,7 @@ impl Parser<'_> {
 
     fn expectation(&mut self) -> Result<Expectation, ScriptError> {
         let (w, span) = self.word(
-            "success, abort CODE|NAME, failure, out-of-gas, access-violation, counter-overflow, field or missing",
+            "success, abort CODE|NAME, failure, out-of-gas, access-violation, counter-overflow, field, missing or view",
         )?;
         Ok(match w.as_str() {
             "success" => Expectation::Success,
@@ -735,6 +735,25 @@ impl Parser<'_> {
                 }
                 let value = self.literal()?;
                 Expectation::Field { address, module, resource, type_args, index, path, value }
+            }
+            "view" => {
+                let function = self.function_ref()?;
+                let mut args = Vec::new();
+                while !matches!(&self.peek()?.tok, Tok::Word(w) if w == "==") {
+                    if self.at_end_of_command()? {
+                        let at = self.peek()?.span;
+                        return Err(ScriptError::at(at, "expected `==` and the values the view returns"));
+                    }
+                    args.push(self.literal()?);
+                }
+                self.next()?;
+                // One value per return value, separated by commas.
+                let mut values = vec![self.literal()?];
+                while matches!(self.peek()?.tok, Tok::Comma) {
+                    self.next()?;
+                    values.push(self.literal()?);
+                }
+                Expectation::View { view: ViewSpec { function, args }, values }
             }
             other => return Err(ScriptError::at(span, format!("unknown expectation `{other}`"))),
         })

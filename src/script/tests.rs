@@ -119,6 +119,19 @@ fn other_commands() {
         err("account pool five"),
         (1, 14, "expected @0x... or `= view MODULE::FUNCTION ARGS`, found `five`".into())
     );
+    let CommandKind::Expect(Expectation::View { view, values }) =
+        one("expect view amm::reserves<u8, vector<u8>> pool [1] == 1000, [2, 3]")
+    else {
+        panic!("not an expectation of a view")
+    };
+    assert_eq!(view.function.node.name, "reserves");
+    assert_eq!(view.function.node.type_args, vec![TypeRef::U8, TypeRef::Vector(Box::new(TypeRef::U8))]);
+    assert_eq!(view.args.len(), 2);
+    let values: Vec<Literal> = values.into_iter().map(|v| v.node).collect();
+    let int = |i: u32| Literal::Int { value: resin_vm::U256::from(i), suffix: None };
+    assert_eq!(values[0], int(1000));
+    assert!(matches!(&values[1], Literal::Vector(items) if items.len() == 2));
+    assert_eq!(err("expect view shop::count alice"), (1, 30, "expected `==` and the values the view returns".into()));
     assert_eq!(one("events all"), CommandKind::Events { all: true });
     assert_eq!(one("snapshot s1 # comment"), CommandKind::Snapshot("s1".into()));
     assert_eq!(one("expect abort 1"), CommandKind::Expect(Expectation::Abort(1)));

@@ -9,7 +9,7 @@ use super::calls::describe_arg;
 use super::keyed::ResourcePath;
 use super::{Origin, Session};
 use crate::error::CliResult;
-use crate::script::ast::{Expectation, ModuleRef, Span, TypeRef};
+use crate::script::ast::{Expectation, Literal, ModuleRef, Span, Spanned, TypeRef, ViewSpec};
 
 /// A receipt's status in the words `expect` uses.
 pub fn status_words(status: &Status) -> String {
@@ -50,6 +50,7 @@ impl Session {
                 }
                 Ok(())
             }
+            Expectation::View { view, values } => self.expect_view(view, values, span, origin),
             Expectation::Missing { address, module, resource, type_args, index } => {
                 let address = self.resolve_address(address, origin)?;
                 let path_of = ResourcePath { module, resource, type_args, index: index.as_ref() };
@@ -188,6 +189,49 @@ impl Session {
             ResolvedType::Vector(elem) => ResolvedType::Vector(Box::new(self.instantiate_field(elem, args)?)),
             other => other.clone(),
         })
+    }
+
+    /// `expect view F ARGS == V1, V2`: the view's return values, each
+    /// against its literal read as the return's type.
+    fn expect_view(&self, spec: &ViewSpec, values: &[Spanned<Literal>], span: Span, origin: &Origin) -> CliResult<()> {
+        let result = self.run_view(spec, origin)?;
+        let count = |n: usize| format!("{n} value{}", if n == 1 { "" } else { "s" });
+        if result.returns.len() != values.len() {
+            return Err(origin.error(
+                span,
+                format!(
+                    "{} returns {}, and the expectation lists {}",
+                    result.call,
+                    count(result.returns.len()),
+                    values.len()
+                ),
+            ));
+        }
+        let mut wanted = Vec::with_capacity(values.len());
+        for (i, (lit, tag)) in values.iter().zip(&result.tags).enumerate() {
+            let ty =
+                tag.as_ref().map(ResolvedType::of_tag).filter(ResolvedType::is_argument_type).ok_or_else(|| {
+                    let ty = result.types.get(i).map_or("?", String::as_str);
+                    origin.error(
+                        lit.span,
+                        format!(
+                            "return value {} of {} is a `{ty}`, which a script cannot write: `expect view` compares \
+                         integers, bools, addresses and vectors of them (`view` prints the rest)",
+                            i + 1,
+                            result.call
+                        ),
+                    )
+                })?;
+            wanted.push(self.literal_value(lit, &ty, origin)?);
+        }
+        if wanted != result.returns {
+            let wanted: Vec<String> = wanted.iter().map(|v| describe_arg(v, &self.state.accounts)).collect();
+            return Err(origin.error(
+                span,
+                format!("expected {} == {}, found {}", result.call, wanted.join(", "), result.values.join(", ")),
+            ));
+        }
+        Ok(())
     }
 
     /// The tag of a field type under `args`.

@@ -24,8 +24,9 @@ pub struct ViewResult {
     pub values: Vec<String>,
     /// The return types, as Resin writes them.
     pub types: Vec<String>,
-    /// The return values themselves.
+    /// The return values themselves, and their types where they are concrete.
     pub returns: Vec<Value>,
+    pub tags: Vec<Option<TypeTag>>,
     pub gas_used: u64,
 }
 
@@ -121,7 +122,7 @@ impl Session {
             .zip(returns)
             .map(|(tag, ty)| tag.as_ref().map(ToString::to_string).unwrap_or_else(|| self.type_name(ty)))
             .collect();
-        Ok(ViewResult { call, values, types, returns: outcome.returns, gas_used: outcome.receipt.gas_used })
+        Ok(ViewResult { call, values, types, returns: outcome.returns, tags, gas_used: outcome.receipt.gas_used })
     }
 
     /// The address a view returns, for `account NAME = view ...`: the view

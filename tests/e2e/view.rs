@@ -150,6 +150,44 @@ fn run_json_prints_one_object_per_receipt_and_block() {
     insta::assert_snapshot!("run_json", out.stdout);
 }
 
+/// `expect view`: a script asserts what views return.
+#[test]
+fn expectations_compare_what_views_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "account alice\ncall alice shop::open 3\nexpect view shop::count alice == 3\n\
+                expect view shop::both alice == 3, true\nexpect view shop::prices alice == [3, 6]\n\
+                expect view shop::pick<address> alice @0x1 true == alice\n\
+                expect view shop::pick<vector<u8>> b\"a\" x\"62\" false == b\"b\"\n\
+                expect view shop::bump alice == 4\nexpect view shop::bump alice == 4\n";
+    write(dir.path(), "good.rsx", &format!("{SHOP}{good}"));
+    let out = run_with(resin().current_dir(dir.path()).args(["run", "good.rsx"]), None);
+    out.expect_code(0);
+    // Expectations print nothing of their own.
+    assert!(!out.stdout.contains("shop::count"), "{}", out.stdout);
+
+    let opened = "account alice\ncall alice shop::open 3\n";
+    for (i, (line, error)) in [
+        ("expect view shop::count alice == 4", "expected 0x2::shop::count(alice) == 4, found 3"),
+        ("expect view shop::both alice == 3, false", "expected 0x2::shop::both(alice) == 3, false, found 3, true"),
+        ("expect view shop::both alice == 3", "0x2::shop::both(alice) returns 2 values, and the expectation lists 1"),
+        ("expect view shop::prices alice == [3]", "found [3, 6]"),
+        ("expect view shop::item alice == 3", "return value 1 of 0x2::shop::item(alice) is a `0x2::shop::Item`"),
+        ("expect view shop::count alice == true", "expected a `u64` argument, found"),
+        ("expect view shop::boom == 1", "view 0x2::shop::boom() failed: ABORTED with code 9"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad{i}.rsx");
+        write(dir.path(), &name, &format!("{SHOP}{opened}{line}\n"));
+        let out = run_with(resin().current_dir(dir.path()).args(["run", &name]), None);
+        out.expect_code(1);
+        let at = format!("{name}:{}:", SHOP.lines().count() + 3);
+        assert!(out.stderr.contains(&at), "{line}: {}", out.stderr);
+        assert!(out.stderr.contains(error), "{line}: {}", out.stderr);
+    }
+}
+
 /// `account NAME = view ...`: a name for the address a view returns.
 #[test]
 fn accounts_are_bound_to_the_address_a_view_returns() {
