@@ -11,15 +11,34 @@ use crate::cli::{CheckArgs, CompileArgs, DisasmArgs, Emit};
 use crate::compiler;
 use crate::error::{read_to_string, CliError, CliResult};
 use crate::output::stdout_error;
+use crate::package::{self, addresses, Package, MANIFEST};
 
 /// The sources among `paths`, read. A `.rbc` file is a compiled dependency,
-/// not a source: [`bytecode_deps`] reads those.
-fn load_sources(paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
+/// not a source: [`bytecode_deps`] reads those. Sources of a package have
+/// its named addresses (and its dependencies') replaced by their numbers,
+/// as `resin build` does.
+fn load_sources(paths: &[PathBuf], package: Option<&Package>) -> CliResult<Vec<SourceFile>> {
+    let named = package.map(Package::addresses).transpose()?.unwrap_or_default();
     paths
         .iter()
         .filter(|p| !is_bytecode(p))
-        .map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?)))
+        .map(|p| Ok(SourceFile::new(p.display().to_string(), addresses::substitute(&read_to_string(p)?, &named))))
         .collect()
+}
+
+/// The package the sources belong to: the nearest folder above the first
+/// source that holds a `Resin.toml`, when every source is inside it. Its
+/// named addresses and its dependencies then apply to a `check` or a
+/// `compile` of some of its files.
+fn enclosing_package(paths: &[PathBuf]) -> CliResult<Option<Package>> {
+    let sources: Vec<PathBuf> =
+        paths.iter().filter(|p| !is_bytecode(p)).filter_map(|p| std::path::absolute(p).ok()).collect();
+    let Some(first) = sources.first() else { return Ok(None) };
+    let Some(dir) = first.ancestors().skip(1).find(|dir| dir.join(MANIFEST).is_file()) else { return Ok(None) };
+    if !sources.iter().all(|s| s.starts_with(dir)) {
+        return Ok(None);
+    }
+    package::load(dir).map(Some)
 }
 
 fn is_bytecode(path: &Path) -> bool {
@@ -36,10 +55,14 @@ fn bytecode_deps(paths: &[PathBuf]) -> CliResult<Vec<Module>> {
 /// What the sources compile against: the `.rbc` files among `paths`, and
 /// the standard library modules that neither those nor the sources define
 /// (an edited copy of `0x1::coin`).
-fn deps_of(files: &[SourceFile], paths: &[PathBuf]) -> CliResult<Vec<Module>> {
-    let bytecode = bytecode_deps(paths)?;
+fn deps_of(files: &[SourceFile], paths: &[PathBuf], package: Option<&Package>) -> CliResult<Vec<Module>> {
+    let mut bytecode = bytecode_deps(paths)?;
     if files.is_empty() {
         return Err(CliError::Other("no source files given (only `.rbc` dependencies)".into()));
+    }
+    // The packages the sources' package depends on, compiled first.
+    if let Some(package) = package {
+        bytecode.extend(package.compile_dependencies()?);
     }
     let mut deps = crate::package::stdlib_except(files, &bytecode)?;
     deps.extend(bytecode);
@@ -51,8 +74,9 @@ fn stdout() -> std::io::StdoutLock<'static> {
 }
 
 pub fn check(args: &CheckArgs) -> CliResult<()> {
-    let files = load_sources(&args.files)?;
-    let deps = deps_of(&files, &args.files)?;
+    let package = enclosing_package(&args.files)?;
+    let files = load_sources(&args.files, package.as_ref())?;
+    let deps = deps_of(&files, &args.files, package.as_ref())?;
     let compiled = compiler::compile(&files, &deps)?;
     let mut out = stdout();
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
@@ -61,14 +85,15 @@ pub fn check(args: &CheckArgs) -> CliResult<()> {
 }
 
 pub fn compile(args: &CompileArgs) -> CliResult<()> {
-    let files = load_sources(&args.files)?;
+    let package = enclosing_package(&args.files)?;
+    let files = load_sources(&args.files, package.as_ref())?;
     let mut out = stdout();
     match args.emit {
         Emit::Tokens => return emit_tokens(&files, &mut out),
         Emit::Ast => return emit_ast(&files, &mut out),
         _ => {}
     }
-    let deps = deps_of(&files, &args.files)?;
+    let deps = deps_of(&files, &args.files, package.as_ref())?;
     let compiled = compiler::compile(&files, &deps)?;
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     match args.emit {

@@ -134,6 +134,12 @@ fn dependencies_build_first_and_their_named_addresses_reach_dependents() {
     let out = resin_in(&app, &["run", "folder.rsx"]);
     out.expect_code(0);
     insta::assert_snapshot!("publish_package_folder", out.stdout);
+
+    // `check` of the dependent's source alone: the dependency's named
+    // address and its modules come from the package, as in `build`.
+    let out = resin_in(&app, &["check", "sources/app.rsn"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "ok: 1 module checked\n");
 }
 
 #[test]
@@ -228,11 +234,20 @@ fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
     out.expect_code(1);
     assert!(!out.stderr.contains("publish stdlib"), "{}", out.stderr);
 
-    // `check` of the file alone knows no named address, and says where they work.
+    // `check` and `compile` of a file inside the package know its named
+    // addresses; a copy outside any package knows none, and is told where
+    // they work.
     write(&pkg.join("sources"), "vault.rsn", source);
     let out = resin_in(&pkg, &["check", "sources/vault.rsn"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "ok: 1 module checked\n");
+    let out = resin_in(&pkg.join("sources"), &["compile", "vault.rsn", "-o", "../out"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "wrote ../out/vault.rbc (0x2::vault)\n");
+    write(tmp.path(), "lone.rsn", source);
+    let out = resin_in(tmp.path(), &["check", "lone.rsn"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("sources/vault.rsn:1:8"), "{}", out.stderr);
-    assert!(out.stderr.contains("`resin build`, `resin test`"), "{}", out.stderr);
+    assert!(out.stderr.contains("lone.rsn:1:8"), "{}", out.stderr);
+    assert!(out.stderr.contains("the `[addresses]` of a package's Resin.toml"), "{}", out.stderr);
     resin_in(&pkg, &["build"]).expect_code(0);
 }

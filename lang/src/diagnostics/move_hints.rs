@@ -80,10 +80,9 @@ fn hint(tokens: &[(Token<'_>, Span)], at: usize) -> Option<&'static str> {
             Some("Resin has no enums or `match`: use structs, constants and `if`")
         }
         (Some(Token::Use | Token::Friend | Token::Module), Some(Token::Ident(_))) => Some(
-            "Resin names modules by numeric address (`use 0x1::coin;`), or by a named address of a package's \
-             Resin.toml `[addresses]`, which `resin build`, `resin test` and a script's `publish` of the package \
-             put in (`resin check` of a lone file knows none); `signer`, `vector`, `hash`, `block` and `object` are \
-             builtin and need no `use`",
+            "Resin names modules by numeric address (`use 0x1::coin;`), or by a named address that the \
+             `[addresses]` of a package's Resin.toml declares, in a file inside that package; `signer`, `vector`, \
+             `hash`, `block` and `object` are builtin and need no `use`",
         ),
         (Some(Token::Eq | Token::LParen | Token::Comma | Token::Return), Some(Token::Minus)) => {
             Some("Resin's integers are unsigned (`u8` to `u256`): there are no negative numbers")
