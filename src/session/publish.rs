@@ -40,6 +40,16 @@ impl Session {
                     let compiled = crate::package::load(&full).and_then(|p| p.compile_all());
                     // Diagnostics carry their own locations.
                     compiled.map_err(|e| if matches!(e, CliError::Diagnostics { .. }) { e } else { at(e) })?
+                } else if full.is_dir() {
+                    return Err(origin.error(
+                        span,
+                        format!(
+                            "{} is a folder without a {}: `publish` takes a package folder, or a .rsn, .rbc or .rasm \
+                             file",
+                            full.display(),
+                            crate::package::MANIFEST
+                        ),
+                    ));
                 } else if full.extension().is_some_and(|e| e == "rbc") {
                     vec![compiler::read_rbc(&full).map_err(at)?]
                 } else if full.extension().is_some_and(|e| e == "rasm") {

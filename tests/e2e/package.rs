@@ -227,6 +227,16 @@ fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
     assert!(out.stderr.contains("`publish stdlib` publishes the standard library"), "{}", out.stderr);
     write(&pkg.join("scripts"), "first.rsx", "publish stdlib currency\npublish ..\n");
     resin_in(&pkg, &["run", "scripts/first.rsx"]).expect_code(0);
+    // A folder that is no package is named as such (`.` is `scripts/`).
+    write(&pkg.join("scripts"), "here.rsx", "publish .\n");
+    let out = resin_in(&pkg, &["run", "scripts/here.rsx"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("here.rsx:1:1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is a folder without a Resin.toml: `publish` takes a package folder"),
+        "{}",
+        out.stderr
+    );
 
     // A missing module of another address gets no such advice.
     write(&pkg.join("sources"), "vault.rsn", &source.replace("0x1::currency::", "0x3::currency::"));
