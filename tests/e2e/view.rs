@@ -166,7 +166,7 @@ fn expectations_compare_what_views_return() {
     assert!(!out.stdout.contains("shop::count"), "{}", out.stdout);
 
     let opened = "account alice\ncall alice shop::open 3\n";
-    for (i, (line, error)) in [
+    for (line, error) in [
         ("expect view shop::count alice == 4", "expected 0x2::shop::count(alice) == 4, found 3"),
         ("expect view shop::both alice == 3, false", "expected 0x2::shop::both(alice) == 3, false, found 3, true"),
         ("expect view shop::both alice == 3", "0x2::shop::both(alice) returns 2 values, and the expectation lists 1"),
@@ -174,18 +174,20 @@ fn expectations_compare_what_views_return() {
         ("expect view shop::item alice == 3", "return value 1 of 0x2::shop::item(alice) is a `0x2::shop::Item`"),
         ("expect view shop::count alice == true", "expected a `u64` argument, found"),
         ("expect view shop::boom == 1", "view 0x2::shop::boom() failed: ABORTED with code 9"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let name = format!("bad{i}.rsx");
-        write(dir.path(), &name, &format!("{SHOP}{opened}{line}\n"));
-        let out = run_with(resin().current_dir(dir.path()).args(["run", &name]), None);
-        out.expect_code(1);
-        let at = format!("{name}:{}:", SHOP.lines().count() + 3);
-        assert!(out.stderr.contains(&at), "{line}: {}", out.stderr);
-        assert!(out.stderr.contains(error), "{line}: {}", out.stderr);
+    ] {
+        fails_after(dir.path(), &format!("{SHOP}{opened}"), line, error);
     }
+}
+
+/// Runs `before` and then `line` as a script in `dir`: it must stop at
+/// `line` with `error`.
+fn fails_after(dir: &std::path::Path, before: &str, line: &str, error: &str) {
+    write(dir, "bad.rsx", &format!("{before}{line}\n"));
+    let out = run_with(resin().current_dir(dir).args(["run", "bad.rsx"]), None);
+    out.expect_code(1);
+    let at = format!("bad.rsx:{}:", before.lines().count() + 1);
+    assert!(out.stderr.contains(&at), "{line}: {}", out.stderr);
+    assert!(out.stderr.contains(error), "{line}: {}", out.stderr);
 }
 
 /// `account NAME = view ...`: a name for the address a view returns.
@@ -216,7 +218,7 @@ account alice
     // A bound name is an argument of the next view like any account.
     assert!(out.stdout.contains("account again = @0x"), "{}", out.stdout);
 
-    for (i, (line, error)) in [
+    for (line, error) in [
         (
             "account x = view place::two alice",
             "0x2::place::two(alice) returns (address, address), not one address to name",
@@ -225,15 +227,7 @@ account alice
         ("account x = view place::boom", "view 0x2::place::boom() failed: ABORTED with code 3"),
         ("account alice = view place::spot alice b\"home\"", "account `alice` is already @"),
         ("account x = view place::spot alice", "`0x2::place::spot` takes 2 arguments (address, vector<u8>), 1 given"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let name = format!("bad{i}.rsx");
-        write(dir.path(), &name, &format!("{place}{line}\n"));
-        let out = run_with(resin().current_dir(dir.path()).args(["run", &name]), None);
-        out.expect_code(1);
-        assert!(out.stderr.contains(&format!("{name}:8:")), "{line}: {}", out.stderr);
-        assert!(out.stderr.contains(error), "{line}: {}", out.stderr);
+    ] {
+        fails_after(dir.path(), place, line, error);
     }
 }
