@@ -11,19 +11,18 @@ use crate::cli::{CheckArgs, CompileArgs, DisasmArgs, Emit};
 use crate::compiler;
 use crate::error::{read_to_string, CliError, CliResult};
 use crate::output::stdout_error;
-use crate::package::{self, addresses, Package, MANIFEST};
+use crate::package::{self, Package, MANIFEST};
 
 /// The sources among `paths`, read. A `.rbc` file is a compiled dependency,
 /// not a source: [`bytecode_deps`] reads those. Sources of a package have
 /// its named addresses (and its dependencies') replaced by their numbers,
 /// as `resin build` does.
 fn load_sources(paths: &[PathBuf], package: Option<&Package>) -> CliResult<Vec<SourceFile>> {
-    let named = package.map(Package::addresses).transpose()?.unwrap_or_default();
-    paths
-        .iter()
-        .filter(|p| !is_bytecode(p))
-        .map(|p| Ok(SourceFile::new(p.display().to_string(), addresses::substitute(&read_to_string(p)?, &named))))
-        .collect()
+    let sources: Vec<PathBuf> = paths.iter().filter(|p| !is_bytecode(p)).cloned().collect();
+    match package {
+        Some(package) => package.read_with_addresses(&sources),
+        None => sources.iter().map(|p| Ok(SourceFile::new(p.display().to_string(), read_to_string(p)?))).collect(),
+    }
 }
 
 /// The package the sources belong to: the nearest folder above the first

@@ -202,7 +202,9 @@ impl Package {
         self.read_with_addresses(&self.tests)
     }
 
-    fn read_with_addresses(&self, paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
+    /// Reads `paths` (this package's sources, or some of them) with its
+    /// named addresses replaced by their numbers.
+    pub fn read_with_addresses(&self, paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
         let named = self.addresses()?;
         paths
             .iter()

@@ -129,10 +129,10 @@ impl Session {
     /// must return exactly one `address`.
     pub(super) fn view_address(&self, spec: &ViewSpec, origin: &Origin) -> CliResult<AccountAddress> {
         let result = self.run_view(spec, origin)?;
-        match (result.returns.as_slice(), result.types.as_slice()) {
-            ([Value::Address(address)], [ty]) if ty == "address" => Ok(*address),
-            (_, types) => {
-                let returned = match types {
+        match (result.returns.as_slice(), result.tags.as_slice()) {
+            ([Value::Address(address)], [Some(TypeTag::Address)]) => Ok(*address),
+            _ => {
+                let returned = match result.types.as_slice() {
                     [] => "nothing".to_string(),
                     [one] => format!("a `{one}`"),
                     many => format!("({})", many.join(", ")),

@@ -6,7 +6,8 @@
 //! The passes run in a fixed, named sequence ([`PASSES`]), each in its own
 //! file, each relying on the ones before it:
 //!
-//! 1. [`Pass::Bounds`]: every index in range, names unique, bodies terminated.
+//! 1. [`Pass::Bounds`]: every index in range, names unique, bodies terminated,
+//!    and no test-only instruction outside a test build ([`verify_test_module`]).
 //! 2. [`Pass::Limits`]: sizes that keep verification and execution bounded.
 //! 3. [`Pass::Signatures`]: references, constants, abilities of fields, entry signatures.
 //! 4. [`Pass::Stack`]: operand-stack heights agree on every path.
