@@ -25,13 +25,14 @@ use rayon::prelude::*;
 use resin_state::store::ResourceStore;
 use resin_state::store::StateView;
 use resin_vm::{
-    AccessKey, AccessMode, BlockContext, CodeCache, Receipt, ResourceKey, RuntimeErrorKind, Status, Transaction,
+    AccessKey, AccessMode, BlockContext, CodeCache, DeclaredKeys, Receipt, ResolvedEntry, ResourceKey,
+    RuntimeErrorKind, Status, Transaction,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
-use crate::keys::{missing_keys, rejected_receipt, BlockKeys};
+use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
 use crate::output::BlockOutput;
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
@@ -154,6 +155,9 @@ pub(crate) struct BlockRun<'a> {
     /// What every transaction of the block sees of the block itself.
     pub(crate) context: BlockContext,
     pub(crate) keys: &'a BlockKeys,
+    /// Whether `keys` were instantiated from this block and code, so that
+    /// their entry functions run unchecked.
+    pub(crate) origin: KeysOrigin,
     pub(crate) slots: &'a BlockSlots,
 }
 
@@ -211,7 +215,7 @@ impl BlockRun<'_> {
                 let receipt = match record {
                     Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
                         let watched = WatchedView { view, watch: AddWatch::new(keys) };
-                        let receipt = resin_vm::execute_entry(self.code, &watched, tx, self.context, entry, keys);
+                        let receipt = self.execute(&watched, tx, entry, keys);
                         // Only a failed adder's reads are ever checked
                         // (`check_adds`): a successful one's verdict is the
                         // overlay's folds'. Most adders succeed, and then
@@ -222,7 +226,7 @@ impl BlockRun<'_> {
                         }
                         receipt
                     }
-                    _ => resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys),
+                    _ => self.execute(&view, tx, entry, keys),
                 };
                 for op in &receipt.write_set.0 {
                     overlay.write(lane, own, op);
@@ -242,6 +246,24 @@ impl BlockRun<'_> {
 }
 
 impl BlockRun<'_> {
+    /// Runs `tx` through its resolved entry function: unchecked when the
+    /// keys were instantiated here, else as a hint ([`KeysOrigin`]).
+    #[inline]
+    fn execute<V: StateView + ?Sized>(
+        &self,
+        view: &V,
+        tx: &Transaction,
+        entry: Option<&ResolvedEntry>,
+        keys: &DeclaredKeys,
+    ) -> Receipt {
+        match entry {
+            Some(entry) if self.origin.instantiated() => {
+                resin_vm::execute_resolved(self.code, view, tx, self.context, entry, keys)
+            }
+            _ => resin_vm::execute_entry(self.code, view, tx, self.context, entry.map(ResolvedEntry::handle), keys),
+        }
+    }
+
     /// Whether a run on several lanes stands as far as counter adds are
     /// concerned ([`check_adds`]), given its receipts in block order and
     /// what its adders saw; `snapshot` is the pre-block state. Suspects
@@ -282,7 +304,7 @@ impl BlockRun<'_> {
                     return None;
                 };
                 let view = Replayed { snapshot, current: &current };
-                let receipt = resin_vm::execute_entry(self.code, &view, tx, self.context, entry, keys);
+                let receipt = self.execute(&view, tx, entry, keys);
                 let slot = receipts.get_mut(i)?;
                 if receipt.status.is_success() {
                     return None;

@@ -13,7 +13,7 @@ use resin_vm::{BlockContext, CodeCache, Transaction};
 use crate::cost::CostModel;
 use crate::engine::{commit, retire, BlockRun};
 use crate::graph::BlockSlots;
-use crate::keys::BlockKeys;
+use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 use crate::overlay::BlockOverlay;
 use crate::parallel::pool;
@@ -39,6 +39,7 @@ impl InOrderExecutor {
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+        origin: KeysOrigin,
     ) -> BlockOutput {
         // Numbering the keys stands where the graph and plan stand in the
         // parallel executor: the overlay's slots need it.
@@ -47,7 +48,7 @@ impl InOrderExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let run = BlockRun { code, block, context, keys, slots: &slots };
+        let run = BlockRun { code, block, context, keys, origin, slots: &slots };
         let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
         let receipts: Vec<_> =
             run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
@@ -83,15 +84,16 @@ impl BlockExecutor for InOrderExecutor {
         BlockKeys::instantiate(code, block)
     }
 
-    fn execute_with_keys(
+    fn execute_keys(
         &mut self,
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+        origin: KeysOrigin,
     ) -> BlockOutput {
-        self.run(code, state, block, context, &keys.fitted(block.len()))
+        self.run(code, state, block, context, &keys.fitted(block.len()), origin)
     }
 
     fn cost_model(&self) -> &CostModel {

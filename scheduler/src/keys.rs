@@ -5,12 +5,12 @@
 //! arguments) has no keys: it takes part in no conflict and only produces its
 //! `InvalidArguments` receipt.
 //!
-//! Instantiating keys resolves each transaction's entry function; its handle
-//! is kept beside the keys, so that executing the transaction does not
-//! resolve it a second time.
+//! Instantiating keys resolves each transaction's entry function; it is kept
+//! beside the keys, so that executing the transaction does not resolve it a
+//! second time.
 
 use rayon::prelude::*;
-use resin_vm::{CodeCache, DeclaredKeys, EntryHandle, KeyAccess, Receipt, Status, Transaction, WriteSet};
+use resin_vm::{CodeCache, DeclaredKeys, KeyAccess, Receipt, ResolvedEntry, Resolver, Status, Transaction, WriteSet};
 
 /// The instantiated keys of every transaction of a block, in block order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct BlockKeys {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct TxKeys {
     keys: DeclaredKeys,
-    entry: Option<EntryHandle>,
+    entry: Option<ResolvedEntry>,
 }
 
 impl TxKeys {
@@ -36,13 +36,15 @@ impl TxKeys {
 impl BlockKeys {
     /// Instantiates each transaction's entry-function access spec with its arguments.
     pub fn instantiate(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
-        BlockKeys { per_tx: block.iter().map(|tx| instantiate_one(code, tx)).collect() }
+        let mut resolver = Resolver::new(code);
+        BlockKeys { per_tx: block.iter().map(|tx| instantiate_one(&mut resolver, tx)).collect() }
     }
 
     /// [`BlockKeys::instantiate`] on the current rayon pool. The result does not
     /// depend on the thread count: each entry depends only on its transaction.
     pub fn instantiate_par(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
-        BlockKeys { per_tx: block.par_iter().map(|tx| instantiate_one(code, tx)).collect() }
+        let per_tx = block.par_iter().map_init(|| Resolver::new(code), instantiate_one).collect();
+        BlockKeys { per_tx }
     }
 
     /// Keys computed elsewhere: for tests, and for callers that cache keys
@@ -80,11 +82,11 @@ impl BlockKeys {
         }
     }
 
-    /// The keys of transaction `i` with the handle of the entry function
-    /// instantiating them resolved (none for keys supplied by a caller), for
-    /// [`resin_vm::execute_entry`]; or the status that prevented instantiating them.
-    pub(crate) fn resolved(&self, i: usize) -> Option<Result<(&DeclaredKeys, Option<EntryHandle>), &Status>> {
-        self.per_tx.get(i).map(|r| r.as_ref().map(|k| (&k.keys, k.entry)).map_err(|s| &**s))
+    /// The keys of transaction `i` with the entry function instantiating
+    /// them resolved (none for keys supplied by a caller); or the status
+    /// that prevented instantiating them.
+    pub(crate) fn resolved(&self, i: usize) -> Option<Result<(&DeclaredKeys, Option<&ResolvedEntry>), &Status>> {
+        self.per_tx.get(i).map(|r| r.as_ref().map(|k| (&k.keys, k.entry.as_ref())).map_err(|s| &**s))
     }
 
     /// These keys for a block of `n` transactions: extra entries are dropped,
@@ -104,8 +106,37 @@ impl BlockKeys {
     }
 }
 
-fn instantiate_one(code: &CodeCache, tx: &Transaction) -> Result<TxKeys, Box<Status>> {
-    match resin_vm::resolve_keys(code, tx) {
+/// Where the keys a block runs under come from, which decides how far
+/// executing it trusts the entry functions they resolved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct KeysOrigin(Origin);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Origin {
+    Supplied,
+    Instantiated,
+}
+
+impl KeysOrigin {
+    /// Keys a caller supplied, which may have been made for another block
+    /// or code: each transaction's entry function is checked against it
+    /// again (found through the resolved handle when it names the
+    /// transaction's function, by name when not).
+    pub const SUPPLIED: KeysOrigin = KeysOrigin(Origin::Supplied);
+
+    /// Keys the executor instantiated from this very block and code a
+    /// moment before running it ([`crate::BlockExecutor::execute_block`]):
+    /// each transaction runs its resolved entry function unchecked
+    /// ([`resin_vm::execute_resolved`]). Only the crate can say this.
+    pub(crate) const INSTANTIATED: KeysOrigin = KeysOrigin(Origin::Instantiated);
+
+    pub(crate) fn instantiated(self) -> bool {
+        self.0 == Origin::Instantiated
+    }
+}
+
+fn instantiate_one<'t>(resolver: &mut Resolver<'_, 't>, tx: &'t Transaction) -> Result<TxKeys, Box<Status>> {
+    match resolver.resolve_keys(tx) {
         Ok((entry, keys)) => Ok(TxKeys { keys, entry: Some(entry) }),
         Err(status) => Err(Box::new(status)),
     }

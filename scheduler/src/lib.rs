@@ -39,7 +39,7 @@ pub use cost::CostModel;
 pub use explain::{Explain, NoTypeNames, TypeNames};
 pub use graph::{BlockSlots, ConflictGraph, DepKind, Dependency, TxIndex};
 pub use in_order::InOrderExecutor;
-pub use keys::BlockKeys;
+pub use keys::{BlockKeys, KeysOrigin};
 pub use output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 pub use parallel::ParallelExecutor;
 pub use planner::{plan, plan_with_delay, Placement, Plan, PlanStats};

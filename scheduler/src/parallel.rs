@@ -24,7 +24,7 @@ use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
-use crate::keys::BlockKeys;
+use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 use crate::overlay::BlockOverlay;
 use crate::planner::Plan;
@@ -75,6 +75,7 @@ impl ParallelExecutor {
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+        origin: KeysOrigin,
     ) -> BlockOutput {
         let start = Instant::now();
         let graph = self.pool.install(|| ConflictGraph::build(keys));
@@ -83,7 +84,7 @@ impl ParallelExecutor {
         let schedule = start.elapsed();
 
         let start = Instant::now();
-        let run = BlockRun { code, block, context, keys, slots: graph.slots() };
+        let run = BlockRun { code, block, context, keys, origin, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::shared(state, graph.slots(), keys, plan.lanes.len()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let (mut per_lane, threads_used) = match lanes.as_slice() {
@@ -203,15 +204,16 @@ impl BlockExecutor for ParallelExecutor {
         self.pool.install(|| BlockKeys::instantiate_par(code, block))
     }
 
-    fn execute_with_keys(
+    fn execute_keys(
         &mut self,
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+        origin: KeysOrigin,
     ) -> BlockOutput {
-        self.run(code, state, block, context, &keys.fitted(block.len()))
+        self.run(code, state, block, context, &keys.fitted(block.len()), origin)
     }
 
     fn cost_model(&self) -> &CostModel {

@@ -5,11 +5,11 @@ use resin_state::{Change, Shared, WriteOp};
 use std::time::Instant;
 
 use resin_state::store::{ResourceStore, StateView};
-use resin_vm::{BlockContext, CodeCache, ResourceKey, Transaction};
+use resin_vm::{BlockContext, CodeCache, ResolvedEntry, ResourceKey, Transaction};
 use rustc_hash::FxHashMap;
 
 use crate::cost::CostModel;
-use crate::keys::{rejected_receipt, BlockKeys};
+use crate::keys::{rejected_receipt, BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, Timings};
 
 /// Runs blocks of transactions and commits their writes to a store.
@@ -30,7 +30,7 @@ pub trait BlockExecutor {
         let start = Instant::now();
         let keys = self.instantiate_keys(code, block);
         let keys_time = start.elapsed();
-        let mut output = self.execute_with_keys(code, state, block, context, &keys);
+        let mut output = self.execute_keys(code, state, block, context, &keys, KeysOrigin::INSTANTIATED);
         output.stats.timings.keys = keys_time;
         output
     }
@@ -46,6 +46,21 @@ pub trait BlockExecutor {
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+    ) -> BlockOutput {
+        self.execute_keys(code, state, block, context, keys, KeysOrigin::SUPPLIED)
+    }
+
+    /// Runs the block under `keys`, which come from `origin`: what both
+    /// [`BlockExecutor::execute_block`] and
+    /// [`BlockExecutor::execute_with_keys`] do once they have keys.
+    fn execute_keys(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        context: BlockContext,
+        keys: &BlockKeys,
+        origin: KeysOrigin,
     ) -> BlockOutput;
 
     /// The cost model the executor has learned so far.
@@ -118,13 +133,17 @@ impl BlockExecutor for SequentialExecutor {
         BlockKeys::instantiate(code, block)
     }
 
-    fn execute_with_keys(
+    /// The reference checks every transaction's entry function whatever
+    /// the keys' origin: it is what the other executors' unchecked runs
+    /// are compared with.
+    fn execute_keys(
         &mut self,
         code: &CodeCache,
         state: &mut ResourceStore,
         block: &[Transaction],
         context: BlockContext,
         keys: &BlockKeys,
+        _origin: KeysOrigin,
     ) -> BlockOutput {
         let start = Instant::now();
         let mut written = std::mem::take(&mut self.written);
@@ -135,7 +154,10 @@ impl BlockExecutor for SequentialExecutor {
             .enumerate()
             .map(|(i, tx)| {
                 let receipt = match keys.resolved(i) {
-                    Some(Ok((keys, entry))) => resin_vm::execute_entry(code, &overlay, tx, context, entry, keys),
+                    Some(Ok((keys, entry))) => {
+                        let handle = entry.map(ResolvedEntry::handle);
+                        resin_vm::execute_entry(code, &overlay, tx, context, handle, keys)
+                    }
                     Some(Err(status)) => rejected_receipt(status),
                     None => rejected_receipt(&crate::keys::missing_keys()),
                 };

@@ -9,7 +9,7 @@
 
 use crate::gas::Metering;
 use crate::interpreter::{self, Invocation};
-use crate::loader::{self, CodeCache, EntryHandle, LoadError, Signers};
+use crate::loader::{self, CodeCache, EntryHandle, LoadError, ResolvedEntry, Signers};
 use crate::transaction::{BlockContext, Receipt, Status, Transaction};
 use resin_format::file_format::{AccountAddress, Module};
 use resin_state::keys::DeclaredKeys;
@@ -84,6 +84,39 @@ pub fn execute_entry<V: StateView + ?Sized>(
         Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx, block), Metering::PerBlock).receipt,
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
+}
+
+/// [`execute_with_keys`] through `entry`, which [`loader::resolve_keys`] (or
+/// a [`loader::Resolver`]) returned with `keys` for this very `tx` against
+/// this `code`: the function is not looked up and the transaction's type
+/// arguments and arguments are not checked again, as they passed then.
+/// This is for an executor that resolved the block it runs itself; keys
+/// from anywhere else go through [`execute_entry`], which takes the handle
+/// as a hint only. An entry that cannot be this transaction's in `code`
+/// (see `loader::resolved_entry`) is passed over for a lookup by name.
+pub fn execute_resolved<V: StateView + ?Sized>(
+    code: &CodeCache,
+    view: &V,
+    tx: &Transaction,
+    block: BlockContext,
+    entry: &ResolvedEntry,
+    keys: &DeclaredKeys,
+) -> Receipt {
+    let Some((module, function, instance)) = loader::resolved_entry(code, tx, entry) else {
+        return execute_entry(code, view, tx, block, Some(entry.handle()), keys);
+    };
+    let call = Invocation {
+        module,
+        function,
+        instance,
+        view,
+        keys,
+        signers: Signers::sender(tx.sender),
+        args: &tx.args,
+        gas_limit: tx.gas_limit,
+        block,
+    };
+    interpreter::invoke(call, Metering::PerBlock).receipt
 }
 
 /// [`execute_transaction`] with the entry function's leading signer

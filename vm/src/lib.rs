@@ -18,11 +18,13 @@ pub mod transaction;
 
 pub use describe::{describe_abort, describe_status};
 pub use execute::{
-    call_function, execute_as_signers, execute_entry, execute_metered, execute_transaction, execute_with_keys,
-    CallOutcome, World,
+    call_function, execute_as_signers, execute_entry, execute_metered, execute_resolved, execute_transaction,
+    execute_with_keys, CallOutcome, World,
 };
 pub use gas::Metering;
-pub use loader::{byte_literal, declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError};
+pub use loader::{
+    byte_literal, declared_keys, resolve_keys, CodeCache, EntryHandle, LoadError, ResolvedEntry, Resolver,
+};
 pub use resin_format::file_format::*;
 pub use resin_state::keys::*;
 pub use resin_state::type_tag::{StructTag, TypeTag, TypeTagError};

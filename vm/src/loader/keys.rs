@@ -48,13 +48,116 @@ pub fn declared_keys(code: &CodeCache, tx: &Transaction) -> Result<DeclaredKeys,
     resolve_keys(code, tx).map(|(_, keys)| keys)
 }
 
-/// [`declared_keys`], with the handle of the entry function they were
-/// instantiated from, for executing `tx` against `code` without resolving it
-/// again.
+/// [`declared_keys`], with the entry function they were instantiated from,
+/// for executing `tx` against `code` without resolving it again.
 #[allow(clippy::result_large_err)]
-pub fn resolve_keys(code: &CodeCache, tx: &Transaction) -> Result<(EntryHandle, DeclaredKeys), Status> {
-    let (handle, entry) = resolve(code, tx, true).map_err(|reason| Status::InvalidArguments { reason })?;
-    Ok((handle, instantiate(entry.function, entry.instance.as_deref(), tx.sender, &tx.args)))
+pub fn resolve_keys(code: &CodeCache, tx: &Transaction) -> Result<(ResolvedEntry, DeclaredKeys), Status> {
+    let (handle, entry) = resolve(code, tx, true).map_err(invalid)?;
+    let keys = instantiate(entry.function, entry.instance.as_deref(), tx.sender, &tx.args);
+    Ok((ResolvedEntry { handle, instance: entry.instance }, keys))
+}
+
+fn invalid(reason: String) -> Status {
+    Status::InvalidArguments { reason }
+}
+
+/// A transaction's entry function as [`resolve_keys`] found and checked it
+/// against a code cache: its handle and, for a generic function, its
+/// instance for the transaction's type arguments. Executing that
+/// transaction against that cache through it
+/// ([`crate::execute::execute_resolved`]) looks nothing up and checks
+/// nothing again, so it does not read the transaction's names, type
+/// arguments or argument types a second time: in a block of 100,000
+/// transactions those were read long before and are out of the cache.
+#[derive(Clone, Debug)]
+pub struct ResolvedEntry {
+    handle: EntryHandle,
+    instance: Option<Arc<Instance>>,
+}
+
+impl ResolvedEntry {
+    /// The entry function's handle, a hint for [`crate::execute::execute_entry`].
+    pub fn handle(&self) -> EntryHandle {
+        self.handle
+    }
+}
+
+/// Equal when they name the same function with the same type arguments
+/// (instances are kept per thread, so equal ones need not be one object).
+impl PartialEq for ResolvedEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.handle == other.handle
+            && self.instance.as_ref().map(|i| i.type_args()) == other.instance.as_ref().map(|i| i.type_args())
+    }
+}
+
+impl Eq for ResolvedEntry {}
+
+/// The function, module and instance `entry` names in `code`, for
+/// executing the transaction it was resolved for. `None` when it cannot be
+/// that transaction's entry function there: the handle names nothing or a
+/// function that is not an entry, the instance does not fit the function
+/// (type parameters, struct and call slots), or the argument count does
+/// not fit the signature. These checks read only the code, the entry and
+/// the transaction's argument count; an entry resolved for another
+/// transaction that passes them runs that transaction's function, which is
+/// why only an executor that resolved the block itself calls this.
+pub(crate) fn resolved_entry<'c>(
+    code: &'c CodeCache,
+    tx: &Transaction,
+    entry: &'c ResolvedEntry,
+) -> Option<(&'c LoadedModule, &'c LoadedFunction, Option<&'c Instance>)> {
+    let module = code.numbered(entry.handle.module as usize)?;
+    let function = module.functions.get(usize::from(entry.handle.function))?;
+    if !function.is_entry {
+        return None;
+    }
+    let instance = entry.instance.as_deref();
+    let signature = match instance {
+        None if !function.is_generic() => &function.signature,
+        Some(instance) if instance.fits(function) => &instance.signature,
+        _ => return None,
+    };
+    (tx.args.len() == signature.args.len()).then_some((module, function, instance))
+}
+
+/// Resolves transactions one after another as [`resolve_keys`] does,
+/// remembering the last one it resolved. A block's transactions call a few
+/// entry functions with a few type arguments, and resolution depends only
+/// on the code and the transaction: one whose module, function and type
+/// arguments equal the last one's has its entry function and instance, so
+/// only what it does not share is checked (gas limit, arguments, in
+/// [`resolve`]'s order) before its keys are instantiated. The result is
+/// [`resolve_keys`]'s, errors included.
+pub struct Resolver<'c, 't> {
+    code: &'c CodeCache,
+    last: Option<(&'t Transaction, ResolvedEntry)>,
+}
+
+impl<'c, 't> Resolver<'c, 't> {
+    pub fn new(code: &'c CodeCache) -> Self {
+        Resolver { code, last: None }
+    }
+
+    /// [`resolve_keys`] of `tx`.
+    #[allow(clippy::result_large_err)]
+    pub fn resolve_keys(&mut self, tx: &'t Transaction) -> Result<(ResolvedEntry, DeclaredKeys), Status> {
+        if let Some((last, entry)) = &self.last {
+            if last.function == tx.function && last.module == tx.module && last.type_args == tx.type_args {
+                let module = self.code.numbered(entry.handle.module as usize);
+                if let Some(function) = module.and_then(|m| m.functions.get(usize::from(entry.handle.function))) {
+                    check_gas_limit(tx).map_err(invalid)?;
+                    let instance = entry.instance.as_deref();
+                    let signature = instance.map_or(&function.signature, |i| &i.signature);
+                    check_args(function, signature, &tx.args).map_err(invalid)?;
+                    return Ok((entry.clone(), instantiate(function, instance, tx.sender, &tx.args)));
+                }
+            }
+        }
+        let resolved = resolve_keys(self.code, tx)?;
+        self.last = Some((tx, resolved.0.clone()));
+        Ok(resolved)
+    }
 }
 
 /// A resolved call: the function, its module, and for a generic function

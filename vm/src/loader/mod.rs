@@ -26,8 +26,10 @@ use thiserror::Error;
 
 pub use display::byte_literal;
 pub use keys::Signers;
-pub use keys::{declared_keys, resolve_keys, EntryHandle};
-pub(crate) use keys::{instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at, Entry};
+pub use keys::{declared_keys, resolve_keys, EntryHandle, ResolvedEntry, Resolver};
+pub(crate) use keys::{
+    instantiate, instantiate_into, resolve_call, resolve_entry, resolve_entry_at, resolved_entry, Entry,
+};
 pub use loaded::{
     CallSignature, CallTarget, LoadedFunction, LoadedModule, LoadedStruct, ResolvedAccess, ResolvedType, SignerParam,
 };

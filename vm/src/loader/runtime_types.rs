@@ -157,6 +157,15 @@ impl Instance {
         })
     }
 
+    /// Whether this can be an instance of `function`: as many type
+    /// arguments as it has type parameters, a cell for each of its struct
+    /// and call slots.
+    pub(crate) fn fits(&self, function: &LoadedFunction) -> bool {
+        self.type_args.len() == function.type_params.len()
+            && self.structs.len() == function.compiled.struct_slots.len()
+            && self.calls.len() == function.compiled.call_slots.len()
+    }
+
     /// The struct instantiation in slot `slot` of `function` (this
     /// instance's function, of `module`).
     #[inline]

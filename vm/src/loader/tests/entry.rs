@@ -37,7 +37,7 @@ fn identity(resolved: Result<super::super::Entry<'_>, String>) -> Found {
 fn execution_finds_the_function_through_the_handle_not_its_names() {
     let cache = coin_cache();
     let tx = transfer();
-    let (handle, _) = resolve_keys(&cache, &tx).unwrap();
+    let handle = resolve_keys(&cache, &tx).unwrap().0.handle();
     // Without the index by id, no lookup by name finds the module: only the
     // handle can.
     let mut blind = cache.clone();
@@ -54,7 +54,7 @@ fn execution_finds_the_function_through_the_handle_not_its_names() {
 #[test]
 fn a_handle_for_another_function_is_passed_over_for_the_names() {
     let cache = coin_cache();
-    let (handle, _) = resolve_keys(&cache, &transfer()).unwrap();
+    let handle = resolve_keys(&cache, &transfer()).unwrap().0.handle();
     let mut swapped = transfer();
     swapped.args.reverse();
     let mut greedy = transfer();
@@ -79,7 +79,7 @@ fn a_handle_for_another_function_is_passed_over_for_the_names() {
 
 #[test]
 fn a_handle_from_another_cache_is_passed_over_for_the_names() {
-    let (handle, _) = resolve_keys(&coin_cache(), &transfer()).unwrap();
+    let handle = resolve_keys(&coin_cache(), &transfer()).unwrap().0.handle();
     // Here module number 0 is a decoy whose functions take what `transfer`
     // takes, one at `transfer`'s index among them; `coin` is number 1.
     let decoy: String =

@@ -177,3 +177,4 @@ fn declared_keys_substitute_arguments_and_merge_modes() {
 
 mod entry;
 mod generics;
+mod resolver;
