@@ -83,14 +83,17 @@ impl LaneSync<'_> {
 
     /// Waits until the transaction at `position` of `lane` is done; false
     /// when the block is being abandoned.
-    fn wait_for(&self, lane: u32, position: u32, waits: &mut u64, seen: &mut Seen) -> bool {
+    fn wait_for(&self, lane: u32, position: u32, waits: &mut Waits, seen: &mut Seen) -> bool {
         if self.is_done(lane, position, seen) {
             return true;
         }
-        *waits += 1;
+        // The clock is read only here, where the lane stops anyway.
+        let start = Instant::now();
+        waits.count += 1;
         let mut spins = 0u32;
         loop {
             if self.is_done(lane, position, seen) {
+                waits.time += start.elapsed();
                 return true;
             }
             if self.abort.load(Ordering::Relaxed) {
@@ -106,7 +109,7 @@ impl LaneSync<'_> {
     }
 
     /// Waits for `tx`'s predecessors in other lanes; false when abandoned.
-    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut u64, seen: &mut Seen) -> bool {
+    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut Waits, seen: &mut Seen) -> bool {
         let my_lane = self.plan.placement(tx).map(|p| p.lane);
         for (pred, _) in self.graph.predecessors(tx as usize) {
             let Some(at) = self.plan.placement(pred) else { continue };
@@ -137,11 +140,20 @@ impl Drop for AbortOnUnwind<'_> {
     }
 }
 
+/// How often and how long a lane waited for predecessors in other lanes.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Waits {
+    pub(crate) count: u64,
+    pub(crate) time: Duration,
+}
+
 #[derive(Default)]
 pub(crate) struct LaneResult {
     pub(crate) receipts: Vec<(TxIndex, Receipt)>,
-    /// Times the lane found a predecessor in another lane unfinished.
-    pub(crate) waits: u64,
+    pub(crate) waits: Waits,
+    /// When the lane started and finished its transactions (`None` for a
+    /// lane with none, or a lone lane, which nothing compares).
+    pub(crate) span: Option<(Instant, Instant)>,
     /// What each failed transaction saw of the counters it declared `add`
     /// for (only those are checked), in the lane's order; recorded only on
     /// one of several lanes.
@@ -175,6 +187,7 @@ impl BlockRun<'_> {
         // Alone, the lane runs the block in order and every read is exact.
         let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
+        let started = sync.map(|_| Instant::now());
         for (done, tx) in (1u32..).zip(lane) {
             if let Some(sync) = sync {
                 if !sync.wait_for_predecessors(tx, &mut out.waits, &mut seen) {
@@ -193,6 +206,7 @@ impl BlockRun<'_> {
             }
             out.receipts.push((tx, receipt));
         }
+        out.span = started.map(|started| (started, Instant::now()));
         out
     }
 

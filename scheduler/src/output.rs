@@ -57,6 +57,15 @@ pub struct Timings {
     /// Of `commit`, the state root: hashing the written leaves and updating
     /// the Merkle tree.
     pub root: Duration,
+    /// Of `execute`, summed over the lanes of a run on several: time a lane
+    /// spent waiting for a predecessor in another lane. Zero otherwise.
+    pub lanes_waited: Duration,
+    /// Of `execute`, summed over the lanes of a run on several: time a lane
+    /// had nothing to do while another ran, because it started later than
+    /// the first lane or finished earlier than the last. With
+    /// `lanes_waited`, what the plan and the lanes' start cost the run, as
+    /// opposed to the cores being slower together than alone.
+    pub lanes_idle: Duration,
 }
 
 impl Timings {

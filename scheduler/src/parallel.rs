@@ -104,7 +104,9 @@ impl ParallelExecutor {
                 (results, lanes.len())
             }
         };
-        let cross_lane_waits = per_lane.iter().map(|l| l.waits).sum();
+        let cross_lane_waits = per_lane.iter().map(|l| l.waits.count).sum();
+        let lanes_waited = per_lane.iter().map(|l| l.waits.time).sum();
+        let lanes_idle = lanes_idle(&per_lane);
         let add_reads: Vec<AddRead> = per_lane.iter_mut().flat_map(|l| std::mem::take(&mut l.add_reads)).collect();
         // One lane runs the block in order, exactly as the fallback would:
         // only a run on several lanes can misjudge a counter's bound. It
@@ -160,10 +162,22 @@ impl ParallelExecutor {
                 reexecute,
                 commit: committed.commit,
                 root: committed.root,
+                lanes_waited,
+                lanes_idle,
             },
         };
         BlockOutput { receipts, state_root, stats }
     }
+}
+
+/// Time the lanes had nothing to do while another ran: each lane's start
+/// after the first lane's, and its finish before the last one's.
+fn lanes_idle(per_lane: &[LaneResult]) -> Duration {
+    let spans: Vec<(Instant, Instant)> = per_lane.iter().filter_map(|l| l.span).collect();
+    let (Some(first), Some(last)) = (spans.iter().map(|s| s.0).min(), spans.iter().map(|s| s.1).max()) else {
+        return Duration::ZERO;
+    };
+    spans.iter().map(|&(start, end)| (start - first) + (last - end)).sum()
 }
 
 /// Merges the lanes' receipts (each lane in block order) into block order.

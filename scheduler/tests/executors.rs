@@ -8,6 +8,7 @@ use resin_scheduler::{
     BlockExecutor, BlockKeys, CostModel, InOrderExecutor, ParallelExecutor, Schedule, SequentialExecutor,
 };
 use resin_vm::{declared_keys, BlockContext, Status, Transaction, Value};
+use std::time::Duration;
 
 fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOutput, resin_scheduler::BlockOutput) {
     let code = code();
@@ -37,6 +38,9 @@ fn independent_transfers_use_every_thread() {
     assert_eq!(plan.dependencies, 0);
     assert_eq!(par.stats.threads_used, 4);
     assert_eq!(par.stats.summary.keys_written, 64);
+    // Nothing to wait for; lanes that start or end apart are idle meanwhile.
+    assert_eq!((par.stats.cross_lane_waits, par.stats.timings.lanes_waited), (0, Duration::ZERO));
+    assert!(par.stats.timings.lanes_idle <= 4 * par.stats.timings.execute);
 }
 
 #[test]
@@ -49,6 +53,8 @@ fn a_hot_account_runs_inline_in_one_lane() {
     assert_eq!(plan.lanes_used, 1);
     assert_eq!(par.stats.threads_used, 1);
     assert_eq!(plan.dependencies, 38);
+    // One lane: no other lane to wait for or to be idle beside.
+    assert_eq!((par.stats.timings.lanes_waited, par.stats.timings.lanes_idle), (Duration::ZERO, Duration::ZERO));
 }
 
 #[test]

@@ -79,6 +79,11 @@ pub struct BenchResult {
     pub par_execute_ms: f64,
     pub par_commit_ms: f64,
     pub par_root_ms: f64,
+    /// Of `par_execute_ms`, summed over the lanes: waiting for a
+    /// predecessor in another lane, and idle while another lane ran
+    /// (started later than the first, finished before the last).
+    pub par_lanes_waited_ms: f64,
+    pub par_lanes_idle_ms: f64,
     /// The wall time outside the phases (results gathered, costs learned,
     /// everything dropped), and of it dropping the output and the
     /// superseded state.
@@ -215,6 +220,8 @@ impl BenchResult {
             par_execute_ms: phase(&c.par, &|t| t.execute),
             par_commit_ms: phase(&c.par, &|t| t.commit),
             par_root_ms: phase(&c.par, &|t| t.root),
+            par_lanes_waited_ms: phase(&c.par, &|t| t.lanes_waited),
+            par_lanes_idle_ms: phase(&c.par, &|t| t.lanes_idle),
             par_other_ms: other(&c.par),
             par_drop_ms: dropped(&c.par),
             seq_keys_ms: phase(&c.seq, &|t| t.keys),
@@ -282,6 +289,7 @@ impl BenchResult {
              in order, 1 thread:  {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]\n  \
              parallel, {:<9} {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]  speedup {:.2}x [{:.2}-{:.2}]\n  \
              parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
+             lanes, median ms summed over the lanes: {:.1} waiting for other lanes, {:.1} idle while another ran\n  \
              in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
              {} of {} succeeded; state roots {}, receipts {} in every block\n{}{}{}",
@@ -308,6 +316,8 @@ impl BenchResult {
             self.par_drop_ms,
             plural(self.lanes, "lane"),
             thousands(self.dependencies as u64),
+            self.par_lanes_waited_ms,
+            self.par_lanes_idle_ms,
             self.seq_keys_ms,
             self.seq_schedule_ms,
             self.seq_execute_ms,

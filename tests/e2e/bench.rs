@@ -40,6 +40,14 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         // The rest of the block's wall time holds its drops.
         let (other, dropped) = (line["par_other_ms"].as_f64().unwrap(), line["par_drop_ms"].as_f64().unwrap());
         assert!(0.0 <= dropped && dropped <= other, "{dropped} {other}");
+        // What the lanes lost is part of their execute phase, on each lane;
+        // a run on one lane loses nothing to other lanes.
+        let execute = line["par_execute_ms"].as_f64().unwrap();
+        let lost = line["par_lanes_waited_ms"].as_f64().unwrap() + line["par_lanes_idle_ms"].as_f64().unwrap();
+        assert!(0.0 <= lost && lost <= 2.0 * 2.0 * execute, "{lost} {execute}: {line}");
+        if line["lanes"] == 1 {
+            assert_eq!(lost, 0.0, "{line}");
+        }
         assert_eq!(line["txs"], 500);
         // The warm-up block runs but is in no statistic (`succeeded` below
         // counts the three timed blocks only).
