@@ -122,40 +122,57 @@ pub(crate) fn resolved_entry<'c>(
 }
 
 /// Resolves transactions one after another as [`resolve_keys`] does,
-/// remembering the last one it resolved. A block's transactions call a few
-/// entry functions with a few type arguments, and resolution depends only
-/// on the code and the transaction: one whose module, function and type
-/// arguments equal the last one's has its entry function and instance, so
-/// only what it does not share is checked (gas limit, arguments, in
-/// [`resolve`]'s order) before its keys are instantiated. The result is
-/// [`resolve_keys`]'s, errors included.
+/// remembering the last few distinct calls it resolved. A block's
+/// transactions call a few entry functions with a few type arguments
+/// (often interleaved: mints and transfers, swaps both ways), and
+/// resolution depends only on the code and the transaction: one whose
+/// module, function and type arguments equal a remembered one's has its
+/// entry function and instance, so only what it does not share is checked
+/// (gas limit, arguments, in [`resolve`]'s order) before its keys are
+/// instantiated. The result is [`resolve_keys`]'s, errors included.
 pub struct Resolver<'c, 't> {
     code: &'c CodeCache,
-    last: Option<(&'t Transaction, ResolvedEntry)>,
+    /// Transactions that resolved, each standing for its call, with what
+    /// they resolved to; at most [`RECENT`], the oldest replaced first.
+    recent: Vec<(&'t Transaction, ResolvedEntry)>,
+    /// The entry of `recent` the next new call replaces once it is full.
+    next: usize,
 }
+
+/// Distinct calls a [`Resolver`] remembers: more than a block's usual mix,
+/// few enough that a transaction of a new call is compared with all of them
+/// for less than resolving it costs.
+const RECENT: usize = 8;
 
 impl<'c, 't> Resolver<'c, 't> {
     pub fn new(code: &'c CodeCache) -> Self {
-        Resolver { code, last: None }
+        Resolver { code, recent: Vec::with_capacity(RECENT), next: 0 }
     }
 
     /// [`resolve_keys`] of `tx`.
     #[allow(clippy::result_large_err)]
     pub fn resolve_keys(&mut self, tx: &'t Transaction) -> Result<(ResolvedEntry, DeclaredKeys), Status> {
-        if let Some((last, entry)) = &self.last {
-            if last.function == tx.function && last.module == tx.module && last.type_args == tx.type_args {
-                let module = self.code.numbered(entry.handle.module as usize);
-                if let Some(function) = module.and_then(|m| m.functions.get(usize::from(entry.handle.function))) {
-                    check_gas_limit(tx).map_err(invalid)?;
-                    let instance = entry.instance.as_deref();
-                    let signature = instance.map_or(&function.signature, |i| &i.signature);
-                    check_args(function, signature, &tx.args).map_err(invalid)?;
-                    return Ok((entry.clone(), instantiate(function, instance, tx.sender, &tx.args)));
-                }
+        let same_call = |seen: &&(&Transaction, ResolvedEntry)| {
+            let (seen, _) = **seen;
+            seen.function == tx.function && seen.module == tx.module && seen.type_args == tx.type_args
+        };
+        if let Some((_, entry)) = self.recent.iter().find(same_call) {
+            let module = self.code.numbered(entry.handle.module as usize);
+            if let Some(function) = module.and_then(|m| m.functions.get(usize::from(entry.handle.function))) {
+                check_gas_limit(tx).map_err(invalid)?;
+                let instance = entry.instance.as_deref();
+                let signature = instance.map_or(&function.signature, |i| &i.signature);
+                check_args(function, signature, &tx.args).map_err(invalid)?;
+                return Ok((entry.clone(), instantiate(function, instance, tx.sender, &tx.args)));
             }
         }
         let resolved = resolve_keys(self.code, tx)?;
-        self.last = Some((tx, resolved.0.clone()));
+        let remembered = (tx, resolved.0.clone());
+        match self.recent.get_mut(self.next) {
+            Some(oldest) => *oldest = remembered,
+            None => self.recent.push(remembered),
+        }
+        self.next = (self.next + 1) % RECENT;
         Ok(resolved)
     }
 }

@@ -82,9 +82,19 @@ fn a_resolver_answers_as_resolving_each_transaction_from_scratch() {
     let cache = cache();
     let block = block();
     // Each transaction twice in a row as well: after its own success, a
-    // refusal must still be found again.
+    // refusal must still be found again. Interleaved with the block
+    // reversed: calls remembered a while back meet their kind again.
     let doubled: Vec<&Transaction> = block.iter().flat_map(|t| [t, t]).collect();
-    for order in [block.iter().collect::<Vec<_>>(), doubled] {
+    let interleaved: Vec<&Transaction> = block.iter().zip(block.iter().rev()).flat_map(|(a, b)| [a, b]).collect();
+    // More distinct calls than the resolver remembers, round and round.
+    let tags = ["u8", "u16", "u32", "u64", "u128", "u256", "bool", "address", "vector<u8>", "0x2::usd::USD"];
+    let many: Vec<Transaction> = (0..40)
+        .map(|i| {
+            let tag = TypeTag::parse(tags[i % tags.len()]).unwrap();
+            tx(0xA + i as u64, id(4, "coin"), "transfer", vec![tag], vec![to(0xB), U64(i as u64)])
+        })
+        .collect();
+    for order in [block.iter().collect::<Vec<_>>(), doubled, interleaved, many.iter().collect()] {
         let mut resolver = Resolver::new(&cache);
         for t in order {
             assert_eq!(
