@@ -105,17 +105,7 @@ pub fn execute_resolved<V: StateView + ?Sized>(
     let Some((module, function, instance)) = loader::resolved_entry(code, tx, entry) else {
         return execute_entry(code, view, tx, block, Some(entry.handle()), keys);
     };
-    let call = Invocation {
-        module,
-        function,
-        instance,
-        view,
-        keys,
-        signers: Signers::sender(tx.sender),
-        args: &tx.args,
-        gas_limit: tx.gas_limit,
-        block,
-    };
+    let call = Invocation::of_function(module, function, instance, view, keys, tx, block);
     interpreter::invoke(call, Metering::PerBlock).receipt
 }
 

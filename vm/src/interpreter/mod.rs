@@ -162,10 +162,24 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         tx: &'a crate::transaction::Transaction,
         block: BlockContext,
     ) -> Self {
+        Self::of_function(entry.module, entry.function, entry.instance.as_deref(), view, keys, tx, block)
+    }
+
+    /// `tx`'s call of `function` of `module` (as `instance`, when generic),
+    /// resolved by the caller.
+    pub fn of_function(
+        module: &'a LoadedModule,
+        function: &'a LoadedFunction,
+        instance: Option<&'a Instance>,
+        view: &'a V,
+        keys: &'a DeclaredKeys,
+        tx: &'a crate::transaction::Transaction,
+        block: BlockContext,
+    ) -> Self {
         Invocation {
-            module: entry.module,
-            function: entry.function,
-            instance: entry.instance.as_deref(),
+            module,
+            function,
+            instance,
             view,
             keys,
             signers: Signers::sender(tx.sender),
