@@ -31,6 +31,15 @@ pub struct EntryHandle {
     function: u16,
 }
 
+impl EntryHandle {
+    /// The module and function this handle names in `code`, if any.
+    #[inline]
+    fn find(self, code: &CodeCache) -> Option<(&LoadedModule, &LoadedFunction)> {
+        let module = code.numbered(self.module as usize)?;
+        Some((module, module.functions.get(usize::from(self.function))?))
+    }
+}
+
 /// The concrete keys `tx` declares: its entry function's access spec with
 /// `Param(i)` replaced by the address argument, `SignerOf(i)` by the sender,
 /// `Any` by every address of the type; for an entry of keyed storage, the
@@ -107,8 +116,7 @@ pub(crate) fn resolved_entry<'c>(
     tx: &Transaction,
     entry: &'c ResolvedEntry,
 ) -> Option<(&'c LoadedModule, &'c LoadedFunction, Option<&'c Instance>)> {
-    let module = code.numbered(entry.handle.module as usize)?;
-    let function = module.functions.get(usize::from(entry.handle.function))?;
+    let (module, function) = entry.handle.find(code)?;
     if !function.is_entry {
         return None;
     }
@@ -157,12 +165,10 @@ impl<'c, 't> Resolver<'c, 't> {
             seen.function == tx.function && seen.module == tx.module && seen.type_args == tx.type_args
         };
         if let Some((_, entry)) = self.recent.iter().find(same_call) {
-            let module = self.code.numbered(entry.handle.module as usize);
-            if let Some(function) = module.and_then(|m| m.functions.get(usize::from(entry.handle.function))) {
+            if let Some((_, function)) = entry.handle.find(self.code) {
                 check_gas_limit(tx).map_err(invalid)?;
                 let instance = entry.instance.as_deref();
-                let signature = instance.map_or(&function.signature, |i| &i.signature);
-                check_args(function, signature, &tx.args).map_err(invalid)?;
+                check_args_of(function, instance, &tx.args).map_err(invalid)?;
                 return Ok((entry.clone(), instantiate(function, instance, tx.sender, &tx.args)));
             }
         }
@@ -201,8 +207,7 @@ pub(crate) fn resolve_entry_at<'c>(
     handle: Option<EntryHandle>,
 ) -> Result<Entry<'c>, String> {
     let found = handle.and_then(|handle| {
-        let module = code.numbered(handle.module as usize)?;
-        let function = module.functions.get(usize::from(handle.function))?;
+        let (module, function) = handle.find(code)?;
         (module.id == tx.module && function.name == tx.function).then_some((module, function))
     });
     let Some((module, function)) = found else { return resolve_entry(code, tx) };
@@ -304,9 +309,15 @@ fn check_callable(
         return Err(refusal(tx, "is not public"));
     }
     let instance = instance_for(code, tx, module, function)?;
-    let signature = instance.as_ref().map_or(&function.signature, |i| &i.signature);
-    check_args(function, signature, &tx.args)?;
+    check_args_of(function, instance.as_deref(), &tx.args)?;
     Ok(instance)
+}
+
+/// [`check_args`] against `function`'s signature, or its `instance`'s
+/// (type arguments substituted) when generic.
+#[inline(always)]
+fn check_args_of(function: &LoadedFunction, instance: Option<&Instance>, args: &[Value]) -> Result<(), String> {
+    check_args(function, instance.map_or(&function.signature, |i| &i.signature), args)
 }
 
 #[cold]
