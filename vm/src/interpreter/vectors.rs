@@ -1,6 +1,7 @@
 //! Vector instructions, and the hashes of byte vectors. The element type
-//! operand is for the verifier; at run time every vector is a
-//! `Value::Vector`.
+//! operand is for the verifier; at run time a vector is a `Value::Vector`,
+//! or a `Value::Bytes` when it holds `u8`s (packed from bytes, pushed a
+//! byte when empty, or so decoded). Both forms are handled everywhere.
 
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
@@ -12,18 +13,9 @@ use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
-fn items(value: &Value) -> Result<&Vec<Value>, Fault> {
-    match value {
-        Value::Vector(items) => Ok(items),
-        _ => Err(invariant()),
-    }
-}
-
-fn items_mut(value: &mut Value) -> Result<&mut Vec<Value>, Fault> {
-    match value {
-        Value::Vector(items) => Ok(items),
-        _ => Err(invariant()),
-    }
+/// A vector's length, in either form.
+fn vector_len(value: &Value) -> Result<usize, Fault> {
+    value.vector_len().ok_or_else(invariant)
 }
 
 /// The vector the `&mut` on top of the stack refers to (popping it).
@@ -31,21 +23,30 @@ fn popped_vector_mut<'a, V: StateView + ?Sized>(
     stack: &mut Stack,
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
-) -> Result<&'a mut Vec<Value>, Fault> {
+) -> Result<&'a mut Value, Fault> {
     let r = stack.pop_ref()?;
-    items_mut(deref_mut(locals, globals, &r)?.whole()?)
+    let value = deref_mut(locals, globals, &r)?.whole()?;
+    match value {
+        Value::Vector(_) | Value::Bytes(_) => Ok(value),
+        _ => Err(invariant()),
+    }
+}
+
+/// A byte for a byte vector.
+fn byte(value: Value) -> Result<u8, Fault> {
+    match value {
+        Value::U8(byte) => Ok(byte),
+        _ => Err(invariant()),
+    }
 }
 
 /// The bytes of a `vector<u8>` value (hash inputs, object seeds).
 pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
-    let Value::Vector(items) = value else { return Err(invariant()) };
-    items
-        .iter()
-        .map(|item| match item {
-            Value::U8(byte) => Ok(*byte),
-            _ => Err(invariant()),
-        })
-        .collect()
+    match value {
+        Value::Bytes(bytes) => Ok(bytes),
+        Value::Vector(items) => items.into_iter().map(byte).collect(),
+        _ => Err(invariant()),
+    }
 }
 
 /// An index in bounds of a vector of `len` elements.
@@ -62,7 +63,10 @@ fn element_count(count: u64, gas: &mut GasMeter) -> Result<usize, Fault> {
 pub(super) fn pack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Result<(), Fault> {
     let count = element_count(count, gas)?;
     let items = stack.pop_values(count)?;
-    stack.push_val(Value::Vector(items));
+    stack.push_val(match Value::u8_items(&items) {
+        Some(bytes) => Value::Bytes(bytes),
+        None => Value::Vector(items),
+    });
     Ok(())
 }
 
@@ -74,7 +78,11 @@ pub(super) fn unpack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Resul
             stack.0.extend(items.into_iter().map(Slot::Val));
             Ok(())
         }
-        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        Value::Bytes(bytes) if bytes.len() == count => {
+            stack.0.extend(bytes.into_iter().map(|b| Slot::Val(Value::U8(b))));
+            Ok(())
+        }
+        Value::Vector(_) | Value::Bytes(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
         _ => Err(invariant()),
     }
 }
@@ -86,7 +94,7 @@ pub(super) fn len<V: StateView + ?Sized>(
     globals: &WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let len = items(deref(locals, globals, &r)?.whole()?)?.len();
+    let len = vector_len(deref(locals, globals, &r)?.whole()?)?;
     stack.push_val(Value::U64(len as u64));
     Ok(())
 }
@@ -100,7 +108,7 @@ pub(super) fn borrow<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let r = stack.pop_ref()?;
-    let index = in_bounds(index, items(deref(locals, globals, &r)?.whole()?)?.len())?;
+    let index = in_bounds(index, vector_len(deref(locals, globals, &r)?.whole()?)?)?;
     let step = u32::try_from(index).map_err(|_| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
     stack.push(Slot::Ref(r.step(step, mutable)?));
     Ok(())
@@ -113,11 +121,19 @@ pub(super) fn push_back<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    if items.len() >= MAX_VECTOR_LEN {
+    let target = popped_vector_mut(stack, locals, globals)?;
+    if vector_len(target)? >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    items.push(value);
+    match target {
+        Value::Bytes(bytes) => bytes.push(byte(value)?),
+        // The first byte pushed makes an empty vector a byte vector.
+        Value::Vector(items) if items.is_empty() && matches!(value, Value::U8(_)) => {
+            *target = Value::Bytes(vec![byte(value)?]);
+        }
+        Value::Vector(items) => items.push(value),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -127,9 +143,12 @@ pub(super) fn pop_back<V: StateView + ?Sized>(
     locals: &mut [Slot],
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
-    let value =
-        popped_vector_mut(stack, locals, globals)?.pop().ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
-    stack.push_val(value);
+    let value = match popped_vector_mut(stack, locals, globals)? {
+        Value::Vector(items) => items.pop(),
+        Value::Bytes(bytes) => bytes.pop().map(Value::U8),
+        _ => return Err(invariant()),
+    };
+    stack.push_val(value.ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?);
     Ok(())
 }
 
@@ -141,9 +160,14 @@ pub(super) fn swap<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let j = stack.pop_u64()?;
     let i = stack.pop_u64()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
-    items.swap(i, j);
+    let target = popped_vector_mut(stack, locals, globals)?;
+    let len = vector_len(target)?;
+    let (i, j) = (in_bounds(i, len)?, in_bounds(j, len)?);
+    match target {
+        Value::Vector(items) => items.swap(i, j),
+        Value::Bytes(bytes) => bytes.swap(i, j),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -151,7 +175,8 @@ pub(super) fn swap<V: StateView + ?Sized>(
 pub(super) fn destroy_empty(stack: &mut Stack) -> Result<(), Fault> {
     match stack.pop_val()? {
         Value::Vector(items) if items.is_empty() => Ok(()),
-        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        Value::Bytes(bytes) if bytes.is_empty() => Ok(()),
+        Value::Vector(_) | Value::Bytes(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
         _ => Err(invariant()),
     }
 }
@@ -165,10 +190,15 @@ pub(super) fn remove<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let index = in_bounds(index, items.len())?;
-    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    let value = items.remove(index);
+    let target = popped_vector_mut(stack, locals, globals)?;
+    let len = vector_len(target)?;
+    let index = in_bounds(index, len)?;
+    gas.charge(((len - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    let value = match target {
+        Value::Vector(items) => items.remove(index),
+        Value::Bytes(bytes) => Value::U8(bytes.remove(index)),
+        _ => return Err(invariant()),
+    };
     stack.push_val(value);
     Ok(())
 }
@@ -184,16 +214,23 @@ pub(super) fn insert<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let value = stack.pop_val()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let index = usize::try_from(index)
-        .ok()
-        .filter(|i| *i <= items.len())
-        .ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
-    if items.len() >= MAX_VECTOR_LEN {
+    let target = popped_vector_mut(stack, locals, globals)?;
+    let len = vector_len(target)?;
+    let index =
+        usize::try_from(index).ok().filter(|i| *i <= len).ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
+    if len >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    items.insert(index, value);
+    gas.charge(((len - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    match target {
+        Value::Bytes(bytes) => bytes.insert(index, byte(value)?),
+        // As in `push_back`: the first byte makes a byte vector.
+        Value::Vector(items) if items.is_empty() && matches!(value, Value::U8(_)) => {
+            *target = Value::Bytes(vec![byte(value)?]);
+        }
+        Value::Vector(items) => items.insert(index, value),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -204,9 +241,13 @@ pub(super) fn reverse<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let items = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((items.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    items.reverse();
+    let target = popped_vector_mut(stack, locals, globals)?;
+    gas.charge((vector_len(target)? as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    match target {
+        Value::Vector(items) => items.reverse(),
+        Value::Bytes(bytes) => bytes.reverse(),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -219,13 +260,28 @@ pub(super) fn append<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let Value::Vector(mut other) = stack.pop_val()? else { return Err(invariant()) };
-    let items = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((other.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    if items.len().saturating_add(other.len()) > MAX_VECTOR_LEN {
+    let other = stack.pop_val()?;
+    let moved = vector_len(&other)?;
+    let target = popped_vector_mut(stack, locals, globals)?;
+    gas.charge((moved as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    if vector_len(target)?.saturating_add(moved) > MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    items.append(&mut other);
+    match (target, other) {
+        (Value::Vector(items), Value::Vector(mut other)) => items.append(&mut other),
+        (Value::Bytes(bytes), Value::Bytes(other)) => bytes.extend_from_slice(&other),
+        (Value::Bytes(bytes), Value::Vector(other)) => {
+            for item in other {
+                bytes.push(byte(item)?);
+            }
+        }
+        // Bytes onto an empty vector: it becomes them.
+        (target @ Value::Vector(_), Value::Bytes(other)) if target.vector_len() == Some(0) => {
+            *target = Value::Bytes(other);
+        }
+        (Value::Vector(items), Value::Bytes(other)) => items.extend(other.into_iter().map(Value::U8)),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -241,9 +297,15 @@ fn position<V: StateView + ?Sized>(
     let e = stack.pop_ref()?;
     let r = stack.pop_ref()?;
     let wanted = deref(locals, globals, &e)?.value();
-    let items = items(deref(locals, globals, &r)?.whole()?)?;
-    let found = items.iter().position(|item| *item == *wanted);
-    let compared = found.map_or(items.len(), |i| i + 1) as u64;
+    let (found, len) = match deref(locals, globals, &r)?.whole()? {
+        Value::Vector(items) => (items.iter().position(|item| *item == *wanted), items.len()),
+        Value::Bytes(bytes) => {
+            let Value::U8(wanted) = *wanted else { return Err(invariant()) };
+            (bytes.iter().position(|b| *b == wanted), bytes.len())
+        }
+        _ => return Err(invariant()),
+    };
+    let compared = found.map_or(len, |i| i + 1) as u64;
     gas.charge(compared.saturating_mul(VECTOR_PER_ELEMENT.saturating_add(copy_cost(&wanted))))?;
     Ok(found)
 }
@@ -292,6 +354,6 @@ pub(super) fn hash(stack: &mut Stack, gas: &mut GasMeter, which: Hash) -> Result
         }
         Hash::Blake3 => *blake3::hash(&bytes).as_bytes(),
     };
-    stack.push_val(Value::Vector(digest.iter().map(|b| Value::U8(*b)).collect()));
+    stack.push_val(Value::bytes(digest));
     Ok(())
 }
