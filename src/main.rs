@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     match commands::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", e.report());
+            resin::output::line_to_stderr(e.report());
             ExitCode::from(e.exit_code())
         }
     }
@@ -38,8 +38,10 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        eprintln!("error: internal error in resin{location}: {payload}");
-        eprintln!("note: this is a bug; please report it with the command that triggered it");
+        // Written without `eprintln!`, which would panic again (and abort)
+        // on a closed stderr.
+        resin::output::line_to_stderr(format_args!("error: internal error in resin{location}: {payload}"));
+        resin::output::line_to_stderr("note: this is a bug; please report it with the command that triggered it");
         std::process::exit(101);
     }));
 }

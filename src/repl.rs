@@ -39,7 +39,7 @@ fn eval(session: &mut Session, text: &str, first_line: u32, out: &mut dyn Write)
     let origin = Origin { file: "<repl>".into(), dir: PathBuf::from("."), first_line };
     if let Err(e) = session.run_text(text, &origin, out) {
         let _ = out.flush();
-        eprintln!("{}", e.report());
+        crate::output::line_to_stderr(e.report());
     }
     let _ = out.flush();
     Outcome::Continue

@@ -218,7 +218,7 @@ fn diagnostics_result(diags: resin_lang::Diagnostics, files: &[SourceFile]) -> C
         return Err(CliError::Diagnostics { rendered: diags.render(files), errors: diags.error_count() });
     }
     if !diags.is_empty() {
-        eprint!("{}", diags.render(files));
+        crate::output::to_stderr(diags.render(files));
     }
     Ok(())
 }
@@ -228,7 +228,10 @@ pub fn disasm(args: &DisasmArgs) -> CliResult<()> {
     let mut out = stdout();
     write!(out, "{}", resin_format::disasm::disassemble(&module)).map_err(stdout_error)?;
     if let Err(e) = resin_verifier::verify_module(&module) {
-        eprintln!("warning: {}: the module does not verify: {e}", args.file.display());
+        crate::output::line_to_stderr(format_args!(
+            "warning: {}: the module does not verify: {e}",
+            args.file.display()
+        ));
     }
     Ok(())
 }

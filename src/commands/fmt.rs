@@ -23,12 +23,12 @@ pub fn fmt(args: &FmtArgs) -> CliResult<()> {
             Ok(formatted) => formatted,
             Err(FormatError::Syntax(diags)) => {
                 let sources = [SourceFile::new(path.display().to_string(), text)];
-                eprint!("{}", diags.render(&sources));
+                crate::output::to_stderr(diags.render(&sources));
                 failed += 1;
                 continue;
             }
             Err(e @ FormatError::Unfaithful(_)) => {
-                eprintln!("error: {}: {e}", path.display());
+                crate::output::line_to_stderr(format_args!("error: {}: {e}", path.display()));
                 failed += 1;
                 continue;
             }

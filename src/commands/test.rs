@@ -29,7 +29,7 @@ pub fn test(args: &TestArgs) -> CliResult<()> {
     };
     let tests = testing::compile(inputs.sources, inputs.packages)?;
     // Warnings go to stderr: stdout is the report, JSON with `--json`.
-    eprint!("{}", tests.warnings);
+    crate::output::to_stderr(&tests.warnings);
     let plan = Plan { tests, scripts: inputs.scripts };
     let outcomes = testing::run(&plan, args.filter.as_deref(), thread_count(args.threads)).map_err(CliError::Other)?;
     let mut out = BufWriter::new(std::io::stdout().lock());

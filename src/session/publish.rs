@@ -183,7 +183,10 @@ pub(super) fn load_persisted(path: &Path, persisted: Persisted, verify_all: bool
         let trusted = stored.is_verified() && !verify_all;
         if !trusted {
             if stored.verified_hash.is_some() && !stored.is_verified() {
-                eprintln!("warning: {}: module {id} changed since it was verified; verifying it again", path.display());
+                crate::output::line_to_stderr(format_args!(
+                    "warning: {}: module {id} changed since it was verified; verifying it again",
+                    path.display()
+                ));
             }
             verified.verified.push((stored.id.clone(), module_hash(&stored.bytes)));
         }

@@ -211,3 +211,15 @@ fn a_repl_input_that_never_closes_stops_growing() {
     assert!(out.stdout.contains("no accounts"), "the session went on: {}", out.stdout);
     assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
 }
+
+/// A reader that goes away (`resin run ... 2>&1 | head -1`) closes both
+/// streams: the failed write is an error exit, and the error message that
+/// cannot be written either must not become a panic (which aborted, 134).
+#[test]
+fn output_into_a_closed_pipe_is_an_error_exit_not_an_abort() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status =
+        resin().args(["run", "examples/tour.rsx"]).stdout(writer.try_clone().unwrap()).stderr(writer).status().unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+}
