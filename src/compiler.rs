@@ -7,7 +7,7 @@ use std::path::Path;
 use resin_format::encoding::limits::MAX_MODULE_SIZE;
 use resin_format::encoding::{decode_module, encode_module, encode_module_code};
 use resin_lang::SourceFile;
-use resin_vm::Module;
+use resin_vm::{Module, ModuleId};
 
 use crate::error::{read_bytes, CliError, CliResult};
 
@@ -31,6 +31,37 @@ pub fn compile(files: &[SourceFile], deps: &[Module]) -> CliResult<Compiled> {
     }
     let access = result.access_report();
     Ok(Compiled { modules: result.modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
+}
+
+/// Compiles `files` together with `context` (sources they may use, such as
+/// the other sources of their package) against `deps`, as a test build
+/// (test-only items and `#[test]` functions kept) when `tests`:
+/// diagnostics cover both, and only the modules `files` define come back.
+pub fn compile_in_context(
+    files: &[SourceFile],
+    context: &[SourceFile],
+    deps: &[Module],
+    tests: bool,
+) -> CliResult<Compiled> {
+    if context.is_empty() && !tests {
+        return compile(files, deps);
+    }
+    let all: Vec<SourceFile> = files.iter().chain(context).cloned().collect();
+    let result = if tests { resin_lang::compile_tests(&all, deps) } else { resin_lang::compile(&all, deps) };
+    let rendered = result.diagnostics.render(&all);
+    if result.diagnostics.has_errors() {
+        return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
+    }
+    let own: Vec<ModuleId> = result
+        .program
+        .modules
+        .iter()
+        .filter(|m| (m.span.file as usize) < files.len())
+        .map(|m| ModuleId::new(m.address.value, m.name.name.as_str()))
+        .collect();
+    let modules: Vec<_> = result.modules.into_iter().filter(|m| own.contains(&m.id)).collect();
+    let access = modules.iter().map(resin_lang::CompiledModule::access_report).collect();
+    Ok(Compiled { modules: modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
 }
 
 /// The module's bytes, with its debug section unless that would take them

@@ -40,6 +40,30 @@ fn enclosing_package(paths: &[PathBuf]) -> CliResult<Option<Package>> {
     package::load(dir).map(Some)
 }
 
+/// The sources of `package` that `paths` do not name: compiled with them
+/// (`compiler::compile_in_context`), so that a file using a sibling module
+/// checks and compiles on its own, as it does in `resin build`.
+fn siblings(package: Option<&Package>, paths: &[PathBuf]) -> CliResult<Vec<SourceFile>> {
+    let Some(package) = package else { return Ok(Vec::new()) };
+    let named: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    // Named in diagnostics relative to where the command runs, as the
+    // files given are.
+    let here = std::env::current_dir().ok();
+    let others: Vec<PathBuf> = package
+        .sources
+        .iter()
+        .filter(|s| std::fs::canonicalize(s).map_or(true, |s| !named.contains(&s)))
+        .map(|s| here.as_deref().and_then(|here| s.strip_prefix(here).ok()).unwrap_or(s).to_path_buf())
+        .collect();
+    package.read_with_addresses(&others)
+}
+
+/// Whether `paths` name any of `files` (compared as canonical paths).
+fn names_any(paths: &[PathBuf], files: &[PathBuf]) -> bool {
+    let files: Vec<PathBuf> = files.iter().filter_map(|f| std::fs::canonicalize(f).ok()).collect();
+    paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).any(|p| files.contains(&p))
+}
+
 fn is_bytecode(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "rbc")
 }
@@ -54,11 +78,18 @@ fn bytecode_deps(paths: &[PathBuf]) -> CliResult<Vec<Module>> {
 /// What the sources compile against: the `.rbc` files among `paths`, and
 /// the standard library modules that neither those nor the sources define
 /// (an edited copy of `0x1::coin`).
-fn deps_of(files: &[SourceFile], paths: &[PathBuf], package: Option<&Package>) -> CliResult<Vec<Module>> {
+fn deps_of(
+    files: &[SourceFile],
+    context: &[SourceFile],
+    paths: &[PathBuf],
+    package: Option<&Package>,
+) -> CliResult<Vec<Module>> {
     let mut bytecode = bytecode_deps(paths)?;
     if files.is_empty() {
         return Err(CliError::Other("no source files given (only `.rbc` dependencies)".into()));
     }
+    let files: Vec<SourceFile> = files.iter().chain(context).cloned().collect();
+    let files = files.as_slice();
     // The packages the sources' package depends on, compiled first.
     if let Some(package) = package {
         bytecode.extend(package.compile_dependencies()?);
@@ -75,8 +106,12 @@ fn stdout() -> std::io::StdoutLock<'static> {
 pub fn check(args: &CheckArgs) -> CliResult<()> {
     let package = enclosing_package(&args.files)?;
     let files = load_sources(&args.files, package.as_ref())?;
-    let deps = deps_of(&files, &args.files, package.as_ref())?;
-    let compiled = compiler::compile(&files, &deps)?;
+    let context = siblings(package.as_ref(), &args.files)?;
+    let deps = deps_of(&files, &context, &args.files, package.as_ref())?;
+    // A package's test file is checked as `resin test` builds it: its
+    // `#[test_only]` module is left out of any other build.
+    let tests = package.as_ref().is_some_and(|p| names_any(&args.files, &p.tests));
+    let compiled = compiler::compile_in_context(&files, &context, &deps, tests)?;
     let mut out = stdout();
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     let n = compiled.modules.len();
@@ -92,8 +127,9 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
         Emit::Ast => return emit_ast(&files, &mut out),
         _ => {}
     }
-    let deps = deps_of(&files, &args.files, package.as_ref())?;
-    let compiled = compiler::compile(&files, &deps)?;
+    let context = siblings(package.as_ref(), &args.files)?;
+    let deps = deps_of(&files, &context, &args.files, package.as_ref())?;
+    let compiled = compiler::compile_in_context(&files, &context, &deps, false)?;
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     match args.emit {
         Emit::Bytecode if args.strip => {

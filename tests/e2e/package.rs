@@ -261,3 +261,47 @@ fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
     assert!(out.stderr.contains("the `[addresses]` of a package's Resin.toml"), "{}", out.stderr);
     resin_in(&pkg, &["build"]).expect_code(0);
 }
+
+#[test]
+fn check_and_compile_of_one_file_see_its_packages_other_sources_and_tests_check_as_a_test_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let toml = "[package]\nname = \"calc\"\nversion = \"0.1.0\"\n[addresses]\ncalc = \"0x2\"\n";
+    package(tmp.path(), "calc", toml, "module calc::calc {\n    public fun double(x: u64): u64 { x * 2 }\n}\n");
+    let pkg = tmp.path().join("calc");
+    let user = "module calc::user {\n    use calc::calc;\n    public fun quad(x: u64): u64 { calc::double(calc::double(x)) }\n}\n";
+    write(&pkg.join("sources"), "user.rsn", user);
+
+    // One file that uses a sibling: checked with it, and only its own
+    // module counted and written.
+    let out = resin_in(&pkg, &["check", "sources/user.rsn"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "ok: 1 module checked\n");
+    let out = resin_in(&pkg, &["compile", "sources/user.rsn", "-o", "out"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "wrote out/user.rbc (0x2::user)\n");
+    assert!(!pkg.join("out/calc.rbc").exists(), "a sibling's module was written too");
+
+    // A mistake against the sibling's signature is found, and named in
+    // the file it is in.
+    write(&pkg.join("sources"), "user.rsn", &user.replace("calc::double(x)", "calc::double(x, 1)"));
+    let out = resin_in(&pkg, &["check", "sources/user.rsn"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("sources/user.rsn:3:"), "{}", out.stderr);
+    assert!(out.stderr.contains("takes 1 argument, 2 given"), "{}", out.stderr);
+    write(&pkg.join("sources"), "user.rsn", user);
+
+    // A test file is a test build's: its `#[test_only]` module is checked
+    // (a build leaves it out), against the package's sources.
+    std::fs::create_dir_all(pkg.join("tests")).unwrap();
+    let tests =
+        "#[test_only]\nmodule calc::calc_tests {\n    use calc::user;\n    #[test]\n    fun quads() {\n        \
+                 assert!(user::quad(1) == 4, 0);\n    }\n}\n";
+    write(&pkg.join("tests"), "calc_tests.rsn", tests);
+    let out = resin_in(&pkg, &["check", "tests/calc_tests.rsn"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "ok: 1 module checked\n");
+    write(&pkg.join("tests"), "calc_tests.rsn", &tests.replace("user::quad(1)", "user::quad(true)"));
+    let out = resin_in(&pkg, &["check", "tests/calc_tests.rsn"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("tests/calc_tests.rsn:6:"), "{}", out.stderr);
+}
