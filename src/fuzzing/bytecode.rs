@@ -206,12 +206,7 @@ fn argument(u: &mut Unstructured<'_>, ty: &ResolvedType, depth: usize) -> Option
         ResolvedType::Address => Value::Address(AccountAddress::from_u64(*u.choose(&ACCOUNTS).ok()?)),
         ResolvedType::Vector(elem) if depth < 8 => {
             let len = u.int_in_range(0..=8usize).ok()?;
-            let items: Vec<Value> = (0..len).map(|_| argument(u, elem, depth + 1)).collect::<Option<_>>()?;
-            // Bytes in either of their forms: the VM must take both.
-            match Value::u8_items(&items) {
-                Some(bytes) if u.arbitrary().ok()? => Value::Bytes(bytes),
-                _ => Value::Vector(items),
-            }
+            Value::Vector((0..len).map(|_| argument(u, elem, depth + 1)).collect::<Option<_>>()?)
         }
         _ => return None,
     })

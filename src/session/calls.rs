@@ -198,7 +198,7 @@ impl Session {
                 Ok(Value::Vector(values))
             }
             (Literal::Bytes(bytes), ResolvedType::Vector(elem)) if **elem == ResolvedType::U8 => {
-                Ok(Value::bytes(bytes.as_slice()))
+                Ok(Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect()))
             }
             (Literal::Int { .. }, _) => Err(mismatch("an integer")),
             (Literal::Bool(_), _) => Err(mismatch("a boolean")),
@@ -230,8 +230,9 @@ const SHOWN_ITEMS: usize = 16;
 pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddress>) -> String {
     match v {
         Value::Address(a) => name_of(a, names).unwrap_or_else(|| format!("@{a}")),
-        Value::Vector(_) | Value::Bytes(_) => {
-            let bytes = v.as_byte_vector();
+        Value::Vector(items) => {
+            let bytes: Option<Vec<u8>> =
+                items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
             let more = |total: usize, shown: usize, unit: &str| {
                 if total > shown {
                     format!("... ({} {unit})", thousands(total as u64))
@@ -247,7 +248,6 @@ pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddres
                     format!("{}{rest}", resin_vm::byte_literal(shown))
                 }
                 _ => {
-                    let items = v.vector_items().unwrap_or_default();
                     let parts: Vec<String> = items.iter().take(SHOWN_ITEMS).map(|i| describe_arg(i, names)).collect();
                     let rest = more(items.len(), parts.len(), "elements");
                     let sep = if rest.is_empty() { "" } else { ", " };

@@ -90,7 +90,7 @@ impl Session {
             }
             Literal::Bool(b) => Value::Bool(*b),
             Literal::Address(r) => Value::Address(self.resolve_address(&Spanned::new(r.clone(), lit.span), origin)?),
-            Literal::Bytes(bytes) => Value::bytes(bytes.as_slice()),
+            Literal::Bytes(bytes) => Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect()),
             Literal::Vector(items) => {
                 let values = items.iter().map(|i| self.index_value(i, origin)).collect::<CliResult<Vec<_>>>()?;
                 let kinds: std::collections::BTreeSet<String> = values.iter().map(value_kind).collect();
@@ -181,7 +181,6 @@ pub fn index_text(index: &Value) -> String {
 fn value_kind(v: &Value) -> String {
     match v {
         Value::Vector(items) => format!("vector<{}>", items.first().map(value_kind).unwrap_or_default()),
-        Value::Bytes(bytes) => format!("vector<{}>", if bytes.is_empty() { "" } else { "u8" }),
         Value::U8(_) => "u8".into(),
         Value::U64(_) => "u64".into(),
         Value::U128(_) => "u128".into(),

@@ -131,16 +131,8 @@ pub fn storage_size(value: &Value) -> u64 {
     match value {
         Value::Vector(items) | Value::Struct(items) => container_size(items),
         Value::Flat(flat) => flat.encoded_len(),
-        Value::Bytes(bytes) => 1 + bytes_size(bytes),
         leaf => leaf_size(leaf),
     }
-}
-
-/// A byte vector's encoded size after its tag: the length, then each
-/// byte as a `U8` (tag and byte), as a vector of `U8` values costs.
-#[inline(always)]
-fn bytes_size(bytes: &[u8]) -> u64 {
-    varint_len(bytes.len() as u128) + 2 * bytes.len() as u64
 }
 
 fn container_size(items: &[Value]) -> u64 {
@@ -149,7 +141,6 @@ fn container_size(items: &[Value]) -> u64 {
         size += match item {
             Value::Vector(inner) | Value::Struct(inner) => container_size(inner),
             Value::Flat(flat) => flat.encoded_len(),
-            Value::Bytes(bytes) => 1 + bytes_size(bytes),
             leaf => leaf_size(leaf),
         };
     }
@@ -169,7 +160,6 @@ fn leaf_size(value: &Value) -> u64 {
         Value::Address(_) | Value::Signer(_) => 32,
         Value::Vector(items) | Value::Struct(items) => container_size(items) - 1,
         Value::Flat(flat) => flat.encoded_len() - 1,
-        Value::Bytes(bytes) => bytes_size(bytes),
     }
 }
 
@@ -184,9 +174,7 @@ fn varint_len(v: u128) -> u64 {
 #[inline]
 pub fn copy_cost(value: &Value) -> u64 {
     match value {
-        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) | Value::Bytes(_) => {
-            storage_size(value).saturating_mul(COPY_PER_BYTE)
-        }
+        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) => storage_size(value).saturating_mul(COPY_PER_BYTE),
         _ => 0,
     }
 }
@@ -284,12 +272,6 @@ mod tests {
         values.push(Value::Struct(vec![Value::Struct(leaves.to_vec()), Value::Vector(vec![])]));
         values.push(Value::Struct(vec![Value::Struct(vec![Value::Vector(vec![Value::Struct(leaves.to_vec())])])]));
         values.push(Value::Vector(vec![Value::Vector(vec![Value::U64(300); 130]); 3]));
-        // Byte vectors held as bytes, alone and inside containers.
-        for len in [0, 1, 63, 64, 200] {
-            values.push(Value::bytes(vec![9; len]));
-            values.push(Value::Struct(vec![Value::U64(1), Value::bytes(vec![9; len])]));
-            values.push(Value::Vector(vec![Value::bytes(vec![9; len]), Value::Vector(vec![Value::U8(2)])]));
-        }
         for value in &values {
             assert_eq!(storage_size(value), value.canonical_bytes().len() as u64, "{value:?}");
         }
@@ -303,7 +285,6 @@ mod tests {
         assert_eq!(argument_cost(&[Value::U64(5), address]), 2 + 33);
         // A vector of 300 u8: a tag, a two-byte length, then two bytes per element.
         assert_eq!(argument_cost(&[Value::Vector(vec![Value::U8(1); 300])]), 1 + 2 + 600);
-        assert_eq!(argument_cost(&[Value::bytes(vec![1; 300])]), 1 + 2 + 600);
     }
 
     #[test]
@@ -324,6 +305,5 @@ mod tests {
         assert_eq!(copy_cost(&Value::U64(5)), 0);
         let v = Value::Vector(vec![Value::U8(1); 10]);
         assert_eq!(copy_cost(&v), v.storage_size());
-        assert_eq!(copy_cost(&Value::bytes(vec![1; 10])), copy_cost(&v));
     }
 }

@@ -300,7 +300,6 @@ pub(super) fn path_write<V: StateView + ?Sized, const PREPAID: bool>(
 fn int_at(place: &Place<'_>) -> Option<Int> {
     let value = match *place {
         Place::InFlat(flat, pos) => return flat.u64_at(pos).map(Int::U64).or_else(|| int_of(&flat.read(pos))),
-        Place::Byte(byte) => return Some(Int::U8(byte)),
         Place::Whole(value) => value,
     };
     int_of(value)

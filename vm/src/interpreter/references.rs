@@ -11,22 +11,21 @@ use resin_format::file_format::AccountAddress;
 use resin_state::store::StateView;
 use resin_state::value::{Flat, FlatPos, Value};
 
-/// What a reference points at: a whole value, a field of a flat struct or
-/// an element of a byte vector (neither has a [`Value`] of its own to borrow).
+/// What a reference points at: a whole value, or a field of a flat struct
+/// (which has no [`Value`] of its own to borrow).
 pub(super) enum Place<'a> {
     Whole(&'a Value),
     InFlat(&'a Flat, FlatPos),
-    Byte(u8),
 }
 
 impl<'a> Place<'a> {
     /// The whole value: vectors and signers are never fields of a flat
-    /// struct nor bytes, so the instructions on them take this.
+    /// struct, so the instructions on them take this.
     #[inline]
     pub fn whole(self) -> Result<&'a Value, Fault> {
         match self {
             Place::Whole(value) => Ok(value),
-            Place::InFlat(..) | Place::Byte(_) => Err(invariant()),
+            Place::InFlat(..) => Err(invariant()),
         }
     }
 
@@ -37,7 +36,6 @@ impl<'a> Place<'a> {
         match *self {
             Place::Whole(value) => Cow::Borrowed(value),
             Place::InFlat(flat, pos) => Cow::Owned(flat.read(pos)),
-            Place::Byte(byte) => Cow::Owned(Value::U8(byte)),
         }
     }
 }
@@ -46,7 +44,6 @@ impl<'a> Place<'a> {
 pub(super) enum PlaceMut<'a> {
     Whole(&'a mut Value),
     InFlat(&'a mut Flat, FlatPos),
-    Byte(&'a mut u8),
 }
 
 impl<'a> PlaceMut<'a> {
@@ -54,7 +51,7 @@ impl<'a> PlaceMut<'a> {
     pub fn whole(self) -> Result<&'a mut Value, Fault> {
         match self {
             PlaceMut::Whole(value) => Ok(value),
-            PlaceMut::InFlat(..) | PlaceMut::Byte(_) => Err(invariant()),
+            PlaceMut::InFlat(..) => Err(invariant()),
         }
     }
 
@@ -77,13 +74,6 @@ impl<'a> PlaceMut<'a> {
                     Err(invariant())
                 }
             }
-            PlaceMut::Byte(byte) => match value {
-                Value::U8(v) => {
-                    *byte = v;
-                    Ok(())
-                }
-                _ => Err(invariant()),
-            },
         }
     }
 
@@ -98,18 +88,13 @@ impl<'a> PlaceMut<'a> {
 }
 
 /// Follows `path` from `value`. Inside a flat struct the remaining steps
-/// become a word position, found from the struct's shape; in a byte
-/// vector the step is the last, to a byte.
+/// become a word position, found from the struct's shape.
 #[inline]
 pub(super) fn walk(mut value: &Value, path: impl IntoIterator<Item = usize>) -> Result<Place<'_>, Fault> {
     let mut steps = path.into_iter();
     while let Some(step) = steps.next() {
         value = match value {
             Value::Struct(items) | Value::Vector(items) => items.get(step).ok_or_else(dangling)?,
-            Value::Bytes(bytes) => {
-                let byte = bytes.get(step).ok_or_else(dangling)?;
-                return if steps.next().is_none() { Ok(Place::Byte(*byte)) } else { Err(dangling()) };
-            }
             Value::Flat(flat) => {
                 let mut pos = flat.field(step).ok_or_else(dangling)?;
                 for step in steps {
@@ -130,10 +115,6 @@ pub(super) fn walk_mut(mut value: &mut Value, path: impl IntoIterator<Item = usi
     while let Some(step) = steps.next() {
         value = match value {
             Value::Struct(items) | Value::Vector(items) => items.get_mut(step).ok_or_else(dangling)?,
-            Value::Bytes(bytes) => {
-                let byte = bytes.get_mut(step).ok_or_else(dangling)?;
-                return if steps.next().is_none() { Ok(PlaceMut::Byte(byte)) } else { Err(dangling()) };
-            }
             Value::Flat(flat) => {
                 let mut pos = flat.field(step).ok_or_else(dangling)?;
                 for step in steps {
@@ -158,10 +139,6 @@ pub(super) fn walk_on(place: Place<'_>, path: impl IntoIterator<Item = usize>) -
             }
             Ok(Place::InFlat(flat, pos))
         }
-        Place::Byte(byte) => match path.into_iter().next() {
-            None => Ok(Place::Byte(byte)),
-            Some(_) => Err(dangling()),
-        },
     }
 }
 
@@ -176,10 +153,6 @@ pub(super) fn walk_mut_on(place: PlaceMut<'_>, path: impl IntoIterator<Item = us
             }
             Ok(PlaceMut::InFlat(flat, pos))
         }
-        PlaceMut::Byte(byte) => match path.into_iter().next() {
-            None => Ok(PlaceMut::Byte(byte)),
-            Some(_) => Err(dangling()),
-        },
     }
 }
 
@@ -240,8 +213,6 @@ pub(super) fn push_copy(stack: &mut Stack, gas: &mut GasMeter, place: Place<'_>)
             gas.charge(copy_cost(&value))?;
             stack.push_val(value);
         }
-        // A primitive: its base price covers it.
-        Place::Byte(byte) => stack.push_val(Value::U8(byte)),
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Vector instructions, and the hashes of byte vectors. The element type
-//! operand is for the verifier; at run time a vector is a `Value::Vector`,
-//! or a `Value::Bytes` when it holds `u8`s (packed from bytes, pushed a
-//! byte when empty, or so decoded). Both forms are handled everywhere.
+//! operand is for the verifier; at run time every vector is a
+//! `Value::Vector`.
 
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
@@ -13,9 +12,18 @@ use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
-/// A vector's length, in either form.
-fn vector_len(value: &Value) -> Result<usize, Fault> {
-    value.vector_len().ok_or_else(invariant)
+fn items(value: &Value) -> Result<&Vec<Value>, Fault> {
+    match value {
+        Value::Vector(items) => Ok(items),
+        _ => Err(invariant()),
+    }
+}
+
+fn items_mut(value: &mut Value) -> Result<&mut Vec<Value>, Fault> {
+    match value {
+        Value::Vector(items) => Ok(items),
+        _ => Err(invariant()),
+    }
 }
 
 /// The vector the `&mut` on top of the stack refers to (popping it).
@@ -23,30 +31,21 @@ fn popped_vector_mut<'a, V: StateView + ?Sized>(
     stack: &mut Stack,
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
-) -> Result<&'a mut Value, Fault> {
+) -> Result<&'a mut Vec<Value>, Fault> {
     let r = stack.pop_ref()?;
-    let value = deref_mut(locals, globals, &r)?.whole()?;
-    match value {
-        Value::Vector(_) | Value::Bytes(_) => Ok(value),
-        _ => Err(invariant()),
-    }
-}
-
-/// A byte for a byte vector.
-fn byte(value: Value) -> Result<u8, Fault> {
-    match value {
-        Value::U8(byte) => Ok(byte),
-        _ => Err(invariant()),
-    }
+    items_mut(deref_mut(locals, globals, &r)?.whole()?)
 }
 
 /// The bytes of a `vector<u8>` value (hash inputs, object seeds).
 pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
-    match value {
-        Value::Bytes(bytes) => Ok(bytes),
-        Value::Vector(items) => items.into_iter().map(byte).collect(),
-        _ => Err(invariant()),
-    }
+    let Value::Vector(items) = value else { return Err(invariant()) };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::U8(byte) => Ok(*byte),
+            _ => Err(invariant()),
+        })
+        .collect()
 }
 
 /// An index in bounds of a vector of `len` elements.
@@ -63,10 +62,7 @@ fn element_count(count: u64, gas: &mut GasMeter) -> Result<usize, Fault> {
 pub(super) fn pack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Result<(), Fault> {
     let count = element_count(count, gas)?;
     let items = stack.pop_values(count)?;
-    stack.push_val(match Value::u8_items(&items) {
-        Some(bytes) => Value::Bytes(bytes),
-        None => Value::Vector(items),
-    });
+    stack.push_val(Value::Vector(items));
     Ok(())
 }
 
@@ -78,11 +74,7 @@ pub(super) fn unpack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Resul
             stack.0.extend(items.into_iter().map(Slot::Val));
             Ok(())
         }
-        Value::Bytes(bytes) if bytes.len() == count => {
-            stack.0.extend(bytes.into_iter().map(|b| Slot::Val(Value::U8(b))));
-            Ok(())
-        }
-        Value::Vector(_) | Value::Bytes(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
         _ => Err(invariant()),
     }
 }
@@ -94,7 +86,7 @@ pub(super) fn len<V: StateView + ?Sized>(
     globals: &WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let len = vector_len(deref(locals, globals, &r)?.whole()?)?;
+    let len = items(deref(locals, globals, &r)?.whole()?)?.len();
     stack.push_val(Value::U64(len as u64));
     Ok(())
 }
@@ -108,7 +100,7 @@ pub(super) fn borrow<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let r = stack.pop_ref()?;
-    let index = in_bounds(index, vector_len(deref(locals, globals, &r)?.whole()?)?)?;
+    let index = in_bounds(index, items(deref(locals, globals, &r)?.whole()?)?.len())?;
     let step = u32::try_from(index).map_err(|_| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
     stack.push(Slot::Ref(r.step(step, mutable)?));
     Ok(())
@@ -121,19 +113,11 @@ pub(super) fn push_back<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
-    let target = popped_vector_mut(stack, locals, globals)?;
-    if vector_len(target)? >= MAX_VECTOR_LEN {
+    let items = popped_vector_mut(stack, locals, globals)?;
+    if items.len() >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    match target {
-        Value::Bytes(bytes) => bytes.push(byte(value)?),
-        // The first byte pushed makes an empty vector a byte vector.
-        Value::Vector(items) if items.is_empty() && matches!(value, Value::U8(_)) => {
-            *target = Value::Bytes(vec![byte(value)?]);
-        }
-        Value::Vector(items) => items.push(value),
-        _ => return Err(invariant()),
-    }
+    items.push(value);
     Ok(())
 }
 
@@ -143,12 +127,9 @@ pub(super) fn pop_back<V: StateView + ?Sized>(
     locals: &mut [Slot],
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
-    let value = match popped_vector_mut(stack, locals, globals)? {
-        Value::Vector(items) => items.pop(),
-        Value::Bytes(bytes) => bytes.pop().map(Value::U8),
-        _ => return Err(invariant()),
-    };
-    stack.push_val(value.ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?);
+    let value =
+        popped_vector_mut(stack, locals, globals)?.pop().ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
+    stack.push_val(value);
     Ok(())
 }
 
@@ -160,14 +141,9 @@ pub(super) fn swap<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let j = stack.pop_u64()?;
     let i = stack.pop_u64()?;
-    let target = popped_vector_mut(stack, locals, globals)?;
-    let len = vector_len(target)?;
-    let (i, j) = (in_bounds(i, len)?, in_bounds(j, len)?);
-    match target {
-        Value::Vector(items) => items.swap(i, j),
-        Value::Bytes(bytes) => bytes.swap(i, j),
-        _ => return Err(invariant()),
-    }
+    let items = popped_vector_mut(stack, locals, globals)?;
+    let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
+    items.swap(i, j);
     Ok(())
 }
 
@@ -175,8 +151,7 @@ pub(super) fn swap<V: StateView + ?Sized>(
 pub(super) fn destroy_empty(stack: &mut Stack) -> Result<(), Fault> {
     match stack.pop_val()? {
         Value::Vector(items) if items.is_empty() => Ok(()),
-        Value::Bytes(bytes) if bytes.is_empty() => Ok(()),
-        Value::Vector(_) | Value::Bytes(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
         _ => Err(invariant()),
     }
 }
@@ -190,15 +165,10 @@ pub(super) fn remove<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
-    let target = popped_vector_mut(stack, locals, globals)?;
-    let len = vector_len(target)?;
-    let index = in_bounds(index, len)?;
-    gas.charge(((len - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    let value = match target {
-        Value::Vector(items) => items.remove(index),
-        Value::Bytes(bytes) => Value::U8(bytes.remove(index)),
-        _ => return Err(invariant()),
-    };
+    let items = popped_vector_mut(stack, locals, globals)?;
+    let index = in_bounds(index, items.len())?;
+    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    let value = items.remove(index);
     stack.push_val(value);
     Ok(())
 }
@@ -214,23 +184,16 @@ pub(super) fn insert<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let value = stack.pop_val()?;
-    let target = popped_vector_mut(stack, locals, globals)?;
-    let len = vector_len(target)?;
-    let index =
-        usize::try_from(index).ok().filter(|i| *i <= len).ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
-    if len >= MAX_VECTOR_LEN {
+    let items = popped_vector_mut(stack, locals, globals)?;
+    let index = usize::try_from(index)
+        .ok()
+        .filter(|i| *i <= items.len())
+        .ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
+    if items.len() >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    gas.charge(((len - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    match target {
-        Value::Bytes(bytes) => bytes.insert(index, byte(value)?),
-        // As in `push_back`: the first byte makes a byte vector.
-        Value::Vector(items) if items.is_empty() && matches!(value, Value::U8(_)) => {
-            *target = Value::Bytes(vec![byte(value)?]);
-        }
-        Value::Vector(items) => items.insert(index, value),
-        _ => return Err(invariant()),
-    }
+    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    items.insert(index, value);
     Ok(())
 }
 
@@ -241,13 +204,9 @@ pub(super) fn reverse<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let target = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((vector_len(target)? as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    match target {
-        Value::Vector(items) => items.reverse(),
-        Value::Bytes(bytes) => bytes.reverse(),
-        _ => return Err(invariant()),
-    }
+    let items = popped_vector_mut(stack, locals, globals)?;
+    gas.charge((items.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    items.reverse();
     Ok(())
 }
 
@@ -260,28 +219,13 @@ pub(super) fn append<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let other = stack.pop_val()?;
-    let moved = vector_len(&other)?;
-    let target = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((moved as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    if vector_len(target)?.saturating_add(moved) > MAX_VECTOR_LEN {
+    let Value::Vector(mut other) = stack.pop_val()? else { return Err(invariant()) };
+    let items = popped_vector_mut(stack, locals, globals)?;
+    gas.charge((other.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    if items.len().saturating_add(other.len()) > MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    match (target, other) {
-        (Value::Vector(items), Value::Vector(mut other)) => items.append(&mut other),
-        (Value::Bytes(bytes), Value::Bytes(other)) => bytes.extend_from_slice(&other),
-        (Value::Bytes(bytes), Value::Vector(other)) => {
-            for item in other {
-                bytes.push(byte(item)?);
-            }
-        }
-        // Bytes onto an empty vector: it becomes them.
-        (target @ Value::Vector(_), Value::Bytes(other)) if target.vector_len() == Some(0) => {
-            *target = Value::Bytes(other);
-        }
-        (Value::Vector(items), Value::Bytes(other)) => items.extend(other.into_iter().map(Value::U8)),
-        _ => return Err(invariant()),
-    }
+    items.append(&mut other);
     Ok(())
 }
 
@@ -297,15 +241,9 @@ fn position<V: StateView + ?Sized>(
     let e = stack.pop_ref()?;
     let r = stack.pop_ref()?;
     let wanted = deref(locals, globals, &e)?.value();
-    let (found, len) = match deref(locals, globals, &r)?.whole()? {
-        Value::Vector(items) => (items.iter().position(|item| *item == *wanted), items.len()),
-        Value::Bytes(bytes) => {
-            let Value::U8(wanted) = *wanted else { return Err(invariant()) };
-            (bytes.iter().position(|b| *b == wanted), bytes.len())
-        }
-        _ => return Err(invariant()),
-    };
-    let compared = found.map_or(len, |i| i + 1) as u64;
+    let items = items(deref(locals, globals, &r)?.whole()?)?;
+    let found = items.iter().position(|item| *item == *wanted);
+    let compared = found.map_or(items.len(), |i| i + 1) as u64;
     gas.charge(compared.saturating_mul(VECTOR_PER_ELEMENT.saturating_add(copy_cost(&wanted))))?;
     Ok(found)
 }
@@ -354,6 +292,6 @@ pub(super) fn hash(stack: &mut Stack, gas: &mut GasMeter, which: Hash) -> Result
         }
         Hash::Blake3 => *blake3::hash(&bytes).as_bytes(),
     };
-    stack.push_val(Value::bytes(digest));
+    stack.push_val(Value::Vector(digest.iter().map(|b| Value::U8(*b)).collect()));
     Ok(())
 }

@@ -74,7 +74,6 @@ fn longest_vector(value: &Value) -> Option<usize> {
     // transaction's path, and this check small enough to inline.
     match value {
         Value::Vector(_) | Value::Struct(_) => longest_nested_vector(value),
-        Value::Bytes(bytes) => Some(bytes.len()),
         _ => None,
     }
 }
@@ -85,17 +84,11 @@ fn longest_nested_vector(value: &Value) -> Option<usize> {
     let mut longest = None;
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
-        match value {
-            Value::Vector(items) | Value::Struct(items) => {
-                if matches!(value, Value::Vector(_)) {
-                    longest = longest.max(Some(items.len()));
-                }
-                pending.extend(
-                    items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_) | Value::Bytes(_))),
-                );
+        if let Value::Vector(items) | Value::Struct(items) = value {
+            if matches!(value, Value::Vector(_)) {
+                longest = longest.max(Some(items.len()));
             }
-            Value::Bytes(bytes) => longest = longest.max(Some(bytes.len())),
-            _ => {}
+            pending.extend(items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_))));
         }
     }
     longest

@@ -42,10 +42,6 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
         Value::U256(v) => write!(out, "{v}u256"),
         Value::Address(a) => write!(out, "@{a}"),
         Value::Signer(a) => write!(out, "signer(@{a})"),
-        Value::Bytes(bytes) => {
-            out.push_str(&byte_literal(bytes));
-            Ok(())
-        }
         Value::Vector(items) => {
             let elem = match ty {
                 Some(TypeTag::Vector(elem)) => Some(&**elem),

@@ -401,13 +401,7 @@ pub(crate) fn const_value(value: &ConstValue) -> Value {
         ConstValue::U32(v) => Value::U32(*v),
         ConstValue::U256(v) => Value::U256(*v),
         ConstValue::Address(a) => Value::Address(*a),
-        ConstValue::Vector(items) => {
-            let items: Vec<Value> = items.iter().map(const_value).collect();
-            match Value::u8_items(&items) {
-                Some(bytes) => Value::Bytes(bytes),
-                None => Value::Vector(items),
-            }
-        }
+        ConstValue::Vector(items) => Value::Vector(items.iter().map(const_value).collect()),
     }
 }
 

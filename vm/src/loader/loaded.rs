@@ -56,7 +56,6 @@ impl ResolvedType {
             | (ResolvedType::U256, Value::U256(_))
             | (ResolvedType::Address, Value::Address(_)) => true,
             (ResolvedType::Vector(elem), Value::Vector(items)) => items.iter().all(|item| elem.accepts(item)),
-            (ResolvedType::Vector(elem), Value::Bytes(_)) => **elem == ResolvedType::U8,
             _ => false,
         }
     }

@@ -130,13 +130,6 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
             }
         }
         Value::Flat(flat) => flat.encode(out),
-        Value::Bytes(bytes) => {
-            out.push_byte(TAG_VECTOR);
-            put_varint(bytes.len() as u128, out);
-            for byte in bytes {
-                out.push_bytes(&[TAG_U8, *byte]);
-            }
-        }
     }
 }
 
@@ -186,18 +179,6 @@ impl Reader<'_> {
         }
     }
 
-    /// The next `len` items as bytes, read past, when they are all `U8`s
-    /// (a `vector<u8>`, held as [`Value::Bytes`]); else nothing is read.
-    fn u8_items(&mut self, len: usize) -> Option<Vec<u8>> {
-        let end = self.pos.checked_add(len.checked_mul(2)?)?;
-        let items = self.bytes.get(self.pos..end)?;
-        if len == 0 || items.chunks_exact(2).any(|item| item.first() != Some(&TAG_U8)) {
-            return None;
-        }
-        self.pos = end;
-        Some(items.chunks_exact(2).filter_map(|item| item.get(1).copied()).collect())
-    }
-
     fn address(&mut self) -> Result<AccountAddress, ValueDecodeError> {
         self.thirty_two("an address").map(AccountAddress)
     }
@@ -241,14 +222,13 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
                 if open.len() + 1 >= MAX_VALUE_DEPTH && len > 0 {
                     return Err(r.error(start, format!("a value nested deeper than {MAX_VALUE_DEPTH}")));
                 }
-                if let Some(bytes) = (tag == TAG_VECTOR).then(|| r.u8_items(len)).flatten() {
-                    Value::Bytes(bytes)
-                } else if len > 0 {
+                if len > 0 {
                     // Every item takes at least two bytes: reserve no more than the rest could hold.
                     let capacity = len.min(bytes.len().saturating_sub(r.pos) / 2);
                     open.push((tag == TAG_VECTOR, Vec::with_capacity(capacity), len));
                     continue;
-                } else if tag == TAG_VECTOR {
+                }
+                if tag == TAG_VECTOR {
                     Value::Vector(Vec::new())
                 } else {
                     Value::structure(Vec::new())
@@ -287,7 +267,6 @@ pub fn depth(value: &Value) -> usize {
                 pending.extend(items.iter().map(|item| (item, depth + 1)));
             }
             Value::Flat(flat) => deepest = deepest.max(depth - 1 + flat.depth()),
-            Value::Bytes(bytes) => deepest = deepest.max(if bytes.is_empty() { depth } else { depth + 1 }),
             _ => deepest = deepest.max(depth),
         }
     }

@@ -46,7 +46,7 @@ impl Shared {
 /// Whether `value` owns no heap memory.
 #[inline(always)]
 fn is_inline(value: &Value) -> bool {
-    !matches!(value, Value::Vector(_) | Value::Struct(_) | Value::Bytes(_))
+    !matches!(value, Value::Vector(_) | Value::Struct(_))
 }
 
 impl Deref for Shared {

@@ -9,12 +9,6 @@
 //! be never shows: the VM builds the flat form whenever it fits
 //! ([`Value::structure`]) and decoding does the same, while a struct built by
 //! hand as a list of fields stays correct everywhere, only slower.
-//!
-//! A `vector<u8>` likewise: a list of `U8` values ([`Value::Vector`]), or
-//! its bytes ([`Value::Bytes`]), one byte each instead of a whole value
-//! each, so that a token's URI or a hash is copied, compared, encoded and
-//! freed as one block of memory. The VM, argument decoding and
-//! [`crate::canonical::decode`] build the bytes form; either form is correct.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -52,10 +46,6 @@ pub enum Value {
     /// [`crate::canonical::decode`] builds it from the fields.
     #[serde(skip_deserializing)]
     Flat(Flat),
-    /// A `vector<u8>` held as its bytes (see the module documentation). It
-    /// encodes as a `Vector` of `U8`s; nothing decodes into it through serde.
-    #[serde(skip_deserializing)]
-    Bytes(Vec<u8>),
 }
 
 impl PartialEq for Value {
@@ -75,10 +65,6 @@ impl PartialEq for Value {
             (Value::Flat(flat), Value::Struct(fields)) | (Value::Struct(fields), Value::Flat(flat)) => {
                 flat.field_count() == fields.len() && flat.fields().zip(fields).all(|(a, b)| a == *b)
             }
-            (Value::Bytes(a), Value::Bytes(b)) => a == b,
-            (Value::Bytes(bytes), Value::Vector(items)) | (Value::Vector(items), Value::Bytes(bytes)) => {
-                bytes.len() == items.len() && bytes.iter().zip(items).all(|(b, item)| *item == Value::U8(*b))
-            }
             _ => false,
         }
     }
@@ -96,15 +82,7 @@ impl Hash for Value {
             Value::U128(v) => (3u8, v).hash(state),
             Value::Address(v) => (4u8, v).hash(state),
             Value::Signer(v) => (5u8, v).hash(state),
-            // The length, then the items: a byte as the `U8` it stands for.
-            Value::Vector(items) => {
-                (6u8, items.len()).hash(state);
-                items.iter().for_each(|item| item.hash(state));
-            }
-            Value::Bytes(bytes) => {
-                (6u8, bytes.len()).hash(state);
-                bytes.iter().for_each(|byte| (1u8, byte).hash(state));
-            }
+            Value::Vector(items) => (6u8, items).hash(state),
             Value::Struct(fields) => (7u8, fields).hash(state),
             Value::U16(v) => (8u8, v).hash(state),
             Value::U32(v) => (9u8, v).hash(state),
@@ -133,7 +111,6 @@ impl fmt::Debug for Value {
             Value::Vector(items) => f.debug_tuple("Vector").field(items).finish(),
             Value::Struct(fields) => f.debug_tuple("Struct").field(fields).finish(),
             Value::Flat(flat) => flat.fmt(f),
-            Value::Bytes(bytes) => f.debug_tuple("Vector").field(&ByteItems(bytes)).finish(),
         }
     }
 }
@@ -155,28 +132,7 @@ impl Serialize for Value {
             Value::U16(v) => s.serialize_newtype_variant("Value", 8, "U16", v),
             Value::U32(v) => s.serialize_newtype_variant("Value", 9, "U32", v),
             Value::U256(v) => s.serialize_newtype_variant("Value", 10, "U256", v),
-            Value::Bytes(bytes) => s.serialize_newtype_variant("Value", 6, "Vector", &ByteItems(bytes)),
         }
-    }
-}
-
-/// A byte vector's bytes as the `U8` values they stand for, for
-/// [`Value`]'s `Serialize` and `Debug`.
-struct ByteItems<'a>(&'a [u8]);
-
-impl Serialize for ByteItems<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for byte in self.0 {
-            seq.serialize_element(&Value::U8(*byte))?;
-        }
-        seq.end()
-    }
-}
-
-impl fmt::Debug for ByteItems<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|byte| Value::U8(*byte))).finish()
     }
 }
 
@@ -209,56 +165,8 @@ impl Value {
     pub fn compact(self) -> Value {
         match self {
             Value::Struct(fields) => Value::structure(fields.into_iter().map(Value::compact).collect()),
-            Value::Vector(items) => match Value::u8_items(&items) {
-                Some(bytes) => Value::Bytes(bytes),
-                None => Value::Vector(items.into_iter().map(Value::compact).collect()),
-            },
+            Value::Vector(items) => Value::Vector(items.into_iter().map(Value::compact).collect()),
             other => other,
-        }
-    }
-
-    /// A vector of these bytes, held as bytes.
-    pub fn bytes(bytes: impl Into<Vec<u8>>) -> Value {
-        Value::Bytes(bytes.into())
-    }
-
-    /// The bytes of a non-empty vector of `U8` values; `None` for an empty
-    /// one (whose element type nothing shows) or one holding anything else.
-    pub fn u8_items(items: &[Value]) -> Option<Vec<u8>> {
-        if items.is_empty() {
-            return None;
-        }
-        items.iter().map(|item| if let Value::U8(b) = item { Some(*b) } else { None }).collect()
-    }
-
-    /// A vector's items in either form: borrowed from a list, built as
-    /// `U8` values from bytes; `None` for anything else. For the cold
-    /// paths (printing, checking arguments' shapes) that need not care.
-    pub fn vector_items(&self) -> Option<Cow<'_, [Value]>> {
-        match self {
-            Value::Vector(items) => Some(Cow::Borrowed(items)),
-            Value::Bytes(bytes) => Some(Cow::Owned(bytes.iter().map(|b| Value::U8(*b)).collect())),
-            _ => None,
-        }
-    }
-
-    /// A vector's length, in either form.
-    pub fn vector_len(&self) -> Option<usize> {
-        match self {
-            Value::Vector(items) => Some(items.len()),
-            Value::Bytes(bytes) => Some(bytes.len()),
-            _ => None,
-        }
-    }
-
-    /// The bytes of a `vector<u8>`, in either form; `None` for anything
-    /// else (a vector holding something other than `U8`s included).
-    pub fn as_byte_vector(&self) -> Option<Cow<'_, [u8]>> {
-        match self {
-            Value::Bytes(bytes) => Some(Cow::Borrowed(bytes)),
-            Value::Vector(items) if items.is_empty() => Some(Cow::Borrowed(&[])),
-            Value::Vector(items) => Value::u8_items(items).map(Cow::Owned),
-            _ => None,
         }
     }
 
@@ -290,8 +198,6 @@ impl Value {
             }
             // The flat length counts the tag itself.
             Value::Flat(flat) => flat.encoded_len() - 1,
-            // Each byte a `U8`: its tag and itself.
-            Value::Bytes(bytes) => varint_len(bytes.len() as u128) + 2 * bytes.len() as u64,
         }
     }
 
