@@ -2,6 +2,7 @@
 //! sources (with the standard library as dependencies), assembling `.rasm`,
 //! and reading and writing `.rbc`.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use resin_format::encoding::limits::MAX_MODULE_SIZE;
@@ -24,13 +25,7 @@ pub struct Compiled {
 /// Compiles `files` together against already-compiled `deps`. Errors come
 /// back as rendered diagnostics with file:line:col.
 pub fn compile(files: &[SourceFile], deps: &[Module]) -> CliResult<Compiled> {
-    let result = resin_lang::compile(files, deps);
-    let rendered = result.diagnostics.render(files);
-    if result.diagnostics.has_errors() {
-        return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
-    }
-    let access = result.access_report();
-    Ok(Compiled { modules: result.modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
+    compile_in_context(files, &[], deps, false)
 }
 
 /// Compiles `files` together with `context` (sources they may use, such as
@@ -43,23 +38,25 @@ pub fn compile_in_context(
     deps: &[Module],
     tests: bool,
 ) -> CliResult<Compiled> {
-    if context.is_empty() && !tests {
-        return compile(files, deps);
-    }
-    let all: Vec<SourceFile> = files.iter().chain(context).cloned().collect();
+    let all: Cow<'_, [SourceFile]> = if context.is_empty() {
+        Cow::Borrowed(files)
+    } else {
+        Cow::Owned(files.iter().chain(context).cloned().collect())
+    };
     let result = if tests { resin_lang::compile_tests(&all, deps) } else { resin_lang::compile(&all, deps) };
     let rendered = result.diagnostics.render(&all);
     if result.diagnostics.has_errors() {
         return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
     }
-    let own: Vec<ModuleId> = result
-        .program
-        .modules
-        .iter()
-        .filter(|m| (m.span.file as usize) < files.len())
-        .map(|m| ModuleId::new(m.address.value, m.name.name.as_str()))
-        .collect();
-    let modules: Vec<_> = result.modules.into_iter().filter(|m| own.contains(&m.id)).collect();
+    let modules: Vec<_> = if context.is_empty() {
+        result.modules
+    } else {
+        let own: Vec<ModuleId> = (result.program.modules.iter())
+            .filter(|m| (m.span.file as usize) < files.len())
+            .map(|m| ModuleId::new(m.address.value, m.name.name.as_str()))
+            .collect();
+        result.modules.into_iter().filter(|m| own.contains(&m.id)).collect()
+    };
     let access = modules.iter().map(resin_lang::CompiledModule::access_report).collect();
     Ok(Compiled { modules: modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })
 }
