@@ -11,12 +11,26 @@ use std::ops::Range;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SourceFile {
     pub name: String,
+    /// What the compiler reads.
     pub text: String,
+    /// The file as its author wrote it, when `text` is a rewrite of it that
+    /// moved no byte (a package's named addresses replaced by numbers of the
+    /// same width): diagnostics quote this, at the same offsets.
+    pub shown: Option<String>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile { name: name.into(), text: text.into(), shown: None }
+    }
+
+    /// A file the compiler reads as `rewritten`, whose author wrote
+    /// `original`. Diagnostics quote the original when the rewrite kept
+    /// every offset, which a rewrite that only ever widens (never narrows) a
+    /// token does exactly when the lengths agree.
+    pub fn rewritten(name: impl Into<String>, original: String, rewritten: String) -> Self {
+        let shown = (original.len() == rewritten.len() && original != rewritten).then_some(original);
+        SourceFile { name: name.into(), text: rewritten, shown }
     }
 }
 

@@ -5,7 +5,8 @@
 //! becomes its number. The rewrite works on the compiler's own tokens, so a
 //! name inside a comment or a byte string is never touched, and it keeps
 //! every token's width where it can (`vault` becomes `0x002`), so the lines
-//! and columns of diagnostics stay those of the file.
+//! and columns of diagnostics stay those of the file, and where every name
+//! kept its width they quote the file as written (`SourceFile::rewritten`).
 //!
 //! A name is an address where the language expects one:
 //! - after `module`, `use` or `friend` and before `::` (`use vault::coin`);

@@ -208,7 +208,11 @@ impl Package {
         let named = self.addresses()?;
         paths
             .iter()
-            .map(|p| Ok(SourceFile::new(p.display().to_string(), addresses::substitute(&read_to_string(p)?, &named))))
+            .map(|p| {
+                let text = read_to_string(p)?;
+                let rewritten = addresses::substitute(&text, &named);
+                Ok(SourceFile::rewritten(p.display().to_string(), text, rewritten))
+            })
             .collect()
     }
 

@@ -195,7 +195,20 @@ fn build_errors_point_into_the_source_as_written() {
     out.expect_code(1);
     assert!(out.stderr.contains("sources/hello.rsn:1:38"), "{}", out.stderr);
     assert!(out.stderr.contains("expected `u64`, found `bool`"), "{}", out.stderr);
+    // The line is quoted as written, not as the compiler read it.
+    assert!(out.stderr.contains("1 │ module hello::hello { fun f(): u64 { true } }"), "{}", out.stderr);
+    assert!(!out.stderr.contains("0x002"), "{}", out.stderr);
     assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
+
+    // A name narrower than its number (`h` for `0x2`) moves what follows:
+    // the rewritten text is quoted, at its own columns.
+    let narrow = toml.replace("hello = \"0x2\"", "h = \"0x2\"");
+    std::fs::write(tmp.path().join("hello/Resin.toml"), narrow).unwrap();
+    write(&tmp.path().join("hello/sources"), "hello.rsn", "module h::hello { fun f(): u64 { true } }\n");
+    let out = resin_in(&tmp.path().join("hello"), &["build"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("1 │ module 0x2::hello { fun f(): u64 { true } }"), "{}", out.stderr);
+    assert!(out.stderr.contains("sources/hello.rsn:1:36"), "{}", out.stderr);
 
     // A failing package with a good dependency writes nothing either.
     package(tmp.path(), "util", UTIL, UTIL_SRC);

@@ -100,7 +100,7 @@ struct FileText<'a> {
 
 impl<'a> FileText<'a> {
     fn new(source: &'a SourceFile) -> Self {
-        let text = &source.text;
+        let text = source.shown.as_deref().unwrap_or(&source.text);
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         FileText { name: safe(&source.name), text: placeholders(text), line_starts }
     }
