@@ -2,7 +2,6 @@
 //! sources (with the standard library as dependencies), assembling `.rasm`,
 //! and reading and writing `.rbc`.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use resin_format::encoding::limits::MAX_MODULE_SIZE;
@@ -25,37 +24,28 @@ pub struct Compiled {
 /// Compiles `files` together against already-compiled `deps`. Errors come
 /// back as rendered diagnostics with file:line:col.
 pub fn compile(files: &[SourceFile], deps: &[Module]) -> CliResult<Compiled> {
-    compile_in_context(files, &[], deps, false)
+    compile_in_context(files, files.len(), deps, false)
 }
 
-/// Compiles `files` together with `context` (sources they may use, such as
-/// the other sources of their package) against `deps`, as a test build
-/// (test-only items and `#[test]` functions kept) when `tests`:
-/// diagnostics cover both, and only the modules `files` define come back.
-pub fn compile_in_context(
-    files: &[SourceFile],
-    context: &[SourceFile],
-    deps: &[Module],
-    tests: bool,
-) -> CliResult<Compiled> {
-    let all: Cow<'_, [SourceFile]> = if context.is_empty() {
-        Cow::Borrowed(files)
-    } else {
-        Cow::Owned(files.iter().chain(context).cloned().collect())
-    };
-    let result = if tests { resin_lang::compile_tests(&all, deps) } else { resin_lang::compile(&all, deps) };
-    let rendered = result.diagnostics.render(&all);
+/// Compiles `sources` together against `deps`, as a test build (test-only
+/// items and `#[test]` functions kept) when `tests`. The first `own` are the
+/// files asked for, the rest context they may use (the other sources of
+/// their package): diagnostics cover all, and only the modules the first
+/// `own` define come back.
+pub fn compile_in_context(sources: &[SourceFile], own: usize, deps: &[Module], tests: bool) -> CliResult<Compiled> {
+    let result = if tests { resin_lang::compile_tests(sources, deps) } else { resin_lang::compile(sources, deps) };
+    let rendered = result.diagnostics.render(sources);
     if result.diagnostics.has_errors() {
         return Err(CliError::Diagnostics { rendered, errors: result.diagnostics.error_count() });
     }
-    let modules: Vec<_> = if context.is_empty() {
+    let modules: Vec<_> = if own >= sources.len() {
         result.modules
     } else {
-        let own: Vec<ModuleId> = (result.program.modules.iter())
-            .filter(|m| (m.span.file as usize) < files.len())
+        let asked: Vec<ModuleId> = (result.program.modules.iter())
+            .filter(|m| (m.span.file as usize) < own)
             .map(|m| ModuleId::new(m.address.value, m.name.name.as_str()))
             .collect();
-        result.modules.into_iter().filter(|m| own.contains(&m.id)).collect()
+        result.modules.into_iter().filter(|m| asked.contains(&m.id)).collect()
     };
     let access = modules.iter().map(resin_lang::CompiledModule::access_report).collect();
     Ok(Compiled { modules: modules.into_iter().map(|m| m.module).collect(), warnings: rendered, access })

@@ -78,18 +78,11 @@ fn bytecode_deps(paths: &[PathBuf]) -> CliResult<Vec<Module>> {
 /// What the sources compile against: the `.rbc` files among `paths`, and
 /// the standard library modules that neither those nor the sources define
 /// (an edited copy of `0x1::coin`).
-fn deps_of(
-    files: &[SourceFile],
-    context: &[SourceFile],
-    paths: &[PathBuf],
-    package: Option<&Package>,
-) -> CliResult<Vec<Module>> {
+fn deps_of(files: &[SourceFile], paths: &[PathBuf], package: Option<&Package>) -> CliResult<Vec<Module>> {
     let mut bytecode = bytecode_deps(paths)?;
     if files.is_empty() {
         return Err(CliError::Other("no source files given (only `.rbc` dependencies)".into()));
     }
-    let files: Vec<SourceFile> = files.iter().chain(context).cloned().collect();
-    let files = files.as_slice();
     // The packages the sources' package depends on, compiled first.
     if let Some(package) = package {
         bytecode.extend(package.compile_dependencies()?);
@@ -105,13 +98,14 @@ fn stdout() -> std::io::StdoutLock<'static> {
 
 pub fn check(args: &CheckArgs) -> CliResult<()> {
     let package = enclosing_package(&args.files)?;
-    let files = load_sources(&args.files, package.as_ref())?;
-    let context = siblings(package.as_ref(), &args.files)?;
-    let deps = deps_of(&files, &context, &args.files, package.as_ref())?;
+    let mut sources = load_sources(&args.files, package.as_ref())?;
+    let own = sources.len();
+    sources.extend(siblings(package.as_ref(), &args.files)?);
+    let deps = deps_of(&sources, &args.files, package.as_ref())?;
     // A package's test file is checked as `resin test` builds it: its
     // `#[test_only]` module is left out of any other build.
     let tests = package.as_ref().is_some_and(|p| names_any(&args.files, &p.tests));
-    let compiled = compiler::compile_in_context(&files, &context, &deps, tests)?;
+    let compiled = compiler::compile_in_context(&sources, own, &deps, tests)?;
     let mut out = stdout();
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     let n = compiled.modules.len();
@@ -127,9 +121,11 @@ pub fn compile(args: &CompileArgs) -> CliResult<()> {
         Emit::Ast => return emit_ast(&files, &mut out),
         _ => {}
     }
-    let context = siblings(package.as_ref(), &args.files)?;
-    let deps = deps_of(&files, &context, &args.files, package.as_ref())?;
-    let compiled = compiler::compile_in_context(&files, &context, &deps, false)?;
+    let own = files.len();
+    let mut sources = files;
+    sources.extend(siblings(package.as_ref(), &args.files)?);
+    let deps = deps_of(&sources, &args.files, package.as_ref())?;
+    let compiled = compiler::compile_in_context(&sources, own, &deps, false)?;
     write!(out, "{}", compiled.warnings).map_err(stdout_error)?;
     match args.emit {
         Emit::Bytecode if args.strip => {
