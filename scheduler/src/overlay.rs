@@ -66,6 +66,13 @@ struct Slot {
     /// size) would otherwise have its lock's cache line passed between the
     /// cores on every read.
     fixed: Option<Option<Shared>>,
+    /// For a fixed value behind a reference count that several
+    /// transactions read, on several lanes: a copy of it per lane after the
+    /// first, each with a count of its own (see [`Shared::detached`]).
+    /// Otherwise every read on any lane would write the one count (a clone
+    /// for the transaction, a drop at its end), and its cache line would
+    /// pass between the cores twice per read.
+    fixed_copies: Box<[Shared]>,
     value: Mutex<SlotValue>,
     /// For a key the block adds to, on several lanes: each lane's adds not
     /// yet folded into `value`, and its copy of `value` (indexed by lane;
@@ -144,13 +151,26 @@ impl<'a> BlockOverlay<'a> {
                 let current = snapshot.resource(&key);
                 let used = uses.map_or(CHANGED, |u| u.get(s as usize).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
                 let fixed = (used & CHANGED == 0).then(|| current.clone());
+                let fixed_copies = match &fixed {
+                    Some(Some(value)) if used & READ_AGAIN != 0 && lanes > 1 && value.is_counted() => {
+                        (1..lanes).map(|_| value.detached()).collect()
+                    }
+                    _ => Box::default(),
+                };
                 let lanes = if used & ADDED_AGAIN != 0 && lanes > 1 {
                     (0..lanes).map(|_| CachePadded::default()).collect()
                 } else {
                     Box::default()
                 };
                 let value = SlotValue { current, written: false };
-                CachePadded::new(Slot { key, fixed, value: Mutex::new(value), lanes, version: AtomicU32::new(0) })
+                CachePadded::new(Slot {
+                    key,
+                    fixed,
+                    fixed_copies,
+                    value: Mutex::new(value),
+                    lanes,
+                    version: AtomicU32::new(0),
+                })
             })
             .collect();
         let counters = match uses {
@@ -181,10 +201,15 @@ impl<'a> BlockOverlay<'a> {
         self.table.slot_of(key).and_then(|s| self.slots.get(s as usize)).map(|slot| &**slot)
     }
 
-    pub(crate) fn read(&self, own: &[u32], key: &ResourceKey) -> Option<Shared> {
+    /// What a transaction on `lane` reads of `key`.
+    pub(crate) fn read(&self, lane: u32, own: &[u32], key: &ResourceKey) -> Option<Shared> {
         if let Some(slot) = self.slot(own, key) {
             if let Some(fixed) = &slot.fixed {
-                return fixed.clone();
+                // Lane 0 reads the value itself, a later lane its own copy.
+                return match (lane as usize).checked_sub(1).and_then(|i| slot.fixed_copies.get(i)) {
+                    Some(copy) => Some(copy.clone()),
+                    None => fixed.clone(),
+                };
             }
             let mut value = lock(&slot.value);
             self.fold(slot, &mut value);
@@ -203,7 +228,7 @@ impl<'a> BlockOverlay<'a> {
     pub(crate) fn read_for_add(&self, lane: u32, own: &[u32], key: &ResourceKey) -> Option<Shared> {
         let Some((slot, cell)) = self.slot(own, key).and_then(|slot| Some((slot, slot.lanes.get(lane as usize)?)))
         else {
-            return self.read(own, key);
+            return self.read(lane, own, key);
         };
         let version = slot.version.load(Ordering::Acquire);
         if let Some((at, copy)) = &lock(cell).copy {
@@ -338,8 +363,14 @@ const ADDED: u8 = 2;
 /// [`slot_uses`]: more than one does: only then do lanes get cells, which a
 /// counter of one transaction's (its own tally) would only pay for.
 const ADDED_AGAIN: u8 = 4;
+/// [`slot_uses`]: a transaction declares a read of the slot's key itself.
+const READ: u8 = 8;
+/// [`slot_uses`]: more than one does: only then is a fixed value worth a
+/// copy per lane (`Slot::fixed_copies`).
+const READ_AGAIN: u8 = 16;
 
-/// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`]).
+/// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`],
+/// [`READ`], [`READ_AGAIN`]).
 /// Computed on the current rayon pool, one pass over the block's accesses.
 fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
     let changing: Vec<AtomicU8> = (0..slots.table().len()).map(|_| AtomicU8::new(0)).collect();
@@ -357,7 +388,13 @@ fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
                         // A hot key's flag is set once: test before the
                         // read-modify-write, which would own its line.
                         match access.mode {
-                            AccessMode::Read => {}
+                            AccessMode::Read => {
+                                if flag.load(Ordering::Relaxed) & READ_AGAIN == 0
+                                    && flag.fetch_or(READ, Ordering::Relaxed) & READ != 0
+                                {
+                                    flag.fetch_or(READ_AGAIN, Ordering::Relaxed);
+                                }
+                            }
                             AccessMode::Write => {
                                 if flag.load(Ordering::Relaxed) & CHANGED == 0 {
                                     flag.fetch_or(CHANGED, Ordering::Relaxed);
@@ -425,7 +462,7 @@ pub(crate) struct TxView<'o, 'a> {
 
 impl StateView for TxView<'_, '_> {
     fn resource(&self, key: &ResourceKey) -> Option<Shared> {
-        self.overlay.read(self.own, key)
+        self.overlay.read(self.lane, self.own, key)
     }
 }
 

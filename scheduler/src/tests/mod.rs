@@ -1,6 +1,7 @@
 //! Unit tests of the graph and the planner on hand-made key sets.
 
 mod graph;
+mod overlay;
 mod planner;
 
 use resin_vm::{AccessKey, AccessMode, AccountAddress, DeclaredKeys, KeyAccess, ResourceKey, TypeId};

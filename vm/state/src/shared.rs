@@ -32,6 +32,31 @@ impl Shared {
         Shared(if is_inline(&value) { Repr::Inline(value) } else { Repr::Heap(Arc::new(value)) })
     }
 
+    /// A copy that shares no reference count with this one: a value held
+    /// behind an `Arc` is cloned into an `Arc` of its own. For threads that
+    /// each read one value very often: cloning and dropping a shared `Arc`
+    /// writes its count, whose cache line then passes between their cores
+    /// on every read.
+    pub fn detached(&self) -> Shared {
+        match &self.0 {
+            Repr::Inline(value) => Shared(Repr::Inline(value.clone())),
+            Repr::Heap(value) => Shared(Repr::Heap(Arc::new(Value::clone(value)))),
+        }
+    }
+
+    /// Whether clones of this share a reference count (the value is not inline).
+    pub fn is_counted(&self) -> bool {
+        matches!(self.0, Repr::Heap(_))
+    }
+
+    /// Whether both hold one value behind one reference count.
+    pub fn same_count(&self, other: &Shared) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Heap(a), Repr::Heap(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// The value, owned: copied when inline, taken out of the `Arc` when
     /// this was its last holder, cloned otherwise.
     #[inline]
@@ -110,5 +135,20 @@ mod tests {
         let Repr::Heap(copied) = &copy.0 else { panic!("a copy shares too") };
         assert!(Arc::ptr_eq(arc, copied), "cloning shares the vector");
         assert_eq!(copy.into_owned(), bytes);
+    }
+
+    #[test]
+    fn a_detached_copy_is_equal_and_counts_its_own_references() {
+        let bytes = Shared::new(Value::Vector(vec![Value::U8(7); 40]));
+        let copy = bytes.detached();
+        assert_eq!(copy, bytes);
+        let (Repr::Heap(a), Repr::Heap(b)) = (&bytes.0, &copy.0) else { panic!("a vector is held behind an Arc") };
+        assert!(!Arc::ptr_eq(a, b) && !copy.same_count(&bytes), "the copy has an Arc of its own");
+        assert!(bytes.clone().same_count(&bytes));
+        assert_eq!((Arc::strong_count(a), Arc::strong_count(b)), (1, 1));
+        assert!(bytes.is_counted() && copy.is_counted());
+        let balance = Shared::new(Value::U64(3));
+        assert!(!balance.is_counted());
+        assert_eq!(balance.detached(), balance);
     }
 }
