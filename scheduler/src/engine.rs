@@ -182,8 +182,22 @@ impl BlockRun<'_> {
         lane: impl ExactSizeIterator<Item = TxIndex>,
         sync: Option<&LaneSync<'_>>,
     ) -> LaneResult {
+        let capacity = lane.len();
+        self.run_taken(overlay, lane_index, lane, capacity, sync)
+    }
+
+    /// [`BlockRun::run_lane`] over transactions taken as the lane goes
+    /// (about `capacity` of them), in increasing block order.
+    pub(crate) fn run_taken(
+        &self,
+        overlay: &BlockOverlay<'_>,
+        lane_index: u32,
+        lane: impl Iterator<Item = TxIndex>,
+        capacity: usize,
+        sync: Option<&LaneSync<'_>>,
+    ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
-        let mut out = LaneResult { receipts: Vec::with_capacity(lane.len()), ..LaneResult::default() };
+        let mut out = LaneResult { receipts: Vec::with_capacity(capacity), ..LaneResult::default() };
         // Alone, the lane runs the block in order and every read is exact.
         let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));

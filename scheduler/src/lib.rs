@@ -27,6 +27,7 @@ mod engine;
 pub mod explain;
 pub mod graph;
 pub mod in_order;
+mod independent;
 pub mod keys;
 pub mod output;
 mod overlay;

@@ -11,7 +11,7 @@
 //! the store's shards and its Merkle tree are merged in parallel, and the
 //! result depends only on the set of final writes, never on thread timing.
 
-use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
 
 use crossbeam_utils::CachePadded;
 use std::time::{Duration, Instant};
@@ -24,6 +24,7 @@ use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
+use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 use crate::overlay::BlockOverlay;
@@ -87,14 +88,32 @@ impl ParallelExecutor {
         let run = BlockRun { code, block, context, keys, origin, slots: graph.slots() };
         let overlay = self.pool.install(|| BlockOverlay::shared(state, graph.slots(), keys, plan.lanes.len()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
+        let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
+        let abort = AtomicBool::new(false);
+        let sync = LaneSync { progress: &progress, abort: &abort, graph: &graph, plan: &plan };
+        // Whether the lanes took chunks rather than the plan's lanes.
+        let mut chunked = false;
         let (mut per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
             [(index, only)] => (vec![run.run_lane(&overlay, *index as u32, only.iter().copied(), None)], 1),
+            // No transaction depends on another: the lanes take the block in
+            // chunks as they become free (see `independent.rs`).
+            _ if graph.edge_count() == 0 => {
+                let (cursor, n) = (AtomicUsize::new(0), block.len());
+                let size = independent::chunk_size(n, plan.lanes.len());
+                let per_lane = n.div_ceil(plan.lanes.len().max(1)).saturating_add(size);
+                let results = self.pool.broadcast(|ctx| {
+                    if ctx.index() >= plan.lanes.len() {
+                        return LaneResult::default();
+                    }
+                    let taken = independent::Chunks::new(&cursor, size, n);
+                    run.run_taken(&overlay, ctx.index() as u32, taken, per_lane, Some(&sync))
+                });
+                chunked = true;
+                (results, plan.lanes.len().min(n))
+            }
             _ => {
-                let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
-                let abort = AtomicBool::new(false);
-                let sync = LaneSync { progress: &progress, abort: &abort, graph: &graph, plan: &plan };
                 let results = self.pool.broadcast(|ctx| match plan.lanes.get(ctx.index()) {
                     Some(lane) if !lane.is_empty() => {
                         run.run_lane(&overlay, ctx.index() as u32, lane.iter().copied(), Some(&sync))
@@ -119,7 +138,11 @@ impl ParallelExecutor {
         overlay.fold_all();
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
         if !reexecuted {
-            receipts = in_block_order(&plan, per_lane);
+            receipts = if chunked {
+                independent::in_index_order(per_lane, block.len())
+            } else {
+                in_block_order(&plan, per_lane)
+            };
             match run.settle_adds(state, &mut receipts, add_reads) {
                 Some(count) => adders_rerun = count,
                 None => reexecuted = true,

@@ -332,6 +332,10 @@ struct Harness {
     adds_in_parallel: usize,
     /// Failed adders run again alone against exact values.
     adders_rerun: usize,
+    /// Parallel runs of blocks without a dependency on several lanes
+    /// (lanes take chunks), and those of them with two or more adds.
+    chunked: usize,
+    chunked_adds: usize,
 }
 
 /// The kinds that add to a counter.
@@ -409,6 +413,11 @@ impl Harness {
             } else if out.stats.threads_used > 1 && added >= 2 {
                 self.adds_in_parallel += 1;
             }
+            // No dependency at all: the lanes took the block in chunks.
+            if plan.dependencies == 0 && out.stats.threads_used > 1 {
+                self.chunked += 1;
+                self.chunked_adds += usize::from(added >= 2);
+            }
         }
         *state = expected_state;
         Ok(())
@@ -433,6 +442,8 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
         reexecuted: 0,
         adds_in_parallel: 0,
         adders_rerun: 0,
+        chunked: 0,
+        chunked_adds: 0,
     });
     let context = (any::<u64>(), 0u64..1_000_000).prop_map(|(timestamp, height)| BlockContext { timestamp, height });
     let blocks =
@@ -508,6 +519,12 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
     // Timing decides whether a failed adder saw less than block order shows
     // (about 20 in a run); `shared_objects.rs` forces the case.
     assert!(h.adders_rerun >= 3, "only {} failed adders ran again alone", h.adders_rerun);
+    assert!(
+        h.chunked >= 300 && h.chunked_adds >= 30,
+        "only {} runs of blocks without dependencies on several lanes ({} with adds)",
+        h.chunked,
+        h.chunked_adds
+    );
 }
 
 /// `state` with the shared objects: the token's supply (at 0x5), balances
