@@ -7,7 +7,9 @@
 //! (`broadcast` runs the closure once on each), so a lane that waits can never
 //! keep the lane it waits for from running. Lanes are in block order and edges
 //! go forward, so the earliest unfinished transaction can always run: no
-//! deadlock. After the lanes, the block's writes are committed in one batch:
+//! deadlock. A block without any dependency is not run on the plan's lanes:
+//! the lanes take it in chunks as they become free (`independent.rs`).
+//! After the lanes, the block's writes are committed in one batch:
 //! the store's shards and its Merkle tree are merged in parallel, and the
 //! result depends only on the set of final writes, never on thread timing.
 
@@ -102,13 +104,13 @@ impl ParallelExecutor {
             _ if graph.edge_count() == 0 => {
                 let (cursor, n) = (AtomicUsize::new(0), block.len());
                 let size = independent::chunk_size(n, plan.lanes.len());
-                let per_lane = n.div_ceil(plan.lanes.len().max(1)).saturating_add(size);
+                let capacity = n.div_ceil(plan.lanes.len().max(1)).saturating_add(size);
                 let results = self.pool.broadcast(|ctx| {
                     if ctx.index() >= plan.lanes.len() {
                         return LaneResult::default();
                     }
                     let taken = independent::Chunks::new(&cursor, size, n);
-                    run.run_taken(&overlay, ctx.index() as u32, taken, per_lane, Some(&sync))
+                    run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
                 });
                 chunked = true;
                 (results, plan.lanes.len().min(n))
