@@ -6,13 +6,12 @@
 //! cursor as they become free: they finish within a chunk of each other
 //! however wrong the estimates were or however unevenly the machine ran
 //! them, where fixed lanes leave one core idle while the other finishes.
+//! Each lane's transactions still come in increasing block order, so the
+//! executor merges their receipts as it merges the plan's lanes'.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use resin_vm::Receipt;
-
-use crate::engine::LaneResult;
 use crate::graph::TxIndex;
 
 /// Transactions per chunk for `n` transactions on `lanes` lanes: about 64
@@ -57,23 +56,6 @@ impl Iterator for Chunks<'_> {
             self.current = start..start.saturating_add(self.size).min(self.end);
         }
         self.current.next().and_then(|i| TxIndex::try_from(i).ok())
-    }
-}
-
-/// The lanes' receipts merged into block order: each lane's are in
-/// increasing order, so this is a merge of sorted runs (few lanes: the
-/// smallest next index is found by a scan).
-pub(crate) fn in_index_order(per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
-    let mut lanes: Vec<_> = per_lane.into_iter().map(|l| l.receipts.into_iter().peekable()).collect();
-    // Sized up front: receipts are large, and growing the vector would copy
-    // every one of them again at each doubling.
-    let mut receipts = Vec::with_capacity(n);
-    loop {
-        let next = lanes.iter_mut().enumerate().filter_map(|(lane, run)| run.peek().map(|(tx, _)| (*tx, lane))).min();
-        let Some((_, lane)) = next else { return receipts };
-        if let Some((_, receipt)) = lanes.get_mut(lane).and_then(Iterator::next) {
-            receipts.push(receipt);
-        }
     }
 }
 

@@ -369,6 +369,16 @@ const READ: u8 = 8;
 /// copy per lane (`Slot::fixed_copies`).
 const READ_AGAIN: u8 = 16;
 
+/// Sets `set` in `flag`, and `again` when `once` was set already: a use
+/// that matters once more than one transaction makes it. A hot key's flags
+/// settle after two uses; testing before the read-modify-write keeps its
+/// line from being owned by every transaction's pass.
+fn once_or_again(flag: &AtomicU8, set: u8, once: u8, again: u8) {
+    if flag.load(Ordering::Relaxed) & again == 0 && flag.fetch_or(set, Ordering::Relaxed) & once != 0 {
+        flag.fetch_or(again, Ordering::Relaxed);
+    }
+}
+
 /// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`],
 /// [`READ`], [`READ_AGAIN`]).
 /// Computed on the current rayon pool, one pass over the block's accesses.
@@ -388,25 +398,13 @@ fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
                         // A hot key's flag is set once: test before the
                         // read-modify-write, which would own its line.
                         match access.mode {
-                            AccessMode::Read => {
-                                if flag.load(Ordering::Relaxed) & READ_AGAIN == 0
-                                    && flag.fetch_or(READ, Ordering::Relaxed) & READ != 0
-                                {
-                                    flag.fetch_or(READ_AGAIN, Ordering::Relaxed);
-                                }
-                            }
+                            AccessMode::Read => once_or_again(flag, READ, READ, READ_AGAIN),
                             AccessMode::Write => {
                                 if flag.load(Ordering::Relaxed) & CHANGED == 0 {
                                     flag.fetch_or(CHANGED, Ordering::Relaxed);
                                 }
                             }
-                            AccessMode::Add => {
-                                if flag.load(Ordering::Relaxed) & ADDED_AGAIN == 0
-                                    && flag.fetch_or(CHANGED | ADDED, Ordering::Relaxed) & ADDED != 0
-                                {
-                                    flag.fetch_or(ADDED_AGAIN, Ordering::Relaxed);
-                                }
-                            }
+                            AccessMode::Add => once_or_again(flag, CHANGED | ADDED, ADDED, ADDED_AGAIN),
                         }
                     }
                     AccessKey::AnyOf(ty) if access.mode != AccessMode::Read => typewide.push(ty),

@@ -30,7 +30,6 @@ use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 use crate::overlay::BlockOverlay;
-use crate::planner::Plan;
 use crate::schedule::Schedule;
 use crate::sequential::BlockExecutor;
 
@@ -93,8 +92,6 @@ impl ParallelExecutor {
         let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
         let sync = LaneSync { progress: &progress, abort: &abort, graph: &graph, plan: &plan };
-        // Whether the lanes took chunks rather than the plan's lanes.
-        let mut chunked = false;
         let (mut per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
@@ -112,7 +109,6 @@ impl ParallelExecutor {
                     let taken = independent::Chunks::new(&cursor, size, n);
                     run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
                 });
-                chunked = true;
                 (results, plan.lanes.len().min(n))
             }
             _ => {
@@ -140,11 +136,7 @@ impl ParallelExecutor {
         overlay.fold_all();
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
         if !reexecuted {
-            receipts = if chunked {
-                independent::in_index_order(per_lane, block.len())
-            } else {
-                in_block_order(&plan, per_lane)
-            };
+            receipts = in_block_order(per_lane, block.len());
             match run.settle_adds(state, &mut receipts, add_reads) {
                 Some(count) => adders_rerun = count,
                 None => reexecuted = true,
@@ -205,37 +197,22 @@ fn lanes_idle(per_lane: &[LaneResult]) -> Duration {
     spans.iter().map(|&(start, end)| (start - first) + (last - end)).sum()
 }
 
-/// Merges the lanes' receipts (each lane in block order) into block order.
-fn in_block_order(plan: &Plan, per_lane: Vec<LaneResult>) -> Vec<Receipt> {
-    if let [only] = per_lane.as_slice() {
-        if only.receipts.len() == plan.placements.len() {
-            let mut receipts = Vec::with_capacity(only.receipts.len());
-            receipts.extend(per_lane.into_iter().flat_map(|l| l.receipts).map(|(_, r)| r));
-            return receipts;
-        }
-    }
-    // Lane results come back indexed like `plan.lanes` (broadcast) or hold
-    // the one non-empty lane; look lanes up by the lane each result ran.
-    let mut lanes: Vec<std::vec::IntoIter<(TxIndex, Receipt)>> = Vec::new();
-    let mut lane_of_result = vec![usize::MAX; plan.lanes.len()];
-    for (index, result) in per_lane.into_iter().enumerate() {
-        if let Some(&(first, _)) = result.receipts.first() {
-            if let Some(p) = plan.placement(first) {
-                if let Some(slot) = lane_of_result.get_mut(p.lane as usize) {
-                    *slot = index;
-                }
-            }
-        }
-        lanes.push(result.receipts.into_iter());
-    }
+/// The lanes' receipts merged into block order. Each lane's are in
+/// increasing block order, whether it ran a lane of the plan or took chunks
+/// (`independent.rs`), so this is a merge of sorted runs; with few lanes the
+/// smallest next index is found by a scan.
+fn in_block_order(per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
+    let mut lanes: Vec<_> = per_lane.into_iter().map(|l| l.receipts.into_iter().peekable()).collect();
     // Sized up front: receipts are large, and growing the vector would copy
     // every one of them again at each doubling.
-    let mut receipts = Vec::with_capacity(plan.placements.len());
-    receipts.extend(plan.placements.iter().filter_map(|p| {
-        let index = *lane_of_result.get(p.lane as usize)?;
-        lanes.get_mut(index)?.next().map(|(_, r)| r)
-    }));
-    receipts
+    let mut receipts = Vec::with_capacity(n);
+    loop {
+        let next = lanes.iter_mut().enumerate().filter_map(|(lane, run)| run.peek().map(|(tx, _)| (*tx, lane))).min();
+        let Some((_, lane)) = next else { return receipts };
+        if let Some((_, receipt)) = lanes.get_mut(lane).and_then(Iterator::next) {
+            receipts.push(receipt);
+        }
+    }
 }
 
 impl BlockExecutor for ParallelExecutor {
