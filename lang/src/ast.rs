@@ -255,16 +255,21 @@ pub struct AccessEntry {
     /// `Balance<T>`: the resource's type arguments.
     pub type_args: Vec<Type>,
     pub address: AccessAddress,
-    /// `[spender]` or `[*]` after the address: an entry of keyed storage.
+    /// `[spender]`, `[7]` or `[*]` after the address: an entry of keyed storage.
     pub index: Option<AccessIndex>,
     pub span: Span,
 }
 
-/// The index of a keyed access: `Allowance@owner[spender]`, `Token@c[*]`.
+/// The index of a keyed access: `Allowance@owner[spender]`, `Token@c[*]`,
+/// `Slot@pool[7]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccessIndex {
-    /// A parameter (of a type with `copy` and `drop`, or a signer): resolved later.
+    /// A parameter (of a type with `copy` and `drop`, or a signer) or a
+    /// scalar constant: resolved later.
     Name(Ident),
+    /// A literal: an integer (`u64` without a suffix), `true`, `false` or an
+    /// address.
+    Literal { value: Literal, span: Span },
     /// `*`: every index.
     Wildcard(Span),
 }

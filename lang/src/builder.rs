@@ -169,6 +169,20 @@ impl Ctx {
         expr(kind, span)
     }
 
+    /// An integer index in an access clause (`Slot@pool[7]`); `[*]` after
+    /// reporting a number out of range, so the clause still resolves.
+    pub fn index_literal(&mut self, text: &str, span: Span) -> AccessIndex {
+        match literal::parse_int(text, span) {
+            Ok((value, suffix)) => AccessIndex::Literal { value: Literal::Int { value, suffix }, span },
+            Err(d) => {
+                if d.code == Code::LiteralOutOfRange {
+                    self.error(d);
+                }
+                AccessIndex::Wildcard(span)
+            }
+        }
+    }
+
     /// Byte and hex strings: errors in their contents were reported by the lexer.
     pub fn bytes_literal(&self, raw: &str, hex: bool, span: Span) -> Box<Expr> {
         let inner = Span { start: span.start + 2, end: span.end.saturating_sub(1), ..span };

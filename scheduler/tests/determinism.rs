@@ -84,6 +84,8 @@ enum Kind {
     BumpBig,
     /// `meter::bump_slot`: adds to a keyed u64 counter (slot 3 is never opened).
     BumpSlot,
+    /// `meter::bump_slot_zero`: adds to slot 0, a fixed index in the code.
+    BumpSlotZero,
     /// `meter::bump_small_write`: the u8 add declared `write`.
     BumpSmallWrite,
     /// `meter::bump_both`: adds to the u8 and the u64 counter at once.
@@ -157,6 +159,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         3 => Just(Kind::BumpSmall),
         2 => Just(Kind::BumpBig),
         1 => Just(Kind::BumpSlot),
+        1 => Just(Kind::BumpSlotZero),
         1 => Just(Kind::BumpSmallWrite),
         1 => Just(Kind::BumpBoth),
         1 => Just(Kind::ReadCounter),
@@ -225,6 +228,7 @@ fn build(spec: &Spec) -> Transaction {
         Kind::BumpSmall => (meter(), "bump_small", none, vec![shared_at(spec, 4), small(spec)]),
         Kind::BumpBig => (meter(), "bump_big", none, vec![shared_at(spec, 4), amount]),
         Kind::BumpSlot => (meter(), "bump_slot", none, vec![shared_at(spec, 4), Value::U64(spec.id % 4), amount]),
+        Kind::BumpSlotZero => (meter(), "bump_slot_zero", none, vec![shared_at(spec, 4), amount]),
         Kind::BumpSmallWrite => (meter(), "bump_small_write", none, vec![shared_at(spec, 4), small(spec)]),
         Kind::BumpBoth => (meter(), "bump_both", none, vec![shared_at(spec, 4), small(spec), amount]),
         Kind::ReadCounter => match spec.id % 3 {
@@ -342,7 +346,14 @@ struct Harness {
 fn adds(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::FaMint | Kind::Vote | Kind::NftMint | Kind::BumpSmall | Kind::BumpBig | Kind::BumpSlot | Kind::BumpBoth
+        Kind::FaMint
+            | Kind::Vote
+            | Kind::NftMint
+            | Kind::BumpSmall
+            | Kind::BumpBig
+            | Kind::BumpSlot
+            | Kind::BumpSlotZero
+            | Kind::BumpBoth
     )
 }
 
@@ -489,6 +500,9 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
         "BumpSmall",
         "BumpBig",
         "BumpSlot",
+        // Succeeds only where the key instantiated from the fixed index is
+        // the one the code touches: the VM refuses an undeclared key.
+        "BumpSlotZero",
         "BumpSmallWrite",
         "BumpBoth",
         "ReadCounter",

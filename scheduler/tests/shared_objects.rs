@@ -486,3 +486,28 @@ fn a_plan_explains_keyed_entries_and_counter_dependencies() {
     assert!(dot.contains("t2 -> t3 [label=\"AAR 0x6::dao::Tally@0x600\""), "{dot}");
     assert!(dot.contains("t5 -> t6 [label=\"WAW 0x7::nft::Token@0x700[9]\""), "{dot}");
 }
+
+// A fixed index: `bump_slot_zero` names slot 0 in its code.
+
+#[test]
+fn a_fixed_index_is_one_entry_ordered_only_with_that_entry() {
+    let code = code();
+    let genesis = set_up(
+        &code,
+        meter_genesis(&code),
+        (0..2).map(|slot| call(meter(), "open_slot", METERED, vec![Value::U64(slot)], GAS)),
+    );
+    let read_slot = |slot: u64| call(meter(), "read_slot", 1, vec![at(METERED), Value::U64(slot)], GAS);
+    let bump_zero = |by: u64, n: u64| call(meter(), "bump_slot_zero", by, vec![at(METERED), Value::U64(n)], GAS);
+    // Reads of slot 1 around adds to slot 0, then a read of slot 0.
+    let block = vec![read_slot(1), bump_zero(100, 3), bump_zero(101, 4), read_slot(1), read_slot(0)];
+    let (out, _) = run_everywhere(&code, &genesis, &block);
+    // The adds succeed only if their declared key is the one the code
+    // touches (the VM refuses any other), and the read of slot 0 sees both.
+    assert!(out.receipts.iter().all(|r| r.status.is_success()), "{:?}", out.receipts);
+    assert_eq!(out.receipts[4].events[0].value, Value::structure(vec![Value::U64(7)]));
+    assert_eq!(out.receipts[3].events[0].value, Value::structure(vec![Value::U64(0)]));
+    let graph = ParallelExecutor::new(2).unwrap().schedule(&code, &block).graph;
+    let edges: Vec<(u32, u32, DepKind)> = graph.edges().map(|(from, to, d)| (from, to, d.kind)).collect();
+    assert_eq!(edges, vec![(1, 4, DepKind::ReadAfterAdd), (2, 4, DepKind::ReadAfterAdd)]);
+}

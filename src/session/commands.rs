@@ -366,6 +366,7 @@ fn index_words(index: IndexSource) -> String {
         IndexSource::Param(i) => format!("parameter {i}"),
         IndexSource::SignerOf(i) => format!("the signer in parameter {i}"),
         IndexSource::Any => "any index (*)".to_string(),
+        IndexSource::Const(value) => value.to_string(),
     }
 }
 

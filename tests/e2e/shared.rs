@@ -88,6 +88,32 @@ fn a_friend_function_is_refused_to_other_modules() {
 }
 
 #[test]
+fn fixed_indexes_are_exact_keys_in_access_sets_and_schedules() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "module 0x3::slots {\n    struct Slot has key { v: u64 }\n    const POOL: address = @0x50;\n    const SLOT: u64 = 3;\n\
+         public entry fun init(_s: &signer) { move_to(POOL, SLOT, Slot { v: 0 }); move_to(POOL, 7, Slot { v: 0 }); }\n\
+         public entry fun bump_slot(_s: &signer) { borrow_global_mut<Slot>(POOL, SLOT).v = 1; }\n\
+         public entry fun bump_seven(_s: &signer) { borrow_global_mut<Slot>(POOL, 7).v = 2; }\n}\n";
+    let module = write(dir.path(), "slots.rsn", source);
+    let out = resin_path_out(&["compile", "--emit", "access"], &[&module]);
+    out.expect_code(0);
+    assert!(out.stdout.contains("  bump_slot: write Slot@POOL[SLOT]\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("  bump_seven: write Slot@POOL[7u64]\n"), "{}", out.stdout);
+    let script = write(
+        dir.path(),
+        "slots.rsx",
+        "publish slots.rsn\naccount a\naccount b\ncall a slots::init\nexpect success\n\
+         block {\n  call a slots::bump_slot\n  call b slots::bump_seven\n}\nexpect success\n\
+         expect field @0x50 slots::Slot[3].v == 1\nexpect field @0x50 slots::Slot[7].v == 2\naccess slots::bump_seven\n",
+    );
+    let out = resin_path_out(&["run", "--threads", "2"], &[&script]);
+    out.expect_code(0);
+    // Two entries of one type at one address: no dependency, two lanes.
+    assert!(out.stdout.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("  write 0x3::slots::Slot[7u64] at @0x50\n"), "{}", out.stdout);
+}
+
+#[test]
 fn script_errors_in_the_new_notation_say_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     for (text, message) in [

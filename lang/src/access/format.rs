@@ -1,18 +1,18 @@
 //! Access sets in source notation: `write Balance@from, read coin::Pool@*`,
-//! `write Allowance@owner[spender]`, `add Supply@ADMIN`.
+//! `write Allowance@owner[spender]`, `add Supply@ADMIN`, `read Slot@pool[7u64]`.
 
 use std::collections::HashMap;
 
-use resin_format::file_format::{AccessMode, AccountAddress, AddressSource, ConstValue, IndexSource};
+use resin_format::file_format::{AccessMode, AddressSource, IndexConst, IndexSource};
 
 use crate::resolve::env::{Env, FunId, ModId, SemAccess};
 use crate::typeck::ty::Ty;
 
-/// The names one module gives to addresses: its `address` constants (the
-/// first declared, when several hold the same address). Built once per
-/// module, so showing n accesses does not scan the constants n times.
+/// The names one module gives to fixed addresses and indexes: its scalar
+/// constants (the first declared, when several hold the same value). Built
+/// once per module, so showing n accesses does not scan the constants n times.
 pub struct Names {
-    constants: HashMap<AccountAddress, String>,
+    constants: HashMap<IndexConst, String>,
 }
 
 impl Names {
@@ -20,8 +20,8 @@ impl Names {
         let mut constants = HashMap::new();
         let declared = module.and_then(|m| env.module(m)).map(|m| m.constants.as_slice()).unwrap_or_default();
         for c in declared {
-            if let (Ty::Address, ConstValue::Address(a)) = (&c.ty, &c.value) {
-                constants.entry(*a).or_insert_with(|| c.name.clone());
+            if let Some(value) = IndexConst::of_value(&c.value).filter(|_| c.ty != Ty::Error) {
+                constants.entry(value).or_insert_with(|| c.name.clone());
             }
         }
         Names { constants }
@@ -43,7 +43,7 @@ pub fn access(env: &Env, names: &Names, fun: FunId, access: &SemAccess) -> Strin
     let mut out = format!("{mode} {resource}@{}", address(env, names, fun, access.address));
     if let Some(index) = access.index {
         out.push('[');
-        out.push_str(&index_name(env, fun, index));
+        out.push_str(&index_name(env, names, fun, index));
         out.push(']');
     }
     out
@@ -53,9 +53,10 @@ fn param_name(env: &Env, fun: FunId, i: u8) -> String {
     env.function(fun).and_then(|f| f.param_names.get(usize::from(i))).cloned().unwrap_or_else(|| format!("arg{i}"))
 }
 
-fn index_name(env: &Env, fun: FunId, index: IndexSource) -> String {
+fn index_name(env: &Env, names: &Names, fun: FunId, index: IndexSource) -> String {
     match index {
         IndexSource::Param(i) | IndexSource::SignerOf(i) => param_name(env, fun, i),
+        IndexSource::Const(value) => names.constants.get(&value).cloned().unwrap_or_else(|| value.to_string()),
         IndexSource::Any => "*".to_string(),
     }
 }
@@ -92,7 +93,9 @@ pub fn set(env: &Env, names: &Names, fun: FunId, accesses: &[SemAccess]) -> Stri
 fn address(env: &Env, names: &Names, fun: FunId, source: AddressSource) -> String {
     match source {
         AddressSource::Param(i) | AddressSource::SignerOf(i) => param_name(env, fun, i),
-        AddressSource::Const(a) => names.constants.get(&a).cloned().unwrap_or_else(|| a.to_string()),
+        AddressSource::Const(a) => {
+            names.constants.get(&IndexConst::Address(a)).cloned().unwrap_or_else(|| a.to_string())
+        }
         AddressSource::Any => "*".to_string(),
     }
 }

@@ -237,12 +237,7 @@ fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && match (declared.index, needed.index) {
-            (None, None) => true,
-            (Some(IndexSource::Any), Some(_)) => true,
-            (Some(d), Some(n)) => d == n,
-            _ => false,
-        }
+        && IndexSource::covers(declared.index, needed.index)
 }
 
 /// The written clause must cover every inferred access; entries covering none are unused.

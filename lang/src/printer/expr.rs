@@ -327,7 +327,7 @@ impl Printer<'_> {
         self.out.push(')');
     }
 
-    fn literal(&mut self, lit: &Literal) {
+    pub(super) fn literal(&mut self, lit: &Literal) {
         match lit {
             Literal::Bool(b) => {
                 let _ = write!(self.out, "{b}");

@@ -250,6 +250,11 @@ impl Printer<'_> {
                 let _ = write!(self.out, "[{}]", n.name);
             }
             Some(AccessIndex::Wildcard(_)) => self.out.push_str("[*]"),
+            Some(AccessIndex::Literal { value, .. }) => {
+                self.out.push('[');
+                self.literal(value);
+                self.out.push(']');
+            }
             None => {}
         }
     }

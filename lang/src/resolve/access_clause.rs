@@ -3,14 +3,15 @@
 //! an `address` constant, a literal or `*`, and its index, if any, a
 //! parameter of a type with `copy` and `drop`, a signer parameter or `*`.
 
-use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexSource};
+use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexConst, IndexSource};
 
 use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
 use super::generics;
 use super::lookup::Lookup;
 use super::types::{resolve_type, TypeContext};
-use crate::ast::{self, AccessAddress, AccessIndex};
+use crate::ast::{self, AccessAddress, AccessIndex, IntType, Literal};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
 use crate::typeck::ty::Ty;
 
 pub fn resolve_clause(
@@ -136,10 +137,13 @@ fn address_source(
     None
 }
 
-/// The index of a keyed entry: `[*]`, a signer parameter (its address) or a
+/// What an access index may be, for the notes of E0506.
+const INDEX_NOTE: &str = "an access index is a parameter whose type has `copy` and `drop` (not a reference), a `signer` or `&signer` parameter, a constant or literal of a scalar type (an integer, a `bool` or an `address`), or `*`";
+
+/// The index of a keyed entry: `[*]`, a signer parameter (its address), a
 /// parameter whose type could index keyed storage (`copy` and `drop`, not a
-/// reference). Constants are not indexes: an entry at a fixed index is one
-/// more plain resource, better declared as such.
+/// reference), or a fixed scalar: a constant of the module or a literal
+/// (the inference names the indexes the code loads that way too).
 fn index_source(
     lookup: &Lookup<'_>,
     fun: &ast::FunDef,
@@ -149,16 +153,12 @@ fn index_source(
 ) -> Option<IndexSource> {
     let name = match index {
         AccessIndex::Wildcard(_) => return Some(IndexSource::Any),
+        AccessIndex::Literal { value, span } => return literal_index(value, *span, diags),
         AccessIndex::Name(name) => name,
     };
-    let note = "an access index is a parameter whose type has `copy` and `drop` (not a reference), a `signer` or `&signer` parameter, or `*`";
+    let note = INDEX_NOTE;
     let Some(position) = fun.params.iter().position(|p| p.name.name == name.name) else {
-        diags.push(
-            Diagnostic::new(Code::InvalidAccessIndex, name.span, format!("unknown index `{}`", name.name))
-                .with_label_message("not a parameter of this function")
-                .with_note(note),
-        );
-        return None;
+        return constant_index(lookup, name, diags);
     };
     let Ok(param) = u8::try_from(position) else {
         diags.push(Diagnostic::new(
@@ -190,4 +190,66 @@ fn index_source(
             }
         },
     }
+}
+
+/// A constant named as an index: its value, when it is a scalar.
+fn constant_index(lookup: &Lookup<'_>, name: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<IndexSource> {
+    let own = lookup.env.module(lookup.current());
+    let Some(constant) = own.and_then(|m| m.constants.get(m.constant_named(&name.name)? as usize)) else {
+        diags.push(
+            Diagnostic::new(Code::InvalidAccessIndex, name.span, format!("unknown index `{}`", name.name))
+                .with_label_message("not a parameter or constant of this function")
+                .with_note(INDEX_NOTE),
+        );
+        return None;
+    };
+    if constant.ty == Ty::Error {
+        return None;
+    }
+    match IndexConst::of_value(&constant.value) {
+        Some(value) => Some(IndexSource::Const(value)),
+        None => {
+            let shown = constant.ty.display(lookup.env, Some(lookup.current()));
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidAccessIndex,
+                    name.span,
+                    format!("constant `{}` of type `{shown}` cannot be a fixed index", name.name),
+                )
+                .with_label_message("not a scalar")
+                .with_secondary(constant.span, "declared here")
+                .with_note(INDEX_NOTE),
+            );
+            None
+        }
+    }
+}
+
+/// A literal index: an integer (`u64` unless suffixed), a `bool` or an address.
+fn literal_index(value: &Literal, span: Span, diags: &mut Vec<Diagnostic>) -> Option<IndexSource> {
+    let fixed = match value {
+        Literal::Bool(b) => Some(IndexConst::Bool(*b)),
+        Literal::Address(a) => Some(IndexConst::Address(*a)),
+        Literal::Int { value, suffix } => match suffix.unwrap_or(IntType::U64) {
+            IntType::U8 => u8::try_from(*value).ok().map(IndexConst::U8),
+            IntType::U16 => u16::try_from(*value).ok().map(IndexConst::U16),
+            IntType::U32 => u32::try_from(*value).ok().map(IndexConst::U32),
+            IntType::U64 => u64::try_from(*value).ok().map(IndexConst::U64),
+            IntType::U128 => u128::try_from(*value).ok().map(IndexConst::U128),
+            IntType::U256 => Some(IndexConst::U256(*value)),
+        },
+        Literal::Bytes { .. } => None,
+    };
+    if fixed.is_none() {
+        let diagnostic = match value {
+            Literal::Int { value, .. } => {
+                Diagnostic::new(Code::InvalidAccessIndex, span, format!("`{value}` does not fit in `u64`")).with_hint(
+                    format!("an integer index without a suffix is a `u64`: write its type as a suffix (`{value}u128`)"),
+                )
+            }
+            _ => Diagnostic::new(Code::InvalidAccessIndex, span, "a byte string cannot be a fixed index"),
+        };
+        diags.push(diagnostic.with_label_message("not an index").with_note(INDEX_NOTE));
+    }
+    fixed.map(IndexSource::Const)
 }

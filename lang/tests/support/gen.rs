@@ -99,7 +99,7 @@ pub fn struct_def() -> impl Strategy<Value = StructDef> {
         })
 }
 
-/// `acquires write Balance<T>@a, read m::S@*, add Tally@d[p], write Token@c[*]`
+/// `acquires write Balance<T>@a, read m::S@*, add Tally@d[p], write Token@c[*], read Slot@a[7u8]`
 pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
     let address = prop_oneof![
         name().prop_map(AccessAddress::Name),
@@ -107,7 +107,13 @@ pub fn access_clause() -> impl Strategy<Value = Option<AccessClause>> {
         (1u64..300).prop_map(|a| AccessAddress::Literal(AddressLit { value: AccountAddress::from_u64(a), span: sp() })),
     ];
     let mode = prop::sample::select(&[AccessMode::Read, AccessMode::Write, AccessMode::Add][..]);
-    let index = prop::option::of(prop_oneof![name().prop_map(AccessIndex::Name), Just(AccessIndex::Wildcard(sp())),]);
+    // Every literal but a byte string, which the grammar does not take as an index.
+    let fixed = literal().prop_filter("a scalar", |l| !matches!(l, Literal::Bytes { .. }));
+    let index = prop::option::of(prop_oneof![
+        name().prop_map(AccessIndex::Name),
+        Just(AccessIndex::Wildcard(sp())),
+        fixed.prop_map(|value| AccessIndex::Literal { value, span: sp() }),
+    ]);
     let entry = (mode, path(struct_name().boxed()), type_args(), address, index).prop_map(
         |(mode, resource, type_args, address, index)| AccessEntry {
             mode,

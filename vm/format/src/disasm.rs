@@ -526,6 +526,7 @@ impl<'a> Names<'a> {
             Some(IndexSource::Param(i)) => format!("[param {i}]"),
             Some(IndexSource::SignerOf(i)) => format!("[signer {i}]"),
             Some(IndexSource::Any) => "[*]".to_string(),
+            Some(IndexSource::Const(value)) => format!("[{value}]"),
         };
         format!("{mode} {resource}{args}({address}){index}")
     }

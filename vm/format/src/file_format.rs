@@ -378,6 +378,123 @@ pub enum IndexSource {
     SignerOf(u8),
     /// Any index: conflicts with every keyed access to the type.
     Any,
+    /// A fixed index: a literal or constant the function loads
+    /// (`Slot@pool[7]`). Since format version 3, after every other source,
+    /// so that older files keep their encoding.
+    Const(IndexConst),
+}
+
+impl IndexSource {
+    /// Whether the index of a declared access covers a needed access's:
+    /// both plain (`None`), or both keyed with the same source or `[*]`
+    /// declared, which covers every index. A plain access never covers a
+    /// keyed one, nor the reverse.
+    pub fn covers(declared: Option<IndexSource>, needed: Option<IndexSource>) -> bool {
+        match (declared, needed) {
+            (None, None) => true,
+            (Some(d), Some(n)) => d == IndexSource::Any || d == n,
+            _ => false,
+        }
+    }
+}
+
+/// The value of a fixed index: a scalar, with its type (`7u8` and `7u64`
+/// are different indexes, as they are different keys). Shown as the
+/// language writes it, an integer always with its suffix: `7u64`, `@0x5`,
+/// `true`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum IndexConst {
+    Bool(bool),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    U128(u128),
+    U256(U256),
+    Address(AccountAddress),
+}
+
+impl fmt::Display for IndexConst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexConst::Bool(b) => write!(f, "{b}"),
+            IndexConst::U8(v) => write!(f, "{v}u8"),
+            IndexConst::U16(v) => write!(f, "{v}u16"),
+            IndexConst::U32(v) => write!(f, "{v}u32"),
+            IndexConst::U64(v) => write!(f, "{v}u64"),
+            IndexConst::U128(v) => write!(f, "{v}u128"),
+            IndexConst::U256(v) => write!(f, "{v}u256"),
+            IndexConst::Address(a) => write!(f, "@{a}"),
+        }
+    }
+}
+
+impl IndexConst {
+    /// The index a scalar constant value stands for; `None` for a vector
+    /// (not a fixed-size scalar).
+    pub fn of_value(value: &ConstValue) -> Option<IndexConst> {
+        Some(match value {
+            ConstValue::Bool(b) => IndexConst::Bool(*b),
+            ConstValue::U8(v) => IndexConst::U8(*v),
+            ConstValue::U16(v) => IndexConst::U16(*v),
+            ConstValue::U32(v) => IndexConst::U32(*v),
+            ConstValue::U64(v) => IndexConst::U64(*v),
+            ConstValue::U128(v) => IndexConst::U128(*v),
+            ConstValue::U256(v) => IndexConst::U256(*v),
+            ConstValue::Address(a) => IndexConst::Address(*a),
+            ConstValue::Vector(_) => return None,
+        })
+    }
+
+    /// [`IndexConst::of_value`] for a constant declared of type `ty`; `None`
+    /// also when the value is not of that type.
+    pub fn of_constant(ty: &Type, value: &ConstValue) -> Option<IndexConst> {
+        IndexConst::of_value(value).filter(|v| v.ty() == *ty)
+    }
+
+    /// The value a literal-loading instruction pushes (`ld_u64 7`, `ld_true`).
+    pub fn of_literal(instr: &Instr) -> Option<IndexConst> {
+        Some(match instr {
+            Instr::LdTrue => IndexConst::Bool(true),
+            Instr::LdFalse => IndexConst::Bool(false),
+            Instr::LdU8(v) => IndexConst::U8(*v),
+            Instr::LdU16(v) => IndexConst::U16(*v),
+            Instr::LdU32(v) => IndexConst::U32(*v),
+            Instr::LdU64(v) => IndexConst::U64(*v),
+            Instr::LdU128(v) => IndexConst::U128(*v),
+            Instr::LdU256(v) => IndexConst::U256(*v),
+            _ => return None,
+        })
+    }
+
+    /// The value as a constant's.
+    pub fn value(self) -> ConstValue {
+        match self {
+            IndexConst::Bool(b) => ConstValue::Bool(b),
+            IndexConst::U8(v) => ConstValue::U8(v),
+            IndexConst::U16(v) => ConstValue::U16(v),
+            IndexConst::U32(v) => ConstValue::U32(v),
+            IndexConst::U64(v) => ConstValue::U64(v),
+            IndexConst::U128(v) => ConstValue::U128(v),
+            IndexConst::U256(v) => ConstValue::U256(v),
+            IndexConst::Address(a) => ConstValue::Address(a),
+        }
+    }
+
+    /// The value's type.
+    pub fn ty(self) -> Type {
+        match self {
+            IndexConst::Bool(_) => Type::Bool,
+            IndexConst::U8(_) => Type::U8,
+            IndexConst::U16(_) => Type::U16,
+            IndexConst::U32(_) => Type::U32,
+            IndexConst::U64(_) => Type::U64,
+            IndexConst::U128(_) => Type::U128,
+            IndexConst::U256(_) => Type::U256,
+            IndexConst::Address(_) => Type::Address,
+        }
+    }
 }
 
 /// One symbolic access of a function's access spec.

@@ -312,6 +312,35 @@ fn keyed_accesses_and_friends_round_trip() {
     assert_eq!(assemble(&text), Ok(m));
 }
 
+#[test]
+fn fixed_indexes_round_trip() {
+    let text = "module 0x1::m\nstruct S has key { v: u64 }\nfun f(a: address) acquires read S(param 0)[7u64], write S(0x1)[7u8], read S(*)[true], add S(param 0)[@0x9], read S(param 0)[340282366920938463463374607431768211456u256] {\n  ret\n}";
+    let m = assemble(text).unwrap();
+    let index: Vec<_> = m.function_handles[0].access.0.iter().map(|a| a.index).collect();
+    let wide = U256::from_halves(0, 1);
+    assert_eq!(
+        index,
+        vec![
+            Some(IndexSource::Const(IndexConst::U64(7))),
+            Some(IndexSource::Const(IndexConst::U8(7))),
+            Some(IndexSource::Const(IndexConst::Bool(true))),
+            Some(IndexSource::Const(IndexConst::Address(AccountAddress::from_u64(9)))),
+            Some(IndexSource::Const(IndexConst::U256(wide))),
+        ]
+    );
+    assert_eq!(decode_module(&encode_module(&m)), Ok(m.clone()));
+    let shown = disassemble(&m);
+    assert!(
+        shown.contains("read S(param 0)[7u64], write S(0x1)[7u8], read S(*)[true], add S(param 0)[@0x9]"),
+        "{shown}"
+    );
+    assert_eq!(assemble(&shown), Ok(m));
+    // A fixed index is a scalar: a vector is not one.
+    let vector = "module 0x1::m\nstruct S has key { v: u64 }\nfun f() acquires read S(0x1)[[1u8]] {\n  ret\n}";
+    let err = assemble(vector).unwrap_err().to_string();
+    assert!(err.contains("a fixed index is a scalar"), "{err}");
+}
+
 /// The same module as version 1 wrote it, before generics: still read, so
 /// that state files holding version-1 modules keep loading.
 #[test]

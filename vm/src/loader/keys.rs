@@ -351,14 +351,15 @@ impl<'a> Signers<'a> {
 }
 
 /// The index a keyed access names for a call signed by `who` with `args`
-/// (the arguments after `signers` leading signers): a parameter's value, or
-/// the signer's address as an address value. `None` for `Any`, and (only in
-/// unverified specs) a parameter that is not there.
+/// (the arguments after `signers` leading signers): a parameter's value,
+/// the signer's address as an address value, or the fixed value. `None` for
+/// `Any`, and (only in unverified specs) a parameter that is not there.
 #[inline]
 fn index_value(index: IndexSource, signers: usize, who: Signers<'_>, args: &[Value]) -> Option<Value> {
     match index {
         IndexSource::Param(i) => usize::from(i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
         IndexSource::SignerOf(i) if usize::from(i) < signers => Some(Value::Address(who.address(usize::from(i)))),
+        IndexSource::Const(value) => Some(super::link::const_value(&value.value())),
         IndexSource::SignerOf(_) | IndexSource::Any => None,
     }
 }

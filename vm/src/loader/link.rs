@@ -271,15 +271,7 @@ fn comparable_access(
 
 /// Whether the declared access `d` allows the access `a` (the verifier's rule).
 fn access_covers(d: &ComparableAccess, a: &ComparableAccess) -> bool {
-    d.1 == a.1
-        && a.0.covered_by(d.0)
-        && (d.2 == AddressSource::Any || d.2 == a.2)
-        && match (d.3, a.3) {
-            (None, None) => true,
-            (Some(IndexSource::Any), Some(_)) => true,
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        }
+    d.1 == a.1 && a.0.covered_by(d.0) && (d.2 == AddressSource::Any || d.2 == a.2) && IndexSource::covers(d.3, a.3)
 }
 
 /// Per function handle, where a call through it lands; foreign handles are

@@ -124,12 +124,7 @@ fn covers(old: &Module, declared: &Access, new: &Module, needed: &Access) -> boo
     resource_name(old, declared) == resource_name(new, needed)
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && match (declared.index, needed.index) {
-            (None, None) => true,
-            (Some(IndexSource::Any), Some(_)) => true,
-            (Some(d), Some(n)) => d == n,
-            _ => false,
-        }
+        && IndexSource::covers(declared.index, needed.index)
 }
 
 /// `0x2::vault::Vault<u64>`: an access's resource with its type arguments.
@@ -156,6 +151,7 @@ fn access_words(module: &Module, access: &Access) -> String {
         Some(IndexSource::Param(i)) => format!("[parameter {i}]"),
         Some(IndexSource::SignerOf(i)) => format!("[the address of parameter {i}]"),
         Some(IndexSource::Any) => "[*]".to_string(),
+        Some(IndexSource::Const(value)) => format!("[{value}]"),
     };
     format!("{mode} {}{index} at {address}", resource_name(module, access))
 }

@@ -194,12 +194,7 @@ fn covers(module: &Module, declared: &Access, needed: &Access) -> bool {
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && match (declared.index, needed.index) {
-            (None, None) => true,
-            (Some(IndexSource::Any), Some(_)) => true,
-            (Some(d), Some(n)) => d == n,
-            _ => false,
-        }
+        && IndexSource::covers(declared.index, needed.index)
 }
 
 fn describe(module: &Module, requirement: &Requirement) -> String {
@@ -232,6 +227,7 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         Some(IndexSource::Param(i)) => format!(" [param {i}]"),
         Some(IndexSource::SignerOf(i)) => format!(" [signer of param {i}]"),
         Some(IndexSource::Any) => " [*]".to_string(),
+        Some(IndexSource::Const(value)) => format!(" [{value}]"),
     };
     format!("{mode} {resource} @ {address}{index}{}", via.unwrap_or_default())
 }
@@ -240,7 +236,7 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use resin_format::file_format::{Abilities, ModuleHandleIdx, StructHandle};
+    use resin_format::file_format::{Abilities, IndexConst, ModuleHandleIdx, StructHandle};
 
     /// Handles 0 and 1 name the same resource; 2 another; 9 is out of bounds.
     fn module() -> Module {
@@ -271,7 +267,10 @@ mod tests {
             Just(None),
             Just(Some(IndexSource::Any)),
             (0u8..2).prop_map(|i| Some(IndexSource::Param(i))),
-            Just(Some(IndexSource::SignerOf(0)))
+            Just(Some(IndexSource::SignerOf(0))),
+            // Equal and different values, and one value of two types.
+            prop_oneof![Just(IndexConst::U64(3)), Just(IndexConst::U64(4)), Just(IndexConst::U8(3))]
+                .prop_map(|c| Some(IndexSource::Const(c))),
         ];
         (mode, resource, address, type_args, index).prop_map(|(mode, resource, address, type_args, index)| Access {
             type_args,

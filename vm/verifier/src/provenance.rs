@@ -2,10 +2,11 @@
 //! operation comes from. It is the analysis behind both access-spec inference
 //! (the compiler's) and access-spec checking (the verifier's access pass).
 //!
-//! Each local and stack slot holds one [`Prov`]: a parameter's address, the
-//! address of a signer parameter, a constant address, a reference to a local,
-//! or unknown. Paths that disagree join to unknown, so the lattice is flat and
-//! the fixed point comes quickly. Unknown becomes `*` (every address).
+//! Each local and stack slot holds one [`Prov`]: a parameter's value, the
+//! address of a signer parameter, a fixed scalar (a constant or literal the
+//! function loads), a reference to a local, or unknown. Paths that disagree
+//! join to unknown, so the lattice is flat and the fixed point comes
+//! quickly. Unknown becomes `*` (every address) or `[*]` (every index).
 //!
 //! A reference to a local is kept symbolic (`RefToLocal`) and dereferenced
 //! when used, so `signer::address_of(&s)` resolves through the local `s` as it
@@ -27,8 +28,7 @@ use super::cfg::{self, Block, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
 use super::{generics, stack, FunctionView};
 use resin_format::file_format::{
-    Access, AccessMode, AccountAddress, AddressSource, ConstValue, FunctionHandleIdx, IndexSource, Instr,
-    StructHandleIdx, Type,
+    Access, AccessMode, AddressSource, FunctionHandleIdx, IndexConst, IndexSource, Instr, StructHandleIdx, Type,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,9 +38,11 @@ enum Prov {
     Param(u8),
     /// Signer parameter `i` (a `signer` or `&signer`), or the address read from it.
     SignerOf(u8),
-    /// An address constant, by the first constant index holding its value
-    /// (so the state stays four bytes a slot).
-    Const(u16),
+    /// A scalar the function loads (a constant or a literal: an address
+    /// where an address is needed, an index where one is), by its number
+    /// among the distinct values it loads, so that equal values join as
+    /// equal and the state stays four bytes a slot.
+    Fixed(u16),
     /// A reference to local `i` (from `imm_borrow_loc`).
     RefToLocal(u8),
     Unknown,
@@ -110,8 +112,8 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
             }
         })
         .collect();
-    let constants = loaded_addresses(view);
-    let analysis = Analysis { view, tainted, constants };
+    let fixed = Fixed::of(view);
+    let analysis = Analysis { view, tainted, fixed };
     let entries = cfg::solve(
         view,
         cfg,
@@ -156,28 +158,63 @@ struct Analysis<'v, 'm> {
     view: &'v FunctionView<'m>,
     /// Locals whose address is taken mutably somewhere in the function.
     tainted: Vec<bool>,
-    /// See [`loaded_addresses`].
-    constants: Vec<(u16, AccountAddress, u16)>,
+    fixed: Fixed,
 }
 
-/// For each `address` constant the function loads, by index: its value and
-/// the first such constant holding that value (so equal addresses join as
-/// equal). Only the loaded ones: a table of every constant of the module,
-/// built for each function, made a module of n constants and n functions
-/// cost O(n²).
-fn loaded_addresses(view: &FunctionView<'_>) -> Vec<(u16, AccountAddress, u16)> {
-    let mut loaded: Vec<u16> =
-        view.def.code.iter().filter_map(|i| if let Instr::LdConst(c) = i { Some(c.0) } else { None }).collect();
-    loaded.sort_unstable();
-    loaded.dedup();
-    let mut first_with: BTreeMap<AccountAddress, u16> = BTreeMap::new();
-    loaded
-        .into_iter()
-        .filter_map(|index| match view.module.constants.get(usize::from(index)).map(|c| (&c.ty, &c.value)) {
-            Some((Type::Address, ConstValue::Address(a))) => Some((index, *a, *first_with.entry(*a).or_insert(index))),
-            _ => None,
-        })
-        .collect()
+/// The scalars a function loads: each distinct value once, in order (a
+/// [`Prov::Fixed`] is a position here), and for each scalar constant it
+/// loads, by constant index, that value's position. Only what the code
+/// loads: a table of every constant of the module, built for each
+/// function, made a module of n constants and n functions cost O(n²).
+struct Fixed {
+    values: Vec<IndexConst>,
+    constants: Vec<(u16, u16)>,
+}
+
+impl Fixed {
+    fn of(view: &FunctionView<'_>) -> Fixed {
+        let constant = |index: u16| {
+            let c = view.module.constants.get(usize::from(index))?;
+            IndexConst::of_constant(&c.ty, &c.value)
+        };
+        let mut loaded: Vec<(u16, IndexConst)> = view
+            .def
+            .code
+            .iter()
+            .filter_map(|i| if let Instr::LdConst(c) = i { constant(c.0).map(|v| (c.0, v)) } else { None })
+            .collect();
+        loaded.sort_unstable();
+        loaded.dedup();
+        let mut values: Vec<IndexConst> = view.def.code.iter().filter_map(IndexConst::of_literal).collect();
+        values.extend(loaded.iter().map(|&(_, v)| v));
+        values.sort_unstable();
+        values.dedup();
+        // More than `u16::MAX` distinct values cannot be loaded by code of
+        // at most that many instructions; past it a value stays unknown.
+        let position = |v: &IndexConst| values.binary_search(v).ok().and_then(|p| u16::try_from(p).ok());
+        let constants = loaded.iter().filter_map(|(index, v)| Some((*index, position(v)?))).collect();
+        Fixed { values, constants }
+    }
+
+    /// The value loaded from constant `index`, if it is a scalar.
+    fn constant(&self, index: u16) -> Prov {
+        match self.constants.binary_search_by_key(&index, |&(i, _)| i) {
+            Ok(at) => self.constants.get(at).map_or(Prov::Unknown, |&(_, v)| Prov::Fixed(v)),
+            Err(_) => Prov::Unknown,
+        }
+    }
+
+    /// The value a literal instruction loads.
+    fn literal(&self, value: IndexConst) -> Prov {
+        match self.values.binary_search(&value).ok().and_then(|p| u16::try_from(p).ok()) {
+            Some(p) => Prov::Fixed(p),
+            None => Prov::Unknown,
+        }
+    }
+
+    fn value(&self, position: u16) -> Option<IndexConst> {
+        self.values.get(usize::from(position)).copied()
+    }
 }
 
 impl Analysis<'_, '_> {
@@ -196,28 +233,21 @@ impl Analysis<'_, '_> {
         match value {
             Prov::Param(i) => AddressSource::Param(i),
             Prov::SignerOf(i) => AddressSource::SignerOf(i),
-            Prov::Const(k) => match self.constant(k) {
-                Some((address, _)) => AddressSource::Const(address),
-                None => AddressSource::Any,
+            Prov::Fixed(v) => match self.fixed.value(v) {
+                Some(IndexConst::Address(address)) => AddressSource::Const(address),
+                _ => AddressSource::Any,
             },
             Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
         }
     }
 
-    /// The value of loaded `address` constant `index`, and the first constant with it.
-    fn constant(&self, index: u16) -> Option<(AccountAddress, u16)> {
-        let at = self.constants.binary_search_by_key(&index, |&(i, _, _)| i).ok()?;
-        self.constants.get(at).map(|&(_, address, first)| (address, first))
-    }
-
-    /// The index a keyed operation's index value stands for. A constant
-    /// index is not traced (the bytecode has no constant index source): it
-    /// widens to `*`, which is correct, only coarser.
-    fn index(value: Prov) -> IndexSource {
+    /// The index a keyed operation's index value stands for.
+    fn index(&self, value: Prov) -> IndexSource {
         match value {
             Prov::Param(i) => IndexSource::Param(i),
             Prov::SignerOf(i) => IndexSource::SignerOf(i),
-            Prov::Const(_) | Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
+            Prov::Fixed(v) => self.fixed.value(v).map_or(IndexSource::Any, IndexSource::Const),
+            Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
         }
     }
 
@@ -253,10 +283,18 @@ impl Analysis<'_, '_> {
             }
         };
         let pushed = match (instr, operands.as_slice()) {
-            (Instr::LdConst(c), []) => match self.constant(c.0) {
-                Some((_, first)) => Prov::Const(first),
-                None => Prov::Unknown,
-            },
+            (Instr::LdConst(c), []) => self.fixed.constant(c.0),
+            (
+                Instr::LdTrue
+                | Instr::LdFalse
+                | Instr::LdU8(_)
+                | Instr::LdU16(_)
+                | Instr::LdU32(_)
+                | Instr::LdU64(_)
+                | Instr::LdU128(_)
+                | Instr::LdU256(_),
+                [],
+            ) => IndexConst::of_literal(instr).map_or(Prov::Unknown, |v| self.fixed.literal(v)),
             (Instr::CopyLoc(l) | Instr::MoveLoc(l), []) => {
                 state.locals.get(usize::from(l.0)).copied().unwrap_or(Prov::Unknown)
             }
@@ -309,7 +347,7 @@ impl Analysis<'_, '_> {
                 | Instr::ImmBorrowGlobalKeyedGeneric(_),
                 [address, index],
             ) => {
-                let index = Some(Self::index(*index));
+                let index = Some(self.index(*index));
                 require(AccessMode::Read, self.resource(offset, instr)?, self.address(*address), index, None);
                 Prov::Unknown
             }
@@ -320,12 +358,12 @@ impl Analysis<'_, '_> {
                 | Instr::MoveFromKeyedGeneric(_),
                 [address, index],
             ) => {
-                let index = Some(Self::index(*index));
+                let index = Some(self.index(*index));
                 require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), index, None);
                 Prov::Unknown
             }
             (Instr::MoveToKeyed(_) | Instr::MoveToKeyedGeneric(_), [address, index, _]) => {
-                let index = Some(Self::index(*index));
+                let index = Some(self.index(*index));
                 require(AccessMode::Write, self.resource(offset, instr)?, self.address(*address), index, None);
                 return Ok(());
             }
@@ -334,7 +372,7 @@ impl Analysis<'_, '_> {
                 return Ok(());
             }
             (Instr::CounterAddKeyed(_) | Instr::CounterAddKeyedGeneric(_), [address, index, _]) => {
-                let index = Some(Self::index(*index));
+                let index = Some(self.index(*index));
                 require(AccessMode::Add, self.resource(offset, instr)?, self.address(*address), index, None);
                 return Ok(());
             }
@@ -353,12 +391,12 @@ impl Analysis<'_, '_> {
                         fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
                     };
                     let index = access.index.map(|index| match index {
-                        IndexSource::Param(j) => Self::index(arg(j)),
+                        IndexSource::Param(j) => self.index(arg(j)),
                         IndexSource::SignerOf(j) => match self.signer_address(state, arg(j)) {
                             AddressSource::SignerOf(i) => IndexSource::SignerOf(i),
                             _ => IndexSource::Any,
                         },
-                        IndexSource::Any => IndexSource::Any,
+                        fixed @ (IndexSource::Const(_) | IndexSource::Any) => fixed,
                     });
                     // The callee's type parameters, as this call instantiates them.
                     let args = access.type_args.iter().map(|t| t.substitute(type_args)).collect();

@@ -87,7 +87,7 @@ pub(crate) struct AccessAst {
     /// `Balance<T0>(..)`; `None` for `Balance(..)`.
     pub type_args: Option<Vec<TypeAst>>,
     pub address: AddressAst,
-    /// `[param 1]`, `[signer 0]` or `[*]` after the address: a keyed access.
+    /// `[param 1]`, `[signer 0]`, `[*]` or `[7u64]` after the address: a keyed access.
     pub index: Option<IndexAst>,
 }
 
@@ -96,6 +96,9 @@ pub(crate) enum IndexAst {
     Param(Located<Slot>),
     SignerOf(Located<Slot>),
     Any,
+    /// `[7u64]`, `[@0x5]`, `[true]`: a fixed index, written as a constant
+    /// with its type (a suffix) or its kind (`@`, `true`) shown.
+    Const(Located<ConstValue>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -458,6 +458,10 @@ impl Builder {
             Some(IndexAst::Param(slot)) => Some(IndexSource::Param(param_index(slot)?)),
             Some(IndexAst::SignerOf(slot)) => Some(IndexSource::SignerOf(param_index(slot)?)),
             Some(IndexAst::Any) => Some(IndexSource::Any),
+            Some(IndexAst::Const(value)) => match IndexConst::of_value(&value.node) {
+                Some(index) => Some(IndexSource::Const(index)),
+                None => return Err(value.pos.error("a fixed index is a scalar: a bool, an integer or an address")),
+            },
         };
         let args = access.node.type_args.as_deref().unwrap_or_default();
         let resource = self.struct_type(&access.node.resource, args.len())?;

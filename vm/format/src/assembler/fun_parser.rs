@@ -92,7 +92,8 @@ impl Parser {
     /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`,
     /// `read Balance(0x5)`, `write Balance<T0>(param 1)`, keyed
     /// `write Allowance(param 0)[param 1]`, `read Vote(param 0)[signer 1]`,
-    /// `write Token(param 0)[*]`, and `add Supply(0x1)` for a counter.
+    /// `write Token(param 0)[*]`, `write Slot(0x5)[7u64]`, and `add Supply(0x1)`
+    /// for a counter.
     fn access(&mut self) -> Result<Located<AccessAst>> {
         let (word, pos) = self.ident("`read`, `write` or `add`")?;
         let mode = match word.as_str() {
@@ -123,8 +124,13 @@ impl Parser {
                 IndexAst::SignerOf(self.slot("a parameter name or number")?)
             } else if self.eat_ident("param") {
                 IndexAst::Param(self.slot("a parameter name or number")?)
+            } else if matches!(self.peek().tok, Tok::Number(_) | Tok::Punct('@' | '[') | Tok::Bytes(_))
+                || matches!(&self.peek().tok, Tok::Ident(w) if w == "true" || w == "false")
+            {
+                let pos = self.peek().pos;
+                IndexAst::Const(Located { node: self.const_value(None, 0)?, pos })
             } else {
-                return self.unexpected("`signer N`, `param N` or `*`");
+                return self.unexpected("`signer N`, `param N`, `*` or a constant (`7u64`, `@0x5`, `true`)");
             };
             self.expect_punct(']')?;
             Some(index)

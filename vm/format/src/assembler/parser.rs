@@ -493,7 +493,7 @@ impl Parser {
 
     /// A constant value; `ty` (the declared type, or the element type inside a
     /// vector) lets integers go without a suffix and addresses without `@`.
-    fn const_value(&mut self, ty: Option<&TypeAst>, depth: usize) -> Result<ConstValue> {
+    pub(super) fn const_value(&mut self, ty: Option<&TypeAst>, depth: usize) -> Result<ConstValue> {
         let token = self.bump();
         let pos = token.pos;
         match token.tok {

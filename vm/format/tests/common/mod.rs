@@ -77,6 +77,20 @@ pub fn arb_constant() -> impl Strategy<Value = Constant> {
     prop_oneof![matching, (arb_type(), arb_const_value()).prop_map(|(ty, value)| Constant { ty, value })]
 }
 
+/// A fixed index of every scalar kind.
+pub fn arb_index_const() -> impl Strategy<Value = IndexConst> {
+    prop_oneof![
+        any::<bool>().prop_map(IndexConst::Bool),
+        any::<u8>().prop_map(IndexConst::U8),
+        any::<u16>().prop_map(IndexConst::U16),
+        any::<u32>().prop_map(IndexConst::U32),
+        any::<u64>().prop_map(IndexConst::U64),
+        any::<u128>().prop_map(IndexConst::U128),
+        any::<[u8; 32]>().prop_map(|b| IndexConst::U256(U256::from_le_bytes(b))),
+        arb_address().prop_map(IndexConst::Address),
+    ]
+}
+
 pub fn arb_access() -> impl Strategy<Value = Access> {
     let address = prop_oneof![
         (0u8..4).prop_map(AddressSource::Param),
@@ -91,6 +105,7 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
         1 => (0u8..4).prop_map(|i| Some(IndexSource::Param(i))),
         1 => (0u8..4).prop_map(|i| Some(IndexSource::SignerOf(i))),
         1 => Just(Some(IndexSource::Any)),
+        1 => arb_index_const().prop_map(|c| Some(IndexSource::Const(c))),
     ];
     (mode, 0u16..8, type_args, address, index).prop_map(|(mode, r, type_args, address, index)| Access {
         type_args,

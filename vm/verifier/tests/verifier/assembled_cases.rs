@@ -53,6 +53,10 @@ const REQUIRED_SHARED: &[&str] = &[
     "plain_does_not_cover_keyed",
     "keyed_borrow_aliasing",
     "friend_other_address",
+    "fixed_index_accepted",
+    "fixed_index_other_value",
+    "fixed_index_other_type",
+    "fixed_index_two_values",
 ];
 
 /// u16, u32 and u256: an accepted module using them everywhere the other
