@@ -1,12 +1,17 @@
 //! Buckets: the bottom of the tree, a whole subtree of up to [`MAX`] leaves
 //! kept as one sorted array instead of a node per branch.
 //!
-//! A bucket stores its leaves and its subtree's hash, not its branches: a
-//! change re-hashes the bucket's branches from the array (about as many as
-//! an update of a dense block touches anyway), and a proof recomputes the
-//! siblings it needs. So a block's update allocates and copies one array
-//! per bucket it changes instead of one node per branch, and walks memory
-//! that sits together.
+//! A bucket stores its leaves and, beside each leaf, the hash of the branch
+//! between it and the next leaf: in a path-compressed tree over sorted
+//! leaves every branch splits exactly one pair of neighbours, so the n - 1
+//! branches fit the n - 1 gaps. A rewrite of a few leaves re-hashes only the
+//! branches above them (~5 for a full bucket, where re-hashing the whole
+//! bucket took ~`MAX`: a block of a thousand transfers spent twice its
+//! execution time in the state root), and a change of shape (an insert or
+//! delete) re-hashes the whole bucket and fills the gaps again. A proof
+//! recomputes the siblings it needs. So a block's update allocates and
+//! copies one array per bucket it changes instead of one node per branch,
+//! and walks memory that sits together.
 
 use std::sync::Arc;
 
@@ -15,16 +20,24 @@ use smallvec::SmallVec;
 use super::{bit, common_prefix, node_hash, Hash, LeafUpdate};
 
 /// The most leaves a bucket holds. Larger buckets mean fewer allocations per
-/// dense block but more re-hashing per write of a sparse one (a write
-/// re-hashes its whole bucket, ~`MAX` branches, where a node per branch
-/// would re-hash ~5) and longer proofs to compute.
+/// dense block but larger arrays to copy and longer proofs to compute.
 pub(super) const MAX: usize = 32;
 
-/// A resource's place in the tree and its leaf hash.
+/// A resource's place in the tree and its leaf hash; in a bucket, also the
+/// hash of the branch between it and the next leaf.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) struct Leaf {
     pub(super) path: Hash,
     pub(super) hash: Hash,
+    /// The branch splitting this leaf from the next one of its bucket
+    /// (filled by the bucket; meaningless for its last leaf and outside one).
+    pub(super) gap: Hash,
+}
+
+impl Leaf {
+    pub(super) fn new(path: Hash, hash: Hash) -> Leaf {
+        Leaf { path, hash, gap: [0; 32] }
+    }
 }
 
 /// Every leaf of one subtree, sorted by path, never empty.
@@ -40,40 +53,80 @@ pub(super) type Gather = SmallVec<[Leaf; 2 * MAX]>;
 impl Bucket {
     /// A bucket of sorted, unique, non-empty `leaves`.
     pub(super) fn new(leaves: &[Leaf]) -> Option<Bucket> {
-        Some(Bucket { hash: subtree_hash(leaves)?, leaves: Arc::from(leaves) })
+        let mut leaves: Arc<[Leaf]> = Arc::from(leaves);
+        let hash = rehash(Arc::get_mut(&mut leaves)?, None, 0)?;
+        Some(Bucket { hash, leaves })
     }
 
-    /// The bucket with `updates` (sorted, unique) applied: in place when
-    /// nothing else holds it and every update rewrites a present leaf;
-    /// otherwise a new array (or, past [`MAX`] leaves, a subtree).
+    /// The bucket with `updates` (sorted, unique) applied. When every
+    /// update rewrites a present leaf the shape stays: the array is written
+    /// in place when nothing else holds it (else copied first), and only
+    /// the branches above the rewritten leaves are hashed again. Otherwise
+    /// a new array (or, past [`MAX`] leaves, a subtree).
     pub(super) fn merge(mut self, updates: &[LeafUpdate]) -> Option<super::Node> {
-        if let Some(leaves) = Arc::get_mut(&mut self.leaves) {
-            if overwrite(leaves, updates) {
-                self.hash = subtree_hash(leaves)?;
-                return Some(super::Node::Bucket(self));
+        if let Some(at) = positions(&self.leaves, updates) {
+            if Arc::get_mut(&mut self.leaves).is_none() {
+                self.leaves = Arc::from(&self.leaves[..]);
             }
+            let leaves = Arc::get_mut(&mut self.leaves)?;
+            for (&i, u) in at.iter().zip(updates) {
+                if let (Some(leaf), Some(hash)) = (leaves.get_mut(i), u.leaf) {
+                    leaf.hash = hash;
+                }
+            }
+            self.hash = rehash(leaves, Some(&at), 0)?;
+            return Some(super::Node::Bucket(self));
         }
         let merged = merge_sorted(&self.leaves, updates);
         super::update::build_leaves(&merged)
     }
 }
 
-/// Rewrites the leaves `updates` name, all of which must be present and
-/// not deletes; false (with some of them perhaps written: rewriting again
-/// is harmless) when one is not.
-fn overwrite(leaves: &mut [Leaf], updates: &[LeafUpdate]) -> bool {
+/// Where in `leaves` each of `updates` lies, when all of them rewrite a
+/// present leaf (none inserts or deletes); `None` otherwise.
+fn positions(leaves: &[Leaf], updates: &[LeafUpdate]) -> Option<SmallVec<[usize; MAX]>> {
+    let mut at = SmallVec::new();
     let mut i = 0;
     for u in updates {
-        let Some(hash) = u.leaf else { return false };
+        u.leaf?;
         while leaves.get(i).is_some_and(|l| l.path < u.path) {
             i += 1;
         }
-        match leaves.get_mut(i) {
-            Some(l) if l.path == u.path => l.hash = hash,
-            _ => return false,
+        if leaves.get(i)?.path != u.path {
+            return None;
         }
+        at.push(i);
     }
-    true
+    Some(at)
+}
+
+/// The hash of the subtree whose leaves are `leaves` (sorted, unique; the
+/// first at index `offset` of its bucket), storing each branch's hash in
+/// its gap. `changed` (sorted bucket indexes) names the leaves rewritten
+/// since the gaps were last filled: branches with none of them below keep
+/// their stored hash. `None` re-hashes everything.
+fn rehash(leaves: &mut [Leaf], changed: Option<&[usize]>, offset: usize) -> Option<Hash> {
+    let n = leaves.len();
+    if n <= 1 {
+        return leaves.first().map(|l| l.hash);
+    }
+    let at = common_prefix(&leaves.first()?.path, &leaves.last()?.path);
+    let s = split(leaves, at);
+    if changed.is_some_and(|c| c.is_empty()) {
+        return leaves.get(s.checked_sub(1)?).map(|l| l.gap);
+    }
+    let (low_changed, high_changed) = match changed {
+        Some(c) => {
+            let (l, h) = c.split_at(c.partition_point(|&i| i < offset + s));
+            (Some(l), Some(h))
+        }
+        None => (None, None),
+    };
+    let (low, high) = leaves.split_at_mut(s);
+    let hash =
+        node_hash(at.min(255) as u8, &rehash(low, low_changed, offset)?, &rehash(high, high_changed, offset + s)?);
+    low.last_mut()?.gap = hash;
+    Some(hash)
 }
 
 /// The union of sorted `leaves` and sorted, unique `updates`, the updates
@@ -91,7 +144,7 @@ fn merge_sorted(leaves: &[Leaf], updates: &[LeafUpdate]) -> Gather {
             _ => after,
         };
         if let Some(hash) = u.leaf {
-            out.push(Leaf { path: u.path, hash });
+            out.push(Leaf::new(u.path, hash));
         }
     }
     out.extend_from_slice(rest);

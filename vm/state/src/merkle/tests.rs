@@ -215,3 +215,61 @@ fn a_big_batch_builds_the_tree_a_leaf_at_a_time_would() {
     assert_eq!(whole.root_hash(), naive(&sorted));
     assert_eq!(one_by_one.root_hash(), whole.root_hash());
 }
+
+/// Rewrites of one or two leaves at a time, on a tree nothing else holds
+/// and on one a snapshot shares, between inserts and deletes that change
+/// the buckets' shapes: each root is the naive tree's, and each snapshot
+/// keeps its own. A bucket re-hashes only the branches above rewritten
+/// leaves, from the hashes it stored for the others; a stale one shows here.
+#[test]
+fn sparse_rewrites_re_hash_only_their_branches_and_match_the_naive_tree() {
+    let mut model: std::collections::BTreeMap<Hash, Hash> = Default::default();
+    let mut tree = MerkleTree::new();
+    let mut round = 0u64;
+    let mut apply =
+        |tree: &mut MerkleTree, model: &mut std::collections::BTreeMap<Hash, Hash>, updates: Vec<LeafUpdate>| {
+            round += 1;
+            let snapshot = round.is_multiple_of(3).then(|| (tree.clone(), tree.root_hash()));
+            for u in &updates {
+                match u.leaf {
+                    Some(l) => model.insert(u.path, l),
+                    None => model.remove(&u.path),
+                };
+            }
+            tree.update(updates);
+            let leaves: Vec<(Hash, Hash)> = model.iter().map(|(p, l)| (*p, *l)).collect();
+            assert_eq!(tree.root_hash(), naive(&leaves), "round {round}");
+            if let Some((old, root)) = snapshot {
+                assert_eq!(old.root_hash(), root, "round {round}: the snapshot kept its root");
+            }
+        };
+    let insert = |from: u64, to: u64, seed: u64| -> Vec<LeafUpdate> {
+        (from..to).map(|n| LeafUpdate { path: crafted(n), leaf: Some(value(n, seed)) }).collect()
+    };
+    apply(&mut tree, &mut model, insert(0, 300, 0));
+    for step in 1..120u64 {
+        // One leaf, or two far apart, rewritten.
+        let n = mix(step) % 300;
+        let mut updates = vec![LeafUpdate { path: crafted(n), leaf: Some(value(n, step)) }];
+        if step.is_multiple_of(2) {
+            let m = (n + 150) % 300;
+            updates.push(LeafUpdate { path: crafted(m), leaf: Some(value(m, step + 1000)) });
+        }
+        apply(&mut tree, &mut model, updates);
+        // Now and then the shape changes: buckets split, merge and join.
+        if step.is_multiple_of(17) {
+            let deletes = (0..300).filter(|k| k % 5 == step % 5).map(|k| LeafUpdate { path: crafted(k), leaf: None });
+            apply(&mut tree, &mut model, deletes.collect());
+        }
+        if step.is_multiple_of(23) {
+            apply(&mut tree, &mut model, insert(0, 300, step));
+        }
+    }
+    // Most leaves deleted: small buckets join into one under their branch
+    // (which is then that bucket's gap), and rewrites land in them.
+    let deletes = (0..300).filter(|k| k % 10 != 0).map(|k| LeafUpdate { path: crafted(k), leaf: None });
+    apply(&mut tree, &mut model, deletes.collect());
+    for k in (0..300).step_by(10) {
+        apply(&mut tree, &mut model, vec![LeafUpdate { path: crafted(k), leaf: Some(value(k, 7777)) }]);
+    }
+}

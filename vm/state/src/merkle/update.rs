@@ -34,7 +34,11 @@ fn join_at(at: u16, left: Option<Node>, right: Option<Node>, path: Hash) -> Opti
             let hash = node_hash(at, l.hash(), r.hash());
             if let (Node::Bucket(a), Node::Bucket(b)) = (&l, &r) {
                 if a.leaves.len() + b.leaves.len() <= MAX / 2 {
-                    let leaves: Gather = a.leaves.iter().chain(b.leaves.iter()).copied().collect();
+                    let mut leaves: Gather = a.leaves.iter().chain(b.leaves.iter()).copied().collect();
+                    // Each side's gaps stay; the one between them is this branch.
+                    if let Some(last) = a.leaves.len().checked_sub(1).and_then(|i| leaves.get_mut(i)) {
+                        last.gap = hash;
+                    }
                     return Some(Node::Bucket(Bucket { hash, leaves: Arc::from(&leaves[..]) }));
                 }
             }
@@ -88,7 +92,7 @@ pub(super) fn merge(node: Option<Node>, updates: &[LeafUpdate]) -> Option<Node> 
 /// A subtree of the inserts among sorted, unique `updates` (deletes of
 /// paths that do not exist are ignored).
 fn build(updates: &[LeafUpdate]) -> Option<Node> {
-    let leaves: Vec<Leaf> = updates.iter().filter_map(|u| Some(Leaf { path: u.path, hash: u.leaf? })).collect();
+    let leaves: Vec<Leaf> = updates.iter().filter_map(|u| Some(Leaf::new(u.path, u.leaf?))).collect();
     build_leaves(&leaves)
 }
 
