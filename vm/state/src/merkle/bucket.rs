@@ -60,9 +60,10 @@ impl Bucket {
 
     /// The bucket with `updates` (sorted, unique) applied. When every
     /// update rewrites a present leaf the shape stays: the array is written
-    /// in place when nothing else holds it (else copied first), and only
-    /// the branches above the rewritten leaves are hashed again. Otherwise
-    /// a new array (or, past [`MAX`] leaves, a subtree).
+    /// in place when nothing else holds it (else copied first). Otherwise
+    /// a new array, or past [`MAX`] leaves a subtree of new buckets. In one
+    /// bucket only the branches above written leaves (and above the places
+    /// of deleted ones) are hashed again; a split hashes its buckets whole.
     pub(super) fn merge(mut self, updates: &[LeafUpdate]) -> Option<super::Node> {
         if let Some(at) = positions(&self.leaves, updates) {
             if Arc::get_mut(&mut self.leaves).is_none() {
@@ -77,8 +78,13 @@ impl Bucket {
             self.hash = rehash(leaves, Some(&at), 0)?;
             return Some(super::Node::Bucket(self));
         }
-        let merged = merge_sorted(&self.leaves, updates);
-        super::update::build_leaves(&merged)
+        let (merged, changed) = merge_sorted(&self.leaves, updates);
+        if merged.is_empty() || merged.len() > MAX {
+            return super::update::build_leaves(&merged);
+        }
+        let mut leaves: Arc<[Leaf]> = Arc::from(&merged[..]);
+        let hash = rehash(Arc::get_mut(&mut leaves)?, Some(&changed), 0)?;
+        Some(super::Node::Bucket(Bucket { hash, leaves }))
     }
 }
 
@@ -130,25 +136,54 @@ fn rehash(leaves: &mut [Leaf], changed: Option<&[usize]>, offset: usize) -> Opti
 }
 
 /// The union of sorted `leaves` and sorted, unique `updates`, the updates
-/// winning (a delete removes).
-fn merge_sorted(leaves: &[Leaf], updates: &[LeafUpdate]) -> Gather {
+/// winning (a delete removes), and the indexes in it (sorted, unique) that
+/// a re-hash must start from: each leaf an update wrote, and both
+/// neighbours of each leaf deleted (every branch that held a deleted leaf
+/// holds one of them). The kept leaves keep their gaps; a gap that is
+/// stale now (next to an insert or a delete) belongs to a branch above one
+/// of those indexes, which [`rehash`] computes again.
+fn merge_sorted(leaves: &[Leaf], updates: &[LeafUpdate]) -> (Gather, SmallVec<[usize; MAX]>) {
     let mut out = Gather::with_capacity(leaves.len() + updates.len());
+    let mut changed: SmallVec<[usize; MAX]> = SmallVec::new();
+    // Whether the next leaf to come is the right neighbour of a deleted one.
+    let mut after_delete = false;
     let mut rest = leaves;
     for u in updates {
         // The leaves before this update's path stay as they are.
         let before = rest.partition_point(|l| l.path < u.path);
         let (kept, after) = rest.split_at(before);
+        if after_delete && !kept.is_empty() {
+            changed.push(out.len());
+            after_delete = false;
+        }
         out.extend_from_slice(kept);
-        rest = match after.split_first() {
-            Some((same, tail)) if same.path == u.path => tail,
-            _ => after,
-        };
-        if let Some(hash) = u.leaf {
-            out.push(Leaf::new(u.path, hash));
+        let present = after.first().is_some_and(|l| l.path == u.path);
+        if present {
+            rest = after.get(1..).unwrap_or_default();
+        } else {
+            rest = after;
+        }
+        match u.leaf {
+            Some(hash) => {
+                changed.push(out.len());
+                out.push(Leaf::new(u.path, hash));
+                after_delete = false;
+            }
+            None if present => {
+                if let Some(left) = out.len().checked_sub(1) {
+                    changed.push(left);
+                }
+                after_delete = true;
+            }
+            None => {}
         }
     }
+    if after_delete && !rest.is_empty() {
+        changed.push(out.len());
+    }
     out.extend_from_slice(rest);
-    out
+    changed.dedup();
+    (out, changed)
 }
 
 /// Where the leaves with bit `at` set begin.

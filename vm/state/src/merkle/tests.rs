@@ -273,3 +273,36 @@ fn sparse_rewrites_re_hash_only_their_branches_and_match_the_naive_tree() {
         apply(&mut tree, &mut model, vec![LeafUpdate { path: crafted(k), leaf: Some(value(k, 7777)) }]);
     }
 }
+
+proptest::proptest! {
+    /// Random batches of inserts, rewrites and deletes over a few hundred
+    /// paths (long shared prefixes, so buckets fill, split and join), some
+    /// applied on a snapshot: every root is the naive tree's.
+    #[test]
+    fn random_batches_match_the_naive_tree(
+        batches in proptest::collection::vec(
+            (proptest::collection::vec((0u64..400, 0u8..4), 1..40), proptest::bool::ANY),
+            1..12,
+        ),
+    ) {
+        let mut model: std::collections::BTreeMap<Hash, Hash> = Default::default();
+        let mut tree = MerkleTree::new();
+        for (round, (ops, shared)) in batches.into_iter().enumerate() {
+            let snapshot = shared.then(|| tree.clone());
+            let mut updates = Vec::new();
+            for (n, op) in ops {
+                // One op in four deletes; the others write a value of this round.
+                let leaf = (op != 0).then(|| value(n, round as u64 * 4 + u64::from(op)));
+                updates.push(LeafUpdate { path: crafted(n), leaf });
+                match leaf {
+                    Some(l) => model.insert(crafted(n), l),
+                    None => model.remove(&crafted(n)),
+                };
+            }
+            tree.update(updates);
+            let leaves: Vec<(Hash, Hash)> = model.iter().map(|(p, l)| (*p, *l)).collect();
+            proptest::prop_assert_eq!(tree.root_hash(), naive(&leaves));
+            drop(snapshot);
+        }
+    }
+}
