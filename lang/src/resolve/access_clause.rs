@@ -1,7 +1,8 @@
 //! Resolving written `acquires` clauses: each entry's resource must be a
 //! `key` struct, its address a parameter (`address`, `signer` or `&signer`),
 //! an `address` constant, a literal or `*`, and its index, if any, a
-//! parameter of a type with `copy` and `drop`, a signer parameter or `*`.
+//! parameter of a type with `copy` and `drop`, a signer parameter, a scalar
+//! constant or literal, or `*`.
 
 use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexConst, IndexSource};
 
@@ -131,7 +132,7 @@ fn address_source(
     }
     diags.push(
         Diagnostic::new(Code::InvalidAccessAddress, name.span, format!("unknown address `{}`", name.name))
-            .with_label_message("not a parameter or constant of this function")
+            .with_label_message("not a parameter of this function or a constant of its module")
             .with_note("an access address is an `address`, `signer` or `&signer` parameter, an address constant, a literal or `*`"),
     );
     None
@@ -156,7 +157,6 @@ fn index_source(
         AccessIndex::Literal { value, span } => return literal_index(value, *span, diags),
         AccessIndex::Name(name) => name,
     };
-    let note = INDEX_NOTE;
     let Some(position) = fun.params.iter().position(|p| p.name.name == name.name) else {
         return constant_index(lookup, name, diags);
     };
@@ -184,7 +184,7 @@ fn index_source(
                         format!("parameter `{}` of type `{shown}` cannot index keyed storage: {problem}", name.name),
                     )
                     .with_label_message("not an index")
-                    .with_note(note),
+                    .with_note(INDEX_NOTE),
                 );
                 None
             }
@@ -198,7 +198,7 @@ fn constant_index(lookup: &Lookup<'_>, name: &ast::Ident, diags: &mut Vec<Diagno
     let Some(constant) = own.and_then(|m| m.constants.get(m.constant_named(&name.name)? as usize)) else {
         diags.push(
             Diagnostic::new(Code::InvalidAccessIndex, name.span, format!("unknown index `{}`", name.name))
-                .with_label_message("not a parameter or constant of this function")
+                .with_label_message("not a parameter of this function or a constant of its module")
                 .with_note(INDEX_NOTE),
         );
         return None;
