@@ -92,8 +92,17 @@ fn put_varint(mut v: u128, out: &mut impl ByteSink) {
 /// it, where the loop-and-stack form cost ~90 more instructions a leaf.
 pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
     match value {
-        Value::Bool(b) => out.push_bytes(&[TAG_BOOL, u8::from(*b)]),
-        Value::U8(v) => out.push_bytes(&[TAG_U8, *v]),
+        // Two single bytes, not a two-byte slice: a slice copy is a call
+        // to `memcpy`, and a byte vector is one of these per byte (each
+        // element tagged), so a token's name and URI made a hundred calls.
+        Value::Bool(b) => {
+            out.push_byte(TAG_BOOL);
+            out.push_byte(u8::from(*b));
+        }
+        Value::U8(v) => {
+            out.push_byte(TAG_U8);
+            out.push_byte(*v);
+        }
         Value::U64(v) => {
             out.push_byte(TAG_U64);
             put_varint(u128::from(*v), out);
