@@ -51,8 +51,9 @@ pub fn arb_type() -> impl Strategy<Value = Type> {
     })
 }
 
-pub fn arb_const_value() -> impl Strategy<Value = ConstValue> {
-    let leaf = prop_oneof![
+/// A constant value of every scalar kind (no vector).
+fn arb_scalar_value() -> impl Strategy<Value = ConstValue> {
+    prop_oneof![
         any::<bool>().prop_map(ConstValue::Bool),
         any::<u8>().prop_map(ConstValue::U8),
         any::<u64>().prop_map(ConstValue::U64),
@@ -61,8 +62,11 @@ pub fn arb_const_value() -> impl Strategy<Value = ConstValue> {
         any::<u32>().prop_map(ConstValue::U32),
         any::<[u8; 32]>().prop_map(|b| ConstValue::U256(U256::from_le_bytes(b))),
         arb_address().prop_map(ConstValue::Address),
-    ];
-    leaf.prop_recursive(3, 12, 4, |inner| vec(inner, 0..4).prop_map(ConstValue::Vector))
+    ]
+}
+
+pub fn arb_const_value() -> impl Strategy<Value = ConstValue> {
+    arb_scalar_value().prop_recursive(3, 12, 4, |inner| vec(inner, 0..4).prop_map(ConstValue::Vector))
 }
 
 /// A constant whose value usually matches its type (so the text shows plain literals).
@@ -79,16 +83,7 @@ pub fn arb_constant() -> impl Strategy<Value = Constant> {
 
 /// A fixed index of every scalar kind.
 pub fn arb_index_const() -> impl Strategy<Value = IndexConst> {
-    prop_oneof![
-        any::<bool>().prop_map(IndexConst::Bool),
-        any::<u8>().prop_map(IndexConst::U8),
-        any::<u16>().prop_map(IndexConst::U16),
-        any::<u32>().prop_map(IndexConst::U32),
-        any::<u64>().prop_map(IndexConst::U64),
-        any::<u128>().prop_map(IndexConst::U128),
-        any::<[u8; 32]>().prop_map(|b| IndexConst::U256(U256::from_le_bytes(b))),
-        arb_address().prop_map(IndexConst::Address),
-    ]
+    arb_scalar_value().prop_filter_map("a scalar", |v| IndexConst::of_value(&v))
 }
 
 pub fn arb_access() -> impl Strategy<Value = Access> {
