@@ -255,13 +255,14 @@ pub struct AccessEntry {
     /// `Balance<T>`: the resource's type arguments.
     pub type_args: Vec<Type>,
     pub address: AccessAddress,
-    /// `[spender]`, `[7]` or `[*]` after the address: an entry of keyed storage.
+    /// `[spender]`, `[7]`, `[(market, id)]` or `[*]` after the address: an
+    /// entry of keyed storage.
     pub index: Option<AccessIndex>,
     pub span: Span,
 }
 
 /// The index of a keyed access: `Allowance@owner[spender]`, `Token@c[*]`,
-/// `Slot@pool[7]`.
+/// `Slot@pool[7]`, `Order@market[(market, id)]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccessIndex {
     /// A parameter (of a type with `copy` and `drop`, or a signer) or a
@@ -272,6 +273,9 @@ pub enum AccessIndex {
     Literal { value: Literal, span: Span },
     /// `*`: every index.
     Wildcard(Span),
+    /// `(market, id)`: a struct the function builds from these fields (a
+    /// name or a literal each), such as `OrderId { market, id }`.
+    Tuple { fields: Vec<AccessIndex>, span: Span },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

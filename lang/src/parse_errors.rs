@@ -110,7 +110,9 @@ pub fn describe_expected(expected: &[String]) -> Option<String> {
         return None;
     }
     let has = |t: &str| expected.iter().any(|e| e == t);
-    let expr_like = ["Ident", "Number", "\"(\"", "\"true\""].iter().all(|t| has(t));
+    // `!` too: an access clause's index takes names, numbers, `true` and
+    // `(` (a struct's fields), but is no expression.
+    let expr_like = ["Ident", "Number", "\"(\"", "\"true\"", "\"!\""].iter().all(|t| has(t));
     let ops_like = BINARY_OPS.iter().filter(|t| has(t)).count() >= BINARY_OPS.len() / 2;
     let mut parts: Vec<String> = Vec::new();
     for e in expected {

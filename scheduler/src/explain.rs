@@ -221,6 +221,11 @@ fn index_text(index: &Value) -> String {
         Value::U32(n) => format!("{n}u32"),
         Value::U256(n) => format!("{n}u256"),
         Value::Bool(b) => b.to_string(),
+        // A struct-built index, as access sets write it: its fields.
+        Value::Struct(_) | Value::Flat(_) => {
+            let fields: Vec<String> = index.struct_fields().unwrap_or_default().iter().map(index_text).collect();
+            format!("({})", fields.join(", "))
+        }
         other => format!("{other:?}"),
     }
 }

@@ -86,6 +86,9 @@ enum Kind {
     BumpSlot,
     /// `meter::bump_slot_zero`: adds to slot 0, a fixed index in the code.
     BumpSlotZero,
+    /// `meter::bump_tagged`: writes the sender's entry `id % 4` under a
+    /// shared address, at a struct-built index (signer, slot).
+    BumpTagged,
     /// `meter::bump_small_write`: the u8 add declared `write`.
     BumpSmallWrite,
     /// `meter::bump_both`: adds to the u8 and the u64 counter at once.
@@ -160,6 +163,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         2 => Just(Kind::BumpBig),
         1 => Just(Kind::BumpSlot),
         1 => Just(Kind::BumpSlotZero),
+        1 => Just(Kind::BumpTagged),
         1 => Just(Kind::BumpSmallWrite),
         1 => Just(Kind::BumpBoth),
         1 => Just(Kind::ReadCounter),
@@ -229,6 +233,9 @@ fn build(spec: &Spec) -> Transaction {
         Kind::BumpBig => (meter(), "bump_big", none, vec![shared_at(spec, 4), amount]),
         Kind::BumpSlot => (meter(), "bump_slot", none, vec![shared_at(spec, 4), Value::U64(spec.id % 4), amount]),
         Kind::BumpSlotZero => (meter(), "bump_slot_zero", none, vec![shared_at(spec, 4), amount]),
+        Kind::BumpTagged => {
+            (meter(), "bump_tagged", none, vec![shared_at(spec, 4), Value::U64(spec.id % 4), small_u64(spec)])
+        }
         Kind::BumpSmallWrite => (meter(), "bump_small_write", none, vec![shared_at(spec, 4), small(spec)]),
         Kind::BumpBoth => (meter(), "bump_both", none, vec![shared_at(spec, 4), small(spec), amount]),
         Kind::ReadCounter => match spec.id % 3 {
@@ -245,6 +252,11 @@ fn build(spec: &Spec) -> Transaction {
 /// (proposals, collections, counters) are.
 fn shared_at(spec: &Spec, of: u64) -> Value {
     Value::Address(addr(1 + spec.other % of))
+}
+
+/// `amount` below 256, as a u64: adds that do not overflow.
+fn small_u64(spec: &Spec) -> Value {
+    Value::U64(spec.amount % 256)
 }
 
 /// `amount` as a u8 add: mostly small, up to 255, so a few adds to one
@@ -503,6 +515,9 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
         // Succeeds only where the key instantiated from the fixed index is
         // the one the code touches: the VM refuses an undeclared key.
         "BumpSlotZero",
+        // Succeeds only where the key instantiated from the struct-built
+        // index is the one the code touches.
+        "BumpTagged",
         "BumpSmallWrite",
         "BumpBoth",
         "ReadCounter",

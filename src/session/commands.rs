@@ -257,10 +257,7 @@ impl Session {
                 AddressSource::Const(a) => format!("@{a}"),
                 AddressSource::Any => "any address (*)".to_string(),
             };
-            let index = access.index.map(|index| match index {
-                IndexSource::SignerOf(i) if sender(i) => format!("the sender (parameter {i})"),
-                other => index_words(other),
-            });
+            let index = access.index.as_ref().map(|index| index_words(index, &sender));
             say!(out, "  {} {ty}{} at {at}", mode_word(access.mode), indexed(index))?;
         }
         Ok(())
@@ -334,7 +331,7 @@ impl Session {
         }
         for access in &handle.access.0 {
             let mode = mode_word(access.mode);
-            let index = indexed(access.index.map(index_words));
+            let index = indexed(access.index.as_ref().map(|index| index_words(index, &|_| false)));
             let ty = match access.type_args.is_empty() {
                 true => format_type(m, &Type::Struct(access.resource)),
                 false => format_type(m, &Type::StructInst(access.resource, access.type_args.clone())),
@@ -360,13 +357,15 @@ fn mode_word(mode: AccessMode) -> &'static str {
     }
 }
 
-/// Where a keyed access's index comes from.
-fn index_words(index: IndexSource) -> String {
+/// Where a keyed access's index comes from; `sender` says whether a signer
+/// parameter is the transaction's sender.
+fn index_words(index: &IndexSource, sender: &impl Fn(u8) -> bool) -> String {
     match index {
-        IndexSource::Param(i) => format!("parameter {i}"),
-        IndexSource::SignerOf(i) => format!("the signer in parameter {i}"),
         IndexSource::Any => "any index (*)".to_string(),
-        IndexSource::Const(value) => value.to_string(),
+        other => other.words(&|i| format!("parameter {i}"), &|i| match sender(i) {
+            true => format!("the sender (parameter {i})"),
+            false => format!("the signer in parameter {i}"),
+        }),
     }
 }
 

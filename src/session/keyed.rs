@@ -168,11 +168,16 @@ fn entry_name(tag: &StructTag, anchor: &AccountAddress, index: &Value) -> String
     format!("{tag}@{anchor}[{}]", index_text(index))
 }
 
-/// An index as the notation writes it: addresses bare (`0xb0b`), everything
-/// else as a call argument (`7`, `7u8`, `b"id"`).
+/// An index as the notation writes it: addresses bare (`0xb0b`), a struct
+/// as its fields (`(0xb0b, 7)`), everything else as a call argument (`7`,
+/// `7u8`, `b"id"`).
 pub fn index_text(index: &Value) -> String {
     match index {
         Value::Address(a) => a.to_string(),
+        Value::Struct(_) | Value::Flat(_) => {
+            let fields: Vec<String> = index.struct_fields().unwrap_or_default().iter().map(index_text).collect();
+            format!("({})", fields.join(", "))
+        }
         other => describe_arg(other, &imbl::OrdMap::new()),
     }
 }

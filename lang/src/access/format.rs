@@ -1,5 +1,6 @@
 //! Access sets in source notation: `write Balance@from, read coin::Pool@*`,
-//! `write Allowance@owner[spender]`, `add Supply@ADMIN`, `read Slot@pool[7u64]`.
+//! `write Allowance@owner[spender]`, `add Supply@ADMIN`, `read Slot@pool[7u64]`,
+//! `write Order@market[(market, id)]`.
 
 use std::collections::HashMap;
 
@@ -41,7 +42,7 @@ pub fn access(env: &Env, names: &Names, fun: FunId, access: &SemAccess) -> Strin
         resource = format!("{resource}<{}>", args.join(", "));
     }
     let mut out = format!("{mode} {resource}@{}", address(env, names, fun, access.address));
-    if let Some(index) = access.index {
+    if let Some(index) = &access.index {
         out.push('[');
         out.push_str(&index_name(env, names, fun, index));
         out.push(']');
@@ -53,11 +54,16 @@ fn param_name(env: &Env, fun: FunId, i: u8) -> String {
     env.function(fun).and_then(|f| f.param_names.get(usize::from(i))).cloned().unwrap_or_else(|| format!("arg{i}"))
 }
 
-fn index_name(env: &Env, names: &Names, fun: FunId, index: IndexSource) -> String {
+fn index_name(env: &Env, names: &Names, fun: FunId, index: &IndexSource) -> String {
     match index {
-        IndexSource::Param(i) | IndexSource::SignerOf(i) => param_name(env, fun, i),
-        IndexSource::Const(value) => names.constants.get(&value).cloned().unwrap_or_else(|| value.to_string()),
+        IndexSource::Param(i) | IndexSource::SignerOf(i) => param_name(env, fun, *i),
+        IndexSource::Const(value) => names.constants.get(value).cloned().unwrap_or_else(|| value.to_string()),
         IndexSource::Any => "*".to_string(),
+        // A struct built from these fields: `(owner, spender)`.
+        IndexSource::Pack(fields) => {
+            let fields: Vec<String> = fields.iter().map(|f| index_name(env, names, fun, &f.source())).collect();
+            format!("({})", fields.join(", "))
+        }
     }
 }
 

@@ -223,7 +223,7 @@ fn sem_access(
         mode: access.mode,
         resource: (*resources.get(usize::from(access.resource.0))?)?,
         address: access.address,
-        index: access.index,
+        index: access.index.clone(),
     })
 }
 
@@ -237,7 +237,7 @@ fn covers(declared: &SemAccess, needed: &SemAccess) -> bool {
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && IndexSource::covers(declared.index, needed.index)
+        && IndexSource::covers(declared.index.as_ref(), needed.index.as_ref())
 }
 
 /// The written clause must cover every inferred access; entries covering none are unused.

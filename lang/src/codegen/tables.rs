@@ -134,7 +134,7 @@ impl<'a> Tables<'a> {
                 resource: self.struct_handle(a.resource)?,
                 type_args,
                 address: a.address,
-                index: a.index,
+                index: a.index.clone(),
             });
         }
         Ok(AccessSpec(out))

@@ -245,17 +245,28 @@ impl Printer<'_> {
             }
             AccessAddress::Wildcard(_) => self.out.push_str("@*"),
         }
-        match &e.index {
-            Some(AccessIndex::Name(n)) => {
-                let _ = write!(self.out, "[{}]", n.name);
+        if let Some(index) = &e.index {
+            self.out.push('[');
+            self.access_index(index);
+            self.out.push(']');
+        }
+    }
+
+    fn access_index(&mut self, index: &AccessIndex) {
+        match index {
+            AccessIndex::Name(n) => self.out.push_str(&n.name),
+            AccessIndex::Wildcard(_) => self.out.push('*'),
+            AccessIndex::Literal { value, .. } => self.literal(value),
+            AccessIndex::Tuple { fields, .. } => {
+                self.out.push('(');
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.access_index(field);
+                }
+                self.out.push(')');
             }
-            Some(AccessIndex::Wildcard(_)) => self.out.push_str("[*]"),
-            Some(AccessIndex::Literal { value, .. }) => {
-                self.out.push('[');
-                self.literal(value);
-                self.out.push(']');
-            }
-            None => {}
         }
     }
 }

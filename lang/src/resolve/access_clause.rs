@@ -4,6 +4,7 @@
 //! parameter of a type with `copy` and `drop`, a signer parameter, a scalar
 //! constant or literal, or `*`.
 
+use resin_format::encoding::limits::MAX_INDEX_FIELDS;
 use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexConst, IndexSource};
 
 use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
@@ -139,7 +140,7 @@ fn address_source(
 }
 
 /// What an access index may be, for the notes of E0506.
-const INDEX_NOTE: &str = "an access index is a parameter whose type has `copy` and `drop` (not a reference), a `signer` or `&signer` parameter, a constant or literal of a scalar type (an integer, a `bool` or an `address`), or `*`";
+const INDEX_NOTE: &str = "an access index is a parameter whose type has `copy` and `drop` (not a reference), a `signer` or `&signer` parameter, a constant or literal of a scalar type (an integer, a `bool` or an `address`), a struct built from such values written as its fields in parentheses (`(owner, 7)`), or `*`";
 
 /// The index of a keyed entry: `[*]`, a signer parameter (its address), a
 /// parameter whose type could index keyed storage (`copy` and `drop`, not a
@@ -155,6 +156,7 @@ fn index_source(
     let name = match index {
         AccessIndex::Wildcard(_) => return Some(IndexSource::Any),
         AccessIndex::Literal { value, span } => return literal_index(value, *span, diags),
+        AccessIndex::Tuple { fields, span } => return tuple_index(lookup, fun, info, fields, *span, diags),
         AccessIndex::Name(name) => name,
     };
     let Some(position) = fun.params.iter().position(|p| p.name.name == name.name) else {
@@ -190,6 +192,35 @@ fn index_source(
             }
         },
     }
+}
+
+/// `(market, id)`: the index a struct built from these fields is. Each
+/// field is what a whole index may be, but `*`; the parser reads no
+/// nesting.
+fn tuple_index(
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    fields: &[AccessIndex],
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<IndexSource> {
+    if fields.len() > MAX_INDEX_FIELDS {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidAccessIndex,
+                span,
+                format!("a struct-built index has at most {MAX_INDEX_FIELDS} fields, this one {}", fields.len()),
+            )
+            .with_label_message("too many fields")
+            .with_hint("the inference traces a larger struct as `[*]`: write `[*]`"),
+        );
+        return None;
+    }
+    let sources: Option<Vec<IndexSource>> =
+        fields.iter().map(|field| index_source(lookup, fun, info, field, diags)).collect();
+    // A field that was `*` came from a literal already reported.
+    sources.map(IndexSource::pack).filter(|index| *index != IndexSource::Any)
 }
 
 /// A constant named as an index: its value, when it is a scalar.

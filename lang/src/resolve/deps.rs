@@ -189,6 +189,6 @@ fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Ac
         resource: struct_of_handle(env, dep, access.resource)?,
         type_args: access.type_args.iter().map(|t| convert(env, dep, params, t)).collect(),
         address: access.address,
-        index: access.index,
+        index: access.index.clone(),
     })
 }

@@ -126,8 +126,10 @@ fn check_module(
             if let AddressSource::Param(i) | AddressSource::SignerOf(i) = written.access.address {
                 checker.mark_used(tir::LocalId(u32::from(i)));
             }
-            if let Some(IndexSource::Param(i) | IndexSource::SignerOf(i)) = written.access.index {
-                checker.mark_used(tir::LocalId(u32::from(i)));
+            for part in written.access.index.iter().flat_map(IndexSource::parts) {
+                if let IndexSource::Param(i) | IndexSource::SignerOf(i) = part {
+                    checker.mark_used(tir::LocalId(u32::from(i)));
+                }
             }
         }
         let (mut body, body_ty) = checker.block(&fun.body, Some(&return_ty));

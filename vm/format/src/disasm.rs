@@ -521,13 +521,10 @@ impl<'a> Names<'a> {
         } else {
             format!("<{}>", self.types(&access.type_args, scope))
         };
-        let index = match access.index {
-            None => String::new(),
-            Some(IndexSource::Param(i)) => format!("[param {i}]"),
-            Some(IndexSource::SignerOf(i)) => format!("[signer {i}]"),
-            Some(IndexSource::Any) => "[*]".to_string(),
-            Some(IndexSource::Const(value)) => format!("[{value}]"),
-        };
+        // As the assembler reads it back: `[param 1]`, `[(param 1, 7u64)]`.
+        let index = access.index.as_ref().map_or_else(String::new, |index| {
+            format!("[{}]", index.words(&|i| format!("param {i}"), &|i| format!("signer {i}")))
+        });
         format!("{mode} {resource}{args}({address}){index}")
     }
 

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::encoding::limits::MAX_INDEX_FIELDS;
 use serde::{Deserialize, Serialize};
 
 pub use crate::opcodes::Instr;
@@ -369,7 +370,7 @@ pub enum AddressSource {
 
 /// Where the index of a keyed access comes from: which entry of a keyed
 /// resource (`Allowance@owner[spender]`) a call touches.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum IndexSource {
     /// The value of parameter `i` (of any type with `copy` and `drop`).
@@ -382,6 +383,45 @@ pub enum IndexSource {
     /// (`Slot@pool[7]`). Since format version 3, after every other source,
     /// so that older files keep their encoding.
     Const(IndexConst),
+    /// A struct the function builds from these fields, in order
+    /// (`Order@market[(market, id)]` for `OrderId { market, id }`). The
+    /// entry depends only on the field values, not on the struct's name: the
+    /// index's canonical bytes are those of its fields. One level: a field
+    /// that is itself a struct makes the index `[*]`. After `Const`, so
+    /// that older files keep their encoding.
+    Pack(Vec<IndexField>),
+}
+
+/// A field of a struct-built index ([`IndexSource::Pack`]): the sources a
+/// whole index can have, less `*` and nesting, so that nothing on the wire
+/// is recursive and an index is either fully known or `[*]`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum IndexField {
+    Param(u8),
+    SignerOf(u8),
+    Const(IndexConst),
+}
+
+impl IndexField {
+    /// The field a whole-index source stands for; `None` for `*` and a struct.
+    pub fn of_source(source: &IndexSource) -> Option<IndexField> {
+        match source {
+            IndexSource::Param(i) => Some(IndexField::Param(*i)),
+            IndexSource::SignerOf(i) => Some(IndexField::SignerOf(*i)),
+            IndexSource::Const(value) => Some(IndexField::Const(*value)),
+            IndexSource::Any | IndexSource::Pack(_) => None,
+        }
+    }
+
+    /// The field as a whole-index source, for code that maps each source.
+    pub fn source(self) -> IndexSource {
+        match self {
+            IndexField::Param(i) => IndexSource::Param(i),
+            IndexField::SignerOf(i) => IndexSource::SignerOf(i),
+            IndexField::Const(value) => IndexSource::Const(value),
+        }
+    }
 }
 
 impl IndexSource {
@@ -389,11 +429,62 @@ impl IndexSource {
     /// both plain (`None`), or both keyed with the same source or `[*]`
     /// declared, which covers every index. A plain access never covers a
     /// keyed one, nor the reverse.
-    pub fn covers(declared: Option<IndexSource>, needed: Option<IndexSource>) -> bool {
+    pub fn covers(declared: Option<&IndexSource>, needed: Option<&IndexSource>) -> bool {
         match (declared, needed) {
             (None, None) => true,
-            (Some(d), Some(n)) => d == IndexSource::Any || d == n,
+            (Some(d), Some(n)) => *d == IndexSource::Any || d == n,
             _ => false,
+        }
+    }
+
+    /// What the index is made of: a struct-built one's fields, any other
+    /// index itself.
+    pub fn parts(&self) -> Vec<IndexSource> {
+        match self {
+            IndexSource::Pack(fields) => fields.iter().map(|f| f.source()).collect(),
+            other => vec![other.clone()],
+        }
+    }
+
+    /// The index in words, for reports and errors: `param` and `signer`
+    /// name a parameter's value and a signer parameter's address, the
+    /// rest is `*`, a fixed value as the language writes it (`7u64`), and a
+    /// struct-built index as its fields in parentheses (`(owner, 7u64)`).
+    pub fn words(&self, param: &impl Fn(u8) -> String, signer: &impl Fn(u8) -> String) -> String {
+        match self {
+            IndexSource::Param(i) => param(*i),
+            IndexSource::SignerOf(i) => signer(*i),
+            IndexSource::Any => "*".to_string(),
+            IndexSource::Const(value) => value.to_string(),
+            IndexSource::Pack(fields) => {
+                let fields: Vec<String> = fields.iter().map(|f| f.source().words(param, signer)).collect();
+                format!("({})", fields.join(", "))
+            }
+        }
+    }
+
+    /// A struct-built index from its fields' sources: `*` unless every
+    /// field is a parameter, a signer's address or a fixed value. More than [`MAX_INDEX_FIELDS`] fields is `*` too.
+    pub fn pack(fields: impl IntoIterator<Item = IndexSource>) -> IndexSource {
+        let fields: Option<Vec<IndexField>> = fields.into_iter().map(|f| IndexField::of_source(&f)).collect();
+        match fields {
+            Some(fields) if fields.len() <= MAX_INDEX_FIELDS => IndexSource::Pack(fields),
+            _ => IndexSource::Any,
+        }
+    }
+
+    /// The source with each parameter-based part replaced by `map`'s
+    /// result for it (a call instantiating a callee's index with its
+    /// arguments); a struct-built index whose field maps to `*` or to a
+    /// struct is `*`.
+    pub fn map_params(&self, map: &mut impl FnMut(IndexSource) -> IndexSource) -> IndexSource {
+        match self {
+            IndexSource::Param(_) | IndexSource::SignerOf(_) => map(self.clone()),
+            IndexSource::Pack(fields) => IndexSource::pack(fields.iter().map(|f| match f {
+                IndexField::Const(_) => f.source(),
+                IndexField::Param(_) | IndexField::SignerOf(_) => map(f.source()),
+            })),
+            IndexSource::Any | IndexSource::Const(_) => self.clone(),
         }
     }
 }

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use resin_format::assembler::assemble;
 use resin_format::assembler::operands::{operand_kinds, OperandKind};
 use resin_format::disasm::{disassemble, format_instr};
-use resin_format::encoding::limits::{MAX_LOCALS, MAX_TABLE_LEN, MAX_TYPE_DEPTH, MAX_TYPE_PARAMS};
+use resin_format::encoding::limits::{MAX_INDEX_FIELDS, MAX_LOCALS, MAX_TABLE_LEN, MAX_TYPE_DEPTH, MAX_TYPE_PARAMS};
 use resin_format::encoding::{decode_module, encode_module, DecodeError, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use resin_format::opcodes::{by_mnemonic, OPCODES};
 use resin_format::*;
@@ -302,8 +302,8 @@ fn keyed_accesses_and_friends_round_trip() {
     let access = &m.function_handles[0].access.0;
     assert_eq!(access[0].index, Some(IndexSource::Param(1)));
     assert_eq!(access[1].index, Some(IndexSource::SignerOf(2)));
-    assert_eq!((access[2].mode, access[2].index), (AccessMode::Add, Some(IndexSource::Any)));
-    assert_eq!((access[3].mode, access[3].index), (AccessMode::Add, None));
+    assert_eq!((access[2].mode, &access[2].index), (AccessMode::Add, &Some(IndexSource::Any)));
+    assert_eq!((access[3].mode, &access[3].index), (AccessMode::Add, &None));
     assert_eq!(decode_module(&encode_module(&m)), Ok(m.clone()));
     let text = disassemble(&m);
     assert!(text.contains("friend 0x1::other"), "{text}");
@@ -316,7 +316,7 @@ fn keyed_accesses_and_friends_round_trip() {
 fn fixed_indexes_round_trip() {
     let text = "module 0x1::m\nstruct S has key { v: u64 }\nfun f(a: address) acquires read S(param 0)[7u64], write S(0x1)[7u8], read S(*)[true], add S(param 0)[@0x9], read S(param 0)[340282366920938463463374607431768211456u256] {\n  ret\n}";
     let m = assemble(text).unwrap();
-    let index: Vec<_> = m.function_handles[0].access.0.iter().map(|a| a.index).collect();
+    let index: Vec<_> = m.function_handles[0].access.0.iter().map(|a| a.index.clone()).collect();
     let wide = U256::from_halves(0, 1);
     assert_eq!(
         index,
@@ -339,6 +339,69 @@ fn fixed_indexes_round_trip() {
     let vector = "module 0x1::m\nstruct S has key { v: u64 }\nfun f() acquires read S(0x1)[[1u8]] {\n  ret\n}";
     let err = assemble(vector).unwrap_err().to_string();
     assert!(err.contains("a fixed index is a scalar"), "{err}");
+}
+
+#[test]
+fn struct_built_indexes_round_trip() {
+    let text = "module 0x1::m\nstruct S has key { v: u64 }\nfun f(a: address, i: u64, s: &signer) acquires write S(param 0)[(param 0, param 1)], read S(0x1)[(signer 2, 7u8, @0x9)], add S(param 0)[(param 1)] {\n  ret\n}";
+    let m = assemble(text).unwrap();
+    let index: Vec<_> = m.function_handles[0].access.0.iter().map(|a| a.index.clone()).collect();
+    assert_eq!(
+        index,
+        vec![
+            Some(IndexSource::Pack(vec![IndexField::Param(0), IndexField::Param(1)])),
+            Some(IndexSource::Pack(vec![
+                IndexField::SignerOf(2),
+                IndexField::Const(IndexConst::U8(7)),
+                IndexField::Const(IndexConst::Address(AccountAddress::from_u64(9))),
+            ])),
+            // One field is a struct of one field, not the field itself.
+            Some(IndexSource::Pack(vec![IndexField::Param(1)])),
+        ]
+    );
+    assert_eq!(decode_module(&encode_module(&m)), Ok(m.clone()));
+    let shown = disassemble(&m);
+    assert!(
+        shown.contains(
+            "write S(param 0)[(param 0, param 1)], read S(0x1)[(signer 2, 7u8, @0x9)], add S(param 0)[(param 1)]"
+        ),
+        "{shown}"
+    );
+    assert_eq!(assemble(&shown), Ok(m));
+    // A field is neither `*` nor itself a struct, and a struct has a field.
+    for (index, expected) in [
+        ("(param 0, *)", "`signer N`, `param N`"),
+        ("((param 0))", "`signer N`, `param N`"),
+        ("()", "`signer N`, `param N`"),
+    ] {
+        let text = format!("module 0x1::m\nstruct S has key {{ v: u64 }}\nfun f(a: address) acquires read S(0x1)[{index}] {{\n  ret\n}}");
+        let err = assemble(&text).unwrap_err().to_string();
+        assert!(err.contains(expected), "{index}: {err}");
+    }
+}
+
+/// An index of more fields than a struct-built index may have is refused
+/// by the decoder: key instantiation would encode them all for every
+/// transaction, before any gas.
+#[test]
+fn a_struct_built_index_of_too_many_fields_does_not_decode() {
+    let fields = |n: usize| (0..n).map(|_| "param 0").collect::<Vec<_>>().join(", ");
+    let module = |n: usize| {
+        format!(
+            "module 0x1::m\nstruct S has key {{ v: u64 }}\nfun f(a: address) acquires read S(0x1)[({})] {{\n  ret\n}}",
+            fields(n)
+        )
+    };
+    let at_limit = assemble(&module(MAX_INDEX_FIELDS)).unwrap();
+    assert_eq!(decode_module(&encode_module(&at_limit)), Ok(at_limit.clone()));
+    let err = assemble(&module(MAX_INDEX_FIELDS + 1)).unwrap_err().to_string();
+    assert!(err.contains(&format!("at most {MAX_INDEX_FIELDS} fields")), "{err}");
+    let mut over = at_limit;
+    if let Some(IndexSource::Pack(fields)) = &mut over.function_handles[0].access.0[0].index {
+        fields.push(IndexField::Param(0));
+    }
+    let err = decode_module(&encode_module(&over)).unwrap_err().to_string();
+    assert!(err.contains("struct-built index field count"), "{err}");
 }
 
 /// The same module as version 1 wrote it, before generics: still read, so

@@ -352,14 +352,19 @@ impl<'a> Signers<'a> {
 
 /// The index a keyed access names for a call signed by `who` with `args`
 /// (the arguments after `signers` leading signers): a parameter's value,
-/// the signer's address as an address value, or the fixed value. `None` for
+/// the signer's address as an address value, the fixed value, or the
+/// struct of such fields, built as the VM's `pack` builds it. `None` for
 /// `Any`, and (only in unverified specs) a parameter that is not there.
 #[inline]
-fn index_value(index: IndexSource, signers: usize, who: Signers<'_>, args: &[Value]) -> Option<Value> {
+fn index_value(index: &IndexSource, signers: usize, who: Signers<'_>, args: &[Value]) -> Option<Value> {
     match index {
-        IndexSource::Param(i) => usize::from(i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
-        IndexSource::SignerOf(i) if usize::from(i) < signers => Some(Value::Address(who.address(usize::from(i)))),
+        IndexSource::Param(i) => usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
+        IndexSource::SignerOf(i) if usize::from(*i) < signers => Some(Value::Address(who.address(usize::from(*i)))),
         IndexSource::Const(value) => Some(super::link::const_value(&value.value())),
+        IndexSource::Pack(fields) => {
+            let fields = fields.iter().map(|f| index_value(&f.source(), signers, who, args));
+            Some(Value::structure(fields.collect::<Option<Vec<Value>>>()?))
+        }
         IndexSource::SignerOf(_) | IndexSource::Any => None,
     }
 }
@@ -407,7 +412,7 @@ pub(crate) fn instantiate_into(
             // an address: every address of the type, which over-approximates.
             _ => None,
         };
-        let key = match (address, access.index) {
+        let key = match (address, &access.index) {
             (Some(address), None) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),
             // An entry of keyed storage: at the address derived from the
             // anchor and the index, exactly as the VM derives it.

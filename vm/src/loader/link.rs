@@ -264,14 +264,17 @@ fn comparable_access(
             } else {
                 ResolvedType::StructInst(ty, resolve_types(id, &a.type_args, handle_types)?)
             };
-            Ok((a.mode, resource, a.address, a.index))
+            Ok((a.mode, resource, a.address, a.index.clone()))
         })
         .collect()
 }
 
 /// Whether the declared access `d` allows the access `a` (the verifier's rule).
 fn access_covers(d: &ComparableAccess, a: &ComparableAccess) -> bool {
-    d.1 == a.1 && a.0.covered_by(d.0) && (d.2 == AddressSource::Any || d.2 == a.2) && IndexSource::covers(d.3, a.3)
+    d.1 == a.1
+        && a.0.covered_by(d.0)
+        && (d.2 == AddressSource::Any || d.2 == a.2)
+        && IndexSource::covers(d.3.as_ref(), a.3.as_ref())
 }
 
 /// Per function handle, where a call through it lands; foreign handles are

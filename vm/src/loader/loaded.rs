@@ -202,7 +202,7 @@ impl CallSignature {
 }
 
 /// One access of a function's spec with its resource resolved to a [`TypeId`].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct ResolvedAccess {
     pub mode: AccessMode,
     /// For a keyed access, the id of the type's keyed entries
@@ -220,7 +220,7 @@ impl ResolvedAccess {
             Some(_) => TypeId::keyed(tag),
             None => TypeId::of_struct(tag),
         };
-        ResolvedAccess { mode: access.mode, ty, address: access.address, index: access.index }
+        ResolvedAccess { mode: access.mode, ty, address: access.address, index: access.index.clone() }
     }
 }
 

@@ -124,7 +124,7 @@ fn covers(old: &Module, declared: &Access, new: &Module, needed: &Access) -> boo
     resource_name(old, declared) == resource_name(new, needed)
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && IndexSource::covers(declared.index, needed.index)
+        && IndexSource::covers(declared.index.as_ref(), needed.index.as_ref())
 }
 
 /// `0x2::vault::Vault<u64>`: an access's resource with its type arguments.
@@ -146,13 +146,9 @@ fn access_words(module: &Module, access: &Access) -> String {
         AddressSource::Const(a) => a.to_string(),
         AddressSource::Any => "*".to_string(),
     };
-    let index = match access.index {
-        None => String::new(),
-        Some(IndexSource::Param(i)) => format!("[parameter {i}]"),
-        Some(IndexSource::SignerOf(i)) => format!("[the address of parameter {i}]"),
-        Some(IndexSource::Any) => "[*]".to_string(),
-        Some(IndexSource::Const(value)) => format!("[{value}]"),
-    };
+    let index = access.index.as_ref().map_or_else(String::new, |index| {
+        format!("[{}]", index.words(&|i| format!("parameter {i}"), &|i| format!("the address of parameter {i}")))
+    });
     format!("{mode} {}{index} at {address}", resource_name(module, access))
 }
 

@@ -74,11 +74,14 @@ fn minimal(module: &Module, accesses: &[Access]) -> Vec<Access> {
 
 /// An access with its resource numbered by [`Resources`] and its type
 /// arguments, then its mode, address and index.
-type Key<'a> = ((u32, &'a [Type]), AccessMode, AddressSource, Option<IndexSource>);
+type Key<'a> = ((u32, &'a [Type]), AccessMode, AddressSource, Option<&'a IndexSource>);
 
 fn key<'a>(resources: &Resources, access: &'a Access) -> Key<'a> {
-    ((resources.id(access.resource), access.type_args.as_slice()), access.mode, access.address, access.index)
+    ((resources.id(access.resource), access.type_args.as_slice()), access.mode, access.address, access.index.as_ref())
 }
+
+/// `[*]`, for the keys of the accesses that cover any index.
+static ANY_INDEX: IndexSource = IndexSource::Any;
 
 /// The keys of the accesses that cover one with key `needed` (itself
 /// included): the same resource, a mode covering its mode, its address or
@@ -88,7 +91,7 @@ fn coverers<'a>(needed: &Key<'a>) -> impl Iterator<Item = Key<'a>> {
     let &(resource, mode, address, index) = needed;
     let modes = [mode, AccessMode::Write];
     let addresses = [address, AddressSource::Any];
-    let indexes = [index, index.map(|_| IndexSource::Any)];
+    let indexes = [index, index.map(|_| &ANY_INDEX)];
     modes.into_iter().enumerate().flat_map(move |(m, mode)| {
         addresses.into_iter().enumerate().flat_map(move |(a, address)| {
             indexes.into_iter().enumerate().filter_map(move |(i, index)| {
@@ -194,7 +197,7 @@ fn covers(module: &Module, declared: &Access, needed: &Access) -> bool {
         && declared.type_args == needed.type_args
         && needed.mode.covered_by(declared.mode)
         && (declared.address == AddressSource::Any || declared.address == needed.address)
-        && IndexSource::covers(declared.index, needed.index)
+        && IndexSource::covers(declared.index.as_ref(), needed.index.as_ref())
 }
 
 fn describe(module: &Module, requirement: &Requirement) -> String {
@@ -222,13 +225,11 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         let owner = module.module_handles.get(callee.module.index()).map(ToString::to_string).unwrap_or_default();
         format!(" (via call to {owner}::{})", callee.name)
     });
-    let index = match access.index {
-        None => String::new(),
-        Some(IndexSource::Param(i)) => format!(" [param {i}]"),
-        Some(IndexSource::SignerOf(i)) => format!(" [signer of param {i}]"),
-        Some(IndexSource::Any) => " [*]".to_string(),
-        Some(IndexSource::Const(value)) => format!(" [{value}]"),
-    };
+    let index = access
+        .index
+        .as_ref()
+        .map(|index| format!(" [{}]", index.words(&|i| format!("param {i}"), &|i| format!("signer of param {i}"))));
+    let index = index.unwrap_or_default();
     format!("{mode} {resource} @ {address}{index}{}", via.unwrap_or_default())
 }
 

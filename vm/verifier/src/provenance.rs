@@ -4,7 +4,8 @@
 //!
 //! Each local and stack slot holds one [`Prov`]: a parameter's value, the
 //! address of a signer parameter, a fixed scalar (a constant or literal the
-//! function loads), a reference to a local, or unknown. Paths that disagree
+//! function loads), a struct built from such values (a keyed index such as
+//! `OrderId { market, id }`), a reference to a local, or unknown. Paths that disagree
 //! join to unknown, so the lattice is flat and the fixed point comes
 //! quickly. Unknown becomes `*` (every address) or `[*]` (every index).
 //!
@@ -20,18 +21,20 @@
 //! callee's access spec with the call's type arguments substituted for the
 //! callee's type parameters.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use smallvec::SmallVec;
 
 use super::cfg::{self, Block, Cfg};
 use super::error::{VerifyError, VerifyErrorKind};
 use super::{generics, stack, FunctionView};
+use resin_format::encoding::limits::MAX_INDEX_FIELDS;
 use resin_format::file_format::{
     Access, AccessMode, AddressSource, FunctionHandleIdx, IndexConst, IndexSource, Instr, StructHandleIdx, Type,
 };
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Prov {
     /// The value of parameter `i` (any type but a signer or a reference):
     /// an address where an address is needed, an index where one is.
@@ -43,6 +46,11 @@ enum Prov {
     /// among the distinct values it loads, so that equal values join as
     /// equal and the state stays four bytes a slot.
     Fixed(u16),
+    /// A struct the function builds from traced fields (a parameter, a
+    /// signer's address or a fixed scalar each), by its number among the
+    /// distinct field lists built ([`Analysis::packs`]): an index where one
+    /// is needed.
+    Packed(u16),
     /// A reference to local `i` (from `imm_borrow_loc`).
     RefToLocal(u8),
     Unknown,
@@ -113,7 +121,7 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
         })
         .collect();
     let fixed = Fixed::of(view);
-    let analysis = Analysis { view, tainted, fixed };
+    let analysis = Analysis { view, tainted, fixed, packs: RefCell::default() };
     let entries = cfg::solve(
         view,
         cfg,
@@ -159,6 +167,20 @@ struct Analysis<'v, 'm> {
     /// Locals whose address is taken mutably somewhere in the function.
     tainted: Vec<bool>,
     fixed: Fixed,
+    /// The field lists of the structs the code builds from traced values,
+    /// each once, so that the same fields built on two paths join as equal.
+    /// Grows during the fixed point, bounded by the code's `pack`
+    /// instructions and the values their fields can take.
+    packs: RefCell<Packs>,
+}
+
+/// Field lists by number (a [`Prov::Packed`] is a position in `lists`), and
+/// each list's number: a lookup per `pack` that does not scan the lists
+/// (code of many distinct packs would make the scans quadratic).
+#[derive(Default)]
+struct Packs {
+    lists: Vec<SmallVec<[Prov; 4]>>,
+    numbers: HashMap<SmallVec<[Prov; 4]>, u16>,
 }
 
 /// The scalars a function loads: each distinct value once, in order (a
@@ -237,7 +259,7 @@ impl Analysis<'_, '_> {
                 Some(IndexConst::Address(address)) => AddressSource::Const(address),
                 _ => AddressSource::Any,
             },
-            Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
+            Prov::Packed(_) | Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
         }
     }
 
@@ -247,7 +269,47 @@ impl Analysis<'_, '_> {
             Prov::Param(i) => IndexSource::Param(i),
             Prov::SignerOf(i) => IndexSource::SignerOf(i),
             Prov::Fixed(v) => self.fixed.value(v).map_or(IndexSource::Any, IndexSource::Const),
+            Prov::Packed(p) => match self.packs.borrow().lists.get(usize::from(p)) {
+                Some(fields) => IndexSource::pack(fields.iter().map(|&f| self.index(f))),
+                None => IndexSource::Any,
+            },
             Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
+        }
+    }
+
+    /// What `pack` makes of `fields`, of the struct `instr` builds: a
+    /// [`Prov::Packed`] when every field is traced and the struct is small
+    /// enough to index by. A signer's address is traced only into a field
+    /// declared `address`, the form key instantiation gives it.
+    fn pack(&self, instr: &Instr, fields: &[Prov]) -> Prov {
+        let module = self.view.module;
+        let def = match instr {
+            Instr::Pack(d) => module.structs.get(d.index()),
+            Instr::PackGeneric(i) => generics::struct_inst(module, *i).map(|inst| inst.def),
+            _ => None,
+        };
+        let Some(def) = def else { return Prov::Unknown };
+        let traced = fields.len() <= MAX_INDEX_FIELDS
+            && fields.iter().zip(&def.fields).all(|(prov, field)| match prov {
+                Prov::Param(_) | Prov::Fixed(_) => true,
+                Prov::SignerOf(_) => field.ty == Type::Address,
+                Prov::Packed(_) | Prov::RefToLocal(_) | Prov::Unknown => false,
+            });
+        if !traced || fields.len() != def.fields.len() {
+            return Prov::Unknown;
+        }
+        let fields: SmallVec<[Prov; 4]> = fields.iter().copied().collect();
+        let mut packs = self.packs.borrow_mut();
+        if let Some(&p) = packs.numbers.get(&fields) {
+            return Prov::Packed(p);
+        }
+        match u16::try_from(packs.lists.len()) {
+            Ok(p) => {
+                packs.numbers.insert(fields.clone(), p);
+                packs.lists.push(fields);
+                Prov::Packed(p)
+            }
+            Err(_) => Prov::Unknown,
         }
     }
 
@@ -307,6 +369,7 @@ impl Analysis<'_, '_> {
                 return Ok(());
             }
             (Instr::ImmBorrowLoc(l), []) => Prov::RefToLocal(l.0),
+            (Instr::Pack(_) | Instr::PackGeneric(_), fields) => self.pack(instr, fields),
             (Instr::ReadRef, [reference]) => match reference {
                 Prov::RefToLocal(_) => state.deref(*reference),
                 _ => Prov::Unknown,
@@ -390,13 +453,15 @@ impl Analysis<'_, '_> {
                         AddressSource::SignerOf(j) => self.signer_address(state, arg(j)),
                         fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
                     };
-                    let index = access.index.map(|index| match index {
-                        IndexSource::Param(j) => self.index(arg(j)),
-                        IndexSource::SignerOf(j) => match self.signer_address(state, arg(j)) {
-                            AddressSource::SignerOf(i) => IndexSource::SignerOf(i),
-                            _ => IndexSource::Any,
-                        },
-                        fixed @ (IndexSource::Const(_) | IndexSource::Any) => fixed,
+                    let index = access.index.as_ref().map(|index| {
+                        index.map_params(&mut |source| match source {
+                            IndexSource::Param(j) => self.index(arg(j)),
+                            IndexSource::SignerOf(j) => match self.signer_address(state, arg(j)) {
+                                AddressSource::SignerOf(i) => IndexSource::SignerOf(i),
+                                _ => IndexSource::Any,
+                            },
+                            other => other,
+                        })
                     });
                     // The callee's type parameters, as this call instantiates them.
                     let args = access.type_args.iter().map(|t| t.substitute(type_args)).collect();

@@ -199,20 +199,23 @@ fn check_handle(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyEr
             return Err(invalid(param, expected));
         }
         // An index parameter is a value the transaction supplies or the
-        // caller passes: plain data, with `copy` and `drop`.
-        match access.index {
-            Some(IndexSource::Param(p)) => {
-                let index_ty = handle.params.get(usize::from(p)).filter(|t| {
-                    !t.is_reference() && ty::abilities(module, scope, t).has(Abilities::COPY.union(Abilities::DROP))
-                });
-                if index_ty.is_none() {
-                    return Err(invalid(p, "a parameter whose type has `copy` and `drop`"));
+        // caller passes: plain data, with `copy` and `drop`. So is each
+        // parameter a struct-built index is made of.
+        for index in access.index.iter().flat_map(IndexSource::parts) {
+            match index {
+                IndexSource::Param(p) => {
+                    let index_ty = handle.params.get(usize::from(p)).filter(|t| {
+                        !t.is_reference() && ty::abilities(module, scope, t).has(Abilities::COPY.union(Abilities::DROP))
+                    });
+                    if index_ty.is_none() {
+                        return Err(invalid(p, "a parameter whose type has `copy` and `drop`"));
+                    }
                 }
+                IndexSource::SignerOf(p) if !handle.params.get(usize::from(p)).is_some_and(is_signer_param) => {
+                    return Err(invalid(p, "a `signer` or `&signer` parameter"));
+                }
+                _ => {}
             }
-            Some(IndexSource::SignerOf(p)) if !handle.params.get(usize::from(p)).is_some_and(is_signer_param) => {
-                return Err(invalid(p, "a `signer` or `&signer` parameter"));
-            }
-            _ => {}
         }
     }
     Ok(())

@@ -87,7 +87,7 @@ pub(crate) struct AccessAst {
     /// `Balance<T0>(..)`; `None` for `Balance(..)`.
     pub type_args: Option<Vec<TypeAst>>,
     pub address: AddressAst,
-    /// `[param 1]`, `[signer 0]`, `[*]` or `[7u64]` after the address: a keyed access.
+    /// `[param 1]`, `[signer 0]`, `[*]`, `[7u64]` or `[(param 1, 7u64)]` after the address: a keyed access.
     pub index: Option<IndexAst>,
 }
 
@@ -99,6 +99,9 @@ pub(crate) enum IndexAst {
     /// `[7u64]`, `[@0x5]`, `[true]`: a fixed index, written as a constant
     /// with its type (a suffix) or its kind (`@`, `true`) shown.
     Const(Located<ConstValue>),
+    /// `[(param 0, 7u64)]`: a struct built from these fields, none of
+    /// them `*` or itself struct-built.
+    Pack(Located<Vec<IndexAst>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

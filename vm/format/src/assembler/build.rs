@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use crate::encoding::limits::MAX_TABLE_LEN;
+use crate::encoding::limits::{MAX_INDEX_FIELDS, MAX_TABLE_LEN};
 use crate::file_format::*;
 
 use super::ast::*;
@@ -453,15 +453,31 @@ impl Builder {
             AddressAst::Const(address) => AddressSource::Const(*address),
             AddressAst::Any => AddressSource::Any,
         };
+        let index_field = |index: &IndexAst| -> Result<IndexSource> {
+            Ok(match index {
+                IndexAst::Param(slot) => IndexSource::Param(param_index(slot)?),
+                IndexAst::SignerOf(slot) => IndexSource::SignerOf(param_index(slot)?),
+                IndexAst::Any => IndexSource::Any,
+                IndexAst::Const(value) => match IndexConst::of_value(&value.node) {
+                    Some(index) => IndexSource::Const(index),
+                    None => return Err(value.pos.error("a fixed index is a scalar: a bool, an integer or an address")),
+                },
+                // The parser reads no `*` or struct inside a struct.
+                IndexAst::Pack(fields) => return Err(fields.pos.error("a struct-built index inside another")),
+            })
+        };
         let index = match &access.node.index {
             None => None,
-            Some(IndexAst::Param(slot)) => Some(IndexSource::Param(param_index(slot)?)),
-            Some(IndexAst::SignerOf(slot)) => Some(IndexSource::SignerOf(param_index(slot)?)),
-            Some(IndexAst::Any) => Some(IndexSource::Any),
-            Some(IndexAst::Const(value)) => match IndexConst::of_value(&value.node) {
-                Some(index) => Some(IndexSource::Const(index)),
-                None => return Err(value.pos.error("a fixed index is a scalar: a bool, an integer or an address")),
-            },
+            Some(IndexAst::Pack(fields)) => {
+                if fields.node.len() > MAX_INDEX_FIELDS {
+                    return Err(fields
+                        .pos
+                        .error(format!("a struct-built index has at most {MAX_INDEX_FIELDS} fields")));
+                }
+                let sources = fields.node.iter().map(index_field).collect::<Result<Vec<_>>>()?;
+                Some(IndexSource::pack(sources))
+            }
+            Some(index) => Some(index_field(index)?),
         };
         let args = access.node.type_args.as_deref().unwrap_or_default();
         let resource = self.struct_type(&access.node.resource, args.len())?;

@@ -120,17 +120,16 @@ impl Parser {
         let index = if self.eat_punct('[') {
             let index = if self.eat_punct('*') {
                 IndexAst::Any
-            } else if self.eat_ident("signer") {
-                IndexAst::SignerOf(self.slot("a parameter name or number")?)
-            } else if self.eat_ident("param") {
-                IndexAst::Param(self.slot("a parameter name or number")?)
-            } else if matches!(self.peek().tok, Tok::Number(_) | Tok::Punct('@' | '[') | Tok::Bytes(_))
-                || matches!(&self.peek().tok, Tok::Ident(w) if w == "true" || w == "false")
-            {
-                let pos = self.peek().pos;
-                IndexAst::Const(Located { node: self.const_value(None, 0)?, pos })
+            } else if self.at_punct('(') {
+                let pos = self.expect_punct('(')?;
+                let mut fields = vec![self.index_field()?];
+                while self.eat_punct(',') {
+                    fields.push(self.index_field()?);
+                }
+                self.expect_punct(')')?;
+                IndexAst::Pack(Located { node: fields, pos })
             } else {
-                return self.unexpected("`signer N`, `param N`, `*` or a constant (`7u64`, `@0x5`, `true`)");
+                self.index_field()?
             };
             self.expect_punct(']')?;
             Some(index)
@@ -138,6 +137,23 @@ impl Parser {
             None
         };
         Ok(Located { node: AccessAst { mode, resource, type_args, address, index }, pos })
+    }
+
+    /// One index that is neither `*` nor struct-built: `signer N`, `param
+    /// N` or a constant (the whole index, or a field of a struct-built one).
+    fn index_field(&mut self) -> Result<IndexAst> {
+        Ok(if self.eat_ident("signer") {
+            IndexAst::SignerOf(self.slot("a parameter name or number")?)
+        } else if self.eat_ident("param") {
+            IndexAst::Param(self.slot("a parameter name or number")?)
+        } else if matches!(self.peek().tok, Tok::Number(_) | Tok::Punct('@' | '[') | Tok::Bytes(_))
+            || matches!(&self.peek().tok, Tok::Ident(w) if w == "true" || w == "false")
+        {
+            let pos = self.peek().pos;
+            IndexAst::Const(Located { node: self.const_value(None, 0)?, pos })
+        } else {
+            return self.unexpected("`signer N`, `param N`, `*`, `(` or a constant (`7u64`, `@0x5`, `true`)");
+        })
     }
 
     /// A name, a number or `#N`.

@@ -6,7 +6,7 @@
 
 use thiserror::Error;
 
-use crate::file_format::{AccountAddress, ConstValue, Module, Type};
+use crate::file_format::{AccountAddress, ConstValue, IndexSource, Module, Type};
 
 /// Entries in any one table (module, struct and function handles, signatures, constants, definitions).
 pub const MAX_TABLE_LEN: usize = 65535;
@@ -20,6 +20,11 @@ pub const MAX_FIELDS: usize = 65535;
 pub const MAX_SIGNATURE_LEN: usize = 255;
 /// Accesses in one access spec.
 pub const MAX_ACCESSES: usize = 65535;
+/// Fields of one struct-built index of a keyed access
+/// ([`crate::file_format::IndexSource::Pack`]): key instantiation encodes
+/// them for every transaction before any gas is charged, so an index from
+/// a larger struct is traced as `[*]`.
+pub const MAX_INDEX_FIELDS: usize = 16;
 /// Nested type constructors (`vector<..>`, `&`, `&mut`, a generic struct's
 /// arguments) around a leaf type.
 pub const MAX_TYPE_DEPTH: usize = 64;
@@ -183,6 +188,9 @@ pub fn check_limits(m: &Module) -> Result<(), LimitError> {
         }
         for access in &handle.access.0 {
             check_types(&location, &access.type_args)?;
+            if let Some(IndexSource::Pack(fields)) = &access.index {
+                check(location, "struct-built index field count", fields.len(), MAX_INDEX_FIELDS)?;
+            }
         }
     }
     for (i, ty) in m.signatures.iter().enumerate() {

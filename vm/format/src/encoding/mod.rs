@@ -162,7 +162,7 @@ fn to_wire(m: &Module) -> WireModule<'static> {
                         resource: a.resource,
                         type_args: types_bytes(&a.type_args),
                         address: a.address,
-                        index: a.index,
+                        index: a.index.clone(),
                     })
                     .collect(),
             })

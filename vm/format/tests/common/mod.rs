@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use resin_format::assembler::operands::{instr_from_operands, operand_kinds, OperandKind};
+use resin_format::encoding::limits::MAX_INDEX_FIELDS;
 use resin_format::*;
 
 pub fn arb_address() -> impl Strategy<Value = AccountAddress> {
@@ -86,6 +87,15 @@ pub fn arb_index_const() -> impl Strategy<Value = IndexConst> {
     arb_scalar_value().prop_filter_map("a scalar", |v| IndexConst::of_value(&v))
 }
 
+/// A field of a struct-built index: what a whole index may be but `*`.
+pub fn arb_index_field() -> impl Strategy<Value = IndexField> {
+    prop_oneof![
+        (0u8..4).prop_map(IndexField::Param),
+        (0u8..4).prop_map(IndexField::SignerOf),
+        arb_index_const().prop_map(IndexField::Const),
+    ]
+}
+
 pub fn arb_access() -> impl Strategy<Value = Access> {
     let address = prop_oneof![
         (0u8..4).prop_map(AddressSource::Param),
@@ -101,6 +111,7 @@ pub fn arb_access() -> impl Strategy<Value = Access> {
         1 => (0u8..4).prop_map(|i| Some(IndexSource::SignerOf(i))),
         1 => Just(Some(IndexSource::Any)),
         1 => arb_index_const().prop_map(|c| Some(IndexSource::Const(c))),
+        1 => vec(arb_index_field(), 1..=MAX_INDEX_FIELDS).prop_map(|f| Some(IndexSource::Pack(f))),
     ];
     (mode, 0u16..8, type_args, address, index).prop_map(|(mode, r, type_args, address, index)| Access {
         type_args,

@@ -57,6 +57,11 @@ const REQUIRED_SHARED: &[&str] = &[
     "fixed_index_other_value",
     "fixed_index_other_type",
     "fixed_index_two_values",
+    "packed_index_accepted",
+    "packed_index_two_packs",
+    "packed_index_field_order",
+    "packed_index_nested",
+    "packed_index_param_invalid",
 ];
 
 /// u16, u32 and u256: an accepted module using them everywhere the other

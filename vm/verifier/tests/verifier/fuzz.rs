@@ -120,7 +120,7 @@ fn inferred_is_declared(module: &Module) {
                     && d.type_args == need.type_args
                     && need.mode.covered_by(d.mode)
                     && (d.address == AddressSource::Any || d.address == need.address)
-                    && match (d.index, need.index) {
+                    && match (&d.index, &need.index) {
                         (None, None) => true,
                         (Some(IndexSource::Any), Some(_)) => true,
                         (Some(declared), Some(needed)) => declared == needed,
