@@ -155,6 +155,14 @@ fn struct_built_indexes_are_exact_keys_in_access_sets_and_schedules() {
     out.expect_code(0);
     let edge = format!("#0 -> #2  WAW 0x3::book::Order@{a}[({a}, 1)]\n");
     assert!(!a.is_empty() && out.stdout.contains(&edge), "{edge}: {}", out.stdout);
+    // A state file keeps the entries' names: a new process shows them.
+    let db = dir.path().join("book.redb");
+    run_with(resin().arg("run").arg(&script).arg("--state").arg(&db), None).expect_code(0);
+    let second = write(dir.path(), "second.rsx", "show a\n");
+    let out = run_with(resin().arg("run").arg(&second).arg("--state").arg(&db), None);
+    out.expect_code(0);
+    let entry = format!("  0x3::book::Order@{a}[({a}, 1)] {{ qty: 12 }}\n");
+    assert!(out.stdout.contains(&entry), "{entry}: {}", out.stdout);
 }
 
 #[test]
