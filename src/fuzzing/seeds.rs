@@ -24,6 +24,9 @@ pub const ASSEMBLY: &[&str] = &[
     include_str!("../../vm/tests/data/store.rasm"),
     include_str!("../../vm/tests/data/recurse.rasm"),
     include_str!("../../scheduler/tests/data/ledger.rasm"),
+    // Counters, fixed and struct-built indexes, called with generated
+    // addresses and slots.
+    include_str!("../../scheduler/tests/data/meter.rasm"),
 ];
 
 /// Scripts: the examples.
