@@ -157,11 +157,18 @@ pub enum IntSuffix {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Literal {
-    Int { value: resin_vm::U256, suffix: Option<IntSuffix> },
+    Int {
+        value: resin_vm::U256,
+        suffix: Option<IntSuffix>,
+    },
     Bool(bool),
     Address(AddressRef),
     Vector(Vec<Spanned<Literal>>),
     Bytes(Vec<u8>),
+    /// `(alice, 7)`: the fields of a struct-built index, in order; only
+    /// inside an index's brackets (a transaction's arguments are plain
+    /// data, never a struct).
+    Fields(Vec<Spanned<Literal>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

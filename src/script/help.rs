@@ -60,7 +60,7 @@ const TOPICS: &[(&str, &str, &str)] = &[
       account, with field names, and the entries of keyed storage anchored there \
       (0x1::token::Allowance@0xa11ce[0xb0b] { amount: 5 }). With a type, print that one resource, or with [INDEX] \
       that one keyed entry: INDEX is written like a call argument (an account, @0x..., 7, 7u8, b\"..\"); an integer \
-      without a suffix is a u64."),
+      without a suffix is a u64. An index the code builds as a struct is its fields in parentheses: [(alice, 7)]."),
     ("access", "access MODULE::FUNCTION", "Print a function's access set: which resources it reads, writes or adds to \
       (a counter), at which address, and for an entry of keyed storage under which index."),
     ("view", "view MODULE::FUNCTION ARGS...", "Call a public function (entry or not) and print its return values, \

@@ -22,6 +22,9 @@ pub enum Tok {
     RBracket,
     LBrace,
     RBrace,
+    /// `(` and `)`: the fields of a struct-built index, `[(alice, 7)]`.
+    LParen,
+    RParen,
     Comma,
     /// A line break or `;`: the end of a command.
     Newline,
@@ -52,7 +55,7 @@ pub struct Lexer<'a> {
 }
 
 fn is_word_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '[' | ']' | '{' | '}' | ',' | ';' | '"' | '#')
+    !c.is_whitespace() && !matches!(c, '[' | ']' | '{' | '}' | '(' | ')' | ',' | ';' | '"' | '#')
 }
 
 /// Whether a `{` followed by `next` opens a substitution `{EXPR}` rather
@@ -131,6 +134,8 @@ impl<'a> Lexer<'a> {
             ']' => Some(Tok::RBracket),
             '{' if !opens_substitution(self.peek_second()) => Some(Tok::LBrace),
             '}' => Some(Tok::RBrace),
+            '(' => Some(Tok::LParen),
+            ')' => Some(Tok::RParen),
             ',' => Some(Tok::Comma),
             _ => None,
         };

@@ -460,7 +460,7 @@ impl Parser<'_> {
         if matches!(self.peek()?.tok, Tok::RBracket | Tok::Newline | Tok::Eof) {
             return Err(ScriptError::at(open.span, "expected an index between `[` and `]`"));
         }
-        let index = self.literal()?;
+        let index = if matches!(self.peek()?.tok, Tok::LParen) { self.index_fields()? } else { self.literal()? };
         let close = self.next()?;
         if close.tok != Tok::RBracket {
             return Err(ScriptError::at(
@@ -469,6 +469,27 @@ impl Parser<'_> {
             ));
         }
         Ok(Some(index))
+    }
+
+    /// `(alice, 7)` inside an index's brackets: the fields of a struct the
+    /// code builds as the index, each a plain argument.
+    fn index_fields(&mut self) -> Result<Spanned<Literal>, ScriptError> {
+        let open = self.next()?;
+        let mut fields = vec![self.literal()?];
+        loop {
+            let next = self.next()?;
+            match next.tok {
+                Tok::Comma => fields.push(self.literal()?),
+                Tok::RParen => return Ok(Spanned::new(Literal::Fields(fields), open.span)),
+                other => {
+                    let found = describe(&other);
+                    return Err(ScriptError::at(
+                        next.span,
+                        format!("expected `,` or `)` in the index's fields, found {found}"),
+                    ));
+                }
+            }
+        }
     }
 
     /// `T` (seconds) or `+N` (seconds from now).

@@ -321,6 +321,24 @@ fn keyed_entries_are_named_by_anchor_and_index() {
     assert_eq!(r.type_args, vec![TypeRef::U8]);
     assert_eq!(r.address.node, AddressRef::Literal(AccountAddress::from_u64(0xc0)));
     assert!(matches!(r.index.map(|i| i.node), Some(Literal::Vector(items)) if items.len() == 2));
+    // A struct-built index: its fields in parentheses, each a plain argument.
+    let CommandKind::Show(ShowTarget::Resource(r)) = one("show book::Order@m[(m, 7u8, [1])]") else { panic!() };
+    let Some(Literal::Fields(fields)) = r.index.map(|i| i.node) else { panic!() };
+    let fields: Vec<Literal> = fields.into_iter().map(|f| f.node).collect();
+    assert_eq!(
+        fields[..2],
+        [
+            Literal::Address(AddressRef::Name("m".into())),
+            Literal::Int { value: 7u32.into(), suffix: Some(IntSuffix::U8) }
+        ]
+    );
+    assert!(matches!(&fields[2], Literal::Vector(items) if items.len() == 1));
+    assert_eq!(
+        err("show book::Order@m[(m, 7]"),
+        (1, 25, "expected `,` or `)` in the index's fields, found `]`".into())
+    );
+    assert_eq!(err("show book::Order@m[()]"), (1, 21, "expected an argument, found `)`".into()));
+    assert_eq!(err("call alice book::place (1)"), (1, 24, "expected an argument, found `(`".into()));
     let CommandKind::Show(ShowTarget::Resource(r)) = one("show coin::Balance@alice") else { panic!() };
     assert_eq!(r.index, None);
     assert!(matches!(one("show alice"), CommandKind::Show(ShowTarget::Account(_))));

@@ -16,6 +16,8 @@ pub(super) fn describe(tok: &Tok) -> String {
         Tok::RBracket => "`]`".into(),
         Tok::LBrace => "`{`".into(),
         Tok::RBrace => "`}`".into(),
+        Tok::LParen => "`(`".into(),
+        Tok::RParen => "`)`".into(),
         Tok::Comma => "`,`".into(),
         Tok::Newline => "end of line".into(),
         Tok::Eof => "end of input".into(),

@@ -206,6 +206,7 @@ impl Session {
             (Literal::Address(_), _) => Err(mismatch("an address")),
             (Literal::Vector(_), _) => Err(mismatch("a vector")),
             (Literal::Bytes(_), _) => Err(mismatch("a byte string")),
+            (Literal::Fields(_), _) => Err(mismatch("a struct's fields")),
         }
     }
 }

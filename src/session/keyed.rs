@@ -99,6 +99,11 @@ impl Session {
                 }
                 Value::Vector(values)
             }
+            // A struct-built index: the entry depends on the fields alone,
+            // built as the VM builds a struct.
+            Literal::Fields(fields) => {
+                Value::structure(fields.iter().map(|f| self.index_value(f, origin)).collect::<CliResult<Vec<_>>>()?)
+            }
         })
     }
 

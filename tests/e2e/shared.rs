@@ -131,7 +131,8 @@ fn struct_built_indexes_are_exact_keys_in_access_sets_and_schedules() {
         "publish book.rsn\naccount a\naccount b\n\
          block {\n  call a book::place 1 10\n  call b book::place 1 20\n  call a book::place 2 30\n}\nexpect success\n\
          block {\n  call a book::bump 1\n  call b book::bump 1\n  call a book::bump 1\n  call a book::bump 2\n}\nexpect success\n\
-         view book::qty a 1\nview book::qty b 1\nview book::qty a 2\naccess book::bump\n",
+         view book::qty a 1\nview book::qty b 1\nview book::qty a 2\naccess book::bump\n\
+         expect field a book::Order[(a, 1)].qty == 12\nexpect missing a book::Order[(a, 3)]\nshow book::Order@b[(b, 1)]\n",
     );
     let out = resin_path_out(&["run", "--threads", "2"], &[&script]);
     out.expect_code(0);
@@ -149,6 +150,10 @@ fn struct_built_indexes_are_exact_keys_in_access_sets_and_schedules() {
         "{}",
         out.stdout
     );
+    // A script names an entry by its fields in parentheses.
+    let b = out.stdout.lines().find_map(|l| l.strip_prefix("account b = @")).unwrap_or_default().to_string();
+    let shown = format!("0x3::book::Order@{b}[({b}, 1)] {{ qty: 21 }}\n");
+    assert!(!b.is_empty() && out.stdout.contains(&shown), "{shown}: {}", out.stdout);
     // The plan names the entry by its anchor and the struct's fields.
     let a = out.stdout.lines().find_map(|l| l.strip_prefix("account a = @")).unwrap_or_default().to_string();
     let out = resin_path_out(&["schedule"], &[&script]);
