@@ -5,13 +5,15 @@
 #
 # A token whose allowances are entries of keyed storage (Allowance@owner[spender])
 # and whose supply is a counter, a DAO whose ballots are keyed and whose tallies
-# are counters, and an NFT collection whose tokens are keyed by id. Entries of
+# are counters, an NFT collection whose tokens are keyed by id, and an order
+# book whose orders are keyed by a struct of market and id. Entries of
 # different keys never conflict, and adds to one counter commute, so each block
 # below runs its calls side by side.
 
 publish token.rsn
 publish dao.rsn
 publish nft.rsn
+publish book.rsn
 
 # The token's supply counter lives at its issuer: the module's own address.
 account issuer @0x2
@@ -106,3 +108,32 @@ call bob nft::transfer gallery 2 dave
 expect field gallery nft::Token[2].owner == dave
 show gallery
 time
+
+# Orders of one market, each keyed by OrderId { market, id }: the access set
+# names the struct's fields, Order@market[(market, id)], so placing and
+# filling different orders never conflict; two fills of one order are ordered.
+account market
+access book::fill
+block {
+  call alice book::place market 1 100 5
+  call bob book::place market 2 101 3
+  call carol book::place market 3 99 7
+}
+expect success
+block {
+  call dave book::fill market 1 2
+  call carol book::fill market 2 1
+  call bob book::fill market 1 3
+}
+expect success
+show book::Order@market[(market, 2)]
+expect field market book::Order[(market, 1)].qty == 0
+expect view book::left market 3 == 7
+# Only the maker cancels: abort 2 (E_NOT_MAKER); more than is left: abort 4.
+call alice book::cancel market 2
+expect abort 2
+call dave book::fill market 3 8
+expect abort 4
+call bob book::cancel market 2
+expect success
+expect missing market book::Order[(market, 2)]

@@ -1,4 +1,5 @@
-//! The shared-object examples (`examples/token.rsn`, `dao.rsn`, `nft.rsn`):
+//! The shared-object examples (`examples/token.rsn`, `dao.rsn`, `nft.rsn`,
+//! `book.rsn`):
 //! keyed storage, counters and the new builtins compile, verify, and get
 //! the access sets that let the scheduler run their users side by side.
 
@@ -64,6 +65,16 @@ fn nft_tokens_are_entries_of_their_collection() {
     );
     assert_eq!(set_of(&report, "transfer"), "write Token@collection[id]");
     assert_eq!(set_of(&report, "owner_of"), "read Token@collection[id]");
+}
+
+#[test]
+fn book_orders_are_entries_keyed_by_a_struct_of_market_and_id() {
+    let report = report("book.rsn");
+    // `OrderId { market, id }` is traced to the parameters: one key per order.
+    for function in ["place", "fill", "cancel"] {
+        assert_eq!(set_of(&report, function), "write Order@market[(market, id)]", "{function}");
+    }
+    assert_eq!(set_of(&report, "left"), "read Order@market[(market, id)]");
 }
 
 #[test]

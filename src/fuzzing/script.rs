@@ -29,7 +29,7 @@ const MAX_FUZZ_COMMANDS: usize = 10_000;
 const MAX_FUZZ_GAS: u64 = 200_000;
 
 /// The seed files `publish` may name, and their text.
-fn seed_files() -> [(&'static str, &'static str); 6] {
+fn seed_files() -> [(&'static str, &'static str); 7] {
     [
         ("coin.rsn", super::seeds::SOURCES[0]),
         ("counter.rsn", super::seeds::SOURCES[1]),
@@ -37,6 +37,7 @@ fn seed_files() -> [(&'static str, &'static str); 6] {
         ("token.rsn", super::seeds::SOURCES[3]),
         ("dao.rsn", super::seeds::SOURCES[4]),
         ("nft.rsn", super::seeds::SOURCES[5]),
+        ("book.rsn", super::seeds::SOURCES[6]),
     ]
 }
 

@@ -15,6 +15,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("../../examples/token.rsn"),
     include_str!("../../examples/dao.rsn"),
     include_str!("../../examples/nft.rsn"),
+    include_str!("../../examples/book.rsn"),
 ];
 
 /// Assembly modules of the VM and scheduler tests.
