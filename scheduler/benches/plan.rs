@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use blocks::SplitMix;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use resin_scheduler::{plan, BlockExecutor, ConflictGraph, ParallelExecutor, SequentialExecutor};
+use resin_scheduler::{plan_to_run, BlockExecutor, ConflictGraph, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{AccountAddress, BlockContext, CodeCache, ModuleId, ResourceKey, Transaction, TypeId, Value};
 
@@ -30,7 +30,7 @@ fn scheduling(c: &mut Criterion) {
                     b.iter(|| {
                         pool.install(|| {
                             let graph = ConflictGraph::build(black_box(keys));
-                            black_box(plan(&graph, &costs, 2))
+                            black_box(plan_to_run(&graph, &costs, 2))
                         })
                     })
                 });

@@ -12,7 +12,7 @@ mod blocks;
 
 use std::time::{Duration, Instant};
 
-use resin_scheduler::{plan, ConflictGraph};
+use resin_scheduler::{plan_to_run, ConflictGraph};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -43,7 +43,9 @@ fn main() {
                 let start = Instant::now();
                 let graph = pool.install(|| ConflictGraph::build(&keys));
                 let built = start.elapsed();
-                let p = pool.install(|| plan(&graph, &costs, t));
+                // The plan the parallel executor makes: without the whole-block
+                // estimates only `resin schedule` shows.
+                let p = pool.install(|| plan_to_run(&graph, &costs, t));
                 let total = start.elapsed();
                 lanes = p.stats.lanes_used;
                 graph_ms.push(ms(built));

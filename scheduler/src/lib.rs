@@ -43,7 +43,7 @@ pub use in_order::InOrderExecutor;
 pub use keys::{BlockKeys, KeysOrigin};
 pub use output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 pub use parallel::ParallelExecutor;
-pub use planner::{plan, plan_with_delay, Placement, Plan, PlanStats};
+pub use planner::{plan, plan_to_run, plan_with_delay, Placement, Plan, PlanStats};
 pub use schedule::Schedule;
 pub use sequential::{BlockExecutor, SequentialExecutor};
 

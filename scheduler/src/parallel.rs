@@ -82,7 +82,7 @@ impl ParallelExecutor {
         let start = Instant::now();
         let graph = self.pool.install(|| ConflictGraph::build(keys));
         let estimates = self.pool.install(|| self.costs.estimate_block(block, keys));
-        let plan = self.pool.install(|| crate::planner::plan(&graph, &estimates, self.threads));
+        let plan = self.pool.install(|| crate::planner::plan_to_run(&graph, &estimates, self.threads));
         let schedule = start.elapsed();
 
         let start = Instant::now();

@@ -58,7 +58,9 @@ pub struct PlanStats {
     /// Lanes with at least one transaction.
     pub lanes_used: usize,
     pub total_cost: u64,
-    /// The estimated finish of the last lane.
+    /// The estimated finish of the last lane. This and the critical path
+    /// take a serial pass over the whole block: a plan made only to run
+    /// ([`plan_to_run`]) leaves both 0.
     pub makespan: u64,
     pub critical_path_cost: u64,
     /// Estimated busy time of each lane.
@@ -83,7 +85,8 @@ pub struct Plan {
     pub lanes: Vec<Vec<TxIndex>>,
     /// Indexed by transaction.
     pub placements: Vec<Placement>,
-    /// The longest chain of dependencies by estimated cost, first to last.
+    /// The longest chain of dependencies by estimated cost, first to last
+    /// (empty in a plan made only to run, [`plan_to_run`]).
     pub critical_path: Vec<TxIndex>,
     pub costs: Vec<u64>,
     pub stats: PlanStats,
@@ -104,9 +107,7 @@ impl Plan {
 /// transaction `i`; missing or zero costs count as 1. Dependencies across
 /// lanes are given a slack of twice the mean cost (see [`plan_with_delay`]).
 pub fn plan(graph: &ConflictGraph, costs: &[u64], threads: usize) -> Plan {
-    let n = graph.tx_count().max(1) as u64;
-    let total = costs.iter().take(graph.tx_count()).fold(0u64, |a, &c| a.saturating_add(c.max(1)));
-    plan_with_delay(graph, costs, threads, (total / n).saturating_mul(2))
+    plan_with_delay(graph, costs, threads, default_delay(graph, costs))
 }
 
 /// [`plan`] with an explicit `cross_lane_delay`: when choosing a lane, a
@@ -117,6 +118,29 @@ pub fn plan(graph: &ConflictGraph, costs: &[u64], threads: usize) -> Plan {
 /// spare (the usual case) still crosses lanes freely. Zero gives plain list
 /// scheduling.
 pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_delay: u64) -> Plan {
+    let mut plan = lay_out(graph, costs, threads, cross_lane_delay);
+    estimate_times(graph, &mut plan);
+    plan
+}
+
+/// The lanes of [`plan`], without the estimates an executor never reads:
+/// each placement's start and finish stay as its chunk placed it, and the
+/// makespan and critical path are left out. Estimating them is a serial pass
+/// over the whole block (a longest path through the graph), about 3 ms of a
+/// 100,000-transaction block, which no number of threads shortens.
+pub fn plan_to_run(graph: &ConflictGraph, costs: &[u64], threads: usize) -> Plan {
+    lay_out(graph, costs, threads, default_delay(graph, costs))
+}
+
+fn default_delay(graph: &ConflictGraph, costs: &[u64]) -> u64 {
+    let n = graph.tx_count().max(1) as u64;
+    let total = costs.iter().take(graph.tx_count()).fold(0u64, |a, &c| a.saturating_add(c.max(1)));
+    (total / n).saturating_mul(2)
+}
+
+/// Places the block chunk by chunk and lays the chunks' lanes end to end;
+/// counts the dependencies that cross lanes.
+fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_delay: u64) -> Plan {
     let n = graph.tx_count();
     let lane_count = threads.max(1);
     let costs: Vec<u64> = (0..n).map(|i| costs.get(i).copied().unwrap_or(1).max(1)).collect();
@@ -145,50 +169,70 @@ pub fn plan_with_delay(graph: &ConflictGraph, costs: &[u64], threads: usize, cro
             }
         }
     }
-
-    // In block order, over the whole block: each transaction's estimated
-    // start (after its lane's previous transaction and all its predecessors,
-    // wherever they run; within a chunk this is the time it was placed at),
-    // the longest path ending at it ignoring lanes, and the dependencies that
-    // cross lanes.
-    let mut lane_finish = vec![0u64; lane_count];
-    let mut path_finish = vec![0u64; n];
-    let mut path_prev = vec![NONE; n];
-    let mut cross_lane_dependencies = 0usize;
-    for (i, &cost) in costs.iter().enumerate() {
-        let Some(&Placement { lane, .. }) = placements.get(i) else { continue };
-        let (mut ready, mut path_ready) = (0u64, 0u64);
-        for (p, _) in graph.predecessors(i) {
-            let (Some(placed), Some(&p_path)) = (placements.get(p as usize), path_finish.get(p as usize)) else {
-                continue;
-            };
-            ready = ready.max(placed.finish);
-            cross_lane_dependencies += usize::from(placed.lane != lane);
-            if p_path > path_ready || path_prev[i] == NONE {
-                path_ready = path_ready.max(p_path);
-                path_prev[i] = p;
-            }
-        }
-        path_finish[i] = path_ready.saturating_add(cost);
-        let (Some(at), Some(placed)) = (lane_finish.get_mut(lane as usize), placements.get_mut(i)) else { continue };
-        placed.start = ready.max(*at);
-        placed.finish = placed.start.saturating_add(cost);
-        *at = placed.finish;
-    }
-
-    let critical_path = longest_path(&path_finish, &path_prev);
-    let critical_path_cost = critical_path.last().map_or(0, |&t| path_finish[t as usize]);
+    let cross_lane_dependencies = count_cross_lane(graph, &placements);
     let stats = PlanStats {
         transactions: n,
         dependencies: graph.edge_count(),
         cross_lane_dependencies,
         lanes_used: lanes.iter().filter(|l| !l.is_empty()).count(),
         total_cost: costs.iter().fold(0u64, |a, &c| a.saturating_add(c)),
-        makespan: lane_finish.iter().copied().max().unwrap_or(0),
-        critical_path_cost,
+        makespan: 0,
+        critical_path_cost: 0,
         lane_costs: lane_busy,
     };
-    Plan { lanes, placements, critical_path, costs, stats }
+    Plan { lanes, placements, critical_path: Vec::new(), costs, stats }
+}
+
+/// Dependencies whose ends run in different lanes, counted in chunks on the
+/// current rayon pool.
+fn count_cross_lane(graph: &ConflictGraph, placements: &[Placement]) -> usize {
+    let lane = |tx: usize| placements.get(tx).map(|p| p.lane);
+    let count = |range: Range<usize>| {
+        range.map(|i| graph.predecessors(i).filter(|(p, _)| lane(*p as usize) != lane(i)).count()).sum::<usize>()
+    };
+    let n = placements.len();
+    if n > CHUNK {
+        let ranges: Vec<Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+        ranges.into_par_iter().map(count).sum()
+    } else {
+        count(0..n)
+    }
+}
+
+/// In block order, over the whole block: each transaction's estimated start
+/// (after its lane's previous transaction and all its predecessors, wherever
+/// they run; within a chunk this is the time it was placed at), the longest
+/// path ending at it ignoring lanes, and from those the makespan and the
+/// critical path.
+fn estimate_times(graph: &ConflictGraph, plan: &mut Plan) {
+    let n = plan.placements.len();
+    let mut lane_finish = vec![0u64; plan.lanes.len()];
+    let mut path_finish = vec![0u64; n];
+    let mut path_prev = vec![NONE; n];
+    for (i, &cost) in plan.costs.iter().enumerate() {
+        let Some(&Placement { lane, .. }) = plan.placements.get(i) else { continue };
+        let (mut ready, mut path_ready) = (0u64, 0u64);
+        for (p, _) in graph.predecessors(i) {
+            let (Some(placed), Some(&p_path)) = (plan.placements.get(p as usize), path_finish.get(p as usize)) else {
+                continue;
+            };
+            ready = ready.max(placed.finish);
+            if p_path > path_ready || path_prev[i] == NONE {
+                path_ready = path_ready.max(p_path);
+                path_prev[i] = p;
+            }
+        }
+        path_finish[i] = path_ready.saturating_add(cost);
+        let (Some(at), Some(placed)) = (lane_finish.get_mut(lane as usize), plan.placements.get_mut(i)) else {
+            continue;
+        };
+        placed.start = ready.max(*at);
+        placed.finish = placed.start.saturating_add(cost);
+        *at = placed.finish;
+    }
+    plan.critical_path = longest_path(&path_finish, &path_prev);
+    plan.stats.critical_path_cost = plan.critical_path.last().map_or(0, |&t| path_finish[t as usize]);
+    plan.stats.makespan = lane_finish.iter().copied().max().unwrap_or(0);
 }
 
 /// Walks back from the first transaction with the largest path finish.

@@ -31,6 +31,7 @@
 //! through some path.
 
 mod exact;
+mod rows;
 mod slots;
 mod typewide;
 
@@ -197,7 +198,7 @@ impl ConflictGraph {
         // partitions' numbering).
         let ((table, slot_of_label), graph) = rayon::join(
             || exact::in_access_order(numbered, &mut slots),
-            || assemble(n, &edges, &partition_offsets, typewide),
+            || rows::assemble(n, &edges, &partition_offsets, &typewide),
         );
         let slots = BlockSlots::from_parts(table, slot_start, slots);
         ConflictGraph { graph, slots, slot_of_label }
@@ -264,83 +265,4 @@ impl ConflictGraph {
     pub fn slots_of(&self, tx: usize) -> &[u32] {
         self.slots.slots_of(tx)
     }
-}
-
-/// Groups candidate edges by their later end (a counting sort, stable: exact
-/// partitions in order, then type-wide edges), keeps the first edge of each
-/// ordered pair, and builds the rows.
-fn assemble(n: usize, exact: &[Vec<RawEdge>], offsets: &[u32], typewide: Vec<RawEdge>) -> TxGraph {
-    let globalize = |e: &RawEdge, offset: u32| match e.key {
-        DepKey::Slot(s) => RawEdge { key: DepKey::Slot(s + offset), ..*e },
-        DepKey::AnyOf(_) => *e,
-    };
-    let all = || {
-        exact
-            .iter()
-            .zip(offsets)
-            .flat_map(move |(edges, &off)| edges.iter().map(move |e| globalize(e, off)))
-            .chain(typewide.iter().copied())
-    };
-    let mut start = vec![0u32; n + 1];
-    for e in all() {
-        if let Some(c) = start.get_mut(e.to as usize + 1) {
-            *c += 1;
-        }
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let total = start[n] as usize;
-    let placeholder = Dependency { kind: DepKind::Gate, key: DepKey::Slot(0) };
-    // `(to, from, label)`: the rows of the reversed graph.
-    let mut rows: Vec<(u32, u32, Dependency)> = vec![(0, 0, placeholder); total];
-    let mut fill = start.clone();
-    for e in all() {
-        if let Some(at) = fill.get_mut(e.to as usize) {
-            if let Some(slot) = rows.get_mut(*at as usize) {
-                *slot = (e.to, e.from, Dependency { kind: e.kind, key: e.key });
-            }
-            *at += 1;
-        }
-    }
-    // Each row sorted by predecessor, keeping the first label found for
-    // it (a stable sort), and the repeats squeezed out in place.
-    let mut kept = 0;
-    for to in 0..n {
-        let (begin, end) = (start[to] as usize, start[to + 1] as usize);
-        let Some(group) = rows.get_mut(begin..end) else { continue };
-        if group.len() > 1 {
-            group.sort_by_key(|e| e.1);
-        }
-        let mut last = u32::MAX;
-        for i in begin..end {
-            let Some(&edge) = rows.get(i) else { break };
-            if edge.1 != last && (edge.1 as usize) < to {
-                if let Some(slot) = rows.get_mut(kept) {
-                    *slot = edge;
-                }
-                kept += 1;
-                last = edge.1;
-            }
-        }
-    }
-    rows.truncate(kept);
-    let mut graph = match TxGraph::from_sorted_edges(&rows) {
-        Ok(graph) => graph,
-        // Cannot happen: rows are in order and predecessors strictly
-        // increase within each. Should it, inserting one edge at a time
-        // gives the same graph, only slower.
-        Err(_) => {
-            let mut graph = TxGraph::with_nodes(n);
-            for &(to, from, dep) in &rows {
-                graph.add_edge(to, from, dep);
-            }
-            graph
-        }
-    };
-    // Transactions after the last one with an edge have empty rows.
-    while graph.node_count() < n {
-        graph.add_node(());
-    }
-    graph
 }

@@ -2,7 +2,7 @@ use proptest::prelude::*;
 use resin_vm::{AccessKey, KeyAccess};
 
 use super::*;
-use crate::planner::{plan, plan_with_delay, Plan};
+use crate::planner::{plan, plan_to_run, plan_with_delay, Plan};
 
 /// The plan's invariants: every transaction once, lanes in block order,
 /// every dependency finishes (estimated) before its dependant starts.
@@ -215,6 +215,24 @@ fn a_block_of_many_chunks_is_planned_in_parallel_and_stays_valid() {
     assert_eq!(p, on(1), "the plan does not depend on the planning threads");
     assert_eq!(p.stats.lanes_used, 4);
     assert_orders_all_conflicts_in(&g, &p);
+
+    // The executor's plan runs the same lanes, and counts the dependencies
+    // that cross them as a walk over the lanes' members does.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let run = pool.install(|| plan_to_run(&g, &costs, 4));
+    assert_eq!(run.lanes, p.lanes);
+    let mut lane_of = vec![usize::MAX; n];
+    for (lane, txs) in run.lanes.iter().enumerate() {
+        for &t in txs {
+            lane_of[t as usize] = lane;
+        }
+    }
+    let crossing = g.edges().filter(|(from, to, _)| lane_of[*from as usize] != lane_of[*to as usize]).count();
+    assert!(crossing > 0);
+    assert_eq!(run.stats.cross_lane_dependencies, crossing);
+    assert_eq!(p.stats.cross_lane_dependencies, crossing);
+    assert_orders_all_conflicts_in(&g, &run);
+    assert!(run.critical_path.is_empty() && run.stats.makespan == 0, "left to `plan`");
 
     let hot = block((0..n).map(|_| vec![w(exact(COIN, 7))]).collect());
     let g = ConflictGraph::build(&hot);
