@@ -146,7 +146,7 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
     let costs: Vec<u64> = (0..n).map(|i| costs.get(i).copied().unwrap_or(1).max(1)).collect();
     // Contiguous chunks planned independently, in parallel on the current
     // rayon pool, then laid end to end lane by lane; see `place.rs`.
-    let ranges: Vec<Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
+    let ranges = chunks(n);
     let chunks: Vec<place::Chunk> = if ranges.len() > 1 {
         ranges.into_par_iter().map(|r| place::place(graph, &costs, r, lane_count, cross_lane_delay)).collect()
     } else {
@@ -192,8 +192,7 @@ fn count_cross_lane(graph: &ConflictGraph, placements: &[Placement]) -> usize {
     };
     let n = placements.len();
     if n > CHUNK {
-        let ranges: Vec<Range<usize>> = (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect();
-        ranges.into_par_iter().map(count).sum()
+        chunks(n).into_par_iter().map(count).sum()
     } else {
         count(0..n)
     }
@@ -233,6 +232,11 @@ fn estimate_times(graph: &ConflictGraph, plan: &mut Plan) {
     plan.critical_path = longest_path(&path_finish, &path_prev);
     plan.stats.critical_path_cost = plan.critical_path.last().map_or(0, |&t| path_finish[t as usize]);
     plan.stats.makespan = lane_finish.iter().copied().max().unwrap_or(0);
+}
+
+/// The block's transactions in contiguous chunks of [`CHUNK`].
+fn chunks(n: usize) -> Vec<Range<usize>> {
+    (0..n).step_by(CHUNK).map(|s| s..(s + CHUNK).min(n)).collect()
 }
 
 /// Walks back from the first transaction with the largest path finish.
