@@ -75,3 +75,22 @@ expect abort E_NO_TOKEN
 
 access nft::mint
 access nft::transfer
+
+# Two more artists open collections in a block that also mints into
+# sunsets, and the artist opens a second one. A creation writes only the
+# keys of the collection it creates, named by its creator and name
+# (`write Collection@object(creator, seed)`): the four share no key, so
+# nothing waits.
+account painter
+account sculptor
+block {
+    call painter nft::create_collection b"portraits" 10
+    call sculptor nft::create_collection b"busts" 10
+    call artist nft::mint sunsets 4 bob b"ipfs://sunsets/4"
+    call artist nft::create_collection b"dawns" 3
+}
+expect success
+account portraits = view nft::collection_address painter b"portraits"
+expect field portraits nft::Collection.max == 10
+expect field sunsets nft::Minted.count == 5
+access nft::create_collection

@@ -48,6 +48,7 @@ mod tests {
         documented("MAX_FIELDS", format::MAX_FIELDS as u64);
         documented("MAX_SIGNATURE_LEN", format::MAX_SIGNATURE_LEN as u64);
         documented("MAX_ACCESSES", format::MAX_ACCESSES as u64);
+        documented("SeedBytes::MAX", resin_format::file_format::SeedBytes::MAX as u64);
         documented("MAX_TYPE_DEPTH", format::MAX_TYPE_DEPTH as u64);
         documented("MAX_CONST_DEPTH", format::MAX_CONST_DEPTH as u64);
         documented("MAX_IDENTIFIER_LEN", format::MAX_IDENTIFIER_LEN as u64);

@@ -286,6 +286,11 @@ pub enum AccessAddress {
     Literal(AddressLit),
     /// `*`: every address.
     Wildcard(Span),
+    /// `object(creator, seed)`: the address `path`'s module derives
+    /// (`object` alone: this module; `amm::object`: module `amm`). The
+    /// creator is a name or an address literal, the seed a name or a byte
+    /// string.
+    Object { path: Path, creator: Box<AccessIndex>, seed: Box<AccessIndex>, span: Span },
 }
 
 /// A possibly qualified name: `x`, `m::f`, `0x1::m::f`.

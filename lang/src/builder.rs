@@ -352,6 +352,33 @@ impl Ctx {
         Block { stmts: Vec::new(), tail: None, span }
     }
 
+    /// `@path(creator, seed)` in an access clause: `path` must end in `object`.
+    pub fn object_address(&mut self, path: Path, creator: AccessIndex, seed: AccessIndex, span: Span) -> AccessAddress {
+        if path.name.name != "object" {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidAccessClause,
+                    path.span,
+                    format!("`{}(..)` is not an address", path.name.name),
+                )
+                .with_label_message("expected `object`")
+                .with_hint("a derived address is written `object(creator, seed)`, or `module::object(creator, seed)`"),
+            );
+        }
+        AccessAddress::Object { path, creator: Box::new(creator), seed: Box::new(seed), span }
+    }
+
+    /// A byte string as an object's seed in an access clause.
+    pub fn seed_literal(&mut self, raw: &str, hex: bool, span: Span) -> AccessIndex {
+        let inner = Span { start: span.start + 2, end: span.end.saturating_sub(1), ..span };
+        let (bytes, diags) =
+            if hex { literal::decode_hex_string(raw, inner) } else { literal::decode_byte_string(raw, inner) };
+        for diag in diags {
+            self.error(diag);
+        }
+        AccessIndex::Literal { value: Literal::Bytes { bytes, hex }, span }
+    }
+
     /// A `read`/`write`/`add` entry; entries without a valid mode are reported and dropped.
     pub fn access_entry(
         &mut self,

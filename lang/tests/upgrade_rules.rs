@@ -169,6 +169,30 @@ fn access_sets_of_public_functions_may_narrow_but_not_widen() {
     );
 }
 
+#[test]
+fn an_objects_address_may_narrow_from_any_address_but_not_move() {
+    let v1 =
+        |body: &str| V1.replacen("    fun helper(): u64 { 1 }", &format!("    fun helper(): u64 {{ 1 }}\n{body}"), 1);
+    let at = |seed: &str| {
+        format!(
+            "    public fun held(who: address, s: vector<u8>): bool {{ exists<Vault>(object::address(who, {seed})) }}"
+        )
+    };
+    let anywhere = "    public fun held(who: address, s: vector<u8>): bool acquires read Vault@* { exists<Vault>(object::address(who, s)) }";
+    let check = |from: &str, to: &str| check_upgrade(&compile_one(&v1(from), &[]), &compile_one(&v1(to), &[]));
+    // `*` to the object the code derives is narrower.
+    assert_eq!(check(anywhere, &at("s")), Ok(()));
+    // Another seed is another address, and `*` is wider than any object.
+    assert_eq!(
+        check(&at("s"), &at("b\"fixed\"")),
+        Err("function held widened its access set: it now needs read 0x2::vault::Vault at the object 0x2::vault derives from parameter 0 and b\"fixed\"".into())
+    );
+    assert_eq!(
+        check(&at("s"), anywhere),
+        Err("function held widened its access set: it now needs read 0x2::vault::Vault at *".into())
+    );
+}
+
 // ---- upgrades of a live code cache ----
 
 const USER: &str = "module 0x3::user {

@@ -15,7 +15,9 @@
 //! transfers, counters added to by many (declared `add`, or `write`), reads
 //! of counters, and adds that reach a u8 or u64 counter's bound, so that the
 //! parallel executor's in-order re-execution runs often. Each block runs in
-//! its own block context, which `meter::stamp` reports.
+//! its own block context, which `meter::stamp` reports. Vaults at addresses
+//! the meter module derives (`object(creator, seed)`) are opened, bumped
+//! and read, each an exact key of its own.
 
 // `Status` (the VM's) is large; these tests pass it around as the VM returns it.
 #![allow(clippy::result_large_err)]
@@ -97,6 +99,13 @@ enum Kind {
     ReadCounter,
     /// `meter::stamp`: emits the block's timestamp and height.
     Stamp,
+    /// `meter::vault_bump`: opens or adds to the sender's vault at the
+    /// address the module derives from the sender and seed `id % 3`.
+    VaultBump,
+    /// `meter::vault_read`: reads `other`'s vault `id % 3`.
+    VaultRead,
+    /// `meter::vault_house`: adds to a vault of a fixed creator, never opened.
+    VaultHouse,
 }
 
 impl Kind {
@@ -168,6 +177,9 @@ fn spec() -> impl Strategy<Value = Spec> {
         1 => Just(Kind::BumpBoth),
         1 => Just(Kind::ReadCounter),
         1 => Just(Kind::Stamp),
+        3 => Just(Kind::VaultBump),
+        2 => Just(Kind::VaultRead),
+        1 => Just(Kind::VaultHouse),
     ];
     // Small amounts succeed, ~FUNDS overdraws, huge ones overflow a credit.
     let amount = prop_oneof![6 => 0u64..300, 2 => 900u64..1_200, 1 => (u64::MAX - 5)..=u64::MAX];
@@ -186,6 +198,16 @@ fn spec() -> impl Strategy<Value = Spec> {
             eur,
         },
     )
+}
+
+/// One of three seeds, by the spec's id: an empty one and two of different lengths.
+fn seed(spec: &Spec) -> Value {
+    let bytes: &[u8] = match spec.id % 3 {
+        0 => b"",
+        1 => b"a",
+        _ => b"vault",
+    };
+    Value::Vector(bytes.iter().map(|&b| Value::U8(b)).collect())
 }
 
 fn build(spec: &Spec) -> Transaction {
@@ -244,6 +266,9 @@ fn build(spec: &Spec) -> Transaction {
             _ => (meter(), "read_slot", none, vec![shared_at(spec, 4), Value::U64(spec.id % 4)]),
         },
         Kind::Stamp => (meter(), "stamp", none, vec![]),
+        Kind::VaultBump => (meter(), "vault_bump", none, vec![seed(spec), small_u64(spec)]),
+        Kind::VaultRead => (meter(), "vault_read", none, vec![to, seed(spec)]),
+        Kind::VaultHouse => (meter(), "vault_house", none, vec![seed(spec), small_u64(spec)]),
     };
     call_generic(module, function, type_args, spec.sender, args, spec.gas_limit)
 }

@@ -13,7 +13,8 @@
 //! - first in a three-part path (`vault::coin::transfer`); a two-part path
 //!   `coin::transfer` starts with a module, never an address;
 //! - after `@` (`@vault`, and in access clauses `write Config@vault`, where a
-//!   named address wins over a parameter or constant of the same name).
+//!   named address wins over a parameter or constant of the same name),
+//!   unless a derived address follows (`@object(..)`, `@amm::object(..)`).
 
 use std::collections::BTreeMap;
 
@@ -72,7 +73,10 @@ fn rewrite(text: &str, mut replace: impl FnMut(&str, usize) -> Option<String>) -
     for (i, (_, span)) in tokens.iter().enumerate() {
         let Some(name) = ident(i) else { continue };
         let before = i.checked_sub(1);
-        let after_at = before.is_some_and(|b| is(b, Token::At));
+        // Not `@object(..)` nor `@amm::object(..)`: a derived address in an
+        // access clause, whose first name is a function or a module.
+        let after_at =
+            before.is_some_and(|b| is(b, Token::At)) && !is(i + 1, Token::LParen) && !is(i + 1, Token::ColonColon);
         let in_header = before.is_some_and(|b| is(b, Token::Module) || is(b, Token::Use) || is(b, Token::Friend))
             && is(i + 1, Token::ColonColon);
         let three_part_path = is(i + 1, Token::ColonColon)
@@ -127,6 +131,15 @@ mod tests {
         let src =
             "module 0x2::vault { // vault::vault::x and @vault\n  fun f() { vault::g(); let vault = b\"@vault\"; } }";
         assert_eq!(substitute(src, &named()), src);
+    }
+
+    #[test]
+    fn derived_addresses_in_access_clauses_keep_their_function_and_module() {
+        let src = "module vault::pools {\n  fun f(c: address, s: vector<u8>) acquires read P@object(c, s), \
+                   read P@pools::object(c, s), read P@vault::pools::object(c, s), read P@vault {}\n}";
+        let want = "module 0x002::pools {\n  fun f(c: address, s: vector<u8>) acquires read P@object(c, s), \
+                    read P@pools::object(c, s), read P@0x002::pools::object(c, s), read P@0x002 {}\n}";
+        assert_eq!(substitute(src, &named()), want);
     }
 
     #[test]

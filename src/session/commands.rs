@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use resin_vm::{AccessMode, AddressSource, IndexSource, ModuleId, ResourceKey, Type, TypeId};
+use resin_vm::{
+    AccessMode, AddressSource, IndexSource, ModuleId, ObjectCreator, ObjectSeed, ResourceKey, Type, TypeId,
+};
 
 use super::calls::name_of;
 use super::{derived_address, Mode, Origin, Session};
@@ -250,12 +252,16 @@ impl Session {
         for access in accesses {
             let ty = self.type_label(access.ty);
             let sender = |i: u8| usize::from(i) < function.signature.signers.len() && function.is_entry;
-            let at = match access.address {
+            let signer = |i: u8| match sender(i) {
+                true => format!("the sender (parameter {i})"),
+                false => format!("the signer in parameter {i}"),
+            };
+            let at = match &access.address {
                 AddressSource::Param(i) => format!("parameter {i}"),
-                AddressSource::SignerOf(i) if sender(i) => format!("the sender (parameter {i})"),
-                AddressSource::SignerOf(i) => format!("the signer in parameter {i}"),
+                AddressSource::SignerOf(i) => signer(*i),
                 AddressSource::Const(a) => format!("@{a}"),
                 AddressSource::Any => "any address (*)".to_string(),
+                AddressSource::Object(object) => object_words(&object.module, object.creator, object.seed, &signer),
             };
             let index = access.index.as_ref().map(|index| index_words(index, &sender));
             say!(out, "  {} {ty}{} at {at}", mode_word(access.mode), indexed(index))?;
@@ -336,16 +342,35 @@ impl Session {
                 true => format_type(m, &Type::Struct(access.resource)),
                 false => format_type(m, &Type::StructInst(access.resource, access.type_args.clone())),
             };
+            let signer = |i: u8| format!("the signer in parameter {i}");
             let at = match access.address {
                 AddressSource::Param(i) => format!("parameter {i}"),
-                AddressSource::SignerOf(i) => format!("the signer in parameter {i}"),
+                AddressSource::SignerOf(i) => signer(i),
                 AddressSource::Const(a) => format!("@{a}"),
                 AddressSource::Any => "any address (*)".to_string(),
+                AddressSource::Object(object) => match m.module_handles.get(object.module.index()) {
+                    Some(owner) => object_words(owner, object.creator, object.seed, &signer),
+                    None => "any address (*)".to_string(),
+                },
             };
             say!(out, "  {mode} {ty}{index} at {at}")?;
         }
         say!(out, "  (instantiate it to see its keys: access {module}::{name}<{}>)", type_params.join(", "))
     }
+}
+
+/// `the object 0x1::nft derives from parameter 1 and seed parameter 2`.
+fn object_words(owner: &ModuleId, creator: ObjectCreator, seed: ObjectSeed, signer: &impl Fn(u8) -> String) -> String {
+    let creator = match creator {
+        ObjectCreator::Param(i) => format!("parameter {i}"),
+        ObjectCreator::SignerOf(i) => signer(i),
+        ObjectCreator::Const(a) => format!("@{a}"),
+    };
+    let seed = match seed {
+        ObjectSeed::Param(i) => format!("parameter {i}"),
+        ObjectSeed::Const(bytes) => bytes.to_string(),
+    };
+    format!("the object {owner} derives from {creator} and seed {seed}")
 }
 
 /// An access mode, padded so that the types line up.

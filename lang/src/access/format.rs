@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use resin_format::file_format::{AccessMode, AddressSource, IndexConst, IndexSource};
+use resin_format::file_format::{AccessMode, AddressSource, IndexConst, IndexSource, ObjectCreator, ObjectSeed};
 
 use crate::resolve::env::{Env, FunId, ModId, SemAccess};
 use crate::typeck::ty::Ty;
@@ -96,12 +96,27 @@ pub fn set(env: &Env, names: &Names, fun: FunId, accesses: &[SemAccess]) -> Stri
     accesses.iter().map(|a| access(env, names, fun, a)).collect::<Vec<_>>().join(", ")
 }
 
-fn address(env: &Env, names: &Names, fun: FunId, source: AddressSource) -> String {
+fn address(env: &Env, names: &Names, fun: FunId, source: AddressSource<ModId>) -> String {
+    let fixed = |a| names.constants.get(&IndexConst::Address(a)).cloned().unwrap_or_else(|| a.to_string());
     match source {
         AddressSource::Param(i) | AddressSource::SignerOf(i) => param_name(env, fun, i),
-        AddressSource::Const(a) => {
-            names.constants.get(&IndexConst::Address(a)).cloned().unwrap_or_else(|| a.to_string())
-        }
+        AddressSource::Const(a) => fixed(a),
         AddressSource::Any => "*".to_string(),
+        // `object(creator, seed)` in this module, `amm::object(..)` of another.
+        AddressSource::Object(object) => {
+            let module = match env.module(object.module) {
+                Some(m) if object.module != fun.module => format!("{}::", m.id.name),
+                _ => String::new(),
+            };
+            let creator = match object.creator {
+                ObjectCreator::Param(i) | ObjectCreator::SignerOf(i) => param_name(env, fun, i),
+                ObjectCreator::Const(a) => fixed(a),
+            };
+            let seed = match object.seed {
+                ObjectSeed::Param(i) => param_name(env, fun, i),
+                ObjectSeed::Const(bytes) => bytes.to_string(),
+            };
+            format!("{module}object({creator}, {seed})")
+        }
     }
 }

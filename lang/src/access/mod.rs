@@ -222,7 +222,7 @@ fn sem_access(
         type_args: access.type_args.iter().map(|t| deps::convert(env, module, params, t)).collect(),
         mode: access.mode,
         resource: (*resources.get(usize::from(access.resource.0))?)?,
-        address: access.address,
+        address: deps::address_of(env, module, access.address),
         index: access.index.clone(),
     })
 }

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 
 use resin_format::file_format::{
-    Access, AccessSpec, ConstIdx, ConstValue, Constant, FunctionHandle, FunctionHandleIdx, FunctionInstIdx,
-    FunctionInstantiation, Module, ModuleHandleIdx, ModuleId, SignatureIdx, StructDefIdx, StructHandle,
-    StructHandleIdx, StructInstIdx, StructInstantiation, StructTypeParam, Type,
+    Access, AccessSpec, AddressSource, ConstIdx, ConstValue, Constant, FunctionHandle, FunctionHandleIdx,
+    FunctionInstIdx, FunctionInstantiation, Module, ModuleHandleIdx, ModuleId, SignatureIdx, StructDefIdx,
+    StructHandle, StructHandleIdx, StructInstIdx, StructInstantiation, StructTypeParam, Type,
 };
 
 use super::CodegenError;
@@ -129,11 +129,16 @@ impl<'a> Tables<'a> {
         let mut out = Vec::with_capacity(accesses.len());
         for a in accesses {
             let type_args = a.type_args.iter().map(|t| self.ty(t)).collect::<Result<Vec<_>, _>>()?;
+            // An object's module as a handle of this module.
+            let object_module = match a.address {
+                AddressSource::Object(object) => Some(self.module_handle(object.module)?),
+                _ => None,
+            };
             out.push(Access {
                 mode: a.mode,
                 resource: self.struct_handle(a.resource)?,
                 type_args,
-                address: a.address,
+                address: a.address.map_module(|_| object_module).unwrap_or(AddressSource::Any),
                 index: a.index.clone(),
             });
         }

@@ -244,6 +244,15 @@ impl Printer<'_> {
                 let _ = write!(self.out, "@{}", a.value);
             }
             AccessAddress::Wildcard(_) => self.out.push_str("@*"),
+            AccessAddress::Object { path, creator, seed, .. } => {
+                self.out.push('@');
+                self.path(path);
+                self.out.push('(');
+                self.access_index(creator);
+                self.out.push_str(", ");
+                self.access_index(seed);
+                self.out.push(')');
+            }
         }
         if let Some(index) = &e.index {
             self.out.push('[');

@@ -5,11 +5,15 @@
 //! constant or literal, or `*`.
 
 use resin_format::encoding::limits::MAX_INDEX_FIELDS;
-use resin_format::file_format::{Abilities, AccessMode, AddressSource, ConstValue, IndexConst, IndexSource};
+use resin_format::file_format::{
+    Abilities, AccessMode, AddressSource, ConstValue, IndexConst, IndexSource, ObjectCreator, ObjectSeed, ObjectSource,
+    SeedBytes,
+};
 
-use super::env::{Env, FunInfo, SemAccess, WrittenAccess};
+use super::env::{Env, FunInfo, ModId, SemAccess, WrittenAccess};
 use super::generics;
 use super::lookup::Lookup;
+use super::scope::ModuleRef;
 use super::types::{resolve_type, TypeContext};
 use crate::ast::{self, AccessAddress, AccessIndex, IntType, Literal};
 use crate::diagnostics::{Code, Diagnostic};
@@ -77,11 +81,14 @@ fn address_source(
     info: &FunInfo,
     address: &AccessAddress,
     diags: &mut Vec<Diagnostic>,
-) -> Option<AddressSource> {
+) -> Option<AddressSource<ModId>> {
     let name = match address {
         AccessAddress::Wildcard(_) => return Some(AddressSource::Any),
         AccessAddress::Literal(lit) => return Some(AddressSource::Const(lit.value)),
         AccessAddress::Name(name) => name,
+        AccessAddress::Object { path, creator, seed, .. } => {
+            return object_source(env, lookup, fun, info, path, creator, seed, diags)
+        }
     };
     if let Some(index) = fun.params.iter().position(|p| p.name.name == name.name) {
         let ty = info.params.get(index).unwrap_or(&Ty::Error);
@@ -137,6 +144,165 @@ fn address_source(
             .with_note("an access address is an `address`, `signer` or `&signer` parameter, an address constant, a literal or `*`"),
     );
     None
+}
+
+/// `object(creator, seed)`: the address the path's module (this one when
+/// unqualified) derives from a creator (an `address`, `signer` or `&signer`
+/// parameter, an address constant or literal) and a seed (a `vector<u8>`
+/// parameter, a constant or a byte string of at most 32 bytes).
+#[allow(clippy::too_many_arguments)]
+fn object_source(
+    env: &Env,
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    path: &ast::Path,
+    creator: &AccessIndex,
+    seed: &AccessIndex,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<AddressSource<ModId>> {
+    if path.name.name != "object" {
+        // Reported by the parser.
+        return None;
+    }
+    let module = match lookup.path_module(path) {
+        Ok(None) => lookup.current(),
+        Ok(Some(ModuleRef::Env(module))) => module,
+        Ok(Some(ModuleRef::Builtin(_))) => {
+            diags.push(
+                Diagnostic::new(Code::InvalidAccessAddress, path.span, "a builtin module derives no addresses")
+                    .with_label_message("not a module of the compile set or its dependencies"),
+            );
+            return None;
+        }
+        Err(diag) => {
+            diags.push(diag);
+            return None;
+        }
+    };
+    let creator = match creator {
+        AccessIndex::Name(name) => {
+            match address_source(env, lookup, fun, info, &AccessAddress::Name(name.clone()), diags)? {
+                AddressSource::Param(i) => ObjectCreator::Param(i),
+                AddressSource::SignerOf(i) => ObjectCreator::SignerOf(i),
+                AddressSource::Const(a) => ObjectCreator::Const(a),
+                AddressSource::Any | AddressSource::Object(_) => return None,
+            }
+        }
+        AccessIndex::Literal { value: Literal::Address(a), .. } => ObjectCreator::Const(*a),
+        AccessIndex::Literal { span, .. } | AccessIndex::Wildcard(span) | AccessIndex::Tuple { span, .. } => {
+            diags.push(
+                Diagnostic::new(Code::InvalidAccessAddress, *span, "an object's creator is an address")
+                    .with_label_message("not an address")
+                    .with_note(OBJECT_NOTE),
+            );
+            return None;
+        }
+    };
+    let seed = seed_source(lookup, fun, info, seed, diags)?;
+    Some(AddressSource::Object(ObjectSource { module, creator, seed }))
+}
+
+/// What an object address may be made of, for the notes of E0502.
+const OBJECT_NOTE: &str = "a derived address is `object(creator, seed)` or `module::object(creator, seed)`: the creator an `address`, `signer` or `&signer` parameter, an address constant or a literal; the seed a `vector<u8>` parameter, or a constant or byte string of at most 32 bytes";
+
+/// An object's seed: a `vector<u8>` parameter, or fixed bytes.
+fn seed_source(
+    lookup: &Lookup<'_>,
+    fun: &ast::FunDef,
+    info: &FunInfo,
+    seed: &AccessIndex,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ObjectSeed> {
+    let bytes_ty = Ty::Vector(Box::new(Ty::U8));
+    let (bytes, span) = match seed {
+        AccessIndex::Literal { value: Literal::Bytes { bytes, .. }, span } => (bytes.clone(), *span),
+        AccessIndex::Name(name) => {
+            if let Some(position) = fun.params.iter().position(|p| p.name.name == name.name) {
+                let ty = info.params.get(position).unwrap_or(&Ty::Error);
+                return match (u8::try_from(position), ty) {
+                    (_, Ty::Error) => None,
+                    (Ok(param), ty) if *ty == bytes_ty => Some(ObjectSeed::Param(param)),
+                    _ => {
+                        let shown = ty.display(lookup.env, Some(lookup.current()));
+                        diags.push(
+                            Diagnostic::new(
+                                Code::InvalidAccessAddress,
+                                name.span,
+                                format!("parameter `{}` of type `{shown}` cannot be an object's seed", name.name),
+                            )
+                            .with_label_message("not a `vector<u8>`")
+                            .with_note(OBJECT_NOTE),
+                        );
+                        None
+                    }
+                };
+            }
+            let own = lookup.env.module(lookup.current());
+            let constant = own.and_then(|m| m.constants.get(m.constant_named(&name.name)? as usize));
+            let bytes = constant.filter(|c| c.ty == bytes_ty).and_then(|c| match &c.value {
+                ConstValue::Vector(items) => {
+                    items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect()
+                }
+                _ => None,
+            });
+            match (constant, bytes) {
+                (Some(c), _) if c.ty == Ty::Error => return None,
+                (_, Some(bytes)) => (bytes, name.span),
+                (Some(c), None) => {
+                    let shown = c.ty.display(lookup.env, Some(lookup.current()));
+                    diags.push(
+                        Diagnostic::new(
+                            Code::InvalidAccessAddress,
+                            name.span,
+                            format!("constant `{}` of type `{shown}` cannot be an object's seed", name.name),
+                        )
+                        .with_label_message("not a `vector<u8>`")
+                        .with_secondary(c.span, "declared here")
+                        .with_note(OBJECT_NOTE),
+                    );
+                    return None;
+                }
+                (None, None) => {
+                    diags.push(
+                        Diagnostic::new(Code::InvalidAccessAddress, name.span, format!("unknown seed `{}`", name.name))
+                            .with_label_message(
+                                "not a `vector<u8>` parameter of this function or constant of its module",
+                            )
+                            .with_note(OBJECT_NOTE),
+                    );
+                    return None;
+                }
+            }
+        }
+        AccessIndex::Literal { span, .. } | AccessIndex::Wildcard(span) | AccessIndex::Tuple { span, .. } => {
+            diags.push(
+                Diagnostic::new(Code::InvalidAccessAddress, *span, "an object's seed is a `vector<u8>`")
+                    .with_label_message("not bytes")
+                    .with_note(OBJECT_NOTE),
+            );
+            return None;
+        }
+    };
+    match SeedBytes::new(&bytes) {
+        Some(seed) => Some(ObjectSeed::Const(seed)),
+        None => {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidAccessAddress,
+                    span,
+                    format!(
+                        "a fixed seed in an access clause has at most {} bytes, this one {}",
+                        SeedBytes::MAX,
+                        bytes.len()
+                    ),
+                )
+                .with_label_message("too long")
+                .with_hint("the inference widens such an address to `*`: write `@*`"),
+            );
+            None
+        }
+    }
 }
 
 /// What an access index may be, for the notes of E0506.

@@ -4,7 +4,8 @@
 //! supplied becomes a stub, so signatures mentioning it still resolve.
 
 use resin_format::file_format::{
-    Abilities, Access, Module, ModuleId, StructHandleIdx, StructTypeParam, Type, Visibility as VmVisibility,
+    Abilities, Access, AddressSource, Module, ModuleId, StructHandleIdx, StructTypeParam, Type,
+    Visibility as VmVisibility,
 };
 
 use super::env::{
@@ -121,6 +122,13 @@ pub fn struct_of_handle(env: &Env, dep: &Module, handle: StructHandleIdx) -> Opt
     env.find_struct(env.lookup(owner)?, &handle.name)
 }
 
+/// An access's address in `module` with an object's module handle as the
+/// environment's id; `*` should the module not be in the environment
+/// (never, for a module whose dependencies loaded): wider, never wrong.
+pub fn address_of(env: &Env, module: &Module, address: AddressSource) -> AddressSource<ModId> {
+    address.map_module(|m| env.lookup(module.module_handles.get(m.index())?)).unwrap_or(AddressSource::Any)
+}
+
 /// A compiled struct's type parameters; bytecode keeps no names, so they
 /// are called `T0`, `T1`, ... in messages.
 fn struct_params(params: &[StructTypeParam]) -> Vec<TypeParamInfo> {
@@ -188,7 +196,7 @@ fn convert_access(env: &Env, dep: &Module, params: &[TypeParamInfo], access: &Ac
         mode: access.mode,
         resource: struct_of_handle(env, dep, access.resource)?,
         type_args: access.type_args.iter().map(|t| convert(env, dep, params, t)).collect(),
-        address: access.address,
+        address: address_of(env, dep, access.address),
         index: access.index.clone(),
     })
 }

@@ -108,7 +108,9 @@ pub struct SemAccess {
     pub mode: AccessMode,
     pub resource: StructId,
     pub type_args: Vec<Ty>,
-    pub address: AddressSource,
+    /// An object's module by its environment id (the bytecode names it by
+    /// a module handle of its own module).
+    pub address: AddressSource<ModId>,
     /// `Some` for an entry of keyed storage: `Allowance@owner[spender]`.
     pub index: Option<IndexSource>,
 }

@@ -76,7 +76,7 @@ impl<'a> Lookup<'a> {
     }
 
     /// The module part of a qualified path (`m::x` or `0x1::m::x`).
-    fn path_module(&self, path: &Path) -> Result<Option<ModuleRef>, Diagnostic> {
+    pub fn path_module(&self, path: &Path) -> Result<Option<ModuleRef>, Diagnostic> {
         let Some(module) = &path.module else { return Ok(None) };
         if let Some(address) = &path.address {
             return self.module_by_id(address, module).map(Some);

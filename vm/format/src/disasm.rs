@@ -513,6 +513,24 @@ impl<'a> Names<'a> {
             AddressSource::SignerOf(i) => format!("signer {i}"),
             AddressSource::Const(a) => a.to_string(),
             AddressSource::Any => "*".to_string(),
+            // As the assembler reads it back: this module's with none named.
+            AddressSource::Object(object) => {
+                let module = match self.m.module_handles.get(object.module.index()) {
+                    _ if object.module.0 == 0 => String::new(),
+                    Some(id) => format!(" {}::{}", id.address, ident(&id.name)),
+                    None => format!(" #{}?", object.module.0),
+                };
+                let creator = match object.creator {
+                    ObjectCreator::Param(i) => format!("param {i}"),
+                    ObjectCreator::SignerOf(i) => format!("signer {i}"),
+                    ObjectCreator::Const(a) => a.to_string(),
+                };
+                let seed = match object.seed {
+                    ObjectSeed::Param(i) => format!("param {i}"),
+                    ObjectSeed::Const(bytes) => bytes.to_string(),
+                };
+                format!("object{module}({creator}, {seed})")
+            }
         };
         // No type arguments print as a plain `Balance`, which reads back as none.
         let resource = self.struct_ref(access.resource, access.type_args.len());

@@ -355,9 +355,12 @@ impl AccessMode {
 }
 
 /// Where the address of a symbolic access comes from.
+///
+/// `M` names the module of a module-controlled address: a module handle
+/// in the bytecode; the compiler and the loader put their own ids there.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum AddressSource {
+pub enum AddressSource<M = ModuleHandleIdx> {
     /// Parameter `i`, of type `address`.
     Param(u8),
     /// The address of parameter `i`, of type `signer` or `&signer`.
@@ -366,6 +369,102 @@ pub enum AddressSource {
     Const(AccountAddress),
     /// Any address: conflicts with every access to the type.
     Any,
+    /// The address a module derives (`object::address(creator, seed)`)
+    /// from a creator and a seed that the call's arguments or fixed values
+    /// give. After `Any`, so that older files keep their encoding.
+    Object(ObjectSource<M>),
+}
+
+impl<M> AddressSource<M> {
+    /// The same source with its module, if any, mapped by `f`; `None`
+    /// when `f` finds none.
+    pub fn map_module<N>(self, f: impl FnOnce(M) -> Option<N>) -> Option<AddressSource<N>> {
+        Some(match self {
+            AddressSource::Param(i) => AddressSource::Param(i),
+            AddressSource::SignerOf(i) => AddressSource::SignerOf(i),
+            AddressSource::Const(a) => AddressSource::Const(a),
+            AddressSource::Any => AddressSource::Any,
+            AddressSource::Object(o) => {
+                AddressSource::Object(ObjectSource { module: f(o.module)?, creator: o.creator, seed: o.seed })
+            }
+        })
+    }
+}
+
+/// A module-controlled address ([`AddressSource::Object`]): the module
+/// whose code derives it, and where its creator and seed come from.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct ObjectSource<M = ModuleHandleIdx> {
+    pub module: M,
+    pub creator: ObjectCreator,
+    pub seed: ObjectSeed,
+}
+
+/// Where an object's creator comes from: the address sources that are
+/// themselves known, so that nothing on the wire is recursive.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum ObjectCreator {
+    /// Parameter `i`, of type `address`.
+    Param(u8),
+    /// The address of parameter `i`, of type `signer` or `&signer`.
+    SignerOf(u8),
+    Const(AccountAddress),
+}
+
+/// Where an object's seed (a `vector<u8>`) comes from.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum ObjectSeed {
+    /// Parameter `i`, of type `vector<u8>`.
+    Param(u8),
+    /// Fixed bytes: a constant or literal the function loads, of at most
+    /// [`SeedBytes::MAX`] bytes (a longer one makes the address `*`).
+    Const(SeedBytes),
+}
+
+/// At most [`SeedBytes::MAX`] bytes, held inline so that an access stays
+/// `Copy`. The bytes past `len` are zero, so equal seeds are equal values
+/// (the verifier rejects any other form).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct SeedBytes {
+    len: u8,
+    bytes: [u8; SeedBytes::MAX],
+}
+
+impl SeedBytes {
+    /// The longest seed an access set can name.
+    pub const MAX: usize = 32;
+
+    /// `bytes` as a seed; `None` when longer than [`SeedBytes::MAX`].
+    pub fn new(bytes: &[u8]) -> Option<SeedBytes> {
+        let mut out = SeedBytes { len: u8::try_from(bytes.len()).ok()?, bytes: [0; SeedBytes::MAX] };
+        out.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(out)
+    }
+
+    /// The seed's bytes; `None` when the value is not in canonical form
+    /// (too long, or non-zero bytes past its length).
+    pub fn get(&self) -> Option<&[u8]> {
+        let (bytes, rest) = self.bytes.split_at_checked(usize::from(self.len))?;
+        rest.iter().all(|&b| b == 0).then_some(bytes)
+    }
+}
+
+impl fmt::Display for SeedBytes {
+    /// A byte string literal when the bytes are printable ASCII, else hex.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.get().unwrap_or_default();
+        if bytes.iter().all(|&b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ') {
+            write!(f, "b\"{}\"", String::from_utf8_lossy(bytes))
+        } else {
+            f.write_str("x\"")?;
+            bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+            f.write_str("\"")
+        }
+    }
 }
 
 /// Where the index of a keyed access comes from: which entry of a keyed

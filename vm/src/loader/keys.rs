@@ -10,8 +10,10 @@ use super::type_args::check_type_args;
 use super::{CodeCache, LoadedFunction, LoadedModule, ResolvedAccess};
 use crate::gas::MAX_GAS_LIMIT;
 use crate::transaction::{Status, Transaction};
-use resin_format::file_format::{AccountAddress, AddressSource, IndexSource, Visibility};
-use resin_state::keys::{keyed_address, AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
+use resin_format::file_format::{
+    AccountAddress, AddressSource, IndexSource, ModuleId, ObjectCreator, ObjectSeed, ObjectSource, Visibility,
+};
+use resin_state::keys::{keyed_address, object_address, AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
 use resin_state::value::Value;
 
 /// Where a transaction's entry function lies in the code cache that resolved
@@ -369,6 +371,40 @@ fn index_value(index: &IndexSource, signers: usize, who: Signers<'_>, args: &[Va
     }
 }
 
+/// The address an object access names for a call signed by `who` with
+/// `args`: derived from its creator and seed as its module's code derives
+/// it (`object_address`). `None` (every address) only for an unverified
+/// spec whose parameter is not there or not of its type.
+fn object_address_of(
+    object: &ObjectSource<ModuleId>,
+    signers: usize,
+    who: Signers<'_>,
+    args: &[Value],
+) -> Option<AccountAddress> {
+    let arg = |i: u8| usize::from(i).checked_sub(signers).and_then(|j| args.get(j));
+    let creator = match object.creator {
+        ObjectCreator::Param(i) => match arg(i) {
+            Some(Value::Address(address)) => *address,
+            _ => return None,
+        },
+        ObjectCreator::SignerOf(i) if usize::from(i) < signers => who.address(usize::from(i)),
+        ObjectCreator::SignerOf(_) => return None,
+        ObjectCreator::Const(address) => address,
+    };
+    let derive = |seed: &[u8]| object_address(&object.module, &creator, seed);
+    match object.seed {
+        ObjectSeed::Param(i) => match arg(i) {
+            Some(Value::Vector(items)) => {
+                let bytes: Option<Vec<u8>> =
+                    items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect();
+                bytes.map(|bytes| derive(&bytes))
+            }
+            _ => None,
+        },
+        ObjectSeed::Const(bytes) => bytes.get().map(derive),
+    }
+}
+
 /// Instantiates `function`'s access spec (its `instance`'s, when generic)
 /// for a call by `sender` with `args` (the arguments after the leading
 /// signers, already checked).
@@ -401,13 +437,14 @@ pub(crate) fn instantiate_into(
         None => &function.access,
     };
     for access in access {
-        let address = match access.address {
-            AddressSource::Const(address) => Some(address),
-            AddressSource::SignerOf(i) if usize::from(i) < signers => Some(who.address(usize::from(i))),
-            AddressSource::Param(i) => match usize::from(i).checked_sub(signers).and_then(|j| args.get(j)) {
+        let address = match &access.address {
+            AddressSource::Const(address) => Some(*address),
+            AddressSource::SignerOf(i) if usize::from(*i) < signers => Some(who.address(usize::from(*i))),
+            AddressSource::Param(i) => match usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)) {
                 Some(Value::Address(address)) => Some(*address),
                 _ => None,
             },
+            AddressSource::Object(object) => object_address_of(object, signers, who, args),
             // `Any`, and (only in unverified specs) a parameter that is not
             // an address: every address of the type, which over-approximates.
             _ => None,

@@ -240,18 +240,19 @@ fn resolve_access(id: &ModuleId, module: &Module, spec: &AccessSpec) -> Result<V
         .map(|a| {
             let tag = struct_tag(module, a.resource, &a.type_args, &[])
                 .ok_or_else(|| malformed(id, "access spec struct handle or type"))?;
-            Ok(ResolvedAccess::new(a, &tag))
+            ResolvedAccess::new(module, a, &tag).ok_or_else(|| malformed(id, "access spec module handle"))
         })
         .collect()
 }
 
 /// One access as [`comparable_access`] compares it.
-type ComparableAccess = (AccessMode, ResolvedType, AddressSource, Option<IndexSource>);
+type ComparableAccess = (AccessMode, ResolvedType, AddressSource<ModuleId>, Option<IndexSource>);
 
 /// An access spec as a set comparable across modules: resources as
 /// [`ResolvedType`]s, type parameters left in place.
 fn comparable_access(
     id: &ModuleId,
+    module_ids: &[ModuleId],
     spec: &AccessSpec,
     handle_types: &[TypeId],
 ) -> Result<BTreeSet<ComparableAccess>, LoadError> {
@@ -264,7 +265,12 @@ fn comparable_access(
             } else {
                 ResolvedType::StructInst(ty, resolve_types(id, &a.type_args, handle_types)?)
             };
-            Ok((a.mode, resource, a.address, a.index.clone()))
+            // An object's module by id: the two modules number their handles apart.
+            let address = a
+                .address
+                .map_module(|m| module_ids.get(m.index()).cloned())
+                .ok_or_else(|| malformed(id, "access spec module handle"))?;
+            Ok((a.mode, resource, address, a.index.clone()))
         })
         .collect()
 }
@@ -332,9 +338,9 @@ fn call_targets(
                 if handle.type_params != def.type_params {
                     return Err(mismatch("type parameters"));
                 }
-                let declared = comparable_access(id, &handle.access, handle_types)?;
+                let declared = comparable_access(id, &module.module_handles, &handle.access, handle_types)?;
                 let own = dep.module.function_handle(def.handle).ok_or_else(|| mismatch("definition"))?;
-                let actual = comparable_access(&dep.id, &own.access, &dep.handle_types)?;
+                let actual = comparable_access(&dep.id, &dep.module.module_handles, &own.access, &dep.handle_types)?;
                 // The caller was verified against the spec its handle
                 // declares: a callee touching no more than that is safe.
                 // Compiled code declares the callee's spec exactly; an

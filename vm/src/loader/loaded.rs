@@ -208,19 +208,23 @@ pub struct ResolvedAccess {
     /// For a keyed access, the id of the type's keyed entries
     /// ([`TypeId::keyed`]); else the resource's.
     pub ty: TypeId,
-    pub address: AddressSource,
+    /// An object's module by its id: key instantiation derives the address
+    /// exactly as that module's code does.
+    pub address: AddressSource<ModuleId>,
     /// `Some` for an entry of keyed storage: which index.
     pub index: Option<IndexSource>,
 }
 
 impl ResolvedAccess {
-    /// `access`, whose resource (instantiated) is `tag`.
-    pub(crate) fn new(access: &Access, tag: &StructTag) -> ResolvedAccess {
+    /// `access` of `module`, whose resource (instantiated) is `tag`; `None`
+    /// when an object's module handle is out of bounds (never, once verified).
+    pub(crate) fn new(module: &Module, access: &Access, tag: &StructTag) -> Option<ResolvedAccess> {
         let ty = match access.index {
             Some(_) => TypeId::keyed(tag),
             None => TypeId::of_struct(tag),
         };
-        ResolvedAccess { mode: access.mode, ty, address: access.address, index: access.index.clone() }
+        let address = access.address.map_module(|m| module.module_handles.get(m.index()).cloned())?;
+        Some(ResolvedAccess { mode: access.mode, ty, address, index: access.index.clone() })
     }
 }
 

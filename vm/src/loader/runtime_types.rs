@@ -141,7 +141,7 @@ impl Instance {
             .iter()
             .map(|a| {
                 let tag = struct_tag(raw, a.resource, &a.type_args, &type_args)?;
-                Some(ResolvedAccess::new(a, &tag))
+                ResolvedAccess::new(raw, a, &tag)
             })
             .collect::<Option<Vec<_>>>()?;
         let params: Vec<ResolvedType> = function.params.iter().map(|p| p.substitute(&type_args)).collect();

@@ -20,7 +20,10 @@
 //! Types and resources are compared by their qualified names, since the two
 //! modules' handle tables need not agree on indexes.
 
-use resin_format::file_format::{Access, AddressSource, FunctionDef, IndexSource, Module, StructDef, Type, Visibility};
+use resin_format::file_format::{
+    Access, AddressSource, FunctionDef, IndexSource, Module, ModuleId, ObjectCreator, ObjectSeed, StructDef, Type,
+    Visibility,
+};
 
 /// Why `new` may not replace `old`, in words naming what broke
 /// (`struct Vault changed its fields`); `Ok` when it may.
@@ -123,8 +126,14 @@ fn check_function(old: &Module, new: &Module, def: &FunctionDef) -> Result<(), S
 fn covers(old: &Module, declared: &Access, new: &Module, needed: &Access) -> bool {
     resource_name(old, declared) == resource_name(new, needed)
         && needed.mode.covered_by(declared.mode)
-        && (declared.address == AddressSource::Any || declared.address == needed.address)
+        && (declared.address == AddressSource::Any || address(old, declared) == address(new, needed))
         && IndexSource::covers(declared.index.as_ref(), needed.index.as_ref())
+}
+
+/// An access's address with an object's module by id, comparable across
+/// two versions of a module (each numbers its module handles).
+fn address(module: &Module, access: &Access) -> Option<AddressSource<ModuleId>> {
+    access.address.map_module(|m| module.module_handles.get(m.index()).cloned())
 }
 
 /// `0x2::vault::Vault<u64>`: an access's resource with its type arguments.
@@ -145,6 +154,19 @@ fn access_words(module: &Module, access: &Access) -> String {
         AddressSource::SignerOf(i) => format!("the address of parameter {i}"),
         AddressSource::Const(a) => a.to_string(),
         AddressSource::Any => "*".to_string(),
+        AddressSource::Object(object) => {
+            let owner = module.module_handles.get(object.module.index()).map(ToString::to_string).unwrap_or_default();
+            let creator = match object.creator {
+                ObjectCreator::Param(i) => format!("parameter {i}"),
+                ObjectCreator::SignerOf(i) => format!("the address of parameter {i}"),
+                ObjectCreator::Const(a) => a.to_string(),
+            };
+            let seed = match object.seed {
+                ObjectSeed::Param(i) => format!("parameter {i}"),
+                ObjectSeed::Const(bytes) => bytes.to_string(),
+            };
+            format!("the object {owner} derives from {creator} and {seed}")
+        }
     };
     let index = access.index.as_ref().map_or_else(String::new, |index| {
         format!("[{}]", index.words(&|i| format!("parameter {i}"), &|i| format!("the address of parameter {i}")))

@@ -17,7 +17,9 @@ use std::collections::BTreeSet;
 
 use super::error::{VerifyError, VerifyErrorKind};
 use super::generics::{self, check_type_bounds};
-use resin_format::file_format::{Abilities, Instr, Module, ModuleHandleIdx, StructDefIdx, StructHandleIdx};
+use resin_format::file_format::{
+    Abilities, AddressSource, Instr, Module, ModuleHandleIdx, StructDefIdx, StructHandleIdx,
+};
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
     let err = |kind| VerifyError::module(module, kind);
@@ -156,6 +158,9 @@ fn check_handles(module: &Module) -> Result<(), VerifyErrorKind> {
         }
         for access in &handle.access.0 {
             check_struct_handle(module, access.resource)?;
+            if let AddressSource::Object(object) = access.address {
+                check_module_handle(module, object.module)?;
+            }
             generics::check_arity(module, access.resource, access.type_args.len())?;
             access.type_args.iter().try_for_each(|ty| check_type_bounds(module, ty, scope))?;
         }

@@ -189,6 +189,8 @@ pub enum VerifyErrorKind {
     AccessOnNonKeyType { function: Box<str>, resource: Box<str> },
     #[error("access spec of `{function}` names parameter {param}, which is not {expected}")]
     AccessParamInvalid { function: Box<str>, param: u8, expected: &'static str },
+    #[error("access spec of `{function}` names an object seed that is not in canonical form (at most 32 bytes, zero past its length)")]
+    AccessSeedInvalid { function: Box<str> },
 
     // ---- stack ----
     #[error("`{instruction}` needs {needed} values on the stack, found {available}")]

@@ -31,7 +31,8 @@ use super::error::{VerifyError, VerifyErrorKind};
 use super::{generics, stack, FunctionView};
 use resin_format::encoding::limits::MAX_INDEX_FIELDS;
 use resin_format::file_format::{
-    Access, AccessMode, AddressSource, FunctionHandleIdx, IndexConst, IndexSource, Instr, StructHandleIdx, Type,
+    Access, AccessMode, AddressSource, ConstValue, FunctionHandleIdx, IndexConst, IndexSource, Instr, ModuleHandleIdx,
+    ObjectCreator, ObjectSeed, ObjectSource, SeedBytes, StructHandleIdx, Type,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -51,6 +52,14 @@ enum Prov {
     /// distinct field lists built ([`Analysis::packs`]): an index where one
     /// is needed.
     Packed(u16),
+    /// A `vector<u8>` constant of at most [`SeedBytes::MAX`] bytes the
+    /// function loads, by its position in [`Fixed::seeds`]: an object's seed
+    /// where one is needed.
+    Seed(u16),
+    /// An address this module derives (`object_address`), or the signer
+    /// for it (`object_signer`), by its number among the distinct creator
+    /// and seed pairs derived ([`Analysis::objects`]).
+    Object(u16),
     /// A reference to local `i` (from `imm_borrow_loc`).
     RefToLocal(u8),
     Unknown,
@@ -121,7 +130,7 @@ pub(crate) fn requirements(view: &FunctionView<'_>, cfg: &Cfg) -> Result<Vec<Req
         })
         .collect();
     let fixed = Fixed::of(view);
-    let analysis = Analysis { view, tainted, fixed, packs: RefCell::default() };
+    let analysis = Analysis { view, tainted, fixed, packs: RefCell::default(), objects: RefCell::default() };
     let entries = cfg::solve(
         view,
         cfg,
@@ -172,6 +181,36 @@ struct Analysis<'v, 'm> {
     /// Grows during the fixed point, bounded by the code's `pack`
     /// instructions and the values their fields can take.
     packs: RefCell<Packs>,
+    /// The module-controlled addresses the code derives, each creator and
+    /// seed pair once (a [`Prov::Object`] is a position here); bounded by
+    /// the code's `object_address` and `object_signer` instructions and the
+    /// values their operands can take.
+    objects: RefCell<Numbered<(ObjectCreator, ObjectSeed)>>,
+}
+
+/// Distinct values by number, and each value's number.
+struct Numbered<T> {
+    values: Vec<T>,
+    numbers: HashMap<T, u16>,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Numbered { values: Vec::new(), numbers: HashMap::new() }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Numbered<T> {
+    /// The number of `value`, numbering it if new; `None` past `u16::MAX` values.
+    fn number(&mut self, value: T) -> Option<u16> {
+        if let Some(&n) = self.numbers.get(&value) {
+            return Some(n);
+        }
+        let n = u16::try_from(self.values.len()).ok()?;
+        self.numbers.insert(value.clone(), n);
+        self.values.push(value);
+        Some(n)
+    }
 }
 
 /// Field lists by number (a [`Prov::Packed`] is a position in `lists`), and
@@ -191,6 +230,20 @@ struct Packs {
 struct Fixed {
     values: Vec<IndexConst>,
     constants: Vec<(u16, u16)>,
+    /// The `vector<u8>` constants of at most [`SeedBytes::MAX`] bytes the
+    /// code loads, by constant index (a [`Prov::Seed`] is a position here).
+    seeds: Vec<(u16, SeedBytes)>,
+}
+
+/// The bytes of a `vector<u8>` constant, as a seed when short enough.
+fn seed_of(ty: &Type, value: &ConstValue) -> Option<SeedBytes> {
+    let (Type::Vector(inner), ConstValue::Vector(items)) = (ty, value) else { return None };
+    if **inner != Type::U8 || items.len() > SeedBytes::MAX {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect();
+    SeedBytes::new(&bytes?)
 }
 
 impl Fixed {
@@ -215,7 +268,27 @@ impl Fixed {
         // at most that many instructions; past it a value stays unknown.
         let position = |v: &IndexConst| values.binary_search(v).ok().and_then(|p| u16::try_from(p).ok());
         let constants = loaded.iter().filter_map(|(index, v)| Some((*index, position(v)?))).collect();
-        Fixed { values, constants }
+        let mut seeds: Vec<(u16, SeedBytes)> = view
+            .def
+            .code
+            .iter()
+            .filter_map(|i| match i {
+                Instr::LdConst(c) => {
+                    let constant = view.module.constants.get(usize::from(c.0))?;
+                    Some((c.0, seed_of(&constant.ty, &constant.value)?))
+                }
+                _ => None,
+            })
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        Fixed { values, constants, seeds }
+    }
+
+    /// The seed loaded from constant `index`, if it is a short byte vector.
+    fn seed(&self, index: u16) -> Option<Prov> {
+        let at = self.seeds.binary_search_by_key(&index, |&(i, _)| i).ok()?;
+        u16::try_from(at).ok().map(Prov::Seed)
     }
 
     /// The value loaded from constant `index`, if it is a scalar.
@@ -259,7 +332,63 @@ impl Analysis<'_, '_> {
                 Some(IndexConst::Address(address)) => AddressSource::Const(address),
                 _ => AddressSource::Any,
             },
-            Prov::Packed(_) | Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
+            Prov::Object(n) => self.object(n),
+            Prov::Packed(_) | Prov::Seed(_) | Prov::RefToLocal(_) | Prov::Unknown => AddressSource::Any,
+        }
+    }
+
+    /// The address derived object `n` of this module stands for.
+    fn object(&self, n: u16) -> AddressSource {
+        match self.objects.borrow().values.get(usize::from(n)) {
+            // Module handle 0: code derives in its own module.
+            Some(&(creator, seed)) => AddressSource::Object(ObjectSource { module: ModuleHandleIdx(0), creator, seed }),
+            None => AddressSource::Any,
+        }
+    }
+
+    /// What `object_address`/`object_signer` make of a creator and a seed:
+    /// a [`Prov::Object`] when both are traced.
+    fn derive(&self, creator: Prov, seed: Prov) -> Prov {
+        let creator = match self.address(creator) {
+            AddressSource::Param(i) => ObjectCreator::Param(i),
+            AddressSource::SignerOf(i) => ObjectCreator::SignerOf(i),
+            AddressSource::Const(a) => ObjectCreator::Const(a),
+            AddressSource::Any | AddressSource::Object(_) => return Prov::Unknown,
+        };
+        let Some(seed) = self.seed(seed) else { return Prov::Unknown };
+        self.objects.borrow_mut().number((creator, seed)).map_or(Prov::Unknown, Prov::Object)
+    }
+
+    /// The seed a `vector<u8>` value stands for.
+    fn seed(&self, value: Prov) -> Option<ObjectSeed> {
+        match value {
+            Prov::Param(i) => Some(ObjectSeed::Param(i)),
+            Prov::Seed(k) => self.fixed.seeds.get(usize::from(k)).map(|&(_, bytes)| ObjectSeed::Const(bytes)),
+            _ => None,
+        }
+    }
+
+    /// A callee's object address, its creator and seed taken from the
+    /// call's arguments (`arg`); `*` when either is not traced here.
+    fn object_via(&self, state: &State, object: ObjectSource, arg: impl Fn(u8) -> Prov) -> AddressSource {
+        let creator = match object.creator {
+            ObjectCreator::Param(j) => self.address(arg(j)),
+            ObjectCreator::SignerOf(j) => self.signer_address(state, arg(j)),
+            ObjectCreator::Const(a) => AddressSource::Const(a),
+        };
+        let creator = match creator {
+            AddressSource::Param(i) => ObjectCreator::Param(i),
+            AddressSource::SignerOf(i) => ObjectCreator::SignerOf(i),
+            AddressSource::Const(a) => ObjectCreator::Const(a),
+            AddressSource::Any | AddressSource::Object(_) => return AddressSource::Any,
+        };
+        let seed = match object.seed {
+            ObjectSeed::Param(j) => self.seed(arg(j)),
+            fixed @ ObjectSeed::Const(_) => Some(fixed),
+        };
+        match seed {
+            Some(seed) => AddressSource::Object(ObjectSource { module: object.module, creator, seed }),
+            None => AddressSource::Any,
         }
     }
 
@@ -273,7 +402,7 @@ impl Analysis<'_, '_> {
                 Some(fields) => IndexSource::pack(fields.iter().map(|&f| self.index(f))),
                 None => IndexSource::Any,
             },
-            Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
+            Prov::Seed(_) | Prov::Object(_) | Prov::RefToLocal(_) | Prov::Unknown => IndexSource::Any,
         }
     }
 
@@ -293,7 +422,7 @@ impl Analysis<'_, '_> {
             && fields.iter().zip(&def.fields).all(|(prov, field)| match prov {
                 Prov::Param(_) | Prov::Fixed(_) => true,
                 Prov::SignerOf(_) => field.ty == Type::Address,
-                Prov::Packed(_) | Prov::RefToLocal(_) | Prov::Unknown => false,
+                Prov::Packed(_) | Prov::Seed(_) | Prov::Object(_) | Prov::RefToLocal(_) | Prov::Unknown => false,
             });
         if !traced || fields.len() != def.fields.len() {
             return Prov::Unknown;
@@ -317,6 +446,7 @@ impl Analysis<'_, '_> {
     fn signer_address(&self, state: &State, value: Prov) -> AddressSource {
         match state.deref(value) {
             Prov::SignerOf(i) => AddressSource::SignerOf(i),
+            Prov::Object(n) => self.object(n),
             _ => AddressSource::Any,
         }
     }
@@ -345,7 +475,7 @@ impl Analysis<'_, '_> {
             }
         };
         let pushed = match (instr, operands.as_slice()) {
-            (Instr::LdConst(c), []) => self.fixed.constant(c.0),
+            (Instr::LdConst(c), []) => self.fixed.seed(c.0).unwrap_or_else(|| self.fixed.constant(c.0)),
             (
                 Instr::LdTrue
                 | Instr::LdFalse
@@ -376,8 +506,10 @@ impl Analysis<'_, '_> {
             },
             (Instr::SignerAddress, [signer]) => match state.deref(*signer) {
                 Prov::SignerOf(i) => Prov::SignerOf(i),
+                Prov::Object(n) => Prov::Object(n),
                 _ => Prov::Unknown,
             },
+            (Instr::ObjectAddress | Instr::ObjectSigner, [creator, seed]) => self.derive(*creator, *seed),
             (
                 Instr::Exists(_)
                 | Instr::ImmBorrowGlobal(_)
@@ -452,6 +584,7 @@ impl Analysis<'_, '_> {
                         AddressSource::Param(j) => self.address(arg(j)),
                         AddressSource::SignerOf(j) => self.signer_address(state, arg(j)),
                         fixed @ (AddressSource::Const(_) | AddressSource::Any) => fixed,
+                        AddressSource::Object(object) => self.object_via(state, object, arg),
                     };
                     let index = access.index.as_ref().map(|index| {
                         index.map_params(&mut |source| match source {

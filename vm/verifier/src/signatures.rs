@@ -26,7 +26,8 @@ use super::error::{VerifyError, VerifyErrorKind};
 use super::generics::{self, check_instantiation, check_type_constraints};
 use super::{instantiation_loops, ty};
 use resin_format::file_format::{
-    Abilities, AddressSource, ConstValue, FunctionHandle, IndexSource, Instr, Module, StructDef, StructHandleIdx, Type,
+    Abilities, AddressSource, ConstValue, FunctionHandle, IndexSource, Instr, Module, ObjectCreator, ObjectSeed,
+    StructDef, StructHandleIdx, Type,
 };
 
 pub(crate) fn verify(module: &Module) -> Result<(), VerifyError> {
@@ -194,9 +195,30 @@ fn check_handle(module: &Module, handle: &FunctionHandle) -> Result<(), VerifyEr
             AddressSource::Param(p) => (p, "an `address` parameter", |t| *t == Type::Address),
             AddressSource::SignerOf(p) => (p, "a `signer` or `&signer` parameter", is_signer_param),
             AddressSource::Const(_) | AddressSource::Any => (0, "", |_| true),
+            AddressSource::Object(object) => match object.creator {
+                ObjectCreator::Param(p) => (p, "an `address` parameter", |t| *t == Type::Address),
+                ObjectCreator::SignerOf(p) => (p, "a `signer` or `&signer` parameter", is_signer_param),
+                ObjectCreator::Const(_) => (0, "", |_| true),
+            },
         };
         if !expected.is_empty() && !handle.params.get(usize::from(param)).is_some_and(ok) {
             return Err(invalid(param, expected));
+        }
+        // An object's seed is a `vector<u8>` parameter or fixed bytes in
+        // their one canonical form (equal seeds must compare equal).
+        if let AddressSource::Object(object) = access.address {
+            match object.seed {
+                ObjectSeed::Param(p) => {
+                    let bytes = Type::Vector(Box::new(Type::U8));
+                    if handle.params.get(usize::from(p)) != Some(&bytes) {
+                        return Err(invalid(p, "a `vector<u8>` parameter"));
+                    }
+                }
+                ObjectSeed::Const(seed) if seed.get().is_none() => {
+                    return Err(VerifyErrorKind::AccessSeedInvalid { function: handle.name.as_str().into() });
+                }
+                ObjectSeed::Const(_) => {}
+            }
         }
         // An index parameter is a value the transaction supplies or the
         // caller passes: plain data, with `copy` and `drop`. So is each

@@ -78,6 +78,28 @@ pub(crate) enum AddressAst {
     SignerOf(Located<Slot>),
     Const(AccountAddress),
     Any,
+    /// `object(signer 0, param 1)`: derived in this module;
+    /// `object 0x1::amm(param 0, b"pool")`: in that one.
+    Object {
+        module: Option<Located<ModulePath>>,
+        creator: CreatorAst,
+        seed: SeedAst,
+    },
+}
+
+/// An object's creator: `signer N`, `param N` or an address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CreatorAst {
+    Param(Located<Slot>),
+    SignerOf(Located<Slot>),
+    Const(AccountAddress),
+}
+
+/// An object's seed: `param N` or a byte string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SeedAst {
+    Param(Located<Slot>),
+    Bytes(Located<Vec<u8>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -452,6 +452,24 @@ impl Builder {
             AddressAst::SignerOf(slot) => AddressSource::SignerOf(param_index(slot)?),
             AddressAst::Const(address) => AddressSource::Const(*address),
             AddressAst::Any => AddressSource::Any,
+            AddressAst::Object { module, creator, seed } => {
+                let module = match module {
+                    Some(path) => ModuleHandleIdx(self.module_handle(&path.node, path.pos, false)?),
+                    None => ModuleHandleIdx(0),
+                };
+                let creator = match creator {
+                    CreatorAst::Param(slot) => ObjectCreator::Param(param_index(slot)?),
+                    CreatorAst::SignerOf(slot) => ObjectCreator::SignerOf(param_index(slot)?),
+                    CreatorAst::Const(address) => ObjectCreator::Const(*address),
+                };
+                let seed = match seed {
+                    SeedAst::Param(slot) => ObjectSeed::Param(param_index(slot)?),
+                    SeedAst::Bytes(bytes) => ObjectSeed::Const(SeedBytes::new(&bytes.node).ok_or_else(|| {
+                        bytes.pos.error(format!("an object's fixed seed has at most {} bytes", SeedBytes::MAX))
+                    })?),
+                };
+                AddressSource::Object(ObjectSource { module, creator, seed })
+            }
         };
         let index_field = |index: &IndexAst| -> Result<IndexSource> {
             Ok(match index {

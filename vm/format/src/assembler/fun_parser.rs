@@ -89,6 +89,45 @@ impl Parser {
         Ok(FunAst { public, friend, entry, name, type_params, params, returns, access, body })
     }
 
+    /// After `object`: an optional module (`0x1::amm` or an alias), then
+    /// `(creator, seed)`.
+    fn object(&mut self) -> Result<AddressAst> {
+        let module = if self.at_punct('(') {
+            None
+        } else {
+            let pos = self.peek().pos;
+            let path = if matches!(self.peek().tok, Tok::Number(_)) {
+                let address = self.address()?;
+                self.expect_path_sep()?;
+                ModulePath::Full(address, self.ident("a module name")?.0)
+            } else {
+                ModulePath::Alias(self.ident("a module, or `(`")?.0)
+            };
+            Some(Located { node: path, pos })
+        };
+        self.expect_punct('(')?;
+        let creator = if self.eat_ident("signer") {
+            CreatorAst::SignerOf(self.slot("a parameter name or number")?)
+        } else if self.eat_ident("param") {
+            CreatorAst::Param(self.slot("a parameter name or number")?)
+        } else if self.eat_punct('@') || matches!(self.peek().tok, Tok::Number(_)) {
+            CreatorAst::Const(self.address()?)
+        } else {
+            return self.unexpected("an object's creator: `signer N`, `param N` or an address");
+        };
+        self.expect_punct(',')?;
+        let seed = if self.eat_ident("param") {
+            SeedAst::Param(self.slot("a parameter name or number")?)
+        } else if let Tok::Bytes(bytes) = self.peek().tok.clone() {
+            let pos = self.bump().pos;
+            SeedAst::Bytes(Located { node: bytes, pos })
+        } else {
+            return self.unexpected("an object's seed: `param N` or a byte string");
+        };
+        self.expect_punct(')')?;
+        Ok(AddressAst::Object { module, creator, seed })
+    }
+
     /// `read Balance(signer 0)`, `write Balance(param to)`, `write Balance(*)`,
     /// `read Balance(0x5)`, `write Balance<T0>(param 1)`, keyed
     /// `write Allowance(param 0)[param 1]`, `read Vote(param 0)[signer 1]`,
@@ -113,8 +152,10 @@ impl Parser {
             AddressAst::SignerOf(self.slot("a parameter name or number")?)
         } else if self.eat_ident("param") {
             AddressAst::Param(self.slot("a parameter name or number")?)
+        } else if self.eat_ident("object") {
+            self.object()?
         } else {
-            return self.unexpected("`signer N`, `param N`, `*` or an address");
+            return self.unexpected("`signer N`, `param N`, `*`, `object(..)` or an address");
         };
         self.expect_punct(')')?;
         let index = if self.eat_punct('[') {

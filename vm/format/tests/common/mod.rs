@@ -96,12 +96,34 @@ pub fn arb_index_field() -> impl Strategy<Value = IndexField> {
     ]
 }
 
+fn arb_creator() -> impl Strategy<Value = ObjectCreator> {
+    prop_oneof![
+        (0u8..4).prop_map(ObjectCreator::Param),
+        (0u8..4).prop_map(ObjectCreator::SignerOf),
+        arb_address().prop_map(ObjectCreator::Const),
+    ]
+}
+
+/// A seed parameter, or fixed bytes up to the longest an access may name.
+fn arb_seed() -> impl Strategy<Value = ObjectSeed> {
+    prop_oneof![
+        (0u8..4).prop_map(ObjectSeed::Param),
+        vec(any::<u8>(), 0..=SeedBytes::MAX)
+            .prop_map(|bytes| ObjectSeed::Const(SeedBytes::new(&bytes).expect("at most SeedBytes::MAX"))),
+    ]
+}
+
 pub fn arb_access() -> impl Strategy<Value = Access> {
     let address = prop_oneof![
         (0u8..4).prop_map(AddressSource::Param),
         (0u8..4).prop_map(AddressSource::SignerOf),
         arb_address().prop_map(AddressSource::Const),
         Just(AddressSource::Any),
+        (arb_creator(), arb_seed()).prop_map(|(creator, seed)| AddressSource::Object(ObjectSource {
+            module: ModuleHandleIdx(0),
+            creator,
+            seed
+        })),
     ];
     let mode = prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)];
     let type_args = prop_oneof![2 => Just(Vec::new()), 1 => vec(arb_type(), 1..3)];

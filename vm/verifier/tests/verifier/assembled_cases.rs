@@ -62,6 +62,12 @@ const REQUIRED_SHARED: &[&str] = &[
     "packed_index_field_order",
     "packed_index_nested",
     "packed_index_param_invalid",
+    "object_accepted",
+    "object_seed_other_param",
+    "object_two_seeds",
+    "object_other_module",
+    "object_param_invalid",
+    "object_creator_invalid",
 ];
 
 /// u16, u32 and u256: an accepted module using them everywhere the other

@@ -250,6 +250,44 @@ fn entry_functions_take_only_transaction_data() {
 }
 
 #[test]
+fn an_objects_seed_is_canonical_and_its_module_in_bounds() {
+    let object = |module, seed| {
+        let at =
+            AddressSource::Object(ObjectSource { module, creator: ObjectCreator::Const(AccountAddress::ZERO), seed });
+        one(Fun::new("f").access(vec![read(StructHandleIdx(1), at)]).code(vec![Ret]))
+    };
+    let seed = ObjectSeed::Const(SeedBytes::new(b"a").unwrap());
+    accepts(&object(ModuleHandleIdx(0), seed));
+    rejects(&object(ModuleHandleIdx(9), seed), None, None, out_of_bounds("module handle", 9, 1));
+    // Bytes past the seed's length, or a length past the most: only a
+    // hostile encoder writes them (the type's constructor cannot).
+    let bytes = resin_format::encoding::encode_module(&object(ModuleHandleIdx(0), seed));
+    let mut form = [0u8; 33];
+    form[0] = 1;
+    form[1] = b'a';
+    let at = bytes.windows(33).position(|w| w == form).expect("the seed's encoding");
+    for (offset, byte) in [(at + 2, 7u8), (at, 33u8)] {
+        let mut hostile = bytes.clone();
+        hostile[offset] = byte;
+        let m = resin_format::encoding::decode_module(&hostile).expect("decodes");
+        rejects(&m, Some("f"), None, K::AccessSeedInvalid { function: "f".into() });
+    }
+    let m = one(Fun::new("f")
+        .params(vec![Type::Address, Type::U64])
+        .access(vec![read(
+            StructHandleIdx(1),
+            AddressSource::Object(ObjectSource {
+                module: ModuleHandleIdx(0),
+                creator: ObjectCreator::Param(0),
+                seed: ObjectSeed::Param(1),
+            }),
+        )])
+        .code(vec![Ret]));
+    let kind = K::AccessParamInvalid { function: "f".into(), param: 1, expected: "a `vector<u8>` parameter" };
+    rejects(&m, Some("f"), None, kind);
+}
+
+#[test]
 fn access_specs_name_key_types_and_matching_parameters() {
     let m = one(Fun::new("f").access(vec![read(StructHandleIdx(0), AddressSource::Any)]).code(vec![Ret]));
     let kind = K::AccessOnNonKeyType { function: "f".into(), resource: "Coin".into() };
