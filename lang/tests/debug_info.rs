@@ -135,7 +135,7 @@ fn a_missing_resource_is_named_with_its_address() {
     let Status::RuntimeError { kind: RuntimeErrorKind::ResourceMissing, resource, location } = &status else {
         panic!("{status:?}")
     };
-    assert_eq!(*resource, Some(key));
+    assert_eq!(*resource, Some(Box::new(key)));
     let expected = format!(
         "runtime error ResourceMissing: 0x2::bank::Vault at 0xa at {} in 0x2::bank::take",
         position_of("borrow_global_mut")
@@ -152,7 +152,7 @@ fn an_existing_resource_is_named_with_its_address() {
     let Status::RuntimeError { kind: RuntimeErrorKind::ResourceAlreadyExists, resource, .. } = &status else {
         panic!("{status:?}")
     };
-    assert_eq!(resource.map(|k| k.address), Some(AccountAddress::from_u64(0xA)));
+    assert_eq!(resource.as_ref().map(|k| k.address), Some(AccountAddress::from_u64(0xA)));
     assert!(describe_status(&world.code, &status)
         .starts_with("runtime error ResourceAlreadyExists: 0x2::bank::Vault at 0xa at bank.rsn:"));
 }

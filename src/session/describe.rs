@@ -26,7 +26,7 @@ impl Session {
                 format!("COUNTER OVERFLOW of {} {}", self.type_label(*resource), where_words(code, location))
             }
             Status::RuntimeError { kind, location, resource } => {
-                let words = runtime_error_words(code, *kind, resource.as_ref(), |key| self.address_label(key));
+                let words = runtime_error_words(code, *kind, resource.as_deref(), |key| self.address_label(key));
                 format!("RUNTIME ERROR {words} {}", where_words(code, location))
             }
             Status::OutOfGas { location } => format!("OUT OF GAS {}", where_words(code, location)),

@@ -124,7 +124,7 @@ pub fn describe_status(code: &CodeCache, status: &Status) -> String {
         Status::RuntimeError { kind, location, resource } => {
             format!(
                 "runtime error {} {}",
-                runtime_error_words(code, *kind, resource.as_ref(), hex),
+                runtime_error_words(code, *kind, resource.as_deref(), hex),
                 where_words(code, location)
             )
         }

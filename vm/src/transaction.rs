@@ -90,31 +90,36 @@ pub enum RuntimeErrorKind {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+///
+/// Where and about what a transaction failed is boxed: a block's receipts
+/// are mostly successes, and each is moved several times on its way to the
+/// block's output, so the rare failure's details should not widen them all
+/// (a status is 56 bytes instead of 152).
 pub enum Status {
     Success,
     /// `abort code` or a failed `assert!`.
     Aborted {
         code: u64,
-        location: Location,
+        location: Box<Location>,
     },
     RuntimeError {
         kind: RuntimeErrorKind,
-        location: Location,
+        location: Box<Location>,
         /// The resource the error is about, for `ResourceMissing` and
         /// `ResourceAlreadyExists` (the type and the address, so a message
         /// can name both); `None` for the other kinds.
         #[serde(default)]
-        resource: Option<ResourceKey>,
+        resource: Option<Box<ResourceKey>>,
     },
     /// The gas limit was reached; the whole limit is charged.
     OutOfGas {
-        location: Location,
+        location: Box<Location>,
     },
     /// A global access outside the transaction's declared keys.
     AccessViolation {
         mode: AccessMode,
         key: ResourceKey,
-        location: Location,
+        location: Box<Location>,
     },
     /// The transaction could not start: unknown function, not an entry
     /// function, wrong argument count or types, a vector argument over the

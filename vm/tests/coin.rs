@@ -99,7 +99,7 @@ fn an_overdraft_aborts_with_its_code_and_location_and_writes_nothing() {
     let root = world.root();
     let receipt = world.execute(&transfer(0xB, 0xA, 6));
     let offset = offset_of(&world, "transfer", |i| *i == Instr::Abort);
-    let location = Location { module: coin(), function: "transfer".into(), offset };
+    let location = Box::new(Location { module: coin(), function: "transfer".into(), offset });
     assert_eq!(receipt.status, Status::Aborted { code: 1, location });
     assert!(receipt.write_set.0.is_empty());
     assert!(receipt.events.is_empty());
@@ -133,7 +133,7 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
     let receipt =
         execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "credit", |i| matches!(i, Instr::ImmBorrowGlobal(_)));
-    let location = Location { module: coin(), function: "credit".into(), offset };
+    let location = Box::new(Location { module: coin(), function: "credit".into(), offset });
     assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Read, key: balance_key(0xB), location });
     assert!(receipt.write_set.0.is_empty());
 
@@ -145,7 +145,7 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
     let receipt =
         execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "transfer", |i| matches!(i, Instr::MutBorrowGlobal(_)));
-    let location = Location { module: coin(), function: "transfer".into(), offset };
+    let location = Box::new(Location { module: coin(), function: "transfer".into(), offset });
     assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Write, key: balance_key(0xA), location });
 
     // `*` covers every address of the type, and gas does not depend on which

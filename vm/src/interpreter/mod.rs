@@ -209,17 +209,18 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
                         returns,
                     },
                     Err(Fault::Runtime(kind)) => failed(
-                        Status::RuntimeError { kind, location: last.location(), resource: None },
+                        Status::RuntimeError { kind, location: Box::new(last.location()), resource: None },
                         machine.gas.used(),
                     ),
-                    Err(_) => failed(Status::OutOfGas { location: last.location() }, gas_limit),
+                    Err(_) => failed(Status::OutOfGas { location: Box::new(last.location()) }, gas_limit),
                 },
                 Err((fault, location)) => {
+                    let location = Box::new(location);
                     let status = match fault {
                         Fault::Runtime(kind) => Status::RuntimeError { kind, location, resource: None },
                         Fault::Resource(fault) => {
                             let (kind, key) = *fault;
-                            Status::RuntimeError { kind, location, resource: Some(key) }
+                            Status::RuntimeError { kind, location, resource: Some(Box::new(key)) }
                         }
                         Fault::Abort(code) => Status::Aborted { code, location },
                         Fault::OutOfGas => Status::OutOfGas { location },
