@@ -177,10 +177,11 @@ struct Analysis<'v, 'm> {
     tainted: Vec<bool>,
     fixed: Fixed,
     /// The field lists of the structs the code builds from traced values,
-    /// each once, so that the same fields built on two paths join as equal.
-    /// Grows during the fixed point, bounded by the code's `pack`
-    /// instructions and the values their fields can take.
-    packs: RefCell<Packs>,
+    /// each once, so that the same fields built on two paths join as equal
+    /// (a [`Prov::Packed`] is a position here). Grows during the fixed
+    /// point, bounded by the code's `pack` instructions and the values their
+    /// fields can take.
+    packs: RefCell<Numbered<SmallVec<[Prov; 4]>>>,
     /// The module-controlled addresses the code derives, each creator and
     /// seed pair once (a [`Prov::Object`] is a position here); bounded by
     /// the code's `object_address` and `object_signer` instructions and the
@@ -188,7 +189,9 @@ struct Analysis<'v, 'm> {
     objects: RefCell<Numbered<(ObjectCreator, ObjectSeed)>>,
 }
 
-/// Distinct values by number, and each value's number.
+/// Distinct values by number, and each value's number: a lookup per new
+/// value that does not scan the values (code of many distinct packs or
+/// objects would make the scans quadratic).
 struct Numbered<T> {
     values: Vec<T>,
     numbers: HashMap<T, u16>,
@@ -211,15 +214,6 @@ impl<T: Clone + Eq + std::hash::Hash> Numbered<T> {
         self.values.push(value);
         Some(n)
     }
-}
-
-/// Field lists by number (a [`Prov::Packed`] is a position in `lists`), and
-/// each list's number: a lookup per `pack` that does not scan the lists
-/// (code of many distinct packs would make the scans quadratic).
-#[derive(Default)]
-struct Packs {
-    lists: Vec<SmallVec<[Prov; 4]>>,
-    numbers: HashMap<SmallVec<[Prov; 4]>, u16>,
 }
 
 /// The scalars a function loads: each distinct value once, in order (a
@@ -398,7 +392,7 @@ impl Analysis<'_, '_> {
             Prov::Param(i) => IndexSource::Param(i),
             Prov::SignerOf(i) => IndexSource::SignerOf(i),
             Prov::Fixed(v) => self.fixed.value(v).map_or(IndexSource::Any, IndexSource::Const),
-            Prov::Packed(p) => match self.packs.borrow().lists.get(usize::from(p)) {
+            Prov::Packed(p) => match self.packs.borrow().values.get(usize::from(p)) {
                 Some(fields) => IndexSource::pack(fields.iter().map(|&f| self.index(f))),
                 None => IndexSource::Any,
             },
@@ -428,18 +422,7 @@ impl Analysis<'_, '_> {
             return Prov::Unknown;
         }
         let fields: SmallVec<[Prov; 4]> = fields.iter().copied().collect();
-        let mut packs = self.packs.borrow_mut();
-        if let Some(&p) = packs.numbers.get(&fields) {
-            return Prov::Packed(p);
-        }
-        match u16::try_from(packs.lists.len()) {
-            Ok(p) => {
-                packs.numbers.insert(fields.clone(), p);
-                packs.lists.push(fields);
-                Prov::Packed(p)
-            }
-            Err(_) => Prov::Unknown,
-        }
+        self.packs.borrow_mut().number(fields).map_or(Prov::Unknown, Prov::Packed)
     }
 
     /// The address of a `signer` or `&signer` value.
