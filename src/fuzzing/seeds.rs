@@ -25,8 +25,8 @@ pub const ASSEMBLY: &[&str] = &[
     include_str!("../../vm/tests/data/store.rasm"),
     include_str!("../../vm/tests/data/recurse.rasm"),
     include_str!("../../scheduler/tests/data/ledger.rasm"),
-    // Counters, fixed and struct-built indexes, called with generated
-    // addresses and slots.
+    // Counters, fixed and struct-built indexes, and vaults at addresses the
+    // module derives, called with generated addresses, slots and seeds.
     include_str!("../../scheduler/tests/data/meter.rasm"),
 ];
 
