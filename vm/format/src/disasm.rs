@@ -520,15 +520,7 @@ impl<'a> Names<'a> {
                     Some(id) => format!(" {}::{}", id.address, ident(&id.name)),
                     None => format!(" #{}?", object.module.0),
                 };
-                let creator = match object.creator {
-                    ObjectCreator::Param(i) => format!("param {i}"),
-                    ObjectCreator::SignerOf(i) => format!("signer {i}"),
-                    ObjectCreator::Const(a) => a.to_string(),
-                };
-                let seed = match object.seed {
-                    ObjectSeed::Param(i) => format!("param {i}"),
-                    ObjectSeed::Const(bytes) => bytes.to_string(),
-                };
+                let (creator, seed) = object.words(&|i| format!("param {i}"), &|i| format!("signer {i}"));
                 format!("object{module}({creator}, {seed})")
             }
         };

@@ -401,6 +401,24 @@ pub struct ObjectSource<M = ModuleHandleIdx> {
     pub seed: ObjectSeed,
 }
 
+impl<M> ObjectSource<M> {
+    /// The creator and the seed in words, for messages: `param` and
+    /// `signer` name a parameter and a signer parameter's address; fixed
+    /// values read as the assembler writes them (`0x5`, `b"pool"`).
+    pub fn words(&self, param: &impl Fn(u8) -> String, signer: &impl Fn(u8) -> String) -> (String, String) {
+        let creator = match self.creator {
+            ObjectCreator::Param(i) => param(i),
+            ObjectCreator::SignerOf(i) => signer(i),
+            ObjectCreator::Const(a) => a.to_string(),
+        };
+        let seed = match self.seed {
+            ObjectSeed::Param(i) => param(i),
+            ObjectSeed::Const(bytes) => bytes.to_string(),
+        };
+        (creator, seed)
+    }
+}
+
 /// Where an object's creator comes from: the address sources that are
 /// themselves known, so that nothing on the wire is recursive.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]

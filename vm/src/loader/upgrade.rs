@@ -21,8 +21,7 @@
 //! modules' handle tables need not agree on indexes.
 
 use resin_format::file_format::{
-    Access, AddressSource, FunctionDef, IndexSource, Module, ModuleId, ObjectCreator, ObjectSeed, StructDef, Type,
-    Visibility,
+    Access, AddressSource, FunctionDef, IndexSource, Module, ModuleId, StructDef, Type, Visibility,
 };
 
 /// Why `new` may not replace `old`, in words naming what broke
@@ -156,15 +155,8 @@ fn access_words(module: &Module, access: &Access) -> String {
         AddressSource::Any => "*".to_string(),
         AddressSource::Object(object) => {
             let owner = module.module_handles.get(object.module.index()).map(ToString::to_string).unwrap_or_default();
-            let creator = match object.creator {
-                ObjectCreator::Param(i) => format!("parameter {i}"),
-                ObjectCreator::SignerOf(i) => format!("the address of parameter {i}"),
-                ObjectCreator::Const(a) => a.to_string(),
-            };
-            let seed = match object.seed {
-                ObjectSeed::Param(i) => format!("parameter {i}"),
-                ObjectSeed::Const(bytes) => bytes.to_string(),
-            };
+            let (creator, seed) =
+                object.words(&|i| format!("parameter {i}"), &|i| format!("the address of parameter {i}"));
             format!("the object {owner} derives from {creator} and {seed}")
         }
     };

@@ -24,8 +24,7 @@ use super::error::{VerifyError, VerifyErrorKind};
 use super::provenance::{self, Requirement};
 use super::FunctionView;
 use resin_format::file_format::{
-    Access, AccessMode, AccessSpec, AddressSource, IndexSource, Module, ModuleId, ObjectCreator, ObjectSeed,
-    StructHandleIdx, Type,
+    Access, AccessMode, AccessSpec, AddressSource, IndexSource, Module, ModuleId, StructHandleIdx, Type,
 };
 
 pub(crate) fn verify(view: &FunctionView<'_>, cfg: &Cfg) -> Result<(), VerifyError> {
@@ -223,15 +222,7 @@ fn describe(module: &Module, requirement: &Requirement) -> String {
         AddressSource::Any => "*".to_string(),
         AddressSource::Object(object) => {
             let owner = module.module_handles.get(object.module.index()).map(ToString::to_string).unwrap_or_default();
-            let creator = match object.creator {
-                ObjectCreator::Param(i) => format!("param {i}"),
-                ObjectCreator::SignerOf(i) => format!("signer of param {i}"),
-                ObjectCreator::Const(a) => a.to_string(),
-            };
-            let seed = match object.seed {
-                ObjectSeed::Param(i) => format!("param {i}"),
-                ObjectSeed::Const(bytes) => bytes.to_string(),
-            };
+            let (creator, seed) = object.words(&|i| format!("param {i}"), &|i| format!("signer of param {i}"));
             format!("object of {owner} ({creator}, {seed})")
         }
     };
