@@ -195,6 +195,21 @@ fn errors_point_at_the_problem() {
         ("module 0x1::m\nuse 0x2::a\nuse 0x3::a\nfun f(a::T) {}", (4, 7), "ambiguous"),
         ("module 0x1::m\nconst A: u64 = 1\nconst A: u64 = 2", (3, 1), "declared twice"),
         ("module 0x1::m\nstruct S has shiny", (2, 14), "unknown ability `shiny`"),
+        (
+            "module 0x1::m\nstruct S has key {}\nfun f(a: address) acquires read S(object(param a, 7)) {}",
+            (3, 51),
+            "an object's seed: `param N` or a byte string",
+        ),
+        (
+            "module 0x1::m\nstruct S has key {}\nfun f(a: address) acquires read S(object 0x2::n(param a, b\"x\")) {}",
+            (3, 42),
+            "unknown module `0x2::n`",
+        ),
+        (
+            "module 0x1::m\nstruct S has key {}\nfun f(a: address) acquires read S(object(param a, x\"000000000000000000000000000000000000000000000000000000000000000000\")) {}",
+            (3, 51),
+            "at most 32 bytes",
+        ),
     ];
     for (text, (line, col), message) in cases {
         let e = err(text);
