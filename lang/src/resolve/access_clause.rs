@@ -240,12 +240,7 @@ fn seed_source(
             }
             let own = lookup.env.module(lookup.current());
             let constant = own.and_then(|m| m.constants.get(m.constant_named(&name.name)? as usize));
-            let bytes = constant.filter(|c| c.ty == bytes_ty).and_then(|c| match &c.value {
-                ConstValue::Vector(items) => {
-                    items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect()
-                }
-                _ => None,
-            });
+            let bytes = constant.filter(|c| c.ty == bytes_ty).and_then(|c| c.value.bytes());
             match (constant, bytes) {
                 (Some(c), _) if c.ty == Ty::Error => return None,
                 (_, Some(bytes)) => (bytes, name.span),

@@ -158,9 +158,7 @@ fn const_value(value: &ConstValue, ty: Option<&Type>, depth: usize) -> String {
                 Some(Type::Vector(inner)) => Some(&**inner),
                 _ => None,
             };
-            let bytes: Option<Vec<u8>> =
-                items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect();
-            match bytes {
+            match value.bytes() {
                 Some(bytes) if element == Some(&Type::U8) && !bytes.is_empty() => {
                     format!("x\"{}\"", hex::encode(bytes))
                 }

@@ -792,6 +792,14 @@ pub enum ConstValue {
     U256(U256),
 }
 
+impl ConstValue {
+    /// The bytes of a vector of `u8`s; `None` for anything else.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        let ConstValue::Vector(items) = self else { return None };
+        items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect()
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Constant {

@@ -38,14 +38,7 @@ fn popped_vector_mut<'a, V: StateView + ?Sized>(
 
 /// The bytes of a `vector<u8>` value (hash inputs, object seeds).
 pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
-    let Value::Vector(items) = value else { return Err(invariant()) };
-    items
-        .iter()
-        .map(|item| match item {
-            Value::U8(byte) => Ok(*byte),
-            _ => Err(invariant()),
-        })
-        .collect()
+    value.bytes().ok_or_else(invariant)
 }
 
 /// An index in bounds of a vector of `len` elements.

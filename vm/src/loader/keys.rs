@@ -393,14 +393,7 @@ fn object_address_of(
     };
     let derive = |seed: &[u8]| object_address(&object.module, &creator, seed);
     match object.seed {
-        ObjectSeed::Param(i) => match arg(i) {
-            Some(Value::Vector(items)) => {
-                let bytes: Option<Vec<u8>> =
-                    items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect();
-                bytes.map(|bytes| derive(&bytes))
-            }
-            _ => None,
-        },
+        ObjectSeed::Param(i) => arg(i)?.bytes().map(|bytes| derive(&bytes)),
         ObjectSeed::Const(bytes) => bytes.get().map(derive),
     }
 }

@@ -235,9 +235,7 @@ fn seed_of(ty: &Type, value: &ConstValue) -> Option<SeedBytes> {
     if **inner != Type::U8 || items.len() > SeedBytes::MAX {
         return None;
     }
-    let bytes: Option<Vec<u8>> =
-        items.iter().map(|v| if let ConstValue::U8(b) = v { Some(*b) } else { None }).collect();
-    SeedBytes::new(&bytes?)
+    SeedBytes::new(&value.bytes()?)
 }
 
 impl Fixed {

@@ -150,6 +150,12 @@ impl Serialize for FlatFields<'_> {
 }
 
 impl Value {
+    /// The bytes of a `vector<u8>` value; `None` for anything else.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        let Value::Vector(items) = self else { return None };
+        items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect()
+    }
+
     /// A struct with these fields: flat when it fits (see the module
     /// documentation), a list of fields otherwise.
     pub fn structure(fields: Vec<Value>) -> Value {
