@@ -36,6 +36,7 @@ use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
 use crate::output::BlockOutput;
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
+use crate::prefetch::prefetch;
 
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
 const SPINS_BEFORE_YIELD: u32 = 256;
@@ -202,7 +203,29 @@ impl BlockRun<'_> {
         let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
         let started = sync.map(|_| Instant::now());
-        for (done, tx) in (1u32..).zip(lane) {
+        // Two transactions ahead the transaction and its keys are asked
+        // for, one ahead what they point to (by then they are in cache).
+        let mut lane = lane.fuse();
+        let mut next = lane.next();
+        let mut after = lane.next();
+        if let Some(first) = next {
+            self.prefetch_far(first);
+            self.prefetch_near(overlay, first);
+        }
+        if let Some(second) = after {
+            self.prefetch_far(second);
+        }
+        let mut done = 0u32;
+        while let Some(tx) = next {
+            done += 1;
+            next = after;
+            after = lane.next();
+            if let Some(far) = after {
+                self.prefetch_far(far);
+            }
+            if let Some(near) = next {
+                self.prefetch_near(overlay, near);
+            }
             if let Some(sync) = sync {
                 if !sync.wait_for_predecessors(tx, &mut out.waits, &mut seen) {
                     return out;
@@ -222,6 +245,34 @@ impl BlockRun<'_> {
         }
         out.span = started.map(|started| (started, Instant::now()));
         out
+    }
+
+    /// Starts loading transaction `index` and its keys, two transactions
+    /// before it runs (see `prefetch.rs`).
+    #[inline]
+    fn prefetch_far(&self, index: TxIndex) {
+        let i = index as usize;
+        if let Some(tx) = self.block.get(i) {
+            // Only the fields' addresses are taken: nothing is read yet.
+            prefetch(&tx.sender);
+            prefetch(&tx.args);
+            prefetch(&tx.type_args);
+        }
+        self.keys.prefetch(i);
+    }
+
+    /// Starts loading what transaction `index` reaches through its
+    /// transaction and keys (arguments, accesses, overlay slots), one
+    /// transaction before it runs.
+    #[inline]
+    fn prefetch_near(&self, overlay: &BlockOverlay<'_>, index: TxIndex) {
+        let i = index as usize;
+        if let Some(tx) = self.block.get(i) {
+            tx.args.iter().for_each(prefetch);
+            tx.type_args.iter().for_each(prefetch);
+        }
+        self.keys.prefetch_accesses(i);
+        overlay.prefetch(self.slots.slots_of(i));
     }
 
     fn run_tx(

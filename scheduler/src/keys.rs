@@ -89,6 +89,23 @@ impl BlockKeys {
         self.per_tx.get(i).map(|r| r.as_ref().map(|k| (&k.keys, k.entry.as_ref())).map_err(|s| &**s))
     }
 
+    /// Starts loading transaction `i`'s keys into the cache (see `prefetch.rs`).
+    #[inline]
+    pub(crate) fn prefetch(&self, i: usize) {
+        if let Some(keys) = self.per_tx.get(i) {
+            crate::prefetch::prefetch(keys);
+        }
+    }
+
+    /// Starts loading each of transaction `i`'s accesses (its keys are
+    /// read to find them: call it after [`BlockKeys::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch_accesses(&self, i: usize) {
+        if let Some(Ok(keys)) = self.per_tx.get(i) {
+            keys.keys.0.iter().for_each(crate::prefetch::prefetch);
+        }
+    }
+
     /// These keys for a block of `n` transactions: extra entries are dropped,
     /// missing ones become "no keys supplied" rejections.
     pub fn fitted(&self, n: usize) -> std::borrow::Cow<'_, BlockKeys> {

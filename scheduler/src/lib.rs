@@ -33,6 +33,7 @@ pub mod output;
 mod overlay;
 pub mod parallel;
 pub mod planner;
+mod prefetch;
 pub mod schedule;
 pub mod sequential;
 
