@@ -145,12 +145,15 @@ impl<'a> BlockOverlay<'a> {
     }
 
     fn build(snapshot: &'a ResourceStore, table: &'a KeyTable, uses: Option<&[AtomicU8]>, lanes: usize) -> Self {
-        let slots = (0..table.len() as u32)
-            .into_par_iter()
-            .filter_map(|s| Some((s, table.key(s)?)))
+        // Indexed, so that the slots are built in place in the final
+        // vector rather than in pieces copied together afterwards.
+        let slots = table
+            .keys()
+            .par_iter()
+            .enumerate()
             .map(|(s, &key)| {
                 let current = snapshot.resource(&key);
-                let used = uses.map_or(CHANGED, |u| u.get(s as usize).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
+                let used = uses.map_or(CHANGED, |u| u.get(s).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
                 let fixed = (used & CHANGED == 0).then(|| current.clone());
                 let fixed_copies = match &fixed {
                     Some(Some(value)) if used & READ_AGAIN != 0 && lanes > 1 && value.is_counted() => {

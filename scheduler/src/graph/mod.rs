@@ -163,6 +163,11 @@ impl KeyTable {
         self.keys.get(slot as usize)
     }
 
+    /// Every key, by slot.
+    pub fn keys(&self) -> &[ResourceKey] {
+        &self.keys
+    }
+
     pub fn slot_of(&self, key: &ResourceKey) -> Option<u32> {
         let index = self.index.get_or_init(|| self.keys.iter().enumerate().map(|(s, k)| (*k, s as u32)).collect());
         index.get(key).copied()
