@@ -135,7 +135,15 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
             out.push_byte(if matches!(value, Value::Vector(_)) { TAG_VECTOR } else { TAG_STRUCT });
             put_varint(items.len() as u128, out);
             for item in items {
-                encode_into(item, out);
+                // A byte of a byte vector without the recursive call: a
+                // token's name and URI are one element per byte.
+                match item {
+                    Value::U8(v) => {
+                        out.push_byte(TAG_U8);
+                        out.push_byte(*v);
+                    }
+                    _ => encode_into(item, out),
+                }
             }
         }
         Value::Flat(flat) => flat.encode(out),
