@@ -106,18 +106,18 @@ fn bench_text_states_the_machine_and_the_method() {
     let out = resin_out(&["bench", "--workload", "coins", "--accounts", "16", "--txs", "100", "--blocks", "2"]);
     out.expect_code(0);
     assert!(out.stdout.starts_with("machine: "), "{}", out.stdout);
-    assert!(out.stdout.contains(" cores"), "{}", out.stdout);
-    assert!(out.stdout.contains("2 blocks of 100 transfers per workload over 16 accounts"), "{}", out.stdout);
-    assert!(out.stdout.contains("after 2 untimed warm-up blocks;"), "{}", out.stdout);
+    assert_has(&out.stdout, " cores");
+    assert_has(&out.stdout, "2 blocks of 100 transfers per workload over 16 accounts");
+    assert_has(&out.stdout, "after 2 untimed warm-up blocks;");
     assert_eq!(out.stdout.matches("state roots equal, receipts equal in every block").count(), 4, "{}", out.stdout);
-    assert!(out.stdout.contains("p2p-generic: p2p's transfers through generic_coin::transfer<T>"), "{}", out.stdout);
+    assert_has(&out.stdout, "p2p-generic: p2p's transfers through generic_coin::transfer<T>");
     assert_eq!(
         out.stdout.matches("generic over monomorphic (p2p), median block time: in order ").count(),
         1,
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("200 of 200 succeeded"), "{}", out.stdout);
+    assert_has(&out.stdout, "200 of 200 succeeded");
     // stderr is not a terminal here: no progress bar.
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 }

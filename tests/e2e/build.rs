@@ -6,7 +6,7 @@ use crate::common::*;
 fn check_compile_and_disasm_the_example_contract() {
     let out = resin_out(&["check", "examples/coin.rsn"]);
     out.expect_code(0);
-    assert!(out.stdout.contains("ok: 1 module checked"), "{}", out.stdout);
+    assert_has(&out.stdout, "ok: 1 module checked");
 
     let dir = tempfile::tempdir().unwrap();
     let out = resin_path_out(&["compile", "examples/coin.rsn", "-o"], &[dir.path()]);
@@ -17,8 +17,8 @@ fn check_compile_and_disasm_the_example_contract() {
 
     let out = resin_path_out(&["disasm"], &[&rbc]);
     out.expect_code(0);
-    assert!(out.stdout.contains("module 0x2::coin"), "{}", out.stdout);
-    assert!(out.stdout.contains("fun transfer"), "{}", out.stdout);
+    assert_has(&out.stdout, "module 0x2::coin");
+    assert_has(&out.stdout, "fun transfer");
     assert!(out.stderr.is_empty(), "a compiled module verifies: {}", out.stderr);
 
     // A script publishes the compiled bytecode like a source.
@@ -29,8 +29,8 @@ fn check_compile_and_disasm_the_example_contract() {
     );
     let run = resin_path_out(&["run"], &[&script]);
     run.expect_code(0);
-    assert!(run.stdout.contains("published 0x2::coin"), "{}", run.stdout);
-    assert!(run.stdout.contains("Balance { coin: 0x2::coin::Coin { value: 0 } }"), "{}", run.stdout);
+    assert_has(&run.stdout, "published 0x2::coin");
+    assert_has(&run.stdout, "Balance { coin: 0x2::coin::Coin { value: 0 } }");
 
     // The disassembly printed by compile is the one disasm prints.
     let asm = resin_out(&["compile", "examples/coin.rsn", "--emit", "asm"]);
@@ -43,8 +43,8 @@ fn compile_emits_access_sets_tokens_and_ast() {
     let access = resin_out(&["compile", "stdlib/modules/coin.rsn", "--emit", "access"]);
     access.expect_code(0);
     assert!(access.stdout.starts_with("module 0x1::coin\n"), "{}", access.stdout);
-    assert!(access.stdout.contains("  transfer: write Balance@to, write Balance@from\n"), "{}", access.stdout);
-    assert!(access.stdout.contains("  balance: read Balance@owner\n"), "{}", access.stdout);
+    assert_has(&access.stdout, "  transfer: write Balance@to, write Balance@from\n");
+    assert_has(&access.stdout, "  balance: read Balance@owner\n");
 
     let tokens = resin_out(&["compile", "examples/coin.rsn", "--emit", "tokens"]);
     tokens.expect_code(0);
@@ -63,14 +63,14 @@ fn a_broken_source_gives_a_located_diagnostic_and_exit_1() {
         let out = resin_path_out(&[cmd], &[&bad]);
         out.expect_code(1);
         assert!(out.stderr.contains("broken.rsn:3:17"), "{cmd}: {}", out.stderr);
-        assert!(out.stderr.contains("error"), "{}", out.stderr);
+        assert_has(&out.stderr, "error");
         assert!(out.stdout.is_empty());
     }
     // A type error, found after parsing, is located the same way.
     let ill = write(dir.path(), "ill.rsn", "module 0x1::m {\n    fun f(): u64 {\n        true\n    }\n}\n");
     let out = resin_path_out(&["check"], &[&ill]);
     out.expect_code(1);
-    assert!(out.stderr.contains("ill.rsn:3:9"), "{}", out.stderr);
+    assert_has(&out.stderr, "ill.rsn:3:9");
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn garbage_bytecode_and_missing_files_exit_1() {
     let garbage = write(dir.path(), "garbage.rbc", "this is not bytecode at all");
     let out = resin_path_out(&["disasm"], &[&garbage]);
     out.expect_code(1);
-    assert!(out.stderr.contains("garbage.rbc: not a Resin module"), "{}", out.stderr);
+    assert_has(&out.stderr, "garbage.rbc: not a Resin module");
 
     // A valid header followed by junk.
     let mut bytes = b"RSNB\x01\x00".to_vec();
@@ -115,7 +115,7 @@ fn bad_usage_exits_2_and_every_command_has_help() {
     }
     let out = resin_out(&["--help"]);
     out.expect_code(0);
-    assert!(out.stdout.contains("Exit codes"), "{}", out.stdout);
+    assert_has(&out.stdout, "Exit codes");
 }
 
 /// A function holding an `if .. else if ..` chain `depth` long.

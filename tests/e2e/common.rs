@@ -31,6 +31,13 @@ impl Out {
     }
 }
 
+/// Asserts that `text` (a command's stdout or stderr) contains `part`,
+/// showing the whole text when it does not.
+#[track_caller]
+pub fn assert_has(text: &str, part: &str) {
+    assert!(text.contains(part), "missing {part:?} in:\n{text}");
+}
+
 pub fn run_with(cmd: &mut Command, stdin: Option<&str>) -> Out {
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());

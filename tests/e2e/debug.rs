@@ -23,13 +23,10 @@ fn a_failed_expect_says_what_the_transaction_did() {
         write(dir.path(), "s.rsx", "account alice\npublish bank.rsn\ncall alice bank::take 1\nexpect success\n");
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains(
-            "expected success from the call, but transaction [1] ended in runtime error ResourceMissing: \
-             0x2::bank::Vault at @alice at bank.rsn:11:17 in 0x2::bank::take"
-        ),
-        "{}",
-        out.stderr
+    assert_has(
+        &out.stderr,
+        "expected success from the call, but transaction [1] ended in runtime error ResourceMissing: \
+             0x2::bank::Vault at @alice at bank.rsn:11:17 in 0x2::bank::take",
     );
 }
 
@@ -42,13 +39,10 @@ fn an_abort_is_expected_by_its_constants_name() {
                   expect abort E_TOO_MUCH\nexpect abort E_EMPTY\n";
     let out = resin_path_out(&["run"], &[&write(dir.path(), "s.rsx", script)]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains(
-            "s.rsx:6:1: expected abort E_EMPTY from the call, but transaction [2] ended in aborted with \
-             E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take"
-        ),
-        "{}",
-        out.stderr
+    assert_has(
+        &out.stderr,
+        "s.rsx:6:1: expected abort E_EMPTY from the call, but transaction [2] ended in aborted with \
+             E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take",
     );
 }
 
@@ -69,11 +63,11 @@ fn compiled_bytecode_keeps_its_debug_section_unless_stripped() {
     let named = write(&full, "s.rsx", script);
     let out = resin_path_out(&["run"], &[&named]);
     out.expect_code(0);
-    assert!(out.stdout.contains("ABORTED with E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take"), "{}", out.stdout);
+    assert_has(&out.stdout, "ABORTED with E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take");
     let bare = write(&stripped, "s.rsx", script);
     let out = resin_path_out(&["run"], &[&bare]);
     out.expect_code(0);
-    assert!(out.stdout.contains("ABORTED with code 7 in 0x2::bank::take at offset "), "{}", out.stdout);
+    assert_has(&out.stdout, "ABORTED with code 7 in 0x2::bank::take at offset ");
 }
 
 #[test]
@@ -88,7 +82,7 @@ fn a_damaged_debug_section_is_a_clear_error() {
     std::fs::write(&rbc, &bytes).unwrap();
     let out = resin_path_out(&["disasm"], &[&rbc]);
     out.expect_code(1);
-    assert!(out.stderr.contains("bank.rbc: bad debug section at byte "), "{}", out.stderr);
+    assert_has(&out.stderr, "bank.rbc: bad debug section at byte ");
 }
 
 #[test]
@@ -96,5 +90,5 @@ fn the_repl_names_the_constant_too() {
     let input = format!("account alice\npublish {DATA}/bank.rsn\ncall alice bank::open\ncall alice bank::take 9\n");
     let out = run_with(resin().arg("repl"), Some(&input));
     out.expect_code(0);
-    assert!(out.stdout.contains("ABORTED with E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take"), "{}", out.stdout);
+    assert_has(&out.stdout, "ABORTED with E_TOO_MUCH (7) at bank.rsn:12:9 in 0x2::bank::take");
 }

@@ -61,11 +61,7 @@ fn usd_and_eur_transfers_between_the_same_accounts_never_depend_on_each_other() 
     out.expect_code(0);
     // Each currency's two transfers depend on each other (same two balances);
     // no USD transfer depends on an EUR one.
-    assert!(
-        out.stdout.contains("block: 4 transactions, 2 dependencies (0 across lanes), 2 of 2 lanes used"),
-        "{}",
-        out.stdout
-    );
+    assert_has(&out.stdout, "block: 4 transactions, 2 dependencies (0 across lanes), 2 of 2 lanes used");
     let deps: Vec<&str> =
         out.stdout.lines().filter(|l| l.trim_start().starts_with('#') && l.contains(" -> #")).collect();
     assert!(!deps.is_empty(), "{}", out.stdout);
@@ -76,15 +72,11 @@ fn usd_and_eur_transfers_between_the_same_accounts_never_depend_on_each_other() 
         let pair = if usd { ["#0", "#2"] } else { ["#1", "#3"] };
         assert!(dep.trim_start().starts_with(pair[0]) && dep.contains(pair[1]), "{dep}");
     }
-    assert!(out.stdout.contains("0x7::gcoin::transfer<0x3::eur::EUR>"), "{}", out.stdout);
+    assert_has(&out.stdout, "0x7::gcoin::transfer<0x3::eur::EUR>");
 
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(0);
-    assert!(
-        out.stdout.contains("[7] alice: 0x7::gcoin::transfer<0x2::usd::USD>(bob, 10) -> success"),
-        "{}",
-        out.stdout
-    );
+    assert_has(&out.stdout, "[7] alice: 0x7::gcoin::transfer<0x2::usd::USD>(bob, 10) -> success");
 }
 
 #[test]
@@ -181,9 +173,5 @@ fn instantiated_types_are_named_after_the_state_file_is_reopened() {
     }
     let out = run_with(resin().arg("run").arg(&second).arg("--state").arg(&db), None);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("is damaged: type entry `0x7::gcoin::Balance<0x2::usd::USD>` does not hash to its id"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "is damaged: type entry `0x7::gcoin::Balance<0x2::usd::USD>` does not hash to its id");
 }

@@ -35,23 +35,19 @@ fn deep_struct_chains_are_refused_and_the_state_file_stays_usable() {
     cmd.arg("run").arg(&script).arg("--state").arg(&db);
     let out = run_with(&mut cmd, None);
     out.expect_code(1);
-    assert!(out.stderr.contains("s.rsx:2:1: cannot publish 0x2::deep: 0x2::deep is 892"), "{}", out.stderr);
-    assert!(out.stderr.contains("larger than the limit of 262144 bytes"), "{}", out.stderr);
+    assert_has(&out.stderr, "s.rsx:2:1: cannot publish 0x2::deep: 0x2::deep is 892");
+    assert_has(&out.stderr, "larger than the limit of 262144 bytes");
     // 10,000 fit in the size limit (16,000 aborted a block before); the verifier refuses the depth.
     write(dir.path(), "deep.rasm", &deep_chain_rasm(10_000));
     let out = run_with(resin().arg("run").arg(&script).arg("--state").arg(&db), None);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("s.rsx:2:1: cannot publish 0x2::deep: verification failed: 0x2::deep: struct `S0` holds values nested 10001 deep (at most 64)"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "s.rsx:2:1: cannot publish 0x2::deep: verification failed: 0x2::deep: struct `S0` holds values nested 10001 deep (at most 64)");
     let check = write(dir.path(), "check.rsx", "modules\naccounts\n");
     let mut cmd = resin();
     cmd.arg("run").arg(&check).arg("--state").arg(&db);
     let out = run_with(&mut cmd, None);
     out.expect_code(0);
-    assert!(out.stdout.contains("no modules published\nalice = @"), "{}", out.stdout);
+    assert_has(&out.stdout, "no modules published\nalice = @");
     // 63 levels are fine, and the value survives a state file round trip.
     write(dir.path(), "ok.rasm", &deep_chain_rasm(63));
     let fine = write(dir.path(), "fine.rsx", "publish ok.rasm\ncall alice deep::make\nexpect success\n");
@@ -63,7 +59,7 @@ fn deep_struct_chains_are_refused_and_the_state_file_stays_usable() {
     cmd.arg("run").arg(&show).arg("--state").arg(&db);
     let out = run_with(&mut cmd, None);
     out.expect_code(0);
-    assert!(out.stdout.contains("0x2::deep::S0 { f: 0x2::deep::S1 { f:"), "{}", out.stdout);
+    assert_has(&out.stdout, "0x2::deep::S0 { f: 0x2::deep::S1 { f:");
 }
 
 #[test]
@@ -99,19 +95,19 @@ fn deeply_nested_vector_literals_are_an_error_not_a_stack_overflow() {
     let script = write(dir.path(), "n.rsx", &format!("account a\ncall a m::f {nested}\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("vectors nested more than 32 deep in one argument"), "{}", out.stderr);
+    assert_has(&out.stderr, "vectors nested more than 32 deep in one argument");
     // The REPL reports it and goes on.
     let input = format!("account a\ncall a m::f {nested}\naccounts\n");
     let out = run_with(resin().arg("repl"), Some(&input));
     out.expect_code(0);
-    assert!(out.stderr.contains("<repl>:2:"), "{}", out.stderr);
+    assert_has(&out.stderr, "<repl>:2:");
     assert!(out.stdout.contains("a = @"), "the session went on: {}", out.stdout);
     // 32 levels still parse (and then fail on their type, as they should).
     let ok = format!("{}{}", "[".repeat(32), "]".repeat(32));
     let script = write(dir.path(), "ok.rsx", &format!("publish stdlib coin\naccount a\ncall a coin::mint {ok}\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("expected a `u64` argument, found a vector"), "{}", out.stderr);
+    assert_has(&out.stderr, "expected a `u64` argument, found a vector");
 }
 
 const SPIN: &str =
@@ -124,19 +120,15 @@ fn a_gas_limit_over_the_maximum_is_refused_and_loops_end() {
         write(dir.path(), "g.rsx", &format!("{SPIN}account a\ncall a spin::forever gas 18446744073709551615\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("6:26: the gas limit 18446744073709551615 is over the limit of 10,000,000"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "6:26: the gas limit 18446744073709551615 is over the limit of 10,000,000");
     // At the maximum, an endless loop runs out of gas, in bounded time.
     let script = write(dir.path(), "m.rsx", &format!("{SPIN}account a\ncall a spin::forever gas 10000000\n"));
     let start = Instant::now();
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(0);
     // The receipt names the loop's line in the script that published it.
-    assert!(out.stdout.contains("OUT OF GAS at m.rsx:2:"), "{}", out.stdout);
-    assert!(out.stdout.contains(" in 0x2::spin::forever, gas 10000000"), "{}", out.stdout);
+    assert_has(&out.stdout, "OUT OF GAS at m.rsx:2:");
+    assert_has(&out.stdout, " in 0x2::spin::forever, gas 10000000");
     assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
 }
 
@@ -167,8 +159,8 @@ fn arguments_cost_gas_and_receipts_do_not_echo_them() {
     let script = write(dir.path(), "h.rsx", &format!("{SPIN}account a\ncall a spin::take {huge}\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(0);
-    assert!(out.stdout.contains("OUT OF GAS at h.rsx:3:"), "{}", out.stdout);
-    assert!(out.stdout.contains(" in 0x2::spin::take, gas 1000000"), "{}", out.stdout);
+    assert_has(&out.stdout, "OUT OF GAS at h.rsx:3:");
+    assert_has(&out.stdout, " in 0x2::spin::take, gas 1000000");
 }
 
 #[test]
@@ -182,7 +174,7 @@ fn messages_name_types_and_escape_what_they_echo() {
     );
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("expected a `0x1::coin::Coin` argument, found an integer"), "{}", out.stderr);
+    assert_has(&out.stderr, "expected a `0x1::coin::Coin` argument, found an integer");
     assert!(!out.stderr.contains("TypeId"), "{}", out.stderr);
 
     // A control character in a script is refused where it stands, and named

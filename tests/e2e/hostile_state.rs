@@ -40,8 +40,8 @@ fn an_empty_state_file_is_an_error_with_a_hint_and_is_left_alone() {
     let script = write(dir.path(), "s.rsx", "account alice\n");
     let out = run_on(&script, &db, &[]);
     out.expect_code(1);
-    assert!(out.stderr.contains("emptied.redb is empty (0 bytes)"), "{}", out.stderr);
-    assert!(out.stderr.contains("\n  hint: if it was meant to be new, delete it"), "{}", out.stderr);
+    assert_has(&out.stderr, "emptied.redb is empty (0 bytes)");
+    assert_has(&out.stderr, "\n  hint: if it was meant to be new, delete it");
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "the file was rewritten");
     // The REPL refuses it too, before reading a command.
     let out = run_with(resin().arg("repl").arg("--state").arg(&db), Some("accounts\n"));
@@ -60,14 +60,14 @@ fn schedule_never_creates_nor_writes_the_state_file() {
     let missing = dir.path().join("missing.redb");
     let out = resin_path_out(&["schedule", "--state"], &[&missing, &script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("does not exist, and a read-only open never creates one"), "{}", out.stderr);
+    assert_has(&out.stderr, "does not exist, and a read-only open never creates one");
     assert!(!missing.exists());
 
     let db = populated(dir.path());
     let before = std::fs::read(&db).unwrap();
     let out = resin_path_out(&["schedule", "--state"], &[&db, &script]);
     out.expect_code(0);
-    assert!(out.stdout.contains("# transfers at"), "{}", out.stdout);
+    assert_has(&out.stdout, "# transfers at");
     assert!(std::fs::read(&db).unwrap() == before, "schedule changed the state file");
     // A read-only file can be planned from.
     let mut permissions = std::fs::metadata(&db).unwrap().permissions();
@@ -87,16 +87,12 @@ fn only_the_standard_library_publishes_at_0x1_and_builtin_names_are_reserved() {
     let script = write(dir.path(), "fake.rsx", &format!("{FAKE_COIN}publish stdlib\ntransfers 4 between 2 accounts\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("fake.rsx:1:1: cannot publish 0x1::coin: 0x1::coin cannot be published: address 0x1 is reserved for the standard library"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "fake.rsx:1:1: cannot publish 0x1::coin: 0x1::coin cannot be published: address 0x1 is reserved for the standard library");
     // Published first, the standard library is the one `transfers` runs.
     let script = write(dir.path(), "real.rsx", &format!("publish stdlib\n{FAKE_COIN}"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stdout.contains("published 0x1::coin"), "{}", out.stdout);
+    assert_has(&out.stdout, "published 0x1::coin");
     // Replacing it would be an upgrade, which only the standard library may make at 0x1.
     assert!(
         out.stderr
@@ -121,13 +117,13 @@ fn oversized_modules_fail_fast() {
     let start = Instant::now();
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("/dev/zero: larger than the limit for a script or source file"), "{}", out.stderr);
+    assert_has(&out.stderr, "/dev/zero: larger than the limit for a script or source file");
     assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
     write(dir.path(), "big.rbc", &"RSNB".repeat(100_000));
     let script = write(dir.path(), "big.rsx", "publish big.rbc\n");
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("big.rbc: larger than the limit for a module (262144 bytes)"), "{}", out.stderr);
+    assert_has(&out.stderr, "big.rbc: larger than the limit for a module (262144 bytes)");
     let out = resin_path_out(&["disasm"], &[&dir.path().join("big.rbc")]);
     out.expect_code(1);
 }
@@ -151,12 +147,12 @@ fn opening_a_state_file_trusts_verified_modules_and_catches_changed_ones() {
     }
     let out = run_on(&script, &db, &[]);
     out.expect_code(0);
-    assert!(out.stdout.contains("0x2::m"), "{}", out.stdout);
+    assert_has(&out.stdout, "0x2::m");
     assert!(out.stderr.is_empty(), "nothing was verified: {}", out.stderr);
     // ...unless asked to verify everything.
     let out = run_on(&script, &db, &["--verify-state"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("module 0x2::m is refused: verification failed"), "{}", out.stderr);
+    assert_has(&out.stderr, "module 0x2::m is refused: verification failed");
 
     // Bytes changed behind resin's back no longer match their hash: verified
     // again, and refused.
@@ -168,8 +164,8 @@ fn opening_a_state_file_trusts_verified_modules_and_catches_changed_ones() {
     }
     let out = run_on(&script, &db, &[]);
     out.expect_code(1);
-    assert!(out.stderr.contains("module 0x2::m changed since it was verified; verifying it again"), "{}", out.stderr);
-    assert!(out.stderr.contains("module 0x2::m is refused: verification failed"), "{}", out.stderr);
+    assert_has(&out.stderr, "module 0x2::m changed since it was verified; verifying it again");
+    assert_has(&out.stderr, "module 0x2::m is refused: verification failed");
 }
 
 #[test]
@@ -191,8 +187,8 @@ fn damaged_resources_and_names_are_reported_by_name_and_escaped() {
     }
     let out = run_on(&script, &db, &[]);
     out.expect_code(1);
-    assert!(out.stderr.contains("resource 0x1::coin::Balance at @0x"), "{}", out.stderr);
-    assert!(out.stderr.contains("does not decode: the value is cut off (at byte 2)"), "{}", out.stderr);
+    assert_has(&out.stderr, "resource 0x1::coin::Balance at @0x");
+    assert_has(&out.stderr, "does not decode: the value is cut off (at byte 2)");
     assert!(!out.stderr.contains("Serde") && !out.stderr.contains("TypeId"), "{}", out.stderr);
 
     std::fs::write(&db, &original).unwrap();
@@ -204,7 +200,7 @@ fn damaged_resources_and_names_are_reported_by_name_and_escaped() {
     }
     let out = run_on(&script, &db, &[]);
     out.expect_code(1);
-    assert!(out.stderr.contains("account name `evil\\nerror: forged` is not a valid name"), "{}", out.stderr);
+    assert_has(&out.stderr, "account name `evil\\nerror: forged` is not a valid name");
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 
@@ -223,20 +219,16 @@ fn transfers_that_fail_half_way_leave_nothing_behind() {
     let out = run_on(&script, &db, &[]);
     out.expect_code(1);
     // The abort is named with its line in the file that published the module.
-    assert!(
-        out.stderr.contains("funding the accounts failed: aborted with code 7 at setup.rsx:4:79 in 0x2::coin::mint"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "funding the accounts failed: aborted with code 7 at setup.rsx:4:79 in 0x2::coin::mint");
     // Accounts were created and registered before the mint failed; the state file has none of it.
     let check = write(dir.path(), "c.rsx", "accounts\nexpect missing @0x1 0x2::coin::Balance\n");
     let out = run_on(&check, &db, &[]);
     out.expect_code(0);
-    assert!(out.stdout.contains("no accounts"), "{}", out.stdout);
+    assert_has(&out.stdout, "no accounts");
     // Nor does the session: the REPL goes on from the state before the command.
     let input = format!("{FAILING_COIN}transfers 10 between 3 accounts module 0x2::coin\naccounts\nundo\n");
     let out = run_with(resin().arg("repl"), Some(&input));
     out.expect_code(0);
-    assert!(out.stdout.contains("no accounts"), "{}", out.stdout);
+    assert_has(&out.stdout, "no accounts");
     assert!(out.stdout.contains("undone"), "undo reverts the publish: {}", out.stdout);
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{resin, run_with, write, Out};
+use crate::common::{assert_has, resin, run_with, write, Out};
 
 /// `resin ARGS` run in `dir`.
 fn resin_in(dir: &Path, args: &[&str]) -> Out {
@@ -35,7 +35,7 @@ fn new_then_build_then_the_demo_script() {
     // the file back.
     let disasm = resin_in(&pkg, &["disasm", "build/hello.rbc"]);
     disasm.expect_code(0);
-    assert!(disasm.stdout.contains("module 0x2::hello"), "{}", disasm.stdout);
+    assert_has(&disasm.stdout, "module 0x2::hello");
     let access = std::fs::read_to_string(pkg.join("build/access.txt")).unwrap();
     assert!(access.starts_with("module 0x2::hello\n"), "{access}");
     assert!(access.contains("  bump: write Counter@account\n"), "{access}");
@@ -125,8 +125,8 @@ fn dependencies_build_first_and_their_named_addresses_reach_dependents() {
     );
     let out = resin_in(&app, &["run", "views.rsx"]);
     out.expect_code(0);
-    assert!(out.stdout.contains("0xa0::app::quadruple(5) -> 20, gas"), "{}", out.stdout);
-    assert!(out.stdout.contains("0xa0::app::where_util_lives() -> @0x7, gas"), "{}", out.stdout);
+    assert_has(&out.stdout, "0xa0::app::quadruple(5) -> 20, gas");
+    assert_has(&out.stdout, "0xa0::app::where_util_lives() -> @0x7, gas");
 
     // `publish .` compiles and publishes the package folder itself, its
     // dependency first; publishing it again changes nothing.
@@ -193,10 +193,10 @@ fn build_errors_point_into_the_source_as_written() {
     package(tmp.path(), "hello", toml, "module hello::hello { fun f(): u64 { true } }\n");
     let out = resin_in(&tmp.path().join("hello"), &["build"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("sources/hello.rsn:1:38"), "{}", out.stderr);
-    assert!(out.stderr.contains("expected `u64`, found `bool`"), "{}", out.stderr);
+    assert_has(&out.stderr, "sources/hello.rsn:1:38");
+    assert_has(&out.stderr, "expected `u64`, found `bool`");
     // The line is quoted as written, not as the compiler read it.
-    assert!(out.stderr.contains("1 │ module hello::hello { fun f(): u64 { true } }"), "{}", out.stderr);
+    assert_has(&out.stderr, "1 │ module hello::hello { fun f(): u64 { true } }");
     assert!(!out.stderr.contains("0x002"), "{}", out.stderr);
     assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
 
@@ -207,8 +207,8 @@ fn build_errors_point_into_the_source_as_written() {
     write(&tmp.path().join("hello/sources"), "hello.rsn", "module h::hello { fun f(): u64 { true } }\n");
     let out = resin_in(&tmp.path().join("hello"), &["build"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("1 │ module 0x2::hello { fun f(): u64 { true } }"), "{}", out.stderr);
-    assert!(out.stderr.contains("sources/hello.rsn:1:36"), "{}", out.stderr);
+    assert_has(&out.stderr, "1 │ module 0x2::hello { fun f(): u64 { true } }");
+    assert_has(&out.stderr, "sources/hello.rsn:1:36");
 
     // A failing package with a good dependency writes nothing either.
     package(tmp.path(), "util", UTIL, UTIL_SRC);
@@ -216,7 +216,7 @@ fn build_errors_point_into_the_source_as_written() {
     std::fs::write(tmp.path().join("hello/Resin.toml"), app).unwrap();
     let out = resin_in(&tmp.path().join("hello"), &["build"]);
     out.expect_code(1);
-    assert!(out.stdout.contains("compiling util"), "{}", out.stdout);
+    assert_has(&out.stdout, "compiling util");
     assert!(!tmp.path().join("hello/build").exists(), "a failed build wrote build/");
 }
 
@@ -235,21 +235,17 @@ fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
     write(&pkg.join("scripts"), "first.rsx", "publish ..\n");
     let out = resin_in(&pkg, &["run", "scripts/first.rsx"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("first.rsx:1:1"), "{}", out.stderr);
-    assert!(out.stderr.contains("depends on 0x1::currency, which is not published"), "{}", out.stderr);
-    assert!(out.stderr.contains("`publish stdlib` publishes the standard library"), "{}", out.stderr);
+    assert_has(&out.stderr, "first.rsx:1:1");
+    assert_has(&out.stderr, "depends on 0x1::currency, which is not published");
+    assert_has(&out.stderr, "`publish stdlib` publishes the standard library");
     write(&pkg.join("scripts"), "first.rsx", "publish stdlib currency\npublish ..\n");
     resin_in(&pkg, &["run", "scripts/first.rsx"]).expect_code(0);
     // A folder that is no package is named as such (`.` is `scripts/`).
     write(&pkg.join("scripts"), "here.rsx", "publish .\n");
     let out = resin_in(&pkg, &["run", "scripts/here.rsx"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("here.rsx:1:1"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("is a folder without a Resin.toml: `publish` takes a package folder"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "here.rsx:1:1");
+    assert_has(&out.stderr, "is a folder without a Resin.toml: `publish` takes a package folder");
 
     // A missing module of another address gets no such advice.
     write(&pkg.join("sources"), "vault.rsn", &source.replace("0x1::currency::", "0x3::currency::"));
@@ -270,8 +266,8 @@ fn a_package_on_the_standard_library_and_its_lone_file_say_what_is_missing() {
     write(tmp.path(), "lone.rsn", source);
     let out = resin_in(tmp.path(), &["check", "lone.rsn"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("lone.rsn:1:8"), "{}", out.stderr);
-    assert!(out.stderr.contains("the `[addresses]` of a package's Resin.toml"), "{}", out.stderr);
+    assert_has(&out.stderr, "lone.rsn:1:8");
+    assert_has(&out.stderr, "the `[addresses]` of a package's Resin.toml");
     resin_in(&pkg, &["build"]).expect_code(0);
 }
 
@@ -299,8 +295,8 @@ fn check_and_compile_of_one_file_see_its_packages_other_sources_and_tests_check_
     write(&pkg.join("sources"), "user.rsn", &user.replace("calc::double(x)", "calc::double(x, 1)"));
     let out = resin_in(&pkg, &["check", "sources/user.rsn"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("sources/user.rsn:3:"), "{}", out.stderr);
-    assert!(out.stderr.contains("takes 1 argument, 2 given"), "{}", out.stderr);
+    assert_has(&out.stderr, "sources/user.rsn:3:");
+    assert_has(&out.stderr, "takes 1 argument, 2 given");
     write(&pkg.join("sources"), "user.rsn", user);
 
     // A test file is a test build's: its `#[test_only]` module is checked
@@ -316,5 +312,5 @@ fn check_and_compile_of_one_file_see_its_packages_other_sources_and_tests_check_
     write(&pkg.join("tests"), "calc_tests.rsn", &tests.replace("user::quad(1)", "user::quad(true)"));
     let out = resin_in(&pkg, &["check", "tests/calc_tests.rsn"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("tests/calc_tests.rsn:6:"), "{}", out.stderr);
+    assert_has(&out.stderr, "tests/calc_tests.rsn:6:");
 }

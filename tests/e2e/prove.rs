@@ -90,14 +90,14 @@ fn absence_is_proved_and_unknown_types_are_errors() {
     let path = write(dir.path(), "a.rsx", script);
     let out = resin_path_out(&["run"], &[&path]);
     out.expect_code(0);
-    assert!(out.stdout.contains("holds no 0x1::coin::Balance"), "{}", out.stdout);
-    assert!(out.stdout.contains("so it is absent"), "{}", out.stdout);
+    assert_has(&out.stdout, "holds no 0x1::coin::Balance");
+    assert_has(&out.stdout, "so it is absent");
     assert_eq!(out.stdout.matches("verified against the state root").count(), 2, "{}", out.stdout);
 
     let bad = write(dir.path(), "b.rsx", "publish stdlib coin\naccount alice\nprove alice coin::Nope\n");
     let out = resin_path_out(&["run"], &[&bad]);
     out.expect_code(1);
-    assert!(out.stderr.contains("has no struct `Nope`"), "{}", out.stderr);
+    assert_has(&out.stderr, "has no struct `Nope`");
 }
 
 #[test]
@@ -113,5 +113,5 @@ fn the_root_rebuilt_from_a_state_file_is_the_root_it_was_saved_with() {
     let out2 = resin_path_out(&["run", "--state", state.to_str().unwrap()], &[&second]);
     out2.expect_code(0);
     assert_eq!(root_of(&out1), root_of(&out2));
-    assert!(out2.stdout.contains("verified against the state root"), "{}", out2.stdout);
+    assert_has(&out2.stdout, "verified against the state root");
 }

@@ -29,8 +29,8 @@ help snapshot
     assert!(stdout.contains("[1] alice: 0x1::coin::register() -> success"), "{stdout}");
     assert!(stdout.contains("[2] alice: 0x1::coin::mint(70) -> success"), "{stdout}");
     // Errors go to stderr with their line in the session, and change nothing.
-    assert!(out.stderr.contains("error: <repl>:4:1: unknown command `frobnicate`"), "{}", out.stderr);
-    assert!(out.stderr.contains("<repl>:9:"), "{}", out.stderr);
+    assert_has(&out.stderr, "error: <repl>:4:1: unknown command `frobnicate`");
+    assert_has(&out.stderr, "<repl>:9:");
     assert!(!stdout.contains("0x2::broken"), "{stdout}");
     assert!(stdout.contains("block of 2 txs"), "{stdout}");
     assert!(stdout.contains("Coin { value: 100 } }"), "after the block: {stdout}");
@@ -118,7 +118,7 @@ help time
     assert!(stdout.starts_with("next block: time 0, height 1\nnext block: time 1700000000, height 1\n"), "{stdout}");
     assert!(stdout.contains("next block: time 1700000000, height 40\n"), "{stdout}");
     // The bad `time` changed nothing; the call ran at the time and height set.
-    assert!(out.stderr.contains("expected a block time (seconds) or +SECONDS, found `+oops`"), "{}", out.stderr);
+    assert_has(&out.stderr, "expected a block time (seconds) or +SECONDS, found `+oops`");
     assert!(stdout.contains("  0x2::clock::Seen { time: 1700000000, height: 40 }\n"), "{stdout}");
     assert!(stdout.contains("next block: time 1700000005, height 41\n"), "{stdout}");
     assert!(stdout.contains("time | time SECONDS | time +SECONDS"), "{stdout}");
@@ -153,11 +153,7 @@ help for
     assert!(stdout.contains("block of 3 txs"), "{stdout}");
     assert!(stdout.contains("[6] u2: 0x1::coin::mint(300) -> success"), "{stdout}");
     // The loop's input starts at line 11; `1 - i` is 0 when i = 1.
-    assert!(
-        out.stderr.contains("error: <repl>:13:12: in `{10 / (1 - i)}`: 10 / 0 divides by zero (with i = 1)"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "error: <repl>:13:12: in `{10 / (1 - i)}`: 10 / 0 divides by zero (with i = 1)");
     assert!(!stdout.contains("v0"), "nothing of the failed loop ran: {stdout}");
     assert!(stdout.contains("for VAR in START..END { ... }"), "{stdout}");
 }

@@ -16,12 +16,9 @@ fn the_currencies_example_output_is_pinned() {
     out.expect_code(0);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     // The USD and EUR transfers of the block take one lane per currency.
-    assert!(
-        out.stdout.contains(
-            "block of 4 txs: 2 lanes, 2 dependencies (0 across lanes)\n  lane 0: [7] [9]\n  lane 1: [8] [10]\n"
-        ),
-        "{}",
-        out.stdout
+    assert_has(
+        &out.stdout,
+        "block of 4 txs: 2 lanes, 2 dependencies (0 across lanes)\n  lane 0: [7] [9]\n  lane 1: [8] [10]\n",
     );
     insta::assert_snapshot!("currencies", without_timings(&out.stdout));
 }
@@ -32,7 +29,7 @@ fn the_quickstart_runs_a_parallel_block_and_reports_throughput() {
     out.expect_code(0);
     let big = out.stdout.lines().find(|l| l.starts_with("block of 20000 txs:")).expect("the big block's plan line");
     assert!(big.contains("2 lanes"), "{big}");
-    assert!(out.stdout.contains("20000 succeeded, 0 failed"), "{}", out.stdout);
+    assert_has(&out.stdout, "20000 succeeded, 0 failed");
     let timing = out.stdout.lines().rfind(|l| l.starts_with("  timing:")).unwrap();
     assert!(timing.contains(" tx/s on 2 threads"), "{timing}");
 }
@@ -44,12 +41,12 @@ fn a_script_parse_error_is_located_and_nothing_runs() {
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
     assert!(out.stdout.is_empty(), "nothing runs before a syntax error: {}", out.stdout);
-    assert!(out.stderr.contains("bad.rsx:3:27: unclosed `[`"), "{}", out.stderr);
+    assert_has(&out.stderr, "bad.rsx:3:27: unclosed `[`");
 
     let script = write(dir.path(), "worse.rsx", "account alice\n  launch rockets\n");
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("worse.rsx:2:3: unknown command `launch`"), "{}", out.stderr);
+    assert_has(&out.stderr, "worse.rsx:2:3: unknown command `launch`");
 }
 
 /// A `for` loop's errors, found while it is expanded, stop the script before
@@ -87,12 +84,12 @@ fn failed_transactions_are_receipts_but_failed_expectations_exit_1() {
     let script = write(dir.path(), "receipt.rsx", text);
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(0);
-    assert!(out.stdout.contains("RUNTIME ERROR ResourceMissing"), "{}", out.stdout);
+    assert_has(&out.stdout, "RUNTIME ERROR ResourceMissing");
 
     let script = write(dir.path(), "expect.rsx", &format!("{text}expect success\nshow alice\n"));
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("expect.rsx:4:1: expected success from the call"), "{}", out.stderr);
+    assert_has(&out.stderr, "expect.rsx:4:1: expected success from the call");
     assert!(!out.stdout.contains("alice @"), "the script stops at the failed expectation");
 }
 
@@ -125,7 +122,7 @@ fn schedule_explains_blocks_as_text_and_dot() {
     out.expect_code(0);
     assert!(!out.stdout.contains("published"), "only plans are printed: {}", out.stdout);
     assert!(out.stdout.starts_with("# the block at examples/tour.rsx:33:1\nblock: 4 transactions"), "{}", out.stdout);
-    assert!(out.stdout.contains("lane 1 (2 txs"), "{}", out.stdout);
+    assert_has(&out.stdout, "lane 1 (2 txs");
     let dot = resin_out(&["schedule", "examples/tour.rsx", "--dot", "--threads", "2"]);
     dot.expect_code(0);
     assert!(dot.stdout.starts_with("// the block at examples/tour.rsx:33:1\ndigraph"), "{}", dot.stdout);
@@ -138,19 +135,12 @@ fn the_currency_example_output_is_pinned() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     // Mints to different accounts only add to the supply counter, and
     // transfers between different pairs of accounts are independent.
-    assert!(
-        out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8] [10]\n"),
-        "{}",
-        out.stdout
+    assert_has(&out.stdout, "block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n  lane 0: [8] [10]\n");
+    assert_has(
+        &out.stdout,
+        "block of 3 txs: 2 lanes, 2 dependencies (1 across lanes)\n  lane 0: [12] [14]\n  lane 1: [13]\n",
     );
-    assert!(
-        out.stdout.contains(
-            "block of 3 txs: 2 lanes, 2 dependencies (1 across lanes)\n  lane 0: [12] [14]\n  lane 1: [13]\n"
-        ),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stdout.contains("0x1::currency::total_supply<0x2::usd::USD>(treasury) -> 1560u128"), "{}", out.stdout);
+    assert_has(&out.stdout, "0x1::currency::total_supply<0x2::usd::USD>(treasury) -> 1560u128");
     insta::assert_snapshot!("currency", without_timings(&out.stdout));
 }
 
@@ -161,8 +151,8 @@ fn the_fungible_example_output_is_pinned() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     // Four approvals of four (owner, spender) pairs, then two spends of
     // different pairs: no dependencies in either block.
-    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
+    assert_has(&out.stdout, "block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
     insta::assert_snapshot!("fungible", without_timings(&out.stdout));
 }
 
@@ -173,7 +163,7 @@ fn the_nft_collection_example_output_is_pinned() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     // Four mints into one collection, then three transfers of different
     // tokens: no dependencies in either block.
-    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "block of 4 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
+    assert_has(&out.stdout, "block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
     insta::assert_snapshot!("nft_collection", without_timings(&out.stdout));
 }

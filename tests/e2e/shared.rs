@@ -52,14 +52,10 @@ fn schedules_name_keyed_entries_in_text_and_dot() {
     let out = resin_out(&["schedule", KEYED_SCRIPT, "--threads", "2"]);
     out.expect_code(0);
     // The transfer_from waits for the approval of its own entry.
-    assert!(out.stdout.contains("  #0 -> #1  WAW 0x2::token::Allowance@0xa11ce[0xb0b]\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "  #0 -> #1  WAW 0x2::token::Allowance@0xa11ce[0xb0b]\n");
     let dot = resin_out(&["schedule", KEYED_SCRIPT, "--threads", "2", "--dot"]);
     dot.expect_code(0);
-    assert!(
-        dot.stdout.contains("t0 -> t1 [label=\"WAW 0x2::token::Allowance@0xa11ce[0xb0b]\", color=red, penwidth=2];"),
-        "{}",
-        dot.stdout
-    );
+    assert_has(&dot.stdout, "t0 -> t1 [label=\"WAW 0x2::token::Allowance@0xa11ce[0xb0b]\", color=red, penwidth=2];");
 }
 
 #[test]
@@ -76,14 +72,11 @@ fn a_friend_function_is_refused_to_other_modules() {
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
     // The friend's module is published; the outsider's is not.
-    assert!(out.stdout.contains("published 0x3::admin"), "{}", out.stdout);
+    assert_has(&out.stdout, "published 0x3::admin");
     assert!(!out.stdout.contains("published 0x4::outsider"), "{}", out.stdout);
-    assert!(
-        out.stderr.contains(
-            "function `0x3::meter::reset` is `public(friend)`, and `0x4::outsider` is not a friend of `0x3::meter`"
-        ),
-        "{}",
-        out.stderr
+    assert_has(
+        &out.stderr,
+        "function `0x3::meter::reset` is `public(friend)`, and `0x4::outsider` is not a friend of `0x3::meter`",
     );
 }
 
@@ -97,8 +90,8 @@ fn fixed_indexes_are_exact_keys_in_access_sets_and_schedules() {
     let module = write(dir.path(), "slots.rsn", source);
     let out = resin_path_out(&["compile", "--emit", "access"], &[&module]);
     out.expect_code(0);
-    assert!(out.stdout.contains("  bump_slot: write Slot@POOL[SLOT]\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("  bump_seven: write Slot@POOL[7u64]\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "  bump_slot: write Slot@POOL[SLOT]\n");
+    assert_has(&out.stdout, "  bump_seven: write Slot@POOL[7u64]\n");
     let script = write(
         dir.path(),
         "slots.rsx",
@@ -109,8 +102,8 @@ fn fixed_indexes_are_exact_keys_in_access_sets_and_schedules() {
     let out = resin_path_out(&["run", "--threads", "2"], &[&script]);
     out.expect_code(0);
     // Two entries of one type at one address: no dependency, two lanes.
-    assert!(out.stdout.contains("block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("  write 0x3::slots::Slot[7u64] at @0x50\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "block of 2 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
+    assert_has(&out.stdout, "  write 0x3::slots::Slot[7u64] at @0x50\n");
 }
 
 #[test]
@@ -123,8 +116,8 @@ fn struct_built_indexes_are_exact_keys_in_access_sets_and_schedules() {
     let module = write(dir.path(), "book.rsn", source);
     let out = resin_path_out(&["compile", "--emit", "access"], &[&module]);
     out.expect_code(0);
-    assert!(out.stdout.contains("  place: write Order@s[(s, id)]\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("  qty: read Order@market[(market, id)]\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "  place: write Order@s[(s, id)]\n");
+    assert_has(&out.stdout, "  qty: read Order@market[(market, id)]\n");
     let script = write(
         dir.path(),
         "book.rsx",
@@ -138,17 +131,14 @@ fn struct_built_indexes_are_exact_keys_in_access_sets_and_schedules() {
     out.expect_code(0);
     // Each order is its own key: three places share none, and of the bumps
     // only the two of a's order 1 are ordered.
-    assert!(out.stdout.contains("block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 1 dependency ("), "{}", out.stdout);
+    assert_has(&out.stdout, "block of 3 txs: 2 lanes, 0 dependencies (0 across lanes)\n");
+    assert_has(&out.stdout, "block of 4 txs: 2 lanes, 1 dependency (");
     for value in ["qty(a, 1) -> 12,", "qty(b, 1) -> 21,", "qty(a, 2) -> 31,"] {
         assert!(out.stdout.contains(value), "{value}: {}", out.stdout);
     }
-    assert!(
-        out.stdout.contains(
-            "  write 0x3::book::Order[(the sender (parameter 0), parameter 1)] at the sender (parameter 0)\n"
-        ),
-        "{}",
-        out.stdout
+    assert_has(
+        &out.stdout,
+        "  write 0x3::book::Order[(the sender (parameter 0), parameter 1)] at the sender (parameter 0)\n",
     );
     // A script names an entry by its fields in parentheses.
     let b = out.stdout.lines().find_map(|l| l.strip_prefix("account b = @")).unwrap_or_default().to_string();
@@ -208,7 +198,7 @@ fn keyed_entries_keep_their_names_in_the_state_file_and_a_bad_origin_is_damage()
         out.stdout,
         out.stderr
     );
-    assert!(out.stdout.contains("  0x2::dao::Ballot@0xa11ce[0xb0b] { yes: false }\n"), "{}", out.stdout);
+    assert_has(&out.stdout, "  0x2::dao::Ballot@0xa11ce[0xb0b] { yes: false }\n");
 
     // An origin that does not derive its address is a damaged file.
     {
@@ -232,8 +222,8 @@ fn keyed_entries_keep_their_names_in_the_state_file_and_a_bad_origin_is_damage()
     }
     let out = run_with(resin().arg("run").arg(&second).arg("--state").arg(&db), None);
     out.expect_code(1);
-    assert!(out.stderr.contains("is damaged: the keyed entry at @"), "{}", out.stderr);
-    assert!(out.stderr.contains("which derives another address"), "{}", out.stderr);
+    assert_has(&out.stderr, "is damaged: the keyed entry at @");
+    assert_has(&out.stderr, "which derives another address");
 }
 
 #[test]
@@ -300,7 +290,7 @@ fn bench_shared_workloads_run_in_order_and_agree() {
     let text =
         resin_out(&["bench", "--workload", "mints,approvals", "--txs", "50", "--accounts", "50", "--blocks", "1"]);
     text.expect_code(0);
-    assert!(text.stdout.contains("1 blocks of 50 transactions per workload over 50 accounts"), "{}", text.stdout);
+    assert_has(&text.stdout, "1 blocks of 50 transactions per workload over 50 accounts");
     let approvals = text.stdout.find("approvals: token owners approve distinct spenders").unwrap();
     let mints = text.stdout.find("mints: many minters into one collection").unwrap();
     assert!(approvals < mints, "in the order of the list of workloads: {}", text.stdout);
@@ -325,19 +315,9 @@ fn objects_created_through_another_module_are_exact_keys_in_access_sets_and_sche
     out.expect_code(0);
     // a's and b's "x" and a's "y" are three objects; only a's second "x"
     // (made directly, with another size) is the first one's, and aborts.
-    assert!(out.stdout.contains("block of 4 txs: 2 lanes, 1 dependency ("), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("0x1::nft::create_collection(b\"x\", 3) -> ABORTED with E_COLLECTION_EXISTS"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains(
-            "  write 0x1::nft::Collection at the object 0x1::nft derives from the sender (parameter 0) and seed parameter 1\n"
-        ),
-        "{}",
-        out.stdout
-    );
+    assert_has(&out.stdout, "block of 4 txs: 2 lanes, 1 dependency (");
+    assert_has(&out.stdout, "0x1::nft::create_collection(b\"x\", 3) -> ABORTED with E_COLLECTION_EXISTS");
+    assert_has(&out.stdout, "  write 0x1::nft::Collection at the object 0x1::nft derives from the sender (parameter 0) and seed parameter 1\n");
     let schedule = resin_path_out(&["schedule"], &[&script]);
     schedule.expect_code(0);
     let a = out.stdout.lines().find_map(|l| l.strip_prefix("account ax = @")).unwrap_or_default().to_string();

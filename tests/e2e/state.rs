@@ -33,15 +33,15 @@ fn state_is_kept_across_two_runs() {
     );
     let out = run_state(&second, &db);
     out.expect_code(0);
-    assert!(out.stdout.contains("bob = @0xb0b"), "{}", out.stdout);
+    assert_has(&out.stdout, "bob = @0xb0b");
     let third = write(dir.path(), "third.rsx", "expect field alice coin::Balance.coin.value == 80\nshow bob\n");
     let out = run_state(&third, &db);
     out.expect_code(0);
-    assert!(out.stdout.contains("value: 20"), "{}", out.stdout);
+    assert_has(&out.stdout, "value: 20");
     // Without --state nothing is remembered.
     let out = resin_path_out(&["run"], &[&third]);
     out.expect_code(1);
-    assert!(out.stderr.contains("third.rsx:1:14: unknown account `alice`"), "{}", out.stderr);
+    assert_has(&out.stderr, "third.rsx:1:14: unknown account `alice`");
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn a_process_killed_during_a_block_leaves_the_previous_state_intact() {
     after.expect_code(0);
     let root_after = after.stdout.lines().find(|l| l.starts_with("state root:")).unwrap();
     assert_eq!(root_after, root_before, "the state file holds the last committed state");
-    assert!(after.stdout.contains("0x1::coin::Balance"), "{}", after.stdout);
+    assert_has(&after.stdout, "0x1::coin::Balance");
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn corrupt_and_foreign_state_files_exit_1_with_a_message() {
     let garbage = write(dir.path(), "garbage.redb", &"not a database ".repeat(500));
     let out = run_state(&script, &garbage);
     out.expect_code(1);
-    assert!(out.stderr.contains("garbage.redb"), "{}", out.stderr);
+    assert_has(&out.stderr, "garbage.redb");
 
     // A real state file, cut short.
     let db = dir.path().join("real.redb");
@@ -101,7 +101,7 @@ fn corrupt_and_foreign_state_files_exit_1_with_a_message() {
     std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
     let out = run_state(&script, &truncated);
     out.expect_code(1);
-    assert!(out.stderr.contains("truncated.redb"), "{}", out.stderr);
+    assert_has(&out.stderr, "truncated.redb");
 
     // Every single flipped byte region must give a clean answer: ok or exit 1.
     for offset in (0..bytes.len()).step_by(bytes.len() / 16 + 1) {

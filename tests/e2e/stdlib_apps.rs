@@ -13,10 +13,6 @@ fn run_example(name: &str) -> String {
     without_timings(&out.stdout)
 }
 
-fn assert_has(out: &str, line: &str) {
-    assert!(out.contains(line), "missing {line:?} in:\n{out}");
-}
-
 #[test]
 fn the_dao_vote_example_runs_its_votes_without_dependencies() {
     let out = run_example("dao_vote");

@@ -1,7 +1,7 @@
 //! `resin test`: a package's `#[test]` functions and scripts, run in
 //! parallel, reported one line each with a summary and an exit code.
 
-use crate::common::{resin_out, resin_path_out, write};
+use crate::common::{assert_has, resin_out, resin_path_out, write};
 
 const PASSING: &str = "tests/e2e/data/test_pkg";
 const FAILING: &str = "tests/e2e/data/test_fail";
@@ -111,11 +111,7 @@ fn files_are_tested_without_a_package() {
     let other = write(dir.path(), "notes.txt", "");
     let out = resin_path_out(&["test"], &[&other]);
     out.expect_code(1);
-    assert!(
-        out.stderr.contains("notes.txt: `resin test` takes sources (`.rsn`) and scripts (`.rsx`)"),
-        "{}",
-        out.stderr
-    );
+    assert_has(&out.stderr, "notes.txt: `resin test` takes sources (`.rsn`) and scripts (`.rsx`)");
 }
 
 #[test]
@@ -123,7 +119,7 @@ fn a_directory_without_a_manifest_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = resin_path_out(&["test", "--path"], &[dir.path()]);
     out.expect_code(1);
-    assert!(out.stderr.contains("no Resin.toml in"), "{}", out.stderr);
+    assert_has(&out.stderr, "no Resin.toml in");
 }
 
 #[test]
@@ -132,8 +128,8 @@ fn a_bad_attribute_is_a_located_error() {
     let source = write(dir.path(), "m.rsn", "module 0x3::m {\n    #[tset]\n    fun t() {}\n}\n");
     let out = resin_path_out(&["test"], &[&source]);
     out.expect_code(1);
-    assert!(out.stderr.contains("error[E0133]: unknown attribute `#[tset]`"), "{}", out.stderr);
-    assert!(out.stderr.contains("m.rsn:2:7"), "{}", out.stderr);
+    assert_has(&out.stderr, "error[E0133]: unknown attribute `#[tset]`");
+    assert_has(&out.stderr, "m.rsn:2:7");
 }
 
 /// Tests never reach published bytecode: `resin compile` of the package's
@@ -142,7 +138,7 @@ fn a_bad_attribute_is_a_located_error() {
 fn compile_leaves_tests_out() {
     let out = resin_out(&["compile", "--emit", "asm", "tests/e2e/data/test_pkg/sources/vault.rsn"]);
     out.expect_code(0);
-    assert!(out.stdout.contains("fun deposit("), "{}", out.stdout);
+    assert_has(&out.stdout, "fun deposit(");
     assert!(!out.stdout.contains("deposit_works"), "{}", out.stdout);
 }
 
@@ -179,7 +175,7 @@ fn tests_move_the_block_on_and_nothing_else_can() {
     let cheat = write(dir.path(), "cheat.rsn", &cheat);
     let out = resin_path_out(&["check"], &[&cheat]);
     out.expect_code(1);
-    assert!(out.stderr.contains("`block::set_timestamp_for_testing` exists only in test builds"), "{}", out.stderr);
+    assert_has(&out.stderr, "`block::set_timestamp_for_testing` exists only in test builds");
     // ...and bytecode that holds it is refused when published.
     write(
         dir.path(),
@@ -189,7 +185,7 @@ fn tests_move_the_block_on_and_nothing_else_can() {
     let script = write(dir.path(), "publish.rsx", "publish cheat.rasm\n");
     let out = resin_path_out(&["run"], &[&script]);
     out.expect_code(1);
-    assert!(out.stderr.contains("publish.rsx:1:1"), "{}", out.stderr);
+    assert_has(&out.stderr, "publish.rsx:1:1");
     assert!(
         out.stderr.contains(
             "`test_set_block_timestamp` may only run in a unit test: only a test build's modules may hold it"

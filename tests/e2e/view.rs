@@ -1,7 +1,7 @@
 //! Views (`view` in scripts and the REPL, `resin view --state`) and
 //! `resin run --json`.
 
-use crate::common::{resin, resin_out, run_with, write};
+use crate::common::{assert_has, resin, resin_out, run_with, write};
 
 /// A module whose public functions return every shape of value; `bump`
 /// writes storage, which a view must not commit.
@@ -81,8 +81,8 @@ fn the_repl_views_and_goes_on_after_a_failed_one() {
     let input = "publish shop.rsn\naccount alice\ncall alice shop::open 7\nview shop::boom\nview shop::both alice\n";
     let out = run_with(resin().current_dir(dir.path()).arg("repl"), Some(input));
     out.expect_code(0);
-    assert!(out.stdout.contains("0x2::shop::both(alice) -> (7, true), gas "), "{}", out.stdout);
-    assert!(out.stderr.contains("view 0x2::shop::boom() failed: ABORTED with code 9"), "{}", out.stderr);
+    assert_has(&out.stdout, "0x2::shop::both(alice) -> (7, true), gas ");
+    assert_has(&out.stderr, "view 0x2::shop::boom() failed: ABORTED with code 9");
 }
 
 #[test]
@@ -216,7 +216,7 @@ account alice
     assert_eq!(out.stdout.matches(&format!("account home = {address}\n")).count(), 2, "{}", out.stdout);
     assert!(out.stdout.contains(&format!("home = {address}\n")), "{}", out.stdout);
     // A bound name is an argument of the next view like any account.
-    assert!(out.stdout.contains("account again = @0x"), "{}", out.stdout);
+    assert_has(&out.stdout, "account again = @0x");
 
     for (line, error) in [
         (
