@@ -508,8 +508,9 @@ impl StateView for WatchedView<'_, '_> {
 }
 
 /// Records the values a transaction reads of the keys it declared `add`
-/// for. (The VM reads such a key once, for the counter's existence and the
-/// bound its add is checked against.)
+/// for. (The VM reads such a key once, at the transaction's first
+/// `counter_add` on it, for the counter's existence and the bound its add is
+/// checked against; a transaction that fails before adding reads none.)
 pub(crate) struct AddWatch<'o> {
     keys: &'o DeclaredKeys,
     /// Each key with the value read (`None`: absent).

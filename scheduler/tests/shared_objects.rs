@@ -269,13 +269,46 @@ fn a_second_vote_and_a_count_of_the_tally_have_their_dependencies() {
     }
     assert_eq!(graph.dependency(0, last as u32).map(|d| d.kind), Some(DepKind::WriteAfterWrite), "the same ballot");
 
-    // No counter is near its bound: the failed second vote (which may have
-    // seen less of the tally than block order shows) is checked alone, and
-    // the block is not run again.
+    // No counter is near its bound, and the failed second vote aborts
+    // before its add, so it never read the tally: nothing is run again.
     let mut s = genesis.clone();
     let parallel = ParallelExecutor::new(2).unwrap().execute_block(&code, &mut s, &block, CONTEXT);
     assert!(parallel.receipts == out.receipts);
     assert!(!parallel.stats.reexecuted);
+    assert_eq!(parallel.stats.adders_rerun, 0);
+}
+
+#[test]
+fn votes_refused_before_their_add_are_not_run_again() {
+    // Every voter votes twice, the second vote interleaved with others'
+    // first votes: half the block aborts (`E_ALREADY_VOTED`) before adding
+    // to the tally. A vote that never reached its add never read the tally,
+    // so however stale its lane's view of the tally was, its receipt is
+    // block order's; only an adder that read the tally and failed after is
+    // checked again (`an_add_that_passed_on_too_little_and_then_failed_is_caught`).
+    let code = code();
+    let genesis = dao_genesis(&code);
+    let voters = N / 2;
+    let block: Vec<Transaction> = (0..N)
+        .map(|i| {
+            // Voter v's votes are ~195 places apart (the last 97 voters'
+            // wrap around the block's end).
+            let v = if i % 2 == 0 { i / 2 } else { (i / 2 + voters - 97) % voters };
+            vote(VOTER0 + v, weight(v))
+        })
+        .collect();
+    let (out, _) = run_everywhere(&code, &genesis, &block);
+    let refused = out.receipts.iter().filter(|r| matches!(r.status, Status::Aborted { code: 1, .. })).count();
+    assert_eq!(refused as u64, voters);
+    for threads in [2, 4] {
+        let mut s = genesis.clone();
+        let parallel = ParallelExecutor::new(threads).unwrap().execute_block(&code, &mut s, &block, CONTEXT);
+        assert!(parallel.receipts == out.receipts, "{threads} threads");
+        assert_eq!(parallel.state_root, out.state_root, "{threads} threads");
+        assert!(parallel.stats.threads_used > 1, "{threads} threads");
+        assert!(!parallel.stats.reexecuted, "{threads} threads");
+        assert_eq!(parallel.stats.adders_rerun, 0, "{threads} threads");
+    }
 }
 
 // (c) mints in one NFT collection.

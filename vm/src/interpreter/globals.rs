@@ -15,7 +15,12 @@
 //! cache misses of independent lookups (a transfer's two balances) instead of
 //! taking them one after another between instructions. Gas for such a read is
 //! charged when the program first touches the key, exactly as if it had been
-//! read then, so gas does not depend on prefetching.
+//! read then, so gas does not depend on prefetching. A key declared only
+//! `add` is not read up front but at the transaction's first `counter_add`
+//! on it: the view then sees exactly the counters whose value the
+//! transaction used (see below), which is what lets the parallel executor
+//! tell a failed adder that never reached its add (a second vote, refused
+//! before it counts) from one whose add may have decided its outcome.
 //!
 //! # Counters
 //!
@@ -115,15 +120,15 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         WorkingSet { view, keys, slots }
     }
 
-    /// Reads the first few exact declared keys (see the module
-    /// documentation): every lookup first, then every value's size, so
-    /// that independent cache misses overlap.
+    /// Reads the first few exact declared keys that are not only added to
+    /// (see the module documentation): every lookup first, then every
+    /// value's size, so that independent cache misses overlap.
     #[inline]
     pub fn prefetch(&mut self) {
         let mut fetched: [Option<(ResourceKey, Option<Shared>)>; PREFETCH] = Default::default();
         let exact = self.keys.0.iter().filter_map(|declared| match declared.key {
-            AccessKey::Exact(key) => Some(key),
-            AccessKey::AnyOf(_) => None,
+            AccessKey::Exact(key) if declared.mode != AccessMode::Add => Some(key),
+            _ => None,
         });
         for (entry, key) in fetched.iter_mut().zip(exact) {
             *entry = Some((key, self.view.resource(&key)));
