@@ -451,7 +451,11 @@ fn an_add_that_passed_on_too_little_and_then_failed_is_caught() {
     let mut short = bump_small(101, 100);
     short.gas_limit = 82;
     let late = call(meter(), "bump_small_late", 100, vec![at(METERED), Value::U8(200), Value::U64(20_000)], GAS);
-    let block = vec![late, short];
+    // Two calls without keys keep the plan on two lanes: the late add's
+    // estimate alone dwarfs the short call's, and a plan with nearly all
+    // its cost in one lane runs on that lane alone (`ONE_LANE_SHARE_PERCENT`).
+    let stamp = || call(meter(), "stamp", 102, vec![], GAS);
+    let block = vec![late, short, stamp(), stamp()];
     let mut expected_state = genesis.clone();
     let expected = SequentialExecutor::new().execute_block(&code, &mut expected_state, &block, CONTEXT);
     assert!(is_counter_overflow(&expected.receipts[1].status), "{:?}", expected.receipts[1].status);

@@ -128,6 +128,39 @@ fn slack_keeps_a_just_finished_predecessor_in_its_own_lane() {
 }
 
 #[test]
+fn a_plan_with_nearly_all_its_cost_in_one_lane_runs_on_that_lane_alone() {
+    // A chain of `len` transactions and one independent transaction beside
+    // it, each of cost 10: two lanes would hold 10 * len and 10.
+    let chain_and_one = |len: u64| {
+        let mut txs: Vec<_> = (0..len).map(|i| vec![w(exact(COIN, i)), w(exact(COIN, i + 1))]).collect();
+        txs.insert(1, vec![w(exact(POOL, 7))]);
+        block(txs)
+    };
+    // 190 of 200: 95% in one lane, so the block runs in one lane, in order.
+    let keys = chain_and_one(19);
+    let g = ConflictGraph::build(&keys);
+    for p in [plan(&g, &[10; 20], 2), plan_to_run(&g, &[10; 20], 2), plan(&g, &[10; 20], 8)] {
+        assert_eq!(p.stats.lanes_used, 1);
+        assert_eq!(p.lanes[0], (0..20).collect::<Vec<u32>>());
+        assert!(p.lanes[1..].iter().all(Vec::is_empty));
+        assert_eq!(p.stats.cross_lane_dependencies, 0);
+        assert_eq!(p.stats.lane_costs[0], 200);
+        assert!(p.placements.iter().enumerate().all(|(i, pl)| pl.lane == 0 && pl.position == i as u32));
+    }
+    let p = plan(&g, &[10; 20], 2);
+    assert_valid(&g, &p);
+    assert_eq!(p.stats.makespan, 200);
+    // 80 of 90 (89%): the second lane saves enough to keep it.
+    let keys = chain_and_one(8);
+    let g = ConflictGraph::build(&keys);
+    let p = plan(&g, &[10; 9], 2);
+    assert_valid(&g, &p);
+    assert_eq!(p.stats.lanes_used, 2);
+    assert_eq!(p.stats.makespan, 80);
+    assert_eq!(p.stats.lane_costs.iter().copied().max(), Some(80));
+}
+
+#[test]
 fn one_thread_is_block_order() {
     let keys = block((0..10).map(|i| vec![w(exact(COIN, i % 3))]).collect());
     let g = ConflictGraph::build(&keys);
