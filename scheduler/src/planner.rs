@@ -11,9 +11,9 @@
 //!
 //! Independent transactions spread over all lanes by cost; a block where
 //! everything conflicts (a hot key, a star, a chain) collapses into one lane,
-//! which the executor runs inline at sequential speed. So does a plan that
-//! would leave nearly all the cost in one lane ([`ONE_LANE_SHARE_PERCENT`]):
-//! the others could shorten the block too little to pay for waiting on it. The plan is a function
+//! which the executor runs inline at sequential speed. So does a plan whose
+//! lanes would finish barely sooner than one lane ([`ONE_LANE_SPAN_PERCENT`]):
+//! they could shorten the block too little to pay for waiting on each other. The plan is a function
 //! of the graph and the cost estimates only: same inputs, same plan.
 //!
 //! A large block is planned in contiguous chunks of [`CHUNK`] transactions,
@@ -155,6 +155,11 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
         ranges.into_iter().map(|r| place::place(graph, &costs, r, lane_count, cross_lane_delay)).collect()
     };
 
+    let span = chunks.iter().fold(0u64, |s, c| s.saturating_add(c.span));
+    let total_cost = costs.iter().fold(0u64, |a, &c| a.saturating_add(c));
+    if lane_count > 1 && one_lane_is_enough(span, total_cost) {
+        return in_one_lane(graph, costs, lane_count);
+    }
     let mut lanes: Vec<Vec<TxIndex>> = vec![Vec::new(); lane_count];
     let mut lane_busy = vec![0u64; lane_count];
     let mut placements: Vec<Placement> = Vec::with_capacity(n);
@@ -171,16 +176,13 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
             }
         }
     }
-    if one_lane_is_enough(&lane_busy) {
-        (lanes, placements, lane_busy) = in_one_lane(&costs, lane_count);
-    }
     let cross_lane_dependencies = count_cross_lane(graph, &placements);
     let stats = PlanStats {
         transactions: n,
         dependencies: graph.edge_count(),
         cross_lane_dependencies,
         lanes_used: lanes.iter().filter(|l| !l.is_empty()).count(),
-        total_cost: costs.iter().fold(0u64, |a, &c| a.saturating_add(c)),
+        total_cost,
         makespan: 0,
         critical_path_cost: 0,
         lane_costs: lane_busy,
@@ -188,27 +190,26 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
     Plan { lanes, placements, critical_path: Vec::new(), costs, stats }
 }
 
-/// Whether a plan whose lanes are this busy gains too little from running
-/// them side by side to pay for their synchronisation: when one lane holds
-/// at least [`ONE_LANE_SHARE_PERCENT`]% of the block's estimated cost, the
-/// others can shorten the block by at most a ninth, and the lanes that hold
-/// the rest mostly wait for the busy one. On the development machine a
-/// block of transfers around one very hot account (Zipf 3; 99.8% of the
-/// cost in one lane, ~200 transactions in the other) ran 40-55% slower on
-/// two lanes than on one: waiting, the second lane slows the busy one's core
-/// more than its few transactions save.
-fn one_lane_is_enough(lane_busy: &[u64]) -> bool {
-    let (total, top) = lane_busy.iter().fold((0u64, 0u64), |(t, m), &b| (t.saturating_add(b), m.max(b)));
-    lane_busy.iter().filter(|&&b| b > 0).count() > 1
-        && u128::from(top) * 100 >= u128::from(total) * u128::from(ONE_LANE_SHARE_PERCENT)
+/// Whether a plan whose chunks take `span` in all (estimated, laid end to
+/// end) gains too little over running all `total_cost` of the block in one
+/// lane to pay for the lanes' synchronisation: when the span is at least
+/// [`ONE_LANE_SPAN_PERCENT`]% of the total, the lanes could shorten the
+/// block by at most a ninth, and those that hold little mostly wait for the
+/// busy one. On the development machine a block of transfers around one very
+/// hot account (Zipf 3: 99.8% of the cost in one lane, ~200 transactions in
+/// the other) ran 40-55% slower on two lanes than on one; at Zipf 2 (75% of
+/// the cost in one lane, but an estimated span of 96% of the total, as the
+/// other lane's transactions wait on the busy one's) 4-23% slower.
+fn one_lane_is_enough(span: u64, total_cost: u64) -> bool {
+    u128::from(span) * 100 >= u128::from(total_cost) * u128::from(ONE_LANE_SPAN_PERCENT)
 }
 
 /// See [`one_lane_is_enough`].
-pub const ONE_LANE_SHARE_PERCENT: u64 = 90;
+pub const ONE_LANE_SPAN_PERCENT: u64 = 90;
 
-/// The whole block in lane 0, in block order, each transaction placed
-/// after the one before; the other lanes empty.
-fn in_one_lane(costs: &[u64], lane_count: usize) -> (Vec<Vec<TxIndex>>, Vec<Placement>, Vec<u64>) {
+/// The plan that runs the whole block in lane 0, in block order, each
+/// transaction after the one before; the other lanes empty.
+fn in_one_lane(graph: &ConflictGraph, costs: Vec<u64>, lane_count: usize) -> Plan {
     let mut at = 0u64;
     let placements: Vec<Placement> = costs
         .iter()
@@ -220,12 +221,22 @@ fn in_one_lane(costs: &[u64], lane_count: usize) -> (Vec<Vec<TxIndex>>, Vec<Plac
         })
         .collect();
     let mut lanes = vec![Vec::new(); lane_count.max(1)];
-    let mut busy = vec![0u64; lane_count.max(1)];
-    if let (Some(lane), Some(b)) = (lanes.first_mut(), busy.first_mut()) {
+    let mut lane_costs = vec![0u64; lane_count.max(1)];
+    if let (Some(lane), Some(busy)) = (lanes.first_mut(), lane_costs.first_mut()) {
         *lane = (0..costs.len() as TxIndex).collect();
-        *b = at;
+        *busy = at;
     }
-    (lanes, placements, busy)
+    let stats = PlanStats {
+        transactions: costs.len(),
+        dependencies: graph.edge_count(),
+        cross_lane_dependencies: 0,
+        lanes_used: usize::from(!costs.is_empty()),
+        total_cost: at,
+        makespan: 0,
+        critical_path_cost: 0,
+        lane_costs,
+    };
+    Plan { lanes, placements, critical_path: Vec::new(), costs, stats }
 }
 
 /// Dependencies whose ends run in different lanes, counted in chunks on the

@@ -452,8 +452,8 @@ fn an_add_that_passed_on_too_little_and_then_failed_is_caught() {
     short.gas_limit = 82;
     let late = call(meter(), "bump_small_late", 100, vec![at(METERED), Value::U8(200), Value::U64(20_000)], GAS);
     // Two calls without keys keep the plan on two lanes: the late add's
-    // estimate alone dwarfs the short call's, and a plan with nearly all
-    // its cost in one lane runs on that lane alone (`ONE_LANE_SHARE_PERCENT`).
+    // estimate alone dwarfs the short call's, and a plan whose lanes would
+    // finish barely sooner than one lane runs on one (`ONE_LANE_SPAN_PERCENT`).
     let stamp = || call(meter(), "stamp", 102, vec![], GAS);
     let block = vec![late, short, stamp(), stamp()];
     let mut expected_state = genesis.clone();

@@ -14,6 +14,8 @@ pub(super) struct Chunk {
     /// Indexed by transaction, from the chunk's first.
     pub placements: Vec<Placement>,
     pub lane_busy: Vec<u64>,
+    /// When the chunk's last transaction finishes, estimated from its start.
+    pub span: u64,
 }
 
 pub(super) fn place(
@@ -84,5 +86,6 @@ pub(super) fn place(
         placements.push(Placement { lane: best as u32, position: lanes[best].len() as u32, start: best_start, finish });
         lanes[best].push(i as TxIndex);
     }
-    Chunk { lanes, placements, lane_busy }
+    let span = lane_finish.iter().copied().max().unwrap_or(0);
+    Chunk { lanes, placements, lane_busy, span }
 }

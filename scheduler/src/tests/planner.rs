@@ -128,15 +128,16 @@ fn slack_keeps_a_just_finished_predecessor_in_its_own_lane() {
 }
 
 #[test]
-fn a_plan_with_nearly_all_its_cost_in_one_lane_runs_on_that_lane_alone() {
+fn a_plan_whose_lanes_barely_shorten_the_block_runs_on_one_lane() {
     // A chain of `len` transactions and one independent transaction beside
-    // it, each of cost 10: two lanes would hold 10 * len and 10.
+    // it, each of cost 10: two lanes would hold 10 * len and 10, and finish
+    // at 10 * len, against 10 * (len + 1) in one lane.
     let chain_and_one = |len: u64| {
         let mut txs: Vec<_> = (0..len).map(|i| vec![w(exact(COIN, i)), w(exact(COIN, i + 1))]).collect();
         txs.insert(1, vec![w(exact(POOL, 7))]);
         block(txs)
     };
-    // 190 of 200: 95% in one lane, so the block runs in one lane, in order.
+    // Two lanes would take 190 of one lane's 200 (95%): one lane, in order.
     let keys = chain_and_one(19);
     let g = ConflictGraph::build(&keys);
     for p in [plan(&g, &[10; 20], 2), plan_to_run(&g, &[10; 20], 2), plan(&g, &[10; 20], 8)] {
