@@ -13,8 +13,9 @@
 //! everything conflicts (a hot key, a star, a chain) collapses into one lane,
 //! which the executor runs inline at sequential speed. So does a plan whose
 //! lanes would finish barely sooner than one lane ([`ONE_LANE_SPAN_PERCENT`]):
-//! they could shorten the block too little to pay for waiting on each other. The plan is a function
-//! of the graph and the cost estimates only: same inputs, same plan.
+//! they could shorten the block too little to pay for waiting on each other.
+//! The plan is a function of the graph and the cost estimates only: same
+//! inputs, same plan.
 //!
 //! A large block is planned in contiguous chunks of [`CHUNK`] transactions,
 //! each on its own thread, and the chunks' lanes are laid end to end. Within
@@ -193,13 +194,15 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
 /// Whether a plan whose chunks take `span` in all (estimated, laid end to
 /// end) gains too little over running all `total_cost` of the block in one
 /// lane to pay for the lanes' synchronisation: when the span is at least
-/// [`ONE_LANE_SPAN_PERCENT`]% of the total, the lanes could shorten the
-/// block by at most a ninth, and those that hold little mostly wait for the
-/// busy one. On the development machine a block of transfers around one very
-/// hot account (Zipf 3: 99.8% of the cost in one lane, ~200 transactions in
-/// the other) ran 40-55% slower on two lanes than on one; at Zipf 2 (75% of
-/// the cost in one lane, but an estimated span of 96% of the total, as the
-/// other lane's transactions wait on the busy one's) 4-23% slower.
+/// [`ONE_LANE_SPAN_PERCENT`]% of the total, the lanes could save at most a
+/// tenth of the block's time, and those that hold little mostly wait for
+/// the busy one. On the development machine a block of transfers around
+/// one very hot account (Zipf 3: 99.8% of the cost in one lane, ~200
+/// transactions in the other) ran its execute phase 40-55% slower on two
+/// lanes than on one. At Zipf 2 (75% of the cost in one lane, but a span of
+/// 96% of the total, as the other lane's transactions wait on the busy
+/// one's) two lanes ran at 0.77-1.01x the in-order engine in six runs, one
+/// lane at 0.90-0.97x in three.
 fn one_lane_is_enough(span: u64, total_cost: u64) -> bool {
     u128::from(span) * 100 >= u128::from(total_cost) * u128::from(ONE_LANE_SPAN_PERCENT)
 }
