@@ -198,7 +198,7 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
 /// tenth of the block's time, and those that hold little mostly wait for
 /// the busy one. On the development machine a block of transfers around
 /// one very hot account (Zipf 3: 99.8% of the cost in one lane, ~200
-/// transactions in the other) ran its execute phase 40-55% slower on two
+/// transactions in the other) ran its execute phase 27-55% slower on two
 /// lanes than on one. At Zipf 2 (75% of the cost in one lane, but a span of
 /// 96% of the total, as the other lane's transactions wait on the busy
 /// one's) two lanes ran at 0.77-1.01x the in-order engine in six runs, one
