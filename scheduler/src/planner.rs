@@ -141,7 +141,8 @@ fn default_delay(graph: &ConflictGraph, costs: &[u64]) -> u64 {
     (total / n).saturating_mul(2)
 }
 
-/// Places the block chunk by chunk and lays the chunks' lanes end to end;
+/// Places the block chunk by chunk and lays the chunks' lanes end to end,
+/// or puts it all in one lane when that is enough ([`one_lane_is_enough`]);
 /// counts the dependencies that cross lanes.
 fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_delay: u64) -> Plan {
     let n = graph.tx_count();
@@ -158,26 +159,11 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
 
     let span = chunks.iter().fold(0u64, |s, c| s.saturating_add(c.span));
     let total_cost = costs.iter().fold(0u64, |a, &c| a.saturating_add(c));
-    if lane_count > 1 && one_lane_is_enough(span, total_cost) {
-        return in_one_lane(graph, costs, lane_count);
-    }
-    let mut lanes: Vec<Vec<TxIndex>> = vec![Vec::new(); lane_count];
-    let mut lane_busy = vec![0u64; lane_count];
-    let mut placements: Vec<Placement> = Vec::with_capacity(n);
-    for chunk in chunks {
-        // A chunk's lane continues the same lane of the chunk before.
-        for p in chunk.placements {
-            let before = lanes.get(p.lane as usize).map_or(0, Vec::len) as u32;
-            placements.push(Placement { position: p.position + before, ..p });
-        }
-        for (lane, txs) in chunk.lanes.into_iter().enumerate() {
-            if let (Some(all), Some(busy)) = (lanes.get_mut(lane), lane_busy.get_mut(lane)) {
-                all.extend(txs);
-                *busy = busy.saturating_add(chunk.lane_busy.get(lane).copied().unwrap_or(0));
-            }
-        }
-    }
-    let cross_lane_dependencies = count_cross_lane(graph, &placements);
+    let one_lane = lane_count > 1 && one_lane_is_enough(span, total_cost);
+    let Layout { lanes, placements, lane_busy } =
+        if one_lane { in_one_lane(&costs, lane_count) } else { end_to_end(chunks, lane_count, n) };
+    // In one lane nothing crosses: the count's pass over every edge is skipped.
+    let cross_lane_dependencies = if one_lane { 0 } else { count_cross_lane(graph, &placements) };
     let stats = PlanStats {
         transactions: n,
         dependencies: graph.edge_count(),
@@ -189,6 +175,35 @@ fn lay_out(graph: &ConflictGraph, costs: &[u64], threads: usize, cross_lane_dela
         lane_costs: lane_busy,
     };
     Plan { lanes, placements, critical_path: Vec::new(), costs, stats }
+}
+
+/// Transactions by lane, their placements by transaction, and each lane's
+/// estimated busy time.
+struct Layout {
+    lanes: Vec<Vec<TxIndex>>,
+    placements: Vec<Placement>,
+    lane_busy: Vec<u64>,
+}
+
+/// The chunks' lanes laid end to end: a chunk's lane continues the same
+/// lane of the chunk before.
+fn end_to_end(chunks: Vec<place::Chunk>, lane_count: usize, n: usize) -> Layout {
+    let mut lanes: Vec<Vec<TxIndex>> = vec![Vec::new(); lane_count];
+    let mut lane_busy = vec![0u64; lane_count];
+    let mut placements: Vec<Placement> = Vec::with_capacity(n);
+    for chunk in chunks {
+        for p in chunk.placements {
+            let before = lanes.get(p.lane as usize).map_or(0, Vec::len) as u32;
+            placements.push(Placement { position: p.position + before, ..p });
+        }
+        for (lane, txs) in chunk.lanes.into_iter().enumerate() {
+            if let (Some(all), Some(busy)) = (lanes.get_mut(lane), lane_busy.get_mut(lane)) {
+                all.extend(txs);
+                *busy = busy.saturating_add(chunk.lane_busy.get(lane).copied().unwrap_or(0));
+            }
+        }
+    }
+    Layout { lanes, placements, lane_busy }
 }
 
 /// Whether a plan whose chunks take `span` in all (estimated, laid end to
@@ -210,9 +225,9 @@ fn one_lane_is_enough(span: u64, total_cost: u64) -> bool {
 /// See [`one_lane_is_enough`].
 pub const ONE_LANE_SPAN_PERCENT: u64 = 90;
 
-/// The plan that runs the whole block in lane 0, in block order, each
-/// transaction after the one before; the other lanes empty.
-fn in_one_lane(graph: &ConflictGraph, costs: Vec<u64>, lane_count: usize) -> Plan {
+/// The whole block in lane 0, in block order, each transaction after the
+/// one before; the other lanes empty.
+fn in_one_lane(costs: &[u64], lane_count: usize) -> Layout {
     let mut at = 0u64;
     let placements: Vec<Placement> = costs
         .iter()
@@ -223,23 +238,13 @@ fn in_one_lane(graph: &ConflictGraph, costs: Vec<u64>, lane_count: usize) -> Pla
             Placement { lane: 0, position: i as u32, start, finish: at }
         })
         .collect();
-    let mut lanes = vec![Vec::new(); lane_count.max(1)];
-    let mut lane_costs = vec![0u64; lane_count.max(1)];
-    if let (Some(lane), Some(busy)) = (lanes.first_mut(), lane_costs.first_mut()) {
+    let mut lanes = vec![Vec::new(); lane_count];
+    let mut lane_busy = vec![0u64; lane_count];
+    if let (Some(lane), Some(busy)) = (lanes.first_mut(), lane_busy.first_mut()) {
         *lane = (0..costs.len() as TxIndex).collect();
         *busy = at;
     }
-    let stats = PlanStats {
-        transactions: costs.len(),
-        dependencies: graph.edge_count(),
-        cross_lane_dependencies: 0,
-        lanes_used: usize::from(!costs.is_empty()),
-        total_cost: at,
-        makespan: 0,
-        critical_path_cost: 0,
-        lane_costs,
-    };
-    Plan { lanes, placements, critical_path: Vec::new(), costs, stats }
+    Layout { lanes, placements, lane_busy }
 }
 
 /// Dependencies whose ends run in different lanes, counted in chunks on the
