@@ -8,7 +8,7 @@
 //! the same block with the same model gives the same plan.
 
 use rayon::prelude::*;
-use resin_vm::{ModuleId, Receipt, Status, Transaction};
+use resin_vm::{EntryHandle, ModuleId, Receipt, Status, Transaction};
 use rustc_hash::FxHashMap;
 
 use crate::keys::BlockKeys;
@@ -89,29 +89,58 @@ impl CostModel {
     /// Feeds a block's receipts back, in block order. Transactions that could
     /// not start say nothing about their function's cost and are skipped.
     pub fn observe_block(&mut self, block: &[Transaction], receipts: &[Receipt]) {
-        // Blocks are runs of calls to few functions: a run's average is
-        // folded in a local and stored once, not looked up per transaction.
-        let mut run: Option<(&ModuleId, &str, u64)> = None;
-        for (tx, receipt) in block.iter().zip(receipts) {
+        self.observe_runs(block, receipts, |_| None);
+    }
+
+    /// [`CostModel::observe_block`] for a block whose `keys` were
+    /// instantiated from it, with the same result. A transaction resolved
+    /// to the entry function of the run before it continues that run on
+    /// the handles' word: its names, on the heap one cache miss apiece,
+    /// are not compared (that was most of this pass over a large block).
+    pub fn observe_block_keyed(&mut self, block: &[Transaction], receipts: &[Receipt], keys: &BlockKeys) {
+        self.observe_runs(block, receipts, |i| keys.entry_handle(i));
+    }
+
+    /// Blocks are runs of calls to few functions: a run's average is folded
+    /// in a local and stored once, not looked up per transaction. Equal
+    /// handles (from `handle`, per block position) name one function.
+    fn observe_runs(
+        &mut self,
+        block: &[Transaction],
+        receipts: &[Receipt],
+        handle: impl Fn(usize) -> Option<EntryHandle>,
+    ) {
+        struct Run<'b> {
+            module: &'b ModuleId,
+            function: &'b str,
+            handle: Option<EntryHandle>,
+            avg: u64,
+        }
+        let mut run: Option<Run<'_>> = None;
+        for (i, (tx, receipt)) in block.iter().zip(receipts).enumerate() {
             if matches!(receipt.status, Status::InvalidArguments { .. }) {
                 continue;
             }
             let gas = receipt.gas_used;
+            let handle = handle(i);
             match &mut run {
-                Some((module, function, avg)) if *function == tx.function && **module == tx.module => {
-                    *avg = ema(*avg, gas);
+                Some(r)
+                    if (handle.is_some() && handle == r.handle)
+                        || (r.function == tx.function && *r.module == tx.module) =>
+                {
+                    r.avg = ema(r.avg, gas);
                 }
                 _ => {
-                    if let Some((module, function, avg)) = run.take() {
-                        self.store(module, function, avg);
+                    if let Some(r) = run.take() {
+                        self.store(r.module, r.function, r.avg);
                     }
                     let avg = self.learned(&tx.module, &tx.function).map_or(gas, |avg| ema(avg, gas));
-                    run = Some((&tx.module, &tx.function, avg));
+                    run = Some(Run { module: &tx.module, function: &tx.function, handle, avg });
                 }
             }
         }
-        if let Some((module, function, avg)) = run {
-            self.store(module, function, avg);
+        if let Some(r) = run {
+            self.store(r.module, r.function, r.avg);
         }
     }
 

@@ -437,9 +437,9 @@ pub(crate) struct Committed {
 
 /// Commits the block's writes to `state` in one batch. Call it on the
 /// executor's pool: the store merges on the current rayon pool.
-pub(crate) fn commit(state: &mut ResourceStore, writes: BlockWrites, slots: &BlockSlots) -> Committed {
+pub(crate) fn commit(state: &mut ResourceStore, writes: BlockWrites) -> Committed {
     let start = Instant::now();
-    let per_shard = writes.into_sharded(slots.table());
+    let per_shard = writes.into_sharded();
     let stats = state.apply_sharded(per_shard);
     Committed { keys_written: stats.keys_written, commit: start.elapsed(), root: stats.root }
 }

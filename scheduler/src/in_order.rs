@@ -52,13 +52,13 @@ impl InOrderExecutor {
         let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
         let receipts: Vec<_> =
             run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
-        let writes = overlay.into_writes();
+        let writes = self.pool.install(|| overlay.into_writes());
         let execute = start.elapsed();
 
-        let committed = self.pool.install(|| commit(state, writes, &slots));
+        let committed = self.pool.install(|| commit(state, writes));
         let state_root = state.root();
 
-        self.costs.observe_block(block, &receipts);
+        self.costs.observe_block_keyed(block, &receipts, keys);
         let stats = BlockStats {
             summary: BlockSummary::of(&receipts, committed.keys_written),
             plan: None,

@@ -89,6 +89,15 @@ impl BlockKeys {
         self.per_tx.get(i).map(|r| r.as_ref().map(|k| (&k.keys, k.entry.as_ref())).map_err(|s| &**s))
     }
 
+    /// The handle of the entry function transaction `i`'s keys were
+    /// instantiated from (none for supplied keys or a rejection).
+    pub(crate) fn entry_handle(&self, i: usize) -> Option<resin_vm::EntryHandle> {
+        match self.per_tx.get(i) {
+            Some(Ok(TxKeys { entry: Some(entry), .. })) => Some(entry.handle()),
+            _ => None,
+        }
+    }
+
     /// Starts loading transaction `i`'s keys into the cache (see `prefetch.rs`).
     #[inline]
     pub(crate) fn prefetch(&self, i: usize) {
@@ -117,11 +126,19 @@ impl BlockKeys {
         std::borrow::Cow::Owned(BlockKeys { per_tx })
     }
 
+    /// Drops the keys spread over the current rayon pool.
+    pub(crate) fn drop_in_parallel(self) {
+        self.per_tx.into_par_iter().with_min_len(DROP_CHUNK).for_each(drop);
+    }
+
     /// Total number of accesses in the block: the size the graph build is linear in.
     pub fn access_count(&self) -> usize {
         self.per_tx.iter().map(|k| k.as_ref().map_or(0, |k| k.keys.0.len())).sum()
     }
 }
+
+/// Transactions' keys freed per task: fewer are not worth a fork.
+const DROP_CHUNK: usize = 8192;
 
 /// Where the keys a block runs under come from, which decides how far
 /// executing it trusts the entry functions they resolved.

@@ -31,12 +31,12 @@ pub struct BlockSummary {
 
 impl BlockSummary {
     pub fn of(receipts: &[Receipt], keys_written: usize) -> BlockSummary {
-        BlockSummary {
-            transactions: receipts.len(),
-            succeeded: receipts.iter().filter(|r| r.status.is_success()).count(),
-            gas_used: receipts.iter().fold(0u64, |acc, r| acc.saturating_add(r.gas_used)),
-            keys_written,
-        }
+        // One pass: a large block's receipts fill tens of megabytes, and a
+        // pass reads a cache line or two of every one.
+        let (succeeded, gas_used) = receipts.iter().fold((0, 0u64), |(succeeded, gas), r| {
+            (succeeded + usize::from(r.status.is_success()), gas.saturating_add(r.gas_used))
+        });
+        BlockSummary { transactions: receipts.len(), succeeded, gas_used, keys_written }
     }
 }
 

@@ -123,10 +123,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The writes of a block, detached from the snapshot so the store can be
-/// mutated.
+/// mutated: the final value of every key the block wrote, split by state
+/// shard for [`ResourceStore::apply_sharded`] (which orders and applies them).
 pub(crate) struct BlockWrites {
-    slots: Vec<(ResourceKey, Option<Written>)>,
-    others: [FxHashMap<ResourceKey, Written>; SHARDS],
+    per_shard: [Vec<Write>; SHARDS],
 }
 
 impl<'a> BlockOverlay<'a> {
@@ -361,19 +361,33 @@ impl<'a> BlockOverlay<'a> {
         self.overflowed.load(Ordering::Relaxed)
     }
 
+    /// The block's final writes, gathered shard by shard on the current
+    /// rayon pool: a large block has a slot per key it names (200,000 for
+    /// 100,000 transfers), and one thread walking them all, and then
+    /// sorting them into shards, was a serial step of every block.
     pub(crate) fn into_writes(self) -> BlockWrites {
-        let slots = self
-            .slots
-            .iter()
-            .map(|s| {
-                let mut value = lock(&s.value);
-                self.fold(s, &mut value);
-                let value = std::mem::replace(&mut *value, SlotValue { current: None, written: false });
-                (s.key, value.written.then_some(value.current))
+        let gathered: Vec<Vec<Write>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|shard| {
+                let slots = self.table.slots_in_shard(shard);
+                let mut list = Vec::with_capacity(slots.len());
+                for slot in slots.iter().filter_map(|&s| self.slots.get(s as usize)) {
+                    let mut value = lock(&slot.value);
+                    self.fold(slot, &mut value);
+                    if value.written {
+                        list.push((slot.key, value.current.take()));
+                    }
+                }
+                list
             })
             .collect();
         let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
-        BlockWrites { slots, others }
+        let mut per_shard: [Vec<Write>; SHARDS] = Default::default();
+        for ((list, mut gathered), others) in per_shard.iter_mut().zip(gathered).zip(others) {
+            gathered.extend(others);
+            *list = gathered;
+        }
+        BlockWrites { per_shard }
     }
 }
 
@@ -450,25 +464,8 @@ fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
 }
 
 impl BlockWrites {
-    /// The block's final writes, split by state shard for
-    /// [`ResourceStore::apply_sharded`] (which orders and applies them).
-    pub(crate) fn into_sharded(mut self, table: &KeyTable) -> [Vec<Write>; SHARDS] {
-        let mut out: [Vec<Write>; SHARDS] = Default::default();
-        for (index, list) in out.iter_mut().enumerate() {
-            let slots = table.slots_in_shard(index);
-            list.reserve(slots.len());
-            for &s in slots {
-                if let Some((key, written)) = self.slots.get_mut(s as usize) {
-                    if let Some(value) = written.take() {
-                        list.push((*key, value));
-                    }
-                }
-            }
-            if let Some(others) = self.others.get_mut(index) {
-                list.extend(others.drain());
-            }
-        }
-        out
+    pub(crate) fn into_sharded(self) -> [Vec<Write>; SHARDS] {
+        self.per_shard
     }
 }
 

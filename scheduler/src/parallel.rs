@@ -125,48 +125,74 @@ impl ParallelExecutor {
         let lanes_waited = per_lane.iter().map(|l| l.waits.time).sum();
         let lanes_idle = lanes_idle(&per_lane);
         let add_reads: Vec<AddRead> = per_lane.iter_mut().flat_map(|l| std::mem::take(&mut l.add_reads)).collect();
-        // One lane runs the block in order, exactly as the fallback would:
-        // only a run on several lanes can misjudge a counter's bound. It
-        // did when an adder aborted with `CounterOverflow` or a delta did
-        // not apply (the overlay's flag; the lanes stopped early), or when
-        // an add's verdict against what its lane saw is not the one against
-        // the exact value (`BlockRun::settle_adds`).
-        let mut receipts = Vec::new();
-        let mut adders_rerun = 0;
         overlay.fold_all();
         let mut reexecuted = threads_used > 1 && overlay.overflowed();
-        if !reexecuted {
-            receipts = in_block_order(per_lane, block.len());
-            match run.settle_adds(state, &mut receipts, add_reads) {
-                Some(count) => adders_rerun = count,
-                None => reexecuted = true,
-            }
-        }
+        let mut adders_rerun = 0;
         let mut reexecute = Duration::ZERO;
-        let writes = if reexecuted {
-            let again = Instant::now();
-            drop(std::mem::take(&mut receipts));
-            drop(overlay);
-            // From the pre-block state again (nothing is committed yet),
-            // with the in-order executor's engine: one lane, block order.
-            let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
-            let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
-            receipts = lane.receipts.into_iter().map(|(_, r)| r).collect();
-            let writes = overlay.into_writes();
-            reexecute = again.elapsed();
-            writes
+        let execute;
+        let commit_start;
+        let (receipts, totals, committed);
+        if !reexecuted && add_reads.is_empty() {
+            // The run stands: no add's verdict is in doubt. Its receipts
+            // (tens of megabytes for a large block, put in block order by
+            // one thread) and its writes are independent now, so the one is
+            // done while the pool commits the other.
+            execute = start.elapsed();
+            commit_start = Instant::now();
+            let writes = self.pool.install(|| overlay.into_writes());
+            let costs = &mut self.costs;
+            ((receipts, totals), committed) = self.pool.install(|| {
+                rayon::join(
+                    || {
+                        let receipts = in_block_order(per_lane, block.len());
+                        let totals = take_in(costs, block, keys, &receipts);
+                        (receipts, totals)
+                    },
+                    || commit(state, writes),
+                )
+            });
         } else {
-            overlay.into_writes()
-        };
+            // One lane runs the block in order, exactly as the fallback
+            // would: only a run on several lanes can misjudge a counter's
+            // bound. It did when an adder aborted with `CounterOverflow` or
+            // a delta did not apply (the overlay's flag; the lanes stopped
+            // early), or when an add's verdict against what its lane saw is
+            // not the one against the exact value (`BlockRun::settle_adds`).
+            let mut ordered = Vec::new();
+            if !reexecuted {
+                ordered = in_block_order(per_lane, block.len());
+                match run.settle_adds(state, &mut ordered, add_reads) {
+                    Some(count) => adders_rerun = count,
+                    None => reexecuted = true,
+                }
+            }
+            let writes = if reexecuted {
+                let again = Instant::now();
+                drop(std::mem::take(&mut ordered));
+                drop(overlay);
+                // From the pre-block state again (nothing is committed yet),
+                // with the in-order executor's engine: one lane, block order.
+                let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
+                let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
+                ordered = lane.receipts.into_iter().map(|(_, r)| r).collect();
+                let writes = self.pool.install(|| overlay.into_writes());
+                reexecute = again.elapsed();
+                writes
+            } else {
+                self.pool.install(|| overlay.into_writes())
+            };
+            execute = start.elapsed();
+            commit_start = Instant::now();
+            committed = self.pool.install(|| commit(state, writes));
+            totals = take_in(&mut self.costs, block, keys, &ordered);
+            receipts = ordered;
+        }
+        let commit_time = commit_start.elapsed();
         debug_assert_eq!(receipts.len(), block.len(), "every transaction is in exactly one lane");
-        let execute = start.elapsed();
-
-        let committed = self.pool.install(|| commit(state, writes, graph.slots()));
         let state_root = state.root();
 
-        self.costs.observe_block(block, &receipts);
         let stats = BlockStats {
-            summary: BlockSummary::of(&receipts, committed.keys_written),
+            summary: BlockSummary { keys_written: committed.keys_written, ..totals },
             plan: Some(plan.stats),
             threads_used,
             cross_lane_waits,
@@ -177,7 +203,7 @@ impl ParallelExecutor {
                 schedule,
                 execute,
                 reexecute,
-                commit: committed.commit,
+                commit: commit_time,
                 root: committed.root,
                 lanes_waited,
                 lanes_idle,
@@ -185,6 +211,13 @@ impl ParallelExecutor {
         };
         BlockOutput { receipts, state_root, stats }
     }
+}
+
+/// Feeds a block's receipts to the cost model and totals them (the keys
+/// written are the commit's to say).
+fn take_in(costs: &mut CostModel, block: &[Transaction], keys: &BlockKeys, receipts: &[Receipt]) -> BlockSummary {
+    costs.observe_block_keyed(block, receipts, keys);
+    BlockSummary::of(receipts, 0)
 }
 
 /// Time the lanes had nothing to do while another ran: each lane's start
@@ -234,6 +267,10 @@ impl BlockExecutor for ParallelExecutor {
 
     fn cost_model(&self) -> &CostModel {
         &self.costs
+    }
+
+    fn retire_keys(&self, keys: BlockKeys) {
+        self.pool.install(|| keys.drop_in_parallel());
     }
 
     fn retire(&self, output: BlockOutput, superseded: ResourceStore) {

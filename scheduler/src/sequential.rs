@@ -32,6 +32,7 @@ pub trait BlockExecutor {
         let keys_time = start.elapsed();
         let mut output = self.execute_keys(code, state, block, context, &keys, KeysOrigin::INSTANTIATED);
         output.stats.timings.keys = keys_time;
+        self.retire_keys(keys);
         output
     }
 
@@ -65,6 +66,14 @@ pub trait BlockExecutor {
 
     /// The cost model the executor has learned so far.
     fn cost_model(&self) -> &CostModel;
+
+    /// Frees the keys a block was run under. Executors with threads of
+    /// their own free them on those (a large block's are tens of megabytes,
+    /// an entry per transaction); this default frees them on the calling
+    /// thread.
+    fn retire_keys(&self, keys: BlockKeys) {
+        drop(keys);
+    }
 
     /// Frees what a block left behind: its output and the state it
     /// superseded. Executors with threads of their own free it on them;

@@ -159,6 +159,54 @@ fn the_cost_model_learns_from_executed_blocks_and_changes_nothing_but_plans() {
 }
 
 #[test]
+fn the_cost_model_learns_the_same_from_entry_handles_as_from_names() {
+    use resin_vm::{Receipt, WriteSet};
+    let code = code();
+    // Runs of one function, calls of one generic function with two type
+    // arguments (one entry function), interleavings across modules, an
+    // unknown function and calls with bad arguments (rejected, no handle).
+    let block: Vec<Transaction> = (0..200u64)
+        .map(|i| match i / 5 % 6 {
+            0 => transfer(i, i + 1, 1),
+            1 => call(coin(), "mint", i, vec![Value::U64(i)], GAS),
+            2 => gtransfer(&[usd(), eur()][(i % 2) as usize], i, i + 1, 1),
+            3 if i % 3 == 0 => call(coin(), "no_such_function", i, vec![], GAS),
+            3 => call(coin(), "transfer", i, vec![Value::U64(1)], GAS),
+            4 => call(ledger(), "open", i, vec![Value::U64(i)], GAS),
+            _ => transfer(i, i + 2, 2),
+        })
+        .collect();
+    let keys = BlockKeys::instantiate(&code, &block);
+    let receipts: Vec<Receipt> = (0..block.len())
+        .map(|i| Receipt {
+            status: match keys.get(i) {
+                Some(Ok(_)) => Status::Success,
+                _ => Status::InvalidArguments { reason: "rejected".into() },
+            },
+            gas_used: 50 + (i as u64 * 7919) % 1_000,
+            events: vec![],
+            write_set: WriteSet::default(),
+        })
+        .collect();
+    let rejected = receipts.iter().filter(|r| !r.status.is_success()).count();
+    assert!(rejected > 0 && rejected < block.len(), "{rejected} rejected");
+    let mut start = CostModel::new();
+    start.observe(&coin(), "transfer", 5_000);
+    // The oracle: each transaction that started, observed alone by name.
+    let mut one_by_one = start.clone();
+    for (tx, r) in block.iter().zip(&receipts).filter(|(_, r)| r.status.is_success()) {
+        one_by_one.observe(&tx.module, &tx.function, r.gas_used);
+    }
+    let mut keyed = start.clone();
+    keyed.observe_block_keyed(&block, &receipts, &keys);
+    assert_eq!(keyed, one_by_one);
+    let mut named = start;
+    named.observe_block(&block, &receipts);
+    assert_eq!(named, one_by_one);
+    assert!(keyed.learned(&gcoin(), "transfer").is_some() && keyed.learned(&ledger(), "open").is_some());
+}
+
+#[test]
 fn a_plan_explains_itself_with_type_names() {
     let code = code();
     let block = vec![transfer(1, 2, 5), transfer(3, 4, 5), transfer(2, 3, 5)];
