@@ -52,7 +52,9 @@ pub struct Timings {
     /// run was discarded ([`BlockStats::reexecuted`]); zero otherwise.
     pub reexecute: Duration,
     /// Committing the block: merging its writes into the state and
-    /// updating the state root.
+    /// updating the state root. The parallel executor's also covers
+    /// detaching the writes from its overlay and, when its run stood
+    /// unchecked, putting the receipts in block order alongside.
     pub commit: Duration,
     /// Of `commit`, the state root: hashing the written leaves and updating
     /// the Merkle tree.
