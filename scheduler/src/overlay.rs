@@ -79,8 +79,8 @@ struct Slot {
     /// yet folded into `value`, and its copy of `value` (indexed by lane;
     /// empty otherwise).
     lanes: Box<[CachePadded<Mutex<LaneCell>>]>,
-    /// Bumped whenever `value` changes other than by a lane's add: a lane's
-    /// copy made at another version is stale. Adders of the key only read
+    /// On a slot with lanes, bumped whenever `value` changes other than by
+    /// a lane's add: a lane's copy made at another version is stale. Adders of the key only read
     /// it, so its cache line stays in every core's cache while they run.
     version: AtomicU32,
 }
@@ -303,7 +303,11 @@ impl<'a> BlockOverlay<'a> {
                 }
                 let mut value = lock(&slot.value);
                 self.fold(slot, &mut value);
-                slot.version.fetch_add(1, Ordering::Release);
+                // Only lanes' copies go stale, and only a counter's slot
+                // has lanes: a plain write (a transfer's) skips the atomic.
+                if !slot.lanes.is_empty() {
+                    slot.version.fetch_add(1, Ordering::Release);
+                }
                 match &op.change {
                     // The receipt and the overlay share the value: no copy.
                     Change::Set(new) => *value = SlotValue { current: Some(new.clone()), written: true },
