@@ -30,10 +30,11 @@ use resin_vm::{
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::cost::CostModel;
 use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
 use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
-use crate::output::BlockOutput;
+use crate::output::{BlockOutput, BlockSummary};
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
 use crate::prefetch::prefetch;
@@ -426,20 +427,29 @@ pub(crate) fn retire(pool: &rayon::ThreadPool, output: BlockOutput, superseded: 
 /// Receipts freed per task: fewer are not worth a fork.
 const RETIRE_CHUNK: usize = 8192;
 
-/// What committing a block took.
+/// What committing a block did; the caller times the commit as a whole,
+/// since the parallel executor overlaps other work with it.
 pub(crate) struct Committed {
     pub(crate) keys_written: usize,
-    /// Splitting the writes, the maps and the root.
-    pub(crate) commit: Duration,
-    /// Of `commit`: the leaves and the tree.
+    /// The leaves and the tree.
     pub(crate) root: Duration,
 }
 
 /// Commits the block's writes to `state` in one batch. Call it on the
 /// executor's pool: the store merges on the current rayon pool.
 pub(crate) fn commit(state: &mut ResourceStore, writes: BlockWrites) -> Committed {
-    let start = Instant::now();
-    let per_shard = writes.into_sharded();
-    let stats = state.apply_sharded(per_shard);
-    Committed { keys_written: stats.keys_written, commit: start.elapsed(), root: stats.root }
+    let stats = state.apply_sharded(writes.into_sharded());
+    Committed { keys_written: stats.keys_written, root: stats.root }
+}
+
+/// Feeds a block's receipts to the cost model and totals them (the keys
+/// written are the commit's to say).
+pub(crate) fn take_in(
+    costs: &mut CostModel,
+    block: &[Transaction],
+    keys: &BlockKeys,
+    receipts: &[Receipt],
+) -> BlockSummary {
+    costs.observe_block_keyed(block, receipts, keys);
+    BlockSummary::of(receipts, 0)
 }

@@ -11,7 +11,7 @@ use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Transaction};
 
 use crate::cost::CostModel;
-use crate::engine::{commit, retire, BlockRun};
+use crate::engine::{commit, retire, take_in, BlockRun};
 use crate::graph::BlockSlots;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -55,12 +55,14 @@ impl InOrderExecutor {
         let writes = self.pool.install(|| overlay.into_writes());
         let execute = start.elapsed();
 
+        let start = Instant::now();
         let committed = self.pool.install(|| commit(state, writes));
+        let commit_time = start.elapsed();
         let state_root = state.root();
 
-        self.costs.observe_block_keyed(block, &receipts, keys);
+        let totals = take_in(&mut self.costs, block, keys, &receipts);
         let stats = BlockStats {
-            summary: BlockSummary::of(&receipts, committed.keys_written),
+            summary: BlockSummary { keys_written: committed.keys_written, ..totals },
             plan: None,
             threads_used: 1,
             cross_lane_waits: 0,
@@ -70,7 +72,7 @@ impl InOrderExecutor {
                 keys: Default::default(),
                 schedule,
                 execute,
-                commit: committed.commit,
+                commit: commit_time,
                 root: committed.root,
                 ..Timings::default()
             },

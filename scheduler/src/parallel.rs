@@ -24,7 +24,7 @@ use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
 use crate::counters::AddRead;
-use crate::engine::{commit, retire, BlockRun, LaneResult, LaneSync};
+use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
 use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
@@ -211,13 +211,6 @@ impl ParallelExecutor {
         };
         BlockOutput { receipts, state_root, stats }
     }
-}
-
-/// Feeds a block's receipts to the cost model and totals them (the keys
-/// written are the commit's to say).
-fn take_in(costs: &mut CostModel, block: &[Transaction], keys: &BlockKeys, receipts: &[Receipt]) -> BlockSummary {
-    costs.observe_block_keyed(block, receipts, keys);
-    BlockSummary::of(receipts, 0)
 }
 
 /// Time the lanes had nothing to do while another ran: each lane's start
