@@ -365,35 +365,52 @@ impl<'a> BlockOverlay<'a> {
         self.overflowed.load(Ordering::Relaxed)
     }
 
-    /// The block's final writes, gathered shard by shard on the current
-    /// rayon pool: a large block has a slot per key it names (200,000 for
-    /// 100,000 transfers), and one thread walking them all, and then
-    /// sorting them into shards, was a serial step of every block.
+    /// The block's final writes, split by state shard, gathered on the
+    /// current rayon pool: a large block has a slot per key it names
+    /// (86,000 for 100,000 transfers over 100,000 accounts, 22 MB of
+    /// slots). The slots are walked in order, in chunks, each chunk sorting
+    /// its writes into shards: a walk shard by shard visited every
+    /// sixteenth slot, a page apart, and waited for memory at each one.
     pub(crate) fn into_writes(self) -> BlockWrites {
-        let gathered: Vec<Vec<Write>> = (0..SHARDS)
-            .into_par_iter()
-            .map(|shard| {
-                let slots = self.table.slots_in_shard(shard);
-                let mut list = Vec::with_capacity(slots.len());
-                for slot in slots.iter().filter_map(|&s| self.slots.get(s as usize)) {
+        let chunks: Vec<[Vec<Write>; SHARDS]> = self
+            .slots
+            .par_chunks(WRITES_CHUNK)
+            .map(|chunk| {
+                let mut lists: [Vec<Write>; SHARDS] = Default::default();
+                for slot in chunk {
                     let mut value = lock(&slot.value);
                     self.fold(slot, &mut value);
                     if value.written {
-                        list.push((slot.key, value.current.take()));
+                        if let Some(list) = lists.get_mut(shard_of(&slot.key)) {
+                            list.push((slot.key, value.current.take()));
+                        }
                     }
                 }
-                list
+                lists
             })
             .collect();
+        // Regrouped shard by shard (moving lists, not writes), then laid end
+        // to end per shard on the pool: each shard's writes stay in slot order.
+        let mut by_shard: [Vec<Vec<Write>>; SHARDS] = Default::default();
+        for lists in chunks {
+            for (pieces, list) in by_shard.iter_mut().zip(lists) {
+                pieces.push(list);
+            }
+        }
         let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
         let mut per_shard: [Vec<Write>; SHARDS] = Default::default();
-        for ((list, mut gathered), others) in per_shard.iter_mut().zip(gathered).zip(others) {
-            gathered.extend(others);
-            *list = gathered;
-        }
+        per_shard.par_iter_mut().zip(by_shard).zip(others).for_each(|((list, pieces), others)| {
+            list.reserve_exact(pieces.iter().map(Vec::len).sum::<usize>() + others.len());
+            pieces.into_iter().for_each(|piece| list.extend(piece));
+            list.extend(others);
+        });
         BlockWrites { per_shard }
     }
 }
+
+/// Slots walked per task by [`BlockOverlay::into_writes`]: 1 MB of slots,
+/// enough that sixteen lists per chunk stay few.
+const WRITES_CHUNK: usize = 4096;
 
 /// [`slot_uses`]: a transaction of the block may change the slot's key (it
 /// declares a write or an add of the key itself, or of every key of its

@@ -11,7 +11,6 @@
 use std::hash::BuildHasher;
 
 use rayon::prelude::*;
-use resin_state::store::shard_of;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -257,22 +256,53 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
         (0..partition_count).into_par_iter().map_init(Scratch::default, partition).collect()
     };
 
-    let mut keys_by_partition: Vec<ResourceKey> = Vec::new();
-    let mut slots = vec![0u32; total as usize];
     let mut partition_offsets = Vec::with_capacity(partition_count);
-    let mut edges = Vec::with_capacity(partition_count);
-    for part in partitions {
-        let offset = keys_by_partition.len() as u32;
-        partition_offsets.push(offset);
-        keys_by_partition.extend_from_slice(&part.keys);
-        for &(tx, nth, local) in &part.assigned {
-            let at = slot_start.get(tx as usize).map_or(usize::MAX, |s| *s as usize + usize::from(nth));
-            if let Some(slot) = slots.get_mut(at) {
-                *slot = offset + local;
+    let mut key_count = 0u32;
+    for part in &partitions {
+        partition_offsets.push(key_count);
+        key_count += part.keys.len() as u32;
+    }
+    let gather_keys = || {
+        let mut keys = Vec::with_capacity(key_count as usize);
+        partitions.iter().for_each(|part| keys.extend_from_slice(&part.keys));
+        keys
+    };
+    // Each transaction's keys as numbers: a range of transactions fills its
+    // own stretch of `slots`, from the same range of every partition's
+    // accesses (each partition's are in block order).
+    let mut slots = vec![0u32; total as usize];
+    let assign = |stretch: &mut [u32], txs: std::ops::Range<usize>| {
+        let base = slot_start.get(txs.start).map_or(0, |&s| s as usize);
+        for (part, &offset) in partitions.iter().zip(&partition_offsets) {
+            let from = part.assigned.partition_point(|a| (a.0 as usize) < txs.start);
+            let to = part.assigned.partition_point(|a| (a.0 as usize) < txs.end);
+            for &(tx, nth, local) in part.assigned.get(from..to).unwrap_or_default() {
+                let at = slot_start.get(tx as usize).map_or(usize::MAX, |s| *s as usize + usize::from(nth) - base);
+                if let Some(slot) = stretch.get_mut(at) {
+                    *slot = offset + local;
+                }
             }
         }
-        edges.push(part.edges);
-    }
+    };
+    let keys_by_partition = if n < PARALLEL_FROM {
+        assign(&mut slots, 0..n);
+        gather_keys()
+    } else {
+        let mut stretches = Vec::with_capacity(n.div_ceil(CHUNK));
+        let mut rest = slots.as_mut_slice();
+        for start in (0..n).step_by(CHUNK) {
+            let end = (start + CHUNK).min(n);
+            let len = slot_start.get(end).zip(slot_start.get(start)).map_or(0, |(e, s)| (e - s) as usize);
+            let len = len.min(rest.len());
+            let (stretch, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            stretches.push((stretch, start..end));
+            rest = tail;
+        }
+        let ((), keys) =
+            rayon::join(|| stretches.into_par_iter().for_each(|(stretch, txs)| assign(stretch, txs)), gather_keys);
+        keys
+    };
+    let edges = partitions.into_iter().map(|part| part.edges).collect();
     Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide }
 }
 
@@ -311,12 +341,6 @@ pub(super) fn in_access_order(keys: Vec<ResourceKey>, slots: &mut [u32]) -> (Key
             *place = key;
         }
     }
-    let mut table = KeyTable::default();
-    for (slot, key) in ordered.iter().enumerate() {
-        if let Some(list) = table.by_shard.get_mut(shard_of(key)) {
-            list.push(slot as u32);
-        }
-    }
-    table.keys = ordered;
+    let table = KeyTable { keys: ordered, ..KeyTable::default() };
     (table, renumbered)
 }

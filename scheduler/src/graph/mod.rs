@@ -39,7 +39,6 @@ use std::sync::OnceLock;
 
 use petgraph::csr::Csr;
 use petgraph::Directed;
-use resin_state::store::SHARDS;
 use resin_vm::{AccessKey, AccessMode, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
 
@@ -147,7 +146,6 @@ pub struct KeyTable {
     keys: Vec<ResourceKey>,
     /// Built on first use: only type-wide accesses look keys up by value.
     index: OnceLock<FxHashMap<ResourceKey, u32>>,
-    by_shard: [Vec<u32>; SHARDS],
 }
 
 impl KeyTable {
@@ -171,11 +169,6 @@ impl KeyTable {
     pub fn slot_of(&self, key: &ResourceKey) -> Option<u32> {
         let index = self.index.get_or_init(|| self.keys.iter().enumerate().map(|(s, k)| (*k, s as u32)).collect());
         index.get(key).copied()
-    }
-
-    /// The slots whose keys live in state shard `shard`, in slot order.
-    pub fn slots_in_shard(&self, shard: usize) -> &[u32] {
-        self.by_shard.get(shard).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::sync::OnceLock;
 
-use resin_state::store::shard_of;
 use resin_vm::AccessKey;
 use rustc_hash::FxHashMap;
 
@@ -42,9 +41,6 @@ impl BlockSlots {
                     let slot = *index.entry(key).or_insert(next);
                     if slot == next {
                         table.keys.push(key);
-                        if let Some(list) = table.by_shard.get_mut(shard_of(&key)) {
-                            list.push(slot);
-                        }
                     }
                     slots.push(slot);
                 }

@@ -306,3 +306,29 @@ proptest::proptest! {
         }
     }
 }
+
+/// A large batch, sorted on one thread and split and sorted on two, comes
+/// out as a map fed the same updates in order would hold them: in path
+/// order, one update per path, the last one given (a delete included). A third of the
+/// paths share their first 240 bits, so one part holds most of the batch
+/// and its buckets need the whole path to order.
+#[test]
+fn a_split_batch_sorts_as_a_map_keeps_the_last_update() {
+    let updates: Vec<LeafUpdate> = (0..50_000u64)
+        .map(|i| {
+            let n = mix(i) % 12_000;
+            let leaf = (!mix(i ^ 0xdead).is_multiple_of(5)).then(|| value(n, i));
+            LeafUpdate { path: crafted(n), leaf }
+        })
+        .collect();
+    let mut model: std::collections::BTreeMap<Hash, Option<Hash>> = Default::default();
+    for u in &updates {
+        model.insert(u.path, u.leaf);
+    }
+    let expected: Vec<LeafUpdate> = model.into_iter().map(|(path, leaf)| LeafUpdate { path, leaf }).collect();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let sorted = pool.install(|| super::sort::sorted_unique(updates.clone()));
+        assert_eq!(sorted, expected, "on {threads} thread(s)");
+    }
+}
