@@ -277,7 +277,10 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
             let from = part.assigned.partition_point(|a| (a.0 as usize) < txs.start);
             let to = part.assigned.partition_point(|a| (a.0 as usize) < txs.end);
             for &(tx, nth, local) in part.assigned.get(from..to).unwrap_or_default() {
-                let at = slot_start.get(tx as usize).map_or(usize::MAX, |s| *s as usize + usize::from(nth) - base);
+                let at = slot_start
+                    .get(tx as usize)
+                    .and_then(|s| (*s as usize + usize::from(nth)).checked_sub(base))
+                    .unwrap_or(usize::MAX);
                 if let Some(slot) = stretch.get_mut(at) {
                     *slot = offset + local;
                 }
