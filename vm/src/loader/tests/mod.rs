@@ -175,6 +175,7 @@ fn declared_keys_substitute_arguments_and_merge_modes() {
     assert!(matches!(wrong, Err(Status::InvalidArguments { .. })));
 }
 
+mod accepts;
 mod entry;
 mod generics;
 mod resolver;
