@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! cargo run --release -p resin-state --example commit_timing -- \
-//!     [--entries M] [--writes N] [--blocks B] [--threads 1,2] [--in-place] [--no-rebuild]
+//!     [--entries M] [--writes N] [--blocks B] [--threads 1,2] [--in-place] [--no-rebuild] [--flat]
 //! ```
 //!
 //! Defaults: M = 100,000 coin balances, N = 86,000 (what a block of 100k
@@ -14,7 +14,10 @@
 //! time, and the CPU time of all the process's threads (read from
 //! `/proc/self/task/*/schedstat`, so it excludes time spent waiting for a
 //! core on a loaded machine: the steadier number there). `--in-place`
-//! commits without a snapshot (nothing shared, nothing path-copied). With
+//! commits without a snapshot (nothing shared, nothing path-copied). The
+//! balances are lists of fields, held behind an `Arc` as any large value
+//! is; `--flat` holds them as the VM does (flat, inline, no reference
+//! count), which changes what copying a trie node costs. With
 //! `--threads 1` and a small `--blocks` it suits callgrind.
 
 use resin_state::Shared;
@@ -79,11 +82,19 @@ struct Args {
     threads: Vec<usize>,
     in_place: bool,
     rebuild: bool,
+    flat: bool,
 }
 
 fn args() -> Args {
-    let mut a =
-        Args { entries: 100_000, writes: 86_000, blocks: 7, threads: vec![1, 2], in_place: false, rebuild: true };
+    let mut a = Args {
+        entries: 100_000,
+        writes: 86_000,
+        blocks: 7,
+        threads: vec![1, 2],
+        in_place: false,
+        rebuild: true,
+        flat: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut number = || it.next().and_then(|v| v.replace('_', "").parse::<u64>().ok()).unwrap_or(0);
@@ -96,6 +107,7 @@ fn args() -> Args {
             }
             "--in-place" => a.in_place = true,
             "--no-rebuild" => a.rebuild = false,
+            "--flat" => a.flat = true,
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -105,7 +117,8 @@ fn args() -> Args {
 
 fn main() {
     let a = args();
-    let all: Vec<(ResourceKey, Value)> = (0..a.entries).map(|n| (key(n), balance(n))).collect();
+    let value = |v: u64| if a.flat { balance(v).compact() } else { balance(v) };
+    let all: Vec<(ResourceKey, Value)> = (0..a.entries).map(|n| (key(n), value(n))).collect();
     let pool2 = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
     let (store, cost) = measure(|| pool2.install(|| ResourceStore::from_entries(all)));
     if a.rebuild {
@@ -130,7 +143,7 @@ fn main() {
                 picked.swap(i, j);
             }
             let batch: Vec<Write> =
-                picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Shared::new(balance(n + b + 1))))).collect();
+                picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Shared::new(value(n + b + 1))))).collect();
             if a.in_place {
                 let (stats, cost) = measure(|| pool.install(|| state.apply_batch(batch)));
                 commit.push(cost.wall);
