@@ -69,7 +69,9 @@ fn split_sorted(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
     let sorted: Vec<Vec<LeafUpdate>> = (0..parts)
         .into_par_iter()
         .map(|part| {
-            let mut sorted = scatter_sort(pieces.iter().filter_map(|p| p.get(part)).flatten(), SPLIT_BITS);
+            let of_part = pieces.iter().filter_map(|p| p.get(part));
+            let len = of_part.clone().map(Vec::len).sum();
+            let mut sorted = scatter_sort(of_part.flatten(), len, SPLIT_BITS);
             keep_last(&mut sorted);
             sorted
         })
@@ -144,11 +146,10 @@ fn counting_sort(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
     out
 }
 
-/// [`counting_sort`] for updates that agree on their leading `skip` bits
-/// and are few enough to stay in cache (a part of [`split_sorted`]'s):
+/// [`counting_sort`] for `len` updates that agree on their leading `skip`
+/// bits and are few enough to stay in cache (a part of [`split_sorted`]'s):
 /// each update is written straight to its place.
-fn scatter_sort<'u>(updates: impl Iterator<Item = &'u LeafUpdate> + Clone, skip: u32) -> Vec<LeafUpdate> {
-    let len = updates.clone().count();
+fn scatter_sort<'u>(updates: impl Iterator<Item = &'u LeafUpdate> + Clone, len: usize, skip: u32) -> Vec<LeafUpdate> {
     let bits = count_bits(len);
     let starts = bucket_starts(updates.clone(), skip, bits);
     let mut next = starts.clone();
