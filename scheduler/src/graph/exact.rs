@@ -64,7 +64,7 @@ pub(super) struct Exact {
     pub(super) typewide: bool,
 }
 
-/// A hash of the key; `% partitions` picks the partition.
+/// A hash of the key; its low bits pick the partition.
 fn partition_hash(key: &ResourceKey) -> usize {
     // Middle bits: the partition tables use the low ones for buckets and the
     // top seven as tags, which must still vary within a partition.
@@ -81,6 +81,9 @@ struct Chunk {
 
 /// One pass over a range of the block: the keys are large, so they are read once.
 fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> Chunk {
+    // The count is a power of two: a mask, where `%` would divide per access.
+    debug_assert!(partitions.is_power_of_two());
+    let mask = partitions - 1;
     // Most transactions have two or three keys; a little slack avoids regrowing.
     let expected = range.len() * 3 / partitions + 8;
     let mut parts: Vec<Vec<Record>> = (0..partitions).map(|_| Vec::with_capacity(expected)).collect();
@@ -91,7 +94,7 @@ fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> 
         for a in keys.accesses(i) {
             match a.key {
                 AccessKey::Exact(key) => {
-                    if let Some(part) = parts.get_mut(partition_hash(&key) % partitions) {
+                    if let Some(part) = parts.get_mut(partition_hash(&key) & mask) {
                         part.push(Record { key, tx: i as u32, nth, mode: a.mode });
                     }
                     nth += 1;
