@@ -103,7 +103,12 @@ struct SlotValue {
 }
 
 pub(crate) struct BlockOverlay<'a> {
-    snapshot: &'a ResourceStore,
+    /// A snapshot of its own (an O(1) clone), so the overlay does not borrow
+    /// the store: the engine commits the block's writes while the overlay
+    /// is being taken apart. It is dropped with the overlay, before the
+    /// commit writes the store, which then shares nothing it did not share
+    /// before (sharing would make the commit copy every node it touches).
+    snapshot: ResourceStore,
     table: &'a KeyTable,
     /// Each on cache lines of its own: neighbouring slots belong to
     /// neighbouring transactions, which run on different lanes, and a slot
@@ -133,18 +138,18 @@ impl<'a> BlockOverlay<'a> {
     /// Builds the slots, each with its key's pre-block value, on the current
     /// rayon pool: they are many, a lookup in the persistent store is a walk
     /// of a hash trie, and fresh memory is slow to touch the first time.
-    pub(crate) fn new(snapshot: &'a ResourceStore, table: &'a KeyTable) -> Self {
+    pub(crate) fn new(snapshot: &ResourceStore, table: &'a KeyTable) -> Self {
         Self::build(snapshot, table, None, 0)
     }
 
     /// [`BlockOverlay::new`] for `lanes` lanes that run side by side: the
     /// slots of keys the block only reads are fixed, read without their
     /// lock, and the slots of keys it adds to have a cell per lane.
-    pub(crate) fn shared(snapshot: &'a ResourceStore, slots: &'a BlockSlots, keys: &BlockKeys, lanes: usize) -> Self {
+    pub(crate) fn shared(snapshot: &ResourceStore, slots: &'a BlockSlots, keys: &BlockKeys, lanes: usize) -> Self {
         Self::build(snapshot, slots.table(), Some(&slot_uses(slots, keys)), lanes)
     }
 
-    fn build(snapshot: &'a ResourceStore, table: &'a KeyTable, uses: Option<&[AtomicU8]>, lanes: usize) -> Self {
+    fn build(snapshot: &ResourceStore, table: &'a KeyTable, uses: Option<&[AtomicU8]>, lanes: usize) -> Self {
         // First the pre-block values alone. Each lookup walks the store's
         // hash trie to memory, and in a loop that does nothing else the
         // core keeps several walks in flight at once; with each slot built
@@ -190,7 +195,7 @@ impl<'a> BlockOverlay<'a> {
             _ => Vec::new(),
         };
         BlockOverlay {
-            snapshot,
+            snapshot: snapshot.clone(),
             table,
             slots,
             others: Default::default(),

@@ -139,10 +139,10 @@ impl ParallelExecutor {
             // The run stands: no add's verdict is in doubt. Its receipts
             // (tens of megabytes for a large block, put in block order by
             // one thread) and its writes are independent now, so the one is
-            // done while the pool commits the other.
+            // done while the pool gathers and commits the other; the
+            // gathering's serial steps then leave no thread idle.
             execute = start.elapsed();
             commit_start = Instant::now();
-            let writes = self.pool.install(|| overlay.into_writes());
             let costs = &mut self.costs;
             ((receipts, totals), committed) = self.pool.install(|| {
                 rayon::join(
@@ -151,7 +151,7 @@ impl ParallelExecutor {
                         let totals = take_in(costs, block, keys, &receipts);
                         (receipts, totals)
                     },
-                    || commit(state, writes),
+                    || commit(state, overlay.into_writes()),
                 )
             });
         } else {
