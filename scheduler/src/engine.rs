@@ -151,7 +151,12 @@ pub(crate) struct Waits {
 
 #[derive(Default)]
 pub(crate) struct LaneResult {
-    pub(crate) receipts: Vec<(TxIndex, Receipt)>,
+    /// The lane's receipts, in the order it ran its transactions...
+    pub(crate) receipts: Vec<Receipt>,
+    /// ...and those transactions. Apart, so that a lone lane's receipts
+    /// are the block's as they stand: pairing each with its index would
+    /// cost a pass moving every receipt (tens of megabytes) to drop them.
+    pub(crate) txs: Vec<TxIndex>,
     pub(crate) waits: Waits,
     /// When the lane started and finished its transactions (`None` for a
     /// lane with none, or a lone lane, which nothing compares).
@@ -199,7 +204,11 @@ impl BlockRun<'_> {
         sync: Option<&LaneSync<'_>>,
     ) -> LaneResult {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
-        let mut out = LaneResult { receipts: Vec::with_capacity(capacity), ..LaneResult::default() };
+        let mut out = LaneResult {
+            receipts: Vec::with_capacity(capacity),
+            txs: Vec::with_capacity(capacity),
+            ..LaneResult::default()
+        };
         // Alone, the lane runs the block in order and every read is exact.
         let mut record = sync.is_some().then_some(&mut out.add_reads);
         let mut seen = Seen::new(sync.map_or(0, |s| s.progress.len()));
@@ -242,7 +251,8 @@ impl BlockRun<'_> {
                     return out;
                 }
             }
-            out.receipts.push((tx, receipt));
+            out.receipts.push(receipt);
+            out.txs.push(tx);
         }
         out.span = started.map(|started| (started, Instant::now()));
         out

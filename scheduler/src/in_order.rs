@@ -50,8 +50,7 @@ impl InOrderExecutor {
         let start = Instant::now();
         let run = BlockRun { code, block, context, keys, origin, slots: &slots };
         let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
-        let receipts: Vec<_> =
-            run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts.into_iter().map(|(_, r)| r).collect();
+        let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
         let writes = self.pool.install(|| overlay.into_writes());
         let execute = start.elapsed();
 

@@ -177,7 +177,7 @@ impl ParallelExecutor {
                 // with the in-order executor's engine: one lane, block order.
                 let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
                 let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
-                ordered = lane.receipts.into_iter().map(|(_, r)| r).collect();
+                ordered = lane.receipts;
                 let writes = self.pool.install(|| overlay.into_writes());
                 reexecute = again.elapsed();
                 writes
@@ -229,9 +229,14 @@ fn lanes_idle(per_lane: &[LaneResult]) -> Duration {
 /// The lanes' receipts merged into block order. Each lane's are in
 /// increasing block order, whether it ran a lane of the plan or took chunks
 /// (`independent.rs`), so this is a merge of sorted runs; with few lanes the
-/// smallest next index is found by a scan.
-fn in_block_order(per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
-    let mut lanes: Vec<_> = per_lane.into_iter().map(|l| l.receipts.into_iter().peekable()).collect();
+/// smallest next index is found by a scan. A lane that ran the whole block
+/// (a plan in one lane) already holds them in block order, and they are
+/// taken as they are.
+fn in_block_order(mut per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
+    if let Some(whole) = per_lane.iter().position(|l| l.receipts.len() == n) {
+        return std::mem::take(&mut per_lane[whole].receipts);
+    }
+    let mut lanes: Vec<_> = per_lane.into_iter().map(|l| l.txs.into_iter().zip(l.receipts).peekable()).collect();
     // Sized up front: receipts are large, and growing the vector would copy
     // every one of them again at each doubling.
     let mut receipts = Vec::with_capacity(n);
