@@ -7,9 +7,11 @@
 //! branches fit the n - 1 gaps. A rewrite of a few leaves re-hashes only the
 //! branches above them (~5 for a full bucket, where re-hashing the whole
 //! bucket took ~`MAX`: a block of a thousand transfers spent twice its
-//! execution time in the state root), and a change of shape (an insert or
-//! delete) re-hashes the whole bucket and fills the gaps again. A proof
-//! recomputes the siblings it needs. So a block's update allocates and
+//! execution time in the state root). A change of shape (an insert or
+//! delete) builds a new array, in which the kept leaves keep their gaps and
+//! only the branches above the inserted leaves and the deleted ones'
+//! neighbours are hashed again; a bucket that outgrows [`MAX`] is split
+//! into new buckets, hashed whole. A proof recomputes the siblings it needs. So a block's update allocates and
 //! copies one array per bucket it changes instead of one node per branch,
 //! and walks memory that sits together.
 
