@@ -234,7 +234,7 @@ fn lanes_idle(per_lane: &[LaneResult]) -> Duration {
 /// taken as they are.
 fn in_block_order(mut per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
     if let Some(whole) = per_lane.iter().position(|l| l.receipts.len() == n) {
-        return std::mem::take(&mut per_lane[whole].receipts);
+        return per_lane.swap_remove(whole).receipts;
     }
     let mut lanes: Vec<_> = per_lane.into_iter().map(|l| l.txs.into_iter().zip(l.receipts).peekable()).collect();
     // Sized up front: receipts are large, and growing the vector would copy

@@ -11,9 +11,10 @@
 //! delete) builds a new array, in which the kept leaves keep their gaps and
 //! only the branches above the inserted leaves and the deleted ones'
 //! neighbours are hashed again; a bucket that outgrows [`MAX`] is split
-//! into new buckets, hashed whole. A proof recomputes the siblings it needs. So a block's update allocates and
-//! copies one array per bucket it changes instead of one node per branch,
-//! and walks memory that sits together.
+//! into new buckets, hashed whole. A proof recomputes the siblings it
+//! needs. So a block's update allocates and copies one array per bucket it
+//! changes instead of one node per branch, and walks memory that sits
+//! together.
 
 use std::sync::Arc;
 
