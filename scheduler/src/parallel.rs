@@ -80,11 +80,11 @@ impl ParallelExecutor {
         origin: KeysOrigin,
     ) -> BlockOutput {
         let start = Instant::now();
-        // The estimates need only the keys: made beside the graph, they
-        // fill the gaps its serial steps leave on the other threads.
+        // The estimates need only the keys: made beside the graph's
+        // serial tail, they fill the gap it leaves on one thread.
         let costs = &self.costs;
         let (graph, estimates) =
-            self.pool.install(|| rayon::join(|| ConflictGraph::build(keys), || costs.estimate_block(block, keys)));
+            self.pool.install(|| ConflictGraph::build_beside(keys, || costs.estimate_block(block, keys)));
         let plan = self.pool.install(|| crate::planner::plan_to_run(&graph, &estimates, self.threads));
         let schedule = start.elapsed();
 
