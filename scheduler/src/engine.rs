@@ -153,9 +153,11 @@ pub(crate) struct Waits {
 pub(crate) struct LaneResult {
     /// The lane's receipts, in the order it ran its transactions...
     pub(crate) receipts: Vec<Receipt>,
-    /// ...and those transactions. Apart, so that a lone lane's receipts
-    /// are the block's as they stand: pairing each with its index would
-    /// cost a pass moving every receipt (tens of megabytes) to drop them.
+    /// ...and those transactions, kept apart so that a lone lane's
+    /// receipts are the block's as they stand (pairing each with its index
+    /// would cost a pass moving every receipt, tens of megabytes, to drop
+    /// them). Only a lane beside others records them: a lone lane runs the
+    /// whole block in order, and nothing asks.
     pub(crate) txs: Vec<TxIndex>,
     pub(crate) waits: Waits,
     /// When the lane started and finished its transactions (`None` for a
@@ -206,7 +208,7 @@ impl BlockRun<'_> {
         let _guard = sync.map(|s| AbortOnUnwind(s.abort));
         let mut out = LaneResult {
             receipts: Vec::with_capacity(capacity),
-            txs: Vec::with_capacity(capacity),
+            txs: if sync.is_some() { Vec::with_capacity(capacity) } else { Vec::new() },
             ..LaneResult::default()
         };
         // Alone, the lane runs the block in order and every read is exact.
@@ -252,7 +254,9 @@ impl BlockRun<'_> {
                 }
             }
             out.receipts.push(receipt);
-            out.txs.push(tx);
+            if sync.is_some() {
+                out.txs.push(tx);
+            }
         }
         out.span = started.map(|started| (started, Instant::now()));
         out

@@ -230,8 +230,8 @@ fn lanes_idle(per_lane: &[LaneResult]) -> Duration {
 /// increasing block order, whether it ran a lane of the plan or took chunks
 /// (`independent.rs`), so this is a merge of sorted runs; with few lanes the
 /// smallest next index is found by a scan. A lane that ran the whole block
-/// (a plan in one lane) already holds them in block order, and they are
-/// taken as they are.
+/// (a plan in one lane, run alone, which records no indices) already holds
+/// them in block order, and they are taken as they are.
 fn in_block_order(mut per_lane: Vec<LaneResult>, n: usize) -> Vec<Receipt> {
     if let Some(whole) = per_lane.iter().position(|l| l.receipts.len() == n) {
         return per_lane.swap_remove(whole).receipts;
