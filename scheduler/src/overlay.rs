@@ -279,10 +279,8 @@ impl<'a> BlockOverlay<'a> {
         let mut changed = false;
         for cell in slot.lanes.iter() {
             let Some(delta) = lock(cell).delta.take() else { continue };
-            let op = WriteOp { key: slot.key, change: Change::Add(delta) };
-            match op.apply_to(value.current.as_deref()) {
-                Ok(sum) => *value = SlotValue { current: sum, written: true },
-                Err(_) => self.overflowed.store(true, Ordering::Relaxed),
+            if add(slot.key, value, delta).is_err() {
+                self.overflowed.store(true, Ordering::Relaxed);
             }
             changed = true;
         }
@@ -377,17 +375,32 @@ impl<'a> BlockOverlay<'a> {
     /// its writes into shards: a walk shard by shard visited every
     /// sixteenth slot, a page apart, and waited for memory at each one.
     pub(crate) fn into_writes(self) -> BlockWrites {
-        let chunks: Vec<[Vec<Write>; SHARDS]> = self
-            .slots
-            .par_chunks(WRITES_CHUNK)
+        let BlockOverlay { snapshot, mut slots, others, .. } = self;
+        drop(snapshot);
+        // The slots are the overlay's own now: read without their locks
+        // (the lanes' cores last wrote them, and an atomic on a line in
+        // another core's cache waits for the line, one slot at a time).
+        let chunks: Vec<[Vec<Write>; SHARDS]> = slots
+            .par_chunks_mut(WRITES_CHUNK)
             .map(|chunk| {
                 let mut lists: [Vec<Write>; SHARDS] = Default::default();
                 for slot in chunk {
-                    let mut value = lock(&slot.value);
-                    self.fold(slot, &mut value);
+                    let Slot { key, value, lanes, .. } = &mut **slot;
+                    let value = value.get_mut().unwrap_or_else(PoisonError::into_inner);
+                    // Only an overlay of several lanes has cells, and the
+                    // executor folds them all (`fold_all`, which flags a
+                    // delta that does not apply) before it asks for the
+                    // writes; one left over is still added, as a fold would.
+                    for cell in lanes.iter_mut() {
+                        let cell = cell.get_mut().unwrap_or_else(PoisonError::into_inner);
+                        debug_assert!(cell.delta.is_none(), "the cells are folded before the writes are gathered");
+                        if let Some(delta) = cell.delta.take() {
+                            let _ = add(*key, value, delta);
+                        }
+                    }
                     if value.written {
-                        if let Some(list) = lists.get_mut(shard_of(&slot.key)) {
-                            list.push((slot.key, value.current.take()));
+                        if let Some(list) = lists.get_mut(shard_of(key)) {
+                            list.push((*key, value.current.take()));
                         }
                     }
                 }
@@ -402,7 +415,7 @@ impl<'a> BlockOverlay<'a> {
                 pieces.push(list);
             }
         }
-        let others = self.others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
+        let others = others.map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner));
         let mut per_shard: [Vec<Write>; SHARDS] = Default::default();
         per_shard.par_iter_mut().zip(by_shard).zip(others).for_each(|((list, pieces), others)| {
             list.reserve_exact(pieces.iter().map(Vec::len).sum::<usize>() + others.len());
@@ -411,6 +424,15 @@ impl<'a> BlockOverlay<'a> {
         });
         BlockWrites { per_shard }
     }
+}
+
+/// Adds `delta` to a counter slot's value, which it then writes; an error
+/// when the sum would pass the counter's maximum.
+fn add(key: ResourceKey, value: &mut SlotValue, delta: u128) -> Result<(), ()> {
+    let op = WriteOp { key, change: Change::Add(delta) };
+    let sum = op.apply_to(value.current.as_deref()).map_err(drop)?;
+    *value = SlotValue { current: sum, written: true };
+    Ok(())
 }
 
 /// Slots walked per task by [`BlockOverlay::into_writes`]: 1 MB of slots,
