@@ -32,7 +32,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::cost::CostModel;
 use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
-use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
+use crate::graph::{BlockSlots, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockSummary};
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
@@ -43,7 +43,7 @@ use crate::prefetch::prefetch;
 const SPINS_BEFORE_YIELD: u32 = 256;
 
 /// Cross-lane synchronisation: how far each lane has got, and the plan
-/// that says where each predecessor runs.
+/// that says what each transaction waits for in other lanes.
 ///
 /// A lane publishes one counter, the number of its transactions done, on a
 /// cache line of its own. Per-transaction flags would put neighbouring
@@ -54,7 +54,6 @@ pub(crate) struct LaneSync<'a> {
     pub(crate) progress: &'a [CachePadded<AtomicU32>],
     /// Set when a lane unwinds, so the others stop waiting for it.
     pub(crate) abort: &'a AtomicBool,
-    pub(crate) graph: &'a ConflictGraph,
     pub(crate) plan: &'a Plan,
 }
 
@@ -110,16 +109,10 @@ impl LaneSync<'_> {
         }
     }
 
-    /// Waits for `tx`'s predecessors in other lanes; false when abandoned.
+    /// Waits for `tx`'s predecessors in other lanes (the last of them in
+    /// each, as the plan lists them); false when abandoned.
     fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut Waits, seen: &mut Seen) -> bool {
-        let my_lane = self.plan.placement(tx).map(|p| p.lane);
-        for (pred, _) in self.graph.predecessors(tx as usize) {
-            let Some(at) = self.plan.placement(pred) else { continue };
-            if Some(at.lane) != my_lane && !self.wait_for(at.lane, at.position, waits, seen) {
-                return false;
-            }
-        }
-        true
+        self.plan.waits.of(tx).iter().all(|&(lane, position)| self.wait_for(lane, position, waits, seen))
     }
 
     /// Publishes that `lane` has finished `done` transactions.

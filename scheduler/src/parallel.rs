@@ -94,7 +94,7 @@ impl ParallelExecutor {
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
-        let sync = LaneSync { progress: &progress, abort: &abort, graph: &graph, plan: &plan };
+        let sync = LaneSync { progress: &progress, abort: &abort, plan: &plan };
         let (mut per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.

@@ -105,6 +105,10 @@ fn a_reader_waits_for_a_writer_in_another_lane() {
     // With slack, 0's result must be 15 old before it crosses: still 30 (10 + 15 < 30).
     let slack = plan_with_delay(&g, &[10, 30, 10, 10], 2, 15);
     assert_eq!(slack.placements[3].start, 30);
+    // Tx 3 waits for tx 0 in the other lane, at its position there.
+    assert_ne!(p.placements[0].lane, p.placements[3].lane);
+    assert_eq!(p.waits.of(3), &[(p.placements[0].lane, p.placements[0].position)]);
+    assert!(p.waits.of(1).is_empty() && p.waits.of(2).is_empty());
 }
 
 #[test]
@@ -204,8 +208,10 @@ proptest! {
         let g = ConflictGraph::build(&keys);
         let p = plan(&g, &costs, threads);
         assert_valid(&g, &p);
+        assert_orders_all_conflicts_in(&g, &p);
         let tight = plan_with_delay(&g, &costs, threads, 0);
         assert_valid(&g, &tight);
+        assert_orders_all_conflicts_in(&g, &tight);
         prop_assert_eq!(p.lanes.len(), threads);
         // Rebuilding from scratch gives the same plan.
         let again = plan(&ConflictGraph::build(&keys), &costs, threads);
@@ -275,11 +281,35 @@ fn a_block_of_many_chunks_is_planned_in_parallel_and_stays_valid() {
     assert_eq!(p.stats.lanes_used, 1, "a hot key stays in one lane across chunks");
 }
 
-/// Every edge either stays in its lane, later, or crosses lanes (and is
-/// waited for): the lanes run in block order, so both keep the pair ordered.
+/// Every edge either stays in its lane, later, or crosses lanes and is
+/// waited for: the lanes run in block order, and a transaction waits until
+/// each other lane has passed the last of its predecessors there, so both
+/// keep the pair ordered. A wait names another lane once, at the position
+/// of one of the transaction's predecessors there.
 fn assert_orders_all_conflicts_in(g: &ConflictGraph, p: &Plan) {
     for (from, to, _) in g.edges() {
         let (a, b) = (p.placements[from as usize], p.placements[to as usize]);
         assert!(a.lane != b.lane || a.position < b.position, "{from} -> {to}");
+        if a.lane != b.lane {
+            assert!(
+                p.waits.of(to).iter().any(|&(lane, position)| lane == a.lane && position >= a.position),
+                "{to} does not wait for {from}"
+            );
+        }
+    }
+    for tx in 0..g.tx_count() as u32 {
+        let waits = p.waits.of(tx);
+        let own = p.placements[tx as usize].lane;
+        for (i, &(lane, position)) in waits.iter().enumerate() {
+            assert_ne!(lane, own, "{tx} waits for its own lane");
+            assert!(waits[..i].iter().all(|w| w.0 != lane), "{tx} names lane {lane} twice");
+            assert!(
+                g.predecessors(tx as usize).any(|(pred, _)| {
+                    let at = p.placements[pred as usize];
+                    (at.lane, at.position) == (lane, position)
+                }),
+                "{tx} waits for ({lane}, {position}), no predecessor of it"
+            );
+        }
     }
 }
