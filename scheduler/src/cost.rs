@@ -61,18 +61,25 @@ impl CostModel {
 
     /// Estimates `txs`, the block's transactions from `first` on, into `out`.
     fn estimate_run(&self, first: usize, txs: &[Transaction], keys: &BlockKeys, out: &mut [u64]) {
-        // Blocks are runs of calls to few functions: remember the last lookup.
-        let mut last: Option<(&ModuleId, &str, Option<u64>)> = None;
+        // Blocks are runs of calls to few functions: remember the last
+        // lookup. The same entry is recognised by the handle its keys were
+        // instantiated from, beside them, where comparing names would read
+        // each transaction's, on the heap, a cache miss apiece (as
+        // `observe_runs` does); names only where there is no handle.
+        let mut last: Option<(Option<EntryHandle>, &ModuleId, &str, Option<u64>)> = None;
         for ((i, tx), estimate) in (first..).zip(txs).zip(out) {
             if !matches!(keys.get(i), Some(Ok(_))) {
                 *estimate = REJECTED_COST;
                 continue;
             }
+            let handle = keys.entry_handle(i);
             let learned = match last {
-                Some((m, f, gas)) if f == tx.function && *m == tx.module => gas,
+                Some((h, m, f, gas)) if (handle.is_some() && h == handle) || (f == tx.function && *m == tx.module) => {
+                    gas
+                }
                 _ => {
                     let gas = self.learned(&tx.module, &tx.function);
-                    last = Some((&tx.module, &tx.function, gas));
+                    last = Some((handle, &tx.module, &tx.function, gas));
                     gas
                 }
             };
