@@ -196,7 +196,7 @@ pub struct CrossLaneWaits {
     chunks: Vec<WaitRows>,
 }
 
-/// One chunk's rows: transaction `first + i` waits for
+/// Chunk `c`'s rows: transaction `c * CHUNK + i` waits for
 /// `waits[starts[i]..starts[i + 1]]`, each `(lane, position)`.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 struct WaitRows {
@@ -298,8 +298,8 @@ fn cross_lane(graph: &ConflictGraph, placements: &[Placement]) -> (usize, CrossL
         placements.iter().map(where_at).collect()
     };
     let chunk = |range: Range<usize>| {
-        // About one wait per transaction at most, for a block that fills
-        // its lanes: sized once, not regrown.
+        // At most one wait per other lane and transaction; on two lanes,
+        // one per transaction at most: sized once, not regrown.
         let mut rows = WaitRows { starts: Vec::with_capacity(range.len() + 1), waits: Vec::with_capacity(range.len()) };
         let mut crossing = 0;
         for i in range {
