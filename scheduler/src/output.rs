@@ -45,7 +45,9 @@ impl BlockSummary {
 pub struct Timings {
     /// Instantiating access keys.
     pub keys: Duration,
-    /// Conflict graph and lane plan.
+    /// Conflict graph and lane plan. (The parallel executor builds its
+    /// block overlay beside the plan; what that takes past the plan counts
+    /// as `execute`.)
     pub schedule: Duration,
     pub execute: Duration,
     /// Of `execute`, the in-order re-execution of a block whose parallel

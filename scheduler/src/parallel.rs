@@ -85,12 +85,27 @@ impl ParallelExecutor {
         let costs = &self.costs;
         let (graph, estimates) =
             self.pool.install(|| ConflictGraph::build_beside(keys, || costs.estimate_block(block, keys)));
-        let plan = self.pool.install(|| crate::planner::plan_to_run(&graph, &estimates, self.threads));
-        let schedule = start.elapsed();
+        // The plan and the overlay each need only the graph (and the
+        // overlay the lane count, which is the thread count): side by side,
+        // each fills what the other's serial steps leave idle (all of the
+        // plan of a block of one planning chunk). The schedule is the graph
+        // and the plan's own time; the overlay's past it counts as
+        // execution, as it would after the plan.
+        let graph_built = start.elapsed();
+        let threads = self.threads;
+        let ((plan, planned), overlay) = self.pool.install(|| {
+            rayon::join(
+                || {
+                    let planning = Instant::now();
+                    (crate::planner::plan_to_run(&graph, &estimates, threads), planning.elapsed())
+                },
+                || BlockOverlay::shared(state, graph.slots(), keys, threads),
+            )
+        });
+        let schedule = graph_built + planned;
 
-        let start = Instant::now();
+        let start = start + schedule;
         let run = BlockRun { code, block, context, keys, origin, slots: graph.slots() };
-        let overlay = self.pool.install(|| BlockOverlay::shared(state, graph.slots(), keys, plan.lanes.len()));
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
