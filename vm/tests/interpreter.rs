@@ -254,20 +254,14 @@ fn write_sets_record_creations_and_deletions_but_not_churn() {
     let churn = world.execute(&call_tx("store", "churn", vec![]));
     assert_eq!(churn.status, Status::Success);
     assert!(churn.write_set.0.is_empty(), "created then deleted: nothing to write");
-    assert_eq!(
-        churn.events,
-        vec![Event { module: id("store"), name: "Note".into(), value: Value::Struct(vec![Value::U64(1)]) }]
-    );
+    assert_eq!(churn.events, vec![Event::new(&id("store"), "Note", Value::Struct(vec![Value::U64(1)]))]);
 }
 
 #[test]
 fn events_are_kept_only_when_the_transaction_succeeds() {
     let mut world = store_world();
     let ok = world.execute(&call_tx("store", "note_then_abort", vec![Value::Bool(false)]));
-    assert_eq!(
-        ok.events,
-        vec![Event { module: id("store"), name: "Note".into(), value: Value::Struct(vec![Value::U64(3)]) }]
-    );
+    assert_eq!(ok.events, vec![Event::new(&id("store"), "Note", Value::Struct(vec![Value::U64(3)]))]);
     let failed = world.execute(&call_tx("store", "note_then_abort", vec![Value::Bool(true)]));
     assert!(matches!(failed.status, Status::Aborted { code: 77, .. }), "{failed:?}");
     assert!(failed.events.is_empty());
@@ -335,10 +329,7 @@ fn the_tour_runs_every_opcode() {
     let receipt = world.execute(&call_tx("tour", "globals", vec![]));
     assert_eq!(receipt.status, Status::Success);
     assert!(receipt.write_set.0.is_empty(), "R was created and removed again");
-    assert_eq!(
-        receipt.events,
-        vec![Event { module: id("tour"), name: "E".into(), value: Value::Struct(vec![Value::U64(2)]) }]
-    );
+    assert_eq!(receipt.events, vec![Event::new(&id("tour"), "E", Value::Struct(vec![Value::U64(2)]))]);
     assert_eq!(call(&world, "tour", "generics", vec![]), Ok(vec![Value::U64(4), Value::U64(4)]));
     // u256::MAX ^ 7: the low three bits cleared.
     let wide = "115792089237316195423570985008687907853269984665640564039457584007913129639928".parse().unwrap();
@@ -349,10 +340,7 @@ fn the_tour_runs_every_opcode() {
     let receipt = world.execute(&call_tx("tour", "generic_globals", vec![]));
     assert_eq!(receipt.status, Status::Success);
     assert!(receipt.write_set.0.is_empty(), "GR<u64> was created and removed again");
-    assert_eq!(
-        receipt.events,
-        vec![Event { module: id("tour"), name: "GE<u64>".into(), value: Value::Struct(vec![Value::U64(1)]) }]
-    );
+    assert_eq!(receipt.events, vec![Event::new(&id("tour"), "GE<u64>", Value::Struct(vec![Value::U64(1)]))]);
 
     // Format v3's instructions.
     let u64s = |items: &[u64]| Value::Vector(items.iter().map(|&i| Value::U64(i)).collect());

@@ -342,7 +342,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                     Err(fault) => Err(fault),
                 },
                 Op::EmitGeneric(idx) => match structs::instantiation(&cur, idx) {
-                    Ok(inst) => structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, &inst.name),
+                    Ok(inst) => structs::emit(&mut self.stack, &mut self.events, &mut self.gas, cur.module, inst.name),
                     Err(fault) => Err(fault),
                 },
 

@@ -1,5 +1,7 @@
 //! Structs: packing, unpacking, and emitting them as events.
 
+use internment::Intern;
+
 use super::machine::Frame;
 use super::slot::{Slot, Stack};
 use super::{invariant, runtime, Fault};
@@ -62,7 +64,7 @@ pub(super) fn emit(
     events: &mut Vec<Event>,
     gas: &mut GasMeter,
     module: &LoadedModule,
-    name: &str,
+    name: Intern<String>,
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
     let size = value.storage_size();
@@ -70,14 +72,14 @@ pub(super) fn emit(
     if size > MAX_VALUE_SIZE as u64 {
         return Err(runtime(RuntimeErrorKind::ValueTooLarge));
     }
-    events.push(Event { module: module.id().clone(), name: name.to_string(), value });
+    events.push(Event { module: module.event_module, name, value });
     Ok(())
 }
 
-/// The struct definition `idx` of `module`, for `emit`.
+/// The interned name of struct definition `idx` of `module`, for `emit`.
 #[inline]
-pub(super) fn def_name(module: &LoadedModule, idx: StructDefIdx) -> Result<&str, Fault> {
-    def(module, idx).map(|d| d.name.as_str())
+pub(super) fn def_name(module: &LoadedModule, idx: StructDefIdx) -> Result<Intern<String>, Fault> {
+    module.event_names.get(idx.index()).copied().ok_or_else(invariant)
 }
 
 /// The struct instantiation in slot `slot` of the running function

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
+use internment::Intern;
 use rustc_hash::FxHashMap;
 
 use super::loaded::{
@@ -57,6 +58,8 @@ pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<
         .collect();
     let calls = (0..module.function_instantiations.len()).map(|_| OnceLock::new()).collect();
     Ok(LoadedModule {
+        event_module: Intern::new(id.clone()),
+        event_names: structs.iter().map(|s| Intern::from_ref(s.name.as_str())).collect(),
         id,
         module,
         hash,

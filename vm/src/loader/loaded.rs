@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use internment::Intern;
 use rustc_hash::FxHashMap;
 
 use super::runtime_types::{InstStruct, Instance, InstanceCache};
@@ -306,6 +307,11 @@ pub enum CallTarget {
 #[derive(Debug)]
 pub struct LoadedModule {
     pub(crate) id: ModuleId,
+    /// `id`, interned for the events the module emits ([`crate::Event`]).
+    pub(crate) event_module: Intern<ModuleId>,
+    /// Per struct definition, its name interned for the events it is
+    /// emitted as.
+    pub(crate) event_names: Vec<Intern<String>>,
     pub(crate) module: Module,
     /// blake3 over the module's encoding: what the code part of a state root covers.
     pub(crate) hash: [u8; 32],

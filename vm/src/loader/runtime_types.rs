@@ -22,6 +22,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use internment::Intern;
 use rustc_hash::FxHashMap;
 
 use super::loaded::{CallSignature, LoadedFunction, LoadedModule, ResolvedAccess, ResolvedType};
@@ -76,8 +77,8 @@ pub struct InstStruct {
     pub ty: TypeId,
     /// The type id of its entries in keyed storage ([`TypeId::keyed`]).
     pub keyed_ty: TypeId,
-    /// `Name<args>`: an event's name.
-    pub name: String,
+    /// `Name<args>`: an event's name, interned ([`crate::Event`]).
+    pub name: Intern<String>,
 }
 
 impl InstStruct {
@@ -91,7 +92,7 @@ impl InstStruct {
         Some(InstStruct {
             ty: TypeId::of_struct(&tag),
             keyed_ty: TypeId::keyed(&tag),
-            name: format!("{}<{}>", tag.name, args.join(", ")),
+            name: Intern::new(format!("{}<{}>", tag.name, args.join(", "))),
         })
     }
 }
