@@ -143,8 +143,9 @@ impl Status {
 /// owned strings they were two allocations per event (of an NFT mint's
 /// ~8.5), and blocks of mints or swaps ran 1-5% slower. A reference count
 /// would not do instead: every lane's events would update the same count on
-/// one cache line. What is interned is never freed; names are few (one per
-/// event type the loaded code can emit).
+/// one cache line. What is interned is never freed: one copy of each module
+/// id and struct name (with its type arguments, for an instantiation) the
+/// loaded code has, however many events name it.
 ///
 /// Interned values compare and hash by pointer, which within a process is
 /// the same as by value; they serialize as the values they hold.
