@@ -72,14 +72,14 @@ pub(super) fn emit(
     if size > MAX_VALUE_SIZE as u64 {
         return Err(runtime(RuntimeErrorKind::ValueTooLarge));
     }
-    events.push(Event { module: module.event_module, name, value });
+    events.push(Event { module: module.id, name, value });
     Ok(())
 }
 
 /// The interned name of struct definition `idx` of `module`, for `emit`.
 #[inline]
 pub(super) fn def_name(module: &LoadedModule, idx: StructDefIdx) -> Result<Intern<String>, Fault> {
-    module.event_names.get(idx.index()).copied().ok_or_else(invariant)
+    def(module, idx).map(|d| d.name)
 }
 
 /// The struct instantiation in slot `slot` of the running function

@@ -272,7 +272,7 @@ pub(crate) fn resolve_entry_at<'c>(
 ) -> Result<Entry<'c>, String> {
     let found = handle.and_then(|handle| {
         let (module, function) = handle.find(code)?;
-        (module.id == tx.module && function.name == tx.function).then_some((module, function))
+        (*module.id == tx.module && function.name == tx.function).then_some((module, function))
     });
     let Some((module, function)) = found else { return resolve_entry(code, tx) };
     // `resolve`'s checks in its order, less the lookups that cannot fail here.

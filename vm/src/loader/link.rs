@@ -51,16 +51,14 @@ pub(super) fn link(cache: &CodeCache, module: Module, hash: [u8; 32]) -> Result<
     let call_targets = call_targets(&id, &module, &deps, &handle_types)?;
     let functions = functions(&id, &module, &handle_types)?;
     let function_index = functions.iter().enumerate().map(|(i, f)| (f.name.clone(), index16(i))).collect();
-    let struct_index = structs.iter().enumerate().map(|(i, s)| (s.name.clone(), index16(i))).collect();
+    let struct_index = structs.iter().enumerate().map(|(i, s)| (s.name.to_string(), index16(i))).collect();
     let constants = module.constants.iter().map(|c| const_value(&c.value)).collect();
     let struct_insts = (0..module.struct_instantiations.len())
         .map(|i| InstStruct::new(&module, StructInstIdx(index16(i)), &[]))
         .collect();
     let calls = (0..module.function_instantiations.len()).map(|_| OnceLock::new()).collect();
     Ok(LoadedModule {
-        event_module: Intern::new(id.clone()),
-        event_names: structs.iter().map(|s| Intern::from_ref(s.name.as_str())).collect(),
-        id,
+        id: Intern::new(id),
         module,
         hash,
         handle_types,
@@ -147,7 +145,7 @@ fn own_structs<'m>(
             });
         }
         let loaded = LoadedStruct {
-            name: handle.name.clone(),
+            name: Intern::from_ref(handle.name.as_str()),
             ty,
             keyed_ty: TypeId::keyed(&StructTag::new(id.clone(), handle.name.clone(), Vec::new())),
             abilities: handle.abilities,

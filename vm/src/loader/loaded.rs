@@ -238,7 +238,8 @@ impl ResolvedAccess {
 /// A struct definition, resolved.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct LoadedStruct {
-    pub name: String,
+    /// Interned: the events of this struct name it ([`crate::Event`]).
+    pub name: Intern<String>,
     pub ty: TypeId,
     /// The type id of its entries in keyed storage ([`TypeId::keyed`]),
     /// for the `_keyed` instructions. (For a generic struct, that of the
@@ -306,12 +307,8 @@ pub enum CallTarget {
 /// A published module after linking.
 #[derive(Debug)]
 pub struct LoadedModule {
-    pub(crate) id: ModuleId,
-    /// `id`, interned for the events the module emits ([`crate::Event`]).
-    pub(crate) event_module: Intern<ModuleId>,
-    /// Per struct definition, its name interned for the events it is
-    /// emitted as.
-    pub(crate) event_names: Vec<Intern<String>>,
+    /// Interned: the events the module emits name it ([`crate::Event`]).
+    pub(crate) id: Intern<ModuleId>,
     pub(crate) module: Module,
     /// blake3 over the module's encoding: what the code part of a state root covers.
     pub(crate) hash: [u8; 32],

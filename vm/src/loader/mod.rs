@@ -234,7 +234,7 @@ impl CodeCache {
         let mut relink = Vec::new();
         for loaded in self.numbered.iter().filter(|m| self.is_current(m)) {
             if loaded.module.module_handles.iter().skip(1).any(|dep| stale.contains(dep)) {
-                stale.push(loaded.id.clone());
+                stale.push(loaded.id().clone());
                 relink.push(Arc::clone(loaded));
             }
         }
@@ -281,9 +281,9 @@ impl CodeCache {
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             self.types.insert(def.ty, (Arc::clone(&loaded), index));
         }
-        Arc::make_mut(&mut self.index).insert(loaded.id.clone(), self.numbered.len());
+        Arc::make_mut(&mut self.index).insert(loaded.id().clone(), self.numbered.len());
         Arc::make_mut(&mut self.numbered).push(Arc::clone(&loaded));
-        self.modules.insert(loaded.id.clone(), loaded);
+        self.modules.insert(loaded.id().clone(), loaded);
         Ok(())
     }
 
@@ -338,7 +338,7 @@ impl CodeCache {
     pub fn type_tag(&self, ty: TypeId) -> Option<StructTag> {
         if let Some((module, index)) = self.types.get(&ty) {
             let def = module.structs.get(usize::from(*index))?;
-            return Some(StructTag::new(module.id.clone(), def.name.clone(), Vec::new()));
+            return Some(StructTag::new(module.id().clone(), def.name.to_string(), Vec::new()));
         }
         let tag = ty.instantiation()?;
         type_args::find_struct(self, &tag)?;
@@ -358,11 +358,11 @@ impl CodeCache {
     /// the type parameters; [`CodeCache::format_resource`] substitutes them).
     pub fn struct_layout(&self, ty: TypeId) -> Option<(&ModuleId, &LoadedStruct)> {
         if let Some((module, index)) = self.types.get(&ty) {
-            return Some((&module.id, module.structs.get(usize::from(*index))?));
+            return Some((module.id(), module.structs.get(usize::from(*index))?));
         }
         let tag = ty.instantiation()?;
         let module = self.loaded(&tag.module)?;
-        Some((&module.id, module.struct_by_name(&tag.name)?))
+        Some((module.id(), module.struct_by_name(&tag.name)?))
     }
 
     /// A resource printed with its type's field names:
