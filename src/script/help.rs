@@ -85,7 +85,8 @@ const TOPICS: &[(&str, &str, &str)] = &[
       (it starts at 0)."),
     ("height", "height | height H", "Set the height (block::height()) of the next block; each block after it is one \
       higher. The first block of a session has height 1, and every block (a `call` is a block of one, and each block \
-      a `transfers` runs counts) raises it by one."),
+      a `transfers` runs counts) raises it by one. Heights run up to 18446744073709551614: H must be below \
+      18446744073709551615, and no block runs after one at the last height until `height H` sets a new one."),
     ("help", "help [COMMAND]", "This text."),
 ];
 

@@ -6,6 +6,7 @@ use resin_vm::Transaction;
 
 use super::exec::BlockRun;
 use super::{Mode, Session};
+use crate::error::CliResult;
 
 /// Blocks larger than this list only a summary in `resin schedule`.
 const EXPLAIN_LIMIT: usize = 200;
@@ -13,7 +14,7 @@ const EXPLAIN_LIMIT: usize = 200;
 pub(super) const LANES_SHOWN: usize = 64;
 
 impl Session {
-    pub(super) fn execute_block(&mut self, txs: &[Transaction], verbose: bool) -> BlockRun {
+    pub(super) fn execute_block(&mut self, txs: &[Transaction], verbose: bool) -> CliResult<BlockRun> {
         // The plan to print is computed before the run, from the same cost
         // model, so it is the plan the executor runs.
         let schedule: Option<Schedule> = match self.mode {
@@ -33,8 +34,8 @@ impl Session {
             _ => String::new(),
         };
         let mut resources = self.state.resources.clone();
-        let context = self.take_block_context();
+        let context = self.take_block_context()?;
         let output = self.executor.execute_block(&self.state.code, &mut resources, txs, context);
-        BlockRun { output, resources, schedule, plan_text }
+        Ok(BlockRun { output, resources, schedule, plan_text })
     }
 }

@@ -104,6 +104,14 @@ impl Session {
             }
             CommandKind::Height(height) => {
                 if let Some(h) = height {
+                    // The height after the last block's would not fit: see
+                    // `take_block_context`.
+                    if *h == u64::MAX {
+                        return Err(origin.error(
+                            cmd.span,
+                            format!("the block height must be below {h}: every block after it needs a higher one"),
+                        ));
+                    }
                     self.context.height = *h;
                 }
                 self.say_context(out)
@@ -162,7 +170,10 @@ impl Session {
     }
 
     fn say_context(&self, out: &mut dyn Write) -> CliResult<()> {
-        say!(out, "next block: time {}, height {}", self.context.timestamp, self.context.height)
+        match self.context.height {
+            u64::MAX => say!(out, "next block: time {}, no height left", self.context.timestamp),
+            height => say!(out, "next block: time {}, height {height}", self.context.timestamp),
+        }
     }
 
     fn show(&mut self, target: &ShowTarget, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {

@@ -34,7 +34,7 @@ pub(super) struct BlockRun {
 impl Session {
     pub(super) fn call(&mut self, call: &CallSpec, origin: &Origin, out: &mut dyn Write) -> CliResult<()> {
         let tx = self.build_transaction(call, origin)?;
-        let context = self.take_block_context();
+        let context = self.take_block_context()?;
         let receipt = resin_vm::execute_transaction(&self.state.code, &self.state.resources, &tx, context);
         let number = self.next_tx;
         self.next_tx += 1;
@@ -72,7 +72,7 @@ impl Session {
         out: &mut dyn Write,
     ) -> CliResult<()> {
         let first = self.next_tx;
-        let run = self.execute_block(&txs, verbose);
+        let run = self.execute_block(&txs, verbose)?;
         if let Mode::Schedule { dot } = self.mode {
             let at = self.current.as_ref().map(ToString::to_string).unwrap_or_default();
             say!(out, "{} {what} at {at}", if dot { "//" } else { "#" })?;

@@ -239,10 +239,19 @@ impl Session {
     }
 
     /// The context of the block about to run; the next one is one higher.
-    fn take_block_context(&mut self) -> BlockContext {
+    /// No block runs at height `u64::MAX`, which `height H` refuses: it is
+    /// where the heights run out, so no two blocks ever share one.
+    fn take_block_context(&mut self) -> CliResult<BlockContext> {
         let context = self.context;
-        self.context.height = self.context.height.saturating_add(1);
-        context
+        let Some(next) = context.height.checked_add(1) else {
+            let message = format!("no block height is left: the last one, {}, is taken", u64::MAX - 1);
+            return Err(match &self.current {
+                Some(loc) => CliError::script(loc.clone(), message),
+                None => CliError::Other(message),
+            });
+        };
+        self.context.height = next;
+        Ok(context)
     }
 
     /// Prints receipts, blocks and views as JSON lines, and nothing else.

@@ -168,6 +168,11 @@ fn script_errors_in_the_new_notation_say_what_is_wrong() {
         ("show 0x1::coin::Balance@alice[]", "expected an index between `[` and `]`"),
         ("time soon", "expected a block time (seconds) or +SECONDS, found `soon`"),
         ("time 18446744073709551615\ntime +1", "the block time 18446744073709551615 + 1 does not fit in u64"),
+        ("height 18446744073709551615", "bad.rsx:1:1: the block height must be below 18446744073709551615"),
+        (
+            "height 18446744073709551614\nblock {\n}\nheight\nblock {\n}",
+            "bad.rsx:5:1: no block height is left: the last one, 18446744073709551614, is taken",
+        ),
         ("account a\nshow 0x1::coin::Balance@a[1]", "module 0x1::coin is not published"),
     ] {
         let script = write(dir.path(), "bad.rsx", text);
@@ -175,6 +180,18 @@ fn script_errors_in_the_new_notation_say_what_is_wrong() {
         out.expect_code(1);
         assert!(out.stderr.contains(message), "{text}: {}", out.stderr);
     }
+}
+
+#[test]
+fn the_last_height_runs_one_block_and_then_only_a_new_height_lets_blocks_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "height 18446744073709551614\nblock {\n}\nheight\nheight 5\nblock {\n}\nheight\n";
+    let script = write(dir.path(), "last.rsx", text);
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(0);
+    assert_eq!(out.stdout.matches("block of 0 txs").count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains("next block: time 0, no height left\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("next block: time 0, height 6\n"), "{}", out.stdout);
 }
 
 #[test]
