@@ -104,9 +104,7 @@ impl Session {
             }
             CommandKind::Height(height) => {
                 if let Some(h) = height {
-                    // The height after the last block's would not fit: see
-                    // `take_block_context`.
-                    if *h == u64::MAX {
+                    if *h == super::NO_HEIGHT_LEFT {
                         return Err(origin.error(
                             cmd.span,
                             format!("the block height must be below {h}: every block after it needs a higher one"),
@@ -171,7 +169,7 @@ impl Session {
 
     fn say_context(&self, out: &mut dyn Write) -> CliResult<()> {
         match self.context.height {
-            u64::MAX => say!(out, "next block: time {}, no height left", self.context.timestamp),
+            super::NO_HEIGHT_LEFT => say!(out, "next block: time {}, no height left", self.context.timestamp),
             height => say!(out, "next block: time {}, height {height}", self.context.timestamp),
         }
     }

@@ -127,6 +127,11 @@ pub struct Session {
     json: bool,
 }
 
+/// The height where heights run out: the next height after a block at the
+/// one below it, at which no block runs and which `height H` refuses (the
+/// height after it would not fit in a `u64`).
+pub(super) const NO_HEIGHT_LEFT: u64 = u64::MAX;
+
 /// The context of a session's first block: time 0 (until a `time` command
 /// sets it), height 1.
 pub const FIRST_BLOCK: BlockContext = BlockContext { timestamp: 0, height: 1 };
@@ -239,18 +244,18 @@ impl Session {
     }
 
     /// The context of the block about to run; the next one is one higher.
-    /// No block runs at height `u64::MAX`, which `height H` refuses: it is
-    /// where the heights run out, so no two blocks ever share one.
+    /// No block runs at [`NO_HEIGHT_LEFT`], so no two blocks ever share a
+    /// height.
     fn take_block_context(&mut self) -> CliResult<BlockContext> {
         let context = self.context;
-        let Some(next) = context.height.checked_add(1) else {
-            let message = format!("no block height is left: the last one, {}, is taken", u64::MAX - 1);
+        if context.height == NO_HEIGHT_LEFT {
+            let message = format!("no block height is left: the last one, {}, is taken", NO_HEIGHT_LEFT - 1);
             return Err(match &self.current {
                 Some(loc) => CliError::script(loc.clone(), message),
                 None => CliError::Other(message),
             });
-        };
-        self.context.height = next;
+        }
+        self.context.height = context.height + 1;
         Ok(context)
     }
 
