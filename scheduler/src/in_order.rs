@@ -41,43 +41,63 @@ impl InOrderExecutor {
         keys: &BlockKeys,
         origin: KeysOrigin,
     ) -> BlockOutput {
-        // Numbering the keys stands where the graph and plan stand in the
-        // parallel executor: the overlay's slots need it.
-        let start = Instant::now();
-        let slots = BlockSlots::number(keys);
-        let schedule = start.elapsed();
-
-        let start = Instant::now();
-        let run = BlockRun { code, block, context, keys, origin, slots: &slots };
-        let overlay = self.pool.install(|| BlockOverlay::new(state, slots.table()));
-        let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
-        let writes = self.pool.install(|| overlay.into_writes());
-        let execute = start.elapsed();
-
-        let start = Instant::now();
-        let committed = self.pool.install(|| commit(state, writes));
-        let commit_time = start.elapsed();
-        let state_root = state.root();
-
-        let totals = take_in(&mut self.costs, block, keys, &receipts);
-        let stats = BlockStats {
-            summary: BlockSummary { keys_written: committed.keys_written, ..totals },
-            plan: None,
-            threads_used: 1,
-            cross_lane_waits: 0,
-            reexecuted: false,
-            adders_rerun: 0,
-            timings: Timings {
-                keys: Default::default(),
-                schedule,
-                execute,
-                commit: commit_time,
-                root: committed.root,
-                ..Timings::default()
-            },
-        };
-        BlockOutput { receipts, state_root, stats }
+        run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin)
     }
+}
+
+/// The block in order in one lane, with no graph and no plan, on `pool`
+/// (which the overlay's lookups, the gathering of the writes and the commit
+/// use; the lane runs on the calling thread). The in-order executor's whole
+/// run, and the parallel executor's for a block it sees is one chain
+/// (`serial.rs`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_in_order(
+    pool: &ThreadPool,
+    costs: &mut CostModel,
+    code: &CodeCache,
+    state: &mut ResourceStore,
+    block: &[Transaction],
+    context: BlockContext,
+    keys: &BlockKeys,
+    origin: KeysOrigin,
+) -> BlockOutput {
+    // Numbering the keys stands where the graph and plan stand in the
+    // parallel executor: the overlay's slots need it.
+    let start = Instant::now();
+    let slots = BlockSlots::number(keys);
+    let schedule = start.elapsed();
+
+    let start = Instant::now();
+    let run = BlockRun { code, block, context, keys, origin, slots: &slots };
+    let overlay = pool.install(|| BlockOverlay::new(state, slots.table()));
+    let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
+    let writes = pool.install(|| overlay.into_writes());
+    let execute = start.elapsed();
+
+    let start = Instant::now();
+    let committed = pool.install(|| commit(state, writes));
+    let commit_time = start.elapsed();
+    let state_root = state.root();
+
+    let totals = take_in(costs, block, keys, &receipts);
+    let stats = BlockStats {
+        summary: BlockSummary { keys_written: committed.keys_written, ..totals },
+        plan: None,
+        chain_sample: None,
+        threads_used: 1,
+        cross_lane_waits: 0,
+        reexecuted: false,
+        adders_rerun: 0,
+        timings: Timings {
+            keys: Default::default(),
+            schedule,
+            execute,
+            commit: commit_time,
+            root: committed.root,
+            ..Timings::default()
+        },
+    };
+    BlockOutput { receipts, state_root, stats }
 }
 
 impl BlockExecutor for InOrderExecutor {

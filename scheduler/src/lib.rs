@@ -36,6 +36,7 @@ pub mod planner;
 mod prefetch;
 pub mod schedule;
 pub mod sequential;
+pub mod serial;
 
 pub use cost::CostModel;
 pub use explain::{Explain, NoTypeNames, TypeNames};
@@ -47,6 +48,7 @@ pub use parallel::ParallelExecutor;
 pub use planner::{plan, plan_to_run, plan_with_delay, Placement, Plan, PlanStats};
 pub use schedule::Schedule;
 pub use sequential::{BlockExecutor, SequentialExecutor};
+pub use serial::ChainSample;
 
 #[cfg(test)]
 mod tests;

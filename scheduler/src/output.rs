@@ -6,6 +6,7 @@ use resin_vm::Receipt;
 use thiserror::Error;
 
 use crate::planner::PlanStats;
+use crate::serial::ChainSample;
 
 /// The result of a block. `receipts`, `state_root` and [`BlockStats::summary`]
 /// are identical for every executor and thread count; plan and timings are not.
@@ -81,8 +82,15 @@ impl Timings {
 #[derive(Clone, Debug, Default)]
 pub struct BlockStats {
     pub summary: BlockSummary,
-    /// The plan the parallel executor ran; `None` for the others.
+    /// The plan the parallel executor ran; `None` for the others, and for a
+    /// block the parallel executor ran in one lane without planning it
+    /// (`chain_sample`).
     pub plan: Option<PlanStats>,
+    /// Set when the parallel executor sampled the block's longest
+    /// dependency chains, found them covering nearly all of it, and so ran
+    /// it in one lane with no conflict graph and no plan (see
+    /// [`ChainSample`]).
+    pub chain_sample: Option<ChainSample>,
     /// Threads that ran lanes (1 when the plan had a single lane and ran inline).
     pub threads_used: usize,
     /// Times a lane found a predecessor in another lane unfinished and had to

@@ -26,6 +26,7 @@ use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync};
 use crate::graph::{ConflictGraph, TxIndex};
+use crate::in_order::run_in_order;
 use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -80,6 +81,15 @@ impl ParallelExecutor {
         origin: KeysOrigin,
     ) -> BlockOutput {
         let start = Instant::now();
+        // A block that is one long chain would be planned into one lane:
+        // it runs there without the graph and the plan (`serial.rs`).
+        if let Some(sample) = crate::serial::serial_sample(keys) {
+            let sampled = start.elapsed();
+            let mut output = run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin);
+            output.stats.chain_sample = Some(sample);
+            output.stats.timings.schedule += sampled;
+            return output;
+        }
         // The estimates need only the keys: made beside the graph's
         // serial tail, they fill the gap it leaves on one thread.
         let costs = &self.costs;
@@ -212,6 +222,7 @@ impl ParallelExecutor {
         let stats = BlockStats {
             summary: BlockSummary { keys_written: committed.keys_written, ..totals },
             plan: Some(plan.stats),
+            chain_sample: None,
             threads_used,
             cross_lane_waits,
             reexecuted,

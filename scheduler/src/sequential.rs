@@ -193,6 +193,7 @@ impl BlockExecutor for SequentialExecutor {
         let stats = BlockStats {
             summary: BlockSummary::of(&receipts, keys_written),
             plan: None,
+            chain_sample: None,
             threads_used: 1,
             cross_lane_waits: 0,
             reexecuted: false,

@@ -100,7 +100,14 @@ pub struct BenchResult {
     /// Over all blocks.
     pub succeeded: usize,
     pub lanes: usize,
+    /// Median over the blocks that were planned; 0 when none was.
     pub dependencies: usize,
+    /// Blocks the parallel executor ran in one lane with no graph, having
+    /// sampled a dependency chain through nearly all of them
+    /// (`resin_scheduler::serial`): their dependencies were not counted.
+    pub unplanned_blocks: usize,
+    /// The longest chains' share of the sample, median over those blocks.
+    pub sampled_chain_share: Option<f64>,
     pub roots_equal: bool,
     pub receipts_equal: bool,
     /// [`super::machine::core_round_trip`] in ns, just before and just
@@ -169,6 +176,27 @@ pub struct Context {
 }
 
 impl BenchResult {
+    /// The lanes, and the dependencies of the planned blocks or why the
+    /// others were not planned.
+    fn plan_summary(&self) -> String {
+        let lanes = format!("{} lane{}", self.lanes, if self.lanes == 1 { "" } else { "s" });
+        let planned = format!("{lanes}, {} dependencies", thousands(self.dependencies as u64));
+        match self.sampled_chain_share {
+            None => planned,
+            Some(share) => {
+                let unplanned = format!(
+                    "no graph: a sampled dependency chain held {:.0}% of the sample, so one lane",
+                    share * 100.0
+                );
+                if self.unplanned_blocks >= self.blocks {
+                    format!("{lanes}, {unplanned}")
+                } else {
+                    format!("{planned}; {} of {} blocks {unplanned}", self.unplanned_blocks, self.blocks)
+                }
+            }
+        }
+    }
+
     pub fn new(workload: &'static str, ctx: &Context, c: &Collected) -> BenchResult {
         let wall = |s: &[Sample]| Spread::of(s.iter().map(|x| ms(x.wall)));
         let phase = |s: &[Sample], f: &dyn Fn(&resin_scheduler::Timings) -> Duration| {
@@ -190,6 +218,7 @@ impl BenchResult {
         let tps = |median_ms: f64| ctx.txs as f64 / (median_ms / 1e3).max(1e-9);
         let speedup = Spread::of(c.seq.iter().zip(&c.par).map(|(s, p)| ms(s.wall) / ms(p.wall).max(1e-9)));
         let plans: Vec<_> = c.par.iter().filter_map(|x| x.output.plan.clone()).collect();
+        let samples: Vec<_> = c.par.iter().filter_map(|x| x.output.chain_sample).collect();
         let median_of = |v: Vec<usize>| Spread::of(v.into_iter().map(|x| x as f64)).p50 as usize;
         BenchResult {
             workload,
@@ -232,8 +261,12 @@ impl BenchResult {
             seq_other_ms: other(&c.seq),
             seq_drop_ms: dropped(&c.seq),
             succeeded: c.par.iter().map(|x| x.output.summary.succeeded).sum(),
-            lanes: median_of(plans.iter().map(|p| p.lanes_used).collect()),
+            // A block run without a plan ran in one lane.
+            lanes: median_of(c.par.iter().map(|x| x.output.plan.as_ref().map_or(1, |p| p.lanes_used)).collect()),
             dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
+            unplanned_blocks: samples.len(),
+            sampled_chain_share: (!samples.is_empty())
+                .then(|| Spread::of(samples.iter().map(|s| s.chain as f64 / s.sampled.max(1) as f64)).p50),
             roots_equal: c.roots_equal,
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
@@ -288,7 +321,7 @@ impl BenchResult {
             "{}: {what}\n  \
              in order, 1 thread:  {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]\n  \
              parallel, {:<9} {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]  speedup {:.2}x [{:.2}-{:.2}]\n  \
-             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}, {} dependencies\n  \
+             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}\n  \
              lanes, median ms summed over the lanes: {:.1} waiting for other lanes, {:.1} idle while another ran\n  \
              in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
@@ -314,8 +347,7 @@ impl BenchResult {
             self.par_root_ms,
             self.par_other_ms,
             self.par_drop_ms,
-            plural(self.lanes, "lane"),
-            thousands(self.dependencies as u64),
+            self.plan_summary(),
             self.par_lanes_waited_ms,
             self.par_lanes_idle_ms,
             self.seq_keys_ms,

@@ -123,19 +123,25 @@ impl Session {
             return self.block_json(txs, run, first, out);
         }
         let receipts = &run.output.receipts;
-        let stats = run.output.stats.plan.clone().unwrap_or_default();
         let plural = |n: usize, one: &str, many: &str| if n == 1 { one.to_string() } else { many.to_string() };
-        say!(
-            out,
-            "block of {} {}: {} {}, {} {} ({} across lanes)",
-            txs.len(),
-            plural(txs.len(), "tx", "txs"),
-            stats.lanes_used,
-            plural(stats.lanes_used, "lane", "lanes"),
-            stats.dependencies,
-            plural(stats.dependencies, "dependency", "dependencies"),
-            stats.cross_lane_dependencies,
-        )?;
+        let plan = match (&run.output.stats.plan, run.output.stats.chain_sample) {
+            (_, Some(sample)) => format!(
+                "1 lane, no graph (a sampled dependency chain held {} of {} transactions)",
+                sample.chain, sample.sampled
+            ),
+            (stats, None) => {
+                let stats = stats.clone().unwrap_or_default();
+                format!(
+                    "{} {}, {} {} ({} across lanes)",
+                    stats.lanes_used,
+                    plural(stats.lanes_used, "lane", "lanes"),
+                    stats.dependencies,
+                    plural(stats.dependencies, "dependency", "dependencies"),
+                    stats.cross_lane_dependencies,
+                )
+            }
+        };
+        say!(out, "block of {} {}: {plan}", txs.len(), plural(txs.len(), "tx", "txs"))?;
         let small = verbose && txs.len() <= super::block::LANES_SHOWN;
         if let (true, Some(schedule)) = (small, &run.schedule) {
             for (lane, members) in schedule.plan.non_empty_lanes() {

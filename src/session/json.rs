@@ -63,7 +63,8 @@ struct BlockJson {
     gas: u64,
     keys_written: usize,
     lanes: usize,
-    dependencies: usize,
+    /// `None` (null) for a block run in one lane without a graph.
+    dependencies: Option<usize>,
     cross_lane_dependencies: usize,
     state_root: String,
 }
@@ -132,6 +133,7 @@ impl Session {
             self.print_receipt(first + i as u64, tx, receipt, out)?;
         }
         let plan = run.output.stats.plan.clone().unwrap_or_default();
+        let unplanned = run.output.stats.chain_sample.is_some();
         let summary = run.output.stats.summary;
         let object = BlockJson {
             r#type: "block",
@@ -141,8 +143,9 @@ impl Session {
             failed: summary.transactions - summary.succeeded,
             gas: summary.gas_used,
             keys_written: summary.keys_written,
-            lanes: plan.lanes_used,
-            dependencies: plan.dependencies,
+            // A block run without a plan ran in one lane.
+            lanes: if unplanned { 1 } else { plan.lanes_used },
+            dependencies: (!unplanned).then_some(plan.dependencies),
             cross_lane_dependencies: plan.cross_lane_dependencies,
             state_root: hex::encode(run.output.state_root),
         };

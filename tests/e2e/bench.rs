@@ -237,3 +237,24 @@ fn bad_zipf_and_pools_are_usage_errors() {
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
     }
 }
+
+#[test]
+fn serial_blocks_are_reported_as_run_without_a_graph() {
+    // Past the 8,192 transactions below which every block is planned.
+    let args = ["bench", "--workload", "hot-key,p2p", "--accounts", "64", "--txs", "8192", "--threads", "2"];
+    let out = resin_out(&[&args[..], &["--blocks", "1", "--warmup", "0", "--json"]].concat());
+    out.expect_code(0);
+    let lines = json_lines(&out.stdout);
+    let (p2p, hot) = (&lines[0], &lines[1]);
+    assert_eq!((p2p["workload"].as_str(), hot["workload"].as_str()), (Some("p2p"), Some("hot-key")));
+    // Every transfer pays one account: the sample is all one chain.
+    assert_eq!((hot["unplanned_blocks"].as_u64(), hot["lanes"].as_u64()), (Some(1), Some(1)), "{hot}");
+    assert_eq!(hot["sampled_chain_share"].as_f64(), Some(1.0), "{hot}");
+    assert_eq!(hot["roots_equal"], true);
+    assert_eq!(p2p["unplanned_blocks"], 0, "{p2p}");
+    assert!(p2p["sampled_chain_share"].is_null() && p2p["dependencies"].as_u64() > Some(0), "{p2p}");
+
+    let out = resin_out(&[&args[..], &["--blocks", "1", "--warmup", "0"]].concat());
+    out.expect_code(0);
+    assert_has(&out.stdout, "; 1 lane, no graph: a sampled dependency chain held 100% of the sample, so one lane\n");
+}

@@ -35,6 +35,38 @@ fn the_quickstart_runs_a_parallel_block_and_reports_throughput() {
 }
 
 #[test]
+fn a_block_through_one_account_says_it_ran_in_one_lane_without_a_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "hot.rsx",
+        "publish stdlib coin\ntransfers 9_000 between 20 accounts seed 3 hot\nexpect success\n\
+         transfers 9_000 between 2_000 accounts seed 3\nexpect success\n",
+    );
+    let out = resin_path_out(&["run", "--threads", "2"], &[&script]);
+    out.expect_code(0);
+    // Every transfer pays user0: the sample is one chain.
+    assert_has(
+        &out.stdout,
+        "block of 9000 txs: 1 lane, no graph (a sampled dependency chain held 4096 of 4096 transactions)\n",
+    );
+    // Random pairs of 2,000 accounts are planned.
+    let planned = out.stdout.lines().filter(|l| l.starts_with("block of 9000 txs:")).nth(1).unwrap();
+    assert!(planned.contains("2 lanes, ") && planned.contains(" dependencies ("), "{planned}");
+
+    let out = resin_path_out(&["run", "--threads", "2", "--json"], &[&script]);
+    out.expect_code(0);
+    let blocks: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "block" && v["txs"] == 9000)
+        .collect();
+    assert_eq!((blocks[0]["lanes"].as_u64(), blocks[0]["dependencies"].is_null()), (Some(1), true), "{}", blocks[0]);
+    assert!(blocks[1]["dependencies"].as_u64().is_some_and(|d| d > 0), "{}", blocks[1]);
+}
+
+#[test]
 fn a_script_parse_error_is_located_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
     let script = write(dir.path(), "bad.rsx", "publish stdlib coin\naccount alice\ncall alice coin::register [1,\n");

@@ -3,6 +3,7 @@
 mod graph;
 mod overlay;
 mod planner;
+mod serial;
 
 use resin_vm::{AccessKey, AccessMode, AccountAddress, DeclaredKeys, KeyAccess, ResourceKey, TypeId};
 

@@ -1,0 +1,109 @@
+use proptest::prelude::*;
+use resin_vm::{AccessMode, KeyAccess};
+
+use super::*;
+use crate::serial::{serial_sample, ChainSample, Depths, SAMPLED_FROM};
+
+/// The longest chain by its definition: a transaction is one deeper than
+/// the deepest earlier one it conflicts with, every pair compared.
+fn longest_chain_by_pairs(keys: &BlockKeys) -> usize {
+    let n = keys.len();
+    let mut depth = vec![1usize; n];
+    for j in 0..n {
+        for i in 0..j {
+            let conflict = keys.accesses(i).iter().any(|x| keys.accesses(j).iter().any(|y| conflicts(x, y)));
+            if conflict {
+                depth[j] = depth[j].max(depth[i] + 1);
+            }
+        }
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+fn access() -> impl Strategy<Value = KeyAccess> {
+    // Few keys, so that chains, groups of readers and of adders form.
+    (0u64..6, prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)])
+        .prop_map(|(key, mode)| KeyAccess { mode, key: exact(COIN, key) })
+}
+
+fn small_block() -> impl Strategy<Value = BlockKeys> {
+    prop::collection::vec(prop::collection::vec(access(), 0..4), 1..120).prop_map(|txs| {
+        // One access per key and transaction, as declared keys have.
+        block(
+            txs.into_iter()
+                .map(|mut t| {
+                    t.sort_by_key(|a| a.key);
+                    t.dedup_by_key(|a| a.key);
+                    t
+                })
+                .collect(),
+        )
+    })
+}
+
+proptest! {
+    #[test]
+    fn the_longest_chain_is_the_one_every_pair_gives(keys in small_block()) {
+        let expected = longest_chain_by_pairs(&keys);
+        prop_assert_eq!(Depths::default().longest_chain(&keys, 0..keys.len(), 0), Some(expected));
+    }
+
+    #[test]
+    fn a_chain_that_cannot_reach_what_is_needed_is_none(keys in small_block(), needed in 1usize..130) {
+        let expected = longest_chain_by_pairs(&keys);
+        let got = Depths::default().longest_chain(&keys, 0..keys.len(), needed);
+        prop_assert_eq!(got, (expected >= needed).then_some(expected));
+    }
+}
+
+#[test]
+fn a_type_wide_access_is_not_judged() {
+    let keys = block(vec![vec![w(exact(COIN, 1))], vec![r(AccessKey::AnyOf(COIN))], vec![w(exact(COIN, 1))]]);
+    assert_eq!(Depths::default().longest_chain(&keys, 0..3, 0), None);
+    // Before the type-wide access, the window is judged.
+    assert_eq!(Depths::default().longest_chain(&keys, 0..1, 0), Some(1));
+}
+
+/// `n` transactions, each writing key 0 unless `own(i)`: then its own key.
+fn hot_block(n: usize, own: impl Fn(usize) -> bool) -> BlockKeys {
+    block((0..n).map(|i| vec![w(exact(COIN, if own(i) { 1 + i as u64 } else { 0 }))]).collect())
+}
+
+#[test]
+fn a_block_through_one_key_is_serial() {
+    let sample = serial_sample(&hot_block(SAMPLED_FROM, |_| false));
+    assert_eq!(sample, Some(ChainSample { sampled: 4096, chain: 4096 }));
+    // 92% of the transactions on the chain is enough; 80% is not.
+    let sample = serial_sample(&hot_block(20_000, |i| i % 25 < 2));
+    assert!(sample.is_some_and(|s| s.chain * 100 >= s.sampled * 90 && s.chain < s.sampled), "{sample:?}");
+    assert_eq!(serial_sample(&hot_block(20_000, |i| i % 10 < 2)), None);
+}
+
+#[test]
+fn a_small_block_is_always_planned() {
+    assert_eq!(serial_sample(&hot_block(SAMPLED_FROM - 1, |_| false)), None);
+    assert_eq!(serial_sample(&block(Vec::new())), None);
+}
+
+#[test]
+fn every_window_must_be_serial() {
+    let n = 20_000;
+    // Hot at the start and independent at the end, and the other way round.
+    assert_eq!(serial_sample(&hot_block(n, |i| i >= n - 1500)), None);
+    assert_eq!(serial_sample(&hot_block(n, |i| i < 1500)), None);
+    // Independent in the middle of the first window only: that window
+    // falls short, the others make up for it.
+    assert!(serial_sample(&hot_block(n, |i| (500..550).contains(&i))).is_some());
+}
+
+#[test]
+fn adds_commute_and_reads_share() {
+    let n = SAMPLED_FROM;
+    let adds = block((0..n).map(|_| vec![a(exact(COIN, 0))]).collect());
+    assert_eq!(serial_sample(&adds), None);
+    let reads = block((0..n).map(|i| vec![if i % 50 == 0 { w(exact(COIN, 0)) } else { r(exact(COIN, 0)) }]).collect());
+    assert_eq!(serial_sample(&reads), None);
+    // Reads and adds taking turns on one key conflict every time.
+    let turns = block((0..n).map(|i| vec![if i % 2 == 0 { a(exact(COIN, 0)) } else { r(exact(COIN, 0)) }]).collect());
+    assert_eq!(serial_sample(&turns), Some(ChainSample { sampled: 4096, chain: 4096 }));
+}
