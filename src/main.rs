@@ -31,6 +31,11 @@ fn main() -> ExitCode {
 /// instead of a backtrace dump and exit 101, the code Rust uses for panics.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // redb's panics on a damaged state file unwind to the store, which
+        // reports the file as damaged (`resin_state::persist`).
+        if resin_state::persist::panic_is_contained() {
+            return;
+        }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let payload = info
             .payload()

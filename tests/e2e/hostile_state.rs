@@ -50,6 +50,30 @@ fn an_empty_state_file_is_an_error_with_a_hint_and_is_left_alone() {
 }
 
 #[test]
+fn a_state_file_whose_pages_redb_cannot_read_is_an_error_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = populated(dir.path());
+    let mut bytes = std::fs::read(&db).unwrap();
+    // Every page after the header overwritten: redb stops on such pages
+    // with a panic of its own (an `unreachable!`), which must come out as
+    // the file being damaged, not as an internal error of resin.
+    bytes.iter_mut().skip(4096).for_each(|b| *b = 0xff);
+    std::fs::write(&db, &bytes).unwrap();
+    let script = write(dir.path(), "s.rsx", "call alice coin::register\n");
+    let view = ["view", "--state", db.to_str().unwrap(), "m::one"];
+    for out in [
+        run_on(&script, &db, &[]),
+        resin_out(&["schedule", script.to_str().unwrap(), "--state", db.to_str().unwrap()]),
+        resin_out(&view),
+    ] {
+        out.expect_code(1);
+        assert_has(&out.stderr, "chain.redb is damaged: the database library stopped on an inconsistency");
+        assert!(!out.stderr.contains("internal error in resin"), "{}", out.stderr);
+        assert_eq!(std::fs::read(&db).unwrap(), bytes, "the damaged file was written");
+    }
+}
+
+#[test]
 fn schedule_never_creates_nor_writes_the_state_file() {
     let dir = tempfile::tempdir().unwrap();
     let script = write(

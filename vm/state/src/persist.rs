@@ -17,6 +17,7 @@
 //! again: bytes whose hash matches were verified when they were published, and
 //! bytes that do not match (a changed file) are verified again by the caller.
 
+mod contain;
 mod open;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use resin_format::file_format::AccountAddress;
 
+pub use contain::panic_is_contained;
 pub use open::Access;
 
 use crate::keys::{ResourceKey, TypeId};
@@ -212,12 +214,14 @@ impl Store {
     /// Opens (or, for [`Access::ReadWrite`], creates) a state file and reads
     /// everything in it.
     pub fn open(path: &Path, access: Access) -> Result<(Store, Persisted), StoreError> {
-        let db = open::open_db(path, access)?;
-        let format = open::check_format(&db, path)?;
-        let store = Store { db, path: path.to_path_buf(), upgrade: format != FORMAT };
-        let mut persisted = store.read_all()?;
-        persisted.old_format = store.upgrade;
-        Ok((store, persisted))
+        contain::contain(path, || {
+            let db = open::open_db(path, access)?;
+            let format = open::check_format(&db, path)?;
+            let store = Store { db, path: path.to_path_buf(), upgrade: format != FORMAT };
+            let mut persisted = store.read_all()?;
+            persisted.old_format = store.upgrade;
+            Ok((store, persisted))
+        })
     }
 
     /// Whether the file was opened for writing.
@@ -299,6 +303,11 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
+        let path = self.path.clone();
+        contain::contain(&path, || self.commit_now(changes))
+    }
+
+    fn commit_now(&mut self, changes: &Changes) -> Result<(), StoreError> {
         let Db::Write(db) = &self.db else {
             return Err(self.write_err("it was opened read-only"));
         };
