@@ -77,9 +77,40 @@ impl CliError {
             // except the line breaks of multi-line messages (hints), which
             // resin writes itself; names with line breaks are escaped where
             // they are quoted.
-            other => format!("error: {}", resin_format::escape::escaped_message(&other.to_string())),
+            // Words as long as a whole input (a megabyte of name or
+            // address) are clipped: the location says where the rest is.
+            other => format!("error: {}", clip_long_words(&resin_format::escape::escaped_message(&other.to_string()))),
         }
     }
+}
+
+/// Longer words (runs without whitespace) than this are clipped in messages.
+const MAX_WORD_SHOWN: usize = 256;
+
+/// `text` with every word longer than [`MAX_WORD_SHOWN`] bytes cut to its
+/// first half of that and the count of the bytes left out.
+fn clip_long_words(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.split_whitespace().any(|w| w.len() > MAX_WORD_SHOWN) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        let (space, tail) = rest.split_at(start);
+        out.push_str(space);
+        let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let (word, after) = tail.split_at(end);
+        if word.len() > MAX_WORD_SHOWN {
+            let cut = (0..=MAX_WORD_SHOWN / 2).rev().find(|&i| word.is_char_boundary(i)).unwrap_or(0);
+            out.push_str(word.get(..cut).unwrap_or_default());
+            out.push_str(&format!("... ({} more bytes)", word.len() - cut));
+        } else {
+            out.push_str(word);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 pub type CliResult<T> = Result<T, CliError>;
@@ -119,4 +150,26 @@ fn read_at_most(path: &Path, max: usize, what: &str) -> CliResult<Vec<u8>> {
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_words_longer_than_the_limit_are_clipped_and_spacing_is_kept() {
+        assert_eq!(clip_long_words("a  short\nmessage "), "a  short\nmessage ");
+        let long = "f".repeat(1000);
+        let message = format!("x `@{long}` is not\tan address");
+        // The word is the backquotes, the `@` and the digits: 1,003 bytes.
+        assert_eq!(
+            clip_long_words(&message),
+            format!("x `@{}... (875 more bytes) is not\tan address", "f".repeat(126))
+        );
+        // Never inside a character: 'é' is two bytes, and 128 falls between them.
+        let accents = format!("a{}", "é".repeat(200));
+        assert_eq!(clip_long_words(&accents), format!("a{}... (274 more bytes)", "é".repeat(63)));
+        let exactly = "g".repeat(MAX_WORD_SHOWN);
+        assert_eq!(clip_long_words(&exactly), exactly);
+    }
 }

@@ -131,10 +131,18 @@ pub fn join(dir: &Path, path: &Path) -> PathBuf {
     }
 }
 
-/// The files of `dir` with extension `ext`, sorted; none when `dir` is missing.
+/// The files of `dir` with extension `ext`, sorted; none when `dir` is
+/// missing. Something else in its place (a file named `sources`) is an
+/// error, not a package without sources.
 fn files_in(dir: &Path, ext: &str) -> CliResult<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            let message = "not a directory (a package keeps its files in sources/, tests/ and scripts/)";
+            return Err(CliError::io(dir, std::io::Error::other(message)));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(CliError::io(dir, e)),
     }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))? {

@@ -187,6 +187,30 @@ fn messages_name_types_and_escape_what_they_echo() {
 }
 
 #[test]
+fn a_megabyte_word_is_clipped_in_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "f".repeat(1_000_000);
+    let script = write(dir.path(), "long.rsx", &format!("publish stdlib coin\ncall alice coin::transfer @{long} 5\n"));
+    let out = resin_path_out(&["run"], &[&script]);
+    out.expect_code(1);
+    assert_has(&out.stderr, "long.rsx:2:27: `@ffff");
+    assert_has(&out.stderr, "... (999875 more bytes) is not an address");
+    assert!(out.stderr.len() < 1_000, "{} bytes of message", out.stderr.len());
+    // A manifest's value, which toml's own message quotes whole.
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    write(
+        &pkg,
+        "Resin.toml",
+        &format!("[package]\nname = \"p\"\nversion = \"0.1.0\"\n[dependencies]\nx = \"{long}\"\n"),
+    );
+    let out = run_with(resin().arg("build").current_dir(&pkg), None);
+    out.expect_code(1);
+    assert_has(&out.stderr, "Resin.toml:5:5: invalid type: string \"fff");
+    assert!(out.stderr.len() < 1_000, "{} bytes of message", out.stderr.len());
+}
+
+#[test]
 fn a_repl_input_that_never_closes_stops_growing() {
     // Every line of an open `block {` re-parsed the whole input so far.
     let mut input = String::from("block {\n");

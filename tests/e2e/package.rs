@@ -314,3 +314,25 @@ fn check_and_compile_of_one_file_see_its_packages_other_sources_and_tests_check_
     out.expect_code(1);
     assert_has(&out.stderr, "tests/calc_tests.rsn:6:");
 }
+
+#[test]
+fn a_file_where_a_package_folder_belongs_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    resin_in(tmp.path(), &["new", "hello"]).expect_code(0);
+    let pkg = tmp.path().join("hello");
+    std::fs::remove_dir_all(pkg.join("sources")).unwrap();
+    write(&pkg, "sources", "module hello::hello {}\n");
+    for command in ["build", "test"] {
+        let out = resin_in(&pkg, &[command]);
+        out.expect_code(1);
+        assert_has(
+            &out.stderr,
+            "sources: not a directory (a package keeps its files in sources/, tests/ and scripts/)",
+        );
+    }
+    // A missing folder is a package without those files.
+    std::fs::remove_file(pkg.join("sources")).unwrap();
+    std::fs::remove_dir_all(pkg.join("tests")).unwrap();
+    std::fs::remove_dir_all(pkg.join("scripts")).unwrap();
+    resin_in(&pkg, &["build"]).expect_code(0);
+}
