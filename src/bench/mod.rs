@@ -28,6 +28,7 @@ mod ceiling;
 mod heap;
 mod machine;
 mod measure;
+mod memory;
 mod report;
 mod shared;
 mod suite;
@@ -348,6 +349,19 @@ pub fn selected(asked: &[WorkloadArg]) -> Vec<Workload> {
 }
 
 pub fn run(args: &BenchArgs) -> CliResult<()> {
+    let workloads = selected(&args.workloads);
+    let transfers = workloads.iter().any(|w| w.is_coins());
+    let shared = workloads.iter().any(|w| w.is_shared());
+    let kinds: Vec<Kind> = workloads
+        .iter()
+        .filter_map(|w| match w {
+            Workload::Suite(kind) => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    // Each of the three kinds of workload has its own setup, all kept alive.
+    let setups = u64::from(transfers) + u64::from(shared) + u64::from(!kinds.is_empty());
+    memory::check(args.txs, args.accounts, setups, memory::available())?;
     let threads = thread_count(args.threads);
     let ctx = Context {
         txs: args.txs as usize,
@@ -383,17 +397,6 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         .map_err(stdout_error)?;
         out.flush().map_err(stdout_error)?;
     }
-    let workloads = selected(&args.workloads);
-    let transfers = workloads.iter().any(|w| w.is_coins());
-    let shared = workloads.iter().any(|w| w.is_shared());
-    let kinds: Vec<Kind> = workloads
-        .iter()
-        .filter_map(|w| match w {
-            Workload::Suite(kind) => Some(*kind),
-            _ => None,
-        })
-        .collect();
-    let setups = u64::from(transfers) + u64::from(shared) + u64::from(!kinds.is_empty());
     let mut progress = Progress::new(setups + 2 * workloads.len() as u64 * run_blocks(args));
     let transfer_setup = match transfers {
         true => {
