@@ -5,9 +5,9 @@
 //! one account; senders skewed by a steep Zipf law), the planner ends up
 //! putting the whole block in one lane ([`ONE_LANE_SPAN_PERCENT`]), but only
 //! after the conflict graph and the plan, which for 100,000 such transfers
-//! take 12-16 ms on two threads against 1.5-6 ms for numbering the keys.
+//! take 10-17 ms on two threads against 1.4-9 ms for numbering the keys.
 //! That was most of what such a block lost against the in-order engine
-//! (0.87-0.90x at Zipf 2 and 5).
+//! (0.91-0.92x for transfers with Zipf 3 and 5 senders and recipients).
 //!
 //! So the parallel executor first measures the longest dependency chain in a
 //! few windows of consecutive transactions. The chain is exact within a
