@@ -31,18 +31,6 @@ impl InOrderExecutor {
     pub fn new() -> Result<Self, SchedulerError> {
         Ok(InOrderExecutor { pool: pool(1, "resin-in-order")?, costs: CostModel::new() })
     }
-
-    fn run(
-        &mut self,
-        code: &CodeCache,
-        state: &mut ResourceStore,
-        block: &[Transaction],
-        context: BlockContext,
-        keys: &BlockKeys,
-        origin: KeysOrigin,
-    ) -> BlockOutput {
-        run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin)
-    }
 }
 
 /// The block in order in one lane, with no graph and no plan, on `pool`
@@ -114,7 +102,7 @@ impl BlockExecutor for InOrderExecutor {
         keys: &BlockKeys,
         origin: KeysOrigin,
     ) -> BlockOutput {
-        self.run(code, state, block, context, &keys.fitted(block.len()), origin)
+        run_in_order(&self.pool, &mut self.costs, code, state, block, context, &keys.fitted(block.len()), origin)
     }
 
     fn cost_model(&self) -> &CostModel {
