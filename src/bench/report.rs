@@ -184,14 +184,12 @@ impl BenchResult {
         match self.sampled_chain_share {
             None => planned,
             Some(share) => {
-                let unplanned = format!(
-                    "no graph: a sampled dependency chain held {:.0}% of the sample, so one lane",
-                    share * 100.0
-                );
+                let why = format!("(a sampled dependency chain held {:.0}% of the sample)", share * 100.0);
                 if self.unplanned_blocks >= self.blocks {
-                    format!("{lanes}, {unplanned}")
+                    format!("{lanes}, no graph {why}")
                 } else {
-                    format!("{planned}; {} of {} blocks {unplanned}", self.unplanned_blocks, self.blocks)
+                    let (some, all) = (self.unplanned_blocks, self.blocks);
+                    format!("{planned}; {some} of {all} blocks in one lane without a graph {why}")
                 }
             }
         }
@@ -417,6 +415,26 @@ mod tests {
             ceiling: [None, None],
         };
         BenchResult { p50_ms, seq_p50_ms, ..BenchResult::new(workload, &ctx, &c) }
+    }
+
+    #[test]
+    fn the_plan_line_says_which_blocks_ran_without_a_graph() {
+        let planned = BenchResult { lanes: 2, dependencies: 1_234, blocks: 3, ..result("hot", 1.0, 1.0) };
+        assert_eq!(planned.plan_summary(), "2 lanes, 1,234 dependencies");
+        let all = BenchResult {
+            lanes: 1,
+            dependencies: 0,
+            unplanned_blocks: 3,
+            sampled_chain_share: Some(0.996),
+            ..planned.clone()
+        };
+        assert_eq!(all.plan_summary(), "1 lane, no graph (a sampled dependency chain held 100% of the sample)");
+        let some = BenchResult { unplanned_blocks: 1, sampled_chain_share: Some(0.93), ..planned };
+        assert_eq!(
+            some.plan_summary(),
+            "2 lanes, 1,234 dependencies; 1 of 3 blocks in one lane without a graph \
+             (a sampled dependency chain held 93% of the sample)"
+        );
     }
 
     #[test]
