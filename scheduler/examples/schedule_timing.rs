@@ -64,13 +64,13 @@ fn main() {
     let costs = vec![1_000u64; n as usize];
     let numbering = best(|| drop(BlockSlots::number(&keys)));
     let sampling = best(|| {
-        std::hint::black_box(serial::serial_sample(&keys));
+        std::hint::black_box(serial::serial_sample(&keys, 2));
     });
     println!(
         "numbering {:.2} ms; sampling {:.3} ms: {:?}",
         numbering.as_secs_f64() * 1e3,
         sampling.as_secs_f64() * 1e3,
-        serial::serial_sample(&keys)
+        serial::serial_sample(&keys, 2)
     );
     for threads in [1, 2] {
         let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { return };

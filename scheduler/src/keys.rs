@@ -65,6 +65,13 @@ impl BlockKeys {
         self.per_tx.len()
     }
 
+    /// The keys of the transactions in `range` (clamped to the block), as a
+    /// block of their own.
+    pub(crate) fn window(&self, range: std::ops::Range<usize>) -> BlockKeys {
+        let end = range.end.min(self.per_tx.len());
+        BlockKeys { per_tx: self.per_tx.get(range.start.min(end)..end).unwrap_or_default().to_vec() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.per_tx.is_empty()
     }

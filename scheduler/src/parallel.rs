@@ -83,7 +83,8 @@ impl ParallelExecutor {
         let start = Instant::now();
         // A block that is one long chain would be planned into one lane:
         // it runs there without the graph and the plan (`serial.rs`).
-        if let Some(sample) = crate::serial::serial_sample(keys) {
+        let threads = self.threads;
+        if let Some(sample) = self.pool.install(|| crate::serial::serial_sample(keys, threads)) {
             let sampled = start.elapsed();
             let mut output = run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin);
             output.stats.chain_sample = Some(sample);
@@ -102,7 +103,6 @@ impl ParallelExecutor {
         // and the plan's own time; the overlay's past it counts as
         // execution, as it would after the plan.
         let graph_built = start.elapsed();
-        let threads = self.threads;
         let ((plan, planned), overlay) = self.pool.install(|| {
             rayon::join(
                 || {

@@ -7,7 +7,8 @@
 //! after the conflict graph and the plan, which for 100,000 such transfers
 //! take 10-17 ms on two threads against 1.4-9 ms for numbering the keys.
 //! That was most of what such a block lost against the in-order engine
-//! (0.91-0.92x for transfers with Zipf 3 and 5 senders and recipients).
+//! (0.91-0.92x for transfers with Zipf 3 and 5 senders and recipients,
+//! 0.92x with Zipf 2).
 //!
 //! So the parallel executor first measures the longest dependency chain in a
 //! few windows of consecutive transactions. The chain is exact within a
@@ -17,7 +18,16 @@
 //! [`ONE_LANE_SPAN_PERCENT`]% of the windows' transactions, the lanes
 //! could not run even the windows in much less than their whole length,
 //! and the block runs in one lane with no graph, as the planner would have
-//! placed it.
+//! placed it. When they cover less than half, the block is planned. In
+//! between, the planner itself is asked, on each window alone (its graph
+//! and plan, unit costs): transactions off the chain that wait for it stay
+//! in the chain's lane (the planner moves a transaction to another lane
+//! only when that starts it well earlier), so a block can be one lane's
+//! work with a chain of 85% (Zipf 2). If the planner puts every window in
+//! one lane, so does the block. This costs ~1 ms of four small graphs,
+//! against the 14-18 ms the block's own would take; most blocks never get
+//! there (their first window falls short of half within a few hundred
+//! transactions).
 //!
 //! The sample counts transactions, not their estimated costs, and a block
 //! whose windows are serial while the rest is not runs in one lane: the
@@ -30,8 +40,9 @@ use std::ops::Range;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::FxHashMap;
 
+use crate::graph::ConflictGraph;
 use crate::keys::BlockKeys;
-use crate::planner::ONE_LANE_SPAN_PERCENT;
+use crate::planner::{plan_to_run, ONE_LANE_SPAN_PERCENT};
 
 /// Blocks smaller than this are always planned: their graph takes under a
 /// millisecond, and their plan's dependency count is what `resin run` and
@@ -42,9 +53,14 @@ const WINDOW: usize = 1024;
 /// Windows, spread evenly over the block.
 const WINDOWS: usize = 4;
 
+/// Below this share of the sample, a block is planned without asking the
+/// planner about the windows: its chains leave the lanes room.
+const PLANNED_BELOW_PERCENT: usize = 50;
+
 /// What the sample of a serial block showed: how many transactions it
 /// held, and how many of them the longest chains of its windows held
-/// together (at least [`ONE_LANE_SPAN_PERCENT`]% of them).
+/// together (at least [`ONE_LANE_SPAN_PERCENT`]% of them, or at least
+/// half when the planner put every window in one lane).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub struct ChainSample {
     pub sampled: usize,
@@ -54,7 +70,7 @@ pub struct ChainSample {
 /// The sample of `keys`' block when it shows the block to be serial;
 /// `None` when it does not, when a window could not be judged (a type-wide
 /// access), or when the block is smaller than [`SAMPLED_FROM`].
-pub fn serial_sample(keys: &BlockKeys) -> Option<ChainSample> {
+pub fn serial_sample(keys: &BlockKeys, lanes: usize) -> Option<ChainSample> {
     let n = keys.len();
     if n < SAMPLED_FROM {
         return None;
@@ -63,15 +79,29 @@ pub fn serial_sample(keys: &BlockKeys) -> Option<ChainSample> {
     let windows: Vec<Range<usize>> =
         (0..WINDOWS).map(|w| w * (n - WINDOW) / (WINDOWS - 1)).map(|start| start..start + WINDOW).collect();
     let sampled: usize = windows.iter().map(ExactSizeIterator::len).sum();
-    let needed = (sampled * ONE_LANE_SPAN_PERCENT as usize).div_ceil(100);
+    let share = |percent: usize| (sampled * percent).div_ceil(100);
     let mut depths = Depths::default();
     let mut chain = 0;
     for (w, range) in windows.iter().enumerate() {
         // The later windows could add at most their length each.
         let later: usize = windows.get(w + 1..).unwrap_or_default().iter().map(ExactSizeIterator::len).sum();
-        chain += depths.longest_chain(keys, range.clone(), needed.saturating_sub(chain + later))?;
+        let needed = share(PLANNED_BELOW_PERCENT).saturating_sub(chain + later);
+        chain += depths.longest_chain(keys, range.clone(), needed)?;
     }
-    (chain >= needed).then_some(ChainSample { sampled, chain })
+    let sample = ChainSample { sampled, chain };
+    if chain >= share(ONE_LANE_SPAN_PERCENT as usize) {
+        return Some(sample);
+    }
+    // Shorter chains can still leave the lanes little to do: a transaction
+    // off the chain often waits for one on it, and the planner keeps it in
+    // the chain's lane unless another starts it well earlier. So the
+    // planner itself decides, on each window (unit costs).
+    let one_lane = windows.iter().all(|range| {
+        let window = keys.window(range.clone());
+        let graph = ConflictGraph::build(&window);
+        plan_to_run(&graph, &vec![1; window.len()], lanes).stats.lanes_used <= 1
+    });
+    one_lane.then_some(sample)
 }
 
 /// Per key, the depth of the last writer, and of the deepest reader and
