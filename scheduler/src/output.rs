@@ -87,7 +87,8 @@ pub struct BlockStats {
     /// (`chain_sample`).
     pub plan: Option<PlanStats>,
     /// Set when the parallel executor sampled the block's longest
-    /// dependency chains, found them covering nearly all of it, and so ran
+    /// dependency chains, found them covering nearly all of it (or enough
+    /// that the planner put each sampled window in one lane), and so ran
     /// it in one lane with no conflict graph and no plan (see
     /// [`ChainSample`]).
     pub chain_sample: Option<ChainSample>,

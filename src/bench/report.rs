@@ -103,7 +103,8 @@ pub struct BenchResult {
     /// Median over the blocks that were planned; 0 when none was.
     pub dependencies: usize,
     /// Blocks the parallel executor ran in one lane with no graph, having
-    /// sampled a dependency chain through nearly all of them
+    /// sampled a dependency chain through nearly all of them (or enough
+    /// that the planner put each sampled window in one lane)
     /// (`resin_scheduler::serial`): their dependencies were not counted.
     pub unplanned_blocks: usize,
     /// The longest chains' share of the sample, median over those blocks.
