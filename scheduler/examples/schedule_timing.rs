@@ -63,14 +63,15 @@ fn main() {
     );
     let costs = vec![1_000u64; n as usize];
     let numbering = best(|| drop(BlockSlots::number(&keys)));
+    let Ok(two) = rayon::ThreadPoolBuilder::new().num_threads(2).build() else { return };
     let sampling = best(|| {
-        std::hint::black_box(serial::serial_sample(&keys, 2));
+        std::hint::black_box(serial::serial_sample(&keys, 2, &two));
     });
     println!(
         "numbering {:.2} ms; sampling {:.3} ms: {:?}",
         numbering.as_secs_f64() * 1e3,
         sampling.as_secs_f64() * 1e3,
-        serial::serial_sample(&keys, 2)
+        serial::serial_sample(&keys, 2, &two)
     );
     for threads in [1, 2] {
         let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else { return };

@@ -84,10 +84,7 @@ impl ParallelExecutor {
         // A block that is one long chain would be planned into one lane:
         // it runs there without the graph and the plan (`serial.rs`).
         let threads = self.threads;
-        // (A smaller block is never sampled: no trip to the pool for it.)
-        let large = keys.len() >= crate::serial::SAMPLED_FROM;
-        if let Some(sample) = large.then(|| self.pool.install(|| crate::serial::serial_sample(keys, threads))).flatten()
-        {
+        if let Some(sample) = crate::serial::serial_sample(keys, threads, &self.pool) {
             let sampled = start.elapsed();
             let mut output = run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin);
             output.stats.chain_sample = Some(sample);

@@ -37,6 +37,7 @@
 
 use std::ops::Range;
 
+use rayon::ThreadPool;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::FxHashMap;
 
@@ -69,39 +70,40 @@ pub struct ChainSample {
 
 /// The sample of `keys`' block when it shows the block to be serial;
 /// `None` when it does not, when a window could not be judged (a type-wide
-/// access), or when the block is smaller than [`SAMPLED_FROM`].
-pub fn serial_sample(keys: &BlockKeys, lanes: usize) -> Option<ChainSample> {
+/// access), or when the block is smaller than [`SAMPLED_FROM`]. The
+/// planner's look at the windows runs on `pool` (most blocks never get
+/// there, and make no trip to it).
+pub fn serial_sample(keys: &BlockKeys, lanes: usize, pool: &ThreadPool) -> Option<ChainSample> {
     let n = keys.len();
     if n < SAMPLED_FROM {
         return None;
     }
     // The first window starts the block and the last one ends it.
-    let windows: Vec<Range<usize>> =
-        (0..WINDOWS).map(|w| w * (n - WINDOW) / (WINDOWS - 1)).map(|start| start..start + WINDOW).collect();
-    let sampled: usize = windows.iter().map(ExactSizeIterator::len).sum();
-    let share = |percent: usize| (sampled * percent).div_ceil(100);
+    let windows = (0..WINDOWS).map(|w| w * (n - WINDOW) / (WINDOWS - 1)).map(|start| start..start + WINDOW);
+    let sample = |chain| ChainSample { sampled: WINDOWS * WINDOW, chain };
+    let share = |percent: usize| (WINDOWS * WINDOW * percent).div_ceil(100);
     let mut depths = Depths::default();
     let mut chain = 0;
-    for (w, range) in windows.iter().enumerate() {
+    for (w, range) in windows.clone().enumerate() {
         // The later windows could add at most their length each.
-        let later: usize = windows.get(w + 1..).unwrap_or_default().iter().map(ExactSizeIterator::len).sum();
-        let needed = share(PLANNED_BELOW_PERCENT).saturating_sub(chain + later);
-        chain += depths.longest_chain(keys, range.clone(), needed)?;
+        let needed = share(PLANNED_BELOW_PERCENT).saturating_sub(chain + (WINDOWS - 1 - w) * WINDOW);
+        chain += depths.longest_chain(keys, range, needed)?;
     }
-    let sample = ChainSample { sampled, chain };
     if chain >= share(ONE_LANE_SPAN_PERCENT as usize) {
-        return Some(sample);
+        return Some(sample(chain));
     }
     // Shorter chains can still leave the lanes little to do: a transaction
     // off the chain often waits for one on it, and the planner keeps it in
     // the chain's lane unless another starts it well earlier. So the
     // planner itself decides, on each window (unit costs).
-    let one_lane = windows.iter().all(|range| {
-        let window = keys.window(range.clone());
-        let graph = ConflictGraph::build(&window);
-        plan_to_run(&graph, &vec![1; window.len()], lanes).stats.lanes_used <= 1
+    let one_lane = pool.install(|| {
+        windows.clone().all(|range| {
+            let window = keys.window(range);
+            let graph = ConflictGraph::build(&window);
+            plan_to_run(&graph, &vec![1; window.len()], lanes).stats.lanes_used <= 1
+        })
     });
-    one_lane.then_some(sample)
+    one_lane.then(|| sample(chain))
 }
 
 /// Per key, the depth of the last writer, and of the deepest reader and

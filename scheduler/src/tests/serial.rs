@@ -4,6 +4,12 @@ use resin_vm::{AccessMode, KeyAccess};
 use super::*;
 use crate::serial::{serial_sample, ChainSample, Depths, SAMPLED_FROM};
 
+/// [`serial_sample`] with a pool of two threads for the planner's look.
+fn sample_of(keys: &BlockKeys, lanes: usize) -> Option<ChainSample> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of two threads");
+    serial_sample(keys, lanes, &pool)
+}
+
 /// The longest chain by its definition: a transaction is one deeper than
 /// the deepest earlier one it conflicts with, every pair compared.
 fn longest_chain_by_pairs(keys: &BlockKeys) -> usize {
@@ -71,12 +77,12 @@ fn hot_block(n: usize, own: impl Fn(usize) -> bool) -> BlockKeys {
 
 #[test]
 fn a_block_through_one_key_is_serial() {
-    let sample = serial_sample(&hot_block(SAMPLED_FROM, |_| false), 2);
+    let sample = sample_of(&hot_block(SAMPLED_FROM, |_| false), 2);
     assert_eq!(sample, Some(ChainSample { sampled: 4096, chain: 4096 }));
     // 92% of the transactions on the chain is enough; 80% is not.
-    let sample = serial_sample(&hot_block(20_000, |i| i % 25 < 2), 2);
+    let sample = sample_of(&hot_block(20_000, |i| i % 25 < 2), 2);
     assert!(sample.is_some_and(|s| s.chain * 100 >= s.sampled * 90 && s.chain < s.sampled), "{sample:?}");
-    assert_eq!(serial_sample(&hot_block(20_000, |i| i % 10 < 2), 2), None);
+    assert_eq!(sample_of(&hot_block(20_000, |i| i % 10 < 2), 2), None);
 }
 
 #[test]
@@ -95,40 +101,40 @@ fn shorter_chains_are_serial_when_the_planner_keeps_the_windows_in_one_lane() {
                 .collect(),
         )
     };
-    let sample = serial_sample(&waiting(20_000), 2).expect("one lane, as the planner would place it");
+    let sample = sample_of(&waiting(20_000), 2).expect("one lane, as the planner would place it");
     assert!(sample.chain * 100 < sample.sampled * 90 && sample.chain * 100 >= sample.sampled * 80, "{sample:?}");
     // The same block with those transactions free of the chain: the planner
     // gives them the other lane.
-    assert_eq!(serial_sample(&hot_block(20_000, |i| i % 7 == 0), 2), None);
+    assert_eq!(sample_of(&hot_block(20_000, |i| i % 7 == 0), 2), None);
     // One lane is all one thread has.
-    assert!(serial_sample(&hot_block(20_000, |i| i % 7 == 0), 1).is_some());
+    assert!(sample_of(&hot_block(20_000, |i| i % 7 == 0), 1).is_some());
 }
 
 #[test]
 fn a_small_block_is_always_planned() {
-    assert_eq!(serial_sample(&hot_block(SAMPLED_FROM - 1, |_| false), 2), None);
-    assert_eq!(serial_sample(&block(Vec::new()), 2), None);
+    assert_eq!(sample_of(&hot_block(SAMPLED_FROM - 1, |_| false), 2), None);
+    assert_eq!(sample_of(&block(Vec::new()), 2), None);
 }
 
 #[test]
 fn every_window_must_be_serial() {
     let n = 20_000;
     // Hot at the start and independent at the end, and the other way round.
-    assert_eq!(serial_sample(&hot_block(n, |i| i >= n - 1500), 2), None);
-    assert_eq!(serial_sample(&hot_block(n, |i| i < 1500), 2), None);
+    assert_eq!(sample_of(&hot_block(n, |i| i >= n - 1500), 2), None);
+    assert_eq!(sample_of(&hot_block(n, |i| i < 1500), 2), None);
     // Independent in the middle of the first window only: that window
     // falls short, the others make up for it.
-    assert!(serial_sample(&hot_block(n, |i| (500..550).contains(&i)), 2).is_some());
+    assert!(sample_of(&hot_block(n, |i| (500..550).contains(&i)), 2).is_some());
 }
 
 #[test]
 fn adds_commute_and_reads_share() {
     let n = SAMPLED_FROM;
     let adds = block((0..n).map(|_| vec![a(exact(COIN, 0))]).collect());
-    assert_eq!(serial_sample(&adds, 2), None);
+    assert_eq!(sample_of(&adds, 2), None);
     let reads = block((0..n).map(|i| vec![if i % 50 == 0 { w(exact(COIN, 0)) } else { r(exact(COIN, 0)) }]).collect());
-    assert_eq!(serial_sample(&reads, 2), None);
+    assert_eq!(sample_of(&reads, 2), None);
     // Reads and adds taking turns on one key conflict every time.
     let turns = block((0..n).map(|i| vec![if i % 2 == 0 { a(exact(COIN, 0)) } else { r(exact(COIN, 0)) }]).collect());
-    assert_eq!(serial_sample(&turns, 2), Some(ChainSample { sampled: 4096, chain: 4096 }));
+    assert_eq!(sample_of(&turns, 2), Some(ChainSample { sampled: 4096, chain: 4096 }));
 }
