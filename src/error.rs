@@ -94,22 +94,18 @@ fn clip_long_words(text: &str) -> std::borrow::Cow<'_, str> {
         return text.into();
     }
     let mut out = String::with_capacity(text.len().min(4096));
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
-        let (space, tail) = rest.split_at(start);
-        out.push_str(space);
-        let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
-        let (word, after) = tail.split_at(end);
+    // Each piece is a word and the whitespace character after it.
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
         if word.len() > MAX_WORD_SHOWN {
             let cut = (0..=MAX_WORD_SHOWN / 2).rev().find(|&i| word.is_char_boundary(i)).unwrap_or(0);
             out.push_str(word.get(..cut).unwrap_or_default());
             out.push_str(&format!("... ({} more bytes)", word.len() - cut));
+            out.push_str(piece.get(word.len()..).unwrap_or_default());
         } else {
-            out.push_str(word);
+            out.push_str(piece);
         }
-        rest = after;
     }
-    out.push_str(rest);
     out.into()
 }
 
