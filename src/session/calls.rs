@@ -8,7 +8,7 @@ use resin_state::type_tag::{StructTag, TypeTag};
 use resin_vm::loader::{CallSignature, ResolvedType};
 use resin_vm::{AccountAddress, ModuleId, Transaction, Value};
 
-use super::{Origin, Session};
+use super::{Accounts, Origin, Session};
 use crate::error::CliResult;
 use crate::render::thousands;
 use crate::script::ast::{AddressRef, CallSpec, FunctionRef, IntSuffix, Literal, ModuleRef, Span, Spanned, TypeRef};
@@ -18,7 +18,7 @@ impl Session {
     pub(super) fn resolve_address(&self, r: &Spanned<AddressRef>, origin: &Origin) -> CliResult<AccountAddress> {
         match &r.node {
             AddressRef::Literal(a) => Ok(*a),
-            AddressRef::Name(name) => self.state.accounts.get(name).copied().ok_or_else(|| {
+            AddressRef::Name(name) => self.state.accounts.get(name).ok_or_else(|| {
                 origin.error(r.span, format!("unknown account `{name}` (create it with `account {name}`)"))
             }),
         }
@@ -212,7 +212,7 @@ impl Session {
 }
 
 /// A transaction as the script would write it: `0x1::coin::transfer(@0xb0b, 10)`.
-pub fn describe_call(tx: &Transaction, names: &imbl::OrdMap<String, AccountAddress>) -> String {
+pub fn describe_call(tx: &Transaction, names: &Accounts) -> String {
     let args: Vec<String> = tx.args.iter().map(|a| describe_arg(a, names)).collect();
     let type_args = if tx.type_args.is_empty() {
         String::new()
@@ -228,7 +228,7 @@ pub fn describe_call(tx: &Transaction, names: &imbl::OrdMap<String, AccountAddre
 const SHOWN_BYTES: usize = 32;
 const SHOWN_ITEMS: usize = 16;
 
-pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddress>) -> String {
+pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
     match v {
         Value::Address(a) => name_of(a, names).unwrap_or_else(|| format!("@{a}")),
         Value::Vector(items) => {
@@ -273,6 +273,6 @@ pub(super) fn describe_arg(v: &Value, names: &imbl::OrdMap<String, AccountAddres
 }
 
 /// The name bound to `a`, if any (the first in name order).
-pub fn name_of(a: &AccountAddress, names: &imbl::OrdMap<String, AccountAddress>) -> Option<String> {
-    names.iter().find(|(_, addr)| *addr == a).map(|(n, _)| n.clone())
+pub fn name_of(a: &AccountAddress, names: &Accounts) -> Option<String> {
+    names.name_of(a)
 }

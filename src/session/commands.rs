@@ -45,7 +45,7 @@ impl Session {
                 if self.state.accounts.is_empty() {
                     say!(out, "no accounts (create one with `account NAME`)")?;
                 }
-                for (name, address) in &self.state.accounts {
+                for (name, address) in self.state.accounts.iter() {
                     say!(out, "{name} = @{address}")?;
                 }
                 Ok(())
@@ -129,7 +129,7 @@ impl Session {
         origin: &Origin,
         out: &mut dyn Write,
     ) -> CliResult<()> {
-        if let Some(existing) = self.state.accounts.get(name).copied() {
+        if let Some(existing) = self.state.accounts.get(name) {
             if address.is_some_and(|a| a != existing) {
                 return Err(origin.error(span, format!("account `{name}` is already @{existing}")));
             }

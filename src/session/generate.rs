@@ -37,7 +37,7 @@ impl Session {
         let mut new_accounts = Vec::new();
         for name in &names {
             match self.state.accounts.get(name) {
-                Some(a) => addresses.push(*a),
+                Some(a) => addresses.push(a),
                 None => {
                     let a = derived_address(name);
                     new_accounts.push((name.clone(), a));

@@ -183,7 +183,7 @@ pub fn index_text(index: &Value) -> String {
             let fields: Vec<String> = index.struct_fields().unwrap_or_default().iter().map(index_text).collect();
             format!("({})", fields.join(", "))
         }
-        other => describe_arg(other, &imbl::OrdMap::new()),
+        other => describe_arg(other, &super::Accounts::default()),
     }
 }
 

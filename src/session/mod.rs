@@ -7,6 +7,7 @@
 //! state as it was; with `--state`, each completed command is committed to
 //! the state file in one transaction.
 
+mod accounts;
 mod atomic;
 mod block;
 mod calls;
@@ -33,6 +34,7 @@ use resin_vm::{AccountAddress, BlockContext, Event, Receipt};
 
 use crate::error::{CliError, CliResult, SourceLoc};
 use crate::script::ast::Span;
+pub use accounts::Accounts;
 use resin_state::persist::{Access, Changes, Store};
 
 /// Where the text being run comes from: for error locations and for
@@ -62,7 +64,7 @@ impl Origin {
 pub struct State {
     pub code: CodeCache,
     pub resources: ResourceStore,
-    pub accounts: imbl::OrdMap<String, AccountAddress>,
+    pub accounts: Accounts,
 }
 
 /// How block commands behave.
@@ -273,7 +275,7 @@ impl Session {
     /// The names the REPL completes.
     pub fn completion_words(&self) -> CompletionWords {
         let mut words =
-            CompletionWords { accounts: self.state.accounts.keys().cloned().collect(), ..Default::default() };
+            CompletionWords { accounts: self.state.accounts.names().cloned().collect(), ..Default::default() };
         for loaded in self.state.code.modules() {
             let Some(id) = loaded.self_id() else { continue };
             words.modules.push(id.to_string());

@@ -284,7 +284,7 @@ pub(super) fn full_changes(state: &State) -> CliResult<Changes> {
     }
     changes.types = instantiated_types(changes.resources.iter().map(|(key, _)| key));
     changes.keyed = keyed_origins(changes.resources.iter().map(|(key, _)| key));
-    for (name, address) in &state.accounts {
+    for (name, address) in state.accounts.iter() {
         changes.accounts.push((name.clone(), *address));
     }
     Ok(changes)
