@@ -42,31 +42,48 @@ use crate::prefetch::prefetch;
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
 const SPINS_BEFORE_YIELD: u32 = 256;
 
-/// Cross-lane synchronisation: how far each lane has got, and the plan
+/// Cross-lane synchronisation: how far each lane has got, and the rule
 /// that says what each transaction waits for in other lanes.
 ///
-/// A lane publishes one counter, the number of its transactions done, on a
-/// cache line of its own. Per-transaction flags would put neighbouring
-/// transactions of different lanes on one cache line, which both cores then
-/// write for every transaction they finish.
+/// A lane publishes one counter on a cache line of its own. Per-transaction
+/// flags would put neighbouring transactions of different lanes on one
+/// cache line, which both cores then write for every transaction they
+/// finish.
 pub(crate) struct LaneSync<'a> {
-    /// Indexed by lane: transactions of the lane done so far.
+    /// Indexed by lane: how far the lane has got, as `order` counts it.
     pub(crate) progress: &'a [CachePadded<AtomicU32>],
     /// Set when a lane unwinds, so the others stop waiting for it.
     pub(crate) abort: &'a AtomicBool,
-    pub(crate) plan: &'a Plan,
+    pub(crate) order: Order<'a>,
 }
 
-/// What one lane last read of every lane's progress. Progress only grows,
-/// so a predecessor at a position below what was last read is done, and
-/// the acquire of that read already ordered its writes before us: most
+/// What a transaction waits for.
+#[derive(Clone, Copy)]
+pub(crate) enum Order<'a> {
+    /// Its predecessors in other lanes, as the plan lists them (the last
+    /// of them in each); a lane's progress counts its transactions done.
+    Plan(&'a Plan),
+    /// Every transaction before one more than its latest predecessor, by
+    /// transaction (`frontier.rs`); a lane's progress is the index below
+    /// which all its transactions are done and it runs no more.
+    Frontier(&'a [u32]),
+}
+
+/// What one lane last read of the others' progress, and last published.
+/// Progress only grows, so a value read once stays a lower bound, and the
+/// acquire of that read already ordered the writes before it: most
 /// predecessors finished long ago, and re-reading a counter that another
 /// core keeps writing would pull its cache line over for each of them.
-pub(crate) struct Seen(Vec<u32>);
+pub(crate) struct Seen {
+    lanes: Vec<u32>,
+    /// [`Order::Frontier`]: the least progress of all lanes when last read.
+    frontier: u32,
+    published: u32,
+}
 
 impl Seen {
     pub(crate) fn new(lanes: usize) -> Seen {
-        Seen(vec![0; lanes])
+        Seen { lanes: vec![0; lanes], frontier: 0, published: 0 }
     }
 }
 
@@ -74,7 +91,7 @@ impl LaneSync<'_> {
     /// Whether the transaction at `position` of `lane` is done.
     #[inline]
     fn is_done(&self, lane: u32, position: u32, seen: &mut Seen) -> bool {
-        let Some(last) = seen.0.get_mut(lane as usize) else { return true };
+        let Some(last) = seen.lanes.get_mut(lane as usize) else { return true };
         if *last > position {
             return true;
         }
@@ -82,10 +99,19 @@ impl LaneSync<'_> {
         *last > position
     }
 
-    /// Waits until the transaction at `position` of `lane` is done; false
-    /// when the block is being abandoned.
-    fn wait_for(&self, lane: u32, position: u32, waits: &mut Waits, seen: &mut Seen) -> bool {
-        if self.is_done(lane, position, seen) {
+    /// Whether every transaction before `after` is done.
+    #[inline]
+    fn frontier_reached(&self, after: u32, seen: &mut Seen) -> bool {
+        if seen.frontier >= after {
+            return true;
+        }
+        seen.frontier = self.progress.iter().map(|p| p.load(Ordering::Acquire)).min().unwrap_or(u32::MAX);
+        seen.frontier >= after
+    }
+
+    /// Waits until `done` holds; false when the block is being abandoned.
+    fn wait_until(&self, seen: &mut Seen, waits: &mut Waits, mut done: impl FnMut(&Self, &mut Seen) -> bool) -> bool {
+        if done(self, seen) {
             return true;
         }
         // The clock is read only here, where the lane stops anyway.
@@ -93,7 +119,7 @@ impl LaneSync<'_> {
         waits.count += 1;
         let mut spins = 0u32;
         loop {
-            if self.is_done(lane, position, seen) {
+            if done(self, seen) {
                 waits.time += start.elapsed();
                 return true;
             }
@@ -109,17 +135,51 @@ impl LaneSync<'_> {
         }
     }
 
-    /// Waits for `tx`'s predecessors in other lanes (the last of them in
-    /// each, as the plan lists them); false when abandoned.
-    fn wait_for_predecessors(&self, tx: TxIndex, waits: &mut Waits, seen: &mut Seen) -> bool {
-        self.plan.waits.of(tx).iter().all(|&(lane, position)| self.wait_for(lane, position, waits, seen))
+    /// Waits for what `tx`, next on `lane`, waits for; false when abandoned.
+    fn wait_before(&self, lane: u32, tx: TxIndex, waits: &mut Waits, seen: &mut Seen) -> bool {
+        match self.order {
+            Order::Plan(plan) => plan.waits.of(tx).iter().all(|&(other, position)| {
+                self.wait_until(seen, waits, |sync, seen| sync.is_done(other, position, seen))
+            }),
+            Order::Frontier(after) => {
+                // The lane has moved past everything below `tx`: a lane
+                // that took a new chunk says so before it waits.
+                self.publish(lane, tx, seen);
+                let after = after.get(tx as usize).copied().unwrap_or(0);
+                self.wait_until(seen, waits, |sync, seen| sync.frontier_reached(after, seen))
+            }
+        }
     }
 
-    /// Publishes that `lane` has finished `done` transactions.
+    /// Publishes that `lane` has finished `tx`, its `done`th transaction.
     #[inline]
-    fn finished(&self, lane: u32, done: u32) {
+    fn finished(&self, lane: u32, tx: TxIndex, done: u32, seen: &mut Seen) {
+        match self.order {
+            Order::Plan(_) => self.store(lane, done),
+            Order::Frontier(_) => self.publish(lane, tx.saturating_add(1), seen),
+        }
+    }
+
+    /// Publishes that `lane` has no transaction left.
+    fn lane_done(&self, lane: u32, seen: &mut Seen) {
+        if let Order::Frontier(_) = self.order {
+            // Every later transaction would otherwise wait for this lane.
+            self.publish(lane, u32::MAX, seen);
+        }
+    }
+
+    #[inline]
+    fn publish(&self, lane: u32, next: u32, seen: &mut Seen) {
+        if next != seen.published {
+            seen.published = next;
+            self.store(lane, next);
+        }
+    }
+
+    #[inline]
+    fn store(&self, lane: u32, value: u32) {
         if let Some(counter) = self.progress.get(lane as usize) {
-            counter.store(done, Ordering::Release);
+            counter.store(value, Ordering::Release);
         }
     }
 }
@@ -232,13 +292,13 @@ impl BlockRun<'_> {
                 self.prefetch_near(overlay, near);
             }
             if let Some(sync) = sync {
-                if !sync.wait_for_predecessors(tx, &mut out.waits, &mut seen) {
+                if !sync.wait_before(lane_index, tx, &mut out.waits, &mut seen) {
                     return out;
                 }
             }
             let receipt = self.run_tx(overlay, lane_index, tx, record.as_deref_mut());
             if let Some(sync) = sync {
-                sync.finished(lane_index, done);
+                sync.finished(lane_index, tx, done, &mut seen);
                 if overlay.overflowed() {
                     // The run will be discarded: stop, and stop the
                     // lanes waiting for this one.
@@ -250,6 +310,9 @@ impl BlockRun<'_> {
             if sync.is_some() {
                 out.txs.push(tx);
             }
+        }
+        if let Some(sync) = sync {
+            sync.lane_done(lane_index, &mut seen);
         }
         out.span = started.map(|started| (started, Instant::now()));
         out
@@ -459,4 +522,76 @@ pub(crate) fn take_in(
 ) -> BlockSummary {
     costs.observe_block_keyed(block, receipts, keys);
     BlockSummary::of(receipts, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lanes(count: usize) -> Vec<CachePadded<AtomicU32>> {
+        (0..count).map(|_| CachePadded::default()).collect()
+    }
+
+    #[test]
+    fn a_transaction_on_the_frontier_waits_until_every_lane_is_past_its_predecessor() {
+        // Transaction 5 comes after transaction 3; lane 1 is at 2.
+        let after = [0, 0, 0, 0, 0, 4];
+        let (progress, abort) = (lanes(2), AtomicBool::new(false));
+        let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(&after) };
+        sync.store(1, 2);
+        let moved = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                moved.store(true, Ordering::Relaxed);
+                // Lane 1 has done 3 and runs nothing below 4 any more.
+                sync.store(1, 4);
+            });
+            let (mut waits, mut seen) = (Waits::default(), Seen::new(2));
+            assert!(sync.wait_before(0, 5, &mut waits, &mut seen));
+            // The release of lane 1's store, acquired by the wait, orders
+            // the flag before this load.
+            assert!(moved.load(Ordering::Relaxed), "ran before lane 1 was past transaction 3");
+        });
+        // Lane 0 said where it was before it waited.
+        assert_eq!(progress[0].load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn a_lane_with_nothing_left_holds_no_one_up_and_an_abort_ends_a_wait() {
+        let after = [0, 0, 0, 0, 0, 4];
+        let (progress, abort) = (lanes(3), AtomicBool::new(false));
+        let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(&after) };
+        // Lanes 1 and 2 never ran a transaction; lane 1 is done.
+        let (mut waits, mut seen) = (Waits::default(), Seen::new(3));
+        sync.lane_done(1, &mut Seen::new(3));
+        assert_eq!(progress[1].load(Ordering::Relaxed), u32::MAX);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                abort.store(true, Ordering::Relaxed);
+            });
+            // Lane 2 never moves: only the abort ends the wait.
+            assert!(!sync.wait_before(0, 5, &mut waits, &mut seen));
+        });
+        assert_eq!(waits.count, 1);
+        // A transaction with no predecessor never waits, even now.
+        assert!(sync.wait_before(0, 4, &mut waits, &mut seen));
+        assert_eq!(waits.count, 1);
+    }
+
+    #[test]
+    fn a_lane_publishes_where_it_is_before_and_after_each_transaction() {
+        let after = [0u32; 8];
+        let (progress, abort) = (lanes(1), AtomicBool::new(false));
+        let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(&after) };
+        let (mut waits, mut seen) = (Waits::default(), Seen::new(1));
+        // A chunk of 2 and 3, then one of 6.
+        for tx in [2, 3, 6] {
+            assert!(sync.wait_before(0, tx, &mut waits, &mut seen));
+            assert_eq!(progress[0].load(Ordering::Relaxed), tx);
+            sync.finished(0, tx, 1, &mut seen);
+            assert_eq!(progress[0].load(Ordering::Relaxed), tx + 1);
+        }
+    }
 }

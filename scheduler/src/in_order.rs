@@ -72,6 +72,7 @@ pub(crate) fn run_in_order(
         summary: BlockSummary { keys_written: committed.keys_written, ..totals },
         plan: None,
         chain_sample: None,
+        frontier: None,
         threads_used: 1,
         cross_lane_waits: 0,
         reexecuted: false,

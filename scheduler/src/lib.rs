@@ -11,6 +11,11 @@
 //! engine on one thread in block order, without graph or plan: the baseline
 //! a speedup is measured against. [`explain`] renders a plan as text or DOT.
 //!
+//! A large block whose dependencies are few and far apart skips the graph
+//! and the plan ([`frontier`]): the lanes take it in chunks, each
+//! transaction waiting until every one before its latest predecessor is
+//! done.
+//!
 //! Counter adds (access mode `add`) do not conflict with each other, so the
 //! adders of one counter run side by side and the block overlay applies
 //! their deltas under the counter's lock. Only where a counter reaches its
@@ -25,6 +30,7 @@ pub mod cost;
 mod counters;
 mod engine;
 pub mod explain;
+pub mod frontier;
 pub mod graph;
 pub mod in_order;
 mod independent;
@@ -40,6 +46,7 @@ pub mod serial;
 
 pub use cost::CostModel;
 pub use explain::{Explain, NoTypeNames, TypeNames};
+pub use frontier::FrontierStats;
 pub use graph::{BlockSlots, ConflictGraph, DepKind, Dependency, TxIndex};
 pub use in_order::InOrderExecutor;
 pub use keys::{BlockKeys, KeysOrigin};

@@ -5,6 +5,7 @@ use std::time::Duration;
 use resin_vm::Receipt;
 use thiserror::Error;
 
+use crate::frontier::FrontierStats;
 use crate::planner::PlanStats;
 use crate::serial::ChainSample;
 
@@ -46,9 +47,11 @@ impl BlockSummary {
 pub struct Timings {
     /// Instantiating access keys.
     pub keys: Duration,
-    /// Conflict graph and lane plan. (The parallel executor builds its
-    /// block overlay beside the plan; what that takes past the plan counts
-    /// as `execute`.)
+    /// Conflict graph and lane plan, or for a block run without them the
+    /// samples and numbering the keys (with each transaction's latest
+    /// predecessor, on the frontier). (The parallel executor builds its
+    /// block overlay beside the plan, or after the numbering; what that
+    /// takes past them counts as `execute`.)
     pub schedule: Duration,
     pub execute: Duration,
     /// Of `execute`, the in-order re-execution of a block whose parallel
@@ -83,8 +86,8 @@ impl Timings {
 pub struct BlockStats {
     pub summary: BlockSummary,
     /// The plan the parallel executor ran; `None` for the others, and for a
-    /// block the parallel executor ran in one lane without planning it
-    /// (`chain_sample`).
+    /// block the parallel executor ran without planning it (`chain_sample`,
+    /// `frontier`).
     pub plan: Option<PlanStats>,
     /// Set when the parallel executor sampled the block's longest
     /// dependency chains, found them covering nearly all of it (or enough
@@ -92,6 +95,11 @@ pub struct BlockStats {
     /// it in one lane with no conflict graph and no plan (see
     /// [`ChainSample`]).
     pub chain_sample: Option<ChainSample>,
+    /// Set when the parallel executor found the block's dependencies few
+    /// and far apart, and ran it without a graph or a plan: the lanes took
+    /// it in chunks, each transaction starting once every transaction
+    /// before its latest predecessor was done (see [`FrontierStats`]).
+    pub frontier: Option<FrontierStats>,
     /// Threads that ran lanes (1 when the plan had a single lane and ran inline).
     pub threads_used: usize,
     /// Times a lane found a predecessor in another lane unfinished and had to

@@ -24,8 +24,9 @@ use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
 use crate::counters::AddRead;
-use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync};
-use crate::graph::{ConflictGraph, TxIndex};
+use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync, Order};
+use crate::frontier::{self, FrontierStats};
+use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
 use crate::in_order::run_in_order;
 use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
@@ -91,6 +92,72 @@ impl ParallelExecutor {
             output.stats.timings.schedule += sampled;
             return output;
         }
+        // A block whose dependencies are few and far apart needs no plan
+        // either: the lanes take it in chunks (`frontier.rs`).
+        if frontier::suits(keys, threads) {
+            if let Some((slots, after)) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
+                let numbered = start.elapsed();
+                return self.run_frontier(code, state, block, context, keys, origin, start, numbered, &slots, &after);
+            }
+        }
+        self.run_planned(code, state, block, context, keys, origin, start)
+    }
+
+    /// Runs the block's lanes taking chunks, each transaction after the
+    /// frontier passes its latest predecessor (`frontier.rs`).
+    #[allow(clippy::too_many_arguments)]
+    fn run_frontier(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        context: BlockContext,
+        keys: &BlockKeys,
+        origin: KeysOrigin,
+        start: Instant,
+        numbered: Duration,
+        slots: &BlockSlots,
+        after: &[u32],
+    ) -> BlockOutput {
+        let threads = self.threads;
+        let chunk = frontier::chunk_size(after, threads);
+        // The samples and the numbering stand where the graph and the plan
+        // stand in a planned block.
+        let schedule = numbered;
+        let start = start + schedule;
+        let overlay = self.pool.install(|| BlockOverlay::shared(state, slots, keys, threads));
+        let run = BlockRun { code, block, context, keys, origin, slots };
+        let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
+        let abort = AtomicBool::new(false);
+        let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(after) };
+        let (cursor, n) = (AtomicUsize::new(0), block.len());
+        let capacity = n.div_ceil(threads).saturating_add(chunk);
+        let per_lane = self.pool.broadcast(|ctx| {
+            if ctx.index() >= threads {
+                return LaneResult::default();
+            }
+            let taken = independent::Chunks::new(&cursor, chunk, n);
+            run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
+        });
+        let mut output = self.settle(state, &run, overlay, per_lane, threads.min(n), start);
+        output.stats.timings.schedule = schedule;
+        output.stats.frontier = Some(FrontierStats::of(after, threads, chunk));
+        output
+    }
+
+    /// Builds the graph and the plan, and runs the plan's lanes.
+    #[allow(clippy::too_many_arguments)]
+    fn run_planned(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        context: BlockContext,
+        keys: &BlockKeys,
+        origin: KeysOrigin,
+        start: Instant,
+    ) -> BlockOutput {
+        let threads = self.threads;
         // The estimates need only the keys: made beside the graph's
         // serial tail, they fill the gap it leaves on one thread.
         let costs = &self.costs;
@@ -119,8 +186,8 @@ impl ParallelExecutor {
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
-        let sync = LaneSync { progress: &progress, abort: &abort, plan: &plan };
-        let (mut per_lane, threads_used) = match lanes.as_slice() {
+        let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Plan(&plan) };
+        let (per_lane, threads_used) = match lanes.as_slice() {
             [] => (Vec::new(), 0),
             // One lane: no other thread to wait for or to hand work to.
             [(index, only)] => (vec![run.run_lane(&overlay, *index as u32, only.iter().copied(), None)], 1),
@@ -149,6 +216,26 @@ impl ParallelExecutor {
                 (results, lanes.len())
             }
         };
+        let mut output = self.settle(state, &run, overlay, per_lane, threads_used, start);
+        output.stats.timings.schedule = schedule;
+        output.stats.plan = Some(plan.stats);
+        output
+    }
+
+    /// Everything after the lanes: the counters' adds settled (or the block
+    /// run again in order), the receipts put in block order, the writes
+    /// committed. `start` is when execution started.
+    fn settle(
+        &mut self,
+        state: &mut ResourceStore,
+        run: &BlockRun<'_>,
+        overlay: BlockOverlay<'_>,
+        mut per_lane: Vec<LaneResult>,
+        threads_used: usize,
+        start: Instant,
+    ) -> BlockOutput {
+        let block = run.block;
+        let keys = run.keys;
         let cross_lane_waits = per_lane.iter().map(|l| l.waits.count).sum();
         let lanes_waited = per_lane.iter().map(|l| l.waits.time).sum();
         let lanes_idle = lanes_idle(&per_lane);
@@ -200,7 +287,7 @@ impl ParallelExecutor {
                 drop(overlay);
                 // From the pre-block state again (nothing is committed yet),
                 // with the in-order executor's engine: one lane, block order.
-                let overlay = self.pool.install(|| BlockOverlay::new(state, graph.keys()));
+                let overlay = self.pool.install(|| BlockOverlay::new(state, run.slots.table()));
                 let lane = run.run_lane(&overlay, 0, 0..block.len() as u32, None);
                 ordered = lane.receipts;
                 let writes = self.pool.install(|| overlay.into_writes());
@@ -221,15 +308,16 @@ impl ParallelExecutor {
 
         let stats = BlockStats {
             summary: BlockSummary { keys_written: committed.keys_written, ..totals },
-            plan: Some(plan.stats),
+            plan: None,
             chain_sample: None,
+            frontier: None,
             threads_used,
             cross_lane_waits,
             reexecuted,
             adders_rerun,
             timings: Timings {
                 keys: Default::default(),
-                schedule,
+                schedule: Duration::ZERO,
                 execute,
                 reexecute,
                 commit: commit_time,

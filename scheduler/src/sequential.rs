@@ -194,6 +194,7 @@ impl BlockExecutor for SequentialExecutor {
             summary: BlockSummary::of(&receipts, keys_written),
             plan: None,
             chain_sample: None,
+            frontier: None,
             threads_used: 1,
             cross_lane_waits: 0,
             reexecuted: false,

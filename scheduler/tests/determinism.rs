@@ -21,7 +21,11 @@
 //!
 //! Blocks of 8,192 transactions and more around one hot account, with the
 //! mix sprinkled in, reach the parallel executor's path for long chains:
-//! sampled serial, run in one lane without a graph (`serial.rs`).
+//! sampled serial, run in one lane without a graph (`serial.rs`). Blocks as
+//! large whose dependencies are far apart, with the mix sprinkled in
+//! sparsely, reach its path without a plan: lanes taking chunks, each
+//! transaction after the frontier passes its latest predecessor
+//! (`frontier.rs`).
 
 // `Status` (the VM's) is large; these tests pass it around as the VM returns it.
 #![allow(clippy::result_large_err)]
@@ -394,6 +398,10 @@ struct Harness {
     /// Parallel runs of blocks run in one lane without a graph, their
     /// sampled dependency chains holding nearly all of them.
     serial: usize,
+    /// Parallel runs on the frontier (`frontier.rs`), and of them those
+    /// with some transaction after another.
+    frontier: usize,
+    frontier_ordered: usize,
 }
 
 /// The kinds that add to a counter.
@@ -469,6 +477,15 @@ impl Harness {
             prop_assert_eq!(out.state_root, expected.state_root, "{} threads", threads);
             prop_assert_eq!(out.stats.summary, expected.stats.summary, "{} threads", threads);
             prop_assert_eq!(s.sorted_entries(), expected_state.sorted_entries(), "{} threads", threads);
+            if let Some(frontier) = out.stats.frontier {
+                // No plan: a block whose dependencies are far apart, its
+                // lanes taking chunks.
+                prop_assert!(out.stats.plan.is_none() && out.stats.chain_sample.is_none());
+                prop_assert_eq!(frontier.lanes, threads);
+                self.frontier += 1;
+                self.frontier_ordered += usize::from(frontier.ordered > 0);
+                continue;
+            }
             let Some(plan) = out.stats.plan else {
                 // No plan: a block whose sampled chains hold nearly all of
                 // it, run in one lane in block order.
@@ -520,6 +537,8 @@ fn harness(threads: &[usize]) -> RefCell<Harness> {
         chunked: 0,
         chunked_adds: 0,
         serial: 0,
+        frontier: 0,
+        frontier_ordered: 0,
     })
 }
 
@@ -652,6 +671,47 @@ fn large_blocks_of_long_chains_match_sequential() {
     let h = harness.borrow();
     // Both ways: some blocks sampled serial on both executors, some planned.
     assert!(h.serial >= 4 && h.serial <= 12, "{} of 16 parallel runs without a graph", h.serial);
+}
+
+/// Blocks past the size from which the parallel executor samples them
+/// (8,192 transactions) whose dependencies are mostly far apart:
+/// transfers rotating through accounts 100-379 (each comes round every 140
+/// transactions), every `near_every`-th paying the sender of the
+/// transaction `gap` before it instead, and every `every`-th transaction
+/// one of the generated mix. They run on the frontier, the lanes taking
+/// chunks (`frontier.rs`), unless the mix brings a type-wide access or
+/// near dependencies into the sample; either way every executor must agree.
+#[test]
+fn large_blocks_of_far_dependencies_match_sequential() {
+    let harness = harness(&[2, 4]);
+    let blocks = (prop::collection::vec(spec(), 1..12), 70usize..200, 300usize..900, 1usize..24, 8_192usize..8_500);
+    // A fixed seed, as for the long chains above.
+    let config = Config { cases: 8, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]));
+    let result = runner.run(&blocks, |(mix, every, near_every, gap, n)| {
+        let mut h = harness.borrow_mut();
+        let account = |i: usize| 100 + (i % 280) as u64;
+        let transfer = |i: usize| {
+            let to = if i.is_multiple_of(near_every) && i >= gap { account(2 * (i - gap)) } else { account(2 * i + 1) };
+            Spec { kind: Kind::Transfer, sender: account(2 * i), other: to, amount: 1 + i as u64 % 7, ..mix[0].clone() }
+        };
+        let specs: Vec<Spec> =
+            (0..n).map(|i| if i % every == 0 { mix[i / every % mix.len()].clone() } else { transfer(i) }).collect();
+        let mut state = h.genesis.clone();
+        h.check_block(&mut state, &specs, BlockContext::default())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let h = harness.borrow();
+    // Both ways: most blocks on the frontier (all with dependencies),
+    // some planned (10 of 16 on the frontier with this seed).
+    assert!(
+        (6..=14).contains(&h.frontier) && h.frontier_ordered == h.frontier,
+        "{} of 16 parallel runs on the frontier, {} with dependencies",
+        h.frontier,
+        h.frontier_ordered
+    );
 }
 
 /// `state` with the shared objects: the token's supply (at 0x5), balances

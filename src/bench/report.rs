@@ -7,6 +7,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::ceiling::Ceiling;
+use resin_scheduler::FrontierStats;
+
 use super::measure::Sample;
 use crate::error::CliResult;
 use crate::output::stdout_error;
@@ -109,6 +111,18 @@ pub struct BenchResult {
     pub unplanned_blocks: usize,
     /// The longest chains' share of the sample, median over those blocks.
     pub sampled_chain_share: Option<f64>,
+    /// Blocks the parallel executor ran without a graph or a plan, their
+    /// dependencies being few and far apart: the lanes took them in
+    /// chunks, each transaction after the frontier passed its latest
+    /// predecessor (`resin_scheduler::frontier`). Their dependencies were
+    /// not counted either.
+    pub frontier_blocks: usize,
+    /// Medians over those blocks: transactions per chunk, transactions
+    /// with a predecessor in the block, and those whose latest predecessor
+    /// was within reach of another lane's chunk.
+    pub frontier_chunk: Option<usize>,
+    pub frontier_ordered: Option<usize>,
+    pub frontier_near: Option<usize>,
     pub roots_equal: bool,
     pub receipts_equal: bool,
     /// [`super::machine::core_round_trip`] in ns, just before and just
@@ -181,17 +195,43 @@ impl BenchResult {
     /// others were not planned.
     fn plan_summary(&self) -> String {
         let lanes = format!("{} lane{}", self.lanes, if self.lanes == 1 { "" } else { "s" });
-        let planned = format!("{lanes}, {} dependencies", thousands(self.dependencies as u64));
-        match self.sampled_chain_share {
-            None => planned,
-            Some(share) => {
-                let why = format!("(a sampled dependency chain held {:.0}% of the sample)", share * 100.0);
-                if self.unplanned_blocks >= self.blocks {
-                    format!("{lanes}, no graph {why}")
-                } else {
-                    let (some, all) = (self.unplanned_blocks, self.blocks);
-                    format!("{planned}; {some} of {all} blocks in one lane without a graph {why}")
+        let all = self.blocks;
+        let serial = self.sampled_chain_share.map(|share| {
+            let why = format!("(a sampled dependency chain held {:.0}% of the sample)", share * 100.0);
+            (self.unplanned_blocks, why)
+        });
+        let frontier = match (self.frontier_chunk, self.frontier_ordered, self.frontier_near) {
+            (Some(chunk), Some(ordered), Some(near)) => Some((
+                chunk,
+                format!(
+                    "({} transactions after an earlier one, {} of them near)",
+                    thousands(ordered as u64),
+                    thousands(near as u64)
+                ),
+            )),
+            _ => None,
+        };
+        let planned = all.saturating_sub(self.unplanned_blocks + self.frontier_blocks);
+        match (planned, serial, frontier) {
+            (_, Some((some, why)), None) if some >= all => format!("{lanes}, no graph {why}"),
+            (_, None, Some((chunk, how))) if self.frontier_blocks >= all => {
+                format!("{lanes} taking chunks of {chunk}, no graph {how}")
+            }
+            (planned, serial, frontier) => {
+                let mut parts = vec![lanes];
+                if planned > 0 {
+                    parts.push(format!("{} dependencies", thousands(self.dependencies as u64)));
                 }
+                let mut rest = Vec::new();
+                if let Some((some, why)) = serial {
+                    rest.push(format!("{some} of {all} blocks in one lane without a graph {why}"));
+                }
+                if let Some((chunk, how)) = frontier {
+                    let some = self.frontier_blocks;
+                    rest.push(format!("{some} of {all} blocks taking chunks of {chunk} without a graph {how}"));
+                }
+                let head = parts.join(", ");
+                std::iter::once(head).chain(rest).collect::<Vec<_>>().join("; ")
             }
         }
     }
@@ -219,6 +259,10 @@ impl BenchResult {
         let plans: Vec<_> = c.par.iter().filter_map(|x| x.output.plan.clone()).collect();
         let samples: Vec<_> = c.par.iter().filter_map(|x| x.output.chain_sample).collect();
         let median_of = |v: Vec<usize>| Spread::of(v.into_iter().map(|x| x as f64)).p50 as usize;
+        let frontiers: Vec<_> = c.par.iter().filter_map(|x| x.output.frontier).collect();
+        let frontier_median = |f: &dyn Fn(&FrontierStats) -> usize| {
+            (!frontiers.is_empty()).then(|| median_of(frontiers.iter().map(f).collect()))
+        };
         BenchResult {
             workload,
             txs: ctx.txs,
@@ -260,12 +304,25 @@ impl BenchResult {
             seq_other_ms: other(&c.seq),
             seq_drop_ms: dropped(&c.seq),
             succeeded: c.par.iter().map(|x| x.output.summary.succeeded).sum(),
-            // A block run without a plan ran in one lane.
-            lanes: median_of(c.par.iter().map(|x| x.output.plan.as_ref().map_or(1, |p| p.lanes_used)).collect()),
+            // A block run without a plan ran in one lane, unless on the frontier.
+            lanes: median_of(
+                c.par
+                    .iter()
+                    .map(|x| match (&x.output.plan, &x.output.frontier) {
+                        (Some(plan), _) => plan.lanes_used,
+                        (None, Some(frontier)) => frontier.lanes,
+                        (None, None) => 1,
+                    })
+                    .collect(),
+            ),
             dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
             unplanned_blocks: samples.len(),
             sampled_chain_share: (!samples.is_empty())
                 .then(|| Spread::of(samples.iter().map(|s| s.chain as f64 / s.sampled.max(1) as f64)).p50),
+            frontier_blocks: frontiers.len(),
+            frontier_chunk: frontier_median(&|f| f.chunk),
+            frontier_ordered: frontier_median(&|f| f.ordered),
+            frontier_near: frontier_median(&|f| f.near),
             roots_equal: c.roots_equal,
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
@@ -430,11 +487,36 @@ mod tests {
             ..planned.clone()
         };
         assert_eq!(all.plan_summary(), "1 lane, no graph (a sampled dependency chain held 100% of the sample)");
-        let some = BenchResult { unplanned_blocks: 1, sampled_chain_share: Some(0.93), ..planned };
+        let some = BenchResult { unplanned_blocks: 1, sampled_chain_share: Some(0.93), ..planned.clone() };
         assert_eq!(
             some.plan_summary(),
             "2 lanes, 1,234 dependencies; 1 of 3 blocks in one lane without a graph \
              (a sampled dependency chain held 93% of the sample)"
+        );
+        let frontier = BenchResult {
+            dependencies: 0,
+            frontier_blocks: 3,
+            frontier_chunk: Some(16),
+            frontier_ordered: Some(95_000),
+            frontier_near: Some(120),
+            ..planned.clone()
+        };
+        assert_eq!(
+            frontier.plan_summary(),
+            "2 lanes taking chunks of 16, no graph (95,000 transactions after an earlier one, 120 of them near)"
+        );
+        let both = BenchResult { frontier_blocks: 2, ..frontier.clone() };
+        assert_eq!(
+            both.plan_summary(),
+            "2 lanes, 0 dependencies; 2 of 3 blocks taking chunks of 16 without a graph \
+             (95,000 transactions after an earlier one, 120 of them near)"
+        );
+        let no_plan =
+            BenchResult { frontier_blocks: 2, unplanned_blocks: 1, sampled_chain_share: Some(1.0), ..frontier };
+        assert_eq!(
+            no_plan.plan_summary(),
+            "2 lanes; 1 of 3 blocks in one lane without a graph (a sampled dependency chain held 100% of the sample); \
+             2 of 3 blocks taking chunks of 16 without a graph (95,000 transactions after an earlier one, 120 of them near)"
         );
     }
 

@@ -124,12 +124,22 @@ impl Session {
         }
         let receipts = &run.output.receipts;
         let plural = |n: usize, one: &str, many: &str| if n == 1 { one.to_string() } else { many.to_string() };
-        let plan = match (&run.output.stats.plan, run.output.stats.chain_sample) {
-            (_, Some(sample)) => format!(
+        let stats = &run.output.stats;
+        let plan = match (&stats.plan, stats.chain_sample, stats.frontier) {
+            (_, Some(sample), _) => format!(
                 "1 lane, no graph (a sampled dependency chain held {} of {} transactions)",
                 sample.chain, sample.sampled
             ),
-            (stats, None) => {
+            (_, None, Some(frontier)) => format!(
+                "{} {} taking chunks of {}, no graph ({} {} after an earlier one, {} of them near)",
+                frontier.lanes,
+                plural(frontier.lanes, "lane", "lanes"),
+                frontier.chunk,
+                frontier.ordered,
+                plural(frontier.ordered, "transaction", "transactions"),
+                frontier.near,
+            ),
+            (stats, None, None) => {
                 let stats = stats.clone().unwrap_or_default();
                 format!(
                     "{} {}, {} {} ({} across lanes)",

@@ -63,10 +63,23 @@ struct BlockJson {
     gas: u64,
     keys_written: usize,
     lanes: usize,
-    /// `None` (null) for a block run in one lane without a graph.
+    /// `None` (null) for a block run without a graph.
     dependencies: Option<usize>,
     cross_lane_dependencies: usize,
+    /// For a block whose lanes took chunks without a graph: how
+    /// (`resin_scheduler::frontier`); `None` (null) otherwise.
+    frontier: Option<FrontierJson>,
     state_root: String,
+}
+
+/// [`resin_scheduler::FrontierStats`], less the lanes (the block's own field).
+#[derive(Serialize)]
+struct FrontierJson {
+    chunk: usize,
+    /// Transactions with a predecessor in the block...
+    ordered: usize,
+    /// ...and those whose latest predecessor was within the lanes' reach.
+    near: usize,
 }
 
 /// One view.
@@ -133,7 +146,8 @@ impl Session {
             self.print_receipt(first + i as u64, tx, receipt, out)?;
         }
         let plan = run.output.stats.plan.clone().unwrap_or_default();
-        let unplanned = run.output.stats.chain_sample.is_some();
+        let frontier = run.output.stats.frontier;
+        let unplanned = run.output.stats.chain_sample.is_some() || frontier.is_some();
         let summary = run.output.stats.summary;
         let object = BlockJson {
             r#type: "block",
@@ -143,10 +157,15 @@ impl Session {
             failed: summary.transactions - summary.succeeded,
             gas: summary.gas_used,
             keys_written: summary.keys_written,
-            // A block run without a plan ran in one lane.
-            lanes: if unplanned { 1 } else { plan.lanes_used },
+            // A block run without a plan ran in one lane, or took chunks.
+            lanes: match frontier {
+                Some(frontier) => frontier.lanes,
+                None if unplanned => 1,
+                None => plan.lanes_used,
+            },
             dependencies: (!unplanned).then_some(plan.dependencies),
             cross_lane_dependencies: plan.cross_lane_dependencies,
+            frontier: frontier.map(|f| FrontierJson { chunk: f.chunk, ordered: f.ordered, near: f.near }),
             state_root: hex::encode(run.output.state_root),
         };
         print_line(&object, out)

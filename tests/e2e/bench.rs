@@ -258,3 +258,19 @@ fn serial_blocks_are_reported_as_run_without_a_graph() {
     out.expect_code(0);
     assert_has(&out.stdout, "; 1 lane, no graph (a sampled dependency chain held 100% of the sample)\n");
 }
+
+#[test]
+fn blocks_without_near_dependencies_are_reported_as_taking_chunks_without_a_graph() {
+    // Past the 8,192 transactions below which every block is planned: mints
+    // of distinct ids depend on nothing.
+    let args = ["bench", "--workload", "mints", "--accounts", "8192", "--txs", "8192", "--threads", "2"];
+    let out = resin_out(&[&args[..], &["--blocks", "1", "--warmup", "0", "--json"]].concat());
+    out.expect_code(0);
+    let mints = &json_lines(&out.stdout)[0];
+    assert_eq!((mints["frontier_blocks"].as_u64(), mints["lanes"].as_u64()), (Some(1), Some(2)), "{mints}");
+    assert_eq!((mints["frontier_ordered"].as_u64(), mints["frontier_near"].as_u64()), (Some(0), Some(0)), "{mints}");
+    // No dependency at all: the largest chunks, 1/64 of a lane.
+    assert_eq!(mints["frontier_chunk"], 64, "{mints}");
+    assert_eq!((mints["roots_equal"].as_bool(), mints["receipts_equal"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(mints["unplanned_blocks"], 0, "{mints}");
+}

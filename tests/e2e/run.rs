@@ -67,6 +67,48 @@ fn a_block_through_one_account_says_it_ran_in_one_lane_without_a_graph() {
 }
 
 #[test]
+fn a_block_with_far_dependencies_says_its_lanes_took_chunks_without_a_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    // Random pairs of 40,000 accounts: a transaction's accounts are rarely
+    // ones a transaction just before it used.
+    let script = write(
+        dir.path(),
+        "far.rsx",
+        "publish stdlib coin\ntransfers 8_200 between 40_000 accounts seed 3\nexpect success\n",
+    );
+    let out = resin_path_out(&["run", "--threads", "2"], &[&script]);
+    out.expect_code(0);
+    let line = out.stdout.lines().find(|l| l.starts_with("block of 8200 txs:")).unwrap();
+    let prefix = "block of 8200 txs: 2 lanes taking chunks of ";
+    assert!(line.starts_with(prefix) && line.contains(", no graph ("), "{line}");
+    // How many transactions follow an earlier one, as the JSON says too.
+    let ordered: u64 =
+        line.split(" transactions after an earlier one").next().unwrap().rsplit('(').next().unwrap().parse().unwrap();
+    assert!(ordered > 0, "{line}");
+
+    let out = resin_path_out(&["run", "--threads", "2", "--json"], &[&script]);
+    out.expect_code(0);
+    let block = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["type"] == "block" && v["txs"] == 8200)
+        .unwrap();
+    assert_eq!((block["lanes"].as_u64(), block["dependencies"].is_null()), (Some(2), true), "{block}");
+    assert_eq!(block["frontier"]["ordered"].as_u64(), Some(ordered), "{block}");
+    assert!(block["frontier"]["chunk"].as_u64().is_some_and(|c| c >= 1), "{block}");
+    assert!(block["frontier"]["near"].as_u64() < Some(ordered), "{block}");
+    // On one thread there is nothing to take chunks: planned as ever.
+    let out = resin_path_out(&["run", "--threads", "1"], &[&script]);
+    out.expect_code(0);
+    let line = out.stdout.lines().find(|l| l.starts_with("block of 8200 txs:")).unwrap();
+    assert!(
+        line.starts_with("block of 8200 txs: 1 lane, ") && line.ends_with(" dependencies (0 across lanes)"),
+        "{line}"
+    );
+}
+
+#[test]
 fn a_script_parse_error_is_located_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
     let script = write(dir.path(), "bad.rsx", "publish stdlib coin\naccount alice\ncall alice coin::register [1,\n");

@@ -15,6 +15,7 @@ use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{DepKey, DepKind, KeyTable, RawEdge, FAN_LIMIT};
+use crate::frontier::Latest;
 use crate::keys::BlockKeys;
 
 /// The partition count depends on the block's size only, never on the
@@ -39,13 +40,26 @@ struct Record {
     mode: AccessMode,
 }
 
+/// What the partitions find besides the keys' numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Pass {
+    /// The conflict graph's candidate edges.
+    Edges,
+    /// Each transaction's latest predecessor ([`crate::frontier`]).
+    Latest,
+}
+
 /// What one partition found.
 #[derive(Default)]
 struct Partition {
     keys: Vec<ResourceKey>,
     /// `(tx, nth, local slot)` for every access.
     assigned: Vec<(u32, u16, u32)>,
+    /// [`Pass::Edges`]: the candidate edges.
     edges: Vec<RawEdge>,
+    /// [`Pass::Latest`]: beside each of `assigned`, what the access waits
+    /// for ([`Latest::access`]).
+    after: Vec<u32>,
 }
 
 pub(super) struct Exact {
@@ -62,6 +76,10 @@ pub(super) struct Exact {
     pub(super) partition_offsets: Vec<u32>,
     /// Whether any transaction accesses some type type-wide.
     pub(super) typewide: bool,
+    /// [`Pass::Latest`]: per transaction, one more than the latest earlier
+    /// transaction it conflicts with on an exact key (0: none); empty for
+    /// [`Pass::Edges`].
+    pub(super) after: Vec<u32>,
 }
 
 /// A hash of the key; its low bits pick the partition.
@@ -143,12 +161,42 @@ struct Scratch {
     /// Groups of readers or adders of every key, as linked lists in one
     /// arena: most keys are never read, and dropping a list is free.
     lists: Vec<(u32, u32)>,
+    /// [`Pass::Latest`]'s state per key: its slot, and its accesses so far.
+    latest: FxHashMap<ResourceKey, (u32, Latest)>,
+}
+
+/// [`Pass::Latest`] over one partition's accesses, in block order: the
+/// keys numbered, and what each access waits for.
+fn process_latest<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>, len: usize) -> Partition {
+    let mut out = Partition {
+        keys: Vec::with_capacity(len),
+        assigned: Vec::with_capacity(len),
+        edges: Vec::new(),
+        after: Vec::with_capacity(len),
+    };
+    let states = &mut scratch.latest;
+    states.clear();
+    states.reserve(len);
+    for r in records {
+        let next = out.keys.len() as u32;
+        let (slot, latest) = states.entry(r.key).or_insert((next, Latest::default()));
+        if *slot == next {
+            out.keys.push(r.key);
+        }
+        out.assigned.push((r.tx, r.nth, *slot));
+        out.after.push(latest.access(r.tx, r.mode));
+    }
+    out
 }
 
 fn process<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>, len: usize) -> Partition {
-    let mut out =
-        Partition { keys: Vec::with_capacity(len), assigned: Vec::with_capacity(len), edges: Vec::with_capacity(len) };
-    let Scratch { states, lists } = scratch;
+    let mut out = Partition {
+        keys: Vec::with_capacity(len),
+        assigned: Vec::with_capacity(len),
+        edges: Vec::with_capacity(len),
+        after: Vec::new(),
+    };
+    let Scratch { states, lists, .. } = scratch;
     states.clear();
     states.reserve(len);
     lists.clear();
@@ -230,7 +278,7 @@ fn other_group(mode: AccessMode) -> AccessMode {
     }
 }
 
-pub(super) fn build(keys: &BlockKeys) -> Exact {
+pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
     let n = keys.len();
     let partition_count = (n / TXS_PER_PARTITION).next_power_of_two().min(MAX_PARTITIONS);
     let chunks: Vec<Chunk> = if n < PARALLEL_FROM {
@@ -250,7 +298,11 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
 
     let partition = |scratch: &mut Scratch, p: usize| {
         let len = chunks.iter().filter_map(|c| c.parts.get(p)).map(Vec::len).sum();
-        process(scratch, chunks.iter().filter_map(|c| c.parts.get(p)).flatten(), len)
+        let records = chunks.iter().filter_map(|c| c.parts.get(p)).flatten();
+        match pass {
+            Pass::Edges => process(scratch, records, len),
+            Pass::Latest => process_latest(scratch, records, len),
+        }
     };
     let partitions: Vec<Partition> = if n < PARALLEL_FROM {
         let mut scratch = Scratch::default();
@@ -271,10 +323,14 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
         keys
     };
     // Each transaction's keys as numbers: a range of transactions fills its
-    // own stretch of `slots`, from the same range of every partition's
-    // accesses (each partition's are in block order).
+    // own stretch of `slots` (and of `after`), from the same range of every
+    // partition's accesses (each partition's are in block order).
     let mut slots = vec![0u32; total as usize];
-    let assign = |stretch: &mut [u32], txs: std::ops::Range<usize>| {
+    let mut after = match pass {
+        Pass::Edges => Vec::new(),
+        Pass::Latest => vec![0u32; n],
+    };
+    let assign = |stretch: &mut [u32], after: &mut [u32], txs: std::ops::Range<usize>| {
         let base = slot_start.get(txs.start).map_or(0, |&s| s as usize);
         for (part, &offset) in partitions.iter().zip(&partition_offsets) {
             let from = part.assigned.partition_point(|a| (a.0 as usize) < txs.start);
@@ -288,28 +344,42 @@ pub(super) fn build(keys: &BlockKeys) -> Exact {
                     *slot = offset + local;
                 }
             }
+            // A transaction waits for the latest of its accesses' predecessors.
+            let accesses = part.after.get(from..to).unwrap_or_default();
+            for (&(tx, _, _), &wait) in part.assigned.get(from..to).unwrap_or_default().iter().zip(accesses) {
+                if let Some(at) = (tx as usize).checked_sub(txs.start).and_then(|i| after.get_mut(i)) {
+                    *at = (*at).max(wait);
+                }
+            }
         }
     };
     let keys_by_partition = if n < PARALLEL_FROM {
-        assign(&mut slots, 0..n);
+        assign(&mut slots, &mut after, 0..n);
         gather_keys()
     } else {
         let mut stretches = Vec::with_capacity(n.div_ceil(CHUNK));
         let mut rest = slots.as_mut_slice();
+        let mut rest_after = after.as_mut_slice();
         for start in (0..n).step_by(CHUNK) {
             let end = (start + CHUNK).min(n);
             let len = slot_start.get(end).zip(slot_start.get(start)).map_or(0, |(e, s)| (e - s) as usize);
             let len = len.min(rest.len());
             let (stretch, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            stretches.push((stretch, start..end));
+            // Empty for the edges' pass.
+            let after_len = CHUNK.min(rest_after.len());
+            let (after_stretch, after_tail) = std::mem::take(&mut rest_after).split_at_mut(after_len);
+            stretches.push((stretch, after_stretch, start..end));
             rest = tail;
+            rest_after = after_tail;
         }
-        let ((), keys) =
-            rayon::join(|| stretches.into_par_iter().for_each(|(stretch, txs)| assign(stretch, txs)), gather_keys);
+        let ((), keys) = rayon::join(
+            || stretches.into_par_iter().for_each(|(stretch, after, txs)| assign(stretch, after, txs)),
+            gather_keys,
+        );
         keys
     };
     let edges = partitions.into_iter().map(|part| part.edges).collect();
-    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide }
+    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide, after }
 }
 
 /// Renumbers the keys, numbered partition by partition, in the order the

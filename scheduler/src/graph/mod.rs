@@ -172,6 +172,21 @@ impl KeyTable {
     }
 }
 
+/// The block's exact keys numbered as the graph numbers them, and instead
+/// of the graph, per transaction one more than the latest earlier
+/// transaction it conflicts with (0: none; see `frontier.rs`), on the
+/// current rayon pool. `None` when some transaction accesses a type
+/// type-wide: those conflicts need the graph's type-wide pass.
+pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<(BlockSlots, Vec<u32>)> {
+    let exact::Exact { keys: numbered, slot_start, mut slots, typewide, after, .. } =
+        exact::build(keys, exact::Pass::Latest);
+    if typewide {
+        return None;
+    }
+    let (table, _) = exact::in_access_order(numbered, &mut slots);
+    Some((BlockSlots::from_parts(table, slot_start, slots), after))
+}
+
 /// The conflict graph of a block, with the indexes the planner and the
 /// executors need.
 #[derive(Clone, Debug, Default)]
@@ -198,8 +213,8 @@ impl ConflictGraph {
     /// free first takes `beside`.
     pub fn build_beside<T: Send>(keys: &BlockKeys, beside: impl FnOnce() -> T + Send) -> (ConflictGraph, T) {
         let n = keys.len();
-        let exact::Exact { keys: numbered, slot_start, mut slots, edges, partition_offsets, typewide } =
-            exact::build(keys);
+        let exact::Exact { keys: numbered, slot_start, mut slots, edges, partition_offsets, typewide, .. } =
+            exact::build(keys, exact::Pass::Edges);
         let typewide = if typewide { typewide::edges(keys) } else { Vec::new() };
         // Two serial steps, independent of each other, side by side: the
         // overlay's numbering and the graph's rows (whose labels keep the

@@ -1,5 +1,6 @@
 //! Unit tests of the graph and the planner on hand-made key sets.
 
+mod frontier;
 mod graph;
 mod overlay;
 mod planner;
@@ -7,7 +8,7 @@ mod serial;
 
 use resin_vm::{AccessKey, AccessMode, AccountAddress, DeclaredKeys, KeyAccess, ResourceKey, TypeId};
 
-use crate::graph::ConflictGraph;
+use crate::graph::{BlockSlots, ConflictGraph};
 use crate::keys::BlockKeys;
 
 pub const COIN: TypeId = TypeId(7);

@@ -1,0 +1,173 @@
+use proptest::prelude::*;
+use resin_vm::{AccessMode, KeyAccess, ResourceKey};
+use rustc_hash::FxHashMap;
+
+use super::*;
+use crate::frontier::{chunk_size, suits, FrontierStats, Latest};
+use crate::graph::latest_predecessors;
+use crate::serial::SAMPLED_FROM;
+
+/// Per transaction, one more than the latest earlier transaction it
+/// conflicts with (0: none), by the definition: each access looks back
+/// through its key's earlier accesses, by other transactions, for the
+/// latest one whose mode conflicts with its own.
+fn latest_by_definition(keys: &BlockKeys) -> Vec<u32> {
+    let mut history: FxHashMap<ResourceKey, Vec<(u32, AccessMode)>> = FxHashMap::default();
+    let mut out = Vec::with_capacity(keys.len());
+    for j in 0..keys.len() {
+        let mut after = 0;
+        for y in keys.accesses(j) {
+            let AccessKey::Exact(key) = y.key else { panic!("exact keys only") };
+            let earlier = history.get(&key).map(Vec::as_slice).unwrap_or_default();
+            if let Some(&(i, _)) = earlier.iter().rev().find(|(i, mode)| *i != j as u32 && mode.conflicts_with(y.mode))
+            {
+                after = after.max(i + 1);
+            }
+        }
+        for y in keys.accesses(j) {
+            if let AccessKey::Exact(key) = y.key {
+                history.entry(key).or_default().push((j as u32, y.mode));
+            }
+        }
+        out.push(after);
+    }
+    out
+}
+
+fn mode() -> impl Strategy<Value = AccessMode> {
+    prop_oneof![Just(AccessMode::Read), Just(AccessMode::Write), Just(AccessMode::Add)]
+}
+
+/// Blocks over `keys` keys, some transactions naming a key twice (in one
+/// mode or two), which declared keys never do but the pass must survive.
+fn block_over(keys: u64, txs: std::ops::Range<usize>) -> impl Strategy<Value = BlockKeys> {
+    let access = (0..keys, mode()).prop_map(|(key, mode)| KeyAccess { mode, key: exact(COIN, key) });
+    prop::collection::vec(prop::collection::vec(access, 0..4), txs).prop_map(block)
+}
+
+fn on_two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of two threads").install(f)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn each_transaction_waits_for_its_latest_conflicting_predecessor(keys in block_over(6, 1..150)) {
+        let (_, after) = latest_predecessors(&keys).expect("exact keys only");
+        prop_assert_eq!(after, latest_by_definition(&keys));
+    }
+
+    #[test]
+    fn the_keys_are_numbered_as_the_in_order_engine_numbers_them(keys in block_over(20, 1..150)) {
+        let (slots, _) = latest_predecessors(&keys).expect("exact keys only");
+        let numbered = BlockSlots::number(&keys);
+        prop_assert_eq!(slots.table().keys(), numbered.table().keys());
+        for i in 0..keys.len() {
+            prop_assert_eq!(slots.slots_of(i), numbered.slots_of(i));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    /// Past the size from which the pass splits the block into partitions
+    /// processed side by side.
+    #[test]
+    fn large_blocks_in_partitions_wait_for_the_same(keys in block_over(3_000, 9_000..9_500)) {
+        let (_, after) = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
+        prop_assert_eq!(after, latest_by_definition(&keys));
+    }
+}
+
+#[test]
+fn a_transaction_naming_a_key_in_two_modes_orders_everything_around_it() {
+    let k = || exact(COIN, 1);
+    // 0 reads, 1 reads, 2 reads and writes, 3 reads, 4 adds, 5 adds and reads.
+    let keys =
+        block(vec![vec![r(k())], vec![r(k())], vec![r(k()), w(k())], vec![r(k())], vec![a(k())], vec![a(k()), r(k())]]);
+    let (_, after) = latest_predecessors(&keys).expect("exact keys only");
+    assert_eq!(after, vec![0, 0, 2, 3, 4, 5]);
+    let mut latest = Latest::default();
+    assert_eq!(latest.access(0, AccessMode::Add), 0);
+    assert_eq!(latest.access(0, AccessMode::Add), 0, "the same again changes nothing");
+    assert_eq!(latest.access(1, AccessMode::Add), 0, "adds commute");
+}
+
+#[test]
+fn a_type_wide_access_leaves_the_block_to_the_graph() {
+    let keys = block(vec![vec![w(exact(COIN, 1))], vec![r(AccessKey::AnyOf(COIN))]]);
+    assert!(latest_predecessors(&keys).is_none());
+}
+
+/// `n` transactions, each writing two keys of its own, except that every
+/// `near_every`-th (if any) also writes the key of the transaction `gap`
+/// before it.
+fn spread(n: usize, near_every: Option<usize>, gap: usize) -> BlockKeys {
+    block(
+        (0..n)
+            .map(|i| {
+                let mut t = vec![w(exact(COIN, 2 * i as u64)), w(exact(COIN, 2 * i as u64 + 1))];
+                if near_every.is_some_and(|e| i % e == 0 && i >= gap) {
+                    t.push(w(exact(COIN, 2 * (i - gap) as u64)));
+                }
+                t
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn blocks_with_few_near_dependencies_suit_the_frontier() {
+    let n = SAMPLED_FROM + 500;
+    assert!(suits(&spread(n, None, 0), 2), "no dependency at all");
+    assert!(suits(&spread(n, Some(500), 3), 2), "a near one every 500 transactions");
+    assert!(suits(&spread(n, Some(5), 300), 2), "dependencies far apart");
+    assert!(!suits(&spread(n, Some(50), 3), 2), "a near one every 50 transactions");
+    // The reach grows with the lanes: 40 back is near for 4 lanes, not for 2.
+    assert!(suits(&spread(n, Some(5), 40), 2));
+    assert!(!suits(&spread(n, Some(5), 40), 4));
+    assert!(!suits(&spread(n, None, 0), 1), "one lane");
+    assert!(!suits(&spread(SAMPLED_FROM - 1, None, 0), 2), "a small block is planned");
+    let mut typewide: Vec<Vec<KeyAccess>> = (0..n).map(|i| vec![w(exact(COIN, i as u64))]).collect();
+    typewide[3].push(r(AccessKey::AnyOf(POOL)));
+    assert!(!suits(&block(typewide), 2), "a type-wide access in a window");
+}
+
+#[test]
+fn chunks_shrink_as_dependencies_come_near() {
+    let n = 100_000;
+    let after_at = |distance: Option<usize>, every: usize| -> Vec<u32> {
+        (0..n)
+            .map(|i| match distance {
+                Some(d) if i % every == 0 && i >= d => (i - d + 1) as u32,
+                _ => 0,
+            })
+            .collect()
+    };
+    assert_eq!(chunk_size(&after_at(None, 1), 2), 256, "independent: as large as chunks go");
+    assert_eq!(chunk_size(&after_at(Some(50_000), 1), 2), 256, "every predecessor far behind");
+    // Every 500th transaction 5 behind its predecessor: takes cost more
+    // than those few waits at any size up to 256...
+    let sparse = chunk_size(&after_at(Some(5), 500), 2);
+    // ...and every 20th makes waits cost more than takes.
+    let dense = chunk_size(&after_at(Some(5), 20), 2);
+    assert!(dense < sparse, "{dense} against {sparse}");
+    assert!((8..=256).contains(&dense));
+    // A small block keeps the lanes' ends close: at most 1/64 of a lane.
+    assert_eq!(chunk_size(&vec![0; 1_000], 2), 7);
+}
+
+#[test]
+fn the_stats_count_ordered_and_near_transactions() {
+    // 0: none; 1: after 0 (distance 1); 2: none; 3: after 0 (distance 3);
+    // 4: after 3 (distance 1); 40: after 1 (distance 39).
+    let mut after = vec![0u32; 41];
+    after[1] = 1;
+    after[3] = 1;
+    after[4] = 4;
+    after[40] = 2;
+    let stats = FrontierStats::of(&after, 2, 2);
+    assert_eq!(stats, FrontierStats { lanes: 2, chunk: 2, ordered: 4, near: 3 });
+}
