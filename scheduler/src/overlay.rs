@@ -149,7 +149,13 @@ impl<'a> BlockOverlay<'a> {
         Self::build(snapshot, slots.table(), Some(&slot_uses(slots, keys)), lanes)
     }
 
-    fn build(snapshot: &ResourceStore, table: &'a KeyTable, uses: Option<&[AtomicU8]>, lanes: usize) -> Self {
+    /// [`BlockOverlay::shared`] with the slots' uses found already (by the
+    /// frontier's numbering, `frontier.rs`), as [`slot_uses`] gives them.
+    pub(crate) fn with_uses(snapshot: &ResourceStore, table: &'a KeyTable, uses: &[u8], lanes: usize) -> Self {
+        Self::build(snapshot, table, Some(uses), lanes)
+    }
+
+    fn build(snapshot: &ResourceStore, table: &'a KeyTable, uses: Option<&[u8]>, lanes: usize) -> Self {
         // First the pre-block values alone. Each lookup walks the store's
         // hash trie to memory, and in a loop that does nothing else the
         // core keeps several walks in flight at once; with each slot built
@@ -164,7 +170,7 @@ impl<'a> BlockOverlay<'a> {
             .zip(values)
             .enumerate()
             .map(|(s, (&key, current))| {
-                let used = uses.map_or(CHANGED, |u| u.get(s).map_or(CHANGED, |f| f.load(Ordering::Relaxed)));
+                let used = uses.map_or(CHANGED, |u| u.get(s).copied().unwrap_or(CHANGED));
                 let fixed = (used & CHANGED == 0).then(|| current.clone());
                 let fixed_copies = match &fixed {
                     Some(Some(value)) if used & READ_AGAIN != 0 && lanes > 1 && value.is_counted() => {
@@ -189,9 +195,9 @@ impl<'a> BlockOverlay<'a> {
             })
             .collect();
         let counters = match uses {
-            Some(uses) if lanes > 1 => (0..uses.len() as u32)
-                .filter(|&s| uses.get(s as usize).is_some_and(|u| u.load(Ordering::Relaxed) & ADDED_AGAIN != 0))
-                .collect(),
+            Some(uses) if lanes > 1 => {
+                (0..uses.len() as u32).filter(|&s| uses.get(s as usize).is_some_and(|u| u & ADDED_AGAIN != 0)).collect()
+            }
             _ => Vec::new(),
         };
         BlockOverlay {
@@ -442,17 +448,17 @@ const WRITES_CHUNK: usize = 4096;
 /// [`slot_uses`]: a transaction of the block may change the slot's key (it
 /// declares a write or an add of the key itself, or of every key of its
 /// type, `*`).
-const CHANGED: u8 = 1;
+pub(crate) const CHANGED: u8 = 1;
 /// [`slot_uses`]: a transaction declares an add of the slot's key itself.
-const ADDED: u8 = 2;
+pub(crate) const ADDED: u8 = 2;
 /// [`slot_uses`]: more than one does: only then do lanes get cells, which a
 /// counter of one transaction's (its own tally) would only pay for.
-const ADDED_AGAIN: u8 = 4;
+pub(crate) const ADDED_AGAIN: u8 = 4;
 /// [`slot_uses`]: a transaction declares a read of the slot's key itself.
-const READ: u8 = 8;
+pub(crate) const READ: u8 = 8;
 /// [`slot_uses`]: more than one does: only then is a fixed value worth a
 /// copy per lane (`Slot::fixed_copies`).
-const READ_AGAIN: u8 = 16;
+pub(crate) const READ_AGAIN: u8 = 16;
 
 /// Sets `set` in `flag`, and `again` when `once` was set already: a use
 /// that matters once more than one transaction makes it. A hot key's flags
@@ -467,7 +473,7 @@ fn once_or_again(flag: &AtomicU8, set: u8, once: u8, again: u8) {
 /// Per slot, how the block uses it ([`CHANGED`], [`ADDED`], [`ADDED_AGAIN`],
 /// [`READ`], [`READ_AGAIN`]).
 /// Computed on the current rayon pool, one pass over the block's accesses.
-fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
+pub(crate) fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<u8> {
     let changing: Vec<AtomicU8> = (0..slots.table().len()).map(|_| AtomicU8::new(0)).collect();
     let mut typewide: Vec<TypeId> = (0..keys.len())
         .into_par_iter()
@@ -508,7 +514,22 @@ fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<AtomicU8> {
             }
         });
     }
-    changing
+    changing.into_iter().map(AtomicU8::into_inner).collect()
+}
+
+/// One exact access's use of its key, added to the key's flags as
+/// [`slot_uses`] adds it, for a pass that sees each key's accesses on one
+/// thread (the frontier's numbering, `graph/exact.rs`).
+pub(crate) fn use_key(flags: &mut u8, mode: AccessMode) {
+    let (set, once, again) = match mode {
+        AccessMode::Read => (READ, READ, READ_AGAIN),
+        AccessMode::Write => (CHANGED, 0, 0),
+        AccessMode::Add => (CHANGED | ADDED, ADDED, ADDED_AGAIN),
+    };
+    if *flags & once != 0 {
+        *flags |= again;
+    }
+    *flags |= set;
 }
 
 impl BlockWrites {

@@ -26,7 +26,7 @@ use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync, Order};
 use crate::frontier::{self, FrontierStats};
-use crate::graph::{BlockSlots, ConflictGraph, TxIndex};
+use crate::graph::{ConflictGraph, TxIndex};
 use crate::in_order::run_in_order;
 use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
@@ -95,9 +95,9 @@ impl ParallelExecutor {
         // A block whose dependencies are few and far apart needs no plan
         // either: the lanes take it in chunks (`frontier.rs`).
         if frontier::suits(keys, threads) {
-            if let Some((slots, after)) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
+            if let Some(latest) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
                 let numbered = start.elapsed();
-                return self.run_frontier(code, state, block, context, keys, origin, start, numbered, &slots, &after);
+                return self.run_frontier(code, state, block, context, keys, origin, start, numbered, &latest);
             }
         }
         self.run_planned(code, state, block, context, keys, origin, start)
@@ -116,16 +116,16 @@ impl ParallelExecutor {
         origin: KeysOrigin,
         start: Instant,
         numbered: Duration,
-        slots: &BlockSlots,
-        after: &[u32],
+        latest: &crate::graph::Latest,
     ) -> BlockOutput {
         let threads = self.threads;
+        let crate::graph::Latest { slots, after, uses } = latest;
         let chunk = frontier::chunk_size(after, threads);
         // The samples and the numbering stand where the graph and the plan
         // stand in a planned block.
         let schedule = numbered;
         let start = start + schedule;
-        let overlay = self.pool.install(|| BlockOverlay::shared(state, slots, keys, threads));
+        let overlay = self.pool.install(|| BlockOverlay::with_uses(state, slots.table(), uses, threads));
         let run = BlockRun { code, block, context, keys, origin, slots };
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);

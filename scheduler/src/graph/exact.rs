@@ -17,6 +17,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use super::{DepKey, DepKind, KeyTable, RawEdge, FAN_LIMIT};
 use crate::frontier::Latest;
 use crate::keys::BlockKeys;
+use crate::overlay::use_key;
 
 /// The partition count depends on the block's size only, never on the
 /// thread count: about [`TXS_PER_PARTITION`] transactions each, a power of two.
@@ -60,6 +61,9 @@ struct Partition {
     /// [`Pass::Latest`]: beside each of `assigned`, what the access waits
     /// for ([`Latest::access`]).
     after: Vec<u32>,
+    /// [`Pass::Latest`]: per key, how the block uses it (`overlay.rs`'s
+    /// flags), so the overlay needs no pass of its own to find out.
+    uses: Vec<u8>,
 }
 
 pub(super) struct Exact {
@@ -80,6 +84,9 @@ pub(super) struct Exact {
     /// transaction it conflicts with on an exact key (0: none); empty for
     /// [`Pass::Edges`].
     pub(super) after: Vec<u32>,
+    /// [`Pass::Latest`]: each key's uses, numbered as `keys`; empty for
+    /// [`Pass::Edges`].
+    pub(super) uses: Vec<u8>,
 }
 
 /// A hash of the key; its low bits pick the partition.
@@ -173,6 +180,7 @@ fn process_latest<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r R
         assigned: Vec::with_capacity(len),
         edges: Vec::new(),
         after: Vec::with_capacity(len),
+        uses: Vec::with_capacity(len),
     };
     let states = &mut scratch.latest;
     states.clear();
@@ -182,6 +190,10 @@ fn process_latest<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r R
         let (slot, latest) = states.entry(r.key).or_insert((next, Latest::default()));
         if *slot == next {
             out.keys.push(r.key);
+            out.uses.push(0);
+        }
+        if let Some(flags) = out.uses.get_mut(*slot as usize) {
+            use_key(flags, r.mode);
         }
         out.assigned.push((r.tx, r.nth, *slot));
         out.after.push(latest.access(r.tx, r.mode));
@@ -195,6 +207,7 @@ fn process<'r>(scratch: &mut Scratch, records: impl Iterator<Item = &'r Record>,
         assigned: Vec::with_capacity(len),
         edges: Vec::with_capacity(len),
         after: Vec::new(),
+        uses: Vec::new(),
     };
     let Scratch { states, lists, .. } = scratch;
     states.clear();
@@ -319,8 +332,12 @@ pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
     }
     let gather_keys = || {
         let mut keys = Vec::with_capacity(key_count as usize);
-        partitions.iter().for_each(|part| keys.extend_from_slice(&part.keys));
-        keys
+        let mut uses = Vec::with_capacity(if pass == Pass::Latest { key_count as usize } else { 0 });
+        for part in &partitions {
+            keys.extend_from_slice(&part.keys);
+            uses.extend_from_slice(&part.uses);
+        }
+        (keys, uses)
     };
     // Each transaction's keys as numbers: a range of transactions fills its
     // own stretch of `slots` (and of `after`), from the same range of every
@@ -353,7 +370,7 @@ pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
             }
         }
     };
-    let keys_by_partition = if n < PARALLEL_FROM {
+    let (keys_by_partition, uses) = if n < PARALLEL_FROM {
         assign(&mut slots, &mut after, 0..n);
         gather_keys()
     } else {
@@ -379,7 +396,7 @@ pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
         keys
     };
     let edges = partitions.into_iter().map(|part| part.edges).collect();
-    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide, after }
+    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide, after, uses }
 }
 
 /// Renumbers the keys, numbered partition by partition, in the order the

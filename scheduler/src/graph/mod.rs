@@ -172,19 +172,34 @@ impl KeyTable {
     }
 }
 
-/// The block's exact keys numbered as the graph numbers them, and instead
-/// of the graph, per transaction one more than the latest earlier
-/// transaction it conflicts with (0: none; see `frontier.rs`), on the
-/// current rayon pool. `None` when some transaction accesses a type
-/// type-wide: those conflicts need the graph's type-wide pass.
-pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<(BlockSlots, Vec<u32>)> {
-    let exact::Exact { keys: numbered, slot_start, mut slots, typewide, after, .. } =
+/// What the frontier needs of a block instead of its graph.
+pub(crate) struct Latest {
+    /// The block's exact keys, numbered as the graph numbers them.
+    pub(crate) slots: BlockSlots,
+    /// Per transaction, one more than the latest earlier transaction it
+    /// conflicts with (0: none; see `frontier.rs`).
+    pub(crate) after: Vec<u32>,
+    /// Per slot, how the block uses the key (`overlay.rs`'s flags).
+    pub(crate) uses: Vec<u8>,
+}
+
+/// [`Latest`] for `keys`' block, on the current rayon pool. `None` when
+/// some transaction accesses a type type-wide: those conflicts need the
+/// graph's type-wide pass.
+pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Latest> {
+    let exact::Exact { keys: numbered, slot_start, mut slots, typewide, after, uses: by_partition, .. } =
         exact::build(keys, exact::Pass::Latest);
     if typewide {
         return None;
     }
-    let (table, _) = exact::in_access_order(numbered, &mut slots);
-    Some((BlockSlots::from_parts(table, slot_start, slots), after))
+    let (table, renumbered) = exact::in_access_order(numbered, &mut slots);
+    let mut uses = vec![0u8; by_partition.len()];
+    for (flags, &new) in by_partition.into_iter().zip(&renumbered) {
+        if let Some(at) = uses.get_mut(new as usize) {
+            *at = flags;
+        }
+    }
+    Some(Latest { slots: BlockSlots::from_parts(table, slot_start, slots), after, uses })
 }
 
 /// The conflict graph of a block, with the indexes the planner and the

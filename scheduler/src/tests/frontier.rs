@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 use super::*;
 use crate::frontier::{chunk_size, suits, FrontierStats, Latest};
 use crate::graph::latest_predecessors;
+use crate::overlay::{ADDED, ADDED_AGAIN, CHANGED, READ, READ_AGAIN};
 use crate::serial::SAMPLED_FROM;
 
 /// Per transaction, one more than the latest earlier transaction it
@@ -54,19 +55,46 @@ proptest! {
 
     #[test]
     fn each_transaction_waits_for_its_latest_conflicting_predecessor(keys in block_over(6, 1..150)) {
-        let (_, after) = latest_predecessors(&keys).expect("exact keys only");
-        prop_assert_eq!(after, latest_by_definition(&keys));
+        let latest = latest_predecessors(&keys).expect("exact keys only");
+        prop_assert_eq!(latest.after, latest_by_definition(&keys));
     }
 
     #[test]
     fn the_keys_are_numbered_as_the_in_order_engine_numbers_them(keys in block_over(20, 1..150)) {
-        let (slots, _) = latest_predecessors(&keys).expect("exact keys only");
+        let latest = latest_predecessors(&keys).expect("exact keys only");
         let numbered = BlockSlots::number(&keys);
-        prop_assert_eq!(slots.table().keys(), numbered.table().keys());
+        prop_assert_eq!(latest.slots.table().keys(), numbered.table().keys());
         for i in 0..keys.len() {
-            prop_assert_eq!(slots.slots_of(i), numbered.slots_of(i));
+            prop_assert_eq!(latest.slots.slots_of(i), numbered.slots_of(i));
+        }
+        prop_assert_eq!(latest.uses, uses_by_definition(&keys, &numbered));
+    }
+}
+
+/// Each slot's uses (`overlay.rs`'s flags) by counting its accesses by mode.
+fn uses_by_definition(keys: &BlockKeys, slots: &BlockSlots) -> Vec<u8> {
+    let mut counts = vec![[0usize; 3]; slots.table().len()];
+    for i in 0..keys.len() {
+        for (access, &slot) in keys.accesses(i).iter().zip(slots.slots_of(i)) {
+            let kind = match access.mode {
+                AccessMode::Read => 0,
+                AccessMode::Write => 1,
+                AccessMode::Add => 2,
+            };
+            counts[slot as usize][kind] += 1;
         }
     }
+    let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+    counts
+        .into_iter()
+        .map(|[reads, writes, adds]| {
+            flag(writes + adds > 0, CHANGED)
+                | flag(adds > 0, ADDED)
+                | flag(adds > 1, ADDED_AGAIN)
+                | flag(reads > 0, READ)
+                | flag(reads > 1, READ_AGAIN)
+        })
+        .collect()
 }
 
 proptest! {
@@ -76,8 +104,9 @@ proptest! {
     /// processed side by side.
     #[test]
     fn large_blocks_in_partitions_wait_for_the_same(keys in block_over(3_000, 9_000..9_500)) {
-        let (_, after) = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
-        prop_assert_eq!(after, latest_by_definition(&keys));
+        let latest = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
+        prop_assert_eq!(latest.after, latest_by_definition(&keys));
+        prop_assert_eq!(latest.uses, uses_by_definition(&keys, &BlockSlots::number(&keys)));
     }
 }
 
@@ -87,8 +116,8 @@ fn a_transaction_naming_a_key_in_two_modes_orders_everything_around_it() {
     // 0 reads, 1 reads, 2 reads and writes, 3 reads, 4 adds, 5 adds and reads.
     let keys =
         block(vec![vec![r(k())], vec![r(k())], vec![r(k()), w(k())], vec![r(k())], vec![a(k())], vec![a(k()), r(k())]]);
-    let (_, after) = latest_predecessors(&keys).expect("exact keys only");
-    assert_eq!(after, vec![0, 0, 2, 3, 4, 5]);
+    let latest = latest_predecessors(&keys).expect("exact keys only");
+    assert_eq!(latest.after, vec![0, 0, 2, 3, 4, 5]);
     let mut latest = Latest::default();
     assert_eq!(latest.access(0, AccessMode::Add), 0);
     assert_eq!(latest.access(0, AccessMode::Add), 0, "the same again changes nothing");
