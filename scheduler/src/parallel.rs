@@ -26,7 +26,7 @@ use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync, Order};
 use crate::frontier::{self, FrontierStats};
-use crate::graph::{ConflictGraph, TxIndex};
+use crate::graph::{ConflictGraph, Numbered, TxIndex};
 use crate::in_order::run_in_order;
 use crate::independent;
 use crate::keys::{BlockKeys, KeysOrigin};
@@ -95,16 +95,19 @@ impl ParallelExecutor {
         // A block whose dependencies are few and far apart needs no plan
         // either: the lanes take it in chunks (`frontier.rs`).
         if frontier::suits(keys, threads) {
-            if let Some(latest) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
-                let numbered = start.elapsed();
-                return self.run_frontier(code, state, block, context, keys, origin, start, numbered, &latest);
+            if let Some(numbered) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
+                // The samples and the numbering stand where the graph and
+                // the plan stand in a planned block.
+                let schedule = start.elapsed();
+                return self.run_frontier(code, state, block, context, keys, origin, schedule, &numbered);
             }
         }
         self.run_planned(code, state, block, context, keys, origin, start)
     }
 
     /// Runs the block's lanes taking chunks, each transaction after the
-    /// frontier passes its latest predecessor (`frontier.rs`).
+    /// frontier passes its latest predecessor (`frontier.rs`), `schedule`
+    /// after the block's start.
     #[allow(clippy::too_many_arguments)]
     fn run_frontier(
         &mut self,
@@ -114,17 +117,13 @@ impl ParallelExecutor {
         context: BlockContext,
         keys: &BlockKeys,
         origin: KeysOrigin,
-        start: Instant,
-        numbered: Duration,
-        latest: &crate::graph::Latest,
+        schedule: Duration,
+        numbered: &Numbered,
     ) -> BlockOutput {
+        let start = Instant::now();
         let threads = self.threads;
-        let crate::graph::Latest { slots, after, uses } = latest;
+        let Numbered { slots, after, uses } = numbered;
         let chunk = frontier::chunk_size(after, threads);
-        // The samples and the numbering stand where the graph and the plan
-        // stand in a planned block.
-        let schedule = numbered;
-        let start = start + schedule;
         let overlay = self.pool.install(|| BlockOverlay::with_uses(state, slots.table(), uses, threads));
         let run = BlockRun { code, block, context, keys, origin, slots };
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
@@ -139,8 +138,8 @@ impl ParallelExecutor {
             let taken = independent::Chunks::new(&cursor, chunk, n);
             run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
         });
-        let mut output = self.settle(state, &run, overlay, per_lane, threads.min(n), start);
-        output.stats.timings.schedule = schedule;
+        let ran = Ran { overlay, per_lane, threads_used: threads.min(n) };
+        let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.frontier = Some(FrontierStats::of(after, threads, chunk));
         output
     }
@@ -216,24 +215,25 @@ impl ParallelExecutor {
                 (results, lanes.len())
             }
         };
-        let mut output = self.settle(state, &run, overlay, per_lane, threads_used, start);
-        output.stats.timings.schedule = schedule;
+        let ran = Ran { overlay, per_lane, threads_used };
+        let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.plan = Some(plan.stats);
         output
     }
 
     /// Everything after the lanes: the counters' adds settled (or the block
     /// run again in order), the receipts put in block order, the writes
-    /// committed. `start` is when execution started.
+    /// committed. `start` is when execution started, `schedule` what came
+    /// before it.
     fn settle(
         &mut self,
         state: &mut ResourceStore,
         run: &BlockRun<'_>,
-        overlay: BlockOverlay<'_>,
-        mut per_lane: Vec<LaneResult>,
-        threads_used: usize,
+        ran: Ran<'_>,
         start: Instant,
+        schedule: Duration,
     ) -> BlockOutput {
+        let Ran { overlay, mut per_lane, threads_used } = ran;
         let block = run.block;
         let keys = run.keys;
         let cross_lane_waits = per_lane.iter().map(|l| l.waits.count).sum();
@@ -317,7 +317,7 @@ impl ParallelExecutor {
             adders_rerun,
             timings: Timings {
                 keys: Default::default(),
-                schedule: Duration::ZERO,
+                schedule,
                 execute,
                 reexecute,
                 commit: commit_time,
@@ -328,6 +328,14 @@ impl ParallelExecutor {
         };
         BlockOutput { receipts, state_root, stats }
     }
+}
+
+/// What a block's lanes left: the overlay they wrote, each lane's
+/// results, and how many threads ran lanes.
+struct Ran<'a> {
+    overlay: BlockOverlay<'a>,
+    per_lane: Vec<LaneResult>,
+    threads_used: usize,
 }
 
 /// Time the lanes had nothing to do while another ran: each lane's start

@@ -172,8 +172,9 @@ impl KeyTable {
     }
 }
 
-/// What the frontier needs of a block instead of its graph.
-pub(crate) struct Latest {
+/// The block's keys numbered, with what the frontier needs of a block
+/// instead of its graph.
+pub(crate) struct Numbered {
     /// The block's exact keys, numbered as the graph numbers them.
     pub(crate) slots: BlockSlots,
     /// Per transaction, one more than the latest earlier transaction it
@@ -183,10 +184,10 @@ pub(crate) struct Latest {
     pub(crate) uses: Vec<u8>,
 }
 
-/// [`Latest`] for `keys`' block, on the current rayon pool. `None` when
+/// [`Numbered`] for `keys`' block, on the current rayon pool. `None` when
 /// some transaction accesses a type type-wide: those conflicts need the
 /// graph's type-wide pass.
-pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Latest> {
+pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Numbered> {
     let exact::Exact { keys: numbered, slot_start, mut slots, typewide, after, uses: by_partition, .. } =
         exact::build(keys, exact::Pass::Latest);
     if typewide {
@@ -199,7 +200,7 @@ pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Latest> {
             *at = flags;
         }
     }
-    Some(Latest { slots: BlockSlots::from_parts(table, slot_start, slots), after, uses })
+    Some(Numbered { slots: BlockSlots::from_parts(table, slot_start, slots), after, uses })
 }
 
 /// The conflict graph of a block, with the indexes the planner and the
