@@ -638,6 +638,20 @@ fn parallel_execution_matches_sequential_at_every_thread_count() {
     );
 }
 
+/// A runner of eight cases with a fixed seed: the counts the large blocks'
+/// tests check depend on the blocks drawn (a mix with a type-wide access is
+/// not sampled), and eight large blocks are few.
+fn eight_large_blocks(seed: u8) -> TestRunner {
+    let config = Config { cases: 8, failure_persistence: None, ..Config::default() };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]))
+}
+
+/// `n` transactions: `transfer(i)` at `i`, except every `every`-th, which
+/// is the next of the generated `mix`.
+fn sprinkled(mix: &[Spec], every: usize, n: usize, transfer: impl Fn(usize) -> Spec) -> Vec<Spec> {
+    (0..n).map(|i| if i % every == 0 { mix[i / every % mix.len()].clone() } else { transfer(i) }).collect()
+}
+
 /// Blocks past the size from which the parallel executor samples them for
 /// long dependency chains (8,192 transactions): transfers around the hot
 /// account 1, every `every`-th transaction one of the generated mix instead.
@@ -650,18 +664,12 @@ fn large_blocks_of_long_chains_match_sequential() {
     let hot = (any::<bool>(), 1u64..=4, 0u64..300)
         .prop_map(|(pays, x, amount)| if pays { (1, x, amount) } else { (x, 1, amount) });
     let blocks = (prop::collection::vec(spec(), 1..12), prop::collection::vec(hot, 16), 2usize..40, 8_192usize..8_500);
-    // A fixed seed: the counts below depend on the blocks drawn (a mix with
-    // a type-wide access is not sampled), and eight large blocks are few.
-    let config = Config { cases: 8, failure_persistence: None, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[13; 32]));
-    let result = runner.run(&blocks, |(mix, hot, every, n)| {
+    let result = eight_large_blocks(13).run(&blocks, |(mix, hot, every, n)| {
         let mut h = harness.borrow_mut();
-        let transfer = |i: usize| {
+        let specs = sprinkled(&mix, every, n, |i| {
             let (from, to, amount) = hot[i % hot.len()];
             Spec { kind: Kind::Transfer, sender: from, other: to, amount, ..mix[0].clone() }
-        };
-        let specs: Vec<Spec> =
-            (0..n).map(|i| if i % every == 0 { mix[i / every % mix.len()].clone() } else { transfer(i) }).collect();
+        });
         let mut state = h.genesis.clone();
         h.check_block(&mut state, &specs, BlockContext::default())
     });
@@ -685,18 +693,13 @@ fn large_blocks_of_long_chains_match_sequential() {
 fn large_blocks_of_far_dependencies_match_sequential() {
     let harness = harness(&[2, 4]);
     let blocks = (prop::collection::vec(spec(), 1..12), 70usize..200, 300usize..900, 1usize..24, 8_192usize..8_500);
-    // A fixed seed, as for the long chains above.
-    let config = Config { cases: 8, failure_persistence: None, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]));
-    let result = runner.run(&blocks, |(mix, every, near_every, gap, n)| {
+    let result = eight_large_blocks(17).run(&blocks, |(mix, every, near_every, gap, n)| {
         let mut h = harness.borrow_mut();
         let account = |i: usize| 100 + (i % 280) as u64;
-        let transfer = |i: usize| {
+        let specs = sprinkled(&mix, every, n, |i| {
             let to = if i.is_multiple_of(near_every) && i >= gap { account(2 * (i - gap)) } else { account(2 * i + 1) };
             Spec { kind: Kind::Transfer, sender: account(2 * i), other: to, amount: 1 + i as u64 % 7, ..mix[0].clone() }
-        };
-        let specs: Vec<Spec> =
-            (0..n).map(|i| if i % every == 0 { mix[i / every % mix.len()].clone() } else { transfer(i) }).collect();
+        });
         let mut state = h.genesis.clone();
         h.check_block(&mut state, &specs, BlockContext::default())
     });
