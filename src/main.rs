@@ -37,12 +37,7 @@ fn install_panic_hook() {
             return;
         }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        let payload = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
+        let payload = resin_state::persist::panic_message(info.payload()).unwrap_or_else(|| "unknown cause".into());
         // Written without `eprintln!`, which would panic again (and abort)
         // on a closed stderr.
         resin::output::line_to_stderr(format_args!("error: internal error in resin{location}: {payload}"));

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use resin_format::file_format::AccountAddress;
 
-pub use contain::panic_is_contained;
+pub use contain::{panic_is_contained, panic_message};
 pub use open::Access;
 
 use crate::keys::{ResourceKey, TypeId};

@@ -13,6 +13,7 @@
 //! `resin` binary does) asks [`panic_is_contained`] first and returns at
 //! once when it is, so that the panic unwinds to [`contain`].
 
+use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -29,6 +30,12 @@ pub fn panic_is_contained() -> bool {
     DEPTH.with(|d| d.get() > 0)
 }
 
+/// A panic's message, when its payload is one (`panic!` with a literal or
+/// with formatting makes a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
 /// Runs `f`, which reads or writes the state file at `path` through redb;
 /// a panic inside it is reported as the file being damaged.
 pub(super) fn contain<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -36,11 +43,7 @@ pub(super) fn contain<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>)
     let result = catch_unwind(AssertUnwindSafe(f));
     DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     result.unwrap_or_else(|payload| {
-        let cause = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
+        let cause = panic_message(&*payload).unwrap_or_else(|| "no message".into());
         // `unreachable!()`'s message starts so; it is redb's, not resin's.
         let cause = cause.strip_prefix("internal error: ").unwrap_or(&cause);
         Err(StoreError::Corrupt {
@@ -75,5 +78,15 @@ mod tests {
             Err(StoreError::Empty { .. })
         ));
         assert_eq!(contain(path, || Ok(7)).ok(), Some(7));
+    }
+
+    #[test]
+    fn a_panics_message_is_its_literal_or_its_formatted_text() {
+        let literal = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        let formatted = std::panic::catch_unwind(|| panic!("page {}", 7)).unwrap_err();
+        let other = std::panic::catch_unwind(|| std::panic::panic_any(7u8)).unwrap_err();
+        assert_eq!(panic_message(&*literal).as_deref(), Some("plain"));
+        assert_eq!(panic_message(&*formatted).as_deref(), Some("page 7"));
+        assert_eq!(panic_message(&*other), None);
     }
 }
