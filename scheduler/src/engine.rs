@@ -222,6 +222,28 @@ pub(crate) struct LaneResult {
     pub(crate) add_reads: Vec<AddRead>,
 }
 
+/// A block to execute, as every path of the executors takes it (the state
+/// aside, which they write).
+#[derive(Clone, Copy)]
+pub(crate) struct BlockInput<'a> {
+    pub(crate) code: &'a CodeCache,
+    pub(crate) block: &'a [Transaction],
+    pub(crate) context: BlockContext,
+    pub(crate) keys: &'a BlockKeys,
+    pub(crate) origin: KeysOrigin,
+}
+
+impl<'a> BlockInput<'a> {
+    /// What the block's lanes share, its keys numbered as `slots`.
+    pub(crate) fn with_slots<'s>(self, slots: &'s BlockSlots) -> BlockRun<'s>
+    where
+        'a: 's,
+    {
+        let BlockInput { code, block, context, keys, origin } = self;
+        BlockRun { code, block, context, keys, origin, slots }
+    }
+}
+
 /// One block's inputs, shared by every lane.
 pub(crate) struct BlockRun<'a> {
     pub(crate) code: &'a CodeCache,

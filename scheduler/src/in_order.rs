@@ -11,7 +11,7 @@ use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Transaction};
 
 use crate::cost::CostModel;
-use crate::engine::{commit, retire, take_in, BlockRun};
+use crate::engine::{commit, retire, take_in, BlockInput};
 use crate::graph::BlockSlots;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -38,17 +38,13 @@ impl InOrderExecutor {
 /// use; the lane runs on the calling thread). The in-order executor's whole
 /// run, and the parallel executor's for a block it sees is one chain
 /// (`serial.rs`).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_in_order(
     pool: &ThreadPool,
     costs: &mut CostModel,
-    code: &CodeCache,
     state: &mut ResourceStore,
-    block: &[Transaction],
-    context: BlockContext,
-    keys: &BlockKeys,
-    origin: KeysOrigin,
+    input: BlockInput<'_>,
 ) -> BlockOutput {
+    let BlockInput { block, keys, .. } = input;
     // Numbering the keys stands where the graph and plan stand in the
     // parallel executor: the overlay's slots need it.
     let start = Instant::now();
@@ -56,7 +52,7 @@ pub(crate) fn run_in_order(
     let schedule = start.elapsed();
 
     let start = Instant::now();
-    let run = BlockRun { code, block, context, keys, origin, slots: &slots };
+    let run = input.with_slots(&slots);
     let overlay = pool.install(|| BlockOverlay::new(state, slots.table()));
     let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
     let writes = pool.install(|| overlay.into_writes());
@@ -103,7 +99,8 @@ impl BlockExecutor for InOrderExecutor {
         keys: &BlockKeys,
         origin: KeysOrigin,
     ) -> BlockOutput {
-        run_in_order(&self.pool, &mut self.costs, code, state, block, context, &keys.fitted(block.len()), origin)
+        let keys = keys.fitted(block.len());
+        run_in_order(&self.pool, &mut self.costs, state, BlockInput { code, block, context, keys: &keys, origin })
     }
 
     fn cost_model(&self) -> &CostModel {

@@ -24,7 +24,7 @@ use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
 use crate::counters::AddRead;
-use crate::engine::{commit, retire, take_in, BlockRun, LaneResult, LaneSync, Order};
+use crate::engine::{commit, retire, take_in, BlockInput, BlockRun, LaneResult, LaneSync, Order};
 use crate::frontier::{self, FrontierStats};
 use crate::graph::{ConflictGraph, Numbered, TxIndex};
 use crate::in_order::run_in_order;
@@ -72,22 +72,15 @@ impl ParallelExecutor {
         Schedule::from_keys(self.instantiate_keys(code, block), block, &self.costs, self.threads)
     }
 
-    fn run(
-        &mut self,
-        code: &CodeCache,
-        state: &mut ResourceStore,
-        block: &[Transaction],
-        context: BlockContext,
-        keys: &BlockKeys,
-        origin: KeysOrigin,
-    ) -> BlockOutput {
+    fn run(&mut self, state: &mut ResourceStore, input: BlockInput<'_>) -> BlockOutput {
+        let keys = input.keys;
         let start = Instant::now();
         // A block that is one long chain would be planned into one lane:
         // it runs there without the graph and the plan (`serial.rs`).
         let threads = self.threads;
         if let Some(sample) = crate::serial::serial_sample(keys, threads, &self.pool) {
             let sampled = start.elapsed();
-            let mut output = run_in_order(&self.pool, &mut self.costs, code, state, block, context, keys, origin);
+            let mut output = run_in_order(&self.pool, &mut self.costs, state, input);
             output.stats.chain_sample = Some(sample);
             output.stats.timings.schedule += sampled;
             return output;
@@ -99,24 +92,19 @@ impl ParallelExecutor {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.
                 let schedule = start.elapsed();
-                return self.run_frontier(code, state, block, context, keys, origin, schedule, &numbered);
+                return self.run_frontier(state, input, schedule, &numbered);
             }
         }
-        self.run_planned(code, state, block, context, keys, origin, start)
+        self.run_planned(state, input, start)
     }
 
     /// Runs the block's lanes taking chunks, each transaction after the
     /// frontier passes its latest predecessor (`frontier.rs`), `schedule`
     /// after the block's start.
-    #[allow(clippy::too_many_arguments)]
     fn run_frontier(
         &mut self,
-        code: &CodeCache,
         state: &mut ResourceStore,
-        block: &[Transaction],
-        context: BlockContext,
-        keys: &BlockKeys,
-        origin: KeysOrigin,
+        input: BlockInput<'_>,
         schedule: Duration,
         numbered: &Numbered,
     ) -> BlockOutput {
@@ -125,7 +113,8 @@ impl ParallelExecutor {
         let Numbered { slots, after, uses } = numbered;
         let chunk = frontier::chunk_size(after, threads);
         let overlay = self.pool.install(|| BlockOverlay::with_uses(state, slots.table(), uses, threads));
-        let run = BlockRun { code, block, context, keys, origin, slots };
+        let block = input.block;
+        let run = input.with_slots(slots);
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
         let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(after) };
@@ -145,18 +134,8 @@ impl ParallelExecutor {
     }
 
     /// Builds the graph and the plan, and runs the plan's lanes.
-    #[allow(clippy::too_many_arguments)]
-    fn run_planned(
-        &mut self,
-        code: &CodeCache,
-        state: &mut ResourceStore,
-        block: &[Transaction],
-        context: BlockContext,
-        keys: &BlockKeys,
-        origin: KeysOrigin,
-        start: Instant,
-    ) -> BlockOutput {
-        let threads = self.threads;
+    fn run_planned(&mut self, state: &mut ResourceStore, input: BlockInput<'_>, start: Instant) -> BlockOutput {
+        let (threads, block, keys) = (self.threads, input.block, input.keys);
         // The estimates need only the keys: made beside the graph's
         // serial tail, they fill the gap it leaves on one thread.
         let costs = &self.costs;
@@ -181,7 +160,7 @@ impl ParallelExecutor {
         let schedule = graph_built + planned;
 
         let start = start + schedule;
-        let run = BlockRun { code, block, context, keys, origin, slots: graph.slots() };
+        let run = input.with_slots(graph.slots());
         let lanes: Vec<(usize, &[TxIndex])> = plan.non_empty_lanes().collect();
         let progress: Vec<CachePadded<AtomicU32>> = plan.lanes.iter().map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
@@ -391,7 +370,8 @@ impl BlockExecutor for ParallelExecutor {
         keys: &BlockKeys,
         origin: KeysOrigin,
     ) -> BlockOutput {
-        self.run(code, state, block, context, &keys.fitted(block.len()), origin)
+        let keys = keys.fitted(block.len());
+        self.run(state, BlockInput { code, block, context, keys: &keys, origin })
     }
 
     fn cost_model(&self) -> &CostModel {
