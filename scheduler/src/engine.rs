@@ -228,8 +228,11 @@ pub(crate) struct LaneResult {
 pub(crate) struct BlockInput<'a> {
     pub(crate) code: &'a CodeCache,
     pub(crate) block: &'a [Transaction],
+    /// What every transaction of the block sees of the block itself.
     pub(crate) context: BlockContext,
     pub(crate) keys: &'a BlockKeys,
+    /// Whether `keys` were instantiated from this block and code, so that
+    /// their entry functions run unchecked.
     pub(crate) origin: KeysOrigin,
 }
 
@@ -239,21 +242,13 @@ impl<'a> BlockInput<'a> {
     where
         'a: 's,
     {
-        let BlockInput { code, block, context, keys, origin } = self;
-        BlockRun { code, block, context, keys, origin, slots }
+        BlockRun { input: self, slots }
     }
 }
 
 /// One block's inputs, shared by every lane.
 pub(crate) struct BlockRun<'a> {
-    pub(crate) code: &'a CodeCache,
-    pub(crate) block: &'a [Transaction],
-    /// What every transaction of the block sees of the block itself.
-    pub(crate) context: BlockContext,
-    pub(crate) keys: &'a BlockKeys,
-    /// Whether `keys` were instantiated from this block and code, so that
-    /// their entry functions run unchecked.
-    pub(crate) origin: KeysOrigin,
+    pub(crate) input: BlockInput<'a>,
     pub(crate) slots: &'a BlockSlots,
 }
 
@@ -345,13 +340,13 @@ impl BlockRun<'_> {
     #[inline]
     fn prefetch_far(&self, index: TxIndex) {
         let i = index as usize;
-        if let Some(tx) = self.block.get(i) {
+        if let Some(tx) = self.input.block.get(i) {
             // Only the fields' addresses are taken: nothing is read yet.
             prefetch(&tx.sender);
             prefetch(&tx.args);
             prefetch(&tx.type_args);
         }
-        self.keys.prefetch(i);
+        self.input.keys.prefetch(i);
     }
 
     /// Starts loading what transaction `index` reaches through its
@@ -360,11 +355,11 @@ impl BlockRun<'_> {
     #[inline]
     fn prefetch_near(&self, overlay: &BlockOverlay<'_>, index: TxIndex) {
         let i = index as usize;
-        if let Some(tx) = self.block.get(i) {
+        if let Some(tx) = self.input.block.get(i) {
             tx.args.iter().for_each(prefetch);
             tx.type_args.iter().for_each(prefetch);
         }
-        self.keys.prefetch_accesses(i);
+        self.input.keys.prefetch_accesses(i);
         overlay.prefetch(self.slots.slots_of(i));
     }
 
@@ -376,8 +371,8 @@ impl BlockRun<'_> {
         record: Option<&mut Vec<AddRead>>,
     ) -> Receipt {
         let i = index as usize;
-        let Some(tx) = self.block.get(i) else { return rejected_receipt(&missing_keys()) };
-        match self.keys.resolved(i) {
+        let Some(tx) = self.input.block.get(i) else { return rejected_receipt(&missing_keys()) };
+        match self.input.keys.resolved(i) {
             Some(Ok((keys, entry))) => {
                 let own = self.slots.slots_of(i);
                 let view = TxView { overlay, lane, own };
@@ -429,10 +424,17 @@ impl BlockRun<'_> {
         keys: &DeclaredKeys,
     ) -> Receipt {
         match entry {
-            Some(entry) if self.origin.instantiated() => {
-                resin_vm::execute_resolved(self.code, view, tx, self.context, entry, keys)
+            Some(entry) if self.input.origin.instantiated() => {
+                resin_vm::execute_resolved(self.input.code, view, tx, self.input.context, entry, keys)
             }
-            _ => resin_vm::execute_entry(self.code, view, tx, self.context, entry.map(ResolvedEntry::handle), keys),
+            _ => resin_vm::execute_entry(
+                self.input.code,
+                view,
+                tx,
+                self.input.context,
+                entry.map(ResolvedEntry::handle),
+                keys,
+            ),
         }
     }
 
@@ -460,7 +462,7 @@ impl BlockRun<'_> {
         let count = suspects.len();
         let mut tracked: FxHashSet<ResourceKey> = FxHashSet::default();
         for &t in &suspects {
-            let Some(Ok((keys, _))) = self.keys.resolved(t as usize) else { return None };
+            let Some(Ok((keys, _))) = self.input.keys.resolved(t as usize) else { return None };
             for access in &keys.0 {
                 match access.key {
                     AccessKey::Exact(key) => tracked.insert(key),
@@ -472,7 +474,7 @@ impl BlockRun<'_> {
         let mut suspects = suspects.into_iter().peekable();
         for i in 0..receipts.len() {
             if suspects.next_if(|&t| t as usize == i).is_some() {
-                let (Some(tx), Some(Ok((keys, entry)))) = (self.block.get(i), self.keys.resolved(i)) else {
+                let (Some(tx), Some(Ok((keys, entry)))) = (self.input.block.get(i), self.input.keys.resolved(i)) else {
                     return None;
                 };
                 let view = Replayed { snapshot, current: &current };

@@ -213,8 +213,8 @@ impl ParallelExecutor {
         schedule: Duration,
     ) -> BlockOutput {
         let Ran { overlay, mut per_lane, threads_used } = ran;
-        let block = run.block;
-        let keys = run.keys;
+        let block = run.input.block;
+        let keys = run.input.keys;
         let cross_lane_waits = per_lane.iter().map(|l| l.waits.count).sum();
         let lanes_waited = per_lane.iter().map(|l| l.waits.time).sum();
         let lanes_idle = lanes_idle(&per_lane);
