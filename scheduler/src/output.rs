@@ -121,6 +121,19 @@ pub struct BlockStats {
     pub timings: Timings,
 }
 
+impl BlockStats {
+    /// The lanes the block ran on: its plan's, the lanes that took chunks
+    /// on the frontier, or 1 (in one lane without a plan, or another
+    /// executor's).
+    pub fn lanes(&self) -> usize {
+        match (&self.plan, &self.frontier) {
+            (Some(plan), _) => plan.lanes_used,
+            (None, Some(frontier)) => frontier.lanes,
+            (None, None) => 1,
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum SchedulerError {
     #[error("cannot start a pool of {threads} executor threads: {source}")]

@@ -304,17 +304,7 @@ impl BenchResult {
             seq_other_ms: other(&c.seq),
             seq_drop_ms: dropped(&c.seq),
             succeeded: c.par.iter().map(|x| x.output.summary.succeeded).sum(),
-            // A block run without a plan ran in one lane, unless on the frontier.
-            lanes: median_of(
-                c.par
-                    .iter()
-                    .map(|x| match (&x.output.plan, &x.output.frontier) {
-                        (Some(plan), _) => plan.lanes_used,
-                        (None, Some(frontier)) => frontier.lanes,
-                        (None, None) => 1,
-                    })
-                    .collect(),
-            ),
+            lanes: median_of(c.par.iter().map(|x| x.output.lanes()).collect()),
             dependencies: median_of(plans.iter().map(|p| p.dependencies).collect()),
             unplanned_blocks: samples.len(),
             sampled_chain_share: (!samples.is_empty())

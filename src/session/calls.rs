@@ -230,7 +230,7 @@ const SHOWN_ITEMS: usize = 16;
 
 pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
     match v {
-        Value::Address(a) => name_of(a, names).unwrap_or_else(|| format!("@{a}")),
+        Value::Address(a) => names.name_of(a).unwrap_or_else(|| format!("@{a}")),
         Value::Vector(items) => {
             let bytes: Option<Vec<u8>> =
                 items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
@@ -270,9 +270,4 @@ pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
             format!("{{{}}}", parts.join(", "))
         }
     }
-}
-
-/// The name bound to `a`, if any (the first in name order).
-pub fn name_of(a: &AccountAddress, names: &Accounts) -> Option<String> {
-    names.name_of(a)
 }

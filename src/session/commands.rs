@@ -7,7 +7,6 @@ use resin_vm::{
     AccessMode, AddressSource, IndexSource, ModuleId, ObjectCreator, ObjectSeed, ResourceKey, Type, TypeId,
 };
 
-use super::calls::name_of;
 use super::{derived_address, Mode, Origin, Session};
 use crate::error::CliResult;
 use crate::output::stdout_error;
@@ -180,7 +179,7 @@ impl Session {
             ShowTarget::Resource(r) => return self.show_one(r, origin, out),
         };
         let address = self.resolve_address(target, origin)?;
-        let label = match name_of(&address, &self.state.accounts) {
+        let label = match self.state.accounts.name_of(&address) {
             Some(name) => format!("{name} @{address}"),
             None => format!("@{address}"),
         };

@@ -5,7 +5,6 @@
 use resin_vm::describe::{abort_code_words, runtime_error_words, where_words};
 use resin_vm::{ResourceKey, RuntimeErrorKind, Status};
 
-use super::calls::name_of;
 use super::Session;
 
 impl Session {
@@ -60,9 +59,9 @@ impl Session {
     /// the session has one for it, a keyed entry's anchor and index.
     fn address_label(&self, key: &ResourceKey) -> String {
         if let Some((anchor, index)) = resin_vm::keyed_origin(&key.address) {
-            let anchor = name_of(&anchor, &self.state.accounts).map_or_else(|| anchor.to_string(), |n| format!("@{n}"));
+            let anchor = self.state.accounts.name_of(&anchor).map_or_else(|| anchor.to_string(), |n| format!("@{n}"));
             return format!("{anchor}[{}]", super::keyed::index_text(&index));
         }
-        name_of(&key.address, &self.state.accounts).map_or_else(|| key.address.to_string(), |n| format!("@{n}"))
+        self.state.accounts.name_of(&key.address).map_or_else(|| key.address.to_string(), |n| format!("@{n}"))
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use resin_state::store::ResourceStore;
 use resin_vm::{Receipt, ResourceKey, Transaction, Value};
 
-use super::calls::{describe_call, name_of};
+use super::calls::describe_call;
 use super::commands::say;
 use super::expect::status_words;
 use super::{LastRun, Mode, Origin, Session, State};
@@ -198,7 +198,7 @@ impl Session {
         receipt: &Receipt,
         out: &mut dyn Write,
     ) -> CliResult<()> {
-        let sender = name_of(&tx.sender, &self.state.accounts).unwrap_or_else(|| format!("@{}", tx.sender));
+        let sender = self.state.accounts.name_of(&tx.sender).unwrap_or_else(|| format!("@{}", tx.sender));
         let call = describe_call(tx, &self.state.accounts);
         let status = self.status_line(&receipt.status);
         if self.json {

@@ -9,7 +9,7 @@ use std::io::Write;
 use resin_vm::{Receipt, Status, Transaction};
 use serde::Serialize;
 
-use super::calls::{describe_arg, name_of};
+use super::calls::describe_arg;
 use super::commands::say;
 use super::exec::BlockRun;
 use super::expect::status_words;
@@ -112,7 +112,7 @@ impl Session {
         let object = ReceiptJson {
             r#type: "receipt",
             tx: number,
-            sender: name_of(&tx.sender, names),
+            sender: names.name_of(&tx.sender),
             sender_address: tx.sender.to_string(),
             function: format!("{}::{}", tx.module, tx.function),
             type_args: tx.type_args.iter().map(ToString::to_string).collect(),
@@ -145,10 +145,8 @@ impl Session {
         for (i, (tx, receipt)) in txs.iter().zip(&run.output.receipts).enumerate() {
             self.print_receipt(first + i as u64, tx, receipt, out)?;
         }
-        let plan = run.output.stats.plan.clone().unwrap_or_default();
-        let frontier = run.output.stats.frontier;
-        let unplanned = run.output.stats.chain_sample.is_some() || frontier.is_some();
-        let summary = run.output.stats.summary;
+        let stats = &run.output.stats;
+        let summary = stats.summary;
         let object = BlockJson {
             r#type: "block",
             first_tx: first,
@@ -157,15 +155,11 @@ impl Session {
             failed: summary.transactions - summary.succeeded,
             gas: summary.gas_used,
             keys_written: summary.keys_written,
-            // A block run without a plan ran in one lane, or took chunks.
-            lanes: match frontier {
-                Some(frontier) => frontier.lanes,
-                None if unplanned => 1,
-                None => plan.lanes_used,
-            },
-            dependencies: (!unplanned).then_some(plan.dependencies),
-            cross_lane_dependencies: plan.cross_lane_dependencies,
-            frontier: frontier.map(|f| FrontierJson { chunk: f.chunk, ordered: f.ordered, near: f.near }),
+            lanes: stats.lanes(),
+            // Counted only by a plan's graph.
+            dependencies: stats.plan.as_ref().map(|p| p.dependencies),
+            cross_lane_dependencies: stats.plan.as_ref().map_or(0, |p| p.cross_lane_dependencies),
+            frontier: stats.frontier.map(|f| FrontierJson { chunk: f.chunk, ordered: f.ordered, near: f.near }),
             state_root: hex::encode(run.output.state_root),
         };
         print_line(&object, out)

@@ -7,7 +7,6 @@ use resin_state::merkle::bit;
 use resin_state::proof::key_path;
 use resin_state::{verify_proof, ProofEnd};
 
-use super::calls::name_of;
 use super::commands::say;
 use super::{Origin, Session};
 use crate::error::CliResult;
@@ -20,7 +19,7 @@ impl Session {
         let key = named.key;
         let resources = &self.state.resources;
         let (root, proof, value) = (resources.root(), resources.prove(&key), resources.get(&key));
-        let who = match name_of(&address, &self.state.accounts) {
+        let who = match self.state.accounts.name_of(&address) {
             Some(name) => format!("{name} @{address}"),
             None => format!("@{address}"),
         };
