@@ -44,7 +44,7 @@ use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::FxHashMap;
 
 use crate::keys::BlockKeys;
-use crate::serial::SAMPLED_FROM;
+use crate::serial::{windows, SAMPLED_FROM, WINDOW, WINDOWS};
 
 const NONE: u32 = u32::MAX;
 
@@ -119,17 +119,14 @@ const SAMPLE_CHUNK: usize = 16;
 /// less than the graph and the plan do.
 const NEAR_PER_MILLE: usize = 4;
 
-/// Windows sampled, their length, and how far into each the counting
-/// starts (a predecessor just before a window is not seen).
-const WINDOWS: usize = 4;
-const WINDOW: usize = 1024;
-
 /// Whether `keys`' block suits the frontier: at least [`SAMPLED_FROM`]
 /// transactions (smaller blocks are planned, and `resin run` shows their
 /// plan), on several lanes, with no type-wide access in the sampled
 /// windows, and with few transactions whose latest predecessor is within
-/// reach of another lane's chunk. Walks [`WINDOWS`] windows of [`WINDOW`]
-/// transactions, stopping once too many are near.
+/// reach of another lane's chunk. Walks the serial sample's windows
+/// (`serial.rs`), stopping once too many are near; a transaction within
+/// reach of its window's start is not counted (its predecessor may lie just
+/// before the window, unseen).
 pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
     let n = keys.len();
     if n < SAMPLED_FROM || lanes < 2 {
@@ -140,9 +137,10 @@ pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
     let allowed = counted * NEAR_PER_MILLE / 1000;
     let mut near = 0usize;
     let mut states: FxHashMap<ResourceKey, Latest> = FxHashMap::default();
-    for start in (0..WINDOWS).map(|w| w * (n - WINDOW) / (WINDOWS - 1)) {
+    for window in windows(n) {
         states.clear();
-        for i in start..start + WINDOW {
+        let start = window.start;
+        for i in window {
             let mut after = 0u32;
             for a in keys.accesses(i) {
                 let AccessKey::Exact(key) = a.key else { return false };

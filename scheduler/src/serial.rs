@@ -50,9 +50,15 @@ use crate::planner::{plan_to_run, ONE_LANE_SPAN_PERCENT};
 /// the REPL show for a block.
 pub const SAMPLED_FROM: usize = 8192;
 /// Transactions per window.
-const WINDOW: usize = 1024;
+pub(crate) const WINDOW: usize = 1024;
 /// Windows, spread evenly over the block.
-const WINDOWS: usize = 4;
+pub(crate) const WINDOWS: usize = 4;
+
+/// The sampled windows of a block of `n` (at least [`WINDOW`])
+/// transactions: the first starts the block and the last one ends it.
+pub(crate) fn windows(n: usize) -> impl Iterator<Item = Range<usize>> + Clone {
+    (0..WINDOWS).map(move |w| w * (n - WINDOW) / (WINDOWS - 1)).map(|start| start..start + WINDOW)
+}
 
 /// Below this share of the sample, a block is planned without asking the
 /// planner about the windows: its chains leave the lanes room.
@@ -78,8 +84,7 @@ pub fn serial_sample(keys: &BlockKeys, lanes: usize, pool: &ThreadPool) -> Optio
     if n < SAMPLED_FROM {
         return None;
     }
-    // The first window starts the block and the last one ends it.
-    let windows = (0..WINDOWS).map(|w| w * (n - WINDOW) / (WINDOWS - 1)).map(|start| start..start + WINDOW);
+    let windows = windows(n);
     let sample = |chain| ChainSample { sampled: WINDOWS * WINDOW, chain };
     let share = |percent: usize| (WINDOWS * WINDOW * percent).div_ceil(100);
     let mut depths = Depths::default();
