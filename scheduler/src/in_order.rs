@@ -66,13 +66,7 @@ pub(crate) fn run_in_order(
     let totals = take_in(costs, block, keys, &receipts);
     let stats = BlockStats {
         summary: BlockSummary { keys_written: committed.keys_written, ..totals },
-        plan: None,
-        chain_sample: None,
-        frontier: None,
         threads_used: 1,
-        cross_lane_waits: 0,
-        reexecuted: false,
-        adders_rerun: 0,
         timings: Timings {
             keys: Default::default(),
             schedule,
@@ -81,6 +75,8 @@ pub(crate) fn run_in_order(
             root: committed.root,
             ..Timings::default()
         },
+        // No plan, no waits, nothing run again: one thread in order.
+        ..BlockStats::default()
     };
     BlockOutput { receipts, state_root, stats }
 }

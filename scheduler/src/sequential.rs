@@ -192,14 +192,10 @@ impl BlockExecutor for SequentialExecutor {
         self.costs.observe_block(block, &receipts);
         let stats = BlockStats {
             summary: BlockSummary::of(&receipts, keys_written),
-            plan: None,
-            chain_sample: None,
-            frontier: None,
             threads_used: 1,
-            cross_lane_waits: 0,
-            reexecuted: false,
-            adders_rerun: 0,
             timings: Timings { execute, commit, root: stats.root, ..Timings::default() },
+            // No plan, no waits, nothing run again: one thread in order.
+            ..BlockStats::default()
         };
         BlockOutput { receipts, state_root, stats }
     }
