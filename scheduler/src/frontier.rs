@@ -121,15 +121,16 @@ const NEAR_PER_MILLE: usize = 4;
 
 /// Whether `keys`' block suits the frontier: at least [`SAMPLED_FROM`]
 /// transactions (smaller blocks are planned, and `resin run` shows their
-/// plan), on several lanes, with no type-wide access in the sampled
-/// windows, and with few transactions whose latest predecessor is within
-/// reach of another lane's chunk. Walks the serial sample's windows
-/// (`serial.rs`), stopping once too many are near; a transaction within
-/// reach of its window's start is not counted (its predecessor may lie just
-/// before the window, unseen).
+/// plan), on several lanes, with no type-wide access anywhere (its
+/// conflicts need the graph's type-wide pass; asked of the keys before
+/// anything walks them, it costs nothing), and with few transactions whose
+/// latest predecessor is within reach of another lane's chunk. Walks the
+/// serial sample's windows (`serial.rs`), stopping once too many are near;
+/// a transaction within reach of its window's start is not counted (its
+/// predecessor may lie just before the window, unseen).
 pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
     let n = keys.len();
-    if n < SAMPLED_FROM || lanes < 2 {
+    if n < SAMPLED_FROM || lanes < 2 || keys.has_typewide() {
         return false;
     }
     let reach = SAMPLE_CHUNK * lanes;

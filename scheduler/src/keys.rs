@@ -9,14 +9,23 @@
 //! beside the keys, so that executing the transaction does not resolve it a
 //! second time.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
-use resin_vm::{CodeCache, DeclaredKeys, KeyAccess, Receipt, ResolvedEntry, Resolver, Status, Transaction, WriteSet};
+use resin_vm::{
+    AccessKey, CodeCache, DeclaredKeys, KeyAccess, Receipt, ResolvedEntry, Resolver, Status, Transaction, WriteSet,
+};
 
 /// The instantiated keys of every transaction of a block, in block order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BlockKeys {
     /// A rejection is boxed: it is rare, and `Status` is large.
     per_tx: Vec<Result<TxKeys, Box<Status>>>,
+    /// Whether some transaction accesses a type type-wide. Noted as the
+    /// keys are made, while each transaction's are in cache: the paths
+    /// that only handle exact keys ask before their first pass over the
+    /// block, which would otherwise find out only at its end.
+    typewide: bool,
 }
 
 /// One transaction's keys, and the entry function they were instantiated
@@ -31,20 +40,52 @@ impl TxKeys {
     fn supplied(keys: DeclaredKeys) -> TxKeys {
         TxKeys { keys, entry: None }
     }
+
+    fn typewide(&self) -> bool {
+        self.keys.0.iter().any(|a| matches!(a.key, AccessKey::AnyOf(_)))
+    }
 }
 
 impl BlockKeys {
     /// Instantiates each transaction's entry-function access spec with its arguments.
     pub fn instantiate(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
         let mut resolver = Resolver::new(code);
-        BlockKeys { per_tx: block.iter().map(|tx| instantiate_one(&mut resolver, tx)).collect() }
+        let mut typewide = false;
+        let per_tx = block
+            .iter()
+            .map(|tx| {
+                let keys = instantiate_one(&mut resolver, tx);
+                typewide |= keys.as_ref().is_ok_and(TxKeys::typewide);
+                keys
+            })
+            .collect();
+        BlockKeys { per_tx, typewide }
     }
 
     /// [`BlockKeys::instantiate`] on the current rayon pool. The result does not
     /// depend on the thread count: each entry depends only on its transaction.
     pub fn instantiate_par(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
-        let per_tx = block.par_iter().map_init(|| Resolver::new(code), instantiate_one).collect();
-        BlockKeys { per_tx }
+        let typewide = AtomicBool::new(false);
+        let per_tx = block
+            .par_iter()
+            .map_init(
+                || Resolver::new(code),
+                |resolver, tx| {
+                    let keys = instantiate_one(resolver, tx);
+                    if keys.as_ref().is_ok_and(TxKeys::typewide) {
+                        typewide.store(true, Ordering::Relaxed);
+                    }
+                    keys
+                },
+            )
+            .collect();
+        BlockKeys { per_tx, typewide: typewide.into_inner() }
+    }
+
+    /// Keys made elsewhere, the flag found by a pass over them.
+    fn of(per_tx: Vec<Result<TxKeys, Box<Status>>>) -> BlockKeys {
+        let typewide = per_tx.iter().any(|k| k.as_ref().is_ok_and(TxKeys::typewide));
+        BlockKeys { per_tx, typewide }
     }
 
     /// Keys computed elsewhere: for tests, and for callers that cache keys
@@ -53,12 +94,12 @@ impl BlockKeys {
     /// transactions abort with `AccessViolation` in the VM. Execution
     /// resolves these transactions' entry functions itself.
     pub fn from_results(per_tx: Vec<Result<DeclaredKeys, Status>>) -> BlockKeys {
-        BlockKeys { per_tx: per_tx.into_iter().map(|r| r.map(TxKeys::supplied).map_err(Box::new)).collect() }
+        BlockKeys::of(per_tx.into_iter().map(|r| r.map(TxKeys::supplied).map_err(Box::new)).collect())
     }
 
     /// Every transaction has the given keys.
     pub fn from_declared(per_tx: Vec<DeclaredKeys>) -> BlockKeys {
-        BlockKeys { per_tx: per_tx.into_iter().map(|keys| Ok(TxKeys::supplied(keys))).collect() }
+        BlockKeys::of(per_tx.into_iter().map(|keys| Ok(TxKeys::supplied(keys))).collect())
     }
 
     pub fn len(&self) -> usize {
@@ -69,11 +110,16 @@ impl BlockKeys {
     /// block of their own.
     pub(crate) fn window(&self, range: std::ops::Range<usize>) -> BlockKeys {
         let end = range.end.min(self.per_tx.len());
-        BlockKeys { per_tx: self.per_tx.get(range.start.min(end)..end).unwrap_or_default().to_vec() }
+        BlockKeys::of(self.per_tx.get(range.start.min(end)..end).unwrap_or_default().to_vec())
     }
 
     pub fn is_empty(&self) -> bool {
         self.per_tx.is_empty()
+    }
+
+    /// Whether some transaction accesses a type type-wide (`AnyOf`).
+    pub fn has_typewide(&self) -> bool {
+        self.typewide
     }
 
     /// The keys of transaction `i`, or the status that prevented instantiating them.
@@ -130,7 +176,7 @@ impl BlockKeys {
         }
         let mut per_tx: Vec<_> = self.per_tx.iter().take(n).cloned().collect();
         per_tx.resize_with(n, || Err(Box::new(missing_keys())));
-        std::borrow::Cow::Owned(BlockKeys { per_tx })
+        std::borrow::Cow::Owned(BlockKeys::of(per_tx))
     }
 
     /// Drops the keys spread over the current rayon pool.

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{addr, call, code, genesis, ledger, meter, set_up, transfer, GAS};
-use resin_scheduler::{BlockExecutor, BlockOutput, ParallelExecutor, SequentialExecutor};
+use resin_scheduler::{BlockExecutor, BlockKeys, BlockOutput, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, RuntimeErrorKind, Status, Transaction, Value};
 
@@ -117,7 +117,13 @@ fn a_type_wide_access_outside_the_sample_leaves_the_block_to_the_graph() {
     let state = genesis(&code(), 0..1_000);
     let mut block = rotating(700);
     // Between the sample's first and second windows (0..1024, 2992..4016).
+    let exact_only = BlockKeys::instantiate(&code(), &block);
     block[2_000] = call(ledger(), "pay_any", 6, vec![Value::Address(addr(7)), Value::U64(1)], GAS);
+    // The keys note it as they are made, on one thread or many, so the
+    // executor never starts the frontier's numbering to find it at the end.
+    assert!(!exact_only.has_typewide());
+    assert!(BlockKeys::instantiate(&code(), &block).has_typewide());
+    assert!(BlockKeys::instantiate_par(&code(), &block).has_typewide());
     let out = run(&block, &state, 2);
     assert!(out.stats.frontier.is_none());
     assert!(out.stats.plan.is_some());

@@ -162,6 +162,30 @@ fn blocks_with_few_near_dependencies_suit_the_frontier() {
     let mut typewide: Vec<Vec<KeyAccess>> = (0..n).map(|i| vec![w(exact(COIN, i as u64))]).collect();
     typewide[3].push(r(AccessKey::AnyOf(POOL)));
     assert!(!suits(&block(typewide), 2), "a type-wide access in a window");
+    // Outside every window, which the walk never sees: the keys say so.
+    let mut outside: Vec<Vec<KeyAccess>> = (0..n).map(|i| vec![w(exact(COIN, i as u64))]).collect();
+    let unsampled = (0..n).find(|i| !crate::serial::windows(n).any(|w| w.contains(i))).expect("a gap");
+    outside[unsampled].push(r(AccessKey::AnyOf(POOL)));
+    let outside = block(outside);
+    assert!(outside.has_typewide());
+    assert!(!suits(&outside, 2), "a type-wide access outside the windows");
+}
+
+#[test]
+fn the_keys_note_a_type_wide_access_however_they_are_made() {
+    let exact_only = vec![vec![w(exact(COIN, 1))], vec![r(exact(COIN, 2))]];
+    let mut one_typewide = exact_only.clone();
+    one_typewide[1].push(r(AccessKey::AnyOf(COIN)));
+    assert!(!block(exact_only.clone()).has_typewide());
+    assert!(block(one_typewide.clone()).has_typewide());
+    // Taken apart again: each window of the block has its own.
+    assert!(block(one_typewide.clone()).window(1..2).has_typewide());
+    assert!(!block(one_typewide.clone()).window(0..1).has_typewide());
+    // Fitted to a shorter block, the type-wide transaction is cut off.
+    assert!(!block(one_typewide.clone()).fitted(1).has_typewide());
+    assert!(block(one_typewide).fitted(3).has_typewide());
+    let supplied = BlockKeys::from_results(vec![Ok(DeclaredKeys([r(AccessKey::AnyOf(COIN))].into_iter().collect()))]);
+    assert!(supplied.has_typewide());
 }
 
 #[test]
