@@ -93,8 +93,8 @@ fn put_varint(mut v: u128, out: &mut impl ByteSink) {
 pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
     match value {
         // Two single bytes, not a two-byte slice: a slice copy is a call
-        // to `memcpy`, and a byte vector is one of these per byte (each
-        // element tagged), so a token's name and URI made a hundred calls.
+        // to `memcpy`. (A byte vector's elements do not come here: see
+        // `encode_items`.)
         Value::Bool(b) => {
             out.push_byte(TAG_BOOL);
             out.push_byte(u8::from(*b));
@@ -134,19 +134,37 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
         Value::Vector(items) | Value::Struct(items) => {
             out.push_byte(if matches!(value, Value::Vector(_)) { TAG_VECTOR } else { TAG_STRUCT });
             put_varint(items.len() as u128, out);
-            for item in items {
-                // A byte of a byte vector without the recursive call: a
-                // token's name and URI are one element per byte.
-                match item {
-                    Value::U8(v) => {
-                        out.push_byte(TAG_U8);
-                        out.push_byte(*v);
-                    }
-                    _ => encode_into(item, out),
-                }
-            }
+            encode_items(items, out);
         }
         Value::Flat(flat) => flat.encode(out),
+    }
+}
+
+/// Bytes of a byte vector gathered before they are appended: each is two
+/// bytes of output, tag and value.
+const BYTE_RUN: usize = 32;
+
+/// The elements of a vector or a struct, in order. A token's name and URI
+/// are one `U8` element per byte: each run of up to [`BYTE_RUN`] of them is
+/// tagged into a buffer on the stack and appended at once, instead of a
+/// recursive call, or two pushes each checking the sink's capacity, per
+/// byte. Whatever follows another value in a run is encoded one by one.
+#[inline]
+fn encode_items(items: &[Value], out: &mut impl ByteSink) {
+    for run in items.chunks(BYTE_RUN) {
+        let mut pairs = [0u8; 2 * BYTE_RUN];
+        let mut bytes = 0usize;
+        for (item, pair) in run.iter().zip(pairs.chunks_exact_mut(2)) {
+            let (Value::U8(v), [tag, byte]) = (item, pair) else { break };
+            (*tag, *byte) = (TAG_U8, *v);
+            bytes += 1;
+        }
+        if bytes > 0 {
+            out.push_bytes(pairs.get(..2 * bytes).unwrap_or_default());
+        }
+        for item in run.get(bytes..).unwrap_or_default() {
+            encode_into(item, out);
+        }
     }
 }
 

@@ -33,7 +33,29 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Long lists, mostly bytes: runs of `u8` elements past the encoder's
+/// buffer of 32, broken here and there by other values, nested or not.
+fn byte_runs() -> impl Strategy<Value = Value> {
+    let item = prop_oneof![
+        8 => any::<u8>().prop_map(Value::U8),
+        1 => value(),
+    ];
+    let list = prop::collection::vec(item, 0..150);
+    prop_oneof![
+        list.clone().prop_map(Value::Vector),
+        list.clone().prop_map(Value::Struct),
+        list.prop_map(|items| Value::Struct(vec![Value::U64(3), Value::Vector(items), Value::U8(9)])),
+    ]
+}
+
 proptest! {
+    #[test]
+    fn byte_runs_encode_as_postcard_does(v in byte_runs()) {
+        let bytes = encode(&v);
+        prop_assert_eq!(&bytes, &postcard::to_stdvec(&v).unwrap());
+        prop_assert_eq!(decode(&bytes), Ok(v));
+    }
+
     #[test]
     fn encoding_is_postcards_and_decodes_back(v in value()) {
         let bytes = encode(&v);
