@@ -88,7 +88,7 @@ impl ParallelExecutor {
         // A block whose dependencies are few and far apart needs no plan
         // either: the lanes take it in chunks (`frontier.rs`).
         if frontier::suits(keys, threads) {
-            if let Some(numbered) = self.pool.install(|| crate::graph::latest_predecessors(keys)) {
+            if let Some(numbered) = frontier::number(keys, &self.pool) {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.
                 let schedule = start.elapsed();

@@ -11,7 +11,9 @@ use resin_scheduler::{BlockExecutor, BlockKeys, BlockOutput, ParallelExecutor, S
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, RuntimeErrorKind, Status, Transaction, Value};
 
-/// Past `serial::SAMPLED_FROM` (8,192), below which blocks are always planned.
+/// Past `serial::SAMPLED_FROM` (8,192), below which blocks are always
+/// planned, and below 16,384, from which the frontier numbers the keys in
+/// the graph's partitioned pass instead of in one pass in order.
 const BLOCK: usize = 10_000;
 
 fn run(block: &[Transaction], state: &ResourceStore, threads: usize) -> BlockOutput {
@@ -32,7 +34,12 @@ fn run(block: &[Transaction], state: &ResourceStore, threads: usize) -> BlockOut
 /// pays the sender of the transaction 3 before it, and every 97th sends
 /// more than any balance holds and aborts.
 fn rotating(near: u64) -> Vec<Transaction> {
-    (0..BLOCK as u64)
+    rotating_n(BLOCK, near)
+}
+
+/// [`rotating`] in a block of `n`.
+fn rotating_n(n: usize, near: u64) -> Vec<Transaction> {
+    (0..n as u64)
         .map(|i| {
             let from = 2 * (i % 500);
             let to = if i % near == 0 && i >= 3 { 2 * ((i - 3) % 500) } else { from + 1 };
@@ -57,6 +64,11 @@ fn transfers_depending_far_back_and_a_few_near_run_on_the_frontier() {
         assert!(out.receipts.iter().any(|r| matches!(r.status, Status::Aborted { .. })));
         assert_eq!(out.stats.threads_used, threads);
     }
+    // Past 16,384 transactions the keys are numbered in the graph's
+    // partitioned pass, not in one pass in order: the same result.
+    let out = run(&rotating_n(17_000, 700), &state, 2);
+    let frontier = out.stats.frontier.expect("far dependencies run on the frontier");
+    assert!(frontier.ordered >= 17_000 - 500 && frontier.near >= 17_000 / 700 - 1, "{frontier:?}");
     // Near dependencies every 20 transactions: planned instead.
     let out = run(&rotating(20), &state, 2);
     assert!(out.stats.frontier.is_none());

@@ -203,6 +203,33 @@ pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Numbered> {
     Some(Numbered { slots: BlockSlots::from_parts(table, slot_start, slots), after, uses })
 }
 
+/// [`latest_predecessors`] on this thread, in one pass over the block in
+/// order with one table of every key ([`BlockSlots::number`]'s, plus each
+/// key's [`Latest`](crate::frontier::Latest) and uses). The partitioned
+/// pass pays for forking, splitting the accesses and renumbering the keys,
+/// which a small block does not win back on two threads; a large one's
+/// single table falls out of cache (see [`crate::frontier::IN_ORDER_BELOW`]).
+pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
+    if keys.has_typewide() {
+        return None;
+    }
+    let mut after = vec![0u32; keys.len()];
+    let mut states: Vec<crate::frontier::Latest> = Vec::new();
+    let mut uses: Vec<u8> = Vec::new();
+    let slots = BlockSlots::number_with(keys, |tx, slot, mode| {
+        let slot = slot as usize;
+        if slot == states.len() {
+            states.push(Default::default());
+            uses.push(0);
+        }
+        if let (Some(state), Some(flags), Some(at)) = (states.get_mut(slot), uses.get_mut(slot), after.get_mut(tx)) {
+            *at = (*at).max(state.access(tx as u32, mode));
+            crate::overlay::use_key(flags, mode);
+        }
+    });
+    Some(Numbered { slots, after, uses })
+}
+
 /// The conflict graph of a block, with the indexes the planner and the
 /// executors need.
 #[derive(Clone, Debug, Default)]

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use resin_vm::AccessKey;
+use resin_vm::{AccessKey, AccessMode};
 use rustc_hash::FxHashMap;
 
 use super::KeyTable;
@@ -28,6 +28,13 @@ impl BlockSlots {
     /// Numbers the block's exact keys in order of first access, on this
     /// thread: one hash-table lookup per access.
     pub fn number(keys: &BlockKeys) -> BlockSlots {
+        Self::number_with(keys, |_, _, _| {})
+    }
+
+    /// [`BlockSlots::number`], telling `each` of every exact access in
+    /// block order: its transaction, its key's slot (a new one is the
+    /// table's length before it) and its mode.
+    pub(super) fn number_with(keys: &BlockKeys, mut each: impl FnMut(usize, u32, AccessMode)) -> BlockSlots {
         let n = keys.len();
         let mut index: FxHashMap<_, u32> = FxHashMap::default();
         let mut table = KeyTable::default();
@@ -42,6 +49,7 @@ impl BlockSlots {
                     if slot == next {
                         table.keys.push(key);
                     }
+                    each(i, slot, access.mode);
                     slots.push(slot);
                 }
             }

@@ -4,7 +4,7 @@ use rustc_hash::FxHashMap;
 
 use super::*;
 use crate::frontier::{chunk_size, suits, FrontierStats, Latest};
-use crate::graph::latest_predecessors;
+use crate::graph::{latest_in_order, latest_predecessors, Numbered};
 use crate::overlay::{ADDED, ADDED_AGAIN, CHANGED, READ, READ_AGAIN};
 use crate::serial::SAMPLED_FROM;
 
@@ -55,20 +55,28 @@ proptest! {
 
     #[test]
     fn each_transaction_waits_for_its_latest_conflicting_predecessor(keys in block_over(6, 1..150)) {
-        let latest = latest_predecessors(&keys).expect("exact keys only");
-        prop_assert_eq!(latest.after, latest_by_definition(&keys));
+        for latest in both_numberings(&keys) {
+            prop_assert_eq!(latest.after, latest_by_definition(&keys));
+        }
     }
 
     #[test]
     fn the_keys_are_numbered_as_the_in_order_engine_numbers_them(keys in block_over(20, 1..150)) {
-        let latest = latest_predecessors(&keys).expect("exact keys only");
         let numbered = BlockSlots::number(&keys);
-        prop_assert_eq!(latest.slots.table().keys(), numbered.table().keys());
-        for i in 0..keys.len() {
-            prop_assert_eq!(latest.slots.slots_of(i), numbered.slots_of(i));
+        for latest in both_numberings(&keys) {
+            prop_assert_eq!(latest.slots.table().keys(), numbered.table().keys());
+            for i in 0..keys.len() {
+                prop_assert_eq!(latest.slots.slots_of(i), numbered.slots_of(i));
+            }
+            prop_assert_eq!(latest.uses, uses_by_definition(&keys, &numbered));
         }
-        prop_assert_eq!(latest.uses, uses_by_definition(&keys, &numbered));
     }
+}
+
+/// The partitioned pass (on the current pool) and the pass in order on
+/// this thread: the frontier's two ways to number a block.
+fn both_numberings(keys: &BlockKeys) -> [Numbered; 2] {
+    [latest_predecessors(keys), latest_in_order(keys)].map(|n| n.expect("exact keys only"))
 }
 
 /// Each slot's uses (`overlay.rs`'s flags) by counting its accesses by mode.
@@ -104,9 +112,13 @@ proptest! {
     /// processed side by side.
     #[test]
     fn large_blocks_in_partitions_wait_for_the_same(keys in block_over(3_000, 9_000..9_500)) {
-        let latest = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
-        prop_assert_eq!(latest.after, latest_by_definition(&keys));
-        prop_assert_eq!(latest.uses, uses_by_definition(&keys, &BlockSlots::number(&keys)));
+        let partitioned = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
+        let in_order = latest_in_order(&keys).expect("exact keys only");
+        let uses = uses_by_definition(&keys, &BlockSlots::number(&keys));
+        for latest in [partitioned, in_order] {
+            prop_assert_eq!(latest.after, latest_by_definition(&keys));
+            prop_assert_eq!(&latest.uses, &uses);
+        }
     }
 }
 
@@ -116,8 +128,9 @@ fn a_transaction_naming_a_key_in_two_modes_orders_everything_around_it() {
     // 0 reads, 1 reads, 2 reads and writes, 3 reads, 4 adds, 5 adds and reads.
     let keys =
         block(vec![vec![r(k())], vec![r(k())], vec![r(k()), w(k())], vec![r(k())], vec![a(k())], vec![a(k()), r(k())]]);
-    let latest = latest_predecessors(&keys).expect("exact keys only");
-    assert_eq!(latest.after, vec![0, 0, 2, 3, 4, 5]);
+    for latest in both_numberings(&keys) {
+        assert_eq!(latest.after, vec![0, 0, 2, 3, 4, 5]);
+    }
     let mut latest = Latest::default();
     assert_eq!(latest.access(0, AccessMode::Add), 0);
     assert_eq!(latest.access(0, AccessMode::Add), 0, "the same again changes nothing");
@@ -128,6 +141,7 @@ fn a_transaction_naming_a_key_in_two_modes_orders_everything_around_it() {
 fn a_type_wide_access_leaves_the_block_to_the_graph() {
     let keys = block(vec![vec![w(exact(COIN, 1))], vec![r(AccessKey::AnyOf(COIN))]]);
     assert!(latest_predecessors(&keys).is_none());
+    assert!(latest_in_order(&keys).is_none());
 }
 
 /// `n` transactions, each writing two keys of its own, except that every
