@@ -42,7 +42,7 @@ impl TxKeys {
     }
 
     fn typewide(&self) -> bool {
-        self.keys.0.iter().any(|a| matches!(a.key, AccessKey::AnyOf(_)))
+        names_a_type(&self.keys)
     }
 }
 
@@ -50,16 +50,9 @@ impl BlockKeys {
     /// Instantiates each transaction's entry-function access spec with its arguments.
     pub fn instantiate(code: &CodeCache, block: &[Transaction]) -> BlockKeys {
         let mut resolver = Resolver::new(code);
-        let mut typewide = false;
-        let per_tx = block
-            .iter()
-            .map(|tx| {
-                let keys = instantiate_one(&mut resolver, tx);
-                typewide |= keys.as_ref().is_ok_and(TxKeys::typewide);
-                keys
-            })
-            .collect();
-        BlockKeys { per_tx, typewide }
+        let typewide = AtomicBool::new(false);
+        let per_tx = block.iter().map(|tx| instantiate_one(&mut resolver, tx, &typewide)).collect();
+        BlockKeys { per_tx, typewide: typewide.into_inner() }
     }
 
     /// [`BlockKeys::instantiate`] on the current rayon pool. The result does not
@@ -68,16 +61,7 @@ impl BlockKeys {
         let typewide = AtomicBool::new(false);
         let per_tx = block
             .par_iter()
-            .map_init(
-                || Resolver::new(code),
-                |resolver, tx| {
-                    let keys = instantiate_one(resolver, tx);
-                    if keys.as_ref().is_ok_and(TxKeys::typewide) {
-                        typewide.store(true, Ordering::Relaxed);
-                    }
-                    keys
-                },
-            )
+            .map_init(|| Resolver::new(code), |resolver, tx| instantiate_one(resolver, tx, &typewide))
             .collect();
         BlockKeys { per_tx, typewide: typewide.into_inner() }
     }
@@ -222,11 +206,29 @@ impl KeysOrigin {
     }
 }
 
-fn instantiate_one<'t>(resolver: &mut Resolver<'_, 't>, tx: &'t Transaction) -> Result<TxKeys, Box<Status>> {
+/// `tx`'s keys, raising `typewide` if they access a type type-wide. The
+/// flag is looked at before the keys move into their result: bound to a
+/// local first, that result (hundreds of bytes) would be copied into the
+/// block's vector instead of built there.
+#[inline]
+fn instantiate_one<'t>(
+    resolver: &mut Resolver<'_, 't>,
+    tx: &'t Transaction,
+    typewide: &AtomicBool,
+) -> Result<TxKeys, Box<Status>> {
     match resolver.resolve_keys(tx) {
-        Ok((entry, keys)) => Ok(TxKeys { keys, entry: Some(entry) }),
+        Ok((entry, keys)) => {
+            if names_a_type(&keys) {
+                typewide.store(true, Ordering::Relaxed);
+            }
+            Ok(TxKeys { keys, entry: Some(entry) })
+        }
         Err(status) => Err(Box::new(status)),
     }
+}
+
+fn names_a_type(keys: &DeclaredKeys) -> bool {
+    keys.0.iter().any(|a| matches!(a.key, AccessKey::AnyOf(_)))
 }
 
 /// The receipt of a transaction that could not start: nothing ran, so no gas.
