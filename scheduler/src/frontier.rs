@@ -106,9 +106,11 @@ impl Latest {
 /// thread ([`crate::graph::latest_in_order`]), larger ones in the graph's
 /// partitioned pass on the pool ([`crate::graph::latest_predecessors`]).
 /// Measured on this project's 2-core machine (`resin bench`, both passes
-/// over the same blocks): for 10,000 approvals, votes or mints in order
-/// 0.8-1.4 ms against 1.0-2.1 partitioned on two threads; for 20,000
-/// transfers among 100,000 accounts 2.1-3.7 ms against 1.6-1.9.
+/// over the same blocks, the one in order second): for 10,000 approvals,
+/// votes or mints in order 0.8-1.4 ms against 1.0-2.1 partitioned on two
+/// threads; for 20,000 transfers among 100,000 accounts 2.1-3.7 ms against
+/// 1.6-1.9. Run by the executor, votes' and mints' schedule phase fell by
+/// ~0.5 ms; approvals' did not change (docs/PERFORMANCE.md).
 pub(crate) const IN_ORDER_BELOW: usize = 16_384;
 
 /// Each transaction's latest predecessor, its keys' slots and their uses,
