@@ -78,8 +78,6 @@ pub(super) struct Exact {
     pub(super) edges: Vec<Vec<RawEdge>>,
     /// ...to be shifted by these.
     pub(super) partition_offsets: Vec<u32>,
-    /// Whether any transaction accesses some type type-wide.
-    pub(super) typewide: bool,
     /// [`Pass::Latest`]: per transaction, one more than the latest earlier
     /// transaction it conflicts with on an exact key (0: none); empty for
     /// [`Pass::Edges`].
@@ -101,7 +99,6 @@ struct Chunk {
     parts: Vec<Vec<Record>>,
     /// Exact accesses per transaction.
     counts: Vec<u32>,
-    typewide: bool,
 }
 
 /// One pass over a range of the block: the keys are large, so they are read once.
@@ -113,23 +110,21 @@ fn split(keys: &BlockKeys, range: std::ops::Range<usize>, partitions: usize) -> 
     let expected = range.len() * 3 / partitions + 8;
     let mut parts: Vec<Vec<Record>> = (0..partitions).map(|_| Vec::with_capacity(expected)).collect();
     let mut counts = Vec::with_capacity(range.len());
-    let mut typewide = false;
     for i in range {
         let mut nth = 0u16;
         for a in keys.accesses(i) {
-            match a.key {
-                AccessKey::Exact(key) => {
-                    if let Some(part) = parts.get_mut(partition_hash(&key) & mask) {
-                        part.push(Record { key, tx: i as u32, nth, mode: a.mode });
-                    }
-                    nth += 1;
+            // A type-wide access is the type-wide pass's (`typewide.rs`),
+            // which the block's keys say it needs (`BlockKeys::has_typewide`).
+            if let AccessKey::Exact(key) = a.key {
+                if let Some(part) = parts.get_mut(partition_hash(&key) & mask) {
+                    part.push(Record { key, tx: i as u32, nth, mode: a.mode });
                 }
-                AccessKey::AnyOf(_) => typewide = true,
+                nth += 1;
             }
         }
         counts.push(u32::from(nth));
     }
-    Chunk { parts, counts, typewide }
+    Chunk { parts, counts }
 }
 
 /// A key's accesses so far, as the edges into the next one need them.
@@ -307,7 +302,6 @@ pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
         total += count;
     }
     slot_start.push(total);
-    let typewide = chunks.iter().any(|c| c.typewide);
 
     let partition = |scratch: &mut Scratch, p: usize| {
         let len = chunks.iter().filter_map(|c| c.parts.get(p)).map(Vec::len).sum();
@@ -396,7 +390,7 @@ pub(super) fn build(keys: &BlockKeys, pass: Pass) -> Exact {
         keys
     };
     let edges = partitions.into_iter().map(|part| part.edges).collect();
-    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, typewide, after, uses }
+    Exact { keys: keys_by_partition, slot_start, slots, edges, partition_offsets, after, uses }
 }
 
 /// Renumbers the keys, numbered partition by partition, in the order the

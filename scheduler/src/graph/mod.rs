@@ -188,11 +188,11 @@ pub(crate) struct Numbered {
 /// some transaction accesses a type type-wide: those conflicts need the
 /// graph's type-wide pass.
 pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Numbered> {
-    let exact::Exact { keys: numbered, slot_start, mut slots, typewide, after, uses: by_partition, .. } =
-        exact::build(keys, exact::Pass::Latest);
-    if typewide {
+    if keys.has_typewide() {
         return None;
     }
+    let exact::Exact { keys: numbered, slot_start, mut slots, after, uses: by_partition, .. } =
+        exact::build(keys, exact::Pass::Latest);
     let (table, renumbered) = exact::in_access_order(numbered, &mut slots);
     let mut uses = vec![0u8; by_partition.len()];
     for (flags, &new) in by_partition.into_iter().zip(&renumbered) {
@@ -256,9 +256,9 @@ impl ConflictGraph {
     /// free first takes `beside`.
     pub fn build_beside<T: Send>(keys: &BlockKeys, beside: impl FnOnce() -> T + Send) -> (ConflictGraph, T) {
         let n = keys.len();
-        let exact::Exact { keys: numbered, slot_start, mut slots, edges, partition_offsets, typewide, .. } =
+        let exact::Exact { keys: numbered, slot_start, mut slots, edges, partition_offsets, .. } =
             exact::build(keys, exact::Pass::Edges);
-        let typewide = if typewide { typewide::edges(keys) } else { Vec::new() };
+        let typewide = if keys.has_typewide() { typewide::edges(keys) } else { Vec::new() };
         // Two serial steps, independent of each other, side by side: the
         // overlay's numbering and the graph's rows (whose labels keep the
         // partitions' numbering).
