@@ -460,12 +460,24 @@ pub(crate) const READ: u8 = 8;
 /// copy per lane (`Slot::fixed_copies`).
 pub(crate) const READ_AGAIN: u8 = 16;
 
-/// Sets `set` in `flag`, and `again` when `once` was set already: a use
-/// that matters once more than one transaction makes it. A hot key's flags
-/// settle after two uses; testing before the read-modify-write keeps its
-/// line from being owned by every transaction's pass.
-fn once_or_again(flag: &AtomicU8, set: u8, once: u8, again: u8) {
-    if flag.load(Ordering::Relaxed) & again == 0 && flag.fetch_or(set, Ordering::Relaxed) & once != 0 {
+/// What an exact access in `mode` adds to its key's flags: `set`, and
+/// `again` when `once` was set already (a use that matters once more than
+/// one transaction makes it).
+fn use_bits(mode: AccessMode) -> (u8, u8, u8) {
+    match mode {
+        AccessMode::Read => (READ, READ, READ_AGAIN),
+        AccessMode::Write => (CHANGED, 0, 0),
+        AccessMode::Add => (CHANGED | ADDED, ADDED, ADDED_AGAIN),
+    }
+}
+
+/// [`use_bits`] added to a flag many threads set. A hot key's flags settle
+/// after two uses; testing before the read-modify-write keeps its line from
+/// being owned by every transaction's pass.
+fn once_or_again(flag: &AtomicU8, mode: AccessMode) {
+    let (set, once, again) = use_bits(mode);
+    let all = set | again;
+    if flag.load(Ordering::Relaxed) & all != all && flag.fetch_or(set, Ordering::Relaxed) & once != 0 {
         flag.fetch_or(again, Ordering::Relaxed);
     }
 }
@@ -486,17 +498,7 @@ pub(crate) fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<u8> {
                     AccessKey::Exact(_) => {
                         let slot = exact.next();
                         let Some(flag) = slot.and_then(|&s| changing.get(s as usize)) else { continue };
-                        // A hot key's flag is set once: test before the
-                        // read-modify-write, which would own its line.
-                        match access.mode {
-                            AccessMode::Read => once_or_again(flag, READ, READ, READ_AGAIN),
-                            AccessMode::Write => {
-                                if flag.load(Ordering::Relaxed) & CHANGED == 0 {
-                                    flag.fetch_or(CHANGED, Ordering::Relaxed);
-                                }
-                            }
-                            AccessMode::Add => once_or_again(flag, CHANGED | ADDED, ADDED, ADDED_AGAIN),
-                        }
+                        once_or_again(flag, access.mode);
                     }
                     AccessKey::AnyOf(ty) if access.mode != AccessMode::Read => typewide.push(ty),
                     AccessKey::AnyOf(_) => {}
@@ -521,11 +523,7 @@ pub(crate) fn slot_uses(slots: &BlockSlots, keys: &BlockKeys) -> Vec<u8> {
 /// [`slot_uses`] adds it, for a pass that sees each key's accesses on one
 /// thread (the frontier's numbering, `graph/exact.rs`).
 pub(crate) fn use_key(flags: &mut u8, mode: AccessMode) {
-    let (set, once, again) = match mode {
-        AccessMode::Read => (READ, READ, READ_AGAIN),
-        AccessMode::Write => (CHANGED, 0, 0),
-        AccessMode::Add => (CHANGED | ADDED, ADDED, ADDED_AGAIN),
-    };
+    let (set, once, again) = use_bits(mode);
     if *flags & once != 0 {
         *flags |= again;
     }
