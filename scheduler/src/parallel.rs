@@ -118,16 +118,8 @@ impl ParallelExecutor {
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
         let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(after) };
-        let (cursor, n) = (AtomicUsize::new(0), block.len());
-        let capacity = n.div_ceil(threads).saturating_add(chunk);
-        let per_lane = self.pool.broadcast(|ctx| {
-            if ctx.index() >= threads {
-                return LaneResult::default();
-            }
-            let taken = independent::Chunks::new(&cursor, chunk, n);
-            run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
-        });
-        let ran = Ran { overlay, per_lane, threads_used: threads.min(n) };
+        let per_lane = self.take_chunks(&run, &overlay, threads, chunk, &sync);
+        let ran = Ran { overlay, per_lane, threads_used: threads.min(block.len()) };
         let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.frontier = Some(FrontierStats::of(after, threads, chunk));
         output
@@ -172,17 +164,9 @@ impl ParallelExecutor {
             // No transaction depends on another: the lanes take the block in
             // chunks as they become free (see `independent.rs`).
             _ if graph.edge_count() == 0 => {
-                let (cursor, n) = (AtomicUsize::new(0), block.len());
-                let size = independent::chunk_size(n, plan.lanes.len());
-                let capacity = n.div_ceil(plan.lanes.len().max(1)).saturating_add(size);
-                let results = self.pool.broadcast(|ctx| {
-                    if ctx.index() >= plan.lanes.len() {
-                        return LaneResult::default();
-                    }
-                    let taken = independent::Chunks::new(&cursor, size, n);
-                    run.run_taken(&overlay, ctx.index() as u32, taken, capacity, Some(&sync))
-                });
-                (results, plan.lanes.len().min(n))
+                let (n, lanes) = (block.len(), plan.lanes.len());
+                let size = independent::chunk_size(n, lanes);
+                (self.take_chunks(&run, &overlay, lanes, size, &sync), lanes.min(n))
             }
             _ => {
                 let results = self.pool.broadcast(|ctx| match plan.lanes.get(ctx.index()) {
@@ -198,6 +182,28 @@ impl ParallelExecutor {
         let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.plan = Some(plan.stats);
         output
+    }
+
+    /// Runs `lanes` lanes, one per pool thread, each taking chunks of `size`
+    /// consecutive transactions from one cursor as it becomes free
+    /// (`independent.rs`), and waiting as `sync` says.
+    fn take_chunks(
+        &self,
+        run: &BlockRun<'_>,
+        overlay: &BlockOverlay<'_>,
+        lanes: usize,
+        size: usize,
+        sync: &LaneSync<'_>,
+    ) -> Vec<LaneResult> {
+        let (cursor, n) = (AtomicUsize::new(0), run.input.block.len());
+        let capacity = n.div_ceil(lanes.max(1)).saturating_add(size);
+        self.pool.broadcast(|ctx| {
+            if ctx.index() >= lanes {
+                return LaneResult::default();
+            }
+            let taken = independent::Chunks::new(&cursor, size, n);
+            run.run_taken(overlay, ctx.index() as u32, taken, capacity, Some(sync))
+        })
     }
 
     /// Everything after the lanes: the counters' adds settled (or the block
