@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 use resin_vm::{EntryHandle, ModuleId, Receipt, Status, Transaction};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::keys::BlockKeys;
 
@@ -61,25 +62,21 @@ impl CostModel {
 
     /// Estimates `txs`, the block's transactions from `first` on, into `out`.
     fn estimate_run(&self, first: usize, txs: &[Transaction], keys: &BlockKeys, out: &mut [u64]) {
-        // Blocks are runs of calls to few functions: remember the last
-        // lookup. The same entry is recognised by the handle its keys were
-        // instantiated from, beside them, where comparing names would read
-        // each transaction's, on the heap, a cache miss apiece (as
-        // `observe_runs` does); names only where there is no handle.
-        let mut last: Option<(Option<EntryHandle>, &ModuleId, &str, Option<u64>)> = None;
+        // Blocks call few functions, in runs or interleaved: the last
+        // lookups are remembered ([`Recent`]).
+        let mut recent = Recent::new();
         for ((i, tx), estimate) in (first..).zip(txs).zip(out) {
             if !matches!(keys.get(i), Some(Ok(_))) {
                 *estimate = REJECTED_COST;
                 continue;
             }
             let handle = keys.entry_handle(i);
-            let learned = match last {
-                Some((h, m, f, gas)) if (handle.is_some() && h == handle) || (f == tx.function && *m == tx.module) => {
-                    gas
-                }
-                _ => {
+            let learned = match recent.find(handle, tx) {
+                Some(gas) => *gas,
+                None => {
                     let gas = self.learned(&tx.module, &tx.function);
-                    last = Some((handle, &tx.module, &tx.function, gas));
+                    // One forgotten is a lookup to do again, nothing more.
+                    recent.insert(handle, tx, gas);
                     gas
                 }
             };
@@ -101,54 +98,43 @@ impl CostModel {
 
     /// [`CostModel::observe_block`] for a block whose `keys` were
     /// instantiated from it, with the same result. A transaction resolved
-    /// to the entry function of the run before it continues that run on
-    /// the handles' word: its names, on the heap one cache miss apiece,
-    /// are not compared (a third of this pass's time over a block of
-    /// 100,000 transfers).
+    /// to an entry function met lately is recognised by its handle, its
+    /// names not compared ([`Recent::find`]).
     pub fn observe_block_keyed(&mut self, block: &[Transaction], receipts: &[Receipt], keys: &BlockKeys) {
         self.observe_runs(block, receipts, |i| keys.entry_handle(i));
     }
 
-    /// Blocks are runs of calls to few functions: a run's average is folded
-    /// in a local and stored once, not looked up per transaction. Equal
-    /// handles (from `handle`, per block position) name one function.
+    /// A block calls few functions, in runs or interleaved (a marketplace's
+    /// mints between its transfers): each function's average is folded in
+    /// a local ([`Recent`]) and stored once, not looked up and stored per
+    /// transaction. Each function's observations are folded in block order
+    /// whatever comes between them, so the model is the one-by-one fold's.
+    /// Equal handles (from `handle`, per block position) name one function.
     fn observe_runs(
         &mut self,
         block: &[Transaction],
         receipts: &[Receipt],
         handle: impl Fn(usize) -> Option<EntryHandle>,
     ) {
-        struct Run<'b> {
-            module: &'b ModuleId,
-            function: &'b str,
-            handle: Option<EntryHandle>,
-            avg: u64,
-        }
-        let mut run: Option<Run<'_>> = None;
+        let mut recent = Recent::new();
         for (i, (tx, receipt)) in block.iter().zip(receipts).enumerate() {
             if matches!(receipt.status, Status::InvalidArguments { .. }) {
                 continue;
             }
             let gas = receipt.gas_used;
             let handle = handle(i);
-            match &mut run {
-                Some(r)
-                    if (handle.is_some() && handle == r.handle)
-                        || (r.function == tx.function && *r.module == tx.module) =>
-                {
-                    r.avg = ema(r.avg, gas);
-                }
-                _ => {
-                    if let Some(r) = run.take() {
-                        self.store(r.module, r.function, r.avg);
-                    }
+            match recent.find(handle, tx) {
+                Some(avg) => *avg = ema(*avg, gas),
+                None => {
                     let avg = self.learned(&tx.module, &tx.function).map_or(gas, |avg| ema(avg, gas));
-                    run = Some(Run { module: &tx.module, function: &tx.function, handle, avg });
+                    if let Some(oldest) = recent.insert(handle, tx, avg) {
+                        self.store(oldest.module, oldest.function, oldest.value);
+                    }
                 }
             }
         }
-        if let Some(r) = run {
-            self.store(r.module, r.function, r.avg);
+        for seen in recent.seen {
+            self.store(seen.module, seen.function, seen.value);
         }
     }
 
@@ -163,6 +149,52 @@ impl CostModel {
                 per_module.insert(function.to_owned(), avg);
             }
         }
+    }
+}
+
+/// Functions a pass over a block remembers: enough for a block that mixes
+/// every kind of call of a workload, few enough to search in a line.
+const RECENT: usize = 8;
+
+/// The functions a pass over a block met last, each with what the pass
+/// keeps for it (a lookup, or an average being folded), the latest first.
+struct Recent<'b, T> {
+    seen: SmallVec<[Seen<'b, T>; RECENT]>,
+}
+
+struct Seen<'b, T> {
+    handle: Option<EntryHandle>,
+    module: &'b ModuleId,
+    function: &'b str,
+    value: T,
+}
+
+impl<'b, T> Recent<'b, T> {
+    fn new() -> Self {
+        Recent { seen: SmallVec::new() }
+    }
+
+    /// What is kept for `tx`'s function, which then counts as the latest.
+    /// Handles are compared first: a transaction's names are on the heap, a
+    /// cache miss apiece (a third of the observing pass's time over a
+    /// block of 100,000 transfers when they were compared every time);
+    /// names only where no handle matches (a transaction whose keys were
+    /// supplied has none).
+    fn find(&mut self, handle: Option<EntryHandle>, tx: &Transaction) -> Option<&mut T> {
+        let at = handle
+            .and_then(|h| self.seen.iter().position(|s| s.handle == Some(h)))
+            .or_else(|| self.seen.iter().position(|s| s.function == tx.function && *s.module == tx.module))?;
+        // Most recent first: a run finds its function at once.
+        self.seen.get_mut(..=at)?.rotate_right(1);
+        self.seen.first_mut().map(|s| &mut s.value)
+    }
+
+    /// Remembers `tx`'s function as the latest (after `find` missed it);
+    /// the least recent one, when one must go to make room.
+    fn insert(&mut self, handle: Option<EntryHandle>, tx: &'b Transaction, value: T) -> Option<Seen<'b, T>> {
+        let oldest = if self.seen.len() == RECENT { self.seen.pop() } else { None };
+        self.seen.insert(0, Seen { handle, module: &tx.module, function: &tx.function, value });
+        oldest
     }
 }
 
@@ -245,6 +277,57 @@ mod tests {
         }
         assert_eq!(by_block, one_by_one);
         assert!(by_block.learned(&other, "transfer").is_some());
+    }
+
+    /// Twelve functions in two modules, more than a pass keeps at hand
+    /// ([`RECENT`]), so that remembered ones are forgotten and met again.
+    fn interleaved_tx(pick: usize) -> Transaction {
+        let names = ["transfer", "mint", "burn", "swap", "vote", "open"];
+        let mut t = tx(names[pick % names.len()], [10_000, 300][pick % 5 / 4]);
+        if pick / names.len() % 2 == 1 {
+            t.module = ModuleId::new(AccountAddress::from_u64(2), "coin");
+        }
+        t
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_interleaved_block_is_learned_and_estimated_as_its_transactions_one_by_one(
+            calls in proptest::collection::vec((0..12usize, 0..3_000u64, proptest::bool::weighted(0.1)), 0..300),
+            warm in proptest::collection::vec((0..12usize, 1..3_000u64), 0..6),
+        ) {
+            use crate::keys::BlockKeys;
+            use resin_vm::{DeclaredKeys, Receipt, WriteSet};
+            let block: Vec<Transaction> = calls.iter().map(|&(pick, _, _)| interleaved_tx(pick)).collect();
+            let rejected = |bad: bool| if bad { Status::InvalidArguments { reason: "no".into() } } else { Status::Success };
+            let receipts: Vec<Receipt> = calls
+                .iter()
+                .map(|&(_, gas_used, bad)| Receipt { status: rejected(bad), gas_used, events: vec![], write_set: WriteSet::default() })
+                .collect();
+            let mut start = CostModel::new();
+            for &(pick, gas) in &warm {
+                let t = interleaved_tx(pick);
+                start.observe(&t.module, &t.function, gas);
+            }
+            let mut one_by_one = start.clone();
+            for (t, &(_, gas_used, bad)) in block.iter().zip(&calls) {
+                if !bad {
+                    one_by_one.observe(&t.module, &t.function, gas_used);
+                }
+            }
+            let mut by_block = start.clone();
+            by_block.observe_block(&block, &receipts);
+            proptest::prop_assert_eq!(&by_block, &one_by_one);
+
+            let keys = BlockKeys::from_results(
+                calls.iter().map(|&(_, _, bad)| if bad { Err(rejected(true)) } else { Ok(DeclaredKeys::default()) }).collect(),
+            );
+            let estimates = start.estimate_block(&block, &keys);
+            for (i, (t, &(_, _, bad))) in block.iter().zip(&calls).enumerate() {
+                let expected = if bad { REJECTED_COST } else { start.estimate(t) };
+                proptest::prop_assert_eq!(estimates[i], expected, "transaction {}", i);
+            }
+        }
     }
 
     #[test]
