@@ -37,7 +37,7 @@ use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockSummary};
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
-use crate::prefetch::prefetch;
+use resin_state::prefetch::prefetch;
 
 /// Spins this many times on a predecessor's done flag before yielding the CPU.
 const SPINS_BEFORE_YIELD: u32 = 256;

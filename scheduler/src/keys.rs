@@ -139,7 +139,7 @@ impl BlockKeys {
     #[inline]
     pub(crate) fn prefetch(&self, i: usize) {
         if let Some(keys) = self.per_tx.get(i) {
-            crate::prefetch::prefetch(keys);
+            resin_state::prefetch::prefetch(keys);
         }
     }
 
@@ -148,7 +148,7 @@ impl BlockKeys {
     #[inline]
     pub(crate) fn prefetch_accesses(&self, i: usize) {
         if let Some(Ok(keys)) = self.per_tx.get(i) {
-            keys.keys.0.iter().for_each(crate::prefetch::prefetch);
+            keys.keys.0.iter().for_each(resin_state::prefetch::prefetch);
         }
     }
 

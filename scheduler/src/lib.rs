@@ -39,7 +39,6 @@ pub mod output;
 mod overlay;
 pub mod parallel;
 pub mod planner;
-mod prefetch;
 pub mod schedule;
 pub mod sequential;
 pub mod serial;

@@ -52,7 +52,7 @@ use smallvec::SmallVec;
 
 use crate::graph::{BlockSlots, KeyTable};
 use crate::keys::BlockKeys;
-use crate::prefetch::prefetch;
+use resin_state::prefetch::prefetch;
 
 /// A key's value as the block left it: `None` deletes.
 pub(crate) type Written = Option<Shared>;

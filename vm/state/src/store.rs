@@ -115,6 +115,37 @@ impl Shard {
 /// One write of a batch: `None` deletes.
 pub type Write = (ResourceKey, Option<Shared>);
 
+/// How far ahead of the leaf being hashed its value is asked for: the
+/// value itself [`VALUE_AHEAD`] writes ahead, what it points to
+/// [`ITEMS_AHEAD`] ahead, by when the value has arrived and its pointers
+/// can be read without waiting. A block's values were built by its
+/// transactions long before the commit and lie scattered; an NFT's leaf
+/// reads its token, the token's fields and its URI's bytes, three
+/// dependent loads, and each waited for memory in turn (the leaves of a
+/// 100,000-transaction `nft` block took 68-72 ms on one thread, 55-64 ms
+/// with the hints).
+const VALUE_AHEAD: usize = 4;
+const ITEMS_AHEAD: usize = 2;
+
+/// The leaf updates of one shard's writes, in order; each value is freed
+/// once its leaf is hashed.
+fn leaves(mut writes: Vec<Pending>) -> impl Iterator<Item = LeafUpdate> {
+    fn hint(writes: &[Pending], i: usize, how: impl Fn(&Value)) {
+        if let Some(value) = writes.get(i).and_then(|p| p.value.as_deref()) {
+            how(value);
+        }
+    }
+    let prefetch = |value: &Value| crate::prefetch::prefetch(value);
+    (0..ITEMS_AHEAD).for_each(|i| hint(&writes, i, leaf::hint_items));
+    (0..VALUE_AHEAD).for_each(|i| hint(&writes, i, prefetch));
+    (0..writes.len()).filter_map(move |i| {
+        hint(&writes, i + VALUE_AHEAD, prefetch);
+        hint(&writes, i + ITEMS_AHEAD, leaf::hint_items);
+        let p = writes.get_mut(i)?;
+        Some(LeafUpdate { path: p.path, leaf: p.value.take().map(|v| leaf::leaf_of(&p.key, &v)) })
+    })
+}
+
 /// What applying a batch cost.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CommitStats {
@@ -285,11 +316,10 @@ impl ResourceStore {
         let maps = start.elapsed();
 
         let start = Instant::now();
-        let leaf = |p: Pending| LeafUpdate { path: p.path, leaf: p.value.map(|v| leaf::leaf_of(&p.key, &v)) };
         let updates: Vec<LeafUpdate> = if parallel {
-            pending.into_par_iter().flatten().map(leaf).collect()
+            pending.into_par_iter().flat_map_iter(leaves).collect()
         } else {
-            pending.into_iter().flatten().map(leaf).collect()
+            pending.into_iter().flat_map(leaves).collect()
         };
         self.tree.update(updates);
         CommitStats { keys_written, maps, root: start.elapsed() }

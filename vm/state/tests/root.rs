@@ -71,10 +71,17 @@ impl Rng {
 }
 
 fn value(rng: &mut Rng) -> Value {
-    match rng.below(4) {
+    match rng.below(5) {
         0 => Value::U64(rng.next()),
         1 => Value::Struct(vec![Value::U64(rng.below(1000)), Value::Bool(rng.below(2) == 0)]),
         2 => Value::Vector(vec![Value::U8(rng.below(256) as u8); rng.below(100) as usize]),
+        // A token: a struct holding a byte vector, whose bytes the commit
+        // asks for ahead of its leaf.
+        3 => Value::Struct(vec![
+            Value::Address(AccountAddress::from_u64(rng.next())),
+            Value::Vector(vec![Value::U8(rng.below(256) as u8); rng.below(40) as usize]),
+            Value::U64(rng.next()),
+        ]),
         _ => Value::Struct(vec![Value::Address(AccountAddress::from_u64(rng.next())), Value::U128(rng.next().into())]),
     }
 }
