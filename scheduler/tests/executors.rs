@@ -211,6 +211,12 @@ fn learns_the_same_from_handles_as_from_names(code: &CodeCache, run: u64) {
     named.observe_block(&block, &receipts);
     assert_eq!(named, one_by_one);
     assert!(keyed.learned(&gcoin(), "transfer").is_some() && keyed.learned(&ledger(), "open").is_some());
+    // Estimates through the handles too, against each transaction's own.
+    let estimates = keyed.estimate_block(&block, &keys);
+    for (i, (tx, r)) in block.iter().zip(&receipts).enumerate() {
+        let own = if r.status.is_success() { keyed.estimate(tx) } else { resin_scheduler::cost::REJECTED_COST };
+        assert_eq!(estimates[i], own, "transaction {i} (runs of {run})");
+    }
 }
 
 #[test]
