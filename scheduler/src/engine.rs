@@ -336,7 +336,7 @@ impl BlockRun<'_> {
     }
 
     /// Starts loading transaction `index` and its keys, two transactions
-    /// before it runs (see `prefetch.rs`).
+    /// before it runs (see `resin_state::prefetch`).
     #[inline]
     fn prefetch_far(&self, index: TxIndex) {
         let i = index as usize;

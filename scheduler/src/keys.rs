@@ -135,7 +135,7 @@ impl BlockKeys {
         }
     }
 
-    /// Starts loading transaction `i`'s keys into the cache (see `prefetch.rs`).
+    /// Starts loading transaction `i`'s keys into the cache (see `resin_state::prefetch`).
     #[inline]
     pub(crate) fn prefetch(&self, i: usize) {
         if let Some(keys) = self.per_tx.get(i) {

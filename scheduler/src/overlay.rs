@@ -223,7 +223,7 @@ impl<'a> BlockOverlay<'a> {
     }
 
     /// Starts loading the slots of `own` (a transaction's exact keys) into
-    /// the cache, for a transaction that runs next (see `prefetch.rs`).
+    /// the cache, for a transaction that runs next (see `resin_state::prefetch`).
     #[inline]
     pub(crate) fn prefetch(&self, own: &[u32]) {
         for slot in own.iter().filter_map(|&s| self.slots.get(s as usize)) {
