@@ -128,18 +128,16 @@ const VALUE_AHEAD: usize = 4;
 const ITEMS_AHEAD: usize = 2;
 
 /// The leaf updates of one shard's writes, in order; each value is freed
-/// once its leaf is hashed.
+/// once its leaf is hashed. (A shard's first few leaves go unhinted: a
+/// shard holds thousands.)
 fn leaves(mut writes: Vec<Pending>) -> impl Iterator<Item = LeafUpdate> {
     fn hint(writes: &[Pending], i: usize, how: impl Fn(&Value)) {
         if let Some(value) = writes.get(i).and_then(|p| p.value.as_deref()) {
             how(value);
         }
     }
-    let prefetch = |value: &Value| crate::prefetch::prefetch(value);
-    (0..ITEMS_AHEAD).for_each(|i| hint(&writes, i, leaf::hint_items));
-    (0..VALUE_AHEAD).for_each(|i| hint(&writes, i, prefetch));
     (0..writes.len()).filter_map(move |i| {
-        hint(&writes, i + VALUE_AHEAD, prefetch);
+        hint(&writes, i + VALUE_AHEAD, crate::prefetch::prefetch::<Value>);
         hint(&writes, i + ITEMS_AHEAD, leaf::hint_items);
         let p = writes.get_mut(i)?;
         Some(LeafUpdate { path: p.path, leaf: p.value.take().map(|v| leaf::leaf_of(&p.key, &v)) })
