@@ -60,28 +60,69 @@ pub(crate) type Written = Option<Shared>;
 struct Slot {
     /// Beside the value, so a lookup touches one cache line.
     key: ResourceKey,
+    value: Mutex<SlotValue>,
+    /// What only some slots need, boxed (see [`Extra`]).
+    extra: Option<Box<Extra>>,
+}
+
+// The rare parts of a slot (a fixed value, a counter's cells) are boxed so
+// that a slot fills one 128-byte pair of cache lines, the padding's unit,
+// rather than two: the overlay of 100,000 transfers has ~86,000 slots, and
+// every pass over it (building it, the lanes, gathering the writes) moves
+// half the memory.
+const _: () = assert!(std::mem::size_of::<Slot>() <= 128);
+
+/// A slot's rare part. A fixed key is one no transaction changes, and a
+/// counter's is one several add to, so a slot has at most one of them.
+enum Extra {
     /// The pre-block value, when no transaction of the block writes or adds
     /// to the key (exactly or through a `*` access to its type): it stays
     /// the value for the whole block, so reads take it without the lock. A
     /// key every transaction reads (a proposal's deadline, a collection's
     /// size) would otherwise have its lock's cache line passed between the
     /// cores on every read.
-    fixed: Option<Option<Shared>>,
-    /// For a fixed value behind a reference count that several
-    /// transactions read, on several lanes: a copy of it per lane after the
-    /// first, each with a count of its own (see [`Shared::detached`]).
-    /// Otherwise every read on any lane would write the one count (a clone
-    /// for the transaction, a drop at its end), and its cache line would
-    /// pass between the cores twice per read.
-    fixed_copies: Box<[Shared]>,
-    value: Mutex<SlotValue>,
-    /// For a key the block adds to, on several lanes: each lane's adds not
-    /// yet folded into `value`, and its copy of `value` (indexed by lane;
-    /// empty otherwise).
+    Fixed(Fixed),
+    /// For a key the block adds to, on several lanes: each lane's cell.
+    Counter(CounterCells),
+}
+
+impl Slot {
+    fn fixed(&self) -> Option<&Fixed> {
+        match self.extra.as_deref() {
+            Some(Extra::Fixed(fixed)) => Some(fixed),
+            _ => None,
+        }
+    }
+
+    fn counter(&self) -> Option<&CounterCells> {
+        match self.extra.as_deref() {
+            Some(Extra::Counter(counter)) => Some(counter),
+            _ => None,
+        }
+    }
+}
+
+/// A fixed slot's value (see [`Extra::Fixed`]).
+struct Fixed {
+    value: Option<Shared>,
+    /// For a value behind a reference count that several transactions
+    /// read, on several lanes: a copy of it per lane after the first, each
+    /// with a count of its own (see [`Shared::detached`]). Otherwise every
+    /// read on any lane would write the one count (a clone for the
+    /// transaction, a drop at its end), and its cache line would pass
+    /// between the cores twice per read.
+    copies: Box<[Shared]>,
+}
+
+/// A counter slot's share per lane (see [`Extra::Counter`]).
+struct CounterCells {
+    /// Each lane's adds not yet folded into the slot's value, and its copy
+    /// of that value (indexed by lane).
     lanes: Box<[CachePadded<Mutex<LaneCell>>]>,
-    /// On a slot with lanes, bumped whenever `value` changes other than by
-    /// a lane's add: a lane's copy made at another version is stale. Adders of the key only read
-    /// it, so its cache line stays in every core's cache while they run.
+    /// Bumped whenever the slot's value changes other than by a lane's
+    /// add: a lane's copy made at another version is stale. Adders of the
+    /// key only read it, so its cache line stays in every core's cache
+    /// while they run.
     version: AtomicU32,
 }
 
@@ -96,7 +137,8 @@ struct LaneCell {
 
 /// A slot's key as the block has it so far.
 struct SlotValue {
-    /// The pre-block value until the block writes the key; `None` is absent.
+    /// The pre-block value until the block writes the key; `None` is absent
+    /// (and a fixed slot's, whose value is in its [`Fixed`]).
     current: Option<Shared>,
     /// Whether the block wrote (or deleted) the key: only then is it committed.
     written: bool,
@@ -171,27 +213,23 @@ impl<'a> BlockOverlay<'a> {
             .enumerate()
             .map(|(s, (&key, current))| {
                 let used = uses.map_or(CHANGED, |u| u.get(s).copied().unwrap_or(CHANGED));
-                let fixed = (used & CHANGED == 0).then(|| current.clone());
-                let fixed_copies = match &fixed {
-                    Some(Some(value)) if used & READ_AGAIN != 0 && lanes > 1 && value.is_counted() => {
-                        (1..lanes).map(|_| value.detached()).collect()
-                    }
-                    _ => Box::default(),
-                };
-                let lanes = if used & ADDED_AGAIN != 0 && lanes > 1 {
-                    (0..lanes).map(|_| CachePadded::default()).collect()
+                let (current, extra) = if used & CHANGED == 0 {
+                    let copies = match &current {
+                        Some(value) if used & READ_AGAIN != 0 && lanes > 1 && value.is_counted() => {
+                            (1..lanes).map(|_| value.detached()).collect()
+                        }
+                        _ => Box::default(),
+                    };
+                    // Read only from here: the locked value stays empty.
+                    (None, Some(Box::new(Extra::Fixed(Fixed { value: current, copies }))))
+                } else if used & ADDED_AGAIN != 0 && lanes > 1 {
+                    let lanes = (0..lanes).map(|_| CachePadded::default()).collect();
+                    (current, Some(Box::new(Extra::Counter(CounterCells { lanes, version: AtomicU32::new(0) }))))
                 } else {
-                    Box::default()
+                    (current, None)
                 };
                 let value = SlotValue { current, written: false };
-                CachePadded::new(Slot {
-                    key,
-                    fixed,
-                    fixed_copies,
-                    value: Mutex::new(value),
-                    lanes,
-                    version: AtomicU32::new(0),
-                })
+                CachePadded::new(Slot { key, value: Mutex::new(value), extra })
             })
             .collect();
         let counters = match uses {
@@ -227,10 +265,10 @@ impl<'a> BlockOverlay<'a> {
     #[inline]
     pub(crate) fn prefetch(&self, own: &[u32]) {
         for slot in own.iter().filter_map(|&s| self.slots.get(s as usize)) {
-            // A padded slot spans several lines: a read compares the key,
+            // A padded slot spans two lines: a read compares the key,
             // looks at the fixed value and takes the value's lock.
             prefetch(&slot.key);
-            prefetch(&slot.fixed);
+            prefetch(&slot.extra);
             prefetch(&slot.value);
         }
     }
@@ -238,11 +276,11 @@ impl<'a> BlockOverlay<'a> {
     /// What a transaction on `lane` reads of `key`.
     pub(crate) fn read(&self, lane: u32, own: &[u32], key: &ResourceKey) -> Option<Shared> {
         if let Some(slot) = self.slot(own, key) {
-            if let Some(fixed) = &slot.fixed {
+            if let Some(fixed) = slot.fixed() {
                 // Lane 0 reads the value itself, a later lane its own copy.
-                return match (lane as usize).checked_sub(1).and_then(|i| slot.fixed_copies.get(i)) {
+                return match (lane as usize).checked_sub(1).and_then(|i| fixed.copies.get(i)) {
                     Some(copy) => Some(copy.clone()),
-                    None => fixed.clone(),
+                    None => fixed.value.clone(),
                 };
             }
             let mut value = lock(&slot.value);
@@ -260,11 +298,13 @@ impl<'a> BlockOverlay<'a> {
     /// adds of any lane since the last fold. The verdict checked against it
     /// is checked again after the run (`counters.rs`).
     pub(crate) fn read_for_add(&self, lane: u32, own: &[u32], key: &ResourceKey) -> Option<Shared> {
-        let Some((slot, cell)) = self.slot(own, key).and_then(|slot| Some((slot, slot.lanes.get(lane as usize)?)))
-        else {
+        let Some((slot, counter, cell)) = self.slot(own, key).and_then(|slot| {
+            let counter = slot.counter()?;
+            Some((slot, counter, counter.lanes.get(lane as usize)?))
+        }) else {
             return self.read(lane, own, key);
         };
-        let version = slot.version.load(Ordering::Acquire);
+        let version = counter.version.load(Ordering::Acquire);
         if let Some((at, copy)) = &lock(cell).copy {
             if *at == version {
                 return copy.clone();
@@ -282,8 +322,9 @@ impl<'a> BlockOverlay<'a> {
     /// the plan orders after every adder before it and before every one
     /// after it, so the cells hold exactly the adds that precede it.
     fn fold(&self, slot: &Slot, value: &mut SlotValue) {
+        let Some(counter) = slot.counter() else { return };
         let mut changed = false;
-        for cell in slot.lanes.iter() {
+        for cell in counter.lanes.iter() {
             let Some(delta) = lock(cell).delta.take() else { continue };
             if add(slot.key, value, delta).is_err() {
                 self.overflowed.store(true, Ordering::Relaxed);
@@ -291,7 +332,7 @@ impl<'a> BlockOverlay<'a> {
             changed = true;
         }
         if changed {
-            slot.version.fetch_add(1, Ordering::Release);
+            counter.version.fetch_add(1, Ordering::Release);
         }
     }
 
@@ -300,8 +341,10 @@ impl<'a> BlockOverlay<'a> {
             Some(slot) => {
                 // The VM lets a transaction write only what it declares, and
                 // `slot_uses` counts every declared write and add.
-                debug_assert!(slot.fixed.is_none(), "a write to a slot the block only reads");
-                if let (Change::Add(delta), Some(cell)) = (&op.change, slot.lanes.get(lane as usize)) {
+                debug_assert!(slot.fixed().is_none(), "a write to a slot the block only reads");
+                let counter = slot.counter();
+                if let (Change::Add(delta), Some(cell)) = (&op.change, counter.and_then(|c| c.lanes.get(lane as usize)))
+                {
                     let mut cell = lock(cell);
                     match cell.delta.unwrap_or(0).checked_add(*delta) {
                         Some(sum) => cell.delta = Some(sum),
@@ -314,8 +357,8 @@ impl<'a> BlockOverlay<'a> {
                 self.fold(slot, &mut value);
                 // Only lanes' copies go stale, and only a counter's slot
                 // has lanes: a plain write (a transfer's) skips the atomic.
-                if !slot.lanes.is_empty() {
-                    slot.version.fetch_add(1, Ordering::Release);
+                if let Some(counter) = counter {
+                    counter.version.fetch_add(1, Ordering::Release);
                 }
                 match &op.change {
                     // The receipt and the overlay share the value: no copy.
@@ -391,13 +434,17 @@ impl<'a> BlockOverlay<'a> {
             .map(|chunk| {
                 let mut lists: [Vec<Write>; SHARDS] = Default::default();
                 for slot in chunk {
-                    let Slot { key, value, lanes, .. } = &mut **slot;
+                    let Slot { key, value, extra } = &mut **slot;
                     let value = value.get_mut().unwrap_or_else(PoisonError::into_inner);
                     // Only an overlay of several lanes has cells, and the
                     // executor folds them all (`fold_all`, which flags a
                     // delta that does not apply) before it asks for the
                     // writes; one left over is still added, as a fold would.
-                    for cell in lanes.iter_mut() {
+                    let cells = match extra.as_deref_mut() {
+                        Some(Extra::Counter(counter)) => &mut counter.lanes[..],
+                        _ => &mut [],
+                    };
+                    for cell in cells {
                         let cell = cell.get_mut().unwrap_or_else(PoisonError::into_inner);
                         debug_assert!(cell.delta.is_none(), "the cells are folded before the writes are gathered");
                         if let Some(delta) = cell.delta.take() {
@@ -457,7 +504,7 @@ pub(crate) const ADDED_AGAIN: u8 = 4;
 /// [`slot_uses`]: a transaction declares a read of the slot's key itself.
 pub(crate) const READ: u8 = 8;
 /// [`slot_uses`]: more than one does: only then is a fixed value worth a
-/// copy per lane (`Slot::fixed_copies`).
+/// copy per lane (`Fixed::copies`).
 pub(crate) const READ_AGAIN: u8 = 16;
 
 /// What an exact access in `mode` adds to its key's flags: `set`, and
