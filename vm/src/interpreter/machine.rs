@@ -183,7 +183,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                             return Err((fault, cur.location()));
                         }
                     }
-                    self.locals.truncate(cur.base);
+                    super::slot::truncate(&mut self.locals, cur.base);
                     match self.frames.pop() {
                         Some(caller) => {
                             cur = caller;

@@ -90,6 +90,24 @@ pub(crate) enum Slot {
     Empty,
 }
 
+/// `slots.truncate(len)`, calling `Value`'s drop glue only for the slots
+/// that own memory. The glue is recursive, so it is never inlined, and it
+/// saves six registers before it even reads the tag: ~21 instructions for
+/// each scalar a truncation dropped (a frame's locals at `ret`, the
+/// arguments a call moved, the operands an instruction read in place).
+/// Emptied first, those slots need no drop, and the truncation's own loop
+/// skips them inline.
+#[inline(always)]
+pub(crate) fn truncate(slots: &mut Vec<Slot>, len: usize) {
+    for slot in slots.get_mut(len..).unwrap_or(&mut []) {
+        if matches!(slot, Slot::Val(value) if !value.owns_heap()) {
+            // Nothing to free: forgetting the scalar is dropping it.
+            std::mem::forget(std::mem::replace(slot, Slot::Empty));
+        }
+    }
+    slots.truncate(len);
+}
+
 /// The operand stack, shared by all frames of a transaction: a callee's
 /// arguments are moved from it into the callee's locals and its return
 /// values are left on it.
@@ -284,7 +302,7 @@ impl Stack {
     #[inline(always)]
     pub fn discard(&mut self, n: usize) {
         let len = self.0.len().saturating_sub(n);
-        self.0.truncate(len);
+        truncate(&mut self.0, len);
     }
 
     /// The top two values, in place, for binary operations.
@@ -326,7 +344,7 @@ impl Stack {
                 other => std::mem::replace(other, Slot::Empty),
             });
         }
-        self.0.truncate(start);
+        truncate(&mut self.0, start);
         Ok(())
     }
 

@@ -150,6 +150,14 @@ impl Serialize for FlatFields<'_> {
 }
 
 impl Value {
+    /// Whether dropping the value frees memory: only a list (a vector's
+    /// elements, a struct's fields) owns any. Everything else, a flat struct
+    /// and a `u256` included, is held inline.
+    #[inline(always)]
+    pub fn owns_heap(&self) -> bool {
+        matches!(self, Value::Vector(_) | Value::Struct(_))
+    }
+
     /// The bytes of a `vector<u8>` value; `None` for anything else.
     pub fn bytes(&self) -> Option<Vec<u8>> {
         let Value::Vector(items) = self else { return None };
