@@ -419,7 +419,7 @@ impl<'a> BlockOverlay<'a> {
 
     /// The block's final writes, split by state shard, gathered on the
     /// current rayon pool: a large block has a slot per key it names
-    /// (86,000 for 100,000 transfers over 100,000 accounts, 22 MB of
+    /// (86,000 for 100,000 transfers over 100,000 accounts, 11 MB of
     /// slots). The slots are walked in order, in chunks, each chunk sorting
     /// its writes into shards: a walk shard by shard visited every
     /// sixteenth slot, a page apart, and waited for memory at each one.
@@ -488,8 +488,8 @@ fn add(key: ResourceKey, value: &mut SlotValue, delta: u128) -> Result<(), ()> {
     Ok(())
 }
 
-/// Slots walked per task by [`BlockOverlay::into_writes`]: 1 MB of slots,
-/// enough that sixteen lists per chunk stay few.
+/// Slots walked per task by [`BlockOverlay::into_writes`]: half a
+/// megabyte of slots, enough that sixteen lists per chunk stay few.
 const WRITES_CHUNK: usize = 4096;
 
 /// [`slot_uses`]: a transaction of the block may change the slot's key (it
