@@ -207,6 +207,25 @@ fn an_index_source_of_any_declares_every_entry_of_the_type() {
     assert_eq!(changes(&receipt), vec![(entry_key(6), set(one_field(Value::U64(41))))]);
 }
 
+#[test]
+fn keyed_instructions_in_one_transaction_each_reach_their_own_entry() {
+    let mut world = world();
+    let put = |i: u64, v: u64| tx("put", vec![Value::U64(i), Value::U64(v)]);
+    success(&world.execute(&put(3, 5)));
+    success(&world.execute(&put(4, 0)));
+    // Entry 3 at another anchor, then at Alice's twice, then entry 4 at
+    // Alice's.
+    let double = |to: u64, b: u64| tx("double_into", vec![Value::U64(3), Value::U64(to), Value::Address(addr(b))]);
+    let receipt = world.execute(&double(4, 0xB));
+    success(&receipt);
+    assert_eq!(changes(&receipt), vec![(entry_key(4), set(one_field(Value::U64(10))))]);
+    // Bob has no entry 3, though Alice, read just after, does.
+    let args = |b: u64| vec![Value::U64(3), Value::U64(4), Value::Address(addr(b))];
+    assert_eq!(call(&world, "double_into", args(0xB)), Ok(vec![Value::Bool(false)]));
+    assert_eq!(call(&world, "double_into", args(ALICE)), Ok(vec![Value::Bool(true)]));
+    assert_eq!(call(&world, "get", vec![Value::Address(addr(ALICE)), Value::U64(3)]), Ok(vec![Value::U64(5)]));
+}
+
 // ---- counters ----
 
 #[test]

@@ -10,7 +10,7 @@ use super::{arithmetic, control, fused, invariant, locals, references, runtime, 
 use crate::gas::{self, GasMeter};
 use crate::loader::{tag_of, Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
 use crate::transaction::{BlockContext, Event, Location, RuntimeErrorKind};
-use resin_format::file_format::{ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx, Type};
+use resin_format::file_format::{AccountAddress, ConstIdx, FunctionHandleIdx, LocalIdx, StructDefIdx, Type};
 use resin_format::U256;
 use resin_state::keys::{derive_keyed_address, object_address, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
@@ -68,6 +68,9 @@ pub(super) struct Machine<'c, 'v, V: StateView + ?Sized> {
     pub gas: GasMeter,
     /// What `block_timestamp` and `block_height` read.
     pub block: BlockContext,
+    /// The last keyed entry's anchor, index and derived address (see
+    /// [`Machine::keyed_address`]).
+    keyed_memo: Option<(AccountAddress, Value, AccountAddress)>,
 }
 
 type Located<T> = Result<T, (Fault, Location)>;
@@ -89,6 +92,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             events: Vec::new(),
             gas: GasMeter::new(gas_limit),
             block,
+            keyed_memo: None,
         }
     }
 
@@ -515,7 +519,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         let index = self.stack.pop_val()?;
         let anchor = self.stack.pop_address()?;
         self.gas.charge(gas::hash_cost(gas::storage_size(&index)))?;
-        let key = ResourceKey { address: derive_keyed_address(&anchor, &index), ty };
+        let key = ResourceKey { address: self.keyed_address(&anchor, &index), ty };
         self.globals.note_keyed(&key, &anchor, &index);
         match (op, top) {
             (Keyed::Exists, _) => self.globals.exists_key(&mut self.stack, &mut self.gas, key),
@@ -529,6 +533,28 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             (Keyed::CounterAdd, Some(Value::U128(amount))) => self.globals.counter_add(key, amount, &mut self.gas),
             _ => Err(invariant()),
         }
+    }
+
+    /// [`derive_keyed_address`], remembered for the transaction's last
+    /// entry: contracts ask whether an entry exists and then borrow, move
+    /// or publish it (an NFT's mint and transfer, a vote, an allowance),
+    /// two keyed instructions on one entry, and the hash is the dearer part
+    /// of each (a blake3 compression, ~600 instructions). The address is a
+    /// function of the anchor and the index alone, so a hit is exactly the
+    /// derivation; the gas charged for hashing does not change. An index
+    /// that owns memory (a vector, a struct of fields) is not kept: copying
+    /// it would cost what the hash saves.
+    fn keyed_address(&mut self, anchor: &AccountAddress, index: &Value) -> AccountAddress {
+        if let Some((last_anchor, last_index, address)) = &self.keyed_memo {
+            if last_anchor == anchor && last_index == index {
+                return *address;
+            }
+        }
+        let address = derive_keyed_address(anchor, index);
+        if !index.owns_heap() {
+            self.keyed_memo = Some((*anchor, index.clone(), address));
+        }
+        address
     }
 
     /// Charges the basic block that starts at `pc` (see [`Machine::run`]).
