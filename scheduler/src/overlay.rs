@@ -321,8 +321,17 @@ impl<'a> BlockOverlay<'a> {
     /// the value's lock). Only a reader or writer of the key folds, which
     /// the plan orders after every adder before it and before every one
     /// after it, so the cells hold exactly the adds that precede it.
+    /// Inline, since most slots (every one a transfer touches) have no
+    /// cells, and a call per read and write only to learn that cost more
+    /// than the check.
+    #[inline(always)]
     fn fold(&self, slot: &Slot, value: &mut SlotValue) {
-        let Some(counter) = slot.counter() else { return };
+        if let Some(counter) = slot.counter() {
+            self.fold_cells(slot, counter, value);
+        }
+    }
+
+    fn fold_cells(&self, slot: &Slot, counter: &CounterCells, value: &mut SlotValue) {
         let mut changed = false;
         for cell in counter.lanes.iter() {
             let Some(delta) = lock(cell).delta.take() else { continue };

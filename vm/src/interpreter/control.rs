@@ -48,7 +48,9 @@ fn enter<'c, V: StateView + ?Sized>(
     machine.gas.charge(gas::call_cost(function.local_count))?;
     let base = machine.locals.len();
     machine.stack.move_top_to(function.param_count(), &mut machine.locals)?;
-    machine.locals.resize(base + function.local_count, Slot::Empty);
+    // `resize` would clone its `Slot::Empty` into each new local through
+    // `Slot`'s `Clone`, a match on the variant per local.
+    machine.locals.resize_with(base + function.local_count, || Slot::Empty);
     machine.frames.push(*cur);
     *cur = Frame { module, function, inst, pc: 0, base };
     Ok(())

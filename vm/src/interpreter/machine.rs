@@ -126,7 +126,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             });
         }
         self.locals.extend(args.iter().cloned().map(Slot::Val));
-        self.locals.resize(base + function.local_count, Slot::Empty);
+        self.locals.resize_with(base + function.local_count, || Slot::Empty);
         let entry = Frame { module, function, inst, pc: 0, base };
         // The arguments are paid for before the first instruction, in every
         // executor alike: they are charged here, where every call starts.
