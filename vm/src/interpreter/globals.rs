@@ -143,11 +143,11 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         }
     }
 
-    /// The slot vector, emptied, to be reused by the next transaction.
-    pub fn take_slots(&mut self) -> Vec<GlobalSlot> {
-        let mut slots = std::mem::take(&mut self.slots);
-        slots.clear();
-        slots
+    /// Empties the slot vector and swaps it with `into`, to be reused by
+    /// the next transaction.
+    pub fn swap_slots(&mut self, into: &mut Vec<GlobalSlot>) {
+        self.slots.clear();
+        std::mem::swap(&mut self.slots, into);
     }
 
     /// Reads `key` from the view into a new slot, not yet charged or granted.

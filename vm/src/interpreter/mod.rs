@@ -36,7 +36,7 @@ mod vectors;
 #[cfg(test)]
 mod tests;
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use crate::gas::{Metering, OutOfGas};
 use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule, Signers};
@@ -106,7 +106,7 @@ pub(crate) struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// What one invocation produced.
@@ -125,15 +125,31 @@ pub(crate) struct Outcome {
 /// is the per-instruction one, and only such a transaction (which pays its
 /// whole limit) runs twice.
 pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: Metering) -> Outcome {
-    // Taking the scratch leaves empty vectors behind, so a nested or
-    // re-entrant call on this thread still works (it just allocates).
-    let mut scratch = SCRATCH.with(Cell::take);
+    // Borrowed in place, not taken and put back: each move of the scratch
+    // dropped the empty one it replaced, six calls into `Vec`'s drop glue
+    // per transaction. A nested or re-entrant call on this thread finds it
+    // borrowed and runs on vectors of its own (it just allocates).
+    SCRATCH.with(|cell| {
+        // Made (and dropped) only when the scratch is taken.
+        let mut own;
+        let mut borrowed = cell.try_borrow_mut();
+        let scratch = match &mut borrowed {
+            Ok(scratch) => &mut **scratch,
+            Err(_) => {
+                own = Scratch::default();
+                &mut own
+            }
+        };
+        run_metered(&call, metering, scratch)
+    })
+}
+
+fn run_metered<V: StateView + ?Sized>(call: &Invocation<'_, V>, metering: Metering, scratch: &mut Scratch) -> Outcome {
     let blocks = metering == Metering::PerBlock;
-    let mut outcome = if blocks { call.run::<true>(&mut scratch) } else { call.run::<false>(&mut scratch) };
+    let outcome = if blocks { call.run::<true>(scratch) } else { call.run::<false>(scratch) };
     if blocks && matches!(outcome.receipt.status, Status::OutOfGas { .. }) {
-        outcome = call.run::<false>(&mut scratch);
+        return call.run::<false>(scratch);
     }
-    SCRATCH.with(|cell| cell.set(scratch));
     outcome
 }
 
@@ -231,11 +247,11 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
                     failed(status, gas_used)
                 }
             };
-        *scratch = Scratch {
-            stack: std::mem::take(&mut machine.stack.0),
-            locals: std::mem::take(&mut machine.locals),
-            slots: machine.globals.take_slots(),
-        };
+        // The vectors go back by swapping: the empty ones the machine was
+        // left holding are dropped with it, not once more here.
+        std::mem::swap(&mut scratch.stack, &mut machine.stack.0);
+        std::mem::swap(&mut scratch.locals, &mut machine.locals);
+        machine.globals.swap_slots(&mut scratch.slots);
         scratch.stack.clear();
         scratch.locals.clear();
         outcome
