@@ -331,20 +331,11 @@ impl Stack {
     }
 
     /// Moves the top `n` slots, deepest first, onto the end of `dest` (a
-    /// call's arguments into its locals); primitives by their payload.
+    /// call's arguments into its locals).
     #[inline]
     pub fn move_top_to(&mut self, n: usize, dest: &mut Vec<Slot>) -> Result<(), Fault> {
         let start = self.top_start(n)?;
-        for slot in self.0.get_mut(start..).unwrap_or(&mut []) {
-            dest.push(match slot {
-                Slot::Val(Value::U64(v)) => Slot::Val(Value::U64(*v)),
-                Slot::Val(Value::Bool(v)) => Slot::Val(Value::Bool(*v)),
-                Slot::Val(Value::U8(v)) => Slot::Val(Value::U8(*v)),
-                Slot::Val(Value::Address(v)) => Slot::Val(Value::Address(*v)),
-                other => std::mem::replace(other, Slot::Empty),
-            });
-        }
-        truncate(&mut self.0, start);
+        dest.extend(self.0.drain(start..));
         Ok(())
     }
 
