@@ -36,7 +36,7 @@ mod vectors;
 #[cfg(test)]
 mod tests;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use crate::gas::{Metering, OutOfGas};
 use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule, Signers};
@@ -105,8 +105,14 @@ pub(crate) struct Scratch {
     slots: Vec<globals::GlobalSlot>,
 }
 
+impl Scratch {
+    fn never_allocated(&self) -> bool {
+        self.stack.capacity() == 0 && self.locals.capacity() == 0 && self.slots.capacity() == 0
+    }
+}
+
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
 }
 
 /// What one invocation produced.
@@ -125,30 +131,20 @@ pub(crate) struct Outcome {
 /// is the per-instruction one, and only such a transaction (which pays its
 /// whole limit) runs twice.
 pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: Metering) -> Outcome {
-    // Borrowed in place, not taken and put back: each move of the scratch
-    // dropped the empty one it replaced, six calls into `Vec`'s drop glue
-    // per transaction. A nested or re-entrant call on this thread finds it
-    // borrowed and runs on vectors of its own (it just allocates).
-    SCRATCH.with(|cell| {
-        // Made (and dropped) only when the scratch is taken.
-        let mut own;
-        let mut borrowed = cell.try_borrow_mut();
-        let scratch = match &mut borrowed {
-            Ok(scratch) => &mut **scratch,
-            Err(_) => {
-                own = Scratch::default();
-                &mut own
-            }
-        };
-        run_metered(&call, metering, scratch)
-    })
-}
-
-fn run_metered<V: StateView + ?Sized>(call: &Invocation<'_, V>, metering: Metering, scratch: &mut Scratch) -> Outcome {
+    // Taking the scratch leaves empty vectors behind, so a nested or
+    // re-entrant call on this thread still works (it just allocates).
+    let mut scratch = SCRATCH.with(Cell::take);
     let blocks = metering == Metering::PerBlock;
-    let outcome = if blocks { call.run::<true>(scratch) } else { call.run::<false>(scratch) };
+    let mut outcome = if blocks { call.run::<true>(&mut scratch) } else { call.run::<false>(&mut scratch) };
     if blocks && matches!(outcome.receipt.status, Status::OutOfGas { .. }) {
-        return call.run::<false>(scratch);
+        outcome = call.run::<false>(&mut scratch);
+    }
+    let left = SCRATCH.with(|cell| cell.replace(scratch));
+    // What `take` left never allocated, so forgetting it frees nothing;
+    // dropping it was three calls into `Vec`'s drop glue per transaction.
+    // What a nested call put back is dropped as usual.
+    if left.never_allocated() {
+        std::mem::forget(left);
     }
     outcome
 }
