@@ -313,8 +313,11 @@ impl BlockRun<'_> {
                     return out;
                 }
             }
-            let receipt = self.run_tx(overlay, lane_index, tx, record.as_deref_mut());
+            // The receipt goes straight into the lane's vector: a
+            // 304-byte receipt returned and then pushed was one more copy.
+            self.run_tx(overlay, lane_index, tx, record.as_deref_mut(), &mut out.receipts);
             if let Some(sync) = sync {
+                out.txs.push(tx);
                 sync.finished(lane_index, tx, done, &mut seen);
                 if overlay.overflowed() {
                     // The run will be discarded: stop, and stop the
@@ -322,10 +325,6 @@ impl BlockRun<'_> {
                     sync.abort.store(true, Ordering::Relaxed);
                     return out;
                 }
-            }
-            out.receipts.push(receipt);
-            if sync.is_some() {
-                out.txs.push(tx);
             }
         }
         if let Some(sync) = sync {
@@ -363,51 +362,50 @@ impl BlockRun<'_> {
         overlay.prefetch(self.slots.slots_of(i));
     }
 
+    /// Runs transaction `index` and pushes its receipt onto `receipts`.
     fn run_tx(
         &self,
         overlay: &BlockOverlay<'_>,
         lane: u32,
         index: TxIndex,
         record: Option<&mut Vec<AddRead>>,
-    ) -> Receipt {
+        receipts: &mut Vec<Receipt>,
+    ) {
         let i = index as usize;
-        let Some(tx) = self.input.block.get(i) else { return rejected_receipt(&missing_keys()) };
-        match self.input.keys.resolved(i) {
-            Some(Ok((keys, entry))) => {
-                let own = self.slots.slots_of(i);
-                let view = TxView { overlay, lane, own };
-                // One look at the few declared keys on several lanes: a
-                // transaction without adds (a transfer) runs on the plain
-                // view, whose reads do nothing more.
-                let receipt = match record {
-                    Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
-                        let watched = WatchedView { view, watch: AddWatch::new(keys) };
-                        let receipt = self.execute(&watched, tx, entry, keys);
-                        // Only a failed adder's reads are ever checked
-                        // (`check_adds`): a successful one's verdict is the
-                        // overlay's folds'. Most adders succeed, and then
-                        // nothing is kept or merged.
-                        if !receipt.status.is_success() {
-                            let seen = watched.watch.seen.into_inner();
-                            record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
-                        }
-                        receipt
-                    }
-                    _ => self.execute(&view, tx, entry, keys),
-                };
-                for op in &receipt.write_set.0 {
-                    overlay.write(lane, own, op);
+        let Some(tx) = self.input.block.get(i) else { return receipts.push(rejected_receipt(&missing_keys())) };
+        let (keys, entry) = match self.input.keys.resolved(i) {
+            Some(Ok(resolved)) => resolved,
+            Some(Err(status)) => return receipts.push(rejected_receipt(status)),
+            None => return receipts.push(rejected_receipt(&missing_keys())),
+        };
+        let own = self.slots.slots_of(i);
+        let view = TxView { overlay, lane, own };
+        // One look at the few declared keys on several lanes: a
+        // transaction without adds (a transfer) runs on the plain view,
+        // whose reads do nothing more.
+        match record {
+            Some(record) if keys.0.iter().any(|a| a.mode == AccessMode::Add) => {
+                let watched = WatchedView { view, watch: AddWatch::new(keys) };
+                receipts.push(self.execute(&watched, tx, entry, keys));
+                // Only a failed adder's reads are ever checked
+                // (`check_adds`): a successful one's verdict is the
+                // overlay's folds'. Most adders succeed, and then nothing
+                // is kept or merged.
+                if receipts.last().is_some_and(|receipt| !receipt.status.is_success()) {
+                    let seen = watched.watch.seen.into_inner();
+                    record.extend(seen.into_iter().map(|(key, seen)| AddRead { tx: index, key, seen }));
                 }
-                if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. })
-                {
-                    // Run concurrently with other adds, the transaction may
-                    // have seen some that come after it in the block.
-                    overlay.mark_overflowed();
-                }
-                receipt
             }
-            Some(Err(status)) => rejected_receipt(status),
-            None => rejected_receipt(&missing_keys()),
+            _ => receipts.push(self.execute(&view, tx, entry, keys)),
+        }
+        let Some(receipt) = receipts.last() else { return };
+        for op in &receipt.write_set.0 {
+            overlay.write(lane, own, op);
+        }
+        if matches!(receipt.status, Status::RuntimeError { kind: RuntimeErrorKind::CounterOverflow { .. }, .. }) {
+            // Run concurrently with other adds, the transaction may have
+            // seen some that come after it in the block.
+            overlay.mark_overflowed();
         }
     }
 }
