@@ -216,8 +216,9 @@ fn instantiate_one<'t>(
     tx: &'t Transaction,
     typewide: &AtomicBool,
 ) -> Result<TxKeys, Box<Status>> {
-    match resolver.resolve_keys(tx) {
-        Ok((entry, keys)) => {
+    let mut keys = DeclaredKeys::default();
+    match resolver.resolve_keys_into(tx, &mut keys) {
+        Ok(entry) => {
             if names_a_type(&keys) {
                 typewide.store(true, Ordering::Relaxed);
             }

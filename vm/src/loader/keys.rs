@@ -193,45 +193,59 @@ impl<'c, 't> Resolver<'c, 't> {
     /// [`resolve_keys`] of `tx`.
     #[allow(clippy::result_large_err)]
     pub fn resolve_keys(&mut self, tx: &'t Transaction) -> Result<(ResolvedEntry, DeclaredKeys), Status> {
+        let mut keys = DeclaredKeys::default();
+        let entry = self.resolve_keys_into(tx, &mut keys)?;
+        Ok((entry, keys))
+    }
+
+    /// [`Resolver::resolve_keys`], the keys instantiated into `keys`
+    /// (which must be empty, and stays so on an error). The inline
+    /// key vector is some 200 bytes, and returned through the resolver's
+    /// layers it was copied three times per transaction.
+    #[allow(clippy::result_large_err)]
+    pub fn resolve_keys_into(&mut self, tx: &'t Transaction, keys: &mut DeclaredKeys) -> Result<ResolvedEntry, Status> {
         let same_call = |seen: &&(&Transaction, ResolvedEntry)| {
             let (seen, _) = **seen;
             seen.function == tx.function && seen.module == tx.module && seen.type_args == tx.type_args
         };
         if let Some((_, entry)) = self.recent.iter().find(same_call) {
             let entry = entry.clone();
-            if let Some(resolved) = self.as_resolved(tx, entry) {
+            if let Some(resolved) = self.as_resolved(tx, entry, keys) {
                 return resolved;
             }
         }
         if let Some(entry) = self.known.get(&CallKey::of(tx)).cloned() {
             self.remember(tx, entry.clone());
-            if let Some(resolved) = self.as_resolved(tx, entry) {
+            if let Some(resolved) = self.as_resolved(tx, entry, keys) {
                 return resolved;
             }
         }
-        let resolved = resolve_keys(self.code, tx)?;
+        let (entry, resolved) = resolve_keys(self.code, tx)?;
+        *keys = resolved;
         if self.known.len() >= KNOWN {
             self.known.clear();
         }
-        self.known.insert(CallKey::of(tx), resolved.0.clone());
-        self.remember(tx, resolved.0.clone());
-        Ok(resolved)
+        self.known.insert(CallKey::of(tx), entry.clone());
+        self.remember(tx, entry.clone());
+        Ok(entry)
     }
 
     /// `tx` resolved through `entry`, resolved for another transaction of
-    /// the same call: `None` when `entry` names nothing in the code.
+    /// the same call, its keys instantiated into `keys`: `None` (and `keys`
+    /// untouched) when `entry` names nothing in the code.
     #[allow(clippy::result_large_err)]
     fn as_resolved(
         &self,
         tx: &Transaction,
         entry: ResolvedEntry,
-    ) -> Option<Result<(ResolvedEntry, DeclaredKeys), Status>> {
+        keys: &mut DeclaredKeys,
+    ) -> Option<Result<ResolvedEntry, Status>> {
         let (_, function) = entry.handle.find(self.code)?;
         let checked = check_gas_limit(tx).and_then(|()| check_args_of(function, entry.instance.as_deref(), &tx.args));
         Some(match checked {
             Ok(()) => {
-                let keys = instantiate(function, entry.instance.as_deref(), tx.sender, &tx.args);
-                Ok((entry, keys))
+                instantiate_into(function, entry.instance.as_deref(), Signers::sender(tx.sender), &tx.args, keys);
+                Ok(entry)
             }
             Err(reason) => Err(invalid(reason)),
         })
