@@ -22,7 +22,7 @@ pub struct Shared(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// Never dropped: an inline value owns no heap memory ([`is_inline`]),
+    /// Never dropped: an inline value owns no heap memory ([`Value::owns_heap`]),
     /// so there is nothing to free, and `Value`'s drop glue (recursive, so
     /// never inlined) would cost a call that saves six registers before it
     /// reads the tag. Every shared balance a block writes is dropped a few
@@ -36,7 +36,7 @@ impl Shared {
     /// Shares `value`: inline if it needs no heap, behind an `Arc` otherwise.
     #[inline]
     pub fn new(value: Value) -> Shared {
-        Shared(if is_inline(&value) { Repr::Inline(ManuallyDrop::new(value)) } else { Repr::Heap(Arc::new(value)) })
+        Shared(if !value.owns_heap() { Repr::Inline(ManuallyDrop::new(value)) } else { Repr::Heap(Arc::new(value)) })
     }
 
     /// A copy that shares no reference count with this one: a value held
@@ -73,12 +73,6 @@ impl Shared {
             Repr::Heap(shared) => Arc::unwrap_or_clone(shared),
         }
     }
-}
-
-/// Whether `value` owns no heap memory.
-#[inline(always)]
-fn is_inline(value: &Value) -> bool {
-    !value.owns_heap()
 }
 
 impl Deref for Shared {

@@ -493,7 +493,7 @@ impl Flat {
         // A plain loop over the bits rather than `Shape::tokens`: this runs
         // for every resource read and written (four times per transfer).
         // Only a u64 or a u128 has a length that depends on its value; the
-        // rest is a table's, and a u64's varint is taken on 64 bits.
+        // rest is a table's.
         let mut bits = self.shape.0;
         while bits != 0 {
             let token = (bits & TOKEN_MASK) as usize;
@@ -501,7 +501,7 @@ impl Flat {
             let at = |i: usize| self.words.get(i).copied().unwrap_or(0);
             len += FIXED_LEN.get(token).copied().unwrap_or(0);
             if token == usize::from(Scalar::U64 as u8) {
-                len += varint_len_u64(at(word));
+                len += varint_len(u128::from(at(word)));
             } else if token == usize::from(Scalar::U128 as u8) {
                 len += varint_len(u128::from(at(word)) | (u128::from(at(word + 1)) << 64));
             }
@@ -515,12 +515,6 @@ impl Flat {
 /// varint: an open struct's tag and count, a scalar's tag, a bool's or a
 /// u8's byte, an address's 32 bytes.
 const FIXED_LEN: [u64; 8] = [0, 2, 0, 2, 2, 1, 1, 33];
-
-/// [`varint_len`] of a `u64`, without widening it to 128 bits.
-#[inline(always)]
-fn varint_len_u64(v: u64) -> u64 {
-    u64::from(64 - v.leading_zeros()).div_ceil(7).max(1)
-}
 
 impl fmt::Debug for Flat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
