@@ -363,10 +363,11 @@ impl<'a> BlockOverlay<'a> {
                     return;
                 }
                 let mut value = lock(&slot.value);
-                self.fold(slot, &mut value);
-                // Only lanes' copies go stale, and only a counter's slot
-                // has lanes: a plain write (a transfer's) skips the atomic.
+                // Only a counter's slot has cells to fold, and only lanes'
+                // copies go stale: a plain write (a transfer's) skips both
+                // the fold and the atomic.
                 if let Some(counter) = counter {
+                    self.fold_cells(slot, counter, &mut value);
                     counter.version.fetch_add(1, Ordering::Release);
                 }
                 match &op.change {
