@@ -1,5 +1,6 @@
 //! The global allocator: mimalloc, counting allocations so that `resin
-//! bench` can report allocations per transaction.
+//! bench` can report allocations per transaction, and calling mimalloc's
+//! plain allocation wherever its blocks are aligned enough (`plain`).
 //!
 //! The count is striped over cache-line-sized counters, one per thread (modulo
 //! the stripe count), so that threads allocating at once do not fight over one
@@ -70,18 +71,52 @@ pub fn retain_freed_memory() {
 
 pub struct CountingMimalloc;
 
-// SAFETY: every call is forwarded unchanged to mimalloc, which upholds the
-// `GlobalAlloc` contract; counting touches only atomics and a thread-local
-// `Cell` and never allocates.
+/// mimalloc's `MI_MAX_ALIGN_SIZE`: the first block of every page is aligned
+/// to it, and its size classes are multiples of 8 bytes, and of 16 above
+/// 64 bytes (the exact classes of 16, 32 and 48 included).
+const PLAIN_ALIGN: usize = 16;
+
+/// Whether `mi_malloc(size)` alone returns memory aligned to `align`: any
+/// alignment up to 8 bytes, and 16 for a size that is a multiple of 16 (a
+/// Rust type's size is a multiple of its alignment, so every type of
+/// alignment 16 qualifies; `alignment_of_plain_allocations` checks it).
+///
+/// The `mimalloc` crate sends every allocation to `mi_malloc_aligned`.
+/// mimalloc 3 serves that from the size class's page while the page's next
+/// free block happens to be aligned; once the page is used up, a size that
+/// is not a power of two (a 24-byte vector of values, a 48-byte struct) is
+/// over-allocated from a larger class and aligned inside its block, which
+/// does not refill the class's own page, so later allocations of that size
+/// keep taking the slow path. One 20,000-transaction `nft` block in order
+/// made 344,000 such calls; plain, it makes none, and the block's lane runs
+/// 1.4% fewer instructions.
+fn plain(size: usize, align: usize) -> bool {
+    align <= 8 || (align == PLAIN_ALIGN && size.is_multiple_of(PLAIN_ALIGN))
+}
+
+// SAFETY: every call is forwarded to mimalloc, which upholds the
+// `GlobalAlloc` contract: `mi_malloc`, `mi_zalloc` and `mi_realloc` only
+// where [`plain`] says their blocks meet the layout's alignment, the
+// `mimalloc` crate's aligned calls otherwise; `mi_free` and `mi_realloc`
+// take blocks from either. Counting touches only atomics and a
+// thread-local `Cell` and never allocates.
 unsafe impl GlobalAlloc for CountingMimalloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count_one();
+        if plain(layout.size(), layout.align()) {
+            // SAFETY: `mi_malloc` has no preconditions.
+            return unsafe { libmimalloc_sys::mi_malloc(layout.size()) }.cast();
+        }
         // SAFETY: the caller's contract is mimalloc's.
         unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         count_one();
+        if plain(layout.size(), layout.align()) {
+            // SAFETY: as above.
+            return unsafe { libmimalloc_sys::mi_zalloc(layout.size()) }.cast();
+        }
         // SAFETY: as above.
         unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
     }
@@ -93,6 +128,11 @@ unsafe impl GlobalAlloc for CountingMimalloc {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count_one();
+        if plain(new_size, layout.align()) {
+            // SAFETY: `ptr` is a live block of this allocator (the caller's
+            // contract), which `mi_realloc` takes whichever call made it.
+            return unsafe { libmimalloc_sys::mi_realloc(ptr.cast(), new_size) }.cast();
+        }
         // SAFETY: as above.
         unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
     }
@@ -110,6 +150,54 @@ mod tests {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             assert_eq!((before, at, after), (1, 1000, 0), "option positions moved");
         }
+    }
+
+    /// Every layout [`super::plain`] sends to `mi_malloc` gets a block of
+    /// its alignment, from every size class up to mimalloc's large
+    /// objects, fresh, reused and grown.
+    #[test]
+    fn alignment_of_plain_allocations() {
+        use std::alloc::{GlobalAlloc, Layout};
+        let a = super::CountingMimalloc;
+        for align in [1usize, 2, 4, 8, 16] {
+            let aligned = |p: *mut u8| !p.is_null() && (p as usize).is_multiple_of(align);
+            let mut blocks = Vec::new();
+            // Every size up to 4 KiB, then a few around each power of two
+            // up to mimalloc's huge objects (4 MiB).
+            let large = (12..23).flat_map(|k: u32| [(1usize << k) - align, 1 << k, (1 << k) + align, 5 << (k - 2)]);
+            let sizes = (align..=4096).step_by(align).chain(large).filter(|&s| super::plain(s, align));
+            for size in sizes {
+                let layout = Layout::from_size_align(size, align).unwrap();
+                // Several per class, so that later ones come from inside a page.
+                for _ in 0..3 {
+                    // SAFETY: the layout has a non-zero size.
+                    let p = unsafe { a.alloc(layout) };
+                    assert!(aligned(p), "size {size} align {align}: {p:p}");
+                    // SAFETY: as above; `p` is a block of `layout`.
+                    let z = unsafe { a.alloc_zeroed(layout) };
+                    assert!(aligned(z), "zeroed size {size} align {align}");
+                    // SAFETY: `z` is a block of `layout`, zeroed.
+                    let zeroed = unsafe { std::slice::from_raw_parts(z, size) };
+                    assert!(zeroed.iter().take(64).chain(zeroed.last()).all(|&b| b == 0));
+                    // SAFETY: `p` is a block of `layout`; the new size is plain too.
+                    let grown = unsafe { a.realloc(p, layout, size + align) };
+                    assert!(aligned(grown), "grown size {size} align {align}");
+                    blocks.push((grown, Layout::from_size_align(size + align, align).unwrap()));
+                    blocks.push((z, layout));
+                }
+                if blocks.len() > 3_000 {
+                    for (p, layout) in blocks.drain(..) {
+                        // SAFETY: each is a live block of its layout.
+                        unsafe { a.dealloc(p, layout) };
+                    }
+                }
+            }
+            for (p, layout) in blocks {
+                // SAFETY: as above.
+                unsafe { a.dealloc(p, layout) };
+            }
+        }
+        assert!(!super::plain(24, 16) && !super::plain(64, 32) && super::plain(48, 16) && super::plain(24, 8));
     }
 
     #[test]

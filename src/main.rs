@@ -10,7 +10,8 @@ use resin::{cli, commands};
 // Executing a block allocates and frees many small values (resources, write
 // sets, receipts) across threads; glibc's malloc spent a fifth of `resin
 // bench` consolidating chunks, mimalloc's thread-local pages do not. It is
-// wrapped to count allocations for `resin bench`.
+// wrapped to count allocations for `resin bench`, and to skip mimalloc's
+// aligned path where a plain block is aligned already (`alloc_count.rs`).
 #[global_allocator]
 static GLOBAL: resin::alloc_count::CountingMimalloc = resin::alloc_count::CountingMimalloc;
 
