@@ -175,7 +175,3 @@ fn writing_through_a_frozen_reference_is_refused() {
 
 mod defensive;
 mod fusion;
-#[test]
-fn tmp_sizes() {
-    eprintln!("GlobalSlot {}", size_of::<super::globals::GlobalSlot>());
-}
