@@ -105,7 +105,9 @@ pub fn execute_resolved<V: StateView + ?Sized>(
     let Some((module, function, instance)) = loader::resolved_entry(code, tx, entry) else {
         return execute_entry(code, view, tx, block, Some(entry.handle()), keys);
     };
-    let call = Invocation::of_function(module, function, instance, view, keys, tx, block);
+    // The keys came with `entry` for this very transaction (the contract
+    // above): keyed entries are found among them without a hash.
+    let call = Invocation::of_function(module, function, instance, view, keys, tx, block).with_instantiated_keys();
     interpreter::invoke(call, Metering::PerBlock).receipt
 }
 

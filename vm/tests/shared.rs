@@ -14,9 +14,9 @@ use resin_format::assembler::assemble;
 use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::keys::{keyed_origin, AccessKey, KeyAccess, ResourceKey, TypeId};
 use resin_vm::{
-    declared_keys, describe_key, execute_metered, execute_transaction, execute_with_keys, AccessMode, AccountAddress,
-    BlockContext, Change, DeclaredKeys, LoadError, Metering, ModuleId, Receipt, RuntimeErrorKind, Status, Transaction,
-    TypeTag, Value, World,
+    declared_keys, describe_key, execute_metered, execute_resolved, execute_transaction, execute_with_keys,
+    resolve_keys, AccessMode, AccountAddress, BlockContext, Change, DeclaredKeys, LoadError, Metering, ModuleId,
+    Receipt, RuntimeErrorKind, Status, Transaction, TypeTag, Value, World,
 };
 use smallvec::smallvec;
 
@@ -224,6 +224,51 @@ fn keyed_instructions_in_one_transaction_each_reach_their_own_entry() {
     assert_eq!(call(&world, "double_into", args(0xB)), Ok(vec![Value::Bool(false)]));
     assert_eq!(call(&world, "double_into", args(ALICE)), Ok(vec![Value::Bool(true)]));
     assert_eq!(call(&world, "get", vec![Value::Address(addr(ALICE)), Value::U64(3)]), Ok(vec![Value::U64(5)]));
+}
+
+/// A scheduler's executors run each transaction through the entry and the
+/// keys they resolved for it (`execute_resolved`), and the VM then takes a
+/// keyed entry's address from those keys where the spec names the entry
+/// alone, instead of hashing. Every receipt is the one execution under the
+/// same keys by name gives (which hashes every entry), and the entries are
+/// where their definition puts them.
+#[test]
+fn entries_found_among_the_resolved_keys_are_the_hashed_ones() {
+    let mut world = world();
+    let context = BlockContext::default();
+    let (alice, bob) = (Value::Address(addr(ALICE)), Value::Address(addr(0xB)));
+    let poll = |function: &str, args: Vec<Value>| Transaction { type_args: vec![TypeTag::U64], ..tx(function, args) };
+    let steps = [
+        tx("put", vec![Value::U64(1), Value::U64(5)]),
+        tx("put", vec![Value::U64(2), Value::U64(7)]),
+        tx("put", vec![Value::U64(3), Value::U64(0)]),
+        // Two entries of the type: each found by hashing.
+        tx("add_into", vec![Value::U64(1), Value::U64(2)]),
+        // One entry named twice: one key.
+        tx("add_into", vec![Value::U64(1), Value::U64(1)]),
+        // Entries the spec does not name (`*`).
+        tx("double_into", vec![Value::U64(1), Value::U64(3), bob.clone()]),
+        // A missing entry: the step fails, in both runs alike.
+        tx("take", vec![Value::U64(4)]),
+        tx("make_tally", vec![bob.clone()]),
+        tx("vote", vec![alice.clone(), bob]),
+        poll("open_poll", vec![Value::U64(9)]),
+        poll("poll", vec![alice, Value::U64(9)]),
+    ];
+    for step in &steps {
+        let (entry, keys) = resolve_keys(&world.code, step).unwrap();
+        let resolved = execute_resolved(&world.code, &world.resources, step, context, &entry, &keys);
+        let by_name = execute_with_keys(&world.code, &world.resources, step, context, &keys);
+        assert_eq!(resolved, by_name, "{}", step.function);
+        assert_eq!(resolved.status.is_success(), step.function != "take", "{}: {resolved:?}", step.function);
+        world.resources.apply(&resolved.write_set);
+    }
+    // 2 is 7 + 5, then 1 is 5 + 5, then 3 is 10 + 10 (Bob has no entry 1).
+    let entry = |i: u8| world.resources.get(&entry_key(i)).cloned();
+    assert_eq!(entry(1), Some(one_field(Value::U64(10))));
+    assert_eq!(entry(2), Some(one_field(Value::U64(12))));
+    assert_eq!(entry(3), Some(one_field(Value::U64(20))));
+    assert_eq!(entry(4), None);
 }
 
 // ---- counters ----

@@ -120,6 +120,11 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         WorkingSet { view, keys, slots }
     }
 
+    /// The transaction's declared keys.
+    pub fn keys(&self) -> &'v DeclaredKeys {
+        self.keys
+    }
+
     /// Reads the first few exact declared keys that are not only added to
     /// (see the module documentation): every lookup first, then every
     /// value's size, so that independent cache misses overlap.

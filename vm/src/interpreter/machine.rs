@@ -6,7 +6,9 @@ use super::globals::type_of;
 use super::globals::WorkingSet;
 use super::ops::{Binary, Compiled, Op};
 use super::slot::{Ref, Root, Slot, Stack};
-use super::{arithmetic, control, fused, invariant, locals, references, runtime, structs, type_info, vectors, Fault};
+use super::{
+    arithmetic, control, fused, invariant, locals, references, runtime, structs, type_info, vectors, Fault, Invocation,
+};
 use crate::gas::{self, GasMeter};
 use crate::loader::{tag_of, Instance, LoadedFunction, LoadedModule, SignerParam, Signers};
 use crate::transaction::{BlockContext, Event, Location, RuntimeErrorKind};
@@ -71,6 +73,10 @@ pub(super) struct Machine<'c, 'v, V: StateView + ?Sized> {
     /// The last keyed entry's anchor, index and derived address (see
     /// [`Machine::keyed_address`]).
     keyed_memo: Option<(AccountAddress, Value, AccountAddress)>,
+    /// The call, when the declared keys were instantiated from it: what
+    /// they were instantiated from ([`crate::loader::KeySpecs`]) is found
+    /// through it.
+    call: Option<&'v Invocation<'v, V>>,
 }
 
 type Located<T> = Result<T, (Fault, Location)>;
@@ -80,6 +86,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     pub fn new(
         view: &'v V,
         keys: &'v DeclaredKeys,
+        call: Option<&'v Invocation<'v, V>>,
         gas_limit: u64,
         block: BlockContext,
         scratch: super::Scratch,
@@ -93,6 +100,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
             gas: GasMeter::new(gas_limit),
             block,
             keyed_memo: None,
+            call,
         }
     }
 
@@ -519,7 +527,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         let index = self.stack.pop_val()?;
         let anchor = self.stack.pop_address()?;
         self.gas.charge(gas::hash_cost(gas::storage_size(&index)))?;
-        let key = ResourceKey { address: self.keyed_address(&anchor, &index), ty };
+        let key = ResourceKey { address: self.keyed_address(ty, &anchor, &index), ty };
         self.globals.note_keyed(&key, &anchor, &index);
         match (op, top) {
             (Keyed::Exists, _) => self.globals.exists_key(&mut self.stack, &mut self.gas, key),
@@ -543,14 +551,20 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     /// function of the anchor and the index alone, so a hit is exactly the
     /// derivation; the gas charged for hashing does not change. An index
     /// that owns memory (a vector, a struct of fields) is not kept: copying
-    /// it would cost what the hash saves.
-    fn keyed_address(&mut self, anchor: &AccountAddress, index: &Value) -> AccountAddress {
+    /// it would cost what the hash saves. Before hashing, the entry is
+    /// looked for among the declared keys, when they are known to be
+    /// instantiated from this call
+    /// ([`crate::loader::KeySpecs::declared_entry`]): the key
+    /// instantiation hashed the same anchor and index already.
+    fn keyed_address(&mut self, ty: TypeId, anchor: &AccountAddress, index: &Value) -> AccountAddress {
         if let Some((last_anchor, last_index, address)) = &self.keyed_memo {
             if last_anchor == anchor && last_index == index {
                 return *address;
             }
         }
-        let address = derive_keyed_address(anchor, index);
+        let specs = self.call.and_then(Invocation::key_specs);
+        let declared = specs.and_then(|specs| specs.declared_entry(ty, anchor, index, self.globals.keys()));
+        let address = declared.unwrap_or_else(|| derive_keyed_address(anchor, index));
         if !index.owns_heap() {
             self.keyed_memo = Some((*anchor, index.clone(), address));
         }

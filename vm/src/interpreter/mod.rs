@@ -39,7 +39,7 @@ mod tests;
 use std::cell::Cell;
 
 use crate::gas::{Metering, OutOfGas};
-use crate::loader::{Entry, Instance, LoadedFunction, LoadedModule, Signers};
+use crate::loader::{Entry, Instance, KeySpecs, LoadedFunction, LoadedModule, Signers};
 use crate::transaction::{BlockContext, Receipt, RuntimeErrorKind, Status};
 use resin_format::file_format::AccessMode;
 use resin_state::keys::{DeclaredKeys, ResourceKey};
@@ -163,6 +163,10 @@ pub(crate) struct Invocation<'a, V: StateView + ?Sized> {
     pub args: &'a [Value],
     pub gas_limit: u64,
     pub block: BlockContext,
+    /// Whether `keys` were instantiated from this very call
+    /// ([`Invocation::with_instantiated_keys`]): keyed entries are then
+    /// found among them without a hash.
+    pub keys_instantiated: bool,
 }
 
 impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
@@ -198,7 +202,30 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
             args: &tx.args,
             gas_limit: tx.gas_limit,
             block,
+            keys_instantiated: false,
         }
+    }
+
+    /// This call, its keys known to be instantiated from its entry
+    /// function's access spec (its `instance`'s) and its own arguments, by
+    /// a caller that did so itself (`crate::execute_resolved`'s contract).
+    pub fn with_instantiated_keys(self) -> Self {
+        Invocation { keys_instantiated: true, ..self }
+    }
+
+    /// What the keys were instantiated from, when they were from this call.
+    /// Made when a keyed instruction asks, not with every run: a transfer
+    /// has no keyed entry to find.
+    fn key_specs(&self) -> Option<KeySpecs<'a>> {
+        if !self.keys_instantiated {
+            return None;
+        }
+        let access = match self.instance {
+            Some(instance) => &instance.access[..],
+            None => &self.function.access[..],
+        };
+        let signers = self.function.signature.signers.len();
+        Some(KeySpecs { access, signers, who: self.signers, args: self.args })
     }
 
     /// One run on a fresh machine built from `scratch`, which it leaves
@@ -206,7 +233,9 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
     #[inline(always)]
     fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch) -> Outcome {
         let gas_limit = self.gas_limit;
-        let mut machine = machine::Machine::new(self.view, self.keys, gas_limit, self.block, std::mem::take(scratch));
+        let call = self.keys_instantiated.then_some(self);
+        let mut machine =
+            machine::Machine::new(self.view, self.keys, call, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
         let outcome =
             match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.signers, self.args) {

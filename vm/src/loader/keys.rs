@@ -447,6 +447,29 @@ fn index_value(index: &IndexSource, signers: usize, who: Signers<'_>, args: &[Va
     }
 }
 
+/// The address `source` names for a call signed by `who` with `args` (the
+/// arguments after `signers` leading signers) when it is named rather than
+/// derived: a constant, a signer's or an address parameter's. `None` for
+/// an object's address, for `Any`, and (only in unverified specs) for a
+/// signer or parameter that is not there or not an address.
+#[inline]
+pub(super) fn named_address(
+    source: &AddressSource<ModuleId>,
+    signers: usize,
+    who: Signers<'_>,
+    args: &[Value],
+) -> Option<AccountAddress> {
+    match source {
+        AddressSource::Const(address) => Some(*address),
+        AddressSource::SignerOf(i) if usize::from(*i) < signers => Some(who.address(usize::from(*i))),
+        AddressSource::Param(i) => match usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)) {
+            Some(Value::Address(address)) => Some(*address),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The address an object access names for a call signed by `who` with
 /// `args`: derived from its creator and seed as its module's code derives
 /// it (`object_address`). `None` (every address) only for an unverified
@@ -507,16 +530,10 @@ pub(crate) fn instantiate_into(
     };
     for access in access {
         let address = match &access.address {
-            AddressSource::Const(address) => Some(*address),
-            AddressSource::SignerOf(i) if usize::from(*i) < signers => Some(who.address(usize::from(*i))),
-            AddressSource::Param(i) => match usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)) {
-                Some(Value::Address(address)) => Some(*address),
-                _ => None,
-            },
             AddressSource::Object(object) => object_address_of(object, signers, who, args),
             // `Any`, and (only in unverified specs) a parameter that is not
             // an address: every address of the type, which over-approximates.
-            _ => None,
+            named => named_address(named, signers, who, args),
         };
         let key = match (address, &access.index) {
             (Some(address), None) => AccessKey::Exact(ResourceKey { address, ty: access.ty }),

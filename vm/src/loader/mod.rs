@@ -10,6 +10,7 @@
 
 mod args;
 mod display;
+mod key_specs;
 mod keys;
 mod link;
 mod loaded;
@@ -25,6 +26,7 @@ use rustc_hash::FxHashMap;
 use thiserror::Error;
 
 pub use display::byte_literal;
+pub(crate) use key_specs::KeySpecs;
 pub use keys::Signers;
 pub use keys::{declared_keys, resolve_keys, EntryHandle, ResolvedEntry, Resolver};
 pub(crate) use keys::{

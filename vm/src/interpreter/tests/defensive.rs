@@ -34,6 +34,7 @@ fn run_unverified(text: &str) -> (Status, Vec<Value>) {
             args: &[],
             gas_limit: 100_000,
             block: Default::default(),
+            keys_instantiated: false,
         };
         invoke(call, metering)
     };
@@ -187,6 +188,7 @@ fn unverified_aliases_would_mint_money() {
         args: &[],
         gas_limit: 100_000,
         block: Default::default(),
+        keys_instantiated: false,
     };
     let outcome = invoke(call, Metering::PerBlock);
     assert_eq!(outcome.receipt.status, Status::Success);

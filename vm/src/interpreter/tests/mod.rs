@@ -84,6 +84,7 @@ fn run_raw(cache: &CodeCache) -> Status {
         args: &[],
         gas_limit: 10_000,
         block: Default::default(),
+        keys_instantiated: false,
     };
     invoke(call, crate::gas::Metering::PerBlock).receipt.status
 }
