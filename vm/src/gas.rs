@@ -124,57 +124,12 @@ impl GasMeter {
     }
 }
 
-/// [`Value::storage_size`] (the canonical encoding's length), computed with
-/// the primitives inlined: this runs for every resource read and written.
-#[inline]
-pub fn storage_size(value: &Value) -> u64 {
-    match value {
-        Value::Vector(items) | Value::Struct(items) => container_size(items),
-        Value::Flat(flat) => flat.encoded_len(),
-        leaf => leaf_size(leaf),
-    }
-}
-
-fn container_size(items: &[Value]) -> u64 {
-    let mut size = 1 + varint_len(items.len() as u128);
-    for item in items {
-        size += match item {
-            Value::Vector(inner) | Value::Struct(inner) => container_size(inner),
-            Value::Flat(flat) => flat.encoded_len(),
-            leaf => leaf_size(leaf),
-        };
-    }
-    size
-}
-
-/// The encoded size of a primitive, tag included.
-#[inline(always)]
-fn leaf_size(value: &Value) -> u64 {
-    1 + match value {
-        Value::Bool(_) | Value::U8(_) => 1,
-        Value::U64(v) => varint_len(u128::from(*v)),
-        Value::U128(v) => varint_len(*v),
-        Value::U16(v) => varint_len(u128::from(*v)),
-        Value::U32(v) => varint_len(u128::from(*v)),
-        Value::U256(_) => 32,
-        Value::Address(_) | Value::Signer(_) => 32,
-        Value::Vector(items) | Value::Struct(items) => container_size(items) - 1,
-        Value::Flat(flat) => flat.encoded_len() - 1,
-    }
-}
-
-/// Bytes of a LEB128 varint.
-#[inline(always)]
-fn varint_len(v: u128) -> u64 {
-    (128 - u64::from(v.leading_zeros())).div_ceil(7).max(1)
-}
-
 /// The extra price of copying or comparing `value`: nothing for primitives
 /// (their base price covers them), its size for vectors and structs.
 #[inline]
 pub fn copy_cost(value: &Value) -> u64 {
     match value {
-        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) => storage_size(value).saturating_mul(COPY_PER_BYTE),
+        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) => value.storage_size().saturating_mul(COPY_PER_BYTE),
         _ => 0,
     }
 }
@@ -218,14 +173,14 @@ pub fn counter_size(counter: &Value) -> u64 {
         Ok(Value::U8(_)) => 3 + 1,
         Ok(Value::U64(_)) => 3 + 10,
         Ok(Value::U128(_)) => 3 + 19,
-        _ => storage_size(counter),
+        _ => counter.storage_size(),
     }
 }
 
 /// The price of bringing `args` into a transaction.
 #[inline]
 pub fn argument_cost(args: &[Value]) -> u64 {
-    args.iter().fold(0u64, |total, arg| total.saturating_add(storage_size(arg).saturating_mul(ARGUMENT_PER_BYTE)))
+    args.iter().fold(0u64, |total, arg| total.saturating_add(arg.storage_size().saturating_mul(ARGUMENT_PER_BYTE)))
 }
 
 /// The extra price of a call into a frame of `locals` slots.
@@ -246,35 +201,6 @@ mod tests {
         assert_eq!(meter.used(), 10);
         assert_eq!(meter.charge(1), Err(OutOfGas));
         assert_eq!(meter.used(), 10);
-    }
-
-    #[test]
-    fn storage_size_matches_the_canonical_encoding() {
-        let leaves = [
-            Value::Bool(true),
-            Value::U8(7),
-            Value::U64(0),
-            Value::U64(127),
-            Value::U64(128),
-            Value::U64(u64::MAX),
-            Value::U128(0),
-            Value::U128(1 << 70),
-            Value::U128(u128::MAX),
-            Value::U16(300),
-            Value::U32(u32::MAX),
-            Value::U256(resin_format::U256::MAX),
-            Value::Address(resin_format::file_format::AccountAddress::from_u64(9)),
-            Value::Signer(resin_format::file_format::AccountAddress::from_u64(9)),
-        ];
-        let mut values: Vec<Value> = leaves.to_vec();
-        values.push(Value::Struct(leaves.to_vec()));
-        values.push(Value::Vector(vec![Value::U8(1); 200]));
-        values.push(Value::Struct(vec![Value::Struct(leaves.to_vec()), Value::Vector(vec![])]));
-        values.push(Value::Struct(vec![Value::Struct(vec![Value::Vector(vec![Value::Struct(leaves.to_vec())])])]));
-        values.push(Value::Vector(vec![Value::Vector(vec![Value::U64(300); 130]); 3]));
-        for value in &values {
-            assert_eq!(storage_size(value), value.canonical_bytes().len() as u64, "{value:?}");
-        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ use smallvec::SmallVec;
 
 use super::slot::{Ref, Root, Slot, Stack};
 use super::{dangling, invariant, resource_fault, runtime, Fault};
-use crate::gas::{counter_size, read_cost, storage_size, write_cost, GasMeter};
+use crate::gas::{counter_size, read_cost, write_cost, GasMeter};
 use crate::loader::LoadedModule;
 use crate::transaction::RuntimeErrorKind;
 use resin_format::encoding::limits::MAX_VALUE_SIZE;
@@ -162,7 +162,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     fn insert(&mut self, key: ResourceKey, value: Option<Shared>) -> usize {
-        let read_size = value.as_ref().map_or(0, |v| storage_size(v));
+        let read_size = value.as_ref().map_or(0, |v| v.storage_size());
         let existed = value.is_some();
         let value = value.map_or(Resident::Absent, Resident::Shared);
         self.slots.push(GlobalSlot { key, value, existed, dirty: false, granted: None, read_size });
@@ -394,11 +394,11 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
                 Resident::Absent if !slot.existed => continue,
                 Resident::Absent => (Change::Delete, 0),
                 Resident::Shared(shared) => {
-                    let size = storage_size(&shared);
+                    let size = shared.storage_size();
                     (Change::Set(shared), size)
                 }
                 Resident::Owned(value) => {
-                    let size = storage_size(&value);
+                    let size = value.storage_size();
                     (Change::Set(Shared::new(value)), size)
                 }
                 Resident::Added(seen, sum) => (Change::Add(sum), counter_size(&seen)),

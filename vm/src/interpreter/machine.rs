@@ -526,7 +526,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
         };
         let index = self.stack.pop_val()?;
         let anchor = self.stack.pop_address()?;
-        self.gas.charge(gas::hash_cost(gas::storage_size(&index)))?;
+        self.gas.charge(gas::hash_cost(index.storage_size()))?;
         let key = ResourceKey { address: self.keyed_address(ty, &anchor, &index), ty };
         self.globals.note_keyed(&key, &anchor, &index);
         match (op, top) {

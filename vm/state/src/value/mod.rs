@@ -196,22 +196,12 @@ impl Value {
 
     /// The size in bytes charged for storage reads and writes: the length of the
     /// canonical encoding, computed without allocating.
+    #[inline]
     pub fn storage_size(&self) -> u64 {
-        // postcard: one varint tag, then the payload.
-        1 + match self {
-            Value::Bool(_) | Value::U8(_) => 1,
-            Value::U64(v) => varint_len(*v as u128),
-            Value::U128(v) => varint_len(*v),
-            Value::U16(v) => varint_len(u128::from(*v)),
-            Value::U32(v) => varint_len(u128::from(*v)),
-            // Fixed width, like `ld_u256`'s immediate.
-            Value::U256(_) => 32,
-            Value::Address(_) | Value::Signer(_) => 32,
-            Value::Vector(items) | Value::Struct(items) => {
-                varint_len(items.len() as u128) + items.iter().map(Value::storage_size).sum::<u64>()
-            }
-            // The flat length counts the tag itself.
-            Value::Flat(flat) => flat.encoded_len() - 1,
+        match self {
+            Value::Vector(items) | Value::Struct(items) => list_size(items),
+            Value::Flat(flat) => flat.encoded_len(),
+            leaf => leaf_size(leaf),
         }
     }
 
@@ -236,6 +226,44 @@ impl Value {
 }
 
 /// Bytes of a postcard varint (LEB128).
+#[inline(always)]
+/// The encoded length of a list (a vector's or a struct's): its tag, its
+/// length, its items. Gas charges it for every resource read and written,
+/// every vector copied and every argument. A `vector<u8>` is a list of
+/// `U8`s of two bytes each (tag, byte): a leading run of them, a byte
+/// string's whole length, is counted by a loop that only compares tags.
+fn list_size(items: &[Value]) -> u64 {
+    let bytes = items.iter().take_while(|item| matches!(item, Value::U8(_))).count();
+    let mut size = 1 + varint_len(items.len() as u128) + 2 * bytes as u64;
+    for item in items.get(bytes..).unwrap_or_default() {
+        size += match item {
+            Value::Vector(inner) | Value::Struct(inner) => list_size(inner),
+            Value::Flat(flat) => flat.encoded_len(),
+            leaf => leaf_size(leaf),
+        };
+    }
+    size
+}
+
+/// The encoded length of a primitive (postcard: one varint tag, then the
+/// payload); a list or flat struct given here is measured as such.
+#[inline(always)]
+fn leaf_size(value: &Value) -> u64 {
+    1 + match value {
+        Value::Bool(_) | Value::U8(_) => 1,
+        Value::U64(v) => varint_len(u128::from(*v)),
+        Value::U128(v) => varint_len(*v),
+        Value::U16(v) => varint_len(u128::from(*v)),
+        Value::U32(v) => varint_len(u128::from(*v)),
+        // Fixed width, like `ld_u256`'s immediate.
+        Value::U256(_) => 32,
+        Value::Address(_) | Value::Signer(_) => 32,
+        Value::Vector(items) | Value::Struct(items) => list_size(items) - 1,
+        // The flat length counts the tag itself.
+        Value::Flat(flat) => flat.encoded_len() - 1,
+    }
+}
+
 #[inline(always)]
 pub(crate) fn varint_len(v: u128) -> u64 {
     let bits = 128 - u64::from(v.leading_zeros());
@@ -265,7 +293,26 @@ mod tests {
             Value::Address(AccountAddress::from_u64(7)),
             Value::Struct(vec![Value::Struct(vec![Value::U64(1_000_000)]), Value::Vector(vec![Value::U8(1); 300])]),
         ];
-        for v in values {
+        let mut lists: Vec<Value> = vec![
+            Value::Struct(values.to_vec()),
+            Value::Vector(vec![]),
+            Value::Vector(vec![Value::U8(1); 200]),
+            Value::Struct(vec![Value::Struct(values.to_vec()), Value::Vector(vec![])]),
+            Value::Struct(vec![Value::Struct(vec![Value::Vector(vec![Value::Struct(values.to_vec())])])]),
+            Value::Vector(vec![Value::Vector(vec![Value::U64(300); 130]); 3]),
+            // A run of bytes, then other items (a struct's fields), then bytes.
+            Value::Struct(vec![Value::U8(1), Value::U8(2), Value::U64(1 << 40), Value::U8(3), Value::Bool(true)]),
+            Value::Struct(vec![
+                Value::U8(9),
+                Value::Vector(vec![Value::U8(7); 130]),
+                Value::Address(AccountAddress::ZERO),
+            ]),
+            Value::structure(vec![Value::U8(4), Value::U64(5)]),
+            Value::Signer(AccountAddress::from_u64(9)),
+            Value::U128(1 << 70),
+        ];
+        lists.extend(values);
+        for v in lists {
             assert_eq!(v.storage_size(), v.canonical_bytes().len() as u64, "{v:?}");
         }
     }
