@@ -48,7 +48,7 @@ use resin_state::keys::register_keyed_address;
 use resin_state::keys::{AccessKey, DeclaredKeys, ResourceKey, TypeId};
 use resin_state::store::StateView;
 use resin_state::value::Value;
-use resin_state::{apply_delta, Change, DeltaError, Shared, WriteOp, WriteSet};
+use resin_state::{apply_delta, check_delta, Change, DeltaError, Shared, WriteOp, WriteSet};
 
 /// A resource's current value in the working set.
 #[derive(Debug)]
@@ -363,12 +363,12 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         slot.value = match std::mem::replace(&mut slot.value, Resident::Absent) {
             Resident::Absent => return Err(resource_fault(RuntimeErrorKind::ResourceMissing, key)),
             Resident::Shared(seen) => {
-                apply_delta(&seen, amount).map_err(delta_fault)?;
+                check_delta(&seen, amount).map_err(delta_fault)?;
                 Resident::Added(seen, amount)
             }
             Resident::Added(seen, sum) => {
                 let sum = sum.checked_add(amount).ok_or_else(|| delta_fault(DeltaError::Overflow))?;
-                apply_delta(&seen, sum).map_err(delta_fault)?;
+                check_delta(&seen, sum).map_err(delta_fault)?;
                 Resident::Added(seen, sum)
             }
             // Read (another declaration allowed it, which orders the

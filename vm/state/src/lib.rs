@@ -25,4 +25,4 @@ pub use shared::Shared;
 pub use store::{ResourceStore, StateView};
 pub use type_tag::{StructTag, TypeTag, TypeTagError};
 pub use value::Value;
-pub use write_set::{apply_delta, Change, DeltaError, WriteOp, WriteSet};
+pub use write_set::{apply_delta, check_delta, Change, DeltaError, WriteOp, WriteSet};

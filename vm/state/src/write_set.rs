@@ -99,8 +99,24 @@ pub enum DeltaError {
 /// set's [`Change::Add`] (the store, the block overlays). The result keeps
 /// the field's type and is held flat, as the VM holds such a struct.
 pub fn apply_delta(counter: &Value, delta: u128) -> Result<Value, DeltaError> {
-    let field = counter_field(counter)?;
-    let sum = match field {
+    let sum = field_sum(counter, delta)?;
+    Ok(match Flat::pack([&sum]) {
+        Some(flat) => Value::Flat(flat),
+        None => Value::Struct(vec![sum]),
+    })
+}
+
+/// Whether [`apply_delta`] would succeed, without building the sum's
+/// struct: what the VM asks of every add a transaction declared only `add`
+/// for, whose new value it never holds.
+pub fn check_delta(counter: &Value, delta: u128) -> Result<(), DeltaError> {
+    field_sum(counter, delta).map(drop)
+}
+
+/// The counter's field with `delta` added, in the field's type.
+#[inline]
+fn field_sum(counter: &Value, delta: u128) -> Result<Value, DeltaError> {
+    match counter_field(counter)? {
         Value::U8(v) => u8::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U8),
         Value::U16(v) => u16::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U16),
         Value::U32(v) => u32::try_from(delta).ok().and_then(|d| v.checked_add(d)).map(Value::U32),
@@ -108,18 +124,14 @@ pub fn apply_delta(counter: &Value, delta: u128) -> Result<Value, DeltaError> {
         Value::U128(v) => v.checked_add(delta).map(Value::U128),
         _ => return Err(DeltaError::NotACounter),
     }
-    .ok_or(DeltaError::Overflow)?;
-    Ok(match Flat::pack([&sum]) {
-        Some(flat) => Value::Flat(flat),
-        None => Value::Struct(vec![sum]),
-    })
+    .ok_or(DeltaError::Overflow)
 }
 
 /// The one field of a counter, checked to be an unsigned integer.
 pub fn counter_field(counter: &Value) -> Result<Value, DeltaError> {
     let field = match counter {
         Value::Struct(fields) if fields.len() == 1 => fields.first().cloned(),
-        Value::Flat(flat) if flat.field_count() == 1 => flat.fields().next(),
+        Value::Flat(flat) => flat.only_scalar(),
         _ => None,
     };
     match field {
@@ -152,6 +164,32 @@ mod tests {
         assert_eq!(apply_delta(&counter(Value::U128(1 << 100)), 1), Ok(counter(Value::U128((1 << 100) + 1))));
         // A list of fields (a hand-built value) adds the same.
         assert_eq!(apply_delta(&Value::Struct(vec![Value::U64(1)]), 1), Ok(counter(Value::U64(2))));
+    }
+
+    /// `check_delta` accepts exactly the adds that stay within the field's
+    /// type, to a struct of one unsigned field.
+    #[test]
+    fn a_check_accepts_sums_within_the_field_type() {
+        use DeltaError::{NotACounter, Overflow};
+        let cases = [
+            (counter(Value::U8(250)), 5, Ok(())),
+            (counter(Value::U8(250)), 6, Err(Overflow)),
+            (counter(Value::U8(0)), 256, Err(Overflow)),
+            (counter(Value::U16(u16::MAX - 1)), 1, Ok(())),
+            (counter(Value::U16(u16::MAX - 1)), 2, Err(Overflow)),
+            (counter(Value::U32(7)), u128::from(u32::MAX - 7), Ok(())),
+            (counter(Value::U64(u64::MAX - 3)), 3, Ok(())),
+            (counter(Value::U64(u64::MAX - 3)), 1 << 40, Err(Overflow)),
+            (counter(Value::U128(u128::MAX - 1)), 1, Ok(())),
+            (counter(Value::U128(1)), u128::MAX, Err(Overflow)),
+            (Value::Struct(vec![Value::U64(1)]), 0, Ok(())),
+            (Value::Struct(vec![Value::U64(1), Value::U64(2)]), 1, Err(NotACounter)),
+            (counter(Value::Bool(true)), 1, Err(NotACounter)),
+            (Value::U64(3), 1, Err(NotACounter)),
+        ];
+        for (value, delta, expected) in cases {
+            assert_eq!(check_delta(&value, delta), expected, "{value:?} + {delta}");
+        }
     }
 
     #[test]

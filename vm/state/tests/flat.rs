@@ -135,6 +135,14 @@ proptest! {
         prop_assert_eq!(compact.depth(), v.depth());
         prop_assert_eq!(postcard::to_stdvec(&compact).unwrap(), postcard::to_stdvec(&v).unwrap());
         prop_assert_eq!(compact.struct_fields().unwrap().into_owned(), v.struct_fields().unwrap().into_owned());
+        // A struct of one scalar field (a counter's shape) gives that field.
+        if let Value::Flat(flat) = &compact {
+            let only = match &v {
+                Value::Struct(fields) if fields.len() == 1 && !matches!(fields[0], Value::Struct(_)) => Some(fields[0].clone()),
+                _ => None,
+            };
+            prop_assert_eq!(flat.only_scalar(), only, "{:?}", v);
+        }
         // Decoding builds the flat form wherever it fits.
         let decoded = Value::from_canonical_bytes(&v.canonical_bytes()).unwrap();
         prop_assert_eq!(matches!(decoded, Value::Flat(_)), fits(&v));

@@ -373,6 +373,15 @@ impl Flat {
         deepest
     }
 
+    /// The one field of a struct of one scalar field (a counter's shape):
+    /// read straight from the first words, its shape being that scalar's
+    /// token alone. `None` for any other shape.
+    #[inline]
+    pub fn only_scalar(&self) -> Option<Value> {
+        let token = u8::try_from(self.shape.0).ok()?;
+        Some(Scalar::from_token(token)?.read(&self.words))
+    }
+
     /// The fields, in order, as values (nested structs as flat values).
     pub fn fields(&self) -> impl Iterator<Item = Value> + '_ {
         let mut start = 0;
