@@ -49,10 +49,19 @@ pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx
             stack.0.extend(fields.into_iter().map(Slot::Val));
             Ok(())
         }
-        Value::Flat(flat) if flat.field_count() == count => {
-            flat.fields().for_each(|field| stack.push_val(field));
-            Ok(())
-        }
+        Value::Flat(flat) => match flat.only_scalar() {
+            // A struct of one scalar (a coin) is read from its words
+            // without walking its shape.
+            Some(field) if count == 1 => {
+                stack.push_val(field);
+                Ok(())
+            }
+            _ if flat.field_count() == count => {
+                flat.fields().for_each(|field| stack.push_val(field));
+                Ok(())
+            }
+            _ => Err(invariant()),
+        },
         _ => Err(invariant()),
     }
 }
