@@ -23,6 +23,14 @@ pub(super) fn pack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) 
     let count = def(module, idx)?.field_names.len();
     let start = stack.top_start(count)?;
     let fields = stack.0.get(start..).unwrap_or(&[]);
+    // One scalar (a coin's value): packed without the loop over fields.
+    if let [Slot::Val(value)] = fields {
+        if let Some(flat) = Flat::of_scalar(value) {
+            stack.discard(1);
+            stack.push_val(Value::Flat(flat));
+            return Ok(());
+        }
+    }
     // Held flat when it fits (see `resin_state::value`): no allocation.
     if fields.iter().all(|slot| matches!(slot, Slot::Val(_))) {
         let values = fields.iter().filter_map(|slot| match slot {

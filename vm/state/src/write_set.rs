@@ -100,7 +100,7 @@ pub enum DeltaError {
 /// the field's type and is held flat, as the VM holds such a struct.
 pub fn apply_delta(counter: &Value, delta: u128) -> Result<Value, DeltaError> {
     let sum = field_sum(counter, delta)?;
-    Ok(match Flat::pack([&sum]) {
+    Ok(match Flat::of_scalar(&sum) {
         Some(flat) => Value::Flat(flat),
         None => Value::Struct(vec![sum]),
     })

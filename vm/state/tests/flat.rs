@@ -135,7 +135,13 @@ proptest! {
         prop_assert_eq!(compact.depth(), v.depth());
         prop_assert_eq!(postcard::to_stdvec(&compact).unwrap(), postcard::to_stdvec(&v).unwrap());
         prop_assert_eq!(compact.struct_fields().unwrap().into_owned(), v.struct_fields().unwrap().into_owned());
-        // A struct of one scalar field (a counter's shape) gives that field.
+        // A struct of one scalar field (a counter's shape) gives that field,
+        // and is that field's flat struct.
+        if let Value::Struct(fields) = &v {
+            if let [field] = &fields[..] {
+                prop_assert_eq!(Flat::of_scalar(field), Flat::pack([field]), "{:?}", v);
+            }
+        }
         if let Value::Flat(flat) = &compact {
             let only = match &v {
                 Value::Struct(fields) if fields.len() == 1 && !matches!(fields[0], Value::Struct(_)) => Some(fields[0].clone()),

@@ -373,6 +373,17 @@ impl Flat {
         deepest
     }
 
+    /// The flat struct of one scalar field, `Flat::pack([value])` for a
+    /// scalar without its loop over fields (a coin, a counter's sum).
+    /// `None` for anything a flat struct cannot hold as a field alone.
+    #[inline]
+    pub fn of_scalar(value: &Value) -> Option<Flat> {
+        let scalar = Scalar::of(value)?;
+        let mut words = [0u64; FLAT_WORDS];
+        scalar.write(value, &mut words);
+        Some(Flat { words, shape: Shape(scalar as u64) })
+    }
+
     /// The one field of a struct of one scalar field (a counter's shape):
     /// read straight from the first words, its shape being that scalar's
     /// token alone. `None` for any other shape.
