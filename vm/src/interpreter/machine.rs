@@ -73,10 +73,10 @@ pub(super) struct Machine<'c, 'v, V: StateView + ?Sized> {
     /// The last keyed entry's anchor, index and derived address (see
     /// [`Machine::keyed_address`]).
     keyed_memo: Option<(AccountAddress, Value, AccountAddress)>,
-    /// The call, when the declared keys were instantiated from it: what
-    /// they were instantiated from ([`crate::loader::KeySpecs`]) is found
-    /// through it.
-    call: Option<&'v Invocation<'v, V>>,
+    /// The call being run: when the declared keys were instantiated from
+    /// it, what they were instantiated from ([`crate::loader::KeySpecs`])
+    /// is found through it.
+    call: &'v Invocation<'v, V>,
 }
 
 type Located<T> = Result<T, (Fault, Location)>;
@@ -86,7 +86,7 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     pub fn new(
         view: &'v V,
         keys: &'v DeclaredKeys,
-        call: Option<&'v Invocation<'v, V>>,
+        call: &'v Invocation<'v, V>,
         gas_limit: u64,
         block: BlockContext,
         scratch: super::Scratch,
@@ -562,8 +562,8 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 return *address;
             }
         }
-        let specs = self.call.and_then(Invocation::key_specs);
-        let declared = specs.and_then(|specs| specs.declared_entry(ty, anchor, index, self.globals.keys()));
+        let declared =
+            self.call.key_specs().and_then(|specs| specs.declared_entry(ty, anchor, index, self.globals.keys()));
         let address = declared.unwrap_or_else(|| derive_keyed_address(anchor, index));
         if !index.owns_heap() {
             self.keyed_memo = Some((*anchor, index.clone(), address));

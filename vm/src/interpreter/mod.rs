@@ -233,9 +233,8 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
     #[inline(always)]
     fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch) -> Outcome {
         let gas_limit = self.gas_limit;
-        let call = self.keys_instantiated.then_some(self);
         let mut machine =
-            machine::Machine::new(self.view, self.keys, call, gas_limit, self.block, std::mem::take(scratch));
+            machine::Machine::new(self.view, self.keys, self, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
         let outcome =
             match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.signers, self.args) {

@@ -16,7 +16,7 @@
 //! instruction on another entry) finds nothing here, and the VM hashes as
 //! before: this only decides how the address is found, never which.
 
-use super::keys::{named_address, Signers};
+use super::keys::{named_address, param, Signers};
 use super::ResolvedAccess;
 use resin_format::file_format::{AccountAddress, IndexSource};
 use resin_state::keys::{AccessKey, DeclaredKeys, TypeId};
@@ -75,9 +75,7 @@ impl KeySpecs<'_> {
     /// signer's address. `None` for a constant or a struct of fields.
     fn names_index(&self, source: &IndexSource, index: &Value) -> Option<bool> {
         match source {
-            IndexSource::Param(i) => {
-                usize::from(*i).checked_sub(self.signers).and_then(|j| self.args.get(j)).map(|arg| arg == index)
-            }
+            IndexSource::Param(i) => param(self.args, self.signers, *i).map(|arg| arg == index),
             IndexSource::SignerOf(i) if usize::from(*i) < self.signers => {
                 Some(matches!(index, Value::Address(a) if *a == self.who.address(usize::from(*i))))
             }

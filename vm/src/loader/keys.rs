@@ -436,7 +436,7 @@ impl<'a> Signers<'a> {
 #[inline]
 fn index_value(index: &IndexSource, signers: usize, who: Signers<'_>, args: &[Value]) -> Option<Value> {
     match index {
-        IndexSource::Param(i) => usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)).cloned(),
+        IndexSource::Param(i) => param(args, signers, *i).cloned(),
         IndexSource::SignerOf(i) if usize::from(*i) < signers => Some(Value::Address(who.address(usize::from(*i)))),
         IndexSource::Const(value) => Some(super::link::const_value(&value.value())),
         IndexSource::Pack(fields) => {
@@ -445,6 +445,13 @@ fn index_value(index: &IndexSource, signers: usize, who: Signers<'_>, args: &[Va
         }
         IndexSource::SignerOf(_) | IndexSource::Any => None,
     }
+}
+
+/// Parameter `i`'s argument, `args` being the arguments after `signers`
+/// leading signers; `None` for a signer or a parameter that is not there.
+#[inline]
+pub(super) fn param(args: &[Value], signers: usize, i: u8) -> Option<&Value> {
+    usize::from(i).checked_sub(signers).and_then(|j| args.get(j))
 }
 
 /// The address `source` names for a call signed by `who` with `args` (the
@@ -462,7 +469,7 @@ pub(super) fn named_address(
     match source {
         AddressSource::Const(address) => Some(*address),
         AddressSource::SignerOf(i) if usize::from(*i) < signers => Some(who.address(usize::from(*i))),
-        AddressSource::Param(i) => match usize::from(*i).checked_sub(signers).and_then(|j| args.get(j)) {
+        AddressSource::Param(i) => match param(args, signers, *i) {
             Some(Value::Address(address)) => Some(*address),
             _ => None,
         },
@@ -480,7 +487,7 @@ fn object_address_of(
     who: Signers<'_>,
     args: &[Value],
 ) -> Option<AccountAddress> {
-    let arg = |i: u8| usize::from(i).checked_sub(signers).and_then(|j| args.get(j));
+    let arg = |i: u8| param(args, signers, i);
     let creator = match object.creator {
         ObjectCreator::Param(i) => match arg(i) {
             Some(Value::Address(address)) => *address,

@@ -225,8 +225,6 @@ impl Value {
     }
 }
 
-/// Bytes of a postcard varint (LEB128).
-#[inline(always)]
 /// The encoded length of a list (a vector's or a struct's): its tag, its
 /// length, its items. Gas charges it for every resource read and written,
 /// every vector copied and every argument. A `vector<u8>` is a list of
@@ -264,6 +262,7 @@ fn leaf_size(value: &Value) -> u64 {
     }
 }
 
+/// Bytes of a postcard varint (LEB128).
 #[inline(always)]
 pub(crate) fn varint_len(v: u128) -> u64 {
     let bits = 128 - u64::from(v.leading_zeros());
