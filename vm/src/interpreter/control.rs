@@ -16,7 +16,7 @@ use resin_state::type_tag::TypeTag;
 /// `call`: moves the arguments from the operand stack into a fresh window of
 /// locals and makes the callee the running frame. `cur` still points at the
 /// `call` when it is saved, so a fault here is located at the call site.
-#[inline]
+#[inline(always)]
 pub(super) fn call<'c, V: StateView + ?Sized>(
     machine: &mut Machine<'c, '_, V>,
     cur: &mut Frame<'c>,
@@ -49,8 +49,11 @@ fn enter<'c, V: StateView + ?Sized>(
     let base = machine.locals.len();
     machine.stack.move_top_to(function.param_count(), &mut machine.locals)?;
     // `resize` would clone its `Slot::Empty` into each new local through
-    // `Slot`'s `Clone`, a match on the variant per local.
-    machine.locals.resize_with(base + function.local_count, || Slot::Empty);
+    // `Slot`'s `Clone`, a match on the variant per local, and `resize_with`
+    // is an out-of-line call for the one or two locals a function adds.
+    while machine.locals.len() < base + function.local_count {
+        machine.locals.push(Slot::Empty);
+    }
     machine.frames.push(*cur);
     *cur = Frame { module, function, inst, pc: 0, base };
     Ok(())
@@ -62,7 +65,7 @@ fn enter<'c, V: StateView + ?Sized>(
 /// found through a cell of the caller's instance (or, for a caller that is
 /// not generic, of its module), so after the first call through this
 /// instruction in this instantiation it costs two loads more than `call` (the slot's table index, the cell).
-#[inline]
+#[inline(always)]
 pub(super) fn call_generic<'c, V: StateView + ?Sized>(
     machine: &mut Machine<'c, '_, V>,
     cur: &mut Frame<'c>,

@@ -258,6 +258,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     }
 
     /// `imm_borrow_global<T>` (a read) / `mut_borrow_global<T>` (a write).
+    #[inline(always)]
     pub fn borrow(&mut self, stack: &mut Stack, gas: &mut GasMeter, ty: TypeId, mutable: bool) -> Result<(), Fault> {
         let address = stack.pop_address()?;
         let index = self.borrow_slot(address, ty, mutable, gas)?;
@@ -268,7 +269,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
     /// The slot a `borrow_global` of `ty` at `address` roots its reference
     /// in: checked (a write when `mutable`), charged, made owned and dirty
     /// when `mutable`, and present.
-    #[inline]
+    #[inline(always)]
     pub fn borrow_slot(
         &mut self,
         address: AccountAddress,

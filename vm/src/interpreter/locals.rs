@@ -28,7 +28,7 @@ pub(super) fn ld_const(
 }
 
 /// `copy_loc`: a copy of the local's value (or of the reference it holds).
-#[inline]
+#[inline(always)]
 pub(super) fn copy_loc(
     stack: &mut Stack,
     locals: &[Slot],
@@ -50,7 +50,7 @@ pub(super) fn copy_loc(
 
 /// `move_loc`: the local's value, leaving the slot empty; references to it
 /// become dangling.
-#[inline]
+#[inline(always)]
 pub(super) fn move_loc(stack: &mut Stack, locals: &mut [Slot], base: usize, local: LocalIdx) -> Result<(), Fault> {
     let slot = locals.get_mut(index(base, local)).ok_or_else(invariant)?;
     match &mut *slot {
@@ -66,7 +66,7 @@ pub(super) fn move_loc(stack: &mut Stack, locals: &mut [Slot], base: usize, loca
 }
 
 /// `st_loc`: overwrites the local (dropping what was there).
-#[inline]
+#[inline(always)]
 pub(super) fn st_loc(stack: &mut Stack, locals: &mut [Slot], base: usize, local: LocalIdx) -> Result<(), Fault> {
     match locals.get_mut(index(base, local)).ok_or_else(invariant)? {
         // Overwriting a value: copy a primitive's payload in place.

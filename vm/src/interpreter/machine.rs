@@ -160,6 +160,14 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
     /// when the gas runs out inside a block paid ahead, where the location
     /// would be the block's; [`super::invoke`] runs such a transaction again
     /// without `BLOCKS`, charging each instruction as it starts.
+    ///
+    /// The handlers a transfer runs most (locals, calls, field references,
+    /// `borrow_global`, a one-field `pack` and `unpack`) are
+    /// `#[inline(always)]`: left to the compiler, this loop is too large for
+    /// it to inline them, and each was an out-of-line call whose prologue,
+    /// epilogue and result passing cost more than its work (8-10% of a
+    /// transfer's instructions, callgrind, `profile_block`). Their rare
+    /// paths (a struct of several fields) stay out of line.
     fn run<const BLOCKS: bool>(&mut self, mut cur: Frame<'c>) -> Located<Frame<'c>> {
         // With `BLOCKS`, charges the block control has just entered at
         // `cur`. A macro, not a method: as a method returning the located

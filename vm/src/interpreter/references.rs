@@ -89,7 +89,7 @@ impl<'a> PlaceMut<'a> {
 
 /// Follows `path` from `value`. Inside a flat struct the remaining steps
 /// become a word position, found from the struct's shape.
-#[inline]
+#[inline(always)]
 pub(super) fn walk(mut value: &Value, path: impl IntoIterator<Item = usize>) -> Result<Place<'_>, Fault> {
     let mut steps = path.into_iter();
     while let Some(step) = steps.next() {
@@ -109,7 +109,7 @@ pub(super) fn walk(mut value: &Value, path: impl IntoIterator<Item = usize>) -> 
 }
 
 /// [`walk`] for writing.
-#[inline]
+#[inline(always)]
 pub(super) fn walk_mut(mut value: &mut Value, path: impl IntoIterator<Item = usize>) -> Result<PlaceMut<'_>, Fault> {
     let mut steps = path.into_iter();
     while let Some(step) = steps.next() {
@@ -129,7 +129,7 @@ pub(super) fn walk_mut(mut value: &mut Value, path: impl IntoIterator<Item = usi
 }
 
 /// Follows `path` further from `place`.
-#[inline]
+#[inline(always)]
 pub(super) fn walk_on(place: Place<'_>, path: impl IntoIterator<Item = usize>) -> Result<Place<'_>, Fault> {
     match place {
         Place::Whole(value) => walk(value, path),
@@ -143,7 +143,7 @@ pub(super) fn walk_on(place: Place<'_>, path: impl IntoIterator<Item = usize>) -
 }
 
 /// [`walk_on`] for writing.
-#[inline]
+#[inline(always)]
 pub(super) fn walk_mut_on(place: PlaceMut<'_>, path: impl IntoIterator<Item = usize>) -> Result<PlaceMut<'_>, Fault> {
     match place {
         PlaceMut::Whole(value) => walk_mut(value, path),
@@ -157,7 +157,7 @@ pub(super) fn walk_mut_on(place: PlaceMut<'_>, path: impl IntoIterator<Item = us
 }
 
 /// Where `r` points.
-#[inline]
+#[inline(always)]
 pub(super) fn deref<'a, V: StateView + ?Sized>(
     locals: &'a [Slot],
     globals: &'a WorkingSet<'_, V>,
@@ -175,7 +175,7 @@ pub(super) fn deref<'a, V: StateView + ?Sized>(
 }
 
 /// Where `r` points, for writing; `r` must be a `&mut`.
-#[inline]
+#[inline(always)]
 pub(super) fn deref_mut<'a, V: StateView + ?Sized>(
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
@@ -196,7 +196,7 @@ pub(super) fn deref_mut<'a, V: StateView + ?Sized>(
 }
 
 /// Pushes a copy of what `place` holds, charging for it.
-#[inline]
+#[inline(always)]
 pub(super) fn push_copy(stack: &mut Stack, gas: &mut GasMeter, place: Place<'_>) -> Result<(), Fault> {
     match place {
         Place::Whole(value) => {

@@ -18,19 +18,28 @@ fn def(module: &LoadedModule, def: StructDefIdx) -> Result<&LoadedStruct, Fault>
 }
 
 /// `pack`: the top `n` values (first field deepest) become a struct.
-#[inline]
+#[inline(always)]
 pub(super) fn pack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
     let count = def(module, idx)?.field_names.len();
-    let start = stack.top_start(count)?;
-    let fields = stack.0.get(start..).unwrap_or(&[]);
-    // One scalar (a coin's value): packed without the loop over fields.
-    if let [Slot::Val(value)] = fields {
-        if let Some(flat) = Flat::of_scalar(value) {
-            stack.discard(1);
-            stack.push_val(Value::Flat(flat));
-            return Ok(());
+    // One scalar (a coin's value): packed without the loop over fields,
+    // and inline in the dispatch loop, where a transfer's pack is.
+    if count == 1 {
+        if let Some(Slot::Val(value)) = stack.0.last() {
+            if let Some(flat) = Flat::of_scalar(value) {
+                stack.discard(1);
+                stack.push_val(Value::Flat(flat));
+                return Ok(());
+            }
         }
     }
+    pack_fields(stack, count)
+}
+
+/// [`pack`] of any other struct.
+#[inline(never)]
+fn pack_fields(stack: &mut Stack, count: usize) -> Result<(), Fault> {
+    let start = stack.top_start(count)?;
+    let fields = stack.0.get(start..).unwrap_or(&[]);
     // Held flat when it fits (see `resin_state::value`): no allocation.
     if fields.iter().all(|slot| matches!(slot, Slot::Val(_))) {
         let values = fields.iter().filter_map(|slot| match slot {
@@ -49,27 +58,35 @@ pub(super) fn pack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) 
 }
 
 /// `unpack`: a struct becomes its fields, first field deepest.
-#[inline]
+#[inline(always)]
 pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
     let count = def(module, idx)?.field_names.len();
     match stack.pop_val()? {
+        // A struct of one scalar (a coin) is read from its words without
+        // walking its shape, inline in the dispatch loop.
+        Value::Flat(flat) if count == 1 => match flat.only_scalar() {
+            Some(field) => {
+                stack.push_val(field);
+                Ok(())
+            }
+            None => unpack_fields(stack, Value::Flat(flat), count),
+        },
+        value => unpack_fields(stack, value, count),
+    }
+}
+
+/// [`unpack`] of any other struct, popped already.
+#[inline(never)]
+fn unpack_fields(stack: &mut Stack, value: Value, count: usize) -> Result<(), Fault> {
+    match value {
         Value::Struct(fields) if fields.len() == count => {
             stack.0.extend(fields.into_iter().map(Slot::Val));
             Ok(())
         }
-        Value::Flat(flat) => match flat.only_scalar() {
-            // A struct of one scalar (a coin) is read from its words
-            // without walking its shape.
-            Some(field) if count == 1 => {
-                stack.push_val(field);
-                Ok(())
-            }
-            _ if flat.field_count() == count => {
-                flat.fields().for_each(|field| stack.push_val(field));
-                Ok(())
-            }
-            _ => Err(invariant()),
-        },
+        Value::Flat(flat) if flat.field_count() == count => {
+            flat.fields().for_each(|field| stack.push_val(field));
+            Ok(())
+        }
         _ => Err(invariant()),
     }
 }
