@@ -171,6 +171,7 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
 
     /// The slot for `key`, checked for `mode` (before the view is read) and
     /// charged for its bytes on the program's first access.
+    #[inline(always)]
     fn slot(&mut self, key: ResourceKey, mode: AccessMode, gas: &mut GasMeter) -> Result<usize, Fault> {
         let index = match self.slots.iter().position(|s| same_key(&s.key, &key)) {
             Some(index) => index,
