@@ -299,7 +299,14 @@ pub(super) fn path_write<V: StateView + ?Sized, const PREPAID: bool>(
 #[inline(always)]
 fn int_at(place: &Place<'_>) -> Option<Int> {
     let value = match *place {
-        Place::InFlat(flat, pos) => return flat.u64_at(pos).map(Int::U64).or_else(|| int_of(&flat.read(pos))),
+        // A match, not `or_else`: the closure was an out-of-line call on
+        // every balance a transfer reads.
+        Place::InFlat(flat, pos) => {
+            return match flat.u64_at(pos) {
+                Some(word) => Some(Int::U64(word)),
+                None => int_of(&flat.read(pos)),
+            }
+        }
         Place::Whole(value) => value,
     };
     int_of(value)

@@ -148,11 +148,10 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
         }
     }
 
-    /// Empties the slot vector and swaps it with `into`, to be reused by
-    /// the next transaction.
-    pub fn swap_slots(&mut self, into: &mut Vec<GlobalSlot>) {
+    /// The slot vector, emptied, to be reused by the next transaction.
+    pub fn into_slots(mut self) -> Vec<GlobalSlot> {
         self.slots.clear();
-        std::mem::swap(&mut self.slots, into);
+        self.slots
     }
 
     /// Reads `key` from the view into a new slot, not yet charged or granted.

@@ -133,8 +133,18 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
             });
         }
-        self.locals.extend(args.iter().cloned().map(Slot::Val));
-        self.locals.resize_with(base + function.local_count, || Slot::Empty);
+        // Pushed one by one, as a call's locals are (`control::enter`):
+        // `extend` and `resize_with` were out-of-line calls for two or three
+        // slots each.
+        self.locals.reserve((base + function.local_count).saturating_sub(self.locals.len()));
+        for arg in args {
+            self.locals.push(Slot::Val(arg.clone()));
+        }
+        while self.locals.len() < base + function.local_count {
+            self.locals.push(Slot::Empty);
+        }
+        // As `resize_with` did, should the arguments outnumber the locals.
+        self.locals.truncate(base + function.local_count);
         let entry = Frame { module, function, inst, pc: 0, base };
         // The arguments are paid for before the first instruction, in every
         // executor alike: they are charged here, where every call starts.

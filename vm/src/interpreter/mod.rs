@@ -271,14 +271,27 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
                     failed(status, gas_used)
                 }
             };
-        // The vectors go back by swapping: the empty ones the machine was
-        // left holding are dropped with it, not once more here.
-        std::mem::swap(&mut scratch.stack, &mut machine.stack.0);
-        std::mem::swap(&mut scratch.locals, &mut machine.locals);
-        machine.globals.swap_slots(&mut scratch.slots);
-        scratch.stack.clear();
-        scratch.locals.clear();
+        // The vectors go back, emptied, in place of the empty ones `take`
+        // left in `scratch`; the rest of the machine is dropped here.
+        let machine::Machine { stack, mut locals, globals, .. } = machine;
+        let mut stack = stack.0;
+        slot::truncate(&mut stack, 0);
+        slot::truncate(&mut locals, 0);
+        put_back(&mut scratch.stack, stack);
+        put_back(&mut scratch.locals, locals);
+        put_back(&mut scratch.slots, globals.into_slots());
         outcome
+    }
+}
+
+/// Puts `vector` in `place`. What was there is forgotten when it never
+/// allocated (the empty vector `take` left), which frees nothing: dropping
+/// it was a call into `Vec`'s drop glue, three per transaction.
+#[inline(always)]
+fn put_back<T>(place: &mut Vec<T>, vector: Vec<T>) {
+    let old = std::mem::replace(place, vector);
+    if old.capacity() == 0 {
+        std::mem::forget(old);
     }
 }
 
