@@ -48,7 +48,7 @@ pub fn execute_metered<V: StateView + ?Sized>(
                 &tx.args,
                 &mut keys,
             );
-            interpreter::invoke(Invocation::of(&entry, view, &keys, tx, block), metering).receipt
+            interpreter::receipt_of(Invocation::of(&entry, view, &keys, tx, block), metering, &mut Vec::new())
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
@@ -81,7 +81,9 @@ pub fn execute_entry<V: StateView + ?Sized>(
     keys: &DeclaredKeys,
 ) -> Receipt {
     match loader::resolve_entry_at(code, tx, entry) {
-        Ok(entry) => interpreter::invoke(Invocation::of(&entry, view, keys, tx, block), Metering::PerBlock).receipt,
+        Ok(entry) => {
+            interpreter::receipt_of(Invocation::of(&entry, view, keys, tx, block), Metering::PerBlock, &mut Vec::new())
+        }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }
 }
@@ -108,7 +110,7 @@ pub fn execute_resolved<V: StateView + ?Sized>(
     // The keys came with `entry` for this very transaction (the contract
     // above): keyed entries are found among them without a hash.
     let call = Invocation::of_function(module, function, instance, view, keys, tx, block).with_instantiated_keys();
-    interpreter::invoke(call, Metering::PerBlock).receipt
+    interpreter::receipt_of(call, Metering::PerBlock, &mut Vec::new())
 }
 
 /// [`execute_transaction`] with the entry function's leading signer
@@ -130,7 +132,7 @@ pub fn execute_as_signers<V: StateView + ?Sized>(
             loader::instantiate_into(entry.function, entry.instance.as_deref(), who, &tx.args, &mut keys);
             let mut call = Invocation::of(&entry, view, &keys, tx, block);
             call.signers = who;
-            interpreter::invoke(call, Metering::PerBlock).receipt
+            interpreter::receipt_of(call, Metering::PerBlock, &mut Vec::new())
         }
         Err(reason) => not_started(Status::InvalidArguments { reason }),
     }

@@ -131,13 +131,28 @@ pub(crate) struct Outcome {
 /// is the per-instruction one, and only such a transaction (which pays its
 /// whole limit) runs twice.
 pub(crate) fn invoke<V: StateView + ?Sized>(call: Invocation<'_, V>, metering: Metering) -> Outcome {
+    let mut returns = Vec::new();
+    let receipt = receipt_of(call, metering, &mut returns);
+    Outcome { receipt, returns }
+}
+
+/// [`invoke`]'s receipt alone, the function's return values (if it
+/// succeeded) left in `returns`: a transaction's caller wants only the
+/// receipt, and a receipt (~300 bytes) wrapped in an [`Outcome`] was
+/// copied once more on its way to the lane's receipts.
+pub(crate) fn receipt_of<V: StateView + ?Sized>(
+    call: Invocation<'_, V>,
+    metering: Metering,
+    returns: &mut Vec<Value>,
+) -> Receipt {
     // Taking the scratch leaves empty vectors behind, so a nested or
     // re-entrant call on this thread still works (it just allocates).
     let mut scratch = SCRATCH.with(Cell::take);
     let blocks = metering == Metering::PerBlock;
-    let mut outcome = if blocks { call.run::<true>(&mut scratch) } else { call.run::<false>(&mut scratch) };
-    if blocks && matches!(outcome.receipt.status, Status::OutOfGas { .. }) {
-        outcome = call.run::<false>(&mut scratch);
+    let mut outcome =
+        if blocks { call.run::<true>(&mut scratch, returns) } else { call.run::<false>(&mut scratch, returns) };
+    if blocks && matches!(outcome.status, Status::OutOfGas { .. }) {
+        outcome = call.run::<false>(&mut scratch, returns);
     }
     let left = SCRATCH.with(|cell| cell.replace(scratch));
     // What `take` left never allocated, so forgetting it frees nothing;
@@ -231,23 +246,23 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
     /// One run on a fresh machine built from `scratch`, which it leaves
     /// emptied. `BLOCKS`: see `Machine::run`.
     #[inline(always)]
-    fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch) -> Outcome {
+    fn run<const BLOCKS: bool>(&self, scratch: &mut Scratch, returns: &mut Vec<Value>) -> Receipt {
         let gas_limit = self.gas_limit;
         let mut machine =
             machine::Machine::new(self.view, self.keys, self, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
         let outcome =
             match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.signers, self.args) {
-                Ok((returns, last)) => match machine.globals.finish(&mut machine.gas) {
-                    Ok(write_set) => Outcome {
-                        receipt: Receipt {
+                Ok((values, last)) => match machine.globals.finish(&mut machine.gas) {
+                    Ok(write_set) => {
+                        *returns = values;
+                        Receipt {
                             status: Status::Success,
                             gas_used: machine.gas.used(),
                             events: std::mem::take(&mut machine.events),
                             write_set,
-                        },
-                        returns,
-                    },
+                        }
+                    }
                     Err(Fault::Runtime(kind)) => failed(
                         Status::RuntimeError { kind, location: Box::new(last.location()), resource: None },
                         machine.gas.used(),
@@ -295,9 +310,6 @@ fn put_back<T>(place: &mut Vec<T>, vector: Vec<T>) {
     }
 }
 
-fn failed(status: Status, gas_used: u64) -> Outcome {
-    Outcome {
-        receipt: Receipt { status, gas_used, events: Vec::new(), write_set: WriteSet::default() },
-        returns: Vec::new(),
-    }
+fn failed(status: Status, gas_used: u64) -> Receipt {
+    Receipt { status, gas_used, events: Vec::new(), write_set: WriteSet::default() }
 }
