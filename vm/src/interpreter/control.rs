@@ -2,7 +2,7 @@
 //! live in the dispatch loop itself.)
 
 use super::machine::{Frame, Machine};
-use super::slot::{Root, Slot, Stack};
+use super::slot::{fill_locals, Root, Slot, Stack};
 use super::{dangling, invariant, runtime, Fault, MAX_CALL_DEPTH};
 use crate::gas;
 use std::sync::Arc;
@@ -48,12 +48,7 @@ fn enter<'c, V: StateView + ?Sized>(
     machine.gas.charge(gas::call_cost(function.local_count))?;
     let base = machine.locals.len();
     machine.stack.move_top_to(function.param_count(), &mut machine.locals)?;
-    // `resize` would clone its `Slot::Empty` into each new local through
-    // `Slot`'s `Clone`, a match on the variant per local, and `resize_with`
-    // is an out-of-line call for the one or two locals a function adds.
-    while machine.locals.len() < base + function.local_count {
-        machine.locals.push(Slot::Empty);
-    }
+    fill_locals(&mut machine.locals, base + function.local_count);
     machine.frames.push(*cur);
     *cur = Frame { module, function, inst, pc: 0, base };
     Ok(())

@@ -5,7 +5,7 @@ use smallvec::SmallVec;
 use super::globals::type_of;
 use super::globals::WorkingSet;
 use super::ops::{Binary, Compiled, Op};
-use super::slot::{Ref, Root, Slot, Stack};
+use super::slot::{fill_locals, Ref, Root, Slot, Stack};
 use super::{
     arithmetic, control, fused, invariant, locals, references, runtime, structs, type_info, vectors, Fault, Invocation,
 };
@@ -133,18 +133,12 @@ impl<'c, 'v, V: StateView + ?Sized> Machine<'c, 'v, V> {
                 }
             });
         }
-        // Pushed one by one, as a call's locals are (`control::enter`):
-        // `extend` and `resize_with` were out-of-line calls for two or three
-        // slots each.
-        self.locals.reserve((base + function.local_count).saturating_sub(self.locals.len()));
+        // Pushed one by one, as a call's locals are: `extend` was an
+        // out-of-line call for two or three slots.
         for arg in args {
             self.locals.push(Slot::Val(arg.clone()));
         }
-        while self.locals.len() < base + function.local_count {
-            self.locals.push(Slot::Empty);
-        }
-        // As `resize_with` did, should the arguments outnumber the locals.
-        self.locals.truncate(base + function.local_count);
+        fill_locals(&mut self.locals, base + function.local_count);
         let entry = Frame { module, function, inst, pc: 0, base };
         // The arguments are paid for before the first instruction, in every
         // executor alike: they are charged here, where every call starts.

@@ -149,10 +149,10 @@ pub(crate) fn receipt_of<V: StateView + ?Sized>(
     // re-entrant call on this thread still works (it just allocates).
     let mut scratch = SCRATCH.with(Cell::take);
     let blocks = metering == Metering::PerBlock;
-    let mut outcome =
+    let mut receipt =
         if blocks { call.run::<true>(&mut scratch, returns) } else { call.run::<false>(&mut scratch, returns) };
-    if blocks && matches!(outcome.status, Status::OutOfGas { .. }) {
-        outcome = call.run::<false>(&mut scratch, returns);
+    if blocks && matches!(receipt.status, Status::OutOfGas { .. }) {
+        receipt = call.run::<false>(&mut scratch, returns);
     }
     let left = SCRATCH.with(|cell| cell.replace(scratch));
     // What `take` left never allocated, so forgetting it frees nothing;
@@ -161,7 +161,7 @@ pub(crate) fn receipt_of<V: StateView + ?Sized>(
     if left.never_allocated() {
         std::mem::forget(left);
     }
-    outcome
+    receipt
 }
 
 /// What [`invoke`] runs: `function` of `module` for `sender` with `args`
@@ -251,7 +251,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         let mut machine =
             machine::Machine::new(self.view, self.keys, self, gas_limit, self.block, std::mem::take(scratch));
         machine.globals.prefetch();
-        let outcome =
+        let receipt =
             match machine.run_entry::<BLOCKS>(self.module, self.function, self.instance, self.signers, self.args) {
                 Ok((values, last)) => match machine.globals.finish(&mut machine.gas) {
                     Ok(write_set) => {
@@ -295,7 +295,7 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
         put_back(&mut scratch.stack, stack);
         put_back(&mut scratch.locals, locals);
         put_back(&mut scratch.slots, globals.into_slots());
-        outcome
+        receipt
     }
 }
 

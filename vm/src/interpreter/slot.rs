@@ -108,6 +108,20 @@ pub(crate) fn truncate(slots: &mut Vec<Slot>, len: usize) {
     slots.truncate(len);
 }
 
+/// Empty slots for a frame's locals past its arguments, up to `len`. A
+/// frame's arguments are its parameters, which its local count includes,
+/// so `locals` is never longer. Pushed one by one: `resize` clones its
+/// `Slot::Empty` through `Slot`'s `Clone`, a match per local, and
+/// `resize_with` is an out-of-line call for the one or two locals a
+/// function adds.
+#[inline(always)]
+pub(crate) fn fill_locals(locals: &mut Vec<Slot>, len: usize) {
+    debug_assert!(locals.len() <= len, "more arguments than locals");
+    while locals.len() < len {
+        locals.push(Slot::Empty);
+    }
+}
+
 /// The operand stack, shared by all frames of a transaction: a callee's
 /// arguments are moved from it into the callee's locals and its return
 /// values are left on it.
@@ -334,9 +348,7 @@ impl Stack {
     /// call's arguments into its locals).
     #[inline(always)]
     pub fn move_top_to(&mut self, n: usize, dest: &mut Vec<Slot>) -> Result<(), Fault> {
-        if n > self.0.len() {
-            return Err(invariant());
-        }
+        self.top_start(n)?;
         // Popped and pushed, then put back in order: a call passes two or
         // three arguments, and `drain` cost ~110 instructions per call in
         // its set-up and drop.

@@ -61,18 +61,16 @@ fn pack_fields(stack: &mut Stack, count: usize) -> Result<(), Fault> {
 #[inline(always)]
 pub(super) fn unpack(stack: &mut Stack, module: &LoadedModule, idx: StructDefIdx) -> Result<(), Fault> {
     let count = def(module, idx)?.field_names.len();
-    match stack.pop_val()? {
-        // A struct of one scalar (a coin) is read from its words without
-        // walking its shape, inline in the dispatch loop.
-        Value::Flat(flat) if count == 1 => match flat.only_scalar() {
-            Some(field) => {
-                stack.push_val(field);
-                Ok(())
-            }
-            None => unpack_fields(stack, Value::Flat(flat), count),
-        },
-        value => unpack_fields(stack, value, count),
+    let value = stack.pop_val()?;
+    // A struct of one scalar (a coin) is read from its words without
+    // walking its shape, inline in the dispatch loop.
+    if let (1, Value::Flat(flat)) = (count, &value) {
+        if let Some(field) = flat.only_scalar() {
+            stack.push_val(field);
+            return Ok(());
+        }
     }
+    unpack_fields(stack, value, count)
 }
 
 /// [`unpack`] of any other struct, popped already.
