@@ -17,11 +17,11 @@ use smallvec::SmallVec;
 
 use crate::value::Value;
 
-const TAG_BOOL: u8 = 0;
-const TAG_U8: u8 = 1;
-const TAG_U64: u8 = 2;
-const TAG_U128: u8 = 3;
-const TAG_ADDRESS: u8 = 4;
+pub(crate) const TAG_BOOL: u8 = 0;
+pub(crate) const TAG_U8: u8 = 1;
+pub(crate) const TAG_U64: u8 = 2;
+pub(crate) const TAG_U128: u8 = 3;
+pub(crate) const TAG_ADDRESS: u8 = 4;
 const TAG_SIGNER: u8 = 5;
 const TAG_VECTOR: u8 = 6;
 pub(crate) const TAG_STRUCT: u8 = 7;

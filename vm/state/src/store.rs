@@ -101,15 +101,64 @@ impl Shard {
     }
 
     /// Writes a batch in [`trie_order`] (later writes of a key win).
-    fn write_all(&mut self, mut writes: Vec<Write>) -> Vec<Pending> {
-        // Cached: the order is a hash, too dear to recompute per comparison.
-        writes.sort_by_cached_key(|(key, _)| trie_order(key));
+    fn write_all(&mut self, writes: Vec<Write>) -> Vec<Pending> {
         // Sized up front: growing a vector of a block's writes copies it
         // again at every doubling.
         let mut pending = Vec::with_capacity(writes.len());
-        pending.extend(writes.into_iter().filter_map(|(key, value)| self.write(key, value)));
+        pending.extend(in_trie_order(writes).filter_map(|(key, value)| self.write(key, value)));
         pending
     }
+}
+
+/// The most leading bits of [`trie_order`] that [`in_trie_order`] counts on.
+const ORDER_BITS: u32 = 16;
+
+/// `writes` ordered by the leading bits of their [`trie_order`], about
+/// one write per distinct prefix, writes of one key in the order given.
+///
+/// A counting sort: one hash per write, two passes over the prefixes, and
+/// the writes permuted in place. The order only has to bring writes that share
+/// the trie's upper nodes together, which the prefix does (a shard's trie
+/// of thousands of keys is three or four levels deep); a comparison sort
+/// on the whole order (`sort_by_cached_key`) cost ~185 instructions a
+/// write more (callgrind over `commit_timing --flat`).
+fn in_trie_order(writes: Vec<Write>) -> impl Iterator<Item = Write> {
+    let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
+    let prefixes: Vec<u32> = writes.iter().map(|(key, _)| trie_order(key) >> (32 - bits)).collect();
+    // Where each prefix's writes begin; then, taken in turn, where the next
+    // write of that prefix goes.
+    let mut next = vec![0u32; (1usize << bits) + 1];
+    for &prefix in &prefixes {
+        if let Some(count) = next.get_mut(prefix as usize + 1) {
+            *count += 1;
+        }
+    }
+    for i in 1..next.len() {
+        next[i] += next[i - 1];
+    }
+    let mut order = vec![0u32; writes.len()];
+    for (i, &prefix) in (0u32..).zip(&prefixes) {
+        if let Some(at) = next.get_mut(prefix as usize) {
+            if let Some(place) = order.get_mut(*at as usize) {
+                *place = i;
+            }
+            *at += 1;
+        }
+    }
+    // The writes moved into that order in place, following each cycle of
+    // the permutation (as the standard library's `sort_by_cached_key`
+    // does): no second vector of a block's writes to fill.
+    let mut writes = writes;
+    for i in 0..order.len() {
+        let mut from = order[i] as usize;
+        // A place before `i` was swapped away: follow where it went.
+        while from < i {
+            from = order[from] as usize;
+        }
+        order[i] = from as u32;
+        writes.swap(i, from);
+    }
+    writes.into_iter()
 }
 
 /// One write of a batch: `None` deletes.
@@ -368,6 +417,26 @@ mod tests {
 
     fn key(n: u64) -> ResourceKey {
         ResourceKey { address: AccountAddress::from_u64(n), ty: TypeId(42) }
+    }
+
+    #[test]
+    fn a_batch_is_written_in_trie_order_with_each_keys_writes_in_order() {
+        // Batches of a few writes up to past the widest prefix count, each
+        // key written up to three times with its writes numbered in order.
+        for len in [0usize, 1, 2, 3, 100, 5_000, 70_000] {
+            let writes: Vec<Write> =
+                (0..len as u64).map(|i| (key(i % (len as u64 / 3 + 1)), Some(Shared::new(Value::U64(i))))).collect();
+            let ordered: Vec<Write> = in_trie_order(writes.clone()).collect();
+            // The oracle: a stable sort on the prefix of the bits the order counts on.
+            let bits = (usize::BITS - len.leading_zeros()).clamp(1, ORDER_BITS);
+            let mut expected = writes;
+            expected.sort_by_key(|(key, _)| trie_order(key) >> (32 - bits));
+            assert_eq!(ordered, expected, "{len} writes");
+        }
+        // The prefix sorts: consecutive writes never step back.
+        let writes: Vec<Write> = (0..1000).map(|i| (key(i), None)).collect();
+        let prefixes: Vec<u32> = in_trie_order(writes).map(|(key, _)| trie_order(&key) >> 22).collect();
+        assert!(prefixes.windows(2).all(|w| w[0] <= w[1]));
     }
 
     #[test]
