@@ -363,12 +363,9 @@ impl ResourceStore {
         let maps = start.elapsed();
 
         let start = Instant::now();
-        let updates: Vec<LeafUpdate> = if parallel {
-            pending.into_par_iter().flat_map_iter(leaves).collect()
-        } else {
-            pending.into_iter().flat_map(leaves).collect()
-        };
-        self.tree.update(updates);
+        // Each shard's leaves are hashed on the pool as the tree's sort
+        // splits them (`update_batches`).
+        self.tree.update_batches(pending.into_iter().map(leaves).collect());
         CommitStats { keys_written, maps, root: start.elapsed() }
     }
 

@@ -128,6 +128,19 @@ impl MerkleTree {
         self.root = update::merge(self.root.take(), &updates);
     }
 
+    /// [`MerkleTree::update`] with the batches' updates, in order: on
+    /// several threads each batch is produced (a shard's leaves hashed) and
+    /// split for sorting on its own, never gathered into one vector.
+    pub fn update_batches<I>(&mut self, batches: Vec<I>)
+    where
+        I: Iterator<Item = LeafUpdate> + Send,
+    {
+        let updates = sort::sorted_batches(batches);
+        if !updates.is_empty() {
+            self.root = update::merge(self.root.take(), &updates);
+        }
+    }
+
     /// The hashes of `(path, leaf)` pairs as a new tree (a path given twice
     /// keeps its last leaf).
     pub fn from_leaves(leaves: Vec<(Hash, Hash)>) -> MerkleTree {

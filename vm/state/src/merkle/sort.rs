@@ -22,6 +22,10 @@ const SPLIT_FROM: usize = 32_768;
 const SPLIT_BITS: u32 = 8;
 /// ...by tasks of this many updates each.
 const SPLIT_CHUNK: usize = 8192;
+/// Batches of at least this many updates in all are produced on the pool
+/// ([`sorted_batches`]): producing one is hashing a leaf, ~1 µs, far more
+/// than a fork costs.
+const PRODUCE_PARALLEL_FROM: usize = 256;
 
 /// The `bits` bits of a path after its leading `skip` (`skip + bits <= 64`).
 fn top(path: &Hash, skip: u32, bits: u32) -> usize {
@@ -51,21 +55,66 @@ pub(super) fn sorted_unique(updates: Vec<LeafUpdate>) -> Vec<LeafUpdate> {
 /// follow, reading its pieces in batch order (so the last update of a path
 /// stays last). The parts, in order, are the batch sorted.
 fn split_sorted(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
+    sorted_from_pieces(updates.par_chunks(SPLIT_CHUNK).map(|chunk| split(chunk.iter().copied(), chunk.len())).collect())
+}
+
+/// Batches of updates, in order, sorted by path as one batch (of updates
+/// to one path only the last given is kept): each batch is produced and
+/// split by the leading bits as [`split_sorted`] splits its chunks, on the
+/// current rayon pool, so that a block's leaves, hashed shard by shard, go
+/// straight into the parts instead of first being gathered into one
+/// vector (a serial copy of the whole batch). Small batches, or one
+/// thread, take [`sorted_unique`]'s path.
+pub(super) fn sorted_batches<I>(batches: Vec<I>) -> Vec<LeafUpdate>
+where
+    I: Iterator<Item = LeafUpdate> + Send,
+{
+    let upper: usize = batches.iter().map(|b| b.size_hint().1.unwrap_or(usize::MAX)).fold(0, usize::saturating_add);
+    let threads = rayon::current_num_threads();
+    if upper >= SPLIT_FROM && threads > 1 {
+        let pieces = batches
+            .into_par_iter()
+            .map(|batch| {
+                // The most it may yield: a shard's leaves are its writes,
+                // less the deletes of absent keys.
+                let (least, most) = batch.size_hint();
+                split(batch, most.unwrap_or(least))
+            })
+            .collect();
+        return sorted_from_pieces(pieces);
+    }
+    if upper >= PRODUCE_PARALLEL_FROM && threads > 1 {
+        let produced: Vec<Vec<LeafUpdate>> = batches.into_par_iter().map(Iterator::collect).collect();
+        return sorted_unique(produced.concat());
+    }
+    // Sized up front: a flattened iterator's lower bound is nothing, and
+    // growing the vector would copy the batch at every doubling.
+    let mut all = Vec::with_capacity(if upper == usize::MAX { 0 } else { upper });
+    all.extend(batches.into_iter().flatten());
+    sorted_unique(all)
+}
+
+/// `updates` (about `len` of them) split into parts by their leading
+/// [`SPLIT_BITS`] bits, in order within each part.
+fn split(updates: impl Iterator<Item = LeafUpdate>, len: usize) -> Vec<Vec<LeafUpdate>> {
     let parts = 1usize << SPLIT_BITS;
-    let pieces: Vec<Vec<Vec<LeafUpdate>>> = updates
-        .par_chunks(SPLIT_CHUNK)
-        .map(|chunk| {
-            // A part's expected share, and some slack so few have to grow.
-            let room = chunk.len() / parts + chunk.len() / parts / 2 + 4;
-            let mut pieces: Vec<Vec<LeafUpdate>> = (0..parts).map(|_| Vec::with_capacity(room)).collect();
-            for u in chunk {
-                if let Some(piece) = pieces.get_mut(top(&u.path, 0, SPLIT_BITS)) {
-                    piece.push(*u);
-                }
-            }
-            pieces
-        })
-        .collect();
+    // A part's expected share, and some slack so few have to grow.
+    let room = len / parts + len / parts / 2 + 4;
+    let mut pieces: Vec<Vec<LeafUpdate>> = (0..parts).map(|_| Vec::with_capacity(room)).collect();
+    for u in updates {
+        if let Some(piece) = pieces.get_mut(top(&u.path, 0, SPLIT_BITS)) {
+            piece.push(u);
+        }
+    }
+    pieces
+}
+
+/// The pieces of split batches (each [`split`]'s parts, the batches in
+/// order) sorted and laid end to end: each part sorted on the bits after
+/// the leading ones, reading its pieces in batch order, on the current
+/// rayon pool.
+fn sorted_from_pieces(pieces: Vec<Vec<Vec<LeafUpdate>>>) -> Vec<LeafUpdate> {
+    let parts = 1usize << SPLIT_BITS;
     let sorted: Vec<Vec<LeafUpdate>> = (0..parts)
         .into_par_iter()
         .map(|part| {

@@ -332,3 +332,34 @@ fn a_split_batch_sorts_as_a_map_keeps_the_last_update() {
         assert_eq!(sorted, expected, "on {threads} thread(s)");
     }
 }
+
+/// Batches given in order (a store's shards' leaves) sort as the one batch
+/// they make, the last update of a path winning across batches too, on one
+/// thread and two; whole (split into parts batch by batch) and cut short
+/// (each batch produced on the pool, then sorted as one).
+#[test]
+fn batches_sort_as_the_batch_they_make() {
+    let updates: Vec<LeafUpdate> = (0..50_000u64)
+        .map(|i| {
+            let n = mix(i) % 12_000;
+            let leaf = (!mix(i ^ 0xbeef).is_multiple_of(4)).then(|| value(n, i));
+            LeafUpdate { path: crafted(n), leaf }
+        })
+        .collect();
+    for len in [50_000, 3_000, 100] {
+        let updates = &updates[..len];
+        let mut model: std::collections::BTreeMap<Hash, Option<Hash>> = Default::default();
+        for u in updates {
+            model.insert(u.path, u.leaf);
+        }
+        let expected: Vec<LeafUpdate> = model.into_iter().map(|(path, leaf)| LeafUpdate { path, leaf }).collect();
+        // Uneven batches, one of them empty.
+        let cuts = [0, len / 7, len / 7, len / 3, len / 2 + 1, len];
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let batches: Vec<_> = cuts.windows(2).map(|w| updates[w[0]..w[1]].to_vec().into_iter()).collect();
+            let sorted = pool.install(|| super::sort::sorted_batches(batches));
+            assert_eq!(sorted, expected, "{len} updates on {threads} thread(s)");
+        }
+    }
+}
