@@ -357,7 +357,7 @@ fn batches_sort_as_the_batch_they_make() {
         let cuts = [0, len / 7, len / 7, len / 3, len / 2 + 1, len];
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let batches: Vec<_> = cuts.windows(2).map(|w| updates[w[0]..w[1]].to_vec().into_iter()).collect();
+            let batches: Vec<_> = cuts.windows(2).map(|w| updates[w[0]..w[1]].iter().copied()).collect();
             let sorted = pool.install(|| super::sort::sorted_batches(batches));
             assert_eq!(sorted, expected, "{len} updates on {threads} thread(s)");
         }
