@@ -54,10 +54,12 @@ pub(super) struct Bucket {
 pub(super) type Gather = SmallVec<[Leaf; 2 * MAX]>;
 
 impl Bucket {
-    /// A bucket of sorted, unique, non-empty `leaves`.
-    pub(super) fn new(leaves: &[Leaf]) -> Option<Bucket> {
+    /// A bucket of sorted, unique, non-empty `leaves`, its branches hashed
+    /// above the `changed` ones (indexes counted from the leaf at `offset`;
+    /// the others' gaps hold their branches already), or all of them.
+    pub(super) fn rehashed(leaves: &[Leaf], changed: Option<&[usize]>, offset: usize) -> Option<Bucket> {
         let mut leaves: Arc<[Leaf]> = Arc::from(leaves);
-        let hash = rehash(Arc::get_mut(&mut leaves)?, None, 0)?;
+        let hash = rehash(Arc::get_mut(&mut leaves)?, changed, offset)?;
         Some(Bucket { hash, leaves })
     }
 
@@ -83,7 +85,7 @@ impl Bucket {
         }
         let (merged, changed) = merge_sorted(&self.leaves, updates);
         if merged.is_empty() || merged.len() > MAX {
-            return super::update::build_leaves(&merged);
+            return super::update::build_from(&merged, Some(&changed), 0);
         }
         let mut leaves: Arc<[Leaf]> = Arc::from(&merged[..]);
         let hash = rehash(Arc::get_mut(&mut leaves)?, Some(&changed), 0)?;

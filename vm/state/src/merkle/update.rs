@@ -99,12 +99,33 @@ fn build(updates: &[LeafUpdate]) -> Option<Node> {
 /// A subtree of sorted, unique `leaves`: one bucket when they fit, else a
 /// branch where the first and last paths differ over the two halves.
 pub(super) fn build_leaves(leaves: &[Leaf]) -> Option<Node> {
+    build_from(leaves, None, 0)
+}
+
+/// [`build_leaves`] for `leaves` whose gaps are already filled except
+/// around `changed` (sorted indexes counted from the leaf at `offset`; see
+/// [`Bucket::merge`]): what a bucket that outgrew [`MAX`] splits into. Its
+/// kept leaves' gaps still hold the branches between them, whichever
+/// bucket they land in, so only the branches above the changed leaves are
+/// hashed again. (Hashing the split buckets whole cost about twice the
+/// compressions of the branches the batch changed, in blocks that insert:
+/// a vote's ballot, a minted token.) `None` hashes everything.
+pub(super) fn build_from(leaves: &[Leaf], changed: Option<&[usize]>, offset: usize) -> Option<Node> {
     let (first, last) = (leaves.first()?, leaves.last()?);
     if leaves.len() <= MAX {
-        return Bucket::new(leaves).map(Node::Bucket);
+        return Bucket::rehashed(leaves, changed, offset).map(Node::Bucket);
     }
     let at = common_prefix(&first.path, &last.path);
-    let (low, high) = leaves.split_at(bucket::split(leaves, at));
-    let (l, r) = both(leaves.len(), || build_leaves(low), || build_leaves(high));
+    let s = bucket::split(leaves, at);
+    let (low, high) = leaves.split_at(s);
+    let (low_changed, high_changed) = match changed {
+        Some(c) => {
+            let (l, h) = c.split_at(c.partition_point(|&i| i < offset + s));
+            (Some(l), Some(h))
+        }
+        None => (None, None),
+    };
+    let (l, r) =
+        both(leaves.len(), || build_from(low, low_changed, offset), || build_from(high, high_changed, offset + s));
     join_at(at, l, r, first.path)
 }
