@@ -10,8 +10,9 @@
 //! execution time in the state root). A change of shape (an insert or
 //! delete) builds a new array, in which the kept leaves keep their gaps and
 //! only the branches above the inserted leaves and the deleted ones'
-//! neighbours are hashed again; a bucket that outgrows [`MAX`] is split
-//! into new buckets, hashed whole. A proof recomputes the siblings it
+//! neighbours are hashed again, also when a bucket that outgrows [`MAX`]
+//! is split into new buckets (a gap's branch lies between two leaves,
+//! whichever bucket they land in). A proof recomputes the siblings it
 //! needs. So a block's update allocates and copies one array per bucket it
 //! changes instead of one node per branch, and walks memory that sits
 //! together.
@@ -66,9 +67,9 @@ impl Bucket {
     /// The bucket with `updates` (sorted, unique) applied. When every
     /// update rewrites a present leaf the shape stays: the array is written
     /// in place when nothing else holds it (else copied first). Otherwise
-    /// a new array, or past [`MAX`] leaves a subtree of new buckets. In one
-    /// bucket only the branches above written leaves (and above the places
-    /// of deleted ones) are hashed again; a split hashes its buckets whole.
+    /// a new array, or past [`MAX`] leaves a subtree of new buckets. Only
+    /// the branches above written leaves (and above the places of deleted
+    /// ones) are hashed again, in one bucket or in the buckets of a split.
     pub(super) fn merge(mut self, updates: &[LeafUpdate]) -> Option<super::Node> {
         if let Some(at) = positions(&self.leaves, updates) {
             if Arc::get_mut(&mut self.leaves).is_none() {
