@@ -307,6 +307,28 @@ proptest::proptest! {
     }
 }
 
+/// 50,000 updates of 12,000 crafted paths (see [`crafted`]), one in
+/// `one_in` of them a delete, picked by `seed`.
+fn batch_over_crafted_paths(seed: u64, one_in: u64) -> Vec<LeafUpdate> {
+    (0..50_000u64)
+        .map(|i| {
+            let n = mix(i) % 12_000;
+            let leaf = (!mix(i ^ seed).is_multiple_of(one_in)).then(|| value(n, i));
+            LeafUpdate { path: crafted(n), leaf }
+        })
+        .collect()
+}
+
+/// What a map fed `updates` in order holds, in path order: the oracle of
+/// the sorts.
+fn as_a_map_holds_them(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
+    let mut model: std::collections::BTreeMap<Hash, Option<Hash>> = Default::default();
+    for u in updates {
+        model.insert(u.path, u.leaf);
+    }
+    model.into_iter().map(|(path, leaf)| LeafUpdate { path, leaf }).collect()
+}
+
 /// A large batch, sorted on one thread and split and sorted on two, comes
 /// out as a map fed the same updates in order would hold them: in path
 /// order, one update per path, the last one given (a delete included). A third of the
@@ -314,18 +336,8 @@ proptest::proptest! {
 /// and its buckets need the whole path to order.
 #[test]
 fn a_split_batch_sorts_as_a_map_keeps_the_last_update() {
-    let updates: Vec<LeafUpdate> = (0..50_000u64)
-        .map(|i| {
-            let n = mix(i) % 12_000;
-            let leaf = (!mix(i ^ 0xdead).is_multiple_of(5)).then(|| value(n, i));
-            LeafUpdate { path: crafted(n), leaf }
-        })
-        .collect();
-    let mut model: std::collections::BTreeMap<Hash, Option<Hash>> = Default::default();
-    for u in &updates {
-        model.insert(u.path, u.leaf);
-    }
-    let expected: Vec<LeafUpdate> = model.into_iter().map(|(path, leaf)| LeafUpdate { path, leaf }).collect();
+    let updates = batch_over_crafted_paths(0xdead, 5);
+    let expected = as_a_map_holds_them(&updates);
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let sorted = pool.install(|| super::sort::sorted_unique(updates.clone()));
@@ -339,20 +351,10 @@ fn a_split_batch_sorts_as_a_map_keeps_the_last_update() {
 /// (each batch produced on the pool, then sorted as one).
 #[test]
 fn batches_sort_as_the_batch_they_make() {
-    let updates: Vec<LeafUpdate> = (0..50_000u64)
-        .map(|i| {
-            let n = mix(i) % 12_000;
-            let leaf = (!mix(i ^ 0xbeef).is_multiple_of(4)).then(|| value(n, i));
-            LeafUpdate { path: crafted(n), leaf }
-        })
-        .collect();
+    let updates = batch_over_crafted_paths(0xbeef, 4);
     for len in [50_000, 3_000, 100] {
         let updates = &updates[..len];
-        let mut model: std::collections::BTreeMap<Hash, Option<Hash>> = Default::default();
-        for u in updates {
-            model.insert(u.path, u.leaf);
-        }
-        let expected: Vec<LeafUpdate> = model.into_iter().map(|(path, leaf)| LeafUpdate { path, leaf }).collect();
+        let expected = as_a_map_holds_them(updates);
         // Uneven batches, one of them empty.
         let cuts = [0, len / 7, len / 7, len / 3, len / 2 + 1, len];
         for threads in [1, 2] {
