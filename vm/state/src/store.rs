@@ -113,6 +113,10 @@ impl Shard {
 /// The most leading bits of [`trie_order`] that [`in_trie_order`] counts on.
 const ORDER_BITS: u32 = 16;
 
+/// Batches up to this long are put in trie order by the standard
+/// library's stable sort, which sorts so few in place.
+const SORTED_IN_PLACE: usize = 16;
+
 /// `writes` ordered by the leading bits of their [`trie_order`], about
 /// one write per distinct prefix, writes of one key in the order given.
 ///
@@ -122,8 +126,16 @@ const ORDER_BITS: u32 = 16;
 /// of thousands of keys is three or four levels deep); a comparison sort
 /// on the whole order (`sort_by_cached_key`) cost ~185 instructions a
 /// write more (callgrind over `commit_timing --flat`).
-fn in_trie_order(writes: Vec<Write>) -> impl Iterator<Item = Write> {
+fn in_trie_order(mut writes: Vec<Write>) -> impl Iterator<Item = Write> {
     let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
+    if writes.len() <= SORTED_IN_PLACE {
+        // A transaction's own commit (a script's, the REPL's) writes a
+        // shard a key or two, or none: the counting sort's three tables
+        // would be its only allocations. The same order, by a stable sort
+        // that allocates nothing at this length.
+        writes.sort_by_key(|(key, _)| trie_order(key) >> (32 - bits));
+        return writes.into_iter();
+    }
     let prefixes: Vec<u32> = writes.iter().map(|(key, _)| trie_order(key) >> (32 - bits)).collect();
     // Where each prefix's writes begin; then, taken in turn, where the next
     // write of that prefix goes.
@@ -363,9 +375,15 @@ impl ResourceStore {
         let maps = start.elapsed();
 
         let start = Instant::now();
-        // Each shard's leaves are hashed on the pool as the tree's sort
-        // splits them (`update_batches`).
-        self.tree.update_batches(pending.into_iter().map(leaves).collect());
+        if parallel {
+            // Each shard's leaves are hashed on the pool as the tree's sort
+            // splits them (`update_batches`).
+            self.tree.update_batches(pending.into_iter().map(leaves).collect());
+        } else {
+            // A transaction's own commit: one vector of its leaves, none
+            // when it changed nothing (it only emitted events).
+            self.tree.update(pending.into_iter().flat_map(leaves).collect());
+        }
         CommitStats { keys_written, maps, root: start.elapsed() }
     }
 
@@ -420,7 +438,7 @@ mod tests {
     fn a_batch_is_written_in_trie_order_with_each_keys_writes_in_order() {
         // Batches of a few writes up to past the widest prefix count, each
         // key written up to three times with its writes numbered in order.
-        for len in [0usize, 1, 2, 3, 100, 5_000, 70_000] {
+        for len in [0usize, 1, 2, 3, 16, 17, 100, 5_000, 70_000] {
             let writes: Vec<Write> =
                 (0..len as u64).map(|i| (key(i % (len as u64 / 3 + 1)), Some(Shared::new(Value::U64(i))))).collect();
             let ordered: Vec<Write> = in_trie_order(writes.clone()).collect();
