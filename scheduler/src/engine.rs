@@ -314,7 +314,7 @@ impl BlockRun<'_> {
                 }
             }
             // The receipt goes straight into the lane's vector: a
-            // 304-byte receipt returned and then pushed was one more copy.
+            // receipt (272 bytes) returned and then pushed was one more copy.
             self.run_tx(overlay, lane_index, tx, record.as_deref_mut(), &mut out.receipts);
             if let Some(sync) = sync {
                 out.txs.push(tx);

@@ -134,7 +134,10 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
         execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "credit", |i| matches!(i, Instr::ImmBorrowGlobal(_)));
     let location = Box::new(Location { module: coin(), function: "credit".into(), offset });
-    assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Read, key: balance_key(0xB), location });
+    assert_eq!(
+        receipt.status,
+        Status::AccessViolation { mode: AccessMode::Read, key: Box::new(balance_key(0xB)), location }
+    );
     assert!(receipt.write_set.0.is_empty());
 
     // A read where a write is needed: the sender's balance declared read-only.
@@ -146,7 +149,10 @@ fn an_access_outside_the_declared_keys_is_a_violation() {
         execute_with_keys(&world.code, &world.resources, &transfer(0xA, 0xB, 10), BlockContext::default(), &keys);
     let offset = offset_of(&world, "transfer", |i| matches!(i, Instr::MutBorrowGlobal(_)));
     let location = Box::new(Location { module: coin(), function: "transfer".into(), offset });
-    assert_eq!(receipt.status, Status::AccessViolation { mode: AccessMode::Write, key: balance_key(0xA), location });
+    assert_eq!(
+        receipt.status,
+        Status::AccessViolation { mode: AccessMode::Write, key: Box::new(balance_key(0xA)), location }
+    );
 
     // `*` covers every address of the type, and gas does not depend on which
     // keys were declared exactly (and so read ahead of the program).

@@ -150,7 +150,7 @@ fn an_access_outside_the_instantiated_keys_is_a_violation() {
     match receipt.status {
         Status::AccessViolation { mode, key, .. } => {
             assert_eq!(mode, AccessMode::Read);
-            assert_eq!(key, ResourceKey { address: addr(0xA), ty: balance_type(&usd()) });
+            assert_eq!(*key, ResourceKey { address: addr(0xA), ty: balance_type(&usd()) });
         }
         other => panic!("expected an access violation, got {other:?}"),
     }

@@ -176,7 +176,7 @@ fn an_entry_outside_the_declared_index_is_an_access_violation() {
     let keys = declared_keys(&world.code, &put(1)).unwrap();
     let receipt = execute_with_keys(&world.code, &world.resources, &put(2), BlockContext::default(), &keys);
     match receipt.status {
-        Status::AccessViolation { mode: AccessMode::Write, key, .. } => assert_eq!(key, entry_key(2)),
+        Status::AccessViolation { mode: AccessMode::Write, key, .. } => assert_eq!(*key, entry_key(2)),
         other => panic!("{other:?}"),
     }
     assert!(receipt.write_set.0.is_empty());
@@ -378,12 +378,12 @@ fn add_and_read_do_not_cover_each_other() {
     };
     // Reading a counter a transaction may only add to.
     match run(&tx("peek", vec![a.clone()]), &only(AccessMode::Add)).status {
-        Status::AccessViolation { mode: AccessMode::Read, key, .. } => assert_eq!(key, counter_key(ALICE)),
+        Status::AccessViolation { mode: AccessMode::Read, key, .. } => assert_eq!(*key, counter_key(ALICE)),
         other => panic!("{other:?}"),
     }
     // Adding to a counter a transaction may only read.
     match run(&tx("add", vec![a.clone(), Value::U64(1)]), &only(AccessMode::Read)).status {
-        Status::AccessViolation { mode: AccessMode::Add, key, .. } => assert_eq!(key, counter_key(ALICE)),
+        Status::AccessViolation { mode: AccessMode::Add, key, .. } => assert_eq!(*key, counter_key(ALICE)),
         other => panic!("{other:?}"),
     }
     // A write covers both; an add under a write is a read-modify-write.

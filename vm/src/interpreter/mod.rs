@@ -279,7 +279,9 @@ impl<'a, V: StateView + ?Sized> Invocation<'a, V> {
                         }
                         Fault::Abort(code) => Status::Aborted { code, location },
                         Fault::OutOfGas => Status::OutOfGas { location },
-                        Fault::Access(access) => Status::AccessViolation { mode: access.0, key: access.1, location },
+                        Fault::Access(access) => {
+                            Status::AccessViolation { mode: access.0, key: Box::new(access.1), location }
+                        }
                     };
                     let gas_used =
                         if matches!(status, Status::OutOfGas { .. }) { gas_limit } else { machine.gas.used() };
