@@ -7,14 +7,17 @@ use smallvec::SmallVec;
 use crate::canonical;
 use crate::keys::ResourceKey;
 use crate::merkle::{self, Hash};
-use crate::value::Value;
+use crate::value::{Value, MAX_FLAT_ENCODED};
 
 /// A leaf record fits here without allocating unless the value is large.
 pub(crate) type Record = SmallVec<[u8; 128]>;
 
-/// The address, then the type id (little-endian): 40 bytes.
-pub(crate) fn key_bytes(key: &ResourceKey) -> [u8; 40] {
-    let mut out = [0u8; 40];
+/// A key's bytes: the address, then the type id (little-endian).
+const KEY_LEN: usize = 40;
+
+/// The address, then the type id (little-endian): [`KEY_LEN`] bytes.
+pub(crate) fn key_bytes(key: &ResourceKey) -> [u8; KEY_LEN] {
+    let mut out = [0u8; KEY_LEN];
     out[..32].copy_from_slice(&key.address.0);
     out[32..].copy_from_slice(&key.ty.0.to_le_bytes());
     out
@@ -27,6 +30,16 @@ pub(crate) fn path_of(key: &ResourceKey) -> Hash {
 
 /// The leaf hash of `key` holding `value`.
 pub(crate) fn leaf_of(key: &ResourceKey, value: &Value) -> Hash {
+    if let Value::Flat(flat) = value {
+        // A balance's record: built in one array, where appending the key
+        // and then the value to a growable record checked its room and
+        // called `memcpy` twice.
+        let mut record = [0u8; KEY_LEN + MAX_FLAT_ENCODED];
+        let (key_part, value_part) = record.split_at_mut(KEY_LEN);
+        key_part.copy_from_slice(&key_bytes(key));
+        let len = KEY_LEN + flat.encode_to(value_part);
+        return merkle::leaf_hash(record.get(..len).unwrap_or(&[]));
+    }
     let mut record = Record::new();
     record.extend_from_slice(&key_bytes(key));
     canonical::encode_into(value, &mut record);
@@ -101,6 +114,30 @@ mod tests {
             let mut buf = Record::new();
             canonical::encode_into(&v, &mut buf);
             assert_eq!(buf.as_slice(), postcard::to_stdvec(&v).unwrap().as_slice(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_flat_values_leaf_is_its_list_forms() {
+        // Flat structs of each scalar, nested, and at the widest (an
+        // address, four words), against blake3 over the key's bytes and
+        // postcard's bytes of the same struct held as a list of fields.
+        let key = ResourceKey { address: AccountAddress::from_u64(0xC0FFEE), ty: crate::keys::TypeId(77) };
+        let leaf_key = blake3::derive_key("resin state tree v1: leaf", b"");
+        let lists = [
+            Value::Struct(vec![Value::Struct(vec![Value::U64(u64::MAX)])]),
+            Value::Struct(vec![Value::U64(0), Value::Bool(true), Value::U8(200), Value::U64(300)]),
+            Value::Struct(vec![Value::U128(u128::MAX), Value::Struct(vec![Value::U64(1 << 35)])]),
+            Value::Struct(vec![Value::Address(AccountAddress::from_u64(0xABCD))]),
+        ];
+        for list in lists {
+            let flat = list.clone().compact();
+            assert!(matches!(flat, Value::Flat(_)), "{list:?} is held flat");
+            let mut hasher = blake3::Hasher::new_keyed(&leaf_key);
+            hasher.update(&key.address.0);
+            hasher.update(&77u64.to_le_bytes());
+            hasher.update(&postcard::to_stdvec(&list).unwrap());
+            assert_eq!(&leaf_of(&key, &flat), hasher.finalize().as_bytes(), "{list:?}");
         }
     }
 

@@ -488,8 +488,18 @@ impl Flat {
     /// and encoded through the general encoder, each piece appended to the
     /// sink on its own, cost ~360 instructions for a balance's 5 bytes.
     pub fn encode(&self, out: &mut impl ByteSink) {
+        let mut bytes = [0u8; MAX_ENCODED];
+        let len = self.encode_to(&mut bytes);
+        out.push_bytes(bytes.get(..len).unwrap_or(&[]));
+    }
+
+    /// [`Flat::encode`]'s bytes written at the front of `bytes` (which has
+    /// room for [`MAX_ENCODED`]); their length. A leaf's record puts them
+    /// straight after the key's bytes.
+    pub(crate) fn encode_to(&self, bytes: &mut [u8]) -> usize {
+        debug_assert!(bytes.len() >= MAX_ENCODED, "room for any flat struct's encoding");
         let counts = self.item_counts();
-        let mut staged = Staged::default();
+        let mut staged = Staged { bytes, len: 0 };
         staged.byte(TAG_STRUCT);
         staged.byte(counts[0]);
         let mut next = 1usize;
@@ -535,7 +545,7 @@ impl Flat {
                 }
             }
         }
-        out.push_bytes(staged.filled());
+        staged.len
     }
 
     /// The length of [`Flat::encode`]'s output, without encoding: two
@@ -574,21 +584,15 @@ const FIXED_LEN: [u64; 8] = [0, 2, 0, 2, 2, 1, 1, 33];
 /// and per word of scalars at most 11 (a `u64`'s tag and 10-byte varint;
 /// a `u128` writes at most 20 for its two words, an address 33 for four,
 /// a bool or a `u8` 2 for one).
-const MAX_ENCODED: usize = 2 * MAX_STRUCTS + 11 * FLAT_WORDS;
+pub(crate) const MAX_ENCODED: usize = 2 * MAX_STRUCTS + 11 * FLAT_WORDS;
 
-/// A flat struct's encoding as [`Flat::encode`] builds it.
-struct Staged {
-    bytes: [u8; MAX_ENCODED],
+/// A flat struct's encoding as [`Flat::encode_to`] writes it.
+struct Staged<'b> {
+    bytes: &'b mut [u8],
     len: usize,
 }
 
-impl Default for Staged {
-    fn default() -> Self {
-        Staged { bytes: [0; MAX_ENCODED], len: 0 }
-    }
-}
-
-impl Staged {
+impl Staged<'_> {
     /// Appends a byte. A flat struct's shape bounds its encoding by
     /// [`MAX_ENCODED`], so there is always room.
     #[inline(always)]
@@ -620,10 +624,6 @@ impl Staged {
             }
             self.byte(v as u8);
         }
-    }
-
-    fn filled(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
     }
 }
 

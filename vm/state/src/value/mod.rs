@@ -21,6 +21,7 @@ use resin_format::file_format::{AccountAddress, U256};
 
 mod flat;
 
+pub(crate) use flat::MAX_ENCODED as MAX_FLAT_ENCODED;
 pub use flat::{Flat, FlatPos};
 
 #[derive(Clone, Deserialize)]
