@@ -121,11 +121,11 @@ const SORTED_IN_PLACE: usize = 16;
 /// one write per distinct prefix, writes of one key in the order given.
 ///
 /// A counting sort: one hash per write, two passes over the prefixes, and
-/// the writes permuted in place. The order only has to bring writes that share
-/// the trie's upper nodes together, which the prefix does (a shard's trie
-/// of thousands of keys is three or four levels deep); a comparison sort
-/// on the whole order (`sort_by_cached_key`) cost ~185 instructions a
-/// write more (callgrind over `commit_timing --flat`).
+/// the writes permuted in place. The order only has to bring writes that
+/// share the trie's upper nodes together, which the prefix does (a shard's
+/// trie of thousands of keys is three or four levels deep); a comparison
+/// sort on the whole order (`sort_by_cached_key`) cost ~185 instructions
+/// a write more (callgrind over `commit_timing --flat`).
 fn in_trie_order(mut writes: Vec<Write>) -> impl Iterator<Item = Write> {
     let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
     if writes.len() <= SORTED_IN_PLACE {
@@ -160,7 +160,6 @@ fn in_trie_order(mut writes: Vec<Write>) -> impl Iterator<Item = Write> {
     // The writes moved into that order in place, following each cycle of
     // the permutation (as the standard library's `sort_by_cached_key`
     // does): no second vector of a block's writes to fill.
-    let mut writes = writes;
     for i in 0..order.len() {
         let mut from = order[i] as usize;
         // A place before `i` was swapped away: follow where it went.
