@@ -75,7 +75,7 @@ impl<const N: usize> ByteSink for SmallVec<[u8; N]> {
 
 /// A postcard varint (LEB128, least significant group first).
 #[inline]
-fn put_varint(mut v: u128, out: &mut impl ByteSink) {
+pub(crate) fn put_varint(mut v: u128, out: &mut impl ByteSink) {
     while v >= 0x80 {
         out.push_byte((v as u8) | 0x80);
         v >>= 7;

@@ -130,7 +130,8 @@ impl MerkleTree {
 
     /// [`MerkleTree::update`] with the batches' updates, in order: on
     /// several threads each batch is produced (a shard's leaves hashed) and
-    /// split for sorting on its own, never gathered into one vector.
+    /// split for sorting on its own, never gathered into one vector. For a
+    /// batch worth the pool; a small one is cheaper through `update`.
     pub fn update_batches<I>(&mut self, batches: Vec<I>)
     where
         I: Iterator<Item = LeafUpdate> + Send,

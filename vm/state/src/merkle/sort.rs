@@ -22,10 +22,6 @@ const SPLIT_FROM: usize = 32_768;
 const SPLIT_BITS: u32 = 8;
 /// ...by tasks of this many updates each.
 const SPLIT_CHUNK: usize = 8192;
-/// Batches of at least this many updates in all are produced on the pool
-/// ([`sorted_batches`]): producing one is hashing a leaf, ~1 µs, far more
-/// than a fork costs.
-const PRODUCE_PARALLEL_FROM: usize = 256;
 
 /// The `bits` bits of a path after its leading `skip` (`skip + bits <= 64`).
 fn top(path: &Hash, skip: u32, bits: u32) -> usize {
@@ -63,8 +59,10 @@ fn split_sorted(updates: &[LeafUpdate]) -> Vec<LeafUpdate> {
 /// split by the leading bits as [`split_sorted`] splits its chunks, on the
 /// current rayon pool, so that a block's leaves, hashed shard by shard, go
 /// straight into the parts instead of first being gathered into one
-/// vector (a serial copy of the whole batch). Small batches, or one
-/// thread, take [`sorted_unique`]'s path.
+/// vector (a serial copy of the whole batch). Batches too few to split
+/// are produced on the pool and sorted as one; on one thread they are
+/// produced straight into one vector. Whether a batch is worth the pool
+/// at all is the caller's to judge (the store's `PARALLEL_FROM`).
 pub(super) fn sorted_batches<I>(batches: Vec<I>) -> Vec<LeafUpdate>
 where
     I: Iterator<Item = LeafUpdate> + Send,
@@ -83,7 +81,7 @@ where
             .collect();
         return sorted_from_pieces(pieces);
     }
-    if upper >= PRODUCE_PARALLEL_FROM && threads > 1 {
+    if threads > 1 {
         let produced: Vec<Vec<LeafUpdate>> = batches.into_par_iter().map(Iterator::collect).collect();
         return sorted_unique(produced.concat());
     }

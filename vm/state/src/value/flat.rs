@@ -21,7 +21,7 @@ use std::fmt;
 use resin_format::file_format::AccountAddress;
 
 use super::{varint_len, Value};
-use crate::canonical::{ByteSink, TAG_ADDRESS, TAG_BOOL, TAG_STRUCT, TAG_U128, TAG_U64, TAG_U8};
+use crate::canonical::{put_varint, ByteSink, TAG_ADDRESS, TAG_BOOL, TAG_STRUCT, TAG_U128, TAG_U64, TAG_U8};
 
 /// Words a flat struct holds: a `u64` or smaller scalar takes one, a `u128`
 /// two, an address four.
@@ -526,11 +526,11 @@ impl Flat {
                         }
                         Scalar::U64 => {
                             staged.byte(TAG_U64);
-                            staged.varint(at(word), 0);
+                            put_varint(u128::from(at(word)), &mut staged);
                         }
                         Scalar::U128 => {
                             staged.byte(TAG_U128);
-                            staged.varint(at(word), at(word + 1));
+                            put_varint(u128::from(at(word)) | (u128::from(at(word + 1)) << 64), &mut staged);
                         }
                         Scalar::Address => {
                             staged.byte(TAG_ADDRESS);
@@ -603,26 +603,18 @@ impl Staged<'_> {
             self.len += 1;
         }
     }
+}
 
-    /// The varint of the integer whose low and high words are given: the
-    /// high word is zero for every `u64` and nearly every `u128`, whose
-    /// varint is then built in 64-bit arithmetic.
+/// So the general encoder's varint writes a flat struct's integers.
+impl ByteSink for Staged<'_> {
     #[inline(always)]
-    fn varint(&mut self, low: u64, high: u64) {
-        if high == 0 {
-            let mut v = low;
-            while v >= 0x80 {
-                self.byte((v as u8) | 0x80);
-                v >>= 7;
-            }
-            self.byte(v as u8);
-        } else {
-            let mut v = u128::from(low) | (u128::from(high) << 64);
-            while v >= 0x80 {
-                self.byte((v as u8) | 0x80);
-                v >>= 7;
-            }
-            self.byte(v as u8);
+    fn push_byte(&mut self, byte: u8) {
+        self.byte(byte);
+    }
+
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.byte(byte);
         }
     }
 }
