@@ -14,8 +14,10 @@ fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         any::<bool>().prop_map(Value::Bool),
         any::<u8>().prop_map(Value::U8),
-        // Small and large amounts: varint lengths from 1 to 10 bytes.
-        prop_oneof![0u64..200, any::<u64>()].prop_map(Value::U64),
+        // Small and large amounts, and any width between: varint lengths
+        // from 1 to 10 bytes, each boundary reachable.
+        prop_oneof![0u64..200, any::<u64>(), (any::<u64>(), 0u32..64).prop_map(|(v, shift)| v >> shift)]
+            .prop_map(Value::U64),
         any::<u128>().prop_map(Value::U128),
         any::<[u8; 32]>().prop_map(|b| Value::Address(AccountAddress(b))),
     ]
