@@ -5,12 +5,14 @@
 //!
 //! ```sh
 //! cargo run --release -p resin-state --example commit_timing -- \
-//!     [--entries M] [--writes N] [--blocks B] [--threads 1,2] [--in-place] [--no-rebuild] [--flat]
+//!     [--entries M] [--writes N] [--inserts P] [--blocks B] [--threads 1,2] [--in-place] [--no-rebuild] [--flat]
 //! ```
 //!
 //! Defaults: M = 100,000 coin balances, N = 86,000 (what a block of 100k
 //! transfers writes), B = 7 blocks, each writing new values to `N` distinct
-//! random keys. Reported per phase: the median with min and max of the wall
+//! random keys; with `--inserts P`, P percent of each block's writes
+//! create new keys instead (as a block of votes or mints does: the state
+//! grows by that many entries a block). Reported per phase: the median with min and max of the wall
 //! time, and the CPU time of all the process's threads (read from
 //! `/proc/self/task/*/schedstat`, so it excludes time spent waiting for a
 //! core on a loaded machine: the steadier number there). `--in-place`
@@ -78,6 +80,8 @@ fn summary(mut v: Vec<f64>) -> String {
 struct Args {
     entries: u64,
     writes: u64,
+    /// Percent of each block's writes that create new keys.
+    inserts: u64,
     blocks: u64,
     threads: Vec<usize>,
     in_place: bool,
@@ -89,6 +93,7 @@ fn args() -> Args {
     let mut a = Args {
         entries: 100_000,
         writes: 86_000,
+        inserts: 0,
         blocks: 7,
         threads: vec![1, 2],
         in_place: false,
@@ -101,6 +106,7 @@ fn args() -> Args {
         match flag.as_str() {
             "--entries" => a.entries = number().max(1),
             "--writes" => a.writes = number(),
+            "--inserts" => a.inserts = number().min(100),
             "--blocks" => a.blocks = number(),
             "--threads" => {
                 a.threads = it.next().unwrap_or_default().split(',').filter_map(|t| t.parse().ok()).collect()
@@ -128,22 +134,33 @@ fn main() {
         );
     }
     let mode = if a.in_place { "in place" } else { "on a snapshot, then the old state dropped" };
-    println!("commit of {} written keys into {} entries, {mode}, {} blocks:", a.writes, a.entries, a.blocks);
+    let fresh = a.writes * a.inserts / 100;
+    let existing = a.writes - fresh;
+    println!(
+        "commit of {} written keys ({existing} existing, {fresh} new) into {} entries, {mode}, {} blocks:",
+        a.writes, a.entries, a.blocks
+    );
     for &threads in &a.threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
         let mut state = store.clone();
         let (mut maps, mut root, mut commit, mut cpu, mut dropped) = (vec![], vec![], vec![], vec![], vec![]);
         let mut seed = 1u64;
         for b in 0..a.blocks {
-            // Distinct keys: a random permutation's first `writes`.
+            // Distinct existing keys: a random permutation's first ones;
+            // then keys no block has written yet, numbered past them.
             let mut picked: Vec<u64> = (0..a.entries).collect();
-            for i in 0..a.writes as usize {
+            for i in 0..existing as usize {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let j = i + (seed >> 33) as usize % (a.entries as usize - i);
                 picked.swap(i, j);
             }
-            let batch: Vec<Write> =
-                picked[..a.writes as usize].iter().map(|&n| (key(n), Some(Shared::new(value(n + b + 1))))).collect();
+            let new = (0..fresh).map(|i| a.entries + b * fresh + i);
+            let batch: Vec<Write> = picked[..existing as usize]
+                .iter()
+                .copied()
+                .chain(new)
+                .map(|n| (key(n), Some(Shared::new(value(n + b + 1)))))
+                .collect();
             if a.in_place {
                 let (stats, cost) = measure(|| pool.install(|| state.apply_batch(batch)));
                 commit.push(cost.wall);
