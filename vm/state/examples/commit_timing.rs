@@ -12,10 +12,11 @@
 //! transfers writes), B = 7 blocks, each writing new values to `N` distinct
 //! random keys; with `--inserts P`, P percent of each block's writes
 //! create new keys instead (as a block of votes or mints does: the state
-//! grows by that many entries a block). Reported per phase: the median with min and max of the wall
-//! time, and the CPU time of all the process's threads (read from
-//! `/proc/self/task/*/schedstat`, so it excludes time spent waiting for a
-//! core on a loaded machine: the steadier number there). `--in-place`
+//! grows by that many entries a block). Reported per phase: the median
+//! with min and max of the wall time, and the CPU time of all the
+//! process's threads (read from `/proc/self/task/*/schedstat`, so it
+//! excludes time spent waiting for a core on a loaded machine: the
+//! steadier number there). `--in-place`
 //! commits without a snapshot (nothing shared, nothing path-copied). The
 //! balances are lists of fields, held behind an `Arc` as any large value
 //! is; `--flat` holds them as the VM does (flat, inline, no reference
