@@ -127,23 +127,34 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
 
     /// Reads the first few exact declared keys that are not only added to
     /// (see the module documentation): every lookup first, then every
-    /// value's size, so that independent cache misses overlap.
+    /// value's size, so that independent cache misses overlap. Each value
+    /// goes straight into its slot; its size is filled in by the second
+    /// pass. (Gathered in an array of its own first, each key and value
+    /// was moved twice and the array initialised and dropped.)
     #[inline]
     pub fn prefetch(&mut self) {
-        let mut fetched: [Option<(ResourceKey, Option<Shared>)>; PREFETCH] = Default::default();
+        let first = self.slots.len();
         let exact = self.keys.0.iter().filter_map(|declared| match declared.key {
             AccessKey::Exact(key) if declared.mode != AccessMode::Add => Some(key),
             _ => None,
         });
-        for (entry, key) in fetched.iter_mut().zip(exact) {
-            *entry = Some((key, self.view.resource(&key)));
-        }
-        // Taken in place: moving the array into an iterator copied all of
-        // it (384 bytes) per transaction.
-        for (key, value) in fetched.iter_mut().filter_map(Option::take) {
+        for key in exact.take(PREFETCH) {
             // Declared keys are deduplicated, but hand-made ones may not be.
             if !self.slots.iter().any(|s| same_key(&s.key, &key)) {
-                self.insert(key, value);
+                let value = self.view.resource(&key);
+                self.slots.push(GlobalSlot {
+                    key,
+                    existed: value.is_some(),
+                    value: value.map_or(Resident::Absent, Resident::Shared),
+                    dirty: false,
+                    granted: None,
+                    read_size: 0,
+                });
+            }
+        }
+        for slot in self.slots.iter_mut().skip(first) {
+            if let Resident::Shared(value) = &slot.value {
+                slot.read_size = value.storage_size();
             }
         }
     }
