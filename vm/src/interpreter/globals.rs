@@ -78,6 +78,25 @@ pub(crate) struct GlobalSlot {
     read_size: u64,
 }
 
+impl GlobalSlot {
+    /// `key` as the view holds it, not yet charged, granted or measured.
+    #[inline(always)]
+    fn read(key: ResourceKey, value: Option<Shared>) -> GlobalSlot {
+        let existed = value.is_some();
+        let value = value.map_or(Resident::Absent, Resident::Shared);
+        GlobalSlot { key, value, existed, dirty: false, granted: None, read_size: 0 }
+    }
+
+    /// Records the size of the value as read, which its first access is
+    /// charged for.
+    #[inline(always)]
+    fn measure(&mut self) {
+        if let Resident::Shared(value) = &self.value {
+            self.read_size = value.storage_size();
+        }
+    }
+}
+
 pub(crate) struct WorkingSet<'v, V: StateView + ?Sized> {
     view: &'v V,
     keys: &'v DeclaredKeys,
@@ -142,21 +161,10 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
             // Declared keys are deduplicated, but hand-made ones may not be.
             if !self.slots.iter().any(|s| same_key(&s.key, &key)) {
                 let value = self.view.resource(&key);
-                self.slots.push(GlobalSlot {
-                    key,
-                    existed: value.is_some(),
-                    value: value.map_or(Resident::Absent, Resident::Shared),
-                    dirty: false,
-                    granted: None,
-                    read_size: 0,
-                });
+                self.slots.push(GlobalSlot::read(key, value));
             }
         }
-        for slot in self.slots.iter_mut().skip(first) {
-            if let Resident::Shared(value) = &slot.value {
-                slot.read_size = value.storage_size();
-            }
-        }
+        self.slots.iter_mut().skip(first).for_each(GlobalSlot::measure);
     }
 
     /// The slot vector, emptied, to be reused by the next transaction.
@@ -167,15 +175,9 @@ impl<'v, V: StateView + ?Sized> WorkingSet<'v, V> {
 
     /// Reads `key` from the view into a new slot, not yet charged or granted.
     fn load(&mut self, key: ResourceKey) -> usize {
-        let value = self.view.resource(&key);
-        self.insert(key, value)
-    }
-
-    fn insert(&mut self, key: ResourceKey, value: Option<Shared>) -> usize {
-        let read_size = value.as_ref().map_or(0, |v| v.storage_size());
-        let existed = value.is_some();
-        let value = value.map_or(Resident::Absent, Resident::Shared);
-        self.slots.push(GlobalSlot { key, value, existed, dirty: false, granted: None, read_size });
+        let mut slot = GlobalSlot::read(key, self.view.resource(&key));
+        slot.measure();
+        self.slots.push(slot);
         self.slots.len() - 1
     }
 

@@ -127,18 +127,24 @@ fn rehash(leaves: &mut [Leaf], changed: Option<&[usize]>, offset: usize) -> Opti
     if changed.is_some_and(|c| c.is_empty()) {
         return leaves.get(s.checked_sub(1)?).map(|l| l.gap);
     }
-    let (low_changed, high_changed) = match changed {
-        Some(c) => {
-            let (l, h) = c.split_at(c.partition_point(|&i| i < offset + s));
-            (Some(l), Some(h))
-        }
-        None => (None, None),
-    };
+    let (low_changed, high_changed) = split_changed(changed, offset + s);
     let (low, high) = leaves.split_at_mut(s);
     let hash =
         node_hash(at.min(255) as u8, &rehash(low, low_changed, offset)?, &rehash(high, high_changed, offset + s)?);
     low.last_mut()?.gap = hash;
     Some(hash)
+}
+
+/// Sorted changed indexes split into those below bucket index `at` and
+/// the rest; `None` (everything changed) stays `None` on both sides.
+pub(super) fn split_changed(changed: Option<&[usize]>, at: usize) -> (Option<&[usize]>, Option<&[usize]>) {
+    match changed {
+        Some(c) => {
+            let (low, high) = c.split_at(c.partition_point(|&i| i < at));
+            (Some(low), Some(high))
+        }
+        None => (None, None),
+    }
 }
 
 /// The union of sorted `leaves` and sorted, unique `updates`, the updates

@@ -118,13 +118,7 @@ pub(super) fn build_from(leaves: &[Leaf], changed: Option<&[usize]>, offset: usi
     let at = common_prefix(&first.path, &last.path);
     let s = bucket::split(leaves, at);
     let (low, high) = leaves.split_at(s);
-    let (low_changed, high_changed) = match changed {
-        Some(c) => {
-            let (l, h) = c.split_at(c.partition_point(|&i| i < offset + s));
-            (Some(l), Some(h))
-        }
-        None => (None, None),
-    };
+    let (low_changed, high_changed) = bucket::split_changed(changed, offset + s);
     let (l, r) =
         both(leaves.len(), || build_from(low, low_changed, offset), || build_from(high, high_changed, offset + s));
     join_at(at, l, r, first.path)
