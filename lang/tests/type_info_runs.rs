@@ -139,7 +139,7 @@ fn a_longer_name_costs_more_gas() {
     let (_, short) = call(&world, "direct", vec![TypeTag::U8]).unwrap();
     let long_arg = pair(pair(usd(), usd()), pair(usd(), usd()));
     let (returns, long) = call(&world, "direct", vec![long_arg]).unwrap();
-    let Value::Vector(name) = &returns[0] else { panic!("not bytes: {returns:?}") };
+    let Some(name) = returns[0].bytes() else { panic!("not bytes: {returns:?}") };
     // Charged per byte of the name: the difference is the extra bytes.
     assert_eq!(long - short, (name.len() - "u8".len()) as u64);
 }
@@ -153,7 +153,7 @@ fn a_name_deeper_than_any_type_may_be_is_a_runtime_error() {
     let nest = |depth: usize| (0..depth).fold(TypeTag::U8, |t, _| TypeTag::Vector(Box::new(t)));
     // 30 + 33 + 1 levels: within the limit.
     let (returns, _) = call(&world, "deep", vec![nest(33)]).unwrap();
-    let Value::Vector(name) = &returns[0] else { panic!("not bytes: {returns:?}") };
+    let Some(name) = returns[0].bytes() else { panic!("not bytes: {returns:?}") };
     assert_eq!(name.len(), "vector<".len() * 63 + "u8".len() + 63);
     // 30 + 40 + 1 levels: over it.
     match call(&world, "deep", vec![nest(40)]) {

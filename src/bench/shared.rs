@@ -166,7 +166,7 @@ impl SharedSetup {
     /// Block `b`'s mints: ids `b * txs ..`, so no id is minted twice.
     pub fn mints(&self, txs: u64, b: u64) -> Vec<Transaction> {
         let n = self.addresses.len() as u64;
-        let uri = Value::Vector(URI.iter().map(|c| Value::U8(*c)).collect());
+        let uri = Value::Bytes(URI.to_vec());
         (0..txs)
             .map(|i| {
                 let minter = self.addresses[(i % n) as usize];

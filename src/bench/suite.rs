@@ -211,7 +211,7 @@ const POOL_BASE: u64 = 0xa33_0000_0000;
 
 /// A `vector<u8>` argument.
 fn bytes(b: &[u8]) -> Value {
-    Value::Vector(b.iter().map(|c| Value::U8(*c)).collect())
+    Value::Bytes(b.to_vec())
 }
 
 /// A call with type arguments.

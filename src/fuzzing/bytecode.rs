@@ -206,7 +206,14 @@ fn argument(u: &mut Unstructured<'_>, ty: &ResolvedType, depth: usize) -> Option
         ResolvedType::Address => Value::Address(AccountAddress::from_u64(*u.choose(&ACCOUNTS).ok()?)),
         ResolvedType::Vector(elem) if depth < 8 => {
             let len = u.int_in_range(0..=8usize).ok()?;
-            Value::Vector((0..len).map(|_| argument(u, elem, depth + 1)).collect::<Option<_>>()?)
+            let items = (0..len).map(|_| argument(u, elem, depth + 1)).collect::<Option<_>>()?;
+            // Both forms a byte vector can take: the bytes the CLI builds,
+            // or a list of `U8`s built by hand.
+            if u.arbitrary().ok()? {
+                Value::vector(items)
+            } else {
+                Value::Vector(items)
+            }
         }
         _ => return None,
     })

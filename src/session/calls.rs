@@ -195,10 +195,10 @@ impl Session {
             }
             (Literal::Vector(items), ResolvedType::Vector(elem)) => {
                 let values = items.iter().map(|i| self.literal_value(i, elem, origin)).collect::<CliResult<_>>()?;
-                Ok(Value::Vector(values))
+                Ok(Value::vector(values))
             }
             (Literal::Bytes(bytes), ResolvedType::Vector(elem)) if **elem == ResolvedType::U8 => {
-                Ok(Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect()))
+                Ok(Value::Bytes(bytes.clone()))
             }
             (Literal::Int { .. }, _) => Err(mismatch("an integer")),
             (Literal::Bool(_), _) => Err(mismatch("a boolean")),
@@ -231,9 +231,9 @@ const SHOWN_ITEMS: usize = 16;
 pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
     match v {
         Value::Address(a) => names.name_of(a).unwrap_or_else(|| format!("@{a}")),
-        Value::Vector(items) => {
-            let bytes: Option<Vec<u8>> =
-                items.iter().map(|i| if let Value::U8(b) = i { Some(*b) } else { None }).collect();
+        Value::Vector(_) | Value::Bytes(_) => {
+            let items = v.vector_items().unwrap_or_default();
+            let bytes = v.bytes();
             let more = |total: usize, shown: usize, unit: &str| {
                 if total > shown {
                     format!("... ({} {unit})", thousands(total as u64))

@@ -90,14 +90,14 @@ impl Session {
             }
             Literal::Bool(b) => Value::Bool(*b),
             Literal::Address(r) => Value::Address(self.resolve_address(&Spanned::new(r.clone(), lit.span), origin)?),
-            Literal::Bytes(bytes) => Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect()),
+            Literal::Bytes(bytes) => Value::Bytes(bytes.clone()),
             Literal::Vector(items) => {
                 let values = items.iter().map(|i| self.index_value(i, origin)).collect::<CliResult<Vec<_>>>()?;
                 let kinds: std::collections::BTreeSet<String> = values.iter().map(value_kind).collect();
                 if kinds.len() > 1 {
                     return Err(origin.error(lit.span, "the elements of a vector index must have one type"));
                 }
-                Value::Vector(values)
+                Value::vector(values)
             }
             // A struct-built index: the entry depends on the fields alone,
             // built as the VM builds a struct.
@@ -191,6 +191,7 @@ pub fn index_text(index: &Value) -> String {
 fn value_kind(v: &Value) -> String {
     match v {
         Value::Vector(items) => format!("vector<{}>", items.first().map(value_kind).unwrap_or_default()),
+        Value::Bytes(_) => "vector<u8>".into(),
         Value::U8(_) => "u8".into(),
         Value::U64(_) => "u64".into(),
         Value::U128(_) => "u128".into(),

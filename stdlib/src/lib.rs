@@ -186,7 +186,7 @@ mod tests {
                 ok(&mut world, tx(bank, "currency", "mint", vec![c.clone()], mint));
             }
         }
-        let seed = Value::Vector(b"p".iter().map(|b| Value::U8(*b)).collect());
+        let seed = Value::Bytes(b"p".to_vec());
         let create = vec![seed.clone(), Value::U64(1_000_000), Value::U64(3_000_000)];
         ok(&mut world, tx(alice, "amm", "create_pool", both.clone(), create));
         let pool =

@@ -129,7 +129,9 @@ impl GasMeter {
 #[inline]
 pub fn copy_cost(value: &Value) -> u64 {
     match value {
-        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) => value.storage_size().saturating_mul(COPY_PER_BYTE),
+        Value::Vector(_) | Value::Struct(_) | Value::Flat(_) | Value::Bytes(_) => {
+            value.storage_size().saturating_mul(COPY_PER_BYTE)
+        }
         _ => 0,
     }
 }

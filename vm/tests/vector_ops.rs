@@ -2,6 +2,8 @@
 //! what a Rust `Vec<u8>` does and abort where it would fail: pushes, pops,
 //! swaps, removes, inserts, reversal, appends, writes and reads through
 //! element references, `contains`, `index_of`, length, equality, hashing.
+//! Each argument comes in either of a byte vector's two forms (its bytes,
+//! or a list of `U8`s), and the run costs the same gas in both.
 // Helpers return a whole `Status` as their error so tests can compare it.
 #![allow(clippy::result_large_err)]
 
@@ -172,29 +174,35 @@ fn program(ops: &[Op]) -> String {
     module
 }
 
-/// A `vector<u8>` argument.
-fn argument(bytes: &[u8]) -> Value {
-    Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect())
+/// A `vector<u8>` argument: held as bytes, or as a list of `U8`s.
+fn argument(bytes: &[u8], as_bytes: bool) -> Value {
+    if as_bytes {
+        Value::Bytes(bytes.to_vec())
+    } else {
+        Value::Vector(bytes.iter().map(|b| Value::U8(*b)).collect())
+    }
 }
 
-/// The bytes of a `vector<u8>` value.
+/// The bytes of a `vector<u8>` value, in either form.
 fn byte_vector(value: &Value) -> Vec<u8> {
     match value {
         Value::Vector(items) => {
             items.iter().map(|item| if let Value::U8(b) = item { *b } else { panic!("not a u8: {item:?}") }).collect()
         }
+        Value::Bytes(bytes) => bytes.clone(),
         other => panic!("not a vector<u8>: {other:?}"),
     }
 }
 
-/// Runs the program on `v` and `w`: what it returned or the runtime error
-/// it stopped with.
-fn run(world: &World, v: &[u8], w: &[u8]) -> Result<Outcome, RuntimeErrorKind> {
+/// Runs the program on `v` and `w`, each in the form `forms` says (bytes
+/// or a list): what it returned or the runtime error it stopped with, and
+/// the gas it used.
+fn run(world: &World, v: &[u8], w: &[u8], forms: (bool, bool)) -> (Result<Outcome, RuntimeErrorKind>, u64) {
     let tx = Transaction {
         sender: AccountAddress::from_u64(0xA),
         module: ModuleId::new(AccountAddress::from_u64(1), "t"),
         function: "f".into(),
-        args: vec![argument(v), argument(w)],
+        args: vec![argument(v, forms.0), argument(w, forms.1)],
         gas_limit: 10_000_000,
         type_args: Vec::new(),
     };
@@ -215,7 +223,7 @@ fn run(world: &World, v: &[u8], w: &[u8]) -> Result<Outcome, RuntimeErrorKind> {
         (Status::RuntimeError { kind, .. }, _) => Err(kind),
         (status, returns) => panic!("unexpected outcome {status:?} {returns:?}"),
     };
-    result
+    (result, outcome.receipt.gas_used)
 }
 
 proptest! {
@@ -226,11 +234,17 @@ proptest! {
         v in proptest::collection::vec(0u8..8, 0..6),
         w in proptest::collection::vec(0u8..8, 0..4),
         ops in proptest::collection::vec(op(), 1..24),
+        forms in any::<(bool, bool)>(),
     ) {
         let mut world = World::new();
         let text = program(&ops);
         world.publish_stdlib(assemble(&text).unwrap_or_else(|e| panic!("{e}\n{text}")))
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
-        prop_assert_eq!(run(&world, &v, &w), model(&v, &w, &ops));
+        let (result, gas) = run(&world, &v, &w, forms);
+        prop_assert_eq!(result, model(&v, &w, &ops));
+        // The other forms: the same result for the same gas.
+        let (other, other_gas) = run(&world, &v, &w, (!forms.0, !forms.1));
+        prop_assert_eq!(other, model(&v, &w, &ops));
+        prop_assert_eq!(gas, other_gas);
     }
 }

@@ -308,6 +308,7 @@ fn int_at(place: &Place<'_>) -> Option<Int> {
             }
         }
         Place::Whole(value) => value,
+        Place::Byte(byte) => return Some(Int::U8(*byte)),
     };
     int_of(value)
 }

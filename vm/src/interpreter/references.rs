@@ -11,11 +11,12 @@ use resin_format::file_format::AccountAddress;
 use resin_state::store::StateView;
 use resin_state::value::{Flat, FlatPos, Value};
 
-/// What a reference points at: a whole value, or a field of a flat struct
-/// (which has no [`Value`] of its own to borrow).
+/// What a reference points at: a whole value, a field of a flat struct or
+/// an element of bytes (neither has a [`Value`] of its own to borrow).
 pub(super) enum Place<'a> {
     Whole(&'a Value),
     InFlat(&'a Flat, FlatPos),
+    Byte(&'a u8),
 }
 
 impl<'a> Place<'a> {
@@ -25,7 +26,7 @@ impl<'a> Place<'a> {
     pub fn whole(self) -> Result<&'a Value, Fault> {
         match self {
             Place::Whole(value) => Ok(value),
-            Place::InFlat(..) => Err(invariant()),
+            Place::InFlat(..) | Place::Byte(_) => Err(invariant()),
         }
     }
 
@@ -36,6 +37,7 @@ impl<'a> Place<'a> {
         match *self {
             Place::Whole(value) => Cow::Borrowed(value),
             Place::InFlat(flat, pos) => Cow::Owned(flat.read(pos)),
+            Place::Byte(byte) => Cow::Owned(Value::U8(*byte)),
         }
     }
 }
@@ -44,6 +46,7 @@ impl<'a> Place<'a> {
 pub(super) enum PlaceMut<'a> {
     Whole(&'a mut Value),
     InFlat(&'a mut Flat, FlatPos),
+    Byte(&'a mut u8),
 }
 
 impl<'a> PlaceMut<'a> {
@@ -51,12 +54,12 @@ impl<'a> PlaceMut<'a> {
     pub fn whole(self) -> Result<&'a mut Value, Fault> {
         match self {
             PlaceMut::Whole(value) => Ok(value),
-            PlaceMut::InFlat(..) => Err(invariant()),
+            PlaceMut::InFlat(..) | PlaceMut::Byte(_) => Err(invariant()),
         }
     }
 
     /// Replaces what the place holds with `value` (of its type).
-    #[inline]
+    #[inline(always)]
     pub fn assign(self, value: Value) -> Result<(), Fault> {
         match self {
             PlaceMut::Whole(target) => {
@@ -74,6 +77,7 @@ impl<'a> PlaceMut<'a> {
                     Err(invariant())
                 }
             }
+            PlaceMut::Byte(byte) => assign_byte(byte, value),
         }
     }
 
@@ -84,6 +88,19 @@ impl<'a> PlaceMut<'a> {
             PlaceMut::Whole(value) => stack.pop_into(value),
             inside => inside.assign(stack.pop_val()?),
         }
+    }
+}
+
+/// [`PlaceMut::assign`] to an element of bytes, out of line: the field
+/// updates of every transfer inline the rest.
+#[inline(never)]
+fn assign_byte(byte: &mut u8, value: Value) -> Result<(), Fault> {
+    match value {
+        Value::U8(v) => {
+            *byte = v;
+            Ok(())
+        }
+        _ => Err(invariant()),
     }
 }
 
@@ -101,6 +118,13 @@ pub(super) fn walk(mut value: &Value, path: impl IntoIterator<Item = usize>) -> 
                     pos = flat.nested_field(pos, step).ok_or_else(dangling)?;
                 }
                 return Ok(Place::InFlat(flat, pos));
+            }
+            Value::Bytes(bytes) => {
+                let byte = bytes.get(step).ok_or_else(dangling)?;
+                return match steps.next() {
+                    None => Ok(Place::Byte(byte)),
+                    Some(_) => Err(dangling()),
+                };
             }
             _ => return Err(dangling()),
         };
@@ -122,6 +146,13 @@ pub(super) fn walk_mut(mut value: &mut Value, path: impl IntoIterator<Item = usi
                 }
                 return Ok(PlaceMut::InFlat(flat, pos));
             }
+            Value::Bytes(bytes) => {
+                let byte = bytes.get_mut(step).ok_or_else(dangling)?;
+                return match steps.next() {
+                    None => Ok(PlaceMut::Byte(byte)),
+                    Some(_) => Err(dangling()),
+                };
+            }
             _ => return Err(dangling()),
         };
     }
@@ -139,6 +170,11 @@ pub(super) fn walk_on(place: Place<'_>, path: impl IntoIterator<Item = usize>) -
             }
             Ok(Place::InFlat(flat, pos))
         }
+        // A byte has no fields.
+        Place::Byte(byte) => match path.into_iter().next() {
+            None => Ok(Place::Byte(byte)),
+            Some(_) => Err(dangling()),
+        },
     }
 }
 
@@ -153,6 +189,10 @@ pub(super) fn walk_mut_on(place: PlaceMut<'_>, path: impl IntoIterator<Item = us
             }
             Ok(PlaceMut::InFlat(flat, pos))
         }
+        PlaceMut::Byte(byte) => match path.into_iter().next() {
+            None => Ok(PlaceMut::Byte(byte)),
+            Some(_) => Err(dangling()),
+        },
     }
 }
 
@@ -213,6 +253,7 @@ pub(super) fn push_copy(stack: &mut Stack, gas: &mut GasMeter, place: Place<'_>)
             gas.charge(copy_cost(&value))?;
             stack.push_val(value);
         }
+        Place::Byte(byte) => stack.push_val(Value::U8(*byte)),
     }
     Ok(())
 }

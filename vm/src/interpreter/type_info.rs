@@ -24,7 +24,7 @@ fn tag(cur: &Frame<'_>, sig: u16) -> Result<TypeTag, Fault> {
 pub(super) fn type_name(stack: &mut Stack, gas: &mut GasMeter, cur: &Frame<'_>, sig: u16) -> Result<(), Fault> {
     let name = tag(cur, sig)?.canonical();
     gas.charge((name.len() as u64).saturating_mul(gas::VECTOR_PER_ELEMENT))?;
-    stack.push_val(Value::Vector(name.bytes().map(Value::U8).collect()));
+    stack.push_val(Value::Bytes(name.into_bytes()));
     Ok(())
 }
 

@@ -1,6 +1,9 @@
 //! Vector instructions, and the hashes of byte vectors. The element type
-//! operand is for the verifier; at run time every vector is a
-//! `Value::Vector`.
+//! operand is for the verifier; at run time a vector is a `Value::Vector`
+//! or, once its elements are known to be `u8`s, `Value::Bytes` (see
+//! [`Value::vector`]). Every instruction takes either form; a `u8` pushed
+//! or inserted into an empty list, or bytes appended to one, turn it into
+//! bytes.
 
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
@@ -12,16 +15,34 @@ use resin_format::encoding::limits::MAX_VECTOR_LEN;
 use resin_state::store::StateView;
 use resin_state::value::Value;
 
-fn items(value: &Value) -> Result<&Vec<Value>, Fault> {
+/// The length of a vector in either form.
+fn length(value: &Value) -> Result<usize, Fault> {
     match value {
-        Value::Vector(items) => Ok(items),
+        Value::Vector(items) => Ok(items.len()),
+        Value::Bytes(bytes) => Ok(bytes.len()),
         _ => Err(invariant()),
     }
 }
 
-fn items_mut(value: &mut Value) -> Result<&mut Vec<Value>, Fault> {
+/// A vector's elements, for changing them in place.
+enum Elements<'a> {
+    List(&'a mut Vec<Value>),
+    Bytes(&'a mut Vec<u8>),
+}
+
+impl Elements<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Elements::List(items) => items.len(),
+            Elements::Bytes(bytes) => bytes.len(),
+        }
+    }
+}
+
+fn elements(value: &mut Value) -> Result<Elements<'_>, Fault> {
     match value {
-        Value::Vector(items) => Ok(items),
+        Value::Vector(items) => Ok(Elements::List(items)),
+        Value::Bytes(bytes) => Ok(Elements::Bytes(bytes)),
         _ => Err(invariant()),
     }
 }
@@ -31,14 +52,39 @@ fn popped_vector_mut<'a, V: StateView + ?Sized>(
     stack: &mut Stack,
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
-) -> Result<&'a mut Vec<Value>, Fault> {
+) -> Result<&'a mut Value, Fault> {
     let r = stack.pop_ref()?;
-    items_mut(deref_mut(locals, globals, &r)?.whole()?)
+    let vector = deref_mut(locals, globals, &r)?.whole()?;
+    length(vector)?;
+    Ok(vector)
+}
+
+/// A `u8` the verifier guarantees is one.
+fn byte(value: Value) -> Result<u8, Fault> {
+    match value {
+        Value::U8(b) => Ok(b),
+        _ => Err(invariant()),
+    }
+}
+
+/// Puts `value` at `index` (at most the length) of `vector`: a `u8` into
+/// an empty list makes it bytes.
+fn put(vector: &mut Value, index: usize, value: Value) -> Result<(), Fault> {
+    match (vector, value) {
+        (Value::Bytes(bytes), value) => bytes.insert(index, byte(value)?),
+        (vector @ Value::Vector(_), Value::U8(b)) if length(vector)? == 0 => *vector = Value::Bytes(vec![b]),
+        (Value::Vector(items), value) => items.insert(index, value),
+        _ => return Err(invariant()),
+    }
+    Ok(())
 }
 
 /// The bytes of a `vector<u8>` value (hash inputs, object seeds).
 pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
-    value.bytes().ok_or_else(invariant)
+    match value {
+        Value::Bytes(bytes) => Ok(bytes),
+        other => other.bytes().ok_or_else(invariant),
+    }
 }
 
 /// An index in bounds of a vector of `len` elements.
@@ -55,7 +101,7 @@ fn element_count(count: u64, gas: &mut GasMeter) -> Result<usize, Fault> {
 pub(super) fn pack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Result<(), Fault> {
     let count = element_count(count, gas)?;
     let items = stack.pop_values(count)?;
-    stack.push_val(Value::Vector(items));
+    stack.push_val(Value::vector(items));
     Ok(())
 }
 
@@ -67,7 +113,11 @@ pub(super) fn unpack(stack: &mut Stack, gas: &mut GasMeter, count: u64) -> Resul
             stack.0.extend(items.into_iter().map(Slot::Val));
             Ok(())
         }
-        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
+        Value::Bytes(bytes) if bytes.len() == count => {
+            stack.0.extend(bytes.into_iter().map(|b| Slot::Val(Value::U8(b))));
+            Ok(())
+        }
+        Value::Vector(_) | Value::Bytes(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
         _ => Err(invariant()),
     }
 }
@@ -79,7 +129,7 @@ pub(super) fn len<V: StateView + ?Sized>(
     globals: &WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let r = stack.pop_ref()?;
-    let len = items(deref(locals, globals, &r)?.whole()?)?.len();
+    let len = length(deref(locals, globals, &r)?.whole()?)?;
     stack.push_val(Value::U64(len as u64));
     Ok(())
 }
@@ -93,7 +143,7 @@ pub(super) fn borrow<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let r = stack.pop_ref()?;
-    let index = in_bounds(index, items(deref(locals, globals, &r)?.whole()?)?.len())?;
+    let index = in_bounds(index, length(deref(locals, globals, &r)?.whole()?)?)?;
     let step = u32::try_from(index).map_err(|_| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
     stack.push(Slot::Ref(r.step(step, mutable)?));
     Ok(())
@@ -106,12 +156,12 @@ pub(super) fn push_back<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
     let value = stack.pop_val()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    if items.len() >= MAX_VECTOR_LEN {
+    let vector = popped_vector_mut(stack, locals, globals)?;
+    let len = length(vector)?;
+    if len >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    items.push(value);
-    Ok(())
+    put(vector, len, value)
 }
 
 /// `vec_pop_back`: popping an empty vector aborts.
@@ -120,9 +170,11 @@ pub(super) fn pop_back<V: StateView + ?Sized>(
     locals: &mut [Slot],
     globals: &mut WorkingSet<'_, V>,
 ) -> Result<(), Fault> {
-    let value =
-        popped_vector_mut(stack, locals, globals)?.pop().ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?;
-    stack.push_val(value);
+    let value = match elements(popped_vector_mut(stack, locals, globals)?)? {
+        Elements::List(items) => items.pop(),
+        Elements::Bytes(bytes) => bytes.pop().map(Value::U8),
+    };
+    stack.push_val(value.ok_or_else(|| runtime(RuntimeErrorKind::PopEmptyVector))?);
     Ok(())
 }
 
@@ -134,18 +186,20 @@ pub(super) fn swap<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let j = stack.pop_u64()?;
     let i = stack.pop_u64()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let (i, j) = (in_bounds(i, items.len())?, in_bounds(j, items.len())?);
-    items.swap(i, j);
+    let elements = elements(popped_vector_mut(stack, locals, globals)?)?;
+    let (i, j) = (in_bounds(i, elements.len())?, in_bounds(j, elements.len())?);
+    match elements {
+        Elements::List(items) => items.swap(i, j),
+        Elements::Bytes(bytes) => bytes.swap(i, j),
+    }
     Ok(())
 }
 
 /// `vec_destroy_empty`: a vector that is not empty aborts.
 pub(super) fn destroy_empty(stack: &mut Stack) -> Result<(), Fault> {
-    match stack.pop_val()? {
-        Value::Vector(items) if items.is_empty() => Ok(()),
-        Value::Vector(_) => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
-        _ => Err(invariant()),
+    match length(&stack.pop_val()?)? {
+        0 => Ok(()),
+        _ => Err(runtime(RuntimeErrorKind::VectorLengthMismatch)),
     }
 }
 
@@ -158,10 +212,13 @@ pub(super) fn remove<V: StateView + ?Sized>(
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let index = in_bounds(index, items.len())?;
-    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    let value = items.remove(index);
+    let elements = elements(popped_vector_mut(stack, locals, globals)?)?;
+    let index = in_bounds(index, elements.len())?;
+    gas.charge(((elements.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    let value = match elements {
+        Elements::List(items) => items.remove(index),
+        Elements::Bytes(bytes) => Value::U8(bytes.remove(index)),
+    };
     stack.push_val(value);
     Ok(())
 }
@@ -177,17 +234,15 @@ pub(super) fn insert<V: StateView + ?Sized>(
 ) -> Result<(), Fault> {
     let index = stack.pop_u64()?;
     let value = stack.pop_val()?;
-    let items = popped_vector_mut(stack, locals, globals)?;
-    let index = usize::try_from(index)
-        .ok()
-        .filter(|i| *i <= items.len())
-        .ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
-    if items.len() >= MAX_VECTOR_LEN {
+    let vector = popped_vector_mut(stack, locals, globals)?;
+    let len = length(vector)?;
+    let index =
+        usize::try_from(index).ok().filter(|i| *i <= len).ok_or_else(|| runtime(RuntimeErrorKind::IndexOutOfBounds))?;
+    if len >= MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    gas.charge(((items.len() - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    items.insert(index, value);
-    Ok(())
+    gas.charge(((len - index) as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    put(vector, index, value)
 }
 
 /// `vec_reverse`, charged per element.
@@ -197,9 +252,12 @@ pub(super) fn reverse<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let items = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((items.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    items.reverse();
+    let elements = elements(popped_vector_mut(stack, locals, globals)?)?;
+    gas.charge((elements.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    match elements {
+        Elements::List(items) => items.reverse(),
+        Elements::Bytes(bytes) => bytes.reverse(),
+    }
     Ok(())
 }
 
@@ -212,13 +270,26 @@ pub(super) fn append<V: StateView + ?Sized>(
     globals: &mut WorkingSet<'_, V>,
     gas: &mut GasMeter,
 ) -> Result<(), Fault> {
-    let Value::Vector(mut other) = stack.pop_val()? else { return Err(invariant()) };
-    let items = popped_vector_mut(stack, locals, globals)?;
-    gas.charge((other.len() as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
-    if items.len().saturating_add(other.len()) > MAX_VECTOR_LEN {
+    let other = stack.pop_val()?;
+    let added = length(&other)?;
+    let vector = popped_vector_mut(stack, locals, globals)?;
+    let len = length(vector)?;
+    gas.charge((added as u64).saturating_mul(VECTOR_PER_ELEMENT))?;
+    if len.saturating_add(added) > MAX_VECTOR_LEN {
         return Err(runtime(RuntimeErrorKind::VectorTooLong));
     }
-    items.append(&mut other);
+    match (vector, other) {
+        (Value::Bytes(bytes), Value::Bytes(mut more)) => bytes.append(&mut more),
+        (Value::Bytes(bytes), Value::Vector(more)) => {
+            for item in more {
+                bytes.push(byte(item)?);
+            }
+        }
+        (vector @ Value::Vector(_), more @ Value::Bytes(_)) if len == 0 => *vector = more,
+        (Value::Vector(items), Value::Bytes(more)) => items.extend(more.into_iter().map(Value::U8)),
+        (Value::Vector(items), Value::Vector(mut more)) => items.append(&mut more),
+        _ => return Err(invariant()),
+    }
     Ok(())
 }
 
@@ -234,9 +305,13 @@ fn position<V: StateView + ?Sized>(
     let e = stack.pop_ref()?;
     let r = stack.pop_ref()?;
     let wanted = deref(locals, globals, &e)?.value();
-    let items = items(deref(locals, globals, &r)?.whole()?)?;
-    let found = items.iter().position(|item| *item == *wanted);
-    let compared = found.map_or(items.len(), |i| i + 1) as u64;
+    let vector = deref(locals, globals, &r)?.whole()?;
+    let found = match (vector, &*wanted) {
+        (Value::Vector(items), wanted) => items.iter().position(|item| item == wanted),
+        (Value::Bytes(bytes), Value::U8(wanted)) => bytes.iter().position(|b| b == wanted),
+        _ => return Err(invariant()),
+    };
+    let compared = found.map_or(length(vector)?, |i| i + 1) as u64;
     gas.charge(compared.saturating_mul(VECTOR_PER_ELEMENT.saturating_add(copy_cost(&wanted))))?;
     Ok(found)
 }
@@ -285,6 +360,6 @@ pub(super) fn hash(stack: &mut Stack, gas: &mut GasMeter, which: Hash) -> Result
         }
         Hash::Blake3 => *blake3::hash(&bytes).as_bytes(),
     };
-    stack.push_val(Value::Vector(digest.iter().map(|b| Value::U8(*b)).collect()));
+    stack.push_val(Value::Bytes(digest.to_vec()));
     Ok(())
 }

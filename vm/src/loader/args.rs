@@ -74,6 +74,7 @@ fn longest_vector(value: &Value) -> Option<usize> {
     // transaction's path, and this check small enough to inline.
     match value {
         Value::Vector(_) | Value::Struct(_) => longest_nested_vector(value),
+        Value::Bytes(bytes) => Some(bytes.len()),
         _ => None,
     }
 }
@@ -84,11 +85,17 @@ fn longest_nested_vector(value: &Value) -> Option<usize> {
     let mut longest = None;
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
-        if let Value::Vector(items) | Value::Struct(items) = value {
-            if matches!(value, Value::Vector(_)) {
-                longest = longest.max(Some(items.len()));
+        match value {
+            Value::Vector(items) | Value::Struct(items) => {
+                if matches!(value, Value::Vector(_)) {
+                    longest = longest.max(Some(items.len()));
+                }
+                pending.extend(
+                    items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_) | Value::Bytes(_))),
+                );
             }
-            pending.extend(items.iter().filter(|v| matches!(v, Value::Vector(_) | Value::Struct(_))));
+            Value::Bytes(bytes) => longest = longest.max(Some(bytes.len())),
+            _ => {}
         }
     }
     longest

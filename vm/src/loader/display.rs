@@ -42,6 +42,12 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
         Value::U256(v) => write!(out, "{v}u256"),
         Value::Address(a) => write!(out, "@{a}"),
         Value::Signer(a) => write!(out, "signer(@{a})"),
+        // Printed as the list of `U8`s it stands for.
+        Value::Bytes(_) => {
+            let items = value.vector_items().unwrap_or_default();
+            write_value(cache, ty, &Value::Vector(items.into_owned()), out);
+            return;
+        }
         Value::Vector(items) => {
             let elem = match ty {
                 Some(TypeTag::Vector(elem)) => Some(&**elem),

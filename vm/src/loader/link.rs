@@ -403,7 +403,7 @@ pub(crate) fn const_value(value: &ConstValue) -> Value {
         ConstValue::U32(v) => Value::U32(*v),
         ConstValue::U256(v) => Value::U256(*v),
         ConstValue::Address(a) => Value::Address(*a),
-        ConstValue::Vector(items) => Value::Vector(items.iter().map(const_value).collect()),
+        ConstValue::Vector(items) => Value::vector(items.iter().map(const_value).collect()),
     }
 }
 

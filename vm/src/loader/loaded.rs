@@ -57,8 +57,9 @@ impl ResolvedType {
             | (ResolvedType::U256, Value::U256(_))
             | (ResolvedType::Address, Value::Address(_)) => true,
             // Byte vectors (names, URIs, hashes) are the common vector
-            // argument, a value per byte: their bytes are checked in a
-            // loop of tag tests, not a call apiece.
+            // argument, held as bytes; a list of `U8`s built by hand is
+            // checked in a loop of tag tests, not a call apiece.
+            (ResolvedType::Vector(elem), Value::Bytes(_)) => **elem == ResolvedType::U8,
             (ResolvedType::Vector(elem), Value::Vector(items)) if **elem == ResolvedType::U8 => {
                 items.iter().all(|item| matches!(item, Value::U8(_)))
             }

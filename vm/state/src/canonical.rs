@@ -137,6 +137,26 @@ pub fn encode_into(value: &Value, out: &mut impl ByteSink) {
             encode_items(items, out);
         }
         Value::Flat(flat) => flat.encode(out),
+        Value::Bytes(bytes) => {
+            out.push_byte(TAG_VECTOR);
+            put_varint(bytes.len() as u128, out);
+            encode_bytes(bytes, out);
+        }
+    }
+}
+
+/// A byte vector's elements, each a `U8`'s tag and byte, tagged into a
+/// buffer on the stack [`BYTE_RUN`] at a time and appended at once.
+#[inline]
+fn encode_bytes(bytes: &[u8], out: &mut impl ByteSink) {
+    for run in bytes.chunks(BYTE_RUN) {
+        let mut pairs = [TAG_U8; 2 * BYTE_RUN];
+        for (byte, pair) in run.iter().zip(pairs.chunks_exact_mut(2)) {
+            if let [_, slot] = pair {
+                *slot = *byte;
+            }
+        }
+        out.push_bytes(pairs.get(..2 * run.len()).unwrap_or_default());
     }
 }
 
@@ -264,7 +284,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
                     continue;
                 }
                 if tag == TAG_VECTOR {
-                    Value::Vector(Vec::new())
+                    Value::vector(Vec::new())
                 } else {
                     Value::structure(Vec::new())
                 }
@@ -285,8 +305,9 @@ pub fn decode(bytes: &[u8]) -> Result<Value, ValueDecodeError> {
                 break;
             }
             let Some((is_vector, items, _)) = open.pop() else { break };
-            // A struct that fits is held flat, as the VM would build it.
-            value = if is_vector { Value::Vector(items) } else { Value::structure(items) };
+            // A struct that fits is held flat and a byte vector as bytes, as
+            // the VM would build them.
+            value = if is_vector { Value::vector(items) } else { Value::structure(items) };
         }
     }
 }
@@ -302,6 +323,8 @@ pub fn depth(value: &Value) -> usize {
                 pending.extend(items.iter().map(|item| (item, depth + 1)));
             }
             Value::Flat(flat) => deepest = deepest.max(depth - 1 + flat.depth()),
+            // Its elements are primitives, one level down.
+            Value::Bytes(bytes) => deepest = deepest.max(depth + usize::from(!bytes.is_empty())),
             _ => deepest = deepest.max(depth),
         }
     }

@@ -62,10 +62,18 @@ pub(crate) fn hint_items(value: &Value) {
             crate::prefetch::prefetch(first);
         }
         for item in items.iter().take(HINTED_ITEMS) {
-            if let Value::Vector(inner) | Value::Struct(inner) = item {
-                if let Some(first) = inner.first() {
-                    crate::prefetch::prefetch(first);
+            match item {
+                Value::Vector(inner) | Value::Struct(inner) => {
+                    if let Some(first) = inner.first() {
+                        crate::prefetch::prefetch(first);
+                    }
                 }
+                Value::Bytes(bytes) => {
+                    if let Some(first) = bytes.first() {
+                        crate::prefetch::prefetch(first);
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -9,6 +9,12 @@
 //! be never shows: the VM builds the flat form whenever it fits
 //! ([`Value::structure`]) and decoding does the same, while a struct built by
 //! hand as a list of fields stays correct everywhere, only slower.
+//!
+//! A `vector<u8>` likewise has two: a list of `U8`s ([`Value::Vector`]), or
+//! its bytes ([`Value::Bytes`]) — one byte each instead of a whole value, so
+//! that a name, a URI or a hash is copied, compared, encoded and freed as
+//! one run of memory. The VM and decoding build the byte form whenever a
+//! vector's elements are all `u8`s ([`Value::vector`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -24,7 +30,7 @@ mod flat;
 pub(crate) use flat::MAX_ENCODED as MAX_FLAT_ENCODED;
 pub use flat::{Flat, FlatPos};
 
-#[derive(Clone, Deserialize)]
+#[derive(Deserialize)]
 pub enum Value {
     Bool(bool),
     U8(u8),
@@ -47,6 +53,33 @@ pub enum Value {
     /// [`crate::canonical::decode`] builds it from the fields.
     #[serde(skip_deserializing)]
     Flat(Flat),
+    /// A `vector<u8>` held as its bytes (see the module documentation). It
+    /// encodes as a `Vector` of `U8`s; nothing decodes into it directly.
+    #[serde(skip_deserializing)]
+    Bytes(Vec<u8>),
+}
+
+impl Clone for Value {
+    /// The inline variants copied here, the lists out of line: derived,
+    /// the whole clone stopped being inlined into the interpreter's copies
+    /// once a third variant owned heap memory, and every copied scalar paid
+    /// a call.
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Bool(v) => Value::Bool(*v),
+            Value::U8(v) => Value::U8(*v),
+            Value::U64(v) => Value::U64(*v),
+            Value::U128(v) => Value::U128(*v),
+            Value::Address(v) => Value::Address(*v),
+            Value::Signer(v) => Value::Signer(*v),
+            Value::U16(v) => Value::U16(*v),
+            Value::U32(v) => Value::U32(*v),
+            Value::U256(v) => Value::U256(*v),
+            Value::Flat(v) => Value::Flat(*v),
+            heap => heap.clone_heap(),
+        }
+    }
 }
 
 impl PartialEq for Value {
@@ -61,6 +94,10 @@ impl PartialEq for Value {
             (Value::U256(a), Value::U256(b)) => a == b,
             (Value::Address(a), Value::Address(b)) | (Value::Signer(a), Value::Signer(b)) => a == b,
             (Value::Vector(a), Value::Vector(b)) | (Value::Struct(a), Value::Struct(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            (Value::Bytes(bytes), Value::Vector(items)) | (Value::Vector(items), Value::Bytes(bytes)) => {
+                bytes.len() == items.len() && bytes.iter().zip(items).all(|(a, b)| *b == Value::U8(*a))
+            }
             // Unused words are always zero, so equal fields mean equal words.
             (Value::Flat(a), Value::Flat(b)) => a == b,
             (Value::Flat(flat), Value::Struct(fields)) | (Value::Struct(fields), Value::Flat(flat)) => {
@@ -84,6 +121,12 @@ impl Hash for Value {
             Value::Address(v) => (4u8, v).hash(state),
             Value::Signer(v) => (5u8, v).hash(state),
             Value::Vector(items) => (6u8, items).hash(state),
+            // What a slice of `U8`s writes: its length, then each element.
+            Value::Bytes(bytes) => {
+                6u8.hash(state);
+                state.write_usize(bytes.len());
+                bytes.iter().for_each(|b| (1u8, b).hash(state));
+            }
             Value::Struct(fields) => (7u8, fields).hash(state),
             Value::U16(v) => (8u8, v).hash(state),
             Value::U32(v) => (9u8, v).hash(state),
@@ -97,7 +140,8 @@ impl Hash for Value {
 }
 
 impl fmt::Debug for Value {
-    /// A flat struct prints as the `Struct` it stands for.
+    /// A flat struct prints as the `Struct` it stands for, bytes as the
+    /// `Vector` of `U8`s.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Bool(v) => f.debug_tuple("Bool").field(v).finish(),
@@ -110,6 +154,7 @@ impl fmt::Debug for Value {
             Value::Address(v) => f.debug_tuple("Address").field(v).finish(),
             Value::Signer(v) => f.debug_tuple("Signer").field(v).finish(),
             Value::Vector(items) => f.debug_tuple("Vector").field(items).finish(),
+            Value::Bytes(bytes) => f.debug_tuple("Vector").field(&ByteItems(bytes)).finish(),
             Value::Struct(fields) => f.debug_tuple("Struct").field(fields).finish(),
             Value::Flat(flat) => flat.fmt(f),
         }
@@ -118,7 +163,7 @@ impl fmt::Debug for Value {
 
 impl Serialize for Value {
     /// What `#[derive(Serialize)]` writes, with a flat struct written as
-    /// the `Struct` it stands for.
+    /// the `Struct` it stands for and bytes as the `Vector` of `U8`s.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Bool(v) => s.serialize_newtype_variant("Value", 0, "Bool", v),
@@ -128,6 +173,7 @@ impl Serialize for Value {
             Value::Address(v) => s.serialize_newtype_variant("Value", 4, "Address", v),
             Value::Signer(v) => s.serialize_newtype_variant("Value", 5, "Signer", v),
             Value::Vector(items) => s.serialize_newtype_variant("Value", 6, "Vector", items),
+            Value::Bytes(bytes) => s.serialize_newtype_variant("Value", 6, "Vector", &ByteItems(bytes)),
             Value::Struct(fields) => s.serialize_newtype_variant("Value", 7, "Struct", fields),
             Value::Flat(flat) => s.serialize_newtype_variant("Value", 7, "Struct", &FlatFields(flat)),
             Value::U16(v) => s.serialize_newtype_variant("Value", 8, "U16", v),
@@ -150,19 +196,77 @@ impl Serialize for FlatFields<'_> {
     }
 }
 
+/// Bytes as the `U8` values they stand for, for [`Value`]'s `Debug` and
+/// `Serialize`.
+struct ByteItems<'a>(&'a [u8]);
+
+impl Serialize for ByteItems<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for byte in self.0 {
+            seq.serialize_element(&Value::U8(*byte))?;
+        }
+        seq.end()
+    }
+}
+
+impl fmt::Debug for ByteItems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|b| Value::U8(*b))).finish()
+    }
+}
+
 impl Value {
     /// Whether dropping the value frees memory: only a list (a vector's
-    /// elements, a struct's fields) owns any. Everything else, a flat struct
-    /// and a `u256` included, is held inline.
+    /// elements, a struct's fields) or bytes own any. Everything else, a
+    /// flat struct and a `u256` included, is held inline.
     #[inline(always)]
     pub fn owns_heap(&self) -> bool {
-        matches!(self, Value::Vector(_) | Value::Struct(_))
+        matches!(self, Value::Vector(_) | Value::Struct(_) | Value::Bytes(_))
     }
 
-    /// The bytes of a `vector<u8>` value; `None` for anything else.
+    /// [`Clone`] of the variants that own heap memory.
+    #[inline(never)]
+    fn clone_heap(&self) -> Value {
+        match self {
+            Value::Vector(items) => Value::Vector(items.clone()),
+            Value::Struct(fields) => Value::Struct(fields.clone()),
+            Value::Bytes(bytes) => Value::Bytes(bytes.clone()),
+            inline => inline.clone(),
+        }
+    }
+
+    /// A vector with these elements: its bytes when every element is a
+    /// `u8` (see the module documentation), a list otherwise. An empty
+    /// vector stays a list: its element type is not known.
+    pub fn vector(items: Vec<Value>) -> Value {
+        if !matches!(items.first(), Some(Value::U8(_))) {
+            return Value::Vector(items);
+        }
+        match items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect() {
+            Some(bytes) => Value::Bytes(bytes),
+            None => Value::Vector(items),
+        }
+    }
+
+    /// The bytes of a `vector<u8>` value, in either form; `None` for
+    /// anything else.
     pub fn bytes(&self) -> Option<Vec<u8>> {
-        let Value::Vector(items) = self else { return None };
-        items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect()
+        match self {
+            Value::Bytes(bytes) => Some(bytes.clone()),
+            Value::Vector(items) => items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect(),
+            _ => None,
+        }
+    }
+
+    /// The elements of a vector, in either form: borrowed from a list,
+    /// built as `U8`s from bytes; `None` for anything else.
+    pub fn vector_items(&self) -> Option<Cow<'_, [Value]>> {
+        match self {
+            Value::Vector(items) => Some(Cow::Borrowed(items)),
+            Value::Bytes(bytes) => Some(Cow::Owned(bytes.iter().map(|b| Value::U8(*b)).collect())),
+            _ => None,
+        }
     }
 
     /// A struct with these fields: flat when it fits (see the module
@@ -174,13 +278,14 @@ impl Value {
         }
     }
 
-    /// The same value with every struct that fits held flat: for values
-    /// built by hand as lists of fields (a test's or a tool's genesis), so
-    /// that they run as fast as the ones the VM builds.
+    /// The same value with every struct that fits held flat and every byte
+    /// vector held as bytes: for values built by hand as lists (a test's or
+    /// a tool's genesis), so that they run as fast as the ones the VM
+    /// builds.
     pub fn compact(self) -> Value {
         match self {
             Value::Struct(fields) => Value::structure(fields.into_iter().map(Value::compact).collect()),
-            Value::Vector(items) => Value::Vector(items.into_iter().map(Value::compact).collect()),
+            Value::Vector(items) => Value::vector(items.into_iter().map(Value::compact).collect()),
             other => other,
         }
     }
@@ -202,6 +307,7 @@ impl Value {
         match self {
             Value::Vector(items) | Value::Struct(items) => list_size(items),
             Value::Flat(flat) => flat.encoded_len(),
+            Value::Bytes(bytes) => bytes_size(bytes),
             leaf => leaf_size(leaf),
         }
     }
@@ -238,10 +344,18 @@ fn list_size(items: &[Value]) -> u64 {
         size += match item {
             Value::Vector(inner) | Value::Struct(inner) => list_size(inner),
             Value::Flat(flat) => flat.encoded_len(),
+            Value::Bytes(bytes) => bytes_size(bytes),
             leaf => leaf_size(leaf),
         };
     }
     size
+}
+
+/// The encoded length of bytes: a vector's tag and length, then a tag and
+/// a byte per element.
+#[inline]
+fn bytes_size(bytes: &[u8]) -> u64 {
+    1 + varint_len(bytes.len() as u128) + 2 * bytes.len() as u64
 }
 
 /// The encoded length of a primitive (postcard: one varint tag, then the
@@ -258,6 +372,7 @@ fn leaf_size(value: &Value) -> u64 {
         Value::U256(_) => 32,
         Value::Address(_) | Value::Signer(_) => 32,
         Value::Vector(items) | Value::Struct(items) => list_size(items) - 1,
+        Value::Bytes(bytes) => bytes_size(bytes) - 1,
         // The flat length counts the tag itself.
         Value::Flat(flat) => flat.encoded_len() - 1,
     }
