@@ -47,16 +47,15 @@ fn elements(value: &mut Value) -> Result<Elements<'_>, Fault> {
     }
 }
 
-/// The vector the `&mut` on top of the stack refers to (popping it).
+/// The vector the `&mut` on top of the stack refers to (popping it); its
+/// form is checked by [`length`] or [`elements`].
 fn popped_vector_mut<'a, V: StateView + ?Sized>(
     stack: &mut Stack,
     locals: &'a mut [Slot],
     globals: &'a mut WorkingSet<'_, V>,
 ) -> Result<&'a mut Value, Fault> {
     let r = stack.pop_ref()?;
-    let vector = deref_mut(locals, globals, &r)?.whole()?;
-    length(vector)?;
-    Ok(vector)
+    deref_mut(locals, globals, &r)?.whole()
 }
 
 /// A `u8` the verifier guarantees is one.
