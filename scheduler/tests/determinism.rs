@@ -213,14 +213,20 @@ fn spec() -> impl Strategy<Value = Spec> {
     )
 }
 
-/// One of three seeds, by the spec's id: an empty one and two of different lengths.
+/// One of three seeds, by the spec's id: an empty one and two of different
+/// lengths, in either of a byte vector's forms (its bytes, or a list of
+/// `U8`s), which must name the same vault.
 fn seed(spec: &Spec) -> Value {
     let bytes: &[u8] = match spec.id % 3 {
         0 => b"",
         1 => b"a",
         _ => b"vault",
     };
-    Value::Vector(bytes.iter().map(|&b| Value::U8(b)).collect())
+    if spec.id % 2 == 0 {
+        Value::Bytes(bytes.to_vec())
+    } else {
+        Value::Vector(bytes.iter().map(|&b| Value::U8(b)).collect())
+    }
 }
 
 fn build(spec: &Spec) -> Transaction {
