@@ -222,7 +222,7 @@ fn seed(spec: &Spec) -> Value {
         1 => b"a",
         _ => b"vault",
     };
-    if spec.id % 2 == 0 {
+    if spec.id.is_multiple_of(2) {
         Value::Bytes(bytes.to_vec())
     } else {
         Value::Vector(bytes.iter().map(|&b| Value::U8(b)).collect())
