@@ -5,6 +5,8 @@
 //! or inserted into an empty list, or bytes appended to one, turn it into
 //! bytes.
 
+use std::borrow::Cow;
+
 use super::globals::WorkingSet;
 use super::references::{deref, deref_mut};
 use super::slot::{Slot, Stack};
@@ -82,7 +84,7 @@ fn put(vector: &mut Value, index: usize, value: Value) -> Result<(), Fault> {
 pub(super) fn bytes_of(value: Value) -> Result<Vec<u8>, Fault> {
     match value {
         Value::Bytes(bytes) => Ok(bytes),
-        other => other.bytes().ok_or_else(invariant),
+        other => other.bytes().map(Cow::into_owned).ok_or_else(invariant),
     }
 }
 

@@ -249,12 +249,16 @@ impl Value {
         }
     }
 
-    /// The bytes of a `vector<u8>` value, in either form; `None` for
-    /// anything else.
-    pub fn bytes(&self) -> Option<Vec<u8>> {
+    /// The bytes of a `vector<u8>` value, in either form: borrowed from
+    /// bytes, gathered from a list of `U8`s; `None` for anything else.
+    pub fn bytes(&self) -> Option<Cow<'_, [u8]>> {
         match self {
-            Value::Bytes(bytes) => Some(bytes.clone()),
-            Value::Vector(items) => items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect(),
+            Value::Bytes(bytes) => Some(Cow::Borrowed(bytes)),
+            Value::Vector(items) => items
+                .iter()
+                .map(|v| if let Value::U8(b) = v { Some(*b) } else { None })
+                .collect::<Option<Vec<u8>>>()
+                .map(Cow::Owned),
             _ => None,
         }
     }
