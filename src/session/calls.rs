@@ -232,8 +232,6 @@ pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
     match v {
         Value::Address(a) => names.name_of(a).unwrap_or_else(|| format!("@{a}")),
         Value::Vector(_) | Value::Bytes(_) => {
-            let items = v.vector_items().unwrap_or_default();
-            let bytes = v.bytes();
             let more = |total: usize, shown: usize, unit: &str| {
                 if total > shown {
                     format!("... ({} {unit})", thousands(total as u64))
@@ -241,7 +239,7 @@ pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
                     String::new()
                 }
             };
-            match bytes {
+            match v.bytes() {
                 // Byte vectors as the script writes them.
                 Some(b) if !b.is_empty() => {
                     let shown = &b[..b.len().min(SHOWN_BYTES)];
@@ -249,6 +247,7 @@ pub(super) fn describe_arg(v: &Value, names: &Accounts) -> String {
                     format!("{}{rest}", resin_vm::byte_literal(shown))
                 }
                 _ => {
+                    let items = v.vector_items().unwrap_or_default();
                     let parts: Vec<String> = items.iter().take(SHOWN_ITEMS).map(|i| describe_arg(i, names)).collect();
                     let rest = more(items.len(), parts.len(), "elements");
                     let sep = if rest.is_empty() { "" } else { ", " };

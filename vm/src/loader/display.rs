@@ -42,25 +42,18 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
         Value::U256(v) => write!(out, "{v}u256"),
         Value::Address(a) => write!(out, "@{a}"),
         Value::Signer(a) => write!(out, "signer(@{a})"),
-        // Printed as the list of `U8`s it stands for.
-        Value::Bytes(_) => {
-            let items = value.vector_items().unwrap_or_default();
-            write_value(cache, ty, &Value::Vector(items.into_owned()), out);
-            return;
-        }
-        Value::Vector(items) => {
+        // Either form of a vector: bytes print as the list of `U8`s they
+        // stand for.
+        Value::Vector(_) | Value::Bytes(_) => {
             let elem = match ty {
                 Some(TypeTag::Vector(elem)) => Some(&**elem),
                 _ => None,
             };
+            let items = value.vector_items().unwrap_or_default();
             // Bytes as scripts write them: a `vector<u8>`, or, with the type
             // unknown, a vector of `u8`s that is not empty.
             if matches!(elem, Some(TypeTag::U8)) || (elem.is_none() && !items.is_empty()) {
-                if let Some(bytes) = items
-                    .iter()
-                    .map(|i| if let Value::U8(b) = i { Some(*b) } else { None })
-                    .collect::<Option<Vec<u8>>>()
-                {
+                if let Some(bytes) = value.bytes() {
                     out.push_str(&byte_literal(&bytes));
                     return;
                 }

@@ -243,7 +243,7 @@ impl Value {
         if !matches!(items.first(), Some(Value::U8(_))) {
             return Value::Vector(items);
         }
-        match items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect() {
+        match listed_bytes(&items) {
             Some(bytes) => Value::Bytes(bytes),
             None => Value::Vector(items),
         }
@@ -254,11 +254,7 @@ impl Value {
     pub fn bytes(&self) -> Option<Cow<'_, [u8]>> {
         match self {
             Value::Bytes(bytes) => Some(Cow::Borrowed(bytes)),
-            Value::Vector(items) => items
-                .iter()
-                .map(|v| if let Value::U8(b) = v { Some(*b) } else { None })
-                .collect::<Option<Vec<u8>>>()
-                .map(Cow::Owned),
+            Value::Vector(items) => listed_bytes(items).map(Cow::Owned),
             _ => None,
         }
     }
@@ -334,6 +330,11 @@ impl Value {
     pub fn depth(&self) -> usize {
         crate::canonical::depth(self)
     }
+}
+
+/// The bytes of a list of `U8`s; `None` if any item is something else.
+fn listed_bytes(items: &[Value]) -> Option<Vec<u8>> {
+    items.iter().map(|v| if let Value::U8(b) = v { Some(*b) } else { None }).collect()
 }
 
 /// The encoded length of a list (a vector's or a struct's): its tag, its
