@@ -85,6 +85,11 @@ impl Seen {
     pub(crate) fn new(lanes: usize) -> Seen {
         Seen { lanes: vec![0; lanes], frontier: 0, published: 0 }
     }
+
+    /// [`Order::Frontier`]: the frontier when last read.
+    pub(crate) fn frontier(&self) -> u32 {
+        self.frontier
+    }
 }
 
 impl LaneSync<'_> {
@@ -101,7 +106,7 @@ impl LaneSync<'_> {
 
     /// Whether every transaction before `after` is done.
     #[inline]
-    fn frontier_reached(&self, after: u32, seen: &mut Seen) -> bool {
+    pub(crate) fn frontier_reached(&self, after: u32, seen: &mut Seen) -> bool {
         if seen.frontier >= after {
             return true;
         }
@@ -110,7 +115,12 @@ impl LaneSync<'_> {
     }
 
     /// Waits until `done` holds; false when the block is being abandoned.
-    fn wait_until(&self, seen: &mut Seen, waits: &mut Waits, mut done: impl FnMut(&Self, &mut Seen) -> bool) -> bool {
+    pub(crate) fn wait_until(
+        &self,
+        seen: &mut Seen,
+        waits: &mut Waits,
+        mut done: impl FnMut(&Self, &mut Seen) -> bool,
+    ) -> bool {
         if done(self, seen) {
             return true;
         }
@@ -161,7 +171,7 @@ impl LaneSync<'_> {
     }
 
     /// Publishes that `lane` has no transaction left.
-    fn lane_done(&self, lane: u32, seen: &mut Seen) {
+    pub(crate) fn lane_done(&self, lane: u32, seen: &mut Seen) {
         if let Order::Frontier(_) = self.order {
             // Every later transaction would otherwise wait for this lane.
             self.publish(lane, u32::MAX, seen);
@@ -169,7 +179,7 @@ impl LaneSync<'_> {
     }
 
     #[inline]
-    fn publish(&self, lane: u32, next: u32, seen: &mut Seen) {
+    pub(crate) fn publish(&self, lane: u32, next: u32, seen: &mut Seen) {
         if next != seen.published {
             seen.published = next;
             self.store(lane, next);
@@ -185,7 +195,7 @@ impl LaneSync<'_> {
 }
 
 /// Raises the abort flag if a lane unwinds, so no other lane waits forever.
-struct AbortOnUnwind<'a>(&'a AtomicBool);
+pub(crate) struct AbortOnUnwind<'a>(pub(crate) &'a AtomicBool);
 
 impl Drop for AbortOnUnwind<'_> {
     fn drop(&mut self) {
@@ -213,6 +223,9 @@ pub(crate) struct LaneResult {
     /// whole block in order, and nothing asks.
     pub(crate) txs: Vec<TxIndex>,
     pub(crate) waits: Waits,
+    /// On the frontier: transactions run ahead of an earlier one of their
+    /// chunk that had to wait (`frontier_lane.rs`).
+    pub(crate) early: usize,
     /// When the lane started and finished its transactions (`None` for a
     /// lane with none, or a lone lane, which nothing compares).
     pub(crate) span: Option<(Instant, Instant)>,
@@ -337,7 +350,7 @@ impl BlockRun<'_> {
     /// Starts loading transaction `index` and its keys, two transactions
     /// before it runs (see `resin_state::prefetch`).
     #[inline]
-    fn prefetch_far(&self, index: TxIndex) {
+    pub(crate) fn prefetch_far(&self, index: TxIndex) {
         let i = index as usize;
         if let Some(tx) = self.input.block.get(i) {
             // Only the fields' addresses are taken: nothing is read yet.
@@ -352,7 +365,7 @@ impl BlockRun<'_> {
     /// transaction and keys (arguments, accesses, overlay slots), one
     /// transaction before it runs.
     #[inline]
-    fn prefetch_near(&self, overlay: &BlockOverlay<'_>, index: TxIndex) {
+    pub(crate) fn prefetch_near(&self, overlay: &BlockOverlay<'_>, index: TxIndex) {
         let i = index as usize;
         if let Some(tx) = self.input.block.get(i) {
             tx.args.iter().for_each(prefetch);
@@ -363,7 +376,7 @@ impl BlockRun<'_> {
     }
 
     /// Runs transaction `index` and pushes its receipt onto `receipts`.
-    fn run_tx(
+    pub(crate) fn run_tx(
         &self,
         overlay: &BlockOverlay<'_>,
         lane: u32,

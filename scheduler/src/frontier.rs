@@ -46,7 +46,7 @@ use rustc_hash::FxHashMap;
 
 use crate::graph::{latest_in_order, latest_predecessors, Numbered};
 use crate::keys::BlockKeys;
-use crate::serial::{windows, SAMPLED_FROM, WINDOW, WINDOWS};
+use crate::serial::{windows, SAMPLED_FROM, WINDOW};
 
 const NONE: u32 = u32::MAX;
 
@@ -132,35 +132,132 @@ const CHUNKS: [usize; 6] = [256, 128, 64, 32, 16, 8];
 /// machine, against ~1.3 µs for a transfer), rounded up.
 const TAKE_COST: f64 = 0.25;
 
-/// A transaction whose latest predecessor is at most this many
-/// transactions per lane back may find it in flight ([`suits`]): the
-/// chunk size that blocks which suit the frontier mostly get.
-const SAMPLE_CHUNK: usize = 16;
+/// Distances to a latest predecessor counted one by one ([`Distances`]):
+/// a transaction further back than this never waits at any chunk size a
+/// block of 2 lanes gets (it waits only within `lanes - 1` chunks, see
+/// [`expected_wait`]), nor at the chunk sizes of blocks sampled on more
+/// lanes (a block of 100,000 on 16 lanes takes chunks of at most 64).
+const COUNTED_DISTANCE: usize = 512;
+const _: () = assert!(COUNTED_DISTANCE < WINDOW, "some of each window is counted");
 
-/// Up to this share of a sample's transactions may have a predecessor in
-/// reach ([`suits`]): each such one waits about half a chunk, and 0.4% of
-/// transactions waiting half of 16 costs ~3% of the block's lane time,
-/// less than the graph and the plan do.
-const NEAR_PER_MILLE: usize = 4;
+/// The lane time per transaction, in transactions' time, that takes and
+/// waits are expected to cost on the frontier ([`Distances::cost`]) up to
+/// which [`suits`] takes it over a plan.
+///
+/// Measured on this project's 2-core machine, 100,000-transaction blocks
+/// run both ways (docs/PERFORMANCE.md): a plan's graph and plan took
+/// 20-35 ms, the frontier's numbering 6-20, and the plan's lanes still
+/// waited. The frontier ran as fast or faster up to 0.08 (transfers among
+/// 100 to 10,000 accounts, Zipf-skewed transfers, swaps over 64 pools);
+/// from 0.1 a plan did as well or better (swaps over 16 pools or fewer,
+/// whose few long chains a plan keeps in lanes of their own, where the
+/// frontier's lanes take turns), except for transfers more skewed than
+/// Zipf 1.0. The model counts only the latest predecessor's wait and
+/// assumes lanes a steady distance apart, so it underrates the waits of
+/// the busiest blocks two- to threefold; the bound is where it ranks the
+/// blocks, not what they lose.
+const FRONTIER_WAITS_UP_TO: f64 = 0.09;
+
+/// How far back each transaction's latest predecessor is, as far as the
+/// lanes' waits depend on it: a count per distance up to
+/// [`COUNTED_DISTANCE`], and how many transactions were counted.
+pub(crate) struct Distances {
+    counts: Vec<u32>,
+    counted: usize,
+}
+
+impl Distances {
+    fn new() -> Self {
+        Distances { counts: vec![0; COUNTED_DISTANCE], counted: 0 }
+    }
+
+    /// Counts a transaction whose latest predecessor is `distance` back
+    /// (0: none).
+    fn add(&mut self, distance: usize) {
+        self.counted += 1;
+        if let Some(count) = self.counts.get_mut(distance) {
+            *count += 1;
+        }
+    }
+
+    /// The distances of a whole block's `after` (see [`Latest::access`]).
+    fn of(after: &[u32]) -> Self {
+        let mut distances = Distances::new();
+        for (i, &a) in after.iter().enumerate() {
+            distances.add(if a == 0 { 0 } else { (i + 1).saturating_sub(a as usize).max(1) });
+        }
+        distances
+    }
+
+    /// The expected lane time lost per transaction on `lanes` lanes taking
+    /// chunks of `size`: its share of a take, and its expected wait.
+    fn cost(&self, size: usize, lanes: usize) -> f64 {
+        let waits: f64 = (1..self.counts.len())
+            .filter_map(|d| Some((d, *self.counts.get(d)?)))
+            .filter(|&(_, count)| count > 0)
+            .map(|(d, count)| f64::from(count) * expected_wait(d, size, lanes))
+            .sum();
+        TAKE_COST / size as f64 + waits / self.counted.max(1) as f64
+    }
+
+    /// The chunk size of the least [`Distances::cost`], no larger than
+    /// `most`, and that cost.
+    fn best(&self, lanes: usize, most: usize) -> (usize, f64) {
+        CHUNKS
+            .iter()
+            .copied()
+            .filter(|&size| size <= most)
+            .map(|size| (size, self.cost(size, lanes)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((most, self.cost(most, lanes)))
+    }
+}
+
+/// How long, in transactions' time, a transaction whose latest predecessor
+/// is `distance` back is expected to wait for it on `lanes` lanes taking
+/// chunks of `size`.
+///
+/// The lanes take chunks in turn, so in a steady run the chunk `k` back
+/// from a transaction's own (for `k` below `lanes`) was taken `k * size /
+/// lanes` transactions' time earlier, and its lane is that far ahead. A
+/// predecessor at offset `x` of that chunk, when the waiting transaction is
+/// at offset `o` of its own, is `x - o - k * size / lanes` from done when
+/// positive; `x = o - distance + k * size`. A predecessor in the
+/// transaction's own chunk (`distance <= o`) ran before it on its lane,
+/// and one `lanes` or more chunks back is done. Averaged over the
+/// transaction's offset, every one as likely: `r` of the `size` offsets
+/// have the predecessor `q + 1` chunks back, the others `q`, where
+/// `distance = q * size + r`.
+pub(crate) fn expected_wait(distance: usize, size: usize, lanes: usize) -> f64 {
+    let size = size.max(1);
+    let lead = size as f64 * (1.0 - 1.0 / lanes.max(1) as f64);
+    let wait = |k: usize| {
+        if k == 0 || k >= lanes {
+            0.0
+        } else {
+            (k as f64 * lead - distance as f64).max(0.0)
+        }
+    };
+    let (q, r) = (distance / size, distance % size);
+    (r as f64 * wait(q + 1) + (size - r) as f64 * wait(q)) / size as f64
+}
 
 /// Whether `keys`' block suits the frontier: at least [`SAMPLED_FROM`]
 /// transactions (smaller blocks are planned, and `resin run` shows their
 /// plan), on several lanes, with no type-wide access anywhere (its
 /// conflicts need the graph's type-wide pass; asked of the keys before
-/// anything walks them, it costs nothing), and with few transactions whose
-/// latest predecessor is within reach of another lane's chunk. Walks the
-/// serial sample's windows (`serial.rs`), stopping once too many are near;
-/// a transaction within reach of its window's start is not counted (its
-/// predecessor may lie just before the window, unseen).
+/// anything walks them, it costs nothing), and with lanes expected to wait
+/// little at their best chunk size: at most [`FRONTIER_WAITS_UP_TO`]
+/// transactions' time a transaction, by the distances in the serial
+/// sample's windows (`serial.rs`). A transaction less than
+/// [`COUNTED_DISTANCE`] into its window is not counted (its predecessor
+/// may lie just before the window, unseen).
 pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
     let n = keys.len();
     if n < SAMPLED_FROM || lanes < 2 || keys.has_typewide() {
         return false;
     }
-    let reach = SAMPLE_CHUNK * lanes;
-    let counted = WINDOWS * (WINDOW - reach.min(WINDOW));
-    let allowed = counted * NEAR_PER_MILLE / 1000;
-    let mut near = 0usize;
+    let mut distances = Distances::new();
     let mut states: FxHashMap<ResourceKey, Latest> = FxHashMap::default();
     for window in windows(n) {
         states.clear();
@@ -171,41 +268,23 @@ pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
                 let AccessKey::Exact(key) = a.key else { return false };
                 after = after.max(states.entry(key).or_default().access(i as u32, a.mode));
             }
-            let counts = i - start >= reach;
-            if counts && after > 0 && i - (after as usize - 1) <= reach {
-                near += 1;
-                if near > allowed {
-                    return false;
-                }
+            if i - start >= COUNTED_DISTANCE {
+                distances.add(if after == 0 { 0 } else { i + 1 - after as usize });
             }
         }
     }
-    true
+    let most = crate::independent::chunk_size(n, lanes);
+    distances.best(lanes, most).1 <= FRONTIER_WAITS_UP_TO
 }
 
 /// The chunk size for a block whose transactions wait for `after` (see
 /// [`Latest::access`]) on `lanes` lanes: the size that minimises the
-/// takes of chunks plus the expected waits, a transaction whose latest
-/// predecessor is within `lanes` chunks waiting about half a chunk. Never
+/// takes of chunks plus the expected waits ([`expected_wait`]). Never
 /// above [`crate::independent::chunk_size`], which keeps the lanes' ends
 /// close together.
 pub(crate) fn chunk_size(after: &[u32], lanes: usize) -> usize {
-    let n = after.len();
-    // Transactions by distance to their latest predecessor: bucket `b`
-    // holds distances in [2^b, 2^(b+1)).
-    let mut buckets = [0usize; 33];
-    for (i, &a) in after.iter().enumerate() {
-        if a > 0 {
-            let distance = (i + 1).saturating_sub(a as usize).max(1);
-            if let Some(b) = buckets.get_mut(distance.ilog2() as usize) {
-                *b += 1;
-            }
-        }
-    }
-    let near = |reach: usize| -> usize { buckets.iter().take(reach.max(1).ilog2() as usize).sum() };
-    let most = crate::independent::chunk_size(n, lanes);
-    let cost = |size: usize| n as f64 / size as f64 * TAKE_COST + (near(size * lanes) * size) as f64 / 2.0;
-    CHUNKS.iter().copied().filter(|&size| size <= most).min_by(|&a, &b| cost(a).total_cmp(&cost(b))).unwrap_or(most)
+    let most = crate::independent::chunk_size(after.len(), lanes);
+    Distances::of(after).best(lanes, most).0
 }
 
 /// How a block ran on the frontier: for `resin run`, the REPL and the bench.
@@ -220,6 +299,10 @@ pub struct FrontierStats {
     /// Of those, the ones whose latest predecessor was within reach of
     /// another lane's chunk (`lanes` chunks back), which may have waited.
     pub near: usize,
+    /// Transactions run ahead of an earlier one of their chunk that waited
+    /// for another lane (`frontier_lane.rs`): how much the lanes had to
+    /// wait, seen from how much they did not.
+    pub early: usize,
 }
 
 impl FrontierStats {
@@ -232,6 +315,6 @@ impl FrontierStats {
                 near += usize::from((i + 1).saturating_sub(a as usize) < reach);
             }
         }
-        FrontierStats { lanes, chunk, ordered, near }
+        FrontierStats { lanes, chunk, ordered, near, early: 0 }
     }
 }

@@ -39,6 +39,17 @@ impl<'a> Chunks<'a> {
     }
 }
 
+impl Chunks<'_> {
+    /// The next chunk, whole (the rest of one partly iterated is dropped).
+    pub(crate) fn next_chunk(&mut self) -> Option<Range<TxIndex>> {
+        self.current = 0..0;
+        let first = self.next()?;
+        let end = TxIndex::try_from(self.current.end).ok()?;
+        self.current = 0..0;
+        Some(first..end)
+    }
+}
+
 impl Iterator for Chunks<'_> {
     type Item = TxIndex;
 

@@ -31,6 +31,7 @@ mod counters;
 mod engine;
 pub mod explain;
 pub mod frontier;
+mod frontier_lane;
 pub mod graph;
 pub mod in_order;
 mod independent;

@@ -118,10 +118,17 @@ impl ParallelExecutor {
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
         let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(after) };
-        let per_lane = self.take_chunks(&run, &overlay, threads, chunk, &sync);
+        let (cursor, n) = (AtomicUsize::new(0), block.len());
+        let capacity = n.div_ceil(threads).saturating_add(chunk);
+        let per_lane = self.pool.broadcast(|ctx| {
+            let lane = ctx.index() as u32;
+            let chunks = independent::Chunks::new(&cursor, chunk, n);
+            run.run_frontier_lane(&overlay, lane, chunks, capacity, &sync, after)
+        });
+        let early = per_lane.iter().map(|lane| lane.early).sum();
         let ran = Ran { overlay, per_lane, threads_used: threads.min(block.len()) };
         let mut output = self.settle(state, &run, ran, start, schedule);
-        output.stats.frontier = Some(FrontierStats::of(after, threads, chunk));
+        output.stats.frontier = Some(FrontierStats { early, ..FrontierStats::of(after, threads, chunk) });
         output
     }
 

@@ -408,6 +408,10 @@ struct Harness {
     /// with some transaction after another.
     frontier: usize,
     frontier_ordered: usize,
+    /// Transactions the frontier's lanes ran ahead of a waiting one: how
+    /// often the lanes' reordering was exercised (it depends on timing, so
+    /// it is reported, not asserted).
+    frontier_early: usize,
 }
 
 /// The kinds that add to a counter.
@@ -490,6 +494,7 @@ impl Harness {
                 prop_assert_eq!(frontier.lanes, threads);
                 self.frontier += 1;
                 self.frontier_ordered += usize::from(frontier.ordered > 0);
+                self.frontier_early += frontier.early;
                 continue;
             }
             let Some(plan) = out.stats.plan else {
@@ -545,6 +550,7 @@ fn harness(threads: &[usize]) -> RefCell<Harness> {
         serial: 0,
         frontier: 0,
         frontier_ordered: 0,
+        frontier_early: 0,
     })
 }
 
@@ -768,4 +774,46 @@ fn with_shared_objects(code: &CodeCache, state: ResourceStore) -> ResourceStore 
         setup.push(call(meter(), "bump_small", 5, vec![Value::Address(addr(a)), Value::U8(200)], GAS));
     }
     set_up(code, state, setup)
+}
+
+/// Blocks past the size from which the parallel executor samples them
+/// (8,192 transactions) whose dependencies come near: transfers among only
+/// `accounts` of the accounts 100-379 (each comes round every few dozen
+/// to few hundred transactions), every `every`-th transaction one of the
+/// generated mix. With many accounts they run on the frontier, whose
+/// lanes run later transactions of a chunk while an earlier one waits for
+/// another lane (`frontier_lane.rs`); with few, they are planned. Either
+/// way every executor must agree.
+#[test]
+fn large_blocks_of_near_dependencies_match_sequential() {
+    let harness = harness(&[2, 4]);
+    let blocks = (prop::collection::vec(spec(), 1..12), 70usize..200, 8usize..280, any::<u64>(), 8_192usize..8_500);
+    let result = eight_large_blocks(23).run(&blocks, |(mix, every, accounts, seed, n)| {
+        let mut h = harness.borrow_mut();
+        let accounts = accounts as u64;
+        let specs = sprinkled(&mix, every, n, |i| {
+            let draw = mix64(seed ^ i as u64);
+            let from = draw % accounts;
+            let to = (from + 1 + (draw >> 32) % (accounts - 1)) % accounts;
+            let (from, to) = (100 + from, 100 + to);
+            Spec { kind: Kind::Transfer, sender: from, other: to, amount: 1 + i as u64 % 7, ..mix[0].clone() }
+        });
+        let mut state = h.genesis.clone();
+        h.check_block(&mut state, &specs, BlockContext::default())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let h = harness.borrow();
+    println!("{} of 16 parallel runs on the frontier, {} transactions run early", h.frontier, h.frontier_early);
+    // Both ways: some blocks on the frontier, some planned.
+    assert!((2..=14).contains(&h.frontier), "{} of 16 parallel runs on the frontier", h.frontier);
+}
+
+/// SplitMix64's finaliser: a well-mixed 64 bits of `x`.
+fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }

@@ -69,8 +69,16 @@ fn transfers_depending_far_back_and_a_few_near_run_on_the_frontier() {
     let out = run(&rotating_n(17_000, 700), &state, 2);
     let frontier = out.stats.frontier.expect("far dependencies run on the frontier");
     assert!(frontier.ordered >= 17_000 - 500 && frontier.near >= 17_000 / 700 - 1, "{frontier:?}");
-    // Near dependencies every 20 transactions: planned instead.
-    let out = run(&rotating(20), &state, 2);
+    // Near ones every 10 transactions: on the frontier still on 2 lanes,
+    // which run later transactions of a chunk while one waits; on 4, the
+    // lanes' chunks are nearer each other, and the block is planned.
+    let out = run(&rotating(10), &state, 2);
+    let frontier = out.stats.frontier.expect("a near dependency every 10 transactions, on 2 lanes");
+    assert!(frontier.near >= BLOCK / 10 - 1, "{frontier:?}");
+    let out = run(&rotating(10), &state, 4);
+    assert!(out.stats.frontier.is_none() && out.stats.plan.is_some());
+    // Every other transaction: planned instead.
+    let out = run(&rotating(2), &state, 2);
     assert!(out.stats.frontier.is_none());
     assert!(out.stats.plan.is_some_and(|p| p.dependencies > 0));
 }

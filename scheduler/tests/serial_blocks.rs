@@ -42,7 +42,7 @@ fn everyone_paying_one_account_runs_in_one_lane_without_a_graph() {
 }
 
 #[test]
-fn pairs_taking_turns_and_a_hot_stretch_are_planned() {
+fn a_hot_stretch_is_planned_and_pairs_taking_turns_run_on_the_frontier() {
     let state = genesis(&code(), 0..64);
     // 31 pairs of accounts taking turns, and the hot account only in the
     // block's middle (in the sample's second and third windows).
@@ -53,11 +53,14 @@ fn pairs_taking_turns_and_a_hot_stretch_are_planned() {
     let out = run(&block, &state, 2);
     assert!(out.stats.chain_sample.is_none());
     assert!(out.stats.plan.is_some_and(|p| p.dependencies > 0));
-    // The same turns all through: chains of a 31st of the block.
+    // The same turns all through: chains of a 31st of the block, each
+    // transaction 31 after its predecessor, far enough that no lane waits
+    // for another on small chunks (`frontier.rs`).
     let block: Vec<Transaction> = (0..BLOCK as u64).map(pair).collect();
     let out = run(&block, &state, 2);
-    assert!(out.stats.chain_sample.is_none());
-    assert!(out.stats.plan.is_some_and(|p| p.dependencies > 0));
+    assert!(out.stats.chain_sample.is_none() && out.stats.plan.is_none());
+    let frontier = out.stats.frontier.expect("predecessors 31 back");
+    assert_eq!(frontier.ordered, BLOCK - 31);
 }
 
 #[test]

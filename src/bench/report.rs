@@ -118,11 +118,13 @@ pub struct BenchResult {
     /// not counted either.
     pub frontier_blocks: usize,
     /// Medians over those blocks: transactions per chunk, transactions
-    /// with a predecessor in the block, and those whose latest predecessor
-    /// was within reach of another lane's chunk.
+    /// with a predecessor in the block, those whose latest predecessor
+    /// was within reach of another lane's chunk, and those run ahead of an
+    /// earlier one of their chunk that waited.
     pub frontier_chunk: Option<usize>,
     pub frontier_ordered: Option<usize>,
     pub frontier_near: Option<usize>,
+    pub frontier_early: Option<usize>,
     pub roots_equal: bool,
     pub receipts_equal: bool,
     /// [`super::machine::core_round_trip`] in ns, just before and just
@@ -204,9 +206,10 @@ impl BenchResult {
             (Some(chunk), Some(ordered), Some(near)) => Some((
                 chunk,
                 format!(
-                    "({} transactions after an earlier one, {} of them near)",
+                    "({} transactions after an earlier one, {} of them near, {} run early)",
                     thousands(ordered as u64),
-                    thousands(near as u64)
+                    thousands(near as u64),
+                    thousands(self.frontier_early.unwrap_or(0) as u64)
                 ),
             )),
             _ => None,
@@ -313,6 +316,7 @@ impl BenchResult {
             frontier_chunk: frontier_median(&|f| f.chunk),
             frontier_ordered: frontier_median(&|f| f.ordered),
             frontier_near: frontier_median(&|f| f.near),
+            frontier_early: frontier_median(&|f| f.early),
             roots_equal: c.roots_equal,
             receipts_equal: c.receipts_equal,
             core_round_trip_ns_before: c.round_trip_ns[0],
@@ -489,24 +493,25 @@ mod tests {
             frontier_chunk: Some(16),
             frontier_ordered: Some(95_000),
             frontier_near: Some(120),
+            frontier_early: Some(7),
             ..planned.clone()
         };
         assert_eq!(
             frontier.plan_summary(),
-            "2 lanes taking chunks of 16, no graph (95,000 transactions after an earlier one, 120 of them near)"
+            "2 lanes taking chunks of 16, no graph (95,000 transactions after an earlier one, 120 of them near, 7 run early)"
         );
         let both = BenchResult { frontier_blocks: 2, ..frontier.clone() };
         assert_eq!(
             both.plan_summary(),
             "2 lanes, 0 dependencies; 2 of 3 blocks taking chunks of 16 without a graph \
-             (95,000 transactions after an earlier one, 120 of them near)"
+             (95,000 transactions after an earlier one, 120 of them near, 7 run early)"
         );
         let no_plan =
             BenchResult { frontier_blocks: 2, unplanned_blocks: 1, sampled_chain_share: Some(1.0), ..frontier };
         assert_eq!(
             no_plan.plan_summary(),
             "2 lanes; 1 of 3 blocks in one lane without a graph (a sampled dependency chain held 100% of the sample); \
-             2 of 3 blocks taking chunks of 16 without a graph (95,000 transactions after an earlier one, 120 of them near)"
+             2 of 3 blocks taking chunks of 16 without a graph (95,000 transactions after an earlier one, 120 of them near, 7 run early)"
         );
     }
 

@@ -131,13 +131,14 @@ impl Session {
                 sample.chain, sample.sampled
             ),
             (_, None, Some(frontier)) => format!(
-                "{} {} taking chunks of {}, no graph ({} {} after an earlier one, {} of them near)",
+                "{} {} taking chunks of {}, no graph ({} {} after an earlier one, {} of them near, {} run early)",
                 frontier.lanes,
                 plural(frontier.lanes, "lane", "lanes"),
                 frontier.chunk,
                 frontier.ordered,
                 plural(frontier.ordered, "transaction", "transactions"),
                 frontier.near,
+                frontier.early,
             ),
             (stats, None, None) => {
                 let stats = stats.clone().unwrap_or_default();

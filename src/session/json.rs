@@ -78,8 +78,10 @@ struct FrontierJson {
     chunk: usize,
     /// Transactions with a predecessor in the block...
     ordered: usize,
-    /// ...and those whose latest predecessor was within the lanes' reach.
+    /// ...those whose latest predecessor was within the lanes' reach...
     near: usize,
+    /// ...and those run ahead of an earlier one of their chunk that waited.
+    early: usize,
 }
 
 /// One view.
@@ -159,7 +161,12 @@ impl Session {
             // Counted only by a plan's graph.
             dependencies: stats.plan.as_ref().map(|p| p.dependencies),
             cross_lane_dependencies: stats.plan.as_ref().map_or(0, |p| p.cross_lane_dependencies),
-            frontier: stats.frontier.map(|f| FrontierJson { chunk: f.chunk, ordered: f.ordered, near: f.near }),
+            frontier: stats.frontier.map(|f| FrontierJson {
+                chunk: f.chunk,
+                ordered: f.ordered,
+                near: f.near,
+                early: f.early,
+            }),
             state_root: hex::encode(run.output.state_root),
         };
         print_line(&object, out)

@@ -162,15 +162,22 @@ fn spread(n: usize, near_every: Option<usize>, gap: usize) -> BlockKeys {
 }
 
 #[test]
-fn blocks_with_few_near_dependencies_suit_the_frontier() {
+fn blocks_whose_lanes_would_seldom_wait_suit_the_frontier() {
     let n = SAMPLED_FROM + 500;
     assert!(suits(&spread(n, None, 0), 2), "no dependency at all");
     assert!(suits(&spread(n, Some(500), 3), 2), "a near one every 500 transactions");
     assert!(suits(&spread(n, Some(5), 300), 2), "dependencies far apart");
-    assert!(!suits(&spread(n, Some(50), 3), 2), "a near one every 50 transactions");
-    // The reach grows with the lanes: 40 back is near for 4 lanes, not for 2.
-    assert!(suits(&spread(n, Some(5), 40), 2));
-    assert!(!suits(&spread(n, Some(5), 40), 4));
+    // On chunks of 8, a predecessor 3 back waits 3/8 of a transaction on
+    // average (`expected_wait`): every 10th, 0.0375 a transaction, and
+    // every 2nd, 0.19, past `FRONTIER_WAITS_UP_TO`.
+    assert!(suits(&spread(n, Some(10), 3), 2), "a near one every 10 transactions");
+    assert!(!suits(&spread(n, Some(2), 3), 2), "a near one every 2 transactions");
+    // The reach grows with the lanes: on 2, the chunk before a
+    // transaction's own is half a chunk further on, and 10 back is done
+    // on chunks of 8; on 4, each chunk back is only a quarter of a chunk
+    // further on than the one after it, and 10 back waits at every size.
+    assert!(suits(&spread(n, Some(2), 10), 2));
+    assert!(!suits(&spread(n, Some(2), 10), 4));
     assert!(!suits(&spread(n, None, 0), 1), "one lane");
     assert!(!suits(&spread(SAMPLED_FROM - 1, None, 0), 2), "a small block is planned");
     let mut typewide: Vec<Vec<KeyAccess>> = (0..n).map(|i| vec![w(exact(COIN, i as u64))]).collect();
@@ -236,5 +243,5 @@ fn the_stats_count_ordered_and_near_transactions() {
     after[4] = 4;
     after[40] = 2;
     let stats = FrontierStats::of(&after, 2, 2);
-    assert_eq!(stats, FrontierStats { lanes: 2, chunk: 2, ordered: 4, near: 3 });
+    assert_eq!(stats, FrontierStats { lanes: 2, chunk: 2, ordered: 4, near: 3, early: 0 });
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the graph and the planner on hand-made key sets.
 
 mod frontier;
+mod frontier_lane;
 mod graph;
 mod overlay;
 mod planner;
