@@ -65,7 +65,10 @@ pub(crate) enum Order<'a> {
     Plan(&'a Plan),
     /// Every transaction before one more than its latest predecessor, by
     /// transaction (`frontier.rs`); a lane's progress is the index below
-    /// which all its transactions are done and it runs no more.
+    /// which all its transactions are done and it runs no more. The
+    /// executor's frontier lanes walk their chunks with `FrontierLane`
+    /// (`frontier_lane.rs`), which runs around a waiting transaction;
+    /// [`LaneSync::wait_before`] serves a lane that runs strictly in order.
     Frontier(&'a [u32]),
 }
 

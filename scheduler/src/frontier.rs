@@ -133,10 +133,11 @@ const CHUNKS: [usize; 6] = [256, 128, 64, 32, 16, 8];
 const TAKE_COST: f64 = 0.25;
 
 /// Distances to a latest predecessor counted one by one ([`Distances`]):
-/// a transaction further back than this never waits at any chunk size a
-/// block of 2 lanes gets (it waits only within `lanes - 1` chunks, see
-/// [`expected_wait`]), nor at the chunk sizes of blocks sampled on more
-/// lanes (a block of 100,000 on 16 lanes takes chunks of at most 64).
+/// on 2 lanes a transaction further back than this never waits at any
+/// chunk size (it waits only for a predecessor less than half a chunk
+/// back, see [`expected_wait`]). On more lanes one waits up to `lanes - 1`
+/// chunks back: on 16, with chunks of 64 (the most a block of 100,000
+/// gets there), up to 900 back, and the waits past this are left out.
 const COUNTED_DISTANCE: usize = 512;
 const _: () = assert!(COUNTED_DISTANCE < WINDOW, "some of each window is counted");
 
@@ -161,7 +162,7 @@ const FRONTIER_WAITS_UP_TO: f64 = 0.09;
 /// How far back each transaction's latest predecessor is, as far as the
 /// lanes' waits depend on it: a count per distance up to
 /// [`COUNTED_DISTANCE`], and how many transactions were counted.
-pub(crate) struct Distances {
+struct Distances {
     counts: Vec<u32>,
     counted: usize,
 }
