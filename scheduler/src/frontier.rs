@@ -1,7 +1,7 @@
-//! Blocks whose dependencies are few and far apart, run without a graph or
-//! a plan: the lanes take the block in chunks, in block order, and each
-//! transaction starts once every transaction before its latest predecessor
-//! is done.
+//! Blocks whose lanes would seldom wait for each other, run without a
+//! graph or a plan: the lanes take the block in chunks, in block order, and
+//! each transaction starts once every transaction before its latest
+//! predecessor is done.
 //!
 //! For such a block (100,000 transfers among 100,000 accounts, whose
 //! transactions depend on ones thousands of places earlier; mints, votes
@@ -32,14 +32,16 @@
 //! a lane's neighbours in the block are in flight beside it anyway.
 //!
 //! The transaction at the frontier can always run (its predecessors are
-//! before it), so no lane waits forever. A lane waits only when a
-//! transaction's predecessor is in flight on another lane, a chunk or two
-//! away: rare when the block's dependencies are far apart, which the
-//! executor checks on a sample before choosing this path ([`suits`]), and
-//! cheap with small chunks, whose size is chosen from the block's actual
-//! distances ([`chunk_size`]). Blocks with near dependencies (a hot key, a
-//! few pools everyone swaps in) are planned: there the planner keeps a
-//! chain in one lane, where this would make the lanes take turns.
+//! before it), so no lane waits forever. A transaction waits only when its
+//! predecessor is in flight on another lane, a chunk or two away, and even
+//! then its lane runs the later transactions of its chunk that need not
+//! wait (`frontier_lane.rs`). How much the lanes would wait is modelled
+//! from the distances to the latest predecessors ([`expected_wait`]): on a
+//! sample before choosing this path ([`suits`]), and over the whole block
+//! for the chunk size ([`chunk_size`]). Blocks whose lanes would wait
+//! often (transfers among a few dozen accounts, a few pools everyone swaps
+//! in) are planned: there the planner keeps a chain in one lane, where
+//! this would make the lanes take turns.
 
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::FxHashMap;

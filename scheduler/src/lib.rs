@@ -11,7 +11,7 @@
 //! engine on one thread in block order, without graph or plan: the baseline
 //! a speedup is measured against. [`explain`] renders a plan as text or DOT.
 //!
-//! A large block whose dependencies are few and far apart skips the graph
+//! A large block whose lanes would seldom wait for each other skips the graph
 //! and the plan ([`frontier`]): the lanes take it in chunks, each
 //! transaction waiting until every one before its latest predecessor is
 //! done.

@@ -95,8 +95,8 @@ pub struct BlockStats {
     /// it in one lane with no conflict graph and no plan (see
     /// [`ChainSample`]).
     pub chain_sample: Option<ChainSample>,
-    /// Set when the parallel executor found the block's dependencies few
-    /// and far apart, and ran it without a graph or a plan: the lanes took
+    /// Set when the parallel executor expected the block's lanes to wait
+    /// little for each other, and ran it without a graph or a plan: the lanes took
     /// it in chunks, each transaction starting once every transaction
     /// before its latest predecessor was done (see [`FrontierStats`]).
     pub frontier: Option<FrontierStats>,

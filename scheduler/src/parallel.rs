@@ -85,8 +85,8 @@ impl ParallelExecutor {
             output.stats.timings.schedule += sampled;
             return output;
         }
-        // A block whose dependencies are few and far apart needs no plan
-        // either: the lanes take it in chunks (`frontier.rs`).
+        // A block whose lanes would seldom wait for each other needs no
+        // plan either: the lanes take it in chunks (`frontier.rs`).
         if frontier::suits(keys, threads) {
             if let Some(numbered) = frontier::number(keys, &self.pool) {
                 // The samples and the numbering stand where the graph and

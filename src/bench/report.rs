@@ -112,7 +112,7 @@ pub struct BenchResult {
     /// The longest chains' share of the sample, median over those blocks.
     pub sampled_chain_share: Option<f64>,
     /// Blocks the parallel executor ran without a graph or a plan, their
-    /// dependencies being few and far apart: the lanes took them in
+    /// lanes expected to wait little for each other: the lanes took them in
     /// chunks, each transaction after the frontier passed its latest
     /// predecessor (`resin_scheduler::frontier`). Their dependencies were
     /// not counted either.
