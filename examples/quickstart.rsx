@@ -35,7 +35,8 @@ show alice
 show bob
 access coin::transfer
 
-# A big block: 20,000 random transfers between 2,000 accounts, planned into
-# lanes and executed on every core.
+# A big block: 20,000 random transfers between 2,000 accounts, executed on
+# every core. Its lanes would seldom wait for each other, so they take it in
+# chunks without a plan (a block whose lanes would often wait is planned).
 transfers 20_000 between 2_000 accounts seed 7
 expect success
