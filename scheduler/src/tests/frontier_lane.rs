@@ -20,7 +20,7 @@ fn lanes(count: usize) -> Vec<CachePadded<AtomicU32>> {
 type Ran = Vec<(TxIndex, Vec<TxIndex>)>;
 
 #[test]
-fn a_lane_runs_ahead_of_a_waiting_transaction_what_need_not_wait() {
+fn a_lane_runs_what_need_not_wait_ahead_of_a_waiting_transaction() {
     // Transaction 4 comes after 3, which lane 0 has not finished; 5 and 6
     // after nothing in the block; 7 after 5, which lane 1 itself runs.
     let after = [0, 0, 0, 0, 4, 0, 0, 6];
