@@ -187,7 +187,7 @@ impl Distances {
     fn of(after: &[u32]) -> Self {
         let mut distances = Distances::new();
         for (i, &a) in after.iter().enumerate() {
-            distances.add(if a == 0 { 0 } else { (i + 1).saturating_sub(a as usize).max(1) });
+            distances.add(distance(i, a));
         }
         distances
     }
@@ -195,10 +195,13 @@ impl Distances {
     /// The expected lane time lost per transaction on `lanes` lanes taking
     /// chunks of `size`: its share of a take, and its expected wait.
     fn cost(&self, size: usize, lanes: usize) -> f64 {
-        let waits: f64 = (1..self.counts.len())
-            .filter_map(|d| Some((d, *self.counts.get(d)?)))
-            .filter(|&(_, count)| count > 0)
-            .map(|(d, count)| f64::from(count) * expected_wait(d, size, lanes))
+        let waits: f64 = self
+            .counts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|&(_, &count)| count > 0)
+            .map(|(d, &count)| f64::from(count) * expected_wait(d, size, lanes))
             .sum();
         TAKE_COST / size as f64 + waits / self.counted.max(1) as f64
     }
@@ -213,6 +216,16 @@ impl Distances {
             .map(|size| (size, self.cost(size, lanes)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((most, self.cost(most, lanes)))
+    }
+}
+
+/// How far back transaction `tx`'s latest predecessor is, given its
+/// `after` (see [`Latest::access`]); 0 for none.
+fn distance(tx: usize, after: u32) -> usize {
+    if after == 0 {
+        0
+    } else {
+        (tx + 1).saturating_sub(after as usize).max(1)
     }
 }
 
@@ -272,7 +285,7 @@ pub(crate) fn suits(keys: &BlockKeys, lanes: usize) -> bool {
                 after = after.max(states.entry(key).or_default().access(i as u32, a.mode));
             }
             if i - start >= COUNTED_DISTANCE {
-                distances.add(if after == 0 { 0 } else { i + 1 - after as usize });
+                distances.add(distance(i, after));
             }
         }
     }
@@ -315,7 +328,7 @@ impl FrontierStats {
         for (i, &a) in after.iter().enumerate() {
             if a > 0 {
                 ordered += 1;
-                near += usize::from((i + 1).saturating_sub(a as usize) < reach);
+                near += usize::from(distance(i, a) < reach);
             }
         }
         FrontierStats { lanes, chunk, ordered, near, early: 0 }

@@ -171,7 +171,7 @@ impl BlockRun<'_> {
         out.waits = lane.waits;
         out.early = lane.early;
         if lane.early > 0 {
-            in_block_order(&mut out.txs, &mut out.receipts);
+            sort_into_block_order(&mut out.txs, &mut out.receipts);
         }
         out.span = Some((started, Instant::now()));
         out
@@ -182,7 +182,7 @@ impl BlockRun<'_> {
 /// block order. A transaction runs early only within its chunk, so each is
 /// at most a chunk from its place: an insertion sort moves each item that
 /// far, and not at all in a lane that ran nothing early.
-pub(crate) fn in_block_order<T>(txs: &mut [TxIndex], items: &mut [T]) {
+pub(crate) fn sort_into_block_order<T>(txs: &mut [TxIndex], items: &mut [T]) {
     for i in 1..txs.len().min(items.len()) {
         let mut j = i;
         while j > 0 && txs.get(j - 1) > txs.get(j) {

@@ -30,7 +30,7 @@ pub(crate) struct Chunks<'a> {
     cursor: &'a AtomicUsize,
     size: usize,
     end: usize,
-    current: Range<usize>,
+    current: Range<TxIndex>,
 }
 
 impl<'a> Chunks<'a> {
@@ -40,13 +40,20 @@ impl<'a> Chunks<'a> {
 }
 
 impl Chunks<'_> {
-    /// The next chunk, whole (the rest of one partly iterated is dropped).
+    /// Takes the next chunk from the cursor, whole (a lane on the frontier
+    /// walks its chunks itself); `None` once the block is all taken.
     pub(crate) fn next_chunk(&mut self) -> Option<Range<TxIndex>> {
-        self.current = 0..0;
-        let first = self.next()?;
-        let end = TxIndex::try_from(self.current.end).ok()?;
-        self.current = 0..0;
-        Some(first..end)
+        // Relaxed: only the add's atomicity matters (no two lanes get one
+        // start); what the transactions read and write is ordered by the
+        // overlay's slots, and the lanes' results by the pool's join.
+        let start = self.cursor.fetch_add(self.size, Ordering::Relaxed);
+        if start >= self.end {
+            // Later calls add again, each by `size`: harmless, as the
+            // cursor stays far below overflow for any block there is.
+            return None;
+        }
+        let end = start.saturating_add(self.size).min(self.end);
+        Some(TxIndex::try_from(start).ok()?..TxIndex::try_from(end).ok()?)
     }
 }
 
@@ -55,18 +62,9 @@ impl Iterator for Chunks<'_> {
 
     fn next(&mut self) -> Option<TxIndex> {
         if self.current.is_empty() {
-            // Relaxed: only the add's atomicity matters (no two lanes get one
-            // start); what the transactions read and write is ordered by the
-            // overlay's slots, and the lanes' results by the pool's join.
-            let start = self.cursor.fetch_add(self.size, Ordering::Relaxed);
-            if start >= self.end {
-                // Later calls add again, each by `size`: harmless, as the
-                // cursor stays far below overflow for any block there is.
-                return None;
-            }
-            self.current = start..start.saturating_add(self.size).min(self.end);
+            self.current = self.next_chunk()?;
         }
-        self.current.next().and_then(|i| TxIndex::try_from(i).ok())
+        self.current.next()
     }
 }
 

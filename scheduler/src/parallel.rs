@@ -118,11 +118,7 @@ impl ParallelExecutor {
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
         let abort = AtomicBool::new(false);
         let sync = LaneSync { progress: &progress, abort: &abort, order: Order::Frontier(after) };
-        let (cursor, n) = (AtomicUsize::new(0), block.len());
-        let capacity = n.div_ceil(threads).saturating_add(chunk);
-        let per_lane = self.pool.broadcast(|ctx| {
-            let lane = ctx.index() as u32;
-            let chunks = independent::Chunks::new(&cursor, chunk, n);
+        let per_lane = self.take_chunks(block.len(), threads, chunk, |lane, chunks, capacity| {
             run.run_frontier_lane(&overlay, lane, chunks, capacity, &sync, after)
         });
         let early = per_lane.iter().map(|lane| lane.early).sum();
@@ -173,7 +169,10 @@ impl ParallelExecutor {
             _ if graph.edge_count() == 0 => {
                 let (n, lanes) = (block.len(), plan.lanes.len());
                 let size = independent::chunk_size(n, lanes);
-                (self.take_chunks(&run, &overlay, lanes, size, &sync), lanes.min(n))
+                let per_lane = self.take_chunks(n, lanes, size, |lane, chunks, capacity| {
+                    run.run_taken(&overlay, lane, chunks, capacity, Some(&sync))
+                });
+                (per_lane, lanes.min(n))
             }
             _ => {
                 let results = self.pool.broadcast(|ctx| match plan.lanes.get(ctx.index()) {
@@ -192,24 +191,23 @@ impl ParallelExecutor {
     }
 
     /// Runs `lanes` lanes, one per pool thread, each taking chunks of `size`
-    /// consecutive transactions from one cursor as it becomes free
-    /// (`independent.rs`), and waiting as `sync` says.
+    /// consecutive transactions of the block's `n` from one cursor as it
+    /// becomes free (`independent.rs`): `lane(index, chunks, capacity)`
+    /// runs one, `capacity` being about how many transactions it gets.
     fn take_chunks(
         &self,
-        run: &BlockRun<'_>,
-        overlay: &BlockOverlay<'_>,
+        n: usize,
         lanes: usize,
         size: usize,
-        sync: &LaneSync<'_>,
+        lane: impl Fn(u32, independent::Chunks<'_>, usize) -> LaneResult + Sync,
     ) -> Vec<LaneResult> {
-        let (cursor, n) = (AtomicUsize::new(0), run.input.block.len());
+        let cursor = AtomicUsize::new(0);
         let capacity = n.div_ceil(lanes.max(1)).saturating_add(size);
         self.pool.broadcast(|ctx| {
             if ctx.index() >= lanes {
                 return LaneResult::default();
             }
-            let taken = independent::Chunks::new(&cursor, size, n);
-            run.run_taken(overlay, ctx.index() as u32, taken, capacity, Some(sync))
+            lane(ctx.index() as u32, independent::Chunks::new(&cursor, size, n), capacity)
         })
     }
 

@@ -9,7 +9,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::engine::{LaneSync, Order};
 use crate::frontier::expected_wait;
-use crate::frontier_lane::{in_block_order, FrontierLane};
+use crate::frontier_lane::{sort_into_block_order, FrontierLane};
 use crate::graph::TxIndex;
 
 fn lanes(count: usize) -> Vec<CachePadded<AtomicU32>> {
@@ -97,7 +97,7 @@ fn a_lane_with_nothing_ready_waits_and_an_abort_ends_the_wait() {
 fn a_lanes_results_are_put_back_in_block_order() {
     let mut txs: Vec<TxIndex> = vec![1, 3, 2, 0, 6, 7, 5, 4];
     let mut items: Vec<String> = txs.iter().map(|t| format!("r{t}")).collect();
-    in_block_order(&mut txs, &mut items);
+    sort_into_block_order(&mut txs, &mut items);
     assert_eq!(txs, (0..8).collect::<Vec<TxIndex>>());
     assert_eq!(items, (0..8).map(|t| format!("r{t}")).collect::<Vec<_>>());
 }

@@ -49,15 +49,16 @@ fn write_value(cache: &CodeCache, ty: Option<&TypeTag>, value: &Value, out: &mut
                 Some(TypeTag::Vector(elem)) => Some(&**elem),
                 _ => None,
             };
-            let items = value.vector_items().unwrap_or_default();
             // Bytes as scripts write them: a `vector<u8>`, or, with the type
             // unknown, a vector of `u8`s that is not empty.
-            if matches!(elem, Some(TypeTag::U8)) || (elem.is_none() && !items.is_empty()) {
-                if let Some(bytes) = value.bytes() {
+            if matches!(elem, Some(TypeTag::U8) | None) {
+                if let Some(bytes) = value.bytes().filter(|b| elem.is_some() || !b.is_empty()) {
                     out.push_str(&byte_literal(&bytes));
                     return;
                 }
             }
+            // The list of items only where it is printed.
+            let items = value.vector_items().unwrap_or_default();
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
