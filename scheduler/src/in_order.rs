@@ -54,6 +54,7 @@ pub(crate) fn run_in_order(
     let start = Instant::now();
     let run = input.with_slots(&slots);
     let overlay = pool.install(|| BlockOverlay::new(state, slots.table()));
+    let overlay_built = start.elapsed();
     let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
     let writes = pool.install(|| overlay.into_writes());
     let execute = start.elapsed();
@@ -71,6 +72,7 @@ pub(crate) fn run_in_order(
             keys: Default::default(),
             schedule,
             execute,
+            overlay: overlay_built,
             commit: commit_time,
             root: committed.root,
             ..Timings::default()

@@ -54,6 +54,11 @@ pub struct Timings {
     /// takes past them counts as `execute`.)
     pub schedule: Duration,
     pub execute: Duration,
+    /// Of `execute`, building the block overlay: reading the pre-block
+    /// value of every key the block names, on the pool's threads. For a
+    /// planned block, only what that took past the plan it was built
+    /// beside.
+    pub overlay: Duration,
     /// Of `execute`, the in-order re-execution of a block whose parallel
     /// run was discarded ([`BlockStats::reexecuted`]); zero otherwise.
     pub reexecute: Duration,

@@ -112,7 +112,9 @@ impl ParallelExecutor {
         let threads = self.threads;
         let Numbered { slots, after, uses } = numbered;
         let chunk = frontier::chunk_size(after, threads);
+        let building = Instant::now();
         let overlay = self.pool.install(|| BlockOverlay::with_uses(state, slots.table(), uses, threads));
+        let overlay_built = building.elapsed();
         let block = input.block;
         let run = input.with_slots(slots);
         let progress: Vec<CachePadded<AtomicU32>> = (0..threads).map(|_| CachePadded::default()).collect();
@@ -122,7 +124,7 @@ impl ParallelExecutor {
             run.run_frontier_lane(&overlay, lane, chunks, capacity, &sync, after)
         });
         let early = per_lane.iter().map(|lane| lane.early).sum();
-        let ran = Ran { overlay, per_lane, threads_used: threads.min(block.len()) };
+        let ran = Ran { overlay, overlay_built, per_lane, threads_used: threads.min(block.len()) };
         let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.frontier = Some(FrontierStats { early, ..FrontierStats::of(after, threads, chunk) });
         output
@@ -143,6 +145,7 @@ impl ParallelExecutor {
         // and the plan's own time; the overlay's past it counts as
         // execution, as it would after the plan.
         let graph_built = start.elapsed();
+        let beside = Instant::now();
         let ((plan, planned), overlay) = self.pool.install(|| {
             rayon::join(
                 || {
@@ -153,6 +156,7 @@ impl ParallelExecutor {
             )
         });
         let schedule = graph_built + planned;
+        let overlay_built = beside.elapsed().saturating_sub(planned);
 
         let start = start + schedule;
         let run = input.with_slots(graph.slots());
@@ -184,7 +188,7 @@ impl ParallelExecutor {
                 (results, lanes.len())
             }
         };
-        let ran = Ran { overlay, per_lane, threads_used };
+        let ran = Ran { overlay, overlay_built, per_lane, threads_used };
         let mut output = self.settle(state, &run, ran, start, schedule);
         output.stats.plan = Some(plan.stats);
         output
@@ -223,7 +227,7 @@ impl ParallelExecutor {
         start: Instant,
         schedule: Duration,
     ) -> BlockOutput {
-        let Ran { overlay, mut per_lane, threads_used } = ran;
+        let Ran { overlay, overlay_built, mut per_lane, threads_used } = ran;
         let block = run.input.block;
         let keys = run.input.keys;
         let cross_lane_waits = per_lane.iter().map(|l| l.waits.count).sum();
@@ -309,6 +313,7 @@ impl ParallelExecutor {
                 keys: Default::default(),
                 schedule,
                 execute,
+                overlay: overlay_built,
                 reexecute,
                 commit: commit_time,
                 root: committed.root,
@@ -324,6 +329,8 @@ impl ParallelExecutor {
 /// results, and how many threads ran lanes.
 struct Ran<'a> {
     overlay: BlockOverlay<'a>,
+    /// What building `overlay` took of the execute phase.
+    overlay_built: Duration,
     per_lane: Vec<LaneResult>,
     threads_used: usize,
 }

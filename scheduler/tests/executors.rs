@@ -25,6 +25,12 @@ fn run_both(threads: usize, block: &[Transaction]) -> (resin_scheduler::BlockOut
     assert_eq!(in_order.state_root, seq.state_root);
     assert_eq!(in_order.stats.summary, seq.stats.summary);
     assert!(in_order.stats.plan.is_none());
+    // Building the overlay is part of executing: the in-order executor's
+    // always (it reads every key first), the parallel one's past its plan.
+    for out in [&in_order, &par] {
+        assert!(out.stats.timings.overlay <= out.stats.timings.execute, "{:?}", out.stats.timings);
+    }
+    assert!(in_order.stats.timings.overlay > Duration::ZERO);
     (seq, par)
 }
 

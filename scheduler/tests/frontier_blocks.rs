@@ -10,6 +10,7 @@ use common::{addr, call, code, genesis, ledger, meter, set_up, transfer, GAS};
 use resin_scheduler::{BlockExecutor, BlockKeys, BlockOutput, ParallelExecutor, SequentialExecutor};
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, RuntimeErrorKind, Status, Transaction, Value};
+use std::time::Duration;
 
 /// Past `serial::SAMPLED_FROM` (8,192), below which blocks are always
 /// planned, and below 16,384, from which the frontier numbers the keys in
@@ -63,6 +64,10 @@ fn transfers_depending_far_back_and_a_few_near_run_on_the_frontier() {
         assert!(frontier.near >= BLOCK / 700 - 1, "{frontier:?}");
         assert!(out.receipts.iter().any(|r| matches!(r.status, Status::Aborted { .. })));
         assert_eq!(out.stats.threads_used, threads);
+        // The overlay is built after the numbering, before the lanes: part
+        // of the execute phase, and some of it (it reads 1,000 balances).
+        let t = out.stats.timings;
+        assert!(Duration::ZERO < t.overlay && t.overlay <= t.execute, "{t:?}");
     }
     // Past 16,384 transactions the keys are numbered in the graph's
     // partitioned pass, not in one pass in order: the same result.

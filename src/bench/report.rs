@@ -79,6 +79,9 @@ pub struct BenchResult {
     pub par_keys_ms: f64,
     pub par_schedule_ms: f64,
     pub par_execute_ms: f64,
+    /// Of `par_execute_ms`, building the block overlay (reading the
+    /// pre-block value of every key the block names).
+    pub par_overlay_ms: f64,
     pub par_commit_ms: f64,
     pub par_root_ms: f64,
     /// Of `par_execute_ms`, summed over the lanes: waiting for a
@@ -95,6 +98,7 @@ pub struct BenchResult {
     pub seq_keys_ms: f64,
     pub seq_schedule_ms: f64,
     pub seq_execute_ms: f64,
+    pub seq_overlay_ms: f64,
     pub seq_commit_ms: f64,
     pub seq_root_ms: f64,
     pub seq_other_ms: f64,
@@ -293,6 +297,7 @@ impl BenchResult {
             par_keys_ms: phase(&c.par, &|t| t.keys),
             par_schedule_ms: phase(&c.par, &|t| t.schedule),
             par_execute_ms: phase(&c.par, &|t| t.execute),
+            par_overlay_ms: phase(&c.par, &|t| t.overlay),
             par_commit_ms: phase(&c.par, &|t| t.commit),
             par_root_ms: phase(&c.par, &|t| t.root),
             par_lanes_waited_ms: phase(&c.par, &|t| t.lanes_waited),
@@ -302,6 +307,7 @@ impl BenchResult {
             seq_keys_ms: phase(&c.seq, &|t| t.keys),
             seq_schedule_ms: phase(&c.seq, &|t| t.schedule),
             seq_execute_ms: phase(&c.seq, &|t| t.execute),
+            seq_overlay_ms: phase(&c.seq, &|t| t.overlay),
             seq_commit_ms: phase(&c.seq, &|t| t.commit),
             seq_root_ms: phase(&c.seq, &|t| t.root),
             seq_other_ms: other(&c.seq),
@@ -371,9 +377,9 @@ impl BenchResult {
             "{}: {what}\n  \
              in order, 1 thread:  {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]\n  \
              parallel, {:<9} {:>11} tx/s  {:>8.1} ms [{:.1}-{:.1}]  speedup {:.2}x [{:.2}-{:.2}]\n  \
-             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}\n  \
+             parallel phases, median ms: keys {:.1}, plan {:.1} ({:.1}% of the block), execute {:.1} (overlay {:.1}), commit {:.1} (root {:.1}), other {:.1} (dropping {:.1}); {}\n  \
              lanes, median ms summed over the lanes: {:.1} waiting for other lanes, {:.1} idle while another ran\n  \
-             in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1}, commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
+             in-order phases, median ms: keys {:.1}, key table {:.1}, execute {:.1} (overlay {:.1}), commit {:.1} (root {:.1}), other {:.1} (dropping {:.1})\n  \
              allocations per transaction: {:.1} parallel, {:.1} in order\n  \
              {} of {} succeeded; state roots {}, receipts {} in every block\n{}{}{}",
             self.workload,
@@ -393,6 +399,7 @@ impl BenchResult {
             self.par_schedule_ms,
             self.plan_share * 100.0,
             self.par_execute_ms,
+            self.par_overlay_ms,
             self.par_commit_ms,
             self.par_root_ms,
             self.par_other_ms,
@@ -403,6 +410,7 @@ impl BenchResult {
             self.seq_keys_ms,
             self.seq_schedule_ms,
             self.seq_execute_ms,
+            self.seq_overlay_ms,
             self.seq_commit_ms,
             self.seq_root_ms,
             self.seq_other_ms,

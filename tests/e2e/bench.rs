@@ -48,6 +48,13 @@ fn bench_json_has_one_line_per_workload_and_the_executors_agree() {
         if line["lanes"] == 1 {
             assert_eq!(lost, 0.0, "{line}");
         }
+        // Building the overlay is part of each executor's execute phase
+        // (the in-order one's reads every key the block names).
+        for (overlay, execute) in [("par_overlay_ms", "par_execute_ms"), ("seq_overlay_ms", "seq_execute_ms")] {
+            let (overlay, execute) = (line[overlay].as_f64().unwrap(), line[execute].as_f64().unwrap());
+            assert!(0.0 <= overlay && overlay <= execute, "{overlay} {execute}: {line}");
+        }
+        assert!(line["seq_overlay_ms"].as_f64().unwrap() > 0.0, "{line}");
         assert_eq!(line["txs"], 500);
         // The warm-up block runs but is in no statistic (`succeeded` below
         // counts the three timed blocks only).
