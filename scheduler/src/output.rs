@@ -57,7 +57,8 @@ pub struct Timings {
     /// Of `execute`, building the block overlay: reading the pre-block
     /// value of every key the block names, on the pool's threads. For a
     /// planned block, only what that took past the plan it was built
-    /// beside.
+    /// beside. (A run discarded and run again in order builds a second
+    /// overlay, which counts in `reexecute`.)
     pub overlay: Duration,
     /// Of `execute`, the in-order re-execution of a block whose parallel
     /// run was discarded ([`BlockStats::reexecuted`]); zero otherwise.
