@@ -178,8 +178,9 @@ pub(crate) struct BlockWrites {
 
 impl<'a> BlockOverlay<'a> {
     /// Builds the slots, each with its key's pre-block value, on the current
-    /// rayon pool: they are many, a lookup in the persistent store is a walk
-    /// of a hash trie, and fresh memory is slow to touch the first time.
+    /// rayon pool: they are many, a lookup in the persistent store waits for
+    /// a bucket to come from memory, and fresh memory is slow to touch the
+    /// first time.
     pub(crate) fn new(snapshot: &ResourceStore, table: &'a KeyTable) -> Self {
         Self::build(snapshot, table, None, 0)
     }
@@ -198,14 +199,21 @@ impl<'a> BlockOverlay<'a> {
     }
 
     fn build(snapshot: &ResourceStore, table: &'a KeyTable, uses: Option<&[u8]>, lanes: usize) -> Self {
-        // First the pre-block values alone. Each lookup walks the store's
-        // hash trie to memory, and in a loop that does nothing else the
-        // core keeps several walks in flight at once; with each slot built
-        // between them, it waits for one at a time (on one thread this
-        // took ~15-20 ms, over a third, off a transfer block's ~45 ms
-        // build). Both passes are indexed, so their results are written
-        // in place.
-        let values: Vec<Option<Shared>> = table.keys().par_iter().map(|key| snapshot.resource(key)).collect();
+        // First the pre-block values alone. Each lookup waits for a bucket
+        // of the store's table to come from memory, and in a loop that does
+        // nothing else the core keeps several lookups in flight at once;
+        // with each slot built between them, it waits for one at a time (on
+        // one thread this took ~15-20 ms, over a third, off a transfer
+        // block's ~45 ms build, when the store was a hash trie). The lookups
+        // go in chunks, each asking for its keys' buckets a few keys ahead
+        // (`resources_into`). Both passes are indexed, so their results
+        // are written in place.
+        let keys = table.keys();
+        let mut values: Vec<Option<Shared>> = vec![None; keys.len()];
+        values
+            .par_chunks_mut(LOOKUP_CHUNK)
+            .zip(keys.par_chunks(LOOKUP_CHUNK))
+            .for_each(|(values, keys)| snapshot.resources_into(keys, values));
         let slots = table
             .keys()
             .par_iter()
@@ -497,6 +505,11 @@ fn add(key: ResourceKey, value: &mut SlotValue, delta: u128) -> Result<(), ()> {
     *value = SlotValue { current: sum, written: true };
     Ok(())
 }
+
+/// Keys looked up per task when the overlay is built: enough that the
+/// lookups asked for ahead stay ahead for most of a task, few enough that
+/// a block's tasks spread over the pool.
+const LOOKUP_CHUNK: usize = 1024;
 
 /// Slots walked per task by [`BlockOverlay::into_writes`]: half a
 /// megabyte of slots, enough that sixteen lists per chunk stay few.

@@ -12,7 +12,7 @@
 //!   which hyperthreads of one core split between them;
 //! - `memory`: a pointer chase through a random cycle of 16 MiB per thread
 //!   (beyond a core's L2, so each step waits on a cache miss), like the
-//!   walks of hash tries and the interpreter's loads that dominate a block.
+//!   store's lookups and the interpreter's loads that dominate a block.
 //!
 //! Each is timed alone, then on every thread at once (each thread its own
 //! copy of the work); the ceiling is `threads` × alone ÷ together, each time

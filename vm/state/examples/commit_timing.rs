@@ -20,7 +20,7 @@
 //! commits without a snapshot (nothing shared, nothing path-copied). The
 //! balances are lists of fields, held behind an `Arc` as any large value
 //! is; `--flat` holds them as the VM does (flat, inline, no reference
-//! count), which changes what copying a trie node costs. With
+//! count), which changes what copying a bucket costs. With
 //! `--threads 1` and a small `--blocks` it suits callgrind.
 
 use resin_state::Shared;

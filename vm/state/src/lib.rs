@@ -15,6 +15,7 @@ pub mod prefetch;
 pub mod proof;
 pub mod shared;
 pub mod store;
+mod table;
 pub mod type_tag;
 pub mod value;
 pub mod write_set;

@@ -1,6 +1,7 @@
-//! Committed resource state: a persistent map per shard, so a snapshot is an
-//! O(1) clone and a block's writes can be merged shard by shard in parallel,
-//! and the Merkle tree ([`crate::merkle`]) whose root is the state root.
+//! Committed resource state: a persistent hash table per shard
+//! ([`crate::table`]), so a snapshot is an O(1) clone and a block's writes
+//! can be merged shard by shard in parallel, and the Merkle tree
+//! ([`crate::merkle`]) whose root is the state root.
 //!
 //! The interpreter never writes here directly: a transaction reads through a
 //! [`StateView`] and returns a [`WriteSet`]; executors apply a block's writes
@@ -8,6 +9,7 @@
 //! and then the tree, so the store and its root always agree.
 
 use std::hash::BuildHasher;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,6 +19,7 @@ use crate::keys::ResourceKey;
 use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::shared::Shared;
+use crate::table::Table;
 use crate::value::Value;
 use crate::write_set::{Change, WriteSet};
 
@@ -41,13 +44,12 @@ struct Entry {
     path: Hash,
 }
 
-type ShardMap = imbl::GenericHashMap<ResourceKey, Entry, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
-
-/// One shard of the resources: a persistent map. Shards are written only
-/// through [`ResourceStore`], which keeps the tree in step.
+/// One shard of the resources: a persistent hash table ([`Table`]).
+/// Shards are written only through [`ResourceStore`], which keeps the
+/// tree in step.
 #[derive(Clone, Default)]
 pub struct Shard {
-    map: ShardMap,
+    map: Table<Entry>,
 }
 
 /// A write that reached a shard, on its way to the tree.
@@ -59,11 +61,15 @@ struct Pending {
 
 impl Shard {
     pub fn get(&self, key: &ResourceKey) -> Option<&Value> {
-        self.map.get(key).map(|e| &*e.value)
+        self.map.get(bucket_order(key), key).map(|e| &*e.value)
     }
 
     pub fn get_shared(&self, key: &ResourceKey) -> Option<Shared> {
-        self.map.get(key).map(|e| e.value.clone())
+        self.map.get(bucket_order(key), key).map(|e| e.value.clone())
+    }
+
+    fn get_ordered(&self, order: u32, key: &ResourceKey) -> Option<Shared> {
+        self.map.get(order, key).map(|e| e.value.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -80,63 +86,69 @@ impl Shard {
 
     /// Writes one key (the caller guarantees it belongs to this shard); the
     /// tree's update, if anything changed.
-    fn write(&mut self, key: ResourceKey, value: Option<Shared>) -> Option<Pending> {
+    fn write(&mut self, order: u32, key: ResourceKey, value: Option<Shared>) -> Option<Pending> {
         match value {
             Some(value) => {
-                let path = match self.map.get_mut(&key) {
+                let path = match self.map.get_mut(order, &key) {
                     Some(entry) => {
                         entry.value = value.clone();
                         entry.path
                     }
                     None => {
                         let path = leaf::path_of(&key);
-                        self.map.insert(key, Entry { value: value.clone(), path });
+                        self.map.insert(order, key, Entry { value: value.clone(), path });
                         path
                     }
                 };
                 Some(Pending { path, key, value: Some(value) })
             }
-            None => self.map.remove(&key).map(|entry| Pending { path: entry.path, key, value: None }),
+            None => self.map.remove(order, &key).map(|entry| Pending { path: entry.path, key, value: None }),
         }
     }
 
-    /// Writes a batch in [`trie_order`] (later writes of a key win).
+    /// Writes a batch in [`bucket_order`] (later writes of a key win).
     fn write_all(&mut self, writes: Vec<Write>) -> Vec<Pending> {
         // Sized up front: growing a vector of a block's writes copies it
         // again at every doubling.
         let mut pending = Vec::with_capacity(writes.len());
-        pending.extend(in_trie_order(writes).filter_map(|(key, value)| self.write(key, value)));
+        // (Asking for each write's bucket ahead, as lookups do, measured no
+        // faster: a table's buckets lie in the order the last batch wrote
+        // them, which is this order.)
+        pending.extend(
+            in_bucket_order(writes).into_iter().filter_map(|(key, value)| self.write(bucket_order(&key), key, value)),
+        );
+        self.map.fit();
         pending
     }
 }
 
-/// The most leading bits of [`trie_order`] that [`in_trie_order`] counts on.
+/// The most leading bits of [`bucket_order`] that [`in_bucket_order`] counts on.
 const ORDER_BITS: u32 = 16;
 
-/// Batches up to this long are put in trie order by the standard
+/// Batches up to this long are put in bucket order by the standard
 /// library's stable sort, which sorts so few in place.
 const SORTED_IN_PLACE: usize = 16;
 
-/// `writes` ordered by the leading bits of their [`trie_order`], about
+/// `writes` ordered by the leading bits of their [`bucket_order`], about
 /// one write per distinct prefix, writes of one key in the order given.
 ///
 /// A counting sort: one hash per write, two passes over the prefixes, and
-/// the writes permuted in place. The order only has to bring writes that
-/// share the trie's upper nodes together, which the prefix does (a shard's
-/// trie of thousands of keys is three or four levels deep); a comparison
-/// sort on the whole order (`sort_by_cached_key`) cost ~185 instructions
-/// a write more (callgrind over `commit_timing --flat`).
-fn in_trie_order(mut writes: Vec<Write>) -> impl Iterator<Item = Write> {
+/// the writes permuted in place. The order only has to bring writes to
+/// one chunk of a table together, which the prefix does (a shard holds
+/// far fewer than 2^16 chunks); a comparison sort on the whole order
+/// (`sort_by_cached_key`) cost ~185 instructions a write more (callgrind
+/// over `commit_timing --flat`, on the hash trie the table replaced).
+fn in_bucket_order(mut writes: Vec<Write>) -> Vec<Write> {
     let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
     if writes.len() <= SORTED_IN_PLACE {
         // A transaction's own commit (a script's, the REPL's) writes a
         // shard a key or two, or none: the counting sort's three tables
         // would be its only allocations. The same order, by a stable sort
         // that allocates nothing at this length.
-        writes.sort_by_key(|(key, _)| trie_order(key) >> (32 - bits));
-        return writes.into_iter();
+        writes.sort_by_key(|(key, _)| bucket_order(key) >> (32 - bits));
+        return writes;
     }
-    let prefixes: Vec<u32> = writes.iter().map(|(key, _)| trie_order(key) >> (32 - bits)).collect();
+    let prefixes: Vec<u32> = writes.iter().map(|(key, _)| bucket_order(key) >> (32 - bits)).collect();
     // Where each prefix's writes begin; then, taken in turn, where the next
     // write of that prefix goes.
     let mut next = vec![0u32; (1usize << bits) + 1];
@@ -169,7 +181,7 @@ fn in_trie_order(mut writes: Vec<Write>) -> impl Iterator<Item = Write> {
         order[i] = from as u32;
         writes.swap(i, from);
     }
-    writes.into_iter()
+    writes
 }
 
 /// One write of a batch: `None` deletes.
@@ -204,6 +216,12 @@ fn leaves(mut writes: Vec<Pending>) -> impl Iterator<Item = LeafUpdate> {
     })
 }
 
+/// How far ahead of a lookup [`ResourceStore::resources_into`] asks for
+/// its bucket's pointer, and for the bucket: by then the pointer has
+/// arrived.
+const POINTER_AHEAD: usize = 16;
+const BUCKET_AHEAD: usize = 8;
+
 /// What applying a batch cost.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CommitStats {
@@ -220,7 +238,7 @@ pub struct CommitStats {
 const PARALLEL_FROM: usize = 256;
 
 /// All resources and their tree. Cloning is O(shards): every shard is a
-/// persistent map and the tree shares its nodes.
+/// persistent table and the tree shares its nodes.
 #[derive(Clone, Default)]
 pub struct ResourceStore {
     shards: [Shard; SHARDS],
@@ -234,15 +252,20 @@ pub fn shard_of(key: &ResourceKey) -> usize {
     (FxBuildHasher.hash_one(key) >> 60) as usize % SHARDS
 }
 
-/// A sort key that orders a shard's keys by the path they take down its
-/// persistent map (a hash trie that branches on the low hash bits first, so
-/// the bit-reversed hash sorts keys by path). Writing a batch in this order
-/// makes consecutive inserts share the nodes they copy and the cache lines
-/// they touch instead of each walking a cold path; the resulting store and
-/// root are the same in any order.
-pub fn trie_order(key: &ResourceKey) -> u32 {
-    // imbl hashes with the map's hasher and keeps the low 32 bits.
-    (FxBuildHasher.hash_one(key) as u32).reverse_bits()
+/// Where a key sorts in its shard's table: the leading bits pick its
+/// bucket ([`crate::table`]). Writing a batch in this order walks the table
+/// front to back, consecutive writes sharing the chunk they copy and the
+/// cache lines they touch instead of each landing somewhere cold; the
+/// resulting store and root are the same in any order.
+///
+/// A hash seeded at random once per process: whoever chooses addresses
+/// (an account, the index of a keyed entry) cannot grind keys that share a
+/// bucket, which would make every later write to it copy them all. Only
+/// the table's layout depends on the seed, never a result.
+pub fn bucket_order(key: &ResourceKey) -> u32 {
+    static SEEDED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+    // foldhash's high bits are its best mixed.
+    (SEEDED.hash_one(key) >> 32) as u32
 }
 
 impl ResourceStore {
@@ -277,6 +300,25 @@ impl ResourceStore {
 
     pub fn len(&self) -> usize {
         self.shards.iter().map(Shard::len).sum()
+    }
+
+    /// The values of `keys`, in order, into `out` (as long as `keys`; any
+    /// rest is left alone). Each lookup's memory is asked for a few keys
+    /// ahead, its bucket's pointer first and then the bucket, so that the
+    /// waits for scattered buckets overlap: what building a block's
+    /// overlay does with every key the block names.
+    pub fn resources_into(&self, keys: &[ResourceKey], out: &mut [Option<Shared>]) {
+        let places: Vec<(usize, u32)> = keys.iter().map(|key| (shard_of(key), bucket_order(key))).collect();
+        let shard = |(shard, order): (usize, u32)| self.shards.get(shard).map(|s| (s, order));
+        for (i, (key, value)) in keys.iter().zip(out.iter_mut()).enumerate() {
+            if let Some((s, order)) = places.get(i + POINTER_AHEAD).copied().and_then(shard) {
+                s.map.hint_pointer(order);
+            }
+            if let Some((s, order)) = places.get(i + BUCKET_AHEAD).copied().and_then(shard) {
+                s.map.hint_bucket(order);
+            }
+            *value = places.get(i).copied().and_then(shard).and_then(|(s, order)| s.get_ordered(order, key));
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -434,23 +476,43 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_is_written_in_trie_order_with_each_keys_writes_in_order() {
+    fn a_batch_is_written_in_bucket_order_with_each_keys_writes_in_order() {
         // Batches of a few writes up to past the widest prefix count, each
         // key written up to three times with its writes numbered in order.
         for len in [0usize, 1, 2, 3, 16, 17, 100, 5_000, 70_000] {
             let writes: Vec<Write> =
                 (0..len as u64).map(|i| (key(i % (len as u64 / 3 + 1)), Some(Shared::new(Value::U64(i))))).collect();
-            let ordered: Vec<Write> = in_trie_order(writes.clone()).collect();
+            let ordered: Vec<Write> = in_bucket_order(writes.clone());
             // The oracle: a stable sort on the prefix of the bits the order counts on.
             let bits = (usize::BITS - len.leading_zeros()).clamp(1, ORDER_BITS);
             let mut expected = writes;
-            expected.sort_by_key(|(key, _)| trie_order(key) >> (32 - bits));
+            expected.sort_by_key(|(key, _)| bucket_order(key) >> (32 - bits));
             assert_eq!(ordered, expected, "{len} writes");
         }
         // The prefix sorts: consecutive writes never step back.
         let writes: Vec<Write> = (0..1000).map(|i| (key(i), None)).collect();
-        let prefixes: Vec<u32> = in_trie_order(writes).map(|(key, _)| trie_order(&key) >> 22).collect();
+        let prefixes: Vec<u32> = in_bucket_order(writes).iter().map(|(key, _)| bucket_order(key) >> 22).collect();
         assert!(prefixes.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn looked_up_together_keys_find_what_was_written() {
+        // Present keys hold three times their number; odd numbers past
+        // 2,000 were never written. Lists of every length up to past the
+        // hints' distances, and one long one.
+        let store = ResourceStore::from_entries((0..2_000u64).map(|n| (key(n), Value::U64(n * 3))).collect());
+        let expected = |n: u64| (n < 2_000).then(|| Value::U64(n * 3));
+        let numbers: Vec<u64> = (0..3_000u64).map(|i| (i * 7_919) % 4_000).collect();
+        for len in (0..40).chain([numbers.len()]) {
+            let keys: Vec<ResourceKey> = numbers[..len].iter().map(|&n| key(n)).collect();
+            // One more place than keys: it is left as it was.
+            let mut out = vec![Some(Shared::new(Value::Bool(true))); len + 1];
+            store.resources_into(&keys, &mut out);
+            for (i, &n) in numbers[..len].iter().enumerate() {
+                assert_eq!(out[i].as_deref(), expected(n).as_ref(), "key {n} of {len}");
+            }
+            assert_eq!(out[len].as_deref(), Some(&Value::Bool(true)));
+        }
     }
 
     #[test]
