@@ -196,7 +196,9 @@ impl<V: Clone> Table<V> {
         let old = bucket.take()?;
         let removed = old.get(at).map(|slot| slot.value.clone());
         if old.len() > 1 {
-            *bucket = Some(old.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, slot)| slot.clone()).collect());
+            // Two slices chained have an exact length: one allocation.
+            let (before, after) = old.split_at(at.min(old.len()));
+            *bucket = Some(before.iter().chain(after.get(1..).unwrap_or_default()).cloned().collect());
         }
         self.len -= 1;
         removed
