@@ -112,8 +112,8 @@ impl Shard {
         // again at every doubling.
         let mut pending = Vec::with_capacity(writes.len());
         // (Asking for each write's bucket ahead, as lookups do, measured no
-        // faster: a table's buckets lie in the order the last batch wrote
-        // them, which is this order.)
+        // faster in `commit_timing`; likely because a table's buckets lie
+        // in memory in the order the last batch wrote them, this order.)
         pending.extend(
             in_bucket_order(writes).into_iter().filter_map(|(key, value)| self.write(bucket_order(&key), key, value)),
         );

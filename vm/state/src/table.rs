@@ -2,13 +2,14 @@
 //!
 //! A directory of chunks of buckets, every level behind an `Arc`: a clone
 //! is O(1), an unshared table is written in place, and a write to a shared
-//! one (a snapshot holds it) copies the directory, the chunk and the
-//! bucket it lands in, nothing else. A bucket is one allocation holding its
-//! entries inline, so a lookup reads the directory and a chunk (small, and
-//! cached across a block's lookups) and then one bucket: one miss where a
-//! hash trie whose nodes hold their entries inline (`imbl`'s) takes two or
-//! three, and a write copies a bucket of about [`MAX_LOAD`] entries where
-//! such a trie copies a node of up to 32 and the nodes above it.
+//! one (a snapshot holds it) copies the directory (a pointer per 64
+//! buckets), the chunk and the bucket it lands in, nothing else. A bucket
+//! is one allocation holding its entries inline, so a lookup reads the
+//! directory and a chunk (small, and cached across a block's lookups) and
+//! then one bucket, and a write copies a bucket of at most a few entries
+//! where a hash trie whose nodes hold their entries inline (`imbl`'s,
+//! which this replaced) copied a node of up to 32 and the nodes above it,
+//! and freed them again with the superseded state.
 //!
 //! The bucket of a key is the leading `bits` bits of its [`order`], the
 //! table doubling (or halving) as it grows (or shrinks); within a bucket
@@ -24,8 +25,8 @@ use crate::keys::ResourceKey;
 use crate::prefetch::prefetch;
 
 /// Buckets per chunk, as a power of two: a chunk of pointers is 512 bytes,
-/// so copying one for a write is cheap and the directory of a shard of a
-/// million entries is a few thousand chunks.
+/// so copying one for a write is cheap, and the directory of a shard of a
+/// million entries holds 4,096 to 16,384 chunks.
 const CHUNK_BITS: u32 = 6;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
