@@ -85,6 +85,12 @@ fn place(bits: u32, order: u32) -> (usize, usize) {
     (bucket >> CHUNK_BITS, bucket & (CHUNK - 1))
 }
 
+/// The most entries `2^bits` buckets hold at [`MAX_LOAD`] (in u64: `2^32`
+/// buckets' worth overflows a 32-bit usize).
+fn most(bits: u32) -> u64 {
+    (MAX_LOAD as u64) << bits
+}
+
 /// Where a key's slot is, or would be inserted, in its bucket.
 fn search<V>(bucket: &[Slot<V>], order: u32, key: &ResourceKey) -> Result<usize, usize> {
     bucket.binary_search_by(|slot| slot.order.cmp(&order).then_with(|| slot.key.cmp(key)))
@@ -187,6 +193,12 @@ impl<V: Clone> Table<V> {
             }
         });
         self.len += 1;
+        // A batch inserting more than the table held (opening a state
+        // file, a block of new accounts) grows it as it goes: buckets that
+        // grew unbounded would be copied whole at every insert.
+        if self.len as u64 > 2 * most(self.bits) {
+            self.fit();
+        }
         None
     }
 
@@ -205,11 +217,10 @@ impl<V: Clone> Table<V> {
         removed
     }
 
-    /// Doubles or halves the buckets until the load is within bounds; for
-    /// after a batch of writes, so a batch never resizes midway.
+    /// Doubles or halves the buckets until the load is within bounds: after
+    /// a batch of writes, so that a batch resizes midway only when it
+    /// inserts more than twice what the buckets are sized for.
     pub(crate) fn fit(&mut self) {
-        // In u64: `2^32` buckets' worth overflows a 32-bit usize.
-        let most = |bits: u32| (MAX_LOAD as u64) << bits;
         let len = self.len as u64;
         let mut bits = self.bits;
         while bits < MAX_BITS && len > most(bits) {
@@ -250,6 +261,12 @@ impl<V: Clone> Table<V> {
         }
         flush(&mut run, run_place);
         *self = table;
+    }
+
+    /// How many buckets the table has.
+    #[cfg(test)]
+    pub(crate) fn buckets(&self) -> usize {
+        1 << self.bits
     }
 
     fn slots(&self) -> impl Iterator<Item = &Slot<V>> {
@@ -358,6 +375,23 @@ mod tests {
         assert_eq!(table.get(1, &key(1)), Some(&11));
         assert_eq!(snapshot.get(1, &key(1)), Some(&10));
         assert_eq!(table.get_mut(2, &key(2)), None, "an absent key");
+    }
+
+    #[test]
+    fn a_long_run_of_inserts_grows_the_table_as_it_goes() {
+        let mut table = Table::<u64>::default();
+        for n in 0..50_000 {
+            table.insert(order_of(n, u64::MAX), key(n), n);
+            // Never more than twice the load the buckets are sized for.
+            assert!(
+                table.len() as u64 <= 2 * most(table.bits),
+                "{} entries in {} buckets",
+                table.len(),
+                table.buckets()
+            );
+        }
+        let model: BTreeMap<u64, u64> = (0..50_000).map(|n| (n, n)).collect();
+        check(&table, &model, 50_000, u64::MAX);
     }
 
     #[test]
