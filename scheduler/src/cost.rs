@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::keys::BlockKeys;
+use crate::output::BlockSummary;
 
 /// The estimate of a transaction that cannot start: it costs almost nothing.
 pub const REJECTED_COST: u64 = 1;
@@ -104,6 +105,19 @@ impl CostModel {
         self.observe_runs(block, receipts, |i| keys.entry_handle(i));
     }
 
+    /// [`CostModel::observe_block_keyed`], totalling the block as it goes:
+    /// [`BlockSummary::of`] (without the keys written) from the same pass
+    /// over the receipts. A large block's receipts fill tens of megabytes,
+    /// and a second pass waited for a line of each again.
+    pub(crate) fn observe_and_total(
+        &mut self,
+        block: &[Transaction],
+        receipts: &[Receipt],
+        keys: &BlockKeys,
+    ) -> BlockSummary {
+        self.observe_runs(block, receipts, |i| keys.entry_handle(i))
+    }
+
     /// A block calls few functions, in runs or interleaved (a marketplace's
     /// mints between its transfers): each function's average is folded in
     /// a local ([`Recent`]) and stored once, not looked up and stored per
@@ -115,13 +129,16 @@ impl CostModel {
         block: &[Transaction],
         receipts: &[Receipt],
         handle: impl Fn(usize) -> Option<EntryHandle>,
-    ) {
+    ) -> BlockSummary {
         let mut recent = Recent::new();
+        let (mut succeeded, mut gas_used) = (0usize, 0u64);
         for (i, (tx, receipt)) in block.iter().zip(receipts).enumerate() {
+            let gas = receipt.gas_used;
+            succeeded += usize::from(receipt.status.is_success());
+            gas_used = gas_used.saturating_add(gas);
             if matches!(receipt.status, Status::InvalidArguments { .. }) {
                 continue;
             }
-            let gas = receipt.gas_used;
             let handle = handle(i);
             match recent.find(handle, tx) {
                 Some(avg) => *avg = ema(*avg, gas),
@@ -136,6 +153,7 @@ impl CostModel {
         for seen in recent.seen {
             self.store(seen.module, seen.function, seen.value);
         }
+        BlockSummary { transactions: receipts.len(), succeeded, gas_used, keys_written: 0 }
     }
 
     fn store(&mut self, module: &ModuleId, function: &str, avg: u64) {

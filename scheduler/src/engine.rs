@@ -558,8 +558,7 @@ pub(crate) fn take_in(
     keys: &BlockKeys,
     receipts: &[Receipt],
 ) -> BlockSummary {
-    costs.observe_block_keyed(block, receipts, keys);
-    BlockSummary::of(receipts, 0)
+    costs.observe_and_total(block, receipts, keys)
 }
 
 #[cfg(test)]
