@@ -131,11 +131,10 @@ impl CostModel {
         handle: impl Fn(usize) -> Option<EntryHandle>,
     ) -> BlockSummary {
         let mut recent = Recent::new();
-        let (mut succeeded, mut gas_used) = (0usize, 0u64);
+        let mut totals = BlockSummary::default();
         for (i, (tx, receipt)) in block.iter().zip(receipts).enumerate() {
+            totals.add(receipt);
             let gas = receipt.gas_used;
-            succeeded += usize::from(receipt.status.is_success());
-            gas_used = gas_used.saturating_add(gas);
             if matches!(receipt.status, Status::InvalidArguments { .. }) {
                 continue;
             }
@@ -153,7 +152,7 @@ impl CostModel {
         for seen in recent.seen {
             self.store(seen.module, seen.function, seen.value);
         }
-        BlockSummary { transactions: receipts.len(), succeeded, gas_used, keys_written: 0 }
+        totals
     }
 
     fn store(&mut self, module: &ModuleId, function: &str, avg: u64) {

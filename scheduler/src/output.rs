@@ -35,10 +35,18 @@ impl BlockSummary {
     pub fn of(receipts: &[Receipt], keys_written: usize) -> BlockSummary {
         // One pass: a large block's receipts fill tens of megabytes, and a
         // pass reads a cache line or two of every one.
-        let (succeeded, gas_used) = receipts.iter().fold((0, 0u64), |(succeeded, gas), r| {
-            (succeeded + usize::from(r.status.is_success()), gas.saturating_add(r.gas_used))
-        });
-        BlockSummary { transactions: receipts.len(), succeeded, gas_used, keys_written }
+        let mut summary = BlockSummary { keys_written, ..BlockSummary::default() };
+        for receipt in receipts {
+            summary.add(receipt);
+        }
+        summary
+    }
+
+    /// Counts one more transaction, with its receipt.
+    pub(crate) fn add(&mut self, receipt: &Receipt) {
+        self.transactions += 1;
+        self.succeeded += usize::from(receipt.status.is_success());
+        self.gas_used = self.gas_used.saturating_add(receipt.gas_used);
     }
 }
 

@@ -65,9 +65,10 @@ impl Shard {
     }
 
     pub fn get_shared(&self, key: &ResourceKey) -> Option<Shared> {
-        self.map.get(bucket_order(key), key).map(|e| e.value.clone())
+        self.get_ordered(bucket_order(key), key)
     }
 
+    /// [`Shard::get_shared`] for a key whose [`bucket_order`] the caller has.
     fn get_ordered(&self, order: u32, key: &ResourceKey) -> Option<Shared> {
         self.map.get(order, key).map(|e| e.value.clone())
     }
@@ -114,9 +115,9 @@ impl Shard {
         // (Asking for each write's bucket ahead, as lookups do, measured no
         // faster in `commit_timing`; likely because a table's buckets lie
         // in memory in the order the last batch wrote them, this order.)
-        pending.extend(
-            in_bucket_order(writes).into_iter().filter_map(|(key, value)| self.write(bucket_order(&key), key, value)),
-        );
+        let (writes, orders) = in_bucket_order(writes);
+        pending
+            .extend(writes.into_iter().zip(orders).filter_map(|((key, value), order)| self.write(order, key, value)));
         self.map.fit();
         pending
     }
@@ -130,7 +131,8 @@ const ORDER_BITS: u32 = 16;
 const SORTED_IN_PLACE: usize = 16;
 
 /// `writes` ordered by the leading bits of their [`bucket_order`], about
-/// one write per distinct prefix, writes of one key in the order given.
+/// one write per distinct prefix, writes of one key in the order given;
+/// and each write's order, for the table.
 ///
 /// A counting sort: one hash per write, two passes over the prefixes, and
 /// the writes permuted in place. The order only has to bring writes to
@@ -138,7 +140,7 @@ const SORTED_IN_PLACE: usize = 16;
 /// far fewer than 2^16 chunks); a comparison sort on the whole order
 /// (`sort_by_cached_key`) cost ~185 instructions a write more (callgrind
 /// over `commit_timing --flat`, on the hash trie the table replaced).
-fn in_bucket_order(mut writes: Vec<Write>) -> Vec<Write> {
+fn in_bucket_order(mut writes: Vec<Write>) -> (Vec<Write>, Vec<u32>) {
     let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
     if writes.len() <= SORTED_IN_PLACE {
         // A transaction's own commit (a script's, the REPL's) writes a
@@ -146,42 +148,46 @@ fn in_bucket_order(mut writes: Vec<Write>) -> Vec<Write> {
         // would be its only allocations. The same order, by a stable sort
         // that allocates nothing at this length.
         writes.sort_by_key(|(key, _)| bucket_order(key) >> (32 - bits));
-        return writes;
+        let orders = writes.iter().map(|(key, _)| bucket_order(key)).collect();
+        return (writes, orders);
     }
-    let prefixes: Vec<u32> = writes.iter().map(|(key, _)| bucket_order(key) >> (32 - bits)).collect();
+    let mut orders: Vec<u32> = writes.iter().map(|(key, _)| bucket_order(key)).collect();
+    let prefix = |order: u32| order >> (32 - bits);
     // Where each prefix's writes begin; then, taken in turn, where the next
     // write of that prefix goes.
     let mut next = vec![0u32; (1usize << bits) + 1];
-    for &prefix in &prefixes {
-        if let Some(count) = next.get_mut(prefix as usize + 1) {
+    for &order in &orders {
+        if let Some(count) = next.get_mut(prefix(order) as usize + 1) {
             *count += 1;
         }
     }
     for i in 1..next.len() {
         next[i] += next[i - 1];
     }
-    let mut order = vec![0u32; writes.len()];
-    for (i, &prefix) in (0u32..).zip(&prefixes) {
-        if let Some(at) = next.get_mut(prefix as usize) {
-            if let Some(place) = order.get_mut(*at as usize) {
+    let mut permutation = vec![0u32; writes.len()];
+    for (i, &order) in (0u32..).zip(&orders) {
+        if let Some(at) = next.get_mut(prefix(order) as usize) {
+            if let Some(place) = permutation.get_mut(*at as usize) {
                 *place = i;
             }
             *at += 1;
         }
     }
-    // The writes moved into that order in place, following each cycle of
-    // the permutation (as the standard library's `sort_by_cached_key`
-    // does): no second vector of a block's writes to fill.
-    for i in 0..order.len() {
-        let mut from = order[i] as usize;
+    // The writes (and their orders) moved into that order in place,
+    // following each cycle of the permutation (as the standard library's
+    // `sort_by_cached_key` does): no second vector of a block's writes to
+    // fill.
+    for i in 0..permutation.len() {
+        let mut from = permutation[i] as usize;
         // A place before `i` was swapped away: follow where it went.
         while from < i {
-            from = order[from] as usize;
+            from = permutation[from] as usize;
         }
-        order[i] = from as u32;
+        permutation[i] = from as u32;
         writes.swap(i, from);
+        orders.swap(i, from);
     }
-    writes
+    (writes, orders)
 }
 
 /// One write of a batch: `None` deletes.
@@ -482,7 +488,7 @@ mod tests {
         for len in [0usize, 1, 2, 3, 16, 17, 100, 5_000, 70_000] {
             let writes: Vec<Write> =
                 (0..len as u64).map(|i| (key(i % (len as u64 / 3 + 1)), Some(Shared::new(Value::U64(i))))).collect();
-            let ordered: Vec<Write> = in_bucket_order(writes.clone());
+            let (ordered, _) = in_bucket_order(writes.clone());
             // The oracle: a stable sort on the prefix of the bits the order counts on.
             let bits = (usize::BITS - len.leading_zeros()).clamp(1, ORDER_BITS);
             let mut expected = writes;
@@ -491,7 +497,7 @@ mod tests {
         }
         // The prefix sorts: consecutive writes never step back.
         let writes: Vec<Write> = (0..1000).map(|i| (key(i), None)).collect();
-        let prefixes: Vec<u32> = in_bucket_order(writes).iter().map(|(key, _)| bucket_order(key) >> 22).collect();
+        let prefixes: Vec<u32> = in_bucket_order(writes).0.iter().map(|(key, _)| bucket_order(key) >> 22).collect();
         assert!(prefixes.windows(2).all(|w| w[0] <= w[1]));
     }
 
