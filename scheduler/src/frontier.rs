@@ -104,23 +104,37 @@ impl Latest {
     }
 }
 
-/// Blocks below this many transactions are numbered in one pass on one
-/// thread ([`crate::graph::latest_in_order`]), larger ones in the graph's
-/// partitioned pass on the pool ([`crate::graph::latest_predecessors`]).
-/// Measured on this project's 2-core machine (`resin bench`, both passes
-/// over the same blocks, the one in order second): for 10,000 approvals,
-/// votes or mints in order 0.8-1.4 ms against 1.0-2.1 partitioned on two
-/// threads; for 20,000 transfers among 100,000 accounts 2.1-3.7 ms against
-/// 1.6-1.9. Run by the executor, votes' and mints' schedule phase fell by
-/// ~0.5 ms; approvals' did not change (docs/PERFORMANCE.md).
-pub(crate) const IN_ORDER_BELOW: usize = 16_384;
+/// On pools of up to this many threads a block is numbered in one pass
+/// in block order ([`crate::graph::latest_in_order`]: the keys' hashes on
+/// the pool, the numbers on one thread, their lookups asked for ahead);
+/// on larger pools a block of [`PARTITIONED_FROM`] transactions or more is
+/// numbered in the graph's partitioned pass
+/// ([`crate::graph::latest_predecessors`]), which keeps every thread busy
+/// but does about three times the work (splitting the accesses,
+/// renumbering the keys in access order).
+///
+/// Measured on this project's 2-core machine (`resin bench`, 100,000
+/// transfers among 100,000 accounts, docs/PERFORMANCE.md): one pass in
+/// block order took ~1 ms for the hashes and 3.1-4.2 ms for the numbers,
+/// against 6.4-7.6 ms for the partitioned pass and 0.9-2.0 for its
+/// renumbering, both on two threads. On more threads the partitioned
+/// pass's share shrinks and the single pass's does not; where they cross
+/// was not measured.
+pub(crate) const IN_ORDER_UP_TO_THREADS: usize = 2;
+
+/// Blocks below this many transactions are numbered in one pass on any
+/// pool. Measured as above, before the single pass asked for its lookups
+/// ahead: for 10,000 approvals, votes or mints in order 0.8-1.4 ms
+/// against 1.0-2.1 partitioned on two threads; for 20,000 transfers among
+/// 100,000 accounts 2.1-3.7 ms against 1.6-1.9.
+pub(crate) const PARTITIONED_FROM: usize = 16_384;
 
 /// Each transaction's latest predecessor, its keys' slots and their uses,
-/// numbered the cheaper way for the block's size; `None` when a transaction
-/// accesses a type type-wide.
+/// numbered the cheaper way for the block's size and the pool's; `None`
+/// when a transaction accesses a type type-wide.
 pub(crate) fn number(keys: &BlockKeys, pool: &rayon::ThreadPool) -> Option<Numbered> {
-    if keys.len() < IN_ORDER_BELOW {
-        latest_in_order(keys)
+    if keys.len() < PARTITIONED_FROM || pool.current_num_threads() <= IN_ORDER_UP_TO_THREADS {
+        pool.install(|| latest_in_order(keys))
     } else {
         pool.install(|| latest_predecessors(keys))
     }

@@ -48,7 +48,7 @@ pub(crate) fn run_in_order(
     // Numbering the keys stands where the graph and plan stand in the
     // parallel executor: the overlay's slots need it.
     let start = Instant::now();
-    let slots = BlockSlots::number(keys);
+    let slots = pool.install(|| BlockSlots::number(keys));
     let schedule = start.elapsed();
 
     let start = Instant::now();

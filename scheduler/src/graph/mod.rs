@@ -31,6 +31,7 @@
 //! through some path.
 
 mod exact;
+pub(crate) mod index;
 mod rows;
 mod slots;
 mod typewide;
@@ -203,30 +204,49 @@ pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Numbered> {
     Some(Numbered { slots: BlockSlots::from_parts(table, slot_start, slots), after, uses })
 }
 
-/// [`latest_predecessors`] on this thread, in one pass over the block in
-/// order with one table of every key ([`BlockSlots::number`]'s, plus each
-/// key's [`Latest`](crate::frontier::Latest) and uses). The partitioned
-/// pass pays for forking, splitting the accesses and renumbering the keys,
-/// which a small block does not win back on two threads; a large one's
-/// single table falls out of cache (see [`crate::frontier::IN_ORDER_BELOW`]).
+/// [`latest_predecessors`] in one pass over the block in order with one
+/// table of every key ([`BlockSlots::number`]'s, plus each key's
+/// [`Latest`](crate::frontier::Latest) and uses), the keys' hashes made
+/// first on the current rayon pool. The partitioned pass pays for
+/// splitting the accesses and renumbering the keys, which two threads do
+/// not win back (see [`crate::frontier::IN_ORDER_UP_TO_THREADS`]).
 pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
     if keys.has_typewide() {
         return None;
     }
-    let mut after = vec![0u32; keys.len()];
-    let mut states: Vec<crate::frontier::Latest> = Vec::new();
-    let mut uses: Vec<u8> = Vec::new();
-    let slots = BlockSlots::number_with(keys, |tx, slot, mode| {
-        let slot = slot as usize;
-        if slot == states.len() {
-            states.push(Default::default());
-            uses.push(0);
+    /// Per key its accesses so far and its uses, and per transaction
+    /// what it waits for.
+    struct Latest {
+        states: Vec<crate::frontier::Latest>,
+        uses: Vec<u8>,
+        after: Vec<u32>,
+    }
+    impl index::Visit for Latest {
+        #[inline]
+        fn ahead(&self, number: u32) {
+            if let Some(state) = self.states.get(number as usize) {
+                resin_state::prefetch::prefetch(state);
+            }
         }
-        if let (Some(state), Some(flags), Some(at)) = (states.get_mut(slot), uses.get_mut(slot), after.get_mut(tx)) {
-            *at = (*at).max(state.access(tx as u32, mode));
-            crate::overlay::use_key(flags, mode);
+
+        fn access(&mut self, tx: usize, slot: u32, mode: AccessMode) {
+            let slot = slot as usize;
+            if slot == self.states.len() {
+                self.states.push(Default::default());
+                self.uses.push(0);
+            }
+            if let (Some(state), Some(flags), Some(at)) =
+                (self.states.get_mut(slot), self.uses.get_mut(slot), self.after.get_mut(tx))
+            {
+                *at = (*at).max(state.access(tx as u32, mode));
+                crate::overlay::use_key(flags, mode);
+            }
         }
-    });
+    }
+    let n = keys.len();
+    let mut latest = Latest { states: Vec::with_capacity(n), uses: Vec::with_capacity(n), after: vec![0; n] };
+    let slots = BlockSlots::number_with(keys, &mut latest);
+    let Latest { after, uses, .. } = latest;
     Some(Numbered { slots, after, uses })
 }
 

@@ -3,6 +3,7 @@
 mod frontier;
 mod frontier_lane;
 mod graph;
+mod index;
 mod overlay;
 mod planner;
 mod serial;
