@@ -198,7 +198,8 @@ pub(crate) fn number<V: Visit>(keys: &BlockKeys, visit: &mut V) -> (KeyIndex, Ve
     let n = keys.len();
     let (slot_start, hashes) = hashed(keys);
     // Sized for a key per transaction, near what blocks of independent
-    // users name: a block of few keys leaves most of it untouched.
+    // users name (clearing it is ~0.1 ms for 100,000 transactions, which
+    // a block of few keys pays too); a block of more keys grows it.
     let mut index = KeyIndex::with_capacity(n);
     let mut slots = Vec::with_capacity(hashes.len());
     for tx in 0..n {
