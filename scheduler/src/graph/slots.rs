@@ -23,8 +23,11 @@ impl BlockSlots {
         BlockSlots { table, slot_start, slots }
     }
 
-    /// Numbers the block's exact keys in order of first access, on this
-    /// thread: one lookup per access, asked for ahead (`index.rs`).
+    /// Numbers the block's exact keys in order of first access: their
+    /// hashes on the current rayon pool, then one lookup per access on this
+    /// thread, asked for ahead (`index.rs`). The table's index by key is
+    /// built on first use ([`KeyTable::slot_of`]): only a type-wide access
+    /// asks for it.
     pub fn number(keys: &BlockKeys) -> BlockSlots {
         struct Nothing;
         impl Visit for Nothing {
