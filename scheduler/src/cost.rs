@@ -134,10 +134,10 @@ impl CostModel {
         let mut totals = BlockSummary::default();
         for (i, (tx, receipt)) in block.iter().zip(receipts).enumerate() {
             totals.add(receipt);
-            let gas = receipt.gas_used;
             if matches!(receipt.status, Status::InvalidArguments { .. }) {
                 continue;
             }
+            let gas = receipt.gas_used;
             let handle = handle(i);
             match recent.find(handle, tx) {
                 Some(avg) => *avg = ema(*avg, gas),

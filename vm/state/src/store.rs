@@ -126,8 +126,8 @@ impl Shard {
 /// The most leading bits of [`bucket_order`] that [`in_bucket_order`] counts on.
 const ORDER_BITS: u32 = 16;
 
-/// Batches up to this long are put in bucket order by the standard
-/// library's stable sort, which sorts so few in place.
+/// Batches up to this long are put in bucket order by an insertion sort,
+/// in place.
 const SORTED_IN_PLACE: usize = 16;
 
 /// `writes` ordered by the leading bits of their [`bucket_order`], about
@@ -142,17 +142,23 @@ const SORTED_IN_PLACE: usize = 16;
 /// over `commit_timing --flat`, on the hash trie the table replaced).
 fn in_bucket_order(mut writes: Vec<Write>) -> (Vec<Write>, Vec<u32>) {
     let bits = (usize::BITS - writes.len().leading_zeros()).clamp(1, ORDER_BITS);
+    let mut orders: Vec<u32> = writes.iter().map(|(key, _)| bucket_order(key)).collect();
+    let prefix = |order: u32| order >> (32 - bits);
     if writes.len() <= SORTED_IN_PLACE {
         // A transaction's own commit (a script's, the REPL's) writes a
         // shard a key or two, or none: the counting sort's three tables
-        // would be its only allocations. The same order, by a stable sort
-        // that allocates nothing at this length.
-        writes.sort_by_key(|(key, _)| bucket_order(key) >> (32 - bits));
-        let orders = writes.iter().map(|(key, _)| bucket_order(key)).collect();
+        // would be most of its allocations. The same order, by a stable
+        // insertion sort in place.
+        for i in 1..writes.len() {
+            let mut j = i;
+            while j > 0 && prefix(orders[j - 1]) > prefix(orders[j]) {
+                orders.swap(j - 1, j);
+                writes.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         return (writes, orders);
     }
-    let mut orders: Vec<u32> = writes.iter().map(|(key, _)| bucket_order(key)).collect();
-    let prefix = |order: u32| order >> (32 - bits);
     // Where each prefix's writes begin; then, taken in turn, where the next
     // write of that prefix goes.
     let mut next = vec![0u32; (1usize << bits) + 1];
