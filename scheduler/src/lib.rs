@@ -39,6 +39,7 @@ pub mod keys;
 pub mod output;
 mod overlay;
 pub mod parallel;
+pub mod pinning;
 pub mod planner;
 pub mod schedule;
 pub mod sequential;

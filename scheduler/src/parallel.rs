@@ -41,11 +41,18 @@ pub struct ParallelExecutor {
     costs: CostModel,
 }
 
-/// A pool of `threads` threads named `name-i`.
+/// A pool of `threads` threads named `name-i`, each on a core of its own
+/// when there are enough (`pinning.rs`).
 pub(crate) fn pool(threads: usize, name: &'static str) -> Result<ThreadPool, SchedulerError> {
+    let cores = crate::pinning::cores_for(threads);
     ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(move |i| format!("{name}-{i}"))
+        .start_handler(move |i| {
+            if let Some(&core) = cores.as_ref().and_then(|c| c.get(i)) {
+                crate::pinning::pin(core);
+            }
+        })
         .build()
         .map_err(|source| SchedulerError::ThreadPool { threads, source })
 }

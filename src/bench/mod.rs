@@ -381,7 +381,8 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
             "release build"
         };
         let s = if threads == 1 { "" } else { "s" };
-        writeln!(out, "machine: {} cores{cpu}; {build}; {threads} executor thread{s}", ctx.cores)
+        let pinned = if resin_scheduler::pinning::pins(threads) { ", each pinned to a core of its own" } else { "" };
+        writeln!(out, "machine: {} cores{cpu}; {build}; {threads} executor thread{s}{pinned}", ctx.cores)
             .map_err(stdout_error)?;
         writeln!(
             out,

@@ -1,0 +1,99 @@
+//! Which core each lane of a parallel executor runs on.
+//!
+//! A block's lanes wait for each other, so they only go faster than one
+//! thread if each has a core of its own the whole time. The operating
+//! system does not see to that: woken together, two lanes can land on one
+//! core, and Linux moves one to an idle core only once its load balancer
+//! has failed to for a while (a lane that just ran counts as cache-hot):
+//! traced on the 2-core development machine, two lanes took turns on one
+//! core in 4 ms slices for 11 ms while the other core sat idle, and a lane
+//! waiting for the other spent ~40 µs a wait (a 10,000-transaction block
+//! ran at 0.75x the one-thread engine; docs/PERFORMANCE.md).
+//!
+//! So a pool of several threads, no more than the cores this process may
+//! run on, pins its threads to distinct cores. Pools are handed cores in
+//! turn across the process, so two executors (or tests running side by
+//! side) do not all start at core 0. A pool with more threads than cores
+//! is left to the operating system: some lanes must share a core anyway,
+//! and pinning would fix which.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use core_affinity::CoreId;
+
+/// The next core to hand out, counted across every pool of the process.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The cores for a pool of `threads` threads, its thread `i` on the
+/// `i`th; none when the pool should not be pinned (one thread, more
+/// threads than cores, or the cores cannot be read).
+pub(crate) fn cores_for(threads: usize) -> Option<Vec<CoreId>> {
+    let cores = core_affinity::get_core_ids()?;
+    if !pinned_among(threads, cores.len()) {
+        return None;
+    }
+    let first = NEXT.fetch_add(threads, Ordering::Relaxed);
+    Some(spread(&cores, first, threads))
+}
+
+/// Whether a parallel executor of `threads` threads pins them here.
+pub fn pins(threads: usize) -> bool {
+    core_affinity::get_core_ids().is_some_and(|cores| pinned_among(threads, cores.len()))
+}
+
+/// Whether a pool of `threads` threads is pinned among `cores` cores.
+fn pinned_among(threads: usize, cores: usize) -> bool {
+    (2..=cores).contains(&threads)
+}
+
+/// `threads` distinct cores of `cores`, from the `first`th on, wrapping.
+fn spread(cores: &[CoreId], first: usize, threads: usize) -> Vec<CoreId> {
+    (0..threads).filter_map(|i| cores.get((first + i) % cores.len().max(1)).copied()).collect()
+}
+
+/// Pins the calling thread to `core`. A refusal (a container that forbids
+/// it) leaves the thread where the operating system put it: only speed
+/// depends on this, never a result.
+pub(crate) fn pin(core: CoreId) {
+    core_affinity::set_for_current(core);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[CoreId]) -> Vec<usize> {
+        v.iter().map(|c| c.id).collect()
+    }
+
+    #[test]
+    fn a_pool_gets_distinct_cores_wrapping_past_the_last() {
+        let cores: Vec<CoreId> = [3, 5, 7, 9].map(|id| CoreId { id }).to_vec();
+        assert_eq!(ids(&spread(&cores, 0, 4)), [3, 5, 7, 9]);
+        assert_eq!(ids(&spread(&cores, 2, 3)), [7, 9, 3]);
+        assert_eq!(ids(&spread(&cores, 6, 2)), [7, 9]);
+    }
+
+    #[test]
+    fn only_pools_of_several_threads_that_fit_the_cores_are_pinned() {
+        assert!(!pinned_among(0, 4));
+        assert!(!pinned_among(1, 4));
+        assert!(pinned_among(2, 4));
+        assert!(pinned_among(4, 4));
+        assert!(!pinned_among(5, 4));
+        assert!(!pinned_among(2, 1));
+    }
+
+    #[test]
+    fn single_threads_and_oversubscribed_pools_are_not_pinned() {
+        assert!(cores_for(1).is_none());
+        assert!(cores_for(0).is_none());
+        if let Some(cores) = core_affinity::get_core_ids() {
+            assert!(cores_for(cores.len() + 1).is_none());
+            if cores.len() >= 2 {
+                let two = cores_for(2).map(|c| ids(&c));
+                assert!(matches!(two.as_deref(), Some([a, b]) if a != b), "{two:?}");
+            }
+        }
+    }
+}
