@@ -51,6 +51,18 @@ fn spread(cores: &[CoreId], first: usize, threads: usize) -> Vec<CoreId> {
     (0..threads).filter_map(|i| cores.get((first + i) % cores.len().max(1)).copied()).collect()
 }
 
+/// Pins the calling thread to the `n`th core this process may run on
+/// (wrapping), as the `n`th lane of a pinned pool starting at the first
+/// core would be: for measurements that should see the machine as the
+/// lanes do (`resin bench`'s parallel ceiling). False when not pinned.
+pub fn pin_to_nth(n: usize) -> bool {
+    let Some(cores) = core_affinity::get_core_ids() else { return false };
+    match spread(&cores, n, 1).first() {
+        Some(&core) => core_affinity::set_for_current(core),
+        None => false,
+    }
+}
+
 /// Pins the calling thread to `core`. A refusal (a container that forbids
 /// it) leaves the thread where the operating system put it: only speed
 /// depends on this, never a result.

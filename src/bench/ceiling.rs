@@ -86,14 +86,20 @@ fn ratio(threads: usize, work: impl Fn(usize, u32) + Sync) -> f64 {
 }
 
 /// The wall time from a common start until the last of `threads` threads
-/// has done its run.
+/// has done its run. Where the executor pins its lanes to cores of their
+/// own, so are these threads: the ceiling is the machine as the lanes see
+/// it, not as the operating system happens to place fresh threads.
 fn together(threads: usize, work: &(dyn Fn(usize) + Sync)) -> Duration {
     let start = Barrier::new(threads + 1);
+    let pinned = resin_scheduler::pinning::pins(threads);
     std::thread::scope(|scope| {
         let runs: Vec<_> = (0..threads)
             .map(|t| {
                 let start = &start;
                 scope.spawn(move || {
+                    if pinned {
+                        resin_scheduler::pinning::pin_to_nth(t);
+                    }
                     start.wait();
                     work(t);
                     Instant::now()

@@ -67,8 +67,16 @@ pub fn core_round_trip() -> Option<f64> {
             }
         }
     };
+    // Where the executor pins its lanes, both ends are pinned to distinct
+    // cores as two lanes are: two threads on one core would time the
+    // operating system switching between them, not a cache line. (Both
+    // are threads of their own, so the caller's thread stays unpinned.)
+    let pinned = resin_scheduler::pinning::pins(2);
     std::thread::scope(|scope| {
         scope.spawn(|| {
+            if pinned {
+                resin_scheduler::pinning::pin_to_nth(1);
+            }
             // Answers 2i + 1 with 2i + 2 until told to stop.
             let mut next = 1;
             while wait_for(next) != STOP {
@@ -76,32 +84,46 @@ pub fn core_round_trip() -> Option<f64> {
                 next += 2;
             }
         });
-        let mut trips = 0;
-        let mut trip = || {
-            ball.store(2 * trips + 1, Ordering::Release);
-            wait_for(2 * trips + 2);
-            trips += 1;
-        };
-        // Untimed first: the thread has to start, and a new thread may run
-        // on its parent's core until the scheduler spreads the two.
-        let warm = Instant::now();
-        while warm.elapsed() < WARM_UP {
+        let timer = scope.spawn(|| {
+            if pinned {
+                resin_scheduler::pinning::pin_to_nth(0);
+            }
+            time_trips(ball, &wait_for)
+        });
+        let trip = timer.join().ok().flatten();
+        // Whatever became of the timer, the other end must stop.
+        ball.store(STOP, Ordering::Release);
+        trip
+    })
+}
+
+/// Round trips of `ball` timed from this thread, which serves the odd
+/// values (`wait_for` waits for a value or the stop); in nanoseconds.
+fn time_trips(ball: &AtomicU64, wait_for: &impl Fn(u64) -> u64) -> Option<f64> {
+    let mut trips = 0;
+    let mut trip = || {
+        ball.store(2 * trips + 1, Ordering::Release);
+        wait_for(2 * trips + 2);
+        trips += 1;
+    };
+    // Untimed first: the thread has to start, and a new thread may run
+    // on its parent's core until the scheduler spreads the two.
+    let warm = Instant::now();
+    while warm.elapsed() < WARM_UP {
+        trip();
+    }
+    let start = Instant::now();
+    let mut timed = 0;
+    // The clock is read every so many trips: reading it costs a third
+    // of a round trip.
+    while timed < ROUND_TRIPS && start.elapsed() < ROUND_TRIP_BUDGET {
+        for _ in 0..64 {
             trip();
         }
-        let start = Instant::now();
-        let mut timed = 0;
-        // The clock is read every so many trips: reading it costs a third
-        // of a round trip.
-        while timed < ROUND_TRIPS && start.elapsed() < ROUND_TRIP_BUDGET {
-            for _ in 0..64 {
-                trip();
-            }
-            timed += 64;
-        }
-        let elapsed = start.elapsed();
-        ball.store(STOP, Ordering::Release);
-        (timed > 0).then(|| elapsed.as_secs_f64() * 1e9 / timed as f64)
-    })
+        timed += 64;
+    }
+    let elapsed = start.elapsed();
+    (timed > 0).then(|| elapsed.as_secs_f64() * 1e9 / timed as f64)
 }
 
 /// Runs shorter than this never show a bar.
