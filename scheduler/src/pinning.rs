@@ -16,6 +16,12 @@
 //! side) do not all start at core 0. A pool with more threads than cores
 //! is left to the operating system: some lanes must share a core anyway,
 //! and pinning would fix which.
+//!
+//! Cores are handed out one logical CPU per physical core first, then the
+//! hyperthread siblings (Linux's `topology` in sysfs): where siblings are
+//! numbered side by side, pinning two lanes to CPUs 0 and 1 would put
+//! them on one physical core, which the operating system, left alone,
+//! would have avoided.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,11 +30,49 @@ use core_affinity::CoreId;
 /// The next core to hand out, counted across every pool of the process.
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+/// The cores this process may run on, one logical CPU of each physical
+/// core first, then the siblings.
+fn allowed() -> Option<Vec<CoreId>> {
+    core_affinity::get_core_ids().map(|cores| physical_first(cores, physical_core))
+}
+
+/// The physical core of logical CPU `cpu` (package and core id), from
+/// sysfs; `None` where that cannot be read (another system, a sandbox).
+fn physical_core(cpu: usize) -> Option<(u32, u32)> {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu{cpu}/topology/{name}"))
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok())
+    };
+    Some((read("physical_package_id")?, read("core_id")?))
+}
+
+/// `cores` reordered so that each physical core's first logical CPU comes
+/// before any second one (and so on), otherwise in the order given. A CPU
+/// whose physical core is unknown counts as a core of its own.
+fn physical_first(cores: Vec<CoreId>, physical: impl Fn(usize) -> Option<(u32, u32)>) -> Vec<CoreId> {
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    let mut ranked: Vec<(usize, CoreId)> = cores
+        .into_iter()
+        .map(|core| match physical(core.id) {
+            Some(id) => {
+                let rank = seen.iter().filter(|&&s| s == id).count();
+                seen.push(id);
+                (rank, core)
+            }
+            None => (0, core),
+        })
+        .collect();
+    // Stable: within a rank, the order given.
+    ranked.sort_by_key(|&(rank, _)| rank);
+    ranked.into_iter().map(|(_, core)| core).collect()
+}
+
 /// The cores for a pool of `threads` threads, its thread `i` on the
 /// `i`th; none when the pool should not be pinned (one thread, more
 /// threads than cores, or the cores cannot be read).
 pub(crate) fn cores_for(threads: usize) -> Option<Vec<CoreId>> {
-    let cores = core_affinity::get_core_ids()?;
+    let cores = allowed()?;
     if !pinned_among(threads, cores.len()) {
         return None;
     }
@@ -56,7 +100,7 @@ fn spread(cores: &[CoreId], first: usize, threads: usize) -> Vec<CoreId> {
 /// core would be: for measurements that should see the machine as the
 /// lanes do (`resin bench`'s parallel ceiling). False when not pinned.
 pub fn pin_to_nth(n: usize) -> bool {
-    let Some(cores) = core_affinity::get_core_ids() else { return false };
+    let Some(cores) = allowed() else { return false };
     match spread(&cores, n, 1).first() {
         Some(&core) => core_affinity::set_for_current(core),
         None => false,
@@ -84,6 +128,23 @@ mod tests {
         assert_eq!(ids(&spread(&cores, 0, 4)), [3, 5, 7, 9]);
         assert_eq!(ids(&spread(&cores, 2, 3)), [7, 9, 3]);
         assert_eq!(ids(&spread(&cores, 6, 2)), [7, 9]);
+    }
+
+    #[test]
+    fn siblings_come_after_one_cpu_of_every_physical_core() {
+        let cores: Vec<CoreId> = (0..6).map(|id| CoreId { id }).collect();
+        // Siblings side by side (0 and 1 one core, 2 and 3 another), two
+        // packages; CPU 5's topology unknown.
+        let topology = |cpu: usize| match cpu {
+            0 | 1 => Some((0, 0)),
+            2 | 3 => Some((0, 1)),
+            4 => Some((1, 0)),
+            _ => None,
+        };
+        assert_eq!(ids(&physical_first(cores.clone(), topology)), [0, 2, 4, 5, 1, 3]);
+        // Siblings numbered a core count apart stay as they are.
+        let apart = |cpu: usize| Some((0, (cpu % 3) as u32));
+        assert_eq!(ids(&physical_first(cores, apart)), [0, 1, 2, 3, 4, 5]);
     }
 
     #[test]
