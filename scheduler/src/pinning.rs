@@ -158,6 +158,25 @@ mod tests {
     }
 
     #[test]
+    fn an_executor_pools_threads_each_run_on_one_core_of_their_own() {
+        let Some(cores) = core_affinity::get_core_ids() else { return };
+        if cores.len() < 2 {
+            return;
+        }
+        let Ok(pool) = crate::parallel::pool(2, "pin-test") else { panic!("no pool") };
+        // A pinned thread's affinity mask is its one core.
+        let masks = pool.broadcast(|_| core_affinity::get_core_ids().map(|c| ids(&c)));
+        match masks.as_slice() {
+            [Some(a), Some(b)] => assert!(a.len() == 1 && b.len() == 1 && a != b, "{masks:?}"),
+            _ => panic!("{masks:?}"),
+        }
+        // A one-thread pool is left where the operating system puts it.
+        let Ok(one) = crate::parallel::pool(1, "pin-test-one") else { panic!("no pool") };
+        let mask = one.install(|| core_affinity::get_core_ids().map(|c| c.len()));
+        assert_eq!(mask, Some(cores.len()));
+    }
+
+    #[test]
     fn single_threads_and_oversubscribed_pools_are_not_pinned() {
         assert!(cores_for(1).is_none());
         assert!(cores_for(0).is_none());
