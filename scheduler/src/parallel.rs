@@ -50,7 +50,8 @@ pub(crate) fn pool(threads: usize, name: &'static str) -> Result<ThreadPool, Sch
         .thread_name(move |i| format!("{name}-{i}"))
         .start_handler(move |i| {
             if let Some(&core) = cores.as_ref().and_then(|c| c.get(i)) {
-                crate::pinning::pin(core);
+                // Refused, the thread stays where the system put it: only speed differs.
+                let _ = crate::pinning::pin(core);
             }
         })
         .build()

@@ -101,17 +101,14 @@ fn spread(cores: &[CoreId], first: usize, threads: usize) -> Vec<CoreId> {
 /// lanes do (`resin bench`'s parallel ceiling). False when not pinned.
 pub fn pin_to_nth(n: usize) -> bool {
     let Some(cores) = allowed() else { return false };
-    match spread(&cores, n, 1).first() {
-        Some(&core) => core_affinity::set_for_current(core),
-        None => false,
-    }
+    spread(&cores, n, 1).first().is_some_and(|&core| pin(core))
 }
 
-/// Pins the calling thread to `core`. A refusal (a container that forbids
-/// it) leaves the thread where the operating system put it: only speed
-/// depends on this, never a result.
-pub(crate) fn pin(core: CoreId) {
-    core_affinity::set_for_current(core);
+/// Pins the calling thread to `core`; false if refused. A refusal (a
+/// container that forbids it) leaves the thread where the operating system
+/// put it: only speed depends on this, never a result.
+pub(crate) fn pin(core: CoreId) -> bool {
+    core_affinity::set_for_current(core)
 }
 
 #[cfg(test)]

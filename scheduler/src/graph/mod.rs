@@ -216,12 +216,12 @@ pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
     }
     /// Per key its accesses so far and its uses, and per transaction
     /// what it waits for.
-    struct Latest {
+    struct Following {
         states: Vec<crate::frontier::Latest>,
         uses: Vec<u8>,
         after: Vec<u32>,
     }
-    impl index::Visit for Latest {
+    impl index::Visit for Following {
         #[inline]
         fn ahead(&self, number: u32) {
             if let Some(state) = self.states.get(number as usize) {
@@ -244,9 +244,9 @@ pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
         }
     }
     let n = keys.len();
-    let mut latest = Latest { states: Vec::with_capacity(n), uses: Vec::with_capacity(n), after: vec![0; n] };
-    let slots = BlockSlots::number_with(keys, &mut latest);
-    let Latest { after, uses, .. } = latest;
+    let mut following = Following { states: Vec::with_capacity(n), uses: Vec::with_capacity(n), after: vec![0; n] };
+    let slots = BlockSlots::number_with(keys, &mut following);
+    let Following { after, uses, .. } = following;
     Some(Numbered { slots, after, uses })
 }
 
