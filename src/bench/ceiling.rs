@@ -91,7 +91,7 @@ fn ratio(threads: usize, work: impl Fn(usize, u32) + Sync) -> f64 {
 /// it, not as the operating system happens to place fresh threads.
 fn together(threads: usize, work: &(dyn Fn(usize) + Sync)) -> Duration {
     let start = Barrier::new(threads + 1);
-    let pinned = resin_scheduler::pinning::pins(threads);
+    let pinned = resin_scheduler::pinning::pins(threads).is_some();
     std::thread::scope(|scope| {
         let runs: Vec<_> = (0..threads)
             .map(|t| {

@@ -71,7 +71,7 @@ pub fn core_round_trip() -> Option<f64> {
     // cores as two lanes are: two threads on one core would time the
     // operating system switching between them, not a cache line. (Both
     // are threads of their own, so the caller's thread stays unpinned.)
-    let pinned = resin_scheduler::pinning::pins(2);
+    let pinned = resin_scheduler::pinning::pins(2).is_some();
     std::thread::scope(|scope| {
         scope.spawn(|| {
             if pinned {

@@ -381,7 +381,13 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
             "release build"
         };
         let s = if threads == 1 { "" } else { "s" };
-        let pinned = if resin_scheduler::pinning::pins(threads) { ", each pinned to a core of its own" } else { "" };
+        let pinned = match resin_scheduler::pinning::pins(threads) {
+            Some(cores) if cores < threads => {
+                format!(", pinned to the {cores} cores in turn (more threads than cores)")
+            }
+            Some(_) => ", each pinned to a core of its own".to_string(),
+            None => String::new(),
+        };
         writeln!(out, "machine: {} cores{cpu}; {build}; {threads} executor thread{s}{pinned}", ctx.cores)
             .map_err(stdout_error)?;
         writeln!(
