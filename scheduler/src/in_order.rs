@@ -4,6 +4,7 @@
 //! no plan. It is the baseline that "speedup" is measured against, so that a
 //! speedup is parallelism alone and not a difference between engines.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::ThreadPool;
@@ -17,11 +18,11 @@ use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
 use crate::overlay::BlockOverlay;
 use crate::parallel::pool;
-use crate::sequential::BlockExecutor;
+use crate::sequential::{keys_then_block, BlockExecutor};
 
 pub struct InOrderExecutor {
     /// One thread: everything the engine would run on a pool runs here.
-    pool: ThreadPool,
+    pool: Arc<ThreadPool>,
     /// Learned like the parallel executor's (it pays the same update), though
     /// nothing here plans with it.
     costs: CostModel,
@@ -29,15 +30,15 @@ pub struct InOrderExecutor {
 
 impl InOrderExecutor {
     pub fn new() -> Result<Self, SchedulerError> {
-        Ok(InOrderExecutor { pool: pool(1, "resin-in-order")?, costs: CostModel::new() })
+        Ok(InOrderExecutor { pool: Arc::new(pool(1, "resin-in-order")?), costs: CostModel::new() })
     }
 }
 
 /// The block in order in one lane, with no graph and no plan, on `pool`
 /// (which the overlay's lookups, the gathering of the writes and the commit
-/// use; the lane runs on the calling thread). The in-order executor's whole
-/// run, and the parallel executor's for a block it sees is one chain
-/// (`serial.rs`).
+/// use; the lane runs on the calling thread, which the executors make one
+/// of `pool`'s). The in-order executor's whole run, and the parallel
+/// executor's for a block it sees is one chain (`serial.rs`).
 pub(crate) fn run_in_order(
     pool: &ThreadPool,
     costs: &mut CostModel,
@@ -84,6 +85,20 @@ pub(crate) fn run_in_order(
 }
 
 impl BlockExecutor for InOrderExecutor {
+    fn execute_block(
+        &mut self,
+        code: &CodeCache,
+        state: &mut ResourceStore,
+        block: &[Transaction],
+        context: BlockContext,
+    ) -> BlockOutput {
+        // On the pool's thread from the keys to the commit, as the parallel
+        // executor runs its blocks (see its `execute_block`): the same
+        // engine, handing nothing back and forth between threads.
+        let pool = Arc::clone(&self.pool);
+        pool.install(|| keys_then_block(self, code, state, block, context))
+    }
+
     fn instantiate_keys(&self, code: &CodeCache, block: &[Transaction]) -> BlockKeys {
         BlockKeys::instantiate(code, block)
     }
@@ -98,7 +113,8 @@ impl BlockExecutor for InOrderExecutor {
         origin: KeysOrigin,
     ) -> BlockOutput {
         let keys = keys.fitted(block.len());
-        run_in_order(&self.pool, &mut self.costs, state, BlockInput { code, block, context, keys: &keys, origin })
+        let InOrderExecutor { pool, costs } = self;
+        pool.install(|| run_in_order(pool, costs, state, BlockInput { code, block, context, keys: &keys, origin }))
     }
 
     fn cost_model(&self) -> &CostModel {

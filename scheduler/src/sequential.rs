@@ -27,13 +27,7 @@ pub trait BlockExecutor {
         block: &[Transaction],
         context: BlockContext,
     ) -> BlockOutput {
-        let start = Instant::now();
-        let keys = self.instantiate_keys(code, block);
-        let keys_time = start.elapsed();
-        let mut output = self.execute_keys(code, state, block, context, &keys, KeysOrigin::INSTANTIATED);
-        output.stats.timings.keys = keys_time;
-        self.retire_keys(keys);
-        output
+        keys_then_block(self, code, state, block, context)
     }
 
     /// Like [`BlockExecutor::execute_block`] with keys computed elsewhere
@@ -82,6 +76,24 @@ pub trait BlockExecutor {
         drop(output);
         drop(superseded);
     }
+}
+
+/// What [`BlockExecutor::execute_block`] does: instantiates the block's
+/// keys, runs the block under them and frees them.
+pub(crate) fn keys_then_block<E: BlockExecutor + ?Sized>(
+    executor: &mut E,
+    code: &CodeCache,
+    state: &mut ResourceStore,
+    block: &[Transaction],
+    context: BlockContext,
+) -> BlockOutput {
+    let start = Instant::now();
+    let keys = executor.instantiate_keys(code, block);
+    let keys_time = start.elapsed();
+    let mut output = executor.execute_keys(code, state, block, context, &keys, KeysOrigin::INSTANTIATED);
+    output.stats.timings.keys = keys_time;
+    executor.retire_keys(keys);
+    output
 }
 
 #[derive(Clone, Debug, Default)]
