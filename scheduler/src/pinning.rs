@@ -129,6 +129,15 @@ mod tests {
         v.iter().map(|c| c.id).collect()
     }
 
+    /// How many of `cores` name each core.
+    fn per_core(cores: impl IntoIterator<Item = usize>) -> std::collections::BTreeMap<usize, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for core in cores {
+            *counts.entry(core).or_insert(0) += 1;
+        }
+        counts
+    }
+
     #[test]
     fn a_pool_gets_distinct_cores_wrapping_past_the_last() {
         let cores: Vec<CoreId> = [3, 5, 7, 9].map(|id| CoreId { id }).to_vec();
@@ -173,7 +182,7 @@ mod tests {
     }
 
     #[test]
-    fn an_executor_pools_threads_each_run_on_one_core_of_their_own() {
+    fn an_executor_pools_threads_each_run_on_one_core() {
         let Some(cores) = core_affinity::get_core_ids() else { return };
         if cores.len() < 2 {
             return;
@@ -193,15 +202,13 @@ mod tests {
         // core holding two of them.
         let Ok(over) = crate::parallel::pool(2 * cores.len(), "pin-test-over") else { panic!("no pool") };
         let masks = over.broadcast(|_| core_affinity::get_core_ids().map(|c| ids(&c)));
-        let mut per_core = std::collections::BTreeMap::new();
-        for mask in &masks {
-            match mask.as_deref() {
-                Some([core]) => *per_core.entry(*core).or_insert(0) += 1,
-                _ => panic!("{masks:?}"),
-            }
-        }
-        assert_eq!(per_core.len(), cores.len(), "{masks:?}");
-        assert!(per_core.values().all(|&n| n == 2), "{masks:?}");
+        let one_core_each = masks.iter().map(|mask| match mask.as_deref() {
+            Some(&[core]) => core,
+            _ => panic!("{masks:?}"),
+        });
+        let counts = per_core(one_core_each);
+        assert_eq!(counts.len(), cores.len(), "{masks:?}");
+        assert!(counts.values().all(|&n| n == 2), "{masks:?}");
     }
 
     #[test]
@@ -216,10 +223,7 @@ mod tests {
         assert!(matches!(two.as_deref(), Some([a, b]) if a != b), "{two:?}");
         // Twice as many threads as cores: every core gets exactly two.
         let Some(over) = cores_for(2 * cores.len()) else { panic!("an oversubscribed pool is pinned") };
-        let mut counts = std::collections::BTreeMap::new();
-        for core in ids(&over) {
-            *counts.entry(core).or_insert(0) += 1;
-        }
+        let counts = per_core(ids(&over));
         assert_eq!(counts.len(), cores.len(), "{counts:?}");
         assert!(counts.values().all(|&n| n == 2), "{counts:?}");
         assert_eq!(pins(2 * cores.len()), Some(cores.len()));
