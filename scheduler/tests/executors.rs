@@ -284,6 +284,58 @@ fn a_large_block_matches_sequential_execution() {
 }
 
 #[test]
+fn executors_driven_from_another_pools_threads_match_sequential_execution() {
+    // Each executor runs a block inside its own pool; a caller that is
+    // itself a worker of another rayon pool (chains run side by side)
+    // enters it from there. Blocks of every path, on executors of one,
+    // two and five threads (five: more than a 2-core machine has cores).
+    let code = code();
+    let state = genesis(&code, 0..64);
+    let blocks: Vec<Vec<Transaction>> = vec![
+        (0..32).map(|i| transfer(2 * i, 2 * i + 1, 5)).collect(),
+        (1..40).map(|i| transfer(i, 0, 1)).collect(),
+        (0..9_000u64).map(|i| transfer(i % 64, (i * 7 + 3) % 64, 1 + i % 50)).collect(),
+    ];
+    let expected: Vec<_> = blocks
+        .iter()
+        .map(|block| {
+            let mut s = state.clone();
+            SequentialExecutor::new().execute_block(&code, &mut s, block, BlockContext::default())
+        })
+        .collect();
+    let Ok(callers) = rayon::ThreadPoolBuilder::new().num_threads(3).build() else { panic!("no pool") };
+    let runs: Vec<(usize, usize, resin_scheduler::BlockOutput, resin_scheduler::BlockOutput)> = callers.install(|| {
+        use rayon::prelude::*;
+        let cases: Vec<(usize, usize)> = (0..blocks.len()).flat_map(|b| [1, 2, 5].map(|t| (b, t))).collect();
+        cases
+            .into_par_iter()
+            .map(|(b, threads)| {
+                let (mut p, mut o) = (state.clone(), state.clone());
+                let Ok(mut par) = ParallelExecutor::new(threads) else { panic!("no executor") };
+                let Ok(mut in_order) = InOrderExecutor::new() else { panic!("no executor") };
+                let par = par.execute_block(&code, &mut p, &blocks[b], BlockContext::default());
+                let in_order = in_order.execute_block(&code, &mut o, &blocks[b], BlockContext::default());
+                (b, threads, par, in_order)
+            })
+            .collect()
+    });
+    assert_eq!(runs.len(), 9);
+    // The paths a block takes: independent lanes taking chunks, one lane,
+    // the frontier (2 threads), a plan with dependencies (5).
+    let path = |b: usize, t: usize| runs.iter().find(|r| (r.0, r.1) == (b, t)).map(|r| &r.2.stats);
+    assert!(path(0, 2).is_some_and(|s| s.plan.as_ref().is_some_and(|p| p.dependencies == 0) && s.threads_used == 2));
+    assert!(path(1, 5).is_some_and(|s| s.threads_used == 1));
+    assert!(path(2, 2).is_some_and(|s| s.frontier.is_some()));
+    assert!(path(2, 5).is_some_and(|s| s.plan.as_ref().is_some_and(|p| p.dependencies > 0)));
+    for (b, threads, par, in_order) in runs {
+        for (name, out) in [("parallel", &par), ("in order", &in_order)] {
+            assert_eq!(out.receipts, expected[b].receipts, "block {b}, {name}, {threads} threads");
+            assert_eq!(out.state_root, expected[b].state_root, "block {b}, {name}, {threads} threads");
+        }
+    }
+}
+
+#[test]
 fn argument_gas_and_the_gas_cap_are_the_same_in_both_executors() {
     use resin_vm::gas::{argument_cost, MAX_GAS_LIMIT};
     use resin_vm::Value;
