@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use crossbeam_utils::CachePadded;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use resin_state::store::ResourceStore;
 use resin_state::store::StateView;
 use resin_vm::{
@@ -34,7 +33,7 @@ use crate::cost::CostModel;
 use crate::counters::{check_adds, AddCheck, AddRead, Replayed};
 use crate::graph::{BlockSlots, TxIndex};
 use crate::keys::{missing_keys, rejected_receipt, BlockKeys, KeysOrigin};
-use crate::output::{BlockOutput, BlockSummary};
+use crate::output::BlockSummary;
 use crate::overlay::{AddWatch, BlockOverlay, BlockWrites, TxView, WatchedView};
 use crate::planner::Plan;
 use resin_state::prefetch::prefetch;
@@ -520,20 +519,6 @@ impl BlockRun<'_> {
         Some(count)
     }
 }
-
-/// Frees a block's output and the state it superseded on `pool`: the
-/// receipts in chunks, the store's shards and tree side by side.
-pub(crate) fn retire(pool: &rayon::ThreadPool, output: BlockOutput, superseded: ResourceStore) {
-    pool.install(|| {
-        rayon::join(
-            || output.receipts.into_par_iter().with_min_len(RETIRE_CHUNK).for_each(drop),
-            || superseded.drop_in_parallel(),
-        )
-    });
-}
-
-/// Receipts freed per task: fewer are not worth a fork.
-const RETIRE_CHUNK: usize = 8192;
 
 /// What committing a block did; the caller times the commit as a whole,
 /// since the parallel executor overlaps other work with it.

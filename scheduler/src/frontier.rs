@@ -46,6 +46,7 @@
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 use rustc_hash::FxHashMap;
 
+use crate::beside::Beside;
 use crate::graph::{latest_in_order, latest_predecessors, Numbered};
 use crate::keys::BlockKeys;
 use crate::serial::{windows, SAMPLED_FROM, WINDOW};
@@ -131,10 +132,12 @@ pub(crate) const PARTITIONED_FROM: usize = 16_384;
 
 /// Each transaction's latest predecessor, its keys' slots and their uses,
 /// numbered the cheaper way for the block's size and the pool's; `None`
-/// when a transaction accesses a type type-wide.
-pub(crate) fn number(keys: &BlockKeys, pool: &rayon::ThreadPool) -> Option<Numbered> {
+/// when a transaction accesses a type type-wide. Numbered in one pass in
+/// block order, `beside` runs on another of the pool's threads meanwhile
+/// (the partitioned pass keeps every thread busy and leaves it out).
+pub(crate) fn number(keys: &BlockKeys, pool: &rayon::ThreadPool, beside: Beside<'_>) -> Option<Numbered> {
     if keys.len() < PARTITIONED_FROM || pool.current_num_threads() <= IN_ORDER_UP_TO_THREADS {
-        pool.install(|| latest_in_order(keys))
+        pool.install(|| latest_in_order(keys, beside))
     } else {
         pool.install(|| latest_predecessors(keys))
     }

@@ -11,8 +11,10 @@ use rayon::ThreadPool;
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Transaction};
 
+use crate::beside::{serial_beside, Beside};
 use crate::cost::CostModel;
-use crate::engine::{commit, retire, take_in, BlockInput};
+use crate::engine::{commit, take_in, BlockInput};
+use crate::garbage::retire;
 use crate::graph::BlockSlots;
 use crate::keys::{BlockKeys, KeysOrigin};
 use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timings};
@@ -38,12 +40,14 @@ impl InOrderExecutor {
 /// (which the overlay's lookups, the gathering of the writes and the commit
 /// use; the lane runs on the calling thread, which the executors make one
 /// of `pool`'s). The in-order executor's whole run, and the parallel
-/// executor's for a block it sees is one chain (`serial.rs`).
+/// executor's for a block it sees is one chain (`serial.rs`), whose other
+/// threads run `beside` while the lane runs ([`serial_beside`]).
 pub(crate) fn run_in_order(
     pool: &ThreadPool,
     costs: &mut CostModel,
     state: &mut ResourceStore,
     input: BlockInput<'_>,
+    beside: Beside<'_>,
 ) -> BlockOutput {
     let BlockInput { block, keys, .. } = input;
     // Numbering the keys stands where the graph and plan stand in the
@@ -56,7 +60,8 @@ pub(crate) fn run_in_order(
     let run = input.with_slots(&slots);
     let overlay = pool.install(|| BlockOverlay::new(state, slots.table()));
     let overlay_built = start.elapsed();
-    let receipts = run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
+    let lane = || run.run_lane(&overlay, 0, 0..block.len() as u32, None).receipts;
+    let receipts = pool.install(|| serial_beside(lane, beside));
     let writes = pool.install(|| overlay.into_writes());
     let execute = start.elapsed();
 
@@ -114,7 +119,9 @@ impl BlockExecutor for InOrderExecutor {
     ) -> BlockOutput {
         let keys = keys.fitted(block.len());
         let InOrderExecutor { pool, costs } = self;
-        pool.install(|| run_in_order(pool, costs, state, BlockInput { code, block, context, keys: &keys, origin }))
+        pool.install(|| {
+            run_in_order(pool, costs, state, BlockInput { code, block, context, keys: &keys, origin }, None)
+        })
     }
 
     fn cost_model(&self) -> &CostModel {

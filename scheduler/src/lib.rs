@@ -26,12 +26,14 @@
 //! a block the block's [`resin_vm::BlockContext`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod beside;
 pub mod cost;
 mod counters;
 mod engine;
 pub mod explain;
 pub mod frontier;
 mod frontier_lane;
+mod garbage;
 pub mod graph;
 pub mod in_order;
 mod independent;

@@ -14,7 +14,7 @@
 //! result depends only on the set of final writes, never on thread timing.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 use std::time::{Duration, Instant};
@@ -25,8 +25,9 @@ use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
 use crate::cost::CostModel;
 use crate::counters::AddRead;
-use crate::engine::{commit, retire, take_in, BlockInput, BlockRun, LaneResult, LaneSync, Order};
+use crate::engine::{commit, take_in, BlockInput, BlockRun, LaneResult, LaneSync, Order};
 use crate::frontier::{self, FrontierStats};
+use crate::garbage::Garbage;
 use crate::graph::{ConflictGraph, Numbered, TxIndex};
 use crate::in_order::run_in_order;
 use crate::independent;
@@ -40,6 +41,9 @@ pub struct ParallelExecutor {
     pool: Arc<ThreadPool>,
     threads: usize,
     costs: CostModel,
+    /// What the last block retired left behind, freed in the next block's
+    /// gaps (`garbage.rs`).
+    garbage: Mutex<Garbage>,
 }
 
 /// A pool of `threads` threads named `name-i`, each on a core of its own
@@ -63,7 +67,12 @@ impl ParallelExecutor {
     /// An executor planning onto `threads` lanes (at least 1), with its own pool.
     pub fn new(threads: usize) -> Result<Self, SchedulerError> {
         let threads = threads.max(1);
-        Ok(ParallelExecutor { pool: Arc::new(pool(threads, "resin-lane")?), threads, costs: CostModel::new() })
+        Ok(ParallelExecutor {
+            pool: Arc::new(pool(threads, "resin-lane")?),
+            threads,
+            costs: CostModel::new(),
+            garbage: Mutex::default(),
+        })
     }
 
     pub fn threads(&self) -> usize {
@@ -89,7 +98,11 @@ impl ParallelExecutor {
         let threads = self.threads;
         if let Some(sample) = crate::serial::serial_sample(keys, threads, &self.pool) {
             let sampled = start.elapsed();
-            let mut output = run_in_order(&self.pool, &mut self.costs, state, input);
+            // The lane leaves the other threads waiting: one of them frees
+            // what the last block left behind meanwhile.
+            let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let mut free = |done: &AtomicBool| garbage.drop_until(done);
+            let mut output = run_in_order(&self.pool, &mut self.costs, state, input, Some(&mut free));
             output.stats.chain_sample = Some(sample);
             output.stats.timings.schedule += sampled;
             return output;
@@ -97,7 +110,11 @@ impl ParallelExecutor {
         // A block whose lanes would seldom wait for each other needs no
         // plan either: the lanes take it in chunks (`frontier.rs`).
         if frontier::suits(keys, threads) {
-            if let Some(numbered) = frontier::number(keys, &self.pool) {
+            // The numbering's serial pass leaves the other threads waiting:
+            // one of them frees what the last block left behind meanwhile.
+            let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let mut free = |done: &AtomicBool| garbage.drop_until(done);
+            if let Some(numbered) = frontier::number(keys, &self.pool, Some(&mut free)) {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.
                 let schedule = start.elapsed();
@@ -428,7 +445,16 @@ impl BlockExecutor for ParallelExecutor {
         self.pool.install(|| keys.drop_in_parallel());
     }
 
+    /// Keeps what the block left behind, to free in the next block's gaps
+    /// (`garbage.rs`), and frees now, on the pool, whatever the block
+    /// before left that this block's gaps did not.
     fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
-        retire(&self.pool, output, superseded);
+        let garbage = Garbage::new(output, superseded);
+        let mut kept = self.garbage.lock().unwrap_or_else(PoisonError::into_inner);
+        let left = std::mem::replace(&mut *kept, garbage);
+        drop(kept);
+        if !left.is_empty() {
+            self.pool.install(|| left.drop_in_parallel());
+        }
     }
 }

@@ -70,8 +70,11 @@ pub trait BlockExecutor {
     }
 
     /// Frees what a block left behind: its output and the state it
-    /// superseded. Executors with threads of their own free it on them;
-    /// this default frees it on the calling thread.
+    /// superseded. Executors with threads of their own free it on them
+    /// (the parallel executor keeps it to free beside the next block's
+    /// serial steps, and frees what is left of the block before's now: one
+    /// block's worth each time); this default frees it on the calling
+    /// thread.
     fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
         drop(output);
         drop(superseded);

@@ -336,6 +336,46 @@ fn executors_driven_from_another_pools_threads_match_sequential_execution() {
 }
 
 #[test]
+fn a_chain_of_blocks_each_retired_into_the_next_ones_gaps_matches_sequential_execution() {
+    // As `resin bench` runs a chain: each block on a snapshot of the state
+    // the one before left, which is then retired with the block's output.
+    // The parallel executor keeps both and frees them beside the next
+    // block's serial steps (at 2 threads, a frontier block's numbering, a
+    // chain's lane) and at the next retirement; the states it goes on
+    // with must not notice.
+    let code = code();
+    let chain = |b: u64| (0..9_000u64).map(move |i| transfer((i + b) % 64, (i + b + 1) % 64, 1)).collect();
+    let frontier = |b: u64| {
+        (0..9_000u64).map(move |i| transfer((i + b) % 64, (i * 7 + 3 * b + 3) % 64, 1 + (i + b) % 50)).collect()
+    };
+    let blocks: Vec<Vec<Transaction>> = (0..6u64).map(|b| if b % 3 == 2 { chain(b) } else { frontier(b) }).collect();
+    let mut expected = genesis(&code, 0..64);
+    let expected: Vec<resin_scheduler::BlockOutput> = blocks
+        .iter()
+        .map(|block| SequentialExecutor::new().execute_block(&code, &mut expected, block, BlockContext::default()))
+        .collect();
+    for threads in [1, 2] {
+        let Ok(mut par) = ParallelExecutor::new(threads) else { panic!("no executor") };
+        let mut state = genesis(&code, 0..64);
+        for (b, block) in blocks.iter().enumerate() {
+            let mut next = state.clone();
+            let out = par.execute_block(&code, &mut next, block, BlockContext::default());
+            assert_eq!(out.receipts, expected[b].receipts, "block {b}, {threads} threads");
+            assert_eq!(out.state_root, expected[b].state_root, "block {b}, {threads} threads");
+            assert_eq!(next.root(), expected[b].state_root);
+            let path = (out.stats.frontier.is_some(), out.stats.chain_sample.is_some());
+            let expected_path = match (threads, b % 3) {
+                (_, 2) => (false, true),
+                (1, _) => (false, false),
+                _ => (true, false),
+            };
+            assert_eq!(path, expected_path, "block {b}, {threads} threads: the frontier or a chain");
+            par.retire(out, std::mem::replace(&mut state, next));
+        }
+    }
+}
+
+#[test]
 fn argument_gas_and_the_gas_cap_are_the_same_in_both_executors() {
     use resin_vm::gas::{argument_cost, MAX_GAS_LIMIT};
     use resin_vm::Value;

@@ -1,7 +1,10 @@
 //! Timing one executor through consecutive blocks, the way a chain runs
 //! them: each block on the state the previous one left, from an O(1)
 //! snapshot of it (as a session does), and the clock stopped only after
-//! everything the block leaves behind is dropped.
+//! the block is retired: what it leaves behind handed to the executor,
+//! which drops one block's worth of leftovers per block (the parallel
+//! executor those of the block before, partly beside this block's
+//! numbering).
 
 use std::time::{Duration, Instant};
 
@@ -34,7 +37,8 @@ pub struct Ran {
 pub struct Sample {
     /// Wall time of the whole block: execution, and every drop after it.
     pub wall: Duration,
-    /// Of `wall`: dropping the block's output and the state it superseded.
+    /// Of `wall`: retiring the block (`BlockExecutor::retire`), which drops
+    /// what the executor has left to drop.
     pub dropped: Duration,
     pub allocations: u64,
     pub output: resin_scheduler::BlockStats,
@@ -52,7 +56,7 @@ impl<E: BlockExecutor> Runner<E> {
         Ran { output, next, wall, allocations: allocations() - allocs }
     }
 
-    /// Adopts the block's state and drops the output and the state it
+    /// Adopts the block's state and retires the output and the state it
     /// supersedes, on the clock.
     pub fn finish(&mut self, ran: Ran) -> Sample {
         let Ran { output, next, wall, allocations: before } = ran;

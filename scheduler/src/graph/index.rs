@@ -20,6 +20,7 @@ use resin_state::prefetch::prefetch;
 use resin_state::store::bucket_order;
 use resin_vm::{AccessKey, AccessMode, ResourceKey};
 
+use crate::beside::{serial_beside, Beside};
 use crate::keys::BlockKeys;
 
 /// How many accesses ahead of the one numbered its key's bucket is asked
@@ -193,10 +194,21 @@ fn exact(keys: &BlockKeys, tx: usize) -> impl Iterator<Item = (&ResourceKey, Acc
 /// telling `visit` of each access; returns the index and, per
 /// transaction, where its accesses' numbers begin in the third vector,
 /// which holds them in block order. The hashes are made on the current
-/// rayon pool, the numbers on this thread.
-pub(crate) fn number<V: Visit>(keys: &BlockKeys, visit: &mut V) -> (KeyIndex, Vec<u32>, Vec<u32>) {
-    let n = keys.len();
+/// rayon pool, the numbers on this thread, with `beside` on another of the
+/// pool's threads meanwhile ([`serial_beside`]).
+pub(crate) fn number<V: Visit + Send>(
+    keys: &BlockKeys,
+    visit: &mut V,
+    beside: Beside<'_>,
+) -> (KeyIndex, Vec<u32>, Vec<u32>) {
     let (slot_start, hashes) = hashed(keys);
+    let (index, slots) = serial_beside(|| number_hashed(keys, &hashes, visit), beside);
+    (index, slot_start, slots)
+}
+
+/// [`number`]'s serial pass, given the accesses' hashes in block order.
+fn number_hashed<V: Visit>(keys: &BlockKeys, hashes: &[u32], visit: &mut V) -> (KeyIndex, Vec<u32>) {
+    let n = keys.len();
     // Sized for a key per transaction, near what blocks of independent
     // users name (clearing it is ~0.1 ms for 100,000 transactions, which
     // a block of few keys pays too); a block of more keys grows it.
@@ -220,5 +232,5 @@ pub(crate) fn number<V: Visit>(keys: &BlockKeys, visit: &mut V) -> (KeyIndex, Ve
             slots.push(number);
         }
     }
-    (index, slot_start, slots)
+    (index, slots)
 }

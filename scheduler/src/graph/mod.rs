@@ -210,7 +210,8 @@ pub(crate) fn latest_predecessors(keys: &BlockKeys) -> Option<Numbered> {
 /// first on the current rayon pool. The partitioned pass pays for
 /// splitting the accesses and renumbering the keys, which two threads do
 /// not win back (see [`crate::frontier::IN_ORDER_UP_TO_THREADS`]).
-pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
+/// `beside` runs on another thread meanwhile ([`index::number`]).
+pub(crate) fn latest_in_order(keys: &BlockKeys, beside: crate::beside::Beside<'_>) -> Option<Numbered> {
     if keys.has_typewide() {
         return None;
     }
@@ -245,7 +246,7 @@ pub(crate) fn latest_in_order(keys: &BlockKeys) -> Option<Numbered> {
     }
     let n = keys.len();
     let mut following = Following { states: Vec::with_capacity(n), uses: Vec::with_capacity(n), after: vec![0; n] };
-    let slots = BlockSlots::number_with(keys, &mut following);
+    let slots = BlockSlots::number_with(keys, &mut following, beside);
     let Following { after, uses, .. } = following;
     Some(Numbered { slots, after, uses })
 }

@@ -7,6 +7,7 @@ use resin_vm::AccessMode;
 
 use super::index::{self, Visit};
 use super::KeyTable;
+use crate::beside::Beside;
 use crate::keys::BlockKeys;
 
 #[derive(Clone, Debug, Default)]
@@ -33,13 +34,13 @@ impl BlockSlots {
         impl Visit for Nothing {
             fn access(&mut self, _: usize, _: u32, _: AccessMode) {}
         }
-        Self::number_with(keys, &mut Nothing)
+        Self::number_with(keys, &mut Nothing, None)
     }
 
     /// [`BlockSlots::number`], telling `visit` of every exact access in
     /// block order.
-    pub(super) fn number_with(keys: &BlockKeys, visit: &mut impl Visit) -> BlockSlots {
-        let (index, slot_start, slots) = index::number(keys, visit);
+    pub(super) fn number_with(keys: &BlockKeys, visit: &mut (impl Visit + Send), beside: Beside<'_>) -> BlockSlots {
+        let (index, slot_start, slots) = index::number(keys, visit, beside);
         let table = KeyTable { keys: index.into_keys(), ..KeyTable::default() };
         BlockSlots { table, slot_start, slots }
     }

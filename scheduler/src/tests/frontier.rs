@@ -76,7 +76,7 @@ proptest! {
 /// The partitioned pass (on the current pool) and the pass in order on
 /// this thread: the frontier's two ways to number a block.
 fn both_numberings(keys: &BlockKeys) -> [Numbered; 2] {
-    [latest_predecessors(keys), latest_in_order(keys)].map(|n| n.expect("exact keys only"))
+    [latest_predecessors(keys), latest_in_order(keys, None)].map(|n| n.expect("exact keys only"))
 }
 
 /// Each slot's uses (`overlay.rs`'s flags) by counting its accesses by mode.
@@ -113,7 +113,7 @@ proptest! {
     #[test]
     fn large_blocks_in_partitions_wait_for_the_same(keys in block_over(3_000, 9_000..9_500)) {
         let partitioned = on_two_threads(|| latest_predecessors(&keys)).expect("exact keys only");
-        let in_order = latest_in_order(&keys).expect("exact keys only");
+        let in_order = latest_in_order(&keys, None).expect("exact keys only");
         let uses = uses_by_definition(&keys, &BlockSlots::number(&keys));
         for latest in [partitioned, in_order] {
             prop_assert_eq!(latest.after, latest_by_definition(&keys));
@@ -141,7 +141,7 @@ fn a_transaction_naming_a_key_in_two_modes_orders_everything_around_it() {
 fn a_type_wide_access_leaves_the_block_to_the_graph() {
     let keys = block(vec![vec![w(exact(COIN, 1))], vec![r(AccessKey::AnyOf(COIN))]]);
     assert!(latest_predecessors(&keys).is_none());
-    assert!(latest_in_order(&keys).is_none());
+    assert!(latest_in_order(&keys, None).is_none());
 }
 
 /// `n` transactions, each writing two keys of its own, except that every

@@ -1,11 +1,14 @@
 //! The key index and the numbering pass against the definition: keys
 //! numbered 0, 1, 2, ... in the order of their first access.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use proptest::prelude::*;
 use resin_vm::{AccessMode, KeyAccess, ResourceKey, TypeId};
 use rustc_hash::FxHashMap;
 
 use super::*;
+use crate::beside::Beside;
 use crate::graph::index::{number, KeyIndex, Visit};
 
 /// The number of each key in `sequence`, by the definition.
@@ -47,10 +50,30 @@ fn block_over(keys: u64, txs: std::ops::Range<usize>) -> impl Strategy<Value = B
     prop::collection::vec(prop::collection::vec(access, 0..6), txs).prop_map(block)
 }
 
-/// Checks the pass's output for `keys` against the definition.
-fn check_pass(keys: &BlockKeys) -> Result<(), TestCaseError> {
+/// Work beside the pass that would never end by itself: it must be told
+/// when the pass is done. Returns whether it was.
+fn until_told(done: &AtomicBool) -> bool {
+    for _ in 0..100_000_000u64 {
+        if done.load(Ordering::Relaxed) {
+            return true;
+        }
+        std::hint::spin_loop();
+    }
+    false
+}
+
+/// Checks the pass's output for `keys` against the definition; `beside`,
+/// with work beside the serial pass that stops only when told.
+fn check_pass(keys: &BlockKeys, beside: bool) -> Result<(), TestCaseError> {
     let mut record = Record::default();
-    let (index, slot_start, slots) = number(keys, &mut record);
+    let mut told = None;
+    let mut work = |done: &AtomicBool| told = Some(until_told(done));
+    let work: Beside<'_> = if beside { Some(&mut work) } else { None };
+    let (index, slot_start, slots) = number(keys, &mut record, work);
+    if beside {
+        // On one thread the work runs after the pass, which told it already.
+        prop_assert_eq!(told, Some(true), "the work beside the pass ran and was told it was done");
+    }
     let exact: Vec<(usize, ResourceKey, AccessMode)> = (0..keys.len())
         .flat_map(|tx| {
             keys.accesses(tx).iter().filter_map(move |a| match a.key {
@@ -104,7 +127,16 @@ proptest! {
 
     #[test]
     fn the_pass_numbers_exact_keys_in_block_order(keys in block_over(40, 0..200)) {
-        check_pass(&keys)?;
+        check_pass(&keys, false)?;
+    }
+
+    /// With work beside the pass on a second thread, the numbers are the
+    /// same, and the work stops when the pass is done.
+    #[test]
+    fn work_beside_the_pass_changes_nothing_and_stops_when_it_is_done(keys in block_over(40, 0..200)) {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of two threads");
+        pool.install(|| check_pass(&keys, true))?;
+        check_pass(&keys, true)?;
     }
 }
 
@@ -116,6 +148,7 @@ proptest! {
     #[test]
     fn large_blocks_are_numbered_in_block_order(keys in block_over(1_000_000, 20_000..20_500)) {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool of two threads");
-        pool.install(|| check_pass(&keys))?;
+        pool.install(|| check_pass(&keys, false))?;
+        pool.install(|| check_pass(&keys, true))?;
     }
 }

@@ -11,6 +11,7 @@ pub mod keys;
 mod leaf;
 pub mod merkle;
 pub mod persist;
+pub mod pieces;
 pub mod prefetch;
 pub mod proof;
 pub mod shared;

@@ -18,6 +18,7 @@ use rustc_hash::FxBuildHasher;
 use crate::keys::ResourceKey;
 use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
+use crate::pieces::Pieces;
 use crate::shared::Shared;
 use crate::table::Table;
 use crate::value::Value;
@@ -39,7 +40,7 @@ pub const SHARDS: usize = 16;
 /// A resource and where its leaf lives in the tree: the path is hashed once,
 /// when the key is first written, and reused by every later write.
 #[derive(Clone)]
-struct Entry {
+pub(crate) struct Entry {
     value: Shared,
     path: Hash,
 }
@@ -303,11 +304,16 @@ impl ResourceStore {
     /// copied (most of a densely written store), so freeing it is real
     /// work: ~5 ms of one core after a 100k-transfer block.
     pub fn drop_in_parallel(self) {
-        if self.len() < PARALLEL_FROM {
-            return;
+        if self.len() >= PARALLEL_FROM {
+            self.into_pieces().drop_in_parallel();
         }
+    }
+
+    /// The store taken apart, to be freed a piece at a time ([`Pieces`]).
+    pub fn into_pieces(self) -> Pieces {
         let ResourceStore { shards, tree } = self;
-        rayon::join(|| shards.into_par_iter().for_each(drop), || drop(tree));
+        let chunks = shards.into_iter().flat_map(|shard| shard.map.into_chunks()).collect();
+        Pieces::new(chunks, tree)
     }
 
     pub fn len(&self) -> usize {
@@ -575,16 +581,44 @@ mod tests {
         assert_eq!(snapshot.len(), 1);
     }
 
+    /// A superseded state dropped at once on a pool of two threads, or
+    /// taken apart and dropped a piece at a time.
     #[test]
-    fn dropping_a_superseded_state_in_parallel_leaves_its_successor_whole() {
+    fn dropping_a_superseded_state_in_parallel_or_piece_by_piece_leaves_its_successor_whole() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for piece_by_piece in [false, true] {
+            let new = superseded_then(|old| {
+                if piece_by_piece {
+                    let mut pieces = old.into_pieces();
+                    let mut left = pieces.len();
+                    while pieces.drop_one() {
+                        left -= 1;
+                        assert_eq!(pieces.len(), left);
+                    }
+                    assert!(pieces.is_empty());
+                } else {
+                    pool.install(|| old.drop_in_parallel());
+                }
+            });
+            check_successor(&new);
+        }
+    }
+
+    /// A store of 5,000 keys, then its successor with half of them
+    /// rewritten and a tenth deleted (the two share the untouched half of
+    /// their nodes); `free` gets the first, and the second is returned.
+    fn superseded_then(free: impl FnOnce(ResourceStore)) -> ResourceStore {
         let mut old = ResourceStore::new();
         old.apply_batch((0..5_000).map(|n| (key(n), Some(Shared::new(Value::U64(n))))).collect());
         let mut new = old.clone();
-        // Half the keys rewritten, a tenth deleted: the two states share
-        // the untouched half of their nodes.
         new.apply_batch((0..5_000).step_by(2).map(|n| (key(n), Some(Shared::new(Value::U64(n + 1))))).collect());
         new.apply_batch((1..5_000).step_by(10).map(|n| (key(n), None)).collect());
-        old.drop_in_parallel();
+        free(old);
+        new
+    }
+
+    /// `new` holds what [`superseded_then`]'s successor should, and its root.
+    fn check_successor(new: &ResourceStore) {
         let expected = |n: u64| match (n % 2, n % 10) {
             (0, _) => Some(Value::U64(n + 1)),
             (_, 1) => None,

@@ -61,7 +61,7 @@ struct Slot<V> {
 type Bucket<V> = Arc<[Slot<V>]>;
 
 #[derive(Clone)]
-struct Chunk<V> {
+pub(crate) struct Chunk<V> {
     buckets: [Option<Bucket<V>>; CHUNK],
 }
 
@@ -117,6 +117,13 @@ impl<V: Clone> Table<V> {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The table's chunks, to free one at a time ([`crate::store::Pieces`]).
+    /// A directory another table shares gives none: dropping it only
+    /// releases it, and the chunks go with the last table that holds them.
+    pub(crate) fn into_chunks(self) -> Vec<Arc<Chunk<V>>> {
+        Arc::try_unwrap(self.chunks).unwrap_or_default()
     }
 
     fn place(&self, order: u32) -> (usize, usize) {

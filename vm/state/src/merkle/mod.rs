@@ -150,6 +150,28 @@ impl MerkleTree {
         tree
     }
 
+    /// The tree taken apart into subtrees, to free one at a time: branches
+    /// only this tree holds are opened, breadth first, until there are at
+    /// least `pieces` subtrees or none is left to open (a branch another
+    /// tree shares stays one piece: dropping it only releases it). The
+    /// branches opened are freed here, a handful against the pieces'
+    /// thousands of nodes.
+    pub fn into_pieces(self, pieces: usize) -> Vec<MerkleTree> {
+        let mut open: std::collections::VecDeque<Node> = self.root.into_iter().collect();
+        let mut done = Vec::new();
+        while open.len() + done.len() < pieces {
+            let Some(node) = open.pop_front() else { break };
+            match node {
+                Node::Branch(branch) => match Arc::try_unwrap(branch) {
+                    Ok(branch) => open.extend(branch.children),
+                    Err(shared) => done.push(Node::Branch(shared)),
+                },
+                bucket => done.push(bucket),
+            }
+        }
+        done.into_iter().chain(open).map(|node| MerkleTree { root: Some(node) }).collect()
+    }
+
     /// Every `(path, leaf hash)` in path order: for tests and rebuilds.
     pub fn leaves(&self) -> Vec<(Hash, Hash)> {
         let mut out = Vec::new();

@@ -365,3 +365,40 @@ fn batches_sort_as_the_batch_they_make() {
         }
     }
 }
+
+/// The leaves of `trees` together, in path order.
+fn leaves_of(trees: &[MerkleTree]) -> Vec<(Hash, Hash)> {
+    let mut all: Vec<(Hash, Hash)> = trees.iter().flat_map(MerkleTree::leaves).collect();
+    all.sort_unstable();
+    all
+}
+
+/// A tree taken apart to be freed a piece at a time: one it alone holds
+/// opens into subtrees that hold its leaves between them; one whose nodes
+/// another tree shares leaves that tree whole when its pieces are dropped.
+#[test]
+fn a_tree_comes_apart_into_its_subtrees_and_leaves_a_tree_sharing_it_whole() {
+    let leaves: Vec<(Hash, Hash)> = (0..5_000u32).map(|n| (path_of(&n.to_le_bytes()), leaf((n % 251) as u8))).collect();
+    let tree = || MerkleTree::from_leaves(leaves.clone());
+    let expected = tree().leaves();
+
+    let pieces = tree().into_pieces(64);
+    assert!(pieces.len() >= 64, "{} pieces", pieces.len());
+    assert_eq!(leaves_of(&pieces), expected);
+
+    // A clone shares the root: one piece, whose drop releases it.
+    let kept = tree();
+    assert_eq!(kept.clone().into_pieces(64).len(), 1);
+    // A successor that rewrote some leaves shares the rest.
+    let mut next = kept.clone();
+    next.update(expected.iter().step_by(7).map(|&(path, _)| LeafUpdate { path, leaf: Some([9; 32]) }).collect());
+    let pieces = next.into_pieces(64);
+    assert!(pieces.len() >= 64, "{} pieces", pieces.len());
+    drop(pieces);
+    assert_eq!(kept.leaves(), expected);
+    assert_eq!(kept.root_hash(), tree().root_hash());
+
+    assert!(MerkleTree::new().into_pieces(64).is_empty());
+    let one_bucket = MerkleTree::from_leaves(leaves[..3].to_vec());
+    assert_eq!(leaves_of(&one_bucket.clone().into_pieces(64)), one_bucket.leaves());
+}
