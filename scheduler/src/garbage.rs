@@ -44,6 +44,12 @@ impl Garbage {
         Garbage { receipts: output.receipts, store: superseded.into_pieces() }
     }
 
+    /// How many receipts are left to free.
+    #[cfg(test)]
+    pub(crate) fn receipts(&self) -> usize {
+        self.receipts.len()
+    }
+
     /// Whether anything is left to free.
     pub(crate) fn is_empty(&self) -> bool {
         self.receipts.capacity() == 0 && self.store.is_empty()

@@ -457,4 +457,51 @@ impl BlockExecutor for ParallelExecutor {
             self.pool.install(|| left.drop_in_parallel());
         }
     }
+
+    fn flush(&self) {
+        let left = std::mem::take(&mut *self.garbage.lock().unwrap_or_else(PoisonError::into_inner));
+        if !left.is_empty() {
+            self.pool.install(|| left.drop_in_parallel());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use resin_format::file_format::AccountAddress;
+    use resin_state::{ResourceKey, Shared, TypeId, Value, WriteSet};
+    use resin_vm::Status;
+
+    use super::*;
+
+    fn key(n: u64) -> ResourceKey {
+        ResourceKey { address: AccountAddress::from_u64(n), ty: TypeId(7) }
+    }
+
+    /// An output of `receipts` receipts, and the state a block writing
+    /// half of `store`'s keys superseded.
+    fn left_behind(receipts: usize, store: &mut ResourceStore) -> (BlockOutput, ResourceStore) {
+        let superseded = store.clone();
+        store.apply_batch((0..2_000).step_by(2).map(|n| (key(n), Some(Shared::new(Value::U64(n + 1))))).collect());
+        let receipt =
+            Receipt { status: Status::Success, gas_used: 1, events: Vec::new(), write_set: WriteSet::default() };
+        let output =
+            BlockOutput { receipts: vec![receipt; receipts], state_root: store.root(), stats: Default::default() };
+        (output, superseded)
+    }
+
+    #[test]
+    fn the_executor_keeps_only_the_last_retired_blocks_leftovers_until_flushed() {
+        let mut store = ResourceStore::new();
+        store.apply_batch((0..2_000).map(|n| (key(n), Some(Shared::new(Value::U64(n))))).collect());
+        let Ok(executor) = ParallelExecutor::new(2) else { panic!("no executor") };
+        let kept = |e: &ParallelExecutor| e.garbage.lock().map(|g| (g.receipts(), g.is_empty())).ok();
+        for receipts in [300, 700] {
+            let (output, superseded) = left_behind(receipts, &mut store);
+            executor.retire(output, superseded);
+            assert_eq!(kept(&executor), Some((receipts, false)), "the block before's were freed");
+        }
+        executor.flush();
+        assert_eq!(kept(&executor), Some((0, true)));
+    }
 }

@@ -79,6 +79,11 @@ pub trait BlockExecutor {
         drop(output);
         drop(superseded);
     }
+
+    /// Frees whatever [`BlockExecutor::retire`] kept to free later: after
+    /// the last block, so that a run's blocks pay for all they left. This
+    /// default keeps nothing.
+    fn flush(&self) {}
 }
 
 /// What [`BlockExecutor::execute_block`] does: instantiates the block's

@@ -67,4 +67,12 @@ impl<E: BlockExecutor> Runner<E> {
         let dropped = start.elapsed();
         Sample { wall: wall + dropped, dropped, allocations: before + (allocations() - allocs), output: stats }
     }
+
+    /// Frees what the executor kept of the blocks it retired
+    /// (`BlockExecutor::flush`), and how long that took.
+    pub fn flush(&mut self) -> Duration {
+        let start = Instant::now();
+        self.executor.flush();
+        start.elapsed()
+    }
 }

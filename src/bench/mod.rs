@@ -336,6 +336,19 @@ fn run_workload(
             c.seq.push(s);
         }
     }
+    // An executor may keep what a block left behind and free it during the
+    // next one (the parallel executor does), so each timed block pays for
+    // the one before: the first for the warm-up's. Without a warm-up, the
+    // last timed block pays for its own too.
+    let left = [par.flush(), seq.flush()];
+    if warmup == 0 {
+        for (samples, left) in [&mut c.par, &mut c.seq].into_iter().zip(left) {
+            if let Some(last) = samples.last_mut() {
+                last.wall += left;
+                last.dropped += left;
+            }
+        }
+    }
     c.round_trip_ns[1] = core_round_trip();
     c.ceiling[1] = parallel_ceiling(threads);
     Ok(c)
