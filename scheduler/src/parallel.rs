@@ -23,6 +23,7 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
+use crate::beside::Beside;
 use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, take_in, BlockInput, BlockRun, LaneResult, LaneSync, Order};
@@ -36,6 +37,16 @@ use crate::output::{BlockOutput, BlockStats, BlockSummary, SchedulerError, Timin
 use crate::overlay::BlockOverlay;
 use crate::schedule::Schedule;
 use crate::sequential::{keys_then_block, BlockExecutor};
+
+/// Blocks of up to this many transactions free what the block before left
+/// behind beside their numbering (`garbage.rs`). A larger block's
+/// numbering outgrows the caches and waits on memory, and freeing beside
+/// it slowed it by as much as it saved: for a million transfers among a
+/// million accounts (`resin bench`, two rounds each way, one binary) the
+/// plan took 125-158 ms instead of 99-102, the freeing at retirement 24-27
+/// ms less. For 100,000 the plan did not grow (7.6-9.1 ms against 8.6-9.5)
+/// and the retirement took 3 ms less.
+const FREE_BESIDE_NUMBERING_UP_TO: usize = 1 << 18;
 
 pub struct ParallelExecutor {
     pool: Arc<ThreadPool>,
@@ -114,7 +125,8 @@ impl ParallelExecutor {
             // one of them frees what the last block left behind meanwhile.
             let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
             let mut free = |done: &AtomicBool| garbage.drop_until(done);
-            if let Some(numbered) = frontier::number(keys, &self.pool, Some(&mut free)) {
+            let beside: Beside<'_> = if keys.len() <= FREE_BESIDE_NUMBERING_UP_TO { Some(&mut free) } else { None };
+            if let Some(numbered) = frontier::number(keys, &self.pool, beside) {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.
                 let schedule = start.elapsed();
