@@ -12,9 +12,10 @@
 //! on a waiting thread beside such a step until the step is done
 //! (`beside.rs`; not beside the numbering of a very large block, which
 //! the freeing slows: `parallel.rs`); whatever is left goes on the whole
-//! pool when the next block is retired. Every block frees one block's worth, on the
-//! clock of a benchmark that times blocks from start to retirement: the
-//! one before it, partly on a thread that would otherwise have waited.
+//! pool when the next block is retired. Every block frees one block's
+//! worth, on the clock of a benchmark that times blocks from start to
+//! retirement: the one before it, partly on a thread that would otherwise
+//! have waited.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

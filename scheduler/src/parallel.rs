@@ -112,8 +112,10 @@ impl ParallelExecutor {
             // The lane leaves the other threads waiting: one of them frees
             // what the last block left behind meanwhile.
             let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let wanted = !garbage.is_empty();
             let mut free = |done: &AtomicBool| garbage.drop_until(done);
-            let mut output = run_in_order(&self.pool, &mut self.costs, state, input, Some(&mut free));
+            let beside: Beside<'_> = if wanted { Some(&mut free) } else { None };
+            let mut output = run_in_order(&self.pool, &mut self.costs, state, input, beside);
             output.stats.chain_sample = Some(sample);
             output.stats.timings.schedule += sampled;
             return output;
@@ -124,8 +126,9 @@ impl ParallelExecutor {
             // The numbering's serial pass leaves the other threads waiting:
             // one of them frees what the last block left behind meanwhile.
             let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let wanted = !garbage.is_empty() && keys.len() <= FREE_BESIDE_NUMBERING_UP_TO;
             let mut free = |done: &AtomicBool| garbage.drop_until(done);
-            let beside: Beside<'_> = if keys.len() <= FREE_BESIDE_NUMBERING_UP_TO { Some(&mut free) } else { None };
+            let beside: Beside<'_> = if wanted { Some(&mut free) } else { None };
             if let Some(numbered) = frontier::number(keys, &self.pool, beside) {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.

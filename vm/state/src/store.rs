@@ -299,17 +299,10 @@ impl ResourceStore {
         self.shards[shard_of(key)].get(key)
     }
 
-    /// Drops the store with its shards and tree spread over the current
-    /// rayon pool. A state superseded by a block owns every node the block
-    /// copied (most of a densely written store), so freeing it is real
-    /// work: ~5 ms of one core after a 100k-transfer block.
-    pub fn drop_in_parallel(self) {
-        if self.len() >= PARALLEL_FROM {
-            self.into_pieces().drop_in_parallel();
-        }
-    }
-
-    /// The store taken apart, to be freed a piece at a time ([`Pieces`]).
+    /// The store taken apart, to be freed a piece at a time or spread over
+    /// a rayon pool ([`Pieces`]). A state superseded by a block owns every
+    /// node the block copied (most of a densely written store), so freeing
+    /// it is real work: ~5 ms of one core after a 100k-transfer block.
     pub fn into_pieces(self) -> Pieces {
         let ResourceStore { shards, tree } = self;
         let chunks = shards.into_iter().flat_map(|shard| shard.map.into_chunks()).collect();
@@ -597,7 +590,7 @@ mod tests {
                     }
                     assert!(pieces.is_empty());
                 } else {
-                    pool.install(|| old.drop_in_parallel());
+                    pool.install(|| old.into_pieces().drop_in_parallel());
                 }
             });
             check_successor(&new);
