@@ -10,6 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// the step's caller waits for it.
 pub(crate) type Beside<'a> = Option<&'a mut (dyn FnMut(&AtomicBool) + Send)>;
 
+/// The work in `work`, if any, as [`Beside`].
+pub(crate) fn beside<F: FnMut(&AtomicBool) + Send>(work: &mut Option<F>) -> Beside<'_> {
+    match work {
+        Some(work) => Some(work),
+        None => None,
+    }
+}
+
 /// Runs `step` on this thread and, on a pool of several threads, `beside`
 /// on another meanwhile, telling it when `step` is done. On one thread
 /// `beside` is not run at all: there is no waiting thread to give it.

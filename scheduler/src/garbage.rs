@@ -78,6 +78,13 @@ impl Garbage {
         while !done.load(Ordering::Relaxed) && self.drop_one() {}
     }
 
+    /// [`Garbage::drop_until`] as work beside a serial step (`beside.rs`);
+    /// none when nothing is left to free or it is not `wanted`, so that no
+    /// thread is forked for nothing.
+    pub(crate) fn freeing(&mut self, wanted: bool) -> Option<impl FnMut(&AtomicBool) + Send + '_> {
+        (wanted && !self.is_empty()).then_some(move |done: &AtomicBool| self.drop_until(done))
+    }
+
     /// Frees what is left on the current rayon pool.
     pub(crate) fn drop_in_parallel(self) {
         let Garbage { receipts, store } = self;

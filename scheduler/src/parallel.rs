@@ -23,7 +23,7 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 use resin_state::store::ResourceStore;
 use resin_vm::{BlockContext, CodeCache, Receipt, Transaction};
 
-use crate::beside::Beside;
+use crate::beside::beside;
 use crate::cost::CostModel;
 use crate::counters::AddRead;
 use crate::engine::{commit, take_in, BlockInput, BlockRun, LaneResult, LaneSync, Order};
@@ -90,6 +90,15 @@ impl ParallelExecutor {
         self.threads
     }
 
+    /// Keeps `garbage` to free in the next block's gaps, and frees now, on
+    /// the pool, what the block before left that its gaps did not.
+    fn keep(&self, garbage: Garbage) {
+        let left = std::mem::replace(&mut *self.garbage.lock().unwrap_or_else(PoisonError::into_inner), garbage);
+        if !left.is_empty() {
+            self.pool.install(|| left.drop_in_parallel());
+        }
+    }
+
     /// Starts from a cost model learned elsewhere (plans then match that model's).
     pub fn with_cost_model(mut self, costs: CostModel) -> Self {
         self.costs = costs;
@@ -111,11 +120,8 @@ impl ParallelExecutor {
             let sampled = start.elapsed();
             // The lane leaves the other threads waiting: one of them frees
             // what the last block left behind meanwhile.
-            let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
-            let wanted = !garbage.is_empty();
-            let mut free = |done: &AtomicBool| garbage.drop_until(done);
-            let beside: Beside<'_> = if wanted { Some(&mut free) } else { None };
-            let mut output = run_in_order(&self.pool, &mut self.costs, state, input, beside);
+            let mut free = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner).freeing(true);
+            let mut output = run_in_order(&self.pool, &mut self.costs, state, input, beside(&mut free));
             output.stats.chain_sample = Some(sample);
             output.stats.timings.schedule += sampled;
             return output;
@@ -126,10 +132,11 @@ impl ParallelExecutor {
             // The numbering's serial pass leaves the other threads waiting:
             // one of them frees what the last block left behind meanwhile.
             let garbage = self.garbage.get_mut().unwrap_or_else(PoisonError::into_inner);
-            let wanted = !garbage.is_empty() && keys.len() <= FREE_BESIDE_NUMBERING_UP_TO;
-            let mut free = |done: &AtomicBool| garbage.drop_until(done);
-            let beside: Beside<'_> = if wanted { Some(&mut free) } else { None };
-            if let Some(numbered) = frontier::number(keys, &self.pool, beside) {
+            let mut free = garbage.freeing(keys.len() <= FREE_BESIDE_NUMBERING_UP_TO);
+            let numbered = frontier::number(keys, &self.pool, beside(&mut free));
+            // The work borrows the executor's garbage until it is dropped.
+            drop(free);
+            if let Some(numbered) = numbered {
                 // The samples and the numbering stand where the graph and
                 // the plan stand in a planned block.
                 let schedule = start.elapsed();
@@ -464,20 +471,11 @@ impl BlockExecutor for ParallelExecutor {
     /// (`garbage.rs`), and frees now, on the pool, whatever the block
     /// before left that this block's gaps did not.
     fn retire(&self, output: BlockOutput, superseded: ResourceStore) {
-        let garbage = Garbage::new(output, superseded);
-        let mut kept = self.garbage.lock().unwrap_or_else(PoisonError::into_inner);
-        let left = std::mem::replace(&mut *kept, garbage);
-        drop(kept);
-        if !left.is_empty() {
-            self.pool.install(|| left.drop_in_parallel());
-        }
+        self.keep(Garbage::new(output, superseded));
     }
 
     fn flush(&self) {
-        let left = std::mem::take(&mut *self.garbage.lock().unwrap_or_else(PoisonError::into_inner));
-        if !left.is_empty() {
-            self.pool.install(|| left.drop_in_parallel());
-        }
+        self.keep(Garbage::default());
     }
 }
 
