@@ -62,17 +62,18 @@ fn a_printed_proof_checks_out_against_the_printed_root_by_hand() {
         assert!(proof.contains(&format!("verified against the state root {}", hex::encode(root))), "{proof}");
         assert!(proof.matches("branch at bit").count() >= 4, "60-odd leaves are deeper than that: {proof}");
     }
-    // alice's proof: her key's path and leaf, recomputed from scratch.
+    // alice's proof: her key's path and leaf, recomputed from scratch. A
+    // path is the type id's two most significant bytes, then the keyed
+    // hash of the key past its first two bytes.
     let alice = out.stdout.lines().find_map(|l| l.strip_prefix("account alice = @")).unwrap();
     let key = balance_key(AccountAddress::parse(alice).unwrap());
-    let path_line = format!(
-        "key path {}",
-        hex::encode(keyed("resin state tree v1: key path", b"", &{
-            let mut k = key.address.0.to_vec();
-            k.extend_from_slice(&key.ty.0.to_le_bytes());
-            k
-        }))
-    );
+    let mut path = keyed("resin state tree v1: key path", b"", &{
+        let mut k = key.address.0.to_vec();
+        k.extend_from_slice(&key.ty.0.to_le_bytes());
+        k
+    });
+    path[..2].copy_from_slice(&key.ty.0.to_be_bytes()[..2]);
+    let path_line = format!("key path {}", hex::encode(path));
     assert!(proofs[0].contains(&path_line), "{}", proofs[0]);
     let value = Value::Struct(vec![Value::Struct(vec![Value::U64(1000)])]);
     assert_eq!(fold(proofs[0], leaf(&key, &value)), root);

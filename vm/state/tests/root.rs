@@ -45,7 +45,10 @@ fn from_scratch(state: &BTreeMap<ResourceKey, Value>) -> [u8; 32] {
     let mut leaves: Vec<([u8; 32], [u8; 32])> = state
         .iter()
         .map(|(k, v)| {
-            let path = keyed("resin state tree v1: key path", b"", &key_bytes(k));
+            // The type id's two most significant bytes, then the keyed
+            // hash of the key past its first two bytes.
+            let mut path = keyed("resin state tree v1: key path", b"", &key_bytes(k));
+            path[..2].copy_from_slice(&k.ty.0.to_be_bytes()[..2]);
             let mut record = key_bytes(k);
             record.extend_from_slice(&postcard::to_stdvec(v).unwrap());
             (path, keyed("resin state tree v1: leaf", b"", &record))

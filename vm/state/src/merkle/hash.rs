@@ -5,7 +5,8 @@
 //! (several, for a leaf record over 64 bytes), each domain under its own
 //! blake3 key (the compression's chaining-value input):
 //!
-//! - path: `keyed_hash(PATH, key bytes)`;
+//! - path: `keyed_hash(PATH, key bytes)`, its leading 16 bits then
+//!   replaced by the key's type's (the store's `leaf::path_of`);
 //! - leaf: `keyed_hash(LEAF, key bytes ‖ canonical value bytes)`;
 //! - branch splitting at bit `b`: the blake3 *parent node* compression of
 //!   the 64-byte block `left ‖ right` under key `NODE[b]`

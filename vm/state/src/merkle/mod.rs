@@ -1,9 +1,11 @@
 //! The state commitment: a binary Merkle Patricia tree over 256-bit key
 //! paths, persistent and updated in batches.
 //!
-//! Every resource is a leaf at its *path*, a keyed blake3 hash of its key, so
-//! the tree's shape does not depend on the order of writes and an attacker
-//! cannot make it deep without breaking blake3. A branch sits at the first
+//! Every resource is a leaf at its *path*: the leading 16 bits its type's,
+//! the rest a keyed blake3 hash of its key (the store's `leaf::path_of`),
+//! so the tree's shape does not depend on the order of writes, the keys of
+//! one type share a subtree, and an attacker cannot make it deep without
+//! breaking blake3. A branch sits at the first
 //! bit where the paths below it differ (path compression: a tree of `n`
 //! leaves has exactly `n - 1` branches, the fewest hashes per update of any
 //! binary tree), and a subtree holding one leaf is that leaf. The hashes

@@ -366,6 +366,79 @@ fn batches_sort_as_the_batch_they_make() {
     }
 }
 
+/// Paths as the store lays them out: the leading 16 bits a type's, the
+/// rest random. `types` clumps of the given sizes (a block's writes of a
+/// few types: one clump holding most of the batch), then uniform paths,
+/// each path written twice or more across the batch.
+fn clumped_batch(sizes: &[u64], uniform: u64, seed: u64) -> Vec<LeafUpdate> {
+    let mut paths = Vec::new();
+    for (t, &size) in (0u64..).zip(sizes) {
+        // Two clumps whose types share their leading byte, one that does not.
+        let prefix = [0x5a, t as u8 * 0x40 + 7];
+        for n in 0..size {
+            let mut p = crafted(n * 3 + t * 1_000_003);
+            p[..2].copy_from_slice(&prefix);
+            paths.push(p);
+        }
+    }
+    paths.extend((0..uniform).map(|n| crafted(n * 3 + 7_000_001)));
+    let count = paths.len() as u64;
+    (0..count * 2)
+        .map(|i| {
+            let path = paths[(mix(i ^ seed) % count) as usize];
+            let leaf = (!mix(i).is_multiple_of(9)).then(|| value(i, seed));
+            LeafUpdate { path, leaf }
+        })
+        .collect()
+}
+
+/// Batches whose paths clump by type sort as a map fed them in order would
+/// hold them, on one thread and two, as one batch and as several: a clump
+/// larger than a part is split again past its shared bits, a clump in a
+/// bucket counted again. The tree they build is the naive one.
+#[test]
+fn batches_of_clumped_paths_sort_as_a_map_keeps_the_last_update() {
+    for (sizes, uniform) in [(&[60_000, 5_000, 100][..], 2_000), (&[40_000][..], 0), (&[300, 200][..], 50)] {
+        let updates = clumped_batch(sizes, uniform, 0xc1u64);
+        let expected = as_a_map_holds_them(&updates);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let sorted = pool.install(|| super::sort::sorted_unique(updates.clone()));
+            assert_eq!(sorted, expected, "{sizes:?} on {threads} thread(s), one batch");
+            let cut = updates.len() / 3;
+            let batches = vec![updates[..cut].iter().copied(), updates[cut..].iter().copied()];
+            let sorted = pool.install(|| super::sort::sorted_batches(batches));
+            assert_eq!(sorted, expected, "{sizes:?} on {threads} thread(s), two batches");
+        }
+    }
+    // Batches whose first updates (the samples the split guesses the
+    // batch's leading bits from) are all of one clump, the rest of them not:
+    // most of the batch falls below or above the guess.
+    let (clump, rest) = (clumped_batch(&[16], 0, 0xc3), clumped_batch(&[20_000], 30_000, 0xc4));
+    let mut updates = Vec::new();
+    let batches: Vec<Vec<LeafUpdate>> = rest
+        .chunks(rest.len() / 16 + 1)
+        .zip(&clump)
+        .map(|(chunk, first)| std::iter::once(*first).chain(chunk.iter().copied()).collect())
+        .collect();
+    for b in &batches {
+        updates.extend_from_slice(b);
+    }
+    let expected = as_a_map_holds_them(&updates);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let sorted = pool.install(|| super::sort::sorted_batches(batches.iter().map(|b| b.iter().copied()).collect()));
+        assert_eq!(sorted, expected, "a wrong guess on {threads} thread(s)");
+    }
+
+    let updates = clumped_batch(&[3_000, 500], 300, 0xc2);
+    let leaves: Vec<(Hash, Hash)> =
+        as_a_map_holds_them(&updates).into_iter().filter_map(|u| Some((u.path, u.leaf?))).collect();
+    let mut tree = MerkleTree::new();
+    tree.update(updates);
+    assert_eq!(tree.root_hash(), naive(&leaves));
+}
+
 /// The leaves of `trees` together, in path order.
 fn leaves_of(trees: &[MerkleTree]) -> Vec<(Hash, Hash)> {
     let mut all: Vec<(Hash, Hash)> = trees.iter().flat_map(MerkleTree::leaves).collect();
