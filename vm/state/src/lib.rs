@@ -18,6 +18,7 @@ pub mod shared;
 pub mod store;
 mod table;
 pub mod type_tag;
+mod typed;
 pub mod value;
 pub mod write_set;
 

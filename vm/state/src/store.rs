@@ -1,7 +1,7 @@
-//! Committed resource state: a persistent hash table per shard
-//! ([`crate::table`]), so a snapshot is an O(1) clone and a block's writes
-//! can be merged shard by shard in parallel, and the Merkle tree
-//! ([`crate::merkle`]) whose root is the state root.
+//! Committed resource state: a persistent hash table per type in each
+//! shard ([`crate::typed`], [`crate::table`]), so a snapshot is an O(1)
+//! clone and a block's writes can be merged shard by shard in parallel,
+//! and the Merkle tree ([`crate::merkle`]) whose root is the state root.
 //!
 //! The interpreter never writes here directly: a transaction reads through a
 //! [`StateView`] and returns a [`WriteSet`]; executors apply a block's writes
@@ -20,7 +20,7 @@ use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::pieces::Pieces;
 use crate::shared::Shared;
-use crate::table::Table;
+use crate::typed::TypedTables;
 use crate::value::Value;
 use crate::write_set::{Change, WriteSet};
 
@@ -45,12 +45,12 @@ pub(crate) struct Entry {
     path: Hash,
 }
 
-/// One shard of the resources: a persistent hash table ([`Table`]).
-/// Shards are written only through [`ResourceStore`], which keeps the
-/// tree in step.
+/// One shard of the resources: a persistent hash table per type
+/// ([`TypedTables`]). Shards are written only through [`ResourceStore`],
+/// which keeps the tree in step.
 #[derive(Clone, Default)]
 pub struct Shard {
-    map: Table<Entry>,
+    map: TypedTables<Entry>,
 }
 
 /// A write that reached a shard, on its way to the tree.
@@ -305,7 +305,10 @@ impl ResourceStore {
     /// it is real work: ~5 ms of one core after a 100k-transfer block.
     pub fn into_pieces(self) -> Pieces {
         let ResourceStore { shards, tree } = self;
-        let chunks = shards.into_iter().flat_map(|shard| shard.map.into_chunks()).collect();
+        let mut chunks = Vec::new();
+        for shard in shards {
+            shard.map.into_chunks(&mut chunks);
+        }
         Pieces::new(chunks, tree)
     }
 
@@ -322,11 +325,15 @@ impl ResourceStore {
         let places: Vec<(usize, u32)> = keys.iter().map(|key| (shard_of(key), bucket_order(key))).collect();
         let shard = |(shard, order): (usize, u32)| self.shards.get(shard).map(|s| (s, order));
         for (i, (key, value)) in keys.iter().zip(out.iter_mut()).enumerate() {
-            if let Some((s, order)) = places.get(i + POINTER_AHEAD).copied().and_then(shard) {
-                s.map.hint_pointer(order);
+            if let (Some((s, order)), Some(ahead)) =
+                (places.get(i + POINTER_AHEAD).copied().and_then(shard), keys.get(i + POINTER_AHEAD))
+            {
+                s.map.hint_pointer(order, ahead);
             }
-            if let Some((s, order)) = places.get(i + BUCKET_AHEAD).copied().and_then(shard) {
-                s.map.hint_bucket(order);
+            if let (Some((s, order)), Some(ahead)) =
+                (places.get(i + BUCKET_AHEAD).copied().and_then(shard), keys.get(i + BUCKET_AHEAD))
+            {
+                s.map.hint_bucket(order, ahead);
             }
             *value = places.get(i).copied().and_then(shard).and_then(|(s, order)| s.get_ordered(order, key));
         }

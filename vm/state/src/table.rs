@@ -1,4 +1,5 @@
-//! A persistent hash table: one shard of the store's resources.
+//! A persistent hash table: one type's resources in one shard of the
+//! store (`typed.rs` keeps a shard's tables, one per type).
 //!
 //! A directory of chunks of buckets, every level behind an `Arc`: a clone
 //! is O(1), an unshared table is written in place, and a write to a shared
@@ -75,7 +76,9 @@ impl<V> Chunk<V> {
 /// key every time (the store's is [`crate::store::bucket_order`]).
 #[derive(Clone)]
 pub(crate) struct Table<V> {
-    chunks: Arc<Vec<Arc<Chunk<V>>>>,
+    /// The directory: one allocation, copied whole when shared. A slot is
+    /// empty only in a table being taken apart ([`Table::take_chunks`]).
+    chunks: Arc<[Option<Arc<Chunk<V>>>]>,
     /// The table has `2^bits` buckets.
     bits: u32,
     len: usize,
@@ -108,9 +111,10 @@ fn search<V>(bucket: &[Slot<V>], order: u32, key: &ResourceKey) -> Result<usize,
 impl<V: Clone> Table<V> {
     fn with_bits(bits: u32) -> Table<V> {
         let chunks = 1usize << (bits - CHUNK_BITS);
-        Table { chunks: Arc::new((0..chunks).map(|_| Chunk::empty()).collect()), bits, len: 0 }
+        Table { chunks: (0..chunks).map(|_| Some(Chunk::empty())).collect(), bits, len: 0 }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -119,11 +123,25 @@ impl<V: Clone> Table<V> {
         self.len == 0
     }
 
-    /// The table's chunks, to free one at a time ([`crate::store::Pieces`]).
+    /// Moves the table's chunks to `out`, to free one at a time
+    /// ([`crate::pieces::Pieces`]), leaving the table without them: only
+    /// for a table about to be dropped (the caller consumes what holds it).
     /// A directory another table shares gives none: dropping it only
     /// releases it, and the chunks go with the last table that holds them.
-    pub(crate) fn into_chunks(self) -> Vec<Arc<Chunk<V>>> {
-        Arc::try_unwrap(self.chunks).unwrap_or_default()
+    pub(crate) fn take_chunks(&mut self, out: &mut Vec<Arc<Chunk<V>>>) {
+        // Taken out of the directory (no allocation), which then frees
+        // nothing but itself.
+        if let Some(chunks) = Arc::get_mut(&mut self.chunks) {
+            out.extend(chunks.iter_mut().filter_map(Option::take));
+        }
+    }
+
+    /// The directory, copied first if a snapshot shares it.
+    fn chunks_mut(&mut self) -> &mut [Option<Arc<Chunk<V>>>] {
+        if Arc::get_mut(&mut self.chunks).is_none() {
+            self.chunks = self.chunks.iter().cloned().collect();
+        }
+        Arc::get_mut(&mut self.chunks).unwrap_or_default()
     }
 
     fn place(&self, order: u32) -> (usize, usize) {
@@ -132,7 +150,7 @@ impl<V: Clone> Table<V> {
 
     fn bucket(&self, order: u32) -> Option<&[Slot<V>]> {
         let (chunk, at) = self.place(order);
-        self.chunks.get(chunk)?.buckets.get(at)?.as_deref()
+        self.chunks.get(chunk)?.as_ref()?.buckets.get(at)?.as_deref()
     }
 
     pub(crate) fn get(&self, order: u32, key: &ResourceKey) -> Option<&V> {
@@ -155,7 +173,7 @@ impl<V: Clone> Table<V> {
     /// often, so it is in cache).
     pub(crate) fn hint_pointer(&self, order: u32) {
         let (chunk, at) = self.place(order);
-        if let Some(pointer) = self.chunks.get(chunk).and_then(|c| c.buckets.get(at)) {
+        if let Some(pointer) = self.chunks.get(chunk).and_then(Option::as_ref).and_then(|c| c.buckets.get(at)) {
             prefetch(pointer);
         }
     }
@@ -177,7 +195,7 @@ impl<V: Clone> Table<V> {
     /// be shared.
     fn bucket_mut(&mut self, order: u32) -> Option<&mut Option<Bucket<V>>> {
         let (chunk, at) = self.place(order);
-        let chunk = Arc::make_mut(Arc::make_mut(&mut self.chunks).get_mut(chunk)?);
+        let chunk = Arc::make_mut(self.chunks_mut().get_mut(chunk)?.as_mut()?);
         chunk.buckets.get_mut(at)
     }
 
@@ -256,12 +274,17 @@ impl<V: Clone> Table<V> {
     fn rebuild(&mut self, bits: u32) {
         let mut table = Table::with_bits(bits);
         table.len = self.len;
-        let chunks = Arc::make_mut(&mut table.chunks);
+        let chunks = table.chunks_mut();
         let mut run: Vec<Slot<V>> = Vec::new();
         let mut run_place = None;
         let mut flush = |run: &mut Vec<Slot<V>>, place: Option<(usize, usize)>| {
             if let Some((chunk, at)) = place {
-                if let Some(slot) = chunks.get_mut(chunk).map(Arc::make_mut).and_then(|c| c.buckets.get_mut(at)) {
+                if let Some(slot) = chunks
+                    .get_mut(chunk)
+                    .and_then(Option::as_mut)
+                    .map(Arc::make_mut)
+                    .and_then(|c| c.buckets.get_mut(at))
+                {
                     *slot = Some(run.drain(..).collect());
                 }
             }
@@ -286,7 +309,7 @@ impl<V: Clone> Table<V> {
     }
 
     fn slots(&self) -> impl Iterator<Item = &Slot<V>> {
-        self.chunks.iter().flat_map(|chunk| chunk.buckets.iter().flatten().flat_map(|bucket| bucket.iter()))
+        self.chunks.iter().flatten().flat_map(|chunk| chunk.buckets.iter().flatten().flat_map(|bucket| bucket.iter()))
     }
 
     /// Every entry, in order (see the module documentation).
