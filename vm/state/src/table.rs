@@ -316,6 +316,12 @@ impl<V: Clone> Table<V> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&ResourceKey, &V)> {
         self.slots().map(|slot| (&slot.key, &slot.value))
     }
+
+    /// Every entry with its order, in order: to rebuild the entries
+    /// elsewhere without hashing their keys again.
+    pub(crate) fn ordered(&self) -> impl Iterator<Item = (u32, &ResourceKey, &V)> {
+        self.slots().map(|slot| (slot.order, &slot.key, &slot.value))
+    }
 }
 
 #[cfg(test)]
