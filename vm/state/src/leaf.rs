@@ -36,7 +36,7 @@ const TYPE_PREFIX: usize = 2;
 /// block's writes over the whole tree, a few per bucket, and each bucket
 /// was copied and its branches above the writes re-hashed for them
 /// (`resin bench --workload suite`: the root of a block of transfers
-/// 28 ms on two threads, 20 with the type's prefix). Inside a type the
+/// 27.5-29.8 ms on two threads, 15.1-17.7 with the type's prefix). Inside a type the
 /// paths are uniform, so no writer can make the tree deep there without
 /// breaking blake3; a type whose id shares another's 16 bits shares its
 /// subtree, which costs a few branches and changes nothing else.

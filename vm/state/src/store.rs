@@ -20,6 +20,7 @@ use crate::leaf;
 use crate::merkle::{Hash, LeafUpdate, MerkleTree};
 use crate::pieces::Pieces;
 use crate::shared::Shared;
+use crate::table::Table;
 use crate::typed::TypedTables;
 use crate::value::Value;
 use crate::write_set::{Change, WriteSet};
@@ -66,12 +67,7 @@ impl Shard {
     }
 
     pub fn get_shared(&self, key: &ResourceKey) -> Option<Shared> {
-        self.get_ordered(bucket_order(key), key)
-    }
-
-    /// [`Shard::get_shared`] for a key whose [`bucket_order`] the caller has.
-    fn get_ordered(&self, order: u32, key: &ResourceKey) -> Option<Shared> {
-        self.map.get(order, key).map(|e| e.value.clone())
+        self.map.get(bucket_order(key), key).map(|e| e.value.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -322,20 +318,23 @@ impl ResourceStore {
     /// waits for scattered buckets overlap: what building a block's
     /// overlay does with every key the block names.
     pub fn resources_into(&self, keys: &[ResourceKey], out: &mut [Option<Shared>]) {
-        let places: Vec<(usize, u32)> = keys.iter().map(|key| (shard_of(key), bucket_order(key))).collect();
-        let shard = |(shard, order): (usize, u32)| self.shards.get(shard).map(|s| (s, order));
+        // Each key's table (its shard's, of its type) found once, for the
+        // two hints and the lookup.
+        let places: Vec<(Option<&Table<Entry>>, u32)> = keys
+            .iter()
+            .map(|key| (self.shards.get(shard_of(key)).and_then(|s| s.map.table(key.ty)), bucket_order(key)))
+            .collect();
         for (i, (key, value)) in keys.iter().zip(out.iter_mut()).enumerate() {
-            if let (Some((s, order)), Some(ahead)) =
-                (places.get(i + POINTER_AHEAD).copied().and_then(shard), keys.get(i + POINTER_AHEAD))
-            {
-                s.map.hint_pointer(order, ahead);
+            if let Some(&(Some(table), order)) = places.get(i + POINTER_AHEAD) {
+                table.hint_pointer(order);
             }
-            if let (Some((s, order)), Some(ahead)) =
-                (places.get(i + BUCKET_AHEAD).copied().and_then(shard), keys.get(i + BUCKET_AHEAD))
-            {
-                s.map.hint_bucket(order, ahead);
+            if let Some(&(Some(table), order)) = places.get(i + BUCKET_AHEAD) {
+                table.hint_bucket(order);
             }
-            *value = places.get(i).copied().and_then(shard).and_then(|(s, order)| s.get_ordered(order, key));
+            *value = match places.get(i) {
+                Some(&(Some(table), order)) => table.get(order, key).map(|e| e.value.clone()),
+                _ => None,
+            };
         }
     }
 

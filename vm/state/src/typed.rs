@@ -132,15 +132,12 @@ impl<V: Clone> TypedTables<V> {
                 into.insert(order, *key, value.clone());
             }
         }
-        if let Some(tables) = into.tables.held_alone() {
-            for (_, table) in tables.iter_mut() {
-                table.fit();
-            }
-        }
+        into.fit_each();
         into
     }
 
-    fn table(&self, ty: TypeId) -> Option<&Table<V>> {
+    /// The table that holds (or would hold) keys of type `ty`.
+    pub(crate) fn table(&self, ty: TypeId) -> Option<&Table<V>> {
         let at = self.find(ty).ok()?;
         self.tables.as_slice().get(at).map(|(_, table)| table)
     }
@@ -160,20 +157,6 @@ impl<V: Clone> TypedTables<V> {
 
     pub(crate) fn get(&self, order: u32, key: &ResourceKey) -> Option<&V> {
         self.table(key.ty)?.get(order, key)
-    }
-
-    /// See [`Table::hint_pointer`].
-    pub(crate) fn hint_pointer(&self, order: u32, key: &ResourceKey) {
-        if let Some(table) = self.table(key.ty) {
-            table.hint_pointer(order);
-        }
-    }
-
-    /// See [`Table::hint_bucket`].
-    pub(crate) fn hint_bucket(&self, order: u32, key: &ResourceKey) {
-        if let Some(table) = self.table(key.ty) {
-            table.hint_bucket(order);
-        }
     }
 
     /// The value of `key`, to change in place; `None` if no table holds
@@ -204,7 +187,8 @@ impl<V: Clone> TypedTables<V> {
     /// goes from the list.
     pub(crate) fn remove(&mut self, order: u32, key: &ResourceKey) -> Option<V> {
         let at = self.find(key.ty).ok()?;
-        self.table(key.ty)?.get(order, key)?;
+        // Looked up first, so that removing an absent key copies nothing.
+        self.tables.as_slice().get(at)?.1.get(order, key)?;
         let table = self.table_at_mut(at)?;
         let removed = table.remove(order, key)?;
         if table.is_empty() {
@@ -224,7 +208,14 @@ impl<V: Clone> TypedTables<V> {
             *self = self.regrouped(false);
         } else if !self.mixed && self.len < SPLIT_FROM / 4 {
             *self = self.regrouped(true);
-        } else if let Some(tables) = self.tables.held_alone() {
+        } else {
+            self.fit_each();
+        }
+    }
+
+    /// [`Table::fit`] for each table of a list no snapshot shares.
+    fn fit_each(&mut self) {
+        if let Some(tables) = self.tables.held_alone() {
             for (_, table) in tables.iter_mut() {
                 table.fit();
             }

@@ -48,11 +48,16 @@ fn top(path: &Hash, skip: u32, bits: u32) -> usize {
 /// which counting on would put every update in one bucket. Stops reading
 /// once two updates differ within the first `known` bits after all
 /// (uniform paths differ at once).
-fn shared_bits<'u>(mut updates: impl Iterator<Item = &'u LeafUpdate>, known: u32) -> u32 {
-    let Some(first) = updates.next().map(|u| lead(&u.path)) else { return 64 };
+fn shared_bits<'u>(updates: impl Iterator<Item = &'u LeafUpdate>, known: u32) -> u32 {
+    shared_lead_bits(updates.map(|u| lead(&u.path)), known)
+}
+
+/// [`shared_bits`] of paths' leading 64 bits (64 for fewer than two).
+fn shared_lead_bits(mut leads: impl Iterator<Item = u64>, known: u32) -> u32 {
+    let Some(first) = leads.next() else { return 64 };
     let mut differ = 0u64;
-    for u in updates {
-        differ |= lead(&u.path) ^ first;
+    for lead in leads {
+        differ |= lead ^ first;
         if differ.leading_zeros() <= known {
             return known;
         }
@@ -110,8 +115,7 @@ impl Head {
     /// as leave room to split on the ones after.
     fn guess(mut samples: impl Iterator<Item = u64>) -> Head {
         let (Some(first), Some(second)) = (samples.next(), samples.next()) else { return Head { bits: 0, value: 0 } };
-        let differ = samples.fold(first ^ second, |differ, lead| differ | (first ^ lead));
-        let bits = differ.leading_zeros().min(64 - SPLIT_BITS);
+        let bits = shared_lead_bits([first, second].into_iter().chain(samples), 0).min(64 - SPLIT_BITS);
         Head { bits, value: Head::of(first, bits) }
     }
 
